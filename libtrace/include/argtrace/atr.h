@@ -1,0 +1,14 @@
+/*
+ * argtrace — umbrella header. Include this, or one area's header:
+ *   atr_common.h  error codes, values
+ *   atr_writer.h  sessions: record spans and messages into a log
+ *   atr_reader.h  decode a log record by record
+ */
+#ifndef ARGTRACE_ATR_H
+#define ARGTRACE_ATR_H
+
+#include "atr_common.h"
+#include "atr_reader.h"
+#include "atr_writer.h"
+
+#endif /* ARGTRACE_ATR_H */

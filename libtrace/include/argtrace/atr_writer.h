@@ -1,0 +1,165 @@
+/*
+ * argtrace writer: record spans, messages and definitions into a .atr log.
+ *
+ * A session owns one log file. Each thread that records gets its own buffer (no lock on the
+ * hot path); a background flusher thread compresses filled and aged buffers into independent
+ * zstd frames and appends them to the file (docs/FORMAT.md). Memory stays bounded: when the
+ * flusher falls behind, producers wait (default) or drop and count (opt-in).
+ *
+ * Threads: every function may be called from any thread unless its comment says otherwise.
+ * The writer never prints, exits or aborts; on failure it returns a negative ATR_E* code.
+ * Hot-path calls that cannot record drop the event and count it; the counts end in the log.
+ */
+#ifndef ARGTRACE_ATR_WRITER_H
+#define ARGTRACE_ATR_WRITER_H
+
+#include "atr_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct atr_session atr_session;
+
+/* Time in ns from a clock supplied by the embedding program (tests inject exact clocks). */
+typedef uint64_t (*atr_clock_fn)(void *ctx);
+
+/* Pass as the time argument of the span/message calls to read the session clock. */
+#define ATR_NOW UINT64_MAX
+
+/* What a forked child does with the session it inherited. */
+typedef enum atr_fork_mode {
+    ATR_FORK_FOLLOW = 0, /* the child writes its own log "<path stem>.<pid>.atr", linked to the
+                            parent's log and the span running the fork */
+    ATR_FORK_STOP = 1    /* the child records nothing (calls succeed and do nothing) */
+} atr_fork_mode;
+
+/*
+ * Session configuration. Fill with atr_writer_config_init() and change what you need; new
+ * fields are only ever appended and get defaults from the init function.
+ */
+typedef struct atr_writer_config {
+    size_t size;                 /* sizeof(atr_writer_config), set by init */
+    const char *path;            /* log file to create or truncate (mode 0600); required */
+    uint32_t flush_interval_ms;  /* aged data is flushed at least this often; default 100 */
+    size_t buffer_size;          /* bytes per thread buffer; default 128 KiB, min 4 KiB */
+    size_t max_pending_bytes;    /* filled buffers waiting for the flusher; default 8 MiB */
+    int zstd_level;              /* default 3 */
+    int drop_when_full;          /* 0 (default): producers wait for the flusher; 1: drop+count */
+    size_t max_value_bytes;      /* strings/bytes longer than this are truncated; default 4096 */
+    atr_clock_fn clock;          /* NULL: CLOCK_MONOTONIC in ns */
+    void *clock_ctx;             /* passed to clock */
+    int fork_mode;               /* atr_fork_mode; default ATR_FORK_FOLLOW */
+    /* Process description for the PROCESS record (all optional, copied at open). */
+    int argc;
+    const char *const *argv;
+    const char *runtime;         /* e.g. "CPython 3.11.7"; default "C" */
+    uint64_t parent_uid;         /* non-zero: this log continues a parent's (e.g. exec'd child) */
+    uint64_t parent_span;        /* with parent_uid: the parent's span */
+} atr_writer_config;
+
+/* Fill *cfg with defaults (path NULL). */
+ATR_API void atr_writer_config_init(atr_writer_config *cfg);
+
+/*
+ * Create the log at cfg->path (0600, truncating), write the header and PROCESS record and
+ * start the flusher thread. On success *out owns the session; close it with
+ * atr_session_close(). Returns ATR_EINVAL (bad config), ATR_EOPEN (cannot create the file;
+ * errno is kept), ATR_ENOMEM, ATR_ETHREAD.
+ */
+ATR_API int atr_session_open(const atr_writer_config *cfg, atr_session **out);
+
+/*
+ * Flush everything recorded so far, write DROPS and END_OF_LOG, close the file and free the
+ * session. No other thread may use the session during or after this call. Accepts NULL.
+ * Returns 0, or the first write error the session met (ATR_EIO, ATR_ENOSPC): the session is
+ * freed in every case.
+ */
+ATR_API int atr_session_close(atr_session *s);
+
+/*
+ * Write out everything recorded so far by every thread (synchronous: returns once the data
+ * is in the file). Returns 0 or the sticky write error.
+ */
+ATR_API int atr_session_flush(atr_session *s);
+
+/* The log's path as opened (after a fork with ATR_FORK_FOLLOW: the child's path). */
+ATR_API const char *atr_session_path(const atr_session *s);
+/* The log's random 64-bit process uid (the PROCESS record's `uid`). */
+ATR_API uint64_t atr_session_uid(const atr_session *s);
+
+/* Function flags (FUNCTION record, docs/FORMAT.md 3.2). */
+#define ATR_FUNC_COROUTINE 0x1u
+#define ATR_FUNC_GENERATOR 0x2u
+#define ATR_FUNC_ASYNCGEN 0x4u
+#define ATR_FUNC_ACTION 0x8u
+#define ATR_FUNC_METHOD 0x10u
+
+typedef struct atr_function_info {
+    atr_str module;
+    atr_str qualname;
+    atr_str file;
+    uint32_t line;
+    uint32_t flags;         /* ATR_FUNC_* */
+    uint32_t n_params;
+    const atr_str *params;  /* names of the captured arguments, in START's order */
+} atr_function_info;
+
+/*
+ * Define a function (or action) and get its id for atr_span_begin(). Strings are copied.
+ * Each call defines a new id; callers cache ids (the binding keeps one per code object).
+ * Takes a lock: call once per function, not per call. Returns 0, ATR_EINVAL, ATR_ENOMEM.
+ */
+ATR_API int atr_session_define_function(atr_session *s, const atr_function_info *info,
+                                        uint32_t *id_out);
+
+/*
+ * Name the calling thread in the log (THREAD record). Optional: unnamed threads get "".
+ */
+ATR_API int atr_thread_set_name(atr_session *s, const char *name, size_t len);
+
+/*
+ * Begin a span in the calling thread. `t_ns` is the start time or ATR_NOW. `parent` is a span
+ * id or 0. `args` holds n_args values matching the function's params; `fields` optional named
+ * values (n_fields may be 0, fields NULL). Writes the new span's id (never 0) to *span_out.
+ * Returns 0, ATR_EINVAL, ATR_EDROPPED (recorded as a drop; *span_out still receives an id so
+ * the matching end can be issued), ATR_ESTATE (session closing / fork-stopped: *span_out = 0).
+ */
+ATR_API int atr_span_begin(atr_session *s, uint32_t function, uint64_t parent, uint64_t t_ns,
+                           const atr_value *args, uint32_t n_args, const atr_field *fields,
+                           uint32_t n_fields, uint64_t *span_out);
+
+/* End `span` with a returned value (`result` NULL: returned, result not captured). */
+ATR_API int atr_span_return(atr_session *s, uint64_t span, uint64_t t_ns,
+                            const atr_value *result);
+
+/* End `span` with an exception: type name (e.g. "ValueError") and message value (may be NULL). */
+ATR_API int atr_span_raise(atr_session *s, uint64_t span, uint64_t t_ns, atr_str exc_type,
+                           const atr_value *message);
+
+/* Log a message inside `span` (0: none) with optional fields. */
+ATR_API int atr_message(atr_session *s, uint64_t span, uint64_t t_ns, atr_str text,
+                        const atr_field *fields, uint32_t n_fields);
+
+/* Read the session clock (ns). */
+ATR_API uint64_t atr_session_now(const atr_session *s);
+
+/* Counters of what the session could not record (the DROPS record, docs/FORMAT.md 3.10). */
+typedef struct atr_drop_stats {
+    uint64_t records;        /* records dropped because buffers were full */
+    uint64_t bytes;          /* their encoded size */
+    uint64_t oversize;       /* records larger than a buffer */
+    uint64_t capture_errors; /* values recorded as capture-error placeholders */
+    uint64_t write_errors;   /* frames that could not be written */
+} atr_drop_stats;
+
+/* Snapshot of the drop counters. */
+ATR_API int atr_session_drops(const atr_session *s, atr_drop_stats *out);
+
+/* Count a value the embedder could not capture (it recorded ATR_V_ERROR instead). */
+ATR_API void atr_session_count_capture_error(atr_session *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ARGTRACE_ATR_WRITER_H */

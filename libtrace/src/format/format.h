@@ -1,0 +1,54 @@
+/*
+ * Constants of the log format, v1 (docs/FORMAT.md): the one place that names record types,
+ * value ext types, header bytes and limits. Shared by the encoder and the decoder.
+ */
+#ifndef ATR_FORMAT_FORMAT_H
+#define ATR_FORMAT_FORMAT_H
+
+#include <stdint.h>
+
+/* Record types (FORMAT.md section 3). */
+enum atr__rec_type {
+    ATR__REC_PROCESS = 1,
+    ATR__REC_FUNCTION = 2,
+    ATR__REC_THREAD = 3,
+    ATR__REC_CHUNK = 4,
+    ATR__REC_START = 5,
+    ATR__REC_END = 6,
+    ATR__REC_MESSAGE = 7,
+    ATR__REC_SYNC = 8,
+    ATR__REC_DROPS = 9,
+    ATR__REC_END_OF_LOG = 10
+};
+
+/* msgpack ext types used for values (FORMAT.md section 4). */
+enum atr__ext_type {
+    ATR__EXT_TRUNC_STR = 1,
+    ATR__EXT_TRUNC_BYTES = 2,
+    ATR__EXT_SUMMARY = 3,
+    ATR__EXT_REDACTED = 4,
+    ATR__EXT_BIGINT = 5,
+    ATR__EXT_REPR = 6,
+    ATR__EXT_ERROR = 7
+};
+
+/* File header: a zstd skippable frame (FORMAT.md 2.1). */
+#define ATR__HEADER_SIZE 16u
+#define ATR__SKIPPABLE_MAGIC 0x184D2A5Au      /* the header's own magic */
+#define ATR__SKIPPABLE_MAGIC_MIN 0x184D2A50u  /* any skippable frame */
+#define ATR__SKIPPABLE_MAGIC_MASK 0xFFFFFFF0u
+#define ATR__ZSTD_MAGIC 0xFD2FB528u
+#define ATR__HEADER_TAG "ATRC"
+
+/* Span ids (FORMAT.md 3.5). */
+#define ATR__SPAN_SEQ_BITS 40
+#define ATR__SPAN_ABS_MIN (UINT64_C(1) << ATR__SPAN_SEQ_BITS)
+
+/* Limits. */
+#define ATR__FRAME_CONTENT_MAX (64u << 20)   /* readers refuse larger frames */
+#define ATR__FRAME_TARGET (1u << 20)         /* writers aim for frames of about this much */
+#define ATR__FRAME_WRITE_MAX (8u << 20)      /* writers never exceed this */
+#define ATR__SUMMARY_DEPTH_MAX 4             /* nested summaries in a value */
+#define ATR__NEST_MAX 8                      /* msgpack nesting a reader accepts */
+
+#endif /* ATR_FORMAT_FORMAT_H */
