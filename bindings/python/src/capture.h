@@ -1,0 +1,107 @@
+/*
+ * capture.h — the one PyObject -> atr_value converter (docs/FORMAT.md section 4, DESIGN.md §4).
+ *
+ * Used by the decorator (tracefunc.c), actions/messages (actions.c) and filter tracing (F).
+ * Rules: exact builtin scalars become values; exact builtin containers become summaries with
+ * a few leading scalar items; everything else becomes a summary with Py_TYPE(obj)->tp_name
+ * only. No user code runs (no __repr__/__len__/__eq__/__hash__, no __class__) unless the
+ * user opted in (capture_repr, registered summarizers), and then bounded and guarded.
+ *
+ * Never raises: every function here leaves the caller's PyErr state exactly as it found it;
+ * a value that cannot be captured becomes ATR_V_ERROR and is counted.
+ *
+ * Values point into the captured objects (which the caller keeps alive) or into the
+ * scratch; they stay valid until atr__scratch_release(). GIL held for every call.
+ */
+#ifndef ATR_PY_CAPTURE_H
+#define ATR_PY_CAPTURE_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <argtrace/atr_common.h>
+
+/* Per-call capture options (decorator-level merged with session-level). */
+typedef struct atr__capture_opts {
+    size_t max_value_bytes; /* str/bytes longer than this are truncated (bytes of UTF-8) */
+    int capture_repr;       /* 1: other objects -> bounded repr(obj) (user code, opt-in) */
+    PyObject *redact;       /* borrowed: tuple of lower-cased str glob patterns, or NULL */
+} atr__capture_opts;
+
+/* Leading items kept in a container summary, and how deep summaries nest. */
+#define ATR__CAPTURE_ITEMS 3
+#define ATR__CAPTURE_DEPTH 2
+/* Strings inside summaries are cut to this many bytes. */
+#define ATR__CAPTURE_ITEM_BYTES 64
+
+#define ATR__SCRATCH_VALUES 64
+#define ATR__SCRATCH_BYTES 512
+#define ATR__SCRATCH_REFS 16
+
+/*
+ * Storage that captured values point into. Lives on the caller's stack for the duration of
+ * one record (begin or end), then is released. Init with atr__scratch_init().
+ */
+typedef struct atr__scratch {
+    uint32_t n_values;
+    uint32_t n_refs;
+    size_t n_bytes;
+    uint32_t errors;                         /* capture errors met (caller counts them) */
+    atr_value values[ATR__SCRATCH_VALUES];   /* summary items */
+    char bytes[ATR__SCRATCH_BYTES];          /* digits, formatted text */
+    PyObject *refs[ATR__SCRATCH_REFS];       /* owned: temporaries values point into */
+} atr__scratch;
+
+static inline void atr__scratch_init(atr__scratch *s) {
+    s->n_values = 0;
+    s->n_refs = 0;
+    s->n_bytes = 0;
+    s->errors = 0;
+}
+
+/* Drop the temporaries (Py_DECREF under the GIL). Values captured into s become invalid. */
+void atr__scratch_release(atr__scratch *s);
+
+/*
+ * Convert `obj` into *out. Returns 0, or 1 when *out is a capture-error placeholder
+ * (s->errors is incremented; the caller reports it with atr_session_count_capture_error).
+ * Never raises; PyErr state is preserved.
+ */
+int atr__capture_value(PyObject *obj, const atr__capture_opts *opts, atr__scratch *s,
+                       atr_value *out);
+
+/* *out = the ATR_V_REDACTED value. */
+void atr__capture_redacted(atr_value *out);
+
+/*
+ * 1 if `name` (a str) matches one of opts->redact's patterns (fnmatch-style, case-insensitive),
+ * else 0. Never raises.
+ */
+int atr__capture_is_redacted(const atr__capture_opts *opts, PyObject *name);
+
+/*
+ * Summary of positional extras (*args) straight from a vector: type "tuple", length n, a few
+ * leading items. Never raises.
+ */
+void atr__capture_varargs(PyObject *const *items, Py_ssize_t n, const atr__capture_opts *opts,
+                          atr__scratch *s, atr_value *out);
+
+/*
+ * Message value of an exception instance for END raise: str(exc) for builtin exception
+ * types whose args are builtin scalars; for other types only when opts->capture_repr.
+ * Returns 0 with *out set, or -1 (no message: pass NULL to atr_span_raise). Never raises.
+ */
+int atr__capture_exc_message(PyObject *exc, const atr__capture_opts *opts, atr__scratch *s,
+                             atr_value *out);
+
+/*
+ * Type name of an exception for END raise: tp_name for builtin types ("ValueError"),
+ * "module.qualname" for others. Never raises; falls back to tp_name.
+ */
+atr_str atr__capture_exc_type(PyObject *exc, atr__scratch *s);
+
+/* The process-wide summarizer table (type -> callable), set by register_summarizer. */
+int atr__capture_register_summarizer(PyObject *type, PyObject *fn);
+void atr__capture_clear_summarizers(void);
+
+#endif /* ATR_PY_CAPTURE_H */

@@ -1,0 +1,122 @@
+/*
+ * compat.h — every CPython version difference the extension cares about (3.9 – 3.14), in
+ * one place. Other files use only the atr__compat_* names and macros defined here.
+ */
+#ifndef ATR_PY_COMPAT_H
+#define ATR_PY_COMPAT_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+/* Thread-local storage for the few per-thread words (initial-exec: no __tls_get_addr). */
+#if defined(__GNUC__)
+#define ATR__TLS __thread __attribute__((tls_model("initial-exec")))
+#else
+#define ATR__TLS _Thread_local
+#endif
+
+#if defined(__GNUC__)
+#define ATR__LIKELY(x) __builtin_expect(!!(x), 1)
+#define ATR__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define ATR__NOINLINE __attribute__((noinline))
+#else
+#define ATR__LIKELY(x) (x)
+#define ATR__UNLIKELY(x) (x)
+#define ATR__NOINLINE
+#endif
+
+/* Py_NewRef / Py_XNewRef: 3.10+. */
+#if PY_VERSION_HEX < 0x030A0000
+static inline PyObject *atr__compat_newref(PyObject *o) {
+    Py_INCREF(o);
+    return o;
+}
+static inline PyObject *atr__compat_xnewref(PyObject *o) {
+    Py_XINCREF(o);
+    return o;
+}
+#define Py_NewRef(o) atr__compat_newref((PyObject *)(o))
+#define Py_XNewRef(o) atr__compat_xnewref((PyObject *)(o))
+#endif
+
+/* The calling thread's state without the NULL check (GIL held). */
+static inline PyThreadState *atr__compat_tstate(void) {
+#if PY_VERSION_HEX >= 0x030D0000
+    return PyThreadState_GetUnchecked();
+#else
+    return _PyThreadState_UncheckedGet();
+#endif
+}
+
+/*
+ * Identity of the thread's current contextvars.Context (may be NULL before the first use).
+ * Reads PyThreadState.context, present in every supported version (cpython/pystate.h).
+ */
+static inline void *atr__compat_context(void) {
+    PyThreadState *ts = atr__compat_tstate();
+    return ts ? (void *)ts->context : NULL;
+}
+
+/* The exception being raised, saved and restored as one unit (3.12 stores only the value). */
+typedef struct atr__exc_state {
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject *value; /* owned */
+#else
+    PyObject *type, *value, *tb; /* owned */
+#endif
+} atr__exc_state;
+
+/* Take the current exception out of the thread state (clears it). */
+static inline void atr__compat_exc_fetch(atr__exc_state *st) {
+#if PY_VERSION_HEX >= 0x030C0000
+    st->value = PyErr_GetRaisedException();
+#else
+    PyErr_Fetch(&st->type, &st->value, &st->tb);
+#endif
+}
+
+/* Put it back exactly (steals the references). */
+static inline void atr__compat_exc_restore(atr__exc_state *st) {
+#if PY_VERSION_HEX >= 0x030C0000
+    PyErr_SetRaisedException(st->value);
+#else
+    PyErr_Restore(st->type, st->value, st->tb);
+#endif
+}
+
+/*
+ * Borrowed exception instance of a fetched state (normalizing it in place before 3.12, which
+ * is what the interpreter does anyway before user code sees it). May be NULL.
+ */
+static inline PyObject *atr__compat_exc_value(atr__exc_state *st) {
+#if PY_VERSION_HEX >= 0x030C0000
+    return st->value;
+#else
+    if (st->type == NULL)
+        return NULL;
+    PyErr_NormalizeException(&st->type, &st->value, &st->tb);
+    if (st->value != NULL && st->tb != NULL)
+        PyException_SetTraceback(st->value, st->tb);
+    return st->value;
+#endif
+}
+
+/* Qualified name of a code object (co_qualname 3.11+, co_name before). New reference. */
+static inline PyObject *atr__compat_code_qualname(PyCodeObject *co) {
+#if PY_VERSION_HEX >= 0x030B0000
+    return Py_NewRef(co->co_qualname);
+#else
+    return Py_NewRef(co->co_name);
+#endif
+}
+
+/* Result of resuming a generator-like object (PyIter_Send is 3.10+). */
+typedef enum { ATR__SEND_RETURN = 0, ATR__SEND_ERROR = -1, ATR__SEND_NEXT = 1 } atr__send_result;
+
+/*
+ * Resume `iter` with `arg` (NULL or None: next()). *out: the yielded value (NEXT), the return
+ * value (RETURN, StopIteration consumed), or NULL with an exception set (ERROR).
+ */
+atr__send_result atr__compat_send(PyObject *iter, PyObject *arg, PyObject **out);
+
+#endif /* ATR_PY_COMPAT_H */

@@ -1,0 +1,100 @@
+/*
+ * spans.h — begin/end helpers shared by the decorator, coroutine proxies, actions and filter
+ * tracing (F): the current span, function definitions cached per code object, and END
+ * records built from a result or an exception.
+ *
+ * Current span. The sync hot path keeps it in a thread-local {span, context} pair: a traced
+ * call saves the pair, installs its own span, and restores the pair when it returns (no
+ * contextvar set on the hot path). The pair is trusted only while the thread still runs in
+ * the same contextvars.Context it was set in; otherwise (another asyncio task runs on this
+ * thread) the current span comes from a ContextVar that actions and coroutine steps set.
+ *
+ * Every function here is called with the GIL held, never raises and preserves the caller's
+ * PyErr state.
+ */
+#ifndef ATR_PY_SPANS_H
+#define ATR_PY_SPANS_H
+
+#include "capture.h"
+#include "state.h"
+
+/* --- current span ------------------------------------------------------------------------ */
+
+/* The current span of this thread/task (0: none). */
+static inline uint64_t atr__span_current(void) {
+    if (atr__tls_current.ctx == atr__compat_context())
+        return atr__tls_current.span;
+    return atr__span_current_slow();
+}
+
+/* Make `span` current for this thread; returns the previous pair for atr__span_leave(). */
+static inline atr__cur atr__span_enter(uint64_t span) {
+    atr__cur saved = atr__tls_current;
+    atr__tls_current.span = span;
+    atr__tls_current.ctx = atr__compat_context();
+    return saved;
+}
+
+/* Restore the pair saved by atr__span_enter(). */
+static inline void atr__span_leave(atr__cur saved) {
+    atr__tls_current = saved;
+}
+
+/* Slow path of atr__span_current(): the ContextVar (state.c). */
+uint64_t atr__span_current_slow(void);
+
+/*
+ * Also publish `span` in the ContextVar (coroutine steps, actions: tasks created inside
+ * inherit it). Returns a token to pass to atr__span_ctx_reset (NULL if it failed: nothing to
+ * reset). Costs ~40 ns: not for the sync hot path.
+ */
+PyObject *atr__span_ctx_set(uint64_t span);
+void atr__span_ctx_reset(PyObject *token); /* steals token; accepts NULL */
+
+/* --- function definitions --------------------------------------------------------------- */
+
+/*
+ * Id of the FUNCTION record for `code` in the active session, defining it on first use
+ * (cached per session in a dict keyed by the code object). Params are all of the code's
+ * parameters (co_varnames[0:n]; variadic ones written "*args"/"**kwargs"); `flags` are
+ * ATR_FUNC_* bits added to those derived from co_flags. `qualname` may be NULL (then
+ * co_qualname on 3.11+, co_name before); `module` may be NULL ("" is written).
+ * Returns 0, or a negative ATR_E* code (no session: ATR_ESTATE).
+ */
+int atr__define_code(PyObject *code, PyObject *module, PyObject *qualname, uint32_t flags,
+                     uint32_t *id_out);
+
+/* Number of parameter slots of a code object (argcount + kwonly + *args + **kwargs). */
+Py_ssize_t atr__code_nparams(PyObject *code);
+
+/* --- begin / end ----------------------------------------------------------------------- */
+
+/*
+ * Begin a span for `code` (defined with atr__define_code) in the active session, with
+ * parameter values `vals[0..n)` in co_varnames order, as a frame holds them (NULL entries:
+ * unbound, recorded nil). The *args slot must hold a tuple, the **kwargs slot a dict: its
+ * entries become START fields. Values are captured with the session's options; names that
+ * match its redact patterns are written ATR_V_REDACTED. `parent` is a span id (use
+ * atr__span_current()), `t_ns` a time or ATR_NOW. The current span is NOT changed: pair
+ * with atr__span_enter()/leave() as needed. On success *span_out is the new span (0 when the
+ * session is closing). Returns 0 or a negative ATR_E* code.
+ */
+int atr__span_begin_code(PyObject *code, PyObject *const *vals, Py_ssize_t n,
+                         uint64_t parent, uint64_t t_ns, uint64_t *span_out);
+
+/*
+ * End `span` begun in session generation `gen` (atr__state_gen() at begin). Ends for a
+ * session that has since stopped are ignored.
+ *  _return: `result` NULL = returned, result not captured (END status 2).
+ *  _raise:  `exc` is the exception instance (may be NULL: type "" and no message).
+ *  _error:  the exception currently set (PyErr_Occurred()), which stays set.
+ * `opts` NULL: the session's options.
+ */
+void atr__span_end_return(uint64_t gen, uint64_t span, uint64_t t_ns, PyObject *result,
+                          const atr__capture_opts *opts);
+void atr__span_end_raise(uint64_t gen, uint64_t span, uint64_t t_ns, PyObject *exc,
+                         const atr__capture_opts *opts);
+void atr__span_end_error(uint64_t gen, uint64_t span, uint64_t t_ns,
+                         const atr__capture_opts *opts);
+
+#endif /* ATR_PY_SPANS_H */

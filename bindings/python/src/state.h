@@ -1,0 +1,55 @@
+/*
+ * state.h — the extension's process-wide state (state.c says why it is global).
+ *
+ * Everything here is read and written with the GIL held.
+ */
+#ifndef ATR_PY_STATE_H
+#define ATR_PY_STATE_H
+
+#include "capture.h"
+#include "compat.h"
+
+#include <argtrace/atr_writer.h>
+
+/* A thread's current span and the contextvars.Context it was made current in. */
+typedef struct atr__cur {
+    uint64_t span;
+    void *ctx; /* identity only, never dereferenced */
+} atr__cur;
+
+/* Thread-local current span (spans.h). Defined in state.c. */
+extern ATR__TLS atr__cur atr__tls_current;
+/* > 0 while this thread runs user code for the tracer (summarizer, repr): traced calls made
+   from there just forward, so the tracer never re-enters itself. */
+extern ATR__TLS int atr__tls_in_tracer;
+
+typedef struct atr__state {
+    atr_session *session;   /* the active session or NULL */
+    uint64_t gen;           /* bumped at every start and stop: invalidates cached ids */
+    PyObject *path;         /* owned: str, the active session's path, or NULL */
+    atr__capture_opts opts; /* session-level capture options */
+    PyObject *redact;       /* owned: tuple of lower-cased patterns (opts.redact borrows it) */
+    PyObject *code_ids;     /* owned: dict code object -> int function id, or NULL */
+    PyObject *action_ids;   /* owned: dict action name -> int function id, or NULL */
+    PyObject *summarizers;  /* owned: dict type -> callable, or NULL */
+    PyObject *span_var;     /* owned: ContextVar holding an int span id */
+} atr__state;
+
+/* The one instance (state.c). */
+extern atr__state atr__g;
+
+/* Active session or NULL. */
+static inline atr_session *atr__session(void) {
+    return atr__g.session;
+}
+static inline uint64_t atr__state_gen(void) {
+    return atr__g.gen;
+}
+
+/* Create the ContextVar etc. at module init. Returns 0 or -1 with an exception set. */
+int atr__state_init(void);
+
+/* Forget cached definitions (at start and stop). */
+void atr__state_reset_caches(void);
+
+#endif /* ATR_PY_STATE_H */
