@@ -1,0 +1,277 @@
+"""The user-facing API: the decorator, sessions, actions and messages.
+
+Thin sugar over `argtrace._core` (the C extension). Nothing here raises into the traced
+program once tracing is under way: argument mistakes raise at decoration/start time only.
+"""
+
+import functools
+import inspect
+import os
+import sys
+
+from . import _core
+
+__all__ = ["trace", "start", "stop", "session", "active", "flush", "action", "log",
+           "current_span", "register_summarizer", "Session"]
+
+# Friendly option names accepted by start()/session() → _core.start keyword names.
+_START_ALIASES = {"max_len": "max_value_bytes", "repr": "capture_repr",
+                  "flush_interval": "flush_interval_ms", "drop": "drop_when_full"}
+_START_OPTIONS = {"flush_interval_ms", "buffer_size", "max_pending_bytes", "zstd_level",
+                  "drop_when_full", "max_value_bytes", "argv", "redact", "capture_repr",
+                  "fork_mode"}
+
+
+def _names(value, what):
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)):
+        raise TypeError("argtrace: %s must be a list of names, not %s"
+                        % (what, type(value).__name__))
+    names = tuple(value)
+    for n in names:
+        if not isinstance(n, str):
+            raise TypeError("argtrace: %s must hold str names, got %r" % (what, n))
+    return names
+
+
+def trace(func=None, *, capture=None, skip=(), result=True, max_len=None, redact=(),
+          repr=False, name=None):
+    """Trace every call of `func`: arguments, result or exception, duration.
+
+    Use as `@trace` or `@trace(capture=[...], skip=[...], result=False, max_len=N,
+    redact=[...], repr=False)`. `capture` lists the parameters to record (default all),
+    `skip` parameters never recorded, `result=False` does not record return values,
+    `max_len` overrides the session's string limit (bytes), `redact` holds name patterns
+    whose values are replaced by a redaction marker, `repr=True` records repr() of objects
+    that are not builtin values (calls their __repr__, bounded by max_len).
+    """
+    capture = _names(capture, "capture")
+    skip = _names(skip, "skip") or ()
+    redact = _names(redact, "redact") or ()
+    if max_len is not None and (not isinstance(max_len, int) or max_len < 0):
+        raise ValueError("argtrace: max_len must be a non-negative int, got %r" % (max_len,))
+
+    def decorate(f):
+        if not callable(f) and not isinstance(f, (classmethod, staticmethod)):
+            raise TypeError("argtrace.trace: cannot trace %r (not callable)" % (f,))
+        return _core.TracedFunction(f, capture=capture, skip=skip, result=bool(result),
+                                    max_value_bytes=max_len, redact=redact,
+                                    capture_repr=bool(repr), name=name)
+
+    if func is None:
+        return decorate
+    return decorate(func)
+
+
+def _start_options(options):
+    out = {}
+    for key, value in options.items():
+        key = _START_ALIASES.get(key, key)
+        if key not in _START_OPTIONS:
+            raise TypeError("argtrace.start: unknown option %r" % key)
+        out[key] = value
+    if "redact" in out:
+        out["redact"] = _names(out["redact"], "redact") or ()
+    if "argv" not in out:
+        out["argv"] = [str(a) for a in sys.argv]
+    return out
+
+
+def start(path, **options):
+    """Start recording to the log at `path` (created mode 0600, truncated).
+
+    Options: flush_interval_ms (100), buffer_size, max_pending_bytes, zstd_level (3),
+    drop_when_full (False: producers wait), max_value_bytes or max_len (4096), redact
+    (name patterns), capture_repr or repr (False), fork_mode ("follow" or "stop"), argv.
+    Raises RuntimeError if a session is already active, OSError if the file cannot be
+    created.
+    """
+    _core.start(os.fspath(path), **_start_options(options))
+
+
+def stop():
+    """Stop the active session and close its log. Returns a dict (path, dropped,
+    capture_errors, write_error) or None when no session was active."""
+    return _core.stop()
+
+
+def active():
+    """True while a session is recording."""
+    return _core.active()
+
+
+def flush():
+    """Write everything recorded so far to the log file."""
+    if _core.active():
+        _core.flush()
+
+
+class Session:
+    """What `session()` yields: `path`, and after the block, `stats` (stop()'s dict)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.stats = None
+
+    def load(self):
+        from ._load import load
+        return load(self.path)
+
+    def __repr__(self):
+        return "<argtrace.Session %s>" % self.path
+
+
+class session:
+    """Context manager: a session recording to `path` for the duration of the block.
+
+        with argtrace.session("run.atr") as s:
+            work()
+        log = argtrace.load(s.path)
+    """
+
+    def __init__(self, path, **options):
+        self._path = os.fspath(path)
+        self._options = options
+        self._session = None
+
+    def __enter__(self):
+        start(self._path, **self._options)
+        self._session = Session(self._path)
+        return self._session
+
+    def __exit__(self, *exc):
+        self._session.stats = stop()
+        return False
+
+
+class _ActionScope:
+    __slots__ = ("name", "fields", "spans")
+
+    def __init__(self, name, fields):
+        self.name = name
+        self.fields = fields
+        self.spans = []
+
+    def begin(self):
+        try:
+            return _core.action_begin(self.name, self.fields)
+        except Exception:  # the tracer never raises into the program
+            return 0
+
+    @staticmethod
+    def end(span, exc):
+        if span:
+            try:
+                _core.action_end(span, exc)
+            except Exception:
+                pass
+
+
+class action:
+    """A named action with fields: a span of its own, the parent of calls made inside it.
+
+    Context manager (`with argtrace.action("import", batch=7): ...`) and decorator
+    (`@argtrace.action("import")`). An exception leaving it is recorded and re-raised
+    unchanged.
+    """
+
+    def __init__(self, name, /, **fields):
+        if not isinstance(name, str):
+            raise TypeError("argtrace.action: name must be a str, got %s" % type(name).__name__)
+        self._scope = _ActionScope(name, fields)
+
+    def __enter__(self):
+        self._scope.spans.append(self._scope.begin())
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        span = self._scope.spans.pop() if self._scope.spans else 0
+        self._scope.end(span, exc)
+        return False
+
+    @property
+    def span(self):
+        """The span id of the innermost active use (0 when none or no session)."""
+        return self._scope.spans[-1] if self._scope.spans else 0
+
+    def __call__(self, func):
+        scope = self._scope
+        if inspect.iscoroutinefunction(func):
+            @functools.wraps(func)
+            async def run_async(*args, **kwargs):
+                span = scope.begin()
+                try:
+                    value = await func(*args, **kwargs)
+                except BaseException as e:
+                    scope.end(span, e)
+                    raise
+                scope.end(span, None)
+                return value
+            return run_async
+
+        @functools.wraps(func)
+        def run(*args, **kwargs):
+            span = scope.begin()
+            try:
+                value = func(*args, **kwargs)
+            except BaseException as e:
+                scope.end(span, e)
+                raise
+            scope.end(span, None)
+            return value
+        return run
+
+
+def log(message, /, **fields):
+    """Record a message with fields inside the current span (call or action)."""
+    try:
+        _core.log(str(message) if type(message) is not str else message, fields)
+    except Exception:
+        pass
+
+
+def current_span():
+    """The id of the span running in this thread or task (0 when none)."""
+    return _core.current_span()
+
+
+def register_summarizer(type_, fn):
+    """Record values of exactly `type_` as `fn(value)` (a small dict or tuple of scalars)
+    instead of the type name alone. `fn` must not raise; if it does, the value is recorded
+    as a capture error and the program is not disturbed."""
+    if not isinstance(type_, type):
+        raise TypeError("argtrace.register_summarizer: %r is not a type" % (type_,))
+    if not callable(fn):
+        raise TypeError("argtrace.register_summarizer: %r is not callable" % (fn,))
+    _core.register_summarizer(type_, fn)
+
+
+# multiprocessing's fork children leave through os._exit() without running atexit, so a
+# session that followed the fork would lose its buffered tail. In such children, close it
+# from multiprocessing's own exit hook (its finalizers run before os._exit).
+def _stop_quietly():
+    try:
+        if _core.active():
+            _core.stop()
+    except Exception:
+        pass
+
+
+def _install_mp_finalizer(_obj):
+    mp_util = sys.modules.get("multiprocessing.util")
+    if mp_util is not None:
+        mp_util.Finalize(None, _stop_quietly, exitpriority=-100)
+
+
+def _after_fork_in_child():
+    try:
+        mp_util = sys.modules.get("multiprocessing.util")
+        if mp_util is not None and _core.active():
+            mp_util.register_after_fork(_install_mp_finalizer, _install_mp_finalizer)
+    except Exception:
+        pass
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -1,0 +1,359 @@
+"""`argtrace run`: run a script or module exactly as `python` would, with a session active.
+
+    argtrace run [options] script.py [args...]
+    argtrace run [options] -m module [args...]
+"""
+
+import atexit
+import os
+import re
+import runpy
+import signal
+import sys
+import threading
+import traceback
+
+RUN_USAGE = """\
+usage: argtrace run [options] script.py [args...]
+       argtrace run [options] -m module [args...]
+
+Run a Python program with tracing on; decorated functions are recorded to a log.
+
+options:
+  -o, --output PATH        log file (default: <script stem>.atr or <module>.atr in the cwd)
+  --flush-interval MS      flush buffered records at least this often (default 100)
+  --max-len BYTES          strings and bytes longer than this are truncated (default 4096)
+  --redact PATTERN         never record values of arguments/fields matching PATTERN
+                           (glob, case-insensitive; repeatable)
+  --repr                   record repr() of non-builtin objects (calls their __repr__)
+  --drop                   drop (and count) records when the writer falls behind, instead
+                           of waiting for it
+  --trace PATTERN          filter tracing: trace functions matching PATTERN (repeatable)
+  --exclude PATTERN        filter tracing: never trace functions matching PATTERN
+  --min-duration DURATION  filter tracing: keep only calls at least this long (e.g. 5ms)
+  --max-depth N            filter tracing: trace at most N nested levels
+  -q, --quiet              do not print the log path at exit
+"""
+
+
+class UsageError(Exception):
+    """A command-line mistake: one line on stderr, exit status 2."""
+
+
+# option → (key, takes a value, repeatable)
+_OPTIONS = {
+    "-o": ("output", True, False), "--output": ("output", True, False),
+    "--flush-interval": ("flush_interval", True, False),
+    "--max-len": ("max_len", True, False),
+    "--redact": ("redact", True, True),
+    "--repr": ("repr", False, False),
+    "--drop": ("drop", False, False),
+    "--trace": ("trace", True, True),
+    "--exclude": ("exclude", True, True),
+    "--min-duration": ("min_duration", True, False),
+    "--max-depth": ("max_depth", True, False),
+    "-q": ("quiet", False, False), "--quiet": ("quiet", False, False),
+}
+
+
+def parse_run_args(argv):
+    """Options up to the script (or -m module); everything after belongs to the program."""
+    opts = {"redact": [], "trace": [], "exclude": []}
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "-m":
+            if i + 1 >= len(argv):
+                raise UsageError("argtrace run: -m needs a module name")
+            opts["module"] = argv[i + 1]
+            opts["args"] = argv[i + 2:]
+            break
+        if arg == "--":
+            i += 1
+            if i >= len(argv):
+                break
+            opts["script"], opts["args"] = argv[i], argv[i + 1:]
+            break
+        if not arg.startswith("-") or arg == "-":
+            opts["script"], opts["args"] = arg, argv[i + 1:]
+            break
+        name, value = arg, None
+        if arg.startswith("--") and "=" in arg:
+            name, value = arg.split("=", 1)
+        if name in ("-h", "--help"):
+            opts["help"] = True
+            return opts
+        spec = _OPTIONS.get(name)
+        if spec is None:
+            raise UsageError("argtrace run: unknown option %s" % name)
+        key, takes_value, repeat = spec
+        if takes_value and value is None:
+            if i + 1 >= len(argv):
+                raise UsageError("argtrace run: %s needs a value" % name)
+            i += 1
+            value = argv[i]
+        elif not takes_value:
+            if value is not None:
+                raise UsageError("argtrace run: %s takes no value" % name)
+            value = True
+        if repeat:
+            opts[key].append(value)
+        else:
+            opts[key] = value
+        i += 1
+    if "script" not in opts and "module" not in opts:
+        raise UsageError("argtrace run: no script or -m module given")
+    return opts
+
+
+def _int_option(opts, key, flag):
+    if key not in opts:
+        return None
+    try:
+        value = int(opts[key])
+    except ValueError:
+        raise UsageError("argtrace run: %s needs an integer, got %r" % (flag, opts[key]))
+    if value < 0:
+        raise UsageError("argtrace run: %s must not be negative" % flag)
+    return value
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*(ns|us|µs|ms|s)?\s*$")
+_UNIT_NS = {"ns": 1, "us": 1000, "µs": 1000, "ms": 1000000, "s": 1000000000, None: 1000000}
+
+
+def parse_duration_ns(text):
+    """'5ms' → 5000000; a bare number is milliseconds."""
+    m = _DURATION.match(text)
+    if not m:
+        raise UsageError("argtrace run: bad duration %r (e.g. 500us, 5ms, 1s)" % text)
+    return int(float(m.group(1)) * _UNIT_NS[m.group(2)])
+
+
+def default_log_path(opts):
+    if "module" in opts:
+        stem = opts["module"]
+    else:
+        stem = os.path.splitext(os.path.basename(opts["script"]))[0] or "argtrace"
+    return os.path.join(os.getcwd(), stem + ".atr")
+
+
+def session_options(opts, argv):
+    options = {"argv": argv}
+    interval = _int_option(opts, "flush_interval", "--flush-interval")
+    if interval is not None:
+        options["flush_interval_ms"] = interval
+    max_len = _int_option(opts, "max_len", "--max-len")
+    if max_len is not None:
+        options["max_value_bytes"] = max_len
+    if opts["redact"]:
+        options["redact"] = tuple(opts["redact"])
+    if opts.get("repr"):
+        options["capture_repr"] = True
+    if opts.get("drop"):
+        options["drop_when_full"] = True
+    return options
+
+
+def filter_options(opts):
+    """The filter-tracing request, or None when no filter option was given."""
+    if not (opts["trace"] or opts["exclude"] or "min_duration" in opts or "max_depth" in opts):
+        return None
+    if not opts["trace"]:
+        raise UsageError("argtrace run: --exclude/--min-duration/--max-depth need --trace")
+    min_ns = parse_duration_ns(opts["min_duration"]) if "min_duration" in opts else 0
+    depth = _int_option(opts, "max_depth", "--max-depth") or 0
+    return {"include": list(opts["trace"]), "exclude": list(opts["exclude"]),
+            "min_duration_ns": min_ns, "max_depth": depth}
+
+
+# ---- FILTER TRACING HOOK (owner: F) -------------------------------------------------------
+# Called with the session active and before the program starts, only when --trace/--exclude/
+# --min-duration/--max-depth were given. F: fill in / adjust (pattern checks, options).
+def start_filters(core, request):
+    check = getattr(core, "filter_check", None)
+    if check is not None:
+        try:
+            check(request["include"] + request["exclude"])
+        except ValueError as e:
+            raise UsageError(str(e).splitlines()[0] if str(e) else "argtrace run: bad pattern")
+    if not hasattr(core, "filter_start"):
+        raise UsageError("argtrace run: filter tracing (--trace) is not available in this build")
+    core.filter_start(request["include"], request["exclude"],
+                      min_duration_ns=request["min_duration_ns"],
+                      max_depth=request["max_depth"])
+
+
+def stop_filters(core):
+    stop = getattr(core, "filter_stop", None)
+    if stop is not None:
+        try:
+            stop()
+        except Exception:
+            pass
+# ---- END FILTER TRACING HOOK ---------------------------------------------------------------
+
+
+class _Finisher:
+    """Stops the session once, from the finally clause or from atexit (whichever first),
+    and tells the user where the log is."""
+
+    def __init__(self, core, path, quiet, filters):
+        self.core = core
+        self.path = path
+        self.quiet = quiet
+        self.filters = filters
+        self.done = False
+
+    def __call__(self):
+        if self.done or os.getpid() != self.pid:
+            return
+        self.done = True
+        if self.filters:
+            stop_filters(self.core)
+        try:
+            stats = self.core.stop() if self.core.session_path() == self.path else None
+        except Exception as e:
+            stats = {"write_error": str(e)}
+        if self.quiet:
+            return
+        _report(self.path, stats)
+
+    pid = None
+
+
+def _report(path, stats):
+    shown = os.path.relpath(path) if not os.path.relpath(path).startswith("..") else path
+    err = sys.stderr
+    try:
+        if stats and stats.get("write_error"):
+            err.write("argtrace: error writing %s: %s\n" % (shown, stats["write_error"]))
+        if stats and stats.get("dropped"):
+            err.write("argtrace: %d records were dropped\n" % stats["dropped"])
+        err.write("argtrace: log written to %s\n" % shown)
+        err.write("argtrace: next: argtrace summary %s\n" % _quote(shown))
+        err.flush()
+    except Exception:
+        pass
+
+
+def _quote(path):
+    import shlex
+    return shlex.quote(path)
+
+
+def _join_threads():
+    """Wait for non-daemon threads as the interpreter would before exiting."""
+    main = threading.main_thread()
+    for t in threading.enumerate():
+        if t is not main and not t.daemon and t is not threading.current_thread():
+            try:
+                t.join()
+            except Exception:
+                pass
+
+
+def _print_exception(exc, target_file):
+    """Print an uncaught exception as the interpreter does, without our own frames."""
+    tb = exc.__traceback__
+    while tb is not None and target_file is not None:
+        if os.path.abspath(tb.tb_frame.f_code.co_filename) == target_file:
+            break
+        tb = tb.tb_next
+    if tb is None:
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename in _OWN_FILES:
+            tb = tb.tb_next
+    try:
+        sys.excepthook(type(exc), exc, tb)
+    except Exception:
+        traceback.print_exception(type(exc), exc, tb)
+
+
+_OWN_FILES = {__file__, runpy.__file__}
+
+
+def _exit_code(code):
+    """The process exit status for SystemExit(code), printing a message like Python."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF if code >= 0 else code & 0xFF
+    try:
+        sys.stderr.write(str(code) + "\n")
+    except Exception:
+        pass
+    return 1
+
+
+def _check_module(name):
+    import importlib.util
+    sys.path.insert(0, os.getcwd())
+    try:
+        found = importlib.util.find_spec(name) is not None
+    except Exception:  # a parent package that fails to import: let runpy report it
+        found = True
+    finally:
+        del sys.path[0]
+    if not found:
+        raise UsageError("argtrace run: no module named %r" % name)
+
+
+def run_program(core, opts):
+    """Run the program of `opts` under a session. Returns the exit status."""
+    if "module" in opts:
+        target_file = None
+        prog_argv = ["-m", opts["module"]] + opts["args"]
+    if "script" in opts:
+        script = opts["script"]
+        if not os.path.exists(script):
+            raise UsageError("argtrace run: can't open file %r: no such file" % script)
+        target_file = os.path.abspath(script)
+        prog_argv = [script] + opts["args"]
+    else:
+        _check_module(opts["module"])
+    path = os.path.abspath(opts.get("output") or default_log_path(opts))
+    options = session_options(opts, prog_argv)
+    request = filter_options(opts)
+
+    try:
+        core.start(path, **options)
+    except OSError as e:
+        raise UsageError("argtrace run: cannot create log %s: %s"
+                         % (path, e.strerror or e))
+    finish = _Finisher(core, path, opts.get("quiet"), request is not None)
+    finish.pid = os.getpid()
+    atexit.register(finish)
+    saved_argv, saved_path0 = sys.argv[:], sys.path[0] if sys.path else None
+    try:
+        if request is not None:
+            start_filters(core, request)
+        return _execute(opts, target_file)
+    finally:
+        _join_threads()
+        finish()
+        atexit.unregister(finish)
+        sys.argv[:] = saved_argv
+        if sys.path:
+            sys.path[0] = saved_path0
+
+
+def _execute(opts, target_file):
+    try:
+        if "module" in opts:
+            sys.argv[:] = [opts["module"]] + opts["args"]
+            sys.path[0:1] = [os.getcwd()]
+            runpy.run_module(opts["module"], run_name="__main__", alter_sys=True)
+        else:
+            sys.argv[:] = [opts["script"]] + opts["args"]
+            sys.path[0:1] = [os.path.dirname(target_file)]
+            runpy.run_path(opts["script"], run_name="__main__")
+        return 0
+    except SystemExit as e:
+        return _exit_code(e.code)
+    except KeyboardInterrupt as e:
+        _print_exception(e, target_file)
+        return -signal.SIGINT
+    except BaseException as e:
+        _print_exception(e, target_file)
+        return 1

@@ -1,0 +1,199 @@
+"""Python objects for the values a log holds that are not plain scalars.
+
+`_core.read_records` hands non-scalar values over as small tagged tuples (see the binding
+contract); `convert()` turns them into the classes below. Scalars (None, bool, int, float,
+str, bytes) stay as they are.
+"""
+
+__all__ = [
+    "Truncated", "Summary", "Redacted", "REDACTED", "Repr", "CaptureError", "Unknown",
+    "convert",
+]
+
+
+class Truncated:
+    """A string or bytes value cut to the session's limit.
+
+    `value` is the kept prefix (str or bytes); `length` the true length in bytes (UTF-8 for
+    text). A cut may fall inside a UTF-8 sequence; the prefix is decoded with replacement.
+    """
+
+    __slots__ = ("value", "length")
+
+    def __init__(self, value, length):
+        self.value = value
+        self.length = length
+
+    @property
+    def is_text(self):
+        return isinstance(self.value, str)
+
+    def __eq__(self, other):
+        if not isinstance(other, Truncated):
+            return NotImplemented
+        return (self.value, self.length) == (other.value, other.length)
+
+    def __hash__(self):
+        return hash((Truncated, self.value, self.length))
+
+    def __repr__(self):
+        head = self.value[:40]
+        return "Truncated(%r..., length=%d)" % (head, self.length)
+
+
+class Summary:
+    """A container or other object recorded by type: `type_name`, `length` (None when
+    unknown) and a tuple of leading `items` (values, possibly summaries themselves)."""
+
+    __slots__ = ("type_name", "length", "items")
+
+    def __init__(self, type_name, length, items=()):
+        self.type_name = type_name
+        self.length = length
+        self.items = tuple(items)
+
+    def __eq__(self, other):
+        if not isinstance(other, Summary):
+            return NotImplemented
+        return ((self.type_name, self.length, self.items)
+                == (other.type_name, other.length, other.items))
+
+    def __hash__(self):
+        return hash((Summary, self.type_name, self.length))
+
+    def __len__(self):
+        return self.length or 0
+
+    def __repr__(self):
+        parts = [self.type_name]
+        if self.length is not None:
+            parts.append("len=%d" % self.length)
+        if self.items:
+            parts.append(repr(list(self.items)))
+        return "<%s>" % " ".join(parts)
+
+
+class Redacted:
+    """A value that was redacted: it never reached the log."""
+
+    __slots__ = ()
+
+    def __eq__(self, other):
+        return isinstance(other, Redacted)
+
+    def __hash__(self):
+        return hash(Redacted)
+
+    def __repr__(self):
+        return "<redacted>"
+
+
+REDACTED = Redacted()
+
+
+class Repr:
+    """Text from the object's own repr(), recorded only when the user asked for it.
+    `length` is the true length in bytes; `truncated` says whether `text` was cut."""
+
+    __slots__ = ("text", "length")
+
+    def __init__(self, text, length):
+        self.text = text
+        self.length = length
+
+    @property
+    def truncated(self):
+        return self.length > len(self.text.encode("utf-8", "surrogatepass"))
+
+    def __eq__(self, other):
+        if not isinstance(other, Repr):
+            return NotImplemented
+        return (self.text, self.length) == (other.text, other.length)
+
+    def __hash__(self):
+        return hash((Repr, self.text))
+
+    def __repr__(self):
+        return "Repr(%r%s)" % (self.text[:60], "..." if self.truncated else "")
+
+
+class CaptureError:
+    """A value the tracer could not capture; `type_name` is the object's type."""
+
+    __slots__ = ("type_name",)
+
+    def __init__(self, type_name):
+        self.type_name = type_name
+
+    def __eq__(self, other):
+        if not isinstance(other, CaptureError):
+            return NotImplemented
+        return self.type_name == other.type_name
+
+    def __hash__(self):
+        return hash((CaptureError, self.type_name))
+
+    def __repr__(self):
+        return "<capture error: %s>" % self.type_name
+
+
+class Unknown:
+    """A value of a kind this version does not know (a newer minor format version)."""
+
+    __slots__ = ("ext_type", "payload")
+
+    def __init__(self, ext_type, payload):
+        self.ext_type = ext_type
+        self.payload = payload
+
+    def __eq__(self, other):
+        if not isinstance(other, Unknown):
+            return NotImplemented
+        return (self.ext_type, self.payload) == (other.ext_type, other.payload)
+
+    def __hash__(self):
+        return hash((Unknown, self.ext_type, self.payload))
+
+    def __repr__(self):
+        return "<unknown value ext %d, %d bytes>" % (self.ext_type, len(self.payload))
+
+
+def _bigint(digits):
+    try:
+        return int(digits)
+    except ValueError:  # beyond sys.get_int_max_str_digits(), or not digits at all
+        return Repr(digits, len(digits))
+
+
+def _summary(t):
+    items = [convert(v) for v in t[3]] if len(t) > 3 and t[3] else ()
+    return Summary(t[1], t[2], items)
+
+
+_TAGS = {
+    "truncated_str": lambda t: Truncated(t[1], t[2]),
+    "truncated_bytes": lambda t: Truncated(t[1], t[2]),
+    "summary": _summary,
+    "redacted": lambda t: REDACTED,
+    "bigint": lambda t: _bigint(t[1]),
+    "repr": lambda t: Repr(t[1], t[2]),
+    "error": lambda t: CaptureError(t[1]),
+    "unknown": lambda t: Unknown(t[1], t[2]),
+}
+
+
+def convert(value):
+    """Turn one value from `_core.read_records` into its Python form."""
+    if type(value) is not tuple:
+        return value
+    make = _TAGS.get(value[0]) if value else None
+    if make is None:
+        return Unknown(-1, repr(value).encode())
+    return make(value)
+
+
+def convert_fields(fields):
+    """Convert every value of a {name: value} map (None → {})."""
+    if not fields:
+        return {}
+    return {k: convert(v) for k, v in fields.items()}
