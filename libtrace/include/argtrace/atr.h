@@ -3,6 +3,7 @@
  *   atr_common.h  error codes, values
  *   atr_writer.h  sessions: record spans and messages into a log
  *   atr_reader.h  decode a log record by record
+ *   atr_analysis.h  index logs: call trees, statistics, per-argument analysis, filters
  */
 #ifndef ARGTRACE_ATR_H
 #define ARGTRACE_ATR_H
@@ -10,5 +11,6 @@
 #include "atr_common.h"
 #include "atr_reader.h"
 #include "atr_writer.h"
+#include "atr_analysis.h"
 
 #endif /* ARGTRACE_ATR_H */

@@ -1,0 +1,562 @@
+/*
+ * argtrace analysis: index one or several logs and answer the viewer's questions.
+ *
+ * An index holds every call of the logs loaded into it: function, thread, process, start,
+ * end, duration, self time, parent, children, arguments, result or exception. Several logs
+ * (the processes of one program: a parent and its forked children) merge into one view;
+ * a forked child's root calls become children of the parent's span that ran the fork.
+ *
+ * Identifiers are small integers, valid for the life of the index:
+ *   - function ids  0 .. n_functions-1   (deduplicated across logs by module+qualname+file)
+ *   - call ids      0 .. n_calls-1       (in load order: per thread, start order)
+ *   - thread ids    0 .. n_threads-1     (global: threads of every loaded log)
+ *   - file ids      0 .. n_files-1       (one per loaded log = one process)
+ *   - message ids   0 .. n_messages-1
+ *   - value ids     uint32; two equal values have the same id (hash-consed), so ids can be
+ *                   compared for equality. ATR_NO_VALUE means "not captured / absent".
+ * ATR_NO_CALL (and the other ATR_NO_* constants) mean "none".
+ *
+ * Times are integer ns of the logs' session clock (CLOCK_MONOTONIC unless the writer used its
+ * own). Logs of one host share that clock, so merged processes line up; logs of different
+ * hosts are not realigned.
+ *
+ * Memory: about 64 bytes per call, plus 4 bytes per captured argument, plus the distinct
+ * values (small integers cost nothing; strings are stored once).
+ *
+ * Threads: loading needs exclusive use of the index. Once loading is done every function
+ * taking a `const atr_index *` may be called from several threads at once. Filters, callsets,
+ * argscores and event cursors are used by one thread at a time.
+ *
+ * Functions return 0 or a negative ATR_E* code; results go through out-parameters. Nothing
+ * here prints, exits or aborts.
+ */
+#ifndef ARGTRACE_ATR_ANALYSIS_H
+#define ARGTRACE_ATR_ANALYSIS_H
+
+#include "atr_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ATR_NO_CALL UINT32_MAX
+#define ATR_NO_VALUE UINT32_MAX
+#define ATR_NO_FUNCTION UINT32_MAX
+#define ATR_NO_THREAD UINT32_MAX
+#define ATR_NO_FILE UINT32_MAX
+
+typedef struct atr_index atr_index;
+
+/* ------------------------------------------------------------------------------------------
+ * Index: open, load, free
+ */
+
+/*
+ * Progress of a load: `done` and `total` bytes of the file being loaded (total is the file
+ * size). Called from inside atr_index_load(), on the loading thread, about every 256 KiB of
+ * input and once at the end (done == total). Must not use the index.
+ */
+typedef void (*atr_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
+/* Create an empty index. On success *out owns it; free with atr_index_free(). ATR_ENOMEM. */
+ATR_API int atr_index_open(atr_index **out);
+
+/* Free the index and everything it owns (every pointer it handed out dies). Accepts NULL. */
+ATR_API void atr_index_free(atr_index *ix);
+
+/* Install (fn non-NULL) or remove (fn NULL) the progress callback of later loads. */
+ATR_API void atr_index_set_progress(atr_index *ix, atr_progress_fn fn, void *ctx);
+
+/*
+ * Read the log at `path` completely and add its process to the index. Calls are linked to
+ * their parents (also across logs already loaded or loaded later: a forked child's log names
+ * its parent's uid and span), self times and per-function call lists are updated.
+ *
+ * Returns 0 when the log loaded, also when it was truncated (a crash while writing: every
+ * complete record is used and the file gets ATR_FILE_TRUNCATED) or not closed (killed,
+ * ATR_FILE_UNCLOSED). Unfinished calls (no END) get the duration up to the last time seen in
+ * their log and status ATR_CALL_UNFINISHED.
+ * Errors: ATR_EOPEN, ATR_EMAGIC, ATR_EVERSION, ATR_ECORRUPT, ATR_ETOOBIG, ATR_ENOMEM, and
+ * ATR_ETOOBIG when the index would exceed its limits (2^32-2 calls or values, 4 GiB of
+ * strings). On error the index is left as it was before the call and atr_index_error()
+ * describes the problem in one line (for corrupt logs: the reader's message).
+ */
+ATR_API int atr_index_load(atr_index *ix, const char *path);
+
+/* Same, from a caller-owned buffer (tests, fuzzing); `name` is shown in messages. */
+ATR_API int atr_index_load_mem(atr_index *ix, const void *data, size_t len, const char *name);
+
+/*
+ * One line describing the last failed load, e.g. "app.atr: corrupt log at offset 4096: ...",
+ * or "" when none failed. Valid until the next load or atr_index_free(). Never NULL.
+ */
+ATR_API const char *atr_index_error(const atr_index *ix);
+
+/* File (process) flags, atr_file_info.flags; atr_index_info.flags ORs those of all files. */
+#define ATR_FILE_TRUNCATED 0x1u    /* the log ends inside a frame (the tail was lost) */
+#define ATR_FILE_UNCLOSED 0x2u     /* no END_OF_LOG: the process was killed or still runs */
+#define ATR_FILE_DROPS 0x4u        /* the writer dropped records (see drops_records) */
+#define ATR_FILE_UNKNOWN_SPANS 0x8u /* ENDs/messages/parents naming spans never started */
+
+typedef struct atr_index_info {
+    uint32_t n_files;
+    uint32_t n_functions;
+    uint32_t n_threads;
+    uint32_t n_values;      /* distinct values stored in the value table */
+    uint64_t n_calls;
+    uint64_t n_messages;
+    uint64_t n_unfinished;  /* calls without END */
+    uint64_t t_min, t_max;  /* first and last time seen in any log (ns); 0, 0 when empty */
+    uint32_t flags;         /* OR of ATR_FILE_* of every file */
+    uint64_t mem_bytes;     /* memory held by the index (approximate) */
+} atr_index_info;
+
+/* Counts and flags of the whole index. */
+ATR_API void atr_index_get_info(const atr_index *ix, atr_index_info *out);
+
+/* One loaded log = one process. Strings point into the index. */
+typedef struct atr_file_info {
+    const char *path;      /* as given to atr_index_load (or the name of load_mem) */
+    uint32_t format_major, format_minor;
+    int64_t pid;
+    atr_str host, runtime, tool;
+    uint32_t argc;
+    const atr_str *argv;
+    uint64_t clock_ns;     /* session clock when the log was opened */
+    uint64_t wall_ns;      /* wall clock at that moment (ns since the epoch) */
+    uint64_t uid;          /* random id of this process's log */
+    uint64_t parent_uid;   /* forked child: the parent's uid, else 0 */
+    uint64_t parent_span;  /* forked child: the parent's span running the fork, else 0 */
+    uint32_t parent_file;  /* the parent's file id if that log is loaded, else ATR_NO_FILE */
+    uint32_t parent_call;  /* the call of parent_span if loaded, else ATR_NO_CALL */
+    uint32_t flags;        /* ATR_FILE_* */
+    uint64_t t_last;       /* last time seen in this log (ns) */
+    uint64_t n_calls;      /* calls of this file */
+    uint64_t n_unknown_spans; /* references to spans this log never started */
+    /* The writer's DROPS totals (docs/FORMAT.md 3.10); the last DROPS record wins. */
+    uint64_t drops_records, drops_bytes, drops_oversize, drops_capture_errors;
+    uint64_t drops_write_errors;
+} atr_file_info;
+
+/* Describe file `file`. Returns 0 or ATR_EINVAL (no such file). */
+ATR_API int atr_index_file(const atr_index *ix, uint32_t file, atr_file_info *out);
+
+/* ------------------------------------------------------------------------------------------
+ * Functions, threads, values
+ */
+
+typedef struct atr_function_view {
+    atr_str module, qualname, file;
+    uint32_t line;
+    uint32_t flags;          /* ATR_FUNC_* (atr_writer.h): coroutine, generator, action... */
+    /*
+     * Argument names, the union over every log and call: first the declared parameters
+     * (FUNCTION params, in order), then names of START fields (action fields, expanded
+     * **kwargs) in order of first appearance. Argument i of a call is named params[i].
+     */
+    uint32_t n_params;
+    uint32_t n_declared;     /* params[0 .. n_declared-1] are declared parameters */
+    const atr_str *params;
+    uint64_t n_calls;
+} atr_function_view;
+
+/* Describe function `fn`. Returns 0 or ATR_EINVAL. */
+ATR_API int atr_index_function(const atr_index *ix, uint32_t fn, atr_function_view *out);
+
+/*
+ * The full name "module.qualname" of `fn` into buf (NUL-terminated, truncated to size).
+ * Returns the full length (like snprintf), or 0 for an unknown id. An empty module gives
+ * just the qualname.
+ */
+ATR_API size_t atr_function_name(const atr_index *ix, uint32_t fn, char *buf, size_t size);
+
+/*
+ * Find a function by name: "module.qualname" exactly, or a suffix of it that starts at a
+ * dot boundary ("qualname", "Class.method", "pkg.mod.f" for "pkg.mod.f"). An exact full-name
+ * match wins over suffix matches. Returns:
+ *   0              *fn_out set; *n_cands = 0;
+ *   ATR_EAMBIGUOUS several functions match: their ids go to cands (up to cap), *n_cands is
+ *                  the number of matches (may exceed cap);
+ *   ATR_ENOTFOUND  none match: up to cap near names (similar spelling, or containing the
+ *                  name) go to cands, closest first, *n_cands their number (may be 0);
+ *   ATR_EINVAL     name NULL or empty.
+ * cands may be NULL when cap is 0.
+ */
+ATR_API int atr_index_find_function(const atr_index *ix, const char *name, uint32_t *fn_out,
+                                    uint32_t *cands, uint32_t cap, uint32_t *n_cands);
+
+typedef struct atr_thread_view {
+    uint32_t file;        /* process */
+    uint32_t number;      /* thread number inside its log (CHUNK numbering) */
+    uint64_t os_tid;
+    atr_str name;         /* last name given in the log ("" if none) */
+    uint32_t first_root;  /* first root call of this thread (start order), or ATR_NO_CALL;
+                             the next roots follow through atr_call_view.next_sibling */
+    uint64_t n_roots;
+    uint64_t n_calls;
+} atr_thread_view;
+
+/* Describe thread `thread`. Returns 0 or ATR_EINVAL. */
+ATR_API int atr_index_thread(const atr_index *ix, uint32_t thread, atr_thread_view *out);
+
+/*
+ * The value behind a value id. Strings and summary items point into the index and live as
+ * long as it. Returns 0, or ATR_EINVAL for ATR_NO_VALUE or an unknown id.
+ */
+ATR_API int atr_index_value(const atr_index *ix, uint32_t value_id, atr_value *out);
+
+/* ------------------------------------------------------------------------------------------
+ * Calls
+ */
+
+/* Call status (atr_call_view.status). */
+#define ATR_CALL_RETURNED 0   /* returned; result is the captured result */
+#define ATR_CALL_RAISED 1     /* raised; exc_type and result (the message) are set */
+#define ATR_CALL_NORESULT 2   /* returned, result not captured */
+#define ATR_CALL_UNFINISHED 3 /* no END in the log: duration runs to the log's last time */
+
+typedef struct atr_call_view {
+    uint32_t function;
+    uint32_t thread;
+    uint32_t file;
+    uint32_t parent;         /* ATR_NO_CALL for a root (a forked child's roots have the
+                                parent's fork span as parent, in another file) */
+    uint32_t first_child;    /* children in start order: first_child, then next_sibling... */
+    uint32_t next_sibling;   /* next child of the same parent (or next root of the thread) */
+    uint64_t start_ns;
+    uint64_t end_ns;         /* start + duration (for unfinished calls: last time seen) */
+    uint64_t duration_ns;
+    uint64_t self_ns;        /* duration minus the durations of its children in the same
+                                process, clamped at 0 */
+    uint32_t status;         /* ATR_CALL_* */
+    uint32_t n_args;         /* argument slots: arg i is named by function params[i] */
+    uint32_t result;         /* value id: result (RETURNED) or exception message (RAISED),
+                                else ATR_NO_VALUE */
+    atr_str exc_type;        /* RAISED: the exception type ("ValueError"), else empty */
+} atr_call_view;
+
+/* Describe call `call`. Returns 0 or ATR_EINVAL. */
+ATR_API int atr_index_call(const atr_index *ix, uint32_t call, atr_call_view *out);
+
+/*
+ * Value id of argument `i` of `call` (ATR_NO_VALUE when that argument was not captured for
+ * this call, or i >= n_args). Returns ATR_NO_VALUE for an unknown call.
+ */
+ATR_API uint32_t atr_call_arg(const atr_index *ix, uint32_t call, uint32_t i);
+
+/*
+ * Children of `call` in start order: up to cap ids into out; *n_out = the number of children
+ * (may exceed cap: call again with a larger buffer). Returns 0 or ATR_EINVAL.
+ * With call == ATR_NO_CALL, lists nothing (roots are per thread: atr_thread_view).
+ */
+ATR_API int atr_call_children(const atr_index *ix, uint32_t call, uint32_t *out, uint32_t cap,
+                              uint32_t *n_out);
+
+/*
+ * Messages logged inside `call`, in time order: up to cap message ids into out; *n_out = how
+ * many there are. Returns 0 or ATR_EINVAL.
+ */
+ATR_API int atr_call_messages(const atr_index *ix, uint32_t call, uint32_t *out, uint32_t cap,
+                              uint32_t *n_out);
+
+typedef struct atr_message_view {
+    uint32_t call;      /* the span it was logged in, or ATR_NO_CALL */
+    uint32_t thread;
+    uint64_t time_ns;
+    atr_str text;
+    uint32_t n_fields;  /* read them with atr_message_field() */
+} atr_message_view;
+
+/* Describe message `msg`. Returns 0 or ATR_EINVAL. */
+ATR_API int atr_index_message(const atr_index *ix, uint32_t msg, atr_message_view *out);
+
+/* Field `i` of message `msg`: its name and value id. Returns 0 or ATR_EINVAL. */
+ATR_API int atr_message_field(const atr_index *ix, uint32_t msg, uint32_t i, atr_str *name,
+                              uint32_t *value_id);
+
+/* ------------------------------------------------------------------------------------------
+ * Filters on calls
+ *
+ * A filter is one or more conditions, all of which must hold. Conditions are separated by
+ * whitespace or commas; spaces around operators are allowed ("n > 5, mode=fast").
+ *
+ *   NAME OP VALUE     argument NAME (a parameter or a field) compared with VALUE.
+ *                     OP: = != > < >= <=. VALUE: a number (123, -4.5, 1e6, 0x1f), a quoted
+ *                     string ("a b", 'x', with \" \\ \n \t \xHH escapes), None, True, False,
+ *                     or a bare word (strict) taken as a string.
+ *                     Numbers compare numerically with int/float/bool arguments; strings
+ *                     compare bytewise (lexicographically) with str/bytes/repr arguments;
+ *                     a bare word that looks like a number compares with both kinds.
+ *                     A comparison between different kinds is false (!= is true), and every
+ *                     condition on an argument the call did not capture is false.
+ *   len(NAME) OP N    true length of a str/bytes argument, or a summary's (container's)
+ *                     length; false for other kinds and unknown lengths.
+ *   type(NAME) OP T   the argument's type: int, float, bool, None, str, bytes, or a
+ *                     summary's type name (list, dict, numpy.ndarray...); = and != only.
+ *   duration OP T     T a time with unit ns, us, µs, ms, s (no unit: ns), e.g. 10ms, 1.5s.
+ *   self OP T         self time, same units.
+ *   exception         the call raised; exception=ValueError / exception!=ValueError
+ *                     compare the type name (also matches a module-qualified type whose last
+ *                     component is the name). !exception: the call did not raise.
+ *   result OP VALUE   the captured result (calls that returned one).
+ *   unfinished        calls without END; !unfinished the others.
+ *   arg.NAME          the argument NAME even when it is one of the words above.
+ */
+typedef struct atr_filter atr_filter;
+
+/*
+ * Parse `expr` into a new filter (*out; free with atr_filter_free). An empty or all-blank
+ * expr gives a filter that matches every call. On ATR_ESYNTAX, err (if non-NULL) receives a
+ * one-line message naming the column and what was expected, e.g.
+ * "column 3: expected a value after '>'". Returns 0, ATR_ESYNTAX, ATR_ENOMEM, ATR_EINVAL.
+ * Independent of any index: the same filter can be used on several.
+ */
+ATR_API int atr_filter_parse(const char *expr, atr_filter **out, char *err, size_t err_size);
+
+/*
+ * Add the conditions of `expr` to an existing filter (AND). Same errors as
+ * atr_filter_parse(); on error the filter is unchanged. Use it for several command-line words.
+ */
+ATR_API int atr_filter_add(atr_filter *f, const char *expr, char *err, size_t err_size);
+
+/* Free a filter. Accepts NULL. */
+ATR_API void atr_filter_free(atr_filter *f);
+
+/*
+ * Check that every argument name the filter uses exists for function `fn`. Returns 0, or
+ * ATR_ENOTFOUND with a one-line message in err, e.g. "no argument 'x' in app.f (arguments:
+ * n, mode)". Optional: the filter works without it (unknown names never match).
+ */
+ATR_API int atr_filter_check(const atr_filter *f, const atr_index *ix, uint32_t fn, char *err,
+                             size_t err_size);
+
+/* 1 if `call` matches `f` (a NULL filter matches everything), 0 if not. */
+ATR_API int atr_filter_match(const atr_filter *f, const atr_index *ix, uint32_t call);
+
+/* ------------------------------------------------------------------------------------------
+ * Queries: lists of calls
+ */
+
+#define ATR_ALL_FUNCTIONS UINT32_MAX
+
+/* Orders of a query's result. */
+typedef enum atr_sort {
+    ATR_SORT_START = 0,    /* start time ascending (ties: call id) */
+    ATR_SORT_DURATION = 1, /* duration descending: slowest first (ties: start) */
+    ATR_SORT_SELF = 2,     /* self time descending */
+    ATR_SORT_FASTEST = 3   /* duration ascending */
+} atr_sort;
+
+typedef struct atr_query {
+    size_t size;              /* sizeof(atr_query), set by atr_query_init */
+    uint32_t function;        /* a function id or ATR_ALL_FUNCTIONS (default) */
+    uint32_t thread;          /* a thread id or ATR_NO_THREAD for all (default) */
+    const atr_filter *filter; /* NULL (default): every call */
+    int sort;                 /* atr_sort; default ATR_SORT_START */
+    uint64_t offset;          /* skip this many calls of the sorted result; default 0 */
+    uint64_t limit;           /* at most this many; 0 (default): no limit */
+} atr_query;
+
+/* Fill *q with defaults. */
+ATR_API void atr_query_init(atr_query *q);
+
+/* The result of a query: call ids in the requested order. */
+typedef struct atr_callset atr_callset;
+
+/*
+ * Run query `q`. On success *out owns the result. "The Nth slowest call matching f" is
+ * sort = ATR_SORT_DURATION, offset = N, limit = 1. Top-k queries (with a limit) do not sort
+ * every match. Returns 0, ATR_EINVAL (bad function/thread id or sort), ATR_ENOMEM.
+ */
+ATR_API int atr_query_run(const atr_index *ix, const atr_query *q, atr_callset **out);
+
+/* Number of call ids in the set (after offset and limit). */
+ATR_API uint64_t atr_callset_count(const atr_callset *cs);
+/* How many calls matched before offset and limit were applied. */
+ATR_API uint64_t atr_callset_matched(const atr_callset *cs);
+/* The i-th call id, or ATR_NO_CALL if i is out of range. */
+ATR_API uint32_t atr_callset_get(const atr_callset *cs, uint64_t i);
+/* All ids as an array of atr_callset_count() entries (valid until the set is freed). */
+ATR_API const uint32_t *atr_callset_ids(const atr_callset *cs);
+/* Free a callset. Accepts NULL. */
+ATR_API void atr_callset_free(atr_callset *cs);
+
+/* ------------------------------------------------------------------------------------------
+ * Per-function statistics
+ */
+
+typedef struct atr_stats {
+    uint64_t count;       /* matching calls, finished or not */
+    uint64_t finished;    /* of which finished (RETURNED, RAISED, NORESULT) */
+    uint64_t unfinished;
+    uint64_t raised;      /* calls that raised */
+    uint64_t total_ns;    /* sum of durations (unfinished calls: up to the last time seen) */
+    uint64_t self_ns;     /* sum of self times */
+    /*
+     * Over finished calls only (or over all calls when none finished): exact nearest-rank
+     * percentiles, the smallest duration d such that at least p% of the calls took <= d.
+     */
+    uint64_t min_ns, p50_ns, p95_ns, p99_ns, max_ns;
+    double mean_ns;       /* total_ns / count */
+    uint32_t slowest_call; /* the call with max_ns, or ATR_NO_CALL */
+} atr_stats;
+
+/*
+ * Statistics of function fn's calls that match `filter` (NULL: all). fn may be
+ * ATR_ALL_FUNCTIONS. All zeros (slowest_call ATR_NO_CALL) when nothing matches.
+ * Time O(calls of fn); allocates a temporary array of their durations.
+ * Returns 0, ATR_EINVAL, ATR_ENOMEM.
+ */
+ATR_API int atr_stats_function(const atr_index *ix, uint32_t fn, const atr_filter *filter,
+                               atr_stats *out);
+
+/*
+ * Statistics of every function at once: out must have room for n_functions entries
+ * (atr_index_get_info), out[fn] gets fn's statistics. Faster than looping over
+ * atr_stats_function. Returns 0, ATR_ENOMEM.
+ */
+ATR_API int atr_stats_all(const atr_index *ix, atr_stats *out, uint32_t n_out);
+
+/* ------------------------------------------------------------------------------------------
+ * Per-argument analysis: which argument explains the duration?
+ *
+ * For one function (and optional filter), each argument's values split the calls into
+ * groups: exact values when there are at most 12 distinct ones, otherwise buckets — numeric
+ * ranges (log-scale decades or quantiles, whichever explains more, at most 10 buckets),
+ * str/bytes by length, summaries (containers) by length when they are of one type, mixed
+ * types by type. Missing values form a group "(not captured)".
+ *
+ * The score in [0, 1] says how much of the variation of log(duration) the grouping explains,
+ * computed leave-one-out: each call's log-duration is predicted by the mean of the OTHER calls
+ * of its group (a call alone in its group: by the overall mean), and
+ * score = max(0, 1 - SSE / SST). An argument that is unique per call (request ids) scores
+ * about 0; one that decides the duration scores close to 1. The score is the better of exact
+ * and bucketed grouping (exact only while there are at most 65536 distinct values).
+ * Unfinished calls are left out (their durations are not known).
+ */
+
+typedef struct atr_argscore atr_argscore;
+
+/* Flags of atr_argscore_compute. */
+#define ATR_ARGSCORE_RESULT 0x1u    /* also analyse the result ("return") and the exception
+                                       type ("exception") as if they were arguments */
+
+/*
+ * Analyse the calls of `fn` matching `filter` (NULL: all). On success *out owns the result.
+ * Returns 0, ATR_EINVAL (bad fn), ATR_ENOMEM. A function without matching calls gives a
+ * result listing its arguments with score 0 and no groups.
+ */
+ATR_API int atr_argscore_compute(const atr_index *ix, uint32_t fn, const atr_filter *filter,
+                                 uint32_t flags, atr_argscore **out);
+
+/* Free a result. Accepts NULL. */
+ATR_API void atr_argscore_free(atr_argscore *s);
+
+/* Number of calls analysed (finished, matching). */
+ATR_API uint64_t atr_argscore_calls(const atr_argscore *s);
+
+/*
+ * Number of histogram bins (ATR_HIST_BINS) and their edges: 8 log-scale duration bins
+ * shared by every group of this result; bin k holds durations in [edges[k], edges[k+1])
+ * (the last bin includes edges[8]). edges must have room for ATR_HIST_BINS + 1 values.
+ */
+#define ATR_HIST_BINS 8
+ATR_API void atr_argscore_hist_edges(const atr_argscore *s, uint64_t *edges);
+
+/* How an argument's groups were formed. */
+#define ATR_GROUP_EXACT 0   /* one group per distinct value */
+#define ATR_GROUP_RANGE 1   /* numeric ranges of the value */
+#define ATR_GROUP_LENGTH 2  /* ranges of the length (str, bytes, summaries) */
+#define ATR_GROUP_TYPE 3    /* one group per type */
+
+typedef struct atr_arg_score {
+    atr_str name;           /* parameter or field name; "return" / "exception" with
+                               ATR_ARGSCORE_RESULT */
+    int32_t param;          /* index into the function's params, -1 return, -2 exception */
+    double score;           /* in [0, 1]: max(score_exact, score_grouped) */
+    double score_exact;     /* with one group per distinct value (0 if not computed) */
+    double score_grouped;   /* with the buckets shown (equal to score_exact if exact) */
+    uint32_t mode;          /* ATR_GROUP_* of the groups shown */
+    uint64_t n_distinct;    /* distinct values (saturates at 65537: "more than 65536") */
+    uint64_t n_captured;    /* calls where the argument was captured */
+    uint32_t n_groups;
+} atr_arg_score;
+
+/* Number of arguments analysed; they are sorted by score, highest first. */
+ATR_API uint32_t atr_argscore_count(const atr_argscore *s);
+
+/* Argument `i` (0 = best). Strings live as long as s. Returns 0 or ATR_EINVAL. */
+ATR_API int atr_argscore_arg(const atr_argscore *s, uint32_t i, atr_arg_score *out);
+
+typedef struct atr_arg_group {
+    const char *label;      /* "strict", "1000–9999", "len 10–99", "list len 0–9", "None",
+                               "(not captured)"; NUL-terminated UTF-8 (with "–", U+2013),
+                               control characters escaped. Lives as long as s. */
+    uint32_t value;         /* ATR_GROUP_EXACT: the value id, else ATR_NO_VALUE */
+    const char *filter;     /* a filter expression selecting exactly this group's calls
+                               (for atr_filter_parse), e.g. "n>=1000 n<=9999"; "" if none
+                               can be written (e.g. "(not captured)") */
+    uint64_t calls;
+    uint64_t total_ns, p50_ns, p95_ns, max_ns;
+    uint32_t slowest_call;  /* the group's slowest call */
+    uint32_t hist[ATR_HIST_BINS]; /* calls per duration bin (atr_argscore_hist_edges) */
+} atr_arg_group;
+
+/*
+ * Group `g` of argument `i`; groups are sorted by p50, slowest first (ties: more calls first).
+ * Returns 0 or ATR_EINVAL.
+ */
+ATR_API int atr_argscore_group(const atr_argscore *s, uint32_t i, uint32_t g,
+                               atr_arg_group *out);
+
+/* ------------------------------------------------------------------------------------------
+ * Events in time order (replay)
+ */
+
+#define ATR_EVENT_START 1   /* a call starts (time = its start) */
+#define ATR_EVENT_END 2     /* a finished call ends (unfinished calls have no END event) */
+#define ATR_EVENT_MESSAGE 3 /* a message (call = its span or ATR_NO_CALL) */
+
+typedef struct atr_event {
+    uint32_t kind;     /* ATR_EVENT_* */
+    uint32_t call;     /* the call, or for messages the enclosing call (ATR_NO_CALL: none) */
+    uint32_t message;  /* ATR_EVENT_MESSAGE: the message id, else UINT32_MAX */
+    uint32_t thread;
+    uint64_t time_ns;
+} atr_event;
+
+/*
+ * A cursor over every START, END and MESSAGE of the index in time order, positioned before
+ * the first event. At equal times: ends of calls that started earlier, then starts (parents
+ * before children), then messages, then ends of calls that started at that same time
+ * (children before parents). Opening sorts the calls: about 8 bytes per call, around a
+ * second for 10 million. Returns 0, ATR_ENOMEM.
+ */
+typedef struct atr_events atr_events;
+ATR_API int atr_events_open(const atr_index *ix, atr_events **out);
+
+/* Free a cursor. Accepts NULL. */
+ATR_API void atr_events_close(atr_events *ev);
+
+/* Number of events in total. */
+ATR_API uint64_t atr_events_count(const atr_events *ev);
+
+/* Move to position `pos` (0 .. count): the next atr_events_next returns event `pos`. */
+ATR_API void atr_events_seek(atr_events *ev, uint64_t pos);
+
+/* Position of the first event at or after `time_ns` (count if none). */
+ATR_API uint64_t atr_events_find_time(const atr_events *ev, uint64_t time_ns);
+
+/* Current position (index of the event the next atr_events_next returns). */
+ATR_API uint64_t atr_events_tell(const atr_events *ev);
+
+/* Read the event at the current position and advance. Returns 0, or ATR_EOF at the end. */
+ATR_API int atr_events_next(atr_events *ev, atr_event *out);
+
+/* Step back one position and read that event. Returns 0, or ATR_EOF at the beginning. */
+ATR_API int atr_events_prev(atr_events *ev, atr_event *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ARGTRACE_ATR_ANALYSIS_H */
