@@ -1,0 +1,295 @@
+/*
+ * Record and value encoders (docs/FORMAT.md sections 3 and 4) over the cursor of encode.h.
+ *
+ * Values that cannot be encoded as given (an unknown kind, a NULL pointer with a length) are
+ * written as capture errors (ext 7) rather than failing: the hot path never fails on a value.
+ * Summaries nest at most ATR__SUMMARY_DEPTH_MAX deep; a summary at the deepest level is
+ * written without its items. A big integer longer than max_bytes digits is written as
+ * truncated text (ext 1) with its true length.
+ */
+#include "format/encode.h"
+
+static void enc_ext_bytes(atr__cur *c, int8_t type, const char *p, size_t n) {
+    atr__enc_ext_hdr(c, type, n);
+    atr__enc_raw(c, p, n);
+}
+
+/* ext 1/2/6 layout: uint true length, then the first bytes. */
+static void enc_ext_trunc(atr__cur *c, int8_t type, const char *p, size_t n, uint64_t true_len) {
+    atr__enc_ext_hdr(c, type, atr__enc_uint_size(true_len) + n);
+    atr__enc_uint(c, true_len);
+    atr__enc_raw(c, p, n);
+}
+
+static void enc_invalid(atr__cur *c) {
+    enc_ext_bytes(c, ATR__EXT_ERROR, "invalid value", 13);
+}
+
+/* A string-like value: complete as str/bin, or truncated as ext `trunc_type`. */
+static void enc_text(atr__cur *c, const atr_value *v, int is_bin, int8_t trunc_type,
+                     size_t max_bytes) {
+    size_t n = v->u.s.len;
+    uint64_t true_len = v->u.s.true_len > n ? v->u.s.true_len : n;
+    if (n > max_bytes)
+        n = max_bytes;
+    if (n == true_len) {
+        if (is_bin) {
+            atr__enc_bin_hdr(c, n);
+            atr__enc_raw(c, v->u.s.ptr, n);
+        } else {
+            atr__enc_str(c, v->u.s.ptr, n);
+        }
+        return;
+    }
+    enc_ext_trunc(c, trunc_type, v->u.s.ptr, n, true_len);
+}
+
+static void enc_value_depth(atr__cur *c, const atr_value *v, size_t max_bytes, int depth);
+
+/*
+ * ext 3: the payload is encoded after room for the largest ext header, then moved down
+ * behind the header of its actual size (the payload's length is not known beforehand).
+ */
+static void enc_summary(atr__cur *c, const atr_value *v, size_t max_bytes, int depth) {
+    const size_t reserve = 6;
+    size_t start = c->pos, plen, h;
+    uint32_t i, n = v->u.sum.items ? v->n_items : 0;
+    size_t tlen = v->u.sum.type ? v->u.sum.type_len : 0;
+    if (depth >= ATR__SUMMARY_DEPTH_MAX)
+        n = 0;
+    if (tlen > max_bytes)
+        tlen = max_bytes;
+    c->pos += reserve;
+    atr__enc_array_hdr(c, 2 + (size_t)n);
+    atr__enc_str(c, v->u.sum.type, tlen);
+    if (v->u.sum.length < 0)
+        atr__enc_nil(c);
+    else
+        atr__enc_int(c, v->u.sum.length);
+    for (i = 0; i < n; i++)
+        enc_value_depth(c, &v->u.sum.items[i], max_bytes, depth + 1);
+    plen = c->pos - start - reserve;
+    h = atr__enc_ext_hdr_size(plen);
+    if (atr__cur_ok(c))
+        memmove(c->base + start + h, c->base + start + reserve, plen);
+    c->pos = start;
+    atr__enc_ext_hdr(c, ATR__EXT_SUMMARY, plen);
+    c->pos = start + h + plen;
+}
+
+static void enc_value_depth(atr__cur *c, const atr_value *v, size_t max_bytes, int depth) {
+    switch (v->kind) {
+    case ATR_V_NIL:
+        atr__enc_nil(c);
+        return;
+    case ATR_V_BOOL:
+        atr__enc_bool(c, v->u.b);
+        return;
+    case ATR_V_INT:
+        atr__enc_int(c, v->u.i);
+        return;
+    case ATR_V_UINT:
+        atr__enc_uint(c, v->u.u);
+        return;
+    case ATR_V_FLOAT:
+        atr__enc_float(c, v->u.f);
+        return;
+    case ATR_V_SUMMARY:
+        if (!v->u.sum.type && v->u.sum.type_len)
+            break;
+        enc_summary(c, v, max_bytes, depth);
+        return;
+    case ATR_V_REDACTED:
+        atr__enc_ext_hdr(c, ATR__EXT_REDACTED, 0);
+        return;
+    default:
+        break;
+    }
+    if (v->kind > ATR_V_ERROR || (!v->u.s.ptr && v->u.s.len)) {
+        enc_invalid(c);
+        return;
+    }
+    switch (v->kind) {
+    case ATR_V_STR:
+        enc_text(c, v, 0, ATR__EXT_TRUNC_STR, max_bytes);
+        return;
+    case ATR_V_BYTES:
+        enc_text(c, v, 1, ATR__EXT_TRUNC_BYTES, max_bytes);
+        return;
+    case ATR_V_BIGINT:
+        if (v->u.s.len <= max_bytes)
+            enc_ext_bytes(c, ATR__EXT_BIGINT, v->u.s.ptr, v->u.s.len);
+        else
+            enc_ext_trunc(c, ATR__EXT_TRUNC_STR, v->u.s.ptr, max_bytes, v->u.s.len);
+        return;
+    case ATR_V_REPR: {
+        size_t n = v->u.s.len < max_bytes ? v->u.s.len : max_bytes;
+        uint64_t true_len = v->u.s.true_len > v->u.s.len ? v->u.s.true_len : v->u.s.len;
+        enc_ext_trunc(c, ATR__EXT_REPR, v->u.s.ptr, n, true_len);
+        return;
+    }
+    case ATR_V_ERROR:
+        enc_ext_bytes(c, ATR__EXT_ERROR, v->u.s.ptr,
+                      v->u.s.len < max_bytes ? v->u.s.len : max_bytes);
+        return;
+    default:
+        enc_invalid(c);
+        return;
+    }
+}
+
+void atr__enc_value(atr__cur *c, const atr_value *v, size_t max_bytes) {
+    if (!v)
+        atr__enc_nil(c);
+    else
+        enc_value_depth(c, v, max_bytes, 1);
+}
+
+static void enc_fields(atr__cur *c, const atr_field *f, uint32_t n, size_t max_bytes) {
+    uint32_t i;
+    atr__enc_map_hdr(c, f ? n : 0);
+    for (i = 0; f && i < n; i++) {
+        atr__enc_str(c, f[i].name.ptr, f[i].name.ptr ? f[i].name.len : 0);
+        enc_value_depth(c, &f[i].value, max_bytes, 1);
+    }
+}
+
+static void enc_args(atr__cur *c, const atr_value *a, uint32_t n, size_t max_bytes) {
+    uint32_t i;
+    atr__enc_array_hdr(c, a ? n : 0);
+    for (i = 0; a && i < n; i++)
+        enc_value_depth(c, &a[i], max_bytes, 1);
+}
+
+static void enc_key_uint(atr__cur *c, const char *key, uint64_t v) {
+    atr__enc_cstr(c, key);
+    atr__enc_uint(c, v);
+}
+
+void atr__enc_process(atr__cur *c, const atr__process_desc *p) {
+    int i;
+    atr__enc_array_hdr(c, 2);
+    atr__enc_uint(c, ATR__REC_PROCESS);
+    atr__enc_map_hdr(c, p->parent_uid ? 11 : 9);
+    enc_key_uint(c, "format", ATR_FORMAT_MAJOR);
+    atr__enc_cstr(c, "pid");
+    atr__enc_int(c, p->pid);
+    atr__enc_cstr(c, "host");
+    atr__enc_cstr(c, p->host);
+    atr__enc_cstr(c, "argv");
+    atr__enc_array_hdr(c, p->argv && p->argc > 0 ? (size_t)p->argc : 0);
+    for (i = 0; p->argv && i < p->argc; i++)
+        atr__enc_cstr(c, p->argv[i]);
+    atr__enc_cstr(c, "runtime");
+    atr__enc_cstr(c, p->runtime);
+    atr__enc_cstr(c, "tool");
+    atr__enc_cstr(c, p->tool);
+    enc_key_uint(c, "clock_ns", p->clock_ns);
+    enc_key_uint(c, "wall_ns", p->wall_ns);
+    enc_key_uint(c, "uid", p->uid);
+    if (p->parent_uid) {
+        enc_key_uint(c, "parent_uid", p->parent_uid);
+        enc_key_uint(c, "parent_span", p->parent_span);
+    }
+}
+
+static void enc_astr(atr__cur *c, atr_str s) { atr__enc_str(c, s.ptr, s.ptr ? s.len : 0); }
+
+void atr__enc_function(atr__cur *c, uint32_t id, const atr_function_info *info) {
+    uint32_t i, n = info->params ? info->n_params : 0;
+    atr__enc_array_hdr(c, 8);
+    atr__enc_uint(c, ATR__REC_FUNCTION);
+    atr__enc_uint(c, id);
+    enc_astr(c, info->module);
+    enc_astr(c, info->qualname);
+    enc_astr(c, info->file);
+    atr__enc_uint(c, info->line);
+    atr__enc_array_hdr(c, n);
+    for (i = 0; i < n; i++)
+        enc_astr(c, info->params[i]);
+    atr__enc_uint(c, info->flags);
+}
+
+void atr__enc_thread(atr__cur *c, uint64_t os_tid, const char *name, size_t len) {
+    atr__enc_array_hdr(c, 3);
+    atr__enc_uint(c, ATR__REC_THREAD);
+    atr__enc_uint(c, os_tid);
+    atr__enc_str(c, name, name ? len : 0);
+}
+
+void atr__enc_chunk(atr__cur *c, uint32_t thread) {
+    atr__enc_array_hdr(c, 2);
+    atr__enc_uint(c, ATR__REC_CHUNK);
+    atr__enc_uint(c, thread);
+}
+
+void atr__enc_start(atr__cur *c, int64_t dt, uint64_t parent, uint32_t function,
+                    const atr_value *args, uint32_t n_args, const atr_field *fields,
+                    uint32_t n_fields, size_t max_bytes) {
+    int with_fields = fields && n_fields;
+    atr__enc_array_hdr(c, with_fields ? 6 : 5);
+    atr__enc_uint(c, ATR__REC_START);
+    atr__enc_int(c, dt);
+    atr__enc_uint(c, parent);
+    atr__enc_uint(c, function);
+    enc_args(c, args, n_args, max_bytes);
+    if (with_fields)
+        enc_fields(c, fields, n_fields, max_bytes);
+}
+
+void atr__enc_end_return(atr__cur *c, int64_t dt, uint64_t span, const atr_value *result,
+                         size_t max_bytes) {
+    atr__enc_array_hdr(c, result ? 5 : 4);
+    atr__enc_uint(c, ATR__REC_END);
+    atr__enc_int(c, dt);
+    atr__enc_uint(c, span);
+    atr__enc_uint(c, result ? 0 : 2);
+    if (result)
+        enc_value_depth(c, result, max_bytes, 1);
+}
+
+void atr__enc_end_raise(atr__cur *c, int64_t dt, uint64_t span, atr_str exc_type,
+                        const atr_value *message, size_t max_bytes) {
+    size_t tlen = exc_type.ptr ? exc_type.len : 0;
+    atr__enc_array_hdr(c, 6);
+    atr__enc_uint(c, ATR__REC_END);
+    atr__enc_int(c, dt);
+    atr__enc_uint(c, span);
+    atr__enc_uint(c, 1);
+    atr__enc_str(c, exc_type.ptr, tlen < max_bytes ? tlen : max_bytes);
+    atr__enc_value(c, message, max_bytes);
+}
+
+void atr__enc_message(atr__cur *c, int64_t dt, uint64_t span, atr_str text,
+                      const atr_field *fields, uint32_t n_fields, size_t max_bytes) {
+    atr__enc_array_hdr(c, 5);
+    atr__enc_uint(c, ATR__REC_MESSAGE);
+    atr__enc_int(c, dt);
+    atr__enc_uint(c, span);
+    enc_astr(c, text);
+    enc_fields(c, fields, n_fields, max_bytes);
+}
+
+void atr__enc_sync(atr__cur *c, uint64_t last_seq, uint64_t dropped) {
+    atr__enc_array_hdr(c, 3);
+    atr__enc_uint(c, ATR__REC_SYNC);
+    atr__enc_uint(c, last_seq);
+    atr__enc_uint(c, dropped);
+}
+
+void atr__enc_drops(atr__cur *c, const atr_drop_stats *d) {
+    atr__enc_array_hdr(c, 2);
+    atr__enc_uint(c, ATR__REC_DROPS);
+    atr__enc_map_hdr(c, 5);
+    enc_key_uint(c, "records", d->records);
+    enc_key_uint(c, "bytes", d->bytes);
+    enc_key_uint(c, "oversize", d->oversize);
+    enc_key_uint(c, "capture_errors", d->capture_errors);
+    enc_key_uint(c, "write_errors", d->write_errors);
+}
+
+void atr__enc_end_of_log(atr__cur *c, uint64_t time_ns) {
+    atr__enc_array_hdr(c, 2);
+    atr__enc_uint(c, ATR__REC_END_OF_LOG);
+    atr__enc_uint(c, time_ns);
+}

@@ -1,0 +1,212 @@
+/*
+ * msgpack encoder for the writer: a tiny packer over a capacity-checked byte cursor, and the
+ * record encoders of docs/FORMAT.md section 3 (encode.c).
+ *
+ * The cursor never writes past `cap`, but `pos` keeps advancing: after encoding, `pos` is the
+ * size the output needs. `pos <= cap` means everything was written; otherwise the output is
+ * incomplete and the caller retries with more room (the writer switches buffers) or drops
+ * the record. Every integer, string, bin, ext, array and map uses msgpack's smallest form.
+ * Floats are always float64. This is our own packer, not msgpack-c's: it sits on the
+ * writer's hot path.
+ */
+#ifndef ATR_FORMAT_ENCODE_H
+#define ATR_FORMAT_ENCODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "argtrace/atr_common.h"
+#include "argtrace/atr_writer.h"
+#include "format/format.h"
+
+typedef struct atr__cur {
+    uint8_t *base; /* output bytes (may be NULL when cap is 0: size-only pass) */
+    size_t pos;    /* bytes produced so far; may exceed cap */
+    size_t cap;    /* room at base */
+} atr__cur;
+
+static inline atr__cur atr__cur_make(void *base, size_t pos, size_t cap) {
+    atr__cur c;
+    c.base = (uint8_t *)base;
+    c.pos = pos;
+    c.cap = cap;
+    return c;
+}
+
+/* 1 if everything encoded so far fits in the cursor's room. */
+static inline int atr__cur_ok(const atr__cur *c) { return c->pos <= c->cap; }
+
+static inline void atr__enc_raw(atr__cur *c, const void *p, size_t n) {
+    if (n <= c->cap && c->pos <= c->cap - n && n)
+        memcpy(c->base + c->pos, p, n);
+    c->pos += n;
+}
+
+static inline void atr__enc_byte(atr__cur *c, uint8_t b) {
+    if (c->pos < c->cap)
+        c->base[c->pos] = b;
+    c->pos++;
+}
+
+/* One marker byte followed by the low `n` bytes of v, big-endian. */
+static inline void atr__enc_be(atr__cur *c, uint8_t marker, uint64_t v, unsigned n) {
+    uint8_t b[9];
+    unsigned i;
+    b[0] = marker;
+    for (i = 0; i < n; i++)
+        b[1 + i] = (uint8_t)(v >> (8u * (n - 1 - i)));
+    atr__enc_raw(c, b, 1 + n);
+}
+
+static inline void atr__enc_nil(atr__cur *c) { atr__enc_byte(c, 0xc0); }
+static inline void atr__enc_bool(atr__cur *c, int b) { atr__enc_byte(c, b ? 0xc3 : 0xc2); }
+
+static inline void atr__enc_uint(atr__cur *c, uint64_t v) {
+    if (v < 0x80)
+        atr__enc_byte(c, (uint8_t)v);
+    else if (v <= 0xff)
+        atr__enc_be(c, 0xcc, v, 1);
+    else if (v <= 0xffff)
+        atr__enc_be(c, 0xcd, v, 2);
+    else if (v <= 0xffffffffu)
+        atr__enc_be(c, 0xce, v, 4);
+    else
+        atr__enc_be(c, 0xcf, v, 8);
+}
+
+static inline void atr__enc_int(atr__cur *c, int64_t v) {
+    if (v >= 0)
+        atr__enc_uint(c, (uint64_t)v);
+    else if (v >= -32)
+        atr__enc_byte(c, (uint8_t)(0xe0 | (uint8_t)(v + 32)));
+    else if (v >= INT8_MIN)
+        atr__enc_be(c, 0xd0, (uint64_t)v, 1);
+    else if (v >= INT16_MIN)
+        atr__enc_be(c, 0xd1, (uint64_t)v, 2);
+    else if (v >= INT32_MIN)
+        atr__enc_be(c, 0xd2, (uint64_t)v, 4);
+    else
+        atr__enc_be(c, 0xd3, (uint64_t)v, 8);
+}
+
+static inline void atr__enc_float(atr__cur *c, double d) {
+    uint64_t bits;
+    memcpy(&bits, &d, sizeof bits);
+    atr__enc_be(c, 0xcb, bits, 8);
+}
+
+/* Size of the msgpack form of an unsigned int. */
+static inline size_t atr__enc_uint_size(uint64_t v) {
+    return v < 0x80 ? 1 : v <= 0xff ? 2 : v <= 0xffff ? 3 : v <= 0xffffffffu ? 5 : 9;
+}
+
+/* A header with a fix form (`fix` | n for n <= fix_max) then 8/16/32-bit forms. */
+static inline void atr__enc_hdr(atr__cur *c, size_t n, uint8_t fix, size_t fix_max, uint8_t m8,
+                                uint8_t m16, uint8_t m32) {
+    if (n <= fix_max)
+        atr__enc_byte(c, (uint8_t)(fix | n));
+    else if (m8 && n <= 0xff)
+        atr__enc_be(c, m8, n, 1);
+    else if (n <= 0xffff)
+        atr__enc_be(c, m16, n, 2);
+    else
+        atr__enc_be(c, m32, n, 4);
+}
+
+static inline void atr__enc_str_hdr(atr__cur *c, size_t n) {
+    atr__enc_hdr(c, n, 0xa0, 31, 0xd9, 0xda, 0xdb);
+}
+static inline void atr__enc_str(atr__cur *c, const char *p, size_t n) {
+    atr__enc_str_hdr(c, n);
+    atr__enc_raw(c, p, n);
+}
+static inline void atr__enc_cstr(atr__cur *c, const char *p) {
+    atr__enc_str(c, p ? p : "", p ? strlen(p) : 0);
+}
+static inline void atr__enc_bin_hdr(atr__cur *c, size_t n) {
+    if (n <= 0xff)
+        atr__enc_be(c, 0xc4, n, 1);
+    else if (n <= 0xffff)
+        atr__enc_be(c, 0xc5, n, 2);
+    else
+        atr__enc_be(c, 0xc6, n, 4);
+}
+static inline void atr__enc_array_hdr(atr__cur *c, size_t n) {
+    atr__enc_hdr(c, n, 0x90, 15, 0, 0xdc, 0xdd);
+}
+static inline void atr__enc_map_hdr(atr__cur *c, size_t n) {
+    atr__enc_hdr(c, n, 0x80, 15, 0, 0xde, 0xdf);
+}
+
+/* Size of the ext header for a payload of n bytes. */
+static inline size_t atr__enc_ext_hdr_size(size_t n) {
+    if (n == 1 || n == 2 || n == 4 || n == 8 || n == 16)
+        return 2;
+    return n <= 0xff ? 3 : n <= 0xffff ? 4 : 6;
+}
+
+static inline void atr__enc_ext_hdr(atr__cur *c, int8_t type, size_t n) {
+    uint8_t t = (uint8_t)type;
+    switch (n) {
+    case 1:
+        atr__enc_be(c, 0xd4, t, 1);
+        return;
+    case 2:
+        atr__enc_be(c, 0xd5, t, 1);
+        return;
+    case 4:
+        atr__enc_be(c, 0xd6, t, 1);
+        return;
+    case 8:
+        atr__enc_be(c, 0xd7, t, 1);
+        return;
+    case 16:
+        atr__enc_be(c, 0xd8, t, 1);
+        return;
+    default:
+        break;
+    }
+    if (n <= 0xff)
+        atr__enc_be(c, 0xc7, n << 8 | t, 2);
+    else if (n <= 0xffff)
+        atr__enc_be(c, 0xc8, n << 8 | t, 3);
+    else
+        atr__enc_be(c, 0xc9, (uint64_t)n << 8 | t, 5);
+}
+
+/* Values (FORMAT.md section 4); strings longer than max_bytes become ext 1/2 (truncated). */
+void atr__enc_value(atr__cur *c, const atr_value *v, size_t max_bytes);
+
+/* Records (FORMAT.md section 3). `dt` is the time delta, refs are span references. */
+typedef struct atr__process_desc {
+    int64_t pid;
+    const char *host;
+    int argc;
+    const char *const *argv;
+    const char *runtime;
+    const char *tool;
+    uint64_t clock_ns, wall_ns, uid;
+    uint64_t parent_uid, parent_span; /* parent_uid 0: both omitted */
+} atr__process_desc;
+
+void atr__enc_process(atr__cur *c, const atr__process_desc *p);
+void atr__enc_function(atr__cur *c, uint32_t id, const atr_function_info *info);
+void atr__enc_thread(atr__cur *c, uint64_t os_tid, const char *name, size_t len);
+void atr__enc_chunk(atr__cur *c, uint32_t thread);
+void atr__enc_start(atr__cur *c, int64_t dt, uint64_t parent, uint32_t function,
+                    const atr_value *args, uint32_t n_args, const atr_field *fields,
+                    uint32_t n_fields, size_t max_bytes);
+/* result NULL: status 2 (returned, result not captured). */
+void atr__enc_end_return(atr__cur *c, int64_t dt, uint64_t span, const atr_value *result,
+                         size_t max_bytes);
+/* message NULL: nil. */
+void atr__enc_end_raise(atr__cur *c, int64_t dt, uint64_t span, atr_str exc_type,
+                        const atr_value *message, size_t max_bytes);
+void atr__enc_message(atr__cur *c, int64_t dt, uint64_t span, atr_str text,
+                      const atr_field *fields, uint32_t n_fields, size_t max_bytes);
+void atr__enc_sync(atr__cur *c, uint64_t last_seq, uint64_t dropped);
+void atr__enc_drops(atr__cur *c, const atr_drop_stats *d);
+void atr__enc_end_of_log(atr__cur *c, uint64_t time_ns);
+
+#endif /* ATR_FORMAT_ENCODE_H */

@@ -1,0 +1,282 @@
+/*
+ * The flusher thread: every flush_interval_ms, or when asked, it collects what the threads
+ * have committed and appends it to the file as zstd frames.
+ *
+ * One cycle: under s->mu it takes the FIFO of full buffers, snapshots each live buffer's
+ * committed offset (acquire) and copies the new FUNCTION records; outside the lock it writes
+ * definitions first, then per buffer a CHUNK record and the bytes [flushed, committed): a
+ * thread's full buffers (in push order) come before its live buffer, so each thread's
+ * records keep their order. Then, under the lock again, drained buffers go back to the pool,
+ * exited threads are freed, and waiting producers and flush callers are woken.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "writer/writer_internal.h"
+
+typedef struct flush_item {
+    atr__buf *buf;
+    size_t from, to;
+    uint32_t thread;
+    int queued;         /* from the FIFO: back to the pool afterwards */
+    atr__thread *reap;  /* exited thread to free afterwards */
+    uint8_t chunk[8];   /* CHUNK record */
+    size_t chunk_len;
+} flush_item;
+
+struct atr__flush_scratch {
+    flush_item *items;
+    size_t n_items, cap_items;
+    atr__seg *segs;
+    size_t cap_segs;
+    uint8_t *defs;      /* copy of the definitions to write */
+    size_t defs_len, defs_cap;
+    size_t *cuts;       /* record ends in defs */
+    size_t n_cuts, cap_cuts;
+    uint8_t drops[96];  /* DROPS record */
+};
+
+void atr__flush_scratch_free(struct atr__flush_scratch *sc) {
+    if (!sc)
+        return;
+    free(sc->items);
+    free(sc->segs);
+    free(sc->defs);
+    free(sc->cuts);
+    free(sc);
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem) {
+    size_t n = *cap ? *cap : 16;
+    void *q;
+    if (need <= *cap)
+        return 0;
+    while (n < need)
+        n *= 2;
+    if (!(q = realloc(*p, n * elem)))
+        return ATR_ENOMEM;
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
+int atr__write_segments(atr_session *s, const atr__seg *segs, size_t n) {
+    size_t i = 0, j, total;
+    int rc = 0;
+    while (i < n) {
+        const uint8_t *out;
+        size_t out_len;
+        int r;
+        total = segs[i].len;
+        for (j = i + 1; j < n && total + segs[j].len <= ATR__FRAME_TARGET; j++)
+            total += segs[j].len;
+        if (s->sink.err)
+            r = s->sink.err;
+        else if ((r = atr__framer_compress(s->framer, segs + i, j - i, &out, &out_len)) == 0)
+            r = atr__sink_write(&s->sink, out, out_len);
+        if (r != 0) {
+            atomic_fetch_add_explicit(&s->n_write_errors, 1, memory_order_relaxed);
+            if (!rc)
+                rc = r;
+        }
+        i = j;
+    }
+    return rc;
+}
+
+/* Under s->mu: the new definitions, the FIFO and the live buffers' committed offsets. */
+static int collect(atr_session *s, struct atr__flush_scratch *sc) {
+    uint32_t nf = atomic_load_explicit(&s->n_funcs, memory_order_relaxed), id;
+    atr__buf *b;
+    atr__thread *th;
+    size_t n = 0, i;
+    for (b = s->fifo_head; b; b = b->next)
+        n++;
+    for (th = s->threads; th; th = th->next)
+        n++;
+    if (grow((void **)&sc->items, &sc->cap_items, n, sizeof(flush_item)))
+        return ATR_ENOMEM;
+    sc->defs_len = 0;
+    sc->n_cuts = 0;
+    if (s->funcs_flushed < nf) {
+        size_t start = s->funcs_flushed ? s->def_end[s->funcs_flushed - 1] : 0;
+        size_t len = s->def_end[nf - 1] - start;
+        if (grow((void **)&sc->defs, &sc->defs_cap, len, 1) ||
+            grow((void **)&sc->cuts, &sc->cap_cuts, nf - s->funcs_flushed, sizeof(size_t)))
+            return ATR_ENOMEM;
+        memcpy(sc->defs, s->defs + start, len);
+        sc->defs_len = len;
+        for (id = s->funcs_flushed; id < nf; id++)
+            sc->cuts[sc->n_cuts++] = s->def_end[id] - start;
+        s->funcs_flushed = nf;
+    }
+    i = 0;
+    for (b = s->fifo_head; b; b = b->next, i++) {
+        flush_item *it = &sc->items[i];
+        it->buf = b;
+        it->from = b->flushed;
+        it->to = atomic_load_explicit(&b->committed, memory_order_acquire);
+        it->thread = b->thread;
+        it->queued = 1;
+        it->reap = NULL;
+    }
+    s->fifo_head = s->fifo_tail = NULL;
+    for (th = s->threads; th; th = th->next, i++) {
+        flush_item *it = &sc->items[i];
+        it->buf = th->buf;
+        it->from = th->buf->flushed;
+        it->to = atomic_load_explicit(&th->buf->committed, memory_order_acquire);
+        it->thread = th->number;
+        it->queued = 0;
+        it->reap = th->finished ? th : NULL;
+    }
+    sc->n_items = n;
+    return 0;
+}
+
+/* Outside the lock: definitions, then each buffer's new bytes behind a CHUNK, then DROPS. */
+static void write_out(atr_session *s, struct atr__flush_scratch *sc) {
+    size_t n = 0, i, prev = 0, k;
+    atr_drop_stats d;
+    if (grow((void **)&sc->segs, &sc->cap_segs, sc->n_cuts + 2 * sc->n_items + 1,
+             sizeof(atr__seg))) {
+        atomic_fetch_add_explicit(&s->n_write_errors, 1, memory_order_relaxed);
+        return;
+    }
+    for (k = 0; k < sc->n_cuts; k++) { /* whole records, about a frame target each */
+        if (sc->cuts[k] - prev < ATR__FRAME_TARGET / 2 && k + 1 < sc->n_cuts)
+            continue;
+        sc->segs[n].ptr = sc->defs + prev;
+        sc->segs[n++].len = sc->cuts[k] - prev;
+        prev = sc->cuts[k];
+    }
+    for (i = 0; i < sc->n_items; i++) {
+        flush_item *it = &sc->items[i];
+        atr__cur c = atr__cur_make(it->chunk, 0, sizeof it->chunk);
+        if (it->to <= it->from)
+            continue;
+        atr__enc_chunk(&c, it->thread);
+        sc->segs[n].ptr = it->chunk;
+        sc->segs[n++].len = c.pos;
+        sc->segs[n].ptr = it->buf->data + it->from;
+        sc->segs[n++].len = it->to - it->from;
+    }
+    atr__session_drops(s, &d);
+    if (memcmp(&d, &s->drops_written, sizeof d) != 0) {
+        atr__cur c = atr__cur_make(sc->drops, 0, sizeof sc->drops);
+        atr__enc_drops(&c, &d);
+        sc->segs[n].ptr = sc->drops;
+        sc->segs[n++].len = c.pos;
+        s->drops_written = d;
+    }
+    if (n)
+        atr__write_segments(s, sc->segs, n);
+    for (i = 0; i < sc->n_items; i++)
+        sc->items[i].buf->flushed = sc->items[i].to;
+}
+
+/* Under s->mu: give drained buffers back, free exited threads, wake waiters. */
+static void finish(atr_session *s, struct atr__flush_scratch *sc) {
+    size_t i;
+    for (i = 0; i < sc->n_items; i++) {
+        flush_item *it = &sc->items[i];
+        if (it->queued) {
+            atr__buf_put(s, it->buf);
+            s->pending_bytes -= it->buf->cap;
+        }
+        if (it->reap) {
+            atr__thread **pp;
+            for (pp = &s->threads; *pp; pp = &(*pp)->next) {
+                if (*pp == it->reap) {
+                    *pp = it->reap->next;
+                    break;
+                }
+            }
+            atr__buf_put(s, it->reap->buf);
+            atr__thread_free(it->reap);
+        }
+    }
+    sc->n_items = 0;
+    s->write_err = s->sink.err;
+    pthread_cond_broadcast(&s->space_cv);
+}
+
+static void deadline_after(struct timespec *ts, uint32_t ms) {
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += (time_t)(ms / 1000);
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+static void *flusher_main(void *arg) {
+    atr_session *s = arg;
+    struct atr__flush_scratch *sc = s->scratch;
+    struct timespec deadline;
+    deadline_after(&deadline, s->cfg.flush_interval_ms);
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        uint64_t req;
+        int stop;
+        while (!s->stop && s->flush_req == s->flush_done && !s->fifo_head) {
+            if (pthread_cond_timedwait(&s->wake_cv, &s->mu, &deadline) == ETIMEDOUT)
+                break;
+        }
+        req = s->flush_req;
+        stop = s->stop;
+        if (collect(s, sc) == 0) {
+            pthread_mutex_unlock(&s->mu);
+            write_out(s, sc);
+            pthread_mutex_lock(&s->mu);
+            finish(s, sc);
+        } else {
+            atomic_fetch_add_explicit(&s->n_write_errors, 1, memory_order_relaxed);
+        }
+        s->flush_done = req;
+        pthread_cond_broadcast(&s->done_cv);
+        if (stop)
+            break;
+        deadline_after(&deadline, s->cfg.flush_interval_ms);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+int atr__flusher_start(atr_session *s) {
+    sigset_t all, old;
+    int rc;
+    if (!s->scratch && !(s->scratch = calloc(1, sizeof *s->scratch)))
+        return ATR_ENOMEM;
+    s->stop = 0;
+    s->flusher_running = 1;
+    /* The flusher takes no signals: they belong to the embedding program's threads. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&s->flusher, NULL, flusher_main, s);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        s->flusher_running = 0;
+        return ATR_ETHREAD;
+    }
+    return 0;
+}
+
+void atr__flusher_stop(atr_session *s) {
+    if (!s->flusher_running)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->stop = 1;
+    s->flush_req++;
+    pthread_cond_signal(&s->wake_cv);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->flusher, NULL);
+    pthread_mutex_lock(&s->mu);
+    s->flusher_running = 0;
+    pthread_cond_broadcast(&s->done_cv);
+    pthread_mutex_unlock(&s->mu);
+}

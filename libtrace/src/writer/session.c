@@ -1,0 +1,407 @@
+/*
+ * Sessions: configuration, open/close, flush requests, function definitions, counters, and
+ * the buffer pool. The hot path lives in thread.c, the background writer in flusher.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "writer/writer_internal.h"
+
+void atr_writer_config_init(atr_writer_config *cfg) {
+    if (!cfg)
+        return;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->size = sizeof *cfg;
+    cfg->flush_interval_ms = 100;
+    cfg->buffer_size = 128u << 10;
+    cfg->max_pending_bytes = 8u << 20;
+    cfg->zstd_level = 3;
+    cfg->max_value_bytes = 4096;
+    cfg->fork_mode = ATR_FORK_FOLLOW;
+}
+
+uint64_t atr__session_now(const atr_session *s) {
+    return s->clock ? s->clock(s->clock_ctx) : atr__clock_monotonic_ns();
+}
+
+static int check_config(const atr_writer_config *c) {
+    int i;
+    if (!c->path || !*c->path)
+        return ATR_EINVAL;
+    if (c->flush_interval_ms < 1 || c->flush_interval_ms > 3600u * 1000u)
+        return ATR_EINVAL;
+    if (c->buffer_size < ATR__BUFFER_MIN || c->buffer_size > ATR__BUFFER_MAX)
+        return ATR_EINVAL;
+    if (c->max_pending_bytes < c->buffer_size)
+        return ATR_EINVAL;
+    if (c->zstd_level < -7 || c->zstd_level > 22 || c->zstd_level == 0)
+        return ATR_EINVAL;
+    if (c->drop_when_full != 0 && c->drop_when_full != 1)
+        return ATR_EINVAL;
+    if (c->max_value_bytes > c->buffer_size / 4)
+        return ATR_EINVAL;
+    if (c->fork_mode != ATR_FORK_FOLLOW && c->fork_mode != ATR_FORK_STOP)
+        return ATR_EINVAL;
+    if (c->argc < 0 || (c->argc > 0 && !c->argv))
+        return ATR_EINVAL;
+    for (i = 0; i < c->argc; i++)
+        if (!c->argv[i])
+            return ATR_EINVAL;
+    if (c->parent_span && !c->parent_uid)
+        return ATR_EINVAL;
+    return 0;
+}
+
+static uint64_t random_uid(void) {
+    uint64_t v = 0;
+    if (getrandom(&v, sizeof v, GRND_NONBLOCK) != (ssize_t)sizeof v) {
+        int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || read(fd, &v, sizeof v) != (ssize_t)sizeof v)
+            v = atr__clock_wall_ns() ^ ((uint64_t)getpid() << 32) ^ atr__clock_monotonic_ns();
+        if (fd >= 0)
+            close(fd);
+    }
+    return v ? v : 1;
+}
+
+static char *dup_str(const char *p) {
+    size_t n = strlen(p) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, p, n);
+    return d;
+}
+
+static void free_session(atr_session *s) {
+    atr__thread *th, *tn;
+    atr__buf *b, *bn;
+    int i;
+    if (!s)
+        return;
+    for (th = s->threads; th; th = tn) {
+        tn = th->next;
+        atr__thread_free(th);
+    }
+    for (b = s->all; b; b = bn) {
+        bn = b->all_next;
+        free(b->data);
+        free(b);
+    }
+    for (i = 0; s->argv && i < s->cfg.argc; i++)
+        free(s->argv[i]);
+    free(s->argv);
+    free(s->path);
+    free(s->runtime);
+    free(s->defs);
+    free(s->def_end);
+    atr__framer_free(s->framer);
+    atr__flush_scratch_free(s->scratch);
+    atr__sink_close(&s->sink);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->wake_cv);
+    pthread_cond_destroy(&s->space_cv);
+    pthread_cond_destroy(&s->done_cv);
+    free(s);
+}
+
+/* Header + PROCESS as the file's first bytes (open, or a forked child's resume). */
+int atr__session_write_process(atr_session *s) {
+    uint8_t hdr[ATR__HEADER_SIZE];
+    atr__process_desc p;
+    atr__cur c = atr__cur_make(NULL, 0, 0);
+    atr__seg seg;
+    uint8_t *rec;
+    int rc;
+    memset(&p, 0, sizeof p);
+    p.pid = (int64_t)getpid();
+    p.host = s->host;
+    p.argc = s->cfg.argc;
+    p.argv = (const char *const *)s->argv;
+    p.runtime = s->runtime;
+    p.tool = "argtrace " ATR_VERSION_STRING;
+    p.clock_ns = s->clock_origin;
+    p.wall_ns = atr__clock_wall_ns();
+    p.uid = s->uid;
+    p.parent_uid = s->parent_uid;
+    p.parent_span = s->parent_span;
+    atr__enc_process(&c, &p); /* size pass */
+    rec = malloc(c.pos);
+    if (!rec)
+        return ATR_ENOMEM;
+    c = atr__cur_make(rec, 0, c.pos);
+    atr__enc_process(&c, &p);
+    atr__frame_header(hdr);
+    rc = atr__sink_write(&s->sink, hdr, sizeof hdr);
+    if (rc != 0)
+        atomic_fetch_add(&s->n_write_errors, 1);
+    seg.ptr = rec;
+    seg.len = c.pos;
+    if (rc == 0)
+        rc = atr__write_segments(s, &seg, 1);
+    free(rec);
+    return rc == ATR_ENOMEM ? rc : 0; /* write errors are sticky: reported by flush/close */
+}
+
+int atr_session_open(const atr_writer_config *cfg, atr_session **out) {
+    atr_session *s;
+    atr_writer_config c;
+    int rc, i;
+    if (out)
+        *out = NULL;
+    if (!cfg || !out || cfg->size < offsetof(atr_writer_config, flush_interval_ms))
+        return ATR_EINVAL;
+    atr_writer_config_init(&c);
+    memcpy(&c, cfg, cfg->size < sizeof c ? cfg->size : sizeof c);
+    c.size = sizeof c;
+    if ((rc = check_config(&c)) != 0)
+        return rc;
+    s = calloc(1, sizeof *s);
+    if (!s)
+        return ATR_ENOMEM;
+    s->sink.fd = -1;
+    atr__session_sync_init(s);
+    s->cfg = c;
+    s->clock = c.clock;
+    s->clock_ctx = c.clock_ctx;
+    s->max_value_bytes = c.max_value_bytes;
+    s->drop_when_full = c.drop_when_full;
+    s->parent_uid = c.parent_uid;
+    s->parent_span = c.parent_span;
+    s->path = dup_str(c.path);
+    s->runtime = dup_str(c.runtime ? c.runtime : "C");
+    s->argv = calloc((size_t)c.argc + 1, sizeof *s->argv);
+    s->framer = atr__framer_new(c.zstd_level);
+    rc = (!s->path || !s->runtime || !s->argv || !s->framer) ? ATR_ENOMEM : 0;
+    for (i = 0; rc == 0 && i < c.argc; i++)
+        if (!(s->argv[i] = dup_str(c.argv[i])))
+            rc = ATR_ENOMEM;
+    s->cfg.path = s->path;
+    s->cfg.argv = (const char *const *)s->argv;
+    s->cfg.runtime = s->runtime;
+    if (gethostname(s->host, sizeof s->host - 1) != 0)
+        s->host[0] = '\0';
+    s->uid = random_uid();
+    if (rc == 0)
+        rc = atr__registry_add(s);
+    if (rc != 0) {
+        free_session(s);
+        return rc;
+    }
+    s->clock_origin = atr__session_now(s);
+    if ((rc = atr__sink_open(&s->sink, s->path)) == 0 &&
+        (rc = atr__session_write_process(s)) == 0)
+        rc = atr__flusher_start(s);
+    if (rc != 0) {
+        int saved = errno;
+        atr__registry_remove(s);
+        free_session(s);
+        errno = saved;
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+int atr_session_close(atr_session *s) {
+    uint8_t tail[128];
+    atr__cur c = atr__cur_make(tail, 0, sizeof tail);
+    atr_drop_stats d;
+    atr__seg seg;
+    int rc = 0;
+    if (!s)
+        return 0;
+    atr__registry_remove(s);
+    if (atomic_load(&s->blocked) == ATR__RUNNING) {
+        atr__flusher_stop(s); /* final cycle: everything recorded so far */
+        atr__session_drops(s, &d);
+        atr__enc_drops(&c, &d);
+        atr__enc_end_of_log(&c, atr__session_now(s));
+        seg.ptr = tail;
+        seg.len = c.pos;
+        if (atr__write_segments(s, &seg, 1) == ATR_ENOMEM)
+            atomic_fetch_add(&s->n_write_errors, 1);
+        rc = s->sink.err;
+    }
+    free_session(s);
+    return rc;
+}
+
+/* Writer functions other than the hot path call this first: resume after a fork. */
+static int usable(atr_session *s) {
+    int st = atomic_load_explicit(&s->blocked, memory_order_acquire);
+    if (st == ATR__RUNNING)
+        return 0;
+    return st == ATR__FORKED ? atr__session_resume(s) : ATR_ESTATE;
+}
+
+int atr_session_flush(atr_session *s) {
+    uint64_t req;
+    int rc;
+    if (!s)
+        return ATR_EINVAL;
+    if ((rc = usable(s)) != 0)
+        return rc;
+    pthread_mutex_lock(&s->mu);
+    req = ++s->flush_req;
+    pthread_cond_signal(&s->wake_cv);
+    while (s->flush_done < req && s->flusher_running)
+        pthread_cond_wait(&s->done_cv, &s->mu);
+    rc = s->write_err;
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+const char *atr_session_path(const atr_session *s) { return s ? s->path : NULL; }
+
+uint64_t atr_session_uid(const atr_session *s) { return s ? s->uid : 0; }
+
+uint64_t atr_session_now(const atr_session *s) { return s ? atr__session_now(s) : 0; }
+
+void atr__session_drops(const atr_session *s, atr_drop_stats *d) {
+    atr_session *m = (atr_session *)s; /* atomics are read-only here */
+    d->records = atomic_load_explicit(&m->n_drop_records, memory_order_relaxed);
+    d->bytes = atomic_load_explicit(&m->n_drop_bytes, memory_order_relaxed);
+    d->oversize = atomic_load_explicit(&m->n_oversize, memory_order_relaxed);
+    d->capture_errors = atomic_load_explicit(&m->n_capture_errors, memory_order_relaxed);
+    d->write_errors = atomic_load_explicit(&m->n_write_errors, memory_order_relaxed);
+}
+
+int atr_session_drops(const atr_session *s, atr_drop_stats *out) {
+    if (!s || !out)
+        return ATR_EINVAL;
+    atr__session_drops(s, out);
+    return 0;
+}
+
+void atr_session_count_capture_error(atr_session *s) {
+    if (s)
+        atomic_fetch_add_explicit(&s->n_capture_errors, 1, memory_order_relaxed);
+}
+
+static int check_str(atr_str v) { return v.ptr || !v.len; }
+
+int atr_session_define_function(atr_session *s, const atr_function_info *info,
+                                uint32_t *id_out) {
+    atr__cur c = atr__cur_make(NULL, 0, 0);
+    uint32_t i, id;
+    int rc;
+    if (!s || !info || !id_out || (info->n_params && !info->params) || !check_str(info->module) ||
+        !check_str(info->qualname) || !check_str(info->file))
+        return ATR_EINVAL;
+    for (i = 0; i < info->n_params; i++)
+        if (!check_str(info->params[i]))
+            return ATR_EINVAL;
+    if ((rc = usable(s)) != 0)
+        return rc;
+    pthread_mutex_lock(&s->mu);
+    id = atomic_load_explicit(&s->n_funcs, memory_order_relaxed);
+    atr__enc_function(&c, id, info); /* size pass */
+    if (c.pos > ATR__DEF_MAX) {
+        rc = ATR_EINVAL;
+        goto out;
+    }
+    if (s->defs_len + c.pos > s->defs_cap) {
+        size_t cap = s->defs_cap ? s->defs_cap : 4096;
+        uint8_t *p;
+        while (cap < s->defs_len + c.pos)
+            cap *= 2;
+        if (!(p = realloc(s->defs, cap))) {
+            rc = ATR_ENOMEM;
+            goto out;
+        }
+        s->defs = p;
+        s->defs_cap = cap;
+    }
+    if (id == s->def_end_cap) {
+        size_t cap = s->def_end_cap ? s->def_end_cap * 2 : 64;
+        size_t *p = realloc(s->def_end, cap * sizeof *p);
+        if (!p) {
+            rc = ATR_ENOMEM;
+            goto out;
+        }
+        s->def_end = p;
+        s->def_end_cap = cap;
+    }
+    c = atr__cur_make(s->defs, s->defs_len, s->defs_cap);
+    atr__enc_function(&c, id, info);
+    s->defs_len = c.pos;
+    s->def_end[id] = c.pos;
+    atomic_store_explicit(&s->n_funcs, id + 1, memory_order_release);
+    *id_out = id;
+out:
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+atr__buf *atr__buf_get(atr_session *s) {
+    atr__buf *b = s->free_list;
+    if (b) {
+        s->free_list = b->next;
+    } else {
+        b = calloc(1, sizeof *b);
+        if (!b)
+            return NULL;
+        b->cap = s->cfg.buffer_size;
+        b->data = malloc(b->cap);
+        if (!b->data) {
+            free(b);
+            return NULL;
+        }
+        b->all_next = s->all;
+        s->all = b;
+    }
+    b->next = NULL;
+    b->flushed = 0;
+    atomic_store_explicit(&b->committed, 0, memory_order_relaxed);
+    return b;
+}
+
+void atr__buf_put(atr_session *s, atr__buf *b) {
+    b->next = s->free_list;
+    s->free_list = b;
+}
+
+/* First call in a forked child (ATR__FORKED): open the child's own log. */
+int atr__session_resume(atr_session *s) {
+    char *path = NULL;
+    size_t n;
+    int rc = 0;
+    pthread_mutex_lock(&s->mu);
+    if (atomic_load(&s->blocked) != ATR__FORKED) {
+        rc = atomic_load(&s->blocked) == ATR__RUNNING ? 0 : ATR_ESTATE;
+        goto out;
+    }
+    n = strlen(s->path);
+    if (n >= 4 && strcmp(s->path + n - 4, ".atr") == 0)
+        n -= 4;
+    path = malloc(n + 32);
+    if (!path) {
+        rc = ATR_ENOMEM;
+        goto out;
+    }
+    snprintf(path, n + 32, "%.*s.%ld.atr", (int)n, s->path, (long)getpid());
+    free(s->path);
+    s->path = path;
+    s->cfg.path = path;
+    s->uid = random_uid();
+    s->clock_origin = atr__session_now(s);
+    if ((rc = atr__sink_open(&s->sink, s->path)) == 0 &&
+        (rc = atr__session_write_process(s)) == 0)
+        rc = atr__flusher_start(s);
+    if (rc != 0) {
+        atr__sink_close(&s->sink);
+        atomic_store(&s->blocked, ATR__STOPPED);
+        rc = ATR_ESTATE;
+        goto out;
+    }
+    atomic_store_explicit(&s->blocked, ATR__RUNNING, memory_order_release);
+out:
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}

@@ -1,0 +1,357 @@
+/*
+ * The hot path: per-thread state and the span/message calls.
+ *
+ * A call finds its thread state through a one-entry thread-local cache, encodes the record
+ * into the thread's buffer and publishes it with one release store; no lock. When the record
+ * does not fit, the full buffer is queued for the flusher and a free one taken under the
+ * session mutex (waiting for the flusher, or dropping with drop_when_full), and the record
+ * is encoded again once. Span ids, time deltas and span references follow docs/FORMAT.md 3.5.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "writer/writer_internal.h"
+
+/*
+ * Why thread-local (and global): the hot path must find the calling thread's state without
+ * a lock or a search. `serial` tells a new session at a reused address from the old one.
+ * Initial-exec keeps the access a single load inside a dlopen'ed extension module.
+ */
+static __thread struct {
+    atr_session *s;
+    uint64_t serial;
+    atr__thread *th;
+} t_cache __attribute__((tls_model("initial-exec")));
+
+void atr__tls_cache_clear(void) {
+    t_cache.s = NULL;
+    t_cache.serial = 0;
+    t_cache.th = NULL;
+}
+
+void atr__thread_free(atr__thread *th) { free(th); }
+
+enum rec_kind { REC_START, REC_RETURN, REC_RAISE, REC_MESSAGE, REC_THREAD };
+
+typedef struct rec {
+    int kind;
+    uint64_t t;
+    uint64_t ref;              /* parent (START) or span reference */
+    uint32_t function;
+    uint32_t n;                /* args */
+    const atr_value *args;
+    uint32_t n_fields;
+    const atr_field *fields;
+    const atr_value *value;    /* result / exception message */
+    atr_str str;               /* exception type / message text */
+} rec;
+
+#define SEQ_MASK (ATR__SPAN_ABS_MIN - 1u)
+
+/* A span id as a reference from this thread (FORMAT.md 3.5). */
+static inline uint64_t span_ref(const atr__thread *th, uint64_t id) {
+    uint64_t seq = id & SEQ_MASK, tag = id & ~SEQ_MASK;
+    if (tag == (uint64_t)(th->number + 1) << ATR__SPAN_SEQ_BITS && seq && seq <= th->seq)
+        return th->seq + 1 - seq;
+    /* A span begun before a fork by this thread: an unknown span of the child's log. */
+    if (ATR__UNLIKELY(th->fork_tag) && tag == th->fork_tag && seq && seq <= th->fork_seq)
+        return th->seq + 1 - seq;
+    return id;
+}
+
+static void encode(atr__cur *c, const atr__thread *th, const rec *r) {
+    const size_t maxv = th->s->max_value_bytes;
+    int64_t dt = (int64_t)(r->t - th->last_time);
+    if (ATR__UNLIKELY(th->prefix)) {
+        if (th->prefix & ATR__PFX_THREAD)
+            atr__enc_thread(c, th->os_tid, th->name, th->name_len);
+        if (th->prefix & ATR__PFX_SYNC)
+            atr__enc_sync(c, th->seq, th->dropped);
+    }
+    switch (r->kind) {
+    case REC_START:
+        atr__enc_start(c, dt, r->ref, r->function, r->args, r->n, r->fields, r->n_fields, maxv);
+        break;
+    case REC_RETURN:
+        atr__enc_end_return(c, dt, r->ref, r->value, maxv);
+        break;
+    case REC_RAISE:
+        atr__enc_end_raise(c, dt, r->ref, r->str, r->value, maxv);
+        break;
+    case REC_MESSAGE:
+        atr__enc_message(c, dt, r->ref, r->str, r->fields, r->n_fields, maxv);
+        break;
+    default:
+        atr__enc_thread(c, th->os_tid, th->name, th->name_len);
+        break;
+    }
+}
+
+static inline void commit(atr__thread *th, const rec *r, size_t pos) {
+    th->pos = pos;
+    atomic_store_explicit(&th->buf->committed, pos, memory_order_release);
+    if (ATR__UNLIKELY(th->prefix)) {
+        th->prefix = 0;
+        th->dropped = 0;
+    }
+    if (r->kind != REC_THREAD)
+        th->last_time = r->t;
+    if (r->kind == REC_START)
+        th->seq++;
+}
+
+static int drop(atr__thread *th, const rec *r, size_t need, int oversize) {
+    atr_session *s = th->s;
+    if (oversize) {
+        atomic_fetch_add_explicit(&s->n_oversize, 1, memory_order_relaxed);
+    } else {
+        atomic_fetch_add_explicit(&s->n_drop_records, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&s->n_drop_bytes, need, memory_order_relaxed);
+    }
+    if (r->kind == REC_THREAD) {
+        th->prefix |= ATR__PFX_THREAD; /* the name goes out with the next record */
+        return ATR_EDROPPED;
+    }
+    th->dropped++;
+    th->prefix |= ATR__PFX_SYNC;
+    if (r->kind == REC_START)
+        th->seq++; /* the span keeps its number: its end and children still refer to it */
+    return ATR_EDROPPED;
+}
+
+/* The record did not fit: queue the full buffer, take a free one, encode again. */
+static int emit_slow(atr__thread *th, const rec *r, size_t need) {
+    atr_session *s = th->s;
+    atr__buf *nb;
+    atr__cur c;
+    if (need > th->buf->cap)
+        return drop(th, r, need, 1);
+    pthread_mutex_lock(&s->mu);
+    while (s->pending_bytes + th->buf->cap > s->cfg.max_pending_bytes) {
+        if (s->drop_when_full || !s->flusher_running) {
+            pthread_mutex_unlock(&s->mu);
+            return drop(th, r, need, 0);
+        }
+        pthread_cond_signal(&s->wake_cv);
+        pthread_cond_wait(&s->space_cv, &s->mu);
+    }
+    if (!(nb = atr__buf_get(s))) {
+        pthread_mutex_unlock(&s->mu);
+        return drop(th, r, need, 0);
+    }
+    th->buf->thread = th->number;
+    th->buf->next = NULL;
+    if (s->fifo_tail)
+        s->fifo_tail->next = th->buf;
+    else
+        s->fifo_head = th->buf;
+    s->fifo_tail = th->buf;
+    s->pending_bytes += th->buf->cap;
+    th->buf = nb;
+    th->pos = 0;
+    pthread_cond_signal(&s->wake_cv);
+    pthread_mutex_unlock(&s->mu);
+    c = atr__cur_make(nb->data, 0, nb->cap);
+    encode(&c, th, r);
+    if (!atr__cur_ok(&c))
+        return drop(th, r, c.pos, 1);
+    commit(th, r, c.pos);
+    return 0;
+}
+
+static inline int emit(atr__thread *th, const rec *r) {
+    atr__cur c = atr__cur_make(th->buf->data, th->pos, th->buf->cap);
+    encode(&c, th, r);
+    if (ATR__LIKELY(atr__cur_ok(&c))) {
+        commit(th, r, c.pos);
+        return 0;
+    }
+    return emit_slow(th, r, c.pos - th->pos);
+}
+
+static int register_thread(atr_session *s, atr__thread **out) {
+    atr__thread *th = calloc(1, sizeof *th), **pp;
+    if (!th)
+        return ATR_ENOMEM;
+    th->s = s;
+    th->owner = pthread_self();
+    th->os_tid = (uint64_t)syscall(SYS_gettid);
+    th->prefix = ATR__PFX_THREAD;
+    pthread_mutex_lock(&s->mu);
+    if (!(th->buf = atr__buf_get(s))) {
+        pthread_mutex_unlock(&s->mu);
+        free(th);
+        return ATR_ENOMEM;
+    }
+    th->number = s->next_thread++;
+    for (pp = &s->threads; *pp; pp = &(*pp)->next)
+        ; /* keep registration order: the flusher writes live buffers in this order */
+    *pp = th;
+    pthread_mutex_unlock(&s->mu);
+    if (atr__tls_add(s->serial, th) != 0) {
+        pthread_mutex_lock(&s->mu);
+        th->finished = 1; /* the flusher frees it */
+        pthread_mutex_unlock(&s->mu);
+        return ATR_ENOMEM;
+    }
+    *out = th;
+    return 0;
+}
+
+int atr__thread_lookup_slow(atr_session *s, atr__thread **out) {
+    int st = atomic_load_explicit(&s->blocked, memory_order_acquire), rc;
+    atr__thread *th;
+    if (st == ATR__FORKED && (rc = atr__session_resume(s)) != 0)
+        return rc;
+    if (st != ATR__RUNNING && st != ATR__FORKED)
+        return ATR_ESTATE;
+    th = atr__tls_find(s->serial);
+    if (!th && (rc = register_thread(s, &th)) != 0)
+        return rc;
+    t_cache.s = s;
+    t_cache.serial = s->serial;
+    t_cache.th = th;
+    *out = th;
+    return 0;
+}
+
+static inline int get_thread(atr_session *s, atr__thread **out) {
+    if (ATR__LIKELY(t_cache.s == s && t_cache.serial == s->serial &&
+                    atomic_load_explicit(&s->blocked, memory_order_acquire) == 0)) {
+        *out = t_cache.th;
+        return 0;
+    }
+    return atr__thread_lookup_slow(s, out);
+}
+
+static inline uint64_t time_of(const atr_session *s, uint64_t t) {
+    return t == ATR_NOW ? atr__session_now(s) : t;
+}
+
+static inline void stack_push(atr__thread *th, uint64_t id) {
+    if (th->depth < ATR__STACK_MAX)
+        th->stack[th->depth] = id;
+    th->depth++;
+}
+
+static void stack_pop(atr__thread *th, uint64_t id) {
+    uint32_t i;
+    if (th->depth == 0)
+        return;
+    if (th->depth > ATR__STACK_MAX || th->stack[th->depth - 1] == id) {
+        th->depth--;
+        return;
+    }
+    for (i = th->depth - 1; i-- > 0;) { /* ended out of order (coroutines) */
+        if (th->stack[i] == id) {
+            memmove(&th->stack[i], &th->stack[i + 1], (th->depth - 1 - i) * sizeof th->stack[0]);
+            th->depth--;
+            return;
+        }
+    }
+}
+
+static inline int bad_span(uint64_t id) { return id && id < ATR__SPAN_ABS_MIN; }
+static inline int bad_str(atr_str v) { return !v.ptr && v.len; }
+
+int atr_span_begin(atr_session *s, uint32_t function, uint64_t parent, uint64_t t_ns,
+                   const atr_value *args, uint32_t n_args, const atr_field *fields,
+                   uint32_t n_fields, uint64_t *span_out) {
+    atr__thread *th;
+    rec r;
+    int rc;
+    if (ATR__UNLIKELY(!s || !span_out || (n_args && !args) || (n_fields && !fields) ||
+                      bad_span(parent))) {
+        if (span_out)
+            *span_out = 0;
+        return ATR_EINVAL;
+    }
+    *span_out = 0;
+    if (ATR__UNLIKELY(function >= atomic_load_explicit(&s->n_funcs, memory_order_relaxed)))
+        return ATR_EINVAL;
+    if (ATR__UNLIKELY((rc = get_thread(s, &th)) != 0))
+        return rc;
+    r.kind = REC_START;
+    r.t = time_of(s, t_ns);
+    r.ref = span_ref(th, parent);
+    r.function = function;
+    r.n = n_args;
+    r.args = args;
+    r.n_fields = n_fields;
+    r.fields = fields;
+    rc = emit(th, &r);
+    *span_out = ((uint64_t)(th->number + 1) << ATR__SPAN_SEQ_BITS) | th->seq;
+    stack_push(th, *span_out);
+    return rc;
+}
+
+static int end_span(atr_session *s, rec *r, uint64_t span, uint64_t t_ns) {
+    atr__thread *th;
+    int rc;
+    if (ATR__UNLIKELY((rc = get_thread(s, &th)) != 0))
+        return rc;
+    r->t = time_of(s, t_ns);
+    r->ref = span_ref(th, span);
+    rc = emit(th, r);
+    stack_pop(th, span);
+    return rc;
+}
+
+int atr_span_return(atr_session *s, uint64_t span, uint64_t t_ns, const atr_value *result) {
+    rec r;
+    if (ATR__UNLIKELY(!s || !span || bad_span(span)))
+        return ATR_EINVAL;
+    r.kind = REC_RETURN;
+    r.value = result;
+    return end_span(s, &r, span, t_ns);
+}
+
+int atr_span_raise(atr_session *s, uint64_t span, uint64_t t_ns, atr_str exc_type,
+                   const atr_value *message) {
+    rec r;
+    if (!s || !span || bad_span(span) || bad_str(exc_type))
+        return ATR_EINVAL;
+    r.kind = REC_RAISE;
+    r.value = message;
+    r.str = exc_type;
+    return end_span(s, &r, span, t_ns);
+}
+
+int atr_message(atr_session *s, uint64_t span, uint64_t t_ns, atr_str text,
+                const atr_field *fields, uint32_t n_fields) {
+    atr__thread *th;
+    rec r;
+    int rc;
+    if (!s || bad_span(span) || bad_str(text) || (n_fields && !fields))
+        return ATR_EINVAL;
+    if ((rc = get_thread(s, &th)) != 0)
+        return rc;
+    r.kind = REC_MESSAGE;
+    r.t = time_of(s, t_ns);
+    r.ref = span_ref(th, span);
+    r.str = text;
+    r.fields = fields;
+    r.n_fields = n_fields;
+    return emit(th, &r);
+}
+
+int atr_thread_set_name(atr_session *s, const char *name, size_t len) {
+    atr__thread *th;
+    rec r;
+    int rc;
+    if (!s || (!name && len))
+        return ATR_EINVAL;
+    if ((rc = get_thread(s, &th)) != 0)
+        return rc;
+    if (len > ATR__THREAD_NAME_MAX)
+        len = ATR__THREAD_NAME_MAX;
+    if (len)
+        memcpy(th->name, name, len);
+    th->name_len = len;
+    th->prefix &= ~ATR__PFX_THREAD; /* this record is the THREAD record */
+    memset(&r, 0, sizeof r);
+    r.kind = REC_THREAD;
+    return emit(th, &r);
+}

@@ -1,0 +1,179 @@
+/*
+ * Writer internals shared by session.c, thread.c, flusher.c, sink.c and fork.c.
+ *
+ * Ownership and locking (s->mu is the session mutex):
+ * - A thread state (atr__thread) belongs to one recording thread. Only that thread writes
+ *   its buffer's bytes, `pos`, `last_time`, `seq`, the span stack and the prefix flags,
+ *   without a lock. `buf` is swapped by the owner under s->mu; the flusher reads it under
+ *   s->mu. The owner publishes bytes with a release store of buf->committed.
+ * - The flusher owns every buffer's `flushed` offset, the framer and the sink while it runs.
+ *   (open and close use them before the flusher starts and after it stopped.)
+ * - Everything else in the session (lists, pool, definitions, flush requests) is under s->mu.
+ */
+#ifndef ATR_WRITER_WRITER_INTERNAL_H
+#define ATR_WRITER_WRITER_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "argtrace/atr_writer.h"
+#include "format/encode.h"
+#include "format/frame_write.h"
+
+#if defined(__GNUC__)
+#define ATR__LIKELY(x) __builtin_expect(!!(x), 1)
+#define ATR__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define ATR__LIKELY(x) (x)
+#define ATR__UNLIKELY(x) (x)
+#endif
+
+#define ATR__BUFFER_MIN (4u << 10)
+#define ATR__BUFFER_MAX (4u << 20) /* a whole buffer (+ CHUNK) always fits one frame */
+#define ATR__STACK_MAX 64          /* open spans tracked per thread (for the fork link) */
+#define ATR__THREAD_NAME_MAX 256
+#define ATR__DEF_MAX (1u << 20)    /* largest FUNCTION record */
+
+/* A thread buffer: records of one thread, filled by it, drained by the flusher. */
+typedef struct atr__buf {
+    _Atomic size_t committed; /* bytes the owner has published (release) */
+    size_t flushed;           /* bytes already written to the file (flusher-owned) */
+    size_t cap;
+    uint32_t thread;          /* owner's thread number, set when queued for the flusher */
+    struct atr__buf *next;    /* FIFO or free list (under s->mu) */
+    struct atr__buf *all_next; /* every buffer of the session (for close and fork) */
+    uint8_t *data;
+} atr__buf;
+
+/* Prefix records a thread writes before its next record. */
+#define ATR__PFX_THREAD 1u /* THREAD [3, os_tid, name] */
+#define ATR__PFX_SYNC 2u   /* SYNC [8, seq, dropped] */
+
+typedef struct atr__thread {
+    atr_session *s;
+    atr__buf *buf;       /* current buffer (never NULL) */
+    size_t pos;          /* == buf->committed, owner's copy */
+    uint64_t last_time;  /* time of the last written record (dt base) */
+    uint64_t seq;        /* last span sequence number used */
+    uint32_t number;     /* thread number in the log */
+    uint32_t prefix;     /* ATR__PFX_* */
+    uint64_t dropped;    /* records dropped since the last SYNC */
+    uint64_t os_tid;
+    pthread_t owner;
+    int finished;        /* the OS thread exited (under s->mu) */
+    /* After a fork: the parent's id prefix of this thread and its seq at the fork. */
+    uint64_t fork_tag;
+    uint64_t fork_seq;
+    uint32_t depth;      /* open spans (may exceed ATR__STACK_MAX: only the top is kept) */
+    uint64_t stack[ATR__STACK_MAX];
+    char name[ATR__THREAD_NAME_MAX];
+    size_t name_len;
+    struct atr__thread *next; /* session's list (under s->mu) */
+} atr__thread;
+
+typedef struct atr__sink {
+    int fd;
+    int err;      /* sticky: first write error (ATR_ENOSPC / ATR_EIO), 0 if none */
+    uint64_t off; /* bytes written successfully */
+} atr__sink;
+
+/* Session states (atr_session.blocked). */
+#define ATR__RUNNING 0
+#define ATR__FORKED 1   /* forked child, not resumed yet */
+#define ATR__STOPPED 2  /* fork-stopped or failed to resume: record nothing */
+
+struct atr_session {
+    uint64_t serial;        /* unique per open, never reused (TLS caches compare it) */
+    _Atomic int blocked;    /* ATR__RUNNING or why not */
+    atr_writer_config cfg;  /* copy; strings below are owned copies */
+    char *path;
+    char **argv;
+    char *runtime;
+    char host[256];
+    uint64_t uid;
+    uint64_t parent_uid, parent_span;
+    uint64_t clock_origin;  /* session clock at open */
+    atr_clock_fn clock;
+    void *clock_ctx;
+    size_t max_value_bytes;
+    int drop_when_full;
+
+    pthread_mutex_t mu;
+    pthread_cond_t wake_cv;  /* flusher: work or stop requested */
+    pthread_cond_t space_cv; /* producers: pending bytes went down */
+    pthread_cond_t done_cv;  /* flush callers: a flush cycle completed */
+
+    /* Buffers (under mu). */
+    atr__buf *all;           /* every buffer */
+    atr__buf *free_list;
+    atr__buf *fifo_head, *fifo_tail; /* full buffers waiting for the flusher, in push order */
+    size_t pending_bytes;    /* capacity of buffers queued or being flushed */
+
+    /* Threads (under mu). */
+    atr__thread *threads;
+    uint32_t next_thread;
+
+    /* Definitions (under mu): every FUNCTION record ever encoded, back to back. */
+    uint8_t *defs;
+    size_t defs_len, defs_cap;
+    size_t *def_end;         /* def_end[id]: end offset of FUNCTION id in defs */
+    size_t def_end_cap;
+    _Atomic uint32_t n_funcs;
+    uint32_t funcs_flushed;  /* definitions already handed to the flusher */
+
+    /* Flusher (requests under mu). */
+    pthread_t flusher;
+    int flusher_running;
+    int stop;
+    uint64_t flush_req, flush_done;
+    atr__framer *framer;     /* flusher-owned while it runs */
+    atr__sink sink;          /* flusher-owned while it runs; err read under mu */
+    int write_err;           /* copy of sink.err, under mu */
+    struct atr__flush_scratch *scratch; /* flusher's arrays */
+    atr_drop_stats drops_written;       /* last DROPS written (flusher-owned) */
+
+    /* Drop counters (relaxed atomics). */
+    _Atomic uint64_t n_drop_records, n_drop_bytes, n_oversize, n_capture_errors,
+        n_write_errors;
+
+    atr_session *reg_next;   /* registry of open sessions (fork.c, under its lock) */
+};
+
+/* session.c */
+uint64_t atr__session_now(const atr_session *s);
+void atr__session_drops(const atr_session *s, atr_drop_stats *d);
+int atr__session_write_process(atr_session *s);
+atr__buf *atr__buf_get(atr_session *s);         /* under mu; NULL: out of memory */
+void atr__buf_put(atr_session *s, atr__buf *b); /* under mu */
+int atr__session_resume(atr_session *s);        /* after fork: see fork.c */
+
+/* thread.c */
+void atr__thread_free(atr__thread *th);
+int atr__thread_lookup_slow(atr_session *s, atr__thread **out);
+
+/* flusher.c */
+int atr__flusher_start(atr_session *s);
+void atr__flusher_stop(atr_session *s); /* final cycle, then join */
+void atr__flush_scratch_free(struct atr__flush_scratch *sc);
+/* Write segs as frames of about ATR__FRAME_TARGET (flusher or single-threaded callers). */
+int atr__write_segments(atr_session *s, const atr__seg *segs, size_t n);
+
+/* sink.c */
+int atr__sink_open(atr__sink *k, const char *path);
+int atr__sink_write(atr__sink *k, const void *p, size_t n); /* whole frame or sticky error */
+void atr__sink_close(atr__sink *k);
+
+/* fork.c: registry of open sessions, thread-exit hook, fork handlers. */
+void atr__session_sync_init(atr_session *s); /* mutex and condition variables */
+int atr__registry_add(atr_session *s); /* assigns s->serial */
+void atr__registry_remove(atr_session *s);
+int atr__registry_alive(uint64_t serial);
+/* Thread registrations: per-OS-thread list of (session serial, thread state). */
+atr__thread *atr__tls_find(uint64_t serial);
+int atr__tls_add(uint64_t serial, atr__thread *th);
+/* thread.c: forget the calling thread's cached state (it is exiting). */
+void atr__tls_cache_clear(void);
+
+#endif /* ATR_WRITER_WRITER_INTERNAL_H */
