@@ -1,0 +1,250 @@
+/*
+ * Encoder unit tests: the exact bytes of every msgpack form at its boundaries, values
+ * (truncation, ext types, summaries and their nesting limit), records, and the cursor's
+ * out-of-room behaviour.
+ */
+#include "atr_test.h"
+#include "format/encode.h"
+
+static uint8_t buf[1 << 16];
+
+#define ENC(stmt)                                        \
+    do {                                                 \
+        atr__cur c_ = atr__cur_make(buf, 0, sizeof buf); \
+        atr__cur *c = &c_;                               \
+        stmt;                                            \
+        out_len = c_.pos;                                \
+    } while (0)
+
+#define EXPECT(stmt, ...)                                           \
+    do {                                                            \
+        static const uint8_t want_[] = {__VA_ARGS__};               \
+        size_t out_len;                                             \
+        ENC(stmt);                                                  \
+        ATR_CHECK_EQ_MEM(buf, out_len, want_, sizeof want_);        \
+    } while (0)
+
+static void test_uint(void) {
+    EXPECT(atr__enc_uint(c, 0), 0x00);
+    EXPECT(atr__enc_uint(c, 127), 0x7f);
+    EXPECT(atr__enc_uint(c, 128), 0xcc, 0x80);
+    EXPECT(atr__enc_uint(c, 255), 0xcc, 0xff);
+    EXPECT(atr__enc_uint(c, 256), 0xcd, 0x01, 0x00);
+    EXPECT(atr__enc_uint(c, 65535), 0xcd, 0xff, 0xff);
+    EXPECT(atr__enc_uint(c, 65536), 0xce, 0x00, 0x01, 0x00, 0x00);
+    EXPECT(atr__enc_uint(c, 0xffffffffu), 0xce, 0xff, 0xff, 0xff, 0xff);
+    EXPECT(atr__enc_uint(c, 0x100000000u), 0xcf, 0, 0, 0, 1, 0, 0, 0, 0);
+    EXPECT(atr__enc_uint(c, UINT64_MAX), 0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
+}
+
+static void test_int(void) {
+    EXPECT(atr__enc_int(c, 5), 0x05);
+    EXPECT(atr__enc_int(c, 200), 0xcc, 0xc8);
+    EXPECT(atr__enc_int(c, -1), 0xff);
+    EXPECT(atr__enc_int(c, -32), 0xe0);
+    EXPECT(atr__enc_int(c, -33), 0xd0, 0xdf);
+    EXPECT(atr__enc_int(c, -128), 0xd0, 0x80);
+    EXPECT(atr__enc_int(c, -129), 0xd1, 0xff, 0x7f);
+    EXPECT(atr__enc_int(c, -32768), 0xd1, 0x80, 0x00);
+    EXPECT(atr__enc_int(c, -32769), 0xd2, 0xff, 0xff, 0x7f, 0xff);
+    EXPECT(atr__enc_int(c, INT32_MIN), 0xd2, 0x80, 0x00, 0x00, 0x00);
+    EXPECT(atr__enc_int(c, (int64_t)INT32_MIN - 1), 0xd3, 0xff, 0xff, 0xff, 0xff, 0x7f, 0xff,
+           0xff, 0xff);
+    EXPECT(atr__enc_int(c, INT64_MIN), 0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0);
+    EXPECT(atr__enc_int(c, INT64_MAX), 0xcf, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
+}
+
+static void test_scalars(void) {
+    EXPECT(atr__enc_nil(c), 0xc0);
+    EXPECT(atr__enc_bool(c, 0), 0xc2);
+    EXPECT(atr__enc_bool(c, 7), 0xc3);
+    EXPECT(atr__enc_float(c, 1.5), 0xcb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0);
+    EXPECT(atr__enc_float(c, -2.0), 0xcb, 0xc0, 0x00, 0, 0, 0, 0, 0, 0);
+}
+
+/* Header bytes of a str/bin/array/map of length n. */
+static size_t header_of(void (*f)(atr__cur *, size_t), size_t n) {
+    atr__cur c = atr__cur_make(buf, 0, sizeof buf);
+    f(&c, n);
+    return c.pos;
+}
+
+static void test_headers(void) {
+    EXPECT(atr__enc_str(c, "abc", 3), 0xa3, 'a', 'b', 'c');
+    EXPECT(atr__enc_str(c, "", 0), 0xa0);
+    EXPECT(atr__enc_str_hdr(c, 31), 0xbf);
+    EXPECT(atr__enc_str_hdr(c, 32), 0xd9, 32);
+    EXPECT(atr__enc_str_hdr(c, 255), 0xd9, 0xff);
+    EXPECT(atr__enc_str_hdr(c, 256), 0xda, 0x01, 0x00);
+    EXPECT(atr__enc_str_hdr(c, 65535), 0xda, 0xff, 0xff);
+    EXPECT(atr__enc_str_hdr(c, 65536), 0xdb, 0x00, 0x01, 0x00, 0x00);
+    EXPECT(atr__enc_bin_hdr(c, 0), 0xc4, 0x00);
+    EXPECT(atr__enc_bin_hdr(c, 255), 0xc4, 0xff);
+    EXPECT(atr__enc_bin_hdr(c, 256), 0xc5, 0x01, 0x00);
+    EXPECT(atr__enc_bin_hdr(c, 65536), 0xc6, 0x00, 0x01, 0x00, 0x00);
+    EXPECT(atr__enc_array_hdr(c, 0), 0x90);
+    EXPECT(atr__enc_array_hdr(c, 15), 0x9f);
+    EXPECT(atr__enc_array_hdr(c, 16), 0xdc, 0x00, 0x10);
+    EXPECT(atr__enc_array_hdr(c, 65536), 0xdd, 0x00, 0x01, 0x00, 0x00);
+    EXPECT(atr__enc_map_hdr(c, 15), 0x8f);
+    EXPECT(atr__enc_map_hdr(c, 16), 0xde, 0x00, 0x10);
+    EXPECT(atr__enc_map_hdr(c, 70000), 0xdf, 0x00, 0x01, 0x11, 0x70);
+    ATR_CHECK_EQ_INT(header_of(atr__enc_str_hdr, 100000), 5);
+}
+
+static void test_ext_headers(void) {
+    EXPECT(atr__enc_ext_hdr(c, 3, 1), 0xd4, 3);
+    EXPECT(atr__enc_ext_hdr(c, 3, 2), 0xd5, 3);
+    EXPECT(atr__enc_ext_hdr(c, 3, 4), 0xd6, 3);
+    EXPECT(atr__enc_ext_hdr(c, 3, 8), 0xd7, 3);
+    EXPECT(atr__enc_ext_hdr(c, 3, 16), 0xd8, 3);
+    EXPECT(atr__enc_ext_hdr(c, 4, 0), 0xc7, 0x00, 4);
+    EXPECT(atr__enc_ext_hdr(c, 1, 3), 0xc7, 0x03, 1);
+    EXPECT(atr__enc_ext_hdr(c, 1, 255), 0xc7, 0xff, 1);
+    EXPECT(atr__enc_ext_hdr(c, 2, 256), 0xc8, 0x01, 0x00, 2);
+    EXPECT(atr__enc_ext_hdr(c, 2, 65536), 0xc9, 0x00, 0x01, 0x00, 0x00, 2);
+    ATR_CHECK_EQ_INT(atr__enc_ext_hdr_size(0), 3);
+    ATR_CHECK_EQ_INT(atr__enc_ext_hdr_size(16), 2);
+    ATR_CHECK_EQ_INT(atr__enc_ext_hdr_size(17), 3);
+    ATR_CHECK_EQ_INT(atr__enc_ext_hdr_size(300), 4);
+    ATR_CHECK_EQ_INT(atr__enc_ext_hdr_size(70000), 6);
+}
+
+static atr_value atr_value_uint_for_test(void) {
+    atr_value v = atr_value_nil();
+    v.kind = ATR_V_UINT;
+    v.u.u = UINT64_MAX - 1;
+    return v;
+}
+
+static void test_values(void) {
+    atr_value v;
+    v = atr_value_strn("hello", 5);
+    EXPECT(atr__enc_value(c, &v, 8), 0xa5, 'h', 'e', 'l', 'l', 'o');
+    /* Longer than the limit: ext 1, payload = true length 5, then "hel". */
+    EXPECT(atr__enc_value(c, &v, 3), 0xd6, 1, 0x05, 'h', 'e', 'l');
+    /* Truncated by the caller (true_len > len). */
+    v.u.s.true_len = 1000;
+    EXPECT(atr__enc_value(c, &v, 100), 0xd7, 1, 0xcd, 0x03, 0xe8, 'h', 'e', 'l', 'l', 'o');
+    v = atr_value_bytes("\x00\x01", 2);
+    EXPECT(atr__enc_value(c, &v, 8), 0xc4, 2, 0, 1);
+    EXPECT(atr__enc_value(c, &v, 1), 0xd5, 2, 0x02, 0x00);
+    v = atr_value_nil();
+    v.kind = ATR_V_REDACTED;
+    EXPECT(atr__enc_value(c, &v, 8), 0xc7, 0, 4);
+    v = atr_value_strn("-123", 4);
+    v.kind = ATR_V_BIGINT;
+    EXPECT(atr__enc_value(c, &v, 8), 0xd6, 5, '-', '1', '2', '3');
+    EXPECT(atr__enc_value(c, &v, 2), 0xc7, 3, 1, 4, '-', '1');
+    v = atr_value_strn("<Foo>", 5);
+    v.kind = ATR_V_REPR;
+    EXPECT(atr__enc_value(c, &v, 8), 0xc7, 6, 6, 5, '<', 'F', 'o', 'o', '>');
+    v = atr_value_strn("Foo", 3);
+    v.kind = ATR_V_ERROR;
+    EXPECT(atr__enc_value(c, &v, 8), 0xc7, 3, 7, 'F', 'o', 'o');
+    v = atr_value_uint_for_test();
+    EXPECT(atr__enc_value(c, &v, 8), 0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe);
+    v = atr_value_float(0.0);
+    EXPECT(atr__enc_value(c, &v, 8), 0xcb, 0, 0, 0, 0, 0, 0, 0, 0);
+    EXPECT(atr__enc_value(c, NULL, 8), 0xc0);
+    /* Invalid input becomes a capture error, never a crash. */
+    v = atr_value_strn(NULL, 4);
+    {
+        size_t out_len;
+        ENC(atr__enc_value(c, &v, 8));
+        ATR_CHECK(out_len > 2 && buf[2] == 7);
+    }
+    v.kind = 99;
+    {
+        size_t out_len;
+        ENC(atr__enc_value(c, &v, 8));
+        ATR_CHECK(out_len > 2 && buf[2] == 7);
+    }
+}
+
+static void test_summary(void) {
+    atr_value items[2], v, lv[5];
+    int i;
+    items[0] = atr_value_int(1);
+    items[1] = atr_value_strn("x", 1);
+    v = atr_value_summary("list", 4, 10);
+    v.u.sum.items = items;
+    v.n_items = 2;
+    /* ext 3 payload [ "list", 10, 1, "x" ] = 94 a4 l i s t 0a 01 a1 78 : 10 bytes. */
+    EXPECT(atr__enc_value(c, &v, 8), 0xc7, 10, 3, 0x94, 0xa4, 'l', 'i', 's', 't', 0x0a, 0x01,
+           0xa1, 'x');
+    v = atr_value_summary("d", 1, -1);
+    /* payload 92 a1 64 c0: 4 bytes, fixext 4. */
+    EXPECT(atr__enc_value(c, &v, 8), 0xd6, 3, 0x92, 0xa1, 'd', 0xc0);
+    /* Nesting: five levels given; the fourth is written without items. */
+    for (i = 0; i < 5; i++) {
+        lv[i] = atr_value_summary("t", 1, i);
+        if (i > 0) {
+            lv[i].u.sum.items = &lv[i - 1];
+            lv[i].n_items = 1;
+        }
+    }
+    {
+        /* level 4 (innermost kept): d6 03 92 a1 74 01 (t, length 1, no items) */
+        static const uint8_t l4[] = {0xd6, 3, 0x92, 0xa1, 't', 0x01};
+        size_t out_len, depth = 0, p = 0;
+        ENC(atr__enc_value(c, &lv[4], 100));
+        /* walk: each level is ext hdr (3 bytes, ext8) + 93 a1 74 <len> then the child */
+        while (p + 3 <= out_len && buf[p] == 0xc7 && buf[p + 2] == 3) {
+            depth++;
+            p += 3 + 4;
+        }
+        ATR_CHECK_EQ_INT(depth, 3);
+        ATR_CHECK_EQ_MEM(buf + p, out_len - p, l4, sizeof l4);
+    }
+}
+
+static void test_records(void) {
+    atr_value a[2];
+    atr_field f;
+    a[0] = atr_value_int(1);
+    a[1] = atr_value_int(2);
+    EXPECT(atr__enc_start(c, 1100, 0, 0, a, 2, NULL, 0, 64), 0x95, 5, 0xcd, 0x04, 0x4c, 0, 0,
+           0x92, 1, 2);
+    f.name.ptr = "k";
+    f.name.len = 1;
+    f.value = atr_value_bool(1);
+    EXPECT(atr__enc_start(c, -5, 1, 3, NULL, 0, &f, 1, 64), 0x96, 5, 0xfb, 1, 3, 0x90, 0x81,
+           0xa1, 'k', 0xc3);
+    EXPECT(atr__enc_end_return(c, 5, 1, &a[0], 64), 0x95, 6, 5, 1, 0, 1);
+    EXPECT(atr__enc_end_return(c, 5, 1, NULL, 64), 0x94, 6, 5, 1, 2);
+    EXPECT(atr__enc_end_raise(c, 1, 2, (atr_str){"E", 1}, NULL, 64), 0x96, 6, 1, 2, 1, 0xa1,
+           'E', 0xc0);
+    EXPECT(atr__enc_message(c, 0, 0, (atr_str){"m", 1}, NULL, 0, 64), 0x95, 7, 0, 0, 0xa1, 'm',
+           0x80);
+    EXPECT(atr__enc_sync(c, 300, 2), 0x93, 8, 0xcd, 0x01, 0x2c, 2);
+    EXPECT(atr__enc_chunk(c, 3), 0x92, 4, 3);
+    EXPECT(atr__enc_thread(c, 42, "T", 1), 0x93, 3, 42, 0xa1, 'T');
+    EXPECT(atr__enc_end_of_log(c, 1200), 0x92, 10, 0xcd, 0x04, 0xb0);
+}
+
+static void test_out_of_room(void) {
+    uint8_t small[4] = {0xee, 0xee, 0xee, 0xee};
+    atr__cur c = atr__cur_make(small, 0, 3);
+    atr_value v = atr_value_strn("hello world", 11);
+    atr__enc_value(&c, &v, 100);
+    ATR_CHECK_EQ_INT(c.pos, 12); /* the size it needs */
+    ATR_CHECK(!atr__cur_ok(&c));
+    ATR_CHECK_EQ_INT(small[3], 0xee); /* nothing past cap */
+    c = atr__cur_make(NULL, 0, 0);    /* size-only pass */
+    atr__enc_value(&c, &v, 100);
+    ATR_CHECK_EQ_INT(c.pos, 12);
+}
+
+int main(void) {
+    test_uint();
+    test_int();
+    test_scalars();
+    test_headers();
+    test_ext_headers();
+    test_values();
+    test_summary();
+    test_records();
+    test_out_of_room();
+    ATR_TEST_MAIN_END();
+}
