@@ -52,14 +52,11 @@ static int names_set(struct names *n, uint32_t id, atr_str module, atr_str qualn
     return 0;
 }
 
-static const char *names_get(const struct names *n, uint32_t id) {
-    return id < n->cap && n->name[id] ? n->name[id] : "?";
-}
-
-/* Bytes as a quoted string; printable ASCII as is, everything else escaped. */
-static void put_escaped(const char *p, size_t len) {
+/* Bytes with printable ASCII as is and everything else escaped, quoted if `quote`. */
+static void put_escaped_q(const char *p, size_t len, int quote) {
     size_t i;
-    putchar('\'');
+    if (quote)
+        putchar('\'');
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)p[i];
         if (c == '\'' || c == '\\')
@@ -71,7 +68,16 @@ static void put_escaped(const char *p, size_t len) {
         else
             printf("\\x%02x", c);
     }
-    putchar('\'');
+    if (quote)
+        putchar('\'');
+}
+
+static void put_escaped(const char *p, size_t len) { put_escaped_q(p, len, 1); }
+
+/* Print the name of function `id` (escaped: names come from the log). */
+static void put_name(const struct names *n, uint32_t id) {
+    const char *name = id < n->cap && n->name[id] ? n->name[id] : "?";
+    put_escaped_q(name, strlen(name), 0);
 }
 
 static void put_str(atr_str s) { put_escaped(s.ptr, s.len); }
@@ -109,7 +115,7 @@ static void put_value(const atr_value *v, int depth) {
             printf("...(%" PRIu64 " bytes)", v->u.s.true_len);
         break;
     case ATR_V_SUMMARY:
-        put_escaped(v->u.sum.type, v->u.sum.type_len);
+        put_escaped_q(v->u.sum.type, v->u.sum.type_len, 0);
         if (v->u.sum.length >= 0)
             printf("[len %" PRId64 "]", v->u.sum.length);
         if (v->n_items > 0 && depth < 4) {
@@ -126,7 +132,7 @@ static void put_value(const atr_value *v, int depth) {
         fputs("<redacted>", stdout);
         break;
     case ATR_V_BIGINT:
-        fwrite(v->u.s.ptr, 1, v->u.s.len, stdout);
+        put_escaped_q(v->u.s.ptr, v->u.s.len, 0);
         break;
     case ATR_V_ERROR:
         fputs("<capture error: ", stdout);
@@ -143,7 +149,7 @@ static void put_fields(const atr_field *f, uint32_t n) {
     uint32_t i;
     for (i = 0; i < n; i++) {
         fputs(i ? ", " : " {", stdout);
-        fwrite(f[i].name.ptr, 1, f[i].name.len, stdout);
+        put_escaped_q(f[i].name.ptr, f[i].name.len, 0);
         putchar('=');
         put_value(&f[i].value, 0);
     }
@@ -176,11 +182,13 @@ static void put_record(const atr_record *r, const struct names *names, uint64_t 
         }
         break;
     case ATR_REC_FUNCTION:
-        printf("FUNCTION %" PRIu32 " %s(", r->u.function.id, names_get(names, r->u.function.id));
+        printf("FUNCTION %" PRIu32 " ", r->u.function.id);
+        put_name(names, r->u.function.id);
+        putchar('(');
         for (i = 0; i < r->u.function.n_params; i++) {
             if (i)
                 fputs(", ", stdout);
-            fwrite(r->u.function.params[i].ptr, 1, r->u.function.params[i].len, stdout);
+            put_escaped_q(r->u.function.params[i].ptr, r->u.function.params[i].len, 0);
         }
         printf(") flags 0x%" PRIx32 " line %" PRIu32, r->u.function.flags, r->u.function.line);
         break;
@@ -192,7 +200,9 @@ static void put_record(const atr_record *r, const struct names *names, uint64_t 
         printf("%12.3f us  T%" PRIu32 " START", us, r->thread);
         put_span("span", r->u.start.span);
         put_span("parent", r->u.start.parent);
-        printf(" %s(", names_get(names, r->u.start.function));
+        putchar(' ');
+        put_name(names, r->u.start.function);
+        putchar('(');
         for (i = 0; i < r->u.start.n_args; i++) {
             if (i)
                 fputs(", ", stdout);
