@@ -1,0 +1,104 @@
+"""Per-call cost of tracing `def f(x): return x + 1` with a decorator, side by side:
+
+  plain      undecorated
+  argtrace   @argtrace.trace, 1 int arg + result captured, session writing to a temp file
+  idle       @argtrace.trace with no session active (forwarding only)
+  eliot      Eliot @log_call, logging to a file            (if eliot is installed)
+  viztracer  VizTracer @log_sparse, tracer running          (if viztracer is installed)
+
+Variants run interleaved, REPEATS rounds in one process; each round times a loop of N calls
+per variant. Reported: median ns/call, ns added over plain, and ratio to plain.
+
+    bash bench/setup_venv.sh                       # once: bench/.venv with eliot, viztracer
+    bench/.venv/bin/python bench/bench_decorator.py [--repeats 15] [--calls 200000]
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+
+def f(x):
+    return x + 1
+
+
+def make_loop(fn):
+    def loop(n):
+        for i in range(n):
+            fn(i)
+    return loop
+
+
+def variants(tmpdir):
+    """name → (loop, calls-per-round scale, setup, teardown)."""
+    import argtrace
+    out = {"plain": (make_loop(f), 1.0, None, None)}
+    traced = argtrace.trace(f)
+    path = os.path.join(tmpdir, "bench.atr")
+    out["argtrace"] = (make_loop(traced), 1.0,
+                       lambda: argtrace.start(path, argv=["bench"]), argtrace.stop)
+    out["idle"] = (make_loop(traced), 1.0, None, None)
+    try:
+        import eliot
+        eliot_file = open(os.path.join(tmpdir, "eliot.log"), "w")
+        destination = eliot.FileDestination(file=eliot_file)
+        eliot.add_destinations(destination)
+        out["eliot"] = (make_loop(eliot.log_call(f)), 0.01, None, None)
+    except ImportError:
+        pass
+    try:
+        from viztracer import VizTracer, log_sparse
+        tracer = VizTracer(log_sparse=True, verbose=0,
+                           output_file=os.path.join(tmpdir, "viz.json"))
+        sparse = log_sparse(f)
+        out["viztracer"] = (make_loop(sparse), 0.2, tracer.start,
+                            lambda: (tracer.stop(), tracer.clear()))
+    except ImportError:
+        pass
+    return out
+
+
+def measure(loop, n, setup, teardown):
+    if setup:
+        setup()
+    try:
+        t0 = time.perf_counter_ns()
+        loop(n)
+        return (time.perf_counter_ns() - t0) / n
+    finally:
+        if teardown:
+            teardown()
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=15)
+    ap.add_argument("--calls", type=int, default=200_000, help="calls per round (plain)")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmpdir:
+        table = variants(tmpdir)
+        samples = {name: [] for name in table}
+        for name, (loop, scale, setup, teardown) in table.items():  # warm-up
+            measure(loop, max(100, int(args.calls * scale) // 10), setup, teardown)
+        for _ in range(args.repeats):
+            for name, (loop, scale, setup, teardown) in table.items():
+                samples[name].append(measure(loop, max(100, int(args.calls * scale)),
+                                             setup, teardown))
+    base = statistics.median(samples["plain"])
+    print("python %s, %d rounds, median ns per call of f(x) = x + 1"
+          % (sys.version.split()[0], args.repeats))
+    print("%-10s %12s %12s %10s" % ("variant", "ns/call", "added ns", "x plain"))
+    for name, values in samples.items():
+        med = statistics.median(values)
+        print("%-10s %12.1f %12.1f %10.2f" % (name, med, med - base, med / base))
+    missing = {"eliot", "viztracer"} - set(samples)
+    if missing:
+        print("(not installed: %s — run bash bench/setup_venv.sh and use bench/.venv/bin/python)"
+              % ", ".join(sorted(missing)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+"""Shared pytest setup for tests/python (keep small: several owners' tests live here)."""
+
+import pytest
+
+
+@pytest.fixture
+def log_path(tmp_path):
+    """A fresh log path in the test's temporary directory."""
+    return tmp_path / "t.atr"
+
+
+@pytest.fixture(autouse=True)
+def _stop_leaked_session():
+    """A test that fails mid-session must not leave the session running into the next."""
+    yield
+    try:
+        from argtrace import _core
+    except ImportError:
+        return
+    if _core.active():
+        _core.stop()

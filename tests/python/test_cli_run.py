@@ -1,0 +1,265 @@
+"""`argtrace run`: runs a program exactly as `python` would, with a session active.
+Checked as a subprocess (`python -m argtrace run ...`, compared with plain `python ...`)
+and in-process (argtrace.cli.main)."""
+
+import json
+import os
+import signal
+import sys
+import textwrap
+
+import pytest
+
+import argtrace
+from argtrace import cli
+from atr_helpers import only, run_python
+
+PROGRAM = textwrap.dedent("""
+    import json, os, sys
+    import argtrace
+
+    @argtrace.trace
+    def compute(n, mode="fast"):
+        return n * 2
+
+    compute(21)
+    compute(1, mode="strict")
+    print(json.dumps({"name": __name__, "argv": sys.argv, "path0": sys.path[0],
+                      "file": os.path.abspath(__file__), "active": argtrace.active()}))
+    action = sys.argv[1] if len(sys.argv) > 1 else ""
+    if action == "exit3":
+        sys.exit(3)
+    if action == "exitmsg":
+        sys.exit("fatal: bye")
+    if action == "raise":
+        def failing():
+            raise ValueError("boom from program")
+        failing()
+    if action == "interrupt":
+        raise KeyboardInterrupt
+    if action == "thread":
+        import threading
+        threading.Thread(target=compute, args=(99,)).start()
+""")
+
+
+@pytest.fixture
+def program(tmp_path):
+    path = tmp_path / "prog.py"
+    path.write_text(PROGRAM)
+    return path
+
+
+def _report(stdout):
+    return json.loads(stdout.strip().splitlines()[0])
+
+
+def test_run_script_subprocess(tmp_path, program):
+    res = run_python(["-m", "argtrace", "run", str(program), "a", "--flag"], cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    rep = _report(res.stdout)
+    assert rep == {"name": "__main__", "argv": [str(program), "a", "--flag"],
+                   "path0": str(tmp_path), "file": str(program), "active": True}
+    log_file = tmp_path / "prog.atr"  # default: <script stem>.atr in the cwd
+    lines = res.stderr.strip().splitlines()
+    assert "prog.atr" in lines[-2] and lines[-1] == "argtrace: next: argtrace summary prog.atr"
+    log = argtrace.load(log_file)
+    assert log.closed
+    assert [(c.function, c.args, c.result) for c in log.calls()] == [
+        ("__main__.compute", {"n": 21, "mode": "fast"}, 42),
+        ("__main__.compute", {"n": 1, "mode": "strict"}, 2)]
+    assert log.process.argv == [str(program), "a", "--flag"]
+
+
+@pytest.mark.parametrize("action", ["", "exit3", "exitmsg", "raise", "interrupt", "thread"])
+def test_run_matches_python(tmp_path, program, action):
+    plain = run_python([str(program), action], cwd=tmp_path)
+    traced = run_python(["-m", "argtrace", "run", "-o", str(tmp_path / "o.atr"),
+                         str(program), action], cwd=tmp_path)
+    assert traced.returncode == plain.returncode
+    assert _report(traced.stdout)["argv"] == _report(plain.stdout)["argv"]
+    assert traced.stdout.splitlines()[1:] == plain.stdout.splitlines()[1:]
+    ours = [ln for ln in traced.stderr.splitlines() if not ln.startswith("argtrace: ")]
+    assert ours == plain.stderr.splitlines()
+    log = argtrace.load(tmp_path / "o.atr")
+    assert log.closed
+    expected = [21, 1] + ([99] if action == "thread" else [])
+    assert [c.args["n"] for c in log.calls("compute")] == expected
+
+
+def test_expected_exit_codes(tmp_path, program):
+    cases = {"": 0, "exit3": 3, "exitmsg": 1, "raise": 1, "interrupt": -signal.SIGINT}
+    for action, code in cases.items():
+        res = run_python(["-m", "argtrace", "run", "-q", "-o", str(tmp_path / "x.atr"),
+                          str(program), action], cwd=tmp_path)
+        assert res.returncode == code, (action, res.stderr)
+        if action == "raise":
+            assert res.stderr.splitlines()[0] == "Traceback (most recent call last):"
+            assert res.stderr.splitlines()[-1] == "ValueError: boom from program"
+            assert "runpy" not in res.stderr and "_run.py" not in res.stderr
+        if action == "exitmsg":
+            assert res.stderr.strip() == "fatal: bye"
+
+
+def test_run_module_subprocess(tmp_path):
+    pkg = tmp_path / "mypkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "tool.py").write_text(PROGRAM)
+    plain = run_python(["-m", "mypkg.tool", "x"], cwd=tmp_path)
+    traced = run_python(["-m", "argtrace", "run", "-m", "mypkg.tool", "x"], cwd=tmp_path)
+    assert traced.returncode == plain.returncode == 0, traced.stderr
+    assert _report(traced.stdout) == dict(_report(plain.stdout), active=True)
+    assert traced.stderr.strip().splitlines()[-1] == \
+        "argtrace: next: argtrace summary mypkg.tool.atr"
+    log = argtrace.load(tmp_path / "mypkg.tool.atr")
+    assert [c.function for c in log.calls()] == ["__main__.compute"] * 2
+
+
+@pytest.mark.parametrize("argv, message", [
+    ([], "usage: argtrace"),
+    (["run"], "argtrace run: no script or -m module given"),
+    (["run", "--bogus", "x.py"], "argtrace run: unknown option --bogus"),
+    (["run", "-m"], "argtrace run: -m needs a module name"),
+    (["run", "-o"], "argtrace run: -o needs a value"),
+    (["run", "--max-len", "abc", "x.py"], "argtrace run: --max-len needs an integer"),
+    (["run", "missing_script.py"], "argtrace run: can't open file"),
+    (["run", "-m", "no_such_module_xyz"], "argtrace run: no module named"),
+    (["frobnicate"], "argtrace: unknown command 'frobnicate'"),
+])
+def test_usage_errors(tmp_path, argv, message):
+    res = run_python(["-m", "argtrace"] + argv, cwd=tmp_path)
+    assert res.returncode == 2
+    assert res.stderr.startswith(message)
+    if argv:
+        assert len(res.stderr.strip().splitlines()) == 1
+    assert not list(tmp_path.glob("*.atr"))
+
+
+def test_unwritable_log_path(tmp_path, program):
+    res = run_python(["-m", "argtrace", "run", "-o", str(tmp_path / "no" / "x.atr"),
+                      str(program)], cwd=tmp_path)
+    assert res.returncode == 2
+    assert res.stderr.startswith("argtrace run: cannot create log")
+    assert len(res.stderr.strip().splitlines()) == 1
+    assert res.stdout == ""  # the program did not run
+
+
+def test_help(tmp_path):
+    res = run_python(["-m", "argtrace", "--help"], cwd=tmp_path)
+    assert res.returncode == 0 and "run" in res.stdout and "summary" in res.stdout
+    res = run_python(["-m", "argtrace", "run", "--help"], cwd=tmp_path)
+    assert res.returncode == 0 and "--output" in res.stdout
+
+
+def test_session_options_reach_the_log(tmp_path):
+    script = tmp_path / "opts.py"
+    script.write_text(textwrap.dedent("""
+        import argtrace
+
+        @argtrace.trace
+        def f(password, text):
+            return len(text)
+
+        f("hunter2", "y" * 100)
+    """))
+    res = run_python(["-m", "argtrace", "run", "-o", str(tmp_path / "opts.atr"), "--max-len",
+                      "10", "--redact", "pass*", "--flush-interval", "50", str(script)],
+                     cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    call = only(argtrace.load(tmp_path / "opts.atr").calls())
+    assert call.args == {"password": argtrace.REDACTED,
+                         "text": argtrace.Truncated("y" * 10, 100)}
+
+
+# ---- in-process ---------------------------------------------------------------------------
+
+def test_run_in_process(tmp_path, program, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    argv_before, path0_before = sys.argv[:], sys.path[0]
+    code = cli.main(["run", "-o", "inproc.atr", str(program), "raise"])
+    assert code == 1
+    out, err = capsys.readouterr()
+    rep = _report(out)
+    assert rep["name"] == "__main__" and rep["argv"] == [str(program), "raise"]
+    assert rep["path0"] == str(tmp_path)
+    assert "ValueError: boom from program" in err
+    assert err.strip().splitlines()[-1] == "argtrace: next: argtrace summary inproc.atr"
+    assert sys.argv == argv_before and sys.path[0] == path0_before
+    assert not argtrace.active()
+    assert [c.args["n"] for c in argtrace.load(tmp_path / "inproc.atr").calls()] == [21, 1]
+
+
+@pytest.mark.parametrize("action, code", [("", 0), ("exit3", 3), ("exitmsg", 1),
+                                          ("interrupt", 128 + signal.SIGINT)])
+def test_run_in_process_exit_codes(tmp_path, program, capsys, monkeypatch, action, code):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["run", "-q", str(program), action]) == code
+    assert (tmp_path / "prog.atr").exists()
+    assert not argtrace.active()
+
+
+def test_run_module_in_process(tmp_path, capsys, monkeypatch):
+    (tmp_path / "inmod.py").write_text(PROGRAM)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delitem(sys.modules, "inmod", raising=False)
+    assert cli.main(["run", "-m", "inmod", "x"]) == 0
+    rep = _report(capsys.readouterr().out)
+    assert rep["name"] == "__main__" and rep["argv"] == [str(tmp_path / "inmod.py"), "x"]
+    assert len(list(argtrace.load(tmp_path / "inmod.atr").calls())) == 2
+
+
+def test_viewer_commands_are_forwarded(monkeypatch):
+    from argtrace import _core
+    seen = []
+    monkeypatch.setattr(_core, "viewer_main", lambda argv: seen.append(argv) or 7,
+                        raising=False)
+    assert cli.main(["summary", "app.atr", "--json"]) == 7
+    assert cli.main(["slow", "app.atr", "parse"]) == 7
+    assert seen == [["argtrace", "summary", "app.atr", "--json"],
+                    ["argtrace", "slow", "app.atr", "parse"]]
+
+
+def test_viewer_missing_is_one_line(monkeypatch, capsys):
+    from argtrace import _core
+    monkeypatch.delattr(_core, "viewer_main", raising=False)
+    assert cli.main(["summary", "app.atr"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "viewer" in err
+
+
+def test_filter_options_call_the_filter_hook(tmp_path, program, monkeypatch, capsys):
+    from argtrace import _core
+    seen = []
+    monkeypatch.setattr(_core, "filter_check", lambda patterns: None, raising=False)
+    monkeypatch.setattr(_core, "filter_start",
+                        lambda inc, exc, **kw: seen.append((inc, exc, kw)), raising=False)
+    monkeypatch.setattr(_core, "filter_stop", lambda: seen.append("stop"), raising=False)
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["run", "-q", "--trace", "app.*", "--exclude", "app.tests.*",
+                     "--min-duration", "5ms", "--max-depth", "3", str(program)])
+    assert code == 0
+    assert seen == [(["app.*"], ["app.tests.*"], {"min_duration_ns": 5_000_000,
+                                                  "max_depth": 3}), "stop"]
+
+
+def test_no_filter_options_no_filter_hook(tmp_path, program, monkeypatch, capsys):
+    from argtrace import _core
+    monkeypatch.setattr(_core, "filter_start", lambda *a, **k: pytest.fail("called"),
+                        raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["run", "-q", str(program)]) == 0
+
+
+def test_entry_point_installed():
+    try:
+        from importlib.metadata import entry_points
+        eps = entry_points()
+        scripts = eps.select(group="console_scripts") if hasattr(eps, "select") \
+            else eps.get("console_scripts", [])
+    except Exception:
+        pytest.skip("importlib.metadata unavailable")
+    found = [ep for ep in scripts if ep.name == "argtrace"]
+    if not found:
+        pytest.skip("argtrace is not pip-installed here")
+    assert found[0].value == "argtrace.cli:main"
