@@ -60,13 +60,13 @@ static inline int atr_test_eq_u64(uint64_t a, uint64_t b, const char *file, int 
     if (a == b)
         return 1;
     atr_test_fail_head(file, line);
-    fprintf(stderr, "%s == %s: %" PRIu64 " (0x%" PRIx64 ") != %" PRIu64 " (0x%" PRIx64 ")\n",
-            ea, eb, a, a, b, b);
+    fprintf(stderr, "%s == %s: %" PRIu64 " (0x%" PRIx64 ") != %" PRIu64 " (0x%" PRIx64 ")\n", ea,
+            eb, a, a, b, b);
     return 0;
 }
 
-static inline int atr_test_eq_dbl(double a, double b, const char *file, int line,
-                                  const char *ea, const char *eb) {
+static inline int atr_test_eq_dbl(double a, double b, const char *file, int line, const char *ea,
+                                  const char *eb) {
     atr_test_n_checks++;
     if (a == b || (a != a && b != b))
         return 1;
@@ -159,8 +159,7 @@ static inline char *atr_test_tmpfile(char *buf, size_t size, const char *name) {
     atr_test_eq_int((long long)(a), (long long)(b), __FILE__, __LINE__, #a, #b)
 #define ATR_CHECK_EQ_U64(a, b) \
     atr_test_eq_u64((uint64_t)(a), (uint64_t)(b), __FILE__, __LINE__, #a, #b)
-#define ATR_CHECK_EQ_DBL(a, b) \
-    atr_test_eq_dbl((double)(a), (double)(b), __FILE__, __LINE__, #a, #b)
+#define ATR_CHECK_EQ_DBL(a, b) atr_test_eq_dbl((double)(a), (double)(b), __FILE__, __LINE__, #a, #b)
 #define ATR_CHECK_EQ_STR(a, b) atr_test_eq_str((a), (b), __FILE__, __LINE__, #a, #b)
 #define ATR_CHECK_EQ_MEM(p, n, q, m) \
     atr_test_eq_mem((p), (size_t)(n), (q), (size_t)(m), __FILE__, __LINE__, #p, #q)
@@ -169,12 +168,12 @@ static inline char *atr_test_tmpfile(char *buf, size_t size, const char *name) {
 /* A call expected to return a specific ATR_E* code. */
 #define ATR_CHECK_ERR(call, code) atr_test_err((call), (code), __FILE__, __LINE__, #call)
 /* Like ATR_CHECK, but a failure ends the test (exit status 1) after the summary line. */
-#define ATR_REQUIRE(cond)                  \
-    do {                                   \
-        if (!ATR_CHECK(cond)) {            \
-            fputs("stopping\n", stderr);   \
-            exit(atr_test_report() | 1);   \
-        }                                  \
+#define ATR_REQUIRE(cond)                \
+    do {                                 \
+        if (!ATR_CHECK(cond)) {          \
+            fputs("stopping\n", stderr); \
+            exit(atr_test_report() | 1); \
+        }                                \
     } while (0)
 
 #define ATR_TEST_MAIN_END() return atr_test_report()

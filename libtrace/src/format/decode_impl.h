@@ -1,0 +1,75 @@
+/*
+ * Internals shared by decode.c (decoder state, records) and decode_value.c (bounds check,
+ * scalar fields, values). Not for use outside libtrace/src/format/.
+ */
+#ifndef ATR_FORMAT_DECODE_IMPL_H
+#define ATR_FORMAT_DECODE_IMPL_H
+
+#include <stdint.h>
+
+#include <msgpack.h>
+
+#include "format/decode.h"
+
+/*
+ * A small open-addressing map from uint32 keys to uint32 values, sized by the number of
+ * entries actually inserted (never by a key read from the file).
+ */
+typedef struct atr__idmap_slot {
+    uint32_t key;
+    uint32_t val; /* ATR__IDMAP_EMPTY: free slot */
+} atr__idmap_slot;
+#define ATR__IDMAP_EMPTY UINT32_MAX
+
+typedef struct atr__idmap {
+    atr__idmap_slot *slots;
+    uint32_t cap; /* 0 or a power of two */
+    uint32_t n;
+} atr__idmap;
+
+typedef struct atr__thread_state {
+    uint64_t time; /* time of the thread's last timed record (ns) */
+    uint64_t seq;  /* sequence number of the thread's last span */
+} atr__thread_state;
+
+struct atr__decoder {
+    msgpack_zone zone; /* objects and arrays of the current record, cleared per record */
+    uint32_t major, minor;
+    atr__idmap threads;        /* thread number -> index in states */
+    atr__thread_state *states; /* one per thread seen, in order of first CHUNK */
+    uint32_t n_states, cap_states;
+    int have_cur; /* a CHUNK has set the current thread */
+    uint32_t cur_thread;
+    uint32_t cur_index;   /* index of the current thread in states */
+    atr__idmap functions; /* function id -> number of params */
+    uint64_t n_records;
+    int seen_process;
+    uint64_t budget; /* msgpack objects the current record may still hold */
+    char msg[256];
+};
+
+/* Record the reason of a failure in d->msg and return code. */
+int atr__dec_fail(atr__decoder *d, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* "an int", "a str", ... for messages. */
+const char *atr__dec_kind(const msgpack_object *o);
+
+/* Typed fields of a record; `what` names the field in the error message. */
+int atr__dec_uint(atr__decoder *d, const msgpack_object *o, uint64_t max, const char *what,
+                  uint64_t *out);
+int atr__dec_u32(atr__decoder *d, const msgpack_object *o, const char *what, uint32_t *out);
+int atr__dec_int(atr__decoder *d, const msgpack_object *o, const char *what, int64_t *out);
+int atr__dec_str(atr__decoder *d, const msgpack_object *o, const char *what, atr_str *out);
+
+/* A value (FORMAT.md section 4), a msgpack array of values, a map from str to values. */
+int atr__dec_value(atr__decoder *d, const msgpack_object *o, int depth, atr_value *v);
+int atr__dec_values(atr__decoder *d, const msgpack_object *o, const char *what,
+                    const atr_value **out, uint32_t *n_out);
+int atr__dec_fields(atr__decoder *d, const msgpack_object *o, const char *what,
+                    const atr_field **out, uint32_t *n_out);
+
+/* n * elem bytes from the record's zone (NULL for n == 0 or when out of memory). */
+void *atr__dec_alloc(atr__decoder *d, size_t n, size_t elem);
+
+#endif /* ATR_FORMAT_DECODE_IMPL_H */

@@ -1,0 +1,63 @@
+/* Call-tree helpers (see calltree.h). */
+#include "calltree.h"
+
+#include <stdlib.h>
+
+#include "load.h"
+#include "render.h"
+
+int atr__children(const atr_index *ix, uint32_t call, uint32_t **kids, uint32_t *n) {
+    uint32_t count = 0;
+    *n = 0;
+    int rc = atr_call_children(ix, call, NULL, 0, &count);
+    if (rc < 0 || count == 0)
+        return rc;
+    uint32_t *p = realloc(*kids, (size_t)count * sizeof *p);
+    if (!p)
+        return ATR_ENOMEM;
+    *kids = p;
+    rc = atr_call_children(ix, call, p, count, &count);
+    if (rc == 0)
+        *n = count;
+    return rc;
+}
+
+static int is_fast(const atr_index *ix, uint32_t call, uint64_t parent_ns) {
+    atr_call_view cv;
+    if (atr_index_call(ix, call, &cv) < 0)
+        return 0;
+    return cv.duration_ns * 1000u < parent_ns * ATR__FOLD_PERMILLE &&
+           cv.status != ATR_CALL_RAISED && cv.status != ATR_CALL_UNFINISHED;
+}
+
+uint32_t atr__fold_run(const atr_index *ix, const uint32_t *kids, uint32_t n, uint32_t i,
+                       uint64_t parent_ns) {
+    uint32_t j = i;
+    while (j < n && is_fast(ix, kids[j], parent_ns))
+        j++;
+    return j - i >= ATR__FOLD_MIN ? j - i : 0;
+}
+
+void atr__sb_fold(atr__sbuf *sb, const atr_index *ix, const uint32_t *kids, uint32_t n,
+                  uint64_t *total_ns) {
+    uint64_t total = 0;
+    uint32_t fn = ATR_NO_FUNCTION;
+    int same = 1;
+    for (uint32_t i = 0; i < n; i++) {
+        atr_call_view cv;
+        if (atr_index_call(ix, kids[i], &cv) < 0)
+            continue;
+        total += cv.duration_ns;
+        if (fn == ATR_NO_FUNCTION)
+            fn = cv.function;
+        else if (cv.function != fn)
+            same = 0;
+    }
+    atr__sb_puts(sb, "… ");
+    atr__sb_count(sb, n);
+    atr__sb_puts(sb, same ? " calls to " : " calls (");
+    atr__sb_funcname(sb, ix, fn);
+    atr__sb_puts(sb, same ? "(), " : "(), …), ");
+    atr__sb_dur(sb, total);
+    *total_ns = total;
+}

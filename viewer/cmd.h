@@ -1,0 +1,48 @@
+/*
+ * Internals shared by the viewer's subcommands: the run context, messages, the command
+ * table's entry type and one entry point per cmd_<name>.c.
+ */
+#ifndef ATR_VIEWER_CMD_H
+#define ATR_VIEWER_CMD_H
+
+#include <stdio.h>
+
+#include "viewer.h"
+
+/* Everything a subcommand needs about where it runs. Lives on atr_viewer_run()'s stack. */
+typedef struct atr__vctx {
+    FILE *out;        /* results */
+    FILE *err;        /* errors, warnings, progress */
+    const char *prog; /* program name for messages ("argtrace-view", "argtrace") */
+    const char *cmd;  /* the subcommand being run */
+    int color;        /* use colour on `out` (a terminal, NO_COLOR unset) */
+    int err_tty;      /* `err` is a terminal (progress indicator allowed) */
+} atr__vctx;
+
+/* A subcommand: argv[0] is its name, the options and operands follow. */
+typedef int (*atr__cmd_fn)(atr__vctx *ctx, int argc, char **argv);
+
+typedef struct atr__cmd {
+    const char *name;
+    atr__cmd_fn run;
+    const char *synopsis; /* operands, e.g. "LOG... FUNC [FILTER...]" */
+    const char *summary;  /* one line for the command list */
+} atr__cmd;
+
+/* "prog cmd: message" on ctx->err. */
+void atr__errorf(atr__vctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "prog cmd: warning: message" on ctx->err. */
+void atr__warnf(atr__vctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int atr__cmd_summary(atr__vctx *ctx, int argc, char **argv);
+int atr__cmd_slow(atr__vctx *ctx, int argc, char **argv);
+int atr__cmd_tree(atr__vctx *ctx, int argc, char **argv);
+int atr__cmd_calls(atr__vctx *ctx, int argc, char **argv);
+int atr__cmd_cat(atr__vctx *ctx, int argc, char **argv);
+int atr__cmd_export(atr__vctx *ctx, int argc, char **argv);
+int atr__cmd_view(atr__vctx *ctx, int argc, char **argv);
+
+/* The command table (main.c), for help texts. */
+const atr__cmd *atr__cmd_find(const char *name);
+
+#endif /* ATR_VIEWER_CMD_H */

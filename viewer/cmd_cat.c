@@ -1,0 +1,357 @@
+/*
+ * `cat LOG...`: every record exactly as the reader decodes it, one line each (or one JSON
+ * object per line with --json). A debugging aid: no analysis, no reordering.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "argtrace/atr_reader.h"
+#include "cmd.h"
+#include "json.h"
+#include "opts.h"
+#include "render.h"
+
+enum { OPT_JSON = 1 };
+static const atr__opt cat_opts[] = {
+    {"json", 0, 0, OPT_JSON, "--json       one JSON object per record (JSON lines)"},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static void span_text(atr__sbuf *sb, uint64_t id) {
+    if (id == 0)
+        atr__sb_puts(sb, "-");
+    else
+        atr__sb_printf(sb, "%" PRIu32 ":%" PRIu64, atr_span_thread(id), atr_span_seq(id));
+}
+
+static void fields_text(atr__sbuf *sb, const atr_field *f, uint32_t n) {
+    atr__sb_putc(sb, '{');
+    for (uint32_t i = 0; i < n; i++) {
+        if (i)
+            atr__sb_puts(sb, ", ");
+        atr__esc_str(sb, f[i].name);
+        atr__sb_putc(sb, '=');
+        atr__render_value(sb, &f[i].value);
+    }
+    atr__sb_putc(sb, '}');
+}
+
+static void quoted(atr__sbuf *sb, atr_str s) {
+    atr__sb_putc(sb, '\'');
+    atr__esc_text(sb, s.ptr, s.len, ATR__ESC_SQUOTE);
+    atr__sb_putc(sb, '\'');
+}
+
+static void record_text(atr__sbuf *sb, const atr_record *r) {
+    switch (r->kind) {
+    case ATR_REC_PROCESS: {
+        const atr_process_info *p = &r->u.process;
+        atr__sb_printf(sb, "PROCESS format=%" PRIu32 ".%" PRIu32 " pid=%" PRId64 " host=",
+                       p->format_major, p->format_minor, p->pid);
+        quoted(sb, p->host);
+        atr__sb_puts(sb, " argv=[");
+        for (uint32_t i = 0; i < p->argc; i++) {
+            if (i)
+                atr__sb_puts(sb, ", ");
+            quoted(sb, p->argv[i]);
+        }
+        atr__sb_puts(sb, "] runtime=");
+        quoted(sb, p->runtime);
+        atr__sb_puts(sb, " tool=");
+        quoted(sb, p->tool);
+        atr__sb_printf(sb, " clock_ns=%" PRIu64 " wall_ns=%" PRIu64 " uid=%016" PRIx64,
+                       p->clock_ns, p->wall_ns, p->uid);
+        if (p->parent_uid)
+            atr__sb_printf(sb, " parent_uid=%016" PRIx64 " parent_span=", p->parent_uid);
+        if (p->parent_uid)
+            span_text(sb, p->parent_span);
+        break;
+    }
+    case ATR_REC_FUNCTION:
+        atr__sb_printf(sb, "FUNCTION id=%" PRIu32 " module=", r->u.function.id);
+        quoted(sb, r->u.function.module);
+        atr__sb_puts(sb, " qualname=");
+        quoted(sb, r->u.function.qualname);
+        atr__sb_puts(sb, " file=");
+        quoted(sb, r->u.function.file);
+        atr__sb_printf(sb, " line=%" PRIu32 " params=[", r->u.function.line);
+        for (uint32_t i = 0; i < r->u.function.n_params; i++) {
+            if (i)
+                atr__sb_puts(sb, ", ");
+            atr__esc_str(sb, r->u.function.params[i]);
+        }
+        atr__sb_printf(sb, "] flags=0x%" PRIx32, r->u.function.flags);
+        break;
+    case ATR_REC_THREAD:
+        atr__sb_printf(sb, "THREAD thread=%" PRIu32 " os_tid=%" PRIu64 " name=", r->thread,
+                       r->u.thread.os_tid);
+        quoted(sb, r->u.thread.name);
+        break;
+    case ATR_REC_START:
+        atr__sb_printf(sb, "START time=%" PRIu64 " span=", r->time_ns);
+        span_text(sb, r->u.start.span);
+        atr__sb_puts(sb, " parent=");
+        span_text(sb, r->u.start.parent);
+        atr__sb_printf(sb, " function=%" PRIu32 " args=[", r->u.start.function);
+        for (uint32_t i = 0; i < r->u.start.n_args; i++) {
+            if (i)
+                atr__sb_puts(sb, ", ");
+            atr__render_value(sb, &r->u.start.args[i]);
+        }
+        atr__sb_putc(sb, ']');
+        if (r->u.start.n_fields) {
+            atr__sb_puts(sb, " fields=");
+            fields_text(sb, r->u.start.fields, r->u.start.n_fields);
+        }
+        break;
+    case ATR_REC_END:
+        atr__sb_printf(sb, "END time=%" PRIu64 " span=", r->time_ns);
+        span_text(sb, r->u.end.span);
+        if (r->u.end.status == ATR_END_RETURN) {
+            atr__sb_puts(sb, " return ");
+            atr__render_value(sb, &r->u.end.value);
+        } else if (r->u.end.status == ATR_END_RAISE) {
+            atr__sb_puts(sb, " raise ");
+            atr__esc_str(sb, r->u.end.exc_type);
+            atr__sb_puts(sb, ": ");
+            atr__render_value(sb, &r->u.end.value);
+        } else {
+            atr__sb_puts(sb, " return (not captured)");
+        }
+        break;
+    case ATR_REC_MESSAGE:
+        atr__sb_printf(sb, "MESSAGE time=%" PRIu64 " span=", r->time_ns);
+        span_text(sb, r->u.message.span);
+        atr__sb_puts(sb, " text=");
+        quoted(sb, r->u.message.text);
+        atr__sb_puts(sb, " fields=");
+        fields_text(sb, r->u.message.fields, r->u.message.n_fields);
+        break;
+    case ATR_REC_SYNC:
+        atr__sb_printf(sb, "SYNC last_seq=%" PRIu64 " dropped=%" PRIu64, r->u.sync.last_seq,
+                       r->u.sync.dropped);
+        break;
+    case ATR_REC_DROPS:
+        atr__sb_printf(sb,
+                       "DROPS records=%" PRIu64 " bytes=%" PRIu64 " oversize=%" PRIu64
+                       " capture_errors=%" PRIu64 " write_errors=%" PRIu64,
+                       r->u.drops.records, r->u.drops.bytes, r->u.drops.oversize,
+                       r->u.drops.capture_errors, r->u.drops.write_errors);
+        break;
+    case ATR_REC_END_OF_LOG:
+        atr__sb_printf(sb, "END_OF_LOG time=%" PRIu64, r->time_ns);
+        break;
+    default:
+        atr__sb_printf(sb, "RECORD kind=%" PRIu32, r->kind);
+        break;
+    }
+}
+
+static void json_fields(atr__json *j, const char *key, const atr_field *f, uint32_t n) {
+    atr__json_key(j, key);
+    atr__json_obj_begin(j);
+    for (uint32_t i = 0; i < n; i++) {
+        atr__json_keyn(j, f[i].name.ptr, f[i].name.len);
+        atr__json_value(j, &f[i].value);
+    }
+    atr__json_obj_end(j);
+}
+
+static void jstr(atr__json *j, const char *key, atr_str s) {
+    atr__json_key(j, key);
+    atr__json_str(j, s.ptr, s.len);
+}
+
+static void record_json(atr__json *j, const atr_record *r) {
+    static const char *const kinds[] = {"?",     "process", "function", "thread",
+                                        "chunk", "start",   "end",      "message",
+                                        "sync",  "drops",   "end_of_log"};
+    atr__json_obj_begin(j);
+    atr__json_kstr(j, "kind", r->kind <= ATR_REC_END_OF_LOG ? kinds[r->kind] : "?");
+    atr__json_kuint(j, "offset", r->offset);
+    switch (r->kind) {
+    case ATR_REC_PROCESS: {
+        const atr_process_info *p = &r->u.process;
+        atr__json_kuint(j, "format_major", p->format_major);
+        atr__json_kuint(j, "format_minor", p->format_minor);
+        atr__json_kint(j, "pid", p->pid);
+        jstr(j, "host", p->host);
+        atr__json_key(j, "argv");
+        atr__json_arr_begin(j);
+        for (uint32_t i = 0; i < p->argc; i++)
+            atr__json_str(j, p->argv[i].ptr, p->argv[i].len);
+        atr__json_arr_end(j);
+        jstr(j, "runtime", p->runtime);
+        jstr(j, "tool", p->tool);
+        atr__json_kuint(j, "clock_ns", p->clock_ns);
+        atr__json_kuint(j, "wall_ns", p->wall_ns);
+        atr__json_kuint(j, "uid", p->uid);
+        atr__json_kuint(j, "parent_uid", p->parent_uid);
+        atr__json_kuint(j, "parent_span", p->parent_span);
+        break;
+    }
+    case ATR_REC_FUNCTION:
+        atr__json_kuint(j, "id", r->u.function.id);
+        jstr(j, "module", r->u.function.module);
+        jstr(j, "qualname", r->u.function.qualname);
+        jstr(j, "file", r->u.function.file);
+        atr__json_kuint(j, "line", r->u.function.line);
+        atr__json_key(j, "params");
+        atr__json_arr_begin(j);
+        for (uint32_t i = 0; i < r->u.function.n_params; i++)
+            atr__json_str(j, r->u.function.params[i].ptr, r->u.function.params[i].len);
+        atr__json_arr_end(j);
+        atr__json_kuint(j, "flags", r->u.function.flags);
+        break;
+    case ATR_REC_THREAD:
+        atr__json_kuint(j, "thread", r->thread);
+        atr__json_kuint(j, "os_tid", r->u.thread.os_tid);
+        jstr(j, "name", r->u.thread.name);
+        break;
+    case ATR_REC_START:
+        atr__json_kuint(j, "thread", r->thread);
+        atr__json_kuint(j, "time_ns", r->time_ns);
+        atr__json_kuint(j, "span", r->u.start.span);
+        atr__json_kuint(j, "parent", r->u.start.parent);
+        atr__json_kuint(j, "function", r->u.start.function);
+        atr__json_key(j, "args");
+        atr__json_arr_begin(j);
+        for (uint32_t i = 0; i < r->u.start.n_args; i++)
+            atr__json_value(j, &r->u.start.args[i]);
+        atr__json_arr_end(j);
+        json_fields(j, "fields", r->u.start.fields, r->u.start.n_fields);
+        break;
+    case ATR_REC_END:
+        atr__json_kuint(j, "thread", r->thread);
+        atr__json_kuint(j, "time_ns", r->time_ns);
+        atr__json_kuint(j, "span", r->u.end.span);
+        atr__json_kstr(j, "status", r->u.end.status == ATR_END_RETURN  ? "return"
+                                    : r->u.end.status == ATR_END_RAISE ? "raise"
+                                                                       : "noresult");
+        atr__json_key(j, "value");
+        atr__json_value(j, &r->u.end.value);
+        if (r->u.end.status == ATR_END_RAISE)
+            jstr(j, "exc_type", r->u.end.exc_type);
+        break;
+    case ATR_REC_MESSAGE:
+        atr__json_kuint(j, "thread", r->thread);
+        atr__json_kuint(j, "time_ns", r->time_ns);
+        atr__json_kuint(j, "span", r->u.message.span);
+        jstr(j, "text", r->u.message.text);
+        json_fields(j, "fields", r->u.message.fields, r->u.message.n_fields);
+        break;
+    case ATR_REC_SYNC:
+        atr__json_kuint(j, "thread", r->thread);
+        atr__json_kuint(j, "last_seq", r->u.sync.last_seq);
+        atr__json_kuint(j, "dropped", r->u.sync.dropped);
+        break;
+    case ATR_REC_DROPS:
+        atr__json_kuint(j, "records", r->u.drops.records);
+        atr__json_kuint(j, "bytes", r->u.drops.bytes);
+        atr__json_kuint(j, "oversize", r->u.drops.oversize);
+        atr__json_kuint(j, "capture_errors", r->u.drops.capture_errors);
+        atr__json_kuint(j, "write_errors", r->u.drops.write_errors);
+        break;
+    case ATR_REC_END_OF_LOG:
+        atr__json_kuint(j, "time_ns", r->time_ns);
+        break;
+    default:
+        break;
+    }
+    atr__json_obj_end(j);
+    atr__json_end_line(j);
+}
+
+/* Print one log; returns an exit status. */
+static int cat_one(atr__vctx *ctx, const char *path, int json) {
+    atr_reader *r = NULL;
+    int rc = atr_reader_open(path, &r);
+    if (rc < 0) {
+        if (rc == ATR_EOPEN)
+            atr__errorf(ctx, "%s: %s", path, strerror(errno));
+        else
+            atr__errorf(ctx, "%s: %s", path, atr_strerror(rc));
+        return ATR_VIEWER_FAIL;
+    }
+    atr__sbuf sb = ATR__SBUF_INIT;
+    atr__json j;
+    atr__json_init(&j, ctx->out, 0);
+    atr_record rec;
+    while ((rc = atr_reader_next(r, &rec)) == 0) {
+        if (json) {
+            record_json(&j, &rec);
+            continue;
+        }
+        atr__sb_clear(&sb);
+        if (rec.kind == ATR_REC_THREAD || rec.kind == ATR_REC_START || rec.kind == ATR_REC_END ||
+            rec.kind == ATR_REC_MESSAGE || rec.kind == ATR_REC_SYNC)
+            atr__sb_printf(&sb, "T%-3" PRIu32 " ", rec.thread);
+        else
+            atr__sb_puts(&sb, "     ");
+        record_text(&sb, &rec);
+        atr__sb_putc(&sb, '\n');
+        if (sb.oom) {
+            rc = ATR_ENOMEM;
+            break;
+        }
+        fwrite(sb.ptr, 1, sb.len, ctx->out);
+    }
+    int status = ATR_VIEWER_OK;
+    if (rc == ATR_ETRUNCATED) {
+        atr__warnf(ctx, "%s: %s", path, atr_reader_error(r));
+    } else if (rc == ATR_ENOMEM) {
+        atr__errorf(ctx, "%s: out of memory", path);
+        status = ATR_VIEWER_FAIL;
+    } else if (rc != ATR_EOF) {
+        atr__errorf(ctx, "%s: %s", path, atr_reader_error(r));
+        status = ATR_VIEWER_FAIL;
+    } else if (!atr_reader_closed_cleanly(r)) {
+        atr__warnf(ctx, "%s: the log was not closed (the process was killed or still runs)",
+                   path);
+    }
+    atr__sb_free(&sb);
+    atr_reader_close(r);
+    return status;
+}
+
+int atr__cmd_cat(atr__vctx *ctx, int argc, char **argv) {
+    atr__optparser p;
+    atr__opt_init(&p, ctx, argc, argv, cat_opts);
+    const char **paths = NULL;
+    int n = 0, json = 0, id, status = ATR_VIEWER_OK;
+    const char *arg;
+    while ((id = atr__opt_next(&p, &arg)) != ATR__OPT_END) {
+        if (id == ATR__OPT_ERROR) {
+            free(paths);
+            return ATR_VIEWER_USAGE;
+        } else if (id == ATR__OPT_HELP) {
+            atr__opt_usage(ctx, cat_opts);
+            free(paths);
+            return ATR_VIEWER_OK;
+        } else if (id == OPT_JSON) {
+            json = 1;
+        } else {
+            const char **np = realloc(paths, (size_t)(n + 1) * sizeof *np);
+            if (!np) {
+                free(paths);
+                atr__errorf(ctx, "out of memory");
+                return ATR_VIEWER_FAIL;
+            }
+            paths = np;
+            paths[n++] = arg;
+        }
+    }
+    if (n == 0) {
+        atr__errorf(ctx, "no log given (usage: %s cat LOG...)", ctx->prog);
+        return ATR_VIEWER_USAGE;
+    }
+    for (int i = 0; i < n && status == ATR_VIEWER_OK; i++) {
+        if (n > 1 && !json)
+            fprintf(ctx->out, "%s==> %s <==\n", i ? "\n" : "", paths[i]);
+        status = cat_one(ctx, paths[i], json);
+    }
+    free(paths);
+    return status;
+}

@@ -1,0 +1,274 @@
+/*
+ * `slow LOG... FUNC [FILTER...] [--by ARG]`: which argument explains FUNC's duration. For
+ * each argument (best score first) its slowest groups with counts, percentiles and a small
+ * histogram; then FUNC's slowest calls.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "load.h"
+#include "render.h"
+
+enum { OPT_JSON = 1, OPT_BY, OPT_GROUPS, OPT_CALLS, OPT_RESULT };
+static const atr__opt slow_opts[] = {
+    {"json", 0, 0, OPT_JSON, "--json       {function, calls, arguments: [{name, score, "
+                             "groups}]}"},
+    {"by", 'b', 1, OPT_BY, "-b, --by ARG  only this argument, with all its groups"},
+    {"groups", 'g', 1, OPT_GROUPS, "-g, --groups N  groups shown per argument (default 5)"},
+    {"calls", 'c', 1, OPT_CALLS, "-c, --calls N  slowest calls shown (default 5)"},
+    {"result", 'r', 0, OPT_RESULT, "-r, --result  also rank the result and exception type"},
+    {NULL, 0, 0, 0, NULL},
+};
+
+typedef struct slow_args {
+    int json;
+    int result;
+    const char *by;
+    uint64_t groups, calls;
+} slow_args;
+
+static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
+    slow_args *a = ud;
+    if (id == OPT_JSON)
+        a->json = 1;
+    else if (id == OPT_RESULT)
+        a->result = 1;
+    else if (id == OPT_BY)
+        a->by = arg;
+    else if (id == OPT_GROUPS && atr__opt_uint(ctx, "groups", arg, &a->groups) < 0)
+        return ATR_VIEWER_USAGE;
+    else if (id == OPT_CALLS && atr__opt_uint(ctx, "calls", arg, &a->calls) < 0)
+        return ATR_VIEWER_USAGE;
+    return ATR_VIEWER_OK;
+}
+
+/* Index of the argument named `by` in the result, or -1 after printing the names. */
+static int64_t find_arg(atr__vctx *ctx, const atr_argscore *s, const char *by) {
+    uint32_t n = atr_argscore_count(s);
+    atr__sbuf names = ATR__SBUF_INIT;
+    for (uint32_t i = 0; i < n; i++) {
+        atr_arg_score as;
+        if (atr_argscore_arg(s, i, &as) < 0)
+            continue;
+        if (as.name.len == strlen(by) && memcmp(as.name.ptr, by, as.name.len) == 0) {
+            atr__sb_free(&names);
+            return i;
+        }
+        atr__sb_puts(&names, names.len ? ", " : "");
+        atr__esc_str(&names, as.name);
+    }
+    atr__errorf(ctx, "no argument '%s' (arguments: %s)", by,
+                names.len ? atr__sb_cstr(&names) : "none");
+    atr__sb_free(&names);
+    return -1;
+}
+
+static const char *mode_text(uint32_t mode) {
+    switch (mode) {
+    case ATR_GROUP_RANGE:
+        return "value ranges";
+    case ATR_GROUP_LENGTH:
+        return "length ranges";
+    case ATR_GROUP_TYPE:
+        return "types";
+    default:
+        return "values";
+    }
+}
+
+static void print_arg_text(atr__vctx *ctx, const atr_argscore *s, uint32_t i, uint64_t max_g) {
+    static const char *const heads[] = {"value", "calls", "p50", "p95", "max", "total",
+                                        "histogram"};
+    atr_arg_score as;
+    if (atr_argscore_arg(s, i, &as) < 0)
+        return;
+    atr__sbuf sb = ATR__SBUF_INIT;
+    atr__sb_style(&sb, ctx->color, ATR__ST_BOLD);
+    atr__esc_str(&sb, as.name);
+    atr__sb_unstyle(&sb, ctx->color);
+    atr__sb_printf(&sb, "  score %.2f  (%s; ", as.score, mode_text(as.mode));
+    if (as.n_distinct > 65536)
+        atr__sb_puts(&sb, "more than 65,536");
+    else
+        atr__sb_count(&sb, as.n_distinct);
+    atr__sb_printf(&sb, " distinct, %" PRIu32 " group%s)\n", as.n_groups,
+                   as.n_groups == 1 ? "" : "s");
+    fputs(atr__sb_cstr(&sb), ctx->out);
+    atr__table t;
+    atr__table_init(&t, 7, heads, "lrrrrrl");
+    char buf[32];
+    uint32_t shown = as.n_groups;
+    if (max_g && max_g < shown)
+        shown = (uint32_t)max_g;
+    for (uint32_t g = 0; g < shown; g++) {
+        atr_arg_group grp;
+        if (atr_argscore_group(s, i, g, &grp) < 0)
+            continue;
+        atr__sb_clear(&sb);
+        atr__esc_text(&sb, grp.label, strlen(grp.label), ATR__ESC_BARE);
+        atr__sb_fit(&sb, 0, 40);
+        atr__table_cell(&t, atr__sb_cstr(&sb));
+        atr__fmt_count(buf, sizeof buf, grp.calls);
+        atr__table_cell(&t, buf);
+        const uint64_t v[] = {grp.p50_ns, grp.p95_ns, grp.max_ns, grp.total_ns};
+        for (size_t k = 0; k < 4; k++) {
+            atr__fmt_dur(buf, sizeof buf, v[k]);
+            atr__table_cell(&t, buf);
+        }
+        uint64_t h[ATR_HIST_BINS];
+        for (size_t k = 0; k < ATR_HIST_BINS; k++)
+            h[k] = grp.hist[k];
+        atr__sb_clear(&sb);
+        atr__spark(&sb, h, ATR_HIST_BINS);
+        atr__table_cell(&t, atr__sb_cstr(&sb));
+    }
+    atr__table_print(&t, ctx->out, ctx->color, 2);
+    atr__table_free(&t);
+    if (shown < as.n_groups) {
+        atr__sb_clear(&sb);
+        atr__esc_str(&sb, as.name);
+        fprintf(ctx->out, "  … %" PRIu32 " more groups (--by %s shows all)\n",
+                as.n_groups - shown, atr__sb_cstr(&sb));
+    }
+    fputc('\n', ctx->out);
+    atr__sb_free(&sb);
+}
+
+static void print_slowest(atr__vctx *ctx, const atr__target *t, uint64_t n) {
+    atr_callset *cs = NULL;
+    if (n == 0 || atr__target_query(ctx, t, ATR_SORT_DURATION, 0, n, &cs) != ATR_VIEWER_OK)
+        return;
+    static const char *const heads[] = {"id", "duration", "call"};
+    atr__table tb;
+    atr__table_init(&tb, 3, heads, "rrl");
+    atr__sbuf sb = ATR__SBUF_INIT;
+    char buf[32];
+    for (uint64_t i = 0; i < atr_callset_count(cs); i++) {
+        uint32_t call = atr_callset_get(cs, i);
+        atr_call_view cv;
+        if (atr_index_call(t->ix, call, &cv) < 0)
+            continue;
+        atr__table_cellf(&tb, "%" PRIu32, call);
+        atr__fmt_dur(buf, sizeof buf, cv.duration_ns);
+        atr__table_cell(&tb, buf);
+        atr__sb_clear(&sb);
+        atr__sb_call(&sb, t->ix, call, &cv, 0);
+        atr__sb_fit(&sb, 0, 100);
+        atr__table_cell(&tb, atr__sb_cstr(&sb));
+    }
+    fputs("slowest calls (tree: ", ctx->out);
+    fprintf(ctx->out, "%s tree LOG FUNC --rank N):\n", ctx->prog);
+    atr__table_print(&tb, ctx->out, ctx->color, 2);
+    atr__table_free(&tb);
+    atr__sb_free(&sb);
+    atr_callset_free(cs);
+}
+
+static void print_text(atr__vctx *ctx, const atr__target *t, const atr_argscore *s,
+                       int64_t only, const slow_args *a) {
+    atr_stats st;
+    atr__sbuf sb = ATR__SBUF_INIT;
+    atr__sb_style(&sb, ctx->color, ATR__ST_BOLD);
+    atr__sb_funcname(&sb, t->ix, t->fn);
+    atr__sb_unstyle(&sb, ctx->color);
+    if (atr_stats_function(t->ix, t->fn, t->filter, &st) == 0) {
+        atr__sb_puts(&sb, ": ");
+        atr__sb_count(&sb, st.count);
+        atr__sb_puts(&sb, st.count == 1 ? " call, total " : " calls, total ");
+        atr__sb_dur(&sb, st.total_ns);
+        atr__sb_puts(&sb, ", p50 ");
+        atr__sb_dur(&sb, st.p50_ns);
+        atr__sb_puts(&sb, ", p95 ");
+        atr__sb_dur(&sb, st.p95_ns);
+        atr__sb_puts(&sb, ", max ");
+        atr__sb_dur(&sb, st.max_ns);
+    }
+    uint64_t edges[ATR_HIST_BINS + 1];
+    atr_argscore_hist_edges(s, edges);
+    atr__sb_puts(&sb, "\nhistograms: 8 log-scale bins from ");
+    atr__sb_dur(&sb, edges[0]);
+    atr__sb_puts(&sb, " to ");
+    atr__sb_dur(&sb, edges[ATR_HIST_BINS]);
+    atr__sb_puts(&sb, "; score: share of the duration's variation the argument explains\n\n");
+    fputs(atr__sb_cstr(&sb), ctx->out);
+    atr__sb_free(&sb);
+    uint32_t n = atr_argscore_count(s);
+    if (n == 0)
+        fputs("no captured arguments\n\n", ctx->out);
+    for (uint32_t i = 0; i < n; i++)
+        if (only < 0 || (int64_t)i == only)
+            print_arg_text(ctx, s, i, only >= 0 ? 0 : a->groups);
+    print_slowest(ctx, t, a->calls);
+}
+
+static void print_json(atr__vctx *ctx, const atr__target *t, const atr_argscore *s,
+                       int64_t only) {
+    atr__json j;
+    atr__json_init(&j, ctx->out, 3);
+    atr__json_obj_begin(&j);
+    atr__json_funcname(&j, "function", t->ix, t->fn);
+    atr__json_kuint(&j, "calls", atr_argscore_calls(s));
+    atr__json_key(&j, "arguments");
+    atr__json_arr_begin(&j);
+    for (uint32_t i = 0; i < atr_argscore_count(s); i++) {
+        atr_arg_score as;
+        if ((only >= 0 && (int64_t)i != only) || atr_argscore_arg(s, i, &as) < 0)
+            continue;
+        atr__json_obj_begin(&j);
+        atr__json_key(&j, "name");
+        atr__json_str(&j, as.name.ptr, as.name.len);
+        atr__json_key(&j, "score");
+        atr__json_double(&j, as.score);
+        atr__json_key(&j, "groups");
+        atr__json_arr_begin(&j);
+        for (uint32_t g = 0; g < as.n_groups; g++) {
+            atr_arg_group grp;
+            atr_value v;
+            if (atr_argscore_group(s, i, g, &grp) < 0)
+                continue;
+            atr__json_obj_begin(&j);
+            atr__json_key(&j, "value");
+            if (grp.value != ATR_NO_VALUE && atr_index_value(t->ix, grp.value, &v) == 0)
+                atr__json_value(&j, &v);
+            else
+                atr__json_cstr(&j, grp.label);
+            atr__json_kuint(&j, "calls", grp.calls);
+            atr__json_kuint(&j, "p50_ns", grp.p50_ns);
+            atr__json_kuint(&j, "p95_ns", grp.p95_ns);
+            atr__json_kuint(&j, "max_ns", grp.max_ns);
+            atr__json_kuint(&j, "total_ns", grp.total_ns);
+            atr__json_obj_end(&j);
+        }
+        atr__json_arr_end(&j);
+        atr__json_obj_end(&j);
+    }
+    atr__json_arr_end(&j);
+    atr__json_obj_end(&j);
+    atr__json_end_line(&j);
+}
+
+int atr__cmd_slow(atr__vctx *ctx, int argc, char **argv) {
+    atr__operands ops = {0};
+    slow_args a = {0, 0, NULL, 5, 5};
+    atr__target t = {0};
+    int st = atr__target_setup(ctx, argc, argv, slow_opts, on_opt, &a, &ops, &t);
+    atr_argscore *s = NULL;
+    if (st == ATR_VIEWER_OK &&
+        atr_argscore_compute(t.ix, t.fn, t.filter, a.result ? ATR_ARGSCORE_RESULT : 0, &s) < 0) {
+        atr__errorf(ctx, "out of memory");
+        st = ATR_VIEWER_FAIL;
+    }
+    int64_t only = -1;
+    if (st == ATR_VIEWER_OK && a.by && (only = find_arg(ctx, s, a.by)) < 0)
+        st = ATR_VIEWER_FAIL;
+    if (st == ATR_VIEWER_OK) {
+        if (a.json)
+            print_json(ctx, &t, s, only);
+        else
+            print_text(ctx, &t, s, only, &a);
+    }
+    atr_argscore_free(s);
+    atr__target_close(&t);
+    atr__operands_free(&ops);
+    return st == ATR__HELP_SHOWN ? ATR_VIEWER_OK : st;
+}

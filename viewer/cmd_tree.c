@@ -1,0 +1,212 @@
+/*
+ * `tree LOG... FUNC [FILTER...] [--rank N]`: the call tree of FUNC's Nth slowest call among
+ * those matching the filters: duration, share of the parent, self time, arguments, outcome.
+ * Long runs of fast siblings fold into one line (text only; --json is complete).
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "calltree.h"
+#include "load.h"
+#include "render.h"
+
+#define TREE_MAX_DEPTH 1000 /* deeper calls are cut (recursion of the renderer) */
+
+enum { OPT_JSON = 1, OPT_RANK, OPT_DEPTH, OPT_ALL };
+static const atr__opt tree_opts[] = {
+    {"json", 0, 0, OPT_JSON, "--json       {id, function, args, result, exception, "
+                             "duration_ns, self_ns, children}"},
+    {"rank", 'r', 1, OPT_RANK, "-r, --rank N  the Nth slowest matching call (default 1)"},
+    {"depth", 'd', 1, OPT_DEPTH, "-d, --depth N  show N levels below the call"},
+    {"all", 'a', 0, OPT_ALL, "-a, --all    do not fold runs of fast calls"},
+    {NULL, 0, 0, 0, NULL},
+};
+
+typedef struct tree_args {
+    int json, all;
+    uint64_t rank, depth;
+} tree_args;
+
+static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
+    tree_args *a = ud;
+    if (id == OPT_JSON)
+        a->json = 1;
+    else if (id == OPT_ALL)
+        a->all = 1;
+    else if (id == OPT_RANK && (atr__opt_uint(ctx, "rank", arg, &a->rank) < 0 || !a->rank)) {
+        if (a->rank == 0)
+            atr__errorf(ctx, "--rank counts from 1 (the slowest call)");
+        return ATR_VIEWER_USAGE;
+    } else if (id == OPT_DEPTH && atr__opt_uint(ctx, "depth", arg, &a->depth) < 0)
+        return ATR_VIEWER_USAGE;
+    return ATR_VIEWER_OK;
+}
+
+typedef struct tree_out {
+    const atr_index *ix;
+    const tree_args *a;
+    atr__table t;
+    atr__sbuf prefix; /* "│  " / "   " per open level */
+    atr__sbuf line;
+    int oom;
+} tree_out;
+
+static void add_row(tree_out *o, const char *dur, const char *share, const char *self) {
+    atr__table_cell(&o->t, dur);
+    atr__table_cell(&o->t, share);
+    atr__table_cell(&o->t, self);
+    atr__table_cell(&o->t, atr__sb_cstr(&o->line));
+}
+
+/* Branch drawn before a node: none for the root, then middle or last child. */
+enum { BR_ROOT, BR_MID, BR_LAST };
+static const char *const branch_text[] = {"", "├─ ", "└─ "};
+static const char *const branch_cont[] = {"", "│  ", "   "};
+
+static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch,
+                      uint64_t depth) {
+    atr_call_view cv;
+    if (atr_index_call(o->ix, call, &cv) < 0)
+        return;
+    char dur[32], share[16], self[32];
+    atr__fmt_dur(dur, sizeof dur, cv.duration_ns);
+    atr__fmt_dur(self, sizeof self, cv.self_ns);
+    if (parent_ns)
+        snprintf(share, sizeof share, "%.1f%%", 100.0 * (double)cv.duration_ns /
+                                                   (double)parent_ns);
+    else
+        snprintf(share, sizeof share, "100%%");
+    atr__sb_clear(&o->line);
+    atr__sb_add(&o->line, o->prefix.ptr, o->prefix.len);
+    atr__sb_puts(&o->line, branch_text[branch]);
+    atr__sb_call(&o->line, o->ix, call, &cv, 1);
+    add_row(o, dur, share, self);
+
+    uint32_t *kids = NULL, n = 0;
+    if (atr__children(o->ix, call, &kids, &n) < 0) {
+        o->oom = 1;
+        return;
+    }
+    size_t saved = o->prefix.len;
+    atr__sb_puts(&o->prefix, branch_cont[branch]);
+    if (n && ((o->a->depth && depth >= o->a->depth) || depth >= TREE_MAX_DEPTH)) {
+        atr__sb_clear(&o->line);
+        atr__sb_add(&o->line, o->prefix.ptr, o->prefix.len);
+        atr__sb_puts(&o->line, "└─ … ");
+        atr__sb_count(&o->line, n);
+        atr__sb_puts(&o->line, n == 1 ? " call below (--depth)" : " calls below (--depth)");
+        add_row(o, "", "", "");
+        n = 0;
+    }
+    for (uint32_t i = 0; i < n;) {
+        uint32_t run = o->a->all ? 0 : atr__fold_run(o->ix, kids, n, i, cv.duration_ns);
+        int last = (run ? i + run : i + 1) >= n;
+        int br = last ? BR_LAST : BR_MID;
+        if (run) {
+            uint64_t total;
+            atr__sb_clear(&o->line);
+            atr__sb_add(&o->line, o->prefix.ptr, o->prefix.len);
+            atr__sb_puts(&o->line, branch_text[br]);
+            atr__sb_fold(&o->line, o->ix, kids + i, run, &total);
+            atr__fmt_dur(dur, sizeof dur, total);
+            snprintf(share, sizeof share, "%.1f%%",
+                     cv.duration_ns ? 100.0 * (double)total / (double)cv.duration_ns : 0.0);
+            add_row(o, dur, share, "");
+            i += run;
+        } else {
+            node_text(o, kids[i], cv.duration_ns, br, depth + 1);
+            i++;
+        }
+    }
+    o->prefix.len = saved;
+    if (o->prefix.ptr)
+        o->prefix.ptr[saved] = '\0';
+    free(kids);
+}
+
+static void node_json(atr__json *j, const atr_index *ix, uint32_t call, uint64_t depth,
+                      uint64_t max_depth) {
+    atr_call_view cv;
+    atr__json_obj_begin(j);
+    if (atr__json_call_head(j, ix, call, &cv) < 0) {
+        atr__json_obj_end(j);
+        return;
+    }
+    atr__json_kuint(j, "duration_ns", cv.duration_ns);
+    atr__json_kuint(j, "self_ns", cv.self_ns);
+    atr__json_key(j, "children");
+    atr__json_arr_begin(j);
+    if (depth < TREE_MAX_DEPTH && (!max_depth || depth < max_depth))
+        for (uint32_t c = cv.first_child; c != ATR_NO_CALL;) {
+            node_json(j, ix, c, depth + 1, max_depth);
+            atr_call_view kid;
+            c = atr_index_call(ix, c, &kid) == 0 ? kid.next_sibling : ATR_NO_CALL;
+        }
+    atr__json_arr_end(j);
+    atr__json_obj_end(j);
+}
+
+static int print_text(atr__vctx *ctx, const atr__target *t, uint32_t call, uint64_t rank,
+                      uint64_t matched, const tree_args *a) {
+    atr_call_view cv;
+    atr_index_info info;
+    atr_index_get_info(t->ix, &info);
+    if (atr_index_call(t->ix, call, &cv) < 0)
+        return ATR_VIEWER_FAIL;
+    char buf[32], cnt[32];
+    atr__fmt_dur(buf, sizeof buf, cv.start_ns - info.t_min);
+    atr__fmt_count(cnt, sizeof cnt, matched);
+    fprintf(ctx->out, "call %" PRIu32 ": rank %" PRIu64 " of %s matching call%s by duration; "
+                      "thread %" PRIu32 ", started +%s\n\n",
+            call, rank, cnt, matched == 1 ? "" : "s", cv.thread, buf);
+    static const char *const heads[] = {"duration", "share", "self", "call"};
+    tree_out o = {t->ix, a, {0}, ATR__SBUF_INIT, ATR__SBUF_INIT, 0};
+    atr__table_init(&o.t, 4, heads, "rrrl");
+    node_text(&o, call, 0, BR_ROOT, 0);
+    int rc = o.oom || o.line.oom || o.prefix.oom ? ATR_ENOMEM
+                                                 : atr__table_print(&o.t, ctx->out, ctx->color, 0);
+    atr__table_free(&o.t);
+    atr__sb_free(&o.prefix);
+    atr__sb_free(&o.line);
+    if (rc < 0) {
+        atr__errorf(ctx, "out of memory");
+        return ATR_VIEWER_FAIL;
+    }
+    return ATR_VIEWER_OK;
+}
+
+int atr__cmd_tree(atr__vctx *ctx, int argc, char **argv) {
+    atr__operands ops = {0};
+    tree_args a = {0, 0, 1, 0};
+    atr__target t = {0};
+    int st = atr__target_setup(ctx, argc, argv, tree_opts, on_opt, &a, &ops, &t);
+    atr_callset *cs = NULL;
+    if (st == ATR_VIEWER_OK)
+        st = atr__target_query(ctx, &t, ATR_SORT_DURATION, a.rank - 1, 1, &cs);
+    if (st == ATR_VIEWER_OK) {
+        if (atr_callset_count(cs) == 0) {
+            uint64_t m = atr_callset_matched(cs);
+            if (m == 0)
+                atr__errorf(ctx, "no call matches");
+            else
+                atr__errorf(ctx, "--rank %" PRIu64 ": only %" PRIu64 " call%s match", a.rank,
+                            m, m == 1 ? "" : "s");
+            st = ATR_VIEWER_FAIL;
+        }
+    }
+    if (st == ATR_VIEWER_OK) {
+        uint32_t call = atr_callset_get(cs, 0);
+        if (a.json) {
+            atr__json j;
+            atr__json_init(&j, ctx->out, 2);
+            node_json(&j, t.ix, call, 0, a.depth);
+            atr__json_end_line(&j);
+        } else {
+            st = print_text(ctx, &t, call, a.rank, atr_callset_matched(cs), &a);
+        }
+    }
+    atr_callset_free(cs);
+    atr__target_close(&t);
+    atr__operands_free(&ops);
+    return st == ATR__HELP_SHOWN ? ATR_VIEWER_OK : st;
+}

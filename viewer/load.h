@@ -1,0 +1,88 @@
+/*
+ * What the analysis-based commands share: load the LOG operands into one index (with the
+ * progress indicator, warnings for truncated/unclosed logs, one-line errors), resolve FUNC,
+ * build a filter from FILTER operands, and name things safely (escaped).
+ */
+#ifndef ATR_VIEWER_LOAD_H
+#define ATR_VIEWER_LOAD_H
+
+#include "argtrace/atr_analysis.h"
+#include "cmd.h"
+#include "opts.h"
+#include "strbuf.h"
+
+/*
+ * Load `paths` into a new index (*out, owned by the caller). Prints warnings for truncated,
+ * unclosed and lossy logs and errors for unreadable ones. Returns an ATR_VIEWER_* status.
+ */
+int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **out);
+
+/*
+ * Resolve a FUNC operand. On failure prints one line, listing the candidates (ambiguous) or
+ * near names (unknown), and returns ATR_VIEWER_FAIL; else ATR_VIEWER_OK.
+ */
+int atr__resolve_func(atr__vctx *ctx, const atr_index *ix, const char *name, uint32_t *fn);
+
+/*
+ * AND the FILTER operands into one filter (*out; NULL when there are none), checked against
+ * fn's arguments (fn may be ATR_ALL_FUNCTIONS: not checked). Syntax errors → usage status.
+ */
+int atr__build_filter(atr__vctx *ctx, const atr_index *ix, uint32_t fn,
+                      const char *const *words, int n, atr_filter **out);
+
+/* Append function fn's full name "module.qualname", escaped. */
+void atr__sb_funcname(atr__sbuf *sb, const atr_index *ix, uint32_t fn);
+
+/* Append "name=value, name=value" for a call's captured arguments (escaped). */
+void atr__sb_call_args(atr__sbuf *sb, const atr_index *ix, uint32_t call);
+
+/* Append the outcome: "→ 42", "✗ ValueError: 'bad'", "(unfinished)" or "" (not captured). */
+void atr__sb_call_outcome(atr__sbuf *sb, const atr_index *ix, const atr_call_view *cv);
+
+
+/* JSON of calls (json_call.c), shared by calls --json, tree --json and the exports. */
+#include "json.h"
+
+/* "args": {name: value, ...} (captured arguments only). */
+void atr__json_call_args(atr__json *j, const atr_index *ix, uint32_t call);
+/* "result": value|null, "exception": {"type", "message"}|null. */
+void atr__json_call_outcome(atr__json *j, const atr_index *ix, const atr_call_view *cv);
+/* The `calls --json` object: {id, function, args, result, exception, start_ns, duration_ns,
+ * parent_id, thread}. */
+void atr__json_call(atr__json *j, const atr_index *ix, uint32_t call);
+/* "function": "module.qualname" */
+void atr__json_funcname(atr__json *j, const char *key, const atr_index *ix, uint32_t fn);
+
+
+/* What slow/tree/calls work on: the loaded logs, FUNC and the filters. */
+typedef struct atr__target {
+    atr_index *ix;      /* owned */
+    uint32_t fn;
+    atr_filter *filter; /* owned, NULL: no filter */
+} atr__target;
+
+/*
+ * Load ops->logs, resolve ops->func (required when need_func), build the filter from
+ * ops->filters. Returns an ATR_VIEWER_* status; close the target in every case.
+ */
+int atr__target_open(atr__vctx *ctx, const atr__operands *ops, int need_func, atr__target *t);
+void atr__target_close(atr__target *t);
+
+
+/* atr__parse_args() then atr__target_open(ops, need FUNC): the start of slow/tree/calls. */
+int atr__target_setup(atr__vctx *ctx, int argc, char **argv, const atr__opt *opts,
+                      atr__opt_fn on_opt, void *ud, atr__operands *ops, atr__target *t);
+
+/* Run a query on t's function and filter; prints the error. Returns an ATR_VIEWER_* status. */
+int atr__target_query(atr__vctx *ctx, const atr__target *t, int sort, uint64_t offset,
+                      uint64_t limit, atr_callset **out);
+
+/* Write the keys id, function, args, result, exception of `call` (inside an open object). */
+int atr__json_call_head(atr__json *j, const atr_index *ix, uint32_t call, atr_call_view *cv);
+
+
+/* Append "module.f(a=1, b='x') → 42" (with_name 0: without the function name). */
+void atr__sb_call(atr__sbuf *sb, const atr_index *ix, uint32_t call, const atr_call_view *cv,
+                  int with_name);
+
+#endif /* ATR_VIEWER_LOAD_H */

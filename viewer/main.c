@@ -1,0 +1,88 @@
+/*
+ * The viewer's command table and dispatch (uftrace cmds/ style): one entry per subcommand,
+ * each implemented in cmd_<name>.c. Nothing else lives here.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "argtrace/atr_common.h"
+#include "cmd.h"
+#include "render.h"
+
+static const atr__cmd commands[] = {
+    {"summary", atr__cmd_summary, "LOG... [--json]",
+     "Per function: calls, total, self time, p50/p95/p99/max, by total time."},
+    {"slow", atr__cmd_slow, "LOG... FUNC [--by ARG] [--json]",
+     "Which argument explains FUNC's duration: slowest values, histograms, slowest calls."},
+    {"tree", atr__cmd_tree, "LOG... FUNC [FILTER...] [--rank N] [--json]",
+     "The call tree of FUNC's Nth slowest call among those matching the filters."},
+    {"calls", atr__cmd_calls,
+     "LOG... FUNC [FILTER...] [--sort duration|start] [--limit N] [--json]",
+     "FUNC's calls with arguments, result or exception, start and duration."},
+    {"cat", atr__cmd_cat, "LOG [--json]", "Every record of a log as decoded (for debugging)."},
+    {"export", atr__cmd_export, "LOG... --format chrome|eliot|jsonl [-o OUT]",
+     "Write the calls for other tools: Chrome/Perfetto trace, Eliot JSON lines, JSON lines."},
+    {"view", atr__cmd_view, "LOG...", "Interactive terminal viewer."},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+const atr__cmd *atr__cmd_find(const char *name) {
+    for (size_t i = 0; name && i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static void list_commands(FILE *f, const char *prog) {
+    fprintf(f, "usage: %s COMMAND [ARGS...]   (%s COMMAND --help for details)\n\n", prog, prog);
+    fprintf(f, "commands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nFUNC is a module-qualified name or a unique suffix of one. FILTERs: n=0, "
+               "mode!=fast,\nlen(rows)>1000, duration>10ms, exception=ValueError.\n");
+}
+
+static const char *base_name(const char *path) {
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+int atr_viewer_run(int argc, char **argv, FILE *out, FILE *err) {
+    atr__vctx ctx = {out, err, argc > 0 && argv[0] ? base_name(argv[0]) : "argtrace-view",
+                     NULL, atr__want_color(out), isatty(fileno(err))};
+    const char *name = argc > 1 ? argv[1] : NULL;
+    if (!name) {
+        list_commands(err, ctx.prog);
+        return ATR_VIEWER_USAGE;
+    }
+    if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "help") == 0) {
+        const atr__cmd *c = argc > 2 ? atr__cmd_find(argv[2]) : NULL;
+        if (c) {
+            char *sub[] = {argv[2], "--help"};
+            ctx.cmd = c->name;
+            return c->run(&ctx, 2, sub);
+        }
+        list_commands(out, ctx.prog);
+        return ATR_VIEWER_OK;
+    }
+    if (strcmp(name, "--version") == 0) {
+        fprintf(out, "%s %s\n", ctx.prog, atr_version());
+        return ATR_VIEWER_OK;
+    }
+    const atr__cmd *c = atr__cmd_find(name);
+    if (!c) {
+        fprintf(err, "%s: unknown command '", ctx.prog);
+        atr__sbuf sb = ATR__SBUF_INIT;
+        atr__esc_text(&sb, name, strlen(name), ATR__ESC_BARE);
+        fprintf(err, "%s' (commands:", atr__sb_cstr(&sb));
+        atr__sb_free(&sb);
+        for (size_t i = 0; i < N_COMMANDS; i++)
+            fprintf(err, " %s", commands[i].name);
+        fprintf(err, ")\n");
+        return ATR_VIEWER_USAGE;
+    }
+    ctx.cmd = c->name;
+    return c->run(&ctx, argc - 1, argv + 1);
+}
+
+int atr_viewer_main(int argc, char **argv) { return atr_viewer_run(argc, argv, stdout, stderr); }

@@ -1,0 +1,200 @@
+/* Command-line parsing (see opts.h). */
+#include "opts.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "argtrace/atr_common.h"
+
+void atr__opt_init(atr__optparser *p, atr__vctx *ctx, int argc, char **argv,
+                   const atr__opt *opts) {
+    memset(p, 0, sizeof *p);
+    p->ctx = ctx;
+    p->argc = argc;
+    p->argv = argv;
+    p->i = 1;
+    p->opts = opts;
+}
+
+static const atr__opt help_opt = {"help", 'h', 0, ATR__OPT_HELP, "-h, --help   show this help"};
+
+static const atr__opt *find_long(const atr__opt *opts, const char *name, size_t len) {
+    for (const atr__opt *o = opts; o && o->name; o++)
+        if (strlen(o->name) == len && memcmp(o->name, name, len) == 0)
+            return o;
+    if (len == 4 && memcmp(name, "help", 4) == 0)
+        return &help_opt;
+    return NULL;
+}
+
+static const atr__opt *find_short(const atr__opt *opts, char c) {
+    for (const atr__opt *o = opts; o && o->name; o++)
+        if (o->shrt == c)
+            return o;
+    return c == 'h' ? &help_opt : NULL;
+}
+
+int atr__opt_next(atr__optparser *p, const char **arg) {
+    *arg = NULL;
+    if (p->i >= p->argc)
+        return ATR__OPT_END;
+    const char *a = p->argv[p->i++];
+    if (p->no_more_opts || a[0] != '-' || a[1] == '\0') {
+        *arg = a;
+        return ATR__OPT_OPERAND;
+    }
+    if (strcmp(a, "--") == 0) {
+        p->no_more_opts = 1;
+        return atr__opt_next(p, arg);
+    }
+    const atr__opt *o;
+    const char *val = NULL;
+    if (a[1] == '-') {
+        const char *name = a + 2, *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        o = find_long(p->opts, name, len);
+        if (!o) {
+            atr__errorf(p->ctx, "unknown option '%.*s' (see --help)", (int)(len + 2), a);
+            return ATR__OPT_ERROR;
+        }
+        if (eq && !o->has_arg) {
+            atr__errorf(p->ctx, "option '--%s' takes no value", o->name);
+            return ATR__OPT_ERROR;
+        }
+        val = eq ? eq + 1 : NULL;
+    } else {
+        o = find_short(p->opts, a[1]);
+        if (!o) {
+            atr__errorf(p->ctx, "unknown option '-%c' (see --help)", a[1]);
+            return ATR__OPT_ERROR;
+        }
+        if (a[2] != '\0') {
+            if (!o->has_arg) {
+                atr__errorf(p->ctx, "unknown option '%s' (see --help)", a);
+                return ATR__OPT_ERROR;
+            }
+            val = a + 2;
+        }
+    }
+    if (o->has_arg && !val) {
+        if (p->i >= p->argc) {
+            atr__errorf(p->ctx, "option '--%s' needs a value", o->name);
+            return ATR__OPT_ERROR;
+        }
+        val = p->argv[p->i++];
+    }
+    *arg = val;
+    return o->id;
+}
+
+void atr__opt_usage(atr__vctx *ctx, const atr__opt *opts) {
+    const atr__cmd *c = atr__cmd_find(ctx->cmd);
+    fprintf(ctx->out, "usage: %s %s %s\n", ctx->prog, ctx->cmd, c ? c->synopsis : "");
+    if (c)
+        fprintf(ctx->out, "\n%s\n", c->summary);
+    fprintf(ctx->out, "\noptions:\n");
+    for (const atr__opt *o = opts; o && o->name; o++)
+        fprintf(ctx->out, "  %s\n", o->help);
+    fprintf(ctx->out, "  %s\n", help_opt.help);
+}
+
+int atr__opt_uint(atr__vctx *ctx, const char *opt, const char *s, uint64_t *out) {
+    char *end;
+    errno = 0;
+    if (!s || s[0] < '0' || s[0] > '9') {
+        atr__errorf(ctx, "option '--%s' needs a non-negative integer, not '%s'", opt, s ? s : "");
+        return -1;
+    }
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end) {
+        atr__errorf(ctx, "option '--%s' needs a non-negative integer, not '%s'", opt, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int is_log_name(const char *a) {
+    size_t n = strlen(a);
+    if (n > 4 && strcmp(a + n - 4, ".atr") == 0)
+        return 1;
+    struct stat st;
+    return stat(a, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int push(const char ***arr, int *n, const char *a) {
+    const char **p = realloc(*arr, (size_t)(*n + 1) * sizeof *p);
+    if (!p)
+        return ATR_ENOMEM;
+    p[(*n)++] = a;
+    *arr = p;
+    return 0;
+}
+
+int atr__operands_add(atr__operands *o, const char *arg) {
+    if (!o->func && is_log_name(arg))
+        return push(&o->logs, &o->n_logs, arg);
+    if (!o->func) {
+        o->func = arg;
+        return 0;
+    }
+    return push(&o->filters, &o->n_filters, arg);
+}
+
+void atr__operands_free(atr__operands *o) {
+    free(o->logs);
+    free(o->filters);
+    memset(o, 0, sizeof *o);
+}
+
+static void vmsg(atr__vctx *ctx, const char *kind, const char *fmt, va_list ap) {
+    fprintf(ctx->err, "%s%s%s: %s", ctx->prog, ctx->cmd ? " " : "", ctx->cmd ? ctx->cmd : "",
+            kind);
+    vfprintf(ctx->err, fmt, ap);
+    fputc('\n', ctx->err);
+}
+
+void atr__errorf(atr__vctx *ctx, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg(ctx, "", fmt, ap);
+    va_end(ap);
+}
+
+void atr__warnf(atr__vctx *ctx, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg(ctx, "warning: ", fmt, ap);
+    va_end(ap);
+}
+
+int atr__parse_args(atr__vctx *ctx, int argc, char **argv, const atr__opt *opts,
+                    atr__operands *ops, atr__opt_fn on_opt, void *ud) {
+    atr__optparser p;
+    const char *arg;
+    int id;
+    atr__opt_init(&p, ctx, argc, argv, opts);
+    while ((id = atr__opt_next(&p, &arg)) != ATR__OPT_END) {
+        if (id == ATR__OPT_ERROR)
+            return ATR_VIEWER_USAGE;
+        if (id == ATR__OPT_HELP) {
+            atr__opt_usage(ctx, opts);
+            return ATR__HELP_SHOWN;
+        }
+        int st;
+        if (id == ATR__OPT_OPERAND) {
+            if (atr__operands_add(ops, arg) < 0) {
+                atr__errorf(ctx, "out of memory");
+                return ATR_VIEWER_FAIL;
+            }
+            continue;
+        }
+        if ((st = on_opt(ctx, ud, id, arg)) != ATR_VIEWER_OK)
+            return st;
+    }
+    return ATR_VIEWER_OK;
+}

@@ -1,0 +1,268 @@
+/*
+ * Value and unit rendering (see render.h). The escaping here is the viewer's defence against
+ * terminal injection: keep every path that prints log text going through atr__esc_text().
+ */
+#include "render.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Code points that must not reach a terminal raw: C1 controls, bidi and line separators. */
+static int cp_unsafe(uint32_t cp) {
+    return (cp >= 0x80 && cp <= 0x9F) || cp == 0x200E || cp == 0x200F ||
+           (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xFEFF;
+}
+
+void atr__esc_text(atr__sbuf *sb, const char *s, size_t n, int quote) {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        size_t run = i;
+        /* copy runs of plain printable ASCII at once */
+        while (run < n && p[run] >= 0x20 && p[run] < 0x7F && p[run] != '\\' &&
+               !(quote == ATR__ESC_SQUOTE && p[run] == '\''))
+            run++;
+        if (run > i) {
+            atr__sb_add(sb, s + i, run - i);
+            i = run;
+            continue;
+        }
+        unsigned char c = p[i];
+        if (c == '\\' || c == '\'') {
+            atr__sb_putc(sb, '\\');
+            atr__sb_putc(sb, (char)c);
+            i++;
+        } else if (c == '\n') {
+            atr__sb_puts(sb, "\\n"), i++;
+        } else if (c == '\t') {
+            atr__sb_puts(sb, "\\t"), i++;
+        } else if (c == '\r') {
+            atr__sb_puts(sb, "\\r"), i++;
+        } else if (c < 0x80) {
+            atr__sb_printf(sb, "\\x%02x", c), i++;
+        } else {
+            uint32_t cp;
+            size_t len = atr__utf8_seq(p + i, n - i, &cp);
+            if (len == 0) {
+                atr__sb_printf(sb, "\\x%02x", c);
+                i++;
+            } else if (cp_unsafe(cp)) {
+                atr__sb_printf(sb, cp < 0x100 ? "\\x%02" PRIx32 : "\\u%04" PRIx32, cp);
+                i += len;
+            } else {
+                atr__sb_add(sb, s + i, len);
+                i += len;
+            }
+        }
+    }
+}
+
+void atr__esc_str(atr__sbuf *sb, atr_str s) { atr__esc_text(sb, s.ptr, s.len, ATR__ESC_BARE); }
+
+/* Drop an incomplete UTF-8 sequence at the end of a truncated text. */
+static size_t trim_partial_utf8(const char *s, size_t n) {
+    size_t back = 0;
+    while (back < 3 && back < n && ((unsigned char)s[n - 1 - back] & 0xC0) == 0x80)
+        back++;
+    if (back < n) {
+        unsigned char lead = (unsigned char)s[n - 1 - back];
+        size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        if (need > back + 1)
+            return n - 1 - back;
+    }
+    return n;
+}
+
+static void render_float(atr__sbuf *sb, double f) {
+    if (isnan(f)) {
+        atr__sb_puts(sb, "nan");
+        return;
+    }
+    if (isinf(f)) {
+        atr__sb_puts(sb, f < 0 ? "-inf" : "inf");
+        return;
+    }
+    char buf[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, f);
+        if (strtod(buf, NULL) == f)
+            break;
+    }
+    atr__sb_puts(sb, buf);
+    if (!strpbrk(buf, ".eEn"))
+        atr__sb_puts(sb, ".0");
+}
+
+static void render_trunc_note(atr__sbuf *sb, size_t len, uint64_t true_len) {
+    if (true_len > len) {
+        atr__sb_puts(sb, "… (");
+        atr__sb_count(sb, true_len);
+        atr__sb_puts(sb, " bytes)");
+    }
+}
+
+static int digits_ok(const char *p, size_t n) {
+    size_t i = (n > 0 && p[0] == '-') ? 1 : 0;
+    if (i >= n)
+        return 0;
+    for (; i < n; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return 0;
+    return 1;
+}
+
+static void render_value_depth(atr__sbuf *sb, const atr_value *v, int depth) {
+    switch (v->kind) {
+    case ATR_V_NIL:
+        atr__sb_puts(sb, "None");
+        break;
+    case ATR_V_BOOL:
+        atr__sb_puts(sb, v->u.b ? "True" : "False");
+        break;
+    case ATR_V_INT:
+        atr__sb_printf(sb, "%" PRId64, v->u.i);
+        break;
+    case ATR_V_UINT:
+        atr__sb_printf(sb, "%" PRIu64, v->u.u);
+        break;
+    case ATR_V_FLOAT:
+        render_float(sb, v->u.f);
+        break;
+    case ATR_V_STR: {
+        int trunc = v->u.s.true_len > v->u.s.len;
+        size_t n = trunc ? trim_partial_utf8(v->u.s.ptr, v->u.s.len) : v->u.s.len;
+        atr__sb_putc(sb, '\'');
+        atr__esc_text(sb, v->u.s.ptr, n, ATR__ESC_SQUOTE);
+        atr__sb_putc(sb, '\'');
+        render_trunc_note(sb, v->u.s.len, v->u.s.true_len);
+        break;
+    }
+    case ATR_V_BYTES:
+        atr__sb_puts(sb, "b'");
+        for (size_t i = 0; i < v->u.s.len; i++) {
+            unsigned char c = (unsigned char)v->u.s.ptr[i];
+            if (c >= 0x20 && c < 0x7F && c != '\\' && c != '\'')
+                atr__sb_putc(sb, (char)c);
+            else
+                atr__esc_text(sb, (const char *)&c, 1, ATR__ESC_SQUOTE);
+        }
+        atr__sb_putc(sb, '\'');
+        render_trunc_note(sb, v->u.s.len, v->u.s.true_len);
+        break;
+    case ATR_V_SUMMARY:
+        atr__sb_putc(sb, '<');
+        atr__esc_text(sb, v->u.sum.type, v->u.sum.type_len, ATR__ESC_BARE);
+        if (v->u.sum.length >= 0)
+            atr__sb_printf(sb, " len=%" PRId64, v->u.sum.length);
+        if (v->n_items > 0) {
+            atr__sb_puts(sb, ": ");
+            for (uint32_t i = 0; i < v->n_items; i++) {
+                if (i)
+                    atr__sb_puts(sb, ", ");
+                if (depth >= 8)
+                    atr__sb_puts(sb, "…");
+                else
+                    render_value_depth(sb, &v->u.sum.items[i], depth + 1);
+            }
+            if (v->u.sum.length < 0 || (uint64_t)v->u.sum.length > v->n_items)
+                atr__sb_puts(sb, ", …");
+        }
+        atr__sb_putc(sb, '>');
+        break;
+    case ATR_V_REDACTED:
+        atr__sb_puts(sb, "<redacted>");
+        break;
+    case ATR_V_BIGINT:
+        if (digits_ok(v->u.s.ptr, v->u.s.len)) {
+            atr__sb_add(sb, v->u.s.ptr, v->u.s.len);
+        } else {
+            atr__sb_puts(sb, "<bigint ");
+            atr__esc_text(sb, v->u.s.ptr, v->u.s.len, ATR__ESC_BARE);
+            atr__sb_putc(sb, '>');
+        }
+        break;
+    case ATR_V_REPR: {
+        int trunc = v->u.s.true_len > v->u.s.len;
+        size_t n = trunc ? trim_partial_utf8(v->u.s.ptr, v->u.s.len) : v->u.s.len;
+        atr__esc_text(sb, v->u.s.ptr, n, ATR__ESC_BARE);
+        render_trunc_note(sb, v->u.s.len, v->u.s.true_len);
+        break;
+    }
+    case ATR_V_ERROR:
+        atr__sb_puts(sb, "<capture error: ");
+        atr__esc_text(sb, v->u.s.ptr, v->u.s.len, ATR__ESC_BARE);
+        atr__sb_putc(sb, '>');
+        break;
+    default:
+        atr__sb_printf(sb, "<unknown value, %zu bytes>", v->u.s.len);
+        break;
+    }
+}
+
+void atr__render_value(atr__sbuf *sb, const atr_value *v) { render_value_depth(sb, v, 0); }
+
+void atr__fmt_dur(char *buf, size_t size, uint64_t ns) {
+    static const char *const units[] = {"ns", "µs", "ms", "s"};
+    if (ns < 1000) {
+        snprintf(buf, size, "%" PRIu64 " ns", ns);
+        return;
+    }
+    double x = (double)ns;
+    size_t u = 0;
+    while (u < 3 && x >= 999.5) {
+        x /= 1000.0;
+        u++;
+    }
+    if (x >= 99.95)
+        snprintf(buf, size, "%.0f %s", x, units[u]);
+    else if (x >= 9.995)
+        snprintf(buf, size, "%.1f %s", x, units[u]);
+    else
+        snprintf(buf, size, "%.2f %s", x, units[u]);
+}
+
+void atr__fmt_count(char *buf, size_t size, uint64_t n) {
+    char digits[32];
+    int nd = snprintf(digits, sizeof digits, "%" PRIu64, n);
+    size_t o = 0;
+    for (int i = 0; i < nd && o + 1 < size; i++) {
+        if (i > 0 && (nd - i) % 3 == 0 && o + 2 < size)
+            buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    if (size)
+        buf[o < size ? o : size - 1] = '\0';
+}
+
+void atr__sb_dur(atr__sbuf *sb, uint64_t ns) {
+    char buf[32];
+    atr__fmt_dur(buf, sizeof buf, ns);
+    atr__sb_puts(sb, buf);
+}
+
+void atr__sb_count(atr__sbuf *sb, uint64_t n) {
+    char buf[32];
+    atr__fmt_count(buf, sizeof buf, n);
+    atr__sb_puts(sb, buf);
+}
+
+void atr__sb_fit(atr__sbuf *sb, size_t from, size_t maxw) {
+    if (sb->oom || from > sb->len || maxw == 0)
+        return;
+    if (atr__utf8_width(sb->ptr + from, sb->len - from) <= maxw)
+        return;
+    size_t w = 0, i = from;
+    while (i < sb->len) {
+        if (((unsigned char)sb->ptr[i] & 0xC0) != 0x80) {
+            if (w == maxw - 1)
+                break;
+            w++;
+        }
+        i++;
+    }
+    sb->len = i;
+    sb->ptr[i] = '\0';
+    atr__sb_puts(sb, "…");
+}
