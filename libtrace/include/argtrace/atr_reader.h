@@ -114,6 +114,15 @@ typedef struct atr_record {
  */
 ATR_API int atr_reader_open(const char *path, atr_reader **out);
 
+/*
+ * Same as atr_reader_open(), and on failure writes a one-line reason to errbuf (at most
+ * errbuf_size bytes, NUL-terminated; errbuf may be NULL), e.g. "log format version 2.0, this
+ * reader reads 1.x only" or "cannot open file: No such file or directory". The reason does
+ * not name the path. *out is NULL on failure.
+ */
+ATR_API int atr_reader_open_errbuf(const char *path, atr_reader **out, char *errbuf,
+                                   size_t errbuf_size);
+
 /* Same, over a caller-owned memory buffer that must outlive the reader (fuzzing, tests). */
 ATR_API int atr_reader_open_mem(const void *data, size_t len, atr_reader **out);
 
