@@ -264,6 +264,7 @@ def _print_exception(exc, target_file):
         tb = exc.__traceback__
         while tb is not None and tb.tb_frame.f_code.co_filename in _OWN_FILES:
             tb = tb.tb_next
+    exc.__traceback__ = tb  # the default hook prints the exception's own traceback
     try:
         sys.excepthook(type(exc), exc, tb)
     except Exception:
@@ -290,13 +291,16 @@ def _check_module(name):
     import importlib.util
     sys.path.insert(0, os.getcwd())
     try:
-        found = importlib.util.find_spec(name) is not None
+        spec = importlib.util.find_spec(name)
     except Exception:  # a parent package that fails to import: let runpy report it
-        found = True
+        return None
     finally:
         del sys.path[0]
-    if not found:
+    if spec is None:
         raise UsageError("argtrace run: no module named %r" % name)
+    if spec.submodule_search_locations is not None:  # a package: runs its __main__
+        return None
+    return os.path.abspath(spec.origin) if spec.origin else None
 
 
 def run_program(core, opts):
@@ -311,7 +315,7 @@ def run_program(core, opts):
         target_file = os.path.abspath(script)
         prog_argv = [script] + opts["args"]
     else:
-        _check_module(opts["module"])
+        target_file = _check_module(opts["module"])
     path = os.path.abspath(opts.get("output") or default_log_path(opts))
     options = session_options(opts, prog_argv)
     request = filter_options(opts)
