@@ -56,6 +56,12 @@ def dispatch(argv):
         return 2
     command = argv[0]
     if command in ("-h", "--help", "help"):
+        topic = argv[1] if command == "help" and len(argv) > 1 else None
+        if topic == "run":
+            sys.stdout.write(RUN_USAGE)
+            return 0
+        if topic in VIEWER_COMMANDS:
+            return _viewer([topic, "--help"])
         sys.stdout.write(USAGE)
         return 0
     if command in ("-V", "--version"):
