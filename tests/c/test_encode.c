@@ -16,12 +16,12 @@ static uint8_t buf[1 << 16];
         out_len = c_.pos;                                \
     } while (0)
 
-#define EXPECT(stmt, ...)                                           \
-    do {                                                            \
-        static const uint8_t want_[] = {__VA_ARGS__};               \
-        size_t out_len;                                             \
-        ENC(stmt);                                                  \
-        ATR_CHECK_EQ_MEM(buf, out_len, want_, sizeof want_);        \
+#define EXPECT(stmt, ...)                                    \
+    do {                                                     \
+        static const uint8_t want_[] = {__VA_ARGS__};        \
+        size_t out_len;                                      \
+        ENC(stmt);                                           \
+        ATR_CHECK_EQ_MEM(buf, out_len, want_, sizeof want_); \
     } while (0)
 
 static void test_uint(void) {
@@ -48,8 +48,8 @@ static void test_int(void) {
     EXPECT(atr__enc_int(c, -32768), 0xd1, 0x80, 0x00);
     EXPECT(atr__enc_int(c, -32769), 0xd2, 0xff, 0xff, 0x7f, 0xff);
     EXPECT(atr__enc_int(c, INT32_MIN), 0xd2, 0x80, 0x00, 0x00, 0x00);
-    EXPECT(atr__enc_int(c, (int64_t)INT32_MIN - 1), 0xd3, 0xff, 0xff, 0xff, 0xff, 0x7f, 0xff,
-           0xff, 0xff);
+    EXPECT(atr__enc_int(c, (int64_t)INT32_MIN - 1), 0xd3, 0xff, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff,
+           0xff);
     EXPECT(atr__enc_int(c, INT64_MIN), 0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0);
     EXPECT(atr__enc_int(c, INT64_MAX), 0xcf, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
 }
@@ -171,8 +171,8 @@ static void test_summary(void) {
     v.u.sum.items = items;
     v.n_items = 2;
     /* ext 3 payload [ "list", 10, 1, "x" ] = 94 a4 l i s t 0a 01 a1 78 : 10 bytes. */
-    EXPECT(atr__enc_value(c, &v, 8), 0xc7, 10, 3, 0x94, 0xa4, 'l', 'i', 's', 't', 0x0a, 0x01,
-           0xa1, 'x');
+    EXPECT(atr__enc_value(c, &v, 8), 0xc7, 10, 3, 0x94, 0xa4, 'l', 'i', 's', 't', 0x0a, 0x01, 0xa1,
+           'x');
     v = atr_value_summary("d", 1, -1);
     /* payload 92 a1 64 c0: 4 bytes, fixext 4. */
     EXPECT(atr__enc_value(c, &v, 8), 0xd6, 3, 0x92, 0xa1, 'd', 0xc0);
@@ -204,17 +204,17 @@ static void test_records(void) {
     atr_field f;
     a[0] = atr_value_int(1);
     a[1] = atr_value_int(2);
-    EXPECT(atr__enc_start(c, 1100, 0, 0, a, 2, NULL, 0, 64), 0x95, 5, 0xcd, 0x04, 0x4c, 0, 0,
-           0x92, 1, 2);
+    EXPECT(atr__enc_start(c, 1100, 0, 0, a, 2, NULL, 0, 64), 0x95, 5, 0xcd, 0x04, 0x4c, 0, 0, 0x92,
+           1, 2);
     f.name.ptr = "k";
     f.name.len = 1;
     f.value = atr_value_bool(1);
-    EXPECT(atr__enc_start(c, -5, 1, 3, NULL, 0, &f, 1, 64), 0x96, 5, 0xfb, 1, 3, 0x90, 0x81,
-           0xa1, 'k', 0xc3);
+    EXPECT(atr__enc_start(c, -5, 1, 3, NULL, 0, &f, 1, 64), 0x96, 5, 0xfb, 1, 3, 0x90, 0x81, 0xa1,
+           'k', 0xc3);
     EXPECT(atr__enc_end_return(c, 5, 1, &a[0], 64), 0x95, 6, 5, 1, 0, 1);
     EXPECT(atr__enc_end_return(c, 5, 1, NULL, 64), 0x94, 6, 5, 1, 2);
-    EXPECT(atr__enc_end_raise(c, 1, 2, (atr_str){"E", 1}, NULL, 64), 0x96, 6, 1, 2, 1, 0xa1,
-           'E', 0xc0);
+    EXPECT(atr__enc_end_raise(c, 1, 2, (atr_str){"E", 1}, NULL, 64), 0x96, 6, 1, 2, 1, 0xa1, 'E',
+           0xc0);
     EXPECT(atr__enc_message(c, 0, 0, (atr_str){"m", 1}, NULL, 0, 64), 0x95, 7, 0, 0, 0xa1, 'm',
            0x80);
     EXPECT(atr__enc_sync(c, 300, 2), 0x93, 8, 0xcd, 0x01, 0x2c, 2);

@@ -24,14 +24,17 @@ typedef struct atr_session atr_session;
 /* Time in ns from a clock supplied by the embedding program (tests inject exact clocks). */
 typedef uint64_t (*atr_clock_fn)(void *ctx);
 
-/* Pass as the time argument of the span/message calls to read the session clock. */
+/*
+ * Pass as the time argument of the span/message calls to read the session clock. Explicit
+ * times must be below 2^63 ns (ATR_EINVAL otherwise).
+ */
 #define ATR_NOW UINT64_MAX
 
 /* What a forked child does with the session it inherited. */
 typedef enum atr_fork_mode {
     ATR_FORK_FOLLOW = 0, /* the child writes its own log "<path stem>.<pid>.atr", linked to the
                             parent's log and the span running the fork */
-    ATR_FORK_STOP = 1    /* the child records nothing (calls succeed and do nothing) */
+    ATR_FORK_STOP = 1    /* the child records nothing (recording calls return ATR_ESTATE) */
 } atr_fork_mode;
 
 /*

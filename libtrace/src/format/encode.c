@@ -21,9 +21,7 @@ static void enc_ext_trunc(atr__cur *c, int8_t type, const char *p, size_t n, uin
     atr__enc_raw(c, p, n);
 }
 
-static void enc_invalid(atr__cur *c) {
-    enc_ext_bytes(c, ATR__EXT_ERROR, "invalid value", 13);
-}
+static void enc_invalid(atr__cur *c) { enc_ext_bytes(c, ATR__EXT_ERROR, "invalid value", 13); }
 
 /* A string-like value: complete as str/bin, or truncated as ext `trunc_type`. */
 static void enc_text(atr__cur *c, const atr_value *v, int is_bin, int8_t trunc_type,
@@ -260,8 +258,8 @@ void atr__enc_end_raise(atr__cur *c, int64_t dt, uint64_t span, atr_str exc_type
     atr__enc_value(c, message, max_bytes);
 }
 
-void atr__enc_message(atr__cur *c, int64_t dt, uint64_t span, atr_str text,
-                      const atr_field *fields, uint32_t n_fields, size_t max_bytes) {
+void atr__enc_message(atr__cur *c, int64_t dt, uint64_t span, atr_str text, const atr_field *fields,
+                      uint32_t n_fields, size_t max_bytes) {
     atr__enc_array_hdr(c, 5);
     atr__enc_uint(c, ATR__REC_MESSAGE);
     atr__enc_int(c, dt);

@@ -178,7 +178,10 @@ static inline void atr__enc_ext_hdr(atr__cur *c, int8_t type, size_t n) {
 /* Values (FORMAT.md section 4); strings longer than max_bytes become ext 1/2 (truncated). */
 void atr__enc_value(atr__cur *c, const atr_value *v, size_t max_bytes);
 
-/* Records (FORMAT.md section 3). `dt` is the time delta, refs are span references. */
+/*
+ * Records (FORMAT.md section 3). `dt` is the time delta (FORMAT.md 3.5; the writer keeps
+ * times below 2^63 so every delta fits), span arguments are span references.
+ */
 typedef struct atr__process_desc {
     int64_t pid;
     const char *host;
@@ -203,8 +206,8 @@ void atr__enc_end_return(atr__cur *c, int64_t dt, uint64_t span, const atr_value
 /* message NULL: nil. */
 void atr__enc_end_raise(atr__cur *c, int64_t dt, uint64_t span, atr_str exc_type,
                         const atr_value *message, size_t max_bytes);
-void atr__enc_message(atr__cur *c, int64_t dt, uint64_t span, atr_str text,
-                      const atr_field *fields, uint32_t n_fields, size_t max_bytes);
+void atr__enc_message(atr__cur *c, int64_t dt, uint64_t span, atr_str text, const atr_field *fields,
+                      uint32_t n_fields, size_t max_bytes);
 void atr__enc_sync(atr__cur *c, uint64_t last_seq, uint64_t dropped);
 void atr__enc_drops(atr__cur *c, const atr_drop_stats *d);
 void atr__enc_end_of_log(atr__cur *c, uint64_t time_ns);

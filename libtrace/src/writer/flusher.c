@@ -21,9 +21,9 @@ typedef struct flush_item {
     atr__buf *buf;
     size_t from, to;
     uint32_t thread;
-    int queued;         /* from the FIFO: back to the pool afterwards */
-    atr__thread *reap;  /* exited thread to free afterwards */
-    uint8_t chunk[8];   /* CHUNK record */
+    int queued;        /* from the FIFO: back to the pool afterwards */
+    atr__thread *reap; /* exited thread to free afterwards */
+    uint8_t chunk[8];  /* CHUNK record */
     size_t chunk_len;
 } flush_item;
 
@@ -32,11 +32,11 @@ struct atr__flush_scratch {
     size_t n_items, cap_items;
     atr__seg *segs;
     size_t cap_segs;
-    uint8_t *defs;      /* copy of the definitions to write */
+    uint8_t *defs; /* copy of the definitions to write */
     size_t defs_len, defs_cap;
-    size_t *cuts;       /* record ends in defs */
+    size_t *cuts; /* record ends in defs */
     size_t n_cuts, cap_cuts;
-    uint8_t drops[96];  /* DROPS record */
+    uint8_t drops[96]; /* DROPS record */
 };
 
 void atr__flush_scratch_free(struct atr__flush_scratch *sc) {

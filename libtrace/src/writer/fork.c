@@ -127,10 +127,10 @@ static void child_reset(atr_session *s) {
     }
     /* The child's log links to the parent's log and to the span running the fork. */
     s->parent_uid = s->uid;
-    s->parent_span = mine && mine->depth
-                         ? mine->stack[(mine->depth < ATR__STACK_MAX ? mine->depth
-                                                                     : ATR__STACK_MAX) - 1]
-                         : 0;
+    s->parent_span =
+        mine && mine->depth
+            ? mine->stack[(mine->depth < ATR__STACK_MAX ? mine->depth : ATR__STACK_MAX) - 1]
+            : 0;
     atr__sink_close(&s->sink); /* the parent's file: never written by the child */
     s->sink.err = 0;
     s->write_err = 0;

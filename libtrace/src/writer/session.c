@@ -194,8 +194,7 @@ int atr_session_open(const atr_writer_config *cfg, atr_session **out) {
         return rc;
     }
     s->clock_origin = atr__session_now(s);
-    if ((rc = atr__sink_open(&s->sink, s->path)) == 0 &&
-        (rc = atr__session_write_process(s)) == 0)
+    if ((rc = atr__sink_open(&s->sink, s->path)) == 0 && (rc = atr__session_write_process(s)) == 0)
         rc = atr__flusher_start(s);
     if (rc != 0) {
         int saved = errno;
@@ -286,8 +285,7 @@ void atr_session_count_capture_error(atr_session *s) {
 
 static int check_str(atr_str v) { return v.ptr || !v.len; }
 
-int atr_session_define_function(atr_session *s, const atr_function_info *info,
-                                uint32_t *id_out) {
+int atr_session_define_function(atr_session *s, const atr_function_info *info, uint32_t *id_out) {
     atr__cur c = atr__cur_make(NULL, 0, 0);
     uint32_t i, id;
     int rc;
@@ -391,8 +389,7 @@ int atr__session_resume(atr_session *s) {
     s->cfg.path = path;
     s->uid = random_uid();
     s->clock_origin = atr__session_now(s);
-    if ((rc = atr__sink_open(&s->sink, s->path)) == 0 &&
-        (rc = atr__session_write_process(s)) == 0)
+    if ((rc = atr__sink_open(&s->sink, s->path)) == 0 && (rc = atr__session_write_process(s)) == 0)
         rc = atr__flusher_start(s);
     if (rc != 0) {
         atr__sink_close(&s->sink);

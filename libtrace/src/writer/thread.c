@@ -38,14 +38,14 @@ enum rec_kind { REC_START, REC_RETURN, REC_RAISE, REC_MESSAGE, REC_THREAD };
 typedef struct rec {
     int kind;
     uint64_t t;
-    uint64_t ref;              /* parent (START) or span reference */
+    uint64_t ref; /* parent (START) or span reference */
     uint32_t function;
-    uint32_t n;                /* args */
+    uint32_t n; /* args */
     const atr_value *args;
     uint32_t n_fields;
     const atr_field *fields;
-    const atr_value *value;    /* result / exception message */
-    atr_str str;               /* exception type / message text */
+    const atr_value *value; /* result / exception message */
+    atr_str str;            /* exception type / message text */
 } rec;
 
 #define SEQ_MASK (ATR__SPAN_ABS_MIN - 1u)
@@ -63,7 +63,7 @@ static inline uint64_t span_ref(const atr__thread *th, uint64_t id) {
 
 static void encode(atr__cur *c, const atr__thread *th, const rec *r) {
     const size_t maxv = th->s->max_value_bytes;
-    int64_t dt = (int64_t)(r->t - th->last_time);
+    const int64_t dt = (int64_t)(r->t - th->last_time);
     if (ATR__UNLIKELY(th->prefix)) {
         if (th->prefix & ATR__PFX_THREAD)
             atr__enc_thread(c, th->os_tid, th->name, th->name_len);
@@ -226,9 +226,18 @@ static inline int get_thread(atr_session *s, atr__thread **out) {
     return atr__thread_lookup_slow(s, out);
 }
 
+/* Times stay below 2^63 so that every delta fits a signed 64-bit dt. */
+#define TIME_MAX ((uint64_t)INT64_MAX)
+
 static inline uint64_t time_of(const atr_session *s, uint64_t t) {
-    return t == ATR_NOW ? atr__session_now(s) : t;
+    if (t == ATR_NOW) {
+        t = atr__session_now(s);
+        return ATR__LIKELY(t <= TIME_MAX) ? t : TIME_MAX;
+    }
+    return t;
 }
+
+static inline int bad_time(uint64_t t) { return t > TIME_MAX && t != ATR_NOW; }
 
 static inline void stack_push(atr__thread *th, uint64_t id) {
     if (th->depth < ATR__STACK_MAX)
@@ -263,7 +272,7 @@ int atr_span_begin(atr_session *s, uint32_t function, uint64_t parent, uint64_t 
     rec r;
     int rc;
     if (ATR__UNLIKELY(!s || !span_out || (n_args && !args) || (n_fields && !fields) ||
-                      bad_span(parent))) {
+                      bad_span(parent) || bad_time(t_ns))) {
         if (span_out)
             *span_out = 0;
         return ATR_EINVAL;
@@ -301,7 +310,7 @@ static int end_span(atr_session *s, rec *r, uint64_t span, uint64_t t_ns) {
 
 int atr_span_return(atr_session *s, uint64_t span, uint64_t t_ns, const atr_value *result) {
     rec r;
-    if (ATR__UNLIKELY(!s || !span || bad_span(span)))
+    if (ATR__UNLIKELY(!s || !span || bad_span(span) || bad_time(t_ns)))
         return ATR_EINVAL;
     r.kind = REC_RETURN;
     r.value = result;
@@ -311,7 +320,7 @@ int atr_span_return(atr_session *s, uint64_t span, uint64_t t_ns, const atr_valu
 int atr_span_raise(atr_session *s, uint64_t span, uint64_t t_ns, atr_str exc_type,
                    const atr_value *message) {
     rec r;
-    if (!s || !span || bad_span(span) || bad_str(exc_type))
+    if (!s || !span || bad_span(span) || bad_time(t_ns) || bad_str(exc_type))
         return ATR_EINVAL;
     r.kind = REC_RAISE;
     r.value = message;
@@ -319,12 +328,12 @@ int atr_span_raise(atr_session *s, uint64_t span, uint64_t t_ns, atr_str exc_typ
     return end_span(s, &r, span, t_ns);
 }
 
-int atr_message(atr_session *s, uint64_t span, uint64_t t_ns, atr_str text,
-                const atr_field *fields, uint32_t n_fields) {
+int atr_message(atr_session *s, uint64_t span, uint64_t t_ns, atr_str text, const atr_field *fields,
+                uint32_t n_fields) {
     atr__thread *th;
     rec r;
     int rc;
-    if (!s || bad_span(span) || bad_str(text) || (n_fields && !fields))
+    if (!s || bad_span(span) || bad_time(t_ns) || bad_str(text) || (n_fields && !fields))
         return ATR_EINVAL;
     if ((rc = get_thread(s, &th)) != 0)
         return rc;

@@ -34,15 +34,15 @@
 #define ATR__BUFFER_MAX (4u << 20) /* a whole buffer (+ CHUNK) always fits one frame */
 #define ATR__STACK_MAX 64          /* open spans tracked per thread (for the fork link) */
 #define ATR__THREAD_NAME_MAX 256
-#define ATR__DEF_MAX (1u << 20)    /* largest FUNCTION record */
+#define ATR__DEF_MAX (1u << 20) /* largest FUNCTION record */
 
 /* A thread buffer: records of one thread, filled by it, drained by the flusher. */
 typedef struct atr__buf {
     _Atomic size_t committed; /* bytes the owner has published (release) */
     size_t flushed;           /* bytes already written to the file (flusher-owned) */
     size_t cap;
-    uint32_t thread;          /* owner's thread number, set when queued for the flusher */
-    struct atr__buf *next;    /* FIFO or free list (under s->mu) */
+    uint32_t thread;           /* owner's thread number, set when queued for the flusher */
+    struct atr__buf *next;     /* FIFO or free list (under s->mu) */
     struct atr__buf *all_next; /* every buffer of the session (for close and fork) */
     uint8_t *data;
 } atr__buf;
@@ -53,20 +53,20 @@ typedef struct atr__buf {
 
 typedef struct atr__thread {
     atr_session *s;
-    atr__buf *buf;       /* current buffer (never NULL) */
-    size_t pos;          /* == buf->committed, owner's copy */
-    uint64_t last_time;  /* time of the last written record (dt base) */
-    uint64_t seq;        /* last span sequence number used */
-    uint32_t number;     /* thread number in the log */
-    uint32_t prefix;     /* ATR__PFX_* */
-    uint64_t dropped;    /* records dropped since the last SYNC */
+    atr__buf *buf;      /* current buffer (never NULL) */
+    size_t pos;         /* == buf->committed, owner's copy */
+    uint64_t last_time; /* time of the last written record (dt base) */
+    uint64_t seq;       /* last span sequence number used */
+    uint32_t number;    /* thread number in the log */
+    uint32_t prefix;    /* ATR__PFX_* */
+    uint64_t dropped;   /* records dropped since the last SYNC */
     uint64_t os_tid;
     pthread_t owner;
-    int finished;        /* the OS thread exited (under s->mu) */
+    int finished; /* the OS thread exited (under s->mu) */
     /* After a fork: the parent's id prefix of this thread and its seq at the fork. */
     uint64_t fork_tag;
     uint64_t fork_seq;
-    uint32_t depth;      /* open spans (may exceed ATR__STACK_MAX: only the top is kept) */
+    uint32_t depth; /* open spans (may exceed ATR__STACK_MAX: only the top is kept) */
     uint64_t stack[ATR__STACK_MAX];
     char name[ATR__THREAD_NAME_MAX];
     size_t name_len;
@@ -81,20 +81,20 @@ typedef struct atr__sink {
 
 /* Session states (atr_session.blocked). */
 #define ATR__RUNNING 0
-#define ATR__FORKED 1   /* forked child, not resumed yet */
-#define ATR__STOPPED 2  /* fork-stopped or failed to resume: record nothing */
+#define ATR__FORKED 1  /* forked child, not resumed yet */
+#define ATR__STOPPED 2 /* fork-stopped or failed to resume: record nothing */
 
 struct atr_session {
-    uint64_t serial;        /* unique per open, never reused (TLS caches compare it) */
-    _Atomic int blocked;    /* ATR__RUNNING or why not */
-    atr_writer_config cfg;  /* copy; strings below are owned copies */
+    uint64_t serial;       /* unique per open, never reused (TLS caches compare it) */
+    _Atomic int blocked;   /* ATR__RUNNING or why not */
+    atr_writer_config cfg; /* copy; strings below are owned copies */
     char *path;
     char **argv;
     char *runtime;
     char host[256];
     uint64_t uid;
     uint64_t parent_uid, parent_span;
-    uint64_t clock_origin;  /* session clock at open */
+    uint64_t clock_origin; /* session clock at open */
     atr_clock_fn clock;
     void *clock_ctx;
     size_t max_value_bytes;
@@ -106,10 +106,10 @@ struct atr_session {
     pthread_cond_t done_cv;  /* flush callers: a flush cycle completed */
 
     /* Buffers (under mu). */
-    atr__buf *all;           /* every buffer */
+    atr__buf *all; /* every buffer */
     atr__buf *free_list;
     atr__buf *fifo_head, *fifo_tail; /* full buffers waiting for the flusher, in push order */
-    size_t pending_bytes;    /* capacity of buffers queued or being flushed */
+    size_t pending_bytes;            /* capacity of buffers queued or being flushed */
 
     /* Threads (under mu). */
     atr__thread *threads;
@@ -118,27 +118,26 @@ struct atr_session {
     /* Definitions (under mu): every FUNCTION record ever encoded, back to back. */
     uint8_t *defs;
     size_t defs_len, defs_cap;
-    size_t *def_end;         /* def_end[id]: end offset of FUNCTION id in defs */
+    size_t *def_end; /* def_end[id]: end offset of FUNCTION id in defs */
     size_t def_end_cap;
     _Atomic uint32_t n_funcs;
-    uint32_t funcs_flushed;  /* definitions already handed to the flusher */
+    uint32_t funcs_flushed; /* definitions already handed to the flusher */
 
     /* Flusher (requests under mu). */
     pthread_t flusher;
     int flusher_running;
     int stop;
     uint64_t flush_req, flush_done;
-    atr__framer *framer;     /* flusher-owned while it runs */
-    atr__sink sink;          /* flusher-owned while it runs; err read under mu */
-    int write_err;           /* copy of sink.err, under mu */
+    atr__framer *framer;                /* flusher-owned while it runs */
+    atr__sink sink;                     /* flusher-owned while it runs; err read under mu */
+    int write_err;                      /* copy of sink.err, under mu */
     struct atr__flush_scratch *scratch; /* flusher's arrays */
     atr_drop_stats drops_written;       /* last DROPS written (flusher-owned) */
 
     /* Drop counters (relaxed atomics). */
-    _Atomic uint64_t n_drop_records, n_drop_bytes, n_oversize, n_capture_errors,
-        n_write_errors;
+    _Atomic uint64_t n_drop_records, n_drop_bytes, n_oversize, n_capture_errors, n_write_errors;
 
-    atr_session *reg_next;   /* registry of open sessions (fork.c, under its lock) */
+    atr_session *reg_next; /* registry of open sessions (fork.c, under its lock) */
 };
 
 /* session.c */
@@ -167,7 +166,7 @@ void atr__sink_close(atr__sink *k);
 
 /* fork.c: registry of open sessions, thread-exit hook, fork handlers. */
 void atr__session_sync_init(atr_session *s); /* mutex and condition variables */
-int atr__registry_add(atr_session *s); /* assigns s->serial */
+int atr__registry_add(atr_session *s);       /* assigns s->serial */
 void atr__registry_remove(atr_session *s);
 int atr__registry_alive(uint64_t serial);
 /* Thread registrations: per-OS-thread list of (session serial, thread state). */
