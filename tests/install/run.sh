@@ -31,7 +31,11 @@ if find "$prefix" -name 'libtrace*' | grep .; then
     echo "FAIL: files named libtrace* installed (the name belongs to another project)"
     exit 1
 fi
-# Only the public headers: nothing from libtrace/src.
+# Every public header of the source tree, and nothing from libtrace/src.
+for h in "$here"/../../libtrace/include/argtrace/*.h; do
+    [ -f "$prefix/include/argtrace/$(basename "$h")" ] ||
+        { echo "FAIL: $(basename "$h") not installed (add it to ATR_PUBLIC_HEADERS)"; exit 1; }
+done
 if find "$prefix/include" -type f ! -path "$prefix/include/argtrace/*" | grep .; then
     echo "FAIL: headers installed outside include/argtrace/"
     exit 1
