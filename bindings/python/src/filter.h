@@ -1,0 +1,85 @@
+/*
+ * filter.h — filter tracing: trace functions chosen by patterns, without code changes
+ * (DESIGN.md §5, docs/FILTERS.md).
+ *
+ * Layers: filter_pattern (the language) ← filter (options, per-code decision cache, module
+ * functions) ← filter_calls (per-thread call stacks, min-duration, generators) ←
+ * monitor (3.12+ sys.monitoring) / profile_hook (3.9–3.11 C profile hook); frame_args reads
+ * parameters from frames. Everything runs with the GIL held.
+ */
+#ifndef ATR_PY_FILTER_H
+#define ATR_PY_FILTER_H
+
+#include "compat.h"
+
+#include <stdint.h>
+
+/* --- used by module.c / the decorator (P1) ------------------------------------------------ */
+
+/* Add filter_start/filter_stop/filter_check to the module; request the code-extra slot.
+   Returns 0 or -1 with an exception set. */
+int atr__filter_module_init(PyObject *m);
+
+/* The session is about to close: stop filter tracing and end its open spans. */
+void atr__filter_session_closing(void);
+
+/* `code` belongs to a decorated function (TracedFunction): filter tracing never records it
+   (the decorator's span wins). Never raises; ignores anything but code objects. */
+void atr__filter_mark_decorated(PyObject *code);
+
+/* --- internal to the filter files -------------------------------------------------------- */
+
+enum { ATR__DEC_UNKNOWN = 0, ATR__DEC_REJECT = 1, ATR__DEC_ACCEPT = 2 };
+
+/* What filter tracing caches per code object (in its co_extra slot; freed with the code). */
+typedef struct atr__code_info {
+    uint64_t filter_gen; /* atr__fcfg.gen the decision was made for */
+    uint8_t decision;    /* ATR__DEC_* */
+    uint8_t decorated;   /* 1: a TracedFunction wraps it (never filter-traced) */
+    uint8_t coro_like;   /* generator, coroutine or async generator code */
+    int32_t n_params;    /* parameter slots (argcount + kwonly + varargs + varkw) */
+    uint64_t defined_gen; /* atr__state_gen() of the session it was defined in (0: none) */
+    PyObject *module;    /* owned: module name (str) seen at the decision, or NULL */
+    PyObject *qualname;  /* owned: qualified name (str) found at the decision, or NULL */
+} atr__code_info;
+
+/* Define `co` in the active session (module/qualname from the decision) once per session. */
+void atr__filter_define(PyCodeObject *co, atr__code_info *ci);
+
+/* Filter options while tracing runs (one instance: atr__fcfg, filter.c). */
+typedef struct atr__filter_cfg {
+    int active;               /* 1 between filter_start and filter_stop */
+    uint64_t gen;             /* bumped at every filter_start: invalidates decisions */
+    uint64_t min_duration_ns; /* 0: keep every call */
+    uint32_t max_depth;       /* 0: unlimited */
+    PyObject *clock;          /* owned: test clock callable returning ns, or NULL */
+} atr__filter_cfg;
+
+extern atr__filter_cfg atr__fcfg;
+
+/* The cached info of `co` (NULL if none yet). Fast: one co_extra read. */
+atr__code_info *atr__code_info_peek(PyCodeObject *co);
+
+/*
+ * Decision for `co`, computing and caching it on first use. `globals` (borrowed, may be
+ * NULL) gives the module name. Never raises. Returns ATR__DEC_ACCEPT or ATR__DEC_REJECT.
+ */
+int atr__filter_decide(PyCodeObject *co, PyObject *globals, atr__code_info **info_out);
+
+/* Fast check: the cached decision when it is current, else ATR__DEC_UNKNOWN. */
+static inline int atr__filter_cached(PyCodeObject *co, atr__code_info **info_out) {
+    atr__code_info *ci = atr__code_info_peek(co);
+    *info_out = ci;
+    if (ci && ci->filter_gen == atr__fcfg.gen)
+        return ci->decorated ? ATR__DEC_REJECT : ci->decision;
+    return ATR__DEC_UNKNOWN;
+}
+
+/* Time now in ns (session clock, or the test clock). */
+uint64_t atr__filter_now(void);
+
+/* Backends: start returns 0 or -1 with an exception set; stop never fails. */
+int atr__backend_start(void);
+void atr__backend_stop(void);
+
+#endif /* ATR_PY_FILTER_H */

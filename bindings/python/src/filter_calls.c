@@ -1,0 +1,466 @@
+/*
+ * filter_calls.c — per-thread stacks of filter-traced calls (filter_calls.h).
+ *
+ * Each thread has a stack of entries, one per selected call in progress. An entry is
+ *   EMITTED  its START is written (span != 0); it ends with an END,
+ *   PENDING  min-duration is on: START held back with references to the arguments; written
+ *            (with its original time) only if it or a descendant turns out slow enough,
+ *   SKIP     over max_depth: tracked only so that its return matches.
+ * A generator or coroutine that suspends leaves the stack for `g_susp`, a table keyed by its
+ * frame, and comes back when it resumes: one span from first step to completion.
+ *
+ * Globals (why): the stacks must be reachable from interpreter hooks that carry no context,
+ * and filter_stop must end every thread's open spans: a thread-local pointer plus a list of
+ * all stacks (touched with the GIL held only).
+ */
+#include "filter_calls.h"
+
+#include "spans.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { ST_EMITTED = 0, ST_PENDING = 1, ST_SKIP = 2 };
+
+typedef struct fentry {
+    const void *key;     /* frame identity */
+    PyObject *code;      /* owned (PENDING, suspended) or borrowed from the running frame */
+    uint64_t span;       /* EMITTED: span id (0 if the writer refused it) */
+    uint64_t gen;        /* atr__state_gen() at begin */
+    uint64_t t_start;    /* PENDING: start time */
+    uint64_t observed;   /* current span when the call started */
+    atr__cur saved;      /* pair replaced by atr__span_enter (entered only) */
+    PyObject **vals;     /* PENDING: owned references to the arguments (n_vals) */
+    int32_t n_vals;
+    uint8_t state;
+    uint8_t entered;     /* the span is the thread's current span while this call runs */
+    uint8_t parent_below; /* the parent is the entry below on the stack */
+    uint8_t code_owned;
+} fentry;
+
+typedef struct fthread {
+    fentry *stack;
+    size_t n, cap;
+    struct fthread *next; /* all stacks, for end_all */
+} fthread;
+
+static ATR__TLS fthread *tls_ft;
+static ATR__TLS uint64_t tls_ft_gen; /* tls_ft is valid only when equal to g_gen */
+static uint64_t g_gen = 1;
+static fthread *g_threads;
+
+/* Suspended calls: open addressing, linear probing, keyed by frame identity. */
+static struct {
+    fentry *slots; /* key NULL: empty */
+    size_t cap, n;
+} g_susp;
+
+static fthread *ft_get(void) {
+    if (ATR__LIKELY(tls_ft_gen == g_gen)) {
+        return tls_ft;
+    }
+    fthread *ft = calloc(1, sizeof *ft);
+    if (ft) {
+        ft->next = g_threads;
+        g_threads = ft;
+    }
+    tls_ft = ft;
+    tls_ft_gen = g_gen;
+    return ft;
+}
+
+static fentry *ft_push(fthread *ft) {
+    if (ft->n == ft->cap) {
+        size_t cap = ft->cap ? ft->cap * 2 : 64;
+        fentry *s = realloc(ft->stack, cap * sizeof *s);
+        if (!s) {
+            return NULL;
+        }
+        ft->stack = s;
+        ft->cap = cap;
+    }
+    fentry *e = &ft->stack[ft->n++];
+    memset(e, 0, sizeof *e);
+    return e;
+}
+
+static void entry_release(fentry *e) {
+    for (int32_t i = 0; i < e->n_vals; i++) {
+        Py_XDECREF(e->vals[i]);
+    }
+    free(e->vals);
+    e->vals = NULL;
+    e->n_vals = 0;
+    if (e->code_owned) {
+        Py_CLEAR(e->code);
+        e->code_owned = 0;
+    }
+}
+
+/* --- suspended table ------------------------------------------------------------------- */
+
+static size_t hash_key(const void *k) {
+    uint64_t x = (uint64_t)(uintptr_t)k;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return (size_t)x;
+}
+
+static fentry *susp_find(const void *key) {
+    if (!g_susp.n) {
+        return NULL;
+    }
+    size_t m = g_susp.cap - 1;
+    for (size_t i = hash_key(key) & m;; i = (i + 1) & m) {
+        if (g_susp.slots[i].key == key) {
+            return &g_susp.slots[i];
+        }
+        if (g_susp.slots[i].key == NULL) {
+            return NULL;
+        }
+    }
+}
+
+static int susp_insert(const fentry *e);
+
+static int susp_grow(void) {
+    size_t cap = g_susp.cap ? g_susp.cap * 2 : 256;
+    fentry *old = g_susp.slots;
+    size_t oldcap = g_susp.cap;
+    fentry *slots = calloc(cap, sizeof *slots);
+    if (!slots) {
+        return -1;
+    }
+    g_susp.slots = slots;
+    g_susp.cap = cap;
+    g_susp.n = 0;
+    for (size_t i = 0; i < oldcap; i++) {
+        if (old[i].key) {
+            susp_insert(&old[i]);
+        }
+    }
+    free(old);
+    return 0;
+}
+
+static int susp_insert(const fentry *e) {
+    if ((g_susp.n + 1) * 2 > g_susp.cap && susp_grow() < 0) {
+        return -1;
+    }
+    size_t m = g_susp.cap - 1;
+    size_t i = hash_key(e->key) & m;
+    while (g_susp.slots[i].key && g_susp.slots[i].key != e->key) {
+        i = (i + 1) & m;
+    }
+    if (!g_susp.slots[i].key) {
+        g_susp.n++;
+    }
+    g_susp.slots[i] = *e;
+    return 0;
+}
+
+/* Remove the slot `s` (backward-shift deletion). */
+static void susp_remove(fentry *s) {
+    size_t m = g_susp.cap - 1;
+    size_t i = (size_t)(s - g_susp.slots);
+    size_t j = i;
+    for (;;) {
+        j = (j + 1) & m;
+        if (!g_susp.slots[j].key) {
+            break;
+        }
+        size_t h = hash_key(g_susp.slots[j].key) & m;
+        /* move j into the hole at i if its home is not in (i, j] */
+        if ((j > i && (h <= i || h > j)) || (j < i && (h <= i && h > j))) {
+            g_susp.slots[i] = g_susp.slots[j];
+            i = j;
+        }
+    }
+    g_susp.slots[i].key = NULL;
+    g_susp.n--;
+}
+
+/* --- emitting ------------------------------------------------------------------------ */
+
+static uint64_t now_or_auto(void) {
+    return (atr__fcfg.clock || atr__fcfg.min_duration_ns) ? atr__filter_now() : ATR_NOW;
+}
+
+/* Write the START of PENDING entry i (its ancestors are already written). */
+static void emit_pending(fthread *ft, size_t i) {
+    fentry *e = &ft->stack[i];
+    uint64_t parent = e->observed;
+    if (e->parent_below && i > 0) {
+        parent = ft->stack[i - 1].span;
+    }
+    atr__code_info *ci = atr__code_info_peek((PyCodeObject *)e->code);
+    if (ci) {
+        atr__filter_define((PyCodeObject *)e->code, ci);
+    }
+    e->gen = atr__state_gen();
+    e->span = 0;
+    atr__span_begin_code(e->code, e->vals, e->n_vals, parent, e->t_start, &e->span);
+    entry_release(e);
+    e->state = ST_EMITTED;
+    e->entered = 0; /* the thread's current span is left alone: see docs/FILTERS.md */
+}
+
+static void flush_pending(fthread *ft, size_t upto) {
+    for (size_t i = 0; i <= upto && i < ft->n; i++) {
+        if (ft->stack[i].state == ST_PENDING) {
+            emit_pending(ft, i);
+        }
+    }
+}
+
+/* End the top entry of ft. how: 0 return, 1 raise, 2 no result. */
+static void end_top(fthread *ft, int how, PyObject *obj) {
+    fentry *e = &ft->stack[ft->n - 1];
+    if (e->state == ST_PENDING) {
+        uint64_t t = atr__filter_now();
+        if (t - e->t_start < atr__fcfg.min_duration_ns || t < e->t_start) {
+            entry_release(e);
+            ft->n--;
+            return;
+        }
+        flush_pending(ft, ft->n - 1);
+        e = &ft->stack[ft->n - 1];
+    }
+    if (e->state == ST_EMITTED) {
+        if (e->entered) {
+            atr__span_leave(e->saved);
+        }
+        uint64_t t = now_or_auto();
+        if (e->span) {
+            if (how == 1) {
+                atr__span_end_raise(e->gen, e->span, t, obj, NULL);
+            } else {
+                atr__span_end_return(e->gen, e->span, t, how == 0 ? obj : NULL, NULL);
+            }
+        }
+    }
+    entry_release(e);
+    ft->n--;
+}
+
+int atr__calls_want(void) {
+    if (!atr__fcfg.max_depth) {
+        return 1;
+    }
+    fthread *ft = ft_get();
+    return !ft || ft->n < atr__fcfg.max_depth;
+}
+
+void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyObject **vals,
+                      Py_ssize_t n) {
+    fthread *ft = ft_get();
+    fentry *e = ft ? ft_push(ft) : NULL;
+    if (!e) {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_XDECREF(vals[i]);
+        }
+        return;
+    }
+    e->key = key;
+    e->code = (PyObject *)co;
+    if (atr__fcfg.max_depth && ft->n > atr__fcfg.max_depth) {
+        e->state = ST_SKIP;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_XDECREF(vals[i]);
+        }
+        return;
+    }
+    e->observed = atr__span_current();
+    if (ft->n > 1) {
+        fentry *b = &ft->stack[ft->n - 2];
+        uint64_t below_cur = b->entered ? b->span : b->observed;
+        e->parent_below = b->state != ST_SKIP && e->observed == below_cur;
+    }
+    if (atr__fcfg.min_duration_ns) {
+        e->state = ST_PENDING;
+        e->t_start = atr__filter_now();
+        e->code = Py_NewRef(co);
+        e->code_owned = 1;
+        e->vals = n ? malloc((size_t)n * sizeof(PyObject *)) : NULL;
+        if (e->vals) {
+            memcpy(e->vals, vals, (size_t)n * sizeof(PyObject *));
+            e->n_vals = (int32_t)n;
+        } else {
+            for (Py_ssize_t i = 0; i < n; i++) {
+                Py_XDECREF(vals[i]);
+            }
+        }
+        return;
+    }
+    atr__filter_define(co, ci);
+    e->state = ST_EMITTED;
+    e->gen = atr__state_gen();
+    atr__span_begin_code((PyObject *)co, vals, n, e->observed, now_or_auto(), &e->span);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_XDECREF(vals[i]);
+    }
+    if (e->span) {
+        e->saved = atr__span_enter(e->span);
+        e->entered = 1;
+    }
+}
+
+int atr__calls_is_top(const void *key) {
+    fthread *ft = (tls_ft_gen == g_gen) ? tls_ft : NULL;
+    return ft && ft->n && ft->stack[ft->n - 1].key == key;
+}
+
+int atr__calls_resume(const void *key) {
+    fentry *s = susp_find(key);
+    if (!s) {
+        return 0;
+    }
+    fthread *ft = ft_get();
+    fentry *e = ft ? ft_push(ft) : NULL;
+    if (!e) {
+        return 1;
+    }
+    *e = *s;
+    susp_remove(s);
+    if (e->entered) {
+        e->saved = atr__span_enter(e->span);
+    }
+    return 1;
+}
+
+/* Find `key` on the stack; end orphans above it (missed events). 1 if it is now on top. */
+static int bring_to_top(fthread *ft, const void *key) {
+    if (!ft || !ft->n) {
+        return 0;
+    }
+    if (ft->stack[ft->n - 1].key == key) {
+        return 1;
+    }
+    size_t i = ft->n - 1;
+    while (i > 0 && ft->stack[i - 1].key != key) {
+        i--;
+    }
+    if (i == 0) {
+        return 0;
+    }
+    while (ft->n > i) {
+        end_top(ft, 2, NULL);
+    }
+    return 1;
+}
+
+/* Make `key` the top entry: from the stack, or from the suspended table (a throw() into a
+   generator resumes it without a call event before 3.12). */
+static fthread *find_call(const void *key) {
+    fthread *ft = (tls_ft_gen == g_gen) ? tls_ft : NULL;
+    if (bring_to_top(ft, key)) {
+        return ft;
+    }
+    if (atr__calls_resume(key)) {
+        return ft_get();
+    }
+    return NULL;
+}
+
+void atr__calls_yield(const void *key) {
+    fthread *ft = find_call(key);
+    if (!ft) {
+        return;
+    }
+    fentry e = ft->stack[--ft->n];
+    if (e.state == ST_EMITTED && e.entered) {
+        atr__span_leave(e.saved);
+    }
+    if (e.state == ST_PENDING && e.parent_below) {
+        /* the caller may differ at resume: attach to the nearest written ancestor */
+        e.parent_below = 0;
+        for (size_t i = ft->n; i > 0; i--) {
+            fentry *b = &ft->stack[i - 1];
+            e.observed = b->state == ST_EMITTED ? b->span : b->observed;
+            if (b->state == ST_EMITTED || !b->parent_below) {
+                break;
+            }
+        }
+    }
+    if (!e.code_owned) {
+        e.code = Py_NewRef(e.code);
+        e.code_owned = 1;
+    }
+    fentry *stale = susp_find(key);
+    if (stale) {
+        /* a generator that vanished without an event (3.12+ close fast path) */
+        if (stale->state == ST_EMITTED && stale->span) {
+            atr__span_end_return(stale->gen, stale->span, now_or_auto(), NULL, NULL);
+        }
+        entry_release(stale);
+        susp_remove(stale);
+    }
+    if (susp_insert(&e) < 0) {
+        entry_release(&e);
+    }
+}
+
+void atr__calls_return(const void *key, PyObject *retval) {
+    fthread *ft = find_call(key);
+    if (ft) {
+        end_top(ft, 0, retval);
+    }
+}
+
+void atr__calls_raise(const void *key, PyObject *exc) {
+    fthread *ft = find_call(key);
+    if (ft) {
+        end_top(ft, 1, exc);
+    }
+}
+
+static void end_entry_noresult(fentry *e, uint64_t t) {
+    if (e->state == ST_EMITTED && e->span) {
+        atr__span_end_return(e->gen, e->span, t, NULL, NULL);
+    }
+    entry_release(e);
+}
+
+void atr__calls_end_all(void) {
+    uint64_t t = now_or_auto();
+    fthread *me = (tls_ft_gen == g_gen) ? tls_ft : NULL;
+    for (fthread *ft = g_threads; ft;) {
+        while (ft->n) {
+            fentry *e = &ft->stack[--ft->n];
+            if (ft == me && e->state == ST_EMITTED && e->entered) {
+                atr__span_leave(e->saved);
+            }
+            end_entry_noresult(e, t);
+        }
+        fthread *next = ft->next;
+        free(ft->stack);
+        free(ft);
+        ft = next;
+    }
+    g_threads = NULL;
+    for (size_t i = 0; i < g_susp.cap; i++) {
+        if (g_susp.slots[i].key) {
+            end_entry_noresult(&g_susp.slots[i], t);
+        }
+    }
+    free(g_susp.slots);
+    memset(&g_susp, 0, sizeof g_susp);
+    g_gen++;
+}
+
+void atr__calls_after_fork(void) {
+    /* Spans begun before the fork belong to the parent's log: never end them here. */
+    for (fthread *ft = g_threads; ft; ft = ft->next) {
+        for (size_t i = 0; i < ft->n; i++) {
+            if (ft->stack[i].state == ST_EMITTED) {
+                ft->stack[i].span = 0;
+            }
+        }
+    }
+    for (size_t i = 0; i < g_susp.cap; i++) {
+        if (g_susp.slots[i].key && g_susp.slots[i].state == ST_EMITTED) {
+            g_susp.slots[i].span = 0;
+        }
+    }
+}

@@ -1,0 +1,47 @@
+/*
+ * filter_calls.h — what filter tracing does with call events, independent of the backend:
+ * a per-thread stack of traced calls, spans begun and ended through spans.h, calls held back
+ * until they are known to matter (min duration), the depth limit, and suspended
+ * generators/coroutines (one span from the first step to completion, not one per resume).
+ *
+ * `key` identifies a frame for the life of the call (the backend chooses: a
+ * _PyInterpreterFrame or a PyFrameObject address). GIL held for every call.
+ */
+#ifndef ATR_PY_FILTER_CALLS_H
+#define ATR_PY_FILTER_CALLS_H
+
+#include "filter.h"
+
+/* 1 if a new call at this thread's depth is recorded (not over max_depth), else 0. */
+int atr__calls_want(void);
+
+/*
+ * A selected function starts (its first step). `vals[0..n)` are owned references to the
+ * parameter values (NULL allowed), consumed by this call. When atr__calls_want() was 0 pass
+ * n = 0: the call is tracked (so its return matches) but not recorded.
+ */
+void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyObject **vals,
+                      Py_ssize_t n);
+
+/* A suspended generator/coroutine resumes. Returns 1 if it was ours, else 0. */
+int atr__calls_resume(const void *key);
+
+/* The call of `key` suspends (yield / await). */
+void atr__calls_yield(const void *key);
+
+/* The call of `key` returns `retval` (borrowed; NULL: returned, value unknown). */
+void atr__calls_return(const void *key, PyObject *retval);
+
+/* The call of `key` ends by an exception (`exc` borrowed instance, NULL if unknown). */
+void atr__calls_raise(const void *key, PyObject *exc);
+
+/* 1 if `key` is the call on top of this thread's stack (fast check for backends). */
+int atr__calls_is_top(const void *key);
+
+/* End every open span (as "no result") and free every stack: filter tracing stops. */
+void atr__calls_end_all(void);
+
+/* In a forked child: spans begun by the parent are not ours to end. */
+void atr__calls_after_fork(void);
+
+#endif /* ATR_PY_FILTER_CALLS_H */

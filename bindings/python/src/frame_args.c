@@ -1,0 +1,98 @@
+/*
+ * frame_args.c — parameters from frames (frame_args.h).
+ *
+ * 3.9/3.10  PyFrameObject.f_localsplus (public struct). A parameter that is also a cell has
+ *           its slot cleared at frame creation and lives in the cell at
+ *           f_localsplus[co_nlocals + k] where co_cell2arg[k] is the parameter.
+ * 3.11      the frame object's _PyInterpreterFrame localsplus (frame_args_compat.h), checked
+ *           by its back pointer. At the call event MAKE_CELL has run: cells are unwrapped.
+ * 3.12/3.13 the thread's current _PyInterpreterFrame, checked against the event's code.
+ * other     PyFrame_GetVar() per parameter name (public API, 3.12+), or nothing before.
+ */
+#include "frame_args.h"
+
+static void clear_vals(PyObject **vals, Py_ssize_t n) {
+    for (Py_ssize_t i = 0; i < n; i++) {
+        vals[i] = NULL;
+    }
+}
+
+#if PY_VERSION_HEX >= 0x030B0000
+/* Copy n slots, unwrapping the cells of parameters that are cell variables. */
+static void copy_slots(PyObject *const *lp, PyCodeObject *co, PyObject **vals, Py_ssize_t n) {
+    const char *kinds = PyBytes_Check(co->co_localspluskinds)
+                            ? PyBytes_AS_STRING(co->co_localspluskinds)
+                            : NULL;
+    Py_ssize_t nk = kinds ? PyBytes_GET_SIZE(co->co_localspluskinds) : 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *v = lp[i];
+        if (v && i < nk && (kinds[i] & ATR__CO_FAST_CELL) && PyCell_Check(v)) {
+            v = PyCell_GET(v);
+        }
+        vals[i] = Py_XNewRef(v);
+    }
+}
+#endif
+
+#if PY_VERSION_HEX >= 0x030C0000
+static void public_args(PyFrameObject *f, PyCodeObject *co, PyObject **vals, Py_ssize_t n) {
+    clear_vals(vals, n);
+    PyObject *names = PyCode_GetVarnames(co);
+    if (!names) {
+        PyErr_Clear();
+        return;
+    }
+    for (Py_ssize_t i = 0; i < n && i < PyTuple_GET_SIZE(names); i++) {
+        vals[i] = PyFrame_GetVar(f, PyTuple_GET_ITEM(names, i));
+        if (!vals[i]) {
+            PyErr_Clear(); /* unbound */
+        }
+    }
+    Py_DECREF(names);
+}
+#endif
+
+void atr__frame_args(PyFrameObject *f, PyCodeObject *co, PyObject **vals, Py_ssize_t n) {
+#if PY_VERSION_HEX < 0x030B0000
+    PyObject **lp = f->f_localsplus;
+    Py_ssize_t ncells = PyTuple_Check(co->co_cellvars) ? PyTuple_GET_SIZE(co->co_cellvars) : 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *v = i < co->co_nlocals ? lp[i] : NULL;
+        if (!v && co->co_cell2arg) {
+            for (Py_ssize_t k = 0; k < ncells; k++) {
+                if (co->co_cell2arg[k] == i) {
+                    PyObject *cell = lp[co->co_nlocals + k];
+                    v = (cell && PyCell_Check(cell)) ? PyCell_GET(cell) : NULL;
+                    break;
+                }
+            }
+        }
+        vals[i] = Py_XNewRef(v);
+    }
+#elif defined(ATR__FRAME_311)
+    atr__iframe311 *fi = atr__compat_iframe_of(f);
+    if (fi && fi->f_code == co) {
+        copy_slots(fi->localsplus, co, vals, n);
+    } else {
+        clear_vals(vals, n);
+    }
+#else
+    public_args(f, co, vals, n);
+#endif
+}
+
+PyObject *atr__frame_globals(PyFrameObject *f) {
+#if PY_VERSION_HEX < 0x030B0000
+    return f->f_globals;
+#else
+    PyObject *g = PyFrame_GetGlobals(f); /* new reference; the frame keeps it alive */
+    Py_XDECREF(g);
+    return g;
+#endif
+}
+
+#ifdef ATR__FRAME_312
+void atr__iframe_args(atr__iframe312 *fi, PyCodeObject *co, PyObject **vals, Py_ssize_t n) {
+    copy_slots(fi->localsplus, co, vals, n);
+}
+#endif

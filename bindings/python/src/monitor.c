@@ -1,0 +1,310 @@
+/*
+ * monitor.c — filter tracing on CPython 3.12+: sys.monitoring with C callbacks.
+ *
+ * Registration goes through the Python-level sys.monitoring API once (a free tool id,
+ * PROFILER_ID 2 first, then 0..5); the callbacks are C functions (METH_FASTCALL). A code
+ * object the filter rejects returns DISABLE from its first PY_START/PY_RETURN/PY_RESUME/
+ * PY_YIELD, after which the interpreter never calls us for it again. PY_UNWIND and PY_THROW
+ * cannot be disabled; they cost one cached lookup for rejected code, and only when an
+ * exception passes.
+ *
+ * Generators/coroutines: PY_START at the first step, PY_YIELD/PY_RESUME around suspensions,
+ * PY_THROW for throw(), PY_RETURN or PY_UNWIND at completion: one span.
+ *
+ * Frame identity and arguments: the thread's current _PyInterpreterFrame on 3.12/3.13
+ * (checked against the callback's code object); the frame object from PyEval_GetFrame() and
+ * PyFrame_GetVar() on later versions.
+ */
+#include "filter_calls.h"
+#include "frame_args.h"
+
+#if PY_VERSION_HEX >= 0x030C0000
+
+#define ATR__FAST_ARGS 16
+
+static PyObject *g_mon;     /* owned: the sys.monitoring namespace */
+static PyObject *g_disable; /* owned: sys.monitoring.DISABLE */
+static int g_tool = -1;     /* tool id in use, -1: none */
+static int g_used;          /* monitoring was used before in this process */
+
+/* Frame key and globals of the running frame of `co`; key NULL if it cannot be found. */
+typedef struct frame_ref {
+    const void *key;
+    PyObject *globals; /* borrowed */
+#ifdef ATR__FRAME_312
+    atr__iframe312 *fi;
+#else
+    PyFrameObject *f; /* borrowed */
+#endif
+} frame_ref;
+
+static int frame_of(PyCodeObject *co, frame_ref *r) {
+#ifdef ATR__FRAME_312
+    r->fi = atr__compat_current_iframe(atr__compat_tstate(), co);
+    r->key = r->fi;
+    r->globals = r->fi ? r->fi->f_globals : NULL;
+#else
+    r->f = PyEval_GetFrame();
+    r->key = r->f;
+    r->globals = r->f ? atr__frame_globals(r->f) : NULL;
+    if (r->f) {
+        PyCodeObject *fc = PyFrame_GetCode(r->f);
+        Py_DECREF(fc);
+        if (fc != co) {
+            r->key = NULL;
+        }
+    }
+#endif
+    return r->key != NULL;
+}
+
+static void read_args(frame_ref *r, PyCodeObject *co, PyObject **vals, Py_ssize_t n) {
+#ifdef ATR__FRAME_312
+    atr__iframe_args(r->fi, co, vals, n);
+#else
+    atr__frame_args(r->f, co, vals, n);
+#endif
+}
+
+/* Cached decision, deciding now if needed (needs the frame's globals). */
+static int decision(PyCodeObject *co, atr__code_info **ci, frame_ref *r, int *have_ref) {
+    int d = atr__filter_cached(co, ci);
+    *have_ref = 0;
+    if (ATR__UNLIKELY(d == ATR__DEC_UNKNOWN)) {
+        *have_ref = frame_of(co, r);
+        d = atr__filter_decide(co, r->globals, ci);
+    }
+    return d;
+}
+
+static PyObject *ret_none(void) {
+    Py_RETURN_NONE;
+}
+
+static PyObject *cb_start(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs < 1 || !PyCode_Check(args[0])) {
+        return ret_none();
+    }
+    PyCodeObject *co = (PyCodeObject *)args[0];
+    atr__code_info *ci;
+    frame_ref r;
+    int have;
+    int d = decision(co, &ci, &r, &have);
+    if (d != ATR__DEC_ACCEPT || !ci) {
+        return Py_NewRef(g_disable);
+    }
+    if (!atr__fcfg.active || (!have && !frame_of(co, &r))) {
+        return ret_none();
+    }
+    Py_ssize_t n = atr__calls_want() ? ci->n_params : 0;
+    PyObject *stack_vals[ATR__FAST_ARGS];
+    PyObject **vals = n <= ATR__FAST_ARGS ? stack_vals : malloc((size_t)n * sizeof(PyObject *));
+    if (!vals) {
+        n = 0;
+        vals = stack_vals;
+    }
+    if (n) {
+        read_args(&r, co, vals, n);
+    }
+    atr__calls_start(r.key, co, ci, vals, n);
+    if (vals != stack_vals) {
+        free(vals);
+    }
+    return ret_none();
+}
+
+/* Common part of the events after PY_START: 1 with r filled when `co` is traced. */
+static int traced_frame(PyObject *const *args, Py_ssize_t nargs, frame_ref *r, int *disable) {
+    *disable = 0;
+    if (nargs < 1 || !PyCode_Check(args[0])) {
+        return 0;
+    }
+    PyCodeObject *co = (PyCodeObject *)args[0];
+    atr__code_info *ci;
+    int have;
+    int d = decision(co, &ci, r, &have);
+    if (d != ATR__DEC_ACCEPT) {
+        *disable = 1;
+        return 0;
+    }
+    return atr__fcfg.active && (have || frame_of(co, r));
+}
+
+static PyObject *cb_resume(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    frame_ref r;
+    int disable;
+    if (traced_frame(args, nargs, &r, &disable)) {
+        atr__calls_resume(r.key);
+    }
+    return disable ? Py_NewRef(g_disable) : ret_none();
+}
+
+static PyObject *cb_return(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    frame_ref r;
+    int disable;
+    if (traced_frame(args, nargs, &r, &disable)) {
+        atr__calls_return(r.key, nargs >= 3 ? args[2] : NULL);
+    }
+    return disable ? Py_NewRef(g_disable) : ret_none();
+}
+
+static PyObject *cb_yield(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    frame_ref r;
+    int disable;
+    if (traced_frame(args, nargs, &r, &disable)) {
+        atr__calls_yield(r.key);
+    }
+    return disable ? Py_NewRef(g_disable) : ret_none();
+}
+
+/* PY_UNWIND and PY_THROW cannot return DISABLE. */
+static PyObject *cb_unwind(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    frame_ref r;
+    int disable;
+    if (traced_frame(args, nargs, &r, &disable)) {
+        atr__calls_raise(r.key, nargs >= 3 ? args[2] : NULL);
+    }
+    return ret_none();
+}
+
+static PyObject *cb_throw(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    frame_ref r;
+    int disable;
+    if (traced_frame(args, nargs, &r, &disable)) {
+        atr__calls_resume(r.key);
+    }
+    return ret_none();
+}
+
+typedef struct event_cb {
+    const char *event; /* name in sys.monitoring.events */
+    PyMethodDef def;
+    PyObject *fn; /* owned once registered */
+} event_cb;
+
+static event_cb g_cbs[] = {
+    {"PY_START", {"_argtrace_py_start", (PyCFunction)(void (*)(void))cb_start, METH_FASTCALL,
+                  NULL}, NULL},
+    {"PY_RESUME", {"_argtrace_py_resume", (PyCFunction)(void (*)(void))cb_resume,
+                   METH_FASTCALL, NULL}, NULL},
+    {"PY_RETURN", {"_argtrace_py_return", (PyCFunction)(void (*)(void))cb_return,
+                   METH_FASTCALL, NULL}, NULL},
+    {"PY_YIELD", {"_argtrace_py_yield", (PyCFunction)(void (*)(void))cb_yield, METH_FASTCALL,
+                  NULL}, NULL},
+    {"PY_UNWIND", {"_argtrace_py_unwind", (PyCFunction)(void (*)(void))cb_unwind,
+                   METH_FASTCALL, NULL}, NULL},
+    {"PY_THROW", {"_argtrace_py_throw", (PyCFunction)(void (*)(void))cb_throw, METH_FASTCALL,
+                  NULL}, NULL},
+};
+#define N_CBS (sizeof g_cbs / sizeof g_cbs[0])
+
+static long event_bit(const char *name) {
+    PyObject *events = PyObject_GetAttrString(g_mon, "events");
+    PyObject *v = events ? PyObject_GetAttrString(events, name) : NULL;
+    Py_XDECREF(events);
+    long bit = v ? PyLong_AsLong(v) : -1;
+    Py_XDECREF(v);
+    return bit;
+}
+
+static int take_tool_id(void) {
+    static const int order[] = {2, 0, 1, 3, 4, 5};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        PyObject *r = PyObject_CallMethod(g_mon, "use_tool_id", "is", order[i], "argtrace");
+        if (r) {
+            Py_DECREF(r);
+            return order[i];
+        }
+        if (!PyErr_ExceptionMatches(PyExc_ValueError)) {
+            return -1;
+        }
+        PyErr_Clear();
+    }
+    PyErr_SetString(PyExc_RuntimeError,
+                    "argtrace: no free sys.monitoring tool id (ids 0-5 are all in use by other "
+                    "tools)");
+    return -1;
+}
+
+int atr__backend_start(void) {
+    if (!g_mon) {
+        PyObject *sys = PyImport_ImportModule("sys");
+        g_mon = sys ? PyObject_GetAttrString(sys, "monitoring") : NULL;
+        Py_XDECREF(sys);
+        g_disable = g_mon ? PyObject_GetAttrString(g_mon, "DISABLE") : NULL;
+        if (!g_mon || !g_disable) {
+            Py_CLEAR(g_mon);
+            Py_CLEAR(g_disable);
+            return -1;
+        }
+    }
+    int tool = take_tool_id();
+    if (tool < 0) {
+        return -1;
+    }
+    g_tool = tool;
+    long mask = 0;
+    for (size_t i = 0; i < N_CBS; i++) {
+        long bit = event_bit(g_cbs[i].event);
+        if (!g_cbs[i].fn) {
+            g_cbs[i].fn = PyCFunction_New(&g_cbs[i].def, NULL);
+        }
+        PyObject *r = (bit < 0 || !g_cbs[i].fn)
+                          ? NULL
+                          : PyObject_CallMethod(g_mon, "register_callback", "ilO", tool, bit,
+                                                g_cbs[i].fn);
+        if (!r) {
+            atr__backend_stop();
+            return -1;
+        }
+        Py_DECREF(r);
+        mask |= bit;
+    }
+    if (g_used) {
+        /* DISABLE marks of an earlier run would hide code the new filter may select */
+        PyObject *r = PyObject_CallMethod(g_mon, "restart_events", NULL);
+        Py_XDECREF(r);
+        PyErr_Clear();
+    }
+    PyObject *r = PyObject_CallMethod(g_mon, "set_events", "il", tool, mask);
+    if (!r) {
+        atr__backend_stop();
+        return -1;
+    }
+    Py_DECREF(r);
+    g_used = 1;
+    return 0;
+}
+
+void atr__backend_stop(void) {
+    if (g_tool < 0) {
+        return;
+    }
+    atr__exc_state st;
+    atr__compat_exc_fetch(&st);
+    PyObject *r = PyObject_CallMethod(g_mon, "set_events", "ii", g_tool, 0);
+    Py_XDECREF(r);
+    PyErr_Clear();
+    for (size_t i = 0; i < N_CBS; i++) {
+        long bit = event_bit(g_cbs[i].event);
+        PyErr_Clear();
+        if (bit >= 0) {
+            r = PyObject_CallMethod(g_mon, "register_callback", "ilO", g_tool, bit, Py_None);
+            Py_XDECREF(r);
+            PyErr_Clear();
+        }
+    }
+    r = PyObject_CallMethod(g_mon, "free_tool_id", "i", g_tool);
+    Py_XDECREF(r);
+    PyErr_Clear();
+    g_tool = -1;
+    atr__compat_exc_restore(&st);
+}
+
+#endif /* PY_VERSION_HEX >= 0x030C0000 */

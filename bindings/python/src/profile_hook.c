@@ -1,0 +1,202 @@
+/*
+ * profile_hook.c — filter tracing on CPython 3.9–3.11: a C profile function
+ * (PyEval_SetProfile) on every thread.
+ *
+ * Existing threads get the hook through the interpreter's thread list; threads started later
+ * get it from threading.setprofile(): the callable installed there replaces itself with the
+ * C hook at the new thread's first event. The profile slot is separate from the trace slot,
+ * so debuggers and coverage.py (sys.settrace) keep working; another profiler (cProfile)
+ * cannot share the slot, so filter_start refuses to run beside one.
+ *
+ * Generators and coroutines get a "call" event per resume and a "return" event per yield.
+ * A return is a suspension when the frame says so: 3.9 f_stacktop != NULL (set only by a
+ * yield), 3.10 f_state == FRAME_SUSPENDED, 3.11 the owning generator's gi_frame_state ==
+ * FRAME_SUSPENDED (the interpreter sets it before the event). Calls that end by an exception
+ * get a "return" event with no value and the exception is not visible to a profile function:
+ * the span ends as raised with an unknown type (docs/FILTERS.md).
+ */
+#include "filter_calls.h"
+#include "frame_args.h"
+
+#if PY_VERSION_HEX < 0x030C0000
+
+#include <stddef.h>
+
+#define ATR__FAST_ARGS 16
+
+static PyObject *g_installer;    /* owned: the threading.setprofile callable */
+static PyObject *g_prev_thread_hook; /* owned: threading's previous profile hook (or None) */
+
+static PyCodeObject *frame_code(PyFrameObject *f) {
+#if PY_VERSION_HEX < 0x030B0000
+    return f->f_code;
+#else
+    atr__iframe311 *fi = atr__compat_iframe_of(f);
+    if (fi) {
+        return fi->f_code;
+    }
+    PyCodeObject *co = PyFrame_GetCode(f); /* new reference; the frame keeps it alive */
+    Py_DECREF(co);
+    return co;
+#endif
+}
+
+static int is_suspended(PyFrameObject *f) {
+#if PY_VERSION_HEX < 0x030A0000
+    return f->f_stacktop != NULL;
+#elif PY_VERSION_HEX < 0x030B0000
+    return f->f_state == FRAME_SUSPENDED;
+#else
+    atr__iframe311 *fi = atr__compat_iframe_of(f);
+    if (!fi || fi->owner != 1 /* FRAME_OWNED_BY_GENERATOR */) {
+        return 0;
+    }
+    PyGenObject *gen = (PyGenObject *)((char *)fi - offsetof(PyGenObject, gi_iframe));
+    return gen->gi_frame_state == -1 /* FRAME_SUSPENDED */;
+#endif
+}
+
+static void on_call(PyFrameObject *f, PyCodeObject *co, atr__code_info *ci) {
+    if (ci->coro_like && atr__calls_resume(f)) {
+        return;
+    }
+    Py_ssize_t n = atr__calls_want() ? ci->n_params : 0;
+    PyObject *stack_vals[ATR__FAST_ARGS];
+    PyObject **vals = n <= ATR__FAST_ARGS ? stack_vals : malloc((size_t)n * sizeof(PyObject *));
+    if (!vals) {
+        n = 0;
+        vals = stack_vals;
+    }
+    if (n) {
+        atr__frame_args(f, co, vals, n);
+    }
+    atr__calls_start(f, co, ci, vals, n);
+    if (vals != stack_vals) {
+        free(vals);
+    }
+}
+
+static int profile_fn(PyObject *obj, PyFrameObject *f, int what, PyObject *arg) {
+    (void)obj;
+    if (what != PyTrace_CALL && what != PyTrace_RETURN) {
+        return 0;
+    }
+    PyCodeObject *co = frame_code(f);
+    atr__code_info *ci;
+    int d = atr__filter_cached(co, &ci);
+    if (ATR__LIKELY(d == ATR__DEC_REJECT) || !atr__fcfg.active) {
+        return 0;
+    }
+    if (what == PyTrace_CALL) {
+        if (d == ATR__DEC_UNKNOWN) {
+            d = atr__filter_decide(co, atr__frame_globals(f), &ci);
+        }
+        if (d == ATR__DEC_ACCEPT && ci) {
+            on_call(f, co, ci);
+        }
+        return 0;
+    }
+    if (d != ATR__DEC_ACCEPT) {
+        return 0; /* started before this filter: not ours */
+    }
+    if (ci->coro_like && is_suspended(f)) {
+        atr__calls_yield(f);
+    } else if (arg == NULL) {
+        atr__calls_raise(f, NULL);
+    } else {
+        atr__calls_return(f, arg);
+    }
+    return 0;
+}
+
+/* threading.setprofile() target: becomes the C hook at a new thread's first event. */
+static PyObject *installer(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *frame, *event, *arg;
+    if (!PyArg_ParseTuple(args, "OOO", &frame, &event, &arg)) {
+        return NULL;
+    }
+    PyEval_SetProfile(profile_fn, NULL);
+    if (PyFrame_Check(frame) && PyUnicode_Check(event) &&
+        PyUnicode_CompareWithASCIIString(event, "call") == 0) {
+        profile_fn(NULL, (PyFrameObject *)frame, PyTrace_CALL, NULL);
+    }
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef installer_def = {"_argtrace_profile_installer", installer, METH_VARARGS,
+                                    NULL};
+
+static int set_thread_hook(PyObject *hook) {
+    PyObject *threading = PyImport_ImportModule("threading");
+    if (!threading) {
+        return -1;
+    }
+    PyObject *r = PyObject_CallMethod(threading, "setprofile", "O", hook);
+    Py_DECREF(threading);
+    Py_XDECREF(r);
+    return r ? 0 : -1;
+}
+
+int atr__backend_start(void) {
+    PyThreadState *me = PyThreadState_Get();
+    if (me->c_profilefunc != NULL && me->c_profilefunc != profile_fn) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "argtrace: another profiler is active (sys.setprofile); filter tracing "
+                        "needs the profile hook on Python < 3.12");
+        return -1;
+    }
+    PyObject *threading = PyImport_ImportModule("threading");
+    if (!threading) {
+        return -1;
+    }
+    PyObject *prev = PyObject_GetAttrString(threading, "_profile_hook");
+    Py_DECREF(threading);
+    if (!prev) {
+        PyErr_Clear();
+        prev = Py_NewRef(Py_None);
+    }
+    if (!g_installer) {
+        g_installer = PyCFunction_New(&installer_def, NULL);
+        if (!g_installer) {
+            Py_DECREF(prev);
+            return -1;
+        }
+    }
+    if (set_thread_hook(g_installer) < 0) {
+        Py_DECREF(prev);
+        return -1;
+    }
+    Py_XSETREF(g_prev_thread_hook, prev);
+    PyInterpreterState *interp = me->interp;
+    for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts;
+         ts = PyThreadState_Next(ts)) {
+        if (ts->c_profilefunc == NULL) {
+            if (_PyEval_SetProfile(ts, profile_fn, NULL) < 0) {
+                PyErr_Clear();
+            }
+        }
+    }
+    return 0;
+}
+
+void atr__backend_stop(void) {
+    atr__exc_state st;
+    atr__compat_exc_fetch(&st);
+    PyThreadState *me = PyThreadState_Get();
+    for (PyThreadState *ts = PyInterpreterState_ThreadHead(me->interp); ts;
+         ts = PyThreadState_Next(ts)) {
+        if (ts->c_profilefunc == profile_fn) {
+            if (_PyEval_SetProfile(ts, NULL, NULL) < 0) {
+                PyErr_Clear();
+            }
+        }
+    }
+    if (set_thread_hook(g_prev_thread_hook ? g_prev_thread_hook : Py_None) < 0) {
+        PyErr_Clear();
+    }
+    Py_CLEAR(g_prev_thread_hook);
+    atr__compat_exc_restore(&st);
+}
+
+#endif /* PY_VERSION_HEX < 0x030C0000 */
