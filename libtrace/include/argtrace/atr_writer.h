@@ -123,7 +123,8 @@ ATR_API int atr_thread_set_name(atr_session *s, const char *name, size_t len);
 
 /*
  * Begin a span in the calling thread. `t_ns` is the start time or ATR_NOW. `parent` is a span
- * id or 0. `args` holds n_args values matching the function's params; `fields` optional named
+ * id or 0. `args` holds n_args values matching the function's params (n_args at most its
+ * n_params, ATR_EINVAL otherwise); `fields` optional named
  * values (n_fields may be 0, fields NULL). Writes the new span's id (never 0) to *span_out.
  * Returns 0, ATR_EINVAL, ATR_EDROPPED (recorded as a drop; *span_out still receives an id so
  * the matching end can be issued), ATR_ESTATE (session closing / fork-stopped: *span_out = 0).

@@ -100,6 +100,8 @@ static void free_session(atr_session *s) {
     free(s->runtime);
     free(s->defs);
     free(s->def_end);
+    for (i = 0; i < (int)ATR__FUNC_BLOCKS && s->func_params[i]; i++)
+        free(s->func_params[i]);
     atr__framer_free(s->framer);
     atr__flush_scratch_free(s->scratch);
     atr__sink_close(&s->sink);
@@ -300,8 +302,13 @@ int atr_session_define_function(atr_session *s, const atr_function_info *info, u
     pthread_mutex_lock(&s->mu);
     id = atomic_load_explicit(&s->n_funcs, memory_order_relaxed);
     atr__enc_function(&c, id, info); /* size pass */
-    if (c.pos > ATR__DEF_MAX) {
+    if (c.pos > ATR__DEF_MAX || id >= ATR__FUNC_BLOCK * ATR__FUNC_BLOCKS) {
         rc = ATR_EINVAL;
+        goto out;
+    }
+    if (!s->func_params[id / ATR__FUNC_BLOCK] &&
+        !(s->func_params[id / ATR__FUNC_BLOCK] = malloc(ATR__FUNC_BLOCK * sizeof(uint32_t)))) {
+        rc = ATR_ENOMEM;
         goto out;
     }
     if (s->defs_len + c.pos > s->defs_cap) {
@@ -330,6 +337,7 @@ int atr_session_define_function(atr_session *s, const atr_function_info *info, u
     atr__enc_function(&c, id, info);
     s->defs_len = c.pos;
     s->def_end[id] = c.pos;
+    s->func_params[id / ATR__FUNC_BLOCK][id % ATR__FUNC_BLOCK] = info->n_params;
     atomic_store_explicit(&s->n_funcs, id + 1, memory_order_release);
     *id_out = id;
 out:

@@ -278,7 +278,9 @@ int atr_span_begin(atr_session *s, uint32_t function, uint64_t parent, uint64_t 
         return ATR_EINVAL;
     }
     *span_out = 0;
-    if (ATR__UNLIKELY(function >= atomic_load_explicit(&s->n_funcs, memory_order_relaxed)))
+    if (ATR__UNLIKELY(function >= atomic_load_explicit(&s->n_funcs, memory_order_acquire) ||
+                      n_args >
+                          s->func_params[function / ATR__FUNC_BLOCK][function % ATR__FUNC_BLOCK]))
         return ATR_EINVAL;
     if (ATR__UNLIKELY((rc = get_thread(s, &th)) != 0))
         return rc;

@@ -35,6 +35,8 @@
 #define ATR__STACK_MAX 64          /* open spans tracked per thread (for the fork link) */
 #define ATR__THREAD_NAME_MAX 256
 #define ATR__DEF_MAX (1u << 20) /* largest FUNCTION record */
+#define ATR__FUNC_BLOCK 1024u   /* n_params entries per block */
+#define ATR__FUNC_BLOCKS 4096u  /* at most 4M functions per session */
 
 /* A thread buffer: records of one thread, filled by it, drained by the flusher. */
 typedef struct atr__buf {
@@ -120,7 +122,9 @@ struct atr_session {
     size_t defs_len, defs_cap;
     size_t *def_end; /* def_end[id]: end offset of FUNCTION id in defs */
     size_t def_end_cap;
-    _Atomic uint32_t n_funcs;
+    _Atomic uint32_t n_funcs; /* published with release after the entries below */
+    /* n_params of each function, in blocks that never move (read by the hot path). */
+    uint32_t *func_params[ATR__FUNC_BLOCKS];
     uint32_t funcs_flushed; /* definitions already handed to the flusher */
 
     /* Flusher (requests under mu). */
