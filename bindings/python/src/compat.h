@@ -110,13 +110,55 @@ static inline PyObject *atr__compat_code_qualname(PyCodeObject *co) {
 #endif
 }
 
+/* Drop a fetched exception state. */
+static inline void atr__compat_exc_release(atr__exc_state *st) {
+#if PY_VERSION_HEX >= 0x030C0000
+    Py_CLEAR(st->value);
+#else
+    Py_CLEAR(st->type);
+    Py_CLEAR(st->value);
+    Py_CLEAR(st->tb);
+#endif
+}
+
+/* With StopIteration set: clear it and return its value (new reference, None if absent). */
+static inline PyObject *atr__compat_stop_value(void) {
+    atr__exc_state st;
+    atr__compat_exc_fetch(&st);
+    PyObject *exc = atr__compat_exc_value(&st);
+    PyObject *v = NULL;
+    if (exc != NULL && PyObject_TypeCheck(exc, (PyTypeObject *)PyExc_StopIteration))
+        v = ((PyStopIterationObject *)exc)->value;
+    v = Py_NewRef(v ? v : Py_None);
+    atr__compat_exc_release(&st);
+    return v;
+}
+
 /* Result of resuming a generator-like object (PyIter_Send is 3.10+). */
 typedef enum { ATR__SEND_RETURN = 0, ATR__SEND_ERROR = -1, ATR__SEND_NEXT = 1 } atr__send_result;
 
 /*
- * Resume `iter` with `arg` (NULL or None: next()). *out: the yielded value (NEXT), the return
- * value (RETURN, StopIteration consumed), or NULL with an exception set (ERROR).
+ * Resume `iter` with `arg` (None: next()). *out: the yielded value (NEXT), the return value
+ * (RETURN, StopIteration consumed), or NULL with an exception set (ERROR).
  */
-atr__send_result atr__compat_send(PyObject *iter, PyObject *arg, PyObject **out);
+static inline atr__send_result atr__compat_send(PyObject *iter, PyObject *arg, PyObject **out) {
+#if PY_VERSION_HEX >= 0x030A0000
+    PySendResult r = PyIter_Send(iter, arg, out);
+    return r == PYGEN_NEXT ? ATR__SEND_NEXT : r == PYGEN_RETURN ? ATR__SEND_RETURN
+                                                                 : ATR__SEND_ERROR;
+#else
+    PyObject *res = PyObject_CallMethod(iter, "send", "(O)", arg);
+    if (res != NULL) {
+        *out = res;
+        return ATR__SEND_NEXT;
+    }
+    if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
+        *out = atr__compat_stop_value();
+        return ATR__SEND_RETURN;
+    }
+    *out = NULL;
+    return ATR__SEND_ERROR;
+#endif
+}
 
 #endif /* ATR_PY_COMPAT_H */

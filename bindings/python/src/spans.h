@@ -20,6 +20,9 @@
 
 /* --- current span ------------------------------------------------------------------------ */
 
+/* Slow path of atr__span_current(): the ContextVar (state.c). */
+uint64_t atr__span_current_slow(void);
+
 /* The current span of this thread/task (0: none). */
 static inline uint64_t atr__span_current(void) {
     if (atr__tls_current.ctx == atr__compat_context())
@@ -39,9 +42,6 @@ static inline atr__cur atr__span_enter(uint64_t span) {
 static inline void atr__span_leave(atr__cur saved) {
     atr__tls_current = saved;
 }
-
-/* Slow path of atr__span_current(): the ContextVar (state.c). */
-uint64_t atr__span_current_slow(void);
 
 /*
  * Also publish `span` in the ContextVar (coroutine steps, actions: tasks created inside
@@ -63,6 +63,16 @@ void atr__span_ctx_reset(PyObject *token); /* steals token; accepts NULL */
  */
 int atr__define_code(PyObject *code, PyObject *module, PyObject *qualname, uint32_t flags,
                      uint32_t *id_out);
+
+/*
+ * Define a function from Python strings (any may be NULL: ""): `names` a tuple of str (the
+ * captured parameters, in START order). Returns 0 or a negative ATR_E* code; never raises.
+ */
+int atr__define_names(PyObject *module, PyObject *qualname, PyObject *file, int line,
+                      PyObject *names, uint32_t flags, uint32_t *id_out);
+
+/* ATR_FUNC_COROUTINE/GENERATOR/ASYNCGEN bits of a code object's co_flags. */
+uint32_t atr__code_kind_flags(PyObject *code);
 
 /* Number of parameter slots of a code object (argcount + kwonly + *args + **kwargs). */
 Py_ssize_t atr__code_nparams(PyObject *code);

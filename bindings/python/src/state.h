@@ -23,6 +23,12 @@ extern ATR__TLS atr__cur atr__tls_current;
    from there just forward, so the tracer never re-enters itself. */
 extern ATR__TLS int atr__tls_in_tracer;
 
+/* A registered per-type summarizer (capture.c). */
+typedef struct atr__summarizer {
+    PyObject *type; /* owned: matched by identity (exact type) */
+    PyObject *fn;   /* owned */
+} atr__summarizer;
+
 typedef struct atr__state {
     atr_session *session;   /* the active session or NULL */
     uint64_t gen;           /* bumped at every start and stop: invalidates cached ids */
@@ -31,8 +37,10 @@ typedef struct atr__state {
     PyObject *redact;       /* owned: tuple of lower-cased patterns (opts.redact borrows it) */
     PyObject *code_ids;     /* owned: dict code object -> int function id, or NULL */
     PyObject *action_ids;   /* owned: dict action name -> int function id, or NULL */
-    PyObject *summarizers;  /* owned: dict type -> callable, or NULL */
+    atr__summarizer *summ;  /* PyMem array of n_summ registered summarizers */
+    size_t n_summ;
     PyObject *span_var;     /* owned: ContextVar holding an int span id */
+    PyObject *open_actions; /* owned: dict span id -> capsule of what action_end restores */
 } atr__state;
 
 /* The one instance (state.c). */

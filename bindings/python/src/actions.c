@@ -1,0 +1,211 @@
+/*
+ * actions.c — named actions (Eliot-style spans with fields), messages and the current span:
+ * _core.action_begin / action_end / log / current_span.
+ *
+ * An action is defined once per name and session (ATR_FUNC_ACTION, cached by name). While it
+ * runs it is the current span both in the thread-local pair and in the ContextVar, so code
+ * in other asyncio tasks on the thread never sees it, and tasks created inside inherit it.
+ * The state to restore at action_end (previous pair, ContextVar token) is kept by span id.
+ */
+#include "module.h"
+
+#include "spans.h"
+
+#define MAX_FIELDS 32
+
+/* An action in progress: restored by action_end. Stored in `g_open` as a capsule. */
+typedef struct open_action {
+    atr__cur saved;
+    PyObject *token; /* owned: ContextVar token, or NULL */
+    uint64_t gen;
+} open_action;
+
+#define g_open atr__g.open_actions
+static void open_action_free(PyObject *capsule) {
+    open_action *a = PyCapsule_GetPointer(capsule, "argtrace.action");
+    if (a == NULL) {
+        PyErr_Clear();
+        return;
+    }
+    Py_XDECREF(a->token);
+    PyMem_Free(a);
+}
+
+/* Capture a dict of fields into `fields` (borrowing from `dict` and `sc`). */
+static uint32_t capture_fields(PyObject *dict, atr__scratch *sc, atr_field *fields,
+                               uint32_t max) {
+    if (dict == NULL || !PyDict_Check(dict))
+        return 0;
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    uint32_t n = 0;
+    while (n < max && PyDict_Next(dict, &pos, &k, &v)) {
+        if (!PyUnicode_Check(k))
+            continue;
+        Py_ssize_t len = 0;
+        const char *p = PyUnicode_AsUTF8AndSize(k, &len);
+        if (p == NULL) {
+            PyErr_Clear();
+            continue;
+        }
+        fields[n].name.ptr = p;
+        fields[n].name.len = (size_t)len;
+        if (atr__capture_is_redacted(&atr__g.opts, k))
+            atr__capture_redacted(&fields[n].value);
+        else
+            atr__capture_value(v, &atr__g.opts, sc, &fields[n].value);
+        n++;
+    }
+    return n;
+}
+
+static int action_id(atr_session *s, PyObject *name, uint32_t *id) {
+    (void)s;
+    if (atr__g.action_ids == NULL && (atr__g.action_ids = PyDict_New()) == NULL)
+        return -1;
+    PyObject *cached = PyDict_GetItemWithError(atr__g.action_ids, name);
+    if (cached != NULL) {
+        *id = (uint32_t)PyLong_AsUnsignedLong(cached);
+        return 0;
+    }
+    if (PyErr_Occurred())
+        return -1;
+    PyObject *none = PyTuple_New(0);
+    int rc = none ? atr__define_names(NULL, name, NULL, 0, none, ATR_FUNC_ACTION, id) : -1;
+    Py_XDECREF(none);
+    if (rc < 0)
+        return -1;
+    PyObject *idobj = PyLong_FromUnsignedLong(*id);
+    if (idobj == NULL || PyDict_SetItem(atr__g.action_ids, name, idobj) < 0) {
+        Py_XDECREF(idobj);
+        return -1;
+    }
+    Py_DECREF(idobj);
+    return 0;
+}
+
+PyObject *atr__py_current_span(PyObject *m, PyObject *unused) {
+    (void)m;
+    (void)unused;
+    return PyLong_FromUnsignedLongLong(atr__span_current());
+}
+
+PyObject *atr__py_action_begin(PyObject *m, PyObject *const *args, Py_ssize_t n) {
+    (void)m;
+    if (n < 1 || n > 2 || !PyUnicode_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "argtrace: action_begin(name: str, fields: dict)");
+        return NULL;
+    }
+    atr_session *s = atr__session();
+    if (s == NULL)
+        return PyLong_FromLong(0);
+    uint32_t fid;
+    if (action_id(s, args[0], &fid) < 0) {
+        PyErr_Clear();
+        return PyLong_FromLong(0);
+    }
+    atr__scratch sc;
+    atr__scratch_init(&sc);
+    atr_field fields[MAX_FIELDS];
+    uint32_t nf = capture_fields(n > 1 ? args[1] : NULL, &sc, fields, MAX_FIELDS);
+    uint64_t span = 0;
+    atr_span_begin(s, fid, atr__span_current(), ATR_NOW, NULL, 0, nf ? fields : NULL, nf,
+                   &span);
+    for (uint32_t i = 0; i < sc.errors; i++)
+        atr_session_count_capture_error(s);
+    atr__scratch_release(&sc);
+    if (PyErr_Occurred())
+        PyErr_Clear();
+    if (span == 0)
+        return PyLong_FromLong(0);
+    open_action *a = PyMem_Malloc(sizeof(*a));
+    if (a == NULL)
+        return PyErr_NoMemory();
+    a->gen = atr__g.gen;
+    a->token = atr__span_ctx_set(span);
+    a->saved = atr__span_enter(span);
+    PyObject *key = PyLong_FromUnsignedLongLong(span);
+    PyObject *cap = PyCapsule_New(a, "argtrace.action", open_action_free);
+    if (cap == NULL) {
+        Py_XDECREF(a->token);
+        PyMem_Free(a);
+    }
+    if (g_open == NULL)
+        g_open = PyDict_New();
+    if (key == NULL || cap == NULL || g_open == NULL || PyDict_SetItem(g_open, key, cap) < 0)
+        PyErr_Clear(); /* action_end then only ends the span */
+    Py_XDECREF(key);
+    Py_XDECREF(cap);
+    return PyLong_FromUnsignedLongLong(span);
+}
+
+PyObject *atr__py_action_end(PyObject *m, PyObject *const *args, Py_ssize_t n) {
+    (void)m;
+    if (n < 1 || n > 2 || !PyLong_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "argtrace: action_end(span: int, exc)");
+        return NULL;
+    }
+    uint64_t span = PyLong_AsUnsignedLongLong(args[0]);
+    if (PyErr_Occurred())
+        return NULL;
+    PyObject *exc = n > 1 && args[1] != Py_None ? args[1] : NULL;
+    if (span == 0)
+        Py_RETURN_NONE;
+    uint64_t gen = atr__g.gen;
+    PyObject *cap = g_open ? PyDict_GetItemWithError(g_open, args[0]) : NULL;
+    if (cap != NULL) {
+        open_action *a = PyCapsule_GetPointer(cap, "argtrace.action");
+        if (a != NULL) {
+            gen = a->gen;
+            PyObject *token = a->token;
+            a->token = NULL;
+            atr__span_ctx_reset(token);
+            /* Restore the previous pair only inside the same context; otherwise let the
+               ContextVar speak (the pair may belong to another task by now). */
+            if (a->saved.ctx == atr__compat_context()) {
+                atr__span_leave(a->saved);
+            } else {
+                atr__tls_current.span = 0;
+                atr__tls_current.ctx = (void *)&atr__g; /* matches no context */
+            }
+        }
+        Py_INCREF(cap);
+        if (PyDict_DelItem(g_open, args[0]) < 0)
+            PyErr_Clear();
+        Py_DECREF(cap);
+    }
+    if (PyErr_Occurred())
+        PyErr_Clear();
+    if (exc != NULL)
+        atr__span_end_raise(gen, span, ATR_NOW, exc, NULL);
+    else
+        atr__span_end_return(gen, span, ATR_NOW, NULL, NULL);
+    Py_RETURN_NONE;
+}
+
+PyObject *atr__py_log(PyObject *m, PyObject *const *args, Py_ssize_t n) {
+    (void)m;
+    if (n < 1 || n > 2 || !PyUnicode_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "argtrace: log(text: str, fields: dict)");
+        return NULL;
+    }
+    atr_session *s = atr__session();
+    if (s == NULL)
+        Py_RETURN_NONE;
+    atr__scratch sc;
+    atr__scratch_init(&sc);
+    atr_value text;
+    atr__capture_value(args[0], &atr__g.opts, &sc, &text);
+    atr_str t = {text.u.s.ptr, text.u.s.len};
+    if (text.kind != ATR_V_STR)
+        t.ptr = "", t.len = 0;
+    atr_field fields[MAX_FIELDS];
+    uint32_t nf = capture_fields(n > 1 ? args[1] : NULL, &sc, fields, MAX_FIELDS);
+    atr_message(s, atr__span_current(), ATR_NOW, t, nf ? fields : NULL, nf);
+    for (uint32_t i = 0; i < sc.errors; i++)
+        atr_session_count_capture_error(s);
+    atr__scratch_release(&sc);
+    if (PyErr_Occurred())
+        PyErr_Clear();
+    Py_RETURN_NONE;
+}

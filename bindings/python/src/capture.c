@@ -1,0 +1,563 @@
+/*
+ * capture.c — PyObject -> atr_value (see capture.h for the rules).
+ *
+ * Only exact builtin types are looked into; reading their data never runs Python code.
+ * str is encoded to UTF-8 here, straight from the string's code points into the scratch
+ * (or a bytes temporary), so that capturing neither caches a UTF-8 copy inside the user's
+ * string nor fails on lone surrogates (they are written as U+FFFD).
+ */
+#include "capture.h"
+
+#include "compat.h"
+#include "state.h"
+
+#include <fnmatch.h>
+#include <string.h>
+
+typedef atr__summarizer summarizer;
+#define g_summ atr__g.summ
+#define g_n_summ atr__g.n_summ
+
+static const char k_type_error[] = "?";
+
+void atr__scratch_release(atr__scratch *s) {
+    for (uint32_t i = 0; i < s->n_refs; i++)
+        Py_DECREF(s->refs[i]);
+    atr__scratch_init(s);
+}
+
+/* Keep `o` alive until release (steals). Returns 0, or -1 (full: o released, do not use). */
+static int scratch_keep(atr__scratch *s, PyObject *o) {
+    if (s->n_refs >= ATR__SCRATCH_REFS) {
+        Py_DECREF(o);
+        return -1;
+    }
+    s->refs[s->n_refs++] = o;
+    return 0;
+}
+
+static atr_value *scratch_values(atr__scratch *s, uint32_t n) {
+    if (n > ATR__SCRATCH_VALUES - s->n_values)
+        return NULL;
+    atr_value *v = &s->values[s->n_values];
+    s->n_values += n;
+    return v;
+}
+
+/* n bytes from the scratch, or from a new bytes object kept in refs. NULL: no room. */
+static char *scratch_bytes(atr__scratch *s, size_t n) {
+    if (n <= ATR__SCRATCH_BYTES - s->n_bytes) {
+        char *p = &s->bytes[s->n_bytes];
+        s->n_bytes += n;
+        return p;
+    }
+    PyObject *b = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n);
+    if (b == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    char *p = PyBytes_AS_STRING(b);
+    return scratch_keep(s, b) == 0 ? p : NULL;
+}
+
+static void set_error(atr__scratch *s, PyObject *obj, atr_value *out) {
+    const char *name = obj ? Py_TYPE(obj)->tp_name : k_type_error;
+    *out = atr_value_nil();
+    out->kind = ATR_V_ERROR;
+    out->u.s.ptr = name;
+    out->u.s.len = strlen(name);
+    out->u.s.true_len = out->u.s.len;
+    s->errors++;
+}
+
+static void set_type_summary(PyObject *obj, int64_t length, atr_value *out) {
+    const char *name = Py_TYPE(obj)->tp_name;
+    *out = atr_value_summary(name, strlen(name), length);
+}
+
+void atr__capture_redacted(atr_value *out) {
+    *out = atr_value_nil();
+    out->kind = ATR_V_REDACTED;
+}
+
+/* --- str ----------------------------------------------------------------------------- */
+
+/* UTF-8 length of code point c; lone surrogates count as U+FFFD (3 bytes). */
+static inline size_t utf8_len(Py_UCS4 c) {
+    return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+}
+
+/* Encode c into p (room for 4); returns bytes written. */
+static inline size_t utf8_put(char *p, Py_UCS4 c) {
+    if (c >= 0xD800 && c <= 0xDFFF)
+        c = 0xFFFD;
+    if (c < 0x80) {
+        p[0] = (char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        p[0] = (char)(0xC0 | (c >> 6));
+        p[1] = (char)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        p[0] = (char)(0xE0 | (c >> 12));
+        p[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+        p[2] = (char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    p[0] = (char)(0xF0 | (c >> 18));
+    p[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+    p[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+    p[3] = (char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+/* Text of str `obj` (exact or subclass: only its data is read) cut to `limit` bytes. */
+static int capture_str(PyObject *obj, size_t limit, atr__scratch *s, atr_value *out,
+                       uint32_t kind) {
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(obj) < 0) {
+        PyErr_Clear();
+        set_error(s, obj, out);
+        return 1;
+    }
+#endif
+    Py_ssize_t n = PyUnicode_GET_LENGTH(obj);
+    *out = atr_value_nil();
+    out->kind = kind;
+    if (PyUnicode_IS_ASCII(obj)) {
+        size_t len = (size_t)n;
+        out->u.s.ptr = (const char *)PyUnicode_DATA(obj);
+        out->u.s.len = len < limit ? len : limit;
+        out->u.s.true_len = len;
+        return 0;
+    }
+    int ukind = PyUnicode_KIND(obj);
+    const void *data = PyUnicode_DATA(obj);
+    uint64_t total = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        total += utf8_len(PyUnicode_READ(ukind, data, i));
+    size_t want = total < limit ? (size_t)total : limit;
+    char *buf = scratch_bytes(s, want + 4);
+    if (buf == NULL) {
+        set_error(s, obj, out);
+        return 1;
+    }
+    size_t len = 0;
+    for (Py_ssize_t i = 0; i < n && len < want; i++)
+        len += utf8_put(buf + len, PyUnicode_READ(ukind, data, i));
+    out->u.s.ptr = buf;
+    out->u.s.len = len < want ? len : want;
+    out->u.s.true_len = total;
+    return 0;
+}
+
+static void capture_bytes(const char *p, size_t len, size_t limit, atr_value *out) {
+    *out = atr_value_bytes(p, len < limit ? len : limit);
+    out->u.s.true_len = len;
+}
+
+/* --- int -------------------------------------------------------------------------------- */
+
+static int capture_int(PyObject *obj, const atr__capture_opts *opts, atr__scratch *s,
+                       atr_value *out) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    if (!overflow) {
+        if (v == -1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            set_error(s, obj, out);
+            return 1;
+        }
+        *out = atr_value_int(v);
+        return 0;
+    }
+    if (overflow > 0) {
+        unsigned long long u = PyLong_AsUnsignedLongLong(obj);
+        if (!(u == (unsigned long long)-1 && PyErr_Occurred())) {
+            *out = atr_value_nil();
+            out->kind = ATR_V_UINT;
+            out->u.u = u;
+            return 0;
+        }
+        PyErr_Clear();
+    }
+    /* Big: decimal digits when short enough, else a summary with the bit length. */
+    size_t bits = 0;
+    PyObject *nb = PyObject_CallMethod(obj, "bit_length", NULL);
+    if (nb != NULL) {
+        bits = PyLong_AsSize_t(nb);
+        Py_DECREF(nb);
+    }
+    if (PyErr_Occurred()) {
+        PyErr_Clear();
+        set_error(s, obj, out);
+        return 1;
+    }
+    size_t max_digits = opts->max_value_bytes < 4000 ? opts->max_value_bytes : 4000;
+    if ((double)bits * 0.30103 + 2 > (double)max_digits || !PyLong_CheckExact(obj)) {
+        atr_value *item = scratch_values(s, 1);
+        set_type_summary(obj, -1, out);
+        if (item != NULL) {
+            *item = atr_value_int((int64_t)bits);
+            out->u.sum.items = item;
+            out->n_items = 1;
+        }
+        return 0;
+    }
+    PyObject *str = PyObject_Str(obj);
+    if (str == NULL || scratch_keep(s, str) < 0) {
+        PyErr_Clear();
+        set_error(s, obj, out);
+        return 1;
+    }
+    Py_ssize_t len = 0;
+    const char *digits = PyUnicode_AsUTF8AndSize(str, &len);
+    if (digits == NULL) {
+        PyErr_Clear();
+        set_error(s, obj, out);
+        return 1;
+    }
+    *out = atr_value_strn(digits, (size_t)len);
+    out->kind = ATR_V_BIGINT;
+    return 0;
+}
+
+/* --- summaries -------------------------------------------------------------------------- */
+
+static int capture_at(PyObject *obj, const atr__capture_opts *opts, atr__scratch *s,
+                      atr_value *out, int depth);
+
+/* Fill a summary's leading items from items[0..n). */
+static void summary_items(PyObject *const *items, Py_ssize_t n, const atr__capture_opts *opts,
+                          atr__scratch *s, atr_value *out, int depth) {
+    if (depth >= ATR__CAPTURE_DEPTH || n <= 0)
+        return;
+    uint32_t k = n < ATR__CAPTURE_ITEMS ? (uint32_t)n : ATR__CAPTURE_ITEMS;
+    atr_value *vals = scratch_values(s, k);
+    if (vals == NULL)
+        return;
+    atr__capture_opts inner = *opts;
+    if (inner.max_value_bytes > ATR__CAPTURE_ITEM_BYTES)
+        inner.max_value_bytes = ATR__CAPTURE_ITEM_BYTES;
+    inner.capture_repr = 0;
+    for (uint32_t i = 0; i < k; i++)
+        capture_at(items[i], &inner, s, &vals[i], depth + 1);
+    out->u.sum.items = vals;
+    out->n_items = k;
+}
+
+static void capture_dict_keys(PyObject *dict, const atr__capture_opts *opts, atr__scratch *s,
+                              atr_value *out, int depth) {
+    PyObject *keys[ATR__CAPTURE_ITEMS];
+    Py_ssize_t pos = 0, n = 0;
+    PyObject *k, *v;
+    while (n < ATR__CAPTURE_ITEMS && PyDict_Next(dict, &pos, &k, &v))
+        keys[n++] = k;
+    summary_items(keys, n, opts, s, out, depth);
+}
+
+/* Call a registered summarizer (user code, guarded). */
+static int capture_summarized(PyObject *obj, PyObject *fn, const atr__capture_opts *opts,
+                              atr__scratch *s, atr_value *out, int depth) {
+    atr__tls_in_tracer++;
+    PyObject *res = PyObject_CallOneArg(fn, obj);
+    atr__tls_in_tracer--;
+    if (res == NULL || scratch_keep(s, res) < 0) {
+        PyErr_Clear();
+        set_error(s, obj, out);
+        return 1;
+    }
+    set_type_summary(obj, -1, out);
+    if (PyTuple_CheckExact(res)) {
+        Py_ssize_t n = PyTuple_GET_SIZE(res);
+        uint32_t k = n < ATR__SCRATCH_VALUES / 4 ? (uint32_t)n : ATR__SCRATCH_VALUES / 4;
+        atr_value *vals = scratch_values(s, k);
+        if (vals == NULL)
+            return 0;
+        for (uint32_t i = 0; i < k; i++)
+            capture_at(PyTuple_GET_ITEM(res, i), opts, s, &vals[i], depth + 1);
+        out->u.sum.items = vals;
+        out->n_items = k;
+        return 0;
+    }
+    if (PyDict_CheckExact(res)) {
+        /* Each entry becomes a nested summary named after its key holding the value. */
+        Py_ssize_t n = PyDict_GET_SIZE(res), pos = 0;
+        uint32_t k = n < ATR__SCRATCH_VALUES / 8 ? (uint32_t)n : ATR__SCRATCH_VALUES / 8;
+        atr_value *vals = scratch_values(s, k);
+        if (vals == NULL)
+            return 0;
+        PyObject *key, *val;
+        uint32_t i = 0;
+        while (i < k && PyDict_Next(res, &pos, &key, &val)) {
+            atr_value *inner = scratch_values(s, 1);
+            Py_ssize_t klen = 0;
+            const char *kname = PyUnicode_Check(key) ? PyUnicode_AsUTF8AndSize(key, &klen)
+                                                     : NULL;
+            if (kname == NULL || inner == NULL) {
+                PyErr_Clear();
+                continue;
+            }
+            vals[i] = atr_value_summary(kname, (size_t)klen, -1);
+            capture_at(val, opts, s, inner, depth + 1);
+            vals[i].u.sum.items = inner;
+            vals[i].n_items = 1;
+            i++;
+        }
+        out->u.sum.items = vals;
+        out->n_items = i;
+        return 0;
+    }
+    set_error(s, obj, out);
+    return 1;
+}
+
+static int capture_repr(PyObject *obj, const atr__capture_opts *opts, atr__scratch *s,
+                        atr_value *out) {
+    atr__tls_in_tracer++;
+    PyObject *r = PyObject_Repr(obj);
+    atr__tls_in_tracer--;
+    if (r == NULL || scratch_keep(s, r) < 0 || !PyUnicode_Check(r)) {
+        PyErr_Clear();
+        set_error(s, obj, out);
+        return 1;
+    }
+    return capture_str(r, opts->max_value_bytes, s, out, ATR_V_REPR);
+}
+
+static int capture_at(PyObject *obj, const atr__capture_opts *opts, atr__scratch *s,
+                      atr_value *out, int depth) {
+    PyTypeObject *tp = Py_TYPE(obj);
+    if (obj == Py_None) {
+        *out = atr_value_nil();
+        return 0;
+    }
+    if (tp == &PyLong_Type)
+        return capture_int(obj, opts, s, out);
+    if (tp == &PyBool_Type) {
+        *out = atr_value_bool(obj == Py_True);
+        return 0;
+    }
+    if (tp == &PyFloat_Type) {
+        *out = atr_value_float(PyFloat_AS_DOUBLE(obj));
+        return 0;
+    }
+    if (tp == &PyUnicode_Type)
+        return capture_str(obj, opts->max_value_bytes, s, out, ATR_V_STR);
+    if (tp == &PyBytes_Type) {
+        capture_bytes(PyBytes_AS_STRING(obj), (size_t)PyBytes_GET_SIZE(obj),
+                      opts->max_value_bytes, out);
+        return 0;
+    }
+    if (tp == &PyByteArray_Type) {
+        capture_bytes(PyByteArray_AS_STRING(obj), (size_t)PyByteArray_GET_SIZE(obj),
+                      opts->max_value_bytes, out);
+        return 0;
+    }
+    if (tp == &PyTuple_Type) {
+        set_type_summary(obj, PyTuple_GET_SIZE(obj), out);
+        summary_items(((PyTupleObject *)obj)->ob_item, PyTuple_GET_SIZE(obj), opts, s, out, depth);
+        return 0;
+    }
+    if (tp == &PyList_Type) {
+        set_type_summary(obj, PyList_GET_SIZE(obj), out);
+        summary_items(((PyListObject *)obj)->ob_item, PyList_GET_SIZE(obj), opts, s, out, depth);
+        return 0;
+    }
+    if (tp == &PyDict_Type) {
+        set_type_summary(obj, PyDict_GET_SIZE(obj), out);
+        if (depth < ATR__CAPTURE_DEPTH)
+            capture_dict_keys(obj, opts, s, out, depth);
+        return 0;
+    }
+    if (tp == &PySet_Type || tp == &PyFrozenSet_Type) {
+        set_type_summary(obj, PySet_GET_SIZE(obj), out);
+        return 0;
+    }
+    for (size_t i = 0; i < g_n_summ; i++) {
+        if (g_summ[i].type == (PyObject *)tp)
+            return capture_summarized(obj, g_summ[i].fn, opts, s, out, depth);
+    }
+    if (opts->capture_repr && depth == 0)
+        return capture_repr(obj, opts, s, out);
+    /* Subclasses of scalar builtins (enums, ...): type name + the builtin value. */
+    if (PyLong_Check(obj) || PyFloat_Check(obj) || PyUnicode_Check(obj) || PyBytes_Check(obj)) {
+        set_type_summary(obj, -1, out);
+        atr_value *item = scratch_values(s, 1);
+        if (item == NULL)
+            return 0;
+        int rc;
+        if (PyLong_Check(obj))
+            rc = capture_int(obj, opts, s, item);
+        else if (PyFloat_Check(obj))
+            *item = atr_value_float(PyFloat_AS_DOUBLE(obj)), rc = 0;
+        else if (PyUnicode_Check(obj))
+            rc = capture_str(obj, ATR__CAPTURE_ITEM_BYTES, s, item, ATR_V_STR);
+        else
+            capture_bytes(PyBytes_AS_STRING(obj), (size_t)PyBytes_GET_SIZE(obj),
+                          ATR__CAPTURE_ITEM_BYTES, item), rc = 0;
+        out->u.sum.items = item;
+        out->n_items = 1;
+        return rc;
+    }
+    set_type_summary(obj, -1, out);
+    return 0;
+}
+
+int atr__capture_value(PyObject *obj, const atr__capture_opts *opts, atr__scratch *s,
+                       atr_value *out) {
+    if (obj == NULL) {
+        *out = atr_value_nil();
+        return 0;
+    }
+    if (ATR__UNLIKELY(PyErr_Occurred() != NULL)) {
+        atr__exc_state saved;
+        atr__compat_exc_fetch(&saved);
+        int rc = capture_at(obj, opts, s, out, 0);
+        atr__compat_exc_restore(&saved);
+        return rc;
+    }
+    int rc = capture_at(obj, opts, s, out, 0);
+    if (ATR__UNLIKELY(PyErr_Occurred() != NULL))
+        PyErr_Clear();
+    return rc;
+}
+
+void atr__capture_varargs(PyObject *const *items, Py_ssize_t n, const atr__capture_opts *opts,
+                          atr__scratch *s, atr_value *out) {
+    *out = atr_value_summary("tuple", 5, n);
+    summary_items(items, n, opts, s, out, 0);
+    if (PyErr_Occurred())
+        PyErr_Clear();
+}
+
+int atr__capture_is_redacted(const atr__capture_opts *opts, PyObject *name) {
+    if (opts->redact == NULL || PyTuple_GET_SIZE(opts->redact) == 0 || name == NULL ||
+        !PyUnicode_Check(name))
+        return 0;
+    const char *cname = PyUnicode_AsUTF8(name);
+    if (cname == NULL) {
+        PyErr_Clear();
+        return 1; /* cannot tell: err on the side of not writing the value */
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(opts->redact); i++) {
+        const char *pat = PyUnicode_AsUTF8(PyTuple_GET_ITEM(opts->redact, i));
+        if (pat == NULL) {
+            PyErr_Clear();
+            continue;
+        }
+        if (fnmatch(pat, cname, FNM_CASEFOLD) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* --- exceptions ------------------------------------------------------------------------- */
+
+static int is_builtin_type(PyTypeObject *tp) {
+    return !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE);
+}
+
+atr_str atr__capture_exc_type(PyObject *exc, atr__scratch *s) {
+    atr_str out = {"", 0};
+    if (exc == NULL)
+        return out;
+    PyTypeObject *tp = Py_TYPE(exc);
+    out.ptr = tp->tp_name;
+    out.len = strlen(tp->tp_name);
+    if (is_builtin_type(tp))
+        return out;
+    /* Heap type: "module.qualname" from the type's own dict and heap-type slots. */
+    PyHeapTypeObject *ht = (PyHeapTypeObject *)tp;
+    PyObject *mod = tp->tp_dict ? PyDict_GetItemString(tp->tp_dict, "__module__") : NULL;
+    if (mod == NULL || !PyUnicode_Check(mod) || ht->ht_qualname == NULL ||
+        !PyUnicode_Check(ht->ht_qualname))
+        return out;
+    PyObject *full = PyUnicode_FromFormat("%U.%U", mod, ht->ht_qualname);
+    if (full == NULL || scratch_keep(s, full) < 0) {
+        PyErr_Clear();
+        return out;
+    }
+    Py_ssize_t len = 0;
+    const char *p = PyUnicode_AsUTF8AndSize(full, &len);
+    if (p == NULL) {
+        PyErr_Clear();
+        return out;
+    }
+    out.ptr = p;
+    out.len = (size_t)len;
+    return out;
+}
+
+static int is_plain_scalar(PyObject *o) {
+    PyTypeObject *tp = Py_TYPE(o);
+    return o == Py_None || tp == &PyUnicode_Type || tp == &PyLong_Type ||
+           tp == &PyFloat_Type || tp == &PyBool_Type || tp == &PyBytes_Type;
+}
+
+int atr__capture_exc_message(PyObject *exc, const atr__capture_opts *opts, atr__scratch *s,
+                             atr_value *out) {
+    if (exc == NULL || !PyExceptionInstance_Check(exc))
+        return -1;
+    int safe = 0;
+    if (is_builtin_type(Py_TYPE(exc))) {
+        PyObject *args = ((PyBaseExceptionObject *)exc)->args;
+        safe = args != NULL && PyTuple_CheckExact(args);
+        for (Py_ssize_t i = 0; safe && i < PyTuple_GET_SIZE(args); i++)
+            safe = is_plain_scalar(PyTuple_GET_ITEM(args, i));
+    }
+    if (!safe && !opts->capture_repr)
+        return -1;
+    atr__exc_state saved;
+    int had = PyErr_Occurred() != NULL;
+    if (had)
+        atr__compat_exc_fetch(&saved);
+    atr__tls_in_tracer += !safe;
+    PyObject *msg = PyObject_Str(exc);
+    atr__tls_in_tracer -= !safe;
+    int rc = -1;
+    if (msg != NULL && PyUnicode_Check(msg) && scratch_keep(s, msg) == 0)
+        rc = capture_str(msg, opts->max_value_bytes, s, out, ATR_V_STR) == 0 ? 0 : -1;
+    else
+        Py_XDECREF(msg);
+    if (PyErr_Occurred())
+        PyErr_Clear();
+    if (had)
+        atr__compat_exc_restore(&saved);
+    return rc;
+}
+
+/* --- summarizers ------------------------------------------------------------------------ */
+
+int atr__capture_register_summarizer(PyObject *type, PyObject *fn) {
+    for (size_t i = 0; i < g_n_summ; i++) {
+        if (g_summ[i].type == type) {
+            Py_SETREF(g_summ[i].fn, Py_NewRef(fn));
+            return 0;
+        }
+    }
+    summarizer *n = PyMem_Realloc(g_summ, (g_n_summ + 1) * sizeof(*n));
+    if (n == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    g_summ = n;
+    g_summ[g_n_summ].type = Py_NewRef(type);
+    g_summ[g_n_summ].fn = Py_NewRef(fn);
+    g_n_summ++;
+    return 0;
+}
+
+void atr__capture_clear_summarizers(void) {
+    summarizer *t = g_summ;
+    size_t n = g_n_summ;
+    g_summ = NULL;
+    g_n_summ = 0;
+    for (size_t i = 0; i < n; i++) {
+        Py_DECREF(t[i].type);
+        Py_DECREF(t[i].fn);
+    }
+    PyMem_Free(t);
+}

@@ -1,0 +1,58 @@
+/*
+ * module.h — the module-level functions each file contributes to _core's method table
+ * (module.c lists them; the implementations live in the named files).
+ */
+#ifndef ATR_PY_MODULE_H
+#define ATR_PY_MODULE_H
+
+#include "state.h"
+
+/* session.c */
+PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw);
+PyObject *atr__py_stop(PyObject *m, PyObject *unused);
+PyObject *atr__py_flush(PyObject *m, PyObject *unused);
+PyObject *atr__py_active(PyObject *m, PyObject *unused);
+PyObject *atr__py_session_path(PyObject *m, PyObject *unused);
+PyObject *atr__py_register_summarizer(PyObject *m, PyObject *const *args, Py_ssize_t n);
+#define ATR__SESSION_METHODS                                                              \
+    {"start", (PyCFunction)(void (*)(void))atr__py_start, METH_VARARGS | METH_KEYWORDS,   \
+     "start(path, **options): open the session's log."},                                 \
+    {"stop", atr__py_stop, METH_NOARGS, "stop() -> dict | None: close the session."},     \
+    {"flush", atr__py_flush, METH_NOARGS, "flush(): write out what was recorded."},       \
+    {"active", atr__py_active, METH_NOARGS, "active() -> bool"},                          \
+    {"session_path", atr__py_session_path, METH_NOARGS, "session_path() -> str | None"},  \
+    {"register_summarizer", (PyCFunction)(void (*)(void))atr__py_register_summarizer,     \
+     METH_FASTCALL, "register_summarizer(type, fn): fn(obj) -> dict | tuple of scalars."},
+
+/* actions.c */
+PyObject *atr__py_current_span(PyObject *m, PyObject *unused);
+PyObject *atr__py_action_begin(PyObject *m, PyObject *const *args, Py_ssize_t n);
+PyObject *atr__py_action_end(PyObject *m, PyObject *const *args, Py_ssize_t n);
+PyObject *atr__py_log(PyObject *m, PyObject *const *args, Py_ssize_t n);
+#define ATR__ACTION_METHODS                                                              \
+    {"current_span", atr__py_current_span, METH_NOARGS, "current_span() -> int"},        \
+    {"action_begin", (PyCFunction)(void (*)(void))atr__py_action_begin, METH_FASTCALL,   \
+     "action_begin(name, fields) -> span id (0: no session)."},                          \
+    {"action_end", (PyCFunction)(void (*)(void))atr__py_action_end, METH_FASTCALL,       \
+     "action_end(span, exc_or_None)"},                                                   \
+    {"log", (PyCFunction)(void (*)(void))atr__py_log, METH_FASTCALL,                     \
+     "log(text, fields): a message in the current span."},
+
+/* readrec.c */
+PyObject *atr__py_read_records(PyObject *m, PyObject *path);
+int atr__readrec_init_types(PyObject *m);
+#define ATR__READREC_METHODS                                                             \
+    {"read_records", atr__py_read_records, METH_O,                                       \
+     "read_records(path) -> iterator of dicts (see .truncated after the end)."},
+
+/* viewer_entry.c (only when the viewer library is linked: the CLI checks for it) */
+#ifdef ATR_HAVE_VIEWER
+PyObject *atr__py_viewer_main(PyObject *m, PyObject *argv);
+#define ATR__VIEWER_METHODS                                                              \
+    {"viewer_main", atr__py_viewer_main, METH_O,                                         \
+     "viewer_main(argv: list[str]) -> int: run the viewer's command line in-process."},
+#else
+#define ATR__VIEWER_METHODS
+#endif
+
+#endif /* ATR_PY_MODULE_H */

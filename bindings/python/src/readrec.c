@@ -1,0 +1,345 @@
+/*
+ * readrec.c — _core.read_records(path): iterate over a log's records as dicts, through the
+ * C reader (the binding never decodes bytes itself). Values become Python scalars or the
+ * contract's tagged tuples: ("truncated_str", text, true_len), ("truncated_bytes", data,
+ * true_len), ("summary", type, length|None, [items]), ("redacted",), ("bigint", digits),
+ * ("repr", text, true_len), ("error", type_name), ("unknown", ext_type, payload).
+ * A truncated log ends the iteration normally with `.truncated` True; a damaged one raises
+ * ValueError("argtrace: <path>: <reader error>").
+ */
+#include "module.h"
+
+#include <argtrace/atr_reader.h>
+
+#include <errno.h>
+
+typedef struct recreader {
+    PyObject_HEAD
+    atr_reader *reader; /* owned */
+    PyObject *path;     /* owned: str for messages */
+    int truncated;
+    int finished;
+    int busy; /* a next() is running with the GIL released */
+} recreader;
+
+static PyObject *str_of(atr_str s) {
+    return PyUnicode_DecodeUTF8(s.ptr ? s.ptr : "", (Py_ssize_t)s.len, "replace");
+}
+
+static PyObject *value_to_py(const atr_value *v, int depth);
+
+static PyObject *summary_to_py(const atr_value *v, int depth) {
+    PyObject *items = PyList_New(0);
+    if (items == NULL)
+        return NULL;
+    for (uint32_t i = 0; i < v->n_items && depth < 16; i++) {
+        PyObject *it = value_to_py(&v->u.sum.items[i], depth + 1);
+        if (it == NULL || PyList_Append(items, it) < 0) {
+            Py_XDECREF(it);
+            Py_DECREF(items);
+            return NULL;
+        }
+        Py_DECREF(it);
+    }
+    PyObject *type = PyUnicode_DecodeUTF8(v->u.sum.type ? v->u.sum.type : "",
+                                          (Py_ssize_t)v->u.sum.type_len, "replace");
+    PyObject *len = v->u.sum.length < 0 ? Py_NewRef(Py_None)
+                                         : PyLong_FromLongLong(v->u.sum.length);
+    PyObject *r = (type && len) ? Py_BuildValue("(sOON)", "summary", type, len, items) : NULL;
+    if (r == NULL)
+        Py_DECREF(items);
+    Py_XDECREF(type);
+    Py_XDECREF(len);
+    return r;
+}
+
+static PyObject *value_to_py(const atr_value *v, int depth) {
+    atr_str s = {v->u.s.ptr, v->u.s.len};
+    switch (v->kind) {
+    case ATR_V_NIL:
+        Py_RETURN_NONE;
+    case ATR_V_BOOL:
+        return PyBool_FromLong(v->u.b);
+    case ATR_V_INT:
+        return PyLong_FromLongLong(v->u.i);
+    case ATR_V_UINT:
+        return PyLong_FromUnsignedLongLong(v->u.u);
+    case ATR_V_FLOAT:
+        return PyFloat_FromDouble(v->u.f);
+    case ATR_V_STR:
+        if (v->u.s.len < v->u.s.true_len)
+            return Py_BuildValue("(sNK)", "truncated_str", str_of(s),
+                                 (unsigned long long)v->u.s.true_len);
+        return str_of(s);
+    case ATR_V_BYTES:
+        if (v->u.s.len < v->u.s.true_len)
+            return Py_BuildValue("(sy#K)", "truncated_bytes", s.ptr, (Py_ssize_t)s.len,
+                                 (unsigned long long)v->u.s.true_len);
+        return PyBytes_FromStringAndSize(s.ptr, (Py_ssize_t)s.len);
+    case ATR_V_SUMMARY:
+        return summary_to_py(v, depth);
+    case ATR_V_REDACTED:
+        return Py_BuildValue("(s)", "redacted");
+    case ATR_V_BIGINT:
+        return Py_BuildValue("(sN)", "bigint", str_of(s));
+    case ATR_V_REPR:
+        return Py_BuildValue("(sNK)", "repr", str_of(s), (unsigned long long)v->u.s.true_len);
+    case ATR_V_ERROR:
+        return Py_BuildValue("(sN)", "error", str_of(s));
+    default:
+        return Py_BuildValue("(sIy#)", "unknown", (unsigned)v->n_items, s.ptr,
+                             (Py_ssize_t)s.len);
+    }
+}
+
+static PyObject *values_list(const atr_value *vals, uint32_t n) {
+    PyObject *l = PyList_New(n);
+    for (uint32_t i = 0; l != NULL && i < n; i++) {
+        PyObject *v = value_to_py(&vals[i], 0);
+        if (v == NULL)
+            Py_CLEAR(l);
+        else
+            PyList_SET_ITEM(l, i, v);
+    }
+    return l;
+}
+
+static PyObject *fields_dict(const atr_field *f, uint32_t n) {
+    PyObject *d = PyDict_New();
+    for (uint32_t i = 0; d != NULL && i < n; i++) {
+        PyObject *k = str_of(f[i].name);
+        PyObject *v = k ? value_to_py(&f[i].value, 0) : NULL;
+        if (v == NULL || PyDict_SetItem(d, k, v) < 0)
+            Py_CLEAR(d);
+        Py_XDECREF(k);
+        Py_XDECREF(v);
+    }
+    return d;
+}
+
+static PyObject *strs_list(const atr_str *s, uint32_t n) {
+    PyObject *l = PyList_New(n);
+    for (uint32_t i = 0; l != NULL && i < n; i++) {
+        PyObject *v = str_of(s[i]);
+        if (v == NULL)
+            Py_CLEAR(l);
+        else
+            PyList_SET_ITEM(l, i, v);
+    }
+    return l;
+}
+
+/* Set d[key] = v (stealing v); returns -1 if v is NULL or the set fails. */
+static int put(PyObject *d, const char *key, PyObject *v) {
+    if (v == NULL)
+        return -1;
+    int rc = PyDict_SetItemString(d, key, v);
+    Py_DECREF(v);
+    return rc;
+}
+#define U64(x) PyLong_FromUnsignedLongLong((unsigned long long)(x))
+
+static const char *kind_name(uint32_t k) {
+    switch (k) {
+    case ATR_REC_PROCESS: return "process";
+    case ATR_REC_FUNCTION: return "function";
+    case ATR_REC_THREAD: return "thread";
+    case ATR_REC_START: return "start";
+    case ATR_REC_END: return "end";
+    case ATR_REC_MESSAGE: return "message";
+    case ATR_REC_SYNC: return "sync";
+    case ATR_REC_DROPS: return "drops";
+    case ATR_REC_END_OF_LOG: return "end_of_log";
+    default: return "unknown";
+    }
+}
+
+static PyObject *record_to_py(const atr_record *r) {
+    PyObject *d = PyDict_New();
+    if (d == NULL)
+        return NULL;
+    int rc = put(d, "kind", PyUnicode_FromString(kind_name(r->kind))) |
+             put(d, "thread", U64(r->thread)) | put(d, "time_ns", U64(r->time_ns));
+    switch (r->kind) {
+    case ATR_REC_PROCESS: {
+        const atr_process_info *p = &r->u.process;
+        rc |= put(d, "format", Py_BuildValue("(II)", p->format_major, p->format_minor)) |
+              put(d, "pid", PyLong_FromLongLong(p->pid)) | put(d, "host", str_of(p->host)) |
+              put(d, "argv", strs_list(p->argv, p->argc)) |
+              put(d, "runtime", str_of(p->runtime)) | put(d, "tool", str_of(p->tool)) |
+              put(d, "clock_ns", U64(p->clock_ns)) | put(d, "wall_ns", U64(p->wall_ns)) |
+              put(d, "uid", U64(p->uid)) | put(d, "parent_uid", U64(p->parent_uid)) |
+              put(d, "parent_span", U64(p->parent_span));
+        break;
+    }
+    case ATR_REC_FUNCTION:
+        rc |= put(d, "id", U64(r->u.function.id)) |
+              put(d, "module", str_of(r->u.function.module)) |
+              put(d, "qualname", str_of(r->u.function.qualname)) |
+              put(d, "file", str_of(r->u.function.file)) |
+              put(d, "line", U64(r->u.function.line)) |
+              put(d, "params", strs_list(r->u.function.params, r->u.function.n_params)) |
+              put(d, "flags", U64(r->u.function.flags));
+        break;
+    case ATR_REC_THREAD:
+        rc |= put(d, "os_tid", U64(r->u.thread.os_tid)) | put(d, "name", str_of(r->u.thread.name));
+        break;
+    case ATR_REC_START:
+        rc |= put(d, "span", U64(r->u.start.span)) | put(d, "parent", U64(r->u.start.parent)) |
+              put(d, "function", U64(r->u.start.function)) |
+              put(d, "args", values_list(r->u.start.args, r->u.start.n_args)) |
+              put(d, "fields", fields_dict(r->u.start.fields, r->u.start.n_fields));
+        break;
+    case ATR_REC_END: {
+        uint32_t st = r->u.end.status;
+        const char *status = st == ATR_END_RETURN ? "return"
+                             : st == ATR_END_RAISE ? "raise"
+                                                   : "noresult";
+        rc |= put(d, "span", U64(r->u.end.span)) | put(d, "status", PyUnicode_FromString(status)) |
+              put(d, "value", value_to_py(&r->u.end.value, 0)) |
+              put(d, "exc_type", st == ATR_END_RAISE ? str_of(r->u.end.exc_type)
+                                                      : Py_NewRef(Py_None));
+        break;
+    }
+    case ATR_REC_MESSAGE:
+        rc |= put(d, "span", U64(r->u.message.span)) | put(d, "text", str_of(r->u.message.text)) |
+              put(d, "fields", fields_dict(r->u.message.fields, r->u.message.n_fields));
+        break;
+    case ATR_REC_SYNC:
+        rc |= put(d, "last_seq", U64(r->u.sync.last_seq)) | put(d, "dropped", U64(r->u.sync.dropped));
+        break;
+    case ATR_REC_DROPS:
+        rc |= put(d, "records", U64(r->u.drops.records)) | put(d, "bytes", U64(r->u.drops.bytes)) |
+              put(d, "oversize", U64(r->u.drops.oversize)) |
+              put(d, "capture_errors", U64(r->u.drops.capture_errors)) |
+              put(d, "write_errors", U64(r->u.drops.write_errors));
+        break;
+    default:
+        break;
+    }
+    if (rc != 0) {
+        Py_DECREF(d);
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_RuntimeError, "argtrace: cannot convert a record");
+        return NULL;
+    }
+    return d;
+}
+
+static PyObject *rr_next(recreader *self) {
+    if (self->finished || self->reader == NULL)
+        return NULL;
+    if (self->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "argtrace: read_records iterator used by two "
+                                             "threads at once");
+        return NULL;
+    }
+    atr_record rec;
+    int rc;
+    self->busy = 1;
+    Py_BEGIN_ALLOW_THREADS
+    rc = atr_reader_next(self->reader, &rec);
+    Py_END_ALLOW_THREADS
+    self->busy = 0;
+    if (rc == 0)
+        return record_to_py(&rec);
+    self->finished = 1;
+    if (rc == ATR_EOF)
+        return NULL;
+    if (rc == ATR_ETRUNCATED) {
+        self->truncated = 1;
+        return NULL;
+    }
+    if (rc == ATR_ENOMEM)
+        return PyErr_NoMemory();
+    PyErr_Format(PyExc_ValueError, "argtrace: %U: %s", self->path,
+                 atr_reader_error(self->reader));
+    return NULL;
+}
+
+static void rr_dealloc(recreader *self) {
+    atr_reader_close(self->reader);
+    Py_XDECREF(self->path);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *rr_truncated(recreader *self, void *unused) {
+    (void)unused;
+    return PyBool_FromLong(self->truncated);
+}
+
+static PyObject *rr_closed(recreader *self, void *unused) {
+    (void)unused;
+    return PyBool_FromLong(self->reader && atr_reader_closed_cleanly(self->reader));
+}
+
+static PyGetSetDef rr_getset[] = {
+    {"truncated", (getter)rr_truncated, NULL, "True if the log ended inside a frame.", NULL},
+    {"closed_cleanly", (getter)rr_closed, NULL, "True once END_OF_LOG was read.", NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+static PyTypeObject RecordReader_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "argtrace._core.RecordReader",
+    .tp_basicsize = sizeof(recreader),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_dealloc = (destructor)rr_dealloc,
+    .tp_iter = PyObject_SelfIter,
+    .tp_iternext = (iternextfunc)rr_next,
+    .tp_getset = rr_getset,
+};
+
+PyObject *atr__py_read_records(PyObject *m, PyObject *path) {
+    (void)m;
+    PyObject *bytes = NULL, *str = NULL;
+    if (!PyUnicode_FSConverter(path, &bytes))
+        return NULL;
+    if (!PyUnicode_FSDecoder(path, &str)) {
+        Py_DECREF(bytes);
+        return NULL;
+    }
+    atr_reader *r = NULL;
+    int rc;
+    const char *cpath = PyBytes_AS_STRING(bytes);
+    errno = 0;
+    Py_BEGIN_ALLOW_THREADS
+    rc = atr_reader_open(cpath, &r);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(bytes);
+    if (rc == ATR_EOPEN) {
+        int err = errno ? errno : EIO;
+        PyObject *exc = PyObject_CallFunction(PyExc_OSError, "isO", err,
+                                              "argtrace: cannot open the log", str);
+        if (exc != NULL) {
+            PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+            Py_DECREF(exc);
+        }
+        Py_DECREF(str);
+        return NULL;
+    }
+    if (rc < 0) {
+        if (rc == ATR_ENOMEM) {
+            Py_DECREF(str);
+            return PyErr_NoMemory();
+        }
+        PyErr_Format(PyExc_ValueError, "argtrace: %U: %s", str, atr_strerror(rc));
+        Py_DECREF(str);
+        return NULL;
+    }
+    recreader *self = PyObject_New(recreader, &RecordReader_Type);
+    if (self == NULL) {
+        atr_reader_close(r);
+        Py_DECREF(str);
+        return NULL;
+    }
+    self->reader = r;
+    self->path = str;
+    self->truncated = 0;
+    self->finished = 0;
+    self->busy = 0;
+    return (PyObject *)self;
+}
+
+int atr__readrec_init_types(PyObject *m) {
+    (void)m;
+    return PyType_Ready(&RecordReader_Type);
+}

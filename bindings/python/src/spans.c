@@ -1,0 +1,291 @@
+/*
+ * spans.c — function definitions and span begin/end shared by every way of tracing
+ * (decorator, coroutine proxies, actions, filter tracing). See spans.h.
+ */
+#include "spans.h"
+
+#include <string.h>
+
+#define MAX_STACK_ARGS 32
+#define MAX_FIELDS 32
+
+/* UTF-8 of a str or "" (never raises). */
+static atr_str py_str(PyObject *o) {
+    atr_str r = {"", 0};
+    if (o == NULL || !PyUnicode_Check(o))
+        return r;
+    Py_ssize_t len = 0;
+    const char *p = PyUnicode_AsUTF8AndSize(o, &len);
+    if (p == NULL) {
+        PyErr_Clear();
+        return r;
+    }
+    r.ptr = p;
+    r.len = (size_t)len;
+    return r;
+}
+
+int atr__define_names(PyObject *module, PyObject *qualname, PyObject *file, int line,
+                      PyObject *names, uint32_t flags, uint32_t *id_out) {
+    atr_session *s = atr__session();
+    if (s == NULL)
+        return ATR_ESTATE;
+    Py_ssize_t n = names ? PyTuple_GET_SIZE(names) : 0;
+    atr_str *params = PyMem_Malloc(sizeof(atr_str) * (size_t)(n ? n : 1));
+    if (params == NULL)
+        return ATR_ENOMEM;
+    for (Py_ssize_t i = 0; i < n; i++)
+        params[i] = py_str(PyTuple_GET_ITEM(names, i));
+    atr_function_info info;
+    info.module = py_str(module);
+    info.qualname = py_str(qualname);
+    info.file = py_str(file);
+    info.line = line > 0 ? (uint32_t)line : 0;
+    info.flags = flags;
+    info.n_params = (uint32_t)n;
+    info.params = params;
+    int rc = atr_session_define_function(s, &info, id_out);
+    PyMem_Free(params);
+    return rc;
+}
+
+uint32_t atr__code_kind_flags(PyObject *code) {
+    int f = ((PyCodeObject *)code)->co_flags;
+    uint32_t r = 0;
+    if (f & CO_COROUTINE)
+        r |= ATR_FUNC_COROUTINE;
+    if (f & CO_GENERATOR)
+        r |= ATR_FUNC_GENERATOR;
+    if (f & CO_ASYNC_GENERATOR)
+        r |= ATR_FUNC_ASYNCGEN;
+    return r;
+}
+
+Py_ssize_t atr__code_nparams(PyObject *code) {
+    PyCodeObject *co = (PyCodeObject *)code;
+    return co->co_argcount + co->co_kwonlyargcount + !!(co->co_flags & CO_VARARGS) +
+           !!(co->co_flags & CO_VARKEYWORDS);
+}
+
+/* Parameter names of a code object, variadic ones starred. New reference or NULL. */
+static PyObject *code_param_names(PyObject *code) {
+    PyCodeObject *co = (PyCodeObject *)code;
+    PyObject *varnames = PyObject_GetAttrString(code, "co_varnames");
+    if (varnames == NULL || !PyTuple_Check(varnames)) {
+        Py_XDECREF(varnames);
+        return NULL;
+    }
+    Py_ssize_t n = atr__code_nparams(code);
+    if (n > PyTuple_GET_SIZE(varnames))
+        n = PyTuple_GET_SIZE(varnames);
+    PyObject *names = PyTuple_New(n);
+    Py_ssize_t pos = co->co_argcount + co->co_kwonlyargcount;
+    for (Py_ssize_t i = 0; names != NULL && i < n; i++) {
+        PyObject *nm = PyTuple_GET_ITEM(varnames, i);
+        if (i == pos && (co->co_flags & CO_VARARGS))
+            nm = PyUnicode_FromFormat("*%U", nm);
+        else if (i >= pos)
+            nm = PyUnicode_FromFormat("**%U", nm);
+        else
+            Py_INCREF(nm);
+        if (nm == NULL)
+            Py_CLEAR(names);
+        else
+            PyTuple_SET_ITEM(names, i, nm);
+    }
+    Py_DECREF(varnames);
+    return names;
+}
+
+int atr__define_code(PyObject *code, PyObject *module, PyObject *qualname, uint32_t flags,
+                     uint32_t *id_out) {
+    if (atr__session() == NULL)
+        return ATR_ESTATE;
+    if (!PyCode_Check(code))
+        return ATR_EINVAL;
+    int had = PyErr_Occurred() != NULL;
+    atr__exc_state saved;
+    if (had)
+        atr__compat_exc_fetch(&saved);
+    int rc = ATR_ENOMEM;
+    if (atr__g.code_ids == NULL)
+        atr__g.code_ids = PyDict_New();
+    PyObject *cached = atr__g.code_ids ? PyDict_GetItemWithError(atr__g.code_ids, code) : NULL;
+    if (cached != NULL) {
+        *id_out = (uint32_t)PyLong_AsUnsignedLong(cached);
+        rc = 0;
+    } else if (atr__g.code_ids != NULL && !PyErr_Occurred()) {
+        PyCodeObject *co = (PyCodeObject *)code;
+        PyObject *names = code_param_names(code);
+        PyObject *qn = qualname ? Py_NewRef(qualname) : atr__compat_code_qualname(co);
+        if (names != NULL) {
+            rc = atr__define_names(module, qn, co->co_filename, co->co_firstlineno, names,
+                                   flags | atr__code_kind_flags(code), id_out);
+            if (rc == 0) {
+                PyObject *idobj = PyLong_FromUnsignedLong(*id_out);
+                if (idobj == NULL || PyDict_SetItem(atr__g.code_ids, code, idobj) < 0)
+                    PyErr_Clear();
+                Py_XDECREF(idobj);
+            }
+        }
+        Py_XDECREF(names);
+        Py_XDECREF(qn);
+    }
+    if (PyErr_Occurred())
+        PyErr_Clear();
+    if (had)
+        atr__compat_exc_restore(&saved);
+    return rc;
+}
+
+/* Capture **kwargs entries of `dict` into fields (at most max). Returns the count. */
+static uint32_t capture_kwargs(PyObject *dict, const atr__capture_opts *opts, atr__scratch *sc,
+                               atr_field *fields, uint32_t max) {
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    uint32_t n = 0;
+    while (n < max && PyDict_Next(dict, &pos, &k, &v)) {
+        if (!PyUnicode_Check(k))
+            continue;
+        fields[n].name = py_str(k);
+        if (atr__capture_is_redacted(opts, k))
+            atr__capture_redacted(&fields[n].value);
+        else
+            atr__capture_value(v, opts, sc, &fields[n].value);
+        n++;
+    }
+    return n;
+}
+
+static void count_errors(atr_session *s, const atr__scratch *sc) {
+    for (uint32_t i = 0; i < sc->errors; i++)
+        atr_session_count_capture_error(s);
+}
+
+int atr__span_begin_code(PyObject *code, PyObject *const *vals, Py_ssize_t n,
+                         uint64_t parent, uint64_t t_ns, uint64_t *span_out) {
+    *span_out = 0;
+    atr_session *s = atr__session();
+    if (s == NULL)
+        return ATR_ESTATE;
+    uint32_t fid;
+    int rc = atr__define_code(code, NULL, NULL, 0, &fid);
+    if (rc < 0)
+        return rc;
+    int had = PyErr_Occurred() != NULL;
+    atr__exc_state saved;
+    if (had)
+        atr__compat_exc_fetch(&saved);
+
+    PyCodeObject *co = (PyCodeObject *)code;
+    Py_ssize_t np = atr__code_nparams(code);
+    if (n > np)
+        n = np;
+    Py_ssize_t var_pos = (co->co_flags & CO_VARARGS) ? co->co_argcount + co->co_kwonlyargcount
+                                                     : -1;
+    Py_ssize_t kw_pos = (co->co_flags & CO_VARKEYWORDS) ? np - 1 : -1;
+    atr_value stack_args[MAX_STACK_ARGS];
+    atr_value *args = stack_args;
+    if (n > MAX_STACK_ARGS)
+        args = PyMem_Malloc(sizeof(atr_value) * (size_t)n);
+    atr_field fields[MAX_FIELDS];
+    uint32_t n_fields = 0, n_args = 0;
+    atr__scratch *sc = PyMem_Malloc(sizeof(atr__scratch));
+    PyObject *names = (atr__g.opts.redact && PyTuple_GET_SIZE(atr__g.opts.redact))
+                          ? PyObject_GetAttrString(code, "co_varnames")
+                          : NULL;
+    if (args == NULL || sc == NULL) {
+        rc = ATR_ENOMEM;
+        goto done;
+    }
+    atr__scratch_init(sc);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *v = vals[i];
+        PyObject *name = names && PyTuple_Check(names) && i < PyTuple_GET_SIZE(names)
+                             ? PyTuple_GET_ITEM(names, i)
+                             : NULL;
+        if (i == kw_pos) {
+            if (v != NULL && PyDict_CheckExact(v))
+                n_fields = capture_kwargs(v, &atr__g.opts, sc, fields, MAX_FIELDS);
+            continue;
+        }
+        atr_value *out = &args[n_args++];
+        if (v == NULL)
+            *out = atr_value_nil();
+        else if (name != NULL && atr__capture_is_redacted(&atr__g.opts, name))
+            atr__capture_redacted(out);
+        else if (i == var_pos && PyTuple_CheckExact(v))
+            atr__capture_varargs(((PyTupleObject *)v)->ob_item, PyTuple_GET_SIZE(v),
+                                 &atr__g.opts, sc, out);
+        else
+            atr__capture_value(v, &atr__g.opts, sc, out);
+    }
+    rc = atr_span_begin(s, fid, parent, t_ns, args, n_args, n_fields ? fields : NULL,
+                        n_fields, span_out);
+    count_errors(s, sc);
+    atr__scratch_release(sc);
+done:
+    Py_XDECREF(names);
+    PyMem_Free(sc);
+    if (args != stack_args)
+        PyMem_Free(args);
+    if (PyErr_Occurred())
+        PyErr_Clear();
+    if (had)
+        atr__compat_exc_restore(&saved);
+    return rc;
+}
+
+void atr__span_end_return(uint64_t gen, uint64_t span, uint64_t t_ns, PyObject *result,
+                          const atr__capture_opts *opts) {
+    atr_session *s = atr__session();
+    if (s == NULL || gen != atr__g.gen || span == 0)
+        return;
+    if (result == NULL) {
+        atr_span_return(s, span, t_ns, NULL);
+        return;
+    }
+    atr__scratch sc;
+    atr__scratch_init(&sc);
+    atr_value v;
+    atr__capture_value(result, opts ? opts : &atr__g.opts, &sc, &v);
+    atr_span_return(s, span, t_ns, &v);
+    count_errors(s, &sc);
+    atr__scratch_release(&sc);
+}
+
+void atr__span_end_raise(uint64_t gen, uint64_t span, uint64_t t_ns, PyObject *exc,
+                         const atr__capture_opts *opts) {
+    atr_session *s = atr__session();
+    if (s == NULL || gen != atr__g.gen || span == 0)
+        return;
+    if (opts == NULL)
+        opts = &atr__g.opts;
+    int had = PyErr_Occurred() != NULL;
+    atr__exc_state saved;
+    if (had)
+        atr__compat_exc_fetch(&saved);
+    atr__scratch sc;
+    atr__scratch_init(&sc);
+    atr_value msg;
+    atr_str type = atr__capture_exc_type(exc, &sc);
+    int has_msg = atr__capture_exc_message(exc, opts, &sc, &msg) == 0;
+    atr_span_raise(s, span, t_ns, type, has_msg ? &msg : NULL);
+    count_errors(s, &sc);
+    atr__scratch_release(&sc);
+    if (PyErr_Occurred())
+        PyErr_Clear();
+    if (had)
+        atr__compat_exc_restore(&saved);
+}
+
+void atr__span_end_error(uint64_t gen, uint64_t span, uint64_t t_ns,
+                         const atr__capture_opts *opts) {
+    if (atr__session() == NULL || gen != atr__g.gen || span == 0)
+        return;
+    atr__exc_state saved;
+    atr__compat_exc_fetch(&saved);
+    PyObject *exc = atr__compat_exc_value(&saved);
+    atr__span_end_raise(gen, span, t_ns, exc, opts);
+    atr__compat_exc_restore(&saved);
+}

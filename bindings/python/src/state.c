@@ -1,0 +1,86 @@
+/*
+ * state.c — the extension's process-wide state, kept in this one file.
+ *
+ * Why global: the decorator's vectorcall, coroutine proxies and F's profile/monitoring hooks
+ * are entered from the interpreter with no pointer of ours to hand, and there is one active
+ * session per process (the contract's `start()`), so they find it here. Why thread-local:
+ * the current span must be readable in a few ns on every traced call and differs per
+ * thread; a thread's in-tracer flag stops the tracer from re-entering itself when it runs
+ * user code (summarizers, opt-in repr). Everything is touched with the GIL held.
+ */
+#include "state.h"
+
+#include "spans.h"
+
+atr__state atr__g;
+ATR__TLS atr__cur atr__tls_current;
+ATR__TLS int atr__tls_in_tracer;
+
+int atr__state_init(void) {
+    if (atr__g.span_var != NULL)
+        return 0;
+    atr__g.span_var = PyContextVar_New("argtrace_current_span", NULL);
+    if (atr__g.span_var == NULL)
+        return -1;
+    atr__g.opts.max_value_bytes = 4096;
+    return 0;
+}
+
+void atr__state_reset_caches(void) {
+    Py_CLEAR(atr__g.code_ids);
+    Py_CLEAR(atr__g.action_ids);
+}
+
+uint64_t atr__span_current_slow(void) {
+    PyObject *val = NULL;
+    if (atr__g.span_var == NULL)
+        return 0;
+    int had = PyErr_Occurred() != NULL;
+    atr__exc_state saved;
+    if (had)
+        atr__compat_exc_fetch(&saved);
+    uint64_t span = 0;
+    if (PyContextVar_Get(atr__g.span_var, NULL, &val) == 0 && val != NULL) {
+        span = PyLong_AsUnsignedLongLong(val);
+        Py_DECREF(val);
+        if (span == (uint64_t)-1)
+            span = 0;
+    }
+    if (PyErr_Occurred())
+        PyErr_Clear();
+    if (had)
+        atr__compat_exc_restore(&saved);
+    return span;
+}
+
+PyObject *atr__span_ctx_set(uint64_t span) {
+    int had = PyErr_Occurred() != NULL;
+    atr__exc_state saved;
+    if (had)
+        atr__compat_exc_fetch(&saved);
+    PyObject *token = NULL;
+    PyObject *val = PyLong_FromUnsignedLongLong(span);
+    if (val != NULL) {
+        token = PyContextVar_Set(atr__g.span_var, val);
+        Py_DECREF(val);
+    }
+    if (token == NULL)
+        PyErr_Clear();
+    if (had)
+        atr__compat_exc_restore(&saved);
+    return token;
+}
+
+void atr__span_ctx_reset(PyObject *token) {
+    if (token == NULL)
+        return;
+    int had = PyErr_Occurred() != NULL;
+    atr__exc_state saved;
+    if (had)
+        atr__compat_exc_fetch(&saved);
+    if (PyContextVar_Reset(atr__g.span_var, token) < 0)
+        PyErr_Clear();
+    Py_DECREF(token);
+    if (had)
+        atr__compat_exc_restore(&saved);
+}
