@@ -1,0 +1,199 @@
+/*
+ * Internals of the analysis layer: the index's compact tables, shared by its files.
+ *
+ *   values.c   the value table (hash-consed values, string arena)
+ *   index.c    loading logs into the tables, linking across files
+ *   lookup.c   functions by name, accessors of calls/threads/files/messages
+ *   stats.c    per-function statistics and exact percentiles
+ *   argscore.c / groups.c   per-argument grouping and score
+ *   filter.c   filter parsing and matching
+ *   query.c    queries (callsets)
+ *   events.c   the time-ordered event cursor
+ *
+ * Calls, functions, threads and messages are flat arrays addressed by uint32 indices, never
+ * by pointers. After a load the index is read-only.
+ */
+#ifndef ATR_ANALYSIS_ANALYSIS_H
+#define ATR_ANALYSIS_ANALYSIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "argtrace/atr_analysis.h"
+#include "argtrace/atr_reader.h"
+
+/* ---- memory arena: stable addresses, freed all at once ---- */
+typedef struct atr__arena_chunk atr__arena_chunk;
+typedef struct atr__arena {
+    atr__arena_chunk *head;
+    size_t used, cap; /* in the head chunk */
+    uint64_t total;   /* bytes allocated in chunks */
+} atr__arena;
+
+void *atr__arena_alloc(atr__arena *a, size_t n); /* 8-byte aligned; NULL on ENOMEM */
+const char *atr__arena_strdup(atr__arena *a, const char *p, size_t n); /* NUL-terminated */
+void atr__arena_free(atr__arena *a);
+
+/* ---- uint32 -> uint32 hash map (open addressing) ---- */
+typedef struct atr__u32map {
+    uint32_t *keys; /* key + 1; 0 = empty slot */
+    uint32_t *vals;
+    uint32_t mask, n;
+} atr__u32map;
+
+int atr__u32map_put(atr__u32map *m, uint32_t key, uint32_t val); /* 0 or ATR_ENOMEM */
+/* Pointer to the value of key, or NULL. Keys must be < UINT32_MAX. */
+uint32_t *atr__u32map_get(const atr__u32map *m, uint32_t key);
+void atr__u32map_free(atr__u32map *m);
+
+/* ---- value table ---- */
+typedef struct atr__vent {
+    uint8_t kind;  /* atr_value_kind */
+    uint8_t trunc; /* strings: 1 when true_len (stored before the bytes) > len */
+    uint16_t pad;
+    uint32_t len; /* strings: stored bytes; summaries: number of items */
+    union {
+        int64_t i;
+        uint64_t u;
+        double f;
+        const char *p;          /* string bytes in the arena */
+        const atr_value *sum;   /* materialised summary (items follow in the arena) */
+    } x;
+} atr__vent;
+
+typedef struct atr__values {
+    atr__vent *ents;
+    uint32_t n, cap;
+    uint32_t *slots; /* hash table of entry index + 1 */
+    uint32_t mask;
+    atr__arena arena;
+} atr__values;
+
+/* Small integers are stored in the id itself: top bit set, value + 2^30 in the low 31 bits. */
+#define ATR__VID_INLINE 0x80000000u
+#define ATR__INLINE_MIN (-(INT64_C(1) << 30))
+#define ATR__INLINE_MAX ((INT64_C(1) << 30) - 3) /* ids stay below UINT32_MAX - 1 */
+
+/* Intern v (copying its bytes); *id gets its id. 0, ATR_ENOMEM, ATR_ETOOBIG. */
+int atr__values_intern(atr__values *vt, const atr_value *v, uint32_t *id);
+/* Intern a string as ATR_V_STR. */
+int atr__values_intern_str(atr__values *vt, const char *p, size_t n, uint32_t *id);
+/* The value of id; 0 or ATR_EINVAL. */
+int atr__values_get(const atr__values *vt, uint32_t id, atr_value *out);
+void atr__values_free(atr__values *vt);
+uint64_t atr__values_mem(const atr__values *vt);
+
+/* ---- the index ---- */
+typedef struct atr__call {
+    uint64_t start;
+    uint64_t dur;
+    uint64_t self;
+    uint32_t func;
+    uint32_t thread;
+    uint32_t parent;
+    uint32_t first_child;
+    uint32_t next_sibling;
+    uint32_t args;   /* offset of the first argument id in ix->argv */
+    uint32_t result; /* value id */
+    uint32_t exc;    /* value id of the exception type (str), or ATR_NO_VALUE */
+    uint16_t n_args;
+    uint8_t status;  /* ATR_CALL_* */
+    uint8_t flags;
+} atr__call;
+
+typedef struct atr__func {
+    atr_str module, qualname, file; /* in the arena, NUL-terminated */
+    uint32_t line, flags;
+    uint32_t n_params, n_declared, cap_params;
+    atr_str *params; /* malloc'd array; names in the arena */
+    uint64_t hash;
+} atr__func;
+
+typedef struct atr__thread {
+    uint32_t file, number;
+    uint64_t os_tid;
+    atr_str name;
+    uint32_t first_root;
+    uint64_t n_roots, n_calls;
+    uint32_t *seq2call; /* span sequence number -> call (ATR_NO_CALL) */
+    uint64_t n_seq;
+} atr__thread;
+
+typedef struct atr__file {
+    atr_file_info info; /* strings in the arena; flags/counters kept here */
+    uint32_t first_thread, n_threads;
+    uint32_t first_call; /* calls of this file: [first_call, first_call + info.n_calls) */
+    atr__u32map thread_map; /* thread number -> global thread id */
+} atr__file;
+
+typedef struct atr__msg {
+    uint64_t time;
+    uint32_t call, thread;
+    uint32_t text;    /* value id (str) */
+    uint32_t fields;  /* offset in ix->mfields (pairs name id, value id) */
+    uint32_t n_fields;
+} atr__msg;
+
+typedef struct atr__pending {
+    uint32_t call;
+    uint64_t uid;  /* file whose span is the parent */
+    uint64_t span;
+} atr__pending;
+
+struct atr_index {
+    atr__call *calls;
+    uint64_t n_calls, cap_calls;
+    uint32_t *argv;
+    uint64_t n_argv, cap_argv;
+    atr__values vals;
+    atr__func *funcs;
+    uint32_t n_funcs, cap_funcs;
+    uint32_t *fslots; /* function hash: index + 1 */
+    uint32_t fmask;
+    atr__thread *threads;
+    uint32_t n_threads, cap_threads;
+    atr__file *files;
+    uint32_t n_files, cap_files;
+    atr__msg *msgs;
+    uint64_t n_msgs, cap_msgs;
+    uint32_t *mfields;
+    uint64_t n_mfields, cap_mfields;
+    atr__pending *pending;
+    uint64_t n_pending, cap_pending;
+    /* Derived after each load. */
+    uint32_t *fn_off;   /* n_funcs + 1 offsets into fn_calls */
+    uint32_t *fn_calls; /* call ids grouped by function, ascending ids */
+    uint32_t *msg_off;  /* per call: offset into msg_ids (n_calls + 1), NULL if no messages */
+    uint32_t *msg_ids;
+    uint64_t n_unfinished;
+    uint64_t t_min, t_max;
+    atr_progress_fn progress;
+    void *progress_ctx;
+    atr__arena arena; /* names, paths, process strings */
+    char err[512];
+};
+
+/* Grow *p (element size es) to hold at least need elements. 0 or ATR_ENOMEM. */
+int atr__grow(void **p, uint64_t *cap, uint64_t need, size_t es);
+
+uint64_t atr__hash_bytes(const void *p, size_t n, uint64_t seed);
+
+/* The exception type of a call as a string (empty if none). */
+atr_str atr__call_exc(const atr_index *ix, const atr__call *c);
+
+/* index.c: rebuild derived tables (lists, per-function calls) after a load. */
+int atr__index_derive(atr_index *ix);
+
+/* Look up a parameter name of a function: its index or -1. */
+int atr__func_param(const atr__func *f, const char *name, size_t len);
+
+/* stats.c: nearest-rank percentile of n durations (reorders them). n > 0. */
+uint64_t atr__percentile(uint64_t *d, uint64_t n, double p);
+
+/* filter.c: internal match with parameter indices resolved for the call's function. */
+int atr__filter_bind(const atr_filter *f, const atr_index *ix, uint32_t fn,
+                     int32_t **params_out);
+int atr__filter_match_bound(const atr_filter *f, const atr_index *ix, uint32_t call,
+                            const int32_t *params);
+
+#endif /* ATR_ANALYSIS_ANALYSIS_H */

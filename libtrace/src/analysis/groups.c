@@ -1,0 +1,436 @@
+/*
+ * Per-argument groups: classify values into buckets (kinds, keys), then build the groups
+ * shown to users — counts, percentiles, histograms, a label and a filter expression that
+ * selects the group (so the viewer can jump to a group's calls).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/argscore_int.h"
+
+static int is_num(uint32_t k) {
+    return k == ATR_V_INT || k == ATR_V_UINT || k == ATR_V_FLOAT || k == ATR_V_BIGINT ||
+           k == ATR_V_BOOL;
+}
+
+static double num_of(const atr_value *v) {
+    switch (v->kind) {
+    case ATR_V_INT:
+        return (double)v->u.i;
+    case ATR_V_UINT:
+        return (double)v->u.u;
+    case ATR_V_FLOAT:
+        return v->u.f;
+    case ATR_V_BOOL:
+        return v->u.b ? 1 : 0;
+    default: {
+        char buf[64];
+        size_t n = v->u.s.len < 63 ? v->u.s.len : 63;
+        memcpy(buf, v->u.s.ptr, n);
+        buf[n] = '\0';
+        return strtod(buf, NULL);
+    }
+    }
+}
+
+static atr_str kind_type(const atr_value *v) {
+    static const char *names[] = {"None", "bool",  "int",  "int",      "float",
+                                  "str",  "bytes", "",     "redacted", "int",
+                                  "repr", "error", "unknown"};
+    atr_str s;
+    if (v->kind == ATR_V_SUMMARY) {
+        s.ptr = v->u.sum.type;
+        s.len = v->u.sum.type_len;
+    } else {
+        s.ptr = names[v->kind <= ATR_V_UNKNOWN ? v->kind : ATR_V_UNKNOWN];
+        s.len = strlen(s.ptr);
+    }
+    return s;
+}
+
+uint32_t atr__classify(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids,
+                       double *key, uint8_t *cls, uint16_t *b) {
+    const atr_index *ix = cx->ix;
+    uint64_t n_num = 0, n_text = 0, n_bytes = 0, n_sum = 0, n_other = 0, n_nonnil = 0;
+    int one_sum_type = 1;
+    atr_str st = {"", 0};
+    atr_value v;
+    for (uint64_t i = 0; i < cx->m; i++) {
+        if (vids[i] == ATR_NO_VALUE || atr__values_get(&ix->vals, vids[i], &v))
+            continue;
+        if (v.kind == ATR_V_NIL)
+            continue;
+        n_nonnil++;
+        if (is_num(v.kind))
+            n_num++;
+        else if (v.kind == ATR_V_STR || v.kind == ATR_V_REPR)
+            n_text++;
+        else if (v.kind == ATR_V_BYTES)
+            n_bytes++;
+        else if (v.kind == ATR_V_SUMMARY) {
+            if (n_sum++ == 0) {
+                st.ptr = v.u.sum.type;
+                st.len = v.u.sum.type_len;
+            } else if (st.len != v.u.sum.type_len ||
+                       memcmp(st.ptr, v.u.sum.type, st.len) != 0)
+                one_sum_type = 0;
+        } else
+            n_other++;
+    }
+    uint32_t mode = ATR_GROUP_TYPE;
+    if (n_nonnil && n_num == n_nonnil)
+        mode = ATR_GROUP_RANGE;
+    else if (n_nonnil && (n_text == n_nonnil || n_bytes == n_nonnil))
+        mode = ATR_GROUP_LENGTH;
+    else if (n_nonnil && n_sum == n_nonnil && one_sum_type) {
+        mode = ATR_GROUP_LENGTH;
+        a->sum_type = st;
+    }
+    (void)n_other;
+    uint32_t n_types = 0;
+    for (uint64_t i = 0; i < cx->m; i++) {
+        cls[i] = ATR__CLS_FIXED;
+        key[i] = 0;
+        if (vids[i] == ATR_NO_VALUE || atr__values_get(&ix->vals, vids[i], &v)) {
+            b[i] = ATR__B_MISSING;
+            continue;
+        }
+        if (v.kind == ATR_V_NIL) {
+            b[i] = ATR__B_NONE;
+            continue;
+        }
+        if (mode == ATR_GROUP_RANGE) {
+            cls[i] = ATR__CLS_KEY;
+            key[i] = num_of(&v);
+            b[i] = 0;
+            if (isnan(key[i])) {
+                cls[i] = ATR__CLS_FIXED;
+                b[i] = ATR__B_MISSING;
+            }
+            continue;
+        }
+        if (mode == ATR_GROUP_LENGTH) {
+            int64_t len = v.kind == ATR_V_SUMMARY
+                              ? v.u.sum.length
+                              : (int64_t)(v.u.s.true_len > v.u.s.len ? v.u.s.true_len
+                                                                     : v.u.s.len);
+            if (len >= 0) {
+                cls[i] = ATR__CLS_KEY;
+                key[i] = (double)len;
+                b[i] = 0;
+                continue;
+            }
+        }
+        /* By type name. */
+        atr_str t = kind_type(&v);
+        uint32_t k;
+        for (k = 0; k < n_types; k++)
+            if (a->types[k].len == t.len && memcmp(a->types[k].ptr, t.ptr, t.len) == 0)
+                break;
+        if (k == n_types && n_types < ATR__NB_TOTAL - ATR__B_TYPE0 - 1)
+            a->types[n_types++] = t;
+        else if (k == n_types)
+            k = ATR__NB_TOTAL - ATR__B_TYPE0 - 1; /* "other types" */
+        if (k == ATR__NB_TOTAL - ATR__B_TYPE0 - 1)
+            a->types[k] = (atr_str){"other", 5};
+        b[i] = (uint16_t)(ATR__B_TYPE0 + k);
+    }
+    return mode;
+}
+
+/* ---- labels and filters ---- */
+
+static void put_escaped(char *out, size_t size, const char *p, size_t n, int quote) {
+    size_t k = 0;
+    if (quote && k + 1 < size)
+        out[k++] = '"';
+    for (size_t i = 0; i < n && k + 5 < size; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c < 0x20 || c == 0x7f || (quote && (c == '"' || c == '\\')) ||
+            (!quote && c == '\\')) {
+            k += (size_t)snprintf(out + k, size - k, "\\x%02x", c);
+        } else {
+            out[k++] = (char)c;
+        }
+    }
+    if (quote && k + 1 < size)
+        out[k++] = '"';
+    out[k < size ? k : size - 1] = '\0';
+}
+
+static void render_value(const atr_value *v, char *out, size_t size) {
+    switch (v->kind) {
+    case ATR_V_NIL:
+        snprintf(out, size, "None");
+        break;
+    case ATR_V_BOOL:
+        snprintf(out, size, "%s", v->u.b ? "True" : "False");
+        break;
+    case ATR_V_INT:
+        snprintf(out, size, "%lld", (long long)v->u.i);
+        break;
+    case ATR_V_UINT:
+        snprintf(out, size, "%llu", (unsigned long long)v->u.u);
+        break;
+    case ATR_V_FLOAT:
+        snprintf(out, size, "%.6g", v->u.f);
+        break;
+    case ATR_V_SUMMARY:
+        if (v->u.sum.length >= 0)
+            snprintf(out, size, "%.*s len %lld", (int)(v->u.sum.type_len < 60 ? v->u.sum.type_len : 60),
+                     v->u.sum.type, (long long)v->u.sum.length);
+        else
+            snprintf(out, size, "%.*s", (int)(v->u.sum.type_len < 60 ? v->u.sum.type_len : 60),
+                     v->u.sum.type);
+        break;
+    case ATR_V_REDACTED:
+        snprintf(out, size, "(redacted)");
+        break;
+    case ATR_V_ERROR:
+        snprintf(out, size, "(capture error)");
+        break;
+    case ATR_V_UNKNOWN:
+        snprintf(out, size, "(unknown)");
+        break;
+    default: {
+        size_t n = v->u.s.len < 40 ? v->u.s.len : 40;
+        put_escaped(out, size > 8 ? size - 4 : size, v->u.s.ptr, n, 0);
+        if (n < v->u.s.true_len || n < v->u.s.len)
+            strncat(out, "\xe2\x80\xa6", size - strlen(out) - 1);
+        break;
+    }
+    }
+}
+
+static const char *reserved[] = {"duration", "self", "exception", "result", "unfinished",
+                                 "len", "type", "None", "True", "False"};
+
+/* The argument's name as a filter expects it, or NULL if it cannot be written. */
+static const char *filter_name(const atr__arg *a, char *buf, size_t size) {
+    if (a->s.param == -1)
+        return "result";
+    if (a->s.param < 0)
+        return NULL;
+    atr_str n = a->s.name;
+    if (n.len == 0 || n.len + 5 > size)
+        return NULL;
+    for (size_t i = 0; i < n.len; i++) {
+        char c = n.ptr[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '*' || (unsigned char)c >= 0x80))
+            return NULL;
+    }
+    int res = 0;
+    for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+        if (strlen(reserved[i]) == n.len && memcmp(reserved[i], n.ptr, n.len) == 0)
+            res = 1;
+    snprintf(buf, size, "%s%.*s", res ? "arg." : "", (int)n.len, n.ptr);
+    return buf;
+}
+
+static void fmt_num(double x, char *buf, size_t size, int exact) {
+    if (x == floor(x) && fabs(x) < 1e15)
+        snprintf(buf, size, "%.0f", x);
+    else
+        snprintf(buf, size, exact ? "%.17g" : "%.4g", x);
+}
+
+static void exact_filter(const char *name, const atr_value *v, char *out, size_t size) {
+    char lit[600];
+    out[0] = '\0';
+    switch (v->kind) {
+    case ATR_V_NIL:
+    case ATR_V_BOOL:
+    case ATR_V_INT:
+    case ATR_V_UINT:
+        render_value(v, lit, sizeof(lit));
+        break;
+    case ATR_V_FLOAT:
+        if (!isfinite(v->u.f))
+            return;
+        snprintf(lit, sizeof(lit), "%.17g", v->u.f);
+        break;
+    case ATR_V_STR:
+    case ATR_V_BYTES:
+    case ATR_V_REPR:
+        if (v->u.s.true_len > v->u.s.len || v->u.s.len > 120)
+            return;
+        put_escaped(lit, sizeof(lit), v->u.s.ptr, v->u.s.len, 1);
+        break;
+    case ATR_V_SUMMARY:
+        if (v->u.sum.length >= 0 && v->u.sum.type_len < 100)
+            snprintf(out, size, "type(%s)=%.*s len(%s)=%lld", name, (int)v->u.sum.type_len,
+                     v->u.sum.type, name, (long long)v->u.sum.length);
+        return;
+    default:
+        return;
+    }
+    snprintf(out, size, "%s=%s", name, lit);
+}
+
+/* Label and filter of group g (bucket `bk`, or exact value `vid`). */
+static int describe(const atr__ascore_ctx *cx, const atr__arg *a, atr__group *g, uint32_t bk,
+                    uint32_t vid) {
+    char label[256], filt[800], nb[300], lo[64], hi[64];
+    const char *name = filter_name(a, nb, sizeof(nb));
+    atr_value v;
+    label[0] = filt[0] = '\0';
+    if (bk == ATR__B_MISSING) {
+        snprintf(label, sizeof(label), "%s", a->s.param == -2 ? "(no exception)"
+                                             : a->s.param == -1 ? "(no result)"
+                                                                : "(not captured)");
+        if (a->s.param == -2)
+            snprintf(filt, sizeof(filt), "!exception");
+    } else if (a->s.param == -2) {
+        atr__values_get(&cx->ix->vals, vid, &v);
+        render_value(&v, label, sizeof(label));
+        exact_filter("exception", &v, filt, sizeof(filt));
+    } else if (a->s.mode == ATR_GROUP_EXACT || bk == ATR__B_NONE) {
+        if (bk == ATR__B_NONE)
+            v = atr_value_nil();
+        else
+            atr__values_get(&cx->ix->vals, vid, &v);
+        render_value(&v, label, sizeof(label));
+        if (name)
+            exact_filter(name, &v, filt, sizeof(filt));
+    } else if (bk < ATR__NB_RANGE) {
+        int len = a->s.mode == ATR_GROUP_LENGTH;
+        fmt_num(g->kmin, lo, sizeof(lo), 0);
+        fmt_num(g->kmax, hi, sizeof(hi), 0);
+        snprintf(label, sizeof(label), "%.*s%s%s%s%s", (int)a->sum_type.len,
+                 a->sum_type.ptr, a->sum_type.len ? " " : "", len ? "len " : "", lo,
+                 g->kmin == g->kmax ? "" : "\xe2\x80\x93");
+        if (g->kmin != g->kmax)
+            strncat(label, hi, sizeof(label) - strlen(label) - 1);
+        fmt_num(g->kmin, lo, sizeof(lo), 1);
+        fmt_num(g->kmax, hi, sizeof(hi), 1);
+        if (name && !(len && a->s.param < 0))
+            snprintf(filt, sizeof(filt), len ? "len(%s)>=%s len(%s)<=%s" : "%s>=%s %s<=%s",
+                     name, lo, name, hi);
+    } else {
+        atr_str t = a->types[bk - ATR__B_TYPE0];
+        put_escaped(label, sizeof(label), t.ptr, t.len < 100 ? t.len : 100, 0);
+        if (name && a->s.param >= 0 && strcmp(label, "other") != 0 && !strchr(label, '\\') &&
+            !strchr(label, ' ') && t.len < 100)
+            snprintf(filt, sizeof(filt), "type(%s)=%s", name, label);
+    }
+    g->label_buf = strdup(label);
+    g->filter_buf = strdup(filt);
+    if (!g->label_buf || !g->filter_buf)
+        return ATR_ENOMEM;
+    g->g.label = g->label_buf;
+    g->g.filter = g->filter_buf;
+    return 0;
+}
+
+void atr__hist_edges(uint64_t mn, uint64_t mx, uint64_t *edges) {
+    double lo = mn < 1 ? 1 : (double)mn, hi = mx < 1 ? 1 : (double)mx;
+    for (int k = 0; k <= ATR_HIST_BINS; k++)
+        edges[k] = (uint64_t)llround(lo * pow(hi / lo, (double)k / ATR_HIST_BINS));
+    edges[0] = mn;
+    edges[ATR_HIST_BINS] = mx;
+}
+
+static uint32_t hist_bin(const uint64_t *edges, uint64_t d) {
+    uint32_t k = ATR_HIST_BINS - 1;
+    while (k > 0 && d < edges[k])
+        k--;
+    return k;
+}
+
+static int cmp_group(const void *x, const void *y) {
+    const atr__group *a = x, *b = y;
+    if (a->g.p50_ns != b->g.p50_ns)
+        return a->g.p50_ns > b->g.p50_ns ? -1 : 1;
+    if (a->g.calls != b->g.calls)
+        return a->g.calls > b->g.calls ? -1 : 1;
+    return strcmp(a->g.label, b->g.label);
+}
+
+int atr__build_groups(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids,
+                      const double *key, const uint8_t *cls, const uint16_t *b) {
+    uint64_t m = cx->m;
+    int rc = ATR_ENOMEM;
+    uint32_t *gi = malloc((size_t)(m ? m : 1) * sizeof(uint32_t));
+    uint64_t *dur = malloc((size_t)(m ? m : 1) * sizeof(uint64_t));
+    uint32_t *bkv = NULL; /* per group: bucket number or exact value id */
+    uint64_t *off = NULL;
+    uint64_t ng = 0, cap = 0;
+    atr__u32map map;
+    memset(&map, 0, sizeof(map));
+    if (!gi || !dur)
+        goto out;
+    int exact = a->s.mode == ATR_GROUP_EXACT;
+    for (uint64_t i = 0; i < m; i++) {
+        uint32_t k = exact ? (vids[i] == ATR_NO_VALUE ? UINT32_MAX - 1 : vids[i]) : b[i];
+        uint32_t *slot = atr__u32map_get(&map, k);
+        if (!slot) {
+            if (atr__grow((void **)&bkv, &cap, ng + 1, sizeof(uint32_t)) ||
+                atr__u32map_put(&map, k, (uint32_t)ng))
+                goto out;
+            bkv[ng] = k;
+            gi[i] = (uint32_t)ng++;
+        } else {
+            gi[i] = *slot;
+        }
+    }
+    a->groups = calloc(ng ? ng : 1, sizeof(atr__group));
+    off = calloc(ng + 1, sizeof(uint64_t));
+    if (!a->groups || !off)
+        goto out;
+    a->s.n_groups = (uint32_t)ng;
+    for (uint64_t g = 0; g < ng; g++) {
+        a->groups[g].kmin = INFINITY;
+        a->groups[g].kmax = -INFINITY;
+        a->groups[g].g.slowest_call = ATR_NO_CALL;
+        a->groups[g].g.value = ATR_NO_VALUE;
+    }
+    for (uint64_t i = 0; i < m; i++) {
+        atr__group *g = &a->groups[gi[i]];
+        uint64_t d = cx->ix->calls[cx->ids[i]].dur;
+        g->g.calls++;
+        g->g.total_ns += d;
+        if (g->g.slowest_call == ATR_NO_CALL || d > g->g.max_ns) {
+            g->g.max_ns = d;
+            g->g.slowest_call = cx->ids[i];
+        }
+        g->g.hist[hist_bin(cx->edges, d)]++;
+        if (!exact && cls[i] == ATR__CLS_KEY) {
+            if (key[i] < g->kmin)
+                g->kmin = key[i];
+            if (key[i] > g->kmax)
+                g->kmax = key[i];
+        }
+        off[gi[i] + 1]++;
+    }
+    for (uint64_t g = 0; g < ng; g++)
+        off[g + 1] += off[g];
+    for (uint64_t i = 0; i < m; i++)
+        dur[off[gi[i]]++] = cx->ix->calls[cx->ids[i]].dur;
+    for (uint64_t g = ng; g > 0; g--) /* restore starts: off[g] = start of group g */
+        off[g] = off[g - 1];
+    off[0] = 0;
+    for (uint64_t g = 0; g < ng; g++) {
+        atr__group *G = &a->groups[g];
+        uint64_t *d = dur + off[g];
+        G->g.p95_ns = atr__percentile(d, G->g.calls, 95);
+        G->g.p50_ns = atr__percentile(d, G->g.calls, 50);
+        uint32_t k = bkv[g];
+        uint32_t bk = exact ? (k == UINT32_MAX - 1 ? ATR__B_MISSING : 0) : k;
+        if (exact && k != UINT32_MAX - 1)
+            G->g.value = k;
+        if ((rc = describe(cx, a, G, bk, G->g.value)) != 0)
+            goto out;
+    }
+    qsort(a->groups, ng, sizeof(atr__group), cmp_group);
+    rc = 0;
+out:
+    free(gi);
+    free(dur);
+    free(bkv);
+    free(off);
+    atr__u32map_free(&map);
+    return rc;
+}
