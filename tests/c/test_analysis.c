@@ -1,0 +1,510 @@
+/*
+ * Analysis tests: logs written by the real writer with explicit times (an injected clock for
+ * the rest), loaded into an index. Tree structure, self time, unfinished calls, exact
+ * percentiles, per-argument scores, function lookup, merge of a parent and a forked child,
+ * truncated and corrupt logs, events in time order. Filters are in test_analysis_filter.c.
+ */
+#include "argtrace/atr.h"
+#include "atr_test.h"
+
+static char g_path[512];
+
+static uint64_t fixed_clock(void *ctx) { return *(uint64_t *)ctx; }
+
+static atr_str S(const char *p) {
+    atr_str s = {p, strlen(p)};
+    return s;
+}
+
+static atr_session *open_log(const char *path, uint64_t *clock, uint64_t parent_uid,
+                             uint64_t parent_span) {
+    atr_writer_config cfg;
+    atr_session *s = NULL;
+    atr_writer_config_init(&cfg);
+    cfg.path = path;
+    cfg.clock = fixed_clock;
+    cfg.clock_ctx = clock;
+    cfg.parent_uid = parent_uid;
+    cfg.parent_span = parent_span;
+    ATR_REQUIRE(atr_session_open(&cfg, &s) == 0);
+    return s;
+}
+
+static uint32_t define(atr_session *s, const char *module, const char *name, uint32_t n,
+                       const char *const *params) {
+    atr_str ps[8];
+    atr_function_info fi;
+    uint32_t id = 0;
+    for (uint32_t i = 0; i < n; i++)
+        ps[i] = S(params[i]);
+    memset(&fi, 0, sizeof fi);
+    fi.module = S(module);
+    fi.qualname = S(name);
+    fi.file = S("app.py");
+    fi.line = 1;
+    fi.n_params = n;
+    fi.params = ps;
+    ATR_CHECK_OK(atr_session_define_function(s, &fi, &id));
+    return id;
+}
+
+static uint64_t begin(atr_session *s, uint32_t fn, uint64_t parent, uint64_t t,
+                      const atr_value *args, uint32_t n) {
+    uint64_t span = 0;
+    ATR_CHECK_OK(atr_span_begin(s, fn, parent, t, args, n, NULL, 0, &span));
+    return span;
+}
+
+static atr_index *load_one(const char *path) {
+    atr_index *ix = NULL;
+    ATR_REQUIRE(atr_index_open(&ix) == 0);
+    int rc = atr_index_load(ix, path);
+    if (!ATR_CHECK_OK(rc))
+        fprintf(stderr, "  %s\n", atr_index_error(ix));
+    return ix;
+}
+
+static uint32_t find(atr_index *ix, const char *name) {
+    uint32_t fn = ATR_NO_FUNCTION, n = 0;
+    ATR_CHECK_OK(atr_index_find_function(ix, name, &fn, NULL, 0, &n));
+    return fn;
+}
+
+/* ---- tree, self time, unfinished, messages, events ---------------------------------- */
+
+static void test_tree(void) {
+    uint64_t clock = 500;
+    atr_test_tmpfile(g_path, sizeof g_path, "analysis_tree.atr");
+    atr_session *s = open_log(g_path, &clock, 0, 0);
+    const char *pn[] = {"n"};
+    uint32_t f = define(s, "app", "f", 1, pn), g = define(s, "app", "g", 1, pn);
+    atr_value v = atr_value_int(1);
+    uint64_t a = begin(s, f, 0, 1000, &v, 1);
+    uint64_t b = begin(s, g, a, 1100, &v, 1);
+    ATR_CHECK_OK(atr_span_return(s, b, 1300, &v));
+    uint64_t c = begin(s, g, a, 1400, &v, 1);
+    ATR_CHECK_OK(atr_message(s, c, 1500, S("hello"), NULL, 0));
+    atr_value msg = atr_value_strn("bad", 3);
+    ATR_CHECK_OK(atr_span_raise(s, c, 1900, S("ValueError"), &msg));
+    ATR_CHECK_OK(atr_span_return(s, a, 2000, NULL));
+    uint64_t d = begin(s, g, 0, 5000, &v, 1); /* never ends */
+    (void)d;
+    clock = 9000; /* END_OF_LOG time */
+    ATR_CHECK_OK(atr_session_close(s));
+
+    atr_index *ix = load_one(g_path);
+    atr_index_info info;
+    atr_index_get_info(ix, &info);
+    ATR_CHECK_EQ_INT(info.n_calls, 4);
+    ATR_CHECK_EQ_INT(info.n_functions, 2);
+    ATR_CHECK_EQ_INT(info.n_unfinished, 1);
+    ATR_CHECK_EQ_INT(info.n_messages, 1);
+    ATR_CHECK_EQ_INT(info.flags & (ATR_FILE_TRUNCATED | ATR_FILE_UNCLOSED), 0);
+    uint32_t ff = find(ix, "f"), fg = find(ix, "app.g");
+    ATR_CHECK_EQ_INT(ff, 0);
+    ATR_CHECK_EQ_INT(fg, 1);
+
+    atr_thread_view tv;
+    ATR_REQUIRE(atr_index_thread(ix, 0, &tv) == 0);
+    ATR_CHECK_EQ_INT(tv.n_roots, 2);
+    atr_call_view cv;
+    ATR_REQUIRE(atr_index_call(ix, tv.first_root, &cv) == 0);
+    ATR_CHECK_EQ_INT(cv.function, ff);
+    ATR_CHECK_EQ_U64(cv.start_ns, 1000);
+    ATR_CHECK_EQ_U64(cv.duration_ns, 1000);
+    ATR_CHECK_EQ_U64(cv.self_ns, 1000 - 200 - 500);
+    ATR_CHECK_EQ_INT(cv.status, ATR_CALL_NORESULT);
+    uint32_t kids[4], nk = 0;
+    ATR_CHECK_OK(atr_call_children(ix, tv.first_root, kids, 4, &nk));
+    ATR_REQUIRE(nk == 2);
+    atr_call_view k0, k1;
+    atr_index_call(ix, kids[0], &k0);
+    atr_index_call(ix, kids[1], &k1);
+    ATR_CHECK_EQ_U64(k0.start_ns, 1100);
+    ATR_CHECK_EQ_U64(k0.duration_ns, 200);
+    ATR_CHECK_EQ_INT(k0.status, ATR_CALL_RETURNED);
+    ATR_CHECK_EQ_INT(k0.parent, tv.first_root);
+    ATR_CHECK_EQ_INT(k0.next_sibling, kids[1]);
+    ATR_CHECK_EQ_U64(k1.duration_ns, 500);
+    ATR_CHECK_EQ_INT(k1.status, ATR_CALL_RAISED);
+    ATR_CHECK(k1.exc_type.len == 10 && memcmp(k1.exc_type.ptr, "ValueError", 10) == 0);
+    atr_value rv;
+    ATR_CHECK_OK(atr_index_value(ix, k1.result, &rv));
+    ATR_CHECK_EQ_MEM(rv.u.s.ptr, rv.u.s.len, "bad", 3);
+    ATR_CHECK_OK(atr_index_value(ix, atr_call_arg(ix, kids[0], 0), &rv));
+    ATR_CHECK_EQ_INT(rv.kind, ATR_V_INT);
+    ATR_CHECK_EQ_INT(rv.u.i, 1);
+    ATR_CHECK_EQ_INT(atr_call_arg(ix, kids[0], 1), ATR_NO_VALUE);
+    uint32_t msgs[2], nm = 0;
+    ATR_CHECK_OK(atr_call_messages(ix, kids[1], msgs, 2, &nm));
+    ATR_CHECK_EQ_INT(nm, 1);
+    atr_message_view mv;
+    ATR_CHECK_OK(atr_index_message(ix, msgs[0], &mv));
+    ATR_CHECK_EQ_U64(mv.time_ns, 1500);
+    ATR_CHECK_EQ_MEM(mv.text.ptr, mv.text.len, "hello", 5);
+
+    /* The unfinished call: duration to the last time seen (END_OF_LOG at 9000). */
+    atr_call_view u;
+    ATR_REQUIRE(atr_index_call(ix, k1.next_sibling == ATR_NO_CALL ? cv.next_sibling
+                                                                   : k1.next_sibling, &u) == 0);
+    ATR_CHECK_EQ_INT(u.status, ATR_CALL_UNFINISHED);
+    ATR_CHECK_EQ_U64(u.start_ns, 5000);
+    ATR_CHECK_EQ_U64(u.duration_ns, 4000);
+
+    /* Stats of g: finished durations 200, 500; unfinished counted apart. */
+    atr_stats st;
+    ATR_CHECK_OK(atr_stats_function(ix, fg, NULL, &st));
+    ATR_CHECK_EQ_INT(st.count, 3);
+    ATR_CHECK_EQ_INT(st.unfinished, 1);
+    ATR_CHECK_EQ_INT(st.raised, 1);
+    ATR_CHECK_EQ_U64(st.max_ns, 500);
+    ATR_CHECK_EQ_U64(st.p50_ns, 200);
+    ATR_CHECK_EQ_U64(st.total_ns, 4700);
+
+    /* Events: start f, start g, end g, start g, message, end g(raised), end f, start g. */
+    atr_events *ev = NULL;
+    ATR_REQUIRE(atr_events_open(ix, &ev) == 0);
+    ATR_CHECK_EQ_INT(atr_events_count(ev), 8);
+    static const uint32_t kinds[] = {ATR_EVENT_START, ATR_EVENT_START, ATR_EVENT_END,
+                                     ATR_EVENT_START, ATR_EVENT_MESSAGE, ATR_EVENT_END,
+                                     ATR_EVENT_END, ATR_EVENT_START};
+    static const uint64_t times[] = {1000, 1100, 1300, 1400, 1500, 1900, 2000, 5000};
+    atr_event e;
+    for (int i = 0; i < 8; i++) {
+        ATR_REQUIRE(atr_events_next(ev, &e) == 0);
+        ATR_CHECK_EQ_INT(e.kind, kinds[i]);
+        ATR_CHECK_EQ_U64(e.time_ns, times[i]);
+    }
+    ATR_CHECK_ERR(atr_events_next(ev, &e), ATR_EOF);
+    ATR_CHECK_OK(atr_events_prev(ev, &e));
+    ATR_CHECK_EQ_U64(e.time_ns, 5000);
+    ATR_CHECK_EQ_INT(atr_events_find_time(ev, 1450), 4);
+    atr_events_close(ev);
+    atr_index_free(ix);
+    remove(g_path);
+}
+
+/* ---- percentiles --------------------------------------------------------------------- */
+
+static void test_percentiles(void) {
+    uint64_t clock = 0;
+    atr_test_tmpfile(g_path, sizeof g_path, "analysis_pct.atr");
+    atr_session *s = open_log(g_path, &clock, 0, 0);
+    uint32_t p = define(s, "app", "p", 0, NULL);
+    uint64_t t = 1000;
+    for (int i = 0; i < 100; i++) {
+        uint64_t d = (uint64_t)((i * 37) % 100 + 1) * 10; /* 10..1000, shuffled */
+        uint64_t sp = begin(s, p, 0, t, NULL, 0);
+        ATR_CHECK_OK(atr_span_return(s, sp, t + d, NULL));
+        t += d + 5;
+    }
+    clock = t;
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_index *ix = load_one(g_path);
+    atr_stats st;
+    ATR_CHECK_OK(atr_stats_function(ix, 0, NULL, &st));
+    ATR_CHECK_EQ_INT(st.count, 100);
+    ATR_CHECK_EQ_U64(st.min_ns, 10);
+    ATR_CHECK_EQ_U64(st.p50_ns, 500);
+    ATR_CHECK_EQ_U64(st.p95_ns, 950);
+    ATR_CHECK_EQ_U64(st.p99_ns, 990);
+    ATR_CHECK_EQ_U64(st.max_ns, 1000);
+    ATR_CHECK_EQ_U64(st.total_ns, 50500);
+    ATR_CHECK_EQ_U64(st.self_ns, 50500);
+    atr_stats all[1];
+    ATR_CHECK_OK(atr_stats_all(ix, all, 1));
+    ATR_CHECK_EQ_U64(all[0].p95_ns, 950);
+    /* Queries: slowest first, top-k, Nth slowest. */
+    atr_query q;
+    atr_query_init(&q);
+    q.function = 0;
+    q.sort = ATR_SORT_DURATION;
+    q.limit = 3;
+    atr_callset *cs = NULL;
+    ATR_REQUIRE(atr_query_run(ix, &q, &cs) == 0);
+    ATR_CHECK_EQ_INT(atr_callset_count(cs), 3);
+    ATR_CHECK_EQ_INT(atr_callset_matched(cs), 100);
+    atr_call_view cv;
+    atr_index_call(ix, atr_callset_get(cs, 0), &cv);
+    ATR_CHECK_EQ_U64(cv.duration_ns, 1000);
+    atr_index_call(ix, atr_callset_get(cs, 2), &cv);
+    ATR_CHECK_EQ_U64(cv.duration_ns, 980);
+    atr_callset_free(cs);
+    q.offset = 10;
+    q.limit = 1;
+    ATR_REQUIRE(atr_query_run(ix, &q, &cs) == 0);
+    atr_index_call(ix, atr_callset_get(cs, 0), &cv);
+    ATR_CHECK_EQ_U64(cv.duration_ns, 900);
+    atr_callset_free(cs);
+    atr_query_init(&q);
+    ATR_REQUIRE(atr_query_run(ix, &q, &cs) == 0);
+    ATR_CHECK_EQ_INT(atr_callset_count(cs), 100);
+    atr_index_call(ix, atr_callset_get(cs, 0), &cv);
+    ATR_CHECK_EQ_U64(cv.start_ns, 1000);
+    atr_callset_free(cs);
+    atr_index_free(ix);
+    remove(g_path);
+}
+
+/* ---- argument scores ----------------------------------------------------------------- */
+
+static uint64_t lcg(uint64_t *st) {
+    *st = *st * 6364136223846793005u + 1442695040888963407u;
+    return *st >> 33;
+}
+
+static void test_argscore(void) {
+    uint64_t clock = 0, rnd = 42;
+    atr_test_tmpfile(g_path, sizeof g_path, "analysis_score.atr");
+    atr_session *s = open_log(g_path, &clock, 0, 0);
+    const char *pn[] = {"request_id", "n", "mode", "payload"};
+    uint32_t h = define(s, "app", "handle", 4, pn);
+    uint64_t t = 1000;
+    for (int i = 0; i < 600; i++) {
+        int strict = lcg(&rnd) % 3 == 0;
+        uint64_t noise = lcg(&rnd) % 300;
+        uint64_t d = strict ? 100000 + noise * 100 : 1000 + noise * 3;
+        char pay[40];
+        size_t plen = lcg(&rnd) % 40;
+        memset(pay, 'x', plen);
+        atr_value args[4] = {atr_value_int(1000000 + i), atr_value_int((int64_t)(lcg(&rnd) % 1000)),
+                             atr_value_strn(strict ? "strict" : "fast", strict ? 6 : 4),
+                             atr_value_strn(pay, plen)};
+        uint64_t sp = begin(s, h, 0, t, args, 4);
+        ATR_CHECK_OK(atr_span_return(s, sp, t + d, NULL));
+        t += d + 10;
+    }
+    clock = t;
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_index *ix = load_one(g_path);
+    atr_argscore *sc = NULL;
+    ATR_REQUIRE(atr_argscore_compute(ix, 0, NULL, 0, &sc) == 0);
+    ATR_CHECK_EQ_INT(atr_argscore_calls(sc), 600);
+    ATR_REQUIRE(atr_argscore_count(sc) == 4);
+    atr_arg_score a;
+    ATR_CHECK_OK(atr_argscore_arg(sc, 0, &a));
+    ATR_CHECK_EQ_MEM(a.name.ptr, a.name.len, "mode", 4);
+    ATR_CHECK(a.score > 0.9);
+    ATR_CHECK_EQ_INT(a.mode, ATR_GROUP_EXACT);
+    ATR_CHECK_EQ_INT(a.n_groups, 2);
+    atr_arg_group g;
+    ATR_CHECK_OK(atr_argscore_group(sc, 0, 0, &g));
+    ATR_CHECK_EQ_STR(g.label, "strict");
+    ATR_CHECK_EQ_STR(g.filter, "mode=\"strict\"");
+    ATR_CHECK(g.p50_ns >= 100000 && g.max_ns <= 130000);
+    uint64_t sum = 0;
+    for (int k = 0; k < ATR_HIST_BINS; k++)
+        sum += g.hist[k];
+    ATR_CHECK_EQ_INT(sum, g.calls);
+    for (uint32_t i = 1; i < 4; i++) {
+        ATR_CHECK_OK(atr_argscore_arg(sc, i, &a));
+        ATR_CHECK(a.score < 0.05);
+        if (a.name.len == 10) { /* request_id: unique */
+            ATR_CHECK_EQ_INT(a.n_distinct, 600);
+            ATR_CHECK_EQ_INT(a.mode, ATR_GROUP_RANGE);
+        }
+        if (a.name.len == 7) /* payload: strings by length */
+            ATR_CHECK_EQ_INT(a.mode, ATR_GROUP_LENGTH);
+    }
+    /* A group's filter selects exactly its calls. */
+    for (uint32_t i = 0; i < 4; i++) {
+        ATR_CHECK_OK(atr_argscore_arg(sc, i, &a));
+        for (uint32_t k = 0; k < a.n_groups; k++) {
+            atr_filter *f = NULL;
+            char err[200];
+            ATR_CHECK_OK(atr_argscore_group(sc, i, k, &g));
+            if (!ATR_CHECK_OK(atr_filter_parse(g.filter, &f, err, sizeof err))) {
+                fprintf(stderr, "  filter %s: %s\n", g.filter, err);
+                continue;
+            }
+            atr_stats st;
+            ATR_CHECK_OK(atr_stats_function(ix, 0, f, &st));
+            if (!ATR_CHECK_EQ_INT(st.count, g.calls))
+                fprintf(stderr, "  group %s filter %s\n", g.label, g.filter);
+            atr_filter_free(f);
+        }
+    }
+    atr_argscore_free(sc);
+    /* With a filter: only fast calls; mode has one group left and explains nothing. */
+    atr_filter *f = NULL;
+    ATR_REQUIRE(atr_filter_parse("mode=fast", &f, NULL, 0) == 0);
+    ATR_REQUIRE(atr_argscore_compute(ix, 0, f, ATR_ARGSCORE_RESULT, &sc) == 0);
+    ATR_CHECK(atr_argscore_calls(sc) > 300 && atr_argscore_calls(sc) < 500);
+    ATR_CHECK_EQ_INT(atr_argscore_count(sc), 6);
+    for (uint32_t i = 0; i < atr_argscore_count(sc); i++) {
+        ATR_CHECK_OK(atr_argscore_arg(sc, i, &a));
+        ATR_CHECK(a.score < 0.1);
+    }
+    atr_argscore_free(sc);
+    atr_filter_free(f);
+    atr_index_free(ix);
+    remove(g_path);
+}
+
+/* ---- function lookup ----------------------------------------------------------------- */
+
+static void test_lookup(void) {
+    uint64_t clock = 0;
+    atr_test_tmpfile(g_path, sizeof g_path, "analysis_lookup.atr");
+    atr_session *s = open_log(g_path, &clock, 0, 0);
+    define(s, "app.mod", "parse", 0, NULL);
+    define(s, "app.other", "parse", 0, NULL);
+    define(s, "app.mod", "Reader.read", 0, NULL);
+    define(s, "app.mod", "parse_all", 0, NULL);
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_index *ix = load_one(g_path);
+    uint32_t fn = 99, c[8], n = 0;
+    ATR_CHECK_OK(atr_index_find_function(ix, "app.mod.parse", &fn, c, 8, &n));
+    ATR_CHECK_EQ_INT(fn, 0);
+    ATR_CHECK_OK(atr_index_find_function(ix, "other.parse", &fn, c, 8, &n));
+    ATR_CHECK_EQ_INT(fn, 1);
+    ATR_CHECK_OK(atr_index_find_function(ix, "read", &fn, c, 8, &n));
+    ATR_CHECK_EQ_INT(fn, 2);
+    ATR_CHECK_OK(atr_index_find_function(ix, "Reader.read", &fn, c, 8, &n));
+    ATR_CHECK_EQ_INT(fn, 2);
+    ATR_CHECK_ERR(atr_index_find_function(ix, "parse", &fn, c, 8, &n), ATR_EAMBIGUOUS);
+    ATR_CHECK_EQ_INT(n, 2);
+    ATR_CHECK(c[0] == 0 && c[1] == 1);
+    ATR_CHECK_ERR(atr_index_find_function(ix, "arse", &fn, c, 8, &n), ATR_ENOTFOUND);
+    ATR_CHECK(n >= 2);
+    ATR_CHECK_ERR(atr_index_find_function(ix, "prase", &fn, c, 8, &n), ATR_ENOTFOUND);
+    ATR_CHECK(n >= 2 && (c[0] == 0 || c[0] == 1));
+    ATR_CHECK_ERR(atr_index_find_function(ix, "zzzzzzzz", &fn, c, 8, &n), ATR_ENOTFOUND);
+    ATR_CHECK_EQ_INT(n, 0);
+    ATR_CHECK_ERR(atr_index_find_function(ix, "", &fn, c, 8, &n), ATR_EINVAL);
+    char name[64];
+    ATR_CHECK_EQ_INT(atr_function_name(ix, 2, name, sizeof name), 19);
+    ATR_CHECK_EQ_STR(name, "app.mod.Reader.read");
+    atr_index_free(ix);
+    remove(g_path);
+}
+
+/* ---- merge: parent + forked child ---------------------------------------------------- */
+
+static void test_merge(void) {
+    char child[512];
+    uint64_t clock = 0;
+    atr_test_tmpfile(g_path, sizeof g_path, "analysis_parent.atr");
+    atr_test_tmpfile(child, sizeof child, "analysis_child.atr");
+    atr_session *p = open_log(g_path, &clock, 0, 0);
+    uint32_t fp = define(p, "app", "main", 0, NULL);
+    uint64_t root = begin(p, fp, 0, 100, NULL, 0);
+    atr_session *c = open_log(child, &clock, atr_session_uid(p), root);
+    uint32_t fc = define(c, "app", "work", 0, NULL);
+    uint32_t fm = define(c, "app", "main", 0, NULL); /* same function: deduplicated */
+    uint64_t w = begin(c, fc, 0, 200, NULL, 0);
+    ATR_CHECK_OK(atr_span_return(c, w, 300, NULL));
+    (void)fm;
+    ATR_CHECK_OK(atr_span_return(p, root, 1000, NULL));
+    clock = 1000;
+    ATR_CHECK_OK(atr_session_close(c));
+    ATR_CHECK_OK(atr_session_close(p));
+
+    /* Child first, then parent: the link is made when the parent arrives. */
+    atr_index *ix = load_one(child);
+    ATR_CHECK_OK(atr_index_load(ix, g_path));
+    atr_index_info info;
+    atr_index_get_info(ix, &info);
+    ATR_CHECK_EQ_INT(info.n_files, 2);
+    ATR_CHECK_EQ_INT(info.n_functions, 2);
+    ATR_CHECK_EQ_INT(info.n_calls, 2);
+    uint32_t fw = find(ix, "work"), fmain = find(ix, "main");
+    atr_callset *cs = NULL;
+    atr_query q;
+    atr_query_init(&q);
+    q.function = fw;
+    ATR_REQUIRE(atr_query_run(ix, &q, &cs) == 0 && atr_callset_count(cs) == 1);
+    atr_call_view wv, mv;
+    atr_index_call(ix, atr_callset_get(cs, 0), &wv);
+    atr_callset_free(cs);
+    ATR_REQUIRE(wv.parent != ATR_NO_CALL);
+    atr_index_call(ix, wv.parent, &mv);
+    ATR_CHECK_EQ_INT(mv.function, fmain);
+    ATR_CHECK_EQ_INT(mv.file, 1);
+    ATR_CHECK_EQ_INT(wv.file, 0);
+    ATR_CHECK_EQ_U64(mv.self_ns, 900); /* other processes' children do not count */
+    atr_file_info fi;
+    ATR_CHECK_OK(atr_index_file(ix, 0, &fi));
+    ATR_CHECK_EQ_INT(fi.parent_file, 1);
+    ATR_CHECK_EQ_INT(fi.parent_call, wv.parent);
+    uint32_t kids[2], nk = 0;
+    ATR_CHECK_OK(atr_call_children(ix, wv.parent, kids, 2, &nk));
+    ATR_CHECK_EQ_INT(nk, 1);
+    atr_index_free(ix);
+    remove(child);
+    remove(g_path);
+}
+
+/* ---- truncated and corrupt logs ------------------------------------------------------ */
+
+static unsigned char *read_all(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    ATR_REQUIRE(f != NULL);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *buf = malloc((size_t)n);
+    ATR_REQUIRE(buf && fread(buf, 1, (size_t)n, f) == (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+static void test_damaged(void) {
+    uint64_t clock = 0;
+    atr_test_tmpfile(g_path, sizeof g_path, "analysis_damaged.atr");
+    atr_session *s = open_log(g_path, &clock, 0, 0);
+    const char *pn[] = {"i"};
+    uint32_t f = define(s, "app", "f", 1, pn);
+    for (int part = 0; part < 2; part++) {
+        for (int i = 0; i < 50; i++) {
+            atr_value v = atr_value_int(i);
+            uint64_t t = (uint64_t)(part * 1000 + i * 10);
+            uint64_t sp = begin(s, f, 0, t, &v, 1);
+            ATR_CHECK_OK(atr_span_return(s, sp, t + 5, NULL));
+        }
+        ATR_CHECK_OK(atr_session_flush(s)); /* a frame boundary */
+    }
+    ATR_CHECK_OK(atr_session_close(s));
+    size_t len = 0;
+    unsigned char *buf = read_all(g_path, &len);
+
+    /* Truncated inside the last frame(s): loads what is complete, flagged. */
+    atr_index *ix = NULL;
+    ATR_REQUIRE(atr_index_open(&ix) == 0);
+    ATR_CHECK_OK(atr_index_load_mem(ix, buf, len - 7, "cut.atr"));
+    atr_index_info info;
+    atr_index_get_info(ix, &info);
+    ATR_CHECK(info.flags & ATR_FILE_TRUNCATED);
+    ATR_CHECK(info.flags & ATR_FILE_UNCLOSED);
+    ATR_CHECK(info.n_calls >= 50 && info.n_calls <= 100);
+
+    /* Corrupt: a flipped byte in the middle fails cleanly, the index is unchanged. */
+    uint64_t before = info.n_calls;
+    buf[len / 2] ^= 0x5a;
+    buf[len / 2 + 1] ^= 0xa5;
+    int rc = atr_index_load_mem(ix, buf, len, "bad.atr");
+    ATR_CHECK(rc < 0);
+    const char *err = atr_index_error(ix);
+    ATR_CHECK(strncmp(err, "bad.atr: ", 9) == 0 && strchr(err, '\n') == NULL);
+    atr_index_get_info(ix, &info);
+    ATR_CHECK_EQ_INT(info.n_calls, before);
+    ATR_CHECK_EQ_INT(info.n_files, 1);
+    /* Not a log at all. */
+    ATR_CHECK_ERR(atr_index_load_mem(ix, "hello world, not a log", 22, "x"), ATR_EMAGIC);
+    ATR_CHECK_ERR(atr_index_load(ix, "/nonexistent/dir/x.atr"), ATR_EOPEN);
+    ATR_CHECK(strstr(atr_index_error(ix), "/nonexistent/dir/x.atr") != NULL);
+    atr_index_free(ix);
+    free(buf);
+    remove(g_path);
+}
+
+int main(void) {
+    test_tree();
+    test_percentiles();
+    test_argscore();
+    test_lookup();
+    test_merge();
+    test_damaged();
+    ATR_TEST_MAIN_END();
+}
