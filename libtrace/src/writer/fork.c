@@ -131,6 +131,13 @@ static void child_reset(atr_session *s) {
         mine && mine->depth
             ? mine->stack[(mine->depth < ATR__STACK_MAX ? mine->depth : ATR__STACK_MAX) - 1]
             : 0;
+    /*
+     * The flusher may have been inside the compressor or growing its arrays when the fork
+     * happened: their copies here cannot be trusted, so the child leaks them (once per fork)
+     * and makes new ones when it resumes.
+     */
+    s->framer = NULL;
+    s->scratch = NULL;
     atr__sink_close(&s->sink); /* the parent's file: never written by the child */
     s->sink.err = 0;
     s->write_err = 0;

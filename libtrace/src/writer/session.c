@@ -397,7 +397,10 @@ int atr__session_resume(atr_session *s) {
     s->cfg.path = path;
     s->uid = random_uid();
     s->clock_origin = atr__session_now(s);
-    if ((rc = atr__sink_open(&s->sink, s->path)) == 0 && (rc = atr__session_write_process(s)) == 0)
+    if (!s->framer && !(s->framer = atr__framer_new(s->cfg.zstd_level)))
+        rc = ATR_ENOMEM;
+    else if ((rc = atr__sink_open(&s->sink, s->path)) == 0 &&
+             (rc = atr__session_write_process(s)) == 0)
         rc = atr__flusher_start(s);
     if (rc != 0) {
         atr__sink_close(&s->sink);
