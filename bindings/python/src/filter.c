@@ -13,6 +13,7 @@
 #include "filter_pattern.h"
 #include "frame_args_compat.h"
 #include "spans.h"
+#include "tracefunc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -143,55 +144,72 @@ static int names_lib(const atr__pattern *p, size_t root) {
     return strncmp(p->literal_prefix, r, strlen(r)) == 0;
 }
 
-#if PY_VERSION_HEX < 0x030B0000
-/* Before 3.11 code objects carry no qualname: look for the function in its module's
-   globals and one level of class dicts (exact dicts, no user code runs). New ref or NULL. */
-static PyObject *qualname_from(PyObject *v, PyCodeObject *co, int depth) {
+/*
+ * Where a code object's function lives: its module's globals and the dicts of classes found
+ * there (two levels). Gives the qualname before 3.11 (code objects carry none) and tells
+ * whether a TracedFunction wraps it (the decorator records it; atr__filter_mark_decorated
+ * catches the rest). Exact dicts and builtin descriptor types only: no user code runs.
+ */
+typedef struct ns_hit {
+    PyObject *qualname; /* owned or NULL */
+    int decorated;
+} ns_hit;
+
+static int func_has_code(PyObject *f, PyCodeObject *co) {
+    return f && PyFunction_Check(f) && PyFunction_GET_CODE(f) == (PyObject *)co;
+}
+
+static int ns_visit(PyObject *v, PyCodeObject *co, int depth, ns_hit *hit) {
     if (PyFunction_Check(v)) {
-        if (PyFunction_GET_CODE(v) == (PyObject *)co) {
-            return Py_NewRef(((PyFunctionObject *)v)->func_qualname);
+        if (!func_has_code(v, co)) {
+            return 0;
         }
-        return NULL;
+        if (!hit->qualname) {
+            hit->qualname = Py_NewRef(((PyFunctionObject *)v)->func_qualname);
+        }
+        return 0; /* keep looking: a TracedFunction may wrap it elsewhere */
     }
-    if ((Py_IS_TYPE(v, &PyStaticMethod_Type) || Py_IS_TYPE(v, &PyClassMethod_Type))) {
+    if (Py_IS_TYPE(v, &atr__TracedFunction_Type)) {
+        if (func_has_code(((atr__traced *)v)->func, co)) {
+            hit->decorated = 1;
+            return 1;
+        }
+        return 0;
+    }
+    if (Py_IS_TYPE(v, &PyStaticMethod_Type) || Py_IS_TYPE(v, &PyClassMethod_Type)) {
         PyObject *f = PyObject_GetAttrString(v, "__func__");
         if (!f) {
             PyErr_Clear();
-            return NULL;
+            return 0;
         }
-        PyObject *r = qualname_from(f, co, depth);
+        int r = ns_visit(f, co, depth, hit);
         Py_DECREF(f);
         return r;
     }
-    if (PyType_Check(v) && depth < 3 &&
-        (((PyTypeObject *)v)->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+    if (PyType_Check(v) && depth < 2 && (((PyTypeObject *)v)->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
         PyObject *d = ((PyTypeObject *)v)->tp_dict;
         Py_ssize_t pos = 0;
         PyObject *k, *item;
         while (d && PyDict_Next(d, &pos, &k, &item)) {
-            PyObject *r = qualname_from(item, co, depth + 1);
-            if (r) {
-                return r;
+            if (item != v && ns_visit(item, co, depth + 1, hit)) {
+                return 1;
             }
         }
     }
-    return NULL;
+    return 0;
 }
 
-static PyObject *find_qualname(PyCodeObject *co, PyObject *globals) {
+static void ns_search(PyCodeObject *co, PyObject *globals, ns_hit *hit) {
     if (globals && PyDict_CheckExact(globals)) {
         Py_ssize_t pos = 0;
         PyObject *k, *v;
         while (PyDict_Next(globals, &pos, &k, &v)) {
-            PyObject *r = qualname_from(v, co, 0);
-            if (r) {
-                return r;
+            if (ns_visit(v, co, 0, hit)) {
+                return;
             }
         }
     }
-    return Py_NewRef(co->co_name);
 }
-#endif
 
 static int decide(PyCodeObject *co, PyObject *globals, atr__code_info *ci) {
     const char *name = utf8_or_empty(co->co_name);
@@ -215,10 +233,13 @@ static int decide(PyCodeObject *co, PyObject *globals, atr__code_info *ci) {
         modobj = PyDict_GetItemString(globals, "__name__"); /* borrowed, no user code */
     }
     const char *module = utf8_or_empty(modobj);
+    ns_hit hit = {NULL, 0};
 #if PY_VERSION_HEX >= 0x030B0000
     const char *qualname = utf8_or_empty(co->co_qualname);
 #else
-    PyObject *qn = find_qualname(co, globals);
+    ns_search(co, globals, &hit);
+    PyObject *qn = hit.qualname ? hit.qualname : Py_NewRef(co->co_name);
+    hit.qualname = NULL;
     const char *qualname = utf8_or_empty(qn);
 #endif
     int d = ATR__DEC_REJECT;
@@ -235,6 +256,15 @@ static int decide(PyCodeObject *co, PyObject *globals, atr__code_info *ci) {
                 break;
             }
         }
+    }
+#if PY_VERSION_HEX >= 0x030B0000
+    if (d == ATR__DEC_ACCEPT) {
+        ns_search(co, globals, &hit);
+        Py_CLEAR(hit.qualname);
+    }
+#endif
+    if (hit.decorated && ci) {
+        ci->decorated = 1;
     }
     if (d == ATR__DEC_ACCEPT && ci) {
         Py_XSETREF(ci->module, Py_XNewRef(modobj));

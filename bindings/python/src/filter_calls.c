@@ -30,12 +30,14 @@ typedef struct fentry {
     uint64_t t_start;    /* PENDING: start time */
     uint64_t observed;   /* current span when the call started */
     atr__cur saved;      /* pair replaced by atr__span_enter (entered only) */
+    PyObject *token;     /* owned: ContextVar token while a coroutine step runs, or NULL */
     PyObject **vals;     /* PENDING: owned references to the arguments (n_vals) */
     int32_t n_vals;
     uint8_t state;
     uint8_t entered;     /* the span is the thread's current span while this call runs */
     uint8_t parent_below; /* the parent is the entry below on the stack */
     uint8_t code_owned;
+    uint8_t coro;        /* generator/coroutine: also publish the span in the ContextVar */
 } fentry;
 
 typedef struct fthread {
@@ -95,6 +97,22 @@ static void entry_release(fentry *e) {
         Py_CLEAR(e->code);
         e->code_owned = 0;
     }
+}
+
+/* Make the entry's span current while its frame runs (and visible to tasks it creates). */
+static void entry_enter(fentry *e) {
+    e->saved = atr__span_enter(e->span);
+    if (e->coro) {
+        e->token = atr__span_ctx_set(e->span);
+    }
+}
+
+static void entry_leave(fentry *e) {
+    if (e->token) {
+        atr__span_ctx_reset(e->token);
+        e->token = NULL;
+    }
+    atr__span_leave(e->saved);
 }
 
 /* --- suspended table ------------------------------------------------------------------- */
@@ -229,7 +247,7 @@ static void end_top(fthread *ft, int how, PyObject *obj) {
     }
     if (e->state == ST_EMITTED) {
         if (e->entered) {
-            atr__span_leave(e->saved);
+            entry_leave(e);
         }
         uint64_t t = now_or_auto();
         if (e->span) {
@@ -301,7 +319,8 @@ void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyO
         Py_XDECREF(vals[i]);
     }
     if (e->span) {
-        e->saved = atr__span_enter(e->span);
+        e->coro = ci && ci->coro_like;
+        entry_enter(e);
         e->entered = 1;
     }
 }
@@ -324,7 +343,7 @@ int atr__calls_resume(const void *key) {
     *e = *s;
     susp_remove(s);
     if (e->entered) {
-        e->saved = atr__span_enter(e->span);
+        entry_enter(e);
     }
     return 1;
 }
@@ -370,7 +389,7 @@ void atr__calls_yield(const void *key) {
     }
     fentry e = ft->stack[--ft->n];
     if (e.state == ST_EMITTED && e.entered) {
-        atr__span_leave(e.saved);
+        entry_leave(&e);
     }
     if (e.state == ST_PENDING && e.parent_below) {
         /* the caller may differ at resume: attach to the nearest written ancestor */
@@ -429,8 +448,9 @@ void atr__calls_end_all(void) {
         while (ft->n) {
             fentry *e = &ft->stack[--ft->n];
             if (ft == me && e->state == ST_EMITTED && e->entered) {
-                atr__span_leave(e->saved);
+                entry_leave(e);
             }
+            Py_CLEAR(e->token); /* another thread's context: just drop it */
             end_entry_noresult(e, t);
         }
         fthread *next = ft->next;

@@ -169,6 +169,34 @@ static int fail(char *err, size_t errlen, const char *text, const char *why) {
     return -1;
 }
 
+/* Collapse "//", "/./" and "/name/../" in place (the path is absolute). */
+static void normalize_path(char *path) {
+    char *out = path;
+    const char *in = path;
+    while (*in) {
+        if (in[0] == '/' && in[1] == '/') {
+            in++;
+        } else if (in[0] == '/' && in[1] == '.' && (in[2] == '/' || !in[2])) {
+            in += 2;
+        } else if (in[0] == '/' && in[1] == '.' && in[2] == '.' && (in[3] == '/' || !in[3])) {
+            in += 3;
+            while (out > path && out[-1] != '/') {
+                out--;
+            }
+            if (out > path) {
+                out--; /* drop the '/' before the removed component */
+            }
+        } else {
+            *out++ = *in++;
+        }
+    }
+    *out = '\0';
+    if (!path[0]) {
+        path[0] = '/';
+        path[1] = '\0';
+    }
+}
+
 static int parse_file(const char *text, const char *glob, const char *cwd, atr__pattern *out,
                       char *err, size_t errlen) {
     if (!*glob) {
@@ -195,6 +223,7 @@ static int parse_file(const char *text, const char *glob, const char *cwd, atr__
     } else {
         memcpy(path, g, gl + 1);
     }
+    normalize_path(path);
     size_t lit = 0;
     while (path[lit] && !is_wild(path[lit])) {
         lit++;
