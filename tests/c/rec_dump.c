@@ -227,7 +227,10 @@ int rec_dump_file(FILE *f, const char *path) {
     }
     while ((rc = atr_reader_next(r, &rec)) == 0)
         rec_dump(f, &rec);
-    fprintf(f, "# end: %s\n# closed_cleanly: %d\n", atr_errname(rc), atr_reader_closed_cleanly(r));
+    fprintf(f, "# end: %s\n", atr_errname(rc));
+    if (rc != ATR_EOF)
+        fprintf(f, "# error: %s\n", atr_reader_error(r));
+    fprintf(f, "# closed_cleanly: %d\n", atr_reader_closed_cleanly(r));
     atr_reader_close(r);
     return rc;
 }

@@ -35,8 +35,9 @@ void rec_dump(FILE *f, const atr_record *rec);
 char *rec_dump_str(char *buf, size_t size, const atr_record *rec);
 
 /*
- * Dump every record of the log at path to f, then a last line "# end: ATR_EOF" (the
- * terminal code's name) and "# closed_cleanly: 0|1". Returns the terminal code.
+ * Dump every record of the log at path to f, then "# end: ATR_EOF" (the terminal code's
+ * name), "# error: <atr_reader_error()>" unless the end is ATR_EOF, and
+ * "# closed_cleanly: 0|1". Returns the terminal code.
  */
 int rec_dump_file(FILE *f, const char *path);
 

@@ -552,6 +552,38 @@ static void test_threads(void) {
     remove(path);
 }
 
+/* --- the committed format-1.0 log (docs/FORMAT.md section 7) ------------------------------ */
+
+#ifdef ATR_GOLDEN_DIR
+static void test_golden_v1(void) {
+    size_t want_len = 0, got_len = 0, line = 1, i;
+    uint8_t *want = slurp(ATR_GOLDEN_DIR "/v1/basic.dump", &want_len);
+    char *got = NULL;
+    FILE *f = open_memstream(&got, &got_len);
+
+    ATR_REQUIRE(want != NULL && f != NULL);
+    ATR_CHECK_EQ_INT(rec_dump_file(f, ATR_GOLDEN_DIR "/v1/basic.atr"), ATR_EOF);
+    fclose(f);
+    /* report the first differing line with both sides */
+    for (i = 0; i < want_len && i < got_len && want[i] == (uint8_t)got[i]; i++)
+        line += want[i] == '\n';
+    if (!ATR_CHECK_EQ_MEM(got, got_len, want, want_len)) {
+        size_t a = i, b;
+        while (a > 0 && want[a - 1] != '\n')
+            a--;
+        for (b = a; b < want_len && want[b] != '\n';)
+            b++;
+        fprintf(stderr, "  basic.dump line %zu differs:\n  want %.*s\n", line, (int)(b - a),
+                (const char *)want + a);
+        for (b = a; b < got_len && got[b] != '\n';)
+            b++;
+        fprintf(stderr, "  got  %.*s\n", (int)(b - a), got + a);
+    }
+    free(got);
+    free(want);
+}
+#endif
+
 int main(void) {
     char path[512];
     atr_test_tmpfile(path, sizeof path, "test_reader_small.atr");
@@ -561,5 +593,8 @@ int main(void) {
     remove(path);
     test_open_errors();
     test_threads();
+#ifdef ATR_GOLDEN_DIR
+    test_golden_v1();
+#endif
     ATR_TEST_MAIN_END();
 }

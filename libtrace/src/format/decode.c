@@ -494,7 +494,7 @@ int atr__decode_record(atr__decoder *d, const uint8_t *p, size_t n, size_t *used
     if (rc == ATR_ETRUNCATED)
         return atr__dec_fail(d, ATR_ECORRUPT, "record cut off by the end of its frame");
     if (rc < 0)
-        return atr__dec_fail(d, rc, "record %s", why);
+        return atr__dec_fail(d, rc, "%s", why);
     msgpack_zone_clear(&d->zone);
     ur = msgpack_unpack((const char *)p, size, &off, &d->zone, &obj);
     if (ur != MSGPACK_UNPACK_SUCCESS || off != size)

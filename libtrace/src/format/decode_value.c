@@ -62,7 +62,8 @@ int atr__mp_check(const uint8_t *p, size_t n, int max_depth, size_t *size, uint6
         left[depth]--;
         if (*budget == 0)
             return check_fail(msg, msg_size, ATR_ETOOBIG,
-                              "record holds more than %u msgpack objects", ATR__RECORD_OBJECTS_MAX);
+                              "more than %u msgpack objects in one record",
+                              ATR__RECORD_OBJECTS_MAX);
         (*budget)--;
         if (pos >= n)
             return check_fail(msg, msg_size, ATR_ETRUNCATED, "bytes end inside a record");

@@ -31,7 +31,7 @@ struct atr_reader {
     size_t content_len;
     size_t content_pos;    /* next record in content */
     uint64_t frame_offset; /* file offset of the current frame */
-    uint64_t frame_record; /* index of the next record within the frame */
+    uint64_t frame_record; /* records of the current frame consumed so far */
     int status;            /* 0, or the sticky terminal code */
     int closed_cleanly;
     char err[320];
@@ -220,7 +220,7 @@ int atr_reader_next(atr_reader *r, atr_record *rec) {
                                 r->content_len - r->content_pos, &used, rec);
         if (rc < 0) {
             char msg[300];
-            snprintf(msg, sizeof msg, "record %" PRIu64 " of the frame: %s", r->frame_record,
+            snprintf(msg, sizeof msg, "record %" PRIu64 " of the frame: %s", r->frame_record + 1,
                      atr__decoder_msg(r->dec));
             set_error(r, rc, r->frame_offset, msg);
             break;

@@ -1,0 +1,208 @@
+/*
+ * Generator of the committed format-1.0 log tests/golden/v1/basic.atr and its decoded form
+ * basic.dump (rec_dump.h). Run by hand, never in CI: the point of the golden log is that it
+ * stays as it was written while the reader changes (docs/FORMAT.md section 7).
+ *
+ *     gen_v1 OUTDIR        writes OUTDIR/basic.atr and OUTDIR/basic.dump
+ *
+ * The log holds every record type the writer produces and every value kind, over several
+ * frames and two threads, with an injected clock (times are exact).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "argtrace/atr.h"
+#include "rec_dump.h"
+
+static uint64_t step_clock(void *ctx) {
+    uint64_t *t = ctx;
+    return *t += 250;
+}
+
+static atr_str S(const char *s) {
+    atr_str r;
+    r.ptr = s;
+    r.len = strlen(s);
+    return r;
+}
+
+static atr_value text(uint32_t kind, const char *p, size_t len, uint64_t true_len) {
+    atr_value v = atr_value_nil();
+    v.kind = kind;
+    v.u.s.ptr = p;
+    v.u.s.len = len;
+    v.u.s.true_len = true_len;
+    return v;
+}
+
+typedef struct worker_arg {
+    atr_session *s;
+    uint32_t fn;
+    uint64_t parent;
+} worker_arg;
+
+static void *worker(void *p) {
+    worker_arg *a = p;
+    uint64_t span = 0;
+    atr_value arg = atr_value_strn("from the worker", 15), res = atr_value_int(-1);
+    atr_thread_set_name(a->s, "worker-1", 8);
+    atr_span_begin(a->s, a->fn, a->parent, ATR_NOW, &arg, 1, NULL, 0, &span);
+    atr_message(a->s, span, ATR_NOW, S("in worker"), NULL, 0);
+    atr_span_return(a->s, span, ATR_NOW, &res);
+    return NULL;
+}
+
+int main(int argc, char **argv) {
+    static const char *const prog_argv[] = {"gen_v1", "--golden", "ü"};
+    static const atr_str p_fib[] = {{"n", 1}};
+    static const atr_str p_all[] = {{"a", 1}, {"b", 1}, {"c", 1},     {"d", 1},       {"e", 1},
+                                    {"f", 1}, {"g", 1}, {"h", 1},     {"i", 1},       {"j", 1},
+                                    {"k", 1}, {"l", 1}, {"*args", 5}, {"**kwargs", 8}};
+    static char long_text[300];
+    char path[1024];
+    atr_writer_config cfg;
+    atr_session *s = NULL;
+    atr_function_info fi;
+    uint32_t f_fib, f_all, f_action, f_method;
+    uint64_t t = 1000000, s1, s2, s3, act;
+    atr_value a[16], v, items[3], inner[2];
+    atr_field fl[3];
+    worker_arg wa;
+    pthread_t th;
+    FILE *out;
+    int i;
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: gen_v1 OUTDIR\n");
+        return 2;
+    }
+    for (i = 0; i < (int)sizeof long_text; i++)
+        long_text[i] = (char)('A' + i % 26);
+    snprintf(path, sizeof path, "%s/basic.atr", argv[1]);
+    atr_writer_config_init(&cfg);
+    cfg.path = path;
+    cfg.clock = step_clock;
+    cfg.clock_ctx = &t;
+    cfg.argc = 3;
+    cfg.argv = prog_argv;
+    cfg.runtime = "C golden";
+    cfg.max_value_bytes = 64;
+    if (atr_session_open(&cfg, &s) != 0)
+        return 1;
+
+    memset(&fi, 0, sizeof fi);
+    fi.module = S("__main__");
+    fi.qualname = S("fib");
+    fi.file = S("fib.py");
+    fi.line = 1;
+    fi.n_params = 1;
+    fi.params = p_fib;
+    atr_session_define_function(s, &fi, &f_fib);
+    fi.module = S("pkg.values");
+    fi.qualname = S("every_kind");
+    fi.file = S("/src/pkg/values.py");
+    fi.line = 4242;
+    fi.flags = ATR_FUNC_COROUTINE;
+    fi.n_params = 14;
+    fi.params = p_all;
+    atr_session_define_function(s, &fi, &f_all);
+    memset(&fi, 0, sizeof fi);
+    fi.qualname = S("import_batch");
+    fi.flags = ATR_FUNC_ACTION;
+    atr_session_define_function(s, &fi, &f_action);
+    fi.module = S("pkg.db");
+    fi.qualname = S("Conn.query");
+    fi.file = S("db.py");
+    fi.line = 77;
+    fi.flags = ATR_FUNC_METHOD | ATR_FUNC_GENERATOR;
+    atr_session_define_function(s, &fi, &f_method);
+    atr_thread_set_name(s, "MainThread", 10);
+
+    /* FORMAT.md section 6: fib(2) */
+    a[0] = atr_value_int(2);
+    atr_span_begin(s, f_fib, 0, ATR_NOW, a, 1, NULL, 0, &s1);
+    a[0] = atr_value_int(1);
+    atr_span_begin(s, f_fib, s1, ATR_NOW, a, 1, NULL, 0, &s2);
+    atr_span_return(s, s2, ATR_NOW, a);
+    a[0] = atr_value_int(0);
+    atr_span_begin(s, f_fib, s1, ATR_NOW, a, 1, NULL, 0, &s3);
+    atr_span_return(s, s3, ATR_NOW, a);
+    a[0] = atr_value_int(1);
+    atr_span_return(s, s1, ATR_NOW, a);
+    atr_session_flush(s);
+
+    /* every value kind */
+    fl[0].name = S("batch");
+    fl[0].value = atr_value_int(7);
+    fl[1].name = S("source");
+    fl[1].value = atr_value_strn("s3://bucket/key", 15);
+    atr_span_begin(s, f_action, 0, ATR_NOW, NULL, 0, fl, 2, &act);
+    a[0] = atr_value_nil();
+    a[1] = atr_value_bool(1);
+    a[2] = atr_value_int(INT64_MIN);
+    a[3] = atr_value_nil();
+    a[3].kind = ATR_V_UINT;
+    a[3].u.u = UINT64_MAX;
+    a[4] = atr_value_float(-0.1);
+    a[5] = atr_value_strn("h\xc3\xa9llo \"q\" \\ \n", 15);
+    a[6] = atr_value_strn(long_text, sizeof long_text);
+    a[7] = atr_value_bytes("\x00\xff\x10", 3);
+    a[8] = atr_value_bytes(long_text, 100);
+    inner[0] = atr_value_float(1.5);
+    inner[1] = atr_value_nil();
+    items[0] = atr_value_int(1);
+    items[1] = atr_value_summary("tuple", 5, 2);
+    items[1].n_items = 2;
+    items[1].u.sum.items = inner;
+    items[2] = atr_value_strn("x", 1);
+    a[9] = atr_value_summary("list", 4, 1000);
+    a[9].n_items = 3;
+    a[9].u.sum.items = items;
+    a[10] = text(ATR_V_REDACTED, NULL, 0, 0);
+    a[11] = text(ATR_V_BIGINT, "-123456789012345678901234567890", 31, 31);
+    a[12] = text(ATR_V_REPR, "<Widget id=3>", 13, 13);
+    a[13] = atr_value_summary("dict", 4, -1);
+    fl[0].name = S("extra");
+    fl[0].value = text(ATR_V_ERROR, "weird.Object", 12, 12);
+    atr_span_begin(s, f_all, act, ATR_NOW, a, 14, fl, 1, &s2);
+    v = text(ATR_V_REPR, long_text, 64, 5000);
+    atr_span_return(s, s2, ATR_NOW, &v);
+    fl[0].name = S("rows");
+    fl[0].value = atr_value_int(1200);
+    fl[1].name = S("ratio");
+    fl[1].value = atr_value_float(0.25);
+    atr_message(s, act, ATR_NOW, S("rows_read"), fl, 2);
+    atr_session_flush(s);
+
+    /* a method that raises, one whose result is not captured, a message outside spans */
+    atr_span_begin(s, f_method, act, ATR_NOW, NULL, 0, NULL, 0, &s2);
+    v = atr_value_strn("key 'id' not found", 18);
+    atr_span_raise(s, s2, ATR_NOW, S("builtins.KeyError"), &v);
+    atr_span_begin(s, f_method, act, ATR_NOW, NULL, 0, NULL, 0, &s2);
+    atr_span_raise(s, s2, ATR_NOW, S("Timeout"), NULL);
+    atr_span_begin(s, f_method, act, 900000, NULL, 0, NULL, 0, &s2); /* explicit, earlier time */
+    atr_span_return(s, s2, ATR_NOW, NULL);
+
+    /* a second thread whose span's parent is on this thread */
+    wa.s = s;
+    wa.fn = f_fib;
+    wa.parent = act;
+    pthread_create(&th, NULL, worker, &wa);
+    pthread_join(th, NULL);
+    atr_span_return(s, act, ATR_NOW, NULL);
+    atr_message(s, 0, ATR_NOW, S("done"), NULL, 0);
+    atr_thread_set_name(s, "MainThread-renamed", 18);
+    atr_session_count_capture_error(s);
+    if (atr_session_close(s) != 0)
+        return 1;
+
+    snprintf(path, sizeof path, "%s/basic.dump", argv[1]);
+    out = fopen(path, "w");
+    if (!out)
+        return 1;
+    snprintf(path, sizeof path, "%s/basic.atr", argv[1]);
+    i = rec_dump_file(out, path);
+    fclose(out);
+    return i == ATR_EOF ? 0 : 1;
+}
