@@ -153,6 +153,34 @@ static inline char *atr_test_tmpfile(char *buf, size_t size, const char *name) {
     return buf;
 }
 
+/* The whole file at path in a malloc'ed buffer (*len bytes, at least 1 allocated), or NULL. */
+static inline uint8_t *atr_test_read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    uint8_t *buf;
+    long n;
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = n >= 0 ? (uint8_t *)malloc(n > 0 ? (size_t)n : 1) : NULL;
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *len = buf ? (size_t)n : 0;
+    return buf;
+}
+
+/* An atr_str over a C string. */
+static inline atr_str atr_test_str(const char *s) {
+    atr_str r;
+    r.ptr = s;
+    r.len = strlen(s);
+    return r;
+}
+
 /* Each macro evaluates its arguments once and yields 1 if the check passed, else 0. */
 #define ATR_CHECK(cond) atr_test_check(!!(cond), __FILE__, __LINE__, #cond)
 #define ATR_CHECK_EQ_INT(a, b) \

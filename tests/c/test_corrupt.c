@@ -68,25 +68,6 @@ static int parse_readme(corrupt_case *cases, int max) {
     return n;
 }
 
-static uint8_t *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    uint8_t *buf;
-    long n;
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc(n > 0 ? (size_t)n : 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 /* Read everything; returns the terminal code (or the open error) and counts records. */
 static int drain(atr_reader *r, int *n_records) {
     atr_record rec;
@@ -135,7 +116,7 @@ static void check_prefixes(const corrupt_case *c) {
     int n;
 
     snprintf(path, sizeof path, "%s/corrupt/%.127s", ATR_GOLDEN_DIR, c->file);
-    data = slurp(path, &len);
+    data = atr_test_read_file(path, &len);
     ATR_REQUIRE(data != NULL);
     for (cut = 0; cut <= len; cut++) {
         uint8_t *copy = malloc(cut ? cut : 1);

@@ -10,6 +10,7 @@
 #include "format/decode.h"
 #include "format/encode.h"
 #include "format/format.h"
+#include "rec_build.h"
 
 #define MAXB 64 /* max_bytes given to the encoder: longer strings are truncated */
 
@@ -25,13 +26,6 @@ static const atr_str params[] = {
     {"B", 1}, {"C", 1}, {"D", 1}, {"E", 1}, {"F", 1}, {"G", 1}, {"H", 1}, {"I", 1}, {"J", 1},
     {"K", 1}, {"L", 1}, {"M", 1}, {"N", 1}, {"O", 1}, {"P", 1}};
 #define N_PARAMS (sizeof params / sizeof params[0])
-
-static atr_str S(const char *s) {
-    atr_str r;
-    r.ptr = s;
-    r.len = strlen(s);
-    return r;
-}
 
 /* Decode the next record that yields something; returns the decoder's code. */
 static int next(atr_record *rec) {
@@ -65,7 +59,7 @@ static void begin(void) {
     pd.tool = "t";
     atr__enc_process(&cur, &pd);
     memset(&fi, 0, sizeof fi);
-    fi.qualname = S("f");
+    fi.qualname = atr_test_str("f");
     fi.n_params = N_PARAMS;
     fi.params = params;
     atr__enc_function(&cur, 0, &fi);
@@ -164,9 +158,9 @@ static void test_records(void) {
     pd.parent_span = atr_span_id(3, 9);
     atr__enc_process(&cur, &pd);
     memset(&fi, 0, sizeof fi);
-    fi.module = S("__main__");
-    fi.qualname = S("Cls.meth");
-    fi.file = S("m.py");
+    fi.module = atr_test_str("__main__");
+    fi.qualname = atr_test_str("Cls.meth");
+    fi.file = atr_test_str("m.py");
     fi.line = 4000000000u;
     fi.flags = ATR_FUNC_METHOD | ATR_FUNC_COROUTINE;
     fi.n_params = 2;
@@ -174,7 +168,7 @@ static void test_records(void) {
     atr__enc_function(&cur, 4294967295u, &fi);
     fi.n_params = 0;
     fi.params = NULL;
-    fi.module = S("");
+    fi.module = atr_test_str("");
     atr__enc_function(&cur, 5, &fi);
     atr__enc_chunk(&cur, 0);
     atr__enc_thread(&cur, 4243, "MainThread", 10);
@@ -184,13 +178,13 @@ static void test_records(void) {
     atr__enc_end_return(&cur, 5, 1, &arg, MAXB);
     atr__enc_start(&cur, 3, 2, 4294967295u, &arg, 1, NULL, 0, MAXB);
     atr__enc_end_return(&cur, 4, 1, NULL, MAXB);
-    fld[0].name = S("rows");
+    fld[0].name = atr_test_str("rows");
     fld[0].value = atr_value_int(1200);
-    fld[1].name = S("");
+    fld[1].name = atr_test_str("");
     fld[1].value = atr_value_nil();
-    atr__enc_message(&cur, 2, 1, S("read"), fld, 2, MAXB);
-    atr__enc_message(&cur, -2, 0, S(""), NULL, 0, MAXB);
-    atr__enc_end_raise(&cur, 8, 3, S("builtins.KeyError"), &res, MAXB);
+    atr__enc_message(&cur, 2, 1, atr_test_str("read"), fld, 2, MAXB);
+    atr__enc_message(&cur, -2, 0, atr_test_str(""), NULL, 0, MAXB);
+    atr__enc_end_raise(&cur, 8, 3, atr_test_str("builtins.KeyError"), &res, MAXB);
     /* a second thread: absolute parent from thread 0, its own clock and sequence */
     atr__enc_chunk(&cur, 1);
     atr__enc_start(&cur, 5000, atr_span_id(0, 1), 5, NULL, 0, fld, 1, MAXB);
@@ -624,36 +618,6 @@ static void test_lenient_records(void) {
     ATR_CHECK(strstr(msg, "overflows") != NULL);
 }
 
-/* A START whose one arg is `levels` nested summaries, built by hand (the encoder stops at 4). */
-static size_t nested_summaries(uint8_t *out, size_t cap, int levels) {
-    uint8_t payload[256], tmp[256];
-    size_t plen = 0;
-    atr__cur c;
-    int i;
-    for (i = 0; i < levels; i++) {
-        c = atr__cur_make(tmp, 0, sizeof tmp);
-        atr__enc_array_hdr(&c, i ? 3 : 2);
-        atr__enc_str(&c, "", 0);
-        atr__enc_uint(&c, 0);
-        if (i) {
-            atr__enc_ext_hdr(&c, ATR__EXT_SUMMARY, plen);
-            atr__enc_raw(&c, payload, plen);
-        }
-        memcpy(payload, tmp, c.pos);
-        plen = c.pos;
-    }
-    c = atr__cur_make(out, 0, cap);
-    atr__enc_array_hdr(&c, 5);
-    atr__enc_uint(&c, ATR__REC_START);
-    atr__enc_uint(&c, 1);
-    atr__enc_uint(&c, 0);
-    atr__enc_uint(&c, 0);
-    atr__enc_array_hdr(&c, 1);
-    atr__enc_ext_hdr(&c, ATR__EXT_SUMMARY, plen);
-    atr__enc_raw(&c, payload, plen);
-    return c.pos;
-}
-
 static void test_summary_depth(void) {
     uint8_t bytes[256];
     atr_record rec;
@@ -663,12 +627,12 @@ static void test_summary_depth(void) {
     int depth = 0;
 
     begin();
-    n = nested_summaries(bytes, sizeof bytes, 4);
+    n = rec_build_nested_summaries(bytes, sizeof bytes, 4);
     ATR_CHECK_OK(decode_one(bytes, n, &rec, &msg));
     for (v = rec.u.start.args; v && v->kind == ATR_V_SUMMARY; v = v->u.sum.items)
         depth++;
     ATR_CHECK_EQ_INT(depth, 4);
-    n = nested_summaries(bytes, sizeof bytes, 5);
+    n = rec_build_nested_summaries(bytes, sizeof bytes, 5);
     ATR_CHECK_EQ_INT(decode_one(bytes, n, &rec, &msg), ATR_ECORRUPT);
     ATR_CHECK(strstr(msg, "nested deeper than 4") != NULL);
 }

@@ -26,25 +26,6 @@ static uint64_t step_clock(void *ctx) {
     return *t;
 }
 
-static uint8_t *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    uint8_t *buf;
-    long n;
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc(n > 0 ? (size_t)n : 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 static void spit(const char *path, const void *p, size_t n) {
     FILE *f = fopen(path, "wb");
     ATR_REQUIRE(f != NULL);
@@ -240,7 +221,7 @@ static void test_small_log(const char *path) {
 
 static void test_truncation(const char *path) {
     size_t len = 0, ends[64], n_ends = 0, pos, cut, i;
-    uint8_t *data = slurp(path, &len), *copy;
+    uint8_t *data = atr_test_read_file(path, &len), *copy;
     dump_list full, part;
     atr_reader *r = NULL;
     int bad = 0;
@@ -557,7 +538,7 @@ static void test_threads(void) {
 #ifdef ATR_GOLDEN_DIR
 static void test_golden_v1(void) {
     size_t want_len = 0, got_len = 0, line = 1, i;
-    uint8_t *want = slurp(ATR_GOLDEN_DIR "/v1/basic.dump", &want_len);
+    uint8_t *want = atr_test_read_file(ATR_GOLDEN_DIR "/v1/basic.dump", &want_len);
     char *got = NULL;
     FILE *f = open_memstream(&got, &got_len);
 

@@ -13,6 +13,7 @@
 #include "format/encode.h"
 #include "format/format.h"
 #include "format/frame_write.h"
+#include "rec_build.h"
 
 static const char *outdir;
 static int failed;
@@ -232,33 +233,8 @@ int main(int argc, char **argv) {
         save("start_before_process.atr", &im);
     }
     /* five nested summaries (the format allows four) */
-    {
-        uint8_t payload[256], tmp[256];
-        size_t plen = 0, lvl;
-        atr__cur c;
-        for (lvl = 0; lvl < 5; lvl++) {
-            c = atr__cur_make(tmp, 0, sizeof tmp);
-            atr__enc_array_hdr(&c, lvl ? 3 : 2);
-            atr__enc_str(&c, "t", 1);
-            atr__enc_uint(&c, 1);
-            if (lvl) {
-                atr__enc_ext_hdr(&c, ATR__EXT_SUMMARY, plen);
-                atr__enc_raw(&c, payload, plen);
-            }
-            memcpy(payload, tmp, c.pos);
-            plen = c.pos;
-        }
-        c = atr__cur_make(b, 0, sizeof b);
-        atr__enc_array_hdr(&c, 5);
-        atr__enc_uint(&c, ATR__REC_START);
-        atr__enc_uint(&c, 1);
-        atr__enc_uint(&c, 0);
-        atr__enc_uint(&c, 0);
-        atr__enc_array_hdr(&c, 1);
-        atr__enc_ext_hdr(&c, ATR__EXT_SUMMARY, plen);
-        atr__enc_raw(&c, payload, plen);
-        log_with_tail("summary_depth_bomb.atr", b, c.pos);
-    }
+    n = rec_build_nested_summaries(b, sizeof b, 5);
+    log_with_tail("summary_depth_bomb.atr", b, n);
     /* 2 Mi nils in one record: more objects than a record may hold (compresses to little) */
     n = 0;
     big[n++] = 0xdd;

@@ -13,18 +13,12 @@
 #include <string.h>
 
 #include "argtrace/atr.h"
+#include "atr_test.h"
 #include "rec_dump.h"
 
 static uint64_t step_clock(void *ctx) {
     uint64_t *t = ctx;
     return *t += 250;
-}
-
-static atr_str S(const char *s) {
-    atr_str r;
-    r.ptr = s;
-    r.len = strlen(s);
-    return r;
 }
 
 static atr_value text(uint32_t kind, const char *p, size_t len, uint64_t true_len) {
@@ -48,7 +42,7 @@ static void *worker(void *p) {
     atr_value arg = atr_value_strn("from the worker", 15), res = atr_value_int(-1);
     atr_thread_set_name(a->s, "worker-1", 8);
     atr_span_begin(a->s, a->fn, a->parent, ATR_NOW, &arg, 1, NULL, 0, &span);
-    atr_message(a->s, span, ATR_NOW, S("in worker"), NULL, 0);
+    atr_message(a->s, span, ATR_NOW, atr_test_str("in worker"), NULL, 0);
     atr_span_return(a->s, span, ATR_NOW, &res);
     return NULL;
 }
@@ -92,28 +86,28 @@ int main(int argc, char **argv) {
         return 1;
 
     memset(&fi, 0, sizeof fi);
-    fi.module = S("__main__");
-    fi.qualname = S("fib");
-    fi.file = S("fib.py");
+    fi.module = atr_test_str("__main__");
+    fi.qualname = atr_test_str("fib");
+    fi.file = atr_test_str("fib.py");
     fi.line = 1;
     fi.n_params = 1;
     fi.params = p_fib;
     atr_session_define_function(s, &fi, &f_fib);
-    fi.module = S("pkg.values");
-    fi.qualname = S("every_kind");
-    fi.file = S("/src/pkg/values.py");
+    fi.module = atr_test_str("pkg.values");
+    fi.qualname = atr_test_str("every_kind");
+    fi.file = atr_test_str("/src/pkg/values.py");
     fi.line = 4242;
     fi.flags = ATR_FUNC_COROUTINE;
     fi.n_params = 14;
     fi.params = p_all;
     atr_session_define_function(s, &fi, &f_all);
     memset(&fi, 0, sizeof fi);
-    fi.qualname = S("import_batch");
+    fi.qualname = atr_test_str("import_batch");
     fi.flags = ATR_FUNC_ACTION;
     atr_session_define_function(s, &fi, &f_action);
-    fi.module = S("pkg.db");
-    fi.qualname = S("Conn.query");
-    fi.file = S("db.py");
+    fi.module = atr_test_str("pkg.db");
+    fi.qualname = atr_test_str("Conn.query");
+    fi.file = atr_test_str("db.py");
     fi.line = 77;
     fi.flags = ATR_FUNC_METHOD | ATR_FUNC_GENERATOR;
     atr_session_define_function(s, &fi, &f_method);
@@ -133,9 +127,9 @@ int main(int argc, char **argv) {
     atr_session_flush(s);
 
     /* every value kind */
-    fl[0].name = S("batch");
+    fl[0].name = atr_test_str("batch");
     fl[0].value = atr_value_int(7);
-    fl[1].name = S("source");
+    fl[1].name = atr_test_str("source");
     fl[1].value = atr_value_strn("s3://bucket/key", 15);
     atr_span_begin(s, f_action, 0, ATR_NOW, NULL, 0, fl, 2, &act);
     a[0] = atr_value_nil();
@@ -163,24 +157,24 @@ int main(int argc, char **argv) {
     a[11] = text(ATR_V_BIGINT, "-123456789012345678901234567890", 31, 31);
     a[12] = text(ATR_V_REPR, "<Widget id=3>", 13, 13);
     a[13] = atr_value_summary("dict", 4, -1);
-    fl[0].name = S("extra");
+    fl[0].name = atr_test_str("extra");
     fl[0].value = text(ATR_V_ERROR, "weird.Object", 12, 12);
     atr_span_begin(s, f_all, act, ATR_NOW, a, 14, fl, 1, &s2);
     v = text(ATR_V_REPR, long_text, 64, 5000);
     atr_span_return(s, s2, ATR_NOW, &v);
-    fl[0].name = S("rows");
+    fl[0].name = atr_test_str("rows");
     fl[0].value = atr_value_int(1200);
-    fl[1].name = S("ratio");
+    fl[1].name = atr_test_str("ratio");
     fl[1].value = atr_value_float(0.25);
-    atr_message(s, act, ATR_NOW, S("rows_read"), fl, 2);
+    atr_message(s, act, ATR_NOW, atr_test_str("rows_read"), fl, 2);
     atr_session_flush(s);
 
     /* a method that raises, one whose result is not captured, a message outside spans */
     atr_span_begin(s, f_method, act, ATR_NOW, NULL, 0, NULL, 0, &s2);
     v = atr_value_strn("key 'id' not found", 18);
-    atr_span_raise(s, s2, ATR_NOW, S("builtins.KeyError"), &v);
+    atr_span_raise(s, s2, ATR_NOW, atr_test_str("builtins.KeyError"), &v);
     atr_span_begin(s, f_method, act, ATR_NOW, NULL, 0, NULL, 0, &s2);
-    atr_span_raise(s, s2, ATR_NOW, S("Timeout"), NULL);
+    atr_span_raise(s, s2, ATR_NOW, atr_test_str("Timeout"), NULL);
     atr_span_begin(s, f_method, act, 900000, NULL, 0, NULL, 0, &s2); /* explicit, earlier time */
     atr_span_return(s, s2, ATR_NOW, NULL);
 
@@ -191,7 +185,7 @@ int main(int argc, char **argv) {
     pthread_create(&th, NULL, worker, &wa);
     pthread_join(th, NULL);
     atr_span_return(s, act, ATR_NOW, NULL);
-    atr_message(s, 0, ATR_NOW, S("done"), NULL, 0);
+    atr_message(s, 0, ATR_NOW, atr_test_str("done"), NULL, 0);
     atr_thread_set_name(s, "MainThread-renamed", 18);
     atr_session_count_capture_error(s);
     if (atr_session_close(s) != 0)

@@ -28,6 +28,10 @@
 
 typedef struct atr__decoder atr__decoder;
 
+/* Format a one-line reason into msg (when msg is not NULL) and return code. */
+int atr__msgf(char *msg, size_t msg_size, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /*
  * Walk one msgpack object at p[0..n) without building it. On success writes its exact size in
  * bytes to *size and subtracts the number of objects it holds from *budget. Containers may

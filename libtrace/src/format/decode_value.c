@@ -13,10 +13,7 @@
 
 /* --- bounds check of one msgpack object ------------------------------------------------ */
 
-static int check_fail(char *msg, size_t msg_size, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int check_fail(char *msg, size_t msg_size, int code, const char *fmt, ...) {
+int atr__msgf(char *msg, size_t msg_size, int code, const char *fmt, ...) {
     if (msg && msg_size) {
         va_list ap;
         va_start(ap, fmt);
@@ -61,12 +58,11 @@ int atr__mp_check(const uint8_t *p, size_t n, int max_depth, size_t *size, uint6
         }
         left[depth]--;
         if (*budget == 0)
-            return check_fail(msg, msg_size, ATR_ETOOBIG,
-                              "more than %u msgpack objects in one record",
-                              ATR__RECORD_OBJECTS_MAX);
+            return atr__msgf(msg, msg_size, ATR_ETOOBIG,
+                             "more than %u msgpack objects in one record", ATR__RECORD_OBJECTS_MAX);
         (*budget)--;
         if (pos >= n)
-            return check_fail(msg, msg_size, ATR_ETRUNCATED, "bytes end inside a record");
+            return atr__msgf(msg, msg_size, ATR_ETRUNCATED, "bytes end inside a record");
         at = pos;
         b = p[pos++];
         if (b <= 0x7f || b >= 0xe0) {
@@ -87,8 +83,8 @@ int atr__mp_check(const uint8_t *p, size_t n, int max_depth, size_t *size, uint6
             case 0xc3:
                 continue;
             case 0xc1:
-                return check_fail(msg, msg_size, ATR_ECORRUPT,
-                                  "invalid msgpack byte 0xc1 at byte %zu", at);
+                return atr__msgf(msg, msg_size, ATR_ECORRUPT,
+                                 "invalid msgpack byte 0xc1 at byte %zu", at);
             case 0xc4:
             case 0xc5:
             case 0xc6:
@@ -145,7 +141,7 @@ int atr__mp_check(const uint8_t *p, size_t n, int max_depth, size_t *size, uint6
         }
         if (hdr) {
             if (n - pos < hdr)
-                return check_fail(msg, msg_size, ATR_ETRUNCATED, "bytes end inside a record");
+                return atr__msgf(msg, msg_size, ATR_ETRUNCATED, "bytes end inside a record");
             len = read_be(p + pos, hdr);
             pos += hdr;
             if (what == MP_EXT)
@@ -154,13 +150,13 @@ int atr__mp_check(const uint8_t *p, size_t n, int max_depth, size_t *size, uint6
         if (what == MP_ARRAY || what == MP_MAP) {
             uint64_t count = what == MP_MAP ? len * 2 : len;
             if (depth + 1 > max_depth)
-                return check_fail(msg, msg_size, ATR_ECORRUPT,
-                                  "msgpack nested deeper than %d levels", max_depth);
+                return atr__msgf(msg, msg_size, ATR_ECORRUPT,
+                                 "msgpack nested deeper than %d levels", max_depth);
             if (count > n - pos)
-                return check_fail(msg, msg_size, ATR_ECORRUPT,
-                                  "%s of %" PRIu64 " elements at byte %zu, but only %zu bytes "
-                                  "follow",
-                                  names[what], len, at, n - pos);
+                return atr__msgf(msg, msg_size, ATR_ECORRUPT,
+                                 "%s of %" PRIu64 " elements at byte %zu, but only %zu bytes "
+                                 "follow",
+                                 names[what], len, at, n - pos);
             if (count) {
                 depth++;
                 left[depth] = count;
@@ -169,10 +165,10 @@ int atr__mp_check(const uint8_t *p, size_t n, int max_depth, size_t *size, uint6
         }
         if (len > n - pos) {
             if (what == MP_SCALAR)
-                return check_fail(msg, msg_size, ATR_ETRUNCATED, "bytes end inside a record");
-            return check_fail(msg, msg_size, ATR_ECORRUPT,
-                              "%s of %" PRIu64 " bytes at byte %zu, but only %zu bytes follow",
-                              names[what], len - (what == MP_EXT), at, n - pos);
+                return atr__msgf(msg, msg_size, ATR_ETRUNCATED, "bytes end inside a record");
+            return atr__msgf(msg, msg_size, ATR_ECORRUPT,
+                             "%s of %" PRIu64 " bytes at byte %zu, but only %zu bytes follow",
+                             names[what], len - (what == MP_EXT), at, n - pos);
         }
         pos += (size_t)len;
     }

@@ -18,6 +18,7 @@
 #include <zstd_errors.h>
 
 #include "argtrace/atr_common.h"
+#include "format/decode.h"
 #include "format/format.h"
 
 struct atr__frame_reader {
@@ -28,19 +29,6 @@ struct atr__frame_reader {
     uint8_t *buf;    /* content of the last frame */
     size_t cap;
 };
-
-static int say(char *msg, size_t msg_size, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int say(char *msg, size_t msg_size, int code, const char *fmt, ...) {
-    if (msg && msg_size) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, msg_size, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 static uint32_t le32(const uint8_t *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -55,28 +43,29 @@ int atr__header_read(const uint8_t *data, size_t len, uint32_t *major, uint32_t 
 
     for (i = 0; i < len && i < 4; i++)
         if (data[i] != magic[i])
-            return say(msg, msg_size, ATR_EMAGIC, "not an argtrace log: bad magic bytes");
+            return atr__msgf(msg, msg_size, ATR_EMAGIC, "not an argtrace log: bad magic bytes");
     if (len >= 8 && le32(data + 4) < 8)
-        return say(msg, msg_size, ATR_EMAGIC,
-                   "not an argtrace log: header payload of %" PRIu32 " bytes (needs 8)",
-                   le32(data + 4));
+        return atr__msgf(msg, msg_size, ATR_EMAGIC,
+                         "not an argtrace log: header payload of %" PRIu32 " bytes (needs 8)",
+                         le32(data + 4));
     for (i = 8; i < len && i < 12; i++)
         if (data[i] != (uint8_t)ATR__HEADER_TAG[i - 8])
-            return say(msg, msg_size, ATR_EMAGIC, "not an argtrace log: no ATRC tag");
+            return atr__msgf(msg, msg_size, ATR_EMAGIC, "not an argtrace log: no ATRC tag");
     if (len < ATR__HEADER_SIZE)
-        return say(msg, msg_size, ATR_ETRUNCATED,
-                   "the file has %zu bytes, shorter than the %u-byte header", len,
-                   ATR__HEADER_SIZE);
+        return atr__msgf(msg, msg_size, ATR_ETRUNCATED,
+                         "the file has %zu bytes, shorter than the %u-byte header", len,
+                         ATR__HEADER_SIZE);
     *major = le16(data + 12);
     *minor = le16(data + 14);
     if (*major != ATR_FORMAT_MAJOR)
-        return say(msg, msg_size, ATR_EVERSION,
-                   "log format version %" PRIu32 ".%" PRIu32 ", this reader reads %d.x only",
-                   *major, *minor, ATR_FORMAT_MAJOR);
+        return atr__msgf(msg, msg_size, ATR_EVERSION,
+                         "log format version %" PRIu32 ".%" PRIu32 ", this reader reads %d.x only",
+                         *major, *minor, ATR_FORMAT_MAJOR);
     payload = le32(data + 4);
     if (len - 8 < payload)
-        return say(msg, msg_size, ATR_ETRUNCATED,
-                   "the file has %zu bytes, shorter than its %zu-byte header", len, payload + 8);
+        return atr__msgf(msg, msg_size, ATR_ETRUNCATED,
+                         "the file has %zu bytes, shorter than its %zu-byte header", len,
+                         payload + 8);
     *header_size = payload + 8;
     return 0;
 }
@@ -115,8 +104,8 @@ static int short_tail(const uint8_t *p, size_t n, char *msg, size_t msg_size) {
     int zstd = memcmp(p, zstd_magic, n) == 0;
     int skip = (p[0] & 0xF0) == skip_magic[0] && memcmp(p + 1, skip_magic + 1, n - 1) == 0;
     if (zstd || skip)
-        return say(msg, msg_size, ATR_ETRUNCATED, "the file ends %zu bytes into a frame", n);
-    return say(msg, msg_size, ATR_ECORRUPT, "%zu stray bytes at the end of the file", n);
+        return atr__msgf(msg, msg_size, ATR_ETRUNCATED, "the file ends %zu bytes into a frame", n);
+    return atr__msgf(msg, msg_size, ATR_ECORRUPT, "%zu stray bytes at the end of the file", n);
 }
 
 int atr__frame_next(atr__frame_reader *fr, const uint8_t **content, size_t *size, uint64_t *offset,
@@ -129,20 +118,21 @@ int atr__frame_next(atr__frame_reader *fr, const uint8_t **content, size_t *size
 
         *offset = fr->pos;
         if (left == 0)
-            return say(msg, msg_size, ATR_EOF, "end of log");
+            return atr__msgf(msg, msg_size, ATR_EOF, "end of log");
         if (left < 4)
             return short_tail(p, left, msg, msg_size);
         magic = le32(p);
         if ((magic & ATR__SKIPPABLE_MAGIC_MASK) != ATR__SKIPPABLE_MAGIC_MIN &&
             magic != ATR__ZSTD_MAGIC)
-            return say(msg, msg_size, ATR_ECORRUPT, "no frame starts here (magic 0x%08" PRIx32 ")",
-                       magic);
+            return atr__msgf(msg, msg_size, ATR_ECORRUPT,
+                             "no frame starts here (magic 0x%08" PRIx32 ")", magic);
         csize = ZSTD_findFrameCompressedSize(p, left);
         if (ZSTD_isError(csize)) {
             if (ZSTD_getErrorCode(csize) == ZSTD_error_srcSize_wrong)
-                return say(msg, msg_size, ATR_ETRUNCATED,
-                           "the file ends inside a frame (%zu bytes of it present)", left);
-            return say(msg, msg_size, ATR_ECORRUPT, "bad frame: %s", ZSTD_getErrorName(csize));
+                return atr__msgf(msg, msg_size, ATR_ETRUNCATED,
+                                 "the file ends inside a frame (%zu bytes of it present)", left);
+            return atr__msgf(msg, msg_size, ATR_ECORRUPT, "bad frame: %s",
+                             ZSTD_getErrorName(csize));
         }
         if (magic != ATR__ZSTD_MAGIC) {
             fr->pos += csize; /* skippable */
@@ -150,29 +140,31 @@ int atr__frame_next(atr__frame_reader *fr, const uint8_t **content, size_t *size
         }
         fcs = ZSTD_getFrameContentSize(p, csize);
         if (fcs == ZSTD_CONTENTSIZE_UNKNOWN)
-            return say(msg, msg_size, ATR_ECORRUPT, "frame header has no content size");
+            return atr__msgf(msg, msg_size, ATR_ECORRUPT, "frame header has no content size");
         if (fcs == ZSTD_CONTENTSIZE_ERROR)
-            return say(msg, msg_size, ATR_ECORRUPT, "bad frame header");
+            return atr__msgf(msg, msg_size, ATR_ECORRUPT, "bad frame header");
         if (fcs > ATR__FRAME_CONTENT_MAX)
-            return say(msg, msg_size, ATR_ETOOBIG,
-                       "frame content of %llu bytes is over the %u-byte limit", fcs,
-                       ATR__FRAME_CONTENT_MAX);
+            return atr__msgf(msg, msg_size, ATR_ETOOBIG,
+                             "frame content of %llu bytes is over the %u-byte limit", fcs,
+                             ATR__FRAME_CONTENT_MAX);
         if (fr->cap < fcs || !fr->buf) {
             uint8_t *buf = realloc(fr->buf, fcs ? (size_t)fcs : 1);
             if (!buf)
-                return say(msg, msg_size, ATR_ENOMEM, "out of memory for a %llu-byte frame", fcs);
+                return atr__msgf(msg, msg_size, ATR_ENOMEM, "out of memory for a %llu-byte frame",
+                                 fcs);
             fr->buf = buf;
             fr->cap = (size_t)fcs;
         }
         dsize = ZSTD_decompressDCtx(fr->dctx, fr->buf, (size_t)fcs, p, csize);
         if (ZSTD_isError(dsize))
-            return say(msg, msg_size,
-                       ZSTD_getErrorCode(dsize) == ZSTD_error_memory_allocation ? ATR_ENOMEM
-                                                                                : ATR_ECORRUPT,
-                       "frame does not decompress: %s", ZSTD_getErrorName(dsize));
+            return atr__msgf(msg, msg_size,
+                             ZSTD_getErrorCode(dsize) == ZSTD_error_memory_allocation
+                                 ? ATR_ENOMEM
+                                 : ATR_ECORRUPT,
+                             "frame does not decompress: %s", ZSTD_getErrorName(dsize));
         if (dsize != fcs)
-            return say(msg, msg_size, ATR_ECORRUPT,
-                       "frame decompresses to %zu bytes, its header says %llu", dsize, fcs);
+            return atr__msgf(msg, msg_size, ATR_ECORRUPT,
+                             "frame decompresses to %zu bytes, its header says %llu", dsize, fcs);
         fr->pos += csize;
         if (dsize == 0)
             continue;
