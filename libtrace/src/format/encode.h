@@ -20,6 +20,16 @@
 #include "argtrace/atr_writer.h"
 #include "format/format.h"
 
+#if defined(__GNUC__)
+#define ATR__ENC_INLINE static inline __attribute__((always_inline))
+#define ATR__LIKELY(x) __builtin_expect(!!(x), 1)
+#define ATR__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define ATR__ENC_INLINE static inline
+#define ATR__LIKELY(x) (x)
+#define ATR__UNLIKELY(x) (x)
+#endif
+
 typedef struct atr__cur {
     uint8_t *base; /* output bytes (may be NULL when cap is 0: size-only pass) */
     size_t pos;    /* bytes produced so far; may exceed cap */
@@ -37,20 +47,20 @@ static inline atr__cur atr__cur_make(void *base, size_t pos, size_t cap) {
 /* 1 if everything encoded so far fits in the cursor's room. */
 static inline int atr__cur_ok(const atr__cur *c) { return c->pos <= c->cap; }
 
-static inline void atr__enc_raw(atr__cur *c, const void *p, size_t n) {
+ATR__ENC_INLINE void atr__enc_raw(atr__cur *c, const void *p, size_t n) {
     if (n <= c->cap && c->pos <= c->cap - n && n)
         memcpy(c->base + c->pos, p, n);
     c->pos += n;
 }
 
-static inline void atr__enc_byte(atr__cur *c, uint8_t b) {
-    if (c->pos < c->cap)
+ATR__ENC_INLINE void atr__enc_byte(atr__cur *c, uint8_t b) {
+    if (ATR__LIKELY(c->pos < c->cap))
         c->base[c->pos] = b;
     c->pos++;
 }
 
 /* One marker byte followed by the low `n` bytes of v, big-endian. */
-static inline void atr__enc_be(atr__cur *c, uint8_t marker, uint64_t v, unsigned n) {
+static inline void atr__enc_be_slow(atr__cur *c, uint8_t marker, uint64_t v, unsigned n) {
     uint8_t b[9];
     unsigned i;
     b[0] = marker;
@@ -59,10 +69,24 @@ static inline void atr__enc_be(atr__cur *c, uint8_t marker, uint64_t v, unsigned
     atr__enc_raw(c, b, 1 + n);
 }
 
-static inline void atr__enc_nil(atr__cur *c) { atr__enc_byte(c, 0xc0); }
-static inline void atr__enc_bool(atr__cur *c, int b) { atr__enc_byte(c, b ? 0xc3 : 0xc2); }
+ATR__ENC_INLINE void atr__enc_be(atr__cur *c, uint8_t marker, uint64_t v, unsigned n) {
+    uint8_t *p;
+    unsigned i;
+    if (ATR__UNLIKELY(c->pos + 9 > c->cap)) {
+        atr__enc_be_slow(c, marker, v, n);
+        return;
+    }
+    p = c->base + c->pos;
+    p[0] = marker;
+    for (i = 0; i < n; i++) /* n is a constant after inlining: unrolled */
+        p[1 + i] = (uint8_t)(v >> (8u * (n - 1 - i)));
+    c->pos += 1 + n;
+}
 
-static inline void atr__enc_uint(atr__cur *c, uint64_t v) {
+ATR__ENC_INLINE void atr__enc_nil(atr__cur *c) { atr__enc_byte(c, 0xc0); }
+ATR__ENC_INLINE void atr__enc_bool(atr__cur *c, int b) { atr__enc_byte(c, b ? 0xc3 : 0xc2); }
+
+ATR__ENC_INLINE void atr__enc_uint(atr__cur *c, uint64_t v) {
     if (v < 0x80)
         atr__enc_byte(c, (uint8_t)v);
     else if (v <= 0xff)
@@ -75,7 +99,7 @@ static inline void atr__enc_uint(atr__cur *c, uint64_t v) {
         atr__enc_be(c, 0xcf, v, 8);
 }
 
-static inline void atr__enc_int(atr__cur *c, int64_t v) {
+ATR__ENC_INLINE void atr__enc_int(atr__cur *c, int64_t v) {
     if (v >= 0)
         atr__enc_uint(c, (uint64_t)v);
     else if (v >= -32)
@@ -90,7 +114,7 @@ static inline void atr__enc_int(atr__cur *c, int64_t v) {
         atr__enc_be(c, 0xd3, (uint64_t)v, 8);
 }
 
-static inline void atr__enc_float(atr__cur *c, double d) {
+ATR__ENC_INLINE void atr__enc_float(atr__cur *c, double d) {
     uint64_t bits;
     memcpy(&bits, &d, sizeof bits);
     atr__enc_be(c, 0xcb, bits, 8);
@@ -102,8 +126,8 @@ static inline size_t atr__enc_uint_size(uint64_t v) {
 }
 
 /* A header with a fix form (`fix` | n for n <= fix_max) then 8/16/32-bit forms. */
-static inline void atr__enc_hdr(atr__cur *c, size_t n, uint8_t fix, size_t fix_max, uint8_t m8,
-                                uint8_t m16, uint8_t m32) {
+ATR__ENC_INLINE void atr__enc_hdr(atr__cur *c, size_t n, uint8_t fix, size_t fix_max, uint8_t m8,
+                                  uint8_t m16, uint8_t m32) {
     if (n <= fix_max)
         atr__enc_byte(c, (uint8_t)(fix | n));
     else if (m8 && n <= 0xff)
@@ -114,17 +138,17 @@ static inline void atr__enc_hdr(atr__cur *c, size_t n, uint8_t fix, size_t fix_m
         atr__enc_be(c, m32, n, 4);
 }
 
-static inline void atr__enc_str_hdr(atr__cur *c, size_t n) {
+ATR__ENC_INLINE void atr__enc_str_hdr(atr__cur *c, size_t n) {
     atr__enc_hdr(c, n, 0xa0, 31, 0xd9, 0xda, 0xdb);
 }
-static inline void atr__enc_str(atr__cur *c, const char *p, size_t n) {
+ATR__ENC_INLINE void atr__enc_str(atr__cur *c, const char *p, size_t n) {
     atr__enc_str_hdr(c, n);
     atr__enc_raw(c, p, n);
 }
-static inline void atr__enc_cstr(atr__cur *c, const char *p) {
+ATR__ENC_INLINE void atr__enc_cstr(atr__cur *c, const char *p) {
     atr__enc_str(c, p ? p : "", p ? strlen(p) : 0);
 }
-static inline void atr__enc_bin_hdr(atr__cur *c, size_t n) {
+ATR__ENC_INLINE void atr__enc_bin_hdr(atr__cur *c, size_t n) {
     if (n <= 0xff)
         atr__enc_be(c, 0xc4, n, 1);
     else if (n <= 0xffff)
@@ -132,10 +156,10 @@ static inline void atr__enc_bin_hdr(atr__cur *c, size_t n) {
     else
         atr__enc_be(c, 0xc6, n, 4);
 }
-static inline void atr__enc_array_hdr(atr__cur *c, size_t n) {
+ATR__ENC_INLINE void atr__enc_array_hdr(atr__cur *c, size_t n) {
     atr__enc_hdr(c, n, 0x90, 15, 0, 0xdc, 0xdd);
 }
-static inline void atr__enc_map_hdr(atr__cur *c, size_t n) {
+ATR__ENC_INLINE void atr__enc_map_hdr(atr__cur *c, size_t n) {
     atr__enc_hdr(c, n, 0x80, 15, 0, 0xde, 0xdf);
 }
 
@@ -146,7 +170,7 @@ static inline size_t atr__enc_ext_hdr_size(size_t n) {
     return n <= 0xff ? 3 : n <= 0xffff ? 4 : 6;
 }
 
-static inline void atr__enc_ext_hdr(atr__cur *c, int8_t type, size_t n) {
+ATR__ENC_INLINE void atr__enc_ext_hdr(atr__cur *c, int8_t type, size_t n) {
     uint8_t t = (uint8_t)type;
     switch (n) {
     case 1:

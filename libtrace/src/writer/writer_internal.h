@@ -22,14 +22,6 @@
 #include "format/encode.h"
 #include "format/frame_write.h"
 
-#if defined(__GNUC__)
-#define ATR__LIKELY(x) __builtin_expect(!!(x), 1)
-#define ATR__UNLIKELY(x) __builtin_expect(!!(x), 0)
-#else
-#define ATR__LIKELY(x) (x)
-#define ATR__UNLIKELY(x) (x)
-#endif
-
 #define ATR__BUFFER_MIN (4u << 10)
 #define ATR__BUFFER_MAX (4u << 20) /* a whole buffer (+ CHUNK) always fits one frame */
 #define ATR__STACK_MAX 64          /* open spans tracked per thread (for the fork link) */
