@@ -76,7 +76,8 @@ static const char *mode_text(uint32_t mode) {
     }
 }
 
-static void print_arg_text(atr__vctx *ctx, const atr_argscore *s, uint32_t i, uint64_t max_g) {
+static void print_arg_text(atr__vctx *ctx, const atr_index *ix, const atr_argscore *s,
+                           uint32_t i, uint64_t max_g) {
     static const char *const heads[] = {"value", "calls", "p50", "p95", "max", "total",
                                         "histogram"};
     atr_arg_score as;
@@ -105,7 +106,7 @@ static void print_arg_text(atr__vctx *ctx, const atr_argscore *s, uint32_t i, ui
         if (atr_argscore_group(s, i, g, &grp) < 0)
             continue;
         atr__sb_clear(&sb);
-        atr__esc_text(&sb, grp.label, strlen(grp.label), ATR__ESC_BARE);
+        atr__sb_group_label(&sb, ix, &grp);
         atr__sb_fit(&sb, 0, 40);
         atr__table_cell(&t, atr__sb_cstr(&sb));
         atr__fmt_count(buf, sizeof buf, grp.calls);
@@ -197,14 +198,14 @@ static void print_text(atr__vctx *ctx, const atr__target *t, const atr_argscore 
         fputs("no captured arguments\n\n", ctx->out);
     for (uint32_t i = 0; i < n; i++)
         if (only < 0 || (int64_t)i == only)
-            print_arg_text(ctx, s, i, only >= 0 ? 0 : a->groups);
+            print_arg_text(ctx, t->ix, s, i, only >= 0 ? 0 : a->groups);
     print_slowest(ctx, t, a->calls);
 }
 
 static void print_json(atr__vctx *ctx, const atr__target *t, const atr_argscore *s,
                        int64_t only) {
     atr__json j;
-    atr__json_init(&j, ctx->out, 3);
+    atr__json_init(&j, ctx->out, 4);
     atr__json_obj_begin(&j);
     atr__json_funcname(&j, "function", t->ix, t->fn);
     atr__json_kuint(&j, "calls", atr_argscore_calls(s));

@@ -1,0 +1,21 @@
+/* JSON lines of calls (see export.h): the `calls --json` objects, one per line. */
+#include "export.h"
+#include "load.h"
+
+int atr__export_jsonl(const atr_index *ix, FILE *out) {
+    atr_query q;
+    atr_query_init(&q);
+    q.sort = ATR_SORT_START;
+    atr_callset *cs = NULL;
+    int rc = atr_query_run(ix, &q, &cs);
+    if (rc < 0)
+        return rc;
+    atr__json j;
+    atr__json_init(&j, out, 0);
+    for (uint64_t i = 0; i < atr_callset_count(cs) && !ferror(out); i++) {
+        atr__json_call(&j, ix, atr_callset_get(cs, i));
+        atr__json_end_line(&j);
+    }
+    atr_callset_free(cs);
+    return ferror(out) ? ATR_EIO : 0;
+}

@@ -166,6 +166,20 @@ void atr__json_null(atr__json *j) {
     fputs("null", j->out);
 }
 
+void atr__json_raw(atr__json *j, const char *number) {
+    before_item(j);
+    fputs(number, j->out);
+}
+
+void atr__json_fixed(atr__json *j, uint64_t ns, uint64_t unit_ns, int decimals) {
+    uint64_t scale = 1;
+    for (int i = 0; i < decimals; i++)
+        scale *= 10;
+    before_item(j);
+    fprintf(j->out, "%" PRIu64 ".%0*" PRIu64, ns / unit_ns, decimals,
+            (ns % unit_ns) * scale / unit_ns);
+}
+
 void atr__json_end_line(atr__json *j) { fputc('\n', j->out); }
 
 void atr__json_kstr(atr__json *j, const char *key, const char *s) {

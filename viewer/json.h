@@ -39,6 +39,10 @@ void atr__json_uint(atr__json *j, uint64_t v);
 void atr__json_double(atr__json *j, double v); /* NaN/inf are written as null */
 void atr__json_bool(atr__json *j, int v);
 void atr__json_null(atr__json *j);
+/* A number already formatted by the caller (e.g. fixed-point microseconds). */
+void atr__json_raw(atr__json *j, const char *number);
+/* ns as a fixed-point number of `unit_ns` units with `decimals` digits (µs: 1000, 3). */
+void atr__json_fixed(atr__json *j, uint64_t ns, uint64_t unit_ns, int decimals);
 /* A captured value: native JSON for scalars and complete text, else {"kind": ...}. */
 void atr__json_value(atr__json *j, const atr_value *v);
 /* Finish a top-level value with a newline. */

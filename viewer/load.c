@@ -258,3 +258,11 @@ void atr__sb_call(atr__sbuf *sb, const atr_index *ix, uint32_t call, const atr_c
         atr__sb_call_outcome(sb, ix, cv);
     }
 }
+
+void atr__sb_group_label(atr__sbuf *sb, const atr_index *ix, const atr_arg_group *g) {
+    atr_value v;
+    if (g->value != ATR_NO_VALUE && atr_index_value(ix, g->value, &v) == 0)
+        atr__render_value(sb, &v);
+    else /* labels come escaped from the analysis; make sure, keeping its backslashes */
+        atr__esc_text(sb, g->label, strlen(g->label), ATR__ESC_KEEP_BS);
+}

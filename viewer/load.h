@@ -85,4 +85,8 @@ int atr__json_call_head(atr__json *j, const atr_index *ix, uint32_t call, atr_ca
 void atr__sb_call(atr__sbuf *sb, const atr_index *ix, uint32_t call, const atr_call_view *cv,
                   int with_name);
 
+
+/* Append a group's value (exact groups: the value rendered) or its bucket label. */
+void atr__sb_group_label(atr__sbuf *sb, const atr_index *ix, const atr_arg_group *g);
+
 #endif /* ATR_VIEWER_LOAD_H */

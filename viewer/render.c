@@ -21,7 +21,8 @@ void atr__esc_text(atr__sbuf *sb, const char *s, size_t n, int quote) {
     while (i < n) {
         size_t run = i;
         /* copy runs of plain printable ASCII at once */
-        while (run < n && p[run] >= 0x20 && p[run] < 0x7F && p[run] != '\\' &&
+        while (run < n && p[run] >= 0x20 && p[run] < 0x7F &&
+               (p[run] != '\\' || quote == ATR__ESC_KEEP_BS) &&
                !(quote == ATR__ESC_SQUOTE && p[run] == '\''))
             run++;
         if (run > i) {
@@ -265,4 +266,18 @@ void atr__sb_fit(atr__sbuf *sb, size_t from, size_t maxw) {
     sb->len = i;
     sb->ptr[i] = '\0';
     atr__sb_puts(sb, "…");
+}
+
+void atr__sb_right(atr__sbuf *sb, const char *text, size_t width) {
+    size_t w = atr__utf8_width(text, strlen(text));
+    if (w < width)
+        atr__sb_pad(sb, ' ', width - w);
+    atr__sb_puts(sb, text);
+}
+
+void atr__sb_left(atr__sbuf *sb, const char *text, size_t width) {
+    size_t w = atr__utf8_width(text, strlen(text));
+    atr__sb_puts(sb, text);
+    if (w < width)
+        atr__sb_pad(sb, ' ', width - w);
 }

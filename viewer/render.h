@@ -18,6 +18,7 @@
 /* Quote styles for atr__esc_text(). */
 #define ATR__ESC_BARE 0   /* no quotes */
 #define ATR__ESC_SQUOTE 1 /* escape ' (Python-style single-quoted text) */
+#define ATR__ESC_KEEP_BS 2 /* text escaped once already: keep backslashes, escape the rest */
 
 /* Append `n` bytes of untrusted text, escaped (Python-like: \n, \t, \x1b, \u202e). */
 void atr__esc_text(atr__sbuf *sb, const char *p, size_t n, int quote);
@@ -34,6 +35,10 @@ void atr__fmt_count(char *buf, size_t size, uint64_t n);
 /* Append the same. */
 void atr__sb_dur(atr__sbuf *sb, uint64_t ns);
 void atr__sb_count(atr__sbuf *sb, uint64_t n);
+
+/* Append text right-aligned / left-aligned in `width` columns (display width, not bytes). */
+void atr__sb_right(atr__sbuf *sb, const char *text, size_t width);
+void atr__sb_left(atr__sbuf *sb, const char *text, size_t width);
 
 /* Cut rendered text to at most `maxw` columns from byte `from` on, ending with "…". */
 void atr__sb_fit(atr__sbuf *sb, size_t from, size_t maxw);

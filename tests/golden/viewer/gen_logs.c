@@ -1,0 +1,342 @@
+/*
+ * Writes the small logs behind the viewer's golden tests (tests/python/test_viewer_golden.py)
+ * with the real writer and an injected clock, so every time, duration and span is exact:
+ *
+ *   gen_logs OUTDIR
+ *
+ *   basic.atr      handle(req) → parse(n, mode) + 40 fast g(i) each; fail() raising; an
+ *                  action with a message; a second thread "worker"
+ *   second.atr     another process (loaded together with basic.atr: merged view)
+ *   hostile.atr    names, values, exceptions and messages full of terminal escapes, invalid
+ *                  UTF-8, bidi overrides, truncated strings, bytes, summaries, redacted...
+ *   unclosed.atr   copied before close: no END_OF_LOG, calls unfinished
+ *   truncated.atr  basic-like log with its last frame cut in half
+ *   corrupt.atr    a complete log with bytes flipped inside a frame
+ *   empty.atr      a session with no calls
+ *   notalog.atr    text, not a log
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "argtrace/atr.h"
+
+static uint64_t fixed_clock(void *ctx) { return *(uint64_t *)ctx; }
+
+static atr_str S(const char *p) {
+    atr_str s = {p, strlen(p)};
+    return s;
+}
+
+static void die(const char *what, int rc) {
+    fprintf(stderr, "gen_logs: %s: %s\n", what, atr_strerror(rc));
+    exit(1);
+}
+
+#define CHECK(call)                                                                       \
+    do {                                                                                  \
+        int rc_ = (call);                                                                 \
+        if (rc_ < 0)                                                                      \
+            die(#call, rc_);                                                              \
+    } while (0)
+
+static atr_session *open_log(const char *dir, const char *name, uint64_t *clock) {
+    static char path[1024];
+    static const char *const argv[] = {"app.py", "--golden"};
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    atr_writer_config cfg;
+    atr_writer_config_init(&cfg);
+    cfg.path = path;
+    cfg.clock = fixed_clock;
+    cfg.clock_ctx = clock;
+    cfg.argc = 2;
+    cfg.argv = argv;
+    cfg.runtime = "golden";
+    atr_session *s = NULL;
+    CHECK(atr_session_open(&cfg, &s));
+    return s;
+}
+
+static uint32_t define(atr_session *s, const char *module, const char *qualname, uint32_t flags,
+                       uint32_t n, const char *const *params) {
+    atr_str ps[8];
+    for (uint32_t i = 0; i < n; i++)
+        ps[i] = S(params[i]);
+    atr_function_info fi;
+    memset(&fi, 0, sizeof fi);
+    fi.module = S(module);
+    fi.qualname = S(qualname);
+    fi.file = S("app.py");
+    fi.line = 10;
+    fi.flags = flags;
+    fi.n_params = n;
+    fi.params = ps;
+    uint32_t id = 0;
+    CHECK(atr_session_define_function(s, &fi, &id));
+    return id;
+}
+
+static uint64_t begin(atr_session *s, uint32_t fn, uint64_t parent, uint64_t t,
+                      const atr_value *args, uint32_t n) {
+    uint64_t span = 0;
+    CHECK(atr_span_begin(s, fn, parent, t, args, n, NULL, 0, &span));
+    return span;
+}
+
+static void ret_int(atr_session *s, uint64_t span, uint64_t t, int64_t v) {
+    atr_value r = atr_value_int(v);
+    CHECK(atr_span_return(s, span, t, &r));
+}
+
+/* ---- basic ---------------------------------------------------------------------------- */
+
+typedef struct basic_fns {
+    uint32_t handle, parse, g, fail, batch;
+} basic_fns;
+
+static basic_fns define_basic(atr_session *s) {
+    static const char *const p_handle[] = {"req"}, *const p_parse[] = {"n", "mode"},
+                             *const p_g[] = {"i"}, *const p_fail[] = {"x"};
+    basic_fns f;
+    f.handle = define(s, "app", "handle", 0, 1, p_handle);
+    f.parse = define(s, "app", "parse", 0, 2, p_parse);
+    f.g = define(s, "app.util", "g", 0, 1, p_g);
+    f.fail = define(s, "app", "fail", 0, 1, p_fail);
+    f.batch = define(s, "", "import_batch", ATR_FUNC_ACTION, 0, NULL);
+    return f;
+}
+
+/* One request at time *t: handle(req) → parse(n, mode), 40 × g(i), maybe fail(x). */
+static void request(atr_session *s, const basic_fns *f, uint64_t *t, int req) {
+    static const int64_t sizes[] = {10, 100, 1000, 10000, 20, 200, 2000, 20000};
+    int64_t n = sizes[req % 8];
+    int strict = req % 4 == 3;
+    atr_value a = atr_value_int(req);
+    uint64_t h = begin(s, f->handle, 0, *t, &a, 1);
+    *t += 1000;
+    atr_value pa[2] = {atr_value_int(n), atr_value_strn(strict ? "strict" : "fast",
+                                                        strict ? 6 : 4)};
+    uint64_t p = begin(s, f->parse, h, *t, pa, 2);
+    *t += 2000 + (uint64_t)n * (strict ? 500 : 5);
+    ret_int(s, p, *t, n * 2);
+    for (int i = 0; i < 40; i++) {
+        atr_value ga = atr_value_int(i);
+        uint64_t g = begin(s, f->g, h, *t, &ga, 1);
+        *t += 100 + (uint64_t)(i % 3) * 10;
+        CHECK(atr_span_return(s, g, *t, NULL));
+    }
+    if (req == 5) {
+        atr_value x = atr_value_float(-0.5);
+        uint64_t e = begin(s, f->fail, h, *t, &x, 1);
+        *t += 700;
+        atr_value msg = atr_value_strn("bad value: -0.5", 15);
+        CHECK(atr_span_raise(s, e, *t, S("ValueError"), &msg));
+    }
+    *t += 500;
+    atr_value none = atr_value_nil();
+    CHECK(atr_span_return(s, h, *t, &none));
+    *t += 300;
+}
+
+typedef struct worker_arg {
+    atr_session *s;
+    const basic_fns *f;
+    uint64_t *t;
+} worker_arg;
+
+static void *worker(void *p) {
+    worker_arg *w = p;
+    CHECK(atr_thread_set_name(w->s, "worker", 6));
+    for (int i = 0; i < 3; i++) {
+        atr_value pa[2] = {atr_value_int(50 + i), atr_value_strn("fast", 4)};
+        uint64_t sp = begin(w->s, w->f->parse, 0, *w->t, pa, 2);
+        *w->t += 3000;
+        ret_int(w->s, sp, *w->t, 100 + i);
+        *w->t += 100;
+    }
+    return NULL;
+}
+
+static void write_basic(atr_session *s, uint64_t *t, int n_requests, int with_worker) {
+    basic_fns f = define_basic(s);
+    CHECK(atr_thread_set_name(s, "MainThread", 10));
+    for (int req = 0; req < n_requests; req++)
+        request(s, &f, t, req);
+    atr_field fields[1] = {{S("batch"), atr_value_int(7)}};
+    uint64_t act = 0;
+    CHECK(atr_span_begin(s, f.batch, 0, *t, NULL, 0, fields, 1, &act));
+    *t += 400;
+    atr_field mf[1] = {{S("rows"), atr_value_int(1200)}};
+    CHECK(atr_message(s, act, *t, S("rows_read"), mf, 1));
+    *t += 600;
+    CHECK(atr_span_return(s, act, *t, NULL));
+    *t += 100;
+    if (with_worker) {
+        worker_arg w = {s, &f, t};
+        pthread_t th;
+        if (pthread_create(&th, NULL, worker, &w) != 0 || pthread_join(th, NULL) != 0)
+            die("pthread", ATR_ETHREAD);
+    }
+}
+
+/* ---- hostile values ------------------------------------------------------------------- */
+
+static void write_hostile(atr_session *s, uint64_t *t) {
+    static const char *const params[] = {"text\x1b[31m", "data", "items", "secret", "big",
+                                         "obj", "bad"};
+    uint32_t fn = define(s, "evil\x1b]0;pwned\x07", "show", 0, 7, params);
+    uint32_t odd = define(s, "evil", "odd\nname\xe2\x80\xaeRTL", 0, 0, NULL);
+    CHECK(atr_thread_set_name(s, "thr\x1b[2J", 7));
+    static const char esc[] = "red\x1b[31m bell\x07 nl\n tab\t del\x7f c1\xc2\x9b bad\xff\xfe";
+    static const char bin[] = {0, 1, 'A', '\'', '\\', (char)0x80, (char)0xff};
+    atr_value items[3] = {atr_value_int(1), atr_value_strn("x\x1b", 2), atr_value_nil()};
+    atr_value args[7];
+    args[0] = atr_value_strn(esc, sizeof esc - 1);
+    args[1] = atr_value_bytes(bin, sizeof bin);
+    args[2] = atr_value_summary("list\x1b[1m", 8, 5);
+    args[2].n_items = 3;
+    args[2].u.sum.items = items;
+    args[3] = atr_value_nil();
+    args[3].kind = ATR_V_REDACTED;
+    args[4] = atr_value_strn("-123456789012345678901234567890", 31);
+    args[4].kind = ATR_V_BIGINT;
+    args[5] = atr_value_strn("<Obj \x1b[5m>", 10);
+    args[5].kind = ATR_V_REPR;
+    args[6] = atr_value_strn("Weird\x1b", 6);
+    args[6].kind = ATR_V_ERROR;
+    for (int i = 0; i < 3; i++) {
+        uint64_t sp = begin(s, fn, 0, *t, args, 7);
+        *t += 1000 * (uint64_t)(i + 1);
+        if (i == 0) {
+            char longtext[200];
+            memset(longtext, 'a', sizeof longtext);
+            memcpy(longtext + 190, "\xe2\x80\xae\x1b[0m", 7);
+            atr_value r = atr_value_strn(longtext, sizeof longtext);
+            r.u.s.len = 192; /* truncated inside the RTL override's UTF-8 sequence */
+            r.u.s.true_len = 5000;
+            CHECK(atr_span_return(s, sp, *t, &r));
+        } else if (i == 1) {
+            atr_value m = atr_value_strn("boom\x1b[H\x1b[2J", 11);
+            CHECK(atr_span_raise(s, sp, *t, S("evil.Err\x1b[7m"), &m));
+        } else {
+            atr_value r = atr_value_float(1.0 / 3.0);
+            CHECK(atr_span_return(s, sp, *t, &r));
+        }
+        *t += 10;
+    }
+    atr_field mf[1] = {{S("k\x1b"), atr_value_strn("v\x1b[1m", 5)}};
+    CHECK(atr_message(s, 0, *t, S("msg\x1b[31m\n"), mf, 1));
+    *t += 10;
+    uint64_t sp = begin(s, odd, 0, *t, NULL, 0);
+    *t += 50;
+    CHECK(atr_span_return(s, sp, *t, NULL));
+}
+
+/* ---- damaged copies ------------------------------------------------------------------- */
+
+static unsigned char *slurp(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        die(path, ATR_EOPEN);
+    unsigned char *buf = malloc(1 << 20);
+    *len = fread(buf, 1, 1 << 20, f);
+    fclose(f);
+    return buf;
+}
+
+static void spit(const char *dir, const char *name, const unsigned char *buf, size_t len) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(buf, 1, len, f) != len || fclose(f) != 0)
+        die(path, ATR_EIO);
+}
+
+/* Offset of the last zstd frame of a log (frames follow the 16-byte header). */
+static size_t last_frame(const unsigned char *buf, size_t len) {
+    size_t last = 16;
+    for (size_t i = 16; i + 4 <= len; i++)
+        if (buf[i] == 0x28 && buf[i + 1] == 0xB5 && buf[i + 2] == 0x2F && buf[i + 3] == 0xFD)
+            last = i;
+    return last;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: gen_logs OUTDIR\n");
+        return 2;
+    }
+    const char *dir = argv[1];
+    mkdir(dir, 0755);
+    char path[1024];
+    uint64_t t = 1000000;
+
+    atr_session *s = open_log(dir, "basic.atr", &t);
+    write_basic(s, &t, 8, 1);
+    CHECK(atr_session_close(s));
+
+    t = 5000000;
+    s = open_log(dir, "second.atr", &t);
+    write_basic(s, &t, 2, 0);
+    CHECK(atr_session_close(s));
+
+    t = 1000;
+    s = open_log(dir, "hostile.atr", &t);
+    write_hostile(s, &t);
+    CHECK(atr_session_close(s));
+
+    /* unclosed: two requests flushed, a third one in flight, copied before close */
+    t = 1000;
+    s = open_log(dir, "unclosed.atr", &t);
+    basic_fns f = define_basic(s);
+    request(s, &f, &t, 0);
+    request(s, &f, &t, 3);
+    atr_value a = atr_value_int(99);
+    uint64_t h = begin(s, f.handle, 0, t, &a, 1);
+    t += 5000;
+    atr_value pa[2] = {atr_value_int(7), atr_value_strn("strict", 6)};
+    begin(s, f.parse, h, t, pa, 2);
+    t += 1000;
+    atr_field mf[1] = {{S("step"), atr_value_int(1)}};
+    CHECK(atr_message(s, h, t, S("still running"), mf, 1));
+    CHECK(atr_session_flush(s));
+    snprintf(path, sizeof path, "%s/unclosed.atr", dir);
+    size_t len;
+    unsigned char *copy = slurp(path, &len);
+    CHECK(atr_session_close(s));
+    spit(dir, "unclosed.atr", copy, len);
+    free(copy);
+
+    /* truncated: a log in two frames, the second cut in half */
+    t = 1000;
+    s = open_log(dir, "truncated.atr", &t);
+    f = define_basic(s);
+    request(s, &f, &t, 0);
+    request(s, &f, &t, 1);
+    CHECK(atr_session_flush(s));
+    request(s, &f, &t, 2);
+    CHECK(atr_session_close(s));
+    snprintf(path, sizeof path, "%s/truncated.atr", dir);
+    unsigned char *buf = slurp(path, &len);
+    size_t lf = last_frame(buf, len);
+    spit(dir, "truncated.atr", buf, lf + (len - lf) / 2);
+    free(buf);
+
+    /* corrupt: flip bytes in the middle of the first frame's data */
+    snprintf(path, sizeof path, "%s/basic.atr", dir);
+    buf = slurp(path, &len);
+    for (size_t i = 40; i < 48 && i < len; i++)
+        buf[i] ^= 0x5A;
+    spit(dir, "corrupt.atr", buf, len);
+    free(buf);
+
+    t = 1000;
+    s = open_log(dir, "empty.atr", &t);
+    CHECK(atr_session_close(s));
+
+    static const char text[] = "this is not an argtrace log\n";
+    spit(dir, "notalog.atr", (const unsigned char *)text, sizeof text - 1);
+    return 0;
+}

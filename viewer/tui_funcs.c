@@ -1,0 +1,307 @@
+/*
+ * TUI views: functions (the root: per-function statistics by total time), a function's
+ * arguments with their groups (best-explaining argument first), and the help screen.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "load.h"
+#include "render.h"
+#include "tui.h"
+
+/* ---- functions ------------------------------------------------------------------------ */
+
+typedef struct funcs {
+    atr_stats *st; /* per function id, owned */
+    uint32_t *fns; /* functions with calls, by total time; owned */
+    uint32_t n;
+} funcs;
+
+typedef struct fn_total {
+    uint64_t total_ns;
+    uint32_t fn;
+} fn_total;
+
+static int by_total(const void *a, const void *b) {
+    const fn_total *x = a, *y = b;
+    if (x->total_ns != y->total_ns)
+        return x->total_ns < y->total_ns ? 1 : -1;
+    return x->fn < y->fn ? -1 : 1;
+}
+
+/* Append durations right-aligned in columns of 9, each preceded by a space. */
+static void dur_cols(atr__sbuf *sb, const uint64_t *ns, size_t n) {
+    char buf[32];
+    for (size_t i = 0; i < n; i++) {
+        atr__fmt_dur(buf, sizeof buf, ns[i]);
+        atr__sb_putc(sb, ' ');
+        atr__sb_right(sb, buf, 9);
+    }
+}
+
+static uint64_t funcs_count(atr__view *v) { return ((funcs *)v->data)->n; }
+
+static void funcs_header(atr__view *v, atr__sbuf *sb) {
+    (void)v;
+    atr__sb_printf(sb, "%9s %9s %9s %9s %9s  %s", "calls", "total", "self", "p50", "p95",
+                   "function");
+}
+
+static void funcs_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
+    funcs *f = v->data;
+    const atr_stats *s = &f->st[f->fns[i]];
+    char c[32];
+    atr__fmt_count(c, sizeof c, s->count);
+    atr__sb_right(sb, c, 9);
+    const uint64_t d[] = {s->total_ns, s->self_ns, s->p50_ns, s->p95_ns};
+    dur_cols(sb, d, 4);
+    atr__sb_puts(sb, "  ");
+    atr__sb_funcname(sb, v->app->ix, f->fns[i]);
+    if (s->raised)
+        *attr |= ATR__A_RED;
+}
+
+static int funcs_enter(atr__view *v, uint64_t i) {
+    funcs *f = v->data;
+    return atr__tui_args(v->app, f->fns[i]);
+}
+
+static int funcs_key(atr__view *v, int k) {
+    funcs *f = v->data;
+    if (k == 'r' || k == 'c') {
+        if (k == 'r' && atr__tui_replay(v->app, ATR_NO_CALL) < 0)
+            atr__tui_message(v->app, "out of memory");
+        if (k == 'c' && f->n && atr__tui_calls(v->app, f->fns[v->cursor], "", "") < 0)
+            atr__tui_message(v->app, "out of memory");
+        return 1;
+    }
+    return 0;
+}
+
+static void funcs_destroy(atr__view *v) {
+    funcs *f = v->data;
+    if (f) {
+        free(f->st);
+        free(f->fns);
+        free(f);
+    }
+}
+
+static const atr__view_ops funcs_ops = {funcs_count,   funcs_row,   funcs_header,
+                                        funcs_enter,   funcs_key,   funcs_destroy,
+                                        "Enter: arguments  c: calls  r: replay"};
+
+int atr__tui_functions(atr__tui *app) {
+    atr_index_info info;
+    atr_index_get_info(app->ix, &info);
+    funcs *f = calloc(1, sizeof *f);
+    if (!f)
+        return ATR_ENOMEM;
+    f->st = calloc(info.n_functions + 1u, sizeof *f->st);
+    f->fns = calloc(info.n_functions + 1u, sizeof *f->fns);
+    if (!f->st || !f->fns || atr_stats_all(app->ix, f->st, info.n_functions) < 0) {
+        atr__view tmp = {&funcs_ops, app, NULL, "", 0, 0, f};
+        funcs_destroy(&tmp);
+        return ATR_ENOMEM;
+    }
+    fn_total *order = calloc(info.n_functions + 1u, sizeof *order);
+    if (!order) {
+        atr__view tmp = {&funcs_ops, app, NULL, "", 0, 0, f};
+        funcs_destroy(&tmp);
+        return ATR_ENOMEM;
+    }
+    for (uint32_t fn = 0; fn < info.n_functions; fn++)
+        if (f->st[fn].count)
+            order[f->n++] = (fn_total){f->st[fn].total_ns, fn};
+    qsort(order, f->n, sizeof *order, by_total);
+    for (uint32_t i = 0; i < f->n; i++)
+        f->fns[i] = order[i].fn;
+    free(order);
+    char title[160];
+    char calls[32];
+    atr__fmt_count(calls, sizeof calls, info.n_calls);
+    snprintf(title, sizeof title, "functions (%u files, %s calls)", info.n_files, calls);
+    return atr__tui_push(app, &funcs_ops, f, title);
+}
+
+/* ---- arguments and groups ------------------------------------------------------------- */
+
+typedef struct arg_row {
+    int32_t arg;   /* -1: the "(all calls)" row */
+    int32_t group; /* -1: the argument's own row */
+} arg_row;
+
+typedef struct args {
+    uint32_t fn;
+    atr_argscore *s; /* owned */
+    arg_row *rows;   /* owned */
+    uint64_t n;
+} args;
+
+static uint64_t args_count(atr__view *v) { return ((args *)v->data)->n; }
+
+static void args_header(atr__view *v, atr__sbuf *sb) {
+    (void)v;
+    atr__sb_printf(sb, "  %-26s %8s %9s %9s %9s  %s", "argument / value", "calls", "p50", "p95",
+                   "max", "histogram");
+}
+
+static void pad_to(atr__sbuf *sb, size_t from, size_t width) {
+    size_t w = sb->oom ? width : atr__utf8_width(sb->ptr + from, sb->len - from);
+    if (w < width)
+        atr__sb_pad(sb, ' ', width - w);
+}
+
+static void args_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
+    args *a = v->data;
+    arg_row r = a->rows[i];
+    if (r.arg < 0) {
+        atr__sb_printf(sb, "▸ (all calls, slowest first: %llu)",
+                       (unsigned long long)atr_argscore_calls(a->s));
+        *attr |= ATR__A_BOLD;
+        return;
+    }
+    atr_arg_score as;
+    if (atr_argscore_arg(a->s, (uint32_t)r.arg, &as) < 0)
+        return;
+    if (r.group < 0) {
+        atr__sb_puts(sb, "▸ ");
+        atr__esc_str(sb, as.name);
+        atr__sb_printf(sb, "   score %.2f   %u group%s", as.score, as.n_groups,
+                       as.n_groups == 1 ? "" : "s");
+        *attr |= ATR__A_BOLD | ATR__A_CYAN;
+        return;
+    }
+    atr_arg_group g;
+    if (atr_argscore_group(a->s, (uint32_t)r.arg, (uint32_t)r.group, &g) < 0)
+        return;
+    atr__sb_puts(sb, "    ");
+    size_t at = sb->len;
+    atr__sb_group_label(sb, v->app->ix, &g);
+    atr__sb_fit(sb, at, 24);
+    pad_to(sb, at, 24);
+    char c[32];
+    atr__fmt_count(c, sizeof c, g.calls);
+    atr__sb_putc(sb, ' ');
+    atr__sb_right(sb, c, 8);
+    const uint64_t d[] = {g.p50_ns, g.p95_ns, g.max_ns};
+    dur_cols(sb, d, 3);
+    atr__sb_puts(sb, "  ");
+    uint64_t h[ATR_HIST_BINS];
+    for (int k = 0; k < ATR_HIST_BINS; k++)
+        h[k] = g.hist[k];
+    atr__spark(sb, h, ATR_HIST_BINS);
+}
+
+static int args_enter(atr__view *v, uint64_t i) {
+    args *a = v->data;
+    arg_row r = a->rows[i];
+    atr_arg_score as;
+    atr_arg_group g;
+    if (r.arg < 0 || r.group < 0 || atr_argscore_arg(a->s, (uint32_t)r.arg, &as) < 0 ||
+        atr_argscore_group(a->s, (uint32_t)r.arg, (uint32_t)r.group, &g) < 0)
+        return atr__tui_calls(v->app, a->fn, "", "");
+    if (!g.filter[0]) {
+        atr__tui_message(v->app, "this group cannot be selected by a filter");
+        return 0;
+    }
+    atr__sbuf t = ATR__SBUF_INIT;
+    atr__esc_str(&t, as.name);
+    atr__sb_puts(&t, " = ");
+    atr__sb_group_label(&t, v->app->ix, &g);
+    int rc = atr__tui_calls(v->app, a->fn, g.filter, atr__sb_cstr(&t));
+    atr__sb_free(&t);
+    return rc;
+}
+
+static void args_destroy(atr__view *v) {
+    args *a = v->data;
+    if (a) {
+        atr_argscore_free(a->s);
+        free(a->rows);
+        free(a);
+    }
+}
+
+static const atr__view_ops args_ops = {args_count, args_row, args_header, args_enter, NULL,
+                                       args_destroy, "Enter: calls of this group"};
+
+int atr__tui_args(atr__tui *app, uint32_t fn) {
+    args *a = calloc(1, sizeof *a);
+    if (!a)
+        return ATR_ENOMEM;
+    a->fn = fn;
+    int rc = atr_argscore_compute(app->ix, fn, NULL, ATR_ARGSCORE_RESULT, &a->s);
+    uint64_t n = 1;
+    for (uint32_t i = 0; rc == 0 && i < atr_argscore_count(a->s); i++) {
+        atr_arg_score as;
+        if (atr_argscore_arg(a->s, i, &as) == 0)
+            n += 1 + as.n_groups;
+    }
+    if (rc == 0 && !(a->rows = calloc(n, sizeof *a->rows)))
+        rc = ATR_ENOMEM;
+    if (rc < 0) {
+        atr__view tmp = {&args_ops, app, NULL, "", 0, 0, a};
+        args_destroy(&tmp);
+        return rc;
+    }
+    a->rows[a->n++] = (arg_row){-1, -1};
+    for (uint32_t i = 0; i < atr_argscore_count(a->s); i++) {
+        atr_arg_score as;
+        if (atr_argscore_arg(a->s, i, &as) < 0)
+            continue;
+        a->rows[a->n++] = (arg_row){(int32_t)i, -1};
+        for (uint32_t g = 0; g < as.n_groups; g++)
+            a->rows[a->n++] = (arg_row){(int32_t)i, (int32_t)g};
+    }
+    atr__sbuf t = ATR__SBUF_INIT;
+    atr__sb_funcname(&t, app->ix, fn);
+    atr__sb_puts(&t, " — arguments by how much they explain the duration");
+    rc = atr__tui_push(app, &args_ops, a, atr__sb_cstr(&t));
+    atr__sb_free(&t);
+    return rc;
+}
+
+/* ---- help ----------------------------------------------------------------------------- */
+
+static const char *const help_lines[] = {
+    "Moving",
+    "  ↑ ↓ j k        previous / next row",
+    "  PgUp PgDn Space  page up / down",
+    "  Home End g G   first / last row",
+    "  Enter → l      open the row (function → arguments → calls → call tree)",
+    "  q Esc ← h      back to the previous screen (quits on the first one)",
+    "  Q Ctrl-C       quit",
+    "  / n N          search the rows; next / previous match",
+    "Functions screen",
+    "  c              calls of the function (slowest first)",
+    "  r              replay: every event in time order",
+    "Calls screen",
+    "  s              sort by duration / start time",
+    "  r              replay from the selected call",
+    "Call tree",
+    "  Enter          expand / collapse;  ← collapse or go to the parent",
+    "  s              jump to the slowest child",
+    "  r              replay from the selected call",
+    "Replay",
+    "  t              jump to a time (e.g. 1.5s, 250ms, 40us, from the first event)",
+    "  s e            jump to the start / end of the selected event's call",
+    "  Enter          call tree of the selected event's call",
+};
+
+static uint64_t help_count(atr__view *v) {
+    (void)v;
+    return sizeof help_lines / sizeof help_lines[0];
+}
+
+static void help_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
+    (void)v;
+    atr__sb_puts(sb, help_lines[i]);
+    if (help_lines[i][0] != ' ')
+        *attr |= ATR__A_BOLD;
+}
+
+static const atr__view_ops help_ops = {help_count, help_row, NULL, NULL, NULL, NULL,
+                                       "keys"};
+
+int atr__tui_help(atr__tui *app) { return atr__tui_push(app, &help_ops, NULL, "help"); }

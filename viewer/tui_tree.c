@@ -1,0 +1,258 @@
+/*
+ * TUI view: the call tree of one call. Rows are the visible nodes in order; expanding a node
+ * inserts its children (long runs of fast siblings as one folded row, expandable too),
+ * collapsing removes its descendants. 's' jumps to the slowest child.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "calltree.h"
+#include "load.h"
+#include "render.h"
+#include "tui.h"
+
+#define NOT_FOLD UINT32_MAX
+
+typedef struct trow {
+    uint32_t call;       /* the node; for a folded row: the parent of the folded calls */
+    uint32_t fold_start; /* folded row: index of its first call among the parent's children */
+    uint32_t fold_n;     /* folded row: how many calls; NOT_FOLD for a node */
+    uint32_t depth;
+    int expanded;
+} trow;
+
+typedef struct tree {
+    trow *rows; /* owned */
+    uint64_t n, cap;
+    uint32_t *kids; /* scratch children buffer, owned */
+} tree;
+
+static uint64_t tree_count(atr__view *v) { return ((tree *)v->data)->n; }
+
+static void tree_header(atr__view *v, atr__sbuf *sb) {
+    (void)v;
+    atr__sb_printf(sb, "%9s %6s  %s", "duration", "share", "call");
+}
+
+static uint64_t duration_of(const atr_index *ix, uint32_t call) {
+    atr_call_view cv;
+    return atr_index_call(ix, call, &cv) == 0 ? cv.duration_ns : 0;
+}
+
+static void share(atr__sbuf *sb, uint64_t part, uint64_t whole) {
+    char buf[16];
+    snprintf(buf, sizeof buf, "%.1f%%", whole ? 100.0 * (double)part / (double)whole : 100.0);
+    atr__sb_putc(sb, ' ');
+    atr__sb_right(sb, buf, 6);
+    atr__sb_puts(sb, "  ");
+}
+
+static void tree_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
+    tree *t = v->data;
+    const atr_index *ix = v->app->ix;
+    trow *r = &t->rows[i];
+    char buf[32];
+    if (r->fold_n != NOT_FOLD) {
+        uint32_t n = 0;
+        uint64_t total = 0;
+        if (atr__children(ix, r->call, &t->kids, &n) < 0 || r->fold_start + r->fold_n > n)
+            return;
+        atr__sbuf fold = ATR__SBUF_INIT;
+        atr__sb_fold(&fold, ix, t->kids + r->fold_start, r->fold_n, &total);
+        atr__fmt_dur(buf, sizeof buf, total);
+        atr__sb_right(sb, buf, 9);
+        share(sb, total, duration_of(ix, r->call));
+        atr__sb_pad(sb, ' ', 2u * r->depth);
+        atr__sb_puts(sb, "+ ");
+        atr__sb_puts(sb, atr__sb_cstr(&fold));
+        atr__sb_free(&fold);
+        *attr |= ATR__A_DIM;
+        return;
+    }
+    atr_call_view cv;
+    if (atr_index_call(ix, r->call, &cv) < 0)
+        return;
+    atr__fmt_dur(buf, sizeof buf, cv.duration_ns);
+    atr__sb_right(sb, buf, 9);
+    share(sb, cv.duration_ns, r->depth ? duration_of(ix, cv.parent) : cv.duration_ns);
+    atr__sb_pad(sb, ' ', 2u * r->depth);
+    atr__sb_puts(sb, cv.first_child == ATR_NO_CALL ? "  " : r->expanded ? "▾ " : "▸ ");
+    atr__sb_call(sb, ix, r->call, &cv, 1);
+    if (cv.status == ATR_CALL_RAISED)
+        *attr |= ATR__A_RED;
+}
+
+/* Insert `n` rows at position `at` (uninitialised); returns 0 or ATR_ENOMEM. */
+static int insert_rows(tree *t, uint64_t at, uint64_t n) {
+    if (t->n + n > t->cap) {
+        uint64_t cap = t->cap ? t->cap : 64;
+        while (cap < t->n + n)
+            cap *= 2;
+        trow *p = realloc(t->rows, (size_t)cap * sizeof *p);
+        if (!p)
+            return ATR_ENOMEM;
+        t->rows = p;
+        t->cap = cap;
+    }
+    memmove(t->rows + at + n, t->rows + at, (size_t)(t->n - at) * sizeof *t->rows);
+    t->n += n;
+    return 0;
+}
+
+static int expand(atr__view *v, uint64_t i) {
+    tree *t = v->data;
+    const atr_index *ix = v->app->ix;
+    trow r = t->rows[i];
+    uint32_t n = 0;
+    int rc = atr__children(ix, r.call, &t->kids, &n);
+    if (rc < 0)
+        return rc;
+    if (r.fold_n != NOT_FOLD) { /* a folded run: replace it by its calls */
+        if (r.fold_start + r.fold_n > n || (rc = insert_rows(t, i + 1, r.fold_n - 1)) < 0)
+            return rc;
+        for (uint32_t k = 0; k < r.fold_n; k++)
+            t->rows[i + k] = (trow){t->kids[r.fold_start + k], 0, NOT_FOLD, r.depth, 0};
+        return 0;
+    }
+    if (r.expanded || n == 0)
+        return 0;
+    uint64_t parent_ns = duration_of(ix, r.call);
+    uint64_t n_rows = 0;
+    for (uint32_t k = 0; k < n; n_rows++) {
+        uint32_t run = atr__fold_run(ix, t->kids, n, k, parent_ns);
+        k += run ? run : 1;
+    }
+    if ((rc = insert_rows(t, i + 1, n_rows)) < 0)
+        return rc;
+    uint64_t at = i + 1;
+    for (uint32_t k = 0; k < n;) {
+        uint32_t run = atr__fold_run(ix, t->kids, n, k, parent_ns);
+        if (run)
+            t->rows[at++] = (trow){r.call, k, run, r.depth + 1, 0};
+        else
+            t->rows[at++] = (trow){t->kids[k], 0, NOT_FOLD, r.depth + 1, 0};
+        k += run ? run : 1;
+    }
+    t->rows[i].expanded = 1;
+    return 0;
+}
+
+static void collapse(tree *t, uint64_t i) {
+    uint64_t end = i + 1;
+    while (end < t->n && t->rows[end].depth > t->rows[i].depth)
+        end++;
+    memmove(t->rows + i + 1, t->rows + end, (size_t)(t->n - end) * sizeof *t->rows);
+    t->n -= end - i - 1;
+    t->rows[i].expanded = 0;
+}
+
+static int tree_enter(atr__view *v, uint64_t i) {
+    tree *t = v->data;
+    if (t->rows[i].fold_n == NOT_FOLD && t->rows[i].expanded) {
+        collapse(t, i);
+        return 0;
+    }
+    return expand(v, i);
+}
+
+/* Expand row i and put the cursor on its slowest child. */
+static int slowest_child(atr__view *v, uint64_t i) {
+    tree *t = v->data;
+    const atr_index *ix = v->app->ix;
+    if (t->rows[i].fold_n != NOT_FOLD)
+        return 0;
+    int rc = expand(v, i);
+    uint32_t n = 0;
+    if (rc < 0 || (rc = atr__children(ix, t->rows[i].call, &t->kids, &n)) < 0 || n == 0)
+        return rc;
+    uint32_t best = t->kids[0];
+    for (uint32_t k = 1; k < n; k++)
+        if (duration_of(ix, t->kids[k]) > duration_of(ix, best))
+            best = t->kids[k];
+    for (int pass = 0; pass < 2; pass++)
+        for (uint64_t j = i + 1; j < t->n && t->rows[j].depth > t->rows[i].depth; j++) {
+            trow *r = &t->rows[j];
+            if (r->depth != t->rows[i].depth + 1)
+                continue;
+            if (r->fold_n == NOT_FOLD && r->call == best) {
+                atr__tui_goto(v, j);
+                return 0;
+            }
+            if (pass == 0 && r->fold_n != NOT_FOLD && (rc = expand(v, j)) < 0)
+                return rc;
+        }
+    return 0;
+}
+
+static int tree_key(atr__view *v, int k) {
+    tree *t = v->data;
+    uint64_t i = v->cursor;
+    if (t->n == 0)
+        return 0;
+    trow *r = &t->rows[i];
+    int rc = 0;
+    switch (k) {
+    case ATR__KEY_RIGHT:
+    case 'l':
+        rc = expand(v, i);
+        break;
+    case ATR__KEY_LEFT:
+    case 'h':
+        if (r->fold_n == NOT_FOLD && r->expanded) {
+            collapse(t, i);
+        } else if (r->depth > 0) {
+            uint64_t j = i;
+            while (j > 0 && t->rows[j].depth >= r->depth)
+                j--;
+            atr__tui_goto(v, j);
+        } else {
+            return 0; /* back to the previous view */
+        }
+        break;
+    case 's':
+        rc = slowest_child(v, i);
+        break;
+    case 'r':
+        rc = atr__tui_replay(v->app, r->fold_n == NOT_FOLD ? r->call : ATR_NO_CALL);
+        break;
+    default:
+        return 0;
+    }
+    if (rc < 0)
+        atr__tui_message(v->app, "out of memory");
+    return 1;
+}
+
+static void tree_destroy(atr__view *v) {
+    tree *t = v->data;
+    if (t) {
+        free(t->rows);
+        free(t->kids);
+        free(t);
+    }
+}
+
+static const atr__view_ops tree_ops = {
+    tree_count, tree_row, tree_header, tree_enter, tree_key, tree_destroy,
+    "Enter: expand/collapse  s: slowest child  r: replay"};
+
+int atr__tui_tree(atr__tui *app, uint32_t call) {
+    tree *t = calloc(1, sizeof *t);
+    if (!t || insert_rows(t, 0, 1) < 0) {
+        free(t);
+        return ATR_ENOMEM;
+    }
+    t->rows[0] = (trow){call, 0, NOT_FOLD, 0, 0};
+    atr__sbuf title = ATR__SBUF_INIT;
+    atr_call_view cv;
+    atr__sb_printf(&title, "call tree of call %u", call);
+    if (atr_index_call(app->ix, call, &cv) == 0) {
+        atr__sb_puts(&title, ": ");
+        atr__sb_funcname(&title, app->ix, cv.function);
+    }
+    int rc = atr__tui_push(app, &tree_ops, t, atr__sb_cstr(&title));
+    atr__sb_free(&title);
+    if (rc == 0 && expand(app->top, 0) < 0)
+        atr__tui_message(app, "out of memory");
+    return rc;
+}
