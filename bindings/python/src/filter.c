@@ -159,13 +159,53 @@ static int func_has_code(PyObject *f, PyCodeObject *co) {
     return f && PyFunction_Check(f) && PyFunction_GET_CODE(f) == (PyObject *)co;
 }
 
+#if PY_VERSION_HEX < 0x030B0000
+/* Qualname of `co` if it is compiled inside `parent` (qualname pq), as the compiler names
+   nested code: "<locals>." after a function, "." after a class body. New ref or NULL. */
+static PyObject *qual_in_consts(PyCodeObject *parent, PyObject *pq, PyCodeObject *co,
+                                int depth) {
+    PyObject *consts = parent->co_consts;
+    if (depth > 4 || !consts || !PyTuple_Check(consts)) {
+        return NULL;
+    }
+    int is_func = (parent->co_flags & CO_NEWLOCALS) != 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(consts); i++) {
+        PyObject *k = PyTuple_GET_ITEM(consts, i);
+        if (!PyCode_Check(k)) {
+            continue;
+        }
+        PyObject *q = PyUnicode_FromFormat(is_func ? "%U.<locals>.%U" : "%U.%U", pq,
+                                           ((PyCodeObject *)k)->co_name);
+        if (!q) {
+            PyErr_Clear();
+            return NULL;
+        }
+        if ((PyCodeObject *)k == co) {
+            return q;
+        }
+        PyObject *r = qual_in_consts((PyCodeObject *)k, q, co, depth + 1);
+        Py_DECREF(q);
+        if (r) {
+            return r;
+        }
+    }
+    return NULL;
+}
+#endif
+
 static int ns_visit(PyObject *v, PyCodeObject *co, int depth, ns_hit *hit) {
     if (PyFunction_Check(v)) {
+        PyObject *q = ((PyFunctionObject *)v)->func_qualname;
         if (!func_has_code(v, co)) {
+#if PY_VERSION_HEX < 0x030B0000
+            if (!hit->qualname && q && PyUnicode_Check(q)) {
+                hit->qualname = qual_in_consts((PyCodeObject *)PyFunction_GET_CODE(v), q, co, 0);
+            }
+#endif
             return 0;
         }
         if (!hit->qualname) {
-            hit->qualname = Py_NewRef(((PyFunctionObject *)v)->func_qualname);
+            hit->qualname = Py_NewRef(q);
         }
         return 0; /* keep looking: a TracedFunction may wrap it elsewhere */
     }

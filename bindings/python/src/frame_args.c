@@ -11,7 +11,7 @@
  */
 #include "frame_args.h"
 
-static void clear_vals(PyObject **vals, Py_ssize_t n) {
+static inline void clear_vals(PyObject **vals, Py_ssize_t n) {
     for (Py_ssize_t i = 0; i < n; i++) {
         vals[i] = NULL;
     }
