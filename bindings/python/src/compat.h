@@ -7,6 +7,9 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#if PY_VERSION_HEX < 0x030B0000
+#include <longintrepr.h> /* PyLongObject's digits (Python.h includes it from 3.11) */
+#endif
 
 /* Thread-local storage for the few per-thread words (initial-exec: no __tls_get_addr). */
 #if defined(__GNUC__)
@@ -55,6 +58,25 @@ static inline PyThreadState *atr__compat_tstate(void) {
 static inline void *atr__compat_context(void) {
     PyThreadState *ts = atr__compat_tstate();
     return ts ? (void *)ts->context : NULL;
+}
+
+/*
+ * 1 and *v = the value if `o` (an exact int) fits in one internal digit (the common small
+ * ints: no function call needed), else 0.
+ */
+static inline int atr__compat_small_int(PyObject *o, int64_t *v) {
+#if PY_VERSION_HEX >= 0x030C0000
+    if (!PyUnstable_Long_IsCompact((PyLongObject *)o))
+        return 0;
+    *v = (int64_t)PyUnstable_Long_CompactValue((PyLongObject *)o);
+    return 1;
+#else
+    Py_ssize_t size = Py_SIZE(o);
+    if (size < -1 || size > 1)
+        return 0;
+    *v = size * (int64_t)((PyLongObject *)o)->ob_digit[0];
+    return 1;
+#endif
 }
 
 /* The exception being raised, saved and restored as one unit (3.12 stores only the value). */

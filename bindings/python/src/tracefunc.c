@@ -114,6 +114,8 @@ static int prepare(atr__traced *t) {
     }
     if (_PyTuple_Resize(&names, n) < 0)
         goto done;
+    t->simple = t->code != NULL && t->kwonly == 0 && !t->has_varargs &&
+                t->argcount <= STACK_SLOTS && n == t->argcount;
     t->n_captured = (uint32_t)n;
     /* Identity. */
     module = PyObject_GetAttrString(t->func, "__module__");
@@ -322,13 +324,52 @@ done:
     return span;
 }
 
+/* The common case: positional arguments binding exactly the captured parameters. */
+ATR__NOINLINE static uint64_t begin_simple(atr__traced *t, atr_session *s,
+                                           PyObject *const *args, Py_ssize_t nargs) {
+    atr__scratch sc;
+    atr_value vals[STACK_SLOTS];
+    uint64_t span = 0;
+    atr__scratch_init(&sc);
+    for (Py_ssize_t i = 0; i < nargs; i++) {
+        if (ATR__UNLIKELY(t->mode[i] == SLOT_REDACT))
+            atr__capture_redacted(&vals[i]);
+        else
+            atr__capture_value_fast(args[i], &t->opts, &sc, &vals[i]);
+    }
+    atr_span_begin(s, t->fid, atr__span_current(), ATR_NOW, vals, (uint32_t)nargs, NULL, 0,
+                   &span);
+    if (ATR__UNLIKELY(sc.errors != 0 || sc.n_refs != 0)) {
+        for (uint32_t e = 0; e < sc.errors; e++)
+            atr_session_count_capture_error(s);
+        atr__scratch_release(&sc);
+    }
+    return span;
+}
+
 ATR__NOINLINE static void end_call(atr__traced *t, uint64_t gen, uint64_t span,
                                    PyObject *res) {
-    if (res == NULL) {
+    if (ATR__UNLIKELY(res == NULL)) {
         atr__span_end_error(gen, span, ATR_NOW, &t->opts);
         return;
     }
-    atr__span_end_return(gen, span, ATR_NOW, t->result ? res : NULL, &t->opts);
+    atr_session *s = atr__g.session;
+    if (ATR__UNLIKELY(s == NULL || gen != atr__g.gen))
+        return;
+    if (!t->result) {
+        atr_span_return(s, span, ATR_NOW, NULL);
+        return;
+    }
+    atr__scratch sc;
+    atr_value v;
+    atr__scratch_init(&sc);
+    atr__capture_value_fast(res, &t->opts, &sc, &v);
+    atr_span_return(s, span, ATR_NOW, &v);
+    if (ATR__UNLIKELY(sc.errors != 0 || sc.n_refs != 0)) {
+        for (uint32_t e = 0; e < sc.errors; e++)
+            atr_session_count_capture_error(s);
+        atr__scratch_release(&sc);
+    }
 }
 
 static PyObject *traced_call(atr__traced *t, atr_session *s, PyObject *const *args,
@@ -341,7 +382,10 @@ static PyObject *traced_call(atr__traced *t, atr_session *s, PyObject *const *ar
         }
     }
     uint64_t gen = t->gen;
-    uint64_t span = begin_call(t, s, args, PyVectorcall_NARGS(nargsf), kwnames);
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    uint64_t span = (kwnames == NULL && nargs == t->argcount && t->simple)
+                        ? begin_simple(t, s, args, nargs)
+                        : begin_call(t, s, args, nargs, kwnames);
     atr__cur saved = atr__span_enter(span);
     PyObject *res = PyObject_Vectorcall(t->func, args, nargsf, kwnames);
     atr__span_leave(saved);
