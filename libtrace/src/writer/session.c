@@ -70,11 +70,17 @@ static uint64_t random_uid(void) {
     return v ? v : 1;
 }
 
-static char *dup_str(const char *p) {
-    size_t n = strlen(p) + 1;
-    char *d = malloc(n);
-    if (d)
+/* PROCESS stays far below a frame: at most ARGV_MAX arguments of at most STR_MAX bytes. */
+#define ARGV_MAX 1024
+#define STR_MAX 4096
+
+static char *dup_str(const char *p, size_t max) {
+    size_t n = strnlen(p, max);
+    char *d = malloc(n + 1);
+    if (d) {
         memcpy(d, p, n);
+        d[n] = '\0';
+    }
     return d;
 }
 
@@ -169,20 +175,24 @@ int atr_session_open(const atr_writer_config *cfg, atr_session **out) {
     s->sink.fd = -1;
     atr__session_sync_init(s);
     s->cfg = c;
+    s->cfg.argc = 0; /* until argv is copied (free_session reads it) */
     s->clock = c.clock;
     s->clock_ctx = c.clock_ctx;
     s->max_value_bytes = c.max_value_bytes;
     s->drop_when_full = c.drop_when_full;
     s->parent_uid = c.parent_uid;
     s->parent_span = c.parent_span;
-    s->path = dup_str(c.path);
-    s->runtime = dup_str(c.runtime ? c.runtime : "C");
+    if (c.argc > ARGV_MAX)
+        c.argc = ARGV_MAX;
+    s->path = dup_str(c.path, SIZE_MAX);
+    s->runtime = dup_str(c.runtime ? c.runtime : "C", STR_MAX);
     s->argv = calloc((size_t)c.argc + 1, sizeof *s->argv);
     s->framer = atr__framer_new(c.zstd_level);
     rc = (!s->path || !s->runtime || !s->argv || !s->framer) ? ATR_ENOMEM : 0;
     for (i = 0; rc == 0 && i < c.argc; i++)
-        if (!(s->argv[i] = dup_str(c.argv[i])))
+        if (!(s->argv[i] = dup_str(c.argv[i], STR_MAX)))
             rc = ATR_ENOMEM;
+    s->cfg.argc = c.argc;
     s->cfg.path = s->path;
     s->cfg.argv = (const char *const *)s->argv;
     s->cfg.runtime = s->runtime;
