@@ -73,6 +73,7 @@ static uint64_t random_uid(void) {
 /* PROCESS stays far below a frame: at most ARGV_MAX arguments of at most STR_MAX bytes. */
 #define ARGV_MAX 1024
 #define STR_MAX 4096
+#define PATH_MAX_LEN 65536
 
 static char *dup_str(const char *p, size_t max) {
     size_t n = strnlen(p, max);
@@ -184,7 +185,7 @@ int atr_session_open(const atr_writer_config *cfg, atr_session **out) {
     s->parent_span = c.parent_span;
     if (c.argc > ARGV_MAX)
         c.argc = ARGV_MAX;
-    s->path = dup_str(c.path, SIZE_MAX);
+    s->path = dup_str(c.path, PATH_MAX_LEN);
     s->runtime = dup_str(c.runtime ? c.runtime : "C", STR_MAX);
     s->argv = calloc((size_t)c.argc + 1, sizeof *s->argv);
     s->framer = atr__framer_new(c.zstd_level);
