@@ -253,8 +253,8 @@ static void ns_search(PyCodeObject *co, PyObject *globals, ns_hit *hit) {
 
 static int decide(PyCodeObject *co, PyObject *globals, atr__code_info *ci) {
     const char *name = utf8_or_empty(co->co_name);
-    if (name[0] == '<' && strcmp(name, "<lambda>") != 0) {
-        return ATR__DEC_REJECT; /* module bodies, comprehensions, generator expressions */
+    if (!(co->co_flags & CO_OPTIMIZED) || (name[0] == '<' && strcmp(name, "<lambda>") != 0)) {
+        return ATR__DEC_REJECT; /* module and class bodies, comprehensions, genexprs */
     }
     const char *file = utf8_or_empty(co->co_filename);
     char *absfile = NULL;
