@@ -4,6 +4,7 @@
  * appear once, in the parent's log only; the child's log holds the child's records only.
  * ATR_FORK_STOP children record nothing; a child that records nothing creates no file.
  */
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -88,6 +89,30 @@ static int read_log(const char *path, counts *c) {
     return rc == ATR_EOF ? 0 : -1;
 }
 
+/* A second thread that records, then stays inside a span until told to finish. */
+typedef struct helper {
+    atr_session *s;
+    uint32_t f;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int ready, done;
+} helper;
+
+static void *helper_main(void *arg) {
+    helper *h = arg;
+    uint64_t sp;
+    atr_thread_set_name(h->s, "helper", 6);
+    atr_span_begin(h->s, h->f, 0, ATR_NOW, NULL, 0, NULL, 0, &sp);
+    pthread_mutex_lock(&h->mu);
+    h->ready = 1;
+    pthread_cond_broadcast(&h->cv);
+    while (!h->done)
+        pthread_cond_wait(&h->cv, &h->mu);
+    pthread_mutex_unlock(&h->mu);
+    atr_span_return(h->s, sp, ATR_NOW, NULL);
+    return NULL;
+}
+
 static void test_follow(void) {
     atr_writer_config cfg;
     atr_session *s;
@@ -98,6 +123,8 @@ static void test_follow(void) {
     pid_t pid;
     int status = 0;
     counts pc, cc;
+    helper h;
+    pthread_t helper_tid;
 
     atr_writer_config_init(&cfg);
     cfg.path = g_path;
@@ -110,6 +137,16 @@ static void test_follow(void) {
     ATR_CHECK_OK(atr_span_begin(s, f, a, ATR_NOW, NULL, 0, NULL, 0, &b));
     ATR_CHECK_OK(atr_span_return(s, b, ATR_NOW, NULL));
     ATR_CHECK_OK(atr_message(s, a, ATR_NOW, S("parent-before"), NULL, 0));
+    h.s = s;
+    h.f = f;
+    h.ready = h.done = 0;
+    pthread_mutex_init(&h.mu, NULL);
+    pthread_cond_init(&h.cv, NULL);
+    ATR_REQUIRE(pthread_create(&helper_tid, NULL, helper_main, &h) == 0);
+    pthread_mutex_lock(&h.mu);
+    while (!h.ready)
+        pthread_cond_wait(&h.cv, &h.mu);
+    pthread_mutex_unlock(&h.mu);
 
     pid = fork();
     ATR_REQUIRE(pid >= 0);
@@ -134,6 +171,11 @@ static void test_follow(void) {
     ATR_REQUIRE(waitpid(pid, &status, 0) == pid);
     ATR_CHECK(WIFEXITED(status));
     ATR_CHECK_EQ_INT(WEXITSTATUS(status), 0);
+    pthread_mutex_lock(&h.mu);
+    h.done = 1;
+    pthread_cond_broadcast(&h.cv);
+    pthread_mutex_unlock(&h.mu);
+    pthread_join(helper_tid, NULL);
     ATR_CHECK_OK(atr_message(s, a, ATR_NOW, S("parent-after"), NULL, 0));
     ATR_CHECK_OK(atr_span_return(s, a, ATR_NOW, NULL));
     ATR_CHECK_OK(atr_session_close(s));
@@ -142,8 +184,9 @@ static void test_follow(void) {
     ATR_REQUIRE(read_log(g_path, &pc) == 0);
     ATR_CHECK_EQ_INT(pc.process, 1);
     ATR_CHECK_EQ_U64(pc.parent_uid, 0);
-    ATR_CHECK_EQ_INT(pc.start, 2);
-    ATR_CHECK_EQ_INT(pc.end, 2);
+    ATR_CHECK_EQ_INT(pc.start, 3); /* a, b and the helper's */
+    ATR_CHECK_EQ_INT(pc.end, 3);
+    ATR_CHECK_EQ_INT(pc.thread, 2);
     ATR_CHECK_EQ_INT(pc.message, 2);
     ATR_CHECK_EQ_STR(pc.text[0], "parent-before");
     ATR_CHECK_EQ_STR(pc.text[1], "parent-after");

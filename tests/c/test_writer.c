@@ -447,6 +447,45 @@ static void test_drop_mode(void) {
     free(d.data);
 }
 
+/* Wait mode with one pending buffer: producers wait for the flusher, nothing is dropped. */
+static void test_wait_mode(void) {
+    atr_writer_config cfg;
+    atr_session *s;
+    atr_reader *r;
+    atr_record rec;
+    atr_drop_stats st;
+    char text[900];
+    uint64_t sp, clock = 1;
+    uint32_t f, i, seed = 3, n_start = 0, n_end = 0;
+    atr_value v;
+    int rc;
+    atr_writer_config_init(&cfg);
+    cfg.buffer_size = 4096;
+    cfg.max_pending_bytes = 4096;
+    cfg.max_value_bytes = 1000;
+    s = open_session(&cfg, &clock);
+    f = define(s, "w", 1, 0);
+    for (i = 0; i < 500; i++) {
+        fill_random(text, sizeof text, &seed);
+        v = atr_value_strn(text, sizeof text);
+        ATR_CHECK_OK(atr_span_begin(s, f, 0, ATR_NOW, &v, 1, NULL, 0, &sp));
+        ATR_CHECK_OK(atr_span_return(s, sp, ATR_NOW, NULL));
+    }
+    ATR_CHECK_OK(atr_session_drops(s, &st));
+    ATR_CHECK_EQ_U64(st.records + st.oversize, 0);
+    ATR_CHECK_OK(atr_session_close(s));
+    ATR_REQUIRE(atr_reader_open(g_path, &r) == 0);
+    while ((rc = atr_reader_next(r, &rec)) == 0) {
+        n_start += rec.kind == ATR_REC_START;
+        n_end += rec.kind == ATR_REC_END;
+        ATR_CHECK(rec.kind != ATR_REC_SYNC);
+    }
+    check_eof(r, rc);
+    ATR_CHECK_EQ_INT(n_start, 500);
+    ATR_CHECK_EQ_INT(n_end, 500);
+    atr_reader_close(r);
+}
+
 /* ---- oversize records ----------------------------------------------------------------- */
 
 static void test_oversize(void) {
@@ -760,6 +799,7 @@ int main(void) {
     test_round_trip();
     test_durations();
     test_drop_mode();
+    test_wait_mode();
     test_oversize();
     test_config_validation();
     test_arg_validation();
