@@ -98,8 +98,11 @@ typedef struct atr__call {
     uint32_t exc;    /* value id of the exception type (str), or ATR_NO_VALUE */
     uint16_t n_args;
     uint8_t status;  /* ATR_CALL_* */
-    uint8_t flags;
+    uint8_t flags;   /* ATR__CF_* */
 } atr__call;
+
+/* A child on another thread (or process): the child list may need sorting by start. */
+#define ATR__CF_XCHILD 0x1u
 
 typedef struct atr__func {
     atr_str module, qualname, file; /* in the arena, NUL-terminated */

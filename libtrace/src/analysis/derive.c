@@ -72,11 +72,9 @@ static int build_lists(atr_index *ix) {
     uint64_t cap = 0;
     int rc = 0;
     for (uint64_t i = 0; i < ix->n_calls && rc == 0; i++)
-        if (calls[i].first_child != ATR_NO_CALL)
+        if (calls[i].first_child != ATR_NO_CALL && (calls[i].flags & ATR__CF_XCHILD))
             rc = sort_list(calls, &calls[i].first_child, &tmp, &cap);
-    for (uint32_t t = 0; t < ix->n_threads && rc == 0; t++)
-        if (ix->threads[t].first_root != ATR_NO_CALL)
-            rc = sort_list(calls, &ix->threads[t].first_root, &tmp, &cap);
+    /* Roots of a thread are in call id order, which is their start order: no sorting. */
     free(tmp);
     return rc;
 }

@@ -1,0 +1,45 @@
+/*
+ * Internals of loading one log (index.c drives the reader, records.c handles each record).
+ */
+#ifndef ATR_ANALYSIS_LOAD_H
+#define ATR_ANALYSIS_LOAD_H
+
+#include "analysis/analysis.h"
+
+/* Per-log state that only lives during a load. */
+typedef struct fnmap_ent {
+    uint32_t fn;      /* global function */
+    uint32_t n;       /* local params */
+    uint32_t *params; /* local param i -> global param index */
+} fnmap_ent;
+
+typedef struct load_state {
+    atr_index *ix;
+    uint32_t file;
+    atr__u32map fnmap; /* local function id -> index in fns (ids >= ATR__FN_DENSE) */
+    uint32_t fndense[256]; /* local function id < 256 -> index in fns + 1 (0: none) */
+    uint32_t cur_number, cur_tid; /* last thread looked up: its number and global id */
+    int have_cur;
+    uint32_t fn_tmp;
+    fnmap_ent *fns;
+    uint64_t n_fns, cap_fns;
+    uint64_t n_records;
+    uint32_t *argbuf;
+    uint64_t cap_argbuf;
+    /* rollback marks */
+    uint64_t n_calls0, n_argv0, n_msgs0, n_mfields0, n_pending0;
+    uint32_t n_funcs0, n_threads0;
+} load_state;
+
+#define ATR__FN_DENSE 256u
+
+/* Handle one record of the log being loaded. 0 or ATR_ENOMEM / ATR_ETOOBIG. */
+int atr__on_record(load_state *st, const atr_record *rec);
+
+/* The call of span `span` in file `file`, or ATR_NO_CALL. */
+uint32_t atr__span_call(const atr_index *ix, uint32_t file, uint64_t span);
+
+/* Rebuild the function hash table with nslots (a power of two) slots. */
+int atr__fslots_rebuild(atr_index *ix, uint32_t nslots);
+
+#endif /* ATR_ANALYSIS_LOAD_H */
