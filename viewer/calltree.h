@@ -8,8 +8,8 @@
 #include "argtrace/atr_analysis.h"
 #include "strbuf.h"
 
-/* A sibling is "fast" below 1% of its parent's duration; runs of >= 4 fast ones fold. */
-#define ATR__FOLD_PERMILLE 10
+/* A sibling is "fast" below 5% of its parent's duration; runs of >= 4 fast ones fold. */
+#define ATR__FOLD_PERMILLE 50
 #define ATR__FOLD_MIN 4
 
 /* Children of `call` in start order into *kids (grown with realloc; caller frees). */

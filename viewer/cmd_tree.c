@@ -17,7 +17,8 @@ static const atr__opt tree_opts[] = {
     {"json", 0, 0, OPT_JSON, "--json       {id, function, args, result, exception, "
                              "duration_ns, self_ns, children}"},
     {"rank", 'r', 1, OPT_RANK, "-r, --rank N  the Nth slowest matching call (default 1)"},
-    {"depth", 'd', 1, OPT_DEPTH, "-d, --depth N  show N levels below the call"},
+    {"depth", 'd', 1, OPT_DEPTH, "-d, --depth N  show N levels below the call (0: the call "
+                                 "alone)"},
     {"all", 'a', 0, OPT_ALL, "-a, --all    do not fold runs of fast calls"},
     {NULL, 0, 0, 0, NULL},
 };
@@ -89,7 +90,7 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
     }
     size_t saved = o->prefix.len;
     atr__sb_puts(&o->prefix, branch_cont[branch]);
-    if (n && ((o->a->depth && depth >= o->a->depth) || depth >= TREE_MAX_DEPTH)) {
+    if (n && (depth >= o->a->depth || depth >= TREE_MAX_DEPTH)) {
         atr__sb_clear(&o->line);
         atr__sb_add(&o->line, o->prefix.ptr, o->prefix.len);
         atr__sb_puts(&o->line, "└─ … ");
@@ -136,7 +137,7 @@ static void node_json(atr__json *j, const atr_index *ix, uint32_t call, uint64_t
     atr__json_kuint(j, "self_ns", cv.self_ns);
     atr__json_key(j, "children");
     atr__json_arr_begin(j);
-    if (depth < TREE_MAX_DEPTH && (!max_depth || depth < max_depth))
+    if (depth < TREE_MAX_DEPTH && depth < max_depth)
         for (uint32_t c = cv.first_child; c != ATR_NO_CALL;) {
             node_json(j, ix, c, depth + 1, max_depth);
             atr_call_view kid;
@@ -177,7 +178,7 @@ static int print_text(atr__vctx *ctx, const atr__target *t, uint32_t call, uint6
 
 int atr__cmd_tree(atr__vctx *ctx, int argc, char **argv) {
     atr__operands ops = {0};
-    tree_args a = {0, 0, 1, 0};
+    tree_args a = {0, 0, 1, UINT64_MAX};
     atr__target t = {0};
     int st = atr__target_setup(ctx, argc, argv, tree_opts, on_opt, &a, &ops, &t);
     atr_callset *cs = NULL;
@@ -186,11 +187,15 @@ int atr__cmd_tree(atr__vctx *ctx, int argc, char **argv) {
     if (st == ATR_VIEWER_OK) {
         if (atr_callset_count(cs) == 0) {
             uint64_t m = atr_callset_matched(cs);
+            atr__sbuf name = ATR__SBUF_INIT;
+            atr__sb_funcname(&name, t.ix, t.fn);
             if (m == 0)
-                atr__errorf(ctx, "no call matches");
+                atr__errorf(ctx, "no call of %s matches", atr__sb_cstr(&name));
             else
-                atr__errorf(ctx, "--rank %" PRIu64 ": only %" PRIu64 " call%s match", a.rank,
-                            m, m == 1 ? "" : "s");
+                atr__errorf(ctx, "--rank %" PRIu64 ": only %" PRIu64 " call%s of %s match%s",
+                            a.rank, m, m == 1 ? "" : "s", atr__sb_cstr(&name),
+                            m == 1 ? "es" : "");
+            atr__sb_free(&name);
             st = ATR_VIEWER_FAIL;
         }
     }

@@ -97,9 +97,18 @@ void atr__opt_usage(atr__vctx *ctx, const atr__opt *opts) {
     if (c)
         fprintf(ctx->out, "\n%s\n", c->summary);
     fprintf(ctx->out, "\noptions:\n");
-    for (const atr__opt *o = opts; o && o->name; o++)
-        fprintf(ctx->out, "  %s\n", o->help);
-    fprintf(ctx->out, "  %s\n", help_opt.help);
+    for (const atr__opt *o = opts;; o++) {
+        const atr__opt *h = o->name ? o : &help_opt;
+        /* "SYNTAX  description": align the descriptions */
+        const char *gap = strstr(h->help, "  ");
+        int left = gap ? (int)(gap - h->help) : (int)strlen(h->help);
+        const char *desc = gap ? gap : "";
+        while (*desc == ' ')
+            desc++;
+        fprintf(ctx->out, "  %-28.*s %s\n", left, h->help, desc);
+        if (!o->name)
+            break;
+    }
 }
 
 int atr__opt_uint(atr__vctx *ctx, const char *opt, const char *s, uint64_t *out) {

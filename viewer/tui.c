@@ -68,6 +68,13 @@ void atr__tui_goto(atr__view *v, uint64_t i) {
         v->top = n > page ? n - page : 0;
 }
 
+void atr__tui_jump(atr__view *v, uint64_t i) {
+    uint64_t page = (uint64_t)atr__tui_page(v->app);
+    if (i < v->top || i >= v->top + page)
+        v->top = i > page / 3 ? i - page / 3 : 0;
+    atr__tui_goto(v, i);
+}
+
 static void draw(atr__tui *app) {
     atr__view *v = app->top;
     atr__term_size(app->term, &app->rows, &app->cols);
@@ -157,7 +164,7 @@ static void search(atr__tui *app, int dir) {
         atr__sb_clear(&sb);
         v->ops->row(v, i, &sb, &attr);
         if (contains_ci(atr__sb_cstr(&sb), app->search)) {
-            atr__tui_goto(v, i);
+            atr__tui_jump(v, i);
             atr__sb_free(&sb);
             return;
         }

@@ -65,6 +65,8 @@ void atr__tui_message(atr__tui *app, const char *fmt, ...) __attribute__((format
 int atr__tui_prompt(atr__tui *app, const char *label, char *buf, size_t size);
 /* Move the cursor of v to row i, scrolling as needed. */
 void atr__tui_goto(atr__view *v, uint64_t i);
+/* Same for a jump (search, go to time): a row out of view is shown a third down the page. */
+void atr__tui_jump(atr__view *v, uint64_t i);
 /* Number of rows available for the list. */
 int atr__tui_page(const atr__tui *app);
 

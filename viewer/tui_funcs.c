@@ -231,7 +231,7 @@ int atr__tui_args(atr__tui *app, uint32_t fn) {
     if (!a)
         return ATR_ENOMEM;
     a->fn = fn;
-    int rc = atr_argscore_compute(app->ix, fn, NULL, ATR_ARGSCORE_RESULT, &a->s);
+    int rc = atr_argscore_compute(app->ix, fn, NULL, 0, &a->s);
     uint64_t n = 1;
     for (uint32_t i = 0; rc == 0 && i < atr_argscore_count(a->s); i++) {
         atr_arg_score as;

@@ -23,7 +23,7 @@ static uint64_t replay_count(atr__view *v) { return atr_events_count(v->app->eve
 
 static void replay_header(atr__view *v, atr__sbuf *sb) {
     (void)v;
-    atr__sb_printf(sb, "%11s %4s  %s", "time", "thr", "event");
+    atr__sb_printf(sb, "%12s %4s  %s", "time (s)", "thr", "event");
 }
 
 static int read_event(atr__view *v, uint64_t i, atr_event *ev) {
@@ -47,10 +47,10 @@ static void replay_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
     atr_event ev;
     if (read_event(v, i, &ev) < 0)
         return;
-    char buf[32];
-    atr__fmt_dur(buf, sizeof buf, ev.time_ns - r->t0);
-    atr__sb_putc(sb, '+');
-    atr__sb_right(sb, buf, 10);
+    char buf[40];
+    uint64_t dt = ev.time_ns - r->t0;
+    snprintf(buf, sizeof buf, "+%" PRIu64 ".%09" PRIu64, dt / 1000000000u, dt % 1000000000u);
+    atr__sb_right(sb, buf, 12);
     atr__sb_printf(sb, " %4" PRIu32 "  ", ev.thread);
     atr_call_view cv;
     int have = ev.call != ATR_NO_CALL && atr_index_call(ix, ev.call, &cv) == 0;
@@ -157,7 +157,7 @@ static int replay_key(atr__view *v, int k) {
         if (parse_time(buf, &t) < 0)
             atr__tui_message(v->app, "not a time: %s (try 1.5s, 250ms, 40us)", buf);
         else
-            atr__tui_goto(v, atr_events_find_time(v->app->events, r->t0 + t));
+            atr__tui_jump(v, atr_events_find_time(v->app->events, r->t0 + t));
         return 1;
     }
     if ((k == 's' || k == 'e') && count && read_event(v, v->cursor, &ev) == 0) {
@@ -165,7 +165,7 @@ static int replay_key(atr__view *v, int k) {
             return 1;
         uint64_t pos = find_call_event(v, ev.call, k == 's' ? ATR_EVENT_START : ATR_EVENT_END);
         if (pos < count)
-            atr__tui_goto(v, pos);
+            atr__tui_jump(v, pos);
         else
             atr__tui_message(v->app, "the call has no %s event", k == 's' ? "start" : "end");
         return 1;
@@ -199,6 +199,6 @@ int atr__tui_replay(atr__tui *app, uint32_t call) {
     if ((rc = atr__tui_push(app, &replay_ops, r, "replay: events in time order")) < 0)
         return rc;
     if (call != ATR_NO_CALL)
-        atr__tui_goto(app->top, find_call_event(app->top, call, ATR_EVENT_START));
+        atr__tui_jump(app->top, find_call_event(app->top, call, ATR_EVENT_START));
     return 0;
 }

@@ -175,7 +175,7 @@ static int slowest_child(atr__view *v, uint64_t i) {
             if (r->depth != t->rows[i].depth + 1)
                 continue;
             if (r->fold_n == NOT_FOLD && r->call == best) {
-                atr__tui_goto(v, j);
+                atr__tui_jump(v, j);
                 return 0;
             }
             if (pass == 0 && r->fold_n != NOT_FOLD && (rc = expand(v, j)) < 0)

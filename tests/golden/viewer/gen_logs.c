@@ -8,7 +8,8 @@
  *                  action with a message; a second thread "worker"
  *   second.atr     another process (loaded together with basic.atr: merged view)
  *   hostile.atr    names, values, exceptions and messages full of terminal escapes, invalid
- *                  UTF-8, bidi overrides, truncated strings, bytes, summaries, redacted...
+ *                  UTF-8, bidi overrides, truncated strings, bytes, summaries, redacted...;
+ *                  two functions a.run and b.run (an ambiguous "run")
  *   unclosed.atr   copied before close: no END_OF_LOG, calls unfinished
  *   truncated.atr  basic-like log with its last frame cut in half
  *   corrupt.atr    a complete log with bytes flipped inside a frame
@@ -54,6 +55,7 @@ static atr_session *open_log(const char *dir, const char *name, uint64_t *clock)
     cfg.argc = 2;
     cfg.argv = argv;
     cfg.runtime = "golden";
+    cfg.flush_interval_ms = 3600000; /* frames only at explicit flushes: stable layout */
     atr_session *s = NULL;
     CHECK(atr_session_open(&cfg, &s));
     return s;
@@ -188,6 +190,7 @@ static void write_hostile(atr_session *s, uint64_t *t) {
                                          "obj", "bad"};
     uint32_t fn = define(s, "evil\x1b]0;pwned\x07", "show", 0, 7, params);
     uint32_t odd = define(s, "evil", "odd\nname\xe2\x80\xaeRTL", 0, 0, NULL);
+    uint32_t run_a = define(s, "a", "run", 0, 0, NULL), run_b = define(s, "b", "run", 0, 0, NULL);
     CHECK(atr_thread_set_name(s, "thr\x1b[2J", 7));
     static const char esc[] = "red\x1b[31m bell\x07 nl\n tab\t del\x7f c1\xc2\x9b bad\xff\xfe";
     static const char bin[] = {0, 1, 'A', '\'', '\\', (char)0x80, (char)0xff};
@@ -229,9 +232,12 @@ static void write_hostile(atr_session *s, uint64_t *t) {
     atr_field mf[1] = {{S("k\x1b"), atr_value_strn("v\x1b[1m", 5)}};
     CHECK(atr_message(s, 0, *t, S("msg\x1b[31m\n"), mf, 1));
     *t += 10;
-    uint64_t sp = begin(s, odd, 0, *t, NULL, 0);
-    *t += 50;
-    CHECK(atr_span_return(s, sp, *t, NULL));
+    const uint32_t more[] = {odd, run_a, run_b};
+    for (int i = 0; i < 3; i++) {
+        uint64_t sp = begin(s, more[i], 0, *t, NULL, 0);
+        *t += 50;
+        CHECK(atr_span_return(s, sp, *t, NULL));
+    }
 }
 
 /* ---- damaged copies ------------------------------------------------------------------- */
@@ -254,13 +260,19 @@ static void spit(const char *dir, const char *name, const unsigned char *buf, si
         die(path, ATR_EIO);
 }
 
-/* Offset of the last zstd frame of a log (frames follow the 16-byte header). */
-static size_t last_frame(const unsigned char *buf, size_t len) {
-    size_t last = 16;
+/*
+ * Offset of the next-to-last zstd frame of a log (frames follow the 16-byte header): the
+ * frame before the one holding DROPS and END_OF_LOG. Found by the frame magic, which is
+ * enough for this small generated log (checked by the golden outputs).
+ */
+static size_t second_last_frame(const unsigned char *buf, size_t len) {
+    size_t last = 16, before = 16;
     for (size_t i = 16; i + 4 <= len; i++)
-        if (buf[i] == 0x28 && buf[i + 1] == 0xB5 && buf[i + 2] == 0x2F && buf[i + 3] == 0xFD)
+        if (buf[i] == 0x28 && buf[i + 1] == 0xB5 && buf[i + 2] == 0x2F && buf[i + 3] == 0xFD) {
+            before = last;
             last = i;
-    return last;
+        }
+    return before;
 }
 
 int main(int argc, char **argv) {
@@ -309,7 +321,8 @@ int main(int argc, char **argv) {
     spit(dir, "unclosed.atr", copy, len);
     free(copy);
 
-    /* truncated: a log in two frames, the second cut in half */
+    /* truncated: requests 0 and 1 in a first frame, request 2 in a second one, cut in half
+       (the DROPS/END_OF_LOG frame after it is lost too) */
     t = 1000;
     s = open_log(dir, "truncated.atr", &t);
     f = define_basic(s);
@@ -320,8 +333,8 @@ int main(int argc, char **argv) {
     CHECK(atr_session_close(s));
     snprintf(path, sizeof path, "%s/truncated.atr", dir);
     unsigned char *buf = slurp(path, &len);
-    size_t lf = last_frame(buf, len);
-    spit(dir, "truncated.atr", buf, lf + (len - lf) / 2);
+    size_t cut = second_last_frame(buf, len);
+    spit(dir, "truncated.atr", buf, cut + 20);
     free(buf);
 
     /* corrupt: flip bytes in the middle of the first frame's data */

@@ -1,0 +1,143 @@
+"""Golden outputs of every viewer command (text and --json), exports and error cases.
+
+Each case runs `argtrace-view ARGS` in the directory of the generated logs and compares
+"exit status + stdout + stderr" (with volatile fields such as pid, host, uid, wall-clock
+times and frame offsets replaced) with tests/golden/viewer/<case>.out.
+Regenerate after an intended change with ATR_REGEN_GOLDEN=1 and review the diff.
+"""
+
+import os
+import re
+
+import pytest
+
+from test_viewer_common import GOLDEN, logs, run_view, viewer  # noqa: F401 (fixtures)
+
+CASES = [
+    # summary
+    ("summary", ["summary", "basic.atr"]),
+    ("summary_json", ["summary", "basic.atr", "--json"]),
+    ("summary_merged", ["summary", "basic.atr", "second.atr"]),
+    ("summary_limit", ["summary", "-n", "2", "basic.atr"]),
+    ("summary_hostile", ["summary", "hostile.atr"]),
+    ("summary_truncated", ["summary", "truncated.atr"]),
+    ("summary_unclosed", ["summary", "unclosed.atr"]),
+    ("summary_empty", ["summary", "empty.atr", "--json"]),
+    # slow
+    ("slow", ["slow", "basic.atr", "parse"]),
+    ("slow_json", ["slow", "basic.atr", "parse", "--json"]),
+    ("slow_by", ["slow", "basic.atr", "app.parse", "--by", "mode"]),
+    ("slow_by_json", ["slow", "basic.atr", "parse", "--by=n", "--json"]),
+    ("slow_filter", ["slow", "basic.atr", "parse", "mode=fast", "--groups", "2"]),
+    ("slow_result", ["slow", "basic.atr", "handle", "--result", "--calls", "2"]),
+    ("slow_hostile", ["slow", "hostile.atr", "show"]),
+    ("slow_hostile_json", ["slow", "hostile.atr", "show", "--json"]),
+    # tree
+    ("tree", ["tree", "basic.atr", "handle"]),
+    ("tree_json", ["tree", "basic.atr", "handle", "--json"]),
+    ("tree_rank", ["tree", "basic.atr", "handle", "--rank", "3", "--all"]),
+    ("tree_filter", ["tree", "basic.atr", "handle", "req=5"]),
+    ("tree_depth", ["tree", "basic.atr", "handle", "req=5", "--depth", "0"]),
+    ("tree_unclosed", ["tree", "unclosed.atr", "handle"]),
+    ("tree_hostile", ["tree", "hostile.atr", "show", "--rank", "2"]),
+    ("tree_merged", ["tree", "basic.atr", "second.atr", "handle", "--rank", "4"]),
+    # calls
+    ("calls", ["calls", "basic.atr", "parse"]),
+    ("calls_sorted", ["calls", "basic.atr", "parse", "--sort", "duration", "--limit", "3"]),
+    ("calls_json", ["calls", "basic.atr", "parse", "--json"]),
+    ("calls_filters", ["calls", "basic.atr", "parse", "n>=1000", "mode=strict"]),
+    ("calls_len", ["calls", "basic.atr", "parse", "len(mode)>4"]),
+    ("calls_duration", ["calls", "basic.atr", "handle", "duration>1ms", "--json"]),
+    ("calls_exception", ["calls", "basic.atr", "fail", "exception=ValueError", "--json"]),
+    ("calls_action", ["calls", "basic.atr", "import_batch", "--json"]),
+    ("calls_hostile", ["calls", "hostile.atr", "show"]),
+    ("calls_hostile_json", ["calls", "hostile.atr", "show", "--json"]),
+    ("calls_unclosed", ["calls", "unclosed.atr", "parse", "--json"]),
+    # cat
+    ("cat", ["cat", "basic.atr"]),
+    ("cat_json", ["cat", "hostile.atr", "--json"]),
+    ("cat_hostile", ["cat", "hostile.atr"]),
+    ("cat_truncated", ["cat", "truncated.atr"]),
+    ("cat_unclosed", ["cat", "unclosed.atr"]),
+    # export
+    ("export_chrome", ["export", "basic.atr", "--format", "chrome"]),
+    ("export_chrome_hostile", ["export", "hostile.atr", "unclosed.atr", "-f", "chrome"]),
+    ("export_eliot", ["export", "basic.atr", "--format=eliot"]),
+    ("export_eliot_hostile", ["export", "hostile.atr", "unclosed.atr", "--format", "eliot"]),
+    ("export_jsonl", ["export", "basic.atr", "--format", "jsonl"]),
+    # errors
+    ("err_corrupt", ["summary", "corrupt.atr"]),
+    ("err_corrupt_cat", ["cat", "corrupt.atr"]),
+    ("err_notalog", ["tree", "notalog.atr", "f"]),
+    ("err_missing", ["summary", "missing.atr"]),
+    ("err_unknown_func", ["calls", "basic.atr", "nosuch"]),
+    ("err_near_func", ["calls", "basic.atr", "pars"]),
+    ("err_ambiguous", ["tree", "hostile.atr", "run"]),
+    ("err_filter_syntax", ["calls", "basic.atr", "parse", "n>"]),
+    ("err_filter_arg", ["calls", "basic.atr", "parse", "size=3"]),
+    ("err_by", ["slow", "basic.atr", "parse", "--by", "size"]),
+    ("err_rank", ["tree", "basic.atr", "fail", "--rank", "2"]),
+    ("err_rank_zero", ["tree", "basic.atr", "fail", "--rank", "0"]),
+    ("err_no_match", ["tree", "basic.atr", "parse", "n=3"]),
+    ("err_option", ["summary", "--bogus", "basic.atr"]),
+    ("err_sort", ["calls", "basic.atr", "parse", "--sort", "size"]),
+    ("err_limit", ["calls", "basic.atr", "parse", "--limit", "x"]),
+    ("err_no_func", ["calls", "basic.atr"]),
+    ("err_no_log", ["summary"]),
+    ("err_format", ["export", "basic.atr", "--format", "xml"]),
+    ("err_no_format", ["export", "basic.atr"]),
+    ("err_command", ["frobnicate"]),
+    ("err_nothing", []),
+    # help
+    ("help", ["--help"]),
+    ("help_calls", ["calls", "--help"]),
+    ("help_cmd", ["help", "tree"]),
+]
+
+# Fields that differ from run to run or machine to machine.
+VOLATILE = [
+    (r"pid=\d+", "pid=PID"),
+    (r"host='[^']*'", "host='HOST'"),
+    (r"tool='[^']*'", "tool='TOOL'"),
+    (r"uid=[0-9a-f]{16}", "uid=UID"),
+    (r"wall_ns=\d+", "wall_ns=WALL"),
+    (r"os_tid=\d+", "os_tid=TID"),
+    (r'"(pid|tid|os_tid|uid|wall_ns)":\s?-?\d+', r'"\1":0'),
+    (r'"(host|tool)":\s?"[^"]*"', r'"\1":"X"'),
+    (r"\(pid \d+\)", "(pid PID)"),
+    (r'"task_uuid":"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-', '"task_uuid":"UUID-'),
+    (r'"timestamp":\d+\.\d+', '"timestamp":TIME'),
+    (r"offset \d+", "offset N"),
+    (r'"offset":\d+', '"offset":0'),
+    (r"\(\d+ bytes of it present\)", "(N bytes of it present)"),
+]
+
+
+def normalize(text):
+    for pattern, repl in VOLATILE:
+        text = re.sub(pattern, repl, text)
+    return text
+
+
+def render(args, proc):
+    return normalize("$ argtrace-view %s\n[exit %d]\n--- stdout\n%s--- stderr\n%s" % (
+        " ".join(args), proc.returncode, proc.stdout, proc.stderr))
+
+
+@pytest.mark.parametrize("name,args", CASES, ids=[c[0] for c in CASES])
+def test_golden(viewer, logs, name, args):
+    proc = run_view(viewer, args, logs)
+    got = render(args, proc)
+    path = GOLDEN / (name + ".out")
+    if os.environ.get("ATR_REGEN_GOLDEN") == "1":
+        path.write_text(got, encoding="utf-8")
+        return
+    assert path.exists(), "no golden file %s (run with ATR_REGEN_GOLDEN=1)" % path
+    assert got == path.read_text(encoding="utf-8")
+
+
+def test_no_stray_golden_files():
+    """Every .out file belongs to a case (renamed cases leave no stale files)."""
+    names = {c[0] + ".out" for c in CASES}
+    stray = sorted(p.name for p in GOLDEN.glob("*.out") if p.name not in names)
+    assert stray == []
