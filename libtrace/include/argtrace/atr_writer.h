@@ -44,12 +44,15 @@ typedef enum atr_fork_mode {
 typedef struct atr_writer_config {
     size_t size;                 /* sizeof(atr_writer_config), set by init */
     const char *path;            /* log file to create or truncate (mode 0600); required */
-    uint32_t flush_interval_ms;  /* aged data is flushed at least this often; default 100 */
-    size_t buffer_size;          /* bytes per thread buffer; default 128 KiB, min 4 KiB */
-    size_t max_pending_bytes;    /* filled buffers waiting for the flusher; default 8 MiB */
-    int zstd_level;              /* default 3 */
+    uint32_t flush_interval_ms;  /* aged data is flushed at least this often; default 100
+                                    (1 .. 3,600,000) */
+    size_t buffer_size;          /* bytes per thread buffer; default 128 KiB, 4 KiB .. 4 MiB */
+    size_t max_pending_bytes;    /* filled buffers waiting for the flusher; default 8 MiB,
+                                    at least buffer_size */
+    int zstd_level;              /* default 3 (-7 .. 22; 0: zstd's default) */
     int drop_when_full;          /* 0 (default): producers wait for the flusher; 1: drop+count */
-    size_t max_value_bytes;      /* strings/bytes longer than this are truncated; default 4096 */
+    size_t max_value_bytes;      /* strings/bytes longer than this are truncated; default 4096,
+                                    at most buffer_size / 4 */
     atr_clock_fn clock;          /* NULL: CLOCK_MONOTONIC in ns */
     void *clock_ctx;             /* passed to clock */
     int fork_mode;               /* atr_fork_mode; default ATR_FORK_FOLLOW */

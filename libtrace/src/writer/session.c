@@ -40,7 +40,7 @@ static int check_config(const atr_writer_config *c) {
         return ATR_EINVAL;
     if (c->max_pending_bytes < c->buffer_size)
         return ATR_EINVAL;
-    if (c->zstd_level < -7 || c->zstd_level > 22 || c->zstd_level == 0)
+    if (c->zstd_level < -7 || c->zstd_level > 22)
         return ATR_EINVAL;
     if (c->drop_when_full != 0 && c->drop_when_full != 1)
         return ATR_EINVAL;
