@@ -152,11 +152,19 @@ static void enc_fields(atr__cur *c, const atr_field *f, uint32_t n, size_t max_b
     }
 }
 
+/* A top-level value; ints (the common case) without the general switch. */
+static inline void enc_value_top(atr__cur *c, const atr_value *v, size_t max_bytes) {
+    if (v->kind == ATR_V_INT)
+        atr__enc_int(c, v->u.i);
+    else
+        enc_value_depth(c, v, max_bytes, 1);
+}
+
 static void enc_args(atr__cur *c, const atr_value *a, uint32_t n, size_t max_bytes) {
     uint32_t i;
     atr__enc_array_hdr(c, a ? n : 0);
     for (i = 0; a && i < n; i++)
-        enc_value_depth(c, &a[i], max_bytes, 1);
+        enc_value_top(c, &a[i], max_bytes);
 }
 
 static void enc_key_uint(atr__cur *c, const char *key, uint64_t v) {
@@ -243,7 +251,7 @@ void atr__enc_end_return(atr__cur *c, int64_t dt, uint64_t span, const atr_value
     atr__enc_uint(c, span);
     atr__enc_uint(c, result ? 0 : 2);
     if (result)
-        enc_value_depth(c, result, max_bytes, 1);
+        enc_value_top(c, result, max_bytes);
 }
 
 void atr__enc_end_raise(atr__cur *c, int64_t dt, uint64_t span, atr_str exc_type,
