@@ -1,0 +1,446 @@
+"""An independent reader of the log format, written from docs/FORMAT.md alone with stock
+`zstandard` and `msgpack`, checked against the C reader so that spec and code cannot drift.
+
+Both readers print records in the same exact text form (tests/c/rec_dump.h). The C side's
+output comes from the committed golden log's dump (tests/golden/v1/basic.dump) and from C
+tools of the build tree: gen_v1 (writes a fresh log with the C writer and dumps it with the C
+reader) and atr_dump. They are named by $ATR_GEN_V1 / $ATR_DUMP, else found as the newest
+build*/tests/c/<name>; tests that need them skip when the C build has not run.
+"""
+
+import os
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+
+zstandard = pytest.importorskip("zstandard")
+msgpack = pytest.importorskip("msgpack")
+
+REPO = Path(__file__).resolve().parents[2]
+GOLDEN = REPO / "tests" / "golden" / "v1"
+
+SPAN_SEQ_BITS = 40
+INT64_MAX = 2**63 - 1
+
+
+class LogError(Exception):
+    """A reading failure: `code` is the C reader's error name (ATR_ECORRUPT, ...)."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+# --- bytes on disk (FORMAT.md section 2) ---------------------------------------------------
+
+
+def split_frames(data):
+    """Check the header, then yield the content of each zstd frame (skippable ones skipped).
+    Raises LogError for a bad header, a damaged frame or a truncated tail."""
+    if len(data) < 16:
+        if data[:4] != b"\x5a\x2a\x4d\x18"[: len(data)]:
+            raise LogError("ATR_EMAGIC", "bad magic")
+        raise LogError("ATR_ETRUNCATED", "shorter than the header")
+    magic, size = struct.unpack_from("<II", data, 0)
+    if magic != 0x184D2A5A or size < 8 or data[8:12] != b"ATRC":
+        raise LogError("ATR_EMAGIC", "not an argtrace log")
+    major, minor = struct.unpack_from("<HH", data, 12)
+    if major != 1:
+        raise LogError("ATR_EVERSION", "format version %d.%d" % (major, minor))
+    pos = 8 + size
+    if pos > len(data):
+        raise LogError("ATR_ETRUNCATED", "header runs past the end")
+    yield (major, minor)
+    while pos < len(data):
+        rest = data[pos:]
+        if len(rest) < 4:
+            zstd_start = b"\x28\xb5\x2f\xfd".startswith(rest)
+            skip_start = rest[0] & 0xF0 == 0x50 and b"\x50\x2a\x4d\x18"[1:].startswith(rest[1:])
+            if zstd_start or skip_start:
+                raise LogError("ATR_ETRUNCATED", "file ends inside a frame")
+            raise LogError("ATR_ECORRUPT", "stray bytes at the end")
+        (magic,) = struct.unpack_from("<I", rest, 0)
+        if magic & 0xFFFFFFF0 == 0x184D2A50:
+            if len(rest) < 8:
+                raise LogError("ATR_ETRUNCATED", "file ends inside a skippable frame")
+            (size,) = struct.unpack_from("<I", rest, 4)
+            if 8 + size > len(rest):
+                raise LogError("ATR_ETRUNCATED", "file ends inside a skippable frame")
+            pos += 8 + size
+            continue
+        if magic != 0xFD2FB528:
+            raise LogError("ATR_ECORRUPT", "no frame at offset %d" % pos)
+        try:
+            params = zstandard.get_frame_parameters(rest)
+        except zstandard.ZstdError:
+            params = None  # header incomplete or bad: decompressing tells which
+        if params is not None:
+            if params.content_size == zstandard.CONTENTSIZE_UNKNOWN:
+                raise LogError("ATR_ECORRUPT", "frame without content size")
+            if params.content_size > 64 << 20:
+                raise LogError("ATR_ETOOBIG", "frame over 64 MiB")
+        dobj = zstandard.ZstdDecompressor().decompressobj()
+        try:
+            content = dobj.decompress(rest)
+        except zstandard.ZstdError as e:
+            raise LogError("ATR_ECORRUPT", str(e)) from None
+        if not dobj.eof:
+            raise LogError("ATR_ETRUNCATED", "file ends inside a frame")
+        if params is None or len(content) != params.content_size:
+            raise LogError("ATR_ECORRUPT", "bad frame header")
+        pos = len(data) - len(dobj.unused_data)
+        yield content
+
+
+def depth(obj):
+    """Nesting levels of msgpack containers (a scalar is 0)."""
+    if isinstance(obj, list):
+        return 1 + max((depth(o) for o in obj), default=0)
+    if isinstance(obj, dict):
+        return 1 + max((max(depth(k), depth(v)) for k, v in obj.items()), default=0)
+    return 0
+
+
+def unpack_all(content):
+    """Yield the msgpack objects of a frame's content one by one (str -> str, bin -> bytes,
+    ext -> ExtType); raise LogError where the content stops being valid."""
+    unpacker = msgpack.Unpacker(
+        raw=False,
+        unicode_errors="surrogateescape",
+        strict_map_key=False,
+        use_list=True,
+    )
+    unpacker.feed(content)
+    end = 0  # end of the last complete object (tell() also counts a partial one)
+    while True:
+        try:
+            obj = unpacker.unpack()
+        except msgpack.OutOfData:
+            break
+        except (ValueError, msgpack.FormatError, msgpack.StackError) as e:
+            raise LogError("ATR_ECORRUPT", str(e)) from None
+        end = unpacker.tell()
+        yield obj
+    if end != len(content):
+        raise LogError("ATR_ECORRUPT", "record cut at the end of its frame")
+
+
+# --- the text form of tests/c/rec_dump.h -----------------------------------------------------
+
+
+def text_bytes(b):
+    if isinstance(b, str):
+        b = b.encode("utf-8", "surrogateescape")
+    out = ['"']
+    for c in b:
+        if 0x20 <= c <= 0x7E and c not in (0x22, 0x5C):
+            out.append(chr(c))
+        else:
+            out.append("\\x%02x" % c)
+    out.append('"')
+    return "".join(out)
+
+
+def span_text(span_id):
+    if span_id == 0:
+        return "-"
+    return "%d:%d" % ((span_id >> SPAN_SEQ_BITS) - 1, span_id & ((1 << SPAN_SEQ_BITS) - 1))
+
+
+def read_uint_prefix(payload):
+    """ext 1/2/6: a msgpack uint (the true length), then the stored bytes."""
+    unpacker = msgpack.Unpacker()
+    unpacker.feed(payload)
+    true_len = unpacker.unpack()
+    if not isinstance(true_len, int) or isinstance(true_len, bool) or true_len < 0:
+        raise LogError("ATR_ECORRUPT", "bad true length")
+    return true_len, payload[unpacker.tell() :]
+
+
+def value_text(v, depth=0):
+    """FORMAT.md section 4."""
+    if v is None:
+        return "nil"
+    if v is True or v is False:
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return ("uint:%d" if v > INT64_MAX else "int:%d") % v
+    if isinstance(v, float):
+        return "float:%.17g" % v
+    if isinstance(v, str):
+        return "str:" + text_bytes(v)
+    if isinstance(v, bytes):
+        return "bytes:" + text_bytes(v)
+    if isinstance(v, msgpack.ExtType):
+        code, data = v.code, v.data
+        if code in (1, 2, 6):
+            true_len, stored = read_uint_prefix(data)
+            kind = {1: "str", 2: "bytes", 6: "repr"}[code]
+            text = kind + ":" + text_bytes(stored)
+            return text + ("/%d" % true_len if true_len != len(stored) else "")
+        if code == 3:
+            if depth >= 4:
+                raise LogError("ATR_ECORRUPT", "summaries nested deeper than 4")
+            items = msgpack.unpackb(data, raw=False, unicode_errors="surrogateescape")
+            type_name, length = items[0], items[1]
+            head = "sum:%s/%s[" % (text_bytes(type_name), "?" if length is None else length)
+            return head + ",".join(value_text(i, depth + 1) for i in items[2:]) + "]"
+        if code == 4:
+            return "redacted"
+        if code == 5:
+            return "bigint:" + data.decode("ascii")
+        if code == 7:
+            return "error:" + text_bytes(data)
+        return "unknown:" + text_bytes(data)
+    raise LogError("ATR_ECORRUPT", "a value is a %s" % type(v).__name__)
+
+
+def fields_text(fields):
+    return "{" + ",".join(text_bytes(k) + "=" + value_text(v) for k, v in fields.items()) + "}"
+
+
+class Decoder:
+    """The record stream's state (FORMAT.md 3.4, 3.5): current thread, per-thread time/seq."""
+
+    def __init__(self, version):
+        self.version = version
+        self.thread = None
+        self.time = {}
+        self.seq = {}
+        self.functions = set()
+        self.closed = False
+
+    def span(self, k):
+        if k == 0 or k >= 1 << SPAN_SEQ_BITS:
+            return k
+        seq = self.seq[self.thread]
+        if k > seq:
+            raise LogError("ATR_ECORRUPT", "span reference before the first span")
+        return (self.thread + 1) << SPAN_SEQ_BITS | (seq + 1 - k)
+
+    def advance(self, dt):
+        t = self.time[self.thread] + dt
+        if t < 0:
+            raise LogError("ATR_ECORRUPT", "time below 0")
+        self.time[self.thread] = t
+        return t
+
+    def record(self, r):
+        """One record as a text line, or None for CHUNK and unknown types."""
+        kind = r[0]
+        if kind in (3, 5, 6, 7, 8) and self.thread is None:
+            raise LogError("ATR_ECORRUPT", "record before the first CHUNK")
+        if kind == 1:
+            m = r[1]
+            return (
+                "PROCESS format=%d.%d pid=%d host=%s argv=[%s] runtime=%s tool=%s "
+                "clock_ns=%d wall_ns=%d uid=%d parent_uid=%d parent_span=%s"
+                % (
+                    self.version[0],
+                    self.version[1],
+                    m.get("pid", 0),
+                    text_bytes(m.get("host", "")),
+                    ",".join(text_bytes(a) for a in m.get("argv", [])),
+                    text_bytes(m.get("runtime", "")),
+                    text_bytes(m.get("tool", "")),
+                    m.get("clock_ns", 0),
+                    m.get("wall_ns", 0),
+                    m.get("uid", 0),
+                    m.get("parent_uid", 0),
+                    span_text(m.get("parent_span", 0)),
+                )
+            )
+        if kind == 2:
+            fid, module, qualname, file, line, params, flags = r[1:8]
+            self.functions.add(fid)
+            return "FUNCTION id=%d module=%s qualname=%s file=%s line=%d flags=%d params=[%s]" % (
+                fid,
+                text_bytes(module),
+                text_bytes(qualname),
+                text_bytes(file),
+                line,
+                flags,
+                ",".join(text_bytes(p) for p in params),
+            )
+        if kind == 3:
+            return "THREAD thread=%d os_tid=%d name=%s" % (self.thread, r[1], text_bytes(r[2]))
+        if kind == 4:
+            if not 0 <= r[1] < (1 << (64 - SPAN_SEQ_BITS)) - 1:
+                raise LogError("ATR_ECORRUPT", "thread number does not fit a span id")
+            self.thread = r[1]
+            self.time.setdefault(self.thread, 0)
+            self.seq.setdefault(self.thread, 0)
+            return None
+        if kind == 5:
+            time = self.advance(r[1])
+            parent = self.span(r[2])
+            if r[3] not in self.functions:
+                raise LogError("ATR_ECORRUPT", "START of an undefined function")
+            self.seq[self.thread] += 1
+            span = (self.thread + 1) << SPAN_SEQ_BITS | self.seq[self.thread]
+            fields = r[5] if len(r) > 5 else {}
+            return "START thread=%d time=%d span=%s parent=%s function=%d args=[%s] fields=%s" % (
+                self.thread,
+                time,
+                span_text(span),
+                span_text(parent),
+                r[3],
+                ",".join(value_text(a) for a in r[4]),
+                fields_text(fields),
+            )
+        if kind == 6:
+            time = self.advance(r[1])
+            head = "END thread=%d time=%d span=%s status=%d" % (
+                self.thread,
+                time,
+                span_text(self.span(r[2])),
+                r[3],
+            )
+            if r[3] == 0:
+                return head + " value=" + value_text(r[4])
+            if r[3] == 1:
+                return head + " exc_type=%s value=%s" % (text_bytes(r[4]), value_text(r[5]))
+            return head
+        if kind == 7:
+            time = self.advance(r[1])
+            return "MESSAGE thread=%d time=%d span=%s text=%s fields=%s" % (
+                self.thread,
+                time,
+                span_text(self.span(r[2])),
+                text_bytes(r[3]),
+                fields_text(r[4]),
+            )
+        if kind == 8:
+            self.seq[self.thread] = r[1]
+            return "SYNC thread=%d last_seq=%d dropped=%d" % (self.thread, r[1], r[2])
+        if kind == 9:
+            m = r[1]
+            keys = ("records", "bytes", "oversize", "capture_errors", "write_errors")
+            return "DROPS " + " ".join("%s=%d" % (k, m.get(k, 0)) for k in keys)
+        if kind == 10:
+            self.closed = True
+            return "END_OF_LOG time=%d" % r[1]
+        return None  # a later minor version's record type
+
+
+def py_dump(data):
+    """(record lines, end code name, closed_cleanly) of a log's bytes, by this reader."""
+    lines, end, dec = [], "ATR_EOF", None
+    try:
+        for item in split_frames(data):
+            if dec is None:
+                dec = Decoder(item)
+                continue
+            for obj in unpack_all(item):
+                if not isinstance(obj, list) or not obj:
+                    raise LogError("ATR_ECORRUPT", "record is not an array")
+                if depth(obj) > 8:
+                    raise LogError("ATR_ECORRUPT", "record nested deeper than 8 levels")
+                if not isinstance(obj[0], int) or isinstance(obj[0], bool) or obj[0] < 1:
+                    raise LogError("ATR_ECORRUPT", "record type is not a positive int")
+                if not lines and obj[0] != 1:
+                    raise LogError("ATR_ECORRUPT", "first record is not PROCESS")
+                line = dec.record(obj)
+                if line is not None:
+                    lines.append(line)
+    except LogError as e:
+        end = e.code
+    return lines, end, int(bool(dec and dec.closed))
+
+
+def c_dump_text(text):
+    """Split a rec_dump_file() output into (record lines, end code name, closed_cleanly)."""
+    lines = text.splitlines()
+    records = [ln for ln in lines if not ln.startswith("# ")]
+    end = next(ln[len("# end: ") :] for ln in lines if ln.startswith("# end: "))
+    closed = [ln for ln in lines if ln.startswith("# closed_cleanly: ")]
+    return records, end, int(closed[0][-1]) if closed else 0
+
+
+def assert_same(py, c):
+    py_lines, py_end, py_closed = py
+    c_lines, c_end, c_closed = c
+    for i, (a, b) in enumerate(zip(py_lines, c_lines)):
+        assert a == b, "record %d differs:\n  python: %s\n  C:      %s" % (i, a, b)
+    assert len(py_lines) == len(c_lines)
+    assert py_end == c_end
+    assert py_closed == c_closed
+
+
+def tool(env, name):
+    path = os.environ.get(env)
+    if path:
+        return path if os.access(path, os.X_OK) else None
+    found = [p for p in REPO.glob("build*/tests/c/" + name) if os.access(p, os.X_OK)]
+    found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    return str(found[0]) if found else None
+
+
+# --- tests -----------------------------------------------------------------------------------
+
+
+def test_golden_v1_matches_committed_dump():
+    data = (GOLDEN / "basic.atr").read_bytes()
+    expected = c_dump_text((GOLDEN / "basic.dump").read_text())
+    got = py_dump(data)
+    assert_same(got, expected)
+    kinds = {line.split(" ", 1)[0] for line in got[0]}
+    assert kinds >= {"PROCESS", "FUNCTION", "THREAD", "START", "END", "MESSAGE", "DROPS",
+                     "END_OF_LOG"}
+
+
+def test_golden_v1_with_stock_tools_as_in_section_1():
+    """FORMAT.md section 1: `zstd -d` then a plain msgpack stream, one array per record."""
+    data = (GOLDEN / "basic.atr").read_bytes()
+    stream = zstandard.ZstdDecompressor().decompressobj(read_across_frames=True)
+    content = stream.decompress(data)  # the header is a skippable frame
+    unpacker = msgpack.Unpacker(raw=False, strict_map_key=False,
+                                unicode_errors="surrogateescape")
+    unpacker.feed(content)
+    records = list(unpacker)
+    assert records[0][0] == 1 and records[0][1]["format"] == 1
+    assert records[-1][0] == 10
+    assert all(isinstance(r, list) and r[0] >= 1 for r in records)
+
+
+def test_fresh_log_from_c_writer(tmp_path):
+    gen = tool("ATR_GEN_V1", "gen_v1")
+    if not gen:
+        pytest.skip("gen_v1 not built (set ATR_GEN_V1 or build into build*/)")
+    subprocess.run([gen, str(tmp_path)], check=True, timeout=60)
+    data = (tmp_path / "basic.atr").read_bytes()
+    assert_same(py_dump(data), c_dump_text((tmp_path / "basic.dump").read_text()))
+
+
+@pytest.mark.parametrize("cut", [15, 16, 17, 40, 200, 400, 600, 800, 1000, -1])
+def test_truncated_golden_same_records_as_c(tmp_path, cut):
+    dump = tool("ATR_DUMP", "atr_dump")
+    if not dump:
+        pytest.skip("atr_dump not built (set ATR_DUMP or build into build*/)")
+    data = (GOLDEN / "basic.atr").read_bytes()
+    data = data[:cut] if cut >= 0 else data[: len(data) - 1]
+    path = tmp_path / "cut.atr"
+    path.write_bytes(data)
+    out = subprocess.run([dump, str(path)], capture_output=True, text=True, timeout=60).stdout
+    assert_same(py_dump(data), c_dump_text(out))
+
+
+def test_corrupt_logs_same_end_code_as_c():
+    """The README table of tests/golden/corrupt/ says what the C reader reports; this reader
+    (which enforces only what the spec states) agrees on the code for each file."""
+    table = REPO / "tests" / "golden" / "corrupt" / "README"
+    checked = 0
+    for line in table.read_text().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, code, records = [p.strip() for p in line.split("|")[:3]]
+        if name == "object_bomb.atr":
+            continue  # a limit of the reference reader (FORMAT.md 8), not a format rule
+        lines, end, _ = py_dump((table.parent / name).read_bytes())
+        assert end == code, name
+        if records != "open":
+            assert len(lines) == int(records), name
+        checked += 1
+    assert checked >= 15
