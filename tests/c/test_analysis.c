@@ -499,6 +499,54 @@ static void test_damaged(void) {
     remove(g_path);
 }
 
+/* ---- hostile but well-formed records; every truncation of a log ---------------------- */
+
+static void test_hostile(void) {
+    uint64_t clock = 0;
+    atr_test_tmpfile(g_path, sizeof g_path, "analysis_hostile.atr");
+    atr_session *s = open_log(g_path, &clock, 0, 0);
+    uint32_t f = define(s, "app", "f", 0, NULL);
+    uint64_t a = begin(s, f, atr_span_id(5, 77), 100, NULL, 0); /* parent never started */
+    ATR_CHECK_OK(atr_span_return(s, atr_span_id(0, 999999), 150, NULL)); /* unknown span */
+    ATR_CHECK_OK(atr_span_return(s, a, 90, NULL));  /* ends before it starts */
+    ATR_CHECK_OK(atr_span_return(s, a, 300, NULL)); /* second END */
+    ATR_CHECK_OK(atr_message(s, atr_span_id(3, 3), 200, S("lost"), NULL, 0));
+    clock = 400;
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_index *ix = load_one(g_path);
+    atr_index_info info;
+    atr_index_get_info(ix, &info);
+    ATR_CHECK_EQ_INT(info.n_calls, 1);
+    ATR_CHECK(info.flags & ATR_FILE_UNKNOWN_SPANS);
+    atr_file_info fi;
+    ATR_CHECK_OK(atr_index_file(ix, 0, &fi));
+    ATR_CHECK_EQ_INT(fi.n_unknown_spans, 4);
+    atr_call_view cv;
+    ATR_CHECK_OK(atr_index_call(ix, 0, &cv));
+    ATR_CHECK_EQ_INT(cv.parent, ATR_NO_CALL);
+    ATR_CHECK_EQ_U64(cv.duration_ns, 0);
+    atr_message_view mv;
+    ATR_CHECK_OK(atr_index_message(ix, 0, &mv));
+    ATR_CHECK_EQ_INT(mv.call, ATR_NO_CALL);
+    atr_index_free(ix);
+
+    /* Every prefix of a real log loads or fails cleanly; never more calls than the whole. */
+    size_t len = 0;
+    unsigned char *buf = read_all(g_path, &len);
+    for (size_t cut = 0; cut <= len; cut++) {
+        ATR_REQUIRE(atr_index_open(&ix) == 0);
+        int rc = atr_index_load_mem(ix, buf, cut, "cut");
+        atr_index_get_info(ix, &info);
+        if (!ATR_CHECK(rc <= 0 && info.n_calls <= 1))
+            fprintf(stderr, "  cut at %zu: rc %d\n", cut, rc);
+        if (rc < 0)
+            ATR_CHECK(atr_index_error(ix)[0] != '\0');
+        atr_index_free(ix);
+    }
+    free(buf);
+    remove(g_path);
+}
+
 int main(void) {
     test_tree();
     test_percentiles();
@@ -506,5 +554,6 @@ int main(void) {
     test_lookup();
     test_merge();
     test_damaged();
+    test_hostile();
     ATR_TEST_MAIN_END();
 }

@@ -14,28 +14,25 @@
 
 /* ---- after a log ---- */
 
-/* Durations of unfinished calls, self times (children of the same process). */
+/*
+ * Durations of unfinished calls, self times (children of the same process). One pass from
+ * the last call back: a child always comes after its parent (its START needs the parent's),
+ * so a call's children are done when it is reached; `self` collects their durations first.
+ */
 static void finish_file(atr_index *ix, uint32_t file) {
     atr__file *f = &ix->files[file];
     uint64_t a = f->first_call, b = a + f->info.n_calls;
-    for (uint64_t i = a; i < b; i++) {
+    for (uint64_t i = b; i-- > a;) {
         atr__call *c = &ix->calls[i];
         if (c->status == ATR_CALL_UNFINISHED) {
             c->dur = f->info.t_last > c->start ? f->info.t_last - c->start : 0;
             ix->n_unfinished++;
         }
-        c->self = 0;
-    }
-    for (uint64_t i = a; i < b; i++) {
-        const atr__call *c = &ix->calls[i];
-        if (c->parent != ATR_NO_CALL && c->parent >= a && c->parent < b) {
+        c->self = c->dur > c->self ? c->dur - c->self : 0;
+        if (c->parent != ATR_NO_CALL && c->parent >= a && c->parent < i) {
             uint64_t *s = &ix->calls[c->parent].self;
             *s = *s + c->dur < *s ? UINT64_MAX : *s + c->dur;
         }
-    }
-    for (uint64_t i = a; i < b; i++) {
-        atr__call *c = &ix->calls[i];
-        c->self = c->dur > c->self ? c->dur - c->self : 0;
         if (c->start < ix->t_min || ix->t_min == 0)
             ix->t_min = c->start;
     }

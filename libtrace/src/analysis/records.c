@@ -299,7 +299,8 @@ static int on_start(load_state *st, const atr_record *rec) {
         return ATR_ETOOBIG;
     if (atr__grow((void **)&ix->argv, &ix->cap_argv, ix->n_argv + n, sizeof(uint32_t)))
         return ATR_ENOMEM;
-    memcpy(ix->argv + ix->n_argv, st->argbuf, (size_t)n * sizeof(uint32_t));
+    if (n)
+        memcpy(ix->argv + ix->n_argv, st->argbuf, (size_t)n * sizeof(uint32_t));
 
     atr__call *c = &ix->calls[id];
     c->start = rec->time_ns;
