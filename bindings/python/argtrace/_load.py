@@ -201,21 +201,21 @@ class Log:
 
     def resolve(self, function):
         """The full name matching `function`: the full name itself or a unique suffix
-        ("parse" matches "app.parse"). Raises ValueError when nothing or several match."""
+        ("parse" matches "app.parse"), or None when the log has no such function (never
+        called). Raises ValueError listing the candidates when several match."""
         names = self.function_names()
         if function in names:
             return function
         found = [n for n in names if n.endswith("." + function)]
-        if len(found) == 1:
-            return found[0]
-        if not found:
-            raise ValueError("argtrace: no function %r in %s" % (function, self.path))
+        if len(found) <= 1:
+            return found[0] if found else None
         raise ValueError("argtrace: %r is ambiguous in %s: %s"
                          % (function, self.path, ", ".join(found)))
 
     def calls(self, function=None):
         """Calls in start order (per thread; threads interleave as written), optionally
-        only those of one function (full name or unique suffix)."""
+        only those of one function (full name or unique suffix; a name the log does not
+        have yields nothing, an ambiguous suffix raises ValueError)."""
         if function is None:
             return iter(self._calls)
         name = self.resolve(function)

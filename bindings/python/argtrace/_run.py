@@ -306,19 +306,18 @@ def _check_module(name):
 def run_program(core, opts):
     """Run the program of `opts` under a session. Returns the exit status."""
     if "module" in opts:
-        target_file = None
         prog_argv = ["-m", opts["module"]] + opts["args"]
-    if "script" in opts:
-        script = opts["script"]
-        if not os.path.exists(script):
-            raise UsageError("argtrace run: can't open file %r: no such file" % script)
-        target_file = os.path.abspath(script)
-        prog_argv = [script] + opts["args"]
     else:
-        target_file = _check_module(opts["module"])
-    path = os.path.abspath(opts.get("output") or default_log_path(opts))
-    options = session_options(opts, prog_argv)
+        prog_argv = [opts["script"]] + opts["args"]
+    options = session_options(opts, prog_argv)  # option errors first, as usage errors
     request = filter_options(opts)
+    if "module" in opts:
+        target_file = _check_module(opts["module"])
+    else:
+        if not os.path.exists(opts["script"]):
+            raise UsageError("argtrace run: can't open file %r: no such file" % opts["script"])
+        target_file = os.path.abspath(opts["script"])
+    path = os.path.abspath(opts.get("output") or default_log_path(opts))
 
     try:
         core.start(path, **options)
