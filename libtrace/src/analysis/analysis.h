@@ -81,6 +81,10 @@ int atr__values_intern_str(atr__values *vt, const char *p, size_t n, uint32_t *i
 /* The value of id; 0 or ATR_EINVAL. */
 int atr__values_get(const atr__values *vt, uint32_t id, atr_value *out);
 void atr__values_free(atr__values *vt);
+/* Type name for type() filters and TYPE groups: "int", "str", "None", a summary's type... */
+atr_str atr__value_type(const atr_value *v);
+/* The number of an int/uint/float/bool/bigint value; NAN for other kinds. */
+double atr__value_number(const atr_value *v);
 uint64_t atr__values_mem(const atr__values *vt);
 
 /* ---- the index ---- */

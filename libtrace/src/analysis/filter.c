@@ -52,11 +52,7 @@ static int compare(const atr_value *v, const cond *c, int *res) {
     case ATR_V_BIGINT: {
         if (!c->has_num || c->is_bool)
             return 0;
-        char buf[64];
-        size_t n = v->u.s.len < 63 ? v->u.s.len : 63;
-        memcpy(buf, v->u.s.ptr, n);
-        buf[n] = '\0';
-        *res = sign(strtod(buf, NULL), c->num);
+        *res = sign(atr__value_number(v), c->num);
         return 1;
     }
     default:
@@ -96,22 +92,6 @@ static int apply(int op, int comparable, int res) {
 
 static int cmp_num(int op, double a, double b) {
     return apply(op, !isnan(a) && !isnan(b), sign(a, b));
-}
-
-/* Type name of a value for type(): writes into *t. */
-static atr_str type_name(const atr_value *v) {
-    static const char *names[] = {"None",  "bool",     "int",   "int",   "float", "str",
-                                  "bytes", "summary",  "redacted", "int", "repr", "error",
-                                  "unknown"};
-    atr_str s;
-    if (v->kind == ATR_V_SUMMARY) {
-        s.ptr = v->u.sum.type;
-        s.len = v->u.sum.type_len;
-    } else {
-        s.ptr = names[v->kind <= ATR_V_UNKNOWN ? v->kind : ATR_V_UNKNOWN];
-        s.len = strlen(s.ptr);
-    }
-    return s;
 }
 
 static int match_cond(const cond *c, const atr_index *ix, const atr__call *call, int32_t pi) {
@@ -159,7 +139,7 @@ static int match_cond(const cond *c, const atr_index *ix, const atr__call *call,
         return apply(c->op, 1, len < c->inum ? -1 : len > c->inum);
     }
     if (c->target == T_TYPE) {
-        atr_str t = type_name(&v);
+        atr_str t = atr__value_type(&v);
         int eq = t.len == c->text_len && memcmp(t.ptr, c->text, t.len) == 0;
         return c->op == OP_EQ ? eq : !eq;
     }

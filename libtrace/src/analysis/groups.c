@@ -15,41 +15,6 @@ static int is_num(uint32_t k) {
            k == ATR_V_BOOL;
 }
 
-static double num_of(const atr_value *v) {
-    switch (v->kind) {
-    case ATR_V_INT:
-        return (double)v->u.i;
-    case ATR_V_UINT:
-        return (double)v->u.u;
-    case ATR_V_FLOAT:
-        return v->u.f;
-    case ATR_V_BOOL:
-        return v->u.b ? 1 : 0;
-    default: {
-        char buf[64];
-        size_t n = v->u.s.len < 63 ? v->u.s.len : 63;
-        memcpy(buf, v->u.s.ptr, n);
-        buf[n] = '\0';
-        return strtod(buf, NULL);
-    }
-    }
-}
-
-static atr_str kind_type(const atr_value *v) {
-    static const char *names[] = {"None", "bool",  "int",  "int",      "float",
-                                  "str",  "bytes", "",     "redacted", "int",
-                                  "repr", "error", "unknown"};
-    atr_str s;
-    if (v->kind == ATR_V_SUMMARY) {
-        s.ptr = v->u.sum.type;
-        s.len = v->u.sum.type_len;
-    } else {
-        s.ptr = names[v->kind <= ATR_V_UNKNOWN ? v->kind : ATR_V_UNKNOWN];
-        s.len = strlen(s.ptr);
-    }
-    return s;
-}
-
 uint32_t atr__classify(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids,
                        double *key, uint8_t *cls, uint16_t *b) {
     const atr_index *ix = cx->ix;
@@ -103,7 +68,7 @@ uint32_t atr__classify(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *v
         }
         if (mode == ATR_GROUP_RANGE) {
             cls[i] = ATR__CLS_KEY;
-            key[i] = num_of(&v);
+            key[i] = atr__value_number(&v);
             b[i] = 0;
             if (isnan(key[i])) {
                 cls[i] = ATR__CLS_FIXED;
@@ -124,7 +89,7 @@ uint32_t atr__classify(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *v
             }
         }
         /* By type name. */
-        atr_str t = kind_type(&v);
+        atr_str t = atr__value_type(&v);
         uint32_t k;
         for (k = 0; k < n_types; k++)
             if (a->types[k].len == t.len && memcmp(a->types[k].ptr, t.ptr, t.len) == 0)

@@ -4,6 +4,7 @@
  * itself and cost nothing; strings are copied into an arena. Also the small containers the
  * analysis files share: the arena, a uint32 hash map, array growth and a byte hash.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -402,4 +403,40 @@ void atr__values_free(atr__values *vt) {
 uint64_t atr__values_mem(const atr__values *vt) {
     return (uint64_t)vt->cap * sizeof(atr__vent) +
            (vt->slots ? (uint64_t)(vt->mask + 1) * 4u : 0) + vt->arena.total;
+}
+
+atr_str atr__value_type(const atr_value *v) {
+    static const char *names[] = {"None",     "bool", "int",  "int",   "float",  "str",  "bytes",
+                                  "summary",  "redacted", "int", "repr", "error", "unknown"};
+    atr_str s;
+    if (v->kind == ATR_V_SUMMARY) {
+        s.ptr = v->u.sum.type;
+        s.len = v->u.sum.type_len;
+    } else {
+        s.ptr = names[v->kind <= ATR_V_UNKNOWN ? v->kind : ATR_V_UNKNOWN];
+        s.len = strlen(s.ptr);
+    }
+    return s;
+}
+
+double atr__value_number(const atr_value *v) {
+    switch (v->kind) {
+    case ATR_V_INT:
+        return (double)v->u.i;
+    case ATR_V_UINT:
+        return (double)v->u.u;
+    case ATR_V_FLOAT:
+        return v->u.f;
+    case ATR_V_BOOL:
+        return v->u.b ? 1 : 0;
+    case ATR_V_BIGINT: {
+        char buf[64];
+        size_t n = v->u.s.len < 63 ? v->u.s.len : 63;
+        memcpy(buf, v->u.s.ptr, n);
+        buf[n] = '\0';
+        return strtod(buf, NULL);
+    }
+    default:
+        return NAN;
+    }
 }
