@@ -341,6 +341,106 @@ static void test_argscore(void) {
     remove(g_path);
 }
 
+/* Every group's filter selects exactly its calls. */
+static void check_group_filters(atr_index *ix, uint32_t fn, const atr_argscore *sc) {
+    for (uint32_t i = 0; i < atr_argscore_count(sc); i++) {
+        atr_arg_score a;
+        ATR_CHECK_OK(atr_argscore_arg(sc, i, &a));
+        for (uint32_t k = 0; k < a.n_groups; k++) {
+            atr_arg_group g;
+            atr_filter *f = NULL;
+            char err[200];
+            ATR_CHECK_OK(atr_argscore_group(sc, i, k, &g));
+            if (!g.filter[0])
+                continue;
+            if (!ATR_CHECK_OK(atr_filter_parse(g.filter, &f, err, sizeof err))) {
+                fprintf(stderr, "  filter %s: %s\n", g.filter, err);
+                continue;
+            }
+            atr_stats st;
+            ATR_CHECK_OK(atr_stats_function(ix, fn, f, &st));
+            if (!ATR_CHECK_EQ_INT(st.count, g.calls))
+                fprintf(stderr, "  group %s filter %s\n", g.label, g.filter);
+            atr_filter_free(f);
+        }
+    }
+}
+
+/* Ranges, lengths, container lengths and types when values are many. */
+static void test_buckets(void) {
+    uint64_t clock = 0, rnd = 7;
+    atr_test_tmpfile(g_path, sizeof g_path, "analysis_buckets.atr");
+    atr_session *s = open_log(g_path, &clock, 0, 0);
+    const char *pn[] = {"size", "name", "items", "mixed"};
+    uint32_t fn = define(s, "app", "g", 4, pn);
+    static char text[300];
+    memset(text, 'a', sizeof text);
+    uint64_t t = 1000;
+    for (int i = 0; i < 400; i++) {
+        uint64_t dec = lcg(&rnd) % 6, size = 1;
+        for (uint64_t k = 0; k < dec; k++)
+            size *= 10;
+        size += lcg(&rnd) % size; /* within the decade */
+        uint64_t d = 1000 * (1 + dec * 10) + lcg(&rnd) % 50;
+        uint64_t m = lcg(&rnd) % 3;
+        atr_value a[4] = {atr_value_int((int64_t)size),
+                          atr_value_strn(text, (size_t)(lcg(&rnd) % 250)),
+                          atr_value_summary("list", 4, (int64_t)(lcg(&rnd) % 1000)),
+                          m == 0 ? atr_value_int(i) : m == 1 ? atr_value_strn("s", 1)
+                                                             : atr_value_nil()};
+        uint64_t sp = begin(s, fn, 0, t, a, 4);
+        ATR_CHECK_OK(atr_span_return(s, sp, t + d, NULL));
+        t += d + 1;
+    }
+    clock = t;
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_index *ix = load_one(g_path);
+    atr_argscore *sc = NULL;
+    ATR_REQUIRE(atr_argscore_compute(ix, 0, NULL, 0, &sc) == 0);
+    atr_arg_score a;
+    atr_arg_group g;
+    ATR_CHECK_OK(atr_argscore_arg(sc, 0, &a));
+    ATR_CHECK_EQ_MEM(a.name.ptr, a.name.len, "size", 4);
+    ATR_CHECK(a.score > 0.9);
+    ATR_CHECK_EQ_INT(a.mode, ATR_GROUP_RANGE);
+    ATR_CHECK(a.n_groups >= 5 && a.n_groups <= 10);
+    ATR_CHECK_OK(atr_argscore_group(sc, 0, 0, &g)); /* slowest: 100000-199999 */
+    ATR_CHECK(strncmp(g.label, "1", 1) == 0 && strstr(g.label, "\xe2\x80\x93") != NULL);
+    ATR_CHECK(strncmp(g.filter, "size>=1", 7) == 0);
+    uint64_t prev = UINT64_MAX;
+    for (uint32_t k = 0; k < a.n_groups; k++) { /* slowest p50 first */
+        ATR_CHECK_OK(atr_argscore_group(sc, 0, k, &g));
+        ATR_CHECK(g.p50_ns <= prev);
+        prev = g.p50_ns;
+    }
+    for (uint32_t i = 1; i < atr_argscore_count(sc); i++) {
+        ATR_CHECK_OK(atr_argscore_arg(sc, i, &a));
+        ATR_CHECK(a.score < 0.1);
+        ATR_CHECK_OK(atr_argscore_group(sc, i, 0, &g));
+        if (a.name.len == 4 && memcmp(a.name.ptr, "name", 4) == 0) {
+            ATR_CHECK_EQ_INT(a.mode, ATR_GROUP_LENGTH);
+            ATR_CHECK(strncmp(g.label, "len ", 4) == 0);
+        } else if (a.name.len == 5 && memcmp(a.name.ptr, "items", 5) == 0) {
+            ATR_CHECK_EQ_INT(a.mode, ATR_GROUP_LENGTH);
+            ATR_CHECK(strncmp(g.label, "list len ", 9) == 0);
+        } else {
+            ATR_CHECK_EQ_INT(a.mode, ATR_GROUP_TYPE);
+            ATR_CHECK_EQ_INT(a.n_groups, 3);
+            ATR_CHECK(strcmp(g.label, "int") == 0 || strcmp(g.label, "str") == 0 ||
+                      strcmp(g.label, "None") == 0);
+        }
+    }
+    check_group_filters(ix, 0, sc);
+    uint64_t edges[ATR_HIST_BINS + 1];
+    atr_argscore_hist_edges(sc, edges);
+    ATR_CHECK(edges[0] >= 1000 && edges[0] < 1050 && edges[ATR_HIST_BINS] >= 51000);
+    for (int k = 0; k < ATR_HIST_BINS; k++)
+        ATR_CHECK(edges[k] <= edges[k + 1]);
+    atr_argscore_free(sc);
+    atr_index_free(ix);
+    remove(g_path);
+}
+
 /* ---- function lookup ----------------------------------------------------------------- */
 
 static void test_lookup(void) {
@@ -551,6 +651,7 @@ int main(void) {
     test_tree();
     test_percentiles();
     test_argscore();
+    test_buckets();
     test_lookup();
     test_merge();
     test_damaged();
