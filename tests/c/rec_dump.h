@@ -1,6 +1,6 @@
 /*
  * An exact, line-per-record text form of decoded records, for tests: the golden v1 dump
- * (the .dump files under tests/golden/v1/), the truncation tests and tests/python/test_format_spec.py (which
+ * An exact, line-per-record text form of decoded records, for tests: the golden v1 dump
  * prints the same form from its own independent reader) all compare these lines.
  *
  * Form (one line per record; strings quoted, bytes outside 0x20-0x7e and `"` `\` as \xHH):
