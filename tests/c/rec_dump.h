@@ -1,7 +1,8 @@
 /*
  * An exact, line-per-record text form of decoded records, for tests: the golden v1 dump
- * An exact, line-per-record text form of decoded records, for tests: the golden v1 dump
- * prints the same form from its own independent reader) all compare these lines.
+ * (the .dump files under tests/golden/v1/), the truncation tests and
+ * tests/python/test_format_spec.py (which prints the same form from its own independent
+ * reader) all compare these lines.
  *
  * Form (one line per record; strings quoted, bytes outside 0x20-0x7e and `"` `\` as \xHH):
  *   PROCESS format=1.0 pid=4242 host="h" argv=["a","b"] runtime="C" tool="t" clock_ns=1
