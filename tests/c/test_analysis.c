@@ -530,6 +530,15 @@ static void test_merge(void) {
     uint32_t kids[2], nk = 0;
     ATR_CHECK_OK(atr_call_children(ix, wv.parent, kids, 2, &nk));
     ATR_CHECK_EQ_INT(nk, 1);
+    /* Events across both processes, in time order. */
+    atr_events *ev = NULL;
+    ATR_REQUIRE(atr_events_open(ix, &ev) == 0);
+    ATR_CHECK_EQ_INT(atr_events_count(ev), 4);
+    static const uint64_t times[] = {100, 200, 300, 1000};
+    atr_event e;
+    for (int i = 0; i < 4 && atr_events_next(ev, &e) == 0; i++)
+        ATR_CHECK_EQ_U64(e.time_ns, times[i]);
+    atr_events_close(ev);
     atr_index_free(ix);
     remove(child);
     remove(g_path);

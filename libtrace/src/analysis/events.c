@@ -28,6 +28,92 @@ static int cmp_ev(const void *a, const void *b) {
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* Sort unless already sorted (one thread's starts are in call id order already). */
+static void sort_keys(evkey *k, uint64_t n) {
+    for (uint64_t i = 1; i < n; i++) {
+        if (cmp_ev(&k[i - 1], &k[i]) > 0) {
+            qsort(k, n, sizeof(evkey), cmp_ev);
+            return;
+        }
+    }
+}
+
+/* The END key of a finished call: by end time, then later starts first (children before
+ * parents), zero-length calls after the others; the id is stored complemented. */
+static evkey end_key(const atr__call *c, uint32_t id) {
+    evkey k = {c->start + c->dur,
+               (c->dur ? 0 : UINT64_C(1) << 63) | (~c->start & ((UINT64_C(1) << 63) - 1)),
+               UINT32_MAX - id};
+    return k;
+}
+
+static void heap_down(evkey *h, uint64_t n, uint64_t i) {
+    for (;;) {
+        uint64_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && cmp_ev(&h[l], &h[m]) < 0)
+            m = l;
+        if (r < n && cmp_ev(&h[r], &h[m]) < 0)
+            m = r;
+        if (m == i)
+            return;
+        evkey t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+/*
+ * END keys of the finished calls in order, into out (room for n). Walks calls in start
+ * order keeping the calls still open in a min-heap on their END key: a call whose end is
+ * before the next start can be emitted (every later call ends after that start). The heap
+ * holds the calls running at one time, so this is O(n log concurrency); past 65536 open
+ * calls (or without memory for the heap) it sorts all ends instead.
+ */
+#define HEAP_MAX 65536u
+static uint64_t end_order(const atr_index *ix, const uint32_t *s, uint64_t n, evkey *out) {
+    uint64_t k = 0, hn = 0;
+    evkey *h = malloc(HEAP_MAX * sizeof(evkey));
+    for (uint64_t i = 0; h && i <= n; i++) {
+        uint64_t next = i < n ? ix->calls[s[i]].start : UINT64_MAX;
+        while (hn && (h[0].t < next || i == n)) {
+            out[k++] = h[0];
+            h[0] = h[--hn];
+            heap_down(h, hn, 0);
+        }
+        if (i == n)
+            break;
+        const atr__call *c = &ix->calls[s[i]];
+        if (c->status == ATR_CALL_UNFINISHED)
+            continue;
+        if (hn == HEAP_MAX) {
+            free(h);
+            h = NULL;
+            break;
+        }
+        h[hn] = end_key(c, s[i]);
+        for (uint64_t j = hn++; j > 0;) {
+            uint64_t p = (j - 1) / 2;
+            if (cmp_ev(&h[j], &h[p]) >= 0)
+                break;
+            evkey t = h[j];
+            h[j] = h[p];
+            h[p] = t;
+            j = p;
+        }
+    }
+    if (h) {
+        free(h);
+        return k;
+    }
+    k = 0;
+    for (uint64_t i = 0; i < n; i++)
+        if (ix->calls[i].status != ATR_CALL_UNFINISHED)
+            out[k++] = end_key(&ix->calls[i], (uint32_t)i);
+    qsort(out, k, sizeof(evkey), cmp_ev);
+    return k;
+}
+
 /* Class at equal times: 0 end of an earlier call, 1 start, 2 message, 3 end of a call that
  * started at the same time. */
 static uint64_t ev_time(const atr_index *ix, uint8_t kind, uint32_t id, int *cls) {
@@ -72,24 +158,15 @@ int atr_events_open(const atr_index *ix, atr_events **out) {
     }
     for (uint64_t i = 0; i < nc; i++)
         tmp[i] = (evkey){ix->calls[i].start, 0, (uint32_t)i};
-    qsort(tmp, nc, sizeof(evkey), cmp_ev);
+    sort_keys(tmp, nc);
     for (uint64_t i = 0; i < nc; i++)
         s[i] = tmp[i].id;
-    uint64_t k = 0;
-    for (uint64_t i = 0; i < nc; i++) {
-        const atr__call *c = &ix->calls[i];
-        if (c->status != ATR_CALL_UNFINISHED) /* same end: later starts first (children) */
-            tmp[k++] = (evkey){c->start + c->dur,
-                            (c->dur ? 0 : UINT64_C(1) << 63) |
-                                (~c->start & ((UINT64_C(1) << 63) - 1)),
-                            UINT32_MAX - (uint32_t)i};
-    }
-    qsort(tmp, k, sizeof(evkey), cmp_ev);
+    uint64_t k = end_order(ix, s, nc, tmp);
     for (uint64_t i = 0; i < k; i++)
         e[i] = UINT32_MAX - tmp[i].id;
     for (uint64_t i = 0; i < nm; i++)
         tmp[i] = (evkey){ix->msgs[i].time, 0, (uint32_t)i};
-    qsort(tmp, nm, sizeof(evkey), cmp_ev);
+    sort_keys(tmp, nm);
     for (uint64_t i = 0; i < nm; i++)
         m[i] = tmp[i].id;
     free(tmp);
