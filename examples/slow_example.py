@@ -78,7 +78,7 @@ def main(batches=1200):
     total = 0
     with argtrace.action("import", batches=batches):
         for _ in range(batches):
-            size = rng.choice((5, 10, 20, 50)) if rng.random() < 0.9 else rng.choice((300, 500))
+            size = rng.choice((5, 10, 20, 50)) if rng.random() < 0.9 else rng.choice((400, 800))
             total += parse(make_batch(rng, size), mode=rng.choice(MODES))
     print("imported %d records in %d batches" % (total, batches))
     return total

@@ -211,3 +211,24 @@ def test_register_summarizer_argument_checks():
         argtrace.register_summarizer("Matrix", len)
     with pytest.raises(TypeError):
         argtrace.register_summarizer(int, 5)
+
+
+@argtrace.trace
+def nested(fields):
+    return fields
+
+
+def test_aged_flushes_keep_nested_summaries_whole(tmp_path):
+    # The flusher takes aged data from the live buffer while this thread keeps recording:
+    # every record it writes must be complete, whatever the moment (many short intervals).
+    for round_ in range(10):
+        path = tmp_path / ("r%d.atr" % round_)
+
+        def run():
+            for n in range(3000):
+                nested([["%d" % i, "name%d" % (i * 7), "x"] for i in range(n % 7)])
+
+        log, _ = record(path, run, flush_interval_ms=1)
+        calls = list(log.calls("nested"))
+        assert len(calls) == 3000
+        assert [c.args["fields"].length for c in calls] == [n % 7 for n in range(3000)]
