@@ -43,17 +43,6 @@ static void info_free(void *p) {
     }
 }
 
-void atr__filter_define(PyCodeObject *co, atr__code_info *ci) {
-    uint64_t gen = atr__state_gen();
-    if (ci->defined_gen == gen) {
-        return;
-    }
-    uint32_t id;
-    if (atr__define_code((PyObject *)co, ci->module, ci->qualname, 0, &id) == 0) {
-        ci->defined_gen = gen;
-    }
-}
-
 atr__code_info *atr__code_info_peek(PyCodeObject *co) {
     void *p = NULL;
     if (g_extra_index < 0 || atr__code_get_extra((PyObject *)co, g_extra_index, &p) < 0) {

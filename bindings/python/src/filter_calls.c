@@ -213,12 +213,12 @@ static void emit_pending(fthread *ft, size_t i) {
         parent = ft->stack[i - 1].span;
     }
     atr__code_info *ci = atr__code_info_peek((PyCodeObject *)e->code);
-    if (ci) {
-        atr__filter_define((PyCodeObject *)e->code, ci);
-    }
     e->gen = atr__state_gen();
     e->span = 0;
-    atr__span_begin_code(e->code, e->vals, e->n_vals, parent, e->t_start, &e->span);
+    if (ci) {
+        atr__filter_begin((PyCodeObject *)e->code, ci, e->vals, e->n_vals, parent, e->t_start,
+                          &e->span);
+    }
     entry_release(e);
     e->state = ST_EMITTED;
     e->entered = 0; /* the thread's current span is left alone: see docs/FILTERS.md */
@@ -311,10 +311,9 @@ void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyO
         }
         return;
     }
-    atr__filter_define(co, ci);
     e->state = ST_EMITTED;
     e->gen = atr__state_gen();
-    atr__span_begin_code((PyObject *)co, vals, n, e->observed, now_or_auto(), &e->span);
+    atr__filter_begin(co, ci, vals, n, e->observed, now_or_auto(), &e->span);
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_XDECREF(vals[i]);
     }

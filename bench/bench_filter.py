@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Filter tracing benchmark (docs/FILTERS.md section 6; DESIGN.md section 7).
+
+(a) Every function of one module traced with arguments and results — fib(25) and two
+    pyperformance programs (bm_richards, bm_deltablue, imported from an installed
+    pyperformance) — next to VizTracer (default, and with log_func_args + log_func_retval)
+    and cProfile, in the same run: modes are interleaved, each repeated, medians compared.
+(b) A filter that rejects every function of the workload (its pattern names another module):
+    the cost of having filter tracing on for code it does not select.
+
+Reported per workload: calls of the module's functions (counted by a separate pass),
+untraced time, and for each mode the time, the ratio to untraced and the added ns per call,
+plus argtrace's log bytes per call.
+
+Run (peers in a separate venv, never the product's dependencies):
+    python -m venv bench/.venv/311 && bench/.venv/311/bin/pip install viztracer pyperformance
+    PYTHONPATH=build-f-311/python bench/.venv/311/bin/python bench/bench_filter.py
+Options: --repeat N (default 5), --only fib,richards,deltablue, --no-peers.
+"""
+
+import argparse
+import cProfile
+import gc
+import importlib.util
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+import argtrace
+from argtrace import _core
+
+FIB_SRC = '''
+def fib(n):
+    if n < 2:
+        return n
+    return fib(n - 1) + fib(n - 2)
+'''
+
+
+def load_module(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def pyperformance_file(bench):
+    try:
+        import pyperformance
+    except ImportError:
+        return None
+    base = os.path.join(os.path.dirname(pyperformance.__file__), "data-files", "benchmarks")
+    path = os.path.join(base, "bm_" + bench, "run_benchmark.py")
+    return path if os.path.exists(path) else None
+
+
+def workloads(tmp, only):
+    out = []
+    fib_path = os.path.join(tmp, "atr_bench_fib.py")
+    with open(fib_path, "w") as f:
+        f.write(FIB_SRC)
+    fib = load_module("atr_bench_fib", fib_path)
+    out.append(("fib(25)", "atr_bench_fib", lambda: fib.fib(25)))
+    path = pyperformance_file("richards")
+    if path:
+        rich = load_module("bm_richards", path)
+        out.append(("richards", "bm_richards", lambda: rich.Richards().run(1)))
+    else:
+        print("note: pyperformance not installed: richards skipped", file=sys.stderr)
+    path = pyperformance_file("deltablue")
+    if path:
+        blue = load_module("bm_deltablue", path)
+        out.append(("deltablue", "bm_deltablue", lambda: blue.delta_blue(1000)))
+    else:
+        print("note: pyperformance not installed: deltablue skipped", file=sys.stderr)
+    if only:
+        out = [w for w in out if w[0].split("(")[0] in only]
+    return out
+
+
+class Mode:
+    """One way of running a workload: setup() before timing, teardown() after."""
+
+    def __init__(self, name, setup=None, teardown=None):
+        self.name = name
+        self.setup = setup or (lambda: None)
+        self.teardown = teardown or (lambda: None)
+        self.times = []
+
+
+def make_modes(tmp, pattern, peers):
+    log = os.path.join(tmp, "bench.atr")
+    stats = {}
+
+    def at_start(include):
+        def setup():
+            argtrace.start(log)
+            _core.filter_start(include, [])
+        return setup
+
+    def at_stop():
+        _core.filter_stop()
+        stats["last"] = argtrace.stop()
+        stats["bytes"] = os.path.getsize(log)
+
+    modes = [Mode("untraced"),
+             Mode("argtrace filter, args+result", at_start([pattern]), at_stop),
+             Mode("argtrace filter rejecting all", at_start(["atr_bench_nothing_here"]),
+                  at_stop)]
+    if peers:
+        prof = {}
+
+        def cprof_setup():
+            prof["p"] = cProfile.Profile()
+            prof["p"].enable()
+
+        def cprof_teardown():
+            prof["p"].disable()
+            prof.clear()
+
+        modes.append(Mode("cProfile", cprof_setup, cprof_teardown))
+        try:
+            import viztracer
+        except ImportError:
+            viztracer = None
+            print("note: viztracer not installed: skipped", file=sys.stderr)
+        if viztracer is not None:
+            for label, extra in (("VizTracer default", {}),
+                                 ("VizTracer args+retval",
+                                  {"log_func_args": True, "log_func_retval": True})):
+                def vz_setup(extra=extra):
+                    prof["v"] = viztracer.VizTracer(verbose=0, tracer_entries=5_000_000,
+                                                    ignore_c_function=True, **extra)
+                    prof["v"].start()
+
+                def vz_teardown():
+                    prof["v"].stop()
+                    prof["v"].clear()
+                    prof.clear()
+
+                modes.append(Mode(label, vz_setup, vz_teardown))
+    return modes, log, stats
+
+
+def count_calls(fn, module):
+    """Python calls of functions of `module` made by fn() (a counting profile function)."""
+    n = [0]
+
+    def prof(frame, event, arg):
+        if event == "call" and frame.f_globals.get("__name__") == module:
+            n[0] += 1
+
+    sys.setprofile(prof)
+    try:
+        fn()
+    finally:
+        sys.setprofile(None)
+    return n[0]
+
+
+def run_workload(name, pattern, fn, repeat, peers):
+    with tempfile.TemporaryDirectory() as tmp:
+        modes, log, stats = make_modes(tmp, pattern, peers)
+        fn()  # warm up (imports, caches)
+        for _ in range(repeat):
+            for m in modes:
+                gc.collect()
+                m.setup()
+                t0 = time.perf_counter_ns()
+                fn()
+                t1 = time.perf_counter_ns()
+                m.teardown()
+                m.times.append(t1 - t0)
+        calls = count_calls(fn, pattern)
+        size = stats["bytes"]
+    base = statistics.median(modes[0].times)
+    print("\n%s: %d traced calls, untraced %.1f ms (median of %d)"
+          % (name, calls, base / 1e6, repeat))
+    print("  %-32s %10s %8s %12s" % ("mode", "median ms", "ratio", "+ns/call"))
+    for m in modes:
+        med = statistics.median(m.times)
+        added = (med - base) / calls if calls else float("nan")
+        print("  %-32s %10.1f %8.2f %12.0f" % (m.name, med / 1e6, med / base, added))
+    print("  argtrace log: %.2f bytes/call" % (size / calls if calls else 0))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--only", default="")
+    ap.add_argument("--no-peers", action="store_true")
+    args = ap.parse_args()
+    print("argtrace filter tracing benchmark: %s %s" % (sys.implementation.name,
+                                                        sys.version.split()[0]))
+    only = {o.strip() for o in args.only.split(",") if o.strip()}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, pattern, fn in workloads(tmp, only):
+            run_workload(name, pattern, fn, args.repeat, not args.no_peers)
+
+
+if __name__ == "__main__":
+    main()
