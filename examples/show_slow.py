@@ -5,7 +5,8 @@ written with the Python API (argtrace.load).
     python examples/show_slow.py slow_example.atr parse
 
 For every argument, calls are grouped by value (strings, numbers, booleans exactly;
-containers by length bucket) and each group shows its count, median and max duration.
+containers by length bucket) and each group shows its count, median, p95, max and total duration
+(slowest total first).
 The slowest call is printed with its call tree.
 """
 
@@ -57,10 +58,12 @@ def main(argv):
         for c in calls:
             groups.setdefault(group_key(c.args.get(name)), []).append(c.duration_ns)
         print("\nby %s:" % name)
-        ranked = sorted(groups.items(), key=lambda kv: -statistics.median(kv[1]))
+        ranked = sorted(groups.items(), key=lambda kv: -sum(kv[1]))
         for key, durs in ranked[:8]:
-            print("  %-24s %6d calls  median %s  max %s" % (
-                key, len(durs), ms(statistics.median(durs)), ms(max(durs))))
+            durs.sort()
+            print("  %-22s %5d calls  median %s  p95 %s  max %s  total %s" % (
+                key, len(durs), ms(statistics.median(durs)), ms(durs[len(durs) * 95 // 100]),
+                ms(durs[-1]), ms(sum(durs))))
     slowest = max(calls, key=lambda c: c.duration_ns)
     print("\nslowest call:")
     print_tree(slowest)
