@@ -99,6 +99,7 @@ PyObject *atr__py_action_begin(PyObject *m, PyObject *const *args, Py_ssize_t n)
     atr_session *s = atr__session();
     if (s == NULL)
         return PyLong_FromLong(0);
+    atr__state_name_thread(s);
     uint32_t fid;
     if (action_id(s, args[0], &fid) < 0) {
         PyErr_Clear();
@@ -192,6 +193,7 @@ PyObject *atr__py_log(PyObject *m, PyObject *const *args, Py_ssize_t n) {
     atr_session *s = atr__session();
     if (s == NULL)
         Py_RETURN_NONE;
+    atr__state_name_thread(s);
     atr__scratch sc;
     atr__scratch_init(&sc);
     atr_value text;

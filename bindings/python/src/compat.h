@@ -11,6 +11,17 @@
 #include <longintrepr.h> /* PyLongObject's digits (Python.h includes it from 3.11) */
 #endif
 
+/*
+ * 3.9's inspect.iscoroutinefunction/isgeneratorfunction accept only isinstance(f,
+ * FunctionType) (3.10+ also accept function-like objects with __code__ etc.), so on 3.9 a
+ * TracedFunction wrapping a Python function reports FunctionType as its __class__.
+ */
+#if PY_VERSION_HEX < 0x030A0000
+#define ATR__CLASS_AS_FUNCTION 1
+#else
+#define ATR__CLASS_AS_FUNCTION 0
+#endif
+
 /* Thread-local storage for the few per-thread words (initial-exec: no __tls_get_addr). */
 #if defined(__GNUC__)
 #define ATR__TLS __thread __attribute__((tls_model("initial-exec")))

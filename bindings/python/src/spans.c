@@ -168,6 +168,7 @@ int atr__span_begin_code(PyObject *code, PyObject *const *vals, Py_ssize_t n,
     atr_session *s = atr__session();
     if (s == NULL)
         return ATR_ESTATE;
+    atr__state_name_thread(s);
     uint32_t fid;
     int rc = atr__define_code(code, NULL, NULL, 0, &fid);
     if (rc < 0)

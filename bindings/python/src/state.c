@@ -15,6 +15,37 @@
 atr__state atr__g;
 ATR__TLS atr__cur atr__tls_current;
 ATR__TLS int atr__tls_in_tracer;
+ATR__TLS uint64_t atr__tls_named_gen;
+
+void atr__state_name_thread_slow(atr_session *s) {
+    atr__tls_named_gen = atr__g.gen;
+    int had = PyErr_Occurred() != NULL;
+    atr__exc_state saved;
+    if (had)
+        atr__compat_exc_fetch(&saved);
+    /* threading.current_thread().name, only if threading is already imported. */
+    PyObject *modname = PyUnicode_FromString("threading");
+    PyObject *threading = modname ? PyImport_GetModule(modname) : NULL;
+    Py_XDECREF(modname);
+    PyObject *name = NULL;
+    if (threading != NULL) {
+        atr__tls_in_tracer++;
+        PyObject *th = PyObject_CallMethod(threading, "current_thread", NULL);
+        name = th ? PyObject_GetAttrString(th, "name") : NULL;
+        atr__tls_in_tracer--;
+        Py_XDECREF(th);
+        Py_DECREF(threading);
+    }
+    Py_ssize_t len = 0;
+    const char *p = name && PyUnicode_Check(name) ? PyUnicode_AsUTF8AndSize(name, &len) : NULL;
+    if (p != NULL)
+        atr_thread_set_name(s, p, (size_t)len);
+    Py_XDECREF(name);
+    if (PyErr_Occurred())
+        PyErr_Clear();
+    if (had)
+        atr__compat_exc_restore(&saved);
+}
 
 int atr__state_init(void) {
     if (atr__g.span_var != NULL)

@@ -24,6 +24,10 @@ extern ATR__TLS atr__cur atr__tls_current;
 extern ATR__TLS int atr__tls_in_tracer;
 
 /* A registered per-type summarizer (capture.c). */
+/* Session generation this thread was last named in (THREAD record). */
+extern ATR__TLS uint64_t atr__tls_named_gen;
+
+/* A registered per-type summarizer (capture.c). */
 typedef struct atr__summarizer {
     PyObject *type; /* owned: matched by identity (exact type) */
     PyObject *fn;   /* owned */
@@ -52,6 +56,15 @@ static inline atr_session *atr__session(void) {
 }
 static inline uint64_t atr__state_gen(void) {
     return atr__g.gen;
+}
+
+/* Name the calling thread in the session (threading's name). Never raises. */
+void atr__state_name_thread_slow(atr_session *s);
+
+/* Before a thread's first record in a session: give the log its name. */
+static inline void atr__state_name_thread(atr_session *s) {
+    if (ATR__UNLIKELY(atr__tls_named_gen != atr__g.gen))
+        atr__state_name_thread_slow(s);
 }
 
 /* Create the ContextVar etc. at module init. Returns 0 or -1 with an exception set. */

@@ -381,6 +381,7 @@ static PyObject *traced_call(atr__traced *t, atr_session *s, PyObject *const *ar
             return PyObject_Vectorcall(t->func, args, nargsf, kwnames);
         }
     }
+    atr__state_name_thread(s);
     uint64_t gen = t->gen;
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     uint64_t span = (kwnames == NULL && nargs == t->argcount && t->simple)
@@ -654,7 +655,19 @@ static PyObject *traced_reduce(atr__traced *t, PyObject *unused) {
     return Py_NewRef(qn);
 }
 
+#if ATR__CLASS_AS_FUNCTION
+static PyObject *traced_class(atr__traced *t, void *unused) {
+    (void)unused;
+    if (t->func != NULL && PyFunction_Check(t->func))
+        return Py_NewRef(&PyFunction_Type);
+    return Py_NewRef(Py_TYPE(t));
+}
+#endif
+
 static PyGetSetDef traced_getset[] = {
+#if ATR__CLASS_AS_FUNCTION
+    {"__class__", (getter)traced_class, NULL, NULL, NULL},
+#endif
     {"__code__", (getter)fwd_get, (setter)fwd_set, NULL, "__code__"},
     {"__defaults__", (getter)fwd_get, (setter)fwd_set, NULL, "__defaults__"},
     {"__kwdefaults__", (getter)fwd_get, (setter)fwd_set, NULL, "__kwdefaults__"},
