@@ -3,7 +3,8 @@
 The viewer is the C program `argtrace-view`: named by $ATR_VIEWER, else the newest
 build*/viewer/argtrace-view of this tree. The golden logs come from the C generator
 tests/golden/viewer/gen_logs.c: $ATR_GEN_VIEWER_LOGS, else atr_gen_viewer_logs next to the
-viewer. Tests skip when either is missing (the C build has not run).
+viewer, else the newest one built. Tests skip when either is missing (the C build has not
+run). The ctest entry `viewer_pytest` sets both variables to the build's own programs.
 """
 
 import os
@@ -30,15 +31,12 @@ def viewer_path():
 
 
 def generator_path():
-    path = os.environ.get("ATR_GEN_VIEWER_LOGS")
-    if path:
-        return path
-    viewer = viewer_path()
-    if viewer:
-        sibling = Path(viewer).with_name("atr_gen_viewer_logs")
-        if os.access(sibling, os.X_OK):
+    if not os.environ.get("ATR_GEN_VIEWER_LOGS"):
+        viewer = viewer_path()
+        sibling = Path(viewer).with_name("atr_gen_viewer_logs") if viewer else None
+        if sibling and os.access(sibling, os.X_OK):
             return str(sibling)
-    return None
+    return _find("ATR_GEN_VIEWER_LOGS", "atr_gen_viewer_logs")
 
 
 def plain_env(**extra):

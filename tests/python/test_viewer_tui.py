@@ -1,0 +1,246 @@
+"""The TUI (`argtrace-view view`), driven in a detached tmux session of 80x24: keys are
+sent with send-keys and assertions are made on the captured screen text. Each test gets a
+private tmux server (-L) so nothing collides with other tmux users."""
+
+import shutil
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from test_viewer_common import logs, plain_env, run_view, viewer  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux not installed")
+
+WAIT = 15.0  # generous upper bound for a screen to appear; never a timing assertion
+
+
+class Screen:
+    def __init__(self, viewer, args, cwd, cols=80, rows=24):
+        self.sock = "atr-test-" + uuid.uuid4().hex[:10]
+        cmd = "%s %s; echo EXIT:$?; sleep 600" % (viewer, " ".join(args))
+        env = plain_env(TERM="xterm-256color", LANG="C.UTF-8")
+        subprocess.run(["tmux", "-L", self.sock, "-f", "/dev/null", "new-session", "-d",
+                        "-x", str(cols), "-y", str(rows), "-c", str(cwd), cmd],
+                       check=True, env=env, timeout=30)
+
+    def tmux(self, *args):
+        return subprocess.run(["tmux", "-L", self.sock] + list(args), check=True,
+                              capture_output=True, text=True, timeout=30).stdout
+
+    def keys(self, *keys):
+        for k in keys:
+            self.tmux("send-keys", "-t", "0", k)
+
+    def text(self, *keys):
+        """Type literal text."""
+        for k in keys:
+            self.tmux("send-keys", "-t", "0", "-l", k)
+
+    def screen(self):
+        return self.tmux("capture-pane", "-p", "-t", "0")
+
+    def wait_for(self, text, absent=None):
+        """Wait until `text` is on screen (and `absent` is not); return the screen."""
+        deadline = time.monotonic() + WAIT
+        while True:
+            s = self.screen()
+            if text in s and (absent is None or absent not in s):
+                return s
+            if time.monotonic() > deadline:
+                raise AssertionError("%r not on screen:\n%s" % (text, s))
+            time.sleep(0.05)
+
+    def wait_pos(self, expected):
+        """Wait until the title bar's position indicator reads `expected`; return the screen."""
+        deadline = time.monotonic() + WAIT
+        while True:
+            s = self.screen()
+            if position(s) == expected:
+                return s
+            if time.monotonic() > deadline:
+                raise AssertionError("position %r expected:\n%s" % (expected, s))
+            time.sleep(0.05)
+
+    def close(self):
+        subprocess.run(["tmux", "-L", self.sock, "kill-server"], capture_output=True,
+                       timeout=30)
+
+
+@pytest.fixture
+def tui(viewer, logs):
+    screens = []
+
+    def start(*args, **kw):
+        s = Screen(viewer, ["view"] + list(args), logs, **kw)
+        screens.append(s)
+        return s
+
+    yield start
+    for s in screens:
+        s.close()
+
+
+def lines(screen):
+    return screen.rstrip("\n").split("\n")
+
+
+def position(screen):
+    """The "row/rows" indicator at the right of the title bar."""
+    return lines(screen)[0].split()[-1]
+
+
+def test_functions_screen_fits_80x24(tui):
+    s = tui("basic.atr")
+    screen = s.wait_for("functions (1 files, 341 calls)")
+    rows = lines(screen)
+    assert len(rows) <= 24
+    assert all(len(r) <= 80 for r in rows)
+    assert "app.handle" in rows[2] and "app.parse" in rows[3]  # by total time
+    assert "calls" in rows[1] and "p95" in rows[1]
+    assert "?: help" in rows[-1]
+
+
+def test_drill_down_to_the_slow_group_and_its_tree(tui):
+    s = tui("basic.atr")
+    s.wait_for("functions (")
+    s.keys("Down", "Enter")
+    screen = s.wait_for("app.parse — arguments")
+    assert "▸ n" in screen and "▸ mode" in screen
+    s.keys("/")
+    s.text("'strict'")
+    s.keys("Enter", "Enter")
+    screen = s.wait_for("calls of app.parse where mode = 'strict'")
+    assert position(screen) == "1/2"
+    rows = lines(screen)
+    assert "(n=20000, mode='strict') → 40000" in rows[2]  # slowest first
+    assert "(n=10000, mode='strict') → 20000" in rows[3]
+    s.keys("Enter")
+    screen = s.wait_for("call tree of call 296: app.parse")
+    assert "app.parse(n=20000, mode='strict') → 40000" in screen
+
+
+def test_tree_expand_fold_and_slowest_child(tui):
+    s = tui("basic.atr")
+    s.wait_for("functions (")
+    s.keys("c")  # calls of app.handle, slowest first
+    s.wait_for("calls of app.handle")
+    s.keys("Enter")
+    screen = s.wait_for("call tree of call 295: app.handle")
+    assert "▾ app.handle(req=7) → None" in screen
+    assert "… 40 calls to app.util.g(), 4.39 µs" in screen
+    assert position(screen) == "1/3"
+    s.keys("End", "Enter")  # expand the folded run in place
+    screen = s.wait_for("app.util.g(i=0)")
+    assert position(screen) == "3/42"
+    s.keys("End")
+    s.wait_pos("42/42")
+    s.keys("Home", "Enter")  # collapse the root
+    screen = s.wait_pos("1/1")
+    assert "▸ app.handle(req=7)" in screen
+    s.keys("s")  # expand again and jump to the slowest child
+    screen = s.wait_pos("2/3")
+    assert "▾ app.handle(req=7)" in screen
+    assert "app.parse(n=20000, mode='strict')" in screen
+
+
+def test_help_back_and_quit(tui):
+    s = tui("basic.atr")
+    s.wait_for("functions (")
+    s.keys("?")
+    screen = s.wait_for("argtrace │ help")
+    assert "search the rows" in screen
+    s.keys("q")
+    s.wait_for("functions (")
+    s.keys("Enter")
+    s.wait_for("app.handle — arguments")
+    s.keys("Escape")
+    s.wait_for("functions (", absent="— arguments")
+    s.keys("q")
+    s.wait_for("EXIT:0")
+
+
+def test_search_not_found_then_next(tui):
+    s = tui("basic.atr")
+    s.wait_for("functions (")
+    s.keys("/")
+    s.text("nothing-like-this")
+    s.keys("Enter")
+    s.wait_for("not found: nothing-like-this")
+    s.keys("/")
+    s.text("FAIL")  # case-insensitive
+    s.keys("Enter")
+    screen = s.wait_pos("5/5")
+    assert "not found" not in screen
+
+
+def test_replay_steps_jumps_and_opens_trees(tui):
+    s = tui("basic.atr")
+    s.wait_for("functions (")
+    s.keys("r")
+    screen = s.wait_for("replay: events in time order")
+    rows = lines(screen)
+    assert "+0.000000000" in rows[2] and "▶ app.handle(req=0)" in rows[2]
+    assert "▶ app.parse(n=10, mode='fast')" in rows[3]
+    s.keys("t")
+    s.text("5ms")
+    s.keys("Enter")
+    screen = s.wait_for("◀ app.parse → 20000  [5.00 ms]")
+    at, total = (int(x) for x in position(screen).split("/"))
+    assert total == 683
+    s.keys("Down", "Down")  # the end of app.util.g(i=0)
+    s.wait_pos("%d/%d" % (at + 2, total))
+    s.keys("s")  # the start of the selected event's call
+    s.wait_pos("%d/%d" % (at + 1, total))
+    s.keys("Enter")
+    screen = s.wait_for("call tree of call")
+    assert "app.util.g(i=0)" in screen
+    s.keys("q")
+    s.wait_for("replay: events")
+
+
+def test_replay_from_a_call_and_to_its_end(tui):
+    s = tui("basic.atr")
+    s.wait_for("functions (")
+    s.keys("Down", "c")
+    s.wait_for("calls of app.parse")
+    s.keys("r")
+    screen = s.wait_for("replay: events")
+    start, total = position(screen).split("/")
+    s.keys("e")  # parse(n=20000) has no children: its end is the next event
+    s.wait_pos("%d/%s" % (int(start) + 1, total))
+
+
+def test_resize_redraws(tui):
+    s = tui("basic.atr")
+    s.wait_for("functions (")
+    s.tmux("resize-window", "-t", "0", "-x", "100", "-y", "30")
+    deadline = time.monotonic() + WAIT
+    while len(lines(s.screen())[0].rstrip()) < 95 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    rows = lines(s.screen())
+    # the title bar spans the new width (capture-pane drops its trailing blank)
+    assert len(rows[0].rstrip()) >= 95 and position(s.screen()) == "1/5"
+
+
+def test_hostile_log_is_escaped_on_screen(tui):
+    s = tui("hostile.atr")
+    screen = s.wait_for("functions (")
+    assert "evil\\x1b]0;pwned\\x07.show" in screen
+    assert "evil.odd\\nname\\u202eRTL" in screen
+    s.keys("c", "Enter")
+    screen = s.wait_for("call tree of call")
+    assert "'red\\x1b[31m bell\\x07" in screen
+
+
+def test_merged_logs_and_unfinished_calls(tui):
+    s = tui("basic.atr", "second.atr", "unclosed.atr")
+    screen = s.wait_for("functions (3 files")
+    assert "app.handle" in screen
+
+
+def test_view_needs_a_terminal(viewer, logs):
+    proc = run_view(viewer, ["view", "basic.atr"], logs, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 1
+    assert "needs a terminal" in proc.stderr
