@@ -172,6 +172,42 @@ def test_session_options_reach_the_log(tmp_path):
                          "text": argtrace.Truncated("y" * 10, 100)}
 
 
+FORKING = textwrap.dedent("""
+    import os, sys
+    import argtrace
+
+    @argtrace.trace
+    def work(who):
+        return who
+
+    work("parent")
+    pid = os.fork()
+    if pid == 0:
+        work("child")
+        sys.exit(0)          # the child ends normally, through argtrace run's own exit path
+    _, status = os.waitpid(pid, 0)
+    print(pid, status)
+""")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_run_forked_child_log_is_closed(tmp_path):
+    script = tmp_path / "forking.py"
+    script.write_text(FORKING)
+    res = run_python(["-W", "ignore::DeprecationWarning", "-m", "argtrace", "run",
+                      str(script)], cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    pid, status = map(int, res.stdout.split())
+    assert status == 0
+    assert res.stderr.count("argtrace: log written to") == 1  # only the parent reports
+    parent = argtrace.load(tmp_path / "forking.atr")
+    child = argtrace.load(tmp_path / ("forking.%d.atr" % pid))
+    assert [c.args for c in parent.calls()] == [{"who": "parent"}]
+    assert [c.args for c in child.calls()] == [{"who": "child"}]
+    assert parent.closed and child.closed
+    assert child.process.parent_uid == parent.process.uid
+
+
 # ---- in-process ---------------------------------------------------------------------------
 
 def test_run_in_process(tmp_path, program, capsys, monkeypatch):

@@ -206,9 +206,16 @@ class _Finisher:
         self.done = False
 
     def __call__(self):
-        if self.done or os.getpid() != self.pid:
+        if self.done:
             return
         self.done = True
+        if os.getpid() != self.pid:  # a forked child ending: close its own log quietly
+            try:
+                if self.core.active():
+                    self.core.stop()
+            except Exception:
+                pass
+            return
         if self.filters:
             stop_filters(self.core)
         try:
