@@ -10,8 +10,9 @@
 enum { OPT_JSON = 1, OPT_SORT, OPT_LIMIT };
 static const atr__opt calls_opts[] = {
     {"json", 0, 0, OPT_JSON, "--json       a JSON list of {id, function, args, result, ...}"},
-    {"sort", 's', 1, OPT_SORT, "-s, --sort duration|start  slowest first, or in time order "
-                               "(default)"},
+    {"sort", 's', 1, OPT_SORT,
+     "-s, --sort duration|start  slowest first, or in time order "
+     "(default)"},
     {"limit", 'n', 1, OPT_LIMIT, "-n, --limit N  at most N calls"},
     {NULL, 0, 0, 0, NULL},
 };

@@ -61,8 +61,8 @@ static void record_text(atr__sbuf *sb, const atr_record *r) {
         quoted(sb, p->runtime);
         atr__sb_puts(sb, " tool=");
         quoted(sb, p->tool);
-        atr__sb_printf(sb, " clock_ns=%" PRIu64 " wall_ns=%" PRIu64 " uid=%016" PRIx64,
-                       p->clock_ns, p->wall_ns, p->uid);
+        atr__sb_printf(sb, " clock_ns=%" PRIu64 " wall_ns=%" PRIu64 " uid=%016" PRIx64, p->clock_ns,
+                       p->wall_ns, p->uid);
         if (p->parent_uid)
             atr__sb_printf(sb, " parent_uid=%016" PRIx64 " parent_span=", p->parent_uid);
         if (p->parent_uid)
@@ -165,8 +165,8 @@ static void jstr(atr__json *j, const char *key, atr_str s) {
 }
 
 static void record_json(atr__json *j, const atr_record *r) {
-    static const char *const kinds[] = {"?",     "process", "function", "thread",
-                                        "chunk", "start",   "end",      "message",
+    static const char *const kinds[] = {"?",     "process", "function",  "thread",
+                                        "chunk", "start",   "end",       "message",
                                         "sync",  "drops",   "end_of_log"};
     atr__json_obj_begin(j);
     atr__json_kstr(j, "kind", r->kind <= ATR_REC_END_OF_LOG ? kinds[r->kind] : "?");
@@ -227,9 +227,10 @@ static void record_json(atr__json *j, const atr_record *r) {
         atr__json_kuint(j, "thread", r->thread);
         atr__json_kuint(j, "time_ns", r->time_ns);
         atr__json_kuint(j, "span", r->u.end.span);
-        atr__json_kstr(j, "status", r->u.end.status == ATR_END_RETURN  ? "return"
-                                    : r->u.end.status == ATR_END_RAISE ? "raise"
-                                                                       : "noresult");
+        atr__json_kstr(j, "status",
+                       r->u.end.status == ATR_END_RETURN  ? "return"
+                       : r->u.end.status == ATR_END_RAISE ? "raise"
+                                                          : "noresult");
         atr__json_key(j, "value");
         atr__json_value(j, &r->u.end.value);
         if (r->u.end.status == ATR_END_RAISE)
@@ -308,8 +309,7 @@ static int cat_one(atr__vctx *ctx, const char *path, int json) {
         atr__errorf(ctx, "%s: %s", path, atr_reader_error(r));
         status = ATR_VIEWER_FAIL;
     } else if (!atr_reader_closed_cleanly(r)) {
-        atr__warnf(ctx, "%s: the log was not closed (the process was killed or still runs)",
-                   path);
+        atr__warnf(ctx, "%s: the log was not closed (the process was killed or still runs)", path);
     }
     atr__sb_free(&sb);
     atr_reader_close(r);

@@ -7,8 +7,9 @@
 
 enum { OPT_FORMAT = 1, OPT_OUTPUT };
 static const atr__opt export_opts[] = {
-    {"format", 'f', 1, OPT_FORMAT, "-f, --format chrome|eliot|jsonl  Chrome/Perfetto trace, "
-                                   "Eliot JSON lines (eliot-tree), JSON lines of calls"},
+    {"format", 'f', 1, OPT_FORMAT,
+     "-f, --format chrome|eliot|jsonl  Chrome/Perfetto trace, "
+     "Eliot JSON lines (eliot-tree), JSON lines of calls"},
     {"output", 'o', 1, OPT_OUTPUT, "-o, --output OUT  write to OUT instead of stdout"},
     {NULL, 0, 0, 0, NULL},
 };

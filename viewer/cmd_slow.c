@@ -11,8 +11,9 @@
 
 enum { OPT_JSON = 1, OPT_BY, OPT_GROUPS, OPT_CALLS, OPT_RESULT };
 static const atr__opt slow_opts[] = {
-    {"json", 0, 0, OPT_JSON, "--json       {function, calls, arguments: [{name, score, "
-                             "groups}]}"},
+    {"json", 0, 0, OPT_JSON,
+     "--json       {function, calls, arguments: [{name, score, "
+     "groups}]}"},
     {"by", 'b', 1, OPT_BY, "-b, --by ARG  only this argument, with all its groups"},
     {"groups", 'g', 1, OPT_GROUPS, "-g, --groups N  groups shown per argument (default 5)"},
     {"calls", 'c', 1, OPT_CALLS, "-c, --calls N  slowest calls shown (default 5)"},
@@ -76,10 +77,10 @@ static const char *mode_text(uint32_t mode) {
     }
 }
 
-static void print_arg_text(atr__vctx *ctx, const atr_index *ix, const atr_argscore *s,
-                           uint32_t i, uint64_t max_g) {
-    static const char *const heads[] = {"value", "calls", "p50", "p95", "max", "total",
-                                        "histogram"};
+static void print_arg_text(atr__vctx *ctx, const atr_index *ix, const atr_argscore *s, uint32_t i,
+                           uint64_t max_g) {
+    static const char *const heads[] = {"value", "calls", "p50",      "p95",
+                                        "max",   "total", "histogram"};
     atr_arg_score as;
     if (atr_argscore_arg(s, i, &as) < 0)
         return;
@@ -128,8 +129,8 @@ static void print_arg_text(atr__vctx *ctx, const atr_index *ix, const atr_argsco
     if (shown < as.n_groups) {
         atr__sb_clear(&sb);
         atr__esc_str(&sb, as.name);
-        fprintf(ctx->out, "  … %" PRIu32 " more groups (--by %s shows all)\n",
-                as.n_groups - shown, atr__sb_cstr(&sb));
+        fprintf(ctx->out, "  … %" PRIu32 " more groups (--by %s shows all)\n", as.n_groups - shown,
+                atr__sb_cstr(&sb));
     }
     fputc('\n', ctx->out);
     atr__sb_free(&sb);
@@ -165,8 +166,8 @@ static void print_slowest(atr__vctx *ctx, const atr__target *t, uint64_t n) {
     atr_callset_free(cs);
 }
 
-static void print_text(atr__vctx *ctx, const atr__target *t, const atr_argscore *s,
-                       int64_t only, const slow_args *a) {
+static void print_text(atr__vctx *ctx, const atr__target *t, const atr_argscore *s, int64_t only,
+                       const slow_args *a) {
     atr_stats st;
     atr__sbuf sb = ATR__SBUF_INIT;
     atr__sb_style(&sb, ctx->color, ATR__ST_BOLD);
@@ -202,8 +203,7 @@ static void print_text(atr__vctx *ctx, const atr__target *t, const atr_argscore 
     print_slowest(ctx, t, a->calls);
 }
 
-static void print_json(atr__vctx *ctx, const atr__target *t, const atr_argscore *s,
-                       int64_t only) {
+static void print_json(atr__vctx *ctx, const atr__target *t, const atr_argscore *s, int64_t only) {
     atr__json j;
     atr__json_init(&j, ctx->out, 4);
     atr__json_obj_begin(&j);

@@ -38,8 +38,7 @@ static void print_text(atr__vctx *ctx, const row *rows, size_t n) {
         atr__table_cell(&t, rows[i].name);
         atr__fmt_count(buf, sizeof buf, s->count);
         atr__table_cell(&t, buf);
-        const uint64_t v[] = {s->total_ns, s->self_ns, s->p50_ns, s->p95_ns, s->p99_ns,
-                              s->max_ns};
+        const uint64_t v[] = {s->total_ns, s->self_ns, s->p50_ns, s->p95_ns, s->p99_ns, s->max_ns};
         for (size_t k = 0; k < 6; k++) {
             atr__fmt_dur(buf, sizeof buf, v[k]);
             atr__table_cell(&t, buf);
@@ -112,8 +111,7 @@ int atr__cmd_summary(atr__vctx *ctx, int argc, char **argv) {
     summary_args a = {0, 0};
     int st = atr__parse_args(ctx, argc, argv, summary_opts, &ops, on_opt, &a);
     if (st == ATR_VIEWER_OK && ops.func) {
-        atr__errorf(ctx, "'%s' is not a log file (usage: %s summary LOG...)", ops.func,
-                    ctx->prog);
+        atr__errorf(ctx, "'%s' is not a log file (usage: %s summary LOG...)", ops.func, ctx->prog);
         st = ATR_VIEWER_USAGE;
     }
     atr_index *ix = NULL;

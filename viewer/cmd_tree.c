@@ -14,11 +14,13 @@
 
 enum { OPT_JSON = 1, OPT_RANK, OPT_DEPTH, OPT_ALL };
 static const atr__opt tree_opts[] = {
-    {"json", 0, 0, OPT_JSON, "--json       {id, function, args, result, exception, "
-                             "duration_ns, self_ns, children}"},
+    {"json", 0, 0, OPT_JSON,
+     "--json       {id, function, args, result, exception, "
+     "duration_ns, self_ns, children}"},
     {"rank", 'r', 1, OPT_RANK, "-r, --rank N  the Nth slowest matching call (default 1)"},
-    {"depth", 'd', 1, OPT_DEPTH, "-d, --depth N  show N levels below the call (0: the call "
-                                 "alone)"},
+    {"depth", 'd', 1, OPT_DEPTH,
+     "-d, --depth N  show N levels below the call (0: the call "
+     "alone)"},
     {"all", 'a', 0, OPT_ALL, "-a, --all    do not fold runs of fast calls"},
     {NULL, 0, 0, 0, NULL},
 };
@@ -64,8 +66,7 @@ enum { BR_ROOT, BR_MID, BR_LAST };
 static const char *const branch_text[] = {"", "├─ ", "└─ "};
 static const char *const branch_cont[] = {"", "│  ", "   "};
 
-static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch,
-                      uint64_t depth) {
+static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch, uint64_t depth) {
     atr_call_view cv;
     if (atr_index_call(o->ix, call, &cv) < 0)
         return;
@@ -73,8 +74,7 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
     atr__fmt_dur(dur, sizeof dur, cv.duration_ns);
     atr__fmt_dur(self, sizeof self, cv.self_ns);
     if (parent_ns)
-        snprintf(share, sizeof share, "%.1f%%", 100.0 * (double)cv.duration_ns /
-                                                   (double)parent_ns);
+        snprintf(share, sizeof share, "%.1f%%", 100.0 * (double)cv.duration_ns / (double)parent_ns);
     else
         snprintf(share, sizeof share, "100%%");
     atr__sb_clear(&o->line);
@@ -157,8 +157,9 @@ static int print_text(atr__vctx *ctx, const atr__target *t, uint32_t call, uint6
     char buf[32], cnt[32];
     atr__fmt_dur(buf, sizeof buf, cv.start_ns - info.t_min);
     atr__fmt_count(cnt, sizeof cnt, matched);
-    fprintf(ctx->out, "call %" PRIu32 ": rank %" PRIu64 " of %s matching call%s by duration; "
-                      "thread %" PRIu32 ", started +%s\n\n",
+    fprintf(ctx->out,
+            "call %" PRIu32 ": rank %" PRIu64 " of %s matching call%s by duration; "
+            "thread %" PRIu32 ", started +%s\n\n",
             call, rank, cnt, matched == 1 ? "" : "s", cv.thread, buf);
     static const char *const heads[] = {"duration", "share", "self", "call"};
     tree_out o = {t->ix, a, {0}, ATR__SBUF_INIT, ATR__SBUF_INIT, 0};
@@ -193,8 +194,7 @@ int atr__cmd_tree(atr__vctx *ctx, int argc, char **argv) {
                 atr__errorf(ctx, "no call of %s matches", atr__sb_cstr(&name));
             else
                 atr__errorf(ctx, "--rank %" PRIu64 ": only %" PRIu64 " call%s of %s match%s",
-                            a.rank, m, m == 1 ? "" : "s", atr__sb_cstr(&name),
-                            m == 1 ? "es" : "");
+                            a.rank, m, m == 1 ? "" : "s", atr__sb_cstr(&name), m == 1 ? "es" : "");
             atr__sb_free(&name);
             st = ATR_VIEWER_FAIL;
         }

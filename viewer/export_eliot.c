@@ -24,9 +24,9 @@ typedef struct eliot {
     int depth;                     /* index of the current action's counter */
 } eliot;
 
-static const char *const reserved[] = {"task_uuid", "task_level",  "action_type",
-                                       "action_status", "timestamp", "message_type",
-                                       "exception", "reason", "result"};
+static const char *const reserved[] = {"task_uuid",     "task_level", "action_type",
+                                       "action_status", "timestamp",  "message_type",
+                                       "exception",     "reason",     "result"};
 
 static void field_name(atr__json *j, atr_str name) {
     for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)

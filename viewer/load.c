@@ -10,8 +10,10 @@
 
 static void warn_file(atr__vctx *ctx, const atr_file_info *fi) {
     if (fi->flags & ATR_FILE_TRUNCATED)
-        atr__warnf(ctx, "%s: the log is truncated (its last frame is incomplete); "
-                        "showing every complete record", fi->path);
+        atr__warnf(ctx,
+                   "%s: the log is truncated (its last frame is incomplete); "
+                   "showing every complete record",
+                   fi->path);
     else if (fi->flags & ATR_FILE_UNCLOSED)
         atr__warnf(ctx, "%s: the log was not closed (the process was killed or still runs)",
                    fi->path);
@@ -87,8 +89,8 @@ void atr__sb_funcname(atr__sbuf *sb, const atr_index *ix, uint32_t fn) {
     }
 }
 
-static void list_names(atr__vctx *ctx, const atr_index *ix, const char *what,
-                       const uint32_t *ids, uint32_t n, uint32_t total, const char *name) {
+static void list_names(atr__vctx *ctx, const atr_index *ix, const char *what, const uint32_t *ids,
+                       uint32_t n, uint32_t total, const char *name) {
     atr__sbuf sb = ATR__SBUF_INIT;
     atr__esc_text(&sb, name, strlen(name), ATR__ESC_BARE);
     atr__sb_printf(&sb, "' %s", what);
@@ -121,8 +123,8 @@ int atr__resolve_func(atr__vctx *ctx, const atr_index *ix, const char *name, uin
     return ATR_VIEWER_FAIL;
 }
 
-int atr__build_filter(atr__vctx *ctx, const atr_index *ix, uint32_t fn,
-                      const char *const *words, int n, atr_filter **out) {
+int atr__build_filter(atr__vctx *ctx, const atr_index *ix, uint32_t fn, const char *const *words,
+                      int n, atr_filter **out) {
     *out = NULL;
     if (n == 0)
         return ATR_VIEWER_OK;

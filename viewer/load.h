@@ -27,8 +27,8 @@ int atr__resolve_func(atr__vctx *ctx, const atr_index *ix, const char *name, uin
  * AND the FILTER operands into one filter (*out; NULL when there are none), checked against
  * fn's arguments (fn may be ATR_ALL_FUNCTIONS: not checked). Syntax errors → usage status.
  */
-int atr__build_filter(atr__vctx *ctx, const atr_index *ix, uint32_t fn,
-                      const char *const *words, int n, atr_filter **out);
+int atr__build_filter(atr__vctx *ctx, const atr_index *ix, uint32_t fn, const char *const *words,
+                      int n, atr_filter **out);
 
 /* Append function fn's full name "module.qualname", escaped. */
 void atr__sb_funcname(atr__sbuf *sb, const atr_index *ix, uint32_t fn);
@@ -38,7 +38,6 @@ void atr__sb_call_args(atr__sbuf *sb, const atr_index *ix, uint32_t call);
 
 /* Append the outcome: "→ 42", "✗ ValueError: 'bad'", "(unfinished)" or "" (not captured). */
 void atr__sb_call_outcome(atr__sbuf *sb, const atr_index *ix, const atr_call_view *cv);
-
 
 /* JSON of calls (json_call.c), shared by calls --json, tree --json and the exports. */
 #include "json.h"
@@ -53,10 +52,9 @@ void atr__json_call(atr__json *j, const atr_index *ix, uint32_t call);
 /* "function": "module.qualname" */
 void atr__json_funcname(atr__json *j, const char *key, const atr_index *ix, uint32_t fn);
 
-
 /* What slow/tree/calls work on: the loaded logs, FUNC and the filters. */
 typedef struct atr__target {
-    atr_index *ix;      /* owned */
+    atr_index *ix; /* owned */
     uint32_t fn;
     atr_filter *filter; /* owned, NULL: no filter */
 } atr__target;
@@ -67,7 +65,6 @@ typedef struct atr__target {
  */
 int atr__target_open(atr__vctx *ctx, const atr__operands *ops, int need_func, atr__target *t);
 void atr__target_close(atr__target *t);
-
 
 /* atr__parse_args() then atr__target_open(ops, need FUNC): the start of slow/tree/calls. */
 int atr__target_setup(atr__vctx *ctx, int argc, char **argv, const atr__opt *opts,
@@ -80,11 +77,9 @@ int atr__target_query(atr__vctx *ctx, const atr__target *t, int sort, uint64_t o
 /* Write the keys id, function, args, result, exception of `call` (inside an open object). */
 int atr__json_call_head(atr__json *j, const atr_index *ix, uint32_t call, atr_call_view *cv);
 
-
 /* Append "module.f(a=1, b='x') → 42" (with_name 0: without the function name). */
 void atr__sb_call(atr__sbuf *sb, const atr_index *ix, uint32_t call, const atr_call_view *cv,
                   int with_name);
-
 
 /* Append a group's value (exact groups: the value rendered) or its bucket label. */
 void atr__sb_group_label(atr__sbuf *sb, const atr_index *ix, const atr_arg_group *g);

@@ -48,8 +48,12 @@ static const char *base_name(const char *path) {
 }
 
 int atr_viewer_run(int argc, char **argv, FILE *out, FILE *err) {
-    atr__vctx ctx = {out, err, argc > 0 && argv[0] ? base_name(argv[0]) : "argtrace-view",
-                     NULL, atr__want_color(out), isatty(fileno(err))};
+    atr__vctx ctx = {out,
+                     err,
+                     argc > 0 && argv[0] ? base_name(argv[0]) : "argtrace-view",
+                     NULL,
+                     atr__want_color(out),
+                     isatty(fileno(err))};
     const char *name = argc > 1 ? argv[1] : NULL;
     if (!name) {
         list_commands(err, ctx.prog);

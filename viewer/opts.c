@@ -10,8 +10,7 @@
 
 #include "argtrace/atr_common.h"
 
-void atr__opt_init(atr__optparser *p, atr__vctx *ctx, int argc, char **argv,
-                   const atr__opt *opts) {
+void atr__opt_init(atr__optparser *p, atr__vctx *ctx, int argc, char **argv, const atr__opt *opts) {
     memset(p, 0, sizeof *p);
     p->ctx = ctx;
     p->argc = argc;
@@ -161,8 +160,7 @@ void atr__operands_free(atr__operands *o) {
 }
 
 static void vmsg(atr__vctx *ctx, const char *kind, const char *fmt, va_list ap) {
-    fprintf(ctx->err, "%s%s%s: %s", ctx->prog, ctx->cmd ? " " : "", ctx->cmd ? ctx->cmd : "",
-            kind);
+    fprintf(ctx->err, "%s%s%s: %s", ctx->prog, ctx->cmd ? " " : "", ctx->cmd ? ctx->cmd : "", kind);
     vfprintf(ctx->err, fmt, ap);
     fputc('\n', ctx->err);
 }
@@ -181,8 +179,8 @@ void atr__warnf(atr__vctx *ctx, const char *fmt, ...) {
     va_end(ap);
 }
 
-int atr__parse_args(atr__vctx *ctx, int argc, char **argv, const atr__opt *opts,
-                    atr__operands *ops, atr__opt_fn on_opt, void *ud) {
+int atr__parse_args(atr__vctx *ctx, int argc, char **argv, const atr__opt *opts, atr__operands *ops,
+                    atr__opt_fn on_opt, void *ud) {
     atr__optparser p;
     const char *arg;
     int id;

@@ -37,8 +37,7 @@ typedef struct atr__optparser {
 #define ATR__OPT_END (-1)
 #define ATR__OPT_ERROR (-2)
 
-void atr__opt_init(atr__optparser *p, atr__vctx *ctx, int argc, char **argv,
-                   const atr__opt *opts);
+void atr__opt_init(atr__optparser *p, atr__vctx *ctx, int argc, char **argv, const atr__opt *opts);
 /*
  * Next option or operand; options and operands may be mixed. Returns an option id (value in
  * *arg for options that take one), ATR__OPT_OPERAND (*arg = the operand), ATR__OPT_END, or
@@ -68,7 +67,6 @@ typedef struct atr__operands {
 int atr__operands_add(atr__operands *o, const char *arg); /* 0 or ATR_ENOMEM */
 void atr__operands_free(atr__operands *o);
 
-
 /* Returned by atr__parse_args() after it printed --help: the command returns ATR_VIEWER_OK. */
 #define ATR__HELP_SHOWN (-1)
 
@@ -79,7 +77,7 @@ typedef int (*atr__opt_fn)(atr__vctx *ctx, void *ud, int id, const char *arg);
  * The usual loop: options go to on_opt, operands into *ops (free it in every case), -h
  * prints the usage. Returns ATR_VIEWER_OK, ATR__HELP_SHOWN or an error status.
  */
-int atr__parse_args(atr__vctx *ctx, int argc, char **argv, const atr__opt *opts,
-                    atr__operands *ops, atr__opt_fn on_opt, void *ud);
+int atr__parse_args(atr__vctx *ctx, int argc, char **argv, const atr__opt *opts, atr__operands *ops,
+                    atr__opt_fn on_opt, void *ud);
 
 #endif /* ATR_VIEWER_OPTS_H */

@@ -16,8 +16,8 @@
 #include "strbuf.h"
 
 /* Quote styles for atr__esc_text(). */
-#define ATR__ESC_BARE 0   /* no quotes */
-#define ATR__ESC_SQUOTE 1 /* escape ' (Python-style single-quoted text) */
+#define ATR__ESC_BARE 0    /* no quotes */
+#define ATR__ESC_SQUOTE 1  /* escape ' (Python-style single-quoted text) */
 #define ATR__ESC_KEEP_BS 2 /* text escaped once already: keep backslashes, escape the rest */
 
 /* Append `n` bytes of untrusted text, escaped (Python-like: \n, \t, \x1b, \u202e). */

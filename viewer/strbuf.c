@@ -1,10 +1,10 @@
 /* Growable byte buffer (see strbuf.h). */
 #include "strbuf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdint.h>
 
 void atr__sb_free(atr__sbuf *sb) {
     free(sb->ptr);
@@ -144,4 +144,3 @@ size_t atr__utf8_seq(const unsigned char *p, size_t n, uint32_t *cp) {
     *cp = v;
     return len;
 }
-

@@ -12,13 +12,14 @@
 #include <stdint.h>
 
 typedef struct atr__sbuf {
-    char *ptr;  /* NUL-terminated when len > 0 or after atr__sb_cstr(); owned */
+    char *ptr; /* NUL-terminated when len > 0 or after atr__sb_cstr(); owned */
     size_t len;
     size_t cap;
-    int oom;    /* an allocation failed */
+    int oom; /* an allocation failed */
 } atr__sbuf;
 
-#define ATR__SBUF_INIT {NULL, 0, 0, 0}
+#define ATR__SBUF_INIT \
+    { NULL, 0, 0, 0 }
 
 void atr__sb_free(atr__sbuf *sb);
 void atr__sb_clear(atr__sbuf *sb); /* keep the memory, length 0 */

@@ -41,18 +41,18 @@ struct atr__view {
     atr__view *below; /* the view under this one on the stack */
     char title[160];  /* escaped */
     uint64_t cursor, top;
-    void *data;       /* owned by the view, freed by ops->destroy */
+    void *data; /* owned by the view, freed by ops->destroy */
 };
 
 struct atr__tui {
     atr__term *term;
     const atr_index *ix;
-    atr__view *top;       /* current view */
+    atr__view *top; /* current view */
     int quit;
     int rows, cols;
-    char status[200];     /* one-shot message for the status line */
-    char search[128];     /* last search text */
-    atr_events *events;   /* opened on first use by the replay view */
+    char status[200];   /* one-shot message for the status line */
+    char search[128];   /* last search text */
+    atr_events *events; /* opened on first use by the replay view */
 };
 
 /* Push a new view (takes ownership of data; on failure data is freed through ops). */

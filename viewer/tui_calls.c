@@ -86,8 +86,12 @@ static void calls_destroy(atr__view *v) {
     }
 }
 
-static const atr__view_ops calls_ops = {calls_count, calls_row,     calls_header,
-                                        calls_enter, calls_key,     calls_destroy,
+static const atr__view_ops calls_ops = {calls_count,
+                                        calls_row,
+                                        calls_header,
+                                        calls_enter,
+                                        calls_key,
+                                        calls_destroy,
                                         "Enter: call tree  s: sort  r: replay"};
 
 int atr__tui_calls(atr__tui *app, uint32_t fn, const char *filter, const char *title) {

@@ -87,8 +87,12 @@ static void funcs_destroy(atr__view *v) {
     }
 }
 
-static const atr__view_ops funcs_ops = {funcs_count,   funcs_row,   funcs_header,
-                                        funcs_enter,   funcs_key,   funcs_destroy,
+static const atr__view_ops funcs_ops = {funcs_count,
+                                        funcs_row,
+                                        funcs_header,
+                                        funcs_enter,
+                                        funcs_key,
+                                        funcs_destroy,
                                         "Enter: arguments  c: calls  r: replay"};
 
 int atr__tui_functions(atr__tui *app) {
@@ -223,8 +227,13 @@ static void args_destroy(atr__view *v) {
     }
 }
 
-static const atr__view_ops args_ops = {args_count, args_row, args_header, args_enter, NULL,
-                                       args_destroy, "Enter: calls of this group"};
+static const atr__view_ops args_ops = {args_count,
+                                       args_row,
+                                       args_header,
+                                       args_enter,
+                                       NULL,
+                                       args_destroy,
+                                       "Enter: calls of this group"};
 
 int atr__tui_args(atr__tui *app, uint32_t fn) {
     args *a = calloc(1, sizeof *a);
@@ -301,7 +310,6 @@ static void help_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
         *attr |= ATR__A_BOLD;
 }
 
-static const atr__view_ops help_ops = {help_count, help_row, NULL, NULL, NULL, NULL,
-                                       "keys"};
+static const atr__view_ops help_ops = {help_count, help_row, NULL, NULL, NULL, NULL, "keys"};
 
 int atr__tui_help(atr__tui *app) { return atr__tui_push(app, &help_ops, NULL, "help"); }

@@ -182,9 +182,13 @@ static int replay_enter(atr__view *v, uint64_t i) {
 
 static void replay_destroy(atr__view *v) { free(v->data); }
 
-static const atr__view_ops replay_ops = {
-    replay_count, replay_row, replay_header, replay_enter, replay_key, replay_destroy,
-    "t: go to time  s/e: call start/end  Enter: tree"};
+static const atr__view_ops replay_ops = {replay_count,
+                                         replay_row,
+                                         replay_header,
+                                         replay_enter,
+                                         replay_key,
+                                         replay_destroy,
+                                         "t: go to time  s/e: call start/end  Enter: tree"};
 
 int atr__tui_replay(atr__tui *app, uint32_t call) {
     int rc;

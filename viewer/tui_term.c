@@ -100,8 +100,7 @@ static attr_t to_curses(atr__term *t, int attr) {
     return a;
 }
 
-void atr__term_put(atr__term *t, int y, int x, int width, const char *text, int attr,
-                   int fill) {
+void atr__term_put(atr__term *t, int y, int x, int width, const char *text, int attr, int fill) {
     int rows, cols;
     getmaxyx(stdscr, rows, cols);
     if (y < 0 || y >= rows || x < 0 || x >= cols || width <= 0)

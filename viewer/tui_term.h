@@ -32,8 +32,8 @@ enum atr__attr {
     ATR__A_BOLD = 1,
     ATR__A_REVERSE = 2, /* the selected row, bars */
     ATR__A_DIM = 4,
-    ATR__A_RED = 8,     /* exceptions, errors */
-    ATR__A_CYAN = 16    /* headings */
+    ATR__A_RED = 8,  /* exceptions, errors */
+    ATR__A_CYAN = 16 /* headings */
 };
 
 typedef struct atr__term atr__term;

@@ -36,11 +36,11 @@ static void die(const char *what, int rc) {
     exit(1);
 }
 
-#define CHECK(call)                                                                       \
-    do {                                                                                  \
-        int rc_ = (call);                                                                 \
-        if (rc_ < 0)                                                                      \
-            die(#call, rc_);                                                              \
+#define CHECK(call)          \
+    do {                     \
+        int rc_ = (call);    \
+        if (rc_ < 0)         \
+            die(#call, rc_); \
     } while (0)
 
 static atr_session *open_log(const char *dir, const char *name, uint64_t *clock) {
@@ -118,8 +118,8 @@ static void request(atr_session *s, const basic_fns *f, uint64_t *t, int req) {
     atr_value a = atr_value_int(req);
     uint64_t h = begin(s, f->handle, 0, *t, &a, 1);
     *t += 1000;
-    atr_value pa[2] = {atr_value_int(n), atr_value_strn(strict ? "strict" : "fast",
-                                                        strict ? 6 : 4)};
+    atr_value pa[2] = {atr_value_int(n),
+                       atr_value_strn(strict ? "strict" : "fast", strict ? 6 : 4)};
     uint64_t p = begin(s, f->parse, h, *t, pa, 2);
     *t += 2000 + (uint64_t)n * (strict ? 500 : 5);
     ret_int(s, p, *t, n * 2);
@@ -186,8 +186,8 @@ static void write_basic(atr_session *s, uint64_t *t, int n_requests, int with_wo
 /* ---- hostile values ------------------------------------------------------------------- */
 
 static void write_hostile(atr_session *s, uint64_t *t) {
-    static const char *const params[] = {"text\x1b[31m", "data", "items", "secret", "big",
-                                         "obj", "bad"};
+    static const char *const params[] = {"text\x1b[31m", "data", "items", "secret",
+                                         "big",          "obj",  "bad"};
     uint32_t fn = define(s, "evil\x1b]0;pwned\x07", "show", 0, 7, params);
     uint32_t odd = define(s, "evil", "odd\nname\xe2\x80\xaeRTL", 0, 0, NULL);
     uint32_t run_a = define(s, "a", "run", 0, 0, NULL), run_b = define(s, "b", "run", 0, 0, NULL);
