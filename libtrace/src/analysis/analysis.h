@@ -91,7 +91,6 @@ uint64_t atr__values_mem(const atr__values *vt);
 typedef struct atr__call {
     uint64_t start;
     uint64_t dur;
-    uint64_t self;
     uint32_t func;
     uint32_t thread;
     uint32_t parent;
@@ -104,6 +103,8 @@ typedef struct atr__call {
     uint8_t status;  /* ATR_CALL_* */
     uint8_t flags;   /* ATR__CF_* */
 } atr__call;
+
+_Static_assert(sizeof(atr__call) == 56, "a call is 56 bytes: the index's memory budget");
 
 /* A child on another thread (or process): the child list may need sorting by start. */
 #define ATR__CF_XCHILD 0x1u
@@ -184,6 +185,12 @@ struct atr_index {
 int atr__grow(void **p, uint64_t *cap, uint64_t need, size_t es);
 
 uint64_t atr__hash_bytes(const void *p, size_t n, uint64_t seed);
+
+/*
+ * Self time: duration minus the durations of the children in the same process, clamped at
+ * 0. Computed when asked (walking the children) rather than stored: 8 bytes per call less.
+ */
+uint64_t atr__call_self(const atr_index *ix, const atr__call *c);
 
 /* The exception type of a call as a string (empty if none). */
 atr_str atr__call_exc(const atr_index *ix, const atr__call *c);

@@ -101,7 +101,7 @@ static int match_cond(const cond *c, const atr_index *ix, const atr__call *call,
     case T_DURATION:
         return cmp_num(c->op, (double)call->dur, c->num);
     case T_SELF:
-        return cmp_num(c->op, (double)call->self, c->num);
+        return cmp_num(c->op, (double)atr__call_self(ix, call), c->num);
     case T_UNFINISHED:
         return (call->status == ATR_CALL_UNFINISHED) == (c->op == OP_TRUE);
     case T_EXC: {

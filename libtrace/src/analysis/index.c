@@ -1,6 +1,6 @@
 /*
  * Loading logs into the index: one pass over the reader's records per log (records.c), then
- * per log: durations of unfinished calls, self times, links to parents in other logs
+ * per log: durations of unfinished calls, links to parents in other logs
  * (forked children name their parent's uid and span; resolved once both logs are loaded, in
  * either order), and the derived tables (derive.c). A failed load leaves the index as it
  * was before.
@@ -14,24 +14,15 @@
 
 /* ---- after a log ---- */
 
-/*
- * Durations of unfinished calls, self times (children of the same process). One pass from
- * the last call back: a child always comes after its parent (its START needs the parent's),
- * so a call's children are done when it is reached; `self` collects their durations first.
- */
+/* Durations of unfinished calls (up to the last time seen in their log); time range. */
 static void finish_file(atr_index *ix, uint32_t file) {
     atr__file *f = &ix->files[file];
     uint64_t a = f->first_call, b = a + f->info.n_calls;
-    for (uint64_t i = b; i-- > a;) {
+    for (uint64_t i = a; i < b; i++) {
         atr__call *c = &ix->calls[i];
         if (c->status == ATR_CALL_UNFINISHED) {
             c->dur = f->info.t_last > c->start ? f->info.t_last - c->start : 0;
             ix->n_unfinished++;
-        }
-        c->self = c->dur > c->self ? c->dur - c->self : 0;
-        if (c->parent != ATR_NO_CALL && c->parent >= a && c->parent < i) {
-            uint64_t *s = &ix->calls[c->parent].self;
-            *s = *s + c->dur < *s ? UINT64_MAX : *s + c->dur;
         }
         if (c->start < ix->t_min || ix->t_min == 0)
             ix->t_min = c->start;
@@ -75,6 +66,24 @@ static void resolve_pending(atr_index *ix) {
                     fi->parent_call = atr__span_call(ix, g, fi->parent_span);
                 break;
             }
+        }
+    }
+}
+
+/* Give back unused capacity after a load (large blocks shrink in place). */
+static void shrink(atr_index *ix) {
+    if (ix->n_calls && ix->n_calls < ix->cap_calls) {
+        void *p = realloc(ix->calls, (size_t)ix->n_calls * sizeof(atr__call));
+        if (p) {
+            ix->calls = p;
+            ix->cap_calls = ix->n_calls;
+        }
+    }
+    if (ix->n_argv && ix->n_argv < ix->cap_argv) {
+        void *p = realloc(ix->argv, (size_t)ix->n_argv * sizeof(uint32_t));
+        if (p) {
+            ix->argv = p;
+            ix->cap_argv = ix->n_argv;
         }
     }
 }
@@ -157,6 +166,7 @@ static int load(atr_index *ix, atr_reader *r, const char *name) {
     resolve_pending(ix);
     if ((rc = atr__index_derive(ix)) != 0)
         goto fail;
+    shrink(ix);
     if (ix->progress) {
         atr_reader_progress(r, &done, &total);
         ix->progress(ix->progress_ctx, total, total);

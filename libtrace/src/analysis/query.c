@@ -32,14 +32,14 @@ static int cmp_item(const void *a, const void *b) {
     return before(x, y) ? -1 : before(y, x) ? 1 : 0;
 }
 
-static item make_item(const atr__call *c, uint32_t id, int sort) {
+static item make_item(const atr_index *ix, const atr__call *c, uint32_t id, int sort) {
     item it = {0, c->start, id};
     switch (sort) {
     case ATR_SORT_DURATION:
         it.key = UINT64_MAX - c->dur;
         break;
     case ATR_SORT_SELF:
-        it.key = UINT64_MAX - c->self;
+        it.key = UINT64_MAX - atr__call_self(ix, c);
         break;
     case ATR_SORT_FASTEST:
         it.key = c->dur;
@@ -123,7 +123,7 @@ int atr_query_run(const atr_index *ix, const atr_query *q, atr_callset **out) {
                 continue;
         }
         matched++;
-        item it = make_item(c, id, q->sort);
+        item it = make_item(ix, c, id, q->sort);
         if (!bounded) {
             items[k++] = it;
         } else if (k < cap) {

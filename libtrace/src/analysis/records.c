@@ -223,7 +223,7 @@ static int span_set(load_state *st, atr__thread *th, uint64_t seq, uint32_t call
             return 1;
         uint64_t nn = th->n_seq ? th->n_seq : 64;
         while (nn <= seq)
-            nn *= 2;
+            nn += nn / 2;
         uint32_t *p = realloc(th->seq2call, (size_t)nn * sizeof(uint32_t));
         if (!p)
             return ATR_ENOMEM;
@@ -305,7 +305,6 @@ static int on_start(load_state *st, const atr_record *rec) {
     atr__call *c = &ix->calls[id];
     c->start = rec->time_ns;
     c->dur = 0;
-    c->self = 0;
     c->func = fe->fn;
     c->thread = tid;
     c->parent = ATR_NO_CALL;

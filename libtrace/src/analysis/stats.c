@@ -89,7 +89,7 @@ static void stats_of(const atr_index *ix, const uint32_t *ids, uint64_t n, const
             continue;
         st->count++;
         st->total_ns += c->dur;
-        st->self_ns += c->self;
+        st->self_ns += atr__call_self(ix, c);
         if (c->status == ATR_CALL_RAISED)
             st->raised++;
         if (c->status == ATR_CALL_UNFINISHED) {
