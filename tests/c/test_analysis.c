@@ -4,6 +4,8 @@
  * percentiles, per-argument scores, function lookup, merge of a parent and a forked child,
  * truncated and corrupt logs, events in time order. Filters are in test_analysis_filter.c.
  */
+#include <math.h>
+
 #include "argtrace/atr.h"
 #include "atr_test.h"
 
@@ -180,6 +182,88 @@ static void test_tree(void) {
     ATR_CHECK_EQ_U64(e.time_ns, 5000);
     ATR_CHECK_EQ_INT(atr_events_find_time(ev, 1450), 4);
     atr_events_close(ev);
+    atr_index_free(ix);
+    remove(g_path);
+}
+
+/* ---- values: interning and round trip; progress --------------------------------------- */
+
+static void progress_cb(void *ctx, uint64_t done, uint64_t total) {
+    uint64_t *p = ctx;
+    p[0]++;
+    p[1] = done;
+    p[2] = total;
+}
+
+static void test_values(void) {
+    uint64_t clock = 0;
+    atr_test_tmpfile(g_path, sizeof g_path, "analysis_values.atr");
+    atr_session *s = open_log(g_path, &clock, 0, 0);
+    const char *pn[] = {"v"};
+    uint32_t f = define(s, "app", "f", 1, pn);
+    char big[5000];
+    memset(big, 'q', sizeof big);
+    atr_value items[2] = {atr_value_int(1), atr_value_strn("two", 3)};
+    atr_value sum = atr_value_summary("tuple", 5, 2);
+    sum.n_items = 2;
+    sum.u.sum.items = items;
+    atr_value vals[] = {
+        atr_value_int(5),
+        atr_value_int((INT64_C(1) << 30) - 3), /* largest int stored in its id */
+        atr_value_int((INT64_C(1) << 30) - 2), /* smallest stored in the table */
+        atr_value_int(-(INT64_C(1) << 30)),
+        atr_value_int(INT64_MIN),
+        atr_value_float(0.0),
+        atr_value_float(-0.0),
+        atr_value_strn("same", 4),
+        atr_value_strn("same", 4),
+        atr_value_bytes("same", 4),
+        atr_value_strn(big, sizeof big), /* truncated by the writer (4096) */
+        sum,
+        atr_value_nil(),
+        atr_value_bool(1),
+    };
+    uint32_t n = sizeof vals / sizeof vals[0];
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t sp = begin(s, f, 0, 100 + i * 10, &vals[i], 1);
+        ATR_CHECK_OK(atr_span_return(s, sp, 105 + i * 10, &vals[i]));
+    }
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_index *ix = NULL;
+    uint64_t prog[3] = {0, 0, 0};
+    ATR_REQUIRE(atr_index_open(&ix) == 0);
+    atr_index_set_progress(ix, progress_cb, prog);
+    ATR_REQUIRE(atr_index_load(ix, g_path) == 0);
+    ATR_CHECK(prog[0] >= 1 && prog[1] == prog[2] && prog[2] > 16);
+    uint32_t id[16];
+    atr_value v;
+    for (uint32_t i = 0; i < n; i++) {
+        id[i] = atr_call_arg(ix, i, 0);
+        atr_call_view cv;
+        ATR_CHECK_OK(atr_index_call(ix, i, &cv));
+        ATR_CHECK_EQ_INT(cv.result, id[i]); /* the same value interned once */
+        ATR_CHECK_OK(atr_index_value(ix, id[i], &v));
+        ATR_CHECK_EQ_INT(v.kind, vals[i].kind);
+        if (v.kind == ATR_V_INT)
+            ATR_CHECK_EQ_INT(v.u.i, vals[i].u.i);
+    }
+    ATR_CHECK(id[7] == id[8] && id[7] != id[9]);
+    ATR_CHECK(id[5] != id[6]);
+    ATR_CHECK(id[1] != id[2] && id[0] != id[1]);
+    ATR_CHECK_OK(atr_index_value(ix, id[6], &v));
+    ATR_CHECK(v.u.f == 0.0 && signbit(v.u.f));
+    ATR_CHECK_OK(atr_index_value(ix, id[10], &v));
+    ATR_CHECK_EQ_INT(v.kind, ATR_V_STR);
+    ATR_CHECK(v.u.s.len < sizeof big && v.u.s.true_len == sizeof big);
+    ATR_CHECK_OK(atr_index_value(ix, id[11], &v));
+    ATR_CHECK_EQ_INT(v.kind, ATR_V_SUMMARY);
+    ATR_CHECK_EQ_MEM(v.u.sum.type, v.u.sum.type_len, "tuple", 5);
+    ATR_CHECK_EQ_INT(v.u.sum.length, 2);
+    ATR_REQUIRE(v.n_items == 2);
+    ATR_CHECK_EQ_INT(v.u.sum.items[0].u.i, 1);
+    ATR_CHECK_EQ_MEM(v.u.sum.items[1].u.s.ptr, v.u.sum.items[1].u.s.len, "two", 3);
+    ATR_CHECK_ERR(atr_index_value(ix, ATR_NO_VALUE, &v), ATR_EINVAL);
+    ATR_CHECK_ERR(atr_index_value(ix, 1000000, &v), ATR_EINVAL);
     atr_index_free(ix);
     remove(g_path);
 }
@@ -658,6 +742,7 @@ static void test_hostile(void) {
 
 int main(void) {
     test_tree();
+    test_values();
     test_percentiles();
     test_argscore();
     test_buckets();
