@@ -498,7 +498,8 @@ int atr__decode_record(atr__decoder *d, const uint8_t *p, size_t n, size_t *used
     msgpack_zone_clear(&d->zone);
     ur = msgpack_unpack((const char *)p, size, &off, &d->zone, &obj);
     if (ur != MSGPACK_UNPACK_SUCCESS || off != size)
-        return atr__dec_fail(d, ur == MSGPACK_UNPACK_NOMEM_ERROR ? ATR_ENOMEM : ATR_ECORRUPT,
+        return atr__dec_fail(d,
+                             ur < 0 && ur != MSGPACK_UNPACK_PARSE_ERROR ? ATR_ENOMEM : ATR_ECORRUPT,
                              "msgpack-c could not unpack the record (%d)", (int)ur);
     *used = size;
     d->n_records++;

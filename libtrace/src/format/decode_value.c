@@ -259,7 +259,8 @@ static int unpack_nested(atr__decoder *d, const char *p, size_t n, const char *w
                              what, n - size);
     ur = msgpack_unpack(p, n, &off, &d->zone, obj);
     if (ur != MSGPACK_UNPACK_SUCCESS)
-        return atr__dec_fail(d, ur == MSGPACK_UNPACK_NOMEM_ERROR ? ATR_ENOMEM : ATR_ECORRUPT,
+        return atr__dec_fail(d,
+                             ur < 0 && ur != MSGPACK_UNPACK_PARSE_ERROR ? ATR_ENOMEM : ATR_ECORRUPT,
                              "%s: msgpack-c could not unpack the payload (%d)", what, (int)ur);
     return 0;
 }
