@@ -46,6 +46,8 @@ static int idmap_insert(atr__idmap *m, uint32_t key, uint32_t val) {
     if ((uint64_t)(m->n + 1) * 2 > m->cap) {
         uint32_t i, cap = m->cap ? m->cap * 2 : 64;
         atr__idmap old = *m;
+        if (m->cap >= UINT32_C(1) << 30)
+            return ATR_ENOMEM; /* a billion ids: refuse rather than overflow */
         m->slots = malloc(cap * sizeof *m->slots);
         if (!m->slots) {
             *m = old;
