@@ -740,7 +740,54 @@ static void test_hostile(void) {
     remove(g_path);
 }
 
+/* ---- an empty index answers every question without crashing ------------------------- */
+
+static void test_empty(void) {
+    atr_index *ix = NULL;
+    ATR_REQUIRE(atr_index_open(&ix) == 0);
+    atr_index_info info;
+    atr_index_get_info(ix, &info);
+    ATR_CHECK_EQ_INT(info.n_calls, 0);
+    atr_stats st;
+    ATR_CHECK_OK(atr_stats_function(ix, ATR_ALL_FUNCTIONS, NULL, &st));
+    ATR_CHECK_EQ_INT(st.count, 0);
+    ATR_CHECK_EQ_INT(st.slowest_call, ATR_NO_CALL);
+    ATR_CHECK_ERR(atr_stats_function(ix, 0, NULL, &st), ATR_EINVAL);
+    ATR_CHECK_OK(atr_stats_all(ix, NULL, 0));
+    atr_query q;
+    atr_callset *cs = NULL;
+    atr_query_init(&q);
+    ATR_CHECK_OK(atr_query_run(ix, &q, &cs));
+    ATR_CHECK_EQ_INT(atr_callset_count(cs), 0);
+    ATR_CHECK_EQ_INT(atr_callset_get(cs, 0), ATR_NO_CALL);
+    atr_callset_free(cs);
+    q.function = 3;
+    ATR_CHECK_ERR(atr_query_run(ix, &q, &cs), ATR_EINVAL);
+    atr_argscore *sc = NULL;
+    ATR_CHECK_ERR(atr_argscore_compute(ix, 0, NULL, 0, &sc), ATR_EINVAL);
+    atr_events *ev = NULL;
+    atr_event e;
+    ATR_CHECK_OK(atr_events_open(ix, &ev));
+    ATR_CHECK_ERR(atr_events_next(ev, &e), ATR_EOF);
+    ATR_CHECK_ERR(atr_events_prev(ev, &e), ATR_EOF);
+    atr_events_close(ev);
+    uint32_t fn, n = 9;
+    ATR_CHECK_ERR(atr_index_find_function(ix, "f", &fn, NULL, 0, &n), ATR_ENOTFOUND);
+    ATR_CHECK_EQ_INT(n, 0);
+    atr_call_view cv;
+    ATR_CHECK_ERR(atr_index_call(ix, 0, &cv), ATR_EINVAL);
+    ATR_CHECK_EQ_INT(atr_call_arg(ix, 0, 0), ATR_NO_VALUE);
+    ATR_CHECK_EQ_STR(atr_index_error(ix), "");
+    atr_index_free(ix);
+    atr_index_free(NULL);
+    atr_filter_free(NULL);
+    atr_callset_free(NULL);
+    atr_argscore_free(NULL);
+    atr_events_close(NULL);
+}
+
 int main(void) {
+    test_empty();
     test_tree();
     test_values();
     test_percentiles();

@@ -232,6 +232,8 @@ void atr_index_free(atr_index *ix) {
 }
 
 void atr_index_set_progress(atr_index *ix, atr_progress_fn fn, void *ctx) {
+    if (!ix)
+        return;
     ix->progress = fn;
     ix->progress_ctx = ctx;
 }
