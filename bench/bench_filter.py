@@ -101,15 +101,17 @@ def make_modes(tmp, pattern, peers):
             _core.filter_start(include, [])
         return setup
 
-    def at_stop():
-        _core.filter_stop()
-        stats["last"] = argtrace.stop()
-        stats["bytes"] = os.path.getsize(log)
+    def at_stop(key):
+        def teardown():
+            _core.filter_stop()
+            argtrace.stop()
+            stats[key] = os.path.getsize(log)
+        return teardown
 
     modes = [Mode("untraced"),
-             Mode("argtrace filter, args+result", at_start([pattern]), at_stop),
+             Mode("argtrace filter, args+result", at_start([pattern]), at_stop("bytes")),
              Mode("argtrace filter rejecting all", at_start(["atr_bench_nothing_here"]),
-                  at_stop)]
+                  at_stop("bytes_rejected"))]
     if peers:
         prof = {}
 
@@ -121,7 +123,6 @@ def make_modes(tmp, pattern, peers):
             prof["p"].disable()
             prof.clear()
 
-        modes.append(Mode("cProfile", cprof_setup, cprof_teardown))
         try:
             import viztracer
         except ImportError:
@@ -142,6 +143,8 @@ def make_modes(tmp, pattern, peers):
                     prof.clear()
 
                 modes.append(Mode(label, vz_setup, vz_teardown))
+        # last: on 3.12 a VizTracer started right after cProfile.disable() records nothing
+        modes.append(Mode("cProfile", cprof_setup, cprof_teardown))
     return modes, log, stats
 
 

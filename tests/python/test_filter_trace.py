@@ -459,6 +459,25 @@ def test_no_free_tool_id(log_path):
         argtrace.stop()
 
 
+@pytest.mark.skipif(not PY312, reason="sys.monitoring is 3.12+")
+def test_rejections_do_not_leak_to_the_next_user_of_the_tool_id(log_path):
+    tgt_leaf(0)
+    record(log_path, lambda: tgt_leaf(1), include=["atr_no_such_module"])  # DISABLEs tgt_leaf
+    mon = sys.monitoring
+    seen = []
+    mon.use_tool_id(mon.PROFILER_ID, "test")
+    try:
+        mon.register_callback(mon.PROFILER_ID, mon.events.PY_START,
+                              lambda code, offset: seen.append(code.co_name))
+        mon.set_events(mon.PROFILER_ID, mon.events.PY_START)
+        tgt_leaf(2)
+    finally:
+        mon.set_events(mon.PROFILER_ID, 0)
+        mon.register_callback(mon.PROFILER_ID, mon.events.PY_START, None)
+        mon.free_tool_id(mon.PROFILER_ID)
+    assert "tgt_leaf" in seen
+
+
 @pytest.mark.skipif(PY312, reason="the profile hook backend is for Python < 3.12")
 def test_refuses_to_share_the_profile_hook(log_path):
     argtrace.start(log_path)

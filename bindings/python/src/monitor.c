@@ -25,7 +25,6 @@
 static PyObject *g_mon;     /* owned: the sys.monitoring namespace */
 static PyObject *g_disable; /* owned: sys.monitoring.DISABLE */
 static int g_tool = -1;     /* tool id in use, -1: none */
-static int g_used;          /* monitoring was used before in this process */
 
 /* Frame key and globals of the running frame of `co`; key NULL if it cannot be found. */
 typedef struct frame_ref {
@@ -266,8 +265,9 @@ int atr__backend_start(void) {
         Py_DECREF(r);
         mask |= bit;
     }
-    if (g_used) {
-        /* DISABLE marks of an earlier run would hide code the new filter may select */
+    {
+        /* DISABLE marks of an earlier run (kept per tool id) would hide code the new filter
+           may select; another tool may also have left its marks on this id */
         PyObject *r = PyObject_CallMethod(g_mon, "restart_events", NULL);
         Py_XDECREF(r);
         PyErr_Clear();
@@ -278,7 +278,6 @@ int atr__backend_start(void) {
         return -1;
     }
     Py_DECREF(r);
-    g_used = 1;
     return 0;
 }
 
@@ -301,6 +300,12 @@ void atr__backend_stop(void) {
         }
     }
     r = PyObject_CallMethod(g_mon, "free_tool_id", "i", g_tool);
+    Py_XDECREF(r);
+    PyErr_Clear();
+    /* DISABLE marks are kept per tool id even after free_tool_id: the next tool to take the
+       id (VizTracer and cProfile use 2 too) would silently miss every code object we
+       rejected. restart_events() clears them (for every tool; others re-disable lazily). */
+    r = PyObject_CallMethod(g_mon, "restart_events", NULL);
     Py_XDECREF(r);
     PyErr_Clear();
     g_tool = -1;
