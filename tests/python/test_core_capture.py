@@ -1,0 +1,184 @@
+"""argtrace._core value capture (DESIGN.md section 4), checked through _core.read_records."""
+
+import enum
+import sys
+
+import pytest
+
+from argtrace import _core
+
+T = _core.TracedFunction
+
+
+def run(path, fn, *calls, **start_opts):
+    """Call fn(*a, **kw) for each (a, kw) in a session; return (starts, ends) by span."""
+    _core.start(str(path), **start_opts)
+    try:
+        for a, kw in calls:
+            try:
+                fn(*a, **kw)
+            except Exception:
+                pass
+    finally:
+        _core.stop()
+    recs = list(_core.read_records(str(path)))
+    starts = [r for r in recs if r["kind"] == "start"]
+    ends = {r["span"]: r for r in recs if r["kind"] == "end"}
+    return starts, ends, recs
+
+
+@pytest.fixture
+def log(tmp_path):
+    return tmp_path / "c.atr"
+
+
+class Color(enum.IntEnum):
+    RED = 7
+
+
+class Name(str):
+    def __len__(self):
+        raise AssertionError("user __len__ called")
+
+
+class MyList(list):
+    def __len__(self):
+        raise AssertionError("user __len__ called")
+
+
+@pytest.mark.parametrize("value, expected", [
+    (None, None),
+    (True, True),
+    (-5, -5),
+    (2**63 - 1, 2**63 - 1),
+    (2**64 - 1, 2**64 - 1),
+    (2**64, ("bigint", str(2**64))),
+    (-(2**64), ("bigint", str(-(2**64)))),
+    (1.25, 1.25),
+    ("abc", "abc"),
+    ("h\u00e9llo \u20ac \U0001F600", "h\u00e9llo \u20ac \U0001F600"),
+    ("a\udcffb", "a\ufffdb"),
+    (b"\x00\xff", b"\x00\xff"),
+    (bytearray(b"xy"), b"xy"),
+    ((1, "a", None, 4), ("summary", "tuple", 4, [1, "a", None])),
+    ([[1, [2]]], ("summary", "list", 1, [("summary", "list", 2, [1, ("summary", "list", 1, [])])])),
+    ({"k": 1, "j": 2}, ("summary", "dict", 2, ["k", "j"])),
+    ({1, 2}, ("summary", "set", 2, [])),
+    (frozenset(), ("summary", "frozenset", 0, [])),
+    (Color.RED, ("summary", "Color", None, [7])),
+    (Name("nm"), ("summary", "Name", None, ["nm"])),
+    (MyList([1]), ("summary", "MyList", None, [])),
+    (object(), ("summary", "object", None, [])),
+], ids=lambda v: type(v).__name__)
+def test_values(log, value, expected):
+    f = T(lambda x: None)
+    starts, _, _ = run(log, f, ((value,), {}))
+    assert starts[0]["args"] == [expected]
+
+
+def test_huge_int_is_a_summary_with_bit_length(log):
+    f = T(lambda x: None)
+    starts, _, _ = run(log, f, ((1 << 100000,), {}))
+    assert starts[0]["args"] == [("summary", "int", None, [100001])]
+
+
+def test_long_str_truncated_with_true_length(log):
+    f = T(lambda x: None, max_value_bytes=10)
+    s = "\u20ac" * 20  # 3 bytes each in UTF-8
+    starts, _, _ = run(log, f, (("x" * 50,), {}), ((s,), {}), ((b"b" * 11,), {}))
+    assert starts[0]["args"] == [("truncated_str", "x" * 10, 50)]
+    kind, text, true_len = starts[1]["args"][0]
+    assert (kind, true_len) == ("truncated_str", 60) and text.startswith("\u20ac\u20ac\u20ac")
+    assert starts[2]["args"] == [("truncated_bytes", b"b" * 10, 11)]
+
+
+def test_session_max_value_bytes(log):
+    f = T(lambda x: None)
+    starts, _, _ = run(log, f, (("y" * 30,), {}), max_value_bytes=5)
+    assert starts[0]["args"] == [("truncated_str", "yyyyy", 30)]
+
+
+def test_summarizer_result_and_reentrancy(log):
+    class Arr:
+        shape = (3, 4)
+
+    inner = T(lambda: 1)
+
+    def summarize(a):
+        inner()  # a traced call from inside the tracer: forwarded, not recorded
+        return {"shape": a.shape, "n": 12}
+
+    _core.register_summarizer(Arr, summarize)
+    f = T(lambda x: None)
+    starts, _, recs = run(log, f, ((Arr(),), {}))
+    assert len(starts) == 1
+    assert starts[0]["args"] == [("summary", "Arr", None, [
+        ("summary", "shape", None, [("summary", "tuple", 2, [3, 4])]),
+        ("summary", "n", None, [12])])]
+
+
+def test_failing_summarizer_is_a_counted_capture_error(log):
+    class Bad:
+        pass
+
+    def summarize(a):
+        raise RuntimeError("no")
+
+    _core.register_summarizer(Bad, summarize)
+    f = T(lambda x: x)
+    _core.start(str(log))
+    assert isinstance(f(Bad()), Bad)
+    assert sys.exc_info() == (None, None, None)
+    st = _core.stop()
+    assert st["capture_errors"] == 2  # argument and result
+    starts = [r for r in _core.read_records(str(log)) if r["kind"] == "start"]
+    assert starts[0]["args"] == [("error", "Bad")]
+
+
+def test_capture_repr_is_opt_in_and_bounded(log):
+    class R:
+        def __repr__(self):
+            return "R" * 100
+
+    f = T(lambda x: None, capture_repr=True, max_value_bytes=8)
+    g = T(lambda x: None)
+    _core.start(str(log))
+    f(R())
+    g(R())
+    _core.stop()
+    starts = [r for r in _core.read_records(str(log)) if r["kind"] == "start"]
+    assert starts[0]["args"] == [("repr", "RRRRRRRR", 100)]
+    assert starts[1]["args"] == [("summary", "R", None, [])]
+
+
+def test_redaction_patterns_decorator_and_session(log):
+    f = T(lambda password, api_token, user, **kw: None, redact=["*_TOKEN"])
+    starts, _, _ = run(log, f, (("p", "t", "u"), {"secret_key": "s", "other": 1}),
+                       redact=["pass*", "secret*"])
+    r = ("redacted",)
+    assert starts[0]["args"] == [r, r, "u"]
+    assert starts[0]["fields"] == {"secret_key": r, "other": 1}
+
+
+def test_exception_message_rules(log):
+    class Weird:
+        def __str__(self):
+            raise AssertionError("user __str__ called")
+
+        __repr__ = __str__
+
+    class MyErr(Exception):
+        pass
+
+    def boom(kind):
+        if kind == 0:
+            raise ValueError("plain", 3)
+        if kind == 1:
+            raise KeyError(Weird())
+        raise MyErr("mine")
+
+    f = T(boom)
+    starts, ends, _ = run(log, f, ((0,), {}), ((1,), {}), ((2,), {}))
+    got = [(ends[s["span"]]["exc_type"], ends[s["span"]]["value"]) for s in starts]
+    assert got == [("ValueError", "('plain', 3)"), ("KeyError", None),
+                   (MyErr.__module__ + "." + MyErr.__qualname__, None)]
