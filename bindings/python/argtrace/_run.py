@@ -170,18 +170,25 @@ def filter_options(opts):
 # ---- FILTER TRACING HOOK (owner: F) -------------------------------------------------------
 # Called with the session active and before the program starts, only when --trace/--exclude/
 # --min-duration/--max-depth were given. F: fill in / adjust (pattern checks, options).
-def start_filters(core, request):
+def check_filters(core, request):
+    """Refuse invalid patterns with a one-line UsageError (call before the session starts)."""
     check = getattr(core, "filter_check", None)
-    if check is not None:
-        try:
-            check(request["include"] + request["exclude"])
-        except ValueError as e:
-            raise UsageError(str(e).splitlines()[0] if str(e) else "argtrace run: bad pattern")
-    if not hasattr(core, "filter_start"):
+    if check is None:
         raise UsageError("argtrace run: filter tracing (--trace) is not available in this build")
-    core.filter_start(request["include"], request["exclude"],
-                      min_duration_ns=request["min_duration_ns"],
-                      max_depth=request["max_depth"])
+    try:
+        check(request["include"] + request["exclude"])
+    except (ValueError, TypeError) as e:
+        raise UsageError(str(e).splitlines()[0] if str(e) else "argtrace run: bad pattern")
+
+
+def start_filters(core, request):
+    check_filters(core, request)
+    try:
+        core.filter_start(request["include"], request["exclude"],
+                          min_duration_ns=request["min_duration_ns"],
+                          max_depth=request["max_depth"])
+    except (ValueError, RuntimeError) as e:
+        raise UsageError(str(e).splitlines()[0] if str(e) else "argtrace run: filter error")
 
 
 def stop_filters(core):
