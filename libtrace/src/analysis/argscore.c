@@ -244,8 +244,15 @@ int atr_argscore_compute(const atr_index *ix, uint32_t fn, const atr_filter *fil
         return ATR_ENOMEM;
     cx.ids = malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
     cx.y = malloc((size_t)(n ? n : 1) * sizeof(double));
-    vids = malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
-    if (!cx.ids || !cx.y || !vids || atr__filter_bind(filter, ix, fn, &pi))
+    cx.dur = malloc((size_t)(n ? n : 1) * sizeof(uint64_t));
+    if (!cx.ids || !cx.y || !cx.dur || atr__filter_bind(filter, ix, fn, &pi))
+        goto fail;
+    uint32_t na = F->n_params + ((flags & ATR_ARGSCORE_RESULT) ? 2u : 0u);
+    s->args = calloc(na ? na : 1, sizeof(atr__arg));
+    /* Argument k's value ids at vids[k * n + i]: gathered in the same pass as the
+       durations, since the calls of one function lie far apart in memory. */
+    vids = malloc((size_t)(n ? n : 1) * (na ? na : 1) * sizeof(uint32_t));
+    if (!s->args || !vids)
         goto fail;
     uint64_t mn = UINT64_MAX, mx = 0;
     double sum = 0;
@@ -255,7 +262,22 @@ int atr_argscore_compute(const atr_index *ix, uint32_t fn, const atr_filter *fil
             continue;
         if (filter && !atr__filter_match_bound(filter, ix, fids[i], pi))
             continue;
+        const uint32_t *av = ix->argv + c->args;
+        for (uint32_t k = 0; k < na; k++) {
+            uint32_t v = ATR_NO_VALUE;
+            if (k < F->n_params) {
+                if (k < c->n_args)
+                    v = av[k];
+            } else if (k == F->n_params) {
+                if (c->status == ATR_CALL_RETURNED)
+                    v = c->result;
+            } else if (c->status == ATR_CALL_RAISED) {
+                v = c->exc;
+            }
+            vids[(uint64_t)k * n + cx.m] = v;
+        }
         cx.ids[cx.m] = fids[i];
+        cx.dur[cx.m] = c->dur;
         cx.y[cx.m] = log((double)c->dur + 1.0);
         sum += cx.y[cx.m];
         cx.m++;
@@ -272,10 +294,6 @@ int atr_argscore_compute(const atr_index *ix, uint32_t fn, const atr_filter *fil
     s->n_calls = cx.m;
     atr__hist_edges(cx.m ? mn : 0, cx.m ? mx : 0, s->edges);
     cx.edges = s->edges;
-    uint32_t na = F->n_params + ((flags & ATR_ARGSCORE_RESULT) ? 2u : 0u);
-    s->args = calloc(na ? na : 1, sizeof(atr__arg));
-    if (!s->args)
-        goto fail;
     for (uint32_t k = 0; k < na; k++) {
         atr__arg *a = &s->args[k];
         int32_t param = k < F->n_params ? (int32_t)k : k == F->n_params ? -1 : -2;
@@ -284,26 +302,18 @@ int atr_argscore_compute(const atr_index *ix, uint32_t fn, const atr_filter *fil
                                : (atr_str){param == -1 ? "return" : "exception",
                                            param == -1 ? 6u : 9u};
         s->n_args++;
+        const uint32_t *kv = vids + (uint64_t)k * n;
         uint64_t captured = 0;
-        for (uint64_t i = 0; i < cx.m; i++) {
-            const atr__call *c = &ix->calls[cx.ids[i]];
-            uint32_t v = ATR_NO_VALUE;
-            if (param >= 0 && (uint32_t)param < c->n_args)
-                v = ix->argv[c->args + (uint32_t)param];
-            else if (param == -1 && c->status == ATR_CALL_RETURNED)
-                v = c->result;
-            else if (param == -2 && c->status == ATR_CALL_RAISED)
-                v = c->exc;
-            vids[i] = v;
-            captured += v != ATR_NO_VALUE;
-        }
+        for (uint64_t i = 0; i < cx.m; i++)
+            captured += kv[i] != ATR_NO_VALUE;
         a->s.n_captured = captured;
-        if ((rc = analyse_arg(&cx, a, vids)) != 0)
+        if ((rc = analyse_arg(&cx, a, kv)) != 0)
             goto fail;
     }
     qsort(s->args, s->n_args, sizeof(atr__arg), cmp_args);
     free(cx.ids);
     free(cx.y);
+    free(cx.dur);
     free(vids);
     free(pi);
     *out = s;
@@ -311,6 +321,7 @@ int atr_argscore_compute(const atr_index *ix, uint32_t fn, const atr_filter *fil
 fail:
     free(cx.ids);
     free(cx.y);
+    free(cx.dur);
     free(vids);
     free(pi);
     atr_argscore_free(s);

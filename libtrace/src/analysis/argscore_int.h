@@ -47,6 +47,7 @@ typedef struct atr__ascore_ctx {
     uint64_t m;      /* calls analysed */
     uint32_t *ids;   /* their ids */
     double *y;       /* their centred log-durations */
+    uint64_t *dur;   /* their durations (ns) */
     double sst;
     const uint64_t *edges; /* histogram edges */
 } atr__ascore_ctx;

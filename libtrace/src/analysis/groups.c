@@ -354,7 +354,7 @@ int atr__build_groups(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vi
     }
     for (uint64_t i = 0; i < m; i++) {
         atr__group *g = &a->groups[gi[i]];
-        uint64_t d = cx->ix->calls[cx->ids[i]].dur;
+        uint64_t d = cx->dur[i];
         g->g.calls++;
         g->g.total_ns += d;
         if (g->g.slowest_call == ATR_NO_CALL || d > g->g.max_ns) {
@@ -373,7 +373,7 @@ int atr__build_groups(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vi
     for (uint64_t g = 0; g < ng; g++)
         off[g + 1] += off[g];
     for (uint64_t i = 0; i < m; i++)
-        dur[off[gi[i]]++] = cx->ix->calls[cx->ids[i]].dur;
+        dur[off[gi[i]]++] = cx->dur[i];
     for (uint64_t g = ng; g > 0; g--) /* restore starts: off[g] = start of group g */
         off[g] = off[g - 1];
     off[0] = 0;
