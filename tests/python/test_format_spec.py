@@ -5,7 +5,8 @@ Both readers print records in the same exact text form (tests/c/rec_dump.h). The
 output comes from the committed golden log's dump (tests/golden/v1/basic.dump) and from C
 tools of the build tree: gen_v1 (writes a fresh log with the C writer and dumps it with the C
 reader) and atr_dump. They are named by $ATR_GEN_V1 / $ATR_DUMP, else found as the newest
-build*/tests/c/<name>; tests that need them skip when the C build has not run.
+build*/tests/c/<name> or build*/*/tests/c/<name>; tests that need them skip when the C
+build has not run.
 """
 
 import os
@@ -373,7 +374,9 @@ def tool(env, name):
     path = os.environ.get(env)
     if path:
         return path if os.access(path, os.X_OK) else None
-    found = [p for p in REPO.glob("build*/tests/c/" + name) if os.access(p, os.X_OK)]
+    candidates = list(REPO.glob("build*/tests/c/" + name))
+    candidates += REPO.glob("build*/*/tests/c/" + name)  # e.g. build-ci/release (.ci/test)
+    found = [p for p in candidates if os.access(p, os.X_OK)]
     found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     return str(found[0]) if found else None
 
