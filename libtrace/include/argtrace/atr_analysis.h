@@ -20,8 +20,9 @@
  * own). Logs of one host share that clock, so merged processes line up; logs of different
  * hosts are not realigned.
  *
- * Memory: about 64 bytes per call, plus 4 bytes per captured argument, plus the distinct
- * values (small integers cost nothing; strings are stored once).
+ * Memory: about 64 bytes per call (a 56-byte record, its span-map and per-function-list
+ * entries), plus 4 bytes per captured argument, plus the distinct values (integers of
+ * magnitude below 2^30 cost nothing; each distinct string is stored once).
  *
  * Threads: loading needs exclusive use of the index. Once loading is done every function
  * taking a `const atr_index *` may be called from several threads at once. Filters, callsets,

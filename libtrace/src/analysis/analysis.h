@@ -195,8 +195,11 @@ uint64_t atr__call_self(const atr_index *ix, const atr__call *c);
 /* The exception type of a call as a string (empty if none). */
 atr_str atr__call_exc(const atr_index *ix, const atr__call *c);
 
-/* index.c: rebuild derived tables (lists, per-function calls) after a load. */
-int atr__index_derive(atr_index *ix);
+/*
+ * derive.c: rebuild the derived tables (child and root lists, per-function calls, messages
+ * per call) after a load. Calls from `fresh` on were just loaded (no children set yet).
+ */
+int atr__index_derive(atr_index *ix, uint64_t fresh);
 
 /* Look up a parameter name of a function: its index or -1. */
 int atr__func_param(const atr__func *f, const char *name, size_t len);

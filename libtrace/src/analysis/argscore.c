@@ -230,6 +230,8 @@ int atr_argscore_compute(const atr_index *ix, uint32_t fn, const atr_filter *fil
     if (!ix || !out || fn >= ix->n_funcs)
         return ATR_EINVAL;
     *out = NULL;
+    if (!ix->fn_off)
+        return ATR_ENOMEM;
     const atr__func *F = &ix->funcs[fn];
     const uint32_t *fids = ix->fn_calls + ix->fn_off[fn];
     uint64_t n = ix->fn_off[fn + 1] - ix->fn_off[fn];

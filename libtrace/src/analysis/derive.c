@@ -46,19 +46,37 @@ static int sort_list(atr__call *calls, uint32_t *head, keyed **tmp, uint64_t *ca
     return 0;
 }
 
-static int build_lists(atr_index *ix) {
+/*
+ * Two passes over the calls. Backwards: every call is prepended to its parent's child list
+ * (or its thread's root list), so lists come out in call id order, and calls are counted per
+ * function. Forwards: call ids are placed per function, and the few child lists that hold
+ * children of other threads or processes are sorted by start (elsewhere id order is start
+ * order). Calls from `fresh` on have no children yet (set by the loader); older ones are
+ * reset first.
+ */
+static int build(atr_index *ix, uint64_t fresh) {
     atr__call *calls = ix->calls;
+    uint64_t n = ix->n_calls;
+    uint32_t nf = ix->n_funcs;
     for (uint32_t t = 0; t < ix->n_threads; t++) {
         ix->threads[t].first_root = ATR_NO_CALL;
         ix->threads[t].n_roots = 0;
         ix->threads[t].n_calls = 0;
     }
-    for (uint64_t i = 0; i < ix->n_calls; i++)
+    for (uint64_t i = 0; i < fresh && i < n; i++)
         calls[i].first_child = ATR_NO_CALL;
-    for (uint64_t i = ix->n_calls; i-- > 0;) {
+    free(ix->fn_off);
+    free(ix->fn_calls);
+    ix->fn_off = calloc((size_t)nf + 2, sizeof(uint32_t));
+    ix->fn_calls = malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
+    if (!ix->fn_off || !ix->fn_calls)
+        return ATR_ENOMEM;
+    uint32_t *off = ix->fn_off;
+    for (uint64_t i = n; i-- > 0;) {
         atr__call *c = &calls[i];
         atr__thread *th = &ix->threads[c->thread];
         th->n_calls++;
+        off[c->func + 2]++;
         if (c->parent != ATR_NO_CALL) {
             c->next_sibling = calls[c->parent].first_child;
             calls[c->parent].first_child = (uint32_t)i;
@@ -68,61 +86,51 @@ static int build_lists(atr_index *ix) {
             th->n_roots++;
         }
     }
+    for (uint32_t f = 2; f < nf + 2; f++)
+        off[f] += off[f - 1];
     keyed *tmp = NULL;
     uint64_t cap = 0;
     int rc = 0;
-    for (uint64_t i = 0; i < ix->n_calls && rc == 0; i++)
-        if (calls[i].first_child != ATR_NO_CALL && (calls[i].flags & ATR__CF_XCHILD))
-            rc = sort_list(calls, &calls[i].first_child, &tmp, &cap);
-    /* Roots of a thread are in call id order, which is their start order: no sorting. */
+    for (uint64_t i = 0; i < n; i++) {
+        atr__call *c = &calls[i];
+        ix->fn_calls[off[c->func + 1]++] = (uint32_t)i;
+        if ((c->flags & ATR__CF_XCHILD) && c->first_child != ATR_NO_CALL && rc == 0)
+            rc = sort_list(calls, &c->first_child, &tmp, &cap);
+    }
+    /* off[f] is now the end of f's calls = the start of f + 1's: fn_off[f] starts f. */
     free(tmp);
     return rc;
 }
 
-/* Counting sort of `n` items by key(i) < nkeys into off (nkeys + 1) and ids (n). */
-static int bucket(uint64_t n, uint32_t nkeys, const uint32_t *keys, size_t stride,
-                  uint32_t **off_out, uint32_t **ids_out) {
-    uint32_t *off = calloc((size_t)nkeys + 2, sizeof(uint32_t));
-    uint32_t *ids = malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
+/* Counting sort of messages by call into msg_off (n_calls + 1 offsets) and msg_ids. */
+static int messages_by_call(atr_index *ix) {
+    uint64_t n = ix->n_msgs, nk = ix->n_calls;
+    free(ix->msg_off);
+    free(ix->msg_ids);
+    ix->msg_off = ix->msg_ids = NULL;
+    if (!n || nk >= UINT32_MAX)
+        return 0;
+    uint32_t *off = calloc((size_t)nk + 2, sizeof(uint32_t));
+    uint32_t *ids = malloc((size_t)n * sizeof(uint32_t));
     if (!off || !ids) {
         free(off);
         free(ids);
         return ATR_ENOMEM;
     }
-    const char *k = (const char *)keys;
-    for (uint64_t i = 0; i < n; i++) {
-        uint32_t key = *(const uint32_t *)(k + i * stride);
-        if (key < nkeys)
-            off[key + 2]++;
-    }
-    for (uint32_t i = 2; i < nkeys + 2; i++)
+    for (uint64_t i = 0; i < n; i++)
+        if (ix->msgs[i].call < nk)
+            off[ix->msgs[i].call + 2]++;
+    for (uint64_t i = 2; i < nk + 2; i++)
         off[i] += off[i - 1];
-    for (uint64_t i = 0; i < n; i++) {
-        uint32_t key = *(const uint32_t *)(k + i * stride);
-        if (key < nkeys)
-            ids[off[key + 1]++] = (uint32_t)i;
-    }
-    *off_out = off;
-    *ids_out = ids;
+    for (uint64_t i = 0; i < n; i++)
+        if (ix->msgs[i].call < nk)
+            ids[off[ix->msgs[i].call + 1]++] = (uint32_t)i;
+    ix->msg_off = off;
+    ix->msg_ids = ids;
     return 0;
 }
 
-int atr__index_derive(atr_index *ix) {
-    int rc = build_lists(ix);
-    if (rc)
-        return rc;
-    free(ix->fn_off);
-    free(ix->fn_calls);
-    ix->fn_off = ix->fn_calls = NULL;
-    rc = bucket(ix->n_calls, ix->n_funcs, ix->n_calls ? &ix->calls[0].func : NULL, sizeof(atr__call), &ix->fn_off,
-                &ix->fn_calls);
-    if (rc)
-        return rc;
-    free(ix->msg_off);
-    free(ix->msg_ids);
-    ix->msg_off = ix->msg_ids = NULL;
-    if (ix->n_msgs && ix->n_calls < UINT32_MAX)
-        rc = bucket(ix->n_msgs, (uint32_t)ix->n_calls, &ix->msgs[0].call, sizeof(atr__msg),
-                    &ix->msg_off, &ix->msg_ids);
-    return rc;
+int atr__index_derive(atr_index *ix, uint64_t fresh) {
+    int rc = build(ix, fresh);
+    return rc ? rc : messages_by_call(ix);
 }

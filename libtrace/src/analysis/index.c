@@ -164,7 +164,7 @@ static int load(atr_index *ix, atr_reader *r, const char *name) {
         file->info.flags |= ATR_FILE_UNCLOSED;
     finish_file(ix, st.file);
     resolve_pending(ix);
-    if ((rc = atr__index_derive(ix)) != 0)
+    if ((rc = atr__index_derive(ix, st.n_calls0)) != 0)
         goto fail;
     shrink(ix);
     if (ix->progress) {
@@ -182,7 +182,7 @@ fail:
     if (!ix->err[0] || rc == ATR_ENOMEM)
         snprintf(ix->err, sizeof(ix->err), "%s: %s", name, atr_strerror(rc));
     rollback(&st);
-    atr__index_derive(ix);
+    atr__index_derive(ix, 0);
 out:
     for (uint64_t i = 0; i < st.n_fns; i++)
         free(st.fns[i].params);

@@ -87,6 +87,8 @@ int atr_query_run(const atr_index *ix, const atr_query *q, atr_callset **out) {
         (q->thread != ATR_NO_THREAD && q->thread >= ix->n_threads))
         return ATR_EINVAL;
     *out = NULL;
+    if (ix->n_funcs && !ix->fn_off)
+        return ATR_ENOMEM;
     const uint32_t *ids = NULL;
     uint64_t n = ix->n_calls;
     if (q->function != ATR_ALL_FUNCTIONS) {

@@ -132,6 +132,8 @@ int atr_stats_function(const atr_index *ix, uint32_t fn, const atr_filter *filte
                        atr_stats *out) {
     if (!ix || !out || (fn >= ix->n_funcs && fn != ATR_ALL_FUNCTIONS))
         return ATR_EINVAL;
+    if (ix->n_funcs && !ix->fn_off)
+        return ATR_ENOMEM; /* derived tables lost to an earlier allocation failure */
     const uint32_t *ids = NULL;
     uint64_t n = ix->n_calls;
     if (fn != ATR_ALL_FUNCTIONS) {
@@ -171,6 +173,8 @@ int atr_stats_function(const atr_index *ix, uint32_t fn, const atr_filter *filte
 int atr_stats_all(const atr_index *ix, atr_stats *out, uint32_t n_out) {
     if (!ix || (!out && ix->n_funcs) || n_out < ix->n_funcs)
         return ATR_EINVAL;
+    if (ix->n_funcs && !ix->fn_off)
+        return ATR_ENOMEM;
     uint64_t most = 1;
     for (uint32_t fn = 0; fn < ix->n_funcs; fn++)
         if (ix->fn_off[fn + 1] - ix->fn_off[fn] > most)
