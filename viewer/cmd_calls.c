@@ -1,5 +1,6 @@
 /*
- * `calls LOG... FUNC [FILTER...] [--sort duration|start] [--limit N]`: FUNC's calls with
+ * `calls LOG... [FUNC] [FILTER...] [--sort duration|start] [--limit N]`: FUNC's calls (every
+ * function's without FUNC) with
  * arguments, outcome, start (relative to the first event) and duration.
  */
 #include <string.h>
@@ -91,7 +92,7 @@ int atr__cmd_calls(atr__vctx *ctx, int argc, char **argv) {
     atr__operands ops = {0};
     calls_args a = {0, ATR_SORT_START, 0};
     atr__target t = {0};
-    int st = atr__target_setup(ctx, argc, argv, calls_opts, on_opt, &a, &ops, &t);
+    int st = atr__target_setup(ctx, argc, argv, calls_opts, on_opt, &a, 0, &ops, &t);
     atr_callset *cs = NULL;
     if (st == ATR_VIEWER_OK)
         st = atr__target_query(ctx, &t, a.sort, 0, a.limit, &cs);

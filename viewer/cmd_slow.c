@@ -140,9 +140,9 @@ static void print_slowest(atr__vctx *ctx, const atr__target *t, uint64_t n) {
     atr_callset *cs = NULL;
     if (n == 0 || atr__target_query(ctx, t, ATR_SORT_DURATION, 0, n, &cs) != ATR_VIEWER_OK)
         return;
-    static const char *const heads[] = {"id", "duration", "call"};
+    static const char *const heads[] = {"rank", "id", "duration", "call"};
     atr__table tb;
-    atr__table_init(&tb, 3, heads, "rrl");
+    atr__table_init(&tb, 4, heads, "rrrl");
     atr__sbuf sb = ATR__SBUF_INIT;
     char buf[32];
     for (uint64_t i = 0; i < atr_callset_count(cs); i++) {
@@ -150,6 +150,7 @@ static void print_slowest(atr__vctx *ctx, const atr__target *t, uint64_t n) {
         atr_call_view cv;
         if (atr_index_call(t->ix, call, &cv) < 0)
             continue;
+        atr__table_cellf(&tb, "%" PRIu64, i + 1);
         atr__table_cellf(&tb, "%" PRIu32, call);
         atr__fmt_dur(buf, sizeof buf, cv.duration_ns);
         atr__table_cell(&tb, buf);
@@ -158,8 +159,8 @@ static void print_slowest(atr__vctx *ctx, const atr__target *t, uint64_t n) {
         atr__sb_fit(&sb, 0, 100);
         atr__table_cell(&tb, atr__sb_cstr(&sb));
     }
-    fputs("slowest calls (tree: ", ctx->out);
-    fprintf(ctx->out, "%s tree LOG FUNC --rank N):\n", ctx->prog);
+    fprintf(ctx->out, "slowest calls (one's call tree: %s tree LOG FUNC [FILTER...] --rank N):\n",
+            ctx->prog);
     atr__table_print(&tb, ctx->out, ctx->color, 2);
     atr__table_free(&tb);
     atr__sb_free(&sb);
@@ -252,7 +253,7 @@ int atr__cmd_slow(atr__vctx *ctx, int argc, char **argv) {
     atr__operands ops = {0};
     slow_args a = {0, 0, NULL, 5, 5};
     atr__target t = {0};
-    int st = atr__target_setup(ctx, argc, argv, slow_opts, on_opt, &a, &ops, &t);
+    int st = atr__target_setup(ctx, argc, argv, slow_opts, on_opt, &a, 1, &ops, &t);
     atr_argscore *s = NULL;
     if (st == ATR_VIEWER_OK &&
         atr_argscore_compute(t.ix, t.fn, t.filter, a.result ? ATR_ARGSCORE_RESULT : 0, &s) < 0) {

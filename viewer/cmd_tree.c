@@ -181,7 +181,7 @@ int atr__cmd_tree(atr__vctx *ctx, int argc, char **argv) {
     atr__operands ops = {0};
     tree_args a = {0, 0, 1, UINT64_MAX};
     atr__target t = {0};
-    int st = atr__target_setup(ctx, argc, argv, tree_opts, on_opt, &a, &ops, &t);
+    int st = atr__target_setup(ctx, argc, argv, tree_opts, on_opt, &a, 1, &ops, &t);
     atr_callset *cs = NULL;
     if (st == ATR_VIEWER_OK)
         st = atr__target_query(ctx, &t, ATR_SORT_DURATION, a.rank - 1, 1, &cs);

@@ -225,10 +225,11 @@ void atr__target_close(atr__target *t) {
 }
 
 int atr__target_setup(atr__vctx *ctx, int argc, char **argv, const atr__opt *opts,
-                      atr__opt_fn on_opt, void *ud, atr__operands *ops, atr__target *t) {
+                      atr__opt_fn on_opt, void *ud, int need_func, atr__operands *ops,
+                      atr__target *t) {
     int st = atr__parse_args(ctx, argc, argv, opts, ops, on_opt, ud);
     if (st == ATR_VIEWER_OK)
-        st = atr__target_open(ctx, ops, 1, t);
+        st = atr__target_open(ctx, ops, need_func, t);
     return st;
 }
 

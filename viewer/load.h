@@ -66,9 +66,10 @@ typedef struct atr__target {
 int atr__target_open(atr__vctx *ctx, const atr__operands *ops, int need_func, atr__target *t);
 void atr__target_close(atr__target *t);
 
-/* atr__parse_args() then atr__target_open(ops, need FUNC): the start of slow/tree/calls. */
+/* atr__parse_args() then atr__target_open(): the start of slow/tree/calls. */
 int atr__target_setup(atr__vctx *ctx, int argc, char **argv, const atr__opt *opts,
-                      atr__opt_fn on_opt, void *ud, atr__operands *ops, atr__target *t);
+                      atr__opt_fn on_opt, void *ud, int need_func, atr__operands *ops,
+                      atr__target *t);
 
 /* Run a query on t's function and filter; prints the error. Returns an ATR_VIEWER_* status. */
 int atr__target_query(atr__vctx *ctx, const atr__target *t, int sort, uint64_t offset,

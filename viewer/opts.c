@@ -143,10 +143,33 @@ static int push(const char ***arr, int *n, const char *a) {
     return 0;
 }
 
+/*
+ * A filter rather than a function name: it has '=' or '!', or a '<' / '>' that is not part
+ * of a Python name such as "f.<locals>.g" or "<lambda>".
+ */
+static int looks_like_filter(const char *a) {
+    if (strpbrk(a, "=!"))
+        return 1;
+    for (const char *p = a; *p; p++) {
+        if (*p == '>')
+            return 1;
+        if (*p == '<') {
+            const char *q = p + 1;
+            while ((*q >= 'a' && *q <= 'z') || *q == '_')
+                q++;
+            if (q == p + 1 || *q != '>')
+                return 1;
+            p = q;
+        }
+    }
+    return 0;
+}
+
 int atr__operands_add(atr__operands *o, const char *arg) {
-    if (!o->func && is_log_name(arg))
+    if (!o->func && !o->n_filters && is_log_name(arg))
         return push(&o->logs, &o->n_logs, arg);
-    if (!o->func) {
+    /* a comparison is a filter even where FUNC could stand (calls LOG duration>1ms) */
+    if (!o->func && !o->n_filters && !looks_like_filter(arg)) {
         o->func = arg;
         return 0;
     }

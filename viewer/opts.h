@@ -52,9 +52,10 @@ void atr__opt_usage(atr__vctx *ctx, const atr__opt *opts);
 int atr__opt_uint(atr__vctx *ctx, const char *opt, const char *s, uint64_t *out);
 
 /*
- * Operands "LOG... [FUNC [FILTER...]]": leading operands that end in ".atr" or name an
- * existing file are logs; the next is the function; the rest are filters. Arrays are
- * borrowed pointers into argv, allocated by atr__operands_add().
+ * Operands "LOG... [FUNC] [FILTER...]": leading operands that end in ".atr" or name an
+ * existing file are logs; the next is the function unless it looks like a comparison (then
+ * it is the first filter); the rest are filters. Arrays are borrowed pointers into argv,
+ * allocated by atr__operands_add().
  */
 typedef struct atr__operands {
     const char **logs;

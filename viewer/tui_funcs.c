@@ -218,6 +218,24 @@ static int args_enter(atr__view *v, uint64_t i) {
     return rc;
 }
 
+/* 't': the tree of the selected group's slowest call. */
+static int args_key(atr__view *v, int k) {
+    args *a = v->data;
+    arg_row r = a->rows[v->cursor];
+    atr_arg_group g;
+    if (k != 't')
+        return 0;
+    if (r.arg >= 0 && r.group >= 0 &&
+        atr_argscore_group(a->s, (uint32_t)r.arg, (uint32_t)r.group, &g) == 0 &&
+        g.slowest_call != ATR_NO_CALL) {
+        if (atr__tui_tree(v->app, g.slowest_call) < 0)
+            atr__tui_message(v->app, "out of memory");
+    } else {
+        atr__tui_message(v->app, "t: select a group first");
+    }
+    return 1;
+}
+
 static void args_destroy(atr__view *v) {
     args *a = v->data;
     if (a) {
@@ -231,9 +249,9 @@ static const atr__view_ops args_ops = {args_count,
                                        args_row,
                                        args_header,
                                        args_enter,
-                                       NULL,
+                                       args_key,
                                        args_destroy,
-                                       "Enter: calls of this group"};
+                                       "Enter: calls of this group  t: its slowest call's tree"};
 
 int atr__tui_args(atr__tui *app, uint32_t fn) {
     args *a = calloc(1, sizeof *a);
@@ -282,6 +300,8 @@ static const char *const help_lines[] = {
     "  q Esc ← h      back to the previous screen (quits on the first one)",
     "  Q Ctrl-C       quit",
     "  / n N          search the rows; next / previous match",
+    "Arguments screen",
+    "  t              call tree of the selected group's slowest call",
     "Functions screen",
     "  c              calls of the function (slowest first)",
     "  r              replay: every event in time order",

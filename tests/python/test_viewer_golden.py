@@ -53,6 +53,8 @@ CASES = [
     ("calls_hostile", ["calls", "hostile.atr", "show"]),
     ("calls_hostile_json", ["calls", "hostile.atr", "show", "--json"]),
     ("calls_unclosed", ["calls", "unclosed.atr", "parse", "--json"]),
+    ("calls_all_functions", ["calls", "basic.atr", "duration>1ms", "--sort", "start"]),
+    ("calls_all_limit", ["calls", "unclosed.atr", "--sort", "duration", "-n", "4"]),
     # cat
     ("cat", ["cat", "basic.atr"]),
     ("cat_json", ["cat", "hostile.atr", "--json"]),
@@ -82,7 +84,7 @@ CASES = [
     ("err_option", ["summary", "--bogus", "basic.atr"]),
     ("err_sort", ["calls", "basic.atr", "parse", "--sort", "size"]),
     ("err_limit", ["calls", "basic.atr", "parse", "--limit", "x"]),
-    ("err_no_func", ["calls", "basic.atr"]),
+    ("err_no_func", ["tree", "basic.atr"]),
     ("err_no_log", ["summary"]),
     ("err_format", ["export", "basic.atr", "--format", "xml"]),
     ("err_no_format", ["export", "basic.atr"]),

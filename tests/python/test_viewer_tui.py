@@ -17,10 +17,10 @@ WAIT = 15.0  # generous upper bound for a screen to appear; never a timing asser
 
 
 class Screen:
-    def __init__(self, viewer, args, cwd, cols=80, rows=24):
+    def __init__(self, viewer, args, cwd, cols=80, rows=24, env=None):
         self.sock = "atr-test-" + uuid.uuid4().hex[:10]
         cmd = "%s %s; echo EXIT:$?; sleep 600" % (viewer, " ".join(args))
-        env = plain_env(TERM="xterm-256color", LANG="C.UTF-8")
+        env = plain_env(TERM="xterm-256color", LANG="C.UTF-8", **(env or {}))
         subprocess.run(["tmux", "-L", self.sock, "-f", "/dev/null", "new-session", "-d",
                         "-x", str(cols), "-y", str(rows), "-c", str(cwd), cmd],
                        check=True, env=env, timeout=30)
@@ -117,6 +117,18 @@ def test_drill_down_to_the_slow_group_and_its_tree(tui):
     assert "(n=20000, mode='strict') → 40000" in rows[2]  # slowest first
     assert "(n=10000, mode='strict') → 20000" in rows[3]
     s.keys("Enter")
+    screen = s.wait_for("call tree of call 296: app.parse")
+    assert "app.parse(n=20000, mode='strict') → 40000" in screen
+
+
+def test_group_to_its_slowest_calls_tree(tui):
+    s = tui("basic.atr")
+    s.wait_for("functions (")
+    s.keys("Down", "Enter")
+    s.wait_for("app.parse — arguments")
+    s.keys("t")
+    s.wait_for("t: select a group first")
+    s.keys("Down", "Down", "t")  # the first group of n: n=20000
     screen = s.wait_for("call tree of call 296: app.parse")
     assert "app.parse(n=20000, mode='strict') → 40000" in screen
 
@@ -244,3 +256,17 @@ def test_view_needs_a_terminal(viewer, logs):
     proc = run_view(viewer, ["view", "basic.atr"], logs, stdin=subprocess.DEVNULL)
     assert proc.returncode == 1
     assert "needs a terminal" in proc.stderr
+
+
+@pytest.mark.parametrize("no_color", ["", "1"])
+def test_text_commands_colour_only_on_a_terminal(viewer, logs, no_color):
+    """On a terminal the table header is bold unless NO_COLOR is set; piped output is plain
+    (the golden tests)."""
+    s = Screen(viewer, ["summary", "basic.atr"], logs, env={"NO_COLOR": no_color})
+    try:
+        s.wait_for("EXIT:0")
+        styled = s.tmux("capture-pane", "-p", "-e", "-t", "0")
+        assert "app.handle" in styled
+        assert ("\x1b[1m" in styled) == (no_color == "")
+    finally:
+        s.close()
