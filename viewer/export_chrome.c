@@ -119,18 +119,7 @@ static void message_event(chrome *c, uint32_t msg) {
     atr__json_kstr(&c->j, "cat", "message");
     atr__json_key(&c->j, "args");
     atr__json_obj_begin(&c->j);
-    for (uint32_t i = 0; i < mv.n_fields; i++) {
-        atr_str name;
-        uint32_t vid;
-        atr_value v;
-        if (atr_message_field(c->ix, msg, i, &name, &vid) < 0)
-            continue;
-        atr__json_keyn(&c->j, name.ptr, name.len);
-        if (atr_index_value(c->ix, vid, &v) == 0)
-            atr__json_value(&c->j, &v);
-        else
-            atr__json_null(&c->j);
-    }
+    atr__json_message_fields(&c->j, c->ix, msg, NULL);
     atr__json_obj_end(&c->j);
     atr__json_obj_end(&c->j);
 }

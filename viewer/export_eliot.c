@@ -72,18 +72,7 @@ static void message(eliot *e, uint32_t msg) {
     msg_head(e, tv.file, mv.time_ns);
     atr__json_key(&e->j, "message_type");
     atr__json_str(&e->j, mv.text.ptr, mv.text.len);
-    for (uint32_t i = 0; i < mv.n_fields; i++) {
-        atr_str name;
-        uint32_t vid;
-        atr_value v;
-        if (atr_message_field(e->ix, msg, i, &name, &vid) < 0)
-            continue;
-        field_name(&e->j, name);
-        if (atr_index_value(e->ix, vid, &v) == 0)
-            atr__json_value(&e->j, &v);
-        else
-            atr__json_null(&e->j);
-    }
+    atr__json_message_fields(&e->j, e->ix, msg, field_name);
     msg_end(e);
 }
 

@@ -90,3 +90,25 @@ void atr__json_call(atr__json *j, const atr_index *ix, uint32_t call) {
     atr__json_kuint(j, "thread", cv.thread);
     atr__json_obj_end(j);
 }
+
+void atr__json_message_fields(atr__json *j, const atr_index *ix, uint32_t msg,
+                              atr__json_key_fn key) {
+    atr_message_view mv;
+    if (atr_index_message(ix, msg, &mv) < 0)
+        return;
+    for (uint32_t i = 0; i < mv.n_fields; i++) {
+        atr_str name;
+        uint32_t vid;
+        atr_value v;
+        if (atr_message_field(ix, msg, i, &name, &vid) < 0)
+            continue;
+        if (key)
+            key(j, name);
+        else
+            atr__json_keyn(j, name.ptr, name.len);
+        if (atr_index_value(ix, vid, &v) == 0)
+            atr__json_value(j, &v);
+        else
+            atr__json_null(j);
+    }
+}
