@@ -49,6 +49,11 @@ def tgt_outer(n):
     return tgt_add(n, 1) + tgt_add(n, 2, 3, 4, key="k", z=1)
 
 
+def tgt_many(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16,
+             *rest, k=0, **kw):
+    return a0 + a16 + k
+
+
 def not_selected(x):
     return tgt_add(x)
 
@@ -153,6 +158,15 @@ def test_arguments_defaults_varargs_kwargs(log_path):
     assert fn.params == ["a", "b", "key", "*rest", "**extra"]
     assert fn.module == MOD and fn.qualname == "tgt_add"
     assert fn.file == os.path.abspath(__file__)
+
+
+def test_many_parameters(log_path):
+    log, value = record(log_path, lambda: tgt_many(*range(18), k=5, z=6))
+    assert value == 0 + 16 + 5
+    call = only(log.calls(MOD + ".tgt_many"))
+    assert call.args["a0"] == 0 and call.args["a16"] == 16 and call.args["k"] == 5
+    assert call.args["rest"] == Summary("tuple", 1, (17,)) and call.args["z"] == 6
+    assert call._func.module == MOD and call._func.qualname == "tgt_many"
 
 
 def test_unselected_caller_is_not_recorded(log_path):
@@ -491,6 +505,7 @@ def test_refuses_to_share_the_profile_hook(log_path):
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_fork_child_writes_its_own_log(log_path):
     def body():
         pid = os.fork()

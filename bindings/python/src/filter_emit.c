@@ -86,13 +86,12 @@ void atr__filter_begin(PyCodeObject *co, atr__code_info *ci, PyObject *const *va
                        Py_ssize_t n, uint64_t parent, uint64_t t_ns, uint64_t *span_out) {
     *span_out = 0;
     atr_session *s = atr__session();
-    if (!s || ci->n_params > ATR__EMIT_MAX_ARGS || n > ci->n_params) {
-        if (s) {
-            atr__span_begin_code((PyObject *)co, vals, n, parent, t_ns, span_out);
-        }
+    if (!s || atr__filter_define(co, ci) < 0) {
         return;
     }
-    if (atr__filter_define(co, ci) < 0) {
+    if (ci->n_params > ATR__EMIT_MAX_ARGS || n > ci->n_params) {
+        /* defined above with its module and qualname: spans.h finds the same id */
+        atr__span_begin_code((PyObject *)co, vals, n, parent, t_ns, span_out);
         return;
     }
     atr__exc_state saved;
