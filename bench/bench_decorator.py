@@ -38,8 +38,12 @@ def variants(tmpdir):
     out = {"plain": (make_loop(f), 1.0, None, None)}
     traced = argtrace.trace(f)
     path = os.path.join(tmpdir, "bench.atr")
+    def stop():
+        argtrace.stop()
+        LOG_SIZE["bytes"] = os.path.getsize(path)
+
     out["argtrace"] = (make_loop(traced), 1.0,
-                       lambda: argtrace.start(path, argv=["bench"]), argtrace.stop)
+                       lambda: argtrace.start(path, argv=["bench"]), stop)
     out["idle"] = (make_loop(traced), 1.0, None, None)
     try:
         import eliot
@@ -59,6 +63,9 @@ def variants(tmpdir):
     except ImportError:
         pass
     return out
+
+
+LOG_SIZE = {"bytes": 0, "calls": 0}  # of the last argtrace round
 
 
 def measure(loop, n, setup, teardown):
@@ -85,8 +92,10 @@ def main(argv=None):
             measure(loop, max(100, int(args.calls * scale) // 10), setup, teardown)
         for _ in range(args.repeats):
             for name, (loop, scale, setup, teardown) in table.items():
-                samples[name].append(measure(loop, max(100, int(args.calls * scale)),
-                                             setup, teardown))
+                n = max(100, int(args.calls * scale))
+                samples[name].append(measure(loop, n, setup, teardown))
+                if name == "argtrace":
+                    LOG_SIZE["calls"] = n
     base = statistics.median(samples["plain"])
     print("python %s, %d rounds, median ns per call of f(x) = x + 1"
           % (sys.version.split()[0], args.repeats))
@@ -94,6 +103,9 @@ def main(argv=None):
     for name, values in samples.items():
         med = statistics.median(values)
         print("%-10s %12.1f %12.1f %10.2f" % (name, med, med - base, med / base))
+    if LOG_SIZE["calls"]:
+        print("argtrace log: %.2f bytes per call (%d calls in the last round)"
+              % (LOG_SIZE["bytes"] / LOG_SIZE["calls"], LOG_SIZE["calls"]))
     missing = {"eliot", "viztracer"} - set(samples)
     if missing:
         print("(not installed: %s — run bash bench/setup_venv.sh and use bench/.venv/bin/python)"
