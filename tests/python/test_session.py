@@ -232,3 +232,23 @@ def test_aged_flushes_keep_nested_summaries_whole(tmp_path):
         calls = list(log.calls("nested"))
         assert len(calls) == 3000
         assert [c.args["fields"].length for c in calls] == [n % 7 for n in range(3000)]
+
+
+def test_calls_in_flight_are_visible_after_flush(log_path):
+    seen = {}
+
+    @argtrace.trace
+    def running(x):
+        f(x + 1)
+        argtrace.flush()
+        live = argtrace.load(log_path)  # read while the session is still writing
+        seen["running"] = [(c.args, c.finished, c.duration_ns) for c in live.calls("running")]
+        seen["f"] = [(c.args, c.finished) for c in live.calls("f")]
+        seen["closed"] = live.closed
+        return x
+
+    record(log_path, running, 1)
+    assert seen == {"running": [({"x": 1}, False, None)], "f": [({"x": 2}, True)],
+                    "closed": False}
+    log = argtrace.load(log_path)
+    assert only(log.calls("running")).finished
