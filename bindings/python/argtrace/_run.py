@@ -8,6 +8,7 @@ import atexit
 import os
 import re
 import runpy
+import shlex
 import signal
 import sys
 import threading
@@ -211,6 +212,7 @@ class _Finisher:
         self.quiet = quiet
         self.filters = filters
         self.done = False
+        self.pid = os.getpid()
 
     def __call__(self):
         if self.done:
@@ -233,8 +235,6 @@ class _Finisher:
             return
         _report(self.path, stats)
 
-    pid = None
-
 
 def _report(path, stats):
     shown = os.path.relpath(path) if not os.path.relpath(path).startswith("..") else path
@@ -245,15 +245,10 @@ def _report(path, stats):
         if stats and stats.get("dropped"):
             err.write("argtrace: %d records were dropped\n" % stats["dropped"])
         err.write("argtrace: log written to %s\n" % shown)
-        err.write("argtrace: next: argtrace summary %s\n" % _quote(shown))
+        err.write("argtrace: next: argtrace summary %s\n" % shlex.quote(shown))
         err.flush()
     except Exception:
         pass
-
-
-def _quote(path):
-    import shlex
-    return shlex.quote(path)
 
 
 def _join_threads():
@@ -293,7 +288,7 @@ def _exit_code(code):
     if code is None:
         return 0
     if isinstance(code, int):
-        return code & 0xFF if code >= 0 else code & 0xFF
+        return code & 0xFF  # what the OS keeps of the status, as for python itself
     try:
         sys.stderr.write(str(code) + "\n")
     except Exception:
@@ -339,7 +334,6 @@ def run_program(core, opts):
         raise UsageError("argtrace run: cannot create log %s: %s"
                          % (path, e.strerror or e))
     finish = _Finisher(core, path, opts.get("quiet"), request is not None)
-    finish.pid = os.getpid()
     atexit.register(finish)
     saved_argv, saved_path0 = sys.argv[:], sys.path[0] if sys.path else None
     try:
