@@ -236,6 +236,27 @@ static void test_out_of_room(void) {
     ATR_CHECK_EQ_INT(c.pos, 12);
 }
 
+/*
+ * A summary is encoded behind room for the largest ext header, then moved down. When the
+ * room runs out only inside that reserve, the cursor must still say "out of room" rather
+ * than report a fit over a payload that was never moved.
+ */
+static void test_summary_near_end_of_room(void) {
+    static const uint8_t want[] = {0xd6, 3, 0x92, 0xa1, 'd', 0xc0};
+    atr_value v = atr_value_summary("d", 1, -1);
+    size_t cap;
+    for (cap = 0; cap < 16; cap++) {
+        uint8_t room[16];
+        atr__cur c = atr__cur_make(room, 0, cap);
+        memset(room, 0, sizeof room);
+        atr__enc_value(&c, &v, 100);
+        if (atr__cur_ok(&c))
+            ATR_CHECK_EQ_MEM(room, c.pos, want, sizeof want);
+        else
+            ATR_CHECK(c.pos > cap);
+    }
+}
+
 int main(void) {
     test_uint();
     test_int();
@@ -246,5 +267,6 @@ int main(void) {
     test_summary();
     test_records();
     test_out_of_room();
+    test_summary_near_end_of_room();
     ATR_TEST_MAIN_END();
 }

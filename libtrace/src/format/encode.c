@@ -66,10 +66,13 @@ static void enc_summary(atr__cur *c, const atr_value *v, size_t max_bytes, int d
         atr__enc_int(c, v->u.sum.length);
     for (i = 0; i < n; i++)
         enc_value_depth(c, &v->u.sum.items[i], max_bytes, depth + 1);
+    /* Out of room: leave pos past cap. Shrinking it here could bring pos back under cap
+     * and make the caller commit a payload that was never moved behind its header. */
+    if (!atr__cur_ok(c))
+        return;
     plen = c->pos - start - reserve;
     h = atr__enc_ext_hdr_size(plen);
-    if (atr__cur_ok(c))
-        memmove(c->base + start + h, c->base + start + reserve, plen);
+    memmove(c->base + start + h, c->base + start + reserve, plen);
     c->pos = start;
     atr__enc_ext_hdr(c, ATR__EXT_SUMMARY, plen);
     c->pos = start + h + plen;
