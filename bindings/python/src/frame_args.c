@@ -17,7 +17,7 @@ static inline void clear_vals(PyObject **vals, Py_ssize_t n) {
     }
 }
 
-#if PY_VERSION_HEX >= 0x030B0000
+#if defined(ATR__FRAME_311) || defined(ATR__FRAME_312)
 /* Copy n slots, unwrapping the cells of parameters that are cell variables. */
 static void copy_slots(PyObject *const *lp, PyCodeObject *co, PyObject **vals, Py_ssize_t n) {
     const char *kinds = PyBytes_Check(co->co_localspluskinds)
