@@ -22,6 +22,17 @@
 #define ATR__CLASS_AS_FUNCTION 0
 #endif
 
+/*
+ * Before 3.12 nothing bounds the C stack used by Python calls made through C (3.11 runs
+ * plain Python recursion without C stack, so a C wrapper could crash where the original
+ * would not): the decorator checks the remaining stack itself and raises RecursionError.
+ */
+#if PY_VERSION_HEX < 0x030C0000
+#define ATR__STACK_GUARD 1
+#else
+#define ATR__STACK_GUARD 0
+#endif
+
 /* Thread-local storage for the few per-thread words (initial-exec: no __tls_get_addr). */
 #if defined(__GNUC__)
 #define ATR__TLS __thread __attribute__((tls_model("initial-exec")))

@@ -12,10 +12,29 @@
 
 #include "spans.h"
 
+#include <pthread.h>
+
 atr__state atr__g;
 ATR__TLS atr__cur atr__tls_current;
 ATR__TLS int atr__tls_in_tracer;
 ATR__TLS uint64_t atr__tls_named_gen;
+ATR__TLS char *atr__tls_stack_floor;
+
+char *atr__state_stack_floor_slow(void) {
+    pthread_attr_t attr;
+    void *addr = NULL;
+    size_t size = 0;
+    char *floor = (char *)1; /* unknown: never trips */
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        if (pthread_attr_getstack(&attr, &addr, &size) == 0 && addr != NULL) {
+            size_t margin = size / 4 < ((size_t)1 << 20) ? size / 4 : ((size_t)1 << 20);
+            floor = (char *)addr + margin;
+        }
+        pthread_attr_destroy(&attr);
+    }
+    atr__tls_stack_floor = floor;
+    return floor;
+}
 
 void atr__state_name_thread_slow(atr_session *s) {
     atr__tls_named_gen = atr__g.gen;

@@ -24,6 +24,23 @@ extern ATR__TLS atr__cur atr__tls_current;
 extern ATR__TLS int atr__tls_in_tracer;
 
 /* A registered per-type summarizer (capture.c). */
+/* Lowest safe stack address of this thread (ATR__STACK_GUARD), NULL until computed. */
+extern ATR__TLS char *atr__tls_stack_floor;
+char *atr__state_stack_floor_slow(void);
+
+/* 1 if the C stack of this thread is nearly exhausted (only with ATR__STACK_GUARD). */
+static inline int atr__state_stack_low(void) {
+#if ATR__STACK_GUARD
+    char here;
+    char *floor = atr__tls_stack_floor;
+    if (ATR__UNLIKELY(floor == NULL))
+        floor = atr__state_stack_floor_slow();
+    return (char *)&here < floor;
+#else
+    return 0;
+#endif
+}
+
 /* Session generation this thread was last named in (THREAD record). */
 extern ATR__TLS uint64_t atr__tls_named_gen;
 

@@ -405,6 +405,11 @@ static PyObject *traced_vectorcall(PyObject *self, PyObject *const *args, size_t
                                    PyObject *kwnames) {
     atr__traced *t = (atr__traced *)self;
     atr_session *s = atr__g.session;
+    if (ATR__UNLIKELY(atr__state_stack_low())) {
+        PyErr_SetString(PyExc_RecursionError,
+                        "maximum recursion depth exceeded (C stack, in a traced call)");
+        return NULL;
+    }
     if (ATR__LIKELY(s == NULL) || ATR__UNLIKELY(atr__tls_in_tracer))
         return PyObject_Vectorcall(t->func, args, nargsf, kwnames);
     return traced_call(t, s, args, nargsf, kwnames);
