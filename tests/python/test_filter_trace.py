@@ -524,8 +524,14 @@ def test_fork_child_writes_its_own_log(log_path):
         tgt_leaf(1)
         return pid, status
 
-    log, (pid, status) = record(log_path, body)
+    log, (pid, status) = record(log_path, body, include=ALL + [MOD + ":test_fork_*"])
     assert status == 0
     assert [c.args["i"] for c in log.calls(MOD + ".tgt_leaf")] == [1]
-    child = argtrace.load(str(log_path)[:-4] + ".%d.atr" % pid)
+    assert only(log.calls(MOD + ".test_fork_child_writes_its_own_log.<locals>.body")).finished
+    child_path = str(log_path)[:-4] + ".%d.atr" % pid
+    child = argtrace.load(child_path)
     assert [c.args["i"] for c in child.calls(MOD + ".tgt_leaf")] == [99]
+    # the parent's open spans (record's lambda, body) are not ended in the child's log
+    started = {r["span"] for r in _core.read_records(child_path) if r["kind"] == "start"}
+    ended = {r["span"] for r in _core.read_records(child_path) if r["kind"] == "end"}
+    assert ended <= started

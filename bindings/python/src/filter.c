@@ -586,6 +586,33 @@ void atr__filter_session_closing(void) {
     Py_XDECREF(r);
 }
 
+static PyObject *after_fork_child(PyObject *self, PyObject *unused) {
+    (void)self;
+    (void)unused;
+    atr__calls_after_fork();
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef after_fork_def = {"_argtrace_filter_after_fork", after_fork_child,
+                                     METH_NOARGS, NULL};
+
+/* os.register_at_fork(after_in_child=...): spans begun before a fork are the parent's. */
+static int register_at_fork(void) {
+    PyObject *fn = PyCFunction_New(&after_fork_def, NULL);
+    PyObject *os = fn ? PyImport_ImportModule("os") : NULL;
+    PyObject *reg = os ? PyObject_GetAttrString(os, "register_at_fork") : NULL;
+    PyObject *args = reg ? PyTuple_New(0) : NULL;
+    PyObject *kw = args ? Py_BuildValue("{s:O}", "after_in_child", fn) : NULL;
+    PyObject *r = kw ? PyObject_Call(reg, args, kw) : NULL;
+    Py_XDECREF(r);
+    Py_XDECREF(kw);
+    Py_XDECREF(args);
+    Py_XDECREF(reg);
+    Py_XDECREF(os);
+    Py_XDECREF(fn);
+    return r ? 0 : -1;
+}
+
 static PyMethodDef filter_methods[] = {
     {"filter_start", (PyCFunction)(void (*)(void))filter_start, METH_VARARGS | METH_KEYWORDS,
      "filter_start(include, exclude=(), min_duration_ns=0, max_depth=0, clock=None)\n"
@@ -602,6 +629,9 @@ int atr__filter_module_init(PyObject *m) {
             PyErr_SetString(PyExc_RuntimeError, "argtrace: no code-extra slot left");
             return -1;
         }
+    }
+    if (register_at_fork() < 0) {
+        return -1;
     }
     return PyModule_AddFunctions(m, filter_methods);
 }
