@@ -63,8 +63,7 @@ static atr__code_info *info_get_or_make(PyCodeObject *co) {
     }
     ci->coro_like = (co->co_flags & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR |
                                      CO_ITERABLE_COROUTINE)) != 0;
-    ci->n_params = co->co_argcount + co->co_kwonlyargcount +
-                   ((co->co_flags & CO_VARARGS) ? 1 : 0) +
+    ci->n_params = co->co_argcount + co->co_kwonlyargcount + ((co->co_flags & CO_VARARGS) ? 1 : 0) +
                    ((co->co_flags & CO_VARKEYWORDS) ? 1 : 0);
     if (atr__code_set_extra((PyObject *)co, g_extra_index, ci) < 0) {
         PyErr_Clear();
@@ -151,8 +150,7 @@ static int func_has_code(PyObject *f, PyCodeObject *co) {
 #if PY_VERSION_HEX < 0x030B0000
 /* Qualname of `co` if it is compiled inside `parent` (qualname pq), as the compiler names
    nested code: "<locals>." after a function, "." after a class body. New ref or NULL. */
-static PyObject *qual_in_consts(PyCodeObject *parent, PyObject *pq, PyCodeObject *co,
-                                int depth) {
+static PyObject *qual_in_consts(PyCodeObject *parent, PyObject *pq, PyCodeObject *co, int depth) {
     PyObject *consts = parent->co_consts;
     if (depth > 4 || !consts || !PyTuple_Check(consts)) {
         return NULL;
@@ -422,19 +420,18 @@ static int parse_list(PyObject *list, const char *cwd, atr__pattern **out, size_
 }
 
 /* Library roots from sysconfig/site, computed by a few lines of Python. */
-static const char ROOTS_SRC[] =
-    "def _roots():\n"
-    "    import os, site, sysconfig\n"
-    "    out = set()\n"
-    "    for k in ('stdlib', 'platstdlib', 'purelib', 'platlib'):\n"
-    "        p = sysconfig.get_paths().get(k)\n"
-    "        if p: out.add(p)\n"
-    "    try: out.update(site.getsitepackages())\n"
-    "    except Exception: pass\n"
-    "    try: out.add(site.getusersitepackages())\n"
-    "    except Exception: pass\n"
-    "    out |= {os.path.realpath(p) for p in out}\n"
-    "    return sorted(p.rstrip('/') for p in out if p and p != '/')\n";
+static const char ROOTS_SRC[] = "def _roots():\n"
+                                "    import os, site, sysconfig\n"
+                                "    out = set()\n"
+                                "    for k in ('stdlib', 'platstdlib', 'purelib', 'platlib'):\n"
+                                "        p = sysconfig.get_paths().get(k)\n"
+                                "        if p: out.add(p)\n"
+                                "    try: out.update(site.getsitepackages())\n"
+                                "    except Exception: pass\n"
+                                "    try: out.add(site.getusersitepackages())\n"
+                                "    except Exception: pass\n"
+                                "    out |= {os.path.realpath(p) for p in out}\n"
+                                "    return sorted(p.rstrip('/') for p in out if p and p != '/')\n";
 
 static int compute_roots(void) {
     PyObject *ns = PyDict_New();
@@ -528,13 +525,12 @@ static PyObject *filter_stop(PyObject *self, PyObject *unused) {
 
 static PyObject *filter_start(PyObject *self, PyObject *args, PyObject *kw) {
     (void)self;
-    static char *kwlist[] = {"include", "exclude", "min_duration_ns", "max_depth", "clock",
-                             NULL};
+    static char *kwlist[] = {"include", "exclude", "min_duration_ns", "max_depth", "clock", NULL};
     PyObject *inc, *exc = NULL, *clock = Py_None;
     long long min_ns = 0;
     long max_depth = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OLlO:filter_start", kwlist, &inc, &exc,
-                                     &min_ns, &max_depth, &clock)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OLlO:filter_start", kwlist, &inc, &exc, &min_ns,
+                                     &max_depth, &clock)) {
         return NULL;
     }
     if (min_ns < 0 || max_depth < 0 || max_depth > 100000) {
@@ -593,8 +589,8 @@ static PyObject *after_fork_child(PyObject *self, PyObject *unused) {
     Py_RETURN_NONE;
 }
 
-static PyMethodDef after_fork_def = {"_argtrace_filter_after_fork", after_fork_child,
-                                     METH_NOARGS, NULL};
+static PyMethodDef after_fork_def = {"_argtrace_filter_after_fork", after_fork_child, METH_NOARGS,
+                                     NULL};
 
 /* os.register_at_fork(after_in_child=...): spans begun before a fork are the parent's. */
 static int register_at_fork(void) {

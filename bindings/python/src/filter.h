@@ -33,16 +33,16 @@ enum { ATR__DEC_UNKNOWN = 0, ATR__DEC_REJECT = 1, ATR__DEC_ACCEPT = 2 };
 
 /* What filter tracing caches per code object (in its co_extra slot; freed with the code). */
 typedef struct atr__code_info {
-    uint64_t filter_gen; /* atr__fcfg.gen the decision was made for */
-    uint8_t decision;    /* ATR__DEC_* */
-    uint8_t decorated;   /* 1: a TracedFunction wraps it (never filter-traced) */
-    uint8_t coro_like;   /* generator, coroutine or async generator code */
-    int32_t n_params;    /* parameter slots (argcount + kwonly + varargs + varkw) */
+    uint64_t filter_gen;  /* atr__fcfg.gen the decision was made for */
+    uint8_t decision;     /* ATR__DEC_* */
+    uint8_t decorated;    /* 1: a TracedFunction wraps it (never filter-traced) */
+    uint8_t coro_like;    /* generator, coroutine or async generator code */
+    int32_t n_params;     /* parameter slots (argcount + kwonly + varargs + varkw) */
     uint64_t defined_gen; /* atr__state_gen() of the session it was defined in (0: none) */
-    uint32_t fid;        /* FUNCTION id in that session */
+    uint32_t fid;         /* FUNCTION id in that session */
     uint64_t redact_mask; /* parameters (index < 64) whose names match the session's redact */
-    PyObject *module;    /* owned: module name (str) seen at the decision, or NULL */
-    PyObject *qualname;  /* owned: qualified name (str) found at the decision, or NULL */
+    PyObject *module;     /* owned: module name (str) seen at the decision, or NULL */
+    PyObject *qualname;   /* owned: qualified name (str) found at the decision, or NULL */
 } atr__code_info;
 
 /* Define `co` in the active session (module/qualname from the decision) once per session:
@@ -55,8 +55,8 @@ int atr__filter_define(PyCodeObject *co, atr__code_info *ci);
  * by the one converter (capture.h) with the session's options and redaction. Defines the
  * function on first use in the session. *span_out = 0 if nothing was begun. Never raises.
  */
-void atr__filter_begin(PyCodeObject *co, atr__code_info *ci, PyObject *const *vals,
-                       Py_ssize_t n, uint64_t parent, uint64_t t_ns, uint64_t *span_out);
+void atr__filter_begin(PyCodeObject *co, atr__code_info *ci, PyObject *const *vals, Py_ssize_t n,
+                       uint64_t parent, uint64_t t_ns, uint64_t *span_out);
 
 /* Filter options while tracing runs (one instance: atr__fcfg, filter.c). */
 typedef struct atr__filter_cfg {

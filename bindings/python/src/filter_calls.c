@@ -23,21 +23,21 @@
 enum { ST_EMITTED = 0, ST_PENDING = 1, ST_SKIP = 2 };
 
 typedef struct fentry {
-    const void *key;     /* frame identity */
-    PyObject *code;      /* owned (PENDING, suspended) or borrowed from the running frame */
-    uint64_t span;       /* EMITTED: span id (0 if the writer refused it) */
-    uint64_t gen;        /* atr__state_gen() at begin */
-    uint64_t t_start;    /* PENDING: start time */
-    uint64_t observed;   /* current span when the call started */
-    atr__cur saved;      /* pair replaced by atr__span_enter (entered only) */
-    PyObject *token;     /* owned: ContextVar token while a coroutine step runs, or NULL */
-    PyObject **vals;     /* PENDING: owned references to the arguments (n_vals) */
+    const void *key;   /* frame identity */
+    PyObject *code;    /* owned (PENDING, suspended) or borrowed from the running frame */
+    uint64_t span;     /* EMITTED: span id (0 if the writer refused it) */
+    uint64_t gen;      /* atr__state_gen() at begin */
+    uint64_t t_start;  /* PENDING: start time */
+    uint64_t observed; /* current span when the call started */
+    atr__cur saved;    /* pair replaced by atr__span_enter (entered only) */
+    PyObject *token;   /* owned: ContextVar token while a coroutine step runs, or NULL */
+    PyObject **vals;   /* PENDING: owned references to the arguments (n_vals) */
     int32_t n_vals;
     uint8_t state;
-    uint8_t entered;     /* the span is the thread's current span while this call runs */
+    uint8_t entered;      /* the span is the thread's current span while this call runs */
     uint8_t parent_below; /* the parent is the entry below on the stack */
     uint8_t code_owned;
-    uint8_t coro;        /* generator/coroutine: also publish the span in the ContextVar */
+    uint8_t coro; /* generator/coroutine: also publish the span in the ContextVar */
 } fentry;
 
 typedef struct fthread {

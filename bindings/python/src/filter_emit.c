@@ -82,8 +82,8 @@ static uint32_t capture_fields(PyObject *dict, atr__scratch *sc, atr_field *fiel
     return n;
 }
 
-void atr__filter_begin(PyCodeObject *co, atr__code_info *ci, PyObject *const *vals,
-                       Py_ssize_t n, uint64_t parent, uint64_t t_ns, uint64_t *span_out) {
+void atr__filter_begin(PyCodeObject *co, atr__code_info *ci, PyObject *const *vals, Py_ssize_t n,
+                       uint64_t parent, uint64_t t_ns, uint64_t *span_out) {
     *span_out = 0;
     atr_session *s = atr__session();
     if (!s || atr__filter_define(co, ci) < 0) {
@@ -99,8 +99,7 @@ void atr__filter_begin(PyCodeObject *co, atr__code_info *ci, PyObject *const *va
     if (had) {
         atr__compat_exc_fetch(&saved);
     }
-    Py_ssize_t var_pos = (co->co_flags & CO_VARARGS) ? co->co_argcount + co->co_kwonlyargcount
-                                                     : -1;
+    Py_ssize_t var_pos = (co->co_flags & CO_VARARGS) ? co->co_argcount + co->co_kwonlyargcount : -1;
     Py_ssize_t kw_pos = (co->co_flags & CO_VARKEYWORDS) ? ci->n_params - 1 : -1;
     atr_value args[ATR__EMIT_MAX_ARGS];
     atr_field fields[ATR__EMIT_MAX_FIELDS];
@@ -121,8 +120,8 @@ void atr__filter_begin(PyCodeObject *co, atr__code_info *ci, PyObject *const *va
         } else if (ci->redact_mask & (UINT64_C(1) << i)) {
             atr__capture_redacted(out);
         } else if (i == var_pos && PyTuple_CheckExact(v)) {
-            atr__capture_varargs(((PyTupleObject *)v)->ob_item, PyTuple_GET_SIZE(v),
-                                 &atr__g.opts, &sc, out);
+            atr__capture_varargs(((PyTupleObject *)v)->ob_item, PyTuple_GET_SIZE(v), &atr__g.opts,
+                                 &sc, out);
         } else {
             atr__capture_value(v, &atr__g.opts, &sc, out);
         }

@@ -10,9 +10,7 @@
 /* Matching gives up (no match) after this many steps: globs are user input. */
 #define ATR__GLOB_BUDGET 200000
 
-static int is_wild(char c) {
-    return c == '*' || c == '?' || c == '[';
-}
+static int is_wild(char c) { return c == '*' || c == '?' || c == '['; }
 
 static int has_wild(const char *s) {
     for (; *s; s++) {
@@ -152,8 +150,8 @@ static const char *check_glob(const char *g) {
 static const char *check_chars(const char *g, const char *extra, const char *what) {
     for (const unsigned char *p = (const unsigned char *)g; *p; p++) {
         if (*p >= 0x80 || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-            (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' || is_wild((char)*p) ||
-            *p == ']' || *p == '!' || *p == '-' || strchr(extra, *p)) {
+            (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' || is_wild((char)*p) || *p == ']' ||
+            *p == '!' || *p == '-' || strchr(extra, *p)) {
             continue;
         }
         return what;

@@ -24,14 +24,14 @@ typedef enum atr__pat_kind {
 } atr__pat_kind;
 
 typedef struct atr__pattern {
-    int kind;        /* atr__pat_kind */
-    char *module;    /* owned, NUL-terminated; NULL for ATR__PAT_FILE */
-    char *qualname;  /* owned; NULL unless ATR__PAT_QUALNAME */
-    char *path;      /* owned, absolute; NULL unless ATR__PAT_FILE */
-    int mod_literal; /* module glob has no wildcard: also matches submodules */
-    int mod_pkgstar; /* module glob ends with ".*": also matches the package itself */
+    int kind;         /* atr__pat_kind */
+    char *module;     /* owned, NUL-terminated; NULL for ATR__PAT_FILE */
+    char *qualname;   /* owned; NULL unless ATR__PAT_QUALNAME */
+    char *path;       /* owned, absolute; NULL unless ATR__PAT_FILE */
+    int mod_literal;  /* module glob has no wildcard: also matches submodules */
+    int mod_pkgstar;  /* module glob ends with ".*": also matches the package itself */
     int qual_literal; /* qualname has no wildcard: also matches nested names */
-    int explicit;    /* the pattern names its target (first component or path prefix literal) */
+    int explicit;     /* the pattern names its target (first component or path prefix literal) */
     char *literal_prefix; /* owned: path prefix before the first wildcard (FILE only) */
     char *module_pkg;     /* owned: module glob without its trailing ".*" (mod_pkgstar) */
 } atr__pattern;

@@ -20,9 +20,8 @@ static inline void clear_vals(PyObject **vals, Py_ssize_t n) {
 #if defined(ATR__FRAME_311) || defined(ATR__FRAME_312)
 /* Copy n slots, unwrapping the cells of parameters that are cell variables. */
 static void copy_slots(PyObject *const *lp, PyCodeObject *co, PyObject **vals, Py_ssize_t n) {
-    const char *kinds = PyBytes_Check(co->co_localspluskinds)
-                            ? PyBytes_AS_STRING(co->co_localspluskinds)
-                            : NULL;
+    const char *kinds =
+        PyBytes_Check(co->co_localspluskinds) ? PyBytes_AS_STRING(co->co_localspluskinds) : NULL;
     Py_ssize_t nk = kinds ? PyBytes_GET_SIZE(co->co_localspluskinds) : 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *v = lp[i];

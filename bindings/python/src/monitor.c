@@ -76,9 +76,7 @@ static int decision(PyCodeObject *co, atr__code_info **ci, frame_ref *r, int *ha
     return d;
 }
 
-static PyObject *ret_none(void) {
-    Py_RETURN_NONE;
-}
+static PyObject *ret_none(void) { Py_RETURN_NONE; }
 
 static PyObject *cb_start(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self;
@@ -188,18 +186,24 @@ typedef struct event_cb {
 } event_cb;
 
 static event_cb g_cbs[] = {
-    {"PY_START", {"_argtrace_py_start", (PyCFunction)(void (*)(void))cb_start, METH_FASTCALL,
-                  NULL}, NULL},
-    {"PY_RESUME", {"_argtrace_py_resume", (PyCFunction)(void (*)(void))cb_resume,
-                   METH_FASTCALL, NULL}, NULL},
-    {"PY_RETURN", {"_argtrace_py_return", (PyCFunction)(void (*)(void))cb_return,
-                   METH_FASTCALL, NULL}, NULL},
-    {"PY_YIELD", {"_argtrace_py_yield", (PyCFunction)(void (*)(void))cb_yield, METH_FASTCALL,
-                  NULL}, NULL},
-    {"PY_UNWIND", {"_argtrace_py_unwind", (PyCFunction)(void (*)(void))cb_unwind,
-                   METH_FASTCALL, NULL}, NULL},
-    {"PY_THROW", {"_argtrace_py_throw", (PyCFunction)(void (*)(void))cb_throw, METH_FASTCALL,
-                  NULL}, NULL},
+    {"PY_START",
+     {"_argtrace_py_start", (PyCFunction)(void (*)(void))cb_start, METH_FASTCALL, NULL},
+     NULL},
+    {"PY_RESUME",
+     {"_argtrace_py_resume", (PyCFunction)(void (*)(void))cb_resume, METH_FASTCALL, NULL},
+     NULL},
+    {"PY_RETURN",
+     {"_argtrace_py_return", (PyCFunction)(void (*)(void))cb_return, METH_FASTCALL, NULL},
+     NULL},
+    {"PY_YIELD",
+     {"_argtrace_py_yield", (PyCFunction)(void (*)(void))cb_yield, METH_FASTCALL, NULL},
+     NULL},
+    {"PY_UNWIND",
+     {"_argtrace_py_unwind", (PyCFunction)(void (*)(void))cb_unwind, METH_FASTCALL, NULL},
+     NULL},
+    {"PY_THROW",
+     {"_argtrace_py_throw", (PyCFunction)(void (*)(void))cb_throw, METH_FASTCALL, NULL},
+     NULL},
 };
 #define N_CBS (sizeof g_cbs / sizeof g_cbs[0])
 
@@ -254,10 +258,10 @@ int atr__backend_start(void) {
         if (!g_cbs[i].fn) {
             g_cbs[i].fn = PyCFunction_New(&g_cbs[i].def, NULL);
         }
-        PyObject *r = (bit < 0 || !g_cbs[i].fn)
-                          ? NULL
-                          : PyObject_CallMethod(g_mon, "register_callback", "ilO", tool, bit,
-                                                g_cbs[i].fn);
+        PyObject *r =
+            (bit < 0 || !g_cbs[i].fn)
+                ? NULL
+                : PyObject_CallMethod(g_mon, "register_callback", "ilO", tool, bit, g_cbs[i].fn);
         if (!r) {
             atr__backend_stop();
             return -1;

@@ -24,7 +24,7 @@
 
 #define ATR__FAST_ARGS 16
 
-static PyObject *g_installer;    /* owned: the threading.setprofile callable */
+static PyObject *g_installer;        /* owned: the threading.setprofile callable */
 static PyObject *g_prev_thread_hook; /* owned: threading's previous profile hook (or None) */
 
 static PyCodeObject *frame_code(PyFrameObject *f) {
@@ -124,8 +124,7 @@ static PyObject *installer(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
-static PyMethodDef installer_def = {"_argtrace_profile_installer", installer, METH_VARARGS,
-                                    NULL};
+static PyMethodDef installer_def = {"_argtrace_profile_installer", installer, METH_VARARGS, NULL};
 
 static int set_thread_hook(PyObject *hook) {
     PyObject *threading = PyImport_ImportModule("threading");
