@@ -85,7 +85,6 @@ void atr__sb_call(atr__sbuf *sb, const atr_index *ix, uint32_t call, const atr_c
 /* Append a group's value (exact groups: the value rendered) or its bucket label. */
 void atr__sb_group_label(atr__sbuf *sb, const atr_index *ix, const atr_arg_group *g);
 
-
 /* Keys for message fields: write `name` as a key (NULL: as it is). */
 typedef void (*atr__json_key_fn)(atr__json *j, atr_str name);
 /* "name": value for each field of message `msg` (inside an open object). */

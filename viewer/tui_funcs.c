@@ -160,8 +160,9 @@ static void args_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
     args *a = v->data;
     arg_row r = a->rows[i];
     if (r.arg < 0) {
-        atr__sb_printf(sb, "▸ (all calls, slowest first: %llu)",
-                       (unsigned long long)atr_argscore_calls(a->s));
+        atr__sb_puts(sb, "▸ (all calls, slowest first: ");
+        atr__sb_count(sb, atr_argscore_calls(a->s));
+        atr__sb_putc(sb, ')');
         *attr |= ATR__A_BOLD;
         return;
     }
