@@ -324,6 +324,26 @@ void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyO
     }
 }
 
+#define ATR__FAST_ARGS 16
+
+void atr__calls_start_frame(const void *key, PyCodeObject *co, atr__code_info *ci,
+                            atr__read_args_fn read, void *frame) {
+    Py_ssize_t n = atr__calls_want() ? ci->n_params : 0;
+    PyObject *stack_vals[ATR__FAST_ARGS];
+    PyObject **vals = n <= ATR__FAST_ARGS ? stack_vals : malloc((size_t)n * sizeof(PyObject *));
+    if (!vals) {
+        n = 0;
+        vals = stack_vals;
+    }
+    if (n) {
+        read(frame, co, vals, n);
+    }
+    atr__calls_start(key, co, ci, vals, n);
+    if (vals != stack_vals) {
+        free(vals);
+    }
+}
+
 int atr__calls_is_top(const void *key) {
     fthread *ft = (tls_ft_gen == g_gen) ? tls_ft : NULL;
     return ft && ft->n && ft->stack[ft->n - 1].key == key;

@@ -23,6 +23,14 @@ int atr__calls_want(void);
 void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyObject **vals,
                       Py_ssize_t n);
 
+/* Reads n parameter values of `frame` as new references into vals (frame_args.h). */
+typedef void (*atr__read_args_fn)(void *frame, PyCodeObject *co, PyObject **vals, Py_ssize_t n);
+
+/* atr__calls_start() with the values read by `read` from `frame` (not read when the call
+   is over max_depth). */
+void atr__calls_start_frame(const void *key, PyCodeObject *co, atr__code_info *ci,
+                            atr__read_args_fn read, void *frame);
+
 /* A suspended generator/coroutine resumes. Returns 1 if it was ours, else 0. */
 int atr__calls_resume(const void *key);
 

@@ -20,8 +20,6 @@
 
 #if PY_VERSION_HEX >= 0x030C0000
 
-#define ATR__FAST_ARGS 16
-
 static PyObject *g_mon;     /* owned: the sys.monitoring namespace */
 static PyObject *g_disable; /* owned: sys.monitoring.DISABLE */
 static int g_tool = -1;     /* tool id in use, -1: none */
@@ -57,7 +55,8 @@ static int frame_of(PyCodeObject *co, frame_ref *r) {
     return r->key != NULL;
 }
 
-static void read_args(frame_ref *r, PyCodeObject *co, PyObject **vals, Py_ssize_t n) {
+static void read_args(void *ref, PyCodeObject *co, PyObject **vals, Py_ssize_t n) {
+    frame_ref *r = ref;
 #ifdef ATR__FRAME_312
     atr__iframe_args(r->fi, co, vals, n);
 #else
@@ -94,20 +93,7 @@ static PyObject *cb_start(PyObject *self, PyObject *const *args, Py_ssize_t narg
     if (!atr__fcfg.active || (!have && !frame_of(co, &r))) {
         return ret_none();
     }
-    Py_ssize_t n = atr__calls_want() ? ci->n_params : 0;
-    PyObject *stack_vals[ATR__FAST_ARGS];
-    PyObject **vals = n <= ATR__FAST_ARGS ? stack_vals : malloc((size_t)n * sizeof(PyObject *));
-    if (!vals) {
-        n = 0;
-        vals = stack_vals;
-    }
-    if (n) {
-        read_args(&r, co, vals, n);
-    }
-    atr__calls_start(r.key, co, ci, vals, n);
-    if (vals != stack_vals) {
-        free(vals);
-    }
+    atr__calls_start_frame(r.key, co, ci, read_args, &r);
     return ret_none();
 }
 

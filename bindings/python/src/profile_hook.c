@@ -22,8 +22,6 @@
 
 #include <stddef.h>
 
-#define ATR__FAST_ARGS 16
-
 static PyObject *g_installer;        /* owned: the threading.setprofile callable */
 static PyObject *g_prev_thread_hook; /* owned: threading's previous profile hook (or None) */
 
@@ -56,24 +54,15 @@ static int is_suspended(PyFrameObject *f) {
 #endif
 }
 
+static void read_args(void *f, PyCodeObject *co, PyObject **vals, Py_ssize_t n) {
+    atr__frame_args((PyFrameObject *)f, co, vals, n);
+}
+
 static void on_call(PyFrameObject *f, PyCodeObject *co, atr__code_info *ci) {
     if (ci->coro_like && atr__calls_resume(f)) {
         return;
     }
-    Py_ssize_t n = atr__calls_want() ? ci->n_params : 0;
-    PyObject *stack_vals[ATR__FAST_ARGS];
-    PyObject **vals = n <= ATR__FAST_ARGS ? stack_vals : malloc((size_t)n * sizeof(PyObject *));
-    if (!vals) {
-        n = 0;
-        vals = stack_vals;
-    }
-    if (n) {
-        atr__frame_args(f, co, vals, n);
-    }
-    atr__calls_start(f, co, ci, vals, n);
-    if (vals != stack_vals) {
-        free(vals);
-    }
+    atr__calls_start_frame(f, co, ci, read_args, f);
 }
 
 static int profile_fn(PyObject *obj, PyFrameObject *f, int what, PyObject *arg) {
