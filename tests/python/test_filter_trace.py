@@ -535,3 +535,102 @@ def test_fork_child_writes_its_own_log(log_path):
     started = {r["span"] for r in _core.read_records(child_path) if r["kind"] == "start"}
     ended = {r["span"] for r in _core.read_records(child_path) if r["kind"] == "end"}
     assert ended <= started
+
+
+# --- harder cases ---------------------------------------------------------------------------
+
+async def tgt_agen(n):
+    for i in range(n):
+        await asyncio.sleep(0)
+        yield tgt_leaf(i)
+
+
+async def tgt_agen_consumer():
+    return [v async for v in tgt_agen(3)]
+
+
+def test_async_generator_is_one_span(log_path):
+    log, value = record(log_path, lambda: asyncio.run(tgt_agen_consumer()))
+    assert value == [0, 10, 20]
+    consumer = only(log.calls(MOD + ".tgt_agen_consumer"))
+    agen = only(log.calls(MOD + ".tgt_agen"))
+    assert agen.args == {"n": 3} and agen.parent_id == consumer.id and agen.finished
+    leaves = list(log.calls(MOD + ".tgt_leaf"))
+    assert [c.parent_id for c in leaves] == [agen.id] * 3
+
+
+def tgt_gen_catching():
+    total = 0
+    while True:
+        try:
+            total += yield total
+        except KeyError:
+            total += tgt_leaf(100)
+
+
+def tgt_drive_throw():
+    g = tgt_gen_catching()
+    next(g)
+    g.send(1)
+    v = g.throw(KeyError("k"))
+    g.send(2)
+    g.close()
+    return v
+
+
+def test_generator_throw_resumes_the_same_span(log_path):
+    log, value = record(log_path, tgt_drive_throw)
+    assert value == 1001
+    drive = only(log.calls(MOD + ".tgt_drive_throw"))
+    gen = only(log.calls(MOD + ".tgt_gen_catching"))
+    assert gen.parent_id == drive.id and gen.finished
+    assert only(log.calls(MOD + ".tgt_leaf")).parent_id == gen.id
+    assert drive.result == 1001
+
+
+def tgt_deep(n):
+    return tgt_deep(n + 1)
+
+
+def tgt_recursion_guard():
+    try:
+        tgt_deep(0)
+    except RecursionError:
+        return tgt_leaf(5)
+
+
+def test_recursion_error_unwinds_every_span(log_path):
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(300)
+    try:
+        log, value = record(log_path, tgt_recursion_guard)
+    finally:
+        sys.setrecursionlimit(old)
+    assert value == 50
+    guard = only(log.calls(MOD + ".tgt_recursion_guard"))
+    deep = list(log.calls(MOD + ".tgt_deep"))
+    assert len(deep) > 100
+    assert all(c.status == "raise" for c in deep)
+    leaf = only(log.calls(MOD + ".tgt_leaf"))
+    assert leaf.parent_id == guard.id  # the stack is consistent after the unwinding
+    assert guard.result == 50
+
+
+def test_many_threads(log_path):
+    def worker(k):
+        for i in range(300):
+            tgt_leaf(k * 1000 + i)
+
+    def body():
+        ts = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+
+    log, _ = record(log_path, body)
+    calls = list(log.calls(MOD + ".tgt_leaf"))
+    assert sorted(c.args["i"] for c in calls) == sorted(
+        k * 1000 + i for k in range(4) for i in range(300))
+    assert all(c.finished and c.parent_id == 0 for c in calls)
+    assert len({c.thread for c in calls}) == 4
