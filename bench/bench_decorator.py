@@ -10,7 +10,7 @@ Variants run interleaved, REPEATS rounds in one process; each round times a loop
 per variant. Reported: median ns/call, ns added over plain, and ratio to plain.
 
     bash bench/setup_venv.sh                       # once: bench/.venv with eliot, viztracer
-    bench/.venv/bin/python bench/bench_decorator.py [--repeats 15] [--calls 200000]
+    bench/.venv/bin/python bench/bench_decorator.py [--repeats 15] [--calls 200000] [--clock cpu]
 """
 
 import argparse
@@ -68,13 +68,17 @@ def variants(tmpdir):
 LOG_SIZE = {"bytes": 0, "calls": 0}  # of the last argtrace round
 
 
+CLOCK = {"wall": time.perf_counter_ns, "cpu": time.process_time_ns}
+clock = CLOCK["wall"]
+
+
 def measure(loop, n, setup, teardown):
     if setup:
         setup()
     try:
-        t0 = time.perf_counter_ns()
+        t0 = clock()
         loop(n)
-        return (time.perf_counter_ns() - t0) / n
+        return (clock() - t0) / n
     finally:
         if teardown:
             teardown()
@@ -84,7 +88,12 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--calls", type=int, default=200_000, help="calls per round (plain)")
+    ap.add_argument("--clock", choices=sorted(CLOCK), default="wall",
+                    help="wall: perf_counter; cpu: the process's CPU time, all threads "
+                         "(argtrace's flusher included) — steadier on a busy machine")
     args = ap.parse_args(argv)
+    global clock
+    clock = CLOCK[args.clock]
     with tempfile.TemporaryDirectory() as tmpdir:
         table = variants(tmpdir)
         samples = {name: [] for name in table}
@@ -97,8 +106,8 @@ def main(argv=None):
                 if name == "argtrace":
                     LOG_SIZE["calls"] = n
     base = statistics.median(samples["plain"])
-    print("python %s, %d rounds, median ns per call of f(x) = x + 1"
-          % (sys.version.split()[0], args.repeats))
+    print("python %s, %d rounds, %s clock, median ns per call of f(x) = x + 1"
+          % (sys.version.split()[0], args.repeats, args.clock))
     print("%-10s %12s %12s %10s" % ("variant", "ns/call", "added ns", "x plain"))
     for name, values in samples.items():
         med = statistics.median(values)
