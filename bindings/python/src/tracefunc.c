@@ -14,6 +14,10 @@
  */
 #include "tracefunc.h"
 
+#ifdef ATR_HAVE_FILTER
+#include "filter.h"
+#endif
+
 #include <string.h>
 
 enum { SLOT_SKIP = 0, SLOT_CAPTURE = 1, SLOT_REDACT = 2 };
@@ -36,6 +40,9 @@ static int plan_code(atr__traced *t, PyObject *code) {
     }
     Py_XSETREF(t->code, Py_NewRef(code));
     Py_XSETREF(t->varnames, varnames);
+#ifdef ATR_HAVE_FILTER
+    atr__filter_mark_decorated(code); /* filter tracing leaves decorated code to us */
+#endif
     t->argcount = co->co_argcount;
     t->posonly = co->co_posonlyargcount;
     t->kwonly = co->co_kwonlyargcount;
@@ -677,6 +684,9 @@ static PyGetSetDef traced_getset[] = {
     {"__defaults__", (getter)fwd_get, (setter)fwd_set, NULL, "__defaults__"},
     {"__kwdefaults__", (getter)fwd_get, (setter)fwd_set, NULL, "__kwdefaults__"},
     {"__annotations__", (getter)fwd_get, (setter)fwd_set, NULL, "__annotations__"},
+#if PY_VERSION_HEX >= 0x030E0000
+    {"__annotate__", (getter)fwd_get, (setter)fwd_set, NULL, "__annotate__"},
+#endif
     {"__dict__", PyObject_GenericGetDict, PyObject_GenericSetDict, NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL}};
 
