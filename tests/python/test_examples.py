@@ -2,6 +2,8 @@
 
 import os
 
+import pytest
+
 import argtrace
 from atr_helpers import run_python
 
@@ -31,6 +33,24 @@ def test_slow_example_traced_and_shown(tmp_path):
     assert shown.returncode == 0, shown.stderr
     assert "by mode:" in shown.stdout and "'strict'" in shown.stdout
     assert "by rows:" in shown.stdout and "slowest call:" in shown.stdout
+
+
+def test_main_job_commands(tmp_path):
+    """The README's commands: run the example, then ask the viewer which argument is slow."""
+    from argtrace import _core
+    if not hasattr(_core, "viewer_main"):
+        pytest.skip("this build has no viewer")
+    script = os.path.abspath(os.path.join(EXAMPLES, "slow_example.py"))
+    res = run_python(["-m", "argtrace", "run", script, "300"], cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    slow = run_python(["-m", "argtrace", "slow", "slow_example.atr", "parse"], cwd=tmp_path)
+    assert slow.returncode == 0, slow.stderr
+    assert "__main__.parse" in slow.stdout
+    assert "mode" in slow.stdout and "'strict'" in slow.stdout and "rows" in slow.stdout
+    summary = run_python(["-m", "argtrace", "summary", "slow_example.atr"], cwd=tmp_path)
+    assert summary.returncode == 0, summary.stderr
+    for name in ("parse", "split_rows", "validate", "check_unique", "build_records"):
+        assert "__main__." + name in summary.stdout
 
 
 def only_action(log):
