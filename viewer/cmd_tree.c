@@ -66,6 +66,32 @@ enum { BR_ROOT, BR_MID, BR_LAST };
 static const char *const branch_text[] = {"", "├─ ", "└─ "};
 static const char *const branch_cont[] = {"", "│  ", "   "};
 
+/* The messages logged inside `call`, under its line: "• +400 ns rows_read  rows=1200". */
+static void messages_text(tree_out *o, uint32_t call, uint64_t start_ns, int more) {
+    uint32_t n = 0, *ids = NULL;
+    if (atr_call_messages(o->ix, call, NULL, 0, &n) < 0 || n == 0)
+        return;
+    if (!(ids = malloc((size_t)n * sizeof *ids)) ||
+        atr_call_messages(o->ix, call, ids, n, &n) < 0) {
+        o->oom = ids == NULL;
+        free(ids);
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        atr_message_view mv;
+        if (atr_index_message(o->ix, ids[i], &mv) < 0)
+            continue;
+        atr__sb_clear(&o->line);
+        atr__sb_add(&o->line, o->prefix.ptr, o->prefix.len);
+        atr__sb_puts(&o->line, more ? "│  • +" : "   • +");
+        atr__sb_dur(&o->line, mv.time_ns >= start_ns ? mv.time_ns - start_ns : 0);
+        atr__sb_putc(&o->line, ' ');
+        atr__sb_message(&o->line, o->ix, ids[i]);
+        add_row(o, "", "", "");
+    }
+    free(ids);
+}
+
 static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch, uint64_t depth) {
     atr_call_view cv;
     if (atr_index_call(o->ix, call, &cv) < 0)
@@ -90,6 +116,7 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
     }
     size_t saved = o->prefix.len;
     atr__sb_puts(&o->prefix, branch_cont[branch]);
+    messages_text(o, call, cv.start_ns, n > 0);
     if (n && (depth >= o->a->depth || depth >= TREE_MAX_DEPTH)) {
         atr__sb_clear(&o->line);
         atr__sb_add(&o->line, o->prefix.ptr, o->prefix.len);

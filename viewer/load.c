@@ -269,3 +269,22 @@ void atr__sb_group_label(atr__sbuf *sb, const atr_index *ix, const atr_arg_group
     else /* labels come escaped from the analysis; make sure, keeping its backslashes */
         atr__esc_text(sb, g->label, strlen(g->label), ATR__ESC_KEEP_BS);
 }
+
+void atr__sb_message(atr__sbuf *sb, const atr_index *ix, uint32_t msg) {
+    atr_message_view mv;
+    if (atr_index_message(ix, msg, &mv) < 0)
+        return;
+    atr__esc_str(sb, mv.text);
+    for (uint32_t f = 0; f < mv.n_fields; f++) {
+        atr_str name;
+        uint32_t vid;
+        atr_value val;
+        if (atr_message_field(ix, msg, f, &name, &vid) < 0)
+            continue;
+        atr__sb_puts(sb, f ? ", " : "  ");
+        atr__esc_str(sb, name);
+        atr__sb_putc(sb, '=');
+        if (atr_index_value(ix, vid, &val) == 0)
+            atr__render_value(sb, &val);
+    }
+}

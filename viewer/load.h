@@ -91,4 +91,7 @@ typedef void (*atr__json_key_fn)(atr__json *j, atr_str name);
 void atr__json_message_fields(atr__json *j, const atr_index *ix, uint32_t msg,
                               atr__json_key_fn key);
 
+/* Append a message: its text, then "  name=value, ..." for its fields (escaped). */
+void atr__sb_message(atr__sbuf *sb, const atr_index *ix, uint32_t msg);
+
 #endif /* ATR_VIEWER_LOAD_H */

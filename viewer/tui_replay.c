@@ -56,24 +56,9 @@ static void replay_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
     int have = ev.call != ATR_NO_CALL && atr_index_call(ix, ev.call, &cv) == 0;
     uint32_t depth = have ? depth_of(ix, ev.call) : 0;
     if (ev.kind == ATR_EVENT_MESSAGE) {
-        atr_message_view mv;
         atr__sb_pad(sb, ' ', 2u * (have ? depth + 1 : 0));
         atr__sb_puts(sb, "• ");
-        if (atr_index_message(ix, ev.message, &mv) == 0) {
-            atr__esc_str(sb, mv.text);
-            for (uint32_t f = 0; f < mv.n_fields; f++) {
-                atr_str name;
-                uint32_t vid;
-                atr_value val;
-                if (atr_message_field(ix, ev.message, f, &name, &vid) < 0)
-                    continue;
-                atr__sb_puts(sb, f ? ", " : "  ");
-                atr__esc_str(sb, name);
-                atr__sb_putc(sb, '=');
-                if (atr_index_value(ix, vid, &val) == 0)
-                    atr__render_value(sb, &val);
-            }
-        }
+        atr__sb_message(sb, ix, ev.message);
         *attr |= ATR__A_CYAN;
         return;
     }

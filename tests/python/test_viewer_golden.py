@@ -39,6 +39,8 @@ CASES = [
     ("tree_filter", ["tree", "basic.atr", "handle", "req=5"]),
     ("tree_depth", ["tree", "basic.atr", "handle", "req=5", "--depth", "0"]),
     ("tree_unclosed", ["tree", "unclosed.atr", "handle"]),
+    ("tree_unfinished", ["tree", "unclosed.atr", "handle", "req=99"]),
+    ("tree_action", ["tree", "basic.atr", "import_batch"]),
     ("tree_hostile", ["tree", "hostile.atr", "show", "--rank", "2"]),
     ("tree_merged", ["tree", "basic.atr", "second.atr", "handle", "--rank", "4"]),
     # calls
