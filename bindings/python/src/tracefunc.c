@@ -399,7 +399,8 @@ static PyObject *traced_call(atr__traced *t, atr_session *s, PyObject *const *ar
     atr__span_leave(saved);
     if (span == 0)
         return res;
-    if (ATR__UNLIKELY(t->kind != 0) && res != NULL) {
+    /* Generator-like results: also from callables without a code object (partials...). */
+    if (ATR__UNLIKELY(t->kind != 0 || t->code == NULL) && res != NULL) {
         PyTypeObject *tp = Py_TYPE(res);
         if (tp == &PyCoro_Type || tp == &PyGen_Type || tp == &PyAsyncGen_Type)
             return atr__genwrap_new(res, t, span, gen);
