@@ -16,6 +16,15 @@ Run a whole program with `argtrace run app.py`, then look at the log with
 
 __version__ = "0.1.0"
 
+try:
+    from . import _core
+except ImportError as e:  # say what is missing instead of a confusing partial-import error
+    _why = str(e).splitlines()[0] if str(e) else ""
+    _why = "not found" if "partially initialized" in _why or not _why else _why
+    raise ImportError("argtrace: the C extension argtrace._core cannot be imported (%s); "
+                      "install with `pip install .`, or for a CMake build use "
+                      "PYTHONPATH=<build dir>/python" % _why) from None
+
 from ._api import (action, active, current_span, flush, log, register_summarizer, session,
                    Session, start, stop, trace)
 from ._load import Call, Log, Message, ProcessInfo, load
