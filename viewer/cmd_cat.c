@@ -280,7 +280,7 @@ static int cat_one(atr__vctx *ctx, const char *path, int json) {
     atr__json j;
     atr__json_init(&j, ctx->out, 0);
     atr_record rec;
-    while ((rc = atr_reader_next(r, &rec)) == 0) {
+    while ((rc = atr_reader_next(r, &rec)) == 0 && !ferror(ctx->out)) {
         if (json) {
             record_json(&j, &rec);
             continue;
@@ -300,7 +300,10 @@ static int cat_one(atr__vctx *ctx, const char *path, int json) {
         fwrite(sb.ptr, 1, sb.len, ctx->out);
     }
     int status = ATR_VIEWER_OK;
-    if (rc == ATR_ETRUNCATED) {
+    if (ferror(ctx->out)) {
+        atr__errorf(ctx, "cannot write the output: %s", strerror(errno));
+        status = ATR_VIEWER_FAIL;
+    } else if (rc == ATR_ETRUNCATED) {
         atr__warnf(ctx, "%s: %s", path, atr_reader_error(r));
     } else if (rc == ATR_ENOMEM) {
         atr__errorf(ctx, "%s: out of memory", path);

@@ -2,6 +2,7 @@
  * The viewer's command table and dispatch (uftrace cmds/ style): one entry per subcommand,
  * each implemented in cmd_<name>.c. Nothing else lives here.
  */
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -86,7 +87,12 @@ int atr_viewer_run(int argc, char **argv, FILE *out, FILE *err) {
         return ATR_VIEWER_USAGE;
     }
     ctx.cmd = c->name;
-    return c->run(&ctx, argc - 1, argv + 1);
+    int status = c->run(&ctx, argc - 1, argv + 1);
+    if ((fflush(out) != 0 || ferror(out)) && status == ATR_VIEWER_OK) {
+        fprintf(err, "%s %s: cannot write the output: %s\n", ctx.prog, ctx.cmd, strerror(errno));
+        status = ATR_VIEWER_FAIL;
+    }
+    return status;
 }
 
 int atr_viewer_main(int argc, char **argv) { return atr_viewer_run(argc, argv, stdout, stderr); }

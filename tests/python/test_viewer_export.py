@@ -148,3 +148,15 @@ def test_damaged_logs_fail_cleanly(viewer, logs, tmp_path):
             if proc.returncode == 1:
                 assert proc.stderr.count("\n") == 1 and proc.stdout.count("\n") <= 1000
         path.unlink()
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+@pytest.mark.parametrize("args", [["summary", "basic.atr"], ["cat", "basic.atr"],
+                                  ["export", "basic.atr", "-f", "chrome"],
+                                  ["calls", "basic.atr", "parse", "--json"]])
+def test_write_errors_are_reported(viewer, logs, args):
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([viewer] + args, cwd=str(logs), stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert "No space left on device" in proc.stderr and proc.stderr.count("\n") == 1
