@@ -413,7 +413,7 @@ int atr__capture_value(PyObject *obj, const atr__capture_opts *opts, atr__scratc
         return 0;
     }
     if (ATR__UNLIKELY(PyErr_Occurred() != NULL)) {
-        atr__exc_state saved;
+        atr__exc_state saved = {0};
         atr__compat_exc_fetch(&saved);
         int rc = capture_at(obj, opts, s, out, 0);
         atr__compat_exc_restore(&saved);
@@ -510,7 +510,7 @@ int atr__capture_exc_message(PyObject *exc, const atr__capture_opts *opts, atr__
     }
     if (!safe && !opts->capture_repr)
         return -1;
-    atr__exc_state saved;
+    atr__exc_state saved = {0};
     int had = PyErr_Occurred() != NULL;
     if (had)
         atr__compat_exc_fetch(&saved);

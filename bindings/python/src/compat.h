@@ -167,7 +167,7 @@ static inline void atr__compat_exc_release(atr__exc_state *st) {
 
 /* With StopIteration set: clear it and return its value (new reference, None if absent). */
 static inline PyObject *atr__compat_stop_value(void) {
-    atr__exc_state st;
+    atr__exc_state st = {0};
     atr__compat_exc_fetch(&st);
     PyObject *exc = atr__compat_exc_value(&st);
     PyObject *v = NULL;

@@ -159,7 +159,7 @@ static PyObject *gen_op(proxy *p, int op, PyObject *const *args, Py_ssize_t narg
         return reraise_return(res);
     }
     /* throw() completed it: StopIteration is set; record its value, keep it set. */
-    atr__exc_state st;
+    atr__exc_state st = {0};
     atr__compat_exc_fetch(&st);
     PyObject *exc = atr__compat_exc_value(&st);
     PyObject *v = exc ? ((PyStopIterationObject *)exc)->value : NULL;
@@ -328,7 +328,7 @@ static int proxy_clear(proxy *p) {
 static void proxy_finalize(proxy *p) {
     if (p->done || p->traced == NULL)
         return;
-    atr__exc_state st;
+    atr__exc_state st = {0};
     atr__compat_exc_fetch(&st);
     finish_closed(p);
     atr__compat_exc_restore(&st);

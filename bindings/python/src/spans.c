@@ -104,7 +104,7 @@ int atr__define_code(PyObject *code, PyObject *module, PyObject *qualname, uint3
     if (!PyCode_Check(code))
         return ATR_EINVAL;
     int had = PyErr_Occurred() != NULL;
-    atr__exc_state saved;
+    atr__exc_state saved = {0};
     if (had)
         atr__compat_exc_fetch(&saved);
     int rc = ATR_ENOMEM;
@@ -174,7 +174,7 @@ int atr__span_begin_code(PyObject *code, PyObject *const *vals, Py_ssize_t n,
     if (rc < 0)
         return rc;
     int had = PyErr_Occurred() != NULL;
-    atr__exc_state saved;
+    atr__exc_state saved = {0};
     if (had)
         atr__compat_exc_fetch(&saved);
 
@@ -263,7 +263,7 @@ void atr__span_end_raise(uint64_t gen, uint64_t span, uint64_t t_ns, PyObject *e
     if (opts == NULL)
         opts = &atr__g.opts;
     int had = PyErr_Occurred() != NULL;
-    atr__exc_state saved;
+    atr__exc_state saved = {0};
     if (had)
         atr__compat_exc_fetch(&saved);
     atr__scratch sc;
@@ -284,7 +284,7 @@ void atr__span_end_error(uint64_t gen, uint64_t span, uint64_t t_ns,
                          const atr__capture_opts *opts) {
     if (atr__session() == NULL || gen != atr__g.gen || span == 0)
         return;
-    atr__exc_state saved;
+    atr__exc_state saved = {0};
     atr__compat_exc_fetch(&saved);
     PyObject *exc = atr__compat_exc_value(&saved);
     atr__span_end_raise(gen, span, t_ns, exc, opts);

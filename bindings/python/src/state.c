@@ -39,7 +39,7 @@ char *atr__state_stack_floor_slow(void) {
 void atr__state_name_thread_slow(atr_session *s) {
     atr__tls_named_gen = atr__g.gen;
     int had = PyErr_Occurred() != NULL;
-    atr__exc_state saved;
+    atr__exc_state saved = {0};
     if (had)
         atr__compat_exc_fetch(&saved);
     /* threading.current_thread().name, only if threading is already imported. */
@@ -86,7 +86,7 @@ uint64_t atr__span_current_slow(void) {
     if (atr__g.span_var == NULL)
         return 0;
     int had = PyErr_Occurred() != NULL;
-    atr__exc_state saved;
+    atr__exc_state saved = {0};
     if (had)
         atr__compat_exc_fetch(&saved);
     uint64_t span = 0;
@@ -105,7 +105,7 @@ uint64_t atr__span_current_slow(void) {
 
 PyObject *atr__span_ctx_set(uint64_t span) {
     int had = PyErr_Occurred() != NULL;
-    atr__exc_state saved;
+    atr__exc_state saved = {0};
     if (had)
         atr__compat_exc_fetch(&saved);
     PyObject *token = NULL;
@@ -125,7 +125,7 @@ void atr__span_ctx_reset(PyObject *token) {
     if (token == NULL)
         return;
     int had = PyErr_Occurred() != NULL;
-    atr__exc_state saved;
+    atr__exc_state saved = {0};
     if (had)
         atr__compat_exc_fetch(&saved);
     if (PyContextVar_Reset(atr__g.span_var, token) < 0)
