@@ -95,7 +95,8 @@ uint64_t atr__hash_bytes(const void *p, size_t n, uint64_t seed) {
         n -= 8;
     }
     uint64_t w = 0;
-    memcpy(&w, s, n);
+    if (n) /* s may be NULL for an empty string: memcpy needs a valid pointer even for 0 */
+        memcpy(&w, s, n);
     return mix64(h ^ w ^ (uint64_t)n << 56);
 }
 
