@@ -598,6 +598,8 @@ static void test_merge(void) {
     atr_query_init(&q);
     q.function = fw;
     ATR_REQUIRE(atr_query_run(ix, &q, &cs) == 0 && atr_callset_count(cs) == 1);
+    ATR_CHECK_ERR(atr_index_load(ix, child), ATR_EINVAL); /* the same log again */
+    ATR_CHECK(strstr(atr_index_error(ix), "the same log as") != NULL);
     atr_call_view wv, mv;
     atr_index_call(ix, atr_callset_get(cs, 0), &wv);
     atr_callset_free(cs);

@@ -77,7 +77,8 @@ ATR_API void atr_index_set_progress(atr_index *ix, atr_progress_fn fn, void *ctx
  * complete record is used and the file gets ATR_FILE_TRUNCATED) or not closed (killed,
  * ATR_FILE_UNCLOSED). Unfinished calls (no END) get the duration up to the last time seen in
  * their log and status ATR_CALL_UNFINISHED.
- * Errors: ATR_EOPEN, ATR_EMAGIC, ATR_EVERSION, ATR_ECORRUPT, ATR_ETOOBIG, ATR_ENOMEM, and
+ * Errors: ATR_EOPEN, ATR_EMAGIC, ATR_EVERSION, ATR_ECORRUPT, ATR_ETOOBIG, ATR_ENOMEM,
+ * ATR_EINVAL (the same log, by its process uid, is already in the index), and
  * ATR_ETOOBIG when the index would exceed its limits (2^32-2 calls or values, 4 GiB of
  * strings). On error the index is left as it was before the call and atr_index_error()
  * describes the problem in one line (for corrupt logs: the reader's message).

@@ -182,7 +182,7 @@ fail:
     if (!ix->err[0] || rc == ATR_ENOMEM)
         snprintf(ix->err, sizeof(ix->err), "%s: %s", name, atr_strerror(rc));
     rollback(&st);
-    atr__index_derive(ix, 0);
+    atr__index_derive(ix, ix->n_calls); /* no fresh calls: reset every list */
 out:
     for (uint64_t i = 0; i < st.n_fns; i++)
         free(st.fns[i].params);

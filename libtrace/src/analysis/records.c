@@ -5,6 +5,7 @@
  * THREAD, PROCESS, DROPS fill their tables. Spans are found through a per-thread array
  * indexed by the span's sequence number, bounded by the records read so far.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -411,6 +412,14 @@ static int on_process(load_state *st, const atr_record *rec) {
     atr_index *ix = st->ix;
     atr_file_info *fi = &ix->files[st->file].info;
     const atr_process_info *p = &rec->u.process;
+    for (uint32_t f = 0; f < st->file && p->uid; f++) {
+        if (ix->files[f].info.uid == p->uid) {
+            snprintf(ix->err, sizeof(ix->err), "%s: the same log as %s (process uid %llx)",
+                     ix->files[st->file].info.path, ix->files[f].info.path,
+                     (unsigned long long)p->uid);
+            return ATR_EINVAL;
+        }
+    }
     fi->format_major = p->format_major;
     fi->format_minor = p->format_minor;
     fi->pid = p->pid;
