@@ -206,7 +206,8 @@ static Py_ssize_t find_kw(atr__traced *t, PyObject *name) {
  * storage is not on the stack during the wrapped call (deep recursion).
  */
 ATR__NOINLINE static uint64_t begin_call(atr__traced *t, atr_session *s, PyObject *const *args,
-                                         Py_ssize_t nargs, PyObject *kwnames) {
+                                         Py_ssize_t nargs, PyObject *kwnames,
+                                         uint64_t parent) {
     atr__scratch sc;
     atr_value vals_stack[STACK_SLOTS];
     PyObject *slots_stack[STACK_SLOTS];
@@ -233,7 +234,7 @@ ATR__NOINLINE static uint64_t begin_call(atr__traced *t, atr_session *s, PyObjec
                 atr__capture_value(args[nargs + j], &t->opts, &sc, &f->value);
         }
         (void)v;
-        atr_span_begin(s, t->fid, atr__span_current(), ATR_NOW, vals_stack, nv,
+        atr_span_begin(s, t->fid, parent, ATR_NOW, vals_stack, nv,
                        n_fields ? fields : NULL, n_fields, &span);
         goto done;
     }
@@ -315,7 +316,7 @@ ATR__NOINLINE static uint64_t begin_call(atr__traced *t, atr_session *s, PyObjec
         }
         capture_slot(t, k, slots[k], &sc, &vals[nv++]);
     }
-    atr_span_begin(s, t->fid, atr__span_current(), ATR_NOW, vals, nv,
+    atr_span_begin(s, t->fid, parent, ATR_NOW, vals, nv,
                    n_fields ? fields : NULL, n_fields, &span);
 done_free:
     if (slots != slots_stack)
@@ -333,7 +334,8 @@ done:
 
 /* The common case: positional arguments binding exactly the captured parameters. */
 ATR__NOINLINE static uint64_t begin_simple(atr__traced *t, atr_session *s,
-                                           PyObject *const *args, Py_ssize_t nargs) {
+                                           PyObject *const *args, Py_ssize_t nargs,
+                                           uint64_t parent) {
     atr__scratch sc;
     atr_value vals[STACK_SLOTS];
     uint64_t span = 0;
@@ -344,8 +346,7 @@ ATR__NOINLINE static uint64_t begin_simple(atr__traced *t, atr_session *s,
         else
             atr__capture_value_fast(args[i], &t->opts, &sc, &vals[i]);
     }
-    atr_span_begin(s, t->fid, atr__span_current(), ATR_NOW, vals, (uint32_t)nargs, NULL, 0,
-                   &span);
+    atr_span_begin(s, t->fid, parent, ATR_NOW, vals, (uint32_t)nargs, NULL, 0, &span);
     if (ATR__UNLIKELY(sc.errors != 0 || sc.n_refs != 0)) {
         for (uint32_t e = 0; e < sc.errors; e++)
             atr_session_count_capture_error(s);
@@ -391,10 +392,15 @@ static PyObject *traced_call(atr__traced *t, atr_session *s, PyObject *const *ar
     atr__state_name_thread(s);
     uint64_t gen = t->gen;
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    /* One read of the thread's context serves the parent lookup and the new pair. */
+    void *ctx = atr__compat_context();
+    atr__cur saved = atr__tls_current;
+    uint64_t parent = saved.ctx == ctx ? saved.span : atr__span_current_slow();
     uint64_t span = (kwnames == NULL && nargs == t->argcount && t->simple)
-                        ? begin_simple(t, s, args, nargs)
-                        : begin_call(t, s, args, nargs, kwnames);
-    atr__cur saved = atr__span_enter(span);
+                        ? begin_simple(t, s, args, nargs, parent)
+                        : begin_call(t, s, args, nargs, kwnames, parent);
+    atr__tls_current.span = span;
+    atr__tls_current.ctx = ctx;
     PyObject *res = PyObject_Vectorcall(t->func, args, nargsf, kwnames);
     atr__span_leave(saved);
     if (span == 0)
