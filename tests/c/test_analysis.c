@@ -5,6 +5,7 @@
  * truncated and corrupt logs, events in time order. Filters are in test_analysis_filter.c.
  */
 #include <math.h>
+#include <pthread.h>
 
 #include "argtrace/atr.h"
 #include "atr_test.h"
@@ -742,6 +743,73 @@ static void test_hostile(void) {
     remove(g_path);
 }
 
+/* ---- a parent with children on two threads: children in start order ------------------- */
+
+typedef struct thread_arg {
+    atr_session *s;
+    uint32_t fn;
+    uint64_t parent;
+} thread_arg;
+
+static void *other_thread(void *p) {
+    thread_arg *ta = p;
+    uint64_t sp = 0;
+    ATR_CHECK_OK(atr_thread_set_name(ta->s, "worker", 6));
+    ATR_CHECK_OK(atr_span_begin(ta->s, ta->fn, ta->parent, 150, NULL, 0, NULL, 0, &sp));
+    ATR_CHECK_OK(atr_span_return(ta->s, sp, 250, NULL));
+    ATR_CHECK_OK(atr_session_flush(ta->s));
+    return NULL;
+}
+
+static void test_threads_tree(void) {
+    uint64_t clock = 0;
+    atr_test_tmpfile(g_path, sizeof g_path, "analysis_threads.atr");
+    atr_session *s = open_log(g_path, &clock, 0, 0);
+    uint32_t f = define(s, "app", "f", 0, NULL);
+    uint64_t p = begin(s, f, 0, 100, NULL, 0);
+    uint64_t a1 = begin(s, f, p, 200, NULL, 0);
+    ATR_CHECK_OK(atr_span_return(s, a1, 300, NULL));
+    ATR_CHECK_OK(atr_session_flush(s)); /* main's records first in the file */
+    thread_arg ta = {s, f, p};
+    pthread_t th;
+    ATR_REQUIRE(pthread_create(&th, NULL, other_thread, &ta) == 0);
+    pthread_join(th, NULL);
+    uint64_t a2 = begin(s, f, p, 400, NULL, 0);
+    ATR_CHECK_OK(atr_span_return(s, a2, 500, NULL));
+    ATR_CHECK_OK(atr_span_return(s, p, 1000, NULL));
+    clock = 1000;
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_index *ix = load_one(g_path);
+    atr_index_info info;
+    atr_index_get_info(ix, &info);
+    ATR_CHECK_EQ_INT(info.n_threads, 2);
+    ATR_CHECK_EQ_INT(info.n_calls, 4);
+    atr_thread_view tv;
+    ATR_CHECK_OK(atr_index_thread(ix, 0, &tv));
+    ATR_CHECK_EQ_INT(tv.n_roots, 1);
+    uint32_t kids[4], nk = 0;
+    ATR_CHECK_OK(atr_call_children(ix, tv.first_root, kids, 4, &nk));
+    ATR_REQUIRE(nk == 3);
+    static const uint64_t starts[] = {150, 200, 400};
+    for (uint32_t i = 0; i < 3; i++) {
+        atr_call_view cv;
+        ATR_CHECK_OK(atr_index_call(ix, kids[i], &cv));
+        ATR_CHECK_EQ_U64(cv.start_ns, starts[i]);
+        ATR_CHECK_EQ_INT(cv.parent, tv.first_root);
+    }
+    atr_call_view pv, wv;
+    ATR_CHECK_OK(atr_index_call(ix, tv.first_root, &pv));
+    ATR_CHECK_EQ_U64(pv.self_ns, 900 - 300); /* children on other threads count too */
+    ATR_CHECK_OK(atr_index_call(ix, kids[0], &wv));
+    atr_thread_view wt;
+    ATR_CHECK_OK(atr_index_thread(ix, wv.thread, &wt));
+    ATR_CHECK_EQ_MEM(wt.name.ptr, wt.name.len, "worker", 6);
+    ATR_CHECK_EQ_INT(wt.n_roots, 0);
+    ATR_CHECK_EQ_INT(wt.n_calls, 1);
+    atr_index_free(ix);
+    remove(g_path);
+}
+
 /* ---- an empty index answers every question without crashing ------------------------- */
 
 static void test_empty(void) {
@@ -797,6 +865,7 @@ int main(void) {
     test_buckets();
     test_lookup();
     test_merge();
+    test_threads_tree();
     test_damaged();
     test_hostile();
     ATR_TEST_MAIN_END();
