@@ -56,8 +56,8 @@ int main(int argc, char **argv) {
     double t1 = now_s(), c1 = cpu_s();
     atr_index_info info;
     atr_index_get_info(ix, &info);
-    printf("load      %7.3f s (cpu %6.3f)  %llu calls, %u functions, %u values, index %.0f MiB\n", t1 - t0, c1 - c0,
-           (unsigned long long)info.n_calls, info.n_functions, info.n_values,
+    printf("load      %7.3f s (cpu %6.3f)  %llu calls, %u functions, %u values, index %.0f MiB\n",
+           t1 - t0, c1 - c0, (unsigned long long)info.n_calls, info.n_functions, info.n_values,
            (double)info.mem_bytes / 1048576.0);
     atr_stats *st = calloc(info.n_functions ? info.n_functions : 1, sizeof(atr_stats));
     if (!st || atr_stats_all(ix, st, info.n_functions))
@@ -73,9 +73,8 @@ int main(int argc, char **argv) {
     if (atr_argscore_compute(ix, fn, NULL, 0, &sc))
         return 1;
     double t3 = now_s(), c3 = cpu_s();
-    printf("slow      %7.3f s (cpu %6.3f)  (argument scores of %s, %llu calls):", t3 - t2,
-           c3 - c2, func,
-           (unsigned long long)atr_argscore_calls(sc));
+    printf("slow      %7.3f s (cpu %6.3f)  (argument scores of %s, %llu calls):", t3 - t2, c3 - c2,
+           func, (unsigned long long)atr_argscore_calls(sc));
     for (uint32_t i = 0; i < atr_argscore_count(sc); i++) {
         atr_arg_score a;
         atr_argscore_arg(sc, i, &a);

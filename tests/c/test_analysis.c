@@ -148,8 +148,9 @@ static void test_tree(void) {
 
     /* The unfinished call: duration to the last time seen (END_OF_LOG at 9000). */
     atr_call_view u;
-    ATR_REQUIRE(atr_index_call(ix, k1.next_sibling == ATR_NO_CALL ? cv.next_sibling
-                                                                   : k1.next_sibling, &u) == 0);
+    ATR_REQUIRE(atr_index_call(ix,
+                               k1.next_sibling == ATR_NO_CALL ? cv.next_sibling : k1.next_sibling,
+                               &u) == 0);
     ATR_CHECK_EQ_INT(u.status, ATR_CALL_UNFINISHED);
     ATR_CHECK_EQ_U64(u.start_ns, 5000);
     ATR_CHECK_EQ_U64(u.duration_ns, 4000);
@@ -168,9 +169,9 @@ static void test_tree(void) {
     atr_events *ev = NULL;
     ATR_REQUIRE(atr_events_open(ix, &ev) == 0);
     ATR_CHECK_EQ_INT(atr_events_count(ev), 8);
-    static const uint32_t kinds[] = {ATR_EVENT_START, ATR_EVENT_START, ATR_EVENT_END,
+    static const uint32_t kinds[] = {ATR_EVENT_START, ATR_EVENT_START,   ATR_EVENT_END,
                                      ATR_EVENT_START, ATR_EVENT_MESSAGE, ATR_EVENT_END,
-                                     ATR_EVENT_END, ATR_EVENT_START};
+                                     ATR_EVENT_END,   ATR_EVENT_START};
     static const uint64_t times[] = {1000, 1100, 1300, 1400, 1500, 1900, 2000, 5000};
     atr_event e;
     for (int i = 0; i < 8; i++) {
@@ -471,8 +472,9 @@ static void test_buckets(void) {
         atr_value a[4] = {atr_value_int((int64_t)size),
                           atr_value_strn(text, (size_t)(lcg(&rnd) % 250)),
                           atr_value_summary("list", 4, (int64_t)(lcg(&rnd) % 1000)),
-                          m == 0 ? atr_value_int(i) : m == 1 ? atr_value_strn("s", 1)
-                                                             : atr_value_nil()};
+                          m == 0   ? atr_value_int(i)
+                          : m == 1 ? atr_value_strn("s", 1)
+                                   : atr_value_nil()};
         uint64_t sp = begin(s, fn, 0, t, a, 4);
         ATR_CHECK_OK(atr_span_return(s, sp, t + d, NULL));
         t += d + 1;
@@ -702,10 +704,10 @@ static void test_hostile(void) {
     atr_test_tmpfile(g_path, sizeof g_path, "analysis_hostile.atr");
     atr_session *s = open_log(g_path, &clock, 0, 0);
     uint32_t f = define(s, "app", "f", 0, NULL);
-    uint64_t a = begin(s, f, atr_span_id(5, 77), 100, NULL, 0); /* parent never started */
+    uint64_t a = begin(s, f, atr_span_id(5, 77), 100, NULL, 0);          /* parent never started */
     ATR_CHECK_OK(atr_span_return(s, atr_span_id(0, 999999), 150, NULL)); /* unknown span */
-    ATR_CHECK_OK(atr_span_return(s, a, 90, NULL));  /* ends before it starts */
-    ATR_CHECK_OK(atr_span_return(s, a, 300, NULL)); /* second END */
+    ATR_CHECK_OK(atr_span_return(s, a, 90, NULL));                       /* ends before it starts */
+    ATR_CHECK_OK(atr_span_return(s, a, 300, NULL));                      /* second END */
     ATR_CHECK_OK(atr_message(s, atr_span_id(3, 3), 200, S("lost"), NULL, 0));
     clock = 400;
     ATR_CHECK_OK(atr_session_close(s));

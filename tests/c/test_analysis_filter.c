@@ -51,12 +51,25 @@ static void write_log(const char *path) {
         a[0] = atr_value_int(ns[i]);
         a[1] = atr_value_strn(g_names[i], strlen(g_names[i]));
         switch (i) {
-        case 0: a[2] = atr_value_summary("list", 4, 3); break;
-        case 1: a[2] = atr_value_summary("list", 4, 30); break;
-        case 2: a[2] = atr_value_bytes(blob, 4); a[2].u.s.true_len = 100; break;
-        case 3: a[2] = atr_value_nil(); break;
-        case 4: a[2] = atr_value_summary("dict", 4, 0); break;
-        default: a[2] = atr_value_strn("x", 1); break;
+        case 0:
+            a[2] = atr_value_summary("list", 4, 3);
+            break;
+        case 1:
+            a[2] = atr_value_summary("list", 4, 30);
+            break;
+        case 2:
+            a[2] = atr_value_bytes(blob, 4);
+            a[2].u.s.true_len = 100;
+            break;
+        case 3:
+            a[2] = atr_value_nil();
+            break;
+        case 4:
+            a[2] = atr_value_summary("dict", 4, 0);
+            break;
+        default:
+            a[2] = atr_value_strn("x", 1);
+            break;
         }
         double xs[] = {1.5, 2.0, 0.25, 0, 0, 7};
         a[3] = i == 3 ? atr_value_bool(1) : i == 4 ? atr_value_nil() : atr_value_float(xs[i]);
@@ -133,16 +146,16 @@ static const struct {
     {"name=\"b b\"", 0x02},
     {"name='b b'", 0x02},
     {"name=strict", 0x04},
-    {"name>a", 0x06},  /* "b b", "strict" ("Z" < "a" bytewise) */
-    {"name<a", 0x18},  /* "", "Z" */
+    {"name>a", 0x06}, /* "b b", "strict" ("Z" < "a" bytewise) */
+    {"name<a", 0x18}, /* "", "Z" */
     {"name=\"\"", 0x08},
     {"name!=a", 0x1e},
     {"name=5", 0x00},
     {"len(name)>2", 0x06},
     {"len(name)=0", 0x08},
-    {"len(data)>=3", 0x07},   /* list 3, list 30, bytes true len 100 */
+    {"len(data)>=3", 0x07}, /* list 3, list 30, bytes true len 100 */
     {"len(data)=100", 0x04},
-    {"len(data)<1", 0x10},    /* dict len 0 */
+    {"len(data)<1", 0x10}, /* dict len 0 */
     {"len(n)>0", 0x00},
     {"type(data)=list", 0x03},
     {"type(data)=bytes", 0x04},
@@ -162,7 +175,7 @@ static const struct {
     {"duration>4.5ms duration<0.021s", 0x06},
     {"duration>=5000us", 0x2e},
     {"duration>=5000\xc2\xb5s", 0x2e},
-    {"duration>2s", 0x20},  /* the unfinished call: 3 s */
+    {"duration>2s", 0x20}, /* the unfinished call: 3 s */
     {"self>=2s", 0x28},
     {"exception", 0x0c},
     {"!exception", 0x33},

@@ -95,22 +95,22 @@ ATR_API int atr_index_load_mem(atr_index *ix, const void *data, size_t len, cons
 ATR_API const char *atr_index_error(const atr_index *ix);
 
 /* File (process) flags, atr_file_info.flags; atr_index_info.flags ORs those of all files. */
-#define ATR_FILE_TRUNCATED 0x1u    /* the log ends inside a frame (the tail was lost) */
-#define ATR_FILE_UNCLOSED 0x2u     /* no END_OF_LOG: the process was killed or still runs */
-#define ATR_FILE_DROPS 0x4u        /* the writer dropped records (see drops_records) */
+#define ATR_FILE_TRUNCATED 0x1u     /* the log ends inside a frame (the tail was lost) */
+#define ATR_FILE_UNCLOSED 0x2u      /* no END_OF_LOG: the process was killed or still runs */
+#define ATR_FILE_DROPS 0x4u         /* the writer dropped records (see drops_records) */
 #define ATR_FILE_UNKNOWN_SPANS 0x8u /* ENDs/messages/parents naming spans never started */
 
 typedef struct atr_index_info {
     uint32_t n_files;
     uint32_t n_functions;
     uint32_t n_threads;
-    uint32_t n_values;      /* distinct values stored in the value table */
+    uint32_t n_values; /* distinct values stored in the value table */
     uint64_t n_calls;
     uint64_t n_messages;
-    uint64_t n_unfinished;  /* calls without END */
-    uint64_t t_min, t_max;  /* first and last time seen in any log (ns); 0, 0 when empty */
-    uint32_t flags;         /* OR of ATR_FILE_* of every file */
-    uint64_t mem_bytes;     /* memory held by the index (approximate) */
+    uint64_t n_unfinished; /* calls without END */
+    uint64_t t_min, t_max; /* first and last time seen in any log (ns); 0, 0 when empty */
+    uint32_t flags;        /* OR of ATR_FILE_* of every file */
+    uint64_t mem_bytes;    /* memory held by the index (approximate) */
 } atr_index_info;
 
 /* Counts and flags of the whole index. */
@@ -118,22 +118,22 @@ ATR_API void atr_index_get_info(const atr_index *ix, atr_index_info *out);
 
 /* One loaded log = one process. Strings point into the index. */
 typedef struct atr_file_info {
-    const char *path;      /* as given to atr_index_load (or the name of load_mem) */
+    const char *path; /* as given to atr_index_load (or the name of load_mem) */
     uint32_t format_major, format_minor;
     int64_t pid;
     atr_str host, runtime, tool;
     uint32_t argc;
     const atr_str *argv;
-    uint64_t clock_ns;     /* session clock when the log was opened */
-    uint64_t wall_ns;      /* wall clock at that moment (ns since the epoch) */
-    uint64_t uid;          /* random id of this process's log */
-    uint64_t parent_uid;   /* forked child: the parent's uid, else 0 */
-    uint64_t parent_span;  /* forked child: the parent's span running the fork, else 0 */
-    uint32_t parent_file;  /* the parent's file id if that log is loaded, else ATR_NO_FILE */
-    uint32_t parent_call;  /* the call of parent_span if loaded, else ATR_NO_CALL */
-    uint32_t flags;        /* ATR_FILE_* */
-    uint64_t t_last;       /* last time seen in this log (ns) */
-    uint64_t n_calls;      /* calls of this file */
+    uint64_t clock_ns;        /* session clock when the log was opened */
+    uint64_t wall_ns;         /* wall clock at that moment (ns since the epoch) */
+    uint64_t uid;             /* random id of this process's log */
+    uint64_t parent_uid;      /* forked child: the parent's uid, else 0 */
+    uint64_t parent_span;     /* forked child: the parent's span running the fork, else 0 */
+    uint32_t parent_file;     /* the parent's file id if that log is loaded, else ATR_NO_FILE */
+    uint32_t parent_call;     /* the call of parent_span if loaded, else ATR_NO_CALL */
+    uint32_t flags;           /* ATR_FILE_* */
+    uint64_t t_last;          /* last time seen in this log (ns) */
+    uint64_t n_calls;         /* calls of this file */
     uint64_t n_unknown_spans; /* references to spans this log never started */
     /* The writer's DROPS totals (docs/FORMAT.md 3.10); the last DROPS record wins. */
     uint64_t drops_records, drops_bytes, drops_oversize, drops_capture_errors;
@@ -150,14 +150,14 @@ ATR_API int atr_index_file(const atr_index *ix, uint32_t file, atr_file_info *ou
 typedef struct atr_function_view {
     atr_str module, qualname, file;
     uint32_t line;
-    uint32_t flags;          /* ATR_FUNC_* (atr_writer.h): coroutine, generator, action... */
+    uint32_t flags; /* ATR_FUNC_* (atr_writer.h): coroutine, generator, action... */
     /*
      * Argument names, the union over every log and call: first the declared parameters
      * (FUNCTION params, in order), then names of START fields (action fields, expanded
      * **kwargs) in order of first appearance. Argument i of a call is named params[i].
      */
     uint32_t n_params;
-    uint32_t n_declared;     /* params[0 .. n_declared-1] are declared parameters */
+    uint32_t n_declared; /* params[0 .. n_declared-1] are declared parameters */
     const atr_str *params;
     uint64_t n_calls;
 } atr_function_view;
@@ -188,11 +188,11 @@ ATR_API int atr_index_find_function(const atr_index *ix, const char *name, uint3
                                     uint32_t *cands, uint32_t cap, uint32_t *n_cands);
 
 typedef struct atr_thread_view {
-    uint32_t file;        /* process */
-    uint32_t number;      /* thread number inside its log (CHUNK numbering) */
+    uint32_t file;   /* process */
+    uint32_t number; /* thread number inside its log (CHUNK numbering) */
     uint64_t os_tid;
-    atr_str name;         /* last name given in the log ("" if none) */
-    uint32_t first_root;  /* first root call of this thread (start order), or ATR_NO_CALL;
+    atr_str name;        /* last name given in the log ("" if none) */
+    uint32_t first_root; /* first root call of this thread (start order), or ATR_NO_CALL;
                              the next roots follow through atr_call_view.next_sibling */
     uint64_t n_roots;
     uint64_t n_calls;
@@ -221,20 +221,20 @@ typedef struct atr_call_view {
     uint32_t function;
     uint32_t thread;
     uint32_t file;
-    uint32_t parent;         /* ATR_NO_CALL for a root (a forked child's roots have the
+    uint32_t parent;       /* ATR_NO_CALL for a root (a forked child's roots have the
                                 parent's fork span as parent, in another file) */
-    uint32_t first_child;    /* children in start order: first_child, then next_sibling... */
-    uint32_t next_sibling;   /* next child of the same parent (or next root of the thread) */
+    uint32_t first_child;  /* children in start order: first_child, then next_sibling... */
+    uint32_t next_sibling; /* next child of the same parent (or next root of the thread) */
     uint64_t start_ns;
-    uint64_t end_ns;         /* start + duration (for unfinished calls: last time seen) */
+    uint64_t end_ns; /* start + duration (for unfinished calls: last time seen) */
     uint64_t duration_ns;
-    uint64_t self_ns;        /* duration minus the durations of its children in the same
+    uint64_t self_ns; /* duration minus the durations of its children in the same
                                 process, clamped at 0 */
-    uint32_t status;         /* ATR_CALL_* */
-    uint32_t n_args;         /* argument slots: arg i is named by function params[i] */
-    uint32_t result;         /* value id: result (RETURNED) or exception message (RAISED),
+    uint32_t status;  /* ATR_CALL_* */
+    uint32_t n_args;  /* argument slots: arg i is named by function params[i] */
+    uint32_t result;  /* value id: result (RETURNED) or exception message (RAISED),
                                 else ATR_NO_VALUE */
-    atr_str exc_type;        /* RAISED: the exception type ("ValueError"), else empty */
+    atr_str exc_type; /* RAISED: the exception type ("ValueError"), else empty */
 } atr_call_view;
 
 /* Describe call `call`. Returns 0 or ATR_EINVAL. */
@@ -262,11 +262,11 @@ ATR_API int atr_call_messages(const atr_index *ix, uint32_t call, uint32_t *out,
                               uint32_t *n_out);
 
 typedef struct atr_message_view {
-    uint32_t call;      /* the span it was logged in, or ATR_NO_CALL */
+    uint32_t call; /* the span it was logged in, or ATR_NO_CALL */
     uint32_t thread;
     uint64_t time_ns;
     atr_str text;
-    uint32_t n_fields;  /* read them with atr_message_field() */
+    uint32_t n_fields; /* read them with atr_message_field() */
 } atr_message_view;
 
 /* Describe message `msg`. Returns 0 or ATR_EINVAL. */
@@ -388,18 +388,18 @@ ATR_API void atr_callset_free(atr_callset *cs);
  */
 
 typedef struct atr_stats {
-    uint64_t count;       /* matching calls, finished or not */
-    uint64_t finished;    /* of which finished (RETURNED, RAISED, NORESULT) */
+    uint64_t count;    /* matching calls, finished or not */
+    uint64_t finished; /* of which finished (RETURNED, RAISED, NORESULT) */
     uint64_t unfinished;
-    uint64_t raised;      /* calls that raised */
-    uint64_t total_ns;    /* sum of durations (unfinished calls: up to the last time seen) */
-    uint64_t self_ns;     /* sum of self times */
+    uint64_t raised;   /* calls that raised */
+    uint64_t total_ns; /* sum of durations (unfinished calls: up to the last time seen) */
+    uint64_t self_ns;  /* sum of self times */
     /*
      * Over finished calls only (or over all calls when none finished): exact nearest-rank
      * percentiles, the smallest duration d such that at least p% of the calls took <= d.
      */
     uint64_t min_ns, p50_ns, p95_ns, p99_ns, max_ns;
-    double mean_ns;       /* total_ns / count */
+    double mean_ns;        /* total_ns / count */
     uint32_t slowest_call; /* the call with max_ns, or ATR_NO_CALL */
 } atr_stats;
 
@@ -440,7 +440,8 @@ ATR_API int atr_stats_all(const atr_index *ix, atr_stats *out, uint32_t n_out);
 typedef struct atr_argscore atr_argscore;
 
 /* Flags of atr_argscore_compute. */
-#define ATR_ARGSCORE_RESULT 0x1u    /* also analyse the result ("return") and the exception
+#define ATR_ARGSCORE_RESULT \
+    0x1u /* also analyse the result ("return") and the exception
                                        type ("exception") as if they were arguments */
 
 /*
@@ -466,21 +467,21 @@ ATR_API uint64_t atr_argscore_calls(const atr_argscore *s);
 ATR_API void atr_argscore_hist_edges(const atr_argscore *s, uint64_t *edges);
 
 /* How an argument's groups were formed. */
-#define ATR_GROUP_EXACT 0   /* one group per distinct value */
-#define ATR_GROUP_RANGE 1   /* numeric ranges of the value */
-#define ATR_GROUP_LENGTH 2  /* ranges of the length (str, bytes, summaries) */
-#define ATR_GROUP_TYPE 3    /* one group per type */
+#define ATR_GROUP_EXACT 0  /* one group per distinct value */
+#define ATR_GROUP_RANGE 1  /* numeric ranges of the value */
+#define ATR_GROUP_LENGTH 2 /* ranges of the length (str, bytes, summaries) */
+#define ATR_GROUP_TYPE 3   /* one group per type */
 
 typedef struct atr_arg_score {
-    atr_str name;           /* parameter or field name; "return" / "exception" with
+    atr_str name;         /* parameter or field name; "return" / "exception" with
                                ATR_ARGSCORE_RESULT */
-    int32_t param;          /* index into the function's params, -1 return, -2 exception */
-    double score;           /* in [0, 1]: max(score_exact, score_grouped) */
-    double score_exact;     /* with one group per distinct value (0 if not computed) */
-    double score_grouped;   /* with the buckets shown (equal to score_exact if exact) */
-    uint32_t mode;          /* ATR_GROUP_* of the groups shown */
-    uint64_t n_distinct;    /* distinct values (saturates at 65537: "more than 65536") */
-    uint64_t n_captured;    /* calls where the argument was captured */
+    int32_t param;        /* index into the function's params, -1 return, -2 exception */
+    double score;         /* in [0, 1]: max(score_exact, score_grouped) */
+    double score_exact;   /* with one group per distinct value (0 if not computed) */
+    double score_grouped; /* with the buckets shown (equal to score_exact if exact) */
+    uint32_t mode;        /* ATR_GROUP_* of the groups shown */
+    uint64_t n_distinct;  /* distinct values (saturates at 65537: "more than 65536") */
+    uint64_t n_captured;  /* calls where the argument was captured */
     uint32_t n_groups;
 } atr_arg_score;
 
@@ -491,16 +492,16 @@ ATR_API uint32_t atr_argscore_count(const atr_argscore *s);
 ATR_API int atr_argscore_arg(const atr_argscore *s, uint32_t i, atr_arg_score *out);
 
 typedef struct atr_arg_group {
-    const char *label;      /* "strict", "1000–9999", "len 10–99", "list len 0–9", "None",
+    const char *label;  /* "strict", "1000–9999", "len 10–99", "list len 0–9", "None",
                                "(not captured)"; NUL-terminated UTF-8 (with "–", U+2013),
                                control characters escaped. Lives as long as s. */
-    uint32_t value;         /* ATR_GROUP_EXACT: the value id, else ATR_NO_VALUE */
-    const char *filter;     /* a filter expression selecting exactly this group's calls
+    uint32_t value;     /* ATR_GROUP_EXACT: the value id, else ATR_NO_VALUE */
+    const char *filter; /* a filter expression selecting exactly this group's calls
                                (for atr_filter_parse), e.g. "n>=1000 n<=9999"; "" if none
                                can be written (e.g. "(not captured)") */
     uint64_t calls;
     uint64_t total_ns, p50_ns, p95_ns, max_ns;
-    uint32_t slowest_call;  /* the group's slowest call */
+    uint32_t slowest_call;        /* the group's slowest call */
     uint32_t hist[ATR_HIST_BINS]; /* calls per duration bin (atr_argscore_hist_edges) */
 } atr_arg_group;
 
@@ -508,8 +509,7 @@ typedef struct atr_arg_group {
  * Group `g` of argument `i`; groups are sorted by p50, slowest first (ties: more calls first).
  * Returns 0 or ATR_EINVAL.
  */
-ATR_API int atr_argscore_group(const atr_argscore *s, uint32_t i, uint32_t g,
-                               atr_arg_group *out);
+ATR_API int atr_argscore_group(const atr_argscore *s, uint32_t i, uint32_t g, atr_arg_group *out);
 
 /* ------------------------------------------------------------------------------------------
  * Events in time order (replay)
@@ -520,9 +520,9 @@ ATR_API int atr_argscore_group(const atr_argscore *s, uint32_t i, uint32_t g,
 #define ATR_EVENT_MESSAGE 3 /* a message (call = its span or ATR_NO_CALL) */
 
 typedef struct atr_event {
-    uint32_t kind;     /* ATR_EVENT_* */
-    uint32_t call;     /* the call, or for messages the enclosing call (ATR_NO_CALL: none) */
-    uint32_t message;  /* ATR_EVENT_MESSAGE: the message id, else UINT32_MAX */
+    uint32_t kind;    /* ATR_EVENT_* */
+    uint32_t call;    /* the call, or for messages the enclosing call (ATR_NO_CALL: none) */
+    uint32_t message; /* ATR_EVENT_MESSAGE: the message id, else UINT32_MAX */
     uint32_t thread;
     uint64_t time_ns;
 } atr_event;

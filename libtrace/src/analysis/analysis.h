@@ -56,8 +56,8 @@ typedef struct atr__vent {
         int64_t i;
         uint64_t u;
         double f;
-        const char *p;          /* string bytes in the arena */
-        const atr_value *sum;   /* materialised summary (items follow in the arena) */
+        const char *p;        /* string bytes in the arena */
+        const atr_value *sum; /* materialised summary (items follow in the arena) */
     } x;
 } atr__vent;
 
@@ -100,8 +100,8 @@ typedef struct atr__call {
     uint32_t result; /* value id */
     uint32_t exc;    /* value id of the exception type (str), or ATR_NO_VALUE */
     uint16_t n_args;
-    uint8_t status;  /* ATR_CALL_* */
-    uint8_t flags;   /* ATR__CF_* */
+    uint8_t status; /* ATR_CALL_* */
+    uint8_t flags;  /* ATR__CF_* */
 } atr__call;
 
 _Static_assert(sizeof(atr__call) == 56, "a call is 56 bytes: the index's memory budget");
@@ -130,21 +130,21 @@ typedef struct atr__thread {
 typedef struct atr__file {
     atr_file_info info; /* strings in the arena; flags/counters kept here */
     uint32_t first_thread, n_threads;
-    uint32_t first_call; /* calls of this file: [first_call, first_call + info.n_calls) */
+    uint32_t first_call;    /* calls of this file: [first_call, first_call + info.n_calls) */
     atr__u32map thread_map; /* thread number -> global thread id */
 } atr__file;
 
 typedef struct atr__msg {
     uint64_t time;
     uint32_t call, thread;
-    uint32_t text;    /* value id (str) */
-    uint32_t fields;  /* offset in ix->mfields (pairs name id, value id) */
+    uint32_t text;   /* value id (str) */
+    uint32_t fields; /* offset in ix->mfields (pairs name id, value id) */
     uint32_t n_fields;
 } atr__msg;
 
 typedef struct atr__pending {
     uint32_t call;
-    uint64_t uid;  /* file whose span is the parent */
+    uint64_t uid; /* file whose span is the parent */
     uint64_t span;
 } atr__pending;
 
@@ -208,8 +208,7 @@ int atr__func_param(const atr__func *f, const char *name, size_t len);
 uint64_t atr__percentile(uint64_t *d, uint64_t n, double p);
 
 /* filter.c: internal match with parameter indices resolved for the call's function. */
-int atr__filter_bind(const atr_filter *f, const atr_index *ix, uint32_t fn,
-                     int32_t **params_out);
+int atr__filter_bind(const atr_filter *f, const atr_index *ix, uint32_t fn, int32_t **params_out);
 int atr__filter_match_bound(const atr_filter *f, const atr_index *ix, uint32_t call,
                             const int32_t *params);
 

@@ -196,13 +196,12 @@ static int analyse_arg(atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids) {
     a->s.mode = mode;
     a->n_edges = 0;
     if (mode == ATR_GROUP_RANGE || mode == ATR_GROUP_LENGTH) {
-        a->s.score_grouped = range_buckets(cx, key, cls, b, tmp, acc, &a->decades, a->edges,
-                                           &a->n_edges);
+        a->s.score_grouped =
+            range_buckets(cx, key, cls, b, tmp, acc, &a->decades, a->edges, &a->n_edges);
     } else {
         a->s.score_grouped = score_buckets(cx, b, ATR__NB_TOTAL, acc);
     }
-    a->s.score = a->s.score_exact > a->s.score_grouped ? a->s.score_exact
-                                                       : a->s.score_grouped;
+    a->s.score = a->s.score_exact > a->s.score_grouped ? a->s.score_exact : a->s.score_grouped;
     uint64_t nd = a->s.n_distinct;
     if (nd <= 12 || (nd <= 256 && a->s.score_exact > a->s.score_grouped + 0.05)) {
         a->s.mode = ATR_GROUP_EXACT;
@@ -225,8 +224,8 @@ static int cmp_args(const void *x, const void *y) {
     return a->s.param < b->s.param ? -1 : a->s.param > b->s.param;
 }
 
-int atr_argscore_compute(const atr_index *ix, uint32_t fn, const atr_filter *filter,
-                         uint32_t flags, atr_argscore **out) {
+int atr_argscore_compute(const atr_index *ix, uint32_t fn, const atr_filter *filter, uint32_t flags,
+                         atr_argscore **out) {
     if (!ix || !out || fn >= ix->n_funcs)
         return ATR_EINVAL;
     *out = NULL;
@@ -300,9 +299,9 @@ int atr_argscore_compute(const atr_index *ix, uint32_t fn, const atr_filter *fil
         atr__arg *a = &s->args[k];
         int32_t param = k < F->n_params ? (int32_t)k : k == F->n_params ? -1 : -2;
         a->s.param = param;
-        a->s.name = param >= 0 ? F->params[param]
-                               : (atr_str){param == -1 ? "return" : "exception",
-                                           param == -1 ? 6u : 9u};
+        a->s.name = param >= 0
+                        ? F->params[param]
+                        : (atr_str){param == -1 ? "return" : "exception", param == -1 ? 6u : 9u};
         s->n_args++;
         const uint32_t *kv = vids + (uint64_t)k * n;
         uint64_t captured = 0;

@@ -44,17 +44,17 @@ struct atr_argscore {
 
 typedef struct atr__ascore_ctx {
     const atr_index *ix;
-    uint64_t m;      /* calls analysed */
-    uint32_t *ids;   /* their ids */
-    double *y;       /* their centred log-durations */
-    uint64_t *dur;   /* their durations (ns) */
+    uint64_t m;    /* calls analysed */
+    uint32_t *ids; /* their ids */
+    double *y;     /* their centred log-durations */
+    uint64_t *dur; /* their durations (ns) */
     double sst;
     const uint64_t *edges; /* histogram edges */
 } atr__ascore_ctx;
 
 double atr__loo_score(const atr__gacc *g, uint32_t ng, double sst);
-uint32_t atr__classify(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids,
-                       double *key, uint8_t *cls, uint16_t *b);
+uint32_t atr__classify(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids, double *key,
+                       uint8_t *cls, uint16_t *b);
 int atr__build_groups(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids,
                       const double *key, const uint8_t *cls, const uint16_t *b);
 void atr__hist_edges(uint64_t mn, uint64_t mx, uint64_t *edges);

@@ -14,9 +14,7 @@ typedef atr__cond cond;
 
 /* ---- matching ---- */
 
-static int is_text(uint32_t k) {
-    return k == ATR_V_STR || k == ATR_V_BYTES || k == ATR_V_REPR;
-}
+static int is_text(uint32_t k) { return k == ATR_V_STR || k == ATR_V_BYTES || k == ATR_V_REPR; }
 
 static int sign(double a, double b) { return a < b ? -1 : a > b; }
 
@@ -34,7 +32,8 @@ static int compare(const atr_value *v, const cond *c, int *res) {
     case ATR_V_INT:
         if (!c->has_num || c->is_bool)
             return 0;
-        *res = c->is_int ? (v->u.i < c->inum ? -1 : v->u.i > c->inum) : sign((double)v->u.i, c->num);
+        *res =
+            c->is_int ? (v->u.i < c->inum ? -1 : v->u.i > c->inum) : sign((double)v->u.i, c->num);
         return 1;
     case ATR_V_UINT:
         if (!c->has_num || c->is_bool)
@@ -148,8 +147,7 @@ static int match_cond(const cond *c, const atr_index *ix, const atr__call *call,
     return apply(c->op, ok, res);
 }
 
-int atr__filter_bind(const atr_filter *f, const atr_index *ix, uint32_t fn,
-                     int32_t **params_out) {
+int atr__filter_bind(const atr_filter *f, const atr_index *ix, uint32_t fn, int32_t **params_out) {
     *params_out = NULL;
     if (!f || !f->n)
         return 0;
@@ -217,4 +215,3 @@ int atr_filter_check(const atr_filter *f, const atr_index *ix, uint32_t fn, char
     }
     return 0;
 }
-

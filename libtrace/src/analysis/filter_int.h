@@ -25,5 +25,4 @@ struct atr_filter {
     uint64_t n, cap;
 };
 
-
 #endif /* ATR_ANALYSIS_FILTER_INT_H */

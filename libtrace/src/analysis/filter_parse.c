@@ -28,7 +28,6 @@ void atr_filter_free(atr_filter *f) {
     free(f);
 }
 
-
 /* ---- parsing ---- */
 
 typedef struct parser {
@@ -122,8 +121,7 @@ static int parse_value(parser *p, cond *c, const char *after) {
                     ch = '\n';
                 else if (e == 't')
                     ch = '\t';
-                else if (e == 'x' && hexval(p->s[p->pos]) >= 0 &&
-                         hexval(p->s[p->pos + 1]) >= 0) {
+                else if (e == 'x' && hexval(p->s[p->pos]) >= 0 && hexval(p->s[p->pos + 1]) >= 0) {
                     ch = (char)(hexval(p->s[p->pos]) * 16 + hexval(p->s[p->pos + 1]));
                     p->pos += 2;
                 } else if (e == '\\' || e == '"' || e == '\'')
@@ -140,8 +138,8 @@ static int parse_value(parser *p, cond *c, const char *after) {
         c->quoted = 1;
         return 0;
     }
-    while (p->s[p->pos] && p->s[p->pos] != ' ' && p->s[p->pos] != '\t' &&
-           p->s[p->pos] != ',' && p->s[p->pos] != '\n')
+    while (p->s[p->pos] && p->s[p->pos] != ' ' && p->s[p->pos] != '\t' && p->s[p->pos] != ',' &&
+           p->s[p->pos] != '\n')
         p->pos++;
     if (p->pos == start)
         return perr(p, start, "expected a value after '%s'", after);
@@ -277,8 +275,7 @@ static int parse_cond(parser *p, cond *c) {
         if (p->s[p->pos] == '\0')
             return perr(p, opcol, "expected an operator (= != > < >= <=) after '%.*s'",
                         (int)(p->pos - col), p->s + col);
-        return perr(p, opcol, "expected an operator (= != > < >= <=), got '%c'",
-                    p->s[p->pos]);
+        return perr(p, opcol, "expected an operator (= != > < >= <=), got '%c'", p->s[p->pos]);
     }
     if (neg)
         return perr(p, col, "'!exception' takes no value (use exception!=TYPE)");
@@ -310,8 +307,7 @@ int atr_filter_add(atr_filter *f, const char *expr, char *err, size_t err_size) 
     uint64_t n0 = f->n;
     int rc = 0;
     for (;;) {
-        while (p.s[p.pos] == ' ' || p.s[p.pos] == '\t' || p.s[p.pos] == ',' ||
-               p.s[p.pos] == '\n')
+        while (p.s[p.pos] == ' ' || p.s[p.pos] == '\t' || p.s[p.pos] == ',' || p.s[p.pos] == '\n')
             p.pos++;
         if (!p.s[p.pos])
             break;
@@ -355,4 +351,3 @@ int atr_filter_parse(const char *expr, atr_filter **out, char *err, size_t err_s
     *out = f;
     return 0;
 }
-

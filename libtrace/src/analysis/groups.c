@@ -15,8 +15,8 @@ static int is_num(uint32_t k) {
            k == ATR_V_BOOL;
 }
 
-uint32_t atr__classify(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids,
-                       double *key, uint8_t *cls, uint16_t *b) {
+uint32_t atr__classify(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids, double *key,
+                       uint8_t *cls, uint16_t *b) {
     const atr_index *ix = cx->ix;
     uint64_t n_num = 0, n_text = 0, n_bytes = 0, n_sum = 0, n_other = 0, n_nonnil = 0;
     int one_sum_type = 1;
@@ -38,8 +38,7 @@ uint32_t atr__classify(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *v
             if (n_sum++ == 0) {
                 st.ptr = v.u.sum.type;
                 st.len = v.u.sum.type_len;
-            } else if (st.len != v.u.sum.type_len ||
-                       memcmp(st.ptr, v.u.sum.type, st.len) != 0)
+            } else if (st.len != v.u.sum.type_len || memcmp(st.ptr, v.u.sum.type, st.len) != 0)
                 one_sum_type = 0;
         } else
             n_other++;
@@ -79,8 +78,7 @@ uint32_t atr__classify(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *v
         if (mode == ATR_GROUP_LENGTH) {
             int64_t len = v.kind == ATR_V_SUMMARY
                               ? v.u.sum.length
-                              : (int64_t)(v.u.s.true_len > v.u.s.len ? v.u.s.true_len
-                                                                     : v.u.s.len);
+                              : (int64_t)(v.u.s.true_len > v.u.s.len ? v.u.s.true_len : v.u.s.len);
             if (len >= 0) {
                 cls[i] = ATR__CLS_KEY;
                 key[i] = (double)len;
@@ -113,8 +111,7 @@ static void put_escaped(char *out, size_t size, const char *p, size_t n, int quo
         out[k++] = '"';
     for (size_t i = 0; i < n && k + 5 < size; i++) {
         unsigned char c = (unsigned char)p[i];
-        if (c < 0x20 || c == 0x7f || (quote && (c == '"' || c == '\\')) ||
-            (!quote && c == '\\')) {
+        if (c < 0x20 || c == 0x7f || (quote && (c == '"' || c == '\\')) || (!quote && c == '\\')) {
             k += (size_t)snprintf(out + k, size - k, "\\x%02x", c);
         } else {
             out[k++] = (char)c;
@@ -144,8 +141,9 @@ static void render_value(const atr_value *v, char *out, size_t size) {
         break;
     case ATR_V_SUMMARY:
         if (v->u.sum.length >= 0)
-            snprintf(out, size, "%.*s len %lld", (int)(v->u.sum.type_len < 60 ? v->u.sum.type_len : 60),
-                     v->u.sum.type, (long long)v->u.sum.length);
+            snprintf(out, size, "%.*s len %lld",
+                     (int)(v->u.sum.type_len < 60 ? v->u.sum.type_len : 60), v->u.sum.type,
+                     (long long)v->u.sum.length);
         else
             snprintf(out, size, "%.*s", (int)(v->u.sum.type_len < 60 ? v->u.sum.type_len : 60),
                      v->u.sum.type);
@@ -170,7 +168,7 @@ static void render_value(const atr_value *v, char *out, size_t size) {
 }
 
 static const char *reserved[] = {"duration", "self", "exception", "result", "unfinished",
-                                 "len", "type", "None", "True", "False"};
+                                 "len",      "type", "None",      "True",   "False"};
 
 /* The argument's name as a filter expects it, or NULL if it cannot be written. */
 static const char *filter_name(const atr__arg *a, char *buf, size_t size) {
@@ -243,9 +241,10 @@ static int describe(const atr__ascore_ctx *cx, const atr__arg *a, atr__group *g,
     atr_value v;
     label[0] = filt[0] = '\0';
     if (bk == ATR__B_MISSING) {
-        snprintf(label, sizeof(label), "%s", a->s.param == -2 ? "(no exception)"
-                                             : a->s.param == -1 ? "(no result)"
-                                                                : "(not captured)");
+        snprintf(label, sizeof(label), "%s",
+                 a->s.param == -2   ? "(no exception)"
+                 : a->s.param == -1 ? "(no result)"
+                                    : "(not captured)");
         if (a->s.param == -2)
             snprintf(filt, sizeof(filt), "!exception");
     } else if (a->s.param == -2) {
@@ -264,16 +263,16 @@ static int describe(const atr__ascore_ctx *cx, const atr__arg *a, atr__group *g,
         int len = a->s.mode == ATR_GROUP_LENGTH;
         fmt_num(g->kmin, lo, sizeof(lo), 0);
         fmt_num(g->kmax, hi, sizeof(hi), 0);
-        snprintf(label, sizeof(label), "%.*s%s%s%s%s", (int)a->sum_type.len,
-                 a->sum_type.ptr, a->sum_type.len ? " " : "", len ? "len " : "", lo,
+        snprintf(label, sizeof(label), "%.*s%s%s%s%s", (int)a->sum_type.len, a->sum_type.ptr,
+                 a->sum_type.len ? " " : "", len ? "len " : "", lo,
                  g->kmin == g->kmax ? "" : "\xe2\x80\x93");
         if (g->kmin != g->kmax)
             strncat(label, hi, sizeof(label) - strlen(label) - 1);
         fmt_num(g->kmin, lo, sizeof(lo), 1);
         fmt_num(g->kmax, hi, sizeof(hi), 1);
         if (name && !(len && a->s.param < 0))
-            snprintf(filt, sizeof(filt), len ? "len(%s)>=%s len(%s)<=%s" : "%s>=%s %s<=%s",
-                     name, lo, name, hi);
+            snprintf(filt, sizeof(filt), len ? "len(%s)>=%s len(%s)<=%s" : "%s>=%s %s<=%s", name,
+                     lo, name, hi);
     } else {
         atr_str t = a->types[bk - ATR__B_TYPE0];
         put_escaped(label, sizeof(label), t.ptr, t.len < 100 ? t.len : 100, 0);

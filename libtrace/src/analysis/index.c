@@ -48,8 +48,7 @@ static void resolve_pending(atr_index *ix) {
         if (target != ATR_NO_CALL) {
             ix->calls[p.call].parent = target;
             ix->calls[target].flags |= ATR__CF_XCHILD;
-        }
-        else
+        } else
             ix->pending[keep++] = p;
     }
     ix->n_pending = keep;
@@ -273,4 +272,3 @@ int atr_index_load_mem(atr_index *ix, const void *data, size_t len, const char *
 }
 
 const char *atr_index_error(const atr_index *ix) { return ix ? ix->err : ""; }
-

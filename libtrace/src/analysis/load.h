@@ -16,8 +16,8 @@ typedef struct fnmap_ent {
 typedef struct load_state {
     atr_index *ix;
     uint32_t file;
-    atr__u32map fnmap; /* local function id -> index in fns (ids >= ATR__FN_DENSE) */
-    uint32_t fndense[256]; /* local function id < 256 -> index in fns + 1 (0: none) */
+    atr__u32map fnmap;            /* local function id -> index in fns (ids >= ATR__FN_DENSE) */
+    uint32_t fndense[256];        /* local function id < 256 -> index in fns + 1 (0: none) */
     uint32_t cur_number, cur_tid; /* last thread looked up: its number and global id */
     int have_cur;
     uint32_t fn_tmp;

@@ -231,9 +231,10 @@ static int name_match(const atr__func *f, const char *name, size_t n) {
     if (n == full)
         return 2;
     size_t before = full - n - 1; /* the character before the match must be a dot */
-    char c = !ml ? f->qualname.ptr[before]
-                 : before < ml ? f->module.ptr[before]
-                               : before == ml ? '.' : f->qualname.ptr[before - ml - 1];
+    char c = !ml            ? f->qualname.ptr[before]
+             : before < ml  ? f->module.ptr[before]
+             : before == ml ? '.'
+                            : f->qualname.ptr[before - ml - 1];
     return c == '.';
 }
 

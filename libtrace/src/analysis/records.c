@@ -177,8 +177,7 @@ static int thread_of(load_state *st, uint32_t number, uint32_t *out) {
         return 0;
     }
     uint64_t cap = ix->cap_threads;
-    if (atr__grow((void **)&ix->threads, &cap, (uint64_t)ix->n_threads + 1,
-                  sizeof(atr__thread)))
+    if (atr__grow((void **)&ix->threads, &cap, (uint64_t)ix->n_threads + 1, sizeof(atr__thread)))
         return ATR_ENOMEM;
     ix->cap_threads = (uint32_t)cap;
     if (atr__u32map_put(&file->thread_map, number, ix->n_threads))
@@ -237,8 +236,7 @@ static int span_set(load_state *st, atr__thread *th, uint64_t seq, uint32_t call
 }
 
 static int add_pending(atr_index *ix, uint32_t call, uint64_t uid, uint64_t span) {
-    if (atr__grow((void **)&ix->pending, &ix->cap_pending, ix->n_pending + 1,
-                  sizeof(atr__pending)))
+    if (atr__grow((void **)&ix->pending, &ix->cap_pending, ix->n_pending + 1, sizeof(atr__pending)))
         return ATR_ENOMEM;
     ix->pending[ix->n_pending++] = (atr__pending){call, uid, span};
     return 0;
@@ -287,8 +285,7 @@ static int on_start(load_state *st, const atr_record *rec) {
             continue; /* too many distinct field names: keep the first 1024 */
         if (rc)
             return rc;
-        if (atr__grow((void **)&st->argbuf, &st->cap_argbuf, (uint64_t)g + 1,
-                      sizeof(uint32_t)))
+        if (atr__grow((void **)&st->argbuf, &st->cap_argbuf, (uint64_t)g + 1, sizeof(uint32_t)))
             return ATR_ENOMEM;
         if ((rc = atr__values_intern(&ix->vals, &rec->u.start.fields[i].value, &v)) != 0)
             return rc;
@@ -360,8 +357,8 @@ static int on_end(load_state *st, const atr_record *rec) {
         c->status = ATR_CALL_RAISED;
         rc = atr__values_intern(&ix->vals, &rec->u.end.value, &c->result);
         if (rc == 0)
-            rc = atr__values_intern_str(&ix->vals, rec->u.end.exc_type.ptr,
-                                        rec->u.end.exc_type.len, &c->exc);
+            rc = atr__values_intern_str(&ix->vals, rec->u.end.exc_type.ptr, rec->u.end.exc_type.len,
+                                        &c->exc);
         return rc;
     default:
         c->status = ATR_CALL_NORESULT;
@@ -381,8 +378,8 @@ static int on_message(load_state *st, const atr_record *rec) {
         atr__grow((void **)&ix->mfields, &ix->cap_mfields,
                   ix->n_mfields + 2ull * rec->u.message.n_fields, sizeof(uint32_t)))
         return ATR_ENOMEM;
-    if ((rc = atr__values_intern_str(&ix->vals, rec->u.message.text.ptr,
-                                     rec->u.message.text.len, &text)) != 0)
+    if ((rc = atr__values_intern_str(&ix->vals, rec->u.message.text.ptr, rec->u.message.text.len,
+                                     &text)) != 0)
         return rc;
     atr__msg *m = &ix->msgs[ix->n_msgs];
     m->time = rec->time_ns;
@@ -448,8 +445,8 @@ int atr__on_record(load_state *st, const atr_record *rec) {
     atr_index *ix = st->ix;
     atr_file_info *fi = &ix->files[st->file].info;
     st->n_records++;
-    if ((rec->kind == ATR_REC_START || rec->kind == ATR_REC_END ||
-         rec->kind == ATR_REC_MESSAGE || rec->kind == ATR_REC_END_OF_LOG) &&
+    if ((rec->kind == ATR_REC_START || rec->kind == ATR_REC_END || rec->kind == ATR_REC_MESSAGE ||
+         rec->kind == ATR_REC_END_OF_LOG) &&
         rec->time_ns > fi->t_last)
         fi->t_last = rec->time_ns;
     switch (rec->kind) {
@@ -488,4 +485,3 @@ int atr__on_record(load_state *st, const atr_record *rec) {
         return 0;
     }
 }
-

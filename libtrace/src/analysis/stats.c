@@ -128,8 +128,7 @@ static void stats_of(const atr_index *ix, const uint32_t *ids, uint64_t n, const
     percentiles(d, m, st);
 }
 
-int atr_stats_function(const atr_index *ix, uint32_t fn, const atr_filter *filter,
-                       atr_stats *out) {
+int atr_stats_function(const atr_index *ix, uint32_t fn, const atr_filter *filter, atr_stats *out) {
     if (!ix || !out || (fn >= ix->n_funcs && fn != ATR_ALL_FUNCTIONS))
         return ATR_EINVAL;
     if (ix->n_funcs && !ix->fn_off)
@@ -183,8 +182,8 @@ int atr_stats_all(const atr_index *ix, atr_stats *out, uint32_t n_out) {
     if (!buf)
         return ATR_ENOMEM;
     for (uint32_t fn = 0; fn < ix->n_funcs; fn++)
-        stats_of(ix, ix->fn_calls + ix->fn_off[fn], ix->fn_off[fn + 1] - ix->fn_off[fn], NULL,
-                 NULL, buf, &out[fn]);
+        stats_of(ix, ix->fn_calls + ix->fn_off[fn], ix->fn_off[fn + 1] - ix->fn_off[fn], NULL, NULL,
+                 buf, &out[fn]);
     free(buf);
     return 0;
 }

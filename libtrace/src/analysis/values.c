@@ -167,8 +167,8 @@ void atr__u32map_free(atr__u32map *m) {
 /* ---- values ---- */
 
 static int is_stringish(uint32_t kind) {
-    return kind == ATR_V_STR || kind == ATR_V_BYTES || kind == ATR_V_BIGINT ||
-           kind == ATR_V_REPR || kind == ATR_V_ERROR || kind == ATR_V_UNKNOWN;
+    return kind == ATR_V_STR || kind == ATR_V_BYTES || kind == ATR_V_BIGINT || kind == ATR_V_REPR ||
+           kind == ATR_V_ERROR || kind == ATR_V_UNKNOWN;
 }
 
 static uint64_t str_true_len(const atr__vent *e) {
@@ -402,13 +402,13 @@ void atr__values_free(atr__values *vt) {
 }
 
 uint64_t atr__values_mem(const atr__values *vt) {
-    return (uint64_t)vt->cap * sizeof(atr__vent) +
-           (vt->slots ? (uint64_t)(vt->mask + 1) * 4u : 0) + vt->arena.total;
+    return (uint64_t)vt->cap * sizeof(atr__vent) + (vt->slots ? (uint64_t)(vt->mask + 1) * 4u : 0) +
+           vt->arena.total;
 }
 
 atr_str atr__value_type(const atr_value *v) {
-    static const char *names[] = {"None",     "bool", "int",  "int",   "float",  "str",  "bytes",
-                                  "summary",  "redacted", "int", "repr", "error", "unknown"};
+    static const char *names[] = {"None",    "bool",     "int", "int",  "float", "str",    "bytes",
+                                  "summary", "redacted", "int", "repr", "error", "unknown"};
     atr_str s;
     if (v->kind == ATR_V_SUMMARY) {
         s.ptr = v->u.sum.type;
