@@ -7,9 +7,10 @@
  * The program it pretends to trace serves requests, 5 calls each:
  *   app.server.handle(request_id, mode, n)        request_id unique, mode fast/strict, n 0..9999
  *     app.parse.parse(rows, fmt)                  rows = n, fmt one of 4 strings
- *       app.db.lookup(key, table) x 3             key 0..99, table one of 3 strings
+ *       app.db.lookup(key, table) x 3             key 0..99, table a dict (summary) of 3 sizes
  * handle's duration depends on mode and n (strict with large n is slow: the real cause);
- * request_id is unique per call and explains nothing. Times come from a synthetic clock
+ * request_id is unique per call and explains nothing. lookup's duration grows with the
+ * size of its table. Times come from a synthetic clock
  * (explicit timestamps), so the log is the same for the same seed.
  */
 #include <stdio.h>
@@ -91,7 +92,7 @@ int main(int argc, char **argv) {
     uint32_t f_parse = define(s, "app.parse", "parse", 2, pp);
     uint32_t f_lookup = define(s, "app.db", "lookup", 2, lp);
     static const char *fmts[] = {"csv", "json", "xml", "parquet"};
-    static const char *tables[] = {"users", "orders", "items"};
+    static const int64_t table_len[] = {16, 4096, 1048576};
     uint64_t st = seed * 0x9e3779b97f4a7c15u | 1, t = g_now, done = 0;
     for (uint64_t req = 0; done < n_calls; req++) {
         int strict = rnd(&st) % 4 == 0;
@@ -111,12 +112,12 @@ int main(int argc, char **argv) {
             /* The real cause: strict mode costs per row. */
             t += 1000 + (uint64_t)n * (strict ? 50 : 1) + rnd(&st) % 500;
             for (int k = 0; k < 3 && done < n_calls; k++) {
-                const char *tb = tables[rnd(&st) % 3];
+                uint64_t tk = rnd(&st) % 3;
                 atr_value la[2] = {atr_value_int((int64_t)(rnd(&st) % 100)),
-                                   atr_value_strn(tb, strlen(tb))};
+                                   atr_value_summary("dict", 4, table_len[tk])};
                 atr_span_begin(s, f_lookup, p, t, la, 2, NULL, 0, &l);
                 done++;
-                t += 300 + rnd(&st) % 700;
+                t += 300 + tk * 400 + rnd(&st) % 300;
                 atr_value r = atr_value_int((int64_t)(rnd(&st) % 1000));
                 atr_span_return(s, l, t, &r);
                 t += 20;
