@@ -305,6 +305,32 @@ def test_min_duration_keeps_slow_calls_and_their_ancestors(log_path):
     assert (slow.end_ns, mid.end_ns, top.end_ns) == (11_000_030, 11_000_030, 11_000_040)
 
 
+def tgt_slow_gen(n):
+    for i in range(n):
+        if i == 1:
+            tgt_slow()
+        yield i
+
+
+def tgt_use_slow_gen():
+    tgt_fast()
+    return list(tgt_slow_gen(3))
+
+
+def test_min_duration_with_a_generator_kept_while_suspended(log_path):
+    CLOCK.now = 1_000_000
+    log, value = record(log_path, tgt_use_slow_gen, min_duration_ns=1_000_000, clock=CLOCK)
+    assert value == [0, 1, 2]
+    assert names(log) == ["tgt_use_slow_gen", "tgt_slow_gen", "tgt_slow"]
+    use = only(log.calls(MOD + ".tgt_use_slow_gen"))
+    gen = only(log.calls(MOD + ".tgt_slow_gen"))
+    slow = only(log.calls(MOD + ".tgt_slow"))
+    assert gen.parent_id == use.id and slow.parent_id == gen.id
+    assert gen.args == {"n": 3} and gen.status == "return"
+    assert (use.start_ns, gen.start_ns, slow.start_ns) == (1_000_000, 1_000_010, 1_000_010)
+    assert gen.end_ns == 11_000_010 and use.end_ns == 11_000_010
+
+
 def test_min_duration_above_everything_records_nothing(log_path):
     CLOCK.now = 1_000_000
     log, _ = record(log_path, tgt_top, min_duration_ns=10**12, clock=CLOCK)

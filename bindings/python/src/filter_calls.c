@@ -23,19 +23,20 @@
 enum { ST_EMITTED = 0, ST_PENDING = 1, ST_SKIP = 2 };
 
 typedef struct fentry {
-    const void *key;   /* frame identity */
-    PyObject *code;    /* owned (PENDING, suspended) or borrowed from the running frame */
-    uint64_t span;     /* EMITTED: span id (0 if the writer refused it) */
-    uint64_t gen;      /* atr__state_gen() at begin */
-    uint64_t t_start;  /* PENDING: start time */
-    uint64_t observed; /* current span when the call started */
-    atr__cur saved;    /* pair replaced by atr__span_enter (entered only) */
-    PyObject *token;   /* owned: ContextVar token while a coroutine step runs, or NULL */
-    PyObject **vals;   /* PENDING: owned references to the arguments (n_vals) */
+    const void *key;        /* frame identity */
+    PyObject *code;         /* owned (PENDING, suspended) or borrowed from the running frame */
+    uint64_t span;          /* EMITTED: span id (0 if the writer refused it) */
+    uint64_t gen;           /* atr__state_gen() at begin */
+    uint64_t t_start;       /* PENDING: start time */
+    uint64_t observed;      /* current span when the call started */
+    atr__cur saved;         /* pair replaced by atr__span_enter (entered only) */
+    PyObject *token;        /* owned: ContextVar token while a coroutine step runs, or NULL */
+    const void *parent_key; /* with parent_below: the key of that entry */
+    PyObject **vals;        /* PENDING: owned references to the arguments (n_vals) */
     int32_t n_vals;
     uint8_t state;
     uint8_t entered;      /* the span is the thread's current span while this call runs */
-    uint8_t parent_below; /* the parent is the entry below on the stack */
+    uint8_t parent_below; /* the parent is the entry below on the stack (if it is parent_key) */
     uint8_t code_owned;
     uint8_t coro; /* generator/coroutine: also publish the span in the ContextVar */
 } fentry;
@@ -86,13 +87,17 @@ static fentry *ft_push(fthread *ft) {
     return e;
 }
 
-static void entry_release(fentry *e) {
+static void release_vals(fentry *e) {
     for (int32_t i = 0; i < e->n_vals; i++) {
         Py_XDECREF(e->vals[i]);
     }
     free(e->vals);
     e->vals = NULL;
     e->n_vals = 0;
+}
+
+static void entry_release(fentry *e) {
+    release_vals(e);
     if (e->code_owned) {
         Py_CLEAR(e->code);
         e->code_owned = 0;
@@ -209,7 +214,7 @@ static uint64_t now_or_auto(void) {
 static void emit_pending(fthread *ft, size_t i) {
     fentry *e = &ft->stack[i];
     uint64_t parent = e->observed;
-    if (e->parent_below && i > 0) {
+    if (e->parent_below && i > 0 && ft->stack[i - 1].key == e->parent_key) {
         parent = ft->stack[i - 1].span;
     }
     atr__code_info *ci = atr__code_info_peek((PyCodeObject *)e->code);
@@ -219,7 +224,7 @@ static void emit_pending(fthread *ft, size_t i) {
         atr__filter_begin((PyCodeObject *)e->code, ci, e->vals, e->n_vals, parent, e->t_start,
                           &e->span);
     }
-    entry_release(e);
+    release_vals(e); /* the code stays: the call is still running */
     e->state = ST_EMITTED;
     e->entered = 0; /* the thread's current span is left alone: see docs/FILTERS.md */
 }
@@ -294,6 +299,7 @@ void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyO
         fentry *b = &ft->stack[ft->n - 2];
         uint64_t below_cur = b->entered ? b->span : b->observed;
         e->parent_below = b->state != ST_SKIP && e->observed == below_cur;
+        e->parent_key = b->key;
     }
     if (atr__fcfg.min_duration_ns) {
         e->state = ST_PENDING;
@@ -411,8 +417,8 @@ void atr__calls_yield(const void *key) {
         entry_leave(&e);
     }
     if (e.state == ST_PENDING && e.parent_below) {
-        /* the caller may differ at resume: attach to the nearest written ancestor */
-        e.parent_below = 0;
+        /* If it resumes under another caller, it attaches to the nearest written ancestor
+           of this one (emit_pending checks parent_key). */
         for (size_t i = ft->n; i > 0; i--) {
             fentry *b = &ft->stack[i - 1];
             e.observed = b->state == ST_EMITTED ? b->span : b->observed;
