@@ -246,3 +246,26 @@ def test_descriptor_wrapping(log):
     assert [s["name"] for s in starts] == [
         "test_descriptor_wrapping.<locals>.A.cm", "test_descriptor_wrapping.<locals>.A.sm",
         "test_descriptor_wrapping.<locals>.A.p"]
+
+
+def test_session_stopped_by_a_summarizer_is_not_used_afterwards(log, tmp_path):
+    class Stopper:
+        pass
+
+    def summarize(obj):
+        _core.stop()  # user code ends the session in the middle of a capture
+        return (1,)
+
+    _core.register_summarizer(Stopper, summarize)
+    tf = T(lambda x: x)
+    _core.start(log)
+    assert isinstance(tf(Stopper()), Stopper)
+    assert not _core.active()
+    _core.start(str(tmp_path / "after.atr"))
+    _core.action_begin("a", {"s": Stopper()})
+    _core.start(str(tmp_path / "third.atr"))
+    _core.log("m", {"s": Stopper()})
+    assert tf(2) == 2
+    _core.stop()
+    _, starts, _ = records(log)
+    assert starts == []

@@ -100,6 +100,9 @@ PyObject *atr__py_action_begin(PyObject *m, PyObject *const *args, Py_ssize_t n)
     if (s == NULL)
         return PyLong_FromLong(0);
     atr__state_name_thread(s);
+    uint64_t gen = atr__g.gen;
+    if ((s = atr__session_of(gen)) == NULL)
+        return PyLong_FromLong(0);
     uint32_t fid;
     if (action_id(s, args[0], &fid) < 0) {
         PyErr_Clear();
@@ -110,10 +113,12 @@ PyObject *atr__py_action_begin(PyObject *m, PyObject *const *args, Py_ssize_t n)
     atr_field fields[MAX_FIELDS];
     uint32_t nf = capture_fields(n > 1 ? args[1] : NULL, &sc, fields, MAX_FIELDS);
     uint64_t span = 0;
-    atr_span_begin(s, fid, atr__span_current(), ATR_NOW, NULL, 0, nf ? fields : NULL, nf,
-                   &span);
-    for (uint32_t i = 0; i < sc.errors; i++)
-        atr_session_count_capture_error(s);
+    if ((s = atr__session_of(gen)) != NULL) { /* field capture may have run Python code */
+        atr_span_begin(s, fid, atr__span_current(), ATR_NOW, NULL, 0, nf ? fields : NULL, nf,
+                       &span);
+        for (uint32_t i = 0; i < sc.errors; i++)
+            atr_session_count_capture_error(s);
+    }
     atr__scratch_release(&sc);
     if (PyErr_Occurred())
         PyErr_Clear();
@@ -194,6 +199,7 @@ PyObject *atr__py_log(PyObject *m, PyObject *const *args, Py_ssize_t n) {
     if (s == NULL)
         Py_RETURN_NONE;
     atr__state_name_thread(s);
+    uint64_t gen = atr__g.gen;
     atr__scratch sc;
     atr__scratch_init(&sc);
     atr_value text;
@@ -203,9 +209,11 @@ PyObject *atr__py_log(PyObject *m, PyObject *const *args, Py_ssize_t n) {
         t.ptr = "", t.len = 0;
     atr_field fields[MAX_FIELDS];
     uint32_t nf = capture_fields(n > 1 ? args[1] : NULL, &sc, fields, MAX_FIELDS);
-    atr_message(s, atr__span_current(), ATR_NOW, t, nf ? fields : NULL, nf);
-    for (uint32_t i = 0; i < sc.errors; i++)
-        atr_session_count_capture_error(s);
+    if ((s = atr__session_of(gen)) != NULL) { /* field capture may have run Python code */
+        atr_message(s, atr__span_current(), ATR_NOW, t, nf ? fields : NULL, nf);
+        for (uint32_t i = 0; i < sc.errors; i++)
+            atr_session_count_capture_error(s);
+    }
     atr__scratch_release(&sc);
     if (PyErr_Occurred())
         PyErr_Clear();

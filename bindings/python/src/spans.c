@@ -169,6 +169,9 @@ int atr__span_begin_code(PyObject *code, PyObject *const *vals, Py_ssize_t n,
     if (s == NULL)
         return ATR_ESTATE;
     atr__state_name_thread(s);
+    uint64_t gen = atr__g.gen;
+    if ((s = atr__session_of(gen)) == NULL)
+        return ATR_ESTATE;
     uint32_t fid;
     int rc = atr__define_code(code, NULL, NULL, 0, &fid);
     if (rc < 0)
@@ -221,9 +224,14 @@ int atr__span_begin_code(PyObject *code, PyObject *const *vals, Py_ssize_t n,
         else
             atr__capture_value(v, &atr__g.opts, sc, out);
     }
-    rc = atr_span_begin(s, fid, parent, t_ns, args, n_args, n_fields ? fields : NULL,
-                        n_fields, span_out);
-    count_errors(s, sc);
+    /* Capturing may have run Python code (summarizers, repr) that stopped the session. */
+    if ((s = atr__session_of(gen)) != NULL) {
+        rc = atr_span_begin(s, fid, parent, t_ns, args, n_args, n_fields ? fields : NULL,
+                            n_fields, span_out);
+        count_errors(s, sc);
+    } else {
+        rc = ATR_ESTATE;
+    }
     atr__scratch_release(sc);
 done:
     Py_XDECREF(names);
@@ -250,8 +258,10 @@ void atr__span_end_return(uint64_t gen, uint64_t span, uint64_t t_ns, PyObject *
     atr__scratch_init(&sc);
     atr_value v;
     atr__capture_value(result, opts ? opts : &atr__g.opts, &sc, &v);
-    atr_span_return(s, span, t_ns, &v);
-    count_errors(s, &sc);
+    if ((s = atr__session_of(gen)) != NULL) {
+        atr_span_return(s, span, t_ns, &v);
+        count_errors(s, &sc);
+    }
     atr__scratch_release(&sc);
 }
 
@@ -271,8 +281,10 @@ void atr__span_end_raise(uint64_t gen, uint64_t span, uint64_t t_ns, PyObject *e
     atr_value msg;
     atr_str type = atr__capture_exc_type(exc, &sc);
     int has_msg = atr__capture_exc_message(exc, opts, &sc, &msg) == 0;
-    atr_span_raise(s, span, t_ns, type, has_msg ? &msg : NULL);
-    count_errors(s, &sc);
+    if ((s = atr__session_of(gen)) != NULL) {
+        atr_span_raise(s, span, t_ns, type, has_msg ? &msg : NULL);
+        count_errors(s, &sc);
+    }
     atr__scratch_release(&sc);
     if (PyErr_Occurred())
         PyErr_Clear();

@@ -37,7 +37,8 @@ char *atr__state_stack_floor_slow(void) {
 }
 
 void atr__state_name_thread_slow(atr_session *s) {
-    atr__tls_named_gen = atr__g.gen;
+    uint64_t gen = atr__g.gen;
+    atr__tls_named_gen = gen;
     int had = PyErr_Occurred() != NULL;
     atr__exc_state saved = {0};
     if (had)
@@ -57,7 +58,7 @@ void atr__state_name_thread_slow(atr_session *s) {
     }
     Py_ssize_t len = 0;
     const char *p = name && PyUnicode_Check(name) ? PyUnicode_AsUTF8AndSize(name, &len) : NULL;
-    if (p != NULL)
+    if (p != NULL && atr__session_of(gen) == s) /* Python code ran: still the same session? */
         atr_thread_set_name(s, p, (size_t)len);
     Py_XDECREF(name);
     if (PyErr_Occurred())

@@ -74,6 +74,14 @@ static inline atr_session *atr__session(void) {
 static inline uint64_t atr__state_gen(void) {
     return atr__g.gen;
 }
+/*
+ * The active session if it is still the one of generation `gen`, else NULL. Re-check with
+ * this after anything that may have run Python code (which may release the GIL and let
+ * another thread stop the session).
+ */
+static inline atr_session *atr__session_of(uint64_t gen) {
+    return atr__g.gen == gen ? atr__g.session : NULL;
+}
 
 /* Name the calling thread in the session (threading's name). Never raises. */
 void atr__state_name_thread_slow(atr_session *s);

@@ -213,7 +213,7 @@ ATR__NOINLINE static uint64_t begin_call(atr__traced *t, atr_session *s, PyObjec
     PyObject *slots_stack[STACK_SLOTS];
     atr_field fields[MAX_KW_FIELDS];
     uint32_t n_fields = 0, nv = 0;
-    uint64_t span = 0;
+    uint64_t span = 0, gen = atr__g.gen;
     atr__scratch_init(&sc);
     if (t->code == NULL) {
         /* Any callable: all positionals as "*args", keywords as fields. */
@@ -234,8 +234,9 @@ ATR__NOINLINE static uint64_t begin_call(atr__traced *t, atr_session *s, PyObjec
                 atr__capture_value(args[nargs + j], &t->opts, &sc, &f->value);
         }
         (void)v;
-        atr_span_begin(s, t->fid, parent, ATR_NOW, vals_stack, nv,
-                       n_fields ? fields : NULL, n_fields, &span);
+        if ((s = atr__session_of(gen)) != NULL)
+            atr_span_begin(s, t->fid, parent, ATR_NOW, vals_stack, nv,
+                           n_fields ? fields : NULL, n_fields, &span);
         goto done;
     }
 
@@ -316,15 +317,16 @@ ATR__NOINLINE static uint64_t begin_call(atr__traced *t, atr_session *s, PyObjec
         }
         capture_slot(t, k, slots[k], &sc, &vals[nv++]);
     }
-    atr_span_begin(s, t->fid, parent, ATR_NOW, vals, nv,
-                   n_fields ? fields : NULL, n_fields, &span);
+    if ((s = atr__session_of(gen)) != NULL)
+        atr_span_begin(s, t->fid, parent, ATR_NOW, vals, nv, n_fields ? fields : NULL,
+                       n_fields, &span);
 done_free:
     if (slots != slots_stack)
         PyMem_Free(slots);
     if (vals != vals_stack)
         PyMem_Free(vals);
 done:
-    for (uint32_t e = 0; e < sc.errors; e++)
+    for (uint32_t e = 0; s != NULL && e < sc.errors; e++)
         atr_session_count_capture_error(s);
     atr__scratch_release(&sc);
     if (PyErr_Occurred())
@@ -338,7 +340,7 @@ ATR__NOINLINE static uint64_t begin_simple(atr__traced *t, atr_session *s,
                                            uint64_t parent) {
     atr__scratch sc;
     atr_value vals[STACK_SLOTS];
-    uint64_t span = 0;
+    uint64_t span = 0, gen = atr__g.gen;
     atr__scratch_init(&sc);
     for (Py_ssize_t i = 0; i < nargs; i++) {
         if (ATR__UNLIKELY(t->mode[i] == SLOT_REDACT))
@@ -346,12 +348,17 @@ ATR__NOINLINE static uint64_t begin_simple(atr__traced *t, atr_session *s,
         else
             atr__capture_value_fast(args[i], &t->opts, &sc, &vals[i]);
     }
-    atr_span_begin(s, t->fid, parent, ATR_NOW, vals, (uint32_t)nargs, NULL, 0, &span);
     if (ATR__UNLIKELY(sc.errors != 0 || sc.n_refs != 0)) {
-        for (uint32_t e = 0; e < sc.errors; e++)
-            atr_session_count_capture_error(s);
+        /* Python code may have run (summarizer, repr): is the session still there? */
+        if ((s = atr__session_of(gen)) != NULL) {
+            atr_span_begin(s, t->fid, parent, ATR_NOW, vals, (uint32_t)nargs, NULL, 0, &span);
+            for (uint32_t e = 0; e < sc.errors; e++)
+                atr_session_count_capture_error(s);
+        }
         atr__scratch_release(&sc);
+        return span;
     }
+    atr_span_begin(s, t->fid, parent, ATR_NOW, vals, (uint32_t)nargs, NULL, 0, &span);
     return span;
 }
 
@@ -372,12 +379,17 @@ ATR__NOINLINE static void end_call(atr__traced *t, uint64_t gen, uint64_t span,
     atr_value v;
     atr__scratch_init(&sc);
     atr__capture_value_fast(res, &t->opts, &sc, &v);
-    atr_span_return(s, span, ATR_NOW, &v);
     if (ATR__UNLIKELY(sc.errors != 0 || sc.n_refs != 0)) {
-        for (uint32_t e = 0; e < sc.errors; e++)
-            atr_session_count_capture_error(s);
+        /* Python code may have run (summarizer, repr): is the session still there? */
+        if ((s = atr__session_of(gen)) != NULL) {
+            atr_span_return(s, span, ATR_NOW, &v);
+            for (uint32_t e = 0; e < sc.errors; e++)
+                atr_session_count_capture_error(s);
+        }
         atr__scratch_release(&sc);
+        return;
     }
+    atr_span_return(s, span, ATR_NOW, &v);
 }
 
 static PyObject *traced_call(atr__traced *t, atr_session *s, PyObject *const *args,
@@ -391,6 +403,8 @@ static PyObject *traced_call(atr__traced *t, atr_session *s, PyObject *const *ar
     }
     atr__state_name_thread(s);
     uint64_t gen = t->gen;
+    if (ATR__UNLIKELY((s = atr__session_of(gen)) == NULL)) /* stopped meanwhile */
+        return PyObject_Vectorcall(t->func, args, nargsf, kwnames);
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     /* One read of the thread's context serves the parent lookup and the new pair. */
     void *ctx = atr__compat_context();
