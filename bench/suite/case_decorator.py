@@ -4,9 +4,9 @@ argtrace @trace (session recording) vs Eliot @log_call (to a file) vs VizTracer 
 (tracer running; records no arguments) vs plain, plus two references: argtrace's decorator
 with no session (forwarding only) and a Python functools.wraps wrapper. Same idea as
 bench/bench_decorator.py, in a child process that prints JSON. Variants run interleaved,
-one loop of calls per variant per round; medians over the rounds. Times are the process's CPU
-time (the machine is shared: wall time counts the time other processes ran), which includes
-argtrace's flusher thread compressing and writing in the background.
+one loop of calls per variant per round; medians over the rounds. Times are CPU times (the
+machine is shared: wall time counts the time other processes ran): the calling thread's, and
+the whole process's, which adds argtrace's flusher thread compressing and writing the log.
 """
 
 import functools
@@ -90,8 +90,10 @@ def measure(loop, n, setup, teardown):
         setup()
     try:
         c0 = time.process_time_ns()
+        h0 = time.thread_time_ns()
         loop(n)
-        return (time.process_time_ns() - c0) / n
+        h1 = time.thread_time_ns()
+        return (h1 - h0) / n, (time.process_time_ns() - c0) / n
     finally:
         if teardown:
             teardown()
@@ -116,7 +118,8 @@ def run(cfg, ctx):
     data, why = common.case_child(ctx, ["decorator", cfg["dec_calls"], cfg["dec_rounds"]])
     if data is None:
         return common.result("decorator", TITLE, status="failed", why=why)
-    base = common.median(data["samples"]["plain"])
+    base = common.median([x[0] for x in data["samples"]["plain"]])
+    pbase = common.median([x[1] for x in data["samples"]["plain"]])
     rows = []
     for name in ORDER:
         if name in data["skipped"]:
@@ -125,12 +128,14 @@ def run(cfg, ctx):
             continue
         if name not in data["samples"]:
             continue
-        s = data["samples"][name]
+        s = [x[0] for x in data["samples"][name]]
         med = common.median(s)
+        pmed = common.median([x[1] for x in data["samples"][name]])
         rows.append({"variant": name, "label": LABELS[name], "status": "ok", "ns_per_call": med,
                      "added_ns": med - base, "ratio": med / base,
+                     "process_added_ns": pmed - pbase,
                      "spread_pct": common.spread(s), "calls_per_round": data["calls"][name]})
-        print("  decorator: %-14s %9.0f ns/call  +%9.0f ns  %.1fx" % (name, med, med - base,
-                                                                       med / base), flush=True)
+        print("  decorator: %-14s %9.0f ns/call  %+9.0f ns  %.1fx  (process %+.0f ns)"
+              % (name, med, med - base, med / base, pmed - pbase), flush=True)
     notes = ["%s skipped: %s" % (k, v) for k, v in sorted(data["skipped"].items())]
     return common.result("decorator", TITLE, rows, notes=notes, rounds=cfg["dec_rounds"])

@@ -1,7 +1,7 @@
 """Selective tracing: one hot function traced inside a larger program (wl_fib.program, which
 calls wl_fib.score once every fourth word among other work). Reported: the whole program's
-slowdown (process CPU time, which includes argtrace's flusher thread). The function is
-replaced by its decorated version (argtrace @trace, Eliot @log_call, VizTracer @log_sparse)
+slowdown in CPU time of the calling thread (and of the process, with argtrace's flusher).
+The function is replaced by its decorated version (argtrace @trace, Eliot @log_call, VizTracer @log_sparse)
 or selected by an argtrace filter (`--trace wl_fib:score`, no code change; on CPython <= 3.11
 this installs a profile hook that every call of the program pays)."""
 
@@ -73,8 +73,10 @@ def child(argv):
                 if setup:
                     setup()
                 t0 = time.process_time_ns()
+                h0 = time.thread_time_ns()
                 wl_fib.program(rounds)
-                times[name].append(time.process_time_ns() - t0)
+                h1 = time.thread_time_ns()
+                times[name].append((h1 - h0, time.process_time_ns() - t0))
                 if teardown:
                     teardown()
             except Exception as e:
@@ -91,7 +93,8 @@ def run(cfg, ctx):
     data, why = common.case_child(ctx, ["selective", rounds, cfg["selective_repeats"]])
     if data is None:
         return common.result("selective", TITLE, status="failed", why=why)
-    base = common.median(data["times"]["untraced"])
+    base = common.median([x[0] for x in data["times"]["untraced"]])
+    pbase = common.median([x[1] for x in data["times"]["untraced"]])
     rows = []
     for name in ORDER:
         if name in data["skipped"] or name in data["failed"]:
@@ -99,11 +102,13 @@ def run(cfg, ctx):
                          "status": "skipped" if name in data["skipped"] else "failed",
                          "why": data["skipped"].get(name) or data["failed"].get(name)})
             continue
-        t = data["times"][name]
+        t = [x[0] for x in data["times"][name]]
         med = common.median(t)
+        pmed = common.median([x[1] for x in data["times"][name]])
         added = (med - base) / data["score_calls"] if data["score_calls"] else float("nan")
         rows.append({"mode": name, "label": LABELS[name], "status": "ok", "median_ns": med,
                      "ratio": med / base, "added_ns_per_traced_call": added,
+                     "process_ratio": pmed / pbase,
                      "spread_pct": common.spread(t)})
         print("  selective: %-16s %.2fx (+%.0f ns per score() call)" % (name, med / base, added),
               flush=True)

@@ -25,7 +25,8 @@ def child(argv):
     name, size, repeats, names = argv[0], int(argv[1]), int(argv[2]), argv[3].split(",")
     slow_max = int(argv[4]) if len(argv) > 4 else 0
     modname, mod, fn, label = workloads.load(name, size)
-    out = {"workload": name, "label": label, "times": {}, "cpu": {}, "stop_ns": {}, "skipped": {},
+    out = {"workload": name, "label": label, "times": {}, "cpu": {}, "thread": {},
+           "stop_ns": {}, "skipped": {},
            "failed": {}}
     fn()  # warm-up: imports, caches, specialization
     counts = workloads.count_calls(modname, fn)
@@ -47,6 +48,7 @@ def child(argv):
         for tool in active:
             out["times"][tool.name] = []
             out["cpu"][tool.name] = []
+            out["thread"][tool.name] = []
             out["stop_ns"][tool.name] = []
         out["labels"] = {t.name: t.label for t in active}
         out["args"] = {t.name: t.args for t in active}
@@ -58,9 +60,11 @@ def child(argv):
                 try:
                     tool.setup()
                     c0 = time.process_time_ns()
+                    h0 = time.thread_time_ns()
                     t0 = time.perf_counter_ns()
                     fn()
                     t1 = time.perf_counter_ns()
+                    h1 = time.thread_time_ns()
                     c1 = time.process_time_ns()
                     tool.teardown()
                     t2 = time.perf_counter_ns()
@@ -70,6 +74,7 @@ def child(argv):
                     continue
                 out["times"][tool.name].append(t1 - t0)
                 out["cpu"][tool.name].append(c1 - c0)
+                out["thread"][tool.name].append(h1 - h0)
                 out["stop_ns"][tool.name].append(t2 - t1)
         log = state.get("logs", {}).get("argtrace")
         if log and os.path.exists(log) and "argtrace" not in out["failed"]:
@@ -99,7 +104,8 @@ def run(cfg, ctx):
         size = cfg[name]
         print("  whole: %s (size %s, %d rounds)" % (name, size, cfg["whole_repeats"]), flush=True)
         rc, out, err, wall, cpu, rss = common.run_child(
-            [sys.executable, ctx["child"], "whole", name, str(size), str(cfg["whole_repeats"]),
+            [ctx.get("child_python", sys.executable), ctx["child"], "whole", name, str(size),
+             str(cfg["whole_repeats"]),
              ",".join(tools.WHOLE_TOOLS), str(cfg["slow_max_calls"])], timeout=1800)
         data = common.last_json(out)
         if rc != 0 or data is None:
@@ -110,6 +116,7 @@ def run(cfg, ctx):
             continue
         base = common.median(data["times"].get("untraced", []))
         cbase = common.median(data["cpu"].get("untraced", []))
+        hbase = common.median(data["thread"].get("untraced", []))
         for t, why in data["skipped"].items():
             skipped[t] = why
         tool_rows = []
@@ -124,15 +131,20 @@ def run(cfg, ctx):
             times = data["times"][t]
             med = common.median(times)
             cmed = common.median(data["cpu"][t])
-            per_call = (cmed - cbase) / data["calls"] if data["calls"] else float("nan")
+            hmed = common.median(data["thread"][t])
+            calls = data["calls"] or float("nan")
             tool_rows.append({"tool": t, "label": data["labels"][t], "args": data["args"][t],
                               "status": "ok", "median_ns": med, "wall_ratio": med / base,
-                              "cpu_ns": cmed, "ratio": cmed / cbase,
-                              "ns_per_call": per_call, "spread_pct": common.spread(times),
+                              "cpu_ns": cmed, "cpu_ratio": cmed / cbase,
+                              "cpu_ns_per_call": (cmed - cbase) / calls,
+                              "thread_ns": hmed, "ratio": hmed / hbase,
+                              "ns_per_call": (hmed - hbase) / calls,
+                              "spread_pct": common.spread(data["thread"][t]),
                               "stop_ms": common.median(data["stop_ns"][t]) / 1e6,
                               "n": len(times)})
         row = {"workload": name, "label": data["label"], "status": "ok", "calls": data["calls"],
-               "untraced_ms": base / 1e6, "untraced_cpu_ms": cbase / 1e6, "tools": tool_rows,
+               "untraced_ms": base / 1e6, "untraced_cpu_ms": cbase / 1e6,
+               "untraced_thread_ms": hbase / 1e6, "tools": tool_rows,
                "argtrace_spans": data.get("argtrace_spans"),
                "argtrace_bytes": data.get("argtrace_bytes"),
                "argtrace_dropped": data.get("argtrace_dropped"), "child_wall_s": wall}

@@ -19,7 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(SUITE))
 # Sizes per mode. Quick keeps the whole run under 5 minutes on a 2-core machine, full under 30.
 SETTINGS = {
     "quick": {
-        "repeats": 5, "dec_calls": 100_000, "dec_rounds": 11,
+        "dec_calls": 100_000, "dec_rounds": 11,
         "fib": 22, "richards": 1, "deltablue": 500, "raytrace": 24, "nbody": 2_000,
         "whole_repeats": 3, "selective_repeats": 5, "selective_rounds": 600,
         "viewer_sizes": [10_000, 100_000], "viewer_repeats": 1, "big_calls": 1_000_000,
@@ -27,10 +27,10 @@ SETTINGS = {
         "logsize_fib": 20, "writer_spans": 2_000_000,
     },
     "full": {
-        "repeats": 9, "dec_calls": 200_000, "dec_rounds": 21,
-        "fib": 25, "richards": 3, "deltablue": 2_000, "raytrace": 50, "nbody": 20_000,
+        "dec_calls": 200_000, "dec_rounds": 21,
+        "fib": 25, "richards": 2, "deltablue": 1_500, "raytrace": 40, "nbody": 5_000,
         "whole_repeats": 5, "selective_repeats": 9, "selective_rounds": 1500,
-        "viewer_sizes": [10_000, 100_000], "viewer_repeats": 3, "big_calls": 10_000_000,
+        "viewer_sizes": [10_000, 100_000], "viewer_repeats": 2, "big_calls": 10_000_000,
         "memory_calls": 10_000_000, "slow_max_calls": 300_000, "eliot_tree_max": 100_000,
         "logsize_fib": 22, "writer_spans": 10_000_000,
     },
@@ -62,10 +62,6 @@ def spread(values):
     q3 = v[(3 * len(v)) // 4]
     m = statistics.median(v)
     return 100.0 * (q3 - q1) / 2 / m if m else float("nan")
-
-
-def venv_python():
-    return sys.executable
 
 
 def run_child(args, timeout=600, env=None, stdout_path=None):
@@ -112,7 +108,8 @@ def run_child(args, timeout=600, env=None, stdout_path=None):
 
 def case_child(ctx, args, timeout=900):
     """Run `child.py ARGS...` with this Python; → (data, None) or (None, why)."""
-    argv = [sys.executable, ctx["child"]] + [str(a) for a in args]
+    argv = [ctx.get("child_python", sys.executable), ctx["child"]]
+    argv += [str(a) for a in args]
     rc, out, err, wall, cpu, rss = run_child(argv, timeout=timeout)
     data = last_json(out)
     if rc != 0 or data is None:

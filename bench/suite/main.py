@@ -65,6 +65,49 @@ def git(*args):
         return ""
 
 
+def run_case(name, cfg, ctx, key=None):
+    mod = __import__("case_" + name)
+    print("== %s%s" % (mod.TITLE, " (CPython %s)" % ctx["child_version"]
+                       if "child_version" in ctx else ""), flush=True)
+    t0 = time.time()
+    try:
+        res = mod.run(cfg, ctx)
+    except Exception as e:  # a broken case is reported, never hidden
+        import traceback
+        traceback.print_exc()
+        res = common.result(name, mod.TITLE, status="failed",
+                            why="%s: %s" % (type(e).__name__, e))
+    res["seconds"] = time.time() - t0
+    if "child_version" in ctx:
+        res["python"] = ctx["child_version"]
+        res["title"] += " — CPython %s" % ctx["child_version"]
+    print("   (%s: %s, %.0f s)" % (key or name, res["status"], res["seconds"]), flush=True)
+    return res
+
+
+AGAIN = ["decorator", "whole", "selective"]
+
+
+def run_also(python, only, cfg, ctx, info):
+    """The interpreter-sensitive cases again under a second CPython (its own venv)."""
+    names = [n for n in AGAIN if n in only]
+    if python.startswith("failed:"):
+        ver = python.split(":", 1)[1]
+        for n in names:
+            info["cases"]["%s@%s" % (n, ver)] = common.result(
+                n, "CPython %s" % ver, status="skipped",
+                why="its venv could not be set up (bench/run printed why)")
+        return
+    ver = subprocess.run([python, "-c", "import sys; print(sys.version.split()[0])"],
+                         capture_output=True, text=True).stdout.strip()
+    short = ".".join(ver.split(".")[:2])
+    info["also_python"] = ver
+    ctx2 = dict(ctx, child_python=python, child_version=ver)
+    for n in names:
+        key = "%s@%s" % (n, short)
+        info["cases"][key] = run_case(n, cfg, ctx2, key)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mode", choices=sorted(common.SETTINGS), default="quick")
@@ -74,7 +117,17 @@ def main():
     ap.add_argument("--no-docs", action="store_true")
     ap.add_argument("--command", default="")
     ap.add_argument("--source", default="the work tree")
+    ap.add_argument("--render", metavar="RESULTS_JSON",
+                    help="only render docs/ from a saved results file")
+    ap.add_argument("--also-python", default="",
+                    help="run the decorator, whole and selective cases again with this Python")
     args = ap.parse_args()
+    if args.render:
+        import report
+        with open(args.render) as f:
+            md, img = report.write(json.load(f), os.path.join(common.ROOT, "docs"))
+        print("wrote %s%s" % (md, (" and " + img) if img else ""))
+        return 0
     cfg = common.SETTINGS[args.mode]
     only = [c for c in args.only.split(",") if c] or CASES
     for c in only:
@@ -100,19 +153,9 @@ def main():
           % (args.mode, info["machine"]["python"], info["machine"]["nproc"],
              " ".join(info["loadavg_start"])), flush=True)
     for name in only:
-        mod = __import__("case_" + name)
-        print("== %s" % mod.TITLE, flush=True)
-        t0 = time.time()
-        try:
-            res = mod.run(cfg, ctx)
-        except Exception as e:  # a broken case is reported, never hidden
-            import traceback
-            traceback.print_exc()
-            res = common.result(name, mod.TITLE, status="failed",
-                                why="%s: %s" % (type(e).__name__, e))
-        res["seconds"] = time.time() - t0
-        info["cases"][name] = res
-        print("   (%s: %s, %.0f s)" % (name, res["status"], res["seconds"]), flush=True)
+        info["cases"][name] = run_case(name, cfg, ctx)
+    if args.also_python:
+        run_also(args.also_python, only, cfg, ctx, info)
     info["seconds"] = time.time() - started
     info["loadavg_end"] = read("/proc/loadavg").split()[:3]
     path = os.path.join(args.out, "results-%s.json" % args.mode)

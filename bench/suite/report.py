@@ -39,23 +39,60 @@ def row_of(rows, key, value):
     return None
 
 
-def whole_tool(info, workload, tool):
-    c = case(info, "whole")
+def whole_tool(info, workload, tool, key="whole"):
+    c = case(info, key)
     w = row_of(c["rows"], "workload", workload)
     if not w or w["status"] != "ok":
         return None, w
     return row_of(w["tools"], "tool", tool), w
 
 
+def sns(ns):
+    """Signed duration: +161 ns, -1 ns, +17.2 µs."""
+    return ("+" if ns >= 0 else "-") + common.fmt_ns(abs(ns))
+
+
 def verdict(ok):
     return "met" if ok else "**missed**"
 
 
-def targets(info):
-    out = ["| what | target (DESIGN.md §7) | argtrace measured | verdict | peers measured |",
-           "| --- | --- | --- | --- | --- |"]
-    py = info["machine"]["python"]
-    dec = case(info, "decorator")
+def newer(py):
+    """True for CPython 3.12 and later (sys.monitoring)."""
+    return tuple(int(x) for x in py.split(".")[:2]) >= (3, 12)
+
+
+def filter_targets(info, key, py):
+    out = []
+    t, w = whole_tool(info, "fib", "argtrace", key)
+    lim = 250 if not newer(py) else 120
+    if t and t["status"] == "ok":
+        v, _ = whole_tool(info, "fib", "viztracer-args", key)
+        vd, _ = whole_tool(info, "fib", "viztracer", key)
+        peers = []
+        if v and v["status"] == "ok":
+            peers.append("VizTracer args+retval %s" % sns(v["ns_per_call"]))
+        if vd and vd["status"] == "ok":
+            peers.append("VizTracer default %s" % sns(vd["ns_per_call"]))
+        out.append("| filter tracing, every call, args captured (%s, CPython %s) | ≤ %d ns/call "
+                   "| %s | %s | %s |" % (w["label"], py, lim, sns(t["ns_per_call"]),
+                                          verdict(t["ns_per_call"] <= lim), "; ".join(peers)))
+    r, w = whole_tool(info, "fib", "argtrace-reject", key)
+    if r and r["status"] == "ok":
+        cp, _ = whole_tool(info, "fib", "cprofile", key)
+        target = "≈ 0 ns" if newer(py) else "≤ the profile hook's cost (66–165 ns)"
+        ok = r["ns_per_call"] <= (20 if newer(py) else 165)
+        peer = ("cProfile %s" % sns(cp["ns_per_call"])
+                if cp and cp["status"] == "ok" else "")
+        out.append("| filter tracing, functions the filter rejects (%s, CPython %s) | %s | %s "
+                   "| %s | %s |" % (w["label"], py, target, sns(r["ns_per_call"]),
+                                    verdict(ok), peer))
+    return out
+
+
+def decorator_target(info, key):
+    out = []
+    dec = case(info, key)
+    py = dec.get("python", info["machine"]["python"])
     a = row_of(dec["rows"], "variant", "argtrace")
     if a and a["status"] == "ok":
         peers = []
@@ -63,35 +100,24 @@ def targets(info):
             r = row_of(dec["rows"], "variant", v)
             if r and r["status"] == "ok":
                 name = "Eliot @log_call" if v == "eliot" else "VizTracer @log_sparse"
-                peers.append("%s +%s" % (name, common.fmt_ns(r["added_ns"])))
-        out.append("| decorator, 1 int arg + result | ≤ 100 ns added per call | +%s | %s | %s |"
-                   % (common.fmt_ns(a["added_ns"]), verdict(a["added_ns"] <= 100),
-                      "; ".join(peers)))
+                peers.append("%s %s" % (name, sns(r["added_ns"])))
+        out.append("| decorator, 1 int arg + result (CPython %s) | ≤ 100 ns added per call "
+                   "| %s | %s | %s |" % (py, sns(a["added_ns"]),
+                                          verdict(a["added_ns"] <= 100), "; ".join(peers)))
     else:
         out.append("| decorator | ≤ 100 ns | %s | not measured | |" % (
             not_ok(a) if a else not_ok(dec)))
-    t, w = whole_tool(info, "fib", "argtrace")
-    lim = 250 if py < "3.12" else 120
-    if t and t["status"] == "ok":
-        v, _ = whole_tool(info, "fib", "viztracer-args")
-        vd, _ = whole_tool(info, "fib", "viztracer")
-        peers = []
-        if v and v["status"] == "ok":
-            peers.append("VizTracer args+retval +%s" % common.fmt_ns(v["ns_per_call"]))
-        if vd and vd["status"] == "ok":
-            peers.append("VizTracer default +%s" % common.fmt_ns(vd["ns_per_call"]))
-        out.append("| filter tracing, every call, args captured (%s, CPython %s) | ≤ %d ns/call "
-                   "| +%s | %s | %s |" % (w["label"], py, lim, common.fmt_ns(t["ns_per_call"]),
-                                          verdict(t["ns_per_call"] <= lim), "; ".join(peers)))
-    r, w = whole_tool(info, "fib", "argtrace-reject")
-    if r and r["status"] == "ok":
-        cp, _ = whole_tool(info, "fib", "cprofile")
-        target = "≈ 0 ns" if py >= "3.12" else "≤ the profile hook's cost (66–165 ns)"
-        ok = r["ns_per_call"] <= (20 if py >= "3.12" else 165)
-        out.append("| filter tracing, functions the filter rejects (%s) | %s | +%s | %s | %s |"
-                   % (w["label"], target, common.fmt_ns(r["ns_per_call"]), verdict(ok),
-                      "cProfile +%s" % common.fmt_ns(cp["ns_per_call"])
-                      if cp and cp["status"] == "ok" else ""))
+    return out
+
+
+def targets(info):
+    out = ["| what | target (DESIGN.md §7) | argtrace measured | verdict | peers measured |",
+           "| --- | --- | --- | --- | --- |"]
+    for key in [k for k in info["cases"] if k.split("@")[0] == "decorator"]:
+        out += decorator_target(info, key)
+    for key in [k for k in info["cases"] if k.split("@")[0] == "whole"]:
+        py = info["cases"][key].get("python", info["machine"]["python"])
+        out += filter_targets(info, key, py)
     ls = case(info, "logsize")
     a = row_of(ls["rows"], "tool", "argtrace-filter")
     if a and a["status"] == "ok":
@@ -142,14 +168,15 @@ def targets(info):
 def decorator_table(c):
     if c["status"] not in ("ok", "partial"):
         return ["%s." % not_ok(c)]
-    out = ["| variant | CPU ns per call | added ns | × plain | spread |",
-           "| --- | ---: | ---: | ---: | ---: |"]
+    out = ["| variant | ns per call | added ns | × plain | spread | added ns, process CPU |",
+           "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for r in c["rows"]:
         if r["status"] != "ok":
-            out.append("| %s | %s | | | |" % (r["label"], not_ok(r)))
+            out.append("| %s | %s | | | | |" % (r["label"], not_ok(r)))
             continue
-        out.append("| %s | %.0f | %+.0f | %.2f | ±%.0f%% |" % (
-            r["label"], r["ns_per_call"], r["added_ns"], r["ratio"], r["spread_pct"]))
+        out.append("| %s | %.0f | %+.0f | %.2f | ±%.0f%% | %+.0f |" % (
+            r["label"], r["ns_per_call"], r["added_ns"], r["ratio"], r["spread_pct"],
+            r.get("process_added_ns", float("nan"))))
     return out
 
 
@@ -164,7 +191,7 @@ def whole_table(c):
     out.append("| calls of the program's functions | | " + " | ".join(
         "{:,}".format(r["calls"]) for r in rows) + " |")
     out.append("| untraced (CPU ms, median) | | " + " | ".join(
-        "%.1f ms" % r["untraced_cpu_ms"] for r in rows) + " |")
+        "%.1f ms" % r["untraced_thread_ms"] for r in rows) + " |")
     tools = [t["tool"] for t in rows[0]["tools"] if t["tool"] != "untraced"]
     for tool in tools:
         cells, args = [], ""
@@ -183,6 +210,14 @@ def whole_table(c):
                                        else "%+.0f µs" % (t["ns_per_call"] / 1e3))
                 cells.append(cell)
         out.append("| %s | %s | %s |" % (TOOL_LABELS.get(tool, tool), args, " | ".join(cells)))
+        if tool == "argtrace":
+            cells = []
+            for r in rows:
+                t = row_of(r["tools"], "tool", tool)
+                cells.append("%.2f× (%+.0f ns)" % (t["cpu_ratio"], t["cpu_ns_per_call"])
+                             if t and t["status"] == "ok" and "cpu_ratio" in t else "—")
+            out.append("| ↳ same, process CPU (adds the flusher thread) | | %s |"
+                       % " | ".join(cells))
     return out
 
 
@@ -216,16 +251,17 @@ def selective_table(c):
            "`score()`), untraced %.1f ms CPU." % (c["rounds"], "{:,}".format(c["program_calls"]),
                                                   "{:,}".format(c["score_calls"]),
                                                   c["untraced_ms"]), "",
-           "| mode | program × untraced | added per score() call | spread |",
-           "| --- | ---: | ---: | ---: |"]
+           "| mode | program × untraced | added per score() call | spread | × untraced, "
+           "process CPU |",
+           "| --- | ---: | ---: | ---: | ---: |"]
     for r in c["rows"]:
         if r["status"] != "ok":
-            out.append("| %s | %s | | |" % (r["label"], not_ok(r)))
+            out.append("| %s | %s | | | |" % (r["label"], not_ok(r)))
             continue
-        out.append("| %s | %.2f× | %s | ±%.0f%% |" % (
+        out.append("| %s | %.2f× | %s | ±%.0f%% | %.2f× |" % (
             r["label"], r["ratio"],
             "—" if r["mode"] == "untraced" else "%+.0f ns" % r["added_ns_per_traced_call"],
-            r["spread_pct"]))
+            r["spread_pct"], r.get("process_ratio", float("nan"))))
     return out
 
 
@@ -295,6 +331,11 @@ def memory_table(c):
     return out
 
 
+PALETTE = {"argtrace": "#d62728", "argtrace-reject": "#ff9896", "cprofile": "#1f77b4",
+           "viztracer": "#ff7f0e", "viztracer-args": "#bcbd22", "yappi": "#2ca02c",
+           "hunter": "#9467bd", "pyinstrument": "#8c564b"}
+
+
 def chart(info, path):
     try:
         import matplotlib
@@ -330,18 +371,13 @@ def chart(info, path):
                 if t and t["status"] == "ok":
                     xs.append(i + j * width)
                     ys.append(t["ratio"])
-            color = None
-            if tool == "argtrace":
-                color = "#d62728"
-            elif tool == "argtrace-reject":
-                color = "#ff9896"
-            ax.bar(xs, ys, width, label=tool, color=color)
+            ax.bar(xs, ys, width, label=tool, color=PALETTE.get(tool))
         ax.set_xticks([i + 0.4 - width / 2 for i in range(len(wrows))])
         ax.set_xticklabels([r["label"] for r in wrows], fontsize=8)
         ax.set_yscale("log")
         ax.axhline(1, color="black", linewidth=0.5)
         ax.legend(fontsize=7, ncol=2)
-    ax.set_title("Whole program, every function traced: × untraced (CPU, log scale)")
+    ax.set_title("Whole program, all functions traced: × untraced (log)")
     # (c) log bytes per call
     ax = axes[1][0]
     ls = case(info, "logsize")
@@ -397,6 +433,32 @@ def status_list(info):
     return out
 
 
+def python_sections(info, suffix):
+    """The decorator, whole-program and selective sections of one interpreter."""
+    py = suffix[1:] if suffix else info["machine"]["python"]
+    whole = case(info, "whole" + suffix)
+    title = " — CPython %s" % (whole.get("python") or py)
+    L = []
+    L += ["## Decorator overhead" + title, "",
+          "`f(x) = x + 1` called in a loop; argument and result captured where the tool can. "
+          "%d interleaved rounds." % case(info, "decorator" + suffix).get("rounds", 0), ""]
+    L += decorator_table(case(info, "decorator" + suffix)) + [""]
+    L += ["## Whole program, every function traced" + title, "",
+          "Each workload runs in its own process; in it every tool runs once per round, "
+          "rounds interleaved (%s rounds), after one untimed warm-up run. Cells: the "
+          "calling thread's CPU time × untraced, and in parentheses the CPU time added per call of the program's "
+          "functions (calls counted with a profile hook). The pyperformance programs are "
+          "imported from the installed pyperformance package and their workload function is "
+          "called directly. argtrace traces with `--trace MODULE` (every function of the "
+          "program's module, arguments and result captured); hunter prints every call and "
+          "return of that module with CallPrinter (arguments and return values); VizTracer "
+          "default also records C function calls." % whole.get("repeats", "?"), ""]
+    L += whole_table(whole) + [""] + whole_checks(whole) + [""]
+    L += ["## Selective tracing: one hot function in a larger program" + title, ""]
+    L += selective_table(case(info, "selective" + suffix)) + [""]
+    return L
+
+
 def write(info, docs):
     img = chart(info, os.path.join(docs, "img", "benchmarks.png"))
     m = info["machine"]
@@ -423,32 +485,19 @@ def write(info, docs):
              info["commit_subject"]),
          "- Peers: " + ", ".join("%s %s" % (k, v) for k, v in m["versions"].items()
                                  if v and k != "argtrace") + ".",
-         "- Times are the process's CPU time unless marked wall (CPU time is less disturbed by "
-         "other jobs; it includes argtrace's background flusher thread, which compresses and "
-         "writes the log).", ""]
+         "- Times are CPU times of the calling thread unless marked otherwise: CPU time is less "
+         "disturbed by the other jobs than wall time, and the calling thread's time is what the "
+         "traced program waits for when a core is free for argtrace's background flusher "
+         "thread (it compresses and writes the log). The flusher's share is shown separately "
+         "as process CPU.", ""]
     if img:
         L += ["![benchmark chart](img/benchmarks.png)", ""]
     L += ["## Targets (DESIGN.md §7)", ""] + targets(info) + [""]
     if findings:
         L += [findings, ""]
-    L += ["## Decorator overhead", "",
-          "`f(x) = x + 1` called in a loop; argument and result captured where the tool can. "
-          "%d interleaved rounds." % case(info, "decorator").get("rounds", 0), ""]
-    L += decorator_table(case(info, "decorator")) + [""]
-    L += ["## Whole program, every function traced", "",
-          "Each workload runs in its own process; in it every tool runs once per round, "
-          "rounds interleaved (%s rounds), after one untimed warm-up run. Cells: CPU time × "
-          "untraced, and in parentheses the CPU time added per call of the program's "
-          "functions (calls counted with a profile hook). The pyperformance programs are "
-          "imported from the installed pyperformance package and their workload function is "
-          "called directly. argtrace traces with `--trace MODULE` (every function of the "
-          "program's module, arguments and result captured); hunter prints every call and "
-          "return of that module with CallPrinter (arguments and return values); VizTracer "
-          "default also records C function calls." % case(info, "whole").get("repeats", "?"),
-          ""]
-    L += whole_table(case(info, "whole")) + [""] + whole_checks(case(info, "whole")) + [""]
-    L += ["## Selective tracing: one hot function in a larger program", ""]
-    L += selective_table(case(info, "selective")) + [""]
+    keys = [k for k in info["cases"] if k.split("@")[0] in ("decorator", "whole", "selective")]
+    for suffix in sorted({("@" + k.split("@")[1]) if "@" in k else "" for k in keys}):
+        L += python_sections(info, suffix)
     L += ["## Log size", ""] + logsize_table(case(info, "logsize")) + [""]
     L += ["## Viewer", "",
           "Logs from `bench/gen_log` (a request handler: 5 calls per request, with arguments). "
