@@ -1,0 +1,259 @@
+/*
+ * Hostile logs through the whole analysis: every committed golden and corrupt log and the
+ * reader's fuzz corpus, then record streams mutated at random (deterministic seed) and
+ * wrapped in valid zstd frames, so that damaged records get past the frame checksums and
+ * reach the index. Each must load or fail with a one-line error, and every query on what
+ * loaded must work (run under ASan/UBSan in CI). No timing, no output on success.
+ */
+#include <dirent.h>
+#include <zstd.h>
+
+#include "argtrace/atr.h"
+#include "atr_test.h"
+
+static unsigned char *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *buf = malloc(n > 0 ? (size_t)n : 1);
+    if (buf && n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *len = n > 0 ? (size_t)n : 0;
+    return buf;
+}
+
+/* Every query of the viewer on a loaded index. Returns how many calls it looked at. */
+static uint64_t exercise(atr_index *ix) {
+    atr_index_info info;
+    atr_index_get_info(ix, &info);
+    atr_stats *st = calloc(info.n_functions + 1, sizeof(atr_stats));
+    ATR_REQUIRE(st != NULL);
+    ATR_CHECK_OK(atr_stats_all(ix, st, info.n_functions));
+    uint64_t seen = 0;
+    for (uint32_t fn = 0; fn < info.n_functions && fn < 50; fn++) {
+        atr_argscore *sc = NULL;
+        if (!ATR_CHECK_OK(atr_argscore_compute(ix, fn, NULL, ATR_ARGSCORE_RESULT, &sc)))
+            continue;
+        for (uint32_t a = 0; a < atr_argscore_count(sc); a++) {
+            atr_arg_score as;
+            ATR_CHECK_OK(atr_argscore_arg(sc, a, &as));
+            ATR_CHECK(as.score >= 0 && as.score <= 1);
+            for (uint32_t g = 0; g < as.n_groups; g++) {
+                atr_arg_group gr;
+                atr_filter *f = NULL;
+                ATR_CHECK_OK(atr_argscore_group(sc, a, g, &gr));
+                ATR_CHECK(gr.label != NULL && gr.filter != NULL);
+                if (gr.filter[0] && atr_filter_parse(gr.filter, &f, NULL, 0) == 0) {
+                    atr_stats fs;
+                    ATR_CHECK_OK(atr_stats_function(ix, fn, f, &fs));
+                    atr_filter_free(f);
+                }
+            }
+        }
+        atr_argscore_free(sc);
+        atr_query q;
+        atr_callset *cs = NULL;
+        atr_query_init(&q);
+        q.function = fn;
+        q.sort = ATR_SORT_SELF;
+        q.limit = 5;
+        if (ATR_CHECK_OK(atr_query_run(ix, &q, &cs))) {
+            for (uint64_t i = 0; i < atr_callset_count(cs); i++) {
+                uint32_t kids[16], nk = 0, msgs[4], nm = 0;
+                atr_call_view cv;
+                uint32_t c = atr_callset_get(cs, i);
+                ATR_CHECK_OK(atr_index_call(ix, c, &cv));
+                ATR_CHECK_OK(atr_call_children(ix, c, kids, 16, &nk));
+                ATR_CHECK_OK(atr_call_messages(ix, c, msgs, 4, &nm));
+                for (uint32_t k = 0; k < cv.n_args; k++) {
+                    atr_value v;
+                    uint32_t id = atr_call_arg(ix, c, k);
+                    if (id != ATR_NO_VALUE)
+                        ATR_CHECK_OK(atr_index_value(ix, id, &v));
+                }
+                seen++;
+            }
+            atr_callset_free(cs);
+        }
+    }
+    atr_events *ev = NULL;
+    if (ATR_CHECK_OK(atr_events_open(ix, &ev))) {
+        atr_event e;
+        uint64_t n = 0, last = 0;
+        while (atr_events_next(ev, &e) == 0) {
+            ATR_CHECK(e.time_ns >= last);
+            last = e.time_ns;
+            n++;
+        }
+        ATR_CHECK_EQ_U64(n, atr_events_count(ev));
+        atr_events_close(ev);
+    }
+    for (uint32_t t = 0; t < info.n_threads; t++) {
+        atr_thread_view tv;
+        ATR_CHECK_OK(atr_index_thread(ix, t, &tv));
+    }
+    free(st);
+    return seen;
+}
+
+/* Load one buffer; on success run every query. Returns the load's result. */
+static int try_log(const unsigned char *buf, size_t len, const char *name) {
+    atr_index *ix = NULL;
+    ATR_REQUIRE(atr_index_open(&ix) == 0);
+    int rc = atr_index_load_mem(ix, buf, len, name);
+    ATR_CHECK(rc <= 0);
+    if (rc == 0) {
+        exercise(ix);
+    } else {
+        const char *err = atr_index_error(ix);
+        if (!ATR_CHECK(err[0] != '\0' && strchr(err, '\n') == NULL))
+            fprintf(stderr, "  %s: rc %d, error '%s'\n", name, rc, err);
+    }
+    atr_index_free(ix);
+    return rc;
+}
+
+static void each_atr(const char *dir, int *n_files) {
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    if (!d)
+        return;
+    while ((de = readdir(d)) != NULL) {
+        char path[2048];
+        size_t l = strlen(de->d_name);
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        if (l > 4 && strcmp(de->d_name + l - 4, ".atr") == 0) {
+            size_t len = 0;
+            unsigned char *buf = read_file(path, &len);
+            if (ATR_CHECK(buf != NULL)) {
+                try_log(buf, len, de->d_name);
+                (*n_files)++;
+            }
+            free(buf);
+        } else if (!strchr(de->d_name, '.')) {
+            each_atr(path, n_files); /* a subdirectory */
+        }
+    }
+    closedir(d);
+}
+
+/* ---- record streams mutated, then framed validly ------------------------------------- */
+
+static uint64_t g_rnd = 0x9e3779b97f4a7c15u;
+static uint64_t rnd(void) {
+    g_rnd ^= g_rnd << 13;
+    g_rnd ^= g_rnd >> 7;
+    g_rnd ^= g_rnd << 17;
+    return g_rnd;
+}
+
+static void mutate(unsigned char *p, size_t *len, size_t cap) {
+    static const unsigned char interesting[] = {0x00, 0x01, 0x7f, 0x80, 0xc0, 0xc1, 0xcc,
+                                                0xcf, 0xd3, 0xdc, 0xdd, 0xc7, 0xd4, 0x90,
+                                                0x95, 0x9f, 0xff, 0x05, 0x06, 0x04};
+    int n = 1 + (int)(rnd() % 4);
+    for (int k = 0; k<n && * len> 0; k++) {
+        size_t at = (size_t)(rnd() % *len);
+        switch (rnd() % 5) {
+        case 0:
+            p[at] ^= (unsigned char)(1u << (rnd() % 8));
+            break;
+        case 1:
+            p[at] = interesting[rnd() % sizeof interesting];
+            break;
+        case 2:
+            *len = at + 1; /* cut */
+            break;
+        case 3: { /* repeat a run */
+            size_t run = 1 + (size_t)(rnd() % 16);
+            if (at + run <= *len && *len + run <= cap) {
+                memmove(p + at + run, p + at, *len - at);
+                *len += run;
+            }
+            break;
+        }
+        default:
+            p[at] = (unsigned char)rnd();
+            break;
+        }
+    }
+}
+
+/* Header + one zstd frame (with content size and checksum) holding content. */
+static unsigned char *frame_log(const unsigned char *content, size_t n, size_t *out_len) {
+    static const unsigned char hdr[16] = {0x5a, 0x2a, 0x4d, 0x18, 8, 0, 0, 0,
+                                          'A',  'T',  'R',  'C',  1, 0, 0, 0};
+    size_t bound = ZSTD_compressBound(n);
+    unsigned char *out = malloc(16 + bound);
+    ZSTD_CCtx *cc = ZSTD_createCCtx();
+    ATR_REQUIRE(out && cc);
+    ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1);
+    ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, 1);
+    size_t z = ZSTD_compress2(cc, out + 16, bound, content, n);
+    ZSTD_freeCCtx(cc);
+    ATR_REQUIRE(!ZSTD_isError(z));
+    memcpy(out, hdr, 16);
+    *out_len = 16 + z;
+    return out;
+}
+
+static void mutated_streams(const char *dir, int rounds, int *n_ok, int *n_fail) {
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    if (!d)
+        return;
+    while ((de = readdir(d)) != NULL) {
+        char path[2048];
+        size_t l = strlen(de->d_name), len = 0;
+        if (l < 5 || strcmp(de->d_name + l - 4, ".bin") != 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        unsigned char *seed = read_file(path, &len);
+        if (!ATR_CHECK(seed != NULL))
+            continue;
+        size_t cap = len + 256;
+        unsigned char *work = malloc(cap);
+        ATR_REQUIRE(work != NULL);
+        for (int r = 0; r < rounds; r++) {
+            size_t n = len, flen = 0;
+            memcpy(work, seed, len);
+            if (r > 0)
+                mutate(work, &n, cap);
+            unsigned char *logbuf = frame_log(work, n, &flen);
+            if (try_log(logbuf, flen, de->d_name) == 0)
+                (*n_ok)++;
+            else
+                (*n_fail)++;
+            free(logbuf);
+        }
+        free(work);
+        free(seed);
+    }
+    closedir(d);
+}
+
+int main(void) {
+    char root[1024], dir[1100];
+    snprintf(root, sizeof root, "%s", __FILE__);
+    char *slash = strrchr(root, '/');
+    ATR_REQUIRE(slash != NULL); /* built from an absolute source path (CMake) */
+    *slash = '\0';              /* .../tests/c */
+    int n_files = 0, n_ok = 0, n_fail = 0;
+    snprintf(dir, sizeof dir, "%s/../golden", root);
+    each_atr(dir, &n_files);
+    snprintf(dir, sizeof dir, "%s/../fuzz/corpus/reader", root);
+    each_atr(dir, &n_files);
+    ATR_CHECK(n_files >= 10);
+    snprintf(dir, sizeof dir, "%s/../fuzz/corpus/records", root);
+    mutated_streams(dir, 3000, &n_ok, &n_fail);
+    ATR_CHECK(n_ok > 0 && n_fail > 0); /* both outcomes were reached */
+    ATR_TEST_MAIN_END();
+}
