@@ -21,6 +21,7 @@ typedef struct load_state {
     uint32_t cur_number, cur_tid; /* last thread looked up: its number and global id */
     int have_cur;
     uint32_t fn_tmp;
+    uint64_t seq_total; /* span map entries of this log's threads */
     fnmap_ent *fns;
     uint64_t n_fns, cap_fns;
     uint64_t n_records;

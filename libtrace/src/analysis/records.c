@@ -218,16 +218,21 @@ static uint32_t span_call_st(const load_state *st, uint64_t span) {
 
 static int span_set(load_state *st, atr__thread *th, uint64_t seq, uint32_t call) {
     if (seq >= th->n_seq) {
-        /* Bound by what was read so far: seq numbers are dense unless records were lost. */
-        if (seq > 4 * st->n_records + 65536)
-            return 1;
+        /*
+         * Sequence numbers are dense unless records were lost, so the span maps of a log
+         * (all its threads together) are bounded by what was read so far: a hostile
+         * sequence number makes its span unknown instead of allocating memory.
+         */
         uint64_t nn = th->n_seq ? th->n_seq : 64;
         while (nn <= seq)
             nn += nn / 2;
+        if (st->seq_total - th->n_seq + nn > 8 * st->n_records + 65536)
+            return 1;
         uint32_t *p = realloc(th->seq2call, (size_t)nn * sizeof(uint32_t));
         if (!p)
             return ATR_ENOMEM;
         memset(p + th->n_seq, 0xff, (size_t)(nn - th->n_seq) * sizeof(uint32_t));
+        st->seq_total = st->seq_total - th->n_seq + nn;
         th->seq2call = p;
         th->n_seq = nn;
     }
