@@ -31,34 +31,6 @@ static void open_action_free(PyObject *capsule) {
     PyMem_Free(a);
 }
 
-/* Capture a dict of fields into `fields` (borrowing from `dict` and `sc`). */
-static uint32_t capture_fields(PyObject *dict, atr__scratch *sc, atr_field *fields,
-                               uint32_t max) {
-    if (dict == NULL || !PyDict_Check(dict))
-        return 0;
-    Py_ssize_t pos = 0;
-    PyObject *k, *v;
-    uint32_t n = 0;
-    while (n < max && PyDict_Next(dict, &pos, &k, &v)) {
-        if (!PyUnicode_Check(k))
-            continue;
-        Py_ssize_t len = 0;
-        const char *p = PyUnicode_AsUTF8AndSize(k, &len);
-        if (p == NULL) {
-            PyErr_Clear();
-            continue;
-        }
-        fields[n].name.ptr = p;
-        fields[n].name.len = (size_t)len;
-        if (atr__capture_is_redacted(&atr__g.opts, k))
-            atr__capture_redacted(&fields[n].value);
-        else
-            atr__capture_value(v, &atr__g.opts, sc, &fields[n].value);
-        n++;
-    }
-    return n;
-}
-
 static int action_id(atr_session *s, PyObject *name, uint32_t *id) {
     (void)s;
     if (atr__g.action_ids == NULL && (atr__g.action_ids = PyDict_New()) == NULL)
@@ -111,7 +83,8 @@ PyObject *atr__py_action_begin(PyObject *m, PyObject *const *args, Py_ssize_t n)
     atr__scratch sc;
     atr__scratch_init(&sc);
     atr_field fields[MAX_FIELDS];
-    uint32_t nf = capture_fields(n > 1 ? args[1] : NULL, &sc, fields, MAX_FIELDS);
+    uint32_t nf =
+        atr__capture_dict_fields(n > 1 ? args[1] : NULL, &atr__g.opts, &sc, fields, MAX_FIELDS);
     uint64_t span = 0;
     if ((s = atr__session_of(gen)) != NULL) { /* field capture may have run Python code */
         atr_span_begin(s, fid, atr__span_current(), ATR_NOW, NULL, 0, nf ? fields : NULL, nf,
@@ -208,7 +181,8 @@ PyObject *atr__py_log(PyObject *m, PyObject *const *args, Py_ssize_t n) {
     if (text.kind != ATR_V_STR)
         t.ptr = "", t.len = 0;
     atr_field fields[MAX_FIELDS];
-    uint32_t nf = capture_fields(n > 1 ? args[1] : NULL, &sc, fields, MAX_FIELDS);
+    uint32_t nf =
+        atr__capture_dict_fields(n > 1 ? args[1] : NULL, &atr__g.opts, &sc, fields, MAX_FIELDS);
     if ((s = atr__session_of(gen)) != NULL) { /* field capture may have run Python code */
         atr_message(s, atr__span_current(), ATR_NOW, t, nf ? fields : NULL, nf);
         for (uint32_t i = 0; i < sc.errors; i++)

@@ -226,8 +226,8 @@ static int capture_int(PyObject *obj, const atr__capture_opts *opts, atr__scratc
 
 /* --- summaries -------------------------------------------------------------------------- */
 
-static int capture_at(PyObject *obj, const atr__capture_opts *opts, atr__scratch *s,
-                      atr_value *out, int depth);
+static int capture_at(PyObject *obj, const atr__capture_opts *opts, atr__scratch *s, atr_value *out,
+                      int depth);
 
 /* Fill a summary's leading items from items[0..n). */
 static void summary_items(PyObject *const *items, Py_ssize_t n, const atr__capture_opts *opts,
@@ -294,8 +294,7 @@ static int capture_summarized(PyObject *obj, PyObject *fn, const atr__capture_op
         while (i < k && PyDict_Next(res, &pos, &key, &val)) {
             atr_value *inner = scratch_values(s, 1);
             Py_ssize_t klen = 0;
-            const char *kname = PyUnicode_Check(key) ? PyUnicode_AsUTF8AndSize(key, &klen)
-                                                     : NULL;
+            const char *kname = PyUnicode_Check(key) ? PyUnicode_AsUTF8AndSize(key, &klen) : NULL;
             if (kname == NULL || inner == NULL) {
                 PyErr_Clear();
                 continue;
@@ -327,8 +326,8 @@ static int capture_repr(PyObject *obj, const atr__capture_opts *opts, atr__scrat
     return capture_str(r, opts->max_value_bytes, s, out, ATR_V_REPR);
 }
 
-static int capture_at(PyObject *obj, const atr__capture_opts *opts, atr__scratch *s,
-                      atr_value *out, int depth) {
+static int capture_at(PyObject *obj, const atr__capture_opts *opts, atr__scratch *s, atr_value *out,
+                      int depth) {
     PyTypeObject *tp = Py_TYPE(obj);
     if (obj == Py_None) {
         *out = atr_value_nil();
@@ -347,8 +346,8 @@ static int capture_at(PyObject *obj, const atr__capture_opts *opts, atr__scratch
     if (tp == &PyUnicode_Type)
         return capture_str(obj, opts->max_value_bytes, s, out, ATR_V_STR);
     if (tp == &PyBytes_Type) {
-        capture_bytes(PyBytes_AS_STRING(obj), (size_t)PyBytes_GET_SIZE(obj),
-                      opts->max_value_bytes, out);
+        capture_bytes(PyBytes_AS_STRING(obj), (size_t)PyBytes_GET_SIZE(obj), opts->max_value_bytes,
+                      out);
         return 0;
     }
     if (tp == &PyByteArray_Type) {
@@ -397,7 +396,8 @@ static int capture_at(PyObject *obj, const atr__capture_opts *opts, atr__scratch
             rc = capture_str(obj, ATR__CAPTURE_ITEM_BYTES, s, item, ATR_V_STR);
         else
             capture_bytes(PyBytes_AS_STRING(obj), (size_t)PyBytes_GET_SIZE(obj),
-                          ATR__CAPTURE_ITEM_BYTES, item), rc = 0;
+                          ATR__CAPTURE_ITEM_BYTES, item),
+                rc = 0;
         out->u.sum.items = item;
         out->n_items = 1;
         return rc;
@@ -454,11 +454,49 @@ int atr__capture_is_redacted(const atr__capture_opts *opts, PyObject *name) {
     return 0;
 }
 
+atr_str atr__capture_utf8(PyObject *str) {
+    atr_str r = {"", 0};
+    if (str == NULL || !PyUnicode_Check(str))
+        return r;
+    Py_ssize_t len = 0;
+    const char *p = PyUnicode_AsUTF8AndSize(str, &len);
+    if (p == NULL) {
+        PyErr_Clear();
+        return r;
+    }
+    r.ptr = p;
+    r.len = (size_t)len;
+    return r;
+}
+
+int atr__capture_field(PyObject *name, PyObject *value, const atr__capture_opts *opts,
+                       atr__scratch *s, atr_field *out) {
+    if (!PyUnicode_Check(name))
+        return -1;
+    out->name = atr__capture_utf8(name);
+    if (atr__capture_is_redacted(opts, name))
+        atr__capture_redacted(&out->value);
+    else
+        atr__capture_value(value, opts, s, &out->value);
+    return 0;
+}
+
+uint32_t atr__capture_dict_fields(PyObject *dict, const atr__capture_opts *opts, atr__scratch *s,
+                                  atr_field *out, uint32_t max) {
+    if (dict == NULL || !PyDict_Check(dict))
+        return 0;
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    uint32_t n = 0;
+    while (n < max && PyDict_Next(dict, &pos, &k, &v))
+        if (atr__capture_field(k, v, opts, s, &out[n]) == 0)
+            n++;
+    return n;
+}
+
 /* --- exceptions ------------------------------------------------------------------------- */
 
-static int is_builtin_type(PyTypeObject *tp) {
-    return !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE);
-}
+static int is_builtin_type(PyTypeObject *tp) { return !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE); }
 
 atr_str atr__capture_exc_type(PyObject *exc, atr__scratch *s) {
     atr_str out = {"", 0};
@@ -480,21 +518,14 @@ atr_str atr__capture_exc_type(PyObject *exc, atr__scratch *s) {
         PyErr_Clear();
         return out;
     }
-    Py_ssize_t len = 0;
-    const char *p = PyUnicode_AsUTF8AndSize(full, &len);
-    if (p == NULL) {
-        PyErr_Clear();
-        return out;
-    }
-    out.ptr = p;
-    out.len = (size_t)len;
-    return out;
+    atr_str q = atr__capture_utf8(full);
+    return q.len ? q : out;
 }
 
 static int is_plain_scalar(PyObject *o) {
     PyTypeObject *tp = Py_TYPE(o);
-    return o == Py_None || tp == &PyUnicode_Type || tp == &PyLong_Type ||
-           tp == &PyFloat_Type || tp == &PyBool_Type || tp == &PyBytes_Type;
+    return o == Py_None || tp == &PyUnicode_Type || tp == &PyLong_Type || tp == &PyFloat_Type ||
+           tp == &PyBool_Type || tp == &PyBytes_Type;
 }
 
 int atr__capture_exc_message(PyObject *exc, const atr__capture_opts *opts, atr__scratch *s,

@@ -48,10 +48,10 @@ typedef struct atr__scratch {
     uint32_t n_values;
     uint32_t n_refs;
     size_t n_bytes;
-    uint32_t errors;                         /* capture errors met (caller counts them) */
-    atr_value values[ATR__SCRATCH_VALUES];   /* summary items */
-    char bytes[ATR__SCRATCH_BYTES];          /* digits, formatted text */
-    PyObject *refs[ATR__SCRATCH_REFS];       /* owned: temporaries values point into */
+    uint32_t errors;                       /* capture errors met (caller counts them) */
+    atr_value values[ATR__SCRATCH_VALUES]; /* summary items */
+    char bytes[ATR__SCRATCH_BYTES];        /* digits, formatted text */
+    PyObject *refs[ATR__SCRATCH_REFS];     /* owned: temporaries values point into */
 } atr__scratch;
 
 static inline void atr__scratch_init(atr__scratch *s) {
@@ -106,6 +106,21 @@ static inline int atr__capture_value_fast(PyObject *obj, const atr__capture_opts
     }
     return atr__capture_value(obj, opts, s, out);
 }
+
+/* UTF-8 of a str (CPython's cached copy, no allocation for ASCII), or "" for anything else
+   or on failure. Never raises. */
+atr_str atr__capture_utf8(PyObject *str);
+
+/*
+ * A named value (action/message field, extra keyword argument): written ATR_V_REDACTED when
+ * `name` matches opts->redact. Returns 0, or -1 when name is not a str (nothing written).
+ */
+int atr__capture_field(PyObject *name, PyObject *value, const atr__capture_opts *opts,
+                       atr__scratch *s, atr_field *out);
+
+/* The str-keyed entries of dict `dict` as fields, at most `max`; returns how many. */
+uint32_t atr__capture_dict_fields(PyObject *dict, const atr__capture_opts *opts, atr__scratch *s,
+                                  atr_field *out, uint32_t max);
 
 /* *out = the ATR_V_REDACTED value. */
 void atr__capture_redacted(atr_value *out);

@@ -188,8 +188,9 @@ typedef enum { ATR__SEND_RETURN = 0, ATR__SEND_ERROR = -1, ATR__SEND_NEXT = 1 } 
 static inline atr__send_result atr__compat_send(PyObject *iter, PyObject *arg, PyObject **out) {
 #if PY_VERSION_HEX >= 0x030A0000
     PySendResult r = PyIter_Send(iter, arg, out);
-    return r == PYGEN_NEXT ? ATR__SEND_NEXT : r == PYGEN_RETURN ? ATR__SEND_RETURN
-                                                                 : ATR__SEND_ERROR;
+    return r == PYGEN_NEXT     ? ATR__SEND_NEXT
+           : r == PYGEN_RETURN ? ATR__SEND_RETURN
+                               : ATR__SEND_ERROR;
 #else
     PyObject *res = PyObject_CallMethod(iter, "send", "(O)", arg);
     if (res != NULL) {

@@ -15,22 +15,22 @@
 #include <string.h>
 
 typedef struct proxy {
-    PyObject_HEAD
-    PyObject *wrapped;    /* owned: the coroutine / generator / async generator */
-    atr__traced *traced;  /* owned: the decorator (capture options for the result) */
+    PyObject ob_base;    /* PyObject_HEAD */
+    PyObject *wrapped;   /* owned: the coroutine / generator / async generator */
+    atr__traced *traced; /* owned: the decorator (capture options for the result) */
     uint64_t span;
-    uint64_t gen;         /* session generation the span belongs to */
-    int done;             /* the span has ended */
-    int use_ctx;          /* also publish the span in the ContextVar around steps */
+    uint64_t gen; /* session generation the span belongs to */
+    int done;     /* the span has ended */
+    int use_ctx;  /* also publish the span in the ContextVar around steps */
     PyObject *weakrefs;
 } proxy;
 
 /* CoroAwait and AsyncGenStep. */
 typedef struct step {
-    PyObject_HEAD
-    proxy *owner;    /* owned */
-    PyObject *inner; /* owned: the async generator's awaitable, or NULL (CoroAwait) */
-    int op;          /* OP_* of the async generator method that made it */
+    PyObject ob_base; /* PyObject_HEAD */
+    proxy *owner;     /* owned */
+    PyObject *inner;  /* owned: the async generator's awaitable, or NULL (CoroAwait) */
+    int op;           /* OP_* of the async generator method that made it */
 } step;
 
 enum { OP_SEND, OP_THROW, OP_CLOSE };
@@ -59,8 +59,7 @@ static void finish_return(proxy *p, PyObject *value) {
     if (p->done)
         return;
     p->done = 1;
-    atr__span_end_return(p->gen, p->span, ATR_NOW, p->traced->result ? value : NULL,
-                         opts_of(p));
+    atr__span_end_return(p->gen, p->span, ATR_NOW, p->traced->result ? value : NULL, opts_of(p));
 }
 
 static void finish_error(proxy *p) {
@@ -89,8 +88,7 @@ static PyObject *call_method(PyObject *target, int op, PyObject *const *args, Py
     for (Py_ssize_t i = 0; i < nargs; i++)
         stack[i + 1] = args[i];
     PyObject *name = PyUnicode_InternFromString(op == OP_THROW ? "throw" : "close");
-    PyObject *res = name ? PyObject_VectorcallMethod(name, stack, (size_t)(nargs + 1), NULL)
-                         : NULL;
+    PyObject *res = name ? PyObject_VectorcallMethod(name, stack, (size_t)(nargs + 1), NULL) : NULL;
     Py_XDECREF(name);
     return res;
 }
@@ -115,8 +113,8 @@ static PyObject *resume(PyObject *target, int op, PyObject *const *args, Py_ssiz
 }
 
 /* One step of `target` inside p's span. */
-static PyObject *run(proxy *p, PyObject *target, int op, PyObject *const *args,
-                     Py_ssize_t nargs, atr__send_result *rv) {
+static PyObject *run(proxy *p, PyObject *target, int op, PyObject *const *args, Py_ssize_t nargs,
+                     atr__send_result *rv) {
     atr__cur saved = atr__span_enter(p->span);
     PyObject *token = p->use_ctx ? atr__span_ctx_set(p->span) : NULL;
     PyObject *res = resume(target, op, args, nargs, rv);
@@ -168,9 +166,7 @@ static PyObject *gen_op(proxy *p, int op, PyObject *const *args, Py_ssize_t narg
     return NULL;
 }
 
-static PyObject *p_send(proxy *p, PyObject *arg) {
-    return gen_op(p, OP_SEND, &arg, 1);
-}
+static PyObject *p_send(proxy *p, PyObject *arg) { return gen_op(p, OP_SEND, &arg, 1); }
 static PyObject *p_throw(proxy *p, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs < 1 || nargs > 3) {
         PyErr_SetString(PyExc_TypeError, "throw expected 1 to 3 arguments");
@@ -202,26 +198,18 @@ static PyObject *step_new(PyTypeObject *tp, proxy *owner, PyObject *inner, int o
     return (PyObject *)s;
 }
 
-static PyObject *coro_await(proxy *p) {
-    return step_new(&CoroAwait_Type, p, NULL, 0);
-}
-static PyObject *ca_send(step *s, PyObject *arg) {
-    return p_send(s->owner, arg);
-}
+static PyObject *coro_await(proxy *p) { return step_new(&CoroAwait_Type, p, NULL, 0); }
+static PyObject *ca_send(step *s, PyObject *arg) { return p_send(s->owner, arg); }
 static PyObject *ca_throw(step *s, PyObject *const *args, Py_ssize_t nargs) {
     return p_throw(s->owner, args, nargs);
 }
-static PyObject *ca_close(step *s, PyObject *unused) {
-    return p_close(s->owner, unused);
-}
-static PyObject *ca_iternext(step *s) {
-    return p_iternext(s->owner);
-}
+static PyObject *ca_close(step *s, PyObject *unused) { return p_close(s->owner, unused); }
+static PyObject *ca_iternext(step *s) { return p_iternext(s->owner); }
 
 /* --- async generators ------------------------------------------------------------------- */
 
-static PyObject *agen_make(proxy *p, const char *method, PyObject *const *args,
-                           Py_ssize_t nargs, int aop) {
+static PyObject *agen_make(proxy *p, const char *method, PyObject *const *args, Py_ssize_t nargs,
+                           int aop) {
     PyObject *inner;
     if (nargs == 0) {
         inner = PyObject_CallMethod(p->wrapped, method, NULL);
@@ -240,9 +228,7 @@ static PyObject *agen_make(proxy *p, const char *method, PyObject *const *args,
     return step_new(&AsyncGenStep_Type, p, inner, aop);
 }
 
-static PyObject *ag_anext(proxy *p) {
-    return agen_make(p, "__anext__", NULL, 0, AOP_NEXT);
-}
+static PyObject *ag_anext(proxy *p) { return agen_make(p, "__anext__", NULL, 0, AOP_NEXT); }
 static PyObject *ag_asend(proxy *p, PyObject *arg) {
     return agen_make(p, "asend", &arg, 1, AOP_SEND);
 }
@@ -257,9 +243,7 @@ static PyObject *ag_aclose(proxy *p, PyObject *unused) {
     (void)unused;
     return agen_make(p, "aclose", NULL, 0, AOP_CLOSE);
 }
-static PyObject *self_iter(PyObject *self) {
-    return Py_NewRef(self);
-}
+static PyObject *self_iter(PyObject *self) { return Py_NewRef(self); }
 
 /* One step of an async generator awaitable. */
 static PyObject *as_op(step *s, int op, PyObject *const *args, Py_ssize_t nargs) {
@@ -292,9 +276,7 @@ static PyObject *as_op(step *s, int op, PyObject *const *args, Py_ssize_t nargs)
     return NULL;
 }
 
-static PyObject *as_send(step *s, PyObject *arg) {
-    return as_op(s, OP_SEND, &arg, 1);
-}
+static PyObject *as_send(step *s, PyObject *arg) { return as_op(s, OP_SEND, &arg, 1); }
 static PyObject *as_throw(step *s, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs < 1 || nargs > 3) {
         PyErr_SetString(PyExc_TypeError, "throw expected 1 to 3 arguments");
@@ -385,9 +367,8 @@ static PyObject *proxy_wrapped(proxy *p, void *unused) {
     return Py_NewRef(p->wrapped);
 }
 
-static PyGetSetDef proxy_getset[] = {
-    {"__wrapped__", (getter)proxy_wrapped, NULL, NULL, NULL},
-    {NULL, NULL, NULL, NULL, NULL}};
+static PyGetSetDef proxy_getset[] = {{"__wrapped__", (getter)proxy_wrapped, NULL, NULL, NULL},
+                                     {NULL, NULL, NULL, NULL, NULL}};
 
 /* --- types ------------------------------------------------------------------------------ */
 
@@ -420,16 +401,15 @@ static PyAsyncMethods agen_async = {.am_aiter = self_iter, .am_anext = (unaryfun
 static PyAsyncMethods step_async = {.am_await = self_iter};
 
 #define PROXY_TYPE_COMMON                                                                 \
-    .tp_basicsize = sizeof(proxy),                                                        \
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,                                  \
+    .tp_basicsize = sizeof(proxy), .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,   \
     .tp_dealloc = (destructor)proxy_dealloc, .tp_traverse = (traverseproc)proxy_traverse, \
     .tp_clear = (inquiry)proxy_clear, .tp_finalize = (destructor)proxy_finalize,          \
     .tp_getattro = (getattrofunc)proxy_getattro, .tp_repr = (reprfunc)proxy_repr,         \
     .tp_weaklistoffset = offsetof(proxy, weakrefs), .tp_getset = proxy_getset
 
-#define STEP_TYPE_COMMON                                                                  \
-    .tp_basicsize = sizeof(step), .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,     \
-    .tp_dealloc = (destructor)step_dealloc, .tp_traverse = (traverseproc)step_traverse,   \
+#define STEP_TYPE_COMMON                                                                \
+    .tp_basicsize = sizeof(step), .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,  \
+    .tp_dealloc = (destructor)step_dealloc, .tp_traverse = (traverseproc)step_traverse, \
     .tp_clear = (inquiry)step_clear, .tp_iter = self_iter
 
 static PyTypeObject CoroProxy_Type = {
@@ -494,8 +474,8 @@ PyObject *atr__genwrap_new(PyObject *obj, atr__traced *t, uint64_t span, uint64_
 
 int atr__genwrap_init_types(PyObject *module) {
     (void)module;
-    PyTypeObject *types[] = {&CoroProxy_Type, &CoroAwait_Type, &GenProxy_Type,
-                             &AsyncGenProxy_Type, &AsyncGenStep_Type};
+    PyTypeObject *types[] = {&CoroProxy_Type, &CoroAwait_Type, &GenProxy_Type, &AsyncGenProxy_Type,
+                             &AsyncGenStep_Type};
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
         if (PyType_Ready(types[i]) < 0)
             return -1;

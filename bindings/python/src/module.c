@@ -11,17 +11,20 @@
 #endif
 
 static PyMethodDef core_methods[] = {
-    ATR__SESSION_METHODS
-    ATR__ACTION_METHODS
-    ATR__READREC_METHODS
-    ATR__VIEWER_METHODS
-    {NULL, NULL, 0, NULL}};
+    ATR__SESSION_METHODS ATR__ACTION_METHODS ATR__READREC_METHODS ATR__VIEWER_METHODS{NULL, NULL, 0,
+                                                                                      NULL}};
 
 static struct PyModuleDef core_module = {
-    PyModuleDef_HEAD_INIT, "argtrace._core",
+    PyModuleDef_HEAD_INIT,
+    "argtrace._core",
     "argtrace's C core for Python: sessions, the TracedFunction decorator type, actions, "
     "messages, log reading. Private: use the argtrace package.",
-    -1, core_methods, NULL, NULL, NULL, NULL};
+    -1,
+    core_methods,
+    NULL,
+    NULL,
+    NULL,
+    NULL};
 
 PyMODINIT_FUNC PyInit__core(void) {
     PyObject *m = PyModule_Create(&core_module);

@@ -7,7 +7,10 @@
 
 #include "state.h"
 
+/* clang-format off */
 /* session.c */
+/* Raise OSError(err, "argtrace: <what>", path); returns NULL. */
+PyObject *atr__raise_oserror(int err, const char *what, PyObject *path);
 PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw);
 PyObject *atr__py_stop(PyObject *m, PyObject *unused);
 PyObject *atr__py_flush(PyObject *m, PyObject *unused);
@@ -54,5 +57,7 @@ PyObject *atr__py_viewer_main(PyObject *m, PyObject *argv);
 #else
 #define ATR__VIEWER_METHODS
 #endif
+
+/* clang-format on */
 
 #endif /* ATR_PY_MODULE_H */

@@ -14,7 +14,7 @@
 #include <errno.h>
 
 typedef struct recreader {
-    PyObject_HEAD
+    PyObject ob_base;   /* PyObject_HEAD */
     atr_reader *reader; /* owned */
     PyObject *path;     /* owned: str for messages */
     int truncated;
@@ -43,8 +43,7 @@ static PyObject *summary_to_py(const atr_value *v, int depth) {
     }
     PyObject *type = PyUnicode_DecodeUTF8(v->u.sum.type ? v->u.sum.type : "",
                                           (Py_ssize_t)v->u.sum.type_len, "replace");
-    PyObject *len = v->u.sum.length < 0 ? Py_NewRef(Py_None)
-                                         : PyLong_FromLongLong(v->u.sum.length);
+    PyObject *len = v->u.sum.length < 0 ? Py_NewRef(Py_None) : PyLong_FromLongLong(v->u.sum.length);
     PyObject *r = (type && len) ? Py_BuildValue("(sOON)", "summary", type, len, items) : NULL;
     if (r == NULL)
         Py_DECREF(items);
@@ -87,8 +86,7 @@ static PyObject *value_to_py(const atr_value *v, int depth) {
     case ATR_V_ERROR:
         return Py_BuildValue("(sN)", "error", str_of(s));
     default:
-        return Py_BuildValue("(sIy#)", "unknown", (unsigned)v->n_items, s.ptr,
-                             (Py_ssize_t)s.len);
+        return Py_BuildValue("(sIy#)", "unknown", (unsigned)v->n_items, s.ptr, (Py_ssize_t)s.len);
     }
 }
 
@@ -141,16 +139,26 @@ static int put(PyObject *d, const char *key, PyObject *v) {
 
 static const char *kind_name(uint32_t k) {
     switch (k) {
-    case ATR_REC_PROCESS: return "process";
-    case ATR_REC_FUNCTION: return "function";
-    case ATR_REC_THREAD: return "thread";
-    case ATR_REC_START: return "start";
-    case ATR_REC_END: return "end";
-    case ATR_REC_MESSAGE: return "message";
-    case ATR_REC_SYNC: return "sync";
-    case ATR_REC_DROPS: return "drops";
-    case ATR_REC_END_OF_LOG: return "end_of_log";
-    default: return "unknown";
+    case ATR_REC_PROCESS:
+        return "process";
+    case ATR_REC_FUNCTION:
+        return "function";
+    case ATR_REC_THREAD:
+        return "thread";
+    case ATR_REC_START:
+        return "start";
+    case ATR_REC_END:
+        return "end";
+    case ATR_REC_MESSAGE:
+        return "message";
+    case ATR_REC_SYNC:
+        return "sync";
+    case ATR_REC_DROPS:
+        return "drops";
+    case ATR_REC_END_OF_LOG:
+        return "end_of_log";
+    default:
+        return "unknown";
     }
 }
 
@@ -165,19 +173,16 @@ static PyObject *record_to_py(const atr_record *r) {
         const atr_process_info *p = &r->u.process;
         rc |= put(d, "format", Py_BuildValue("(II)", p->format_major, p->format_minor)) |
               put(d, "pid", PyLong_FromLongLong(p->pid)) | put(d, "host", str_of(p->host)) |
-              put(d, "argv", strs_list(p->argv, p->argc)) |
-              put(d, "runtime", str_of(p->runtime)) | put(d, "tool", str_of(p->tool)) |
-              put(d, "clock_ns", U64(p->clock_ns)) | put(d, "wall_ns", U64(p->wall_ns)) |
-              put(d, "uid", U64(p->uid)) | put(d, "parent_uid", U64(p->parent_uid)) |
-              put(d, "parent_span", U64(p->parent_span));
+              put(d, "argv", strs_list(p->argv, p->argc)) | put(d, "runtime", str_of(p->runtime)) |
+              put(d, "tool", str_of(p->tool)) | put(d, "clock_ns", U64(p->clock_ns)) |
+              put(d, "wall_ns", U64(p->wall_ns)) | put(d, "uid", U64(p->uid)) |
+              put(d, "parent_uid", U64(p->parent_uid)) | put(d, "parent_span", U64(p->parent_span));
         break;
     }
     case ATR_REC_FUNCTION:
-        rc |= put(d, "id", U64(r->u.function.id)) |
-              put(d, "module", str_of(r->u.function.module)) |
+        rc |= put(d, "id", U64(r->u.function.id)) | put(d, "module", str_of(r->u.function.module)) |
               put(d, "qualname", str_of(r->u.function.qualname)) |
-              put(d, "file", str_of(r->u.function.file)) |
-              put(d, "line", U64(r->u.function.line)) |
+              put(d, "file", str_of(r->u.function.file)) | put(d, "line", U64(r->u.function.line)) |
               put(d, "params", strs_list(r->u.function.params, r->u.function.n_params)) |
               put(d, "flags", U64(r->u.function.flags));
         break;
@@ -192,13 +197,13 @@ static PyObject *record_to_py(const atr_record *r) {
         break;
     case ATR_REC_END: {
         uint32_t st = r->u.end.status;
-        const char *status = st == ATR_END_RETURN ? "return"
+        const char *status = st == ATR_END_RETURN  ? "return"
                              : st == ATR_END_RAISE ? "raise"
                                                    : "noresult";
         rc |= put(d, "span", U64(r->u.end.span)) | put(d, "status", PyUnicode_FromString(status)) |
               put(d, "value", value_to_py(&r->u.end.value, 0)) |
-              put(d, "exc_type", st == ATR_END_RAISE ? str_of(r->u.end.exc_type)
-                                                      : Py_NewRef(Py_None));
+              put(d, "exc_type",
+                  st == ATR_END_RAISE ? str_of(r->u.end.exc_type) : Py_NewRef(Py_None));
         break;
     }
     case ATR_REC_MESSAGE:
@@ -206,7 +211,8 @@ static PyObject *record_to_py(const atr_record *r) {
               put(d, "fields", fields_dict(r->u.message.fields, r->u.message.n_fields));
         break;
     case ATR_REC_SYNC:
-        rc |= put(d, "last_seq", U64(r->u.sync.last_seq)) | put(d, "dropped", U64(r->u.sync.dropped));
+        rc |=
+            put(d, "last_seq", U64(r->u.sync.last_seq)) | put(d, "dropped", U64(r->u.sync.dropped));
         break;
     case ATR_REC_DROPS:
         rc |= put(d, "records", U64(r->u.drops.records)) | put(d, "bytes", U64(r->u.drops.bytes)) |
@@ -231,16 +237,14 @@ static PyObject *rr_next(recreader *self) {
         return NULL;
     if (self->busy) {
         PyErr_SetString(PyExc_RuntimeError, "argtrace: read_records iterator used by two "
-                                             "threads at once");
+                                            "threads at once");
         return NULL;
     }
     atr_record rec;
     int rc;
     self->busy = 1;
-    Py_BEGIN_ALLOW_THREADS
-    rc = atr_reader_next(self->reader, &rec);
-    Py_END_ALLOW_THREADS
-    self->busy = 0;
+    Py_BEGIN_ALLOW_THREADS rc = atr_reader_next(self->reader, &rec);
+    Py_END_ALLOW_THREADS self->busy = 0;
     if (rc == 0)
         return record_to_py(&rec);
     self->finished = 1;
@@ -252,8 +256,7 @@ static PyObject *rr_next(recreader *self) {
     }
     if (rc == ATR_ENOMEM)
         return PyErr_NoMemory();
-    PyErr_Format(PyExc_ValueError, "argtrace: %U: %s", self->path,
-                 atr_reader_error(self->reader));
+    PyErr_Format(PyExc_ValueError, "argtrace: %U: %s", self->path, atr_reader_error(self->reader));
     return NULL;
 }
 
@@ -301,18 +304,10 @@ PyObject *atr__py_read_records(PyObject *m, PyObject *path) {
     int rc;
     const char *cpath = PyBytes_AS_STRING(bytes);
     errno = 0;
-    Py_BEGIN_ALLOW_THREADS
-    rc = atr_reader_open(cpath, &r);
-    Py_END_ALLOW_THREADS
-    Py_DECREF(bytes);
+    Py_BEGIN_ALLOW_THREADS rc = atr_reader_open(cpath, &r);
+    Py_END_ALLOW_THREADS Py_DECREF(bytes);
     if (rc == ATR_EOPEN) {
-        int err = errno ? errno : EIO;
-        PyObject *exc = PyObject_CallFunction(PyExc_OSError, "isO", err,
-                                              "argtrace: cannot open the log", str);
-        if (exc != NULL) {
-            PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
-            Py_DECREF(exc);
-        }
+        atr__raise_oserror(errno ? errno : EIO, "cannot open the log", str);
         Py_DECREF(str);
         return NULL;
     }

@@ -14,6 +14,16 @@
 
 PyObject *atr__lower_patterns(PyObject *seq); /* tracefunc.c */
 
+PyObject *atr__raise_oserror(int err, const char *what, PyObject *path) {
+    PyObject *msg = PyUnicode_FromFormat("argtrace: %s", what);
+    PyObject *exc = msg ? PyObject_CallFunction(PyExc_OSError, "iOO", err, msg, path) : NULL;
+    if (exc != NULL) /* OSError() picks the subclass for err (FileNotFoundError, ...) */
+        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+    Py_XDECREF(exc);
+    Py_XDECREF(msg);
+    return NULL;
+}
+
 /* Runtime description for the PROCESS record: "CPython 3.11.7". */
 static void runtime_name(char *buf, size_t cap) {
     const char *v = Py_GetVersion();
@@ -73,16 +83,17 @@ static int size_arg(PyObject *o, const char *name, size_t *out) {
 
 PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
     (void)m;
-    static char *kwlist[] = {"path", "flush_interval_ms", "buffer_size", "max_pending_bytes",
-                             "zstd_level", "drop_when_full", "max_value_bytes", "argv",
-                             "redact", "capture_repr", "fork_mode", NULL};
+    static char *kwlist[] = {
+        "path",       "flush_interval_ms", "buffer_size",     "max_pending_bytes",
+        "zstd_level", "drop_when_full",    "max_value_bytes", "argv",
+        "redact",     "capture_repr",      "fork_mode",       NULL};
     PyObject *path_obj, *flush = NULL, *bufsz = NULL, *pending = NULL, *mvb = NULL;
     PyObject *argv = NULL, *redact = NULL;
     int zstd_level = 3, drop = 0, capture_repr = 0;
     const char *fork_mode = "follow";
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$OOOipOOOps:start", kwlist, &path_obj,
-                                     &flush, &bufsz, &pending, &zstd_level, &drop, &mvb, &argv,
-                                     &redact, &capture_repr, &fork_mode))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$OOOipOOOps:start", kwlist, &path_obj, &flush,
+                                     &bufsz, &pending, &zstd_level, &drop, &mvb, &argv, &redact,
+                                     &capture_repr, &fork_mode))
         return NULL;
     if (atr__g.session != NULL) {
         PyErr_Format(PyExc_RuntimeError, "argtrace: a session is already active (%s)",
@@ -122,8 +133,7 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
     const char **cargv = NULL;
     PyObject *ret = NULL;
     if (keep == NULL || !PyUnicode_FSConverter(path_obj, &path_bytes) ||
-        !PyUnicode_FSDecoder(path_obj, &path_str) ||
-        build_argv(argv, keep, &cargv, &cfg.argc) < 0)
+        !PyUnicode_FSDecoder(path_obj, &path_str) || build_argv(argv, keep, &cargv, &cfg.argc) < 0)
         goto done;
     char runtime[64];
     runtime_name(runtime, sizeof(runtime));
@@ -134,13 +144,7 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
     errno = 0;
     int rc = atr_session_open(&cfg, &s);
     if (rc == ATR_EOPEN) {
-        int err = errno ? errno : EIO;
-        PyObject *exc = PyObject_CallFunction(PyExc_OSError, "isO", err,
-                                              "argtrace: cannot create the log", path_str);
-        if (exc != NULL) {
-            PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
-            Py_DECREF(exc);
-        }
+        atr__raise_oserror(errno ? errno : EIO, "cannot create the log", path_str);
         goto done;
     }
     if (rc < 0) {
@@ -185,17 +189,14 @@ PyObject *atr__py_stop(PyObject *m, PyObject *unused) {
     atr__g.gen++;
     atr__state_reset_caches();
     int rc;
-    Py_BEGIN_ALLOW_THREADS
-    atr_session_flush(s);
+    Py_BEGIN_ALLOW_THREADS atr_session_flush(s);
     atr_session_drops(s, &st);
     rc = atr_session_close(s);
-    Py_END_ALLOW_THREADS
-    if (path == NULL)
-        return NULL;
+    Py_END_ALLOW_THREADS if (path == NULL) return NULL;
     PyObject *werr = rc < 0 ? PyUnicode_FromString(atr_strerror(rc)) : Py_NewRef(Py_None);
-    PyObject *d = Py_BuildValue("{s:N,s:K,s:K,s:N}", "path", path, "dropped",
-                                (unsigned long long)st.records, "capture_errors",
-                                (unsigned long long)st.capture_errors, "write_error", werr);
+    PyObject *d =
+        Py_BuildValue("{s:N,s:K,s:K,s:N}", "path", path, "dropped", (unsigned long long)st.records,
+                      "capture_errors", (unsigned long long)st.capture_errors, "write_error", werr);
     return d;
 }
 

@@ -9,22 +9,6 @@
 #define MAX_STACK_ARGS 32
 #define MAX_FIELDS 32
 
-/* UTF-8 of a str or "" (never raises). */
-static atr_str py_str(PyObject *o) {
-    atr_str r = {"", 0};
-    if (o == NULL || !PyUnicode_Check(o))
-        return r;
-    Py_ssize_t len = 0;
-    const char *p = PyUnicode_AsUTF8AndSize(o, &len);
-    if (p == NULL) {
-        PyErr_Clear();
-        return r;
-    }
-    r.ptr = p;
-    r.len = (size_t)len;
-    return r;
-}
-
 int atr__define_names(PyObject *module, PyObject *qualname, PyObject *file, int line,
                       PyObject *names, uint32_t flags, uint32_t *id_out) {
     atr_session *s = atr__session();
@@ -35,11 +19,11 @@ int atr__define_names(PyObject *module, PyObject *qualname, PyObject *file, int 
     if (params == NULL)
         return ATR_ENOMEM;
     for (Py_ssize_t i = 0; i < n; i++)
-        params[i] = py_str(PyTuple_GET_ITEM(names, i));
+        params[i] = atr__capture_utf8(PyTuple_GET_ITEM(names, i));
     atr_function_info info;
-    info.module = py_str(module);
-    info.qualname = py_str(qualname);
-    info.file = py_str(file);
+    info.module = atr__capture_utf8(module);
+    info.qualname = atr__capture_utf8(qualname);
+    info.file = atr__capture_utf8(file);
     info.line = line > 0 ? (uint32_t)line : 0;
     info.flags = flags;
     info.n_params = (uint32_t)n;
@@ -138,32 +122,13 @@ int atr__define_code(PyObject *code, PyObject *module, PyObject *qualname, uint3
     return rc;
 }
 
-/* Capture **kwargs entries of `dict` into fields (at most max). Returns the count. */
-static uint32_t capture_kwargs(PyObject *dict, const atr__capture_opts *opts, atr__scratch *sc,
-                               atr_field *fields, uint32_t max) {
-    Py_ssize_t pos = 0;
-    PyObject *k, *v;
-    uint32_t n = 0;
-    while (n < max && PyDict_Next(dict, &pos, &k, &v)) {
-        if (!PyUnicode_Check(k))
-            continue;
-        fields[n].name = py_str(k);
-        if (atr__capture_is_redacted(opts, k))
-            atr__capture_redacted(&fields[n].value);
-        else
-            atr__capture_value(v, opts, sc, &fields[n].value);
-        n++;
-    }
-    return n;
-}
-
 static void count_errors(atr_session *s, const atr__scratch *sc) {
     for (uint32_t i = 0; i < sc->errors; i++)
         atr_session_count_capture_error(s);
 }
 
-int atr__span_begin_code(PyObject *code, PyObject *const *vals, Py_ssize_t n,
-                         uint64_t parent, uint64_t t_ns, uint64_t *span_out) {
+int atr__span_begin_code(PyObject *code, PyObject *const *vals, Py_ssize_t n, uint64_t parent,
+                         uint64_t t_ns, uint64_t *span_out) {
     *span_out = 0;
     atr_session *s = atr__session();
     if (s == NULL)
@@ -185,8 +150,7 @@ int atr__span_begin_code(PyObject *code, PyObject *const *vals, Py_ssize_t n,
     Py_ssize_t np = atr__code_nparams(code);
     if (n > np)
         n = np;
-    Py_ssize_t var_pos = (co->co_flags & CO_VARARGS) ? co->co_argcount + co->co_kwonlyargcount
-                                                     : -1;
+    Py_ssize_t var_pos = (co->co_flags & CO_VARARGS) ? co->co_argcount + co->co_kwonlyargcount : -1;
     Py_ssize_t kw_pos = (co->co_flags & CO_VARKEYWORDS) ? np - 1 : -1;
     atr_value stack_args[MAX_STACK_ARGS];
     atr_value *args = stack_args;
@@ -210,7 +174,7 @@ int atr__span_begin_code(PyObject *code, PyObject *const *vals, Py_ssize_t n,
                              : NULL;
         if (i == kw_pos) {
             if (v != NULL && PyDict_CheckExact(v))
-                n_fields = capture_kwargs(v, &atr__g.opts, sc, fields, MAX_FIELDS);
+                n_fields = atr__capture_dict_fields(v, &atr__g.opts, sc, fields, MAX_FIELDS);
             continue;
         }
         atr_value *out = &args[n_args++];
@@ -219,15 +183,15 @@ int atr__span_begin_code(PyObject *code, PyObject *const *vals, Py_ssize_t n,
         else if (name != NULL && atr__capture_is_redacted(&atr__g.opts, name))
             atr__capture_redacted(out);
         else if (i == var_pos && PyTuple_CheckExact(v))
-            atr__capture_varargs(((PyTupleObject *)v)->ob_item, PyTuple_GET_SIZE(v),
-                                 &atr__g.opts, sc, out);
+            atr__capture_varargs(((PyTupleObject *)v)->ob_item, PyTuple_GET_SIZE(v), &atr__g.opts,
+                                 sc, out);
         else
             atr__capture_value(v, &atr__g.opts, sc, out);
     }
     /* Capturing may have run Python code (summarizers, repr) that stopped the session. */
     if ((s = atr__session_of(gen)) != NULL) {
-        rc = atr_span_begin(s, fid, parent, t_ns, args, n_args, n_fields ? fields : NULL,
-                            n_fields, span_out);
+        rc = atr_span_begin(s, fid, parent, t_ns, args, n_args, n_fields ? fields : NULL, n_fields,
+                            span_out);
         count_errors(s, sc);
     } else {
         rc = ATR_ESTATE;

@@ -39,9 +39,7 @@ static inline atr__cur atr__span_enter(uint64_t span) {
 }
 
 /* Restore the pair saved by atr__span_enter(). */
-static inline void atr__span_leave(atr__cur saved) {
-    atr__tls_current = saved;
-}
+static inline void atr__span_leave(atr__cur saved) { atr__tls_current = saved; }
 
 /*
  * Also publish `span` in the ContextVar (coroutine steps, actions: tasks created inside
@@ -89,8 +87,8 @@ Py_ssize_t atr__code_nparams(PyObject *code);
  * with atr__span_enter()/leave() as needed. On success *span_out is the new span (0 when the
  * session is closing). Returns 0 or a negative ATR_E* code.
  */
-int atr__span_begin_code(PyObject *code, PyObject *const *vals, Py_ssize_t n,
-                         uint64_t parent, uint64_t t_ns, uint64_t *span_out);
+int atr__span_begin_code(PyObject *code, PyObject *const *vals, Py_ssize_t n, uint64_t parent,
+                         uint64_t t_ns, uint64_t *span_out);
 
 /*
  * End `span` begun in session generation `gen` (atr__state_gen() at begin). Ends for a
@@ -104,7 +102,6 @@ void atr__span_end_return(uint64_t gen, uint64_t span, uint64_t t_ns, PyObject *
                           const atr__capture_opts *opts);
 void atr__span_end_raise(uint64_t gen, uint64_t span, uint64_t t_ns, PyObject *exc,
                          const atr__capture_opts *opts);
-void atr__span_end_error(uint64_t gen, uint64_t span, uint64_t t_ns,
-                         const atr__capture_opts *opts);
+void atr__span_end_error(uint64_t gen, uint64_t span, uint64_t t_ns, const atr__capture_opts *opts);
 
 #endif /* ATR_PY_SPANS_H */

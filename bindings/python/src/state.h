@@ -68,12 +68,8 @@ typedef struct atr__state {
 extern atr__state atr__g;
 
 /* Active session or NULL. */
-static inline atr_session *atr__session(void) {
-    return atr__g.session;
-}
-static inline uint64_t atr__state_gen(void) {
-    return atr__g.gen;
-}
+static inline atr_session *atr__session(void) { return atr__g.session; }
+static inline uint64_t atr__state_gen(void) { return atr__g.gen; }
 /*
  * The active session if it is still the one of generation `gen`, else NULL. Re-check with
  * this after anything that may have run Python code (which may release the GIL and let

@@ -74,11 +74,11 @@ static int prepare(atr__traced *t) {
     int line = 0;
     atr__tls_in_tracer++; /* attribute reads below may run user code */
     /* Options. */
-    t->opts.max_value_bytes = t->max_value_bytes >= 0 ? (size_t)t->max_value_bytes
-                                                      : atr__g.opts.max_value_bytes;
+    t->opts.max_value_bytes =
+        t->max_value_bytes >= 0 ? (size_t)t->max_value_bytes : atr__g.opts.max_value_bytes;
     t->opts.capture_repr = t->capture_repr || atr__g.opts.capture_repr;
-    PyObject *merged = atr__g.redact ? PySequence_Concat(atr__g.redact, t->redact)
-                                     : Py_NewRef(t->redact);
+    PyObject *merged =
+        atr__g.redact ? PySequence_Concat(atr__g.redact, t->redact) : Py_NewRef(t->redact);
     if (merged == NULL)
         goto done;
     Py_XSETREF(t->opts_redact, merged);
@@ -104,9 +104,9 @@ static int prepare(atr__traced *t) {
         PyObject *nm = t->code ? PyTuple_GET_ITEM(t->varnames, i) : NULL;
         int is_var = t->code ? (t->has_varargs && i == t->argcount + t->kwonly) : 1;
         PyObject *plain = nm ? nm : NULL;
-        PyObject *shown = is_var ? (nm ? PyUnicode_FromFormat("*%U", nm)
-                                       : PyUnicode_FromString("*args"))
-                                 : Py_NewRef(nm);
+        PyObject *shown =
+            is_var ? (nm ? PyUnicode_FromFormat("*%U", nm) : PyUnicode_FromString("*args"))
+                   : Py_NewRef(nm);
         if (shown == NULL)
             goto done;
         PyObject *key = plain ? plain : shown;
@@ -146,10 +146,10 @@ static int prepare(atr__traced *t) {
         file = Py_NewRef(((PyCodeObject *)t->code)->co_filename);
         line = ((PyCodeObject *)t->code)->co_firstlineno;
         /* A method: defined in a class body and taking self/cls first. */
-        Py_ssize_t dot = qualname && PyUnicode_Check(qualname)
-                             ? PyUnicode_FindChar(qualname, '.', 0,
-                                                  PyUnicode_GET_LENGTH(qualname), -1)
-                             : -1;
+        Py_ssize_t dot =
+            qualname && PyUnicode_Check(qualname)
+                ? PyUnicode_FindChar(qualname, '.', 0, PyUnicode_GET_LENGTH(qualname), -1)
+                : -1;
         if (dot > 0 && t->argcount > 0) {
             PyObject *first = PyTuple_GET_ITEM(t->varnames, 0);
             if (PyUnicode_CompareWithASCIIString(first, "self") == 0 ||
@@ -206,8 +206,7 @@ static Py_ssize_t find_kw(atr__traced *t, PyObject *name) {
  * storage is not on the stack during the wrapped call (deep recursion).
  */
 ATR__NOINLINE static uint64_t begin_call(atr__traced *t, atr_session *s, PyObject *const *args,
-                                         Py_ssize_t nargs, PyObject *kwnames,
-                                         uint64_t parent) {
+                                         Py_ssize_t nargs, PyObject *kwnames, uint64_t parent) {
     atr__scratch sc;
     atr_value vals_stack[STACK_SLOTS];
     PyObject *slots_stack[STACK_SLOTS];
@@ -217,26 +216,16 @@ ATR__NOINLINE static uint64_t begin_call(atr__traced *t, atr_session *s, PyObjec
     atr__scratch_init(&sc);
     if (t->code == NULL) {
         /* Any callable: all positionals as "*args", keywords as fields. */
-        atr_value v;
         if (t->mode[0] != SLOT_SKIP)
             atr__capture_varargs(args, nargs, &t->opts, &sc, &vals_stack[nv++]);
         Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
-        for (Py_ssize_t j = 0; j < nkw && n_fields < MAX_KW_FIELDS; j++) {
-            PyObject *k = PyTuple_GET_ITEM(kwnames, j);
-            atr_field *f = &fields[n_fields++];
-            Py_ssize_t len = 0;
-            const char *p = PyUnicode_AsUTF8AndSize(k, &len);
-            f->name.ptr = p ? p : "";
-            f->name.len = p ? (size_t)len : 0;
-            if (atr__capture_is_redacted(&t->opts, k))
-                atr__capture_redacted(&f->value);
-            else
-                atr__capture_value(args[nargs + j], &t->opts, &sc, &f->value);
-        }
-        (void)v;
+        for (Py_ssize_t j = 0; j < nkw && n_fields < MAX_KW_FIELDS; j++)
+            if (atr__capture_field(PyTuple_GET_ITEM(kwnames, j), args[nargs + j], &t->opts, &sc,
+                                   &fields[n_fields]) == 0)
+                n_fields++;
         if ((s = atr__session_of(gen)) != NULL)
-            atr_span_begin(s, t->fid, parent, ATR_NOW, vals_stack, nv,
-                           n_fields ? fields : NULL, n_fields, &span);
+            atr_span_begin(s, t->fid, parent, ATR_NOW, vals_stack, nv, n_fields ? fields : NULL,
+                           n_fields, &span);
         goto done;
     }
 
@@ -266,21 +255,9 @@ ATR__NOINLINE static uint64_t begin_call(atr__traced *t, atr_session *s, PyObjec
                 slots[at] = v;
                 continue;
             }
-            if (n_fields >= MAX_KW_FIELDS)
-                continue;
-            Py_ssize_t len = 0;
-            const char *p = PyUnicode_AsUTF8AndSize(k, &len);
-            if (p == NULL) {
-                PyErr_Clear();
-                continue;
-            }
-            atr_field *f = &fields[n_fields++];
-            f->name.ptr = p;
-            f->name.len = (size_t)len;
-            if (atr__capture_is_redacted(&t->opts, k))
-                atr__capture_redacted(&f->value);
-            else
-                atr__capture_value(v, &t->opts, &sc, &f->value);
+            if (n_fields < MAX_KW_FIELDS &&
+                atr__capture_field(k, v, &t->opts, &sc, &fields[n_fields]) == 0)
+                n_fields++;
         }
     }
     /* Defaults for what is still unbound. */
@@ -310,16 +287,16 @@ ATR__NOINLINE static uint64_t begin_call(atr__traced *t, atr_session *s, PyObjec
             if (t->mode[k] == SLOT_REDACT)
                 atr__capture_redacted(&vals[nv]);
             else
-                atr__capture_varargs(args + npos, nargs > npos ? nargs - npos : 0, &t->opts,
-                                     &sc, &vals[nv]);
+                atr__capture_varargs(args + npos, nargs > npos ? nargs - npos : 0, &t->opts, &sc,
+                                     &vals[nv]);
             nv++;
             continue;
         }
         capture_slot(t, k, slots[k], &sc, &vals[nv++]);
     }
     if ((s = atr__session_of(gen)) != NULL)
-        atr_span_begin(s, t->fid, parent, ATR_NOW, vals, nv, n_fields ? fields : NULL,
-                       n_fields, &span);
+        atr_span_begin(s, t->fid, parent, ATR_NOW, vals, nv, n_fields ? fields : NULL, n_fields,
+                       &span);
 done_free:
     if (slots != slots_stack)
         PyMem_Free(slots);
@@ -335,9 +312,8 @@ done:
 }
 
 /* The common case: positional arguments binding exactly the captured parameters. */
-ATR__NOINLINE static uint64_t begin_simple(atr__traced *t, atr_session *s,
-                                           PyObject *const *args, Py_ssize_t nargs,
-                                           uint64_t parent) {
+ATR__NOINLINE static uint64_t begin_simple(atr__traced *t, atr_session *s, PyObject *const *args,
+                                           Py_ssize_t nargs, uint64_t parent) {
     atr__scratch sc;
     atr_value vals[STACK_SLOTS];
     uint64_t span = 0, gen = atr__g.gen;
@@ -362,8 +338,7 @@ ATR__NOINLINE static uint64_t begin_simple(atr__traced *t, atr_session *s,
     return span;
 }
 
-ATR__NOINLINE static void end_call(atr__traced *t, uint64_t gen, uint64_t span,
-                                   PyObject *res) {
+ATR__NOINLINE static void end_call(atr__traced *t, uint64_t gen, uint64_t span, PyObject *res) {
     if (ATR__UNLIKELY(res == NULL)) {
         atr__span_end_error(gen, span, ATR_NOW, &t->opts);
         return;
@@ -392,8 +367,8 @@ ATR__NOINLINE static void end_call(atr__traced *t, uint64_t gen, uint64_t span,
     atr_span_return(s, span, ATR_NOW, &v);
 }
 
-static PyObject *traced_call(atr__traced *t, atr_session *s, PyObject *const *args,
-                             size_t nargsf, PyObject *kwnames) {
+static PyObject *traced_call(atr__traced *t, atr_session *s, PyObject *const *args, size_t nargsf,
+                             PyObject *kwnames) {
     if (ATR__UNLIKELY(t->gen != atr__g.gen ||
                       (t->code != NULL && PyFunction_GET_CODE(t->func) != t->code))) {
         if (prepare(t) < 0) {
@@ -490,8 +465,8 @@ PyObject *atr__lower_patterns(PyObject *seq) {
 
 /* functools.update_wrapper: copy identity attributes, then the wrapped __dict__. */
 static int update_wrapper(atr__traced *t) {
-    static const char *const assigned[] = {"__module__", "__name__", "__qualname__", "__doc__",
-                                           "__type_params__", NULL};
+    static const char *const assigned[] = {"__module__", "__name__",        "__qualname__",
+                                           "__doc__",    "__type_params__", NULL};
     t->dict = PyDict_New();
     if (t->dict == NULL)
         return -1;
@@ -538,7 +513,7 @@ static PyObject *wrap_descriptor(PyTypeObject *type, PyObject *desc, PyObject *k
         if (tr == NULL)
             return NULL;
         PyObject *r = PyObject_TypeCheck(desc, &PyClassMethod_Type) ? PyClassMethod_New(tr)
-                                                                     : PyStaticMethod_New(tr);
+                                                                    : PyStaticMethod_New(tr);
         Py_DECREF(tr);
         return r;
     }
@@ -566,14 +541,13 @@ static PyObject *wrap_descriptor(PyTypeObject *type, PyObject *desc, PyObject *k
 }
 
 static PyObject *traced_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"func", "capture", "skip", "result", "max_value_bytes", "redact",
-                             "capture_repr", "name", NULL};
+    static char *kwlist[] = {"func",   "capture",      "skip", "result", "max_value_bytes",
+                             "redact", "capture_repr", "name", NULL};
     PyObject *func, *capture = Py_None, *skip = NULL, *mvb = Py_None, *redact = NULL;
     PyObject *name = Py_None;
     int result = 1, capture_repr = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|$OOpOOpO:TracedFunction", kwlist, &func,
-                                     &capture, &skip, &result, &mvb, &redact, &capture_repr,
-                                     &name))
+                                     &capture, &skip, &result, &mvb, &redact, &capture_repr, &name))
         return NULL;
     if (PyObject_TypeCheck(func, &PyClassMethod_Type) ||
         PyObject_TypeCheck(func, &PyStaticMethod_Type) ||
@@ -712,8 +686,7 @@ static PyGetSetDef traced_getset[] = {
     {NULL, NULL, NULL, NULL, NULL}};
 
 static PyMethodDef traced_methods[] = {
-    {"__reduce__", (PyCFunction)traced_reduce, METH_NOARGS, NULL},
-    {NULL, NULL, 0, NULL}};
+    {"__reduce__", (PyCFunction)traced_reduce, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};
 
 PyTypeObject atr__TracedFunction_Type = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "argtrace._core.TracedFunction",
@@ -739,8 +712,7 @@ int atr__tracefunc_init_types(PyObject *module) {
     if (PyType_Ready(&atr__TracedFunction_Type) < 0)
         return -1;
     Py_INCREF(&atr__TracedFunction_Type);
-    if (PyModule_AddObject(module, "TracedFunction", (PyObject *)&atr__TracedFunction_Type) <
-        0) {
+    if (PyModule_AddObject(module, "TracedFunction", (PyObject *)&atr__TracedFunction_Type) < 0) {
         Py_DECREF(&atr__TracedFunction_Type);
         return -1;
     }

@@ -9,32 +9,32 @@
 
 /* A traced callable: `argtrace._core.TracedFunction`. */
 typedef struct atr__traced {
-    PyObject_HEAD
+    PyObject ob_base; /* PyObject_HEAD */
     vectorcallfunc vectorcall;
-    PyObject *func;        /* owned: the wrapped callable */
-    PyObject *dict;        /* owned: __dict__ (update_wrapper copies), or NULL */
-    PyObject *weakrefs;    /* weak reference list */
-    PyObject *name;        /* owned: str recorded as qualname instead of __qualname__, or NULL */
-    PyObject *capture;     /* owned: frozenset of names to capture, or NULL (all) */
-    PyObject *skip;        /* owned: frozenset of names never captured, or NULL */
-    PyObject *redact;      /* owned: tuple of lower-cased decorator-level patterns */
-    int result;            /* capture the return value */
-    int capture_repr;      /* decorator-level opt-in */
+    PyObject *func;     /* owned: the wrapped callable */
+    PyObject *dict;     /* owned: __dict__ (update_wrapper copies), or NULL */
+    PyObject *weakrefs; /* weak reference list */
+    PyObject *name;     /* owned: str recorded as qualname instead of __qualname__, or NULL */
+    PyObject *capture;  /* owned: frozenset of names to capture, or NULL (all) */
+    PyObject *skip;     /* owned: frozenset of names never captured, or NULL */
+    PyObject *redact;   /* owned: tuple of lower-cased decorator-level patterns */
+    int result;         /* capture the return value */
+    int capture_repr;   /* decorator-level opt-in */
     Py_ssize_t max_value_bytes; /* decorator-level limit, -1: the session's */
     /* Binding plan for the code object it was made for (Python functions only). */
-    PyObject *code;        /* owned: the code object the plan describes, or NULL */
-    PyObject *varnames;    /* owned: tuple, co_varnames of `code`, or NULL */
+    PyObject *code;     /* owned: the code object the plan describes, or NULL */
+    PyObject *varnames; /* owned: tuple, co_varnames of `code`, or NULL */
     Py_ssize_t argcount, posonly, kwonly, nslots;
     int has_varargs, has_varkw;
-    uint32_t kind;         /* ATR_FUNC_COROUTINE/GENERATOR/ASYNCGEN of `code` */
+    uint32_t kind; /* ATR_FUNC_COROUTINE/GENERATOR/ASYNCGEN of `code` */
     /* Per session (valid while gen == atr__g.gen). */
     uint64_t gen;
-    uint32_t fid;          /* FUNCTION id */
-    uint32_t n_captured;   /* START args count */
-    uint8_t *mode;         /* PyMem: per slot SLOT_SKIP/SLOT_CAPTURE/SLOT_REDACT */
-    int simple;            /* positional parameters only, all captured: the fast path */
-    atr__capture_opts opts;/* merged decorator + session options */
-    PyObject *opts_redact; /* owned: the merged pattern tuple opts.redact borrows */
+    uint32_t fid;           /* FUNCTION id */
+    uint32_t n_captured;    /* START args count */
+    uint8_t *mode;          /* PyMem: per slot SLOT_SKIP/SLOT_CAPTURE/SLOT_REDACT */
+    int simple;             /* positional parameters only, all captured: the fast path */
+    atr__capture_opts opts; /* merged decorator + session options */
+    PyObject *opts_redact;  /* owned: the merged pattern tuple opts.redact borrows */
 } atr__traced;
 
 extern PyTypeObject atr__TracedFunction_Type;
