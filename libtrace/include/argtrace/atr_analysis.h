@@ -229,7 +229,7 @@ typedef struct atr_call_view {
     uint64_t end_ns; /* start + duration (for unfinished calls: last time seen) */
     uint64_t duration_ns;
     uint64_t self_ns; /* duration minus the durations of its children in the same
-                                process, clamped at 0 */
+                         process, clamped at 0 (summed when asked: O(children)) */
     uint32_t status;  /* ATR_CALL_* */
     uint32_t n_args;  /* argument slots: arg i is named by function params[i] */
     uint32_t result;  /* value id: result (RETURNED) or exception message (RAISED),
