@@ -33,6 +33,12 @@ static atr_session *open_log(const char *path, uint64_t *clock, uint64_t parent_
     return s;
 }
 
+/* A fresh log at g_path named `name`, with the injected clock. */
+static atr_session *new_log(const char *name, uint64_t *clock) {
+    atr_test_tmpfile(g_path, sizeof g_path, name);
+    return open_log(g_path, clock, 0, 0);
+}
+
 static uint32_t define(atr_session *s, const char *module, const char *name, uint32_t n,
                        const char *const *params) {
     atr_str ps[8];
@@ -67,6 +73,12 @@ static atr_index *load_one(const char *path) {
     return ix;
 }
 
+/* Free the index and remove the test's log. */
+static void done(atr_index *ix) {
+    atr_index_free(ix);
+    remove(g_path);
+}
+
 static uint32_t find(atr_index *ix, const char *name) {
     uint32_t fn = ATR_NO_FUNCTION, n = 0;
     ATR_CHECK_OK(atr_index_find_function(ix, name, &fn, NULL, 0, &n));
@@ -77,8 +89,7 @@ static uint32_t find(atr_index *ix, const char *name) {
 
 static void test_tree(void) {
     uint64_t clock = 500;
-    atr_test_tmpfile(g_path, sizeof g_path, "analysis_tree.atr");
-    atr_session *s = open_log(g_path, &clock, 0, 0);
+    atr_session *s = new_log("analysis_tree.atr", &clock);
     const char *pn[] = {"n"};
     uint32_t f = define(s, "app", "f", 1, pn), g = define(s, "app", "g", 1, pn);
     atr_value v = atr_value_int(1);
@@ -184,8 +195,7 @@ static void test_tree(void) {
     ATR_CHECK_EQ_U64(e.time_ns, 5000);
     ATR_CHECK_EQ_INT(atr_events_find_time(ev, 1450), 4);
     atr_events_close(ev);
-    atr_index_free(ix);
-    remove(g_path);
+    done(ix);
 }
 
 /* ---- values: interning and round trip; progress --------------------------------------- */
@@ -199,8 +209,7 @@ static void progress_cb(void *ctx, uint64_t done, uint64_t total) {
 
 static void test_values(void) {
     uint64_t clock = 0;
-    atr_test_tmpfile(g_path, sizeof g_path, "analysis_values.atr");
-    atr_session *s = open_log(g_path, &clock, 0, 0);
+    atr_session *s = new_log("analysis_values.atr", &clock);
     const char *pn[] = {"v"};
     uint32_t f = define(s, "app", "f", 1, pn);
     char big[5000];
@@ -266,16 +275,14 @@ static void test_values(void) {
     ATR_CHECK_EQ_MEM(v.u.sum.items[1].u.s.ptr, v.u.sum.items[1].u.s.len, "two", 3);
     ATR_CHECK_ERR(atr_index_value(ix, ATR_NO_VALUE, &v), ATR_EINVAL);
     ATR_CHECK_ERR(atr_index_value(ix, 1000000, &v), ATR_EINVAL);
-    atr_index_free(ix);
-    remove(g_path);
+    done(ix);
 }
 
 /* ---- percentiles --------------------------------------------------------------------- */
 
 static void test_percentiles(void) {
     uint64_t clock = 0;
-    atr_test_tmpfile(g_path, sizeof g_path, "analysis_pct.atr");
-    atr_session *s = open_log(g_path, &clock, 0, 0);
+    atr_session *s = new_log("analysis_pct.atr", &clock);
     uint32_t p = define(s, "app", "p", 0, NULL);
     uint64_t t = 1000;
     for (int i = 0; i < 100; i++) {
@@ -328,8 +335,7 @@ static void test_percentiles(void) {
     atr_index_call(ix, atr_callset_get(cs, 0), &cv);
     ATR_CHECK_EQ_U64(cv.start_ns, 1000);
     atr_callset_free(cs);
-    atr_index_free(ix);
-    remove(g_path);
+    done(ix);
 }
 
 /* ---- argument scores ----------------------------------------------------------------- */
@@ -341,8 +347,7 @@ static uint64_t lcg(uint64_t *st) {
 
 static void test_argscore(void) {
     uint64_t clock = 0, rnd = 42;
-    atr_test_tmpfile(g_path, sizeof g_path, "analysis_score.atr");
-    atr_session *s = open_log(g_path, &clock, 0, 0);
+    atr_session *s = new_log("analysis_score.atr", &clock);
     const char *pn[] = {"request_id", "n", "mode", "payload"};
     uint32_t h = define(s, "app", "handle", 4, pn);
     uint64_t t = 1000;
@@ -423,8 +428,7 @@ static void test_argscore(void) {
     }
     atr_argscore_free(sc);
     atr_filter_free(f);
-    atr_index_free(ix);
-    remove(g_path);
+    done(ix);
 }
 
 /* Every group's filter selects exactly its calls. */
@@ -455,8 +459,7 @@ static void check_group_filters(atr_index *ix, uint32_t fn, const atr_argscore *
 /* Ranges, lengths, container lengths and types when values are many. */
 static void test_buckets(void) {
     uint64_t clock = 0, rnd = 7;
-    atr_test_tmpfile(g_path, sizeof g_path, "analysis_buckets.atr");
-    atr_session *s = open_log(g_path, &clock, 0, 0);
+    atr_session *s = new_log("analysis_buckets.atr", &clock);
     const char *pn[] = {"size", "name", "items", "mixed"};
     uint32_t fn = define(s, "app", "g", 4, pn);
     static char text[300];
@@ -524,16 +527,14 @@ static void test_buckets(void) {
     for (int k = 0; k < ATR_HIST_BINS; k++)
         ATR_CHECK(edges[k] <= edges[k + 1]);
     atr_argscore_free(sc);
-    atr_index_free(ix);
-    remove(g_path);
+    done(ix);
 }
 
 /* ---- function lookup ----------------------------------------------------------------- */
 
 static void test_lookup(void) {
     uint64_t clock = 0;
-    atr_test_tmpfile(g_path, sizeof g_path, "analysis_lookup.atr");
-    atr_session *s = open_log(g_path, &clock, 0, 0);
+    atr_session *s = new_log("analysis_lookup.atr", &clock);
     define(s, "app.mod", "parse", 0, NULL);
     define(s, "app.other", "parse", 0, NULL);
     define(s, "app.mod", "Reader.read", 0, NULL);
@@ -562,8 +563,7 @@ static void test_lookup(void) {
     char name[64];
     ATR_CHECK_EQ_INT(atr_function_name(ix, 2, name, sizeof name), 19);
     ATR_CHECK_EQ_STR(name, "app.mod.Reader.read");
-    atr_index_free(ix);
-    remove(g_path);
+    done(ix);
 }
 
 /* ---- merge: parent + forked child ---------------------------------------------------- */
@@ -650,8 +650,7 @@ static unsigned char *read_all(const char *path, size_t *len) {
 
 static void test_damaged(void) {
     uint64_t clock = 0;
-    atr_test_tmpfile(g_path, sizeof g_path, "analysis_damaged.atr");
-    atr_session *s = open_log(g_path, &clock, 0, 0);
+    atr_session *s = new_log("analysis_damaged.atr", &clock);
     const char *pn[] = {"i"};
     uint32_t f = define(s, "app", "f", 1, pn);
     for (int part = 0; part < 2; part++) {
@@ -701,8 +700,7 @@ static void test_damaged(void) {
 
 static void test_hostile(void) {
     uint64_t clock = 0;
-    atr_test_tmpfile(g_path, sizeof g_path, "analysis_hostile.atr");
-    atr_session *s = open_log(g_path, &clock, 0, 0);
+    atr_session *s = new_log("analysis_hostile.atr", &clock);
     uint32_t f = define(s, "app", "f", 0, NULL);
     uint64_t a = begin(s, f, atr_span_id(5, 77), 100, NULL, 0);          /* parent never started */
     ATR_CHECK_OK(atr_span_return(s, atr_span_id(0, 999999), 150, NULL)); /* unknown span */
@@ -765,8 +763,7 @@ static void *other_thread(void *p) {
 
 static void test_threads_tree(void) {
     uint64_t clock = 0;
-    atr_test_tmpfile(g_path, sizeof g_path, "analysis_threads.atr");
-    atr_session *s = open_log(g_path, &clock, 0, 0);
+    atr_session *s = new_log("analysis_threads.atr", &clock);
     uint32_t f = define(s, "app", "f", 0, NULL);
     uint64_t p = begin(s, f, 0, 100, NULL, 0);
     uint64_t a1 = begin(s, f, p, 200, NULL, 0);
@@ -808,8 +805,7 @@ static void test_threads_tree(void) {
     ATR_CHECK_EQ_MEM(wt.name.ptr, wt.name.len, "worker", 6);
     ATR_CHECK_EQ_INT(wt.n_roots, 0);
     ATR_CHECK_EQ_INT(wt.n_calls, 1);
-    atr_index_free(ix);
-    remove(g_path);
+    done(ix);
 }
 
 /* ---- an empty index answers every question without crashing ------------------------- */
