@@ -741,6 +741,39 @@ static void test_hostile(void) {
     }
     free(buf);
     remove(g_path);
+
+    /* A function with more parameters than the index keeps (1024): the rest are dropped. */
+    static atr_str names[1100];
+    static char nbuf[1100][8];
+    static atr_value args[1100];
+    for (int i = 0; i < 1100; i++) {
+        snprintf(nbuf[i], sizeof nbuf[i], "p%d", i);
+        names[i] = S(nbuf[i]);
+        args[i] = atr_value_int(i);
+    }
+    clock = 0;
+    s = new_log("analysis_params.atr", &clock);
+    atr_function_info wfi;
+    memset(&wfi, 0, sizeof wfi);
+    wfi.module = S("app");
+    wfi.qualname = S("wide");
+    wfi.n_params = 1100;
+    wfi.params = names;
+    uint32_t wide = 0;
+    ATR_CHECK_OK(atr_session_define_function(s, &wfi, &wide));
+    uint64_t w = begin(s, wide, 0, 10, args, 1100);
+    ATR_CHECK_OK(atr_span_return(s, w, 20, NULL));
+    ATR_CHECK_OK(atr_session_close(s));
+    ix = load_one(g_path);
+    atr_function_view fv;
+    ATR_CHECK_OK(atr_index_function(ix, 0, &fv));
+    ATR_CHECK_EQ_INT(fv.n_params, 1024);
+    atr_value v;
+    ATR_CHECK_OK(atr_index_value(ix, atr_call_arg(ix, 0, 1023), &v));
+    ATR_CHECK_EQ_INT(v.u.i, 1023);
+    ATR_CHECK_EQ_INT(atr_call_arg(ix, 0, 1024), ATR_NO_VALUE);
+    atr_index_free(ix);
+    remove(g_path);
 }
 
 /* ---- a parent with children on two threads: children in start order ------------------- */

@@ -108,6 +108,7 @@ static void rollback(load_state *st) {
 }
 
 static int load(atr_index *ix, atr_reader *r, const char *name) {
+    int from_reader = 0; /* the error is the reader's: use its message */
     load_state st;
     memset(&st, 0, sizeof(st));
     st.ix = ix;
@@ -140,8 +141,10 @@ static int load(atr_index *ix, atr_reader *r, const char *name) {
     uint64_t done, total, next_report = 0;
     for (;;) {
         rc = atr_reader_next(r, &rec);
-        if (rc)
+        if (rc) {
+            from_reader = 1;
             break;
+        }
         if ((rc = atr__on_record(&st, &rec)) != 0)
             break;
         if (ix->progress && (st.n_records & 4095) == 0) {
@@ -176,7 +179,7 @@ nomem:
     snprintf(ix->err, sizeof(ix->err), "%s: %s", name, atr_strerror(rc));
     goto out;
 fail:
-    if (rc == ATR_ECORRUPT || rc == ATR_ETOOBIG || rc == ATR_EIO)
+    if (from_reader && rc != ATR_ENOMEM)
         snprintf(ix->err, sizeof(ix->err), "%s: %s", name, atr_reader_error(r));
     if (!ix->err[0] || rc == ATR_ENOMEM)
         snprintf(ix->err, sizeof(ix->err), "%s: %s", name, atr_strerror(rc));

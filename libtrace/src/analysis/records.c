@@ -134,6 +134,10 @@ static int on_function(load_state *st, const atr_record *rec) {
     }
     for (uint32_t i = 0; i < e.n; i++) {
         int rc = func_param_add(ix, f, rec->u.function.params[i], &e.params[i]);
+        if (rc == ATR_ETOOBIG) { /* past 1024 names: that argument is not kept */
+            e.params[i] = UINT32_MAX;
+            continue;
+        }
         if (rc) {
             free(e.params);
             return rc;
@@ -277,6 +281,8 @@ static int on_start(load_state *st, const atr_record *rec) {
         return ATR_ENOMEM;
     for (uint32_t i = 0; i < na; i++) {
         uint32_t g = fe->params[i], v;
+        if (g == UINT32_MAX)
+            continue;
         if ((rc = atr__values_intern(&ix->vals, &rec->u.start.args[i], &v)) != 0)
             return rc;
         while (n <= g)
