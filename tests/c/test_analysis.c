@@ -233,6 +233,8 @@ static void test_values(void) {
         sum,
         atr_value_nil(),
         atr_value_bool(1),
+        atr_value_strn(NULL, 0), /* empty strings without a pointer */
+        atr_value_strn("", 0),
     };
     uint32_t n = sizeof vals / sizeof vals[0];
     for (uint32_t i = 0; i < n; i++) {
@@ -246,7 +248,7 @@ static void test_values(void) {
     atr_index_set_progress(ix, progress_cb, prog);
     ATR_REQUIRE(atr_index_load(ix, g_path) == 0);
     ATR_CHECK(prog[0] >= 1 && prog[1] == prog[2] && prog[2] > 16);
-    uint32_t id[16];
+    uint32_t id[20];
     atr_value v;
     for (uint32_t i = 0; i < n; i++) {
         id[i] = atr_call_arg(ix, i, 0);
@@ -259,6 +261,7 @@ static void test_values(void) {
             ATR_CHECK_EQ_INT(v.u.i, vals[i].u.i);
     }
     ATR_CHECK(id[7] == id[8] && id[7] != id[9]);
+    ATR_CHECK(id[14] == id[15]);
     ATR_CHECK(id[5] != id[6]);
     ATR_CHECK(id[1] != id[2] && id[0] != id[1]);
     ATR_CHECK_OK(atr_index_value(ix, id[6], &v));

@@ -215,7 +215,7 @@ static int value_equal(const atr__vent *e, const atr_value *v, const uint32_t *i
         const atr_value *s = e->x.sum;
         if (e->len != v->n_items || s->u.sum.length != v->u.sum.length ||
             s->u.sum.type_len != v->u.sum.type_len ||
-            memcmp(s->u.sum.type, v->u.sum.type, v->u.sum.type_len) != 0)
+            (v->u.sum.type_len && memcmp(s->u.sum.type, v->u.sum.type, v->u.sum.type_len) != 0))
             return 0;
         const uint32_t *eids = (const uint32_t *)(s + 1 + e->len);
         return memcmp(eids, ids, (size_t)e->len * 4u) == 0;
@@ -223,7 +223,7 @@ static int value_equal(const atr__vent *e, const atr_value *v, const uint32_t *i
     default:
         if (is_stringish(v->kind))
             return e->len == v->u.s.len && str_true_len(e) == v->u.s.true_len &&
-                   memcmp(e->x.p, v->u.s.ptr, v->u.s.len) == 0;
+                   (v->u.s.len == 0 || memcmp(e->x.p, v->u.s.ptr, v->u.s.len) == 0);
         return 1;
     }
 }
