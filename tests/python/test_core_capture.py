@@ -182,3 +182,46 @@ def test_exception_message_rules(log):
     got = [(ends[s["span"]]["exc_type"], ends[s["span"]]["value"]) for s in starts]
     assert got == [("ValueError", "('plain', 3)"), ("KeyError", None),
                    (MyErr.__module__ + "." + MyErr.__qualname__, None)]
+
+
+def test_summarizer_that_empties_the_container_is_safe(log):
+    victims = []
+
+    class Clearer:
+        pass
+
+    def summarize(obj):
+        for v in victims:
+            v.clear()
+        return ("cleared",)
+
+    _core.register_summarizer(Clearer, summarize)
+    data = [Clearer(), "x" * 10, "y" * 10]
+    victims.append(data)
+    f = T(lambda items: None)
+    starts, _, _ = run(log, f, ((data,), {}))
+    assert data == []
+    assert starts[0]["args"][0] == ("summary", "list", 3, [
+        ("summary", "Clearer", None, ["cleared"]), "x" * 10, "y" * 10])
+    fields = {"a": Clearer(), "b": "z" * 10}
+    victims[:] = [fields]
+    _core.start(str(log))
+    span = _core.action_begin("act", fields)
+    _core.action_end(span, None)
+    _core.stop()
+    start = [r for r in _core.read_records(str(log)) if r["kind"] == "start"][0]
+    # the dict was emptied while its fields were read: what was read stays valid
+    assert start["fields"]["a"] == ("summary", "Clearer", None, ["cleared"])
+
+
+def test_int_subclass_bit_length_is_not_called(log):
+    class Big(int):
+        def bit_length(self):
+            raise AssertionError("user bit_length called")
+
+        def __str__(self):
+            raise AssertionError("user __str__ called")
+
+    f = T(lambda x: None)
+    starts, _, _ = run(log, f, ((Big(1 << 80),), {}))
+    assert starts[0]["args"] == [("summary", "Big", None, [("summary", "Big", None, [81])])]

@@ -184,8 +184,8 @@ static int capture_int(PyObject *obj, const atr__capture_opts *opts, atr__scratc
         PyErr_Clear();
     }
     /* Big: decimal digits when short enough, else a summary with the bit length. */
-    size_t bits = 0;
-    PyObject *nb = PyObject_CallMethod(obj, "bit_length", NULL);
+    size_t bits = 0; /* int.bit_length(obj): the builtin, even for subclasses */
+    PyObject *nb = PyObject_CallMethod((PyObject *)&PyLong_Type, "bit_length", "O", obj);
     if (nb != NULL) {
         bits = PyLong_AsSize_t(nb);
         Py_DECREF(nb);
@@ -229,7 +229,7 @@ static int capture_int(PyObject *obj, const atr__capture_opts *opts, atr__scratc
 static int capture_at(PyObject *obj, const atr__capture_opts *opts, atr__scratch *s, atr_value *out,
                       int depth);
 
-/* Fill a summary's leading items from items[0..n). */
+/* Fill a summary's leading items from items[0..n) (borrowed from a container). */
 static void summary_items(PyObject *const *items, Py_ssize_t n, const atr__capture_opts *opts,
                           atr__scratch *s, atr_value *out, int depth) {
     if (depth >= ATR__CAPTURE_DEPTH || n <= 0)
@@ -238,6 +238,19 @@ static void summary_items(PyObject *const *items, Py_ssize_t n, const atr__captu
     atr_value *vals = scratch_values(s, k);
     if (vals == NULL)
         return;
+    /* A summarizer (user code) could empty the container while we look at its items:
+       then take our own references first (kept until the scratch is released). */
+    PyObject *own[ATR__CAPTURE_ITEMS];
+    if (g_n_summ > 0) {
+        for (uint32_t i = 0; i < k; i++) {
+            if (scratch_keep(s, Py_NewRef(items[i])) < 0) {
+                k = i;
+                break;
+            }
+            own[i] = items[i];
+        }
+        items = own;
+    }
     atr__capture_opts inner = *opts;
     if (inner.max_value_bytes > ATR__CAPTURE_ITEM_BYTES)
         inner.max_value_bytes = ATR__CAPTURE_ITEM_BYTES;
@@ -485,12 +498,17 @@ uint32_t atr__capture_dict_fields(PyObject *dict, const atr__capture_opts *opts,
                                   atr_field *out, uint32_t max) {
     if (dict == NULL || !PyDict_Check(dict))
         return 0;
+    /* User code (summarizer, repr) may change the dict: then hold the entries ourselves. */
+    int hold = g_n_summ > 0 || opts->capture_repr;
     Py_ssize_t pos = 0;
     PyObject *k, *v;
     uint32_t n = 0;
-    while (n < max && PyDict_Next(dict, &pos, &k, &v))
+    while (n < max && PyDict_Next(dict, &pos, &k, &v)) {
+        if (hold && (scratch_keep(s, Py_NewRef(k)) < 0 || scratch_keep(s, Py_NewRef(v)) < 0))
+            break;
         if (atr__capture_field(k, v, opts, s, &out[n]) == 0)
             n++;
+    }
     return n;
 }
 
