@@ -281,6 +281,44 @@ static void test_values(void) {
     done(ix);
 }
 
+/*
+ * The event cursor agrees with itself: forward order is time order; every position reached
+ * by seek gives the same event as the forward walk; walking back gives the reverse.
+ */
+static void check_events(atr_index *ix) {
+    atr_events *ev = NULL;
+    ATR_REQUIRE(atr_events_open(ix, &ev) == 0);
+    uint64_t n = atr_events_count(ev), i = 0;
+    atr_event *all = calloc(n + 1, sizeof(atr_event)), e;
+    ATR_REQUIRE(all != NULL);
+    while (i < n && atr_events_next(ev, &all[i]) == 0) {
+        if (i)
+            ATR_CHECK(all[i].time_ns >= all[i - 1].time_ns);
+        i++;
+    }
+    ATR_CHECK_EQ_U64(i, n);
+    ATR_CHECK_ERR(atr_events_next(ev, &e), ATR_EOF);
+    for (i = n; i-- > 0;) {
+        if (!ATR_CHECK_OK(atr_events_prev(ev, &e)))
+            break;
+        ATR_CHECK(e.kind == all[i].kind && e.call == all[i].call && e.message == all[i].message);
+    }
+    ATR_CHECK_EQ_U64(atr_events_tell(ev), 0);
+    for (uint64_t k = 0; k < 200 && n; k++) {
+        uint64_t pos = (k * 7919u) % n;
+        atr_events_seek(ev, pos);
+        ATR_CHECK_EQ_U64(atr_events_tell(ev), pos);
+        ATR_CHECK_OK(atr_events_next(ev, &e));
+        ATR_CHECK(e.kind == all[pos].kind && e.call == all[pos].call &&
+                  e.time_ns == all[pos].time_ns);
+        uint64_t f = atr_events_find_time(ev, all[pos].time_ns);
+        ATR_CHECK(f <= pos && all[f].time_ns == all[pos].time_ns);
+        ATR_CHECK(f == 0 || all[f - 1].time_ns < all[pos].time_ns);
+    }
+    free(all);
+    atr_events_close(ev);
+}
+
 /* ---- percentiles --------------------------------------------------------------------- */
 
 static void test_percentiles(void) {
@@ -371,6 +409,7 @@ static void test_argscore(void) {
     clock = t;
     ATR_CHECK_OK(atr_session_close(s));
     atr_index *ix = load_one(g_path);
+    check_events(ix);
     atr_argscore *sc = NULL;
     ATR_REQUIRE(atr_argscore_compute(ix, 0, NULL, 0, &sc) == 0);
     ATR_CHECK_EQ_INT(atr_argscore_calls(sc), 600);
@@ -622,6 +661,7 @@ static void test_merge(void) {
     uint32_t kids[2], nk = 0;
     ATR_CHECK_OK(atr_call_children(ix, wv.parent, kids, 2, &nk));
     ATR_CHECK_EQ_INT(nk, 1);
+    check_events(ix);
     /* Events across both processes, in time order. */
     atr_events *ev = NULL;
     ATR_REQUIRE(atr_events_open(ix, &ev) == 0);
@@ -839,6 +879,7 @@ static void test_threads_tree(void) {
     atr_thread_view wt;
     ATR_CHECK_OK(atr_index_thread(ix, wv.thread, &wt));
     ATR_CHECK_EQ_MEM(wt.name.ptr, wt.name.len, "worker", 6);
+    check_events(ix);
     ATR_CHECK_EQ_INT(wt.n_roots, 0);
     ATR_CHECK_EQ_INT(wt.n_calls, 1);
     done(ix);

@@ -531,8 +531,9 @@ typedef struct atr_event {
  * A cursor over every START, END and MESSAGE of the index in time order, positioned before
  * the first event. At equal times: ends of calls that started earlier, then starts (parents
  * before children), then messages, then ends of calls that started at that same time
- * (children before parents). Opening orders the calls: 9 bytes per event (2 per finished
- * call), O(n log concurrency) when few calls overlap. Returns 0, ATR_ENOMEM.
+ * (children before parents). Opening orders the calls: 4 bytes per event (starts, ends of
+ * finished calls, messages), O(n log threads + n log concurrency); seek costs at most 1024
+ * steps. Returns 0, ATR_ENOMEM.
  */
 typedef struct atr_events atr_events;
 ATR_API int atr_events_open(const atr_index *ix, atr_events **out);
