@@ -660,3 +660,73 @@ def test_many_threads(log_path):
         k * 1000 + i for k in range(4) for i in range(300))
     assert all(c.finished and c.parent_id == 0 for c in calls)
     assert len({c.thread for c in calls}) == 4
+
+
+class Hostile:
+    """Every hook that capture must never call raises."""
+
+    def __repr__(self):
+        raise AssertionError("__repr__ called")
+
+    def __eq__(self, other):
+        raise AssertionError("__eq__ called")
+
+    def __hash__(self):
+        raise AssertionError("__hash__ called")
+
+    def __len__(self):
+        raise AssertionError("__len__ called")
+
+    def __getattr__(self, name):
+        raise AssertionError("__getattr__ called for %s" % name)
+
+
+def tgt_hostile(obj, items):
+    return obj
+
+
+def test_hostile_arguments_never_run_user_code(log_path):
+    h = Hostile()
+    log, value = record(log_path, lambda: tgt_hostile(h, [h, {h: 1} if False else h]))
+    assert value is h
+    call = only(log.calls(MOD + ".tgt_hostile"))
+    assert call.args["obj"] == Summary("Hostile", None)
+    assert call.result == Summary("Hostile", None)
+    assert call.args["items"].type_name == "list" and call.args["items"].length == 2
+
+
+def tgt_login(user, password, **extra):
+    return len(password)
+
+
+def test_redaction_applies_to_filter_traced_arguments(log_path):
+    argtrace.start(log_path, redact=["pass*", "*token"])
+    try:
+        _core.filter_start([MOD + ":tgt_login"], [])
+        tgt_login("ann", "s3cret", api_token="abc", other=1)
+    finally:
+        _core.filter_stop()
+        argtrace.stop()
+    call = only(argtrace.load(log_path).calls(MOD + ".tgt_login"))
+    assert call.args["user"] == "ann" and call.args["other"] == 1
+    assert call.args["password"] == argtrace.REDACTED
+    assert call.args["api_token"] == argtrace.REDACTED
+    with open(log_path, "rb") as f:
+        data = f.read()
+    assert b"s3cret" not in data
+
+
+@pytest.mark.skipif(not PY312, reason="3.12+: cProfile and filter tracing use separate tool ids")
+def test_runs_beside_cprofile(log_path):
+    import cProfile
+    import pstats
+    prof = cProfile.Profile()
+    prof.enable()
+    try:
+        log, value = record(log_path, lambda: tgt_outer(2))
+    finally:
+        prof.disable()
+    assert value == 9
+    assert names(log) == ["tgt_outer", "tgt_add", "tgt_add"]
+    stats = pstats.Stats(prof)
+    assert any(fn[2] == "tgt_add" and st[1] == 2 for fn, st in stats.stats.items())
