@@ -71,7 +71,7 @@ ATR_API void atr_index_set_progress(atr_index *ix, atr_progress_fn fn, void *ctx
 /*
  * Read the log at `path` completely and add its process to the index. Calls are linked to
  * their parents (also across logs already loaded or loaded later: a forked child's log names
- * its parent's uid and span), self times and per-function call lists are updated.
+ * its parent's uid and span), child lists and per-function call lists are rebuilt.
  *
  * Returns 0 when the log loaded, also when it was truncated (a crash while writing: every
  * complete record is used and the file gets ATR_FILE_TRUNCATED) or not closed (killed,
@@ -79,8 +79,8 @@ ATR_API void atr_index_set_progress(atr_index *ix, atr_progress_fn fn, void *ctx
  * their log and status ATR_CALL_UNFINISHED.
  * Errors: ATR_EOPEN, ATR_EMAGIC, ATR_EVERSION, ATR_ECORRUPT, ATR_ETOOBIG, ATR_ENOMEM,
  * ATR_EINVAL (the same log, by its process uid, is already in the index), and
- * ATR_ETOOBIG when the index would exceed its limits (2^32-2 calls or values, 4 GiB of
- * strings). On error the index is left as it was before the call and atr_index_error()
+ * ATR_ETOOBIG when the index would exceed its limits (2^32-2 calls, 2^31 distinct values,
+ * 2^32 argument slots). On error the index is left as it was before the call and atr_index_error()
  * describes the problem in one line (for corrupt logs: the reader's message).
  */
 ATR_API int atr_index_load(atr_index *ix, const char *path);
