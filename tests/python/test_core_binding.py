@@ -135,14 +135,17 @@ def test_actions_in_untraced_tasks_do_not_leak(log):
     _core.stop()
     _, starts, _ = records(log)
     by_span = {s["span"]: s for s in starts}
+    checked = 0
     for s in starts:
-        if s["name"] != "<lambda>":
+        if not s["name"].endswith("<lambda>"):
             continue
+        checked += 1
         tag = s["args"][0]
         if tag.endswith("-after"):
             assert s["parent"] == 0
         else:
             assert by_span[s["parent"]]["name"] == "act-" + tag
+    assert checked == 40
 
 
 def test_proxies_show_exactly_one_protocol(log):
@@ -269,3 +272,39 @@ def test_session_stopped_by_a_summarizer_is_not_used_afterwards(log, tmp_path):
     _core.stop()
     _, starts, _ = records(log)
     assert starts == []
+
+
+def test_action_open_across_awaits_in_a_traced_coroutine(log):
+    leaf = T(lambda tag: tag)
+
+    @T
+    async def work(tag):
+        leaf(tag + "-before")
+        span = _core.action_begin("act", {"tag": tag})
+        await asyncio.sleep(0)
+        leaf(tag + "-inside")
+        await asyncio.sleep(0)
+        _core.action_end(span, None)
+        await asyncio.sleep(0)
+        leaf(tag + "-after")
+
+    async def main():
+        await asyncio.gather(*(work(str(i)) for i in range(10)))
+
+    _core.start(log)
+    asyncio.run(main())
+    _core.stop()
+    _, starts, _ = records(log)
+    by_span = {s["span"]: s for s in starts}
+    checked = 0
+    for s in starts:
+        if not s["name"].endswith("<lambda>"):
+            continue
+        tag, where = s["args"][0].split("-")
+        parent = by_span[s["parent"]]
+        if where == "inside":
+            assert parent["name"] == "act" and parent["fields"]["tag"] == tag
+        else:
+            assert parent["name"].endswith("work") and parent["args"] == [tag]
+        checked += 1
+    assert checked == 30

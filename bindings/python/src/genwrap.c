@@ -19,6 +19,8 @@ typedef struct proxy {
     PyObject *wrapped;   /* owned: the coroutine / generator / async generator */
     atr__traced *traced; /* owned: the decorator (capture options for the result) */
     uint64_t span;
+    uint64_t cur; /* span made current at the next step: an action begun in one step and
+                     still open stays current in the following ones */
     uint64_t gen; /* session generation the span belongs to */
     int done;     /* the span has ended */
     int use_ctx;  /* also publish the span in the ContextVar around steps */
@@ -115,9 +117,11 @@ static PyObject *resume(PyObject *target, int op, PyObject *const *args, Py_ssiz
 /* One step of `target` inside p's span. */
 static PyObject *run(proxy *p, PyObject *target, int op, PyObject *const *args, Py_ssize_t nargs,
                      atr__send_result *rv) {
-    atr__cur saved = atr__span_enter(p->span);
-    PyObject *token = p->use_ctx ? atr__span_ctx_set(p->span) : NULL;
+    atr__cur saved = atr__span_enter(p->cur);
+    PyObject *token = p->use_ctx ? atr__span_ctx_set(p->cur) : NULL;
     PyObject *res = resume(target, op, args, nargs, rv);
+    if (atr__tls_current.ctx == atr__compat_context())
+        p->cur = atr__tls_current.span; /* what the body left current (an open action) */
     atr__span_ctx_reset(token);
     atr__span_leave(saved);
     return res;
@@ -464,6 +468,7 @@ PyObject *atr__genwrap_new(PyObject *obj, atr__traced *t, uint64_t span, uint64_
     p->wrapped = obj;
     p->traced = (atr__traced *)Py_NewRef(t);
     p->span = span;
+    p->cur = span;
     p->gen = gen;
     p->done = 0;
     p->use_ctx = tp != &GenProxy_Type;
