@@ -386,6 +386,34 @@ static uint64_t lcg(uint64_t *st) {
     return *st >> 33;
 }
 
+typedef struct reader_arg {
+    atr_index *ix;
+    double *best; /* out: the best argument's score */
+} reader_arg;
+
+/* Queries a loaded index (run from two threads at once). Checks go to main's counters only
+ * through the result: atr_test.h counters are not thread-safe. */
+static void *read_index(void *p) {
+    reader_arg *ra = p;
+    atr_argscore *sc = NULL;
+    atr_stats st;
+    atr_query q;
+    atr_callset *cs = NULL;
+    atr_arg_score a;
+    *ra->best = -1;
+    if (atr_stats_function(ra->ix, 0, NULL, &st) || atr_argscore_compute(ra->ix, 0, NULL, 0, &sc))
+        return NULL;
+    if (atr_argscore_arg(sc, 0, &a) == 0)
+        *ra->best = a.score;
+    atr_argscore_free(sc);
+    atr_query_init(&q);
+    q.sort = ATR_SORT_SELF;
+    q.limit = 3;
+    if (atr_query_run(ra->ix, &q, &cs) == 0)
+        atr_callset_free(cs);
+    return NULL;
+}
+
 static void test_argscore(void) {
     uint64_t clock = 0, rnd = 42;
     atr_session *s = new_log("analysis_score.atr", &clock);
@@ -410,6 +438,18 @@ static void test_argscore(void) {
     ATR_CHECK_OK(atr_session_close(s));
     atr_index *ix = load_one(g_path);
     check_events(ix);
+    /* A loaded index answers from several threads at once (same results). */
+    pthread_t readers[2];
+    double got[2] = {0, 0};
+    reader_arg ra[2] = {{ix, &got[0]}, {ix, &got[1]}};
+    int made[2];
+    for (int k = 0; k < 2; k++)
+        made[k] = pthread_create(&readers[k], NULL, read_index, &ra[k]) == 0;
+    for (int k = 0; k < 2; k++)
+        if (made[k])
+            pthread_join(readers[k], NULL);
+    ATR_CHECK(made[0] && made[1]);
+    ATR_CHECK(got[0] > 0.9 && got[0] == got[1]);
     atr_argscore *sc = NULL;
     ATR_REQUIRE(atr_argscore_compute(ix, 0, NULL, 0, &sc) == 0);
     ATR_CHECK_EQ_INT(atr_argscore_calls(sc), 600);
@@ -825,15 +865,22 @@ typedef struct thread_arg {
     atr_session *s;
     uint32_t fn;
     uint64_t parent;
+    int rc;
 } thread_arg;
 
+/* Records a child of ta->parent on a second thread. No checks here (atr_test.h counters
+ * belong to the main thread): failures go to ta->rc. */
 static void *other_thread(void *p) {
     thread_arg *ta = p;
     uint64_t sp = 0;
-    ATR_CHECK_OK(atr_thread_set_name(ta->s, "worker", 6));
-    ATR_CHECK_OK(atr_span_begin(ta->s, ta->fn, ta->parent, 150, NULL, 0, NULL, 0, &sp));
-    ATR_CHECK_OK(atr_span_return(ta->s, sp, 250, NULL));
-    ATR_CHECK_OK(atr_session_flush(ta->s));
+    int rc = atr_thread_set_name(ta->s, "worker", 6);
+    if (!rc)
+        rc = atr_span_begin(ta->s, ta->fn, ta->parent, 150, NULL, 0, NULL, 0, &sp);
+    if (!rc)
+        rc = atr_span_return(ta->s, sp, 250, NULL);
+    if (!rc)
+        rc = atr_session_flush(ta->s);
+    ta->rc = rc;
     return NULL;
 }
 
@@ -845,10 +892,13 @@ static void test_threads_tree(void) {
     uint64_t a1 = begin(s, f, p, 200, NULL, 0);
     ATR_CHECK_OK(atr_span_return(s, a1, 300, NULL));
     ATR_CHECK_OK(atr_session_flush(s)); /* main's records first in the file */
-    thread_arg ta = {s, f, p};
+    thread_arg ta = {s, f, p, -1};
     pthread_t th;
-    ATR_REQUIRE(pthread_create(&th, NULL, other_thread, &ta) == 0);
-    pthread_join(th, NULL);
+    int crc = pthread_create(&th, NULL, other_thread, &ta);
+    if (crc == 0)
+        pthread_join(th, NULL);
+    ATR_REQUIRE(crc == 0);
+    ATR_CHECK_OK(ta.rc);
     uint64_t a2 = begin(s, f, p, 400, NULL, 0);
     ATR_CHECK_OK(atr_span_return(s, a2, 500, NULL));
     ATR_CHECK_OK(atr_span_return(s, p, 1000, NULL));
