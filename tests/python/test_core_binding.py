@@ -308,3 +308,30 @@ def test_action_open_across_awaits_in_a_traced_coroutine(log):
             assert parent["name"].endswith("work") and parent["args"] == [tag]
         checked += 1
     assert checked == 30
+
+
+def test_thread_naming_has_no_side_effects(log):
+    import _thread
+    import threading
+    import time
+
+    tf = T(lambda: threading.current_thread)
+    done = []
+
+    def raw():
+        tf()
+        done.append(True)
+
+    _core.start(log)
+    before = len(threading.enumerate())
+    _thread.start_new_thread(raw, ())
+    while not done:
+        time.sleep(0.001)
+    after = len(threading.enumerate())
+    named = threading.Thread(target=tf, name="worker-x")
+    named.start()
+    named.join()
+    _core.stop()
+    assert after == before  # no _DummyThread registered by the tracer
+    names = {r["name"] for r in _core.read_records(log) if r["kind"] == "thread"}
+    assert "worker-x" in names

@@ -43,17 +43,27 @@ void atr__state_name_thread_slow(atr_session *s) {
     atr__exc_state saved = {0};
     if (had)
         atr__compat_exc_fetch(&saved);
-    /* threading.current_thread().name, only if threading is already imported. */
+    /* The threading.Thread object of this thread, if threading knows it: looked up in
+       threading._active (current_thread() would register a dummy thread: a side effect). */
     PyObject *modname = PyUnicode_FromString("threading");
     PyObject *threading = modname ? PyImport_GetModule(modname) : NULL;
     Py_XDECREF(modname);
     PyObject *name = NULL;
     if (threading != NULL) {
-        atr__tls_in_tracer++;
-        PyObject *th = PyObject_CallMethod(threading, "current_thread", NULL);
-        name = th ? PyObject_GetAttrString(th, "name") : NULL;
-        atr__tls_in_tracer--;
-        Py_XDECREF(th);
+        PyObject *active = PyObject_GetAttrString(threading, "_active");
+        PyObject *ident = PyLong_FromUnsignedLong(PyThread_get_thread_ident());
+        PyObject *th = active && ident && PyDict_Check(active)
+                           ? PyDict_GetItemWithError(active, ident) /* borrowed */
+                           : NULL;
+        if (th != NULL) {
+            Py_INCREF(th);
+            atr__tls_in_tracer++;
+            name = PyObject_GetAttrString(th, "name");
+            atr__tls_in_tracer--;
+            Py_DECREF(th);
+        }
+        Py_XDECREF(ident);
+        Py_XDECREF(active);
         Py_DECREF(threading);
     }
     Py_ssize_t len = 0;
