@@ -90,12 +90,19 @@ static int prepare(atr__traced *t) {
             goto done;
     }
     Py_ssize_t nslots = t->code ? t->nslots : 1; /* other callables: one "*args" slot */
-    uint8_t *mode = PyMem_Realloc(t->mode, (size_t)(nslots ? nslots : 1));
-    if (mode == NULL) {
-        PyErr_NoMemory();
-        goto done;
+    /* Reallocated only to grow (a new __code__ with more parameters): calls in other
+       threads that Python code run here lets proceed keep reading a valid array. */
+    uint8_t *mode = t->mode;
+    if (nslots > t->mode_cap) {
+        mode = PyMem_Calloc((size_t)nslots, 1);
+        if (mode == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        PyMem_Free(t->mode);
+        t->mode = mode;
+        t->mode_cap = nslots;
     }
-    t->mode = mode;
     names = PyTuple_New(nslots);
     if (names == NULL)
         goto done;

@@ -32,6 +32,7 @@ typedef struct atr__traced {
     uint32_t fid;           /* FUNCTION id */
     uint32_t n_captured;    /* START args count */
     uint8_t *mode;          /* PyMem: per slot SLOT_SKIP/SLOT_CAPTURE/SLOT_REDACT */
+    Py_ssize_t mode_cap;    /* allocated entries of mode */
     int simple;             /* positional parameters only, all captured: the fast path */
     atr__capture_opts opts; /* merged decorator + session options */
     PyObject *opts_redact;  /* owned: the merged pattern tuple opts.redact borrows */
