@@ -404,7 +404,10 @@ static PyObject *traced_call(atr__traced *t, atr_session *s, PyObject *const *ar
     /* Generator-like results: also from callables without a code object (partials...). */
     if (ATR__UNLIKELY(t->kind != 0 || t->code == NULL) && res != NULL) {
         PyTypeObject *tp = Py_TYPE(res);
-        if (tp == &PyCoro_Type || tp == &PyGen_Type || tp == &PyAsyncGen_Type)
+        /* (Generators of @types.coroutine functions must stay awaitable: not wrapped.) */
+        int iterable_coro =
+            t->code && (((PyCodeObject *)t->code)->co_flags & CO_ITERABLE_COROUTINE);
+        if (tp == &PyCoro_Type || tp == &PyAsyncGen_Type || (tp == &PyGen_Type && !iterable_coro))
             return atr__genwrap_new(res, t, span, gen);
     }
     end_call(t, gen, span, res);
