@@ -86,7 +86,7 @@ void atr__filter_begin(PyCodeObject *co, atr__code_info *ci, PyObject *const *va
                        uint64_t parent, uint64_t t_ns, uint64_t *span_out) {
     *span_out = 0;
     atr_session *s = atr__session();
-    if (!s || atr__filter_define(co, ci) < 0) {
+    if (!s || (ci->defined_gen != atr__state_gen() && atr__filter_define(co, ci) < 0)) {
         return;
     }
     if (ci->n_params > ATR__EMIT_MAX_ARGS || n > ci->n_params) {
@@ -131,10 +131,10 @@ void atr__filter_begin(PyCodeObject *co, atr__code_info *ci, PyObject *const *va
     for (uint32_t i = 0; i < sc.errors; i++) {
         atr_session_count_capture_error(s);
     }
-    atr__scratch_release(&sc);
-    if (PyErr_Occurred()) {
-        PyErr_Clear();
+    if (sc.n_refs) {
+        atr__scratch_release(&sc);
     }
+    /* capture.h and the writer never raise: nothing to clear here */
     if (had) {
         atr__compat_exc_restore(&saved);
     }
