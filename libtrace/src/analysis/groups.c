@@ -18,7 +18,7 @@ static int is_num(uint32_t k) {
 uint32_t atr__classify(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids, double *key,
                        uint8_t *cls, uint16_t *b) {
     const atr_index *ix = cx->ix;
-    uint64_t n_num = 0, n_text = 0, n_bytes = 0, n_sum = 0, n_other = 0, n_nonnil = 0;
+    uint64_t n_num = 0, n_text = 0, n_bytes = 0, n_sum = 0, n_nonnil = 0;
     int one_sum_type = 1;
     atr_str st = {"", 0};
     atr_value v;
@@ -40,8 +40,7 @@ uint32_t atr__classify(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *v
                 st.len = v.u.sum.type_len;
             } else if (st.len != v.u.sum.type_len || memcmp(st.ptr, v.u.sum.type, st.len) != 0)
                 one_sum_type = 0;
-        } else
-            n_other++;
+        }
     }
     uint32_t mode = ATR_GROUP_TYPE;
     if (n_nonnil && n_num == n_nonnil)
@@ -52,7 +51,6 @@ uint32_t atr__classify(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *v
         mode = ATR_GROUP_LENGTH;
         a->sum_type = st;
     }
-    (void)n_other;
     uint32_t n_types = 0;
     for (uint64_t i = 0; i < cx->m; i++) {
         cls[i] = ATR__CLS_FIXED;
