@@ -5,6 +5,7 @@
  */
 #include "module.h"
 
+#include "analysis_wrap.h"
 #include "tracefunc.h"
 #ifdef ATR_HAVE_FILTER
 #include "filter.h"
@@ -32,6 +33,7 @@ PyMODINIT_FUNC PyInit__core(void) {
         return NULL;
     if (atr__state_init() < 0 || atr__tracefunc_init_types(m) < 0 ||
         atr__genwrap_init_types(m) < 0 || atr__readrec_init_types(m) < 0 ||
+        atr__analysis_init_types(m) < 0 ||
         PyModule_AddStringConstant(m, "version", ATR_VERSION_STRING) < 0)
         goto fail;
 #ifdef ATR_HAVE_FILTER

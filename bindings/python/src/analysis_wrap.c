@@ -1,0 +1,625 @@
+/*
+ * analysis_wrap.c — _core.Index: one atr_index (the viewer's analysis engine) seen from
+ * Python, for argtrace.load(). Methods hand back ids, tuples, lists and dicts; values become
+ * Python scalars or the same tagged tuples as read_records (see readrec.c). Loading runs
+ * with the GIL released. Errors: OSError (cannot open), ValueError (corrupt log, bad filter,
+ * bad id), one line each.
+ */
+#include "analysis_wrap.h"
+
+#include "module.h"
+
+#include <argtrace/atr_analysis.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct pyindex {
+    PyObject ob_base; /* PyObject_HEAD */
+    atr_index *ix;    /* owned */
+    int busy;         /* a load runs with the GIL released */
+} pyindex;
+
+#define U64(x) PyLong_FromUnsignedLongLong((unsigned long long)(x))
+
+static PyObject *str_n(const char *p, size_t n) {
+    return PyUnicode_DecodeUTF8(p ? p : "", (Py_ssize_t)n, "replace");
+}
+
+static PyObject *str_of(atr_str s) { return str_n(s.ptr, s.len); }
+
+static PyObject *value_py(const atr_value *v, int depth);
+
+static PyObject *summary_py(const atr_value *v, int depth) {
+    PyObject *items = PyList_New(0);
+    for (uint32_t i = 0; items != NULL && i < v->n_items && depth < 16; i++) {
+        PyObject *it = value_py(&v->u.sum.items[i], depth + 1);
+        if (it == NULL || PyList_Append(items, it) < 0)
+            Py_CLEAR(items);
+        Py_XDECREF(it);
+    }
+    if (items == NULL)
+        return NULL;
+    PyObject *len = v->u.sum.length < 0 ? Py_NewRef(Py_None) : PyLong_FromLongLong(v->u.sum.length);
+    return Py_BuildValue("(sNNN)", "summary", str_n(v->u.sum.type, v->u.sum.type_len), len, items);
+}
+
+/* An analysis value as read_records gives it: a scalar or a tagged tuple. */
+static PyObject *value_py(const atr_value *v, int depth) {
+    atr_str s = {v->u.s.ptr, v->u.s.len};
+    int cut = v->u.s.len < v->u.s.true_len;
+    unsigned long long true_len = (unsigned long long)v->u.s.true_len;
+    switch (v->kind) {
+    case ATR_V_NIL:
+        Py_RETURN_NONE;
+    case ATR_V_BOOL:
+        return PyBool_FromLong(v->u.b);
+    case ATR_V_INT:
+        return PyLong_FromLongLong(v->u.i);
+    case ATR_V_UINT:
+        return PyLong_FromUnsignedLongLong(v->u.u);
+    case ATR_V_FLOAT:
+        return PyFloat_FromDouble(v->u.f);
+    case ATR_V_STR:
+        return cut ? Py_BuildValue("(sNK)", "truncated_str", str_of(s), true_len) : str_of(s);
+    case ATR_V_BYTES:
+        if (cut)
+            return Py_BuildValue("(sy#K)", "truncated_bytes", s.ptr, (Py_ssize_t)s.len, true_len);
+        return PyBytes_FromStringAndSize(s.ptr, (Py_ssize_t)s.len);
+    case ATR_V_SUMMARY:
+        return summary_py(v, depth);
+    case ATR_V_REDACTED:
+        return Py_BuildValue("(s)", "redacted");
+    case ATR_V_BIGINT:
+        return Py_BuildValue("(sN)", "bigint", str_of(s));
+    case ATR_V_REPR:
+        return Py_BuildValue("(sNK)", "repr", str_of(s), true_len);
+    case ATR_V_ERROR:
+        return Py_BuildValue("(sN)", "error", str_of(s));
+    default:
+        return Py_BuildValue("(sIy#)", "unknown", (unsigned)v->n_items, s.ptr, (Py_ssize_t)s.len);
+    }
+}
+
+/* The value behind an id; None for ATR_NO_VALUE. */
+static PyObject *vid_py(const atr_index *ix, uint32_t vid) {
+    atr_value v;
+    if (vid == ATR_NO_VALUE || atr_index_value(ix, vid, &v) < 0)
+        Py_RETURN_NONE;
+    return value_py(&v, 0);
+}
+
+static PyObject *opt_id(uint32_t id) { return id == UINT32_MAX ? Py_NewRef(Py_None) : U64(id); }
+
+/* Set d[key] = v (stealing v); nonzero if v is NULL or the set fails. */
+static int put(PyObject *d, const char *key, PyObject *v) {
+    if (v == NULL)
+        return -1;
+    int rc = PyDict_SetItemString(d, key, v);
+    Py_DECREF(v);
+    return rc != 0;
+}
+
+static int ready(pyindex *self) {
+    if (self->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "argtrace: the index is loading in another thread");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *fn_name(const atr_index *ix, uint32_t fn) {
+    char small[256];
+    size_t len = atr_function_name(ix, fn, small, sizeof small);
+    if (len < sizeof small)
+        return str_n(small, len);
+    char *big = malloc(len + 1);
+    if (big == NULL)
+        return PyErr_NoMemory();
+    atr_function_name(ix, fn, big, len + 1);
+    PyObject *r = str_n(big, len);
+    free(big);
+    return r;
+}
+
+/* A filter ANDing every string of `exprs` (None: *out = NULL, no filter). */
+static int make_filter(PyObject *exprs, atr_filter **out) {
+    *out = NULL;
+    if (exprs == Py_None)
+        return 0;
+    PyObject *seq = PySequence_Fast(exprs, "argtrace: filters must be a list of strings");
+    if (seq == NULL)
+        return -1;
+    char err[256] = "";
+    int rc = atr_filter_parse("", out, err, sizeof err);
+    for (Py_ssize_t i = 0; rc == 0 && i < PySequence_Fast_GET_SIZE(seq); i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        const char *s = PyUnicode_Check(item) ? PyUnicode_AsUTF8(item) : NULL;
+        if (s == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_Format(PyExc_TypeError, "argtrace: a filter must be a str, not %.80s",
+                             Py_TYPE(item)->tp_name);
+            rc = -1;
+        } else if ((rc = atr_filter_add(*out, s, err, sizeof err)) < 0) {
+            if (rc == ATR_ENOMEM)
+                PyErr_NoMemory();
+            else
+                PyErr_Format(PyExc_ValueError, "argtrace: filter %R: %s", item,
+                             err[0] ? err : atr_strerror(rc));
+        }
+    }
+    if (rc == ATR_ENOMEM && !PyErr_Occurred())
+        PyErr_NoMemory();
+    Py_DECREF(seq);
+    if (rc != 0) {
+        atr_filter_free(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* fn from a Python int or None (all functions); -1 with ValueError when out of range. */
+static int get_fn(const atr_index *ix, PyObject *o, uint32_t *fn) {
+    if (o == Py_None) {
+        *fn = ATR_ALL_FUNCTIONS;
+        return 0;
+    }
+    atr_index_info info;
+    atr_index_get_info(ix, &info);
+    unsigned long v = PyLong_AsUnsignedLong(o);
+    if (PyErr_Occurred() || v >= info.n_functions) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_ValueError, "argtrace: no function %R in the index", o);
+        return -1;
+    }
+    *fn = (uint32_t)v;
+    return 0;
+}
+
+static int get_call(const atr_index *ix, PyObject *o, uint32_t *call, atr_call_view *cv) {
+    unsigned long v = PyLong_AsUnsignedLong(o);
+    if (PyErr_Occurred() || v >= UINT32_MAX || atr_index_call(ix, (uint32_t)v, cv) < 0) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_ValueError, "argtrace: no call %R in the index", o);
+        return -1;
+    }
+    *call = (uint32_t)v;
+    return 0;
+}
+
+/* ---- loading and descriptions ---- */
+
+static PyObject *ix_load(pyindex *self, PyObject *path) {
+    PyObject *bytes = NULL, *str = NULL;
+    if (ready(self) < 0 || !PyUnicode_FSConverter(path, &bytes))
+        return NULL;
+    if (!PyUnicode_FSDecoder(path, &str)) {
+        Py_DECREF(bytes);
+        return NULL;
+    }
+    int rc, saved;
+    const char *cpath = PyBytes_AS_STRING(bytes);
+    self->busy = 1;
+    Py_BEGIN_ALLOW_THREADS errno = 0;
+    rc = atr_index_load(self->ix, cpath);
+    saved = errno;
+    Py_END_ALLOW_THREADS self->busy = 0;
+    Py_DECREF(bytes);
+    if (rc == ATR_EOPEN)
+        atr__raise_oserror(saved ? saved : EIO, "cannot open the log", str);
+    else if (rc == ATR_ENOMEM)
+        PyErr_NoMemory();
+    else if (rc < 0 && atr_index_error(self->ix)[0])
+        PyErr_Format(PyExc_ValueError, "argtrace: %s", atr_index_error(self->ix));
+    else if (rc < 0)
+        PyErr_Format(PyExc_ValueError, "argtrace: %U: %s", str, atr_strerror(rc));
+    Py_DECREF(str);
+    if (rc < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *ix_info(pyindex *self, PyObject *unused) {
+    (void)unused;
+    atr_index_info in;
+    if (ready(self) < 0)
+        return NULL;
+    atr_index_get_info(self->ix, &in);
+    return Py_BuildValue("{sIsIsIsKsKsKsKsKsI}", "n_files", in.n_files, "n_functions",
+                         in.n_functions, "n_threads", in.n_threads, "n_calls",
+                         (unsigned long long)in.n_calls, "n_messages",
+                         (unsigned long long)in.n_messages, "n_unfinished",
+                         (unsigned long long)in.n_unfinished, "t_min", (unsigned long long)in.t_min,
+                         "t_max", (unsigned long long)in.t_max, "flags", in.flags);
+}
+
+static PyObject *ix_file(pyindex *self, PyObject *arg) {
+    atr_file_info fi;
+    unsigned long f = PyLong_AsUnsignedLong(arg);
+    if (PyErr_Occurred() || ready(self) < 0)
+        return NULL;
+    if (f >= UINT32_MAX || atr_index_file(self->ix, (uint32_t)f, &fi) < 0)
+        return PyErr_Format(PyExc_ValueError, "argtrace: no file %R in the index", arg);
+    PyObject *d = PyDict_New();
+    if (d == NULL)
+        return NULL;
+    int bad = put(d, "path", PyUnicode_DecodeFSDefault(fi.path ? fi.path : "")) |
+              put(d, "pid", PyLong_FromLongLong(fi.pid)) | put(d, "uid", U64(fi.uid)) |
+              put(d, "parent_uid", U64(fi.parent_uid)) |
+              put(d, "parent_span", U64(fi.parent_span)) |
+              put(d, "parent_file", opt_id(fi.parent_file)) |
+              put(d, "parent_call", opt_id(fi.parent_call)) | put(d, "flags", U64(fi.flags)) |
+              put(d, "n_calls", U64(fi.n_calls)) |
+              put(d, "truncated", PyBool_FromLong(fi.flags & ATR_FILE_TRUNCATED)) |
+              put(d, "closed", PyBool_FromLong(!(fi.flags & ATR_FILE_UNCLOSED)));
+    if (bad) {
+        Py_DECREF(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* function(fn) -> (name, [argument names], n_declared, n_calls, flags) */
+static PyObject *ix_function(pyindex *self, PyObject *arg) {
+    uint32_t fn;
+    atr_function_view fv;
+    if (ready(self) < 0 || get_fn(self->ix, arg, &fn) < 0)
+        return NULL;
+    if (fn == ATR_ALL_FUNCTIONS || atr_index_function(self->ix, fn, &fv) < 0)
+        return PyErr_Format(PyExc_ValueError, "argtrace: no function %R in the index", arg);
+    PyObject *params = PyList_New(fv.n_params);
+    for (uint32_t i = 0; params != NULL && i < fv.n_params; i++) {
+        PyObject *p = str_of(fv.params[i]);
+        if (p == NULL)
+            Py_CLEAR(params);
+        else
+            PyList_SET_ITEM(params, i, p);
+    }
+    if (params == NULL)
+        return NULL;
+    return Py_BuildValue("(NNIKI)", fn_name(self->ix, fn), params, fv.n_declared,
+                         (unsigned long long)fv.n_calls, fv.flags);
+}
+
+/* find_function(name) -> id, or None when nothing matches; ValueError when ambiguous. */
+static PyObject *ix_find_function(pyindex *self, PyObject *arg) {
+    const char *name = PyUnicode_AsUTF8(arg);
+    uint32_t fn, cands[16], n = 0;
+    if (name == NULL || ready(self) < 0)
+        return NULL;
+    int rc = atr_index_find_function(self->ix, name, &fn, cands, 16, &n);
+    if (rc == 0)
+        return U64(fn);
+    if (rc != ATR_EAMBIGUOUS)
+        Py_RETURN_NONE;
+    PyObject *names = PyList_New(0);
+    for (uint32_t i = 0; names != NULL && i < n && i < 16; i++) {
+        PyObject *s = fn_name(self->ix, cands[i]);
+        if (s == NULL || PyList_Append(names, s) < 0)
+            Py_CLEAR(names);
+        Py_XDECREF(s);
+    }
+    PyObject *sep = names ? PyUnicode_FromString(", ") : NULL;
+    PyObject *joined = sep ? PyUnicode_Join(sep, names) : NULL;
+    if (joined)
+        PyErr_Format(PyExc_ValueError, "argtrace: %R is ambiguous: %U%s", arg, joined,
+                     n > 16 ? ", ..." : "");
+    Py_XDECREF(joined);
+    Py_XDECREF(sep);
+    Py_XDECREF(names);
+    return NULL;
+}
+
+/* thread(id) -> (file, number, os_tid, name) */
+static PyObject *ix_thread(pyindex *self, PyObject *arg) {
+    atr_thread_view tv;
+    unsigned long t = PyLong_AsUnsignedLong(arg);
+    if (PyErr_Occurred() || ready(self) < 0)
+        return NULL;
+    if (t >= UINT32_MAX || atr_index_thread(self->ix, (uint32_t)t, &tv) < 0)
+        return PyErr_Format(PyExc_ValueError, "argtrace: no thread %R in the index", arg);
+    return Py_BuildValue("(IIKN)", tv.file, tv.number, (unsigned long long)tv.os_tid,
+                         str_of(tv.name));
+}
+
+/* ---- statistics ---- */
+
+static PyObject *stats_py(const atr_stats *s) {
+    return Py_BuildValue("{sKsKsKsKsKsKsKsKsKsKsKsd}", "calls", (unsigned long long)s->count,
+                         "finished", (unsigned long long)s->finished, "unfinished",
+                         (unsigned long long)s->unfinished, "raised", (unsigned long long)s->raised,
+                         "total_ns", (unsigned long long)s->total_ns, "self_ns",
+                         (unsigned long long)s->self_ns, "min_ns", (unsigned long long)s->min_ns,
+                         "p50_ns", (unsigned long long)s->p50_ns, "p95_ns",
+                         (unsigned long long)s->p95_ns, "p99_ns", (unsigned long long)s->p99_ns,
+                         "max_ns", (unsigned long long)s->max_ns, "mean_ns", s->mean_ns);
+}
+
+/* stats_all() -> [stats dict of function 0, 1, ...] (atr_stats_all, as `summary`). */
+static PyObject *ix_stats_all(pyindex *self, PyObject *unused) {
+    (void)unused;
+    atr_index_info in;
+    if (ready(self) < 0)
+        return NULL;
+    atr_index_get_info(self->ix, &in);
+    atr_stats *st = calloc((size_t)in.n_functions + 1, sizeof *st);
+    if (st == NULL || atr_stats_all(self->ix, st, in.n_functions) < 0) {
+        free(st);
+        return PyErr_NoMemory();
+    }
+    PyObject *l = PyList_New(in.n_functions);
+    for (uint32_t fn = 0; l != NULL && fn < in.n_functions; fn++) {
+        PyObject *d = stats_py(&st[fn]);
+        if (d == NULL)
+            Py_CLEAR(l);
+        else
+            PyList_SET_ITEM(l, fn, d);
+    }
+    free(st);
+    return l;
+}
+
+/* stats(fn, filters) -> stats dict of fn's calls matching the filters. */
+static PyObject *ix_stats(pyindex *self, PyObject *args) {
+    PyObject *fo, *fl = Py_None;
+    uint32_t fn;
+    atr_filter *f = NULL;
+    atr_stats st;
+    if (!PyArg_ParseTuple(args, "O|O", &fo, &fl) || ready(self) < 0 ||
+        get_fn(self->ix, fo, &fn) < 0 || make_filter(fl, &f) < 0)
+        return NULL;
+    int rc = atr_stats_function(self->ix, fn, f, &st);
+    atr_filter_free(f);
+    if (rc < 0)
+        return rc == ATR_ENOMEM ? PyErr_NoMemory()
+                                : PyErr_Format(PyExc_ValueError, "argtrace: %s", atr_strerror(rc));
+    return stats_py(&st);
+}
+
+/* ---- calls ---- */
+
+static PyObject *call_args(const atr_index *ix, uint32_t call, const atr_call_view *cv) {
+    atr_function_view fv;
+    PyObject *d = PyDict_New();
+    if (d == NULL || atr_index_function(ix, cv->function, &fv) < 0)
+        return d;
+    for (uint32_t i = 0; i < cv->n_args && i < fv.n_params; i++) {
+        uint32_t vid = atr_call_arg(ix, call, i);
+        if (vid == ATR_NO_VALUE)
+            continue;
+        PyObject *k = str_of(fv.params[i]);
+        PyObject *v = k ? vid_py(ix, vid) : NULL;
+        if (v == NULL || PyDict_SetItem(d, k, v) < 0)
+            Py_CLEAR(d);
+        Py_XDECREF(k);
+        Py_XDECREF(v);
+        if (d == NULL)
+            break;
+    }
+    return d;
+}
+
+/*
+ * call(id) -> (function, thread, file, parent|None, start_ns, duration_ns, self_ns, status,
+ * result (RAISED: the message), exc_type|None, {argument: value})
+ */
+static PyObject *ix_call(pyindex *self, PyObject *arg) {
+    uint32_t call;
+    atr_call_view cv;
+    if (ready(self) < 0 || get_call(self->ix, arg, &call, &cv) < 0)
+        return NULL;
+    PyObject *exc = cv.status == ATR_CALL_RAISED ? str_of(cv.exc_type) : Py_NewRef(Py_None);
+    return Py_BuildValue("(IIINKKKINNN)", cv.function, cv.thread, cv.file, opt_id(cv.parent),
+                         (unsigned long long)cv.start_ns, (unsigned long long)cv.duration_ns,
+                         (unsigned long long)cv.self_ns, cv.status, vid_py(self->ix, cv.result),
+                         exc, call_args(self->ix, call, &cv));
+}
+
+/* children(id) -> [call ids in start order] */
+static PyObject *ix_children(pyindex *self, PyObject *arg) {
+    uint32_t call, n = 0, small[64];
+    atr_call_view cv;
+    if (ready(self) < 0 || get_call(self->ix, arg, &call, &cv) < 0)
+        return NULL;
+    atr_call_children(self->ix, call, small, 64, &n);
+    uint32_t *ids = small;
+    if (n > 64) {
+        ids = malloc((size_t)n * sizeof *ids);
+        if (ids == NULL)
+            return PyErr_NoMemory();
+        atr_call_children(self->ix, call, ids, n, &n);
+    }
+    PyObject *l = PyList_New(n);
+    for (uint32_t i = 0; l != NULL && i < n; i++) {
+        PyObject *v = U64(ids[i]);
+        if (v == NULL)
+            Py_CLEAR(l);
+        else
+            PyList_SET_ITEM(l, i, v);
+    }
+    if (ids != small)
+        free(ids);
+    return l;
+}
+
+/* query(fn|None, filters|None, sort=0, offset=0, limit=0) -> [call ids] */
+static PyObject *ix_query(pyindex *self, PyObject *args) {
+    PyObject *fo = Py_None, *fl = Py_None;
+    int sort = ATR_SORT_START;
+    unsigned long long offset = 0, limit = 0;
+    atr_query q;
+    atr_query_init(&q);
+    if (!PyArg_ParseTuple(args, "|OOiKK", &fo, &fl, &sort, &offset, &limit) || ready(self) < 0 ||
+        get_fn(self->ix, fo, &q.function) < 0)
+        return NULL;
+    atr_filter *f = NULL;
+    if (make_filter(fl, &f) < 0)
+        return NULL;
+    atr_callset *cs = NULL;
+    q.filter = f;
+    q.sort = sort;
+    q.offset = offset;
+    q.limit = limit;
+    int rc = atr_query_run(self->ix, &q, &cs);
+    atr_filter_free(f);
+    if (rc < 0)
+        return rc == ATR_ENOMEM ? PyErr_NoMemory()
+                                : PyErr_Format(PyExc_ValueError, "argtrace: %s", atr_strerror(rc));
+    uint64_t n = atr_callset_count(cs);
+    const uint32_t *ids = atr_callset_ids(cs);
+    PyObject *l = PyList_New((Py_ssize_t)n);
+    for (uint64_t i = 0; l != NULL && i < n; i++) {
+        PyObject *v = U64(ids[i]);
+        if (v == NULL)
+            Py_CLEAR(l);
+        else
+            PyList_SET_ITEM(l, (Py_ssize_t)i, v);
+    }
+    atr_callset_free(cs);
+    return l;
+}
+
+/* ---- which argument explains the duration (`argtrace slow`) ---- */
+
+static PyObject *group_py(const atr_index *ix, const atr_arg_group *g) {
+    PyObject *value = g->value != ATR_NO_VALUE ? vid_py(ix, g->value)
+                                               : PyUnicode_FromString(g->label ? g->label : "");
+    return Py_BuildValue("{sNsssssKsKsKsKsKsN}", "value", value, "label", g->label ? g->label : "",
+                         "filter", g->filter ? g->filter : "", "calls",
+                         (unsigned long long)g->calls, "p50_ns", (unsigned long long)g->p50_ns,
+                         "p95_ns", (unsigned long long)g->p95_ns, "max_ns",
+                         (unsigned long long)g->max_ns, "total_ns", (unsigned long long)g->total_ns,
+                         "slowest_call", opt_id(g->slowest_call));
+}
+
+static PyObject *arg_py(const atr_index *ix, const atr_argscore *s, uint32_t i,
+                        const atr_arg_score *as) {
+    PyObject *groups = PyList_New(0);
+    for (uint32_t g = 0; groups != NULL && g < as->n_groups; g++) {
+        atr_arg_group grp;
+        if (atr_argscore_group(s, i, g, &grp) < 0)
+            continue;
+        PyObject *d = group_py(ix, &grp);
+        if (d == NULL || PyList_Append(groups, d) < 0)
+            Py_CLEAR(groups);
+        Py_XDECREF(d);
+    }
+    if (groups == NULL)
+        return NULL;
+    return Py_BuildValue("{sNsdsIsKsKsN}", "name", str_of(as->name), "score", as->score, "mode",
+                         as->mode, "n_distinct", (unsigned long long)as->n_distinct, "n_captured",
+                         (unsigned long long)as->n_captured, "groups", groups);
+}
+
+/* slow(fn, filters|None, by|None, with_result=False) -> {function, calls, arguments} */
+static PyObject *ix_slow(pyindex *self, PyObject *args) {
+    PyObject *fo, *fl = Py_None, *by = Py_None;
+    int with_result = 0;
+    uint32_t fn;
+    atr_filter *f = NULL;
+    atr_argscore *s = NULL;
+    if (!PyArg_ParseTuple(args, "O|OOp", &fo, &fl, &by, &with_result) || ready(self) < 0 ||
+        get_fn(self->ix, fo, &fn) < 0 || make_filter(fl, &f) < 0)
+        return NULL;
+    int rc = fn == ATR_ALL_FUNCTIONS
+                 ? ATR_EINVAL
+                 : atr_argscore_compute(self->ix, fn, f, with_result ? ATR_ARGSCORE_RESULT : 0, &s);
+    atr_filter_free(f);
+    if (rc < 0)
+        return rc == ATR_ENOMEM ? PyErr_NoMemory()
+                                : PyErr_Format(PyExc_ValueError, "argtrace: %s", atr_strerror(rc));
+    PyObject *list = PyList_New(0), *names = PyList_New(0);
+    for (uint32_t i = 0; list && names && i < atr_argscore_count(s); i++) {
+        atr_arg_score as;
+        if (atr_argscore_arg(s, i, &as) < 0)
+            continue;
+        PyObject *name = str_of(as.name);
+        int take = name && (by == Py_None || PyObject_RichCompareBool(name, by, Py_EQ) == 1);
+        PyObject *d = take ? arg_py(self->ix, s, i, &as) : NULL;
+        if (!name || (take && (!d || PyList_Append(list, d) < 0)) || PyList_Append(names, name) < 0)
+            Py_CLEAR(list);
+        Py_XDECREF(name);
+        Py_XDECREF(d);
+    }
+    PyObject *r = NULL;
+    if (list && names && by != Py_None && PyList_GET_SIZE(list) == 0) {
+        PyObject *sep = PyUnicode_FromString(PyList_GET_SIZE(names) ? ", " : "none");
+        PyObject *joined = sep ? PyUnicode_Join(sep, names) : NULL;
+        if (joined)
+            PyErr_Format(PyExc_ValueError, "argtrace: no argument %R (arguments: %U)", by,
+                         PyList_GET_SIZE(names) ? joined : sep);
+        Py_XDECREF(joined);
+        Py_XDECREF(sep);
+    } else if (list && names) {
+        r = Py_BuildValue("{sNsKsO}", "function", fn_name(self->ix, fn), "calls",
+                          (unsigned long long)atr_argscore_calls(s), "arguments", list);
+    }
+    Py_XDECREF(list);
+    Py_XDECREF(names);
+    atr_argscore_free(s);
+    return r;
+}
+
+/* ---- the type ---- */
+
+static PyObject *ix_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
+    if (PyTuple_GET_SIZE(args) || (kw && PyDict_GET_SIZE(kw)))
+        return PyErr_Format(PyExc_TypeError, "argtrace: Index() takes no arguments");
+    pyindex *self = (pyindex *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    if (atr_index_open(&self->ix) < 0) {
+        Py_DECREF(self);
+        return PyErr_NoMemory();
+    }
+    return (PyObject *)self;
+}
+
+static void ix_dealloc(pyindex *self) {
+    atr_index_free(self->ix);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMethodDef ix_methods[] = {
+    {"load", (PyCFunction)ix_load, METH_O, "load(path): add a log (OSError, ValueError)."},
+    {"info", (PyCFunction)ix_info, METH_NOARGS, "info() -> dict of counts and flags"},
+    {"file", (PyCFunction)ix_file, METH_O, "file(i) -> dict describing loaded log i"},
+    {"function", (PyCFunction)ix_function, METH_O,
+     "function(fn) -> (name, argument names, n_declared, n_calls, flags)"},
+    {"find_function", (PyCFunction)ix_find_function, METH_O,
+     "find_function(name) -> id | None (ValueError if ambiguous)"},
+    {"thread", (PyCFunction)ix_thread, METH_O, "thread(t) -> (file, number, os_tid, name)"},
+    {"stats_all", (PyCFunction)ix_stats_all, METH_NOARGS, "stats_all() -> [dict per function]"},
+    {"stats", (PyCFunction)ix_stats, METH_VARARGS, "stats(fn, filters=None) -> dict"},
+    {"call", (PyCFunction)ix_call, METH_O,
+     "call(id) -> (function, thread, file, parent, start_ns, duration_ns, self_ns, status, "
+     "result, exc_type, args)"},
+    {"children", (PyCFunction)ix_children, METH_O, "children(id) -> [ids in start order]"},
+    {"query", (PyCFunction)ix_query, METH_VARARGS,
+     "query(fn=None, filters=None, sort=0, offset=0, limit=0) -> [call ids]"},
+    {"slow", (PyCFunction)ix_slow, METH_VARARGS,
+     "slow(fn, filters=None, by=None, with_result=False) -> {function, calls, arguments}"},
+    {NULL, NULL, 0, NULL}};
+
+static PyTypeObject Index_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "argtrace._core.Index",
+    .tp_basicsize = sizeof(pyindex),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Index(): logs loaded into the analysis engine (private; see argtrace.load).",
+    .tp_new = ix_new,
+    .tp_dealloc = (destructor)ix_dealloc,
+    .tp_methods = ix_methods,
+};
+
+int atr__analysis_init_types(PyObject *m) {
+    if (PyType_Ready(&Index_Type) < 0)
+        return -1;
+    Py_INCREF(&Index_Type);
+    if (PyModule_AddObject(m, "Index", (PyObject *)&Index_Type) < 0) {
+        Py_DECREF(&Index_Type);
+        return -1;
+    }
+    return 0;
+}
