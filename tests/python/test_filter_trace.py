@@ -483,6 +483,26 @@ def test_start_errors(log_path):
 
 
 @pytest.mark.skipif(not PY312, reason="sys.monitoring is 3.12+")
+def test_takes_another_tool_id_when_the_profiler_id_is_taken(log_path):
+    mon = sys.monitoring
+    mon.use_tool_id(mon.PROFILER_ID, "other profiler")
+    seen = {}
+
+    def body():
+        seen["tools"] = [mon.get_tool(i) for i in range(6)]
+        return tgt_leaf(3)
+
+    try:
+        log, value = record(log_path, body)
+    finally:
+        mon.free_tool_id(mon.PROFILER_ID)
+    assert value == 30 and names(log) == ["tgt_leaf"]
+    assert seen["tools"][mon.PROFILER_ID] == "other profiler"
+    assert "argtrace" in seen["tools"]
+    assert "argtrace" not in [mon.get_tool(i) for i in range(6)]  # released at stop
+
+
+@pytest.mark.skipif(not PY312, reason="sys.monitoring is 3.12+")
 def test_no_free_tool_id(log_path):
     taken = []
     for i in range(6):
