@@ -750,3 +750,21 @@ def test_runs_beside_cprofile(log_path):
     assert names(log) == ["tgt_outer", "tgt_add", "tgt_add"]
     stats = pstats.Stats(prof)
     assert any(fn[2] == "tgt_add" and st[1] == 2 for fn, st in stats.stats.items())
+
+
+@pytest.mark.parametrize("core", ["ctrace", "sysmon"])
+def test_coexists_with_coverage(log_path, monkeypatch, core):
+    coverage = pytest.importorskip("coverage")
+    if core == "sysmon" and not PY312:
+        pytest.skip("coverage's sys.monitoring core needs 3.12+")
+    monkeypatch.setenv("COVERAGE_CORE", core)
+    cov = coverage.Coverage(include=[os.path.abspath(__file__)], data_file=None)
+    cov.start()
+    try:
+        log, value = record(log_path, lambda: tgt_outer(2))
+    finally:
+        cov.stop()
+    assert value == 9
+    assert names(log) == ["tgt_outer", "tgt_add", "tgt_add"]
+    lines = cov.get_data().lines(os.path.abspath(__file__))
+    assert tgt_add.__code__.co_firstlineno + 1 in lines
