@@ -1,11 +1,16 @@
-"""argtrace.load(): a log read into Python objects (calls, messages, process info).
+"""argtrace.load(): logs read into Python objects (calls, messages, process info), with
+the viewer's analysis (statistics, filters, slow arguments, trees) on top.
 
 The records come from `_core.read_records` (the C reader); this module only assembles them:
-starts and ends become Call objects, parameter names become argument dicts.
+starts and ends become Call objects, parameter names become argument dicts. Analysis
+(`functions()`, filtered `calls()`, `slow()`, `tree()`, `self_ns`...) asks the C analysis
+engine (`_core.Index`, see _analysis.py), loaded on first use, and maps its call ids back to
+these Call objects.
 """
 
 import os
 
+from ._analysis import Analysis, filter_terms
 from ._values import convert, convert_fields
 
 __all__ = ["load", "Log", "Call", "Message", "ProcessInfo"]
@@ -60,13 +65,21 @@ class Call:
     exception    None, or (type name, message)
     status       "return", "raise", "noresult" or None (unfinished)
     start_ns, end_ns, duration_ns (None if unfinished), id, parent_id (0: none), thread
+    self_ns      duration minus the children's durations (same process), None if unfinished
+    children     the child calls (a list in log order; calling it, `children()`, gives them
+                 in start order as the analysis engine orders them)
+    parent()     the parent call or None (a forked child's roots: the parent process's call
+                 that ran the fork, when both logs were loaded together)
     """
 
     __slots__ = ("function", "args", "fields", "result", "exception", "status", "start_ns",
-                 "end_ns", "id", "parent_id", "thread", "children", "_func", "__weakref__")
+                 "end_ns", "id", "parent_id", "thread", "children", "_func", "_log", "_ix",
+                 "__weakref__")
 
-    def __init__(self, rec, func):
+    def __init__(self, rec, func, log=None):
         self._func = func
+        self._log = log
+        self._ix = None  # its call id in the analysis index, once mapped
         self.function = func.name if func else "<unknown function %r>" % rec.get("function")
         self.id = rec["span"]
         self.parent_id = rec.get("parent") or 0
@@ -76,7 +89,7 @@ class Call:
         self.status = None
         self.result = None
         self.exception = None
-        self.children = []
+        self.children = _Children(self)
         self.fields = convert_fields(rec.get("fields"))
         self.args = self._bind(func, rec.get("args") or (), self.fields)
 
@@ -110,6 +123,19 @@ class Call:
     @property
     def finished(self):
         return self.end_ns is not None
+
+    @property
+    def self_ns(self):
+        if self.end_ns is None or self._log is None:
+            return None
+        return self._log._column("self_ns")[self._log._ix_id(self)]
+
+    def parent(self):
+        """The parent call, or None for a root."""
+        if self._log is None:
+            return None
+        parent = self._log._column("parent")[self._log._ix_id(self)]
+        return None if parent is None else self._log._ix_call(parent)
 
     @property
     def is_action(self):
@@ -146,58 +172,197 @@ class Message:
         return "<Message %r %r>" % (self.text, self.fields)
 
 
-class Log:
-    """A whole log in memory. `truncated`: the file ended inside a frame (crash);
-    `closed`: it ended with END_OF_LOG; `drops`: the last DROPS counters."""
+class _Children(list):
+    """A call's children (a list, in log order); calling it lists them in start order."""
 
-    def __init__(self, path, records):
-        self.path = path
-        self.process = None
+    __slots__ = ("_owner",)
+
+    def __init__(self, owner):
+        super().__init__()
+        self._owner = owner
+
+    def __call__(self):
+        log = self._owner._log
+        if log is None:
+            return list(self)
+        ix = log._index()
+        return [log._ix_call(k) for k in ix.children(log._ix_id(self._owner))]
+
+
+class _FunctionTable(dict):
+    """{FUNCTION id: Function} of the log; calling it, `log.functions()`, gives the
+    per-function statistics (FunctionStats) sorted by total time, as `argtrace summary`."""
+
+    __slots__ = ("_log",)
+
+    def __init__(self, log):
+        super().__init__()
+        self._log = log
+
+    def __call__(self):
+        return self._log._functions_stats()
+
+
+class _File:
+    """What one log contributes while it is read."""
+
+    def __init__(self):
         self.functions = {}
+        self.by_id = {}
+        self.calls = []
+        self.process = None
+
+
+class Log(Analysis):
+    """Logs in memory: one, or several processes of one program merged into one view.
+    `truncated`: a file ended inside a frame (crash); `closed`: every file ended with
+    END_OF_LOG; `drops`: the writers' DROPS counters (summed over the files); `paths`, and
+    `process`/`processes` (ProcessInfo of the first / of every file)."""
+
+    def __init__(self, paths, streams, from_files=True):
+        self.paths = list(paths)
+        self.path = self.paths[0] if len(self.paths) == 1 else ", ".join(self.paths)
+        self.processes = []
+        self.functions = _FunctionTable(self)
         self.threads = {}
         self.drops = {}
-        self.closed = False
+        self.closed = True
         self.end_ns = None
+        self.truncated = False
         self._calls = []
         self._by_id = {}
         self._messages = []
-        for rec in records:
-            self._add(rec)
-        self.truncated = bool(getattr(records, "truncated", False))
-        for call in self._calls:
-            parent = self._by_id.get(call.parent_id)
-            if parent is not None:
-                parent.children.append(call)
+        self._files = []
+        self._from_files = from_files
+        self._ix_handle = None
+        self._ix_calls = None
+        self._columns = {}
+        for records in streams:
+            f = _File()
+            self._files.append(f)
+            self._closed_now = False
+            for rec in records:
+                self._add(f, rec)
+            self.closed = self.closed and self._closed_now
+            self.truncated = self.truncated or bool(getattr(records, "truncated", False))
+            self.processes.append(f.process)
+            for fid, func in f.functions.items():
+                self.functions.setdefault(fid, func)
+            for span, call in f.by_id.items():
+                self._by_id.setdefault(span, call)
+        del self._closed_now
+        self.process = self.processes[0] if self.processes else None
+        self._link()
 
-    def _add(self, rec):
+    def _link(self):
+        """Children lists, also across logs: a forked child's roots (and calls naming a span
+        the child never started) hang under the parent process's span that ran the fork."""
+        uids = {f.process.uid: f for f in self._files if f.process is not None and f.process.uid}
+        for f in self._files:
+            up = uids.get(f.process.parent_uid) if f.process and f.process.parent_uid else None
+            for call in f.calls:
+                parent = f.by_id.get(call.parent_id) if call.parent_id else None
+                if parent is None and up is not None:
+                    parent = up.by_id.get(call.parent_id or f.process.parent_span)
+                if parent is not None:
+                    call.parent_id = parent.id
+                    parent.children.append(call)
+
+    def _add(self, f, rec):
         kind = rec.get("kind")
         if kind == "start":
-            call = Call(rec, self.functions.get(rec.get("function")))
+            call = Call(rec, f.functions.get(rec.get("function")),
+                        self if self._from_files else None)
             self._calls.append(call)
-            self._by_id[call.id] = call
+            f.calls.append(call)
+            f.by_id[call.id] = call
         elif kind == "end":
-            call = self._by_id.get(rec.get("span"))
+            call = f.by_id.get(rec.get("span"))
             if call is not None:
                 call._finish(rec)
         elif kind == "message":
             self._messages.append(Message(rec))
         elif kind == "function":
             func = Function(rec)
-            self.functions[func.id] = func
+            f.functions[func.id] = func
         elif kind == "thread":
             self.threads[rec.get("thread", 0)] = {"os_tid": rec.get("os_tid"),
                                                   "name": rec.get("name")}
-        elif kind == "process" and self.process is None:
-            self.process = ProcessInfo(rec)
+        elif kind == "process" and f.process is None:
+            f.process = ProcessInfo(rec)
         elif kind == "drops":
-            self.drops = {k: v for k, v in rec.items() if k not in ("kind", "thread", "time_ns")}
+            for k, v in rec.items():
+                if k not in ("kind", "thread", "time_ns"):
+                    self.drops[k] = self.drops.get(k, 0) + v
         elif kind == "end_of_log":
-            self.closed = True
-            self.end_ns = rec.get("time_ns")
+            self._closed_now = True
+            end = rec.get("time_ns")
+            self.end_ns = end if self.end_ns is None else max(self.end_ns, end)
+
+    # ---- the analysis index (see _analysis.Analysis) ----
+
+    def _where(self):
+        return self.path
+
+    def _index(self):
+        """The analysis engine's index of these logs, loaded on first use."""
+        if self._ix_handle is None:
+            if not self._from_files:
+                raise ValueError("argtrace: this Log was built from records, not files: "
+                                 "analysis needs the log files")
+            from . import _core
+            ix = _core.Index()
+            for path in self.paths:
+                ix.load(path)
+            self._ix_handle = ix
+        return self._ix_handle
+
+    def _column(self, name):
+        col = self._columns.get(name)
+        if col is None:
+            col = self._columns[name] = self._index().column(name)
+        return col
+
+    def _ix_map(self):
+        """Call objects by index call id. The index numbers each file's calls in the order
+        of their STARTs, as they were read here; checked, else matched by start and name."""
+        if self._ix_calls is not None:
+            return self._ix_calls
+        ix = self._index()
+        starts, fns, files = (self._column(n) for n in ("start_ns", "function", "file"))
+        names = [ix.function(i)[0] for i in range(ix.info()["n_functions"])]
+        flat = [c for f in self._files for c in f.calls]
+        if len(flat) != len(starts) or any(
+                c.start_ns != starts[i] or c.function != names[fns[i]]
+                for i, c in enumerate(flat)):
+            pool = {}
+            for n, f in enumerate(self._files):
+                for c in f.calls:
+                    pool.setdefault((n, c.start_ns, c.function), []).append(c)
+            flat = []
+            for i in range(len(starts)):
+                same = pool.get((files[i], starts[i], names[fns[i]]))
+                flat.append(same.pop(0) if same else None)
+        for i, c in enumerate(flat):
+            if c is not None:
+                c._ix = i
+        self._ix_calls = flat
+        return flat
+
+    def _ix_call(self, i):
+        return self._ix_map()[i]
+
+    def _ix_id(self, call):
+        self._ix_map()
+        if call._ix is None:
+            raise ValueError("argtrace: %r is not in the analysis index" % (call,))
+        return call._ix
+
+    # ---- queries ----
 
     def function_names(self):
         """Sorted distinct function (and action) names defined in the log."""
-        return sorted({f.name for f in self.functions.values()})
+        return sorted({f.name for file in self._files for f in file.functions.values()})
 
     def resolve(self, function):
         """The full name matching `function`: the full name itself or a unique suffix
@@ -212,22 +377,32 @@ class Log:
         raise ValueError("argtrace: %r is ambiguous in %s: %s"
                          % (function, self.path, ", ".join(found)))
 
-    def calls(self, function=None):
-        """Calls in start order (per thread; threads interleave as written), optionally
-        only those of one function (full name or unique suffix; a name the log does not
-        have yields nothing, an ambiguous suffix raises ValueError)."""
+    def calls(self, function=None, *filters, where=(), **equals):
+        """Calls, optionally only those of one function (full name or unique suffix; a
+        name the logs do not have gives nothing, an ambiguous suffix raises ValueError).
+
+        Without filters: every call in log order (per thread; threads interleave as
+        written). With filters: the matching calls in start order, chosen by the analysis
+        engine. Filters are strings in the viewer's syntax, given as further positional
+        arguments or as `where=[...]` ("n>1000", "len(rows)>10", "duration>10ms",
+        "exception=ValueError", "type(x)=list", "!unfinished"...; a syntax error raises
+        ValueError), and keyword arguments meaning equality (`mode="strict"` is the filter
+        `arg.mode="strict"`). All must hold."""
+        terms = filter_terms(list(filters) + list(filter_terms(where)), equals)
+        if terms:
+            return self._query(function, terms)
         if function is None:
-            return iter(self._calls)
+            return list(self._calls)
         name = self.resolve(function)
-        return (c for c in self._calls if c.function == name)
+        return [c for c in self._calls if c.function == name]
 
     def call(self, span_id):
         """The call with this span id, or None."""
         return self._by_id.get(span_id)
 
     def roots(self):
-        """Calls whose parent is not in this log."""
-        return [c for c in self._calls if c.parent_id not in self._by_id]
+        """Calls without a parent in these logs."""
+        return [c for c in self._calls if not c.parent_id or c.parent_id not in self._by_id]
 
     def messages(self, span=None):
         """Messages in log order; with `span` (a Call or an id) only that span's."""
@@ -244,11 +419,17 @@ class Log:
             self.path, len(self._calls), ", truncated" if self.truncated else "")
 
 
-def load(path, *, _records=None):
-    """Read the log at `path` into a Log. A truncated log (crashed writer) loads every
-    complete record with `.truncated` True; a corrupt one raises ValueError."""
-    path = os.fspath(path)
-    if _records is None:
-        from . import _core
-        _records = _core.read_records(path)
-    return Log(path, _records)
+def load(paths, *, _records=None):
+    """Read the log at `paths` (a path, or a list of paths: the processes of one program,
+    e.g. a parent and its forked children, merged into one view) into a Log. A truncated
+    log (crashed writer) loads every complete record with `.truncated` True; a corrupt one
+    raises ValueError, a missing one OSError."""
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        paths = [paths]
+    paths = [os.fsdecode(os.fspath(p)) for p in paths]
+    if not paths:
+        raise ValueError("argtrace: load() needs at least one log path")
+    if _records is not None:
+        return Log(paths, [_records], from_files=False)
+    from . import _core
+    return Log(paths, (_core.read_records(p) for p in paths))

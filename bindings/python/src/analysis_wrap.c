@@ -444,7 +444,10 @@ static PyObject *ix_children(pyindex *self, PyObject *arg) {
     return l;
 }
 
-/* query(fn|None, filters|None, sort=0, offset=0, limit=0) -> [call ids] */
+/*
+ * query(fn|None, filters|None, sort=0, offset=0, limit=0) -> [call ids]. With a function,
+ * a filter naming an argument it does not have raises ValueError.
+ */
 static PyObject *ix_query(pyindex *self, PyObject *args) {
     PyObject *fo = Py_None, *fl = Py_None;
     int sort = ATR_SORT_START;
@@ -457,6 +460,12 @@ static PyObject *ix_query(pyindex *self, PyObject *args) {
     atr_filter *f = NULL;
     if (make_filter(fl, &f) < 0)
         return NULL;
+    char err[256] = "";
+    if (f != NULL && q.function != ATR_ALL_FUNCTIONS &&
+        atr_filter_check(f, self->ix, q.function, err, sizeof err) < 0) {
+        atr_filter_free(f);
+        return PyErr_Format(PyExc_ValueError, "argtrace: %s", err);
+    }
     atr_callset *cs = NULL;
     q.filter = f;
     q.sort = sort;
@@ -478,6 +487,43 @@ static PyObject *ix_query(pyindex *self, PyObject *args) {
             PyList_SET_ITEM(l, (Py_ssize_t)i, v);
     }
     atr_callset_free(cs);
+    return l;
+}
+
+/*
+ * column(name) -> one list over every call id: "function", "thread", "file", "parent" (None
+ * for roots), "start_ns", "duration_ns", "self_ns" or "status" (ATR_CALL_*).
+ */
+static PyObject *ix_column(pyindex *self, PyObject *arg) {
+    static const char *const names[] = {"function", "thread",      "file",    "parent",
+                                        "start_ns", "duration_ns", "self_ns", "status"};
+    const char *name = PyUnicode_AsUTF8(arg);
+    int col = -1;
+    for (int k = 0; name != NULL && k < 8; k++)
+        if (strcmp(name, names[k]) == 0)
+            col = k;
+    if (name == NULL || ready(self) < 0)
+        return NULL;
+    if (col < 0)
+        return PyErr_Format(PyExc_ValueError, "argtrace: no call column %R", arg);
+    atr_index_info in;
+    atr_index_get_info(self->ix, &in);
+    PyObject *l = PyList_New((Py_ssize_t)in.n_calls);
+    for (uint64_t i = 0; l != NULL && i < in.n_calls; i++) {
+        atr_call_view cv;
+        PyObject *v = NULL;
+        if (atr_index_call(self->ix, (uint32_t)i, &cv) == 0) {
+            const uint64_t nums[] = {cv.function, cv.thread,      cv.file,    cv.parent,
+                                     cv.start_ns, cv.duration_ns, cv.self_ns, cv.status};
+            v = col == 3 ? opt_id(cv.parent) : U64(nums[col]);
+        } else {
+            v = Py_NewRef(Py_None);
+        }
+        if (v == NULL)
+            Py_CLEAR(l);
+        else
+            PyList_SET_ITEM(l, (Py_ssize_t)i, v);
+    }
     return l;
 }
 
@@ -596,6 +642,7 @@ static PyMethodDef ix_methods[] = {
     {"call", (PyCFunction)ix_call, METH_O,
      "call(id) -> (function, thread, file, parent, start_ns, duration_ns, self_ns, status, "
      "result, exc_type, args)"},
+    {"column", (PyCFunction)ix_column, METH_O, "column(name) -> [value of every call]"},
     {"children", (PyCFunction)ix_children, METH_O, "children(id) -> [ids in start order]"},
     {"query", (PyCFunction)ix_query, METH_VARARGS,
      "query(fn=None, filters=None, sort=0, offset=0, limit=0) -> [call ids]"},

@@ -1,0 +1,211 @@
+"""Analysis for argtrace.load(): per-function statistics, filtered call queries, "which
+argument makes this slow", call trees and a pandas table.
+
+Every number comes from the C analysis engine the viewer uses (`_core.Index`, a wrapper of
+atr_analysis.h), so `Log.functions()` and `Log.slow()` agree with `argtrace summary --json`
+and `argtrace slow --json`. This module only turns the engine's answers into Python objects;
+`Analysis` is mixed into `_load.Log`, which supplies the paths and the Call objects.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any, List
+
+from ._values import convert
+
+__all__ = ["Analysis", "FunctionStats", "SlowReport", "ArgumentScore", "ArgumentGroup",
+           "filter_terms"]
+
+# atr_query sort orders (atr_analysis.h)
+SORT_START = 0
+
+
+@dataclass
+class FunctionStats:
+    """One function's calls, as a row of `argtrace summary --json`."""
+    name: str
+    calls: int
+    total_ns: int
+    self_ns: int
+    p50_ns: int
+    p95_ns: int
+    p99_ns: int
+    max_ns: int
+    raised: int = 0
+    unfinished: int = 0
+
+
+@dataclass
+class ArgumentGroup:
+    """Calls whose argument has one value (or lies in one range: `value` is then the
+    label, e.g. "1000–9999"); `filter` selects exactly these calls ("" if none can)."""
+    value: Any
+    calls: int
+    p50_ns: int
+    p95_ns: int
+    max_ns: int
+    total_ns: int
+    label: str = ""
+    filter: str = ""
+
+
+@dataclass
+class ArgumentScore:
+    """How much of the duration's variation the argument explains (score in [0, 1]) and
+    its groups, slowest first."""
+    name: str
+    score: float
+    groups: List[ArgumentGroup] = field(default_factory=list)
+
+
+@dataclass
+class SlowReport:
+    """`argtrace slow --json`: the function, the calls analysed (finished ones) and its
+    arguments, best explanation first."""
+    function: str
+    calls: int
+    arguments: List[ArgumentScore] = field(default_factory=list)
+
+
+def _quote(text):
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append("\\x%02x" % ord(ch))
+        else:
+            out.append(ch)
+    return '"%s"' % "".join(out)
+
+
+def _literal(name, value):
+    if value is None or isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("argtrace: %s=%r: no such value can be filtered" % (name, value))
+        return repr(value)
+    if isinstance(value, str):
+        return _quote(value)
+    if isinstance(value, bytes):
+        return '"%s"' % "".join(
+            chr(b) if 0x20 <= b < 0x7F and chr(b) not in '"\\' else "\\x%02x" % b
+            for b in value)
+    raise TypeError("argtrace: %s=%r: a filter value must be None, bool, int, float, str or "
+                    "bytes" % (name, value))
+
+
+def filter_terms(where=(), equals=None):
+    """Filter expressions for the engine: the strings of `where` as they are, then one
+    `arg.NAME=VALUE` per keyword of `equals`."""
+    if isinstance(where, str):
+        where = [where]
+    terms = []
+    for w in where or ():
+        if not isinstance(w, str):
+            raise TypeError("argtrace: a filter must be a str like 'n>10', not %r" % (w,))
+        terms.append(w)
+    for name, value in (equals or {}).items():
+        terms.append("arg.%s=%s" % (name, _literal(name, value)))
+    return terms
+
+
+class Analysis:
+    """The analysis half of a Log. Needs from the Log: `_index()` (a loaded _core.Index),
+    `_ix_call(call_id)` (the Call object of an index call id) and `_ix_id(call)`."""
+
+    def _fn_id(self, function):
+        """The index's id of `function` (a name or unique suffix), or None if the logs have
+        no such function; ValueError when it is ambiguous."""
+        return self._index().find_function(function)
+
+    def _functions_stats(self):
+        ix = self._index()
+        rows = []
+        for fid, st in enumerate(ix.stats_all()):
+            if st["calls"]:
+                rows.append(FunctionStats(
+                    ix.function(fid)[0], st["calls"], st["total_ns"], st["self_ns"],
+                    st["p50_ns"], st["p95_ns"], st["p99_ns"], st["max_ns"], st["raised"],
+                    st["unfinished"]))
+        rows.sort(key=lambda r: (-r.total_ns, r.name))
+        return rows
+
+    def _query(self, function, terms):
+        ix = self._index()
+        fid = None
+        if function is not None:
+            fid = self._fn_id(function)
+            if fid is None:
+                ix.query(None, terms, SORT_START, 0, 1)  # still report bad filter syntax
+                return []
+        return [self._ix_call(i) for i in ix.query(fid, terms, SORT_START)]
+
+    def slow(self, function, by=None, *where, result=False, **equals):
+        """Which argument explains `function`'s duration — `argtrace slow --json` as a
+        SlowReport. `by`: only that argument (ValueError naming the arguments if it has
+        none such); `where`/`equals`: analyse only the matching calls (as in calls());
+        `result`: also rank the result ("return") and the exception type."""
+        fid = self._fn_id(function)
+        if fid is None:
+            raise ValueError("argtrace: no function %r in %s" % (function, self._where()))
+        raw = self._index().slow(fid, filter_terms(where, equals) or None, by, bool(result))
+        args = []
+        for a in raw["arguments"]:
+            groups = [ArgumentGroup(convert(g["value"]), g["calls"], g["p50_ns"], g["p95_ns"],
+                                    g["max_ns"], g["total_ns"], g["label"], g["filter"])
+                      for g in a["groups"]]
+            args.append(ArgumentScore(a["name"], a["score"], groups))
+        return SlowReport(raw["function"], raw["calls"], args)
+
+    def tree(self, call, max_depth=None):
+        """The call tree under `call` (a Call or its id) as nested dicts, like
+        `argtrace tree --json`: id, function, args, result, exception (None or
+        {"type", "message"}), duration_ns, self_ns, children."""
+        if not hasattr(call, "function"):
+            call = self.call(call)
+            if call is None:
+                raise ValueError("argtrace: no such call in %s" % self._where())
+        ix = self._index()
+
+        def node(c, depth):
+            exc = None
+            if c.exception is not None:
+                exc = {"type": c.exception[0], "message": c.exception[1]}
+            kids = []
+            if max_depth is None or depth < max_depth:
+                kids = [node(self._ix_call(k), depth + 1) for k in ix.children(self._ix_id(c))]
+            return {"id": c.id, "function": c.function, "args": dict(c.args),
+                    "result": c.result, "exception": exc, "duration_ns": c.duration_ns,
+                    "self_ns": c.self_ns, "children": kids}
+
+        return node(call, 0)
+
+    def to_pandas(self, function=None, *where, **equals):
+        """One row per call (optionally only `function`'s / the matching ones, as in
+        calls()): id, function, thread, start_ns, duration_ns, self_ns, status, exception
+        (the type or None), and one column `arg.<name>` per argument name."""
+        try:
+            import pandas
+        except ImportError:
+            raise ImportError("argtrace: Log.to_pandas() needs pandas, which is not "
+                              "installed (pip install pandas)") from None
+        rows = []
+        for c in self.calls(function, *where, **equals):
+            row = {"id": c.id, "function": c.function, "thread": c.thread,
+                   "start_ns": c.start_ns, "duration_ns": c.duration_ns, "self_ns": c.self_ns,
+                   "status": c.status or "unfinished",
+                   "exception": c.exception[0] if c.exception else None}
+            for name, value in c.args.items():
+                row["arg." + name] = value
+            rows.append(row)
+        columns = ["id", "function", "thread", "start_ns", "duration_ns", "self_ns", "status",
+                   "exception"]
+        extra = sorted({k for r in rows for k in r if k.startswith("arg.")})
+        return pandas.DataFrame(rows, columns=columns + extra)
