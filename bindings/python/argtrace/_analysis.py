@@ -147,15 +147,17 @@ class Analysis:
                 return []
         return [self._ix_call(i) for i in ix.query(fid, terms, SORT_START)]
 
-    def slow(self, function, by=None, *where, result=False, **equals):
+    def slow(self, function, by=None, *, where=(), result=False, **equals):
         """Which argument explains `function`'s duration — `argtrace slow --json` as a
         SlowReport. `by`: only that argument (ValueError naming the arguments if it has
-        none such); `where`/`equals`: analyse only the matching calls (as in calls());
+        none such); `where` (filter strings) and keyword arguments (equality): analyse only
+        the matching calls, as in calls();
         `result`: also rank the result ("return") and the exception type."""
         fid = self._fn_id(function)
         if fid is None:
             raise ValueError("argtrace: no function %r in %s" % (function, self._where()))
-        raw = self._index().slow(fid, filter_terms(where, equals) or None, by, bool(result))
+        terms = filter_terms(where, equals) or None
+        raw = self._index().slow(fid, terms, by, bool(result))
         args = []
         for a in raw["arguments"]:
             groups = [ArgumentGroup(convert(g["value"]), g["calls"], g["p50_ns"], g["p95_ns"],
