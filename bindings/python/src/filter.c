@@ -13,7 +13,6 @@
 #include "filter_pattern.h"
 #include "frame_args_compat.h"
 #include "spans.h"
-#include "tracefunc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -132,112 +131,6 @@ static int names_lib(const atr__pattern *p, size_t root) {
     return strncmp(p->literal_prefix, r, strlen(r)) == 0;
 }
 
-/*
- * Where a code object's function lives: its module's globals and the dicts of classes found
- * there (two levels). Gives the qualname before 3.11 (code objects carry none) and tells
- * whether a TracedFunction wraps it (the decorator records it; atr__filter_mark_decorated
- * catches the rest). Exact dicts and builtin descriptor types only: no user code runs.
- */
-typedef struct ns_hit {
-    PyObject *qualname; /* owned or NULL */
-    int decorated;
-} ns_hit;
-
-static int func_has_code(PyObject *f, PyCodeObject *co) {
-    return f && PyFunction_Check(f) && PyFunction_GET_CODE(f) == (PyObject *)co;
-}
-
-#if PY_VERSION_HEX < 0x030B0000
-/* Qualname of `co` if it is compiled inside `parent` (qualname pq), as the compiler names
-   nested code: "<locals>." after a function, "." after a class body. New ref or NULL. */
-static PyObject *qual_in_consts(PyCodeObject *parent, PyObject *pq, PyCodeObject *co, int depth) {
-    PyObject *consts = parent->co_consts;
-    if (depth > 4 || !consts || !PyTuple_Check(consts)) {
-        return NULL;
-    }
-    int is_func = (parent->co_flags & CO_NEWLOCALS) != 0;
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(consts); i++) {
-        PyObject *k = PyTuple_GET_ITEM(consts, i);
-        if (!PyCode_Check(k)) {
-            continue;
-        }
-        PyObject *q = PyUnicode_FromFormat(is_func ? "%U.<locals>.%U" : "%U.%U", pq,
-                                           ((PyCodeObject *)k)->co_name);
-        if (!q) {
-            PyErr_Clear();
-            return NULL;
-        }
-        if ((PyCodeObject *)k == co) {
-            return q;
-        }
-        PyObject *r = qual_in_consts((PyCodeObject *)k, q, co, depth + 1);
-        Py_DECREF(q);
-        if (r) {
-            return r;
-        }
-    }
-    return NULL;
-}
-#endif
-
-static int ns_visit(PyObject *v, PyCodeObject *co, int depth, ns_hit *hit) {
-    if (PyFunction_Check(v)) {
-        PyObject *q = ((PyFunctionObject *)v)->func_qualname;
-        if (!func_has_code(v, co)) {
-#if PY_VERSION_HEX < 0x030B0000
-            if (!hit->qualname && q && PyUnicode_Check(q)) {
-                hit->qualname = qual_in_consts((PyCodeObject *)PyFunction_GET_CODE(v), q, co, 0);
-            }
-#endif
-            return 0;
-        }
-        if (!hit->qualname) {
-            hit->qualname = Py_NewRef(q);
-        }
-        return 0; /* keep looking: a TracedFunction may wrap it elsewhere */
-    }
-    if (Py_IS_TYPE(v, &atr__TracedFunction_Type)) {
-        if (func_has_code(((atr__traced *)v)->func, co)) {
-            hit->decorated = 1;
-            return 1;
-        }
-        return 0;
-    }
-    if (Py_IS_TYPE(v, &PyStaticMethod_Type) || Py_IS_TYPE(v, &PyClassMethod_Type)) {
-        PyObject *f = PyObject_GetAttrString(v, "__func__");
-        if (!f) {
-            PyErr_Clear();
-            return 0;
-        }
-        int r = ns_visit(f, co, depth, hit);
-        Py_DECREF(f);
-        return r;
-    }
-    if (PyType_Check(v) && depth < 2 && (((PyTypeObject *)v)->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
-        PyObject *d = ((PyTypeObject *)v)->tp_dict;
-        Py_ssize_t pos = 0;
-        PyObject *k, *item;
-        while (d && PyDict_Next(d, &pos, &k, &item)) {
-            if (item != v && ns_visit(item, co, depth + 1, hit)) {
-                return 1;
-            }
-        }
-    }
-    return 0;
-}
-
-static void ns_search(PyCodeObject *co, PyObject *globals, ns_hit *hit) {
-    if (globals && PyDict_CheckExact(globals)) {
-        Py_ssize_t pos = 0;
-        PyObject *k, *v;
-        while (PyDict_Next(globals, &pos, &k, &v)) {
-            if (ns_visit(v, co, 0, hit)) {
-                return;
-            }
-        }
-    }
-}
-
 static int decide(PyCodeObject *co, PyObject *globals, atr__code_info *ci) {
     const char *name = utf8_or_empty(co->co_name);
     if (!(co->co_flags & CO_OPTIMIZED) || (name[0] == '<' && strcmp(name, "<lambda>") != 0)) {
@@ -260,11 +153,11 @@ static int decide(PyCodeObject *co, PyObject *globals, atr__code_info *ci) {
         modobj = PyDict_GetItemString(globals, "__name__"); /* borrowed, no user code */
     }
     const char *module = utf8_or_empty(modobj);
-    ns_hit hit = {NULL, 0};
+    atr__ns_hit hit = {NULL, 0};
 #if PY_VERSION_HEX >= 0x030B0000
     const char *qualname = utf8_or_empty(co->co_qualname);
 #else
-    ns_search(co, globals, &hit);
+    atr__filter_ns_search(co, globals, &hit);
     PyObject *qn = hit.qualname ? hit.qualname : Py_NewRef(co->co_name);
     hit.qualname = NULL;
     const char *qualname = utf8_or_empty(qn);
@@ -286,7 +179,7 @@ static int decide(PyCodeObject *co, PyObject *globals, atr__code_info *ci) {
     }
 #if PY_VERSION_HEX >= 0x030B0000
     if (d == ATR__DEC_ACCEPT) {
-        ns_search(co, globals, &hit);
+        atr__filter_ns_search(co, globals, &hit);
         Py_CLEAR(hit.qualname);
     }
 #endif

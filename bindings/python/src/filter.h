@@ -87,6 +87,18 @@ static inline int atr__filter_cached(PyCodeObject *co, atr__code_info **info_out
     return ATR__DEC_UNKNOWN;
 }
 
+/* What atr__filter_ns_search found. */
+typedef struct atr__ns_hit {
+    PyObject *qualname; /* owned or NULL */
+    int decorated;      /* a TracedFunction wraps the code object */
+} atr__ns_hit;
+
+/*
+ * Look for the function of `co` in its module's globals and the classes there: gives the
+ * qualname before 3.11 and whether a TracedFunction wraps it. No user code runs.
+ */
+void atr__filter_ns_search(PyCodeObject *co, PyObject *globals, atr__ns_hit *hit);
+
 /* Time now in ns (session clock, or the test clock). */
 uint64_t atr__filter_now(void);
 

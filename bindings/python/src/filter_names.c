@@ -1,0 +1,104 @@
+/*
+ * filter_names.c — where a code object's function lives (filter.h: atr__filter_ns_search):
+ * its module's globals and the dicts of classes found there (two levels). Gives the
+ * qualname before 3.11 (code objects carry none) and tells whether a TracedFunction wraps it
+ * (the decorator records it; atr__filter_mark_decorated catches the rest). Exact dicts and builtin descriptor types only: no user code runs.
+ */
+#include "filter.h"
+
+#include "tracefunc.h"
+
+static int func_has_code(PyObject *f, PyCodeObject *co) {
+    return f && PyFunction_Check(f) && PyFunction_GET_CODE(f) == (PyObject *)co;
+}
+
+#if PY_VERSION_HEX < 0x030B0000
+/* Qualname of `co` if it is compiled inside `parent` (qualname pq), as the compiler names
+   nested code: "<locals>." after a function, "." after a class body. New ref or NULL. */
+static PyObject *qual_in_consts(PyCodeObject *parent, PyObject *pq, PyCodeObject *co, int depth) {
+    PyObject *consts = parent->co_consts;
+    if (depth > 4 || !consts || !PyTuple_Check(consts)) {
+        return NULL;
+    }
+    int is_func = (parent->co_flags & CO_NEWLOCALS) != 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(consts); i++) {
+        PyObject *k = PyTuple_GET_ITEM(consts, i);
+        if (!PyCode_Check(k)) {
+            continue;
+        }
+        PyObject *q = PyUnicode_FromFormat(is_func ? "%U.<locals>.%U" : "%U.%U", pq,
+                                           ((PyCodeObject *)k)->co_name);
+        if (!q) {
+            PyErr_Clear();
+            return NULL;
+        }
+        if ((PyCodeObject *)k == co) {
+            return q;
+        }
+        PyObject *r = qual_in_consts((PyCodeObject *)k, q, co, depth + 1);
+        Py_DECREF(q);
+        if (r) {
+            return r;
+        }
+    }
+    return NULL;
+}
+#endif
+
+static int ns_visit(PyObject *v, PyCodeObject *co, int depth, atr__ns_hit *hit) {
+    if (PyFunction_Check(v)) {
+        PyObject *q = ((PyFunctionObject *)v)->func_qualname;
+        if (!func_has_code(v, co)) {
+#if PY_VERSION_HEX < 0x030B0000
+            if (!hit->qualname && q && PyUnicode_Check(q)) {
+                hit->qualname = qual_in_consts((PyCodeObject *)PyFunction_GET_CODE(v), q, co, 0);
+            }
+#endif
+            return 0;
+        }
+        if (!hit->qualname) {
+            hit->qualname = Py_NewRef(q);
+        }
+        return 0; /* keep looking: a TracedFunction may wrap it elsewhere */
+    }
+    if (Py_IS_TYPE(v, &atr__TracedFunction_Type)) {
+        if (func_has_code(((atr__traced *)v)->func, co)) {
+            hit->decorated = 1;
+            return 1;
+        }
+        return 0;
+    }
+    if (Py_IS_TYPE(v, &PyStaticMethod_Type) || Py_IS_TYPE(v, &PyClassMethod_Type)) {
+        PyObject *f = PyObject_GetAttrString(v, "__func__");
+        if (!f) {
+            PyErr_Clear();
+            return 0;
+        }
+        int r = ns_visit(f, co, depth, hit);
+        Py_DECREF(f);
+        return r;
+    }
+    if (PyType_Check(v) && depth < 2 && (((PyTypeObject *)v)->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+        PyObject *d = ((PyTypeObject *)v)->tp_dict;
+        Py_ssize_t pos = 0;
+        PyObject *k, *item;
+        while (d && PyDict_Next(d, &pos, &k, &item)) {
+            if (item != v && ns_visit(item, co, depth + 1, hit)) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+void atr__filter_ns_search(PyCodeObject *co, PyObject *globals, atr__ns_hit *hit) {
+    if (globals && PyDict_CheckExact(globals)) {
+        Py_ssize_t pos = 0;
+        PyObject *k, *v;
+        while (PyDict_Next(globals, &pos, &k, &v)) {
+            if (ns_visit(v, co, 0, hit)) {
+                return;
+            }
+        }
+    }
+}
