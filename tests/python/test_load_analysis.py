@@ -10,13 +10,13 @@ import os
 import shutil
 import sys
 import threading
-import warnings
 
 import pytest
 
 import argtrace
 from argtrace import Summary, _core
 from atr_helpers import only, record
+from test_processes import forker  # forks; the child calls test_processes.square(21)
 
 MOD = __name__
 
@@ -229,19 +229,11 @@ def test_tree_matches_tree_json_shape(wlog, capfd):
 
 # ---- slow(): exact with an injected clock (filter tracing), ranking with real work ----
 
-class FakeClock:
-    def __init__(self):
-        self.now = 1_000_000
-
-    def __call__(self):
-        return self.now
-
-
-CLOCK = FakeClock()
+NOW = [1_000_000]  # the injected clock's time (ns): filter_start(clock=lambda: NOW[0])
 
 
 def clk_work(n, request_id, flag):
-    CLOCK.now += n * 1000  # the duration is n µs exactly
+    NOW[0] += n * 1000  # the duration is n µs exactly
 
 
 def clk_run():
@@ -253,7 +245,7 @@ def clk_run():
 def test_slow_ranks_the_cause_first_with_exact_groups(log_path, capfd):
     argtrace.start(log_path)
     try:
-        _core.filter_start([MOD + ":clk_work"], [], clock=CLOCK)
+        _core.filter_start([MOD + ":clk_work"], [], clock=lambda: NOW[0])
         try:
             clk_run()
         finally:
@@ -322,29 +314,6 @@ def test_slow_ranks_real_work_first(log_path):
 
 # ---- several logs: a forked child merges under the call that forked ----
 
-@argtrace.trace
-def square(x):
-    return x * x
-
-
-@argtrace.trace
-def forker():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
-        pid = os.fork()
-    if pid == 0:
-        code = 0
-        try:
-            square(21)
-            argtrace.stop()
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    return pid, status
-
-
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_merge_parent_and_forked_child(tmp_path, log_path):
     _, (pid, status) = record(log_path, forker)
@@ -356,10 +325,10 @@ def test_merge_parent_and_forked_child(tmp_path, log_path):
     sq = only(log.calls("square"))
     assert sq.result == 441 and sq.parent() is fork_call and sq.parent_id == fork_call.id
     assert fork_call.children() == [sq]
-    assert {s.name: s.calls for s in log.functions()} == {MOD + ".forker": 1,
-                                                          MOD + ".square": 1}
+    assert {s.name: s.calls for s in log.functions()} == {"test_processes.forker": 1,
+                                                          "test_processes.square": 1}
     t = log.tree(fork_call)
-    assert [k["function"] for k in t["children"]] == [MOD + ".square"]
+    assert [k["function"] for k in t["children"]] == ["test_processes.square"]
     assert only(log.calls("square", x=21)) is sq
     assert log.closed and not log.truncated
     assert log.roots() == [fork_call]

@@ -8,6 +8,7 @@
 #include "analysis_wrap.h"
 
 #include "module.h"
+#include "pyvalue.h"
 
 #include <argtrace/atr_analysis.h>
 
@@ -23,71 +24,12 @@ typedef struct pyindex {
 
 #define U64(x) PyLong_FromUnsignedLongLong((unsigned long long)(x))
 
-static PyObject *str_n(const char *p, size_t n) {
-    return PyUnicode_DecodeUTF8(p ? p : "", (Py_ssize_t)n, "replace");
-}
-
-static PyObject *str_of(atr_str s) { return str_n(s.ptr, s.len); }
-
-static PyObject *value_py(const atr_value *v, int depth);
-
-static PyObject *summary_py(const atr_value *v, int depth) {
-    PyObject *items = PyList_New(0);
-    for (uint32_t i = 0; items != NULL && i < v->n_items && depth < 16; i++) {
-        PyObject *it = value_py(&v->u.sum.items[i], depth + 1);
-        if (it == NULL || PyList_Append(items, it) < 0)
-            Py_CLEAR(items);
-        Py_XDECREF(it);
-    }
-    if (items == NULL)
-        return NULL;
-    PyObject *len = v->u.sum.length < 0 ? Py_NewRef(Py_None) : PyLong_FromLongLong(v->u.sum.length);
-    return Py_BuildValue("(sNNN)", "summary", str_n(v->u.sum.type, v->u.sum.type_len), len, items);
-}
-
-/* An analysis value as read_records gives it: a scalar or a tagged tuple. */
-static PyObject *value_py(const atr_value *v, int depth) {
-    atr_str s = {v->u.s.ptr, v->u.s.len};
-    int cut = v->u.s.len < v->u.s.true_len;
-    unsigned long long true_len = (unsigned long long)v->u.s.true_len;
-    switch (v->kind) {
-    case ATR_V_NIL:
-        Py_RETURN_NONE;
-    case ATR_V_BOOL:
-        return PyBool_FromLong(v->u.b);
-    case ATR_V_INT:
-        return PyLong_FromLongLong(v->u.i);
-    case ATR_V_UINT:
-        return PyLong_FromUnsignedLongLong(v->u.u);
-    case ATR_V_FLOAT:
-        return PyFloat_FromDouble(v->u.f);
-    case ATR_V_STR:
-        return cut ? Py_BuildValue("(sNK)", "truncated_str", str_of(s), true_len) : str_of(s);
-    case ATR_V_BYTES:
-        if (cut)
-            return Py_BuildValue("(sy#K)", "truncated_bytes", s.ptr, (Py_ssize_t)s.len, true_len);
-        return PyBytes_FromStringAndSize(s.ptr, (Py_ssize_t)s.len);
-    case ATR_V_SUMMARY:
-        return summary_py(v, depth);
-    case ATR_V_REDACTED:
-        return Py_BuildValue("(s)", "redacted");
-    case ATR_V_BIGINT:
-        return Py_BuildValue("(sN)", "bigint", str_of(s));
-    case ATR_V_REPR:
-        return Py_BuildValue("(sNK)", "repr", str_of(s), true_len);
-    case ATR_V_ERROR:
-        return Py_BuildValue("(sN)", "error", str_of(s));
-    default:
-        return Py_BuildValue("(sIy#)", "unknown", (unsigned)v->n_items, s.ptr, (Py_ssize_t)s.len);
-    }
-}
-
 /* The value behind an id; None for ATR_NO_VALUE. */
 static PyObject *vid_py(const atr_index *ix, uint32_t vid) {
     atr_value v;
     if (vid == ATR_NO_VALUE || atr_index_value(ix, vid, &v) < 0)
         Py_RETURN_NONE;
-    return value_py(&v, 0);
+    return atr__value_py(&v);
 }
 
 static PyObject *opt_id(uint32_t id) { return id == UINT32_MAX ? Py_NewRef(Py_None) : U64(id); }
@@ -113,12 +55,12 @@ static PyObject *fn_name(const atr_index *ix, uint32_t fn) {
     char small[256];
     size_t len = atr_function_name(ix, fn, small, sizeof small);
     if (len < sizeof small)
-        return str_n(small, len);
+        return PyUnicode_DecodeUTF8(small, (Py_ssize_t)len, "replace");
     char *big = malloc(len + 1);
     if (big == NULL)
         return PyErr_NoMemory();
     atr_function_name(ix, fn, big, len + 1);
-    PyObject *r = str_n(big, len);
+    PyObject *r = PyUnicode_DecodeUTF8(big, (Py_ssize_t)len, "replace");
     free(big);
     return r;
 }
@@ -178,14 +120,25 @@ static int get_fn(const atr_index *ix, PyObject *o, uint32_t *fn) {
     return 0;
 }
 
-static int get_call(const atr_index *ix, PyObject *o, uint32_t *call, atr_call_view *cv) {
+/* *out = o as an id below UINT32_MAX; -1 with ValueError "no <what> o in the index". */
+static int get_id(PyObject *o, const char *what, uint32_t *out) {
     unsigned long v = PyLong_AsUnsignedLong(o);
-    if (PyErr_Occurred() || v >= UINT32_MAX || atr_index_call(ix, (uint32_t)v, cv) < 0) {
+    if (PyErr_Occurred() || v >= UINT32_MAX) {
         PyErr_Clear();
+        PyErr_Format(PyExc_ValueError, "argtrace: no %s %R in the index", what, o);
+        return -1;
+    }
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int get_call(const atr_index *ix, PyObject *o, uint32_t *call, atr_call_view *cv) {
+    if (get_id(o, "call", call) < 0)
+        return -1;
+    if (atr_index_call(ix, *call, cv) < 0) {
         PyErr_Format(PyExc_ValueError, "argtrace: no call %R in the index", o);
         return -1;
     }
-    *call = (uint32_t)v;
     return 0;
 }
 
@@ -237,10 +190,10 @@ static PyObject *ix_info(pyindex *self, PyObject *unused) {
 
 static PyObject *ix_file(pyindex *self, PyObject *arg) {
     atr_file_info fi;
-    unsigned long f = PyLong_AsUnsignedLong(arg);
-    if (PyErr_Occurred() || ready(self) < 0)
+    uint32_t f;
+    if (ready(self) < 0 || get_id(arg, "file", &f) < 0)
         return NULL;
-    if (f >= UINT32_MAX || atr_index_file(self->ix, (uint32_t)f, &fi) < 0)
+    if (atr_index_file(self->ix, f, &fi) < 0)
         return PyErr_Format(PyExc_ValueError, "argtrace: no file %R in the index", arg);
     PyObject *d = PyDict_New();
     if (d == NULL)
@@ -271,7 +224,7 @@ static PyObject *ix_function(pyindex *self, PyObject *arg) {
         return PyErr_Format(PyExc_ValueError, "argtrace: no function %R in the index", arg);
     PyObject *params = PyList_New(fv.n_params);
     for (uint32_t i = 0; params != NULL && i < fv.n_params; i++) {
-        PyObject *p = str_of(fv.params[i]);
+        PyObject *p = atr__str_py(fv.params[i]);
         if (p == NULL)
             Py_CLEAR(params);
         else
@@ -312,18 +265,6 @@ static PyObject *ix_find_function(pyindex *self, PyObject *arg) {
     return NULL;
 }
 
-/* thread(id) -> (file, number, os_tid, name) */
-static PyObject *ix_thread(pyindex *self, PyObject *arg) {
-    atr_thread_view tv;
-    unsigned long t = PyLong_AsUnsignedLong(arg);
-    if (PyErr_Occurred() || ready(self) < 0)
-        return NULL;
-    if (t >= UINT32_MAX || atr_index_thread(self->ix, (uint32_t)t, &tv) < 0)
-        return PyErr_Format(PyExc_ValueError, "argtrace: no thread %R in the index", arg);
-    return Py_BuildValue("(IIKN)", tv.file, tv.number, (unsigned long long)tv.os_tid,
-                         str_of(tv.name));
-}
-
 /* ---- statistics ---- */
 
 static PyObject *stats_py(const atr_stats *s) {
@@ -361,23 +302,6 @@ static PyObject *ix_stats_all(pyindex *self, PyObject *unused) {
     return l;
 }
 
-/* stats(fn, filters) -> stats dict of fn's calls matching the filters. */
-static PyObject *ix_stats(pyindex *self, PyObject *args) {
-    PyObject *fo, *fl = Py_None;
-    uint32_t fn;
-    atr_filter *f = NULL;
-    atr_stats st;
-    if (!PyArg_ParseTuple(args, "O|O", &fo, &fl) || ready(self) < 0 ||
-        get_fn(self->ix, fo, &fn) < 0 || make_filter(fl, &f) < 0)
-        return NULL;
-    int rc = atr_stats_function(self->ix, fn, f, &st);
-    atr_filter_free(f);
-    if (rc < 0)
-        return rc == ATR_ENOMEM ? PyErr_NoMemory()
-                                : PyErr_Format(PyExc_ValueError, "argtrace: %s", atr_strerror(rc));
-    return stats_py(&st);
-}
-
 /* ---- calls ---- */
 
 static PyObject *call_args(const atr_index *ix, uint32_t call, const atr_call_view *cv) {
@@ -389,7 +313,7 @@ static PyObject *call_args(const atr_index *ix, uint32_t call, const atr_call_vi
         uint32_t vid = atr_call_arg(ix, call, i);
         if (vid == ATR_NO_VALUE)
             continue;
-        PyObject *k = str_of(fv.params[i]);
+        PyObject *k = atr__str_py(fv.params[i]);
         PyObject *v = k ? vid_py(ix, vid) : NULL;
         if (v == NULL || PyDict_SetItem(d, k, v) < 0)
             Py_CLEAR(d);
@@ -410,11 +334,24 @@ static PyObject *ix_call(pyindex *self, PyObject *arg) {
     atr_call_view cv;
     if (ready(self) < 0 || get_call(self->ix, arg, &call, &cv) < 0)
         return NULL;
-    PyObject *exc = cv.status == ATR_CALL_RAISED ? str_of(cv.exc_type) : Py_NewRef(Py_None);
+    PyObject *exc = cv.status == ATR_CALL_RAISED ? atr__str_py(cv.exc_type) : Py_NewRef(Py_None);
     return Py_BuildValue("(IIINKKKINNN)", cv.function, cv.thread, cv.file, opt_id(cv.parent),
                          (unsigned long long)cv.start_ns, (unsigned long long)cv.duration_ns,
                          (unsigned long long)cv.self_ns, cv.status, vid_py(self->ix, cv.result),
                          exc, call_args(self->ix, call, &cv));
+}
+
+/* A list of ints from n call ids. */
+static PyObject *ids_list(const uint32_t *ids, uint64_t n) {
+    PyObject *l = PyList_New((Py_ssize_t)n);
+    for (uint64_t i = 0; l != NULL && i < n; i++) {
+        PyObject *v = U64(ids[i]);
+        if (v == NULL)
+            Py_CLEAR(l);
+        else
+            PyList_SET_ITEM(l, (Py_ssize_t)i, v);
+    }
+    return l;
 }
 
 /* children(id) -> [call ids in start order] */
@@ -431,14 +368,7 @@ static PyObject *ix_children(pyindex *self, PyObject *arg) {
             return PyErr_NoMemory();
         atr_call_children(self->ix, call, ids, n, &n);
     }
-    PyObject *l = PyList_New(n);
-    for (uint32_t i = 0; l != NULL && i < n; i++) {
-        PyObject *v = U64(ids[i]);
-        if (v == NULL)
-            Py_CLEAR(l);
-        else
-            PyList_SET_ITEM(l, i, v);
-    }
+    PyObject *l = ids_list(ids, n);
     if (ids != small)
         free(ids);
     return l;
@@ -477,15 +407,7 @@ static PyObject *ix_query(pyindex *self, PyObject *args) {
         return rc == ATR_ENOMEM ? PyErr_NoMemory()
                                 : PyErr_Format(PyExc_ValueError, "argtrace: %s", atr_strerror(rc));
     uint64_t n = atr_callset_count(cs);
-    const uint32_t *ids = atr_callset_ids(cs);
-    PyObject *l = PyList_New((Py_ssize_t)n);
-    for (uint64_t i = 0; l != NULL && i < n; i++) {
-        PyObject *v = U64(ids[i]);
-        if (v == NULL)
-            Py_CLEAR(l);
-        else
-            PyList_SET_ITEM(l, (Py_ssize_t)i, v);
-    }
+    PyObject *l = ids_list(atr_callset_ids(cs), n);
     atr_callset_free(cs);
     return l;
 }
@@ -554,9 +476,9 @@ static PyObject *arg_py(const atr_index *ix, const atr_argscore *s, uint32_t i,
     }
     if (groups == NULL)
         return NULL;
-    return Py_BuildValue("{sNsdsIsKsKsN}", "name", str_of(as->name), "score", as->score, "mode",
-                         as->mode, "n_distinct", (unsigned long long)as->n_distinct, "n_captured",
-                         (unsigned long long)as->n_captured, "groups", groups);
+    return Py_BuildValue("{sNsdsIsKsKsN}", "name", atr__str_py(as->name), "score", as->score,
+                         "mode", as->mode, "n_distinct", (unsigned long long)as->n_distinct,
+                         "n_captured", (unsigned long long)as->n_captured, "groups", groups);
 }
 
 /* slow(fn, filters|None, by|None, with_result=False) -> {function, calls, arguments} */
@@ -581,7 +503,7 @@ static PyObject *ix_slow(pyindex *self, PyObject *args) {
         atr_arg_score as;
         if (atr_argscore_arg(s, i, &as) < 0)
             continue;
-        PyObject *name = str_of(as.name);
+        PyObject *name = atr__str_py(as.name);
         int take = name && (by == Py_None || PyObject_RichCompareBool(name, by, Py_EQ) == 1);
         PyObject *d = take ? arg_py(self->ix, s, i, &as) : NULL;
         if (!name || (take && (!d || PyList_Append(list, d) < 0)) || PyList_Append(names, name) < 0)
@@ -636,9 +558,7 @@ static PyMethodDef ix_methods[] = {
      "function(fn) -> (name, argument names, n_declared, n_calls, flags)"},
     {"find_function", (PyCFunction)ix_find_function, METH_O,
      "find_function(name) -> id | None (ValueError if ambiguous)"},
-    {"thread", (PyCFunction)ix_thread, METH_O, "thread(t) -> (file, number, os_tid, name)"},
     {"stats_all", (PyCFunction)ix_stats_all, METH_NOARGS, "stats_all() -> [dict per function]"},
-    {"stats", (PyCFunction)ix_stats, METH_VARARGS, "stats(fn, filters=None) -> dict"},
     {"call", (PyCFunction)ix_call, METH_O,
      "call(id) -> (function, thread, file, parent, start_ns, duration_ns, self_ns, status, "
      "result, exc_type, args)"},
