@@ -61,7 +61,8 @@ cflags=$(pkg-config --cflags argtrace)
 static_libs=$(pkg-config --static --libs argtrace | sed "s|-largtrace|$libdir/libargtrace.a|")
 # shellcheck disable=SC2086
 "$cc" -o "$work/pc_static" "$here/consumer/consumer.c" $cflags $static_libs
-if readelf -d "$work/pc_static" | grep -q 'libargtrace\.so'; then
+needed=$(readelf -d "$work/pc_static")
+if [[ $needed == *libargtrace.so* ]]; then
     echo "FAIL: pc_static links libargtrace.so"
     exit 1
 fi
