@@ -225,3 +225,23 @@ def test_int_subclass_bit_length_is_not_called(log):
     f = T(lambda x: None)
     starts, _, _ = run(log, f, ((Big(1 << 80),), {}))
     assert starts[0]["args"] == [("summary", "Big", None, [("summary", "Big", None, [81])])]
+
+
+def test_ctrl_c_inside_a_summarizer_is_not_lost(log):
+    class K:
+        pass
+
+    def summarize(obj):
+        raise KeyboardInterrupt
+
+    _core.register_summarizer(K, summarize)
+    f = T(lambda x: 1)
+    _core.start(str(log))
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            assert f(K()) == 1  # the call itself completes
+            for _ in range(100000):
+                pass
+    finally:
+        st = _core.stop()
+    assert st["capture_errors"] == 1

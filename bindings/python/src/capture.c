@@ -70,6 +70,19 @@ static void set_error(atr__scratch *s, PyObject *obj, atr_value *out) {
     s->errors++;
 }
 
+/*
+ * Drop the error user code raised inside the tracer. A Ctrl-C that arrived meanwhile is not
+ * lost: it is re-armed and raised in the program at its next bytecode.
+ */
+static void clear_user_error(void) {
+    if (PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)) {
+        PyErr_Clear();
+        PyErr_SetInterrupt();
+        return;
+    }
+    PyErr_Clear();
+}
+
 static void set_type_summary(PyObject *obj, int64_t length, atr_value *out) {
     const char *name = Py_TYPE(obj)->tp_name;
     *out = atr_value_summary(name, strlen(name), length);
@@ -278,7 +291,7 @@ static int capture_summarized(PyObject *obj, PyObject *fn, const atr__capture_op
     PyObject *res = PyObject_CallOneArg(fn, obj);
     atr__tls_in_tracer--;
     if (res == NULL || scratch_keep(s, res) < 0) {
-        PyErr_Clear();
+        clear_user_error();
         set_error(s, obj, out);
         return 1;
     }
@@ -332,7 +345,7 @@ static int capture_repr(PyObject *obj, const atr__capture_opts *opts, atr__scrat
     PyObject *r = PyObject_Repr(obj);
     atr__tls_in_tracer--;
     if (r == NULL || scratch_keep(s, r) < 0 || !PyUnicode_Check(r)) {
-        PyErr_Clear();
+        clear_user_error();
         set_error(s, obj, out);
         return 1;
     }
@@ -567,12 +580,12 @@ int atr__capture_exc_message(PyObject *exc, const atr__capture_opts *opts, atr__
     PyObject *msg = PyObject_Str(exc);
     atr__tls_in_tracer -= !safe;
     int rc = -1;
-    if (msg != NULL && PyUnicode_Check(msg) && scratch_keep(s, msg) == 0)
+    if (msg != NULL && !PyUnicode_Check(msg))
+        Py_CLEAR(msg);
+    if (msg != NULL && scratch_keep(s, msg) == 0) /* (scratch_keep releases msg if full) */
         rc = capture_str(msg, opts->max_value_bytes, s, out, ATR_V_STR) == 0 ? 0 : -1;
-    else
-        Py_XDECREF(msg);
     if (PyErr_Occurred())
-        PyErr_Clear();
+        clear_user_error();
     if (had)
         atr__compat_exc_restore(&saved);
     return rc;
