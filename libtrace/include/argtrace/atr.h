@@ -8,9 +8,9 @@
 #ifndef ARGTRACE_ATR_H
 #define ARGTRACE_ATR_H
 
+#include "atr_analysis.h"
 #include "atr_common.h"
 #include "atr_reader.h"
 #include "atr_writer.h"
-#include "atr_analysis.h"
 
 #endif /* ARGTRACE_ATR_H */

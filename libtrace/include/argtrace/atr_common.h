@@ -36,23 +36,23 @@ extern "C" {
  * ATR_EOF and ATR_ETRUNCATED are the two ways a reader's iteration ends without error
  * (a clean end, and a log whose last frame is incomplete).
  */
-#define ATR_ERRNO_MAP(X)                                                                \
-    X(EINVAL, -1, "invalid argument")                                                   \
-    X(ENOMEM, -2, "out of memory")                                                      \
-    X(EIO, -3, "input/output error")                                                    \
-    X(EOPEN, -4, "cannot open file")                                                    \
-    X(ENOSPC, -5, "no space left on device")                                            \
-    X(EMAGIC, -6, "not an argtrace log (bad magic)")                                    \
-    X(EVERSION, -7, "unsupported log format version")                                   \
-    X(ECORRUPT, -8, "corrupt log")                                                      \
-    X(ETRUNCATED, -9, "log ends with an incomplete frame (truncated)")                  \
-    X(ETOOBIG, -10, "size exceeds a limit")                                             \
-    X(EOF, -11, "end of log")                                                           \
-    X(ESTATE, -12, "operation not valid in this state")                                 \
-    X(EDROPPED, -13, "event dropped (buffers full)")                                    \
-    X(ETHREAD, -14, "cannot start thread")                                              \
-    X(ENOTFOUND, -15, "not found")                                                      \
-    X(EAMBIGUOUS, -16, "ambiguous name")                                                \
+#define ATR_ERRNO_MAP(X)                                               \
+    X(EINVAL, -1, "invalid argument")                                  \
+    X(ENOMEM, -2, "out of memory")                                     \
+    X(EIO, -3, "input/output error")                                   \
+    X(EOPEN, -4, "cannot open file")                                   \
+    X(ENOSPC, -5, "no space left on device")                           \
+    X(EMAGIC, -6, "not an argtrace log (bad magic)")                   \
+    X(EVERSION, -7, "unsupported log format version")                  \
+    X(ECORRUPT, -8, "corrupt log")                                     \
+    X(ETRUNCATED, -9, "log ends with an incomplete frame (truncated)") \
+    X(ETOOBIG, -10, "size exceeds a limit")                            \
+    X(EOF, -11, "end of log")                                          \
+    X(ESTATE, -12, "operation not valid in this state")                \
+    X(EDROPPED, -13, "event dropped (buffers full)")                   \
+    X(ETHREAD, -14, "cannot start thread")                             \
+    X(ENOTFOUND, -15, "not found")                                     \
+    X(EAMBIGUOUS, -16, "ambiguous name")                               \
     X(ESYNTAX, -17, "syntax error")
 
 enum atr_errno {

@@ -87,9 +87,9 @@ typedef struct atr_record {
         } start;
         struct {
             uint64_t span;
-            uint32_t status;   /* ATR_END_* */
-            atr_value value;   /* RETURN: result; RAISE: message; NORESULT: nil */
-            atr_str exc_type;  /* RAISE only */
+            uint32_t status;  /* ATR_END_* */
+            atr_value value;  /* RETURN: result; RAISE: message; NORESULT: nil */
+            atr_str exc_type; /* RAISE only */
         } end;
         struct {
             uint64_t span; /* 0: none */

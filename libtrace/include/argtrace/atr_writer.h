@@ -42,26 +42,26 @@ typedef enum atr_fork_mode {
  * fields are only ever appended and get defaults from the init function.
  */
 typedef struct atr_writer_config {
-    size_t size;                 /* sizeof(atr_writer_config), set by init */
-    const char *path;            /* log file to create or truncate (mode 0600); required */
-    uint32_t flush_interval_ms;  /* aged data is flushed at least this often; default 100
-                                    (1 .. 3,600,000) */
-    size_t buffer_size;          /* bytes per thread buffer; default 128 KiB, 4 KiB .. 4 MiB */
-    size_t max_pending_bytes;    /* filled buffers waiting for the flusher; default 8 MiB,
-                                    at least buffer_size */
-    int zstd_level;              /* default 3 (-7 .. 22; 0: zstd's default) */
-    int drop_when_full;          /* 0 (default): producers wait for the flusher; 1: drop+count */
-    size_t max_value_bytes;      /* strings/bytes longer than this are truncated; default 4096,
-                                    at most buffer_size / 4 */
-    atr_clock_fn clock;          /* NULL: CLOCK_MONOTONIC in ns */
-    void *clock_ctx;             /* passed to clock */
-    int fork_mode;               /* atr_fork_mode; default ATR_FORK_FOLLOW */
+    size_t size;                /* sizeof(atr_writer_config), set by init */
+    const char *path;           /* log file to create or truncate (mode 0600); required */
+    uint32_t flush_interval_ms; /* aged data is flushed at least this often; default 100
+                                   (1 .. 3,600,000) */
+    size_t buffer_size;         /* bytes per thread buffer; default 128 KiB, 4 KiB .. 4 MiB */
+    size_t max_pending_bytes;   /* filled buffers waiting for the flusher; default 8 MiB,
+                                   at least buffer_size */
+    int zstd_level;             /* default 3 (-7 .. 22; 0: zstd's default) */
+    int drop_when_full;         /* 0 (default): producers wait for the flusher; 1: drop+count */
+    size_t max_value_bytes;     /* strings/bytes longer than this are truncated; default 4096,
+                                   at most buffer_size / 4 */
+    atr_clock_fn clock;         /* NULL: CLOCK_MONOTONIC in ns */
+    void *clock_ctx;            /* passed to clock */
+    int fork_mode;              /* atr_fork_mode; default ATR_FORK_FOLLOW */
     /* Process description for the PROCESS record (all optional, copied at open). */
     int argc;
     const char *const *argv;
-    const char *runtime;         /* e.g. "CPython 3.11.7"; default "C" */
-    uint64_t parent_uid;         /* non-zero: this log continues a parent's (e.g. exec'd child) */
-    uint64_t parent_span;        /* with parent_uid: the parent's span */
+    const char *runtime;  /* e.g. "CPython 3.11.7"; default "C" */
+    uint64_t parent_uid;  /* non-zero: this log continues a parent's (e.g. exec'd child) */
+    uint64_t parent_span; /* with parent_uid: the parent's span */
 } atr_writer_config;
 
 /* Fill *cfg with defaults (path NULL). */
@@ -106,9 +106,9 @@ typedef struct atr_function_info {
     atr_str qualname;
     atr_str file;
     uint32_t line;
-    uint32_t flags;         /* ATR_FUNC_* */
+    uint32_t flags; /* ATR_FUNC_* */
     uint32_t n_params;
-    const atr_str *params;  /* names of the captured arguments, in START's order */
+    const atr_str *params; /* names of the captured arguments, in START's order */
 } atr_function_info;
 
 /*
@@ -137,8 +137,7 @@ ATR_API int atr_span_begin(atr_session *s, uint32_t function, uint64_t parent, u
                            uint32_t n_fields, uint64_t *span_out);
 
 /* End `span` with a returned value (`result` NULL: returned, result not captured). */
-ATR_API int atr_span_return(atr_session *s, uint64_t span, uint64_t t_ns,
-                            const atr_value *result);
+ATR_API int atr_span_return(atr_session *s, uint64_t span, uint64_t t_ns, const atr_value *result);
 
 /* End `span` with an exception: type name (e.g. "ValueError") and message value (may be NULL). */
 ATR_API int atr_span_raise(atr_session *s, uint64_t span, uint64_t t_ns, atr_str exc_type,

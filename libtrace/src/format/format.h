@@ -34,8 +34,8 @@ enum atr__ext_type {
 
 /* File header: a zstd skippable frame (FORMAT.md 2.1). */
 #define ATR__HEADER_SIZE 16u
-#define ATR__SKIPPABLE_MAGIC 0x184D2A5Au      /* the header's own magic */
-#define ATR__SKIPPABLE_MAGIC_MIN 0x184D2A50u  /* any skippable frame */
+#define ATR__SKIPPABLE_MAGIC 0x184D2A5Au     /* the header's own magic */
+#define ATR__SKIPPABLE_MAGIC_MIN 0x184D2A50u /* any skippable frame */
 #define ATR__SKIPPABLE_MAGIC_MASK 0xFFFFFFF0u
 #define ATR__ZSTD_MAGIC 0xFD2FB528u
 #define ATR__HEADER_TAG "ATRC"
@@ -45,10 +45,10 @@ enum atr__ext_type {
 #define ATR__SPAN_ABS_MIN (UINT64_C(1) << ATR__SPAN_SEQ_BITS)
 
 /* Limits. */
-#define ATR__FRAME_CONTENT_MAX (64u << 20)   /* readers refuse larger frames */
-#define ATR__FRAME_TARGET (1u << 20)         /* writers aim for frames of about this much */
-#define ATR__FRAME_WRITE_MAX (8u << 20)      /* writers never exceed this */
-#define ATR__SUMMARY_DEPTH_MAX 4             /* nested summaries in a value */
-#define ATR__NEST_MAX 8                      /* msgpack nesting a reader accepts */
+#define ATR__FRAME_CONTENT_MAX (64u << 20) /* readers refuse larger frames */
+#define ATR__FRAME_TARGET (1u << 20)       /* writers aim for frames of about this much */
+#define ATR__FRAME_WRITE_MAX (8u << 20)    /* writers never exceed this */
+#define ATR__SUMMARY_DEPTH_MAX 4           /* nested summaries in a value */
+#define ATR__NEST_MAX 8                    /* msgpack nesting a reader accepts */
 
 #endif /* ATR_FORMAT_FORMAT_H */
