@@ -245,3 +245,24 @@ def test_ctrl_c_inside_a_summarizer_is_not_lost(log):
     finally:
         st = _core.stop()
     assert st["capture_errors"] == 1
+
+
+def test_scratch_exhaustion_degrades_to_counted_errors(log):
+    texts = ["\u00e9%d" % i * 400 for i in range(24)]  # each needs its own UTF-8 buffer
+    f = T(lambda *a: ValueError(*texts))
+    _core.start(str(log))
+    f(*texts)
+    st = _core.stop()
+    start = [r for r in _core.read_records(str(log)) if r["kind"] == "start"][0]
+    (kind, name, length, items), = start["args"]
+    assert (kind, name, length) == ("summary", "tuple", 24)
+    assert st["capture_errors"] == 0  # summary items are cut to 64 bytes: no buffers needed
+    g = T(lambda a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t: None)
+    _core.start(str(log))
+    g(*texts[:20])
+    st = _core.stop()
+    start = [r for r in _core.read_records(str(log)) if r["kind"] == "start"][0]
+    errors = [a for a in start["args"] if a == ("error", "str")]
+    assert errors and st["capture_errors"] == len(errors)
+    assert all(a[0] == "truncated_str" or a == ("error", "str") or isinstance(a, str)
+               for a in start["args"])
