@@ -5,14 +5,13 @@
 #include "module.h"
 
 #include "spans.h"
+#include "tracefunc.h"
 #ifdef ATR_HAVE_FILTER
 #include "filter.h"
 #endif
 
 #include <errno.h>
 #include <string.h>
-
-PyObject *atr__lower_patterns(PyObject *seq); /* tracefunc.c */
 
 PyObject *atr__raise_oserror(int err, const char *what, PyObject *path) {
     PyObject *msg = PyUnicode_FromFormat("argtrace: %s", what);

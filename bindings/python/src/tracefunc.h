@@ -40,6 +40,16 @@ typedef struct atr__traced {
 
 extern PyTypeObject atr__TracedFunction_Type;
 
+/* tracefunc.c: the vectorcall entry, and (re)reading a code object's binding facts
+   (0 or -1 with an exception set). */
+PyObject *atr__traced_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
+                                 PyObject *kwnames);
+int atr__traced_plan_code(atr__traced *t, PyObject *code);
+
+/* tracefunc_type.c: a tuple of the lower-cased str patterns of `seq` (None: empty).
+   New reference, or NULL with TypeError. */
+PyObject *atr__lower_patterns(PyObject *seq);
+
 /* Wrap a coroutine/generator/async generator `obj` (stolen) produced by a traced call that
    began `span` in session generation `gen`. Returns a new proxy, or obj itself if it is not
    one of those types. NULL only on memory error (obj released, exception set). */
