@@ -268,12 +268,10 @@ static void record_json(atr__json *j, const atr_record *r) {
 /* Print one log; returns an exit status. */
 static int cat_one(atr__vctx *ctx, const char *path, int json) {
     atr_reader *r = NULL;
-    int rc = atr_reader_open(path, &r);
+    char why[200] = "";
+    int rc = atr_reader_open_errbuf(path, &r, why, sizeof why);
     if (rc < 0) {
-        if (rc == ATR_EOPEN)
-            atr__errorf(ctx, "%s: %s", path, strerror(errno));
-        else
-            atr__errorf(ctx, "%s: %s", path, atr_strerror(rc));
+        atr__errorf(ctx, "%s: %s", path, *why ? why : atr_strerror(rc));
         return ATR_VIEWER_FAIL;
     }
     atr__sbuf sb = ATR__SBUF_INIT;

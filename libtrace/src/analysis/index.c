@@ -240,11 +240,9 @@ void atr_index_set_progress(atr_index *ix, atr_progress_fn fn, void *ctx) {
     ix->progress_ctx = ctx;
 }
 
-static int open_failed(atr_index *ix, const char *name, int rc) {
-    if (rc == ATR_EOPEN)
-        snprintf(ix->err, sizeof(ix->err), "%s: cannot open: %s", name, strerror(errno));
-    else
-        snprintf(ix->err, sizeof(ix->err), "%s: %s", name, atr_strerror(rc));
+/* The reader's one-line reason (errbuf), or the code's message when it gave none. */
+static int open_failed(atr_index *ix, const char *name, int rc, const char *why) {
+    snprintf(ix->err, sizeof(ix->err), "%s: %s", name, why && *why ? why : atr_strerror(rc));
     return rc;
 }
 
@@ -252,9 +250,10 @@ int atr_index_load(atr_index *ix, const char *path) {
     if (!ix || !path)
         return ATR_EINVAL;
     atr_reader *r = NULL;
-    int rc = atr_reader_open(path, &r);
+    char why[200] = "";
+    int rc = atr_reader_open_errbuf(path, &r, why, sizeof why);
     if (rc)
-        return open_failed(ix, path, rc);
+        return open_failed(ix, path, rc, why);
     rc = load(ix, r, path);
     atr_reader_close(r);
     return rc;
@@ -268,7 +267,7 @@ int atr_index_load_mem(atr_index *ix, const void *data, size_t len, const char *
     atr_reader *r = NULL;
     int rc = atr_reader_open_mem(data, len, &r);
     if (rc)
-        return open_failed(ix, name, rc);
+        return open_failed(ix, name, rc, NULL);
     rc = load(ix, r, name);
     atr_reader_close(r);
     return rc;

@@ -20,7 +20,7 @@
 #include "format/format.h"
 
 /* Thread numbers must leave room for span ids: (thread + 1) << 40 fits in 64 bits. */
-#define THREAD_MAX ((UINT32_C(1) << (64 - ATR__SPAN_SEQ_BITS)) - 2)
+#define THREAD_MAX (ATR__THREAD_NUMBER_MAX - 1) /* largest accepted */
 
 /* --- id maps ---------------------------------------------------------------------------- */
 

@@ -43,6 +43,8 @@ enum atr__ext_type {
 /* Span ids (FORMAT.md 3.5). */
 #define ATR__SPAN_SEQ_BITS 40
 #define ATR__SPAN_ABS_MIN (UINT64_C(1) << ATR__SPAN_SEQ_BITS)
+/* Thread numbers are below this bound, so that (thread + 1) fits above the sequence bits. */
+#define ATR__THREAD_NUMBER_MAX ((UINT32_C(1) << (64 - ATR__SPAN_SEQ_BITS)) - 1)
 
 /* Limits. */
 #define ATR__FRAME_CONTENT_MAX (64u << 20) /* readers refuse larger frames */

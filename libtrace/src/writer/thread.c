@@ -180,6 +180,12 @@ static int register_thread(atr_session *s, atr__thread **out) {
     th->os_tid = (uint64_t)syscall(SYS_gettid);
     th->prefix = ATR__PFX_THREAD;
     pthread_mutex_lock(&s->mu);
+    /* Thread numbers must leave room in a span id (FORMAT.md 3.4): readers refuse larger. */
+    if (s->next_thread >= ATR__THREAD_NUMBER_MAX) {
+        pthread_mutex_unlock(&s->mu);
+        free(th);
+        return ATR_ETOOBIG;
+    }
     if (!(th->buf = atr__buf_get(s))) {
         pthread_mutex_unlock(&s->mu);
         free(th);
