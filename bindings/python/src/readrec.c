@@ -1,13 +1,11 @@
 /*
  * readrec.c — _core.read_records(path): iterate over a log's records as dicts, through the
  * C reader (the binding never decodes bytes itself). Values become Python scalars or the
- * contract's tagged tuples: ("truncated_str", text, true_len), ("truncated_bytes", data,
- * true_len), ("summary", type, length|None, [items]), ("redacted",), ("bigint", digits),
- * ("repr", text, true_len), ("error", type_name), ("unknown", ext_type, payload).
- * A truncated log ends the iteration normally with `.truncated` True; a damaged one raises
- * ValueError("argtrace: <path>: <reader error>").
+ * contract's tagged tuples (pyvalue.c). A truncated log ends the iteration normally with
+ * `.truncated` True; a damaged one raises ValueError("argtrace: <path>: <reader error>").
  */
 #include "module.h"
+#include "pyvalue.h"
 
 #include <argtrace/atr_reader.h>
 
@@ -22,78 +20,10 @@ typedef struct recreader {
     int busy; /* a next() is running with the GIL released */
 } recreader;
 
-static PyObject *str_of(atr_str s) {
-    return PyUnicode_DecodeUTF8(s.ptr ? s.ptr : "", (Py_ssize_t)s.len, "replace");
-}
-
-static PyObject *value_to_py(const atr_value *v, int depth);
-
-static PyObject *summary_to_py(const atr_value *v, int depth) {
-    PyObject *items = PyList_New(0);
-    if (items == NULL)
-        return NULL;
-    for (uint32_t i = 0; i < v->n_items && depth < 16; i++) {
-        PyObject *it = value_to_py(&v->u.sum.items[i], depth + 1);
-        if (it == NULL || PyList_Append(items, it) < 0) {
-            Py_XDECREF(it);
-            Py_DECREF(items);
-            return NULL;
-        }
-        Py_DECREF(it);
-    }
-    PyObject *type = PyUnicode_DecodeUTF8(v->u.sum.type ? v->u.sum.type : "",
-                                          (Py_ssize_t)v->u.sum.type_len, "replace");
-    PyObject *len = v->u.sum.length < 0 ? Py_NewRef(Py_None) : PyLong_FromLongLong(v->u.sum.length);
-    PyObject *r = (type && len) ? Py_BuildValue("(sOON)", "summary", type, len, items) : NULL;
-    if (r == NULL)
-        Py_DECREF(items);
-    Py_XDECREF(type);
-    Py_XDECREF(len);
-    return r;
-}
-
-static PyObject *value_to_py(const atr_value *v, int depth) {
-    atr_str s = {v->u.s.ptr, v->u.s.len};
-    switch (v->kind) {
-    case ATR_V_NIL:
-        Py_RETURN_NONE;
-    case ATR_V_BOOL:
-        return PyBool_FromLong(v->u.b);
-    case ATR_V_INT:
-        return PyLong_FromLongLong(v->u.i);
-    case ATR_V_UINT:
-        return PyLong_FromUnsignedLongLong(v->u.u);
-    case ATR_V_FLOAT:
-        return PyFloat_FromDouble(v->u.f);
-    case ATR_V_STR:
-        if (v->u.s.len < v->u.s.true_len)
-            return Py_BuildValue("(sNK)", "truncated_str", str_of(s),
-                                 (unsigned long long)v->u.s.true_len);
-        return str_of(s);
-    case ATR_V_BYTES:
-        if (v->u.s.len < v->u.s.true_len)
-            return Py_BuildValue("(sy#K)", "truncated_bytes", s.ptr, (Py_ssize_t)s.len,
-                                 (unsigned long long)v->u.s.true_len);
-        return PyBytes_FromStringAndSize(s.ptr, (Py_ssize_t)s.len);
-    case ATR_V_SUMMARY:
-        return summary_to_py(v, depth);
-    case ATR_V_REDACTED:
-        return Py_BuildValue("(s)", "redacted");
-    case ATR_V_BIGINT:
-        return Py_BuildValue("(sN)", "bigint", str_of(s));
-    case ATR_V_REPR:
-        return Py_BuildValue("(sNK)", "repr", str_of(s), (unsigned long long)v->u.s.true_len);
-    case ATR_V_ERROR:
-        return Py_BuildValue("(sN)", "error", str_of(s));
-    default:
-        return Py_BuildValue("(sIy#)", "unknown", (unsigned)v->n_items, s.ptr, (Py_ssize_t)s.len);
-    }
-}
-
 static PyObject *values_list(const atr_value *vals, uint32_t n) {
     PyObject *l = PyList_New(n);
     for (uint32_t i = 0; l != NULL && i < n; i++) {
-        PyObject *v = value_to_py(&vals[i], 0);
+        PyObject *v = atr__value_py(&vals[i]);
         if (v == NULL)
             Py_CLEAR(l);
         else
@@ -105,8 +35,8 @@ static PyObject *values_list(const atr_value *vals, uint32_t n) {
 static PyObject *fields_dict(const atr_field *f, uint32_t n) {
     PyObject *d = PyDict_New();
     for (uint32_t i = 0; d != NULL && i < n; i++) {
-        PyObject *k = str_of(f[i].name);
-        PyObject *v = k ? value_to_py(&f[i].value, 0) : NULL;
+        PyObject *k = atr__str_py(f[i].name);
+        PyObject *v = k ? atr__value_py(&f[i].value) : NULL;
         if (v == NULL || PyDict_SetItem(d, k, v) < 0)
             Py_CLEAR(d);
         Py_XDECREF(k);
@@ -118,7 +48,7 @@ static PyObject *fields_dict(const atr_field *f, uint32_t n) {
 static PyObject *strs_list(const atr_str *s, uint32_t n) {
     PyObject *l = PyList_New(n);
     for (uint32_t i = 0; l != NULL && i < n; i++) {
-        PyObject *v = str_of(s[i]);
+        PyObject *v = atr__str_py(s[i]);
         if (v == NULL)
             Py_CLEAR(l);
         else
@@ -172,22 +102,26 @@ static PyObject *record_to_py(const atr_record *r) {
     case ATR_REC_PROCESS: {
         const atr_process_info *p = &r->u.process;
         rc |= put(d, "format", Py_BuildValue("(II)", p->format_major, p->format_minor)) |
-              put(d, "pid", PyLong_FromLongLong(p->pid)) | put(d, "host", str_of(p->host)) |
-              put(d, "argv", strs_list(p->argv, p->argc)) | put(d, "runtime", str_of(p->runtime)) |
-              put(d, "tool", str_of(p->tool)) | put(d, "clock_ns", U64(p->clock_ns)) |
-              put(d, "wall_ns", U64(p->wall_ns)) | put(d, "uid", U64(p->uid)) |
-              put(d, "parent_uid", U64(p->parent_uid)) | put(d, "parent_span", U64(p->parent_span));
+              put(d, "pid", PyLong_FromLongLong(p->pid)) | put(d, "host", atr__str_py(p->host)) |
+              put(d, "argv", strs_list(p->argv, p->argc)) |
+              put(d, "runtime", atr__str_py(p->runtime)) | put(d, "tool", atr__str_py(p->tool)) |
+              put(d, "clock_ns", U64(p->clock_ns)) | put(d, "wall_ns", U64(p->wall_ns)) |
+              put(d, "uid", U64(p->uid)) | put(d, "parent_uid", U64(p->parent_uid)) |
+              put(d, "parent_span", U64(p->parent_span));
         break;
     }
     case ATR_REC_FUNCTION:
-        rc |= put(d, "id", U64(r->u.function.id)) | put(d, "module", str_of(r->u.function.module)) |
-              put(d, "qualname", str_of(r->u.function.qualname)) |
-              put(d, "file", str_of(r->u.function.file)) | put(d, "line", U64(r->u.function.line)) |
+        rc |= put(d, "id", U64(r->u.function.id)) |
+              put(d, "module", atr__str_py(r->u.function.module)) |
+              put(d, "qualname", atr__str_py(r->u.function.qualname)) |
+              put(d, "file", atr__str_py(r->u.function.file)) |
+              put(d, "line", U64(r->u.function.line)) |
               put(d, "params", strs_list(r->u.function.params, r->u.function.n_params)) |
               put(d, "flags", U64(r->u.function.flags));
         break;
     case ATR_REC_THREAD:
-        rc |= put(d, "os_tid", U64(r->u.thread.os_tid)) | put(d, "name", str_of(r->u.thread.name));
+        rc |= put(d, "os_tid", U64(r->u.thread.os_tid)) |
+              put(d, "name", atr__str_py(r->u.thread.name));
         break;
     case ATR_REC_START:
         rc |= put(d, "span", U64(r->u.start.span)) | put(d, "parent", U64(r->u.start.parent)) |
@@ -201,13 +135,14 @@ static PyObject *record_to_py(const atr_record *r) {
                              : st == ATR_END_RAISE ? "raise"
                                                    : "noresult";
         rc |= put(d, "span", U64(r->u.end.span)) | put(d, "status", PyUnicode_FromString(status)) |
-              put(d, "value", value_to_py(&r->u.end.value, 0)) |
+              put(d, "value", atr__value_py(&r->u.end.value)) |
               put(d, "exc_type",
-                  st == ATR_END_RAISE ? str_of(r->u.end.exc_type) : Py_NewRef(Py_None));
+                  st == ATR_END_RAISE ? atr__str_py(r->u.end.exc_type) : Py_NewRef(Py_None));
         break;
     }
     case ATR_REC_MESSAGE:
-        rc |= put(d, "span", U64(r->u.message.span)) | put(d, "text", str_of(r->u.message.text)) |
+        rc |= put(d, "span", U64(r->u.message.span)) |
+              put(d, "text", atr__str_py(r->u.message.text)) |
               put(d, "fields", fields_dict(r->u.message.fields, r->u.message.n_fields));
         break;
     case ATR_REC_SYNC:
