@@ -109,9 +109,21 @@ def test_min_duration_drops_fast_calls(tmp_path):
 def test_invalid_pattern_is_one_line_before_the_program_runs(tmp_path):
     write_app(tmp_path)
     res = run(tmp_path, "--trace", "shop..cart", "script.py")
-    assert res.returncode != 0
+    assert res.returncode == 2
     assert res.stdout == ""  # the program never ran
-    errors = [ln for ln in res.stderr.splitlines() if "invalid trace pattern" in ln]
-    assert errors == ["argtrace: invalid trace pattern 'shop..cart': a module glob holds "
-                      "names, dots, * ? [ ]"], res.stderr
-    assert "Traceback" not in res.stderr
+    assert res.stderr.splitlines() == [
+        "argtrace: invalid trace pattern 'shop..cart': a module glob holds names, dots, "
+        "* ? [ ]"], res.stderr
+    assert not (tmp_path / "out.atr").exists()  # refused before the session started
+
+
+def test_invalid_exclude_or_duration_creates_no_log(tmp_path):
+    write_app(tmp_path)
+    for args, line in [
+            (["--trace", "shop", "--exclude", "file:src/[ab.py"],
+             "argtrace: invalid trace pattern 'file:src/[ab.py': unterminated '[' set"),
+            (["--trace", "shop", "--min-duration", "soon"],
+             "argtrace run: bad duration 'soon' (e.g. 500us, 5ms, 1s)")]:
+        res = run(tmp_path, *args, "script.py")
+        assert (res.returncode, res.stdout, res.stderr.splitlines()) == (2, "", [line])
+        assert not (tmp_path / "out.atr").exists()

@@ -4,9 +4,11 @@ Thin sugar over `argtrace._core` (the C extension). Nothing here raises into the
 program once tracing is under way: argument mistakes raise at decoration/start time only.
 """
 
+import datetime
 import functools
 import inspect
 import os
+import re
 import sys
 
 from . import _core
@@ -78,21 +80,86 @@ def _start_options(options):
     return out
 
 
-def start(path, **options):
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ns|us|µs|ms|s)?\s*$")
+_UNIT_NS = {"ns": 1, "us": 1000, "µs": 1000, "ms": 1000000, "s": 1000000000, None: 1000000}
+
+
+def parse_duration_ns(value):
+    """A duration in ns: "500us", "2ms", "1.5s", "250ns" (a string without a unit is in
+    milliseconds, as on the command line); an int or float is in seconds; a
+    datetime.timedelta. Raises ValueError (one line) for anything else or a negative value.
+    The one parser of `argtrace run --min-duration` and `start(min_duration=...)`."""
+    if isinstance(value, str):
+        m = _DURATION.match(value)
+        if not m:
+            raise ValueError("argtrace: bad duration %r (e.g. 500us, 5ms, 1s)" % value)
+        return int(float(m.group(1)) * _UNIT_NS[m.group(2)])
+    if isinstance(value, datetime.timedelta):
+        value = value.total_seconds()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not value >= 0 or value == float("inf"):  # also refuses NaN
+            raise ValueError("argtrace: bad duration %r (must be a finite number of seconds "
+                             ">= 0)" % (value,))
+        return int(round(value * 1e9))
+    raise ValueError("argtrace: bad duration %r (a string like \"2ms\", seconds as a number, "
+                     "or a timedelta)" % (value,))
+
+
+def _filter_request(trace, exclude, min_duration, max_depth):
+    """The filter-tracing arguments of start(), checked; None when none was given."""
+    if trace is None and exclude is None and min_duration is None and max_depth is None:
+        return None
+    include = list(_names(trace, "trace") or ())
+    excl = list(_names(exclude, "exclude") or ())
+    if not include:
+        raise ValueError("argtrace: exclude/min_duration/max_depth need trace patterns")
+    min_ns = parse_duration_ns(min_duration) if min_duration is not None else 0
+    depth = 0
+    if max_depth is not None:
+        if not isinstance(max_depth, int) or isinstance(max_depth, bool) or max_depth < 0:
+            raise ValueError("argtrace: max_depth must be a non-negative int, got %r"
+                             % (max_depth,))
+        depth = max_depth
+    if not hasattr(_core, "filter_check"):
+        raise RuntimeError("argtrace: filter tracing is not available in this build")
+    _core.filter_check(include + excl)  # ValueError (one line) before any file is created
+    return include, excl, min_ns, depth
+
+
+def start(path, *, trace=None, exclude=None, min_duration=None, max_depth=None, **options):
     """Start recording to the log at `path` (created mode 0600, truncated).
 
     Options: flush_interval_ms (100), buffer_size, max_pending_bytes, zstd_level (3),
     drop_when_full (False: producers wait), max_value_bytes or max_len (4096), redact
     (name patterns), capture_repr or repr (False), fork_mode ("follow" or "stop"), argv.
+    Filter tracing (docs/FILTERS.md): `trace` (patterns of functions to record),
+    `exclude` (patterns removed from them), `min_duration` ("2ms", "500us", seconds as a
+    number, or a timedelta), `max_depth` (nested traced calls per thread, 0 = unlimited).
     Raises RuntimeError if a session is already active, OSError if the file cannot be
-    created.
+    created, ValueError for an invalid pattern or option (then no file is created).
     """
-    _core.start(os.fspath(path), **_start_options(options))
+    start_options = _start_options(options)
+    request = _filter_request(trace, exclude, min_duration, max_depth)
+    _core.start(os.fspath(path), **start_options)
+    if request is not None:
+        include, excl, min_ns, depth = request
+        try:
+            _core.filter_start(include, excl, min_duration_ns=min_ns, max_depth=depth)
+        except BaseException:
+            _core.stop()  # no half-started session is left behind, nor its empty log
+            try:
+                os.remove(os.fspath(path))
+            except OSError:
+                pass
+            raise
 
 
 def stop():
-    """Stop the active session and close its log. Returns a dict (path, dropped,
-    capture_errors, write_error) or None when no session was active."""
+    """Stop the active session (and filter tracing) and close its log. Returns a dict (path,
+    dropped, capture_errors, write_error) or None when no session was active."""
+    filter_stop = getattr(_core, "filter_stop", None)
+    if filter_stop is not None:
+        filter_stop()
     return _core.stop()
 
 

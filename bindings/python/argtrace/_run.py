@@ -6,13 +6,14 @@
 
 import atexit
 import os
-import re
 import runpy
 import shlex
 import signal
 import sys
 import threading
 import traceback
+
+from . import _api
 
 RUN_USAGE = """\
 usage: argtrace run [options] script.py [args...]
@@ -119,16 +120,12 @@ def _int_option(opts, key, flag):
     return value
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*(ns|us|µs|ms|s)?\s*$")
-_UNIT_NS = {"ns": 1, "us": 1000, "µs": 1000, "ms": 1000000, "s": 1000000000, None: 1000000}
-
-
 def parse_duration_ns(text):
-    """'5ms' → 5000000; a bare number is milliseconds."""
-    m = _DURATION.match(text)
-    if not m:
+    """'5ms' → 5000000; a bare number is milliseconds (argtrace._api.parse_duration_ns)."""
+    try:
+        return _api.parse_duration_ns(text)
+    except ValueError:
         raise UsageError("argtrace run: bad duration %r (e.g. 500us, 5ms, 1s)" % text)
-    return int(float(m.group(1)) * _UNIT_NS[m.group(2)])
 
 
 def default_log_path(opts):
@@ -169,8 +166,9 @@ def filter_options(opts):
 
 
 # ---- FILTER TRACING HOOK (owner: F) -------------------------------------------------------
-# Called with the session active and before the program starts, only when --trace/--exclude/
-# --min-duration/--max-depth were given. F: fill in / adjust (pattern checks, options).
+# Only when --trace/--exclude/--min-duration/--max-depth were given: check_filters before the
+# session starts (nothing is created for an invalid pattern), start_filters with the session
+# active and before the program starts, stop_filters before the session stops.
 def check_filters(core, request):
     """Refuse invalid patterns with a one-line UsageError (call before the session starts)."""
     check = getattr(core, "filter_check", None)
@@ -327,6 +325,8 @@ def run_program(core, opts):
             raise UsageError("argtrace run: can't open file %r: no such file" % opts["script"])
         target_file = os.path.abspath(opts["script"])
     path = os.path.abspath(opts.get("output") or default_log_path(opts))
+    if request is not None:
+        check_filters(core, request)  # an invalid pattern: one line, no log file
 
     try:
         core.start(path, **options)
