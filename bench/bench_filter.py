@@ -16,6 +16,14 @@ Run (peers in a separate venv, never the product's dependencies):
     python -m venv bench/.venv/311 && bench/.venv/311/bin/pip install viztracer pyperformance
     PYTHONPATH=build-f-311/python bench/.venv/311/bin/python bench/bench_filter.py
 Options: --repeat N (default 5), --only fib,richards,deltablue, --no-peers.
+
+--instr: instead of timing, count instructions per call with callgrind (repeatable on a
+loaded machine): fib(18) and fib(22) run untraced, traced (args + result) and under a filter
+that rejects everything, each in its own `valgrind --tool=callgrind --separate-threads=yes`
+process; added instructions per call = the difference between the two sizes per extra call,
+minus the untraced figure. "main" counts the program's thread only (the tracer's hot path),
+"all" adds the writer's flusher thread (compression, file writes).
+    PYTHONPATH=build-f2-312/python python3 bench/bench_filter.py --instr
 """
 
 import argparse
@@ -190,12 +198,79 @@ def run_workload(name, pattern, fn, repeat, peers):
     print("  argtrace log: %.2f bytes/call" % (size / calls if calls else 0))
 
 
+INSTR_CHILD = '''
+import os, sys
+sys.path.insert(0, sys.argv[3])
+import argtrace
+from argtrace import _core
+import atr_bench_fib
+mode, n = sys.argv[1], int(sys.argv[2])
+if mode != "untraced":
+    argtrace.start(os.path.join(sys.argv[3], "instr.atr"))
+    _core.filter_start(["atr_bench_fib" if mode == "traced" else "atr_bench_nothing_here"])
+atr_bench_fib.fib(n)
+if mode != "untraced":
+    _core.filter_stop()
+    argtrace.stop()
+'''
+
+
+def fib_calls(n):
+    a, b = 1, 1  # calls of fib(0), fib(1)
+    for _ in range(n - 1):
+        a, b = b, a + b + 1
+    return b if n >= 1 else 1
+
+
+def callgrind_totals(tmp, mode, n):
+    """(main thread, all threads) instructions of one run of the child under callgrind."""
+    import glob
+    import subprocess
+    out = os.path.join(tmp, "cg.%s.%d.out" % (mode, n))
+    subprocess.run(["valgrind", "--tool=callgrind", "--separate-threads=yes",
+                    "--callgrind-out-file=" + out, sys.executable, "-c", INSTR_CHILD, mode,
+                    str(n), tmp], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    totals = {}
+    for path in glob.glob(out + "-*"):
+        with open(path) as f:
+            for line in f:
+                if line.startswith("totals:"):
+                    totals[path] = int(line.split()[1])
+    main_thread = totals[min(totals)]  # "-01" is the thread that started the program
+    return main_thread, sum(totals.values())
+
+
+def instr_main():
+    print("argtrace filter tracing, instructions per call (callgrind): %s %s"
+          % (sys.implementation.name, sys.version.split()[0]))
+    small, big = 18, 22
+    extra = fib_calls(big) - fib_calls(small)
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "atr_bench_fib.py"), "w") as f:
+            f.write(FIB_SRC)
+        per = {}
+        for mode in ("untraced", "traced", "rejecting all"):
+            a = callgrind_totals(tmp, mode.split()[0], small)
+            b = callgrind_totals(tmp, mode.split()[0], big)
+            per[mode] = [(b[i] - a[i]) / extra for i in range(2)]
+    print("  fib: %.0f instructions per untraced call" % per["untraced"][0])
+    for mode in ("traced", "rejecting all"):
+        print("  argtrace filter, %-14s +%.0f per call (main thread), +%.0f (all threads)"
+              % (mode + ":", per[mode][0] - per["untraced"][0],
+                 per[mode][1] - per["untraced"][1]))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--only", default="")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--instr", action="store_true")
     args = ap.parse_args()
+    if args.instr:
+        instr_main()
+        return
     print("argtrace filter tracing benchmark: %s %s" % (sys.implementation.name,
                                                         sys.version.split()[0]))
     only = {o.strip() for o in args.only.split(",") if o.strip()}

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-atr__filter_cfg atr__fcfg;
+atr__filter_cfg atr__fcfg = {.extra_index = -1};
 
 /* Parsed patterns and library roots of the running filter. */
 static struct {
@@ -28,8 +28,6 @@ static struct {
     char *self_dir; /* the argtrace package directory (never traced) */
     char *cwd;
 } g_pat;
-
-static Py_ssize_t g_extra_index = -1;
 
 /* --- code info in co_extra ------------------------------------------------------------ */
 
@@ -42,18 +40,9 @@ static void info_free(void *p) {
     }
 }
 
-atr__code_info *atr__code_info_peek(PyCodeObject *co) {
-    void *p = NULL;
-    if (g_extra_index < 0 || atr__code_get_extra((PyObject *)co, g_extra_index, &p) < 0) {
-        PyErr_Clear();
-        return NULL;
-    }
-    return (atr__code_info *)p;
-}
-
 static atr__code_info *info_get_or_make(PyCodeObject *co) {
     atr__code_info *ci = atr__code_info_peek(co);
-    if (ci || g_extra_index < 0) {
+    if (ci || atr__fcfg.extra_index < 0) {
         return ci;
     }
     ci = calloc(1, sizeof *ci);
@@ -64,7 +53,9 @@ static atr__code_info *info_get_or_make(PyCodeObject *co) {
                                      CO_ITERABLE_COROUTINE)) != 0;
     ci->n_params = co->co_argcount + co->co_kwonlyargcount + ((co->co_flags & CO_VARARGS) ? 1 : 0) +
                    ((co->co_flags & CO_VARKEYWORDS) ? 1 : 0);
-    if (atr__code_set_extra((PyObject *)co, g_extra_index, ci) < 0) {
+    ci->var_pos = (co->co_flags & CO_VARARGS) ? co->co_argcount + co->co_kwonlyargcount : -1;
+    ci->kw_pos = (co->co_flags & CO_VARKEYWORDS) ? ci->n_params - 1 : -1;
+    if (atr__code_set_extra((PyObject *)co, atr__fcfg.extra_index, ci) < 0) {
         PyErr_Clear();
         free(ci);
         return NULL;
@@ -512,9 +503,9 @@ static PyMethodDef filter_methods[] = {
     {NULL, NULL, 0, NULL}};
 
 int atr__filter_module_init(PyObject *m) {
-    if (g_extra_index < 0) {
-        g_extra_index = atr__request_code_extra_index(info_free);
-        if (g_extra_index < 0) {
+    if (atr__fcfg.extra_index < 0) {
+        atr__fcfg.extra_index = atr__request_code_extra_index(info_free);
+        if (atr__fcfg.extra_index < 0) {
             PyErr_SetString(PyExc_RuntimeError, "argtrace: no code-extra slot left");
             return -1;
         }

@@ -11,6 +11,7 @@
 #define ATR_PY_FILTER_H
 
 #include "compat.h"
+#include "frame_args_compat.h"
 
 #include <stdint.h>
 
@@ -38,6 +39,8 @@ typedef struct atr__code_info {
     uint8_t decorated;    /* 1: a TracedFunction wraps it (never filter-traced) */
     uint8_t coro_like;    /* generator, coroutine or async generator code */
     int32_t n_params;     /* parameter slots (argcount + kwonly + varargs + varkw) */
+    int32_t var_pos;      /* slot of *args, -1: none */
+    int32_t kw_pos;       /* slot of **kwargs, -1: none */
     uint64_t defined_gen; /* atr__state_gen() of the session it was defined in (0: none) */
     uint32_t fid;         /* FUNCTION id in that session */
     uint64_t redact_mask; /* parameters (index < 64) whose names match the session's redact */
@@ -58,6 +61,10 @@ int atr__filter_define(PyCodeObject *co, atr__code_info *ci);
 void atr__filter_begin(PyCodeObject *co, atr__code_info *ci, PyObject *const *vals, Py_ssize_t n,
                        uint64_t parent, uint64_t t_ns, uint64_t *span_out);
 
+/* End `span` (begun in session generation `gen`) as returned with `result` (borrowed; NULL:
+   value unknown). Common scalars skip the converter's generic path. Never raises. */
+void atr__filter_end_return(uint64_t gen, uint64_t span, uint64_t t_ns, PyObject *result);
+
 /* Filter options while tracing runs (one instance: atr__fcfg, filter.c). */
 typedef struct atr__filter_cfg {
     int active;               /* 1 between filter_start and filter_stop */
@@ -65,12 +72,27 @@ typedef struct atr__filter_cfg {
     uint64_t min_duration_ns; /* 0: keep every call */
     uint32_t max_depth;       /* 0: unlimited */
     PyObject *clock;          /* owned: test clock callable returning ns, or NULL */
+    Py_ssize_t extra_index;   /* co_extra index of atr__code_info (-1: none yet) */
 } atr__filter_cfg;
 
 extern atr__filter_cfg atr__fcfg;
 
-/* The cached info of `co` (NULL if none yet). Fast: one co_extra read. */
-atr__code_info *atr__code_info_peek(PyCodeObject *co);
+/* The cached info of `co` (NULL if none yet). Fast: one co_extra read (a few loads, no call,
+   where the co_extra layout is known: frame_args_compat.h). */
+static inline atr__code_info *atr__code_info_peek(PyCodeObject *co) {
+    Py_ssize_t idx = atr__fcfg.extra_index;
+#ifdef ATR__CODE_EXTRA_DIRECT
+    const atr__code_extra *x = (const atr__code_extra *)co->co_extra;
+    return (x && idx >= 0 && idx < x->ce_size) ? (atr__code_info *)x->ce_extras[idx] : NULL;
+#else
+    void *p = NULL;
+    if (idx < 0 || atr__code_get_extra((PyObject *)co, idx, &p) < 0) {
+        PyErr_Clear();
+        return NULL;
+    }
+    return (atr__code_info *)p;
+#endif
+}
 
 /*
  * Decision for `co`, computing and caching it on first use. `globals` (borrowed, may be

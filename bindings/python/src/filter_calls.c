@@ -39,6 +39,7 @@ typedef struct fentry {
     uint8_t parent_below; /* the parent is the entry below on the stack (if it is parent_key) */
     uint8_t code_owned;
     uint8_t coro; /* generator/coroutine: also publish the span in the ContextVar */
+    uint8_t coro_like; /* generator/coroutine/async generator code (recorded or not) */
 } fentry;
 
 typedef struct fthread {
@@ -72,19 +73,44 @@ static fthread *ft_get(void) {
     return ft;
 }
 
-static fentry *ft_push(fthread *ft) {
-    if (ft->n == ft->cap) {
-        size_t cap = ft->cap ? ft->cap * 2 : 64;
-        fentry *s = realloc(ft->stack, cap * sizeof *s);
-        if (!s) {
-            return NULL;
-        }
-        ft->stack = s;
-        ft->cap = cap;
+static ATR__NOINLINE int ft_grow(fthread *ft) {
+    size_t cap = ft->cap ? ft->cap * 2 : 64;
+    fentry *s = realloc(ft->stack, cap * sizeof *s);
+    if (!s) {
+        return -1;
     }
-    fentry *e = &ft->stack[ft->n++];
-    memset(e, 0, sizeof *e);
-    return e;
+    ft->stack = s;
+    ft->cap = cap;
+    return 0;
+}
+
+static inline fentry *ft_push(fthread *ft) {
+    if (ATR__UNLIKELY(ft->n == ft->cap) && ft_grow(ft) < 0) {
+        return NULL;
+    }
+    return &ft->stack[ft->n++]; /* uninitialized: the caller sets every field */
+}
+
+/* A fresh entry for `key` (every field set; no memset call on the hot path). */
+static inline void entry_init(fentry *e, const void *key, PyCodeObject *co) {
+    e->key = key;
+    e->code = (PyObject *)co;
+    e->span = 0;
+    e->gen = 0;
+    e->t_start = 0;
+    e->observed = 0;
+    e->saved.span = 0;
+    e->saved.ctx = NULL;
+    e->token = NULL;
+    e->parent_key = NULL;
+    e->vals = NULL;
+    e->n_vals = 0;
+    e->state = ST_EMITTED;
+    e->entered = 0;
+    e->parent_below = 0;
+    e->code_owned = 0;
+    e->coro = 0;
+    e->coro_like = 0;
 }
 
 static void release_vals(fentry *e) {
@@ -254,16 +280,18 @@ static void end_top(fthread *ft, int how, PyObject *obj) {
         if (e->entered) {
             entry_leave(e);
         }
-        uint64_t t = now_or_auto();
         if (e->span) {
+            uint64_t t = now_or_auto();
             if (how == 1) {
                 atr__span_end_raise(e->gen, e->span, t, obj, NULL);
             } else {
-                atr__span_end_return(e->gen, e->span, t, how == 0 ? obj : NULL, NULL);
+                atr__filter_end_return(e->gen, e->span, t, how == 0 ? obj : NULL);
             }
         }
     }
-    entry_release(e);
+    if (e->n_vals || e->code_owned) {
+        entry_release(e);
+    }
     ft->n--;
 }
 
@@ -276,7 +304,7 @@ int atr__calls_want(void) {
 }
 
 void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyObject **vals,
-                      Py_ssize_t n) {
+                      Py_ssize_t n, void *ctx) {
     fthread *ft = ft_get();
     fentry *e = ft ? ft_push(ft) : NULL;
     if (!e) {
@@ -285,8 +313,8 @@ void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyO
         }
         return;
     }
-    e->key = key;
-    e->code = (PyObject *)co;
+    entry_init(e, key, co);
+    e->coro_like = ci && ci->coro_like;
     if (atr__fcfg.max_depth && ft->n > atr__fcfg.max_depth) {
         e->state = ST_SKIP;
         for (Py_ssize_t i = 0; i < n; i++) {
@@ -294,7 +322,11 @@ void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyO
         }
         return;
     }
-    e->observed = atr__span_current();
+    /* atr__span_current() and atr__span_enter() with one context lookup */
+    if (!ctx) {
+        ctx = atr__compat_context();
+    }
+    e->observed = atr__tls_current.ctx == ctx ? atr__tls_current.span : atr__span_current_slow();
     if (ft->n > 1) {
         fentry *b = &ft->stack[ft->n - 2];
         uint64_t below_cur = b->entered ? b->span : b->observed;
@@ -317,23 +349,27 @@ void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyO
         }
         return;
     }
-    e->state = ST_EMITTED;
     e->gen = atr__state_gen();
     atr__filter_begin(co, ci, vals, n, e->observed, now_or_auto(), &e->span);
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_XDECREF(vals[i]);
     }
     if (e->span) {
-        e->coro = ci && ci->coro_like;
-        entry_enter(e);
+        e->saved = atr__tls_current;
+        atr__tls_current.span = e->span;
+        atr__tls_current.ctx = ctx;
         e->entered = 1;
+        if (ci && ci->coro_like) {
+            e->coro = 1;
+            e->token = atr__span_ctx_set(e->span);
+        }
     }
 }
 
 #define ATR__FAST_ARGS 16
 
 void atr__calls_start_frame(const void *key, PyCodeObject *co, atr__code_info *ci,
-                            atr__read_args_fn read, void *frame) {
+                            atr__read_args_fn read, void *frame, void *ctx) {
     Py_ssize_t n = atr__calls_want() ? ci->n_params : 0;
     PyObject *stack_vals[ATR__FAST_ARGS];
     PyObject **vals = n <= ATR__FAST_ARGS ? stack_vals : malloc((size_t)n * sizeof(PyObject *));
@@ -344,10 +380,23 @@ void atr__calls_start_frame(const void *key, PyCodeObject *co, atr__code_info *c
     if (n) {
         read(frame, co, vals, n);
     }
-    atr__calls_start(key, co, ci, vals, n);
+    atr__calls_start(key, co, ci, vals, n, ctx);
     if (vals != stack_vals) {
         free(vals);
     }
+}
+
+int atr__calls_end_if_top(const void *key, PyObject *code, PyObject *retval, int plain) {
+    fthread *ft = (tls_ft_gen == g_gen) ? tls_ft : NULL;
+    if (!ft || !ft->n) {
+        return 0;
+    }
+    fentry *top = &ft->stack[ft->n - 1];
+    if (top->key != key || top->code != code || (plain && top->coro_like)) {
+        return 0;
+    }
+    end_top(ft, 0, retval);
+    return 1;
 }
 
 int atr__calls_is_top(const void *key) {

@@ -18,18 +18,19 @@ int atr__calls_want(void);
 /*
  * A selected function starts (its first step). `vals[0..n)` are owned references to the
  * parameter values (NULL allowed), consumed by this call. When atr__calls_want() was 0 pass
- * n = 0: the call is tracked (so its return matches) but not recorded.
+ * n = 0: the call is tracked (so its return matches) but not recorded. `ctx` is the thread's
+ * contextvars context (atr__compat_context()) when the caller has it at hand, else NULL.
  */
 void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyObject **vals,
-                      Py_ssize_t n);
+                      Py_ssize_t n, void *ctx);
 
 /* Reads n parameter values of `frame` as new references into vals (frame_args.h). */
 typedef void (*atr__read_args_fn)(void *frame, PyCodeObject *co, PyObject **vals, Py_ssize_t n);
 
 /* atr__calls_start() with the values read by `read` from `frame` (not read when the call
-   is over max_depth). */
+   is over max_depth); `ctx` as for atr__calls_start. */
 void atr__calls_start_frame(const void *key, PyCodeObject *co, atr__code_info *ci,
-                            atr__read_args_fn read, void *frame);
+                            atr__read_args_fn read, void *frame, void *ctx);
 
 /* A suspended generator/coroutine resumes. Returns 1 if it was ours, else 0. */
 int atr__calls_resume(const void *key);
@@ -42,6 +43,11 @@ void atr__calls_return(const void *key, PyObject *retval);
 
 /* The call of `key` ends by an exception (`exc` borrowed instance, NULL if unknown). */
 void atr__calls_raise(const void *key, PyObject *exc);
+
+/* If the call on top of this thread's stack is `key` running `code` (and, with `plain`, is not
+   a generator or coroutine), end it as returned with `retval` (borrowed, NULL: unknown) and
+   return 1; else 0 (nothing done). */
+int atr__calls_end_if_top(const void *key, PyObject *code, PyObject *retval, int plain);
 
 /* 1 if `key` is the call on top of this thread's stack (fast check for backends). */
 int atr__calls_is_top(const void *key);

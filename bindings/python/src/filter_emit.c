@@ -16,6 +16,31 @@
 #define ATR__EMIT_MAX_FIELDS 16
 #define ATR__EMIT_MAX_ARGS 16
 
+/*
+ * The common scalars (None, exact bool/float, an exact int of one internal digit) as the
+ * converter would write them (capture.c checks these types first, before any summarizer),
+ * without its calls and error-state checks. Returns 1 if `v` was handled.
+ */
+static inline int fast_scalar(PyObject *v, atr_value *out) {
+    PyTypeObject *tp = Py_TYPE(v);
+    int64_t i;
+    if (tp == &PyLong_Type) {
+        if (!atr__compat_small_int(v, &i)) {
+            return 0;
+        }
+        *out = atr_value_int(i);
+    } else if (v == Py_None) {
+        *out = atr_value_nil();
+    } else if (tp == &PyBool_Type) {
+        *out = atr_value_bool(v == Py_True);
+    } else if (tp == &PyFloat_Type) {
+        *out = atr_value_float(PyFloat_AS_DOUBLE(v));
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
 /* UTF-8 of a str key, or an empty string (never raises). */
 static atr_str key_str(PyObject *o) {
     atr_str r = {"", 0};
@@ -82,6 +107,11 @@ static uint32_t capture_fields(PyObject *dict, atr__scratch *sc, atr_field *fiel
     return n;
 }
 
+/*
+ * Called from the backends' event callbacks (and filter_stop / session close), where no
+ * exception is set: CPython saves a pending exception around profile functions and
+ * sys.monitoring callbacks. capture.h and the writer never raise.
+ */
 void atr__filter_begin(PyCodeObject *co, atr__code_info *ci, PyObject *const *vals, Py_ssize_t n,
                        uint64_t parent, uint64_t t_ns, uint64_t *span_out) {
     *span_out = 0;
@@ -94,13 +124,9 @@ void atr__filter_begin(PyCodeObject *co, atr__code_info *ci, PyObject *const *va
         atr__span_begin_code((PyObject *)co, vals, n, parent, t_ns, span_out);
         return;
     }
-    atr__exc_state saved;
-    int had = PyErr_Occurred() != NULL;
-    if (had) {
-        atr__compat_exc_fetch(&saved);
-    }
-    Py_ssize_t var_pos = (co->co_flags & CO_VARARGS) ? co->co_argcount + co->co_kwonlyargcount : -1;
-    Py_ssize_t kw_pos = (co->co_flags & CO_VARKEYWORDS) ? ci->n_params - 1 : -1;
+    Py_ssize_t var_pos = ci->var_pos;
+    Py_ssize_t kw_pos = ci->kw_pos;
+    uint64_t redact = ci->redact_mask;
     atr_value args[ATR__EMIT_MAX_ARGS];
     atr_field fields[ATR__EMIT_MAX_FIELDS];
     uint32_t n_args = 0, n_fields = 0;
@@ -117,8 +143,10 @@ void atr__filter_begin(PyCodeObject *co, atr__code_info *ci, PyObject *const *va
         atr_value *out = &args[n_args++];
         if (!v) {
             *out = atr_value_nil();
-        } else if (ci->redact_mask & (UINT64_C(1) << i)) {
+        } else if (redact & (UINT64_C(1) << i)) {
             atr__capture_redacted(out);
+        } else if (fast_scalar(v, out)) {
+            /* done */
         } else if (i == var_pos && PyTuple_CheckExact(v)) {
             atr__capture_varargs(((PyTupleObject *)v)->ob_item, PyTuple_GET_SIZE(v), &atr__g.opts,
                                  &sc, out);
@@ -134,8 +162,17 @@ void atr__filter_begin(PyCodeObject *co, atr__code_info *ci, PyObject *const *va
     if (sc.n_refs) {
         atr__scratch_release(&sc);
     }
-    /* capture.h and the writer never raise: nothing to clear here */
-    if (had) {
-        atr__compat_exc_restore(&saved);
+}
+
+void atr__filter_end_return(uint64_t gen, uint64_t span, uint64_t t_ns, PyObject *result) {
+    atr_session *s = atr__session();
+    if (!s || gen != atr__state_gen() || !span) {
+        return;
     }
+    atr_value v;
+    if (result && fast_scalar(result, &v)) {
+        atr_span_return(s, span, t_ns, &v);
+        return;
+    }
+    atr__span_end_return(gen, span, t_ns, result, NULL);
 }

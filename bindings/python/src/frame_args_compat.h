@@ -23,6 +23,16 @@
 #define atr__request_code_extra_index _PyEval_RequestCodeExtraIndex
 #endif
 
+/* The co_extra block (_PyCodeObjectExtra of Include/internal/pycore_code.h, the same from 3.9
+   to 3.13): read directly on the hot path instead of calling _PyCode_GetExtra. */
+#if PY_VERSION_HEX < 0x030E0000
+#define ATR__CODE_EXTRA_DIRECT 1
+typedef struct atr__code_extra {
+    Py_ssize_t ce_size;
+    void *ce_extras[1];
+} atr__code_extra;
+#endif
+
 /* CO_FAST_CELL from Include/internal/pycore_code.h (3.11+): a local that is also a cell. */
 #define ATR__CO_FAST_CELL 0x40
 

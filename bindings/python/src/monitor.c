@@ -84,6 +84,20 @@ static PyObject *cb_start(PyObject *self, PyObject *const *args, Py_ssize_t narg
     }
     PyCodeObject *co = (PyCodeObject *)args[0];
     atr__code_info *ci;
+#ifdef ATR__FRAME_312
+    /* the common case first: selected code decided earlier (one thread-state fetch) */
+    if (atr__filter_cached(co, &ci) == ATR__DEC_ACCEPT && atr__fcfg.active) {
+        PyThreadState *ts = atr__compat_tstate();
+        frame_ref fr;
+        fr.fi = atr__compat_current_iframe(ts, co);
+        if (fr.fi) {
+            fr.key = fr.fi;
+            fr.globals = fr.fi->f_globals;
+            atr__calls_start_frame(fr.key, co, ci, read_args, &fr, (void *)ts->context);
+            return ret_none();
+        }
+    }
+#endif
     frame_ref r;
     int have;
     int d = decision(co, &ci, &r, &have);
@@ -93,7 +107,7 @@ static PyObject *cb_start(PyObject *self, PyObject *const *args, Py_ssize_t narg
     if (!atr__fcfg.active || (!have && !frame_of(co, &r))) {
         return ret_none();
     }
-    atr__calls_start_frame(r.key, co, ci, read_args, &r);
+    atr__calls_start_frame(r.key, co, ci, read_args, &r, NULL);
     return ret_none();
 }
 
@@ -126,6 +140,20 @@ static PyObject *cb_resume(PyObject *self, PyObject *const *args, Py_ssize_t nar
 
 static PyObject *cb_return(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self;
+#ifdef ATR__FRAME_312
+    /* the common case first: the call on top of this thread's stack returns (no lookup) */
+    if (nargs >= 1 && atr__fcfg.active) {
+        PyThreadState *ts = atr__compat_tstate();
+#if PY_VERSION_HEX >= 0x030D0000
+        const void *fi = ts->current_frame;
+#else
+        const void *fi = ts->cframe ? ts->cframe->current_frame : NULL;
+#endif
+        if (fi && atr__calls_end_if_top(fi, args[0], nargs >= 3 ? args[2] : NULL, 0)) {
+            return ret_none();
+        }
+    }
+#endif
     frame_ref r;
     int disable;
     if (traced_frame(args, nargs, &r, &disable)) {

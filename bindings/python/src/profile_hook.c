@@ -62,18 +62,14 @@ static void on_call(PyFrameObject *f, PyCodeObject *co, atr__code_info *ci) {
     if (ci->coro_like && atr__calls_resume(f)) {
         return;
     }
-    atr__calls_start_frame(f, co, ci, read_args, f);
+    atr__calls_start_frame(f, co, ci, read_args, f, NULL);
 }
 
-static int profile_fn(PyObject *obj, PyFrameObject *f, int what, PyObject *arg) {
-    (void)obj;
-    if (what != PyTrace_CALL && what != PyTrace_RETURN) {
-        return 0;
-    }
-    PyCodeObject *co = frame_code(f);
-    atr__code_info *ci;
-    int d = atr__filter_cached(co, &ci);
-    if (ATR__LIKELY(d == ATR__DEC_REJECT) || !atr__fcfg.active) {
+/* Everything but the rejected-code fast path of profile_fn (kept out of line so that the fast
+   path needs no register saves). */
+static ATR__NOINLINE int profile_slow(PyFrameObject *f, int what, PyObject *arg, PyCodeObject *co,
+                                      atr__code_info *ci, int d) {
+    if (!atr__fcfg.active) {
         return 0;
     }
     if (what == PyTrace_CALL) {
@@ -96,6 +92,25 @@ static int profile_fn(PyObject *obj, PyFrameObject *f, int what, PyObject *arg) 
         atr__calls_return(f, arg);
     }
     return 0;
+}
+
+/* Rejected code (the common case when the filter is narrow) costs one co_extra read. */
+static int profile_fn(PyObject *obj, PyFrameObject *f, int what, PyObject *arg) {
+    (void)obj;
+    if (what != PyTrace_CALL && what != PyTrace_RETURN) {
+        return 0;
+    }
+    PyCodeObject *co = frame_code(f);
+    atr__code_info *ci;
+    int d = atr__filter_cached(co, &ci);
+    if (ATR__LIKELY(d == ATR__DEC_REJECT)) {
+        return 0;
+    }
+    if (what == PyTrace_RETURN && arg != NULL &&
+        atr__calls_end_if_top(f, (PyObject *)co, arg, 1)) {
+        return 0; /* the call on top of this thread's stack returned (not a generator) */
+    }
+    return profile_slow(f, what, arg, co, ci, d);
 }
 
 /* threading.setprofile() target: becomes the C hook at a new thread's first event. */
