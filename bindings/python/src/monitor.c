@@ -2,7 +2,7 @@
  * monitor.c — filter tracing on CPython 3.12+: sys.monitoring with C callbacks.
  *
  * Registration goes through the Python-level sys.monitoring API once (a free tool id,
- * PROFILER_ID 2 first, then 0..5); the callbacks are C functions (METH_FASTCALL). A code
+ * PROFILER_ID 2 first, then 0..5); the callbacks are C vectorcall functions. A code
  * object the filter rejects returns DISABLE from its first PY_START/PY_RETURN/PY_RESUME/
  * PY_YIELD, after which the interpreter never calls us for it again. PY_UNWIND and PY_THROW
  * cannot be disabled; they cost one cached lookup for rejected code, and only when an
@@ -17,6 +17,8 @@
  */
 #include "filter_calls.h"
 #include "frame_args.h"
+
+#include <stddef.h>
 
 #if PY_VERSION_HEX >= 0x030C0000
 
@@ -77,8 +79,10 @@ static int decision(PyCodeObject *co, atr__code_info **ci, frame_ref *r, int *ha
 
 static PyObject *ret_none(void) { Py_RETURN_NONE; }
 
-static PyObject *cb_start(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+static PyObject *cb_start(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kw) {
     (void)self;
+    (void)kw;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     if (nargs < 1 || !PyCode_Check(args[0])) {
         return ret_none();
     }
@@ -128,8 +132,10 @@ static int traced_frame(PyObject *const *args, Py_ssize_t nargs, frame_ref *r, i
     return atr__fcfg.active && (have || frame_of(co, r));
 }
 
-static PyObject *cb_resume(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+static PyObject *cb_resume(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kw) {
     (void)self;
+    (void)kw;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     frame_ref r;
     int disable;
     if (traced_frame(args, nargs, &r, &disable)) {
@@ -138,8 +144,10 @@ static PyObject *cb_resume(PyObject *self, PyObject *const *args, Py_ssize_t nar
     return disable ? Py_NewRef(g_disable) : ret_none();
 }
 
-static PyObject *cb_return(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+static PyObject *cb_return(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kw) {
     (void)self;
+    (void)kw;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
 #ifdef ATR__FRAME_312
     /* the common case first: the call on top of this thread's stack returns (no lookup) */
     if (nargs >= 1 && atr__fcfg.active) {
@@ -162,8 +170,10 @@ static PyObject *cb_return(PyObject *self, PyObject *const *args, Py_ssize_t nar
     return disable ? Py_NewRef(g_disable) : ret_none();
 }
 
-static PyObject *cb_yield(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+static PyObject *cb_yield(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kw) {
     (void)self;
+    (void)kw;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     frame_ref r;
     int disable;
     if (traced_frame(args, nargs, &r, &disable)) {
@@ -173,8 +183,10 @@ static PyObject *cb_yield(PyObject *self, PyObject *const *args, Py_ssize_t narg
 }
 
 /* PY_UNWIND and PY_THROW cannot return DISABLE. */
-static PyObject *cb_unwind(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+static PyObject *cb_unwind(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kw) {
     (void)self;
+    (void)kw;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     frame_ref r;
     int disable;
     if (traced_frame(args, nargs, &r, &disable)) {
@@ -183,8 +195,10 @@ static PyObject *cb_unwind(PyObject *self, PyObject *const *args, Py_ssize_t nar
     return ret_none();
 }
 
-static PyObject *cb_throw(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+static PyObject *cb_throw(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kw) {
     (void)self;
+    (void)kw;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     frame_ref r;
     int disable;
     if (traced_frame(args, nargs, &r, &disable)) {
@@ -193,31 +207,44 @@ static PyObject *cb_throw(PyObject *self, PyObject *const *args, Py_ssize_t narg
     return ret_none();
 }
 
+/*
+ * The callbacks are objects of a tiny callable type with its own vectorcall slot: the
+ * interpreter calls the C function directly (a builtin function object would add its own
+ * dispatch, a thread-state fetch and a recursion check on every event).
+ */
+typedef struct cb_object {
+    PyObject_HEAD vectorcallfunc vectorcall;
+} cb_object;
+
+static PyTypeObject cb_type = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "argtrace._core._monitoring_callback",
+    .tp_basicsize = sizeof(cb_object),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_vectorcall_offset = offsetof(cb_object, vectorcall),
+    .tp_call = PyVectorcall_Call,
+};
+
+static PyObject *cb_new(vectorcallfunc fn) {
+    if (!(cb_type.tp_flags & Py_TPFLAGS_READY) && PyType_Ready(&cb_type) < 0) {
+        return NULL;
+    }
+    cb_object *o = PyObject_New(cb_object, &cb_type);
+    if (o) {
+        o->vectorcall = fn;
+    }
+    return (PyObject *)o;
+}
+
 typedef struct event_cb {
     const char *event; /* name in sys.monitoring.events */
-    PyMethodDef def;
+    vectorcallfunc fn_c;
     PyObject *fn; /* owned once registered */
 } event_cb;
 
 static event_cb g_cbs[] = {
-    {"PY_START",
-     {"_argtrace_py_start", (PyCFunction)(void (*)(void))cb_start, METH_FASTCALL, NULL},
-     NULL},
-    {"PY_RESUME",
-     {"_argtrace_py_resume", (PyCFunction)(void (*)(void))cb_resume, METH_FASTCALL, NULL},
-     NULL},
-    {"PY_RETURN",
-     {"_argtrace_py_return", (PyCFunction)(void (*)(void))cb_return, METH_FASTCALL, NULL},
-     NULL},
-    {"PY_YIELD",
-     {"_argtrace_py_yield", (PyCFunction)(void (*)(void))cb_yield, METH_FASTCALL, NULL},
-     NULL},
-    {"PY_UNWIND",
-     {"_argtrace_py_unwind", (PyCFunction)(void (*)(void))cb_unwind, METH_FASTCALL, NULL},
-     NULL},
-    {"PY_THROW",
-     {"_argtrace_py_throw", (PyCFunction)(void (*)(void))cb_throw, METH_FASTCALL, NULL},
-     NULL},
+    {"PY_START", cb_start, NULL},   {"PY_RESUME", cb_resume, NULL},
+    {"PY_RETURN", cb_return, NULL}, {"PY_YIELD", cb_yield, NULL},
+    {"PY_UNWIND", cb_unwind, NULL}, {"PY_THROW", cb_throw, NULL},
 };
 #define N_CBS (sizeof g_cbs / sizeof g_cbs[0])
 
@@ -270,7 +297,7 @@ int atr__backend_start(void) {
     for (size_t i = 0; i < N_CBS; i++) {
         long bit = event_bit(g_cbs[i].event);
         if (!g_cbs[i].fn) {
-            g_cbs[i].fn = PyCFunction_New(&g_cbs[i].def, NULL);
+            g_cbs[i].fn = cb_new(g_cbs[i].fn_c);
         }
         PyObject *r =
             (bit < 0 || !g_cbs[i].fn)
