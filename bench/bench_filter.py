@@ -227,10 +227,11 @@ def callgrind_totals(tmp, mode, n):
     import glob
     import subprocess
     out = os.path.join(tmp, "cg.%s.%d.out" % (mode, n))
+    env = dict(os.environ, PYTHONHASHSEED="0")  # dict probes (hence counts) repeat exactly
     subprocess.run(["valgrind", "--tool=callgrind", "--separate-threads=yes",
                     "--callgrind-out-file=" + out, sys.executable, "-c", INSTR_CHILD, mode,
                     str(n), tmp], check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+                   stderr=subprocess.DEVNULL, env=env)
     totals = {}
     for path in glob.glob(out + "-*"):
         with open(path) as f:

@@ -263,10 +263,12 @@ static void flush_pending(fthread *ft, size_t upto) {
     }
 }
 
-/* End the top entry of ft. how: 0 return, 1 raise, 2 no result. */
+/* End the top entry of ft. how: 0 return, 1 raise, 2 no result. (No event reaches the hooks
+   while one runs, so nothing else touches the stack meanwhile, even when capturing the
+   result runs a summarizer.) */
 static void end_top(fthread *ft, int how, PyObject *obj) {
     fentry *e = &ft->stack[ft->n - 1];
-    if (e->state == ST_PENDING) {
+    if (ATR__UNLIKELY(e->state == ST_PENDING)) {
         uint64_t t = atr__filter_now();
         if (t - e->t_start < atr__fcfg.min_duration_ns || t < e->t_start) {
             entry_release(e);
@@ -276,23 +278,25 @@ static void end_top(fthread *ft, int how, PyObject *obj) {
         flush_pending(ft, ft->n - 1);
         e = &ft->stack[ft->n - 1];
     }
+    uint64_t span = 0, gen = e->gen;
     if (e->state == ST_EMITTED) {
         if (e->entered) {
             entry_leave(e);
         }
-        if (e->span) {
-            uint64_t t = now_or_auto();
-            if (how == 1) {
-                atr__span_end_raise(e->gen, e->span, t, obj, NULL);
-            } else {
-                atr__filter_end_return(e->gen, e->span, t, how == 0 ? obj : NULL);
-            }
-        }
+        span = e->span;
     }
-    if (e->n_vals || e->code_owned) {
+    if (ATR__UNLIKELY(e->n_vals || e->code_owned)) {
         entry_release(e);
     }
     ft->n--;
+    if (span) {
+        uint64_t t = now_or_auto();
+        if (how == 1) {
+            atr__span_end_raise(gen, span, t, obj, NULL);
+        } else {
+            atr__filter_end_return(gen, span, t, how == 0 ? obj : NULL);
+        }
+    }
 }
 
 int atr__calls_want(void) {
@@ -366,10 +370,8 @@ void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyO
     }
 }
 
-#define ATR__FAST_ARGS 16
-
-void atr__calls_start_frame(const void *key, PyCodeObject *co, atr__code_info *ci,
-                            atr__read_args_fn read, void *frame, void *ctx) {
+void atr__calls_start_frame_slow(const void *key, PyCodeObject *co, atr__code_info *ci,
+                                 atr__read_args_fn read, void *frame, void *ctx) {
     Py_ssize_t n = atr__calls_want() ? ci->n_params : 0;
     PyObject *stack_vals[ATR__FAST_ARGS];
     PyObject **vals = n <= ATR__FAST_ARGS ? stack_vals : malloc((size_t)n * sizeof(PyObject *));

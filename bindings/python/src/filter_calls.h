@@ -27,10 +27,28 @@ void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyO
 /* Reads n parameter values of `frame` as new references into vals (frame_args.h). */
 typedef void (*atr__read_args_fn)(void *frame, PyCodeObject *co, PyObject **vals, Py_ssize_t n);
 
+/* The general case of atr__calls_start_frame (many parameters, max_depth set). */
+void atr__calls_start_frame_slow(const void *key, PyCodeObject *co, atr__code_info *ci,
+                                 atr__read_args_fn read, void *frame, void *ctx);
+
+#define ATR__FAST_ARGS 16
+
 /* atr__calls_start() with the values read by `read` from `frame` (not read when the call
-   is over max_depth); `ctx` as for atr__calls_start. */
-void atr__calls_start_frame(const void *key, PyCodeObject *co, atr__code_info *ci,
-                            atr__read_args_fn read, void *frame, void *ctx);
+   is over max_depth); `ctx` as for atr__calls_start. Inline so that `read` is a direct call
+   in each backend. */
+static inline void atr__calls_start_frame(const void *key, PyCodeObject *co, atr__code_info *ci,
+                                          atr__read_args_fn read, void *frame, void *ctx) {
+    Py_ssize_t n = ci->n_params;
+    if (ATR__LIKELY(n <= ATR__FAST_ARGS && !atr__fcfg.max_depth)) {
+        PyObject *vals[ATR__FAST_ARGS];
+        if (n) {
+            read(frame, co, vals, n);
+        }
+        atr__calls_start(key, co, ci, vals, n, ctx);
+        return;
+    }
+    atr__calls_start_frame_slow(key, co, ci, read, frame, ctx);
+}
 
 /* A suspended generator/coroutine resumes. Returns 1 if it was ours, else 0. */
 int atr__calls_resume(const void *key);

@@ -17,22 +17,6 @@ static inline void clear_vals(PyObject **vals, Py_ssize_t n) {
     }
 }
 
-#if defined(ATR__FRAME_311) || defined(ATR__FRAME_312)
-/* Copy n slots, unwrapping the cells of parameters that are cell variables. */
-static void copy_slots(PyObject *const *lp, PyCodeObject *co, PyObject **vals, Py_ssize_t n) {
-    const char *kinds =
-        PyBytes_Check(co->co_localspluskinds) ? PyBytes_AS_STRING(co->co_localspluskinds) : NULL;
-    Py_ssize_t nk = kinds ? PyBytes_GET_SIZE(co->co_localspluskinds) : 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *v = lp[i];
-        if (v && i < nk && (kinds[i] & ATR__CO_FAST_CELL) && PyCell_Check(v)) {
-            v = PyCell_GET(v);
-        }
-        vals[i] = Py_XNewRef(v);
-    }
-}
-#endif
-
 #if PY_VERSION_HEX >= 0x030C0000
 static void public_args(PyFrameObject *f, PyCodeObject *co, PyObject **vals, Py_ssize_t n) {
     clear_vals(vals, n);
@@ -71,7 +55,7 @@ void atr__frame_args(PyFrameObject *f, PyCodeObject *co, PyObject **vals, Py_ssi
 #elif defined(ATR__FRAME_311)
     atr__iframe311 *fi = atr__compat_iframe_of(f);
     if (fi && fi->f_code == co) {
-        copy_slots(fi->localsplus, co, vals, n);
+        atr__copy_slots(fi->localsplus, co, vals, n);
     } else {
         clear_vals(vals, n);
     }
@@ -90,8 +74,3 @@ PyObject *atr__frame_globals(PyFrameObject *f) {
 #endif
 }
 
-#ifdef ATR__FRAME_312
-void atr__iframe_args(atr__iframe312 *fi, PyCodeObject *co, PyObject **vals, Py_ssize_t n) {
-    copy_slots(fi->localsplus, co, vals, n);
-}
-#endif

@@ -17,9 +17,30 @@ void atr__frame_args(PyFrameObject *f, PyCodeObject *co, PyObject **vals, Py_ssi
 /* Globals of a frame object, borrowed (NULL if unknown). */
 PyObject *atr__frame_globals(PyFrameObject *f);
 
+#if defined(ATR__FRAME_311) || defined(ATR__FRAME_312)
+/* Copy n slots of an interpreter frame's localsplus, unwrapping the cells of parameters that
+   are cell variables (inline: the sys.monitoring start callback's hot path). */
+static inline void atr__copy_slots(PyObject *const *lp, PyCodeObject *co, PyObject **vals,
+                                   Py_ssize_t n) {
+    PyObject *kb = co->co_localspluskinds;
+    const char *kinds = PyBytes_Check(kb) ? PyBytes_AS_STRING(kb) : NULL;
+    Py_ssize_t nk = kinds ? PyBytes_GET_SIZE(kb) : 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *v = lp[i];
+        if (v && i < nk && (kinds[i] & ATR__CO_FAST_CELL) && PyCell_Check(v)) {
+            v = PyCell_GET(v);
+        }
+        vals[i] = Py_XNewRef(v);
+    }
+}
+#endif
+
 #ifdef ATR__FRAME_312
 /* From the running interpreter frame (sys.monitoring callbacks, 3.12 and 3.13). */
-void atr__iframe_args(atr__iframe312 *fi, PyCodeObject *co, PyObject **vals, Py_ssize_t n);
+static inline void atr__iframe_args(atr__iframe312 *fi, PyCodeObject *co, PyObject **vals,
+                                    Py_ssize_t n) {
+    atr__copy_slots(fi->localsplus, co, vals, n);
+}
 #endif
 
 #endif /* ATR_PY_FRAME_ARGS_H */
