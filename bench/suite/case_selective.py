@@ -1,9 +1,10 @@
 """Selective tracing: one hot function traced inside a larger program (wl_fib.program, which
 calls wl_fib.score once every fourth word among other work). Reported: the whole program's
 slowdown in CPU time of the calling thread (and of the process, with argtrace's flusher).
-The function is replaced by its decorated version (argtrace @trace, Eliot @log_call, VizTracer @log_sparse)
-or selected by an argtrace filter (`--trace wl_fib:score`, no code change; on CPython <= 3.11
-this installs a profile hook that every call of the program pays)."""
+The function is replaced by its decorated version (argtrace @trace, Eliot @log_call,
+VizTracer @log_sparse) or selected by an argtrace filter (`--trace wl_fib:score`, no code
+change; on CPython <= 3.11 this installs a profile hook that every call of the program
+pays)."""
 
 import gc
 import json

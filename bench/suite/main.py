@@ -117,6 +117,8 @@ def main():
     ap.add_argument("--no-docs", action="store_true")
     ap.add_argument("--command", default="")
     ap.add_argument("--source", default="the work tree")
+    ap.add_argument("--started", type=float, default=0,
+                    help="when bench/run started (epoch s): the total includes its setup")
     ap.add_argument("--render", metavar="RESULTS_JSON",
                     help="only render docs/ from a saved results file")
     ap.add_argument("--also-python", default="",
@@ -157,6 +159,8 @@ def main():
     if args.also_python:
         run_also(args.also_python, only, cfg, ctx, info)
     info["seconds"] = time.time() - started
+    if args.started:
+        info["total_seconds"] = time.time() - args.started
     info["loadavg_end"] = read("/proc/loadavg").split()[:3]
     path = os.path.join(args.out, "results-%s.json" % args.mode)
     with open(path, "w") as f:

@@ -467,13 +467,14 @@ def python_sections(info, suffix):
     L += ["## Whole program, every function traced" + title, "",
           "Each workload runs in its own process; in it every tool runs once per round, "
           "rounds interleaved (%s rounds), after one untimed warm-up run. Cells: the "
-          "calling thread's CPU time × untraced, and in parentheses the CPU time added per call of the program's "
-          "functions (calls counted with a profile hook). The pyperformance programs are "
-          "imported from the installed pyperformance package and their workload function is "
-          "called directly. argtrace traces with `--trace MODULE` (every function of the "
-          "program's module, arguments and result captured); hunter prints every call and "
-          "return of that module with CallPrinter (arguments and return values); VizTracer "
-          "default also records C function calls." % whole.get("repeats", "?"), ""]
+          "calling thread's CPU time × untraced, and in parentheses the CPU time added per "
+          "call of the program's functions (calls counted with a profile hook). The "
+          "pyperformance programs are imported from the installed pyperformance package "
+          "and their workload function is called directly. argtrace traces with `--trace "
+          "MODULE` (every function of the program's module, arguments and result "
+          "captured); hunter prints every call and return of that module with CallPrinter "
+          "(arguments and return values); VizTracer default also records C function calls."
+          % whole.get("repeats", "?"), ""]
     L += whole_table(whole) + [""] + whole_checks(whole) + [""]
     L += ["## Selective tracing: one hot function in a larger program" + title, ""]
     L += selective_table(case(info, "selective" + suffix)) + [""]
@@ -496,8 +497,10 @@ def write(info, docs):
          "…), repeated, medians compared. Only ratios and differences are meaningful: the "
          "machine is shared and its load changes during a run.", "",
          "```sh", info["command"], "```", "",
-         "- Date: %s; run took %.0f s (%s mode)." % (info["date"], info["seconds"],
-                                                    info["mode"]),
+         "- Date: %s; the cases took %.0f s (%s mode)%s." % (
+             info["date"], info["seconds"], info["mode"],
+             "; the whole command %.0f s with its setup (venvs, pip install, C build)"
+             % info["total_seconds"] if "total_seconds" in info else ""),
          "- Machine: %s cores, %s, %s RAM, %s." % (m["nproc"], m["cpu"], m["ram"], m["os"]),
          "- Load average %s at the start, %s at the end (other jobs were running)." % (
              " / ".join(info["loadavg_start"]), " / ".join(info["loadavg_end"])),
