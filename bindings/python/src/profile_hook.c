@@ -25,17 +25,20 @@
 static PyObject *g_installer;        /* owned: the threading.setprofile callable */
 static PyObject *g_prev_thread_hook; /* owned: threading's previous profile hook (or None) */
 
-static PyCodeObject *frame_code(PyFrameObject *f) {
+#if PY_VERSION_HEX >= 0x030B0000
+static ATR__NOINLINE PyCodeObject *frame_code_public(PyFrameObject *f) {
+    PyCodeObject *co = PyFrame_GetCode(f); /* new reference; the frame keeps it alive */
+    Py_DECREF(co);
+    return co;
+}
+#endif
+
+static inline PyCodeObject *frame_code(PyFrameObject *f) {
 #if PY_VERSION_HEX < 0x030B0000
     return f->f_code;
 #else
     atr__iframe311 *fi = atr__compat_iframe_of(f);
-    if (fi) {
-        return fi->f_code;
-    }
-    PyCodeObject *co = PyFrame_GetCode(f); /* new reference; the frame keeps it alive */
-    Py_DECREF(co);
-    return co;
+    return fi ? fi->f_code : frame_code_public(f);
 #endif
 }
 
@@ -72,6 +75,10 @@ static ATR__NOINLINE int profile_slow(PyFrameObject *f, int what, PyObject *arg,
     if (!atr__fcfg.active) {
         return 0;
     }
+    if (what == PyTrace_RETURN && arg != NULL &&
+        atr__calls_end_if_top(f, (PyObject *)co, arg, 1)) {
+        return 0; /* the call on top of this thread's stack returned (not a generator) */
+    }
     if (what == PyTrace_CALL) {
         if (d == ATR__DEC_UNKNOWN) {
             d = atr__filter_decide(co, atr__frame_globals(f), &ci);
@@ -106,11 +113,7 @@ static int profile_fn(PyObject *obj, PyFrameObject *f, int what, PyObject *arg) 
     if (ATR__LIKELY(d == ATR__DEC_REJECT)) {
         return 0;
     }
-    if (what == PyTrace_RETURN && arg != NULL &&
-        atr__calls_end_if_top(f, (PyObject *)co, arg, 1)) {
-        return 0; /* the call on top of this thread's stack returned (not a generator) */
-    }
-    return profile_slow(f, what, arg, co, ci, d);
+    return profile_slow(f, what, arg, co, ci, d); /* a tail call: no register saves here */
 }
 
 /* threading.setprofile() target: becomes the C hook at a new thread's first event. */
