@@ -38,7 +38,7 @@ typedef struct fentry {
     uint8_t entered;      /* the span is the thread's current span while this call runs */
     uint8_t parent_below; /* the parent is the entry below on the stack (if it is parent_key) */
     uint8_t code_owned;
-    uint8_t coro; /* generator/coroutine: also publish the span in the ContextVar */
+    uint8_t coro;      /* generator/coroutine: also publish the span in the ContextVar */
     uint8_t coro_like; /* generator/coroutine/async generator code (recorded or not) */
 } fentry;
 

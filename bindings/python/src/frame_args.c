@@ -73,4 +73,3 @@ PyObject *atr__frame_globals(PyFrameObject *f) {
     return g;
 #endif
 }
-

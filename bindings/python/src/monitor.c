@@ -242,9 +242,8 @@ typedef struct event_cb {
 } event_cb;
 
 static event_cb g_cbs[] = {
-    {"PY_START", cb_start, NULL},   {"PY_RESUME", cb_resume, NULL},
-    {"PY_RETURN", cb_return, NULL}, {"PY_YIELD", cb_yield, NULL},
-    {"PY_UNWIND", cb_unwind, NULL}, {"PY_THROW", cb_throw, NULL},
+    {"PY_START", cb_start, NULL}, {"PY_RESUME", cb_resume, NULL}, {"PY_RETURN", cb_return, NULL},
+    {"PY_YIELD", cb_yield, NULL}, {"PY_UNWIND", cb_unwind, NULL}, {"PY_THROW", cb_throw, NULL},
 };
 #define N_CBS (sizeof g_cbs / sizeof g_cbs[0])
 

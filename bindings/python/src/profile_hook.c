@@ -75,8 +75,7 @@ static ATR__NOINLINE int profile_slow(PyFrameObject *f, int what, PyObject *arg,
     if (!atr__fcfg.active) {
         return 0;
     }
-    if (what == PyTrace_RETURN && arg != NULL &&
-        atr__calls_end_if_top(f, (PyObject *)co, arg, 1)) {
+    if (what == PyTrace_RETURN && arg != NULL && atr__calls_end_if_top(f, (PyObject *)co, arg, 1)) {
         return 0; /* the call on top of this thread's stack returned (not a generator) */
     }
     if (what == PyTrace_CALL) {
