@@ -38,8 +38,20 @@ class Screen:
         for k in keys:
             self.tmux("send-keys", "-t", "0", "-l", k)
 
-    def screen(self):
+    def raw_screen(self):
         return self.tmux("capture-pane", "-p", "-t", "0")
+
+    def screen(self):
+        """The screen once it has stopped changing: curses may be caught halfway through a
+        redraw (a new title over the old body), so wait for two equal captures in a row."""
+        deadline = time.monotonic() + WAIT
+        last = self.raw_screen()
+        while True:
+            time.sleep(0.05)
+            s = self.raw_screen()
+            if s == last or time.monotonic() > deadline:
+                return s
+            last = s
 
     def wait_for(self, text, absent=None):
         """Wait until `text` is on screen (and `absent` is not); return the screen."""
