@@ -18,6 +18,7 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 
 
@@ -55,11 +56,24 @@ def variants(tmpdir):
         pass
     try:
         from viztracer import VizTracer, log_sparse
-        tracer = VizTracer(log_sparse=True, verbose=0,
-                           output_file=os.path.join(tmpdir, "viz.json"))
         sparse = log_sparse(f)
-        out["viztracer"] = (make_loop(sparse), 0.2, tracer.start,
-                            lambda: (tracer.stop(), tracer.clear()))
+        viz = {}
+
+        # A VizTracer installs its profile hook when it is constructed: make one per round and
+        # remove the hook after it, so the other variants never run under VizTracer's hook.
+        def viz_start():
+            viz["t"] = VizTracer(log_sparse=True, verbose=0,
+                                 output_file=os.path.join(tmpdir, "viz.json"))
+            viz["t"].start()
+
+        def viz_stop():
+            tracer = viz.pop("t")
+            tracer.stop()
+            tracer.clear()
+            sys.setprofile(None)
+            threading.setprofile(None)
+
+        out["viztracer"] = (make_loop(sparse), 0.2, viz_start, viz_stop)
     except ImportError:
         pass
     return out
