@@ -44,6 +44,24 @@ def fib(n):
     if n < 2:
         return n
     return fib(n - 1) + fib(n - 2)
+
+
+class Task:
+    def __init__(self, kind):
+        self.kind = kind
+
+
+class Walker:
+    """Method calls passing objects (self, a Task), like richards' task methods."""
+
+    def step(self, task, n):
+        if n < 2:
+            return n
+        return self.step(task, n - 1) + self.step(task, n - 2)
+
+
+def walk(n):
+    return Walker().step(Task(1), n)
 '''
 
 
@@ -204,11 +222,11 @@ sys.path.insert(0, sys.argv[3])
 import argtrace
 from argtrace import _core
 import atr_bench_fib
-mode, n = sys.argv[1], int(sys.argv[2])
+mode, n, work = sys.argv[1], int(sys.argv[2]), sys.argv[4]
 if mode != "untraced":
     argtrace.start(os.path.join(sys.argv[3], "instr.atr"))
     _core.filter_start(["atr_bench_fib" if mode == "traced" else "atr_bench_nothing_here"])
-atr_bench_fib.fib(n)
+getattr(atr_bench_fib, work)(n)
 if mode != "untraced":
     _core.filter_stop()
     argtrace.stop()
@@ -222,15 +240,15 @@ def fib_calls(n):
     return b if n >= 1 else 1
 
 
-def callgrind_totals(tmp, mode, n):
+def callgrind_totals(tmp, mode, n, work):
     """(main thread, all threads) instructions of one run of the child under callgrind."""
     import glob
     import subprocess
-    out = os.path.join(tmp, "cg.%s.%d.out" % (mode, n))
+    out = os.path.join(tmp, "cg.%s.%s.%d.out" % (work, mode, n))
     env = dict(os.environ, PYTHONHASHSEED="0")  # dict probes (hence counts) repeat exactly
     subprocess.run(["valgrind", "--tool=callgrind", "--separate-threads=yes",
                     "--callgrind-out-file=" + out, sys.executable, "-c", INSTR_CHILD, mode,
-                    str(n), tmp], check=True, stdout=subprocess.DEVNULL,
+                    str(n), tmp, work], check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, env=env)
     totals = {}
     for path in glob.glob(out + "-*"):
@@ -250,16 +268,18 @@ def instr_main():
     with tempfile.TemporaryDirectory() as tmp:
         with open(os.path.join(tmp, "atr_bench_fib.py"), "w") as f:
             f.write(FIB_SRC)
-        per = {}
-        for mode in ("untraced", "traced", "rejecting all"):
-            a = callgrind_totals(tmp, mode.split()[0], small)
-            b = callgrind_totals(tmp, mode.split()[0], big)
-            per[mode] = [(b[i] - a[i]) / extra for i in range(2)]
-    print("  fib: %.0f instructions per untraced call" % per["untraced"][0])
-    for mode in ("traced", "rejecting all"):
-        print("  argtrace filter, %-14s +%.0f per call (main thread), +%.0f (all threads)"
-              % (mode + ":", per[mode][0] - per["untraced"][0],
-                 per[mode][1] - per["untraced"][1]))
+        # fib: int arguments; walk: a method passing objects (self, a Task) and an int
+        for work in ("fib", "walk"):
+            per = {}
+            for mode in ("untraced", "traced", "rejecting all"):
+                a = callgrind_totals(tmp, mode.split()[0], small, work)
+                b = callgrind_totals(tmp, mode.split()[0], big, work)
+                per[mode] = [(b[i] - a[i]) / extra for i in range(2)]
+            print("  %s: %.0f instructions per untraced call" % (work, per["untraced"][0]))
+            for mode in ("traced", "rejecting all"):
+                print("  argtrace filter, %-14s +%.0f per call (main thread), +%.0f (all threads)"
+                      % (mode + ":", per[mode][0] - per["untraced"][0],
+                         per[mode][1] - per["untraced"][1]))
 
 
 def main():

@@ -6,7 +6,7 @@
 #include "atr_test.h"
 #include "format/encode.h"
 
-static uint8_t buf[1 << 16];
+static uint8_t buf[1 << 17];
 
 #define ENC(stmt)                                        \
     do {                                                 \
@@ -257,6 +257,57 @@ static void test_summary_near_end_of_room(void) {
     }
 }
 
+/*
+ * A summary without items takes a path that writes its ext header first. Its bytes must be
+ * the general form's: [type, length] encoded on its own, then put behind the ext header of
+ * that payload's size. Type names and lengths cross every header boundary (str 31/32,
+ * 255/256; ext payloads of 1/2/4/8/16 bytes are fixext, 255/256 ext8/ext16).
+ */
+static void test_summary_flat_matches_general(void) {
+    static char name[70000];
+    static uint8_t payload[1 << 17], want[1 << 17];
+    static const size_t tlens[] = {0,   1,   2,   3,   5,     6,     11,    12,    13,   14,  29,
+                                   30,  31,  32,  33,  240,   241,   250,   251,   252,  253, 254,
+                                   255, 256, 257, 300, 65530, 65531, 65535, 65536, 65540};
+    static const int64_t lens[] = {-1,  0,     1,     127,          128,           255,
+                                   256, 65535, 65536, 0xffffffffLL, 0x100000000LL, INT64_MAX,
+                                   -2}; /* -2: any negative is nil */
+    size_t i, j;
+    memset(name, 'n', sizeof name);
+    for (i = 0; i < sizeof tlens / sizeof tlens[0]; i++) {
+        for (j = 0; j < sizeof lens / sizeof lens[0]; j++) {
+            atr_value v = atr_value_summary(name, tlens[i], lens[j]);
+            atr__cur p = atr__cur_make(payload, 0, sizeof payload);
+            atr__cur w = atr__cur_make(want, 0, sizeof want);
+            size_t out_len;
+            atr__enc_array_hdr(&p, 2);
+            atr__enc_str(&p, name, tlens[i]);
+            if (lens[j] < 0)
+                atr__enc_nil(&p);
+            else
+                atr__enc_int(&p, lens[j]);
+            atr__enc_ext_hdr(&w, 3, p.pos);
+            atr__enc_raw(&w, payload, p.pos);
+            ATR_CHECK(atr__cur_ok(&w));
+            ENC(atr__enc_value(c, &v, sizeof name));
+            ATR_CHECK_EQ_MEM(buf, out_len, want, w.pos);
+            /* and as the deepest level of a nested summary (its items dropped) */
+            {
+                atr_value inner = atr_value_int(7), lv[ATR__SUMMARY_DEPTH_MAX];
+                int k;
+                for (k = 0; k < ATR__SUMMARY_DEPTH_MAX; k++) {
+                    lv[k] = k ? atr_value_summary("t", 1, 1) : v;
+                    lv[k].u.sum.items = k ? &lv[k - 1] : &inner;
+                    lv[k].n_items = 1;
+                }
+                ENC(atr__enc_value(c, &lv[ATR__SUMMARY_DEPTH_MAX - 1], sizeof name));
+                ATR_CHECK(out_len >= w.pos);
+                ATR_CHECK_EQ_MEM(buf + out_len - w.pos, w.pos, want, w.pos);
+            }
+        }
+    }
+}
+
 int main(void) {
     test_uint();
     test_int();
@@ -268,5 +319,6 @@ int main(void) {
     test_records();
     test_out_of_room();
     test_summary_near_end_of_room();
+    test_summary_flat_matches_general();
     ATR_TEST_MAIN_END();
 }

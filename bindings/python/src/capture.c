@@ -432,10 +432,31 @@ static int capture_at(PyObject *obj, const atr__capture_opts *opts, atr__scratch
     return 0;
 }
 
+/*
+ * An instance of a class defined in Python (a heap type) that subclasses no builtin scalar,
+ * has no registered summarizer and is not to be repr'ed: capture_at would give its type
+ * summary. Deciding so calls no Python API, so that case needs no error-state guard.
+ */
+static inline int is_plain_instance(PyTypeObject *tp, const atr__capture_opts *opts) {
+    const unsigned long scalar =
+        Py_TPFLAGS_LONG_SUBCLASS | Py_TPFLAGS_UNICODE_SUBCLASS | Py_TPFLAGS_BYTES_SUBCLASS;
+    if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || (tp->tp_flags & scalar) || opts->capture_repr)
+        return 0;
+    for (size_t i = 0; i < g_n_summ; i++) {
+        if (g_summ[i].type == (PyObject *)tp)
+            return 0;
+    }
+    return !PyType_IsSubtype(tp, &PyFloat_Type);
+}
+
 int atr__capture_value(PyObject *obj, const atr__capture_opts *opts, atr__scratch *s,
                        atr_value *out) {
     if (obj == NULL) {
         *out = atr_value_nil();
+        return 0;
+    }
+    if (is_plain_instance(Py_TYPE(obj), opts)) {
+        set_type_summary(obj, -1, out);
         return 0;
     }
     if (ATR__UNLIKELY(PyErr_Occurred() != NULL)) {

@@ -45,8 +45,47 @@ static void enc_text(atr__cur *c, const atr_value *v, int is_bin, int8_t trunc_t
 static void enc_value_depth(atr__cur *c, const atr_value *v, size_t max_bytes, int depth);
 
 /*
- * ext 3: the payload is encoded after room for the largest ext header, then moved down
- * behind the header of its actual size (the payload's length is not known beforehand).
+ * ext 3 without items (an object's type and length, the common case): the payload's length
+ * is known up front, so its exact header goes first and nothing moves. The bytes are those
+ * of the general form below.
+ */
+static void enc_summary_flat(atr__cur *c, const char *type, size_t tlen, int64_t length) {
+    size_t plen = 1 + atr__enc_str_hdr_size(tlen) + tlen;
+    plen += length < 0 ? 1 : atr__enc_int_size(length);
+    /* A short type name with room for all of it: write the bytes without a check each. */
+    if (ATR__LIKELY(tlen <= 31 && c->pos <= c->cap && c->cap - c->pos >= 3 + plen)) {
+        uint8_t *p = c->base + c->pos;
+        if (plen == 4 || plen == 8 || plen == 16) { /* fixext 4/8/16; plen is 3..42 here */
+            *p++ = plen == 4 ? 0xd6 : plen == 8 ? 0xd7 : 0xd8;
+        } else {
+            *p++ = 0xc7;
+            *p++ = (uint8_t)plen;
+        }
+        *p++ = (uint8_t)ATR__EXT_SUMMARY;
+        *p++ = 0x92; /* fixarray of 2 */
+        *p++ = (uint8_t)(0xa0 | tlen);
+        if (tlen)
+            memcpy(p, type, tlen);
+        p += tlen;
+        c->pos = (size_t)(p - c->base);
+        if (length < 0)
+            c->base[c->pos++] = 0xc0;
+        else
+            atr__enc_int(c, length);
+        return;
+    }
+    atr__enc_ext_hdr(c, ATR__EXT_SUMMARY, plen);
+    atr__enc_byte(c, 0x92); /* fixarray of 2 */
+    atr__enc_str(c, type, tlen);
+    if (length < 0)
+        atr__enc_nil(c);
+    else
+        atr__enc_int(c, length);
+}
+
+/*
+ * ext 3 with items: the payload is encoded after room for the largest ext header, then moved
+ * down behind the header of its actual size (the items' length is not known beforehand).
  */
 static void enc_summary(atr__cur *c, const atr_value *v, size_t max_bytes, int depth) {
     const size_t reserve = 6;
@@ -57,6 +96,10 @@ static void enc_summary(atr__cur *c, const atr_value *v, size_t max_bytes, int d
         n = 0;
     if (tlen > max_bytes)
         tlen = max_bytes;
+    if (n == 0) {
+        enc_summary_flat(c, v->u.sum.type, tlen, v->u.sum.length);
+        return;
+    }
     c->pos += reserve;
     atr__enc_array_hdr(c, 2 + (size_t)n);
     atr__enc_str(c, v->u.sum.type, tlen);

@@ -125,6 +125,18 @@ static inline size_t atr__enc_uint_size(uint64_t v) {
     return v < 0x80 ? 1 : v <= 0xff ? 2 : v <= 0xffff ? 3 : v <= 0xffffffffu ? 5 : 9;
 }
 
+/* Size of the msgpack form of a signed int (as atr__enc_int writes it). */
+static inline size_t atr__enc_int_size(int64_t v) {
+    if (v >= 0)
+        return atr__enc_uint_size((uint64_t)v);
+    return v >= -32 ? 1 : v >= INT8_MIN ? 2 : v >= INT16_MIN ? 3 : v >= INT32_MIN ? 5 : 9;
+}
+
+/* Size of a str header for n bytes. */
+static inline size_t atr__enc_str_hdr_size(size_t n) {
+    return n <= 31 ? 1 : n <= 0xff ? 2 : n <= 0xffff ? 3 : 5;
+}
+
 /* A header with a fix form (`fix` | n for n <= fix_max) then 8/16/32-bit forms. */
 ATR__ENC_INLINE void atr__enc_hdr(atr__cur *c, size_t n, uint8_t fix, size_t fix_max, uint8_t m8,
                                   uint8_t m16, uint8_t m32) {
