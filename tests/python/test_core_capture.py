@@ -46,6 +46,22 @@ class MyList(list):
         raise AssertionError("user __len__ called")
 
 
+class Meters(float):
+    pass
+
+
+class Blob(bytes):
+    pass
+
+
+class Plain:
+    pass
+
+
+class APlainClassWhoseNameIsLongerThan31:
+    pass
+
+
 @pytest.mark.parametrize("value, expected", [
     (None, None),
     (True, True),
@@ -69,6 +85,11 @@ class MyList(list):
     (Name("nm"), ("summary", "Name", None, ["nm"])),
     (MyList([1]), ("summary", "MyList", None, [])),
     (object(), ("summary", "object", None, [])),
+    (Meters(2.5), ("summary", "Meters", None, [2.5])),
+    (Blob(b"z"), ("summary", "Blob", None, [b"z"])),
+    (Plain(), ("summary", "Plain", None, [])),
+    (APlainClassWhoseNameIsLongerThan31(),
+     ("summary", "APlainClassWhoseNameIsLongerThan31", None, [])),
 ], ids=lambda v: type(v).__name__)
 def test_values(log, value, expected):
     f = T(lambda x: None)

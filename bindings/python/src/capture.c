@@ -446,7 +446,9 @@ static inline int is_plain_instance(PyTypeObject *tp, const atr__capture_opts *o
         if (g_summ[i].type == (PyObject *)tp)
             return 0;
     }
-    return !PyType_IsSubtype(tp, &PyFloat_Type);
+    /* A float subclass's instances hold a PyFloatObject: smaller ones need no MRO walk. */
+    return tp->tp_basicsize < (Py_ssize_t)sizeof(PyFloatObject) ||
+           !PyType_IsSubtype(tp, &PyFloat_Type);
 }
 
 int atr__capture_value(PyObject *obj, const atr__capture_opts *opts, atr__scratch *s,
