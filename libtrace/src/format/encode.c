@@ -279,11 +279,13 @@ void atr__enc_start(atr__cur *c, int64_t dt, uint64_t parent, uint32_t function,
                     const atr_value *args, uint32_t n_args, const atr_field *fields,
                     uint32_t n_fields, size_t max_bytes) {
     int with_fields = fields && n_fields;
-    atr__enc_array_hdr(c, with_fields ? 6 : 5);
-    atr__enc_uint(c, ATR__REC_START);
-    atr__enc_int(c, dt);
-    atr__enc_uint(c, parent);
-    atr__enc_uint(c, function);
+    atr__cur h = *c; /* a local copy the header's inlined encoders keep in registers */
+    atr__enc_array_hdr(&h, with_fields ? 6 : 5);
+    atr__enc_uint(&h, ATR__REC_START);
+    atr__enc_int(&h, dt);
+    atr__enc_uint(&h, parent);
+    atr__enc_uint(&h, function);
+    *c = h;
     enc_args(c, args, n_args, max_bytes);
     if (with_fields)
         enc_fields(c, fields, n_fields, max_bytes);
@@ -291,13 +293,17 @@ void atr__enc_start(atr__cur *c, int64_t dt, uint64_t parent, uint32_t function,
 
 void atr__enc_end_return(atr__cur *c, int64_t dt, uint64_t span, const atr_value *result,
                          size_t max_bytes) {
-    atr__enc_array_hdr(c, result ? 5 : 4);
-    atr__enc_uint(c, ATR__REC_END);
-    atr__enc_int(c, dt);
-    atr__enc_uint(c, span);
-    atr__enc_uint(c, result ? 0 : 2);
-    if (result)
-        enc_value_top(c, result, max_bytes);
+    atr__cur h = *c; /* as in atr__enc_start */
+    atr__enc_array_hdr(&h, result ? 5 : 4);
+    atr__enc_uint(&h, ATR__REC_END);
+    atr__enc_int(&h, dt);
+    atr__enc_uint(&h, span);
+    atr__enc_uint(&h, result ? 0 : 2);
+    if (result && result->kind == ATR_V_INT)
+        atr__enc_int(&h, result->u.i);
+    *c = h;
+    if (result && result->kind != ATR_V_INT)
+        enc_value_depth(c, result, max_bytes, 1);
 }
 
 void atr__enc_end_raise(atr__cur *c, int64_t dt, uint64_t span, atr_str exc_type,
