@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Filter tracing benchmark (docs/FILTERS.md section 6; DESIGN.md section 7).
 
-(a) Every function of one module traced with arguments and results — fib(25) and two
+(a) Every function of one module traced with arguments and results — fib(25), walk(22)
+    (method calls passing objects: self and a Task, as richards' task methods do) and two
     pyperformance programs (bm_richards, bm_deltablue, imported from an installed
     pyperformance) — next to VizTracer (default, and with log_func_args + log_func_retval)
     and cProfile, in the same run: modes are interleaved, each repeated, medians compared.
@@ -15,10 +16,10 @@ plus argtrace's log bytes per call.
 Run (peers in a separate venv, never the product's dependencies):
     python -m venv bench/.venv/311 && bench/.venv/311/bin/pip install viztracer pyperformance
     PYTHONPATH=build-f-311/python bench/.venv/311/bin/python bench/bench_filter.py
-Options: --repeat N (default 5), --only fib,richards,deltablue, --no-peers.
+Options: --repeat N (default 5), --only fib,walk,richards,deltablue, --no-peers.
 
 --instr: instead of timing, count instructions per call with callgrind (repeatable on a
-loaded machine): fib(18) and fib(22) run untraced, traced (args + result) and under a filter
+loaded machine): fib(18) and fib(22), then walk(18) and walk(22), run untraced, traced (args + result) and under a filter
 that rejects everything, each in its own `valgrind --tool=callgrind --separate-threads=yes`
 process; added instructions per call = the difference between the two sizes per extra call,
 minus the untraced figure. "main" counts the program's thread only (the tracer's hot path),
@@ -90,6 +91,7 @@ def workloads(tmp, only):
         f.write(FIB_SRC)
     fib = load_module("atr_bench_fib", fib_path)
     out.append(("fib(25)", "atr_bench_fib", lambda: fib.fib(25)))
+    out.append(("walk(22)", "atr_bench_fib", lambda: fib.walk(22)))  # passes objects
     path = pyperformance_file("richards")
     if path:
         rich = load_module("bm_richards", path)
