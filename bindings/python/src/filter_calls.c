@@ -329,6 +329,8 @@ void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyO
     /* atr__span_current() and atr__span_enter() with one context lookup */
     if (!ctx) {
         ctx = atr__compat_context();
+    } else if (ctx == ATR__CTX_NULL) {
+        ctx = NULL;
     }
     e->observed = atr__tls_current.ctx == ctx ? atr__tls_current.span : atr__span_current_slow();
     if (ft->n > 1) {

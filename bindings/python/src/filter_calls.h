@@ -19,8 +19,10 @@ int atr__calls_want(void);
  * A selected function starts (its first step). `vals[0..n)` are owned references to the
  * parameter values (NULL allowed), consumed by this call. When atr__calls_want() was 0 pass
  * n = 0: the call is tracked (so its return matches) but not recorded. `ctx` is the thread's
- * contextvars context (atr__compat_context()) when the caller has it at hand, else NULL.
+ * contextvars context (atr__compat_context()) when the caller has it at hand, else NULL;
+ * ATR__CTX_NULL when the caller knows the thread has no context yet.
  */
+#define ATR__CTX_NULL ((void *)&atr__fcfg) /* an address that is no context */
 void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyObject **vals,
                       Py_ssize_t n, void *ctx);
 

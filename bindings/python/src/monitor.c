@@ -97,7 +97,8 @@ static PyObject *cb_start(PyObject *self, PyObject *const *args, size_t nargsf, 
         if (fr.fi) {
             fr.key = fr.fi;
             fr.globals = fr.fi->f_globals;
-            atr__calls_start_frame(fr.key, co, ci, read_args, &fr, (void *)ts->context);
+            void *ctx = ts->context ? (void *)ts->context : ATR__CTX_NULL;
+            atr__calls_start_frame(fr.key, co, ci, read_args, &fr, ctx);
             return ret_none();
         }
     }
