@@ -133,23 +133,48 @@ static int traced_frame(PyObject *const *args, Py_ssize_t nargs, frame_ref *r, i
     return atr__fcfg.active && (have || frame_of(co, r));
 }
 
-static PyObject *cb_resume(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kw) {
-    (void)self;
-    (void)kw;
+enum ev_kind { EV_RESUME, EV_RETURN, EV_YIELD, EV_UNWIND };
+
+/*
+ * The events after PY_START: act on the call when `args[0]` is traced code. PY_UNWIND and
+ * PY_THROW cannot return DISABLE (may_disable 0); PY_THROW resumes the generator's call.
+ */
+static PyObject *on_event(PyObject *const *args, size_t nargsf, enum ev_kind kind,
+                          int may_disable) {
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    PyObject *value = nargs >= 3 ? args[2] : NULL;
     frame_ref r;
     int disable;
     if (traced_frame(args, nargs, &r, &disable)) {
-        atr__calls_resume(r.key);
+        switch (kind) {
+        case EV_RESUME:
+            atr__calls_resume(r.key);
+            break;
+        case EV_RETURN:
+            atr__calls_return(r.key, value);
+            break;
+        case EV_YIELD:
+            atr__calls_yield(r.key);
+            break;
+        case EV_UNWIND:
+            atr__calls_raise(r.key, value);
+            break;
+        }
     }
-    return disable ? Py_NewRef(g_disable) : ret_none();
+    return disable && may_disable ? Py_NewRef(g_disable) : ret_none();
+}
+
+static PyObject *cb_resume(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kw) {
+    (void)self;
+    (void)kw;
+    return on_event(args, nargsf, EV_RESUME, 1);
 }
 
 static PyObject *cb_return(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kw) {
     (void)self;
     (void)kw;
-    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
 #ifdef ATR__FRAME_312
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     /* the common case first: the call on top of this thread's stack returns (no lookup) */
     if (nargs >= 1 && atr__fcfg.active) {
         PyThreadState *ts = atr__compat_tstate();
@@ -163,49 +188,25 @@ static PyObject *cb_return(PyObject *self, PyObject *const *args, size_t nargsf,
         }
     }
 #endif
-    frame_ref r;
-    int disable;
-    if (traced_frame(args, nargs, &r, &disable)) {
-        atr__calls_return(r.key, nargs >= 3 ? args[2] : NULL);
-    }
-    return disable ? Py_NewRef(g_disable) : ret_none();
+    return on_event(args, nargsf, EV_RETURN, 1);
 }
 
 static PyObject *cb_yield(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kw) {
     (void)self;
     (void)kw;
-    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-    frame_ref r;
-    int disable;
-    if (traced_frame(args, nargs, &r, &disable)) {
-        atr__calls_yield(r.key);
-    }
-    return disable ? Py_NewRef(g_disable) : ret_none();
+    return on_event(args, nargsf, EV_YIELD, 1);
 }
 
-/* PY_UNWIND and PY_THROW cannot return DISABLE. */
 static PyObject *cb_unwind(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kw) {
     (void)self;
     (void)kw;
-    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-    frame_ref r;
-    int disable;
-    if (traced_frame(args, nargs, &r, &disable)) {
-        atr__calls_raise(r.key, nargs >= 3 ? args[2] : NULL);
-    }
-    return ret_none();
+    return on_event(args, nargsf, EV_UNWIND, 0);
 }
 
 static PyObject *cb_throw(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kw) {
     (void)self;
     (void)kw;
-    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-    frame_ref r;
-    int disable;
-    if (traced_frame(args, nargs, &r, &disable)) {
-        atr__calls_resume(r.key);
-    }
-    return ret_none();
+    return on_event(args, nargsf, EV_RESUME, 0);
 }
 
 /*
