@@ -266,14 +266,16 @@ static void test_summary_near_end_of_room(void) {
 static void test_summary_flat_matches_general(void) {
     static char name[70000];
     static uint8_t payload[1 << 17], want[1 << 17];
-    static const size_t tlens[] = {0,   1,   2,   3,   5,     6,     11,    12,    13,   14,  29,
+    static const size_t tlens[] = {0,   1,   2,   3,   4,     5,     6,     7,     8,    9,   10,
+                                   11,  12,  13,  14,  15,    16,    17,    23,    24,   25,  29,
                                    30,  31,  32,  33,  240,   241,   250,   251,   252,  253, 254,
                                    255, 256, 257, 300, 65530, 65531, 65535, 65536, 65540};
     static const int64_t lens[] = {-1,  0,     1,     127,          128,           255,
                                    256, 65535, 65536, 0xffffffffLL, 0x100000000LL, INT64_MAX,
                                    -2}; /* -2: any negative is nil */
     size_t i, j;
-    memset(name, 'n', sizeof name);
+    for (i = 0; i < sizeof name; i++)
+        name[i] = (char)('!' + i % 89); /* distinct bytes: a misplaced copy shows */
     for (i = 0; i < sizeof tlens / sizeof tlens[0]; i++) {
         for (j = 0; j < sizeof lens / sizeof lens[0]; j++) {
             atr_value v = atr_value_summary(name, tlens[i], lens[j]);
@@ -291,6 +293,13 @@ static void test_summary_flat_matches_general(void) {
             ATR_CHECK(atr__cur_ok(&w));
             ENC(atr__enc_value(c, &v, sizeof name));
             ATR_CHECK_EQ_MEM(buf, out_len, want, w.pos);
+            /* as a START argument and as a returned value (the records' own fast paths) */
+            ENC(atr__enc_start(c, 5, 0, 1, &v, 1, NULL, 0, sizeof name));
+            ATR_CHECK(out_len >= w.pos);
+            ATR_CHECK_EQ_MEM(buf + out_len - w.pos, w.pos, want, w.pos);
+            ENC(atr__enc_end_return(c, 5, 1, &v, sizeof name));
+            ATR_CHECK(out_len >= w.pos);
+            ATR_CHECK_EQ_MEM(buf + out_len - w.pos, w.pos, want, w.pos);
             /* and as the deepest level of a nested summary (its items dropped) */
             {
                 atr_value inner = atr_value_int(7), lv[ATR__SUMMARY_DEPTH_MAX];

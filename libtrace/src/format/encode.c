@@ -49,7 +49,7 @@ static void enc_value_depth(atr__cur *c, const atr_value *v, size_t max_bytes, i
  * is known up front, so its exact header goes first and nothing moves. The bytes are those
  * of the general form below.
  */
-static void enc_summary_flat(atr__cur *c, const char *type, size_t tlen, int64_t length) {
+static inline void enc_summary_flat(atr__cur *c, const char *type, size_t tlen, int64_t length) {
     size_t plen = 1 + atr__enc_str_hdr_size(tlen) + tlen;
     plen += length < 0 ? 1 : atr__enc_int_size(length);
     /* A short type name with room for all of it: write the bytes without a check each. */
@@ -64,8 +64,7 @@ static void enc_summary_flat(atr__cur *c, const char *type, size_t tlen, int64_t
         *p++ = (uint8_t)ATR__EXT_SUMMARY;
         *p++ = 0x92; /* fixarray of 2 */
         *p++ = (uint8_t)(0xa0 | tlen);
-        if (tlen)
-            memcpy(p, type, tlen);
+        atr__copy_small(p, type, tlen);
         p += tlen;
         c->pos = (size_t)(p - c->base);
         if (length < 0)
@@ -198,10 +197,14 @@ static void enc_fields(atr__cur *c, const atr_field *f, uint32_t n, size_t max_b
     }
 }
 
-/* A top-level value; ints (the common case) without the general switch. */
+/* A top-level value; ints and item-less summaries of short type names (objects: the common
+   cases) without the general switch. The bytes are those enc_value_depth writes. */
 static inline void enc_value_top(atr__cur *c, const atr_value *v, size_t max_bytes) {
     if (v->kind == ATR_V_INT)
         atr__enc_int(c, v->u.i);
+    else if (v->kind == ATR_V_SUMMARY && !v->u.sum.items && v->u.sum.type &&
+             v->u.sum.type_len <= 31 && v->u.sum.type_len <= max_bytes)
+        enc_summary_flat(c, v->u.sum.type, v->u.sum.type_len, v->u.sum.length);
     else
         enc_value_depth(c, v, max_bytes, 1);
 }
@@ -299,11 +302,9 @@ void atr__enc_end_return(atr__cur *c, int64_t dt, uint64_t span, const atr_value
     atr__enc_int(&h, dt);
     atr__enc_uint(&h, span);
     atr__enc_uint(&h, result ? 0 : 2);
-    if (result && result->kind == ATR_V_INT)
-        atr__enc_int(&h, result->u.i);
+    if (result)
+        enc_value_top(&h, result, max_bytes);
     *c = h;
-    if (result && result->kind != ATR_V_INT)
-        enc_value_depth(c, result, max_bytes, 1);
 }
 
 void atr__enc_end_raise(atr__cur *c, int64_t dt, uint64_t span, atr_str exc_type,

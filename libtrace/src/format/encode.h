@@ -53,6 +53,35 @@ ATR__ENC_INLINE void atr__enc_raw(atr__cur *c, const void *p, size_t n) {
     c->pos += n;
 }
 
+/* Copy n <= 32 bytes without a library call: two (possibly overlapping) moves of the
+   largest power of two <= n, reading and writing only [0, n). */
+ATR__ENC_INLINE void atr__copy_small(uint8_t *dst, const void *src, size_t n) {
+    const uint8_t *s = (const uint8_t *)src;
+    if (n >= 16) {
+        uint8_t a[16], b[16];
+        memcpy(a, s, 16);
+        memcpy(b, s + n - 16, 16);
+        memcpy(dst, a, 16);
+        memcpy(dst + n - 16, b, 16);
+    } else if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(dst, &a, 8);
+        memcpy(dst + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(dst, &a, 4);
+        memcpy(dst + n - 4, &b, 4);
+    } else if (n) {
+        dst[0] = s[0];
+        dst[n / 2] = s[n / 2];
+        dst[n - 1] = s[n - 1];
+    }
+}
+
 ATR__ENC_INLINE void atr__enc_byte(atr__cur *c, uint8_t b) {
     if (ATR__LIKELY(c->pos < c->cap))
         c->base[c->pos] = b;

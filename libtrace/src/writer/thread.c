@@ -61,7 +61,9 @@ static inline uint64_t span_ref(const atr__thread *th, uint64_t id) {
     return id;
 }
 
-static void encode(atr__cur *c, const atr__thread *th, const rec *r) {
+/* Inlined into each emit site, where r->kind is a constant: the switch folds away. */
+static inline __attribute__((always_inline)) void encode(atr__cur *c, const atr__thread *th,
+                                                         const rec *r) {
     const size_t maxv = th->s->max_value_bytes;
     const int64_t dt = (int64_t)(r->t - th->last_time);
     if (ATR__UNLIKELY(th->prefix)) {
@@ -89,7 +91,8 @@ static void encode(atr__cur *c, const atr__thread *th, const rec *r) {
     }
 }
 
-static inline void commit(atr__thread *th, const rec *r, size_t pos) {
+static inline __attribute__((always_inline)) void commit(atr__thread *th, const rec *r,
+                                                         size_t pos) {
     th->pos = pos;
     atomic_store_explicit(&th->buf->committed, pos, memory_order_release);
     if (ATR__UNLIKELY(th->prefix)) {
@@ -122,7 +125,7 @@ static int drop(atr__thread *th, const rec *r, size_t need, int oversize) {
 }
 
 /* The record did not fit: queue the full buffer, take a free one, encode again. */
-static int emit_slow(atr__thread *th, const rec *r, size_t need) {
+static __attribute__((noinline)) int emit_slow(atr__thread *th, const rec *r, size_t need) {
     atr_session *s = th->s;
     atr__buf *nb;
     atr__cur c;
@@ -161,7 +164,7 @@ static int emit_slow(atr__thread *th, const rec *r, size_t need) {
     return 0;
 }
 
-static inline int emit(atr__thread *th, const rec *r) {
+static inline __attribute__((always_inline)) int emit(atr__thread *th, const rec *r) {
     atr__cur c = atr__cur_make(th->buf->data, th->pos, th->buf->cap);
     encode(&c, th, r);
     if (ATR__LIKELY(atr__cur_ok(&c))) {
@@ -304,7 +307,8 @@ int atr_span_begin(atr_session *s, uint32_t function, uint64_t parent, uint64_t 
     return rc;
 }
 
-static int end_span(atr_session *s, rec *r, uint64_t span, uint64_t t_ns) {
+static inline __attribute__((always_inline)) int end_span(atr_session *s, rec *r, uint64_t span,
+                                                          uint64_t t_ns) {
     atr__thread *th;
     int rc;
     if (ATR__UNLIKELY((rc = get_thread(s, &th)) != 0))
