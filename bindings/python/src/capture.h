@@ -73,8 +73,8 @@ int atr__capture_value(PyObject *obj, const atr__capture_opts *opts, atr__scratc
                        atr_value *out);
 
 /*
- * Same as atr__capture_value, inlined for the common exact scalars (small int, float, None,
- * bool, ASCII str); everything else goes to atr__capture_value. Never raises.
+ * Same as atr__capture_value, inlined for the common exact scalars (small int, None, bool,
+ * float, ASCII str); everything else goes to atr__capture_value. Never raises.
  */
 static inline int atr__capture_value_fast(PyObject *obj, const atr__capture_opts *opts,
                                           atr__scratch *s, atr_value *out) {
@@ -86,14 +86,19 @@ static inline int atr__capture_value_fast(PyObject *obj, const atr__capture_opts
         out->u.i = i;
         return 0;
     }
-    if (tp == &PyFloat_Type) {
-        out->kind = ATR_V_FLOAT;
-        out->u.f = PyFloat_AS_DOUBLE(obj);
-        return 0;
-    }
     if (obj == Py_None) {
         out->kind = ATR_V_NIL;
         out->u.u = 0;
+        return 0;
+    }
+    if (tp == &PyBool_Type) {
+        out->kind = ATR_V_BOOL;
+        out->u.b = obj == Py_True;
+        return 0;
+    }
+    if (tp == &PyFloat_Type) {
+        out->kind = ATR_V_FLOAT;
+        out->u.f = PyFloat_AS_DOUBLE(obj);
         return 0;
     }
     if (tp == &PyUnicode_Type && PyUnicode_IS_COMPACT_ASCII(obj)) {

@@ -61,10 +61,6 @@ int atr__filter_define(PyCodeObject *co, atr__code_info *ci);
 void atr__filter_begin(PyCodeObject *co, atr__code_info *ci, PyObject *const *vals, Py_ssize_t n,
                        uint64_t parent, uint64_t t_ns, uint64_t *span_out);
 
-/* End `span` (begun in session generation `gen`) as returned with `result` (borrowed; NULL:
-   value unknown). Common scalars skip the converter's generic path. Never raises. */
-void atr__filter_end_return(uint64_t gen, uint64_t span, uint64_t t_ns, PyObject *result);
-
 /* Filter options while tracing runs (one instance: atr__fcfg, filter.c). */
 typedef struct atr__filter_cfg {
     int active;               /* 1 between filter_start and filter_stop */

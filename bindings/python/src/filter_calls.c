@@ -294,7 +294,7 @@ static void end_top(fthread *ft, int how, PyObject *obj) {
         if (how == 1) {
             atr__span_end_raise(gen, span, t, obj, NULL);
         } else {
-            atr__filter_end_return(gen, span, t, how == 0 ? obj : NULL);
+            atr__span_end_return(gen, span, t, how == 0 ? obj : NULL, NULL);
         }
     }
 }
@@ -312,18 +312,12 @@ void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyO
     fthread *ft = ft_get();
     fentry *e = ft ? ft_push(ft) : NULL;
     if (!e) {
-        for (Py_ssize_t i = 0; i < n; i++) {
-            Py_XDECREF(vals[i]);
-        }
         return;
     }
     entry_init(e, key, co);
     e->coro_like = ci && ci->coro_like;
     if (atr__fcfg.max_depth && ft->n > atr__fcfg.max_depth) {
         e->state = ST_SKIP;
-        for (Py_ssize_t i = 0; i < n; i++) {
-            Py_XDECREF(vals[i]);
-        }
         return;
     }
     /* atr__span_current() and atr__span_enter() with one context lookup */
@@ -346,20 +340,15 @@ void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyO
         e->code_owned = 1;
         e->vals = n ? malloc((size_t)n * sizeof(PyObject *)) : NULL;
         if (e->vals) {
-            memcpy(e->vals, vals, (size_t)n * sizeof(PyObject *));
-            e->n_vals = (int32_t)n;
-        } else {
             for (Py_ssize_t i = 0; i < n; i++) {
-                Py_XDECREF(vals[i]);
+                e->vals[i] = Py_XNewRef(vals[i]); /* held until the call is known to matter */
             }
+            e->n_vals = (int32_t)n;
         }
         return;
     }
     e->gen = atr__state_gen();
     atr__filter_begin(co, ci, vals, n, e->observed, now_or_auto(), &e->span);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        Py_XDECREF(vals[i]);
-    }
     if (e->span) {
         e->saved = atr__tls_current;
         atr__tls_current.span = e->span;

@@ -16,8 +16,8 @@
 int atr__calls_want(void);
 
 /*
- * A selected function starts (its first step). `vals[0..n)` are owned references to the
- * parameter values (NULL allowed), consumed by this call. When atr__calls_want() was 0 pass
+ * A selected function starts (its first step). `vals[0..n)` are borrowed references to the
+ * parameter values (NULL allowed), alive for the duration of this call (the frame holds them). When atr__calls_want() was 0 pass
  * n = 0: the call is tracked (so its return matches) but not recorded. `ctx` is the thread's
  * contextvars context (atr__compat_context()) when the caller has it at hand, else NULL;
  * ATR__CTX_NULL when the caller knows the thread has no context yet.
@@ -26,7 +26,7 @@ int atr__calls_want(void);
 void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyObject **vals,
                       Py_ssize_t n, void *ctx);
 
-/* Reads n parameter values of `frame` as new references into vals (frame_args.h). */
+/* Reads n parameter values of `frame` as borrowed references into vals (frame_args.h). */
 typedef void (*atr__read_args_fn)(void *frame, PyCodeObject *co, PyObject **vals, Py_ssize_t n);
 
 /* The general case of atr__calls_start_frame (many parameters, max_depth set). */

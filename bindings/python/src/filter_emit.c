@@ -16,31 +16,6 @@
 #define ATR__EMIT_MAX_FIELDS 16
 #define ATR__EMIT_MAX_ARGS 16
 
-/*
- * The common scalars (None, exact bool/float, an exact int of one internal digit) as the
- * converter would write them (capture.c checks these types first, before any summarizer),
- * without its calls and error-state checks. Returns 1 if `v` was handled.
- */
-static inline int fast_scalar(PyObject *v, atr_value *out) {
-    PyTypeObject *tp = Py_TYPE(v);
-    int64_t i;
-    if (tp == &PyLong_Type) {
-        if (!atr__compat_small_int(v, &i)) {
-            return 0;
-        }
-        *out = atr_value_int(i);
-    } else if (v == Py_None) {
-        *out = atr_value_nil();
-    } else if (tp == &PyBool_Type) {
-        *out = atr_value_bool(v == Py_True);
-    } else if (tp == &PyFloat_Type) {
-        *out = atr_value_float(PyFloat_AS_DOUBLE(v));
-    } else {
-        return 0;
-    }
-    return 1;
-}
-
 /* UTF-8 of a str key, or an empty string (never raises). */
 static atr_str key_str(PyObject *o) {
     atr_str r = {"", 0};
@@ -145,13 +120,11 @@ void atr__filter_begin(PyCodeObject *co, atr__code_info *ci, PyObject *const *va
             *out = atr_value_nil();
         } else if (redact & (UINT64_C(1) << i)) {
             atr__capture_redacted(out);
-        } else if (fast_scalar(v, out)) {
-            /* done */
         } else if (i == var_pos && PyTuple_CheckExact(v)) {
             atr__capture_varargs(((PyTupleObject *)v)->ob_item, PyTuple_GET_SIZE(v), &atr__g.opts,
                                  &sc, out);
         } else {
-            atr__capture_value(v, &atr__g.opts, &sc, out);
+            atr__capture_value_fast(v, &atr__g.opts, &sc, out);
         }
     }
     atr_span_begin(s, ci->fid, parent, t_ns, args, n_args, n_fields ? fields : NULL, n_fields,
@@ -162,17 +135,4 @@ void atr__filter_begin(PyCodeObject *co, atr__code_info *ci, PyObject *const *va
     if (sc.n_refs) {
         atr__scratch_release(&sc);
     }
-}
-
-void atr__filter_end_return(uint64_t gen, uint64_t span, uint64_t t_ns, PyObject *result) {
-    atr_session *s = atr__session();
-    if (!s || gen != atr__state_gen() || !span) {
-        return;
-    }
-    atr_value v;
-    if (result && fast_scalar(result, &v)) {
-        atr_span_return(s, span, t_ns, &v);
-        return;
-    }
-    atr__span_end_return(gen, span, t_ns, result, NULL);
 }

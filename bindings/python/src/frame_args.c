@@ -29,6 +29,8 @@ static void public_args(PyFrameObject *f, PyCodeObject *co, PyObject **vals, Py_
         vals[i] = PyFrame_GetVar(f, PyTuple_GET_ITEM(names, i));
         if (!vals[i]) {
             PyErr_Clear(); /* unbound */
+        } else {
+            Py_DECREF(vals[i]); /* the frame's locals (or cell) keep it: borrowed */
         }
     }
     Py_DECREF(names);
@@ -50,7 +52,7 @@ void atr__frame_args(PyFrameObject *f, PyCodeObject *co, PyObject **vals, Py_ssi
                 }
             }
         }
-        vals[i] = Py_XNewRef(v);
+        vals[i] = v;
     }
 #elif defined(ATR__FRAME_311)
     atr__iframe311 *fi = atr__compat_iframe_of(f);

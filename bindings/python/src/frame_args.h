@@ -4,7 +4,8 @@
  * fastest access each CPython version allows and the public API as the fallback. Values of
  * parameters that are also cell variables are read through their cell.
  *
- * Every function fills vals[0..n) with new references (NULL: unbound) and never raises.
+ * Every function fills vals[0..n) with borrowed references (NULL: unbound): the frame keeps
+ * them alive while its call starts. None raises.
  */
 #ifndef ATR_PY_FRAME_ARGS_H
 #define ATR_PY_FRAME_ARGS_H
@@ -30,7 +31,7 @@ static inline void atr__copy_slots(PyObject *const *lp, PyCodeObject *co, PyObje
         if (v && i < nk && (kinds[i] & ATR__CO_FAST_CELL) && PyCell_Check(v)) {
             v = PyCell_GET(v);
         }
-        vals[i] = Py_XNewRef(v);
+        vals[i] = v;
     }
 }
 #endif

@@ -221,12 +221,13 @@ void atr__span_end_return(uint64_t gen, uint64_t span, uint64_t t_ns, PyObject *
     atr__scratch sc;
     atr__scratch_init(&sc);
     atr_value v;
-    atr__capture_value(result, opts ? opts : &atr__g.opts, &sc, &v);
+    atr__capture_value_fast(result, opts ? opts : &atr__g.opts, &sc, &v);
     if ((s = atr__session_of(gen)) != NULL) {
         atr_span_return(s, span, t_ns, &v);
         count_errors(s, &sc);
     }
-    atr__scratch_release(&sc);
+    if (sc.n_refs)
+        atr__scratch_release(&sc);
 }
 
 void atr__span_end_raise(uint64_t gen, uint64_t span, uint64_t t_ns, PyObject *exc,

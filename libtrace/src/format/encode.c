@@ -197,16 +197,51 @@ static void enc_fields(atr__cur *c, const atr_field *f, uint32_t n, size_t max_b
     }
 }
 
+/*
+ * An object's summary [type, nil] for a type name of at most 31 bytes, when the room is
+ * there: the bytes of enc_summary_flat, written with a table for the ext header (fixext 4/8/16
+ * for payloads of 4/8/16 bytes) and no other branch. Returns 0 (nothing written) otherwise.
+ */
+static inline int enc_object_summary(atr__cur *c, const char *type, size_t tlen) {
+    static const uint8_t fixext[35] = {[4] = 0xd6, [8] = 0xd7, [16] = 0xd8};
+    size_t plen = tlen + 3; /* fixarray, fixstr header, name, nil */
+    uint8_t *p;
+    if (ATR__UNLIKELY(tlen > 31 || c->pos > c->cap || c->cap - c->pos < 3 + plen))
+        return 0;
+    p = c->base + c->pos;
+    if (fixext[plen]) {
+        p[0] = fixext[plen];
+        p[1] = (uint8_t)ATR__EXT_SUMMARY;
+        p += 2;
+    } else {
+        p[0] = 0xc7;
+        p[1] = (uint8_t)plen;
+        p[2] = (uint8_t)ATR__EXT_SUMMARY;
+        p += 3;
+    }
+    p[0] = 0x92;
+    p[1] = (uint8_t)(0xa0 | tlen);
+    atr__copy_small(p + 2, type, tlen);
+    p[2 + tlen] = 0xc0;
+    c->pos = (size_t)(p + 3 + tlen - c->base);
+    return 1;
+}
+
 /* A top-level value; ints and item-less summaries of short type names (objects: the common
    cases) without the general switch. The bytes are those enc_value_depth writes. */
 static inline void enc_value_top(atr__cur *c, const atr_value *v, size_t max_bytes) {
-    if (v->kind == ATR_V_INT)
+    if (v->kind == ATR_V_INT) {
         atr__enc_int(c, v->u.i);
-    else if (v->kind == ATR_V_SUMMARY && !v->u.sum.items && v->u.sum.type &&
-             v->u.sum.type_len <= 31 && v->u.sum.type_len <= max_bytes)
+        return;
+    }
+    if (v->kind == ATR_V_SUMMARY && !v->u.sum.items && v->u.sum.type &&
+        v->u.sum.type_len <= max_bytes) {
+        if (v->u.sum.length < 0 && enc_object_summary(c, v->u.sum.type, v->u.sum.type_len))
+            return;
         enc_summary_flat(c, v->u.sum.type, v->u.sum.type_len, v->u.sum.length);
-    else
-        enc_value_depth(c, v, max_bytes, 1);
+        return;
+    }
+    enc_value_depth(c, v, max_bytes, 1);
 }
 
 static void enc_args(atr__cur *c, const atr_value *a, uint32_t n, size_t max_bytes) {
