@@ -327,13 +327,13 @@ void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyO
         ctx = NULL;
     }
     e->observed = atr__tls_current.ctx == ctx ? atr__tls_current.span : atr__span_current_slow();
-    if (ft->n > 1) {
-        fentry *b = &ft->stack[ft->n - 2];
-        uint64_t below_cur = b->entered ? b->span : b->observed;
-        e->parent_below = b->state != ST_SKIP && e->observed == below_cur;
-        e->parent_key = b->key;
-    }
     if (atr__fcfg.min_duration_ns) {
+        if (ft->n > 1) { /* read only for PENDING entries (emit_pending, atr__calls_yield) */
+            fentry *b = &ft->stack[ft->n - 2];
+            uint64_t below_cur = b->entered ? b->span : b->observed;
+            e->parent_below = b->state != ST_SKIP && e->observed == below_cur;
+            e->parent_key = b->key;
+        }
         e->state = ST_PENDING;
         e->t_start = atr__filter_now();
         e->code = Py_NewRef(co);
