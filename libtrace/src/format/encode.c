@@ -49,7 +49,7 @@ static void enc_value_depth(atr__cur *c, const atr_value *v, size_t max_bytes, i
  * is known up front, so its exact header goes first and nothing moves. The bytes are those
  * of the general form below.
  */
-static inline void enc_summary_flat(atr__cur *c, const char *type, size_t tlen, int64_t length) {
+void atr__enc_summary_flat(atr__cur *c, const char *type, size_t tlen, int64_t length) {
     size_t plen = 1 + atr__enc_str_hdr_size(tlen) + tlen;
     plen += length < 0 ? 1 : atr__enc_int_size(length);
     /* A short type name with room for all of it: write the bytes without a check each. */
@@ -96,7 +96,7 @@ static void enc_summary(atr__cur *c, const atr_value *v, size_t max_bytes, int d
     if (tlen > max_bytes)
         tlen = max_bytes;
     if (n == 0) {
-        enc_summary_flat(c, v->u.sum.type, tlen, v->u.sum.length);
+        atr__enc_summary_flat(c, v->u.sum.type, tlen, v->u.sum.length);
         return;
     }
     c->pos += reserve;
@@ -188,67 +188,13 @@ void atr__enc_value(atr__cur *c, const atr_value *v, size_t max_bytes) {
         enc_value_depth(c, v, max_bytes, 1);
 }
 
-static void enc_fields(atr__cur *c, const atr_field *f, uint32_t n, size_t max_bytes) {
+void atr__enc_fields(atr__cur *c, const atr_field *f, uint32_t n, size_t max_bytes) {
     uint32_t i;
     atr__enc_map_hdr(c, f ? n : 0);
     for (i = 0; f && i < n; i++) {
         atr__enc_str(c, f[i].name.ptr, f[i].name.ptr ? f[i].name.len : 0);
         enc_value_depth(c, &f[i].value, max_bytes, 1);
     }
-}
-
-/*
- * An object's summary [type, nil] for a type name of at most 31 bytes, when the room is
- * there: the bytes of enc_summary_flat, written with a table for the ext header (fixext 4/8/16
- * for payloads of 4/8/16 bytes) and no other branch. Returns 0 (nothing written) otherwise.
- */
-static inline int enc_object_summary(atr__cur *c, const char *type, size_t tlen) {
-    static const uint8_t fixext[35] = {[4] = 0xd6, [8] = 0xd7, [16] = 0xd8};
-    size_t plen = tlen + 3; /* fixarray, fixstr header, name, nil */
-    uint8_t *p;
-    if (ATR__UNLIKELY(tlen > 31 || c->pos > c->cap || c->cap - c->pos < 3 + plen))
-        return 0;
-    p = c->base + c->pos;
-    if (fixext[plen]) {
-        p[0] = fixext[plen];
-        p[1] = (uint8_t)ATR__EXT_SUMMARY;
-        p += 2;
-    } else {
-        p[0] = 0xc7;
-        p[1] = (uint8_t)plen;
-        p[2] = (uint8_t)ATR__EXT_SUMMARY;
-        p += 3;
-    }
-    p[0] = 0x92;
-    p[1] = (uint8_t)(0xa0 | tlen);
-    atr__copy_small(p + 2, type, tlen);
-    p[2 + tlen] = 0xc0;
-    c->pos = (size_t)(p + 3 + tlen - c->base);
-    return 1;
-}
-
-/* A top-level value; ints and item-less summaries of short type names (objects: the common
-   cases) without the general switch. The bytes are those enc_value_depth writes. */
-static inline void enc_value_top(atr__cur *c, const atr_value *v, size_t max_bytes) {
-    if (v->kind == ATR_V_INT) {
-        atr__enc_int(c, v->u.i);
-        return;
-    }
-    if (v->kind == ATR_V_SUMMARY && !v->u.sum.items && v->u.sum.type &&
-        v->u.sum.type_len <= max_bytes) {
-        if (v->u.sum.length < 0 && enc_object_summary(c, v->u.sum.type, v->u.sum.type_len))
-            return;
-        enc_summary_flat(c, v->u.sum.type, v->u.sum.type_len, v->u.sum.length);
-        return;
-    }
-    enc_value_depth(c, v, max_bytes, 1);
-}
-
-static void enc_args(atr__cur *c, const atr_value *a, uint32_t n, size_t max_bytes) {
-    uint32_t i;
-    atr__enc_array_hdr(c, a ? n : 0);
-    for (i = 0; a && i < n; i++)
-        enc_value_top(c, &a[i], max_bytes);
 }
 
 static void enc_key_uint(atr__cur *c, const char *key, uint64_t v) {
@@ -313,35 +259,6 @@ void atr__enc_chunk(atr__cur *c, uint32_t thread) {
     atr__enc_uint(c, thread);
 }
 
-void atr__enc_start(atr__cur *c, int64_t dt, uint64_t parent, uint32_t function,
-                    const atr_value *args, uint32_t n_args, const atr_field *fields,
-                    uint32_t n_fields, size_t max_bytes) {
-    int with_fields = fields && n_fields;
-    atr__cur h = *c; /* a local copy the header's inlined encoders keep in registers */
-    atr__enc_array_hdr(&h, with_fields ? 6 : 5);
-    atr__enc_uint(&h, ATR__REC_START);
-    atr__enc_int(&h, dt);
-    atr__enc_uint(&h, parent);
-    atr__enc_uint(&h, function);
-    *c = h;
-    enc_args(c, args, n_args, max_bytes);
-    if (with_fields)
-        enc_fields(c, fields, n_fields, max_bytes);
-}
-
-void atr__enc_end_return(atr__cur *c, int64_t dt, uint64_t span, const atr_value *result,
-                         size_t max_bytes) {
-    atr__cur h = *c; /* as in atr__enc_start */
-    atr__enc_array_hdr(&h, result ? 5 : 4);
-    atr__enc_uint(&h, ATR__REC_END);
-    atr__enc_int(&h, dt);
-    atr__enc_uint(&h, span);
-    atr__enc_uint(&h, result ? 0 : 2);
-    if (result)
-        enc_value_top(&h, result, max_bytes);
-    *c = h;
-}
-
 void atr__enc_end_raise(atr__cur *c, int64_t dt, uint64_t span, atr_str exc_type,
                         const atr_value *message, size_t max_bytes) {
     size_t tlen = exc_type.ptr ? exc_type.len : 0;
@@ -361,7 +278,7 @@ void atr__enc_message(atr__cur *c, int64_t dt, uint64_t span, atr_str text, cons
     atr__enc_int(c, dt);
     atr__enc_uint(c, span);
     enc_astr(c, text);
-    enc_fields(c, fields, n_fields, max_bytes);
+    atr__enc_fields(c, fields, n_fields, max_bytes);
 }
 
 void atr__enc_sync(atr__cur *c, uint64_t last_seq, uint64_t dropped) {

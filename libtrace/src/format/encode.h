@@ -262,12 +262,88 @@ void atr__enc_process(atr__cur *c, const atr__process_desc *p);
 void atr__enc_function(atr__cur *c, uint32_t id, const atr_function_info *info);
 void atr__enc_thread(atr__cur *c, uint64_t os_tid, const char *name, size_t len);
 void atr__enc_chunk(atr__cur *c, uint32_t thread);
-void atr__enc_start(atr__cur *c, int64_t dt, uint64_t parent, uint32_t function,
-                    const atr_value *args, uint32_t n_args, const atr_field *fields,
-                    uint32_t n_fields, size_t max_bytes);
+
+/* The general parts behind the inline record encoders below (encode.c). */
+void atr__enc_summary_flat(atr__cur *c, const char *type, size_t tlen, int64_t length);
+void atr__enc_fields(atr__cur *c, const atr_field *f, uint32_t n, size_t max_bytes);
+
+/*
+ * An object's summary [type, nil] for a type name of at most 31 bytes, when the room is
+ * there: the bytes of atr__enc_summary_flat, written with a table for the ext header (fixext
+ * 4/8/16 for payloads of 4/8/16 bytes) and no other branch. Returns 0 (nothing written)
+ * otherwise.
+ */
+ATR__ENC_INLINE int atr__enc_object_summary(atr__cur *c, const char *type, size_t tlen) {
+    static const uint8_t fixext[35] = {[4] = 0xd6, [8] = 0xd7, [16] = 0xd8};
+    size_t plen = tlen + 3; /* fixarray, fixstr header, name, nil */
+    uint8_t *p;
+    if (ATR__UNLIKELY(tlen > 31 || c->pos > c->cap || c->cap - c->pos < 3 + plen))
+        return 0;
+    p = c->base + c->pos;
+    if (fixext[plen]) {
+        p[0] = fixext[plen];
+        p[1] = (uint8_t)ATR__EXT_SUMMARY;
+        p += 2;
+    } else {
+        p[0] = 0xc7;
+        p[1] = (uint8_t)plen;
+        p[2] = (uint8_t)ATR__EXT_SUMMARY;
+        p += 3;
+    }
+    p[0] = 0x92;
+    p[1] = (uint8_t)(0xa0 | tlen);
+    atr__copy_small(p + 2, type, tlen);
+    p[2 + tlen] = 0xc0;
+    c->pos = (size_t)(p + 3 + tlen - c->base);
+    return 1;
+}
+
+/* A top-level value: ints and item-less summaries (objects), the common cases, inline; the
+   rest through atr__enc_value. The bytes are atr__enc_value's in every case. */
+ATR__ENC_INLINE void atr__enc_value_top(atr__cur *c, const atr_value *v, size_t max_bytes) {
+    if (v->kind == ATR_V_INT) {
+        atr__enc_int(c, v->u.i);
+        return;
+    }
+    if (v->kind == ATR_V_SUMMARY && !v->u.sum.items && v->u.sum.type &&
+        v->u.sum.type_len <= max_bytes) {
+        if (v->u.sum.length < 0 && atr__enc_object_summary(c, v->u.sum.type, v->u.sum.type_len))
+            return;
+        atr__enc_summary_flat(c, v->u.sum.type, v->u.sum.type_len, v->u.sum.length);
+        return;
+    }
+    atr__enc_value(c, v, max_bytes);
+}
+
+/* START and END-return: inline, they are the writer's hot path. */
+ATR__ENC_INLINE void atr__enc_start(atr__cur *c, int64_t dt, uint64_t parent, uint32_t function,
+                                    const atr_value *args, uint32_t n_args, const atr_field *fields,
+                                    uint32_t n_fields, size_t max_bytes) {
+    uint32_t i, n = args ? n_args : 0;
+    int with_fields = fields && n_fields;
+    atr__enc_array_hdr(c, with_fields ? 6 : 5);
+    atr__enc_uint(c, ATR__REC_START);
+    atr__enc_int(c, dt);
+    atr__enc_uint(c, parent);
+    atr__enc_uint(c, function);
+    atr__enc_array_hdr(c, n);
+    for (i = 0; i < n; i++)
+        atr__enc_value_top(c, &args[i], max_bytes);
+    if (with_fields)
+        atr__enc_fields(c, fields, n_fields, max_bytes);
+}
+
 /* result NULL: status 2 (returned, result not captured). */
-void atr__enc_end_return(atr__cur *c, int64_t dt, uint64_t span, const atr_value *result,
-                         size_t max_bytes);
+ATR__ENC_INLINE void atr__enc_end_return(atr__cur *c, int64_t dt, uint64_t span,
+                                         const atr_value *result, size_t max_bytes) {
+    atr__enc_array_hdr(c, result ? 5 : 4);
+    atr__enc_uint(c, ATR__REC_END);
+    atr__enc_int(c, dt);
+    atr__enc_uint(c, span);
+    atr__enc_uint(c, result ? 0 : 2);
+    if (result)
+        atr__enc_value_top(c, result, max_bytes);
+}
 /* message NULL: nil. */
 void atr__enc_end_raise(atr__cur *c, int64_t dt, uint64_t span, atr_str exc_type,
                         const atr_value *message, size_t max_bytes);
