@@ -156,6 +156,26 @@ static void test_schedule(void) {
     ATR_CHECK_EQ_INT(k.n_restarts, 3);
 }
 
+/* A seeded start: calibrated at once with a known rate, continued by the first update. */
+static void test_seed(void) {
+    static atr__tsc_clock k;
+    const uint64_t rate = (uint64_t)((((unsigned __int128)1) << SHIFT) / 3);
+    uint64_t ns = NS0 + 30 * MS, before;
+    memset(&k, 0, sizeof k);
+    atr__tsc_start(&k, TSC0, NS0);
+    atr__tsc_seed(&k, TSC0, NS0, rate);
+    ATR_CHECK_EQ_U64(atomic_load(&k.cur), 1);
+    ATR_CHECK_EQ_U64(map_now(&k, TSC0), NS0);
+    ATR_CHECK(abs_diff(map_now(&k, ticks_at(NS0 + 10 * MS)), NS0 + 10 * MS) <= 1);
+    ATR_CHECK(abs_diff(map_now(&k, TSC0 - 3000), NS0 - 1000) <= 1);
+    /* The first update continues the seeded line (no step) and corrects towards the pair. */
+    before = map_now(&k, ticks_at(ns));
+    ATR_CHECK_EQ_INT(atr__tsc_update(&k, ticks_at(ns), ns + 300), ATR__TSC_CALIBRATED);
+    ATR_CHECK_EQ_U64(map_now(&k, ticks_at(ns)), before);
+    ATR_CHECK(cur_mult(&k) > k.rate);
+    ATR_CHECK_EQ_U64(k.n_calibrations, 2);
+}
+
 static void test_slew_cap(void) {
     static atr__tsc_clock k;
     uint64_t ns = NS0 + 20 * MS, rate;
@@ -572,6 +592,14 @@ static void test_spans_and_fork(void) {
     int i, status = 0;
     if (!(s = open_tsc(2, "spans and fork with the TSC")))
         return;
+    /* test_real_tsc calibrated: this session started from the measured rate (its first
+       calibration is the seed, based at the start pair) and is right at once. */
+    pthread_mutex_lock(&s->mu);
+    ATR_CHECK_EQ_U64(atomic_load(&s->tsc.slots[1].base_ns), s->tsc.ref_ns);
+    pthread_mutex_unlock(&s->mu);
+    t0 = atr__clock_monotonic_ns();
+    t1 = atr_session_now(s);
+    ATR_CHECK(t1 + MS >= t0 && t1 <= atr__clock_monotonic_ns() + MS);
     memset(&fi, 0, sizeof fi);
     fi.qualname = atr_test_str("f");
     ATR_REQUIRE(atr_session_define_function(s, &fi, &f) == 0);
@@ -621,6 +649,7 @@ int main(void) {
     strcat(g_path, ".atr"); /* a forked child writes <stem>.<pid>.atr */
     test_map();
     test_schedule();
+    test_seed();
     test_slew_cap();
     test_recalibration_sweep();
     test_slot_reuse();

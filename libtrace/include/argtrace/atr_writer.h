@@ -177,8 +177,9 @@ ATR_API uint64_t atr_session_now(const atr_session *s);
 /*
  * The clock the session reads: ATR_CLOCK_TSC, ATR_CLOCK_MONOTONIC or ATR_CLOCK_INJECTED
  * (decided at open from the config, ARGTRACE_CLOCK and the machine); ATR_CLOCK_AUTO for NULL.
- * A TSC session reads clock_gettime until its first calibration (about 20 ms to a flush
- * interval after open).
+ * A TSC session starts from the TSC rate an earlier session of the process measured; the
+ * first one reads clock_gettime until its first calibration (the flusher's first cycle at
+ * least 20 ms after open: with the default flush interval, about 100 ms).
  */
 ATR_API int atr_session_clock_source(const atr_session *s);
 

@@ -11,6 +11,15 @@
 
 __thread uint64_t atr__tsc_last __attribute__((tls_model("initial-exec")));
 
+/*
+ * Why global: the TSC's rate is the machine's, not a session's. A session opened after an
+ * earlier one calibrated starts calibrated, instead of reading clock_gettime until its own
+ * flusher has a 20 ms window: a process that opens many short sessions (a log per test, a
+ * benchmark's runs) would otherwise never use the TSC. Only real calibrations
+ * (atr__tsc_calibrate) write it, never tests' synthetic pairs. 0: none yet.
+ */
+static _Atomic uint64_t g_rate;
+
 uint64_t atr__tsc_now_slow(void) { return atr__tsc_clamp(atr__clock_monotonic_ns()); }
 
 void atr__tsc_probe_machine(atr__tsc_probe *p) {
@@ -71,6 +80,22 @@ uint64_t atr__tsc_map_at(const atr__tsc_clock *k, uint64_t tsc, int *ok) {
     return atr__tsc_cal_map(&c, tsc);
 }
 
+void atr__tsc_seed(atr__tsc_clock *k, uint64_t tsc, uint64_t ns, uint64_t rate) {
+    atr__tsc_cal c;
+    c.base_tsc = c.end_tsc = tsc;
+    c.base_ns = c.end_ns = ns;
+    c.mult = c.rate = rate;
+    publish(k, &c);
+}
+
+void atr__tsc_begin(atr__tsc_clock *k) {
+    uint64_t tsc, ns, rate = atomic_load_explicit(&g_rate, memory_order_relaxed);
+    atr__tsc_pair(&tsc, &ns);
+    atr__tsc_start(k, tsc, ns);
+    if (rate)
+        atr__tsc_seed(k, tsc, ns, rate);
+}
+
 /* Rates outside 1/1024 .. 1024 ns per tick (a 1 THz .. 1 MHz counter) are not a TSC's. */
 #define RATE_MIN ((uint64_t)1 << (ATR__TSC_SHIFT - 10))
 #define RATE_MAX ((uint64_t)1 << (ATR__TSC_SHIFT + 10))
@@ -97,7 +122,7 @@ int atr__tsc_update(atr__tsc_clock *k, uint64_t tsc, uint64_t ns) {
     interval = window < ATR__TSC_INTERVAL_NS ? window : ATR__TSC_INTERVAL_NS;
     c.base_tsc = tsc;
     c.base_ns = atr__tsc_map_at(k, tsc, &calibrated);
-    c.rate = (uint64_t)rate;
+    c.rate = k->rate = (uint64_t)rate;
     if (!calibrated) {
         c.base_ns = ns; /* the first: at the pair itself, one segment */
         c.mult = c.rate;
@@ -148,8 +173,12 @@ void atr__tsc_pair(uint64_t *tsc, uint64_t *ns) {
 
 int atr__tsc_calibrate(atr__tsc_clock *k) {
     uint64_t tsc, ns;
+    int rc;
     if (atr__clock_monotonic_ns() < k->next_ns)
         return ATR__TSC_WAIT;
     atr__tsc_pair(&tsc, &ns);
-    return atr__tsc_update(k, tsc, ns);
+    rc = atr__tsc_update(k, tsc, ns);
+    if (rc == ATR__TSC_CALIBRATED)
+        atomic_store_explicit(&g_rate, k->rate, memory_order_relaxed);
+    return rc;
 }

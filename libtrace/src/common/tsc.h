@@ -17,10 +17,12 @@
  * of skew between CPUs) map below base_ns by the same slope.
  *
  * Calibration (atr__tsc_update with a (tsc, ns) pair read close together, atr__tsc_pair):
- * - Until the first calibration, readings come from clock_gettime. The first one is made
- *   once the window since the reference pair (read at start) is at least 20 ms: rate =
- *   window ns / window ticks, based at the new pair itself (the switch jumps by that pair's
- *   read error only, tens of ns).
+ * - A clock starts (atr__tsc_begin) with the rate an earlier calibration of this process
+ *   measured, if any (the TSC's rate is the machine's, not a session's): one line through
+ *   the start pair (atr__tsc_seed). Otherwise readings come from clock_gettime until the
+ *   first calibration. That one is made once the window since the start pair is at least
+ *   20 ms: rate = window ns / window ticks, based at the new pair itself when nothing was
+ *   seeded (the switch jumps by that pair's read error only, tens of ns).
  * - Later ones when the window has doubled, then ATR__TSC_INTERVAL_NS (1 s) apart. The rate
  *   is measured over the window (its error from the pairs' read errors shrinks as 1/window);
  *   once the window reaches two intervals its start moves up to the previous calibration's
@@ -103,6 +105,7 @@ typedef struct atr__tsc_clock {
     uint64_t ref_tsc, ref_ns;   /* the window's start: rates are measured from here */
     uint64_t last_tsc, last_ns; /* the pair of the last calibration (or ref) */
     uint64_t next_ns;           /* calibrate once a pair reads at least this */
+    uint64_t rate;              /* the last rate measured (0: none yet) */
     uint64_t n_calibrations;    /* published so far */
     uint64_t n_restarts;        /* times the calibration was dropped */
     atr__tsc_slot slots[ATR__TSC_SLOTS];
@@ -118,11 +121,16 @@ void atr__tsc_probe_machine(atr__tsc_probe *p);
 
 /* Reset k with the reference pair (tsc, ns): uncalibrated, first calibration 20 ms later. */
 void atr__tsc_start(atr__tsc_clock *k, uint64_t tsc, uint64_t ns);
+/* Publish a first calibration: the line through (tsc, ns) with slope `rate`. */
+void atr__tsc_seed(atr__tsc_clock *k, uint64_t tsc, uint64_t ns, uint64_t rate);
+/* Start k on this machine: a fresh pair, seeded with the process's last measured rate. */
+void atr__tsc_begin(atr__tsc_clock *k);
 /* One calibration step with a pair read at (tsc, ns); ATR__TSC_*. Calibrator thread only. */
 int atr__tsc_update(atr__tsc_clock *k, uint64_t tsc, uint64_t ns);
 /* Read the machine: a (tsc, ns) pair read close together (the best of ATR__TSC_TRIES). */
 void atr__tsc_pair(uint64_t *tsc, uint64_t *ns);
-/* atr__tsc_update with a fresh pair when one is due (a clock_gettime when not). */
+/* atr__tsc_update with a fresh pair when one is due (a clock_gettime when not); a rate it
+   measures becomes the process's (for atr__tsc_begin). */
 int atr__tsc_calibrate(atr__tsc_clock *k);
 /* The current calibration's mapping of `tsc` (*ok 0 and 0 returned when uncalibrated). */
 uint64_t atr__tsc_map_at(const atr__tsc_clock *k, uint64_t tsc, int *ok);

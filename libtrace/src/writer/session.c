@@ -45,17 +45,14 @@ int atr__clock_select(int clock_source, const char *env, const atr__tsc_probe *p
 /* Decide the session clock (at open, before the first reading). */
 static void clock_init(atr_session *s, const atr_writer_config *c) {
     atr__tsc_probe probe;
-    uint64_t tsc, ns;
     if (c->clock) {
         s->clock_source = ATR_CLOCK_INJECTED;
         return;
     }
     atr__tsc_probe_machine(&probe);
     s->clock_source = atr__clock_select(c->clock_source, getenv("ARGTRACE_CLOCK"), &probe);
-    if (s->clock_source == ATR_CLOCK_TSC) {
-        atr__tsc_pair(&tsc, &ns);
-        atr__tsc_start(&s->tsc, tsc, ns);
-    }
+    if (s->clock_source == ATR_CLOCK_TSC)
+        atr__tsc_begin(&s->tsc);
 }
 
 static int check_config(const atr_writer_config *c) {
