@@ -9,6 +9,7 @@
 #include <cpuid.h>
 #endif
 
+/* Why thread-local: the per-thread clamp (tsc.h, atr__tsc_clamp). */
 __thread uint64_t atr__tsc_last __attribute__((tls_model("initial-exec")));
 
 /*

@@ -78,7 +78,7 @@
 #define ATR__TSC_SLOTS 64u               /* calibrations kept (a power of two) */
 #define ATR__TSC_TRIES 5                 /* pairs read per calibration, the best kept */
 #define ATR__TSC_FIRST_NS 20000000u      /* 20 ms: the first calibration's window */
-#define ATR__TSC_INTERVAL_NS 1000000000u /* 1 s: the longest time between calibrations */
+#define ATR__TSC_INTERVAL_NS 1000000000u /* 1 s: calibrations planned at most this far apart */
 #define ATR__TSC_STEP_NS 1000000u        /* 1 ms: more error than this starts over */
 #define ATR__TSC_SLEW_PPM 1000u          /* largest slope correction (1 ms per s) */
 
