@@ -38,6 +38,27 @@ typedef enum atr_fork_mode {
 } atr_fork_mode;
 
 /*
+ * Where a session reads its time (ATR_NOW, atr_session_now()): always CLOCK_MONOTONIC
+ * nanoseconds, read either by clock_gettime() or, where that is safe, through the CPU's
+ * time-stamp counter calibrated against it (about 2x cheaper; docs/FORMAT.md 3.1).
+ *
+ * The environment variable ARGTRACE_CLOCK, read when a session opens, overrides
+ * atr_writer_config.clock_source: "auto", "tsc" or "monotonic" (empty: not set). Any other
+ * value selects ATR_CLOCK_MONOTONIC, the clock that is always right. An injected clock
+ * (atr_writer_config.clock) wins over both.
+ */
+typedef enum atr_clock_source {
+    ATR_CLOCK_AUTO = 0,      /* the TSC on x86-64 when the CPU has an invariant TSC and the
+                                kernel's clocksource is "tsc" (the kernel found it synchronised
+                                across CPUs), else clock_gettime(CLOCK_MONOTONIC) */
+    ATR_CLOCK_MONOTONIC = 1, /* clock_gettime(CLOCK_MONOTONIC) at every reading */
+    ATR_CLOCK_TSC = 2,       /* the TSC whenever the CPU has an invariant one, whatever the
+                                kernel's clocksource (you vouch that the CPUs agree); else
+                                clock_gettime */
+    ATR_CLOCK_INJECTED = 3   /* reported by atr_session_clock_source(): cfg.clock is used */
+} atr_clock_source;
+
+/*
  * Session configuration. Fill with atr_writer_config_init() and change what you need; new
  * fields are only ever appended and get defaults from the init function.
  */
@@ -53,7 +74,7 @@ typedef struct atr_writer_config {
     int drop_when_full;         /* 0 (default): producers wait for the flusher; 1: drop+count */
     size_t max_value_bytes;     /* strings/bytes longer than this are truncated; default 4096,
                                    at most buffer_size / 4 */
-    atr_clock_fn clock;         /* NULL: CLOCK_MONOTONIC in ns */
+    atr_clock_fn clock;         /* NULL: CLOCK_MONOTONIC in ns (see clock_source) */
     void *clock_ctx;            /* passed to clock */
     int fork_mode;              /* atr_fork_mode; default ATR_FORK_FOLLOW */
     /* Process description for the PROCESS record (all optional, copied at open). */
@@ -62,6 +83,9 @@ typedef struct atr_writer_config {
     const char *runtime;  /* e.g. "CPython 3.11.7"; default "C" */
     uint64_t parent_uid;  /* non-zero: this log continues a parent's (e.g. exec'd child) */
     uint64_t parent_span; /* with parent_uid: the parent's span */
+    int clock_source;     /* atr_clock_source: ATR_CLOCK_AUTO (default), ATR_CLOCK_MONOTONIC
+                             or ATR_CLOCK_TSC; ARGTRACE_CLOCK overrides it; unused when clock
+                             is set */
 } atr_writer_config;
 
 /* Fill *cfg with defaults (path NULL). */
@@ -149,6 +173,15 @@ ATR_API int atr_message(atr_session *s, uint64_t span, uint64_t t_ns, atr_str te
 
 /* Read the session clock (ns). */
 ATR_API uint64_t atr_session_now(const atr_session *s);
+
+/*
+ * The clock the session reads: ATR_CLOCK_TSC, ATR_CLOCK_MONOTONIC or ATR_CLOCK_INJECTED
+ * (decided at open from the config, ARGTRACE_CLOCK and the machine); ATR_CLOCK_AUTO for NULL.
+ * A TSC session starts from the TSC rate an earlier session of the process measured; the
+ * first one reads clock_gettime until its first calibration (the flusher's first cycle at
+ * least 20 ms after open: with the default flush interval, about 100 ms).
+ */
+ATR_API int atr_session_clock_source(const atr_session *s);
 
 /* Counters of what the session could not record (the DROPS record, docs/FORMAT.md 3.10). */
 typedef struct atr_drop_stats {

@@ -8,6 +8,9 @@
  * thread's full buffers (in push order) come before its live buffer, so each thread's
  * records keep their order. Then, under the lock again, drained buffers go back to the pool,
  * exited threads are freed, and waiting producers and flush callers are woken.
+ *
+ * A TSC session's clock is (re)calibrated at the start of a cycle when one is due
+ * (common/tsc.h), under s->mu so that a fork never copies a half-written calibration.
  */
 #include <errno.h>
 #include <signal.h>
@@ -227,6 +230,8 @@ static void *flusher_main(void *arg) {
             if (pthread_cond_timedwait(&s->wake_cv, &s->mu, &deadline) == ETIMEDOUT)
                 break;
         }
+        if (s->clock_source == ATR_CLOCK_TSC)
+            atr__tsc_calibrate(&s->tsc);
         req = s->flush_req;
         stop = s->stop;
         if (collect(s, sc) == 0) {

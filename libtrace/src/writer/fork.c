@@ -8,6 +8,11 @@
  * writes those; the child must never write them twice), keeps only the forking thread's
  * state, and marks each session forked. The child resumes lazily on its next call
  * (atr__session_resume): a child that only execs creates no log.
+ *
+ * A TSC session's clock needs nothing redone: the child runs on the same machine (same TSC,
+ * same CLOCK_MONOTONIC), so it keeps the calibration it inherited, and the flusher changes
+ * that only under s->mu, which prepare holds. The child's flusher, started when it resumes,
+ * goes on calibrating from the inherited state (the first cycle finds a calibration due).
  */
 #include <stdlib.h>
 #include <string.h>

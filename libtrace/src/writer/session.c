@@ -26,8 +26,33 @@ void atr_writer_config_init(atr_writer_config *cfg) {
     cfg->fork_mode = ATR_FORK_FOLLOW;
 }
 
-uint64_t atr__session_now(const atr_session *s) {
-    return s->clock ? s->clock(s->clock_ctx) : atr__clock_monotonic_ns();
+int atr__clock_select(int clock_source, const char *env, const atr__tsc_probe *p) {
+    if (env && *env) {
+        if (strcmp(env, "auto") == 0)
+            clock_source = ATR_CLOCK_AUTO;
+        else if (strcmp(env, "tsc") == 0)
+            clock_source = ATR_CLOCK_TSC;
+        else
+            clock_source = ATR_CLOCK_MONOTONIC; /* "monotonic", or a value we do not know */
+    }
+    if (clock_source == ATR_CLOCK_TSC && p->invariant)
+        return ATR_CLOCK_TSC;
+    if (clock_source == ATR_CLOCK_AUTO && p->invariant && p->kernel_tsc)
+        return ATR_CLOCK_TSC;
+    return ATR_CLOCK_MONOTONIC;
+}
+
+/* Decide the session clock (at open, before the first reading). */
+static void clock_init(atr_session *s, const atr_writer_config *c) {
+    atr__tsc_probe probe;
+    if (c->clock) {
+        s->clock_source = ATR_CLOCK_INJECTED;
+        return;
+    }
+    atr__tsc_probe_machine(&probe);
+    s->clock_source = atr__clock_select(c->clock_source, getenv("ARGTRACE_CLOCK"), &probe);
+    if (s->clock_source == ATR_CLOCK_TSC)
+        atr__tsc_begin(&s->tsc);
 }
 
 static int check_config(const atr_writer_config *c) {
@@ -54,6 +79,9 @@ static int check_config(const atr_writer_config *c) {
         if (!c->argv[i])
             return ATR_EINVAL;
     if (c->parent_span && !c->parent_uid)
+        return ATR_EINVAL;
+    if (c->clock_source != ATR_CLOCK_AUTO && c->clock_source != ATR_CLOCK_MONOTONIC &&
+        c->clock_source != ATR_CLOCK_TSC)
         return ATR_EINVAL;
     return 0;
 }
@@ -179,6 +207,7 @@ int atr_session_open(const atr_writer_config *cfg, atr_session **out) {
     s->cfg.argc = 0; /* until argv is copied (free_session reads it) */
     s->clock = c.clock;
     s->clock_ctx = c.clock_ctx;
+    clock_init(s, &c);
     s->max_value_bytes = c.max_value_bytes;
     s->drop_when_full = c.drop_when_full;
     s->parent_uid = c.parent_uid;
@@ -274,6 +303,8 @@ const char *atr_session_path(const atr_session *s) { return s ? s->path : NULL; 
 uint64_t atr_session_uid(const atr_session *s) { return s ? s->uid : 0; }
 
 uint64_t atr_session_now(const atr_session *s) { return s ? atr__session_now(s) : 0; }
+
+int atr_session_clock_source(const atr_session *s) { return s ? s->clock_source : ATR_CLOCK_AUTO; }
 
 void atr__session_drops(const atr_session *s, atr_drop_stats *d) {
     atr_session *m = (atr_session *)s; /* atomics are read-only here */

@@ -238,8 +238,9 @@ static inline int get_thread(atr_session *s, atr__thread **out) {
 /* Times stay below 2^63 so that every delta fits a signed 64-bit dt. */
 #define TIME_MAX ((uint64_t)INT64_MAX)
 
-static inline uint64_t time_of(const atr_session *s, uint64_t t) {
-    if (t == ATR_NOW) {
+/* Inlined: ATR_NOW (the binding's every call) reads the session clock in place. */
+static inline __attribute__((always_inline)) uint64_t time_of(const atr_session *s, uint64_t t) {
+    if (ATR__LIKELY(t == ATR_NOW)) {
         t = atr__session_now(s);
         return ATR__LIKELY(t <= TIME_MAX) ? t : TIME_MAX;
     }
@@ -293,8 +294,8 @@ int atr_span_begin(atr_session *s, uint32_t function, uint64_t parent, uint64_t 
         return ATR_EINVAL;
     if (ATR__UNLIKELY((rc = get_thread(s, &th)) != 0))
         return rc;
-    r.kind = REC_START;
     r.t = time_of(s, t_ns);
+    r.kind = REC_START; /* after the clock's atomic loads, or GCC stops folding the switch */
     r.ref = span_ref(th, parent);
     r.function = function;
     r.n = n_args;
@@ -307,13 +308,14 @@ int atr_span_begin(atr_session *s, uint32_t function, uint64_t parent, uint64_t 
     return rc;
 }
 
-static inline __attribute__((always_inline)) int end_span(atr_session *s, rec *r, uint64_t span,
-                                                          uint64_t t_ns) {
+static inline __attribute__((always_inline)) int end_span(atr_session *s, rec *r, int kind,
+                                                          uint64_t span, uint64_t t_ns) {
     atr__thread *th;
     int rc;
     if (ATR__UNLIKELY((rc = get_thread(s, &th)) != 0))
         return rc;
     r->t = time_of(s, t_ns);
+    r->kind = kind; /* after the clock (see atr_span_begin) */
     r->ref = span_ref(th, span);
     rc = emit(th, r);
     stack_pop(th, span);
@@ -324,9 +326,8 @@ int atr_span_return(atr_session *s, uint64_t span, uint64_t t_ns, const atr_valu
     rec r;
     if (ATR__UNLIKELY(!s || !span || bad_span(span) || bad_time(t_ns)))
         return ATR_EINVAL;
-    r.kind = REC_RETURN;
     r.value = result;
-    return end_span(s, &r, span, t_ns);
+    return end_span(s, &r, REC_RETURN, span, t_ns);
 }
 
 int atr_span_raise(atr_session *s, uint64_t span, uint64_t t_ns, atr_str exc_type,
@@ -334,10 +335,9 @@ int atr_span_raise(atr_session *s, uint64_t span, uint64_t t_ns, atr_str exc_typ
     rec r;
     if (!s || !span || bad_span(span) || bad_time(t_ns) || bad_str(exc_type))
         return ATR_EINVAL;
-    r.kind = REC_RAISE;
     r.value = message;
     r.str = exc_type;
-    return end_span(s, &r, span, t_ns);
+    return end_span(s, &r, REC_RAISE, span, t_ns);
 }
 
 int atr_message(atr_session *s, uint64_t span, uint64_t t_ns, atr_str text, const atr_field *fields,
@@ -349,8 +349,8 @@ int atr_message(atr_session *s, uint64_t span, uint64_t t_ns, atr_str text, cons
         return ATR_EINVAL;
     if ((rc = get_thread(s, &th)) != 0)
         return rc;
-    r.kind = REC_MESSAGE;
     r.t = time_of(s, t_ns);
+    r.kind = REC_MESSAGE; /* after the clock (see atr_span_begin) */
     r.ref = span_ref(th, span);
     r.str = text;
     r.fields = fields;

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "argtrace/atr_writer.h"
+#include "common/tsc.h"
 #include "format/encode.h"
 #include "format/frame_write.h"
 
@@ -89,6 +90,7 @@ struct atr_session {
     uint64_t uid;
     uint64_t parent_uid, parent_span;
     uint64_t clock_origin; /* session clock at open */
+    int clock_source;      /* ATR_CLOCK_TSC, _MONOTONIC or _INJECTED (chosen at open) */
     atr_clock_fn clock;
     void *clock_ctx;
     size_t max_value_bytes;
@@ -134,10 +136,22 @@ struct atr_session {
     _Atomic uint64_t n_drop_records, n_drop_bytes, n_oversize, n_capture_errors, n_write_errors;
 
     atr_session *reg_next; /* registry of open sessions (fork.c, under its lock) */
+
+    /* ATR_CLOCK_TSC: the calibration; read by any thread, calibrated by the flusher under mu. */
+    atr__tsc_clock tsc;
 };
 
+/* The session clock (ns): the hot path reads it twice per span. */
+static inline __attribute__((always_inline)) uint64_t atr__session_now(const atr_session *s) {
+    if (__builtin_expect(s->clock_source == ATR_CLOCK_TSC, 1))
+        return atr__tsc_now(&s->tsc);
+    return s->clock ? s->clock(s->clock_ctx) : atr__clock_monotonic_ns();
+}
+
 /* session.c */
-uint64_t atr__session_now(const atr_session *s);
+/* The clock a session without an injected clock uses: ATR_CLOCK_TSC or ATR_CLOCK_MONOTONIC,
+   from the config's clock_source, ARGTRACE_CLOCK's value (NULL: unset) and the machine. */
+int atr__clock_select(int clock_source, const char *env, const atr__tsc_probe *p);
 void atr__session_drops(const atr_session *s, atr_drop_stats *d);
 int atr__session_write_process(atr_session *s);
 atr__buf *atr__buf_get(atr_session *s);         /* under mu; NULL: out of memory */
