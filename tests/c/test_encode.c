@@ -317,6 +317,68 @@ static void test_summary_flat_matches_general(void) {
     }
 }
 
+/*
+ * START and END-return write their fixed part at once when ATR__REC_HDR_MAX bytes are free,
+ * else through the checked primitives. Both must give the bytes built here from those
+ * primitives, for every integer width of dt, parent/span and function id, with 0..17
+ * arguments (15/16 cross the fixarray limit), in a roomy buffer and in one just big enough.
+ */
+static void test_record_headers(void) {
+    static const int64_t dts[] = {
+        0,         5,          127,           128,       -1,        -32,
+        -33,       -128,       -129,          255,       256,       65535,
+        65536,     -32769,     -32768,        32767,     32768,     -2147483647 - 1,
+        INT32_MIN, 0x7fffffff, -2147483649LL, INT64_MAX, INT64_MIN, -70000};
+    static const uint64_t ids[] = {
+        0, 1, 127, 128, 255, 256, 65535, 65536, 0xffffffffu, 0x100000000ull, UINT64_MAX};
+    static uint8_t want[256], tight[256];
+    atr_value args[17];
+    size_t i, j, k, out_len;
+    uint32_t n;
+    for (i = 0; i < 17; i++)
+        args[i] = atr_value_int((int64_t)i * 1000 - 3);
+    for (i = 0; i < sizeof dts / sizeof dts[0]; i++) {
+        for (j = 0; j < sizeof ids / sizeof ids[0]; j++) {
+            for (n = 0; n <= 17; n++) {
+                uint32_t fn = (uint32_t)(ids[(j + n) % (sizeof ids / sizeof ids[0])]);
+                atr__cur w = atr__cur_make(want, 0, sizeof want), t;
+                atr__enc_array_hdr(&w, 5);
+                atr__enc_uint(&w, 5);
+                atr__enc_int(&w, dts[i]);
+                atr__enc_uint(&w, ids[j]);
+                atr__enc_uint(&w, fn);
+                atr__enc_array_hdr(&w, n);
+                for (k = 0; k < n; k++)
+                    atr__enc_int(&w, args[k].u.i);
+                ENC(atr__enc_start(c, dts[i], ids[j], fn, args, n, NULL, 0, 64));
+                ATR_CHECK_EQ_MEM(buf, out_len, want, w.pos);
+                t = atr__cur_make(tight, 0, w.pos);
+                atr__enc_start(&t, dts[i], ids[j], fn, args, n, NULL, 0, 64);
+                ATR_CHECK(atr__cur_ok(&t));
+                ATR_CHECK_EQ_MEM(tight, t.pos, want, w.pos);
+            }
+            for (n = 0; n < 2; n++) {
+                atr__cur w = atr__cur_make(want, 0, sizeof want), t;
+                atr__enc_array_hdr(&w, n ? 5 : 4);
+                atr__enc_uint(&w, 6);
+                atr__enc_int(&w, dts[i]);
+                atr__enc_uint(&w, ids[j]);
+                atr__enc_uint(&w, n ? 0 : 2);
+                if (n)
+                    atr__enc_int(&w, dts[i]);
+                args[0] = atr_value_int(dts[i]);
+                ENC(atr__enc_end_return(c, dts[i], ids[j], n ? &args[0] : NULL, 64));
+                ATR_CHECK_EQ_MEM(buf, out_len, want, w.pos);
+                t = atr__cur_make(tight, 0, w.pos);
+                atr__enc_end_return(&t, dts[i], ids[j], n ? &args[0] : NULL, 64);
+                ATR_CHECK(atr__cur_ok(&t));
+                ATR_CHECK_EQ_MEM(tight, t.pos, want, w.pos);
+            }
+            args[0] = atr_value_int(-3);
+        }
+    }
+}
+
 int main(void) {
     test_uint();
     test_int();
@@ -329,5 +391,6 @@ int main(void) {
     test_out_of_room();
     test_summary_near_end_of_room();
     test_summary_flat_matches_general();
+    test_record_headers();
     ATR_TEST_MAIN_END();
 }

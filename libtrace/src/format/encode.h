@@ -98,18 +98,59 @@ static inline void atr__enc_be_slow(atr__cur *c, uint8_t marker, uint64_t v, uns
     atr__enc_raw(c, b, 1 + n);
 }
 
-ATR__ENC_INLINE void atr__enc_be(atr__cur *c, uint8_t marker, uint64_t v, unsigned n) {
-    uint8_t *p;
+/*
+ * Unchecked forms for a caller that has made sure of the room (at most 9 bytes each): they
+ * write at p and return the end. Same bytes as atr__enc_uint / atr__enc_int.
+ */
+ATR__ENC_INLINE uint8_t *atr__put_be(uint8_t *p, uint8_t marker, uint64_t v, unsigned n) {
     unsigned i;
+    p[0] = marker;
+    for (i = 0; i < n; i++) /* n is a constant after inlining: unrolled */
+        p[1 + i] = (uint8_t)(v >> (8u * (n - 1 - i)));
+    return p + 1 + n;
+}
+
+ATR__ENC_INLINE uint8_t *atr__put_uint(uint8_t *p, uint64_t v) {
+    if (v < 0x80) {
+        *p = (uint8_t)v;
+        return p + 1;
+    }
+    if (v <= 0xff)
+        return atr__put_be(p, 0xcc, v, 1);
+    if (v <= 0xffff)
+        return atr__put_be(p, 0xcd, v, 2);
+    if (v <= 0xffffffffu)
+        return atr__put_be(p, 0xce, v, 4);
+    return atr__put_be(p, 0xcf, v, 8);
+}
+
+ATR__ENC_INLINE uint8_t *atr__put_int(uint8_t *p, int64_t v) {
+    if (v >= 0)
+        return atr__put_uint(p, (uint64_t)v);
+    if (v >= -32) {
+        *p = (uint8_t)(0xe0 | (uint8_t)(v + 32));
+        return p + 1;
+    }
+    if (v >= INT8_MIN)
+        return atr__put_be(p, 0xd0, (uint64_t)v, 1);
+    if (v >= INT16_MIN)
+        return atr__put_be(p, 0xd1, (uint64_t)v, 2);
+    if (v >= INT32_MIN)
+        return atr__put_be(p, 0xd2, (uint64_t)v, 4);
+    return atr__put_be(p, 0xd3, (uint64_t)v, 8);
+}
+
+/* Room for `n` more bytes in the cursor. */
+static inline int atr__cur_room(const atr__cur *c, size_t n) {
+    return c->pos <= c->cap && c->cap - c->pos >= n;
+}
+
+ATR__ENC_INLINE void atr__enc_be(atr__cur *c, uint8_t marker, uint64_t v, unsigned n) {
     if (ATR__UNLIKELY(c->pos + 9 > c->cap)) {
         atr__enc_be_slow(c, marker, v, n);
         return;
     }
-    p = c->base + c->pos;
-    p[0] = marker;
-    for (i = 0; i < n; i++) /* n is a constant after inlining: unrolled */
-        p[1 + i] = (uint8_t)(v >> (8u * (n - 1 - i)));
-    c->pos += 1 + n;
+    c->pos = (size_t)(atr__put_be(c->base + c->pos, marker, v, n) - c->base);
 }
 
 ATR__ENC_INLINE void atr__enc_nil(atr__cur *c) { atr__enc_byte(c, 0xc0); }
@@ -302,7 +343,10 @@ ATR__ENC_INLINE int atr__enc_object_summary(atr__cur *c, const char *type, size_
    rest through atr__enc_value. The bytes are atr__enc_value's in every case. */
 ATR__ENC_INLINE void atr__enc_value_top(atr__cur *c, const atr_value *v, size_t max_bytes) {
     if (v->kind == ATR_V_INT) {
-        atr__enc_int(c, v->u.i);
+        if (ATR__LIKELY(atr__cur_room(c, 9)))
+            c->pos = (size_t)(atr__put_int(c->base + c->pos, v->u.i) - c->base);
+        else
+            atr__enc_int(c, v->u.i);
         return;
     }
     if (v->kind == ATR_V_SUMMARY && !v->u.sum.items && v->u.sum.type &&
@@ -315,18 +359,32 @@ ATR__ENC_INLINE void atr__enc_value_top(atr__cur *c, const atr_value *v, size_t 
     atr__enc_value(c, v, max_bytes);
 }
 
-/* START and END-return: inline, they are the writer's hot path. */
+/* START and END-return: inline, they are the writer's hot path. The fixed part of a record
+   (array header, kind, dt, two uints, one more header byte) fits ATR__REC_HDR_MAX bytes. */
+#define ATR__REC_HDR_MAX (1 + 1 + 9 + 9 + 9 + 1)
 ATR__ENC_INLINE void atr__enc_start(atr__cur *c, int64_t dt, uint64_t parent, uint32_t function,
                                     const atr_value *args, uint32_t n_args, const atr_field *fields,
                                     uint32_t n_fields, size_t max_bytes) {
     uint32_t i, n = args ? n_args : 0;
     int with_fields = fields && n_fields;
-    atr__enc_array_hdr(c, with_fields ? 6 : 5);
-    atr__enc_uint(c, ATR__REC_START);
-    atr__enc_int(c, dt);
-    atr__enc_uint(c, parent);
-    atr__enc_uint(c, function);
-    atr__enc_array_hdr(c, n);
+    if (ATR__LIKELY(n <= 15 && atr__cur_room(c, ATR__REC_HDR_MAX))) {
+        /* the header at once: array, kind, dt, parent, function, fixarray of arguments */
+        uint8_t *p = c->base + c->pos;
+        *p++ = with_fields ? 0x96 : 0x95;
+        *p++ = ATR__REC_START;
+        p = atr__put_int(p, dt);
+        p = atr__put_uint(p, parent);
+        p = atr__put_uint(p, function);
+        *p++ = (uint8_t)(0x90 | n);
+        c->pos = (size_t)(p - c->base);
+    } else {
+        atr__enc_array_hdr(c, with_fields ? 6 : 5);
+        atr__enc_uint(c, ATR__REC_START);
+        atr__enc_int(c, dt);
+        atr__enc_uint(c, parent);
+        atr__enc_uint(c, function);
+        atr__enc_array_hdr(c, n);
+    }
     for (i = 0; i < n; i++)
         atr__enc_value_top(c, &args[i], max_bytes);
     if (with_fields)
@@ -336,11 +394,21 @@ ATR__ENC_INLINE void atr__enc_start(atr__cur *c, int64_t dt, uint64_t parent, ui
 /* result NULL: status 2 (returned, result not captured). */
 ATR__ENC_INLINE void atr__enc_end_return(atr__cur *c, int64_t dt, uint64_t span,
                                          const atr_value *result, size_t max_bytes) {
-    atr__enc_array_hdr(c, result ? 5 : 4);
-    atr__enc_uint(c, ATR__REC_END);
-    atr__enc_int(c, dt);
-    atr__enc_uint(c, span);
-    atr__enc_uint(c, result ? 0 : 2);
+    if (ATR__LIKELY(atr__cur_room(c, ATR__REC_HDR_MAX))) {
+        uint8_t *p = c->base + c->pos;
+        *p++ = result ? 0x95 : 0x94;
+        *p++ = ATR__REC_END;
+        p = atr__put_int(p, dt);
+        p = atr__put_uint(p, span);
+        *p++ = result ? 0 : 2;
+        c->pos = (size_t)(p - c->base);
+    } else {
+        atr__enc_array_hdr(c, result ? 5 : 4);
+        atr__enc_uint(c, ATR__REC_END);
+        atr__enc_int(c, dt);
+        atr__enc_uint(c, span);
+        atr__enc_uint(c, result ? 0 : 2);
+    }
     if (result)
         atr__enc_value_top(c, result, max_bytes);
 }
