@@ -335,8 +335,24 @@ static void test_record_headers(void) {
     atr_value args[17];
     size_t i, j, k, out_len;
     uint32_t n;
-    for (i = 0; i < 17; i++)
-        args[i] = atr_value_int((int64_t)i * 1000 - 3);
+    for (i = 0; i < 17; i++) { /* every kind the top-level fast paths take, and others */
+        switch (i % 6) {
+        case 1:
+            args[i] = atr_value_float((double)i / 3);
+            break;
+        case 2:
+            args[i] = atr_value_nil();
+            break;
+        case 3:
+            args[i] = atr_value_bool(1);
+            break;
+        case 4:
+            args[i] = atr_value_summary("Point", 5, -1);
+            break;
+        default:
+            args[i] = atr_value_int((int64_t)i * 1000 - 3);
+        }
+    }
     for (i = 0; i < sizeof dts / sizeof dts[0]; i++) {
         for (j = 0; j < sizeof ids / sizeof ids[0]; j++) {
             for (n = 0; n <= 17; n++) {
@@ -349,7 +365,7 @@ static void test_record_headers(void) {
                 atr__enc_uint(&w, fn);
                 atr__enc_array_hdr(&w, n);
                 for (k = 0; k < n; k++)
-                    atr__enc_int(&w, args[k].u.i);
+                    atr__enc_value(&w, &args[k], 64);
                 ENC(atr__enc_start(c, dts[i], ids[j], fn, args, n, NULL, 0, 64));
                 ATR_CHECK_EQ_MEM(buf, out_len, want, w.pos);
                 t = atr__cur_make(tight, 0, w.pos);

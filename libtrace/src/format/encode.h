@@ -339,14 +339,22 @@ ATR__ENC_INLINE int atr__enc_object_summary(atr__cur *c, const char *type, size_
     return 1;
 }
 
-/* A top-level value: ints and item-less summaries (objects), the common cases, inline; the
-   rest through atr__enc_value. The bytes are atr__enc_value's in every case. */
+/* A top-level value: ints, floats, None and item-less summaries (objects), the common cases,
+   inline; the rest through atr__enc_value. The bytes are atr__enc_value's in every case. */
 ATR__ENC_INLINE void atr__enc_value_top(atr__cur *c, const atr_value *v, size_t max_bytes) {
     if (v->kind == ATR_V_INT) {
         if (ATR__LIKELY(atr__cur_room(c, 9)))
             c->pos = (size_t)(atr__put_int(c->base + c->pos, v->u.i) - c->base);
         else
             atr__enc_int(c, v->u.i);
+        return;
+    }
+    if (v->kind == ATR_V_FLOAT) {
+        atr__enc_float(c, v->u.f);
+        return;
+    }
+    if (v->kind == ATR_V_NIL) {
+        atr__enc_nil(c);
         return;
     }
     if (v->kind == ATR_V_SUMMARY && !v->u.sum.items && v->u.sum.type &&
