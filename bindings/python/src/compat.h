@@ -44,10 +44,12 @@
 #define ATR__LIKELY(x) __builtin_expect(!!(x), 1)
 #define ATR__UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define ATR__NOINLINE __attribute__((noinline))
+#define ATR__ALWAYS_INLINE __attribute__((always_inline))
 #else
 #define ATR__LIKELY(x) (x)
 #define ATR__UNLIKELY(x) (x)
 #define ATR__NOINLINE
+#define ATR__ALWAYS_INLINE
 #endif
 
 /* Py_NewRef / Py_XNewRef: 3.10+. */

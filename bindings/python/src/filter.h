@@ -48,19 +48,6 @@ typedef struct atr__code_info {
     PyObject *qualname;   /* owned: qualified name (str) found at the decision, or NULL */
 } atr__code_info;
 
-/* Define `co` in the active session (module/qualname from the decision) once per session:
-   fills ci->fid and ci->redact_mask. Returns 0 or a negative ATR_E* code. */
-int atr__filter_define(PyCodeObject *co, atr__code_info *ci);
-
-/*
- * Begin a span for `co` with parameter values vals[0..n) (co_varnames order, NULL unbound;
- * the *args slot a tuple, the **kwargs slot a dict whose entries become fields), captured
- * by the one converter (capture.h) with the session's options and redaction. Defines the
- * function on first use in the session. *span_out = 0 if nothing was begun. Never raises.
- */
-void atr__filter_begin(PyCodeObject *co, atr__code_info *ci, PyObject *const *vals, Py_ssize_t n,
-                       uint64_t parent, uint64_t t_ns, uint64_t *span_out);
-
 /* Filter options while tracing runs (one instance: atr__fcfg, filter.c). */
 typedef struct atr__filter_cfg {
     int active;               /* 1 between filter_start and filter_stop */

@@ -15,6 +15,7 @@
  */
 #include "filter_calls.h"
 
+#include "filter_emit.h"
 #include "spans.h"
 
 #include <stdlib.h>
@@ -263,20 +264,27 @@ static void flush_pending(fthread *ft, size_t upto) {
     }
 }
 
+/* A PENDING top entry ends: dropped (NULL) when shorter than min-duration, else written with
+   its pending ancestors and returned (now EMITTED). */
+static ATR__NOINLINE fentry *end_pending_top(fthread *ft) {
+    fentry *e = &ft->stack[ft->n - 1];
+    uint64_t t = atr__filter_now();
+    if (t - e->t_start < atr__fcfg.min_duration_ns || t < e->t_start) {
+        entry_release(e);
+        ft->n--;
+        return NULL;
+    }
+    flush_pending(ft, ft->n - 1);
+    return &ft->stack[ft->n - 1];
+}
+
 /* End the top entry of ft. how: 0 return, 1 raise, 2 no result. (No event reaches the hooks
    while one runs, so nothing else touches the stack meanwhile, even when capturing the
-   result runs a summarizer.) */
-static void end_top(fthread *ft, int how, PyObject *obj) {
+   result runs a summarizer.) Inline: the common case is a written call returning. */
+static inline void end_top(fthread *ft, int how, PyObject *obj) {
     fentry *e = &ft->stack[ft->n - 1];
-    if (ATR__UNLIKELY(e->state == ST_PENDING)) {
-        uint64_t t = atr__filter_now();
-        if (t - e->t_start < atr__fcfg.min_duration_ns || t < e->t_start) {
-            entry_release(e);
-            ft->n--;
-            return;
-        }
-        flush_pending(ft, ft->n - 1);
-        e = &ft->stack[ft->n - 1];
+    if (ATR__UNLIKELY(e->state == ST_PENDING) && !(e = end_pending_top(ft))) {
+        return;
     }
     uint64_t span = 0, gen = e->gen;
     if (e->state == ST_EMITTED) {
