@@ -451,16 +451,10 @@ static inline int is_plain_instance(PyTypeObject *tp, const atr__capture_opts *o
            !PyType_IsSubtype(tp, &PyFloat_Type);
 }
 
-int atr__capture_value(PyObject *obj, const atr__capture_opts *opts, atr__scratch *s,
-                       atr_value *out) {
-    if (obj == NULL) {
-        *out = atr_value_nil();
-        return 0;
-    }
-    if (is_plain_instance(Py_TYPE(obj), opts)) {
-        set_type_summary(obj, -1, out);
-        return 0;
-    }
+/* Everything but the plain-object fast path of atr__capture_value (out of line: that path
+   then needs no register saves). */
+static ATR__NOINLINE int capture_value_general(PyObject *obj, const atr__capture_opts *opts,
+                                               atr__scratch *s, atr_value *out) {
     if (ATR__UNLIKELY(PyErr_Occurred() != NULL)) {
         atr__exc_state saved = {0};
         atr__compat_exc_fetch(&saved);
@@ -472,6 +466,19 @@ int atr__capture_value(PyObject *obj, const atr__capture_opts *opts, atr__scratc
     if (ATR__UNLIKELY(PyErr_Occurred() != NULL))
         PyErr_Clear();
     return rc;
+}
+
+int atr__capture_value(PyObject *obj, const atr__capture_opts *opts, atr__scratch *s,
+                       atr_value *out) {
+    if (obj == NULL) {
+        *out = atr_value_nil();
+        return 0;
+    }
+    if (is_plain_instance(Py_TYPE(obj), opts)) {
+        set_type_summary(obj, -1, out);
+        return 0;
+    }
+    return capture_value_general(obj, opts, s, out);
 }
 
 void atr__capture_varargs(PyObject *const *items, Py_ssize_t n, const atr__capture_opts *opts,
