@@ -51,6 +51,7 @@
 #ifdef ATR__FRAME_311
 
 #include <opcode.h> /* RETURN_GENERATOR */
+#include <pthread.h>
 #include <stddef.h>
 
 /* enum _frameowner and FRAME_SUSPENDED of Include/internal/pycore_frame.h (3.11). */
@@ -237,14 +238,31 @@ const char *atr__eval_unusable(void) {
     return layout_problem();
 }
 
+/* Stack a new thread uses before its first Python call (measured: a few KiB), with margin. */
+#define THREAD_START_STACK (64 << 10)
+
 int atr__eval_stack_fits(void) {
+    uint64_t need = (uint64_t)Py_GetRecursionLimit() * ATR__EVAL_STACK_PER_CALL;
     char here;
     char *floor = atr__tls_stack_floor ? atr__tls_stack_floor : atr__state_stack_floor_slow();
-    if ((uintptr_t)floor <= 1) {
-        return 1; /* stack bounds unknown */
+    if ((uintptr_t)floor > 1 &&
+        ((uintptr_t)&here < (uintptr_t)floor || need > (uintptr_t)&here - (uintptr_t)floor)) {
+        return 0; /* this thread */
     }
-    uintptr_t room = (uintptr_t)&here > (uintptr_t)floor ? (uintptr_t)&here - (uintptr_t)floor : 0;
-    return (uint64_t)Py_GetRecursionLimit() * ATR__EVAL_STACK_PER_CALL <= room;
+    /* threads started later: threading.stack_size(), else the system's default */
+    size_t size = PyThread_get_stacksize();
+    pthread_attr_t attr;
+    if (size == 0 && pthread_attr_init(&attr) == 0) {
+        if (pthread_attr_getstacksize(&attr, &size) != 0) {
+            size = 0;
+        }
+        pthread_attr_destroy(&attr);
+    }
+    if (size == 0) {
+        return 1; /* unknown */
+    }
+    size_t margin = size / 4 < ((size_t)1 << 20) ? size / 4 : ((size_t)1 << 20); /* state.c */
+    return size > margin + THREAD_START_STACK && need <= size - margin - THREAD_START_STACK;
 }
 
 int atr__eval_start(void) {
@@ -270,6 +288,21 @@ void atr__eval_stop(void) {
         _PyInterpreterState_SetEvalFrameFunc(g_interp, g_prev);
     }
     g_interp = NULL;
+}
+
+/* Another tool's eval function, for tests: passes every frame to the default eval. */
+static PyObject *foreign_eval(PyThreadState *ts, struct _PyInterpreterFrame *frame, int throwflag) {
+    return _PyEval_EvalFrameDefault(ts, frame, throwflag);
+}
+
+void atr__eval_test_foreign(int on) {
+    PyInterpreterState *interp = PyThreadState_Get()->interp;
+    _PyFrameEvalFunction cur = _PyInterpreterState_GetEvalFrameFunc(interp);
+    if (on) {
+        _PyInterpreterState_SetEvalFrameFunc(interp, foreign_eval);
+    } else if (cur == foreign_eval) {
+        _PyInterpreterState_SetEvalFrameFunc(interp, _PyEval_EvalFrameDefault);
+    }
 }
 
 #endif /* ATR__FRAME_311 */

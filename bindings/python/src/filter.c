@@ -444,6 +444,18 @@ static void backend_stop(void) {
     g_backend = BK_NONE;
 }
 
+#ifdef ATR__FRAME_311
+static PyObject *test_pep523(PyObject *self, PyObject *on) {
+    (void)self;
+    int v = PyObject_IsTrue(on);
+    if (v < 0) {
+        return NULL;
+    }
+    atr__eval_test_foreign(v);
+    Py_RETURN_NONE;
+}
+#endif
+
 static PyObject *filter_backend(PyObject *self, PyObject *unused) {
     (void)self;
     (void)unused;
@@ -594,6 +606,10 @@ static PyMethodDef filter_methods[] = {
     {"filter_backend", filter_backend, METH_NOARGS,
      "filter_backend(): the backend of the running filter tracing: 'monitoring' (3.12+),\n"
      "'eval' (3.11 frame-evaluation hook), 'profile' (profile hook), or None."},
+#ifdef ATR__FRAME_311
+    {"_filter_test_pep523", test_pep523, METH_O,
+     "Tests only: install (True) or remove (False) another tool's PEP 523 eval function."},
+#endif
     {NULL, NULL, 0, NULL}};
 
 int atr__filter_module_init(PyObject *m) {

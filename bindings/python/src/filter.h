@@ -143,6 +143,10 @@ void atr__eval_stop(void);
    another PEP 523 function is installed, or the frame layout check failed). */
 const char *atr__eval_unusable(void);
 
+/* Tests (_core._filter_test_pep523): install (on) or remove a pass-through eval function that
+   stands for another tool's, such as a debugger's. */
+void atr__eval_test_foreign(int on);
+
 /*
  * C stack one nested Python call takes through the eval hook (its frame, the default eval's,
  * _PyEval_Vector's and the vectorcall between), with a margin: measured 3.11.7 x86-64 -O3,
@@ -150,8 +154,9 @@ const char *atr__eval_unusable(void);
  */
 #define ATR__EVAL_STACK_PER_CALL 1024
 
-/* 1 if sys.getrecursionlimit() nested calls through the eval hook fit in this thread's stack
-   above its guard floor (state.h), or the stack bounds are unknown; else 0. */
+/* 1 if sys.getrecursionlimit() nested calls through the eval hook fit above the guard floor
+   (state.h) of this thread's stack and of the stack threads started later get
+   (threading.stack_size() or the system's default), where those are known; else 0. */
 int atr__eval_stack_fits(void);
 
 #endif /* ATR_PY_FILTER_H */
