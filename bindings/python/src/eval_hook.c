@@ -84,8 +84,9 @@ static inline void *thread_ctx(PyThreadState *ts) {
 /* The exception instance of a fetched error state (borrowed or *tmp), or NULL. */
 static PyObject *exc_instance(PyObject *type, PyObject *value, PyObject **tmp) {
     *tmp = NULL;
-    if (value && PyExceptionInstance_Check(value)) {
-        return value; /* normalized (or an instance given as the value) */
+    if (value && PyExceptionInstance_Check(value) &&
+        (!type || !PyType_Check(type) || PyType_IsSubtype(Py_TYPE(value), (PyTypeObject *)type))) {
+        return value; /* normalized, or an instance normalizing would keep */
     }
     if (!type || !PyExceptionClass_Check(type) ||
         (((PyTypeObject *)type)->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
