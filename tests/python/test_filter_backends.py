@@ -196,6 +196,44 @@ def test_generator_first_stepped_before_start_is_not_recorded(log_path):
     assert all(c.parent_id == 0 and c.status == "return" for c in log.calls())
 
 
+def tgt_twice(tag):
+    yield tag
+    yield tag
+
+
+def tgt_take(box):
+    return 1
+
+
+class Closer:
+    def __init__(self, gen):
+        self.gen = gen
+
+
+def close_it(closer):
+    closer.gen.close()  # runs while argtrace captures an argument: not traced
+    return {"closed": 1}
+
+
+@pytest.mark.skipif(expected_backend() == "profile",
+                    reason="the profile hook keys calls by frame objects (not checked here)")
+def test_generator_closed_unseen_does_not_lend_its_span_to_the_next(log_path):
+    argtrace.register_summarizer(Closer, close_it)
+
+    def body():
+        old = tgt_twice("old")
+        next(old)  # its span waits in the suspended table
+        tgt_take(Closer(old))
+        del old  # freed: the next generator is likely to get its memory (and frame address)
+        return list(tgt_twice("new"))
+
+    log, value = record(log_path, body)
+    assert value == ["new", "new"]
+    old, new = list(log.calls(MOD + ".tgt_twice"))
+    assert (old.args, old.status) == ({"tag": "old"}, "noresult")
+    assert (new.args, new.status) == ({"tag": "new"}, "return")
+
+
 def tgt_restart_inner():
     _core.filter_stop()
     _core.filter_start([ft.MOD + ":tgt_leaf"], [])  # a new run, with other patterns

@@ -132,24 +132,29 @@ static PyObject *eval_call(PyThreadState *ts, atr__iframe311 *fi, atr__code_info
     return res;
 }
 
-/* Before a step of a selected generator: 1 if it is ours (its span resumed or begun). */
+/*
+ * Before a step of a selected generator: 1 if it is ours (its span begun or resumed). The
+ * first step begins a span even when the suspended table holds one under the same frame
+ * address (a generator that vanished without a step through the hook, e.g. closed while our
+ * own processing ran: atr__calls_yield ends that one).
+ */
 static int step_begin(PyThreadState *ts, atr__iframe311 *fi, int throwflag, atr__code_info *ci) {
-    if (throwflag) {
-        /* resumed by throw(): the exception is pending while we look the span up */
-        PyObject *type, *value, *tb;
-        PyErr_Fetch(&type, &value, &tb);
-        int ours = atr__calls_resume(fi);
-        PyErr_Restore(type, value, tb);
-        return ours;
-    }
-    if (atr__calls_resume(fi)) {
+    if (_Py_OPCODE(*(const _Py_CODEUNIT *)fi->prev_instr) == RETURN_GENERATOR) {
+        if (throwflag) {
+            return 0; /* thrown into before its first step: its code never runs */
+        }
+        atr__calls_start_frame(fi, fi->f_code, ci, read_step_args, fi, thread_ctx(ts));
         return 1;
     }
-    if (_Py_OPCODE(*(const _Py_CODEUNIT *)fi->prev_instr) != RETURN_GENERATOR) {
-        return 0; /* its first step ran before this filter started: not ours */
+    if (!throwflag) {
+        return atr__calls_resume(fi); /* 0: its first step ran before this filter started */
     }
-    atr__calls_start_frame(fi, fi->f_code, ci, read_step_args, fi, thread_ctx(ts));
-    return 1;
+    /* resumed by throw(): the exception is pending while we look the span up */
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    int ours = atr__calls_resume(fi);
+    PyErr_Restore(type, value, tb);
+    return ours;
 }
 
 /* A step (first, resume or throw) of selected generator, coroutine or async-generator code. */
