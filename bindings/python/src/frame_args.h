@@ -2,7 +2,8 @@
  * frame_args.h — read a function's parameters from its frame at the start of a call, by
  * parameter position (co_varnames order: positional, keyword-only, *args, **kwargs), with the
  * fastest access each CPython version allows and the public API as the fallback. Values of
- * parameters that are also cell variables are read through their cell.
+ * parameters that are also cell variables are read through their cell once the frame has
+ * started (before, as the 3.11 frame-evaluation hook sees it, the slot holds the value).
  *
  * Every function fills vals[0..n) with new references (NULL: unbound) and never raises.
  */
