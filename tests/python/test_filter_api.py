@@ -157,8 +157,9 @@ def test_trace_must_be_a_list_of_str(tmp_path):
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="the profile hook is used before 3.12")
-def test_filter_start_failure_leaves_no_session_and_no_file(tmp_path):
+def test_filter_start_failure_leaves_no_session_and_no_file(tmp_path, monkeypatch):
     path = tmp_path / "p.atr"
+    monkeypatch.setenv("ARGTRACE_FILTER_BACKEND", "profile")  # the default before 3.11
     sys.setprofile(lambda *a: None)  # another profiler holds the hook
     try:
         with pytest.raises(RuntimeError) as e:

@@ -1,6 +1,14 @@
 /*
- * filter.c — filter options, the per-code-object decision cache and the module functions
- * _core.filter_start / filter_stop / filter_check (docs/FILTERS.md).
+ * filter.c — filter options, the per-code-object decision cache, the choice of backend and
+ * the module functions _core.filter_start / filter_stop / filter_check / filter_backend
+ * (docs/FILTERS.md).
+ *
+ * Backend (read at filter_start from ARGTRACE_FILTER_BACKEND = auto | eval | profile; unset
+ * or empty is auto): 3.12+ always sys.monitoring, 3.9/3.10 always the profile hook. On 3.11
+ * auto takes the eval hook unless another PEP 523 function is installed or its layout check
+ * fails, or the recursion limit does not fit in this thread's C stack through it while the
+ * profile slot is free; "eval" insists on it (the stack guard in the hook still applies),
+ * "profile" takes the profile hook.
  *
  * Globals (why): atr__fcfg and the parsed patterns are the filter of the one tracing run a
  * process can have; the interpreter's hooks (sys.monitoring callbacks, the profile function)
@@ -18,6 +26,10 @@
 #include <string.h>
 
 atr__filter_cfg atr__fcfg = {.extra_index = -1};
+
+enum { BK_NONE, BK_MONITORING, BK_EVAL, BK_PROFILE };
+static const char *const BACKEND_NAMES[] = {NULL, "monitoring", "eval", "profile"};
+static int g_backend = BK_NONE; /* the backend of the running filter */
 
 /* Parsed patterns and library roots of the running filter. */
 static struct {
@@ -372,10 +384,94 @@ static int compute_roots(void) {
     return 0;
 }
 
+/* --- backends --------------------------------------------------------------------------- */
+
+enum { REQ_AUTO, REQ_EVAL, REQ_PROFILE };
+
+/* ARGTRACE_FILTER_BACKEND as REQ_*, or -1 with a one-line ValueError. */
+static int backend_request(void) {
+    const char *v = getenv("ARGTRACE_FILTER_BACKEND");
+    if (!v || !*v || strcmp(v, "auto") == 0) {
+        return REQ_AUTO;
+    }
+    if (strcmp(v, "eval") == 0) {
+        return REQ_EVAL;
+    }
+    if (strcmp(v, "profile") == 0) {
+        return REQ_PROFILE;
+    }
+    PyErr_Format(PyExc_ValueError,
+                 "argtrace: ARGTRACE_FILTER_BACKEND=%.40s is not one of auto, eval, profile", v);
+    return -1;
+}
+
+/* Start the backend for request `req`; sets g_backend. Returns 0 or -1 with an exception. */
+static int backend_start(int req) {
+#if PY_VERSION_HEX >= 0x030C0000
+    (void)req; /* sys.monitoring is the only backend */
+    g_backend = BK_MONITORING;
+    return atr__backend_start();
+#else
+    int bk = BK_PROFILE;
+#ifdef ATR__FRAME_311
+    if (req == REQ_EVAL) {
+        bk = BK_EVAL; /* atr__eval_start says why not, if it cannot */
+    } else if (req == REQ_AUTO && !atr__eval_unusable()) {
+        int profile_slot_free = PyThreadState_Get()->c_profilefunc == NULL;
+        bk = (atr__eval_stack_fits() || !profile_slot_free) ? BK_EVAL : BK_PROFILE;
+    }
+#else
+    (void)req; /* 3.9/3.10: the profile hook is the only backend */
+#endif
+    g_backend = bk;
+    return bk == BK_EVAL ? atr__eval_start() : atr__profile_start();
+#endif
+}
+
+static void backend_stop(void) {
+#if PY_VERSION_HEX >= 0x030C0000
+    atr__backend_stop();
+#else
+#ifdef ATR__FRAME_311
+    if (g_backend == BK_EVAL) {
+        atr__eval_stop();
+    }
+#endif
+    if (g_backend == BK_PROFILE) {
+        atr__profile_stop();
+    }
+#endif
+    g_backend = BK_NONE;
+}
+
+#ifdef ATR__FRAME_311
+static PyObject *test_pep523(PyObject *self, PyObject *on) {
+    (void)self;
+    int v = PyObject_IsTrue(on);
+    if (v < 0) {
+        return NULL;
+    }
+    atr__eval_test_foreign(v);
+    Py_RETURN_NONE;
+}
+#endif
+
+static PyObject *filter_backend(PyObject *self, PyObject *unused) {
+    (void)self;
+    (void)unused;
+    if (!atr__fcfg.active || g_backend == BK_NONE) {
+        Py_RETURN_NONE;
+    }
+    return PyUnicode_FromString(BACKEND_NAMES[g_backend]);
+}
+
 /* --- module functions ------------------------------------------------------------------- */
 
 static PyObject *filter_check(PyObject *self, PyObject *patterns) {
     (void)self;
+    if (backend_request() < 0) {
+        return NULL;
+    }
     char *cwd = cwd_dup();
     if (!cwd) {
         return NULL;
@@ -398,7 +494,7 @@ static PyObject *filter_stop(PyObject *self, PyObject *unused) {
     (void)self;
     (void)unused;
     if (atr__fcfg.active) {
-        atr__backend_stop();
+        backend_stop();
         atr__calls_end_all();
         atr__fcfg.active = 0;
         Py_CLEAR(atr__fcfg.clock);
@@ -424,6 +520,10 @@ static PyObject *filter_start(PyObject *self, PyObject *args, PyObject *kw) {
     }
     if (clock != Py_None && !PyCallable_Check(clock)) {
         PyErr_SetString(PyExc_TypeError, "argtrace: clock must be callable");
+        return NULL;
+    }
+    int req = backend_request();
+    if (req < 0) {
         return NULL;
     }
     if (atr__fcfg.active) {
@@ -452,7 +552,8 @@ static PyObject *filter_start(PyObject *self, PyObject *args, PyObject *kw) {
     atr__fcfg.max_depth = (uint32_t)max_depth;
     atr__fcfg.clock = clock == Py_None ? NULL : Py_NewRef(clock);
     atr__fcfg.active = 1;
-    if (atr__backend_start() < 0) {
+    if (backend_start(req) < 0) {
+        g_backend = BK_NONE;
         atr__fcfg.active = 0;
         Py_CLEAR(atr__fcfg.clock);
         patterns_clear();
@@ -496,10 +597,19 @@ static int register_at_fork(void) {
 static PyMethodDef filter_methods[] = {
     {"filter_start", (PyCFunction)(void (*)(void))filter_start, METH_VARARGS | METH_KEYWORDS,
      "filter_start(include, exclude=(), min_duration_ns=0, max_depth=0, clock=None)\n"
-     "Trace every function the patterns select (docs/FILTERS.md)."},
+     "Trace every function the patterns select (docs/FILTERS.md). The backend is read\n"
+     "from ARGTRACE_FILTER_BACKEND (auto, eval, profile; only 3.11 has a choice)."},
     {"filter_stop", filter_stop, METH_NOARGS, "Stop filter tracing; end its open spans."},
     {"filter_check", filter_check, METH_O,
-     "filter_check(patterns): ValueError with a one-line message for an invalid pattern."},
+     "filter_check(patterns): ValueError with a one-line message for an invalid pattern\n"
+     "(or an invalid ARGTRACE_FILTER_BACKEND)."},
+    {"filter_backend", filter_backend, METH_NOARGS,
+     "filter_backend(): the backend of the running filter tracing: 'monitoring' (3.12+),\n"
+     "'eval' (3.11 frame-evaluation hook), 'profile' (profile hook), or None."},
+#ifdef ATR__FRAME_311
+    {"_filter_test_pep523", test_pep523, METH_O,
+     "Tests only: install (True) or remove (False) another tool's PEP 523 eval function."},
+#endif
     {NULL, NULL, 0, NULL}};
 
 int atr__filter_module_init(PyObject *m) {

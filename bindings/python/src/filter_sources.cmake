@@ -7,5 +7,6 @@ set(ATR_FILTER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/filter_names.c
   ${CMAKE_CURRENT_LIST_DIR}/frame_args.c
   ${CMAKE_CURRENT_LIST_DIR}/monitor.c
+  ${CMAKE_CURRENT_LIST_DIR}/eval_hook.c
   ${CMAKE_CURRENT_LIST_DIR}/profile_hook.c
 )

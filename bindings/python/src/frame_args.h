@@ -2,7 +2,8 @@
  * frame_args.h — read a function's parameters from its frame at the start of a call, by
  * parameter position (co_varnames order: positional, keyword-only, *args, **kwargs), with the
  * fastest access each CPython version allows and the public API as the fallback. Values of
- * parameters that are also cell variables are read through their cell.
+ * parameters that are also cell variables are read through their cell once the frame has
+ * started (before, as the 3.11 frame-evaluation hook sees it, the slot holds the value).
  *
  * Every function fills vals[0..n) with borrowed references (NULL: unbound): the frame keeps
  * them alive while its call starts. None raises.
@@ -32,6 +33,17 @@ static inline void atr__copy_slots(PyObject *const *lp, PyCodeObject *co, PyObje
             v = PyCell_GET(v);
         }
         vals[i] = v;
+    }
+}
+#endif
+
+#ifdef ATR__FRAME_311
+/* Copy n slots as they are, cells not unwrapped: for a 3.11 frame entered but not yet run
+   (the frame-evaluation hook), where MAKE_CELL has not run and a parameter that is a cell
+   variable still holds its plain value (which may itself be a cell object). */
+static inline void atr__copy_slots_raw(PyObject *const *lp, PyObject **vals, Py_ssize_t n) {
+    for (Py_ssize_t i = 0; i < n; i++) {
+        vals[i] = Py_XNewRef(lp[i]);
     }
 }
 #endif

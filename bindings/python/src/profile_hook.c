@@ -1,5 +1,6 @@
 /*
- * profile_hook.c — filter tracing on CPython 3.9–3.11: a C profile function
+ * profile_hook.c — filter tracing on CPython 3.9 and 3.10, and on 3.11 when the
+ * frame-evaluation hook (eval_hook.c) cannot or is asked not to be used: a C profile function
  * (PyEval_SetProfile) on every thread.
  *
  * Existing threads get the hook through the interpreter's thread list; threads started later
@@ -143,12 +144,12 @@ static int set_thread_hook(PyObject *hook) {
     return r ? 0 : -1;
 }
 
-int atr__backend_start(void) {
+int atr__profile_start(void) {
     PyThreadState *me = PyThreadState_Get();
     if (me->c_profilefunc != NULL && me->c_profilefunc != profile_fn) {
         PyErr_SetString(PyExc_RuntimeError,
                         "argtrace: another profiler is active (sys.setprofile); filter tracing "
-                        "needs the profile hook on Python < 3.12");
+                        "through the profile hook cannot share it");
         return -1;
     }
     PyObject *threading = PyImport_ImportModule("threading");
@@ -185,7 +186,7 @@ int atr__backend_start(void) {
     return 0;
 }
 
-void atr__backend_stop(void) {
+void atr__profile_stop(void) {
     atr__exc_state st;
     atr__compat_exc_fetch(&st);
     PyThreadState *me = PyThreadState_Get();
