@@ -786,3 +786,45 @@ def test_coexists_with_coverage(log_path, monkeypatch, core):
     assert names(log) == ["tgt_outer", "tgt_add", "tgt_add"]
     lines = cov.get_data().lines(os.path.abspath(__file__))
     assert tgt_add.__code__.co_firstlineno + 1 in lines
+
+
+# --- reference counts ------------------------------------------------------------------------
+
+class Payload:
+    pass
+
+
+def tgt_keep(obj, items, *rest, **kw):
+    return obj
+
+
+def tgt_gen_keep(obj):
+    yield obj
+    yield obj
+
+
+def tgt_cell_keep(obj):
+    def inner():
+        return obj
+    return inner()
+
+
+@pytest.mark.parametrize("min_duration_ns", [0, 1])
+def test_arguments_keep_their_reference_counts(tmp_path, min_duration_ns):
+    # Parameters are read from the frame as borrowed references; a call held back for
+    # min-duration takes its own and gives them back. Either way nothing leaks or is lost.
+    obj = Payload()
+    items = [obj]
+
+    def work():
+        for _ in range(200):
+            tgt_keep(obj, items, obj, k=obj)
+            list(tgt_gen_keep(obj))
+            tgt_cell_keep(obj)
+
+    work()
+    before = (sys.getrefcount(obj), sys.getrefcount(items))
+    log, _ = record(str(tmp_path / "refs.atr"), work, min_duration_ns=min_duration_ns)
+    assert (sys.getrefcount(obj), sys.getrefcount(items)) == before
+    assert names(log).count("tgt_keep") == 200
+    assert names(log).count("tgt_gen_keep") == 200

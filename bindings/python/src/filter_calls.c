@@ -278,9 +278,10 @@ static ATR__NOINLINE fentry *end_pending_top(fthread *ft) {
     return &ft->stack[ft->n - 1];
 }
 
-/* End the top entry of ft. how: 0 return, 1 raise, 2 no result. (No event reaches the hooks
-   while one runs, so nothing else touches the stack meanwhile, even when capturing the
-   result runs a summarizer.) Inline: the common case is a written call returning. */
+/* End the top entry of ft. how: 0 return, 1 raise, 2 no result. (Nothing else touches the
+   stack meanwhile, even when capturing the result runs a summarizer: profile and monitoring
+   events do not reach the hooks while one runs, and the frame-evaluation hook records nothing
+   while atr__tls_in_tracer is raised.) Inline: the common case is a written call returning. */
 static inline void end_top(fthread *ft, int how, PyObject *obj) {
     fentry *e = &ft->stack[ft->n - 1];
     if (ATR__UNLIKELY(e->state == ST_PENDING) && !(e = end_pending_top(ft))) {

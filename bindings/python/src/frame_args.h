@@ -43,7 +43,7 @@ static inline void atr__copy_slots(PyObject *const *lp, PyCodeObject *co, PyObje
    variable still holds its plain value (which may itself be a cell object). */
 static inline void atr__copy_slots_raw(PyObject *const *lp, PyObject **vals, Py_ssize_t n) {
     for (Py_ssize_t i = 0; i < n; i++) {
-        vals[i] = Py_XNewRef(lp[i]);
+        vals[i] = lp[i];
     }
 }
 #endif
