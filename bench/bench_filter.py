@@ -2,10 +2,10 @@
 """Filter tracing benchmark (docs/FILTERS.md section 6; DESIGN.md section 7).
 
 (a) Every function of one module traced with arguments and results — fib(25), walk(22)
-    (method calls passing objects: self and a Task, as richards' task methods do) and two
-    pyperformance programs (bm_richards, bm_deltablue, imported from an installed
-    pyperformance) — next to VizTracer (default, and with log_func_args + log_func_retval)
-    and cProfile, in the same run: modes are interleaved, each repeated, medians compared.
+    (method calls passing objects: self and a Task, as richards' task methods do) and three
+    pyperformance programs (bm_richards, bm_deltablue, bm_raytrace 40x40, imported from an
+    installed pyperformance) — next to VizTracer (default, and with log_func_args +
+    log_func_retval) and cProfile, in the same run: modes are interleaved, each repeated, medians compared.
 (b) A filter that rejects every function of the workload (its pattern names another module):
     the cost of having filter tracing on for code it does not select.
 
@@ -16,7 +16,8 @@ plus argtrace's log bytes per call.
 Run (peers in a separate venv, never the product's dependencies):
     python -m venv bench/.venv/311 && bench/.venv/311/bin/pip install viztracer pyperformance
     PYTHONPATH=build-f-311/python bench/.venv/311/bin/python bench/bench_filter.py
-Options: --repeat N (default 5), --only fib,walk,richards,deltablue, --no-peers.
+Options: --repeat N (default 5), --only fib,walk,richards,deltablue,raytrace,
+--no-peers.
 
 --instr: instead of timing, count instructions per call with callgrind (repeatable on a
 loaded machine): fib(18) and fib(22), then walk(18) and walk(22), run untraced, traced (args + result) and under a filter
@@ -29,6 +30,7 @@ minus the untraced figure. "main" counts the program's thread only (the tracer's
 
 import argparse
 import cProfile
+import functools
 import gc
 import importlib.util
 import os
@@ -92,18 +94,16 @@ def workloads(tmp, only):
     fib = load_module("atr_bench_fib", fib_path)
     out.append(("fib(25)", "atr_bench_fib", lambda: fib.fib(25)))
     out.append(("walk(22)", "atr_bench_fib", lambda: fib.walk(22)))  # passes objects
-    path = pyperformance_file("richards")
-    if path:
-        rich = load_module("bm_richards", path)
-        out.append(("richards", "bm_richards", lambda: rich.Richards().run(1)))
-    else:
-        print("note: pyperformance not installed: richards skipped", file=sys.stderr)
-    path = pyperformance_file("deltablue")
-    if path:
-        blue = load_module("bm_deltablue", path)
-        out.append(("deltablue", "bm_deltablue", lambda: blue.delta_blue(1000)))
-    else:
-        print("note: pyperformance not installed: deltablue skipped", file=sys.stderr)
+    runs = {"richards": lambda m: m.Richards().run(1),
+            "deltablue": lambda m: m.delta_blue(1000),
+            "raytrace": lambda m: m.bench_raytrace(1, 40, 40, None)}
+    for name, run in runs.items():
+        path = pyperformance_file(name)
+        if not path:
+            print("note: pyperformance not installed: %s skipped" % name, file=sys.stderr)
+            continue
+        mod = load_module("bm_" + name, path)
+        out.append((name, "bm_" + name, functools.partial(run, mod)))
     if only:
         out = [w for w in out if w[0].split("(")[0] in only]
     return out

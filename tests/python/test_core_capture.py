@@ -1,5 +1,6 @@
 """argtrace._core value capture (DESIGN.md section 4), checked through _core.read_records."""
 
+import array
 import enum
 import sys
 
@@ -62,6 +63,14 @@ class APlainClassWhoseNameIsLongerThan31:
     pass
 
 
+class Renamed:
+    pass
+
+
+Renamed.__name__ = "NowCalledThis"  # the type name written follows the class's __name__
+Cafe = type("Caf\u00e9", (), {})  # a non-ASCII name: its UTF-8, measured
+
+
 @pytest.mark.parametrize("value, expected", [
     (None, None),
     (True, True),
@@ -90,6 +99,9 @@ class APlainClassWhoseNameIsLongerThan31:
     (Plain(), ("summary", "Plain", None, [])),
     (APlainClassWhoseNameIsLongerThan31(),
      ("summary", "APlainClassWhoseNameIsLongerThan31", None, [])),
+    (Renamed(), ("summary", "NowCalledThis", None, [])),
+    (Cafe(), ("summary", "Caf\u00e9", None, [])),
+    (array.array("b"), ("summary", "array.array", None, [])),  # a C type: "module.Name"
 ], ids=lambda v: type(v).__name__)
 def test_values(log, value, expected):
     f = T(lambda x: None)

@@ -83,9 +83,30 @@ static void clear_user_error(void) {
     PyErr_Clear();
 }
 
-static void set_type_summary(PyObject *obj, int64_t length, atr_value *out) {
-    const char *name = Py_TYPE(obj)->tp_name;
-    *out = atr_value_summary(name, strlen(name), length);
+/* strlen(tp->tp_name) without the scan for a class defined in Python: its tp_name is the
+   UTF-8 of its __name__, a compact ASCII str whose length is stored (checked by address:
+   anything else, such as a C type's "module.Name", is measured). */
+#if defined(__GNUC__) && !defined(__clang__)
+/* Inlined where the type is a static one (int, float...), GCC sees a heap-type field read
+   past it; the Py_TPFLAGS_HEAPTYPE test keeps that read to heap types. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Warray-bounds"
+#endif
+static inline size_t type_name_len(PyTypeObject *tp) {
+    if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+        PyASCIIObject *n = (PyASCIIObject *)((PyHeapTypeObject *)tp)->ht_name;
+        if (n && n->state.compact && n->state.ascii && (const char *)(n + 1) == tp->tp_name)
+            return (size_t)n->length;
+    }
+    return strlen(tp->tp_name);
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+static inline void set_type_summary(PyObject *obj, int64_t length, atr_value *out) {
+    PyTypeObject *tp = Py_TYPE(obj);
+    *out = atr_value_summary(tp->tp_name, type_name_len(tp), length);
 }
 
 void atr__capture_redacted(atr_value *out) {

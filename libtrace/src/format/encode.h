@@ -88,25 +88,31 @@ ATR__ENC_INLINE void atr__enc_byte(atr__cur *c, uint8_t b) {
     c->pos++;
 }
 
-/* One marker byte followed by the low `n` bytes of v, big-endian. */
-static inline void atr__enc_be_slow(atr__cur *c, uint8_t marker, uint64_t v, unsigned n) {
-    uint8_t b[9];
-    unsigned i;
-    b[0] = marker;
-    for (i = 0; i < n; i++)
-        b[1 + i] = (uint8_t)(v >> (8u * (n - 1 - i)));
-    atr__enc_raw(c, b, 1 + n);
-}
-
 /*
  * Unchecked forms for a caller that has made sure of the room (at most 9 bytes each): they
- * write at p and return the end. Same bytes as atr__enc_uint / atr__enc_int.
+ * write at p and return the end. Same bytes as atr__enc_uint / atr__enc_int. atr__put_be:
+ * one marker byte followed by the low `n` bytes of v, big-endian.
  */
 ATR__ENC_INLINE uint8_t *atr__put_be(uint8_t *p, uint8_t marker, uint64_t v, unsigned n) {
-    unsigned i;
     p[0] = marker;
-    for (i = 0; i < n; i++) /* n is a constant after inlining: unrolled */
-        p[1 + i] = (uint8_t)(v >> (8u * (n - 1 - i)));
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* n is a constant after inlining: one byte swap and one store */
+    if (n == 8) {
+        uint64_t b = __builtin_bswap64(v);
+        memcpy(p + 1, &b, 8);
+    } else if (n == 4) {
+        uint32_t b = __builtin_bswap32((uint32_t)v);
+        memcpy(p + 1, &b, 4);
+    } else if (n == 2) {
+        uint16_t b = __builtin_bswap16((uint16_t)v);
+        memcpy(p + 1, &b, 2);
+    } else
+#endif
+    { /* any n (ext headers use 3 and 5) */
+        unsigned i;
+        for (i = 0; i < n; i++)
+            p[1 + i] = (uint8_t)(v >> (8u * (n - 1 - i)));
+    }
     return p + 1 + n;
 }
 
@@ -143,6 +149,12 @@ ATR__ENC_INLINE uint8_t *atr__put_int(uint8_t *p, int64_t v) {
 /* Room for `n` more bytes in the cursor. */
 static inline int atr__cur_room(const atr__cur *c, size_t n) {
     return c->pos <= c->cap && c->cap - c->pos >= n;
+}
+
+/* atr__enc_be near the end of the room: through a local copy. */
+static inline void atr__enc_be_slow(atr__cur *c, uint8_t marker, uint64_t v, unsigned n) {
+    uint8_t b[9];
+    atr__enc_raw(c, b, (size_t)(atr__put_be(b, marker, v, n) - b));
 }
 
 ATR__ENC_INLINE void atr__enc_be(atr__cur *c, uint8_t marker, uint64_t v, unsigned n) {
