@@ -6,7 +6,7 @@
  * (or a bytes temporary), so that capturing neither caches a UTF-8 copy inside the user's
  * string nor fails on lone surrogates (they are written as U+FFFD).
  */
-#include "capture.h"
+#include "capture_fast.h"
 
 #include "compat.h"
 #include "state.h"
@@ -81,32 +81,6 @@ static void clear_user_error(void) {
         return;
     }
     PyErr_Clear();
-}
-
-/* strlen(tp->tp_name) without the scan for a class defined in Python: its tp_name is the
-   UTF-8 of its __name__, a compact ASCII str whose length is stored (checked by address:
-   anything else, such as a C type's "module.Name", is measured). */
-#if defined(__GNUC__) && !defined(__clang__)
-/* Inlined where the type is a static one (int, float...), GCC sees a heap-type field read
-   past it; the Py_TPFLAGS_HEAPTYPE test keeps that read to heap types. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Warray-bounds"
-#endif
-static inline size_t type_name_len(PyTypeObject *tp) {
-    if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) {
-        PyASCIIObject *n = (PyASCIIObject *)((PyHeapTypeObject *)tp)->ht_name;
-        if (n && n->state.compact && n->state.ascii && (const char *)(n + 1) == tp->tp_name)
-            return (size_t)n->length;
-    }
-    return strlen(tp->tp_name);
-}
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-
-static inline void set_type_summary(PyObject *obj, int64_t length, atr_value *out) {
-    PyTypeObject *tp = Py_TYPE(obj);
-    *out = atr_value_summary(tp->tp_name, type_name_len(tp), length);
 }
 
 void atr__capture_redacted(atr_value *out) {
@@ -232,7 +206,7 @@ static int capture_int(PyObject *obj, const atr__capture_opts *opts, atr__scratc
     size_t max_digits = opts->max_value_bytes < 4000 ? opts->max_value_bytes : 4000;
     if ((double)bits * 0.30103 + 2 > (double)max_digits || !PyLong_CheckExact(obj)) {
         atr_value *item = scratch_values(s, 1);
-        set_type_summary(obj, -1, out);
+        atr__capture_type_summary(obj, -1, out);
         if (item != NULL) {
             *item = atr_value_int((int64_t)bits);
             out->u.sum.items = item;
@@ -316,7 +290,7 @@ static int capture_summarized(PyObject *obj, PyObject *fn, const atr__capture_op
         set_error(s, obj, out);
         return 1;
     }
-    set_type_summary(obj, -1, out);
+    atr__capture_type_summary(obj, -1, out);
     if (PyTuple_CheckExact(res)) {
         Py_ssize_t n = PyTuple_GET_SIZE(res);
         uint32_t k = n < ATR__SCRATCH_VALUES / 4 ? (uint32_t)n : ATR__SCRATCH_VALUES / 4;
@@ -403,23 +377,23 @@ static int capture_at(PyObject *obj, const atr__capture_opts *opts, atr__scratch
         return 0;
     }
     if (tp == &PyTuple_Type) {
-        set_type_summary(obj, PyTuple_GET_SIZE(obj), out);
+        atr__capture_type_summary(obj, PyTuple_GET_SIZE(obj), out);
         summary_items(((PyTupleObject *)obj)->ob_item, PyTuple_GET_SIZE(obj), opts, s, out, depth);
         return 0;
     }
     if (tp == &PyList_Type) {
-        set_type_summary(obj, PyList_GET_SIZE(obj), out);
+        atr__capture_type_summary(obj, PyList_GET_SIZE(obj), out);
         summary_items(((PyListObject *)obj)->ob_item, PyList_GET_SIZE(obj), opts, s, out, depth);
         return 0;
     }
     if (tp == &PyDict_Type) {
-        set_type_summary(obj, PyDict_GET_SIZE(obj), out);
+        atr__capture_type_summary(obj, PyDict_GET_SIZE(obj), out);
         if (depth < ATR__CAPTURE_DEPTH)
             capture_dict_keys(obj, opts, s, out, depth);
         return 0;
     }
     if (tp == &PySet_Type || tp == &PyFrozenSet_Type) {
-        set_type_summary(obj, PySet_GET_SIZE(obj), out);
+        atr__capture_type_summary(obj, PySet_GET_SIZE(obj), out);
         return 0;
     }
     for (size_t i = 0; i < g_n_summ; i++) {
@@ -430,7 +404,7 @@ static int capture_at(PyObject *obj, const atr__capture_opts *opts, atr__scratch
         return capture_repr(obj, opts, s, out);
     /* Subclasses of scalar builtins (enums, ...): type name + the builtin value. */
     if (PyLong_Check(obj) || PyFloat_Check(obj) || PyUnicode_Check(obj) || PyBytes_Check(obj)) {
-        set_type_summary(obj, -1, out);
+        atr__capture_type_summary(obj, -1, out);
         atr_value *item = scratch_values(s, 1);
         if (item == NULL)
             return 0;
@@ -449,27 +423,8 @@ static int capture_at(PyObject *obj, const atr__capture_opts *opts, atr__scratch
         out->n_items = 1;
         return rc;
     }
-    set_type_summary(obj, -1, out);
+    atr__capture_type_summary(obj, -1, out);
     return 0;
-}
-
-/*
- * An instance of a class defined in Python (a heap type) that subclasses no builtin scalar,
- * has no registered summarizer and is not to be repr'ed: capture_at would give its type
- * summary. Deciding so calls no Python API, so that case needs no error-state guard.
- */
-static inline int is_plain_instance(PyTypeObject *tp, const atr__capture_opts *opts) {
-    const unsigned long scalar =
-        Py_TPFLAGS_LONG_SUBCLASS | Py_TPFLAGS_UNICODE_SUBCLASS | Py_TPFLAGS_BYTES_SUBCLASS;
-    if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || (tp->tp_flags & scalar) || opts->capture_repr)
-        return 0;
-    for (size_t i = 0; i < g_n_summ; i++) {
-        if (g_summ[i].type == (PyObject *)tp)
-            return 0;
-    }
-    /* A float subclass's instances hold a PyFloatObject: smaller ones need no MRO walk. */
-    return tp->tp_basicsize < (Py_ssize_t)sizeof(PyFloatObject) ||
-           !PyType_IsSubtype(tp, &PyFloat_Type);
 }
 
 /* Everything but the plain-object fast path of atr__capture_value (out of line: that path
@@ -495,8 +450,8 @@ int atr__capture_value(PyObject *obj, const atr__capture_opts *opts, atr__scratc
         *out = atr_value_nil();
         return 0;
     }
-    if (is_plain_instance(Py_TYPE(obj), opts)) {
-        set_type_summary(obj, -1, out);
+    if (atr__capture_is_plain(Py_TYPE(obj), opts)) {
+        atr__capture_type_summary(obj, -1, out);
         return 0;
     }
     return capture_value_general(obj, opts, s, out);

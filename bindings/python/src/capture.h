@@ -72,46 +72,6 @@ void atr__scratch_release(atr__scratch *s);
 int atr__capture_value(PyObject *obj, const atr__capture_opts *opts, atr__scratch *s,
                        atr_value *out);
 
-/*
- * Same as atr__capture_value, inlined for the common exact scalars (small int, None, bool,
- * float, ASCII str); everything else goes to atr__capture_value. Never raises.
- */
-static inline int atr__capture_value_fast(PyObject *obj, const atr__capture_opts *opts,
-                                          atr__scratch *s, atr_value *out) {
-    PyTypeObject *tp = Py_TYPE(obj);
-    int64_t i;
-    out->n_items = 0;
-    if (tp == &PyLong_Type && atr__compat_small_int(obj, &i)) {
-        out->kind = ATR_V_INT;
-        out->u.i = i;
-        return 0;
-    }
-    if (obj == Py_None) {
-        out->kind = ATR_V_NIL;
-        out->u.u = 0;
-        return 0;
-    }
-    if (tp == &PyBool_Type) {
-        out->kind = ATR_V_BOOL;
-        out->u.b = obj == Py_True;
-        return 0;
-    }
-    if (tp == &PyFloat_Type) {
-        out->kind = ATR_V_FLOAT;
-        out->u.f = PyFloat_AS_DOUBLE(obj);
-        return 0;
-    }
-    if (tp == &PyUnicode_Type && PyUnicode_IS_COMPACT_ASCII(obj)) {
-        size_t len = (size_t)PyUnicode_GET_LENGTH(obj);
-        out->kind = ATR_V_STR;
-        out->u.s.ptr = (const char *)PyUnicode_DATA(obj);
-        out->u.s.len = len < opts->max_value_bytes ? len : opts->max_value_bytes;
-        out->u.s.true_len = len;
-        return 0;
-    }
-    return atr__capture_value(obj, opts, s, out);
-}
-
 /* UTF-8 of a str (CPython's cached copy, no allocation for ASCII), or "" for anything else
    or on failure. Never raises. */
 atr_str atr__capture_utf8(PyObject *str);

@@ -11,6 +11,7 @@
 #ifndef ATR_PY_FILTER_EMIT_H
 #define ATR_PY_FILTER_EMIT_H
 
+#include "capture_fast.h"
 #include "filter.h"
 #include "spans.h"
 

@@ -4,6 +4,8 @@
  */
 #include "spans.h"
 
+#include "capture_fast.h"
+
 #include <string.h>
 
 #define MAX_STACK_ARGS 32

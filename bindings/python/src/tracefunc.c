@@ -14,6 +14,8 @@
  */
 #include "tracefunc.h"
 
+#include "capture_fast.h"
+
 #ifdef ATR_HAVE_FILTER
 #include "filter.h"
 #endif

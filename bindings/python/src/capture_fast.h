@@ -1,0 +1,107 @@
+/*
+ * capture_fast.h — the converter's inline fast paths (capture.h): the common exact scalars
+ * and plain objects, which the hot paths (decorator, filter tracing, span ends) convert
+ * without a call. They need the summarizer registry of the module state, hence this header
+ * beside capture.h. Same results as atr__capture_value.
+ */
+#ifndef ATR_PY_CAPTURE_FAST_H
+#define ATR_PY_CAPTURE_FAST_H
+
+#include "capture.h"
+#include "state.h"
+
+#include <string.h>
+
+/* strlen(tp->tp_name) without the scan for a class defined in Python: its tp_name is the
+   UTF-8 of its __name__, a compact ASCII str whose length is stored (checked by address:
+   anything else, such as a C type's "module.Name", is measured). */
+#if defined(__GNUC__) && !defined(__clang__)
+/* Inlined where the type is a static one (int, float...), GCC sees a heap-type field read
+   past it; the Py_TPFLAGS_HEAPTYPE test keeps that read to heap types. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Warray-bounds"
+#endif
+static inline size_t atr__capture_type_name_len(PyTypeObject *tp) {
+    if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+        PyASCIIObject *n = (PyASCIIObject *)((PyHeapTypeObject *)tp)->ht_name;
+        if (n && n->state.compact && n->state.ascii && (const char *)(n + 1) == tp->tp_name)
+            return (size_t)n->length;
+    }
+    return strlen(tp->tp_name);
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+/* *out = the summary [type name, length] of obj (length -1: unknown), without items. */
+static inline void atr__capture_type_summary(PyObject *obj, int64_t length, atr_value *out) {
+    PyTypeObject *tp = Py_TYPE(obj);
+    *out = atr_value_summary(tp->tp_name, atr__capture_type_name_len(tp), length);
+}
+
+/*
+ * An instance of a class defined in Python (a heap type) that subclasses no builtin scalar,
+ * has no registered summarizer and is not to be repr'ed: capture_at would give its type
+ * summary. Deciding so calls no Python API, so that case needs no error-state guard.
+ */
+static inline int atr__capture_is_plain(PyTypeObject *tp, const atr__capture_opts *opts) {
+    const unsigned long scalar =
+        Py_TPFLAGS_LONG_SUBCLASS | Py_TPFLAGS_UNICODE_SUBCLASS | Py_TPFLAGS_BYTES_SUBCLASS;
+    if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || (tp->tp_flags & scalar) || opts->capture_repr)
+        return 0;
+    for (size_t i = 0; i < atr__g.n_summ; i++) {
+        if (atr__g.summ[i].type == (PyObject *)tp)
+            return 0;
+    }
+    /* A float subclass's instances hold a PyFloatObject: smaller ones need no MRO walk. */
+    return tp->tp_basicsize < (Py_ssize_t)sizeof(PyFloatObject) ||
+           !PyType_IsSubtype(tp, &PyFloat_Type);
+}
+
+/*
+ * Same as atr__capture_value, inlined for the common exact scalars (small int, None, bool,
+ * float, ASCII str) and plain objects (written as their type name); everything else goes to
+ * atr__capture_value. Never raises.
+ */
+static inline ATR__ALWAYS_INLINE int atr__capture_value_fast(PyObject *obj,
+                                                             const atr__capture_opts *opts,
+                                                             atr__scratch *s, atr_value *out) {
+    PyTypeObject *tp = Py_TYPE(obj);
+    int64_t i;
+    out->n_items = 0;
+    if (tp == &PyLong_Type && atr__compat_small_int(obj, &i)) {
+        out->kind = ATR_V_INT;
+        out->u.i = i;
+        return 0;
+    }
+    if (obj == Py_None) {
+        out->kind = ATR_V_NIL;
+        out->u.u = 0;
+        return 0;
+    }
+    if (tp == &PyBool_Type) {
+        out->kind = ATR_V_BOOL;
+        out->u.b = obj == Py_True;
+        return 0;
+    }
+    if (tp == &PyFloat_Type) {
+        out->kind = ATR_V_FLOAT;
+        out->u.f = PyFloat_AS_DOUBLE(obj);
+        return 0;
+    }
+    if (tp == &PyUnicode_Type && PyUnicode_IS_COMPACT_ASCII(obj)) {
+        size_t len = (size_t)PyUnicode_GET_LENGTH(obj);
+        out->kind = ATR_V_STR;
+        out->u.s.ptr = (const char *)PyUnicode_DATA(obj);
+        out->u.s.len = len < opts->max_value_bytes ? len : opts->max_value_bytes;
+        out->u.s.true_len = len;
+        return 0;
+    }
+    if (atr__capture_is_plain(tp, opts)) {
+        atr__capture_type_summary(obj, -1, out);
+        return 0;
+    }
+    return atr__capture_value(obj, opts, s, out);
+}
+
+#endif /* ATR_PY_CAPTURE_FAST_H */
