@@ -19,7 +19,7 @@
 
 #include "filter_calls.h"
 #include "filter_pattern.h"
-#include "frame_args_compat.h"
+#include "frame_args.h"
 #include "spans.h"
 
 #include <stdlib.h>
@@ -67,6 +67,7 @@ static atr__code_info *info_get_or_make(PyCodeObject *co) {
                    ((co->co_flags & CO_VARKEYWORDS) ? 1 : 0);
     ci->var_pos = (co->co_flags & CO_VARARGS) ? co->co_argcount + co->co_kwonlyargcount : -1;
     ci->kw_pos = (co->co_flags & CO_VARKEYWORDS) ? ci->n_params - 1 : -1;
+    ci->cell_params = (uint8_t)atr__code_has_cell_params(co, ci->n_params);
     if (atr__code_set_extra((PyObject *)co, atr__fcfg.extra_index, ci) < 0) {
         PyErr_Clear();
         free(ci);

@@ -39,6 +39,7 @@ typedef struct atr__code_info {
     uint8_t decision;     /* ATR__DEC_* */
     uint8_t decorated;    /* 1: a TracedFunction wraps it (never filter-traced) */
     uint8_t coro_like;    /* generator, coroutine or async generator code */
+    uint8_t cell_params;  /* a parameter is also a cell variable (read through its cell) */
     int32_t n_params;     /* parameter slots (argcount + kwonly + varargs + varkw) */
     int32_t var_pos;      /* slot of *args, -1: none */
     int32_t kw_pos;       /* slot of **kwargs, -1: none */

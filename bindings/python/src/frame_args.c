@@ -66,6 +66,24 @@ void atr__frame_args(PyFrameObject *f, PyCodeObject *co, PyObject **vals, Py_ssi
 #endif
 }
 
+int atr__code_has_cell_params(PyCodeObject *co, Py_ssize_t n) {
+#if PY_VERSION_HEX < 0x030B0000
+    (void)n;
+    return co->co_cell2arg != NULL;
+#else
+    PyObject *kb = co->co_localspluskinds;
+    if (!PyBytes_Check(kb) || PyBytes_GET_SIZE(kb) < n) {
+        return 1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (PyBytes_AS_STRING(kb)[i] & ATR__CO_FAST_CELL) {
+            return 1;
+        }
+    }
+    return 0;
+#endif
+}
+
 PyObject *atr__frame_globals(PyFrameObject *f) {
 #if PY_VERSION_HEX < 0x030B0000
     return f->f_globals;

@@ -13,6 +13,10 @@
 
 #include "frame_args_compat.h"
 
+/* 1 if one of the first n parameter slots of `co` is also a cell variable (or if that cannot
+   be told), else 0: then its slots hold the values themselves. */
+int atr__code_has_cell_params(PyCodeObject *co, Py_ssize_t n);
+
 /* From a frame object (profile hook; public fallback on 3.12+). */
 void atr__frame_args(PyFrameObject *f, PyCodeObject *co, PyObject **vals, Py_ssize_t n);
 
@@ -37,7 +41,7 @@ static inline void atr__copy_slots(PyObject *const *lp, PyCodeObject *co, PyObje
 }
 #endif
 
-#ifdef ATR__FRAME_311
+#if defined(ATR__FRAME_311) || defined(ATR__FRAME_312)
 /* Copy n slots as they are, cells not unwrapped: for a 3.11 frame entered but not yet run
    (the frame-evaluation hook), where MAKE_CELL has not run and a parameter that is a cell
    variable still holds its plain value (which may itself be a cell object). */
