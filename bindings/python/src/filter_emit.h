@@ -58,24 +58,36 @@ static inline ATR__ALWAYS_INLINE void atr__filter_begin(PyCodeObject *co, atr__c
     uint32_t n_args = 0, n_fields = 0;
     atr__scratch sc;
     atr__scratch_init(&sc);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *v = vals[i];
-        if (i == kw_pos) {
-            if (v && PyDict_CheckExact(v)) {
-                n_fields = atr__filter_capture_fields(v, &sc, fields);
+    if (ATR__LIKELY(var_pos < 0 && kw_pos < 0 && !redact)) {
+        /* named parameters only, none redacted: the common case, one value each */
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (vals[i]) {
+                atr__capture_value_fast(vals[i], &atr__g.opts, &sc, &args[i]);
+            } else {
+                args[i] = atr_value_nil();
             }
-            continue;
         }
-        atr_value *out = &args[n_args++];
-        if (!v) {
-            *out = atr_value_nil();
-        } else if (redact & (UINT64_C(1) << i)) {
-            atr__capture_redacted(out);
-        } else if (i == var_pos && PyTuple_CheckExact(v)) {
-            atr__capture_varargs(((PyTupleObject *)v)->ob_item, PyTuple_GET_SIZE(v), &atr__g.opts,
-                                 &sc, out);
-        } else {
-            atr__capture_value_fast(v, &atr__g.opts, &sc, out);
+        n_args = (uint32_t)n;
+    } else {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *v = vals[i];
+            if (i == kw_pos) {
+                if (v && PyDict_CheckExact(v)) {
+                    n_fields = atr__filter_capture_fields(v, &sc, fields);
+                }
+                continue;
+            }
+            atr_value *out = &args[n_args++];
+            if (!v) {
+                *out = atr_value_nil();
+            } else if (redact & (UINT64_C(1) << i)) {
+                atr__capture_redacted(out);
+            } else if (i == var_pos && PyTuple_CheckExact(v)) {
+                atr__capture_varargs(((PyTupleObject *)v)->ob_item, PyTuple_GET_SIZE(v),
+                                     &atr__g.opts, &sc, out);
+            } else {
+                atr__capture_value_fast(v, &atr__g.opts, &sc, out);
+            }
         }
     }
     atr_span_begin(s, ci->fid, parent, t_ns, args, n_args, n_fields ? fields : NULL, n_fields,
