@@ -21,7 +21,7 @@
  * caller pops or clears it later, so its address is the call's key):
  *  - a fresh call: owner FRAME_OWNED_BY_THREAD and no instruction run (prev_instr one before
  *    the first code unit). MAKE_CELL/COPY_FREE_VARS have not run: a parameter that is a cell
- *    variable holds its plain value (atr__copy_slots_raw). For generator, coroutine and
+ *    variable holds its plain value (read in place). For generator, coroutine and
  *    async-generator code it is the creating call (RETURN_GENERATOR): no span.
  *  - a step of a generator: owner FRAME_OWNED_BY_GENERATOR (the frame lives inside the
  *    generator object). Its first step is the one whose last instruction is RETURN_GENERATOR;
@@ -68,11 +68,6 @@ static const char STACK_MSG[] =
 #define DEFAULT_EVAL(ts, fi, throwflag) \
     _PyEval_EvalFrameDefault((ts), (struct _PyInterpreterFrame *)(fi), (throwflag))
 
-static void read_fresh_args(void *frame, PyCodeObject *co, PyObject **vals, Py_ssize_t n) {
-    (void)co;
-    atr__copy_slots_raw(((atr__iframe311 *)frame)->localsplus, vals, n);
-}
-
 static void read_step_args(void *frame, PyCodeObject *co, PyObject **vals, Py_ssize_t n) {
     atr__copy_slots(((atr__iframe311 *)frame)->localsplus, co, vals, n);
 }
@@ -117,7 +112,7 @@ static PyObject *eval_call(PyThreadState *ts, atr__iframe311 *fi, atr__code_info
     PyCodeObject *co = fi->f_code;
     uint64_t gen = atr__fcfg.gen;
     atr__tls_in_tracer++;
-    atr__calls_start_frame(fi, co, ci, read_fresh_args, fi, thread_ctx(ts));
+    atr__calls_start_slots(fi, co, ci, fi->localsplus, thread_ctx(ts)); /* no cell made yet */
     atr__tls_in_tracer--;
     PyObject *res = DEFAULT_EVAL(ts, fi, 0);
     if (ATR__LIKELY(atr__fcfg.gen == gen && atr__fcfg.active)) {

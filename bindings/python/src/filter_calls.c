@@ -316,7 +316,7 @@ int atr__calls_want(void) {
     return !ft || ft->n < atr__fcfg.max_depth;
 }
 
-void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyObject **vals,
+void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyObject *const *vals,
                       Py_ssize_t n, void *ctx) {
     fthread *ft = ft_get();
     fentry *e = ft ? ft_push(ft) : NULL;
@@ -373,7 +373,7 @@ void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyO
 void atr__calls_start_frame_slow(const void *key, PyCodeObject *co, atr__code_info *ci,
                                  atr__read_args_fn read, void *frame, void *ctx) {
     Py_ssize_t n = atr__calls_want() ? ci->n_params : 0;
-    PyObject *stack_vals[ATR__FAST_ARGS];
+    PyObject *stack_vals[ATR__FAST_ARGS] = {0}; /* (the slow path: zeroing costs nothing here) */
     PyObject **vals = n <= ATR__FAST_ARGS ? stack_vals : malloc((size_t)n * sizeof(PyObject *));
     if (!vals) {
         n = 0;

@@ -23,7 +23,7 @@ int atr__calls_want(void);
  * ATR__CTX_NULL when the caller knows the thread has no context yet.
  */
 #define ATR__CTX_NULL ((void *)&atr__fcfg) /* an address that is no context */
-void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyObject **vals,
+void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyObject *const *vals,
                       Py_ssize_t n, void *ctx);
 
 /* Reads n parameter values of `frame` as borrowed references into vals (frame_args.h). */
@@ -50,6 +50,15 @@ static inline void atr__calls_start_frame(const void *key, PyCodeObject *co, atr
         return;
     }
     atr__calls_start_frame_slow(key, co, ci, read, frame, ctx);
+}
+
+/* atr__calls_start_frame for a frame whose first ci->n_params fast-local slots are the
+   parameter values themselves (no cell among them, or none made yet): read in place, nothing
+   copied. */
+static inline void atr__calls_start_slots(const void *key, PyCodeObject *co, atr__code_info *ci,
+                                          PyObject *const *slots, void *ctx) {
+    atr__calls_start(key, co, ci, slots,
+                     atr__fcfg.max_depth && !atr__calls_want() ? 0 : ci->n_params, ctx);
 }
 
 /* A suspended generator/coroutine resumes. Returns 1 if it was ours, else 0. */

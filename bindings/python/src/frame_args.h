@@ -41,17 +41,6 @@ static inline void atr__copy_slots(PyObject *const *lp, PyCodeObject *co, PyObje
 }
 #endif
 
-#if defined(ATR__FRAME_311) || defined(ATR__FRAME_312)
-/* Copy n slots as they are, cells not unwrapped: for a 3.11 frame entered but not yet run
-   (the frame-evaluation hook), where MAKE_CELL has not run and a parameter that is a cell
-   variable still holds its plain value (which may itself be a cell object). */
-static inline void atr__copy_slots_raw(PyObject *const *lp, PyObject **vals, Py_ssize_t n) {
-    for (Py_ssize_t i = 0; i < n; i++) {
-        vals[i] = lp[i];
-    }
-}
-#endif
-
 #ifdef ATR__FRAME_312
 /* From the running interpreter frame (sys.monitoring callbacks, 3.12 and 3.13). */
 static inline void atr__iframe_args(atr__iframe312 *fi, PyCodeObject *co, PyObject **vals,

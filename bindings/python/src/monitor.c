@@ -32,7 +32,6 @@ typedef struct frame_ref {
     PyObject *globals; /* borrowed */
 #ifdef ATR__FRAME_312
     atr__iframe312 *fi;
-    int cells; /* the code's cell_params: parameters read through their cells */
 #else
     PyFrameObject *f; /* borrowed */
 #endif
@@ -41,7 +40,6 @@ typedef struct frame_ref {
 static int frame_of(PyCodeObject *co, frame_ref *r) {
 #ifdef ATR__FRAME_312
     r->fi = atr__compat_current_iframe(atr__compat_tstate(), co);
-    r->cells = 1; /* until the caller knows the code's cell_params */
     r->key = r->fi;
     r->globals = r->fi ? r->fi->f_globals : NULL;
 #else
@@ -62,11 +60,7 @@ static int frame_of(PyCodeObject *co, frame_ref *r) {
 static void read_args(void *ref, PyCodeObject *co, PyObject **vals, Py_ssize_t n) {
     frame_ref *r = ref;
 #ifdef ATR__FRAME_312
-    if (r->cells) {
-        atr__iframe_args(r->fi, co, vals, n);
-    } else {
-        atr__copy_slots_raw(r->fi->localsplus, vals, n);
-    }
+    atr__iframe_args(r->fi, co, vals, n);
 #else
     atr__frame_args(r->f, co, vals, n);
 #endif
@@ -102,10 +96,13 @@ static PyObject *cb_start(PyObject *self, PyObject *const *args, size_t nargsf, 
         fr.fi = atr__compat_current_iframe(ts, co);
         if (fr.fi) {
             fr.key = fr.fi;
-            fr.cells = ci->cell_params;
             fr.globals = fr.fi->f_globals;
             void *ctx = ts->context ? (void *)ts->context : ATR__CTX_NULL;
-            atr__calls_start_frame(fr.key, co, ci, read_args, &fr, ctx);
+            if (!ci->cell_params) {
+                atr__calls_start_slots(fr.key, co, ci, fr.fi->localsplus, ctx);
+            } else {
+                atr__calls_start_frame(fr.key, co, ci, read_args, &fr, ctx);
+            }
             return ret_none();
         }
     }
@@ -119,9 +116,6 @@ static PyObject *cb_start(PyObject *self, PyObject *const *args, size_t nargsf, 
     if (!atr__fcfg.active || (!have && !frame_of(co, &r))) {
         return ret_none();
     }
-#ifdef ATR__FRAME_312
-    r.cells = ci->cell_params;
-#endif
     atr__calls_start_frame(r.key, co, ci, read_args, &r, NULL);
     return ret_none();
 }

@@ -351,8 +351,8 @@ ATR__ENC_INLINE int atr__enc_object_summary(atr__cur *c, const char *type, size_
     return 1;
 }
 
-/* A top-level value: ints, floats, None and item-less summaries (objects), the common cases,
-   inline; the rest through atr__enc_value. The bytes are atr__enc_value's in every case. */
+/* A top-level value: ints, floats, None, bools and item-less summaries (objects), the common
+   cases, inline; the rest through atr__enc_value. The bytes are atr__enc_value's in each case. */
 ATR__ENC_INLINE void atr__enc_value_top(atr__cur *c, const atr_value *v, size_t max_bytes) {
     if (v->kind == ATR_V_INT) {
         if (ATR__LIKELY(atr__cur_room(c, 9)))
@@ -367,6 +367,10 @@ ATR__ENC_INLINE void atr__enc_value_top(atr__cur *c, const atr_value *v, size_t 
     }
     if (v->kind == ATR_V_NIL) {
         atr__enc_nil(c);
+        return;
+    }
+    if (v->kind == ATR_V_BOOL) {
+        atr__enc_bool(c, v->u.b);
         return;
     }
     if (v->kind == ATR_V_SUMMARY && !v->u.sum.items && v->u.sum.type &&
