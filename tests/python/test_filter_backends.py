@@ -215,8 +215,6 @@ def close_it(closer):
     return {"closed": 1}
 
 
-@pytest.mark.skipif(expected_backend() == "profile",
-                    reason="the profile hook keys calls by frame objects (not checked here)")
 def test_generator_closed_unseen_does_not_lend_its_span_to_the_next(log_path):
     argtrace.register_summarizer(Closer, close_it)
 

@@ -62,8 +62,23 @@ static void read_args(void *f, PyCodeObject *co, PyObject **vals, Py_ssize_t n) 
     atr__frame_args((PyFrameObject *)f, co, vals, n);
 }
 
+/* 1 if the call event of generator-like code is its first step (nothing run yet: 3.9/3.10
+   f_lasti -1; 3.11 the event comes at the RESUME that opens the code, _co_firsttraceable). */
+static int first_step(PyFrameObject *f, PyCodeObject *co) {
+#if PY_VERSION_HEX < 0x030B0000
+    (void)co;
+    return f->f_lasti < 0;
+#else
+    atr__iframe311 *fi = atr__compat_iframe_of(f);
+    return fi && (const _Py_CODEUNIT *)fi->prev_instr == _PyCode_CODE(co) + co->_co_firsttraceable;
+#endif
+}
+
+/* A first step always begins a span: a span in the suspended table under the same frame
+   address is a generator's that vanished unseen (frame objects are reused), which
+   atr__calls_yield ends when this one suspends. */
 static void on_call(PyFrameObject *f, PyCodeObject *co, atr__code_info *ci) {
-    if (ci->coro_like && atr__calls_resume(f)) {
+    if (ci->coro_like && !first_step(f, co) && atr__calls_resume(f)) {
         return;
     }
     atr__calls_start_frame(f, co, ci, read_args, f, NULL);
