@@ -15,7 +15,7 @@ plus argtrace's log bytes per call.
 
 Run (peers in a separate venv, never the product's dependencies):
     python -m venv bench/.venv/311 && bench/.venv/311/bin/pip install viztracer pyperformance
-    PYTHONPATH=build-f-311/python bench/.venv/311/bin/python bench/bench_filter.py
+    PYTHONPATH=<build>/python bench/.venv/311/bin/python bench/bench_filter.py
 Options: --repeat N (default 5), --only fib,walk,richards,deltablue,raytrace,
 --no-peers.
 
@@ -25,14 +25,13 @@ that rejects everything, each in its own `valgrind --tool=callgrind --separate-t
 process; added instructions per call = the difference between the two sizes per extra call,
 minus the untraced figure. "main" counts the program's thread only (the tracer's hot path),
 "all" adds the writer's flusher thread (compression, file writes).
-    PYTHONPATH=build-f2-312/python python3 bench/bench_filter.py --instr
+    PYTHONPATH=<build>/python python3 bench/bench_filter.py --instr
 """
 
 import argparse
 import cProfile
 import functools
 import gc
-import importlib.util
 import os
 import statistics
 import sys
@@ -41,6 +40,9 @@ import time
 
 import argtrace
 from argtrace import _core
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "suite"))
+from workloads import Missing, load_file, pyperformance_file  # noqa: E402  (the suite's loaders)
 
 FIB_SRC = '''
 def fib(n):
@@ -68,41 +70,23 @@ def walk(n):
 '''
 
 
-def load_module(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def pyperformance_file(bench):
-    try:
-        import pyperformance
-    except ImportError:
-        return None
-    base = os.path.join(os.path.dirname(pyperformance.__file__), "data-files", "benchmarks")
-    path = os.path.join(base, "bm_" + bench, "run_benchmark.py")
-    return path if os.path.exists(path) else None
-
-
 def workloads(tmp, only):
     out = []
     fib_path = os.path.join(tmp, "atr_bench_fib.py")
     with open(fib_path, "w") as f:
         f.write(FIB_SRC)
-    fib = load_module("atr_bench_fib", fib_path)
+    fib = load_file("atr_bench_fib", fib_path)
     out.append(("fib(25)", "atr_bench_fib", lambda: fib.fib(25)))
     out.append(("walk(22)", "atr_bench_fib", lambda: fib.walk(22)))  # passes objects
     runs = {"richards": lambda m: m.Richards().run(1),
             "deltablue": lambda m: m.delta_blue(1000),
             "raytrace": lambda m: m.bench_raytrace(1, 40, 40, None)}
     for name, run in runs.items():
-        path = pyperformance_file(name)
-        if not path:
-            print("note: pyperformance not installed: %s skipped" % name, file=sys.stderr)
+        try:
+            mod = load_file("bm_" + name, pyperformance_file(name))
+        except Missing as e:
+            print("note: %s skipped: %s" % (name, e), file=sys.stderr)
             continue
-        mod = load_module("bm_" + name, path)
         out.append((name, "bm_" + name, functools.partial(run, mod)))
     if only:
         out = [w for w in out if w[0].split("(")[0] in only]

@@ -32,6 +32,15 @@ def records(path):
     return funcs, starts, ends
 
 
+def run_async(log, main):
+    """asyncio.run(main()) in a session; return (START records, START records by span)."""
+    _core.start(log)
+    asyncio.run(main())
+    _core.stop()
+    _, starts, _ = records(log)
+    return starts, {s["span"]: s for s in starts}
+
+
 def test_binding_keywords_defaults_varargs(log):
     def f(a, b=2, /, c=3, *rest, d, e=5, **kw):
         return a
@@ -130,11 +139,7 @@ def test_actions_in_untraced_tasks_do_not_leak(log):
     async def main():
         await asyncio.gather(*(task(str(i)) for i in range(20)))
 
-    _core.start(log)
-    asyncio.run(main())
-    _core.stop()
-    _, starts, _ = records(log)
-    by_span = {s["span"]: s for s in starts}
+    starts, by_span = run_async(log, main)
     checked = 0
     for s in starts:
         if not s["name"].endswith("<lambda>"):
@@ -291,11 +296,7 @@ def test_action_open_across_awaits_in_a_traced_coroutine(log):
     async def main():
         await asyncio.gather(*(work(str(i)) for i in range(10)))
 
-    _core.start(log)
-    asyncio.run(main())
-    _core.stop()
-    _, starts, _ = records(log)
-    by_span = {s["span"]: s for s in starts}
+    starts, by_span = run_async(log, main)
     checked = 0
     for s in starts:
         if not s["name"].endswith("<lambda>"):
