@@ -8,7 +8,9 @@
  *
  * Identifiers are small integers, valid for the life of the index:
  *   - function ids  0 .. n_functions-1   (deduplicated across logs by module+qualname+file)
- *   - call ids      0 .. n_calls-1       (in load order: per thread, start order)
+ *   - call ids      0 .. n_calls-1       (in load order: per file, the order of its STARTs;
+ *                                          what people see is the printed id, see
+ *                                          "Printed call ids" below)
  *   - thread ids    0 .. n_threads-1     (global: threads of every loaded log)
  *   - file ids      0 .. n_files-1       (one per loaded log = one process)
  *   - message ids   0 .. n_messages-1
@@ -78,7 +80,7 @@ ATR_API void atr_index_set_progress(atr_index *ix, atr_progress_fn fn, void *ctx
  * ATR_FILE_UNCLOSED). Unfinished calls (no END) get the duration up to the last time seen in
  * their log and status ATR_CALL_UNFINISHED.
  * Errors: ATR_EOPEN, ATR_EMAGIC, ATR_EVERSION, ATR_ECORRUPT, ATR_ETOOBIG, ATR_ENOMEM,
- * ATR_EINVAL (the same log, by its process uid, is already in the index), and
+ * ATR_EINVAL (the same log, by its process uid or by its file, is already in the index), and
  * ATR_ETOOBIG when the index would exceed its limits (2^32-2 calls, 2^31 distinct values,
  * 2^32 argument slots). On error the index is left as it was before the call and atr_index_error()
  * describes the problem in one line (for corrupt logs: the reader's message).
@@ -138,6 +140,7 @@ typedef struct atr_file_info {
     /* The writer's DROPS totals (docs/FORMAT.md 3.10); the last DROPS record wins. */
     uint64_t drops_records, drops_bytes, drops_oversize, drops_capture_errors;
     uint64_t drops_write_errors;
+    uint32_t first_call; /* this file's calls are first_call .. first_call + n_calls - 1 */
 } atr_file_info;
 
 /* Describe file `file`. Returns 0 or ATR_EINVAL (no such file). */
@@ -275,6 +278,36 @@ ATR_API int atr_index_message(const atr_index *ix, uint32_t msg, atr_message_vie
 /* Field `i` of message `msg`: its name and value id. Returns 0 or ATR_EINVAL. */
 ATR_API int atr_message_field(const atr_index *ix, uint32_t msg, uint32_t i, atr_str *name,
                               uint32_t *value_id);
+
+/* ------------------------------------------------------------------------------------------
+ * Printed call ids
+ *
+ * What the viewer prints (calls, tree, slow, every --json output, the exports, the TUI) and
+ * accepts back, and what Python's Call.id is: a call's number within its own log — the
+ * position of its START among that log's STARTs, 0, 1, 2... — the same whichever logs are
+ * loaded with it. With one log loaded that is the whole id, "253" (equal to the call id);
+ * with several it is prefixed by the log's file id (its position among the loaded logs):
+ * "1:253". In JSON the one-log form is a number, the several-log form a string.
+ */
+
+/* Bytes of the longest printed id, with its NUL ("4294967295:4294967295"). */
+#define ATR_CALL_ID_SIZE 24
+
+/*
+ * The printed id of `call` into buf (NUL-terminated, truncated to size). Returns its
+ * length (like snprintf), or 0 for an unknown call.
+ */
+ATR_API size_t atr_call_id_format(const atr_index *ix, uint32_t call, char *buf, size_t size);
+
+/*
+ * The call a printed id names: "N" (only while one log is loaded) or "FILE:N" (always),
+ * decimal digits without signs or spaces. Returns 0 (*call set), ATR_ESYNTAX (not an id),
+ * ATR_EAMBIGUOUS ("N" while several logs are loaded), ATR_ENOTFOUND (no such call).
+ */
+ATR_API int atr_call_id_parse(const atr_index *ix, const char *text, uint32_t *call);
+
+/* The call numbered `number` in file `file`, or ATR_NO_CALL. */
+ATR_API uint32_t atr_file_call(const atr_index *ix, uint32_t file, uint64_t number);
 
 /* ------------------------------------------------------------------------------------------
  * Filters on calls

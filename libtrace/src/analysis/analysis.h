@@ -132,6 +132,7 @@ typedef struct atr__file {
     uint32_t first_thread, n_threads;
     uint32_t first_call;    /* calls of this file: [first_call, first_call + info.n_calls) */
     atr__u32map thread_map; /* thread number -> global thread id */
+    uint64_t dev, ino;      /* the file loaded (atr_index_load), 0, 0 for memory */
 } atr__file;
 
 typedef struct atr__msg {

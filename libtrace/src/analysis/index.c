@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "analysis/load.h"
 
@@ -249,6 +250,16 @@ static int open_failed(atr_index *ix, const char *name, int rc, const char *why)
 int atr_index_load(atr_index *ix, const char *path) {
     if (!ix || !path)
         return ATR_EINVAL;
+    struct stat sb;
+    int known = stat(path, &sb) == 0;
+    for (uint32_t f = 0; known && f < ix->n_files; f++) {
+        const atr__file *same = &ix->files[f];
+        if (same->ino && same->dev == (uint64_t)sb.st_dev && same->ino == (uint64_t)sb.st_ino) {
+            snprintf(ix->err, sizeof(ix->err), "%s: the same log as %s (the same file)", path,
+                     same->info.path);
+            return ATR_EINVAL;
+        }
+    }
     atr_reader *r = NULL;
     char why[200] = "";
     int rc = atr_reader_open_errbuf(path, &r, why, sizeof why);
@@ -256,6 +267,10 @@ int atr_index_load(atr_index *ix, const char *path) {
         return open_failed(ix, path, rc, why);
     rc = load(ix, r, path);
     atr_reader_close(r);
+    if (rc == 0 && known) {
+        ix->files[ix->n_files - 1].dev = (uint64_t)sb.st_dev;
+        ix->files[ix->n_files - 1].ino = (uint64_t)sb.st_ino;
+    }
     return rc;
 }
 

@@ -2,6 +2,7 @@
  * Read-only accessors of the index (info, files, functions, threads, calls, messages,
  * values) and function lookup by name.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,63 @@ int atr_index_file(const atr_index *ix, uint32_t file, atr_file_info *out) {
     if (!ix || file >= ix->n_files)
         return ATR_EINVAL;
     *out = ix->files[file].info;
+    out->first_call = ix->files[file].first_call;
     return 0;
+}
+
+/* ---- printed call ids ---- */
+
+size_t atr_call_id_format(const atr_index *ix, uint32_t call, char *buf, size_t size) {
+    if (!ix || call >= ix->n_calls) {
+        if (size)
+            buf[0] = '\0';
+        return 0;
+    }
+    uint32_t file = ix->threads[ix->calls[call].thread].file;
+    uint32_t n = call - ix->files[file].first_call;
+    int len = ix->n_files > 1 ? snprintf(buf, size, "%" PRIu32 ":%" PRIu32, file, n)
+                              : snprintf(buf, size, "%" PRIu32, n);
+    return len < 0 ? 0 : (size_t)len;
+}
+
+uint32_t atr_file_call(const atr_index *ix, uint32_t file, uint64_t number) {
+    if (!ix || file >= ix->n_files || number >= ix->files[file].info.n_calls)
+        return ATR_NO_CALL;
+    return ix->files[file].first_call + (uint32_t)number;
+}
+
+/* Decimal digits at *p (at most 19), advancing p; -1 if there are none or too many. */
+static int parse_num(const char **p, uint64_t *out) {
+    const char *s = *p;
+    uint64_t v = 0;
+    int n = 0;
+    for (; *s >= '0' && *s <= '9'; s++, n++) {
+        if (n == 19)
+            return -1;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    *p = s;
+    *out = v;
+    return n ? 0 : -1;
+}
+
+int atr_call_id_parse(const atr_index *ix, const char *text, uint32_t *call) {
+    if (!ix || !text || !call)
+        return ATR_EINVAL;
+    const char *p = text;
+    uint64_t a, b;
+    if (parse_num(&p, &a) < 0)
+        return ATR_ESYNTAX;
+    if (*p == '\0') {
+        if (ix->n_files > 1)
+            return ATR_EAMBIGUOUS;
+        *call = a > UINT32_MAX ? ATR_NO_CALL : atr_file_call(ix, 0, a);
+    } else {
+        if (*p++ != ':' || parse_num(&p, &b) < 0 || *p != '\0')
+            return ATR_ESYNTAX;
+        *call = a >= ix->n_files ? ATR_NO_CALL : atr_file_call(ix, (uint32_t)a, b);
+    }
+    return *call == ATR_NO_CALL ? ATR_ENOTFOUND : 0;
 }
 
 int atr_index_function(const atr_index *ix, uint32_t fn, atr_function_view *out) {
