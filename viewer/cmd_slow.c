@@ -151,7 +151,9 @@ static void print_slowest(atr__vctx *ctx, const atr__target *t, uint64_t n) {
         if (atr_index_call(t->ix, call, &cv) < 0)
             continue;
         atr__table_cellf(&tb, "%" PRIu64, i + 1);
-        atr__table_cellf(&tb, "%" PRIu32, call);
+        atr__sb_clear(&sb);
+        atr__sb_call_id(&sb, t->ix, call);
+        atr__table_cell(&tb, atr__sb_cstr(&sb));
         atr__fmt_dur(buf, sizeof buf, cv.duration_ns);
         atr__table_cell(&tb, buf);
         atr__sb_clear(&sb);
@@ -159,7 +161,9 @@ static void print_slowest(atr__vctx *ctx, const atr__target *t, uint64_t n) {
         atr__sb_fit(&sb, 0, 100);
         atr__table_cell(&tb, atr__sb_cstr(&sb));
     }
-    fprintf(ctx->out, "slowest calls (one's call tree: %s tree LOG FUNC [FILTER...] --rank N):\n",
+    fprintf(ctx->out,
+            "slowest calls (one's call tree: %s tree LOG --id ID, or LOG FUNC [FILTER...] "
+            "--rank N):\n",
             ctx->prog);
     atr__table_print(&tb, ctx->out, ctx->color, 2);
     atr__table_free(&tb);

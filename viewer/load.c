@@ -153,6 +153,38 @@ int atr__build_filter(atr__vctx *ctx, const atr_index *ix, uint32_t fn, const ch
     return ATR_VIEWER_OK;
 }
 
+void atr__sb_call_id(atr__sbuf *sb, const atr_index *ix, uint32_t call) {
+    char buf[ATR_CALL_ID_SIZE];
+    atr__sb_add(sb, buf, atr_call_id_format(ix, call, buf, sizeof buf));
+}
+
+int atr__resolve_call(atr__vctx *ctx, const atr_index *ix, const char *opt, const char *text,
+                      uint32_t *call) {
+    atr_index_info info;
+    atr_index_get_info(ix, &info);
+    int rc = atr_call_id_parse(ix, text, call);
+    if (rc == 0)
+        return ATR_VIEWER_OK;
+    atr__sbuf sb = ATR__SBUF_INIT;
+    atr__esc_text(&sb, text, strlen(text), ATR__ESC_BARE);
+    const char *id = atr__sb_cstr(&sb);
+    int st = ATR_VIEWER_USAGE;
+    if (rc == ATR_EAMBIGUOUS) {
+        atr__errorf(ctx,
+                    "%s %s: %" PRIu32 " logs are loaded; write the call id as FILE:N, e.g. 0:%s",
+                    opt, id, info.n_files, id);
+    } else if (rc == ATR_ENOTFOUND) {
+        atr__errorf(ctx, "%s %s: no call %s in the log%s (see: %s calls LOG)", opt, id, id,
+                    info.n_files > 1 ? "s" : "", ctx->prog);
+        st = ATR_VIEWER_FAIL;
+    } else {
+        atr__errorf(ctx, "%s '%s' is not a call id (N as %s calls prints it%s)", opt, id, ctx->prog,
+                    info.n_files > 1 ? ", FILE:N with several logs" : "");
+    }
+    atr__sb_free(&sb);
+    return st;
+}
+
 void atr__sb_call_args(atr__sbuf *sb, const atr_index *ix, uint32_t call) {
     atr_call_view cv;
     atr_function_view fv;

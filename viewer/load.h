@@ -33,6 +33,17 @@ int atr__build_filter(atr__vctx *ctx, const atr_index *ix, uint32_t fn, const ch
 /* Append function fn's full name "module.qualname", escaped. */
 void atr__sb_funcname(atr__sbuf *sb, const atr_index *ix, uint32_t fn);
 
+/* Append the printed id of `call`: "253" (one log) or "1:253" (several). */
+void atr__sb_call_id(atr__sbuf *sb, const atr_index *ix, uint32_t call);
+
+/*
+ * The call named by a printed id (`opt` names where it came from, e.g. "--id"). On failure
+ * prints one line: not an id or "N" with several logs → ATR_VIEWER_USAGE, no such call →
+ * ATR_VIEWER_FAIL.
+ */
+int atr__resolve_call(atr__vctx *ctx, const atr_index *ix, const char *opt, const char *text,
+                      uint32_t *call);
+
 /* Append "name=value, name=value" for a call's captured arguments (escaped). */
 void atr__sb_call_args(atr__sbuf *sb, const atr_index *ix, uint32_t call);
 
@@ -49,6 +60,9 @@ void atr__json_call_outcome(atr__json *j, const atr_index *ix, const atr_call_vi
 /* The `calls --json` object: {id, function, args, result, exception, start_ns, duration_ns,
  * parent_id, thread}. */
 void atr__json_call(atr__json *j, const atr_index *ix, uint32_t call);
+/* "key": the printed id of `call` (atr_call_id_format): a number for one log, "FILE:N" for
+ * several, null for ATR_NO_CALL. */
+void atr__json_call_id(atr__json *j, const char *key, const atr_index *ix, uint32_t call);
 /* "function": "module.qualname" */
 void atr__json_funcname(atr__json *j, const char *key, const atr_index *ix, uint32_t fn);
 

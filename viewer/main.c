@@ -15,8 +15,9 @@ static const atr__cmd commands[] = {
      "Per function: calls, total, self time, p50/p95/p99/max, by total time."},
     {"slow", atr__cmd_slow, "LOG... FUNC [--by ARG] [--json]",
      "Which argument explains FUNC's duration: slowest values, histograms, slowest calls."},
-    {"tree", atr__cmd_tree, "LOG... FUNC [FILTER...] [--rank N] [--json]",
-     "The call tree of FUNC's Nth slowest call among those matching the filters."},
+    {"tree", atr__cmd_tree, "LOG... FUNC [FILTER...] [--rank N] [--json] | LOG... --id ID",
+     "The call tree of FUNC's Nth slowest call among those matching the filters, or of the "
+     "call with id ID (as calls prints it)."},
     {"calls", atr__cmd_calls,
      "LOG... [FUNC] [FILTER...] [--sort duration|start] [--limit N] [--json]",
      "FUNC's calls (or every call) with arguments, outcome, start and duration."},

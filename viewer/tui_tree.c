@@ -249,7 +249,8 @@ int atr__tui_tree(atr__tui *app, uint32_t call) {
     t->rows[0] = (trow){call, 0, NOT_FOLD, 0, 0};
     atr__sbuf title = ATR__SBUF_INIT;
     atr_call_view cv;
-    atr__sb_printf(&title, "call tree of call %u", call);
+    atr__sb_puts(&title, "call tree of call ");
+    atr__sb_call_id(&title, app->ix, call);
     if (atr_index_call(app->ix, call, &cv) == 0) {
         atr__sb_puts(&title, ": ");
         atr__sb_funcname(&title, app->ix, cv.function);
