@@ -285,4 +285,4 @@ def test_viewer_refuses_the_same_log_twice_as_python_does(log_a, tmp_path, capfd
         assert rc == 1 and out == "" and err.count("\n") == 1
         with pytest.raises(ValueError) as e:
             argtrace.load([log_a, second])
-        assert err.strip() == "argtrace: " + str(e.value).split("argtrace: ", 1)[1]
+        assert err.strip() == "argtrace calls: " + str(e.value).split("argtrace: ", 1)[1]

@@ -91,7 +91,8 @@ def test_functions_match_summary_json(wlog, capfd):
 def test_unfiltered_calls_keep_log_order_and_span_ids(wlog):
     calls = wlog.calls("parse")
     assert [c.args["rows"] for c in calls][0] == Summary("list", 3, (1, 2, 3))
-    assert all(c.id >= 1 << 40 for c in calls) and all(c.parent_id == 0 for c in calls)
+    assert all(c.span >= 1 << 40 for c in calls) and all(c.parent_id is None for c in calls)
+    assert [c.id for c in calls] == [0, 3, 6, 7, 8]  # numbers in the log: helpers between
     helpers = wlog.calls("helper")
     assert [h.parent_id for h in helpers] == [calls[0].id] * 2 + [calls[1].id] * 2 + \
         [calls[4].id] * 2

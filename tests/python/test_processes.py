@@ -40,7 +40,7 @@ def test_threads_started_inside_the_session(log_path):
     main_thread = only(log.calls("fan_out")).thread
     assert all(c.thread != main_thread for c in calls)
     assert len({c.thread for c in calls}) == 4
-    assert all(c.parent_id == 0 for c in calls)  # a new thread starts with no current span
+    assert all(c.parent_id is None for c in calls)  # a new thread starts with no current span
 
 
 def test_thread_started_before_the_session(log_path):
@@ -111,7 +111,7 @@ def test_fork_child_writes_a_linked_log(tmp_path, log_path):
     child = argtrace.load(child_path)
     assert child.process.pid == pid
     assert child.process.parent_uid == log.process.uid != 0
-    assert child.process.parent_span == parent_call.id
+    assert child.process.parent_span == parent_call.span
     call = only(child.calls("square"))
     assert call.args == {"x": 21} and call.result == 441
     assert child.closed

@@ -167,13 +167,15 @@ class Analysis:
         return SlowReport(raw["function"], raw["calls"], args)
 
     def tree(self, call, max_depth=None):
-        """The call tree under `call` (a Call or its id) as nested dicts, like
-        `argtrace tree --json`: id, function, args, result, exception (None or
-        {"type", "message"}), duration_ns, self_ns, children."""
+        """The call tree under `call` (a Call or its id, as Call.id and `argtrace calls`
+        give it) as nested dicts, like `argtrace tree --json` (`argtrace tree LOG --id ID
+        --json`): id, function, args, result, exception (None or {"type", "message"}),
+        duration_ns, self_ns, children. ValueError for an id no call has."""
         if not hasattr(call, "function"):
-            call = self.call(call)
-            if call is None:
-                raise ValueError("argtrace: no such call in %s" % self._where())
+            found = self.call(call)
+            if found is None:
+                raise ValueError("argtrace: no call %r in %s" % (call, self._where()))
+            call = found
         ix = self._index()
 
         def node(c, depth):

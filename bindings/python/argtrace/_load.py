@@ -2,9 +2,13 @@
 the viewer's analysis (statistics, filters, slow arguments, trees) on top.
 
 The records come from `_core.read_records` (the C reader); this module only assembles them:
-starts and ends become Call objects, parameter names become argument dicts. Analysis
-(`functions()`, filtered `calls()`, `slow()`, `tree()`, `self_ns`...) asks the C analysis
-engine (`_core.Index`, see _analysis.py), loaded on first use, and maps its call ids back to
+starts and ends become Call objects, parameter names become argument dicts. The logs are
+also loaded into the C analysis engine (`_core.Index`, the viewer's, see _analysis.py),
+which decides what several logs loaded together mean — functions merged by qualified name,
+function and span ids resolved per log, the same log refused twice — and the call ids:
+`Call.id` is the id `argtrace calls`, `tree`, `slow`, `--json` and the exports print (the
+call's number in its log, "FILE:N" with several logs). Analysis (`functions()`, filtered
+`calls()`, `slow()`, `tree()`, `self_ns`...) asks that engine and maps its call ids back to
 these Call objects.
 """
 
@@ -41,6 +45,10 @@ class ProcessInfo:
 
 
 class Function:
+    """A function (or action) of the logs: `id` (its key in Log.functions), module, qualname,
+    file, line, params (the declared parameter names), flags, name ("module.qualname").
+    Logs loaded together share one Function per module + qualname + file."""
+
     __slots__ = ("id", "module", "qualname", "file", "line", "params", "flags", "name")
 
     def __init__(self, rec):
@@ -64,7 +72,15 @@ class Call:
     result       the returned value (None if it raised or was not captured)
     exception    None, or (type name, message)
     status       "return", "raise", "noresult" or None (unfinished)
-    start_ns, end_ns, duration_ns (None if unfinished), id, parent_id (0: none), thread
+    start_ns, end_ns, duration_ns (None if unfinished), thread
+    id           the call id, as `argtrace calls`, `tree`, `slow`, every `--json` output and
+                 the exports print it: the call's number in its log (0, 1, 2... in the
+                 order of the log's STARTs), an int; with several logs loaded together a
+                 str "FILE:N" (FILE: the log's position in the list given to load()).
+                 `Log.call(id)` and `Log.tree(id)` take it back.
+    parent_id    the parent's id, None for a root
+    span         the span id the log gives the call (unique in its log only; what
+                 `argtrace.current_span()` returned while it ran)
     self_ns      duration minus the children's durations (same process), None if unfinished
     children     the child calls (a list in log order; calling it, `children()`, gives them
                  in start order as the analysis engine orders them)
@@ -73,16 +89,18 @@ class Call:
     """
 
     __slots__ = ("function", "args", "fields", "result", "exception", "status", "start_ns",
-                 "end_ns", "id", "parent_id", "thread", "children", "_func", "_log", "_ix",
-                 "__weakref__")
+                 "end_ns", "id", "parent_id", "span", "thread", "children", "_func", "_log",
+                 "_ix", "_pspan", "__weakref__")
 
     def __init__(self, rec, func, log=None):
         self._func = func
         self._log = log
         self._ix = None  # its call id in the analysis index, once mapped
         self.function = func.name if func else "<unknown function %r>" % rec.get("function")
-        self.id = rec["span"]
-        self.parent_id = rec.get("parent") or 0
+        self.id = None  # set once the log's calls are numbered
+        self.parent_id = None
+        self.span = rec["span"]
+        self._pspan = rec.get("parent") or 0  # the parent's span in this log (0: none)
         self.thread = rec.get("thread", 0)
         self.start_ns = rec.get("time_ns")
         self.end_ns = None
@@ -157,16 +175,22 @@ class Call:
 
 
 class Message:
-    """A message logged inside a span: text, fields, span (0: none), time_ns, thread."""
+    """A message logged inside a span: text, fields, span (the span id in its log, 0: none),
+    call_id (the id of the call it was logged in, None: none), time_ns, thread."""
 
-    __slots__ = ("text", "fields", "span", "time_ns", "thread")
+    __slots__ = ("text", "fields", "span", "time_ns", "thread", "_call")
 
-    def __init__(self, rec):
+    def __init__(self, rec, call=None):
         self.text = rec.get("text")
         self.fields = convert_fields(rec.get("fields"))
         self.span = rec.get("span") or 0
         self.time_ns = rec.get("time_ns")
         self.thread = rec.get("thread", 0)
+        self._call = call  # the Call it was logged in (same log), or None
+
+    @property
+    def call_id(self):
+        return self._call.id if self._call is not None else None
 
     def __repr__(self):
         return "<Message %r %r>" % (self.text, self.fields)
@@ -190,7 +214,8 @@ class _Children(list):
 
 
 class _FunctionTable(dict):
-    """{FUNCTION id: Function} of the log; calling it, `log.functions()`, gives the
+    """{Function.id: Function} of the logs (one per module + qualname + file, whatever ids
+    the logs' FUNCTION records gave it); calling it, `log.functions()`, gives the
     per-function statistics (FunctionStats) sorted by total time, as `argtrace summary`."""
 
     __slots__ = ("_log",)
@@ -204,11 +229,11 @@ class _FunctionTable(dict):
 
 
 class _File:
-    """What one log contributes while it is read."""
+    """What one log contributes while it is read: its FUNCTION ids and spans."""
 
     def __init__(self):
-        self.functions = {}
-        self.by_id = {}
+        self.functions = {}  # FUNCTION id -> Function of this log's record
+        self.by_span = {}
         self.calls = []
         self.process = None
 
@@ -219,7 +244,7 @@ class Log(Analysis):
     END_OF_LOG; `drops`: the writers' DROPS counters (summed over the files); `paths`, and
     `process`/`processes` (ProcessInfo of the first / of every file)."""
 
-    def __init__(self, paths, streams, from_files=True):
+    def __init__(self, paths, streams, index=None):
         self.paths = list(paths)
         self.path = self.paths[0] if len(self.paths) == 1 else ", ".join(self.paths)
         self.processes = []
@@ -233,8 +258,7 @@ class Log(Analysis):
         self._by_id = {}
         self._messages = []
         self._files = []
-        self._from_files = from_files
-        self._ix_handle = None
+        self._ix_handle = index  # the engine's index of the same files, None: from records
         self._ix_calls = None
         self._columns = {}
         for records in streams:
@@ -246,42 +270,28 @@ class Log(Analysis):
             self.closed = self.closed and self._closed_now
             self.truncated = self.truncated or bool(getattr(records, "truncated", False))
             self.processes.append(f.process)
-            for fid, func in f.functions.items():
-                self.functions.setdefault(fid, func)
-            for span, call in f.by_id.items():
-                self._by_id.setdefault(span, call)
         del self._closed_now
         self.process = self.processes[0] if self.processes else None
-        self._link()
-
-    def _link(self):
-        """Children lists, also across logs: a forked child's roots (and calls naming a span
-        the child never started) hang under the parent process's span that ran the fork."""
-        uids = {f.process.uid: f for f in self._files if f.process is not None and f.process.uid}
-        for f in self._files:
-            up = uids.get(f.process.parent_uid) if f.process and f.process.parent_uid else None
-            for call in f.calls:
-                parent = f.by_id.get(call.parent_id) if call.parent_id else None
-                if parent is None and up is not None:
-                    parent = up.by_id.get(call.parent_id or f.process.parent_span)
-                if parent is not None:
-                    call.parent_id = parent.id
-                    parent.children.append(call)
+        if index is not None:
+            self._adopt_index()
+        else:
+            self._resolve_here()
+        self._by_id = {c.id: c for c in self._calls if c.id is not None}
 
     def _add(self, f, rec):
         kind = rec.get("kind")
         if kind == "start":
             call = Call(rec, f.functions.get(rec.get("function")),
-                        self if self._from_files else None)
+                        self if self._ix_handle is not None else None)
             self._calls.append(call)
             f.calls.append(call)
-            f.by_id[call.id] = call
+            f.by_span[call.span] = call
         elif kind == "end":
-            call = f.by_id.get(rec.get("span"))
+            call = f.by_span.get(rec.get("span"))
             if call is not None:
                 call._finish(rec)
         elif kind == "message":
-            self._messages.append(Message(rec))
+            self._messages.append(Message(rec, f.by_span.get(rec.get("span"))))
         elif kind == "function":
             func = Function(rec)
             f.functions[func.id] = func
@@ -299,22 +309,82 @@ class Log(Analysis):
             end = rec.get("time_ns")
             self.end_ns = end if self.end_ns is None else max(self.end_ns, end)
 
+    @staticmethod
+    def _key(func):
+        return (func.module, func.qualname, func.file)
+
+    def _merge_functions(self, order):
+        """Log.functions from `order`, the merged functions by id; each call's function
+        becomes the merged one (its arguments were bound with its own log's record)."""
+        by_key = {self._key(func): func for func in order}
+        for func in order:
+            self.functions[func.id] = func
+        for c in self._calls:
+            if c._func is not None:
+                c._func = by_key.get(self._key(c._func), c._func)
+
+    def _adopt_index(self):
+        """What the engine decided: functions merged by module + qualname + file, call ids
+        (atr_call_id_format), parents (per log, and a forked child's roots under the
+        parent's call that ran the fork)."""
+        ix = self._ix_handle
+        merged = []
+        for fid in range(ix.info()["n_functions"]):
+            _, params, n_declared, _, flags, module, qualname, file, line = ix.function(fid)
+            merged.append(Function({"id": fid, "module": module, "qualname": qualname,
+                                    "file": file, "line": line, "flags": flags,
+                                    "params": params[:n_declared]}))
+        self._merge_functions(merged)
+        flat = self._ix_map()
+        ids, parents = ix.call_ids(), self._column("parent")
+        for i, c in enumerate(flat):
+            if c is not None:
+                c.id = ids[i]
+        for i, c in enumerate(flat):
+            p = parents[i]
+            if c is not None and p is not None and flat[p] is not None:
+                c.parent_id = flat[p].id
+                flat[p].children.append(c)
+
+    def _resolve_here(self):
+        """The same rules without the engine (a Log built from records): functions merged by
+        module + qualname + file in order of first definition, calls numbered per log in
+        the order of their STARTs, parents by span within each log and a forked child's
+        roots under the parent's span that ran the fork."""
+        merged = {}
+        for f in self._files:
+            for func in f.functions.values():
+                merged.setdefault(self._key(func), func)
+        order = []
+        for n, func in enumerate(merged.values()):
+            func.id = n
+            order.append(func)
+        self._merge_functions(order)
+        several = len(self._files) > 1
+        for n, f in enumerate(self._files):
+            for k, call in enumerate(f.calls):
+                call.id = "%d:%d" % (n, k) if several else k
+        uids = {f.process.uid: f for f in self._files if f.process is not None and f.process.uid}
+        for f in self._files:
+            up = uids.get(f.process.parent_uid) if f.process and f.process.parent_uid else None
+            for call in f.calls:
+                parent = f.by_span.get(call._pspan) if call._pspan else None
+                if parent is None and up is not None:
+                    parent = up.by_span.get(call._pspan or f.process.parent_span)
+                if parent is not None:
+                    call.parent_id = parent.id
+                    parent.children.append(call)
+
     # ---- the analysis index (see _analysis.Analysis) ----
 
     def _where(self):
         return self.path
 
     def _index(self):
-        """The analysis engine's index of these logs, loaded on first use."""
+        """The analysis engine's index of these logs."""
         if self._ix_handle is None:
-            if not self._from_files:
-                raise ValueError("argtrace: this Log was built from records, not files: "
-                                 "analysis needs the log files")
-            from . import _core
-            ix = _core.Index()
-            for path in self.paths:
-                ix.load(path)
-            self._ix_handle = ix
+            raise ValueError("argtrace: this Log was built from records, not files: "
+                             "analysis needs the log files")
         return self._ix_handle
 
     def _column(self, name):
@@ -396,20 +466,27 @@ class Log(Analysis):
         name = self.resolve(function)
         return [c for c in self._calls if c.function == name]
 
-    def call(self, span_id):
-        """The call with this span id, or None."""
-        return self._by_id.get(span_id)
+    def call(self, call_id):
+        """The call with this id (`Call.id`, as `argtrace calls` prints it: 253, or
+        "1:253" with several logs; a str "253" works too), or None when there is none.
+        ValueError for something that is not a call id, or a bare number while several
+        logs are loaded."""
+        if self._ix_handle is not None:
+            i = self._ix_handle.find_call(call_id)
+            return None if i is None else self._ix_call(i)
+        return self._by_id.get(_parse_id(call_id, len(self._files)))
 
     def roots(self):
         """Calls without a parent in these logs."""
-        return [c for c in self._calls if not c.parent_id or c.parent_id not in self._by_id]
+        return [c for c in self._calls if c.parent_id is None]
 
     def messages(self, span=None):
-        """Messages in log order; with `span` (a Call or an id) only that span's."""
+        """Messages in log order; with `span` (a Call or a call id) only those logged in
+        that call."""
         if span is None:
             return iter(self._messages)
-        sid = span.id if isinstance(span, Call) else span
-        return (m for m in self._messages if m.span == sid)
+        call = span if isinstance(span, Call) else self.call(span)
+        return (m for m in self._messages if call is not None and m._call is call)
 
     def __len__(self):
         return len(self._calls)
@@ -419,17 +496,38 @@ class Log(Analysis):
             self.path, len(self._calls), ", truncated" if self.truncated else "")
 
 
+def _parse_id(call_id, n_files):
+    """A printed call id as Log._by_id keys it (records-built logs; the engine parses the
+    others): an int for one log, "FILE:N" for several; ValueError for anything else."""
+    if isinstance(call_id, bool) or not isinstance(call_id, (int, str)):
+        raise TypeError("argtrace: a call id is an int or a str like '1:253', not %s"
+                        % type(call_id).__name__)
+    parts = str(call_id).split(":")
+    if len(parts) > 2 or not all(p.isdigit() and p.isascii() for p in parts):
+        raise ValueError("argtrace: %r is not a call id" % (call_id,))
+    if len(parts) == 1 and n_files > 1:
+        raise ValueError("argtrace: call id %r is ambiguous: %d logs are loaded; write it as "
+                         "FILE:N, e.g. '0:%s'" % (call_id, n_files, call_id))
+    if n_files > 1:
+        return "%d:%d" % (int(parts[0]), int(parts[1]))
+    return int(parts[-1]) if len(parts) == 1 or int(parts[0]) == 0 else None
+
+
 def load(paths, *, _records=None):
     """Read the log at `paths` (a path, or a list of paths: the processes of one program,
     e.g. a parent and its forked children, merged into one view) into a Log. A truncated
     log (crashed writer) loads every complete record with `.truncated` True; a corrupt one
-    raises ValueError, a missing one OSError."""
+    raises ValueError, a missing one OSError. The same log twice (the same file, or a copy:
+    the same process uid) raises ValueError, as the viewer refuses it."""
     if isinstance(paths, (str, bytes, os.PathLike)):
         paths = [paths]
     paths = [os.fsdecode(os.fspath(p)) for p in paths]
     if not paths:
         raise ValueError("argtrace: load() needs at least one log path")
     if _records is not None:
-        return Log(paths, [_records], from_files=False)
+        return Log(paths, [_records])
     from . import _core
-    return Log(paths, (_core.read_records(p) for p in paths))
+    index = _core.Index()
+    for path in paths:
+        index.load(path)
+    return Log(paths, (_core.read_records(p) for p in paths), index)

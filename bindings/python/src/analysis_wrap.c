@@ -204,7 +204,7 @@ static PyObject *ix_file(pyindex *self, PyObject *arg) {
               put(d, "parent_span", U64(fi.parent_span)) |
               put(d, "parent_file", opt_id(fi.parent_file)) |
               put(d, "parent_call", opt_id(fi.parent_call)) | put(d, "flags", U64(fi.flags)) |
-              put(d, "n_calls", U64(fi.n_calls)) |
+              put(d, "n_calls", U64(fi.n_calls)) | put(d, "first_call", U64(fi.first_call)) |
               put(d, "truncated", PyBool_FromLong(fi.flags & ATR_FILE_TRUNCATED)) |
               put(d, "closed", PyBool_FromLong(!(fi.flags & ATR_FILE_UNCLOSED)));
     if (bad) {
@@ -214,7 +214,8 @@ static PyObject *ix_file(pyindex *self, PyObject *arg) {
     return d;
 }
 
-/* function(fn) -> (name, [argument names], n_declared, n_calls, flags) */
+/* function(fn) -> (name, [argument names], n_declared, n_calls, flags, module, qualname,
+ * file, line) */
 static PyObject *ix_function(pyindex *self, PyObject *arg) {
     uint32_t fn;
     atr_function_view fv;
@@ -232,8 +233,9 @@ static PyObject *ix_function(pyindex *self, PyObject *arg) {
     }
     if (params == NULL)
         return NULL;
-    return Py_BuildValue("(NNIKI)", fn_name(self->ix, fn), params, fv.n_declared,
-                         (unsigned long long)fv.n_calls, fv.flags);
+    return Py_BuildValue("(NNIKINNNI)", fn_name(self->ix, fn), params, fv.n_declared,
+                         (unsigned long long)fv.n_calls, fv.flags, atr__str_py(fv.module),
+                         atr__str_py(fv.qualname), atr__str_py(fv.file), fv.line);
 }
 
 /* find_function(name) -> id, or None when nothing matches; ValueError when ambiguous. */
@@ -339,6 +341,77 @@ static PyObject *ix_call(pyindex *self, PyObject *arg) {
                          (unsigned long long)cv.start_ns, (unsigned long long)cv.duration_ns,
                          (unsigned long long)cv.self_ns, cv.status, vid_py(self->ix, cv.result),
                          exc, call_args(self->ix, call, &cv));
+}
+
+/* ---- printed call ids (atr_call_id_format): int for one log, "FILE:N" for several ---- */
+
+/* The printed id of call i: an int while one log is loaded, else the str "FILE:N". */
+static PyObject *printed_id(const atr_index *ix, uint32_t n_files, uint32_t call) {
+    char buf[ATR_CALL_ID_SIZE];
+    size_t len = atr_call_id_format(ix, call, buf, sizeof buf);
+    if (len == 0)
+        Py_RETURN_NONE;
+    if (n_files > 1)
+        return PyUnicode_FromStringAndSize(buf, (Py_ssize_t)len);
+    return U64(call); /* one log: the number within it is the call id */
+}
+
+/* call_ids() -> [the printed id of every call, in call id order] */
+static PyObject *ix_call_ids(pyindex *self, PyObject *unused) {
+    (void)unused;
+    atr_index_info in;
+    if (ready(self) < 0)
+        return NULL;
+    atr_index_get_info(self->ix, &in);
+    PyObject *l = PyList_New((Py_ssize_t)in.n_calls);
+    for (uint64_t i = 0; l != NULL && i < in.n_calls; i++) {
+        PyObject *v = printed_id(self->ix, in.n_files, (uint32_t)i);
+        if (v == NULL)
+            Py_CLEAR(l);
+        else
+            PyList_SET_ITEM(l, (Py_ssize_t)i, v);
+    }
+    return l;
+}
+
+/*
+ * find_call(id) -> the call id named by a printed id (an int, or a str "N" / "FILE:N"), or
+ * None when there is no such call. ValueError when it is not a call id, or a bare number
+ * while several logs are loaded; TypeError for other types.
+ */
+static PyObject *ix_find_call(pyindex *self, PyObject *arg) {
+    PyObject *text = NULL;
+    if (ready(self) < 0)
+        return NULL;
+    if (PyLong_CheckExact(arg) || (PyLong_Check(arg) && !PyBool_Check(arg)))
+        text = PyObject_Str(arg);
+    else if (PyUnicode_Check(arg))
+        text = Py_NewRef(arg);
+    else
+        return PyErr_Format(PyExc_TypeError,
+                            "argtrace: a call id is an int or a str like '1:253', not %.80s",
+                            Py_TYPE(arg)->tp_name);
+    const char *s = text ? PyUnicode_AsUTF8(text) : NULL;
+    if (s == NULL) {
+        Py_XDECREF(text);
+        return NULL;
+    }
+    atr_index_info in;
+    atr_index_get_info(self->ix, &in);
+    uint32_t call = ATR_NO_CALL;
+    int rc = atr_call_id_parse(self->ix, s, &call);
+    Py_DECREF(text);
+    if (rc == 0)
+        return U64(call);
+    if (rc == ATR_ENOTFOUND)
+        Py_RETURN_NONE;
+    if (rc == ATR_EAMBIGUOUS)
+        return PyErr_Format(PyExc_ValueError,
+                            "argtrace: call id %R is ambiguous: %u logs are loaded; write it as "
+                            "FILE:N, e.g. '0:%S'",
+                            arg, (unsigned)in.n_files, arg);
+    return PyErr_Format(PyExc_ValueError, "argtrace: %R is not a call id (N%s)", arg,
+                        in.n_files > 1 ? ", or FILE:N with several logs" : "");
 }
 
 /* A list of ints from n call ids. */
@@ -555,7 +628,8 @@ static PyMethodDef ix_methods[] = {
     {"info", (PyCFunction)ix_info, METH_NOARGS, "info() -> dict of counts and flags"},
     {"file", (PyCFunction)ix_file, METH_O, "file(i) -> dict describing loaded log i"},
     {"function", (PyCFunction)ix_function, METH_O,
-     "function(fn) -> (name, argument names, n_declared, n_calls, flags)"},
+     "function(fn) -> (name, argument names, n_declared, n_calls, flags, module, qualname, "
+     "file, line)"},
     {"find_function", (PyCFunction)ix_find_function, METH_O,
      "find_function(name) -> id | None (ValueError if ambiguous)"},
     {"stats_all", (PyCFunction)ix_stats_all, METH_NOARGS, "stats_all() -> [dict per function]"},
@@ -563,6 +637,10 @@ static PyMethodDef ix_methods[] = {
      "call(id) -> (function, thread, file, parent, start_ns, duration_ns, self_ns, status, "
      "result, exc_type, args)"},
     {"column", (PyCFunction)ix_column, METH_O, "column(name) -> [value of every call]"},
+    {"call_ids", (PyCFunction)ix_call_ids, METH_NOARGS,
+     "call_ids() -> [printed id of every call]: int (one log) or 'FILE:N' (several)"},
+    {"find_call", (PyCFunction)ix_find_call, METH_O,
+     "find_call(printed id) -> call id | None (ValueError: not an id, or ambiguous)"},
     {"children", (PyCFunction)ix_children, METH_O, "children(id) -> [ids in start order]"},
     {"query", (PyCFunction)ix_query, METH_VARARGS,
      "query(fn=None, filters=None, sort=0, offset=0, limit=0) -> [call ids]"},
