@@ -286,3 +286,35 @@ def test_viewer_refuses_the_same_log_twice_as_python_does(log_a, tmp_path, capfd
         with pytest.raises(ValueError) as e:
             argtrace.load([log_a, second])
         assert err.strip() == "argtrace calls: " + str(e.value).split("argtrace: ", 1)[1]
+
+
+# ---- messages name their call; a Log built from records follows the same rules ----
+
+def test_messages_name_their_call_by_id(log_a, log_b):
+    log = argtrace.load([log_a, log_b])
+    outer_msgs = [(m.fields["n"], m.call_id) for m in log.messages() if m.text == "outer_msg"]
+    assert outer_msgs == [(2, "0:0"), (1, "0:4"), (3, "1:1")]
+    assert [m.fields for m in log.messages("1:1")] == [{"n": 3}]
+    assert [m.call_id for m in log.messages(log.call("0:4"))] == ["0:4"]
+    inner = [m.call_id for m in log.messages() if m.text == "inner_msg"]
+    assert inner == ["0:1", "0:2", "0:5", "1:2", "1:3", "1:4"]
+
+
+def test_records_built_log_numbers_calls_like_the_engine():
+    from argtrace import _load
+    from test_load_records import PROCESS, T, end, func, records, start
+    log = _load.load("x.atr", _records=records(
+        PROCESS, func(0, "app", "f", []), func(1, "app", "g", []),
+        func(2, "app", "f", []),  # the same function again: one Function
+        start(T + 1, 0, 0, [], 10), start(T + 2, T + 1, 1, [], 11), end(T + 2, 12),
+        end(T + 1, 13), start(T + 3, 0, 2, [], 20)))
+    f, g, f2 = log.calls()
+    assert (f.id, g.id, f2.id) == (0, 1, 2) and g.parent_id == 0 and f2.parent_id is None
+    assert sorted(fn.name for fn in log.functions.values()) == ["app.f", "app.g"]
+    assert f._func is f2._func and log.functions[f._func.id] is f._func
+    assert log.call(1) is g and log.call("1") is g and log.call("0:2") is f2
+    assert log.call(3) is None and log.call("1:0") is None
+    with pytest.raises(ValueError, match="not a call id"):
+        log.call("1:x")
+    with pytest.raises(TypeError, match="call id"):
+        log.call(1.0)

@@ -282,3 +282,20 @@ def test_text_commands_colour_only_on_a_terminal(viewer, logs, no_color):
         assert ("\x1b[1m" in styled) == (no_color == "")
     finally:
         s.close()
+
+
+def test_calls_and_tree_show_the_printed_call_ids(tui):
+    """The ids `calls` prints (FILE:N with several logs) head the calls list and the tree."""
+    s = tui("basic.atr", "second.atr")
+    s.wait_for("functions (2 files")
+    s.keys("Down", "Enter")
+    s.wait_for("app.parse — arguments")
+    s.keys("/")
+    s.text("'strict'")
+    s.keys("Enter", "Enter")
+    screen = s.wait_for("calls of app.parse where mode = 'strict'")
+    rows = lines(screen)
+    assert "id" in rows[1].split()
+    assert "0:296" in rows[2] and "(n=20000, mode='strict') → 40000" in rows[2]
+    s.keys("Enter")
+    s.wait_for("call tree of call 0:296: app.parse")

@@ -276,7 +276,7 @@ class Log(Analysis):
             self._adopt_index()
         else:
             self._resolve_here()
-        self._by_id = {c.id: c for c in self._calls if c.id is not None}
+            self._by_id = {c.id: c for c in self._calls}
 
     def _add(self, f, rec):
         kind = rec.get("kind")
@@ -319,9 +319,11 @@ class Log(Analysis):
         by_key = {self._key(func): func for func in order}
         for func in order:
             self.functions[func.id] = func
-        for c in self._calls:
-            if c._func is not None:
-                c._func = by_key.get(self._key(c._func), c._func)
+        for f in self._files:
+            local = {func: by_key.get(self._key(func), func) for func in f.functions.values()}
+            for c in f.calls:
+                if c._func is not None:
+                    c._func = local.get(c._func, c._func)
 
     def _adopt_index(self):
         """What the engine decided: functions merged by module + qualname + file, call ids
@@ -336,13 +338,11 @@ class Log(Analysis):
                                     "params": params[:n_declared]}))
         self._merge_functions(merged)
         flat = self._ix_map()
-        ids, parents = ix.call_ids(), self._column("parent")
-        for i, c in enumerate(flat):
+        for c, cid in zip(flat, ix.call_ids()):
             if c is not None:
-                c.id = ids[i]
-        for i, c in enumerate(flat):
-            p = parents[i]
-            if c is not None and p is not None and flat[p] is not None:
+                c.id = cid
+        for c, p in zip(flat, self._column("parent")):
+            if p is not None and c is not None and flat[p] is not None:
                 c.parent_id = flat[p].id
                 flat[p].children.append(c)
 
@@ -399,12 +399,12 @@ class Log(Analysis):
         if self._ix_calls is not None:
             return self._ix_calls
         ix = self._index()
-        starts, fns, files = (self._column(n) for n in ("start_ns", "function", "file"))
-        names = [ix.function(i)[0] for i in range(ix.info()["n_functions"])]
+        starts, fns = self._column("start_ns"), self._column("function")
         flat = [c for f in self._files for c in f.calls]
-        if len(flat) != len(starts) or any(
-                c.start_ns != starts[i] or c.function != names[fns[i]]
-                for i, c in enumerate(flat)):
+        if [c.start_ns for c in flat] != starts or \
+                [c._func.id if c._func is not None else None for c in flat] != fns:
+            names = [ix.function(i)[0] for i in range(ix.info()["n_functions"])]
+            files = self._column("file")
             pool = {}
             for n, f in enumerate(self._files):
                 for c in f.calls:
