@@ -20,6 +20,7 @@ commands:
   summary LOG                      per function: calls, total, self, p50/p95/p99/max
   slow LOG FUNCTION                which argument explains the duration; slowest values
   tree LOG FUNCTION [name=value]   call tree of the slowest matching call
+  tree LOG --id ID                 call tree of one call (its id as calls prints it)
   calls LOG [FUNCTION]             list calls (--sort duration --limit N)
   cat LOG                          print every record
   export LOG --format FORMAT       chrome, eliot or jsonl
