@@ -27,8 +27,9 @@ typedef struct load_state {
     uint64_t n_records;
     uint32_t *argbuf;
     uint64_t cap_argbuf;
+    atr__u32map susp_map; /* call -> index in ix->susp, for this log's calls */
     /* rollback marks */
-    uint64_t n_calls0, n_argv0, n_msgs0, n_mfields0, n_pending0;
+    uint64_t n_calls0, n_argv0, n_msgs0, n_mfields0, n_pending0, n_susp0;
     uint32_t n_funcs0, n_threads0;
 } load_state;
 

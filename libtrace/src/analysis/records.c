@@ -2,7 +2,7 @@
  * One record at a time: FUNCTION definitions are deduplicated into the index's functions
  * (module + qualname + file) with their parameters mapped to the function's global
  * parameter list; START appends a call and its argument ids; END completes it; MESSAGE,
- * THREAD, PROCESS, DROPS fill their tables. Spans are found through a per-thread array
+ * THREAD, PROCESS, DROPS fill their tables; SUSPEND / RESUME track active times. Spans are found through a per-thread array
  * indexed by the span's sequence number, bounded by the records read so far.
  */
 #include <stdio.h>
@@ -350,6 +350,56 @@ static int on_start(load_state *st, const atr_record *rec) {
     return rc < 0 ? rc : 0;
 }
 
+/* SUSPEND / RESUME: the span's running intervals (its active time, atr__susp). */
+static int on_suspend(load_state *st, const atr_record *rec) {
+    atr_index *ix = st->ix;
+    uint32_t id = span_call_st(st, rec->u.suspend.span);
+    if (id == ATR_NO_CALL) {
+        ix->files[st->file].info.n_unknown_spans++;
+        return 0;
+    }
+    atr__call *c = &ix->calls[id];
+    if (c->status != ATR_CALL_UNFINISHED || id < st->n_calls0)
+        return 0; /* after its END: nothing left to charge */
+    uint32_t *k = atr__u32map_get(&st->susp_map, id);
+    atr__susp *e;
+    if (!k) {
+        if (rec->kind == ATR_REC_RESUME)
+            return 0; /* never suspended: running since START */
+        if (atr__grow((void **)&ix->susp, &ix->cap_susp, ix->n_susp + 1, sizeof(atr__susp)) ||
+            atr__u32map_put(&st->susp_map, id, (uint32_t)ix->n_susp))
+            return ATR_ENOMEM;
+        e = &ix->susp[ix->n_susp++];
+        e->call = id;
+        e->running = 1;
+        e->mark = c->start;
+        e->active = 0;
+        c->flags |= ATR__CF_SUSPENDED;
+    } else {
+        e = &ix->susp[*k];
+    }
+    uint64_t t = rec->time_ns;
+    if (rec->kind == ATR_REC_SUSPEND && e->running) {
+        e->active += t > e->mark ? t - e->mark : 0;
+        e->running = 0;
+    } else if (rec->kind == ATR_REC_RESUME && !e->running) {
+        e->mark = t;
+        e->running = 1;
+    }
+    return 0;
+}
+
+/* END of a call that suspended: its last running interval. */
+static void end_active(load_state *st, uint32_t id, uint64_t t) {
+    uint32_t *k = atr__u32map_get(&st->susp_map, id);
+    if (!k)
+        return;
+    atr__susp *e = &st->ix->susp[*k];
+    if (e->running && t > e->mark)
+        e->active += t - e->mark;
+    e->running = 0;
+}
+
 static int on_end(load_state *st, const atr_record *rec) {
     atr_index *ix = st->ix;
     uint32_t id = span_call_st(st, rec->u.end.span);
@@ -360,6 +410,8 @@ static int on_end(load_state *st, const atr_record *rec) {
     atr__call *c = &ix->calls[id];
     int rc;
     c->dur = rec->time_ns > c->start ? rec->time_ns - c->start : 0;
+    if (c->flags & ATR__CF_SUSPENDED)
+        end_active(st, id, rec->time_ns);
     switch (rec->u.end.status) {
     case ATR_END_RETURN:
         c->status = ATR_CALL_RETURNED;
@@ -457,6 +509,7 @@ int atr__on_record(load_state *st, const atr_record *rec) {
     atr_file_info *fi = &ix->files[st->file].info;
     st->n_records++;
     if ((rec->kind == ATR_REC_START || rec->kind == ATR_REC_END || rec->kind == ATR_REC_MESSAGE ||
+         rec->kind == ATR_REC_SUSPEND || rec->kind == ATR_REC_RESUME ||
          rec->kind == ATR_REC_END_OF_LOG) &&
         rec->time_ns > fi->t_last)
         fi->t_last = rec->time_ns;
@@ -479,6 +532,9 @@ int atr__on_record(load_state *st, const atr_record *rec) {
         return on_end(st, rec);
     case ATR_REC_MESSAGE:
         return on_message(st, rec);
+    case ATR_REC_SUSPEND:
+    case ATR_REC_RESUME:
+        return on_suspend(st, rec);
     case ATR_REC_SYNC:
         if (rec->u.sync.dropped)
             fi->flags |= ATR_FILE_DROPS;
