@@ -65,7 +65,11 @@ class Call:
     exception    None, or (type name, message)
     status       "return", "raise", "noresult" or None (unfinished)
     start_ns, end_ns, duration_ns (None if unfinished), id, parent_id (0: none), thread
-    self_ns      duration minus the children's durations (same process), None if unfinished
+    active_ns    the time it ran: its duration, except for a generator or coroutine, which is
+                 not charged the time it was suspended (yield, await; logs of format 1.1);
+                 None if unfinished
+    self_ns      active time minus the children's active times (same process), None if
+                 unfinished
     children     the child calls (a list in log order; calling it, `children()`, gives them
                  in start order as the analysis engine orders them)
     parent()     the parent call or None (a forked child's roots: the parent process's call
@@ -129,6 +133,12 @@ class Call:
         if self.end_ns is None or self._log is None:
             return None
         return self._log._column("self_ns")[self._log._ix_id(self)]
+
+    @property
+    def active_ns(self):
+        if self.end_ns is None or self._log is None:
+            return None
+        return self._log._column("active_ns")[self._log._ix_id(self)]
 
     def parent(self):
         """The parent call, or None for a root."""
