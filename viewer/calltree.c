@@ -26,7 +26,7 @@ static int is_fast(const atr_index *ix, uint32_t call, uint64_t parent_ns) {
     atr_call_view cv;
     if (atr_index_call(ix, call, &cv) < 0)
         return 0;
-    return cv.active_ns * 1000u < parent_ns * ATR__FOLD_PERMILLE && cv.status != ATR_CALL_RAISED &&
+    return cv.charged_ns * 1000u < parent_ns * ATR__FOLD_PERMILLE && cv.status != ATR_CALL_RAISED &&
            cv.status != ATR_CALL_UNFINISHED;
 }
 
@@ -47,7 +47,7 @@ void atr__sb_fold(atr__sbuf *sb, const atr_index *ix, const uint32_t *kids, uint
         atr_call_view cv;
         if (atr_index_call(ix, kids[i], &cv) < 0)
             continue;
-        total += cv.active_ns;
+        total += cv.charged_ns;
         if (fn == ATR_NO_FUNCTION)
             fn = cv.function;
         else if (cv.function != fn)

@@ -11,7 +11,8 @@
 /*
  * Times in a tree are active times (atr_call_view.active_ns: the duration, except for a
  * generator or coroutine that suspended, which is charged only while it ran). A child's
- * share is its active time over its parent's share base (atr__share_base).
+ * share is the part of it charged to its parent (charged_ns: not what ran while the parent
+ * was suspended, e.g. an asyncio task's steps) over its parent's share base.
  */
 
 /* A sibling is "fast" below 5% of its parent's share base; runs of >= 4 fast ones fold. */
@@ -28,7 +29,8 @@ int atr__children(const atr_index *ix, uint32_t call, uint32_t **kids, uint32_t 
 uint32_t atr__fold_run(const atr_index *ix, const uint32_t *kids, uint32_t n, uint32_t i,
                        uint64_t parent_ns);
 
-/* Append the folded line's text for kids[0 .. n-1]; *total_ns receives their total time. */
+/* Append the folded line's text for kids[0 .. n-1]; *total_ns receives their total time
+   (charged to the parent). */
 void atr__sb_fold(atr__sbuf *sb, const atr_index *ix, const uint32_t *kids, uint32_t n,
                   uint64_t *total_ns);
 

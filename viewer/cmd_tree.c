@@ -102,7 +102,7 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
     atr__fmt_dur(dur, sizeof dur, cv.duration_ns);
     atr__fmt_dur(self, sizeof self, cv.self_ns);
     if (parent_ns)
-        snprintf(share, sizeof share, "%.1f%%", 100.0 * (double)cv.active_ns / (double)parent_ns);
+        snprintf(share, sizeof share, "%.1f%%", 100.0 * (double)cv.charged_ns / (double)parent_ns);
     else
         snprintf(share, sizeof share, "100%%");
     atr__sb_clear(&o->line);

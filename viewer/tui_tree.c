@@ -77,7 +77,7 @@ static void tree_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
         return;
     atr__fmt_dur(buf, sizeof buf, cv.duration_ns);
     atr__sb_right(sb, buf, 9);
-    share(sb, cv.active_ns, r->depth ? base_of(ix, cv.parent) : cv.active_ns);
+    share(sb, cv.charged_ns, r->depth ? base_of(ix, cv.parent) : cv.active_ns);
     atr__sb_pad(sb, ' ', 2u * r->depth);
     atr__sb_puts(sb, cv.first_child == ATR_NO_CALL ? "  " : r->expanded ? "▾ " : "▸ ");
     atr__sb_call(sb, ix, r->call, &cv, 1);

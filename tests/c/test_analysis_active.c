@@ -62,6 +62,7 @@ static void test_generator_feeding_consumer(void) {
     ATR_CHECK_EQ_U64(vg.duration_ns, 10130);
     ATR_CHECK_EQ_U64(vg.active_ns, 10 + 5 * 20 + 30);
     ATR_CHECK_EQ_U64(vg.self_ns, 140);
+    ATR_CHECK_EQ_U64(vg.charged_ns, 140); /* it ran inside consume()'s running time */
     ATR_CHECK_EQ_U64(vg.children_ns, 0);
     ATR_CHECK_EQ_INT(vg.parent, cc);
     ATR_CHECK_EQ_U64(vc.duration_ns, 10500);
@@ -133,9 +134,9 @@ static void test_unfinished(void) {
 }
 
 /*
- * A child that ran while its parent was suspended (a generator made inside a coroutine and
- * consumed elsewhere): the parent's self time stops at 0 and children_ns exceeds its active
- * time, so shares divided by max(active, children) stay within 100%.
+ * A child that ran while its parent was suspended (an asyncio task's step while the
+ * coroutine that made it awaits): its time is not charged to the parent, whose self time
+ * stays its whole active time.
  */
 static void test_child_outside_parent(void) {
     uint64_t clock = 500;
@@ -154,8 +155,46 @@ static void test_child_outside_parent(void) {
     atr_call_view vp = view(ix, first_call_of(ix, find(ix, "p")));
     ATR_CHECK_EQ_U64(vp.duration_ns, 850);
     ATR_CHECK_EQ_U64(vp.active_ns, 150);
-    ATR_CHECK_EQ_U64(vp.children_ns, 500);
-    ATR_CHECK_EQ_U64(vp.self_ns, 0);
+    ATR_CHECK_EQ_U64(vp.children_ns, 0);
+    ATR_CHECK_EQ_U64(vp.self_ns, 150);
+    atr_call_view vx = view(ix, first_call_of(ix, find(ix, "x")));
+    ATR_CHECK_EQ_U64(vx.active_ns, 500);
+    ATR_CHECK_EQ_U64(vx.charged_ns, 0);
+    ATR_CHECK_EQ_U64(vx.self_ns, 500);
+    done(ix);
+}
+
+/*
+ * A task-like child: some of its steps run inside its parent's steps (charged to it), some
+ * while the parent awaits or after it returned (not charged).
+ */
+static void test_task_child(void) {
+    uint64_t clock = 500;
+    atr_session *s = new_log("active_task.atr", &clock);
+    uint32_t fp = define(s, "app", "p", 0, NULL), ft = define(s, "app", "t", 0, NULL);
+    uint64_t p = begin(s, fp, 0, 1000, NULL, 0);
+    uint64_t t = begin(s, ft, p, 1010, NULL, 0);
+    ATR_CHECK_OK(atr_span_suspend(s, t, 1020)); /* 10 inside p */
+    ATR_CHECK_OK(atr_span_suspend(s, p, 1100));
+    ATR_CHECK_OK(atr_span_resume(s, t, 1200));
+    ATR_CHECK_OK(atr_span_suspend(s, t, 1300)); /* 100 while p awaits */
+    ATR_CHECK_OK(atr_span_resume(s, p, 1400));
+    ATR_CHECK_OK(atr_span_resume(s, t, 1410));
+    ATR_CHECK_OK(atr_span_suspend(s, t, 1450)); /* 40 inside p */
+    ATR_CHECK_OK(atr_span_return(s, p, 1500, NULL));
+    ATR_CHECK_OK(atr_span_resume(s, t, 1600));
+    ATR_CHECK_OK(atr_span_return(s, t, 1650, NULL)); /* 50 after p returned */
+    clock = 2000;
+    ATR_CHECK_OK(atr_session_close(s));
+
+    atr_index *ix = load_one(g_path);
+    atr_call_view vp = view(ix, first_call_of(ix, find(ix, "p")));
+    atr_call_view vt = view(ix, first_call_of(ix, find(ix, "t")));
+    ATR_CHECK_EQ_U64(vt.active_ns, 10 + 100 + 40 + 50);
+    ATR_CHECK_EQ_U64(vt.charged_ns, 10 + 40);
+    ATR_CHECK_EQ_U64(vp.active_ns, 100 + 100);
+    ATR_CHECK_EQ_U64(vp.children_ns, 50);
+    ATR_CHECK_EQ_U64(vp.self_ns, 150);
     done(ix);
 }
 
@@ -274,6 +313,7 @@ int main(void) {
     test_generator_feeding_consumer();
     test_unfinished();
     test_child_outside_parent();
+    test_task_child();
     test_odd_records();
     test_two_logs();
     test_plain_log();

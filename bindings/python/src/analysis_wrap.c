@@ -414,14 +414,16 @@ static PyObject *ix_query(pyindex *self, PyObject *args) {
 
 /*
  * column(name) -> one list over every call id: "function", "thread", "file", "parent" (None
- * for roots), "start_ns", "duration_ns", "self_ns", "status" (ATR_CALL_*) or "active_ns".
+ * for roots), "start_ns", "duration_ns", "self_ns", "status" (ATR_CALL_*), "active_ns" or
+ * "charged_ns".
  */
 static PyObject *ix_column(pyindex *self, PyObject *arg) {
-    static const char *const names[] = {"function",    "thread",  "file",   "parent",   "start_ns",
-                                        "duration_ns", "self_ns", "status", "active_ns"};
+    static const char *const names[] = {"function",  "thread",      "file",    "parent",
+                                        "start_ns",  "duration_ns", "self_ns", "status",
+                                        "active_ns", "charged_ns"};
     const char *name = PyUnicode_AsUTF8(arg);
     int col = -1;
-    for (int k = 0; name != NULL && k < 9; k++)
+    for (int k = 0; name != NULL && k < (int)(sizeof names / sizeof names[0]); k++)
         if (strcmp(name, names[k]) == 0)
             col = k;
     if (name == NULL || ready(self) < 0)
@@ -435,9 +437,9 @@ static PyObject *ix_column(pyindex *self, PyObject *arg) {
         atr_call_view cv;
         PyObject *v = NULL;
         if (atr_index_call(self->ix, (uint32_t)i, &cv) == 0) {
-            const uint64_t nums[] = {cv.function, cv.thread,   cv.file,
-                                     cv.parent,   cv.start_ns, cv.duration_ns,
-                                     cv.self_ns,  cv.status,   cv.active_ns};
+            const uint64_t nums[] = {cv.function,  cv.thread,      cv.file,    cv.parent,
+                                     cv.start_ns,  cv.duration_ns, cv.self_ns, cv.status,
+                                     cv.active_ns, cv.charged_ns};
             v = col == 3 ? opt_id(cv.parent) : U64(nums[col]);
         } else {
             v = Py_NewRef(Py_None);

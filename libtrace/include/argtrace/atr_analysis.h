@@ -243,10 +243,16 @@ typedef struct atr_call_view {
      */
     uint64_t active_ns;
     /*
-     * The time its children in the same process took from it: the sum of their active
-     * times (a suspended generator child is not charged its suspensions). A child's share
-     * of this call is child.active_ns / max(active_ns, children_ns): never over 100%
-     * together, even when children ran outside this call's active intervals.
+     * The part of active_ns its parent is charged: all of it, except the running intervals
+     * that ended while the parent was suspended or over (an asyncio task's steps while the
+     * coroutine that made it awaits; a generator consumed after its maker returned). Such
+     * a parent's self time is not reduced by them.
+     */
+    uint64_t charged_ns;
+    /*
+     * The time its children in the same process took from it: the sum of their charged_ns.
+     * A child's share of this call is child.charged_ns / max(active_ns, children_ns): never
+     * over 100% together (children on other threads may exceed active_ns).
      */
     uint64_t children_ns;
 } atr_call_view;

@@ -108,11 +108,13 @@ _Static_assert(sizeof(atr__call) == 56, "a call is 56 bytes: the index's memory 
 
 /* A child on another thread (or process): the child list may need sorting by start. */
 #define ATR__CF_XCHILD 0x1u
-/* The span suspended (SUSPEND record): its active time is in ix->susp. */
+/* The call has an entry in ix->susp (its span suspended, or it ran while its parent was
+   suspended). */
 #define ATR__CF_SUSPENDED 0x2u
 
 /*
- * Active time of a call that suspended. ix->susp holds one per such call, sorted by call
+ * Active time of a call whose span suspended (SUSPEND record), or that ran while its parent
+ * was suspended (records.c says when). ix->susp holds one per such call, sorted by call
  * (each load appends its calls' entries, sorted, after the earlier loads'). `running` and
  * `mark` only serve while the log loads.
  */
@@ -121,6 +123,7 @@ typedef struct atr__susp {
     uint32_t running; /* 1: between START or RESUME and the next SUSPEND */
     uint64_t mark;    /* time of the last START or RESUME */
     uint64_t active;  /* sum of the running intervals */
+    uint64_t outside; /* of which ran while the parent was away: not the parent's time */
 } atr__susp;
 
 typedef struct atr__func {
@@ -204,17 +207,18 @@ uint64_t atr__hash_bytes(const void *p, size_t n, uint64_t seed);
 
 /*
  * stats.c. Active time: the duration, or for a call that suspended the sum of its running
- * intervals (atr_call_view.active_ns). Self time: active time minus the children's active
- * times in the same process (children_ns), clamped at 0. Computed when asked (walking the
- * children) rather than stored: 8 bytes per call less.
+ * intervals (atr_call_view.active_ns). Charged time: the part of it its parent is charged
+ * (not the intervals that ran while the parent was away). Self time: active time minus the
+ * children's charged times in the same process (children_ns), clamped at 0. Computed when
+ * asked (walking the children) rather than stored: 8 bytes per call less.
  */
 uint64_t atr__call_active(const atr_index *ix, const atr__call *c);
 uint64_t atr__call_self(const atr_index *ix, const atr__call *c);
-void atr__call_times(const atr_index *ix, const atr__call *c, uint64_t *active, uint64_t *children,
-                     uint64_t *self);
-/* index.c: after a log loads, close the active times of its calls from `first` on and sort
-   them. t_last: the log's last time (unfinished calls run to it). */
-void atr__susp_finish(atr_index *ix, uint64_t first, uint64_t t_last);
+void atr__call_times(const atr_index *ix, const atr__call *c, uint64_t *active, uint64_t *charged,
+                     uint64_t *children, uint64_t *self);
+/* index.c: after a log loads (and atr__susp_close), bound the active times of its calls'
+   entries from `first` on and sort them. */
+void atr__susp_finish(atr_index *ix, uint64_t first);
 
 /* The exception type of a call as a string (empty if none). */
 atr_str atr__call_exc(const atr_index *ix, const atr__call *c);

@@ -167,7 +167,8 @@ static int load(atr_index *ix, atr_reader *r, const char *name) {
     if (!atr_reader_closed_cleanly(r))
         file->info.flags |= ATR_FILE_UNCLOSED;
     finish_file(ix, st.file);
-    atr__susp_finish(ix, st.n_susp0, file->info.t_last);
+    atr__susp_close(&st, file->info.t_last);
+    atr__susp_finish(ix, st.n_susp0);
     resolve_pending(ix);
     if ((rc = atr__index_derive(ix, st.n_calls0)) != 0)
         goto fail;

@@ -38,6 +38,9 @@ typedef struct load_state {
 /* Handle one record of the log being loaded. 0 or ATR_ENOMEM / ATR_ETOOBIG. */
 int atr__on_record(load_state *st, const atr_record *rec);
 
+/* At the end of the log: unfinished calls that are running were active up to t_last. */
+void atr__susp_close(load_state *st, uint64_t t_last);
+
 /* The call of span `span` in file `file`, or ATR_NO_CALL. */
 uint32_t atr__span_call(const atr_index *ix, uint32_t file, uint64_t span);
 

@@ -350,7 +350,57 @@ static int on_start(load_state *st, const atr_record *rec) {
     return rc < 0 ? rc : 0;
 }
 
-/* SUSPEND / RESUME: the span's running intervals (its active time, atr__susp). */
+/*
+ * Active time (atr__susp). A call gets an entry when its span first suspends, or when it
+ * ends while its parent is away: a parent with an entry that is not running (suspended, or
+ * ended). A child's running interval that ends while its parent is away (an asyncio task's
+ * step, a generator consumed after its maker returned) is `outside` the parent's active
+ * time: it is not subtracted from the parent's self time.
+ */
+static atr__susp *susp_get(load_state *st, uint32_t id) {
+    uint32_t *k = atr__u32map_get(&st->susp_map, id);
+    return k ? &st->ix->susp[*k] : NULL;
+}
+
+static atr__susp *susp_add(load_state *st, uint32_t id, int running, uint64_t mark) {
+    atr_index *ix = st->ix;
+    if (atr__grow((void **)&ix->susp, &ix->cap_susp, ix->n_susp + 1, sizeof(atr__susp)) ||
+        atr__u32map_put(&st->susp_map, id, (uint32_t)ix->n_susp))
+        return NULL;
+    atr__susp *e = &ix->susp[ix->n_susp++];
+    memset(e, 0, sizeof *e);
+    e->call = id;
+    e->running = (uint32_t)running;
+    e->mark = mark;
+    ix->calls[id].flags |= ATR__CF_SUSPENDED;
+    return e;
+}
+
+/* 1 if the parent of call `id` is away now (see above); `own` the child has an entry. */
+static int parent_away(load_state *st, uint32_t id, int own) {
+    uint32_t p = st->ix->calls[id].parent;
+    if (p == ATR_NO_CALL)
+        return 0;
+    if (own && st->ix->calls[p].status != ATR_CALL_UNFINISHED)
+        return 1;
+    if (!(st->ix->calls[p].flags & ATR__CF_SUSPENDED))
+        return 0;
+    const atr__susp *pe = susp_get(st, p);
+    return pe && !pe->running;
+}
+
+/* The running interval of entry e ends at t. */
+static void interval_end(load_state *st, atr__susp *e, uint64_t t) {
+    if (!e->running)
+        return;
+    uint64_t d = t > e->mark ? t - e->mark : 0;
+    e->active += d;
+    if (parent_away(st, e->call, 1))
+        e->outside += d;
+    e->running = 0;
+}
+
+/* SUSPEND / RESUME: the span's running intervals. */
 static int on_suspend(load_state *st, const atr_record *rec) {
     atr_index *ix = st->ix;
     uint32_t id = span_call_st(st, rec->u.suspend.span);
@@ -361,43 +411,53 @@ static int on_suspend(load_state *st, const atr_record *rec) {
     atr__call *c = &ix->calls[id];
     if (c->status != ATR_CALL_UNFINISHED || id < st->n_calls0)
         return 0; /* after its END: nothing left to charge */
-    uint32_t *k = atr__u32map_get(&st->susp_map, id);
-    atr__susp *e;
-    if (!k) {
+    atr__susp *e = susp_get(st, id);
+    if (!e) {
         if (rec->kind == ATR_REC_RESUME)
             return 0; /* never suspended: running since START */
-        if (atr__grow((void **)&ix->susp, &ix->cap_susp, ix->n_susp + 1, sizeof(atr__susp)) ||
-            atr__u32map_put(&st->susp_map, id, (uint32_t)ix->n_susp))
+        if (!(e = susp_add(st, id, 1, c->start)))
             return ATR_ENOMEM;
-        e = &ix->susp[ix->n_susp++];
-        e->call = id;
-        e->running = 1;
-        e->mark = c->start;
-        e->active = 0;
-        c->flags |= ATR__CF_SUSPENDED;
-    } else {
-        e = &ix->susp[*k];
     }
-    uint64_t t = rec->time_ns;
-    if (rec->kind == ATR_REC_SUSPEND && e->running) {
-        e->active += t > e->mark ? t - e->mark : 0;
-        e->running = 0;
-    } else if (rec->kind == ATR_REC_RESUME && !e->running) {
-        e->mark = t;
+    if (rec->kind == ATR_REC_SUSPEND) {
+        interval_end(st, e, rec->time_ns);
+    } else if (!e->running) {
+        e->mark = rec->time_ns;
         e->running = 1;
     }
     return 0;
 }
 
-/* END of a call that suspended: its last running interval. */
-static void end_active(load_state *st, uint32_t id, uint64_t t) {
-    uint32_t *k = atr__u32map_get(&st->susp_map, id);
-    if (!k)
-        return;
-    atr__susp *e = &st->ix->susp[*k];
-    if (e->running && t > e->mark)
-        e->active += t - e->mark;
-    e->running = 0;
+/* END of call id (its duration set): its last running interval, or all of it when its
+   parent is away. 0 or ATR_ENOMEM. */
+static int end_active(load_state *st, uint32_t id, uint64_t t) {
+    atr__susp *e = (st->ix->calls[id].flags & ATR__CF_SUSPENDED) ? susp_get(st, id) : NULL;
+    if (e) {
+        interval_end(st, e, t);
+        return 0;
+    }
+    if (!parent_away(st, id, 0))
+        return 0;
+    uint64_t d = st->ix->calls[id].dur;
+    if (!(e = susp_add(st, id, 0, 0)))
+        return ATR_ENOMEM;
+    e->active = e->outside = d;
+    return 0;
+}
+
+void atr__susp_close(load_state *st, uint64_t t_last) {
+    atr_index *ix = st->ix;
+    /* parents' running flags must hold while their children are closed: two passes */
+    for (uint64_t i = st->n_susp0; i < ix->n_susp; i++) {
+        atr__susp *e = &ix->susp[i];
+        if (e->running && t_last > e->mark) {
+            uint64_t d = t_last - e->mark;
+            e->active += d;
+            if (parent_away(st, e->call, 1))
+                e->outside += d;
+        }
+    }
+    for (uint64_t i = st->n_susp0; i < ix->n_susp; i++)
+        ix->susp[i].running = 0;
 }
 
 static int on_end(load_state *st, const atr_record *rec) {
@@ -410,8 +470,8 @@ static int on_end(load_state *st, const atr_record *rec) {
     atr__call *c = &ix->calls[id];
     int rc;
     c->dur = rec->time_ns > c->start ? rec->time_ns - c->start : 0;
-    if (c->flags & ATR__CF_SUSPENDED)
-        end_active(st, id, rec->time_ns);
+    if ((rc = end_active(st, id, rec->time_ns)) != 0)
+        return rc;
     switch (rec->u.end.status) {
     case ATR_END_RETURN:
         c->status = ATR_CALL_RETURNED;

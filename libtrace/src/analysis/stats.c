@@ -67,24 +67,22 @@ static int susp_cmp(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-void atr__susp_finish(atr_index *ix, uint64_t first, uint64_t t_last) {
+void atr__susp_finish(atr_index *ix, uint64_t first) {
     for (uint64_t i = first; i < ix->n_susp; i++) {
         atr__susp *e = &ix->susp[i];
-        const atr__call *c = &ix->calls[e->call];
-        if (e->running && c->status == ATR_CALL_UNFINISHED && t_last > e->mark)
-            e->active += t_last - e->mark;
-        e->running = 0;
-        if (e->active > c->dur) /* resumed out of order: never more than the duration */
-            e->active = c->dur;
+        if (e->active > ix->calls[e->call].dur) /* resumed out of order: at most the duration */
+            e->active = ix->calls[e->call].dur;
+        if (e->outside > e->active)
+            e->outside = e->active;
     }
     /* this log's calls come after every earlier log's: the whole array stays sorted */
     if (ix->n_susp > first)
         qsort(ix->susp + first, (size_t)(ix->n_susp - first), sizeof *ix->susp, susp_cmp);
 }
 
-uint64_t atr__call_active(const atr_index *ix, const atr__call *c) {
+static const atr__susp *susp_of(const atr_index *ix, const atr__call *c) {
     if (!(c->flags & ATR__CF_SUSPENDED))
-        return c->dur;
+        return NULL;
     uint32_t id = (uint32_t)(c - ix->calls);
     uint64_t lo = 0, hi = ix->n_susp;
     while (lo < hi) {
@@ -94,28 +92,36 @@ uint64_t atr__call_active(const atr_index *ix, const atr__call *c) {
         else
             hi = mid;
     }
-    return lo < ix->n_susp && ix->susp[lo].call == id ? ix->susp[lo].active : c->dur;
+    return lo < ix->n_susp && ix->susp[lo].call == id ? &ix->susp[lo] : NULL;
 }
 
-void atr__call_times(const atr_index *ix, const atr__call *c, uint64_t *active, uint64_t *children,
-                     uint64_t *self) {
-    uint64_t sum = 0, a = atr__call_active(ix, c);
+uint64_t atr__call_active(const atr_index *ix, const atr__call *c) {
+    const atr__susp *e = susp_of(ix, c);
+    return e ? e->active : c->dur;
+}
+
+void atr__call_times(const atr_index *ix, const atr__call *c, uint64_t *active, uint64_t *charged,
+                     uint64_t *children, uint64_t *self) {
+    const atr__susp *e = susp_of(ix, c);
+    uint64_t sum = 0, a = e ? e->active : c->dur;
     uint32_t file = ix->threads[c->thread].file;
     for (uint32_t k = c->first_child; k != ATR_NO_CALL; k = ix->calls[k].next_sibling) {
         const atr__call *ch = &ix->calls[k];
         if (ch->thread == c->thread || ix->threads[ch->thread].file == file) {
-            uint64_t t = atr__call_active(ix, ch);
+            const atr__susp *ce = susp_of(ix, ch);
+            uint64_t t = ce ? ce->active - ce->outside : ch->dur;
             sum = sum + t < sum ? UINT64_MAX : sum + t;
         }
     }
     *active = a;
+    *charged = e ? e->active - e->outside : c->dur;
     *children = sum;
     *self = a > sum ? a - sum : 0;
 }
 
 uint64_t atr__call_self(const atr_index *ix, const atr__call *c) {
-    uint64_t a, ch, self;
-    atr__call_times(ix, c, &a, &ch, &self);
+    uint64_t a, cg, ch, self;
+    atr__call_times(ix, c, &a, &cg, &ch, &self);
     return self;
 }
 
@@ -148,8 +154,8 @@ static void stats_of(const atr_index *ix, const uint32_t *ids, uint64_t n, const
         const atr__call *c = &ix->calls[id];
         if (f && !atr__filter_match_bound(f, ix, id, pi))
             continue;
-        uint64_t a, ch, self;
-        atr__call_times(ix, c, &a, &ch, &self);
+        uint64_t a, cg, ch, self;
+        atr__call_times(ix, c, &a, &cg, &ch, &self);
         st->count++;
         st->total_ns += c->dur;
         st->active_ns += a;
