@@ -33,6 +33,7 @@ void atr__tls_cache_clear(void) {
 
 void atr__thread_free(atr__thread *th) { free(th); }
 
+/* The kinds that set the dt base come before REC_THREAD (commit()). */
 enum rec_kind {
     REC_START,
     REC_RETURN,
@@ -113,8 +114,9 @@ static inline __attribute__((always_inline)) void commit(atr__thread *th, const 
         th->prefix = 0;
         th->dropped = 0;
     }
-    /* SUSPEND/RESUME leave the dt base alone: a 1.0 reader skips them (FORMAT.md 3.12) */
-    if (r->kind != REC_THREAD && r->kind != REC_SUSPEND && r->kind != REC_RESUME)
+    /* THREAD has no time; SUSPEND/RESUME leave the dt base alone: a 1.0 reader skips them
+       (FORMAT.md 3.12). Those three come last in enum rec_kind. */
+    if (r->kind < REC_THREAD)
         th->last_time = r->t;
     if (r->kind == REC_START)
         th->seq++;
