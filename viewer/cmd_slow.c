@@ -178,11 +178,18 @@ static void print_text(atr__vctx *ctx, const atr__target *t, const atr_argscore 
     atr__sb_style(&sb, ctx->color, ATR__ST_BOLD);
     atr__sb_funcname(&sb, t->ix, t->fn);
     atr__sb_unstyle(&sb, ctx->color);
+    int active = 0; /* its calls suspended: times are active times */
     if (atr_stats_function(t->ix, t->fn, t->filter, &st) == 0) {
+        active = st.active_ns != st.total_ns;
         atr__sb_puts(&sb, ": ");
         atr__sb_count(&sb, st.count);
         atr__sb_puts(&sb, st.count == 1 ? " call, total " : " calls, total ");
         atr__sb_dur(&sb, st.total_ns);
+        if (active) {
+            atr__sb_puts(&sb, " (active ");
+            atr__sb_dur(&sb, st.active_ns);
+            atr__sb_putc(&sb, ')');
+        }
         atr__sb_puts(&sb, ", p50 ");
         atr__sb_dur(&sb, st.p50_ns);
         atr__sb_puts(&sb, ", p95 ");
@@ -196,7 +203,12 @@ static void print_text(atr__vctx *ctx, const atr__target *t, const atr_argscore 
     atr__sb_dur(&sb, edges[0]);
     atr__sb_puts(&sb, " to ");
     atr__sb_dur(&sb, edges[ATR_HIST_BINS]);
-    atr__sb_puts(&sb, "; score: share of the duration's variation the argument explains\n\n");
+    if (active)
+        atr__sb_puts(&sb, "; score: share of the active time's variation the argument explains"
+                          "\n(the calls suspend: generator or coroutine; percentiles, histograms "
+                          "and scores use the time they ran, not the time to completion)\n\n");
+    else
+        atr__sb_puts(&sb, "; score: share of the duration's variation the argument explains\n\n");
     fputs(atr__sb_cstr(&sb), ctx->out);
     atr__sb_free(&sb);
     uint32_t n = atr_argscore_count(s);

@@ -2,6 +2,8 @@
  * `tree LOG... FUNC [FILTER...] [--rank N]`: the call tree of FUNC's Nth slowest call among
  * those matching the filters (or `tree LOG... --id ID`: of the call with that printed id):
  * duration, share of the parent, self time, arguments, outcome.
+ * Shares and self times are of active time: a generator or coroutine that suspended shows
+ * "[active T]" after its call and is charged only T (calltree.h).
  * Long runs of fast siblings fold into one line (text only; --json is complete).
  */
 #include <inttypes.h>
@@ -17,7 +19,7 @@ enum { OPT_JSON = 1, OPT_RANK, OPT_DEPTH, OPT_ALL, OPT_ID };
 static const atr__opt tree_opts[] = {
     {"json", 0, 0, OPT_JSON,
      "--json       {id, function, args, result, exception, "
-     "duration_ns, self_ns, children}"},
+     "duration_ns, active_ns, self_ns, children}"},
     {"rank", 'r', 1, OPT_RANK, "-r, --rank N  the Nth slowest matching call (default 1)"},
     {"depth", 'd', 1, OPT_DEPTH,
      "-d, --depth N  show N levels below the call (0: the call "
@@ -107,14 +109,16 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
     atr__fmt_dur(dur, sizeof dur, cv.duration_ns);
     atr__fmt_dur(self, sizeof self, cv.self_ns);
     if (parent_ns)
-        snprintf(share, sizeof share, "%.1f%%", 100.0 * (double)cv.duration_ns / (double)parent_ns);
+        snprintf(share, sizeof share, "%.1f%%", 100.0 * (double)cv.charged_ns / (double)parent_ns);
     else
         snprintf(share, sizeof share, "100%%");
     atr__sb_clear(&o->line);
     atr__sb_add(&o->line, o->prefix.ptr, o->prefix.len);
     atr__sb_puts(&o->line, branch_text[branch]);
     atr__sb_call(&o->line, o->ix, call, &cv, 1);
+    atr__sb_active(&o->line, &cv);
     add_row(o, dur, share, self);
+    uint64_t base = atr__share_base(&cv);
 
     uint32_t *kids = NULL, n = 0;
     if (atr__children(o->ix, call, &kids, &n) < 0) {
@@ -134,7 +138,7 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
         n = 0;
     }
     for (uint32_t i = 0; i < n;) {
-        uint32_t run = o->a->all ? 0 : atr__fold_run(o->ix, kids, n, i, cv.duration_ns);
+        uint32_t run = o->a->all ? 0 : atr__fold_run(o->ix, kids, n, i, base);
         int last = (run ? i + run : i + 1) >= n;
         int br = last ? BR_LAST : BR_MID;
         if (run) {
@@ -145,11 +149,11 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
             atr__sb_fold(&o->line, o->ix, kids + i, run, &total);
             atr__fmt_dur(dur, sizeof dur, total);
             snprintf(share, sizeof share, "%.1f%%",
-                     cv.duration_ns ? 100.0 * (double)total / (double)cv.duration_ns : 0.0);
+                     base ? 100.0 * (double)total / (double)base : 0.0);
             add_row(o, dur, share, "");
             i += run;
         } else {
-            node_text(o, kids[i], cv.duration_ns, br, depth + 1);
+            node_text(o, kids[i], base, br, depth + 1);
             i++;
         }
     }
@@ -168,6 +172,7 @@ static void node_json(atr__json *j, const atr_index *ix, uint32_t call, uint64_t
         return;
     }
     atr__json_kuint(j, "duration_ns", cv.duration_ns);
+    atr__json_kuint(j, "active_ns", cv.active_ns);
     atr__json_kuint(j, "self_ns", cv.self_ns);
     atr__json_key(j, "children");
     atr__json_arr_begin(j);

@@ -97,6 +97,7 @@ void atr__json_call(atr__json *j, const atr_index *ix, uint32_t call) {
     }
     atr__json_kuint(j, "start_ns", cv.start_ns);
     atr__json_kuint(j, "duration_ns", cv.duration_ns);
+    atr__json_kuint(j, "active_ns", cv.active_ns);
     atr__json_call_id(j, "parent_id", ix, cv.parent);
     atr__json_kuint(j, "thread", cv.thread);
     atr__json_obj_end(j);

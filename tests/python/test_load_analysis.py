@@ -81,7 +81,7 @@ def test_functions_match_summary_json(wlog, capfd):
     assert _core.viewer_main(["argtrace", "summary", wlog.path, "--json"]) == 0
     rows = json.loads(capfd.readouterr().out)
     mine = [{"function": s.name, "calls": s.calls, "total_ns": s.total_ns,
-             "self_ns": s.self_ns, "p50_ns": s.p50_ns, "p95_ns": s.p95_ns,
+             "active_ns": s.active_ns, "self_ns": s.self_ns, "p50_ns": s.p50_ns, "p95_ns": s.p95_ns,
              "p99_ns": s.p99_ns, "max_ns": s.max_ns} for s in wlog.functions()]
     assert mine == rows
 
@@ -208,7 +208,8 @@ def test_tree_shape(wlog):
     assert [(k["function"], k["args"], k["result"], k["children"]) for k in t["children"]] == \
         [(MOD + ".helper", {"x": 0}, 0, []), (MOD + ".helper", {"x": 1}, 2, [])]
     assert set(t) == {"id", "function", "args", "result", "exception", "duration_ns",
-                      "self_ns", "children"}
+                      "active_ns", "self_ns", "children"}
+    assert t["active_ns"] == t["duration_ns"]  # nothing suspended
     assert 0 <= t["self_ns"] <= t["duration_ns"]
     bad = wlog.tree(wlog.calls("parse", "exception")[0].id)
     assert bad["exception"] == {"type": "ValueError", "message": "bad mode"}

@@ -34,6 +34,13 @@ CASES = [
     ("slow_hostile_json", ["slow", "hostile.atr", "show", "--json"]),
     # tree
     ("tree", ["tree", "basic.atr", "handle"]),
+    ("tree_generator", ["tree", "generator.atr", "consume"]),
+    ("tree_generator_json", ["tree", "generator.atr", "consume", "--json"]),
+    ("tree_task", ["tree", "generator.atr", "serve"]),
+    ("summary_generator", ["summary", "generator.atr"]),
+    ("summary_generator_json", ["summary", "generator.atr", "--json"]),
+    ("slow_generator", ["slow", "generator.atr", "gen"]),
+    ("cat_generator", ["cat", "generator.atr"]),
     ("tree_json", ["tree", "basic.atr", "handle", "--json"]),
     ("tree_rank", ["tree", "basic.atr", "handle", "--rank", "3", "--all"]),
     ("tree_filter", ["tree", "basic.atr", "handle", "req=5"]),

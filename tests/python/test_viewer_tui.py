@@ -169,6 +169,23 @@ def test_tree_expand_fold_and_slowest_child(tui):
     assert "app.parse(n=20000, mode='strict')" in screen
 
 
+def test_slowest_child_follows_active_time(tui):
+    """consume()'s generator child lasts 15.1 µs but ran 210 ns; each work() call ran 2 µs:
+    's' goes to the first work() call, not to the generator."""
+    s = tui("generator.atr")
+    screen = s.wait_for("functions (1 files, 9 calls)")
+    assert "app.consume" in lines(screen)[2]  # by active total time
+    s.keys("c")
+    s.wait_for("calls of app.consume")
+    s.keys("Enter")
+    screen = s.wait_for("call tree of call 0: app.consume")
+    assert "app.gen(n=5)  [active 210 ns]" in screen
+    assert position(screen) == "1/7"
+    s.keys("s")
+    screen = s.wait_pos("3/7")
+    assert "app.work(x=0)" in screen
+
+
 def test_help_back_and_quit(tui):
     s = tui("basic.atr")
     s.wait_for("functions (")

@@ -32,6 +32,7 @@ class FunctionStats:
     max_ns: int
     raised: int = 0
     unfinished: int = 0
+    active_ns: int = 0  # total_ns without generators'/coroutines' suspended time
 
 
 @dataclass
@@ -133,8 +134,8 @@ class Analysis:
                 rows.append(FunctionStats(
                     ix.function(fid)[0], st["calls"], st["total_ns"], st["self_ns"],
                     st["p50_ns"], st["p95_ns"], st["p99_ns"], st["max_ns"], st["raised"],
-                    st["unfinished"]))
-        rows.sort(key=lambda r: (-r.total_ns, r.name))
+                    st["unfinished"], st["active_ns"]))
+        rows.sort(key=lambda r: (-r.active_ns, r.name))
         return rows
 
     def _query(self, function, terms):
@@ -170,7 +171,7 @@ class Analysis:
         """The call tree under `call` (a Call or its id, as Call.id and `argtrace calls`
         give it) as nested dicts, like `argtrace tree --json` (`argtrace tree LOG --id ID
         --json`): id, function, args, result, exception (None or {"type", "message"}),
-        duration_ns, self_ns, children. ValueError for an id no call has."""
+        duration_ns, active_ns, self_ns, children. ValueError for an id no call has."""
         if not hasattr(call, "function"):
             found = self.call(call)
             if found is None:
@@ -187,13 +188,14 @@ class Analysis:
                 kids = [node(self._ix_call(k), depth + 1) for k in ix.children(self._ix_id(c))]
             return {"id": c.id, "function": c.function, "args": dict(c.args),
                     "result": c.result, "exception": exc, "duration_ns": c.duration_ns,
-                    "self_ns": c.self_ns, "children": kids}
+                    "active_ns": c.active_ns, "self_ns": c.self_ns, "children": kids}
 
         return node(call, 0)
 
     def to_pandas(self, function=None, *where, **equals):
         """One row per call (optionally only `function`'s / the matching ones, as in
-        calls()): id, function, thread, start_ns, duration_ns, self_ns, status, exception
+        calls()): id, function, thread, start_ns, duration_ns, active_ns, self_ns, status,
+        exception
         (the type or None), and one column `arg.<name>` per argument name."""
         try:
             import pandas
@@ -203,13 +205,14 @@ class Analysis:
         rows = []
         for c in self.calls(function, *where, **equals):
             row = {"id": c.id, "function": c.function, "thread": c.thread,
-                   "start_ns": c.start_ns, "duration_ns": c.duration_ns, "self_ns": c.self_ns,
+                   "start_ns": c.start_ns, "duration_ns": c.duration_ns,
+                   "active_ns": c.active_ns, "self_ns": c.self_ns,
                    "status": c.status or "unfinished",
                    "exception": c.exception[0] if c.exception else None}
             for name, value in c.args.items():
                 row["arg." + name] = value
             rows.append(row)
-        columns = ["id", "function", "thread", "start_ns", "duration_ns", "self_ns", "status",
-                   "exception"]
+        columns = ["id", "function", "thread", "start_ns", "duration_ns", "active_ns", "self_ns",
+                   "status", "exception"]
         extra = sorted({k for r in rows for k in r if k.startswith("arg.")})
         return pandas.DataFrame(rows, columns=columns + extra)

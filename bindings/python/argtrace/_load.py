@@ -81,7 +81,13 @@ class Call:
     parent_id    the parent's id, None for a root
     span         the span id the log gives the call (unique in its log only; what
                  `argtrace.current_span()` returned while it ran)
-    self_ns      duration minus the children's durations (same process), None if unfinished
+    active_ns    the time it ran: its duration, except for a generator or coroutine, which is
+                 not charged the time it was suspended (yield, await; logs of format 1.1);
+                 None if unfinished
+    charged_ns   the part of active_ns charged to its parent: not the steps that ran while
+                 the parent was suspended or over (an asyncio task's), None if unfinished
+    self_ns      active time minus the children's charged times (same process), None if
+                 unfinished
     children     the child calls (a list in log order; calling it, `children()`, gives them
                  in start order as the analysis engine orders them)
     parent()     the parent call or None (a forked child's roots: the parent process's call
@@ -147,6 +153,19 @@ class Call:
         if self.end_ns is None or self._log is None:
             return None
         return self._log._column("self_ns")[self._log._ix_id(self)]
+
+    @property
+    def active_ns(self):
+        return self._time_column("active_ns")
+
+    @property
+    def charged_ns(self):
+        return self._time_column("charged_ns")
+
+    def _time_column(self, name):
+        if self.end_ns is None or self._log is None:
+            return None
+        return self._log._column(name)[self._log._ix_id(self)]
 
     def parent(self):
         """The parent call, or None for a root."""

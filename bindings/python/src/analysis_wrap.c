@@ -270,14 +270,14 @@ static PyObject *ix_find_function(pyindex *self, PyObject *arg) {
 /* ---- statistics ---- */
 
 static PyObject *stats_py(const atr_stats *s) {
-    return Py_BuildValue("{sKsKsKsKsKsKsKsKsKsKsKsd}", "calls", (unsigned long long)s->count,
-                         "finished", (unsigned long long)s->finished, "unfinished",
-                         (unsigned long long)s->unfinished, "raised", (unsigned long long)s->raised,
-                         "total_ns", (unsigned long long)s->total_ns, "self_ns",
-                         (unsigned long long)s->self_ns, "min_ns", (unsigned long long)s->min_ns,
-                         "p50_ns", (unsigned long long)s->p50_ns, "p95_ns",
-                         (unsigned long long)s->p95_ns, "p99_ns", (unsigned long long)s->p99_ns,
-                         "max_ns", (unsigned long long)s->max_ns, "mean_ns", s->mean_ns);
+    return Py_BuildValue(
+        "{sKsKsKsKsKsKsKsKsKsKsKsdsK}", "calls", (unsigned long long)s->count, "finished",
+        (unsigned long long)s->finished, "unfinished", (unsigned long long)s->unfinished, "raised",
+        (unsigned long long)s->raised, "total_ns", (unsigned long long)s->total_ns, "self_ns",
+        (unsigned long long)s->self_ns, "min_ns", (unsigned long long)s->min_ns, "p50_ns",
+        (unsigned long long)s->p50_ns, "p95_ns", (unsigned long long)s->p95_ns, "p99_ns",
+        (unsigned long long)s->p99_ns, "max_ns", (unsigned long long)s->max_ns, "mean_ns",
+        s->mean_ns, "active_ns", (unsigned long long)s->active_ns);
 }
 
 /* stats_all() -> [stats dict of function 0, 1, ...] (atr_stats_all, as `summary`). */
@@ -487,14 +487,16 @@ static PyObject *ix_query(pyindex *self, PyObject *args) {
 
 /*
  * column(name) -> one list over every call id: "function", "thread", "file", "parent" (None
- * for roots), "start_ns", "duration_ns", "self_ns" or "status" (ATR_CALL_*).
+ * for roots), "start_ns", "duration_ns", "self_ns", "status" (ATR_CALL_*), "active_ns" or
+ * "charged_ns".
  */
 static PyObject *ix_column(pyindex *self, PyObject *arg) {
-    static const char *const names[] = {"function", "thread",      "file",    "parent",
-                                        "start_ns", "duration_ns", "self_ns", "status"};
+    static const char *const names[] = {"function",  "thread",      "file",    "parent",
+                                        "start_ns",  "duration_ns", "self_ns", "status",
+                                        "active_ns", "charged_ns"};
     const char *name = PyUnicode_AsUTF8(arg);
     int col = -1;
-    for (int k = 0; name != NULL && k < 8; k++)
+    for (int k = 0; name != NULL && k < (int)(sizeof names / sizeof names[0]); k++)
         if (strcmp(name, names[k]) == 0)
             col = k;
     if (name == NULL || ready(self) < 0)
@@ -508,8 +510,9 @@ static PyObject *ix_column(pyindex *self, PyObject *arg) {
         atr_call_view cv;
         PyObject *v = NULL;
         if (atr_index_call(self->ix, (uint32_t)i, &cv) == 0) {
-            const uint64_t nums[] = {cv.function, cv.thread,      cv.file,    cv.parent,
-                                     cv.start_ns, cv.duration_ns, cv.self_ns, cv.status};
+            const uint64_t nums[] = {cv.function,  cv.thread,      cv.file,    cv.parent,
+                                     cv.start_ns,  cv.duration_ns, cv.self_ns, cv.status,
+                                     cv.active_ns, cv.charged_ns};
             v = col == 3 ? opt_id(cv.parent) : U64(nums[col]);
         } else {
             v = Py_NewRef(Py_None);

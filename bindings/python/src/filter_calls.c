@@ -418,6 +418,9 @@ int atr__calls_resume(const void *key) {
     }
     *e = *s;
     susp_remove(s);
+    if (e->state == ST_EMITTED) {
+        atr__span_resume(e->gen, e->span, now_or_auto());
+    }
     if (e->entered) {
         entry_enter(e);
     }
@@ -464,6 +467,9 @@ void atr__calls_yield(const void *key) {
         return;
     }
     fentry e = ft->stack[--ft->n];
+    if (e.state == ST_EMITTED) {
+        atr__span_suspend(e.gen, e.span, now_or_auto());
+    }
     if (e.state == ST_EMITTED && e.entered) {
         entry_leave(&e);
     }

@@ -87,6 +87,10 @@ static const char *kind_name(uint32_t k) {
         return "drops";
     case ATR_REC_END_OF_LOG:
         return "end_of_log";
+    case ATR_REC_SUSPEND:
+        return "suspend";
+    case ATR_REC_RESUME:
+        return "resume";
     default:
         return "unknown";
     }
@@ -154,6 +158,10 @@ static PyObject *record_to_py(const atr_record *r) {
               put(d, "oversize", U64(r->u.drops.oversize)) |
               put(d, "capture_errors", U64(r->u.drops.capture_errors)) |
               put(d, "write_errors", U64(r->u.drops.write_errors));
+        break;
+    case ATR_REC_SUSPEND:
+    case ATR_REC_RESUME:
+        rc |= put(d, "span", U64(r->u.suspend.span));
         break;
     default:
         break;

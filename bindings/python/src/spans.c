@@ -269,3 +269,15 @@ void atr__span_end_error(uint64_t gen, uint64_t span, uint64_t t_ns,
     atr__span_end_raise(gen, span, t_ns, exc, opts);
     atr__compat_exc_restore(&saved);
 }
+
+void atr__span_suspend(uint64_t gen, uint64_t span, uint64_t t_ns) {
+    atr_session *s = atr__session();
+    if (s != NULL && gen == atr__g.gen && span != 0)
+        atr_span_suspend(s, span, t_ns);
+}
+
+void atr__span_resume(uint64_t gen, uint64_t span, uint64_t t_ns) {
+    atr_session *s = atr__session();
+    if (s != NULL && gen == atr__g.gen && span != 0)
+        atr_span_resume(s, span, t_ns);
+}

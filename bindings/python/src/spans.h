@@ -104,4 +104,13 @@ void atr__span_end_raise(uint64_t gen, uint64_t span, uint64_t t_ns, PyObject *e
                          const atr__capture_opts *opts);
 void atr__span_end_error(uint64_t gen, uint64_t span, uint64_t t_ns, const atr__capture_opts *opts);
 
+/*
+ * A generator's or coroutine's `span` (session generation `gen`) stops running (yield,
+ * await) or runs again: SUSPEND / RESUME records (format 1.1), from which readers compute
+ * its active time. Only generator/coroutine paths call them. Ignored for a session that
+ * has since stopped.
+ */
+void atr__span_suspend(uint64_t gen, uint64_t span, uint64_t t_ns);
+void atr__span_resume(uint64_t gen, uint64_t span, uint64_t t_ns);
+
 #endif /* ATR_PY_SPANS_H */

@@ -231,13 +231,33 @@ typedef struct atr_call_view {
     uint64_t start_ns;
     uint64_t end_ns; /* start + duration (for unfinished calls: last time seen) */
     uint64_t duration_ns;
-    uint64_t self_ns; /* duration minus the durations of its children in the same
-                         process, clamped at 0 (summed when asked: O(children)) */
+    uint64_t self_ns; /* active_ns minus children_ns, clamped at 0 (summed when asked:
+                         O(children)) */
     uint32_t status;  /* ATR_CALL_* */
     uint32_t n_args;  /* argument slots: arg i is named by function params[i] */
     uint32_t result;  /* value id: result (RETURNED) or exception message (RAISED),
                                 else ATR_NO_VALUE */
     atr_str exc_type; /* RAISED: the exception type ("ValueError"), else empty */
+    /*
+     * Active time: the part of the duration the call was running. A generator's or
+     * coroutine's span that suspended (format 1.1 SUSPEND/RESUME records) is active from
+     * START to its first SUSPEND, from each RESUME to the next SUSPEND, and from the last
+     * RESUME to END (unfinished: to the log's last time). Every other call: its duration.
+     */
+    uint64_t active_ns;
+    /*
+     * The part of active_ns its parent is charged: all of it, except the running intervals
+     * that ended while the parent was suspended or over (an asyncio task's steps while the
+     * coroutine that made it awaits; a generator consumed after its maker returned). Such
+     * a parent's self time is not reduced by them.
+     */
+    uint64_t charged_ns;
+    /*
+     * The time its children in the same process took from it: the sum of their charged_ns.
+     * A child's share of this call is child.charged_ns / max(active_ns, children_ns): never
+     * over 100% together (children on other threads may exceed active_ns).
+     */
+    uint64_t children_ns;
 } atr_call_view;
 
 /* Describe call `call`. Returns 0 or ATR_EINVAL. */
@@ -429,11 +449,13 @@ typedef struct atr_stats {
     uint64_t self_ns;  /* sum of self times */
     /*
      * Over finished calls only (or over all calls when none finished): exact nearest-rank
-     * percentiles, the smallest duration d such that at least p% of the calls took <= d.
+     * percentiles, the smallest active time d such that at least p% of the calls ran <= d
+     * (a call's active time is its duration unless it suspended: atr_call_view.active_ns).
      */
     uint64_t min_ns, p50_ns, p95_ns, p99_ns, max_ns;
-    double mean_ns;        /* total_ns / count */
+    double mean_ns;        /* active_ns / count */
     uint32_t slowest_call; /* the call with max_ns, or ATR_NO_CALL */
+    uint64_t active_ns;    /* sum of active times (equals total_ns unless calls suspended) */
 } atr_stats;
 
 /*

@@ -167,6 +167,17 @@ ATR_API int atr_span_return(atr_session *s, uint64_t span, uint64_t t_ns, const 
 ATR_API int atr_span_raise(atr_session *s, uint64_t span, uint64_t t_ns, atr_str exc_type,
                            const atr_value *message);
 
+/*
+ * A generator's or coroutine's `span` stops running (it yielded or awaits) at `t_ns`, or runs
+ * again (format 1.1, docs/FORMAT.md 3.12). The span stays open: its END still comes once.
+ * Readers compute from them the span's active time (the time it was actually running); a
+ * span without these records is active from START to END. Call them from the thread that
+ * suspends or resumes the span (any thread: the span may belong to another one). Returns 0,
+ * ATR_EINVAL (span 0 or not a span id, bad time), ATR_EDROPPED, ATR_ESTATE.
+ */
+ATR_API int atr_span_suspend(atr_session *s, uint64_t span, uint64_t t_ns);
+ATR_API int atr_span_resume(atr_session *s, uint64_t span, uint64_t t_ns);
+
 /* Log a message inside `span` (0: none) with optional fields. */
 ATR_API int atr_message(atr_session *s, uint64_t span, uint64_t t_ns, atr_str text,
                         const atr_field *fields, uint32_t n_fields);

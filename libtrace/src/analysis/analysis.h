@@ -108,6 +108,23 @@ _Static_assert(sizeof(atr__call) == 56, "a call is 56 bytes: the index's memory 
 
 /* A child on another thread (or process): the child list may need sorting by start. */
 #define ATR__CF_XCHILD 0x1u
+/* The call has an entry in ix->susp (its span suspended, or it ran while its parent was
+   suspended). */
+#define ATR__CF_SUSPENDED 0x2u
+
+/*
+ * Active time of a call whose span suspended (SUSPEND record), or that ran while its parent
+ * was suspended (records.c says when). ix->susp holds one per such call, sorted by call
+ * (each load appends its calls' entries, sorted, after the earlier loads'). `running` and
+ * `mark` only serve while the log loads.
+ */
+typedef struct atr__susp {
+    uint32_t call;
+    uint32_t running; /* 1: between START or RESUME and the next SUSPEND */
+    uint64_t mark;    /* time of the last START or RESUME */
+    uint64_t active;  /* sum of the running intervals */
+    uint64_t outside; /* of which ran while the parent was away: not the parent's time */
+} atr__susp;
 
 typedef struct atr__func {
     atr_str module, qualname, file; /* in the arena, NUL-terminated */
@@ -169,6 +186,8 @@ struct atr_index {
     uint64_t n_mfields, cap_mfields;
     atr__pending *pending;
     uint64_t n_pending, cap_pending;
+    atr__susp *susp; /* calls that suspended, by call */
+    uint64_t n_susp, cap_susp;
     /* Derived after each load. */
     uint32_t *fn_off;   /* n_funcs + 1 offsets into fn_calls */
     uint32_t *fn_calls; /* call ids grouped by function, ascending ids */
@@ -188,10 +207,19 @@ int atr__grow(void **p, uint64_t *cap, uint64_t need, size_t es);
 uint64_t atr__hash_bytes(const void *p, size_t n, uint64_t seed);
 
 /*
- * Self time: duration minus the durations of the children in the same process, clamped at
- * 0. Computed when asked (walking the children) rather than stored: 8 bytes per call less.
+ * stats.c. Active time: the duration, or for a call that suspended the sum of its running
+ * intervals (atr_call_view.active_ns). Charged time: the part of it its parent is charged
+ * (not the intervals that ran while the parent was away). Self time: active time minus the
+ * children's charged times in the same process (children_ns), clamped at 0. Computed when
+ * asked (walking the children) rather than stored: 8 bytes per call less.
  */
+uint64_t atr__call_active(const atr_index *ix, const atr__call *c);
 uint64_t atr__call_self(const atr_index *ix, const atr__call *c);
+void atr__call_times(const atr_index *ix, const atr__call *c, uint64_t *active, uint64_t *charged,
+                     uint64_t *children, uint64_t *self);
+/* index.c: after a log loads (and atr__susp_close), bound the active times of its calls'
+   entries from `first` on and sort them. */
+void atr__susp_finish(atr_index *ix, uint64_t first);
 
 /* The exception type of a call as a string (empty if none). */
 atr_str atr__call_exc(const atr_index *ix, const atr__call *c);

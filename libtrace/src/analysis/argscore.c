@@ -7,7 +7,8 @@
  * (alone in its group: by the overall mean). For a group with n calls, sum s and sum of
  * squares q (of centred log-durations) the LOO error is n^2/(n-1)^2 * (q - s^2/n), so one
  * pass of per-group sums gives the score. Arguments unique per call get singletons only and
- * score about 0. Labels, filters and group statistics are in groups.c.
+ * score about 0. Labels, filters and group statistics are in groups.c. A call's time here
+ * is its active time: its duration unless it suspended (generators, coroutines).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -277,15 +278,16 @@ int atr_argscore_compute(const atr_index *ix, uint32_t fn, const atr_filter *fil
             }
             vids[(uint64_t)k * n + cx.m] = v;
         }
+        uint64_t t = atr__call_active(ix, c); /* the duration unless it suspended */
         cx.ids[cx.m] = fids[i];
-        cx.dur[cx.m] = c->dur;
-        cx.y[cx.m] = log((double)c->dur + 1.0);
+        cx.dur[cx.m] = t;
+        cx.y[cx.m] = log((double)t + 1.0);
         sum += cx.y[cx.m];
         cx.m++;
-        if (c->dur < mn)
-            mn = c->dur;
-        if (c->dur > mx)
-            mx = c->dur;
+        if (t < mn)
+            mn = t;
+        if (t > mx)
+            mx = t;
     }
     double mean = cx.m ? sum / (double)cx.m : 0;
     for (uint64_t i = 0; i < cx.m; i++) {

@@ -98,6 +98,7 @@ static void rollback(load_state *st) {
     ix->n_msgs = st->n_msgs0;
     ix->n_mfields = st->n_mfields0;
     ix->n_pending = st->n_pending0;
+    ix->n_susp = st->n_susp0;
     if (ix->n_funcs != st->n_funcs0) {
         for (uint32_t i = st->n_funcs0; i < ix->n_funcs; i++)
             free(ix->funcs[i].params);
@@ -118,6 +119,7 @@ static int load(atr_index *ix, atr_reader *r, const char *name) {
     st.n_msgs0 = ix->n_msgs;
     st.n_mfields0 = ix->n_mfields;
     st.n_pending0 = ix->n_pending;
+    st.n_susp0 = ix->n_susp;
     st.n_funcs0 = ix->n_funcs;
     st.n_threads0 = ix->n_threads;
     ix->err[0] = '\0';
@@ -166,6 +168,8 @@ static int load(atr_index *ix, atr_reader *r, const char *name) {
     if (!atr_reader_closed_cleanly(r))
         file->info.flags |= ATR_FILE_UNCLOSED;
     finish_file(ix, st.file);
+    atr__susp_close(&st, file->info.t_last);
+    atr__susp_finish(ix, st.n_susp0);
     resolve_pending(ix);
     if ((rc = atr__index_derive(ix, st.n_calls0)) != 0)
         goto fail;
@@ -191,6 +195,7 @@ out:
         free(st.fns[i].params);
     free(st.fns);
     atr__u32map_free(&st.fnmap);
+    atr__u32map_free(&st.susp_map);
     free(st.argbuf);
     return rc;
 }
@@ -226,6 +231,7 @@ void atr_index_free(atr_index *ix) {
     free(ix->msgs);
     free(ix->mfields);
     free(ix->pending);
+    free(ix->susp);
     free(ix->fn_off);
     free(ix->fn_calls);
     free(ix->msg_off);

@@ -154,17 +154,6 @@ atr_str atr__call_exc(const atr_index *ix, const atr__call *c) {
     return s;
 }
 
-uint64_t atr__call_self(const atr_index *ix, const atr__call *c) {
-    uint64_t sum = 0;
-    uint32_t file = ix->threads[c->thread].file;
-    for (uint32_t k = c->first_child; k != ATR_NO_CALL; k = ix->calls[k].next_sibling) {
-        const atr__call *ch = &ix->calls[k];
-        if (ch->thread == c->thread || ix->threads[ch->thread].file == file)
-            sum = sum + ch->dur < sum ? UINT64_MAX : sum + ch->dur;
-    }
-    return c->dur > sum ? c->dur - sum : 0;
-}
-
 int atr_index_call(const atr_index *ix, uint32_t call, atr_call_view *out) {
     if (!ix || call >= ix->n_calls)
         return ATR_EINVAL;
@@ -178,7 +167,7 @@ int atr_index_call(const atr_index *ix, uint32_t call, atr_call_view *out) {
     out->start_ns = c->start;
     out->end_ns = c->start + c->dur;
     out->duration_ns = c->dur;
-    out->self_ns = atr__call_self(ix, c);
+    atr__call_times(ix, c, &out->active_ns, &out->charged_ns, &out->children_ns, &out->self_ns);
     out->status = c->status;
     out->n_args = c->n_args;
     out->result = c->result;

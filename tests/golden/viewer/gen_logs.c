@@ -242,6 +242,50 @@ static void write_hostile(atr_session *s, uint64_t *t) {
 
 /* ---- damaged copies ------------------------------------------------------------------- */
 
+/* ---- generator: active time (format 1.1 SUSPEND / RESUME) ---------------------------- */
+
+/*
+ * consume() iterates gen(n=5), which runs 10 ns when made, 30 ns per item and 50 ns at the
+ * end; between items consume() calls work(x) for 2 µs. serve() (a coroutine) makes the task
+ * fetch(k=1), which runs while serve() awaits, and after it.
+ */
+static void write_generator(atr_session *s) {
+    static const char *const pn[] = {"n"}, *const px[] = {"x"}, *const pk[] = {"k"};
+    uint32_t fc = define(s, "app", "consume", 0, 0, NULL);
+    uint32_t fg = define(s, "app", "gen", ATR_FUNC_GENERATOR, 1, pn);
+    uint32_t fw = define(s, "app", "work", 0, 1, px);
+    uint32_t fs = define(s, "app", "serve", ATR_FUNC_COROUTINE, 0, NULL);
+    uint32_t ff = define(s, "app", "fetch", ATR_FUNC_COROUTINE, 1, pk);
+    atr_value v = atr_value_int(5);
+    uint64_t c = begin(s, fc, 0, 1000, NULL, 0);
+    uint64_t g = begin(s, fg, c, 1010, &v, 1);
+    CHECK(atr_span_suspend(s, g, 1020));
+    for (int64_t i = 0; i < 5; i++) {
+        uint64_t base = 1100 + (uint64_t)i * 3000;
+        CHECK(atr_span_resume(s, g, base));
+        CHECK(atr_span_suspend(s, g, base + 30));
+        v = atr_value_int(i);
+        uint64_t w = begin(s, fw, c, base + 100, &v, 1);
+        ret_int(s, w, base + 2100, i);
+    }
+    CHECK(atr_span_resume(s, g, 16100));
+    CHECK(atr_span_return(s, g, 16150, NULL));
+    ret_int(s, c, 16500, 10);
+    CHECK(atr_session_flush(s));
+
+    uint64_t sv = begin(s, fs, 0, 20000, NULL, 0);
+    v = atr_value_int(1);
+    uint64_t f = begin(s, ff, sv, 20010, &v, 1);
+    CHECK(atr_span_suspend(s, f, 20020));
+    CHECK(atr_span_suspend(s, sv, 20100));
+    CHECK(atr_span_resume(s, f, 20200));
+    CHECK(atr_span_suspend(s, f, 20260));
+    CHECK(atr_span_resume(s, f, 30000));
+    ret_int(s, f, 30050, 1);
+    CHECK(atr_span_resume(s, sv, 30100));
+    ret_int(s, sv, 30200, 1);
+}
+
 static unsigned char *slurp(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -344,6 +388,12 @@ int main(int argc, char **argv) {
         buf[i] ^= 0x5A;
     spit(dir, "corrupt.atr", buf, len);
     free(buf);
+
+    t = 500;
+    s = open_log(dir, "generator.atr", &t);
+    write_generator(s);
+    t = 40000;
+    CHECK(atr_session_close(s));
 
     t = 1000;
     s = open_log(dir, "empty.atr", &t);
