@@ -415,7 +415,8 @@ static void print_text(atr__vctx *ctx, const atr_index *ix, const atr_diff *d,
     put_line(ctx, &sb);
     atr__sb_puts(&sb, "calls in each run. Unfinished calls are left out.");
     put_line(ctx, &sb);
-    fputc('\n', ctx->out);
+    if (!one)
+        fputc('\n', ctx->out);
     uint32_t n = atr_diff_count(d);
     if (n == 0) {
         fputs("no finished calls to compare\n", ctx->out);
