@@ -221,7 +221,7 @@ static void fill_row(row *r, const atr_diff_stat *st) {
     fmt_p(r->cell[5], sizeof r->cell[5], st);
 }
 
-/* Keep the end of a label that is too wide: "…ule.Class.method" (names end in what counts). */
+/* Keep the end of a label that is too wide: "…Class.method" (names end in what counts). */
 static void fit_left(atr__sbuf *sb, size_t maxw) {
     size_t w = atr__utf8_width(sb->ptr ? sb->ptr : "", sb->len);
     if (sb->oom || w <= maxw || maxw < 2)
@@ -232,6 +232,10 @@ static void fit_left(atr__sbuf *sb, size_t maxw) {
         while (i < sb->len && ((unsigned char)sb->ptr[i] & 0xC0) == 0x80)
             i++;
     }
+    /* start at a name boundary when one is left: "…build_records", not "…ain__.build_re…" */
+    const char *dot = memchr(sb->ptr + i, '.', sb->len - i);
+    if (dot && (size_t)(dot - sb->ptr) + 1 < sb->len)
+        i = (size_t)(dot - sb->ptr) + 1;
     atr__sbuf out = ATR__SBUF_INIT;
     atr__sb_puts(&out, "…");
     atr__sb_add(&out, sb->ptr + i, sb->len - i);

@@ -41,6 +41,7 @@ CASES = [
                      "--min-calls", "4"]),
     ("diff_merged", ["diff", "--base", "basic.atr", "second.atr", "--new", "diff_new.atr",
                      "-d", "1", "-n", "3"]),
+    ("diff_hostile", ["diff", "hostile.atr", "unclosed.atr", "-d", "1"]),
     ("diff_all_json", ["diff", "basic.atr", "diff_new.atr", "g", "--json", "--alpha=0.5"]),
     ("err_diff_one_log", ["diff", "basic.atr"]),
     ("err_diff_same", ["diff", "basic.atr", "basic.atr"]),
