@@ -35,13 +35,20 @@ PROGRAM = textwrap.dedent("""\
     def extra():
         NOW[0] += 5000
 
+    class Importer:
+        def check_all_the_rows_twice(self):  # a name too long for the text table
+            NOW[0] += 100
+
     argtrace.start(sys.argv[2])
-    _core.filter_start(["__main__:work", "__main__:extra"], [], clock=lambda: NOW[0])
+    _core.filter_start(["__main__:work", "__main__:extra",
+                        "__main__:Importer.check_all_the_rows_twice"], [],
+                       clock=lambda: NOW[0])
     try:
         for i in range(60):
             work((1, 10, 100)[i % 3], "strict" if i % 2 else "fast")
         if NEW:
             extra()
+        Importer().check_all_the_rows_twice()
     finally:
         _core.filter_stop()
         argtrace.stop()
@@ -122,7 +129,8 @@ def test_cli_json_exact(runs):
     r = json.loads(proc.stdout)
     assert (r["base"], r["new"], r["test"]) == (["base.atr"], ["new.atr"], "mann-whitney-u")
     assert (r["alpha"], r["min_calls"]) == (0.01, 10)
-    assert [f["function"] for f in r["functions"]] == ["__main__.work", "__main__.extra"]
+    assert [f["function"] for f in r["functions"]] == [
+        "__main__.work", "__main__.extra", "__main__.Importer.check_all_the_rows_twice"]
     work = by_name(r, "__main__.work")
     assert work["base"] == side(durations("base"))
     assert work["new"] == side(durations("new"))
@@ -164,6 +172,14 @@ def test_api_equals_cli(runs):
     cli_r = json.loads(proc.stdout)
     assert api["base"] == [str(runs / "base.atr")] and api["new"] == [str(runs / "new.atr")]
     api["base"], api["new"] = cli_r["base"], cli_r["new"]
+    # values that are not JSON scalars: JSON {"kind": ...} there, the Python object here
+    (method,) = [f for f in api["functions"] if f["function"].endswith("rows_twice")]
+    (self_group,) = method["arguments"][0]["groups"]
+    assert isinstance(self_group["value"], argtrace.Summary)
+    assert self_group["value"].type_name == "Importer"
+    (cli_method,) = [f for f in cli_r["functions"] if f["function"].endswith("rows_twice")]
+    assert cli_method["arguments"][0]["groups"][0]["value"]["kind"] == "summary"
+    self_group["value"] = cli_method["arguments"][0]["groups"][0]["value"]
     assert api == cli_r
 
 
@@ -213,6 +229,9 @@ def test_cli_text_fits_80_columns(runs):
     (strict,) = [line for line in lines if line.endswith("'strict'")]
     assert "30→30" in strict and "<0.001 *" in strict and "+30.0 ms" in strict
     assert "0→1" in [line for line in lines if line.endswith("__main__.extra")][0]
+    # a name too long for what the other columns leave: cut from the left, at a dot
+    (long_row,) = [line for line in lines if "check_all_the_rows_twice" in line and "→" in line]
+    assert long_row.endswith(" …check_all_the_rows_twice") and len(long_row) <= 80
 
 
 def test_cli_several_logs_and_errors(runs):

@@ -4,6 +4,7 @@
 import os
 
 from ._analysis import filter_terms
+from ._values import convert
 
 
 def _paths(paths, what):
@@ -34,7 +35,9 @@ def diff(base, new, function=None, where=(), *, min_calls=10, alpha=0.01, **equa
     Functions are sorted by |added_ns| (new total - base total), largest first; a function
     of one run only has 0 calls on the other side. `significant`: a two-sided Mann-Whitney
     U test of the durations gives p < alpha, and each run has at least min_calls calls.
-    Ratios and p-values that cannot be computed (a side without calls) are None. Raises
+    Ratios and p-values that cannot be computed (a side without calls) are None. A group's
+    value is the value itself for groups of exact values (as in Log.slow(): int, str,
+    Summary...), else its label ("1000–9999", "len 10–99", "(not captured)"). Raises
     OSError for a missing log, ValueError for a corrupt one, the same log in both runs, an
     unknown function or a bad filter.
     """
@@ -50,5 +53,9 @@ def diff(base, new, function=None, where=(), *, min_calls=10, alpha=0.01, **equa
         index.load(path)
     terms = filter_terms(where, equals)
     functions = index.diff(len(base), function, terms or None, int(min_calls), float(alpha))
+    for f in functions:
+        for a in f["arguments"]:
+            for g in a["groups"]:
+                g["value"] = convert(g["value"])
     return {"base": base, "new": new, "test": "mann-whitney-u", "alpha": float(alpha),
             "min_calls": int(min_calls), "functions": functions}
