@@ -11,10 +11,21 @@
 #include "json.h"
 #include "load.h"
 #include "render.h"
+#include "tui.h"
 
 #define WIDTH 80 /* text output fits this many columns */
 
-enum { OPT_JSON = 1, OPT_BASE, OPT_NEW, OPT_LIMIT, OPT_GROUPS, OPT_DETAILS, OPT_MIN, OPT_ALPHA };
+enum {
+    OPT_JSON = 1,
+    OPT_BASE,
+    OPT_NEW,
+    OPT_LIMIT,
+    OPT_GROUPS,
+    OPT_DETAILS,
+    OPT_MIN,
+    OPT_ALPHA,
+    OPT_TUI
+};
 static const atr__opt diff_opts[] = {
     {"json", 0, 0, OPT_JSON,
      "--json       {base, new, functions: [{function, base, new, added_ns, ratio_p50, "
@@ -28,11 +39,12 @@ static const atr__opt diff_opts[] = {
     {"min-calls", 0, 1, OPT_MIN,
      "--min-calls N  calls each run needs for significance (default 10)"},
     {"alpha", 0, 1, OPT_ALPHA, "--alpha P    significance level (default 0.01)"},
+    {"tui", 0, 0, OPT_TUI, "--tui        browse the result in the terminal viewer"},
     {NULL, 0, 0, 0, NULL},
 };
 
 typedef struct diff_args {
-    int json;
+    int json, tui;
     uint64_t limit, groups, details, min_calls;
     double alpha;
 } diff_args;
@@ -41,6 +53,8 @@ static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
     diff_args *a = ud;
     if (id == OPT_JSON) {
         a->json = 1;
+    } else if (id == OPT_TUI) {
+        a->tui = 1;
     } else if (id == OPT_LIMIT && atr__opt_uint(ctx, "limit", arg, &a->limit) < 0) {
         return ATR_VIEWER_USAGE;
     } else if (id == OPT_GROUPS && atr__opt_uint(ctx, "groups", arg, &a->groups) < 0) {
@@ -556,9 +570,11 @@ static void print_json(atr__vctx *ctx, const atr_index *ix, const atr_diff *d,
     atr__json_end_line(&j);
 }
 
+static int tui_root(atr__tui *app, void *d) { return atr__tui_diff(app, d); }
+
 int atr__cmd_diff(atr__vctx *ctx, int argc, char **argv) {
     atr__operands ops = {0};
-    diff_args a = {0, 20, 5, 3, 10, 0.01};
+    diff_args a = {0, 0, 20, 5, 3, 10, 0.01};
     int *side = calloc((size_t)argc + 1, sizeof *side);
     const char **paths = calloc((size_t)argc + 1, sizeof *paths);
     atr_index *ix = NULL;
@@ -590,7 +606,9 @@ int atr__cmd_diff(atr__vctx *ctx, int argc, char **argv) {
         st = ATR_VIEWER_FAIL;
     }
     if (st == ATR_VIEWER_OK) {
-        if (a.json)
+        if (a.tui)
+            st = atr__tui_run_root(ix, ctx->err, tui_root, d);
+        else if (a.json)
             print_json(ctx, ix, d, paths, n_base, ops.n_logs, &a);
         else
             print_text(ctx, ix, d, paths, n_base, ops.n_logs, &a, ops.func != NULL);
