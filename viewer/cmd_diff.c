@@ -28,11 +28,11 @@ enum {
 };
 static const atr__opt diff_opts[] = {
     {"json", 0, 0, OPT_JSON,
-     "--json       {base, new, functions: [{function, base, new, added_ns, ratio_p50, "
-     "p_value, significant, arguments: [{name, groups}]}]}"},
+     "--json       {base, new, functions: [{function, base, new, ..., arguments}]}"},
     {"base", 0, 0, OPT_BASE, "--base LOG...  the logs that follow are the base run"},
     {"new", 0, 0, OPT_NEW, "--new LOG...   the logs that follow are the new run"},
-    {"limit", 'n', 1, OPT_LIMIT, "-n, --limit N  functions listed (default 20, 0: all)"},
+    {"limit", 'n', 1, OPT_LIMIT,
+     "-n, --limit N  functions listed (default 20, 0: all; --json: all)"},
     {"groups", 'g', 1, OPT_GROUPS, "-g, --groups N  groups shown per argument (default 5, 0: all)"},
     {"details", 'd', 1, OPT_DETAILS,
      "-d, --details N  argument groups of the first N functions (default 3)"},
@@ -44,7 +44,7 @@ static const atr__opt diff_opts[] = {
 };
 
 typedef struct diff_args {
-    int json, tui;
+    int json, tui, limit_given;
     uint64_t limit, groups, details, min_calls;
     double alpha;
 } diff_args;
@@ -55,8 +55,10 @@ static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
         a->json = 1;
     } else if (id == OPT_TUI) {
         a->tui = 1;
-    } else if (id == OPT_LIMIT && atr__opt_uint(ctx, "limit", arg, &a->limit) < 0) {
-        return ATR_VIEWER_USAGE;
+    } else if (id == OPT_LIMIT) {
+        a->limit_given = 1;
+        if (atr__opt_uint(ctx, "limit", arg, &a->limit) < 0)
+            return ATR_VIEWER_USAGE;
     } else if (id == OPT_GROUPS && atr__opt_uint(ctx, "groups", arg, &a->groups) < 0) {
         return ATR_VIEWER_USAGE;
     } else if (id == OPT_DETAILS && atr__opt_uint(ctx, "details", arg, &a->details) < 0) {
@@ -553,7 +555,7 @@ static void print_json(atr__vctx *ctx, const atr_index *ix, const atr_diff *d,
     atr__json_key(&j, "functions");
     atr__json_arr_begin(&j);
     uint32_t n = atr_diff_count(d);
-    if (a->limit && a->limit < n)
+    if (a->limit_given && a->limit && a->limit < n)
         n = (uint32_t)a->limit;
     for (uint32_t i = 0; i < n; i++) {
         atr_diff_function f;
@@ -574,7 +576,7 @@ static int tui_root(atr__tui *app, void *d) { return atr__tui_diff(app, d); }
 
 int atr__cmd_diff(atr__vctx *ctx, int argc, char **argv) {
     atr__operands ops = {0};
-    diff_args a = {0, 0, 20, 5, 3, 10, 0.01};
+    diff_args a = {0, 0, 0, 20, 5, 3, 10, 0.01};
     int *side = calloc((size_t)argc + 1, sizeof *side);
     const char **paths = calloc((size_t)argc + 1, sizeof *paths);
     atr_index *ix = NULL;

@@ -245,3 +245,26 @@ def test_cli_several_logs_and_errors(runs):
     assert proc.returncode == 2 and "in both runs" in proc.stderr
     proc = cli(runs, "base.atr", "new.atr", "nosuch")
     assert proc.returncode == 1 and "nosuch" in proc.stderr
+
+
+def test_cli_json_lists_every_function_text_the_first_20(tmp_path):
+    """--json is the whole result unless -n is given; the text lists 20 functions."""
+    fns = []
+    for k in range(25):
+        def f(x):
+            return x
+        f.__name__ = f.__qualname__ = "f%02d" % k
+        fns.append(argtrace.trace(f))
+    for name in ("a.atr", "b.atr"):
+        with argtrace.session(tmp_path / name):
+            for f in fns:
+                f(1)
+    proc = cli(tmp_path, "a.atr", "b.atr", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert len(json.loads(proc.stdout)["functions"]) == 25
+    proc = cli(tmp_path, "a.atr", "b.atr", "--json", "-n", "3")
+    assert len(json.loads(proc.stdout)["functions"]) == 3
+    proc = cli(tmp_path, "a.atr", "b.atr", "-d", "0")
+    assert proc.returncode == 0, proc.stderr
+    assert sum("test_diff.f" in line for line in proc.stdout.splitlines()) == 20
+    assert "… 5 more functions (--limit 0 shows all)" in proc.stdout

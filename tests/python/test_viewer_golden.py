@@ -43,6 +43,8 @@ CASES = [
                      "-d", "1", "-n", "3"]),
     ("diff_hostile", ["diff", "hostile.atr", "unclosed.atr", "-d", "1"]),
     ("diff_all_json", ["diff", "basic.atr", "diff_new.atr", "g", "--json", "--alpha=0.5"]),
+    ("diff_limit_json", ["diff", "diff_base.atr", "diff_new.atr", "--json", "-n", "1",
+                         "--min-calls=3"]),
     ("err_diff_one_log", ["diff", "basic.atr"]),
     ("err_diff_same", ["diff", "basic.atr", "basic.atr"]),
     ("err_diff_side", ["diff", "--base", "basic.atr", "second.atr"]),
