@@ -199,6 +199,8 @@ static void fmt_ratio(char *buf, size_t size, double r) {
         snprintf(buf, size, "–");
     else if (isinf(r))
         snprintf(buf, size, "∞");
+    else if (r < 0.005)
+        snprintf(buf, size, "<0.01×");
     else
         snprintf(buf, size, r < 9.995 ? "%.2f×" : r < 99.95 ? "%.1f×" : "%.0f×", r);
 }

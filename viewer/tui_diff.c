@@ -38,8 +38,10 @@ static void stat_cols(atr__sbuf *sb, const atr_diff_stat *st) {
         snprintf(buf, sizeof buf, "–");
     else if (isinf(st->ratio_p50))
         snprintf(buf, sizeof buf, "∞");
+    else if (st->ratio_p50 < 0.005)
+        snprintf(buf, sizeof buf, "<0.01×");
     else
-        snprintf(buf, sizeof buf, "%.2f×", st->ratio_p50);
+        snprintf(buf, sizeof buf, st->ratio_p50 < 9.995 ? "%.2f×" : "%.1f×", st->ratio_p50);
     atr__sb_putc(sb, ' ');
     atr__sb_right(sb, buf, 7);
     if (isnan(st->p_value))

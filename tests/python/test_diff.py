@@ -268,3 +268,17 @@ def test_cli_json_lists_every_function_text_the_first_20(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert sum("test_diff.f" in line for line in proc.stdout.splitlines()) == 20
     assert "… 5 more functions (--limit 0 shows all)" in proc.stdout
+
+
+def test_reference_test_agrees_with_scipy():
+    """The reference used above is scipy's asymptotic Mann-Whitney U (continuity and tie
+    corrections), so the engine's p-values are the textbook ones."""
+    stats = pytest.importorskip("scipy.stats")
+    cases = [(durations("base"), durations("new")),
+             (durations("base", mode="strict"), durations("new", mode="strict")),
+             ([10, 11, 12, 13, 14], [20, 21, 22, 23, 24]),
+             ([1, 2, 2, 3, 3, 3], [2, 3, 3, 4, 5, 5, 6])]
+    for a, b in cases:
+        want = stats.mannwhitneyu(a, b, alternative="two-sided", use_continuity=True,
+                                  method="asymptotic").pvalue
+        assert mann_whitney_p(a, b) == pytest.approx(want, rel=1e-12)
