@@ -50,6 +50,7 @@ CASES = [
     ("err_diff_side", ["diff", "--base", "basic.atr", "second.atr"]),
     ("err_diff_unlabelled", ["diff", "basic.atr", "--new", "second.atr"]),
     ("err_diff_alpha", ["diff", "basic.atr", "second.atr", "--alpha", "1"]),
+    ("err_diff_tui", ["diff", "diff_base.atr", "diff_new.atr", "--tui"]),
     ("help_diff", ["diff", "--help"]),
     # tree
     ("tree", ["tree", "basic.atr", "handle"]),
