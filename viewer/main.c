@@ -15,6 +15,8 @@ static const atr__cmd commands[] = {
      "Per function: calls, total, self time, p50/p95/p99/max, by total time."},
     {"slow", atr__cmd_slow, "LOG... FUNC [--by ARG] [--json]",
      "Which argument explains FUNC's duration: slowest values, histograms, slowest calls."},
+    {"diff", atr__cmd_diff, "BASE NEW [FUNC] [FILTER...] | --base LOG... --new LOG... [FUNC]",
+     "What got slower or faster between two runs, per function and argument value."},
     {"tree", atr__cmd_tree, "LOG... FUNC [FILTER...] [--rank N] [--json] | LOG... --id ID",
      "The call tree of FUNC's Nth slowest call among those matching the filters, or of the "
      "call with id ID (as calls prints it)."},

@@ -7,6 +7,8 @@
  */
 #include "analysis_wrap.h"
 
+#include "diff_wrap.h"
+
 #include "module.h"
 #include "pyvalue.h"
 
@@ -626,6 +628,21 @@ static void ix_dealloc(pyindex *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* diff(n_base, function=None, filters=None, min_calls=10, alpha=0.01) -> [function dicts] */
+static PyObject *ix_diff(pyindex *self, PyObject *args) {
+    PyObject *fo = Py_None, *fl = Py_None;
+    unsigned int n_base;
+    unsigned long long min_calls = 10;
+    double alpha = 0.01;
+    atr_filter *f = NULL;
+    if (!PyArg_ParseTuple(args, "I|OOKd", &n_base, &fo, &fl, &min_calls, &alpha) ||
+        ready(self) < 0 || make_filter(fl, &f) < 0)
+        return NULL;
+    PyObject *r = atr__py_diff(self->ix, n_base, fo, f, min_calls, alpha);
+    atr_filter_free(f);
+    return r;
+}
+
 static PyMethodDef ix_methods[] = {
     {"load", (PyCFunction)ix_load, METH_O, "load(path): add a log (OSError, ValueError)."},
     {"info", (PyCFunction)ix_info, METH_NOARGS, "info() -> dict of counts and flags"},
@@ -649,6 +666,8 @@ static PyMethodDef ix_methods[] = {
      "query(fn=None, filters=None, sort=0, offset=0, limit=0) -> [call ids]"},
     {"slow", (PyCFunction)ix_slow, METH_VARARGS,
      "slow(fn, filters=None, by=None, with_result=False) -> {function, calls, arguments}"},
+    {"diff", (PyCFunction)ix_diff, METH_VARARGS,
+     "diff(n_base, function=None, filters=None, min_calls=10, alpha=0.01) -> [function dicts]"},
     {NULL, NULL, 0, NULL}};
 
 static PyTypeObject Index_Type = {

@@ -110,6 +110,9 @@ static basic_fns define_basic(atr_session *s) {
     return f;
 }
 
+/* ns per item of a strict parse and of a g() call: diff_new.atr has slower ones (`diff`). */
+static uint64_t g_strict_ns = 500, g_g_ns = 100;
+
 /* One request at time *t: handle(req) → parse(n, mode), 40 × g(i), maybe fail(x). */
 static void request(atr_session *s, const basic_fns *f, uint64_t *t, int req) {
     static const int64_t sizes[] = {10, 100, 1000, 10000, 20, 200, 2000, 20000};
@@ -121,12 +124,12 @@ static void request(atr_session *s, const basic_fns *f, uint64_t *t, int req) {
     atr_value pa[2] = {atr_value_int(n),
                        atr_value_strn(strict ? "strict" : "fast", strict ? 6 : 4)};
     uint64_t p = begin(s, f->parse, h, *t, pa, 2);
-    *t += 2000 + (uint64_t)n * (strict ? 500 : 5);
+    *t += 2000 + (uint64_t)n * (strict ? g_strict_ns : 5);
     ret_int(s, p, *t, n * 2);
     for (int i = 0; i < 40; i++) {
         atr_value ga = atr_value_int(i);
         uint64_t g = begin(s, f->g, h, *t, &ga, 1);
-        *t += 100 + (uint64_t)(i % 3) * 10;
+        *t += g_g_ns + (uint64_t)(i % 3) * 10;
         CHECK(atr_span_return(s, g, *t, NULL));
     }
     if (req == 5) {
@@ -337,6 +340,20 @@ int main(int argc, char **argv) {
     s = open_log(dir, "second.atr", &t);
     write_basic(s, &t, 2, 0);
     CHECK(atr_session_close(s));
+
+    /* two runs for diff: in the new one strict parses take 3x as long, g() 20 ns more */
+    t = 1000000;
+    s = open_log(dir, "diff_base.atr", &t);
+    write_basic(s, &t, 16, 1);
+    CHECK(atr_session_close(s));
+    t = 1000000;
+    g_strict_ns = 1500;
+    g_g_ns = 120;
+    s = open_log(dir, "diff_new.atr", &t);
+    write_basic(s, &t, 16, 1);
+    CHECK(atr_session_close(s));
+    g_strict_ns = 500;
+    g_g_ns = 100;
 
     t = 1000;
     s = open_log(dir, "hostile.atr", &t);
