@@ -137,6 +137,8 @@ static void test_group_baseline(void) {
     ATR_CHECK_EQ_INT(r.slow_group, 1); /* 10 µs against the function's p50 of 1 µs */
     ATR_CHECK_EQ_STR(r.typical, "slow");
     ATR_CHECK_EQ_U64(r.typical_calls, 6);
+    ATR_CHECK_EQ_U64(r.peer_calls, 6);
+    ATR_CHECK_EQ_U64(r.peer_p50_ns, 10000);
     ATR_CHECK_EQ_INT(r.differs, 0);
     ATR_CHECK_EQ_INT(r.has_median, 0);
     ATR_CHECK_OK(atr_why_get_arg(w, 1, &r));
@@ -194,6 +196,8 @@ static void test_all_calls_baseline(void) {
     ATR_CHECK_OK(atr_why_get_arg(w, 0, &r));
     ATR_CHECK(r.score < ATR_WHY_MIN_SCORE);
     ATR_CHECK_EQ_INT(r.slow_group, 0);
+    ATR_CHECK_EQ_INT(r.has_median, 1);
+    ATR_CHECK_EQ_DBL(r.median, 1000 + 37 * 4); /* nearest rank 5 of the 10 ids */
     atr_why_free(w);
 
     /* A call that is the typical one: nothing extra, g first (ties by function id). */
@@ -203,10 +207,69 @@ static void test_all_calls_baseline(void) {
     ATR_CHECK_OK(atr_why_get_child(w, 0, &c));
     ATR_CHECK_EQ_U64(c.function, g);
     ATR_CHECK_EQ_INT(c.extra_ns, 0);
-    ATR_CHECK_OK(atr_why_get_child(w, 1, &c));
-    ATR_CHECK_EQ_U64(c.function, h); /* made by a baseline call only: typical 0, calls 0 */
-    ATR_CHECK_EQ_U64(c.calls, 0);
-    ATR_CHECK_EQ_U64(c.slowest_call, ATR_NO_CALL);
+    /* h, called by one baseline call only (typically never), is no row */
+    ATR_CHECK_EQ_U64(S.n_children, 1);
+    ATR_CHECK_ERR(atr_why_get_child(w, 1, &c), ATR_EINVAL);
+    atr_why_free(w);
+    done(ix);
+}
+
+/*
+ * `size` explains the duration and gives the baseline (the other big calls); among those,
+ * the mode="strict" ones are slow: the call's mode is flagged slow by its peers in the
+ * baseline although strict calls are not slow over all calls.
+ */
+static void test_slow_peers(void) {
+    uint64_t clock = 0, t = 1000;
+    atr_session *s = new_log("why_peers.atr", &clock);
+    static const char *const params[] = {"size", "mode"};
+    ids fn = define_fgh(s, 2, params);
+    for (int i = 0; i < 10; i++) {
+        atr_value a[2] = {atr_value_strn("small", 5),
+                          i % 2 ? atr_value_strn("strict", 6) : atr_value_strn("fast", 4)};
+        t = call_f(s, &fn, t, a, 2, 0, 0, 0, 1000);
+    }
+    for (int i = 0; i < 9; i++) {
+        atr_value a[2] = {atr_value_strn("big", 3),
+                          i < 3 ? atr_value_strn("strict", 6) : atr_value_strn("fast", 4)};
+        t = call_f(s, &fn, t, a, 2, 0, 0, 0, i < 3 ? 30000 : 10000);
+    }
+    atr_value a[2] = {atr_value_strn("big", 3), atr_value_strn("strict", 6)};
+    t = call_f(s, &fn, t, a, 2, 0, 0, 10000, 30000);
+    clock = t;
+    ATR_CHECK_OK(atr_session_close(s));
+
+    atr_index *ix = load_one(g_path);
+    uint32_t h = find(ix, "h");
+    atr_why *w = NULL;
+    ATR_REQUIRE(atr_why_compute(ix, slowest_call(ix, find(ix, "f")), &w) == 0);
+    atr_why_summary S;
+    atr_why_get_summary(w, &S);
+    ATR_CHECK_EQ_INT(S.by_group, 1);
+    ATR_CHECK_EQ_STR(S.group_label, "big");
+    ATR_CHECK_EQ_U64(S.baseline_calls, 9);
+    ATR_CHECK_EQ_U64(S.baseline_p50_ns, 10000);
+    ATR_CHECK_EQ_INT(S.extra_ns, 30000);
+    ATR_CHECK_EQ_INT(S.self_extra_ns, 20000);
+    ATR_CHECK_EQ_U64(S.function_p50_ns, 1000);
+    atr_why_child c;
+    ATR_CHECK_EQ_U64(S.n_children, 1);
+    ATR_CHECK_OK(atr_why_get_child(w, 0, &c));
+    ATR_CHECK_EQ_U64(c.function, h);
+    ATR_CHECK_EQ_INT(c.extra_ns, 10000);
+    atr_why_arg r;
+    ATR_CHECK_OK(atr_why_get_arg(w, 1, &r));
+    ATR_CHECK_EQ_MEM(r.name.ptr, r.name.len, "mode", 4);
+    ATR_CHECK_EQ_STR(r.group, "strict");
+    ATR_CHECK_EQ_U64(r.group_calls, 9);
+    ATR_CHECK_EQ_U64(r.group_p50_ns, 1000); /* not slow over all calls... */
+    ATR_CHECK_EQ_U64(r.peer_calls, 3);
+    ATR_CHECK_EQ_U64(r.peer_p50_ns, 30000); /* ...but among the big ones */
+    ATR_CHECK_EQ_INT(r.slow_group, 1);
+    ATR_CHECK_EQ_STR(r.typical, "fast");
+    ATR_CHECK_EQ_U64(r.typical_calls, 6);
+    ATR_CHECK_EQ_INT(r.differs, 1);
+    ATR_CHECK_EQ_INT(r.has_median, 0);
     atr_why_free(w);
     done(ix);
 }
@@ -239,6 +302,7 @@ static void test_alone(void) {
 int main(void) {
     test_group_baseline();
     test_all_calls_baseline();
+    test_slow_peers();
     test_alone();
     ATR_TEST_MAIN_END();
 }

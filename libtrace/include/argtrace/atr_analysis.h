@@ -565,9 +565,12 @@ ATR_API int atr_argscore_group(const atr_argscore *s, uint32_t i, uint32_t g, at
  * subtracts).
  *
  * Arguments: the call's value, its group among all the function's calls (as
- * atr_argscore_group shows them), whether that group is slow (at least 3 calls and a p50 of
- * at least twice the function's p50), and the typical value over the baseline: the group
- * holding most baseline calls and, for numeric arguments, the median value.
+ * atr_argscore_group shows them), its peers (the baseline calls in that same group), whether
+ * the group is slow, and the typical value over the baseline: the group holding most
+ * baseline calls and, for numeric arguments, the median value. A group is slow when it has
+ * at least 3 calls and a p50 of at least twice the function's p50, or when at least 3 peers
+ * have a p50 of at least twice the baseline's (slow within the baseline: with large `rows`
+ * as the baseline, mode='strict' calls among them).
  *
  * Times in ns. Everything a result points to (labels, filters, names) lives as long as it.
  */
@@ -622,8 +625,9 @@ typedef struct atr_why_child {
 } atr_why_child;
 
 /*
- * Child function row `i`: every function the call or a baseline call called directly,
- * sorted by extra_ns descending (ties: function id). Returns 0 or ATR_EINVAL.
+ * Child function row `i`: every function the call called directly, and every one the
+ * typical baseline call calls (typical_calls > 0), sorted by extra_ns descending (ties:
+ * function id). Returns 0 or ATR_EINVAL.
  */
 ATR_API int atr_why_get_child(const atr_why *w, uint32_t i, atr_why_child *out);
 
@@ -635,14 +639,16 @@ typedef struct atr_why_arg {
     const char *group;    /* label of the call's group, NULL if it is in none */
     uint32_t group_value; /* exact groups: its value id, else ATR_NO_VALUE */
     uint64_t group_calls, group_p50_ns;
-    int slow_group;             /* the call's group is slow (see above) */
-    const char *typical;        /* label of the group holding most baseline calls, or NULL */
-    uint32_t typical_value;     /* exact groups: its value id, else ATR_NO_VALUE */
-    uint64_t typical_calls;     /* baseline calls in that group */
-    uint64_t typical_p50_ns;     /* that group's p50 over all the function's calls */
-    int has_median;             /* numeric argument: median is set */
-    double median;              /* median value over the baseline calls that captured it */
-    int differs;                /* the call's group is not the typical group */
+    uint64_t peer_calls;     /* baseline calls in the call's group */
+    uint64_t peer_p50_ns;    /* their median duration (0 if none) */
+    int slow_group;          /* the call's group is slow (see above) */
+    const char *typical;     /* label of the group holding most baseline calls, or NULL */
+    uint32_t typical_value;  /* exact groups: its value id, else ATR_NO_VALUE */
+    uint64_t typical_calls;  /* baseline calls in that group */
+    uint64_t typical_p50_ns; /* that group's p50 over all the function's calls */
+    int has_median;          /* numeric argument: median is set */
+    double median;           /* median value over the baseline calls that captured it */
+    int differs;             /* the call's group is not the typical group */
 } atr_why_arg;
 
 /*

@@ -267,27 +267,34 @@ static int arg_row(atr_why *w, const atr_index *ix, const grp_matcher *m, int32_
         r->group_value = G->value;
         r->group_calls = G->calls;
         r->group_p50_ns = G->p50_ns;
-        r->slow_group = G->calls >= 3 && G->p50_ns > 0 &&
-                        G->p50_ns >= 2 * w->sum.function_p50_ns && w->sum.function_calls > G->calls;
+        r->slow_group = G->calls >= 3 && G->p50_ns > 0 && G->p50_ns >= 2 * w->sum.function_p50_ns &&
+                        w->sum.function_calls > G->calls;
     }
     uint64_t *count = calloc(ng + 1u, sizeof(uint64_t));
-    double *num = a->s.mode == ATR_GROUP_RANGE ? malloc((nb ? nb : 1) * sizeof(double)) : NULL;
-    if (!count || (a->s.mode == ATR_GROUP_RANGE && !num)) {
+    uint64_t *peer = malloc((nb ? nb : 1) * sizeof(uint64_t));
+    double *num = malloc((nb ? nb : 1) * sizeof(double));
+    if (!count || !peer || !num) {
         free(count);
+        free(peer);
         free(num);
         return ATR_ENOMEM;
     }
     uint64_t nn = 0;
+    int numeric = 1; /* every captured non-None baseline value is a number */
     for (uint64_t i = 0; i < nb; i++) {
         int32_t g = matcher_group(m, ix, base[i]);
         if (g >= 0)
             count[g]++;
+        if (g >= 0 && g == cg)
+            peer[r->peer_calls++] = ix->calls[base[i]].dur;
         atr_value v;
         uint32_t vid = arg_of(ix, base[i], r->param);
-        if (num && vid != ATR_NO_VALUE && atr__values_get(&ix->vals, vid, &v) == 0 &&
+        if (numeric && vid != ATR_NO_VALUE && atr__values_get(&ix->vals, vid, &v) == 0 &&
             v.kind != ATR_V_NIL) {
             double x = atr__value_number(&v);
-            if (!isnan(x))
+            if (v.kind == ATR_V_BOOL || (isnan(x) && v.kind != ATR_V_FLOAT))
+                numeric = 0; /* not a number (NaN floats are only skipped) */
+            else if (!isnan(x))
                 num[nn++] = x;
         }
     }
@@ -303,13 +310,17 @@ static int arg_row(atr_why *w, const atr_index *ix, const grp_matcher *m, int32_
         r->typical_p50_ns = G->p50_ns;
     }
     r->differs = best >= 0 && cg != best;
-    if (nn) {
+    r->peer_p50_ns = median_u64(peer, r->peer_calls);
+    if (r->peer_calls >= 3 && r->peer_p50_ns > 0 && r->peer_p50_ns >= 2 * w->sum.baseline_p50_ns)
+        r->slow_group = 1;
+    if (numeric && nn) {
         qsort(num, nn, sizeof(double), cmp_dbl);
         uint64_t k = (nn + 1) / 2; /* nearest rank of p50, 1-based */
         r->has_median = 1;
         r->median = num[k - 1];
     }
     free(count);
+    free(peer);
     free(num);
     return 0;
 }
@@ -419,6 +430,11 @@ int atr_why_compute(const atr_index *ix, uint32_t call, atr_why **out) {
             goto out;
     if (kids_typical(&k, nb, buf))
         goto out;
+    uint64_t kept = 0; /* drop functions neither the call nor the typical call calls */
+    for (uint64_t i = 0; i < k.n_rows; i++)
+        if (k.rows[i].calls || k.rows[i].typical_calls)
+            k.rows[kept++] = k.rows[i];
+    k.n_rows = kept;
     qsort(k.rows, k.n_rows, sizeof(*k.rows), cmp_kids);
     S->n_children = (uint32_t)k.n_rows;
     w->kids = k.rows;
