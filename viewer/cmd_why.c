@@ -320,32 +320,42 @@ static void print_args(atr__vctx *ctx, const atr_index *ix, const atr_why *w,
     atr__table_free(&t);
 }
 
-/* "next: argtrace why LOG... --id N" for the child worth a closer look. */
-static void print_next(atr__vctx *ctx, const atr__operands *ops, const atr_index *ix,
-                       const atr_why *w, int64_t drill, atr__sbuf *sb) {
-    atr_why_child c;
-    if (drill < 0 || atr_why_get_child(w, (uint32_t)drill, &c) < 0)
-        return;
+/* "next: argtrace why LOG... --id N" for the child worth a closer look (without logs: the
+   call's id alone). */
+static void print_next(atr__vctx *ctx, const char *const *logs, int n_logs, const atr_index *ix,
+                       const atr_why_child *c, atr__sbuf *sb) {
     atr__sb_puts(sb, "next: the slowest ");
     size_t from = sb->len;
-    atr__sb_funcname(sb, ix, c.function);
+    atr__sb_funcname(sb, ix, c->function);
     atr__sb_fit_middle(sb, from, 40, 0);
+    if (n_logs == 0) {
+        atr__sb_puts(sb, " call in it: call ");
+        atr__sb_call_id(sb, ix, c->slowest_call);
+        put_line(ctx, sb);
+        return;
+    }
     atr__sb_puts(sb, " call in it:");
     put_line(ctx, sb);
     atr__sb_printf(sb, "  %s why", ctx->prog);
-    for (int i = 0; i < ops->n_logs; i++) {
+    for (int i = 0; i < n_logs; i++) {
         atr__sb_putc(sb, ' ');
-        atr__esc_text(sb, ops->logs[i], strlen(ops->logs[i]), ATR__ESC_BARE);
+        atr__esc_text(sb, logs[i], strlen(logs[i]), ATR__ESC_BARE);
     }
     atr__sb_puts(sb, " --id ");
-    atr__sb_call_id(sb, ix, c.slowest_call);
+    atr__sb_call_id(sb, ix, c->slowest_call);
     put_line(ctx, sb);
 }
 
-static void print_text(atr__vctx *ctx, const atr__operands *ops, const atr_index *ix,
-                       const atr_why *w, uint64_t rank, uint64_t matched, const why_args *a) {
+int atr__why_text(atr__vctx *ctx, const atr_index *ix, uint32_t call, uint64_t rank,
+                  uint64_t matched, const char *const *logs, int n_logs, uint64_t max_children,
+                  uint32_t *next) {
+    atr_why *w = NULL;
     atr_why_summary S;
     atr__sbuf sb = ATR__SBUF_INIT;
+    *next = ATR_NO_CALL;
+    int rc = atr_why_compute(ix, call, &w);
+    if (rc < 0)
+        return rc;
     atr_why_get_summary(w, &S);
     print_head(ctx, ix, &S, rank, matched, &sb);
     fputc('\n', ctx->out);
@@ -353,20 +363,26 @@ static void print_text(atr__vctx *ctx, const atr__operands *ops, const atr_index
         atr__sb_puts(&sb, "nothing to compare with: no other finished call of ");
         atr__sb_funcname(&sb, ix, S.function);
         put_line(ctx, &sb);
-        atr__sb_free(&sb);
-        return;
-    }
-    print_baseline(ctx, ix, w, &S, &sb);
-    fputc('\n', ctx->out);
-    int64_t drill = print_children(ctx, ix, w, &S, a->children, &sb);
-    fputc('\n', ctx->out);
-    atr__sb_clear(&sb);
-    print_args(ctx, ix, w, &S, &sb);
-    if (S.n_args)
+    } else {
+        print_baseline(ctx, ix, w, &S, &sb);
         fputc('\n', ctx->out);
-    atr__sb_clear(&sb);
-    print_next(ctx, ops, ix, w, drill, &sb);
+        int64_t drill = print_children(ctx, ix, w, &S, max_children, &sb);
+        fputc('\n', ctx->out);
+        atr__sb_clear(&sb);
+        print_args(ctx, ix, w, &S, &sb);
+        if (S.n_args)
+            fputc('\n', ctx->out);
+        atr__sb_clear(&sb);
+        atr_why_child c;
+        if (drill >= 0 && atr_why_get_child(w, (uint32_t)drill, &c) == 0) {
+            print_next(ctx, logs, n_logs, ix, &c, &sb);
+            *next = c.slowest_call;
+        }
+    }
+    rc = sb.oom ? ATR_ENOMEM : 0;
     atr__sb_free(&sb);
+    atr_why_free(w);
+    return rc;
 }
 
 /* ---- JSON ---- */
@@ -504,15 +520,16 @@ int atr__cmd_why(atr__vctx *ctx, int argc, char **argv) {
     int st = atr__parse_args(ctx, argc, argv, why_opts, &ops, on_opt, &a);
     if (st == ATR_VIEWER_OK)
         st = atr__target_pick(ctx, &ops, a.id, a.ranked, a.rank, &t, &call, &matched);
-    if (st == ATR_VIEWER_OK && atr_why_compute(t.ix, call, &w) < 0) {
+    uint32_t next;
+    int rc = 0;
+    if (st == ATR_VIEWER_OK && a.json && (rc = atr_why_compute(t.ix, call, &w)) == 0)
+        print_json(ctx, t.ix, w);
+    else if (st == ATR_VIEWER_OK && !a.json)
+        rc = atr__why_text(ctx, t.ix, call, a.id ? 0 : a.rank, matched, ops.logs, ops.n_logs,
+                           a.children, &next);
+    if (st == ATR_VIEWER_OK && rc < 0) {
         atr__errorf(ctx, "out of memory");
         st = ATR_VIEWER_FAIL;
-    }
-    if (st == ATR_VIEWER_OK) {
-        if (a.json)
-            print_json(ctx, t.ix, w);
-        else
-            print_text(ctx, &ops, t.ix, w, a.id ? 0 : a.rank, matched, &a);
     }
     atr_why_free(w);
     atr__target_close(&t);

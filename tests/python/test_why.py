@@ -8,12 +8,15 @@ same call as `tree` and `calls --sort duration`, never real timings.
 import json
 import os
 import re
+import shutil
 
 import pytest
 
 import argtrace
 from argtrace import _core
 from atr_helpers import run_python
+from test_viewer_common import logs, viewer  # noqa: F401 (fixtures)
+from test_viewer_tui import tui  # noqa: F401 (fixture)
 
 MOD = __name__
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
@@ -191,3 +194,29 @@ def test_why_on_the_example_as_a_user(tmp_path):
     mine = log.why("parse")
     assert mine["call"]["id"] == rep["call"]["id"]
     assert [c["function"] for c in mine["children"]] == [c["function"] for c in rep["children"]]
+
+
+# ---- the TUI: w on a call (calls list, call tree) opens the same view ----
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux not installed")
+def test_tui_why_from_calls_and_tree(tui):
+    s = tui("basic.atr")
+    s.wait_for("functions (")
+    s.keys("c")  # calls of app.handle, slowest first
+    s.wait_for("calls of app.handle")
+    s.keys("w")
+    screen = s.wait_for("why was call 295 slow?")
+    assert "baseline: all 7 other calls of app.handle" in screen
+    assert re.search(r"app\.parse +1 +1 +10\.0 ms +3\.00 µs +\+10\.0 ms", screen)
+    assert max(len(line) for line in screen.splitlines()) <= 80
+    s.keys("w")  # the child call named by next:
+    screen = s.wait_for("why was call 296 slow?")
+    assert "app.parse(n=20000, mode='strict')" in screen
+    s.keys("Enter")
+    s.wait_for("call tree of call 296: app.parse")
+    s.keys("q", "q", "q")  # back to the calls
+    s.wait_for("calls of app.handle")
+    s.keys("Enter")
+    s.wait_for("call tree of call 295: app.handle")
+    s.keys("w")
+    s.wait_for("why was call 295 slow?")
