@@ -43,10 +43,11 @@ static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
 /* ---- text ---- */
 
 #define W_ARG 11   /* argument names */
-#define W_VALUE 18 /* the call's value */
-#define W_TYP 17   /* the typical value */
+#define W_VALUE 16 /* the call's value */
+#define W_TYP 16   /* the typical value */
 #define W_FUNC 26  /* child function names */
-#define W_LABEL 30 /* the baseline group in the baseline line */
+#define W_LABEL 26 /* the baseline group in the baseline line */
+#define W_NOTE 26  /* the note on an argument */
 
 /* "+1.23 ms", "-512 ns", "0". */
 static void sb_signed_dur(atr__sbuf *sb, int64_t ns) {
@@ -129,12 +130,14 @@ static void print_head(atr__vctx *ctx, const atr_index *ix, const atr_why_summar
     put_line(ctx, sb);
     atr__sb_puts(sb, "  ");
     atr__sb_call(sb, ix, S->call, &cv, 1);
-    atr__sb_fit(sb, 2, 78);
+    atr__sb_fit(sb, 2, 77);
     put_line(ctx, sb);
+    if (cv.status == ATR_CALL_UNFINISHED) {
+        atr__sb_puts(sb, "  unfinished: its duration runs to the end of its log");
+        put_line(ctx, sb);
+    }
     atr__sb_puts(sb, "  took ");
     atr__sb_dur(sb, S->duration_ns);
-    if (cv.status == ATR_CALL_UNFINISHED)
-        atr__sb_puts(sb, " (unfinished: up to the end of its log)");
     if (S->baseline_calls) {
         atr__sb_puts(sb, "; typical ");
         atr__sb_dur(sb, S->baseline_p50_ns);
@@ -165,11 +168,11 @@ static void print_baseline(atr__vctx *ctx, const atr_index *ix, const atr_why *w
         put_line(ctx, sb);
         atr__sb_puts(sb, "  (");
         sb_name_fit(sb, S->group_arg, W_ARG);
-        atr__sb_printf(sb, " explains %.0f%% of the duration's variation; p50 of this group ",
-                       100 * S->group_score);
-        atr__sb_dur(sb, S->group_p50_ns);
+        atr__sb_printf(sb, " explains %.0f%% of the duration's variation;", 100 * S->group_score);
         put_line(ctx, sb);
-        atr__sb_puts(sb, "  against ");
+        atr__sb_puts(sb, "  this group's p50 ");
+        atr__sb_dur(sb, S->group_p50_ns);
+        atr__sb_puts(sb, " against ");
         atr__sb_dur(sb, S->function_p50_ns);
         atr__sb_puts(sb, " for all ");
         atr__sb_count(sb, S->function_calls);
@@ -202,9 +205,11 @@ static void print_baseline(atr__vctx *ctx, const atr_index *ix, const atr_why *w
         atr__sb_printf(sb, " explains %.0f%% of the duration's variation, but only ",
                        100 * best.score);
         atr__sb_count(sb, best.peer_calls);
-        atr__sb_puts(sb, best.peer_calls == 1 ? " other call" : " other calls");
         put_line(ctx, sb);
-        atr__sb_printf(sb, "  share this call's group: %u are needed for a group baseline)",
+        atr__sb_printf(sb,
+                       "  other call%s share%s this call's group; %u are needed for a group "
+                       "baseline)",
+                       best.peer_calls == 1 ? "" : "s", best.peer_calls == 1 ? "s" : "",
                        ATR_WHY_MIN_BASELINE);
     } else if (have) {
         atr__sb_puts(sb, "  (no argument explains the duration; the best, ");
@@ -304,12 +309,14 @@ static void print_args(atr__vctx *ctx, const atr_index *ix, const atr_why *w,
         if (r.slow_group) {
             /* the calls like this one in the baseline when they are the slow ones */
             int peers = r.peer_calls >= 3 && r.peer_p50_ns >= 2 * S->baseline_p50_ns;
+            char p50[32], cnt[32], note[80];
+            atr__fmt_dur(p50, sizeof p50, peers ? r.peer_p50_ns : r.group_p50_ns);
+            atr__fmt_count(cnt, sizeof cnt, peers ? r.peer_calls : r.group_calls);
+            snprintf(note, sizeof note, "slow: p50 %s (%s)", p50, cnt);
+            if (atr__utf8_width(note, strlen(note)) > W_NOTE) /* no room for the count */
+                snprintf(note, sizeof note, "slow: p50 %s", p50);
             atr__sb_style(sb, ctx->color, ATR__ST_RED);
-            atr__sb_puts(sb, "slow: p50 ");
-            atr__sb_dur(sb, peers ? r.peer_p50_ns : r.group_p50_ns);
-            atr__sb_puts(sb, " (");
-            atr__sb_count(sb, peers ? r.peer_calls : r.group_calls);
-            atr__sb_putc(sb, ')');
+            atr__sb_puts(sb, note);
             atr__sb_unstyle(sb, ctx->color);
         }
         atr__table_cell(&t, atr__sb_cstr(sb));

@@ -15,7 +15,7 @@ import pytest
 import argtrace
 from argtrace import _core
 from atr_helpers import run_python
-from test_viewer_common import logs, viewer  # noqa: F401 (fixtures)
+from test_viewer_common import logs, run_view, viewer  # noqa: F401 (fixtures)
 from test_viewer_tui import tui  # noqa: F401 (fixture)
 
 MOD = __name__
@@ -157,6 +157,18 @@ def test_why_text_exact(clog, capfd):
     assert re.search(r"\(self\) +8\.00 µs +8\.00 µs +0$", out, re.M)
     assert "argtrace why %s --id %s" % (clog.path, clog.why("w_f")["children"][0]["slowest_id"]) \
         in out
+
+
+@pytest.mark.parametrize("args", [
+    ["basic.atr", "handle"], ["basic.atr", "parse"], ["basic.atr", "parse", "mode=fast"],
+    ["hostile.atr", "show"], ["hostile.atr", "show", "--rank", "2"],
+    ["unclosed.atr", "handle", "req=99"], ["basic.atr", "second.atr", "--id", "1:0"]])
+def test_why_text_fits_80_columns(viewer, logs, args):
+    proc = run_view(viewer, ["why"] + args, logs)
+    assert proc.returncode == 0, proc.stderr
+    assert "why was call" in proc.stdout
+    for line in proc.stdout.splitlines():
+        assert len(line) <= 80, line
 
 
 def _cli(args, cwd):
