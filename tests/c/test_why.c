@@ -274,6 +274,48 @@ static void test_slow_peers(void) {
     done(ix);
 }
 
+/*
+ * A numeric argument bucketed by ranges whose name no filter can spell ("size-n"): its groups
+ * have no filter expression, the baseline is still the call's range group.
+ */
+static void test_range_group_without_filter(void) {
+    uint64_t clock = 0, t = 1000;
+    atr_session *s = new_log("why_range.atr", &clock);
+    static const char *const params[] = {"size-n"};
+    ids fn = define_fgh(s, 1, params);
+    for (int i = 0; i < 20; i++) {
+        atr_value a = atr_value_int(1 + i);
+        t = call_f(s, &fn, t, &a, 1, 0, 0, 0, 1000);
+        a = atr_value_int(1000 + i);
+        t = call_f(s, &fn, t, &a, 1, 0, 0, 0, 10000);
+    }
+    atr_value a = atr_value_int(1020);
+    t = call_f(s, &fn, t, &a, 1, 0, 0, 5000, 10000);
+    clock = t;
+    ATR_CHECK_OK(atr_session_close(s));
+
+    atr_index *ix = load_one(g_path);
+    atr_why *w = NULL;
+    ATR_REQUIRE(atr_why_compute(ix, slowest_call(ix, find(ix, "f")), &w) == 0);
+    atr_why_summary S;
+    atr_why_get_summary(w, &S);
+    ATR_CHECK_EQ_INT(S.by_group, 1);
+    ATR_CHECK_EQ_MEM(S.group_arg.ptr, S.group_arg.len, "size-n", 6);
+    ATR_CHECK_EQ_STR(S.group_filter, "");
+    ATR_CHECK_EQ_U64(S.baseline_calls, 20);
+    ATR_CHECK_EQ_U64(S.baseline_p50_ns, 10000);
+    ATR_CHECK_EQ_INT(S.extra_ns, 5000);
+    atr_why_arg r;
+    ATR_CHECK_OK(atr_why_get_arg(w, 0, &r));
+    ATR_CHECK(r.group != NULL && r.typical != NULL && r.group == r.typical);
+    ATR_CHECK_EQ_U64(r.peer_calls, 20);
+    ATR_CHECK_EQ_INT(r.differs, 0);
+    ATR_CHECK_EQ_INT(r.has_median, 1);
+    ATR_CHECK_EQ_DBL(r.median, 1009); /* nearest rank 10 of 1000..1019 */
+    atr_why_free(w);
+    done(ix);
+}
+
 /* A function called once: nothing to compare with; bad ids are refused. */
 static void test_alone(void) {
     uint64_t clock = 0;
@@ -303,6 +345,7 @@ int main(void) {
     test_group_baseline();
     test_all_calls_baseline();
     test_slow_peers();
+    test_range_group_without_filter();
     test_alone();
     ATR_TEST_MAIN_END();
 }

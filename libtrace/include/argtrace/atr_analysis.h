@@ -28,7 +28,7 @@
  *
  * Threads: loading needs exclusive use of the index. Once loading is done every function
  * taking a `const atr_index *` may be called from several threads at once. Filters, callsets,
- * argscores and event cursors are used by one thread at a time.
+ * argscores, why results and event cursors are used by one thread at a time.
  *
  * Functions return 0 or a negative ATR_E* code; results go through out-parameters. Nothing
  * here prints, exits or aborts.

@@ -5,9 +5,11 @@
  * that baseline of the duration, the self time and each child function's time per call,
  * and where the call's argument values sit among the function's argument groups.
  *
- * Which group a call is in: exact groups by value id, bucket groups by the filter
- * expression groups.c writes for each (it selects exactly that group's calls); the
- * "(not captured)" group takes calls without the value (and NaN, which groups.c puts there).
+ * Which group a call is in: exact groups by value id; range and length groups by the
+ * range of keys (number or length) each holds, as groups.c classified them; the other groups
+ * (types) by the filter expression groups.c writes for each (it selects exactly that group's
+ * calls). "(not captured)" takes calls without the value (and NaN, which groups.c puts there),
+ * "None" the None values.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -30,12 +32,13 @@ typedef struct grp_matcher {
     atr_filter **f;    /* bucket modes, per group: its filter (NULL when it has none) */
     int32_t **pi;      /* per group: that filter's names bound to the function */
     int32_t missing;   /* the "(not captured)" group, or -1 */
+    int32_t none;      /* bucket modes: the "None" group, or -1 */
 } grp_matcher;
 
 static int matcher_init(grp_matcher *m, const atr_index *ix, uint32_t fn, const atr__arg *a) {
     memset(m, 0, sizeof(*m));
     m->a = a;
-    m->missing = -1;
+    m->missing = m->none = -1;
     uint32_t ng = a->s.n_groups;
     if (a->s.mode != ATR_GROUP_EXACT) {
         m->f = calloc(ng ? ng : 1, sizeof(*m->f));
@@ -52,11 +55,13 @@ static int matcher_init(grp_matcher *m, const atr_index *ix, uint32_t fn, const 
                 return ATR_ENOMEM;
             continue;
         }
-        if (G->filter[0] == '\0') {
-            if (strcmp(G->label, "(not captured)") == 0)
-                m->missing = (int32_t)g;
+        int keyed = a->groups[g].kmin <= a->groups[g].kmax; /* a range or length group */
+        if (!keyed && strcmp(G->label, "None") == 0)
+            m->none = (int32_t)g;
+        if (!keyed && strcmp(G->label, "(not captured)") == 0)
+            m->missing = (int32_t)g;
+        if (keyed || G->filter[0] == '\0')
             continue;
-        }
         int rc = atr_filter_parse(G->filter, &m->f[g], NULL, 0);
         if (rc == ATR_ENOMEM || (rc == 0 && atr__filter_bind(m->f[g], ix, fn, &m->pi[g])))
             return ATR_ENOMEM;
@@ -88,12 +93,28 @@ static int32_t matcher_group(const grp_matcher *m, const atr_index *ix, uint32_t
         const uint32_t *slot = atr__u32map_get(&m->exact, v);
         return slot ? (int32_t)*slot : -1;
     }
-    for (uint32_t g = 0; g < m->a->s.n_groups; g++)
-        if (m->f[g] && atr__filter_match_bound(m->f[g], ix, call, m->pi[g]))
-            return (int32_t)g;
     atr_value val;
-    if (atr__values_get(&ix->vals, v, &val) == 0 && val.kind == ATR_V_FLOAT && isnan(val.u.f))
-        return m->missing;
+    if (atr__values_get(&ix->vals, v, &val) != 0)
+        return -1;
+    if (val.kind == ATR_V_NIL)
+        return m->none;
+    double key = NAN;
+    if (m->a->s.mode == ATR_GROUP_RANGE) {
+        key = atr__value_number(&val);
+        if (isnan(key))
+            return m->missing;
+    } else if (m->a->s.mode == ATR_GROUP_LENGTH && val.kind == ATR_V_SUMMARY) {
+        key = val.u.sum.length >= 0 ? (double)val.u.sum.length : NAN;
+    } else if (m->a->s.mode == ATR_GROUP_LENGTH &&
+               (val.kind == ATR_V_STR || val.kind == ATR_V_BYTES || val.kind == ATR_V_REPR)) {
+        key = (double)(val.u.s.true_len > val.u.s.len ? val.u.s.true_len : val.u.s.len);
+    }
+    for (uint32_t g = 0; g < m->a->s.n_groups; g++) {
+        const atr__group *G = &m->a->groups[g];
+        if (!isnan(key) ? G->kmin <= key && key <= G->kmax
+                        : m->f[g] && atr__filter_match_bound(m->f[g], ix, call, m->pi[g]))
+            return (int32_t)g;
+    }
     return -1;
 }
 
