@@ -238,14 +238,13 @@ static void tree_destroy(atr__view *v) {
     }
 }
 
-static const atr__view_ops tree_ops = {
-    tree_count,
-    tree_row,
-    tree_header,
-    tree_enter,
-    tree_key,
-    tree_destroy,
-    "Enter: expand/collapse  s: slowest child  w: why  r: replay"};
+static const atr__view_ops tree_ops = {tree_count,
+                                       tree_row,
+                                       tree_header,
+                                       tree_enter,
+                                       tree_key,
+                                       tree_destroy,
+                                       "Enter: expand/collapse  s: slowest  w: why  r: replay"};
 
 int atr__tui_tree(atr__tui *app, uint32_t call) {
     tree *t = calloc(1, sizeof *t);
