@@ -334,6 +334,13 @@ static void test_alone(void) {
     ATR_CHECK_EQ_U64(S.n_children, 1);
     ATR_CHECK_EQ_U64(S.n_args, 0);
     atr_why_free(w);
+    /* g: no children anywhere, one other call (no rows to sort: clean under UBSan) */
+    ATR_REQUIRE(atr_why_compute(ix, slowest_call(ix, find(ix, "g")), &w) == 0);
+    atr_why_get_summary(w, &S);
+    ATR_CHECK_EQ_U64(S.baseline_calls, 1);
+    ATR_CHECK_EQ_U64(S.n_children, 0);
+    ATR_CHECK_EQ_INT(S.extra_ns, 0);
+    atr_why_free(w);
     atr_why_free(NULL);
     ATR_CHECK_ERR(atr_why_compute(ix, 999, &w), ATR_EINVAL);
     ATR_CHECK(w == NULL);

@@ -456,7 +456,8 @@ int atr_why_compute(const atr_index *ix, uint32_t call, atr_why **out) {
         if (k.rows[i].calls || k.rows[i].typical_calls)
             k.rows[kept++] = k.rows[i];
     k.n_rows = kept;
-    qsort(k.rows, k.n_rows, sizeof(*k.rows), cmp_kids);
+    if (k.n_rows)
+        qsort(k.rows, k.n_rows, sizeof(*k.rows), cmp_kids);
     S->n_children = (uint32_t)k.n_rows;
     w->kids = k.rows;
     k.rows = NULL;
