@@ -38,6 +38,7 @@ int atr__cmd_summary(atr__vctx *ctx, int argc, char **argv);
 int atr__cmd_slow(atr__vctx *ctx, int argc, char **argv);
 int atr__cmd_diff(atr__vctx *ctx, int argc, char **argv);
 int atr__cmd_tree(atr__vctx *ctx, int argc, char **argv);
+int atr__cmd_why(atr__vctx *ctx, int argc, char **argv);
 int atr__cmd_calls(atr__vctx *ctx, int argc, char **argv);
 int atr__cmd_cat(atr__vctx *ctx, int argc, char **argv);
 int atr__cmd_export(atr__vctx *ctx, int argc, char **argv);

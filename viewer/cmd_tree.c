@@ -43,12 +43,8 @@ static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
         a->all = 1;
     else if (id == OPT_ID)
         a->id = arg;
-    else if (id == OPT_RANK && (atr__opt_uint(ctx, "rank", arg, &a->rank) < 0 || !a->rank)) {
-        if (a->rank == 0)
-            atr__errorf(ctx, "--rank counts from 1 (the slowest call)");
-        return ATR_VIEWER_USAGE;
-    } else if (id == OPT_RANK)
-        a->ranked = 1;
+    else if (id == OPT_RANK)
+        return atr__opt_rank(ctx, arg, &a->rank, &a->ranked);
     else if (id == OPT_DEPTH && atr__opt_uint(ctx, "depth", arg, &a->depth) < 0)
         return ATR_VIEWER_USAGE;
     return ATR_VIEWER_OK;
@@ -220,49 +216,15 @@ static int print_text(atr__vctx *ctx, const atr__target *t, uint32_t call, uint6
     return ATR_VIEWER_OK;
 }
 
-/* The call of --id, or of FUNC's --rank'th slowest match; prints the error. */
-static int choose(atr__vctx *ctx, const atr__target *t, const tree_args *a, uint32_t *call,
-                  uint64_t *matched) {
-    if (a->id) {
-        *matched = 1;
-        return atr__resolve_call(ctx, t->ix, "--id", a->id, call);
-    }
-    atr_callset *cs = NULL;
-    int st = atr__target_query(ctx, t, ATR_SORT_DURATION, a->rank - 1, 1, &cs);
-    if (st != ATR_VIEWER_OK)
-        return st;
-    uint64_t m = *matched = atr_callset_matched(cs);
-    *call = atr_callset_get(cs, 0);
-    if (atr_callset_count(cs) == 0) {
-        atr__sbuf name = ATR__SBUF_INIT;
-        atr__sb_funcname(&name, t->ix, t->fn);
-        if (m == 0)
-            atr__errorf(ctx, "no call of %s matches", atr__sb_cstr(&name));
-        else
-            atr__errorf(ctx, "--rank %" PRIu64 ": only %" PRIu64 " call%s of %s match%s", a->rank,
-                        m, m == 1 ? "" : "s", atr__sb_cstr(&name), m == 1 ? "es" : "");
-        atr__sb_free(&name);
-        st = ATR_VIEWER_FAIL;
-    }
-    atr_callset_free(cs);
-    return st;
-}
-
 int atr__cmd_tree(atr__vctx *ctx, int argc, char **argv) {
     atr__operands ops = {0};
     tree_args a = {0, 0, 0, 1, UINT64_MAX, NULL};
     atr__target t = {0};
     int st = atr__parse_args(ctx, argc, argv, tree_opts, &ops, on_opt, &a);
-    if (st == ATR_VIEWER_OK && a.id && (ops.func || ops.n_filters || a.ranked)) {
-        atr__errorf(ctx, "--id names one call: give no FUNC, filter or --rank with it");
-        st = ATR_VIEWER_USAGE;
-    }
-    if (st == ATR_VIEWER_OK)
-        st = atr__target_open(ctx, &ops, a.id == NULL, &t);
     uint32_t call = ATR_NO_CALL;
     uint64_t matched = 0;
     if (st == ATR_VIEWER_OK)
-        st = choose(ctx, &t, &a, &call, &matched);
+        st = atr__target_pick(ctx, &ops, a.id, a.ranked, a.rank, &t, &call, &matched);
     if (st == ATR_VIEWER_OK) {
         if (a.json) {
             atr__json j;

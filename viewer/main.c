@@ -20,6 +20,8 @@ static const atr__cmd commands[] = {
     {"tree", atr__cmd_tree, "LOG... FUNC [FILTER...] [--rank N] [--json] | LOG... --id ID",
      "The call tree of FUNC's Nth slowest call among those matching the filters, or of the "
      "call with id ID (as calls prints it)."},
+    {"why", atr__cmd_why, "LOG... FUNC [FILTER...] [--rank N] [--json] | LOG... --id ID",
+     "Why FUNC's Nth slowest call was slow: children, self time, arguments vs typical calls."},
     {"calls", atr__cmd_calls,
      "LOG... [FUNC] [FILTER...] [--sort duration|start] [--limit N] [--json]",
      "FUNC's calls (or every call) with arguments, outcome, start and duration."},

@@ -83,6 +83,7 @@ int atr__tui_functions(atr__tui *app);
 int atr__tui_args(atr__tui *app, uint32_t fn);
 int atr__tui_calls(atr__tui *app, uint32_t fn, const char *filter, const char *title);
 int atr__tui_tree(atr__tui *app, uint32_t call);
+int atr__tui_why(atr__tui *app, uint32_t call);
 int atr__tui_replay(atr__tui *app, uint32_t call);
 int atr__tui_help(atr__tui *app);
 /* tui_diff.c: the functions of a diff (borrowed: it outlives the TUI), one's groups. */

@@ -90,6 +90,11 @@ static int calls_key(atr__view *v, int k) {
         atr__tui_goto(v, 0);
         return 1;
     }
+    if (k == 'w' && atr_callset_count(c->cs)) {
+        if (atr__tui_why(v->app, atr_callset_get(c->cs, v->cursor)) < 0)
+            atr__tui_message(v->app, "out of memory");
+        return 1;
+    }
     if (k == 'r' && atr_callset_count(c->cs)) {
         if (atr__tui_replay(v->app, atr_callset_get(c->cs, v->cursor)) < 0)
             atr__tui_message(v->app, "out of memory");
@@ -113,7 +118,7 @@ static const atr__view_ops calls_ops = {calls_count,
                                         calls_enter,
                                         calls_key,
                                         calls_destroy,
-                                        "Enter: call tree  s: sort  r: replay"};
+                                        "Enter: call tree  w: why slow  s: sort  r: replay"};
 
 int atr__tui_calls(atr__tui *app, uint32_t fn, const char *filter, const char *title) {
     calls *c = calloc(1, sizeof *c);

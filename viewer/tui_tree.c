@@ -219,6 +219,12 @@ static int tree_key(atr__view *v, int k) {
     case 'r':
         rc = atr__tui_replay(v->app, r->fold_n == NOT_FOLD ? r->call : ATR_NO_CALL);
         break;
+    case 'w':
+        if (r->fold_n == NOT_FOLD)
+            rc = atr__tui_why(v->app, r->call);
+        else
+            atr__tui_message(v->app, "w: select a call (this row folds several)");
+        break;
     default:
         return 0;
     }
@@ -242,7 +248,7 @@ static const atr__view_ops tree_ops = {tree_count,
                                        tree_enter,
                                        tree_key,
                                        tree_destroy,
-                                       "Enter: expand/collapse  s: slowest child  r: replay"};
+                                       "Enter: expand/collapse  s: slowest  w: why  r: replay"};
 
 int atr__tui_tree(atr__tui *app, uint32_t call) {
     tree *t = calloc(1, sizeof *t);

@@ -72,6 +72,19 @@ CASES = [
     ("tree_merged", ["tree", "basic.atr", "second.atr", "handle", "--rank", "4"]),
     ("tree_id", ["tree", "basic.atr", "--id", "5"]),
     ("tree_id_merged_json", ["tree", "basic.atr", "second.atr", "--id", "1:1", "--json"]),
+    # why
+    ("why", ["why", "basic.atr", "handle"]),
+    ("why_json", ["why", "basic.atr", "handle", "--json"]),
+    ("why_group", ["why", "basic.atr", "parse", "mode=fast"]),
+    ("why_group_json", ["why", "basic.atr", "parse", "mode=fast", "--json"]),
+    ("why_few", ["why", "basic.atr", "parse"]),
+    ("why_id", ["why", "basic.atr", "--id", "5"]),
+    ("why_merged", ["why", "basic.atr", "second.atr", "handle", "--rank", "2",
+                    "--children", "1"]),
+    ("why_hostile", ["why", "hostile.atr", "show"]),
+    ("why_unclosed", ["why", "unclosed.atr", "handle"]),
+    ("why_unfinished", ["why", "unclosed.atr", "handle", "req=99", "--json"]),
+    ("why_alone", ["why", "basic.atr", "fail"]),
     # calls
     ("calls", ["calls", "basic.atr", "parse"]),
     ("calls_sorted", ["calls", "basic.atr", "parse", "--sort", "duration", "--limit", "3"]),
@@ -120,6 +133,8 @@ CASES = [
     ("err_rank", ["tree", "basic.atr", "fail", "--rank", "2"]),
     ("err_rank_zero", ["tree", "basic.atr", "fail", "--rank", "0"]),
     ("err_no_match", ["tree", "basic.atr", "parse", "n=3"]),
+    ("err_why_rank", ["why", "basic.atr", "fail", "--rank", "2"]),
+    ("err_why_id_and_func", ["why", "basic.atr", "handle", "--rank", "2", "--id", "3"]),
     ("err_option", ["summary", "--bogus", "basic.atr"]),
     ("err_sort", ["calls", "basic.atr", "parse", "--sort", "size"]),
     ("err_limit", ["calls", "basic.atr", "parse", "--limit", "x"]),
@@ -133,6 +148,7 @@ CASES = [
     ("help", ["--help"]),
     ("help_calls", ["calls", "--help"]),
     ("help_cmd", ["help", "tree"]),
+    ("help_why", ["why", "--help"]),
 ]
 
 # Fields that differ from run to run or machine to machine.

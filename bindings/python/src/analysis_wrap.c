@@ -608,6 +608,119 @@ static PyObject *ix_slow(pyindex *self, PyObject *args) {
     return r;
 }
 
+/* ---- why was this call slow (`argtrace why`) ---- */
+
+/* {"value", "label"} plus the other keys of a group (exact groups: value is the value). */
+static PyObject *why_group_py(const atr_index *ix, uint32_t value, const char *label) {
+    PyObject *v = value != ATR_NO_VALUE ? vid_py(ix, value) : PyUnicode_FromString(label);
+    return Py_BuildValue("{sNss}", "value", v, "label", label);
+}
+
+static PyObject *why_arg_py(const atr_index *ix, const atr_why_arg *r) {
+    PyObject *group = Py_NewRef(Py_None), *typical = Py_NewRef(Py_None);
+    if (r->group) {
+        Py_SETREF(group, why_group_py(ix, r->group_value, r->group));
+        if (group == NULL || put(group, "calls", U64(r->group_calls)) ||
+            put(group, "p50_ns", U64(r->group_p50_ns)) ||
+            put(group, "baseline_calls", U64(r->peer_calls)) ||
+            put(group, "baseline_p50_ns", U64(r->peer_p50_ns)) ||
+            put(group, "slow", PyBool_FromLong(r->slow_group)))
+            Py_CLEAR(group);
+    }
+    if (r->typical) {
+        Py_SETREF(typical, why_group_py(ix, r->typical_value, r->typical));
+        if (typical == NULL || put(typical, "calls", U64(r->typical_calls)) ||
+            put(typical, "p50_ns", U64(r->typical_p50_ns)) ||
+            put(typical, "median",
+                r->has_median ? PyFloat_FromDouble(r->median) : Py_NewRef(Py_None)))
+            Py_CLEAR(typical);
+    }
+    if (group == NULL || typical == NULL) {
+        Py_XDECREF(group);
+        Py_XDECREF(typical);
+        return NULL;
+    }
+    return Py_BuildValue("{sNsOsNsdsNsNsO}", "name", atr__str_py(r->name), "captured",
+                         r->value != ATR_NO_VALUE ? Py_True : Py_False, "value",
+                         vid_py(ix, r->value), "score", r->score, "group", group, "typical",
+                         typical, "differs", r->differs ? Py_True : Py_False);
+}
+
+/* The rows of w: children (fn names, index ids) and arguments, as lists. */
+static PyObject *why_rows_py(const atr_index *ix, const atr_why *w, const atr_why_summary *S,
+                             PyObject **args_out) {
+    PyObject *kids = PyList_New(0), *args = PyList_New(0);
+    for (uint32_t i = 0; kids && args && i < S->n_children; i++) {
+        atr_why_child c;
+        if (atr_why_get_child(w, i, &c) < 0)
+            continue;
+        PyObject *d = Py_BuildValue("{sNsKsKsKsKsLsN}", "function", fn_name(ix, c.function),
+                                    "calls", (unsigned long long)c.calls, "typical_calls",
+                                    (unsigned long long)c.typical_calls, "duration_ns",
+                                    (unsigned long long)c.duration_ns, "typical_ns",
+                                    (unsigned long long)c.typical_ns, "extra_ns",
+                                    (long long)c.extra_ns, "slowest_call", opt_id(c.slowest_call));
+        if (d == NULL || PyList_Append(kids, d) < 0)
+            Py_CLEAR(kids);
+        Py_XDECREF(d);
+    }
+    for (uint32_t i = 0; kids && args && i < S->n_args; i++) {
+        atr_why_arg r;
+        if (atr_why_get_arg(w, i, &r) < 0)
+            continue;
+        PyObject *d = why_arg_py(ix, &r);
+        if (d == NULL || PyList_Append(args, d) < 0)
+            Py_CLEAR(args);
+        Py_XDECREF(d);
+    }
+    if (kids == NULL || args == NULL) {
+        Py_XDECREF(kids);
+        Py_XDECREF(args);
+        return NULL;
+    }
+    *args_out = args;
+    return kids;
+}
+
+/* why(call id) -> {call, extra_ns, baseline, children, self, arguments} (`why --json`, with
+ * index call ids: call, children's slowest_call). */
+static PyObject *ix_why(pyindex *self, PyObject *arg) {
+    uint32_t call;
+    atr_call_view cv;
+    atr_why *w = NULL;
+    if (ready(self) < 0 || get_call(self->ix, arg, &call, &cv) < 0)
+        return NULL;
+    int rc = atr_why_compute(self->ix, call, &w);
+    if (rc < 0)
+        return rc == ATR_ENOMEM ? PyErr_NoMemory()
+                                : PyErr_Format(PyExc_ValueError, "argtrace: %s", atr_strerror(rc));
+    atr_why_summary S;
+    atr_why_get_summary(w, &S);
+    PyObject *group = Py_NewRef(Py_None), *args = NULL, *r = NULL;
+    if (S.by_group) {
+        Py_SETREF(group, why_group_py(self->ix, S.group_value, S.group_label));
+        if (group == NULL || put(group, "argument", atr__str_py(S.group_arg)) ||
+            put(group, "filter", PyUnicode_FromString(S.group_filter)) ||
+            put(group, "score", PyFloat_FromDouble(S.group_score)) ||
+            put(group, "p50_ns", U64(S.group_p50_ns)))
+            Py_CLEAR(group);
+    }
+    PyObject *kids = group ? why_rows_py(self->ix, w, &S, &args) : NULL;
+    if (kids)
+        r = Py_BuildValue("{sIsLs{sKsKsKsKsO}sNs{sKsKsL}sN}", "call", call, "extra_ns",
+                          (long long)S.extra_ns, "baseline", "calls",
+                          (unsigned long long)S.baseline_calls, "p50_ns",
+                          (unsigned long long)S.baseline_p50_ns, "function_calls",
+                          (unsigned long long)S.function_calls, "function_p50_ns",
+                          (unsigned long long)S.function_p50_ns, "group", group, "children", kids,
+                          "self", "duration_ns", (unsigned long long)S.self_ns, "typical_ns",
+                          (unsigned long long)S.typical_self_ns, "extra_ns",
+                          (long long)S.self_extra_ns, "arguments", args);
+    Py_XDECREF(group);
+    atr_why_free(w);
+    return r;
+}
+
 /* ---- the type ---- */
 
 static PyObject *ix_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
@@ -668,6 +781,8 @@ static PyMethodDef ix_methods[] = {
      "slow(fn, filters=None, by=None, with_result=False) -> {function, calls, arguments}"},
     {"diff", (PyCFunction)ix_diff, METH_VARARGS,
      "diff(n_base, function=None, filters=None, min_calls=10, alpha=0.01) -> [function dicts]"},
+    {"why", (PyCFunction)ix_why, METH_O,
+     "why(id) -> {call, extra_ns, baseline, children, self, arguments}"},
     {NULL, NULL, 0, NULL}};
 
 static PyTypeObject Index_Type = {
