@@ -143,7 +143,12 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
     errno = 0;
     int rc = atr_session_open(&cfg, &s);
     if (rc == ATR_EOPEN) {
-        atr__raise_oserror(errno ? errno : EIO, "cannot create the log", path_str);
+        int err = errno ? errno : EIO;
+        atr__raise_oserror(err,
+                           err == ELOOP ? "the log path is a symbolic link, which argtrace does "
+                                          "not follow (remove it or name another path)"
+                                        : "cannot create the log",
+                           path_str);
         goto done;
     }
     if (rc < 0) {

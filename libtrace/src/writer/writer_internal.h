@@ -170,7 +170,11 @@ void atr__flush_scratch_free(struct atr__flush_scratch *sc);
 int atr__write_segments(atr_session *s, const atr__seg *segs, size_t n);
 
 /* sink.c */
-int atr__sink_open(atr__sink *k, const char *path);
+int atr__sink_open(atr__sink *k, const char *path); /* ATR_EOPEN: errno says why */
+/* A forked child's new log beside parent_path; *out_path (malloc'd) names it. */
+int atr__sink_open_child(atr__sink *k, const char *parent_path, char **out_path);
+/* path made absolute against the current directory (malloc'd; NULL: out of memory). */
+char *atr__path_absolute(const char *path, size_t max);
 int atr__sink_write(atr__sink *k, const void *p, size_t n); /* whole frame or sticky error */
 void atr__sink_close(atr__sink *k);
 

@@ -1,0 +1,87 @@
+"""Log files an attacker can plant (symlinks, predictable child names) and a relative log
+path followed by chdir."""
+
+import os
+import stat
+
+import pytest
+
+import argtrace
+from atr_helpers import child_log, only, record
+
+
+@argtrace.trace
+def square(x):
+    return x * x
+
+
+def test_planted_symlink_is_refused_and_its_target_untouched(tmp_path, log_path):
+    target = tmp_path / "precious"
+    target.write_text("keep me")
+    target.chmod(0o644)
+    os.symlink(target, log_path)
+    with pytest.raises(OSError) as e:
+        argtrace.start(log_path)
+    assert e.value.errno == 40 or "symbolic link" in str(e.value)
+    assert "symbolic link" in str(e.value) and "\n" not in str(e.value)
+    assert target.read_text() == "keep me"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+
+
+def test_existing_log_is_replaced_not_rewritten_in_place(tmp_path, log_path):
+    log_path.write_text("old")
+    log_path.chmod(0o644)
+    other = tmp_path / "other-name"
+    os.link(log_path, other)  # a hard link: the same file under someone else's name
+    log, _ = record(log_path, square, 3)
+    assert only(log.calls("square")).result == 9  # `-o app.atr` twice still overwrites
+    assert other.read_text() == "old" and stat.S_IMODE(other.stat().st_mode) == 0o644
+    assert stat.S_IMODE(log_path.stat().st_mode) == 0o600
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_child_log_name_cannot_be_planted(tmp_path, log_path):
+    victim = tmp_path / "victim"
+    victim.write_text("keep me")
+    argtrace.start(log_path)
+    try:
+        pid = os.fork()
+        if pid == 0:  # plant the old predictable name, then trace a call
+            try:
+                os.symlink(victim, str(log_path)[:-4] + ".%d.atr" % os.getpid())
+                square(4)
+                argtrace.stop()
+            finally:
+                os._exit(0)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        argtrace.stop()
+    assert status == 0
+    assert victim.read_text() == "keep me"
+    child = argtrace.load(child_log(log_path, pid))
+    assert only(child.calls("square")).result == 16
+    assert stat.S_IMODE(os.stat(child_log(log_path, pid)).st_mode) == 0o600
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_relative_log_path_is_resolved_at_start(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    argtrace.start("rel.atr")
+    try:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.chdir(elsewhere)
+                square(5)
+                argtrace.stop()
+            finally:
+                os._exit(0)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        argtrace.stop()
+    assert status == 0
+    assert list(elsewhere.iterdir()) == []
+    child = argtrace.load(child_log(tmp_path / "rel.atr", pid))
+    assert only(child.calls("square")).result == 25
