@@ -39,6 +39,7 @@ int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **
         atr__errorf(ctx, "out of memory");
         return ATR_VIEWER_FAIL;
     }
+    atr_index_set_max_memory(ix, ctx->max_memory);
     atr__progress prog;
     atr__progress_init(&prog, ctx->err, ctx->err_tty);
     atr_index_set_progress(ix, atr__progress_update, &prog);

@@ -5,7 +5,6 @@
  * appear once, in the parent's log only; the child's log holds the child's records only.
  * ATR_FORK_STOP children record nothing; a child that records nothing creates no file.
  */
-#include <glob.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -22,18 +21,8 @@ static atr_str S(const char *p) {
     return s;
 }
 
-/* The child's log "<stem>.<pid>.<8 hex digits>.atr" (the pattern itself when there is none). */
 static void child_path(char *out, size_t size, pid_t pid) {
-    size_t n = strlen(g_path) - 4; /* minus ".atr" */
-    glob_t g;
-    snprintf(out, size,
-             "%.*s.%ld.[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f].atr",
-             (int)n, g_path, (long)pid);
-    if (glob(out, 0, NULL, &g) == 0) {
-        if (g.gl_pathc == 1)
-            snprintf(out, size, "%s", g.gl_pathv[0]);
-        globfree(&g);
-    }
+    atr_test_child_log(out, size, g_path, (long)pid);
 }
 
 /* The name a child log had before it got a random part: never created now. */

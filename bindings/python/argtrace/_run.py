@@ -238,10 +238,13 @@ def _report(path, stats):
     shown = os.path.relpath(path) if not os.path.relpath(path).startswith("..") else path
     err = sys.stderr
     try:
-        if stats and stats.get("write_error"):
-            err.write("argtrace: error writing %s: %s\n" % (shown, stats["write_error"]))
         if stats and stats.get("dropped"):
             err.write("argtrace: %d records were dropped\n" % stats["dropped"])
+        if stats and stats.get("write_error"):  # not "log written": it is incomplete
+            err.write("argtrace: error writing %s: %s; the log is incomplete\n"
+                      % (shown, stats["write_error"]))
+            err.flush()
+            return
         err.write("argtrace: log written to %s\n" % shown)
         err.write("argtrace: next: argtrace summary %s\n" % shlex.quote(shown))
         err.flush()
@@ -317,6 +320,7 @@ def run_program(core, opts):
     else:
         prog_argv = [opts["script"]] + opts["args"]
     options = session_options(opts, prog_argv)  # option errors first, as usage errors
+    options["argv"], argv_secrets = _api.redact_argv(options["argv"], options.get("redact"))
     request = filter_options(opts)
     if "module" in opts:
         target_file = _check_module(opts["module"])
@@ -333,6 +337,8 @@ def run_program(core, opts):
     except OSError as e:
         raise UsageError("argtrace run: cannot create log %s: %s"
                          % (path, e.strerror or e))
+    if argv_secrets:  # values of redacted options: redacted wherever the program uses them
+        core.redact_values(argv_secrets)
     finish = _Finisher(core, path, opts.get("quiet"), request is not None)
     atexit.register(finish)
     saved_argv, saved_path0 = sys.argv[:], sys.path[0] if sys.path else None

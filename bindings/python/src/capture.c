@@ -88,6 +88,11 @@ void atr__capture_redacted(atr_value *out) {
     out->kind = ATR_V_REDACTED;
 }
 
+void atr__capture_redact(PyObject *obj, atr_value *out) {
+    atr__secret_remember(obj);
+    atr__capture_redacted(out);
+}
+
 /* --- str ----------------------------------------------------------------------------- */
 
 /* UTF-8 length of code point c; lone surrogates count as U+FFFD (3 bytes). */
@@ -121,6 +126,13 @@ static inline size_t utf8_put(char *p, Py_UCS4 c) {
     return 4;
 }
 
+/* 1 if text written as p[0..written) (of `avail` bytes readable at p) holds a remembered
+   redacted value: a value cut at `written` is checked as far as one could reach past it. */
+static int secret_in(const char *p, size_t written, size_t avail) {
+    size_t reach = written + (atr__secret_maxlen ? atr__secret_maxlen - 1 : 0);
+    return atr__secret_hit(p, written == avail || reach > avail ? avail : reach);
+}
+
 /* Text of str `obj` (exact or subclass: only its data is read) cut to `limit` bytes. */
 static int capture_str(PyObject *obj, size_t limit, atr__scratch *s, atr_value *out,
                        uint32_t kind) {
@@ -139,6 +151,8 @@ static int capture_str(PyObject *obj, size_t limit, atr__scratch *s, atr_value *
         out->u.s.ptr = (const char *)PyUnicode_DATA(obj);
         out->u.s.len = len < limit ? len : limit;
         out->u.s.true_len = len;
+        if (ATR__UNLIKELY(atr__secret_n != 0) && secret_in(out->u.s.ptr, out->u.s.len, len))
+            atr__capture_redacted(out);
         return 0;
     }
     int ukind = PyUnicode_KIND(obj);
@@ -147,23 +161,29 @@ static int capture_str(PyObject *obj, size_t limit, atr__scratch *s, atr_value *
     for (Py_ssize_t i = 0; i < n; i++)
         total += utf8_len(PyUnicode_READ(ukind, data, i));
     size_t want = total < limit ? (size_t)total : limit;
-    char *buf = scratch_bytes(s, want + 4);
+    /* With remembered values, encode past the cut too: one may straddle it. */
+    size_t scan = atr__secret_n ? want + atr__secret_maxlen : want;
+    char *buf = scratch_bytes(s, scan + 4);
     if (buf == NULL) {
         set_error(s, obj, out);
         return 1;
     }
     size_t len = 0;
-    for (Py_ssize_t i = 0; i < n && len < want; i++)
+    for (Py_ssize_t i = 0; i < n && len < scan; i++)
         len += utf8_put(buf + len, PyUnicode_READ(ukind, data, i));
     out->u.s.ptr = buf;
     out->u.s.len = len < want ? len : want;
     out->u.s.true_len = total;
+    if (ATR__UNLIKELY(atr__secret_n != 0) && secret_in(buf, out->u.s.len, len))
+        atr__capture_redacted(out);
     return 0;
 }
 
 static void capture_bytes(const char *p, size_t len, size_t limit, atr_value *out) {
     *out = atr_value_bytes(p, len < limit ? len : limit);
     out->u.s.true_len = len;
+    if (ATR__UNLIKELY(atr__secret_n != 0) && secret_in(p, out->u.s.len, len))
+        atr__capture_redacted(out);
 }
 
 /* --- int -------------------------------------------------------------------------------- */
@@ -507,7 +527,7 @@ int atr__capture_field(PyObject *name, PyObject *value, const atr__capture_opts 
         return -1;
     out->name = atr__capture_utf8(name);
     if (atr__capture_is_redacted(opts, name))
-        atr__capture_redacted(&out->value);
+        atr__capture_redact(value, &out->value);
     else
         atr__capture_value(value, opts, s, &out->value);
     return 0;

@@ -90,6 +90,10 @@ uint32_t atr__capture_dict_fields(PyObject *dict, const atr__capture_opts *opts,
 /* *out = the ATR_V_REDACTED value. */
 void atr__capture_redacted(atr_value *out);
 
+/* *out = the ATR_V_REDACTED value, for `obj` whose name matched a redact pattern: its text is
+   remembered and redacted wherever it is captured later in the session (redact.h). */
+void atr__capture_redact(PyObject *obj, atr_value *out);
+
 /*
  * 1 if `name` (a str) matches one of opts->redact's patterns (fnmatch-style, case-insensitive),
  * else 0. Never raises.

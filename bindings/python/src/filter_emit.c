@@ -63,7 +63,7 @@ uint32_t atr__filter_capture_fields(PyObject *dict, atr__scratch *sc, atr_field 
         }
         fields[n].name = key_str(k);
         if (redact && atr__capture_is_redacted(&atr__g.opts, k)) {
-            atr__capture_redacted(&fields[n].value);
+            atr__capture_redact(v, &fields[n].value);
         } else {
             atr__capture_value(v, &atr__g.opts, sc, &fields[n].value);
         }

@@ -4,6 +4,7 @@
  */
 #include "module.h"
 
+#include "redact.h"
 #include "spans.h"
 #include "tracefunc.h"
 #ifdef ATR_HAVE_FILTER
@@ -159,6 +160,7 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
     atr__g.session = s;
     atr__g.gen++;
     atr__state_reset_caches();
+    atr__secret_clear();
     atr__g.opts.max_value_bytes = max_value_bytes;
     atr__g.opts.capture_repr = capture_repr;
     Py_XSETREF(atr__g.redact, patterns);
@@ -192,6 +194,7 @@ PyObject *atr__py_stop(PyObject *m, PyObject *unused) {
     atr__g.session = NULL;
     atr__g.gen++;
     atr__state_reset_caches();
+    atr__secret_clear();
     int rc;
     Py_BEGIN_ALLOW_THREADS atr_session_flush(s);
     atr_session_drops(s, &st);

@@ -188,7 +188,7 @@ done:
 static inline void capture_slot(atr__traced *t, Py_ssize_t i, PyObject *v, atr__scratch *sc,
                                 atr_value *out) {
     if (t->mode[i] == SLOT_REDACT)
-        atr__capture_redacted(out);
+        atr__capture_redact(v, out);
     else if (v == NULL)
         *out = atr_value_nil();
     else
@@ -293,9 +293,10 @@ ATR__NOINLINE static uint64_t begin_call(atr__traced *t, atr_session *s, PyObjec
         if (t->mode[k] == SLOT_SKIP)
             continue;
         if (k == var_at) {
-            if (t->mode[k] == SLOT_REDACT)
+            if (t->mode[k] == SLOT_REDACT) {
                 atr__capture_redacted(&vals[nv]);
-            else
+                atr__secret_remember_vec(args + npos, nargs > npos ? nargs - npos : 0);
+            } else
                 atr__capture_varargs(args + npos, nargs > npos ? nargs - npos : 0, &t->opts, &sc,
                                      &vals[nv]);
             nv++;
@@ -329,7 +330,7 @@ ATR__NOINLINE static uint64_t begin_simple(atr__traced *t, atr_session *s, PyObj
     atr__scratch_init(&sc);
     for (Py_ssize_t i = 0; i < nargs; i++) {
         if (ATR__UNLIKELY(t->mode[i] == SLOT_REDACT))
-            atr__capture_redacted(&vals[i]);
+            atr__capture_redact(args[i], &vals[i]);
         else
             atr__capture_value_fast(args[i], &t->opts, &sc, &vals[i]);
     }
@@ -416,6 +417,17 @@ static PyObject *traced_call(atr__traced *t, atr_session *s, PyObject *const *ar
     return res;
 }
 
+/* A call of a decorator that names redact patterns: log() fields inside it use them too. */
+ATR__NOINLINE static PyObject *traced_call_redacting(atr__traced *t, atr_session *s,
+                                                     PyObject *const *args, size_t nargsf,
+                                                     PyObject *kwnames) {
+    PyObject *saved = atr__tls_call_redact;
+    atr__tls_call_redact = t->redact;
+    PyObject *res = traced_call(t, s, args, nargsf, kwnames);
+    atr__tls_call_redact = saved;
+    return res;
+}
+
 PyObject *atr__traced_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
                                  PyObject *kwnames) {
     atr__traced *t = (atr__traced *)self;
@@ -427,5 +439,7 @@ PyObject *atr__traced_vectorcall(PyObject *self, PyObject *const *args, size_t n
     }
     if (ATR__LIKELY(s == NULL) || ATR__UNLIKELY(atr__tls_in_tracer))
         return PyObject_Vectorcall(t->func, args, nargsf, kwnames);
+    if (ATR__UNLIKELY(PyTuple_GET_SIZE(t->redact) != 0))
+        return traced_call_redacting(t, s, args, nargsf, kwnames);
     return traced_call(t, s, args, nargsf, kwnames);
 }
