@@ -377,8 +377,9 @@ ATR__NOINLINE static void end_call(atr__traced *t, uint64_t gen, uint64_t span, 
     atr_span_return(s, span, ATR_NOW, &v);
 }
 
-static PyObject *traced_call(atr__traced *t, atr_session *s, PyObject *const *args, size_t nargsf,
-                             PyObject *kwnames) {
+static inline ATR__ALWAYS_INLINE PyObject *traced_call(atr__traced *t, atr_session *s,
+                                                       PyObject *const *args, size_t nargsf,
+                                                       PyObject *kwnames) {
     if (ATR__UNLIKELY(t->gen != atr__g.gen ||
                       (t->code != NULL && PyFunction_GET_CODE(t->func) != t->code))) {
         if (prepare(t) < 0) {
@@ -400,7 +401,7 @@ static PyObject *traced_call(atr__traced *t, atr_session *s, PyObject *const *ar
                         : begin_call(t, s, args, nargs, kwnames, parent);
     atr__tls_current.span = span;
     atr__tls_current.ctx = ctx;
-    PyObject *res = PyObject_Vectorcall(t->func, args, nargsf, kwnames);
+    PyObject *res = atr__compat_call_wrapped(t->func, args, nargsf, kwnames);
     atr__span_leave(saved);
     if (span == 0)
         return res;
@@ -438,7 +439,7 @@ PyObject *atr__traced_vectorcall(PyObject *self, PyObject *const *args, size_t n
         return NULL;
     }
     if (ATR__LIKELY(s == NULL) || ATR__UNLIKELY(atr__tls_in_tracer))
-        return PyObject_Vectorcall(t->func, args, nargsf, kwnames);
+        return atr__compat_call_wrapped(t->func, args, nargsf, kwnames);
     if (ATR__UNLIKELY(PyTuple_GET_SIZE(t->redact) != 0))
         return traced_call_redacting(t, s, args, nargsf, kwnames);
     return traced_call(t, s, args, nargsf, kwnames);
