@@ -21,8 +21,10 @@ static void warn_file(atr__vctx *ctx, const atr_file_info *fi) {
         atr__warnf(ctx, "%s: the writer dropped %" PRIu64 " records", fi->path,
                    fi->drops_records + fi->drops_oversize);
     if (fi->drops_write_errors)
-        atr__warnf(ctx, "%s: %" PRIu64 " frames could not be written", fi->path,
-                   fi->drops_write_errors);
+        atr__warnf(ctx,
+                   "%s: %" PRIu64 " frames could not be written (the disk was full, or an I/O "
+                   "error): their records are missing",
+                   fi->path, fi->drops_write_errors);
     if (fi->n_unknown_spans)
         atr__warnf(ctx, "%s: %" PRIu64 " references to spans that never started", fi->path,
                    fi->n_unknown_spans);

@@ -265,9 +265,10 @@ int atr_session_close(atr_session *s) {
         atr__enc_end_of_log(&c, atr__session_now(s));
         seg.ptr = tail;
         seg.len = c.pos;
+        int full = atr__sink_last_chance(&s->sink); /* disk full: the tail may still fit */
         if (atr__write_segments(s, &seg, 1) == ATR_ENOMEM)
             atomic_fetch_add(&s->n_write_errors, 1);
-        rc = s->sink.err;
+        rc = s->sink.err ? s->sink.err : full;
     }
     free_session(s);
     return rc;

@@ -13,10 +13,19 @@
  *
  * The first write error is sticky: later frames are not written (a frame after a partial
  * one would be unreadable), and the file is cut back to the end of the last complete frame
- * when possible so that readers see a clean (unclosed) log.
+ * when possible so that readers see a clean (unclosed) log. A full disk gets one last
+ * chance at close (atr__sink_last_chance): the log's last frame (DROPS counting the frames
+ * lost, END_OF_LOG) is small, and a block past the end of the file is kept allocated for
+ * it (fallocate KEEP_SIZE), so that a reader can tell "disk full" from "killed".
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* fallocate */
+#endif
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __linux__
+#include <linux/falloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +38,14 @@
 
 /* Attempts at a fresh name (or at a path that changes type under us) before giving up. */
 #define OPEN_TRIES 16
+/* Bytes kept allocated past the end of the file for the last frame (see above). */
+#define TAIL_RESERVE 4096
+
+static void reserve_tail(atr__sink *k) {
+#ifdef FALLOC_FL_KEEP_SIZE
+    (void)fallocate(k->fd, FALLOC_FL_KEEP_SIZE, (off_t)k->off, TAIL_RESERVE); /* best effort */
+#endif
+}
 
 static int open_fd(const char *path, int flags) {
     int fd;
@@ -78,6 +95,7 @@ int atr__sink_open(atr__sink *k, const char *path) {
     k->fd = -1;
     k->err = 0;
     k->off = 0;
+    k->reserve = 0;
     for (tries = 0; fd < 0 && tries < OPEN_TRIES; tries++) {
         if (lstat(path, &st) != 0) {
             if (errno != ENOENT)
@@ -111,6 +129,9 @@ int atr__sink_open(atr__sink *k, const char *path) {
         return ATR_EOPEN;
     }
     k->fd = fd;
+    k->reserve = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (k->reserve)
+        reserve_tail(k);
     return 0;
 }
 
@@ -121,6 +142,7 @@ int atr__sink_open_child(atr__sink *k, const char *parent_path, char **out_path)
     k->fd = -1;
     k->err = 0;
     k->off = 0;
+    k->reserve = 0;
     *out_path = NULL;
     if (n >= 4 && strcmp(parent_path + n - 4, ".atr") == 0)
         n -= 4;
@@ -138,6 +160,8 @@ int atr__sink_open_child(atr__sink *k, const char *parent_path, char **out_path)
         return ATR_EOPEN;
     }
     k->fd = fd;
+    k->reserve = 1;
+    reserve_tail(k);
     *out_path = path;
     return 0;
 }
@@ -172,14 +196,27 @@ int atr__sink_write(atr__sink *k, const void *p, size_t n) {
             continue;
         if (w <= 0) {
             k->err = (w < 0 && errno == ENOSPC) ? ATR_ENOSPC : ATR_EIO;
-            if (done)
+            if (done) { /* cut the partial frame; the next write goes where it began */
                 (void)ftruncate(k->fd, (off_t)k->off);
+                (void)lseek(k->fd, (off_t)k->off, SEEK_SET);
+                if (k->reserve) /* the blocks just freed: keep one for the last frame */
+                    reserve_tail(k);
+            }
             return k->err;
         }
         done += (size_t)w;
     }
     k->off += n;
+    if (k->reserve)
+        reserve_tail(k);
     return 0;
+}
+
+int atr__sink_last_chance(atr__sink *k) {
+    int err = k->err;
+    if (err == ATR_ENOSPC)
+        k->err = 0;
+    return err;
 }
 
 void atr__sink_close(atr__sink *k) {
