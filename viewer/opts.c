@@ -216,10 +216,31 @@ void atr__operands_free(atr__operands *o) {
     memset(o, 0, sizeof *o);
 }
 
+/*
+ * One line "prog cmd: kind message": control characters in the message (a file name's
+ * newline or escape sequence) are written as \xNN, so that a message stays one line and
+ * cannot drive the terminal.
+ */
 static void vmsg(atr__vctx *ctx, const char *kind, const char *fmt, va_list ap) {
+    char small[512], *msg = small;
+    va_list aq;
+    va_copy(aq, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    if (n >= (int)sizeof small && (msg = malloc((size_t)n + 1)) != NULL)
+        vsnprintf(msg, (size_t)n + 1, fmt, aq);
+    va_end(aq);
+    if (!msg)
+        msg = small; /* out of memory: the message cut */
     fprintf(ctx->err, "%s%s%s: %s", ctx->prog, ctx->cmd ? " " : "", ctx->cmd ? ctx->cmd : "", kind);
-    vfprintf(ctx->err, fmt, ap);
+    for (const unsigned char *p = (const unsigned char *)msg; n > 0 && *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            fprintf(ctx->err, "\\x%02x", *p);
+        else
+            fputc(*p, ctx->err);
+    }
     fputc('\n', ctx->err);
+    if (msg != small)
+        free(msg);
 }
 
 void atr__errorf(atr__vctx *ctx, const char *fmt, ...) {

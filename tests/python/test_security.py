@@ -7,7 +7,7 @@ import stat
 import pytest
 
 import argtrace
-from atr_helpers import child_log, only, record
+from atr_helpers import child_log, only, record, run_python
 
 
 @argtrace.trace
@@ -85,3 +85,38 @@ def test_relative_log_path_is_resolved_at_start(tmp_path, monkeypatch):
     assert list(elsewhere.iterdir()) == []
     child = argtrace.load(child_log(tmp_path / "rel.atr", pid))
     assert only(child.calls("square")).result == 25
+
+
+# ---- file names with control characters in error messages ----
+
+EVIL = "bad\nname\x1b[31m.atr"
+
+
+def test_load_error_escapes_control_characters(tmp_path):
+    (tmp_path / EVIL).write_bytes(b"not a log at all, just text")
+    with pytest.raises(ValueError) as e:
+        argtrace.load(tmp_path / EVIL)
+    msg = str(e.value)
+    assert "\n" not in msg and "\x1b" not in msg
+    assert "bad\\nname\\x1b[31m.atr" in msg
+
+
+def test_viewer_error_escapes_control_characters(tmp_path):
+    (tmp_path / EVIL).write_bytes(b"not a log at all, just text")
+    res = run_python(["-m", "argtrace", "summary", EVIL], cwd=tmp_path)
+    assert res.returncode == 1
+    assert res.stderr.count("\n") == 1 and "\x1b" not in res.stderr, repr(res.stderr)
+    assert "bad\\x0aname\\x1b[31m.atr" in res.stderr
+
+
+def test_run_messages_escape_control_characters(tmp_path):
+    script = tmp_path / "p.py"
+    script.write_text("print('ran')\n")
+    res = run_python(["-m", "argtrace", "run", "-o", "no\ndir/x.atr", str(script)],
+                     cwd=tmp_path)
+    assert res.returncode == 2
+    assert res.stderr.count("\n") == 1 and "no\\ndir/x.atr" in res.stderr, repr(res.stderr)
+    res = run_python(["-m", "argtrace", "run", "-o", "ok\x1b[1m.atr", str(script)],
+                     cwd=tmp_path)
+    assert res.returncode == 0 and "ran" in res.stdout
+    assert "\x1b" not in res.stderr and "log written to ok\\x1b[1m.atr" in res.stderr

@@ -5,6 +5,7 @@
 """
 
 import atexit
+import errno
 import os
 import runpy
 import shlex
@@ -234,8 +235,17 @@ class _Finisher:
         _report(self.path, stats)
 
 
+def shown_path(path):
+    """A path for a message: as is, or the inside of its repr() when it holds control
+    characters or undecodable bytes (one line, nothing that drives a terminal)."""
+    if any(c < " " or c == "\x7f" or "\ud800" <= c <= "\udfff" for c in path):
+        return repr(path)[1:-1]
+    return path
+
+
 def _report(path, stats):
     shown = os.path.relpath(path) if not os.path.relpath(path).startswith("..") else path
+    shown = shown_path(shown)
     err = sys.stderr
     try:
         if stats and stats.get("dropped"):
@@ -335,8 +345,10 @@ def run_program(core, opts):
     try:
         core.start(path, **options)
     except OSError as e:
-        raise UsageError("argtrace run: cannot create log %s: %s"
-                         % (path, e.strerror or e))
+        why = e.strerror or e  # the symlink refusal says why; otherwise the system's words
+        if e.errno and e.errno != errno.ELOOP:
+            why = os.strerror(e.errno)
+        raise UsageError("argtrace run: cannot create log %s: %s" % (shown_path(path), why))
     if argv_secrets:  # values of redacted options: redacted wherever the program uses them
         core.redact_values(argv_secrets)
     finish = _Finisher(core, path, opts.get("quiet"), request is not None)

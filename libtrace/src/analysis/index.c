@@ -139,6 +139,21 @@ static int budget_check(atr_index *ix) {
     return 0;
 }
 
+/* Control characters of ix->err (a file name's newline...) as \xNN: the message stays one
+   line and cannot drive a terminal. */
+static void err_escape(atr_index *ix) {
+    char out[sizeof(ix->err)];
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)ix->err; *p && o + 5 < sizeof out; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            o += (size_t)snprintf(out + o, sizeof out - o, "\\x%02x", *p);
+        else
+            out[o++] = (char)*p;
+    }
+    out[o] = '\0';
+    memcpy(ix->err, out, o + 1);
+}
+
 static void budget_message(atr_index *ix, const char *name) {
     double m = (double)ix->max_memory;
     const char *unit = m >= 1024.0 * 1024 * 1024 ? "GiB" : m >= 1024.0 * 1024 ? "MiB" : "KiB";
@@ -253,6 +268,7 @@ out:
     free(st.argbuf);
     atr__budget_left = UINT64_MAX;
     atr__budget_hit = 0;
+    err_escape(ix);
     return rc;
 }
 
@@ -311,6 +327,7 @@ void atr_index_set_progress(atr_index *ix, atr_progress_fn fn, void *ctx) {
 /* The reader's one-line reason (errbuf), or the code's message when it gave none. */
 static int open_failed(atr_index *ix, const char *name, int rc, const char *why) {
     snprintf(ix->err, sizeof(ix->err), "%s: %s", name, why && *why ? why : atr_strerror(rc));
+    err_escape(ix);
     return rc;
 }
 
