@@ -120,3 +120,33 @@ def test_run_messages_escape_control_characters(tmp_path):
                      cwd=tmp_path)
     assert res.returncode == 0 and "ran" in res.stdout
     assert "\x1b" not in res.stderr and "log written to ok\\x1b[1m.atr" in res.stderr
+
+
+# ---- names with lone surrogates are escaped, not emptied ----
+
+def test_surrogates_in_names_are_escaped(log_path):
+    def f(x, **kw):
+        return x
+    f.__qualname__ = "f\udcffname"
+    traced = argtrace.trace(f)
+
+    def h(a):
+        return a
+    h.__code__ = h.__code__.replace(co_varnames=("x\udc80y",))
+    traced_h = argtrace.trace(h)
+
+    def run():
+        traced("v", **{"k\udcffey": 1})
+        traced_h(2)
+        with argtrace.action("act\udcffion", **{"a\udcffb": 3}):
+            argtrace.log("text", **{"fi\udcffeld": 4})
+
+    log, _ = record(log_path, run)
+    names = [c.function for c in log.calls()]
+    assert names == [__name__ + ".f\\udcffname", __name__ + ".test_surrogates_in_names_are_"
+                     "escaped.<locals>.h", "act\\udcffion"]
+    first, second, action = log.calls()
+    assert first.args == {"x": "v", "k\\udcffey": 1}
+    assert second.args == {"x\\udc80y": 2}
+    assert action.args == {"a\\udcffb": 3}
+    assert only(log.messages()).fields == {"fi\\udcffeld": 4}

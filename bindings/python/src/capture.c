@@ -506,6 +506,38 @@ int atr__capture_is_redacted(const atr__capture_opts *opts, PyObject *name) {
     return 0;
 }
 
+/* Owned: dict str -> bytes, the UTF-8 of names holding lone surrogates with those written
+   as \udcxx (kept alive until atr__capture_clear_escaped(), at session start and stop). */
+static PyObject *g_escaped;
+/* Distinct escaped names kept per session; past it such names are written "?". */
+#define ESCAPED_MAX 4096
+
+/* A str that has no UTF-8 (lone surrogates): its text with them backslash-escaped. */
+static atr_str escaped_utf8(PyObject *str) {
+    atr_str r = {"?", 1};
+    if (g_escaped == NULL && (g_escaped = PyDict_New()) == NULL)
+        goto fail;
+    PyObject *b = PyDict_GetItemWithError(g_escaped, str); /* borrowed */
+    if (b == NULL) {
+        if (PyErr_Occurred() || PyDict_GET_SIZE(g_escaped) >= ESCAPED_MAX)
+            goto fail;
+        b = PyUnicode_AsEncodedString(str, "utf-8", "backslashreplace");
+        if (b == NULL || PyDict_SetItem(g_escaped, str, b) < 0) {
+            Py_XDECREF(b);
+            goto fail;
+        }
+        Py_DECREF(b); /* the dict holds it */
+    }
+    r.ptr = PyBytes_AS_STRING(b);
+    r.len = (size_t)PyBytes_GET_SIZE(b);
+    return r;
+fail:
+    PyErr_Clear();
+    return r;
+}
+
+void atr__capture_clear_escaped(void) { Py_CLEAR(g_escaped); }
+
 atr_str atr__capture_utf8(PyObject *str) {
     atr_str r = {"", 0};
     if (str == NULL || !PyUnicode_Check(str))
@@ -514,7 +546,7 @@ atr_str atr__capture_utf8(PyObject *str) {
     const char *p = PyUnicode_AsUTF8AndSize(str, &len);
     if (p == NULL) {
         PyErr_Clear();
-        return r;
+        return escaped_utf8(str);
     }
     r.ptr = p;
     r.len = (size_t)len;

@@ -6,19 +6,8 @@
 
 #include <string.h>
 
-/* UTF-8 of a str key, or an empty string (never raises). */
-static atr_str key_str(PyObject *o) {
-    atr_str r = {"", 0};
-    Py_ssize_t len = 0;
-    const char *p = PyUnicode_Check(o) ? PyUnicode_AsUTF8AndSize(o, &len) : NULL;
-    if (!p) {
-        PyErr_Clear();
-        return r;
-    }
-    r.ptr = p;
-    r.len = (size_t)len;
-    return r;
-}
+/* UTF-8 of a str key (never raises; see atr__capture_utf8). */
+static atr_str key_str(PyObject *o) { return atr__capture_utf8(o); }
 
 static int have_redact(void) {
     return atr__g.opts.redact && PyTuple_GET_SIZE(atr__g.opts.redact) > 0;

@@ -161,6 +161,7 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
     atr__g.gen++;
     atr__state_reset_caches();
     atr__secret_clear();
+    atr__capture_clear_escaped();
     atr__g.opts.max_value_bytes = max_value_bytes;
     atr__g.opts.capture_repr = capture_repr;
     Py_XSETREF(atr__g.redact, patterns);
@@ -195,6 +196,7 @@ PyObject *atr__py_stop(PyObject *m, PyObject *unused) {
     atr__g.gen++;
     atr__state_reset_caches();
     atr__secret_clear();
+    atr__capture_clear_escaped();
     int rc;
     Py_BEGIN_ALLOW_THREADS atr_session_flush(s);
     atr_session_drops(s, &st);
