@@ -20,6 +20,11 @@ static void warn_file(atr__vctx *ctx, const atr_file_info *fi) {
     if (fi->drops_records || fi->drops_oversize)
         atr__warnf(ctx, "%s: the writer dropped %" PRIu64 " records", fi->path,
                    fi->drops_records + fi->drops_oversize);
+    if (fi->drops_capture_errors)
+        atr__warnf(ctx,
+                   "%s: %" PRIu64 " values could not be captured (written as capture errors, "
+                   "or left out past a limit such as 16 keyword arguments a call)",
+                   fi->path, fi->drops_capture_errors);
     if (fi->drops_write_errors)
         atr__warnf(ctx,
                    "%s: %" PRIu64 " frames could not be written (the disk was full, or an I/O "

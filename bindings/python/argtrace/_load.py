@@ -212,6 +212,7 @@ class _File:
         self.by_id = {}
         self.calls = []
         self.process = None
+        self.drops = {}  # its last DROPS record (each holds the totals so far)
 
 
 class Log(Analysis):
@@ -264,6 +265,9 @@ class Log(Analysis):
             for span, call in f.by_id.items():
                 self._by_id.setdefault(span, call)
         del self._closed_now
+        for f in self._files:  # summed over the processes
+            for k, v in f.drops.items():
+                self.drops[k] = self.drops.get(k, 0) + v
         self.process = self.processes[0] if self.processes else None
         self._link()
 
@@ -312,10 +316,8 @@ class Log(Analysis):
                                                   "name": rec.get("name")}
         elif kind == "process" and f.process is None:
             f.process = ProcessInfo(rec)
-        elif kind == "drops":
-            for k, v in rec.items():
-                if k not in ("kind", "thread", "time_ns"):
-                    self.drops[k] = self.drops.get(k, 0) + v
+        elif kind == "drops":  # totals so far: a later one replaces an earlier one
+            f.drops = {k: v for k, v in rec.items() if k not in ("kind", "thread", "time_ns")}
         elif kind == "end_of_log":
             self._closed_now = True
             end = rec.get("time_ns")

@@ -264,14 +264,17 @@ static void summary_items(PyObject *const *items, Py_ssize_t n, const atr__captu
         return;
     uint32_t k = n < ATR__CAPTURE_ITEMS ? (uint32_t)n : ATR__CAPTURE_ITEMS;
     atr_value *vals = scratch_values(s, k);
-    if (vals == NULL)
+    if (vals == NULL) {
+        s->errors += k; /* no room for the items: left out, counted */
         return;
+    }
     /* A summarizer (user code) could empty the container while we look at its items:
        then take our own references first (kept until the scratch is released). */
     PyObject *own[ATR__CAPTURE_ITEMS];
     if (g_n_summ > 0) {
         for (uint32_t i = 0; i < k; i++) {
             if (scratch_keep(s, Py_NewRef(items[i])) < 0) {
+                s->errors += k - i; /* no room to hold them: left out, counted */
                 k = i;
                 break;
             }
@@ -573,13 +576,17 @@ uint32_t atr__capture_dict_fields(PyObject *dict, const atr__capture_opts *opts,
     int hold = g_n_summ > 0 || opts->capture_repr;
     Py_ssize_t pos = 0;
     PyObject *k, *v;
-    uint32_t n = 0;
+    uint32_t n = 0, seen = 0;
     while (n < max && PyDict_Next(dict, &pos, &k, &v)) {
         if (hold && (scratch_keep(s, Py_NewRef(k)) < 0 || scratch_keep(s, Py_NewRef(v)) < 0))
             break;
+        seen++;
         if (atr__capture_field(k, v, opts, s, &out[n]) == 0)
             n++;
     }
+    /* Entries left out (past max, or no room to hold them): counted as capture errors. */
+    if ((uint64_t)PyDict_GET_SIZE(dict) > seen)
+        s->errors += (uint32_t)((uint64_t)PyDict_GET_SIZE(dict) - seen);
     return n;
 }
 

@@ -45,8 +45,10 @@ uint32_t atr__filter_capture_fields(PyObject *dict, atr__scratch *sc, atr_field 
     Py_ssize_t pos = 0;
     PyObject *k, *v;
     uint32_t n = 0;
+    Py_ssize_t seen = 0;
     int redact = have_redact();
     while (n < ATR__EMIT_MAX_FIELDS && PyDict_Next(dict, &pos, &k, &v)) {
+        seen++;
         if (!PyUnicode_Check(k)) {
             continue;
         }
@@ -58,5 +60,6 @@ uint32_t atr__filter_capture_fields(PyObject *dict, atr__scratch *sc, atr_field 
         }
         n++;
     }
+    sc->errors += (uint32_t)(PyDict_GET_SIZE(dict) - seen); /* past the limit: counted */
     return n;
 }

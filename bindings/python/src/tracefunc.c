@@ -228,10 +228,15 @@ ATR__NOINLINE static uint64_t begin_call(atr__traced *t, atr_session *s, PyObjec
         if (t->mode[0] != SLOT_SKIP)
             atr__capture_varargs(args, nargs, &t->opts, &sc, &vals_stack[nv++]);
         Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
-        for (Py_ssize_t j = 0; j < nkw && n_fields < MAX_KW_FIELDS; j++)
+        for (Py_ssize_t j = 0; j < nkw; j++) {
+            if (n_fields == MAX_KW_FIELDS) { /* left out: counted as capture errors */
+                sc.errors += (uint32_t)(nkw - j);
+                break;
+            }
             if (atr__capture_field(PyTuple_GET_ITEM(kwnames, j), args[nargs + j], &t->opts, &sc,
                                    &fields[n_fields]) == 0)
                 n_fields++;
+        }
         if ((s = atr__session_of(gen)) != NULL)
             atr_span_begin(s, t->fid, parent, ATR_NOW, vals_stack, nv, n_fields ? fields : NULL,
                            n_fields, &span);
@@ -264,8 +269,9 @@ ATR__NOINLINE static uint64_t begin_call(atr__traced *t, atr_session *s, PyObjec
                 slots[at] = v;
                 continue;
             }
-            if (n_fields < MAX_KW_FIELDS &&
-                atr__capture_field(k, v, &t->opts, &sc, &fields[n_fields]) == 0)
+            if (n_fields == MAX_KW_FIELDS)
+                sc.errors++; /* left out: counted as a capture error */
+            else if (atr__capture_field(k, v, &t->opts, &sc, &fields[n_fields]) == 0)
                 n_fields++;
         }
     }
