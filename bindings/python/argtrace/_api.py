@@ -166,7 +166,8 @@ def _filter_request(trace, exclude, min_duration, max_depth):
 
 
 def start(path, *, trace=None, exclude=None, min_duration=None, max_depth=None, **options):
-    """Start recording to the log at `path` (created mode 0600, truncated).
+    """Start recording to the log at `path` (a new file, mode 0600; an existing file is
+    replaced, a symbolic link refused: docs/SECURITY.md).
 
     Options: flush_interval_ms (100), buffer_size, max_pending_bytes, zstd_level (3),
     drop_when_full (False: producers wait), max_value_bytes or max_len (4096), redact

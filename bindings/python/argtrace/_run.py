@@ -26,8 +26,9 @@ options:
   -o, --output PATH        log file (default: <script stem>.atr or <module>.atr in the cwd)
   --flush-interval MS      flush buffered records at least this often (default 100)
   --max-len BYTES          strings and bytes longer than this are truncated (default 4096)
-  --redact PATTERN         never record values of arguments/fields matching PATTERN
-                           (glob, case-insensitive; repeatable)
+  --redact PATTERN         never record values of arguments/fields/program options
+                           matching PATTERN, nor those values later (glob,
+                           case-insensitive; repeatable; docs/SECURITY.md)
   --repr                   record repr() of non-builtin objects (calls their __repr__)
   --drop                   drop (and count) records when the writer falls behind, instead
                            of waiting for it
