@@ -646,7 +646,7 @@ static void test_spans_and_fork(void) {
 
 int main(void) {
     atr_test_tmpfile(g_path, sizeof g_path - 4, "test_clock");
-    strcat(g_path, ".atr"); /* a forked child writes <stem>.<pid>.atr */
+    strcat(g_path, ".atr"); /* a forked child writes <stem>.<pid>.<random>.atr */
     test_map();
     test_schedule();
     test_seed();

@@ -100,6 +100,8 @@ def test_viewer_rejects_a_bad_size(viewer):  # noqa: F811
     assert "--max-memory" in res.stderr and len(res.stderr.splitlines()) == 1
 
 
+@pytest.mark.skipif(not hasattr(argtrace._core, "viewer_main"),
+                    reason="this build has no viewer in argtrace._core")
 def test_cli_summary_stops_at_max_memory():
     res = run_limited([sys.executable, "-m", "argtrace", "summary", "--max-memory", "100M",
                        str(BOMB)])

@@ -101,6 +101,11 @@ def test_load_error_escapes_control_characters(tmp_path):
     assert "bad\\nname\\x1b[31m.atr" in msg
 
 
+needs_cli_viewer = pytest.mark.skipif(not hasattr(argtrace._core, "viewer_main"),
+                                      reason="this build has no viewer in argtrace._core")
+
+
+@needs_cli_viewer
 def test_viewer_error_escapes_control_characters(tmp_path):
     (tmp_path / EVIL).write_bytes(b"not a log at all, just text")
     res = run_python(["-m", "argtrace", "summary", EVIL], cwd=tmp_path)

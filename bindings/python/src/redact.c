@@ -143,6 +143,9 @@ void atr__secret_clear(void) {
     atr__secret_n = 0;
     atr__secret_maxlen = 0;
     for (uint32_t i = 0; i < n; i++) {
+        volatile char *d = g_secrets[i].data; /* wiped: no copy of a secret left behind */
+        for (size_t k = 0; k < g_secrets[i].len; k++)
+            d[k] = 0;
         PyMem_Free(g_secrets[i].data);
         g_secrets[i].data = NULL;
     }
