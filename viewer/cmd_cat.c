@@ -346,6 +346,8 @@ int atr__cmd_cat(atr__vctx *ctx, int argc, char **argv) {
             return ATR_VIEWER_OK;
         } else if (id == OPT_JSON) {
             json = 1;
+        } else if (id == ATR__OPT_MAX_MEMORY) {
+            continue; /* accepted by every command; cat streams and builds no index */
         } else {
             const char **np = realloc(paths, (size_t)(n + 1) * sizeof *np);
             if (!np) {

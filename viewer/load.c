@@ -20,9 +20,16 @@ static void warn_file(atr__vctx *ctx, const atr_file_info *fi) {
     if (fi->drops_records || fi->drops_oversize)
         atr__warnf(ctx, "%s: the writer dropped %" PRIu64 " records", fi->path,
                    fi->drops_records + fi->drops_oversize);
+    if (fi->drops_capture_errors)
+        atr__warnf(ctx,
+                   "%s: %" PRIu64 " values could not be captured (written as capture errors, "
+                   "or left out past a limit such as 16 keyword arguments a call)",
+                   fi->path, fi->drops_capture_errors);
     if (fi->drops_write_errors)
-        atr__warnf(ctx, "%s: %" PRIu64 " frames could not be written", fi->path,
-                   fi->drops_write_errors);
+        atr__warnf(ctx,
+                   "%s: %" PRIu64 " frames could not be written (the disk was full, or an I/O "
+                   "error): their records are missing",
+                   fi->path, fi->drops_write_errors);
     if (fi->n_unknown_spans)
         atr__warnf(ctx, "%s: %" PRIu64 " references to spans that never started", fi->path,
                    fi->n_unknown_spans);
@@ -39,6 +46,7 @@ int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **
         atr__errorf(ctx, "out of memory");
         return ATR_VIEWER_FAIL;
     }
+    atr_index_set_max_memory(ix, ctx->max_memory);
     atr__progress prog;
     atr__progress_init(&prog, ctx->err, ctx->err_tty);
     atr_index_set_progress(ix, atr__progress_update, &prog);

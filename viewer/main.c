@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "argtrace/atr_analysis.h"
 #include "argtrace/atr_common.h"
 #include "cmd.h"
 #include "render.h"
@@ -59,7 +60,8 @@ int atr_viewer_run(int argc, char **argv, FILE *out, FILE *err) {
                      argc > 0 && argv[0] ? base_name(argv[0]) : "argtrace-view",
                      NULL,
                      atr__want_color(out),
-                     isatty(fileno(err))};
+                     isatty(fileno(err)),
+                     ATR_INDEX_MAX_MEMORY_DEFAULT};
     const char *name = argc > 1 ? argv[1] : NULL;
     if (!name) {
         list_commands(err, ctx.prog);

@@ -13,7 +13,7 @@ import pytest
 
 import argtrace
 from argtrace import Summary, _core
-from atr_helpers import only
+from atr_helpers import child_log, only
 
 MOD = __name__
 ALL = [MOD + ":tgt_*"]
@@ -591,7 +591,7 @@ def test_fork_child_writes_its_own_log(log_path):
     assert status == 0
     assert [c.args["i"] for c in log.calls(MOD + ".tgt_leaf")] == [1]
     assert only(log.calls(MOD + ".test_fork_child_writes_its_own_log.<locals>.body")).finished
-    child_path = str(log_path)[:-4] + ".%d.atr" % pid
+    child_path = child_log(log_path, pid)
     child = argtrace.load(child_path)
     assert [c.args["i"] for c in child.calls(MOD + ".tgt_leaf")] == [99]
     # the parent's open spans (record's lambda, body) are not ended in the child's log

@@ -15,7 +15,7 @@ import pytest
 
 import argtrace
 from argtrace import Summary, _core
-from atr_helpers import only, record
+from atr_helpers import child_log, only, record
 from test_processes import forker  # forks; the child calls test_processes.square(21)
 
 MOD = __name__
@@ -320,7 +320,7 @@ def test_slow_ranks_real_work_first(log_path):
 def test_merge_parent_and_forked_child(tmp_path, log_path):
     _, (pid, status) = record(log_path, forker)
     assert status == 0
-    child_path = tmp_path / ("t.%d.atr" % pid)
+    child_path = child_log(tmp_path / "t.atr", pid)
     log = argtrace.load([log_path, child_path])
     assert [p.pid for p in log.processes] == [os.getpid(), pid]
     fork_call = only(log.calls("forker"))

@@ -12,7 +12,7 @@ import warnings
 import pytest
 
 import argtrace
-from atr_helpers import only, record, subprocess_env
+from atr_helpers import child_log, only, record, subprocess_env
 
 MOD = __name__
 
@@ -106,8 +106,8 @@ def test_fork_child_writes_a_linked_log(tmp_path, log_path):
     log, (pid, status) = record(log_path, forker)
     assert status == 0
     parent_call = only(log.calls("forker"))
-    child_path = tmp_path / ("t.%d.atr" % pid)
-    assert _child_logs(tmp_path) == [child_path]
+    child_path = child_log(tmp_path / "t.atr", pid)
+    assert [str(p) for p in _child_logs(tmp_path)] == [child_path]
     child = argtrace.load(child_path)
     assert child.process.pid == pid
     assert child.process.parent_uid == log.process.uid != 0
@@ -137,7 +137,7 @@ def test_multiprocessing_fork_child_log_is_closed(tmp_path, log_path):
 
     log, (pid, exitcode) = record(log_path, run)
     assert exitcode == 0
-    child = argtrace.load(tmp_path / ("t.%d.atr" % pid))
+    child = argtrace.load(child_log(tmp_path / "t.atr", pid))
     assert child.process.parent_uid == log.process.uid
     assert [(c.args, c.result) for c in child.calls("square")] == [({"x": 7}, 49)]
     assert child.closed, "multiprocessing children exit via os._exit: the log must be closed"

@@ -13,6 +13,7 @@ these Call objects.
 """
 
 import os
+import re
 
 from ._analysis import Analysis, filter_terms
 from ._values import convert, convert_fields
@@ -255,6 +256,7 @@ class _File:
         self.by_span = {}
         self.calls = []
         self.process = None
+        self.drops = {}  # its last DROPS record (each holds the totals so far)
 
 
 class Log(Analysis):
@@ -263,8 +265,14 @@ class Log(Analysis):
     END_OF_LOG; `drops`: the writers' DROPS counters (summed over the files); `paths`, and
     `process`/`processes` (ProcessInfo of the first / of every file)."""
 
-    def __init__(self, paths, streams, index=None):
+    # Estimated bytes a call and a message take here (Call, its dicts, the id maps).
+    _CALL_BYTES = 900
+    _MESSAGE_BYTES = 500
+    _CHECK_EVERY = 4096
+
+    def __init__(self, paths, streams, index=None, max_memory=0):
         self.paths = list(paths)
+        self._max_memory = max_memory
         self.path = self.paths[0] if len(self.paths) == 1 else ", ".join(self.paths)
         self.processes = []
         self.functions = _FunctionTable(self)
@@ -284,18 +292,36 @@ class Log(Analysis):
             f = _File()
             self._files.append(f)
             self._closed_now = False
+            n = 0
             for rec in records:
                 self._add(f, rec)
+                n += 1
+                if max_memory and n % self._CHECK_EVERY == 0:
+                    self._check_memory()
+            if max_memory:
+                self._check_memory()
             self.closed = self.closed and self._closed_now
             self.truncated = self.truncated or bool(getattr(records, "truncated", False))
             self.processes.append(f.process)
         del self._closed_now
+        for f in self._files:  # summed over the processes
+            for k, v in f.drops.items():
+                self.drops[k] = self.drops.get(k, 0) + v
         self.process = self.processes[0] if self.processes else None
         if index is not None:
             self._adopt_index()
         else:
             self._resolve_here()
             self._by_id = {c.id: c for c in self._calls}
+
+    def _check_memory(self):
+        used = (len(self._calls) * self._CALL_BYTES
+                + len(self._messages) * self._MESSAGE_BYTES)
+        if used > self._max_memory:
+            where = self.paths[len(self._files) - 1]
+            raise ValueError("argtrace: %s: loading this log needs more than the memory limit "
+                             "of %s (raise it with argtrace.load(max_memory=...))"
+                             % (where, _show_size(self._max_memory)))
 
     def _add(self, f, rec):
         kind = rec.get("kind")
@@ -319,10 +345,8 @@ class Log(Analysis):
                                                   "name": rec.get("name")}
         elif kind == "process" and f.process is None:
             f.process = ProcessInfo(rec)
-        elif kind == "drops":
-            for k, v in rec.items():
-                if k not in ("kind", "thread", "time_ns"):
-                    self.drops[k] = self.drops.get(k, 0) + v
+        elif kind == "drops":  # totals so far: a later one replaces an earlier one
+            f.drops = {k: v for k, v in rec.items() if k not in ("kind", "thread", "time_ns")}
         elif kind == "end_of_log":
             self._closed_now = True
             end = rec.get("time_ns")
@@ -532,21 +556,51 @@ def _parse_id(call_id, n_files):
     return int(parts[-1]) if len(parts) == 1 or int(parts[0]) == 0 else None
 
 
-def load(paths, *, _records=None):
+DEFAULT_MAX_MEMORY = 4 << 30
+
+
+def _show_size(n):
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return "%.1f %s" % (n / size, unit)
+    return "%d bytes" % n
+
+
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_size(value):
+    """Bytes from an int or a string such as "512M", "4G", "64MiB" (binary units)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(\d+(?:\.\d*)?)\s*([KMGT]?)(?:i?B)?\s*", value, re.I)
+        if m:
+            return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
+    raise ValueError("argtrace: bad memory size %r (bytes as an int, or e.g. \"512M\", \"4G\")"
+                     % (value,))
+
+
+def load(paths, *, max_memory=DEFAULT_MAX_MEMORY, _records=None):
     """Read the log at `paths` (a path, or a list of paths: the processes of one program,
     e.g. a parent and its forked children, merged into one view) into a Log. A truncated
     log (crashed writer) loads every complete record with `.truncated` True; a corrupt one
     raises ValueError, a missing one OSError. The same log twice (the same file, or a copy:
-    the same process uid) raises ValueError, as the viewer refuses it."""
+    the same process uid) raises ValueError, as the viewer refuses it. `max_memory` (bytes,
+    or "512M", "4G"; 0: no limit; default 4 GiB) bounds the memory the Log and its analysis
+    index may take (estimated): past it, ValueError saying so, instead of exhausting the
+    machine."""
     if isinstance(paths, (str, bytes, os.PathLike)):
         paths = [paths]
     paths = [os.fsdecode(os.fspath(p)) for p in paths]
     if not paths:
         raise ValueError("argtrace: load() needs at least one log path")
+    max_memory = parse_size(max_memory)
     if _records is not None:
-        return Log(paths, [_records])
+        return Log(paths, [_records], max_memory=max_memory)
     from . import _core
     index = _core.Index()
+    index.set_max_memory(max_memory)
     for path in paths:
         index.load(path)
-    return Log(paths, (_core.read_records(p) for p in paths), index)
+    return Log(paths, (_core.read_records(p) for p in paths), index, max_memory)

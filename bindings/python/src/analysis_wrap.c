@@ -176,6 +176,14 @@ static PyObject *ix_load(pyindex *self, PyObject *path) {
     Py_RETURN_NONE;
 }
 
+static PyObject *ix_set_max_memory(pyindex *self, PyObject *arg) {
+    unsigned long long n = PyLong_AsUnsignedLongLong(arg);
+    if (ready(self) < 0 || (n == (unsigned long long)-1 && PyErr_Occurred()))
+        return NULL;
+    atr_index_set_max_memory(self->ix, (uint64_t)n);
+    Py_RETURN_NONE;
+}
+
 static PyObject *ix_info(pyindex *self, PyObject *unused) {
     (void)unused;
     atr_index_info in;
@@ -758,6 +766,8 @@ static PyObject *ix_diff(pyindex *self, PyObject *args) {
 
 static PyMethodDef ix_methods[] = {
     {"load", (PyCFunction)ix_load, METH_O, "load(path): add a log (OSError, ValueError)."},
+    {"set_max_memory", (PyCFunction)ix_set_max_memory, METH_O,
+     "set_max_memory(bytes): budget of later loads (0: no limit)."},
     {"info", (PyCFunction)ix_info, METH_NOARGS, "info() -> dict of counts and flags"},
     {"file", (PyCFunction)ix_file, METH_O, "file(i) -> dict describing loaded log i"},
     {"function", (PyCFunction)ix_function, METH_O,

@@ -88,6 +88,11 @@ void atr__capture_redacted(atr_value *out) {
     out->kind = ATR_V_REDACTED;
 }
 
+void atr__capture_redact(PyObject *obj, atr_value *out) {
+    atr__secret_remember(obj);
+    atr__capture_redacted(out);
+}
+
 /* --- str ----------------------------------------------------------------------------- */
 
 /* UTF-8 length of code point c; lone surrogates count as U+FFFD (3 bytes). */
@@ -121,6 +126,13 @@ static inline size_t utf8_put(char *p, Py_UCS4 c) {
     return 4;
 }
 
+/* 1 if text written as p[0..written) (of `avail` bytes readable at p) holds a remembered
+   redacted value: a value cut at `written` is checked as far as one could reach past it. */
+static int secret_in(const char *p, size_t written, size_t avail) {
+    size_t reach = written + (atr__secret_maxlen ? atr__secret_maxlen - 1 : 0);
+    return atr__secret_hit(p, written == avail || reach > avail ? avail : reach);
+}
+
 /* Text of str `obj` (exact or subclass: only its data is read) cut to `limit` bytes. */
 static int capture_str(PyObject *obj, size_t limit, atr__scratch *s, atr_value *out,
                        uint32_t kind) {
@@ -139,6 +151,8 @@ static int capture_str(PyObject *obj, size_t limit, atr__scratch *s, atr_value *
         out->u.s.ptr = (const char *)PyUnicode_DATA(obj);
         out->u.s.len = len < limit ? len : limit;
         out->u.s.true_len = len;
+        if (ATR__UNLIKELY(atr__secret_n != 0) && secret_in(out->u.s.ptr, out->u.s.len, len))
+            atr__capture_redacted(out);
         return 0;
     }
     int ukind = PyUnicode_KIND(obj);
@@ -147,23 +161,29 @@ static int capture_str(PyObject *obj, size_t limit, atr__scratch *s, atr_value *
     for (Py_ssize_t i = 0; i < n; i++)
         total += utf8_len(PyUnicode_READ(ukind, data, i));
     size_t want = total < limit ? (size_t)total : limit;
-    char *buf = scratch_bytes(s, want + 4);
+    /* With remembered values, encode past the cut too: one may straddle it. */
+    size_t scan = atr__secret_n ? want + atr__secret_maxlen : want;
+    char *buf = scratch_bytes(s, scan + 4);
     if (buf == NULL) {
         set_error(s, obj, out);
         return 1;
     }
     size_t len = 0;
-    for (Py_ssize_t i = 0; i < n && len < want; i++)
+    for (Py_ssize_t i = 0; i < n && len < scan; i++)
         len += utf8_put(buf + len, PyUnicode_READ(ukind, data, i));
     out->u.s.ptr = buf;
     out->u.s.len = len < want ? len : want;
     out->u.s.true_len = total;
+    if (ATR__UNLIKELY(atr__secret_n != 0) && secret_in(buf, out->u.s.len, len))
+        atr__capture_redacted(out);
     return 0;
 }
 
 static void capture_bytes(const char *p, size_t len, size_t limit, atr_value *out) {
     *out = atr_value_bytes(p, len < limit ? len : limit);
     out->u.s.true_len = len;
+    if (ATR__UNLIKELY(atr__secret_n != 0) && secret_in(p, out->u.s.len, len))
+        atr__capture_redacted(out);
 }
 
 /* --- int -------------------------------------------------------------------------------- */
@@ -244,14 +264,17 @@ static void summary_items(PyObject *const *items, Py_ssize_t n, const atr__captu
         return;
     uint32_t k = n < ATR__CAPTURE_ITEMS ? (uint32_t)n : ATR__CAPTURE_ITEMS;
     atr_value *vals = scratch_values(s, k);
-    if (vals == NULL)
+    if (vals == NULL) {
+        s->errors += k; /* no room for the items: left out, counted */
         return;
+    }
     /* A summarizer (user code) could empty the container while we look at its items:
        then take our own references first (kept until the scratch is released). */
     PyObject *own[ATR__CAPTURE_ITEMS];
     if (g_n_summ > 0) {
         for (uint32_t i = 0; i < k; i++) {
             if (scratch_keep(s, Py_NewRef(items[i])) < 0) {
+                s->errors += k - i; /* no room to hold them: left out, counted */
                 k = i;
                 break;
             }
@@ -486,6 +509,38 @@ int atr__capture_is_redacted(const atr__capture_opts *opts, PyObject *name) {
     return 0;
 }
 
+/* Owned: dict str -> bytes, the UTF-8 of names holding lone surrogates with those written
+   as \udcxx (kept alive until atr__capture_clear_escaped(), at session start and stop). */
+static PyObject *g_escaped;
+/* Distinct escaped names kept per session; past it such names are written "?". */
+#define ESCAPED_MAX 4096
+
+/* A str that has no UTF-8 (lone surrogates): its text with them backslash-escaped. */
+static atr_str escaped_utf8(PyObject *str) {
+    atr_str r = {"?", 1};
+    if (g_escaped == NULL && (g_escaped = PyDict_New()) == NULL)
+        goto fail;
+    PyObject *b = PyDict_GetItemWithError(g_escaped, str); /* borrowed */
+    if (b == NULL) {
+        if (PyErr_Occurred() || PyDict_GET_SIZE(g_escaped) >= ESCAPED_MAX)
+            goto fail;
+        b = PyUnicode_AsEncodedString(str, "utf-8", "backslashreplace");
+        if (b == NULL || PyDict_SetItem(g_escaped, str, b) < 0) {
+            Py_XDECREF(b);
+            goto fail;
+        }
+        Py_DECREF(b); /* the dict holds it */
+    }
+    r.ptr = PyBytes_AS_STRING(b);
+    r.len = (size_t)PyBytes_GET_SIZE(b);
+    return r;
+fail:
+    PyErr_Clear();
+    return r;
+}
+
+void atr__capture_clear_escaped(void) { Py_CLEAR(g_escaped); }
+
 atr_str atr__capture_utf8(PyObject *str) {
     atr_str r = {"", 0};
     if (str == NULL || !PyUnicode_Check(str))
@@ -494,7 +549,7 @@ atr_str atr__capture_utf8(PyObject *str) {
     const char *p = PyUnicode_AsUTF8AndSize(str, &len);
     if (p == NULL) {
         PyErr_Clear();
-        return r;
+        return escaped_utf8(str);
     }
     r.ptr = p;
     r.len = (size_t)len;
@@ -507,7 +562,7 @@ int atr__capture_field(PyObject *name, PyObject *value, const atr__capture_opts 
         return -1;
     out->name = atr__capture_utf8(name);
     if (atr__capture_is_redacted(opts, name))
-        atr__capture_redacted(&out->value);
+        atr__capture_redact(value, &out->value);
     else
         atr__capture_value(value, opts, s, &out->value);
     return 0;
@@ -521,13 +576,17 @@ uint32_t atr__capture_dict_fields(PyObject *dict, const atr__capture_opts *opts,
     int hold = g_n_summ > 0 || opts->capture_repr;
     Py_ssize_t pos = 0;
     PyObject *k, *v;
-    uint32_t n = 0;
+    uint32_t n = 0, seen = 0;
     while (n < max && PyDict_Next(dict, &pos, &k, &v)) {
         if (hold && (scratch_keep(s, Py_NewRef(k)) < 0 || scratch_keep(s, Py_NewRef(v)) < 0))
             break;
+        seen++;
         if (atr__capture_field(k, v, opts, s, &out[n]) == 0)
             n++;
     }
+    /* Entries left out (past max, or no room to hold them): counted as capture errors. */
+    if ((uint64_t)PyDict_GET_SIZE(dict) > seen)
+        s->errors += (uint32_t)((uint64_t)PyDict_GET_SIZE(dict) - seen);
     return n;
 }
 

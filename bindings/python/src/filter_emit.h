@@ -81,7 +81,7 @@ static inline ATR__ALWAYS_INLINE void atr__filter_begin(PyCodeObject *co, atr__c
             if (!v) {
                 *out = atr_value_nil();
             } else if (redact & (UINT64_C(1) << i)) {
-                atr__capture_redacted(out);
+                atr__capture_redact(v, out);
             } else if (i == var_pos && PyTuple_CheckExact(v)) {
                 atr__capture_varargs(((PyTupleObject *)v)->ob_item, PyTuple_GET_SIZE(v),
                                      &atr__g.opts, &sc, out);

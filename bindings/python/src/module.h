@@ -17,6 +17,7 @@ PyObject *atr__py_flush(PyObject *m, PyObject *unused);
 PyObject *atr__py_active(PyObject *m, PyObject *unused);
 PyObject *atr__py_session_path(PyObject *m, PyObject *unused);
 PyObject *atr__py_register_summarizer(PyObject *m, PyObject *const *args, Py_ssize_t n);
+PyObject *atr__py_redact_values(PyObject *m, PyObject *values); /* redact.c */
 #define ATR__SESSION_METHODS                                                              \
     {"start", (PyCFunction)(void (*)(void))atr__py_start, METH_VARARGS | METH_KEYWORDS,   \
      "start(path, **options): open the session's log."},                                 \
@@ -25,7 +26,9 @@ PyObject *atr__py_register_summarizer(PyObject *m, PyObject *const *args, Py_ssi
     {"active", atr__py_active, METH_NOARGS, "active() -> bool"},                          \
     {"session_path", atr__py_session_path, METH_NOARGS, "session_path() -> str | None"},  \
     {"register_summarizer", (PyCFunction)(void (*)(void))atr__py_register_summarizer,     \
-     METH_FASTCALL, "register_summarizer(type, fn): fn(obj) -> dict | tuple of scalars."},
+     METH_FASTCALL, "register_summarizer(type, fn): fn(obj) -> dict | tuple of scalars."}, \
+    {"redact_values", atr__py_redact_values, METH_O,                                      \
+     "redact_values(values): redact these str/bytes values wherever captured later."},
 
 /* actions.c */
 PyObject *atr__py_current_span(PyObject *m, PyObject *unused);

@@ -4,6 +4,7 @@
  */
 #include "module.h"
 
+#include "redact.h"
 #include "spans.h"
 #include "tracefunc.h"
 #ifdef ATR_HAVE_FILTER
@@ -143,7 +144,12 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
     errno = 0;
     int rc = atr_session_open(&cfg, &s);
     if (rc == ATR_EOPEN) {
-        atr__raise_oserror(errno ? errno : EIO, "cannot create the log", path_str);
+        int err = errno ? errno : EIO;
+        atr__raise_oserror(err,
+                           err == ELOOP ? "the log path is a symbolic link, which argtrace does "
+                                          "not follow (remove it or name another path)"
+                                        : "cannot create the log",
+                           path_str);
         goto done;
     }
     if (rc < 0) {
@@ -154,6 +160,8 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
     atr__g.session = s;
     atr__g.gen++;
     atr__state_reset_caches();
+    atr__secret_clear();
+    atr__capture_clear_escaped();
     atr__g.opts.max_value_bytes = max_value_bytes;
     atr__g.opts.capture_repr = capture_repr;
     Py_XSETREF(atr__g.redact, patterns);
@@ -187,6 +195,8 @@ PyObject *atr__py_stop(PyObject *m, PyObject *unused) {
     atr__g.session = NULL;
     atr__g.gen++;
     atr__state_reset_caches();
+    atr__secret_clear();
+    atr__capture_clear_escaped();
     int rc;
     Py_BEGIN_ALLOW_THREADS atr_session_flush(s);
     atr_session_drops(s, &st);

@@ -183,7 +183,7 @@ int atr__span_begin_code(PyObject *code, PyObject *const *vals, Py_ssize_t n, ui
         if (v == NULL)
             *out = atr_value_nil();
         else if (name != NULL && atr__capture_is_redacted(&atr__g.opts, name))
-            atr__capture_redacted(out);
+            atr__capture_redact(v, out);
         else if (i == var_pos && PyTuple_CheckExact(v))
             atr__capture_varargs(((PyTupleObject *)v)->ob_item, PyTuple_GET_SIZE(v), &atr__g.opts,
                                  sc, out);

@@ -188,7 +188,7 @@ done:
 static inline void capture_slot(atr__traced *t, Py_ssize_t i, PyObject *v, atr__scratch *sc,
                                 atr_value *out) {
     if (t->mode[i] == SLOT_REDACT)
-        atr__capture_redacted(out);
+        atr__capture_redact(v, out);
     else if (v == NULL)
         *out = atr_value_nil();
     else
@@ -228,10 +228,15 @@ ATR__NOINLINE static uint64_t begin_call(atr__traced *t, atr_session *s, PyObjec
         if (t->mode[0] != SLOT_SKIP)
             atr__capture_varargs(args, nargs, &t->opts, &sc, &vals_stack[nv++]);
         Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
-        for (Py_ssize_t j = 0; j < nkw && n_fields < MAX_KW_FIELDS; j++)
+        for (Py_ssize_t j = 0; j < nkw; j++) {
+            if (n_fields == MAX_KW_FIELDS) { /* left out: counted as capture errors */
+                sc.errors += (uint32_t)(nkw - j);
+                break;
+            }
             if (atr__capture_field(PyTuple_GET_ITEM(kwnames, j), args[nargs + j], &t->opts, &sc,
                                    &fields[n_fields]) == 0)
                 n_fields++;
+        }
         if ((s = atr__session_of(gen)) != NULL)
             atr_span_begin(s, t->fid, parent, ATR_NOW, vals_stack, nv, n_fields ? fields : NULL,
                            n_fields, &span);
@@ -264,8 +269,9 @@ ATR__NOINLINE static uint64_t begin_call(atr__traced *t, atr_session *s, PyObjec
                 slots[at] = v;
                 continue;
             }
-            if (n_fields < MAX_KW_FIELDS &&
-                atr__capture_field(k, v, &t->opts, &sc, &fields[n_fields]) == 0)
+            if (n_fields == MAX_KW_FIELDS)
+                sc.errors++; /* left out: counted as a capture error */
+            else if (atr__capture_field(k, v, &t->opts, &sc, &fields[n_fields]) == 0)
                 n_fields++;
         }
     }
@@ -293,9 +299,10 @@ ATR__NOINLINE static uint64_t begin_call(atr__traced *t, atr_session *s, PyObjec
         if (t->mode[k] == SLOT_SKIP)
             continue;
         if (k == var_at) {
-            if (t->mode[k] == SLOT_REDACT)
+            if (t->mode[k] == SLOT_REDACT) {
                 atr__capture_redacted(&vals[nv]);
-            else
+                atr__secret_remember_vec(args + npos, nargs > npos ? nargs - npos : 0);
+            } else
                 atr__capture_varargs(args + npos, nargs > npos ? nargs - npos : 0, &t->opts, &sc,
                                      &vals[nv]);
             nv++;
@@ -329,7 +336,7 @@ ATR__NOINLINE static uint64_t begin_simple(atr__traced *t, atr_session *s, PyObj
     atr__scratch_init(&sc);
     for (Py_ssize_t i = 0; i < nargs; i++) {
         if (ATR__UNLIKELY(t->mode[i] == SLOT_REDACT))
-            atr__capture_redacted(&vals[i]);
+            atr__capture_redact(args[i], &vals[i]);
         else
             atr__capture_value_fast(args[i], &t->opts, &sc, &vals[i]);
     }
@@ -376,8 +383,9 @@ ATR__NOINLINE static void end_call(atr__traced *t, uint64_t gen, uint64_t span, 
     atr_span_return(s, span, ATR_NOW, &v);
 }
 
-static PyObject *traced_call(atr__traced *t, atr_session *s, PyObject *const *args, size_t nargsf,
-                             PyObject *kwnames) {
+static inline ATR__ALWAYS_INLINE PyObject *traced_call(atr__traced *t, atr_session *s,
+                                                       PyObject *const *args, size_t nargsf,
+                                                       PyObject *kwnames) {
     if (ATR__UNLIKELY(t->gen != atr__g.gen ||
                       (t->code != NULL && PyFunction_GET_CODE(t->func) != t->code))) {
         if (prepare(t) < 0) {
@@ -399,7 +407,7 @@ static PyObject *traced_call(atr__traced *t, atr_session *s, PyObject *const *ar
                         : begin_call(t, s, args, nargs, kwnames, parent);
     atr__tls_current.span = span;
     atr__tls_current.ctx = ctx;
-    PyObject *res = PyObject_Vectorcall(t->func, args, nargsf, kwnames);
+    PyObject *res = atr__compat_call_wrapped(t->func, args, nargsf, kwnames);
     atr__span_leave(saved);
     if (span == 0)
         return res;
@@ -416,6 +424,17 @@ static PyObject *traced_call(atr__traced *t, atr_session *s, PyObject *const *ar
     return res;
 }
 
+/* A call of a decorator that names redact patterns: log() fields inside it use them too. */
+ATR__NOINLINE static PyObject *traced_call_redacting(atr__traced *t, atr_session *s,
+                                                     PyObject *const *args, size_t nargsf,
+                                                     PyObject *kwnames) {
+    PyObject *saved = atr__tls_call_redact;
+    atr__tls_call_redact = t->redact;
+    PyObject *res = traced_call(t, s, args, nargsf, kwnames);
+    atr__tls_call_redact = saved;
+    return res;
+}
+
 PyObject *atr__traced_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
                                  PyObject *kwnames) {
     atr__traced *t = (atr__traced *)self;
@@ -426,6 +445,8 @@ PyObject *atr__traced_vectorcall(PyObject *self, PyObject *const *args, size_t n
         return NULL;
     }
     if (ATR__LIKELY(s == NULL) || ATR__UNLIKELY(atr__tls_in_tracer))
-        return PyObject_Vectorcall(t->func, args, nargsf, kwnames);
+        return atr__compat_call_wrapped(t->func, args, nargsf, kwnames);
+    if (ATR__UNLIKELY(PyTuple_GET_SIZE(t->redact) != 0))
+        return traced_call_redacting(t, s, args, nargsf, kwnames);
     return traced_call(t, s, args, nargsf, kwnames);
 }

@@ -67,6 +67,17 @@ ATR_API int atr_index_open(atr_index **out);
 /* Free the index and everything it owns (every pointer it handed out dies). Accepts NULL. */
 ATR_API void atr_index_free(atr_index *ix);
 
+/*
+ * Memory budget of later loads, in bytes (0: no limit; default ATR_INDEX_MAX_MEMORY_DEFAULT).
+ * A load whose index would grow past it stops with ATR_ETOOBIG, the index left as it was,
+ * and atr_index_error() says so in one line: a small hostile log that declares millions of
+ * calls fails cleanly instead of exhausting the machine's memory. The budget counts the
+ * index's tables (atr_index_info.mem_bytes) and what the load derives from them; it is
+ * approximate (within a few percent plus up to about 1 MiB).
+ */
+#define ATR_INDEX_MAX_MEMORY_DEFAULT (UINT64_C(4) << 30)
+ATR_API void atr_index_set_max_memory(atr_index *ix, uint64_t bytes);
+
 /* Install (fn non-NULL) or remove (fn NULL) the progress callback of later loads. */
 ATR_API void atr_index_set_progress(atr_index *ix, atr_progress_fn fn, void *ctx);
 
@@ -82,7 +93,7 @@ ATR_API void atr_index_set_progress(atr_index *ix, atr_progress_fn fn, void *ctx
  * Errors: ATR_EOPEN, ATR_EMAGIC, ATR_EVERSION, ATR_ECORRUPT, ATR_ETOOBIG, ATR_ENOMEM,
  * ATR_EINVAL (the same log, by its process uid or by its file, is already in the index), and
  * ATR_ETOOBIG when the index would exceed its limits (2^32-2 calls, 2^31 distinct values,
- * 2^32 argument slots). On error the index is left as it was before the call and atr_index_error()
+ * 2^32 argument slots) or its memory budget (atr_index_set_max_memory). On error the index is left as it was before the call and atr_index_error()
  * describes the problem in one line (for corrupt logs: the reader's message).
  */
 ATR_API int atr_index_load(atr_index *ix, const char *path);

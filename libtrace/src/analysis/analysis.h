@@ -197,9 +197,34 @@ struct atr_index {
     uint64_t t_min, t_max;
     atr_progress_fn progress;
     void *progress_ctx;
-    atr__arena arena; /* names, paths, process strings */
+    atr__arena arena;    /* names, paths, process strings */
+    uint64_t max_memory; /* atr_index_set_max_memory(); 0: no limit */
     char err[512];
 };
+
+/*
+ * The memory budget of the load running in this thread (index.c sets it before a load and
+ * at every check of the index's size, and clears it after): bytes the growth helpers
+ * (atr__grow, the arena, the hash maps) may still allocate; UINT64_MAX outside a load. A
+ * helper that would pass it fails (ATR_ENOMEM to its caller) and sets atr__budget_hit, which
+ * the load turns into ATR_ETOOBIG with a message naming the limit.
+ * Why thread-local: the helpers take no index; loads in other threads have their own.
+ */
+extern _Thread_local uint64_t atr__budget_left;
+extern _Thread_local int atr__budget_hit;
+
+/* Take n bytes from the budget: 1, or 0 when they do not fit (atr__budget_hit is set). */
+static inline int atr__budget_take(uint64_t n) {
+    if (n > atr__budget_left) {
+        atr__budget_hit = 1;
+        return 0;
+    }
+    atr__budget_left -= n;
+    return 1;
+}
+
+/* Memory held by the index (approximate): atr_index_info.mem_bytes. */
+uint64_t atr__index_mem_bytes(const atr_index *ix);
 
 /* Grow *p (element size es) to hold at least need elements. 0 or ATR_ENOMEM. */
 int atr__grow(void **p, uint64_t *cap, uint64_t need, size_t es);

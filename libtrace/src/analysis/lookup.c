@@ -24,12 +24,7 @@ void atr_index_get_info(const atr_index *ix, atr_index_info *out) {
     out->t_max = ix->t_max;
     for (uint32_t i = 0; i < ix->n_files; i++)
         out->flags |= ix->files[i].info.flags;
-    out->mem_bytes = ix->cap_calls * sizeof(atr__call) + ix->cap_argv * 4u +
-                     atr__values_mem(&ix->vals) + ix->cap_msgs * sizeof(atr__msg) +
-                     ix->cap_mfields * 4u + ix->arena.total + (uint64_t)ix->n_calls * 4u +
-                     (uint64_t)ix->cap_funcs * sizeof(atr__func);
-    for (uint32_t i = 0; i < ix->n_threads; i++)
-        out->mem_bytes += ix->threads[i].n_seq * 4u;
+    out->mem_bytes = atr__index_mem_bytes(ix);
 }
 
 int atr_index_file(const atr_index *ix, uint32_t file, atr_file_info *out) {
