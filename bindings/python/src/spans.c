@@ -94,29 +94,14 @@ int atr__define_code(PyObject *code, PyObject *module, PyObject *qualname, uint3
     if (had)
         atr__compat_exc_fetch(&saved);
     int rc = ATR_ENOMEM;
-    if (atr__g.code_ids == NULL)
-        atr__g.code_ids = PyDict_New();
-    PyObject *cached = atr__g.code_ids ? PyDict_GetItemWithError(atr__g.code_ids, code) : NULL;
-    if (cached != NULL) {
-        *id_out = (uint32_t)PyLong_AsUnsignedLong(cached);
-        rc = 0;
-    } else if (atr__g.code_ids != NULL && !PyErr_Occurred()) {
-        PyCodeObject *co = (PyCodeObject *)code;
-        PyObject *names = code_param_names(code);
-        PyObject *qn = qualname ? Py_NewRef(qualname) : atr__compat_code_qualname(co);
-        if (names != NULL) {
-            rc = atr__define_names(module, qn, co->co_filename, co->co_firstlineno, names,
-                                   flags | atr__code_kind_flags(code), id_out);
-            if (rc == 0) {
-                PyObject *idobj = PyLong_FromUnsignedLong(*id_out);
-                if (idobj == NULL || PyDict_SetItem(atr__g.code_ids, code, idobj) < 0)
-                    PyErr_Clear();
-                Py_XDECREF(idobj);
-            }
-        }
-        Py_XDECREF(names);
-        Py_XDECREF(qn);
-    }
+    PyCodeObject *co = (PyCodeObject *)code;
+    PyObject *names = code_param_names(code);
+    PyObject *qn = qualname ? Py_NewRef(qualname) : atr__compat_code_qualname(co);
+    if (names != NULL)
+        rc = atr__define_names(module, qn, co->co_filename, co->co_firstlineno, names,
+                               flags | atr__code_kind_flags(code), id_out);
+    Py_XDECREF(names);
+    Py_XDECREF(qn);
     if (PyErr_Occurred())
         PyErr_Clear();
     if (had)
@@ -129,20 +114,17 @@ static void count_errors(atr_session *s, const atr__scratch *sc) {
         atr_session_count_capture_error(s);
 }
 
-int atr__span_begin_code(PyObject *code, PyObject *const *vals, Py_ssize_t n, uint64_t parent,
-                         uint64_t t_ns, uint64_t *span_out) {
+int atr__span_begin_code(PyObject *code, uint32_t fid, PyObject *const *vals, Py_ssize_t n,
+                         uint64_t parent, uint64_t t_ns, uint64_t *span_out) {
     *span_out = 0;
     atr_session *s = atr__session();
     if (s == NULL)
         return ATR_ESTATE;
+    uint64_t gen = atr__g.gen; /* the session fid belongs to */
     atr__state_name_thread(s);
-    uint64_t gen = atr__g.gen;
     if ((s = atr__session_of(gen)) == NULL)
         return ATR_ESTATE;
-    uint32_t fid;
-    int rc = atr__define_code(code, NULL, NULL, 0, &fid);
-    if (rc < 0)
-        return rc;
+    int rc = 0;
     int had = PyErr_Occurred() != NULL;
     atr__exc_state saved = {0};
     if (had)
@@ -161,7 +143,11 @@ int atr__span_begin_code(PyObject *code, PyObject *const *vals, Py_ssize_t n, ui
     atr_field fields[MAX_FIELDS];
     uint32_t n_fields = 0, n_args = 0;
     atr__scratch *sc = PyMem_Malloc(sizeof(atr__scratch));
-    PyObject *names = (atr__g.opts.redact && PyTuple_GET_SIZE(atr__g.opts.redact))
+    /* Capturing may run Python code that starts another session: its patterns replace the
+       ones atr__g.opts borrows, so hold them. */
+    atr__capture_opts opts = atr__g.opts;
+    Py_XINCREF(opts.redact);
+    PyObject *names = (opts.redact && PyTuple_GET_SIZE(opts.redact))
                           ? PyObject_GetAttrString(code, "co_varnames")
                           : NULL;
     if (args == NULL || sc == NULL) {
@@ -176,19 +162,19 @@ int atr__span_begin_code(PyObject *code, PyObject *const *vals, Py_ssize_t n, ui
                              : NULL;
         if (i == kw_pos) {
             if (v != NULL && PyDict_CheckExact(v))
-                n_fields = atr__capture_dict_fields(v, &atr__g.opts, sc, fields, MAX_FIELDS);
+                n_fields = atr__capture_dict_fields(v, &opts, sc, fields, MAX_FIELDS);
             continue;
         }
         atr_value *out = &args[n_args++];
         if (v == NULL)
             *out = atr_value_nil();
-        else if (name != NULL && atr__capture_is_redacted(&atr__g.opts, name))
+        else if (name != NULL && atr__capture_is_redacted(&opts, name))
             atr__capture_redacted(out);
         else if (i == var_pos && PyTuple_CheckExact(v))
-            atr__capture_varargs(((PyTupleObject *)v)->ob_item, PyTuple_GET_SIZE(v), &atr__g.opts,
-                                 sc, out);
+            atr__capture_varargs(((PyTupleObject *)v)->ob_item, PyTuple_GET_SIZE(v), &opts, sc,
+                                 out);
         else
-            atr__capture_value(v, &atr__g.opts, sc, out);
+            atr__capture_value(v, &opts, sc, out);
     }
     /* Capturing may have run Python code (summarizers, repr) that stopped the session. */
     if ((s = atr__session_of(gen)) != NULL) {
@@ -201,6 +187,7 @@ int atr__span_begin_code(PyObject *code, PyObject *const *vals, Py_ssize_t n, ui
     atr__scratch_release(sc);
 done:
     Py_XDECREF(names);
+    Py_XDECREF(opts.redact);
     PyMem_Free(sc);
     if (args != stack_args)
         PyMem_Free(args);

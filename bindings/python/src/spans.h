@@ -52,8 +52,9 @@ void atr__span_ctx_reset(PyObject *token); /* steals token; accepts NULL */
 /* --- function definitions --------------------------------------------------------------- */
 
 /*
- * Id of the FUNCTION record for `code` in the active session, defining it on first use
- * (cached per session in a dict keyed by the code object). Params are all of the code's
+ * Define a FUNCTION record for `code` in the active session; its id in *id_out. Every call
+ * defines a new one: the caller caches the id (filter tracing in the code object's co_extra
+ * slot, freed with the code: nothing here keeps a code object alive). Params are all of the code's
  * parameters (co_varnames[0:n]; variadic ones written "*args"/"**kwargs"); `flags` are
  * ATR_FUNC_* bits added to those derived from co_flags. `qualname` may be NULL (then
  * co_qualname on 3.11+, co_name before); `module` may be NULL ("" is written).
@@ -78,7 +79,7 @@ Py_ssize_t atr__code_nparams(PyObject *code);
 /* --- begin / end ----------------------------------------------------------------------- */
 
 /*
- * Begin a span for `code` (defined with atr__define_code) in the active session, with
+ * Begin a span for `code` (defined as `fid` with atr__define_code) in the active session, with
  * parameter values `vals[0..n)` in co_varnames order, as a frame holds them (NULL entries:
  * unbound, recorded nil). The *args slot must hold a tuple, the **kwargs slot a dict: its
  * entries become START fields. Values are captured with the session's options; names that
@@ -87,8 +88,8 @@ Py_ssize_t atr__code_nparams(PyObject *code);
  * with atr__span_enter()/leave() as needed. On success *span_out is the new span (0 when the
  * session is closing). Returns 0 or a negative ATR_E* code.
  */
-int atr__span_begin_code(PyObject *code, PyObject *const *vals, Py_ssize_t n, uint64_t parent,
-                         uint64_t t_ns, uint64_t *span_out);
+int atr__span_begin_code(PyObject *code, uint32_t fid, PyObject *const *vals, Py_ssize_t n,
+                         uint64_t parent, uint64_t t_ns, uint64_t *span_out);
 
 /*
  * End `span` begun in session generation `gen` (atr__state_gen() at begin). Ends for a
