@@ -208,7 +208,8 @@ static int plan_hold(plan *p, const atr__traced *t) {
     p->mode = p->nslots <= STACK_SLOTS ? p->mode_stack : PyMem_Malloc((size_t)p->nslots);
     if (p->mode == NULL)
         return -1;
-    memcpy(p->mode, t->mode, (size_t)p->nslots);
+    if (p->nslots)
+        memcpy(p->mode, t->mode, (size_t)p->nslots);
     p->opts = t->opts;
     Py_XINCREF(p->opts.redact);
     p->varnames = Py_XNewRef(t->varnames);
@@ -382,7 +383,8 @@ ATR__NOINLINE static uint64_t begin_simple(atr__traced *t, atr_session *s, PyObj
     uint32_t fid = t->fid;
     atr__capture_opts opts = t->opts; /* (opts.redact is not read: no field is captured) */
     atr__scratch_init(&sc);
-    memcpy(mode, t->mode, (size_t)nargs); /* nargs == argcount <= STACK_SLOTS (t->simple) */
+    if (nargs) /* nargs == argcount <= STACK_SLOTS (t->simple) */
+        memcpy(mode, t->mode, (size_t)nargs);
     for (Py_ssize_t i = 0; i < nargs; i++) {
         if (ATR__UNLIKELY(mode[i] == SLOT_REDACT))
             atr__capture_redacted(&vals[i]);
