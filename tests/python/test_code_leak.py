@@ -76,3 +76,36 @@ def test_decorated_code_is_freed_during_the_session(log_path):
     calls = [c for c in argtrace.load(log_path).calls() if c.function.startswith(MODULE + ".")]
     assert len(calls) == N
     assert still <= 10, "%d of %d decorated code objects are still alive" % (still, N)
+
+
+def make_same(body="x + y", default=1):
+    """A new function (new code object) from the same source each time, as namedtuple,
+    dataclass or a per-request exec make them."""
+    ns = {"__name__": MODULE}
+    exec(compile("def handler(x, y=%d):\n    return %s\n" % (default, body), "<generated>",
+                 "exec"), ns)
+    return ns["handler"]
+
+
+def definitions(log_path):
+    return [f for f in argtrace.load(log_path).functions.values() if f.module == MODULE]
+
+
+@pytest.mark.skipif(not hasattr(_core, "filter_start"), reason="no filter tracing in this build")
+def test_identical_definitions_share_one_id(log_path):
+    """A session's definitions grow with its distinct functions, not with code objects: the
+    same source made 2,000 times (filter-traced, and decorated: the same definition) is one
+    FUNCTION; a different parameter list is another."""
+    argtrace.start(log_path, trace=[MODULE])
+    try:
+        for i in range(2000):
+            assert make_same()(i) == i + 1
+            assert argtrace.trace(make_same())(i) == i + 1
+        ns = {"__name__": MODULE}
+        exec(compile("def handler(x, z=1):\n    return x + z\n", "<generated>", "exec"), ns)
+        ns["handler"](1)  # same name, file and line; other parameters
+    finally:
+        argtrace.stop()
+    defs = definitions(log_path)
+    assert sorted(list(f.params) for f in defs) == [["x", "y"], ["x", "z"]]
+    assert len(list(argtrace.load(log_path).calls())) == 4001

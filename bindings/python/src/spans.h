@@ -52,9 +52,10 @@ void atr__span_ctx_reset(PyObject *token); /* steals token; accepts NULL */
 /* --- function definitions --------------------------------------------------------------- */
 
 /*
- * Define a FUNCTION record for `code` in the active session; its id in *id_out. Every call
- * defines a new one: the caller caches the id (filter tracing in the code object's co_extra
- * slot, freed with the code: nothing here keeps a code object alive). Params are all of the code's
+ * Id of a FUNCTION record for `code` in the active session (atr__define_names: identical
+ * definitions share one). Nothing here keeps the code object alive: the caller caches the id
+ * per code object (filter tracing in the code's co_extra slot, freed with the code). Params
+ * are all of the code's
  * parameters (co_varnames[0:n]; variadic ones written "*args"/"**kwargs"); `flags` are
  * ATR_FUNC_* bits added to those derived from co_flags. `qualname` may be NULL (then
  * co_qualname on 3.11+, co_name before); `module` may be NULL ("" is written).
@@ -65,10 +66,15 @@ int atr__define_code(PyObject *code, PyObject *module, PyObject *qualname, uint3
 
 /*
  * Define a function from Python strings (any may be NULL: ""): `names` a tuple of str (the
- * captured parameters, in START order). Returns 0 or a negative ATR_E* code; never raises.
+ * captured parameters, in START order). A definition identical to one made earlier in the
+ * session (same strings, line and flags: a function made again from the same source) gets
+ * that one's id. Returns 0 or a negative ATR_E* code; never raises.
  */
 int atr__define_names(PyObject *module, PyObject *qualname, PyObject *file, int line,
                       PyObject *names, uint32_t flags, uint32_t *id_out);
+
+/* Forget the session's definitions (state.c, when a session starts or stops). */
+void atr__defs_free(void);
 
 /* ATR_FUNC_COROUTINE/GENERATOR/ASYNCGEN bits of a code object's co_flags. */
 uint32_t atr__code_kind_flags(PyObject *code);

@@ -87,7 +87,10 @@ int atr__state_init(void) {
     return 0;
 }
 
-void atr__state_reset_caches(void) { Py_CLEAR(atr__g.action_ids); }
+void atr__state_reset_caches(void) {
+    atr__defs_free();
+    Py_CLEAR(atr__g.action_ids);
+}
 
 uint64_t atr__span_current_slow(void) {
     PyObject *val = NULL;
