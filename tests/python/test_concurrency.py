@@ -227,6 +227,34 @@ def scenario_stop_from_summarizer():
         argtrace.stop()
 
 
+def scenario_stop_from_clock():
+    """Filter tracing's test clock (Python code, read when min-duration calls begin and end,
+    and when held calls are written) stops and restarts filter tracing at every N-th read."""
+    from argtrace import _core
+    d = tempfile.mkdtemp(prefix="atr-conc-")
+    for every in range(2, 12):
+        reads = [0]
+
+        def clock():
+            reads[0] += 1
+            if reads[0] % every == 0 and _core.filter_backend() is not None:
+                _core.filter_stop()
+                _core.filter_start([MOD + ":tgt_*"], min_duration_ns=1, clock=clock)
+            return reads[0] * 1000
+
+        argtrace.start(os.path.join(d, "k.atr"))
+        _core.filter_start([MOD + ":tgt_*"], min_duration_ns=1, clock=clock)
+        o = Obj()
+        for _ in range(3):
+            tgt_nested(o, 3)
+            list(tgt_gen(o, 3))
+            try:
+                tgt_raise(o)
+            except ValueError:
+                pass
+        argtrace.stop()
+
+
 def scenario_defaults_replaced():
     """A summarizer replaces the function's __defaults__ and changes its __kwdefaults__ while
     the decorator captures: the values bound at the call are recorded (not freed memory)."""
@@ -356,6 +384,11 @@ def test_filter_stop_while_capturing(backend):
 @pytest.mark.parametrize("backend", backends())
 def test_stop_from_summarizer(backend):
     run_scenario("stop_from_summarizer", backend)
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_stop_from_test_clock(backend):
+    run_scenario("stop_from_clock", backend)
 
 
 def test_decorator_stop_while_capturing():

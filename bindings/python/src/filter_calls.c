@@ -364,8 +364,13 @@ int atr__calls_want(void) {
 
 void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyObject *const *vals,
                       Py_ssize_t n, void *ctx) {
-    /* (read first: a test clock is Python code, which may stop filter tracing) */
-    uint64_t t_start = atr__fcfg.min_duration_ns ? atr__filter_now() : 0;
+    uint64_t t_start = 0;
+    if (atr__fcfg.min_duration_ns) {
+        t_start = atr__filter_now(); /* (first: a test clock is Python code...) */
+        if (!atr__fcfg.active) {
+            return; /* ... which may have stopped filter tracing */
+        }
+    }
     fthread *ft = ft_get();
     fentry *e = ft ? ft_push(ft) : NULL;
     if (!e) {
