@@ -298,6 +298,46 @@ def scenario_defaults_replaced():
     assert got == [("B", "C")] * 5, got
 
 
+def scenario_code_replaced():
+    """While the decorator captures a call (a summarizer waits), another thread gives the
+    function a new __code__ with more parameters and calls it, which prepares the decorator
+    again: the first call keeps binding by the plan it began with."""
+
+    class K:
+        pass
+
+    params = ", ".join("p%d" % i for i in range(18))
+    ns = {}
+    exec("def f(%s, **kw):\n    return p0\n" % params, ns)
+    exec("def g(%s, p18=0, p19=0, p20=0, **kw):\n    return p0\n" % params, ns)
+    target = argtrace.trace(ns["f"])
+    go, done = threading.Event(), threading.Event()
+
+    def other():
+        go.wait(60)
+        try:
+            target.__code__ = ns["g"].__code__
+            target.__defaults__ = (0, 0, 0)
+            target(*range(21))  # prepares again: a plan for 21 parameters
+        finally:
+            done.set()
+
+    def summarize_waiting(k):
+        go.set()
+        done.wait(60)  # (bounded: a failure in `other` must not hang the test)
+        return (1,)
+
+    argtrace.register_summarizer(K, summarize_waiting)
+    path = os.path.join(tempfile.mkdtemp(prefix="atr-conc-"), "c.atr")
+    th = threading.Thread(target=other)
+    th.start()
+    with argtrace.session(path):
+        assert target(*range(18), x=K(), p20=5) == 0
+    th.join()
+    first = [c for c in argtrace.load(path).calls() if "x" in c.args]
+    assert len(first) == 1 and first[0].args["p20"] == 5, first[0].args
+
+
 def scenario_fork_from_threads():
     """Forks from threads that trace (filter and decorator) while others keep tracing: the
     child traces a little, stops its session and exits with status 0."""
@@ -393,6 +433,10 @@ def test_stop_from_test_clock(backend):
 
 def test_decorator_stop_while_capturing():
     run_scenario("decorator_stop")
+
+
+def test_code_replaced_while_capturing():
+    run_scenario("code_replaced")
 
 
 def test_defaults_replaced_by_summarizer():
