@@ -318,7 +318,7 @@ ATR__NOINLINE static uint64_t begin_call(atr__traced *t, atr_session *s, PyObjec
                 n_fields++;
         }
     }
-    /* Defaults for what is still unbound (nothing captured yet: no Python code ran). */
+    /* Defaults for what is still unbound, as the function has them now; held from here on. */
     if (nargs < npos) {
         defs = Py_XNewRef(PyFunction_GET_DEFAULTS(t->func));
         Py_ssize_t nd = defs ? PyTuple_GET_SIZE(defs) : 0;
