@@ -101,7 +101,7 @@ PyObject *atr__py_action_begin(PyObject *m, PyObject *const *args, Py_ssize_t n)
     open_action *a = PyMem_Malloc(sizeof(*a));
     if (a == NULL)
         return PyErr_NoMemory();
-    a->gen = atr__g.gen;
+    a->gen = gen; /* (releasing the scratch may have run Python code: not atr__g.gen) */
     a->token = atr__span_ctx_set(span);
     a->saved = atr__span_enter(span);
     PyObject *key = PyLong_FromUnsignedLongLong(span);
@@ -132,7 +132,10 @@ PyObject *atr__py_action_end(PyObject *m, PyObject *const *args, Py_ssize_t n) {
     if (span == 0)
         Py_RETURN_NONE;
     uint64_t gen = atr__g.gen;
-    PyObject *cap = g_open ? PyDict_GetItemWithError(g_open, args[0]) : NULL;
+    /* Looked up by an exact int: an int subclass's __eq__ could run code while we hold the
+       borrowed capsule. */
+    PyObject *key = PyLong_FromUnsignedLongLong(span);
+    PyObject *cap = g_open && key ? PyDict_GetItemWithError(g_open, key) : NULL;
     if (cap != NULL) {
         open_action *a = PyCapsule_GetPointer(cap, "argtrace.action");
         if (a != NULL) {
@@ -150,10 +153,11 @@ PyObject *atr__py_action_end(PyObject *m, PyObject *const *args, Py_ssize_t n) {
             }
         }
         Py_INCREF(cap);
-        if (PyDict_DelItem(g_open, args[0]) < 0)
+        if (PyDict_DelItem(g_open, key) < 0)
             PyErr_Clear();
         Py_DECREF(cap);
     }
+    Py_XDECREF(key);
     if (PyErr_Occurred())
         PyErr_Clear();
     if (exc != NULL)

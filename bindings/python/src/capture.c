@@ -302,12 +302,26 @@ static void capture_dict_keys(PyObject *dict, const atr__capture_opts *opts, atr
     summary_items(keys, n, opts, s, out, depth);
 }
 
-/* Call a registered summarizer (user code, guarded). */
+/* Call a registered summarizer (user code, guarded). The summarizer may re-register fn, or
+   drop the last other reference to obj (a frame's local, a container's item): both are held
+   across the call, and obj (its type name is written) until the scratch is released when
+   nobody else holds it any more. */
 static int capture_summarized(PyObject *obj, PyObject *fn, const atr__capture_opts *opts,
                               atr__scratch *s, atr_value *out, int depth) {
+    Py_INCREF(obj);
+    Py_INCREF(fn);
     atr__tls_in_tracer++;
     PyObject *res = PyObject_CallOneArg(fn, obj);
     atr__tls_in_tracer--;
+    Py_DECREF(fn);
+    if (Py_REFCNT(obj) > 1) {
+        Py_DECREF(obj);
+    } else if (scratch_keep(s, obj) < 0) { /* (released: gone) */
+        Py_XDECREF(res);
+        clear_user_error();
+        set_error(s, NULL, out);
+        return 1;
+    }
     if (res == NULL || scratch_keep(s, res) < 0) {
         clear_user_error();
         set_error(s, obj, out);
@@ -572,8 +586,11 @@ uint32_t atr__capture_dict_fields(PyObject *dict, const atr__capture_opts *opts,
                                   atr_field *out, uint32_t max) {
     if (dict == NULL || !PyDict_Check(dict))
         return 0;
-    /* User code (summarizer, repr) may change the dict: then hold the entries ourselves. */
+    /* User code (summarizer, repr) may change the dict, or start a session that replaces
+       the redact patterns opts borrows: then hold the entries and the patterns ourselves. */
     int hold = g_n_summ > 0 || opts->capture_repr;
+    atr__capture_opts held = *opts;
+    Py_XINCREF(held.redact);
     Py_ssize_t pos = 0;
     PyObject *k, *v;
     uint32_t n = 0, seen = 0;
@@ -581,9 +598,10 @@ uint32_t atr__capture_dict_fields(PyObject *dict, const atr__capture_opts *opts,
         if (hold && (scratch_keep(s, Py_NewRef(k)) < 0 || scratch_keep(s, Py_NewRef(v)) < 0))
             break;
         seen++;
-        if (atr__capture_field(k, v, opts, s, &out[n]) == 0)
+        if (atr__capture_field(k, v, &held, s, &out[n]) == 0)
             n++;
     }
+    Py_XDECREF(held.redact);
     /* Entries left out (past max, or no room to hold them): counted as capture errors. */
     if ((uint64_t)PyDict_GET_SIZE(dict) > seen)
         s->errors += (uint32_t)((uint64_t)PyDict_GET_SIZE(dict) - seen);

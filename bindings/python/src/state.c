@@ -87,7 +87,7 @@ int atr__state_init(void) {
 }
 
 void atr__state_reset_caches(void) {
-    Py_CLEAR(atr__g.code_ids);
+    atr__defs_free();
     Py_CLEAR(atr__g.action_ids);
 }
 
