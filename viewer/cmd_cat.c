@@ -143,6 +143,13 @@ static void record_text(atr__sbuf *sb, const atr_record *r) {
     case ATR_REC_END_OF_LOG:
         atr__sb_printf(sb, "END_OF_LOG time=%" PRIu64, r->time_ns);
         break;
+    case ATR_REC_CALIBRATION:
+        atr__sb_puts(sb, "CALIBRATION mechanism=");
+        quoted(sb, r->u.calibration.mechanism);
+        atr__sb_printf(sb, " call_ns=%" PRIu64 " inner_ns=%" PRIu64 " samples=%" PRIu64,
+                       r->u.calibration.call_ns, r->u.calibration.inner_ns,
+                       r->u.calibration.samples);
+        break;
     default:
         atr__sb_printf(sb, "RECORD kind=%" PRIu32, r->kind);
         break;
@@ -257,6 +264,12 @@ static void record_json(atr__json *j, const atr_record *r) {
         break;
     case ATR_REC_END_OF_LOG:
         atr__json_kuint(j, "time_ns", r->time_ns);
+        break;
+    case ATR_REC_CALIBRATION:
+        jstr(j, "mechanism", r->u.calibration.mechanism);
+        atr__json_kuint(j, "call_ns", r->u.calibration.call_ns);
+        atr__json_kuint(j, "inner_ns", r->u.calibration.inner_ns);
+        atr__json_kuint(j, "samples", r->u.calibration.samples);
         break;
     default:
         break;

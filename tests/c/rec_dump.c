@@ -197,6 +197,12 @@ void rec_dump(FILE *f, const atr_record *r) {
     case ATR_REC_END_OF_LOG:
         fprintf(f, "END_OF_LOG time=%" PRIu64, r->time_ns);
         break;
+    case ATR_REC_CALIBRATION:
+        fputs("CALIBRATION mechanism=", f);
+        put_str(f, r->u.calibration.mechanism);
+        fprintf(f, " call_ns=%" PRIu64 " inner_ns=%" PRIu64 " samples=%" PRIu64,
+                r->u.calibration.call_ns, r->u.calibration.inner_ns, r->u.calibration.samples);
+        break;
     default:
         fprintf(f, "KIND%" PRIu32, r->kind);
         break;

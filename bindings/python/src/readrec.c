@@ -87,6 +87,8 @@ static const char *kind_name(uint32_t k) {
         return "drops";
     case ATR_REC_END_OF_LOG:
         return "end_of_log";
+    case ATR_REC_CALIBRATION:
+        return "calibration";
     default:
         return "unknown";
     }
@@ -154,6 +156,12 @@ static PyObject *record_to_py(const atr_record *r) {
               put(d, "oversize", U64(r->u.drops.oversize)) |
               put(d, "capture_errors", U64(r->u.drops.capture_errors)) |
               put(d, "write_errors", U64(r->u.drops.write_errors));
+        break;
+    case ATR_REC_CALIBRATION:
+        rc |= put(d, "mechanism", atr__str_py(r->u.calibration.mechanism)) |
+              put(d, "call_ns", U64(r->u.calibration.call_ns)) |
+              put(d, "inner_ns", U64(r->u.calibration.inner_ns)) |
+              put(d, "samples", U64(r->u.calibration.samples));
         break;
     default:
         break;

@@ -177,6 +177,7 @@ struct atr_index {
     uint64_t t_min, t_max;
     atr_progress_fn progress;
     void *progress_ctx;
+    int raw;          /* 1: loads keep recorded times (atr_index_set_compensate(ix, 0)) */
     atr__arena arena; /* names, paths, process strings */
     char err[512];
 };
@@ -200,6 +201,13 @@ atr_str atr__call_exc(const atr_index *ix, const atr__call *c);
  * per call) after a load. Calls from `fresh` on were just loaded (no children set yet).
  */
 int atr__index_derive(atr_index *ix, uint64_t fresh);
+
+/*
+ * compensate.c: subtract the tracer's cost (the file's CALIBRATION) from the times of the calls
+ * of `file` and the messages from `first_msg` on, just loaded (before the derived tables).
+ * 0 or ATR_ENOMEM.
+ */
+int atr__compensate_file(atr_index *ix, uint32_t file, uint64_t first_msg);
 
 /* Look up a parameter name of a function: its index or -1. */
 int atr__func_param(const atr__func *f, const char *name, size_t len);

@@ -18,7 +18,8 @@ enum atr__rec_type {
     ATR__REC_MESSAGE = 7,
     ATR__REC_SYNC = 8,
     ATR__REC_DROPS = 9,
-    ATR__REC_END_OF_LOG = 10
+    ATR__REC_END_OF_LOG = 10,
+    ATR__REC_CALIBRATION = 13 /* v1.1 */
 };
 
 /* msgpack ext types used for values (FORMAT.md section 4). */
