@@ -20,6 +20,10 @@ void atr__opt_init(atr__optparser *p, atr__vctx *ctx, int argc, char **argv, con
 }
 
 static const atr__opt help_opt = {"help", 'h', 0, ATR__OPT_HELP, "-h, --help   show this help"};
+/* Every command also takes --raw (it matters to those that load logs): handled here. */
+static const atr__opt raw_opt = {"raw", 0, 0, ATR__OPT_HELP + 1,
+                                 "--raw        recorded times (no compensation for the tracer's "
+                                 "cost)"};
 
 static const atr__opt *find_long(const atr__opt *opts, const char *name, size_t len) {
     for (const atr__opt *o = opts; o && o->name; o++)
@@ -27,6 +31,8 @@ static const atr__opt *find_long(const atr__opt *opts, const char *name, size_t 
             return o;
     if (len == 4 && memcmp(name, "help", 4) == 0)
         return &help_opt;
+    if (len == 3 && memcmp(name, "raw", 3) == 0)
+        return &raw_opt;
     return NULL;
 }
 
@@ -86,8 +92,22 @@ int atr__opt_next(atr__optparser *p, const char **arg) {
         }
         val = p->argv[p->i++];
     }
+    if (o == &raw_opt) {
+        p->ctx->raw = 1;
+        return atr__opt_next(p, arg);
+    }
     *arg = val;
     return o->id;
+}
+
+static void usage_line(atr__vctx *ctx, const atr__opt *h) {
+    /* "SYNTAX  description": align the descriptions */
+    const char *gap = strstr(h->help, "  ");
+    int left = gap ? (int)(gap - h->help) : (int)strlen(h->help);
+    const char *desc = gap ? gap : "";
+    while (*desc == ' ')
+        desc++;
+    fprintf(ctx->out, "  %-28.*s %s\n", left, h->help, desc);
 }
 
 void atr__opt_usage(atr__vctx *ctx, const atr__opt *opts) {
@@ -96,18 +116,10 @@ void atr__opt_usage(atr__vctx *ctx, const atr__opt *opts) {
     if (c)
         fprintf(ctx->out, "\n%s\n", c->summary);
     fprintf(ctx->out, "\noptions:\n");
-    for (const atr__opt *o = opts;; o++) {
-        const atr__opt *h = o->name ? o : &help_opt;
-        /* "SYNTAX  description": align the descriptions */
-        const char *gap = strstr(h->help, "  ");
-        int left = gap ? (int)(gap - h->help) : (int)strlen(h->help);
-        const char *desc = gap ? gap : "";
-        while (*desc == ' ')
-            desc++;
-        fprintf(ctx->out, "  %-28.*s %s\n", left, h->help, desc);
-        if (!o->name)
-            break;
-    }
+    for (const atr__opt *o = opts; o && o->name; o++)
+        usage_line(ctx, o);
+    usage_line(ctx, &raw_opt);
+    usage_line(ctx, &help_opt);
 }
 
 int atr__opt_uint(atr__vctx *ctx, const char *opt, const char *s, uint64_t *out) {
