@@ -211,15 +211,18 @@ class _File:
         self.by_id = {}
         self.calls = []
         self.process = None
+        self.calibration = None  # the CALIBRATION record the analysis uses (dict), or None
 
 
 class Log(Analysis):
     """Logs in memory: one, or several processes of one program merged into one view.
     `truncated`: a file ended inside a frame (crash); `closed`: every file ended with
     END_OF_LOG; `drops`: the writers' DROPS counters (summed over the files); `paths`, and
-    `process`/`processes` (ProcessInfo of the first / of every file)."""
+    `process`/`processes` (ProcessInfo of the first / of every file). `calibrations`: per
+    file, the CALIBRATION the analysis uses ({"mechanism", "call_ns", "inner_ns", ...}) or
+    None; `compensated`: True when times were compensated for the tracer's cost."""
 
-    def __init__(self, paths, streams, from_files=True):
+    def __init__(self, paths, streams, from_files=True, raw=False):
         self.paths = list(paths)
         self.path = self.paths[0] if len(self.paths) == 1 else ", ".join(self.paths)
         self.processes = []
@@ -237,6 +240,8 @@ class Log(Analysis):
         self._ix_handle = None
         self._ix_calls = None
         self._columns = {}
+        self._raw = raw
+        self.compensated = False
         for records in streams:
             f = _File()
             self._files.append(f)
@@ -252,7 +257,27 @@ class Log(Analysis):
                 self._by_id.setdefault(span, call)
         del self._closed_now
         self.process = self.processes[0] if self.processes else None
+        self.calibrations = [f.calibration for f in self._files]
         self._link()
+        if not raw and from_files and any(c and c.get("call_ns") for c in self.calibrations):
+            self._compensate()
+
+    def _compensate(self):
+        """Take the calls' times from the analysis index, which compensated them for the
+        tracer's cost (atr_index_set_compensate; the index numbers calls as read here)."""
+        ix = self._index()
+        starts, durs = self._column("start_ns"), self._column("duration_ns")
+        fns = self._column("function")
+        names = [ix.function(i)[0] for i in range(ix.info()["n_functions"])]
+        flat = [c for f in self._files for c in f.calls]
+        if len(flat) != len(starts) or any(c.function != names[fns[i]]
+                                           for i, c in enumerate(flat)):
+            return  # not in the same order: keep the recorded times
+        for i, c in enumerate(flat):
+            c.start_ns = starts[i]
+            if c.end_ns is not None:
+                c.end_ns = starts[i] + durs[i]
+        self.compensated = True
 
     def _link(self):
         """Children lists, also across logs: a forked child's roots (and calls naming a span
@@ -294,6 +319,10 @@ class Log(Analysis):
             for k, v in rec.items():
                 if k not in ("kind", "thread", "time_ns"):
                     self.drops[k] = self.drops.get(k, 0) + v
+        elif kind == "calibration":  # a filter backend's (most calls) over the decorator's
+            if f.calibration is None or f.calibration.get("mechanism") == "decorator" or \
+                    rec.get("mechanism") != "decorator":
+                f.calibration = {k: v for k, v in rec.items() if k not in ("thread", "time_ns")}
         elif kind == "end_of_log":
             self._closed_now = True
             end = rec.get("time_ns")
@@ -311,7 +340,7 @@ class Log(Analysis):
                 raise ValueError("argtrace: this Log was built from records, not files: "
                                  "analysis needs the log files")
             from . import _core
-            ix = _core.Index()
+            ix = _core.Index(raw=self._raw)
             for path in self.paths:
                 ix.load(path)
             self._ix_handle = ix
@@ -419,11 +448,13 @@ class Log(Analysis):
             self.path, len(self._calls), ", truncated" if self.truncated else "")
 
 
-def load(paths, *, _records=None):
+def load(paths, *, raw=False, _records=None):
     """Read the log at `paths` (a path, or a list of paths: the processes of one program,
     e.g. a parent and its forked children, merged into one view) into a Log. A truncated
     log (crashed writer) loads every complete record with `.truncated` True; a corrupt one
-    raises ValueError, a missing one OSError."""
+    raises ValueError, a missing one OSError. Times of logs that measured the tracer's cost
+    (a CALIBRATION record) are compensated for it (`.compensated`); raw=True keeps the
+    recorded times."""
     if isinstance(paths, (str, bytes, os.PathLike)):
         paths = [paths]
     paths = [os.fsdecode(os.fspath(p)) for p in paths]
@@ -432,4 +463,4 @@ def load(paths, *, _records=None):
     if _records is not None:
         return Log(paths, [_records], from_files=False)
     from . import _core
-    return Log(paths, (_core.read_records(p) for p in paths))
+    return Log(paths, (_core.read_records(p) for p in paths), raw=raw)

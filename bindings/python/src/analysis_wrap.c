@@ -206,7 +206,11 @@ static PyObject *ix_file(pyindex *self, PyObject *arg) {
               put(d, "parent_call", opt_id(fi.parent_call)) | put(d, "flags", U64(fi.flags)) |
               put(d, "n_calls", U64(fi.n_calls)) |
               put(d, "truncated", PyBool_FromLong(fi.flags & ATR_FILE_TRUNCATED)) |
-              put(d, "closed", PyBool_FromLong(!(fi.flags & ATR_FILE_UNCLOSED)));
+              put(d, "closed", PyBool_FromLong(!(fi.flags & ATR_FILE_UNCLOSED))) |
+              put(d, "compensated", PyBool_FromLong(fi.flags & ATR_FILE_COMPENSATED)) |
+              put(d, "calib_mechanism", atr__str_py(fi.calib_mechanism)) |
+              put(d, "calib_call_ns", U64(fi.calib_call_ns)) |
+              put(d, "calib_inner_ns", U64(fi.calib_inner_ns));
     if (bad) {
         Py_DECREF(d);
         return NULL;
@@ -533,8 +537,10 @@ static PyObject *ix_slow(pyindex *self, PyObject *args) {
 /* ---- the type ---- */
 
 static PyObject *ix_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
-    if (PyTuple_GET_SIZE(args) || (kw && PyDict_GET_SIZE(kw)))
-        return PyErr_Format(PyExc_TypeError, "argtrace: Index() takes no arguments");
+    static char *kwlist[] = {"raw", NULL};
+    int raw = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|$p:Index", kwlist, &raw))
+        return NULL;
     pyindex *self = (pyindex *)type->tp_alloc(type, 0);
     if (self == NULL)
         return NULL;
@@ -542,6 +548,7 @@ static PyObject *ix_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
         Py_DECREF(self);
         return PyErr_NoMemory();
     }
+    atr_index_set_compensate(self->ix, !raw); /* raw: keep the recorded times */
     return (PyObject *)self;
 }
 
