@@ -176,7 +176,7 @@ static void test_small_log(const char *path) {
     ATR_REQUIRE(atr_reader_open(path, &r) == 0);
     atr_reader_version(r, &major, &minor);
     ATR_CHECK_EQ_INT(major, 1);
-    ATR_CHECK_EQ_INT(minor, 0);
+    ATR_CHECK_EQ_INT(minor, ATR_FORMAT_MINOR);
     atr_reader_progress(r, &done, &total);
     ATR_CHECK_EQ_U64(done, ATR__HEADER_SIZE);
     ATR_CHECK(total > ATR__HEADER_SIZE);
