@@ -323,6 +323,13 @@ class Decoder:
         if kind == 10:
             self.closed = True
             return "END_OF_LOG time=%d" % r[1]
+        if kind == 13:  # v1.1
+            m = r[1]
+            if m.get("inner_ns", 0) > m.get("call_ns", 0):
+                raise LogError("ATR_ECORRUPT", "CALIBRATION inner_ns exceeds call_ns")
+            return "CALIBRATION mechanism=%s call_ns=%d inner_ns=%d samples=%d" % (
+                text_bytes(m.get("mechanism", "")), m.get("call_ns", 0), m.get("inner_ns", 0),
+                m.get("samples", 0))
         return None  # a later minor version's record type
 
 
@@ -426,6 +433,25 @@ def test_truncated_golden_same_records_as_c(tmp_path, cut):
     data = data[:cut] if cut >= 0 else data[: len(data) - 1]
     path = tmp_path / "cut.atr"
     path.write_bytes(data)
+    out = subprocess.run([dump, str(path)], capture_output=True, text=True, timeout=60).stdout
+    assert_same(py_dump(data), c_dump_text(out))
+
+
+def test_calibration_record_same_as_c(tmp_path):
+    """A log the binding wrote (v1.1, with CALIBRATION, section 3.12) reads the same here."""
+    dump = tool("ATR_DUMP", "atr_dump")
+    if not dump:
+        pytest.skip("atr_dump not built (set ATR_DUMP or build into build*/)")
+    import argtrace
+
+    path = tmp_path / "cal.atr"
+    argtrace.start(str(path))
+    argtrace.trace(lambda x: x)(1)
+    argtrace.stop()
+    data = path.read_bytes()
+    assert struct.unpack_from("<HH", data, 12) == (1, 1)
+    lines = py_dump(data)[0]
+    assert any(line.startswith('CALIBRATION mechanism="decorator" call_ns=') for line in lines)
     out = subprocess.run([dump, str(path)], capture_output=True, text=True, timeout=60).stdout
     assert_same(py_dump(data), c_dump_text(out))
 
