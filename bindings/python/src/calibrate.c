@@ -335,6 +335,9 @@ int atr__calibrate_measure(const char *mechanism, atr__calib *out) {
     set_aside(&sv, priv);
     if (make_functions(mechanism, g, &traced) == 0)
         rc = rounds(g, traced, &h, &base, &tr);
+    atr__exc_state exc = {0};
+    if (rc < 0) /* put_back() calls Python: keep the error aside meanwhile */
+        atr__compat_exc_fetch(&exc);
     put_back(&sv);
     Py_XDECREF(traced);
     PyDict_Clear(g); /* the functions refer to g: break the cycle */
@@ -348,6 +351,8 @@ int atr__calibrate_measure(const char *mechanism, atr__calib *out) {
         out->samples = (uint64_t)CAL_CALLS * CAL_ROUNDS;
     }
     unlink(path);
+    if (rc < 0)
+        atr__compat_exc_restore(&exc);
     return rc;
 }
 
