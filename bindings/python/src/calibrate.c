@@ -3,8 +3,9 @@
  * stdlib profile module's calibrate(): time many calls of a trivial function with and without
  * tracing, the difference per call is the tracer's cost.
  *
- * What is timed: a Python loop calling a two-argument function (an object and an int, like
- * a method) N times, untraced and traced by the mechanism, in alternating rounds; the fastest
+ * What is timed: a Python loop calling a one-argument function (an int: the cheapest value to
+ * capture, so that compensation errs on the side of too little) N times, untraced and traced
+ * by the mechanism, in alternating rounds; the fastest
  * round of each counts (the least disturbed by the machine). call_ns = (traced - untraced) / N
  * is what one traced call adds to the duration of the call around it. inner_ns, the part
  * between the call's own start and end timestamps, is the median duration the log recorded
@@ -50,16 +51,13 @@ static struct {
 } g_cache[CAL_CACHE];
 static int g_n_cache;
 
-static const char CAL_SRC[] = "class _Obj:\n"
-                              "    pass\n"
-                              "_obj = _Obj()\n"
-                              "def _leaf(o, x):\n"
+static const char CAL_SRC[] = "def _leaf(x):\n"
                               "    return x\n"
-                              "def _leaf0(o, x):\n"
+                              "def _leaf0(x):\n"
                               "    return x\n"
-                              "def _loop(f, n, o):\n"
+                              "def _loop(f, n):\n"
                               "    for i in range(n):\n"
-                              "        f(o, i)\n";
+                              "        f(i)\n";
 
 static uint64_t now_ns(void) {
     struct timespec ts;
@@ -224,10 +222,10 @@ static void put_back(saved *sv) {
     }
 }
 
-/* Time one call of loop(f, CAL_CALLS, obj) in ns; 0 on error (exception set). */
-static uint64_t time_loop(PyObject *loop, PyObject *f, PyObject *n, PyObject *obj) {
+/* Time one call of loop(f, CAL_CALLS) in ns; 0 on error (exception set). */
+static uint64_t time_loop(PyObject *loop, PyObject *f, PyObject *n) {
     uint64_t t0 = now_ns();
-    PyObject *r = PyObject_CallFunctionObjArgs(loop, f, n, obj, NULL);
+    PyObject *r = PyObject_CallFunctionObjArgs(loop, f, n, NULL);
     uint64_t t1 = now_ns();
     if (r == NULL)
         return 0;
@@ -291,16 +289,16 @@ static int make_functions(const char *mechanism, PyObject *g, PyObject **traced)
 /* Timed rounds; fills *base and *traced with the fastest of each. 0 or -1. */
 static int rounds(PyObject *g, PyObject *traced, hooks *h, uint64_t *base, uint64_t *tr) {
     PyObject *loop = PyDict_GetItemString(g, "_loop"), *leaf0 = PyDict_GetItemString(g, "_leaf0");
-    PyObject *obj = PyDict_GetItemString(g, "_obj"), *n = PyLong_FromLong(CAL_CALLS);
+    PyObject *n = PyLong_FromLong(CAL_CALLS);
     int rc = -1;
     *base = *tr = UINT64_MAX;
     if (n == NULL)
         return -1;
     for (int i = 0; i <= CAL_ROUNDS; i++) {
         hooks_off(h);
-        uint64_t b = time_loop(loop, leaf0, n, obj);
+        uint64_t b = time_loop(loop, leaf0, n);
         hooks_on(h);
-        uint64_t t = b ? time_loop(loop, traced, n, obj) : 0;
+        uint64_t t = b ? time_loop(loop, traced, n) : 0;
         if (!t)
             goto out;
         if (i > 0 && b < *base) /* round 0 warms up */
