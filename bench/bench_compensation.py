@@ -17,6 +17,10 @@ calls a little; the log cannot count those, so compensation there leaves them in
 
 Reported per mode: medians (and the fastest rounds) of untraced, raw and compensated
 durations, the calibration (call_ns / inner_ns), and the compensated error against untraced.
+On a machine whose cores are all busy, a traced run also waits, once per filled buffer, for
+the writer's flusher thread (woken to compress it) to leave the CPU: a stall of a few ms that
+no per-call cost describes. The fastest rounds show the tracer's per-call cost alone;
+--buffer-size 4194304 keeps a whole parent in one buffer (no handoff inside it).
 
     PYTHONPATH=<build>/python python3 bench/bench_compensation.py [--modes decorator,filter]
         [--children 20000] [--busy 20000] [--rounds 7] [--procs 3] [--lib sqlparse]
@@ -96,7 +100,7 @@ def one_process(args):
             untraced()
             unt.append(time.perf_counter_ns() - t0)
         path = os.path.join(tmp, "r%d.atr" % r)
-        argtrace.start(path)
+        argtrace.start(path, **({"buffer_size": args.buffer_size} if args.buffer_size else {}))
         if filt:
             _core.filter_start(patterns)
             backend = _core.filter_backend()
@@ -146,19 +150,22 @@ def main():
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--procs", type=int, default=3)
     ap.add_argument("--lib", default="", help="also: sqlparse")
+    ap.add_argument("--buffer-size", type=int, default=0,
+                    help="the sessions' buffer_size (default: the writer's, 128 KiB)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         return one_process(args)
-    print("CPython %s, %d children, busy loop %d iterations, %d rounds x %d processes"
-          % (sys.version.split()[0], args.children, args.busy, args.rounds, args.procs))
+    print("CPython %s, %d children, busy loop %d iterations, %d rounds x %d processes, "
+          "buffer_size %s" % (sys.version.split()[0], args.children, args.busy, args.rounds,
+                              args.procs, args.buffer_size or "default"))
     modes = [m for m in args.modes.split(",") if m] + ([args.lib] if args.lib else [])
     for mode in modes:
         results = []
         for _ in range(args.procs):
             cmd = [sys.executable, os.path.abspath(__file__), "--child", mode,
                    "--children", str(args.children), "--busy", str(args.busy),
-                   "--rounds", str(args.rounds)]
+                   "--rounds", str(args.rounds), "--buffer-size", str(args.buffer_size)]
             out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
             results.append(json.loads(out.strip().splitlines()[-1]))
         summarize("%s (%s)" % (mode, results[0]["backend"]), results)

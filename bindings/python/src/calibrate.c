@@ -20,8 +20,10 @@
  * records into it) meanwhile; the user's session, generation, caches and the thread's
  * current span are put back exactly. The functions are compiled privately and dropped.
  *
- * Globals (why): the measurements are cached per process and mechanism, as the machine and
- * the interpreter do not change between sessions (pytest's one session per test pays once).
+ * Measured again at every session: the cost depends on the state of the session clock (the
+ * first session of a process reads clock_gettime until the TSC is calibrated, later ones the
+ * TSC, about 25 ns less per call), and the private session reads the clock the same way the
+ * user's does at that moment. No global state.
  */
 #include "calibrate.h"
 
@@ -43,14 +45,6 @@
 
 #define CAL_CALLS 1000 /* calls per timed loop */
 #define CAL_ROUNDS 7   /* timed rounds of each kind (plus one warm-up) */
-#define CAL_CACHE 4
-
-static struct {
-    char mechanism[24];
-    atr__calib res;
-} g_cache[CAL_CACHE];
-static int g_n_cache;
-
 static const char CAL_SRC[] = "def _leaf(x):\n"
                               "    return x\n"
                               "def _leaf0(x):\n"
@@ -141,7 +135,7 @@ static uint64_t leaf_median(const char *path) {
     uint32_t fid = UINT32_MAX;
     if (atr_reader_open(path, &r) < 0)
         return 0;
-    while (atr_reader_next(r, &rec) == 0) {
+    while (n < CAL_CALLS && atr_reader_next(r, &rec) == 0) { /* the first CAL_CALLS do */
         if (rec.kind == ATR_REC_FUNCTION && rec.u.function.qualname.len == 5 &&
             memcmp(rec.u.function.qualname.ptr, "_leaf", 5) == 0) {
             fid = rec.u.function.id;
@@ -357,15 +351,9 @@ int atr__calibrate_measure(const char *mechanism, atr__calib *out) {
 void atr__calibrate(const char *mechanism, int measure) {
     atr_session *s = atr__g.session;
     atr__calib res = {0, 0, 0};
-    int i;
     if (s == NULL)
         return;
-    for (i = 0; measure && i < g_n_cache; i++)
-        if (strcmp(g_cache[i].mechanism, mechanism) == 0)
-            break;
-    if (measure && i < g_n_cache) {
-        res = g_cache[i].res;
-    } else if (measure) {
+    if (measure) {
         int had = PyErr_Occurred() != NULL;
         atr__exc_state exc = {0};
         if (had)
@@ -376,9 +364,6 @@ void atr__calibrate(const char *mechanism, int measure) {
             if (interrupted)
                 PyErr_SetInterrupt(); /* the program's Ctrl-C, raised at the next check */
             memset(&res, 0, sizeof res);
-        } else if (g_n_cache < CAL_CACHE && strlen(mechanism) < sizeof g_cache[0].mechanism) {
-            strcpy(g_cache[g_n_cache].mechanism, mechanism);
-            g_cache[g_n_cache++].res = res;
         }
         if (had)
             atr__compat_exc_restore(&exc);

@@ -17,9 +17,9 @@ typedef struct atr__calib {
 
 /*
  * Measure the cost of `mechanism` ("decorator", or the running filter backend: "monitoring",
- * "eval", "profile") and write it into the active session. Measured once per process and
- * mechanism (a few ms: calls of a private function on a private session, so nothing reaches
- * the user's log but the result), then reused. `measure` 0 writes a CALIBRATION that says
+ * "eval", "profile") and write it into the active session (a few ms: calls of a private
+ * function on a private session, so nothing reaches the user's log but the result). `measure`
+ * 0 writes a CALIBRATION that says
  * "not measured" (call_ns 0: no compensation). Runs with the GIL held; never raises, never
  * prints, leaves no state behind. Does nothing without an active session.
  */
