@@ -5,9 +5,8 @@
  *
  * What is timed: a Python loop calling a one-argument function (an int: the cheapest value to
  * capture, so that compensation errs on the side of too little) N times, untraced and traced
- * by the mechanism, in alternating rounds; the fastest
- * round of each counts (the least disturbed by the machine). call_ns = (traced - untraced) / N
- * is what one traced call adds to the duration of the call around it. inner_ns, the part
+ * by the mechanism, in alternating rounds; call_ns, the median over the rounds of
+ * (traced - untraced) / N (the typical cost, not the best case), is what one traced call adds to the duration of the call around it. inner_ns, the part
  * between the call's own start and end timestamps, is the median duration the log recorded
  * for those calls (the function body itself takes a few ns). For a filter backend the
  * untraced rounds run with the backend's hook removed (3.9–3.11: the profile function or the
@@ -44,7 +43,7 @@
 #include <unistd.h>
 
 #define CAL_CALLS 1000 /* calls per timed loop */
-#define CAL_ROUNDS 7   /* timed rounds of each kind (plus one warm-up) */
+#define CAL_ROUNDS 9   /* timed rounds of each kind (plus one warm-up) */
 static const char CAL_SRC[] = "def _leaf(x):\n"
                               "    return x\n"
                               "def _leaf0(x):\n"
@@ -280,12 +279,14 @@ static int make_functions(const char *mechanism, PyObject *g, PyObject **traced)
 #endif
 }
 
-/* Timed rounds; fills *base and *traced with the fastest of each. 0 or -1. */
-static int rounds(PyObject *g, PyObject *traced, hooks *h, uint64_t *base, uint64_t *tr) {
+/* Timed rounds: *cost gets the median over rounds of (traced - untraced), in ns for
+   CAL_CALLS calls (0 if tracing looked free). 0 or -1. */
+static int rounds(PyObject *g, PyObject *traced, hooks *h, uint64_t *cost) {
     PyObject *loop = PyDict_GetItemString(g, "_loop"), *leaf0 = PyDict_GetItemString(g, "_leaf0");
     PyObject *n = PyLong_FromLong(CAL_CALLS);
+    uint64_t diff[CAL_ROUNDS];
     int rc = -1;
-    *base = *tr = UINT64_MAX;
+    *cost = 0;
     if (n == NULL)
         return -1;
     for (int i = 0; i <= CAL_ROUNDS; i++) {
@@ -295,11 +296,11 @@ static int rounds(PyObject *g, PyObject *traced, hooks *h, uint64_t *base, uint6
         uint64_t t = b ? time_loop(loop, traced, n) : 0;
         if (!t)
             goto out;
-        if (i > 0 && b < *base) /* round 0 warms up */
-            *base = b;
-        if (i > 0 && t < *tr)
-            *tr = t;
+        if (i > 0) /* round 0 warms up */
+            diff[i - 1] = t > b ? t - b : 0;
     }
+    qsort(diff, CAL_ROUNDS, sizeof diff[0], cmp_u64);
+    *cost = diff[CAL_ROUNDS / 2];
     rc = 0;
 out:
     Py_DECREF(n);
@@ -310,7 +311,7 @@ int atr__calibrate_measure(const char *mechanism, atr__calib *out) {
     char path[512];
     hooks h;
     saved sv;
-    uint64_t base = 0, tr = 0;
+    uint64_t cost = 0;
     PyObject *g = PyDict_New(), *traced = NULL;
     int rc = -1;
     memset(out, 0, sizeof *out);
@@ -326,7 +327,7 @@ int atr__calibrate_measure(const char *mechanism, atr__calib *out) {
     }
     set_aside(&sv, priv);
     if (make_functions(mechanism, g, &traced) == 0)
-        rc = rounds(g, traced, &h, &base, &tr);
+        rc = rounds(g, traced, &h, &cost);
     atr__exc_state exc = {0};
     if (rc < 0) /* put_back() calls Python: keep the error aside meanwhile */
         atr__compat_exc_fetch(&exc);
@@ -336,7 +337,7 @@ int atr__calibrate_measure(const char *mechanism, atr__calib *out) {
     Py_DECREF(g);
     Py_BEGIN_ALLOW_THREADS atr_session_close(priv);
     Py_END_ALLOW_THREADS if (rc == 0) {
-        out->call_ns = tr > base ? (tr - base) / CAL_CALLS : 0;
+        out->call_ns = cost / CAL_CALLS;
         out->inner_ns = leaf_median(path);
         if (out->inner_ns > out->call_ns)
             out->inner_ns = out->call_ns;
