@@ -93,8 +93,9 @@ def one_process(args):
         patterns, target = ["cwl:child", "cwl:parent"], "cwl.parent"
     filt = args.child != "decorator"
     untraced()  # warm up (imports, caches)
-    unt, logs, backend = [], [], None
+    rounds, backend = [], None
     for r in range(args.rounds):
+        unt = []
         for _ in range(3):
             t0 = time.perf_counter_ns()
             untraced()
@@ -110,35 +111,44 @@ def one_process(args):
         if filt:
             _core.filter_stop()
         argtrace.stop()
-        logs.append(path)
-    raw, comp, cal = [], [], None
-    for path in logs:
-        for want_raw, out in ((True, raw), (False, comp)):
+        rnd = {"untraced": unt}
+        for want_raw, key in ((True, "raw"), (False, "comp")):
             log = argtrace.load(path, raw=want_raw)
-            calls = [c for c in log.calls(target) if c.parent_id == 0 or
-                     c.parent() is None or c.parent().function != target]
-            out.extend(c.duration_ns for c in calls[1:])  # skip the warm-up call
-            cal = log.calibrations[0]
+            calls = [c for c in log.calls(target)
+                     if c.parent() is None or c.parent().function != target]
+            rnd[key] = [c.duration_ns for c in calls[1:]]  # skip the warm-up call
+            rnd["cal"] = log.calibrations[0]
+            rnd["calls"] = len(log.calls()) // max(1, len(calls))  # traced calls per run
         os.unlink(path)
-    print(json.dumps({"untraced": unt, "raw": raw, "comp": comp, "cal": cal,
-                      "backend": backend or "decorator"}))
+        rounds.append(rnd)
+    print(json.dumps({"rounds": rounds, "backend": backend or "decorator"}))
 
 
 def summarize(name, results):
-    unt = [x for r in results for x in r["untraced"]]
-    raw = [x for r in results for x in r["raw"]]
-    comp = [x for r in results for x in r["comp"]]
-    cals = ["%s %d/%d" % (r["cal"]["mechanism"], r["cal"]["call_ns"], r["cal"]["inner_ns"])
-            for r in results if r["cal"]]
+    rounds = [r for res in results for r in res["rounds"]]
     med = statistics.median
+    unt = [x for r in rounds for x in r["untraced"]]
+    raw = [x for r in rounds for x in r["raw"]]
+    comp = [x for r in rounds for x in r["comp"]]
     um, rm, cm = med(unt), med(raw), med(comp)
-    lo_u, lo_c = min(unt), min(comp)
     print("%-22s untraced %8.3f ms  raw %8.3f ms (%+6.1f%%)  compensated %8.3f ms (%+6.1f%%)"
           "   fastest: untraced %.3f, compensated %.3f (%+.1f%%)"
           % (name, um / 1e6, rm / 1e6, 100 * (rm / um - 1), cm / 1e6, 100 * (cm / um - 1),
-             lo_u / 1e6, lo_c / 1e6, 100 * (lo_c / lo_u - 1)))
-    print("%-22s calibrations (mechanism call_ns/inner_ns): %s; samples: %d untraced, %d traced"
-          % ("", ", ".join(cals), len(unt), len(comp)))
+             min(unt) / 1e6, min(comp) / 1e6, 100 * (min(comp) / min(unt) - 1)))
+    # per session: its own calibration against the cost its runs actually added per call
+    errs, cal_errs, cals = [], [], []
+    for r in rounds:
+        u, w, c = med(r["untraced"]), med(r["raw"]), med(r["comp"])
+        errs.append(c / u - 1)
+        actual = (w - u) / max(1, r["calls"] - 1)
+        if r["cal"] and actual > 0:
+            cals.append(r["cal"]["call_ns"])
+            cal_errs.append(r["cal"]["call_ns"] / actual - 1)
+    inside = sum(1 for e in errs if abs(e) <= 0.10)
+    print("%-22s per session: compensated vs untraced median %+.1f%%, within 10%% in %d of %d;"
+          " calibration call_ns median %d (range %d-%d), %+.0f%% vs the cost the runs added"
+          % ("", 100 * med(errs), inside, len(errs), med(cals), min(cals), max(cals),
+             100 * med(cal_errs)))
     return cm / um - 1
 
 
