@@ -42,7 +42,11 @@ def write_log(path, calibration=None):
     dt_next = INNER
     for i in range(N):
         recs.append([5, dt_next + GAP + OUTER, SPAN0 + 1, 1, [i]])
-        recs.append([6, INNER + BODY, 1, 0, i])
+        if i == 1:  # a message 30 ns into the second child
+            recs.append([7, INNER + 30, 1, "msg", {}])
+            recs.append([6, BODY - 30, 1, 0, i])
+        else:
+            recs.append([6, INNER + BODY, 1, 0, i])
         dt_next = 0
     recs.append([6, BUSY, SPAN0 + 1, 2])
     if calibration:
@@ -72,12 +76,16 @@ def test_exact_compensation_of_known_times(tmp_path):
     children = log.calls("wl.child")
     assert len(children) == N and {c.duration_ns for c in children} == {BODY}
     assert all(parent.start_ns <= c.start_ns and c.end_ns <= parent.end_ns for c in children)
+    (msg,) = log.messages()
+    assert msg.time_ns == children[1].start_ns + 30  # moved with its call
 
     raw = argtrace.load(path, raw=True)
     assert not raw.compensated
     rparent = raw.calls("wl.parent")[0]
     assert rparent.duration_ns == raw_parent and rparent.start_ns == 1000
     assert {c.duration_ns for c in raw.calls("wl.child")} == {INNER + BODY}
+    rchild = raw.calls("wl.child")[1]
+    assert next(raw.messages()).time_ns == rchild.start_ns + INNER + 30
 
 
 def test_log_without_calibration_is_unchanged(tmp_path):

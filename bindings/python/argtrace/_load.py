@@ -273,10 +273,23 @@ class Log(Analysis):
         if len(flat) != len(starts) or any(c.function != names[fns[i]]
                                            for i, c in enumerate(flat)):
             return  # not in the same order: keep the recorded times
-        for i, c in enumerate(flat):
-            c.start_ns = starts[i]
-            if c.end_ns is not None:
-                c.end_ns = starts[i] + durs[i]
+        shift = {}  # call -> (how far its start moved, the inner cost of its log)
+        i = 0
+        for f in self._files:
+            inner = (f.calibration or {}).get("inner_ns", 0)
+            for c in f.calls:
+                shift[id(c)] = (c.start_ns - starts[i], inner)
+                c.start_ns = starts[i]
+                if c.end_ns is not None:
+                    c.end_ns = starts[i] + durs[i]
+                i += 1
+        for m in self._messages:  # as the index does: with their call, kept inside it
+            c = self._by_id.get(m.span) if m.span else None
+            if c is None or id(c) not in shift or m.time_ns is None:
+                continue
+            moved, inner = shift[id(c)]
+            t = max(m.time_ns - moved - inner, c.start_ns)
+            m.time_ns = min(t, c.end_ns) if c.end_ns is not None else t
         self.compensated = True
 
     def _link(self):
