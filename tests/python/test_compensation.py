@@ -226,6 +226,17 @@ def test_filter_session_records_its_backend(tmp_path, private_tmp, capfd):
         recs = {r["mechanism"]: r for r in calibrations(path2)}
         assert recs[backend]["call_ns"] == 0 and recs[backend]["samples"] == 0
         assert not argtrace.load(path2).compensated
+
+        # an injected test clock: its times are not real, the real cost would not fit them
+        path3 = str(tmp_path / "clock.atr")
+        argtrace.start(path3)
+        _core.filter_start(["calwl.*"], clock=lambda: 1000)
+        calwl.parent(10)
+        _core.filter_stop()
+        argtrace.stop()
+        recs = {r["mechanism"]: r for r in calibrations(path3)}
+        assert recs[backend]["call_ns"] == 0
+        assert not argtrace.load(path3).compensated
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("calwl", None)
