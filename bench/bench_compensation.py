@@ -112,8 +112,8 @@ def one_process(args):
             _core.filter_stop()
         argtrace.stop()
         rnd = {"untraced": unt}
-        for want_raw, key in ((True, "raw"), (False, "comp")):
-            log = argtrace.load(path, raw=want_raw)
+        for comp, key in ((False, "raw"), (True, "comp")):
+            log = argtrace.load(path, compensate=comp)
             calls = [c for c in log.calls(target)
                      if c.parent() is None or c.parent().function != target]
             rnd[key] = [c.duration_ns for c in calls[1:]]  # skip the warm-up call

@@ -17,7 +17,7 @@ typedef struct atr__vctx {
     const char *cmd;  /* the subcommand being run */
     int color;        /* use colour on `out` (a terminal, NO_COLOR unset) */
     int err_tty;      /* `err` is a terminal (progress indicator allowed) */
-    int raw;          /* --raw: show recorded times (no compensation for the tracer's cost) */
+    int compensate; /* --compensate: subtract the tracer's measured cost (else --raw, the default) */
 } atr__vctx;
 
 /* A subcommand: argv[0] is its name, the options and operands follow. */

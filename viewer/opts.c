@@ -20,10 +20,11 @@ void atr__opt_init(atr__optparser *p, atr__vctx *ctx, int argc, char **argv, con
 }
 
 static const atr__opt help_opt = {"help", 'h', 0, ATR__OPT_HELP, "-h, --help   show this help"};
-/* Every command also takes --raw (it matters to those that load logs): handled here. */
-static const atr__opt raw_opt = {"raw", 0, 0, ATR__OPT_HELP + 1,
-                                 "--raw        recorded times (no compensation for the tracer's "
-                                 "cost)"};
+/* Every command also takes --compensate and --raw (they matter to those that load logs). */
+static const atr__opt comp_opt = {"compensate", 0, 0, ATR__OPT_HELP + 1,
+                                  "--compensate subtract the tracer's measured cost per call"};
+static const atr__opt raw_opt = {"raw", 0, 0, ATR__OPT_HELP + 2,
+                                 "--raw        recorded times (the default)"};
 
 static const atr__opt *find_long(const atr__opt *opts, const char *name, size_t len) {
     for (const atr__opt *o = opts; o && o->name; o++)
@@ -33,6 +34,8 @@ static const atr__opt *find_long(const atr__opt *opts, const char *name, size_t 
         return &help_opt;
     if (len == 3 && memcmp(name, "raw", 3) == 0)
         return &raw_opt;
+    if (len == 10 && memcmp(name, "compensate", 10) == 0)
+        return &comp_opt;
     return NULL;
 }
 
@@ -92,8 +95,8 @@ int atr__opt_next(atr__optparser *p, const char **arg) {
         }
         val = p->argv[p->i++];
     }
-    if (o == &raw_opt) {
-        p->ctx->raw = 1;
+    if (o == &raw_opt || o == &comp_opt) { /* the last one given wins */
+        p->ctx->compensate = o == &comp_opt;
         return atr__opt_next(p, arg);
     }
     *arg = val;
@@ -118,6 +121,7 @@ void atr__opt_usage(atr__vctx *ctx, const atr__opt *opts) {
     fprintf(ctx->out, "\noptions:\n");
     for (const atr__opt *o = opts; o && o->name; o++)
         usage_line(ctx, o);
+    usage_line(ctx, &comp_opt);
     usage_line(ctx, &raw_opt);
     usage_line(ctx, &help_opt);
 }

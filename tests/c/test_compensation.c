@@ -87,7 +87,7 @@ static void test_formula(void) {
     ATR_CHECK_EQ_U64(st.total_ns, 956);
     atr_index_free(ix);
 
-    ix = load_with(g_path, 0); /* raw: as recorded */
+    ix = load_one(g_path); /* the default: as recorded */
     ATR_CHECK_OK(atr_index_file(ix, 0, &fi));
     ATR_CHECK(!(fi.flags & ATR_FILE_COMPENSATED));
     ATR_CHECK_EQ_U64(fi.calib_call_ns, 10); /* still described */

@@ -67,7 +67,7 @@ CAL = {"mechanism": "monitoring", "call_ns": OUTER + INNER, "inner_ns": INNER, "
 def test_exact_compensation_of_known_times(tmp_path):
     path = str(tmp_path / "known.atr")
     raw_parent = write_log(path, CAL)
-    log = argtrace.load(path)
+    log = argtrace.load(path, compensate=True)
     assert log.compensated and log.calibrations[0]["call_ns"] == OUTER + INNER
     parent = log.calls("wl.parent")[0]
     # each child costs its ancestor its whole cost, the parent loses its own inner part
@@ -79,7 +79,7 @@ def test_exact_compensation_of_known_times(tmp_path):
     (msg,) = log.messages()
     assert msg.time_ns == children[1].start_ns + 30  # moved with its call
 
-    raw = argtrace.load(path, raw=True)
+    raw = argtrace.load(path)  # the default: as recorded
     assert not raw.compensated
     rparent = raw.calls("wl.parent")[0]
     assert rparent.duration_ns == raw_parent and rparent.start_ns == 1000
@@ -91,7 +91,7 @@ def test_exact_compensation_of_known_times(tmp_path):
 def test_log_without_calibration_is_unchanged(tmp_path):
     path = str(tmp_path / "plain.atr")
     raw_parent = write_log(path)
-    log = argtrace.load(path)
+    log = argtrace.load(path, compensate=True)
     assert not log.compensated and log.calibrations == [None]
     assert log.calls("wl.parent")[0].duration_ns == raw_parent
 
@@ -100,7 +100,7 @@ def test_not_measured_calibration_changes_nothing(tmp_path):
     path = str(tmp_path / "zero.atr")
     raw_parent = write_log(path, {"mechanism": "eval", "call_ns": 0, "inner_ns": 0,
                                   "samples": 0})
-    assert argtrace.load(path).calls("wl.parent")[0].duration_ns == raw_parent
+    assert argtrace.load(path, compensate=True).calls("wl.parent")[0].duration_ns == raw_parent
 
 
 def viewer(capfd, *argv):
@@ -111,26 +111,27 @@ def viewer(capfd, *argv):
 
 
 @pytest.mark.skipif(not hasattr(_core, "viewer_main"), reason="viewer not built")
-def test_viewer_compensates_unless_raw(tmp_path, capfd):
+def test_viewer_compensates_on_request(tmp_path, capfd):
     path = str(tmp_path / "known.atr")
     raw_parent = write_log(path, CAL)
-    code, out, err = viewer(capfd, "summary", path, "--json")
+    code, out, err = viewer(capfd, "summary", path, "--json", "--compensate")
     assert code == 0
     rows = {r["function"]: r for r in json.loads(out)}
     assert rows["wl.parent"]["total_ns"] == UNTRACED_PARENT
     assert rows["wl.parent"]["self_ns"] == N * GAP + BUSY
     assert rows["wl.child"]["p50_ns"] == BODY
     assert "compensated for the tracer's cost (100 ns per traced call, monitoring)" in err
-    code, out, err = viewer(capfd, "summary", path, "--json", "--raw")
-    assert code == 0 and "compensated" not in err
-    assert {r["function"]: r for r in json.loads(out)}["wl.parent"]["total_ns"] == raw_parent
+    for flags in ((), ("--raw",), ("--compensate", "--raw")):  # the default; the last wins
+        code, out, err = viewer(capfd, "summary", path, "--json", *flags)
+        assert code == 0 and "compensated" not in err
+        assert {r["function"]: r for r in json.loads(out)}["wl.parent"]["total_ns"] == raw_parent
     code, out, err = viewer(capfd, "cat", path)
     assert 'CALIBRATION mechanism="monitoring" call_ns=100 inner_ns=40 samples=1' in out or \
         "CALIBRATION mechanism='monitoring' call_ns=100 inner_ns=40 samples=1" in out
     for cmd in (["tree", path, "wl.parent", "--depth", "0"], ["calls", path, "wl.parent"]):
-        code, out, err = viewer(capfd, *cmd)
+        code, out, err = viewer(capfd, *cmd, "--compensate")
         assert code == 0 and "4.00 ms" in out and "6.00 ms" not in out, out
-        code, out, err = viewer(capfd, *cmd, "--raw")
+        code, out, err = viewer(capfd, *cmd)
         assert code == 0 and "6.00 ms" in out and "4.00 ms" not in out, out
 
 
@@ -176,8 +177,8 @@ def test_decorator_session_records_its_calibration(tmp_path, private_tmp, capfd)
     check_sane(rec)
     assert names(path) == {"leaf"}  # nothing of the calibration's own calls
     assert os.listdir(private_tmp) == []  # its private log is gone
-    log = argtrace.load(path)
-    raw = argtrace.load(path, raw=True)
+    log = argtrace.load(path, compensate=True)
+    raw = argtrace.load(path)
     assert log.compensated and not raw.compensated
     for c, r in zip(log.calls(), raw.calls()):
         assert c.duration_ns <= r.duration_ns and c.start_ns <= r.start_ns
@@ -212,7 +213,7 @@ def test_filter_session_records_its_backend(tmp_path, private_tmp, capfd):
         check_sane(recs[backend])
         assert names(path) == {"parent", "child"}
         assert os.listdir(private_tmp) == []
-        log = argtrace.load(path)
+        log = argtrace.load(path, compensate=True)
         assert log.calibrations[0]["mechanism"] == backend and log.compensated
 
         # with a minimum duration the calls it drops cost time the log cannot place:
@@ -225,7 +226,7 @@ def test_filter_session_records_its_backend(tmp_path, private_tmp, capfd):
         argtrace.stop()
         recs = {r["mechanism"]: r for r in calibrations(path2)}
         assert recs[backend]["call_ns"] == 0 and recs[backend]["samples"] == 0
-        assert not argtrace.load(path2).compensated
+        assert not argtrace.load(path2, compensate=True).compensated
 
         # an injected test clock: its times are not real, the real cost would not fit them
         path3 = str(tmp_path / "clock.atr")
@@ -236,7 +237,7 @@ def test_filter_session_records_its_backend(tmp_path, private_tmp, capfd):
         argtrace.stop()
         recs = {r["mechanism"]: r for r in calibrations(path3)}
         assert recs[backend]["call_ns"] == 0
-        assert not argtrace.load(path3).compensated
+        assert not argtrace.load(path3, compensate=True).compensated
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("calwl", None)

@@ -220,9 +220,10 @@ class Log(Analysis):
     END_OF_LOG; `drops`: the writers' DROPS counters (summed over the files); `paths`, and
     `process`/`processes` (ProcessInfo of the first / of every file). `calibrations`: per
     file, the CALIBRATION the analysis uses ({"mechanism", "call_ns", "inner_ns", ...}) or
-    None; `compensated`: True when times were compensated for the tracer's cost."""
+    None; `compensated`: True when times were compensated for the tracer's cost
+    (load(..., compensate=True))."""
 
-    def __init__(self, paths, streams, from_files=True, raw=False):
+    def __init__(self, paths, streams, from_files=True, compensate=False):
         self.paths = list(paths)
         self.path = self.paths[0] if len(self.paths) == 1 else ", ".join(self.paths)
         self.processes = []
@@ -240,7 +241,7 @@ class Log(Analysis):
         self._ix_handle = None
         self._ix_calls = None
         self._columns = {}
-        self._raw = raw
+        self._compensate_on = compensate
         self.compensated = False
         for records in streams:
             f = _File()
@@ -259,7 +260,7 @@ class Log(Analysis):
         self.process = self.processes[0] if self.processes else None
         self.calibrations = [f.calibration for f in self._files]
         self._link()
-        if not raw and from_files and any(c and c.get("call_ns") for c in self.calibrations):
+        if compensate and from_files and any(c and c.get("call_ns") for c in self.calibrations):
             self._compensate()
 
     def _compensate(self):
@@ -353,7 +354,7 @@ class Log(Analysis):
                 raise ValueError("argtrace: this Log was built from records, not files: "
                                  "analysis needs the log files")
             from . import _core
-            ix = _core.Index(raw=self._raw)
+            ix = _core.Index(compensate=self._compensate_on)
             for path in self.paths:
                 ix.load(path)
             self._ix_handle = ix
@@ -461,13 +462,13 @@ class Log(Analysis):
             self.path, len(self._calls), ", truncated" if self.truncated else "")
 
 
-def load(paths, *, raw=False, _records=None):
+def load(paths, *, compensate=False, _records=None):
     """Read the log at `paths` (a path, or a list of paths: the processes of one program,
     e.g. a parent and its forked children, merged into one view) into a Log. A truncated
     log (crashed writer) loads every complete record with `.truncated` True; a corrupt one
-    raises ValueError, a missing one OSError. Times of logs that measured the tracer's cost
-    (a CALIBRATION record) are compensated for it (`.compensated`); raw=True keeps the
-    recorded times."""
+    raises ValueError, a missing one OSError. compensate=True subtracts the tracer's cost
+    per call that the log measured (a CALIBRATION record; `.compensated` says whether it
+    did; docs/FORMAT.md 3.12); by default the times are as recorded."""
     if isinstance(paths, (str, bytes, os.PathLike)):
         paths = [paths]
     paths = [os.fsdecode(os.fspath(p)) for p in paths]
@@ -476,4 +477,4 @@ def load(paths, *, raw=False, _records=None):
     if _records is not None:
         return Log(paths, [_records], from_files=False)
     from . import _core
-    return Log(paths, (_core.read_records(p) for p in paths), raw=raw)
+    return Log(paths, (_core.read_records(p) for p in paths), compensate=compensate)

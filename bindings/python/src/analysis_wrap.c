@@ -537,9 +537,9 @@ static PyObject *ix_slow(pyindex *self, PyObject *args) {
 /* ---- the type ---- */
 
 static PyObject *ix_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"raw", NULL};
-    int raw = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|$p:Index", kwlist, &raw))
+    static char *kwlist[] = {"compensate", NULL};
+    int compensate = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|$p:Index", kwlist, &compensate))
         return NULL;
     pyindex *self = (pyindex *)type->tp_alloc(type, 0);
     if (self == NULL)
@@ -548,7 +548,7 @@ static PyObject *ix_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
         Py_DECREF(self);
         return PyErr_NoMemory();
     }
-    atr_index_set_compensate(self->ix, !raw); /* raw: keep the recorded times */
+    atr_index_set_compensate(self->ix, compensate); /* else the recorded times */
     return (PyObject *)self;
 }
 

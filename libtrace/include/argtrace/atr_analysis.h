@@ -69,13 +69,14 @@ ATR_API void atr_index_free(atr_index *ix);
 ATR_API void atr_index_set_progress(atr_index *ix, atr_progress_fn fn, void *ctx);
 
 /*
- * Compensation for the tracer's own cost (on by default): a log with a CALIBRATION record
- * (docs/FORMAT.md 3.12) says what one traced call costs. Loads after atr_index_set_compensate(ix,
- * 1) subtract it: a call's duration loses its own `inner_ns` and `call_ns` for each traced call
+ * Compensation for the tracer's own cost (off by default: on a busy machine and with costly
+ * argument captures it was not shown to be within 10%, bench/bench_compensation.py): a log with a
+ * CALIBRATION record (docs/FORMAT.md 3.12) says what one traced call costs. Loads after
+ * atr_index_set_compensate(ix, 1) subtract it: a call's duration loses its own `inner_ns` and `call_ns` for each traced call
  * under it on its thread, and times move back by the cost accumulated before them on their
  * thread, clamped so that a thread's times never go back (durations stay >= 0 and children stay
  * inside their parents); self times follow from the compensated durations. With 0 the loads
- * keep the recorded times. Logs without CALIBRATION are never changed. Files that were
+ * keep the recorded times (the default). Logs without CALIBRATION are never changed. Files that were
  * compensated carry ATR_FILE_COMPENSATED.
  */
 ATR_API void atr_index_set_compensate(atr_index *ix, int on);

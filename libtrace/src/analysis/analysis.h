@@ -177,7 +177,7 @@ struct atr_index {
     uint64_t t_min, t_max;
     atr_progress_fn progress;
     void *progress_ctx;
-    int raw;          /* 1: loads keep recorded times (atr_index_set_compensate(ix, 0)) */
+    int compensate;   /* 1: loads compensate for the tracer's cost (atr_index_set_compensate) */
     atr__arena arena; /* names, paths, process strings */
     char err[512];
 };

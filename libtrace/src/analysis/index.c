@@ -165,7 +165,7 @@ static int load(atr_index *ix, atr_reader *r, const char *name) {
     if (!atr_reader_closed_cleanly(r))
         file->info.flags |= ATR_FILE_UNCLOSED;
     finish_file(ix, st.file);
-    if (!ix->raw && (rc = atr__compensate_file(ix, st.file, st.n_msgs0)) != 0)
+    if (ix->compensate && (rc = atr__compensate_file(ix, st.file, st.n_msgs0)) != 0)
         goto fail;
     resolve_pending(ix);
     if ((rc = atr__index_derive(ix, st.n_calls0)) != 0)
@@ -237,7 +237,7 @@ void atr_index_free(atr_index *ix) {
 
 void atr_index_set_compensate(atr_index *ix, int on) {
     if (ix)
-        ix->raw = !on;
+        ix->compensate = on != 0;
 }
 
 void atr_index_set_progress(atr_index *ix, atr_progress_fn fn, void *ctx) {
