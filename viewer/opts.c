@@ -22,7 +22,7 @@ void atr__opt_init(atr__optparser *p, atr__vctx *ctx, int argc, char **argv, con
 static const atr__opt help_opt = {"help", 'h', 0, ATR__OPT_HELP, "-h, --help   show this help"};
 /* Every command also takes --compensate and --raw (they matter to those that load logs). */
 static const atr__opt comp_opt = {"compensate", 0, 0, ATR__OPT_HELP + 1,
-                                  "--compensate subtract the tracer's measured cost per call"};
+                                  "--compensate  subtract the tracer's measured cost per call"};
 static const atr__opt raw_opt = {"raw", 0, 0, ATR__OPT_HELP + 2,
                                  "--raw        recorded times (the default)"};
 
