@@ -46,6 +46,7 @@
 
 #define CAL_CALLS 1000 /* calls per timed loop */
 #define CAL_ROUNDS 9   /* timed rounds of each kind (plus one warm-up) */
+
 static const char CAL_SRC[] = "def _leaf(x):\n"
                               "    return x\n"
                               "def _leaf0(x):\n"
@@ -215,6 +216,7 @@ static void put_back(saved *sv) {
         Py_XDECREF(sys);
         Py_CLEAR(sv->switch_interval);
     }
+    PyErr_Clear(); /* the caller keeps its own error aside meanwhile */
 }
 
 /* Time one call of loop(f, CAL_CALLS) in ns; 0 on error (exception set). */
