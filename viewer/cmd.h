@@ -19,6 +19,7 @@ typedef struct atr__vctx {
     int color;           /* use colour on `out` (a terminal, NO_COLOR unset) */
     int err_tty;         /* `err` is a terminal (progress indicator allowed) */
     uint64_t max_memory; /* --max-memory: the analysis index's budget (0: no limit) */
+    int compensate;      /* --compensate: subtract the tracer's measured cost (else --raw) */
 } atr__vctx;
 
 /* A subcommand: argv[0] is its name, the options and operands follow. */

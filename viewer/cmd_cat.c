@@ -149,6 +149,13 @@ static void record_text(atr__sbuf *sb, const atr_record *r) {
                        r->kind == ATR_REC_SUSPEND ? "SUSPEND" : "RESUME", r->time_ns);
         span_text(sb, r->u.suspend.span);
         break;
+    case ATR_REC_CALIBRATION:
+        atr__sb_puts(sb, "CALIBRATION mechanism=");
+        quoted(sb, r->u.calibration.mechanism);
+        atr__sb_printf(sb, " call_ns=%" PRIu64 " inner_ns=%" PRIu64 " samples=%" PRIu64,
+                       r->u.calibration.call_ns, r->u.calibration.inner_ns,
+                       r->u.calibration.samples);
+        break;
     default:
         atr__sb_printf(sb, "RECORD kind=%" PRIu32, r->kind);
         break;
@@ -269,6 +276,12 @@ static void record_json(atr__json *j, const atr_record *r) {
         atr__json_kuint(j, "thread", r->thread);
         atr__json_kuint(j, "time_ns", r->time_ns);
         atr__json_kuint(j, "span", r->u.suspend.span);
+        break;
+    case ATR_REC_CALIBRATION:
+        jstr(j, "mechanism", r->u.calibration.mechanism);
+        atr__json_kuint(j, "call_ns", r->u.calibration.call_ns);
+        atr__json_kuint(j, "inner_ns", r->u.calibration.inner_ns);
+        atr__json_kuint(j, "samples", r->u.calibration.samples);
         break;
     default:
         break;

@@ -33,6 +33,12 @@ static void warn_file(atr__vctx *ctx, const atr_file_info *fi) {
     if (fi->n_unknown_spans)
         atr__warnf(ctx, "%s: %" PRIu64 " references to spans that never started", fi->path,
                    fi->n_unknown_spans);
+    if (fi->flags & ATR_FILE_COMPENSATED)
+        fprintf(ctx->err,
+                "%s %s: note: %s: times compensated for the tracer's cost (%" PRIu64
+                " ns per traced call, %.*s); without --compensate: the recorded times\n",
+                ctx->prog, ctx->cmd, fi->path, fi->calib_call_ns, (int)fi->calib_mechanism.len,
+                fi->calib_mechanism.ptr);
 }
 
 int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **out) {
@@ -47,6 +53,7 @@ int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **
         return ATR_VIEWER_FAIL;
     }
     atr_index_set_max_memory(ix, ctx->max_memory);
+    atr_index_set_compensate(ix, ctx->compensate);
     atr__progress prog;
     atr__progress_init(&prog, ctx->err, ctx->err_tty);
     atr_index_set_progress(ix, atr__progress_update, &prog);

@@ -61,7 +61,7 @@ int atr_viewer_run(int argc, char **argv, FILE *out, FILE *err) {
                      NULL,
                      atr__want_color(out),
                      isatty(fileno(err)),
-                     ATR_INDEX_MAX_MEMORY_DEFAULT};
+                     ATR_INDEX_MAX_MEMORY_DEFAULT, 0};
     const char *name = argc > 1 ? argv[1] : NULL;
     if (!name) {
         list_commands(err, ctx.prog);

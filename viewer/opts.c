@@ -23,6 +23,11 @@ static const atr__opt help_opt = {"help", 'h', 0, ATR__OPT_HELP, "-h, --help   s
 static const atr__opt mem_opt = {
     "max-memory", 0, 1, ATR__OPT_MAX_MEMORY,
     "--max-memory SIZE   give up analysing past SIZE of memory (default 4G; 0: no limit)"};
+/* Every command also takes --compensate and --raw (they matter to those that load logs). */
+static const atr__opt comp_opt = {"compensate", 0, 0, ATR__OPT_COMPENSATE,
+                                  "--compensate  subtract the tracer's measured cost per call"};
+static const atr__opt raw_opt = {"raw", 0, 0, ATR__OPT_RAW,
+                                 "--raw        recorded times (the default)"};
 
 static const atr__opt *find_long(const atr__opt *opts, const char *name, size_t len) {
     for (const atr__opt *o = opts; o && o->name; o++)
@@ -32,6 +37,10 @@ static const atr__opt *find_long(const atr__opt *opts, const char *name, size_t 
         return &help_opt;
     if (len == 10 && memcmp(name, "max-memory", 10) == 0)
         return &mem_opt;
+    if (len == 3 && memcmp(name, "raw", 3) == 0)
+        return &raw_opt;
+    if (len == 10 && memcmp(name, "compensate", 10) == 0)
+        return &comp_opt;
     return NULL;
 }
 
@@ -91,8 +100,22 @@ int atr__opt_next(atr__optparser *p, const char **arg) {
         }
         val = p->argv[p->i++];
     }
+    if (o == &raw_opt || o == &comp_opt) { /* the last one given wins */
+        p->ctx->compensate = o == &comp_opt;
+        return atr__opt_next(p, arg);
+    }
     *arg = val;
     return o->id;
+}
+
+static void usage_line(atr__vctx *ctx, const atr__opt *h) {
+    /* "SYNTAX  description": align the descriptions */
+    const char *gap = strstr(h->help, "  ");
+    int left = gap ? (int)(gap - h->help) : (int)strlen(h->help);
+    const char *desc = gap ? gap : "";
+    while (*desc == ' ')
+        desc++;
+    fprintf(ctx->out, "  %-28.*s %s\n", left, h->help, desc);
 }
 
 void atr__opt_usage(atr__vctx *ctx, const atr__opt *opts) {
@@ -101,20 +124,13 @@ void atr__opt_usage(atr__vctx *ctx, const atr__opt *opts) {
     if (c)
         fprintf(ctx->out, "\n%s\n", c->summary);
     fprintf(ctx->out, "\noptions:\n");
-    for (const atr__opt *o = opts;; o++) {
-        const atr__opt *h = o->name ? o : &help_opt;
-        if (!o->name && strcmp(ctx->cmd ? ctx->cmd : "", "cat") != 0) /* cat builds no index */
-            fprintf(ctx->out, "  %-28s %s\n", "--max-memory SIZE", strstr(mem_opt.help, "give up"));
-        /* "SYNTAX  description": align the descriptions */
-        const char *gap = strstr(h->help, "  ");
-        int left = gap ? (int)(gap - h->help) : (int)strlen(h->help);
-        const char *desc = gap ? gap : "";
-        while (*desc == ' ')
-            desc++;
-        fprintf(ctx->out, "  %-28.*s %s\n", left, h->help, desc);
-        if (!o->name)
-            break;
-    }
+    for (const atr__opt *o = opts; o && o->name; o++)
+        usage_line(ctx, o);
+    if (strcmp(ctx->cmd ? ctx->cmd : "", "cat") != 0) /* cat builds no index */
+        usage_line(ctx, &mem_opt);
+    usage_line(ctx, &comp_opt);
+    usage_line(ctx, &raw_opt);
+    usage_line(ctx, &help_opt);
 }
 
 int atr__parse_size(const char *s, uint64_t *out) {

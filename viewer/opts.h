@@ -20,9 +20,11 @@ typedef struct atr__opt {
     const char *help; /* "--limit N    show at most N calls" for --help */
 } atr__opt;
 
-/* Every command accepts -h/--help and --max-memory SIZE; their ids: */
+/* Every command accepts -h/--help, --max-memory SIZE, --compensate and --raw; their ids: */
 #define ATR__OPT_HELP 1000
 #define ATR__OPT_MAX_MEMORY 1001
+#define ATR__OPT_COMPENSATE 1002
+#define ATR__OPT_RAW 1003
 
 typedef struct atr__optparser {
     atr__vctx *ctx;

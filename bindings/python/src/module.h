@@ -18,7 +18,11 @@ PyObject *atr__py_active(PyObject *m, PyObject *unused);
 PyObject *atr__py_session_path(PyObject *m, PyObject *unused);
 PyObject *atr__py_register_summarizer(PyObject *m, PyObject *const *args, Py_ssize_t n);
 PyObject *atr__py_redact_values(PyObject *m, PyObject *values); /* redact.c */
+/* calibrate.c */
+PyObject *atr__py_calibrate(PyObject *m, PyObject *mechanism);
 #define ATR__SESSION_METHODS                                                              \
+    {"_calibrate", atr__py_calibrate, METH_O,                                             \
+     "_calibrate(mechanism) -> dict: measure what one traced call costs (no cache)."},    \
     {"start", (PyCFunction)(void (*)(void))atr__py_start, METH_VARARGS | METH_KEYWORDS,   \
      "start(path, **options): open the session's log."},                                 \
     {"stop", atr__py_stop, METH_NOARGS, "stop() -> dict | None: close the session."},     \

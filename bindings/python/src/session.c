@@ -5,6 +5,7 @@
 #include "module.h"
 
 #include "redact.h"
+#include "calibrate.h"
 #include "spans.h"
 #include "tracefunc.h"
 #ifdef ATR_HAVE_FILTER
@@ -188,6 +189,7 @@ PyObject *atr__py_stop(PyObject *m, PyObject *unused) {
 #ifdef ATR_HAVE_FILTER
     atr__filter_session_closing();
 #endif
+    atr__calibrate("decorator", 1); /* the tracer's cost per call, into the log */
     PyObject *path = PyUnicode_DecodeFSDefault(atr_session_path(s));
     atr_drop_stats st;
     memset(&st, 0, sizeof(st));

@@ -82,6 +82,19 @@ ATR_API void atr_index_set_max_memory(atr_index *ix, uint64_t bytes);
 ATR_API void atr_index_set_progress(atr_index *ix, atr_progress_fn fn, void *ctx);
 
 /*
+ * Compensation for the tracer's own cost (off by default: on a busy machine and with costly
+ * argument captures it was not shown to be within 10%, bench/bench_compensation.py): a log with a
+ * CALIBRATION record (docs/FORMAT.md 3.13) says what one traced call costs. Loads after
+ * atr_index_set_compensate(ix, 1) subtract it: a call's duration loses its own `inner_ns` and `call_ns` for each traced call
+ * under it on its thread, and times move back by the cost accumulated before them on their
+ * thread, clamped so that a thread's times never go back (durations stay >= 0 and children stay
+ * inside their parents); self times follow from the compensated durations. With 0 the loads
+ * keep the recorded times (the default). Logs without CALIBRATION are never changed. Files that were
+ * compensated carry ATR_FILE_COMPENSATED.
+ */
+ATR_API void atr_index_set_compensate(atr_index *ix, int on);
+
+/*
  * Read the log at `path` completely and add its process to the index. Calls are linked to
  * their parents (also across logs already loaded or loaded later: a forked child's log names
  * its parent's uid and span), child lists and per-function call lists are rebuilt.
@@ -112,6 +125,7 @@ ATR_API const char *atr_index_error(const atr_index *ix);
 #define ATR_FILE_UNCLOSED 0x2u      /* no END_OF_LOG: the process was killed or still runs */
 #define ATR_FILE_DROPS 0x4u         /* the writer dropped records (see drops_records) */
 #define ATR_FILE_UNKNOWN_SPANS 0x8u /* ENDs/messages/parents naming spans never started */
+#define ATR_FILE_COMPENSATED 0x10u  /* times compensated for the tracer's cost (calib_*) */
 
 typedef struct atr_index_info {
     uint32_t n_files;
@@ -152,6 +166,10 @@ typedef struct atr_file_info {
     uint64_t drops_records, drops_bytes, drops_oversize, drops_capture_errors;
     uint64_t drops_write_errors;
     uint32_t first_call; /* this file's calls are first_call .. first_call + n_calls - 1 */
+    /* The log's CALIBRATION (docs/FORMAT.md 3.13; a filter backend's wins over the
+       decorator's), all 0 / empty when it has none. */
+    atr_str calib_mechanism;
+    uint64_t calib_call_ns, calib_inner_ns;
 } atr_file_info;
 
 /* Describe file `file`. Returns 0 or ATR_EINVAL (no such file). */

@@ -210,6 +210,25 @@ typedef struct atr_drop_stats {
 /* Snapshot of the drop counters. */
 ATR_API int atr_session_drops(const atr_session *s, atr_drop_stats *out);
 
+/*
+ * The tracer's own cost per traced call, measured by the embedder (the CALIBRATION record,
+ * docs/FORMAT.md 3.12): the analysis subtracts it from the durations it shows.
+ */
+typedef struct atr_calibration {
+    atr_str mechanism; /* what traced the calls: "decorator", "monitoring", "eval", ... */
+    uint64_t call_ns;  /* ns one traced call adds to the duration of each of its ancestors */
+    uint64_t inner_ns; /* ns of call_ns that fall inside the call's own [start, end] (<= call_ns) */
+    uint64_t samples;  /* traced calls the measurement timed */
+} atr_calibration;
+
+/*
+ * Record a calibration in the log (written with the next flush, and again in a forked child's
+ * log). A session holds a few (one per mechanism): ATR_ENOMEM past 4 or when the mechanism
+ * name is longer than 32 bytes. Returns 0, ATR_EINVAL (inner_ns > call_ns, NULL arguments),
+ * ATR_ENOMEM, ATR_ESTATE.
+ */
+ATR_API int atr_session_write_calibration(atr_session *s, const atr_calibration *c);
+
 /* Count a value the embedder could not capture (it recorded ATR_V_ERROR instead). */
 ATR_API void atr_session_count_capture_error(atr_session *s);
 

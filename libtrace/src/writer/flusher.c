@@ -39,7 +39,9 @@ struct atr__flush_scratch {
     size_t defs_len, defs_cap;
     size_t *cuts; /* record ends in defs */
     size_t n_cuts, cap_cuts;
-    uint8_t drops[96]; /* DROPS record */
+    uint8_t drops[96];               /* DROPS record */
+    uint8_t calib[ATR__CALIB_BYTES]; /* CALIBRATION records not yet written */
+    size_t calib_len;
 };
 
 void atr__flush_scratch_free(struct atr__flush_scratch *sc) {
@@ -116,6 +118,9 @@ static int collect(atr_session *s, struct atr__flush_scratch *sc) {
             sc->cuts[sc->n_cuts++] = s->def_end[id] - start;
         s->funcs_flushed = nf;
     }
+    sc->calib_len = s->calib_len - s->calib_flushed;
+    memcpy(sc->calib, s->calib + s->calib_flushed, sc->calib_len);
+    s->calib_flushed = s->calib_len;
     i = 0;
     for (b = s->fifo_head; b; b = b->next, i++) {
         flush_item *it = &sc->items[i];
@@ -144,7 +149,7 @@ static int collect(atr_session *s, struct atr__flush_scratch *sc) {
 static void write_out(atr_session *s, struct atr__flush_scratch *sc) {
     size_t n = 0, i, prev = 0, k;
     atr_drop_stats d;
-    if (grow((void **)&sc->segs, &sc->cap_segs, sc->n_cuts + 2 * sc->n_items + 1,
+    if (grow((void **)&sc->segs, &sc->cap_segs, sc->n_cuts + 2 * sc->n_items + 2,
              sizeof(atr__seg))) {
         atomic_fetch_add_explicit(&s->n_write_errors, 1, memory_order_relaxed);
         return;
@@ -155,6 +160,10 @@ static void write_out(atr_session *s, struct atr__flush_scratch *sc) {
         sc->segs[n].ptr = sc->defs + prev;
         sc->segs[n++].len = sc->cuts[k] - prev;
         prev = sc->cuts[k];
+    }
+    if (sc->calib_len) {
+        sc->segs[n].ptr = sc->calib;
+        sc->segs[n++].len = sc->calib_len;
     }
     for (i = 0; i < sc->n_items; i++) {
         flush_item *it = &sc->items[i];

@@ -147,6 +147,7 @@ static void child_reset(atr_session *s) {
     s->sink.err = 0;
     s->write_err = 0;
     s->funcs_flushed = 0;
+    s->calib_flushed = 0; /* the child's log gets the calibrations too */
     memset(&s->drops_written, 0, sizeof s->drops_written);
     atomic_store(&s->n_drop_records, 0);
     atomic_store(&s->n_drop_bytes, 0);

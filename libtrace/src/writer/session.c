@@ -330,6 +330,28 @@ void atr_session_count_capture_error(atr_session *s) {
 
 static int check_str(atr_str v) { return v.ptr || !v.len; }
 
+int atr_session_write_calibration(atr_session *s, const atr_calibration *k) {
+    uint8_t rec[96];
+    atr__cur c = atr__cur_make(rec, 0, sizeof rec);
+    int rc;
+    if (!s || !k || !check_str(k->mechanism) || k->inner_ns > k->call_ns)
+        return ATR_EINVAL;
+    if (k->mechanism.len > 32)
+        return ATR_ENOMEM;
+    if ((rc = usable(s)) != 0)
+        return rc;
+    atr__enc_calibration(&c, k);
+    pthread_mutex_lock(&s->mu);
+    if (!atr__cur_ok(&c) || s->calib_len + c.pos > sizeof s->calib) {
+        rc = ATR_ENOMEM;
+    } else {
+        memcpy(s->calib + s->calib_len, rec, c.pos);
+        s->calib_len += c.pos;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
 int atr_session_define_function(atr_session *s, const atr_function_info *info, uint32_t *id_out) {
     atr__cur c = atr__cur_make(NULL, 0, 0);
     uint32_t i, id;

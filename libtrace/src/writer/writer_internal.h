@@ -30,6 +30,7 @@
 #define ATR__DEF_MAX (1u << 20) /* largest FUNCTION record */
 #define ATR__FUNC_BLOCK 1024u   /* n_params entries per block */
 #define ATR__FUNC_BLOCKS 4096u  /* at most 4M functions per session */
+#define ATR__CALIB_BYTES 256u   /* room for a few CALIBRATION records */
 
 /* A thread buffer: records of one thread, filled by it, drained by the flusher. */
 typedef struct atr__buf {
@@ -121,6 +122,9 @@ struct atr_session {
     /* n_params of each function, in blocks that never move (read by the hot path). */
     uint32_t *func_params[ATR__FUNC_BLOCKS];
     uint32_t funcs_flushed; /* definitions already handed to the flusher */
+    /* CALIBRATION records (under mu), back to back; the first calib_flushed bytes are out. */
+    uint8_t calib[ATR__CALIB_BYTES];
+    size_t calib_len, calib_flushed;
 
     /* Flusher (requests under mu). */
     pthread_t flusher;
