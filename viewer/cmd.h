@@ -11,13 +11,25 @@
 
 /* Everything a subcommand needs about where it runs. Lives on atr_viewer_run()'s stack. */
 typedef struct atr__vctx {
-    FILE *out;        /* results */
-    FILE *err;        /* errors, warnings, progress */
-    const char *prog; /* program name for messages ("argtrace-view", "argtrace") */
-    const char *cmd;  /* the subcommand being run */
-    int color;        /* use colour on `out` (a terminal, NO_COLOR unset) */
-    int err_tty;      /* `err` is a terminal (progress indicator allowed) */
+    FILE *out;         /* results */
+    FILE *err;         /* errors, warnings, progress */
+    const char *prog;  /* program name for messages ("argtrace-view", "argtrace") */
+    const char *cmd;   /* the subcommand being run */
+    int color;         /* use colour on `out` (a terminal, NO_COLOR unset) */
+    int err_tty;       /* `err` is a terminal (progress indicator allowed) */
+    size_t width;      /* text output fits this many columns, 0: no limit (atr__out_width) */
+    size_t max_value;  /* --max-value: columns of one value; 0: no limit */
+    int max_value_set; /* --max-value was given (else it follows the width) */
 } atr__vctx;
+
+/*
+ * The width text output fits by default: $COLUMNS when set, else the terminal's when `out`
+ * is one, else 0 (no limit: a pipe to less or grep gets whole lines; --width N cuts them).
+ */
+size_t atr__out_width(FILE *out);
+
+/* The columns one value may take: --max-value, else 2/5 of the width (at least 24), else 0. */
+size_t atr__value_room(const atr__vctx *ctx);
 
 /* A subcommand: argv[0] is its name, the options and operands follow. */
 typedef int (*atr__cmd_fn)(atr__vctx *ctx, int argc, char **argv);

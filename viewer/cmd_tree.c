@@ -26,6 +26,7 @@ static const atr__opt tree_opts[] = {
      "alone)"},
     {"all", 'a', 0, OPT_ALL, "-a, --all    do not fold runs of fast calls"},
     {"id", 'i', 1, OPT_ID, "-i, --id ID  the call with this id (as calls prints it), not FUNC"},
+    ATR__OPTS_WIDTH,
     {NULL, 0, 0, 0, NULL},
 };
 
@@ -56,6 +57,7 @@ static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
 
 typedef struct tree_out {
     const atr_index *ix;
+    size_t maxv; /* columns of one value (atr__value_room) */
     const tree_args *a;
     atr__table t;
     atr__sbuf prefix; /* "│  " / "   " per open level */
@@ -95,7 +97,7 @@ static void messages_text(tree_out *o, uint32_t call, uint64_t start_ns, int mor
         atr__sb_puts(&o->line, more ? "│  • +" : "   • +");
         atr__sb_dur(&o->line, mv.time_ns >= start_ns ? mv.time_ns - start_ns : 0);
         atr__sb_putc(&o->line, ' ');
-        atr__sb_message(&o->line, o->ix, ids[i]);
+        atr__sb_message_fit(&o->line, o->ix, ids[i], o->maxv);
         add_row(o, "", "", "");
     }
     free(ids);
@@ -115,7 +117,7 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
     atr__sb_clear(&o->line);
     atr__sb_add(&o->line, o->prefix.ptr, o->prefix.len);
     atr__sb_puts(&o->line, branch_text[branch]);
-    atr__sb_call(&o->line, o->ix, call, &cv, 1);
+    atr__sb_call_fit(&o->line, o->ix, call, &cv, 1, o->maxv);
     atr__sb_active(&o->line, &cv);
     add_row(o, dur, share, self);
     uint64_t base = atr__share_base(&cv);
@@ -205,8 +207,9 @@ static int print_text(atr__vctx *ctx, const atr__target *t, uint32_t call, uint6
     else
         fprintf(ctx->out, "call %s: thread %" PRIu32 ", started +%s\n\n", id, cv.thread, buf);
     static const char *const heads[] = {"duration", "share", "self", "call"};
-    tree_out o = {t->ix, a, {0}, ATR__SBUF_INIT, ATR__SBUF_INIT, 0};
+    tree_out o = {t->ix, atr__value_room(ctx), a, {0}, ATR__SBUF_INIT, ATR__SBUF_INIT, 0};
     atr__table_init(&o.t, 4, heads, "rrrl");
+    atr__table_fit(&o.t, ctx->width, 3, ATR__FIT_RIGHT, 30, NULL);
     node_text(&o, call, 0, BR_ROOT, 0);
     int rc = o.oom || o.line.oom || o.prefix.oom ? ATR_ENOMEM
                                                  : atr__table_print(&o.t, ctx->out, ctx->color, 0);

@@ -57,7 +57,10 @@ int atr_viewer_run(int argc, char **argv, FILE *out, FILE *err) {
                      argc > 0 && argv[0] ? base_name(argv[0]) : "argtrace-view",
                      NULL,
                      atr__want_color(out),
-                     isatty(fileno(err))};
+                     isatty(fileno(err)),
+                     atr__out_width(out),
+                     0,
+                     0};
     const char *name = argc > 1 ? argv[1] : NULL;
     if (!name) {
         list_commands(err, ctx.prog);
