@@ -78,6 +78,14 @@ static const char *mode_text(uint32_t mode) {
     }
 }
 
+/* Columns for a group's value: 40, or what the width leaves beside the figures (~55). */
+static size_t label_room(const atr__vctx *ctx) {
+    size_t room = ctx->width ? atr__value_room(ctx) : 40;
+    if (ctx->width >= 80 && ctx->width - 55 < room)
+        room = ctx->width - 55;
+    return room;
+}
+
 static void print_arg_text(atr__vctx *ctx, const atr_index *ix, const atr_argscore *s, uint32_t i,
                            uint64_t max_g) {
     static const char *const heads[] = {"value", "calls", "p50",      "p95",
@@ -109,8 +117,8 @@ static void print_arg_text(atr__vctx *ctx, const atr_index *ix, const atr_argsco
         if (atr_argscore_group(s, i, g, &grp) < 0)
             continue;
         atr__sb_clear(&sb);
-        atr__sb_group_label(&sb, ix, &grp);
-        atr__sb_fit_mid(&sb, 0, ctx->width ? atr__value_room(ctx) : 40, NULL);
+        atr__sb_group_label_fit(&sb, ix, &grp, label_room(ctx));
+        atr__sb_fit_mid(&sb, 0, label_room(ctx), NULL);
         atr__table_cell(&t, atr__sb_cstr(&sb));
         atr__fmt_count(buf, sizeof buf, grp.calls);
         atr__table_cell(&t, buf);

@@ -15,7 +15,7 @@
 
 #define TREE_MAX_DEPTH 1000 /* deeper calls are cut (recursion of the renderer) */
 
-enum { OPT_JSON = 1, OPT_RANK, OPT_DEPTH, OPT_ALL, OPT_ID };
+enum { OPT_JSON = 1, OPT_RANK, OPT_DEPTH, OPT_ALL, OPT_ID, OPT_MIN_SHARE };
 static const atr__opt tree_opts[] = {
     {"json", 0, 0, OPT_JSON,
      "--json       {id, function, args, result, exception, "
@@ -25,6 +25,8 @@ static const atr__opt tree_opts[] = {
      "-d, --depth N  show N levels below the call (0: the call "
      "alone)"},
     {"all", 'a', 0, OPT_ALL, "-a, --all    do not fold runs of fast calls"},
+    {"min-share", 'm', 1, OPT_MIN_SHARE,
+     "-m, --min-share P  one line for the calls under P% of their parent (e.g. 1%)"},
     {"id", 'i', 1, OPT_ID, "-i, --id ID  the call with this id (as calls prints it), not FUNC"},
     ATR__OPTS_WIDTH,
     {NULL, 0, 0, 0, NULL},
@@ -32,6 +34,7 @@ static const atr__opt tree_opts[] = {
 
 typedef struct tree_args {
     int json, all, ranked;
+    uint32_t min_share; /* permille; 0: every call */
     uint64_t rank, depth;
     const char *id; /* --id, or NULL */
 } tree_args;
@@ -44,7 +47,10 @@ static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
         a->all = 1;
     else if (id == OPT_ID)
         a->id = arg;
-    else if (id == OPT_RANK && (atr__opt_uint(ctx, "rank", arg, &a->rank) < 0 || !a->rank)) {
+    else if (id == OPT_MIN_SHARE && atr__parse_share(arg, &a->min_share) < 0) {
+        atr__errorf(ctx, "--min-share takes a percentage such as 1%% or 0.5%%, not '%s'", arg);
+        return ATR_VIEWER_USAGE;
+    } else if (id == OPT_RANK && (atr__opt_uint(ctx, "rank", arg, &a->rank) < 0 || !a->rank)) {
         if (a->rank == 0)
             atr__errorf(ctx, "--rank counts from 1 (the slowest call)");
         return ATR_VIEWER_USAGE;
@@ -139,9 +145,12 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
         add_row(o, "", "", "");
         n = 0;
     }
+    uint32_t n_minor = 0;
+    uint64_t minor_ns = 0;
+    n = atr__prune_minor(o->ix, kids, n, base, o->a->min_share, &n_minor, &minor_ns);
     for (uint32_t i = 0; i < n;) {
         uint32_t run = o->a->all ? 0 : atr__fold_run(o->ix, kids, n, i, base);
-        int last = (run ? i + run : i + 1) >= n;
+        int last = (run ? i + run : i + 1) >= n && n_minor == 0;
         int br = last ? BR_LAST : BR_MID;
         if (run) {
             uint64_t total;
@@ -158,6 +167,16 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
             node_text(o, kids[i], base, br, depth + 1);
             i++;
         }
+    }
+    if (n_minor) {
+        atr__sb_clear(&o->line);
+        atr__sb_add(&o->line, o->prefix.ptr, o->prefix.len);
+        atr__sb_puts(&o->line, branch_text[BR_LAST]);
+        atr__sb_minor(&o->line, n_minor, minor_ns, o->a->min_share);
+        atr__fmt_dur(dur, sizeof dur, minor_ns);
+        snprintf(share, sizeof share, "%.1f%%",
+                 base ? 100.0 * (double)minor_ns / (double)base : 0.0);
+        add_row(o, dur, share, "");
     }
     o->prefix.len = saved;
     if (o->prefix.ptr)
@@ -253,7 +272,7 @@ static int choose(atr__vctx *ctx, const atr__target *t, const tree_args *a, uint
 
 int atr__cmd_tree(atr__vctx *ctx, int argc, char **argv) {
     atr__operands ops = {0};
-    tree_args a = {0, 0, 0, 1, UINT64_MAX, NULL};
+    tree_args a = {0, 0, 0, 0, 1, UINT64_MAX, NULL};
     atr__target t = {0};
     int st = atr__parse_args(ctx, argc, argv, tree_opts, &ops, on_opt, &a);
     if (st == ATR_VIEWER_OK && a.id && (ops.func || ops.n_filters || a.ranked)) {

@@ -313,9 +313,14 @@ void atr__sb_call_fit(atr__sbuf *sb, const atr_index *ix, uint32_t call, const a
 }
 
 void atr__sb_group_label(atr__sbuf *sb, const atr_index *ix, const atr_arg_group *g) {
+    atr__sb_group_label_fit(sb, ix, g, 0);
+}
+
+void atr__sb_group_label_fit(atr__sbuf *sb, const atr_index *ix, const atr_arg_group *g,
+                             size_t maxv) {
     atr_value v;
     if (g->value != ATR_NO_VALUE && atr_index_value(ix, g->value, &v) == 0)
-        atr__render_value(sb, &v);
+        atr__render_value_fit(sb, &v, maxv);
     else /* labels come escaped from the analysis; make sure, keeping its backslashes */
         atr__esc_text(sb, g->label, strlen(g->label), ATR__ESC_KEEP_BS);
 }

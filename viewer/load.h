@@ -105,6 +105,9 @@ void atr__sb_call_fit(atr__sbuf *sb, const atr_index *ix, uint32_t call, const a
 
 /* Append a group's value (exact groups: the value rendered) or its bucket label. */
 void atr__sb_group_label(atr__sbuf *sb, const atr_index *ix, const atr_arg_group *g);
+/* Same with a value in at most maxv columns (0: no limit; a bucket label is not cut). */
+void atr__sb_group_label_fit(atr__sbuf *sb, const atr_index *ix, const atr_arg_group *g,
+                             size_t maxv);
 
 /* Keys for message fields: write `name` as a key (NULL: as it is). */
 typedef void (*atr__json_key_fn)(atr__json *j, atr_str name);

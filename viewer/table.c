@@ -165,8 +165,8 @@ static size_t plan_width(const atr__table *t, const size_t *width, char *shown, 
             shown[c] = 0;
         room = flex_room(t, width, shown, indent);
     }
-    if (room < t->flex_min)
-        room = t->flex_min;
+    if (room < t->flex_min / 2) /* a narrow terminal: lines are cut at the end */
+        room = t->flex_min / 2;
     return room < width[t->flex] ? room : width[t->flex];
 }
 
@@ -215,6 +215,7 @@ int atr__table_print(atr__table *t, FILE *out, int color, size_t indent) {
         atr__sb_pad(&line, ' ', indent);
         if (r == 0)
             atr__sb_style(&line, color, ATR__ST_BOLD);
+        size_t text_from = line.len; /* after the style: escapes take no columns */
         int first = 1;
         for (size_t c = 0; c < nc; c++) {
             if (!shown[c])
@@ -229,10 +230,10 @@ int atr__table_print(atr__table *t, FILE *out, int color, size_t indent) {
             }
             put_cell(&line, s, width[c], t->align[c], c + 1 == last);
         }
+        if (t->width > indent) /* what still does not fit (a narrow terminal, a deep tree) */
+            atr__sb_fit(&line, text_from, t->width - indent);
         if (r == 0)
             atr__sb_unstyle(&line, color);
-        else if (t->width) /* what still does not fit (a narrow terminal, a deep tree) */
-            atr__sb_fit(&line, 0, t->width);
         /* a left-aligned last column may leave nothing but padding: trim it */
         while (line.len > 0 && line.ptr[line.len - 1] == ' ')
             line.len--;
