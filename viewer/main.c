@@ -24,8 +24,10 @@ static const atr__cmd commands[] = {
      "LOG... [FUNC] [FILTER...] [--sort duration|start] [--limit N] [--json]",
      "FUNC's calls (or every call) with arguments, outcome, start and duration."},
     {"cat", atr__cmd_cat, "LOG [--json]", "Every record of a log as decoded (for debugging)."},
-    {"export", atr__cmd_export, "LOG... --format chrome|eliot|jsonl [-o OUT]",
-     "Write the calls for other tools: Chrome/Perfetto trace, Eliot JSON lines, JSON lines."},
+    {"export", atr__cmd_export,
+     "LOG... --format chrome|eliot|jsonl [FUNC] [FILTER...] [--min-duration T] [-o OUT]",
+     "Write the calls (or the matching ones) for other tools: Chrome/Perfetto trace, Eliot "
+     "JSON lines, JSON lines."},
     {"view", atr__cmd_view, "LOG...", "Interactive terminal viewer."},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
