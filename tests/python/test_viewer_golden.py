@@ -180,6 +180,8 @@ VOLATILE = [
     (r"offset \d+", "offset N"),
     (r'"offset":\d+', '"offset":0'),
     (r"\(\d+ bytes of it present\)", "(N bytes of it present)"),
+    # a PROCESS line cut to the width ends where the pid's digits let it
+    (r"(?m)^(\s+PROCESS format=\S+ pid=PID host='HOST') .*…$", r"\1 …"),
 ]
 
 
