@@ -64,19 +64,27 @@ void atr__sb_fold(atr__sbuf *sb, const atr_index *ix, const uint32_t *kids, uint
     *total_ns = total;
 }
 
+static uint64_t charged_of(const atr_index *ix, uint32_t call) {
+    atr_call_view cv;
+    return atr_index_call(ix, call, &cv) == 0 ? cv.charged_ns : 0;
+}
+
+int atr__is_minor(const atr_index *ix, uint32_t call, uint64_t parent_ns, uint32_t permille) {
+    atr_call_view cv;
+    return permille && atr_index_call(ix, call, &cv) == 0 &&
+           cv.charged_ns * 1000u < parent_ns * permille && cv.status != ATR_CALL_RAISED &&
+           cv.status != ATR_CALL_UNFINISHED;
+}
+
 uint32_t atr__prune_minor(const atr_index *ix, uint32_t *kids, uint32_t n, uint64_t parent_ns,
                           uint32_t permille, uint32_t *n_minor, uint64_t *minor_ns) {
     uint32_t kept = 0;
     *n_minor = 0;
     *minor_ns = 0;
     for (uint32_t i = 0; i < n; i++) {
-        atr_call_view cv;
-        int minor = permille && atr_index_call(ix, kids[i], &cv) == 0 &&
-                    cv.charged_ns * 1000u < parent_ns * permille && cv.status != ATR_CALL_RAISED &&
-                    cv.status != ATR_CALL_UNFINISHED;
-        if (minor) {
+        if (atr__is_minor(ix, kids[i], parent_ns, permille)) {
             (*n_minor)++;
-            *minor_ns += cv.charged_ns;
+            *minor_ns += charged_of(ix, kids[i]);
         } else {
             kids[kept++] = kids[i];
         }

@@ -29,6 +29,9 @@ int atr__children(const atr_index *ix, uint32_t call, uint32_t **kids, uint32_t 
 uint32_t atr__fold_run(const atr_index *ix, const uint32_t *kids, uint32_t n, uint32_t i,
                        uint64_t parent_ns);
 
+/* 1 if `call` is charged under permille/1000 of parent_ns and finished normally. */
+int atr__is_minor(const atr_index *ix, uint32_t call, uint64_t parent_ns, uint32_t permille);
+
 /*
  * Keep in kids[] (in order) the calls charged at least `permille`/1000 of parent_ns, and
  * those that raised or did not finish; returns how many stay. The others' count and time
