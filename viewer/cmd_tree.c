@@ -218,13 +218,16 @@ static int print_text(atr__vctx *ctx, const atr__target *t, uint32_t call, uint6
     atr__fmt_dur(buf, sizeof buf, cv.start_ns - info.t_min);
     atr__fmt_count(cnt, sizeof cnt, matched);
     atr_call_id_format(t->ix, call, id, sizeof id);
+    atr__sbuf head = ATR__SBUF_INIT;
     if (rank) /* chosen by FUNC, filters and --rank (else by --id) */
-        fprintf(ctx->out,
-                "call %s: rank %" PRIu64 " of %s matching call%s by duration; "
-                "thread %" PRIu32 ", started +%s\n\n",
-                id, rank, cnt, matched == 1 ? "" : "s", cv.thread, buf);
+        atr__sb_printf(&head,
+                       "call %s: rank %" PRIu64 " of %s matching call%s by duration; "
+                       "thread %" PRIu32 ", started +%s\n\n",
+                       id, rank, cnt, matched == 1 ? "" : "s", cv.thread, buf);
     else
-        fprintf(ctx->out, "call %s: thread %" PRIu32 ", started +%s\n\n", id, cv.thread, buf);
+        atr__sb_printf(&head, "call %s: thread %" PRIu32 ", started +%s\n\n", id, cv.thread, buf);
+    atr__fput_wrap(ctx->out, atr__sb_cstr(&head), ctx->width);
+    atr__sb_free(&head);
     static const char *const heads[] = {"duration", "share", "self", "call"};
     tree_out o = {t->ix, atr__value_room(ctx), a, {0}, ATR__SBUF_INIT, ATR__SBUF_INIT, 0};
     atr__table_init(&o.t, 4, heads, "rrrl");
