@@ -308,9 +308,11 @@ void atr__sb_fit_left(atr__sbuf *sb, size_t from, size_t maxw) {
     size_t i = skip_cols(text, n, w - (maxw - 1));
     /* start at a name boundary when one is left: "…build_records", not "…ain__.build_re…" */
     const char *dot = memchr(text + i, '.', n - i);
-    /* ... unless that leaves the last name alone: "…tSplitter._split", not "…_split" */
-    if (dot && (size_t)(dot - text) + 1 < n && memchr(dot + 1, '.', n - (size_t)(dot - text) - 1))
-        i = (size_t)(dot - text) + 1;
+    /* ... unless that drops a good part of a class name ("…tSplitter._split", not
+       "…_split"; but "…check_rows", not "…r.check_rows") */
+    size_t at = dot ? (size_t)(dot - text) : n;
+    if (dot && at + 1 < n && (at - i < 6 || memchr(dot + 1, '.', n - at - 1)))
+        i = at + 1;
     atr__sbuf out = ATR__SBUF_INIT;
     atr__sb_puts(&out, "…");
     atr__sb_add(&out, text + i, n - i);
