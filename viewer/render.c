@@ -311,7 +311,8 @@ void atr__sb_fit_left(atr__sbuf *sb, size_t from, size_t maxw) {
     /* ... unless that drops a good part of a class name ("…tSplitter._split", not
        "…_split"; but "…check_rows", not "…r.check_rows") */
     size_t at = dot ? (size_t)(dot - text) : n;
-    if (dot && at + 1 < n && (at - i < 6 || memchr(dot + 1, '.', n - at - 1)))
+    int boundary = i > 0 && text[i - 1] == '.'; /* the cut fell on one */
+    if (!boundary && dot && at + 1 < n && (at - i < 6 || memchr(dot + 1, '.', n - at - 1)))
         i = at + 1;
     atr__sbuf out = ATR__SBUF_INIT;
     atr__sb_puts(&out, "…");
