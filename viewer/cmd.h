@@ -30,6 +30,9 @@ size_t atr__out_width(FILE *out);
 
 /* The columns one value may take: --max-value, else 2/5 of the width (at least 24), else 0. */
 size_t atr__value_room(const atr__vctx *ctx);
+/* Same for a value in a column that starts `used` columns in: at most 3/5 of what is left
+   (at least 20), so that a line of several values keeps more than one. */
+size_t atr__value_room_in(const atr__vctx *ctx, size_t used);
 
 /* A subcommand: argv[0] is its name, the options and operands follow. */
 typedef int (*atr__cmd_fn)(atr__vctx *ctx, int argc, char **argv);

@@ -53,7 +53,7 @@ static void print_text(atr__vctx *ctx, const atr_index *ix, const atr_callset *c
     atr__table t;
     atr__table_init(&t, 5, heads, "rrrrl");
     atr__table_fit(&t, ctx->width, 4, ATR__FIT_RIGHT, 40, "3");
-    size_t maxv = atr__value_room(ctx);
+    size_t maxv = atr__value_room_in(ctx, 36); /* id, start, duration, thread */
     atr__sbuf sb = ATR__SBUF_INIT;
     char buf[32];
     for (uint64_t i = 0; i < atr_callset_count(cs); i++) {

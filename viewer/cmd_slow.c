@@ -168,7 +168,7 @@ static void print_slowest(atr__vctx *ctx, const atr__target *t, uint64_t n) {
         atr__fmt_dur(buf, sizeof buf, cv.duration_ns);
         atr__table_cell(&tb, buf);
         atr__sb_clear(&sb);
-        atr__sb_call_fit(&sb, t->ix, call, &cv, 0, atr__value_room(ctx));
+        atr__sb_call_fit(&sb, t->ix, call, &cv, 0, atr__value_room_in(ctx, 28));
         if (!ctx->width)
             atr__sb_fit(&sb, 0, 100);
         atr__table_cell(&tb, atr__sb_cstr(&sb));

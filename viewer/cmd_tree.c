@@ -229,7 +229,13 @@ static int print_text(atr__vctx *ctx, const atr__target *t, uint32_t call, uint6
     atr__fput_wrap(ctx->out, atr__sb_cstr(&head), ctx->width);
     atr__sb_free(&head);
     static const char *const heads[] = {"duration", "share", "self", "call"};
-    tree_out o = {t->ix, atr__value_room(ctx), a, {0}, ATR__SBUF_INIT, ATR__SBUF_INIT, 0};
+    tree_out o = {t->ix,
+                  atr__value_room_in(ctx, 27),
+                  /* duration, share, self */ a,
+                  {0},
+                  ATR__SBUF_INIT,
+                  ATR__SBUF_INIT,
+                  0};
     atr__table_init(&o.t, 4, heads, "rrrl");
     atr__table_fit(&o.t, ctx->width, 3, ATR__FIT_RIGHT, 30, NULL);
     node_text(&o, call, 0, BR_ROOT, 0);

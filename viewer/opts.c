@@ -158,6 +158,15 @@ size_t atr__value_room(const atr__vctx *ctx) {
     return w < 24 ? 24 : w;
 }
 
+size_t atr__value_room_in(const atr__vctx *ctx, size_t used) {
+    size_t room = atr__value_room(ctx);
+    if (ctx->max_value_set || ctx->width == 0)
+        return room;
+    size_t left = ctx->width > used ? (ctx->width - used) * 3 / 5 : 0;
+    left = left < 20 ? 20 : left;
+    return left < room ? left : room;
+}
+
 size_t atr__out_width(FILE *out) {
     const char *cols = getenv("COLUMNS");
     if (cols && cols[0]) {
