@@ -40,12 +40,25 @@ const atr__cmd *atr__cmd_find(const char *name) {
 }
 
 static void list_commands(FILE *f, const char *prog) {
-    fprintf(f, "usage: %s COMMAND [ARGS...]   (%s COMMAND --help for details)\n\n", prog, prog);
-    fprintf(f, "commands:\n");
-    for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nFUNC is a module-qualified name or a unique suffix of one. FILTERs: n=0, "
-               "mode!=fast,\nlen(rows)>1000, duration>10ms, exception=ValueError.\n");
+    size_t width = atr__out_width(f);
+    char line[512];
+    snprintf(line, sizeof line, "usage: %s COMMAND [ARGS...]   (%s COMMAND --help for details)",
+             prog, prog);
+    atr__fput_hang(f, line, width, 4);
+    fprintf(f, "\ncommands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        snprintf(line, sizeof line, "  %-8s %s", commands[i].name, commands[i].summary);
+        atr__fput_hang(f, line, width, 11);
+    }
+    fputc('\n', f);
+    atr__fput_hang(f, "FUNC is a module-qualified name or a unique suffix of one.", width, 0);
+    atr__fput_hang(f,
+                   "FILTERs: n=0, mode!=fast, len(rows)>1000, duration>10ms, flag=true, "
+                   "exception=ValueError.",
+                   width, 0);
+    atr__fput_hang(
+        f, "Text fits the terminal (--width N, $COLUMNS); long values are cut (--max-value N).",
+        width, 0);
 }
 
 static const char *base_name(const char *path) {

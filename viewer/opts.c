@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "argtrace/atr_common.h"
+#include "render.h"
 
 void atr__opt_init(atr__optparser *p, atr__vctx *ctx, int argc, char **argv, const atr__opt *opts) {
     memset(p, 0, sizeof *p);
@@ -94,9 +95,13 @@ int atr__opt_next(atr__optparser *p, const char **arg) {
 
 void atr__opt_usage(atr__vctx *ctx, const atr__opt *opts) {
     const atr__cmd *c = atr__cmd_find(ctx->cmd);
-    fprintf(ctx->out, "usage: %s %s %s\n", ctx->prog, ctx->cmd, c ? c->synopsis : "");
-    if (c)
-        fprintf(ctx->out, "\n%s\n", c->summary);
+    char line[512];
+    snprintf(line, sizeof line, "usage: %s %s %s", ctx->prog, ctx->cmd, c ? c->synopsis : "");
+    atr__fput_hang(ctx->out, line, ctx->width, 4);
+    if (c) {
+        fputc('\n', ctx->out);
+        atr__fput_hang(ctx->out, c->summary, ctx->width, 0);
+    }
     fprintf(ctx->out, "\noptions:\n");
     for (const atr__opt *o = opts;; o++) {
         const atr__opt *h = o->name ? o : &help_opt;
@@ -106,7 +111,8 @@ void atr__opt_usage(atr__vctx *ctx, const atr__opt *opts) {
         const char *desc = gap ? gap : "";
         while (*desc == ' ')
             desc++;
-        fprintf(ctx->out, "  %-28.*s %s\n", left, h->help, desc);
+        snprintf(line, sizeof line, "  %-28.*s %s", left, h->help, desc);
+        atr__fput_hang(ctx->out, line, ctx->width, 31);
         if (!o->name)
             break;
     }

@@ -65,6 +65,9 @@ void atr__sb_fit_left(atr__sbuf *sb, size_t from, size_t maxw);
 
 /* Write text, breaking its lines longer than `width` columns at spaces (0: as it is). */
 void atr__fput_wrap(FILE *out, const char *text, size_t width);
+/* Write one line and a newline, broken at spaces, the lines after the first indented by
+   `hang` spaces (help texts). */
+void atr__fput_hang(FILE *out, const char *line, size_t width, size_t hang);
 
 /* Append a sparkline ▁▂▃▄▅▆▇█ (one cell per count, scaled to the largest; 0 is a space). */
 void atr__spark(atr__sbuf *sb, const uint64_t *counts, size_t n);

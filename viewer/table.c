@@ -41,12 +41,18 @@ void atr__spark(atr__sbuf *sb, const uint64_t *counts, size_t n) {
     }
 }
 
-/* One line (no '\n' in text[0..n)) broken at spaces into lines of `width` columns. */
-static void put_wrapped_line(FILE *out, const char *text, size_t n, size_t width) {
-    while (width > 0 && atr__utf8_width(text, n) > width) {
+/*
+ * One line (no '\n' in text[0..n)) broken at spaces into lines of `width` columns, the
+ * lines after the first indented by `hang` spaces.
+ */
+static void put_wrapped_line(FILE *out, const char *text, size_t n, size_t width, size_t hang) {
+    if (hang + 8 > width)
+        hang = 0;
+    size_t avail = width; /* columns for the text of this line */
+    while (avail > 0 && atr__utf8_width(text, n) > avail) {
         /* the last space within the width, else the first after it */
         size_t cut = 0, w = 0;
-        for (size_t i = 0; i < n && w <= width; i++) {
+        for (size_t i = 0; i < n && w <= avail; i++) {
             if (text[i] == ' ')
                 cut = i;
             if (((unsigned char)text[i] & 0xC0) != 0x80)
@@ -59,9 +65,12 @@ static void put_wrapped_line(FILE *out, const char *text, size_t n, size_t width
             cut = (size_t)(sp - text);
         }
         fwrite(text, 1, cut, out);
-        fputc('\n', out);
+        fprintf(out, "\n%*s", (int)hang, "");
         text += cut + 1;
         n -= cut + 1;
+        while (n > 0 && *text == ' ') /* the padding of aligned columns */
+            text++, n--;
+        avail = width - hang;
     }
     fwrite(text, 1, n, out);
 }
@@ -69,12 +78,17 @@ static void put_wrapped_line(FILE *out, const char *text, size_t n, size_t width
 void atr__fput_wrap(FILE *out, const char *text, size_t width) {
     for (;;) {
         const char *nl = strchr(text, '\n');
-        put_wrapped_line(out, text, nl ? (size_t)(nl - text) : strlen(text), width);
+        put_wrapped_line(out, text, nl ? (size_t)(nl - text) : strlen(text), width, 0);
         if (!nl)
             return;
         fputc('\n', out);
         text = nl + 1;
     }
+}
+
+void atr__fput_hang(FILE *out, const char *line, size_t width, size_t hang) {
+    put_wrapped_line(out, line, strlen(line), width, hang);
+    fputc('\n', out);
 }
 
 void atr__table_init(atr__table *t, size_t ncols, const char *const *headers, const char *align) {

@@ -151,3 +151,26 @@ def test_python_command_is_the_same(viewer, logs):
         pytest.fail("argtrace not importable: " + py.stderr)
     assert py.stdout == run_view(viewer, ["summary", "longnames.atr", "--width", "80"],
                                  logs).stdout
+
+
+@pytest.mark.parametrize("args", [["--help"], ["tree", "--help"], ["export", "--help"],
+                                  ["calls", "--help"], ["diff", "--help"]])
+def test_help_fits_the_terminal(viewer, logs, args):
+    p = run_env(viewer, args, logs, COLUMNS="80")
+    assert p.returncode == 0 and widest(p.stdout) <= 80
+    # piped without a width: one line per option, as before
+    whole = run_view(viewer, args, logs).stdout
+    assert whole.replace("\n", " ").split() == p.stdout.replace("\n", " ").split()
+
+
+@pytest.mark.parametrize("args", [["summary", "longnames.atr", "--json"],
+                                  ["calls", "longnames.atr", "format", "--json"],
+                                  ["tree", "longnames.atr", "format", "--json"],
+                                  ["cat", "hostile.atr", "--json"],
+                                  ["export", "longnames.atr", "-f", "jsonl"]])
+def test_json_and_exports_ignore_the_width(viewer, logs, args):
+    narrow = run_env(viewer, args + ["--width", "40"] * (args[0] != "export"), logs,
+                     COLUMNS="40")
+    assert narrow.returncode == 0, narrow.stderr
+    assert narrow.stdout == run_view(viewer, args, logs).stdout
+    assert "2,304 chars" not in narrow.stdout
