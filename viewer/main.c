@@ -26,8 +26,9 @@ static const atr__cmd commands[] = {
     {"cat", atr__cmd_cat, "LOG [--json]", "Every record of a log as decoded (for debugging)."},
     {"export", atr__cmd_export,
      "LOG... --format chrome|eliot|jsonl [FUNC] [FILTER...] [--min-duration T] [-o OUT]",
-     "Write the calls (or the matching ones) for other tools: Chrome/Perfetto trace, Eliot "
-     "JSON lines, JSON lines."},
+     "Write the calls for other tools: Chrome/Perfetto trace, Eliot JSON lines, JSON lines. "
+     "With FUNC, filters or --min-duration: jsonl the matching calls, chrome and eliot the "
+     "matching calls and the calls containing them, with their messages."},
     {"view", atr__cmd_view, "LOG...", "Interactive terminal viewer."},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
