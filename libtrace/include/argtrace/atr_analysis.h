@@ -366,8 +366,8 @@ ATR_API uint32_t atr_file_call(const atr_index *ix, uint32_t file, uint64_t numb
  *
  *   NAME OP VALUE     argument NAME (a parameter or a field) compared with VALUE.
  *                     OP: = != > < >= <=. VALUE: a number (123, -4.5, 1e6, 0x1f), a quoted
- *                     string ("a b", 'x', with \" \\ \n \t \xHH escapes), None, True, False,
- *                     or a bare word (strict) taken as a string.
+ *                     string ("a b", 'x', with \" \\ \n \t \xHH escapes), None, True, False
+ *                     (or true, false: these match bool arguments), or a bare word (strict) taken as a string.
  *                     Numbers compare numerically with int/float/bool arguments; strings
  *                     compare bytewise (lexicographically) with str/bytes/repr arguments;
  *                     a bare word that looks like a number compares with both kinds.
@@ -377,7 +377,8 @@ ATR_API uint32_t atr_file_call(const atr_index *ix, uint32_t file, uint64_t numb
  *                     length; false for other kinds and unknown lengths.
  *   type(NAME) OP T   the argument's type: int, float, bool, None, str, bytes, or a
  *                     summary's type name (list, dict, numpy.ndarray...); = and != only.
- *   duration OP T     T a time with unit ns, us, µs, ms, s (no unit: ns), e.g. 10ms, 1.5s.
+ *   duration OP T     T a time with unit ns, us, µs, ms, s, e.g. 10ms, 1.5s; a bare number
+ *                     other than 0 is a syntax error ("a duration needs a unit").
  *   self OP T         self time, same units.
  *   exception         the call raised; exception=ValueError / exception!=ValueError
  *                     compare the type name (also matches a module-qualified type whose last
