@@ -86,8 +86,8 @@ void atr__session_sync_init(atr_session *s) {
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&s->wake_cv, &ca);
-    pthread_cond_init(&s->space_cv, NULL);
-    pthread_cond_init(&s->done_cv, NULL);
+    pthread_cond_init(&s->space_cv, &ca); /* timed waits: bounded producer and close waits */
+    pthread_cond_init(&s->done_cv, &ca);
     pthread_condattr_destroy(&ca);
 }
 
@@ -111,6 +111,8 @@ static void child_reset(atr_session *s) {
     s->free_list = NULL;
     s->fifo_head = s->fifo_tail = NULL;
     s->pending_bytes = 0;
+    s->stalled = 0;
+    s->n_waiting = 0;
     for (b = s->all; b; b = b->all_next) {
         atomic_store_explicit(&b->committed, 0, memory_order_relaxed);
         b->flushed = 0;
@@ -159,6 +161,7 @@ static void child_reset(atr_session *s) {
 static void fork_child(void) {
     atr_session *s;
     pthread_mutex_init(&g_reg_mu, NULL);
+    atr__signals_after_fork(); /* the parent's flushers do not exist here */
     for (s = g_reg_head; s; s = s->reg_next)
         child_reset(s);
 }
