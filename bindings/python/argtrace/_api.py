@@ -4,6 +4,7 @@ Thin sugar over `argtrace._core` (the C extension). Nothing here raises into the
 program once tracing is under way: argument mistakes raise at decoration/start time only.
 """
 
+import atexit
 import datetime
 import functools
 import inspect
@@ -135,17 +136,25 @@ def start(path, *, trace=None, exclude=None, min_duration=None, max_depth=None, 
     Filter tracing (docs/FILTERS.md): `trace` (patterns of functions to record),
     `exclude` (patterns removed from them), `min_duration` ("2ms", "500us", seconds as a
     number, or a timedelta), `max_depth` (nested traced calls per thread, 0 = unlimited).
-    Raises RuntimeError if a session is already active, OSError if the file cannot be
-    created, ValueError for an invalid pattern or option (then no file is created).
+    A session started while another is active (e.g. the program's own session under
+    `argtrace run` or `pytest --argtrace`) pauses the outer one until it stops; filter
+    tracing already running stays as it is (the new session's own filter request is then
+    ignored). Raises OSError if the file cannot be created, ValueError for an invalid
+    pattern or option (then no file is created).
     """
     start_options = _start_options(options)
     request = _filter_request(trace, exclude, min_duration, max_depth)
+    nested = _core.active()
+    if request is not None and nested and _filter_running():
+        request = None  # the outer session's filter tracing goes on (see README)
     _core.start(os.fspath(path), **start_options)
+    _filter_levels.append(request is not None)
     if request is not None:
         include, excl, min_ns, depth = request
         try:
             _core.filter_start(include, excl, min_duration_ns=min_ns, max_depth=depth)
         except BaseException:
+            _filter_levels.pop()
             _core.stop()  # no half-started session is left behind, nor its empty log
             try:
                 os.remove(os.fspath(path))
@@ -154,13 +163,24 @@ def start(path, *, trace=None, exclude=None, min_duration=None, max_depth=None, 
             raise
 
 
+# Per start() through this module, innermost last: whether it started filter tracing.
+_filter_levels = []
+
+
+def _filter_running():
+    backend = getattr(_core, "filter_backend", None)
+    return backend is not None and backend() is not None
+
+
 def stop():
     """Stop the active session (and filter tracing) and close its log. Returns a dict (path,
     dropped, capture_errors, write_error) or None when no session was active."""
+    own_filter = _filter_levels.pop() if _filter_levels else True
     filter_stop = getattr(_core, "filter_stop", None)
-    if filter_stop is not None:
+    if filter_stop is not None and own_filter and _core.active():
         filter_stop()
     return _core.stop()
+
 
 
 def active():
@@ -342,3 +362,43 @@ def _after_fork_in_child():
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _flush_at_exit():
+    """atexit (registered when argtrace is imported, so it runs after the handlers the
+    program registers later): write out what was recorded. The session stays open: calls
+    made by atexit handlers that run after this one are still recorded, and the extension
+    closes the log once the interpreter has finished (a Py_AtExit hook)."""
+    try:
+        if _core.active():
+            _core.flush()
+    except Exception:
+        pass
+
+
+atexit.register(_flush_at_exit)
+
+
+def _close_all():
+    try:
+        while _core.active():
+            _core.stop()
+    except Exception:
+        pass
+
+
+# os._exit() runs no exit handler at all: a traced process (a forked child above all, which
+# leaves this way after multiprocessing's work) would lose what it recorded since the last
+# flush. The wrapper closes the sessions, then exits exactly as os._exit does.
+_real_os_exit = os._exit
+
+
+def _os_exit(status):
+    _close_all()
+    _real_os_exit(status)
+
+
+_os_exit.__doc__ = _real_os_exit.__doc__
+_os_exit.__wrapped__ = _real_os_exit
+if getattr(os._exit, "__wrapped__", None) is None:
+    os._exit = _os_exit

@@ -225,8 +225,14 @@ class _Finisher:
             return
         if self.filters:
             stop_filters(self.core)
+        stats = None
         try:
-            stats = self.core.stop() if self.core.session_path() == self.path else None
+            while self.core.active():  # sessions the program left open inside ours first
+                own = self.core.session_path() == self.path
+                result = self.core.stop()
+                if own:
+                    stats = result
+                    break
         except Exception as e:
             stats = {"write_error": str(e)}
         if self.quiet:
@@ -310,8 +316,13 @@ def _check_module(name):
     return os.path.abspath(spec.origin) if spec.origin else None
 
 
-def run_program(core, opts):
-    """Run the program of `opts` under a session. Returns the exit status."""
+def run_program(core, opts, at_exit=False):
+    """Run the program of `opts` under a session. Returns the exit status.
+
+    at_exit=True (the `argtrace` command itself, which exits right after): the session stays
+    open until the interpreter's exit, and is closed by an atexit handler registered before
+    the program runs, so after the program's own atexit handlers, whose calls are recorded
+    too. Otherwise (in-process use) it is closed before this returns."""
     if "module" in opts:
         prog_argv = ["-m", opts["module"]] + opts["args"]
     else:
@@ -341,9 +352,10 @@ def run_program(core, opts):
             start_filters(core, request)
         return _execute(opts, target_file)
     finally:
-        _join_threads()
-        finish()
-        atexit.unregister(finish)
+        if not at_exit:
+            _join_threads()
+            finish()
+            atexit.unregister(finish)
         sys.argv[:] = saved_argv
         if sys.path:
             sys.path[0] = saved_path0

@@ -12,9 +12,11 @@
  * A TSC session's clock is (re)calibrated at the start of a cycle when one is due
  * (common/tsc.h), under s->mu so that a fork never copies a half-written calibration.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -224,17 +226,13 @@ static int before(const struct timespec *a, const struct timespec *b) {
     return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
-/*
- * 1 when the flusher is the last thread of the process. Without it the process would have
- * ended (a forked child whose only thread returned, a C program whose main called
- * pthread_exit): the flusher then writes what is left and returns, and the C library ends
- * the process (exit(0)) as it would have. Read from /proc; 0 when it cannot be read.
- */
-static int last_thread(void) {
-    char buf[1024], *p;
+/* The state letter of /proc/self/task/<name>/stat ('R', 'S', 'Z', ...), or 0. */
+static char task_state(const char *name) {
+    char path[64], buf[512], *p;
     ssize_t n;
-    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC), field;
-    if (fd < 0)
+    int fd;
+    snprintf(path, sizeof path, "/proc/self/task/%s/stat", name);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
         return 0;
     n = read(fd, buf, sizeof buf - 1);
     close(fd);
@@ -242,12 +240,35 @@ static int last_thread(void) {
         return 0;
     buf[n] = '\0';
     p = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
-    if (!p)
+    return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/*
+ * 1 when the flusher is the last live thread of the process. Without it the process would
+ * have ended (a forked child whose only thread returned, a C program whose main called
+ * pthread_exit): the flusher then writes what is left and returns, and the C library ends
+ * the process (exit(0)) as it would have. A thread that exited first stays listed as a
+ * zombie until the last one exits: those are not counted. Read from /proc; 0 when it
+ * cannot be read.
+ */
+static int last_thread(void) {
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    int live = 0;
+    if (!d)
         return 0;
-    for (field = 2; *p && field < 20; p++) /* num_threads is field 20 */
-        if (*p == ' ')
-            field++;
-    return field == 20 && strtol(p, NULL, 10) == 1;
+    while (live < 2 && (e = readdir(d)) != NULL) {
+        char st;
+        if (e->d_name[0] == '.')
+            continue;
+        st = task_state(e->d_name);
+        if (st == 0) /* cannot tell: assume alive */
+            live++;
+        else if (st != 'Z' && st != 'X' && st != 'x')
+            live++;
+    }
+    closedir(d);
+    return live == 1;
 }
 
 /* How often the flusher looks for signal flush requests (signals.c) while it sleeps. */
