@@ -126,6 +126,28 @@ def test_forked_child_keeps_its_tail_on_os_exit_and_normal_exit(tmp_path):
         assert results(p) == list(range(20))
 
 
+def test_fork_keeps_the_signal_mask(tmp_path):
+    # the writer blocks the flush signals while it holds a session lock (fork holds them
+    # all): neither the parent nor the child may keep them blocked
+    proc = run_script(tmp_path, PRELUDE + code("""
+    def blocked():
+        for line in open("/proc/self/status"):
+            if line.startswith("SigBlk"):
+                return line.split()[1]
+    argtrace.start(sys.argv[1])
+    f(1)
+    before = blocked()
+    pid = os.fork()
+    if pid == 0:
+        f(2)
+        os._exit(0 if blocked() == before else 1)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    assert blocked() == before
+    print(before)
+    """), tmp_path / "m.atr")
+    assert int(proc.stdout, 16) == 0
+
+
 def test_fork_from_a_thread_child_exits_and_keeps_its_calls(tmp_path):
     # The child's only thread returns: without the tracer the process ends; the flusher
     # thread started in the child must not keep it alive.

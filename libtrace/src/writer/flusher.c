@@ -372,22 +372,22 @@ int atr__flusher_stop(atr_session *s) {
     int rc;
     if (!s->flusher_running)
         return 0;
-    pthread_mutex_lock(&s->mu);
+    atr__mu_lock(s);
     s->stop = 1;
     s->flush_req++;
     pthread_cond_signal(&s->wake_cv);
     rc = atr__flusher_wait(s, UINT64_MAX);
     if (rc == 0 && !s->flusher_exited)
         rc = ATR_EIO;
-    pthread_mutex_unlock(&s->mu);
+    atr__mu_unlock(s);
     if (rc != 0) { /* stuck in a write: leave it the session */
         pthread_detach(s->flusher);
         return rc;
     }
     pthread_join(s->flusher, NULL);
-    pthread_mutex_lock(&s->mu);
+    atr__mu_lock(s);
     s->flusher_running = 0;
     pthread_cond_broadcast(&s->done_cv);
-    pthread_mutex_unlock(&s->mu);
+    atr__mu_unlock(s);
     return 0;
 }

@@ -58,16 +58,20 @@ static void on_thread_exit(void *arg) {
         atr_session *s = find_locked(r->e[i].serial);
         if (!s)
             continue;
-        pthread_mutex_lock(&s->mu);
+        atr__mu_lock(s);
         r->e[i].th->finished = 1;
-        pthread_mutex_unlock(&s->mu);
+        atr__mu_unlock(s);
     }
     pthread_mutex_unlock(&g_reg_mu);
     free(r);
 }
 
+/* Why global: the forking thread's signal mask, from fork_prepare to the parent/child. */
+static atr__sigmask g_fork_mask;
+
 static void fork_prepare(void) {
     atr_session *s;
+    atr__signals_block(&g_fork_mask); /* holding every s->mu: see atr__mu_lock */
     pthread_mutex_lock(&g_reg_mu);
     for (s = g_reg_head; s; s = s->reg_next)
         pthread_mutex_lock(&s->mu);
@@ -78,6 +82,7 @@ static void fork_parent(void) {
     for (s = g_reg_head; s; s = s->reg_next)
         pthread_mutex_unlock(&s->mu);
     pthread_mutex_unlock(&g_reg_mu);
+    atr__signals_unblock(&g_fork_mask);
 }
 
 void atr__session_sync_init(atr_session *s) {
@@ -164,6 +169,7 @@ static void fork_child(void) {
     atr__signals_after_fork(); /* the parent's flushers do not exist here */
     for (s = g_reg_head; s; s = s->reg_next)
         child_reset(s);
+    atr__signals_unblock(&g_fork_mask);
 }
 
 static void init_once(void) {

@@ -298,13 +298,13 @@ int atr_session_flush(atr_session *s) {
         return ATR_EINVAL;
     if ((rc = usable(s)) != 0)
         return rc;
-    pthread_mutex_lock(&s->mu);
+    atr__mu_lock(s);
     req = ++s->flush_req;
     pthread_cond_signal(&s->wake_cv);
     rc = atr__flusher_wait(s, req);
     if (rc == 0)
         rc = s->write_err;
-    pthread_mutex_unlock(&s->mu);
+    atr__mu_unlock(s);
     return rc;
 }
 
@@ -351,7 +351,7 @@ int atr_session_define_function(atr_session *s, const atr_function_info *info, u
             return ATR_EINVAL;
     if ((rc = usable(s)) != 0)
         return rc;
-    pthread_mutex_lock(&s->mu);
+    atr__mu_lock(s);
     id = atomic_load_explicit(&s->n_funcs, memory_order_relaxed);
     atr__enc_function(&c, id, info); /* size pass */
     if (c.pos > ATR__DEF_MAX || id >= ATR__FUNC_BLOCK * ATR__FUNC_BLOCKS) {
@@ -393,7 +393,7 @@ int atr_session_define_function(atr_session *s, const atr_function_info *info, u
     atomic_store_explicit(&s->n_funcs, id + 1, memory_order_release);
     *id_out = id;
 out:
-    pthread_mutex_unlock(&s->mu);
+    atr__mu_unlock(s);
     return rc;
 }
 
@@ -430,7 +430,7 @@ int atr__session_resume(atr_session *s) {
     char *path = NULL;
     size_t n;
     int rc = 0;
-    pthread_mutex_lock(&s->mu);
+    atr__mu_lock(s);
     if (atomic_load(&s->blocked) != ATR__FORKED) {
         rc = atomic_load(&s->blocked) == ATR__RUNNING ? 0 : ATR_ESTATE;
         goto out;
@@ -463,6 +463,6 @@ int atr__session_resume(atr_session *s) {
     }
     atomic_store_explicit(&s->blocked, ATR__RUNNING, memory_order_release);
 out:
-    pthread_mutex_unlock(&s->mu);
+    atr__mu_unlock(s);
     return rc;
 }

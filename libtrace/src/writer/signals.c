@@ -9,6 +9,9 @@
  * WAIT_MAX_MS, then restores the default action and re-raises the signal: it is blocked
  * while the handler runs, so it is delivered, with its default action, on return.
  *
+ * The program's threads block these signals while they hold a session mutex (atr__mu_lock),
+ * so the flusher the handler waits for never waits for the interrupted thread.
+ *
  * Everything here is async-signal-safe in the handler: lock-free atomics, nanosleep,
  * sigaction, raise, errno saved and restored.
  */
@@ -45,6 +48,38 @@ void atr__signals_served(atr_session *s) {
 void atr__signals_flusher_count(int delta) { atomic_fetch_add(&g_flushers, delta); }
 
 void atr__signals_after_fork(void) { atomic_store(&g_flushers, 0); }
+
+void atr__signals_block(atr__sigmask *m) {
+    m->on = 0;
+    if (atomic_load_explicit(&g_installed, memory_order_relaxed)) {
+        sigset_t set;
+        size_t i;
+        sigemptyset(&set);
+        for (i = 0; i < sizeof k_signals / sizeof k_signals[0]; i++)
+            sigaddset(&set, k_signals[i]);
+        m->on = pthread_sigmask(SIG_BLOCK, &set, &m->old) == 0;
+    }
+}
+
+void atr__signals_unblock(atr__sigmask *m) {
+    if (m->on) {
+        m->on = 0;
+        pthread_sigmask(SIG_SETMASK, &m->old, NULL);
+    }
+}
+
+/* Why thread-local: the mask to restore when this thread releases the session mutex. */
+static __thread atr__sigmask t_mask;
+
+void atr__mu_lock(atr_session *s) {
+    atr__signals_block(&t_mask);
+    pthread_mutex_lock(&s->mu);
+}
+
+void atr__mu_unlock(atr_session *s) {
+    pthread_mutex_unlock(&s->mu);
+    atr__signals_unblock(&t_mask);
+}
 
 static void sleep_ms(long ms) {
     struct timespec ts = {0, ms * 1000000L};

@@ -182,7 +182,7 @@ static __attribute__((noinline)) int emit_wait(atr__thread *th, const rec *r, si
     if (begin)
         token = begin(ctx);
     timeout_after(&deadline, s->cfg.block_timeout_ms);
-    pthread_mutex_lock(&s->mu);
+    atr__mu_lock(s);
     s->n_waiting++;
     while (!has_room(s, th) && s->flusher_running && !s->stalled && !timed_out) {
         pthread_cond_signal(&s->wake_cv);
@@ -193,7 +193,7 @@ static __attribute__((noinline)) int emit_wait(atr__thread *th, const rec *r, si
     else if (timed_out)
         s->stalled = 1; /* until the flusher's next cycle, the others drop at once */
     s->n_waiting--;
-    pthread_mutex_unlock(&s->mu);
+    atr__mu_unlock(s);
     if (end)
         end(ctx, token);
     if (!nb) {
@@ -213,18 +213,18 @@ static __attribute__((noinline)) int emit_slow(atr__thread *th, const rec *r, si
     atr__cur c;
     if (need > th->buf->cap)
         return drop(th, r, need, 1);
-    pthread_mutex_lock(&s->mu);
+    atr__mu_lock(s);
     if (!has_room(s, th)) {
         int wait = !s->drop_when_full && s->flusher_running && !s->stalled;
-        pthread_mutex_unlock(&s->mu);
+        atr__mu_unlock(s);
         return wait ? emit_wait(th, r, need) : drop(th, r, need, 0);
     }
     if (!(nb = atr__buf_get(s))) {
-        pthread_mutex_unlock(&s->mu);
+        atr__mu_unlock(s);
         return drop(th, r, need, 0);
     }
     swap_buffer(th, nb);
-    pthread_mutex_unlock(&s->mu);
+    atr__mu_unlock(s);
     c = atr__cur_make(nb->data, 0, nb->cap);
     encode(&c, th, r);
     if (!atr__cur_ok(&c))
@@ -251,15 +251,15 @@ static int register_thread(atr_session *s, atr__thread **out) {
     th->owner = pthread_self();
     th->os_tid = (uint64_t)syscall(SYS_gettid);
     th->prefix = ATR__PFX_THREAD;
-    pthread_mutex_lock(&s->mu);
+    atr__mu_lock(s);
     /* Thread numbers must leave room in a span id (FORMAT.md 3.4): readers refuse larger. */
     if (s->next_thread >= ATR__THREAD_NUMBER_MAX) {
-        pthread_mutex_unlock(&s->mu);
+        atr__mu_unlock(s);
         free(th);
         return ATR_ETOOBIG;
     }
     if (!(th->buf = atr__buf_get(s))) {
-        pthread_mutex_unlock(&s->mu);
+        atr__mu_unlock(s);
         free(th);
         return ATR_ENOMEM;
     }
@@ -267,11 +267,11 @@ static int register_thread(atr_session *s, atr__thread **out) {
     for (pp = &s->threads; *pp; pp = &(*pp)->next)
         ; /* keep registration order: the flusher writes live buffers in this order */
     *pp = th;
-    pthread_mutex_unlock(&s->mu);
+    atr__mu_unlock(s);
     if (atr__tls_add(s->serial, th) != 0) {
-        pthread_mutex_lock(&s->mu);
+        atr__mu_lock(s);
         th->finished = 1; /* the flusher frees it */
-        pthread_mutex_unlock(&s->mu);
+        atr__mu_unlock(s);
         return ATR_ENOMEM;
     }
     *out = th;

@@ -14,6 +14,7 @@
 #define ATR_WRITER_WRITER_INTERNAL_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -203,5 +204,20 @@ uint64_t atr__signals_request(void);        /* the latest request number (0: non
 void atr__signals_served(atr_session *s);   /* s's flusher wrote out everything up to now */
 void atr__signals_flusher_count(int delta); /* a flusher starts (+1) or stops (-1) */
 void atr__signals_after_fork(void);         /* in the child: no flusher runs */
+/*
+ * s->mu as taken by the program's threads (never by the flusher): while handlers are
+ * installed, the flush signals are blocked in the thread holding it, so that a handler
+ * never waits for a flusher that waits for a lock the interrupted thread holds. The
+ * signal is delivered when the lock is released. Not nested.
+ */
+void atr__mu_lock(atr_session *s);
+void atr__mu_unlock(atr_session *s);
+/* Block the flush signals in the calling thread (when installed) / restore its mask. */
+typedef struct atr__sigmask {
+    int on;
+    sigset_t old;
+} atr__sigmask;
+void atr__signals_block(atr__sigmask *m);
+void atr__signals_unblock(atr__sigmask *m);
 
 #endif /* ATR_WRITER_WRITER_INTERNAL_H */
