@@ -149,6 +149,8 @@ def start(path, *, trace=None, exclude=None, min_duration=None, max_depth=None, 
         request = None  # the outer session's filter tracing goes on (see README)
     _core.start(os.fspath(path), **start_options)
     _filter_levels.append(request is not None)
+    if not nested:
+        follow_spawned_children(os.fspath(path), start_options, request)
     if request is not None:
         include, excl, min_ns, depth = request
         try:
@@ -175,11 +177,15 @@ def _filter_running():
 def stop():
     """Stop the active session (and filter tracing) and close its log. Returns a dict (path,
     dropped, capture_errors, write_error) or None when no session was active."""
+    global _spawn_config
     own_filter = _filter_levels.pop() if _filter_levels else True
     filter_stop = getattr(_core, "filter_stop", None)
     if filter_stop is not None and own_filter and _core.active():
         filter_stop()
-    return _core.stop()
+    stats = _core.stop()
+    if not _core.active():
+        _spawn_config = None
+    return stats
 
 
 
@@ -362,6 +368,78 @@ def _after_fork_in_child():
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+# ---- spawned children (multiprocessing "spawn" and "forkserver") ---------------------------
+# A forked child follows its parent's session in the writer. A spawned one is a new
+# interpreter: multiprocessing pickles the Process object to it, so the parent attaches a
+# _SpawnLink to every Process it starts; unpickling it in the child (before the target runs)
+# starts a session of the child's own, "<stem>.<pid>.<random>.atr", with the parent's
+# options and filters, linked to the parent's log and to the span that started the process.
+
+_spawn_config = None  # dict while a session started here is active, else None
+
+
+def follow_spawned_children(path, options, filter_request):
+    """Called when a session starts (argtrace.start, `argtrace run`)."""
+    global _spawn_config
+    stem = path[:-4] if path.endswith(".atr") else path
+    opts = {k: v for k, v in options.items() if k != "argv"}
+    _spawn_config = {"stem": os.path.abspath(stem), "options": opts, "filter": filter_request}
+    try:
+        import multiprocessing.process as mp_process
+    except Exception:
+        return
+    if getattr(mp_process.BaseProcess.start, "_argtrace", False):
+        return
+    original = mp_process.BaseProcess.start
+
+    @functools.wraps(original)
+    def start(self):
+        if _spawn_config is not None and _core.active():
+            try:
+                link = dict(_spawn_config, parent_uid=_core.session_uid() or 0,
+                            parent_span=_core.current_span())
+                self._argtrace_link = _SpawnLink(link)
+            except Exception:
+                pass
+        return original(self)
+
+    start._argtrace = True
+    mp_process.BaseProcess.start = start
+
+
+class _SpawnLink:
+    __slots__ = ("config",)
+
+    def __init__(self, config):
+        self.config = config
+
+    def __reduce__(self):
+        return (_start_spawned_child, (self.config,))
+
+
+def _start_spawned_child(config):
+    """In a spawned child, while multiprocessing unpickles its Process object."""
+    global _spawn_config
+    try:
+        if _core.active() or not isinstance(config, dict):
+            return None
+        path = "%s.%d.%08x.atr" % (config["stem"], os.getpid(),
+                                   int.from_bytes(os.urandom(4), "little"))
+        options = dict(config.get("options") or {})
+        options["argv"] = [str(a) for a in sys.argv]
+        _core.start(path, parent_uid=int(config.get("parent_uid") or 0),
+                    parent_span=int(config.get("parent_span") or 0), **options)
+        request = config.get("filter")
+        if request is not None:
+            include, excl, min_ns, depth = request
+            _core.filter_start(list(include), list(excl), min_duration_ns=min_ns,
+                               max_depth=depth)
+        _spawn_config = dict(config, stem=config["stem"])  # grandchildren follow too
+    except Exception:
+        pass  # the child runs untraced rather than failing
+    return None
 
 
 def _flush_at_exit():

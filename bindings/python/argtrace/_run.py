@@ -347,6 +347,10 @@ def run_program(core, opts, at_exit=False):
     finish = _Finisher(core, path, opts.get("quiet"), request is not None)
     atexit.register(finish)
     saved_argv, saved_path0 = sys.argv[:], sys.path[0] if sys.path else None
+    _api.follow_spawned_children(
+        path, options, None if request is None else
+        (request["include"], request["exclude"], request["min_duration_ns"],
+         request["max_depth"]))
     try:
         if request is not None:
             start_filters(core, request)
