@@ -232,6 +232,10 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
     cfg.argv = cargv;
     cfg.runtime = runtime;
     atr_session *s = NULL;
+    /* Before the flusher starts (it polls for signal requests once handlers exist). Signals
+       left at their default action (SIGTERM, SIGHUP; SIGINT if the program reset it) then
+       flush before they kill. */
+    (void)atr_signals_install();
     errno = 0;
     int rc = atr_session_open(&cfg, &s);
     if (rc == ATR_EOPEN) {
@@ -261,7 +265,6 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
     }
     if (!g_atexit_registered && Py_AtExit(close_at_exit) == 0)
         g_atexit_registered = 1;
-    (void)atr_signals_install(); /* SIGTERM/SIGINT/SIGHUP left at their default: flush first */
     atr__g.session = s;
     atr__g.gen = fresh_gen();
     atr__state_reset_caches();

@@ -232,7 +232,8 @@ ATR_API void atr_session_count_capture_error(atr_session *s);
  * status. Signals with another disposition (ignored, or a handler such as Python's SIGINT
  * handler) are left alone. Process-wide and idempotent; the handlers stay installed (with
  * no open session they only re-raise). A program that sets a signal's disposition later
- * replaces the handler. Returns 0 or ATR_EINVAL (sigaction failed).
+ * replaces the handler. Call it before opening sessions: flushers started earlier notice
+ * requests only at their next flush interval. Returns 0 or ATR_EINVAL (sigaction failed).
  */
 ATR_API int atr_signals_install(void);
 
