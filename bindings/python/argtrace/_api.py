@@ -22,7 +22,7 @@ _START_ALIASES = {"max_len": "max_value_bytes", "repr": "capture_repr",
                   "flush_interval": "flush_interval_ms", "drop": "drop_when_full"}
 _START_OPTIONS = {"flush_interval_ms", "buffer_size", "max_pending_bytes", "zstd_level",
                   "drop_when_full", "max_value_bytes", "argv", "redact", "capture_repr",
-                  "fork_mode"}
+                  "fork_mode", "block_timeout_ms", "sink_timeout_ms"}
 
 
 def _names(value, what):
@@ -131,8 +131,11 @@ def start(path, *, trace=None, exclude=None, min_duration=None, max_depth=None, 
     """Start recording to the log at `path` (created mode 0600, truncated).
 
     Options: flush_interval_ms (100), buffer_size, max_pending_bytes, zstd_level (3),
-    drop_when_full (False: producers wait), max_value_bytes or max_len (4096), redact
-    (name patterns), capture_repr or repr (False), fork_mode ("follow" or "stop"), argv.
+    drop_when_full (False: producers wait, at most block_timeout_ms (1000) at a time, the GIL
+    released; then records are dropped and counted), sink_timeout_ms (10000: a pipe or FIFO
+    log that accepts nothing this long is abandoned), max_value_bytes or max_len (4096),
+    redact (name patterns), capture_repr or repr (False), fork_mode ("follow" or "stop"),
+    argv.
     Filter tracing (docs/FILTERS.md): `trace` (patterns of functions to record),
     `exclude` (patterns removed from them), `min_duration` ("2ms", "500us", seconds as a
     number, or a timedelta), `max_depth` (nested traced calls per thread, 0 = unlimited).

@@ -160,28 +160,21 @@ static int size_arg(PyObject *o, const char *name, size_t *out) {
 
 PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
     (void)m;
-    static char *kwlist[] = {"path",
-                             "flush_interval_ms",
-                             "buffer_size",
-                             "max_pending_bytes",
-                             "zstd_level",
-                             "drop_when_full",
-                             "max_value_bytes",
-                             "argv",
-                             "redact",
-                             "capture_repr",
-                             "fork_mode",
-                             "parent_uid",
-                             "parent_span",
-                             NULL};
+    static char *kwlist[] = {
+        "path",        "flush_interval_ms", "buffer_size",     "max_pending_bytes",
+        "zstd_level",  "drop_when_full",    "max_value_bytes", "argv",
+        "redact",      "capture_repr",      "fork_mode",       "parent_uid",
+        "parent_span", "block_timeout_ms",  "sink_timeout_ms", NULL};
     PyObject *path_obj, *flush = NULL, *bufsz = NULL, *pending = NULL, *mvb = NULL;
     PyObject *argv = NULL, *redact = NULL;
     int zstd_level = 3, drop = 0, capture_repr = 0;
     const char *fork_mode = "follow";
     unsigned long long parent_uid = 0, parent_span = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$OOOipOOOpsKK:start", kwlist, &path_obj, &flush,
+    PyObject *block_ms = NULL, *sink_ms = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$OOOipOOOpsKKOO:start", kwlist, &path_obj, &flush,
                                      &bufsz, &pending, &zstd_level, &drop, &mvb, &argv, &redact,
-                                     &capture_repr, &fork_mode, &parent_uid, &parent_span))
+                                     &capture_repr, &fork_mode, &parent_uid, &parent_span,
+                                     &block_ms, &sink_ms))
         return NULL;
     if (atr__g.session != NULL && g_depth == NEST_MAX) {
         PyErr_Format(PyExc_RuntimeError, "argtrace: too many nested sessions (%d)", NEST_MAX);
@@ -200,6 +193,16 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
         size_arg(pending, "max_pending_bytes", &cfg.max_pending_bytes) < 0 ||
         size_arg(mvb, "max_value_bytes", &max_value_bytes) < 0)
         return NULL;
+    size_t block_timeout = cfg.block_timeout_ms, sink_timeout = cfg.sink_timeout_ms;
+    if (size_arg(block_ms, "block_timeout_ms", &block_timeout) < 0 ||
+        size_arg(sink_ms, "sink_timeout_ms", &sink_timeout) < 0)
+        return NULL;
+    if (block_timeout > UINT32_MAX || sink_timeout > UINT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "argtrace: a timeout is too large");
+        return NULL;
+    }
+    cfg.block_timeout_ms = (uint32_t)block_timeout;
+    cfg.sink_timeout_ms = (uint32_t)sink_timeout;
     if (flush_ms > UINT32_MAX) {
         PyErr_SetString(PyExc_ValueError, "argtrace: flush_interval_ms is too large");
         return NULL;
