@@ -18,8 +18,14 @@ import pytest
 import argtrace
 from atr_helpers import subprocess_env
 
+
+def default_sigint():
+    # a shell starts background jobs with SIGINT ignored, and exec keeps that: give the
+    # child Python the default disposition, so that it installs its KeyboardInterrupt
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
 CHILD = textwrap.dedent("""
-    import sys, threading
+    import sys, threading, time
     import argtrace
 
     @argtrace.trace
@@ -31,6 +37,8 @@ CHILD = textwrap.dedent("""
         while True:
             work(-1 - j, "y" * (j % 50))
             j += 1
+            if j % 10 == 0:
+                time.sleep(0.001)  # keeps the logs small enough to check quickly
 
     argtrace.start(sys.argv[1], flush_interval_ms=int(sys.argv[2]))
     threading.Thread(target=side, daemon=True).start()
@@ -47,6 +55,8 @@ CHILD = textwrap.dedent("""
             out.write("done %d\\n" % i)
         out.flush()
         i += 1
+        if i % 10 == 0:
+            time.sleep(0.0005)
 """)
 
 SIGNALS = [signal.SIGKILL, signal.SIGTERM, signal.SIGINT]
@@ -58,7 +68,7 @@ def one_run(tmp_path, rng, k):
     delay = rng.uniform(0.0, 0.25)
     interval = rng.choice([5, 50, 100000])
     proc = subprocess.Popen([sys.executable, str(tmp_path / "child.py"), str(log),
-                             str(interval)], env=subprocess_env(), stdout=subprocess.PIPE,
+                             str(interval)], env=subprocess_env(), preexec_fn=default_sigint, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True, bufsize=1)
     try:
         assert proc.stdout.readline() == "ready\n"
@@ -77,7 +87,14 @@ def one_run(tmp_path, rng, k):
             elif kind == "done":
                 done = int(n)
         proc.send_signal(sig)
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            hook = os.environ.get("ATR_CHAOS_ON_HANG")  # e.g. a gdb command, for debugging
+            if hook:
+                subprocess.run(hook % proc.pid, shell=True)
+            raise AssertionError("run %d: %s after %.3f s: the process did not end"
+                                 % (k, signal.Signals(sig).name, delay))
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -13,6 +13,12 @@ import pytest
 import argtrace
 from atr_helpers import subprocess_env
 
+
+def default_sigint():
+    # a shell starts background jobs with SIGINT ignored, and exec keeps that: give the
+    # child Python the default disposition, so that it installs its KeyboardInterrupt
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
 PRELUDE = textwrap.dedent("""
     import os, signal, sys, time
     import argtrace
@@ -31,7 +37,7 @@ def start(tmp_path, body):
     script = tmp_path / "prog.py"
     script.write_text(PRELUDE + textwrap.dedent(body))
     proc = subprocess.Popen([sys.executable, str(script), str(tmp_path / "s.atr")],
-                            cwd=tmp_path, env=subprocess_env(), stdout=subprocess.PIPE,
+                            cwd=tmp_path, env=subprocess_env(), preexec_fn=default_sigint, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     assert proc.stdout.readline() == "ready\n", proc.stderr.read()
     return proc

@@ -14,6 +14,12 @@ import pytest
 
 from atr_helpers import subprocess_env
 
+
+def default_sigint():
+    # a shell starts background jobs with SIGINT ignored, and exec keeps that: give the
+    # child Python the default disposition, so that it installs its KeyboardInterrupt
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
 PROGRAM = textwrap.dedent("""
     import sys, threading, time
     import argtrace
@@ -53,7 +59,7 @@ def test_fifo_nobody_reads_does_not_freeze_the_program(tmp_path):
     reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # opened, never read
     script = tmp_path / "prog.py"
     script.write_text(PROGRAM)
-    proc = subprocess.Popen([sys.executable, str(script), str(fifo)], env=subprocess_env(),
+    proc = subprocess.Popen([sys.executable, str(script), str(fifo)], env=subprocess_env(), preexec_fn=default_sigint,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines = queue.Queue()
     threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout] + [lines.put("")],
