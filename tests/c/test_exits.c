@@ -379,6 +379,14 @@ static void test_fork_from_a_thread(void) {
     }
 }
 
+#if defined(__SANITIZE_THREAD__)
+#define ATR_UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define ATR_UNDER_TSAN 1
+#endif
+#endif
+
 int main(void) {
     atr_test_tmpfile(g_path, sizeof g_path - 4, "test_exits");
     strcat(g_path, ".atr");
@@ -387,7 +395,9 @@ int main(void) {
     test_sigterm_flushes_then_kills();
     test_program_handlers_are_kept();
     test_main_thread_exit();
+#ifndef ATR_UNDER_TSAN /* TSan cannot start threads in the child of a multi-threaded fork */
     test_fork_from_a_thread();
+#endif
     unlink(g_path);
     ATR_TEST_MAIN_END();
 }
