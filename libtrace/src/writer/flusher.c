@@ -272,7 +272,7 @@ static int last_thread(void) {
 }
 
 /* How often the flusher looks for signal flush requests (signals.c) while it sleeps. */
-#define SIGNAL_POLL_MS 10
+#define SIGNAL_POLL_MS 25
 
 static void *flusher_main(void *arg) {
     atr_session *s = arg;
