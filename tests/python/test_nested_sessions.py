@@ -112,3 +112,42 @@ def test_pytest_plugin_with_a_test_that_opens_its_own_session(tmp_path, monkeypa
     logs = list((tmp_path / ".argtrace").glob("*.atr"))
     assert len(logs) == 1
     assert [c.args["x"] for c in argtrace.load(logs[0]).calls()] == [1, 3]
+
+
+LEAKY_TESTS = textwrap.dedent("""
+    import argtrace
+
+    @argtrace.trace
+    def double(x):
+        return 2 * x
+
+    def test_leaks_its_session(tmp_path):
+        double(1)
+        argtrace.start(tmp_path / "leaked.atr")  # never stopped
+        double(2)
+
+    def test_next():
+        double(3)
+""")
+
+
+def test_pytest_plugin_closes_a_session_a_test_left_open(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_inner.py").write_text(LEAKY_TESTS)
+    res = run_python(["-m", "pytest", "-p", "argtrace.pytest_plugin", "-q", "-p",
+                      "no:cacheprovider", "--argtrace", "test_inner.py"], cwd=tmp_path)
+    assert res.returncode == 0, res.stdout + res.stderr
+    logs = {p.name: [c.args["x"] for c in argtrace.load(p).calls()]
+            for p in (tmp_path / ".argtrace").glob("*.atr")}
+    assert logs == {"test_inner.py__test_leaks_its_session.atr": [1],
+                    "test_inner.py__test_next.atr": [3]}, logs
+
+
+def test_session_paths_lists_the_open_sessions(tmp_path):
+    with argtrace.session(tmp_path / "a.atr"):
+        with argtrace.session(tmp_path / "b.atr"):
+            assert argtrace._core.session_paths() == [str(tmp_path / "a.atr"),
+                                                       str(tmp_path / "b.atr")]
+        assert argtrace._core.session_paths() == [str(tmp_path / "a.atr")]
+    assert argtrace._core.session_paths() == []

@@ -17,6 +17,7 @@ PyObject *atr__py_flush(PyObject *m, PyObject *unused);
 PyObject *atr__py_active(PyObject *m, PyObject *unused);
 PyObject *atr__py_session_path(PyObject *m, PyObject *unused);
 PyObject *atr__py_session_uid(PyObject *m, PyObject *unused);
+PyObject *atr__py_session_paths(PyObject *m, PyObject *unused);
 PyObject *atr__py_register_summarizer(PyObject *m, PyObject *const *args, Py_ssize_t n);
 #define ATR__SESSION_METHODS                                                              \
     {"start", (PyCFunction)(void (*)(void))atr__py_start, METH_VARARGS | METH_KEYWORDS,   \
@@ -26,6 +27,8 @@ PyObject *atr__py_register_summarizer(PyObject *m, PyObject *const *args, Py_ssi
     {"active", atr__py_active, METH_NOARGS, "active() -> bool"},                          \
     {"session_path", atr__py_session_path, METH_NOARGS, "session_path() -> str | None"},  \
     {"session_uid", atr__py_session_uid, METH_NOARGS, "session_uid() -> int | None"},     \
+    {"session_paths", atr__py_session_paths, METH_NOARGS,                                 \
+     "session_paths() -> list of str: the open sessions, outermost first"},              \
     {"register_summarizer", (PyCFunction)(void (*)(void))atr__py_register_summarizer,     \
      METH_FASTCALL, "register_summarizer(type, fn): fn(obj) -> dict | tuple of scalars."},
 

@@ -347,6 +347,20 @@ PyObject *atr__py_active(PyObject *m, PyObject *unused) {
     return PyBool_FromLong(atr__g.session != NULL);
 }
 
+PyObject *atr__py_session_paths(PyObject *m, PyObject *unused) {
+    (void)m;
+    (void)unused;
+    PyObject *list = PyList_New(0);
+    for (int i = 0; list != NULL && i <= g_depth; i++) {
+        atr_session *s = i < g_depth ? g_nest[i].session : atr__g.session;
+        PyObject *p = s ? PyUnicode_DecodeFSDefault(atr_session_path(s)) : NULL;
+        if (s != NULL && (p == NULL || PyList_Append(list, p) < 0))
+            Py_CLEAR(list);
+        Py_XDECREF(p);
+    }
+    return list;
+}
+
 PyObject *atr__py_session_uid(PyObject *m, PyObject *unused) {
     (void)m;
     (void)unused;
