@@ -26,8 +26,8 @@ static int is_fast(const atr_index *ix, uint32_t call, uint64_t parent_ns) {
     atr_call_view cv;
     if (atr_index_call(ix, call, &cv) < 0)
         return 0;
-    return cv.duration_ns * 1000u < parent_ns * ATR__FOLD_PERMILLE &&
-           cv.status != ATR_CALL_RAISED && cv.status != ATR_CALL_UNFINISHED;
+    return cv.charged_ns * 1000u < parent_ns * ATR__FOLD_PERMILLE && cv.status != ATR_CALL_RAISED &&
+           cv.status != ATR_CALL_UNFINISHED;
 }
 
 uint32_t atr__fold_run(const atr_index *ix, const uint32_t *kids, uint32_t n, uint32_t i,
@@ -47,7 +47,7 @@ void atr__sb_fold(atr__sbuf *sb, const atr_index *ix, const uint32_t *kids, uint
         atr_call_view cv;
         if (atr_index_call(ix, kids[i], &cv) < 0)
             continue;
-        total += cv.duration_ns;
+        total += cv.charged_ns;
         if (fn == ATR_NO_FUNCTION)
             fn = cv.function;
         else if (cv.function != fn)
@@ -60,4 +60,21 @@ void atr__sb_fold(atr__sbuf *sb, const atr_index *ix, const uint32_t *kids, uint
     atr__sb_puts(sb, same ? "(), " : "(), …), ");
     atr__sb_dur(sb, total);
     *total_ns = total;
+}
+
+uint64_t atr__share_base(const atr_call_view *cv) {
+    return cv->active_ns > cv->children_ns ? cv->active_ns : cv->children_ns;
+}
+
+uint64_t atr__active_of(const atr_index *ix, uint32_t call) {
+    atr_call_view cv;
+    return atr_index_call(ix, call, &cv) == 0 ? cv.active_ns : 0;
+}
+
+void atr__sb_active(atr__sbuf *sb, const atr_call_view *cv) {
+    if (cv->active_ns == cv->duration_ns)
+        return;
+    atr__sb_puts(sb, "  [active ");
+    atr__sb_dur(sb, cv->active_ns);
+    atr__sb_putc(sb, ']');
 }

@@ -8,7 +8,14 @@
 #include "argtrace/atr_analysis.h"
 #include "strbuf.h"
 
-/* A sibling is "fast" below 5% of its parent's duration; runs of >= 4 fast ones fold. */
+/*
+ * Times in a tree are active times (atr_call_view.active_ns: the duration, except for a
+ * generator or coroutine that suspended, which is charged only while it ran). A child's
+ * share is the part of it charged to its parent (charged_ns: not what ran while the parent
+ * was suspended, e.g. an asyncio task's steps) over its parent's share base.
+ */
+
+/* A sibling is "fast" below 5% of its parent's share base; runs of >= 4 fast ones fold. */
 #define ATR__FOLD_PERMILLE 50
 #define ATR__FOLD_MIN 4
 
@@ -17,13 +24,25 @@ int atr__children(const atr_index *ix, uint32_t call, uint32_t **kids, uint32_t 
 
 /*
  * How many siblings starting at kids[i] fold into one line (>= ATR__FOLD_MIN), or 0 when
- * kids[i] is shown on its own. parent_ns is the parent's duration.
+ * kids[i] is shown on its own. parent_ns is the parent's share base.
  */
 uint32_t atr__fold_run(const atr_index *ix, const uint32_t *kids, uint32_t n, uint32_t i,
                        uint64_t parent_ns);
 
-/* Append the folded line's text for kids[0 .. n-1]; *total_ns receives their total time. */
+/* Append the folded line's text for kids[0 .. n-1]; *total_ns receives their total time
+   (charged to the parent). */
 void atr__sb_fold(atr__sbuf *sb, const atr_index *ix, const uint32_t *kids, uint32_t n,
                   uint64_t *total_ns);
+
+/* What the shares of a call's children divide: its active time, or the sum of its
+   children's when larger (they ran outside its active intervals), so they never exceed
+   100% together. */
+uint64_t atr__share_base(const atr_call_view *cv);
+
+/* The active time of `call` (0 if unknown). */
+uint64_t atr__active_of(const atr_index *ix, uint32_t call);
+
+/* "  [active 1.20 ms]" after a call that suspended (active time != duration), else nothing. */
+void atr__sb_active(atr__sbuf *sb, const atr_call_view *cv);
 
 #endif /* ATR_VIEWER_CALLTREE_H */

@@ -5,18 +5,20 @@
 #ifndef ATR_VIEWER_CMD_H
 #define ATR_VIEWER_CMD_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "viewer.h"
 
 /* Everything a subcommand needs about where it runs. Lives on atr_viewer_run()'s stack. */
 typedef struct atr__vctx {
-    FILE *out;        /* results */
-    FILE *err;        /* errors, warnings, progress */
-    const char *prog; /* program name for messages ("argtrace-view", "argtrace") */
-    const char *cmd;  /* the subcommand being run */
-    int color;        /* use colour on `out` (a terminal, NO_COLOR unset) */
-    int err_tty;      /* `err` is a terminal (progress indicator allowed) */
+    FILE *out;           /* results */
+    FILE *err;           /* errors, warnings, progress */
+    const char *prog;    /* program name for messages ("argtrace-view", "argtrace") */
+    const char *cmd;     /* the subcommand being run */
+    int color;           /* use colour on `out` (a terminal, NO_COLOR unset) */
+    int err_tty;         /* `err` is a terminal (progress indicator allowed) */
+    uint64_t max_memory; /* --max-memory: the analysis index's budget (0: no limit) */
 } atr__vctx;
 
 /* A subcommand: argv[0] is its name, the options and operands follow. */
@@ -36,7 +38,9 @@ void atr__warnf(atr__vctx *ctx, const char *fmt, ...) __attribute__((format(prin
 
 int atr__cmd_summary(atr__vctx *ctx, int argc, char **argv);
 int atr__cmd_slow(atr__vctx *ctx, int argc, char **argv);
+int atr__cmd_diff(atr__vctx *ctx, int argc, char **argv);
 int atr__cmd_tree(atr__vctx *ctx, int argc, char **argv);
+int atr__cmd_why(atr__vctx *ctx, int argc, char **argv);
 int atr__cmd_calls(atr__vctx *ctx, int argc, char **argv);
 int atr__cmd_cat(atr__vctx *ctx, int argc, char **argv);
 int atr__cmd_export(atr__vctx *ctx, int argc, char **argv);

@@ -58,7 +58,9 @@ static void print_text(atr__vctx *ctx, const atr_index *ix, const atr_callset *c
         atr_call_view cv;
         if (atr_index_call(ix, call, &cv) < 0)
             continue;
-        atr__table_cellf(&t, "%u", call);
+        atr__sb_clear(&sb);
+        atr__sb_call_id(&sb, ix, call);
+        atr__table_cell(&t, atr__sb_cstr(&sb));
         atr__fmt_dur(buf, sizeof buf, cv.start_ns - info.t_min);
         atr__table_cellf(&t, "+%s", buf);
         atr__fmt_dur(buf, sizeof buf, cv.duration_ns);

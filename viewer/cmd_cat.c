@@ -143,6 +143,12 @@ static void record_text(atr__sbuf *sb, const atr_record *r) {
     case ATR_REC_END_OF_LOG:
         atr__sb_printf(sb, "END_OF_LOG time=%" PRIu64, r->time_ns);
         break;
+    case ATR_REC_SUSPEND:
+    case ATR_REC_RESUME:
+        atr__sb_printf(sb, "%s time=%" PRIu64 " span=",
+                       r->kind == ATR_REC_SUSPEND ? "SUSPEND" : "RESUME", r->time_ns);
+        span_text(sb, r->u.suspend.span);
+        break;
     default:
         atr__sb_printf(sb, "RECORD kind=%" PRIu32, r->kind);
         break;
@@ -165,11 +171,11 @@ static void jstr(atr__json *j, const char *key, atr_str s) {
 }
 
 static void record_json(atr__json *j, const atr_record *r) {
-    static const char *const kinds[] = {"?",     "process", "function",  "thread",
-                                        "chunk", "start",   "end",       "message",
-                                        "sync",  "drops",   "end_of_log"};
+    static const char *const kinds[] = {"?",          "process", "function", "thread", "chunk",
+                                        "start",      "end",     "message",  "sync",   "drops",
+                                        "end_of_log", "suspend", "resume"};
     atr__json_obj_begin(j);
-    atr__json_kstr(j, "kind", r->kind <= ATR_REC_END_OF_LOG ? kinds[r->kind] : "?");
+    atr__json_kstr(j, "kind", r->kind <= ATR_REC_RESUME ? kinds[r->kind] : "?");
     atr__json_kuint(j, "offset", r->offset);
     switch (r->kind) {
     case ATR_REC_PROCESS: {
@@ -258,6 +264,12 @@ static void record_json(atr__json *j, const atr_record *r) {
     case ATR_REC_END_OF_LOG:
         atr__json_kuint(j, "time_ns", r->time_ns);
         break;
+    case ATR_REC_SUSPEND:
+    case ATR_REC_RESUME:
+        atr__json_kuint(j, "thread", r->thread);
+        atr__json_kuint(j, "time_ns", r->time_ns);
+        atr__json_kuint(j, "span", r->u.suspend.span);
+        break;
     default:
         break;
     }
@@ -285,7 +297,8 @@ static int cat_one(atr__vctx *ctx, const char *path, int json) {
         }
         atr__sb_clear(&sb);
         if (rec.kind == ATR_REC_THREAD || rec.kind == ATR_REC_START || rec.kind == ATR_REC_END ||
-            rec.kind == ATR_REC_MESSAGE || rec.kind == ATR_REC_SYNC)
+            rec.kind == ATR_REC_MESSAGE || rec.kind == ATR_REC_SYNC ||
+            rec.kind == ATR_REC_SUSPEND || rec.kind == ATR_REC_RESUME)
             atr__sb_printf(&sb, "T%-3" PRIu32 " ", rec.thread);
         else
             atr__sb_puts(&sb, "     ");
@@ -333,6 +346,8 @@ int atr__cmd_cat(atr__vctx *ctx, int argc, char **argv) {
             return ATR_VIEWER_OK;
         } else if (id == OPT_JSON) {
             json = 1;
+        } else if (id == ATR__OPT_MAX_MEMORY) {
+            continue; /* accepted by every command; cat streams and builds no index */
         } else {
             const char **np = realloc(paths, (size_t)(n + 1) * sizeof *np);
             if (!np) {

@@ -151,7 +151,9 @@ static void print_slowest(atr__vctx *ctx, const atr__target *t, uint64_t n) {
         if (atr_index_call(t->ix, call, &cv) < 0)
             continue;
         atr__table_cellf(&tb, "%" PRIu64, i + 1);
-        atr__table_cellf(&tb, "%" PRIu32, call);
+        atr__sb_clear(&sb);
+        atr__sb_call_id(&sb, t->ix, call);
+        atr__table_cell(&tb, atr__sb_cstr(&sb));
         atr__fmt_dur(buf, sizeof buf, cv.duration_ns);
         atr__table_cell(&tb, buf);
         atr__sb_clear(&sb);
@@ -159,7 +161,9 @@ static void print_slowest(atr__vctx *ctx, const atr__target *t, uint64_t n) {
         atr__sb_fit(&sb, 0, 100);
         atr__table_cell(&tb, atr__sb_cstr(&sb));
     }
-    fprintf(ctx->out, "slowest calls (one's call tree: %s tree LOG FUNC [FILTER...] --rank N):\n",
+    fprintf(ctx->out,
+            "slowest calls (one's call tree: %s tree LOG --id ID, or LOG FUNC [FILTER...] "
+            "--rank N):\n",
             ctx->prog);
     atr__table_print(&tb, ctx->out, ctx->color, 2);
     atr__table_free(&tb);
@@ -174,11 +178,18 @@ static void print_text(atr__vctx *ctx, const atr__target *t, const atr_argscore 
     atr__sb_style(&sb, ctx->color, ATR__ST_BOLD);
     atr__sb_funcname(&sb, t->ix, t->fn);
     atr__sb_unstyle(&sb, ctx->color);
+    int active = 0; /* its calls suspended: times are active times */
     if (atr_stats_function(t->ix, t->fn, t->filter, &st) == 0) {
+        active = st.active_ns != st.total_ns;
         atr__sb_puts(&sb, ": ");
         atr__sb_count(&sb, st.count);
         atr__sb_puts(&sb, st.count == 1 ? " call, total " : " calls, total ");
         atr__sb_dur(&sb, st.total_ns);
+        if (active) {
+            atr__sb_puts(&sb, " (active ");
+            atr__sb_dur(&sb, st.active_ns);
+            atr__sb_putc(&sb, ')');
+        }
         atr__sb_puts(&sb, ", p50 ");
         atr__sb_dur(&sb, st.p50_ns);
         atr__sb_puts(&sb, ", p95 ");
@@ -192,7 +203,12 @@ static void print_text(atr__vctx *ctx, const atr__target *t, const atr_argscore 
     atr__sb_dur(&sb, edges[0]);
     atr__sb_puts(&sb, " to ");
     atr__sb_dur(&sb, edges[ATR_HIST_BINS]);
-    atr__sb_puts(&sb, "; score: share of the duration's variation the argument explains\n\n");
+    if (active)
+        atr__sb_puts(&sb, "; score: share of the active time's variation the argument explains"
+                          "\n(the calls suspend: generator or coroutine; percentiles, histograms "
+                          "and scores use the time they ran, not the time to completion)\n\n");
+    else
+        atr__sb_puts(&sb, "; score: share of the duration's variation the argument explains\n\n");
     fputs(atr__sb_cstr(&sb), ctx->out);
     atr__sb_free(&sb);
     uint32_t n = atr_argscore_count(s);

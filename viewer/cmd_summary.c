@@ -1,4 +1,8 @@
-/* `summary LOG...`: per function calls, total, self, p50/p95/p99/max, by total time. */
+/*
+ * `summary LOG...`: per function calls, total, self, p50/p95/p99/max, by total time. Times
+ * are active times: a generator's or coroutine's calls count only while they ran (a note
+ * says so when some did suspend); --json also gives total_ns, the sum of durations.
+ */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,7 +13,8 @@
 
 enum { OPT_JSON = 1, OPT_LIMIT };
 static const atr__opt summary_opts[] = {
-    {"json", 0, 0, OPT_JSON, "--json       a JSON list of {function, calls, total_ns, ...}"},
+    {"json", 0, 0, OPT_JSON,
+     "--json       a JSON list of {function, calls, total_ns, active_ns, self_ns, ...}"},
     {"limit", 'n', 1, OPT_LIMIT, "-n, --limit N  show the N functions with most total time"},
     {NULL, 0, 0, 0, NULL},
 };
@@ -22,8 +27,8 @@ typedef struct row {
 
 static int by_total(const void *a, const void *b) {
     const row *x = a, *y = b;
-    if (x->st->total_ns != y->st->total_ns)
-        return x->st->total_ns < y->st->total_ns ? 1 : -1;
+    if (x->st->active_ns != y->st->active_ns)
+        return x->st->active_ns < y->st->active_ns ? 1 : -1;
     return strcmp(x->name, y->name);
 }
 
@@ -33,12 +38,14 @@ static void print_text(atr__vctx *ctx, const row *rows, size_t n) {
     atr__table t;
     atr__table_init(&t, 8, heads, "lrrrrrrr");
     char buf[32];
+    int suspended = 0;
     for (size_t i = 0; i < n; i++) {
         const atr_stats *s = rows[i].st;
+        suspended |= s->active_ns != s->total_ns;
         atr__table_cell(&t, rows[i].name);
         atr__fmt_count(buf, sizeof buf, s->count);
         atr__table_cell(&t, buf);
-        const uint64_t v[] = {s->total_ns, s->self_ns, s->p50_ns, s->p95_ns, s->p99_ns, s->max_ns};
+        const uint64_t v[] = {s->active_ns, s->self_ns, s->p50_ns, s->p95_ns, s->p99_ns, s->max_ns};
         for (size_t k = 0; k < 6; k++) {
             atr__fmt_dur(buf, sizeof buf, v[k]);
             atr__table_cell(&t, buf);
@@ -46,6 +53,10 @@ static void print_text(atr__vctx *ctx, const row *rows, size_t n) {
     }
     atr__table_print(&t, ctx->out, ctx->color, 0);
     atr__table_free(&t);
+    if (suspended)
+        fputs("(generators and coroutines count only while they ran: active time, not the time "
+              "from first call to completion)\n",
+              ctx->out);
 }
 
 static void print_json(atr__vctx *ctx, const atr_index *ix, const row *rows, size_t n) {
@@ -61,6 +72,7 @@ static void print_json(atr__vctx *ctx, const atr_index *ix, const row *rows, siz
         atr__json_str(&j, name, len < sizeof name ? len : sizeof name - 1);
         atr__json_kuint(&j, "calls", s->count);
         atr__json_kuint(&j, "total_ns", s->total_ns);
+        atr__json_kuint(&j, "active_ns", s->active_ns);
         atr__json_kuint(&j, "self_ns", s->self_ns);
         atr__json_kuint(&j, "p50_ns", s->p50_ns);
         atr__json_kuint(&j, "p95_ns", s->p95_ns);

@@ -1,6 +1,9 @@
 /*
  * `tree LOG... FUNC [FILTER...] [--rank N]`: the call tree of FUNC's Nth slowest call among
- * those matching the filters: duration, share of the parent, self time, arguments, outcome.
+ * those matching the filters (or `tree LOG... --id ID`: of the call with that printed id):
+ * duration, share of the parent, self time, arguments, outcome.
+ * Shares and self times are of active time: a generator or coroutine that suspended shows
+ * "[active T]" after its call and is charged only T (calltree.h).
  * Long runs of fast siblings fold into one line (text only; --json is complete).
  */
 #include <inttypes.h>
@@ -12,22 +15,24 @@
 
 #define TREE_MAX_DEPTH 1000 /* deeper calls are cut (recursion of the renderer) */
 
-enum { OPT_JSON = 1, OPT_RANK, OPT_DEPTH, OPT_ALL };
+enum { OPT_JSON = 1, OPT_RANK, OPT_DEPTH, OPT_ALL, OPT_ID };
 static const atr__opt tree_opts[] = {
     {"json", 0, 0, OPT_JSON,
      "--json       {id, function, args, result, exception, "
-     "duration_ns, self_ns, children}"},
+     "duration_ns, active_ns, self_ns, children}"},
     {"rank", 'r', 1, OPT_RANK, "-r, --rank N  the Nth slowest matching call (default 1)"},
     {"depth", 'd', 1, OPT_DEPTH,
      "-d, --depth N  show N levels below the call (0: the call "
      "alone)"},
     {"all", 'a', 0, OPT_ALL, "-a, --all    do not fold runs of fast calls"},
+    {"id", 'i', 1, OPT_ID, "-i, --id ID  the call with this id (as calls prints it), not FUNC"},
     {NULL, 0, 0, 0, NULL},
 };
 
 typedef struct tree_args {
-    int json, all;
+    int json, all, ranked;
     uint64_t rank, depth;
+    const char *id; /* --id, or NULL */
 } tree_args;
 
 static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
@@ -36,11 +41,11 @@ static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
         a->json = 1;
     else if (id == OPT_ALL)
         a->all = 1;
-    else if (id == OPT_RANK && (atr__opt_uint(ctx, "rank", arg, &a->rank) < 0 || !a->rank)) {
-        if (a->rank == 0)
-            atr__errorf(ctx, "--rank counts from 1 (the slowest call)");
-        return ATR_VIEWER_USAGE;
-    } else if (id == OPT_DEPTH && atr__opt_uint(ctx, "depth", arg, &a->depth) < 0)
+    else if (id == OPT_ID)
+        a->id = arg;
+    else if (id == OPT_RANK)
+        return atr__opt_rank(ctx, arg, &a->rank, &a->ranked);
+    else if (id == OPT_DEPTH && atr__opt_uint(ctx, "depth", arg, &a->depth) < 0)
         return ATR_VIEWER_USAGE;
     return ATR_VIEWER_OK;
 }
@@ -100,14 +105,16 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
     atr__fmt_dur(dur, sizeof dur, cv.duration_ns);
     atr__fmt_dur(self, sizeof self, cv.self_ns);
     if (parent_ns)
-        snprintf(share, sizeof share, "%.1f%%", 100.0 * (double)cv.duration_ns / (double)parent_ns);
+        snprintf(share, sizeof share, "%.1f%%", 100.0 * (double)cv.charged_ns / (double)parent_ns);
     else
         snprintf(share, sizeof share, "100%%");
     atr__sb_clear(&o->line);
     atr__sb_add(&o->line, o->prefix.ptr, o->prefix.len);
     atr__sb_puts(&o->line, branch_text[branch]);
     atr__sb_call(&o->line, o->ix, call, &cv, 1);
+    atr__sb_active(&o->line, &cv);
     add_row(o, dur, share, self);
+    uint64_t base = atr__share_base(&cv);
 
     uint32_t *kids = NULL, n = 0;
     if (atr__children(o->ix, call, &kids, &n) < 0) {
@@ -127,7 +134,7 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
         n = 0;
     }
     for (uint32_t i = 0; i < n;) {
-        uint32_t run = o->a->all ? 0 : atr__fold_run(o->ix, kids, n, i, cv.duration_ns);
+        uint32_t run = o->a->all ? 0 : atr__fold_run(o->ix, kids, n, i, base);
         int last = (run ? i + run : i + 1) >= n;
         int br = last ? BR_LAST : BR_MID;
         if (run) {
@@ -138,11 +145,11 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
             atr__sb_fold(&o->line, o->ix, kids + i, run, &total);
             atr__fmt_dur(dur, sizeof dur, total);
             snprintf(share, sizeof share, "%.1f%%",
-                     cv.duration_ns ? 100.0 * (double)total / (double)cv.duration_ns : 0.0);
+                     base ? 100.0 * (double)total / (double)base : 0.0);
             add_row(o, dur, share, "");
             i += run;
         } else {
-            node_text(o, kids[i], cv.duration_ns, br, depth + 1);
+            node_text(o, kids[i], base, br, depth + 1);
             i++;
         }
     }
@@ -161,6 +168,7 @@ static void node_json(atr__json *j, const atr_index *ix, uint32_t call, uint64_t
         return;
     }
     atr__json_kuint(j, "duration_ns", cv.duration_ns);
+    atr__json_kuint(j, "active_ns", cv.active_ns);
     atr__json_kuint(j, "self_ns", cv.self_ns);
     atr__json_key(j, "children");
     atr__json_arr_begin(j);
@@ -181,13 +189,17 @@ static int print_text(atr__vctx *ctx, const atr__target *t, uint32_t call, uint6
     atr_index_get_info(t->ix, &info);
     if (atr_index_call(t->ix, call, &cv) < 0)
         return ATR_VIEWER_FAIL;
-    char buf[32], cnt[32];
+    char buf[32], cnt[32], id[ATR_CALL_ID_SIZE];
     atr__fmt_dur(buf, sizeof buf, cv.start_ns - info.t_min);
     atr__fmt_count(cnt, sizeof cnt, matched);
-    fprintf(ctx->out,
-            "call %" PRIu32 ": rank %" PRIu64 " of %s matching call%s by duration; "
-            "thread %" PRIu32 ", started +%s\n\n",
-            call, rank, cnt, matched == 1 ? "" : "s", cv.thread, buf);
+    atr_call_id_format(t->ix, call, id, sizeof id);
+    if (rank) /* chosen by FUNC, filters and --rank (else by --id) */
+        fprintf(ctx->out,
+                "call %s: rank %" PRIu64 " of %s matching call%s by duration; "
+                "thread %" PRIu32 ", started +%s\n\n",
+                id, rank, cnt, matched == 1 ? "" : "s", cv.thread, buf);
+    else
+        fprintf(ctx->out, "call %s: thread %" PRIu32 ", started +%s\n\n", id, cv.thread, buf);
     static const char *const heads[] = {"duration", "share", "self", "call"};
     tree_out o = {t->ix, a, {0}, ATR__SBUF_INIT, ATR__SBUF_INIT, 0};
     atr__table_init(&o.t, 4, heads, "rrrl");
@@ -206,38 +218,23 @@ static int print_text(atr__vctx *ctx, const atr__target *t, uint32_t call, uint6
 
 int atr__cmd_tree(atr__vctx *ctx, int argc, char **argv) {
     atr__operands ops = {0};
-    tree_args a = {0, 0, 1, UINT64_MAX};
+    tree_args a = {0, 0, 0, 1, UINT64_MAX, NULL};
     atr__target t = {0};
-    int st = atr__target_setup(ctx, argc, argv, tree_opts, on_opt, &a, 1, &ops, &t);
-    atr_callset *cs = NULL;
+    int st = atr__parse_args(ctx, argc, argv, tree_opts, &ops, on_opt, &a);
+    uint32_t call = ATR_NO_CALL;
+    uint64_t matched = 0;
     if (st == ATR_VIEWER_OK)
-        st = atr__target_query(ctx, &t, ATR_SORT_DURATION, a.rank - 1, 1, &cs);
+        st = atr__target_pick(ctx, &ops, a.id, a.ranked, a.rank, &t, &call, &matched);
     if (st == ATR_VIEWER_OK) {
-        if (atr_callset_count(cs) == 0) {
-            uint64_t m = atr_callset_matched(cs);
-            atr__sbuf name = ATR__SBUF_INIT;
-            atr__sb_funcname(&name, t.ix, t.fn);
-            if (m == 0)
-                atr__errorf(ctx, "no call of %s matches", atr__sb_cstr(&name));
-            else
-                atr__errorf(ctx, "--rank %" PRIu64 ": only %" PRIu64 " call%s of %s match%s",
-                            a.rank, m, m == 1 ? "" : "s", atr__sb_cstr(&name), m == 1 ? "es" : "");
-            atr__sb_free(&name);
-            st = ATR_VIEWER_FAIL;
-        }
-    }
-    if (st == ATR_VIEWER_OK) {
-        uint32_t call = atr_callset_get(cs, 0);
         if (a.json) {
             atr__json j;
             atr__json_init(&j, ctx->out, 2);
             node_json(&j, t.ix, call, 0, a.depth);
             atr__json_end_line(&j);
         } else {
-            st = print_text(ctx, &t, call, a.rank, atr_callset_matched(cs), &a);
+            st = print_text(ctx, &t, call, a.id ? 0 : a.rank, matched, &a);
         }
     }
-    atr_callset_free(cs);
     atr__target_close(&t);
     atr__operands_free(&ops);
     return st == ATR__HELP_SHOWN ? ATR_VIEWER_OK : st;

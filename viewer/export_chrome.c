@@ -101,7 +101,7 @@ static void call_event(chrome *c, uint32_t call) {
     atr__json_kstr(&c->j, "cat", cv.status == ATR_CALL_UNFINISHED ? "unfinished" : "call");
     atr__json_key(&c->j, "args");
     atr__json_obj_begin(&c->j);
-    atr__json_kuint(&c->j, "id", call);
+    atr__json_call_id(&c->j, "id", c->ix, call);
     atr__json_call_args(&c->j, c->ix, call);
     atr__json_call_outcome(&c->j, c->ix, &cv);
     atr__json_obj_end(&c->j);

@@ -21,6 +21,21 @@ void atr__json_funcname(atr__json *j, const char *key, const atr_index *ix, uint
     }
 }
 
+void atr__json_call_id(atr__json *j, const char *key, const atr_index *ix, uint32_t call) {
+    char buf[ATR_CALL_ID_SIZE];
+    atr_index_info info;
+    atr__json_key(j, key);
+    if (call == ATR_NO_CALL || atr_call_id_format(ix, call, buf, sizeof buf) == 0) {
+        atr__json_null(j);
+        return;
+    }
+    atr_index_get_info(ix, &info);
+    if (info.n_files > 1)
+        atr__json_cstr(j, buf); /* "FILE:N" */
+    else
+        atr__json_uint(j, call); /* one log: the number, which is the call id */
+}
+
 void atr__json_call_args(atr__json *j, const atr_index *ix, uint32_t call) {
     atr_call_view cv;
     atr_function_view fv;
@@ -66,7 +81,7 @@ void atr__json_call_outcome(atr__json *j, const atr_index *ix, const atr_call_vi
 int atr__json_call_head(atr__json *j, const atr_index *ix, uint32_t call, atr_call_view *cv) {
     if (atr_index_call(ix, call, cv) < 0)
         return ATR_EINVAL;
-    atr__json_kuint(j, "id", call);
+    atr__json_call_id(j, "id", ix, call);
     atr__json_funcname(j, "function", ix, cv->function);
     atr__json_call_args(j, ix, call);
     atr__json_call_outcome(j, ix, cv);
@@ -82,11 +97,8 @@ void atr__json_call(atr__json *j, const atr_index *ix, uint32_t call) {
     }
     atr__json_kuint(j, "start_ns", cv.start_ns);
     atr__json_kuint(j, "duration_ns", cv.duration_ns);
-    atr__json_key(j, "parent_id");
-    if (cv.parent == ATR_NO_CALL)
-        atr__json_null(j);
-    else
-        atr__json_uint(j, cv.parent);
+    atr__json_kuint(j, "active_ns", cv.active_ns);
+    atr__json_call_id(j, "parent_id", ix, cv.parent);
     atr__json_kuint(j, "thread", cv.thread);
     atr__json_obj_end(j);
 }

@@ -20,9 +20,16 @@ static void warn_file(atr__vctx *ctx, const atr_file_info *fi) {
     if (fi->drops_records || fi->drops_oversize)
         atr__warnf(ctx, "%s: the writer dropped %" PRIu64 " records", fi->path,
                    fi->drops_records + fi->drops_oversize);
+    if (fi->drops_capture_errors)
+        atr__warnf(ctx,
+                   "%s: %" PRIu64 " values could not be captured (written as capture errors, "
+                   "or left out past a limit such as 16 keyword arguments a call)",
+                   fi->path, fi->drops_capture_errors);
     if (fi->drops_write_errors)
-        atr__warnf(ctx, "%s: %" PRIu64 " frames could not be written", fi->path,
-                   fi->drops_write_errors);
+        atr__warnf(ctx,
+                   "%s: %" PRIu64 " frames could not be written (the disk was full, or an I/O "
+                   "error): their records are missing",
+                   fi->path, fi->drops_write_errors);
     if (fi->n_unknown_spans)
         atr__warnf(ctx, "%s: %" PRIu64 " references to spans that never started", fi->path,
                    fi->n_unknown_spans);
@@ -39,6 +46,7 @@ int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **
         atr__errorf(ctx, "out of memory");
         return ATR_VIEWER_FAIL;
     }
+    atr_index_set_max_memory(ix, ctx->max_memory);
     atr__progress prog;
     atr__progress_init(&prog, ctx->err, ctx->err_tty);
     atr_index_set_progress(ix, atr__progress_update, &prog);
@@ -151,6 +159,38 @@ int atr__build_filter(atr__vctx *ctx, const atr_index *ix, uint32_t fn, const ch
     }
     *out = f;
     return ATR_VIEWER_OK;
+}
+
+void atr__sb_call_id(atr__sbuf *sb, const atr_index *ix, uint32_t call) {
+    char buf[ATR_CALL_ID_SIZE];
+    atr__sb_add(sb, buf, atr_call_id_format(ix, call, buf, sizeof buf));
+}
+
+int atr__resolve_call(atr__vctx *ctx, const atr_index *ix, const char *opt, const char *text,
+                      uint32_t *call) {
+    atr_index_info info;
+    atr_index_get_info(ix, &info);
+    int rc = atr_call_id_parse(ix, text, call);
+    if (rc == 0)
+        return ATR_VIEWER_OK;
+    atr__sbuf sb = ATR__SBUF_INIT;
+    atr__esc_text(&sb, text, strlen(text), ATR__ESC_BARE);
+    const char *id = atr__sb_cstr(&sb);
+    int st = ATR_VIEWER_USAGE;
+    if (rc == ATR_EAMBIGUOUS) {
+        atr__errorf(ctx,
+                    "%s %s: %" PRIu32 " logs are loaded; write the call id as FILE:N, e.g. 0:%s",
+                    opt, id, info.n_files, id);
+    } else if (rc == ATR_ENOTFOUND) {
+        atr__errorf(ctx, "%s %s: no call %s in the log%s (see: %s calls LOG)", opt, id, id,
+                    info.n_files > 1 ? "s" : "", ctx->prog);
+        st = ATR_VIEWER_FAIL;
+    } else {
+        atr__errorf(ctx, "%s '%s' is not a call id (N as %s calls prints it%s)", opt, id, ctx->prog,
+                    info.n_files > 1 ? ", FILE:N with several logs" : "");
+    }
+    atr__sb_free(&sb);
+    return st;
 }
 
 void atr__sb_call_args(atr__sbuf *sb, const atr_index *ix, uint32_t call) {

@@ -33,6 +33,17 @@ int atr__build_filter(atr__vctx *ctx, const atr_index *ix, uint32_t fn, const ch
 /* Append function fn's full name "module.qualname", escaped. */
 void atr__sb_funcname(atr__sbuf *sb, const atr_index *ix, uint32_t fn);
 
+/* Append the printed id of `call`: "253" (one log) or "1:253" (several). */
+void atr__sb_call_id(atr__sbuf *sb, const atr_index *ix, uint32_t call);
+
+/*
+ * The call named by a printed id (`opt` names where it came from, e.g. "--id"). On failure
+ * prints one line: not an id or "N" with several logs → ATR_VIEWER_USAGE, no such call →
+ * ATR_VIEWER_FAIL.
+ */
+int atr__resolve_call(atr__vctx *ctx, const atr_index *ix, const char *opt, const char *text,
+                      uint32_t *call);
+
 /* Append "name=value, name=value" for a call's captured arguments (escaped). */
 void atr__sb_call_args(atr__sbuf *sb, const atr_index *ix, uint32_t call);
 
@@ -49,6 +60,9 @@ void atr__json_call_outcome(atr__json *j, const atr_index *ix, const atr_call_vi
 /* The `calls --json` object: {id, function, args, result, exception, start_ns, duration_ns,
  * parent_id, thread}. */
 void atr__json_call(atr__json *j, const atr_index *ix, uint32_t call);
+/* "key": the printed id of `call` (atr_call_id_format): a number for one log, "FILE:N" for
+ * several, null for ATR_NO_CALL. */
+void atr__json_call_id(atr__json *j, const char *key, const atr_index *ix, uint32_t call);
 /* "function": "module.qualname" */
 void atr__json_funcname(atr__json *j, const char *key, const atr_index *ix, uint32_t fn);
 
@@ -74,6 +88,29 @@ int atr__target_setup(atr__vctx *ctx, int argc, char **argv, const atr__opt *opt
 /* Run a query on t's function and filter; prints the error. Returns an ATR_VIEWER_* status. */
 int atr__target_query(atr__vctx *ctx, const atr__target *t, int sort, uint64_t offset,
                       uint64_t limit, atr_callset **out);
+
+/*
+ * The call of a one-call command (pick.c): with `id` (--id, NULL if not given) the call
+ * with that printed id (no FUNC, filter or --rank allowed: `ranked` says --rank was
+ * given), else FUNC's rank'th slowest call matching the filters (*matched: how many
+ * match). Opens *t like atr__target_open (close it in every case); prints the errors.
+ * Returns an ATR_VIEWER_* status.
+ */
+/* The value of --rank N (from 1) into *rank, *ranked = 1; prints the error. */
+int atr__opt_rank(atr__vctx *ctx, const char *arg, uint64_t *rank, int *ranked);
+
+int atr__target_pick(atr__vctx *ctx, const atr__operands *ops, const char *id, int ranked,
+                     uint64_t rank, atr__target *t, uint32_t *call, uint64_t *matched);
+
+/*
+ * The text of `why` for `call` (cmd_why.c) on ctx->out, at most 80 columns: rank and
+ * matched for the first line (rank 0: chosen by id), the logs for the suggested next
+ * command (n_logs 0: only the next call's id), at most max_children child functions (0:
+ * all). *next gets the call worth a closer look, or ATR_NO_CALL. Returns 0 or ATR_ENOMEM.
+ */
+int atr__why_text(atr__vctx *ctx, const atr_index *ix, uint32_t call, uint64_t rank,
+                  uint64_t matched, const char *const *logs, int n_logs, uint64_t max_children,
+                  uint32_t *next);
 
 /* Write the keys id, function, args, result, exception of `call` (inside an open object). */
 int atr__json_call_head(atr__json *j, const atr_index *ix, uint32_t call, atr_call_view *cv);

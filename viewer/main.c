@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "argtrace/atr_analysis.h"
 #include "argtrace/atr_common.h"
 #include "cmd.h"
 #include "render.h"
@@ -15,8 +16,13 @@ static const atr__cmd commands[] = {
      "Per function: calls, total, self time, p50/p95/p99/max, by total time."},
     {"slow", atr__cmd_slow, "LOG... FUNC [--by ARG] [--json]",
      "Which argument explains FUNC's duration: slowest values, histograms, slowest calls."},
-    {"tree", atr__cmd_tree, "LOG... FUNC [FILTER...] [--rank N] [--json]",
-     "The call tree of FUNC's Nth slowest call among those matching the filters."},
+    {"diff", atr__cmd_diff, "BASE NEW [FUNC] [FILTER...] | --base LOG... --new LOG... [FUNC]",
+     "What got slower or faster between two runs, per function and argument value."},
+    {"tree", atr__cmd_tree, "LOG... FUNC [FILTER...] [--rank N] [--json] | LOG... --id ID",
+     "The call tree of FUNC's Nth slowest call among those matching the filters, or of the "
+     "call with id ID (as calls prints it)."},
+    {"why", atr__cmd_why, "LOG... FUNC [FILTER...] [--rank N] [--json] | LOG... --id ID",
+     "Why FUNC's Nth slowest call was slow: children, self time, arguments vs typical calls."},
     {"calls", atr__cmd_calls,
      "LOG... [FUNC] [FILTER...] [--sort duration|start] [--limit N] [--json]",
      "FUNC's calls (or every call) with arguments, outcome, start and duration."},
@@ -54,7 +60,8 @@ int atr_viewer_run(int argc, char **argv, FILE *out, FILE *err) {
                      argc > 0 && argv[0] ? base_name(argv[0]) : "argtrace-view",
                      NULL,
                      atr__want_color(out),
-                     isatty(fileno(err))};
+                     isatty(fileno(err)),
+                     ATR_INDEX_MAX_MEMORY_DEFAULT};
     const char *name = argc > 1 ? argv[1] : NULL;
     if (!name) {
         list_commands(err, ctx.prog);

@@ -20,6 +20,9 @@ void atr__opt_init(atr__optparser *p, atr__vctx *ctx, int argc, char **argv, con
 }
 
 static const atr__opt help_opt = {"help", 'h', 0, ATR__OPT_HELP, "-h, --help   show this help"};
+static const atr__opt mem_opt = {
+    "max-memory", 0, 1, ATR__OPT_MAX_MEMORY,
+    "--max-memory SIZE   give up analysing past SIZE of memory (default 4G; 0: no limit)"};
 
 static const atr__opt *find_long(const atr__opt *opts, const char *name, size_t len) {
     for (const atr__opt *o = opts; o && o->name; o++)
@@ -27,6 +30,8 @@ static const atr__opt *find_long(const atr__opt *opts, const char *name, size_t 
             return o;
     if (len == 4 && memcmp(name, "help", 4) == 0)
         return &help_opt;
+    if (len == 10 && memcmp(name, "max-memory", 10) == 0)
+        return &mem_opt;
     return NULL;
 }
 
@@ -98,6 +103,8 @@ void atr__opt_usage(atr__vctx *ctx, const atr__opt *opts) {
     fprintf(ctx->out, "\noptions:\n");
     for (const atr__opt *o = opts;; o++) {
         const atr__opt *h = o->name ? o : &help_opt;
+        if (!o->name && strcmp(ctx->cmd ? ctx->cmd : "", "cat") != 0) /* cat builds no index */
+            fprintf(ctx->out, "  %-28s %s\n", "--max-memory SIZE", strstr(mem_opt.help, "give up"));
         /* "SYNTAX  description": align the descriptions */
         const char *gap = strstr(h->help, "  ");
         int left = gap ? (int)(gap - h->help) : (int)strlen(h->help);
@@ -108,6 +115,33 @@ void atr__opt_usage(atr__vctx *ctx, const atr__opt *opts) {
         if (!o->name)
             break;
     }
+}
+
+int atr__parse_size(const char *s, uint64_t *out) {
+    static const char units[] = "KMGT";
+    char *end;
+    if (!s || s[0] < '0' || s[0] > '9')
+        return -1;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s)
+        return -1;
+    const char *u = *end ? strchr(units, *end & ~0x20) : NULL;
+    if (u) {
+        for (const char *k = units; k <= u; k++)
+            v *= 1024.0;
+        end++;
+        if ((*end & ~0x20) == 'I' && (end[1] & ~0x20) == 'B')
+            end += 2;
+        else if ((*end & ~0x20) == 'B')
+            end++;
+    } else if ((*end & ~0x20) == 'B') {
+        end++;
+    }
+    if (*end || !(v < 18446744073709551616.0))
+        return -1;
+    *out = (uint64_t)v;
+    return 0;
 }
 
 int atr__opt_uint(atr__vctx *ctx, const char *opt, const char *s, uint64_t *out) {
@@ -182,10 +216,31 @@ void atr__operands_free(atr__operands *o) {
     memset(o, 0, sizeof *o);
 }
 
+/*
+ * One line "prog cmd: kind message": control characters in the message (a file name's
+ * newline or escape sequence) are written as \xNN, so that a message stays one line and
+ * cannot drive the terminal.
+ */
 static void vmsg(atr__vctx *ctx, const char *kind, const char *fmt, va_list ap) {
+    char small[512], *msg = small;
+    va_list aq;
+    va_copy(aq, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    if (n >= (int)sizeof small && (msg = malloc((size_t)n + 1)) != NULL)
+        vsnprintf(msg, (size_t)n + 1, fmt, aq);
+    va_end(aq);
+    if (!msg)
+        msg = small; /* out of memory: the message cut */
     fprintf(ctx->err, "%s%s%s: %s", ctx->prog, ctx->cmd ? " " : "", ctx->cmd ? ctx->cmd : "", kind);
-    vfprintf(ctx->err, fmt, ap);
+    for (const unsigned char *p = (const unsigned char *)msg; n > 0 && *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            fprintf(ctx->err, "\\x%02x", *p);
+        else
+            fputc(*p, ctx->err);
+    }
     fputc('\n', ctx->err);
+    if (msg != small)
+        free(msg);
 }
 
 void atr__errorf(atr__vctx *ctx, const char *fmt, ...) {
@@ -214,6 +269,14 @@ int atr__parse_args(atr__vctx *ctx, int argc, char **argv, const atr__opt *opts,
         if (id == ATR__OPT_HELP) {
             atr__opt_usage(ctx, opts);
             return ATR__HELP_SHOWN;
+        }
+        if (id == ATR__OPT_MAX_MEMORY) {
+            if (atr__parse_size(arg, &ctx->max_memory) < 0) {
+                atr__errorf(ctx, "option '--max-memory' needs a size such as 512M or 4G, not '%s'",
+                            arg);
+                return ATR_VIEWER_USAGE;
+            }
+            continue;
         }
         int st;
         if (id == ATR__OPT_OPERAND) {

@@ -20,8 +20,9 @@ typedef struct atr__opt {
     const char *help; /* "--limit N    show at most N calls" for --help */
 } atr__opt;
 
-/* Every command accepts -h/--help; its id: */
+/* Every command accepts -h/--help and --max-memory SIZE; their ids: */
 #define ATR__OPT_HELP 1000
+#define ATR__OPT_MAX_MEMORY 1001
 
 typedef struct atr__optparser {
     atr__vctx *ctx;
@@ -47,6 +48,12 @@ int atr__opt_next(atr__optparser *p, const char **arg);
 
 /* Print "usage: prog cmd SYNOPSIS", the command's summary and its options to ctx->out. */
 void atr__opt_usage(atr__vctx *ctx, const atr__opt *opts);
+
+/*
+ * Parse a size: a non-negative number with an optional binary unit K, M, G or T (also KB,
+ * KiB...; 1K = 1024). Returns 0, or -1 when invalid (nothing printed).
+ */
+int atr__parse_size(const char *s, uint64_t *out);
 
 /* Parse a non-negative integer option value; prints the error and returns -1 when invalid. */
 int atr__opt_uint(atr__vctx *ctx, const char *opt, const char *s, uint64_t *out);

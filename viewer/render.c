@@ -281,3 +281,46 @@ void atr__sb_left(atr__sbuf *sb, const char *text, size_t width) {
     if (w < width)
         atr__sb_pad(sb, ' ', width - w);
 }
+
+/* Byte offset after `cols` columns from byte i (not past end). */
+static size_t skip_cols(const char *p, size_t i, size_t end, size_t cols) {
+    while (i < end && cols > 0) {
+        i++;
+        while (i < end && ((unsigned char)p[i] & 0xC0) == 0x80)
+            i++;
+        cols--;
+    }
+    return i;
+}
+
+void atr__sb_fit_middle(atr__sbuf *sb, size_t from, size_t maxw, uint64_t len) {
+    if (sb->oom || from > sb->len || maxw == 0)
+        return;
+    size_t w = atr__utf8_width(sb->ptr + from, sb->len - from);
+    if (w <= maxw)
+        return;
+    char note[48] = "", cnt[32];
+    if (len) {
+        atr__fmt_count(cnt, sizeof cnt, len);
+        snprintf(note, sizeof note, " (len %s)", cnt);
+    }
+    size_t nw = strlen(note);
+    if (maxw < nw + 8) { /* no room for the note: a plain cut */
+        note[0] = '\0';
+        nw = 0;
+    }
+    size_t keep = maxw - nw - 1, head = (keep + 1) / 2;
+    size_t hb = skip_cols(sb->ptr, from, sb->len, head);
+    size_t tb = skip_cols(sb->ptr, hb, sb->len, w - head - (keep - head));
+    atr__sbuf out = ATR__SBUF_INIT;
+    atr__sb_add(&out, sb->ptr + from, hb - from);
+    atr__sb_puts(&out, "…");
+    atr__sb_add(&out, sb->ptr + tb, sb->len - tb);
+    atr__sb_puts(&out, note);
+    sb->len = from;
+    sb->ptr[from] = '\0';
+    atr__sb_add(sb, out.ptr ? out.ptr : "", out.len);
+    if (out.oom)
+        sb->oom = 1;
+    atr__sb_free(&out);
+}

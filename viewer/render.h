@@ -43,6 +43,12 @@ void atr__sb_left(atr__sbuf *sb, const char *text, size_t width);
 /* Cut rendered text to at most `maxw` columns from byte `from` on, ending with "…". */
 void atr__sb_fit(atr__sbuf *sb, size_t from, size_t maxw);
 
+/*
+ * Cut rendered text from byte `from` on to at most `maxw` columns by dropping its middle:
+ * "'abcd…wxyz' (len 5,000)". `len` (the value's true length; 0: none) is shown after it.
+ */
+void atr__sb_fit_middle(atr__sbuf *sb, size_t from, size_t maxw, uint64_t len);
+
 /* Append a sparkline ▁▂▃▄▅▆▇█ (one cell per count, scaled to the largest; 0 is a space). */
 void atr__spark(atr__sbuf *sb, const uint64_t *counts, size_t n);
 

@@ -243,7 +243,9 @@ static void handle_key(atr__tui *app, int k) {
     }
 }
 
-int atr__tui_run(const atr_index *ix, FILE *err) {
+int atr__tui_run(const atr_index *ix, FILE *err) { return atr__tui_run_root(ix, err, NULL, NULL); }
+
+int atr__tui_run_root(const atr_index *ix, FILE *err, atr__tui_root_fn root, void *ctx) {
     atr__tui app;
     memset(&app, 0, sizeof app);
     app.ix = ix;
@@ -254,7 +256,7 @@ int atr__tui_run(const atr_index *ix, FILE *err) {
                                  : atr_strerror(rc));
         return ATR_VIEWER_FAIL;
     }
-    rc = atr__tui_functions(&app);
+    rc = root ? root(&app, ctx) : atr__tui_functions(&app);
     while (rc == 0 && !app.quit && app.top) {
         draw(&app);
         int k = atr__term_key(app.term);

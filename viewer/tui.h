@@ -73,12 +73,21 @@ int atr__tui_page(const atr__tui *app);
 /* Run the TUI on an index (root view: functions). Returns an ATR_VIEWER_* status. */
 int atr__tui_run(const atr_index *ix, FILE *err);
 
+/* Push the root view (0 or a negative ATR_E* code). */
+typedef int (*atr__tui_root_fn)(atr__tui *app, void *ctx);
+/* Run the TUI with another root view (`diff --tui`). Returns an ATR_VIEWER_* status. */
+int atr__tui_run_root(const atr_index *ix, FILE *err, atr__tui_root_fn root, void *ctx);
+
 /* Views (tui_*.c). Each returns 0 or a negative ATR_E* code. */
 int atr__tui_functions(atr__tui *app);
 int atr__tui_args(atr__tui *app, uint32_t fn);
 int atr__tui_calls(atr__tui *app, uint32_t fn, const char *filter, const char *title);
 int atr__tui_tree(atr__tui *app, uint32_t call);
+int atr__tui_why(atr__tui *app, uint32_t call);
 int atr__tui_replay(atr__tui *app, uint32_t call);
 int atr__tui_help(atr__tui *app);
+/* tui_diff.c: the functions of a diff (borrowed: it outlives the TUI), one's groups. */
+int atr__tui_diff(atr__tui *app, const atr_diff *d);
+int atr__tui_diff_groups(atr__tui *app, const atr_diff *d, uint32_t i);
 
 #endif /* ATR_VIEWER_TUI_H */

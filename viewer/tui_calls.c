@@ -12,13 +12,30 @@ typedef struct calls {
     atr_callset *cs;    /* owned */
     int sort;           /* ATR_SORT_DURATION or ATR_SORT_START */
     uint64_t t0;        /* first time of the index */
+    int idw;            /* width of the id column: the longest printed id */
 } calls;
+
+/* The length of the longest printed call id of the index (at least 2). */
+static int id_width(const atr_index *ix) {
+    atr_index_info info;
+    atr_file_info fi;
+    char buf[ATR_CALL_ID_SIZE];
+    size_t w = 2;
+    atr_index_get_info(ix, &info);
+    for (uint32_t f = 0; f < info.n_files; f++) {
+        if (atr_index_file(ix, f, &fi) < 0 || fi.n_calls == 0)
+            continue;
+        size_t n = atr_call_id_format(ix, atr_file_call(ix, f, fi.n_calls - 1), buf, sizeof buf);
+        w = n > w ? n : w;
+    }
+    return (int)w;
+}
 
 static uint64_t calls_count(atr__view *v) { return atr_callset_count(((calls *)v->data)->cs); }
 
 static void calls_header(atr__view *v, atr__sbuf *sb) {
     calls *c = v->data;
-    atr__sb_printf(sb, "%9s %10s  call%s", "duration", "start",
+    atr__sb_printf(sb, "%9s %10s  %-*s call%s", "duration", "start", c->idw, "id",
                    c->sort == ATR_SORT_DURATION ? "   (slowest first)" : "   (in time order)");
 }
 
@@ -34,6 +51,10 @@ static void calls_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
     atr__fmt_dur(buf, sizeof buf, cv.start_ns - c->t0);
     atr__sb_puts(sb, "  +");
     atr__sb_left(sb, buf, 9);
+    atr__sb_puts(sb, " ");
+    char id[ATR_CALL_ID_SIZE];
+    atr_call_id_format(v->app->ix, call, id, sizeof id);
+    atr__sb_left(sb, id, (size_t)c->idw);
     atr__sb_puts(sb, " ");
     atr__sb_call(sb, v->app->ix, call, &cv, 0);
     if (cv.status == ATR_CALL_RAISED)
@@ -69,6 +90,11 @@ static int calls_key(atr__view *v, int k) {
         atr__tui_goto(v, 0);
         return 1;
     }
+    if (k == 'w' && atr_callset_count(c->cs)) {
+        if (atr__tui_why(v->app, atr_callset_get(c->cs, v->cursor)) < 0)
+            atr__tui_message(v->app, "out of memory");
+        return 1;
+    }
     if (k == 'r' && atr_callset_count(c->cs)) {
         if (atr__tui_replay(v->app, atr_callset_get(c->cs, v->cursor)) < 0)
             atr__tui_message(v->app, "out of memory");
@@ -92,7 +118,7 @@ static const atr__view_ops calls_ops = {calls_count,
                                         calls_enter,
                                         calls_key,
                                         calls_destroy,
-                                        "Enter: call tree  s: sort  r: replay"};
+                                        "Enter: call tree  w: why slow  s: sort  r: replay"};
 
 int atr__tui_calls(atr__tui *app, uint32_t fn, const char *filter, const char *title) {
     calls *c = calloc(1, sizeof *c);
@@ -103,6 +129,7 @@ int atr__tui_calls(atr__tui *app, uint32_t fn, const char *filter, const char *t
     c->fn = fn;
     c->sort = ATR_SORT_DURATION;
     c->t0 = info.t_min;
+    c->idw = id_width(app->ix);
     int rc = 0;
     if (filter && filter[0])
         rc = atr_filter_parse(filter, &c->filter, NULL, 0);

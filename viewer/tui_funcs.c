@@ -53,7 +53,7 @@ static void funcs_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
     char c[32];
     atr__fmt_count(c, sizeof c, s->count);
     atr__sb_right(sb, c, 9);
-    const uint64_t d[] = {s->total_ns, s->self_ns, s->p50_ns, s->p95_ns};
+    const uint64_t d[] = {s->active_ns, s->self_ns, s->p50_ns, s->p95_ns}; /* as `summary` */
     dur_cols(sb, d, 4);
     atr__sb_puts(sb, "  ");
     atr__sb_funcname(sb, v->app->ix, f->fns[i]);
@@ -116,7 +116,7 @@ int atr__tui_functions(atr__tui *app) {
     }
     for (uint32_t fn = 0; fn < info.n_functions; fn++)
         if (f->st[fn].count)
-            order[f->n++] = (fn_total){f->st[fn].total_ns, fn};
+            order[f->n++] = (fn_total){f->st[fn].active_ns, fn};
     qsort(order, f->n, sizeof *order, by_total);
     for (uint32_t i = 0; i < f->n; i++)
         f->fns[i] = order[i].fn;
@@ -308,11 +308,15 @@ static const char *const help_lines[] = {
     "  r              replay: every event in time order",
     "Calls screen",
     "  s              sort by duration / start time",
+    "  w              why was the selected call slow (vs the typical calls)",
     "  r              replay from the selected call",
     "Call tree",
     "  Enter          expand / collapse;  ← collapse or go to the parent",
     "  s              jump to the slowest child",
+    "  w              why was the selected call slow",
     "  r              replay from the selected call",
+    "Why",
+    "  Enter          call tree of the call;  w  why of the child call named by next:",
     "Replay",
     "  t              jump to a time (e.g. 1.5s, 250ms, 40us, from the first event)",
     "  s e            jump to the start / end of the selected event's call",

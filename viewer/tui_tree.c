@@ -1,7 +1,9 @@
 /*
  * TUI view: the call tree of one call. Rows are the visible nodes in order; expanding a node
  * inserts its children (long runs of fast siblings as one folded row, expandable too),
- * collapsing removes its descendants. 's' jumps to the slowest child.
+ * collapsing removes its descendants. 's' jumps to the slowest child: the one with the most
+ * active time (a generator that suspended is charged only while it ran). Shares are of the
+ * parent's share base (calltree.h).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,9 +36,10 @@ static void tree_header(atr__view *v, atr__sbuf *sb) {
     atr__sb_printf(sb, "%9s %6s  %s", "duration", "share", "call");
 }
 
-static uint64_t duration_of(const atr_index *ix, uint32_t call) {
+/* The share base of `call` (calltree.h), 0 if unknown. */
+static uint64_t base_of(const atr_index *ix, uint32_t call) {
     atr_call_view cv;
-    return atr_index_call(ix, call, &cv) == 0 ? cv.duration_ns : 0;
+    return atr_index_call(ix, call, &cv) == 0 ? atr__share_base(&cv) : 0;
 }
 
 static void share(atr__sbuf *sb, uint64_t part, uint64_t whole) {
@@ -61,7 +64,7 @@ static void tree_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
         atr__sb_fold(&fold, ix, t->kids + r->fold_start, r->fold_n, &total);
         atr__fmt_dur(buf, sizeof buf, total);
         atr__sb_right(sb, buf, 9);
-        share(sb, total, duration_of(ix, r->call));
+        share(sb, total, base_of(ix, r->call));
         atr__sb_pad(sb, ' ', 2u * r->depth);
         atr__sb_puts(sb, "+ ");
         atr__sb_puts(sb, atr__sb_cstr(&fold));
@@ -74,10 +77,11 @@ static void tree_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
         return;
     atr__fmt_dur(buf, sizeof buf, cv.duration_ns);
     atr__sb_right(sb, buf, 9);
-    share(sb, cv.duration_ns, r->depth ? duration_of(ix, cv.parent) : cv.duration_ns);
+    share(sb, cv.charged_ns, r->depth ? base_of(ix, cv.parent) : cv.active_ns);
     atr__sb_pad(sb, ' ', 2u * r->depth);
     atr__sb_puts(sb, cv.first_child == ATR_NO_CALL ? "  " : r->expanded ? "▾ " : "▸ ");
     atr__sb_call(sb, ix, r->call, &cv, 1);
+    atr__sb_active(sb, &cv);
     if (cv.status == ATR_CALL_RAISED)
         *attr |= ATR__A_RED;
 }
@@ -116,7 +120,7 @@ static int expand(atr__view *v, uint64_t i) {
     }
     if (r.expanded || n == 0)
         return 0;
-    uint64_t parent_ns = duration_of(ix, r.call);
+    uint64_t parent_ns = base_of(ix, r.call);
     uint64_t n_rows = 0;
     for (uint32_t k = 0; k < n; n_rows++) {
         uint32_t run = atr__fold_run(ix, t->kids, n, k, parent_ns);
@@ -167,7 +171,7 @@ static int slowest_child(atr__view *v, uint64_t i) {
         return rc;
     uint32_t best = t->kids[0];
     for (uint32_t k = 1; k < n; k++)
-        if (duration_of(ix, t->kids[k]) > duration_of(ix, best))
+        if (atr__active_of(ix, t->kids[k]) > atr__active_of(ix, best))
             best = t->kids[k];
     for (int pass = 0; pass < 2; pass++)
         for (uint64_t j = i + 1; j < t->n && t->rows[j].depth > t->rows[i].depth; j++) {
@@ -215,6 +219,12 @@ static int tree_key(atr__view *v, int k) {
     case 'r':
         rc = atr__tui_replay(v->app, r->fold_n == NOT_FOLD ? r->call : ATR_NO_CALL);
         break;
+    case 'w':
+        if (r->fold_n == NOT_FOLD)
+            rc = atr__tui_why(v->app, r->call);
+        else
+            atr__tui_message(v->app, "w: select a call (this row folds several)");
+        break;
     default:
         return 0;
     }
@@ -238,7 +248,7 @@ static const atr__view_ops tree_ops = {tree_count,
                                        tree_enter,
                                        tree_key,
                                        tree_destroy,
-                                       "Enter: expand/collapse  s: slowest child  r: replay"};
+                                       "Enter: expand/collapse  s: slowest  w: why  r: replay"};
 
 int atr__tui_tree(atr__tui *app, uint32_t call) {
     tree *t = calloc(1, sizeof *t);
@@ -249,7 +259,8 @@ int atr__tui_tree(atr__tui *app, uint32_t call) {
     t->rows[0] = (trow){call, 0, NOT_FOLD, 0, 0};
     atr__sbuf title = ATR__SBUF_INIT;
     atr_call_view cv;
-    atr__sb_printf(&title, "call tree of call %u", call);
+    atr__sb_puts(&title, "call tree of call ");
+    atr__sb_call_id(&title, app->ix, call);
     if (atr_index_call(app->ix, call, &cv) == 0) {
         atr__sb_puts(&title, ": ");
         atr__sb_funcname(&title, app->ix, cv.function);

@@ -1,6 +1,6 @@
 /*
- * argtrace viewer: the `argtrace-view` command line (summary, slow, tree, calls, cat, export,
- * view) as a library, so the Python `argtrace` command runs the same code in-process.
+ * argtrace viewer: the `argtrace-view` command line (summary, slow, diff, tree, calls, cat,
+ * export, view) as a library, so the Python `argtrace` command runs the same code in-process.
  *
  * Each call is independent: no state survives between calls, no exit(), everything that was
  * allocated is freed. Output goes to the given streams only.

@@ -17,6 +17,7 @@
 #ifndef ATR_TESTS_ATR_TEST_H
 #define ATR_TESTS_ATR_TEST_H
 
+#include <glob.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -151,6 +152,23 @@ static inline char *atr_test_tmpfile(char *buf, size_t size, const char *name) {
     snprintf(buf, size, "%s/%s.%ld", dir, name, (long)getpid());
     remove(buf);
     return buf;
+}
+
+/*
+ * The log a forked child `pid` wrote beside `parent` ("<stem>.<pid>.<8 hex digits>.atr"),
+ * into out; the glob pattern itself when there is not exactly one such file.
+ */
+static inline void atr_test_child_log(char *out, size_t size, const char *parent, long pid) {
+    size_t n = strlen(parent) - 4; /* minus ".atr" */
+    glob_t g;
+    snprintf(out, size,
+             "%.*s.%ld.[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f].atr",
+             (int)n, parent, pid);
+    if (glob(out, 0, NULL, &g) == 0) {
+        if (g.gl_pathc == 1)
+            snprintf(out, size, "%s", g.gl_pathv[0]);
+        globfree(&g);
+    }
 }
 
 /* The whole file at path in a malloc'ed buffer (*len bytes, at least 1 allocated), or NULL. */

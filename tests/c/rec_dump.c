@@ -197,6 +197,12 @@ void rec_dump(FILE *f, const atr_record *r) {
     case ATR_REC_END_OF_LOG:
         fprintf(f, "END_OF_LOG time=%" PRIu64, r->time_ns);
         break;
+    case ATR_REC_SUSPEND:
+    case ATR_REC_RESUME:
+        fprintf(f, "%s thread=%" PRIu32 " time=%" PRIu64 " span=",
+                r->kind == ATR_REC_SUSPEND ? "SUSPEND" : "RESUME", r->thread, r->time_ns);
+        put_span(f, r->u.suspend.span);
+        break;
     default:
         fprintf(f, "KIND%" PRIu32, r->kind);
         break;

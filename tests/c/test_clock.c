@@ -635,7 +635,7 @@ static void test_spans_and_fork(void) {
     read_times(g_path, t0, t1, &n, &bad);
     ATR_CHECK_EQ_U64(n, 4000);
     ATR_CHECK_EQ_U64(bad, 0);
-    snprintf(child, sizeof child, "%.*s.%ld.atr", (int)(strlen(g_path) - 4), g_path, (long)pid);
+    atr_test_child_log(child, sizeof child, g_path, (long)pid);
     if (!UNDER_TSAN) {
         read_times(child, t_fork, t1, &n, &bad);
         ATR_CHECK_EQ_U64(n, 2);
@@ -646,7 +646,7 @@ static void test_spans_and_fork(void) {
 
 int main(void) {
     atr_test_tmpfile(g_path, sizeof g_path - 4, "test_clock");
-    strcat(g_path, ".atr"); /* a forked child writes <stem>.<pid>.atr */
+    strcat(g_path, ".atr"); /* a forked child writes <stem>.<pid>.<random>.atr */
     test_map();
     test_schedule();
     test_seed();

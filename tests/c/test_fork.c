@@ -1,5 +1,6 @@
 /*
- * Fork: a child forked inside a span writes its own log "<stem>.<pid>.atr" linked to the
+ * Fork: a child forked inside a span writes its own new log "<stem>.<pid>.<8 hex>.atr" (a
+ * name that cannot be planted in advance) linked to the
  * parent's log (parent_uid) and span (parent_span); bytes the parent had buffered at the fork
  * appear once, in the parent's log only; the child's log holds the child's records only.
  * ATR_FORK_STOP children record nothing; a child that records nothing creates no file.
@@ -21,7 +22,12 @@ static atr_str S(const char *p) {
 }
 
 static void child_path(char *out, size_t size, pid_t pid) {
-    size_t n = strlen(g_path) - 4; /* minus ".atr" */
+    atr_test_child_log(out, size, g_path, (long)pid);
+}
+
+/* The name a child log had before it got a random part: never created now. */
+static void old_child_path(char *out, size_t size, pid_t pid) {
+    size_t n = strlen(g_path) - 4;
     snprintf(out, size, "%.*s.%ld.atr", (int)n, g_path, (long)pid);
 }
 
@@ -153,7 +159,6 @@ static void test_follow(void) {
     if (pid == 0) {
         char want[600];
         int code = 0;
-        child_path(want, sizeof want, getpid());
         if (atr_span_begin(s, f, a, ATR_NOW, NULL, 0, NULL, 0, &c_span) != 0)
             code |= 1;
         if (atr_message(s, c_span, ATR_NOW, S("child"), NULL, 0) != 0)
@@ -162,6 +167,7 @@ static void test_follow(void) {
             code |= 4;
         if (atr_span_return(s, a, ATR_NOW, NULL) != 0) /* begun in the parent */
             code |= 8;
+        child_path(want, sizeof want, getpid()); /* the file exists by now */
         if (strcmp(atr_session_path(s), want) != 0)
             code |= 16;
         if (atr_session_close(s) != 0)
@@ -195,6 +201,8 @@ static void test_follow(void) {
     ATR_CHECK_EQ_INT(pc.end_of_log, 1);
 
     /* Child: linked to the parent, its own records only. */
+    old_child_path(cpath, sizeof cpath, pid);
+    ATR_CHECK(access(cpath, F_OK) != 0);
     child_path(cpath, sizeof cpath, pid);
     ATR_REQUIRE(read_log(cpath, &cc) == 0);
     ATR_CHECK_EQ_INT(cc.process, 1);

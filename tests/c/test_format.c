@@ -507,6 +507,12 @@ static void test_bad_records(void) {
         {"98 02 01 a0 a0 a0 00 91 01 00", ATR_ECORRUPT, "FUNCTION param is an int"},
         {"92 01 80", ATR_ECORRUPT, "second PROCESS"},
         {"92 0a ff", ATR_ECORRUPT, "END_OF_LOG time is a negative int"},
+        {"92 0b 00", ATR_ECORRUPT, "SUSPEND) has 2 elements, needs 3"},
+        {"93 0b 00 00", ATR_ECORRUPT, "SUSPEND names no span"},
+        {"93 0c 00 00", ATR_ECORRUPT, "RESUME names no span"},
+        {"93 0b 00 01", ATR_ECORRUPT, "SUSPEND 1 points before"},
+        {"93 0c ff 01", ATR_ECORRUPT, "below 0"},
+        {"93 0b a0 01", ATR_ECORRUPT, "SUSPEND dt is a str"},
         {"92 09 81 01 02", ATR_ECORRUPT, "DROPS: a key is an int"},
         {"92 09 81 a7 72 65 63 6f 72 64 73 a1 78", ATR_ECORRUPT, "DROPS count is a str"},
         /* values */
@@ -690,8 +696,53 @@ static void test_mp_check(void) {
     ATR_CHECK_ERR(atr__mp_check(bytes, n, 8, &size, &budget, NULL, 0), ATR_ETRUNCATED);
 }
 
+/*
+ * SUSPEND / RESUME (1.1): encoded in a few bytes, decoded with their span and time, and they
+ * leave the thread's time alone: the records after them read the same with or without them
+ * (a 1.0 reader skips them).
+ */
+static void test_suspend_resume(void) {
+    atr_record rec;
+    size_t at;
+    begin();
+    atr__enc_start(&cur, 1000, 0, 0, NULL, 0, NULL, 0, 4096);
+    at = cur.pos;
+    atr__enc_suspend(&cur, ATR__REC_SUSPEND, 100, 1);
+    ATR_CHECK_EQ_INT(cur.pos - at, 4); /* fixarray, type, dt, span reference: 1 byte each */
+    atr__enc_suspend(&cur, ATR__REC_RESUME, 70000, ATR__SPAN_ABS_MIN + 3);
+    atr__enc_end_return(&cur, 100, 1, NULL, 4096);
+    ATR_CHECK_OK(next(&rec));
+    ATR_CHECK_EQ_INT(rec.kind, ATR_REC_START);
+    ATR_CHECK_OK(next(&rec));
+    ATR_CHECK_EQ_INT(rec.kind, ATR_REC_SUSPEND);
+    ATR_CHECK_EQ_INT(rec.thread, 0);
+    ATR_CHECK_EQ_U64(rec.time_ns, 1100);
+    ATR_CHECK_EQ_U64(rec.u.suspend.span, atr_span_id(0, 1));
+    ATR_CHECK_OK(next(&rec));
+    ATR_CHECK_EQ_INT(rec.kind, ATR_REC_RESUME);
+    ATR_CHECK_EQ_U64(rec.time_ns, 71000); /* relative to the START, not to the SUSPEND */
+    ATR_CHECK_EQ_U64(rec.u.suspend.span, atr_span_id(0, 3));
+    ATR_CHECK_OK(next(&rec));
+    ATR_CHECK_EQ_INT(rec.kind, ATR_REC_END);
+    ATR_CHECK_EQ_U64(rec.time_ns, 1100);
+    ATR_CHECK_ERR(next(&rec), ATR_EOF);
+    /* before the first CHUNK: invalid, like the other records of a thread */
+    atr__decoder_free(dec);
+    ATR_REQUIRE(atr__decoder_new(1, 1, &dec) == 0);
+    cur = atr__cur_make(buf, 0, sizeof buf);
+    dpos = 0;
+    atr__process_desc pd;
+    memset(&pd, 0, sizeof pd);
+    atr__enc_process(&cur, &pd);
+    atr__enc_suspend(&cur, ATR__REC_SUSPEND, 0, ATR__SPAN_ABS_MIN + 1);
+    ATR_CHECK_OK(next(&rec));
+    ATR_CHECK_ERR(next(&rec), ATR_ECORRUPT);
+    ATR_CHECK(strstr(atr__decoder_msg(dec), "SUSPEND record before the first CHUNK") != NULL);
+}
+
 int main(void) {
     test_mp_check();
+    test_suspend_resume();
     test_records();
     test_ints();
     test_scalars();

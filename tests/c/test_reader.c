@@ -176,7 +176,7 @@ static void test_small_log(const char *path) {
     ATR_REQUIRE(atr_reader_open(path, &r) == 0);
     atr_reader_version(r, &major, &minor);
     ATR_CHECK_EQ_INT(major, 1);
-    ATR_CHECK_EQ_INT(minor, 0);
+    ATR_CHECK_EQ_INT(minor, ATR_FORMAT_MINOR);
     atr_reader_progress(r, &done, &total);
     ATR_CHECK_EQ_U64(done, ATR__HEADER_SIZE);
     ATR_CHECK(total > ATR__HEADER_SIZE);
@@ -533,17 +533,21 @@ static void test_threads(void) {
     remove(path);
 }
 
-/* --- the committed format-1.0 log (docs/FORMAT.md section 7) ------------------------------ */
+/* --- the committed logs of formats 1.0 and 1.1 (docs/FORMAT.md section 7) ----------------- */
 
 #ifdef ATR_GOLDEN_DIR
-static void test_golden_v1(void) {
+/* The log in ATR_GOLDEN_DIR/<dir>/basic.atr reads as its committed basic.dump. */
+static void test_golden(const char *dir) {
     size_t want_len = 0, got_len = 0, line = 1, i;
-    uint8_t *want = atr_test_read_file(ATR_GOLDEN_DIR "/v1/basic.dump", &want_len);
+    char dump[1024], log[1024];
+    snprintf(dump, sizeof dump, "%s/%s/basic.dump", ATR_GOLDEN_DIR, dir);
+    snprintf(log, sizeof log, "%s/%s/basic.atr", ATR_GOLDEN_DIR, dir);
+    uint8_t *want = atr_test_read_file(dump, &want_len);
     char *got = NULL;
     FILE *f = open_memstream(&got, &got_len);
 
     ATR_REQUIRE(want != NULL && f != NULL);
-    ATR_CHECK_EQ_INT(rec_dump_file(f, ATR_GOLDEN_DIR "/v1/basic.atr"), ATR_EOF);
+    ATR_CHECK_EQ_INT(rec_dump_file(f, log), ATR_EOF);
     fclose(f);
     /* report the first differing line with both sides */
     for (i = 0; i < want_len && i < got_len && want[i] == (uint8_t)got[i]; i++)
@@ -554,7 +558,7 @@ static void test_golden_v1(void) {
             a--;
         for (b = a; b < want_len && want[b] != '\n';)
             b++;
-        fprintf(stderr, "  basic.dump line %zu differs:\n  want %.*s\n", line, (int)(b - a),
+        fprintf(stderr, "  %s line %zu differs:\n  want %.*s\n", dump, line, (int)(b - a),
                 (const char *)want + a);
         for (b = a; b < got_len && got[b] != '\n';)
             b++;
@@ -575,7 +579,8 @@ int main(void) {
     test_open_errors();
     test_threads();
 #ifdef ATR_GOLDEN_DIR
-    test_golden_v1();
+    test_golden("v1");
+    test_golden("v1_1");
 #endif
     ATR_TEST_MAIN_END();
 }

@@ -82,6 +82,11 @@ static uint64_t touch_record(const atr_record *r) {
     case ATR_REC_MESSAGE:
         h += touch(r->u.message.text.ptr, r->u.message.text.len);
         return h + touch_fields(r->u.message.fields, r->u.message.n_fields);
+    case ATR_REC_SUSPEND:
+    case ATR_REC_RESUME:
+        if (r->u.suspend.span == 0)
+            abort(); /* the reader refuses span reference 0 */
+        return h + r->u.suspend.span;
     default:
         return h;
     }

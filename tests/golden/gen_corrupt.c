@@ -3,7 +3,11 @@
  * files are committed, and tests/c/test_corrupt.c reads them against the table in
  * tests/golden/corrupt/README).
  *
- *     gen_corrupt OUTDIR
+ *     gen_corrupt OUTDIR [HOSTILE_DIR]
+ *
+ * With HOSTILE_DIR it also writes tests/golden/hostile/call_bomb.atr: a valid, small log
+ * that declares millions of calls (read by tests/c/test_analysis_budget.c and
+ * tests/python/test_hostile_budget.py against the analysis memory budget).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,14 +163,42 @@ static image writer_log(void) {
     return im;
 }
 
+/*
+ * call_bomb.atr: FRAMES frames of 8 MiB content, each all START records of 6 bytes (no
+ * arguments, no ENDs): 1.4 Mi calls a frame, a few KiB compressed. Analysing it needs about
+ * 100 bytes a call; a log of this shape of 100 KiB declares some 100 M calls.
+ */
+#define BOMB_FRAMES 12
+#define BOMB_CONTENT (8u << 20)
+static void call_bomb(const char *dir) {
+    static uint8_t content[BOMB_CONTENT + 64];
+    static const uint8_t start[6] = {0x95, 0x05, 0x00, 0x00, 0x00, 0x90}; /* [5,0,0,0,[]] */
+    image im = {0};
+    int f;
+    im_header(&im, 1);
+    for (f = 0; f < BOMB_FRAMES; f++) {
+        atr__cur c = atr__cur_make(content, 0, sizeof content);
+        if (f == 0)
+            records_start(&c);
+        else
+            atr__enc_chunk(&c, 0);
+        while (c.pos + sizeof start <= BOMB_CONTENT)
+            atr__enc_raw(&c, start, sizeof start);
+        im_frame(&im, content, c.pos);
+    }
+    outdir = dir;
+    save("call_bomb.atr", &im);
+    free(im.bytes);
+}
+
 int main(int argc, char **argv) {
     static uint8_t big[(2u << 20) + 16];
     image im = {0}, w;
     uint8_t b[512];
     size_t i, n;
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: gen_corrupt OUTDIR\n");
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "usage: gen_corrupt OUTDIR [HOSTILE_DIR]\n");
         return 2;
     }
     outdir = argv[1];
@@ -247,5 +279,7 @@ int main(int argc, char **argv) {
     log_with_tail("object_bomb.atr", big, n);
 
     free(im.bytes);
+    if (argc == 3)
+        call_bomb(argv[2]);
     return failed;
 }

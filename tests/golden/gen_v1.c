@@ -1,7 +1,9 @@
 /*
- * Generator of the committed format-1.0 log tests/golden/v1/basic.atr and its decoded form
- * basic.dump (rec_dump.h). Run by hand, never in CI: the point of the golden log is that it
- * stays as it was written while the reader changes (docs/FORMAT.md section 7).
+ * Generator of the committed golden logs and their decoded forms basic.dump (rec_dump.h):
+ * tests/golden/v1_1/basic.atr (format 1.1) by this program, tests/golden/v1/basic.atr
+ * (format 1.0) by its 1.0 version, which wrote the same records but the SUSPEND / RESUME
+ * ones. Run by hand, never in CI: the point of a golden log is that it stays as it was
+ * written while the reader changes (docs/FORMAT.md section 7).
  *
  *     gen_v1 OUTDIR        writes OUTDIR/basic.atr and OUTDIR/basic.dump
  *
@@ -176,6 +178,17 @@ int main(int argc, char **argv) {
     atr_span_begin(s, f_method, act, ATR_NOW, NULL, 0, NULL, 0, &s2);
     atr_span_raise(s, s2, ATR_NOW, atr_test_str("Timeout"), NULL);
     atr_span_begin(s, f_method, act, 900000, NULL, 0, NULL, 0, &s2); /* explicit, earlier time */
+    atr_span_return(s, s2, ATR_NOW, NULL);
+
+    /* 1.1: a generator that yields twice; a fib call runs while it is suspended */
+    atr_span_begin(s, f_method, act, ATR_NOW, NULL, 0, NULL, 0, &s2);
+    atr_span_suspend(s, s2, ATR_NOW);
+    a[0] = atr_value_int(0);
+    atr_span_begin(s, f_fib, act, ATR_NOW, a, 1, NULL, 0, &s3);
+    atr_span_return(s, s3, ATR_NOW, a);
+    atr_span_resume(s, s2, ATR_NOW);
+    atr_span_suspend(s, s2, ATR_NOW);
+    atr_span_resume(s, s2, ATR_NOW);
     atr_span_return(s, s2, ATR_NOW, NULL);
 
     /* a second thread whose span's parent is on this thread */

@@ -65,3 +65,16 @@ def decompressed(path):
         pytest.skip("neither the zstandard module nor the zstd command is available")
     return subprocess.run(["zstd", "-dc", "--no-check", str(path)], check=True,
                           capture_output=True).stdout
+
+
+def child_log(parent_path, pid):
+    """The log a forked child `pid` wrote beside `parent_path`: "<stem>.<pid>.<8 hex>.atr"
+    (the random part makes the name impossible to plant in advance)."""
+    import glob
+    import re
+    parent_path = os.fspath(parent_path)
+    stem = parent_path[:-4] if parent_path.endswith(".atr") else parent_path
+    found = [p for p in glob.glob(glob.escape(stem) + ".%d.*.atr" % pid)
+             if re.fullmatch(r"\.%d\.[0-9a-f]{8}\.atr" % pid, p[len(stem):])]
+    assert len(found) == 1, found
+    return found[0]

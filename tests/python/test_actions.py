@@ -29,9 +29,9 @@ def test_action_context_manager_fields_children_messages(log_path):
     act = only(log.calls("import_batch"))
     assert act.is_action and act.function == "import_batch"
     assert act.args == {"batch": 7, "source": "s3"}
-    assert act.id == action_span and act.exception is None and act.finished
+    assert act.span == action_span and act.exception is None and act.finished
     w = only(log.calls("work"))
-    assert w.parent_id == act.id and w.id == work_span
+    assert w.parent_id == act.id and w.span == work_span
     assert [(m.text, m.fields) for m in log.messages(act)] == [("rows_read", {"rows": 1200})]
     assert [(m.text, m.fields) for m in log.messages(w)] == [("working", {"x": 1})]
 
@@ -119,7 +119,7 @@ def test_actions_and_messages_without_session_do_nothing():
 
 def test_current_span(log_path):
     log, span = record(log_path, work, 5)
-    assert span == only(log.calls("work")).id != 0
+    assert span == only(log.calls("work")).span != 0
     assert argtrace.current_span() == 0
 
 

@@ -12,7 +12,7 @@ import pytest
 
 import argtrace
 from argtrace import cli
-from atr_helpers import only, run_python
+from atr_helpers import child_log, only, run_python
 
 PROGRAM = textwrap.dedent("""
     import json, os, sys
@@ -201,7 +201,7 @@ def test_run_forked_child_log_is_closed(tmp_path):
     assert status == 0
     assert res.stderr.count("argtrace: log written to") == 1  # only the parent reports
     parent = argtrace.load(tmp_path / "forking.atr")
-    child = argtrace.load(tmp_path / ("forking.%d.atr" % pid))
+    child = argtrace.load(child_log(tmp_path / "forking.atr", pid))
     assert [c.args for c in parent.calls()] == [{"who": "parent"}]
     assert [c.args for c in child.calls()] == [{"who": "child"}]
     assert parent.closed and child.closed

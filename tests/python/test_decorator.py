@@ -111,7 +111,7 @@ def test_arguments_and_result(log_path, fn, args, kwargs, expected_args, expecte
     assert call.args == expected_args
     assert call.result == expected_result
     assert call.exception is None
-    assert call.parent_id == 0
+    assert call.parent_id is None
     assert call.duration_ns is not None and call.duration_ns >= 0
     if fn is fetch:
         assert call.status == "noresult"
@@ -173,7 +173,7 @@ def test_recursion_tree(log_path):
     calls = list(log.calls("fib"))
     assert len(calls) == 15  # fib(5) makes 15 calls
     by_id = {c.id: c for c in calls}
-    root = only(c for c in calls if c.parent_id == 0)
+    root = only(c for c in calls if c.parent_id is None)
     assert root.args == {"n": 5} and root.result == 5
     for c in calls:
         if c is not root:

@@ -48,7 +48,7 @@ def test_start_with_trace_records_selected_functions(tmp_path):
     assert short(log) == ["api_top", "api_mid", "api_leaf", "api_leaf"]
     top = only(log.calls(MOD + ".api_top"))
     mid = only(log.calls(MOD + ".api_mid"))
-    assert top.args == {"n": 2} and top.result == 8 and top.parent_id == 0
+    assert top.args == {"n": 2} and top.result == 8 and top.parent_id is None
     assert mid.parent_id == top.id
     assert [(c.args, c.result, c.parent_id) for c in log.calls(MOD + ".api_leaf")] == [
         ({"i": 0}, 0, mid.id), ({"i": 1}, 10, mid.id)]

@@ -193,7 +193,7 @@ def test_generator_first_stepped_before_start_is_not_recorded(log_path):
     log, value = record(log_path, lambda: list(g))
     assert value == [10, 20]
     assert [c.function for c in log.calls()] == [LEAF] * 2
-    assert all(c.parent_id == 0 and c.status == "return" for c in log.calls())
+    assert all(c.parent_id is None and c.status == "return" for c in log.calls())
 
 
 def tgt_twice(tag):
@@ -256,7 +256,7 @@ def test_stop_and_start_again_inside_traced_calls(log_path):
     assert inner.parent_id == outer.id and gen.parent_id == outer.id
     leaves = list(log.calls(LEAF))
     assert [c.args["i"] for c in leaves] == [0, 7, 1, 2]
-    assert [c.parent_id for c in leaves] == [gen.id, 0, 0, 0]
+    assert [c.parent_id for c in leaves] == [gen.id, None, None, None]
     assert all(c.finished for c in log.calls())
 
 

@@ -95,7 +95,7 @@ def test_dash_m_module_with_file_pattern_and_max_depth(tmp_path):
     kids = [c.function for c in log.calls() if c.parent_id == main.id]
     assert kids == ["shop.cart.Cart.__init__", "shop.cart.Cart.add", "shop.pricing.prices",
                     "shop.cart.Cart.total"]
-    assert all(c.parent_id in (0, main.id) for c in log.calls())  # depth 2: nothing deeper
+    assert all(c.parent_id in (None, main.id) for c in log.calls())  # depth 2: nothing deeper
 
 
 def test_min_duration_drops_fast_calls(tmp_path):

@@ -63,7 +63,7 @@ def test_outputs_identical_and_calls_recorded(tmp_path):
     log = argtrace.load(path)
     names = {c.function for c in log.calls()}
 
-    ratio = [c for c in log.calls("difflib.SequenceMatcher.ratio") if c.parent_id == 0]
+    ratio = [c for c in log.calls("difflib.SequenceMatcher.ratio") if c.parent_id is None]
     assert len(ratio) == 1
     assert ratio[0].args["self"] == Summary("SequenceMatcher", None)
     assert ratio[0].result == expected[0]

@@ -13,7 +13,7 @@ import pytest
 
 import argtrace
 from argtrace import Summary, _core
-from atr_helpers import only
+from atr_helpers import child_log, only
 
 MOD = __name__
 ALL = [MOD + ":tgt_*"]
@@ -188,7 +188,7 @@ def test_many_parameters(log_path):
 def test_unselected_caller_is_not_recorded(log_path):
     log, _ = record(log_path, lambda: not_selected(4))
     add = only(log.calls())
-    assert add.function == MOD + ".tgt_add" and add.args["a"] == 4 and add.parent_id == 0
+    assert add.function == MOD + ".tgt_add" and add.args["a"] == 4 and add.parent_id is None
 
 
 def test_cell_arguments_and_nested_functions(log_path):
@@ -430,7 +430,7 @@ def test_threads_started_before_and_after(log_path):
     calls = list(log.calls(MOD + ".tgt_leaf"))
     assert sorted(c.args["i"] for c in calls) == [1, 2, 3]
     assert len({c.thread for c in calls}) == 3
-    assert all(c.parent_id == 0 and c.status == "return" for c in calls)
+    assert all(c.parent_id is None and c.status == "return" for c in calls)
 
 
 def test_coexists_with_settrace(log_path):
@@ -591,7 +591,7 @@ def test_fork_child_writes_its_own_log(log_path):
     assert status == 0
     assert [c.args["i"] for c in log.calls(MOD + ".tgt_leaf")] == [1]
     assert only(log.calls(MOD + ".test_fork_child_writes_its_own_log.<locals>.body")).finished
-    child_path = str(log_path)[:-4] + ".%d.atr" % pid
+    child_path = child_log(log_path, pid)
     child = argtrace.load(child_path)
     assert [c.args["i"] for c in child.calls(MOD + ".tgt_leaf")] == [99]
     # the parent's open spans (record's lambda, body) are not ended in the child's log
@@ -695,7 +695,7 @@ def test_many_threads(log_path):
     calls = list(log.calls(MOD + ".tgt_leaf"))
     assert sorted(c.args["i"] for c in calls) == sorted(
         k * 1000 + i for k in range(4) for i in range(300))
-    assert all(c.finished and c.parent_id == 0 for c in calls)
+    assert all(c.finished and c.parent_id is None for c in calls)
     assert len({c.thread for c in calls}) == 4
 
 

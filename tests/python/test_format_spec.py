@@ -2,7 +2,8 @@
 `zstandard` and `msgpack`, checked against the C reader so that spec and code cannot drift.
 
 Both readers print records in the same exact text form (tests/c/rec_dump.h). The C side's
-output comes from the committed golden log's dump (tests/golden/v1/basic.dump) and from C
+output comes from the committed golden logs' dumps (tests/golden/v1/basic.dump for format
+1.0, tests/golden/v1_1/basic.dump for 1.1) and from C
 tools of the build tree: gen_v1 (writes a fresh log with the C writer and dumps it with the C
 reader) and atr_dump. They are named by $ATR_GEN_V1 / $ATR_DUMP, else found as the newest
 build*/tests/c/<name> or build*/*/tests/c/<name>; tests that need them skip when the C
@@ -21,6 +22,7 @@ msgpack = pytest.importorskip("msgpack")
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "golden" / "v1"
+GOLDEN_1_1 = REPO / "tests" / "golden" / "v1_1"
 
 SPAN_SEQ_BITS = 40
 INT64_MAX = 2**63 - 1
@@ -205,8 +207,9 @@ def fields_text(fields):
 class Decoder:
     """The record stream's state (FORMAT.md 3.4, 3.5): current thread, per-thread time/seq."""
 
-    def __init__(self, version):
+    def __init__(self, version, known=12):
         self.version = version
+        self.known = known  # the last record type this reader knows (10: a 1.0 reader)
         self.thread = None
         self.time = {}
         self.seq = {}
@@ -231,7 +234,9 @@ class Decoder:
     def record(self, r):
         """One record as a text line, or None for CHUNK and unknown types."""
         kind = r[0]
-        if kind in (3, 5, 6, 7, 8) and self.thread is None:
+        if kind > self.known:
+            return None  # a later minor version's record type
+        if kind in (3, 5, 6, 7, 8, 11, 12) and self.thread is None:
             raise LogError("ATR_ECORRUPT", "record before the first CHUNK")
         if kind == 1:
             m = r[1]
@@ -323,16 +328,28 @@ class Decoder:
         if kind == 10:
             self.closed = True
             return "END_OF_LOG time=%d" % r[1]
+        if kind in (11, 12):  # 1.1 SUSPEND / RESUME: the time does not become the thread's
+            if len(r) < 3:
+                raise LogError("ATR_ECORRUPT", "SUSPEND/RESUME needs 3 elements")
+            time = self.time[self.thread] + r[1]
+            if time < 0:
+                raise LogError("ATR_ECORRUPT", "time below 0")
+            span = self.span(r[2])
+            if span == 0:
+                raise LogError("ATR_ECORRUPT", "SUSPEND/RESUME names no span")
+            return "%s thread=%d time=%d span=%s" % (
+                "SUSPEND" if kind == 11 else "RESUME", self.thread, time, span_text(span))
         return None  # a later minor version's record type
 
 
-def py_dump(data):
-    """(record lines, end code name, closed_cleanly) of a log's bytes, by this reader."""
+def py_dump(data, known=12):
+    """(record lines, end code name, closed_cleanly) of a log's bytes, by this reader (known:
+    the last record type it knows; 10 reads as a 1.0 reader does)."""
     lines, end, dec = [], "ATR_EOF", None
     try:
         for item in split_frames(data):
             if dec is None:
-                dec = Decoder(item)
+                dec = Decoder(item, known)
                 continue
             for obj in unpack_all(item):
                 if not isinstance(obj, list) or not obj:
@@ -392,6 +409,25 @@ def test_golden_v1_matches_committed_dump():
     kinds = {line.split(" ", 1)[0] for line in got[0]}
     assert kinds >= {"PROCESS", "FUNCTION", "THREAD", "START", "END", "MESSAGE", "DROPS",
                      "END_OF_LOG"}
+
+
+def test_golden_v1_1_matches_committed_dump():
+    data = (GOLDEN_1_1 / "basic.atr").read_bytes()
+    got = py_dump(data)
+    assert_same(got, c_dump_text((GOLDEN_1_1 / "basic.dump").read_text()))
+    assert got[0][0].startswith("PROCESS format=1.1 ")
+    kinds = [line.split(" ", 1)[0] for line in got[0]]
+    assert kinds.count("SUSPEND") == 2 and kinds.count("RESUME") == 2
+
+
+def test_golden_v1_1_read_as_1_0_reader_does():
+    """A 1.0 reader skips SUSPEND and RESUME (FORMAT.md 7) and still gets every other record
+    exactly, times included: they do not move the thread's time (FORMAT.md 3.12)."""
+    data = (GOLDEN_1_1 / "basic.atr").read_bytes()
+    new, old = py_dump(data), py_dump(data, known=10)
+    assert old[0] == [line for line in new[0] if not line.startswith(("SUSPEND", "RESUME"))]
+    assert old[1:] == new[1:] == ("ATR_EOF", 1)
+    assert len(old[0]) < len(new[0])
 
 
 def test_golden_v1_with_stock_tools_as_in_section_1():

@@ -15,7 +15,7 @@ import pytest
 
 import argtrace
 from argtrace import Summary, _core
-from atr_helpers import only, record
+from atr_helpers import child_log, only, record
 from test_processes import forker  # forks; the child calls test_processes.square(21)
 
 MOD = __name__
@@ -81,7 +81,7 @@ def test_functions_match_summary_json(wlog, capfd):
     assert _core.viewer_main(["argtrace", "summary", wlog.path, "--json"]) == 0
     rows = json.loads(capfd.readouterr().out)
     mine = [{"function": s.name, "calls": s.calls, "total_ns": s.total_ns,
-             "self_ns": s.self_ns, "p50_ns": s.p50_ns, "p95_ns": s.p95_ns,
+             "active_ns": s.active_ns, "self_ns": s.self_ns, "p50_ns": s.p50_ns, "p95_ns": s.p95_ns,
              "p99_ns": s.p99_ns, "max_ns": s.max_ns} for s in wlog.functions()]
     assert mine == rows
 
@@ -91,7 +91,8 @@ def test_functions_match_summary_json(wlog, capfd):
 def test_unfiltered_calls_keep_log_order_and_span_ids(wlog):
     calls = wlog.calls("parse")
     assert [c.args["rows"] for c in calls][0] == Summary("list", 3, (1, 2, 3))
-    assert all(c.id >= 1 << 40 for c in calls) and all(c.parent_id == 0 for c in calls)
+    assert all(c.span >= 1 << 40 for c in calls) and all(c.parent_id is None for c in calls)
+    assert [c.id for c in calls] == [0, 3, 6, 7, 8]  # numbers in the log: helpers between
     helpers = wlog.calls("helper")
     assert [h.parent_id for h in helpers] == [calls[0].id] * 2 + [calls[1].id] * 2 + \
         [calls[4].id] * 2
@@ -207,7 +208,8 @@ def test_tree_shape(wlog):
     assert [(k["function"], k["args"], k["result"], k["children"]) for k in t["children"]] == \
         [(MOD + ".helper", {"x": 0}, 0, []), (MOD + ".helper", {"x": 1}, 2, [])]
     assert set(t) == {"id", "function", "args", "result", "exception", "duration_ns",
-                      "self_ns", "children"}
+                      "active_ns", "self_ns", "children"}
+    assert t["active_ns"] == t["duration_ns"]  # nothing suspended
     assert 0 <= t["self_ns"] <= t["duration_ns"]
     bad = wlog.tree(wlog.calls("parse", "exception")[0].id)
     assert bad["exception"] == {"type": "ValueError", "message": "bad mode"}
@@ -318,7 +320,7 @@ def test_slow_ranks_real_work_first(log_path):
 def test_merge_parent_and_forked_child(tmp_path, log_path):
     _, (pid, status) = record(log_path, forker)
     assert status == 0
-    child_path = tmp_path / ("t.%d.atr" % pid)
+    child_path = child_log(tmp_path / "t.atr", pid)
     log = argtrace.load([log_path, child_path])
     assert [p.pid for p in log.processes] == [os.getpid(), pid]
     fork_call = only(log.calls("forker"))

@@ -97,11 +97,11 @@ def test_calls_args_results_and_parentage():
     p, r, u = calls
     assert p.args == {"rows": Summary("list", 2, (1, 2)), "mode": "fast"}
     assert (p.result, p.exception, p.status, p.duration_ns) == (2, None, "return", 30)
-    assert p.parent_id == 0 and p.id == T + 1 and p.children == [r]
+    assert p.parent_id is None and (p.id, p.span) == (0, T + 1) and p.children == [r]
     assert r.args == {"self": Summary("Reader", None), "args": Summary("tuple", 1, (5,)),
                       "limit": 3}
     assert r.exception == ("ValueError", "bad row") and r.result is None
-    assert r.parent_id == p.id and log.call(r.parent_id) is p
+    assert r.parent_id == p.id and log.call(r.parent_id) is p and r.id == 1
     assert u.duration_ns is None and u.status is None and not u.finished
     assert [m.text for m in log.messages()] == ["hi"]
     assert [m.fields for m in log.messages(u)] == [{"n": 1}]

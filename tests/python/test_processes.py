@@ -12,7 +12,7 @@ import warnings
 import pytest
 
 import argtrace
-from atr_helpers import only, record, subprocess_env
+from atr_helpers import child_log, only, record, subprocess_env
 
 MOD = __name__
 
@@ -40,7 +40,7 @@ def test_threads_started_inside_the_session(log_path):
     main_thread = only(log.calls("fan_out")).thread
     assert all(c.thread != main_thread for c in calls)
     assert len({c.thread for c in calls}) == 4
-    assert all(c.parent_id == 0 for c in calls)  # a new thread starts with no current span
+    assert all(c.parent_id is None for c in calls)  # a new thread starts with no current span
 
 
 def test_thread_started_before_the_session(log_path):
@@ -106,12 +106,12 @@ def test_fork_child_writes_a_linked_log(tmp_path, log_path):
     log, (pid, status) = record(log_path, forker)
     assert status == 0
     parent_call = only(log.calls("forker"))
-    child_path = tmp_path / ("t.%d.atr" % pid)
-    assert _child_logs(tmp_path) == [child_path]
+    child_path = child_log(tmp_path / "t.atr", pid)
+    assert [str(p) for p in _child_logs(tmp_path)] == [child_path]
     child = argtrace.load(child_path)
     assert child.process.pid == pid
     assert child.process.parent_uid == log.process.uid != 0
-    assert child.process.parent_span == parent_call.id
+    assert child.process.parent_span == parent_call.span
     call = only(child.calls("square"))
     assert call.args == {"x": 21} and call.result == 441
     assert child.closed
@@ -137,7 +137,7 @@ def test_multiprocessing_fork_child_log_is_closed(tmp_path, log_path):
 
     log, (pid, exitcode) = record(log_path, run)
     assert exitcode == 0
-    child = argtrace.load(tmp_path / ("t.%d.atr" % pid))
+    child = argtrace.load(child_log(tmp_path / "t.atr", pid))
     assert child.process.parent_uid == log.process.uid
     assert [(c.args, c.result) for c in child.calls("square")] == [({"x": 7}, 49)]
     assert child.closed, "multiprocessing children exit via os._exit: the log must be closed"

@@ -113,7 +113,7 @@ def test_jsonl_matches_calls_json(viewer, logs):
     parse = json.loads(proc.stdout)
     assert [r for r in rows if r["function"] == "app.parse"] == parse
     assert set(rows[0]) == {"id", "function", "args", "result", "exception", "start_ns",
-                            "duration_ns", "parent_id", "thread"}
+                            "duration_ns", "active_ns", "parent_id", "thread"}
 
 
 def test_every_output_is_free_of_control_characters(viewer, logs):

@@ -169,6 +169,23 @@ def test_tree_expand_fold_and_slowest_child(tui):
     assert "app.parse(n=20000, mode='strict')" in screen
 
 
+def test_slowest_child_follows_active_time(tui):
+    """consume()'s generator child lasts 15.1 µs but ran 210 ns; each work() call ran 2 µs:
+    's' goes to the first work() call, not to the generator."""
+    s = tui("generator.atr")
+    screen = s.wait_for("functions (1 files, 9 calls)")
+    assert "app.consume" in lines(screen)[2]  # by active total time
+    s.keys("c")
+    s.wait_for("calls of app.consume")
+    s.keys("Enter")
+    screen = s.wait_for("call tree of call 0: app.consume")
+    assert "app.gen(n=5)  [active 210 ns]" in screen
+    assert position(screen) == "1/7"
+    s.keys("s")
+    screen = s.wait_pos("3/7")
+    assert "app.work(x=0)" in screen
+
+
 def test_help_back_and_quit(tui):
     s = tui("basic.atr")
     s.wait_for("functions (")
@@ -282,3 +299,20 @@ def test_text_commands_colour_only_on_a_terminal(viewer, logs, no_color):
         assert ("\x1b[1m" in styled) == (no_color == "")
     finally:
         s.close()
+
+
+def test_calls_and_tree_show_the_printed_call_ids(tui):
+    """The ids `calls` prints (FILE:N with several logs) head the calls list and the tree."""
+    s = tui("basic.atr", "second.atr")
+    s.wait_for("functions (2 files")
+    s.keys("Down", "Enter")
+    s.wait_for("app.parse — arguments")
+    s.keys("/")
+    s.text("'strict'")
+    s.keys("Enter", "Enter")
+    screen = s.wait_for("calls of app.parse where mode = 'strict'")
+    rows = lines(screen)
+    assert "id" in rows[1].split()
+    assert "0:296" in rows[2] and "(n=20000, mode='strict') → 40000" in rows[2]
+    s.keys("Enter")
+    s.wait_for("call tree of call 0:296: app.parse")

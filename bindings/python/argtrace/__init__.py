@@ -27,13 +27,14 @@ except ImportError as e:  # say what is missing instead of a confusing partial-i
 
 from ._api import (action, active, current_span, flush, log, register_summarizer, session,
                    Session, start, stop, trace)
+from ._diff import diff
 from ._load import Call, Log, Message, ProcessInfo, load
 from ._logging import LogHandler
 from ._values import (REDACTED, CaptureError, Redacted, Repr, Summary, Truncated, Unknown)
 
 __all__ = [
     "trace", "action", "log", "start", "stop", "session", "Session", "active", "flush",
-    "current_span", "register_summarizer", "LogHandler", "load", "Log", "Call", "Message",
+    "current_span", "register_summarizer", "LogHandler", "load", "diff", "Log", "Call", "Message",
     "ProcessInfo", "Truncated", "Summary", "Redacted", "REDACTED", "Repr", "CaptureError",
     "Unknown", "__version__",
 ]

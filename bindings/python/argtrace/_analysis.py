@@ -17,6 +17,7 @@ __all__ = ["Analysis", "FunctionStats", "SlowReport", "ArgumentScore", "Argument
 
 # atr_query sort orders (atr_analysis.h)
 SORT_START = 0
+SORT_DURATION = 1
 
 
 @dataclass
@@ -32,6 +33,7 @@ class FunctionStats:
     max_ns: int
     raised: int = 0
     unfinished: int = 0
+    active_ns: int = 0  # total_ns without generators'/coroutines' suspended time
 
 
 @dataclass
@@ -133,8 +135,8 @@ class Analysis:
                 rows.append(FunctionStats(
                     ix.function(fid)[0], st["calls"], st["total_ns"], st["self_ns"],
                     st["p50_ns"], st["p95_ns"], st["p99_ns"], st["max_ns"], st["raised"],
-                    st["unfinished"]))
-        rows.sort(key=lambda r: (-r.total_ns, r.name))
+                    st["unfinished"], st["active_ns"]))
+        rows.sort(key=lambda r: (-r.active_ns, r.name))
         return rows
 
     def _query(self, function, terms):
@@ -166,14 +168,94 @@ class Analysis:
             args.append(ArgumentScore(a["name"], a["score"], groups))
         return SlowReport(raw["function"], raw["calls"], args)
 
+    def why(self, call, *filters, rank=1, where=(), **equals):
+        """Why was this call slow — `argtrace why --json` as a dict. `call`: a Call, a call
+        id (as Call.id and `argtrace calls` give it), or a function name (full or unique
+        suffix) with filters (as in calls()) and `rank`, choosing its rank'th slowest
+        matching call as `argtrace why LOG FUNCTION [FILTER...] --rank N` does.
+
+        Keys: "call" (as `calls --json` gives it), "extra_ns" (duration minus the baseline's
+        p50), "baseline" ({"calls", "p50_ns", "function_calls", "function_p50_ns", "group"}:
+        group None when the baseline is every other finished call of the function, else the
+        argument group it is: {"argument", "value", "label", "filter", "score", "p50_ns"}),
+        "children" (per child function: "function", "calls", "typical_calls",
+        "duration_ns", "typical_ns", "extra_ns", "slowest_id"; largest extra first),
+        "self" ({"duration_ns", "typical_ns", "extra_ns"}) and "arguments" (per argument:
+        "name", "captured", "value", "score", "group", "typical", "differs"). Typical
+        values are medians over the baseline. ValueError when nothing matches."""
+        target = self._why_target(call, filters, rank, where, equals)
+        ix = self._index()
+        raw = ix.why(self._ix_id(target))
+        info = ix.call(raw["call"])
+        exc = None
+        if target.exception is not None:
+            exc = {"type": target.exception[0], "message": target.exception[1]}
+        out = {"call": {"id": target.id, "function": target.function,
+                        "args": dict(target.args), "result": target.result,
+                        "exception": exc, "start_ns": info[4], "duration_ns": info[5],
+                        "active_ns": target.active_ns, "parent_id": target.parent_id, "thread": info[1]},
+               "extra_ns": raw["extra_ns"], "baseline": raw["baseline"]}
+        group = raw["baseline"]["group"]
+        if group is not None:
+            group["value"] = convert(group["value"])
+        out["children"] = []
+        for c in raw["children"]:
+            slowest = c.pop("slowest_call")
+            c["slowest_id"] = None if slowest is None else self._ix_call(slowest).id
+            out["children"].append(c)
+        out["self"] = raw["self"]
+        for a in raw["arguments"]:
+            a["value"] = convert(a["value"])
+            for key in ("group", "typical"):
+                if a[key] is not None:
+                    a[key]["value"] = convert(a[key]["value"])
+        out["arguments"] = raw["arguments"]
+        return out
+
+    def _why_target(self, call, filters, rank, where, equals):
+        """The Call why() is about (see why())."""
+        if hasattr(call, "function"):
+            return call
+        is_id = isinstance(call, int) and not isinstance(call, bool)
+        if isinstance(call, str) and call.replace(":", "", 1).isdigit():
+            is_id = True
+        if is_id:
+            if filters or where or equals or rank != 1:
+                raise ValueError("argtrace: a call id names one call: give no filter or rank "
+                                 "with it")
+            found = self.call(call)
+            if found is None:
+                raise ValueError("argtrace: no call %r in %s" % (call, self._where()))
+            return found
+        if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
+            raise ValueError("argtrace: rank counts from 1 (the slowest call), not %r"
+                             % (rank,))
+        fid = self._fn_id(call)
+        if fid is None:
+            raise ValueError("argtrace: no function %r in %s" % (call, self._where()))
+        terms = filter_terms(list(filters) + list(filter_terms(where)), equals) or None
+        ix = self._index()
+        ids = ix.query(fid, terms, SORT_DURATION, rank - 1, 1)
+        if not ids:
+            matched = len(ix.query(fid, terms, SORT_START))
+            name = ix.function(fid)[0]
+            if matched == 0:
+                raise ValueError("argtrace: no call of %s matches" % name)
+            raise ValueError("argtrace: rank %d: only %d call%s of %s match%s"
+                             % (rank, matched, "" if matched == 1 else "s", name,
+                                "es" if matched == 1 else ""))
+        return self._ix_call(ids[0])
+
     def tree(self, call, max_depth=None):
-        """The call tree under `call` (a Call or its id) as nested dicts, like
-        `argtrace tree --json`: id, function, args, result, exception (None or
-        {"type", "message"}), duration_ns, self_ns, children."""
+        """The call tree under `call` (a Call or its id, as Call.id and `argtrace calls`
+        give it) as nested dicts, like `argtrace tree --json` (`argtrace tree LOG --id ID
+        --json`): id, function, args, result, exception (None or {"type", "message"}),
+        duration_ns, active_ns, self_ns, children. ValueError for an id no call has."""
         if not hasattr(call, "function"):
-            call = self.call(call)
-            if call is None:
-                raise ValueError("argtrace: no such call in %s" % self._where())
+            found = self.call(call)
+            if found is None:
+                raise ValueError("argtrace: no call %r in %s" % (call, self._where()))
+            call = found
         ix = self._index()
 
         def node(c, depth):
@@ -185,13 +267,14 @@ class Analysis:
                 kids = [node(self._ix_call(k), depth + 1) for k in ix.children(self._ix_id(c))]
             return {"id": c.id, "function": c.function, "args": dict(c.args),
                     "result": c.result, "exception": exc, "duration_ns": c.duration_ns,
-                    "self_ns": c.self_ns, "children": kids}
+                    "active_ns": c.active_ns, "self_ns": c.self_ns, "children": kids}
 
         return node(call, 0)
 
     def to_pandas(self, function=None, *where, **equals):
         """One row per call (optionally only `function`'s / the matching ones, as in
-        calls()): id, function, thread, start_ns, duration_ns, self_ns, status, exception
+        calls()): id, function, thread, start_ns, duration_ns, active_ns, self_ns, status,
+        exception
         (the type or None), and one column `arg.<name>` per argument name."""
         try:
             import pandas
@@ -201,13 +284,14 @@ class Analysis:
         rows = []
         for c in self.calls(function, *where, **equals):
             row = {"id": c.id, "function": c.function, "thread": c.thread,
-                   "start_ns": c.start_ns, "duration_ns": c.duration_ns, "self_ns": c.self_ns,
+                   "start_ns": c.start_ns, "duration_ns": c.duration_ns,
+                   "active_ns": c.active_ns, "self_ns": c.self_ns,
                    "status": c.status or "unfinished",
                    "exception": c.exception[0] if c.exception else None}
             for name, value in c.args.items():
                 row["arg." + name] = value
             rows.append(row)
-        columns = ["id", "function", "thread", "start_ns", "duration_ns", "self_ns", "status",
-                   "exception"]
+        columns = ["id", "function", "thread", "start_ns", "duration_ns", "active_ns", "self_ns",
+                   "status", "exception"]
         extra = sorted({k for r in rows for k in r if k.startswith("arg.")})
         return pandas.DataFrame(rows, columns=columns + extra)

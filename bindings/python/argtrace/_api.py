@@ -6,6 +6,7 @@ program once tracing is under way: argument mistakes raise at decoration/start t
 
 import atexit
 import datetime
+import fnmatch
 import functools
 import inspect
 import os
@@ -81,6 +82,44 @@ def _start_options(options):
     return out
 
 
+REDACTED_ARG = "<redacted>"
+
+
+def redact_argv(argv, patterns):
+    """(argv, values): argv with the value of every option whose name matches a redact
+    pattern replaced by "<redacted>" ("--password=x", "--password x", "-p x" for pattern
+    "p"; "-" and "_" in names are interchangeable), and the values so replaced."""
+    if not patterns or argv is None:
+        return argv, []
+    pats = [p.lower() for p in patterns]
+
+    def named(name):
+        name = name.lower()
+        return any(fnmatch.fnmatchcase(n, p) for p in pats
+                   for n in (name, name.replace("-", "_"), name.replace("_", "-")))
+
+    out, values, take_next = [], [], False
+    for arg in argv:
+        arg = str(arg)
+        if take_next:
+            out.append(REDACTED_ARG)
+            values.append(arg)
+            take_next = False
+            continue
+        if arg.startswith("-") and arg != "--":
+            name, eq, value = arg.lstrip("-").partition("=")
+            if name and named(name):
+                if eq:
+                    out.append(arg[:len(arg) - len(value)] + REDACTED_ARG)
+                    values.append(value)
+                else:
+                    out.append(arg)
+                    take_next = True
+                continue
+        out.append(arg)
+    return out, values
+
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ns|us|µs|ms|s)?\s*$")
 _UNIT_NS = {"ns": 1, "us": 1000, "µs": 1000, "ms": 1000000, "s": 1000000000, None: 1000000}
 
@@ -128,7 +167,8 @@ def _filter_request(trace, exclude, min_duration, max_depth):
 
 
 def start(path, *, trace=None, exclude=None, min_duration=None, max_depth=None, **options):
-    """Start recording to the log at `path` (created mode 0600, truncated).
+    """Start recording to the log at `path` (a new file, mode 0600; an existing file is
+    replaced, a symbolic link refused: docs/SECURITY.md).
 
     Options: flush_interval_ms (100), buffer_size, max_pending_bytes, zstd_level (3),
     drop_when_full (False: producers wait, at most block_timeout_ms (1000) at a time, the GIL
@@ -150,8 +190,12 @@ def start(path, *, trace=None, exclude=None, min_duration=None, max_depth=None, 
     nested = _core.active()
     if request is not None and nested and _filter_running():
         request = None  # the outer session's filter tracing goes on (see README)
+    start_options["argv"], argv_secrets = redact_argv(start_options.get("argv"),
+                                                      start_options.get("redact"))
     _core.start(os.fspath(path), **start_options)
     _filter_levels.append(request is not None)
+    if argv_secrets:  # also redacted wherever the program passes them on
+        _core.redact_values(argv_secrets)
     if not nested:
         follow_spawned_children(os.fspath(path), start_options, request)
     if request is not None:
@@ -431,9 +475,12 @@ def _start_spawned_child(config):
         path = "%s.%d.%08x.atr" % (config["stem"], os.getpid(),
                                    int.from_bytes(os.urandom(4), "little"))
         options = dict(config.get("options") or {})
-        options["argv"] = [str(a) for a in sys.argv]
+        options["argv"], secrets = redact_argv([str(a) for a in sys.argv],
+                                               options.get("redact"))
         _core.start(path, parent_uid=int(config.get("parent_uid") or 0),
                     parent_span=int(config.get("parent_span") or 0), **options)
+        if secrets:
+            _core.redact_values(secrets)
         request = config.get("filter")
         if request is not None:
             include, excl, min_ns, depth = request

@@ -2,13 +2,18 @@
 the viewer's analysis (statistics, filters, slow arguments, trees) on top.
 
 The records come from `_core.read_records` (the C reader); this module only assembles them:
-starts and ends become Call objects, parameter names become argument dicts. Analysis
-(`functions()`, filtered `calls()`, `slow()`, `tree()`, `self_ns`...) asks the C analysis
-engine (`_core.Index`, see _analysis.py), loaded on first use, and maps its call ids back to
+starts and ends become Call objects, parameter names become argument dicts. The logs are
+also loaded into the C analysis engine (`_core.Index`, the viewer's, see _analysis.py),
+which decides what several logs loaded together mean — functions merged by qualified name,
+function and span ids resolved per log, the same log refused twice — and the call ids:
+`Call.id` is the id `argtrace calls`, `tree`, `slow`, `--json` and the exports print (the
+call's number in its log, "FILE:N" with several logs). Analysis (`functions()`, filtered
+`calls()`, `slow()`, `tree()`, `self_ns`...) asks that engine and maps its call ids back to
 these Call objects.
 """
 
 import os
+import re
 
 from ._analysis import Analysis, filter_terms
 from ._values import convert, convert_fields
@@ -41,6 +46,10 @@ class ProcessInfo:
 
 
 class Function:
+    """A function (or action) of the logs: `id` (its key in Log.functions), module, qualname,
+    file, line, params (the declared parameter names), flags, name ("module.qualname").
+    Logs loaded together share one Function per module + qualname + file."""
+
     __slots__ = ("id", "module", "qualname", "file", "line", "params", "flags", "name")
 
     def __init__(self, rec):
@@ -64,8 +73,22 @@ class Call:
     result       the returned value (None if it raised or was not captured)
     exception    None, or (type name, message)
     status       "return", "raise", "noresult" or None (unfinished)
-    start_ns, end_ns, duration_ns (None if unfinished), id, parent_id (0: none), thread
-    self_ns      duration minus the children's durations (same process), None if unfinished
+    start_ns, end_ns, duration_ns (None if unfinished), thread
+    id           the call id, as `argtrace calls`, `tree`, `slow`, every `--json` output and
+                 the exports print it: the call's number in its log (0, 1, 2... in the
+                 order of the log's STARTs), an int; with several logs loaded together a
+                 str "FILE:N" (FILE: the log's position in the list given to load()).
+                 `Log.call(id)` and `Log.tree(id)` take it back.
+    parent_id    the parent's id, None for a root
+    span         the span id the log gives the call (unique in its log only; what
+                 `argtrace.current_span()` returned while it ran)
+    active_ns    the time it ran: its duration, except for a generator or coroutine, which is
+                 not charged the time it was suspended (yield, await; logs of format 1.1);
+                 None if unfinished
+    charged_ns   the part of active_ns charged to its parent: not the steps that ran while
+                 the parent was suspended or over (an asyncio task's), None if unfinished
+    self_ns      active time minus the children's charged times (same process), None if
+                 unfinished
     children     the child calls (a list in log order; calling it, `children()`, gives them
                  in start order as the analysis engine orders them)
     parent()     the parent call or None (a forked child's roots: the parent process's call
@@ -73,16 +96,18 @@ class Call:
     """
 
     __slots__ = ("function", "args", "fields", "result", "exception", "status", "start_ns",
-                 "end_ns", "id", "parent_id", "thread", "children", "_func", "_log", "_ix",
-                 "__weakref__")
+                 "end_ns", "id", "parent_id", "span", "thread", "children", "_func", "_log",
+                 "_ix", "_pspan", "__weakref__")
 
     def __init__(self, rec, func, log=None):
         self._func = func
         self._log = log
         self._ix = None  # its call id in the analysis index, once mapped
         self.function = func.name if func else "<unknown function %r>" % rec.get("function")
-        self.id = rec["span"]
-        self.parent_id = rec.get("parent") or 0
+        self.id = None  # set once the log's calls are numbered
+        self.parent_id = None
+        self.span = rec["span"]
+        self._pspan = rec.get("parent") or 0  # the parent's span in this log (0: none)
         self.thread = rec.get("thread", 0)
         self.start_ns = rec.get("time_ns")
         self.end_ns = None
@@ -130,6 +155,19 @@ class Call:
             return None
         return self._log._column("self_ns")[self._log._ix_id(self)]
 
+    @property
+    def active_ns(self):
+        return self._time_column("active_ns")
+
+    @property
+    def charged_ns(self):
+        return self._time_column("charged_ns")
+
+    def _time_column(self, name):
+        if self.end_ns is None or self._log is None:
+            return None
+        return self._log._column(name)[self._log._ix_id(self)]
+
     def parent(self):
         """The parent call, or None for a root."""
         if self._log is None:
@@ -157,16 +195,22 @@ class Call:
 
 
 class Message:
-    """A message logged inside a span: text, fields, span (0: none), time_ns, thread."""
+    """A message logged inside a span: text, fields, span (the span id in its log, 0: none),
+    call_id (the id of the call it was logged in, None: none), time_ns, thread."""
 
-    __slots__ = ("text", "fields", "span", "time_ns", "thread")
+    __slots__ = ("text", "fields", "span", "time_ns", "thread", "_call")
 
-    def __init__(self, rec):
+    def __init__(self, rec, call=None):
         self.text = rec.get("text")
         self.fields = convert_fields(rec.get("fields"))
         self.span = rec.get("span") or 0
         self.time_ns = rec.get("time_ns")
         self.thread = rec.get("thread", 0)
+        self._call = call  # the Call it was logged in (same log), or None
+
+    @property
+    def call_id(self):
+        return self._call.id if self._call is not None else None
 
     def __repr__(self):
         return "<Message %r %r>" % (self.text, self.fields)
@@ -190,7 +234,8 @@ class _Children(list):
 
 
 class _FunctionTable(dict):
-    """{FUNCTION id: Function} of the log; calling it, `log.functions()`, gives the
+    """{Function.id: Function} of the logs (one per module + qualname + file, whatever ids
+    the logs' FUNCTION records gave it); calling it, `log.functions()`, gives the
     per-function statistics (FunctionStats) sorted by total time, as `argtrace summary`."""
 
     __slots__ = ("_log",)
@@ -204,13 +249,14 @@ class _FunctionTable(dict):
 
 
 class _File:
-    """What one log contributes while it is read."""
+    """What one log contributes while it is read: its FUNCTION ids and spans."""
 
     def __init__(self):
-        self.functions = {}
-        self.by_id = {}
+        self.functions = {}  # FUNCTION id -> Function of this log's record
+        self.by_span = {}
         self.calls = []
         self.process = None
+        self.drops = {}  # its last DROPS record (each holds the totals so far)
 
 
 class Log(Analysis):
@@ -219,8 +265,14 @@ class Log(Analysis):
     END_OF_LOG; `drops`: the writers' DROPS counters (summed over the files); `paths`, and
     `process`/`processes` (ProcessInfo of the first / of every file)."""
 
-    def __init__(self, paths, streams, from_files=True):
+    # Estimated bytes a call and a message take here (Call, its dicts, the id maps).
+    _CALL_BYTES = 900
+    _MESSAGE_BYTES = 500
+    _CHECK_EVERY = 4096
+
+    def __init__(self, paths, streams, index=None, max_memory=0):
         self.paths = list(paths)
+        self._max_memory = max_memory
         self.path = self.paths[0] if len(self.paths) == 1 else ", ".join(self.paths)
         self.processes = []
         self.functions = _FunctionTable(self)
@@ -233,55 +285,58 @@ class Log(Analysis):
         self._by_id = {}
         self._messages = []
         self._files = []
-        self._from_files = from_files
-        self._ix_handle = None
+        self._ix_handle = index  # the engine's index of the same files, None: from records
         self._ix_calls = None
         self._columns = {}
         for records in streams:
             f = _File()
             self._files.append(f)
             self._closed_now = False
+            n = 0
             for rec in records:
                 self._add(f, rec)
+                n += 1
+                if max_memory and n % self._CHECK_EVERY == 0:
+                    self._check_memory()
+            if max_memory:
+                self._check_memory()
             self.closed = self.closed and self._closed_now
             self.truncated = self.truncated or bool(getattr(records, "truncated", False))
             self.processes.append(f.process)
-            for fid, func in f.functions.items():
-                self.functions.setdefault(fid, func)
-            for span, call in f.by_id.items():
-                self._by_id.setdefault(span, call)
         del self._closed_now
+        for f in self._files:  # summed over the processes
+            for k, v in f.drops.items():
+                self.drops[k] = self.drops.get(k, 0) + v
         self.process = self.processes[0] if self.processes else None
-        self._link()
+        if index is not None:
+            self._adopt_index()
+        else:
+            self._resolve_here()
+            self._by_id = {c.id: c for c in self._calls}
 
-    def _link(self):
-        """Children lists, also across logs: a forked child's roots (and calls naming a span
-        the child never started) hang under the parent process's span that ran the fork."""
-        uids = {f.process.uid: f for f in self._files if f.process is not None and f.process.uid}
-        for f in self._files:
-            up = uids.get(f.process.parent_uid) if f.process and f.process.parent_uid else None
-            for call in f.calls:
-                parent = f.by_id.get(call.parent_id) if call.parent_id else None
-                if parent is None and up is not None:
-                    parent = up.by_id.get(call.parent_id or f.process.parent_span)
-                if parent is not None:
-                    call.parent_id = parent.id
-                    parent.children.append(call)
+    def _check_memory(self):
+        used = (len(self._calls) * self._CALL_BYTES
+                + len(self._messages) * self._MESSAGE_BYTES)
+        if used > self._max_memory:
+            where = self.paths[len(self._files) - 1]
+            raise ValueError("argtrace: %s: loading this log needs more than the memory limit "
+                             "of %s (raise it with argtrace.load(max_memory=...))"
+                             % (where, _show_size(self._max_memory)))
 
     def _add(self, f, rec):
         kind = rec.get("kind")
         if kind == "start":
             call = Call(rec, f.functions.get(rec.get("function")),
-                        self if self._from_files else None)
+                        self if self._ix_handle is not None else None)
             self._calls.append(call)
             f.calls.append(call)
-            f.by_id[call.id] = call
+            f.by_span[call.span] = call
         elif kind == "end":
-            call = f.by_id.get(rec.get("span"))
+            call = f.by_span.get(rec.get("span"))
             if call is not None:
                 call._finish(rec)
         elif kind == "message":
-            self._messages.append(Message(rec))
+            self._messages.append(Message(rec, f.by_span.get(rec.get("span"))))
         elif kind == "function":
             func = Function(rec)
             f.functions[func.id] = func
@@ -290,14 +345,78 @@ class Log(Analysis):
                                                   "name": rec.get("name")}
         elif kind == "process" and f.process is None:
             f.process = ProcessInfo(rec)
-        elif kind == "drops":
-            for k, v in rec.items():
-                if k not in ("kind", "thread", "time_ns"):
-                    self.drops[k] = self.drops.get(k, 0) + v
+        elif kind == "drops":  # totals so far: a later one replaces an earlier one
+            f.drops = {k: v for k, v in rec.items() if k not in ("kind", "thread", "time_ns")}
         elif kind == "end_of_log":
             self._closed_now = True
             end = rec.get("time_ns")
             self.end_ns = end if self.end_ns is None else max(self.end_ns, end)
+
+    @staticmethod
+    def _key(func):
+        return (func.module, func.qualname, func.file)
+
+    def _merge_functions(self, order):
+        """Log.functions from `order`, the merged functions by id; each call's function
+        becomes the merged one (its arguments were bound with its own log's record)."""
+        by_key = {self._key(func): func for func in order}
+        for func in order:
+            self.functions[func.id] = func
+        for f in self._files:
+            local = {func: by_key.get(self._key(func), func) for func in f.functions.values()}
+            for c in f.calls:
+                if c._func is not None:
+                    c._func = local.get(c._func, c._func)
+
+    def _adopt_index(self):
+        """What the engine decided: functions merged by module + qualname + file, call ids
+        (atr_call_id_format), parents (per log, and a forked child's roots under the
+        parent's call that ran the fork)."""
+        ix = self._ix_handle
+        merged = []
+        for fid in range(ix.info()["n_functions"]):
+            _, params, n_declared, _, flags, module, qualname, file, line = ix.function(fid)
+            merged.append(Function({"id": fid, "module": module, "qualname": qualname,
+                                    "file": file, "line": line, "flags": flags,
+                                    "params": params[:n_declared]}))
+        self._merge_functions(merged)
+        flat = self._ix_map()
+        for c, cid in zip(flat, ix.call_ids()):
+            if c is not None:
+                c.id = cid
+        for c, p in zip(flat, self._column("parent")):
+            if p is not None and c is not None and flat[p] is not None:
+                c.parent_id = flat[p].id
+                flat[p].children.append(c)
+
+    def _resolve_here(self):
+        """The same rules without the engine (a Log built from records): functions merged by
+        module + qualname + file in order of first definition, calls numbered per log in
+        the order of their STARTs, parents by span within each log and a forked child's
+        roots under the parent's span that ran the fork."""
+        merged = {}
+        for f in self._files:
+            for func in f.functions.values():
+                merged.setdefault(self._key(func), func)
+        order = []
+        for n, func in enumerate(merged.values()):
+            func.id = n
+            order.append(func)
+        self._merge_functions(order)
+        several = len(self._files) > 1
+        for n, f in enumerate(self._files):
+            for k, call in enumerate(f.calls):
+                call.id = "%d:%d" % (n, k) if several else k
+        uids = {f.process.uid: f for f in self._files if f.process is not None and f.process.uid}
+        for f in self._files:
+            up = uids.get(f.process.parent_uid) if f.process and f.process.parent_uid else None
+            for call in f.calls:
+                parent = f.by_span.get(call._pspan) if call._pspan else None
+                if parent is None and up is not None:
+                    parent = up.by_span.get(call._pspan or f.process.parent_span)
+                if parent is not None:
+                    call.parent_id = parent.id
+                    parent.children.append(call)
 
     # ---- the analysis index (see _analysis.Analysis) ----
 
@@ -305,16 +424,10 @@ class Log(Analysis):
         return self.path
 
     def _index(self):
-        """The analysis engine's index of these logs, loaded on first use."""
+        """The analysis engine's index of these logs."""
         if self._ix_handle is None:
-            if not self._from_files:
-                raise ValueError("argtrace: this Log was built from records, not files: "
-                                 "analysis needs the log files")
-            from . import _core
-            ix = _core.Index()
-            for path in self.paths:
-                ix.load(path)
-            self._ix_handle = ix
+            raise ValueError("argtrace: this Log was built from records, not files: "
+                             "analysis needs the log files")
         return self._ix_handle
 
     def _column(self, name):
@@ -329,12 +442,12 @@ class Log(Analysis):
         if self._ix_calls is not None:
             return self._ix_calls
         ix = self._index()
-        starts, fns, files = (self._column(n) for n in ("start_ns", "function", "file"))
-        names = [ix.function(i)[0] for i in range(ix.info()["n_functions"])]
+        starts, fns = self._column("start_ns"), self._column("function")
         flat = [c for f in self._files for c in f.calls]
-        if len(flat) != len(starts) or any(
-                c.start_ns != starts[i] or c.function != names[fns[i]]
-                for i, c in enumerate(flat)):
+        if [c.start_ns for c in flat] != starts or \
+                [c._func.id if c._func is not None else None for c in flat] != fns:
+            names = [ix.function(i)[0] for i in range(ix.info()["n_functions"])]
+            files = self._column("file")
             pool = {}
             for n, f in enumerate(self._files):
                 for c in f.calls:
@@ -396,20 +509,27 @@ class Log(Analysis):
         name = self.resolve(function)
         return [c for c in self._calls if c.function == name]
 
-    def call(self, span_id):
-        """The call with this span id, or None."""
-        return self._by_id.get(span_id)
+    def call(self, call_id):
+        """The call with this id (`Call.id`, as `argtrace calls` prints it: 253, or
+        "1:253" with several logs; a str "253" works too), or None when there is none.
+        ValueError for something that is not a call id, or a bare number while several
+        logs are loaded."""
+        if self._ix_handle is not None:
+            i = self._ix_handle.find_call(call_id)
+            return None if i is None else self._ix_call(i)
+        return self._by_id.get(_parse_id(call_id, len(self._files)))
 
     def roots(self):
         """Calls without a parent in these logs."""
-        return [c for c in self._calls if not c.parent_id or c.parent_id not in self._by_id]
+        return [c for c in self._calls if c.parent_id is None]
 
     def messages(self, span=None):
-        """Messages in log order; with `span` (a Call or an id) only that span's."""
+        """Messages in log order; with `span` (a Call or a call id) only those logged in
+        that call."""
         if span is None:
             return iter(self._messages)
-        sid = span.id if isinstance(span, Call) else span
-        return (m for m in self._messages if m.span == sid)
+        call = span if isinstance(span, Call) else self.call(span)
+        return (m for m in self._messages if call is not None and m._call is call)
 
     def __len__(self):
         return len(self._calls)
@@ -419,17 +539,68 @@ class Log(Analysis):
             self.path, len(self._calls), ", truncated" if self.truncated else "")
 
 
-def load(paths, *, _records=None):
+def _parse_id(call_id, n_files):
+    """A printed call id as Log._by_id keys it (records-built logs; the engine parses the
+    others): an int for one log, "FILE:N" for several; ValueError for anything else."""
+    if isinstance(call_id, bool) or not isinstance(call_id, (int, str)):
+        raise TypeError("argtrace: a call id is an int or a str like '1:253', not %s"
+                        % type(call_id).__name__)
+    parts = str(call_id).split(":")
+    if len(parts) > 2 or not all(p.isdigit() and p.isascii() for p in parts):
+        raise ValueError("argtrace: %r is not a call id" % (call_id,))
+    if len(parts) == 1 and n_files > 1:
+        raise ValueError("argtrace: call id %r is ambiguous: %d logs are loaded; write it as "
+                         "FILE:N, e.g. '0:%s'" % (call_id, n_files, call_id))
+    if n_files > 1:
+        return "%d:%d" % (int(parts[0]), int(parts[1]))
+    return int(parts[-1]) if len(parts) == 1 or int(parts[0]) == 0 else None
+
+
+DEFAULT_MAX_MEMORY = 4 << 30
+
+
+def _show_size(n):
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return "%.1f %s" % (n / size, unit)
+    return "%d bytes" % n
+
+
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_size(value):
+    """Bytes from an int or a string such as "512M", "4G", "64MiB" (binary units)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(\d+(?:\.\d*)?)\s*([KMGT]?)(?:i?B)?\s*", value, re.I)
+        if m:
+            return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
+    raise ValueError("argtrace: bad memory size %r (bytes as an int, or e.g. \"512M\", \"4G\")"
+                     % (value,))
+
+
+def load(paths, *, max_memory=DEFAULT_MAX_MEMORY, _records=None):
     """Read the log at `paths` (a path, or a list of paths: the processes of one program,
     e.g. a parent and its forked children, merged into one view) into a Log. A truncated
     log (crashed writer) loads every complete record with `.truncated` True; a corrupt one
-    raises ValueError, a missing one OSError."""
+    raises ValueError, a missing one OSError. The same log twice (the same file, or a copy:
+    the same process uid) raises ValueError, as the viewer refuses it. `max_memory` (bytes,
+    or "512M", "4G"; 0: no limit; default 4 GiB) bounds the memory the Log and its analysis
+    index may take (estimated): past it, ValueError saying so, instead of exhausting the
+    machine."""
     if isinstance(paths, (str, bytes, os.PathLike)):
         paths = [paths]
     paths = [os.fsdecode(os.fspath(p)) for p in paths]
     if not paths:
         raise ValueError("argtrace: load() needs at least one log path")
+    max_memory = parse_size(max_memory)
     if _records is not None:
-        return Log(paths, [_records], from_files=False)
+        return Log(paths, [_records], max_memory=max_memory)
     from . import _core
-    return Log(paths, (_core.read_records(p) for p in paths))
+    index = _core.Index()
+    index.set_max_memory(max_memory)
+    for path in paths:
+        index.load(path)
+    return Log(paths, (_core.read_records(p) for p in paths), index, max_memory)

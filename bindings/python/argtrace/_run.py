@@ -5,6 +5,7 @@
 """
 
 import atexit
+import errno
 import os
 import runpy
 import shlex
@@ -25,8 +26,9 @@ options:
   -o, --output PATH        log file (default: <script stem>.atr or <module>.atr in the cwd)
   --flush-interval MS      flush buffered records at least this often (default 100)
   --max-len BYTES          strings and bytes longer than this are truncated (default 4096)
-  --redact PATTERN         never record values of arguments/fields matching PATTERN
-                           (glob, case-insensitive; repeatable)
+  --redact PATTERN         never record values of arguments/fields/program options
+                           matching PATTERN, nor those values later (glob,
+                           case-insensitive; repeatable; docs/SECURITY.md)
   --repr                   record repr() of non-builtin objects (calls their __repr__)
   --drop                   drop (and count) records when the writer falls behind, instead
                            of waiting for it
@@ -240,14 +242,26 @@ class _Finisher:
         _report(self.path, stats)
 
 
+def shown_path(path):
+    """A path for a message: as is, or the inside of its repr() when it holds control
+    characters or undecodable bytes (one line, nothing that drives a terminal)."""
+    if any(c < " " or c == "\x7f" or "\ud800" <= c <= "\udfff" for c in path):
+        return repr(path)[1:-1]
+    return path
+
+
 def _report(path, stats):
     shown = os.path.relpath(path) if not os.path.relpath(path).startswith("..") else path
+    shown = shown_path(shown)
     err = sys.stderr
     try:
-        if stats and stats.get("write_error"):
-            err.write("argtrace: error writing %s: %s\n" % (shown, stats["write_error"]))
         if stats and stats.get("dropped"):
             err.write("argtrace: %d records were dropped\n" % stats["dropped"])
+        if stats and stats.get("write_error"):  # not "log written": it is incomplete
+            err.write("argtrace: error writing %s: %s; the log is incomplete\n"
+                      % (shown, stats["write_error"]))
+            err.flush()
+            return
         err.write("argtrace: log written to %s\n" % shown)
         err.write("argtrace: next: argtrace summary %s\n" % shlex.quote(shown))
         err.flush()
@@ -328,6 +342,7 @@ def run_program(core, opts, at_exit=False):
     else:
         prog_argv = [opts["script"]] + opts["args"]
     options = session_options(opts, prog_argv)  # option errors first, as usage errors
+    options["argv"], argv_secrets = _api.redact_argv(options["argv"], options.get("redact"))
     request = filter_options(opts)
     if "module" in opts:
         target_file = _check_module(opts["module"])
@@ -342,8 +357,12 @@ def run_program(core, opts, at_exit=False):
     try:
         core.start(path, **options)
     except OSError as e:
-        raise UsageError("argtrace run: cannot create log %s: %s"
-                         % (path, e.strerror or e))
+        why = e.strerror or e  # the symlink refusal says why; otherwise the system's words
+        if e.errno and e.errno != errno.ELOOP:
+            why = os.strerror(e.errno)
+        raise UsageError("argtrace run: cannot create log %s: %s" % (shown_path(path), why))
+    if argv_secrets:  # values of redacted options: redacted wherever the program uses them
+        core.redact_values(argv_secrets)
     finish = _Finisher(core, path, opts.get("quiet"), request is not None)
     atexit.register(finish)
     saved_argv, saved_path0 = sys.argv[:], sys.path[0] if sys.path else None

@@ -11,7 +11,7 @@ import sys
 
 from ._run import RUN_USAGE, UsageError, parse_run_args, run_program
 
-VIEWER_COMMANDS = ("summary", "slow", "tree", "calls", "cat", "export", "view")
+VIEWER_COMMANDS = ("summary", "slow", "diff", "tree", "why", "calls", "cat", "export", "view")
 
 USAGE = """\
 usage: argtrace <command> [options]
@@ -20,7 +20,10 @@ commands:
   run [options] script.py [args]   run a program with tracing on (also: run -m module)
   summary LOG                      per function: calls, total, self, p50/p95/p99/max
   slow LOG FUNCTION                which argument explains the duration; slowest values
+  diff BASE NEW [FUNCTION]         what got slower or faster, per function and argument value
   tree LOG FUNCTION [name=value]   call tree of the slowest matching call
+  tree LOG --id ID                 call tree of one call (its id as calls prints it)
+  why LOG FUNCTION [name=value]    why the slowest matching call was slow (or --id ID)
   calls LOG [FUNCTION]             list calls (--sort duration --limit N)
   cat LOG                          print every record
   export LOG --format FORMAT       chrome, eliot or jsonl

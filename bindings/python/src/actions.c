@@ -9,6 +9,7 @@
  */
 #include "module.h"
 
+#include "redact.h"
 #include "spans.h"
 
 #define MAX_FIELDS 32
@@ -100,7 +101,7 @@ PyObject *atr__py_action_begin(PyObject *m, PyObject *const *args, Py_ssize_t n)
     open_action *a = PyMem_Malloc(sizeof(*a));
     if (a == NULL)
         return PyErr_NoMemory();
-    a->gen = atr__g.gen;
+    a->gen = gen; /* (releasing the scratch may have run Python code: not atr__g.gen) */
     a->token = atr__span_ctx_set(span);
     a->saved = atr__span_enter(span);
     PyObject *key = PyLong_FromUnsignedLongLong(span);
@@ -131,7 +132,10 @@ PyObject *atr__py_action_end(PyObject *m, PyObject *const *args, Py_ssize_t n) {
     if (span == 0)
         Py_RETURN_NONE;
     uint64_t gen = atr__g.gen;
-    PyObject *cap = g_open ? PyDict_GetItemWithError(g_open, args[0]) : NULL;
+    /* Looked up by an exact int: an int subclass's __eq__ could run code while we hold the
+       borrowed capsule. */
+    PyObject *key = PyLong_FromUnsignedLongLong(span);
+    PyObject *cap = g_open && key ? PyDict_GetItemWithError(g_open, key) : NULL;
     if (cap != NULL) {
         open_action *a = PyCapsule_GetPointer(cap, "argtrace.action");
         if (a != NULL) {
@@ -149,10 +153,11 @@ PyObject *atr__py_action_end(PyObject *m, PyObject *const *args, Py_ssize_t n) {
             }
         }
         Py_INCREF(cap);
-        if (PyDict_DelItem(g_open, args[0]) < 0)
+        if (PyDict_DelItem(g_open, key) < 0)
             PyErr_Clear();
         Py_DECREF(cap);
     }
+    Py_XDECREF(key);
     if (PyErr_Occurred())
         PyErr_Clear();
     if (exc != NULL)
@@ -176,19 +181,32 @@ PyObject *atr__py_log(PyObject *m, PyObject *const *args, Py_ssize_t n) {
     atr__scratch sc;
     atr__scratch_init(&sc);
     atr_value text;
-    atr__capture_value(args[0], &atr__g.opts, &sc, &text);
+    atr__capture_opts opts = atr__g.opts;
+    PyObject *merged = NULL; /* owned: session + decorator patterns, inside such a call */
+    if (atr__tls_call_redact != NULL) {
+        merged = opts.redact ? PySequence_Concat(opts.redact, atr__tls_call_redact)
+                             : Py_NewRef(atr__tls_call_redact);
+        if (merged == NULL) { /* cannot tell which fields to redact: write none */
+            PyErr_Clear();
+            Py_RETURN_NONE;
+        }
+        opts.redact = merged;
+    }
+    atr__capture_value(args[0], &opts, &sc, &text);
     atr_str t = {text.u.s.ptr, text.u.s.len};
-    if (text.kind != ATR_V_STR)
+    if (text.kind == ATR_V_REDACTED) /* the text holds a redacted value */
+        t.ptr = "<redacted>", t.len = 10;
+    else if (text.kind != ATR_V_STR)
         t.ptr = "", t.len = 0;
     atr_field fields[MAX_FIELDS];
-    uint32_t nf =
-        atr__capture_dict_fields(n > 1 ? args[1] : NULL, &atr__g.opts, &sc, fields, MAX_FIELDS);
+    uint32_t nf = atr__capture_dict_fields(n > 1 ? args[1] : NULL, &opts, &sc, fields, MAX_FIELDS);
     if ((s = atr__session_of(gen)) != NULL) { /* field capture may have run Python code */
         atr_message(s, atr__span_current(), ATR_NOW, t, nf ? fields : NULL, nf);
         for (uint32_t i = 0; i < sc.errors; i++)
             atr_session_count_capture_error(s);
     }
     atr__scratch_release(&sc);
+    Py_XDECREF(merged);
     if (PyErr_Occurred())
         PyErr_Clear();
     Py_RETURN_NONE;

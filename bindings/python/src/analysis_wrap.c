@@ -7,6 +7,8 @@
  */
 #include "analysis_wrap.h"
 
+#include "diff_wrap.h"
+
 #include "module.h"
 #include "pyvalue.h"
 
@@ -174,6 +176,14 @@ static PyObject *ix_load(pyindex *self, PyObject *path) {
     Py_RETURN_NONE;
 }
 
+static PyObject *ix_set_max_memory(pyindex *self, PyObject *arg) {
+    unsigned long long n = PyLong_AsUnsignedLongLong(arg);
+    if (ready(self) < 0 || (n == (unsigned long long)-1 && PyErr_Occurred()))
+        return NULL;
+    atr_index_set_max_memory(self->ix, (uint64_t)n);
+    Py_RETURN_NONE;
+}
+
 static PyObject *ix_info(pyindex *self, PyObject *unused) {
     (void)unused;
     atr_index_info in;
@@ -204,7 +214,7 @@ static PyObject *ix_file(pyindex *self, PyObject *arg) {
               put(d, "parent_span", U64(fi.parent_span)) |
               put(d, "parent_file", opt_id(fi.parent_file)) |
               put(d, "parent_call", opt_id(fi.parent_call)) | put(d, "flags", U64(fi.flags)) |
-              put(d, "n_calls", U64(fi.n_calls)) |
+              put(d, "n_calls", U64(fi.n_calls)) | put(d, "first_call", U64(fi.first_call)) |
               put(d, "truncated", PyBool_FromLong(fi.flags & ATR_FILE_TRUNCATED)) |
               put(d, "closed", PyBool_FromLong(!(fi.flags & ATR_FILE_UNCLOSED)));
     if (bad) {
@@ -214,7 +224,8 @@ static PyObject *ix_file(pyindex *self, PyObject *arg) {
     return d;
 }
 
-/* function(fn) -> (name, [argument names], n_declared, n_calls, flags) */
+/* function(fn) -> (name, [argument names], n_declared, n_calls, flags, module, qualname,
+ * file, line) */
 static PyObject *ix_function(pyindex *self, PyObject *arg) {
     uint32_t fn;
     atr_function_view fv;
@@ -232,8 +243,9 @@ static PyObject *ix_function(pyindex *self, PyObject *arg) {
     }
     if (params == NULL)
         return NULL;
-    return Py_BuildValue("(NNIKI)", fn_name(self->ix, fn), params, fv.n_declared,
-                         (unsigned long long)fv.n_calls, fv.flags);
+    return Py_BuildValue("(NNIKINNNI)", fn_name(self->ix, fn), params, fv.n_declared,
+                         (unsigned long long)fv.n_calls, fv.flags, atr__str_py(fv.module),
+                         atr__str_py(fv.qualname), atr__str_py(fv.file), fv.line);
 }
 
 /* find_function(name) -> id, or None when nothing matches; ValueError when ambiguous. */
@@ -268,14 +280,14 @@ static PyObject *ix_find_function(pyindex *self, PyObject *arg) {
 /* ---- statistics ---- */
 
 static PyObject *stats_py(const atr_stats *s) {
-    return Py_BuildValue("{sKsKsKsKsKsKsKsKsKsKsKsd}", "calls", (unsigned long long)s->count,
-                         "finished", (unsigned long long)s->finished, "unfinished",
-                         (unsigned long long)s->unfinished, "raised", (unsigned long long)s->raised,
-                         "total_ns", (unsigned long long)s->total_ns, "self_ns",
-                         (unsigned long long)s->self_ns, "min_ns", (unsigned long long)s->min_ns,
-                         "p50_ns", (unsigned long long)s->p50_ns, "p95_ns",
-                         (unsigned long long)s->p95_ns, "p99_ns", (unsigned long long)s->p99_ns,
-                         "max_ns", (unsigned long long)s->max_ns, "mean_ns", s->mean_ns);
+    return Py_BuildValue(
+        "{sKsKsKsKsKsKsKsKsKsKsKsdsK}", "calls", (unsigned long long)s->count, "finished",
+        (unsigned long long)s->finished, "unfinished", (unsigned long long)s->unfinished, "raised",
+        (unsigned long long)s->raised, "total_ns", (unsigned long long)s->total_ns, "self_ns",
+        (unsigned long long)s->self_ns, "min_ns", (unsigned long long)s->min_ns, "p50_ns",
+        (unsigned long long)s->p50_ns, "p95_ns", (unsigned long long)s->p95_ns, "p99_ns",
+        (unsigned long long)s->p99_ns, "max_ns", (unsigned long long)s->max_ns, "mean_ns",
+        s->mean_ns, "active_ns", (unsigned long long)s->active_ns);
 }
 
 /* stats_all() -> [stats dict of function 0, 1, ...] (atr_stats_all, as `summary`). */
@@ -339,6 +351,77 @@ static PyObject *ix_call(pyindex *self, PyObject *arg) {
                          (unsigned long long)cv.start_ns, (unsigned long long)cv.duration_ns,
                          (unsigned long long)cv.self_ns, cv.status, vid_py(self->ix, cv.result),
                          exc, call_args(self->ix, call, &cv));
+}
+
+/* ---- printed call ids (atr_call_id_format): int for one log, "FILE:N" for several ---- */
+
+/* The printed id of call i: an int while one log is loaded, else the str "FILE:N". */
+static PyObject *printed_id(const atr_index *ix, uint32_t n_files, uint32_t call) {
+    char buf[ATR_CALL_ID_SIZE];
+    size_t len = atr_call_id_format(ix, call, buf, sizeof buf);
+    if (len == 0)
+        Py_RETURN_NONE;
+    if (n_files > 1)
+        return PyUnicode_FromStringAndSize(buf, (Py_ssize_t)len);
+    return U64(call); /* one log: the number within it is the call id */
+}
+
+/* call_ids() -> [the printed id of every call, in call id order] */
+static PyObject *ix_call_ids(pyindex *self, PyObject *unused) {
+    (void)unused;
+    atr_index_info in;
+    if (ready(self) < 0)
+        return NULL;
+    atr_index_get_info(self->ix, &in);
+    PyObject *l = PyList_New((Py_ssize_t)in.n_calls);
+    for (uint64_t i = 0; l != NULL && i < in.n_calls; i++) {
+        PyObject *v = printed_id(self->ix, in.n_files, (uint32_t)i);
+        if (v == NULL)
+            Py_CLEAR(l);
+        else
+            PyList_SET_ITEM(l, (Py_ssize_t)i, v);
+    }
+    return l;
+}
+
+/*
+ * find_call(id) -> the call id named by a printed id (an int, or a str "N" / "FILE:N"), or
+ * None when there is no such call. ValueError when it is not a call id, or a bare number
+ * while several logs are loaded; TypeError for other types.
+ */
+static PyObject *ix_find_call(pyindex *self, PyObject *arg) {
+    PyObject *text = NULL;
+    if (ready(self) < 0)
+        return NULL;
+    if (PyLong_CheckExact(arg) || (PyLong_Check(arg) && !PyBool_Check(arg)))
+        text = PyObject_Str(arg);
+    else if (PyUnicode_Check(arg))
+        text = Py_NewRef(arg);
+    else
+        return PyErr_Format(PyExc_TypeError,
+                            "argtrace: a call id is an int or a str like '1:253', not %.80s",
+                            Py_TYPE(arg)->tp_name);
+    const char *s = text ? PyUnicode_AsUTF8(text) : NULL;
+    if (s == NULL) {
+        Py_XDECREF(text);
+        return NULL;
+    }
+    atr_index_info in;
+    atr_index_get_info(self->ix, &in);
+    uint32_t call = ATR_NO_CALL;
+    int rc = atr_call_id_parse(self->ix, s, &call);
+    Py_DECREF(text);
+    if (rc == 0)
+        return U64(call);
+    if (rc == ATR_ENOTFOUND)
+        Py_RETURN_NONE;
+    if (rc == ATR_EAMBIGUOUS)
+        return PyErr_Format(PyExc_ValueError,
+                            "argtrace: call id %R is ambiguous: %u logs are loaded; write it as "
+                            "FILE:N, e.g. '0:%S'",
+                            arg, (unsigned)in.n_files, arg);
+    return PyErr_Format(PyExc_ValueError, "argtrace: %R is not a call id (N%s)", arg,
+                        in.n_files > 1 ? ", or FILE:N with several logs" : "");
 }
 
 /* A list of ints from n call ids. */
@@ -414,14 +497,16 @@ static PyObject *ix_query(pyindex *self, PyObject *args) {
 
 /*
  * column(name) -> one list over every call id: "function", "thread", "file", "parent" (None
- * for roots), "start_ns", "duration_ns", "self_ns" or "status" (ATR_CALL_*).
+ * for roots), "start_ns", "duration_ns", "self_ns", "status" (ATR_CALL_*), "active_ns" or
+ * "charged_ns".
  */
 static PyObject *ix_column(pyindex *self, PyObject *arg) {
-    static const char *const names[] = {"function", "thread",      "file",    "parent",
-                                        "start_ns", "duration_ns", "self_ns", "status"};
+    static const char *const names[] = {"function",  "thread",      "file",    "parent",
+                                        "start_ns",  "duration_ns", "self_ns", "status",
+                                        "active_ns", "charged_ns"};
     const char *name = PyUnicode_AsUTF8(arg);
     int col = -1;
-    for (int k = 0; name != NULL && k < 8; k++)
+    for (int k = 0; name != NULL && k < (int)(sizeof names / sizeof names[0]); k++)
         if (strcmp(name, names[k]) == 0)
             col = k;
     if (name == NULL || ready(self) < 0)
@@ -435,8 +520,9 @@ static PyObject *ix_column(pyindex *self, PyObject *arg) {
         atr_call_view cv;
         PyObject *v = NULL;
         if (atr_index_call(self->ix, (uint32_t)i, &cv) == 0) {
-            const uint64_t nums[] = {cv.function, cv.thread,      cv.file,    cv.parent,
-                                     cv.start_ns, cv.duration_ns, cv.self_ns, cv.status};
+            const uint64_t nums[] = {cv.function,  cv.thread,      cv.file,    cv.parent,
+                                     cv.start_ns,  cv.duration_ns, cv.self_ns, cv.status,
+                                     cv.active_ns, cv.charged_ns};
             v = col == 3 ? opt_id(cv.parent) : U64(nums[col]);
         } else {
             v = Py_NewRef(Py_None);
@@ -530,6 +616,119 @@ static PyObject *ix_slow(pyindex *self, PyObject *args) {
     return r;
 }
 
+/* ---- why was this call slow (`argtrace why`) ---- */
+
+/* {"value", "label"} plus the other keys of a group (exact groups: value is the value). */
+static PyObject *why_group_py(const atr_index *ix, uint32_t value, const char *label) {
+    PyObject *v = value != ATR_NO_VALUE ? vid_py(ix, value) : PyUnicode_FromString(label);
+    return Py_BuildValue("{sNss}", "value", v, "label", label);
+}
+
+static PyObject *why_arg_py(const atr_index *ix, const atr_why_arg *r) {
+    PyObject *group = Py_NewRef(Py_None), *typical = Py_NewRef(Py_None);
+    if (r->group) {
+        Py_SETREF(group, why_group_py(ix, r->group_value, r->group));
+        if (group == NULL || put(group, "calls", U64(r->group_calls)) ||
+            put(group, "p50_ns", U64(r->group_p50_ns)) ||
+            put(group, "baseline_calls", U64(r->peer_calls)) ||
+            put(group, "baseline_p50_ns", U64(r->peer_p50_ns)) ||
+            put(group, "slow", PyBool_FromLong(r->slow_group)))
+            Py_CLEAR(group);
+    }
+    if (r->typical) {
+        Py_SETREF(typical, why_group_py(ix, r->typical_value, r->typical));
+        if (typical == NULL || put(typical, "calls", U64(r->typical_calls)) ||
+            put(typical, "p50_ns", U64(r->typical_p50_ns)) ||
+            put(typical, "median",
+                r->has_median ? PyFloat_FromDouble(r->median) : Py_NewRef(Py_None)))
+            Py_CLEAR(typical);
+    }
+    if (group == NULL || typical == NULL) {
+        Py_XDECREF(group);
+        Py_XDECREF(typical);
+        return NULL;
+    }
+    return Py_BuildValue("{sNsOsNsdsNsNsO}", "name", atr__str_py(r->name), "captured",
+                         r->value != ATR_NO_VALUE ? Py_True : Py_False, "value",
+                         vid_py(ix, r->value), "score", r->score, "group", group, "typical",
+                         typical, "differs", r->differs ? Py_True : Py_False);
+}
+
+/* The rows of w: children (fn names, index ids) and arguments, as lists. */
+static PyObject *why_rows_py(const atr_index *ix, const atr_why *w, const atr_why_summary *S,
+                             PyObject **args_out) {
+    PyObject *kids = PyList_New(0), *args = PyList_New(0);
+    for (uint32_t i = 0; kids && args && i < S->n_children; i++) {
+        atr_why_child c;
+        if (atr_why_get_child(w, i, &c) < 0)
+            continue;
+        PyObject *d = Py_BuildValue("{sNsKsKsKsKsLsN}", "function", fn_name(ix, c.function),
+                                    "calls", (unsigned long long)c.calls, "typical_calls",
+                                    (unsigned long long)c.typical_calls, "duration_ns",
+                                    (unsigned long long)c.duration_ns, "typical_ns",
+                                    (unsigned long long)c.typical_ns, "extra_ns",
+                                    (long long)c.extra_ns, "slowest_call", opt_id(c.slowest_call));
+        if (d == NULL || PyList_Append(kids, d) < 0)
+            Py_CLEAR(kids);
+        Py_XDECREF(d);
+    }
+    for (uint32_t i = 0; kids && args && i < S->n_args; i++) {
+        atr_why_arg r;
+        if (atr_why_get_arg(w, i, &r) < 0)
+            continue;
+        PyObject *d = why_arg_py(ix, &r);
+        if (d == NULL || PyList_Append(args, d) < 0)
+            Py_CLEAR(args);
+        Py_XDECREF(d);
+    }
+    if (kids == NULL || args == NULL) {
+        Py_XDECREF(kids);
+        Py_XDECREF(args);
+        return NULL;
+    }
+    *args_out = args;
+    return kids;
+}
+
+/* why(call id) -> {call, extra_ns, baseline, children, self, arguments} (`why --json`, with
+ * index call ids: call, children's slowest_call). */
+static PyObject *ix_why(pyindex *self, PyObject *arg) {
+    uint32_t call;
+    atr_call_view cv;
+    atr_why *w = NULL;
+    if (ready(self) < 0 || get_call(self->ix, arg, &call, &cv) < 0)
+        return NULL;
+    int rc = atr_why_compute(self->ix, call, &w);
+    if (rc < 0)
+        return rc == ATR_ENOMEM ? PyErr_NoMemory()
+                                : PyErr_Format(PyExc_ValueError, "argtrace: %s", atr_strerror(rc));
+    atr_why_summary S;
+    atr_why_get_summary(w, &S);
+    PyObject *group = Py_NewRef(Py_None), *args = NULL, *r = NULL;
+    if (S.by_group) {
+        Py_SETREF(group, why_group_py(self->ix, S.group_value, S.group_label));
+        if (group == NULL || put(group, "argument", atr__str_py(S.group_arg)) ||
+            put(group, "filter", PyUnicode_FromString(S.group_filter)) ||
+            put(group, "score", PyFloat_FromDouble(S.group_score)) ||
+            put(group, "p50_ns", U64(S.group_p50_ns)))
+            Py_CLEAR(group);
+    }
+    PyObject *kids = group ? why_rows_py(self->ix, w, &S, &args) : NULL;
+    if (kids)
+        r = Py_BuildValue("{sIsLs{sKsKsKsKsO}sNs{sKsKsL}sN}", "call", call, "extra_ns",
+                          (long long)S.extra_ns, "baseline", "calls",
+                          (unsigned long long)S.baseline_calls, "p50_ns",
+                          (unsigned long long)S.baseline_p50_ns, "function_calls",
+                          (unsigned long long)S.function_calls, "function_p50_ns",
+                          (unsigned long long)S.function_p50_ns, "group", group, "children", kids,
+                          "self", "duration_ns", (unsigned long long)S.self_ns, "typical_ns",
+                          (unsigned long long)S.typical_self_ns, "extra_ns",
+                          (long long)S.self_extra_ns, "arguments", args);
+    Py_XDECREF(group);
+    atr_why_free(w);
+    return r;
+}
+
 /* ---- the type ---- */
 
 static PyObject *ix_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
@@ -550,12 +749,30 @@ static void ix_dealloc(pyindex *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* diff(n_base, function=None, filters=None, min_calls=10, alpha=0.01) -> [function dicts] */
+static PyObject *ix_diff(pyindex *self, PyObject *args) {
+    PyObject *fo = Py_None, *fl = Py_None;
+    unsigned int n_base;
+    unsigned long long min_calls = 10;
+    double alpha = 0.01;
+    atr_filter *f = NULL;
+    if (!PyArg_ParseTuple(args, "I|OOKd", &n_base, &fo, &fl, &min_calls, &alpha) ||
+        ready(self) < 0 || make_filter(fl, &f) < 0)
+        return NULL;
+    PyObject *r = atr__py_diff(self->ix, n_base, fo, f, min_calls, alpha);
+    atr_filter_free(f);
+    return r;
+}
+
 static PyMethodDef ix_methods[] = {
     {"load", (PyCFunction)ix_load, METH_O, "load(path): add a log (OSError, ValueError)."},
+    {"set_max_memory", (PyCFunction)ix_set_max_memory, METH_O,
+     "set_max_memory(bytes): budget of later loads (0: no limit)."},
     {"info", (PyCFunction)ix_info, METH_NOARGS, "info() -> dict of counts and flags"},
     {"file", (PyCFunction)ix_file, METH_O, "file(i) -> dict describing loaded log i"},
     {"function", (PyCFunction)ix_function, METH_O,
-     "function(fn) -> (name, argument names, n_declared, n_calls, flags)"},
+     "function(fn) -> (name, argument names, n_declared, n_calls, flags, module, qualname, "
+     "file, line)"},
     {"find_function", (PyCFunction)ix_find_function, METH_O,
      "find_function(name) -> id | None (ValueError if ambiguous)"},
     {"stats_all", (PyCFunction)ix_stats_all, METH_NOARGS, "stats_all() -> [dict per function]"},
@@ -563,11 +780,19 @@ static PyMethodDef ix_methods[] = {
      "call(id) -> (function, thread, file, parent, start_ns, duration_ns, self_ns, status, "
      "result, exc_type, args)"},
     {"column", (PyCFunction)ix_column, METH_O, "column(name) -> [value of every call]"},
+    {"call_ids", (PyCFunction)ix_call_ids, METH_NOARGS,
+     "call_ids() -> [printed id of every call]: int (one log) or 'FILE:N' (several)"},
+    {"find_call", (PyCFunction)ix_find_call, METH_O,
+     "find_call(printed id) -> call id | None (ValueError: not an id, or ambiguous)"},
     {"children", (PyCFunction)ix_children, METH_O, "children(id) -> [ids in start order]"},
     {"query", (PyCFunction)ix_query, METH_VARARGS,
      "query(fn=None, filters=None, sort=0, offset=0, limit=0) -> [call ids]"},
     {"slow", (PyCFunction)ix_slow, METH_VARARGS,
      "slow(fn, filters=None, by=None, with_result=False) -> {function, calls, arguments}"},
+    {"diff", (PyCFunction)ix_diff, METH_VARARGS,
+     "diff(n_base, function=None, filters=None, min_calls=10, alpha=0.01) -> [function dicts]"},
+    {"why", (PyCFunction)ix_why, METH_O,
+     "why(id) -> {call, extra_ns, baseline, children, self, arguments}"},
     {NULL, NULL, 0, NULL}};
 
 static PyTypeObject Index_Type = {

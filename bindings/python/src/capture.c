@@ -86,6 +86,11 @@ void atr__capture_redacted(atr_value *out) {
     out->kind = ATR_V_REDACTED;
 }
 
+void atr__capture_redact(PyObject *obj, atr_value *out) {
+    atr__secret_remember(obj);
+    atr__capture_redacted(out);
+}
+
 /* --- str ----------------------------------------------------------------------------- */
 
 /* UTF-8 length of code point c; lone surrogates count as U+FFFD (3 bytes). */
@@ -119,6 +124,13 @@ static inline size_t utf8_put(char *p, Py_UCS4 c) {
     return 4;
 }
 
+/* 1 if text written as p[0..written) (of `avail` bytes readable at p) holds a remembered
+   redacted value: a value cut at `written` is checked as far as one could reach past it. */
+static int secret_in(const char *p, size_t written, size_t avail) {
+    size_t reach = written + (atr__secret_maxlen ? atr__secret_maxlen - 1 : 0);
+    return atr__secret_hit(p, written == avail || reach > avail ? avail : reach);
+}
+
 /* Text of str `obj` (exact or subclass: only its data is read) cut to `limit` bytes. */
 static int capture_str(PyObject *obj, size_t limit, atr__scratch *s, atr_value *out,
                        uint32_t kind) {
@@ -137,6 +149,8 @@ static int capture_str(PyObject *obj, size_t limit, atr__scratch *s, atr_value *
         out->u.s.ptr = (const char *)PyUnicode_DATA(obj);
         out->u.s.len = len < limit ? len : limit;
         out->u.s.true_len = len;
+        if (ATR__UNLIKELY(atr__secret_n != 0) && secret_in(out->u.s.ptr, out->u.s.len, len))
+            atr__capture_redacted(out);
         return 0;
     }
     int ukind = PyUnicode_KIND(obj);
@@ -145,23 +159,29 @@ static int capture_str(PyObject *obj, size_t limit, atr__scratch *s, atr_value *
     for (Py_ssize_t i = 0; i < n; i++)
         total += utf8_len(PyUnicode_READ(ukind, data, i));
     size_t want = total < limit ? (size_t)total : limit;
-    char *buf = scratch_bytes(s, want + 4);
+    /* With remembered values, encode past the cut too: one may straddle it. */
+    size_t scan = atr__secret_n ? want + atr__secret_maxlen : want;
+    char *buf = scratch_bytes(s, scan + 4);
     if (buf == NULL) {
         set_error(s, obj, out);
         return 1;
     }
     size_t len = 0;
-    for (Py_ssize_t i = 0; i < n && len < want; i++)
+    for (Py_ssize_t i = 0; i < n && len < scan; i++)
         len += utf8_put(buf + len, PyUnicode_READ(ukind, data, i));
     out->u.s.ptr = buf;
     out->u.s.len = len < want ? len : want;
     out->u.s.true_len = total;
+    if (ATR__UNLIKELY(atr__secret_n != 0) && secret_in(buf, out->u.s.len, len))
+        atr__capture_redacted(out);
     return 0;
 }
 
 static void capture_bytes(const char *p, size_t len, size_t limit, atr_value *out) {
     *out = atr_value_bytes(p, len < limit ? len : limit);
     out->u.s.true_len = len;
+    if (ATR__UNLIKELY(atr__secret_n != 0) && secret_in(p, out->u.s.len, len))
+        atr__capture_redacted(out);
 }
 
 /* --- int -------------------------------------------------------------------------------- */
@@ -242,14 +262,17 @@ static void summary_items(PyObject *const *items, Py_ssize_t n, const atr__captu
         return;
     uint32_t k = n < ATR__CAPTURE_ITEMS ? (uint32_t)n : ATR__CAPTURE_ITEMS;
     atr_value *vals = scratch_values(s, k);
-    if (vals == NULL)
+    if (vals == NULL) {
+        s->errors += k; /* no room for the items: left out, counted */
         return;
+    }
     /* A summarizer (user code) could empty the container while we look at its items:
        then take our own references first (kept until the scratch is released). */
     PyObject *own[ATR__CAPTURE_ITEMS];
     if (g_n_summ > 0) {
         for (uint32_t i = 0; i < k; i++) {
             if (scratch_keep(s, Py_NewRef(items[i])) < 0) {
+                s->errors += k - i; /* no room to hold them: left out, counted */
                 k = i;
                 break;
             }
@@ -277,12 +300,26 @@ static void capture_dict_keys(PyObject *dict, const atr__capture_opts *opts, atr
     summary_items(keys, n, opts, s, out, depth);
 }
 
-/* Call a registered summarizer (user code, guarded). */
+/* Call a registered summarizer (user code, guarded). The summarizer may re-register fn, or
+   drop the last other reference to obj (a frame's local, a container's item): both are held
+   across the call, and obj (its type name is written) until the scratch is released when
+   nobody else holds it any more. */
 static int capture_summarized(PyObject *obj, PyObject *fn, const atr__capture_opts *opts,
                               atr__scratch *s, atr_value *out, int depth) {
+    Py_INCREF(obj);
+    Py_INCREF(fn);
     atr__tls_in_tracer++;
     PyObject *res = PyObject_CallOneArg(fn, obj);
     atr__tls_in_tracer--;
+    Py_DECREF(fn);
+    if (Py_REFCNT(obj) > 1) {
+        Py_DECREF(obj);
+    } else if (scratch_keep(s, obj) < 0) { /* (released: gone) */
+        Py_XDECREF(res);
+        clear_user_error();
+        set_error(s, NULL, out);
+        return 1;
+    }
     if (res == NULL || scratch_keep(s, res) < 0) {
         clear_user_error();
         set_error(s, obj, out);
@@ -484,6 +521,38 @@ int atr__capture_is_redacted(const atr__capture_opts *opts, PyObject *name) {
     return 0;
 }
 
+/* Owned: dict str -> bytes, the UTF-8 of names holding lone surrogates with those written
+   as \udcxx (kept alive until atr__capture_clear_escaped(), at session start and stop). */
+static PyObject *g_escaped;
+/* Distinct escaped names kept per session; past it such names are written "?". */
+#define ESCAPED_MAX 4096
+
+/* A str that has no UTF-8 (lone surrogates): its text with them backslash-escaped. */
+static atr_str escaped_utf8(PyObject *str) {
+    atr_str r = {"?", 1};
+    if (g_escaped == NULL && (g_escaped = PyDict_New()) == NULL)
+        goto fail;
+    PyObject *b = PyDict_GetItemWithError(g_escaped, str); /* borrowed */
+    if (b == NULL) {
+        if (PyErr_Occurred() || PyDict_GET_SIZE(g_escaped) >= ESCAPED_MAX)
+            goto fail;
+        b = PyUnicode_AsEncodedString(str, "utf-8", "backslashreplace");
+        if (b == NULL || PyDict_SetItem(g_escaped, str, b) < 0) {
+            Py_XDECREF(b);
+            goto fail;
+        }
+        Py_DECREF(b); /* the dict holds it */
+    }
+    r.ptr = PyBytes_AS_STRING(b);
+    r.len = (size_t)PyBytes_GET_SIZE(b);
+    return r;
+fail:
+    PyErr_Clear();
+    return r;
+}
+
+void atr__capture_clear_escaped(void) { Py_CLEAR(g_escaped); }
+
 atr_str atr__capture_utf8(PyObject *str) {
     atr_str r = {"", 0};
     if (str == NULL || !PyUnicode_Check(str))
@@ -492,7 +561,7 @@ atr_str atr__capture_utf8(PyObject *str) {
     const char *p = PyUnicode_AsUTF8AndSize(str, &len);
     if (p == NULL) {
         PyErr_Clear();
-        return r;
+        return escaped_utf8(str);
     }
     r.ptr = p;
     r.len = (size_t)len;
@@ -505,7 +574,7 @@ int atr__capture_field(PyObject *name, PyObject *value, const atr__capture_opts 
         return -1;
     out->name = atr__capture_utf8(name);
     if (atr__capture_is_redacted(opts, name))
-        atr__capture_redacted(&out->value);
+        atr__capture_redact(value, &out->value);
     else
         atr__capture_value(value, opts, s, &out->value);
     return 0;
@@ -515,17 +584,25 @@ uint32_t atr__capture_dict_fields(PyObject *dict, const atr__capture_opts *opts,
                                   atr_field *out, uint32_t max) {
     if (dict == NULL || !PyDict_Check(dict))
         return 0;
-    /* User code (summarizer, repr) may change the dict: then hold the entries ourselves. */
+    /* User code (summarizer, repr) may change the dict, or start a session that replaces
+       the redact patterns opts borrows: then hold the entries and the patterns ourselves. */
     int hold = g_n_summ > 0 || opts->capture_repr;
+    atr__capture_opts held = *opts;
+    Py_XINCREF(held.redact);
     Py_ssize_t pos = 0;
     PyObject *k, *v;
-    uint32_t n = 0;
+    uint32_t n = 0, seen = 0;
     while (n < max && PyDict_Next(dict, &pos, &k, &v)) {
         if (hold && (scratch_keep(s, Py_NewRef(k)) < 0 || scratch_keep(s, Py_NewRef(v)) < 0))
             break;
-        if (atr__capture_field(k, v, opts, s, &out[n]) == 0)
+        seen++;
+        if (atr__capture_field(k, v, &held, s, &out[n]) == 0)
             n++;
     }
+    Py_XDECREF(held.redact);
+    /* Entries left out (past max, or no room to hold them): counted as capture errors. */
+    if ((uint64_t)PyDict_GET_SIZE(dict) > seen)
+        s->errors += (uint32_t)((uint64_t)PyDict_GET_SIZE(dict) - seen);
     return n;
 }
 

@@ -72,9 +72,11 @@ void atr__scratch_release(atr__scratch *s);
 int atr__capture_value(PyObject *obj, const atr__capture_opts *opts, atr__scratch *s,
                        atr_value *out);
 
-/* UTF-8 of a str (CPython's cached copy, no allocation for ASCII), or "" for anything else
-   or on failure. Never raises. */
+/* UTF-8 of a str (CPython's cached copy, no allocation for ASCII), or "" for anything else.
+   A str with lone surrogates (no UTF-8) gives its text with them written \udcxx, kept until
+   atr__capture_clear_escaped() (session start and stop). Never raises. */
 atr_str atr__capture_utf8(PyObject *str);
+void atr__capture_clear_escaped(void);
 
 /*
  * A named value (action/message field, extra keyword argument): written ATR_V_REDACTED when
@@ -89,6 +91,10 @@ uint32_t atr__capture_dict_fields(PyObject *dict, const atr__capture_opts *opts,
 
 /* *out = the ATR_V_REDACTED value. */
 void atr__capture_redacted(atr_value *out);
+
+/* *out = the ATR_V_REDACTED value, for `obj` whose name matched a redact pattern: its text is
+   remembered and redacted wherever it is captured later in the session (redact.h). */
+void atr__capture_redact(PyObject *obj, atr_value *out);
 
 /*
  * 1 if `name` (a str) matches one of opts->redact's patterns (fnmatch-style, case-insensitive),

@@ -8,6 +8,7 @@
 #define ATR_PY_CAPTURE_FAST_H
 
 #include "capture.h"
+#include "redact.h"
 #include "state.h"
 
 #include <string.h>
@@ -89,7 +90,8 @@ static inline ATR__ALWAYS_INLINE int atr__capture_value_fast(PyObject *obj,
         out->u.f = PyFloat_AS_DOUBLE(obj);
         return 0;
     }
-    if (tp == &PyUnicode_Type && PyUnicode_IS_COMPACT_ASCII(obj)) {
+    if (tp == &PyUnicode_Type && PyUnicode_IS_COMPACT_ASCII(obj) &&
+        ATR__LIKELY(atr__secret_n == 0)) { /* (else capture_str checks remembered values) */
         size_t len = (size_t)PyUnicode_GET_LENGTH(obj);
         out->kind = ATR_V_STR;
         out->u.s.ptr = (const char *)PyUnicode_DATA(obj);

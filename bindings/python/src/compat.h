@@ -26,11 +26,22 @@
  * Before 3.12 nothing bounds the C stack used by Python calls made through C (3.11 runs
  * plain Python recursion without C stack, so a C wrapper could crash where the original
  * would not): the decorator checks the remaining stack itself and raises RecursionError.
+ * 3.12 and 3.13 bound it by counting C recursion, where entering the eval loop from C costs
+ * 2 units (PY_EVAL_C_STACK_UNITS): a decorated function would recurse only half as deep as
+ * the undecorated one (748 levels where it reaches 998 at 3.12's default limits). There the
+ * decorator gives those units back for the call (ATR__C_UNITS_REFUND: the depth is Python's
+ * recursion limit, as undecorated) and guards the C stack itself instead. 3.14 bounds the C
+ * stack by its address, which needs nothing from us.
  */
-#if PY_VERSION_HEX < 0x030C0000
+#if PY_VERSION_HEX < 0x030E0000
 #define ATR__STACK_GUARD 1
 #else
 #define ATR__STACK_GUARD 0
+#endif
+#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030E0000
+#define ATR__C_UNITS_REFUND 2
+#else
+#define ATR__C_UNITS_REFUND 0
 #endif
 
 /* Thread-local storage for the few per-thread words (initial-exec: no __tls_get_addr). */
@@ -51,6 +62,23 @@
 #define ATR__NOINLINE
 #define ATR__ALWAYS_INLINE
 #endif
+
+/*
+ * Call the function a decorator wraps, its recursion counted as if Python called it directly
+ * (see ATR__C_UNITS_REFUND; the caller checked atr__state_stack_low()).
+ */
+static inline PyObject *atr__compat_call_wrapped(PyObject *func, PyObject *const *args,
+                                                 size_t nargsf, PyObject *kwnames) {
+#if ATR__C_UNITS_REFUND
+    PyThreadState *ts = PyThreadState_Get();
+    ts->c_recursion_remaining += ATR__C_UNITS_REFUND;
+    PyObject *res = PyObject_Vectorcall(func, args, nargsf, kwnames);
+    ts->c_recursion_remaining -= ATR__C_UNITS_REFUND;
+    return res;
+#else
+    return PyObject_Vectorcall(func, args, nargsf, kwnames);
+#endif
+}
 
 /* Py_NewRef / Py_XNewRef: 3.10+. */
 #if PY_VERSION_HEX < 0x030A0000

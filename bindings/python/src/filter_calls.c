@@ -12,6 +12,13 @@
  * Globals (why): the stacks must be reachable from interpreter hooks that carry no context,
  * and filter_stop must end every thread's open spans: a thread-local pointer plus a list of
  * all stacks (touched with the GIL held only).
+ *
+ * User code (summarizers, repr, a test clock, __del__ of a released argument) may run while
+ * a record is captured, release the GIL and let another thread stop filter tracing, which
+ * frees every stack (atr__calls_end_all bumps g_gen first). So no entry pointer is held
+ * across such code: the record is captured first, then `g_gen` is checked (unchanged: this
+ * thread's stack is intact, nothing else touches it) and the entry is found again by index;
+ * references an entry owned are released only after it is off the stack.
  */
 #include "filter_calls.h"
 
@@ -237,55 +244,92 @@ static uint64_t now_or_auto(void) {
     return (atr__fcfg.clock || atr__fcfg.min_duration_ns) ? atr__filter_now() : ATR_NOW;
 }
 
-/* Write the START of PENDING entry i (its ancestors are already written). */
-static void emit_pending(fthread *ft, size_t i) {
+/* Write the START of PENDING entry i (its ancestors are already written). Returns 1, or 0
+   when filter tracing stopped meanwhile (ft is freed: see the header). */
+static int emit_pending(fthread *ft, size_t i) {
+    uint64_t fgen = g_gen;
     fentry *e = &ft->stack[i];
     uint64_t parent = e->observed;
     if (e->parent_below && i > 0 && ft->stack[i - 1].key == e->parent_key) {
         parent = ft->stack[i - 1].span;
     }
-    atr__code_info *ci = atr__code_info_peek((PyCodeObject *)e->code);
-    e->gen = atr__state_gen();
-    e->span = 0;
+    /* Ours for the capture: the values (taken from the entry) and the code (one more ref). */
+    PyObject *code = Py_NewRef(e->code);
+    PyObject **vals = e->vals;
+    int32_t n_vals = e->n_vals;
+    uint64_t t_start = e->t_start;
+    e->vals = NULL;
+    e->n_vals = 0;
+    uint64_t gen = atr__state_gen(), span = 0;
+    atr__code_info *ci = atr__code_info_peek((PyCodeObject *)code);
     if (ci) {
-        atr__filter_begin((PyCodeObject *)e->code, ci, e->vals, e->n_vals, parent, e->t_start,
-                          &e->span);
+        atr__filter_begin((PyCodeObject *)code, ci, vals, n_vals, parent, t_start, &span);
     }
-    release_vals(e); /* the code stays: the call is still running */
-    e->state = ST_EMITTED;
-    e->entered = 0; /* the thread's current span is left alone: see docs/FILTERS.md */
+    if (g_gen == fgen) {
+        e = &ft->stack[i];
+        e->gen = gen;
+        e->span = span;
+        e->state = ST_EMITTED;
+        e->entered = 0; /* the thread's current span is left alone: see docs/FILTERS.md */
+    } else if (span) {
+        atr__span_end_return(gen, span, now_or_auto(), NULL, NULL); /* as end_all would */
+    }
+    for (int32_t k = 0; k < n_vals; k++) {
+        Py_XDECREF(vals[k]);
+    }
+    free(vals);
+    Py_DECREF(code); /* (the entry keeps its own: the call is still running) */
+    return g_gen == fgen;
 }
 
-static void flush_pending(fthread *ft, size_t upto) {
+/* Returns 1, or 0 when filter tracing stopped meanwhile (ft is freed). */
+static int flush_pending(fthread *ft, size_t upto) {
     for (size_t i = 0; i <= upto && i < ft->n; i++) {
-        if (ft->stack[i].state == ST_PENDING) {
-            emit_pending(ft, i);
+        if (ft->stack[i].state == ST_PENDING && !emit_pending(ft, i)) {
+            return 0;
         }
     }
+    return 1;
 }
 
-/* A PENDING top entry ends: dropped (NULL) when shorter than min-duration, else written with
-   its pending ancestors and returned (now EMITTED). */
-static ATR__NOINLINE fentry *end_pending_top(fthread *ft) {
-    fentry *e = &ft->stack[ft->n - 1];
-    uint64_t t = atr__filter_now();
-    if (t - e->t_start < atr__fcfg.min_duration_ns || t < e->t_start) {
-        entry_release(e);
-        ft->n--;
-        return NULL;
+/* Pop the top entry, then release what it owned (which may run user code). */
+static void pop_release(fthread *ft) {
+    fentry dead = ft->stack[--ft->n];
+    entry_release(&dead);
+}
+
+/* A PENDING top entry ends: dropped (0) when shorter than min-duration, else written with
+   its pending ancestors (1: it is now an EMITTED top entry). -1: filter tracing stopped
+   meanwhile (ft is freed). */
+static ATR__NOINLINE int end_pending_top(fthread *ft) {
+    uint64_t fgen = g_gen;
+    uint64_t t = atr__filter_now(); /* (a test clock is Python code) */
+    if (g_gen != fgen) {
+        return -1;
     }
-    flush_pending(ft, ft->n - 1);
-    return &ft->stack[ft->n - 1];
+    fentry *e = &ft->stack[ft->n - 1];
+    if (t - e->t_start < atr__fcfg.min_duration_ns || t < e->t_start) {
+        pop_release(ft);
+        return g_gen == fgen ? 0 : -1;
+    }
+    return flush_pending(ft, ft->n - 1) ? 1 : -1;
 }
 
-/* End the top entry of ft. how: 0 return, 1 raise, 2 no result. (Nothing else touches the
-   stack meanwhile, even when capturing the result runs a summarizer: profile and monitoring
-   events do not reach the hooks while one runs, and the frame-evaluation hook records nothing
-   while atr__tls_in_tracer is raised.) Inline: the common case is a written call returning. */
-static inline void end_top(fthread *ft, int how, PyObject *obj) {
+/* End the top entry of ft. how: 0 return, 1 raise, 2 no result. (Nothing else of this
+   thread touches the stack meanwhile, even when capturing the result runs a summarizer:
+   profile and monitoring events do not reach the hooks while one runs, and the
+   frame-evaluation hook records nothing while atr__tls_in_tracer is raised; another thread
+   may free it: see the header.) Returns 1, or 0 when ft was freed meanwhile. Inline: the
+   common case is a written call returning. */
+static inline int end_top(fthread *ft, int how, PyObject *obj) {
+    uint64_t fgen = g_gen;
     fentry *e = &ft->stack[ft->n - 1];
-    if (ATR__UNLIKELY(e->state == ST_PENDING) && !(e = end_pending_top(ft))) {
-        return;
+    if (ATR__UNLIKELY(e->state == ST_PENDING)) {
+        int r = end_pending_top(ft);
+        if (r <= 0) {
+            return r == 0;
+        }
+        e = &ft->stack[ft->n - 1];
     }
     uint64_t span = 0, gen = e->gen;
     if (e->state == ST_EMITTED) {
@@ -295,9 +339,10 @@ static inline void end_top(fthread *ft, int how, PyObject *obj) {
         span = e->span;
     }
     if (ATR__UNLIKELY(e->n_vals || e->code_owned)) {
-        entry_release(e);
+        pop_release(ft);
+    } else {
+        ft->n--;
     }
-    ft->n--;
     if (span) {
         uint64_t t = now_or_auto();
         if (how == 1) {
@@ -306,6 +351,7 @@ static inline void end_top(fthread *ft, int how, PyObject *obj) {
             atr__span_end_return(gen, span, t, how == 0 ? obj : NULL, NULL);
         }
     }
+    return g_gen == fgen;
 }
 
 int atr__calls_want(void) {
@@ -318,6 +364,13 @@ int atr__calls_want(void) {
 
 void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyObject *const *vals,
                       Py_ssize_t n, void *ctx) {
+    uint64_t t_start = 0;
+    if (atr__fcfg.min_duration_ns) {
+        t_start = atr__filter_now(); /* (first: a test clock is Python code...) */
+        if (!atr__fcfg.active) {
+            return; /* ... which may have stopped filter tracing */
+        }
+    }
     fthread *ft = ft_get();
     fentry *e = ft ? ft_push(ft) : NULL;
     if (!e) {
@@ -344,7 +397,7 @@ void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyO
             e->parent_key = b->key;
         }
         e->state = ST_PENDING;
-        e->t_start = atr__filter_now();
+        e->t_start = t_start;
         e->code = Py_NewRef(co);
         e->code_owned = 1;
         e->vals = n ? malloc((size_t)n * sizeof(PyObject *)) : NULL;
@@ -356,11 +409,23 @@ void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyO
         }
         return;
     }
-    e->gen = atr__state_gen();
-    atr__filter_begin(co, ci, vals, n, e->observed, now_or_auto(), &e->span);
-    if (e->span) {
+    /* Capturing may run user code that stops filter tracing (the header): e is found again
+       by its index afterwards, if the stack still exists. */
+    uint64_t fgen = g_gen, gen = atr__state_gen(), span = 0, observed = e->observed;
+    size_t idx = ft->n - 1;
+    atr__filter_begin(co, ci, vals, n, observed, now_or_auto(), &span);
+    if (ATR__UNLIKELY(g_gen != fgen)) {
+        if (span) {
+            atr__span_end_return(gen, span, now_or_auto(), NULL, NULL); /* as end_all would */
+        }
+        return;
+    }
+    e = &ft->stack[idx];
+    e->gen = gen;
+    e->span = span;
+    if (span) {
         e->saved = atr__tls_current;
-        atr__tls_current.span = e->span;
+        atr__tls_current.span = span;
         atr__tls_current.ctx = ctx;
         e->entered = 1;
         if (ci && ci->coro_like) {
@@ -418,6 +483,9 @@ int atr__calls_resume(const void *key) {
     }
     *e = *s;
     susp_remove(s);
+    if (e->state == ST_EMITTED) {
+        atr__span_resume(e->gen, e->span, now_or_auto());
+    }
     if (e->entered) {
         entry_enter(e);
     }
@@ -440,7 +508,9 @@ static int bring_to_top(fthread *ft, const void *key) {
         return 0;
     }
     while (ft->n > i) {
-        end_top(ft, 2, NULL);
+        if (!end_top(ft, 2, NULL)) {
+            return -1; /* filter tracing stopped meanwhile: ft is freed */
+        }
     }
     return 1;
 }
@@ -449,8 +519,9 @@ static int bring_to_top(fthread *ft, const void *key) {
    generator resumes it without a call event before 3.12). */
 static fthread *find_call(const void *key) {
     fthread *ft = (tls_ft_gen == g_gen) ? tls_ft : NULL;
-    if (bring_to_top(ft, key)) {
-        return ft;
+    int r = bring_to_top(ft, key);
+    if (r) {
+        return r > 0 ? ft : NULL;
     }
     if (atr__calls_resume(key)) {
         return ft_get();
@@ -464,6 +535,9 @@ void atr__calls_yield(const void *key) {
         return;
     }
     fentry e = ft->stack[--ft->n];
+    if (e.state == ST_EMITTED) {
+        atr__span_suspend(e.gen, e.span, now_or_auto());
+    }
     if (e.state == ST_EMITTED && e.entered) {
         entry_leave(&e);
     }
@@ -482,17 +556,22 @@ void atr__calls_yield(const void *key) {
         e.code = Py_NewRef(e.code);
         e.code_owned = 1;
     }
-    fentry *stale = susp_find(key);
-    if (stale) {
-        /* a generator that vanished without an event (3.12+ close fast path) */
-        if (stale->state == ST_EMITTED && stale->span) {
-            atr__span_end_return(stale->gen, stale->span, now_or_auto(), NULL, NULL);
-        }
-        entry_release(stale);
-        susp_remove(stale);
+    fentry *slot = susp_find(key);
+    fentry stale = {0};
+    if (slot) {
+        /* a generator that vanished without an event (3.12+ close fast path): out of the
+           table before it is ended (ending and releasing may run user code) */
+        stale = *slot;
+        susp_remove(slot);
     }
     if (susp_insert(&e) < 0) {
         entry_release(&e);
+    }
+    if (stale.key) {
+        if (stale.state == ST_EMITTED && stale.span) {
+            atr__span_end_return(stale.gen, stale.span, now_or_auto(), NULL, NULL);
+        }
+        entry_release(&stale);
     }
 }
 
@@ -518,9 +597,17 @@ static void end_entry_noresult(fentry *e, uint64_t t) {
 }
 
 void atr__calls_end_all(void) {
-    uint64_t t = now_or_auto();
+    /* Detach everything first: releasing references below may run user code, and other
+       threads must find their stacks gone (g_gen) rather than half freed. */
     fthread *me = (tls_ft_gen == g_gen) ? tls_ft : NULL;
-    for (fthread *ft = g_threads; ft;) {
+    fthread *threads = g_threads;
+    fentry *slots = g_susp.slots;
+    size_t cap = g_susp.cap;
+    g_threads = NULL;
+    memset(&g_susp, 0, sizeof g_susp);
+    g_gen++;
+    uint64_t t = now_or_auto();
+    for (fthread *ft = threads; ft;) {
         while (ft->n) {
             fentry *e = &ft->stack[--ft->n];
             if (ft == me && e->state == ST_EMITTED && e->entered) {
@@ -534,15 +621,12 @@ void atr__calls_end_all(void) {
         free(ft);
         ft = next;
     }
-    g_threads = NULL;
-    for (size_t i = 0; i < g_susp.cap; i++) {
-        if (g_susp.slots[i].key) {
-            end_entry_noresult(&g_susp.slots[i], t);
+    for (size_t i = 0; i < cap; i++) {
+        if (slots[i].key) {
+            end_entry_noresult(&slots[i], t);
         }
     }
-    free(g_susp.slots);
-    memset(&g_susp, 0, sizeof g_susp);
-    g_gen++;
+    free(slots);
 }
 
 void atr__calls_after_fork(void) {

@@ -4,22 +4,6 @@
  */
 #include "filter_emit.h"
 
-#include <string.h>
-
-/* UTF-8 of a str key, or an empty string (never raises). */
-static atr_str key_str(PyObject *o) {
-    atr_str r = {"", 0};
-    Py_ssize_t len = 0;
-    const char *p = PyUnicode_Check(o) ? PyUnicode_AsUTF8AndSize(o, &len) : NULL;
-    if (!p) {
-        PyErr_Clear();
-        return r;
-    }
-    r.ptr = p;
-    r.len = (size_t)len;
-    return r;
-}
-
 static int have_redact(void) {
     return atr__g.opts.redact && PyTuple_GET_SIZE(atr__g.opts.redact) > 0;
 }
@@ -53,21 +37,6 @@ int atr__filter_define(PyCodeObject *co, atr__code_info *ci) {
 }
 
 uint32_t atr__filter_capture_fields(PyObject *dict, atr__scratch *sc, atr_field *fields) {
-    Py_ssize_t pos = 0;
-    PyObject *k, *v;
-    uint32_t n = 0;
-    int redact = have_redact();
-    while (n < ATR__EMIT_MAX_FIELDS && PyDict_Next(dict, &pos, &k, &v)) {
-        if (!PyUnicode_Check(k)) {
-            continue;
-        }
-        fields[n].name = key_str(k);
-        if (redact && atr__capture_is_redacted(&atr__g.opts, k)) {
-            atr__capture_redacted(&fields[n].value);
-        } else {
-            atr__capture_value(v, &atr__g.opts, sc, &fields[n].value);
-        }
-        n++;
-    }
-    return n;
+    /* (the one converter's: it holds the entries and the patterns while user code may run) */
+    return atr__capture_dict_fields(dict, &atr__g.opts, sc, fields, ATR__EMIT_MAX_FIELDS);
 }

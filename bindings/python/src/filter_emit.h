@@ -35,6 +35,11 @@ uint32_t atr__filter_capture_fields(PyObject *dict, atr__scratch *sc, atr_field 
  * Called from the backends' event callbacks (and filter_stop / session close), where no
  * exception is set: CPython saves a pending exception around profile functions and
  * sys.monitoring callbacks. capture.h and the writer never raise.
+ *
+ * Capturing may run Python code (summarizers, repr), which may release the GIL and let
+ * another thread stop the session or filter tracing: the session is looked up again after
+ * capturing, and `span_out` must not point into anything such a stop frees (filter_calls.c
+ * passes a local and re-checks its stack afterwards). `vals` must stay alive meanwhile.
  */
 static inline ATR__ALWAYS_INLINE void atr__filter_begin(PyCodeObject *co, atr__code_info *ci,
                                                         PyObject *const *vals, Py_ssize_t n,
@@ -42,12 +47,13 @@ static inline ATR__ALWAYS_INLINE void atr__filter_begin(PyCodeObject *co, atr__c
                                                         uint64_t *span_out) {
     *span_out = 0;
     atr_session *s = atr__session();
-    if (!s || (ci->defined_gen != atr__state_gen() && atr__filter_define(co, ci) < 0)) {
+    uint64_t gen = atr__state_gen();
+    if (!s || (ci->defined_gen != gen && atr__filter_define(co, ci) < 0)) {
         return;
     }
+    uint32_t fid = ci->fid;
     if (ci->n_params > ATR__EMIT_MAX_ARGS || n > ci->n_params) {
-        /* defined above with its module and qualname: spans.h finds the same id */
-        atr__span_begin_code((PyObject *)co, vals, n, parent, t_ns, span_out);
+        atr__span_begin_code((PyObject *)co, fid, vals, n, parent, t_ns, span_out);
         return;
     }
     Py_ssize_t var_pos = ci->var_pos;
@@ -81,7 +87,7 @@ static inline ATR__ALWAYS_INLINE void atr__filter_begin(PyCodeObject *co, atr__c
             if (!v) {
                 *out = atr_value_nil();
             } else if (redact & (UINT64_C(1) << i)) {
-                atr__capture_redacted(out);
+                atr__capture_redact(v, out);
             } else if (i == var_pos && PyTuple_CheckExact(v)) {
                 atr__capture_varargs(((PyTupleObject *)v)->ob_item, PyTuple_GET_SIZE(v),
                                      &atr__g.opts, &sc, out);
@@ -90,10 +96,13 @@ static inline ATR__ALWAYS_INLINE void atr__filter_begin(PyCodeObject *co, atr__c
             }
         }
     }
-    atr_span_begin(s, ci->fid, parent, t_ns, args, n_args, n_fields ? fields : NULL, n_fields,
-                   span_out);
-    for (uint32_t i = 0; i < sc.errors; i++) {
-        atr_session_count_capture_error(s);
+    s = atr__session_of(gen); /* (Python code may have run: see above) */
+    if (s) {
+        atr_span_begin(s, fid, parent, t_ns, args, n_args, n_fields ? fields : NULL, n_fields,
+                       span_out);
+        for (uint32_t i = 0; i < sc.errors; i++) {
+            atr_session_count_capture_error(s);
+        }
     }
     if (sc.n_refs) {
         atr__scratch_release(&sc);

@@ -114,9 +114,10 @@ static PyObject *resume(PyObject *target, int op, PyObject *const *args, Py_ssiz
     return res;
 }
 
-/* One step of `target` inside p's span. */
+/* One step of `target` inside p's span (RESUME before it; the caller writes SUSPEND). */
 static PyObject *run(proxy *p, PyObject *target, int op, PyObject *const *args, Py_ssize_t nargs,
                      atr__send_result *rv) {
+    atr__span_resume(p->gen, p->span, ATR_NOW);
     atr__cur saved = atr__span_enter(p->cur);
     PyObject *token = p->use_ctx ? atr__span_ctx_set(p->cur) : NULL;
     PyObject *res = resume(target, op, args, nargs, rv);
@@ -150,8 +151,10 @@ static PyObject *gen_op(proxy *p, int op, PyObject *const *args, Py_ssize_t narg
             finish_error(p);
         return res;
     }
-    if (r == ATR__SEND_NEXT)
+    if (r == ATR__SEND_NEXT) {
+        atr__span_suspend(p->gen, p->span, ATR_NOW); /* yielded or awaits */
         return res;
+    }
     if (r == ATR__SEND_ERROR) {
         finish_error(p);
         return NULL;
@@ -258,12 +261,16 @@ static PyObject *as_op(step *s, int op, PyObject *const *args, Py_ssize_t nargs)
         return (r == ATR__SEND_RETURN && res != NULL) ? reraise_return(res) : res;
     }
     PyObject *res = run(p, s->inner, op, args, nargs, &r);
-    if (r == ATR__SEND_NEXT)
+    if (r == ATR__SEND_NEXT) {
+        atr__span_suspend(p->gen, p->span, ATR_NOW);
         return res; /* suspended in an await inside the generator */
+    }
     if (r == ATR__SEND_RETURN) {
         /* The awaitable finished: a value was yielded (or aclose() completed). */
         if (s->op == AOP_CLOSE)
             finish_closed(p);
+        else
+            atr__span_suspend(p->gen, p->span, ATR_NOW);
         return res != NULL ? reraise_return(res) : NULL;
     }
     if (PyErr_ExceptionMatches(PyExc_StopAsyncIteration)) {
@@ -474,6 +481,7 @@ PyObject *atr__genwrap_new(PyObject *obj, atr__traced *t, uint64_t span, uint64_
     p->use_ctx = tp != &GenProxy_Type;
     p->weakrefs = NULL;
     PyObject_GC_Track(p);
+    atr__span_suspend(gen, span, ATR_NOW); /* created, not running until its first step */
     return (PyObject *)p;
 }
 

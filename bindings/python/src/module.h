@@ -19,6 +19,7 @@ PyObject *atr__py_session_path(PyObject *m, PyObject *unused);
 PyObject *atr__py_session_uid(PyObject *m, PyObject *unused);
 PyObject *atr__py_session_paths(PyObject *m, PyObject *unused);
 PyObject *atr__py_register_summarizer(PyObject *m, PyObject *const *args, Py_ssize_t n);
+PyObject *atr__py_redact_values(PyObject *m, PyObject *values); /* redact.c */
 #define ATR__SESSION_METHODS                                                              \
     {"start", (PyCFunction)(void (*)(void))atr__py_start, METH_VARARGS | METH_KEYWORDS,   \
      "start(path, **options): open the session's log."},                                 \
@@ -30,7 +31,9 @@ PyObject *atr__py_register_summarizer(PyObject *m, PyObject *const *args, Py_ssi
     {"session_paths", atr__py_session_paths, METH_NOARGS,                                 \
      "session_paths() -> list of str: the open sessions, outermost first"},              \
     {"register_summarizer", (PyCFunction)(void (*)(void))atr__py_register_summarizer,     \
-     METH_FASTCALL, "register_summarizer(type, fn): fn(obj) -> dict | tuple of scalars."},
+     METH_FASTCALL, "register_summarizer(type, fn): fn(obj) -> dict | tuple of scalars."}, \
+    {"redact_values", atr__py_redact_values, METH_O,                                      \
+     "redact_values(values): redact these str/bytes values wherever captured later."},
 
 /* actions.c */
 PyObject *atr__py_current_span(PyObject *m, PyObject *unused);

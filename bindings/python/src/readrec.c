@@ -11,6 +11,32 @@
 
 #include <errno.h>
 
+/* A path for a message: as is, or, when it holds control characters or undecodable bytes,
+   the inside of its repr() (one line, nothing that drives a terminal). New reference. */
+static PyObject *shown_path(PyObject *path) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(path);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ_CHAR(path, i);
+        if (c < 0x20 || c == 0x7f || (c >= 0xD800 && c <= 0xDFFF)) {
+            PyObject *r = PyObject_Repr(path);
+            PyObject *in = r ? PyUnicode_Substring(r, 1, PyUnicode_GET_LENGTH(r) - 1) : NULL;
+            Py_XDECREF(r);
+            if (in == NULL)
+                PyErr_Clear();
+            return in ? in : Py_NewRef(path);
+        }
+    }
+    return Py_NewRef(path);
+}
+
+/* ValueError "argtrace: PATH: why". Returns NULL. */
+static PyObject *value_error(PyObject *path, const char *why) {
+    PyObject *p = shown_path(path);
+    PyErr_Format(PyExc_ValueError, "argtrace: %U: %s", p, why);
+    Py_DECREF(p);
+    return NULL;
+}
+
 typedef struct recreader {
     PyObject ob_base;   /* PyObject_HEAD */
     atr_reader *reader; /* owned */
@@ -87,6 +113,10 @@ static const char *kind_name(uint32_t k) {
         return "drops";
     case ATR_REC_END_OF_LOG:
         return "end_of_log";
+    case ATR_REC_SUSPEND:
+        return "suspend";
+    case ATR_REC_RESUME:
+        return "resume";
     default:
         return "unknown";
     }
@@ -155,6 +185,10 @@ static PyObject *record_to_py(const atr_record *r) {
               put(d, "capture_errors", U64(r->u.drops.capture_errors)) |
               put(d, "write_errors", U64(r->u.drops.write_errors));
         break;
+    case ATR_REC_SUSPEND:
+    case ATR_REC_RESUME:
+        rc |= put(d, "span", U64(r->u.suspend.span));
+        break;
     default:
         break;
     }
@@ -191,8 +225,7 @@ static PyObject *rr_next(recreader *self) {
     }
     if (rc == ATR_ENOMEM)
         return PyErr_NoMemory();
-    PyErr_Format(PyExc_ValueError, "argtrace: %U: %s", self->path, atr_reader_error(self->reader));
-    return NULL;
+    return value_error(self->path, atr_reader_error(self->reader));
 }
 
 static void rr_dealloc(recreader *self) {
@@ -251,7 +284,7 @@ PyObject *atr__py_read_records(PyObject *m, PyObject *path) {
             Py_DECREF(str);
             return PyErr_NoMemory();
         }
-        PyErr_Format(PyExc_ValueError, "argtrace: %U: %s", str, atr_strerror(rc));
+        value_error(str, atr_strerror(rc));
         Py_DECREF(str);
         return NULL;
     }

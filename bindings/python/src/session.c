@@ -17,6 +17,7 @@
  */
 #include "module.h"
 
+#include "redact.h"
 #include "spans.h"
 #include "tracefunc.h"
 #ifdef ATR_HAVE_FILTER
@@ -242,7 +243,12 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
     errno = 0;
     int rc = atr_session_open(&cfg, &s);
     if (rc == ATR_EOPEN) {
-        atr__raise_oserror(errno ? errno : EIO, "cannot create the log", path_str);
+        int err = errno ? errno : EIO;
+        atr__raise_oserror(err,
+                           err == ELOOP ? "the log path is a symbolic link, which argtrace does "
+                                          "not follow (remove it or name another path)"
+                                        : "cannot create the log",
+                           path_str);
         goto done;
     }
     if (rc < 0) {
@@ -271,6 +277,10 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
     atr__g.session = s;
     atr__g.gen = fresh_gen();
     atr__state_reset_caches();
+    if (g_depth == 0) { /* nested: the outer session's secrets stay (more is redacted) */
+        atr__secret_clear();
+        atr__capture_clear_escaped();
+    }
     atr__g.opts.max_value_bytes = max_value_bytes;
     atr__g.opts.capture_repr = capture_repr;
     Py_XSETREF(atr__g.redact, patterns);
@@ -316,6 +326,10 @@ PyObject *atr__py_stop(PyObject *m, PyObject *unused) {
         atr__g.gen = fresh_gen();
     }
     atr__state_reset_caches();
+    if (atr__g.session == NULL) { /* no outer session resumes: its secrets go */
+        atr__secret_clear();
+        atr__capture_clear_escaped();
+    }
     wait_blocked(); /* threads waiting in the writer leave it before s is closed */
     int rc;
     Py_BEGIN_ALLOW_THREADS atr_session_flush(s);

@@ -52,8 +52,10 @@ void atr__span_ctx_reset(PyObject *token); /* steals token; accepts NULL */
 /* --- function definitions --------------------------------------------------------------- */
 
 /*
- * Id of the FUNCTION record for `code` in the active session, defining it on first use
- * (cached per session in a dict keyed by the code object). Params are all of the code's
+ * Id of a FUNCTION record for `code` in the active session (atr__define_names: identical
+ * definitions share one). Nothing here keeps the code object alive: the caller caches the id
+ * per code object (filter tracing in the code's co_extra slot, freed with the code). Params
+ * are all of the code's
  * parameters (co_varnames[0:n]; variadic ones written "*args"/"**kwargs"); `flags` are
  * ATR_FUNC_* bits added to those derived from co_flags. `qualname` may be NULL (then
  * co_qualname on 3.11+, co_name before); `module` may be NULL ("" is written).
@@ -64,10 +66,15 @@ int atr__define_code(PyObject *code, PyObject *module, PyObject *qualname, uint3
 
 /*
  * Define a function from Python strings (any may be NULL: ""): `names` a tuple of str (the
- * captured parameters, in START order). Returns 0 or a negative ATR_E* code; never raises.
+ * captured parameters, in START order). A definition identical to one made earlier in the
+ * session (same strings, line and flags: a function made again from the same source) gets
+ * that one's id. Returns 0 or a negative ATR_E* code; never raises.
  */
 int atr__define_names(PyObject *module, PyObject *qualname, PyObject *file, int line,
                       PyObject *names, uint32_t flags, uint32_t *id_out);
+
+/* Forget the session's definitions (state.c, when a session starts or stops). */
+void atr__defs_free(void);
 
 /* ATR_FUNC_COROUTINE/GENERATOR/ASYNCGEN bits of a code object's co_flags. */
 uint32_t atr__code_kind_flags(PyObject *code);
@@ -78,7 +85,7 @@ Py_ssize_t atr__code_nparams(PyObject *code);
 /* --- begin / end ----------------------------------------------------------------------- */
 
 /*
- * Begin a span for `code` (defined with atr__define_code) in the active session, with
+ * Begin a span for `code` (defined as `fid` with atr__define_code) in the active session, with
  * parameter values `vals[0..n)` in co_varnames order, as a frame holds them (NULL entries:
  * unbound, recorded nil). The *args slot must hold a tuple, the **kwargs slot a dict: its
  * entries become START fields. Values are captured with the session's options; names that
@@ -87,8 +94,8 @@ Py_ssize_t atr__code_nparams(PyObject *code);
  * with atr__span_enter()/leave() as needed. On success *span_out is the new span (0 when the
  * session is closing). Returns 0 or a negative ATR_E* code.
  */
-int atr__span_begin_code(PyObject *code, PyObject *const *vals, Py_ssize_t n, uint64_t parent,
-                         uint64_t t_ns, uint64_t *span_out);
+int atr__span_begin_code(PyObject *code, uint32_t fid, PyObject *const *vals, Py_ssize_t n,
+                         uint64_t parent, uint64_t t_ns, uint64_t *span_out);
 
 /*
  * End `span` begun in session generation `gen` (atr__state_gen() at begin). Ends for a
@@ -103,5 +110,14 @@ void atr__span_end_return(uint64_t gen, uint64_t span, uint64_t t_ns, PyObject *
 void atr__span_end_raise(uint64_t gen, uint64_t span, uint64_t t_ns, PyObject *exc,
                          const atr__capture_opts *opts);
 void atr__span_end_error(uint64_t gen, uint64_t span, uint64_t t_ns, const atr__capture_opts *opts);
+
+/*
+ * A generator's or coroutine's `span` (session generation `gen`) stops running (yield,
+ * await) or runs again: SUSPEND / RESUME records (format 1.1), from which readers compute
+ * its active time. Only generator/coroutine paths call them. Ignored for a session that
+ * has since stopped.
+ */
+void atr__span_suspend(uint64_t gen, uint64_t span, uint64_t t_ns);
+void atr__span_resume(uint64_t gen, uint64_t span, uint64_t t_ns);
 
 #endif /* ATR_PY_SPANS_H */

@@ -66,10 +66,9 @@ void atr__state_name_thread_slow(atr_session *s) {
         Py_XDECREF(active);
         Py_DECREF(threading);
     }
-    Py_ssize_t len = 0;
-    const char *p = name && PyUnicode_Check(name) ? PyUnicode_AsUTF8AndSize(name, &len) : NULL;
-    if (p != NULL && atr__session_of(gen) == s) /* Python code ran: still the same session? */
-        atr_thread_set_name(s, p, (size_t)len);
+    atr_str n = atr__capture_utf8(name);
+    if (name != NULL && PyUnicode_Check(name) && atr__session_of(gen) == s) /* same session? */
+        atr_thread_set_name(s, n.ptr, n.len);
     Py_XDECREF(name);
     if (PyErr_Occurred())
         PyErr_Clear();
@@ -88,7 +87,7 @@ int atr__state_init(void) {
 }
 
 void atr__state_reset_caches(void) {
-    Py_CLEAR(atr__g.code_ids);
+    atr__defs_free();
     Py_CLEAR(atr__g.action_ids);
 }
 

@@ -56,7 +56,7 @@ typedef struct atr__state {
     PyObject *path;         /* owned: str, the active session's path, or NULL */
     atr__capture_opts opts; /* session-level capture options */
     PyObject *redact;       /* owned: tuple of lower-cased patterns (opts.redact borrows it) */
-    PyObject *code_ids;     /* owned: dict code object -> int function id, or NULL */
+    struct atr__defs *defs; /* owned: the session's definitions by content (spans.c), or NULL */
     PyObject *action_ids;   /* owned: dict action name -> int function id, or NULL */
     atr__summarizer *summ;  /* PyMem array of n_summ registered summarizers */
     size_t n_summ;

@@ -185,24 +185,67 @@ done:
 
 /* --- the call --------------------------------------------------------------------------- */
 
-static inline void capture_slot(atr__traced *t, Py_ssize_t i, PyObject *v, atr__scratch *sc,
+/*
+ * What a call reads of its decorator's per-session plan while it captures. Capturing may
+ * run Python code (summarizers, repr) that releases the GIL: another thread may then prepare
+ * the decorator again (a new session, a new __code__), which replaces the mode array, the
+ * merged redact patterns and varnames. So a call copies or holds what it uses before the
+ * first value is captured (plan_hold), and lets go at the end (plan_drop).
+ */
+typedef struct plan {
+    atr__capture_opts opts; /* redact: owned (a reference taken from t->opts_redact) */
+    PyObject *varnames;     /* owned, or NULL (not a Python function) */
+    uint8_t *mode;          /* copy of t->mode[0..nslots) (mode_stack or PyMem) */
+    uint8_t mode_stack[STACK_SLOTS];
+    Py_ssize_t nslots, argcount, posonly, kwonly;
+    int has_varargs;
+    uint32_t fid;
+} plan;
+
+/* Returns 0, or -1 (out of memory: nothing held). */
+static int plan_hold(plan *p, const atr__traced *t) {
+    p->nslots = t->code ? t->nslots : 1;
+    p->mode = p->nslots <= STACK_SLOTS ? p->mode_stack : PyMem_Malloc((size_t)p->nslots);
+    if (p->mode == NULL)
+        return -1;
+    if (p->nslots)
+        memcpy(p->mode, t->mode, (size_t)p->nslots);
+    p->opts = t->opts;
+    Py_XINCREF(p->opts.redact);
+    p->varnames = Py_XNewRef(t->varnames);
+    p->argcount = t->argcount;
+    p->posonly = t->posonly;
+    p->kwonly = t->kwonly;
+    p->has_varargs = t->has_varargs;
+    p->fid = t->fid;
+    return 0;
+}
+
+static void plan_drop(plan *p) {
+    Py_XDECREF(p->opts.redact);
+    Py_XDECREF(p->varnames);
+    if (p->mode != p->mode_stack)
+        PyMem_Free(p->mode);
+}
+
+static inline void capture_slot(const plan *p, Py_ssize_t i, PyObject *v, atr__scratch *sc,
                                 atr_value *out) {
-    if (t->mode[i] == SLOT_REDACT)
-        atr__capture_redacted(out);
+    if (p->mode[i] == SLOT_REDACT)
+        atr__capture_redact(v, out);
     else if (v == NULL)
         *out = atr_value_nil();
     else
-        atr__capture_value(v, &t->opts, sc, out);
+        atr__capture_value(v, &p->opts, sc, out);
 }
 
 /* Index of keyword `name` among the slots that accept keywords, or -1. */
-static Py_ssize_t find_kw(atr__traced *t, PyObject *name) {
-    Py_ssize_t end = t->argcount + t->kwonly;
-    PyObject **vn = ((PyTupleObject *)t->varnames)->ob_item;
-    for (Py_ssize_t i = t->posonly; i < end; i++)
+static Py_ssize_t find_kw(const plan *p, PyObject *name) {
+    Py_ssize_t end = p->argcount + p->kwonly;
+    PyObject **vn = ((PyTupleObject *)p->varnames)->ob_item;
+    for (Py_ssize_t i = p->posonly; i < end; i++)
         if (vn[i] == name)
             return i;
-    for (Py_ssize_t i = t->posonly; i < end; i++)
+    for (Py_ssize_t i = p->posonly; i < end; i++)
         if (PyUnicode_Compare(vn[i], name) == 0)
             return i;
     if (PyErr_Occurred())
@@ -212,7 +255,9 @@ static Py_ssize_t find_kw(atr__traced *t, PyObject *name) {
 
 /*
  * Capture the bound arguments and begin the span. Kept out of line so that its scratch
- * storage is not on the stack during the wrapped call (deep recursion).
+ * storage is not on the stack during the wrapped call (deep recursion). Defaults are
+ * borrowed from the function's __defaults__ / __kwdefaults__, which a summarizer may
+ * replace or change: both are held (a reference, a copy) until the START is written.
  */
 ATR__NOINLINE static uint64_t begin_call(atr__traced *t, atr_session *s, PyObject *const *args,
                                          Py_ssize_t nargs, PyObject *kwnames, uint64_t parent) {
@@ -222,23 +267,32 @@ ATR__NOINLINE static uint64_t begin_call(atr__traced *t, atr_session *s, PyObjec
     atr_field fields[MAX_KW_FIELDS];
     uint32_t n_fields = 0, nv = 0;
     uint64_t span = 0, gen = atr__g.gen;
+    PyObject *defs = NULL, *kwdefs = NULL; /* owned while capturing */
+    plan p;
     atr__scratch_init(&sc);
-    if (t->code == NULL) {
+    if (plan_hold(&p, t) < 0)
+        return 0;
+    if (p.varnames == NULL) {
         /* Any callable: all positionals as "*args", keywords as fields. */
-        if (t->mode[0] != SLOT_SKIP)
-            atr__capture_varargs(args, nargs, &t->opts, &sc, &vals_stack[nv++]);
+        if (p.mode[0] != SLOT_SKIP)
+            atr__capture_varargs(args, nargs, &p.opts, &sc, &vals_stack[nv++]);
         Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
-        for (Py_ssize_t j = 0; j < nkw && n_fields < MAX_KW_FIELDS; j++)
-            if (atr__capture_field(PyTuple_GET_ITEM(kwnames, j), args[nargs + j], &t->opts, &sc,
+        for (Py_ssize_t j = 0; j < nkw; j++) {
+            if (n_fields == MAX_KW_FIELDS) { /* left out: counted as capture errors */
+                sc.errors += (uint32_t)(nkw - j);
+                break;
+            }
+            if (atr__capture_field(PyTuple_GET_ITEM(kwnames, j), args[nargs + j], &p.opts, &sc,
                                    &fields[n_fields]) == 0)
                 n_fields++;
+        }
         if ((s = atr__session_of(gen)) != NULL)
-            atr_span_begin(s, t->fid, parent, ATR_NOW, vals_stack, nv, n_fields ? fields : NULL,
+            atr_span_begin(s, p.fid, parent, ATR_NOW, vals_stack, nv, n_fields ? fields : NULL,
                            n_fields, &span);
         goto done;
     }
 
-    Py_ssize_t ns = t->nslots, npos = t->argcount;
+    Py_ssize_t ns = p.nslots, npos = p.argcount;
     PyObject **slots = slots_stack;
     atr_value *vals = vals_stack;
     if (ns > STACK_SLOTS) {
@@ -259,52 +313,55 @@ ATR__NOINLINE static uint64_t begin_call(atr__traced *t, atr_session *s, PyObjec
         for (Py_ssize_t j = 0; j < nkw; j++) {
             PyObject *k = PyTuple_GET_ITEM(kwnames, j);
             PyObject *v = args[nargs + j];
-            Py_ssize_t at = find_kw(t, k);
+            Py_ssize_t at = find_kw(&p, k);
             if (at >= 0 && slots[at] == NULL) {
                 slots[at] = v;
                 continue;
             }
-            if (n_fields < MAX_KW_FIELDS &&
-                atr__capture_field(k, v, &t->opts, &sc, &fields[n_fields]) == 0)
+            if (n_fields == MAX_KW_FIELDS)
+                sc.errors++; /* left out: counted as a capture error */
+            else if (atr__capture_field(k, v, &p.opts, &sc, &fields[n_fields]) == 0)
                 n_fields++;
         }
     }
-    /* Defaults for what is still unbound. */
+    /* Defaults for what is still unbound, as the function has them now; held from here on. */
     if (nargs < npos) {
-        PyObject *defs = PyFunction_GET_DEFAULTS(t->func);
+        defs = Py_XNewRef(PyFunction_GET_DEFAULTS(t->func));
         Py_ssize_t nd = defs ? PyTuple_GET_SIZE(defs) : 0;
         for (Py_ssize_t k = npos - nd; k < npos; k++)
             if (k >= 0 && slots[k] == NULL)
                 slots[k] = PyTuple_GET_ITEM(defs, k - (npos - nd));
     }
-    if (t->kwonly) {
-        PyObject *kwdefs = PyFunction_GET_KW_DEFAULTS(t->func);
-        for (Py_ssize_t k = npos; kwdefs && k < npos + t->kwonly; k++) {
-            if (slots[k] == NULL && PyDict_CheckExact(kwdefs)) {
-                slots[k] = PyDict_GetItemWithError(kwdefs, PyTuple_GET_ITEM(t->varnames, k));
+    if (p.kwonly) {
+        PyObject *kd = PyFunction_GET_KW_DEFAULTS(t->func);
+        kwdefs = kd && PyDict_CheckExact(kd) ? PyDict_Copy(kd) : NULL;
+        for (Py_ssize_t k = npos; kwdefs && k < npos + p.kwonly; k++) {
+            if (slots[k] == NULL) {
+                slots[k] = PyDict_GetItemWithError(kwdefs, PyTuple_GET_ITEM(p.varnames, k));
                 if (slots[k] == NULL && PyErr_Occurred())
                     PyErr_Clear();
             }
         }
     }
     /* Values in slot order; *args from the vector's tail. */
-    Py_ssize_t var_at = t->has_varargs ? npos + t->kwonly : -1;
+    Py_ssize_t var_at = p.has_varargs ? npos + p.kwonly : -1;
     for (Py_ssize_t k = 0; k < ns; k++) {
-        if (t->mode[k] == SLOT_SKIP)
+        if (p.mode[k] == SLOT_SKIP)
             continue;
         if (k == var_at) {
-            if (t->mode[k] == SLOT_REDACT)
+            if (p.mode[k] == SLOT_REDACT) {
                 atr__capture_redacted(&vals[nv]);
-            else
-                atr__capture_varargs(args + npos, nargs > npos ? nargs - npos : 0, &t->opts, &sc,
+                atr__secret_remember_vec(args + npos, nargs > npos ? nargs - npos : 0);
+            } else
+                atr__capture_varargs(args + npos, nargs > npos ? nargs - npos : 0, &p.opts, &sc,
                                      &vals[nv]);
             nv++;
             continue;
         }
-        capture_slot(t, k, slots[k], &sc, &vals[nv++]);
+        capture_slot(&p, k, slots[k], &sc, &vals[nv++]);
     }
     if ((s = atr__session_of(gen)) != NULL)
-        atr_span_begin(s, t->fid, parent, ATR_NOW, vals, nv, n_fields ? fields : NULL, n_fields,
+        atr_span_begin(s, p.fid, parent, ATR_NOW, vals, nv, n_fields ? fields : NULL, n_fields,
                        &span);
 done_free:
     if (slots != slots_stack)
@@ -315,6 +372,9 @@ done:
     for (uint32_t e = 0; s != NULL && e < sc.errors; e++)
         atr_session_count_capture_error(s);
     atr__scratch_release(&sc);
+    Py_XDECREF(defs);
+    Py_XDECREF(kwdefs);
+    plan_drop(&p);
     if (PyErr_Occurred())
         PyErr_Clear();
     return span;
@@ -325,25 +385,30 @@ ATR__NOINLINE static uint64_t begin_simple(atr__traced *t, atr_session *s, PyObj
                                            Py_ssize_t nargs, uint64_t parent) {
     atr__scratch sc;
     atr_value vals[STACK_SLOTS];
+    uint8_t mode[STACK_SLOTS]; /* copies (see plan): Python code may run while capturing */
     uint64_t span = 0, gen = atr__g.gen;
+    uint32_t fid = t->fid;
+    atr__capture_opts opts = t->opts; /* (opts.redact is not read: no field is captured) */
     atr__scratch_init(&sc);
+    if (nargs) /* nargs == argcount <= STACK_SLOTS (t->simple) */
+        memcpy(mode, t->mode, (size_t)nargs);
     for (Py_ssize_t i = 0; i < nargs; i++) {
-        if (ATR__UNLIKELY(t->mode[i] == SLOT_REDACT))
-            atr__capture_redacted(&vals[i]);
+        if (ATR__UNLIKELY(mode[i] == SLOT_REDACT))
+            atr__capture_redact(args[i], &vals[i]);
         else
-            atr__capture_value_fast(args[i], &t->opts, &sc, &vals[i]);
+            atr__capture_value_fast(args[i], &opts, &sc, &vals[i]);
     }
     if (ATR__UNLIKELY(sc.errors != 0 || sc.n_refs != 0)) {
         /* Python code may have run (summarizer, repr): is the session still there? */
         if ((s = atr__session_of(gen)) != NULL) {
-            atr_span_begin(s, t->fid, parent, ATR_NOW, vals, (uint32_t)nargs, NULL, 0, &span);
+            atr_span_begin(s, fid, parent, ATR_NOW, vals, (uint32_t)nargs, NULL, 0, &span);
             for (uint32_t e = 0; e < sc.errors; e++)
                 atr_session_count_capture_error(s);
         }
         atr__scratch_release(&sc);
         return span;
     }
-    atr_span_begin(s, t->fid, parent, ATR_NOW, vals, (uint32_t)nargs, NULL, 0, &span);
+    atr_span_begin(s, fid, parent, ATR_NOW, vals, (uint32_t)nargs, NULL, 0, &span);
     return span;
 }
 
@@ -376,8 +441,9 @@ ATR__NOINLINE static void end_call(atr__traced *t, uint64_t gen, uint64_t span, 
     atr_span_return(s, span, ATR_NOW, &v);
 }
 
-static PyObject *traced_call(atr__traced *t, atr_session *s, PyObject *const *args, size_t nargsf,
-                             PyObject *kwnames) {
+static inline ATR__ALWAYS_INLINE PyObject *traced_call(atr__traced *t, atr_session *s,
+                                                       PyObject *const *args, size_t nargsf,
+                                                       PyObject *kwnames) {
     if (ATR__UNLIKELY(t->gen != atr__g.gen ||
                       (t->code != NULL && PyFunction_GET_CODE(t->func) != t->code))) {
         if (prepare(t) < 0) {
@@ -399,7 +465,7 @@ static PyObject *traced_call(atr__traced *t, atr_session *s, PyObject *const *ar
                         : begin_call(t, s, args, nargs, kwnames, parent);
     atr__tls_current.span = span;
     atr__tls_current.ctx = ctx;
-    PyObject *res = PyObject_Vectorcall(t->func, args, nargsf, kwnames);
+    PyObject *res = atr__compat_call_wrapped(t->func, args, nargsf, kwnames);
     atr__span_leave(saved);
     if (span == 0)
         return res;
@@ -416,6 +482,17 @@ static PyObject *traced_call(atr__traced *t, atr_session *s, PyObject *const *ar
     return res;
 }
 
+/* A call of a decorator that names redact patterns: log() fields inside it use them too. */
+ATR__NOINLINE static PyObject *traced_call_redacting(atr__traced *t, atr_session *s,
+                                                     PyObject *const *args, size_t nargsf,
+                                                     PyObject *kwnames) {
+    PyObject *saved = atr__tls_call_redact;
+    atr__tls_call_redact = t->redact;
+    PyObject *res = traced_call(t, s, args, nargsf, kwnames);
+    atr__tls_call_redact = saved;
+    return res;
+}
+
 PyObject *atr__traced_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
                                  PyObject *kwnames) {
     atr__traced *t = (atr__traced *)self;
@@ -426,6 +503,8 @@ PyObject *atr__traced_vectorcall(PyObject *self, PyObject *const *args, size_t n
         return NULL;
     }
     if (ATR__LIKELY(s == NULL) || ATR__UNLIKELY(atr__tls_in_tracer))
-        return PyObject_Vectorcall(t->func, args, nargsf, kwnames);
+        return atr__compat_call_wrapped(t->func, args, nargsf, kwnames);
+    if (ATR__UNLIKELY(PyTuple_GET_SIZE(t->redact) != 0))
+        return traced_call_redacting(t, s, args, nargsf, kwnames);
     return traced_call(t, s, args, nargsf, kwnames);
 }

@@ -8,7 +8,9 @@
  *
  * Identifiers are small integers, valid for the life of the index:
  *   - function ids  0 .. n_functions-1   (deduplicated across logs by module+qualname+file)
- *   - call ids      0 .. n_calls-1       (in load order: per thread, start order)
+ *   - call ids      0 .. n_calls-1       (in load order: per file, the order of its STARTs;
+ *                                          what people see is the printed id, see
+ *                                          "Printed call ids" below)
  *   - thread ids    0 .. n_threads-1     (global: threads of every loaded log)
  *   - file ids      0 .. n_files-1       (one per loaded log = one process)
  *   - message ids   0 .. n_messages-1
@@ -26,7 +28,7 @@
  *
  * Threads: loading needs exclusive use of the index. Once loading is done every function
  * taking a `const atr_index *` may be called from several threads at once. Filters, callsets,
- * argscores and event cursors are used by one thread at a time.
+ * argscores, why results and event cursors are used by one thread at a time.
  *
  * Functions return 0 or a negative ATR_E* code; results go through out-parameters. Nothing
  * here prints, exits or aborts.
@@ -65,6 +67,17 @@ ATR_API int atr_index_open(atr_index **out);
 /* Free the index and everything it owns (every pointer it handed out dies). Accepts NULL. */
 ATR_API void atr_index_free(atr_index *ix);
 
+/*
+ * Memory budget of later loads, in bytes (0: no limit; default ATR_INDEX_MAX_MEMORY_DEFAULT).
+ * A load whose index would grow past it stops with ATR_ETOOBIG, the index left as it was,
+ * and atr_index_error() says so in one line: a small hostile log that declares millions of
+ * calls fails cleanly instead of exhausting the machine's memory. The budget counts the
+ * index's tables (atr_index_info.mem_bytes) and what the load derives from them; it is
+ * approximate (within a few percent plus up to about 1 MiB).
+ */
+#define ATR_INDEX_MAX_MEMORY_DEFAULT (UINT64_C(4) << 30)
+ATR_API void atr_index_set_max_memory(atr_index *ix, uint64_t bytes);
+
 /* Install (fn non-NULL) or remove (fn NULL) the progress callback of later loads. */
 ATR_API void atr_index_set_progress(atr_index *ix, atr_progress_fn fn, void *ctx);
 
@@ -78,9 +91,9 @@ ATR_API void atr_index_set_progress(atr_index *ix, atr_progress_fn fn, void *ctx
  * ATR_FILE_UNCLOSED). Unfinished calls (no END) get the duration up to the last time seen in
  * their log and status ATR_CALL_UNFINISHED.
  * Errors: ATR_EOPEN, ATR_EMAGIC, ATR_EVERSION, ATR_ECORRUPT, ATR_ETOOBIG, ATR_ENOMEM,
- * ATR_EINVAL (the same log, by its process uid, is already in the index), and
+ * ATR_EINVAL (the same log, by its process uid or by its file, is already in the index), and
  * ATR_ETOOBIG when the index would exceed its limits (2^32-2 calls, 2^31 distinct values,
- * 2^32 argument slots). On error the index is left as it was before the call and atr_index_error()
+ * 2^32 argument slots) or its memory budget (atr_index_set_max_memory). On error the index is left as it was before the call and atr_index_error()
  * describes the problem in one line (for corrupt logs: the reader's message).
  */
 ATR_API int atr_index_load(atr_index *ix, const char *path);
@@ -138,6 +151,7 @@ typedef struct atr_file_info {
     /* The writer's DROPS totals (docs/FORMAT.md 3.10); the last DROPS record wins. */
     uint64_t drops_records, drops_bytes, drops_oversize, drops_capture_errors;
     uint64_t drops_write_errors;
+    uint32_t first_call; /* this file's calls are first_call .. first_call + n_calls - 1 */
 } atr_file_info;
 
 /* Describe file `file`. Returns 0 or ATR_EINVAL (no such file). */
@@ -228,13 +242,33 @@ typedef struct atr_call_view {
     uint64_t start_ns;
     uint64_t end_ns; /* start + duration (for unfinished calls: last time seen) */
     uint64_t duration_ns;
-    uint64_t self_ns; /* duration minus the durations of its children in the same
-                         process, clamped at 0 (summed when asked: O(children)) */
+    uint64_t self_ns; /* active_ns minus children_ns, clamped at 0 (summed when asked:
+                         O(children)) */
     uint32_t status;  /* ATR_CALL_* */
     uint32_t n_args;  /* argument slots: arg i is named by function params[i] */
     uint32_t result;  /* value id: result (RETURNED) or exception message (RAISED),
                                 else ATR_NO_VALUE */
     atr_str exc_type; /* RAISED: the exception type ("ValueError"), else empty */
+    /*
+     * Active time: the part of the duration the call was running. A generator's or
+     * coroutine's span that suspended (format 1.1 SUSPEND/RESUME records) is active from
+     * START to its first SUSPEND, from each RESUME to the next SUSPEND, and from the last
+     * RESUME to END (unfinished: to the log's last time). Every other call: its duration.
+     */
+    uint64_t active_ns;
+    /*
+     * The part of active_ns its parent is charged: all of it, except the running intervals
+     * that ended while the parent was suspended or over (an asyncio task's steps while the
+     * coroutine that made it awaits; a generator consumed after its maker returned). Such
+     * a parent's self time is not reduced by them.
+     */
+    uint64_t charged_ns;
+    /*
+     * The time its children in the same process took from it: the sum of their charged_ns.
+     * A child's share of this call is child.charged_ns / max(active_ns, children_ns): never
+     * over 100% together (children on other threads may exceed active_ns).
+     */
+    uint64_t children_ns;
 } atr_call_view;
 
 /* Describe call `call`. Returns 0 or ATR_EINVAL. */
@@ -275,6 +309,36 @@ ATR_API int atr_index_message(const atr_index *ix, uint32_t msg, atr_message_vie
 /* Field `i` of message `msg`: its name and value id. Returns 0 or ATR_EINVAL. */
 ATR_API int atr_message_field(const atr_index *ix, uint32_t msg, uint32_t i, atr_str *name,
                               uint32_t *value_id);
+
+/* ------------------------------------------------------------------------------------------
+ * Printed call ids
+ *
+ * What the viewer prints (calls, tree, slow, every --json output, the exports, the TUI) and
+ * accepts back, and what Python's Call.id is: a call's number within its own log — the
+ * position of its START among that log's STARTs, 0, 1, 2... — the same whichever logs are
+ * loaded with it. With one log loaded that is the whole id, "253" (equal to the call id);
+ * with several it is prefixed by the log's file id (its position among the loaded logs):
+ * "1:253". In JSON the one-log form is a number, the several-log form a string.
+ */
+
+/* Bytes of the longest printed id, with its NUL ("4294967295:4294967295"). */
+#define ATR_CALL_ID_SIZE 24
+
+/*
+ * The printed id of `call` into buf (NUL-terminated, truncated to size). Returns its
+ * length (like snprintf), or 0 for an unknown call.
+ */
+ATR_API size_t atr_call_id_format(const atr_index *ix, uint32_t call, char *buf, size_t size);
+
+/*
+ * The call a printed id names: "N" (only while one log is loaded) or "FILE:N" (always),
+ * decimal digits without signs or spaces. Returns 0 (*call set), ATR_ESYNTAX (not an id),
+ * ATR_EAMBIGUOUS ("N" while several logs are loaded), ATR_ENOTFOUND (no such call).
+ */
+ATR_API int atr_call_id_parse(const atr_index *ix, const char *text, uint32_t *call);
+
+/* The call numbered `number` in file `file`, or ATR_NO_CALL. */
+ATR_API uint32_t atr_file_call(const atr_index *ix, uint32_t file, uint64_t number);
 
 /* ------------------------------------------------------------------------------------------
  * Filters on calls
@@ -396,11 +460,13 @@ typedef struct atr_stats {
     uint64_t self_ns;  /* sum of self times */
     /*
      * Over finished calls only (or over all calls when none finished): exact nearest-rank
-     * percentiles, the smallest duration d such that at least p% of the calls took <= d.
+     * percentiles, the smallest active time d such that at least p% of the calls ran <= d
+     * (a call's active time is its duration unless it suspended: atr_call_view.active_ns).
      */
     uint64_t min_ns, p50_ns, p95_ns, p99_ns, max_ns;
-    double mean_ns;        /* total_ns / count */
+    double mean_ns;        /* active_ns / count */
     uint32_t slowest_call; /* the call with max_ns, or ATR_NO_CALL */
+    uint64_t active_ns;    /* sum of active times (equals total_ns unless calls suspended) */
 } atr_stats;
 
 /*
@@ -510,6 +576,223 @@ typedef struct atr_arg_group {
  * Returns 0 or ATR_EINVAL.
  */
 ATR_API int atr_argscore_group(const atr_argscore *s, uint32_t i, uint32_t g, atr_arg_group *out);
+
+/* ------------------------------------------------------------------------------------------
+ * Diff of two runs: what got slower or faster, per function and per argument group
+ *
+ * Load the base run's logs first, then the new run's, into one index (the same log on both
+ * sides is refused by atr_index_load); n_base_files says where the new run starts. Functions
+ * are matched across the runs by their full name "module.qualname" (a function whose file
+ * moved is still the same function); functions found in one run only have 0 calls on the
+ * other side.
+ *
+ * Only finished calls matching the filter count (an unfinished call's duration is not
+ * known). For each function and side: calls, total, p50 and p95 (nearest rank, as
+ * atr_stats). added_ns = new total - base total: the time the function added to (positive)
+ * or saved from (negative) the run, counting both slower calls and more calls. Functions are
+ * sorted by |added_ns|, largest first (ties: name).
+ *
+ * Significance: Mann-Whitney U rank test of the two sides' durations (two-sided, normal
+ * approximation with continuity and tie corrections). A change is significant when both
+ * sides have at least min_calls calls and p < alpha.
+ *
+ * Argument groups: for each argument, the calls of BOTH runs are grouped together as
+ * atr_argscore_compute() groups them (same values, same bucket boundaries on both sides),
+ * then each group is split by run and compared like a function. Arguments keep argscore's
+ * order (the one explaining most of the duration's variation over both runs first); groups
+ * are sorted by |added_ns| like functions.
+ */
+
+#define ATR_DIFF_BASE 0 /* index of the base run in atr_diff_stat.side */
+#define ATR_DIFF_NEW 1  /* index of the new run */
+
+typedef struct atr_diff_config {
+    size_t size;              /* sizeof(atr_diff_config), set by atr_diff_config_init */
+    uint32_t n_base_files;    /* files 0 .. n_base_files-1 are the base run; the rest new */
+    uint32_t function;        /* a function id (every function of its full name is
+                                  compared), or ATR_ALL_FUNCTIONS (default) */
+    const atr_filter *filter; /* NULL (default): every call */
+    uint64_t min_calls;       /* calls each side needs for significance; default 10 */
+    double alpha;             /* significance level; default 0.01 */
+    int arguments;            /* 1 (default): compare argument groups; 0: functions only */
+} atr_diff_config;
+
+/* Fill *c with defaults. */
+ATR_API void atr_diff_config_init(atr_diff_config *c);
+
+/* One run's figures (only finished calls matching the filter). */
+typedef struct atr_diff_side {
+    uint64_t calls;
+    uint64_t total_ns;
+    uint64_t p50_ns, p95_ns; /* 0 without calls */
+} atr_diff_side;
+
+/* A comparison of the two runs (of a function, or of one argument group). */
+typedef struct atr_diff_stat {
+    atr_diff_side side[2]; /* [ATR_DIFF_BASE], [ATR_DIFF_NEW] */
+    int64_t added_ns;      /* new total_ns - base total_ns */
+    double ratio_p50;      /* new p50 / base p50; NAN when a side has no calls or base p50
+                              is 0 (INFINITY when only base p50 is 0) */
+    double ratio_p95;      /* the same for p95 */
+    double p_value;        /* two-sided rank test; NAN when a side has no calls */
+    int significant;       /* both sides >= min_calls and p_value < alpha */
+} atr_diff_stat;
+
+typedef struct atr_diff atr_diff;
+
+/*
+ * Compare the runs. On success *out owns the result. Returns 0, ATR_EINVAL (n_base_files
+ * beyond the loaded files, bad function id, alpha not in (0, 1)), ATR_ENOMEM.
+ * Time O(n log n) in the calls compared, times the number of arguments.
+ */
+ATR_API int atr_diff_compute(const atr_index *ix, const atr_diff_config *c, atr_diff **out);
+
+/* Free a result. Accepts NULL. */
+ATR_API void atr_diff_free(atr_diff *d);
+
+/* Number of functions compared (sorted by |added_ns|, largest first). */
+ATR_API uint32_t atr_diff_count(const atr_diff *d);
+
+typedef struct atr_diff_function {
+    const char *name;  /* "module.qualname", NUL-terminated; lives as long as d */
+    uint32_t function; /* a function id of that name (the first loaded) */
+    atr_diff_stat stat;
+    uint32_t n_args; /* arguments compared (0 when config.arguments was 0) */
+} atr_diff_function;
+
+/* Function `i`. Returns 0 or ATR_EINVAL. */
+ATR_API int atr_diff_function_get(const atr_diff *d, uint32_t i, atr_diff_function *out);
+
+/*
+ * Argument `a` of function `i`: its name, grouping (atr_arg_score over both runs; n_groups
+ * its number of groups). Returns 0 or ATR_EINVAL.
+ */
+ATR_API int atr_diff_arg(const atr_diff *d, uint32_t i, uint32_t a, atr_arg_score *out);
+
+typedef struct atr_diff_group {
+    const char *label;  /* as atr_arg_group.label; lives as long as d */
+    uint32_t value;     /* exact groups: the value id, else ATR_NO_VALUE */
+    const char *filter; /* as atr_arg_group.filter */
+    atr_diff_stat stat;
+} atr_diff_group;
+
+/* Group `g` of argument `a` of function `i` (sorted by |added_ns|). Returns 0 or ATR_EINVAL. */
+ATR_API int atr_diff_group_get(const atr_diff *d, uint32_t i, uint32_t a, uint32_t g,
+                               atr_diff_group *out);
+
+/* ------------------------------------------------------------------------------------------
+ * Why was this call slow? One call against the typical calls of its function.
+ *
+ * The baseline is the other finished calls of the call's function (never the call itself,
+ * never unfinished calls), narrowed to one argument group when an argument explains the
+ * duration: the per-argument analysis (atr_argscore_compute, over every call of the
+ * function) is consulted best score first, and the first argument scoring at least
+ * ATR_WHY_MIN_SCORE whose group holding the call has at least ATR_WHY_MIN_BASELINE other
+ * finished calls gives the baseline ("the other mode='strict' calls"). Otherwise the baseline
+ * is every other finished call of the function.
+ *
+ * "Typical" is always the median (nearest rank, p50) over the baseline calls:
+ *   - the duration and the self time;
+ *   - per child function: the total duration of its direct children per baseline call (a
+ *     call that made none counts 0), and the number of such children per call.
+ * The extra time of a child function is its total under the call minus that median, of the
+ * self time the call's self minus the median self. Medians do not add up: the extras need
+ * not sum to duration - p50. Children are those in the call's process (what self time
+ * subtracts).
+ *
+ * Arguments: the call's value, its group among all the function's calls (as
+ * atr_argscore_group shows them), its peers (the baseline calls in that same group), whether
+ * the group is slow, and the typical value over the baseline: the group holding most
+ * baseline calls and, for numeric arguments, the median value. A group is slow when it has
+ * at least 3 calls and a p50 of at least twice the function's p50, or when at least 3 peers
+ * have a p50 of at least twice the baseline's (slow within the baseline: with large `rows`
+ * as the baseline, mode='strict' calls among them).
+ *
+ * Times in ns; durations are active times and a child's time is what it is charged to its
+ * parent, as self time counts them (a generator's or coroutine's suspended time left out).
+ * Everything a result points to (labels, filters, names) lives as long as it.
+ */
+typedef struct atr_why atr_why;
+
+#define ATR_WHY_MIN_SCORE 0.5   /* an argument "explains" the duration from this score on */
+#define ATR_WHY_MIN_BASELINE 3u /* fewest other calls for a group baseline */
+
+/*
+ * Analyse call `call` (any call, finished or not). On success *out owns the result (free
+ * with atr_why_free). Returns 0, ATR_EINVAL (no such call), ATR_ENOMEM. A call without
+ * other finished calls of its function gives baseline_calls 0 and typical values 0.
+ */
+ATR_API int atr_why_compute(const atr_index *ix, uint32_t call, atr_why **out);
+
+/* Free a result. Accepts NULL. */
+ATR_API void atr_why_free(atr_why *w);
+
+typedef struct atr_why_summary {
+    uint32_t call, function;
+    uint64_t duration_ns, self_ns; /* of the call */
+    uint64_t baseline_calls;       /* 0: nothing to compare with */
+    uint64_t baseline_p50_ns;      /* median duration of the baseline */
+    uint64_t typical_self_ns;      /* median self time of the baseline */
+    int64_t extra_ns;              /* duration_ns - baseline_p50_ns */
+    int64_t self_extra_ns;         /* self_ns - typical_self_ns */
+    uint64_t function_calls;       /* finished calls of the function (the call included) */
+    uint64_t function_p50_ns;      /* their median duration */
+    /* The group baseline, when by_group: the argument, its score, the group. */
+    int by_group;
+    atr_str group_arg;        /* the argument's name (empty when !by_group) */
+    double group_score;       /* its score */
+    const char *group_label;  /* the group's label (atr_arg_group.label), "" when !by_group */
+    const char *group_filter; /* a filter selecting the group's calls, "" if none */
+    uint32_t group_value;     /* exact groups: the value id, else ATR_NO_VALUE */
+    uint64_t group_p50_ns;    /* the group's p50 over all its calls (the call included) */
+    uint32_t n_children;      /* rows for atr_why_get_child */
+    uint32_t n_args;          /* rows for atr_why_get_arg */
+} atr_why_summary;
+
+/* The summary of a result. */
+ATR_API void atr_why_get_summary(const atr_why *w, atr_why_summary *out);
+
+typedef struct atr_why_child {
+    uint32_t function;
+    uint64_t calls;         /* direct children of this function under the call */
+    uint64_t duration_ns;   /* their total duration */
+    uint64_t typical_calls; /* median number of them per baseline call */
+    uint64_t typical_ns;    /* median total duration of them per baseline call */
+    int64_t extra_ns;       /* duration_ns - typical_ns */
+    uint32_t slowest_call;  /* the slowest of them under the call (ATR_NO_CALL if none) */
+} atr_why_child;
+
+/*
+ * Child function row `i`: every function the call called directly, and every one the
+ * typical baseline call calls (typical_calls > 0), sorted by extra_ns descending (ties:
+ * function id). Returns 0 or ATR_EINVAL.
+ */
+ATR_API int atr_why_get_child(const atr_why *w, uint32_t i, atr_why_child *out);
+
+typedef struct atr_why_arg {
+    atr_str name;         /* parameter or field name */
+    uint32_t param;       /* index into the function's params */
+    uint32_t value;       /* the call's value id, ATR_NO_VALUE: not captured */
+    double score;         /* the argument's score over all the function's calls */
+    const char *group;    /* label of the call's group, NULL if it is in none */
+    uint32_t group_value; /* exact groups: its value id, else ATR_NO_VALUE */
+    uint64_t group_calls, group_p50_ns;
+    uint64_t peer_calls;     /* baseline calls in the call's group */
+    uint64_t peer_p50_ns;    /* their median duration (0 if none) */
+    int slow_group;          /* the call's group is slow (see above) */
+    const char *typical;     /* label of the group holding most baseline calls, or NULL */
+    uint32_t typical_value;  /* exact groups: its value id, else ATR_NO_VALUE */
+    uint64_t typical_calls;  /* baseline calls in that group */
+    uint64_t typical_p50_ns; /* that group's p50 over all the function's calls */
+    int has_median;          /* numeric argument: median is set */
+    double median;           /* median value over the baseline calls that captured it */
+    int differs;             /* the call's group is not the typical group */
+} atr_why_arg;
+
+/*
+ * Argument `i` in the order of the function's parameters. Returns 0 or ATR_EINVAL.
+ */
+ATR_API int atr_why_get_arg(const atr_why *w, uint32_t i, atr_why_arg *out);
 
 /* ------------------------------------------------------------------------------------------
  * Events in time order (replay)

@@ -29,7 +29,7 @@ extern "C" {
 
 /* Log format version this library writes (docs/FORMAT.md). */
 #define ATR_FORMAT_MAJOR 1
-#define ATR_FORMAT_MINOR 0
+#define ATR_FORMAT_MINOR 1
 
 /*
  * Error codes: X(name, value, message). Values are negative and stable.

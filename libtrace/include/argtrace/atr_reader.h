@@ -7,6 +7,8 @@
  * distinct error code, never a crash. A log whose last frame is incomplete (a crash while
  * writing) yields every complete record, then ATR_ETRUNCATED.
  *
+ * Consumers must ignore record kinds they do not know (a later reader may report more).
+ *
  * A reader is used by one thread at a time; separate readers are independent.
  */
 #ifndef ARGTRACE_ATR_READER_H
@@ -30,7 +32,9 @@ typedef enum atr_record_kind {
     ATR_REC_MESSAGE = 7,
     ATR_REC_SYNC = 8,
     ATR_REC_DROPS = 9,
-    ATR_REC_END_OF_LOG = 10
+    ATR_REC_END_OF_LOG = 10,
+    ATR_REC_SUSPEND = 11, /* format 1.1: u.suspend.span stops running (yield, await) */
+    ATR_REC_RESUME = 12   /* format 1.1: u.suspend.span runs again */
 } atr_record_kind;
 
 /* END status (docs/FORMAT.md 3.7). */
@@ -59,8 +63,8 @@ typedef struct atr_process_info {
  */
 typedef struct atr_record {
     uint32_t kind;    /* atr_record_kind */
-    uint32_t thread;  /* thread number (THREAD, START, END, MESSAGE, SYNC) */
-    uint64_t time_ns; /* absolute time (START, END, MESSAGE, END_OF_LOG) */
+    uint32_t thread;  /* thread number (THREAD, START, END, MESSAGE, SYNC, SUSPEND, RESUME) */
+    uint64_t time_ns; /* absolute time (START, END, MESSAGE, SUSPEND, RESUME, END_OF_LOG) */
     uint64_t offset;  /* file offset of the frame holding the record (for error messages) */
     union {
         atr_process_info process;
@@ -97,6 +101,9 @@ typedef struct atr_record {
             uint32_t n_fields;
             const atr_field *fields;
         } message;
+        struct {
+            uint64_t span; /* SUSPEND and RESUME: the span (never 0) */
+        } suspend;
         struct {
             uint64_t last_seq;
             uint64_t dropped;

@@ -116,8 +116,12 @@ typedef struct atr_writer_config {
 ATR_API void atr_writer_config_init(atr_writer_config *cfg);
 
 /*
- * Create the log at cfg->path (0600, truncating), write the header and PROCESS record and
- * start the flusher thread. On success *out owns the session; close it with
+ * Create the log at cfg->path (a relative path is made absolute now), write the header and
+ * PROCESS record and start the flusher thread. The log is a new file, mode 0600: an existing
+ * regular file is replaced (a new file renamed over it, never truncated or chmodded in
+ * place), a symbolic link is refused (ATR_EOPEN, errno ELOOP), a device such as /dev/null is
+ * written as it is (docs/SECURITY.md). A forked child's log is a new file
+ * "<stem>.<pid>.<8 random hex digits>.atr". On success *out owns the session; close it with
  * atr_session_close(). Returns ATR_EINVAL (bad config), ATR_EOPEN (cannot create the file;
  * errno is kept), ATR_ENOMEM, ATR_ETHREAD.
  */
@@ -139,7 +143,7 @@ ATR_API int atr_session_close(atr_session *s);
  */
 ATR_API int atr_session_flush(atr_session *s);
 
-/* The log's path as opened (after a fork with ATR_FORK_FOLLOW: the child's path). */
+/* The log's absolute path (after a fork with ATR_FORK_FOLLOW: the child's path). */
 ATR_API const char *atr_session_path(const atr_session *s);
 /* The log's random 64-bit process uid (the PROCESS record's `uid`). */
 ATR_API uint64_t atr_session_uid(const atr_session *s);
@@ -192,6 +196,17 @@ ATR_API int atr_span_return(atr_session *s, uint64_t span, uint64_t t_ns, const 
 /* End `span` with an exception: type name (e.g. "ValueError") and message value (may be NULL). */
 ATR_API int atr_span_raise(atr_session *s, uint64_t span, uint64_t t_ns, atr_str exc_type,
                            const atr_value *message);
+
+/*
+ * A generator's or coroutine's `span` stops running (it yielded or awaits) at `t_ns`, or runs
+ * again (format 1.1, docs/FORMAT.md 3.12). The span stays open: its END still comes once.
+ * Readers compute from them the span's active time (the time it was actually running); a
+ * span without these records is active from START to END. Call them from the thread that
+ * suspends or resumes the span (any thread: the span may belong to another one). Returns 0,
+ * ATR_EINVAL (span 0 or not a span id, bad time), ATR_EDROPPED, ATR_ESTATE.
+ */
+ATR_API int atr_span_suspend(atr_session *s, uint64_t span, uint64_t t_ns);
+ATR_API int atr_span_resume(atr_session *s, uint64_t span, uint64_t t_ns);
 
 /* Log a message inside `span` (0: none) with optional fields. */
 ATR_API int atr_message(atr_session *s, uint64_t span, uint64_t t_ns, atr_str text,

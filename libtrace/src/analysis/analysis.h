@@ -108,6 +108,23 @@ _Static_assert(sizeof(atr__call) == 56, "a call is 56 bytes: the index's memory 
 
 /* A child on another thread (or process): the child list may need sorting by start. */
 #define ATR__CF_XCHILD 0x1u
+/* The call has an entry in ix->susp (its span suspended, or it ran while its parent was
+   suspended). */
+#define ATR__CF_SUSPENDED 0x2u
+
+/*
+ * Active time of a call whose span suspended (SUSPEND record), or that ran while its parent
+ * was suspended (records.c says when). ix->susp holds one per such call, sorted by call
+ * (each load appends its calls' entries, sorted, after the earlier loads'). `running` and
+ * `mark` only serve while the log loads.
+ */
+typedef struct atr__susp {
+    uint32_t call;
+    uint32_t running; /* 1: between START or RESUME and the next SUSPEND */
+    uint64_t mark;    /* time of the last START or RESUME */
+    uint64_t active;  /* sum of the running intervals */
+    uint64_t outside; /* of which ran while the parent was away: not the parent's time */
+} atr__susp;
 
 typedef struct atr__func {
     atr_str module, qualname, file; /* in the arena, NUL-terminated */
@@ -132,6 +149,7 @@ typedef struct atr__file {
     uint32_t first_thread, n_threads;
     uint32_t first_call;    /* calls of this file: [first_call, first_call + info.n_calls) */
     atr__u32map thread_map; /* thread number -> global thread id */
+    uint64_t dev, ino;      /* the file loaded (atr_index_load), 0, 0 for memory */
 } atr__file;
 
 typedef struct atr__msg {
@@ -168,6 +186,8 @@ struct atr_index {
     uint64_t n_mfields, cap_mfields;
     atr__pending *pending;
     uint64_t n_pending, cap_pending;
+    atr__susp *susp; /* calls that suspended, by call */
+    uint64_t n_susp, cap_susp;
     /* Derived after each load. */
     uint32_t *fn_off;   /* n_funcs + 1 offsets into fn_calls */
     uint32_t *fn_calls; /* call ids grouped by function, ascending ids */
@@ -177,9 +197,34 @@ struct atr_index {
     uint64_t t_min, t_max;
     atr_progress_fn progress;
     void *progress_ctx;
-    atr__arena arena; /* names, paths, process strings */
+    atr__arena arena;    /* names, paths, process strings */
+    uint64_t max_memory; /* atr_index_set_max_memory(); 0: no limit */
     char err[512];
 };
+
+/*
+ * The memory budget of the load running in this thread (index.c sets it before a load and
+ * at every check of the index's size, and clears it after): bytes the growth helpers
+ * (atr__grow, the arena, the hash maps) may still allocate; UINT64_MAX outside a load. A
+ * helper that would pass it fails (ATR_ENOMEM to its caller) and sets atr__budget_hit, which
+ * the load turns into ATR_ETOOBIG with a message naming the limit.
+ * Why thread-local: the helpers take no index; loads in other threads have their own.
+ */
+extern _Thread_local uint64_t atr__budget_left;
+extern _Thread_local int atr__budget_hit;
+
+/* Take n bytes from the budget: 1, or 0 when they do not fit (atr__budget_hit is set). */
+static inline int atr__budget_take(uint64_t n) {
+    if (n > atr__budget_left) {
+        atr__budget_hit = 1;
+        return 0;
+    }
+    atr__budget_left -= n;
+    return 1;
+}
+
+/* Memory held by the index (approximate): atr_index_info.mem_bytes. */
+uint64_t atr__index_mem_bytes(const atr_index *ix);
 
 /* Grow *p (element size es) to hold at least need elements. 0 or ATR_ENOMEM. */
 int atr__grow(void **p, uint64_t *cap, uint64_t need, size_t es);
@@ -187,10 +232,19 @@ int atr__grow(void **p, uint64_t *cap, uint64_t need, size_t es);
 uint64_t atr__hash_bytes(const void *p, size_t n, uint64_t seed);
 
 /*
- * Self time: duration minus the durations of the children in the same process, clamped at
- * 0. Computed when asked (walking the children) rather than stored: 8 bytes per call less.
+ * stats.c. Active time: the duration, or for a call that suspended the sum of its running
+ * intervals (atr_call_view.active_ns). Charged time: the part of it its parent is charged
+ * (not the intervals that ran while the parent was away). Self time: active time minus the
+ * children's charged times in the same process (children_ns), clamped at 0. Computed when
+ * asked (walking the children) rather than stored: 8 bytes per call less.
  */
+uint64_t atr__call_active(const atr_index *ix, const atr__call *c);
 uint64_t atr__call_self(const atr_index *ix, const atr__call *c);
+void atr__call_times(const atr_index *ix, const atr__call *c, uint64_t *active, uint64_t *charged,
+                     uint64_t *children, uint64_t *self);
+/* index.c: after a log loads (and atr__susp_close), bound the active times of its calls'
+   entries from `first` on and sort them. */
+void atr__susp_finish(atr_index *ix, uint64_t first);
 
 /* The exception type of a call as a string (empty if none). */
 atr_str atr__call_exc(const atr_index *ix, const atr__call *c);

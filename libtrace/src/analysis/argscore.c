@@ -7,7 +7,8 @@
  * (alone in its group: by the overall mean). For a group with n calls, sum s and sum of
  * squares q (of centred log-durations) the LOO error is n^2/(n-1)^2 * (q - s^2/n), so one
  * pass of per-group sums gives the score. Arguments unique per call get singletons only and
- * score about 0. Labels, filters and group statistics are in groups.c.
+ * score about 0. Labels, filters and group statistics are in groups.c. A call's time here
+ * is its active time: its duration unless it suspended (generators, coroutines).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -224,31 +225,77 @@ static int cmp_args(const void *x, const void *y) {
     return a->s.param < b->s.param ? -1 : a->s.param > b->s.param;
 }
 
+/* The union of the functions' parameter names; inv[f * nu + u] = f's index of name u or -1. */
+static int union_params(const atr_index *ix, const uint32_t *fns, uint32_t n_fns, atr_str **names,
+                        uint32_t *nu, int32_t **inv) {
+    uint32_t cap = 0;
+    for (uint32_t f = 0; f < n_fns; f++)
+        cap += ix->funcs[fns[f]].n_params;
+    *names = malloc((cap ? cap : 1) * sizeof(atr_str));
+    *inv = NULL;
+    *nu = 0;
+    if (!*names)
+        return ATR_ENOMEM;
+    for (uint32_t f = 0; f < n_fns; f++) {
+        const atr__func *F = &ix->funcs[fns[f]];
+        for (uint32_t k = 0; k < F->n_params; k++) {
+            uint32_t u = 0;
+            while (u < *nu && !((*names)[u].len == F->params[k].len &&
+                                memcmp((*names)[u].ptr, F->params[k].ptr, F->params[k].len) == 0))
+                u++;
+            if (u == *nu)
+                (*names)[(*nu)++] = F->params[k];
+        }
+    }
+    *inv = malloc((size_t)n_fns * (*nu ? *nu : 1) * sizeof(int32_t));
+    if (!*inv)
+        return ATR_ENOMEM;
+    for (uint32_t f = 0; f < n_fns; f++) {
+        const atr__func *F = &ix->funcs[fns[f]];
+        for (uint32_t u = 0; u < *nu; u++) {
+            int32_t *slot = &(*inv)[(size_t)f * *nu + u];
+            *slot = -1;
+            for (uint32_t k = 0; k < F->n_params && *slot < 0; k++)
+                if (F->params[k].len == (*names)[u].len &&
+                    memcmp(F->params[k].ptr, (*names)[u].ptr, (*names)[u].len) == 0)
+                    *slot = (int32_t)k;
+        }
+    }
+    return 0;
+}
+
 int atr_argscore_compute(const atr_index *ix, uint32_t fn, const atr_filter *filter, uint32_t flags,
                          atr_argscore **out) {
     if (!ix || !out || fn >= ix->n_funcs)
         return ATR_EINVAL;
+    return atr__argscore_run(ix, &fn, 1, filter, flags, 0, out);
+}
+
+int atr__argscore_run(const atr_index *ix, const uint32_t *fns, uint32_t n_fns,
+                      const atr_filter *filter, uint32_t flags, int keep, atr_argscore **out) {
     *out = NULL;
     if (!ix->fn_off)
         return ATR_ENOMEM;
-    const atr__func *F = &ix->funcs[fn];
-    const uint32_t *fids = ix->fn_calls + ix->fn_off[fn];
-    uint64_t n = ix->fn_off[fn + 1] - ix->fn_off[fn];
+    uint64_t n = 0;
+    for (uint32_t f = 0; f < n_fns; f++)
+        n += ix->fn_off[fns[f] + 1] - ix->fn_off[fns[f]];
     atr_argscore *s = calloc(1, sizeof(*s));
     atr__ascore_ctx cx;
     memset(&cx, 0, sizeof(cx));
     cx.ix = ix;
-    int32_t *pi = NULL;
-    uint32_t *vids = NULL;
+    cx.keep = keep;
+    int32_t *pi = NULL, *inv = NULL;
+    uint32_t *vids = NULL, nu = 0;
+    atr_str *names = NULL;
     int rc = ATR_ENOMEM;
     if (!s)
         return ATR_ENOMEM;
     cx.ids = malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
     cx.y = malloc((size_t)(n ? n : 1) * sizeof(double));
     cx.dur = malloc((size_t)(n ? n : 1) * sizeof(uint64_t));
-    if (!cx.ids || !cx.y || !cx.dur || atr__filter_bind(filter, ix, fn, &pi))
+    if (!cx.ids || !cx.y || !cx.dur || union_params(ix, fns, n_fns, &names, &nu, &inv))
         goto fail;
-    uint32_t na = F->n_params + ((flags & ATR_ARGSCORE_RESULT) ? 2u : 0u);
+    uint32_t na = nu + ((flags & ATR_ARGSCORE_RESULT) ? 2u : 0u);
     s->args = calloc(na ? na : 1, sizeof(atr__arg));
     /* Argument k's value ids at vids[k * n + i]: gathered in the same pass as the
        durations, since the calls of one function lie far apart in memory. */
@@ -257,35 +304,45 @@ int atr_argscore_compute(const atr_index *ix, uint32_t fn, const atr_filter *fil
         goto fail;
     uint64_t mn = UINT64_MAX, mx = 0;
     double sum = 0;
-    for (uint64_t i = 0; i < n; i++) {
-        const atr__call *c = &ix->calls[fids[i]];
-        if (c->status == ATR_CALL_UNFINISHED)
-            continue;
-        if (filter && !atr__filter_match_bound(filter, ix, fids[i], pi))
-            continue;
-        const uint32_t *av = ix->argv + c->args;
-        for (uint32_t k = 0; k < na; k++) {
-            uint32_t v = ATR_NO_VALUE;
-            if (k < F->n_params) {
-                if (k < c->n_args)
-                    v = av[k];
-            } else if (k == F->n_params) {
-                if (c->status == ATR_CALL_RETURNED)
-                    v = c->result;
-            } else if (c->status == ATR_CALL_RAISED) {
-                v = c->exc;
+    for (uint32_t f = 0; f < n_fns; f++) {
+        const uint32_t *fids = ix->fn_calls + ix->fn_off[fns[f]];
+        uint64_t nf = ix->fn_off[fns[f] + 1] - ix->fn_off[fns[f]];
+        const int32_t *fin = inv + (size_t)f * nu;
+        free(pi);
+        pi = NULL;
+        if (atr__filter_bind(filter, ix, fns[f], &pi))
+            goto fail;
+        for (uint64_t i = 0; i < nf; i++) {
+            const atr__call *c = &ix->calls[fids[i]];
+            if (c->status == ATR_CALL_UNFINISHED)
+                continue;
+            if (filter && !atr__filter_match_bound(filter, ix, fids[i], pi))
+                continue;
+            const uint32_t *av = ix->argv + c->args;
+            for (uint32_t k = 0; k < na; k++) {
+                uint32_t v = ATR_NO_VALUE;
+                if (k < nu) {
+                    if (fin[k] >= 0 && (uint32_t)fin[k] < c->n_args)
+                        v = av[fin[k]];
+                } else if (k == nu) {
+                    if (c->status == ATR_CALL_RETURNED)
+                        v = c->result;
+                } else if (c->status == ATR_CALL_RAISED) {
+                    v = c->exc;
+                }
+                vids[(uint64_t)k * n + cx.m] = v;
             }
-            vids[(uint64_t)k * n + cx.m] = v;
+            uint64_t t = atr__call_active(ix, c); /* the duration unless it suspended */
+            cx.ids[cx.m] = fids[i];
+            cx.dur[cx.m] = t;
+            cx.y[cx.m] = log((double)t + 1.0);
+            sum += cx.y[cx.m];
+            cx.m++;
+            if (t < mn)
+                mn = t;
+            if (t > mx)
+                mx = t;
         }
-        cx.ids[cx.m] = fids[i];
-        cx.dur[cx.m] = c->dur;
-        cx.y[cx.m] = log((double)c->dur + 1.0);
-        sum += cx.y[cx.m];
-        cx.m++;
-        if (c->dur < mn)
-            mn = c->dur;
-        if (c->dur > mx)
-            mx = c->dur;
     }
     double mean = cx.m ? sum / (double)cx.m : 0;
     for (uint64_t i = 0; i < cx.m; i++) {
@@ -297,10 +354,10 @@ int atr_argscore_compute(const atr_index *ix, uint32_t fn, const atr_filter *fil
     cx.edges = s->edges;
     for (uint32_t k = 0; k < na; k++) {
         atr__arg *a = &s->args[k];
-        int32_t param = k < F->n_params ? (int32_t)k : k == F->n_params ? -1 : -2;
+        int32_t param = k < nu ? (int32_t)k : k == nu ? -1 : -2;
         a->s.param = param;
         a->s.name = param >= 0
-                        ? F->params[param]
+                        ? names[param]
                         : (atr_str){param == -1 ? "return" : "exception", param == -1 ? 6u : 9u};
         s->n_args++;
         const uint32_t *kv = vids + (uint64_t)k * n;
@@ -312,11 +369,17 @@ int atr_argscore_compute(const atr_index *ix, uint32_t fn, const atr_filter *fil
             goto fail;
     }
     qsort(s->args, s->n_args, sizeof(atr__arg), cmp_args);
+    if (keep) {
+        s->ids = cx.ids;
+        cx.ids = NULL;
+    }
     free(cx.ids);
     free(cx.y);
     free(cx.dur);
     free(vids);
     free(pi);
+    free(inv);
+    free(names);
     *out = s;
     return 0;
 fail:
@@ -325,6 +388,8 @@ fail:
     free(cx.dur);
     free(vids);
     free(pi);
+    free(inv);
+    free(names);
     atr_argscore_free(s);
     return rc ? rc : ATR_ENOMEM;
 }
@@ -338,8 +403,10 @@ void atr_argscore_free(atr_argscore *s) {
             free(s->args[i].groups[g].filter_buf);
         }
         free(s->args[i].groups);
+        free(s->args[i].member);
     }
     free(s->args);
+    free(s->ids);
     free(s);
 }
 

@@ -23,6 +23,7 @@ typedef struct atr__group {
     atr_arg_group g;
     char *label_buf, *filter_buf; /* owned; g.label/g.filter point here */
     double kmin, kmax;            /* range of keys (RANGE/LENGTH) */
+    uint32_t orig;                /* index before sorting (membership, see member) */
 } atr__group;
 
 typedef struct atr__arg {
@@ -33,6 +34,7 @@ typedef struct atr__arg {
     double edges[10];
     atr_str types[ATR__NB_TOTAL - ATR__B_TYPE0]; /* TYPE mode: names of type buckets */
     atr_str sum_type; /* LENGTH mode over summaries: their type, else empty */
+    uint32_t *member; /* kept results only: the group of each analysed call (owned) */
 } atr__arg;
 
 struct atr_argscore {
@@ -40,6 +42,7 @@ struct atr_argscore {
     uint64_t edges[ATR_HIST_BINS + 1];
     atr__arg *args;
     uint32_t n_args;
+    uint32_t *ids; /* kept results only: the analysed calls, n_calls of them (owned) */
 };
 
 typedef struct atr__ascore_ctx {
@@ -50,7 +53,17 @@ typedef struct atr__ascore_ctx {
     uint64_t *dur; /* their durations (ns) */
     double sst;
     const uint64_t *edges; /* histogram edges */
+    int keep;              /* keep the analysed calls and their groups */
 } atr__ascore_ctx;
+
+/*
+ * atr_argscore_compute() over the calls of several functions at once (n_fns ids, e.g. the
+ * functions of one name in several logs): arguments are matched by name, in the order of
+ * first appearance. With `keep`, the result also holds the analysed calls (ids) and, for
+ * each argument, the group of each of them (member): diff.c splits groups by run.
+ */
+int atr__argscore_run(const atr_index *ix, const uint32_t *fns, uint32_t n_fns,
+                      const atr_filter *filter, uint32_t flags, int keep, atr_argscore **out);
 
 double atr__loo_score(const atr__gacc *g, uint32_t ng, double sst);
 uint32_t atr__classify(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids, double *key,

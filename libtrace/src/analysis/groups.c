@@ -348,6 +348,7 @@ int atr__build_groups(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vi
         a->groups[g].kmax = -INFINITY;
         a->groups[g].g.slowest_call = ATR_NO_CALL;
         a->groups[g].g.value = ATR_NO_VALUE;
+        a->groups[g].orig = (uint32_t)g;
     }
     for (uint64_t i = 0; i < m; i++) {
         atr__group *g = &a->groups[gi[i]];
@@ -387,6 +388,16 @@ int atr__build_groups(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vi
             goto out;
     }
     qsort(a->groups, ng, sizeof(atr__group), cmp_group);
+    if (cx->keep) {
+        /* off[] is free again: the sorted position of each original group */
+        for (uint64_t g = 0; g < ng; g++)
+            off[a->groups[g].orig] = g;
+        rc = ATR_ENOMEM;
+        if (!(a->member = malloc((size_t)(m ? m : 1) * sizeof(uint32_t))))
+            goto out;
+        for (uint64_t i = 0; i < m; i++)
+            a->member[i] = (uint32_t)off[gi[i]];
+    }
     rc = 0;
 out:
     free(gi);

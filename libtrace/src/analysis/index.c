@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "analysis/load.h"
 
@@ -97,6 +98,7 @@ static void rollback(load_state *st) {
     ix->n_msgs = st->n_msgs0;
     ix->n_mfields = st->n_mfields0;
     ix->n_pending = st->n_pending0;
+    ix->n_susp = st->n_susp0;
     if (ix->n_funcs != st->n_funcs0) {
         for (uint32_t i = st->n_funcs0; i < ix->n_funcs; i++)
             free(ix->funcs[i].params);
@@ -105,6 +107,63 @@ static void rollback(load_state *st) {
     }
     atr__u32map_free(&ix->files[st->file].thread_map);
     ix->n_files = st->file;
+}
+
+uint64_t atr__index_mem_bytes(const atr_index *ix) {
+    uint64_t m = ix->cap_calls * sizeof(atr__call) + ix->cap_argv * 4u +
+                 atr__values_mem(&ix->vals) + ix->cap_msgs * sizeof(atr__msg) +
+                 ix->cap_mfields * 4u + ix->arena.total + (uint64_t)ix->n_calls * 4u +
+                 (uint64_t)ix->cap_funcs * sizeof(atr__func);
+    for (uint32_t i = 0; i < ix->n_threads; i++)
+        m += ix->threads[i].n_seq * 4u;
+    return m;
+}
+
+/* Records read between two checks of the index's size against its budget. */
+#define BUDGET_EVERY 1024u
+
+/*
+ * Set this thread's budget from the index's size now (plus what deriving will take: the
+ * per-function and per-call message lists, a few words per call). 0, or ATR_ETOOBIG.
+ */
+static int budget_check(atr_index *ix) {
+    uint64_t need = atr__index_mem_bytes(ix) + (ix->n_calls + ix->n_msgs) * 12u + (64u << 10);
+    if (!ix->max_memory) {
+        atr__budget_left = UINT64_MAX;
+        return 0;
+    }
+    if (atr__budget_hit || need > ix->max_memory) {
+        atr__budget_hit = 1;
+        atr__budget_left = 0;
+        return ATR_ETOOBIG;
+    }
+    atr__budget_left = ix->max_memory - need;
+    return 0;
+}
+
+/* Control characters of ix->err (a file name's newline...) as \xNN: the message stays one
+   line and cannot drive a terminal. */
+static void err_escape(atr_index *ix) {
+    char out[sizeof(ix->err)];
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)ix->err; *p && o + 5 < sizeof out; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            o += (size_t)snprintf(out + o, sizeof out - o, "\\x%02x", *p);
+        else
+            out[o++] = (char)*p;
+    }
+    out[o] = '\0';
+    memcpy(ix->err, out, o + 1);
+}
+
+static void budget_message(atr_index *ix, const char *name) {
+    double m = (double)ix->max_memory;
+    const char *unit = m >= 1024.0 * 1024 * 1024 ? "GiB" : m >= 1024.0 * 1024 ? "MiB" : "KiB";
+    m /= unit[0] == 'G' ? 1024.0 * 1024 * 1024 : unit[0] == 'M' ? 1024.0 * 1024 : 1024.0;
+    snprintf(ix->err, sizeof(ix->err),
+             "%s: analysing this log needs more than the memory limit of %.1f %s (raise it "
+             "with the viewer's --max-memory or argtrace.load(max_memory=...))",
+             name, m, unit);
 }
 
 static int load(atr_index *ix, atr_reader *r, const char *name) {
@@ -117,11 +176,16 @@ static int load(atr_index *ix, atr_reader *r, const char *name) {
     st.n_msgs0 = ix->n_msgs;
     st.n_mfields0 = ix->n_mfields;
     st.n_pending0 = ix->n_pending;
+    st.n_susp0 = ix->n_susp;
     st.n_funcs0 = ix->n_funcs;
     st.n_threads0 = ix->n_threads;
     ix->err[0] = '\0';
+    atr__budget_hit = 0;
+    int rc = budget_check(ix);
+    if (rc)
+        goto nomem;
     uint64_t cap = ix->cap_files;
-    int rc = atr__grow((void **)&ix->files, &cap, (uint64_t)ix->n_files + 1, sizeof(atr__file));
+    rc = atr__grow((void **)&ix->files, &cap, (uint64_t)ix->n_files + 1, sizeof(atr__file));
     if (rc)
         goto nomem;
     ix->cap_files = (uint32_t)cap;
@@ -147,6 +211,8 @@ static int load(atr_index *ix, atr_reader *r, const char *name) {
         }
         if ((rc = atr__on_record(&st, &rec)) != 0)
             break;
+        if ((st.n_records % BUDGET_EVERY) == 0 && (rc = budget_check(ix)) != 0)
+            break;
         if (ix->progress && (st.n_records & 4095) == 0) {
             atr_reader_progress(r, &done, &total);
             if (done >= next_report) {
@@ -162,9 +228,13 @@ static int load(atr_index *ix, atr_reader *r, const char *name) {
     }
     if (rc != ATR_EOF)
         goto fail;
+    if ((rc = budget_check(ix)) != 0)
+        goto fail;
     if (!atr_reader_closed_cleanly(r))
         file->info.flags |= ATR_FILE_UNCLOSED;
     finish_file(ix, st.file);
+    atr__susp_close(&st, file->info.t_last);
+    atr__susp_finish(ix, st.n_susp0);
     resolve_pending(ix);
     if ((rc = atr__index_derive(ix, st.n_calls0)) != 0)
         goto fail;
@@ -176,9 +246,19 @@ static int load(atr_index *ix, atr_reader *r, const char *name) {
     rc = 0;
     goto out;
 nomem:
-    snprintf(ix->err, sizeof(ix->err), "%s: %s", name, atr_strerror(rc));
+    if (atr__budget_hit) {
+        rc = ATR_ETOOBIG;
+        budget_message(ix, name);
+    } else {
+        snprintf(ix->err, sizeof(ix->err), "%s: %s", name, atr_strerror(rc));
+    }
     goto out;
 fail:
+    if (atr__budget_hit) { /* a helper refused (its caller said ATR_ENOMEM), or the check */
+        rc = ATR_ETOOBIG;
+        budget_message(ix, name);
+        atr__budget_left = UINT64_MAX; /* rolling back needs what it needs */
+    }
     if (from_reader && rc != ATR_ENOMEM)
         snprintf(ix->err, sizeof(ix->err), "%s: %s", name, atr_reader_error(r));
     if (!ix->err[0] || rc == ATR_ENOMEM)
@@ -190,7 +270,11 @@ out:
         free(st.fns[i].params);
     free(st.fns);
     atr__u32map_free(&st.fnmap);
+    atr__u32map_free(&st.susp_map);
     free(st.argbuf);
+    atr__budget_left = UINT64_MAX;
+    atr__budget_hit = 0;
+    err_escape(ix);
     return rc;
 }
 
@@ -202,6 +286,7 @@ int atr_index_open(atr_index **out) {
     atr_index *ix = calloc(1, sizeof(*ix));
     if (!ix)
         return ATR_ENOMEM;
+    ix->max_memory = ATR_INDEX_MAX_MEMORY_DEFAULT;
     *out = ix;
     return 0;
 }
@@ -225,12 +310,18 @@ void atr_index_free(atr_index *ix) {
     free(ix->msgs);
     free(ix->mfields);
     free(ix->pending);
+    free(ix->susp);
     free(ix->fn_off);
     free(ix->fn_calls);
     free(ix->msg_off);
     free(ix->msg_ids);
     atr__arena_free(&ix->arena);
     free(ix);
+}
+
+void atr_index_set_max_memory(atr_index *ix, uint64_t bytes) {
+    if (ix)
+        ix->max_memory = bytes;
 }
 
 void atr_index_set_progress(atr_index *ix, atr_progress_fn fn, void *ctx) {
@@ -243,12 +334,23 @@ void atr_index_set_progress(atr_index *ix, atr_progress_fn fn, void *ctx) {
 /* The reader's one-line reason (errbuf), or the code's message when it gave none. */
 static int open_failed(atr_index *ix, const char *name, int rc, const char *why) {
     snprintf(ix->err, sizeof(ix->err), "%s: %s", name, why && *why ? why : atr_strerror(rc));
+    err_escape(ix);
     return rc;
 }
 
 int atr_index_load(atr_index *ix, const char *path) {
     if (!ix || !path)
         return ATR_EINVAL;
+    struct stat sb;
+    int known = stat(path, &sb) == 0;
+    for (uint32_t f = 0; known && f < ix->n_files; f++) {
+        const atr__file *same = &ix->files[f];
+        if (same->ino && same->dev == (uint64_t)sb.st_dev && same->ino == (uint64_t)sb.st_ino) {
+            snprintf(ix->err, sizeof(ix->err), "%s: the same log as %s (the same file)", path,
+                     same->info.path);
+            return ATR_EINVAL;
+        }
+    }
     atr_reader *r = NULL;
     char why[200] = "";
     int rc = atr_reader_open_errbuf(path, &r, why, sizeof why);
@@ -256,6 +358,10 @@ int atr_index_load(atr_index *ix, const char *path) {
         return open_failed(ix, path, rc, why);
     rc = load(ix, r, path);
     atr_reader_close(r);
+    if (rc == 0 && known) {
+        ix->files[ix->n_files - 1].dev = (uint64_t)sb.st_dev;
+        ix->files[ix->n_files - 1].ino = (uint64_t)sb.st_ino;
+    }
     return rc;
 }
 

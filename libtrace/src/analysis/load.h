@@ -27,8 +27,9 @@ typedef struct load_state {
     uint64_t n_records;
     uint32_t *argbuf;
     uint64_t cap_argbuf;
+    atr__u32map susp_map; /* call -> index in ix->susp, for this log's calls */
     /* rollback marks */
-    uint64_t n_calls0, n_argv0, n_msgs0, n_mfields0, n_pending0;
+    uint64_t n_calls0, n_argv0, n_msgs0, n_mfields0, n_pending0, n_susp0;
     uint32_t n_funcs0, n_threads0;
 } load_state;
 
@@ -36,6 +37,9 @@ typedef struct load_state {
 
 /* Handle one record of the log being loaded. 0 or ATR_ENOMEM / ATR_ETOOBIG. */
 int atr__on_record(load_state *st, const atr_record *rec);
+
+/* At the end of the log: unfinished calls that are running were active up to t_last. */
+void atr__susp_close(load_state *st, uint64_t t_last);
 
 /* The call of span `span` in file `file`, or ATR_NO_CALL. */
 uint32_t atr__span_call(const atr_index *ix, uint32_t file, uint64_t span);

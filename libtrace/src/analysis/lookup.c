@@ -2,6 +2,7 @@
  * Read-only accessors of the index (info, files, functions, threads, calls, messages,
  * values) and function lookup by name.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,19 +24,70 @@ void atr_index_get_info(const atr_index *ix, atr_index_info *out) {
     out->t_max = ix->t_max;
     for (uint32_t i = 0; i < ix->n_files; i++)
         out->flags |= ix->files[i].info.flags;
-    out->mem_bytes = ix->cap_calls * sizeof(atr__call) + ix->cap_argv * 4u +
-                     atr__values_mem(&ix->vals) + ix->cap_msgs * sizeof(atr__msg) +
-                     ix->cap_mfields * 4u + ix->arena.total + (uint64_t)ix->n_calls * 4u +
-                     (uint64_t)ix->cap_funcs * sizeof(atr__func);
-    for (uint32_t i = 0; i < ix->n_threads; i++)
-        out->mem_bytes += ix->threads[i].n_seq * 4u;
+    out->mem_bytes = atr__index_mem_bytes(ix);
 }
 
 int atr_index_file(const atr_index *ix, uint32_t file, atr_file_info *out) {
     if (!ix || file >= ix->n_files)
         return ATR_EINVAL;
     *out = ix->files[file].info;
+    out->first_call = ix->files[file].first_call;
     return 0;
+}
+
+/* ---- printed call ids ---- */
+
+size_t atr_call_id_format(const atr_index *ix, uint32_t call, char *buf, size_t size) {
+    if (!ix || call >= ix->n_calls) {
+        if (size)
+            buf[0] = '\0';
+        return 0;
+    }
+    uint32_t file = ix->threads[ix->calls[call].thread].file;
+    uint32_t n = call - ix->files[file].first_call;
+    int len = ix->n_files > 1 ? snprintf(buf, size, "%" PRIu32 ":%" PRIu32, file, n)
+                              : snprintf(buf, size, "%" PRIu32, n);
+    return len < 0 ? 0 : (size_t)len;
+}
+
+uint32_t atr_file_call(const atr_index *ix, uint32_t file, uint64_t number) {
+    if (!ix || file >= ix->n_files || number >= ix->files[file].info.n_calls)
+        return ATR_NO_CALL;
+    return ix->files[file].first_call + (uint32_t)number;
+}
+
+/* Decimal digits at *p (at most 19), advancing p; -1 if there are none or too many. */
+static int parse_num(const char **p, uint64_t *out) {
+    const char *s = *p;
+    uint64_t v = 0;
+    int n = 0;
+    for (; *s >= '0' && *s <= '9'; s++, n++) {
+        if (n == 19)
+            return -1;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    *p = s;
+    *out = v;
+    return n ? 0 : -1;
+}
+
+int atr_call_id_parse(const atr_index *ix, const char *text, uint32_t *call) {
+    if (!ix || !text || !call)
+        return ATR_EINVAL;
+    const char *p = text;
+    uint64_t a, b;
+    if (parse_num(&p, &a) < 0)
+        return ATR_ESYNTAX;
+    if (*p == '\0') {
+        if (ix->n_files > 1)
+            return ATR_EAMBIGUOUS;
+        *call = a > UINT32_MAX ? ATR_NO_CALL : atr_file_call(ix, 0, a);
+    } else {
+        if (*p++ != ':' || parse_num(&p, &b) < 0 || *p != '\0')
+            return ATR_ESYNTAX;
+        *call = a >= ix->n_files ? ATR_NO_CALL : atr_file_call(ix, (uint32_t)a, b);
+    }
+    return *call == ATR_NO_CALL ? ATR_ENOTFOUND : 0;
 }
 
 int atr_index_function(const atr_index *ix, uint32_t fn, atr_function_view *out) {
@@ -97,17 +149,6 @@ atr_str atr__call_exc(const atr_index *ix, const atr__call *c) {
     return s;
 }
 
-uint64_t atr__call_self(const atr_index *ix, const atr__call *c) {
-    uint64_t sum = 0;
-    uint32_t file = ix->threads[c->thread].file;
-    for (uint32_t k = c->first_child; k != ATR_NO_CALL; k = ix->calls[k].next_sibling) {
-        const atr__call *ch = &ix->calls[k];
-        if (ch->thread == c->thread || ix->threads[ch->thread].file == file)
-            sum = sum + ch->dur < sum ? UINT64_MAX : sum + ch->dur;
-    }
-    return c->dur > sum ? c->dur - sum : 0;
-}
-
 int atr_index_call(const atr_index *ix, uint32_t call, atr_call_view *out) {
     if (!ix || call >= ix->n_calls)
         return ATR_EINVAL;
@@ -121,7 +162,7 @@ int atr_index_call(const atr_index *ix, uint32_t call, atr_call_view *out) {
     out->start_ns = c->start;
     out->end_ns = c->start + c->dur;
     out->duration_ns = c->dur;
-    out->self_ns = atr__call_self(ix, c);
+    atr__call_times(ix, c, &out->active_ns, &out->charged_ns, &out->children_ns, &out->self_ns);
     out->status = c->status;
     out->n_args = c->n_args;
     out->result = c->result;

@@ -2,7 +2,7 @@
  * One record at a time: FUNCTION definitions are deduplicated into the index's functions
  * (module + qualname + file) with their parameters mapped to the function's global
  * parameter list; START appends a call and its argument ids; END completes it; MESSAGE,
- * THREAD, PROCESS, DROPS fill their tables. Spans are found through a per-thread array
+ * THREAD, PROCESS, DROPS fill their tables; SUSPEND / RESUME track active times. Spans are found through a per-thread array
  * indexed by the span's sequence number, bounded by the records read so far.
  */
 #include <stdio.h>
@@ -350,6 +350,116 @@ static int on_start(load_state *st, const atr_record *rec) {
     return rc < 0 ? rc : 0;
 }
 
+/*
+ * Active time (atr__susp). A call gets an entry when its span first suspends, or when it
+ * ends while its parent is away: a parent with an entry that is not running (suspended, or
+ * ended). A child's running interval that ends while its parent is away (an asyncio task's
+ * step, a generator consumed after its maker returned) is `outside` the parent's active
+ * time: it is not subtracted from the parent's self time.
+ */
+static atr__susp *susp_get(load_state *st, uint32_t id) {
+    uint32_t *k = atr__u32map_get(&st->susp_map, id);
+    return k ? &st->ix->susp[*k] : NULL;
+}
+
+static atr__susp *susp_add(load_state *st, uint32_t id, int running, uint64_t mark) {
+    atr_index *ix = st->ix;
+    if (atr__grow((void **)&ix->susp, &ix->cap_susp, ix->n_susp + 1, sizeof(atr__susp)) ||
+        atr__u32map_put(&st->susp_map, id, (uint32_t)ix->n_susp))
+        return NULL;
+    atr__susp *e = &ix->susp[ix->n_susp++];
+    memset(e, 0, sizeof *e);
+    e->call = id;
+    e->running = (uint32_t)running;
+    e->mark = mark;
+    ix->calls[id].flags |= ATR__CF_SUSPENDED;
+    return e;
+}
+
+/* 1 if the parent of call `id` is away now (see above); `own` the child has an entry. */
+static int parent_away(load_state *st, uint32_t id, int own) {
+    uint32_t p = st->ix->calls[id].parent;
+    if (p == ATR_NO_CALL)
+        return 0;
+    if (own && st->ix->calls[p].status != ATR_CALL_UNFINISHED)
+        return 1;
+    if (!(st->ix->calls[p].flags & ATR__CF_SUSPENDED))
+        return 0;
+    const atr__susp *pe = susp_get(st, p);
+    return pe && !pe->running;
+}
+
+/* The running interval of entry e ends at t. */
+static void interval_end(load_state *st, atr__susp *e, uint64_t t) {
+    if (!e->running)
+        return;
+    uint64_t d = t > e->mark ? t - e->mark : 0;
+    e->active += d;
+    if (parent_away(st, e->call, 1))
+        e->outside += d;
+    e->running = 0;
+}
+
+/* SUSPEND / RESUME: the span's running intervals. */
+static int on_suspend(load_state *st, const atr_record *rec) {
+    atr_index *ix = st->ix;
+    uint32_t id = span_call_st(st, rec->u.suspend.span);
+    if (id == ATR_NO_CALL) {
+        ix->files[st->file].info.n_unknown_spans++;
+        return 0;
+    }
+    atr__call *c = &ix->calls[id];
+    if (c->status != ATR_CALL_UNFINISHED || id < st->n_calls0)
+        return 0; /* after its END: nothing left to charge */
+    atr__susp *e = susp_get(st, id);
+    if (!e) {
+        if (rec->kind == ATR_REC_RESUME)
+            return 0; /* never suspended: running since START */
+        if (!(e = susp_add(st, id, 1, c->start)))
+            return ATR_ENOMEM;
+    }
+    if (rec->kind == ATR_REC_SUSPEND) {
+        interval_end(st, e, rec->time_ns);
+    } else if (!e->running) {
+        e->mark = rec->time_ns;
+        e->running = 1;
+    }
+    return 0;
+}
+
+/* END of call id (its duration set): its last running interval, or all of it when its
+   parent is away. 0 or ATR_ENOMEM. */
+static int end_active(load_state *st, uint32_t id, uint64_t t) {
+    atr__susp *e = (st->ix->calls[id].flags & ATR__CF_SUSPENDED) ? susp_get(st, id) : NULL;
+    if (e) {
+        interval_end(st, e, t);
+        return 0;
+    }
+    if (!parent_away(st, id, 0))
+        return 0;
+    uint64_t d = st->ix->calls[id].dur;
+    if (!(e = susp_add(st, id, 0, 0)))
+        return ATR_ENOMEM;
+    e->active = e->outside = d;
+    return 0;
+}
+
+void atr__susp_close(load_state *st, uint64_t t_last) {
+    atr_index *ix = st->ix;
+    /* parents' running flags must hold while their children are closed: two passes */
+    for (uint64_t i = st->n_susp0; i < ix->n_susp; i++) {
+        atr__susp *e = &ix->susp[i];
+        if (e->running && t_last > e->mark) {
+            uint64_t d = t_last - e->mark;
+            e->active += d;
+            if (parent_away(st, e->call, 1))
+                e->outside += d;
+        }
+    }
+    for (uint64_t i = st->n_susp0; i < ix->n_susp; i++)
+        ix->susp[i].running = 0;
+}
+
 static int on_end(load_state *st, const atr_record *rec) {
     atr_index *ix = st->ix;
     uint32_t id = span_call_st(st, rec->u.end.span);
@@ -360,6 +470,8 @@ static int on_end(load_state *st, const atr_record *rec) {
     atr__call *c = &ix->calls[id];
     int rc;
     c->dur = rec->time_ns > c->start ? rec->time_ns - c->start : 0;
+    if ((rc = end_active(st, id, rec->time_ns)) != 0)
+        return rc;
     switch (rec->u.end.status) {
     case ATR_END_RETURN:
         c->status = ATR_CALL_RETURNED;
@@ -457,6 +569,7 @@ int atr__on_record(load_state *st, const atr_record *rec) {
     atr_file_info *fi = &ix->files[st->file].info;
     st->n_records++;
     if ((rec->kind == ATR_REC_START || rec->kind == ATR_REC_END || rec->kind == ATR_REC_MESSAGE ||
+         rec->kind == ATR_REC_SUSPEND || rec->kind == ATR_REC_RESUME ||
          rec->kind == ATR_REC_END_OF_LOG) &&
         rec->time_ns > fi->t_last)
         fi->t_last = rec->time_ns;
@@ -479,6 +592,9 @@ int atr__on_record(load_state *st, const atr_record *rec) {
         return on_end(st, rec);
     case ATR_REC_MESSAGE:
         return on_message(st, rec);
+    case ATR_REC_SUSPEND:
+    case ATR_REC_RESUME:
+        return on_suspend(st, rec);
     case ATR_REC_SYNC:
         if (rec->u.sync.dropped)
             fi->flags |= ATR_FILE_DROPS;

@@ -1,7 +1,9 @@
 /*
- * Per-function statistics: count, total, self and exact percentiles. Percentiles use
- * nearest rank (the smallest duration d such that at least p% of the calls took <= d),
- * found by selection (quickselect) on a copy of the durations: O(n) per function.
+ * Per-function statistics: count, total, self and exact percentiles; a call's active and
+ * self time. Percentiles use nearest rank (the smallest active time d such that at least p%
+ * of the calls ran <= d), found by selection (quickselect) on a copy of the active times:
+ * O(n) per function. A call's active time is its duration unless its span suspended
+ * (generators, coroutines: the sum of its running intervals, ix->susp).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -58,6 +60,71 @@ static uint64_t rank_of(uint64_t n, double p) {
     return r - 1;
 }
 
+/* ---- active and self time ---- */
+
+static int susp_cmp(const void *a, const void *b) {
+    uint32_t x = ((const atr__susp *)a)->call, y = ((const atr__susp *)b)->call;
+    return x < y ? -1 : x > y;
+}
+
+void atr__susp_finish(atr_index *ix, uint64_t first) {
+    for (uint64_t i = first; i < ix->n_susp; i++) {
+        atr__susp *e = &ix->susp[i];
+        if (e->active > ix->calls[e->call].dur) /* resumed out of order: at most the duration */
+            e->active = ix->calls[e->call].dur;
+        if (e->outside > e->active)
+            e->outside = e->active;
+    }
+    /* this log's calls come after every earlier log's: the whole array stays sorted */
+    if (ix->n_susp > first)
+        qsort(ix->susp + first, (size_t)(ix->n_susp - first), sizeof *ix->susp, susp_cmp);
+}
+
+static const atr__susp *susp_of(const atr_index *ix, const atr__call *c) {
+    if (!(c->flags & ATR__CF_SUSPENDED))
+        return NULL;
+    uint32_t id = (uint32_t)(c - ix->calls);
+    uint64_t lo = 0, hi = ix->n_susp;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (ix->susp[mid].call < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < ix->n_susp && ix->susp[lo].call == id ? &ix->susp[lo] : NULL;
+}
+
+uint64_t atr__call_active(const atr_index *ix, const atr__call *c) {
+    const atr__susp *e = susp_of(ix, c);
+    return e ? e->active : c->dur;
+}
+
+void atr__call_times(const atr_index *ix, const atr__call *c, uint64_t *active, uint64_t *charged,
+                     uint64_t *children, uint64_t *self) {
+    const atr__susp *e = susp_of(ix, c);
+    uint64_t sum = 0, a = e ? e->active : c->dur;
+    uint32_t file = ix->threads[c->thread].file;
+    for (uint32_t k = c->first_child; k != ATR_NO_CALL; k = ix->calls[k].next_sibling) {
+        const atr__call *ch = &ix->calls[k];
+        if (ch->thread == c->thread || ix->threads[ch->thread].file == file) {
+            const atr__susp *ce = susp_of(ix, ch);
+            uint64_t t = ce ? ce->active - ce->outside : ch->dur;
+            sum = sum + t < sum ? UINT64_MAX : sum + t;
+        }
+    }
+    *active = a;
+    *charged = e ? e->active - e->outside : c->dur;
+    *children = sum;
+    *self = a > sum ? a - sum : 0;
+}
+
+uint64_t atr__call_self(const atr_index *ix, const atr__call *c) {
+    uint64_t a, cg, ch, self;
+    atr__call_times(ix, c, &a, &cg, &ch, &self);
+    return self;
+}
+
 uint64_t atr__percentile(uint64_t *d, uint64_t n, double p) {
     uint64_t k = rank_of(n, p);
     select_k(d, 0, n - 1, k);
@@ -87,31 +154,34 @@ static void stats_of(const atr_index *ix, const uint32_t *ids, uint64_t n, const
         const atr__call *c = &ix->calls[id];
         if (f && !atr__filter_match_bound(f, ix, id, pi))
             continue;
+        uint64_t a, cg, ch, self;
+        atr__call_times(ix, c, &a, &cg, &ch, &self);
         st->count++;
         st->total_ns += c->dur;
-        st->self_ns += atr__call_self(ix, c);
+        st->active_ns += a;
+        st->self_ns += self;
         if (c->status == ATR_CALL_RAISED)
             st->raised++;
         if (c->status == ATR_CALL_UNFINISHED) {
             nu++;
-            if (slow_all == ATR_NO_CALL || c->dur > max_all) {
-                max_all = c->dur;
+            if (slow_all == ATR_NO_CALL || a > max_all) {
+                max_all = a;
                 slow_all = id;
             }
-            buf[n - nu] = c->dur; /* unfinished collect from the end */
+            buf[n - nu] = a; /* unfinished collect from the end */
             continue;
         }
-        if (st->slowest_call == ATR_NO_CALL || c->dur > st->max_ns) {
-            st->max_ns = c->dur;
+        if (st->slowest_call == ATR_NO_CALL || a > st->max_ns) {
+            st->max_ns = a;
             st->slowest_call = id;
         }
-        buf[nf++] = c->dur;
+        buf[nf++] = a;
     }
     st->finished = nf;
     st->unfinished = nu;
     if (!st->count)
         return;
-    st->mean_ns = (double)st->total_ns / (double)st->count;
+    st->mean_ns = (double)st->active_ns / (double)st->count;
     uint64_t *d = buf;
     uint64_t m = nf;
     if (!nf) { /* only unfinished calls: use them */

@@ -10,6 +10,9 @@
 
 #include "analysis/analysis.h"
 
+_Thread_local uint64_t atr__budget_left = UINT64_MAX;
+_Thread_local int atr__budget_hit;
+
 /* ---- arena ---- */
 
 struct atr__arena_chunk {
@@ -22,6 +25,8 @@ void *atr__arena_alloc(atr__arena *a, size_t n) {
     n = (n + 7u) & ~(size_t)7u;
     if (!a->head || a->cap - a->used < n) {
         size_t size = n > (1u << 20) ? n : (1u << 20);
+        if (!atr__budget_take(size))
+            return NULL;
         atr__arena_chunk *c = malloc(sizeof(*c) + size);
         if (!c)
             return NULL;
@@ -67,6 +72,11 @@ int atr__grow(void **p, uint64_t *cap, uint64_t need, size_t es) {
         nc += nc / 2 + 16;
     if (nc > SIZE_MAX / es)
         return ATR_ENOMEM;
+    /* realloc may hold old and new at once: the new size must fit; the growth is taken */
+    if (nc * es > atr__budget_left || !atr__budget_take((nc - *cap) * es)) {
+        atr__budget_hit = 1;
+        return ATR_ENOMEM;
+    }
     void *q = realloc(*p, (size_t)(nc * es));
     if (!q)
         return ATR_ENOMEM;
@@ -103,6 +113,8 @@ uint64_t atr__hash_bytes(const void *p, size_t n, uint64_t seed) {
 /* ---- uint32 map ---- */
 
 static int u32map_rehash(atr__u32map *m, uint32_t nslots) {
+    if (!atr__budget_take((uint64_t)nslots * 8u))
+        return ATR_ENOMEM;
     uint32_t *k = calloc(nslots, sizeof(uint32_t));
     uint32_t *v = malloc((size_t)nslots * sizeof(uint32_t));
     if (!k || !v) {
@@ -229,6 +241,8 @@ static int value_equal(const atr__vent *e, const atr_value *v, const uint32_t *i
 }
 
 static int vt_rehash(atr__values *vt, uint32_t nslots) {
+    if (!atr__budget_take((uint64_t)nslots * 4u))
+        return ATR_ENOMEM;
     uint32_t *s = calloc(nslots, sizeof(uint32_t));
     if (!s)
         return ATR_ENOMEM;

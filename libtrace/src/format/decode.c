@@ -123,9 +123,9 @@ uint64_t atr__decoder_count(const atr__decoder *d) { return d->n_records; }
 /* --- stream state ----------------------------------------------------------------------- */
 
 static const char *rec_name(uint64_t type) {
-    static const char *const names[] = {"?",     "PROCESS", "FUNCTION",  "THREAD",
-                                        "CHUNK", "START",   "END",       "MESSAGE",
-                                        "SYNC",  "DROPS",   "END_OF_LOG"};
+    static const char *const names[] = {"?",          "PROCESS", "FUNCTION", "THREAD", "CHUNK",
+                                        "START",      "END",     "MESSAGE",  "SYNC",   "DROPS",
+                                        "END_OF_LOG", "SUSPEND", "RESUME"};
     return type < sizeof names / sizeof names[0] ? names[type] : "?";
 }
 
@@ -158,25 +158,33 @@ static int set_thread(atr__decoder *d, const msgpack_object *o) {
     return 0;
 }
 
-/* Apply a record's dt to the current thread's time. */
-static int advance_time(atr__decoder *d, const msgpack_object *o, const char *rec, uint64_t *out) {
-    atr__thread_state *ts = &d->states[d->cur_index];
+/* The time a record's dt gives: the current thread's time plus dt. */
+static int time_of(atr__decoder *d, const msgpack_object *o, const char *rec, uint64_t *out) {
+    uint64_t time = d->states[d->cur_index].time;
     if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
-        if (o->via.u64 > UINT64_MAX - ts->time)
+        if (o->via.u64 > UINT64_MAX - time)
             return atr__dec_fail(d, ATR_ECORRUPT, "%s time overflows 64 bits", rec);
-        ts->time += o->via.u64;
+        time += o->via.u64;
     } else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
         uint64_t back = (uint64_t)(-(o->via.i64 + 1)) + 1u;
-        if (back > ts->time)
+        if (back > time)
             return atr__dec_fail(d, ATR_ECORRUPT,
                                  "%s dt %" PRId64 " takes the thread's time below 0", rec,
                                  o->via.i64);
-        ts->time -= back;
+        time -= back;
     } else {
         return atr__dec_fail(d, ATR_ECORRUPT, "%s dt is %s, needs an int", rec, atr__dec_kind(o));
     }
-    *out = ts->time;
+    *out = time;
     return 0;
+}
+
+/* Apply a record's dt to the current thread's time (START, END, MESSAGE). */
+static int advance_time(atr__decoder *d, const msgpack_object *o, const char *rec, uint64_t *out) {
+    int rc = time_of(d, o, rec, out);
+    if (rc == 0)
+        d->states[d->cur_index].time = *out;
+    return rc;
 }
 
 /* Resolve a span reference (FORMAT.md 3.5) against the current thread's seq. */
@@ -407,8 +415,20 @@ static int decode_sync(atr__decoder *d, const msgpack_object *el, atr_record *re
     return 0;
 }
 
+/* SUSPEND / RESUME (1.1): a time that does not become the thread's time, and a span. */
+static int decode_suspend(atr__decoder *d, const msgpack_object *el, const char *name,
+                          atr_record *rec) {
+    int rc;
+    if ((rc = time_of(d, &el[1], name, &rec->time_ns)) < 0 ||
+        (rc = resolve_span(d, &el[2], name, &rec->u.suspend.span)) < 0)
+        return rc;
+    if (rec->u.suspend.span == 0)
+        return atr__dec_fail(d, ATR_ECORRUPT, "%s names no span (span reference 0)", name);
+    return 0;
+}
+
 /* Minimum elements per record type (FORMAT.md section 3), type included. */
-static const uint8_t min_elements[] = {0, 2, 8, 3, 2, 5, 4, 5, 3, 2, 2};
+static const uint8_t min_elements[] = {0, 2, 8, 3, 2, 5, 4, 5, 3, 2, 2, 3, 3};
 
 static int decode_array(atr__decoder *d, const msgpack_object *obj, atr_record *rec) {
     const msgpack_object *el = obj->via.array.ptr;
@@ -440,6 +460,8 @@ static int decode_array(atr__decoder *d, const msgpack_object *obj, atr_record *
     case ATR__REC_END:
     case ATR__REC_MESSAGE:
     case ATR__REC_SYNC:
+    case ATR__REC_SUSPEND:
+    case ATR__REC_RESUME:
         if (!d->have_cur)
             return atr__dec_fail(d, ATR_ECORRUPT, "%s record before the first CHUNK",
                                  rec_name(type));
@@ -479,6 +501,9 @@ static int decode_array(atr__decoder *d, const msgpack_object *obj, atr_record *
         return decode_sync(d, el, rec);
     case ATR__REC_DROPS:
         return decode_drops(d, &el[1], rec);
+    case ATR__REC_SUSPEND:
+    case ATR__REC_RESUME:
+        return decode_suspend(d, el, rec_name(type), rec);
     default: /* ATR__REC_END_OF_LOG */
         return atr__dec_uint(d, &el[1], UINT64_MAX, "END_OF_LOG time", &rec->time_ns);
     }

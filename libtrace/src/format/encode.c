@@ -288,6 +288,13 @@ void atr__enc_sync(atr__cur *c, uint64_t last_seq, uint64_t dropped) {
     atr__enc_uint(c, dropped);
 }
 
+void atr__enc_suspend(atr__cur *c, unsigned type, int64_t dt, uint64_t span) {
+    atr__enc_array_hdr(c, 3);
+    atr__enc_uint(c, type);
+    atr__enc_int(c, dt);
+    atr__enc_uint(c, span);
+}
+
 void atr__enc_drops(atr__cur *c, const atr_drop_stats *d) {
     atr__enc_array_hdr(c, 2);
     atr__enc_uint(c, ATR__REC_DROPS);

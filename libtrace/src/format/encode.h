@@ -442,6 +442,8 @@ void atr__enc_end_raise(atr__cur *c, int64_t dt, uint64_t span, atr_str exc_type
 void atr__enc_message(atr__cur *c, int64_t dt, uint64_t span, atr_str text, const atr_field *fields,
                       uint32_t n_fields, size_t max_bytes);
 void atr__enc_sync(atr__cur *c, uint64_t last_seq, uint64_t dropped);
+/* SUSPEND / RESUME (1.1): [type, dt, span]; type ATR__REC_SUSPEND or ATR__REC_RESUME. */
+void atr__enc_suspend(atr__cur *c, unsigned type, int64_t dt, uint64_t span);
 void atr__enc_drops(atr__cur *c, const atr_drop_stats *d);
 void atr__enc_end_of_log(atr__cur *c, uint64_t time_ns);
 

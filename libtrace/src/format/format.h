@@ -18,7 +18,11 @@ enum atr__rec_type {
     ATR__REC_MESSAGE = 7,
     ATR__REC_SYNC = 8,
     ATR__REC_DROPS = 9,
-    ATR__REC_END_OF_LOG = 10
+    ATR__REC_END_OF_LOG = 10,
+    /* 1.1: a generator's or coroutine's span stops / starts running again. dt is relative to
+       the thread's time but does not change it, so readers that skip them keep the times. */
+    ATR__REC_SUSPEND = 11,
+    ATR__REC_RESUME = 12
 };
 
 /* msgpack ext types used for values (FORMAT.md section 4). */

@@ -221,7 +221,7 @@ int atr_session_open(const atr_writer_config *cfg, atr_session **out) {
     s->parent_span = c.parent_span;
     if (c.argc > ARGV_MAX)
         c.argc = ARGV_MAX;
-    s->path = dup_str(c.path, PATH_MAX_LEN);
+    s->path = atr__path_absolute(c.path, PATH_MAX_LEN); /* a child that chdirs writes beside */
     s->runtime = dup_str(c.runtime ? c.runtime : "C", STR_MAX);
     s->argv = calloc((size_t)c.argc + 1, sizeof *s->argv);
     s->framer = atr__framer_new(c.zstd_level);
@@ -275,9 +275,10 @@ int atr_session_close(atr_session *s) {
         atr__enc_end_of_log(&c, atr__session_now(s));
         seg.ptr = tail;
         seg.len = c.pos;
+        int full = atr__sink_last_chance(&s->sink); /* disk full: the tail may still fit */
         if (atr__write_segments(s, &seg, 1) == ATR_ENOMEM)
             atomic_fetch_add(&s->n_write_errors, 1);
-        rc = s->sink.err;
+        rc = s->sink.err ? s->sink.err : full;
     }
     free_session(s);
     return rc;
@@ -428,33 +429,24 @@ void atr__buf_put(atr_session *s, atr__buf *b) {
 /* First call in a forked child (ATR__FORKED): open the child's own log. */
 int atr__session_resume(atr_session *s) {
     char *path = NULL;
-    size_t n;
     int rc = 0;
     atr__mu_lock(s);
     if (atomic_load(&s->blocked) != ATR__FORKED) {
         rc = atomic_load(&s->blocked) == ATR__RUNNING ? 0 : ATR_ESTATE;
         goto out;
     }
-    n = strlen(s->path);
-    if (n >= 4 && strcmp(s->path + n - 4, ".atr") == 0)
-        n -= 4;
-    path = malloc(n + 32);
-    if (!path) {
-        rc = ATR_ENOMEM;
-        goto out;
-    }
-    snprintf(path, n + 32, "%.*s.%ld.atr", (int)n, s->path, (long)getpid());
-    free(s->path);
-    s->path = path;
-    s->cfg.path = path;
     s->uid = random_uid();
     s->clock_origin = atr__session_now(s);
     if (!s->framer && !(s->framer = atr__framer_new(s->cfg.zstd_level)))
         rc = ATR_ENOMEM;
-    else if ((rc = atr__sink_open(&s->sink, s->path)) == 0 &&
-             (atr__sink_stream(&s->sink, s->cfg.sink_timeout_ms),
-              (rc = atr__session_write_process(s)) == 0))
-        rc = atr__flusher_start(s);
+    else if ((rc = atr__sink_open_child(&s->sink, s->path, &path)) == 0) {
+        free(s->path); /* the child's own, unpredictable, new file: see sink.c */
+        s->path = path;
+        s->cfg.path = path;
+        atr__sink_stream(&s->sink, s->cfg.sink_timeout_ms);
+        if ((rc = atr__session_write_process(s)) == 0)
+            rc = atr__flusher_start(s);
+    }
     if (rc != 0) {
         atr__sink_close(&s->sink);
         atomic_store(&s->blocked, ATR__STOPPED);

@@ -35,7 +35,16 @@ void atr__tls_cache_clear(void) {
 
 void atr__thread_free(atr__thread *th) { free(th); }
 
-enum rec_kind { REC_START, REC_RETURN, REC_RAISE, REC_MESSAGE, REC_THREAD };
+/* The kinds that set the dt base come before REC_THREAD (commit()). */
+enum rec_kind {
+    REC_START,
+    REC_RETURN,
+    REC_RAISE,
+    REC_MESSAGE,
+    REC_THREAD,
+    REC_SUSPEND,
+    REC_RESUME
+};
 
 typedef struct rec {
     int kind;
@@ -87,6 +96,12 @@ static inline __attribute__((always_inline)) void encode(atr__cur *c, const atr_
     case REC_MESSAGE:
         atr__enc_message(c, dt, r->ref, r->str, r->fields, r->n_fields, maxv);
         break;
+    case REC_SUSPEND:
+        atr__enc_suspend(c, ATR__REC_SUSPEND, dt, r->ref);
+        break;
+    case REC_RESUME:
+        atr__enc_suspend(c, ATR__REC_RESUME, dt, r->ref);
+        break;
     default:
         atr__enc_thread(c, th->os_tid, th->name, th->name_len);
         break;
@@ -101,7 +116,9 @@ static inline __attribute__((always_inline)) void commit(atr__thread *th, const 
         th->prefix = 0;
         th->dropped = 0;
     }
-    if (r->kind != REC_THREAD)
+    /* THREAD has no time; SUSPEND/RESUME leave the dt base alone: a 1.0 reader skips them
+       (FORMAT.md 3.12). Those three come last in enum rec_kind. */
+    if (r->kind < REC_THREAD)
         th->last_time = r->t;
     if (r->kind == REC_START)
         th->seq++;
@@ -425,6 +442,29 @@ int atr_message(atr_session *s, uint64_t span, uint64_t t_ns, atr_str text, cons
     r.fields = fields;
     r.n_fields = n_fields;
     return emit(th, &r);
+}
+
+/* SUSPEND / RESUME: no effect on the span stack (the span stays open). */
+static int suspend_resume(atr_session *s, int kind, uint64_t span, uint64_t t_ns) {
+    atr__thread *th;
+    rec r;
+    int rc;
+    if (!s || !span || bad_span(span) || bad_time(t_ns))
+        return ATR_EINVAL;
+    if ((rc = get_thread(s, &th)) != 0)
+        return rc;
+    r.t = time_of(s, t_ns);
+    r.kind = kind; /* after the clock (see atr_span_begin) */
+    r.ref = span_ref(th, span);
+    return emit(th, &r);
+}
+
+int atr_span_suspend(atr_session *s, uint64_t span, uint64_t t_ns) {
+    return suspend_resume(s, REC_SUSPEND, span, t_ns);
+}
+
+int atr_span_resume(atr_session *s, uint64_t span, uint64_t t_ns) {
+    return suspend_resume(s, REC_RESUME, span, t_ns);
 }
 
 int atr_thread_set_name(atr_session *s, const char *name, size_t len) {

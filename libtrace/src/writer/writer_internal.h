@@ -73,6 +73,7 @@ typedef struct atr__sink {
     int fd;
     int err;             /* sticky: first write error (ATR_ENOSPC / ATR_EIO), 0 if none */
     uint64_t off;        /* bytes written successfully */
+    int reserve;         /* a regular file: keep a block allocated past its end (sink.c) */
     int stream;          /* a pipe, FIFO or socket: written with O_NONBLOCK and poll() */
     uint32_t timeout_ms; /* a stream that takes no byte this long is abandoned */
 } atr__sink;
@@ -181,8 +182,15 @@ void atr__flush_scratch_free(struct atr__flush_scratch *sc);
 int atr__write_segments(atr_session *s, const atr__seg *segs, size_t n);
 
 /* sink.c */
-int atr__sink_open(atr__sink *k, const char *path);
+int atr__sink_open(atr__sink *k, const char *path); /* ATR_EOPEN: errno says why */
+/* A forked child's new log beside parent_path; *out_path (malloc'd) names it. */
+int atr__sink_open_child(atr__sink *k, const char *parent_path, char **out_path);
+/* path made absolute against the current directory (malloc'd; NULL: out of memory). */
+char *atr__path_absolute(const char *path, size_t max);
 int atr__sink_write(atr__sink *k, const void *p, size_t n); /* whole frame or sticky error */
+/* Before the last frame: a full disk's error is lifted for one more write. Returns the error
+   the sink had (the caller reports it whether or not that write succeeds). */
+int atr__sink_last_chance(atr__sink *k);
 void atr__sink_close(atr__sink *k);
 /* After open: a pipe/FIFO/socket is made non-blocking; timeout_ms bounds a stalled write. */
 void atr__sink_stream(atr__sink *k, uint32_t timeout_ms);

@@ -110,6 +110,9 @@ static basic_fns define_basic(atr_session *s) {
     return f;
 }
 
+/* ns per item of a strict parse and of a g() call: diff_new.atr has slower ones (`diff`). */
+static uint64_t g_strict_ns = 500, g_g_ns = 100;
+
 /* One request at time *t: handle(req) → parse(n, mode), 40 × g(i), maybe fail(x). */
 static void request(atr_session *s, const basic_fns *f, uint64_t *t, int req) {
     static const int64_t sizes[] = {10, 100, 1000, 10000, 20, 200, 2000, 20000};
@@ -121,12 +124,12 @@ static void request(atr_session *s, const basic_fns *f, uint64_t *t, int req) {
     atr_value pa[2] = {atr_value_int(n),
                        atr_value_strn(strict ? "strict" : "fast", strict ? 6 : 4)};
     uint64_t p = begin(s, f->parse, h, *t, pa, 2);
-    *t += 2000 + (uint64_t)n * (strict ? 500 : 5);
+    *t += 2000 + (uint64_t)n * (strict ? g_strict_ns : 5);
     ret_int(s, p, *t, n * 2);
     for (int i = 0; i < 40; i++) {
         atr_value ga = atr_value_int(i);
         uint64_t g = begin(s, f->g, h, *t, &ga, 1);
-        *t += 100 + (uint64_t)(i % 3) * 10;
+        *t += g_g_ns + (uint64_t)(i % 3) * 10;
         CHECK(atr_span_return(s, g, *t, NULL));
     }
     if (req == 5) {
@@ -242,6 +245,50 @@ static void write_hostile(atr_session *s, uint64_t *t) {
 
 /* ---- damaged copies ------------------------------------------------------------------- */
 
+/* ---- generator: active time (format 1.1 SUSPEND / RESUME) ---------------------------- */
+
+/*
+ * consume() iterates gen(n=5), which runs 10 ns when made, 30 ns per item and 50 ns at the
+ * end; between items consume() calls work(x) for 2 µs. serve() (a coroutine) makes the task
+ * fetch(k=1), which runs while serve() awaits, and after it.
+ */
+static void write_generator(atr_session *s) {
+    static const char *const pn[] = {"n"}, *const px[] = {"x"}, *const pk[] = {"k"};
+    uint32_t fc = define(s, "app", "consume", 0, 0, NULL);
+    uint32_t fg = define(s, "app", "gen", ATR_FUNC_GENERATOR, 1, pn);
+    uint32_t fw = define(s, "app", "work", 0, 1, px);
+    uint32_t fs = define(s, "app", "serve", ATR_FUNC_COROUTINE, 0, NULL);
+    uint32_t ff = define(s, "app", "fetch", ATR_FUNC_COROUTINE, 1, pk);
+    atr_value v = atr_value_int(5);
+    uint64_t c = begin(s, fc, 0, 1000, NULL, 0);
+    uint64_t g = begin(s, fg, c, 1010, &v, 1);
+    CHECK(atr_span_suspend(s, g, 1020));
+    for (int64_t i = 0; i < 5; i++) {
+        uint64_t base = 1100 + (uint64_t)i * 3000;
+        CHECK(atr_span_resume(s, g, base));
+        CHECK(atr_span_suspend(s, g, base + 30));
+        v = atr_value_int(i);
+        uint64_t w = begin(s, fw, c, base + 100, &v, 1);
+        ret_int(s, w, base + 2100, i);
+    }
+    CHECK(atr_span_resume(s, g, 16100));
+    CHECK(atr_span_return(s, g, 16150, NULL));
+    ret_int(s, c, 16500, 10);
+    CHECK(atr_session_flush(s));
+
+    uint64_t sv = begin(s, fs, 0, 20000, NULL, 0);
+    v = atr_value_int(1);
+    uint64_t f = begin(s, ff, sv, 20010, &v, 1);
+    CHECK(atr_span_suspend(s, f, 20020));
+    CHECK(atr_span_suspend(s, sv, 20100));
+    CHECK(atr_span_resume(s, f, 20200));
+    CHECK(atr_span_suspend(s, f, 20260));
+    CHECK(atr_span_resume(s, f, 30000));
+    ret_int(s, f, 30050, 1);
+    CHECK(atr_span_resume(s, sv, 30100));
+    ret_int(s, sv, 30200, 1);
+}
+
 static unsigned char *slurp(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -294,6 +341,20 @@ int main(int argc, char **argv) {
     write_basic(s, &t, 2, 0);
     CHECK(atr_session_close(s));
 
+    /* two runs for diff: in the new one strict parses take 3x as long, g() 20 ns more */
+    t = 1000000;
+    s = open_log(dir, "diff_base.atr", &t);
+    write_basic(s, &t, 16, 1);
+    CHECK(atr_session_close(s));
+    t = 1000000;
+    g_strict_ns = 1500;
+    g_g_ns = 120;
+    s = open_log(dir, "diff_new.atr", &t);
+    write_basic(s, &t, 16, 1);
+    CHECK(atr_session_close(s));
+    g_strict_ns = 500;
+    g_g_ns = 100;
+
     t = 1000;
     s = open_log(dir, "hostile.atr", &t);
     write_hostile(s, &t);
@@ -344,6 +405,12 @@ int main(int argc, char **argv) {
         buf[i] ^= 0x5A;
     spit(dir, "corrupt.atr", buf, len);
     free(buf);
+
+    t = 500;
+    s = open_log(dir, "generator.atr", &t);
+    write_generator(s);
+    t = 40000;
+    CHECK(atr_session_close(s));
 
     t = 1000;
     s = open_log(dir, "empty.atr", &t);

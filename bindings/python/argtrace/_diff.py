@@ -1,0 +1,61 @@
+"""argtrace.diff(): two runs compared per function and per argument group, by the C engine
+(the same computation as `argtrace diff --json`, see docs/DIFF.md)."""
+
+import os
+
+from ._analysis import filter_terms
+from ._values import convert
+
+
+def _paths(paths, what):
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        paths = [paths]
+    paths = [os.fsdecode(os.fspath(p)) for p in paths]
+    if not paths:
+        raise ValueError("argtrace: diff() needs at least one %s log" % what)
+    return paths
+
+
+def diff(base, new, function=None, where=(), *, min_calls=10, alpha=0.01, **equals):
+    """Compare two runs: what got slower or faster, per function and per argument value.
+
+    `base` and `new` are a log path or a list of paths (the processes of one run).
+    `function` limits the comparison to one function (a module-qualified name or a unique
+    suffix); `where` (filter strings such as "n>100") and keyword arguments (`mode="fast"`)
+    select the calls compared, as in Log.calls(). Returns a dict shaped like
+    `argtrace diff --json`:
+
+        {"base": [paths], "new": [paths], "test": "mann-whitney-u", "alpha", "min_calls",
+         "functions": [{"function", "base": {"calls", "total_ns", "p50_ns", "p95_ns"},
+                        "new": {...}, "added_ns", "ratio_p50", "ratio_p95", "p_value",
+                        "significant", "arguments": [{"name", "groups": [{"value", "base",
+                        "new", "added_ns", "ratio_p50", "ratio_p95", "p_value",
+                        "significant", "filter"}]}]}]}
+
+    Functions are sorted by |added_ns| (new total - base total), largest first; a function
+    of one run only has 0 calls on the other side. `significant`: a two-sided Mann-Whitney
+    U test of the durations gives p < alpha, and each run has at least min_calls calls.
+    Ratios and p-values that cannot be computed (a side without calls) are None. A group's
+    value is the value itself for groups of exact values (as in Log.slow(): int, str,
+    Summary...), else its label ("1000–9999", "len 10–99", "(not captured)"). Raises
+    OSError for a missing log, ValueError for a corrupt one, the same log in both runs, an
+    unknown function or a bad filter.
+    """
+    base = _paths(base, "base")
+    new = _paths(new, "new")
+    if not 0 < alpha < 1:
+        raise ValueError("argtrace: diff() alpha must be between 0 and 1, not %r" % (alpha,))
+    if min_calls < 0:
+        raise ValueError("argtrace: diff() min_calls must be >= 0, not %r" % (min_calls,))
+    from . import _core
+    index = _core.Index()
+    for path in base + new:
+        index.load(path)
+    terms = filter_terms(where, equals)
+    functions = index.diff(len(base), function, terms or None, int(min_calls), float(alpha))
+    for f in functions:
+        for a in f["arguments"]:
+            for g in a["groups"]:
+                g["value"] = convert(g["value"])
+    return {"base": base, "new": new, "test": "mann-whitney-u", "alpha": float(alpha),
+            "min_calls": int(min_calls), "functions": functions}

@@ -1,0 +1,269 @@
+"""Active time of generators and coroutines (format 1.1 SUSPEND/RESUME, issue 10 item 2).
+
+A generator's or coroutine's span lasts from its first call to its completion, but it is
+charged only the time it ran: its active time, from which self time, summary totals, tree
+shares and slow scores are computed. Filter tracing takes an injected clock, so its figures
+are exact; the decorator reads the real clock, so its checks are generous ratios.
+"""
+
+import asyncio
+import json
+import sys
+import time
+
+import pytest
+
+import argtrace
+from argtrace import _core
+from atr_helpers import only
+
+MOD = __name__
+PY311 = sys.version_info[:2] == (3, 11)
+HAS_FILTER = hasattr(_core, "filter_start")
+HAS_VIEWER = hasattr(_core, "viewer_main")
+# every filter-tracing backend of this Python (3.11 has two)
+BACKENDS = ["eval", "profile"] if PY311 else [None]
+
+NOW = [1_000_000]  # the injected clock (ns) of filter tracing
+MS = 1_000_000
+
+
+def clk_slow(x):
+    NOW[0] += 2 * MS  # 2 ms of work, exactly
+
+
+def clk_gen(n):
+    for i in range(n):
+        NOW[0] += 1000  # 1 µs per item
+        yield i
+
+
+def clk_consume(n):
+    total = 0
+    for x in clk_gen(n):
+        clk_slow(x)
+        total += x
+    return total
+
+
+class Pause:
+    """An awaitable that suspends its coroutine once (as an event loop's wait would)."""
+
+    def __await__(self):
+        yield
+
+
+async def clk_worker(steps):
+    for _ in range(steps):
+        NOW[0] += 1000  # runs 1 µs per step
+        await Pause()
+    NOW[0] += 500
+    return steps
+
+
+def clk_drive(steps):
+    """A tiny event loop: each time the coroutine waits, 10 ms pass before it resumes."""
+    coro = clk_worker(steps)
+    try:
+        while True:
+            coro.send(None)
+            NOW[0] += 10 * MS
+    except StopIteration as stop:
+        return stop.value
+
+
+def filter_record(path, fn, monkeypatch, backend):
+    if backend:
+        monkeypatch.setenv("ARGTRACE_FILTER_BACKEND", backend)
+    argtrace.start(path)
+    try:
+        _core.filter_start([MOD + ":clk_*"], [MOD + ":clk_drive"], clock=lambda: NOW[0])
+        try:
+            if backend:
+                assert _core.filter_backend() == backend
+            value = fn()
+        finally:
+            _core.filter_stop()
+    finally:
+        argtrace.stop()
+    return argtrace.load(path), value
+
+
+def calls_of(log, name):
+    return log.calls(MOD + "." + name)
+
+
+def check_shares(log, parent):
+    """The times charged to the parent by its children add up to no more than its active
+    time (the tree's shares: at most 100% together), and self time is what remains."""
+    charged = sum(k.charged_ns for k in parent.children())
+    assert charged <= parent.active_ns
+    assert parent.self_ns == parent.active_ns - charged
+
+
+# --- filter tracing, exact ---------------------------------------------------------------------
+
+@pytest.mark.skipif(not HAS_FILTER, reason="no filter tracing")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_generator_feeding_slow_calls_filter(log_path, monkeypatch, backend):
+    log, value = filter_record(log_path, lambda: clk_consume(50), monkeypatch, backend)
+    assert value == sum(range(50))  # tracing changes nothing
+    gen = only(calls_of(log, "clk_gen"))
+    assert gen.args == {"n": 50}
+    assert gen.duration_ns >= 100 * MS  # first step to completion spans every slow call
+    assert gen.active_ns == 50 * 1000  # but it ran 1 µs per item
+    assert gen.self_ns == gen.active_ns
+    consume = only(calls_of(log, "clk_consume"))
+    assert consume.active_ns == consume.duration_ns == 100 * MS + 50 * 1000
+    # the generator is no longer charged the consumer's 100 ms: its self time is 0.05%
+    stats = {s.name.rsplit(".", 1)[-1]: s for s in log.functions()}
+    assert stats["clk_gen"].self_ns == stats["clk_gen"].active_ns == 50 * 1000
+    assert stats["clk_gen"].total_ns == gen.duration_ns
+    assert stats["clk_gen"].max_ns == 50 * 1000
+    assert [s.name.rsplit(".", 1)[-1] for s in log.functions()][-1] == "clk_gen"
+    if all(s.parent() is not None for s in calls_of(log, "clk_slow")):
+        # the slow calls are the consumer's children: their shares and the generator's
+        # add up to 100% of the consumer, its self time is 0
+        check_shares(log, consume)
+        assert consume.self_ns == 0
+
+
+@pytest.mark.skipif(not HAS_FILTER, reason="no filter tracing")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_coroutine_waiting_filter(log_path, monkeypatch, backend):
+    log, value = filter_record(log_path, lambda: clk_drive(3), monkeypatch, backend)
+    assert value == 3
+    worker = only(calls_of(log, "clk_worker"))
+    assert worker.duration_ns == 3 * 1000 + 500 + 3 * 10 * MS
+    assert worker.active_ns == 3 * 1000 + 500  # the waits are not its time
+    assert worker.self_ns == worker.active_ns
+    tree = log.tree(worker)
+    assert (tree["duration_ns"], tree["active_ns"], tree["self_ns"]) == (
+        worker.duration_ns, 3500, 3500)
+
+
+@pytest.mark.skipif(not HAS_FILTER, reason="no filter tracing")
+def test_records_and_viewer_outputs(log_path, monkeypatch, capfd):
+    log, _ = filter_record(log_path, lambda: clk_consume(5), monkeypatch, None)
+    recs = list(_core.read_records(log_path))
+    assert only({r["format"] for r in recs if r["kind"] == "process"}) == (1, 1)
+    gen_span = only(calls_of(log, "clk_gen")).span
+    kinds = [r["kind"] for r in recs if r.get("span") == gen_span and r["kind"] != "start"]
+    # its span begins at its first step (filter tracing): the first yield, each resume and
+    # yield, then the last step and its end
+    assert kinds == ["suspend"] + ["resume", "suspend"] * 4 + ["resume", "end"]
+    frame = pandas_frame(log)
+    if frame is not None:
+        row = frame[frame["function"] == MOD + ".clk_gen"].iloc[0]
+        assert row["active_ns"] == 5000 and row["duration_ns"] > 10 * MS
+    if not HAS_VIEWER:
+        return
+    capfd.readouterr()
+    assert _core.viewer_main(["argtrace", "summary", log_path, "--json"]) == 0
+    rows = {r["function"].rsplit(".", 1)[-1]: r for r in json.loads(capfd.readouterr().out)}
+    assert rows["clk_gen"]["active_ns"] == rows["clk_gen"]["self_ns"] == 5000
+    assert rows["clk_gen"]["total_ns"] > 10 * MS
+    assert _core.viewer_main(["argtrace", "summary", log_path]) == 0
+    out = capfd.readouterr().out
+    assert "active time" in out  # the note under the table
+    assert _core.viewer_main(["argtrace", "tree", log_path, "clk_consume"]) == 0
+    out = capfd.readouterr().out
+    assert "[active 5.00 µs]" in out
+    assert _core.viewer_main(["argtrace", "slow", log_path, "clk_gen"]) == 0
+    out = capfd.readouterr().out
+    assert "(active 5.00 µs)" in out and "active time's variation" in out
+    assert _core.viewer_main(["argtrace", "calls", log_path, "clk_gen", "--json"]) == 0
+    assert only(json.loads(capfd.readouterr().out))["active_ns"] == 5000
+
+
+def pandas_frame(log):
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        return None
+    return log.to_pandas()
+
+
+# --- the decorator, real clock -----------------------------------------------------------------
+
+@argtrace.trace
+def slow_work(x):
+    time.sleep(0.002)
+    return x
+
+
+@argtrace.trace
+def trivial_gen(n):
+    yield from range(n)
+
+
+@argtrace.trace
+def consume(n):
+    return sum(slow_work(x) for x in trivial_gen(n))
+
+
+def test_generator_feeding_slow_calls_decorator(log_path):
+    argtrace.start(log_path)
+    try:
+        assert consume(30) == sum(range(30))
+    finally:
+        argtrace.stop()
+    log = argtrace.load(log_path)
+    gen = only(log.calls(MOD + ".trivial_gen"))
+    top = only(log.calls(MOD + ".consume"))
+    slow = log.calls(MOD + ".slow_work")
+    assert len(slow) == 30
+    # the generator's span covers the 30 sleeps (at least 60 ms), its active time does not
+    assert gen.duration_ns >= 30 * 2 * MS
+    assert gen.active_ns < gen.duration_ns / 4
+    assert gen.self_ns <= gen.active_ns
+    assert gen.self_ns < 0.25 * top.duration_ns
+    assert sum(s.duration_ns for s in slow) > 0.75 * top.duration_ns
+    assert top.self_ns < 0.25 * top.duration_ns
+    check_shares(log, top)
+
+
+@argtrace.trace
+async def waiter(k):
+    for _ in range(k):
+        await asyncio.sleep(0.03)
+    return k
+
+
+@argtrace.trace
+async def gather_waiters():
+    return sum(await asyncio.gather(waiter(2), waiter(3)))
+
+
+def test_async_coroutines_waiting(log_path):
+    argtrace.start(log_path)
+    try:
+        assert asyncio.run(gather_waiters()) == 5
+    finally:
+        argtrace.stop()
+    log = argtrace.load(log_path)
+    top = only(log.calls(MOD + ".gather_waiters"))
+    waiters = log.calls(MOD + ".waiter")
+    assert sorted(w.args["k"] for w in waiters) == [2, 3]
+    for w in waiters:
+        # at least k sleeps of 30 ms long, running only microseconds of it
+        assert w.duration_ns >= w.args["k"] * 30 * MS
+        assert w.active_ns < w.duration_ns / 4
+        assert w.self_ns <= w.active_ns
+    assert top.duration_ns >= 90 * MS
+    assert top.active_ns < top.duration_ns / 4
+    assert top.self_ns <= top.active_ns
+    if all(w.parent() is not None and w.parent().id == top.id for w in waiters):
+        check_shares(log, top)
+
+
+def test_plain_calls_unchanged(log_path):
+    argtrace.start(log_path)
+    try:
+        slow_work(1)
+    finally:
+        argtrace.stop()
+    log = argtrace.load(log_path)
+    call = only(log.calls(MOD + ".slow_work"))
+    assert call.active_ns == call.duration_ns == call.self_ns
+    assert not [r for r in _core.read_records(log_path) if r["kind"] in ("suspend", "resume")]

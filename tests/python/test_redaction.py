@@ -1,0 +1,150 @@
+"""Redaction keeps its promise: a value once redacted in the session is redacted wherever it
+is captured later (results, other arguments under another name, container items, exception
+messages, repr text, log fields), argv options named by a pattern are redacted, and a
+decorator's patterns apply to argtrace.log() fields inside its call."""
+
+import pytest
+
+import argtrace
+from argtrace import REDACTED
+from atr_helpers import decompressed, only, record, run_python
+
+SECRET = "hunter2-sekrit-value"
+
+
+@argtrace.trace
+def use(token_copy):
+    return token_copy
+
+
+@argtrace.trace
+def fail(text):
+    raise ValueError("bad credential " + text)
+
+
+class Shown:
+    def __init__(self, v):
+        self.v = v
+
+    def __repr__(self):
+        return "Shown(%s)" % self.v
+
+
+@argtrace.trace(repr=True)
+def show(obj):
+    return len(obj.v)
+
+
+@argtrace.trace
+def login(user, password):
+    use(password)  # the same value under another name
+    use([user, password])  # inside a container
+    use(password.encode())  # as bytes
+    with pytest.raises(ValueError):
+        fail(password)  # in an exception message
+    show(Shown(password))  # in repr text
+    argtrace.log("using " + password, copy=password)
+    return password  # as the result
+
+
+def assert_not_in_file(path, *secrets):
+    data = decompressed(path)
+    raw = open(path, "rb").read()
+    assert b"alice" in data  # the check below looks at the right bytes
+    for s in secrets:
+        assert s.encode() not in data and s.encode() not in raw
+
+
+def test_a_redacted_value_is_redacted_wherever_it_is_captured_later(log_path):
+    log, _ = record(log_path, login, "alice", SECRET, redact=["pass*"])
+    call = only(log.calls("login"))
+    assert call.args == {"user": "alice", "password": REDACTED}
+    assert call.result == REDACTED
+    uses = list(log.calls("use"))
+    assert [u.args["token_copy"] for u in uses][0] == REDACTED
+    assert uses[0].result == REDACTED
+    items = uses[1].args["token_copy"]
+    assert items == argtrace.Summary("list", 2, ["alice", REDACTED])
+    assert uses[2].args["token_copy"] == REDACTED
+    err = only(log.calls("fail")).exception
+    assert err == ("ValueError", REDACTED)
+    assert only(log.calls("show")).args["obj"] == REDACTED
+    msg = only(log.messages())
+    assert msg.text == "<redacted>" and msg.fields == {"copy": REDACTED}
+    assert_not_in_file(log_path, SECRET)
+
+
+def test_short_values_and_other_sessions_are_not_affected(tmp_path):
+    log, _ = record(tmp_path / "a.atr", login, "alice", "abc", redact=["pass*"])
+    assert [u.args["token_copy"] for u in log.calls("use")][0] == "abc"  # < 4 bytes
+    record(tmp_path / "b.atr", login, "alice", SECRET, redact=["pass*"])
+    log, _ = record(tmp_path / "c.atr", use, SECRET)  # a new session remembers nothing
+    assert only(log.calls("use")).result == SECRET
+
+
+@argtrace.trace(redact=["api_*"])
+def client(api_key):
+    argtrace.log("calling", api_secret="xyz-in-field", other="alice")
+    return 1
+
+
+def test_decorator_patterns_apply_to_log_fields_in_its_call(log_path):
+    def run():
+        client("key-0123456789")
+        argtrace.log("outside", api_secret="xyz-outside")  # not in the call: not redacted
+
+    log, _ = record(log_path, run)
+    inside, outside = log.messages()
+    assert inside.fields == {"api_secret": REDACTED, "other": "alice"}
+    assert outside.fields == {"api_secret": "xyz-outside"}
+
+
+def test_argv_options_named_by_a_pattern_are_redacted(log_path):
+    argv = ["app.py", "--password=pw-one-secret", "--token", "tok-two-secret", "--api_token",
+            "tok-three-secret", "-v", "alice"]
+    log, _ = record(log_path, lambda: use("tok-two-secret"), argv=argv,
+                    redact=["pass*", "token", "*-token"])
+    assert log.process.argv == ["app.py", "--password=<redacted>", "--token", "<redacted>",
+                                "--api_token", "<redacted>", "-v", "alice"]
+    assert only(log.calls("use")).args == {"token_copy": REDACTED}
+    assert_not_in_file(log_path, "pw-one-secret", "tok-two-secret", "tok-three-secret")
+
+
+def test_run_redacts_program_argv(tmp_path):
+    script = tmp_path / "prog.py"
+    script.write_text("import argtrace, sys\n"
+                      "@argtrace.trace\n"
+                      "def f(x):\n    return x\n"
+                      "f(sys.argv[2])\nf('alice')\n")
+    out = tmp_path / "prog.atr"
+    res = run_python(["-m", "argtrace", "run", "-q", "-o", str(out), "--redact", "pass*",
+                      str(script), "--password", "pw-from-cli"], cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    log = argtrace.load(out)
+    assert log.process.argv[-2:] == ["--password", "<redacted>"]
+    assert [c.args["x"] for c in log.calls()] == [REDACTED, "alice"]
+    assert_not_in_file(out, "pw-from-cli")
+
+
+def echo(x):
+    return x
+
+
+def filtered_login(password):
+    return echo(password)
+
+
+def test_filter_tracing_redacts_remembered_values(log_path):
+    mod = __name__
+    argtrace.start(log_path, redact=["pass*"], trace=[mod + ":echo", mod + ":filtered_login"])
+    try:
+        filtered_login(SECRET)
+        echo("alice")
+    finally:
+        argtrace.stop()
+    log = argtrace.load(log_path)
+    assert only(log.calls(mod + ".filtered_login")).args == {"password": REDACTED}
+    calls = list(log.calls(mod + ".echo"))
+    assert [(c.args["x"], c.result) for c in calls] == [(REDACTED, REDACTED),
+                                                         ("alice", "alice")]
+    assert_not_in_file(log_path, SECRET)

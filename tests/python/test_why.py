@@ -1,0 +1,234 @@
+"""Why was this call slow: `log.why()` and `argtrace why` (text and --json).
+
+Exact figures come from filter tracing with an injected clock; the CLI end-to-end test on
+examples/slow_example.py checks the structure, the 80-column width and that `why` picks the
+same call as `tree` and `calls --sort duration`, never real timings.
+"""
+
+import json
+import os
+import re
+import shutil
+
+import pytest
+
+import argtrace
+from argtrace import _core
+from atr_helpers import run_python
+from test_viewer_common import logs, run_view, viewer  # noqa: F401 (fixtures)
+from test_viewer_tui import tui  # noqa: F401 (fixture)
+
+MOD = __name__
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
+NOW = [1_000_000]  # the injected clock's time (ns)
+
+
+def w_child(ns):
+    NOW[0] += ns
+
+
+def w_extra():
+    NOW[0] += 5000
+
+
+def w_f(mode, n, extra=False):
+    NOW[0] += 800 if mode == "fast" else 8000  # self time
+    w_child(200 if mode == "fast" else 2000)
+    if extra:
+        w_extra()
+
+
+def w_run():
+    for i in range(8):
+        w_f("fast", i)
+    for i in range(6):
+        w_f("slow", 100 + i)
+    w_f("slow", 5, extra=True)  # the slowest: one extra child taking the extra 5 µs
+
+
+needs_filter = pytest.mark.skipif(not hasattr(_core, "filter_start"),
+                                  reason="no filter tracing")
+needs_viewer = pytest.mark.skipif(not hasattr(_core, "viewer_main"), reason="no viewer")
+
+
+@pytest.fixture
+def clog(log_path):
+    argtrace.start(log_path)
+    try:
+        _core.filter_start([MOD + ":w_*"], [], clock=lambda: NOW[0])
+        try:
+            w_run()
+        finally:
+            _core.filter_stop()
+    finally:
+        argtrace.stop()
+    return argtrace.load(log_path)
+
+
+@needs_filter
+def test_why_exact_figures(clog):
+    rep = clog.why("w_f")
+    call = rep["call"]
+    assert call["function"] == MOD + ".w_f"
+    assert call["args"] == {"mode": "slow", "n": 5, "extra": True}
+    assert call["duration_ns"] == 15000 and rep["extra_ns"] == 5000
+    base = rep["baseline"]
+    assert (base["calls"], base["p50_ns"], base["function_calls"], base["function_p50_ns"]) == (
+        6, 10000, 15, 1000)
+    group = base["group"]
+    assert (group["argument"], group["value"], group["label"], group["filter"]) == (
+        "mode", "slow", "slow", 'mode="slow"')
+    assert group["score"] >= 0.5 and group["p50_ns"] == 10000
+    assert [(c["function"].rsplit(".", 1)[-1], c["calls"], c["duration_ns"], c["typical_ns"],
+             c["extra_ns"]) for c in rep["children"]] == [
+        ("w_extra", 1, 5000, 0, 5000), ("w_child", 1, 2000, 2000, 0)]
+    assert rep["children"][0]["slowest_id"] == only_child(clog, call["id"], "w_extra").id
+    assert rep["self"] == {"duration_ns": 8000, "typical_ns": 8000, "extra_ns": 0}
+    args = {a["name"]: a for a in rep["arguments"]}
+    assert list(args) == ["mode", "n", "extra"]
+    mode = args["mode"]
+    assert (mode["value"], mode["differs"], mode["group"]["slow"]) == ("slow", False, True)
+    assert (mode["group"]["calls"], mode["group"]["p50_ns"]) == (7, 10000)
+    assert (mode["typical"]["value"], mode["typical"]["calls"]) == ("slow", 6)
+    assert args["n"]["typical"]["median"] == 102.0 and args["n"]["differs"]
+    assert args["extra"]["value"] is True and args["extra"]["typical"]["value"] is False
+
+
+def only_child(log, call_id, name):
+    kids = [k for k in log.call(call_id).children if k.function.endswith("." + name)]
+    assert len(kids) == 1
+    return kids[0]
+
+
+@needs_filter
+def test_why_by_id_call_and_rank_agree(clog):
+    rep = clog.why("w_f")
+    cid = rep["call"]["id"]
+    assert clog.why(cid) == rep
+    assert clog.why(str(cid)) == rep
+    assert clog.why(clog.call(cid)) == rep
+    second = clog.why("w_f", rank=2)
+    assert second["call"]["duration_ns"] == 10000 and second["extra_ns"] == 0
+    fast = clog.why("w_f", "mode=fast")
+    assert fast["call"]["args"]["mode"] == "fast"
+    assert fast["baseline"]["group"]["value"] == "fast"
+    assert clog.why("w_f", mode="fast") == fast
+
+
+@needs_filter
+def test_why_errors(clog):
+    with pytest.raises(ValueError, match="only 15 calls of .*w_f match"):
+        clog.why("w_f", rank=16)
+    with pytest.raises(ValueError, match="no call of .*w_f matches"):
+        clog.why("w_f", "n>1000")
+    with pytest.raises(ValueError, match="rank counts from 1"):
+        clog.why("w_f", rank=0)
+    with pytest.raises(ValueError, match="no function 'nosuch'"):
+        clog.why("nosuch")
+    with pytest.raises(ValueError, match="no call 99999"):
+        clog.why(99999)
+    with pytest.raises(ValueError, match="a call id names one call"):
+        clog.why(3, "mode=fast")
+
+
+@needs_filter
+@needs_viewer
+def test_why_is_the_json_of_the_cli(clog, capfd):
+    capfd.readouterr()
+    assert _core.viewer_main(["argtrace", "why", clog.path, "w_f", "--json"]) == 0
+    assert json.loads(capfd.readouterr().out) == clog.why("w_f")
+    assert _core.viewer_main(["argtrace", "why", clog.path, "w_child", "--rank", "3",
+                              "--json"]) == 0
+    assert json.loads(capfd.readouterr().out) == clog.why("w_child", rank=3)
+
+
+@needs_filter
+@needs_viewer
+def test_why_text_exact(clog, capfd):
+    capfd.readouterr()
+    assert _core.viewer_main(["argtrace", "why", clog.path, "w_f"]) == 0
+    out = capfd.readouterr().out
+    assert "took 15.0 µs; typical 10.0 µs: +5.00 µs" in out
+    assert "baseline: 6 other calls with mode='slow'" in out
+    rows = [line.split() for line in out.splitlines() if line.startswith("  " + MOD + ".w_")
+            and "(" not in line]
+    assert rows[0] == [MOD + ".w_extra", "1", "0", "5.00", "µs", "0", "ns", "+5.00", "µs"]
+    assert rows[1][-1] == "0"
+    assert re.search(r"\(self\) +8\.00 µs +8\.00 µs +0$", out, re.M)
+    assert "argtrace why %s --id %s" % (clog.path, clog.why("w_f")["children"][0]["slowest_id"]) \
+        in out
+
+
+@pytest.mark.parametrize("args", [
+    ["basic.atr", "handle"], ["basic.atr", "parse"], ["basic.atr", "parse", "mode=fast"],
+    ["hostile.atr", "show"], ["hostile.atr", "show", "--rank", "2"],
+    ["unclosed.atr", "handle", "req=99"], ["basic.atr", "second.atr", "--id", "1:0"]])
+def test_why_text_fits_80_columns(viewer, logs, args):
+    proc = run_view(viewer, ["why"] + args, logs)
+    assert proc.returncode == 0, proc.stderr
+    assert "why was call" in proc.stdout
+    for line in proc.stdout.splitlines():
+        assert len(line) <= 80, line
+
+
+def _cli(args, cwd):
+    res = run_python(["-m", "argtrace"] + args, cwd=cwd)
+    assert res.returncode == 0, res.stderr
+    return res.stdout
+
+
+@needs_viewer
+def test_why_on_the_example_as_a_user(tmp_path):
+    script = os.path.abspath(os.path.join(EXAMPLES, "slow_example.py"))
+    res = run_python(["-m", "argtrace", "run", "-o", "s.atr", script, "300"], cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    text = _cli(["why", "s.atr", "parse"], tmp_path)
+    for line in text.splitlines():
+        assert len(line) <= 80, line
+    for part in ("why was call ", "baseline: ", "where the time went", "(self)", "arguments",
+                 "mode", "rows"):
+        assert part in text
+    rep = json.loads(_cli(["why", "s.atr", "parse", "--json"], tmp_path))
+    tree = json.loads(_cli(["tree", "s.atr", "parse", "--json"], tmp_path))
+    slowest = json.loads(_cli(["calls", "s.atr", "parse", "--sort", "duration", "--limit",
+                               "1", "--json"], tmp_path))
+    assert rep["call"]["id"] == tree["id"] == slowest[0]["id"]
+    assert rep["call"] == slowest[0]
+    extras = [c["extra_ns"] for c in rep["children"]]
+    assert extras == sorted(extras, reverse=True)
+    assert rep["baseline"]["calls"] > 0
+    assert {a["name"] for a in rep["arguments"]} == {"rows", "mode"}
+    # The suggested next step runs as printed.
+    nxt = text.splitlines()[-1].split()
+    assert nxt[:2] == ["argtrace", "why"] and nxt[-2] == "--id"
+    assert "why was call %s slow?" % nxt[-1] in _cli(nxt[1:], tmp_path)
+    log = argtrace.load(tmp_path / "s.atr")
+    mine = log.why("parse")
+    assert mine["call"]["id"] == rep["call"]["id"]
+    assert [c["function"] for c in mine["children"]] == [c["function"] for c in rep["children"]]
+
+
+# ---- the TUI: w on a call (calls list, call tree) opens the same view ----
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux not installed")
+def test_tui_why_from_calls_and_tree(tui):
+    s = tui("basic.atr")
+    s.wait_for("functions (")
+    s.keys("c")  # calls of app.handle, slowest first
+    s.wait_for("calls of app.handle")
+    s.keys("w")
+    screen = s.wait_for("why was call 295 slow?")
+    assert "baseline: all 7 other calls of app.handle" in screen
+    assert re.search(r"app\.parse +1 +1 +10\.0 ms +3\.00 µs +\+10\.0 ms", screen)
+    assert max(len(line) for line in screen.splitlines()) <= 80
+    s.keys("w")  # the child call named by next:
+    screen = s.wait_for("why was call 296 slow?")
+    assert "app.parse(n=20000, mode='strict')" in screen
+    s.keys("Enter")
+    s.wait_for("call tree of call 296: app.parse")
+    s.keys("q", "q", "q")  # back to the calls
+    s.wait_for("calls of app.handle")
+    s.keys("Enter")
+    s.wait_for("call tree of call 295: app.handle")
+    s.keys("w")
+    s.wait_for("why was call 295 slow?")
