@@ -96,9 +96,7 @@ CASES = {
 
         @T
         def t_f(x):
-            g = t_gen(1)
-            next(g)
-            del g
+            u_abandon(t_gen(1))
             t_work(2)
             g = t_gen(3)
             next(g)
