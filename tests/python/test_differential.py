@@ -177,7 +177,7 @@ class Gen:
     def async_stmt(self, i, ind):
         r = self.r
         c = r.choice(["await", "await", "task", "gather", "agen_for", "agen_close",
-                      "sleep", "wrap_task", "sched"])
+                      "agen_throw", "sleep", "wrap_task", "sched"])
         if c == "sleep":
             return [ind + "await asyncio.sleep(0)"]
         if c.startswith("agen"):
@@ -187,6 +187,10 @@ class Gen:
             a = self.arg()
             if c == "agen_for":
                 body = ["async for v in t_%d(%s):" % (j, a), "    pass"]
+            elif c == "agen_throw":
+                body = ["ag = t_%d(%s)" % (j, a), "await ag.__anext__()", "try:",
+                        "    await ag.athrow(E(2))", "except (E, StopAsyncIteration):",
+                        "    pass", "await ag.aclose()"]
             else:
                 body = ["ag = t_%d(%s)" % (j, a), "await ag.__anext__()", "await ag.aclose()"]
                 # an async generator that ends before its first yield: __anext__ raises
@@ -245,7 +249,7 @@ class Gen:
             # a finally that calls: runs on close(), throw() and collection too
             j = self.pick(i, ("sync",))
             inner = [ind + "    yield x"]
-            if kind == "gen" and self.r.random() < 0.5:
+            if self.r.random() < 0.5:
                 inner = [ind + "    try:", ind + "        yield x", ind + "    except E:",
                          ind + "        yield x + 1"]
             fin = ind + "    u_call(t_%d, x)" % j if j is not None and not self.raises[j] \
@@ -354,7 +358,8 @@ def test_generator_makes_every_construct():
     """The programs do exercise what this test is about (a generator change can't quietly
     drop a construct)."""
     text = "".join(Gen(s).source() for s in range(SEED0, SEED0 + 60))
-    for needle in ("g.close()", "g.throw(", "u_abandon(", "yield from", "async for", "aclose()",
+    for needle in ("g.close()", "g.throw(", "u_abandon(", "yield from", "async for",
+                   "aclose()", "athrow(",
                    "create_task(t_", "create_task(u_wrap", "gather(", "asyncio.run(t_",
                    "u_arun", "u_thread(", "ThreadPoolExecutor", "raise E", "except E",
                    "(x - 1)", "return asyncio.gather("):
