@@ -92,8 +92,9 @@ static inline void *atr__compat_context(void) {
  * same flow of control as "no context yet". ts->context only ever holds such an
  * auto-created context or an entered one (context.c: context_get, _PyContext_Enter/Exit).
  * Reads PyContext.ctx_entered, whose layout (Include/internal/pycore_context.h) is the same
- * from 3.9 to 3.14; a later CPython counts every context as entered (as argtrace did before
- * it made that distinction: only some parents after an auto-created context are lost).
+ * from 3.9 to 3.14. A later CPython, unchecked, counts every context as entered: calls made
+ * after the thread's context was created then lose their parent (as on every version before
+ * this distinction was made).
  */
 #if PY_VERSION_HEX < 0x030F0000
 typedef struct atr__compat_pycontext {

@@ -56,8 +56,8 @@ static inline void atr__span_leave(atr__cur saved) { atr__tls_current = saved; }
 
 /*
  * Also publish `span` in the ContextVar. Returns a token to pass to atr__span_ctx_reset (NULL
- * if it failed: nothing to reset). Costs ~40 ns: done only inside entered contexts
- * (atr__span_publish), where tasks copy it.
+ * if it failed: nothing to reset). With the reset, ~1,450 instructions (two HAMT updates, a
+ * token, an int): done only inside entered contexts (atr__span_publish), where tasks copy it.
  */
 PyObject *atr__span_ctx_set(uint64_t span);
 void atr__span_ctx_reset(PyObject *token); /* steals token; accepts NULL */
