@@ -137,6 +137,41 @@ CASES = {
         def main():
             asyncio.run(t_c(0))
         """, [("t_c(0)", [("t_agen(1)", [("t_fail(1)", [])]), ("t_work(3)", [])])]),
+    # throw() into a generator delegating with yield from: both are thrown into (3.11
+    # profile hook: one span each, not a second one begun at the delegate's throw)
+    "throw_through_yield_from": ("""
+        @T
+        def t_work(x):
+            return x
+
+        @T
+        def t_inner(x):
+            try:
+                yield x
+            except E:
+                t_work(5)
+            yield x
+
+        @T
+        def t_outer(x):
+            yield from t_inner(x)
+            yield x
+
+        @T
+        def t_f(x):
+            g = t_outer(x)
+            next(g)
+            g.throw(E(1))
+            try:
+                g.throw(E(2))
+            except E:
+                pass
+            t_work(2)
+
+        def main():
+            t_f(1)
+        """, [("t_f(1)", [("t_outer(1)", [("t_inner(1)", [("t_work(5)", [])])]),
+                          ("t_work(2)", [])])]),
     # a task's parent is its creator, also a plain (sync) traced function
     "sync_creator_of_tasks": ("""
         @T
