@@ -217,9 +217,12 @@ class Gen:
             stmt = "await asyncio.create_task(u_wrap(t_%d, %s))" % (j, a)
         else:
             k = self.pick(i, ("coro",))
-            stmt = "await asyncio.gather(t_%d(%s), t_%d(%s))" % (j, a, k, self.arg())
-            if self.raises[k] and not self.raises[j]:
-                return self.guarded(k, stmt, ind)
+            # (when one raises, the other must still run to its end: a task cancelled at
+            # asyncio.run's exit before its first step would be a call for the decorator,
+            # which sees the coroutine created, and none for the reference)
+            ret = ", return_exceptions=True" if self.raises[j] or self.raises[k] else ""
+            return [ind + "await asyncio.gather(t_%d(%s), t_%d(%s)%s)" % (
+                j, a, k, self.arg(), ret)]
         return self.guarded(j, stmt, ind)
 
     def body(self, i):
