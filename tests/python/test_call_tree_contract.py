@@ -172,6 +172,39 @@ CASES = {
             t_f(1)
         """, [("t_f(1)", [("t_outer(1)", [("t_inner(1)", [("t_work(5)", [])])]),
                           ("t_work(2)", [])])]),
+    # 3.11 profile hook: after a throw() delegated to an awaited coroutine that catches it
+    # and returns, the awaiting coroutine goes on without a call event: a task it creates
+    # through untraced code lost its creator.
+    "coroutine_resumed_after_delegated_throw": ("""
+        @T
+        def t_work(x):
+            return x
+
+        @T
+        async def t_fail(x):
+            await asyncio.sleep(0)
+            raise E(x)
+
+        @T
+        async def t_inner(x):
+            try:
+                await asyncio.create_task(t_fail(x))
+            except E:
+                pass
+
+        @T
+        async def t_leaf(x):
+            t_work(x)
+
+        @T
+        async def t_outer(x):
+            await t_inner(x)
+            await asyncio.create_task(u_wrap(t_leaf, x))
+
+        def main():
+            asyncio.run(t_outer(1))
+        """, [("t_outer(1)", [("t_inner(1)", [("t_fail(1)", [])]),
+                              ("t_leaf(1)", [("t_work(1)", [])])])]),
     # a task's parent is its creator, also a plain (sync) traced function
     "sync_creator_of_tasks": ("""
         @T

@@ -95,7 +95,7 @@ class Gen:
         self.n = self.r.randint(4, 9)
         self.kinds = [self.r.choice(self.KINDS) for _ in range(self.n)]
         self.raises = [k != "sched" and self.r.random() < 0.2 for k in self.kinds]
-        self.rec = [k == "sync" and self.r.random() < 0.3 for k in self.kinds]
+        self.rec = [k in ("sync", "gen", "coro") and self.r.random() < 0.3 for k in self.kinds]
 
     def targets(self, i, kinds):
         return [j for j in range(i + 1, self.n) if self.kinds[j] in kinds]
@@ -236,7 +236,9 @@ class Gen:
             return [ind + "return asyncio.gather(%s)" % ", ".join(
                 "t_%d(x + %d)" % (self.r.choice(ks), m) for m in range(self.r.randint(1, 3)))]
         if self.rec[i]:
-            lines += [ind + "if x % 3:"] + self.guarded(i, "t_%d(x - 1)" % i, ind + "    ")
+            call = {"sync": "t_%d(x - 1)", "gen": "yield from t_%d(x - 1)",
+                    "coro": "await t_%d(x - 1)"}[kind] % i
+            lines += [ind + "if x % 3:"] + self.guarded(i, call, ind + "    ")
         for _ in range(self.r.randint(1, 3)):
             if kind in ("coro", "agen") and self.r.random() < 0.6:
                 lines += self.async_stmt(i, ind)
@@ -365,7 +367,7 @@ def test_generator_makes_every_construct():
                    "aclose()", "athrow(",
                    "create_task(t_", "create_task(u_wrap", "gather(", "asyncio.run(t_",
                    "u_arun", "u_thread(", "ThreadPoolExecutor", "raise E", "except E",
-                   "(x - 1)", "return asyncio.gather("):
+                   "(x - 1)", "yield from t_", "await t_", "return asyncio.gather("):
         assert needle in text, needle
 
 

@@ -111,6 +111,18 @@ static ATR__NOINLINE void resume_thrown(PyFrameObject *f) {
         atr__calls_resume(found[--n]);
     }
 }
+
+/* The same jump follows a throw() delegated to a generator or coroutine `f` (yield from /
+   await) that catches it and returns: the delegating one (linked below `f` by _gen_throw,
+   still in the suspended table) goes on without a call event, and may create a task before
+   any traced call. It resumes now. */
+static void resume_delegator(PyFrameObject *f) {
+    atr__iframe311 *fi = atr__compat_iframe_of(f);
+    atr__iframe311 *p = fi ? fi->previous : NULL;
+    if (p && p->frame_obj && atr__calls_is_suspended(p->frame_obj)) {
+        atr__calls_resume(p->frame_obj);
+    }
+}
 #endif
 
 /* A first step always begins a span: a span in the suspended table under the same frame
@@ -122,8 +134,8 @@ static void on_call(PyFrameObject *f, PyCodeObject *co, atr__code_info *ci) {
         resume_thrown(f);
     }
 #endif
-    if (ci->coro_like && !first_step(f, co) && atr__calls_resume(f)) {
-        return;
+    if (ci->coro_like && !first_step(f, co) && (atr__calls_resume(f) || atr__calls_is_top(f))) {
+        return; /* (on top: resumed already, by resume_thrown or resume_delegator) */
     }
     atr__calls_start_frame(f, co, ci, read_args, f, NULL);
 }
@@ -156,6 +168,11 @@ static ATR__NOINLINE int profile_slow(PyFrameObject *f, int what, PyObject *arg,
         atr__calls_raise(f, NULL);
     } else {
         atr__calls_return(f, arg);
+#if PY_VERSION_HEX >= 0x030B0000
+        if (ci->coro_like && atr__calls_n_suspended()) {
+            resume_delegator(f);
+        }
+#endif
     }
     return 0;
 }
