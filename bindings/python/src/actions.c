@@ -149,7 +149,7 @@ PyObject *atr__py_action_end(PyObject *m, PyObject *const *args, Py_ssize_t n) {
                 atr__span_leave(a->saved);
             } else {
                 atr__tls_current.span = 0;
-                atr__tls_current.ctx = (void *)&atr__g; /* matches no context */
+                atr__tls_current.ctx = ATR__CTX_STALE;
             }
         }
         Py_INCREF(cap);

@@ -113,6 +113,32 @@ static inline void *atr__compat_context(void) {
 }
 
 /*
+ * 1 if `ctx` (a value of atr__compat_context()) is a Context entered by Context.run(): an
+ * asyncio task's step or callback, code run in a copied context. 0 for NULL and for the
+ * thread's own context, which the interpreter creates the first time anything needs one
+ * (contextvars.copy_context(), ContextVar.set, asyncio.run) and never enters: that is the
+ * same flow of control as "no context yet". ts->context only ever holds such an
+ * auto-created context or an entered one (context.c: context_get, _PyContext_Enter/Exit).
+ * Reads PyContext.ctx_entered, whose layout (Include/internal/pycore_context.h) is the same
+ * from 3.9 to 3.14. A later CPython, unchecked, counts every context as entered: calls made
+ * after the thread's context was created then lose their parent (as on every version before
+ * this distinction was made).
+ */
+#if PY_VERSION_HEX < 0x030F0000
+typedef struct atr__compat_pycontext {
+    PyObject_HEAD void *ctx_prev;
+    void *ctx_vars;
+    PyObject *ctx_weakreflist;
+    int ctx_entered;
+} atr__compat_pycontext;
+static inline int atr__compat_context_entered(void *ctx) {
+    return ctx != NULL && ((atr__compat_pycontext *)ctx)->ctx_entered;
+}
+#else
+static inline int atr__compat_context_entered(void *ctx) { return ctx != NULL; }
+#endif
+
+/*
  * 1 and *v = the value if `o` (an exact int) fits in one internal digit (the common small
  * ints: no function call needed), else 0.
  */
@@ -206,6 +232,28 @@ static inline PyObject *atr__compat_stop_value(void) {
     v = Py_NewRef(v ? v : Py_None);
     atr__compat_exc_release(&st);
     return v;
+}
+
+/*
+ * 1 if the generator or coroutine `g` has started and not finished (suspended at a yield or
+ * await), else 0. gi_suspended/cr_suspended are 3.11+; before, a frame whose f_lasti is
+ * not -1 (inspect.getgeneratorstate's test). Never raises.
+ */
+static inline int atr__compat_gen_suspended(PyObject *g) {
+    int coro = Py_TYPE(g) == &PyCoro_Type;
+#if PY_VERSION_HEX >= 0x030B0000
+    PyObject *v = PyObject_GetAttrString(g, coro ? "cr_suspended" : "gi_suspended");
+    int r = v != NULL && PyObject_IsTrue(v) == 1;
+    Py_XDECREF(v);
+#else
+    PyObject *f = PyObject_GetAttrString(g, coro ? "cr_frame" : "gi_frame");
+    PyObject *lasti = f != NULL && f != Py_None ? PyObject_GetAttrString(f, "f_lasti") : NULL;
+    int r = lasti != NULL && PyLong_Check(lasti) && PyLong_AsLong(lasti) != -1;
+    Py_XDECREF(lasti);
+    Py_XDECREF(f);
+#endif
+    PyErr_Clear();
+    return r;
 }
 
 /* Result of resuming a generator-like object (PyIter_Send is 3.10+). */

@@ -38,7 +38,7 @@ typedef struct fentry {
     uint64_t t_start;       /* PENDING: start time */
     uint64_t observed;      /* current span when the call started */
     atr__cur saved;         /* pair replaced by atr__span_enter (entered only) */
-    PyObject *token;        /* owned: ContextVar token while a coroutine step runs, or NULL */
+    PyObject *token;        /* owned: ContextVar token while it runs in an entered context */
     const void *parent_key; /* with parent_below: the key of that entry */
     PyObject **vals;        /* PENDING: owned references to the arguments (n_vals) */
     int32_t n_vals;
@@ -46,7 +46,6 @@ typedef struct fentry {
     uint8_t entered;      /* the span is the thread's current span while this call runs */
     uint8_t parent_below; /* the parent is the entry below on the stack (if it is parent_key) */
     uint8_t code_owned;
-    uint8_t coro;      /* generator/coroutine: also publish the span in the ContextVar */
     uint8_t coro_like; /* generator/coroutine/async generator code (recorded or not) */
 } fentry;
 
@@ -117,7 +116,6 @@ static inline void entry_init(fentry *e, const void *key, PyCodeObject *co) {
     e->entered = 0;
     e->parent_below = 0;
     e->code_owned = 0;
-    e->coro = 0;
     e->coro_like = 0;
 }
 
@@ -141,9 +139,7 @@ static void entry_release(fentry *e) {
 /* Make the entry's span current while its frame runs (and visible to tasks it creates). */
 static void entry_enter(fentry *e) {
     e->saved = atr__span_enter(e->span);
-    if (e->coro) {
-        e->token = atr__span_ctx_set(e->span);
-    }
+    e->token = atr__span_publish(e->span, atr__tls_current.ctx);
 }
 
 static void entry_leave(fentry *e) {
@@ -388,7 +384,7 @@ void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyO
     } else if (ctx == ATR__CTX_NULL) {
         ctx = NULL;
     }
-    e->observed = atr__tls_current.ctx == ctx ? atr__tls_current.span : atr__span_current_slow();
+    e->observed = atr__span_current_in(ctx);
     if (atr__fcfg.min_duration_ns) {
         if (ft->n > 1) { /* read only for PENDING entries (emit_pending, atr__calls_yield) */
             fentry *b = &ft->stack[ft->n - 2];
@@ -428,10 +424,7 @@ void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyO
         atr__tls_current.span = span;
         atr__tls_current.ctx = ctx;
         e->entered = 1;
-        if (ci && ci->coro_like) {
-            e->coro = 1;
-            e->token = atr__span_ctx_set(e->span);
-        }
+        e->token = atr__span_publish(e->span, ctx);
     }
 }
 
@@ -491,6 +484,10 @@ int atr__calls_resume(const void *key) {
     }
     return 1;
 }
+
+int atr__calls_is_suspended(const void *key) { return susp_find(key) != NULL; }
+
+size_t atr__calls_n_suspended(void) { return g_susp.n; }
 
 /* Find `key` on the stack; end orphans above it (missed events). 1 if it is now on top. */
 static int bring_to_top(fthread *ft, const void *key) {

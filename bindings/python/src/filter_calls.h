@@ -64,6 +64,12 @@ static inline void atr__calls_start_slots(const void *key, PyCodeObject *co, atr
 /* A suspended generator/coroutine resumes. Returns 1 if it was ours, else 0. */
 int atr__calls_resume(const void *key);
 
+/* 1 if `key` is a suspended call of ours (in the table). */
+int atr__calls_is_suspended(const void *key);
+
+/* Number of suspended calls (generators, coroutines) of every thread. */
+size_t atr__calls_n_suspended(void);
+
 /* The call of `key` suspends (yield / await). */
 void atr__calls_yield(const void *key);
 

@@ -1,8 +1,8 @@
 /*
  * genwrap.c — proxies for coroutines, generators and async generators returned by traced
  * calls. One span covers the call until completion: the proxy installs the span as current
- * around every step (send/throw/close, and for coroutines and async generators also in the
- * ContextVar, so tasks created inside inherit it), and ends it when the wrapped object
+ * around every step (send/throw/close; inside an asyncio task also in the ContextVar, so
+ * tasks created inside inherit it: spans.h), and ends it when the wrapped object
  * returns (END return with the value), raises (END raise), or is closed or collected before
  * completion (END raise GeneratorExit). Everything else is passed through unchanged.
  *
@@ -23,7 +23,6 @@ typedef struct proxy {
                      still open stays current in the following ones */
     uint64_t gen; /* session generation the span belongs to */
     int done;     /* the span has ended */
-    int use_ctx;  /* also publish the span in the ContextVar around steps */
     PyObject *weakrefs;
 } proxy;
 
@@ -119,7 +118,7 @@ static PyObject *run(proxy *p, PyObject *target, int op, PyObject *const *args, 
                      atr__send_result *rv) {
     atr__span_resume(p->gen, p->span, ATR_NOW);
     atr__cur saved = atr__span_enter(p->cur);
-    PyObject *token = p->use_ctx ? atr__span_ctx_set(p->cur) : NULL;
+    PyObject *token = atr__span_publish(p->cur, atr__tls_current.ctx);
     PyObject *res = resume(target, op, args, nargs, rv);
     if (atr__tls_current.ctx == atr__compat_context())
         p->cur = atr__tls_current.span; /* what the body left current (an open action) */
@@ -317,12 +316,24 @@ static int proxy_clear(proxy *p) {
     return 0;
 }
 
-/* Collected before completion: the span ends as if closed. */
+/*
+ * Collected before completion: the span ends as if closed. A suspended generator or coroutine
+ * is closed here, inside its span (what its finally blocks call are its children), as its
+ * own finalizer would do right after; an error is reported as that finalizer reports it. (An
+ * async generator is left to the event loop's finalizer hook, which closes it later.)
+ */
 static void proxy_finalize(proxy *p) {
     if (p->done || p->traced == NULL)
         return;
     atr__exc_state st = {0};
     atr__compat_exc_fetch(&st);
+    if (Py_TYPE(p) != &AsyncGenProxy_Type && p->wrapped != NULL &&
+        atr__compat_gen_suspended(p->wrapped)) {
+        PyObject *res = gen_op(p, OP_CLOSE, NULL, 0);
+        if (res == NULL)
+            PyErr_WriteUnraisable(p->wrapped);
+        Py_XDECREF(res);
+    }
     finish_closed(p);
     atr__compat_exc_restore(&st);
 }
@@ -478,7 +489,6 @@ PyObject *atr__genwrap_new(PyObject *obj, atr__traced *t, uint64_t span, uint64_
     p->cur = span;
     p->gen = gen;
     p->done = 0;
-    p->use_ctx = tp != &GenProxy_Type;
     p->weakrefs = NULL;
     PyObject_GC_Track(p);
     atr__span_suspend(gen, span, ATR_NOW); /* created, not running until its first step */

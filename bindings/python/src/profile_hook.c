@@ -22,6 +22,9 @@
 #if PY_VERSION_HEX < 0x030C0000
 
 #include <stddef.h>
+#if PY_VERSION_HEX >= 0x030B0000
+#include <opcode.h> /* YIELD_VALUE */
+#endif
 
 static PyObject *g_installer;        /* owned: the threading.setprofile callable */
 static PyObject *g_prev_thread_hook; /* owned: threading's previous profile hook (or None) */
@@ -74,12 +77,65 @@ static int first_step(PyFrameObject *f, PyCodeObject *co) {
 #endif
 }
 
+#if PY_VERSION_HEX >= 0x030B0000
+/*
+ * 3.11 gives a profile function a call event when throw() enters a generator, but none when
+ * a throw() that went through an object that is not a generator (an async generator's
+ * asend/athrow awaitable) ends with a value and _gen_throw resumes the generator past its
+ * RESUME instruction (asyncio waking, with the exception, a task that awaits an async
+ * generator which catches it). Before a call, the suspended calls of ours running below it
+ * (the interpreter-frame chain down to the call on top of this thread's stack) resume,
+ * outermost first, so that they are its ancestors again.
+ */
+#define MAX_THROWN 32
+static ATR__NOINLINE void resume_thrown(PyFrameObject *f) {
+    atr__iframe311 *fi = atr__compat_iframe_of(f);
+    const void *found[MAX_THROWN];
+    int n = 0;
+    for (atr__iframe311 *p = fi ? fi->previous : NULL; p && n < MAX_THROWN; p = p->previous) {
+        const void *key = p->frame_obj;
+        if (!key) {
+            continue;
+        }
+        if (atr__calls_is_top(key)) {
+            break;
+        }
+        /* still at its yield: a generator that throw() delegates through (yield from /
+           await of a generator), which gets its own call event when it resumes */
+        if (atr__calls_is_suspended(key) &&
+            _Py_OPCODE(*(const _Py_CODEUNIT *)p->prev_instr) != YIELD_VALUE) {
+            found[n++] = key;
+        }
+    }
+    while (n) {
+        atr__calls_resume(found[--n]);
+    }
+}
+
+/* The same jump follows a throw() delegated to a generator or coroutine `f` (yield from /
+   await) that catches it and returns: the delegating one (linked below `f` by _gen_throw,
+   still in the suspended table) goes on without a call event, and may create a task before
+   any traced call. It resumes now. */
+static void resume_delegator(PyFrameObject *f) {
+    atr__iframe311 *fi = atr__compat_iframe_of(f);
+    atr__iframe311 *p = fi ? fi->previous : NULL;
+    if (p && p->frame_obj && atr__calls_is_suspended(p->frame_obj)) {
+        atr__calls_resume(p->frame_obj);
+    }
+}
+#endif
+
 /* A first step always begins a span: a span in the suspended table under the same frame
    address is a generator's that vanished unseen (frame objects are reused), which
    atr__calls_yield ends when this one suspends. */
 static void on_call(PyFrameObject *f, PyCodeObject *co, atr__code_info *ci) {
-    if (ci->coro_like && !first_step(f, co) && atr__calls_resume(f)) {
-        return;
+#if PY_VERSION_HEX >= 0x030B0000
+    if (atr__calls_n_suspended()) {
+        resume_thrown(f);
+    }
+#endif
+    if (ci->coro_like && !first_step(f, co) && (atr__calls_resume(f) || atr__calls_is_top(f))) {
+        return; /* (on top: resumed already, by resume_thrown or resume_delegator) */
     }
     atr__calls_start_frame(f, co, ci, read_args, f, NULL);
 }
@@ -112,6 +168,11 @@ static ATR__NOINLINE int profile_slow(PyFrameObject *f, int what, PyObject *arg,
         atr__calls_raise(f, NULL);
     } else {
         atr__calls_return(f, arg);
+#if PY_VERSION_HEX >= 0x030B0000
+        if (ci->coro_like && atr__calls_n_suspended()) {
+            resume_delegator(f);
+        }
+#endif
     }
     return 0;
 }

@@ -3,11 +3,15 @@
  * tracing (F): the current span, function definitions cached per code object, and END
  * records built from a result or an exception.
  *
- * Current span. The sync hot path keeps it in a thread-local {span, context} pair: a traced
- * call saves the pair, installs its own span, and restores the pair when it returns (no
- * contextvar set on the hot path). The pair is trusted only while the thread still runs in
- * the same contextvars.Context it was set in; otherwise (another asyncio task runs on this
- * thread) the current span comes from a ContextVar that actions and coroutine steps set.
+ * Current span. The hot path keeps it in a thread-local {span, context} pair: a traced call
+ * saves the pair, installs its own span, and restores the pair when it returns. The pair is
+ * trusted while the thread still runs in the contextvars.Context it was set in, and also in
+ * the thread's own never-entered context (a pair set before that context existed: no
+ * context and the auto-created one are one flow, compat.h). Inside an entered context (an
+ * asyncio task's step) that is not the pair's, the current span is the one published in a
+ * ContextVar: a span made current in an entered context is also published there (the
+ * ContextVar is copied into the tasks created meanwhile: their creator); when nothing was
+ * published in that context's ancestry, the pair (the frames under the event loop) speaks.
  *
  * Every function here is called with the GIL held, never raises and preserves the caller's
  * PyErr state.
@@ -20,14 +24,23 @@
 
 /* --- current span ------------------------------------------------------------------------ */
 
-/* Slow path of atr__span_current(): the ContextVar (state.c). */
-uint64_t atr__span_current_slow(void);
+/* A pair's ctx that matches no context: the current span is the ContextVar's (actions.c). */
+#define ATR__CTX_STALE ((void *)&atr__g)
+
+/* Slow path of atr__span_current(): the pair was set in another context than `ctx`, the
+   thread's current one (state.c). May re-tag the pair with `ctx` (same flow). */
+uint64_t atr__span_current_slow(void *ctx);
+
+/* The current span of this thread/task (0: none), `ctx` = atr__compat_context(). */
+static inline uint64_t atr__span_current_in(void *ctx) {
+    if (atr__tls_current.ctx == ctx)
+        return atr__tls_current.span;
+    return atr__span_current_slow(ctx);
+}
 
 /* The current span of this thread/task (0: none). */
 static inline uint64_t atr__span_current(void) {
-    if (atr__tls_current.ctx == atr__compat_context())
-        return atr__tls_current.span;
-    return atr__span_current_slow();
+    return atr__span_current_in(atr__compat_context());
 }
 
 /* Make `span` current for this thread; returns the previous pair for atr__span_leave(). */
@@ -42,12 +55,19 @@ static inline atr__cur atr__span_enter(uint64_t span) {
 static inline void atr__span_leave(atr__cur saved) { atr__tls_current = saved; }
 
 /*
- * Also publish `span` in the ContextVar (coroutine steps, actions: tasks created inside
- * inherit it). Returns a token to pass to atr__span_ctx_reset (NULL if it failed: nothing to
- * reset). Costs ~40 ns: not for the sync hot path.
+ * Also publish `span` in the ContextVar. Returns a token to pass to atr__span_ctx_reset (NULL
+ * if it failed: nothing to reset). With the reset, ~1,450 instructions (two HAMT updates, a
+ * token, an int): done only inside entered contexts (atr__span_publish), where tasks copy it.
  */
 PyObject *atr__span_ctx_set(uint64_t span);
 void atr__span_ctx_reset(PyObject *token); /* steals token; accepts NULL */
+
+/* atr__span_ctx_set(span) if `ctx` (the current context) is an entered one, else NULL. */
+static inline PyObject *atr__span_publish(uint64_t span, void *ctx) {
+    if (ATR__LIKELY(!atr__compat_context_entered(ctx)))
+        return NULL;
+    return atr__span_ctx_set(span);
+}
 
 /* --- function definitions --------------------------------------------------------------- */
 

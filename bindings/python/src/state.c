@@ -91,7 +91,13 @@ void atr__state_reset_caches(void) {
     Py_CLEAR(atr__g.action_ids);
 }
 
-uint64_t atr__span_current_slow(void) {
+uint64_t atr__span_current_slow(void *ctx) {
+    if (atr__tls_current.ctx != ATR__CTX_STALE && !atr__compat_context_entered(ctx)) {
+        /* the thread's own context (or none): the pair is right, only set before the
+           interpreter created that context */
+        atr__tls_current.ctx = ctx;
+        return atr__tls_current.span;
+    }
     PyObject *val = NULL;
     if (atr__g.span_var == NULL)
         return 0;
@@ -99,7 +105,9 @@ uint64_t atr__span_current_slow(void) {
     atr__exc_state saved = {0};
     if (had)
         atr__compat_exc_fetch(&saved);
-    uint64_t span = 0;
+    /* unset: no span was published in this context nor where it was copied from; the
+       frames that run the event loop (the pair) are the nearest callers */
+    uint64_t span = atr__tls_current.ctx == ATR__CTX_STALE ? 0 : atr__tls_current.span;
     if (PyContextVar_Get(atr__g.span_var, NULL, &val) == 0 && val != NULL) {
         span = PyLong_AsUnsignedLongLong(val);
         Py_DECREF(val);

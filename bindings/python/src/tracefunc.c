@@ -459,13 +459,17 @@ static inline ATR__ALWAYS_INLINE PyObject *traced_call(atr__traced *t, atr_sessi
     /* One read of the thread's context serves the parent lookup and the new pair. */
     void *ctx = atr__compat_context();
     atr__cur saved = atr__tls_current;
-    uint64_t parent = saved.ctx == ctx ? saved.span : atr__span_current_slow();
+    uint64_t parent = saved.ctx == ctx ? saved.span : atr__span_current_slow(ctx);
     uint64_t span = (kwnames == NULL && nargs == t->argcount && t->simple)
                         ? begin_simple(t, s, args, nargs, parent)
                         : begin_call(t, s, args, nargs, kwnames, parent);
     atr__tls_current.span = span;
     atr__tls_current.ctx = ctx;
+    /* in an asyncio task: tasks created during the call are its children */
+    PyObject *token = atr__span_publish(span, ctx);
     PyObject *res = atr__compat_call_wrapped(t->func, args, nargsf, kwnames);
+    if (ATR__UNLIKELY(token != NULL))
+        atr__span_ctx_reset(token);
     atr__span_leave(saved);
     if (span == 0)
         return res;
