@@ -29,6 +29,8 @@ static const atr__cmd commands[] = {
     {"cat", atr__cmd_cat, "LOG [--json]", "Every record of a log as decoded (for debugging)."},
     {"export", atr__cmd_export, "LOG... --format chrome|eliot|jsonl [-o OUT]",
      "Write the calls for other tools: Chrome/Perfetto trace, Eliot JSON lines, JSON lines."},
+    {"report", atr__cmd_report, "LOG... [--base LOG...] [-o OUT]",
+     "A self-contained HTML report: summary, arguments, flame graphs, why, diff."},
     {"view", atr__cmd_view, "LOG...", "Interactive terminal viewer."},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
