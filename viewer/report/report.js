@@ -115,27 +115,32 @@
   }
   function answer() {
     var s = section("answer", "What makes it slow");
-    var any = false;
-    D.functions.forEach(function (F) {
-      var v = verdictOf(F);
-      if (!v) return;
-      any = true;
-      var ratio = F.p50 > 0 ? v.group.p50 / F.p50 : 0;
-      var box = el("div", { class: "verdict" },
+    var found = D.functions.map(function (F) { return { F: F, v: verdictOf(F) }; }).filter(function (x) { return x.v; });
+    found.forEach(function (x, i) {
+      var F = x.F, v = x.v, ratio = F.p50 > 0 ? v.group.p50 / F.p50 : 0;
+      var times = ratio >= 1.5 ? " (" + sig3(ratio) + "×)" : "";
+      if (i > 0) { /* the others: one line each */
+        s.appendChild(el("div", { class: "verdict small-v" },
+          el("span", { class: "fn", text: shortName(F.f) }), " is slow when ", el("span", { class: "arg", text: v.arg.name }),
+          " is ", el("span", { class: "val", text: v.group.label }), ": p50 " + fmtDur(v.group.p50) + " vs " + fmtDur(F.p50) + times,
+          el("span", { class: "dim", text: " · explains " + pct(v.arg.score) }), " ", el("a", { href: "#fn-" + F.f, text: "details" })));
+        return;
+      }
+      s.appendChild(el("div", { class: "verdict" },
         el("div", { class: "vline" },
           el("span", { class: "fn", text: shortName(F.f) }), " is slow when ",
           el("span", { class: "arg", text: v.arg.name }), " is ",
           el("span", { class: "val", text: v.group.label })),
         el("div", { class: "vnums" },
           el("span", { class: "big", text: "p50 " + fmtDur(v.group.p50) }),
-          el("span", { text: " vs " + fmtDur(F.p50) + " for all calls" + (ratio >= 1.5 ? " (" + sig3(ratio) + "×)" : "") }),
+          el("span", { text: " vs " + fmtDur(F.p50) + " for all calls" + times }),
           el("span", { class: "dim", text: " · " + fmtCount(v.group.calls) + " of " + fmtCount(F.calls) + " calls, " +
             fmtDur(v.group.total) + " of " + fmtDur(F.total) + " total · " + v.arg.name + " explains " + pct(v.arg.score) +
             " of the duration's variation" })),
-        el("a", { class: "more", href: "#fn-" + F.f, text: "details ↓" }));
-      s.appendChild(box);
+        el("a", { class: "more", href: "#fn-" + F.f, text: "details ↓" })));
+      s.appendChild(el("div", { class: "chart lead" }, stripPlot(F, v.arg, true)));
     });
-    if (!any) s.appendChild(el("p", { text: D.functions.length ?
+    if (!found.length) s.appendChild(el("p", { text: D.functions.length ?
       "No single argument explains the duration of the slowest functions (no score reaches 50%): see the charts below and the slowest call." :
       "No function has enough calls to analyse its arguments." }));
   }
@@ -415,5 +420,9 @@
   guarded("flame", flame);
   guarded("diff", diff);
   guarded("footer", footer);
+  guarded("anchor", function () { /* the sections exist only now: go to the #anchor asked for */
+    var target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (target) target.scrollIntoView();
+  });
   body.setAttribute("data-ready", "1");
 })();
