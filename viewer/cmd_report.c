@@ -187,6 +187,7 @@ static int write_out(atr__vctx *ctx, const report_args *a, const char *data, siz
         put_page(f, a, data, n);
     if (to_stdout)
         return ATR_VIEWER_OK; /* main.c checks and reports errors on ctx->out */
+    long size = ftell(f);
     if (fflush(f) != 0 || ferror(f)) {
         atr__errorf(ctx, "%s: cannot write: %s", a->out, strerror(errno));
         fclose(f);
@@ -196,8 +197,8 @@ static int write_out(atr__vctx *ctx, const report_args *a, const char *data, siz
         atr__errorf(ctx, "%s: cannot write: %s", a->out, strerror(errno));
         return ATR_VIEWER_FAIL;
     }
-    fprintf(ctx->err, "%s %s: wrote %s (%zu KiB): open it in a browser\n", ctx->prog, ctx->cmd,
-            a->out, (n + 1023) / 1024);
+    fprintf(ctx->err, "%s %s: wrote %s (%ld KiB): open it in a browser\n", ctx->prog, ctx->cmd,
+            a->out, size < 0 ? 0 : (size + 1023) / 1024);
     return ATR_VIEWER_OK;
 }
 

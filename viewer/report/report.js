@@ -172,6 +172,7 @@
         th.className = (i ? "num " : "") + "sortable" + (SUMCOLS[i][1] === key ? (desc ? " desc" : " asc") : "");
       });
       tbody.textContent = "";
+      if (!rows.length) tbody.appendChild(el("tr", null, el("td", { colspan: 9, class: "dim", text: "No calls in the log." })));
       rows.forEach(function (r) {
         var name = analysed[r[0]] ? el("a", { href: "#fn-" + r[0], text: fname(r[0]) }) : fname(r[0]);
         var t = el("tr", null, el("td", { class: "name" }, name));
@@ -196,13 +197,19 @@
     f.lo = lo; f.hi = hi;
     return f;
   }
-  function axisTicks(sc) {
-    var t = [], e0 = Math.floor(Math.log10(sc.lo)), e1 = Math.ceil(Math.log10(sc.hi));
-    for (var e = e0; e <= e1; e++) {
-      var v = Math.pow(10, e);
-      if (v >= sc.lo * 0.999 && v <= sc.hi * 1.001) t.push(v);
+  function axisTicks(sc) { /* decades; also 2× and 5× when fewer than 3 decades show */
+    var e0 = Math.floor(Math.log10(sc.lo)), e1 = Math.ceil(Math.log10(sc.hi));
+    function ticks(mults) {
+      var t = [];
+      for (var e = e0; e <= e1; e++)
+        mults.forEach(function (m) {
+          var v = m * Math.pow(10, e);
+          if (v >= sc.lo * 0.999 && v <= sc.hi * 1.001) t.push(v);
+        });
+      return t;
     }
-    return t;
+    var t = ticks([1]);
+    return t.length >= 3 ? t : ticks([1, 2, 5]);
   }
   function stripPlot(F, A, hot) {
     var W = 1160, L = 210, R = 190, RH = 30, top = 26, H = top + A.groups.length * RH + 26;
@@ -222,7 +229,7 @@
     A.groups.forEach(function (g, i) {
       var y = top + i * RH + RH / 2, isHot = hot && i === 0;
       var row = sv("g", { class: "grow" + (isHot ? " hot" : "") });
-      row.appendChild(sv("text", { x: L - 12, y: y + 4, "text-anchor": "end", class: "glabel" }, clip(g.label, 30)));
+      row.appendChild(sv("text", { x: L - 12, y: y + 4, "text-anchor": "end", class: "glabel" }, clip(g.label, 26)));
       row.appendChild(sv("title", null, A.name + " " + g.label + ": " + fmtCount(g.calls) + " calls, p50 " + fmtDur(g.p50) +
         ", p95 " + fmtDur(g.p95) + ", max " + fmtDur(g.max) + (g.filter ? "  (filter: " + g.filter + ")" : "")));
       if (g.q) {
