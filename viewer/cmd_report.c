@@ -18,7 +18,7 @@
 enum { OPT_OUT = 1, OPT_BASE, OPT_NEW, OPT_TOP, OPT_POINTS, OPT_JSON, OPT_TITLE };
 static const atr__opt report_opts[] = {
     {"output", 'o', 1, OPT_OUT,
-     "-o, --output OUT  the page to write (default report.html; -: stdout)"},
+     "-o, --output OUT  where to write (default report.html; --json: stdout; -: stdout)"},
     {"base", 0, 0, OPT_BASE, "--base LOG...  the logs that follow are a base run to diff against"},
     {"new", 0, 0, OPT_NEW, "--new LOG...   the logs that follow are the run shown (the default)"},
     {"top", 'n', 1, OPT_TOP, "-n, --top N  functions analysed, most total time first (default 5)"},
@@ -203,8 +203,7 @@ static int write_out(atr__vctx *ctx, const report_args *a, const char *data, siz
 }
 
 int atr__cmd_report(atr__vctx *ctx, int argc, char **argv) {
-    report_args a = {"report.html", NULL, 0, {5, 300, 5, 500, 3000, NULL, NULL, 0, 0},
-                     NULL,          NULL, 0, 0};
+    report_args a = {NULL, NULL, 0, {5, 300, 5, 500, 3000, NULL, NULL, 0, 0}, NULL, NULL, 0, 0};
     atr_index *ix = NULL, *dix = NULL;
     char *data = NULL;
     size_t n = 0;
@@ -213,6 +212,8 @@ int atr__cmd_report(atr__vctx *ctx, int argc, char **argv) {
     int st = a.logs && a.base ? parse(ctx, argc, argv, &a) : ATR_VIEWER_FAIL;
     if (!a.logs || !a.base)
         atr__errorf(ctx, "out of memory");
+    if (!a.out)
+        a.out = a.json ? "-" : "report.html";
     a.cfg.logs = a.logs, a.cfg.n_logs = a.n_logs;
     a.cfg.base_logs = a.base, a.cfg.n_base_logs = a.n_base;
     if (st == ATR_VIEWER_OK)

@@ -56,7 +56,7 @@ CASES = [
     ("report_json", ["report", "basic.atr", "--json", "-o", "-"]),
     ("report_diff_json", ["report", "diff_new.atr", "--base", "diff_base.atr", "--json", "-o",
                           "-", "--top", "1", "--points", "4"]),
-    ("report_hostile_json", ["report", "hostile.atr", "--json", "-o", "-"]),
+    ("report_hostile_json", ["report", "hostile.atr", "--json"]),
     ("err_report_same", ["report", "basic.atr", "--base", "basic.atr"]),
     ("err_report_no_new", ["report", "--base", "basic.atr"]),
     ("help_report", ["report", "--help"]),
