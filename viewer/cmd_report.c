@@ -18,13 +18,13 @@
 enum { OPT_OUT = 1, OPT_BASE, OPT_NEW, OPT_TOP, OPT_POINTS, OPT_JSON, OPT_TITLE };
 static const atr__opt report_opts[] = {
     {"output", 'o', 1, OPT_OUT,
-     "-o, --output OUT  where to write (default report.html; --json: stdout; -: stdout)"},
-    {"base", 0, 0, OPT_BASE, "--base LOG...  the logs that follow are a base run to diff against"},
-    {"new", 0, 0, OPT_NEW, "--new LOG...   the logs that follow are the run shown (the default)"},
-    {"top", 'n', 1, OPT_TOP, "-n, --top N  functions analysed, most total time first (default 5)"},
+     "-o, --output OUT  the file to write (default report.html; -: stdout)"},
+    {"base", 0, 0, OPT_BASE, "--base LOG...  the logs that follow: a base run to diff against"},
+    {"new", 0, 0, OPT_NEW, "--new LOG...   the logs that follow: the run shown (default)"},
+    {"top", 'n', 1, OPT_TOP, "-n, --top N  functions analysed, by total time (default 5)"},
     {"points", 0, 1, OPT_POINTS, "--points N   calls drawn per argument group (default 300)"},
     {"title", 0, 1, OPT_TITLE, "--title TEXT  the page's title (default: the logs' names)"},
-    {"json", 0, 0, OPT_JSON, "--json       write the page's data (JSON) instead of the page"},
+    {"json", 0, 0, OPT_JSON, "--json       the page's data (JSON), to stdout unless -o"},
     {NULL, 0, 0, 0, NULL},
 };
 
