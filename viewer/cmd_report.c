@@ -18,7 +18,7 @@
 enum { OPT_OUT = 1, OPT_BASE, OPT_NEW, OPT_TOP, OPT_POINTS, OPT_JSON, OPT_TITLE };
 static const atr__opt report_opts[] = {
     {"output", 'o', 1, OPT_OUT,
-     "-o, --output OUT  the file to write (default report.html; -: stdout)"},
+     "-o, --output OUT  the file written (default report.html; -: stdout)"},
     {"base", 0, 0, OPT_BASE, "--base LOG...  the logs that follow: a base run to diff against"},
     {"new", 0, 0, OPT_NEW, "--new LOG...   the logs that follow: the run shown (default)"},
     {"top", 'n', 1, OPT_TOP, "-n, --top N  functions analysed, by total time (default 5)"},
