@@ -546,12 +546,15 @@ static void write_call_tree(rctx *r, uint32_t call) {
 
 /* ---- why ---- */
 
-static void value_text(rctx *r, uint32_t vid) {
+/* Append value `vid` of index `ix` (that of r, or the diff's) to the scratch buffer. */
+static void value_text_of(rctx *r, const atr_index *ix, uint32_t vid) {
     atr_value v;
-    if (vid == ATR_NO_VALUE || atr_index_value(r->ix, vid, &v) < 0)
+    if (vid == ATR_NO_VALUE || atr_index_value(ix, vid, &v) < 0)
         return;
     atr__render_value(&r->sb, &v);
 }
+
+static void value_text(rctx *r, uint32_t vid) { value_text_of(r, r->ix, vid); }
 
 static void write_why(rctx *r, uint32_t call) {
     atr_why *w = NULL;
@@ -657,7 +660,8 @@ static void write_stat(atr__json *j, const atr_diff_stat *st) {
     atr__json_bool(j, st->significant);
 }
 
-static void write_diff_args(rctx *r, const atr_diff *d, uint32_t i, uint32_t n_args) {
+static void write_diff_args(rctx *r, const atr_index *dix, const atr_diff *d, uint32_t i,
+                            uint32_t n_args) {
     atr__json_key(r->j, "args");
     atr__json_arr_begin(r->j);
     for (uint32_t a = 0; a < n_args && a < 3; a++) {
@@ -674,7 +678,10 @@ static void write_diff_args(rctx *r, const atr_diff *d, uint32_t i, uint32_t n_a
             if (atr_diff_group_get(d, i, a, g, &dg) < 0)
                 continue;
             atr__json_obj_begin(r->j);
-            atr__esc_text(&r->sb, dg.label, strlen(dg.label), ATR__ESC_KEEP_BS);
+            if (dg.value != ATR_NO_VALUE)
+                value_text_of(r, dix, dg.value);
+            else
+                atr__esc_text(&r->sb, dg.label, strlen(dg.label), ATR__ESC_KEEP_BS);
             ksb(r, "label");
             write_stat(r->j, &dg.stat);
             atr__json_obj_end(r->j);
@@ -708,7 +715,7 @@ static void write_diff(rctx *r, const atr_index *dix, uint32_t n_base) {
         ksb(r, "name");
         write_stat(r->j, &f.stat);
         if (i < DIFF_DETAILS)
-            write_diff_args(r, d, i, f.n_args);
+            write_diff_args(r, dix, d, i, f.n_args);
         atr__json_obj_end(r->j);
     }
     atr__json_arr_end(r->j);

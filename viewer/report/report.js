@@ -397,7 +397,7 @@
     function drow(label, st, cls) {
       tb.appendChild(el("tr", { class: cls || "" }, el("td", { class: "name" }, label),
         el("td", { class: "num", text: fmtCount(st.base[0]) + " → " + fmtCount(st.new[0]) }),
-        el("td", { class: "num", text: fmtDur(st.base[2]) }), el("td", { class: "num", text: fmtDur(st.new[2]) }),
+        el("td", { class: "num", text: st.base[0] ? fmtDur(st.base[2]) : "–" }), el("td", { class: "num", text: st.new[0] ? fmtDur(st.new[2]) : "–" }),
         el("td", { class: "num" + (st.sig ? (st.ratio > 1 ? " badtxt" : " goodtxt") : ""), text: ratio(st.ratio) + (st.sig ? " *" : "") }),
         barCell(" xbar", st.added / maxA, fmtSigned(st.added))));
     }
@@ -421,11 +421,11 @@
 
   guarded("header", header);
   guarded("answer", answer);
+  guarded("diff", diff);
   guarded("summary", summary);
   guarded("functions", functions);
   guarded("slowest", slowest);
   guarded("flame", flame);
-  guarded("diff", diff);
   guarded("footer", footer);
   guarded("anchor", function () { /* the sections exist only now: go to the #anchor asked for */
     var target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
