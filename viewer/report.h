@@ -30,6 +30,21 @@ typedef struct atr__report_cfg {
 int atr__report_json(atr__json *j, const atr_index *ix, const atr_index *dix, uint32_t n_base_files,
                      const atr__report_cfg *cfg);
 
+/*
+ * "flame": {total, nodes: [[parent, fn, value, calls], ...]}: every call of the index merged
+ * by its stack of functions (a root's value is its active time, a child's what it is charged).
+ * *dropped of *stacks stacks were left out (narrower than total/max_nodes, or past max_nodes).
+ * Returns 0 or ATR_ENOMEM (report_flame.c).
+ */
+int atr__report_flame(atr__json *j, const atr_index *ix, uint64_t max_nodes, uint64_t *dropped,
+                      uint64_t *stacks);
+
+/*
+ * "nodes": [[parent, fn, value, id], ...], "dropped": N: the call tree of `call` (the root's
+ * value its active time, a child's what it is charged). Returns 0, ATR_EINVAL, ATR_ENOMEM.
+ */
+int atr__report_call_tree(atr__json *j, const atr_index *ix, uint32_t call, uint64_t max_nodes);
+
 /* The template's parts (report_assets.c, generated from viewer/report/ by CMake). */
 extern const unsigned char atr__report_html[], atr__report_css[], atr__report_js[];
 extern const size_t atr__report_html_len, atr__report_css_len, atr__report_js_len;
