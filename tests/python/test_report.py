@@ -210,6 +210,42 @@ def test_diff_section_in_browser(tmp_path):
     assert diff and "<code>__main__.parse</code>" in diff.group(0)
 
 
+CLICKS = """<script>
+(function () {
+  var out = [], th = document.querySelectorAll("#summary-table th");
+  function firstRow() { return document.querySelector("#summary-table tbody td").textContent; }
+  th[1].click();  /* calls, most first */
+  out.push("desc=" + firstRow());
+  th[1].click();  /* again: fewest first */
+  out.push("asc=" + firstRow());
+  var frames = document.querySelectorAll("#flame svg.flame g.fr");
+  for (var i = 0; i < frames.length; i++)
+    if (frames[i].querySelector("text") && frames[i].querySelector("text").textContent === "parse") {
+      frames[i].dispatchEvent(new MouseEvent("click", { bubbles: true }));
+      break;
+    }
+  out.push("crumbs=" + document.querySelector("#flame .crumbs").textContent);
+  out.push("top=" + document.querySelector("#flame svg.flame text").textContent);
+  document.body.setAttribute("data-clicks", out.join("|"));
+})();
+</script></body>"""
+
+
+@needs_chromium
+def test_sorting_and_zooming(example, tmp_path):
+    """Clicks on a column header sort the summary; a click on a frame zooms the flame graph."""
+    page = (example / "report.html").read_text(encoding="utf-8")
+    clicked = tmp_path / "clicked.html"
+    clicked.write_text(page.replace("</body>", CLICKS), encoding="utf-8")
+    dom, log = dump_dom(tmp_path, clicked)
+    assert_clean(dom, log)
+    got = re.search(r'data-clicks="([^"]*)"', body_tag(dom)).group(1).split("|")
+    assert got[0] == "desc=__main__.parse"  # 400 calls, ties in total-time order
+    assert got[1] == "asc=import"  # the action: one call
+    assert got[2].startswith("crumbs=all (") and got[2].endswith(" › import › parse")
+    assert got[3] == "top=parse"
+
+
 def png_pixels(data):
     """(width, height, rows of bytes) of an 8-bit RGB or RGBA non-interlaced PNG."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n"

@@ -258,7 +258,12 @@
   }
   function functions() {
     if (!D.functions.length) return;
-    var s = section("functions", "Slowest functions", "The functions with most total time. For each argument: every group of its values, its calls' durations on a log scale (box: middle half, bar: median, dots: calls), the dashed line the median of all calls.");
+    var drawn = 0, sampled = false;
+    D.functions.forEach(function (F) { F.args.forEach(function (A) { A.groups.forEach(function (g) {
+      if (g.pts) { drawn = Math.max(drawn, g.pts.length); sampled = sampled || g.calls > g.pts.length; }
+    }); }); });
+    var s = section("functions", "Slowest functions", "The functions with most total time. For each argument: every group of its values, its calls' durations on a log scale (box: middle half, bar: median, dots: calls), the dashed line the median of all calls." +
+      (sampled ? " Large groups show " + drawn + " of their calls as dots, evenly spaced by duration rank (fastest and slowest included); box and median use every call." : ""));
     D.functions.forEach(function (F) {
       var v = verdictOf(F);
       var card = el("div", { class: "fn-card", id: "fn-" + F.f },
