@@ -133,6 +133,17 @@ def test_points_are_sampled_and_said(example):
     assert "at most 7 calls per group" in data["notes"]
 
 
+@needs_chromium
+def test_sampling_said_on_the_page(example, tmp_path):
+    res = argtrace_cli("report", "slow_example.atr", "--points", "7", "-o", tmp_path / "p.html",
+                       cwd=example)
+    assert res.returncode == 0, res.stderr
+    dom, log = dump_dom(tmp_path, tmp_path / "p.html")
+    assert_clean(dom, log)
+    assert "Large groups show 7 of their calls as dots" in dom
+    assert "Strip plots draw at most 7 calls per group" in dom  # the footer's note
+
+
 def test_size_stays_bounded(tmp_path):
     """A larger run gives a page of about the same size: points and nodes are bounded."""
     script = os.path.abspath(os.path.join(EXAMPLES, "slow_example.py"))
