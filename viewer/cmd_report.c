@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "load.h"
 #include "opts.h"
@@ -174,8 +175,25 @@ static int gather(atr__vctx *ctx, const report_args *a, const atr_index *ix, con
     return ATR_VIEWER_OK;
 }
 
+/* 1 if `out` is one of the logs (writing it would destroy the log). */
+static int is_a_log(const report_args *a, const char *out) {
+    struct stat so, sl;
+    if (stat(out, &so) != 0)
+        return 0;
+    for (int i = 0; i < a->n_logs + a->n_base; i++) {
+        const char *log = i < a->n_logs ? a->logs[i] : a->base[i - a->n_logs];
+        if (stat(log, &sl) == 0 && sl.st_dev == so.st_dev && sl.st_ino == so.st_ino)
+            return 1;
+    }
+    return 0;
+}
+
 static int write_out(atr__vctx *ctx, const report_args *a, const char *data, size_t n) {
     int to_stdout = strcmp(a->out, "-") == 0;
+    if (!to_stdout && is_a_log(a, a->out)) {
+        atr__errorf(ctx, "%s is a log given to read: the report goes elsewhere (-o OUT)", a->out);
+        return ATR_VIEWER_USAGE;
+    }
     FILE *f = to_stdout ? ctx->out : fopen(a->out, "w");
     if (!f) {
         atr__errorf(ctx, "%s: %s", a->out, strerror(errno));

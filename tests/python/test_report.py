@@ -185,6 +185,10 @@ def test_errors(tmp_path, log_path):
                        cwd=tmp_path)
     assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
     assert "No such file or directory" in bad.stderr
+    before = log_path.read_bytes()
+    over = argtrace_cli("report", log_path, "-o", log_path, cwd=tmp_path)
+    assert over.returncode == 2 and "is a log given to read" in over.stderr
+    assert log_path.read_bytes() == before
 
 
 # ---- in the browser ----
