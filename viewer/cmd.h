@@ -60,6 +60,7 @@ int atr__cmd_why(atr__vctx *ctx, int argc, char **argv);
 int atr__cmd_calls(atr__vctx *ctx, int argc, char **argv);
 int atr__cmd_cat(atr__vctx *ctx, int argc, char **argv);
 int atr__cmd_export(atr__vctx *ctx, int argc, char **argv);
+int atr__cmd_report(atr__vctx *ctx, int argc, char **argv);
 int atr__cmd_view(atr__vctx *ctx, int argc, char **argv);
 
 /* The command table (main.c), for help texts. */

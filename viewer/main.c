@@ -32,6 +32,8 @@ static const atr__cmd commands[] = {
      "Write the calls for other tools: Chrome/Perfetto trace, Eliot JSON lines, JSON lines. "
      "With FUNC, filters or --min-duration: jsonl the matching calls, chrome and eliot the "
      "matching calls and the calls containing them, with their messages."},
+    {"report", atr__cmd_report, "LOG... [--base LOG...] [-o OUT]",
+     "A self-contained HTML report: summary, arguments, flame graphs, why, diff."},
     {"view", atr__cmd_view, "LOG...", "Interactive terminal viewer."},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

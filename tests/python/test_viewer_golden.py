@@ -52,6 +52,14 @@ CASES = [
     ("err_diff_alpha", ["diff", "basic.atr", "second.atr", "--alpha", "1"]),
     ("err_diff_tui", ["diff", "diff_base.atr", "diff_new.atr", "--tui"]),
     ("help_diff", ["diff", "--help"]),
+    # report (the page's data; tests/python/test_report.py checks the page in a browser)
+    ("report_json", ["report", "basic.atr", "--json", "-o", "-"]),
+    ("report_diff_json", ["report", "diff_new.atr", "--base", "diff_base.atr", "--json", "-o",
+                          "-", "--top", "1", "--points", "4"]),
+    ("report_hostile_json", ["report", "hostile.atr", "--json"]),
+    ("err_report_same", ["report", "basic.atr", "--base", "basic.atr"]),
+    ("err_report_no_new", ["report", "--base", "basic.atr"]),
+    ("help_report", ["report", "--help"]),
     # tree
     ("tree", ["tree", "basic.atr", "handle"]),
     ("tree_generator", ["tree", "generator.atr", "consume"]),

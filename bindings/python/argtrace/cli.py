@@ -11,7 +11,8 @@ import sys
 
 from ._run import RUN_USAGE, UsageError, parse_run_args, run_program
 
-VIEWER_COMMANDS = ("summary", "slow", "diff", "tree", "why", "calls", "cat", "export", "view")
+VIEWER_COMMANDS = ("summary", "slow", "diff", "tree", "why", "calls", "cat", "export", "report",
+                   "view")
 
 USAGE = """\
 usage: argtrace <command> [options]
@@ -27,6 +28,7 @@ commands:
   calls LOG [FUNCTION]             list calls (--sort duration --limit N)
   cat LOG                          print every record
   export LOG --format FORMAT       chrome, eliot or jsonl
+  report LOG [-o report.html]      one self-contained HTML page: tables, charts, flame graphs
   view LOG                         interactive terminal viewer
 
 `argtrace <command> --help` describes a command's options.
