@@ -7,6 +7,7 @@
  */
 #include "analysis_wrap.h"
 
+#include "calls_wrap.h"
 #include "diff_wrap.h"
 
 #include "module.h"
@@ -198,6 +199,29 @@ static PyObject *ix_info(pyindex *self, PyObject *unused) {
                          "t_max", (unsigned long long)in.t_max, "flags", in.flags);
 }
 
+static PyObject *str_list(const atr_str *s, uint32_t n) {
+    PyObject *l = PyList_New(n);
+    for (uint32_t i = 0; l != NULL && i < n; i++) {
+        PyObject *p = atr__str_py(s[i]);
+        if (p == NULL)
+            Py_CLEAR(l);
+        else
+            PyList_SET_ITEM(l, i, p);
+    }
+    return l;
+}
+
+/* The log's DROPS totals as a dict, None when it has no DROPS record. */
+static PyObject *drops_py(const atr_file_info *fi) {
+    if (!(fi->flags & ATR_FILE_DROPS_SEEN))
+        Py_RETURN_NONE;
+    return Py_BuildValue("{sKsKsKsKsK}", "records", (unsigned long long)fi->drops_records, "bytes",
+                         (unsigned long long)fi->drops_bytes, "oversize",
+                         (unsigned long long)fi->drops_oversize, "capture_errors",
+                         (unsigned long long)fi->drops_capture_errors, "write_errors",
+                         (unsigned long long)fi->drops_write_errors);
+}
+
 static PyObject *ix_file(pyindex *self, PyObject *arg) {
     atr_file_info fi;
     uint32_t f;
@@ -215,6 +239,10 @@ static PyObject *ix_file(pyindex *self, PyObject *arg) {
               put(d, "parent_file", opt_id(fi.parent_file)) |
               put(d, "parent_call", opt_id(fi.parent_call)) | put(d, "flags", U64(fi.flags)) |
               put(d, "n_calls", U64(fi.n_calls)) | put(d, "first_call", U64(fi.first_call)) |
+              put(d, "host", atr__str_py(fi.host)) | put(d, "runtime", atr__str_py(fi.runtime)) |
+              put(d, "tool", atr__str_py(fi.tool)) | put(d, "argv", str_list(fi.argv, fi.argc)) |
+              put(d, "clock_ns", U64(fi.clock_ns)) | put(d, "wall_ns", U64(fi.wall_ns)) |
+              put(d, "t_last", U64(fi.t_last)) | put(d, "drops", drops_py(&fi)) |
               put(d, "truncated", PyBool_FromLong(fi.flags & ATR_FILE_TRUNCATED)) |
               put(d, "closed", PyBool_FromLong(!(fi.flags & ATR_FILE_UNCLOSED)));
     if (bad) {
@@ -458,40 +486,146 @@ static PyObject *ix_children(pyindex *self, PyObject *arg) {
 }
 
 /*
- * query(fn|None, filters|None, sort=0, offset=0, limit=0) -> [call ids]. With a function,
- * a filter naming an argument it does not have raises ValueError.
+ * The calls of fn (a Python int or None) matching filters (a list of str or None) in `sort`
+ * order into *out. With a function, a filter naming an argument it does not have raises
+ * ValueError.
  */
-static PyObject *ix_query(pyindex *self, PyObject *args) {
-    PyObject *fo = Py_None, *fl = Py_None;
-    int sort = ATR_SORT_START;
-    unsigned long long offset = 0, limit = 0;
+static int run_query(pyindex *self, PyObject *fo, PyObject *fl, int sort, unsigned long long offset,
+                     unsigned long long limit, atr_callset **out) {
     atr_query q;
     atr_query_init(&q);
-    if (!PyArg_ParseTuple(args, "|OOiKK", &fo, &fl, &sort, &offset, &limit) || ready(self) < 0 ||
-        get_fn(self->ix, fo, &q.function) < 0)
-        return NULL;
+    if (ready(self) < 0 || get_fn(self->ix, fo, &q.function) < 0)
+        return -1;
     atr_filter *f = NULL;
     if (make_filter(fl, &f) < 0)
-        return NULL;
+        return -1;
     char err[256] = "";
     if (f != NULL && q.function != ATR_ALL_FUNCTIONS &&
         atr_filter_check(f, self->ix, q.function, err, sizeof err) < 0) {
         atr_filter_free(f);
-        return PyErr_Format(PyExc_ValueError, "argtrace: %s", err);
+        PyErr_Format(PyExc_ValueError, "argtrace: %s", err);
+        return -1;
     }
-    atr_callset *cs = NULL;
     q.filter = f;
     q.sort = sort;
     q.offset = offset;
     q.limit = limit;
-    int rc = atr_query_run(self->ix, &q, &cs);
+    int rc = atr_query_run(self->ix, &q, out);
     atr_filter_free(f);
-    if (rc < 0)
-        return rc == ATR_ENOMEM ? PyErr_NoMemory()
-                                : PyErr_Format(PyExc_ValueError, "argtrace: %s", atr_strerror(rc));
+    if (rc < 0) {
+        if (rc == ATR_ENOMEM)
+            PyErr_NoMemory();
+        else
+            PyErr_Format(PyExc_ValueError, "argtrace: %s", atr_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+/* query(fn|None, filters|None, sort=0, offset=0, limit=0) -> [call ids] */
+static PyObject *ix_query(pyindex *self, PyObject *args) {
+    PyObject *fo = Py_None, *fl = Py_None;
+    int sort = ATR_SORT_START;
+    unsigned long long offset = 0, limit = 0;
+    atr_callset *cs = NULL;
+    if (!PyArg_ParseTuple(args, "|OOiKK", &fo, &fl, &sort, &offset, &limit) ||
+        run_query(self, fo, fl, sort, offset, limit, &cs) < 0)
+        return NULL;
     uint64_t n = atr_callset_count(cs);
     PyObject *l = ids_list(atr_callset_ids(cs), n);
     atr_callset_free(cs);
+    return l;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * table(fn|None, filters|None, convert) -> the columns of the calls (calls_wrap.h): every
+ * call, or fn's, in call id order (log order); with filters the matching ones in start
+ * order.
+ */
+static PyObject *ix_table(pyindex *self, PyObject *args) {
+    PyObject *fo, *fl, *convert;
+    atr_callset *cs = NULL;
+    if (!PyArg_ParseTuple(args, "OOO", &fo, &fl, &convert) || ready(self) < 0)
+        return NULL;
+    if (fo == Py_None && fl == Py_None) {
+        atr_index_info in;
+        atr_index_get_info(self->ix, &in);
+        return atr__py_table(self->ix, NULL, in.n_calls, convert);
+    }
+    if (run_query(self, fo, fl, ATR_SORT_START, 0, 0, &cs) < 0)
+        return NULL;
+    uint64_t n = atr_callset_count(cs);
+    uint32_t *ids = malloc((size_t)n * sizeof *ids + 1);
+    if (ids == NULL) {
+        atr_callset_free(cs);
+        return PyErr_NoMemory();
+    }
+    if (n)
+        memcpy(ids, atr_callset_ids(cs), (size_t)n * sizeof *ids);
+    atr_callset_free(cs);
+    if (fl == Py_None)
+        qsort(ids, (size_t)n, sizeof *ids, cmp_u32);
+    PyObject *r = atr__py_table(self->ix, ids, n, convert);
+    free(ids);
+    return r;
+}
+
+/* fn_calls(fn) -> [call ids of fn, in call id order (log order)] */
+static PyObject *ix_fn_calls(pyindex *self, PyObject *fo) {
+    atr_callset *cs = NULL;
+    if (run_query(self, fo, Py_None, ATR_SORT_START, 0, 0, &cs) < 0)
+        return NULL;
+    uint64_t n = atr_callset_count(cs);
+    uint32_t *ids = malloc((size_t)n * sizeof *ids + 1);
+    PyObject *l = NULL;
+    if (ids == NULL) {
+        PyErr_NoMemory();
+    } else {
+        if (n)
+            memcpy(ids, atr_callset_ids(cs), (size_t)n * sizeof *ids);
+        qsort(ids, (size_t)n, sizeof *ids, cmp_u32);
+        l = ids_list(ids, n);
+    }
+    free(ids);
+    atr_callset_free(cs);
+    return l;
+}
+
+/* One id argument -> f(ix, id): row, args, message, thread. */
+#define ID_METHOD(name, what, fn)                          \
+    static PyObject *name(pyindex *self, PyObject *arg) {  \
+        uint32_t id;                                       \
+        if (ready(self) < 0 || get_id(arg, what, &id) < 0) \
+            return NULL;                                   \
+        return fn(self->ix, id);                           \
+    }
+ID_METHOD(ix_row, "call", atr__py_call_row)
+ID_METHOD(ix_args, "call", atr__py_call_args)
+ID_METHOD(ix_message, "message", atr__py_message)
+ID_METHOD(ix_thread, "thread", atr__py_thread)
+
+/* call_messages(id) -> [message ids logged in the call, in time order] */
+static PyObject *ix_call_messages(pyindex *self, PyObject *arg) {
+    uint32_t call, n = 0, small[16];
+    atr_call_view cv;
+    if (ready(self) < 0 || get_call(self->ix, arg, &call, &cv) < 0)
+        return NULL;
+    atr_call_messages(self->ix, call, small, 16, &n);
+    uint32_t *ids = small;
+    if (n > 16) {
+        ids = malloc((size_t)n * sizeof *ids);
+        if (ids == NULL)
+            return PyErr_NoMemory();
+        atr_call_messages(self->ix, call, ids, n, &n);
+    }
+    PyObject *l = ids_list(ids, n);
+    if (ids != small)
+        free(ids);
     return l;
 }
 
@@ -791,6 +925,18 @@ static PyMethodDef ix_methods[] = {
      "slow(fn, filters=None, by=None, with_result=False) -> {function, calls, arguments}"},
     {"diff", (PyCFunction)ix_diff, METH_VARARGS,
      "diff(n_base, function=None, filters=None, min_calls=10, alpha=0.01) -> [function dicts]"},
+    {"row", (PyCFunction)ix_row, METH_O,
+     "row(id) -> (function, thread number, file, parent, start_ns, duration_ns, status, "
+     "result, exc_type, span, active_ns, charged_ns, self_ns)"},
+    {"args", (PyCFunction)ix_args, METH_O, "args(id) -> ({argument: value}, {field: value})"},
+    {"message", (PyCFunction)ix_message, METH_O,
+     "message(id) -> (call, thread number, time_ns, text, fields)"},
+    {"thread", (PyCFunction)ix_thread, METH_O, "thread(id) -> (file, number, os_tid, name)"},
+    {"call_messages", (PyCFunction)ix_call_messages, METH_O,
+     "call_messages(id) -> [message ids in time order]"},
+    {"fn_calls", (PyCFunction)ix_fn_calls, METH_O, "fn_calls(fn) -> [call ids, log order]"},
+    {"table", (PyCFunction)ix_table, METH_VARARGS,
+     "table(fn, filters, convert) -> {column: bytes of int64 | list} (calls_wrap.h)"},
     {"why", (PyCFunction)ix_why, METH_O,
      "why(id) -> {call, extra_ns, baseline, children, self, arguments}"},
     {NULL, NULL, 0, NULL}};
