@@ -7,20 +7,30 @@ BASE = ("id", "function", "thread", "start_ns", "duration_ns", "active_ns", "sel
 
 
 def _columns(log, function, where, equals):
-    """{name: bytes of int64 | list} in table order (BASE, then sorted `arg.<name>`)."""
+    """[(name, bytes of int64 | list, kind)] in table order (BASE, then sorted
+    `arg.<name>`); kind: "int64" (bytes), "none" (a list with None), "int" (a list of
+    ints), "full" (a list without None)."""
     log._index()  # a Log built from records has no engine: ValueError
     raw = log._table(function, where, equals)
     if raw is None:
-        return {name: [] for name in BASE}
-    cols = {name: raw[name] for name in BASE}
-    arg_cols = raw["arg_columns"]
+        return [(name, [], "full") for name in BASE]
+    n = len(raw["function"])
+    cols = []
+    for name in BASE:
+        col = raw[name]
+        if isinstance(col, bytes):
+            kind = "int64"
+        elif name == "exception":
+            kind = "full" if raw["n_raised"] == n else "none"
+        elif name in ("duration_ns", "active_ns", "self_ns"):
+            kind = "none"
+        else:
+            kind = "full"
+        cols.append((name, col, kind))
     for name in sorted(raw["args"]):
-        cols["arg." + name] = arg_cols[raw["args"][name]]
+        c = raw["args"][name]
+        cols.append(("arg." + name, raw["arg_columns"][c], raw["arg_kinds"][c]))
     return cols
-
-
-def _has_none(values):
-    return any(v is None for v in values)
 
 
 def to_pandas(log, function, where, equals):
@@ -31,14 +41,23 @@ def to_pandas(log, function, where, equals):
         raise ImportError("argtrace: Log.to_pandas() needs pandas, which is not "
                           "installed (pip install pandas)") from None
     data = {}
-    for name, col in _columns(log, function, where, equals).items():
-        if isinstance(col, bytes):
+    for name, col, kind in _columns(log, function, where, equals):
+        if kind == "int64":
             data[name] = numpy.frombuffer(col, dtype=numpy.int64)
-        elif _has_none(col):  # None stays None: object dtype, not NaN
-            data[name] = pandas.Series(col, dtype=object)
+            continue
+        if kind == "int":
+            try:
+                data[name] = numpy.fromiter(col, dtype=numpy.int64, count=len(col))
+                continue
+            except OverflowError:  # ints past int64: kept as Python ints
+                pass
+        # fromiter: every value one item (a list-like value is not unpacked)
+        values = numpy.fromiter(col, dtype=object, count=len(col))
+        if kind == "none":  # None stays None: object dtype, not NaN
+            data[name] = pandas.Series(values, dtype=object, copy=False)
         else:
-            data[name] = pandas.Series(col)
-    return pandas.DataFrame(data, columns=list(data))
+            data[name] = pandas.Series(values, copy=False)
+    return pandas.DataFrame(data, columns=list(data), copy=False)
 
 
 _PLAIN = (type(None), bool, int, float, str, bytes)
@@ -51,8 +70,8 @@ def to_arrow(log, function, where, equals):
         raise ImportError("argtrace: Log.to_arrow() needs pyarrow, which is not installed "
                           "(pip install pyarrow)") from None
     arrays = {}
-    for name, col in _columns(log, function, where, equals).items():
-        if isinstance(col, bytes):
+    for name, col, kind in _columns(log, function, where, equals):
+        if kind == "int64":
             arrays[name] = pyarrow.py_buffer(col)
             arrays[name] = pyarrow.Array.from_buffers(pyarrow.int64(), len(col) // 8,
                                                       [None, arrays[name]])

@@ -133,6 +133,9 @@ typedef struct tbl {
     PyObject *col_of;   /* owned: {argument name: column number} */
     PyObject *arg_cols; /* owned: list of column lists, filled with None first */
     uint64_t n;
+    uint64_t *n_set, *n_int; /* per column: rows with a value, of which ints (not bool) */
+    uint32_t cap_cols;
+    uint64_t n_raised;
 } tbl;
 
 /* A new reference to the Python form of value vid (cached per stored value). */
@@ -161,6 +164,20 @@ static int tbl_column(tbl *t, PyObject *k) {
     for (uint64_t i = 0; i < t->n; i++)
         PyList_SET_ITEM(col, (Py_ssize_t)i, Py_NewRef(Py_None));
     Py_ssize_t c = PyList_GET_SIZE(t->arg_cols);
+    if ((uint32_t)c >= t->cap_cols) {
+        uint32_t cap = t->cap_cols ? 2 * t->cap_cols : 16;
+        uint64_t *a = realloc(t->n_set, cap * sizeof *a), *b = a ? realloc(t->n_int, cap * sizeof *b) : NULL;
+        if (a)
+            t->n_set = a;
+        if (b == NULL) {
+            Py_DECREF(col);
+            PyErr_NoMemory();
+            return -2;
+        }
+        t->n_int = b;
+        t->cap_cols = cap;
+    }
+    t->n_set[c] = t->n_int[c] = 0;
     PyObject *num = PyLong_FromSsize_t(c);
     int bad =
         num == NULL || PyList_Append(t->arg_cols, col) < 0 || PyDict_SetItem(t->col_of, k, num) < 0;
@@ -207,6 +224,8 @@ static int tbl_args(tbl *t, uint64_t row, uint32_t call, const atr_call_view *cv
         PyObject *v = tbl_value(t, vid);
         if (v == NULL)
             return -1;
+        t->n_set[cols[i]]++;
+        t->n_int[cols[i]] += PyLong_CheckExact(v);
         PyObject *col = PyList_GET_ITEM(t->arg_cols, cols[i]);
         PyObject *old = PyList_GET_ITEM(col, (Py_ssize_t)row);
         PyList_SET_ITEM(col, (Py_ssize_t)row, v);
@@ -225,6 +244,8 @@ static void tbl_free(tbl *t) {
     free(t->fn_names);
     free(t->fn_cols);
     free(t->vals);
+    free(t->n_set);
+    free(t->n_int);
     Py_XDECREF(t->excs);
     Py_XDECREF(t->col_of);
     Py_XDECREF(t->arg_cols);
@@ -282,6 +303,13 @@ static int numcol_set(numcol *c, uint64_t row, uint64_t v, int none) {
     return 0;
 }
 
+static int put_u64(PyObject *d, const char *key, uint64_t v) {
+    PyObject *o = U64(v);
+    int rc = o ? PyDict_SetItemString(d, key, o) : -1;
+    Py_XDECREF(o);
+    return rc;
+}
+
 static const char *const STATUS[] = {"return", "raise", "noresult", "unfinished"};
 
 enum { C_ID, C_THREAD, C_START, C_DUR, C_ACTIVE, C_SELF, N_NUM };
@@ -302,6 +330,7 @@ static int tbl_rows(tbl *t, const uint32_t *ids, numcol *num, PyObject *fns, PyO
         int open = cv.status == ATR_CALL_UNFINISHED;
         PyObject *name = tbl_fn_name(t, cv.function);
         PyObject *e = cv.status == ATR_CALL_RAISED ? tbl_exc(t, cv.exc_type) : Py_NewRef(Py_None);
+        t->n_raised += cv.status == ATR_CALL_RAISED;
         if (name == NULL || e == NULL) {
             Py_XDECREF(name);
             Py_XDECREF(e);
@@ -333,7 +362,8 @@ static int tbl_rows(tbl *t, const uint32_t *ids, numcol *num, PyObject *fns, PyO
 PyObject *atr__py_table(const atr_index *ix, const uint32_t *ids, uint64_t n, PyObject *convert) {
     atr_index_info in;
     atr_index_get_info(ix, &in);
-    tbl t = {ix, convert, NULL, NULL, NULL, in.n_functions, in.n_values, NULL, NULL, NULL, n};
+    tbl t = {ix, convert, NULL, NULL, NULL, in.n_functions, in.n_values, NULL, NULL, NULL, n,
+             NULL, NULL, 0, 0};
     int open = 0;
     for (uint64_t r = 0; r < n && !open; r++) {
         atr_call_view cv;
@@ -363,8 +393,18 @@ PyObject *atr__py_table(const atr_index *ix, const uint32_t *ids, uint64_t n, Py
         for (int k = 0; r && k < N_NUM; k++)
             if (PyDict_SetItemString(r, NUM_NAMES[k], num[k].out) < 0)
                 Py_CLEAR(r);
-        if (r && PyDict_SetItemString(r, "arg_columns", t.arg_cols) < 0)
+        Py_ssize_t nc = PyList_GET_SIZE(t.arg_cols);
+        PyObject *kinds = PyList_New(nc);
+        for (Py_ssize_t c = 0; kinds && c < nc; c++)
+            PyList_SET_ITEM(kinds, c,
+                            PyUnicode_FromString(t.n_set[c] < n    ? "none"
+                                                 : t.n_int[c] == n ? "int"
+                                                                   : "full"));
+        if (r && (kinds == NULL || PyDict_SetItemString(r, "arg_columns", t.arg_cols) < 0 ||
+                  PyDict_SetItemString(r, "arg_kinds", kinds) < 0 ||
+                  put_u64(r, "n_raised", t.n_raised) < 0))
             Py_CLEAR(r);
+        Py_XDECREF(kinds);
     }
     for (int k = 0; k < N_NUM; k++)
         Py_XDECREF(num[k].out);
