@@ -9,6 +9,7 @@
 
 #include "calls_wrap.h"
 #include "diff_wrap.h"
+#include "why_wrap.h"
 
 #include "module.h"
 #include "pyvalue.h"
@@ -27,24 +28,7 @@ typedef struct pyindex {
 
 #define U64(x) PyLong_FromUnsignedLongLong((unsigned long long)(x))
 
-/* The value behind an id; None for ATR_NO_VALUE. */
-static PyObject *vid_py(const atr_index *ix, uint32_t vid) {
-    atr_value v;
-    if (vid == ATR_NO_VALUE || atr_index_value(ix, vid, &v) < 0)
-        Py_RETURN_NONE;
-    return atr__value_py(&v);
-}
-
-static PyObject *opt_id(uint32_t id) { return id == UINT32_MAX ? Py_NewRef(Py_None) : U64(id); }
-
-/* Set d[key] = v (stealing v); nonzero if v is NULL or the set fails. */
-static int put(PyObject *d, const char *key, PyObject *v) {
-    if (v == NULL)
-        return -1;
-    int rc = PyDict_SetItemString(d, key, v);
-    Py_DECREF(v);
-    return rc != 0;
-}
+#define opt_id atr__py_opt_id
 
 static int ready(pyindex *self) {
     if (self->busy) {
@@ -54,19 +38,7 @@ static int ready(pyindex *self) {
     return 0;
 }
 
-static PyObject *fn_name(const atr_index *ix, uint32_t fn) {
-    char small[256];
-    size_t len = atr_function_name(ix, fn, small, sizeof small);
-    if (len < sizeof small)
-        return PyUnicode_DecodeUTF8(small, (Py_ssize_t)len, "replace");
-    char *big = malloc(len + 1);
-    if (big == NULL)
-        return PyErr_NoMemory();
-    atr_function_name(ix, fn, big, len + 1);
-    PyObject *r = PyUnicode_DecodeUTF8(big, (Py_ssize_t)len, "replace");
-    free(big);
-    return r;
-}
+#define fn_name atr__py_fn_name
 
 /* A filter ANDing every string of `exprs` (None: *out = NULL, no filter). */
 static int make_filter(PyObject *exprs, atr_filter **out) {
@@ -232,19 +204,23 @@ static PyObject *ix_file(pyindex *self, PyObject *arg) {
     PyObject *d = PyDict_New();
     if (d == NULL)
         return NULL;
-    int bad = put(d, "path", PyUnicode_DecodeFSDefault(fi.path ? fi.path : "")) |
-              put(d, "pid", PyLong_FromLongLong(fi.pid)) | put(d, "uid", U64(fi.uid)) |
-              put(d, "parent_uid", U64(fi.parent_uid)) |
-              put(d, "parent_span", U64(fi.parent_span)) |
-              put(d, "parent_file", opt_id(fi.parent_file)) |
-              put(d, "parent_call", opt_id(fi.parent_call)) | put(d, "flags", U64(fi.flags)) |
-              put(d, "n_calls", U64(fi.n_calls)) | put(d, "first_call", U64(fi.first_call)) |
-              put(d, "host", atr__str_py(fi.host)) | put(d, "runtime", atr__str_py(fi.runtime)) |
-              put(d, "tool", atr__str_py(fi.tool)) | put(d, "argv", str_list(fi.argv, fi.argc)) |
-              put(d, "clock_ns", U64(fi.clock_ns)) | put(d, "wall_ns", U64(fi.wall_ns)) |
-              put(d, "t_last", U64(fi.t_last)) | put(d, "drops", drops_py(&fi)) |
-              put(d, "truncated", PyBool_FromLong(fi.flags & ATR_FILE_TRUNCATED)) |
-              put(d, "closed", PyBool_FromLong(!(fi.flags & ATR_FILE_UNCLOSED)));
+    int bad =
+        atr__py_put(d, "path", PyUnicode_DecodeFSDefault(fi.path ? fi.path : "")) |
+        atr__py_put(d, "pid", PyLong_FromLongLong(fi.pid)) | atr__py_put(d, "uid", U64(fi.uid)) |
+        atr__py_put(d, "parent_uid", U64(fi.parent_uid)) |
+        atr__py_put(d, "parent_span", U64(fi.parent_span)) |
+        atr__py_put(d, "parent_file", opt_id(fi.parent_file)) |
+        atr__py_put(d, "parent_call", opt_id(fi.parent_call)) |
+        atr__py_put(d, "flags", U64(fi.flags)) | atr__py_put(d, "n_calls", U64(fi.n_calls)) |
+        atr__py_put(d, "first_call", U64(fi.first_call)) |
+        atr__py_put(d, "host", atr__str_py(fi.host)) |
+        atr__py_put(d, "runtime", atr__str_py(fi.runtime)) |
+        atr__py_put(d, "tool", atr__str_py(fi.tool)) |
+        atr__py_put(d, "argv", str_list(fi.argv, fi.argc)) |
+        atr__py_put(d, "clock_ns", U64(fi.clock_ns)) | atr__py_put(d, "wall_ns", U64(fi.wall_ns)) |
+        atr__py_put(d, "t_last", U64(fi.t_last)) | atr__py_put(d, "drops", drops_py(&fi)) |
+        atr__py_put(d, "truncated", PyBool_FromLong(fi.flags & ATR_FILE_TRUNCATED)) |
+        atr__py_put(d, "closed", PyBool_FromLong(!(fi.flags & ATR_FILE_UNCLOSED)));
     if (bad) {
         Py_DECREF(d);
         return NULL;
@@ -354,7 +330,7 @@ static PyObject *call_args(const atr_index *ix, uint32_t call, const atr_call_vi
         if (vid == ATR_NO_VALUE)
             continue;
         PyObject *k = atr__str_py(fv.params[i]);
-        PyObject *v = k ? vid_py(ix, vid) : NULL;
+        PyObject *v = k ? atr__py_vid(ix, vid) : NULL;
         if (v == NULL || PyDict_SetItem(d, k, v) < 0)
             Py_CLEAR(d);
         Py_XDECREF(k);
@@ -377,8 +353,8 @@ static PyObject *ix_call(pyindex *self, PyObject *arg) {
     PyObject *exc = cv.status == ATR_CALL_RAISED ? atr__str_py(cv.exc_type) : Py_NewRef(Py_None);
     return Py_BuildValue("(IIINKKKINNN)", cv.function, cv.thread, cv.file, opt_id(cv.parent),
                          (unsigned long long)cv.start_ns, (unsigned long long)cv.duration_ns,
-                         (unsigned long long)cv.self_ns, cv.status, vid_py(self->ix, cv.result),
-                         exc, call_args(self->ix, call, &cv));
+                         (unsigned long long)cv.self_ns, cv.status,
+                         atr__py_vid(self->ix, cv.result), exc, call_args(self->ix, call, &cv));
 }
 
 /* ---- printed call ids (atr_call_id_format): int for one log, "FILE:N" for several ---- */
@@ -629,50 +605,18 @@ static PyObject *ix_call_messages(pyindex *self, PyObject *arg) {
     return l;
 }
 
-/*
- * column(name) -> one list over every call id: "function", "thread", "file", "parent" (None
- * for roots), "start_ns", "duration_ns", "self_ns", "status" (ATR_CALL_*), "active_ns" or
- * "charged_ns".
- */
+/* column(name) -> one list over every call id (calls_wrap.h) */
 static PyObject *ix_column(pyindex *self, PyObject *arg) {
-    static const char *const names[] = {"function",  "thread",      "file",    "parent",
-                                        "start_ns",  "duration_ns", "self_ns", "status",
-                                        "active_ns", "charged_ns"};
     const char *name = PyUnicode_AsUTF8(arg);
-    int col = -1;
-    for (int k = 0; name != NULL && k < (int)(sizeof names / sizeof names[0]); k++)
-        if (strcmp(name, names[k]) == 0)
-            col = k;
     if (name == NULL || ready(self) < 0)
         return NULL;
-    if (col < 0)
-        return PyErr_Format(PyExc_ValueError, "argtrace: no call column %R", arg);
-    atr_index_info in;
-    atr_index_get_info(self->ix, &in);
-    PyObject *l = PyList_New((Py_ssize_t)in.n_calls);
-    for (uint64_t i = 0; l != NULL && i < in.n_calls; i++) {
-        atr_call_view cv;
-        PyObject *v = NULL;
-        if (atr_index_call(self->ix, (uint32_t)i, &cv) == 0) {
-            const uint64_t nums[] = {cv.function,  cv.thread,      cv.file,    cv.parent,
-                                     cv.start_ns,  cv.duration_ns, cv.self_ns, cv.status,
-                                     cv.active_ns, cv.charged_ns};
-            v = col == 3 ? opt_id(cv.parent) : U64(nums[col]);
-        } else {
-            v = Py_NewRef(Py_None);
-        }
-        if (v == NULL)
-            Py_CLEAR(l);
-        else
-            PyList_SET_ITEM(l, (Py_ssize_t)i, v);
-    }
-    return l;
+    return atr__py_column(self->ix, name);
 }
 
 /* ---- which argument explains the duration (`argtrace slow`) ---- */
 
 static PyObject *group_py(const atr_index *ix, const atr_arg_group *g) {
-    PyObject *value = g->value != ATR_NO_VALUE ? vid_py(ix, g->value)
+    PyObject *value = g->value != ATR_NO_VALUE ? atr__py_vid(ix, g->value)
                                                : PyUnicode_FromString(g->label ? g->label : "");
     return Py_BuildValue("{sNsssssKsKsKsKsKsN}", "value", value, "label", g->label ? g->label : "",
                          "filter", g->filter ? g->filter : "", "calls",
@@ -750,117 +694,13 @@ static PyObject *ix_slow(pyindex *self, PyObject *args) {
     return r;
 }
 
-/* ---- why was this call slow (`argtrace why`) ---- */
-
-/* {"value", "label"} plus the other keys of a group (exact groups: value is the value). */
-static PyObject *why_group_py(const atr_index *ix, uint32_t value, const char *label) {
-    PyObject *v = value != ATR_NO_VALUE ? vid_py(ix, value) : PyUnicode_FromString(label);
-    return Py_BuildValue("{sNss}", "value", v, "label", label);
-}
-
-static PyObject *why_arg_py(const atr_index *ix, const atr_why_arg *r) {
-    PyObject *group = Py_NewRef(Py_None), *typical = Py_NewRef(Py_None);
-    if (r->group) {
-        Py_SETREF(group, why_group_py(ix, r->group_value, r->group));
-        if (group == NULL || put(group, "calls", U64(r->group_calls)) ||
-            put(group, "p50_ns", U64(r->group_p50_ns)) ||
-            put(group, "baseline_calls", U64(r->peer_calls)) ||
-            put(group, "baseline_p50_ns", U64(r->peer_p50_ns)) ||
-            put(group, "slow", PyBool_FromLong(r->slow_group)))
-            Py_CLEAR(group);
-    }
-    if (r->typical) {
-        Py_SETREF(typical, why_group_py(ix, r->typical_value, r->typical));
-        if (typical == NULL || put(typical, "calls", U64(r->typical_calls)) ||
-            put(typical, "p50_ns", U64(r->typical_p50_ns)) ||
-            put(typical, "median",
-                r->has_median ? PyFloat_FromDouble(r->median) : Py_NewRef(Py_None)))
-            Py_CLEAR(typical);
-    }
-    if (group == NULL || typical == NULL) {
-        Py_XDECREF(group);
-        Py_XDECREF(typical);
-        return NULL;
-    }
-    return Py_BuildValue("{sNsOsNsdsNsNsO}", "name", atr__str_py(r->name), "captured",
-                         r->value != ATR_NO_VALUE ? Py_True : Py_False, "value",
-                         vid_py(ix, r->value), "score", r->score, "group", group, "typical",
-                         typical, "differs", r->differs ? Py_True : Py_False);
-}
-
-/* The rows of w: children (fn names, index ids) and arguments, as lists. */
-static PyObject *why_rows_py(const atr_index *ix, const atr_why *w, const atr_why_summary *S,
-                             PyObject **args_out) {
-    PyObject *kids = PyList_New(0), *args = PyList_New(0);
-    for (uint32_t i = 0; kids && args && i < S->n_children; i++) {
-        atr_why_child c;
-        if (atr_why_get_child(w, i, &c) < 0)
-            continue;
-        PyObject *d = Py_BuildValue("{sNsKsKsKsKsLsN}", "function", fn_name(ix, c.function),
-                                    "calls", (unsigned long long)c.calls, "typical_calls",
-                                    (unsigned long long)c.typical_calls, "duration_ns",
-                                    (unsigned long long)c.duration_ns, "typical_ns",
-                                    (unsigned long long)c.typical_ns, "extra_ns",
-                                    (long long)c.extra_ns, "slowest_call", opt_id(c.slowest_call));
-        if (d == NULL || PyList_Append(kids, d) < 0)
-            Py_CLEAR(kids);
-        Py_XDECREF(d);
-    }
-    for (uint32_t i = 0; kids && args && i < S->n_args; i++) {
-        atr_why_arg r;
-        if (atr_why_get_arg(w, i, &r) < 0)
-            continue;
-        PyObject *d = why_arg_py(ix, &r);
-        if (d == NULL || PyList_Append(args, d) < 0)
-            Py_CLEAR(args);
-        Py_XDECREF(d);
-    }
-    if (kids == NULL || args == NULL) {
-        Py_XDECREF(kids);
-        Py_XDECREF(args);
-        return NULL;
-    }
-    *args_out = args;
-    return kids;
-}
-
-/* why(call id) -> {call, extra_ns, baseline, children, self, arguments} (`why --json`, with
- * index call ids: call, children's slowest_call). */
+/* why(call id) -> {call, extra_ns, baseline, children, self, arguments} (why_wrap.h) */
 static PyObject *ix_why(pyindex *self, PyObject *arg) {
     uint32_t call;
     atr_call_view cv;
-    atr_why *w = NULL;
     if (ready(self) < 0 || get_call(self->ix, arg, &call, &cv) < 0)
         return NULL;
-    int rc = atr_why_compute(self->ix, call, &w);
-    if (rc < 0)
-        return rc == ATR_ENOMEM ? PyErr_NoMemory()
-                                : PyErr_Format(PyExc_ValueError, "argtrace: %s", atr_strerror(rc));
-    atr_why_summary S;
-    atr_why_get_summary(w, &S);
-    PyObject *group = Py_NewRef(Py_None), *args = NULL, *r = NULL;
-    if (S.by_group) {
-        Py_SETREF(group, why_group_py(self->ix, S.group_value, S.group_label));
-        if (group == NULL || put(group, "argument", atr__str_py(S.group_arg)) ||
-            put(group, "filter", PyUnicode_FromString(S.group_filter)) ||
-            put(group, "score", PyFloat_FromDouble(S.group_score)) ||
-            put(group, "p50_ns", U64(S.group_p50_ns)))
-            Py_CLEAR(group);
-    }
-    PyObject *kids = group ? why_rows_py(self->ix, w, &S, &args) : NULL;
-    if (kids)
-        r = Py_BuildValue("{sIsLs{sKsKsKsKsO}sNs{sKsKsL}sN}", "call", call, "extra_ns",
-                          (long long)S.extra_ns, "baseline", "calls",
-                          (unsigned long long)S.baseline_calls, "p50_ns",
-                          (unsigned long long)S.baseline_p50_ns, "function_calls",
-                          (unsigned long long)S.function_calls, "function_p50_ns",
-                          (unsigned long long)S.function_p50_ns, "group", group, "children", kids,
-                          "self", "duration_ns", (unsigned long long)S.self_ns, "typical_ns",
-                          (unsigned long long)S.typical_self_ns, "extra_ns",
-                          (long long)S.self_extra_ns, "arguments", args);
-    Py_XDECREF(group);
-    atr_why_free(w);
-    return r;
+    return atr__py_why(self->ix, call);
 }
 
 /* ---- the type ---- */

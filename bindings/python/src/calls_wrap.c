@@ -14,14 +14,36 @@
 
 #define U64(x) PyLong_FromUnsignedLongLong((unsigned long long)(x))
 
-static PyObject *opt_id(uint32_t id) { return id == UINT32_MAX ? Py_NewRef(Py_None) : U64(id); }
+PyObject *atr__py_opt_id(uint32_t id) { return id == UINT32_MAX ? Py_NewRef(Py_None) : U64(id); }
+#define opt_id atr__py_opt_id
 
-/* The raw value of a value id (scalar or tagged tuple); None for ATR_NO_VALUE. */
-static PyObject *raw_value(const atr_index *ix, uint32_t vid) {
+PyObject *atr__py_vid(const atr_index *ix, uint32_t vid) {
     atr_value v;
     if (vid == ATR_NO_VALUE || atr_index_value(ix, vid, &v) < 0)
         Py_RETURN_NONE;
     return atr__value_py(&v);
+}
+
+int atr__py_put(PyObject *d, const char *key, PyObject *v) {
+    if (v == NULL)
+        return -1;
+    int rc = PyDict_SetItemString(d, key, v);
+    Py_DECREF(v);
+    return rc != 0;
+}
+
+PyObject *atr__py_fn_name(const atr_index *ix, uint32_t fn) {
+    char small[256];
+    size_t len = atr_function_name(ix, fn, small, sizeof small);
+    if (len < sizeof small)
+        return PyUnicode_DecodeUTF8(small, (Py_ssize_t)len, "replace");
+    char *big = malloc(len + 1);
+    if (big == NULL)
+        return PyErr_NoMemory();
+    atr_function_name(ix, fn, big, len + 1);
+    PyObject *r = PyUnicode_DecodeUTF8(big, (Py_ssize_t)len, "replace");
+    free(big);
+    return r;
 }
 
 /* The thread number a log gives a global thread id (0 if unknown). */
@@ -37,7 +59,7 @@ PyObject *atr__py_call_row(const atr_index *ix, uint32_t call) {
     PyObject *exc = cv.status == ATR_CALL_RAISED ? atr__str_py(cv.exc_type) : Py_NewRef(Py_None);
     return Py_BuildValue("(IIINKKINNKKKK)", cv.function, thread_number(ix, cv.thread), cv.file,
                          opt_id(cv.parent), (unsigned long long)cv.start_ns,
-                         (unsigned long long)cv.duration_ns, cv.status, raw_value(ix, cv.result),
+                         (unsigned long long)cv.duration_ns, cv.status, atr__py_vid(ix, cv.result),
                          exc, (unsigned long long)atr_call_span(ix, call),
                          (unsigned long long)cv.active_ns, (unsigned long long)cv.charged_ns,
                          (unsigned long long)cv.self_ns);
@@ -74,7 +96,7 @@ PyObject *atr__py_call_args(const atr_index *ix, uint32_t call) {
         PyObject *k = arg_name(&fv, i);
         if (k == NULL && !PyErr_Occurred())
             continue;
-        PyObject *v = k ? raw_value(ix, vid) : NULL;
+        PyObject *v = k ? atr__py_vid(ix, vid) : NULL;
         if (v == NULL || PyDict_SetItem(args, k, v) < 0 ||
             (i >= fv.n_declared && PyDict_SetItem(fields, k, v) < 0))
             Py_CLEAR(args);
@@ -99,7 +121,7 @@ PyObject *atr__py_message(const atr_index *ix, uint32_t msg) {
         uint32_t vid;
         if (atr_message_field(ix, msg, i, &name, &vid) < 0)
             continue;
-        PyObject *k = atr__str_py(name), *v = k ? raw_value(ix, vid) : NULL;
+        PyObject *k = atr__str_py(name), *v = k ? atr__py_vid(ix, vid) : NULL;
         if (v == NULL || PyDict_SetItem(fields, k, v) < 0)
             Py_CLEAR(fields);
         Py_XDECREF(k);
@@ -117,6 +139,38 @@ PyObject *atr__py_thread(const atr_index *ix, uint32_t thread) {
         return PyErr_Format(PyExc_ValueError, "argtrace: no thread %u in the index", thread);
     return Py_BuildValue("(IIKN)", tv.file, tv.number, (unsigned long long)tv.os_tid,
                          atr__str_py(tv.name));
+}
+
+PyObject *atr__py_column(const atr_index *ix, const char *name) {
+    static const char *const names[] = {"function",  "thread",      "file",    "parent",
+                                        "start_ns",  "duration_ns", "self_ns", "status",
+                                        "active_ns", "charged_ns"};
+    int col = -1;
+    for (int k = 0; k < (int)(sizeof names / sizeof names[0]); k++)
+        if (strcmp(name, names[k]) == 0)
+            col = k;
+    if (col < 0)
+        return PyErr_Format(PyExc_ValueError, "argtrace: no call column '%s'", name);
+    atr_index_info in;
+    atr_index_get_info(ix, &in);
+    PyObject *l = PyList_New((Py_ssize_t)in.n_calls);
+    for (uint64_t i = 0; l != NULL && i < in.n_calls; i++) {
+        atr_call_view cv;
+        PyObject *v = NULL;
+        if (atr_index_call(ix, (uint32_t)i, &cv) == 0) {
+            const uint64_t nums[] = {cv.function,  cv.thread,      cv.file,    cv.parent,
+                                     cv.start_ns,  cv.duration_ns, cv.self_ns, cv.status,
+                                     cv.active_ns, cv.charged_ns};
+            v = col == 3 ? opt_id(cv.parent) : U64(nums[col]);
+        } else {
+            v = Py_NewRef(Py_None);
+        }
+        if (v == NULL)
+            Py_CLEAR(l);
+        else
+            PyList_SET_ITEM(l, (Py_ssize_t)i, v);
+    }
+    return l;
 }
 
 /* ---- tables ---- */
@@ -143,7 +197,7 @@ static PyObject *tbl_value(tbl *t, uint32_t vid) {
     int cached = vid < t->n_vals;
     if (cached && t->vals[vid])
         return Py_NewRef(t->vals[vid]);
-    PyObject *v = raw_value(t->ix, vid);
+    PyObject *v = atr__py_vid(t->ix, vid);
     if (v && PyTuple_Check(v))
         Py_SETREF(v, PyObject_CallOneArg(t->convert, v));
     if (v && cached)
@@ -166,7 +220,8 @@ static int tbl_column(tbl *t, PyObject *k) {
     Py_ssize_t c = PyList_GET_SIZE(t->arg_cols);
     if ((uint32_t)c >= t->cap_cols) {
         uint32_t cap = t->cap_cols ? 2 * t->cap_cols : 16;
-        uint64_t *a = realloc(t->n_set, cap * sizeof *a), *b = a ? realloc(t->n_int, cap * sizeof *b) : NULL;
+        uint64_t *a = realloc(t->n_set, cap * sizeof *a),
+                 *b = a ? realloc(t->n_int, cap * sizeof *b) : NULL;
         if (a)
             t->n_set = a;
         if (b == NULL) {
@@ -252,17 +307,8 @@ static void tbl_free(tbl *t) {
 }
 
 static PyObject *tbl_fn_name(tbl *t, uint32_t fn) {
-    if (t->fn_names[fn] == NULL) {
-        size_t len = atr_function_name(t->ix, fn, NULL, 0);
-        char *buf = malloc(len + 1);
-        if (buf == NULL)
-            return PyErr_NoMemory();
-        atr_function_name(t->ix, fn, buf, len + 1);
-        t->fn_names[fn] = PyUnicode_DecodeUTF8(buf, (Py_ssize_t)len, "replace");
-        free(buf);
-        if (t->fn_names[fn] == NULL)
-            return NULL;
-    }
+    if (t->fn_names[fn] == NULL && (t->fn_names[fn] = atr__py_fn_name(t->ix, fn)) == NULL)
+        return NULL;
     return Py_NewRef(t->fn_names[fn]);
 }
 
@@ -301,13 +347,6 @@ static int numcol_set(numcol *c, uint64_t row, uint64_t v, int none) {
         return -1;
     PyList_SET_ITEM(c->out, (Py_ssize_t)row, o);
     return 0;
-}
-
-static int put_u64(PyObject *d, const char *key, uint64_t v) {
-    PyObject *o = U64(v);
-    int rc = o ? PyDict_SetItemString(d, key, o) : -1;
-    Py_XDECREF(o);
-    return rc;
 }
 
 static const char *const STATUS[] = {"return", "raise", "noresult", "unfinished"};
@@ -362,8 +401,8 @@ static int tbl_rows(tbl *t, const uint32_t *ids, numcol *num, PyObject *fns, PyO
 PyObject *atr__py_table(const atr_index *ix, const uint32_t *ids, uint64_t n, PyObject *convert) {
     atr_index_info in;
     atr_index_get_info(ix, &in);
-    tbl t = {ix, convert, NULL, NULL, NULL, in.n_functions, in.n_values, NULL, NULL, NULL, n,
-             NULL, NULL, 0, 0};
+    tbl t = {ix, convert, NULL, NULL, NULL, in.n_functions, in.n_values, NULL, NULL, NULL,
+             n,  NULL,    NULL, 0,    0};
     int open = 0;
     for (uint64_t r = 0; r < n && !open; r++) {
         atr_call_view cv;
@@ -402,7 +441,7 @@ PyObject *atr__py_table(const atr_index *ix, const uint32_t *ids, uint64_t n, Py
                                                                    : "full"));
         if (r && (kinds == NULL || PyDict_SetItemString(r, "arg_columns", t.arg_cols) < 0 ||
                   PyDict_SetItemString(r, "arg_kinds", kinds) < 0 ||
-                  put_u64(r, "n_raised", t.n_raised) < 0))
+                  atr__py_put(r, "n_raised", U64(t.n_raised))))
             Py_CLEAR(r);
         Py_XDECREF(kinds);
     }

@@ -9,6 +9,25 @@
 
 #include <argtrace/atr_analysis.h>
 
+/* The value behind a value id as read_records gives it (pyvalue.c); None for ATR_NO_VALUE. */
+PyObject *atr__py_vid(const atr_index *ix, uint32_t vid);
+
+/* The full name "module.qualname" of function fn as a str. */
+PyObject *atr__py_fn_name(const atr_index *ix, uint32_t fn);
+
+/* None for UINT32_MAX (no call, no file...), else the id as an int. */
+PyObject *atr__py_opt_id(uint32_t id);
+
+/*
+ * column(name): one list over every call id: "function", "thread", "file", "parent" (None
+ * for roots), "start_ns", "duration_ns", "self_ns", "status" (ATR_CALL_*), "active_ns" or
+ * "charged_ns". ValueError for another name.
+ */
+PyObject *atr__py_column(const atr_index *ix, const char *name);
+
+/* Set d[key] = v (stealing v); nonzero if v is NULL or the set fails. */
+int atr__py_put(PyObject *d, const char *key, PyObject *v);
+
 /*
  * (function, thread number, file, parent|None, start_ns, duration_ns, status, result (raw;
  * RAISED: the message), exc_type|None, span, active_ns, charged_ns, self_ns) of a call.

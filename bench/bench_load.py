@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""argtrace.load() on a big log: time and peak memory of load(), then to_pandas().
+
+Each step runs in a fresh Python process (so the peak RSS is that step's alone, as
+`/usr/bin/time -v` would report it); the log is generated once by bench/gen_log (the viewer
+benchmarks' synthetic program: 5 calls per request, arguments of every kind).
+
+    cmake --build build -j2
+    PYTHONPATH=build/python python3 bench/bench_load.py --gen build/bench/gen_log -n 3000000
+
+Options: -n CALLS (default 3000000), --gen PATH (gen_log; default build/bench/gen_log),
+--log PATH (use this log instead of generating one; kept), --repeat N (default 1: the best
+of N runs is reported), --json (one JSON object instead of the table).
+
+Measured on the project's 2-core machine, 3M calls (gen_log -n 3000000, 25 MB log), the
+machine shared with other jobs (load average about 10, so wall times vary by up to 2x;
+user+sys CPU is the steadier figure):
+  before (every record read in Python as well):  load 62.8 s, to_pandas 112 s,
+                                                  whole run 3:38.8 wall, peak RSS 6.24 GiB
+  after (engine index only, columns built in C): see docs/benchmarks-load.md
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+STEPS = {
+    "load": "log = argtrace.load(PATH)",
+    "load+to_pandas": "log = argtrace.load(PATH)\ndf = log.to_pandas()\nassert len(df) == len(log)",
+    "load+calls": "log = argtrace.load(PATH)\nn = sum(1 for c in log.calls() if c.start_ns)",
+}
+
+CHILD = """
+import os, resource, sys, time, json
+import argtrace
+PATH = sys.argv[1]
+t0 = time.perf_counter()
+c0 = os.times()
+{body}
+c1 = os.times()
+wall = time.perf_counter() - t0
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({{"wall_s": wall, "cpu_s": (c1.user - c0.user) + (c1.system - c0.system),
+                  "peak_rss": rss}}))
+"""
+
+
+def run_step(body, path):
+    code = CHILD.format(body=body)
+    out = subprocess.run([sys.executable, "-c", code, path], check=True,
+                         stdout=subprocess.PIPE, universal_newlines=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("-n", type=int, default=3000000)
+    ap.add_argument("--gen", default=os.path.join("build", "bench", "gen_log"))
+    ap.add_argument("--log")
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--steps", default="load,load+to_pandas")
+    a = ap.parse_args()
+    tmp = None
+    path = a.log
+    if path is None:
+        tmp = tempfile.TemporaryDirectory()
+        path = os.path.join(tmp.name, "big.atr")
+        subprocess.run([a.gen, "-n", str(a.n), "-o", path], check=True,
+                       stdout=subprocess.DEVNULL)
+    results = {"calls": a.n, "log_bytes": os.path.getsize(path), "steps": {}}
+    for step in a.steps.split(","):
+        runs = [run_step(STEPS[step], path) for _ in range(a.repeat)]
+        results["steps"][step] = min(runs, key=lambda r: r["wall_s"])
+    if a.json:
+        print(json.dumps(results))
+    else:
+        print("%d calls, log %.1f MB" % (a.n, results["log_bytes"] / 1e6))
+        for step, r in results["steps"].items():
+            print("  %-16s wall %6.2f s  cpu %6.2f s  peak RSS %7.1f MiB"
+                  % (step, r["wall_s"], r["cpu_s"], r["peak_rss"] / 2**20))
+    if tmp is not None:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
