@@ -192,13 +192,14 @@ def test_calls_equal_the_cli_json(logs, capfd):
 
 def test_calls_are_views_made_when_asked(logs):
     log = argtrace.load(logs)
-    assert len(log._views) == 0  # loading made no Call
+    assert log._views.in_use() == 0  # loading made no Call
     c = log.calls("fails")[0]
     assert log.call(c.id) is c and c.parent().children[-1] is c
     ref = weakref.ref(c)
     del c
     gc.collect()
     assert ref() is None  # nothing else kept it
+    assert log._views.in_use() == 0
     assert log.call(log.calls("fails")[0].id).function == MOD + ".fails"
 
 

@@ -12,8 +12,8 @@ someone holds it; its fields are read from the engine on first use. Tables
 
 import os
 import re
-import weakref
 
+from . import _core
 from ._analysis import Analysis, filter_terms
 from ._values import convert
 
@@ -70,7 +70,7 @@ class Function:
         self.name = "%s.%s" % (self.module, self.qualname) if self.module else self.qualname
 
 
-class Call:
+class Call(_core.CallView):
     """One traced call or action.
 
     function     module-qualified name, "mod.qualname" (an action: its name)
@@ -104,13 +104,9 @@ class Call:
                  that ran the fork, when both logs were loaded together)
     """
 
-    __slots__ = ("_log", "_ix", "_row", "_argv", "__weakref__")
-
-    def __init__(self, log, ix):
-        self._log = log  # the Log (owned reference)
-        self._ix = ix  # its call id in the log's analysis index
-        self._row = None  # Index.row(), read on first use
-        self._argv = None  # (args, fields), converted on first use
+    # The C base (views.c) holds _log (the Log), _ix (the call's id in its index), _row
+    # (Index.row(), read on first use) and _argv ((args, fields), converted on first use).
+    __slots__ = ()
 
     def _r(self):
         row = self._row
@@ -291,9 +287,9 @@ class Log(Analysis):
         self.paths = list(paths)
         self.path = self.paths[0] if len(self.paths) == 1 else ", ".join(self.paths)
         self._ix_handle = index  # the engine's index of the files (owned)
-        self._views = weakref.WeakValueDictionary()  # index call id -> its Call, while used
         info = index.info()
         self._n_calls = info["n_calls"]
+        self._views = _core.Views(self, self._n_calls, Call)  # the Calls in use
         self._n_messages = info["n_messages"]
         files = [index.file(i) for i in range(info["n_files"])]
         self._first_call = [f["first_call"] for f in files]
@@ -329,20 +325,11 @@ class Log(Analysis):
 
     def _view(self, i):
         """The Call of index call id i: the one in use, else a new view."""
-        call = self._views.get(i)
-        if call is None:
-            call = self._views[i] = Call(self, i)
-        return call
+        return self._views.get(i)
 
     def _views_of(self, ids):
-        get, views = self._views.get, self._views
-        out = []
-        for i in ids:
-            call = get(i)
-            if call is None:
-                call = views[i] = Call(self, i)
-            out.append(call)
-        return out
+        """The Calls of these index call ids (None: every call, in id order)."""
+        return self._views.many(ids)
 
     _ix_call = _view
 
@@ -397,7 +384,7 @@ class Log(Analysis):
         if terms:
             return self._query(function, terms)
         if function is None:
-            return self._views_of(range(self._n_calls))
+            return self._views_of(None)
         return self._views_of(self._fn_ids(function))
 
     def call(self, call_id):

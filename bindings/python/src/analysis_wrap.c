@@ -9,6 +9,7 @@
 
 #include "calls_wrap.h"
 #include "diff_wrap.h"
+#include "views.h"
 #include "why_wrap.h"
 
 #include "module.h"
@@ -792,7 +793,7 @@ static PyTypeObject Index_Type = {
 };
 
 int atr__analysis_init_types(PyObject *m) {
-    if (PyType_Ready(&Index_Type) < 0)
+    if (atr__views_init_types(m) < 0 || PyType_Ready(&Index_Type) < 0)
         return -1;
     Py_INCREF(&Index_Type);
     if (PyModule_AddObject(m, "Index", (PyObject *)&Index_Type) < 0) {
