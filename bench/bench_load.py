@@ -12,12 +12,18 @@ Options: -n CALLS (default 3000000), --gen PATH (gen_log; default build/bench/ge
 --log PATH (use this log instead of generating one; kept), --repeat N (default 1: the best
 of N runs is reported), --json (one JSON object instead of the table).
 
-Measured on the project's 2-core machine, 3M calls (gen_log -n 3000000, 25 MB log), the
-machine shared with other jobs (load average about 10, so wall times vary by up to 2x;
-user+sys CPU is the steadier figure):
-  before (every record read in Python as well):  load 62.8 s, to_pandas 112 s,
-                                                  whole run 3:38.8 wall, peak RSS 6.24 GiB
-  after (engine index only, columns built in C): see docs/benchmarks-load.md
+Measured on the project's 2-core machine, 3M calls (gen_log -n 3000000, 25.4 MB log), the
+machine shared with other jobs (load average 8 to 11, so wall times vary by 2x and more;
+user+sys CPU is the steadier figure). `argtrace.load(log).to_pandas()` under /usr/bin/time -v:
+  before (every record read in Python as well as by the engine, a Call object per call,
+  a dict per row):   load 62.8 s + to_pandas 112 s wall; CPU 65.4 s (55.8 user + 9.6 sys);
+                     peak RSS 6.24 GiB (6546292 kB)
+  after (the engine's index only, lazy Calls, columns built in C):
+                     CPU 2.43 s (1.87 user + 0.56 sys); peak RSS 0.91 GiB (950384 kB);
+                     wall 3.7 s (this script: load 2.6 s, load+to_pandas 3.7 s) to 6.9 s
+                     on the loaded machine
+  this script, after: load 1.10 s CPU / 253 MiB; load+to_pandas 2.49 s CPU / 928 MiB;
+                     load + every Call's start_ns (3M Calls alive) 4.4 s CPU / 1.6 GiB
 """
 
 import argparse

@@ -296,3 +296,15 @@ def test_to_arrow_without_pyarrow_says_so(logs, monkeypatch):
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     with pytest.raises(ImportError, match="pip install pyarrow"):
         argtrace.load(logs).to_arrow()
+
+
+def test_records_built_log_still_makes_tables():
+    pytest.importorskip("pandas")
+    from argtrace import _load
+    from test_load_records import PROCESS, T, end, func, records, start
+    log = _load.load("x.atr", _records=records(
+        PROCESS, func(0, "app", "f", ["x"]), start(T + 1, 0, 0, [3], 10),
+        end(T + 1, 15, "return", 9), start(T + 2, 0, 0, [], 20)))
+    df = log.to_pandas()
+    assert list(df["id"]) == [0, 1] and list(df["duration_ns"]) == [5, None]
+    assert list(df["arg.x"]) == [3, None] and list(df["status"]) == ["return", "unfinished"]

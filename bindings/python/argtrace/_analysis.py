@@ -120,7 +120,8 @@ def filter_terms(where=(), equals=None):
 
 class Analysis:
     """The analysis half of a Log. Needs from the Log: `_index()` (a loaded _core.Index),
-    `_ix_call(call_id)` (the Call object of an index call id) and `_ix_id(call)`."""
+    `_ix_call(call_id)` (the Call object of an index call id), `_ix_id(call)` and, for
+    the tables, `_table(function, filters, equals)` (the engine's columns, _table.py)."""
 
     def _fn_id(self, function):
         """The index's id of `function` (a name or unique suffix), or None if the logs have

@@ -312,6 +312,27 @@ class RecordsLog(Analysis):
         call = span if isinstance(span, Call) else self.call(span)
         return (m for m in self._messages if call is not None and m._call is call)
 
+    def _table(self, function, filters, equals):
+        """The columns of calls(function, *filters, **equals) as Index.table gives them
+        (_table.py), made from the Call objects: a records-built Log has no engine."""
+        calls = self.calls(function, *filters, **equals)
+        cols = {"id": [c.id for c in calls], "function": [c.function for c in calls],
+                "thread": [c.thread for c in calls], "start_ns": [c.start_ns for c in calls],
+                "status": [c.status or "unfinished" for c in calls],
+                "exception": [c.exception[0] if c.exception else None for c in calls],
+                "n_raised": sum(1 for c in calls if c.exception), "args": {},
+                "arg_columns": [], "arg_kinds": []}
+        for name in ("duration_ns", "active_ns", "self_ns"):
+            cols[name] = [getattr(c, name) for c in calls]
+        names = sorted({k for c in calls for k in c.args})
+        for n, name in enumerate(names):
+            col = [c.args.get(name) for c in calls]
+            cols["args"][name] = n
+            cols["arg_columns"].append(col)
+            cols["arg_kinds"].append("none" if any(name not in c.args for c in calls)
+                                     else "full")
+        return cols
+
     def __len__(self):
         return len(self._calls)
 

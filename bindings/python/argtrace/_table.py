@@ -10,7 +10,6 @@ def _columns(log, function, where, equals):
     """[(name, bytes of int64 | list, kind)] in table order (BASE, then sorted
     `arg.<name>`); kind: "int64" (bytes), "none" (a list with None), "int" (a list of
     ints), "full" (a list without None)."""
-    log._index()  # a Log built from records has no engine: ValueError
     raw = log._table(function, where, equals)
     if raw is None:
         return [(name, [], "full") for name in BASE]
