@@ -7,16 +7,18 @@ BASE = ("id", "function", "thread", "start_ns", "duration_ns", "active_ns", "sel
 
 
 def _columns(log, function, where, equals):
-    """[(name, bytes of int64 | list, kind)] in table order (BASE, then sorted
-    `arg.<name>`); kind: "int64" (bytes), "none" (a list with None), "int" (a list of
-    ints), "full" (a list without None)."""
+    """(name, bytes of int64 | list, kind) in table order (BASE, then sorted `arg.<name>`);
+    kind: "int64" (bytes), "none" (a list with None), "int" (a list of ints), "full" (a
+    list without None). A generator that lets go of each column once it is taken, so a big
+    table is not held twice."""
     raw = log._table(function, where, equals)
     if raw is None:
-        return [(name, [], "full") for name in BASE]
+        for name in BASE:
+            yield name, [], "full"
+        return
     n = len(raw["function"])
-    cols = []
     for name in BASE:
-        col = raw[name]
+        col = raw.pop(name)
         if isinstance(col, bytes):
             kind = "int64"
         elif name == "exception":
@@ -25,11 +27,14 @@ def _columns(log, function, where, equals):
             kind = "none"
         else:
             kind = "full"
-        cols.append((name, col, kind))
+        yield name, col, kind
+        del col
+    arg_cols = raw["arg_columns"]
     for name in sorted(raw["args"]):
         c = raw["args"][name]
-        cols.append(("arg." + name, raw["arg_columns"][c], raw["arg_kinds"][c]))
-    return cols
+        col, arg_cols[c] = arg_cols[c], None
+        yield "arg." + name, col, raw["arg_kinds"][c]
+        del col
 
 
 def to_pandas(log, function, where, equals):
