@@ -29,7 +29,11 @@ typedef struct pyindex {
 
 #define U64(x) PyLong_FromUnsignedLongLong((unsigned long long)(x))
 
+/* Helpers shared with calls_wrap.c and why_wrap.c (calls_wrap.h), by their short names. */
 #define opt_id atr__py_opt_id
+#define vid_py atr__py_vid
+#define put atr__py_put
+#define fn_name atr__py_fn_name
 
 static int ready(pyindex *self) {
     if (self->busy) {
@@ -38,8 +42,6 @@ static int ready(pyindex *self) {
     }
     return 0;
 }
-
-#define fn_name atr__py_fn_name
 
 /* A filter ANDing every string of `exprs` (None: *out = NULL, no filter). */
 static int make_filter(PyObject *exprs, atr_filter **out) {
@@ -205,23 +207,19 @@ static PyObject *ix_file(pyindex *self, PyObject *arg) {
     PyObject *d = PyDict_New();
     if (d == NULL)
         return NULL;
-    int bad =
-        atr__py_put(d, "path", PyUnicode_DecodeFSDefault(fi.path ? fi.path : "")) |
-        atr__py_put(d, "pid", PyLong_FromLongLong(fi.pid)) | atr__py_put(d, "uid", U64(fi.uid)) |
-        atr__py_put(d, "parent_uid", U64(fi.parent_uid)) |
-        atr__py_put(d, "parent_span", U64(fi.parent_span)) |
-        atr__py_put(d, "parent_file", opt_id(fi.parent_file)) |
-        atr__py_put(d, "parent_call", opt_id(fi.parent_call)) |
-        atr__py_put(d, "flags", U64(fi.flags)) | atr__py_put(d, "n_calls", U64(fi.n_calls)) |
-        atr__py_put(d, "first_call", U64(fi.first_call)) |
-        atr__py_put(d, "host", atr__str_py(fi.host)) |
-        atr__py_put(d, "runtime", atr__str_py(fi.runtime)) |
-        atr__py_put(d, "tool", atr__str_py(fi.tool)) |
-        atr__py_put(d, "argv", str_list(fi.argv, fi.argc)) |
-        atr__py_put(d, "clock_ns", U64(fi.clock_ns)) | atr__py_put(d, "wall_ns", U64(fi.wall_ns)) |
-        atr__py_put(d, "t_last", U64(fi.t_last)) | atr__py_put(d, "drops", drops_py(&fi)) |
-        atr__py_put(d, "truncated", PyBool_FromLong(fi.flags & ATR_FILE_TRUNCATED)) |
-        atr__py_put(d, "closed", PyBool_FromLong(!(fi.flags & ATR_FILE_UNCLOSED)));
+    int bad = put(d, "path", PyUnicode_DecodeFSDefault(fi.path ? fi.path : "")) |
+              put(d, "pid", PyLong_FromLongLong(fi.pid)) | put(d, "uid", U64(fi.uid)) |
+              put(d, "parent_uid", U64(fi.parent_uid)) |
+              put(d, "parent_span", U64(fi.parent_span)) |
+              put(d, "parent_file", opt_id(fi.parent_file)) |
+              put(d, "parent_call", opt_id(fi.parent_call)) | put(d, "flags", U64(fi.flags)) |
+              put(d, "n_calls", U64(fi.n_calls)) | put(d, "first_call", U64(fi.first_call)) |
+              put(d, "host", atr__str_py(fi.host)) | put(d, "runtime", atr__str_py(fi.runtime)) |
+              put(d, "tool", atr__str_py(fi.tool)) | put(d, "argv", str_list(fi.argv, fi.argc)) |
+              put(d, "clock_ns", U64(fi.clock_ns)) | put(d, "wall_ns", U64(fi.wall_ns)) |
+              put(d, "t_last", U64(fi.t_last)) | put(d, "drops", drops_py(&fi)) |
+              put(d, "truncated", PyBool_FromLong(fi.flags & ATR_FILE_TRUNCATED)) |
+              put(d, "closed", PyBool_FromLong(!(fi.flags & ATR_FILE_UNCLOSED)));
     if (bad) {
         Py_DECREF(d);
         return NULL;
@@ -331,7 +329,7 @@ static PyObject *call_args(const atr_index *ix, uint32_t call, const atr_call_vi
         if (vid == ATR_NO_VALUE)
             continue;
         PyObject *k = atr__str_py(fv.params[i]);
-        PyObject *v = k ? atr__py_vid(ix, vid) : NULL;
+        PyObject *v = k ? vid_py(ix, vid) : NULL;
         if (v == NULL || PyDict_SetItem(d, k, v) < 0)
             Py_CLEAR(d);
         Py_XDECREF(k);
@@ -354,8 +352,8 @@ static PyObject *ix_call(pyindex *self, PyObject *arg) {
     PyObject *exc = cv.status == ATR_CALL_RAISED ? atr__str_py(cv.exc_type) : Py_NewRef(Py_None);
     return Py_BuildValue("(IIINKKKINNN)", cv.function, cv.thread, cv.file, opt_id(cv.parent),
                          (unsigned long long)cv.start_ns, (unsigned long long)cv.duration_ns,
-                         (unsigned long long)cv.self_ns, cv.status,
-                         atr__py_vid(self->ix, cv.result), exc, call_args(self->ix, call, &cv));
+                         (unsigned long long)cv.self_ns, cv.status, vid_py(self->ix, cv.result),
+                         exc, call_args(self->ix, call, &cv));
 }
 
 /* ---- printed call ids (atr_call_id_format): int for one log, "FILE:N" for several ---- */
@@ -617,7 +615,7 @@ static PyObject *ix_column(pyindex *self, PyObject *arg) {
 /* ---- which argument explains the duration (`argtrace slow`) ---- */
 
 static PyObject *group_py(const atr_index *ix, const atr_arg_group *g) {
-    PyObject *value = g->value != ATR_NO_VALUE ? atr__py_vid(ix, g->value)
+    PyObject *value = g->value != ATR_NO_VALUE ? vid_py(ix, g->value)
                                                : PyUnicode_FromString(g->label ? g->label : "");
     return Py_BuildValue("{sNsssssKsKsKsKsKsN}", "value", value, "label", g->label ? g->label : "",
                          "filter", g->filter ? g->filter : "", "calls",
