@@ -19,11 +19,11 @@ user+sys CPU is the steadier figure). `argtrace.load(log).to_pandas()` under /us
   a dict per row):   load 62.8 s + to_pandas 112 s wall; CPU 65.4 s (55.8 user + 9.6 sys);
                      peak RSS 6.24 GiB (6546292 kB)
   after (the engine's index only, lazy Calls, columns built in C):
-                     CPU 2.43 s (1.87 user + 0.56 sys); peak RSS 0.91 GiB (950384 kB);
-                     wall 3.7 s (this script: load 2.6 s, load+to_pandas 3.7 s) to 6.9 s
-                     on the loaded machine
-  this script, after: load 1.10 s CPU / 253 MiB; load+to_pandas 2.49 s CPU / 928 MiB;
-                     load + every Call's start_ns (3M Calls alive) 4.4 s CPU / 1.6 GiB
+                     wall 4.03 s; CPU 2.81 s (1.95 user + 0.86 sys); peak RSS 0.71 GiB
+                     (742128 kB) at load average 6.8 (6.9 s wall while a test suite also ran)
+  this script, after: load 1.10 s CPU / 253 MiB; load+to_pandas 2.42 s CPU / 725 MiB
+                     (3.4 s wall); load + every Call's start_ns (3M Calls alive at once)
+                     4.4 s CPU / 1.6 GiB
 """
 
 import argparse
