@@ -134,7 +134,34 @@ static void test_same_log_twice(void) {
     remove(g_path);
 }
 
+/* atr_call_span: the span id the log gave each call (what atr_span_begin returned). */
+static void test_call_spans(void) {
+    atr_test_tmpfile(g_path, sizeof g_path, "ids_spans.atr");
+    uint64_t clock = 0, spans[4];
+    atr_session *s = open_log(g_path, &clock, 0, 0);
+    uint32_t f = define(s, "app", "f", 0, NULL);
+    spans[0] = begin(s, f, 0, 10, NULL, 0);
+    spans[1] = begin(s, f, spans[0], 11, NULL, 0);
+    ATR_CHECK_OK(atr_span_return(s, spans[1], 12, NULL));
+    spans[2] = begin(s, f, spans[0], 13, NULL, 0);
+    ATR_CHECK_OK(atr_span_return(s, spans[2], 14, NULL));
+    ATR_CHECK_OK(atr_span_return(s, spans[0], 15, NULL));
+    spans[3] = begin(s, f, 0, 20, NULL, 0); /* left unfinished */
+    clock = 100;
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_index *ix = load_one(g_path);
+    for (uint32_t i = 0; i < 4; i++) {
+        ATR_CHECK(spans[i] >= UINT64_C(1) << 40);
+        ATR_CHECK_EQ_INT(atr_call_span(ix, i), spans[i]);
+    }
+    ATR_CHECK_EQ_INT(atr_call_span(ix, 4), 0);
+    ATR_CHECK_EQ_INT(atr_call_span(NULL, 0), 0);
+    atr_index_free(ix);
+    remove(g_path);
+}
+
 int main(void) {
+    test_call_spans();
     test_one_log_ids();
     test_two_logs_ids_and_functions();
     test_same_log_twice();

@@ -120,7 +120,8 @@ def filter_terms(where=(), equals=None):
 
 class Analysis:
     """The analysis half of a Log. Needs from the Log: `_index()` (a loaded _core.Index),
-    `_ix_call(call_id)` (the Call object of an index call id) and `_ix_id(call)`."""
+    `_ix_call(call_id)` (the Call object of an index call id), `_ix_id(call)` and, for
+    the tables, `_table(function, filters, equals)` (the engine's columns, _table.py)."""
 
     def _fn_id(self, function):
         """The index's id of `function` (a name or unique suffix), or None if the logs have
@@ -274,24 +275,15 @@ class Analysis:
     def to_pandas(self, function=None, *where, **equals):
         """One row per call (optionally only `function`'s / the matching ones, as in
         calls()): id, function, thread, start_ns, duration_ns, active_ns, self_ns, status,
-        exception
-        (the type or None), and one column `arg.<name>` per argument name."""
-        try:
-            import pandas
-        except ImportError:
-            raise ImportError("argtrace: Log.to_pandas() needs pandas, which is not "
-                              "installed (pip install pandas)") from None
-        rows = []
-        for c in self.calls(function, *where, **equals):
-            row = {"id": c.id, "function": c.function, "thread": c.thread,
-                   "start_ns": c.start_ns, "duration_ns": c.duration_ns,
-                   "active_ns": c.active_ns, "self_ns": c.self_ns,
-                   "status": c.status or "unfinished",
-                   "exception": c.exception[0] if c.exception else None}
-            for name, value in c.args.items():
-                row["arg." + name] = value
-            rows.append(row)
-        columns = ["id", "function", "thread", "start_ns", "duration_ns", "active_ns", "self_ns",
-                   "status", "exception"]
-        extra = sorted({k for r in rows for k in r if k.startswith("arg.")})
-        return pandas.DataFrame(rows, columns=columns + extra)
+        exception (the type or None), and one column `arg.<name>` per argument name. Built
+        from the engine's columns (no Call per row); a missing value (an unfinished call's
+        times, an argument a call does not have) is None in an object column, never NaN."""
+        from ._table import to_pandas
+        return to_pandas(self, function, where, equals)
+
+    def to_arrow(self, function=None, *where, **equals):
+        """The same table as to_pandas() as a pyarrow.Table (needs pyarrow): missing values
+        are nulls; argument values that are not None, bool, int, float, str or bytes (lists,
+        summaries, truncated values...) become their repr()."""
+        from ._table import to_arrow
+        return to_arrow(self, function, where, equals)

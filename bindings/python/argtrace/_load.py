@@ -1,22 +1,21 @@
-"""argtrace.load(): logs read into Python objects (calls, messages, process info), with
-the viewer's analysis (statistics, filters, slow arguments, trees) on top.
+"""argtrace.load(): logs seen from Python through the C analysis engine (`_core.Index`, the
+viewer's, see _analysis.py), which reads each log once.
 
-The records come from `_core.read_records` (the C reader); this module only assembles them:
-starts and ends become Call objects, parameter names become argument dicts. The logs are
-also loaded into the C analysis engine (`_core.Index`, the viewer's, see _analysis.py),
-which decides what several logs loaded together mean — functions merged by qualified name,
-function and span ids resolved per log, the same log refused twice — and the call ids:
+The engine decides what several logs loaded together mean — functions merged by qualified
+name, function and span ids resolved per log, the same log refused twice — and the call ids:
 `Call.id` is the id `argtrace calls`, `tree`, `slow`, `--json` and the exports print (the
-call's number in its log, "FILE:N" with several logs). Analysis (`functions()`, filtered
-`calls()`, `slow()`, `tree()`, `self_ns`...) asks that engine and maps its call ids back to
-these Call objects.
+call's number in its log, "FILE:N" with several logs). A Call is a light view of one call of
+the index (the Log and the call's index id), made when asked for and kept only as long as
+someone holds it; its fields are read from the engine on first use. Tables
+(`to_pandas()`, `to_arrow()`) are built column by column in C, without a Call per row.
 """
 
 import os
 import re
 
+from . import _core
 from ._analysis import Analysis, filter_terms
-from ._values import convert, convert_fields
+from ._values import convert
 
 __all__ = ["load", "Log", "Call", "Message", "ProcessInfo"]
 
@@ -25,6 +24,14 @@ FLAG_GENERATOR = 0x2
 FLAG_ASYNCGEN = 0x4
 FLAG_ACTION = 0x8
 FLAG_METHOD = 0x10
+
+# atr_call_view.status -> Call.status
+_STATUS = ("return", "raise", "noresult", None)
+_RAISED = 1
+_UNFINISHED = 3
+# Index.row() fields
+(_FN, _THREAD, _FILE, _PARENT, _START, _DUR, _ST, _RESULT, _EXC, _SPAN, _ACTIVE, _CHARGED,
+ _SELF) = range(13)
 
 
 class ProcessInfo:
@@ -63,7 +70,7 @@ class Function:
         self.name = "%s.%s" % (self.module, self.qualname) if self.module else self.qualname
 
 
-class Call:
+class Call(_core.CallView):
     """One traced call or action.
 
     function     module-qualified name, "mod.qualname" (an action: its name)
@@ -91,97 +98,122 @@ class Call:
                  unfinished
     children     the child calls (a list in log order; calling it, `children()`, gives them
                  in start order as the analysis engine orders them)
+    fields, args, result... are read from the analysis engine when first asked for. The
+    Log hands out one Call per call while it is in use: `log.call(c.id) is c`.
     parent()     the parent call or None (a forked child's roots: the parent process's call
                  that ran the fork, when both logs were loaded together)
     """
 
-    __slots__ = ("function", "args", "fields", "result", "exception", "status", "start_ns",
-                 "end_ns", "id", "parent_id", "span", "thread", "children", "_func", "_log",
-                 "_ix", "_pspan", "__weakref__")
+    # The C base (views.c) holds _log (the Log), _ix (the call's id in its index), _row
+    # (Index.row(), read on first use) and _argv ((args, fields), converted on first use).
+    __slots__ = ()
 
-    def __init__(self, rec, func, log=None):
-        self._func = func
-        self._log = log
-        self._ix = None  # its call id in the analysis index, once mapped
-        self.function = func.name if func else "<unknown function %r>" % rec.get("function")
-        self.id = None  # set once the log's calls are numbered
-        self.parent_id = None
-        self.span = rec["span"]
-        self._pspan = rec.get("parent") or 0  # the parent's span in this log (0: none)
-        self.thread = rec.get("thread", 0)
-        self.start_ns = rec.get("time_ns")
-        self.end_ns = None
-        self.status = None
-        self.result = None
-        self.exception = None
-        self.children = _Children(self)
-        self.fields = convert_fields(rec.get("fields"))
-        self.args = self._bind(func, rec.get("args") or (), self.fields)
+    def _r(self):
+        row = self._row
+        if row is None:
+            row = self._row = self._log._ix_handle.row(self._ix)
+        return row
 
-    @staticmethod
-    def _bind(func, values, fields):
-        params = func.params if func else []
-        args = {}
-        for i, value in enumerate(values):
-            name = params[i] if i < len(params) else "#%d" % i
-            if name.startswith("**"):  # its entries are the START fields
-                continue
-            args[name.lstrip("*")] = convert(value)
-        args.update(fields)
-        return args
+    def _arguments(self):
+        argv = self._argv
+        if argv is None:
+            args, fields = self._log._ix_handle.args(self._ix)
+            argv = self._argv = ({k: convert(v) for k, v in args.items()},
+                                 {k: convert(v) for k, v in fields.items()})
+        return argv
 
-    def _finish(self, rec):
-        self.end_ns = rec.get("time_ns")
-        status = rec.get("status")
-        self.status = status
-        if status == "return":
-            self.result = convert(rec.get("value"))
-        elif status == "raise":
-            self.exception = (rec.get("exc_type"), convert(rec.get("value")))
+    @property
+    def _func(self):
+        return self._log.functions[self._r()[_FN]]
+
+    @property
+    def function(self):
+        return self._func.name
+
+    @property
+    def args(self):
+        return self._arguments()[0]
+
+    @property
+    def fields(self):
+        return self._arguments()[1]
+
+    @property
+    def status(self):
+        return _STATUS[self._r()[_ST]]
+
+    @property
+    def result(self):
+        row = self._r()
+        return convert(row[_RESULT]) if row[_ST] == 0 else None
+
+    @property
+    def exception(self):
+        row = self._r()
+        return (row[_EXC], convert(row[_RESULT])) if row[_ST] == _RAISED else None
+
+    @property
+    def start_ns(self):
+        return self._r()[_START]
+
+    @property
+    def end_ns(self):
+        row = self._r()
+        return None if row[_ST] == _UNFINISHED else row[_START] + row[_DUR]
 
     @property
     def duration_ns(self):
-        if self.end_ns is None or self.start_ns is None:
-            return None
-        return self.end_ns - self.start_ns
+        row = self._r()
+        return None if row[_ST] == _UNFINISHED else row[_DUR]
 
     @property
     def finished(self):
-        return self.end_ns is not None
+        return self._r()[_ST] != _UNFINISHED
+
+    def _time(self, k):
+        row = self._r()
+        return None if row[_ST] == _UNFINISHED else row[k]
+
+    active_ns = property(lambda self: self._time(_ACTIVE))
+    charged_ns = property(lambda self: self._time(_CHARGED))
+    self_ns = property(lambda self: self._time(_SELF))
 
     @property
-    def self_ns(self):
-        if self.end_ns is None or self._log is None:
-            return None
-        return self._log._column("self_ns")[self._log._ix_id(self)]
+    def id(self):
+        return self._log._printed_id(self._ix, self._r()[_FILE])
 
     @property
-    def active_ns(self):
-        return self._time_column("active_ns")
+    def parent_id(self):
+        parent = self._r()[_PARENT]
+        return None if parent is None else self._log._view(parent).id
 
     @property
-    def charged_ns(self):
-        return self._time_column("charged_ns")
+    def span(self):
+        return self._r()[_SPAN]
 
-    def _time_column(self, name):
-        if self.end_ns is None or self._log is None:
-            return None
-        return self._log._column(name)[self._log._ix_id(self)]
+    @property
+    def thread(self):
+        return self._r()[_THREAD]
+
+    @property
+    def children(self):
+        log = self._log
+        kids = _Children(log._view(k) for k in sorted(log._ix_handle.children(self._ix)))
+        kids._owner = self
+        return kids
 
     def parent(self):
         """The parent call, or None for a root."""
-        if self._log is None:
-            return None
-        parent = self._log._column("parent")[self._log._ix_id(self)]
-        return None if parent is None else self._log._ix_call(parent)
+        parent = self._r()[_PARENT]
+        return None if parent is None else self._log._view(parent)
 
     @property
     def is_action(self):
-        return bool(self._func and self._func.flags & FLAG_ACTION)
+        return bool(self.flags & FLAG_ACTION)
 
     @property
     def flags(self):
-        return self._func.flags if self._func else 0
+        return self._func.flags
 
     def __repr__(self):
         args = ", ".join("%s=%r" % kv for kv in self.args.items())
@@ -202,7 +234,7 @@ class Message:
 
     def __init__(self, rec, call=None):
         self.text = rec.get("text")
-        self.fields = convert_fields(rec.get("fields"))
+        self.fields = {k: convert(v) for k, v in (rec.get("fields") or {}).items()}
         self.span = rec.get("span") or 0
         self.time_ns = rec.get("time_ns")
         self.thread = rec.get("thread", 0)
@@ -216,21 +248,18 @@ class Message:
         return "<Message %r %r>" % (self.text, self.fields)
 
 
-class _Children(list):
+class _ChildList(list):
     """A call's children (a list, in log order); calling it lists them in start order."""
 
     __slots__ = ("_owner",)
 
-    def __init__(self, owner):
-        super().__init__()
-        self._owner = owner
+
+class _Children(_ChildList):
+    __slots__ = ()
 
     def __call__(self):
         log = self._owner._log
-        if log is None:
-            return list(self)
-        ix = log._index()
-        return [log._ix_call(k) for k in ix.children(log._ix_id(self._owner))]
+        return [log._view(k) for k in log._ix_handle.children(self._owner._ix)]
 
 
 class _FunctionTable(dict):
@@ -248,212 +277,49 @@ class _FunctionTable(dict):
         return self._log._functions_stats()
 
 
-class _File:
-    """What one log contributes while it is read: its FUNCTION ids and spans."""
-
-    def __init__(self):
-        self.functions = {}  # FUNCTION id -> Function of this log's record
-        self.by_span = {}
-        self.calls = []
-        self.process = None
-        self.drops = {}  # its last DROPS record (each holds the totals so far)
-        self.calibration = None  # the CALIBRATION record the analysis uses (dict), or None
-
-
 class Log(Analysis):
-    """Logs in memory: one, or several processes of one program merged into one view.
-    `truncated`: a file ended inside a frame (crash); `closed`: every file ended with
-    END_OF_LOG; `drops`: the writers' DROPS counters (summed over the files); `paths`, and
-    `process`/`processes` (ProcessInfo of the first / of every file). `calibrations`: per
-    file, the CALIBRATION the analysis uses ({"mechanism", "call_ns", "inner_ns", ...}) or
-    None; `compensated`: True when times were compensated for the tracer's cost
-    (load(..., compensate=True))."""
+    """Logs loaded into the analysis engine: one, or several processes of one program merged
+    into one view. `truncated`: a file ended inside a frame (crash); `closed`: every file
+    ended with END_OF_LOG; `drops`: the writers' DROPS counters (summed over the files);
+    `paths`, and `process`/`processes` (ProcessInfo of the first / of every file).
+    `calibrations`: per file, the tracer's measured cost the analysis would subtract
+    ({"mechanism", "call_ns", "inner_ns"}) or None; `compensated`: True when times were
+    compensated for it (load(..., compensate=True))."""
 
-    # Estimated bytes a call and a message take here (Call, its dicts, the id maps).
-    _CALL_BYTES = 900
-    _MESSAGE_BYTES = 500
-    _CHECK_EVERY = 4096
-
-    def __init__(self, paths, streams, index=None, max_memory=0, compensate=False):
+    def __init__(self, paths, index):
         self.paths = list(paths)
-        self._max_memory = max_memory
         self.path = self.paths[0] if len(self.paths) == 1 else ", ".join(self.paths)
-        self.processes = []
-        self.functions = _FunctionTable(self)
-        self.threads = {}
-        self.drops = {}
-        self.closed = True
-        self.end_ns = None
-        self.truncated = False
-        self._calls = []
-        self._by_id = {}
-        self._messages = []
-        self._files = []
-        self._ix_handle = index  # the engine's index of the same files, None: from records
-        self._ix_calls = None
-        self._columns = {}
-        self.compensated = False
-        for records in streams:
-            f = _File()
-            self._files.append(f)
-            self._closed_now = False
-            n = 0
-            for rec in records:
-                self._add(f, rec)
-                n += 1
-                if max_memory and n % self._CHECK_EVERY == 0:
-                    self._check_memory()
-            if max_memory:
-                self._check_memory()
-            self.closed = self.closed and self._closed_now
-            self.truncated = self.truncated or bool(getattr(records, "truncated", False))
-            self.processes.append(f.process)
-        del self._closed_now
-        for f in self._files:  # summed over the processes
-            for k, v in f.drops.items():
-                self.drops[k] = self.drops.get(k, 0) + v
+        self._ix_handle = index  # the engine's index of the files (owned)
+        info = index.info()
+        self._n_calls = info["n_calls"]
+        self._views = _core.Views(self, self._n_calls, Call)  # the Calls in use
+        self._n_messages = info["n_messages"]
+        files = [index.file(i) for i in range(info["n_files"])]
+        self._first_call = [f["first_call"] for f in files]
+        self.processes = [ProcessInfo(f) for f in files]
         self.process = self.processes[0] if self.processes else None
-        self.calibrations = [f.calibration for f in self._files]
-        self.compensated = bool(compensate and index is not None and
-                                any(c and c.get("call_ns") for c in self.calibrations))
-        if index is not None:
-            self._adopt_index()
-            if self.compensated:
-                self._compensate()
-        else:
-            self._resolve_here()
-            self._by_id = {c.id: c for c in self._calls}
-
-    def _compensate(self):
-        """Take the calls' times from the analysis index, which compensated them for the
-        tracer's cost (atr_index_set_compensate); messages move with their call."""
-        starts, durs = self._column("start_ns"), self._column("duration_ns")
-        shift = {}  # id(call) -> how far its start moved, the inner cost of its log
-        for n, f in enumerate(self._files):
-            inner = (f.calibration or {}).get("inner_ns", 0)
-            for c in f.calls:
-                i = c._ix
-                if i is None:
-                    continue
-                shift[id(c)] = (c.start_ns - starts[i], inner)
-                c.start_ns = starts[i]
-                if c.end_ns is not None:
-                    c.end_ns = starts[i] + durs[i]
-        for m in self._messages:  # as the index does: with their call, kept inside it
-            c = m._call
-            if c is None or id(c) not in shift or m.time_ns is None:
-                continue
-            moved, inner = shift[id(c)]
-            t = max(m.time_ns - moved - inner, c.start_ns)
-            m.time_ns = min(t, c.end_ns) if c.end_ns is not None else t
-
-    def _check_memory(self):
-        used = (len(self._calls) * self._CALL_BYTES
-                + len(self._messages) * self._MESSAGE_BYTES)
-        if used > self._max_memory:
-            where = self.paths[len(self._files) - 1]
-            raise ValueError("argtrace: %s: loading this log needs more than the memory limit "
-                             "of %s (raise it with argtrace.load(max_memory=...))"
-                             % (where, _show_size(self._max_memory)))
-
-    def _add(self, f, rec):
-        kind = rec.get("kind")
-        if kind == "start":
-            call = Call(rec, f.functions.get(rec.get("function")),
-                        self if self._ix_handle is not None else None)
-            self._calls.append(call)
-            f.calls.append(call)
-            f.by_span[call.span] = call
-        elif kind == "end":
-            call = f.by_span.get(rec.get("span"))
-            if call is not None:
-                call._finish(rec)
-        elif kind == "message":
-            self._messages.append(Message(rec, f.by_span.get(rec.get("span"))))
-        elif kind == "function":
-            func = Function(rec)
-            f.functions[func.id] = func
-        elif kind == "thread":
-            self.threads[rec.get("thread", 0)] = {"os_tid": rec.get("os_tid"),
-                                                  "name": rec.get("name")}
-        elif kind == "process" and f.process is None:
-            f.process = ProcessInfo(rec)
-        elif kind == "drops":  # totals so far: a later one replaces an earlier one
-            f.drops = {k: v for k, v in rec.items() if k not in ("kind", "thread", "time_ns")}
-        elif kind == "calibration":  # a filter backend's (most calls) over the decorator's
-            if f.calibration is None or f.calibration.get("mechanism") == "decorator" or \
-                    rec.get("mechanism") != "decorator":
-                f.calibration = {k: v for k, v in rec.items() if k not in ("thread", "time_ns")}
-        elif kind == "end_of_log":
-            self._closed_now = True
-            end = rec.get("time_ns")
-            self.end_ns = end if self.end_ns is None else max(self.end_ns, end)
-
-    @staticmethod
-    def _key(func):
-        return (func.module, func.qualname, func.file)
-
-    def _merge_functions(self, order):
-        """Log.functions from `order`, the merged functions by id; each call's function
-        becomes the merged one (its arguments were bound with its own log's record)."""
-        by_key = {self._key(func): func for func in order}
-        for func in order:
-            self.functions[func.id] = func
-        for f in self._files:
-            local = {func: by_key.get(self._key(func), func) for func in f.functions.values()}
-            for c in f.calls:
-                if c._func is not None:
-                    c._func = local.get(c._func, c._func)
-
-    def _adopt_index(self):
-        """What the engine decided: functions merged by module + qualname + file, call ids
-        (atr_call_id_format), parents (per log, and a forked child's roots under the
-        parent's call that ran the fork)."""
-        ix = self._ix_handle
-        merged = []
-        for fid in range(ix.info()["n_functions"]):
-            _, params, n_declared, _, flags, module, qualname, file, line = ix.function(fid)
-            merged.append(Function({"id": fid, "module": module, "qualname": qualname,
-                                    "file": file, "line": line, "flags": flags,
-                                    "params": params[:n_declared]}))
-        self._merge_functions(merged)
-        flat = self._ix_map()
-        for c, cid in zip(flat, ix.call_ids()):
-            if c is not None:
-                c.id = cid
-        for c, p in zip(flat, self._column("parent")):
-            if p is not None and c is not None and flat[p] is not None:
-                c.parent_id = flat[p].id
-                flat[p].children.append(c)
-
-    def _resolve_here(self):
-        """The same rules without the engine (a Log built from records): functions merged by
-        module + qualname + file in order of first definition, calls numbered per log in
-        the order of their STARTs, parents by span within each log and a forked child's
-        roots under the parent's span that ran the fork."""
-        merged = {}
-        for f in self._files:
-            for func in f.functions.values():
-                merged.setdefault(self._key(func), func)
-        order = []
-        for n, func in enumerate(merged.values()):
-            func.id = n
-            order.append(func)
-        self._merge_functions(order)
-        several = len(self._files) > 1
-        for n, f in enumerate(self._files):
-            for k, call in enumerate(f.calls):
-                call.id = "%d:%d" % (n, k) if several else k
-        uids = {f.process.uid: f for f in self._files if f.process is not None and f.process.uid}
-        for f in self._files:
-            up = uids.get(f.process.parent_uid) if f.process and f.process.parent_uid else None
-            for call in f.calls:
-                parent = f.by_span.get(call._pspan) if call._pspan else None
-                if parent is None and up is not None:
-                    parent = up.by_span.get(call._pspan or f.process.parent_span)
-                if parent is not None:
-                    call.parent_id = parent.id
-                    parent.children.append(call)
+        self.truncated = any(f["truncated"] for f in files)
+        self.closed = all(f["closed"] for f in files)
+        ends = [f["t_last"] for f in files if f["closed"]]
+        self.end_ns = max(ends) if ends else None
+        self.calibrations = [{"mechanism": f["calib_mechanism"], "call_ns": f["calib_call_ns"],
+                              "inner_ns": f["calib_inner_ns"]} if f["calib_mechanism"] else None
+                             for f in files]
+        self.compensated = any(f["compensated"] for f in files)
+        self.drops = {}
+        for f in files:  # summed over the processes that wrote DROPS records
+            for k, v in (f["drops"] or {}).items():
+                self.drops[k] = self.drops.get(k, 0) + v
+        self.threads = {}
+        for t in range(info["n_threads"]):
+            _, number, os_tid, name = index.thread(t)
+            self.threads[number] = {"os_tid": os_tid, "name": name}
+        self.functions = _FunctionTable(self)
+        for fid in range(info["n_functions"]):
+            _, params, n_declared, _, flags, module, qualname, file, line = index.function(fid)
+            self.functions[fid] = Function({"id": fid, "module": module, "qualname": qualname,
+                                            "file": file, "line": line, "flags": flags,
+                                            "params": params[:n_declared]})
 
     # ---- the analysis index (see _analysis.Analysis) ----
 
@@ -462,58 +328,33 @@ class Log(Analysis):
 
     def _index(self):
         """The analysis engine's index of these logs."""
-        if self._ix_handle is None:
-            raise ValueError("argtrace: this Log was built from records, not files: "
-                             "analysis needs the log files")
         return self._ix_handle
 
-    def _column(self, name):
-        col = self._columns.get(name)
-        if col is None:
-            col = self._columns[name] = self._index().column(name)
-        return col
+    def _view(self, i):
+        """The Call of index call id i: the one in use, else a new view."""
+        return self._views.get(i)
 
-    def _ix_map(self):
-        """Call objects by index call id. The index numbers each file's calls in the order
-        of their STARTs, as they were read here; checked, else matched by start and name."""
-        if self._ix_calls is not None:
-            return self._ix_calls
-        ix = self._index()
-        starts, fns = self._column("start_ns"), self._column("function")
-        flat = [c for f in self._files for c in f.calls]
-        # (a compensated index has moved the starts: the order and functions must agree)
-        if (not self.compensated and [c.start_ns for c in flat] != starts) or \
-                [c._func.id if c._func is not None else None for c in flat] != fns:
-            names = [ix.function(i)[0] for i in range(ix.info()["n_functions"])]
-            files = self._column("file")
-            pool = {}
-            for n, f in enumerate(self._files):
-                for c in f.calls:
-                    pool.setdefault((n, c.start_ns, c.function), []).append(c)
-            flat = []
-            for i in range(len(starts)):
-                same = pool.get((files[i], starts[i], names[fns[i]]))
-                flat.append(same.pop(0) if same else None)
-        for i, c in enumerate(flat):
-            if c is not None:
-                c._ix = i
-        self._ix_calls = flat
-        return flat
+    def _views_of(self, ids):
+        """The Calls of these index call ids (None: every call, in id order)."""
+        return self._views.many(ids)
 
-    def _ix_call(self, i):
-        return self._ix_map()[i]
+    _ix_call = _view
 
     def _ix_id(self, call):
-        self._ix_map()
-        if call._ix is None:
+        if getattr(call, "_log", None) is not self:
             raise ValueError("argtrace: %r is not in the analysis index" % (call,))
         return call._ix
+
+    def _printed_id(self, i, file):
+        if len(self._first_call) == 1:
+            return i
+        return "%d:%d" % (file, i - self._first_call[file])
 
     # ---- queries ----
 
     def function_names(self):
         """Sorted distinct function (and action) names defined in the log."""
-        return sorted({f.name for file in self._files for f in file.functions.values()})
+        return sorted({f.name for f in self.functions.values()})
 
     def resolve(self, function):
         """The full name matching `function`: the full name itself or a unique suffix
@@ -527,6 +368,13 @@ class Log(Analysis):
             return found[0] if found else None
         raise ValueError("argtrace: %r is ambiguous in %s: %s"
                          % (function, self.path, ", ".join(found)))
+
+    def _fn_ids(self, function):
+        """Call ids of `function` (name or unique suffix), in log order."""
+        name = self.resolve(function)
+        fids = [f.id for f in self.functions.values() if f.name == name]
+        ids = [i for fid in fids for i in self._ix_handle.fn_calls(fid)]
+        return sorted(ids) if len(fids) > 1 else ids
 
     def calls(self, function=None, *filters, where=(), **equals):
         """Calls, optionally only those of one function (full name or unique suffix; a
@@ -543,55 +391,57 @@ class Log(Analysis):
         if terms:
             return self._query(function, terms)
         if function is None:
-            return list(self._calls)
-        name = self.resolve(function)
-        return [c for c in self._calls if c.function == name]
+            return self._views_of(None)
+        return self._views_of(self._fn_ids(function))
 
     def call(self, call_id):
         """The call with this id (`Call.id`, as `argtrace calls` prints it: 253, or
         "1:253" with several logs; a str "253" works too), or None when there is none.
         ValueError for something that is not a call id, or a bare number while several
         logs are loaded."""
-        if self._ix_handle is not None:
-            i = self._ix_handle.find_call(call_id)
-            return None if i is None else self._ix_call(i)
-        return self._by_id.get(_parse_id(call_id, len(self._files)))
+        i = self._ix_handle.find_call(call_id)
+        return None if i is None else self._view(i)
 
     def roots(self):
         """Calls without a parent in these logs."""
-        return [c for c in self._calls if c.parent_id is None]
+        parents = self._ix_handle.column("parent")
+        return self._views_of(i for i, p in enumerate(parents) if p is None)
+
+    def _message(self, m):
+        call, thread, time_ns, text, fields = self._ix_handle.message(m)
+        view = None if call is None else self._view(call)
+        return Message({"text": text, "fields": fields, "time_ns": time_ns, "thread": thread,
+                        "span": view.span if view is not None else 0}, view)
 
     def messages(self, span=None):
         """Messages in log order; with `span` (a Call or a call id) only those logged in
         that call."""
         if span is None:
-            return iter(self._messages)
+            return (self._message(m) for m in range(self._n_messages))
         call = span if isinstance(span, Call) else self.call(span)
-        return (m for m in self._messages if call is not None and m._call is call)
+        if call is None or getattr(call, "_log", None) is not self:
+            return iter(())
+        return (self._message(m) for m in self._ix_handle.call_messages(call._ix))
+
+    def _table(self, function, filters, equals):
+        """The columns of calls(function, *filters, **equals) (Index.table), or None when
+        `function` names no function of the logs."""
+        terms = filter_terms(list(filters), equals) or None
+        fid = None
+        if function is not None:
+            fid = self._fn_id(function)
+            if fid is None:
+                if terms:
+                    self._ix_handle.query(None, terms, 0, 0, 1)  # still report bad syntax
+                return None
+        return self._ix_handle.table(fid, terms, convert)
 
     def __len__(self):
-        return len(self._calls)
+        return self._n_calls
 
     def __repr__(self):
         return "<argtrace.Log %s: %d calls%s>" % (
-            self.path, len(self._calls), ", truncated" if self.truncated else "")
-
-
-def _parse_id(call_id, n_files):
-    """A printed call id as Log._by_id keys it (records-built logs; the engine parses the
-    others): an int for one log, "FILE:N" for several; ValueError for anything else."""
-    if isinstance(call_id, bool) or not isinstance(call_id, (int, str)):
-        raise TypeError("argtrace: a call id is an int or a str like '1:253', not %s"
-                        % type(call_id).__name__)
-    parts = str(call_id).split(":")
-    if len(parts) > 2 or not all(p.isdigit() and p.isascii() for p in parts):
-        raise ValueError("argtrace: %r is not a call id" % (call_id,))
-    if len(parts) == 1 and n_files > 1:
-        raise ValueError("argtrace: call id %r is ambiguous: %d logs are loaded; write it as "
-                         "FILE:N, e.g. '0:%s'" % (call_id, n_files, call_id))
-    if n_files > 1:
-        return "%d:%d" % (int(parts[0]), int(parts[1]))
-    return int(parts[-1]) if len(parts) == 1 or int(parts[0]) == 0 else None
+            self.path, self._n_calls, ", truncated" if self.truncated else "")
 
 
 DEFAULT_MAX_MEMORY = 4 << 30
@@ -625,11 +475,12 @@ def load(paths, *, max_memory=DEFAULT_MAX_MEMORY, compensate=False, _records=Non
     log (crashed writer) loads every complete record with `.truncated` True; a corrupt one
     raises ValueError, a missing one OSError. The same log twice (the same file, or a copy:
     the same process uid) raises ValueError, as the viewer refuses it. `max_memory` (bytes,
-    or "512M", "4G"; 0: no limit; default 4 GiB) bounds the memory the Log and its analysis
-    index may take (estimated): past it, ValueError saying so, instead of exhausting the
-    machine. compensate=True subtracts the tracer's cost per call that the log measured (a
-    CALIBRATION record; `.compensated` says whether it did; docs/FORMAT.md 3.13); by
-    default the times are as recorded."""
+    or "512M", "4G"; 0: no limit; default 4 GiB) bounds the memory the analysis engine's index
+    of the logs may take (estimated; a Log holds no per-call Python objects beyond the Calls
+    in use): past it, ValueError saying so, instead of exhausting the machine.
+    compensate=True subtracts the tracer's cost per call that the log measured (a CALIBRATION
+    record; `.compensated` says whether it did; docs/FORMAT.md 3.13); by default the times
+    are as recorded."""
     if isinstance(paths, (str, bytes, os.PathLike)):
         paths = [paths]
     paths = [os.fsdecode(os.fspath(p)) for p in paths]
@@ -637,10 +488,11 @@ def load(paths, *, max_memory=DEFAULT_MAX_MEMORY, compensate=False, _records=Non
         raise ValueError("argtrace: load() needs at least one log path")
     max_memory = parse_size(max_memory)
     if _records is not None:
-        return Log(paths, [_records], max_memory=max_memory)
+        from ._records import RecordsLog
+        return RecordsLog(paths, [_records], max_memory=max_memory)
     from . import _core
     index = _core.Index(compensate=compensate)
     index.set_max_memory(max_memory)
     for path in paths:
         index.load(path)
-    return Log(paths, (_core.read_records(p) for p in paths), index, max_memory, compensate)
+    return Log(paths, index)

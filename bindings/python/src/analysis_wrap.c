@@ -7,7 +7,10 @@
  */
 #include "analysis_wrap.h"
 
+#include "calls_wrap.h"
 #include "diff_wrap.h"
+#include "views.h"
+#include "why_wrap.h"
 
 #include "module.h"
 #include "pyvalue.h"
@@ -26,24 +29,11 @@ typedef struct pyindex {
 
 #define U64(x) PyLong_FromUnsignedLongLong((unsigned long long)(x))
 
-/* The value behind an id; None for ATR_NO_VALUE. */
-static PyObject *vid_py(const atr_index *ix, uint32_t vid) {
-    atr_value v;
-    if (vid == ATR_NO_VALUE || atr_index_value(ix, vid, &v) < 0)
-        Py_RETURN_NONE;
-    return atr__value_py(&v);
-}
-
-static PyObject *opt_id(uint32_t id) { return id == UINT32_MAX ? Py_NewRef(Py_None) : U64(id); }
-
-/* Set d[key] = v (stealing v); nonzero if v is NULL or the set fails. */
-static int put(PyObject *d, const char *key, PyObject *v) {
-    if (v == NULL)
-        return -1;
-    int rc = PyDict_SetItemString(d, key, v);
-    Py_DECREF(v);
-    return rc != 0;
-}
+/* Helpers shared with calls_wrap.c and why_wrap.c (calls_wrap.h), by their short names. */
+#define opt_id atr__py_opt_id
+#define vid_py atr__py_vid
+#define put atr__py_put
+#define fn_name atr__py_fn_name
 
 static int ready(pyindex *self) {
     if (self->busy) {
@@ -51,20 +41,6 @@ static int ready(pyindex *self) {
         return -1;
     }
     return 0;
-}
-
-static PyObject *fn_name(const atr_index *ix, uint32_t fn) {
-    char small[256];
-    size_t len = atr_function_name(ix, fn, small, sizeof small);
-    if (len < sizeof small)
-        return PyUnicode_DecodeUTF8(small, (Py_ssize_t)len, "replace");
-    char *big = malloc(len + 1);
-    if (big == NULL)
-        return PyErr_NoMemory();
-    atr_function_name(ix, fn, big, len + 1);
-    PyObject *r = PyUnicode_DecodeUTF8(big, (Py_ssize_t)len, "replace");
-    free(big);
-    return r;
 }
 
 /* A filter ANDing every string of `exprs` (None: *out = NULL, no filter). */
@@ -198,6 +174,29 @@ static PyObject *ix_info(pyindex *self, PyObject *unused) {
                          "t_max", (unsigned long long)in.t_max, "flags", in.flags);
 }
 
+static PyObject *str_list(const atr_str *s, uint32_t n) {
+    PyObject *l = PyList_New(n);
+    for (uint32_t i = 0; l != NULL && i < n; i++) {
+        PyObject *p = atr__str_py(s[i]);
+        if (p == NULL)
+            Py_CLEAR(l);
+        else
+            PyList_SET_ITEM(l, i, p);
+    }
+    return l;
+}
+
+/* The log's DROPS totals as a dict, None when it has no DROPS record. */
+static PyObject *drops_py(const atr_file_info *fi) {
+    if (!(fi->flags & ATR_FILE_DROPS_SEEN))
+        Py_RETURN_NONE;
+    return Py_BuildValue("{sKsKsKsKsK}", "records", (unsigned long long)fi->drops_records, "bytes",
+                         (unsigned long long)fi->drops_bytes, "oversize",
+                         (unsigned long long)fi->drops_oversize, "capture_errors",
+                         (unsigned long long)fi->drops_capture_errors, "write_errors",
+                         (unsigned long long)fi->drops_write_errors);
+}
+
 static PyObject *ix_file(pyindex *self, PyObject *arg) {
     atr_file_info fi;
     uint32_t f;
@@ -215,6 +214,10 @@ static PyObject *ix_file(pyindex *self, PyObject *arg) {
               put(d, "parent_file", opt_id(fi.parent_file)) |
               put(d, "parent_call", opt_id(fi.parent_call)) | put(d, "flags", U64(fi.flags)) |
               put(d, "n_calls", U64(fi.n_calls)) | put(d, "first_call", U64(fi.first_call)) |
+              put(d, "host", atr__str_py(fi.host)) | put(d, "runtime", atr__str_py(fi.runtime)) |
+              put(d, "tool", atr__str_py(fi.tool)) | put(d, "argv", str_list(fi.argv, fi.argc)) |
+              put(d, "clock_ns", U64(fi.clock_ns)) | put(d, "wall_ns", U64(fi.wall_ns)) |
+              put(d, "t_last", U64(fi.t_last)) | put(d, "drops", drops_py(&fi)) |
               put(d, "truncated", PyBool_FromLong(fi.flags & ATR_FILE_TRUNCATED)) |
               put(d, "closed", PyBool_FromLong(!(fi.flags & ATR_FILE_UNCLOSED))) |
               put(d, "compensated", PyBool_FromLong(fi.flags & ATR_FILE_COMPENSATED)) |
@@ -462,81 +465,155 @@ static PyObject *ix_children(pyindex *self, PyObject *arg) {
 }
 
 /*
- * query(fn|None, filters|None, sort=0, offset=0, limit=0) -> [call ids]. With a function,
- * a filter naming an argument it does not have raises ValueError.
+ * The calls of fn (a Python int or None) matching filters (a list of str or None) in `sort`
+ * order into *out. With a function, a filter naming an argument it does not have raises
+ * ValueError.
  */
-static PyObject *ix_query(pyindex *self, PyObject *args) {
-    PyObject *fo = Py_None, *fl = Py_None;
-    int sort = ATR_SORT_START;
-    unsigned long long offset = 0, limit = 0;
+static int run_query(pyindex *self, PyObject *fo, PyObject *fl, int sort, unsigned long long offset,
+                     unsigned long long limit, atr_callset **out) {
     atr_query q;
     atr_query_init(&q);
-    if (!PyArg_ParseTuple(args, "|OOiKK", &fo, &fl, &sort, &offset, &limit) || ready(self) < 0 ||
-        get_fn(self->ix, fo, &q.function) < 0)
-        return NULL;
+    if (ready(self) < 0 || get_fn(self->ix, fo, &q.function) < 0)
+        return -1;
     atr_filter *f = NULL;
     if (make_filter(fl, &f) < 0)
-        return NULL;
+        return -1;
     char err[256] = "";
     if (f != NULL && q.function != ATR_ALL_FUNCTIONS &&
         atr_filter_check(f, self->ix, q.function, err, sizeof err) < 0) {
         atr_filter_free(f);
-        return PyErr_Format(PyExc_ValueError, "argtrace: %s", err);
+        PyErr_Format(PyExc_ValueError, "argtrace: %s", err);
+        return -1;
     }
-    atr_callset *cs = NULL;
     q.filter = f;
     q.sort = sort;
     q.offset = offset;
     q.limit = limit;
-    int rc = atr_query_run(self->ix, &q, &cs);
+    int rc = atr_query_run(self->ix, &q, out);
     atr_filter_free(f);
-    if (rc < 0)
-        return rc == ATR_ENOMEM ? PyErr_NoMemory()
-                                : PyErr_Format(PyExc_ValueError, "argtrace: %s", atr_strerror(rc));
+    if (rc < 0) {
+        if (rc == ATR_ENOMEM)
+            PyErr_NoMemory();
+        else
+            PyErr_Format(PyExc_ValueError, "argtrace: %s", atr_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+/* query(fn|None, filters|None, sort=0, offset=0, limit=0) -> [call ids] */
+static PyObject *ix_query(pyindex *self, PyObject *args) {
+    PyObject *fo = Py_None, *fl = Py_None;
+    int sort = ATR_SORT_START;
+    unsigned long long offset = 0, limit = 0;
+    atr_callset *cs = NULL;
+    if (!PyArg_ParseTuple(args, "|OOiKK", &fo, &fl, &sort, &offset, &limit) ||
+        run_query(self, fo, fl, sort, offset, limit, &cs) < 0)
+        return NULL;
     uint64_t n = atr_callset_count(cs);
     PyObject *l = ids_list(atr_callset_ids(cs), n);
     atr_callset_free(cs);
     return l;
 }
 
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
 /*
- * column(name) -> one list over every call id: "function", "thread", "file", "parent" (None
- * for roots), "start_ns", "duration_ns", "self_ns", "status" (ATR_CALL_*), "active_ns" or
- * "charged_ns".
+ * table(fn|None, filters|None, convert) -> the columns of the calls (calls_wrap.h): every
+ * call, or fn's, in call id order (log order); with filters the matching ones in start
+ * order.
  */
+static PyObject *ix_table(pyindex *self, PyObject *args) {
+    PyObject *fo, *fl, *convert;
+    atr_callset *cs = NULL;
+    if (!PyArg_ParseTuple(args, "OOO", &fo, &fl, &convert) || ready(self) < 0)
+        return NULL;
+    if (fo == Py_None && fl == Py_None) {
+        atr_index_info in;
+        atr_index_get_info(self->ix, &in);
+        return atr__py_table(self->ix, NULL, in.n_calls, convert);
+    }
+    if (run_query(self, fo, fl, ATR_SORT_START, 0, 0, &cs) < 0)
+        return NULL;
+    uint64_t n = atr_callset_count(cs);
+    uint32_t *ids = malloc((size_t)n * sizeof *ids + 1);
+    if (ids == NULL) {
+        atr_callset_free(cs);
+        return PyErr_NoMemory();
+    }
+    if (n)
+        memcpy(ids, atr_callset_ids(cs), (size_t)n * sizeof *ids);
+    atr_callset_free(cs);
+    if (fl == Py_None)
+        qsort(ids, (size_t)n, sizeof *ids, cmp_u32);
+    PyObject *r = atr__py_table(self->ix, ids, n, convert);
+    free(ids);
+    return r;
+}
+
+/* fn_calls(fn) -> [call ids of fn, in call id order (log order)] */
+static PyObject *ix_fn_calls(pyindex *self, PyObject *fo) {
+    atr_callset *cs = NULL;
+    if (run_query(self, fo, Py_None, ATR_SORT_START, 0, 0, &cs) < 0)
+        return NULL;
+    uint64_t n = atr_callset_count(cs);
+    uint32_t *ids = malloc((size_t)n * sizeof *ids + 1);
+    PyObject *l = NULL;
+    if (ids == NULL) {
+        PyErr_NoMemory();
+    } else {
+        if (n)
+            memcpy(ids, atr_callset_ids(cs), (size_t)n * sizeof *ids);
+        qsort(ids, (size_t)n, sizeof *ids, cmp_u32);
+        l = ids_list(ids, n);
+    }
+    free(ids);
+    atr_callset_free(cs);
+    return l;
+}
+
+/* One id argument -> f(ix, id): row, args, message, thread. */
+#define ID_METHOD(name, what, fn)                          \
+    static PyObject *name(pyindex *self, PyObject *arg) {  \
+        uint32_t id;                                       \
+        if (ready(self) < 0 || get_id(arg, what, &id) < 0) \
+            return NULL;                                   \
+        return fn(self->ix, id);                           \
+    }
+ID_METHOD(ix_row, "call", atr__py_call_row)
+ID_METHOD(ix_args, "call", atr__py_call_args)
+ID_METHOD(ix_message, "message", atr__py_message)
+ID_METHOD(ix_thread, "thread", atr__py_thread)
+
+/* call_messages(id) -> [message ids logged in the call, in time order] */
+static PyObject *ix_call_messages(pyindex *self, PyObject *arg) {
+    uint32_t call, n = 0, small[16];
+    atr_call_view cv;
+    if (ready(self) < 0 || get_call(self->ix, arg, &call, &cv) < 0)
+        return NULL;
+    atr_call_messages(self->ix, call, small, 16, &n);
+    uint32_t *ids = small;
+    if (n > 16) {
+        ids = malloc((size_t)n * sizeof *ids);
+        if (ids == NULL)
+            return PyErr_NoMemory();
+        atr_call_messages(self->ix, call, ids, n, &n);
+    }
+    PyObject *l = ids_list(ids, n);
+    if (ids != small)
+        free(ids);
+    return l;
+}
+
+/* column(name) -> one list over every call id (calls_wrap.h) */
 static PyObject *ix_column(pyindex *self, PyObject *arg) {
-    static const char *const names[] = {"function",  "thread",      "file",    "parent",
-                                        "start_ns",  "duration_ns", "self_ns", "status",
-                                        "active_ns", "charged_ns"};
     const char *name = PyUnicode_AsUTF8(arg);
-    int col = -1;
-    for (int k = 0; name != NULL && k < (int)(sizeof names / sizeof names[0]); k++)
-        if (strcmp(name, names[k]) == 0)
-            col = k;
     if (name == NULL || ready(self) < 0)
         return NULL;
-    if (col < 0)
-        return PyErr_Format(PyExc_ValueError, "argtrace: no call column %R", arg);
-    atr_index_info in;
-    atr_index_get_info(self->ix, &in);
-    PyObject *l = PyList_New((Py_ssize_t)in.n_calls);
-    for (uint64_t i = 0; l != NULL && i < in.n_calls; i++) {
-        atr_call_view cv;
-        PyObject *v = NULL;
-        if (atr_index_call(self->ix, (uint32_t)i, &cv) == 0) {
-            const uint64_t nums[] = {cv.function,  cv.thread,      cv.file,    cv.parent,
-                                     cv.start_ns,  cv.duration_ns, cv.self_ns, cv.status,
-                                     cv.active_ns, cv.charged_ns};
-            v = col == 3 ? opt_id(cv.parent) : U64(nums[col]);
-        } else {
-            v = Py_NewRef(Py_None);
-        }
-        if (v == NULL)
-            Py_CLEAR(l);
-        else
-            PyList_SET_ITEM(l, (Py_ssize_t)i, v);
-    }
-    return l;
+    return atr__py_column(self->ix, name);
 }
 
 /* ---- which argument explains the duration (`argtrace slow`) ---- */
@@ -620,117 +697,13 @@ static PyObject *ix_slow(pyindex *self, PyObject *args) {
     return r;
 }
 
-/* ---- why was this call slow (`argtrace why`) ---- */
-
-/* {"value", "label"} plus the other keys of a group (exact groups: value is the value). */
-static PyObject *why_group_py(const atr_index *ix, uint32_t value, const char *label) {
-    PyObject *v = value != ATR_NO_VALUE ? vid_py(ix, value) : PyUnicode_FromString(label);
-    return Py_BuildValue("{sNss}", "value", v, "label", label);
-}
-
-static PyObject *why_arg_py(const atr_index *ix, const atr_why_arg *r) {
-    PyObject *group = Py_NewRef(Py_None), *typical = Py_NewRef(Py_None);
-    if (r->group) {
-        Py_SETREF(group, why_group_py(ix, r->group_value, r->group));
-        if (group == NULL || put(group, "calls", U64(r->group_calls)) ||
-            put(group, "p50_ns", U64(r->group_p50_ns)) ||
-            put(group, "baseline_calls", U64(r->peer_calls)) ||
-            put(group, "baseline_p50_ns", U64(r->peer_p50_ns)) ||
-            put(group, "slow", PyBool_FromLong(r->slow_group)))
-            Py_CLEAR(group);
-    }
-    if (r->typical) {
-        Py_SETREF(typical, why_group_py(ix, r->typical_value, r->typical));
-        if (typical == NULL || put(typical, "calls", U64(r->typical_calls)) ||
-            put(typical, "p50_ns", U64(r->typical_p50_ns)) ||
-            put(typical, "median",
-                r->has_median ? PyFloat_FromDouble(r->median) : Py_NewRef(Py_None)))
-            Py_CLEAR(typical);
-    }
-    if (group == NULL || typical == NULL) {
-        Py_XDECREF(group);
-        Py_XDECREF(typical);
-        return NULL;
-    }
-    return Py_BuildValue("{sNsOsNsdsNsNsO}", "name", atr__str_py(r->name), "captured",
-                         r->value != ATR_NO_VALUE ? Py_True : Py_False, "value",
-                         vid_py(ix, r->value), "score", r->score, "group", group, "typical",
-                         typical, "differs", r->differs ? Py_True : Py_False);
-}
-
-/* The rows of w: children (fn names, index ids) and arguments, as lists. */
-static PyObject *why_rows_py(const atr_index *ix, const atr_why *w, const atr_why_summary *S,
-                             PyObject **args_out) {
-    PyObject *kids = PyList_New(0), *args = PyList_New(0);
-    for (uint32_t i = 0; kids && args && i < S->n_children; i++) {
-        atr_why_child c;
-        if (atr_why_get_child(w, i, &c) < 0)
-            continue;
-        PyObject *d = Py_BuildValue("{sNsKsKsKsKsLsN}", "function", fn_name(ix, c.function),
-                                    "calls", (unsigned long long)c.calls, "typical_calls",
-                                    (unsigned long long)c.typical_calls, "duration_ns",
-                                    (unsigned long long)c.duration_ns, "typical_ns",
-                                    (unsigned long long)c.typical_ns, "extra_ns",
-                                    (long long)c.extra_ns, "slowest_call", opt_id(c.slowest_call));
-        if (d == NULL || PyList_Append(kids, d) < 0)
-            Py_CLEAR(kids);
-        Py_XDECREF(d);
-    }
-    for (uint32_t i = 0; kids && args && i < S->n_args; i++) {
-        atr_why_arg r;
-        if (atr_why_get_arg(w, i, &r) < 0)
-            continue;
-        PyObject *d = why_arg_py(ix, &r);
-        if (d == NULL || PyList_Append(args, d) < 0)
-            Py_CLEAR(args);
-        Py_XDECREF(d);
-    }
-    if (kids == NULL || args == NULL) {
-        Py_XDECREF(kids);
-        Py_XDECREF(args);
-        return NULL;
-    }
-    *args_out = args;
-    return kids;
-}
-
-/* why(call id) -> {call, extra_ns, baseline, children, self, arguments} (`why --json`, with
- * index call ids: call, children's slowest_call). */
+/* why(call id) -> {call, extra_ns, baseline, children, self, arguments} (why_wrap.h) */
 static PyObject *ix_why(pyindex *self, PyObject *arg) {
     uint32_t call;
     atr_call_view cv;
-    atr_why *w = NULL;
     if (ready(self) < 0 || get_call(self->ix, arg, &call, &cv) < 0)
         return NULL;
-    int rc = atr_why_compute(self->ix, call, &w);
-    if (rc < 0)
-        return rc == ATR_ENOMEM ? PyErr_NoMemory()
-                                : PyErr_Format(PyExc_ValueError, "argtrace: %s", atr_strerror(rc));
-    atr_why_summary S;
-    atr_why_get_summary(w, &S);
-    PyObject *group = Py_NewRef(Py_None), *args = NULL, *r = NULL;
-    if (S.by_group) {
-        Py_SETREF(group, why_group_py(self->ix, S.group_value, S.group_label));
-        if (group == NULL || put(group, "argument", atr__str_py(S.group_arg)) ||
-            put(group, "filter", PyUnicode_FromString(S.group_filter)) ||
-            put(group, "score", PyFloat_FromDouble(S.group_score)) ||
-            put(group, "p50_ns", U64(S.group_p50_ns)))
-            Py_CLEAR(group);
-    }
-    PyObject *kids = group ? why_rows_py(self->ix, w, &S, &args) : NULL;
-    if (kids)
-        r = Py_BuildValue("{sIsLs{sKsKsKsKsO}sNs{sKsKsL}sN}", "call", call, "extra_ns",
-                          (long long)S.extra_ns, "baseline", "calls",
-                          (unsigned long long)S.baseline_calls, "p50_ns",
-                          (unsigned long long)S.baseline_p50_ns, "function_calls",
-                          (unsigned long long)S.function_calls, "function_p50_ns",
-                          (unsigned long long)S.function_p50_ns, "group", group, "children", kids,
-                          "self", "duration_ns", (unsigned long long)S.self_ns, "typical_ns",
-                          (unsigned long long)S.typical_self_ns, "extra_ns",
-                          (long long)S.self_extra_ns, "arguments", args);
-    Py_XDECREF(group);
-    atr_why_free(w);
-    return r;
+    return atr__py_why(self->ix, call);
 }
 
 /* ---- the type ---- */
@@ -798,6 +771,18 @@ static PyMethodDef ix_methods[] = {
      "slow(fn, filters=None, by=None, with_result=False) -> {function, calls, arguments}"},
     {"diff", (PyCFunction)ix_diff, METH_VARARGS,
      "diff(n_base, function=None, filters=None, min_calls=10, alpha=0.01) -> [function dicts]"},
+    {"row", (PyCFunction)ix_row, METH_O,
+     "row(id) -> (function, thread number, file, parent, start_ns, duration_ns, status, "
+     "result, exc_type, span, active_ns, charged_ns, self_ns)"},
+    {"args", (PyCFunction)ix_args, METH_O, "args(id) -> ({argument: value}, {field: value})"},
+    {"message", (PyCFunction)ix_message, METH_O,
+     "message(id) -> (call, thread number, time_ns, text, fields)"},
+    {"thread", (PyCFunction)ix_thread, METH_O, "thread(id) -> (file, number, os_tid, name)"},
+    {"call_messages", (PyCFunction)ix_call_messages, METH_O,
+     "call_messages(id) -> [message ids in time order]"},
+    {"fn_calls", (PyCFunction)ix_fn_calls, METH_O, "fn_calls(fn) -> [call ids, log order]"},
+    {"table", (PyCFunction)ix_table, METH_VARARGS,
+     "table(fn, filters, convert) -> {column: bytes of int64 | list} (calls_wrap.h)"},
     {"why", (PyCFunction)ix_why, METH_O,
      "why(id) -> {call, extra_ns, baseline, children, self, arguments}"},
     {NULL, NULL, 0, NULL}};
@@ -813,7 +798,7 @@ static PyTypeObject Index_Type = {
 };
 
 int atr__analysis_init_types(PyObject *m) {
-    if (PyType_Ready(&Index_Type) < 0)
+    if (atr__views_init_types(m) < 0 || PyType_Ready(&Index_Type) < 0)
         return -1;
     Py_INCREF(&Index_Type);
     if (PyModule_AddObject(m, "Index", (PyObject *)&Index_Type) < 0) {

@@ -126,6 +126,7 @@ ATR_API const char *atr_index_error(const atr_index *ix);
 #define ATR_FILE_DROPS 0x4u         /* the writer dropped records (see drops_records) */
 #define ATR_FILE_UNKNOWN_SPANS 0x8u /* ENDs/messages/parents naming spans never started */
 #define ATR_FILE_COMPENSATED 0x10u  /* times compensated for the tracer's cost (calib_*) */
+#define ATR_FILE_DROPS_SEEN 0x20u   /* the log has a DROPS record (drops_* are its totals) */
 
 typedef struct atr_index_info {
     uint32_t n_files;
@@ -291,6 +292,12 @@ typedef struct atr_call_view {
 
 /* Describe call `call`. Returns 0 or ATR_EINVAL. */
 ATR_API int atr_index_call(const atr_index *ix, uint32_t call, atr_call_view *out);
+
+/*
+ * The span id the log gives `call` (unique within its log only: (thread + 1) * 2^40 +
+ * sequence number, docs/FORMAT.md 3.5), or 0 for an unknown call.
+ */
+ATR_API uint64_t atr_call_span(const atr_index *ix, uint32_t call);
 
 /*
  * Value id of argument `i` of `call` (ATR_NO_VALUE when that argument was not captured for

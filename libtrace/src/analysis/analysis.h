@@ -102,6 +102,8 @@ typedef struct atr__call {
     uint16_t n_args;
     uint8_t status; /* ATR_CALL_* */
     uint8_t flags;  /* ATR__CF_* */
+    uint32_t seq;   /* its span's sequence number in its thread (atr_call_span), UINT32_MAX
+                       when it does not fit (then found in the thread's seq2call) */
 } atr__call;
 
 _Static_assert(sizeof(atr__call) == 56, "a call is 56 bytes: the index's memory budget");

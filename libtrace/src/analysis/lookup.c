@@ -170,6 +170,21 @@ int atr_index_call(const atr_index *ix, uint32_t call, atr_call_view *out) {
     return 0;
 }
 
+uint64_t atr_call_span(const atr_index *ix, uint32_t call) {
+    if (!ix || call >= ix->n_calls)
+        return 0;
+    const atr__call *c = &ix->calls[call];
+    const atr__thread *t = &ix->threads[c->thread];
+    uint64_t seq = c->seq;
+    if (seq == UINT32_MAX) { /* too large for the call record: look it up */
+        seq = 0;
+        for (uint64_t k = t->n_seq; k-- > 0 && seq == 0;)
+            if (t->seq2call[k] == call)
+                seq = k;
+    }
+    return atr_span_id(t->number, seq);
+}
+
 uint32_t atr_call_arg(const atr_index *ix, uint32_t call, uint32_t i) {
     if (!ix || call >= ix->n_calls || i >= ix->calls[call].n_args)
         return ATR_NO_VALUE;

@@ -325,6 +325,8 @@ static int on_start(load_state *st, const atr_record *rec) {
     c->n_args = (uint16_t)n;
     c->status = ATR_CALL_UNFINISHED;
     c->flags = 0;
+    uint64_t seq = atr_span_seq(rec->u.start.span);
+    c->seq = seq < UINT32_MAX ? (uint32_t)seq : UINT32_MAX;
     ix->n_argv += n;
     ix->n_calls++;
     file->info.n_calls++;
@@ -600,6 +602,7 @@ int atr__on_record(load_state *st, const atr_record *rec) {
             fi->flags |= ATR_FILE_DROPS;
         return 0;
     case ATR_REC_DROPS:
+        fi->flags |= ATR_FILE_DROPS_SEEN;
         fi->drops_records = rec->u.drops.records;
         fi->drops_bytes = rec->u.drops.bytes;
         fi->drops_oversize = rec->u.drops.oversize;
