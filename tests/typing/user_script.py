@@ -41,6 +41,16 @@ class Store:
     def get(self, key: str) -> Optional[int]:
         return len(key) or None
 
+    @argtrace.trace
+    @classmethod
+    def make(cls, size: int) -> "Store":
+        return cls()
+
+    @argtrace.trace
+    @staticmethod
+    def norm(key: str) -> str:
+        return key.lower()
+
 
 @argtrace.action("import")
 def import_batch(batch: int) -> int:
@@ -56,7 +66,7 @@ def main(path: str) -> int:
         doubled: float = scale(3, token="secret")
         total: int = sum(numbers(4))
         data: bytes = asyncio.run(fetch("k"))
-        got: Optional[int] = Store().get("key")
+        got: Optional[int] = Store.make(2).get(Store.norm("KEY"))
         with argtrace.action("batch", size=2) as act:
             span: int = act.span
             argtrace.log("inside", rows=2)
@@ -92,6 +102,8 @@ def mistakes(path: str) -> None:
     """Never called: each line is a mistake mypy must report."""
     parse(["x"], mode=3)  # type: ignore[arg-type]
     scale("3")  # type: ignore[arg-type]
+    Store.make("2")  # type: ignore[arg-type]
+    Store.norm(1)  # type: ignore[arg-type]
     wrong: str = parse([])  # type: ignore[assignment]
     argtrace.start(path, zstd_level="high")  # type: ignore[arg-type]
     argtrace.start(path, fork_mode="sometimes")  # type: ignore[arg-type]

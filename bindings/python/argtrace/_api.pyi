@@ -28,6 +28,16 @@ class _Decorator(Protocol):
     def __call__(self, func: Callable[_P, _R], /) -> Callable[_P, _R]: ...
 
 @overload
+def trace(func: classmethod[_T, _P, _R], *, capture: Optional[Iterable[str]] = ...,
+          skip: Iterable[str] = ..., result: bool = ..., max_len: Optional[int] = ...,
+          redact: Iterable[str] = ..., repr: bool = ...,
+          name: Optional[str] = ...) -> classmethod[_T, _P, _R]: ...
+@overload
+def trace(func: staticmethod[_P, _R], *, capture: Optional[Iterable[str]] = ...,
+          skip: Iterable[str] = ..., result: bool = ..., max_len: Optional[int] = ...,
+          redact: Iterable[str] = ..., repr: bool = ...,
+          name: Optional[str] = ...) -> staticmethod[_P, _R]: ...
+@overload
 def trace(func: Callable[_P, _R], *, capture: Optional[Iterable[str]] = ...,
           skip: Iterable[str] = ..., result: bool = ..., max_len: Optional[int] = ...,
           redact: Iterable[str] = ..., repr: bool = ...,
