@@ -14,7 +14,7 @@ Run a whole program with `argtrace run app.py`, then look at the log with
 `argtrace summary app.atr` or `argtrace slow app.atr parse`.
 """
 
-__version__ = "0.1.0"
+__version__: str = "0.1.0"
 
 try:
     from . import _core

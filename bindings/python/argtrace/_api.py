@@ -24,6 +24,7 @@ _START_ALIASES = {"max_len": "max_value_bytes", "repr": "capture_repr",
 _START_OPTIONS = {"flush_interval_ms", "buffer_size", "max_pending_bytes", "zstd_level",
                   "drop_when_full", "max_value_bytes", "argv", "redact", "capture_repr",
                   "fork_mode", "block_timeout_ms", "sink_timeout_ms"}
+_UNSET = object()  # an option start() was not given (None is a value some options refuse)
 
 
 def _names(value, what):
@@ -71,9 +72,12 @@ def trace(func=None, *, capture=None, skip=(), result=True, max_len=None, redact
 def _start_options(options):
     out = {}
     for key, value in options.items():
-        key = _START_ALIASES.get(key, key)
+        alias, key = key, _START_ALIASES.get(key, key)
         if key not in _START_OPTIONS:
             raise TypeError("argtrace.start: unknown option %r" % key)
+        if key in out:
+            raise TypeError("argtrace.start: %r and %r are the same option: give one"
+                            % (key, alias))
         out[key] = value
     if "redact" in out:
         out["redact"] = _names(out["redact"], "redact") or ()
@@ -166,7 +170,12 @@ def _filter_request(trace, exclude, min_duration, max_depth):
     return include, excl, min_ns, depth
 
 
-def start(path, *, trace=None, exclude=None, min_duration=None, max_depth=None, **options):
+def start(path, *, trace=None, exclude=None, min_duration=None, max_depth=None,
+          flush_interval_ms=_UNSET, buffer_size=_UNSET, max_pending_bytes=_UNSET,
+          zstd_level=_UNSET, drop_when_full=_UNSET, max_value_bytes=_UNSET, argv=_UNSET,
+          redact=_UNSET, capture_repr=_UNSET, fork_mode=_UNSET, block_timeout_ms=_UNSET,
+          sink_timeout_ms=_UNSET, max_len=_UNSET, repr=_UNSET, flush_interval=_UNSET,
+          drop=_UNSET):
     """Start recording to the log at `path` (a new file, mode 0600; an existing file is
     replaced, a symbolic link refused: docs/SECURITY.md).
 
@@ -184,7 +193,16 @@ def start(path, *, trace=None, exclude=None, min_duration=None, max_depth=None, 
     tracing already running stays as it is (the new session's own filter request is then
     ignored). Raises OSError if the file cannot be created, ValueError for an invalid
     pattern or option (then no file is created).
+    Options left out keep the writer's defaults (types: _api.pyi).
     """
+    options = {k: v for k, v in (
+        ("flush_interval_ms", flush_interval_ms), ("buffer_size", buffer_size),
+        ("max_pending_bytes", max_pending_bytes), ("zstd_level", zstd_level),
+        ("drop_when_full", drop_when_full), ("max_value_bytes", max_value_bytes),
+        ("argv", argv), ("redact", redact), ("capture_repr", capture_repr),
+        ("fork_mode", fork_mode), ("block_timeout_ms", block_timeout_ms),
+        ("sink_timeout_ms", sink_timeout_ms), ("max_len", max_len), ("repr", repr),
+        ("flush_interval", flush_interval), ("drop", drop)) if v is not _UNSET}
     start_options = _start_options(options)
     request = _filter_request(trace, exclude, min_duration, max_depth)
     nested = _core.active()

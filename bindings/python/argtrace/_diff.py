@@ -2,12 +2,15 @@
 (the same computation as `argtrace diff --json`, see docs/DIFF.md)."""
 
 import os
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
 
 from ._analysis import filter_terms
 from ._values import convert
 
+_Paths = Union[str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]]]
 
-def _paths(paths, what):
+
+def _paths(paths: Any, what: str) -> List[str]:
     if isinstance(paths, (str, bytes, os.PathLike)):
         paths = [paths]
     paths = [os.fsdecode(os.fspath(p)) for p in paths]
@@ -16,7 +19,9 @@ def _paths(paths, what):
     return paths
 
 
-def diff(base, new, function=None, where=(), *, min_calls=10, alpha=0.01, **equals):
+def diff(base: _Paths, new: _Paths, function: Optional[str] = None,
+         where: Union[str, Iterable[str]] = (), *, min_calls: int = 10, alpha: float = 0.01,
+         **equals: Any) -> Dict[str, Any]:
     """Compare two runs: what got slower or faster, per function and per argument value.
 
     `base` and `new` are a log path or a list of paths (the processes of one run).

@@ -16,7 +16,7 @@ class LogHandler(logging.Handler):
         logging.getLogger().addHandler(argtrace.LogHandler())
     """
 
-    def emit(self, record):
+    def emit(self, record: logging.LogRecord) -> None:
         try:
             if not _core.active():
                 return
@@ -38,5 +38,5 @@ class LogHandler(logging.Handler):
         except Exception:
             pass
 
-    def handleError(self, record):  # never print tracebacks from inside the tracer
+    def handleError(self, record: logging.LogRecord) -> None:  # never print tracebacks from inside the tracer
         pass

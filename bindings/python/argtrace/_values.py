@@ -5,6 +5,8 @@ contract); `convert()` turns them into the classes below. Scalars (None, bool, i
 str, bytes) stay as they are.
 """
 
+from typing import Any, Dict, Iterable, Optional, Tuple, Union
+
 __all__ = [
     "Truncated", "Summary", "Redacted", "REDACTED", "Repr", "CaptureError", "Unknown",
     "convert",
@@ -20,23 +22,26 @@ class Truncated:
 
     __slots__ = ("value", "length")
 
-    def __init__(self, value, length):
+    value: Union[str, bytes]
+    length: int
+
+    def __init__(self, value: Union[str, bytes], length: int) -> None:
         self.value = value
         self.length = length
 
     @property
-    def is_text(self):
+    def is_text(self) -> bool:
         return isinstance(self.value, str)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, Truncated):
             return NotImplemented
         return (self.value, self.length) == (other.value, other.length)
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((Truncated, self.value, self.length))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         head = self.value[:40]
         return "Truncated(%r..., length=%d)" % (head, self.length)
 
@@ -47,24 +52,28 @@ class Summary:
 
     __slots__ = ("type_name", "length", "items")
 
-    def __init__(self, type_name, length, items=()):
+    type_name: str
+    length: Optional[int]
+    items: Tuple[Any, ...]
+
+    def __init__(self, type_name: str, length: Optional[int], items: Iterable[Any] = ()) -> None:
         self.type_name = type_name
         self.length = length
         self.items = tuple(items)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, Summary):
             return NotImplemented
         return ((self.type_name, self.length, self.items)
                 == (other.type_name, other.length, other.items))
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((Summary, self.type_name, self.length))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.length or 0
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         parts = [self.type_name]
         if self.length is not None:
             parts.append("len=%d" % self.length)
@@ -78,13 +87,13 @@ class Redacted:
 
     __slots__ = ()
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, Redacted)
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(Redacted)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<redacted>"
 
 
@@ -97,23 +106,26 @@ class Repr:
 
     __slots__ = ("text", "length")
 
-    def __init__(self, text, length):
+    text: str
+    length: int
+
+    def __init__(self, text: str, length: int) -> None:
         self.text = text
         self.length = length
 
     @property
-    def truncated(self):
+    def truncated(self) -> bool:
         return self.length > len(self.text.encode("utf-8", "surrogatepass"))
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, Repr):
             return NotImplemented
         return (self.text, self.length) == (other.text, other.length)
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((Repr, self.text))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Repr(%r%s)" % (self.text[:60], "..." if self.truncated else "")
 
 
@@ -122,18 +134,20 @@ class CaptureError:
 
     __slots__ = ("type_name",)
 
-    def __init__(self, type_name):
+    type_name: str
+
+    def __init__(self, type_name: str) -> None:
         self.type_name = type_name
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, CaptureError):
             return NotImplemented
         return self.type_name == other.type_name
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((CaptureError, self.type_name))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<capture error: %s>" % self.type_name
 
 
@@ -142,19 +156,22 @@ class Unknown:
 
     __slots__ = ("ext_type", "payload")
 
-    def __init__(self, ext_type, payload):
+    ext_type: int
+    payload: bytes
+
+    def __init__(self, ext_type: int, payload: bytes) -> None:
         self.ext_type = ext_type
         self.payload = payload
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, Unknown):
             return NotImplemented
         return (self.ext_type, self.payload) == (other.ext_type, other.payload)
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((Unknown, self.ext_type, self.payload))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<unknown value ext %d, %d bytes>" % (self.ext_type, len(self.payload))
 
 
@@ -182,7 +199,7 @@ _TAGS = {
 }
 
 
-def convert(value):
+def convert(value: Any) -> Any:
     """Turn one value from `_core.read_records` into its Python form."""
     if type(value) is not tuple:
         return value
@@ -192,7 +209,7 @@ def convert(value):
     return make(value)
 
 
-def convert_fields(fields):
+def convert_fields(fields: Optional[Dict[str, Any]]) -> Dict[str, Any]:
     """Convert every value of a {name: value} map (None → {})."""
     if not fields:
         return {}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * argtrace — umbrella header. Include this, or one area's header:
  *   atr_common.h  error codes, values

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * argtrace analysis: index one or several logs and answer the viewer's questions.
  *

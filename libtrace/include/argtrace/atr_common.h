@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * argtrace — shared definitions: export macro, error codes, values.
  *

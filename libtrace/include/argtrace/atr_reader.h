@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * argtrace reader: open a .atr log and iterate over its decoded records.
  *

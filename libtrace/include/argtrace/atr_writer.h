@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * argtrace writer: record spans, messages and definitions into a .atr log.
  *
