@@ -190,7 +190,9 @@ static void test_derived(void) {
         uint64_t k = lcg(&rnd) % 3;
         atr_value v[4] = {atr_value_strn(m ? "fast" : "slow", 4), atr_value_bool((int)f),
                           atr_value_summary("list", 4, (int64_t)r),
-                          k == 0 ? atr_value_int(1) : k == 1 ? text(10) : atr_value_nil()};
+                          k == 0   ? atr_value_int(1)
+                          : k == 1 ? text(10)
+                                   : atr_value_nil()};
         uint64_t d = (m != f ? 100000 : 1000) + lcg(&rnd) % 500;
         uint64_t sp = begin(s, fn, 0, t, v, 4);
         ATR_CHECK_OK(atr_span_return(s, sp, t + d, NULL));
@@ -199,8 +201,8 @@ static void test_derived(void) {
     clock = t;
     ATR_CHECK_OK(atr_session_close(s));
     atr_index *ix = load_one(g_path);
-    const char *keys[] = {"mode", " mode , flag ", "len(rows)", "type(x)", "rows.items",
-                          "len(x)",  "x.items"};
+    const char *keys[] = {"mode",       " mode , flag ", "len(rows)", "type(x)",
+                          "rows.items", "len(x)",        "x.items"};
     atr_argscore *sc = NULL;
     char err[200];
     ATR_REQUIRE(atr_argscore_compute_keys(ix, 0, NULL, keys, 7, &sc, err, sizeof err) == 0);
@@ -373,8 +375,7 @@ static void test_custom(void) {
     tok[7] = ATR_NO_VALUE;
     const char *labels[] = {"small", "big", "huge"};
     atr_argscore *sc = NULL;
-    ATR_REQUIRE(atr_argscore_compute_custom(ix, "key", calls, 100, tok, NULL, labels, 3, &sc) ==
-                0);
+    ATR_REQUIRE(atr_argscore_compute_custom(ix, "key", calls, 100, tok, NULL, labels, 3, &sc) == 0);
     atr_arg_score a;
     atr_arg_group g;
     ATR_CHECK_OK(atr_argscore_arg(sc, 0, &a));

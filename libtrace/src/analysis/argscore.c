@@ -155,7 +155,7 @@ int atr__analyse_key(atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids) {
     double best = a->s.score_exact > a->s.score_grouped ? a->s.score_exact : a->s.score_grouped;
     a->s.score = best > a->s.score_trend ? best : a->s.score_trend;
     uint64_t nd = a->s.n_distinct;
-    if (mode != ATR_GROUP_TYPE &&
+    if (a->kind != ATR__K_TYPE &&
         (nd <= 12 || (nd <= 256 && a->s.score_exact > a->s.score_grouped + 0.05))) {
         a->s.mode = ATR_GROUP_EXACT;
         a->s.score_grouped = a->s.score_exact;
@@ -283,9 +283,9 @@ int atr_argscore_compute(const atr_index *ix, uint32_t fn, const atr_filter *fil
         uint64_t captured = 0;
         for (uint64_t i = 0; i < cx.m; i++)
             captured += kv[i] != ATR_NO_VALUE;
-        atr_str name = param >= 0 ? F->params[param]
-                                  : (atr_str){param == -1 ? "return" : "exception",
-                                              param == -1 ? 6u : 9u};
+        atr_str name = param >= 0
+                           ? F->params[param]
+                           : (atr_str){param == -1 ? "return" : "exception", param == -1 ? 6u : 9u};
         /* **kwargs whose entries were recorded one per keyword: those are the keys */
         if (param >= 0 && captured == 0 && name.len > 2 && memcmp(name.ptr, "**", 2) == 0)
             continue;

@@ -108,8 +108,7 @@ double atr__slog(double x); /* sign(x) * log(1 + |x|) */
 uint32_t atr__natural_breaks(const double *key, const uint8_t *cls, uint64_t m, double *edges);
 /* [kmin, kmax] widened to 2 (or more) significant digits, staying above `below` and under
    `above` (the neighbouring groups' keys). */
-void atr__nice_range(double kmin, double kmax, double below, double above, double *lo,
-                     double *hi);
+void atr__nice_range(double kmin, double kmax, double below, double above, double *lo, double *hi);
 /* Adjusted R^2 of log-duration on slog(key) (keyed calls) plus one mean per other bucket. */
 double atr__trend_score(const atr__ascore_ctx *cx, const double *key, const uint8_t *cls,
                         const uint16_t *b);

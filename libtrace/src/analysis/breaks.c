@@ -104,8 +104,7 @@ uint32_t atr__natural_breaks(const double *key, const uint8_t *cls, uint64_t m, 
         S[i + 1] = S[i] + u[i].s;
         Q[i + 1] = Q[i] + u[i].q;
     }
-#define COST(i, j)                                                                                 \
-    (Q[j] - Q[i] - (S[j] - S[i]) * (S[j] - S[i]) / (W[j] - W[i]))
+#define COST(i, j) (Q[j] - Q[i] - (S[j] - S[i]) * (S[j] - S[i]) / (W[j] - W[i]))
 #define AT(c, j) ((size_t)(c) * (MAX_UNITS + 1) + (j))
     uint32_t K = d < MAX_CLASSES ? d : MAX_CLASSES;
     for (uint32_t j = 1; j <= d; j++) {
@@ -164,8 +163,7 @@ static double round_sig(double x, int sig, int dir) {
     return fabs(r - x) < 1e-9 * fabs(x) ? x : r;
 }
 
-void atr__nice_range(double kmin, double kmax, double below, double above, double *lo,
-                     double *hi) {
+void atr__nice_range(double kmin, double kmax, double below, double above, double *lo, double *hi) {
     *lo = kmin;
     *hi = kmax;
     for (int sig = 2; sig < 16; sig++) {
@@ -190,13 +188,19 @@ double atr__trend_score(const atr__ascore_ctx *cx, const double *key, const uint
                         const uint16_t *b) {
     if (!(cx->sst > 0))
         return 0;
-    double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0;
+    double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, seen[3];
+    uint32_t distinct = 0; /* up to 3 */
     atr__gacc other[ATR__NB_TOTAL];
     memset(other, 0, sizeof(other));
     for (uint64_t i = 0; i < cx->m; i++) {
         double y = cx->y[i];
         if (cls[i] == ATR__CLS_KEY) {
             double x = atr__slog(key[i]);
+            uint32_t k = 0;
+            while (k < distinct && seen[k] != x)
+                k++;
+            if (k == distinct && distinct < 3)
+                seen[distinct++] = x;
             n++;
             sx += x;
             sy += y;
@@ -210,7 +214,7 @@ double atr__trend_score(const atr__ascore_ctx *cx, const double *key, const uint
             g->q += y * y;
         }
     }
-    if (n < 2)
+    if (distinct < 3) /* two keys are two groups: the grouping scores them */
         return 0;
     double vx = sxx - sx * sx / n, vy = syy - sy * sy / n, cxy = sxy - sx * sy / n;
     if (!(vx > 1e-12 * (sxx > 1 ? sxx : 1)))

@@ -25,8 +25,8 @@ static int64_t value_len(const atr_value *v, int containers_only) {
     return (int64_t)(v->u.s.true_len > v->u.s.len ? v->u.s.true_len : v->u.s.len);
 }
 
-uint32_t atr__classify(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *tokens,
-                       double *key, uint8_t *cls, uint16_t *b) {
+uint32_t atr__classify(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *tokens, double *key,
+                       uint8_t *cls, uint16_t *b) {
     const atr_index *ix = cx->ix;
     if (a->kind == ATR__K_CUSTOM) {
         for (uint64_t i = 0; i < cx->m; i++) {
@@ -269,7 +269,7 @@ static int describe(const atr__ascore_ctx *cx, const atr__arg *a, atr__group *g,
                  : a->kind == ATR__K_LEN                        ? "(no length)"
                  : a->kind == ATR__K_ITEMS                      ? "(not a container)"
                  : a->kind == ATR__K_CUSTOM && a->s.param == -3 ? "(no key)"
-                 : a->keyword && a->kind == ATR__K_ARG          ? "(not passed)"
+                 : a->keyword && a->kind != ATR__K_CUSTOM       ? "(not passed)"
                                                                 : "(not captured)");
         if (a->s.param == -2)
             snprintf(filt, sizeof(filt), "!exception");
@@ -301,8 +301,10 @@ static int describe(const atr__ascore_ctx *cx, const atr__arg *a, atr__group *g,
         fmt_num(nhi, hi, sizeof(hi), 0);
         snprintf(label, sizeof(label), "%.*s%s%s%s%s", (int)a->sum_type.len, a->sum_type.ptr,
                  a->sum_type.len ? " " : "",
-                 !len ? "" : a->kind == ATR__K_ITEMS ? "items " : "len ", lo,
-                 g->kmin == g->kmax ? "" : "\xe2\x80\x93");
+                 !len                      ? ""
+                 : a->kind == ATR__K_ITEMS ? "items "
+                                           : "len ",
+                 lo, g->kmin == g->kmax ? "" : "\xe2\x80\x93");
         if (g->kmin != g->kmax)
             strncat(label, hi, sizeof(label) - strlen(label) - 1);
         fmt_num(g->kmin, lo, sizeof(lo), 1);

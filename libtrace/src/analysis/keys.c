@@ -33,8 +33,7 @@ static void trim(const char **s, size_t *n) {
         (*n)--;
 }
 
-static int parse_one(const atr__func *F, const char *s, size_t n, kspec *k, char *err,
-                     size_t es) {
+static int parse_one(const atr__func *F, const char *s, size_t n, kspec *k, char *err, size_t es) {
     trim(&s, &n);
     k->kind = ATR__K_ARG;
     if (n > 5 && memcmp(s, "len(", 4) == 0 && s[n - 1] == ')') {
@@ -45,19 +44,22 @@ static int parse_one(const atr__func *F, const char *s, size_t n, kspec *k, char
         k->kind = ATR__K_TYPE;
         s += 5;
         n -= 6;
-    } else if (n > 6 && memcmp(s + n - 6, ".items", 6) == 0 &&
-               atr__func_param(F, s, n) < 0) {
+    } else if (n > 6 && memcmp(s + n - 6, ".items", 6) == 0 && atr__func_param(F, s, n) < 0) {
         k->kind = ATR__K_ITEMS;
         n -= 6;
     }
     trim(&s, &n);
     if (n == 0)
-        return kerr(err, es, ATR_ESYNTAX, "empty key%.*s (write NAME, len(NAME), type(NAME), "
-                    "NAME.items or KEY,KEY)", "", 0);
+        return kerr(err, es, ATR_ESYNTAX,
+                    "empty key%.*s (write NAME, len(NAME), type(NAME), "
+                    "NAME.items or KEY,KEY)",
+                    "", 0);
     k->param = atr__func_param(F, s, n);
     if (k->param < 0 && (memchr(s, '(', n) || memchr(s, ')', n)))
-        return kerr(err, es, ATR_ESYNTAX, "'%.*s': write NAME, len(NAME), type(NAME), "
-                    "NAME.items or KEY,KEY", s, n);
+        return kerr(err, es, ATR_ESYNTAX,
+                    "'%.*s': write NAME, len(NAME), type(NAME), "
+                    "NAME.items or KEY,KEY",
+                    s, n);
     if (k->param < 0)
         return kerr(err, es, ATR_ENOTFOUND, "no argument '%.*s'", s, n);
     return 0;
@@ -170,8 +172,7 @@ static int analyse_pair(atr__ascore_ctx *cx, const atr__func *F, const kspec *k,
     a->kind = ATR__K_CUSTOM;
     a->s.name = (atr_str){a->name_buf, strlen(a->name_buf)};
     a->s.param = c[0].s.param;
-    a->s.n_captured = c[0].s.n_captured < c[1].s.n_captured ? c[0].s.n_captured
-                                                              : c[1].s.n_captured;
+    a->s.n_captured = c[0].s.n_captured < c[1].s.n_captured ? c[0].s.n_captured : c[1].s.n_captured;
     a->tok_label = (const char *const *)lab;
     a->tok_filter = (const char *const *)fil;
     rc = atr__analyse_key(cx, a, tok);
@@ -267,8 +268,7 @@ out:
 
 int atr_argscore_compute_custom(const atr_index *ix, const char *name, const uint32_t *calls,
                                 uint64_t n, const uint32_t *tokens, const double *num,
-                                const char *const *labels, uint32_t n_labels,
-                                atr_argscore **out) {
+                                const char *const *labels, uint32_t n_labels, atr_argscore **out) {
     if (!ix || !out || !name || (n && (!calls || !tokens)) || (n_labels && !labels))
         return ATR_EINVAL;
     *out = NULL;

@@ -20,7 +20,7 @@
 #define SHORT 30   /* bytes: shorter values are their own label */
 #define HEAD 6     /* bytes of the start kept before the distinguishing part */
 #define CONTEXT 10 /* bytes before the distinguishing position (then back to a word start) */
-#define WINDOW 20  /* bytes shown from there */
+#define WINDOW 18  /* bytes shown from there */
 #define SCAN 65536 /* bytes of a value compared */
 
 typedef struct ex {
@@ -84,7 +84,10 @@ static void excerpt(const ex *e, size_t p, char *out, size_t size) {
         if (w == 6)
             from += 6;
         from = char_start(e->t, e->n, from);
-        size_t to = char_start(e->t, e->n, p - CONTEXT + WINDOW < e->n ? p - CONTEXT + WINDOW : e->n);
+        size_t to =
+            char_start(e->t, e->n, p - CONTEXT + WINDOW < e->n ? p - CONTEXT + WINDOW : e->n);
+        while (to > from + 1 && to < e->n && e->t[to - 1] == ' ')
+            to--; /* no space before the ellipsis */
         put(out, size, e->t, 0, h);
         strncat(out, ell, size - strlen(out) - 1);
         put(out, size, e->t, from, to);
