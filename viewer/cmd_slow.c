@@ -229,11 +229,12 @@ static void print_text(atr__vctx *ctx, const atr__target *t, const atr_argscore 
     atr__sb_puts(&sb, " to ");
     atr__sb_dur(&sb, edges[ATR_HIST_BINS]);
     if (active)
-        atr__sb_puts(&sb, "; score: share of the active time's variation the argument explains"
-                          "\n(the calls suspend: generator or coroutine; percentiles, histograms "
-                          "and scores use the time they ran, not the time to completion)\n\n");
+        atr__sb_puts(&sb,
+                     "\nscore: share of the active time's variation the key explains"
+                     "\n(the calls suspend: generator or coroutine; percentiles, histograms and"
+                     "\nscores use the time they ran, not the time to completion)\n\n");
     else
-        atr__sb_puts(&sb, "; score: share of the duration's variation the argument explains\n\n");
+        atr__sb_puts(&sb, "\nscore: share of the duration's variation the key explains\n\n");
     fputs(atr__sb_cstr(&sb), ctx->out);
     atr__sb_free(&sb);
     uint32_t n = atr_argscore_count(s);
