@@ -559,10 +559,15 @@ ATR_API uint32_t atr_argscore_count(const atr_argscore *s);
 ATR_API int atr_argscore_arg(const atr_argscore *s, uint32_t i, atr_arg_score *out);
 
 typedef struct atr_arg_group {
-    const char *label;  /* "strict", "1000–9999", "len 10–99", "list len 0–9", "None",
-                               "(not captured)"; NUL-terminated UTF-8 (with "–", U+2013),
-                               control characters escaped. Lives as long as s. */
-    uint32_t value;     /* ATR_GROUP_EXACT: the value id, else ATR_NO_VALUE */
+    const char *label;  /* "strict", "1000–9999", "len 190–210", "list len 0–9", "None",
+                               "(not captured)", "(not passed)" (a **kwargs keyword absent),
+                               "len 200" / "items 3" (derived keys), "A, B" (pairs); a str
+                               longer than 30 bytes: its distinguishing excerpt and length,
+                               "SELECT…a.region = 3 ORDER… (len 121)" (whitespace runs read
+                               as one space). NUL-terminated UTF-8 (with "–", U+2013, and
+                               "…"), control characters escaped. Lives as long as s. */
+    uint32_t value;     /* ATR_GROUP_EXACT of an argument: the value id, else ATR_NO_VALUE
+                               (ranges, derived keys, pairs, caller keys) */
     const char *filter; /* a filter expression selecting exactly this group's calls
                                (for atr_filter_parse), e.g. "n>=1000 n<=9999"; "" if none
                                can be written (e.g. "(not captured)") */
