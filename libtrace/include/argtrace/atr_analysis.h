@@ -603,8 +603,8 @@ ATR_API int atr_argscore_group(const atr_argscore *s, uint32_t i, uint32_t g, at
  * such argument); on error `err` (if non-NULL) gets a one-line message.
  */
 ATR_API int atr_argscore_compute_keys(const atr_index *ix, uint32_t fn, const atr_filter *filter,
-                                      const char *const *keys, uint32_t n_keys,
-                                      atr_argscore **out, char *err, size_t err_size);
+                                      const char *const *keys, uint32_t n_keys, atr_argscore **out,
+                                      char *err, size_t err_size);
 
 /*
  * Score a key computed by the caller (a Python key function): calls[0..n) (call ids;
@@ -615,10 +615,9 @@ ATR_API int atr_argscore_compute_keys(const atr_index *ix, uint32_t fn, const at
  * entry named `name`, param -3, groups without filters. Returns 0, ATR_EINVAL, ATR_ENOMEM.
  */
 ATR_API int atr_argscore_compute_custom(const atr_index *ix, const char *name,
-                                        const uint32_t *calls, uint64_t n,
-                                        const uint32_t *tokens, const double *num,
-                                        const char *const *labels, uint32_t n_labels,
-                                        atr_argscore **out);
+                                        const uint32_t *calls, uint64_t n, const uint32_t *tokens,
+                                        const double *num, const char *const *labels,
+                                        uint32_t n_labels, atr_argscore **out);
 
 /* ------------------------------------------------------------------------------------------
  * Events in time order (replay)
