@@ -300,8 +300,8 @@ static void test_kwargs(void) {
 static void test_labels(void) {
     uint64_t clock = 0, t = 1000;
     atr_session *s = new_log("keys_labels.atr", &clock);
-    const char *pn[] = {"sql", "doc"};
-    uint32_t fn = define(s, "app", "format", 2, pn);
+    const char *pn[] = {"sql", "doc", "cols"};
+    uint32_t fn = define(s, "app", "format", 3, pn);
     for (int i = 0; i < 24; i++) {
         char sql[400], doc[60];
         int n = snprintf(sql, sizeof sql,
@@ -310,9 +310,14 @@ static void test_labels(void) {
                          "ORDER BY b.total",
                          i % 12);
         snprintf(doc, sizeof doc, "short %d", i % 12);
-        atr_value v[2] = {atr_value_strn(sql, (size_t)n), atr_value_strn(doc, strlen(doc))};
+        atr_value items[2] = {atr_value_strn(i % 2 ? "id" : "name", i % 2 ? 2 : 4),
+                              atr_value_int(i % 2)};
+        atr_value v[3] = {atr_value_strn(sql, (size_t)n), atr_value_strn(doc, strlen(doc)),
+                          atr_value_summary("list", 4, 3)};
+        v[2].u.sum.items = items; /* two of its three items captured */
+        v[2].n_items = 2;
         uint64_t d = 1000 * (1 + (uint64_t)(i % 12)) + (uint64_t)i;
-        uint64_t sp = begin(s, fn, 0, t, v, 2);
+        uint64_t sp = begin(s, fn, 0, t, v, 3);
         ATR_CHECK_OK(atr_span_return(s, sp, t + d, NULL));
         t += d + 1;
     }
@@ -344,6 +349,16 @@ static void test_labels(void) {
     atr_arg_group grp;
     ATR_CHECK_OK(atr_argscore_group(sc, (uint32_t)i, 0, &grp));
     ATR_CHECK_EQ_STR(grp.label, "short 11");
+    i = arg_named(sc, "cols", &a); /* containers of one length: type, length, leading items */
+    ATR_CHECK_EQ_INT(a.n_groups, 2);
+    char l0[256];
+    ATR_CHECK_OK(atr_argscore_group(sc, (uint32_t)i, 0, &grp));
+    snprintf(l0, sizeof l0, "%s", grp.label);
+    ATR_CHECK_OK(atr_argscore_group(sc, (uint32_t)i, 1, &grp));
+    ATR_CHECK((strcmp(l0, "list len 3: id, 1, \xe2\x80\xa6") == 0 &&
+               strcmp(grp.label, "list len 3: name, 0, \xe2\x80\xa6") == 0) ||
+              (strcmp(grp.label, "list len 3: id, 1, \xe2\x80\xa6") == 0 &&
+               strcmp(l0, "list len 3: name, 0, \xe2\x80\xa6") == 0));
     check_filters(ix, 0, sc);
     atr_argscore_free(sc);
     done(ix);

@@ -159,7 +159,7 @@ static void render_value(const atr_value *v, char *out, size_t size) {
     case ATR_V_FLOAT:
         snprintf(out, size, "%.6g", v->u.f);
         break;
-    case ATR_V_SUMMARY:
+    case ATR_V_SUMMARY: {
         if (v->u.sum.length >= 0)
             snprintf(out, size, "%.*s len %lld",
                      (int)(v->u.sum.type_len < 60 ? v->u.sum.type_len : 60), v->u.sum.type,
@@ -167,7 +167,25 @@ static void render_value(const atr_value *v, char *out, size_t size) {
         else
             snprintf(out, size, "%.*s", (int)(v->u.sum.type_len < 60 ? v->u.sum.type_len : 60),
                      v->u.sum.type);
+        /* Its leading items, so that two containers of one length read differently. */
+        size_t k = strlen(out), shown = 0;
+        for (uint32_t i = 0; i < v->n_items && v->u.sum.items && k + 24 < size; i++) {
+            char item[64];
+            const atr_value *it = &v->u.sum.items[i];
+            if (it->kind == ATR_V_SUMMARY) /* nested: type and length only */
+                snprintf(item, sizeof(item), "%.*s",
+                         (int)(it->u.sum.type_len < 20 ? it->u.sum.type_len : 20), it->u.sum.type);
+            else
+                render_value(it, item, 20);
+            if (k + strlen(item) + 8 >= size || k > 40)
+                break;
+            k += (size_t)snprintf(out + k, size - k, "%s%s", i ? ", " : ": ", item);
+            shown++;
+        }
+        if (shown && (shown < v->n_items || (int64_t)shown < v->u.sum.length))
+            strncat(out, ", \xe2\x80\xa6", size - strlen(out) - 1);
         break;
+    }
     case ATR_V_REDACTED:
         snprintf(out, size, "(redacted)");
         break;
@@ -352,6 +370,31 @@ static int cmp_group(const void *x, const void *y) {
     return strcmp(a->g.label, b->g.label);
 }
 
+static int cmp_filter(const void *x, const void *y) {
+    return strcmp((*(atr__group *const *)x)->g.filter, (*(atr__group *const *)y)->g.filter);
+}
+
+/* A filter two groups share selects neither exactly (containers of one type and length
+   whose items differ): those groups get none. */
+static int drop_shared_filters(atr__group *groups, uint64_t ng) {
+    atr__group **p = malloc((size_t)(ng ? ng : 1) * sizeof(*p));
+    if (!p)
+        return ATR_ENOMEM;
+    for (uint64_t g = 0; g < ng; g++)
+        p[g] = &groups[g];
+    qsort(p, ng, sizeof(*p), cmp_filter);
+    for (uint64_t g = 0; g < ng;) {
+        uint64_t h = g + 1;
+        while (h < ng && strcmp(p[h]->g.filter, p[g]->g.filter) == 0)
+            h++;
+        for (uint64_t k = g; h - g > 1 && k < h; k++)
+            p[k]->filter_buf[0] = '\0';
+        g = h;
+    }
+    free(p);
+    return 0;
+}
+
 int atr__build_groups(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids,
                       const double *key, const uint8_t *cls, const uint16_t *b) {
     uint64_t m = cx->m;
@@ -444,6 +487,8 @@ int atr__build_groups(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vi
     }
     if (exact && a->kind == ATR__K_ARG && a->s.param != -2 &&
         (rc = atr__excerpt_labels(cx->ix, a->groups, (uint32_t)ng)) != 0)
+        goto out;
+    if ((rc = drop_shared_filters(a->groups, ng)) != 0)
         goto out;
     qsort(a->groups, ng, sizeof(atr__group), cmp_group);
     if (a->call_group) {
