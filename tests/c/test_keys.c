@@ -110,6 +110,38 @@ static void test_clusters(void) {
     done(ix);
 }
 
+/* A range group of one value is labelled by the value, not rounded. */
+static void test_single_value_range(void) {
+    uint64_t clock = 0, t = 1000;
+    atr_session *s = new_log("keys_single.atr", &clock);
+    const char *pn[] = {"n"};
+    uint32_t fn = define(s, "app", "f", 1, pn);
+    for (int i = 0; i < 26; i++) {
+        atr_value v = atr_value_int(i % 2 ? 6295 : 100 + i / 2);
+        uint64_t d = i % 2 ? 90000 : 1000;
+        uint64_t sp = begin(s, fn, 0, t, &v, 1);
+        ATR_CHECK_OK(atr_span_return(s, sp, t + d, NULL));
+        t += d + 1;
+    }
+    clock = t;
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_index *ix = load_one(g_path);
+    atr_argscore *sc = score(ix, 0);
+    atr_arg_score a;
+    atr_arg_group g;
+    ATR_CHECK_OK(atr_argscore_arg(sc, 0, &a));
+    ATR_CHECK_EQ_INT(a.mode, ATR_GROUP_RANGE);
+    ATR_REQUIRE(a.n_groups == 2);
+    ATR_CHECK_OK(atr_argscore_group(sc, 0, 0, &g));
+    ATR_CHECK_EQ_STR(g.label, "6295");
+    ATR_CHECK_OK(atr_argscore_group(sc, 0, 1, &g));
+    ATR_CHECK_EQ_STR(g.label, "100\xe2\x80\x93"
+                              "120");
+    check_filters(ix, 0, sc);
+    atr_argscore_free(sc);
+    done(ix);
+}
+
 /*
  * Three inputs called once each: 80 us, 200 us, 2 ms for lengths 200, 400, 800. Leave-one-out
  * grouping cannot see anything in singletons; the trend gives a real score.
@@ -426,6 +458,7 @@ static void test_custom(void) {
 int main(void) {
     memset(g_text, 'q', sizeof g_text);
     test_clusters();
+    test_single_value_range();
     test_three_inputs();
     test_unique_ids();
     test_derived();

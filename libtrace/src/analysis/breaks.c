@@ -166,6 +166,8 @@ static double round_sig(double x, int sig, int dir) {
 void atr__nice_range(double kmin, double kmax, double below, double above, double *lo, double *hi) {
     *lo = kmin;
     *hi = kmax;
+    if (kmin == kmax) /* one value: itself */
+        return;
     for (int sig = 2; sig < 16; sig++) {
         double r = round_sig(kmin, sig, -1);
         if (r > below && (kmin < 0 || r >= 0)) {
