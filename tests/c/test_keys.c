@@ -142,6 +142,38 @@ static void test_single_value_range(void) {
     done(ix);
 }
 
+/* Infinite and NaN numbers among many: groups cover every call, nothing breaks. */
+static void test_infinite(void) {
+    uint64_t clock = 0, t = 1000;
+    atr_session *s = new_log("keys_inf.atr", &clock);
+    const char *pn[] = {"x"};
+    uint32_t fn = define(s, "app", "f", 1, pn);
+    for (int i = 0; i < 40; i++) {
+        double x = i % 10 == 0 ? INFINITY : i % 10 == 1 ? -INFINITY : i % 10 == 2 ? NAN : i * 1.5;
+        atr_value v = atr_value_float(x);
+        uint64_t sp = begin(s, fn, 0, t, &v, 1);
+        ATR_CHECK_OK(atr_span_return(s, sp, t + 1000 + (uint64_t)i, NULL));
+        t += 2000;
+    }
+    clock = t;
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_index *ix = load_one(g_path);
+    atr_argscore *sc = score(ix, 0);
+    atr_arg_score a;
+    ATR_CHECK_OK(atr_argscore_arg(sc, 0, &a));
+    ATR_CHECK_EQ_INT(a.mode, ATR_GROUP_RANGE);
+    ATR_CHECK(a.score >= 0 && a.score <= 1);
+    uint64_t calls = 0;
+    for (uint32_t g = 0; g < a.n_groups; g++) {
+        atr_arg_group grp;
+        ATR_CHECK_OK(atr_argscore_group(sc, 0, g, &grp));
+        calls += grp.calls;
+    }
+    ATR_CHECK_EQ_INT(calls, 40);
+    atr_argscore_free(sc);
+    done(ix);
+}
+
 /*
  * Three inputs called once each: 80 us, 200 us, 2 ms for lengths 200, 400, 800. Leave-one-out
  * grouping cannot see anything in singletons; the trend gives a real score.
@@ -459,6 +491,7 @@ int main(void) {
     memset(g_text, 'q', sizeof g_text);
     test_clusters();
     test_single_value_range();
+    test_infinite();
     test_three_inputs();
     test_unique_ids();
     test_derived();

@@ -3,6 +3,7 @@
  * shown to users — counts, percentiles, histograms, a label and a filter expression that
  * selects the group (so the viewer can jump to a group's calls).
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@ uint32_t atr__classify(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *t
     const atr_index *ix = cx->ix;
     if (a->kind == ATR__K_CUSTOM) {
         for (uint64_t i = 0; i < cx->m; i++) {
-            int has = a->num && !isnan(a->num[i]) && tokens[i] != ATR_NO_VALUE;
+            int has = a->num && isfinite(a->num[i]) && tokens[i] != ATR_NO_VALUE;
             cls[i] = has ? ATR__CLS_KEY : ATR__CLS_FIXED;
             key[i] = has ? a->num[i] : 0;
             b[i] = has ? 0 : ATR__B_MISSING;
@@ -94,6 +95,8 @@ uint32_t atr__classify(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *t
             if (isnan(key[i])) {
                 cls[i] = ATR__CLS_FIXED;
                 b[i] = ATR__B_MISSING;
+            } else if (isinf(key[i])) { /* keeps the log-scale arithmetic finite */
+                key[i] = key[i] > 0 ? DBL_MAX : -DBL_MAX;
             }
             continue;
         }
