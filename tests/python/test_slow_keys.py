@@ -153,6 +153,7 @@ def test_long_str_labels_tell_groups_apart(log_path):
     assert all(lb.startswith("SELECT") and "(len 12" in lb and "\\" not in lb for lb in labels)
 
 
+@pytest.mark.skipif(not hasattr(_core, "viewer_main"), reason="built without the viewer")
 def test_cli_by(slog, log_path):
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
