@@ -484,7 +484,8 @@ ATR_API int atr_stats_all(const atr_index *ix, atr_stats *out, uint32_t n_out);
  * classification, at most 10 buckets: sizes around 200, 400, 800, 3200 and 6400 give five
  * groups); their labels are rounded outward to 2 significant digits ("len 3100–3300"), their
  * filters are exact. Missing values form a group "(not captured)". A **kwargs entry is
- * analysed as an argument of its own, named after its keyword.
+ * analysed as an argument of its own, named after its keyword ("(not passed)" when a call
+ * lacks it); the **kwargs parameter itself is left out when it never holds a value.
  *
  * The score in [0, 1] says how much of the variation of log(time) the key explains, the
  * best of:
