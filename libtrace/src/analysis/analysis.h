@@ -6,6 +6,9 @@
  *   lookup.c   functions by name, accessors of calls/threads/files/messages
  *   stats.c    per-function statistics and exact percentiles
  *   argscore.c / groups.c   per-argument grouping and score
+ *   breaks.c   natural-break ranges of ordered keys, rounded labels, the trend score
+ *   labels.c   distinguishing labels of long str groups
+ *   keys.c     derived keys (len, type, items, pairs) and caller-given keys
  *   filter.c   filter parsing and matching
  *   query.c    queries (callsets)
  *   events.c   the time-ordered event cursor
