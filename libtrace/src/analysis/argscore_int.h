@@ -28,6 +28,7 @@ typedef struct atr__group {
     double kmin, kmax;            /* range of keys (RANGE/LENGTH) */
     double below, above;          /* largest key of the range below, smallest above (+-inf) */
     uint32_t orig;                /* index before sorting */
+    int missing; /* the calls without the key: "(not captured)", "(not passed)", "(no result)"... */
 } atr__group;
 
 /* What an analysed key is (atr__arg.kind). */

@@ -483,6 +483,7 @@ int atr__build_groups(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vi
         G->g.p50_ns = atr__percentile(d, G->g.calls, 50);
         uint32_t k = bkv[g];
         uint32_t bk = exact ? (k == UINT32_MAX - 1 ? ATR__B_MISSING : 0) : k;
+        G->missing = bk == ATR__B_MISSING;
         if ((rc = describe(cx, a, G, bk, exact ? k : ATR_NO_VALUE)) != 0)
             goto out;
         if (exact && k != UINT32_MAX - 1 && a->kind == ATR__K_ARG)
