@@ -208,7 +208,7 @@ int atr__gather(const atr_index *ix, const atr__gseg *seg, uint32_t n_seg, const
                 continue;
             if (kept)
                 kept[at] = 1;
-            const uint32_t *av = ix->argv + c->args;
+            const uint32_t *av = ix->argv ? ix->argv + c->args : NULL; /* none: no args */
             for (uint32_t k = 0; k < na; k++) {
                 uint32_t v = ATR_NO_VALUE;
                 if (k < n_cols) {
