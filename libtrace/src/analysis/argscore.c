@@ -16,6 +16,10 @@
  * chase ids either); the score is the best of exact, grouped and trend. Labels, filters and
  * group statistics are in groups.c. A call's time here is its active time: its duration
  * unless it suspended (generators, coroutines).
+ *
+ * One analysis may cover several functions (atr__argscore_run: the functions of one name in
+ * two runs, for diff.c): their parameters are matched by name and gathered in one pass, and
+ * a kept result holds each call's group (call_group, as pairs in keys.c use it).
  */
 #include <math.h>
 #include <stdlib.h>
