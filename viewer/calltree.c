@@ -1,7 +1,9 @@
 /* Call-tree helpers (see calltree.h). */
 #include "calltree.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "load.h"
 #include "render.h"
@@ -60,6 +62,51 @@ void atr__sb_fold(atr__sbuf *sb, const atr_index *ix, const uint32_t *kids, uint
     atr__sb_puts(sb, same ? "(), " : "(), …), ");
     atr__sb_dur(sb, total);
     *total_ns = total;
+}
+
+static uint64_t charged_of(const atr_index *ix, uint32_t call) {
+    atr_call_view cv;
+    return atr_index_call(ix, call, &cv) == 0 ? cv.charged_ns : 0;
+}
+
+int atr__is_minor(const atr_index *ix, uint32_t call, uint64_t parent_ns, uint32_t permille) {
+    atr_call_view cv;
+    return permille && atr_index_call(ix, call, &cv) == 0 &&
+           cv.charged_ns * 1000u < parent_ns * permille && cv.status != ATR_CALL_RAISED &&
+           cv.status != ATR_CALL_UNFINISHED;
+}
+
+uint32_t atr__prune_minor(const atr_index *ix, uint32_t *kids, uint32_t n, uint64_t parent_ns,
+                          uint32_t permille, uint32_t *n_minor, uint64_t *minor_ns) {
+    uint32_t kept = 0;
+    *n_minor = 0;
+    *minor_ns = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (atr__is_minor(ix, kids[i], parent_ns, permille)) {
+            (*n_minor)++;
+            *minor_ns += charged_of(ix, kids[i]);
+        } else {
+            kids[kept++] = kids[i];
+        }
+    }
+    return kept;
+}
+
+void atr__sb_minor(atr__sbuf *sb, uint32_t n_minor, uint64_t minor_ns, uint32_t permille) {
+    atr__sb_puts(sb, "… ");
+    atr__sb_count(sb, n_minor);
+    atr__sb_printf(sb, " call%s under %u.%u%%, ", n_minor == 1 ? "" : "s", permille / 10,
+                   permille % 10);
+    atr__sb_dur(sb, minor_ns);
+}
+
+int atr__parse_share(const char *s, uint32_t *permille) {
+    char *end;
+    double d = strtod(s, &end);
+    if (end == s || (*end && strcmp(end, "%") != 0) || !(d >= 0) || d > 100)
+        return -1;
+    *permille = (uint32_t)(d * 10 + 0.5);
+    return 0;
 }
 
 uint64_t atr__share_base(const atr_call_view *cv) {

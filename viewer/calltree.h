@@ -29,6 +29,23 @@ int atr__children(const atr_index *ix, uint32_t call, uint32_t **kids, uint32_t 
 uint32_t atr__fold_run(const atr_index *ix, const uint32_t *kids, uint32_t n, uint32_t i,
                        uint64_t parent_ns);
 
+/* 1 if `call` is charged under permille/1000 of parent_ns and finished normally. */
+int atr__is_minor(const atr_index *ix, uint32_t call, uint64_t parent_ns, uint32_t permille);
+
+/*
+ * Keep in kids[] (in order) the calls charged at least `permille`/1000 of parent_ns, and
+ * those that raised or did not finish; returns how many stay. The others' count and time
+ * go to *n_minor and *minor_ns (permille 0: all stay).
+ */
+uint32_t atr__prune_minor(const atr_index *ix, uint32_t *kids, uint32_t n, uint64_t parent_ns,
+                          uint32_t permille, uint32_t *n_minor, uint64_t *minor_ns);
+
+/* Append "… 12 calls under 1.0%, 3.1 ms" for what atr__prune_minor() left out. */
+void atr__sb_minor(atr__sbuf *sb, uint32_t n_minor, uint64_t minor_ns, uint32_t permille);
+
+/* Parse a share "1%", "0.5%" or "1" (percent) into permille; -1 if it is not one. */
+int atr__parse_share(const char *s, uint32_t *permille);
+
 /* Append the folded line's text for kids[0 .. n-1]; *total_ns receives their total time
    (charged to the parent). */
 void atr__sb_fold(atr__sbuf *sb, const atr_index *ix, const uint32_t *kids, uint32_t n,

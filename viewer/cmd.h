@@ -19,7 +19,23 @@ typedef struct atr__vctx {
     int color;           /* use colour on `out` (a terminal, NO_COLOR unset) */
     int err_tty;         /* `err` is a terminal (progress indicator allowed) */
     uint64_t max_memory; /* --max-memory: the analysis index's budget (0: no limit) */
+    int compensate;      /* --compensate: subtract the tracer's measured cost (else --raw) */
+    size_t width;        /* text output fits this many columns, 0: no limit (atr__out_width) */
+    size_t max_value;    /* --max-value: columns of one value; 0: no limit */
+    int max_value_set;   /* --max-value was given (else it follows the width) */
 } atr__vctx;
+
+/*
+ * The width text output fits by default: $COLUMNS when set, else the terminal's when `out`
+ * is one, else 0 (no limit: a pipe to less or grep gets whole lines; --width N cuts them).
+ */
+size_t atr__out_width(FILE *out);
+
+/* The columns one value may take: --max-value, else 2/5 of the width (at least 24), else 0. */
+size_t atr__value_room(const atr__vctx *ctx);
+/* Same for a value in a column that starts `used` columns in: at most 3/5 of what is left
+   (at least 20), so that a line of several values keeps more than one. */
+size_t atr__value_room_in(const atr__vctx *ctx, size_t used);
 
 /* A subcommand: argv[0] is its name, the options and operands follow. */
 typedef int (*atr__cmd_fn)(atr__vctx *ctx, int argc, char **argv);

@@ -15,6 +15,7 @@ static const atr__opt calls_opts[] = {
      "-s, --sort duration|start  slowest first, or in time order "
      "(default)"},
     {"limit", 'n', 1, OPT_LIMIT, "-n, --limit N  at most N calls"},
+    ATR__OPTS_WIDTH,
     {NULL, 0, 0, 0, NULL},
 };
 
@@ -51,6 +52,8 @@ static void print_text(atr__vctx *ctx, const atr_index *ix, const atr_callset *c
     atr_index_get_info(ix, &info);
     atr__table t;
     atr__table_init(&t, 5, heads, "rrrrl");
+    atr__table_fit(&t, ctx->width, 4, ATR__FIT_RIGHT, 40, "3");
+    size_t maxv = atr__value_room_in(ctx, 36); /* id, start, duration, thread */
     atr__sbuf sb = ATR__SBUF_INIT;
     char buf[32];
     for (uint64_t i = 0; i < atr_callset_count(cs); i++) {
@@ -67,7 +70,7 @@ static void print_text(atr__vctx *ctx, const atr_index *ix, const atr_callset *c
         atr__table_cell(&t, buf);
         atr__table_cellf(&t, "%u", cv.thread);
         atr__sb_clear(&sb);
-        atr__sb_call(&sb, ix, call, &cv, 1);
+        atr__sb_call_fit(&sb, ix, call, &cv, 1, maxv);
         atr__table_cell(&t, atr__sb_cstr(&sb));
     }
     atr__table_print(&t, ctx->out, ctx->color, 0);

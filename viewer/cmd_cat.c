@@ -16,6 +16,7 @@
 enum { OPT_JSON = 1 };
 static const atr__opt cat_opts[] = {
     {"json", 0, 0, OPT_JSON, "--json       one JSON object per record (JSON lines)"},
+    ATR__OPTS_WIDTH,
     {NULL, 0, 0, 0, NULL},
 };
 
@@ -26,14 +27,14 @@ static void span_text(atr__sbuf *sb, uint64_t id) {
         atr__sb_printf(sb, "%" PRIu32 ":%" PRIu64, atr_span_thread(id), atr_span_seq(id));
 }
 
-static void fields_text(atr__sbuf *sb, const atr_field *f, uint32_t n) {
+static void fields_text(atr__sbuf *sb, const atr_field *f, uint32_t n, size_t maxv) {
     atr__sb_putc(sb, '{');
     for (uint32_t i = 0; i < n; i++) {
         if (i)
             atr__sb_puts(sb, ", ");
         atr__esc_str(sb, f[i].name);
         atr__sb_putc(sb, '=');
-        atr__render_value(sb, &f[i].value);
+        atr__render_value_fit(sb, &f[i].value, maxv);
     }
     atr__sb_putc(sb, '}');
 }
@@ -44,7 +45,8 @@ static void quoted(atr__sbuf *sb, atr_str s) {
     atr__sb_putc(sb, '\'');
 }
 
-static void record_text(atr__sbuf *sb, const atr_record *r) {
+/* One record; values in at most maxv columns (0: no limit). */
+static void record_text(atr__sbuf *sb, const atr_record *r, size_t maxv) {
     switch (r->kind) {
     case ATR_REC_PROCESS: {
         const atr_process_info *p = &r->u.process;
@@ -98,12 +100,12 @@ static void record_text(atr__sbuf *sb, const atr_record *r) {
         for (uint32_t i = 0; i < r->u.start.n_args; i++) {
             if (i)
                 atr__sb_puts(sb, ", ");
-            atr__render_value(sb, &r->u.start.args[i]);
+            atr__render_value_fit(sb, &r->u.start.args[i], maxv);
         }
         atr__sb_putc(sb, ']');
         if (r->u.start.n_fields) {
             atr__sb_puts(sb, " fields=");
-            fields_text(sb, r->u.start.fields, r->u.start.n_fields);
+            fields_text(sb, r->u.start.fields, r->u.start.n_fields, maxv);
         }
         break;
     case ATR_REC_END:
@@ -111,12 +113,12 @@ static void record_text(atr__sbuf *sb, const atr_record *r) {
         span_text(sb, r->u.end.span);
         if (r->u.end.status == ATR_END_RETURN) {
             atr__sb_puts(sb, " return ");
-            atr__render_value(sb, &r->u.end.value);
+            atr__render_value_fit(sb, &r->u.end.value, maxv);
         } else if (r->u.end.status == ATR_END_RAISE) {
             atr__sb_puts(sb, " raise ");
             atr__esc_str(sb, r->u.end.exc_type);
             atr__sb_puts(sb, ": ");
-            atr__render_value(sb, &r->u.end.value);
+            atr__render_value_fit(sb, &r->u.end.value, maxv);
         } else {
             atr__sb_puts(sb, " return (not captured)");
         }
@@ -127,7 +129,7 @@ static void record_text(atr__sbuf *sb, const atr_record *r) {
         atr__sb_puts(sb, " text=");
         quoted(sb, r->u.message.text);
         atr__sb_puts(sb, " fields=");
-        fields_text(sb, r->u.message.fields, r->u.message.n_fields);
+        fields_text(sb, r->u.message.fields, r->u.message.n_fields, maxv);
         break;
     case ATR_REC_SYNC:
         atr__sb_printf(sb, "SYNC last_seq=%" PRIu64 " dropped=%" PRIu64, r->u.sync.last_seq,
@@ -148,6 +150,13 @@ static void record_text(atr__sbuf *sb, const atr_record *r) {
         atr__sb_printf(sb, "%s time=%" PRIu64 " span=",
                        r->kind == ATR_REC_SUSPEND ? "SUSPEND" : "RESUME", r->time_ns);
         span_text(sb, r->u.suspend.span);
+        break;
+    case ATR_REC_CALIBRATION:
+        atr__sb_puts(sb, "CALIBRATION mechanism=");
+        quoted(sb, r->u.calibration.mechanism);
+        atr__sb_printf(sb, " call_ns=%" PRIu64 " inner_ns=%" PRIu64 " samples=%" PRIu64,
+                       r->u.calibration.call_ns, r->u.calibration.inner_ns,
+                       r->u.calibration.samples);
         break;
     default:
         atr__sb_printf(sb, "RECORD kind=%" PRIu32, r->kind);
@@ -270,6 +279,12 @@ static void record_json(atr__json *j, const atr_record *r) {
         atr__json_kuint(j, "time_ns", r->time_ns);
         atr__json_kuint(j, "span", r->u.suspend.span);
         break;
+    case ATR_REC_CALIBRATION:
+        jstr(j, "mechanism", r->u.calibration.mechanism);
+        atr__json_kuint(j, "call_ns", r->u.calibration.call_ns);
+        atr__json_kuint(j, "inner_ns", r->u.calibration.inner_ns);
+        atr__json_kuint(j, "samples", r->u.calibration.samples);
+        break;
     default:
         break;
     }
@@ -302,7 +317,9 @@ static int cat_one(atr__vctx *ctx, const char *path, int json) {
             atr__sb_printf(&sb, "T%-3" PRIu32 " ", rec.thread);
         else
             atr__sb_puts(&sb, "     ");
-        record_text(&sb, &rec);
+        record_text(&sb, &rec, atr__value_room(ctx));
+        if (ctx->width)
+            atr__sb_fit(&sb, 0, ctx->width);
         atr__sb_putc(&sb, '\n');
         if (sb.oom) {
             rc = ATR_ENOMEM;
@@ -334,7 +351,7 @@ int atr__cmd_cat(atr__vctx *ctx, int argc, char **argv) {
     atr__optparser p;
     atr__opt_init(&p, ctx, argc, argv, cat_opts);
     const char **paths = NULL;
-    int n = 0, json = 0, id, status = ATR_VIEWER_OK;
+    int n = 0, json = 0, id, wst, status = ATR_VIEWER_OK;
     const char *arg;
     while ((id = atr__opt_next(&p, &arg)) != ATR__OPT_END) {
         if (id == ATR__OPT_ERROR) {
@@ -348,6 +365,11 @@ int atr__cmd_cat(atr__vctx *ctx, int argc, char **argv) {
             json = 1;
         } else if (id == ATR__OPT_MAX_MEMORY) {
             continue; /* accepted by every command; cat streams and builds no index */
+        } else if ((wst = atr__opt_width(ctx, id, arg)) != -1) {
+            if (wst != ATR_VIEWER_OK) {
+                free(paths);
+                return wst;
+            }
         } else {
             const char **np = realloc(paths, (size_t)(n + 1) * sizeof *np);
             if (!np) {

@@ -1,7 +1,8 @@
 /*
  * `diff BASE NEW [FUNC] [FILTER...]` (or `--base LOG... --new LOG...`): what got slower or
  * faster between two runs, per function and per argument group, with a rank test
- * (atr_diff_compute in the analysis layer). Text fits 80 columns; --json gives everything.
+ * (atr_diff_compute in the analysis layer). Text fits the width (--width; cmd.h); --json
+ * gives everything.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -12,8 +13,6 @@
 #include "load.h"
 #include "render.h"
 #include "tui.h"
-
-#define WIDTH 80 /* text output fits this many columns */
 
 enum {
     OPT_JSON = 1,
@@ -40,6 +39,7 @@ static const atr__opt diff_opts[] = {
      "--min-calls N  calls each run needs for significance (default 10)"},
     {"alpha", 0, 1, OPT_ALPHA, "--alpha P    significance level (default 0.01)"},
     {"tui", 0, 0, OPT_TUI, "--tui        browse the result in the terminal viewer"},
+    ATR__OPTS_WIDTH,
     {NULL, 0, 0, 0, NULL},
 };
 
@@ -107,7 +107,9 @@ static int parse(atr__vctx *ctx, int argc, char **argv, diff_args *a, atr__opera
                 side[before] = cur;
             continue;
         }
-        int st = on_opt(ctx, a, id, arg);
+        int st = atr__opt_width(ctx, id, arg);
+        if (st == -1)
+            st = on_opt(ctx, a, id, arg);
         if (st != ATR_VIEWER_OK)
             return st;
     }
@@ -239,55 +241,20 @@ static void fill_row(row *r, const atr_diff_stat *st) {
     fmt_p(r->cell[5], sizeof r->cell[5], st);
 }
 
-/* Keep the end of a label that is too wide: "…Class.method" (names end in what counts). */
-static void fit_left(atr__sbuf *sb, size_t maxw) {
-    size_t w = atr__utf8_width(sb->ptr ? sb->ptr : "", sb->len);
-    if (sb->oom || w <= maxw || maxw < 2)
-        return;
-    size_t i = 0;
-    while (i < sb->len && atr__utf8_width(sb->ptr + i, sb->len - i) > maxw - 1) {
-        i++;
-        while (i < sb->len && ((unsigned char)sb->ptr[i] & 0xC0) == 0x80)
-            i++;
-    }
-    /* start at a name boundary when one is left: "…build_records", not "…ain__.build_re…" */
-    const char *dot = memchr(sb->ptr + i, '.', sb->len - i);
-    if (dot && (size_t)(dot - sb->ptr) + 1 < sb->len)
-        i = (size_t)(dot - sb->ptr) + 1;
-    atr__sbuf out = ATR__SBUF_INIT;
-    atr__sb_puts(&out, "…");
-    atr__sb_add(&out, sb->ptr + i, sb->len - i);
-    atr__sb_free(sb);
-    *sb = out;
-}
-
 /*
  * Print rows as a table whose last column (`last`: "function" or "value") gets the width
- * the others leave of WIDTH; cut from the left (names) or the right (values).
+ * the others leave; cut from the left (names) or in the middle (values).
  */
 static void print_rows(atr__vctx *ctx, row *rows, size_t n, const char *last, size_t indent,
                        int cut_left) {
     const char *const heads[NUM_COLS + 1] = {"added", "calls", "p50 base", "new",
                                              "ratio", "p",     last};
-    size_t used = indent;
-    for (size_t c = 0; c < NUM_COLS; c++) {
-        size_t w = atr__utf8_width(heads[c], strlen(heads[c]));
-        for (size_t r = 0; r < n; r++) {
-            size_t cw = atr__utf8_width(rows[r].cell[c], strlen(rows[r].cell[c]));
-            w = cw > w ? cw : w;
-        }
-        used += w + 2;
-    }
-    size_t maxw = used + 12 < WIDTH ? WIDTH - used : 12;
     atr__table t;
     atr__table_init(&t, NUM_COLS + 1, heads, "rrrrrll");
+    atr__table_fit(&t, ctx->width, NUM_COLS, cut_left ? ATR__FIT_LEFT : ATR__FIT_MID, 12, NULL);
     for (size_t r = 0; r < n; r++) {
         for (size_t c = 0; c < NUM_COLS; c++)
             atr__table_cell(&t, rows[r].cell[c]);
-        if (cut_left)
-            fit_left(&rows[r].label, maxw);
-        else
-            atr__sb_fit(&rows[r].label, 0, maxw);
         atr__table_cell(&t, atr__sb_cstr(&rows[r].label));
     }
     atr__table_print(&t, ctx->out, ctx->color, indent);
@@ -300,9 +267,10 @@ static void free_rows(row *rows, size_t n) {
     free(rows);
 }
 
-/* A line of text, cut to WIDTH columns. */
+/* A line of text, cut to the width. */
 static void put_line(atr__vctx *ctx, atr__sbuf *sb) {
-    atr__sb_fit(sb, 0, WIDTH);
+    if (ctx->width)
+        atr__sb_fit(sb, 0, ctx->width);
     fputs(atr__sb_cstr(sb), ctx->out);
     fputc('\n', ctx->out);
     atr__sb_clear(sb);

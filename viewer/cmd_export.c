@@ -1,20 +1,29 @@
-/* `export LOG... --format chrome|eliot|jsonl [-o OUT]`: calls for other tools. */
+/*
+ * `export LOG... --format chrome|eliot|jsonl [FUNC] [FILTER...] [--min-duration T] [-o OUT]`:
+ * calls for other tools. With FUNC, filters or --min-duration only the matching calls are
+ * written (jsonl), with their ancestors (chrome, eliot: the trees keep their shape), and the
+ * messages inside the calls written.
+ */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "export.h"
 #include "load.h"
 
-enum { OPT_FORMAT = 1, OPT_OUTPUT };
+enum { OPT_FORMAT = 1, OPT_OUTPUT, OPT_MIN_DURATION };
 static const atr__opt export_opts[] = {
     {"format", 'f', 1, OPT_FORMAT,
      "-f, --format chrome|eliot|jsonl  Chrome/Perfetto trace, "
      "Eliot JSON lines (eliot-tree), JSON lines of calls"},
-    {"output", 'o', 1, OPT_OUTPUT, "-o, --output OUT  write to OUT instead of stdout"},
+    {"output", 'o', 1, OPT_OUTPUT, "-o, --output OUT  write to OUT (default and -: stdout)"},
+    {"min-duration", 0, 1, OPT_MIN_DURATION,
+     "--min-duration T  only calls lasting T or more (e.g. 5ms)"},
     {NULL, 0, 0, 0, NULL},
 };
 
-typedef int (*export_fn)(const atr_index *ix, FILE *out);
+typedef int (*export_fn)(const atr_index *ix, const uint8_t *keep, FILE *out);
 
 static const struct {
     const char *name;
@@ -28,6 +37,7 @@ static const struct {
 typedef struct export_args {
     export_fn fn;
     const char *output;
+    char min_duration[64]; /* "duration>=T" for --min-duration T, else "" */
 } export_args;
 
 static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
@@ -35,6 +45,23 @@ static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
     if (id == OPT_OUTPUT) {
         a->output = arg;
         return ATR_VIEWER_OK;
+    }
+    if (id == OPT_MIN_DURATION) {
+        if (strlen(arg) > 40 || strpbrk(arg, " \t,")) {
+            atr__errorf(ctx, "--min-duration takes a time such as 5ms, not '%s'", arg);
+            return ATR_VIEWER_USAGE;
+        }
+        snprintf(a->min_duration, sizeof a->min_duration, "duration>=%s", arg);
+        char err[256] = "";
+        atr_filter *f = NULL;
+        int rc = atr_filter_parse(a->min_duration, &f, err, sizeof err);
+        atr_filter_free(f);
+        if (rc == ATR_ESYNTAX) { /* "column N: why": the column is of our own text */
+            const char *why = strstr(err, ": ");
+            atr__errorf(ctx, "--min-duration %s: %s", arg, why ? why + 2 : err);
+            return ATR_VIEWER_USAGE;
+        }
+        return rc < 0 ? ATR_VIEWER_FAIL : ATR_VIEWER_OK;
     }
     for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
         if (strcmp(arg, formats[i].name) == 0) {
@@ -45,14 +72,49 @@ static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
     return ATR_VIEWER_USAGE;
 }
 
-static int write_out(atr__vctx *ctx, const atr_index *ix, const export_args *a) {
+/* The selection's bytes (export.h) into *keep; NULL when nothing is selected. */
+static int select_calls(atr__vctx *ctx, const atr__target *t, uint8_t **keep) {
+    *keep = NULL;
+    if (t->fn == ATR_ALL_FUNCTIONS && !t->filter)
+        return ATR_VIEWER_OK;
+    atr_index_info info;
+    atr_index_get_info(t->ix, &info);
+    atr_callset *cs = NULL;
+    int st = atr__target_query(ctx, t, ATR_SORT_START, 0, 0, &cs);
+    if (st != ATR_VIEWER_OK)
+        return st;
+    uint8_t *k = calloc(info.n_calls ? info.n_calls : 1, 1);
+    if (!k) {
+        atr_callset_free(cs);
+        atr__errorf(ctx, "out of memory");
+        return ATR_VIEWER_FAIL;
+    }
+    for (uint64_t i = 0; i < atr_callset_count(cs); i++)
+        k[atr_callset_get(cs, i)] = ATR__EXPORT_MATCH;
+    for (uint64_t i = 0; i < atr_callset_count(cs); i++) {
+        atr_call_view cv;
+        uint32_t c = atr_callset_get(cs, i);
+        /* up to the root or to a call marked already (its ancestors are) */
+        while (atr_index_call(t->ix, c, &cv) == 0 && cv.parent != ATR_NO_CALL &&
+               cv.parent < info.n_calls && !k[cv.parent]) {
+            k[cv.parent] = ATR__EXPORT_ANCESTOR;
+            c = cv.parent;
+        }
+    }
+    atr_callset_free(cs);
+    *keep = k;
+    return ATR_VIEWER_OK;
+}
+
+static int write_out(atr__vctx *ctx, const atr_index *ix, const uint8_t *keep,
+                     const export_args *a) {
     int to_stdout = !a->output || strcmp(a->output, "-") == 0;
     FILE *f = to_stdout ? ctx->out : fopen(a->output, "w");
     if (!f) {
         atr__errorf(ctx, "%s: %s", a->output, strerror(errno));
         return ATR_VIEWER_FAIL;
     }
-    int rc = a->fn(ix, f);
+    int rc = a->fn(ix, keep, f);
     if (fflush(f) != 0 || ferror(f))
         rc = rc < 0 ? rc : ATR_EIO;
     int saved = errno;
@@ -70,21 +132,26 @@ static int write_out(atr__vctx *ctx, const atr_index *ix, const export_args *a) 
 
 int atr__cmd_export(atr__vctx *ctx, int argc, char **argv) {
     atr__operands ops = {0};
-    export_args a = {NULL, NULL};
-    atr_index *ix = NULL;
+    export_args a = {NULL, NULL, ""};
+    atr__target t = {0};
+    uint8_t *keep = NULL;
     int st = atr__parse_args(ctx, argc, argv, export_opts, &ops, on_opt, &a);
-    if (st == ATR_VIEWER_OK && ops.func) {
-        atr__errorf(ctx, "'%s' is not a log file", ops.func);
-        st = ATR_VIEWER_USAGE;
-    } else if (st == ATR_VIEWER_OK && !a.fn) {
+    if (st == ATR_VIEWER_OK && !a.fn) {
         atr__errorf(ctx, "--format is required (chrome, eliot or jsonl)");
         st = ATR_VIEWER_USAGE;
     }
+    if (st == ATR_VIEWER_OK && a.min_duration[0] && atr__operands_add(&ops, a.min_duration) < 0) {
+        atr__errorf(ctx, "out of memory");
+        st = ATR_VIEWER_FAIL;
+    }
     if (st == ATR_VIEWER_OK)
-        st = atr__load_logs(ctx, ops.logs, ops.n_logs, &ix);
+        st = atr__target_open(ctx, &ops, 0, &t);
     if (st == ATR_VIEWER_OK)
-        st = write_out(ctx, ix, &a);
-    atr_index_free(ix);
+        st = select_calls(ctx, &t, &keep);
+    if (st == ATR_VIEWER_OK)
+        st = write_out(ctx, t.ix, keep, &a);
+    free(keep);
+    atr__target_close(&t);
     atr__operands_free(&ops);
     return st == ATR__HELP_SHOWN ? ATR_VIEWER_OK : st;
 }

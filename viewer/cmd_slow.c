@@ -22,6 +22,7 @@ static const atr__opt slow_opts[] = {
     {"groups", 'g', 1, OPT_GROUPS, "-g, --groups N  groups shown per argument (default 5)"},
     {"calls", 'c', 1, OPT_CALLS, "-c, --calls N  slowest calls shown (default 5)"},
     {"result", 'r', 0, OPT_RESULT, "-r, --result  also rank the result and exception type"},
+    ATR__OPTS_WIDTH,
     {NULL, 0, 0, 0, NULL},
 };
 
@@ -95,6 +96,15 @@ static const char *mode_text(uint32_t mode) {
     }
 }
 
+/* Columns for a group's value (the last column): 48 (a distinguishing label of a long str,
+   labels.c, fits), or what the width leaves beside the figures (~55). */
+static size_t label_room(const atr__vctx *ctx) {
+    size_t room = ctx->width ? atr__value_room(ctx) : 48;
+    if (ctx->width >= 80 && ctx->width - 55 < room)
+        room = ctx->width - 55;
+    return room;
+}
+
 static void print_arg_text(atr__vctx *ctx, const atr_index *ix, const atr_argscore *s, uint32_t i,
                            uint64_t max_g) {
     /* The value last: numbers stay aligned whatever its width (80 columns leave it 25). */
@@ -120,6 +130,7 @@ static void print_arg_text(atr__vctx *ctx, const atr_index *ix, const atr_argsco
     fputs(atr__sb_cstr(&sb), ctx->out);
     atr__table t;
     atr__table_init(&t, 7, heads, "rrrrrll");
+    atr__table_fit(&t, ctx->width, 6, ATR__FIT_MID, 20, "2"); /* the value; p95 goes first */
     char buf[32];
     uint32_t shown = as.n_groups;
     if (max_g && max_g < shown)
@@ -142,8 +153,8 @@ static void print_arg_text(atr__vctx *ctx, const atr_index *ix, const atr_argsco
         atr__spark(&sb, h, ATR_HIST_BINS);
         atr__table_cell(&t, atr__sb_cstr(&sb));
         atr__sb_clear(&sb);
-        atr__sb_group_label(&sb, ix, &grp);
-        atr__sb_fit(&sb, 0, 48);
+        atr__sb_group_label_fit(&sb, ix, &grp, label_room(ctx));
+        atr__sb_fit_mid(&sb, 0, label_room(ctx), NULL);
         atr__table_cell(&t, atr__sb_cstr(&sb));
     }
     atr__table_print(&t, ctx->out, ctx->color, 2);
@@ -168,6 +179,7 @@ static void print_slowest(atr__vctx *ctx, const atr__target *t, uint64_t n) {
     static const char *const heads[] = {"rank", "id", "duration", "call"};
     atr__table tb;
     atr__table_init(&tb, 4, heads, "rrrl");
+    atr__table_fit(&tb, ctx->width, 3, ATR__FIT_RIGHT, 30, NULL);
     atr__sbuf sb = ATR__SBUF_INIT;
     char buf[32];
     for (uint64_t i = 0; i < atr_callset_count(cs); i++) {
@@ -182,14 +194,17 @@ static void print_slowest(atr__vctx *ctx, const atr__target *t, uint64_t n) {
         atr__fmt_dur(buf, sizeof buf, cv.duration_ns);
         atr__table_cell(&tb, buf);
         atr__sb_clear(&sb);
-        atr__sb_call(&sb, t->ix, call, &cv, 0);
-        atr__sb_fit(&sb, 0, 100);
+        atr__sb_call_fit(&sb, t->ix, call, &cv, 0, atr__value_room_in(ctx, 28));
+        if (!ctx->width)
+            atr__sb_fit(&sb, 0, 100);
         atr__table_cell(&tb, atr__sb_cstr(&sb));
     }
-    fprintf(ctx->out,
-            "slowest calls (one's call tree: %s tree LOG --id ID, or LOG FUNC [FILTER...] "
-            "--rank N):\n",
-            ctx->prog);
+    atr__sb_clear(&sb);
+    atr__sb_printf(&sb,
+                   "slowest calls (one's call tree: %s tree LOG --id ID, or LOG FUNC "
+                   "[FILTER...] --rank N):\n",
+                   ctx->prog);
+    atr__fput_wrap(ctx->out, atr__sb_cstr(&sb), ctx->width);
     atr__table_print(&tb, ctx->out, ctx->color, 2);
     atr__table_free(&tb);
     atr__sb_free(&sb);
@@ -235,7 +250,7 @@ static void print_text(atr__vctx *ctx, const atr__target *t, const atr_argscore 
                      "\nscores use the time they ran, not the time to completion)\n\n");
     else
         atr__sb_puts(&sb, "\nscore: share of the duration's variation the key explains\n\n");
-    fputs(atr__sb_cstr(&sb), ctx->out);
+    atr__fput_wrap(ctx->out, atr__sb_cstr(&sb), ctx->width);
     atr__sb_free(&sb);
     uint32_t n = atr_argscore_count(s);
     if (n == 0)

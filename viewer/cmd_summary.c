@@ -16,6 +16,7 @@ static const atr__opt summary_opts[] = {
     {"json", 0, 0, OPT_JSON,
      "--json       a JSON list of {function, calls, total_ns, active_ns, self_ns, ...}"},
     {"limit", 'n', 1, OPT_LIMIT, "-n, --limit N  show the N functions with most total time"},
+    ATR__OPTS_WIDTH,
     {NULL, 0, 0, 0, NULL},
 };
 
@@ -37,6 +38,9 @@ static void print_text(atr__vctx *ctx, const row *rows, size_t n) {
                                         "p50",      "p95",   "p99",   "max"};
     atr__table t;
     atr__table_init(&t, 8, heads, "lrrrrrrr");
+    /* names give up their common start first ("…reindent.ReindentFilter._process"); below
+       32 columns for them, p99, p95, p50 and self go */
+    atr__table_fit(&t, ctx->width, 0, ATR__FIT_LEFT, 32, "6543");
     char buf[32];
     int suspended = 0;
     for (size_t i = 0; i < n; i++) {
@@ -54,9 +58,10 @@ static void print_text(atr__vctx *ctx, const row *rows, size_t n) {
     atr__table_print(&t, ctx->out, ctx->color, 0);
     atr__table_free(&t);
     if (suspended)
-        fputs("(generators and coroutines count only while they ran: active time, not the time "
-              "from first call to completion)\n",
-              ctx->out);
+        atr__fput_wrap(ctx->out,
+                       "(generators and coroutines count only while they ran: active time, not "
+                       "the time from first call to completion)\n",
+                       ctx->width);
 }
 
 static void print_json(atr__vctx *ctx, const atr_index *ix, const row *rows, size_t n) {

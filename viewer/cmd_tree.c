@@ -15,7 +15,7 @@
 
 #define TREE_MAX_DEPTH 1000 /* deeper calls are cut (recursion of the renderer) */
 
-enum { OPT_JSON = 1, OPT_RANK, OPT_DEPTH, OPT_ALL, OPT_ID };
+enum { OPT_JSON = 1, OPT_RANK, OPT_DEPTH, OPT_ALL, OPT_ID, OPT_MIN_SHARE };
 static const atr__opt tree_opts[] = {
     {"json", 0, 0, OPT_JSON,
      "--json       {id, function, args, result, exception, "
@@ -25,12 +25,16 @@ static const atr__opt tree_opts[] = {
      "-d, --depth N  show N levels below the call (0: the call "
      "alone)"},
     {"all", 'a', 0, OPT_ALL, "-a, --all    do not fold runs of fast calls"},
+    {"min-share", 'm', 1, OPT_MIN_SHARE,
+     "-m, --min-share P  one line for the calls under P% of their parent (e.g. 1%)"},
     {"id", 'i', 1, OPT_ID, "-i, --id ID  the call with this id (as calls prints it), not FUNC"},
+    ATR__OPTS_WIDTH,
     {NULL, 0, 0, 0, NULL},
 };
 
 typedef struct tree_args {
     int json, all, ranked;
+    uint32_t min_share; /* permille; 0: every call */
     uint64_t rank, depth;
     const char *id; /* --id, or NULL */
 } tree_args;
@@ -43,7 +47,10 @@ static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
         a->all = 1;
     else if (id == OPT_ID)
         a->id = arg;
-    else if (id == OPT_RANK)
+    else if (id == OPT_MIN_SHARE && atr__parse_share(arg, &a->min_share) < 0) {
+        atr__errorf(ctx, "--min-share takes a percentage such as 1%% or 0.5%%, not '%s'", arg);
+        return ATR_VIEWER_USAGE;
+    } else if (id == OPT_RANK)
         return atr__opt_rank(ctx, arg, &a->rank, &a->ranked);
     else if (id == OPT_DEPTH && atr__opt_uint(ctx, "depth", arg, &a->depth) < 0)
         return ATR_VIEWER_USAGE;
@@ -52,6 +59,7 @@ static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
 
 typedef struct tree_out {
     const atr_index *ix;
+    size_t maxv; /* columns of one value (atr__value_room) */
     const tree_args *a;
     atr__table t;
     atr__sbuf prefix; /* "│  " / "   " per open level */
@@ -91,7 +99,7 @@ static void messages_text(tree_out *o, uint32_t call, uint64_t start_ns, int mor
         atr__sb_puts(&o->line, more ? "│  • +" : "   • +");
         atr__sb_dur(&o->line, mv.time_ns >= start_ns ? mv.time_ns - start_ns : 0);
         atr__sb_putc(&o->line, ' ');
-        atr__sb_message(&o->line, o->ix, ids[i]);
+        atr__sb_message_fit(&o->line, o->ix, ids[i], o->maxv);
         add_row(o, "", "", "");
     }
     free(ids);
@@ -111,7 +119,7 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
     atr__sb_clear(&o->line);
     atr__sb_add(&o->line, o->prefix.ptr, o->prefix.len);
     atr__sb_puts(&o->line, branch_text[branch]);
-    atr__sb_call(&o->line, o->ix, call, &cv, 1);
+    atr__sb_call_fit(&o->line, o->ix, call, &cv, 1, o->maxv);
     atr__sb_active(&o->line, &cv);
     add_row(o, dur, share, self);
     uint64_t base = atr__share_base(&cv);
@@ -133,9 +141,12 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
         add_row(o, "", "", "");
         n = 0;
     }
+    uint32_t n_minor = 0;
+    uint64_t minor_ns = 0;
+    n = atr__prune_minor(o->ix, kids, n, base, o->a->min_share, &n_minor, &minor_ns);
     for (uint32_t i = 0; i < n;) {
         uint32_t run = o->a->all ? 0 : atr__fold_run(o->ix, kids, n, i, base);
-        int last = (run ? i + run : i + 1) >= n;
+        int last = (run ? i + run : i + 1) >= n && n_minor == 0;
         int br = last ? BR_LAST : BR_MID;
         if (run) {
             uint64_t total;
@@ -152,6 +163,16 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
             node_text(o, kids[i], base, br, depth + 1);
             i++;
         }
+    }
+    if (n_minor) {
+        atr__sb_clear(&o->line);
+        atr__sb_add(&o->line, o->prefix.ptr, o->prefix.len);
+        atr__sb_puts(&o->line, branch_text[BR_LAST]);
+        atr__sb_minor(&o->line, n_minor, minor_ns, o->a->min_share);
+        atr__fmt_dur(dur, sizeof dur, minor_ns);
+        snprintf(share, sizeof share, "%.1f%%",
+                 base ? 100.0 * (double)minor_ns / (double)base : 0.0);
+        add_row(o, dur, share, "");
     }
     o->prefix.len = saved;
     if (o->prefix.ptr)
@@ -193,16 +214,26 @@ static int print_text(atr__vctx *ctx, const atr__target *t, uint32_t call, uint6
     atr__fmt_dur(buf, sizeof buf, cv.start_ns - info.t_min);
     atr__fmt_count(cnt, sizeof cnt, matched);
     atr_call_id_format(t->ix, call, id, sizeof id);
+    atr__sbuf head = ATR__SBUF_INIT;
     if (rank) /* chosen by FUNC, filters and --rank (else by --id) */
-        fprintf(ctx->out,
-                "call %s: rank %" PRIu64 " of %s matching call%s by duration; "
-                "thread %" PRIu32 ", started +%s\n\n",
-                id, rank, cnt, matched == 1 ? "" : "s", cv.thread, buf);
+        atr__sb_printf(&head,
+                       "call %s: rank %" PRIu64 " of %s matching call%s by duration; "
+                       "thread %" PRIu32 ", started +%s\n\n",
+                       id, rank, cnt, matched == 1 ? "" : "s", cv.thread, buf);
     else
-        fprintf(ctx->out, "call %s: thread %" PRIu32 ", started +%s\n\n", id, cv.thread, buf);
+        atr__sb_printf(&head, "call %s: thread %" PRIu32 ", started +%s\n\n", id, cv.thread, buf);
+    atr__fput_wrap(ctx->out, atr__sb_cstr(&head), ctx->width);
+    atr__sb_free(&head);
     static const char *const heads[] = {"duration", "share", "self", "call"};
-    tree_out o = {t->ix, a, {0}, ATR__SBUF_INIT, ATR__SBUF_INIT, 0};
+    tree_out o = {t->ix,
+                  atr__value_room_in(ctx, 27),
+                  /* duration, share, self */ a,
+                  {0},
+                  ATR__SBUF_INIT,
+                  ATR__SBUF_INIT,
+                  0};
     atr__table_init(&o.t, 4, heads, "rrrl");
+    atr__table_fit(&o.t, ctx->width, 3, ATR__FIT_RIGHT, 30, NULL);
     node_text(&o, call, 0, BR_ROOT, 0);
     int rc = o.oom || o.line.oom || o.prefix.oom ? ATR_ENOMEM
                                                  : atr__table_print(&o.t, ctx->out, ctx->color, 0);
@@ -218,7 +249,7 @@ static int print_text(atr__vctx *ctx, const atr__target *t, uint32_t call, uint6
 
 int atr__cmd_tree(atr__vctx *ctx, int argc, char **argv) {
     atr__operands ops = {0};
-    tree_args a = {0, 0, 0, 1, UINT64_MAX, NULL};
+    tree_args a = {0, 0, 0, 0, 1, UINT64_MAX, NULL};
     atr__target t = {0};
     int st = atr__parse_args(ctx, argc, argv, tree_opts, &ops, on_opt, &a);
     uint32_t call = ATR_NO_CALL;

@@ -1,6 +1,11 @@
 /*
- * Exporters: write every call of an index in another tool's format. Each returns 0 or a
+ * Exporters: write the calls of an index in another tool's format. Each returns 0 or a
  * negative ATR_E* code (ATR_EIO when the stream failed, ATR_ENOMEM).
+ *
+ * `keep` selects (NULL: everything, messages outside calls included): one byte per call,
+ * ATR__EXPORT_MATCH for a call the selection matched, ATR__EXPORT_ANCESTOR for a call that
+ * only contains one (tree formats write it so that the matches keep their place), 0 for the
+ * others. Messages are written with the calls they belong to.
  */
 #ifndef ATR_VIEWER_EXPORT_H
 #define ATR_VIEWER_EXPORT_H
@@ -9,11 +14,18 @@
 
 #include "argtrace/atr_analysis.h"
 
-/* Chrome trace-event JSON ("X" complete events, "i" for messages, metadata names). */
-int atr__export_chrome(const atr_index *ix, FILE *out);
-/* Eliot JSON lines: one task per root call, actions started/succeeded/failed. */
-int atr__export_eliot(const atr_index *ix, FILE *out);
-/* JSON lines of calls, the shape of `calls --json`, in start order. */
-int atr__export_jsonl(const atr_index *ix, FILE *out);
+#include <stdint.h>
+
+#define ATR__EXPORT_MATCH 1
+#define ATR__EXPORT_ANCESTOR 2
+
+/* Chrome trace-event JSON ("X" complete events, "i" for messages, metadata names): the
+   matches and their ancestors. */
+int atr__export_chrome(const atr_index *ix, const uint8_t *keep, FILE *out);
+/* Eliot JSON lines: one task per root call, actions started/succeeded/failed: the matches
+   and their ancestors. */
+int atr__export_eliot(const atr_index *ix, const uint8_t *keep, FILE *out);
+/* JSON lines of calls, the shape of `calls --json`, in start order: the matches only. */
+int atr__export_jsonl(const atr_index *ix, const uint8_t *keep, FILE *out);
 
 #endif /* ATR_VIEWER_EXPORT_H */

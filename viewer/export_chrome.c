@@ -12,6 +12,7 @@
 
 typedef struct chrome {
     const atr_index *ix;
+    const uint8_t *keep; /* export.h; NULL: everything */
     atr__json j;
     uint64_t t0;
 } chrome;
@@ -110,7 +111,8 @@ static void call_event(chrome *c, uint32_t call) {
 
 static void message_event(chrome *c, uint32_t msg) {
     atr_message_view mv;
-    if (atr_index_message(c->ix, msg, &mv) < 0)
+    if (atr_index_message(c->ix, msg, &mv) < 0 ||
+        (c->keep && (mv.call == ATR_NO_CALL || !c->keep[mv.call])))
         return;
     event_head(c, "i", mv.thread, mv.time_ns);
     atr__json_kstr(&c->j, "s", "t");
@@ -124,11 +126,12 @@ static void message_event(chrome *c, uint32_t msg) {
     atr__json_obj_end(&c->j);
 }
 
-int atr__export_chrome(const atr_index *ix, FILE *out) {
+int atr__export_chrome(const atr_index *ix, const uint8_t *keep, FILE *out) {
     chrome c;
     atr_index_info info;
     atr_index_get_info(ix, &info);
     c.ix = ix;
+    c.keep = keep;
     c.t0 = info.t_min;
     atr__json_init(&c.j, out, 1);
     atr__json_obj_begin(&c.j);
@@ -137,7 +140,8 @@ int atr__export_chrome(const atr_index *ix, FILE *out) {
     c.j.nl_depth = 2; /* one event per line */
     metadata(&c);
     for (uint64_t call = 0; call < info.n_calls && !ferror(out); call++)
-        call_event(&c, (uint32_t)call);
+        if (!keep || keep[call])
+            call_event(&c, (uint32_t)call);
     for (uint64_t m = 0; m < info.n_messages && !ferror(out); m++)
         message_event(&c, (uint32_t)m);
     atr__json_arr_end(&c.j);

@@ -6,6 +6,7 @@
  * positions inside nested actions ([1], [2, 1], [2, 2], [3]). Timestamps are wall-clock
  * seconds. task_uuid is derived from the log's uid and the root call (stable output).
  * Unfinished calls have no end message. Calls nested deeper than MAX_LEVEL are left out.
+ * With a selection (export.h) only the matches and their ancestors are actions.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 
 typedef struct eliot {
     const atr_index *ix;
+    const uint8_t *keep; /* export.h; NULL: everything */
     atr__json j;
     char uuid[40];
     uint32_t level[MAX_LEVEL + 1]; /* task_level path; level[depth] = last index used */
@@ -155,7 +157,8 @@ static int action(eliot *e, uint32_t call, int root) {
         if (m < n_msg && (!have_kid || msg_time(e->ix, msgs[m]) <= kv.start_ns)) {
             message(e, msgs[m++]);
         } else if (have_kid) {
-            rc = action(e, kid, 0);
+            if (!e->keep || e->keep[kid])
+                rc = action(e, kid, 0);
             kid = kv.next_sibling;
         } else {
             kid = ATR_NO_CALL;
@@ -174,10 +177,11 @@ static void set_uuid(eliot *e, uint64_t uid, uint32_t n) {
              (uint32_t)(uid >> 32), (uint32_t)(uid >> 16) & 0xFFFFu, (uint32_t)uid & 0xFFFu, n);
 }
 
-int atr__export_eliot(const atr_index *ix, FILE *out) {
+int atr__export_eliot(const atr_index *ix, const uint8_t *keep, FILE *out) {
     eliot e;
     memset(&e, 0, sizeof e);
     e.ix = ix;
+    e.keep = keep;
     atr__json_init(&e.j, out, 0);
     atr_index_info info;
     atr_index_get_info(ix, &info);
@@ -192,7 +196,8 @@ int atr__export_eliot(const atr_index *ix, FILE *out) {
             atr_call_view cv;
             if (atr_index_call(ix, c, &cv) < 0)
                 break;
-            if (cv.parent == ATR_NO_CALL) { /* forked children's roots live under a parent */
+            /* forked children's roots live under a parent */
+            if (cv.parent == ATR_NO_CALL && (!keep || keep[c])) {
                 set_uuid(&e, fi.uid, n_task++);
                 e.depth = 0;
                 e.level[0] = 0;
@@ -201,8 +206,8 @@ int atr__export_eliot(const atr_index *ix, FILE *out) {
             c = cv.next_sibling;
         }
     }
-    /* messages outside any call: one task each */
-    for (uint64_t m = 0; rc == 0 && m < info.n_messages && !ferror(out); m++) {
+    /* messages outside any call: one task each (not with a selection of calls) */
+    for (uint64_t m = 0; rc == 0 && !keep && m < info.n_messages && !ferror(out); m++) {
         atr_message_view mv;
         atr_thread_view tv;
         atr_file_info fi;

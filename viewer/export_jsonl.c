@@ -1,8 +1,9 @@
-/* JSON lines of calls (see export.h): the `calls --json` objects, one per line. */
+/* JSON lines of calls (see export.h): the `calls --json` objects of the matches, one per
+   line. */
 #include "export.h"
 #include "load.h"
 
-int atr__export_jsonl(const atr_index *ix, FILE *out) {
+int atr__export_jsonl(const atr_index *ix, const uint8_t *keep, FILE *out) {
     atr_query q;
     atr_query_init(&q);
     q.sort = ATR_SORT_START;
@@ -13,7 +14,10 @@ int atr__export_jsonl(const atr_index *ix, FILE *out) {
     atr__json j;
     atr__json_init(&j, out, 0);
     for (uint64_t i = 0; i < atr_callset_count(cs) && !ferror(out); i++) {
-        atr__json_call(&j, ix, atr_callset_get(cs, i));
+        uint32_t call = atr_callset_get(cs, i);
+        if (keep && keep[call] != ATR__EXPORT_MATCH)
+            continue;
+        atr__json_call(&j, ix, call);
         atr__json_end_line(&j);
     }
     atr_callset_free(cs);

@@ -33,6 +33,12 @@ static void warn_file(atr__vctx *ctx, const atr_file_info *fi) {
     if (fi->n_unknown_spans)
         atr__warnf(ctx, "%s: %" PRIu64 " references to spans that never started", fi->path,
                    fi->n_unknown_spans);
+    if (fi->flags & ATR_FILE_COMPENSATED)
+        fprintf(ctx->err,
+                "%s %s: note: %s: times compensated for the tracer's cost (%" PRIu64
+                " ns per traced call, %.*s); without --compensate: the recorded times\n",
+                ctx->prog, ctx->cmd, fi->path, fi->calib_call_ns, (int)fi->calib_mechanism.len,
+                fi->calib_mechanism.ptr);
 }
 
 int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **out) {
@@ -47,6 +53,7 @@ int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **
         return ATR_VIEWER_FAIL;
     }
     atr_index_set_max_memory(ix, ctx->max_memory);
+    atr_index_set_compensate(ix, ctx->compensate);
     atr__progress prog;
     atr__progress_init(&prog, ctx->err, ctx->err_tty);
     atr_index_set_progress(ix, atr__progress_update, &prog);
@@ -194,6 +201,10 @@ int atr__resolve_call(atr__vctx *ctx, const atr_index *ix, const char *opt, cons
 }
 
 void atr__sb_call_args(atr__sbuf *sb, const atr_index *ix, uint32_t call) {
+    atr__sb_call_args_fit(sb, ix, call, 0);
+}
+
+void atr__sb_call_args_fit(atr__sbuf *sb, const atr_index *ix, uint32_t call, size_t maxv) {
     atr_call_view cv;
     atr_function_view fv;
     if (atr_index_call(ix, call, &cv) < 0 || atr_index_function(ix, cv.function, &fv) < 0)
@@ -209,17 +220,22 @@ void atr__sb_call_args(atr__sbuf *sb, const atr_index *ix, uint32_t call) {
         first = 0;
         atr__esc_str(sb, fv.params[i]);
         atr__sb_putc(sb, '=');
-        atr__render_value(sb, &v);
+        atr__render_value_fit(sb, &v, maxv);
     }
 }
 
 void atr__sb_call_outcome(atr__sbuf *sb, const atr_index *ix, const atr_call_view *cv) {
+    atr__sb_call_outcome_fit(sb, ix, cv, 0);
+}
+
+void atr__sb_call_outcome_fit(atr__sbuf *sb, const atr_index *ix, const atr_call_view *cv,
+                              size_t maxv) {
     atr_value v;
     switch (cv->status) {
     case ATR_CALL_RETURNED:
         atr__sb_puts(sb, "→ ");
         if (atr_index_value(ix, cv->result, &v) == 0)
-            atr__render_value(sb, &v);
+            atr__render_value_fit(sb, &v, maxv);
         else
             atr__sb_puts(sb, "?");
         break;
@@ -228,7 +244,7 @@ void atr__sb_call_outcome(atr__sbuf *sb, const atr_index *ix, const atr_call_vie
         atr__esc_str(sb, cv->exc_type);
         if (atr_index_value(ix, cv->result, &v) == 0) {
             atr__sb_puts(sb, ": ");
-            atr__render_value(sb, &v);
+            atr__render_value_fit(sb, &v, maxv);
         }
         break;
     case ATR_CALL_UNFINISHED:
@@ -291,18 +307,32 @@ int atr__target_query(atr__vctx *ctx, const atr__target *t, int sort, uint64_t o
 
 void atr__sb_call(atr__sbuf *sb, const atr_index *ix, uint32_t call, const atr_call_view *cv,
                   int with_name) {
-    if (with_name)
+    atr__sb_call_fit(sb, ix, call, cv, with_name, 0);
+}
+
+void atr__sb_call_fit(atr__sbuf *sb, const atr_index *ix, uint32_t call, const atr_call_view *cv,
+                      int with_name, size_t maxv) {
+    if (with_name) {
+        size_t from = sb->len;
         atr__sb_funcname(sb, ix, cv->function);
+        if (maxv) /* a little more room than a value: names end in what tells them apart */
+            atr__sb_fit_left(sb, from, maxv + 8);
+    }
     atr__sb_putc(sb, '(');
-    atr__sb_call_args(sb, ix, call);
+    atr__sb_call_args_fit(sb, ix, call, maxv);
     atr__sb_putc(sb, ')');
     if (cv->status != ATR_CALL_NORESULT) {
         atr__sb_putc(sb, ' ');
-        atr__sb_call_outcome(sb, ix, cv);
+        atr__sb_call_outcome_fit(sb, ix, cv, maxv);
     }
 }
 
 void atr__sb_group_label(atr__sbuf *sb, const atr_index *ix, const atr_arg_group *g) {
+    atr__sb_group_label_fit(sb, ix, g, 0);
+}
+
+void atr__sb_group_label_fit(atr__sbuf *sb, const atr_index *ix, const atr_arg_group *g,
+                             size_t maxv) {
     atr_value v;
     /* A long str's label is its distinguishing excerpt and length (the analysis's,
        libtrace/src/analysis/labels.c: over 30 bytes, cut, or with whitespace other than
@@ -318,12 +348,20 @@ void atr__sb_group_label(atr__sbuf *sb, const atr_index *ix, const atr_arg_group
         }
     }
     if (g->value != ATR_NO_VALUE && !excerpt && atr_index_value(ix, g->value, &v) == 0)
-        atr__render_value(sb, &v);
-    else /* labels come escaped from the analysis; make sure, keeping its backslashes */
+        atr__render_value_fit(sb, &v, maxv);
+    else { /* labels come escaped from the analysis; make sure, keeping its backslashes */
+        size_t from = sb->len;
         atr__esc_text(sb, g->label, strlen(g->label), ATR__ESC_KEEP_BS);
+        if (maxv) /* cut at the end: a str's excerpt tells groups apart at its start */
+            atr__sb_fit(sb, from, maxv);
+    }
 }
 
 void atr__sb_message(atr__sbuf *sb, const atr_index *ix, uint32_t msg) {
+    atr__sb_message_fit(sb, ix, msg, 0);
+}
+
+void atr__sb_message_fit(atr__sbuf *sb, const atr_index *ix, uint32_t msg, size_t maxv) {
     atr_message_view mv;
     if (atr_index_message(ix, msg, &mv) < 0)
         return;
@@ -338,6 +376,6 @@ void atr__sb_message(atr__sbuf *sb, const atr_index *ix, uint32_t msg) {
         atr__esc_str(sb, name);
         atr__sb_putc(sb, '=');
         if (atr_index_value(ix, vid, &val) == 0)
-            atr__render_value(sb, &val);
+            atr__render_value_fit(sb, &val, maxv);
     }
 }

@@ -46,9 +46,13 @@ int atr__resolve_call(atr__vctx *ctx, const atr_index *ix, const char *opt, cons
 
 /* Append "name=value, name=value" for a call's captured arguments (escaped). */
 void atr__sb_call_args(atr__sbuf *sb, const atr_index *ix, uint32_t call);
+/* Same with each value in at most maxv columns (atr__render_value_fit; 0: no limit). */
+void atr__sb_call_args_fit(atr__sbuf *sb, const atr_index *ix, uint32_t call, size_t maxv);
 
 /* Append the outcome: "→ 42", "✗ ValueError: 'bad'", "(unfinished)" or "" (not captured). */
 void atr__sb_call_outcome(atr__sbuf *sb, const atr_index *ix, const atr_call_view *cv);
+void atr__sb_call_outcome_fit(atr__sbuf *sb, const atr_index *ix, const atr_call_view *cv,
+                              size_t maxv);
 
 /* JSON of calls (json_call.c), shared by calls --json, tree --json and the exports. */
 #include "json.h"
@@ -118,9 +122,15 @@ int atr__json_call_head(atr__json *j, const atr_index *ix, uint32_t call, atr_ca
 /* Append "module.f(a=1, b='x') → 42" (with_name 0: without the function name). */
 void atr__sb_call(atr__sbuf *sb, const atr_index *ix, uint32_t call, const atr_call_view *cv,
                   int with_name);
+/* Same with values in at most maxv columns and the name in maxv + 8, cut from the left. */
+void atr__sb_call_fit(atr__sbuf *sb, const atr_index *ix, uint32_t call, const atr_call_view *cv,
+                      int with_name, size_t maxv);
 
 /* Append a group's value (exact groups: the value rendered) or its bucket label. */
 void atr__sb_group_label(atr__sbuf *sb, const atr_index *ix, const atr_arg_group *g);
+/* Same with a value in at most maxv columns (0: no limit; a bucket label is not cut). */
+void atr__sb_group_label_fit(atr__sbuf *sb, const atr_index *ix, const atr_arg_group *g,
+                             size_t maxv);
 
 /* Keys for message fields: write `name` as a key (NULL: as it is). */
 typedef void (*atr__json_key_fn)(atr__json *j, atr_str name);
@@ -130,5 +140,6 @@ void atr__json_message_fields(atr__json *j, const atr_index *ix, uint32_t msg,
 
 /* Append a message: its text, then "  name=value, ..." for its fields (escaped). */
 void atr__sb_message(atr__sbuf *sb, const atr_index *ix, uint32_t msg);
+void atr__sb_message_fit(atr__sbuf *sb, const atr_index *ix, uint32_t msg, size_t maxv);
 
 #endif /* ATR_VIEWER_LOAD_H */

@@ -27,8 +27,11 @@ static const atr__cmd commands[] = {
      "LOG... [FUNC] [FILTER...] [--sort duration|start] [--limit N] [--json]",
      "FUNC's calls (or every call) with arguments, outcome, start and duration."},
     {"cat", atr__cmd_cat, "LOG [--json]", "Every record of a log as decoded (for debugging)."},
-    {"export", atr__cmd_export, "LOG... --format chrome|eliot|jsonl [-o OUT]",
-     "Write the calls for other tools: Chrome/Perfetto trace, Eliot JSON lines, JSON lines."},
+    {"export", atr__cmd_export,
+     "LOG... --format chrome|eliot|jsonl [FUNC] [FILTER...] [--min-duration T] [-o OUT]",
+     "Write the calls for other tools: Chrome/Perfetto trace, Eliot JSON lines, JSON lines. "
+     "With FUNC, filters or --min-duration: jsonl the matching calls, chrome and eliot the "
+     "matching calls and the calls containing them, with their messages."},
     {"view", atr__cmd_view, "LOG...", "Interactive terminal viewer."},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -41,12 +44,25 @@ const atr__cmd *atr__cmd_find(const char *name) {
 }
 
 static void list_commands(FILE *f, const char *prog) {
-    fprintf(f, "usage: %s COMMAND [ARGS...]   (%s COMMAND --help for details)\n\n", prog, prog);
-    fprintf(f, "commands:\n");
-    for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nFUNC is a module-qualified name or a unique suffix of one. FILTERs: n=0, "
-               "mode!=fast,\nlen(rows)>1000, duration>10ms, exception=ValueError.\n");
+    size_t width = atr__out_width(f);
+    char line[512];
+    snprintf(line, sizeof line, "usage: %s COMMAND [ARGS...]   (%s COMMAND --help for details)",
+             prog, prog);
+    atr__fput_hang(f, line, width, 4);
+    fprintf(f, "\ncommands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        snprintf(line, sizeof line, "  %-8s %s", commands[i].name, commands[i].summary);
+        atr__fput_hang(f, line, width, 11);
+    }
+    fputc('\n', f);
+    atr__fput_hang(f, "FUNC is a module-qualified name or a unique suffix of one.", width, 0);
+    atr__fput_hang(f,
+                   "FILTERs: n=0, mode!=fast, len(rows)>1000, duration>10ms, flag=true, "
+                   "exception=ValueError.",
+                   width, 0);
+    atr__fput_hang(
+        f, "Text fits the terminal (--width N, $COLUMNS); long values are cut (--max-value N).",
+        width, 0);
 }
 
 static const char *base_name(const char *path) {
@@ -61,7 +77,11 @@ int atr_viewer_run(int argc, char **argv, FILE *out, FILE *err) {
                      NULL,
                      atr__want_color(out),
                      isatty(fileno(err)),
-                     ATR_INDEX_MAX_MEMORY_DEFAULT};
+                     ATR_INDEX_MAX_MEMORY_DEFAULT,
+                     0,
+                     atr__out_width(out),
+                     0,
+                     0};
     const char *name = argc > 1 ? argv[1] : NULL;
     if (!name) {
         list_commands(err, ctx.prog);

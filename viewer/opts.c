@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "argtrace/atr_common.h"
+#include "render.h"
 
 void atr__opt_init(atr__optparser *p, atr__vctx *ctx, int argc, char **argv, const atr__opt *opts) {
     memset(p, 0, sizeof *p);
@@ -23,6 +26,11 @@ static const atr__opt help_opt = {"help", 'h', 0, ATR__OPT_HELP, "-h, --help   s
 static const atr__opt mem_opt = {
     "max-memory", 0, 1, ATR__OPT_MAX_MEMORY,
     "--max-memory SIZE   give up analysing past SIZE of memory (default 4G; 0: no limit)"};
+/* Every command also takes --compensate and --raw (they matter to those that load logs). */
+static const atr__opt comp_opt = {"compensate", 0, 0, ATR__OPT_COMPENSATE,
+                                  "--compensate  subtract the tracer's measured cost per call"};
+static const atr__opt raw_opt = {"raw", 0, 0, ATR__OPT_RAW,
+                                 "--raw        recorded times (the default)"};
 
 static const atr__opt *find_long(const atr__opt *opts, const char *name, size_t len) {
     for (const atr__opt *o = opts; o && o->name; o++)
@@ -32,6 +40,10 @@ static const atr__opt *find_long(const atr__opt *opts, const char *name, size_t 
         return &help_opt;
     if (len == 10 && memcmp(name, "max-memory", 10) == 0)
         return &mem_opt;
+    if (len == 3 && memcmp(name, "raw", 3) == 0)
+        return &raw_opt;
+    if (len == 10 && memcmp(name, "compensate", 10) == 0)
+        return &comp_opt;
     return NULL;
 }
 
@@ -91,30 +103,43 @@ int atr__opt_next(atr__optparser *p, const char **arg) {
         }
         val = p->argv[p->i++];
     }
+    if (o == &raw_opt || o == &comp_opt) { /* the last one given wins */
+        p->ctx->compensate = o == &comp_opt;
+        return atr__opt_next(p, arg);
+    }
     *arg = val;
     return o->id;
 }
 
+static void usage_line(atr__vctx *ctx, const atr__opt *h) {
+    /* "SYNTAX  description": align the descriptions */
+    const char *gap = strstr(h->help, "  ");
+    int left = gap ? (int)(gap - h->help) : (int)strlen(h->help);
+    const char *desc = gap ? gap : "";
+    while (*desc == ' ')
+        desc++;
+    char line[512];
+    snprintf(line, sizeof line, "  %-28.*s %s", left, h->help, desc);
+    atr__fput_hang(ctx->out, line, ctx->width, 31);
+}
+
 void atr__opt_usage(atr__vctx *ctx, const atr__opt *opts) {
     const atr__cmd *c = atr__cmd_find(ctx->cmd);
-    fprintf(ctx->out, "usage: %s %s %s\n", ctx->prog, ctx->cmd, c ? c->synopsis : "");
-    if (c)
-        fprintf(ctx->out, "\n%s\n", c->summary);
-    fprintf(ctx->out, "\noptions:\n");
-    for (const atr__opt *o = opts;; o++) {
-        const atr__opt *h = o->name ? o : &help_opt;
-        if (!o->name && strcmp(ctx->cmd ? ctx->cmd : "", "cat") != 0) /* cat builds no index */
-            fprintf(ctx->out, "  %-28s %s\n", "--max-memory SIZE", strstr(mem_opt.help, "give up"));
-        /* "SYNTAX  description": align the descriptions */
-        const char *gap = strstr(h->help, "  ");
-        int left = gap ? (int)(gap - h->help) : (int)strlen(h->help);
-        const char *desc = gap ? gap : "";
-        while (*desc == ' ')
-            desc++;
-        fprintf(ctx->out, "  %-28.*s %s\n", left, h->help, desc);
-        if (!o->name)
-            break;
+    char line[512];
+    snprintf(line, sizeof line, "usage: %s %s %s", ctx->prog, ctx->cmd, c ? c->synopsis : "");
+    atr__fput_hang(ctx->out, line, ctx->width, 4);
+    if (c) {
+        fputc('\n', ctx->out);
+        atr__fput_hang(ctx->out, c->summary, ctx->width, 0);
     }
+    fprintf(ctx->out, "\noptions:\n");
+    for (const atr__opt *o = opts; o && o->name; o++)
+        usage_line(ctx, o);
+    if (strcmp(ctx->cmd ? ctx->cmd : "", "cat") != 0) /* cat builds no index */
+        usage_line(ctx, &mem_opt);
+    usage_line(ctx, &comp_opt);
+    usage_line(ctx, &raw_opt);
+    usage_line(ctx, &help_opt);
 }
 
 int atr__parse_size(const char *s, uint64_t *out) {
@@ -157,6 +182,60 @@ int atr__opt_uint(atr__vctx *ctx, const char *opt, const char *s, uint64_t *out)
         return -1;
     }
     *out = v;
+    return 0;
+}
+
+int atr__opt_width(atr__vctx *ctx, int id, const char *arg) {
+    uint64_t v;
+    if (id != ATR__OPT_WIDTH && id != ATR__OPT_MAX_VALUE)
+        return -1;
+    if (atr__opt_uint(ctx, id == ATR__OPT_WIDTH ? "width" : "max-value", arg, &v) < 0)
+        return ATR_VIEWER_USAGE;
+    if (v > 0 && v < 8) { /* nothing readable fits */
+        atr__errorf(ctx, "--%s %s is too narrow (8 columns at least, 0: no limit)",
+                    id == ATR__OPT_WIDTH ? "width" : "max-value", arg);
+        return ATR_VIEWER_USAGE;
+    }
+    v = v > 100000 ? 100000 : v;
+    if (id == ATR__OPT_WIDTH) {
+        ctx->width = (size_t)v;
+    } else {
+        ctx->max_value = (size_t)v;
+        ctx->max_value_set = 1;
+    }
+    return ATR_VIEWER_OK;
+}
+
+size_t atr__value_room(const atr__vctx *ctx) {
+    if (ctx->max_value_set)
+        return ctx->max_value;
+    if (ctx->width == 0)
+        return 0;
+    size_t w = ctx->width * 2 / 5;
+    return w < 24 ? 24 : w;
+}
+
+size_t atr__value_room_in(const atr__vctx *ctx, size_t used) {
+    size_t room = atr__value_room(ctx);
+    if (ctx->max_value_set || ctx->width == 0)
+        return room;
+    size_t left = ctx->width > used ? (ctx->width - used) * 3 / 5 : 0;
+    left = left < 20 ? 20 : left;
+    return left < room ? left : room;
+}
+
+size_t atr__out_width(FILE *out) {
+    const char *cols = getenv("COLUMNS");
+    if (cols && cols[0]) {
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(cols, &end, 10);
+        if (!errno && *end == '\0' && v >= 8 && v <= 100000)
+            return (size_t)v;
+    }
+    struct winsize ws;
+    if (isatty(fileno(out)) && ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 8)
+        return ws.ws_col;
     return 0;
 }
 
@@ -278,7 +357,11 @@ int atr__parse_args(atr__vctx *ctx, int argc, char **argv, const atr__opt *opts,
             }
             continue;
         }
-        int st;
+        int st = atr__opt_width(ctx, id, arg);
+        if (st == ATR_VIEWER_USAGE)
+            return st;
+        if (st == ATR_VIEWER_OK)
+            continue;
         if (id == ATR__OPT_OPERAND) {
             if (atr__operands_add(ops, arg) < 0) {
                 atr__errorf(ctx, "out of memory");

@@ -20,9 +20,22 @@ typedef struct atr__opt {
     const char *help; /* "--limit N    show at most N calls" for --help */
 } atr__opt;
 
-/* Every command accepts -h/--help and --max-memory SIZE; their ids: */
+/* Every command accepts -h/--help, --max-memory SIZE, --compensate and --raw; their ids: */
 #define ATR__OPT_HELP 1000
 #define ATR__OPT_MAX_MEMORY 1001
+#define ATR__OPT_COMPENSATE 1002
+#define ATR__OPT_RAW 1003
+
+/* The options of text output's width, for the option tables of text commands. */
+#define ATR__OPT_WIDTH 1004
+#define ATR__OPT_MAX_VALUE 1005
+#define ATR__OPTS_WIDTH                                                     \
+    {"width", 0, 1, ATR__OPT_WIDTH,                                         \
+     "--width N    fit in N columns (default: terminal's; 0: any)"},        \
+    {                                                                       \
+        "max-value", 0, 1, ATR__OPT_MAX_VALUE,                              \
+            "--max-value N  cut values longer than N columns in the middle" \
+    }
 
 typedef struct atr__optparser {
     atr__vctx *ctx;
@@ -57,6 +70,13 @@ int atr__parse_size(const char *s, uint64_t *out);
 
 /* Parse a non-negative integer option value; prints the error and returns -1 when invalid. */
 int atr__opt_uint(atr__vctx *ctx, const char *opt, const char *s, uint64_t *out);
+
+/*
+ * Handle --width / --max-value (ids ATR__OPT_WIDTH, ATR__OPT_MAX_VALUE) into ctx: returns
+ * ATR_VIEWER_OK, ATR_VIEWER_USAGE after printing the error, or -1 for any other id.
+ * atr__parse_args() does this itself.
+ */
+int atr__opt_width(atr__vctx *ctx, int id, const char *arg);
 
 /*
  * Operands "LOG... [FUNC] [FILTER...]": leading operands that end in ".atr" or name an

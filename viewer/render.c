@@ -114,7 +114,14 @@ static int digits_ok(const char *p, size_t n) {
     return 1;
 }
 
-static void render_value_depth(atr__sbuf *sb, const atr_value *v, int depth) {
+/* 1 if the capture cut a text value (its true length is longer than what the log holds). */
+static int value_truncated(const atr_value *v) {
+    return (v->kind == ATR_V_STR || v->kind == ATR_V_BYTES || v->kind == ATR_V_REPR) &&
+           v->u.s.true_len > v->u.s.len;
+}
+
+/* `note`: end a truncated text with "… (N bytes)" (atr__render_value_fit adds its own). */
+static void render_value_depth(atr__sbuf *sb, const atr_value *v, int depth, int note) {
     switch (v->kind) {
     case ATR_V_NIL:
         atr__sb_puts(sb, "None");
@@ -137,7 +144,8 @@ static void render_value_depth(atr__sbuf *sb, const atr_value *v, int depth) {
         atr__sb_putc(sb, '\'');
         atr__esc_text(sb, v->u.s.ptr, n, ATR__ESC_SQUOTE);
         atr__sb_putc(sb, '\'');
-        render_trunc_note(sb, v->u.s.len, v->u.s.true_len);
+        if (note)
+            render_trunc_note(sb, v->u.s.len, v->u.s.true_len);
         break;
     }
     case ATR_V_BYTES:
@@ -150,7 +158,8 @@ static void render_value_depth(atr__sbuf *sb, const atr_value *v, int depth) {
                 atr__esc_text(sb, (const char *)&c, 1, ATR__ESC_SQUOTE);
         }
         atr__sb_putc(sb, '\'');
-        render_trunc_note(sb, v->u.s.len, v->u.s.true_len);
+        if (note)
+            render_trunc_note(sb, v->u.s.len, v->u.s.true_len);
         break;
     case ATR_V_SUMMARY:
         atr__sb_putc(sb, '<');
@@ -165,7 +174,7 @@ static void render_value_depth(atr__sbuf *sb, const atr_value *v, int depth) {
                 if (depth >= 8)
                     atr__sb_puts(sb, "…");
                 else
-                    render_value_depth(sb, &v->u.sum.items[i], depth + 1);
+                    render_value_depth(sb, &v->u.sum.items[i], depth + 1, 1);
             }
             if (v->u.sum.length < 0 || (uint64_t)v->u.sum.length > v->n_items)
                 atr__sb_puts(sb, ", …");
@@ -188,7 +197,8 @@ static void render_value_depth(atr__sbuf *sb, const atr_value *v, int depth) {
         int trunc = v->u.s.true_len > v->u.s.len;
         size_t n = trunc ? trim_partial_utf8(v->u.s.ptr, v->u.s.len) : v->u.s.len;
         atr__esc_text(sb, v->u.s.ptr, n, ATR__ESC_BARE);
-        render_trunc_note(sb, v->u.s.len, v->u.s.true_len);
+        if (note)
+            render_trunc_note(sb, v->u.s.len, v->u.s.true_len);
         break;
     }
     case ATR_V_ERROR:
@@ -202,7 +212,117 @@ static void render_value_depth(atr__sbuf *sb, const atr_value *v, int depth) {
     }
 }
 
-void atr__render_value(atr__sbuf *sb, const atr_value *v) { render_value_depth(sb, v, 0); }
+void atr__render_value(atr__sbuf *sb, const atr_value *v) { render_value_depth(sb, v, 0, 1); }
+
+/* Code points of UTF-8 text (invalid bytes count one each). */
+static size_t count_chars(const char *p, size_t n) { return atr__utf8_width(p, n); }
+
+void atr__render_value_fit(atr__sbuf *sb, const atr_value *v, size_t maxv) {
+    if (maxv == 0) {
+        atr__render_value(sb, v);
+        return;
+    }
+    size_t from = sb->len;
+    int trunc = value_truncated(v);
+    render_value_depth(sb, v, 0, !trunc);
+    char what[48] = "", num[32];
+    if (trunc) {
+        /* the log holds only the start: keep it and say how long the value was */
+        atr__fmt_count(num, sizeof num, v->u.s.true_len);
+        snprintf(what, sizeof what, " (%s bytes)", num);
+        size_t nw = atr__utf8_width(what, strlen(what));
+        if (sb->oom || atr__utf8_width(sb->ptr + from, sb->len - from) + nw + 1 > maxv)
+            atr__sb_fit(sb, from, maxv > nw + 8 ? maxv - nw : 8);
+        else
+            atr__sb_puts(sb, "…");
+        atr__sb_puts(sb, what);
+        return;
+    }
+    if (sb->oom || atr__utf8_width(sb->ptr + from, sb->len - from) <= maxv)
+        return;
+    if (v->kind == ATR_V_STR || v->kind == ATR_V_BYTES) {
+        atr__fmt_count(num, sizeof num,
+                       v->kind == ATR_V_STR ? count_chars(v->u.s.ptr, v->u.s.len) : v->u.s.len);
+        snprintf(what, sizeof what, "%s %s", num, v->kind == ATR_V_STR ? "chars" : "bytes");
+    } else if (v->kind == ATR_V_REPR) {
+        atr__fmt_count(num, sizeof num, count_chars(v->u.s.ptr, v->u.s.len));
+        snprintf(what, sizeof what, "%s chars", num);
+    }
+    atr__sb_fit_mid(sb, from, maxv, what[0] ? what : NULL);
+}
+
+/* Byte offset in s[0..n) after `cols` code points. */
+static size_t skip_cols(const char *s, size_t n, size_t cols) {
+    size_t i = 0;
+    while (i < n && cols > 0) {
+        i++;
+        while (i < n && ((unsigned char)s[i] & 0xC0) == 0x80)
+            i++;
+        cols--;
+    }
+    return i;
+}
+
+void atr__sb_fit_mid(atr__sbuf *sb, size_t from, size_t maxw, const char *what) {
+    if (sb->oom || from > sb->len || maxw == 0)
+        return;
+    char *text = sb->ptr + from;
+    size_t n = sb->len - from, w = atr__utf8_width(text, n);
+    if (w <= maxw)
+        return;
+    char note[64] = "…";
+    if (what && what[0])
+        snprintf(note, sizeof note, "…(%s)…", what);
+    size_t nw = atr__utf8_width(note, strlen(note));
+    if (maxw < nw + 6) { /* no room to say how long: a bare "…" */
+        strcpy(note, "…");
+        nw = 1;
+    }
+    if (maxw < nw + 2) {
+        atr__sb_fit(sb, from, maxw);
+        return;
+    }
+    size_t avail = maxw - nw, head = (avail * 3 + 4) / 5, tail = avail - head;
+    size_t head_end = skip_cols(text, n, head), tail_start = skip_cols(text, n, w - tail);
+    atr__sbuf out = ATR__SBUF_INIT;
+    atr__sb_add(&out, text, head_end);
+    atr__sb_puts(&out, note);
+    atr__sb_add(&out, text + tail_start, n - tail_start);
+    if (out.oom) {
+        atr__sb_free(&out);
+        atr__sb_fit(sb, from, maxw);
+        return;
+    }
+    sb->len = from;
+    atr__sb_add(sb, out.ptr, out.len);
+    atr__sb_free(&out);
+}
+
+void atr__sb_fit_left(atr__sbuf *sb, size_t from, size_t maxw) {
+    if (sb->oom || from > sb->len || maxw < 2)
+        return;
+    const char *text = sb->ptr + from;
+    size_t n = sb->len - from, w = atr__utf8_width(text, n);
+    if (w <= maxw)
+        return;
+    size_t i = skip_cols(text, n, w - (maxw - 1));
+    /* start at a name boundary when one is left: "…build_records", not "…ain__.build_re…" */
+    const char *dot = memchr(text + i, '.', n - i);
+    /* ... unless that drops a good part of a class name ("…tSplitter._split", not
+       "…_split"; but "…check_rows", not "…r.check_rows") */
+    size_t at = dot ? (size_t)(dot - text) : n;
+    int boundary = i > 0 && text[i - 1] == '.'; /* the cut fell on one */
+    if (!boundary && dot && at + 1 < n && (at - i < 6 || memchr(dot + 1, '.', n - at - 1)))
+        i = at + 1;
+    atr__sbuf out = ATR__SBUF_INIT;
+    atr__sb_puts(&out, "…");
+    atr__sb_add(&out, text + i, n - i);
+    if (!out.oom) {
+        sb->len = from;
+        atr__sb_add(sb, out.ptr, out.len);
+    }
+    atr__sb_free(&out);
+}
 
 void atr__fmt_dur(char *buf, size_t size, uint64_t ns) {
     static const char *const units[] = {"ns", "µs", "ms", "s"};
@@ -282,45 +402,11 @@ void atr__sb_left(atr__sbuf *sb, const char *text, size_t width) {
         atr__sb_pad(sb, ' ', width - w);
 }
 
-/* Byte offset after `cols` columns from byte i (not past end). */
-static size_t skip_cols(const char *p, size_t i, size_t end, size_t cols) {
-    while (i < end && cols > 0) {
-        i++;
-        while (i < end && ((unsigned char)p[i] & 0xC0) == 0x80)
-            i++;
-        cols--;
-    }
-    return i;
-}
-
 void atr__sb_fit_middle(atr__sbuf *sb, size_t from, size_t maxw, uint64_t len) {
-    if (sb->oom || from > sb->len || maxw == 0)
-        return;
-    size_t w = atr__utf8_width(sb->ptr + from, sb->len - from);
-    if (w <= maxw)
-        return;
-    char note[48] = "", cnt[32];
+    char what[48], cnt[32];
     if (len) {
         atr__fmt_count(cnt, sizeof cnt, len);
-        snprintf(note, sizeof note, " (len %s)", cnt);
+        snprintf(what, sizeof what, "len %s", cnt);
     }
-    size_t nw = strlen(note);
-    if (maxw < nw + 8) { /* no room for the note: a plain cut */
-        note[0] = '\0';
-        nw = 0;
-    }
-    size_t keep = maxw - nw - 1, head = (keep + 1) / 2;
-    size_t hb = skip_cols(sb->ptr, from, sb->len, head);
-    size_t tb = skip_cols(sb->ptr, hb, sb->len, w - head - (keep - head));
-    atr__sbuf out = ATR__SBUF_INIT;
-    atr__sb_add(&out, sb->ptr + from, hb - from);
-    atr__sb_puts(&out, "…");
-    atr__sb_add(&out, sb->ptr + tb, sb->len - tb);
-    atr__sb_puts(&out, note);
-    sb->len = from;
-    sb->ptr[from] = '\0';
-    atr__sb_add(sb, out.ptr ? out.ptr : "", out.len);
-    if (out.oom)
-        sb->oom = 1;
-    atr__sb_free(&out);
+    atr__sb_fit_mid(sb, from, maxw, len ? what : NULL);
 }

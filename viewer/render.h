@@ -28,6 +28,13 @@ void atr__esc_str(atr__sbuf *sb, atr_str s);
 /* Append a value as text: None, True, 42, 1.5, 'text', b'\x00', <list len=3: 1, 2, 3, …>. */
 void atr__render_value(atr__sbuf *sb, const atr_value *v);
 
+/*
+ * Same within `maxv` columns (0: no limit): a longer value keeps its start and its end and
+ * says how long it is, "'SELECT a, b…(2,304 chars)…WHERE x'"; a value the capture cut keeps
+ * its start, "'SELECT a, b… (12,345 bytes)".
+ */
+void atr__render_value_fit(atr__sbuf *sb, const atr_value *v, size_t maxv);
+
 /* Durations in human units with 3 significant digits: "512 ns", "12.3 µs", "1.23 ms". */
 void atr__fmt_dur(char *buf, size_t size, uint64_t ns);
 /* Integers with thousands separators: "1,204". */
@@ -44,10 +51,29 @@ void atr__sb_left(atr__sbuf *sb, const char *text, size_t width);
 void atr__sb_fit(atr__sbuf *sb, size_t from, size_t maxw);
 
 /*
- * Cut rendered text from byte `from` on to at most `maxw` columns by dropping its middle:
- * "'abcd…wxyz' (len 5,000)". `len` (the value's true length; 0: none) is shown after it.
+ * atr__sb_fit_mid with the value's true length `len` (0: none) as what was cut:
+ * "'abcd…(len 5,000)…wxyz'".
  */
 void atr__sb_fit_middle(atr__sbuf *sb, size_t from, size_t maxw, uint64_t len);
+
+/*
+ * Cut text from byte `from` on to at most `maxw` columns in its middle: its start,
+ * "…(WHAT)…" (WHAT e.g. "2,304 chars"; NULL or too little room: a bare "…"), its end.
+ */
+void atr__sb_fit_mid(atr__sbuf *sb, size_t from, size_t maxw, const char *what);
+
+/*
+ * Cut text from byte `from` on to at most `maxw` columns from the left, keeping its end and
+ * starting after a '.' when one is left: dotted names end in what tells them apart,
+ * "…reindent.ReindentFilter._process".
+ */
+void atr__sb_fit_left(atr__sbuf *sb, size_t from, size_t maxw);
+
+/* Write text, breaking its lines longer than `width` columns at spaces (0: as it is). */
+void atr__fput_wrap(FILE *out, const char *text, size_t width);
+/* Write one line and a newline, broken at spaces, the lines after the first indented by
+   `hang` spaces (help texts). */
+void atr__fput_hang(FILE *out, const char *line, size_t width, size_t hang);
 
 /* Append a sparkline ▁▂▃▄▅▆▇█ (one cell per count, scaled to the largest; 0 is a space). */
 void atr__spark(atr__sbuf *sb, const uint64_t *counts, size_t n);
@@ -72,8 +98,16 @@ void atr__sb_unstyle(atr__sbuf *sb, int color);
  * An aligned table. Build with cells row by row, then print. Cells are copied. The last
  * column is never padded (no trailing spaces). Allocation failures are sticky (see oom).
  */
+/* How a cell too wide for its column is cut (atr__table_fit). */
+enum { ATR__FIT_RIGHT, ATR__FIT_LEFT, ATR__FIT_MID };
+
 typedef struct atr__table {
     size_t ncols;
+    size_t width;               /* fit lines in this many columns; 0: no limit (atr__table_fit) */
+    size_t flex;                /* the column that gives up room (its cells are cut) */
+    int flex_mode;              /* ATR__FIT_* */
+    size_t flex_min;            /* columns of `drop` go before flex gets narrower than this */
+    const char *drop;           /* column numbers ('0'..'9') that may go, first first; borrowed */
     const char *const *headers; /* ncols strings, borrowed; NULL: no header line */
     const char *align;          /* ncols chars, 'l' or 'r', borrowed */
     char **cells;               /* owned, ncols per row */
@@ -85,6 +119,13 @@ void atr__table_init(atr__table *t, size_t ncols, const char *const *headers, co
 void atr__table_free(atr__table *t);
 void atr__table_cell(atr__table *t, const char *text);
 void atr__table_cellf(atr__table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Fit the printed table in `width` columns (0: no limit): column `flex` gets what the others
+ * leave, cut per `mode`; while that is under `flex_min`, the columns listed in `drop` ("65":
+ * column 6, then 5) are left out. Lines still too wide (a narrow terminal) are cut at the end.
+ */
+void atr__table_fit(atr__table *t, size_t width, size_t flex, int mode, size_t flex_min,
+                    const char *drop);
 /* Write the table, each line prefixed by `indent` spaces. Returns 0 or ATR_ENOMEM. */
 int atr__table_print(atr__table *t, FILE *out, int color, size_t indent);
 

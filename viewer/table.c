@@ -41,6 +41,56 @@ void atr__spark(atr__sbuf *sb, const uint64_t *counts, size_t n) {
     }
 }
 
+/*
+ * One line (no '\n' in text[0..n)) broken at spaces into lines of `width` columns, the
+ * lines after the first indented by `hang` spaces.
+ */
+static void put_wrapped_line(FILE *out, const char *text, size_t n, size_t width, size_t hang) {
+    if (hang + 8 > width)
+        hang = 0;
+    size_t avail = width; /* columns for the text of this line */
+    while (avail > 0 && atr__utf8_width(text, n) > avail) {
+        /* the last space within the width, else the first after it */
+        size_t cut = 0, w = 0;
+        for (size_t i = 0; i < n && w <= avail; i++) {
+            if (text[i] == ' ')
+                cut = i;
+            if (((unsigned char)text[i] & 0xC0) != 0x80)
+                w++;
+        }
+        if (cut == 0) {
+            const char *sp = memchr(text, ' ', n);
+            if (!sp)
+                break;
+            cut = (size_t)(sp - text);
+        }
+        fwrite(text, 1, cut, out);
+        fprintf(out, "\n%*s", (int)hang, "");
+        text += cut + 1;
+        n -= cut + 1;
+        while (n > 0 && *text == ' ') /* the padding of aligned columns */
+            text++, n--;
+        avail = width - hang;
+    }
+    fwrite(text, 1, n, out);
+}
+
+void atr__fput_wrap(FILE *out, const char *text, size_t width) {
+    for (;;) {
+        const char *nl = strchr(text, '\n');
+        put_wrapped_line(out, text, nl ? (size_t)(nl - text) : strlen(text), width, 0);
+        if (!nl)
+            return;
+        fputc('\n', out);
+        text = nl + 1;
+    }
+}
+
+void atr__fput_hang(FILE *out, const char *line, size_t width, size_t hang) {
+    put_wrapped_line(out, line, strlen(line), width, hang);
+    fputc('\n', out);
+}
+
 void atr__table_init(atr__table *t, size_t ncols, const char *const *headers, const char *align) {
     memset(t, 0, sizeof *t);
     t->ncols = ncols;
@@ -100,13 +150,63 @@ static void put_cell(atr__sbuf *line, const char *text, size_t width, char align
         atr__sb_pad(line, ' ', pad);
 }
 
+void atr__table_fit(atr__table *t, size_t width, size_t flex, int mode, size_t flex_min,
+                    const char *drop) {
+    t->width = width;
+    t->flex = flex;
+    t->flex_mode = mode;
+    t->flex_min = flex_min;
+    t->drop = drop;
+}
+
+/* The room column `flex` has when the shown columns (width[c] > 0 or shown[c]) share t->width. */
+static size_t flex_room(const atr__table *t, const size_t *width, const char *shown,
+                        size_t indent) {
+    size_t used = indent, n = 0;
+    for (size_t c = 0; c < t->ncols; c++)
+        if (shown[c] && c != t->flex)
+            used += width[c], n++;
+    used += 2 * n; /* the gaps */
+    return used < t->width ? t->width - used : 0;
+}
+
+/* Leave out columns of t->drop until the flexible column has t->flex_min; its width. */
+static size_t plan_width(const atr__table *t, const size_t *width, char *shown, size_t indent) {
+    size_t room = flex_room(t, width, shown, indent);
+    for (const char *d = t->drop; d && *d && room < t->flex_min && room < width[t->flex]; d++) {
+        size_t c = (size_t)(*d - '0');
+        if (c < t->ncols && c != t->flex)
+            shown[c] = 0;
+        room = flex_room(t, width, shown, indent);
+    }
+    if (room < t->flex_min / 2) /* a narrow terminal: lines are cut at the end */
+        room = t->flex_min / 2;
+    return room < width[t->flex] ? room : width[t->flex];
+}
+
+static void cut_cell(atr__sbuf *sb, const char *text, size_t maxw, int mode) {
+    atr__sb_clear(sb);
+    atr__sb_puts(sb, text);
+    if (mode == ATR__FIT_LEFT)
+        atr__sb_fit_left(sb, 0, maxw);
+    else if (mode == ATR__FIT_MID)
+        atr__sb_fit_mid(sb, 0, maxw, NULL);
+    else
+        atr__sb_fit(sb, 0, maxw);
+}
+
 int atr__table_print(atr__table *t, FILE *out, int color, size_t indent) {
     if (t->oom)
         return ATR_ENOMEM;
     size_t nc = t->ncols, rows = t->n / nc;
     size_t *width = calloc(nc ? nc : 1, sizeof *width);
-    if (!width)
+    char *shown = malloc(nc ? nc : 1);
+    if (!width || !shown) {
+        free(width);
+        free(shown);
         return ATR_ENOMEM;
+    }
+    memset(shown, 1, nc ? nc : 1);
     for (size_t c = 0; c < nc; c++) {
         if (t->headers)
             width[c] = atr__utf8_width(t->headers[c], strlen(t->headers[c]));
@@ -117,18 +217,35 @@ int atr__table_print(atr__table *t, FILE *out, int color, size_t indent) {
                 width[c] = w;
         }
     }
-    atr__sbuf line = ATR__SBUF_INIT;
+    int fit = t->width > 0 && t->flex < nc;
+    if (fit)
+        width[t->flex] = plan_width(t, width, shown, indent);
+    size_t last = nc;
+    while (last > 0 && !shown[last - 1])
+        last--;
+    atr__sbuf line = ATR__SBUF_INIT, cell = ATR__SBUF_INIT;
     for (size_t r = t->headers ? 0 : 1; r <= rows; r++) {
         atr__sb_clear(&line);
         atr__sb_pad(&line, ' ', indent);
         if (r == 0)
             atr__sb_style(&line, color, ATR__ST_BOLD);
+        size_t text_from = line.len; /* after the style: escapes take no columns */
+        int first = 1;
         for (size_t c = 0; c < nc; c++) {
-            if (c)
+            if (!shown[c])
+                continue;
+            if (!first)
                 atr__sb_puts(&line, "  ");
+            first = 0;
             const char *s = r == 0 ? t->headers[c] : t->cells[(r - 1) * nc + c];
-            put_cell(&line, s, width[c], t->align[c], c + 1 == nc);
+            if (fit && c == t->flex) {
+                cut_cell(&cell, s, width[c], t->flex_mode);
+                s = atr__sb_cstr(&cell);
+            }
+            put_cell(&line, s, width[c], t->align[c], c + 1 == last);
         }
+        if (t->width > indent) /* what still does not fit (a narrow terminal, a deep tree) */
+            atr__sb_fit(&line, text_from, t->width - indent);
         if (r == 0)
             atr__sb_unstyle(&line, color);
         /* a left-aligned last column may leave nothing but padding: trim it */
@@ -139,8 +256,10 @@ int atr__table_print(atr__table *t, FILE *out, int color, size_t indent) {
             break;
         fwrite(line.ptr, 1, line.len, out);
     }
-    int rc = line.oom ? ATR_ENOMEM : 0;
+    int rc = line.oom || cell.oom ? ATR_ENOMEM : 0;
     atr__sb_free(&line);
+    atr__sb_free(&cell);
     free(width);
+    free(shown);
     return rc;
 }

@@ -56,7 +56,8 @@ static void calls_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
     atr_call_id_format(v->app->ix, call, id, sizeof id);
     atr__sb_left(sb, id, (size_t)c->idw);
     atr__sb_puts(sb, " ");
-    atr__sb_call(sb, v->app->ix, call, &cv, 0);
+    atr__sb_call_fit(sb, v->app->ix, call, &cv, 0,
+                     (size_t)(v->app->cols > 0 ? v->app->cols : 80) * 2 / 5);
     if (cv.status == ATR_CALL_RAISED)
         *attr |= ATR__A_RED;
 }

@@ -72,7 +72,11 @@ static void dfuncs_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
     if (atr_diff_function_get(v->data, (uint32_t)i, &f) < 0)
         return;
     stat_cols(sb, &f.stat);
+    size_t at = sb->len, used = atr__utf8_width(sb->ptr ? sb->ptr : "", at);
     atr__esc_text(sb, f.name, strlen(f.name), ATR__ESC_BARE);
+    /* names keep their tail, as in `diff` and `summary` */
+    if (v->app->cols > 0 && (size_t)v->app->cols > used + 12)
+        atr__sb_fit_left(sb, at, (size_t)v->app->cols - used);
     if (f.stat.significant)
         *attr |= f.stat.added_ns > 0 ? ATR__A_RED : ATR__A_CYAN;
 }
@@ -149,7 +153,10 @@ static void dgroups_row(atr__view *v, uint64_t r, atr__sbuf *sb, int *attr) {
     atr_arg_group ag = {0};
     ag.label = grp.label;
     ag.value = grp.value;
-    atr__sb_group_label(sb, v->app->ix, &ag);
+    size_t used = atr__utf8_width(sb->ptr ? sb->ptr : "", sb->len);
+    atr__sb_group_label_fit(
+        sb, v->app->ix, &ag,
+        v->app->cols > 0 && (size_t)v->app->cols > used + 20 ? (size_t)v->app->cols - used : 20);
     if (grp.stat.significant)
         *attr |= grp.stat.added_ns > 0 ? ATR__A_RED : ATR__A_CYAN;
 }

@@ -56,7 +56,11 @@ static void funcs_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
     const uint64_t d[] = {s->active_ns, s->self_ns, s->p50_ns, s->p95_ns}; /* as `summary` */
     dur_cols(sb, d, 4);
     atr__sb_puts(sb, "  ");
+    size_t at = sb->len;
     atr__sb_funcname(sb, v->app->ix, f->fns[i]);
+    /* what the figures (52 columns) leave, the common start going first */
+    if (v->app->cols > 52 + 12)
+        atr__sb_fit_left(sb, at, (size_t)v->app->cols - 52);
     if (s->raised)
         *attr |= ATR__A_RED;
 }
@@ -182,8 +186,8 @@ static void args_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
         return;
     atr__sb_puts(sb, "    ");
     size_t at = sb->len;
-    atr__sb_group_label(sb, v->app->ix, &g);
-    atr__sb_fit(sb, at, 27);
+    atr__sb_group_label_fit(sb, v->app->ix, &g, 27);
+    atr__sb_fit_mid(sb, at, 27, NULL);
     pad_to(sb, at, 27);
     char c[32];
     atr__fmt_count(c, sizeof c, g.calls);

@@ -1,7 +1,8 @@
 /*
  * TUI view: the call tree of one call. Rows are the visible nodes in order; expanding a node
  * inserts its children (long runs of fast siblings as one folded row, expandable too),
- * collapsing removes its descendants. 's' jumps to the slowest child: the one with the most
+ * collapsing removes its descendants. Children under 1% of their parent (TREE_MIN_SHARE) are
+ * one row "… 12 calls under 1.0%" that expands into them, as `tree --min-share 1%`. 's' jumps to the slowest child: the one with the most
  * active time (a generator that suspended is charged only while it ran). Shares are of the
  * parent's share base (calltree.h).
  */
@@ -14,11 +15,14 @@
 #include "tui.h"
 
 #define NOT_FOLD UINT32_MAX
+#define MINOR (UINT32_MAX - 1) /* fold_n of the row of the children under TREE_MIN_SHARE */
+#define TREE_MIN_SHARE 10      /* permille */
 
 typedef struct trow {
     uint32_t call;       /* the node; for a folded row: the parent of the folded calls */
-    uint32_t fold_start; /* folded row: index of its first call among the parent's children */
-    uint32_t fold_n;     /* folded row: how many calls; NOT_FOLD for a node */
+    uint32_t fold_start; /* folded row: index of its first call among the parent's children
+                            over TREE_MIN_SHARE (kids_of) */
+    uint32_t fold_n;     /* folded row: how many calls; NOT_FOLD for a node, MINOR */
     uint32_t depth;
     int expanded;
 } trow;
@@ -50,15 +54,58 @@ static void share(atr__sbuf *sb, uint64_t part, uint64_t whole) {
     atr__sb_puts(sb, "  ");
 }
 
+/*
+ * The children of `call` into t->kids: those over TREE_MIN_SHARE of it (minor 0: *n of them)
+ * or those under (minor 1), in start order; *minor_ns gets the time of those under.
+ */
+static int kids_of(tree *t, const atr_index *ix, uint32_t call, int minor, uint32_t *n,
+                   uint32_t *n_minor, uint64_t *minor_ns) {
+    int rc = atr__children(ix, call, &t->kids, n);
+    if (rc < 0)
+        return rc;
+    uint64_t base = base_of(ix, call);
+    uint32_t k = 0;
+    *n_minor = 0;
+    *minor_ns = 0;
+    for (uint32_t i = 0; i < *n; i++) {
+        int is_minor = atr__is_minor(ix, t->kids[i], base, TREE_MIN_SHARE);
+        if (is_minor) {
+            atr_call_view cv;
+            (*n_minor)++;
+            *minor_ns += atr_index_call(ix, t->kids[i], &cv) == 0 ? cv.charged_ns : 0;
+        }
+        if (is_minor == minor)
+            t->kids[k++] = t->kids[i];
+    }
+    *n = k;
+    return 0;
+}
+
 static void tree_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
     tree *t = v->data;
     const atr_index *ix = v->app->ix;
     trow *r = &t->rows[i];
     char buf[32];
+    size_t maxv = (size_t)(v->app->cols > 0 ? v->app->cols : 80) * 2 / 5;
+    if (r->fold_n == MINOR) {
+        uint32_t n = 0, n_minor = 0;
+        uint64_t minor_ns = 0;
+        if (kids_of(t, ix, r->call, 1, &n, &n_minor, &minor_ns) < 0)
+            return;
+        atr__fmt_dur(buf, sizeof buf, minor_ns);
+        atr__sb_right(sb, buf, 9);
+        share(sb, minor_ns, base_of(ix, r->call));
+        atr__sb_pad(sb, ' ', 2u * r->depth);
+        atr__sb_puts(sb, "+ ");
+        atr__sb_minor(sb, n_minor, minor_ns, TREE_MIN_SHARE);
+        *attr |= ATR__A_DIM;
+        return;
+    }
     if (r->fold_n != NOT_FOLD) {
-        uint32_t n = 0;
-        uint64_t total = 0;
-        if (atr__children(ix, r->call, &t->kids, &n) < 0 || r->fold_start + r->fold_n > n)
+        uint32_t n = 0, n_minor;
+        uint64_t total = 0, minor_ns;
+        if (kids_of(t, ix, r->call, 0, &n, &n_minor, &minor_ns) < 0 ||
+            r->fold_start + r->fold_n > n)
             return;
         atr__sbuf fold = ATR__SBUF_INIT;
         atr__sb_fold(&fold, ix, t->kids + r->fold_start, r->fold_n, &total);
@@ -80,7 +127,7 @@ static void tree_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
     share(sb, cv.charged_ns, r->depth ? base_of(ix, cv.parent) : cv.active_ns);
     atr__sb_pad(sb, ' ', 2u * r->depth);
     atr__sb_puts(sb, cv.first_child == ATR_NO_CALL ? "  " : r->expanded ? "▾ " : "▸ ");
-    atr__sb_call(sb, ix, r->call, &cv, 1);
+    atr__sb_call_fit(sb, ix, r->call, &cv, 1, maxv);
     atr__sb_active(sb, &cv);
     if (cv.status == ATR_CALL_RAISED)
         *attr |= ATR__A_RED;
@@ -107,10 +154,18 @@ static int expand(atr__view *v, uint64_t i) {
     tree *t = v->data;
     const atr_index *ix = v->app->ix;
     trow r = t->rows[i];
-    uint32_t n = 0;
-    int rc = atr__children(ix, r.call, &t->kids, &n);
+    uint32_t n = 0, n_minor = 0;
+    uint64_t minor_ns = 0;
+    int rc = kids_of(t, ix, r.call, r.fold_n == MINOR, &n, &n_minor, &minor_ns);
     if (rc < 0)
         return rc;
+    if (r.fold_n == MINOR) { /* the calls under the share: replace the row by them */
+        if (n == 0 || (rc = insert_rows(t, i + 1, n - 1)) < 0)
+            return rc;
+        for (uint32_t k = 0; k < n; k++)
+            t->rows[i + k] = (trow){t->kids[k], 0, NOT_FOLD, r.depth, 0};
+        return 0;
+    }
     if (r.fold_n != NOT_FOLD) { /* a folded run: replace it by its calls */
         if (r.fold_start + r.fold_n > n || (rc = insert_rows(t, i + 1, r.fold_n - 1)) < 0)
             return rc;
@@ -118,7 +173,7 @@ static int expand(atr__view *v, uint64_t i) {
             t->rows[i + k] = (trow){t->kids[r.fold_start + k], 0, NOT_FOLD, r.depth, 0};
         return 0;
     }
-    if (r.expanded || n == 0)
+    if (r.expanded || n + n_minor == 0)
         return 0;
     uint64_t parent_ns = base_of(ix, r.call);
     uint64_t n_rows = 0;
@@ -126,7 +181,7 @@ static int expand(atr__view *v, uint64_t i) {
         uint32_t run = atr__fold_run(ix, t->kids, n, k, parent_ns);
         k += run ? run : 1;
     }
-    if ((rc = insert_rows(t, i + 1, n_rows)) < 0)
+    if ((rc = insert_rows(t, i + 1, n_rows + (n_minor > 0))) < 0)
         return rc;
     uint64_t at = i + 1;
     for (uint32_t k = 0; k < n;) {
@@ -137,6 +192,8 @@ static int expand(atr__view *v, uint64_t i) {
             t->rows[at++] = (trow){t->kids[k], 0, NOT_FOLD, r.depth + 1, 0};
         k += run ? run : 1;
     }
+    if (n_minor)
+        t->rows[at++] = (trow){r.call, 0, MINOR, r.depth + 1, 0};
     t->rows[i].expanded = 1;
     return 0;
 }

@@ -92,7 +92,7 @@ int atr__tui_why(atr__tui *app, uint32_t call) {
         return ATR_ENOMEM;
     }
     w->call = call;
-    atr__vctx ctx = {mem, NULL, "argtrace", "why", 0, 0, 0};
+    atr__vctx ctx = {.out = mem, .prog = "argtrace", .cmd = "why"};
     int rc = atr__why_text(&ctx, app->ix, call, 0, 1, NULL, 0, 0, &w->next);
     if (fclose(mem) != 0 && rc == 0)
         rc = ATR_ENOMEM;

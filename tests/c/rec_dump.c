@@ -203,6 +203,12 @@ void rec_dump(FILE *f, const atr_record *r) {
                 r->kind == ATR_REC_SUSPEND ? "SUSPEND" : "RESUME", r->thread, r->time_ns);
         put_span(f, r->u.suspend.span);
         break;
+    case ATR_REC_CALIBRATION:
+        fputs("CALIBRATION mechanism=", f);
+        put_str(f, r->u.calibration.mechanism);
+        fprintf(f, " call_ns=%" PRIu64 " inner_ns=%" PRIu64 " samples=%" PRIu64,
+                r->u.calibration.call_ns, r->u.calibration.inner_ns, r->u.calibration.samples);
+        break;
     default:
         fprintf(f, "KIND%" PRIu32, r->kind);
         break;

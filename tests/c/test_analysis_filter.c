@@ -166,12 +166,18 @@ static const struct {
     {"x>1", 0x03},
     {"x=2", 0x02},
     {"x=True", 0x08},
+    {"x=true", 0x08},
+    {"x!=true", 0x17}, /* call 5 captured no arguments */
+    {"x=false", 0x00},
+    {"name=true", 0x00},
     {"x=None", 0x10},
     {"duration>10ms", 0x2c},
     {"duration>=10ms", 0x2c},
     {"duration<1us", 0x10},
     {"duration<=1us", 0x11},
-    {"duration>1000", 0x2e},
+    {"duration>1000ns", 0x2e},
+    {"duration>=0", 0x3f},
+    {"self>=0", 0x3f},
     {"duration>4.5ms duration<0.021s", 0x06},
     {"duration>=5000us", 0x2e},
     {"duration>=5000\xc2\xb5s", 0x2e},
@@ -205,6 +211,8 @@ static const struct {
     {"len(n)>x", "column 8"},
     {"duration>10xs", "column 12"},
     {"duration>fast", "column 10"},
+    {"duration>10", "column 10"},
+    {"self<2.5", "column 6"},
     {"name=\"abc", "column 6"},
     {"exception>Value", "column 10"},
     {"type(x)>int", "column 8"},
@@ -256,6 +264,10 @@ int main(void) {
     ATR_CHECK_ERR(atr_filter_check(f, ix, 0, err, sizeof err), ATR_ENOTFOUND);
     ATR_CHECK_EQ_STR(err, "no argument 'nn' in app.f (arguments: n, name, data, x)");
     atr_filter_free(f);
+    /* a bare number for a duration asks for a unit */
+    ATR_CHECK_ERR(atr_filter_parse("duration>10", &f, err, sizeof err), ATR_ESYNTAX);
+    ATR_CHECK_EQ_STR(err, "column 10: a duration needs a unit (ns, us, ms, s): 10ms or 10us, "
+                          "not 10");
     ATR_CHECK_EQ_INT(atr_filter_match(NULL, ix, 0), 1);
     atr_index_free(ix);
     remove(path);

@@ -1,6 +1,14 @@
 """Shared pytest setup for tests/python (keep small: several owners' tests live here)."""
 
+import os
+
 import pytest
+
+# Text commands fit $COLUMNS when it is set. GNU readline (imported by pytest's debugger
+# support) sets it in the C environment behind os.environ's back; tests that run the viewer
+# in-process want whole lines, as a pipe gets. Tests that want a width pass it.
+os.environ.pop("COLUMNS", None)
+os.unsetenv("COLUMNS")
 
 
 @pytest.fixture

@@ -207,7 +207,7 @@ def fields_text(fields):
 class Decoder:
     """The record stream's state (FORMAT.md 3.4, 3.5): current thread, per-thread time/seq."""
 
-    def __init__(self, version, known=12):
+    def __init__(self, version, known=13):
         self.version = version
         self.known = known  # the last record type this reader knows (10: a 1.0 reader)
         self.thread = None
@@ -339,10 +339,17 @@ class Decoder:
                 raise LogError("ATR_ECORRUPT", "SUSPEND/RESUME names no span")
             return "%s thread=%d time=%d span=%s" % (
                 "SUSPEND" if kind == 11 else "RESUME", self.thread, time, span_text(span))
+        if kind == 13:  # v1.1
+            m = r[1]
+            if m.get("inner_ns", 0) > m.get("call_ns", 0):
+                raise LogError("ATR_ECORRUPT", "CALIBRATION inner_ns exceeds call_ns")
+            return "CALIBRATION mechanism=%s call_ns=%d inner_ns=%d samples=%d" % (
+                text_bytes(m.get("mechanism", "")), m.get("call_ns", 0), m.get("inner_ns", 0),
+                m.get("samples", 0))
         return None  # a later minor version's record type
 
 
-def py_dump(data, known=12):
+def py_dump(data, known=13):
     """(record lines, end code name, closed_cleanly) of a log's bytes, by this reader (known:
     the last record type it knows; 10 reads as a 1.0 reader does)."""
     lines, end, dec = [], "ATR_EOF", None
@@ -462,6 +469,25 @@ def test_truncated_golden_same_records_as_c(tmp_path, cut):
     data = data[:cut] if cut >= 0 else data[: len(data) - 1]
     path = tmp_path / "cut.atr"
     path.write_bytes(data)
+    out = subprocess.run([dump, str(path)], capture_output=True, text=True, timeout=60).stdout
+    assert_same(py_dump(data), c_dump_text(out))
+
+
+def test_calibration_record_same_as_c(tmp_path):
+    """A log the binding wrote (v1.1, with CALIBRATION, section 3.13) reads the same here."""
+    dump = tool("ATR_DUMP", "atr_dump")
+    if not dump:
+        pytest.skip("atr_dump not built (set ATR_DUMP or build into build*/)")
+    import argtrace
+
+    path = tmp_path / "cal.atr"
+    argtrace.start(str(path))
+    argtrace.trace(lambda x: x)(1)
+    argtrace.stop()
+    data = path.read_bytes()
+    assert struct.unpack_from("<HH", data, 12) == (1, 1)
+    lines = py_dump(data)[0]
+    assert any(line.startswith('CALIBRATION mechanism="decorator" call_ns=') for line in lines)
     out = subprocess.run([dump, str(path)], capture_output=True, text=True, timeout=60).stdout
     assert_same(py_dump(data), c_dump_text(out))
 

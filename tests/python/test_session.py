@@ -63,17 +63,22 @@ def test_session_context_manager_stops_on_exception(log_path):
     assert [c.result for c in argtrace.load(log_path).calls("f")] == [3]
 
 
-def test_double_start_is_an_error_and_keeps_the_first(tmp_path):
+def test_second_start_nests_and_resumes_the_first(tmp_path):
+    # (tests/python/test_nested_sessions.py covers nesting in depth)
     first, second = tmp_path / "a.atr", tmp_path / "b.atr"
     argtrace.start(first)
     try:
-        with pytest.raises(RuntimeError, match="already active"):
-            argtrace.start(second)
+        f(3)
+        argtrace.start(second)
         f(4)
+        argtrace.stop()
+        assert argtrace.active()
+        f(5)
     finally:
         argtrace.stop()
-    assert not second.exists()
-    assert [c.result for c in argtrace.load(first).calls()] == [4]
+    assert not argtrace.active()
+    assert [c.result for c in argtrace.load(first).calls()] == [3, 5]
+    assert [c.result for c in argtrace.load(second).calls()] == [4]
 
 
 @pytest.mark.parametrize("make_path, code", [

@@ -43,6 +43,7 @@ def plain_env(**extra):
     """A child environment with stable output: UTF-8, no colour settings inherited."""
     env = dict(os.environ)
     env.pop("NO_COLOR", None)
+    env.pop("COLUMNS", None)  # text output fits $COLUMNS when set: tests give --width
     env["LC_ALL"] = "C.UTF-8"
     env.update(extra)
     return env

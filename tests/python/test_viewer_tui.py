@@ -172,9 +172,10 @@ def test_tree_expand_fold_and_slowest_child(tui):
     s.keys("Enter")
     screen = s.wait_for("call tree of call 295: app.handle")
     assert "▾ app.handle(req=7) → None" in screen
-    assert "… 40 calls to app.util.g(), 4.39 µs" in screen
+    # the 40 g() calls take under 1% of handle: one row, as `tree --min-share 1%`
+    assert "… 40 calls under 1.0%, 4.39 µs" in screen
     assert position(screen) == "1/3"
-    s.keys("End", "Enter")  # expand the folded run in place
+    s.keys("End", "Enter")  # expand that row in place
     screen = s.wait_for("app.util.g(i=0)")
     assert position(screen) == "3/42"
     s.keys("End")
@@ -285,7 +286,7 @@ def test_resize_redraws(tui):
 
 
 def test_hostile_log_is_escaped_on_screen(tui):
-    s = tui("hostile.atr")
+    s = tui("hostile.atr", cols=200)  # values get 2/5 of the width: 80 columns
     screen = s.wait_for("functions (")
     assert "evil\\x1b]0;pwned\\x07.show" in screen
     assert "evil.odd\\nname\\u202eRTL" in screen
@@ -335,3 +336,22 @@ def test_calls_and_tree_show_the_printed_call_ids(tui):
     assert "0:296" in rows[2] and "(n=20000, mode='strict') → 40000" in rows[2]
     s.keys("Enter")
     s.wait_for("call tree of call 0:296: app.parse")
+
+
+def test_long_names_and_values_at_80_columns(tui):
+    """A real library's names at 80 columns: the functions keep their tail, the tree cuts
+    values in the middle with their length and gathers the calls under 1% in one row."""
+    s = tui("longnames.atr")
+    screen = s.wait_for("functions (1 files, 148 calls)")
+    rows = lines(screen)
+    assert all(len(r) <= 80 for r in rows)
+    assert any(r.endswith("  …ReindentFilter._process") for r in rows)
+    assert any(r.endswith("…Splitter._change_splitlevel") for r in rows)
+    s.keys("c", "Enter")
+    screen = s.wait_for("call tree of call 111: sqlparse.format")
+    assert "sqlparse.format(sql='SELECT a, …(2,304 chars)…ERE x'" in screen
+    s.keys("End", "Enter")
+    screen = s.wait_for("+ … 1 call under 1.0%, 300 ns")
+    s.keys("End", "Enter")  # the row expands into its call
+    screen = s.wait_for("…lexer.Lexer.get_default_instance(cls=<type>)")
+    assert "call under 1.0%" not in screen

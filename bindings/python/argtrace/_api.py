@@ -4,6 +4,7 @@ Thin sugar over `argtrace._core` (the C extension). Nothing here raises into the
 program once tracing is under way: argument mistakes raise at decoration/start time only.
 """
 
+import atexit
 import datetime
 import fnmatch
 import functools
@@ -22,7 +23,7 @@ _START_ALIASES = {"max_len": "max_value_bytes", "repr": "capture_repr",
                   "flush_interval": "flush_interval_ms", "drop": "drop_when_full"}
 _START_OPTIONS = {"flush_interval_ms", "buffer_size", "max_pending_bytes", "zstd_level",
                   "drop_when_full", "max_value_bytes", "argv", "redact", "capture_repr",
-                  "fork_mode"}
+                  "fork_mode", "block_timeout_ms", "sink_timeout_ms"}
 
 
 def _names(value, what):
@@ -170,26 +171,39 @@ def start(path, *, trace=None, exclude=None, min_duration=None, max_depth=None, 
     replaced, a symbolic link refused: docs/SECURITY.md).
 
     Options: flush_interval_ms (100), buffer_size, max_pending_bytes, zstd_level (3),
-    drop_when_full (False: producers wait), max_value_bytes or max_len (4096), redact
-    (name patterns), capture_repr or repr (False), fork_mode ("follow" or "stop"), argv.
+    drop_when_full (False: producers wait, at most block_timeout_ms (1000) at a time, the GIL
+    released; then records are dropped and counted), sink_timeout_ms (10000: a pipe or FIFO
+    log that accepts nothing this long is abandoned), max_value_bytes or max_len (4096),
+    redact (name patterns), capture_repr or repr (False), fork_mode ("follow" or "stop"),
+    argv.
     Filter tracing (docs/FILTERS.md): `trace` (patterns of functions to record),
     `exclude` (patterns removed from them), `min_duration` ("2ms", "500us", seconds as a
     number, or a timedelta), `max_depth` (nested traced calls per thread, 0 = unlimited).
-    Raises RuntimeError if a session is already active, OSError if the file cannot be
-    created, ValueError for an invalid pattern or option (then no file is created).
+    A session started while another is active (e.g. the program's own session under
+    `argtrace run` or `pytest --argtrace`) pauses the outer one until it stops; filter
+    tracing already running stays as it is (the new session's own filter request is then
+    ignored). Raises OSError if the file cannot be created, ValueError for an invalid
+    pattern or option (then no file is created).
     """
     start_options = _start_options(options)
     request = _filter_request(trace, exclude, min_duration, max_depth)
+    nested = _core.active()
+    if request is not None and nested and _filter_running():
+        request = None  # the outer session's filter tracing goes on (see README)
     start_options["argv"], argv_secrets = redact_argv(start_options.get("argv"),
                                                       start_options.get("redact"))
     _core.start(os.fspath(path), **start_options)
+    _filter_levels.append(request is not None)
     if argv_secrets:  # also redacted wherever the program passes them on
         _core.redact_values(argv_secrets)
+    if not nested:
+        follow_spawned_children(os.fspath(path), start_options, request)
     if request is not None:
         include, excl, min_ns, depth = request
         try:
             _core.filter_start(include, excl, min_duration_ns=min_ns, max_depth=depth)
         except BaseException:
+            _filter_levels.pop()
             _core.stop()  # no half-started session is left behind, nor its empty log
             try:
                 os.remove(os.fspath(path))
@@ -198,13 +212,28 @@ def start(path, *, trace=None, exclude=None, min_duration=None, max_depth=None, 
             raise
 
 
+# Per start() through this module, innermost last: whether it started filter tracing.
+_filter_levels = []
+
+
+def _filter_running():
+    backend = getattr(_core, "filter_backend", None)
+    return backend is not None and backend() is not None
+
+
 def stop():
     """Stop the active session (and filter tracing) and close its log. Returns a dict (path,
     dropped, capture_errors, write_error) or None when no session was active."""
+    global _spawn_config
+    own_filter = _filter_levels.pop() if _filter_levels else True
     filter_stop = getattr(_core, "filter_stop", None)
-    if filter_stop is not None:
+    if filter_stop is not None and own_filter and _core.active():
         filter_stop()
-    return _core.stop()
+    stats = _core.stop()
+    if not _core.active():
+        _spawn_config = None
+    return stats
+
 
 
 def active():
@@ -386,3 +415,118 @@ def _after_fork_in_child():
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+# ---- spawned children (multiprocessing "spawn" and "forkserver") ---------------------------
+# A forked child follows its parent's session in the writer. A spawned one is a new
+# interpreter: multiprocessing pickles the Process object to it, so the parent attaches a
+# _SpawnLink to every Process it starts; unpickling it in the child (before the target runs)
+# starts a session of the child's own, "<stem>.<pid>.<random>.atr", with the parent's
+# options and filters, linked to the parent's log and to the span that started the process.
+
+_spawn_config = None  # dict while a session started here is active, else None
+
+
+def follow_spawned_children(path, options, filter_request):
+    """Called when a session starts (argtrace.start, `argtrace run`)."""
+    global _spawn_config
+    stem = path[:-4] if path.endswith(".atr") else path
+    opts = {k: v for k, v in options.items() if k != "argv"}
+    _spawn_config = {"stem": os.path.abspath(stem), "options": opts, "filter": filter_request}
+    try:
+        import multiprocessing.process as mp_process
+    except Exception:
+        return
+    if getattr(mp_process.BaseProcess.start, "_argtrace", False):
+        return
+    original = mp_process.BaseProcess.start
+
+    @functools.wraps(original)
+    def start(self):
+        if _spawn_config is not None and _core.active():
+            try:
+                link = dict(_spawn_config, parent_uid=_core.session_uid() or 0,
+                            parent_span=_core.current_span())
+                self._argtrace_link = _SpawnLink(link)
+            except Exception:
+                pass
+        return original(self)
+
+    start._argtrace = True
+    mp_process.BaseProcess.start = start
+
+
+class _SpawnLink:
+    __slots__ = ("config",)
+
+    def __init__(self, config):
+        self.config = config
+
+    def __reduce__(self):
+        return (_start_spawned_child, (self.config,))
+
+
+def _start_spawned_child(config):
+    """In a spawned child, while multiprocessing unpickles its Process object."""
+    global _spawn_config
+    try:
+        if _core.active() or not isinstance(config, dict):
+            return None
+        path = "%s.%d.%08x.atr" % (config["stem"], os.getpid(),
+                                   int.from_bytes(os.urandom(4), "little"))
+        options = dict(config.get("options") or {})
+        options["argv"], secrets = redact_argv([str(a) for a in sys.argv],
+                                               options.get("redact"))
+        _core.start(path, parent_uid=int(config.get("parent_uid") or 0),
+                    parent_span=int(config.get("parent_span") or 0), **options)
+        if secrets:
+            _core.redact_values(secrets)
+        request = config.get("filter")
+        if request is not None:
+            include, excl, min_ns, depth = request
+            _core.filter_start(list(include), list(excl), min_duration_ns=min_ns,
+                               max_depth=depth)
+        _spawn_config = dict(config, stem=config["stem"])  # grandchildren follow too
+    except Exception:
+        pass  # the child runs untraced rather than failing
+    return None
+
+
+def _flush_at_exit():
+    """atexit (registered when argtrace is imported, so it runs after the handlers the
+    program registers later): write out what was recorded. The session stays open: calls
+    made by atexit handlers that run after this one are still recorded, and the extension
+    closes the log once the interpreter has finished (a Py_AtExit hook)."""
+    try:
+        if _core.active():
+            _core.flush()
+    except Exception:
+        pass
+
+
+atexit.register(_flush_at_exit)
+
+
+def _close_all():
+    try:
+        while _core.active():
+            _core.stop()
+    except Exception:
+        pass
+
+
+# os._exit() runs no exit handler at all: a traced process (a forked child above all, which
+# leaves this way after multiprocessing's work) would lose what it recorded since the last
+# flush. The wrapper closes the sessions, then exits exactly as os._exit does.
+_real_os_exit = os._exit
+
+
+def _os_exit(status):
+    _close_all()
+    _real_os_exit(status)
+
+
+_os_exit.__doc__ = _real_os_exit.__doc__
+_os_exit.__wrapped__ = _real_os_exit
+if getattr(os._exit, "__wrapped__", None) is None:
+    os._exit = _os_exit

@@ -257,20 +257,24 @@ class _File:
         self.calls = []
         self.process = None
         self.drops = {}  # its last DROPS record (each holds the totals so far)
+        self.calibration = None  # the CALIBRATION record the analysis uses (dict), or None
 
 
 class Log(Analysis):
     """Logs in memory: one, or several processes of one program merged into one view.
     `truncated`: a file ended inside a frame (crash); `closed`: every file ended with
     END_OF_LOG; `drops`: the writers' DROPS counters (summed over the files); `paths`, and
-    `process`/`processes` (ProcessInfo of the first / of every file)."""
+    `process`/`processes` (ProcessInfo of the first / of every file). `calibrations`: per
+    file, the CALIBRATION the analysis uses ({"mechanism", "call_ns", "inner_ns", ...}) or
+    None; `compensated`: True when times were compensated for the tracer's cost
+    (load(..., compensate=True))."""
 
     # Estimated bytes a call and a message take here (Call, its dicts, the id maps).
     _CALL_BYTES = 900
     _MESSAGE_BYTES = 500
     _CHECK_EVERY = 4096
 
-    def __init__(self, paths, streams, index=None, max_memory=0):
+    def __init__(self, paths, streams, index=None, max_memory=0, compensate=False):
         self.paths = list(paths)
         self._max_memory = max_memory
         self.path = self.paths[0] if len(self.paths) == 1 else ", ".join(self.paths)
@@ -288,6 +292,7 @@ class Log(Analysis):
         self._ix_handle = index  # the engine's index of the same files, None: from records
         self._ix_calls = None
         self._columns = {}
+        self.compensated = False
         for records in streams:
             f = _File()
             self._files.append(f)
@@ -308,11 +313,39 @@ class Log(Analysis):
             for k, v in f.drops.items():
                 self.drops[k] = self.drops.get(k, 0) + v
         self.process = self.processes[0] if self.processes else None
+        self.calibrations = [f.calibration for f in self._files]
+        self.compensated = bool(compensate and index is not None and
+                                any(c and c.get("call_ns") for c in self.calibrations))
         if index is not None:
             self._adopt_index()
+            if self.compensated:
+                self._compensate()
         else:
             self._resolve_here()
             self._by_id = {c.id: c for c in self._calls}
+
+    def _compensate(self):
+        """Take the calls' times from the analysis index, which compensated them for the
+        tracer's cost (atr_index_set_compensate); messages move with their call."""
+        starts, durs = self._column("start_ns"), self._column("duration_ns")
+        shift = {}  # id(call) -> how far its start moved, the inner cost of its log
+        for n, f in enumerate(self._files):
+            inner = (f.calibration or {}).get("inner_ns", 0)
+            for c in f.calls:
+                i = c._ix
+                if i is None:
+                    continue
+                shift[id(c)] = (c.start_ns - starts[i], inner)
+                c.start_ns = starts[i]
+                if c.end_ns is not None:
+                    c.end_ns = starts[i] + durs[i]
+        for m in self._messages:  # as the index does: with their call, kept inside it
+            c = m._call
+            if c is None or id(c) not in shift or m.time_ns is None:
+                continue
+            moved, inner = shift[id(c)]
+            t = max(m.time_ns - moved - inner, c.start_ns)
+            m.time_ns = min(t, c.end_ns) if c.end_ns is not None else t
 
     def _check_memory(self):
         used = (len(self._calls) * self._CALL_BYTES
@@ -347,6 +380,10 @@ class Log(Analysis):
             f.process = ProcessInfo(rec)
         elif kind == "drops":  # totals so far: a later one replaces an earlier one
             f.drops = {k: v for k, v in rec.items() if k not in ("kind", "thread", "time_ns")}
+        elif kind == "calibration":  # a filter backend's (most calls) over the decorator's
+            if f.calibration is None or f.calibration.get("mechanism") == "decorator" or \
+                    rec.get("mechanism") != "decorator":
+                f.calibration = {k: v for k, v in rec.items() if k not in ("thread", "time_ns")}
         elif kind == "end_of_log":
             self._closed_now = True
             end = rec.get("time_ns")
@@ -444,7 +481,8 @@ class Log(Analysis):
         ix = self._index()
         starts, fns = self._column("start_ns"), self._column("function")
         flat = [c for f in self._files for c in f.calls]
-        if [c.start_ns for c in flat] != starts or \
+        # (a compensated index has moved the starts: the order and functions must agree)
+        if (not self.compensated and [c.start_ns for c in flat] != starts) or \
                 [c._func.id if c._func is not None else None for c in flat] != fns:
             names = [ix.function(i)[0] for i in range(ix.info()["n_functions"])]
             files = self._column("file")
@@ -581,7 +619,7 @@ def parse_size(value):
                      % (value,))
 
 
-def load(paths, *, max_memory=DEFAULT_MAX_MEMORY, _records=None):
+def load(paths, *, max_memory=DEFAULT_MAX_MEMORY, compensate=False, _records=None):
     """Read the log at `paths` (a path, or a list of paths: the processes of one program,
     e.g. a parent and its forked children, merged into one view) into a Log. A truncated
     log (crashed writer) loads every complete record with `.truncated` True; a corrupt one
@@ -589,7 +627,9 @@ def load(paths, *, max_memory=DEFAULT_MAX_MEMORY, _records=None):
     the same process uid) raises ValueError, as the viewer refuses it. `max_memory` (bytes,
     or "512M", "4G"; 0: no limit; default 4 GiB) bounds the memory the Log and its analysis
     index may take (estimated): past it, ValueError saying so, instead of exhausting the
-    machine."""
+    machine. compensate=True subtracts the tracer's cost per call that the log measured (a
+    CALIBRATION record; `.compensated` says whether it did; docs/FORMAT.md 3.13); by
+    default the times are as recorded."""
     if isinstance(paths, (str, bytes, os.PathLike)):
         paths = [paths]
     paths = [os.fsdecode(os.fspath(p)) for p in paths]
@@ -599,8 +639,8 @@ def load(paths, *, max_memory=DEFAULT_MAX_MEMORY, _records=None):
     if _records is not None:
         return Log(paths, [_records], max_memory=max_memory)
     from . import _core
-    index = _core.Index()
+    index = _core.Index(compensate=compensate)
     index.set_max_memory(max_memory)
     for path in paths:
         index.load(path)
-    return Log(paths, (_core.read_records(p) for p in paths), index, max_memory)
+    return Log(paths, (_core.read_records(p) for p in paths), index, max_memory, compensate)

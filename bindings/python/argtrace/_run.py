@@ -227,8 +227,14 @@ class _Finisher:
             return
         if self.filters:
             stop_filters(self.core)
+        stats = None
         try:
-            stats = self.core.stop() if self.core.session_path() == self.path else None
+            while self.core.active():  # sessions the program left open inside ours first
+                own = self.core.session_path() == self.path
+                result = self.core.stop()
+                if own:
+                    stats = result
+                    break
         except Exception as e:
             stats = {"write_error": str(e)}
         if self.quiet:
@@ -324,8 +330,13 @@ def _check_module(name):
     return os.path.abspath(spec.origin) if spec.origin else None
 
 
-def run_program(core, opts):
-    """Run the program of `opts` under a session. Returns the exit status."""
+def run_program(core, opts, at_exit=False):
+    """Run the program of `opts` under a session. Returns the exit status.
+
+    at_exit=True (the `argtrace` command itself, which exits right after): the session stays
+    open until the interpreter's exit, and is closed by an atexit handler registered before
+    the program runs, so after the program's own atexit handlers, whose calls are recorded
+    too. Otherwise (in-process use) it is closed before this returns."""
     if "module" in opts:
         prog_argv = ["-m", opts["module"]] + opts["args"]
     else:
@@ -355,14 +366,19 @@ def run_program(core, opts):
     finish = _Finisher(core, path, opts.get("quiet"), request is not None)
     atexit.register(finish)
     saved_argv, saved_path0 = sys.argv[:], sys.path[0] if sys.path else None
+    _api.follow_spawned_children(
+        path, options, None if request is None else
+        (request["include"], request["exclude"], request["min_duration_ns"],
+         request["max_depth"]))
     try:
         if request is not None:
             start_filters(core, request)
         return _execute(opts, target_file)
     finally:
-        _join_threads()
-        finish()
-        atexit.unregister(finish)
+        if not at_exit:
+            _join_threads()
+            finish()
+            atexit.unregister(finish)
         sys.argv[:] = saved_argv
         if sys.path:
             sys.path[0] = saved_path0

@@ -4,6 +4,7 @@
 the C viewer and is forwarded to `_core.viewer_main`.
 """
 
+import atexit
 import os
 import signal
 import sys
@@ -51,9 +52,10 @@ def _viewer(argv):
     return viewer_main(["argtrace"] + list(argv))
 
 
-def dispatch(argv):
+def dispatch(argv, at_exit=False):
     """Run one command line (without the program name). Returns the exit status; a
-    negative status -N means the program was interrupted by signal N."""
+    negative status -N means the program was interrupted by signal N. at_exit: the process
+    ends after this (`argtrace run` then closes its log at the interpreter's exit)."""
     if not argv:
         sys.stderr.write(USAGE)
         return 2
@@ -76,7 +78,7 @@ def dispatch(argv):
         if opts.get("help"):
             sys.stdout.write(RUN_USAGE)
             return 0
-        return run_program(_core_module(), opts)
+        return run_program(_core_module(), opts, at_exit=at_exit)
     if command in VIEWER_COMMANDS:
         return _viewer(argv)
     raise UsageError("argtrace: unknown command %r (commands: run, %s)"
@@ -90,7 +92,7 @@ def main(argv=None):
     if real:
         argv = sys.argv[1:]
     try:
-        code = dispatch(list(argv))
+        code = dispatch(list(argv), at_exit=real)
     except UsageError as e:
         sys.stderr.write("%s\n" % e)
         return 2
@@ -103,7 +105,12 @@ def main(argv=None):
 
 
 def _die_by_signal(signum):
-    """End the process the way Python does after an uncaught KeyboardInterrupt."""
+    """End the process the way Python does after an uncaught KeyboardInterrupt: exit
+    handlers first (argtrace run's log is closed by one), then death by the signal."""
+    try:
+        atexit._run_exitfuncs()
+    except BaseException:
+        pass
     try:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -57,8 +57,8 @@ def pytest_runtest_protocol(item, nextitem):
     try:
         yield
     finally:
-        if path is not None and core.session_path() == str(path):
-            core.stop()
+        if path is not None:
+            _stop_through(core, str(path))
 
 
 @pytest.fixture
@@ -75,5 +75,22 @@ def argtrace_session(request, tmp_path):
     try:
         yield path
     finally:
-        if core.session_path() == str(path):
-            core.stop()
+        _stop_through(core, str(path))
+
+
+def _stop_through(core, path):
+    """Stop the session writing to `path`, and first the sessions a test left open inside
+    it (nested sessions: argtrace.start() in a test without stop()). Nothing if the test
+    already stopped it."""
+    if core.session_path() != path and not _nested_in(core, path):
+        return
+    while core.active():
+        own = core.session_path() == path
+        core.stop()
+        if own:
+            return
+
+
+def _nested_in(core, path):
+    nesting = getattr(core, "session_paths", None)
+    return nesting is not None and path in nesting()

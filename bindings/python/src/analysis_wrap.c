@@ -216,7 +216,11 @@ static PyObject *ix_file(pyindex *self, PyObject *arg) {
               put(d, "parent_call", opt_id(fi.parent_call)) | put(d, "flags", U64(fi.flags)) |
               put(d, "n_calls", U64(fi.n_calls)) | put(d, "first_call", U64(fi.first_call)) |
               put(d, "truncated", PyBool_FromLong(fi.flags & ATR_FILE_TRUNCATED)) |
-              put(d, "closed", PyBool_FromLong(!(fi.flags & ATR_FILE_UNCLOSED)));
+              put(d, "closed", PyBool_FromLong(!(fi.flags & ATR_FILE_UNCLOSED))) |
+              put(d, "compensated", PyBool_FromLong(fi.flags & ATR_FILE_COMPENSATED)) |
+              put(d, "calib_mechanism", atr__str_py(fi.calib_mechanism)) |
+              put(d, "calib_call_ns", U64(fi.calib_call_ns)) |
+              put(d, "calib_inner_ns", U64(fi.calib_inner_ns));
     if (bad) {
         Py_DECREF(d);
         return NULL;
@@ -868,8 +872,10 @@ static PyObject *ix_why(pyindex *self, PyObject *arg) {
 /* ---- the type ---- */
 
 static PyObject *ix_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
-    if (PyTuple_GET_SIZE(args) || (kw && PyDict_GET_SIZE(kw)))
-        return PyErr_Format(PyExc_TypeError, "argtrace: Index() takes no arguments");
+    static char *kwlist[] = {"compensate", NULL};
+    int compensate = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|$p:Index", kwlist, &compensate))
+        return NULL;
     pyindex *self = (pyindex *)type->tp_alloc(type, 0);
     if (self == NULL)
         return NULL;
@@ -877,6 +883,7 @@ static PyObject *ix_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
         Py_DECREF(self);
         return PyErr_NoMemory();
     }
+    atr_index_set_compensate(self->ix, compensate); /* else the recorded times */
     return (PyObject *)self;
 }
 

@@ -9,6 +9,7 @@
 #include "capture_fast.h"
 
 #include "compat.h"
+#include "sigexc.h"
 #include "state.h"
 
 #include <fnmatch.h>
@@ -71,16 +72,13 @@ static void set_error(atr__scratch *s, PyObject *obj, atr_value *out) {
 }
 
 /*
- * Drop the error user code raised inside the tracer. A Ctrl-C that arrived meanwhile is not
- * lost: it is re-armed and raised in the program at its next bytecode.
+ * Drop the error user code raised inside the tracer. An exception of a signal handler that
+ * ran meanwhile (Ctrl-C, SystemExit from a SIGTERM handler, a SIGALRM timeout) is not lost:
+ * it is raised in the program at its next bytecode (sigexc.h).
  */
 static void clear_user_error(void) {
-    if (PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)) {
+    if (!atr__sigexc_defer())
         PyErr_Clear();
-        PyErr_SetInterrupt();
-        return;
-    }
-    PyErr_Clear();
 }
 
 void atr__capture_redacted(atr_value *out) {

@@ -16,15 +16,24 @@ PyObject *atr__py_stop(PyObject *m, PyObject *unused);
 PyObject *atr__py_flush(PyObject *m, PyObject *unused);
 PyObject *atr__py_active(PyObject *m, PyObject *unused);
 PyObject *atr__py_session_path(PyObject *m, PyObject *unused);
+PyObject *atr__py_session_uid(PyObject *m, PyObject *unused);
+PyObject *atr__py_session_paths(PyObject *m, PyObject *unused);
 PyObject *atr__py_register_summarizer(PyObject *m, PyObject *const *args, Py_ssize_t n);
 PyObject *atr__py_redact_values(PyObject *m, PyObject *values); /* redact.c */
+/* calibrate.c */
+PyObject *atr__py_calibrate(PyObject *m, PyObject *mechanism);
 #define ATR__SESSION_METHODS                                                              \
+    {"_calibrate", atr__py_calibrate, METH_O,                                             \
+     "_calibrate(mechanism) -> dict: measure what one traced call costs (no cache)."},    \
     {"start", (PyCFunction)(void (*)(void))atr__py_start, METH_VARARGS | METH_KEYWORDS,   \
      "start(path, **options): open the session's log."},                                 \
     {"stop", atr__py_stop, METH_NOARGS, "stop() -> dict | None: close the session."},     \
     {"flush", atr__py_flush, METH_NOARGS, "flush(): write out what was recorded."},       \
     {"active", atr__py_active, METH_NOARGS, "active() -> bool"},                          \
     {"session_path", atr__py_session_path, METH_NOARGS, "session_path() -> str | None"},  \
+    {"session_uid", atr__py_session_uid, METH_NOARGS, "session_uid() -> int | None"},     \
+    {"session_paths", atr__py_session_paths, METH_NOARGS,                                 \
+     "session_paths() -> list of str: the open sessions, outermost first"},              \
     {"register_summarizer", (PyCFunction)(void (*)(void))atr__py_register_summarizer,     \
      METH_FASTCALL, "register_summarizer(type, fn): fn(obj) -> dict | tuple of scalars."}, \
     {"redact_values", atr__py_redact_values, METH_O,                                      \

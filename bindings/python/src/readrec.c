@@ -117,6 +117,8 @@ static const char *kind_name(uint32_t k) {
         return "suspend";
     case ATR_REC_RESUME:
         return "resume";
+    case ATR_REC_CALIBRATION:
+        return "calibration";
     default:
         return "unknown";
     }
@@ -188,6 +190,12 @@ static PyObject *record_to_py(const atr_record *r) {
     case ATR_REC_SUSPEND:
     case ATR_REC_RESUME:
         rc |= put(d, "span", U64(r->u.suspend.span));
+        break;
+    case ATR_REC_CALIBRATION:
+        rc |= put(d, "mechanism", atr__str_py(r->u.calibration.mechanism)) |
+              put(d, "call_ns", U64(r->u.calibration.call_ns)) |
+              put(d, "inner_ns", U64(r->u.calibration.inner_ns)) |
+              put(d, "samples", U64(r->u.calibration.samples));
         break;
     default:
         break;

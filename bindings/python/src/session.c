@@ -1,10 +1,24 @@
 /*
  * session.c — _core.start / stop / flush / active / session_path / register_summarizer:
  * the one active session of the process (state.h) and its capture options.
+ *
+ * Nesting: start() while a session is active suspends it (kept open, not recording) and
+ * makes the new session the active one, so that a program that opens its own session under
+ * `argtrace run` or `pytest --argtrace` gets exactly the log it asked for; its stop() closes
+ * it and resumes the outer session (same generation: calls begun before the inner session
+ * and ending after it keep their ends). One line on stderr says so, once per process.
+ *
+ * Waiting for the flusher (a stalled log) releases the GIL: the writer calls block_begin /
+ * block_end around the wait (the record is already encoded). stop() waits, GIL released,
+ * until no thread is in such a wait before it closes the session.
+ *
+ * Exit: a session still open when the interpreter has finished (after every atexit handler
+ * and module teardown) is closed by a Py_AtExit hook, in C, without Python.
  */
 #include "module.h"
 
 #include "redact.h"
+#include "calibrate.h"
 #include "spans.h"
 #include "tracefunc.h"
 #ifdef ATR_HAVE_FILTER
@@ -12,7 +26,72 @@
 #endif
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+/* A suspended outer session (nesting) and the state that goes with it. */
+typedef struct suspended {
+    atr_session *session;
+    uint64_t gen;
+    PyObject *path;   /* owned */
+    PyObject *redact; /* owned */
+    atr__capture_opts opts;
+} suspended;
+
+#define NEST_MAX 16
+/* Why global: the suspended sessions belong with atr__g (the process's one active session). */
+static suspended g_nest[NEST_MAX];
+static int g_depth;
+/* Why global: generations must never repeat (a resumed outer session keeps its own). */
+static uint64_t g_last_gen;
+/* Why global: threads in a GIL-released wait in the writer (stop() waits for them). */
+static int g_blocked;
+static int g_nest_noted, g_atexit_registered;
+
+static uint64_t fresh_gen(void) {
+    if (g_last_gen < atr__g.gen)
+        g_last_gen = atr__g.gen;
+    return ++g_last_gen;
+}
+
+/* Writer hooks around a wait for the flusher: release the GIL if this thread holds it. */
+static void *block_begin(void *ctx) {
+    (void)ctx;
+    if (!PyGILState_Check())
+        return NULL;
+    g_blocked++;
+    return PyEval_SaveThread();
+}
+
+static void block_end(void *ctx, void *token) {
+    (void)ctx;
+    if (token == NULL)
+        return;
+    PyEval_RestoreThread((PyThreadState *)token);
+    g_blocked--;
+}
+
+/* With the GIL: let threads waiting in the writer leave it (each within block_timeout_ms). */
+static void wait_blocked(void) {
+    while (g_blocked > 0) {
+        struct timespec ts = {0, 1000000L};
+        Py_BEGIN_ALLOW_THREADS nanosleep(&ts, NULL);
+        Py_END_ALLOW_THREADS
+    }
+}
+
+/* Py_AtExit: the interpreter is gone; close what is still open (no Python API here). */
+static void close_at_exit(void) {
+    while (atr__g.session != NULL) {
+        atr_session *s = atr__g.session;
+        atr__g.session = g_depth > 0 ? g_nest[--g_depth].session : NULL;
+        if (g_blocked > 0) /* a daemon thread never came back from a wait: keep s */
+            atr_session_flush(s);
+        else
+            atr_session_close(s);
+    }
+}
 
 PyObject *atr__raise_oserror(int err, const char *what, PyObject *path) {
     PyObject *msg = PyUnicode_FromFormat("argtrace: %s", what);
@@ -84,24 +163,31 @@ static int size_arg(PyObject *o, const char *name, size_t *out) {
 PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
     (void)m;
     static char *kwlist[] = {
-        "path",       "flush_interval_ms", "buffer_size",     "max_pending_bytes",
-        "zstd_level", "drop_when_full",    "max_value_bytes", "argv",
-        "redact",     "capture_repr",      "fork_mode",       NULL};
+        "path",        "flush_interval_ms", "buffer_size",     "max_pending_bytes",
+        "zstd_level",  "drop_when_full",    "max_value_bytes", "argv",
+        "redact",      "capture_repr",      "fork_mode",       "parent_uid",
+        "parent_span", "block_timeout_ms",  "sink_timeout_ms", NULL};
     PyObject *path_obj, *flush = NULL, *bufsz = NULL, *pending = NULL, *mvb = NULL;
     PyObject *argv = NULL, *redact = NULL;
     int zstd_level = 3, drop = 0, capture_repr = 0;
     const char *fork_mode = "follow";
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$OOOipOOOps:start", kwlist, &path_obj, &flush,
+    unsigned long long parent_uid = 0, parent_span = 0;
+    PyObject *block_ms = NULL, *sink_ms = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$OOOipOOOpsKKOO:start", kwlist, &path_obj, &flush,
                                      &bufsz, &pending, &zstd_level, &drop, &mvb, &argv, &redact,
-                                     &capture_repr, &fork_mode))
+                                     &capture_repr, &fork_mode, &parent_uid, &parent_span,
+                                     &block_ms, &sink_ms))
         return NULL;
-    if (atr__g.session != NULL) {
-        PyErr_Format(PyExc_RuntimeError, "argtrace: a session is already active (%s)",
-                     atr_session_path(atr__g.session));
+    if (atr__g.session != NULL && g_depth == NEST_MAX) {
+        PyErr_Format(PyExc_RuntimeError, "argtrace: too many nested sessions (%d)", NEST_MAX);
         return NULL;
     }
     atr_writer_config cfg;
     atr_writer_config_init(&cfg);
+    cfg.block_begin = block_begin;
+    cfg.block_end = block_end;
+    cfg.parent_uid = parent_uid;
+    cfg.parent_span = parent_uid ? parent_span : 0;
     size_t flush_ms = cfg.flush_interval_ms;
     size_t max_value_bytes = cfg.max_value_bytes;
     if (size_arg(flush, "flush_interval_ms", &flush_ms) < 0 ||
@@ -109,6 +195,16 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
         size_arg(pending, "max_pending_bytes", &cfg.max_pending_bytes) < 0 ||
         size_arg(mvb, "max_value_bytes", &max_value_bytes) < 0)
         return NULL;
+    size_t block_timeout = cfg.block_timeout_ms, sink_timeout = cfg.sink_timeout_ms;
+    if (size_arg(block_ms, "block_timeout_ms", &block_timeout) < 0 ||
+        size_arg(sink_ms, "sink_timeout_ms", &sink_timeout) < 0)
+        return NULL;
+    if (block_timeout > UINT32_MAX || sink_timeout > UINT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "argtrace: a timeout is too large");
+        return NULL;
+    }
+    cfg.block_timeout_ms = (uint32_t)block_timeout;
+    cfg.sink_timeout_ms = (uint32_t)sink_timeout;
     if (flush_ms > UINT32_MAX) {
         PyErr_SetString(PyExc_ValueError, "argtrace: flush_interval_ms is too large");
         return NULL;
@@ -141,6 +237,10 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
     cfg.argv = cargv;
     cfg.runtime = runtime;
     atr_session *s = NULL;
+    /* Before the flusher starts (it polls for signal requests once handlers exist). Signals
+       left at their default action (SIGTERM, SIGHUP; SIGINT if the program reset it) then
+       flush before they kill. */
+    (void)atr_signals_install();
     errno = 0;
     int rc = atr_session_open(&cfg, &s);
     if (rc == ATR_EOPEN) {
@@ -157,11 +257,31 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
                      "argtrace: cannot start the session: %s", atr_strerror(rc));
         goto done;
     }
+    if (atr__g.session != NULL) { /* nesting: suspend the outer session */
+        suspended *o = &g_nest[g_depth++];
+        o->session = atr__g.session;
+        o->gen = atr__g.gen;
+        o->path = atr__g.path; /* the references move to the stack */
+        o->redact = atr__g.redact;
+        o->opts = atr__g.opts;
+        atr__g.path = NULL;
+        atr__g.redact = NULL;
+        if (!g_nest_noted) {
+            g_nest_noted = 1;
+            PySys_FormatStderr("argtrace: a session is already active (%S): it pauses while "
+                               "the new one (%s) records, and resumes when that one stops\n",
+                               o->path ? o->path : Py_None, atr_session_path(s));
+        }
+    }
+    if (!g_atexit_registered && Py_AtExit(close_at_exit) == 0)
+        g_atexit_registered = 1;
     atr__g.session = s;
-    atr__g.gen++;
+    atr__g.gen = fresh_gen();
     atr__state_reset_caches();
-    atr__secret_clear();
-    atr__capture_clear_escaped();
+    if (g_depth == 0) { /* nested: the outer session's secrets stay (more is redacted) */
+        atr__secret_clear();
+        atr__capture_clear_escaped();
+    }
     atr__g.opts.max_value_bytes = max_value_bytes;
     atr__g.opts.capture_repr = capture_repr;
     Py_XSETREF(atr__g.redact, patterns);
@@ -186,17 +306,33 @@ PyObject *atr__py_stop(PyObject *m, PyObject *unused) {
     if (s == NULL)
         Py_RETURN_NONE;
 #ifdef ATR_HAVE_FILTER
-    atr__filter_session_closing();
+    if (g_depth == 0) /* an inner session leaves the outer session's filter tracing on */
+        atr__filter_session_closing();
 #endif
+    atr__calibrate("decorator", 1); /* the tracer's cost per call, into the log */
     PyObject *path = PyUnicode_DecodeFSDefault(atr_session_path(s));
     atr_drop_stats st;
     memset(&st, 0, sizeof(st));
     /* Unpublish first: from here no thread starts or ends spans in this session. */
-    atr__g.session = NULL;
-    atr__g.gen++;
+    if (g_depth > 0) { /* resume the outer session */
+        suspended *o = &g_nest[--g_depth];
+        atr__g.session = o->session;
+        atr__g.gen = o->gen;
+        Py_XSETREF(atr__g.path, o->path);
+        Py_XSETREF(atr__g.redact, o->redact);
+        atr__g.opts = o->opts;
+        atr__g.opts.redact = atr__g.redact;
+        memset(o, 0, sizeof(*o));
+    } else {
+        atr__g.session = NULL;
+        atr__g.gen = fresh_gen();
+    }
     atr__state_reset_caches();
-    atr__secret_clear();
-    atr__capture_clear_escaped();
+    if (atr__g.session == NULL) { /* no outer session resumes: its secrets go */
+        atr__secret_clear();
+        atr__capture_clear_escaped();
+    }
+    wait_blocked(); /* threads waiting in the writer leave it before s is closed */
     int rc;
     Py_BEGIN_ALLOW_THREADS atr_session_flush(s);
     atr_session_drops(s, &st);
@@ -212,8 +348,12 @@ PyObject *atr__py_stop(PyObject *m, PyObject *unused) {
 PyObject *atr__py_flush(PyObject *m, PyObject *unused) {
     (void)m;
     (void)unused;
-    if (atr__g.session != NULL)
-        atr_session_flush(atr__g.session); /* errors are reported by stop() */
+    atr_session *s = atr__g.session;
+    if (s != NULL) {
+        g_blocked++; /* stop() in another thread must not close s during the flush */
+        Py_BEGIN_ALLOW_THREADS atr_session_flush(s); /* errors are reported by stop() */
+        Py_END_ALLOW_THREADS g_blocked--;
+    }
     Py_RETURN_NONE;
 }
 
@@ -221,6 +361,28 @@ PyObject *atr__py_active(PyObject *m, PyObject *unused) {
     (void)m;
     (void)unused;
     return PyBool_FromLong(atr__g.session != NULL);
+}
+
+PyObject *atr__py_session_paths(PyObject *m, PyObject *unused) {
+    (void)m;
+    (void)unused;
+    PyObject *list = PyList_New(0);
+    for (int i = 0; list != NULL && i <= g_depth; i++) {
+        atr_session *s = i < g_depth ? g_nest[i].session : atr__g.session;
+        PyObject *p = s ? PyUnicode_DecodeFSDefault(atr_session_path(s)) : NULL;
+        if (s != NULL && (p == NULL || PyList_Append(list, p) < 0))
+            Py_CLEAR(list);
+        Py_XDECREF(p);
+    }
+    return list;
+}
+
+PyObject *atr__py_session_uid(PyObject *m, PyObject *unused) {
+    (void)m;
+    (void)unused;
+    if (atr__g.session == NULL)
+        Py_RETURN_NONE;
+    return PyLong_FromUnsignedLongLong(atr_session_uid(atr__g.session));
 }
 
 PyObject *atr__py_session_path(PyObject *m, PyObject *unused) {

@@ -82,6 +82,19 @@ ATR_API void atr_index_set_max_memory(atr_index *ix, uint64_t bytes);
 ATR_API void atr_index_set_progress(atr_index *ix, atr_progress_fn fn, void *ctx);
 
 /*
+ * Compensation for the tracer's own cost (off by default: on a busy machine and with costly
+ * argument captures it was not shown to be within 10%, bench/bench_compensation.py): a log with a
+ * CALIBRATION record (docs/FORMAT.md 3.13) says what one traced call costs. Loads after
+ * atr_index_set_compensate(ix, 1) subtract it: a call's duration loses its own `inner_ns` and `call_ns` for each traced call
+ * under it on its thread, and times move back by the cost accumulated before them on their
+ * thread, clamped so that a thread's times never go back (durations stay >= 0 and children stay
+ * inside their parents); self times follow from the compensated durations. With 0 the loads
+ * keep the recorded times (the default). Logs without CALIBRATION are never changed. Files that were
+ * compensated carry ATR_FILE_COMPENSATED.
+ */
+ATR_API void atr_index_set_compensate(atr_index *ix, int on);
+
+/*
  * Read the log at `path` completely and add its process to the index. Calls are linked to
  * their parents (also across logs already loaded or loaded later: a forked child's log names
  * its parent's uid and span), child lists and per-function call lists are rebuilt.
@@ -112,6 +125,7 @@ ATR_API const char *atr_index_error(const atr_index *ix);
 #define ATR_FILE_UNCLOSED 0x2u      /* no END_OF_LOG: the process was killed or still runs */
 #define ATR_FILE_DROPS 0x4u         /* the writer dropped records (see drops_records) */
 #define ATR_FILE_UNKNOWN_SPANS 0x8u /* ENDs/messages/parents naming spans never started */
+#define ATR_FILE_COMPENSATED 0x10u  /* times compensated for the tracer's cost (calib_*) */
 
 typedef struct atr_index_info {
     uint32_t n_files;
@@ -152,6 +166,10 @@ typedef struct atr_file_info {
     uint64_t drops_records, drops_bytes, drops_oversize, drops_capture_errors;
     uint64_t drops_write_errors;
     uint32_t first_call; /* this file's calls are first_call .. first_call + n_calls - 1 */
+    /* The log's CALIBRATION (docs/FORMAT.md 3.13; a filter backend's wins over the
+       decorator's), all 0 / empty when it has none. */
+    atr_str calib_mechanism;
+    uint64_t calib_call_ns, calib_inner_ns;
 } atr_file_info;
 
 /* Describe file `file`. Returns 0 or ATR_EINVAL (no such file). */
@@ -348,8 +366,8 @@ ATR_API uint32_t atr_file_call(const atr_index *ix, uint32_t file, uint64_t numb
  *
  *   NAME OP VALUE     argument NAME (a parameter or a field) compared with VALUE.
  *                     OP: = != > < >= <=. VALUE: a number (123, -4.5, 1e6, 0x1f), a quoted
- *                     string ("a b", 'x', with \" \\ \n \t \xHH escapes), None, True, False,
- *                     or a bare word (strict) taken as a string.
+ *                     string ("a b", 'x', with \" \\ \n \t \xHH escapes), None, True, False
+ *                     (or true, false: these match bool arguments), or a bare word (strict) taken as a string.
  *                     Numbers compare numerically with int/float/bool arguments; strings
  *                     compare bytewise (lexicographically) with str/bytes/repr arguments;
  *                     a bare word that looks like a number compares with both kinds.
@@ -359,7 +377,8 @@ ATR_API uint32_t atr_file_call(const atr_index *ix, uint32_t file, uint64_t numb
  *                     length; false for other kinds and unknown lengths.
  *   type(NAME) OP T   the argument's type: int, float, bool, None, str, bytes, or a
  *                     summary's type name (list, dict, numpy.ndarray...); = and != only.
- *   duration OP T     T a time with unit ns, us, µs, ms, s (no unit: ns), e.g. 10ms, 1.5s.
+ *   duration OP T     T a time with unit ns, us, µs, ms, s, e.g. 10ms, 1.5s; a bare number
+ *                     other than 0 is a syntax error ("a duration needs a unit").
  *   self OP T         self time, same units.
  *   exception         the call raised; exception=ValueError / exception!=ValueError
  *                     compare the type name (also matches a module-qualified type whose last

@@ -34,7 +34,8 @@ typedef enum atr_record_kind {
     ATR_REC_DROPS = 9,
     ATR_REC_END_OF_LOG = 10,
     ATR_REC_SUSPEND = 11, /* format 1.1: u.suspend.span stops running (yield, await) */
-    ATR_REC_RESUME = 12   /* format 1.1: u.suspend.span runs again */
+    ATR_REC_RESUME = 12,  /* format 1.1: u.suspend.span runs again */
+    ATR_REC_CALIBRATION = 13 /* format 1.1 */
 } atr_record_kind;
 
 /* END status (docs/FORMAT.md 3.7). */
@@ -111,6 +112,12 @@ typedef struct atr_record {
         struct {
             uint64_t records, bytes, oversize, capture_errors, write_errors;
         } drops;
+        struct {
+            atr_str mechanism; /* "decorator", "monitoring", "eval", "profile", ... */
+            uint64_t call_ns;  /* what one traced call adds to each ancestor's duration */
+            uint64_t inner_ns; /* the part of it inside the call's own [start, end] */
+            uint64_t samples;  /* traced calls the measurement timed (0: unknown) */
+        } calibration;
     } u;
 } atr_record;
 

@@ -4,7 +4,10 @@
  * A session owns one log file. Each thread that records gets its own buffer (no lock on the
  * hot path); a background flusher thread compresses filled and aged buffers into independent
  * zstd frames and appends them to the file (docs/FORMAT.md). Memory stays bounded: when the
- * flusher falls behind, producers wait (default) or drop and count (opt-in).
+ * flusher falls behind, producers wait (default) or drop and count (opt-in). A wait is
+ * bounded (block_timeout_ms, then the record is dropped and counted, and later records drop
+ * at once until the flusher makes progress again), and the embedder can release its own
+ * locks around it (block_begin/block_end: the Python binding releases the GIL).
  *
  * Threads: every function may be called from any thread unless its comment says otherwise.
  * The writer never prints, exits or aborts; on failure it returns a negative ATR_E* code.
@@ -86,6 +89,27 @@ typedef struct atr_writer_config {
     int clock_source;     /* atr_clock_source: ATR_CLOCK_AUTO (default), ATR_CLOCK_MONOTONIC
                              or ATR_CLOCK_TSC; ARGTRACE_CLOCK overrides it; unused when clock
                              is set */
+    /*
+     * A producer that finds max_pending_bytes reached waits at most block_timeout_ms for the
+     * flusher (default 1000, 1 .. 3,600,000), then drops the record (counted); until the
+     * flusher completes its next cycle, further records that need a new buffer drop at once.
+     */
+    uint32_t block_timeout_ms;
+    /*
+     * Optional, called by a producer thread around such a wait (never when space is free):
+     * block_begin(block_ctx) before, block_end(block_ctx, its return value) after. The
+     * producer's record is already encoded when block_begin runs: the values passed to the
+     * recording call are not read again, so the embedder may let other threads change them.
+     */
+    void *(*block_begin)(void *ctx);
+    void (*block_end)(void *ctx, void *token);
+    void *block_ctx;
+    /*
+     * A log that is a pipe, FIFO or socket is written without blocking; when it accepts no
+     * byte for sink_timeout_ms (default 10,000, 1 .. 3,600,000) the log is abandoned (a write
+     * error, ATR_EIO), so a reader that stopped reading never hangs the program's exit.
+     */
+    uint32_t sink_timeout_ms;
 } atr_writer_config;
 
 /* Fill *cfg with defaults (path NULL). */
@@ -107,7 +131,9 @@ ATR_API int atr_session_open(const atr_writer_config *cfg, atr_session **out);
  * Flush everything recorded so far, write DROPS and END_OF_LOG, close the file and free the
  * session. No other thread may use the session during or after this call. Accepts NULL.
  * Returns 0, or the first write error the session met (ATR_EIO, ATR_ENOSPC): the session is
- * freed in every case.
+ * freed in every case, except when the flusher is stuck in a write that does not return
+ * (a hung network file system) for sink_timeout_ms: then the session is left to it (leaked,
+ * its file unclosed) and ATR_EIO is returned, so that closing never hangs the program.
  */
 ATR_API int atr_session_close(atr_session *s);
 
@@ -210,8 +236,40 @@ typedef struct atr_drop_stats {
 /* Snapshot of the drop counters. */
 ATR_API int atr_session_drops(const atr_session *s, atr_drop_stats *out);
 
+/*
+ * The tracer's own cost per traced call, measured by the embedder (the CALIBRATION record,
+ * docs/FORMAT.md 3.12): the analysis subtracts it from the durations it shows.
+ */
+typedef struct atr_calibration {
+    atr_str mechanism; /* what traced the calls: "decorator", "monitoring", "eval", ... */
+    uint64_t call_ns;  /* ns one traced call adds to the duration of each of its ancestors */
+    uint64_t inner_ns; /* ns of call_ns that fall inside the call's own [start, end] (<= call_ns) */
+    uint64_t samples;  /* traced calls the measurement timed */
+} atr_calibration;
+
+/*
+ * Record a calibration in the log (written with the next flush, and again in a forked child's
+ * log). A session holds a few (one per mechanism): ATR_ENOMEM past 4 or when the mechanism
+ * name is longer than 32 bytes. Returns 0, ATR_EINVAL (inner_ns > call_ns, NULL arguments),
+ * ATR_ENOMEM, ATR_ESTATE.
+ */
+ATR_API int atr_session_write_calibration(atr_session *s, const atr_calibration *c);
+
 /* Count a value the embedder could not capture (it recorded ATR_V_ERROR instead). */
 ATR_API void atr_session_count_capture_error(atr_session *s);
+
+/*
+ * Flush on fatal signals: for each of SIGTERM, SIGINT and SIGHUP whose disposition is the
+ * default action (terminate), install a handler that writes out what every open session's
+ * threads have recorded (waiting at most about 2 s for the flushers), then restores the
+ * default action and re-raises the signal, so the process still dies of it with the same
+ * status. Signals with another disposition (ignored, or a handler such as Python's SIGINT
+ * handler) are left alone. Process-wide and idempotent; the handlers stay installed (with
+ * no open session they only re-raise). A program that sets a signal's disposition later
+ * replaces the handler. Call it before opening sessions: flushers started earlier notice
+ * requests only at their next flush interval. Returns 0 or ATR_EINVAL (sigaction failed).
+ */
+ATR_API int atr_signals_install(void);
 
 #ifdef __cplusplus
 }

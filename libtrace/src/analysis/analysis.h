@@ -204,6 +204,7 @@ struct atr_index {
     void *progress_ctx;
     atr__arena arena;    /* names, paths, process strings */
     uint64_t max_memory; /* atr_index_set_max_memory(); 0: no limit */
+    int compensate;      /* 1: loads compensate for the tracer's cost (atr_index_set_compensate) */
     char err[512];
 };
 
@@ -259,6 +260,13 @@ atr_str atr__call_exc(const atr_index *ix, const atr__call *c);
  * per call) after a load. Calls from `fresh` on were just loaded (no children set yet).
  */
 int atr__index_derive(atr_index *ix, uint64_t fresh);
+
+/*
+ * compensate.c: subtract the tracer's cost (the file's CALIBRATION) from the times of the calls
+ * of `file` and the messages from `first_msg` on, just loaded (before the derived tables).
+ * 0 or ATR_ENOMEM.
+ */
+int atr__compensate_file(atr_index *ix, uint32_t file, uint64_t first_msg);
 
 /* Look up a parameter name of a function: its index or -1. */
 int atr__func_param(const atr__func *f, const char *name, size_t len);

@@ -160,10 +160,12 @@ static void literal_number(cond *c) {
         c->is_none = 1;
         return;
     }
-    if (strcmp(t, "True") == 0 || strcmp(t, "False") == 0) {
+    /* Python's spelling and the shell-friendly lower case */
+    if (strcmp(t, "True") == 0 || strcmp(t, "False") == 0 || strcmp(t, "true") == 0 ||
+        strcmp(t, "false") == 0) {
         c->is_bool = 1;
         c->has_num = c->is_int = 1;
-        c->inum = t[0] == 'T';
+        c->inum = t[0] == 'T' || t[0] == 't';
         c->num = (double)c->inum;
         return;
     }
@@ -182,7 +184,10 @@ static void literal_number(cond *c) {
     }
 }
 
-/* A time with unit: "10ms", "1.5s", "250us", "250µs", "100" (ns). */
+/*
+ * A time with unit: "10ms", "1.5s", "250us", "250µs", "100ns". A bare number other than 0
+ * is an error: "duration>10" could mean any unit.
+ */
 static int parse_time(parser *p, cond *c, size_t col) {
     char *end;
     errno = 0;
@@ -190,6 +195,9 @@ static int parse_time(parser *p, cond *c, size_t col) {
     if (end == c->text || errno || !(d >= 0))
         return perr(p, col, "bad time '%s' (a number with unit ns, us, ms or s)", c->text);
     double mul;
+    if (*end == '\0' && d != 0)
+        return perr(p, col, "a duration needs a unit (ns, us, ms, s): %sms or %sus, not %s",
+                    c->text, c->text, c->text);
     if (*end == '\0' || strcmp(end, "ns") == 0)
         mul = 1;
     else if (strcmp(end, "us") == 0 || strcmp(end, "\xc2\xb5s") == 0)

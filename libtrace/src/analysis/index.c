@@ -235,6 +235,8 @@ static int load(atr_index *ix, atr_reader *r, const char *name) {
     finish_file(ix, st.file);
     atr__susp_close(&st, file->info.t_last);
     atr__susp_finish(ix, st.n_susp0);
+    if (ix->compensate && (rc = atr__compensate_file(ix, st.file, st.n_msgs0)) != 0)
+        goto fail;
     resolve_pending(ix);
     if ((rc = atr__index_derive(ix, st.n_calls0)) != 0)
         goto fail;
@@ -322,6 +324,11 @@ void atr_index_free(atr_index *ix) {
 void atr_index_set_max_memory(atr_index *ix, uint64_t bytes) {
     if (ix)
         ix->max_memory = bytes;
+}
+
+void atr_index_set_compensate(atr_index *ix, int on) {
+    if (ix)
+        ix->compensate = on != 0;
 }
 
 void atr_index_set_progress(atr_index *ix, atr_progress_fn fn, void *ctx) {

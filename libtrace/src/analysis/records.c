@@ -608,6 +608,15 @@ int atr__on_record(load_state *st, const atr_record *rec) {
         if (rec->u.drops.records || rec->u.drops.oversize || rec->u.drops.write_errors)
             fi->flags |= ATR_FILE_DROPS;
         return 0;
+    case ATR_REC_CALIBRATION: { /* a filter backend's (most calls) over the decorator's */
+        static const atr_str deco = {"decorator", 9};
+        if (fi->calib_mechanism.len && !str_eq(fi->calib_mechanism, deco) &&
+            str_eq(rec->u.calibration.mechanism, deco))
+            return 0;
+        fi->calib_call_ns = rec->u.calibration.call_ns;
+        fi->calib_inner_ns = rec->u.calibration.inner_ns;
+        return copy_str(ix, rec->u.calibration.mechanism, &fi->calib_mechanism);
+    }
     default:
         return 0;
     }

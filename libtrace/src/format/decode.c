@@ -427,6 +427,47 @@ static int decode_suspend(atr__decoder *d, const msgpack_object *el, const char 
     return 0;
 }
 
+/* CALIBRATION (FORMAT.md 3.13): [13, map]; unknown keys are skipped, missing ones stay 0. */
+static int decode_calibration(atr__decoder *d, const msgpack_object *el, uint32_t size,
+                              atr_record *rec) {
+    const msgpack_object *map = &el[1];
+    uint32_t i;
+    int rc = 0;
+
+    if (size < 2)
+        return atr__dec_fail(d, ATR_ECORRUPT, "CALIBRATION has %" PRIu32 " elements, needs 2",
+                             size);
+    if (map->type != MSGPACK_OBJECT_MAP)
+        return atr__dec_fail(d, ATR_ECORRUPT, "CALIBRATION holds %s, needs a map",
+                             atr__dec_kind(map));
+    rec->kind = ATR_REC_CALIBRATION;
+    for (i = 0; i < map->via.map.size && rc == 0; i++) {
+        const msgpack_object *k = &map->via.map.ptr[i].key, *v = &map->via.map.ptr[i].val;
+        if (k->type != MSGPACK_OBJECT_STR)
+            return atr__dec_fail(d, ATR_ECORRUPT, "CALIBRATION: a key is %s, needs a str",
+                                 atr__dec_kind(k));
+#define KEY_IS(s) \
+    (k->via.str.size == sizeof(s) - 1 && memcmp(k->via.str.ptr, s, sizeof(s) - 1) == 0)
+        if (KEY_IS("mechanism"))
+            rc = atr__dec_str(d, v, "CALIBRATION mechanism", &rec->u.calibration.mechanism);
+        else if (KEY_IS("call_ns"))
+            rc =
+                atr__dec_uint(d, v, UINT64_MAX, "CALIBRATION call_ns", &rec->u.calibration.call_ns);
+        else if (KEY_IS("inner_ns"))
+            rc = atr__dec_uint(d, v, UINT64_MAX, "CALIBRATION inner_ns",
+                               &rec->u.calibration.inner_ns);
+        else if (KEY_IS("samples"))
+            rc =
+                atr__dec_uint(d, v, UINT64_MAX, "CALIBRATION samples", &rec->u.calibration.samples);
+#undef KEY_IS
+    }
+    if (rc == 0 && rec->u.calibration.inner_ns > rec->u.calibration.call_ns)
+        return atr__dec_fail(d, ATR_ECORRUPT,
+                             "CALIBRATION inner_ns %" PRIu64 " exceeds call_ns %" PRIu64,
+                             rec->u.calibration.inner_ns, rec->u.calibration.call_ns);
+    return rc;
+}
+
 /* Minimum elements per record type (FORMAT.md section 3), type included. */
 static const uint8_t min_elements[] = {0, 2, 8, 3, 2, 5, 4, 5, 3, 2, 2, 3, 3};
 
@@ -448,6 +489,8 @@ static int decode_array(atr__decoder *d, const msgpack_object *obj, atr_record *
         return atr__dec_fail(d, ATR_ECORRUPT,
                              "first record has type %" PRIu64 " (%s), needs PROCESS (1)", type,
                              rec_name(type));
+    if (type == ATR__REC_CALIBRATION)
+        return decode_calibration(d, el, size, rec);
     if (type >= sizeof min_elements)
         return ATR__DECODE_SKIP; /* a later minor version's record */
     if (size < min_elements[type])

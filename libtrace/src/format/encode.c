@@ -311,3 +311,14 @@ void atr__enc_end_of_log(atr__cur *c, uint64_t time_ns) {
     atr__enc_uint(c, ATR__REC_END_OF_LOG);
     atr__enc_uint(c, time_ns);
 }
+
+void atr__enc_calibration(atr__cur *c, const atr_calibration *k) {
+    atr__enc_array_hdr(c, 2);
+    atr__enc_uint(c, ATR__REC_CALIBRATION);
+    atr__enc_map_hdr(c, 4);
+    atr__enc_cstr(c, "mechanism");
+    enc_astr(c, k->mechanism);
+    enc_key_uint(c, "call_ns", k->call_ns);
+    enc_key_uint(c, "inner_ns", k->inner_ns);
+    enc_key_uint(c, "samples", k->samples);
+}

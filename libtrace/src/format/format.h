@@ -22,7 +22,8 @@ enum atr__rec_type {
     /* 1.1: a generator's or coroutine's span stops / starts running again. dt is relative to
        the thread's time but does not change it, so readers that skip them keep the times. */
     ATR__REC_SUSPEND = 11,
-    ATR__REC_RESUME = 12
+    ATR__REC_RESUME = 12,
+    ATR__REC_CALIBRATION = 13 /* v1.1 */
 };
 
 /* msgpack ext types used for values (FORMAT.md section 4). */

@@ -12,11 +12,15 @@
  * A TSC session's clock is (re)calibrated at the start of a cycle when one is due
  * (common/tsc.h), under s->mu so that a fork never copies a half-written calibration.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "writer/writer_internal.h"
 
@@ -39,7 +43,9 @@ struct atr__flush_scratch {
     size_t defs_len, defs_cap;
     size_t *cuts; /* record ends in defs */
     size_t n_cuts, cap_cuts;
-    uint8_t drops[96]; /* DROPS record */
+    uint8_t drops[96];               /* DROPS record */
+    uint8_t calib[ATR__CALIB_BYTES]; /* CALIBRATION records not yet written */
+    size_t calib_len;
 };
 
 void atr__flush_scratch_free(struct atr__flush_scratch *sc) {
@@ -116,6 +122,9 @@ static int collect(atr_session *s, struct atr__flush_scratch *sc) {
             sc->cuts[sc->n_cuts++] = s->def_end[id] - start;
         s->funcs_flushed = nf;
     }
+    sc->calib_len = s->calib_len - s->calib_flushed;
+    memcpy(sc->calib, s->calib + s->calib_flushed, sc->calib_len);
+    s->calib_flushed = s->calib_len;
     i = 0;
     for (b = s->fifo_head; b; b = b->next, i++) {
         flush_item *it = &sc->items[i];
@@ -144,7 +153,7 @@ static int collect(atr_session *s, struct atr__flush_scratch *sc) {
 static void write_out(atr_session *s, struct atr__flush_scratch *sc) {
     size_t n = 0, i, prev = 0, k;
     atr_drop_stats d;
-    if (grow((void **)&sc->segs, &sc->cap_segs, sc->n_cuts + 2 * sc->n_items + 1,
+    if (grow((void **)&sc->segs, &sc->cap_segs, sc->n_cuts + 2 * sc->n_items + 2,
              sizeof(atr__seg))) {
         atomic_fetch_add_explicit(&s->n_write_errors, 1, memory_order_relaxed);
         return;
@@ -155,6 +164,10 @@ static void write_out(atr_session *s, struct atr__flush_scratch *sc) {
         sc->segs[n].ptr = sc->defs + prev;
         sc->segs[n++].len = sc->cuts[k] - prev;
         prev = sc->cuts[k];
+    }
+    if (sc->calib_len) {
+        sc->segs[n].ptr = sc->calib;
+        sc->segs[n++].len = sc->calib_len;
     }
     for (i = 0; i < sc->n_items; i++) {
         flush_item *it = &sc->items[i];
@@ -203,6 +216,7 @@ static void finish(atr_session *s, struct atr__flush_scratch *sc) {
         }
     }
     sc->n_items = 0;
+    s->stalled = 0; /* space was given back: producers may wait again */
     s->write_err = s->sink.err;
     pthread_cond_broadcast(&s->space_cv);
 }
@@ -217,23 +231,89 @@ static void deadline_after(struct timespec *ts, uint32_t ms) {
     }
 }
 
+static int before(const struct timespec *a, const struct timespec *b) {
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* The state letter of /proc/self/task/<name>/stat ('R', 'S', 'Z', ...), or 0. */
+static char task_state(const char *name) {
+    char path[64], buf[512], *p;
+    ssize_t n;
+    int fd;
+    snprintf(path, sizeof path, "/proc/self/task/%s/stat", name);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return 0;
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    p = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
+    return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/*
+ * 1 when the flusher is the last live thread of the process. Without it the process would
+ * have ended (a forked child whose only thread returned, a C program whose main called
+ * pthread_exit): the flusher then writes what is left and returns, and the C library ends
+ * the process (exit(0)) as it would have. A thread that exited first stays listed as a
+ * zombie until the last one exits: those are not counted. Read from /proc; 0 when it
+ * cannot be read.
+ */
+static int last_thread(void) {
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    int live = 0;
+    if (!d)
+        return 0;
+    while (live < 2 && (e = readdir(d)) != NULL) {
+        char st;
+        if (e->d_name[0] == '.')
+            continue;
+        st = task_state(e->d_name);
+        if (st == 0) /* cannot tell: assume alive */
+            live++;
+        else if (st != 'Z' && st != 'X' && st != 'x')
+            live++;
+    }
+    closedir(d);
+    return live == 1;
+}
+
+/* How often the flusher looks for signal flush requests (signals.c) while it sleeps. */
+#define SIGNAL_POLL_MS 25
+
 static void *flusher_main(void *arg) {
     atr_session *s = arg;
     struct atr__flush_scratch *sc = s->scratch;
-    struct timespec deadline;
+    struct timespec deadline, until, now;
     deadline_after(&deadline, s->cfg.flush_interval_ms);
     pthread_mutex_lock(&s->mu);
     for (;;) {
-        uint64_t req;
-        int stop;
-        while (!s->stop && s->flush_req == s->flush_done && !s->fifo_head) {
-            if (pthread_cond_timedwait(&s->wake_cv, &s->mu, &deadline) == ETIMEDOUT)
-                break;
+        uint64_t req, sig = atr__signals_request();
+        int stop, timed_out = 0;
+        while (!s->stop && s->flush_req == s->flush_done && !s->fifo_head && sig == s->sig_seen) {
+            until = deadline;
+            if (atr__signals_installed()) {
+                deadline_after(&until, SIGNAL_POLL_MS);
+                if (before(&deadline, &until))
+                    until = deadline;
+            }
+            if (pthread_cond_timedwait(&s->wake_cv, &s->mu, &until) == ETIMEDOUT) {
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                if (!before(&now, &deadline)) {
+                    timed_out = 1;
+                    break;
+                }
+            }
+            sig = atr__signals_request();
         }
         if (s->clock_source == ATR_CLOCK_TSC)
             atr__tsc_calibrate(&s->tsc);
         req = s->flush_req;
         stop = s->stop;
+        if (timed_out && !stop && last_thread())
+            stop = 1; /* nobody is left to close the session: this is the last cycle */
         if (collect(s, sc) == 0) {
             pthread_mutex_unlock(&s->mu);
             write_out(s, sc);
@@ -243,11 +323,18 @@ static void *flusher_main(void *arg) {
             atomic_fetch_add_explicit(&s->n_write_errors, 1, memory_order_relaxed);
         }
         s->flush_done = req;
+        if (sig != s->sig_seen) {
+            s->sig_seen = sig;
+            atr__signals_served(s);
+        }
         pthread_cond_broadcast(&s->done_cv);
         if (stop)
             break;
         deadline_after(&deadline, s->cfg.flush_interval_ms);
     }
+    s->flusher_exited = 1;
+    pthread_cond_broadcast(&s->done_cv);
+    atr__signals_flusher_count(-1);
     pthread_mutex_unlock(&s->mu);
     return NULL;
 }
@@ -258,7 +345,9 @@ int atr__flusher_start(atr_session *s) {
     if (!s->scratch && !(s->scratch = calloc(1, sizeof *s->scratch)))
         return ATR_ENOMEM;
     s->stop = 0;
+    s->flusher_exited = 0;
     s->flusher_running = 1;
+    atr__signals_flusher_count(1);
     /* The flusher takes no signals: they belong to the embedding program's threads. */
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -266,22 +355,48 @@ int atr__flusher_start(atr_session *s) {
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0) {
         s->flusher_running = 0;
+        atr__signals_flusher_count(-1);
         return ATR_ETHREAD;
     }
     return 0;
 }
 
-void atr__flusher_stop(atr_session *s) {
+/* Beyond the sink's own timeout, how long a flush may take before the flusher is "stuck". */
+#define STUCK_GRACE_MS 2000u
+
+int atr__flusher_wait(atr_session *s, uint64_t req) {
+    struct timespec deadline;
+    int rc = 0;
+    deadline_after(&deadline, s->cfg.sink_timeout_ms + STUCK_GRACE_MS);
+    while (s->flush_done < req && s->flusher_running && !s->flusher_exited) {
+        if (pthread_cond_timedwait(&s->done_cv, &s->mu, &deadline) == ETIMEDOUT) {
+            rc = ATR_EIO;
+            break;
+        }
+    }
+    return rc;
+}
+
+int atr__flusher_stop(atr_session *s) {
+    int rc;
     if (!s->flusher_running)
-        return;
-    pthread_mutex_lock(&s->mu);
+        return 0;
+    atr__mu_lock(s);
     s->stop = 1;
     s->flush_req++;
     pthread_cond_signal(&s->wake_cv);
-    pthread_mutex_unlock(&s->mu);
+    rc = atr__flusher_wait(s, UINT64_MAX);
+    if (rc == 0 && !s->flusher_exited)
+        rc = ATR_EIO;
+    atr__mu_unlock(s);
+    if (rc != 0) { /* stuck in a write: leave it the session */
+        pthread_detach(s->flusher);
+        return rc;
+    }
     pthread_join(s->flusher, NULL);
-    pthread_mutex_lock(&s->mu);
+    atr__mu_lock(s);
     s->flusher_running = 0;
     pthread_cond_broadcast(&s->done_cv);
-    pthread_mutex_unlock(&s->mu);
+    atr__mu_unlock(s);
+    return 0;
 }

@@ -58,16 +58,20 @@ static void on_thread_exit(void *arg) {
         atr_session *s = find_locked(r->e[i].serial);
         if (!s)
             continue;
-        pthread_mutex_lock(&s->mu);
+        atr__mu_lock(s);
         r->e[i].th->finished = 1;
-        pthread_mutex_unlock(&s->mu);
+        atr__mu_unlock(s);
     }
     pthread_mutex_unlock(&g_reg_mu);
     free(r);
 }
 
+/* Why global: the forking thread's signal mask, from fork_prepare to the parent/child. */
+static atr__sigmask g_fork_mask;
+
 static void fork_prepare(void) {
     atr_session *s;
+    atr__signals_block(&g_fork_mask); /* holding every s->mu: see atr__mu_lock */
     pthread_mutex_lock(&g_reg_mu);
     for (s = g_reg_head; s; s = s->reg_next)
         pthread_mutex_lock(&s->mu);
@@ -78,6 +82,7 @@ static void fork_parent(void) {
     for (s = g_reg_head; s; s = s->reg_next)
         pthread_mutex_unlock(&s->mu);
     pthread_mutex_unlock(&g_reg_mu);
+    atr__signals_unblock(&g_fork_mask);
 }
 
 void atr__session_sync_init(atr_session *s) {
@@ -86,8 +91,8 @@ void atr__session_sync_init(atr_session *s) {
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&s->wake_cv, &ca);
-    pthread_cond_init(&s->space_cv, NULL);
-    pthread_cond_init(&s->done_cv, NULL);
+    pthread_cond_init(&s->space_cv, &ca); /* timed waits: bounded producer and close waits */
+    pthread_cond_init(&s->done_cv, &ca);
     pthread_condattr_destroy(&ca);
 }
 
@@ -111,6 +116,8 @@ static void child_reset(atr_session *s) {
     s->free_list = NULL;
     s->fifo_head = s->fifo_tail = NULL;
     s->pending_bytes = 0;
+    s->stalled = 0;
+    s->n_waiting = 0;
     for (b = s->all; b; b = b->all_next) {
         atomic_store_explicit(&b->committed, 0, memory_order_relaxed);
         b->flushed = 0;
@@ -147,6 +154,7 @@ static void child_reset(atr_session *s) {
     s->sink.err = 0;
     s->write_err = 0;
     s->funcs_flushed = 0;
+    s->calib_flushed = 0; /* the child's log gets the calibrations too */
     memset(&s->drops_written, 0, sizeof s->drops_written);
     atomic_store(&s->n_drop_records, 0);
     atomic_store(&s->n_drop_bytes, 0);
@@ -159,8 +167,10 @@ static void child_reset(atr_session *s) {
 static void fork_child(void) {
     atr_session *s;
     pthread_mutex_init(&g_reg_mu, NULL);
+    atr__signals_after_fork(); /* the parent's flushers do not exist here */
     for (s = g_reg_head; s; s = s->reg_next)
         child_reset(s);
+    atr__signals_unblock(&g_fork_mask);
 }
 
 static void init_once(void) {

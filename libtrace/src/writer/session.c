@@ -24,6 +24,8 @@ void atr_writer_config_init(atr_writer_config *cfg) {
     cfg->zstd_level = 3;
     cfg->max_value_bytes = 4096;
     cfg->fork_mode = ATR_FORK_FOLLOW;
+    cfg->block_timeout_ms = 1000;
+    cfg->sink_timeout_ms = 10000;
 }
 
 int atr__clock_select(int clock_source, const char *env, const atr__tsc_probe *p) {
@@ -82,6 +84,11 @@ static int check_config(const atr_writer_config *c) {
         return ATR_EINVAL;
     if (c->clock_source != ATR_CLOCK_AUTO && c->clock_source != ATR_CLOCK_MONOTONIC &&
         c->clock_source != ATR_CLOCK_TSC)
+        return ATR_EINVAL;
+    if (c->block_timeout_ms < 1 || c->block_timeout_ms > 3600u * 1000u || c->sink_timeout_ms < 1 ||
+        c->sink_timeout_ms > 3600u * 1000u)
+        return ATR_EINVAL;
+    if (!c->block_begin != !c->block_end)
         return ATR_EINVAL;
     return 0;
 }
@@ -236,7 +243,9 @@ int atr_session_open(const atr_writer_config *cfg, atr_session **out) {
         return rc;
     }
     s->clock_origin = atr__session_now(s);
-    if ((rc = atr__sink_open(&s->sink, s->path)) == 0 && (rc = atr__session_write_process(s)) == 0)
+    if ((rc = atr__sink_open(&s->sink, s->path)) == 0)
+        atr__sink_stream(&s->sink, c.sink_timeout_ms);
+    if (rc == 0 && (rc = atr__session_write_process(s)) == 0)
         rc = atr__flusher_start(s);
     if (rc != 0) {
         int saved = errno;
@@ -259,7 +268,8 @@ int atr_session_close(atr_session *s) {
         return 0;
     atr__registry_remove(s);
     if (atomic_load(&s->blocked) == ATR__RUNNING) {
-        atr__flusher_stop(s); /* final cycle: everything recorded so far */
+        if (atr__flusher_stop(s) != 0) /* final cycle: everything recorded so far */
+            return ATR_EIO;            /* stuck in a write: the flusher keeps the session */
         atr__session_drops(s, &d);
         atr__enc_drops(&c, &d);
         atr__enc_end_of_log(&c, atr__session_now(s));
@@ -289,13 +299,13 @@ int atr_session_flush(atr_session *s) {
         return ATR_EINVAL;
     if ((rc = usable(s)) != 0)
         return rc;
-    pthread_mutex_lock(&s->mu);
+    atr__mu_lock(s);
     req = ++s->flush_req;
     pthread_cond_signal(&s->wake_cv);
-    while (s->flush_done < req && s->flusher_running)
-        pthread_cond_wait(&s->done_cv, &s->mu);
-    rc = s->write_err;
-    pthread_mutex_unlock(&s->mu);
+    rc = atr__flusher_wait(s, req);
+    if (rc == 0)
+        rc = s->write_err;
+    atr__mu_unlock(s);
     return rc;
 }
 
@@ -330,6 +340,28 @@ void atr_session_count_capture_error(atr_session *s) {
 
 static int check_str(atr_str v) { return v.ptr || !v.len; }
 
+int atr_session_write_calibration(atr_session *s, const atr_calibration *k) {
+    uint8_t rec[96];
+    atr__cur c = atr__cur_make(rec, 0, sizeof rec);
+    int rc;
+    if (!s || !k || !check_str(k->mechanism) || k->inner_ns > k->call_ns)
+        return ATR_EINVAL;
+    if (k->mechanism.len > 32)
+        return ATR_ENOMEM;
+    if ((rc = usable(s)) != 0)
+        return rc;
+    atr__enc_calibration(&c, k);
+    pthread_mutex_lock(&s->mu);
+    if (!atr__cur_ok(&c) || s->calib_len + c.pos > sizeof s->calib) {
+        rc = ATR_ENOMEM;
+    } else {
+        memcpy(s->calib + s->calib_len, rec, c.pos);
+        s->calib_len += c.pos;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
 int atr_session_define_function(atr_session *s, const atr_function_info *info, uint32_t *id_out) {
     atr__cur c = atr__cur_make(NULL, 0, 0);
     uint32_t i, id;
@@ -342,7 +374,7 @@ int atr_session_define_function(atr_session *s, const atr_function_info *info, u
             return ATR_EINVAL;
     if ((rc = usable(s)) != 0)
         return rc;
-    pthread_mutex_lock(&s->mu);
+    atr__mu_lock(s);
     id = atomic_load_explicit(&s->n_funcs, memory_order_relaxed);
     atr__enc_function(&c, id, info); /* size pass */
     if (c.pos > ATR__DEF_MAX || id >= ATR__FUNC_BLOCK * ATR__FUNC_BLOCKS) {
@@ -384,7 +416,7 @@ int atr_session_define_function(atr_session *s, const atr_function_info *info, u
     atomic_store_explicit(&s->n_funcs, id + 1, memory_order_release);
     *id_out = id;
 out:
-    pthread_mutex_unlock(&s->mu);
+    atr__mu_unlock(s);
     return rc;
 }
 
@@ -420,7 +452,7 @@ void atr__buf_put(atr_session *s, atr__buf *b) {
 int atr__session_resume(atr_session *s) {
     char *path = NULL;
     int rc = 0;
-    pthread_mutex_lock(&s->mu);
+    atr__mu_lock(s);
     if (atomic_load(&s->blocked) != ATR__FORKED) {
         rc = atomic_load(&s->blocked) == ATR__RUNNING ? 0 : ATR_ESTATE;
         goto out;
@@ -433,6 +465,7 @@ int atr__session_resume(atr_session *s) {
         free(s->path); /* the child's own, unpredictable, new file: see sink.c */
         s->path = path;
         s->cfg.path = path;
+        atr__sink_stream(&s->sink, s->cfg.sink_timeout_ms);
         if ((rc = atr__session_write_process(s)) == 0)
             rc = atr__flusher_start(s);
     }
@@ -444,6 +477,6 @@ int atr__session_resume(atr_session *s) {
     }
     atomic_store_explicit(&s->blocked, ATR__RUNNING, memory_order_release);
 out:
-    pthread_mutex_unlock(&s->mu);
+    atr__mu_unlock(s);
     return rc;
 }

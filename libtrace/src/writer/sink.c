@@ -11,6 +11,10 @@
  * A forked child's log, "<stem>.<pid>.<8 hex digits>.atr", is always a new file (O_EXCL):
  * a name planted in advance is never written through.
  *
+ * A pipe, FIFO or socket is written without blocking (atr__sink_stream): while it accepts
+ * nothing, the writer polls; after timeout_ms without a byte accepted the log is abandoned
+ * (sticky ATR_EIO), so a reader that stopped reading cannot hang the program.
+ *
  * The first write error is sticky: later frames are not written (a frame after a partial
  * one would be unreadable), and the file is cut back to the end of the last complete frame
  * when possible so that readers see a clean (unclosed) log. A full disk gets one last
@@ -26,6 +30,7 @@
 #ifdef __linux__
 #include <linux/falloc.h>
 #endif
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +140,32 @@ int atr__sink_open(atr__sink *k, const char *path) {
     return 0;
 }
 
+void atr__sink_stream(atr__sink *k, uint32_t timeout_ms) {
+    struct stat st;
+    int fl;
+    k->stream = 0;
+    k->timeout_ms = timeout_ms;
+    if (k->fd < 0 || fstat(k->fd, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+        return;
+    if ((fl = fcntl(k->fd, F_GETFL)) >= 0 && fcntl(k->fd, F_SETFL, fl | O_NONBLOCK) == 0)
+        k->stream = 1;
+}
+
+/* A stream that takes nothing: wait for room; 0 to try again, -1 when it timed out. */
+static int wait_room(atr__sink *k, uint64_t *since) {
+    struct pollfd pfd;
+    uint64_t now = atr__clock_monotonic_ns();
+    if (!*since)
+        *since = now;
+    if (now - *since >= (uint64_t)k->timeout_ms * 1000000u)
+        return -1;
+    pfd.fd = k->fd;
+    pfd.events = POLLOUT;
+    pfd.revents = 0;
+    (void)poll(&pfd, 1, 50);
+    return 0;
+}
+
 int atr__sink_open_child(atr__sink *k, const char *parent_path, char **out_path) {
     size_t n = strlen(parent_path), size;
     char *path;
@@ -186,6 +217,7 @@ char *atr__path_absolute(const char *path, size_t max) {
 int atr__sink_write(atr__sink *k, const void *p, size_t n) {
     const uint8_t *b = p;
     size_t done = 0;
+    uint64_t since = 0; /* when the stream last stopped taking bytes (0: it takes them) */
     if (k->err)
         return k->err;
     if (k->fd < 0)
@@ -194,6 +226,11 @@ int atr__sink_write(atr__sink *k, const void *p, size_t n) {
         ssize_t w = write(k->fd, b + done, n - done);
         if (w < 0 && errno == EINTR)
             continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && k->stream &&
+            wait_room(k, &since) == 0)
+            continue;
+        if (w > 0)
+            since = 0;
         if (w <= 0) {
             k->err = (w < 0 && errno == ENOSPC) ? ATR_ENOSPC : ATR_EIO;
             if (done) { /* cut the partial frame; the next write goes where it began */

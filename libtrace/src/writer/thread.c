@@ -7,9 +7,11 @@
  * session mutex (waiting for the flusher, or dropping with drop_when_full), and the record
  * is encoded again once. Span ids, time deltas and span references follow docs/FORMAT.md 3.5.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "writer/writer_internal.h"
@@ -141,26 +143,9 @@ static int drop(atr__thread *th, const rec *r, size_t need, int oversize) {
     return ATR_EDROPPED;
 }
 
-/* The record did not fit: queue the full buffer, take a free one, encode again. */
-static __attribute__((noinline)) int emit_slow(atr__thread *th, const rec *r, size_t need) {
+/* Under s->mu, with room for one more buffer: queue the full one, make nb current. */
+static void swap_buffer(atr__thread *th, atr__buf *nb) {
     atr_session *s = th->s;
-    atr__buf *nb;
-    atr__cur c;
-    if (need > th->buf->cap)
-        return drop(th, r, need, 1);
-    pthread_mutex_lock(&s->mu);
-    while (s->pending_bytes + th->buf->cap > s->cfg.max_pending_bytes) {
-        if (s->drop_when_full || !s->flusher_running) {
-            pthread_mutex_unlock(&s->mu);
-            return drop(th, r, need, 0);
-        }
-        pthread_cond_signal(&s->wake_cv);
-        pthread_cond_wait(&s->space_cv, &s->mu);
-    }
-    if (!(nb = atr__buf_get(s))) {
-        pthread_mutex_unlock(&s->mu);
-        return drop(th, r, need, 0);
-    }
     th->buf->thread = th->number;
     th->buf->next = NULL;
     if (s->fifo_tail)
@@ -172,7 +157,91 @@ static __attribute__((noinline)) int emit_slow(atr__thread *th, const rec *r, si
     th->buf = nb;
     th->pos = 0;
     pthread_cond_signal(&s->wake_cv);
-    pthread_mutex_unlock(&s->mu);
+}
+
+static int has_room(const atr_session *s, const atr__thread *th) {
+    return s->pending_bytes + th->buf->cap <= s->cfg.max_pending_bytes;
+}
+
+static void timeout_after(struct timespec *ts, uint32_t ms) {
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += (time_t)(ms / 1000);
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+/*
+ * No room for another buffer: wait for the flusher, at most block_timeout_ms, around the
+ * embedder's block_begin/block_end. The record is encoded first (into `tmp`): the caller's
+ * values are not read after block_begin. Returns 0 with a new current buffer holding the
+ * record, or ATR_EDROPPED (counted).
+ */
+static __attribute__((noinline)) int emit_wait(atr__thread *th, const rec *r, size_t need) {
+    atr_session *s = th->s;
+    void *(*begin)(void *) = s->cfg.block_begin;
+    void (*end)(void *, void *) = s->cfg.block_end;
+    void *ctx = s->cfg.block_ctx, *token = NULL;
+    struct timespec deadline;
+    atr__buf *nb = NULL;
+    uint8_t *tmp = malloc(need);
+    atr__cur c = atr__cur_make(tmp, 0, tmp ? need : 0);
+    int timed_out = 0;
+    if (!tmp)
+        return drop(th, r, need, 0);
+    encode(&c, th, r);
+    if (!atr__cur_ok(&c)) { /* cannot happen: same record, same state */
+        free(tmp);
+        return drop(th, r, c.pos, 1);
+    }
+    if (begin)
+        token = begin(ctx);
+    timeout_after(&deadline, s->cfg.block_timeout_ms);
+    atr__mu_lock(s);
+    s->n_waiting++;
+    while (!has_room(s, th) && s->flusher_running && !s->stalled && !timed_out) {
+        pthread_cond_signal(&s->wake_cv);
+        timed_out = pthread_cond_timedwait(&s->space_cv, &s->mu, &deadline) == ETIMEDOUT;
+    }
+    if (has_room(s, th) && (nb = atr__buf_get(s)) != NULL)
+        swap_buffer(th, nb);
+    else if (timed_out)
+        s->stalled = 1; /* until the flusher's next cycle, the others drop at once */
+    s->n_waiting--;
+    atr__mu_unlock(s);
+    if (end)
+        end(ctx, token);
+    if (!nb) {
+        free(tmp);
+        return drop(th, r, need, 0);
+    }
+    memcpy(nb->data, tmp, c.pos);
+    free(tmp);
+    commit(th, r, c.pos);
+    return 0;
+}
+
+/* The record did not fit: queue the full buffer, take a free one, encode again. */
+static __attribute__((noinline)) int emit_slow(atr__thread *th, const rec *r, size_t need) {
+    atr_session *s = th->s;
+    atr__buf *nb;
+    atr__cur c;
+    if (need > th->buf->cap)
+        return drop(th, r, need, 1);
+    atr__mu_lock(s);
+    if (!has_room(s, th)) {
+        int wait = !s->drop_when_full && s->flusher_running && !s->stalled;
+        atr__mu_unlock(s);
+        return wait ? emit_wait(th, r, need) : drop(th, r, need, 0);
+    }
+    if (!(nb = atr__buf_get(s))) {
+        atr__mu_unlock(s);
+        return drop(th, r, need, 0);
+    }
+    swap_buffer(th, nb);
+    atr__mu_unlock(s);
     c = atr__cur_make(nb->data, 0, nb->cap);
     encode(&c, th, r);
     if (!atr__cur_ok(&c))
@@ -199,15 +268,15 @@ static int register_thread(atr_session *s, atr__thread **out) {
     th->owner = pthread_self();
     th->os_tid = (uint64_t)syscall(SYS_gettid);
     th->prefix = ATR__PFX_THREAD;
-    pthread_mutex_lock(&s->mu);
+    atr__mu_lock(s);
     /* Thread numbers must leave room in a span id (FORMAT.md 3.4): readers refuse larger. */
     if (s->next_thread >= ATR__THREAD_NUMBER_MAX) {
-        pthread_mutex_unlock(&s->mu);
+        atr__mu_unlock(s);
         free(th);
         return ATR_ETOOBIG;
     }
     if (!(th->buf = atr__buf_get(s))) {
-        pthread_mutex_unlock(&s->mu);
+        atr__mu_unlock(s);
         free(th);
         return ATR_ENOMEM;
     }
@@ -215,11 +284,11 @@ static int register_thread(atr_session *s, atr__thread **out) {
     for (pp = &s->threads; *pp; pp = &(*pp)->next)
         ; /* keep registration order: the flusher writes live buffers in this order */
     *pp = th;
-    pthread_mutex_unlock(&s->mu);
+    atr__mu_unlock(s);
     if (atr__tls_add(s->serial, th) != 0) {
-        pthread_mutex_lock(&s->mu);
+        atr__mu_lock(s);
         th->finished = 1; /* the flusher frees it */
-        pthread_mutex_unlock(&s->mu);
+        atr__mu_unlock(s);
         return ATR_ENOMEM;
     }
     *out = th;

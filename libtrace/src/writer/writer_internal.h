@@ -14,6 +14,7 @@
 #define ATR_WRITER_WRITER_INTERNAL_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,6 +31,7 @@
 #define ATR__DEF_MAX (1u << 20) /* largest FUNCTION record */
 #define ATR__FUNC_BLOCK 1024u   /* n_params entries per block */
 #define ATR__FUNC_BLOCKS 4096u  /* at most 4M functions per session */
+#define ATR__CALIB_BYTES 256u   /* room for a few CALIBRATION records */
 
 /* A thread buffer: records of one thread, filled by it, drained by the flusher. */
 typedef struct atr__buf {
@@ -70,9 +72,11 @@ typedef struct atr__thread {
 
 typedef struct atr__sink {
     int fd;
-    int err;      /* sticky: first write error (ATR_ENOSPC / ATR_EIO), 0 if none */
-    uint64_t off; /* bytes written successfully */
-    int reserve;  /* a regular file: keep a block allocated past its end (sink.c) */
+    int err;             /* sticky: first write error (ATR_ENOSPC / ATR_EIO), 0 if none */
+    uint64_t off;        /* bytes written successfully */
+    int reserve;         /* a regular file: keep a block allocated past its end (sink.c) */
+    int stream;          /* a pipe, FIFO or socket: written with O_NONBLOCK and poll() */
+    uint32_t timeout_ms; /* a stream that takes no byte this long is abandoned */
 } atr__sink;
 
 /* Session states (atr_session.blocked). */
@@ -107,6 +111,8 @@ struct atr_session {
     atr__buf *free_list;
     atr__buf *fifo_head, *fifo_tail; /* full buffers waiting for the flusher, in push order */
     size_t pending_bytes;            /* capacity of buffers queued or being flushed */
+    int stalled;        /* a producer's wait timed out: drop at once until the next cycle */
+    uint32_t n_waiting; /* producers waiting for space */
 
     /* Threads (under mu). */
     atr__thread *threads;
@@ -121,6 +127,9 @@ struct atr_session {
     /* n_params of each function, in blocks that never move (read by the hot path). */
     uint32_t *func_params[ATR__FUNC_BLOCKS];
     uint32_t funcs_flushed; /* definitions already handed to the flusher */
+    /* CALIBRATION records (under mu), back to back; the first calib_flushed bytes are out. */
+    uint8_t calib[ATR__CALIB_BYTES];
+    size_t calib_len, calib_flushed;
 
     /* Flusher (requests under mu). */
     pthread_t flusher;
@@ -132,6 +141,8 @@ struct atr_session {
     int write_err;                      /* copy of sink.err, under mu */
     struct atr__flush_scratch *scratch; /* flusher's arrays */
     atr_drop_stats drops_written;       /* last DROPS written (flusher-owned) */
+    int flusher_exited;                 /* flusher_main returned (under mu) */
+    uint64_t sig_seen;                  /* last signal flush request served (flusher-owned) */
 
     /* Drop counters (relaxed atomics). */
     _Atomic uint64_t n_drop_records, n_drop_bytes, n_oversize, n_capture_errors, n_write_errors;
@@ -165,7 +176,11 @@ int atr__thread_lookup_slow(atr_session *s, atr__thread **out);
 
 /* flusher.c */
 int atr__flusher_start(atr_session *s);
-void atr__flusher_stop(atr_session *s); /* final cycle, then join */
+/* Final cycle, then join. ATR_EIO: the flusher is stuck in a write (detached, left the
+   session): the caller must not free the session. */
+int atr__flusher_stop(atr_session *s);
+/* Under mu: wait until cycle `req` is done, bounded (ATR_EIO: the flusher seems stuck). */
+int atr__flusher_wait(atr_session *s, uint64_t req);
 void atr__flush_scratch_free(struct atr__flush_scratch *sc);
 /* Write segs as frames of about ATR__FRAME_TARGET (flusher or single-threaded callers). */
 int atr__write_segments(atr_session *s, const atr__seg *segs, size_t n);
@@ -181,6 +196,8 @@ int atr__sink_write(atr__sink *k, const void *p, size_t n); /* whole frame or st
    the sink had (the caller reports it whether or not that write succeeds). */
 int atr__sink_last_chance(atr__sink *k);
 void atr__sink_close(atr__sink *k);
+/* After open: a pipe/FIFO/socket is made non-blocking; timeout_ms bounds a stalled write. */
+void atr__sink_stream(atr__sink *k, uint32_t timeout_ms);
 
 /* fork.c: registry of open sessions, thread-exit hook, fork handlers. */
 void atr__session_sync_init(atr_session *s); /* mutex and condition variables */
@@ -192,5 +209,27 @@ atr__thread *atr__tls_find(uint64_t serial);
 int atr__tls_add(uint64_t serial, atr__thread *th);
 /* thread.c: forget the calling thread's cached state (it is exiting). */
 void atr__tls_cache_clear(void);
+
+/* signals.c: flush requests from signal handlers (atr_signals_install). */
+int atr__signals_installed(void);           /* handlers installed: poll for requests */
+uint64_t atr__signals_request(void);        /* the latest request number (0: none) */
+void atr__signals_served(atr_session *s);   /* s's flusher wrote out everything up to now */
+void atr__signals_flusher_count(int delta); /* a flusher starts (+1) or stops (-1) */
+void atr__signals_after_fork(void);         /* in the child: no flusher runs */
+/*
+ * s->mu as taken by the program's threads (never by the flusher): while handlers are
+ * installed, the flush signals are blocked in the thread holding it, so that a handler
+ * never waits for a flusher that waits for a lock the interrupted thread holds. The
+ * signal is delivered when the lock is released. Not nested.
+ */
+void atr__mu_lock(atr_session *s);
+void atr__mu_unlock(atr_session *s);
+/* Block the flush signals in the calling thread (when installed) / restore its mask. */
+typedef struct atr__sigmask {
+    int on;
+    sigset_t old;
+} atr__sigmask;
+void atr__signals_block(atr__sigmask *m);
+void atr__signals_unblock(atr__sigmask *m);
 
 #endif /* ATR_WRITER_WRITER_INTERNAL_H */

@@ -14,6 +14,8 @@
  *   truncated.atr  basic-like log with its last frame cut in half
  *   corrupt.atr    a complete log with bytes flipped inside a frame
  *   empty.atr      a session with no calls
+ *   longnames.atr  sqlparse-like: deep module paths, <locals> names, a 2,304-character SQL
+ *                  argument, long runs of fast calls (output at 80 columns)
  *   notalog.atr    text, not a log
  */
 #include <pthread.h>
@@ -354,6 +356,94 @@ static size_t second_last_frame(const unsigned char *buf, size_t len) {
     return before;
 }
 
+/* ---- longnames: what a real library's trace looks like at 80 columns -------------------- */
+
+static uint32_t sq_define(atr_session *s, const char *module, const char *qualname, uint32_t n,
+                          const char *const *params) {
+    return define(s, module, qualname, 0, n, params);
+}
+
+static uint64_t obj_call(atr_session *s, uint32_t fn, uint64_t parent, uint64_t t, const char *self,
+                         const atr_value *more, uint32_t n_more) {
+    atr_value a[4];
+    a[0] = atr_value_summary(self, strlen(self), -1);
+    for (uint32_t i = 0; i < n_more && i < 3; i++)
+        a[1 + i] = more[i];
+    return begin(s, fn, parent, t, a, 1 + n_more);
+}
+
+static void ret_none(atr_session *s, uint64_t span, uint64_t t) {
+    atr_value r = atr_value_nil();
+    CHECK(atr_span_return(s, span, t, &r));
+}
+
+static void write_longnames(atr_session *s, uint64_t *t) {
+    static const char *const p_format[] = {"sql", "encoding", "reindent", "keyword_case"},
+                             *const p_run[] = {"self", "sql"}, *const p_proc[] = {"self", "stream"},
+                             *const p_split[] = {"self", "ttype", "value"},
+                             *const p_tl[] = {"self", "tlist"}, *const p_wrap[] = {"tlist"},
+                             *const p_cls[] = {"cls"};
+    uint32_t fmt = sq_define(s, "sqlparse", "format", 4, p_format);
+    uint32_t run = sq_define(s, "sqlparse.engine.filter_stack", "FilterStack.run", 2, p_run);
+    uint32_t proc =
+        sq_define(s, "sqlparse.engine.statement_splitter", "StatementSplitter.process", 2, p_proc);
+    uint32_t split = sq_define(s, "sqlparse.engine.statement_splitter",
+                               "StatementSplitter._change_splitlevel", 3, p_split);
+    uint32_t rproc = sq_define(s, "sqlparse.filters.reindent", "ReindentFilter._process", 2, p_tl);
+    uint32_t rdef =
+        sq_define(s, "sqlparse.filters.reindent", "ReindentFilter._process_default", 2, p_tl);
+    uint32_t wrapped =
+        sq_define(s, "sqlparse.utils", "recurse.<locals>.wrap.<locals>.wrapped_f", 1, p_wrap);
+    uint32_t lexer = sq_define(s, "sqlparse.lexer", "Lexer.get_default_instance", 1, p_cls);
+    static char sql[2305];
+    static const char clause[] = "SELECT a, b, c FROM t JOIN u ON t.id = u.id WHERE x > 1 ";
+    for (size_t i = 0; i < 2304; i++)
+        sql[i] = clause[i % (sizeof clause - 1)];
+    memcpy(sql + 2304 - 7, "WHERE x", 7);
+    for (int q = 0; q < 4; q++) {
+        atr_value fa[4] = {atr_value_strn(sql, 2304), atr_value_nil(), atr_value_bool(1),
+                           atr_value_strn("upper", 5)};
+        uint64_t f = begin(s, fmt, 0, *t, fa, 4);
+        *t += 2000;
+        atr_value ra[1] = {atr_value_strn(sql, 2304)};
+        uint64_t r = obj_call(s, run, f, *t, "FilterStack", ra, 1);
+        *t += 500;
+        uint64_t lx = begin(s, lexer, r, *t, (atr_value[]){atr_value_summary("type", 4, -1)}, 1);
+        *t += 300; /* under 1% of run: pruned by --min-share 1% */
+        ret_none(s, lx, *t);
+        atr_value pa[1] = {atr_value_summary("generator", 9, -1)};
+        uint64_t p = obj_call(s, proc, r, *t, "StatementSplitter", pa, 1);
+        for (int k = 0; k < 30; k++) { /* a long run of fast calls: folded */
+            *t += 100;
+            atr_value sa[2] = {atr_value_summary("_TokenType", 10, -1),
+                               atr_value_strn(k % 2 ? "JOIN" : "SELECT", k % 2 ? 4 : 6)};
+            uint64_t c = obj_call(s, split, p, *t, "StatementSplitter", sa, 2);
+            *t += 200 + (uint64_t)(k % 3) * 50;
+            ret_int(s, c, *t, 0);
+        }
+        *t += 1000;
+        ret_none(s, p, *t);
+        atr_value ta[1] = {atr_value_summary("Statement", 9, -1)};
+        uint64_t rp = obj_call(s, rproc, r, *t, "ReindentFilter", ta, 1);
+        *t += 400;
+        uint64_t rd = obj_call(s, rdef, rp, *t, "ReindentFilter", ta, 1);
+        *t += 300;
+        uint64_t w = begin(s, wrapped, rd, *t, ta, 1);
+        *t += 40000 * (uint64_t)(q + 1);
+        ret_none(s, w, *t);
+        *t += 200;
+        ret_none(s, rd, *t);
+        *t += 100;
+        ret_none(s, rp, *t);
+        *t += 300;
+        atr_value out = atr_value_strn(sql, 2304);
+        CHECK(atr_span_return(s, r, *t, &out));
+        *t += 200;
+        CHECK(atr_span_return(s, f, *t, &out));
+        *t += 5000;
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: gen_logs OUTDIR\n");
@@ -448,6 +538,11 @@ int main(int argc, char **argv) {
     s = open_log(dir, "keys.atr", &t);
     write_keys(s);
     t = 2000000;
+    CHECK(atr_session_close(s));
+
+    t = 1000;
+    s = open_log(dir, "longnames.atr", &t);
+    write_longnames(s, &t);
     CHECK(atr_session_close(s));
 
     t = 1000;

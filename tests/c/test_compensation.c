@@ -1,0 +1,279 @@
+/*
+ * Compensation for the tracer's cost (CALIBRATION record, analysis/compensate.c): logs
+ * written by the real writer with explicit times and an injected calibration, loaded with
+ * and without compensation; every duration is checked exactly.
+ */
+#include <pthread.h>
+
+#include "analysis_logs.h"
+
+static void calibrate(atr_session *s, const char *mech, uint64_t call, uint64_t inner) {
+    atr_calibration k;
+    k.mechanism = S(mech);
+    k.call_ns = call;
+    k.inner_ns = inner;
+    k.samples = 1000;
+    ATR_CHECK_OK(atr_session_write_calibration(s, &k));
+}
+
+static void end(atr_session *s, uint64_t span, uint64_t t) {
+    ATR_CHECK_OK(atr_span_return(s, span, t, NULL));
+}
+
+static atr_index *load_with(const char *path, int compensate) {
+    atr_index *ix = NULL;
+    ATR_REQUIRE(atr_index_open(&ix) == 0);
+    atr_index_set_compensate(ix, compensate);
+    if (!ATR_CHECK_OK(atr_index_load(ix, path)))
+        fprintf(stderr, "  %s\n", atr_index_error(ix));
+    return ix;
+}
+
+static atr_call_view call(const atr_index *ix, uint32_t id) {
+    atr_call_view cv;
+    memset(&cv, 0, sizeof cv);
+    ATR_CHECK_OK(atr_index_call(ix, id, &cv));
+    return cv;
+}
+
+/* P [1000, 2000] with four children of 50 ns each, 100 ns apart; cost 10 ns, 4 inside. */
+static void write_parent_children(const char *name, const char *mech, uint64_t call_ns,
+                                  uint64_t inner_ns) {
+    uint64_t clock = 1;
+    atr_session *s = new_log(name, &clock);
+    uint32_t p = define(s, "m", "P", 0, NULL), c = define(s, "m", "C", 0, NULL);
+    uint64_t ps = begin(s, p, 0, 1000, NULL, 0);
+    for (uint64_t i = 0; i < 4; i++) {
+        uint64_t cs = begin(s, c, ps, 1100 + 100 * i, NULL, 0);
+        if (i == 0)
+            ATR_CHECK_OK(atr_message(s, cs, 1120, S("inside"), NULL, 0));
+        end(s, cs, 1150 + 100 * i);
+    }
+    end(s, ps, 2000);
+    if (mech)
+        calibrate(s, mech, call_ns, inner_ns);
+    ATR_CHECK_OK(atr_session_close(s));
+}
+
+static void test_formula(void) {
+    write_parent_children("comp_formula.atr", "decorator", 10, 4);
+    atr_index *ix = load_with(g_path, 1);
+    atr_file_info fi;
+    ATR_CHECK_OK(atr_index_file(ix, 0, &fi));
+    ATR_CHECK(fi.flags & ATR_FILE_COMPENSATED);
+    ATR_CHECK_EQ_U64(fi.calib_call_ns, 10);
+    ATR_CHECK_EQ_U64(fi.calib_inner_ns, 4);
+    ATR_CHECK_EQ_STR(fi.calib_mechanism.ptr, "decorator");
+    /* P: 1000 - 4 descendants x 10 - its own inner 4; it starts 6 ns (its outer part) early */
+    atr_call_view pv = call(ix, 0);
+    ATR_CHECK_EQ_U64(pv.duration_ns, 956);
+    ATR_CHECK_EQ_U64(pv.start_ns, 994);
+    ATR_CHECK_EQ_U64(pv.self_ns, 956 - 4 * 46);
+    for (uint32_t i = 1; i <= 4; i++) {
+        atr_call_view cv = call(ix, i);
+        ATR_CHECK_EQ_U64(cv.duration_ns, 46); /* 50 - inner 4 */
+        /* before child i: P's cost (10) and i earlier children (10 each), and its outer 6 */
+        ATR_CHECK_EQ_U64(cv.start_ns, 1100 + 100 * (i - 1) - 10 - 10 * (i - 1) - 6);
+    }
+    /* the message moves with its call and stays inside it */
+    atr_message_view mv;
+    ATR_CHECK_OK(atr_index_message(ix, 0, &mv));
+    ATR_CHECK_EQ_U64(mv.time_ns, 1100);
+    atr_stats st;
+    uint32_t fn = 0;
+    uint32_t n_cands = 0;
+    ATR_CHECK_OK(atr_index_find_function(ix, "m.P", &fn, NULL, 0, &n_cands));
+    ATR_CHECK_OK(atr_stats_function(ix, fn, NULL, &st));
+    ATR_CHECK_EQ_U64(st.total_ns, 956);
+    atr_index_free(ix);
+
+    ix = load_one(g_path); /* the default: as recorded */
+    ATR_CHECK_OK(atr_index_file(ix, 0, &fi));
+    ATR_CHECK(!(fi.flags & ATR_FILE_COMPENSATED));
+    ATR_CHECK_EQ_U64(fi.calib_call_ns, 10); /* still described */
+    ATR_CHECK_EQ_U64(call(ix, 0).duration_ns, 1000);
+    ATR_CHECK_EQ_U64(call(ix, 0).start_ns, 1000);
+    ATR_CHECK_EQ_U64(call(ix, 1).duration_ns, 50);
+    done(ix);
+}
+
+/* A log without CALIBRATION (or with "not measured", call_ns 0) is never changed. */
+static void test_uncalibrated(void) {
+    write_parent_children("comp_none.atr", NULL, 0, 0);
+    atr_index *ix = load_with(g_path, 1);
+    atr_file_info fi;
+    ATR_CHECK_OK(atr_index_file(ix, 0, &fi));
+    ATR_CHECK(!(fi.flags & ATR_FILE_COMPENSATED));
+    ATR_CHECK_EQ_U64(call(ix, 0).duration_ns, 1000);
+    ATR_CHECK_EQ_U64(call(ix, 2).start_ns, 1200);
+    done(ix);
+
+    write_parent_children("comp_zero.atr", "monitoring", 0, 0);
+    ix = load_with(g_path, 1);
+    ATR_CHECK_EQ_U64(call(ix, 0).duration_ns, 1000);
+    done(ix);
+}
+
+/* Costs larger than the time that passed: held, never negative, children inside parents. */
+static void test_clamp(void) {
+    uint64_t clock = 1;
+    atr_session *s = new_log("comp_clamp.atr", &clock);
+    uint32_t p = define(s, "m", "P", 0, NULL), c = define(s, "m", "C", 0, NULL);
+    uint64_t ps = begin(s, p, 0, 1000, NULL, 0);
+    uint64_t c0 = begin(s, c, ps, 1010, NULL, 0);
+    end(s, c0, 1030);
+    uint64_t c1 = begin(s, c, ps, 1040, NULL, 0);
+    end(s, c1, 1060);
+    end(s, ps, 1100);
+    calibrate(s, "eval", 100, 50);
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_index *ix = load_with(g_path, 1);
+    atr_call_view pv = call(ix, 0), v0 = call(ix, 1), v1 = call(ix, 2);
+    ATR_CHECK_EQ_U64(pv.start_ns, 950);
+    ATR_CHECK_EQ_U64(v0.duration_ns, 0);
+    ATR_CHECK_EQ_U64(v1.duration_ns, 0);
+    ATR_CHECK(v0.start_ns >= pv.start_ns && v1.start_ns >= v0.start_ns + v0.duration_ns);
+    /* the cost held back while clamped is not carried on: 1100 - 110 - 950 */
+    ATR_CHECK_EQ_U64(pv.duration_ns, 40);
+    ATR_CHECK_EQ_U64(pv.self_ns, 40);
+    done(ix);
+}
+
+/* The filter backend's calibration wins over the decorator's, in either order. */
+static void test_prefer_filter(void) {
+    for (int order = 0; order < 2; order++) {
+        uint64_t clock = 1;
+        atr_session *s = new_log("comp_prefer.atr", &clock);
+        uint32_t p = define(s, "m", "P", 0, NULL), c = define(s, "m", "C", 0, NULL);
+        uint64_t ps = begin(s, p, 0, 1000, NULL, 0);
+        end(s, begin(s, c, ps, 1100, NULL, 0), 1200);
+        end(s, ps, 2000);
+        if (order == 0)
+            calibrate(s, "decorator", 50, 10);
+        calibrate(s, "profile", 100, 20);
+        if (order == 1)
+            calibrate(s, "decorator", 50, 10);
+        ATR_CHECK_OK(atr_session_close(s));
+        atr_index *ix = load_with(g_path, 1);
+        ATR_CHECK_EQ_U64(call(ix, 0).duration_ns, 1000 - 100 - 20);
+        ATR_CHECK_EQ_U64(call(ix, 1).duration_ns, 100 - 20);
+        done(ix);
+    }
+}
+
+/* Coroutine-like spans on one thread that do not nest: ends replayed in time order. */
+static void test_interleaved(void) {
+    uint64_t clock = 1;
+    atr_session *s = new_log("comp_interleaved.atr", &clock);
+    uint32_t a = define(s, "m", "A", 0, NULL);
+    uint64_t s1 = begin(s, a, 0, 1000, NULL, 0);
+    uint64_t s2 = begin(s, a, 0, 1100, NULL, 0);
+    end(s, s1, 1200); /* s1 ends first although s2 started later */
+    end(s, s2, 1300);
+    calibrate(s, "monitoring", 10, 0);
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_index *ix = load_with(g_path, 1);
+    /* s1: start 990, end 1200 - 20 = 1180; s2: start 1100 - 20 = 1080, end 1280 */
+    ATR_CHECK_EQ_U64(call(ix, 0).start_ns, 990);
+    ATR_CHECK_EQ_U64(call(ix, 0).duration_ns, 190);
+    ATR_CHECK_EQ_U64(call(ix, 1).start_ns, 1080);
+    ATR_CHECK_EQ_U64(call(ix, 1).duration_ns, 200);
+    done(ix);
+}
+
+/* Another thread's calls cost that thread only; an unfinished call ends at the last time. */
+struct other {
+    atr_session *s;
+    uint32_t fn;
+};
+
+static void *other_thread(void *arg) {
+    struct other *o = arg;
+    for (uint64_t i = 0; i < 8; i++)
+        end(o->s, begin(o->s, o->fn, 0, 1100 + 100 * i, NULL, 0), 1105 + 100 * i);
+    return NULL;
+}
+
+static void test_threads_unfinished(void) {
+    uint64_t clock = 1;
+    atr_session *s = new_log("comp_threads.atr", &clock);
+    uint32_t p = define(s, "m", "P", 0, NULL), c = define(s, "m", "C", 0, NULL);
+    uint64_t ps = begin(s, p, 0, 1000, NULL, 0);
+    struct other o = {s, c};
+    pthread_t th;
+    ATR_REQUIRE(pthread_create(&th, NULL, other_thread, &o) == 0);
+    pthread_join(th, NULL);
+    end(s, begin(s, c, ps, 1500, NULL, 0), 1600);
+    begin(s, c, ps, 1700, NULL, 0); /* never ends */
+    end(s, ps, 2000);
+    calibrate(s, "decorator", 10, 2);
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_index *ix = load_with(g_path, 1);
+    atr_index_info in;
+    atr_index_get_info(ix, &in);
+    ATR_REQUIRE(in.n_calls == 11);
+    for (uint32_t i = 0; i < in.n_calls; i++) {
+        atr_call_view cv = call(ix, i);
+        atr_function_view fv;
+        ATR_CHECK_OK(atr_index_function(ix, cv.function, &fv));
+        if (cv.parent == ATR_NO_CALL && fv.qualname.ptr[0] == 'P') /* 2 descendants */
+            ATR_CHECK_EQ_U64(cv.duration_ns, 1000 - 2 * 10 - 2);
+        else if (cv.status == ATR_CALL_UNFINISHED)
+            ATR_CHECK_EQ_U64(cv.duration_ns, 300 - 2);
+        else
+            ATR_CHECK_EQ_U64(cv.duration_ns, cv.parent == ATR_NO_CALL ? 3u : 98u);
+    }
+    done(ix);
+}
+
+/* The writer's limits and the record round trip through the reader. */
+static void test_record(void) {
+    uint64_t clock = 1;
+    atr_session *s = new_log("comp_record.atr", &clock);
+    atr_calibration k;
+    k.mechanism = S("decorator");
+    k.call_ns = 5;
+    k.inner_ns = 6;
+    k.samples = 0;
+    ATR_CHECK_ERR(atr_session_write_calibration(s, &k), ATR_EINVAL); /* inner > call */
+    ATR_CHECK_ERR(atr_session_write_calibration(s, NULL), ATR_EINVAL);
+    k.mechanism = S("a mechanism name longer than thirty-two bytes");
+    k.inner_ns = 1;
+    ATR_CHECK_ERR(atr_session_write_calibration(s, &k), ATR_ENOMEM);
+    k.mechanism = S("decorator");
+    int ok = 0;
+    for (int i = 0; i < 10; i++)
+        ok += atr_session_write_calibration(s, &k) == 0;
+    ATR_CHECK(ok >= 4 && ok < 10); /* a few fit, then ATR_ENOMEM */
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_reader *r = NULL;
+    atr_record rec;
+    int seen = 0;
+    ATR_REQUIRE(atr_reader_open(g_path, &r) == 0);
+    uint32_t major = 0, minor = 0;
+    atr_reader_version(r, &major, &minor);
+    ATR_CHECK_EQ_INT(minor, 1);
+    while (atr_reader_next(r, &rec) == 0) {
+        if (rec.kind != ATR_REC_CALIBRATION)
+            continue;
+        seen++;
+        ATR_CHECK_EQ_U64(rec.u.calibration.call_ns, 5);
+        ATR_CHECK_EQ_U64(rec.u.calibration.inner_ns, 1);
+        ATR_CHECK_EQ_MEM(rec.u.calibration.mechanism.ptr, rec.u.calibration.mechanism.len,
+                         "decorator", 9);
+    }
+    ATR_CHECK_EQ_INT(seen, ok);
+    atr_reader_close(r);
+    remove(g_path);
+}
+
+int main(void) {
+    test_formula();
+    test_uncalibrated();
+    test_clamp();
+    test_prefer_filter();
+    test_interleaved();
+    test_threads_unfinished();
+    test_record();
+    ATR_TEST_MAIN_END();
+}

@@ -1,0 +1,243 @@
+"""Compensation for the tracer's own cost (CALIBRATION record, docs/FORMAT.md 3.12).
+
+The arithmetic is checked exactly on a log of known times written here with stock msgpack
+and zstd (an injected calibration: real timing is never asserted). The real measurement is
+checked for what it must guarantee: a sane record in the log per mechanism, nothing of the
+calibration in the user's log or on disk, nothing of the program's state changed. Its
+accuracy on a real workload is measured by bench/bench_compensation.py.
+"""
+
+import json
+import os
+import struct
+import sys
+
+import pytest
+
+import argtrace
+from argtrace import _core
+
+msgpack = pytest.importorskip("msgpack")
+zstandard = pytest.importorskip("zstandard")
+
+SPAN0 = 1 << 40  # thread 0's span ids: SPAN0 + sequence number
+
+# The synthetic run: N children of 100 ns each, 50 ns of loop between them, then 1 ms of work
+# in the parent itself. The tracer costs OUTER ns before each START and INNER ns after it.
+N, BODY, GAP, BUSY, OUTER, INNER = 20000, 100, 50, 1_000_000, 60, 40
+UNTRACED_PARENT = N * (GAP + BODY) + BUSY
+
+
+def write_log(path, calibration=None):
+    """A log of the synthetic traced run, as the tracer would have recorded it."""
+    recs = [
+        [1, {"format": 1, "pid": 1, "host": "h", "argv": [], "runtime": "test", "tool": "test",
+             "clock_ns": 0, "wall_ns": 0, "uid": 7}],
+        [2, 0, "wl", "parent", "wl.py", 1, ["n"], 0],
+        [2, 1, "wl", "child", "wl.py", 5, ["i"], 0],
+        [4, 0],
+        [3, 1, "MainThread"],
+        [5, 1000, 0, 0, [N]],  # parent starts at 1000
+    ]
+    dt_next = INNER
+    for i in range(N):
+        recs.append([5, dt_next + GAP + OUTER, SPAN0 + 1, 1, [i]])
+        if i == 1:  # a message 30 ns into the second child
+            recs.append([7, INNER + 30, 1, "msg", {}])
+            recs.append([6, BODY - 30, 1, 0, i])
+        else:
+            recs.append([6, INNER + BODY, 1, 0, i])
+        dt_next = 0
+    recs.append([6, BUSY, SPAN0 + 1, 2])
+    if calibration:
+        recs.append([13, calibration])
+    recs.append([10, 10 ** 9])
+    body = b"".join(msgpack.packb(r) for r in recs)
+    frame = zstandard.ZstdCompressor(write_content_size=True, write_checksum=True).compress(body)
+    header = struct.pack("<II4sHH", 0x184D2A5A, 8, b"ATRC", 1, 1)
+    with open(path, "wb") as f:
+        f.write(header + frame)
+    raw_parent = INNER + N * (GAP + OUTER + INNER + BODY) + BUSY
+    return raw_parent
+
+
+CAL = {"mechanism": "monitoring", "call_ns": OUTER + INNER, "inner_ns": INNER, "samples": 1}
+
+
+def test_exact_compensation_of_known_times(tmp_path):
+    path = str(tmp_path / "known.atr")
+    raw_parent = write_log(path, CAL)
+    log = argtrace.load(path, compensate=True)
+    assert log.compensated and log.calibrations[0]["call_ns"] == OUTER + INNER
+    parent = log.calls("wl.parent")[0]
+    # each child costs its ancestor its whole cost, the parent loses its own inner part
+    assert parent.duration_ns == raw_parent - N * (OUTER + INNER) - INNER == UNTRACED_PARENT
+    assert parent.self_ns == N * GAP + BUSY
+    children = log.calls("wl.child")
+    assert len(children) == N and {c.duration_ns for c in children} == {BODY}
+    assert all(parent.start_ns <= c.start_ns and c.end_ns <= parent.end_ns for c in children)
+    (msg,) = log.messages()
+    assert msg.time_ns == children[1].start_ns + 30  # moved with its call
+
+    raw = argtrace.load(path)  # the default: as recorded
+    assert not raw.compensated
+    rparent = raw.calls("wl.parent")[0]
+    assert rparent.duration_ns == raw_parent and rparent.start_ns == 1000
+    assert {c.duration_ns for c in raw.calls("wl.child")} == {INNER + BODY}
+    rchild = raw.calls("wl.child")[1]
+    assert next(raw.messages()).time_ns == rchild.start_ns + INNER + 30
+
+
+def test_log_without_calibration_is_unchanged(tmp_path):
+    path = str(tmp_path / "plain.atr")
+    raw_parent = write_log(path)
+    log = argtrace.load(path, compensate=True)
+    assert not log.compensated and log.calibrations == [None]
+    assert log.calls("wl.parent")[0].duration_ns == raw_parent
+
+
+def test_not_measured_calibration_changes_nothing(tmp_path):
+    path = str(tmp_path / "zero.atr")
+    raw_parent = write_log(path, {"mechanism": "eval", "call_ns": 0, "inner_ns": 0,
+                                  "samples": 0})
+    assert argtrace.load(path, compensate=True).calls("wl.parent")[0].duration_ns == raw_parent
+
+
+def viewer(capfd, *argv):
+    from argtrace import cli
+    code = cli.main(list(argv))
+    out, err = capfd.readouterr()
+    return code, out, err
+
+
+@pytest.mark.skipif(not hasattr(_core, "viewer_main"), reason="viewer not built")
+def test_viewer_compensates_on_request(tmp_path, capfd):
+    path = str(tmp_path / "known.atr")
+    raw_parent = write_log(path, CAL)
+    code, out, err = viewer(capfd, "summary", path, "--json", "--compensate")
+    assert code == 0
+    rows = {r["function"]: r for r in json.loads(out)}
+    assert rows["wl.parent"]["total_ns"] == UNTRACED_PARENT
+    assert rows["wl.parent"]["self_ns"] == N * GAP + BUSY
+    assert rows["wl.child"]["p50_ns"] == BODY
+    assert "compensated for the tracer's cost (100 ns per traced call, monitoring)" in err
+    for flags in ((), ("--raw",), ("--compensate", "--raw")):  # the default; the last wins
+        code, out, err = viewer(capfd, "summary", path, "--json", *flags)
+        assert code == 0 and "compensated" not in err
+        assert {r["function"]: r for r in json.loads(out)}["wl.parent"]["total_ns"] == raw_parent
+    code, out, err = viewer(capfd, "cat", path)
+    assert 'CALIBRATION mechanism="monitoring" call_ns=100 inner_ns=40 samples=1' in out or \
+        "CALIBRATION mechanism='monitoring' call_ns=100 inner_ns=40 samples=1" in out
+    for cmd in (["tree", path, "wl.parent", "--depth", "0"], ["calls", path, "wl.parent"]):
+        code, out, err = viewer(capfd, *cmd, "--compensate")
+        assert code == 0 and "4.00 ms" in out and "6.00 ms" not in out, out
+        code, out, err = viewer(capfd, *cmd)
+        assert code == 0 and "6.00 ms" in out and "4.00 ms" not in out, out
+
+
+# --- the real measurement ----------------------------------------------------------------
+
+def calibrations(path):
+    return [r for r in _core.read_records(path) if r["kind"] == "calibration"]
+
+
+def names(path):
+    return {r["qualname"].rpartition(".")[2] for r in _core.read_records(path)
+            if r["kind"] == "function"}
+
+
+def check_sane(rec):
+    assert rec["samples"] > 0
+    assert 0 < rec["call_ns"] < 1_000_000  # between a ns and a ms: orders of magnitude only
+    assert 0 <= rec["inner_ns"] <= rec["call_ns"]
+
+
+@pytest.fixture
+def private_tmp(tmp_path, monkeypatch):
+    d = tmp_path / "tmpdir"
+    d.mkdir()
+    monkeypatch.setenv("TMPDIR", str(d))
+    return d
+
+
+def test_decorator_session_records_its_calibration(tmp_path, private_tmp, capfd):
+    @argtrace.trace
+    def leaf(i):
+        return i + 1
+
+    path = str(tmp_path / "deco.atr")
+    before = (sys.getswitchinterval(), sys.getprofile(), sys.gettrace())
+    argtrace.start(path)
+    assert [leaf(i) for i in range(100)] == list(range(1, 101))
+    argtrace.stop()
+    assert (sys.getswitchinterval(), sys.getprofile(), sys.gettrace()) == before
+    assert capfd.readouterr() == ("", "")
+    (rec,) = calibrations(path)
+    assert rec["mechanism"] == "decorator"
+    check_sane(rec)
+    assert names(path) == {"leaf"}  # nothing of the calibration's own calls
+    assert os.listdir(private_tmp) == []  # its private log is gone
+    log = argtrace.load(path, compensate=True)
+    raw = argtrace.load(path)
+    assert log.compensated and not raw.compensated
+    for c, r in zip(log.calls(), raw.calls()):
+        assert c.duration_ns <= r.duration_ns and c.start_ns <= r.start_ns
+
+
+def test_measure_directly():
+    res = _core._calibrate("decorator")
+    check_sane(res)
+    with pytest.raises(RuntimeError):
+        _core._calibrate("monitoring")  # no filter tracing running
+
+
+@pytest.mark.skipif(not hasattr(_core, "filter_start"), reason="filter tracing not built")
+def test_filter_session_records_its_backend(tmp_path, private_tmp, capfd):
+    mod = tmp_path / "calwl.py"
+    mod.write_text("def child(i):\n    return i\n\n"
+                   "def parent(n):\n    s = 0\n    for i in range(n):\n        s += child(i)\n"
+                   "    return s\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import calwl
+        path = str(tmp_path / "filt.atr")
+        argtrace.start(path)
+        _core.filter_start(["calwl.*"])
+        backend = _core.filter_backend()
+        assert calwl.parent(200) == sum(range(200))
+        _core.filter_stop()
+        argtrace.stop()
+        assert sys.getprofile() is None and capfd.readouterr() == ("", "")
+        recs = {r["mechanism"]: r for r in calibrations(path)}
+        assert set(recs) == {backend, "decorator"}
+        check_sane(recs[backend])
+        assert names(path) == {"parent", "child"}
+        assert os.listdir(private_tmp) == []
+        log = argtrace.load(path, compensate=True)
+        assert log.calibrations[0]["mechanism"] == backend and log.compensated
+
+        # with a minimum duration the calls it drops cost time the log cannot place:
+        # recorded as not measured, and nothing is compensated
+        path2 = str(tmp_path / "mind.atr")
+        argtrace.start(path2)
+        _core.filter_start(["calwl.*"], min_duration_ns=1)
+        calwl.parent(10)
+        _core.filter_stop()
+        argtrace.stop()
+        recs = {r["mechanism"]: r for r in calibrations(path2)}
+        assert recs[backend]["call_ns"] == 0 and recs[backend]["samples"] == 0
+        assert not argtrace.load(path2, compensate=True).compensated
+
+        # an injected test clock: its times are not real, the real cost would not fit them
+        path3 = str(tmp_path / "clock.atr")
+        argtrace.start(path3)
+        _core.filter_start(["calwl.*"], clock=lambda: 1000)
+        calwl.parent(10)
+        _core.filter_stop()
+        argtrace.stop()
+        recs = {r["mechanism"]: r for r in calibrations(path3)}
+        assert recs[backend]["call_ns"] == 0
+        assert not argtrace.load(path3, compensate=True).compensated
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("calwl", None)
