@@ -1,7 +1,9 @@
 /*
- * `slow LOG... FUNC [FILTER...] [--by ARG]`: which argument explains FUNC's duration. For
+ * `slow LOG... FUNC [FILTER...] [--by KEY]...`: which argument explains FUNC's duration. For
  * each argument (best score first) its slowest groups with counts, percentiles and a small
- * histogram; then FUNC's slowest calls.
+ * histogram; then FUNC's slowest calls. --by analyses only the keys given, with all their
+ * groups: an argument, len(ARG), type(ARG), ARG.items or a pair KEY,KEY
+ * (atr_argscore_compute_keys).
  */
 #include <inttypes.h>
 #include <string.h>
@@ -14,7 +16,9 @@ static const atr__opt slow_opts[] = {
     {"json", 0, 0, OPT_JSON,
      "--json       {function, calls, arguments: [{name, score, "
      "groups}]}"},
-    {"by", 'b', 1, OPT_BY, "-b, --by ARG  only this argument, with all its groups"},
+    {"by", 'b', 1, OPT_BY,
+     "-b, --by KEY  only this key, with all its groups (repeatable): ARG, len(ARG), "
+     "type(ARG), ARG.items (a container's number of items), KEY,KEY (the pair)"},
     {"groups", 'g', 1, OPT_GROUPS, "-g, --groups N  groups shown per argument (default 5)"},
     {"calls", 'c', 1, OPT_CALLS, "-c, --calls N  slowest calls shown (default 5)"},
     {"result", 'r', 0, OPT_RESULT, "-r, --result  also rank the result and exception type"},
@@ -22,10 +26,13 @@ static const atr__opt slow_opts[] = {
     {NULL, 0, 0, 0, NULL},
 };
 
+#define MAX_BY 16
+
 typedef struct slow_args {
     int json;
     int result;
-    const char *by;
+    const char *by[MAX_BY];
+    uint32_t n_by;
     uint64_t groups, calls;
 } slow_args;
 
@@ -35,8 +42,11 @@ static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
         a->json = 1;
     else if (id == OPT_RESULT)
         a->result = 1;
-    else if (id == OPT_BY)
-        a->by = arg;
+    else if (id == OPT_BY && a->n_by == MAX_BY) {
+        atr__errorf(ctx, "at most %d --by keys", MAX_BY);
+        return ATR_VIEWER_USAGE;
+    } else if (id == OPT_BY)
+        a->by[a->n_by++] = arg;
     else if (id == OPT_GROUPS && atr__opt_uint(ctx, "groups", arg, &a->groups) < 0)
         return ATR_VIEWER_USAGE;
     else if (id == OPT_CALLS && atr__opt_uint(ctx, "calls", arg, &a->calls) < 0)
@@ -44,25 +54,33 @@ static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
     return ATR_VIEWER_OK;
 }
 
-/* Index of the argument named `by` in the result, or -1 after printing the names. */
-static int64_t find_arg(atr__vctx *ctx, const atr_argscore *s, const char *by) {
-    uint32_t n = atr_argscore_count(s);
-    atr__sbuf names = ATR__SBUF_INIT;
-    for (uint32_t i = 0; i < n; i++) {
-        atr_arg_score as;
-        if (atr_argscore_arg(s, i, &as) < 0)
-            continue;
-        if (as.name.len == strlen(by) && memcmp(as.name.ptr, by, as.name.len) == 0) {
-            atr__sb_free(&names);
-            return i;
-        }
-        atr__sb_puts(&names, names.len ? ", " : "");
-        atr__esc_str(&names, as.name);
+/* The keys of --by; on error a one-line message (naming the arguments when one is unknown). */
+static int compute_by(atr__vctx *ctx, const atr__target *t, const slow_args *a,
+                      atr_argscore **out) {
+    char err[300];
+    int rc =
+        atr_argscore_compute_keys(t->ix, t->fn, t->filter, a->by, a->n_by, out, err, sizeof err);
+    if (rc == 0)
+        return ATR_VIEWER_OK;
+    if (rc != ATR_ENOTFOUND) {
+        atr__errorf(ctx, "%s", rc == ATR_ESYNTAX ? err : "out of memory");
+        return ATR_VIEWER_FAIL;
     }
-    atr__errorf(ctx, "no argument '%s' (arguments: %s)", by,
-                names.len ? atr__sb_cstr(&names) : "none");
+    atr_argscore *all = NULL;
+    atr__sbuf names = ATR__SBUF_INIT;
+    if (atr_argscore_compute(t->ix, t->fn, NULL, 0, &all) == 0) {
+        for (uint32_t i = 0; i < atr_argscore_count(all); i++) {
+            atr_arg_score as;
+            if (atr_argscore_arg(all, i, &as) < 0)
+                continue;
+            atr__sb_puts(&names, names.len ? ", " : "");
+            atr__esc_str(&names, as.name);
+        }
+    }
+    atr__errorf(ctx, "%s (arguments: %s)", err, names.len ? atr__sb_cstr(&names) : "none");
     atr__sb_free(&names);
-    return -1;
+    atr_argscore_free(all);
+    return ATR_VIEWER_FAIL;
 }
 
 static const char *mode_text(uint32_t mode) {
@@ -78,9 +96,10 @@ static const char *mode_text(uint32_t mode) {
     }
 }
 
-/* Columns for a group's value: 40, or what the width leaves beside the figures (~55). */
+/* Columns for a group's value (the last column): 48 (a distinguishing label of a long str,
+   labels.c, fits), or what the width leaves beside the figures (~55). */
 static size_t label_room(const atr__vctx *ctx) {
-    size_t room = ctx->width ? atr__value_room(ctx) : 40;
+    size_t room = ctx->width ? atr__value_room(ctx) : 48;
     if (ctx->width >= 80 && ctx->width - 55 < room)
         room = ctx->width - 55;
     return room;
@@ -88,8 +107,9 @@ static size_t label_room(const atr__vctx *ctx) {
 
 static void print_arg_text(atr__vctx *ctx, const atr_index *ix, const atr_argscore *s, uint32_t i,
                            uint64_t max_g) {
-    static const char *const heads[] = {"value", "calls", "p50",      "p95",
-                                        "max",   "total", "histogram"};
+    /* The value last: numbers stay aligned whatever its width (80 columns leave it 25). */
+    static const char *const heads[] = {"calls", "p50",       "p95",  "max",
+                                        "total", "histogram", "value"};
     atr_arg_score as;
     if (atr_argscore_arg(s, i, &as) < 0)
         return;
@@ -102,12 +122,15 @@ static void print_arg_text(atr__vctx *ctx, const atr_index *ix, const atr_argsco
         atr__sb_puts(&sb, "more than 65,536");
     else
         atr__sb_count(&sb, as.n_distinct);
-    atr__sb_printf(&sb, " distinct, %" PRIu32 " group%s)\n", as.n_groups,
-                   as.n_groups == 1 ? "" : "s");
+    atr__sb_printf(&sb, " distinct, %" PRIu32 " group%s", as.n_groups, as.n_groups == 1 ? "" : "s");
+    if (as.score_trend > 0 && as.score_trend >= as.score && as.score_trend > as.score_grouped &&
+        as.score_trend > as.score_exact)
+        atr__sb_puts(&sb, "; scored by its trend");
+    atr__sb_puts(&sb, ")\n");
     fputs(atr__sb_cstr(&sb), ctx->out);
     atr__table t;
-    atr__table_init(&t, 7, heads, "lrrrrrl");
-    atr__table_fit(&t, ctx->width, 0, ATR__FIT_MID, 20, "3");
+    atr__table_init(&t, 7, heads, "rrrrrll");
+    atr__table_fit(&t, ctx->width, 6, ATR__FIT_MID, 20, "2"); /* the value; p95 goes first */
     char buf[32];
     uint32_t shown = as.n_groups;
     if (max_g && max_g < shown)
@@ -116,10 +139,6 @@ static void print_arg_text(atr__vctx *ctx, const atr_index *ix, const atr_argsco
         atr_arg_group grp;
         if (atr_argscore_group(s, i, g, &grp) < 0)
             continue;
-        atr__sb_clear(&sb);
-        atr__sb_group_label_fit(&sb, ix, &grp, label_room(ctx));
-        atr__sb_fit_mid(&sb, 0, label_room(ctx), NULL);
-        atr__table_cell(&t, atr__sb_cstr(&sb));
         atr__fmt_count(buf, sizeof buf, grp.calls);
         atr__table_cell(&t, buf);
         const uint64_t v[] = {grp.p50_ns, grp.p95_ns, grp.max_ns, grp.total_ns};
@@ -133,14 +152,21 @@ static void print_arg_text(atr__vctx *ctx, const atr_index *ix, const atr_argsco
         atr__sb_clear(&sb);
         atr__spark(&sb, h, ATR_HIST_BINS);
         atr__table_cell(&t, atr__sb_cstr(&sb));
+        atr__sb_clear(&sb);
+        atr__sb_group_label_fit(&sb, ix, &grp, label_room(ctx));
+        atr__sb_fit_mid(&sb, 0, label_room(ctx), NULL);
+        atr__table_cell(&t, atr__sb_cstr(&sb));
     }
     atr__table_print(&t, ctx->out, ctx->color, 2);
     atr__table_free(&t);
     if (shown < as.n_groups) {
         atr__sb_clear(&sb);
         atr__esc_str(&sb, as.name);
-        fprintf(ctx->out, "  … %" PRIu32 " more groups (--by %s shows all)\n", as.n_groups - shown,
-                atr__sb_cstr(&sb));
+        const char *k = atr__sb_cstr(&sb);
+        int q =
+            k[strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")] != 0;
+        fprintf(ctx->out, "  … %" PRIu32 " more groups (--by %s%s%s shows all)\n",
+                as.n_groups - shown, q ? "'" : "", k, q ? "'" : "");
     }
     fputc('\n', ctx->out);
     atr__sb_free(&sb);
@@ -185,7 +211,7 @@ static void print_slowest(atr__vctx *ctx, const atr__target *t, uint64_t n) {
     atr_callset_free(cs);
 }
 
-static void print_text(atr__vctx *ctx, const atr__target *t, const atr_argscore *s, int64_t only,
+static void print_text(atr__vctx *ctx, const atr__target *t, const atr_argscore *s,
                        const slow_args *a) {
     atr_stats st;
     atr__sbuf sb = ATR__SBUF_INIT;
@@ -218,23 +244,23 @@ static void print_text(atr__vctx *ctx, const atr__target *t, const atr_argscore 
     atr__sb_puts(&sb, " to ");
     atr__sb_dur(&sb, edges[ATR_HIST_BINS]);
     if (active)
-        atr__sb_puts(&sb, "; score: share of the active time's variation the argument explains"
-                          "\n(the calls suspend: generator or coroutine; percentiles, histograms "
-                          "and scores use the time they ran, not the time to completion)\n\n");
+        atr__sb_puts(&sb,
+                     "\nscore: share of the active time's variation the key explains"
+                     "\n(the calls suspend: generator or coroutine; percentiles, histograms and"
+                     "\nscores use the time they ran, not the time to completion)\n\n");
     else
-        atr__sb_puts(&sb, "; score: share of the duration's variation the argument explains\n\n");
+        atr__sb_puts(&sb, "\nscore: share of the duration's variation the key explains\n\n");
     atr__fput_wrap(ctx->out, atr__sb_cstr(&sb), ctx->width);
     atr__sb_free(&sb);
     uint32_t n = atr_argscore_count(s);
     if (n == 0)
         fputs("no captured arguments\n\n", ctx->out);
     for (uint32_t i = 0; i < n; i++)
-        if (only < 0 || (int64_t)i == only)
-            print_arg_text(ctx, t->ix, s, i, only >= 0 ? 0 : a->groups);
+        print_arg_text(ctx, t->ix, s, i, a->n_by ? 0 : a->groups);
     print_slowest(ctx, t, a->calls);
 }
 
-static void print_json(atr__vctx *ctx, const atr__target *t, const atr_argscore *s, int64_t only) {
+static void print_json(atr__vctx *ctx, const atr__target *t, const atr_argscore *s) {
     atr__json j;
     atr__json_init(&j, ctx->out, 4);
     atr__json_obj_begin(&j);
@@ -244,7 +270,7 @@ static void print_json(atr__vctx *ctx, const atr__target *t, const atr_argscore 
     atr__json_arr_begin(&j);
     for (uint32_t i = 0; i < atr_argscore_count(s); i++) {
         atr_arg_score as;
-        if ((only >= 0 && (int64_t)i != only) || atr_argscore_arg(s, i, &as) < 0)
+        if (atr_argscore_arg(s, i, &as) < 0)
             continue;
         atr__json_obj_begin(&j);
         atr__json_key(&j, "name");
@@ -281,23 +307,23 @@ static void print_json(atr__vctx *ctx, const atr__target *t, const atr_argscore 
 
 int atr__cmd_slow(atr__vctx *ctx, int argc, char **argv) {
     atr__operands ops = {0};
-    slow_args a = {0, 0, NULL, 5, 5};
+    slow_args a = {0, 0, {NULL}, 0, 5, 5};
     atr__target t = {0};
     int st = atr__target_setup(ctx, argc, argv, slow_opts, on_opt, &a, 1, &ops, &t);
     atr_argscore *s = NULL;
-    if (st == ATR_VIEWER_OK &&
-        atr_argscore_compute(t.ix, t.fn, t.filter, a.result ? ATR_ARGSCORE_RESULT : 0, &s) < 0) {
+    if (st == ATR_VIEWER_OK && a.n_by) {
+        st = compute_by(ctx, &t, &a, &s);
+    } else if (st == ATR_VIEWER_OK &&
+               atr_argscore_compute(t.ix, t.fn, t.filter, a.result ? ATR_ARGSCORE_RESULT : 0, &s) <
+                   0) {
         atr__errorf(ctx, "out of memory");
         st = ATR_VIEWER_FAIL;
     }
-    int64_t only = -1;
-    if (st == ATR_VIEWER_OK && a.by && (only = find_arg(ctx, s, a.by)) < 0)
-        st = ATR_VIEWER_FAIL;
     if (st == ATR_VIEWER_OK) {
         if (a.json)
-            print_json(ctx, &t, s, only);
+            print_json(ctx, &t, s);
         else
-            print_text(ctx, &t, s, only, &a);
+            print_text(ctx, &t, s, &a);
     }
     atr_argscore_free(s);
     atr__target_close(&t);

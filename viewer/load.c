@@ -334,10 +334,27 @@ void atr__sb_group_label(atr__sbuf *sb, const atr_index *ix, const atr_arg_group
 void atr__sb_group_label_fit(atr__sbuf *sb, const atr_index *ix, const atr_arg_group *g,
                              size_t maxv) {
     atr_value v;
-    if (g->value != ATR_NO_VALUE && atr_index_value(ix, g->value, &v) == 0)
+    /* A long str's label is its distinguishing excerpt and length (the analysis's,
+       libtrace/src/analysis/labels.c: over 30 bytes, cut, or with whitespace other than
+       single spaces); a short one is shown as the value. */
+    int excerpt = 0;
+    if (g->value != ATR_NO_VALUE && atr_index_value(ix, g->value, &v) == 0 &&
+        (v.kind == ATR_V_STR || v.kind == ATR_V_BYTES || v.kind == ATR_V_REPR)) {
+        excerpt = v.u.s.len > 30 || v.u.s.true_len > v.u.s.len;
+        for (size_t i = 0; i < v.u.s.len && !excerpt; i++) {
+            char c = v.u.s.ptr[i];
+            excerpt = c == '\n' || c == '\t' || c == '\r' ||
+                      (c == ' ' && i + 1 < v.u.s.len && v.u.s.ptr[i + 1] == ' ');
+        }
+    }
+    if (g->value != ATR_NO_VALUE && !excerpt && atr_index_value(ix, g->value, &v) == 0)
         atr__render_value_fit(sb, &v, maxv);
-    else /* labels come escaped from the analysis; make sure, keeping its backslashes */
+    else { /* labels come escaped from the analysis; make sure, keeping its backslashes */
+        size_t from = sb->len;
         atr__esc_text(sb, g->label, strlen(g->label), ATR__ESC_KEEP_BS);
+        if (maxv) /* cut at the end: a str's excerpt tells groups apart at its start */
+            atr__sb_fit(sb, from, maxv);
+    }
 }
 
 void atr__sb_message(atr__sbuf *sb, const atr_index *ix, uint32_t msg) {

@@ -150,7 +150,7 @@ static uint64_t args_count(atr__view *v) { return ((args *)v->data)->n; }
 
 static void args_header(atr__view *v, atr__sbuf *sb) {
     (void)v;
-    atr__sb_printf(sb, "  %-26s %8s %9s %9s %9s  %s", "argument / value", "calls", "p50", "p95",
+    atr__sb_printf(sb, "  %-29s %8s %9s %9s %9s  %s", "argument / value", "calls", "p50", "p95",
                    "max", "histogram");
 }
 
@@ -186,9 +186,9 @@ static void args_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
         return;
     atr__sb_puts(sb, "    ");
     size_t at = sb->len;
-    atr__sb_group_label_fit(sb, v->app->ix, &g, 24);
-    atr__sb_fit_mid(sb, at, 24, NULL);
-    pad_to(sb, at, 24);
+    atr__sb_group_label_fit(sb, v->app->ix, &g, 27);
+    atr__sb_fit_mid(sb, at, 27, NULL);
+    pad_to(sb, at, 27);
     char c[32];
     atr__fmt_count(c, sizeof c, g.calls);
     atr__sb_putc(sb, ' ');
@@ -223,11 +223,21 @@ static int args_enter(atr__view *v, uint64_t i) {
     return rc;
 }
 
-/* 't': the tree of the selected group's slowest call. */
+static int args_open(atr__tui *app, uint32_t fn, const char *key);
+
+/* 't': the tree of the selected group's slowest call; 'b': group by a key typed in. */
 static int args_key(atr__view *v, int k) {
     args *a = v->data;
     arg_row r = a->rows[v->cursor];
     atr_arg_group g;
+    if (k == 'b') {
+        char buf[200];
+        if (atr__tui_prompt(v->app, "by (ARG, len(ARG), type(ARG), ARG.items, KEY,KEY): ", buf,
+                            sizeof buf) &&
+            args_open(v->app, a->fn, buf) == ATR_ENOMEM)
+            atr__tui_message(v->app, "out of memory");
+        return 1;
+    }
     if (k != 't')
         return 0;
     if (r.arg >= 0 && r.group >= 0 &&
@@ -256,14 +266,23 @@ static const atr__view_ops args_ops = {args_count,
                                        args_enter,
                                        args_key,
                                        args_destroy,
-                                       "Enter: calls of this group  t: its slowest call's tree"};
+                                       "Enter: calls of this group  t: its slowest call's tree  "
+                                       "b: group by a key"};
 
-int atr__tui_args(atr__tui *app, uint32_t fn) {
+/* The arguments of fn, or (key != NULL) the one key typed after 'b'. */
+static int args_open(atr__tui *app, uint32_t fn, const char *key) {
     args *a = calloc(1, sizeof *a);
     if (!a)
         return ATR_ENOMEM;
     a->fn = fn;
-    int rc = atr_argscore_compute(app->ix, fn, NULL, 0, &a->s);
+    char err[300] = "";
+    int rc = key ? atr_argscore_compute_keys(app->ix, fn, NULL, &key, 1, &a->s, err, sizeof err)
+                 : atr_argscore_compute(app->ix, fn, NULL, 0, &a->s);
+    if (rc == ATR_ESYNTAX || rc == ATR_ENOTFOUND) {
+        atr__tui_message(app, "%s", err);
+        free(a);
+        return 0;
+    }
     uint64_t n = 1;
     for (uint32_t i = 0; rc == 0 && i < atr_argscore_count(a->s); i++) {
         atr_arg_score as;
@@ -288,11 +307,18 @@ int atr__tui_args(atr__tui *app, uint32_t fn) {
     }
     atr__sbuf t = ATR__SBUF_INIT;
     atr__sb_funcname(&t, app->ix, fn);
-    atr__sb_puts(&t, " — arguments by how much they explain the duration");
+    if (key) {
+        atr__sb_puts(&t, " — by ");
+        atr__sb_puts(&t, key);
+    } else {
+        atr__sb_puts(&t, " — arguments by how much they explain the duration");
+    }
     rc = atr__tui_push(app, &args_ops, a, atr__sb_cstr(&t));
     atr__sb_free(&t);
     return rc;
 }
+
+int atr__tui_args(atr__tui *app, uint32_t fn) { return args_open(app, fn, NULL); }
 
 /* ---- help ----------------------------------------------------------------------------- */
 
@@ -307,6 +333,7 @@ static const char *const help_lines[] = {
     "  / n N          search the rows; next / previous match",
     "Arguments screen",
     "  t              call tree of the selected group's slowest call",
+    "  b              group by a key: an argument, len(ARG), type(ARG), ARG.items, KEY,KEY",
     "Functions screen",
     "  c              calls of the function (slowest first)",
     "  r              replay: every event in time order",

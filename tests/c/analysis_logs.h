@@ -75,7 +75,8 @@ static inline atr_index *load_one(const char *path) {
 /* Free the index and remove the test's log. */
 static inline void done(atr_index *ix) {
     atr_index_free(ix);
-    remove(g_path);
+    if (!getenv("ATR_TEST_KEEP"))
+        remove(g_path);
 }
 
 static inline uint32_t find(atr_index *ix, const char *name) {

@@ -165,7 +165,8 @@ static void test_all_calls_baseline(void) {
         atr_value a = atr_value_int(1000 + 37 * i);
         t = call_f(s, &fn, t, &a, 1, 1, 300, 0, 700);
     }
-    atr_value a = atr_value_int(5);
+    /* among the other ids, not below them: a lone extreme id would fit a trend */
+    atr_value a = atr_value_int(1000 + 37 * 4 + 18);
     t = call_f(s, &fn, t, &a, 1, 3, 100, 4000, 700);
     clock = t;
     ATR_CHECK_OK(atr_session_close(s));
@@ -316,6 +317,47 @@ static void test_range_group_without_filter(void) {
     done(ix);
 }
 
+/*
+ * A **kwargs keyword (recorded as a field) with numbers: the calls that did not pass it are
+ * its "(not passed)" group (labelled so since the derived keys; not "(not captured)") in range
+ * mode too, and that group is the baseline of such a call.
+ */
+static void test_keyword_not_passed(void) {
+    uint64_t clock = 0, t = 1000;
+    atr_session *s = new_log("why_kwargs.atr", &clock);
+    static const char *const params[] = {"**opts"};
+    ids fn = define_fgh(s, 1, params);
+    for (int i = 0; i < 40; i++) {
+        int passed = i % 4 != 0;
+        atr_field f[1] = {{S("width"), atr_value_int(10 + i)}};
+        uint64_t sp = 0, d = passed ? 1000 : i == 0 ? 15000 : 10000;
+        ATR_CHECK_OK(atr_span_begin(s, fn.f, 0, t, NULL, 0, f, passed ? 1u : 0u, &sp));
+        ATR_CHECK_OK(atr_span_return(s, sp, t + d, NULL));
+        t += d + 100;
+    }
+    clock = t;
+    ATR_CHECK_OK(atr_session_close(s));
+
+    atr_index *ix = load_one(g_path);
+    atr_why *w = NULL;
+    ATR_REQUIRE(atr_why_compute(ix, slowest_call(ix, find(ix, "f")), &w) == 0);
+    atr_why_summary S;
+    atr_why_get_summary(w, &S);
+    ATR_CHECK_EQ_INT(S.by_group, 1);
+    ATR_CHECK_EQ_MEM(S.group_arg.ptr, S.group_arg.len, "width", 5);
+    ATR_CHECK_EQ_STR(S.group_label, "(not passed)");
+    ATR_CHECK_EQ_U64(S.baseline_calls, 9);
+    ATR_CHECK_EQ_U64(S.baseline_p50_ns, 10000);
+    ATR_CHECK_EQ_INT(S.extra_ns, 5000);
+    atr_why_arg r;
+    ATR_REQUIRE(atr_why_get_arg(w, 0, &r) == 0);
+    ATR_CHECK(r.group != NULL && strcmp(r.group, "(not passed)") == 0);
+    ATR_CHECK_EQ_U64(r.group_calls, 10);
+    ATR_CHECK_EQ_U64(r.peer_calls, 9);
+    atr_why_free(w);
+    done(ix);
+}
+
 /* A function called once: nothing to compare with; bad ids are refused. */
 static void test_alone(void) {
     uint64_t clock = 0;
@@ -353,6 +395,7 @@ int main(void) {
     test_all_calls_baseline();
     test_slow_peers();
     test_range_group_without_filter();
+    test_keyword_not_passed();
     test_alone();
     ATR_TEST_MAIN_END();
 }

@@ -14,6 +14,7 @@ OPTIONS = {  # every option start() took as **options before, with a valid value
     "zstd_level": 1, "drop_when_full": True, "max_value_bytes": 100, "argv": ["prog", "-x"],
     "redact": ["secret"], "capture_repr": True, "fork_mode": "stop",
     "max_len": 100, "repr": True, "flush_interval": 50, "drop": False,
+    "block_timeout_ms": 500, "sink_timeout_ms": 5000,
 }
 
 

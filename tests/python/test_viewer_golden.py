@@ -68,6 +68,12 @@ CASES = [
     ("summary_generator", ["summary", "generator.atr"]),
     ("summary_generator_json", ["summary", "generator.atr", "--json"]),
     ("slow_generator", ["slow", "generator.atr", "gen"]),
+    # slow: length clusters, distinguishing labels, **kwargs keys, derived keys (issue 12)
+    ("slow_keys", ["slow", "keys.atr", "format", "--calls", "1"]),
+    ("slow_keys_by", ["slow", "keys.atr", "format", "--by", "len(sql)", "--by",
+                      "query, reindent", "--by", "type(dialect)", "--calls", "0"]),
+    ("slow_keys_by_json", ["slow", "keys.atr", "format", "--by", "sql.items", "--json"]),
+    ("err_by_syntax", ["slow", "keys.atr", "format", "--by", "len(sql"]),
     ("cat_generator", ["cat", "generator.atr"]),
     ("tree_json", ["tree", "basic.atr", "handle", "--json"]),
     ("tree_rank", ["tree", "basic.atr", "handle", "--rank", "3", "--all"]),

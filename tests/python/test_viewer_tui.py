@@ -133,6 +133,25 @@ def test_drill_down_to_the_slow_group_and_its_tree(tui):
     assert "app.parse(n=20000, mode='strict') → 40000" in screen
 
 
+def test_group_by_a_key_typed_in(tui):
+    s = tui("keys.atr")
+    s.wait_for("functions (")
+    s.keys("Enter")
+    screen = s.wait_for("app.format — arguments")
+    assert "len 6400–6500" in screen  # five length groups, rounded
+    assert "SELECT…a.region = " in screen  # long strs tell apart
+    assert all(len(r) <= 80 for r in lines(screen))
+    s.keys("b")
+    s.text("sql,reindent")
+    s.keys("Enter")
+    screen = s.wait_for("app.format — by sql,reindent")
+    assert "▸ sql,reindent" in screen and "len 6400–6500, True" in screen
+    s.keys("b")
+    s.text("len(nope)")
+    s.keys("Enter")
+    s.wait_for("no argument 'nope'")
+
+
 def test_group_to_its_slowest_calls_tree(tui):
     s = tui("basic.atr")
     s.wait_for("functions (")

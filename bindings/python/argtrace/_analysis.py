@@ -52,11 +52,14 @@ class ArgumentGroup:
 
 @dataclass
 class ArgumentScore:
-    """How much of the duration's variation the argument explains (score in [0, 1]) and
-    its groups, slowest first."""
+    """How much of the duration's variation the argument (or key: "len(sql)", "a,b", a key
+    function's name) explains (score in [0, 1]) and its groups, slowest first. score_trend:
+    for ordered keys (numbers, lengths) the adjusted R^2 of log(time) on log(key), which
+    the score includes."""
     name: str
     score: float
     groups: List[ArgumentGroup] = field(default_factory=list)
+    score_trend: float = 0.0
 
 
 @dataclass
@@ -101,6 +104,18 @@ def _literal(name, value):
             for b in value)
     raise TypeError("argtrace: %s=%r: a filter value must be None, bool, int, float, str or "
                     "bytes" % (name, value))
+
+
+def _key_label(k):
+    """A key function's result as a group label: short strs as they are, long ones
+    middle-abbreviated with their length, tuples item by item, others by repr."""
+    if isinstance(k, tuple):
+        return ", ".join(_key_label(x) for x in k)
+    if isinstance(k, str):
+        text = " ".join(k.split()) if len(k) > 30 else k
+        return text if len(k) <= 30 else "%s…%s (len %d)" % (text[:14], text[-12:], len(k))
+    text = repr(k)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def filter_terms(where=(), equals=None):
@@ -152,21 +167,30 @@ class Analysis:
 
     def slow(self, function, by=None, *, where=(), result=False, **equals):
         """Which argument explains `function`'s duration — `argtrace slow --json` as a
-        SlowReport. `by`: only that argument (ValueError naming the arguments if it has
-        none such); `where` (filter strings) and keyword arguments (equality): analyse only
-        the matching calls, as in calls();
-        `result`: also rank the result ("return") and the exception type."""
+        SlowReport. `by`: analyse only these keys, with all their groups — a key or a list
+        of keys as `argtrace slow --by` takes them ("n", "len(sql)", "type(x)",
+        "rows.items" for a container's number of items, "a,b" for the pair; ValueError
+        naming the arguments for an unknown one), or a function of the call (a Call) whose
+        result groups the calls: equal results form a group (None: "(no key)"); numbers
+        are ranges and scored by their trend like a numeric argument. `where` (filter
+        strings) and keyword arguments (equality): analyse only the matching calls, as in
+        calls(); `result`: also rank the result ("return") and the exception type."""
         fid = self._fn_id(function)
         if fid is None:
             raise ValueError("argtrace: no function %r in %s" % (function, self._where()))
         terms = filter_terms(where, equals) or None
-        raw = self._index().slow(fid, terms, by, bool(result))
+        keys = {}  # a key function's results by label: the groups' values
+        if callable(by):
+            raw = self._slow_custom(fid, by, terms, keys)
+        else:
+            raw = self._index().slow(fid, terms, by, bool(result))
         args = []
         for a in raw["arguments"]:
-            groups = [ArgumentGroup(convert(g["value"]), g["calls"], g["p50_ns"], g["p95_ns"],
-                                    g["max_ns"], g["total_ns"], g["label"], g["filter"])
+            groups = [ArgumentGroup(keys.get(g["label"], convert(g["value"])), g["calls"],
+                                    g["p50_ns"], g["p95_ns"], g["max_ns"], g["total_ns"],
+                                    g["label"], g["filter"])
                       for g in a["groups"]]
-            args.append(ArgumentScore(a["name"], a["score"], groups))
+            args.append(ArgumentScore(a["name"], a["score"], groups, a["score_trend"]))
         return SlowReport(raw["function"], raw["calls"], args)
 
     def why(self, call, *filters, rank=1, where=(), **equals):
@@ -246,6 +270,41 @@ class Analysis:
                              % (rank, matched, "" if matched == 1 else "s", name,
                                 "es" if matched == 1 else ""))
         return self._ix_call(ids[0])
+
+    def _slow_custom(self, fid, key, terms, by_label):
+        """slow() by a key function: keys computed here, grouped and scored by the engine.
+        by_label gets each key under its label (when labels are unique)."""
+        ix = self._index()
+        calls = [self._ix_call(i) for i in ix.query(fid, terms, SORT_START)]
+        tokens, labels, index, values = [], [], {}, []
+        for c in calls:
+            k = key(c)
+            values.append(k)
+            if k is None:
+                tokens.append(None)
+                continue
+            try:
+                ident = (type(k), k)
+                hash(ident)
+            except TypeError:
+                ident = (type(k), repr(k))
+            t = index.get(ident)
+            if t is None:
+                t = index[ident] = len(labels)
+                labels.append(_key_label(k))
+                by_label[labels[-1]] = k
+            tokens.append(t)
+        numeric = any(v is not None for v in values) and all(
+            v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+            for v in values)
+        numbers = [float("nan") if v is None else float(v) for v in values] if numeric else None
+        if len(by_label) != len(labels):
+            by_label.clear()  # two keys share a label: values stay labels
+        name = getattr(key, "__name__", "") or "key"
+        if name == "<lambda>":
+            name = "key"
+        return ix.slow_custom(ix.function(fid)[0], name, [self._ix_id(c) for c in calls],
+                              tokens, numbers, labels)
 
     def tree(self, call, max_depth=None):
         """The call tree under `call` (a Call or its id, as Call.id and `argtrace calls`

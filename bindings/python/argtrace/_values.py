@@ -41,6 +41,12 @@ class Truncated:
     def __hash__(self) -> int:
         return hash((Truncated, self.value, self.length))
 
+    def __len__(self) -> int:
+        """The true length (bytes; of the UTF-8 encoding for text), as `len(x)` in keys
+        and filters counts it: `slow(by=lambda c: len(c.args["sql"]))` works on cut
+        values too."""
+        return self.length
+
     def __repr__(self) -> str:
         head = self.value[:40]
         return "Truncated(%r..., length=%d)" % (head, self.length)

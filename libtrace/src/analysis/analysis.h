@@ -6,6 +6,11 @@
  *   lookup.c   functions by name, accessors of calls/threads/files/messages
  *   stats.c    per-function statistics and exact percentiles
  *   argscore.c / groups.c   per-argument grouping and score
+ *   breaks.c   natural-break ranges of ordered keys, rounded labels, the trend score
+ *   labels.c   distinguishing labels of long str groups
+ *   keys.c     derived keys (len, type, items, pairs) and caller-given keys
+ *   diff.c     two runs compared (argscore over the functions of one name, groups by run)
+ *   why.c      one call against the typical calls of its function
  *   filter.c   filter parsing and matching
  *   query.c    queries (callsets)
  *   events.c   the time-ordered event cursor

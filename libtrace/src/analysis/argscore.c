@@ -1,14 +1,25 @@
 /*
  * Per-argument analysis: which argument explains a function's duration?
  *
- * For each argument, calls are grouped by its value (exact values, or buckets: numeric
- * ranges, lengths, types; see atr_analysis.h) and the grouping is scored by leave-one-out
- * R^2 on log-durations: every call is predicted by the mean of the other calls of its group
- * (alone in its group: by the overall mean). For a group with n calls, sum s and sum of
- * squares q (of centred log-durations) the LOO error is n^2/(n-1)^2 * (q - s^2/n), so one
- * pass of per-group sums gives the score. Arguments unique per call get singletons only and
- * score about 0. Labels, filters and group statistics are in groups.c. A call's time here
- * is its active time: its duration unless it suspended (generators, coroutines).
+ * For each argument (or derived key, keys.c), calls are grouped by its value (exact values,
+ * or buckets: natural-break ranges of numbers, lengths and item counts, types; see
+ * atr_analysis.h) and the grouping is scored by leave-one-out R^2 on log-durations: every
+ * call is predicted by the mean of the other calls of its group (alone in its group: by the
+ * overall mean). For a group with n calls, sum s and sum of squares q (of centred
+ * log-durations) the LOO error is n^2/(n-1)^2 * (q - s^2/n), so one pass of per-group sums
+ * gives the score. Keys unique per call get singletons only and score about 0 — however
+ * many groups they have, which is why LOO and not a plain or omega^2-style effect size (one
+ * repeated pair among a thousand ids makes the within-group variance of omega^2 meaningless).
+ *
+ * LOO cannot see anything in singletons, so ordered keys (numbers, lengths) also get the
+ * trend score of breaks.c (adjusted R^2 of a log-log slope: one parameter, so it does not
+ * chase ids either); the score is the best of exact, grouped and trend. Labels, filters and
+ * group statistics are in groups.c. A call's time here is its active time: its duration
+ * unless it suspended (generators, coroutines).
+ *
+ * One analysis may cover several functions (atr__argscore_run: the functions of one name in
+ * two runs, for diff.c): their parameters are matched by name and gathered in one pass, and
+ * a kept result holds each call's group (call_group, as pairs in keys.c use it).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -86,11 +97,6 @@ out:
 
 /* ---- bucketing ---- */
 
-static int cmp_dbl(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Score of bucket assignment b[i] (< nb) over calls. */
 static double score_buckets(const atr__ascore_ctx *cx, const uint16_t *b, uint32_t nb,
                             atr__gacc *acc) {
@@ -105,80 +111,26 @@ static double score_buckets(const atr__ascore_ctx *cx, const uint16_t *b, uint32
 }
 
 /*
- * Ranges of key[] for calls whose cls[i] == CLS_KEY: bucket indices 0..9 into b[]; other
- * classes keep the bucket their class gives (set by the caller, >= ATR__NB_RANGE). Tries
- * decades (for keys >= 0) and deciles; keeps the better. Returns the score.
+ * Ranges of key[] for calls whose cls[i] == CLS_KEY: natural breaks (breaks.c), bucket
+ * indices 0..9 into b[]; other classes keep the bucket their class gives (set by the caller,
+ * >= ATR__NB_RANGE). Returns the score.
  */
 static double range_buckets(const atr__ascore_ctx *cx, const double *key, const uint8_t *cls,
-                            uint16_t *b, uint16_t *tmp, atr__gacc *acc, int *use_decades,
-                            double *edges, uint32_t *n_edges) {
-    double mn = INFINITY, mx = -INFINITY;
-    uint64_t nk = 0;
+                            uint16_t *b, atr__gacc *acc, double *edges, uint32_t *n_edges) {
+    uint32_t ne = atr__natural_breaks(key, cls, cx->m, edges);
+    *n_edges = ne;
     for (uint64_t i = 0; i < cx->m; i++) {
         if (cls[i] != ATR__CLS_KEY)
             continue;
-        nk++;
-        if (key[i] < mn)
-            mn = key[i];
-        if (key[i] > mx)
-            mx = key[i];
+        uint16_t lo = 0;
+        while (lo < ne && key[i] >= edges[lo])
+            lo++;
+        b[i] = lo;
     }
-    *n_edges = 0;
-    *use_decades = 0;
-    if (!nk)
-        return score_buckets(cx, b, ATR__NB_TOTAL, acc);
-    /* Deciles from a sample of at most 4096 keys. */
-    uint64_t ns = nk < 4096 ? nk : 4096, step = nk / ns, k = 0, seen = 0;
-    double *smp = malloc((size_t)ns * sizeof(double));
-    double q_score = -1, d_score = -1;
-    if (smp) {
-        for (uint64_t i = 0; i < cx->m && k < ns; i++) {
-            if (cls[i] != ATR__CLS_KEY)
-                continue;
-            if (seen++ % step == 0)
-                smp[k++] = key[i];
-        }
-        qsort(smp, k, sizeof(double), cmp_dbl);
-        uint32_t ne = 0;
-        for (uint32_t j = 1; j < 10; j++) {
-            double e = smp[(uint64_t)j * k / 10];
-            if (e > mn && (ne == 0 || e > edges[ne - 1]))
-                edges[ne++] = e; /* bucket j holds keys >= edges[j-1] */
-        }
-        free(smp);
-        *n_edges = ne;
-        for (uint64_t i = 0; i < cx->m; i++) {
-            if (cls[i] != ATR__CLS_KEY)
-                continue;
-            uint16_t lo = 0;
-            while (lo < ne && key[i] >= edges[lo])
-                lo++;
-            b[i] = lo;
-        }
-        q_score = score_buckets(cx, b, ATR__NB_TOTAL, acc);
-    }
-    if (mn >= 0) {
-        int dmax = mx < 1 ? 0 : (int)floor(log10(mx)) + 1;
-        int lo = dmax - 9 > 0 ? dmax - 9 : 0;
-        for (uint64_t i = 0; i < cx->m; i++) {
-            tmp[i] = b[i];
-            if (cls[i] != ATR__CLS_KEY)
-                continue;
-            int d = key[i] < 1 ? 0 : (int)floor(log10(key[i])) + 1;
-            tmp[i] = (uint16_t)((d < lo ? lo : d) - lo);
-        }
-        d_score = score_buckets(cx, tmp, ATR__NB_TOTAL, acc);
-        if (d_score > q_score) {
-            memcpy(b, tmp, (size_t)cx->m * sizeof(uint16_t));
-            *use_decades = 1;
-            return d_score;
-        }
-    }
-    return q_score;
+    return score_buckets(cx, b, ATR__NB_TOTAL, acc);
 }
 
-/* Analyse one argument: fills a (scores, mode) and the per-call group index grp[]. */
-static int analyse_arg(atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids) {
+int atr__analyse_key(atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids) {
     uint64_t m = cx->m;
     int rc = score_exact(cx, vids, &a->s.score_exact, &a->s.n_distinct);
     if (rc)
@@ -186,9 +138,8 @@ static int analyse_arg(atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids) {
     double *key = malloc((size_t)(m ? m : 1) * sizeof(double));
     uint8_t *cls = malloc((size_t)(m ? m : 1));
     uint16_t *b = malloc((size_t)(m ? m : 1) * sizeof(uint16_t));
-    uint16_t *tmp = malloc((size_t)(m ? m : 1) * sizeof(uint16_t));
     atr__gacc *acc = malloc(ATR__NB_TOTAL * sizeof(atr__gacc));
-    if (!key || !cls || !b || !tmp || !acc) {
+    if (!key || !cls || !b || !acc) {
         rc = ATR_ENOMEM;
         goto out;
     }
@@ -196,15 +147,20 @@ static int analyse_arg(atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids) {
     uint32_t mode = atr__classify(cx, a, vids, key, cls, b);
     a->s.mode = mode;
     a->n_edges = 0;
+    a->s.score_trend = 0;
     if (mode == ATR_GROUP_RANGE || mode == ATR_GROUP_LENGTH) {
-        a->s.score_grouped =
-            range_buckets(cx, key, cls, b, tmp, acc, &a->decades, a->edges, &a->n_edges);
+        a->s.score_grouped = range_buckets(cx, key, cls, b, acc, a->edges, &a->n_edges);
+        a->s.score_trend = atr__trend_score(cx, key, cls, b);
+    } else if (mode == ATR_GROUP_EXACT) {
+        a->s.score_grouped = a->s.score_exact;
     } else {
         a->s.score_grouped = score_buckets(cx, b, ATR__NB_TOTAL, acc);
     }
-    a->s.score = a->s.score_exact > a->s.score_grouped ? a->s.score_exact : a->s.score_grouped;
+    double best = a->s.score_exact > a->s.score_grouped ? a->s.score_exact : a->s.score_grouped;
+    a->s.score = best > a->s.score_trend ? best : a->s.score_trend;
     uint64_t nd = a->s.n_distinct;
-    if (nd <= 12 || (nd <= 256 && a->s.score_exact > a->s.score_grouped + 0.05)) {
+    if (a->kind != ATR__K_TYPE &&
+        (nd <= 12 || (nd <= 256 && a->s.score_exact > a->s.score_grouped + 0.05))) {
         a->s.mode = ATR_GROUP_EXACT;
         a->s.score_grouped = a->s.score_exact;
     }
@@ -213,9 +169,85 @@ out:
     free(key);
     free(cls);
     free(b);
-    free(tmp);
     free(acc);
     return rc;
+}
+
+void atr__ctx_free(atr__ascore_ctx *cx) {
+    free(cx->ids);
+    free(cx->y);
+    free(cx->dur);
+    memset(cx, 0, sizeof(*cx));
+}
+
+int atr__gather(const atr_index *ix, const atr__gseg *seg, uint32_t n_seg, const atr_filter *filter,
+                uint32_t n_cols, uint32_t na, uint8_t *kept, atr__ascore_ctx *cx, uint32_t *vids,
+                atr_argscore *s) {
+    uint64_t n = 0;
+    for (uint32_t f = 0; f < n_seg; f++)
+        n += seg[f].n;
+    memset(cx, 0, sizeof(*cx));
+    cx->ix = ix;
+    cx->ids = malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
+    cx->y = malloc((size_t)(n ? n : 1) * sizeof(double));
+    cx->dur = malloc((size_t)(n ? n : 1) * sizeof(uint64_t));
+    if (!cx->ids || !cx->y || !cx->dur) {
+        atr__ctx_free(cx);
+        return ATR_ENOMEM;
+    }
+    uint64_t mn = UINT64_MAX, mx = 0, at = 0;
+    double sum = 0;
+    for (uint32_t f = 0; f < n_seg; f++) {
+        const atr__gseg *G = &seg[f];
+        for (uint64_t i = 0; i < G->n; i++, at++) {
+            uint32_t id = G->calls[i];
+            if (kept)
+                kept[at] = 0;
+            if (id >= ix->n_calls)
+                continue;
+            const atr__call *c = &ix->calls[id];
+            if (c->status == ATR_CALL_UNFINISHED)
+                continue;
+            if (filter && !atr__filter_match_bound(filter, ix, id, G->pi))
+                continue;
+            if (kept)
+                kept[at] = 1;
+            const uint32_t *av = ix->argv ? ix->argv + c->args : NULL; /* none: no args */
+            for (uint32_t k = 0; k < na; k++) {
+                uint32_t v = ATR_NO_VALUE;
+                if (k < n_cols) {
+                    int32_t p = G->col ? G->col[k] : (int32_t)k;
+                    if (p >= 0 && (uint32_t)p < c->n_args)
+                        v = av[p];
+                } else if (k == n_cols) {
+                    if (c->status == ATR_CALL_RETURNED)
+                        v = c->result;
+                } else if (c->status == ATR_CALL_RAISED) {
+                    v = c->exc;
+                }
+                vids[(uint64_t)k * n + cx->m] = v;
+            }
+            uint64_t t = atr__call_active(ix, c); /* the duration unless it suspended */
+            cx->ids[cx->m] = id;
+            cx->dur[cx->m] = t;
+            cx->y[cx->m] = log((double)t + 1.0);
+            sum += cx->y[cx->m];
+            cx->m++;
+            if (t < mn)
+                mn = t;
+            if (t > mx)
+                mx = t;
+        }
+    }
+    double mean = cx->m ? sum / (double)cx->m : 0;
+    for (uint64_t i = 0; i < cx->m; i++) {
+        cx->y[i] -= mean;
+        cx->sst += cx->y[i] * cx->y[i];
+    }
+    s->n_calls = cx->m;
+    atr__hist_edges(cx->m ? mn : 0, cx->m ? mx : 0, s->edges);
+    cx->edges = s->edges;
+    return 0;
 }
 
 static int cmp_args(const void *x, const void *y) {
@@ -225,39 +257,51 @@ static int cmp_args(const void *x, const void *y) {
     return a->s.param < b->s.param ? -1 : a->s.param > b->s.param;
 }
 
-/* The union of the functions' parameter names; inv[f * nu + u] = f's index of name u or -1. */
+void atr__sort_args(atr_argscore *s) { qsort(s->args, s->n_args, sizeof(atr__arg), cmp_args); }
+
+static int str_eq(atr_str a, atr_str b) {
+    return a.len == b.len && memcmp(a.ptr, b.ptr, a.len) == 0;
+}
+
+/*
+ * The union of the functions' parameter names, in the order of first appearance: names[u],
+ * col[f * nu + u] = function f's index of name u or -1, keyword[u] = name u is a **kwargs
+ * keyword (past the declared parameters) where it first appears. One function: its own
+ * parameters in order.
+ */
 static int union_params(const atr_index *ix, const uint32_t *fns, uint32_t n_fns, atr_str **names,
-                        uint32_t *nu, int32_t **inv) {
+                        uint32_t *nu, int32_t **col, uint8_t **keyword) {
     uint32_t cap = 0;
     for (uint32_t f = 0; f < n_fns; f++)
         cap += ix->funcs[fns[f]].n_params;
     *names = malloc((cap ? cap : 1) * sizeof(atr_str));
-    *inv = NULL;
+    *keyword = malloc(cap ? cap : 1);
+    *col = NULL;
     *nu = 0;
-    if (!*names)
+    if (!*names || !*keyword)
         return ATR_ENOMEM;
     for (uint32_t f = 0; f < n_fns; f++) {
         const atr__func *F = &ix->funcs[fns[f]];
         for (uint32_t k = 0; k < F->n_params; k++) {
             uint32_t u = 0;
-            while (u < *nu && !((*names)[u].len == F->params[k].len &&
-                                memcmp((*names)[u].ptr, F->params[k].ptr, F->params[k].len) == 0))
+            while (n_fns > 1 && u < *nu && !str_eq((*names)[u], F->params[k]))
                 u++;
-            if (u == *nu)
-                (*names)[(*nu)++] = F->params[k];
+            if (n_fns > 1 && u < *nu)
+                continue;
+            (*keyword)[*nu] = k >= F->n_declared;
+            (*names)[(*nu)++] = F->params[k];
         }
     }
-    *inv = malloc((size_t)n_fns * (*nu ? *nu : 1) * sizeof(int32_t));
-    if (!*inv)
+    *col = malloc((size_t)n_fns * (*nu ? *nu : 1) * sizeof(int32_t));
+    if (!*col)
         return ATR_ENOMEM;
     for (uint32_t f = 0; f < n_fns; f++) {
         const atr__func *F = &ix->funcs[fns[f]];
         for (uint32_t u = 0; u < *nu; u++) {
-            int32_t *slot = &(*inv)[(size_t)f * *nu + u];
-            *slot = -1;
+            int32_t *slot = &(*col)[(size_t)f * *nu + u];
+            *slot = n_fns == 1 ? (int32_t)u : -1;
             for (uint32_t k = 0; k < F->n_params && *slot < 0; k++)
-                if (F->params[k].len == (*names)[u].len &&
-                    memcmp(F->params[k].ptr, (*names)[u].ptr, (*names)[u].len) == 0)
+                if (str_eq(F->params[k], (*names)[u]))
                     *slot = (int32_t)k;
         }
     }
@@ -273,138 +317,112 @@ int atr_argscore_compute(const atr_index *ix, uint32_t fn, const atr_filter *fil
 
 int atr__argscore_run(const atr_index *ix, const uint32_t *fns, uint32_t n_fns,
                       const atr_filter *filter, uint32_t flags, int keep, atr_argscore **out) {
+    if (!ix || !out || (n_fns && !fns))
+        return ATR_EINVAL;
     *out = NULL;
+    for (uint32_t f = 0; f < n_fns; f++)
+        if (fns[f] >= ix->n_funcs)
+            return ATR_EINVAL;
     if (!ix->fn_off)
         return ATR_ENOMEM;
     uint64_t n = 0;
     for (uint32_t f = 0; f < n_fns; f++)
         n += ix->fn_off[fns[f] + 1] - ix->fn_off[fns[f]];
     atr_argscore *s = calloc(1, sizeof(*s));
+    atr__gseg *seg = calloc(n_fns ? n_fns : 1, sizeof(*seg));
+    int32_t **pi = calloc(n_fns ? n_fns : 1, sizeof(*pi)); /* per function: filter names bound */
     atr__ascore_ctx cx;
     memset(&cx, 0, sizeof(cx));
-    cx.ix = ix;
-    cx.keep = keep;
-    int32_t *pi = NULL, *inv = NULL;
+    int32_t *col = NULL;
+    uint8_t *keyword = NULL;
     uint32_t *vids = NULL, nu = 0;
     atr_str *names = NULL;
     int rc = ATR_ENOMEM;
-    if (!s)
-        return ATR_ENOMEM;
-    cx.ids = malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
-    cx.y = malloc((size_t)(n ? n : 1) * sizeof(double));
-    cx.dur = malloc((size_t)(n ? n : 1) * sizeof(uint64_t));
-    if (!cx.ids || !cx.y || !cx.dur || union_params(ix, fns, n_fns, &names, &nu, &inv))
-        goto fail;
+    if (!s || !seg || !pi || union_params(ix, fns, n_fns, &names, &nu, &col, &keyword))
+        goto out;
+    for (uint32_t f = 0; f < n_fns; f++) {
+        seg[f].calls = ix->fn_calls + ix->fn_off[fns[f]];
+        seg[f].n = ix->fn_off[fns[f] + 1] - ix->fn_off[fns[f]];
+        seg[f].col = col + (size_t)f * nu;
+        if (atr__filter_bind(filter, ix, fns[f], &pi[f]))
+            goto out;
+        seg[f].pi = pi[f];
+    }
     uint32_t na = nu + ((flags & ATR_ARGSCORE_RESULT) ? 2u : 0u);
     s->args = calloc(na ? na : 1, sizeof(atr__arg));
     /* Argument k's value ids at vids[k * n + i]: gathered in the same pass as the
        durations, since the calls of one function lie far apart in memory. */
     vids = malloc((size_t)(n ? n : 1) * (na ? na : 1) * sizeof(uint32_t));
     if (!s->args || !vids)
-        goto fail;
-    uint64_t mn = UINT64_MAX, mx = 0;
-    double sum = 0;
-    for (uint32_t f = 0; f < n_fns; f++) {
-        const uint32_t *fids = ix->fn_calls + ix->fn_off[fns[f]];
-        uint64_t nf = ix->fn_off[fns[f] + 1] - ix->fn_off[fns[f]];
-        const int32_t *fin = inv + (size_t)f * nu;
-        free(pi);
-        pi = NULL;
-        if (atr__filter_bind(filter, ix, fns[f], &pi))
-            goto fail;
-        for (uint64_t i = 0; i < nf; i++) {
-            const atr__call *c = &ix->calls[fids[i]];
-            if (c->status == ATR_CALL_UNFINISHED)
-                continue;
-            if (filter && !atr__filter_match_bound(filter, ix, fids[i], pi))
-                continue;
-            const uint32_t *av = ix->argv + c->args;
-            for (uint32_t k = 0; k < na; k++) {
-                uint32_t v = ATR_NO_VALUE;
-                if (k < nu) {
-                    if (fin[k] >= 0 && (uint32_t)fin[k] < c->n_args)
-                        v = av[fin[k]];
-                } else if (k == nu) {
-                    if (c->status == ATR_CALL_RETURNED)
-                        v = c->result;
-                } else if (c->status == ATR_CALL_RAISED) {
-                    v = c->exc;
-                }
-                vids[(uint64_t)k * n + cx.m] = v;
-            }
-            uint64_t t = atr__call_active(ix, c); /* the duration unless it suspended */
-            cx.ids[cx.m] = fids[i];
-            cx.dur[cx.m] = t;
-            cx.y[cx.m] = log((double)t + 1.0);
-            sum += cx.y[cx.m];
-            cx.m++;
-            if (t < mn)
-                mn = t;
-            if (t > mx)
-                mx = t;
-        }
-    }
-    double mean = cx.m ? sum / (double)cx.m : 0;
-    for (uint64_t i = 0; i < cx.m; i++) {
-        cx.y[i] -= mean;
-        cx.sst += cx.y[i] * cx.y[i];
-    }
-    s->n_calls = cx.m;
-    atr__hist_edges(cx.m ? mn : 0, cx.m ? mx : 0, s->edges);
-    cx.edges = s->edges;
+        goto out;
+    if ((rc = atr__gather(ix, seg, n_fns, filter, nu, na, NULL, &cx, vids, s)) != 0)
+        goto out;
     for (uint32_t k = 0; k < na; k++) {
-        atr__arg *a = &s->args[k];
+        atr__arg *a = &s->args[s->n_args];
         int32_t param = k < nu ? (int32_t)k : k == nu ? -1 : -2;
-        a->s.param = param;
-        a->s.name = param >= 0
-                        ? names[param]
-                        : (atr_str){param == -1 ? "return" : "exception", param == -1 ? 6u : 9u};
-        s->n_args++;
         const uint32_t *kv = vids + (uint64_t)k * n;
         uint64_t captured = 0;
         for (uint64_t i = 0; i < cx.m; i++)
             captured += kv[i] != ATR_NO_VALUE;
+        atr_str name = param >= 0
+                           ? names[param]
+                           : (atr_str){param == -1 ? "return" : "exception", param == -1 ? 6u : 9u};
+        /* **kwargs whose entries were recorded one per keyword: those are the keys */
+        if (param >= 0 && captured == 0 && name.len > 2 && memcmp(name.ptr, "**", 2) == 0)
+            continue;
+        a->s.param = param;
+        a->s.name = name;
+        a->keyword = param >= 0 && keyword[param];
+        s->n_args++;
         a->s.n_captured = captured;
-        if ((rc = analyse_arg(&cx, a, kv)) != 0)
-            goto fail;
+        rc = ATR_ENOMEM;
+        if (keep && !(a->call_group = malloc((size_t)(cx.m ? cx.m : 1) * sizeof(uint32_t))))
+            goto out;
+        if ((rc = atr__analyse_key(&cx, a, kv)) != 0)
+            goto out;
     }
-    qsort(s->args, s->n_args, sizeof(atr__arg), cmp_args);
+    atr__sort_args(s);
     if (keep) {
         s->ids = cx.ids;
         cx.ids = NULL;
     }
-    free(cx.ids);
-    free(cx.y);
-    free(cx.dur);
-    free(vids);
+    rc = 0;
+out:
+    atr__ctx_free(&cx);
+    for (uint32_t f = 0; pi && f < n_fns; f++)
+        free(pi[f]);
     free(pi);
-    free(inv);
+    free(seg);
+    free(vids);
+    free(col);
+    free(keyword);
     free(names);
+    if (rc) {
+        atr_argscore_free(s);
+        return rc;
+    }
     *out = s;
     return 0;
-fail:
-    free(cx.ids);
-    free(cx.y);
-    free(cx.dur);
-    free(vids);
-    free(pi);
-    free(inv);
-    free(names);
-    atr_argscore_free(s);
-    return rc ? rc : ATR_ENOMEM;
+}
+
+void atr__arg_free(atr__arg *a) {
+    for (uint32_t g = 0; a->groups && g < a->s.n_groups; g++) {
+        free(a->groups[g].label_buf);
+        free(a->groups[g].filter_buf);
+    }
+    free(a->groups);
+    free(a->name_buf);
+    free(a->call_group);
+    a->groups = NULL;
+    a->name_buf = NULL;
+    a->call_group = NULL;
 }
 
 void atr_argscore_free(atr_argscore *s) {
     if (!s)
         return;
-    for (uint32_t i = 0; i < s->n_args; i++) {
-        for (uint32_t g = 0; g < s->args[i].s.n_groups; g++) {
-            free(s->args[i].groups[g].label_buf);
-            free(s->args[i].groups[g].filter_buf);
-        }
-        free(s->args[i].groups);
-        free(s->args[i].member);
-    }
+    for (uint32_t i = 0; i < s->n_args; i++)
+        atr__arg_free(&s->args[i]);
     free(s->args);
     free(s->ids);
     free(s);

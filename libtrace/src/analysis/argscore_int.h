@@ -1,4 +1,7 @@
-/* Internals shared by argscore.c (scoring) and groups.c (classes, labels, group stats). */
+/*
+ * Internals shared by argscore.c (scoring), groups.c (classes, labels, group stats),
+ * breaks.c (natural breaks, trend score) and keys.c (derived and caller-given keys).
+ */
 #ifndef ATR_ANALYSIS_ARGSCORE_INT_H
 #define ATR_ANALYSIS_ARGSCORE_INT_H
 
@@ -23,18 +26,38 @@ typedef struct atr__group {
     atr_arg_group g;
     char *label_buf, *filter_buf; /* owned; g.label/g.filter point here */
     double kmin, kmax;            /* range of keys (RANGE/LENGTH) */
-    uint32_t orig;                /* index before sorting (membership, see member) */
+    double below, above;          /* largest key of the range below, smallest above (+-inf) */
+    uint32_t orig;                /* index before sorting */
+    int missing; /* the calls without the key: "(not captured)", "(not passed)", "(no result)"... */
 } atr__group;
+
+/* What an analysed key is (atr__arg.kind). */
+#define ATR__K_ARG 0    /* an argument's values */
+#define ATR__K_LEN 1    /* len(ARG): lengths of str, bytes and containers */
+#define ATR__K_TYPE 2   /* type(ARG) */
+#define ATR__K_ITEMS 3  /* ARG.items: number of items of containers */
+#define ATR__K_CUSTOM 4 /* tokens given by the caller (pairs, Python key functions) */
 
 typedef struct atr__arg {
     atr_arg_score s;
     atr__group *groups;
-    int decades;
     uint32_t n_edges;
     double edges[10];
     atr_str types[ATR__NB_TOTAL - ATR__B_TYPE0]; /* TYPE mode: names of type buckets */
     atr_str sum_type; /* LENGTH mode over summaries: their type, else empty */
-    uint32_t *member; /* kept results only: the group of each analysed call (owned) */
+    int kind;         /* ATR__K_* */
+    atr_str base;     /* derived keys: the argument's name (for filters) */
+    char *name_buf;   /* owned: the name of a derived key ("len(sql)"), s.name points here */
+    int no_filter;    /* 1: the key's groups cannot be written as filters */
+    int keyword;      /* a **kwargs keyword (a field): missing means "not passed" */
+    /* ATR__K_CUSTOM: label and filter (NULL: none) per token; borrowed during compute. */
+    const char *const *tok_label;
+    const char *const *tok_filter;
+    const double *num;    /* ATR__K_CUSTOM: per call numeric key (NAN: none), or NULL */
+    const uint32_t *vals; /* LEN/TYPE/ITEMS: per call value id (tokens are lengths) */
+    /* owned, when the caller allocated it (pairs, kept results): the group (sorted index) of
+       each analysed call, filled by atr__build_groups */
+    uint32_t *call_group;
 } atr__arg;
 
 struct atr_argscore {
@@ -53,14 +76,13 @@ typedef struct atr__ascore_ctx {
     uint64_t *dur; /* their durations (ns) */
     double sst;
     const uint64_t *edges; /* histogram edges */
-    int keep;              /* keep the analysed calls and their groups */
 } atr__ascore_ctx;
 
 /*
  * atr_argscore_compute() over the calls of several functions at once (n_fns ids, e.g. the
  * functions of one name in several logs): arguments are matched by name, in the order of
  * first appearance. With `keep`, the result also holds the analysed calls (ids) and, for
- * each argument, the group of each of them (member): diff.c splits groups by run.
+ * each argument, the group of each of them (call_group): diff.c splits groups by run.
  */
 int atr__argscore_run(const atr_index *ix, const uint32_t *fns, uint32_t n_fns,
                       const atr_filter *filter, uint32_t flags, int keep, atr_argscore **out);
@@ -71,5 +93,46 @@ uint32_t atr__classify(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *v
 int atr__build_groups(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids,
                       const double *key, const uint8_t *cls, const uint16_t *b);
 void atr__hist_edges(uint64_t mn, uint64_t mx, uint64_t *edges);
+/* Analyse one key over the calls of cx: a->kind and its fields set, tokens[i] its exact
+   token (value id, length, caller's token; ATR_NO_VALUE: none) per call. */
+int atr__analyse_key(atr__ascore_ctx *cx, atr__arg *a, const uint32_t *tokens);
+/* Free what an atr__arg owns. */
+void atr__arg_free(atr__arg *a);
+
+/* One function's calls for atr__gather. */
+typedef struct atr__gseg {
+    const uint32_t *calls;
+    uint64_t n;
+    const int32_t *pi;  /* the filter's names bound to the function (atr__filter_bind) */
+    const int32_t *col; /* column k < n_cols: the function's parameter index (-1: none);
+                           NULL: column k is parameter k */
+} atr__gseg;
+
+/*
+ * Gather the calls of seg[0..n_seg) (n in all, in that order) that are finished and match
+ * `filter` into cx (ids, centred log active times, SST, s->edges, s->n_calls); kept[i] (if
+ * non-NULL) says whether the i-th call was; value k of the j-th kept call at vids[k * n + j]
+ * for k < na (n_cols parameter columns, then result and exception type). 0 or ATR_ENOMEM.
+ */
+int atr__gather(const atr_index *ix, const atr__gseg *seg, uint32_t n_seg, const atr_filter *filter,
+                uint32_t n_cols, uint32_t na, uint8_t *kept, atr__ascore_ctx *cx, uint32_t *vids,
+                atr_argscore *s);
+void atr__ctx_free(atr__ascore_ctx *cx);
+void atr__sort_args(atr_argscore *s); /* best score first */
+
+/* labels.c: distinguishing labels of exact str/bytes groups (g.value set). */
+int atr__excerpt_labels(const atr_index *ix, atr__group *groups, uint32_t ng);
+
+/* breaks.c */
+double atr__slog(double x); /* sign(x) * log(1 + |x|) */
+/* Natural-break edges (at most 9) of key[i] over calls with cls[i] == ATR__CLS_KEY: bucket j
+   holds keys >= edges[j - 1]. Returns the number of edges. */
+uint32_t atr__natural_breaks(const double *key, const uint8_t *cls, uint64_t m, double *edges);
+/* [kmin, kmax] widened to 2 (or more) significant digits, staying above `below` and under
+   `above` (the neighbouring groups' keys). */
+void atr__nice_range(double kmin, double kmax, double below, double above, double *lo, double *hi);
+/* Adjusted R^2 of log-duration on slog(key) (keyed calls) plus one mean per other bucket. */
+double atr__trend_score(const atr__ascore_ctx *cx, const double *key, const uint8_t *cls,
+                        const uint16_t *b);
 
 #endif /* ATR_ANALYSIS_ARGSCORE_INT_H */

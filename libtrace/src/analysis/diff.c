@@ -173,11 +173,11 @@ static int compare_groups(const atr_index *ix, const atr_diff_config *c, dfunc *
             !(f->groups[a] = calloc(ng ? ng : 1, sizeof(dgroup))))
             goto out;
         for (uint64_t i = 0; i < m; i++)
-            off[2 * (size_t)A->member[i] + side[i] + 1]++;
+            off[2 * (size_t)A->call_group[i] + side[i] + 1]++;
         for (size_t k = 0; k < 2 * (size_t)ng; k++)
             off[k + 1] += off[k];
         for (uint64_t i = 0; i < m; i++)
-            d[off[2 * (size_t)A->member[i] + side[i]]++] = dur[i];
+            d[off[2 * (size_t)A->call_group[i] + side[i]]++] = dur[i];
         /* off[k] is now the end of slot k, i.e. the start of slot k + 1 */
         for (uint32_t g = 0; g < ng; g++) {
             uint64_t b0 = g ? off[2 * (size_t)g - 1] : 0, b1 = off[2 * (size_t)g],

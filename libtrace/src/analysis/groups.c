@@ -3,6 +3,7 @@
  * shown to users — counts, percentiles, histograms, a label and a filter expression that
  * selects the group (so the viewer can jump to a group's calls).
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,14 +16,34 @@ static int is_num(uint32_t k) {
            k == ATR_V_BOOL;
 }
 
-uint32_t atr__classify(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids, double *key,
+/* A value's length for len(): str/bytes/repr and containers; -1 if it has none. */
+static int64_t value_len(const atr_value *v, int containers_only) {
+    if (v->kind == ATR_V_SUMMARY)
+        return v->u.sum.length;
+    if (containers_only ||
+        !(v->kind == ATR_V_STR || v->kind == ATR_V_BYTES || v->kind == ATR_V_REPR))
+        return -1;
+    return (int64_t)(v->u.s.true_len > v->u.s.len ? v->u.s.true_len : v->u.s.len);
+}
+
+uint32_t atr__classify(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *tokens, double *key,
                        uint8_t *cls, uint16_t *b) {
     const atr_index *ix = cx->ix;
+    if (a->kind == ATR__K_CUSTOM) {
+        for (uint64_t i = 0; i < cx->m; i++) {
+            int has = a->num && isfinite(a->num[i]) && tokens[i] != ATR_NO_VALUE;
+            cls[i] = has ? ATR__CLS_KEY : ATR__CLS_FIXED;
+            key[i] = has ? a->num[i] : 0;
+            b[i] = has ? 0 : ATR__B_MISSING;
+        }
+        return a->num ? ATR_GROUP_RANGE : ATR_GROUP_EXACT;
+    }
+    const uint32_t *vids = a->vals ? a->vals : tokens;
     uint64_t n_num = 0, n_text = 0, n_bytes = 0, n_sum = 0, n_nonnil = 0;
     int one_sum_type = 1;
     atr_str st = {"", 0};
     atr_value v;
-    for (uint64_t i = 0; i < cx->m; i++) {
+    for (uint64_t i = 0; i < cx->m && a->kind == ATR__K_ARG; i++) {
         if (vids[i] == ATR_NO_VALUE || atr__values_get(&ix->vals, vids[i], &v))
             continue;
         if (v.kind == ATR_V_NIL)
@@ -51,6 +72,10 @@ uint32_t atr__classify(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *v
         mode = ATR_GROUP_LENGTH;
         a->sum_type = st;
     }
+    if (a->kind == ATR__K_LEN || a->kind == ATR__K_ITEMS)
+        mode = ATR_GROUP_LENGTH;
+    else if (a->kind == ATR__K_TYPE)
+        mode = ATR_GROUP_TYPE;
     uint32_t n_types = 0;
     for (uint64_t i = 0; i < cx->m; i++) {
         cls[i] = ATR__CLS_FIXED;
@@ -70,13 +95,13 @@ uint32_t atr__classify(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *v
             if (isnan(key[i])) {
                 cls[i] = ATR__CLS_FIXED;
                 b[i] = ATR__B_MISSING;
+            } else if (isinf(key[i])) { /* keeps the log-scale arithmetic finite */
+                key[i] = key[i] > 0 ? DBL_MAX : -DBL_MAX;
             }
             continue;
         }
         if (mode == ATR_GROUP_LENGTH) {
-            int64_t len = v.kind == ATR_V_SUMMARY
-                              ? v.u.sum.length
-                              : (int64_t)(v.u.s.true_len > v.u.s.len ? v.u.s.true_len : v.u.s.len);
+            int64_t len = value_len(&v, a->kind == ATR__K_ITEMS);
             if (len >= 0) {
                 cls[i] = ATR__CLS_KEY;
                 key[i] = (double)len;
@@ -137,7 +162,7 @@ static void render_value(const atr_value *v, char *out, size_t size) {
     case ATR_V_FLOAT:
         snprintf(out, size, "%.6g", v->u.f);
         break;
-    case ATR_V_SUMMARY:
+    case ATR_V_SUMMARY: {
         if (v->u.sum.length >= 0)
             snprintf(out, size, "%.*s len %lld",
                      (int)(v->u.sum.type_len < 60 ? v->u.sum.type_len : 60), v->u.sum.type,
@@ -145,7 +170,25 @@ static void render_value(const atr_value *v, char *out, size_t size) {
         else
             snprintf(out, size, "%.*s", (int)(v->u.sum.type_len < 60 ? v->u.sum.type_len : 60),
                      v->u.sum.type);
+        /* Its leading items, so that two containers of one length read differently. */
+        size_t k = strlen(out), shown = 0;
+        for (uint32_t i = 0; i < v->n_items && v->u.sum.items && k + 24 < size; i++) {
+            char item[64];
+            const atr_value *it = &v->u.sum.items[i];
+            if (it->kind == ATR_V_SUMMARY) /* nested: type and length only */
+                snprintf(item, sizeof(item), "%.*s",
+                         (int)(it->u.sum.type_len < 20 ? it->u.sum.type_len : 20), it->u.sum.type);
+            else
+                render_value(it, item, 20);
+            if (k + strlen(item) + 8 >= size || k > 40)
+                break;
+            k += (size_t)snprintf(out + k, size - k, "%s%s", i ? ", " : ": ", item);
+            shown++;
+        }
+        if (shown && (shown < v->n_items || (int64_t)shown < v->u.sum.length))
+            strncat(out, ", \xe2\x80\xa6", size - strlen(out) - 1);
         break;
+    }
     case ATR_V_REDACTED:
         snprintf(out, size, "(redacted)");
         break;
@@ -170,11 +213,13 @@ static const char *reserved[] = {"duration", "self", "exception", "result", "unf
 
 /* The argument's name as a filter expects it, or NULL if it cannot be written. */
 static const char *filter_name(const atr__arg *a, char *buf, size_t size) {
+    if (a->kind == ATR__K_CUSTOM || a->no_filter)
+        return NULL;
     if (a->s.param == -1)
         return "result";
     if (a->s.param < 0)
         return NULL;
-    atr_str n = a->s.name;
+    atr_str n = a->kind == ATR__K_ARG ? a->s.name : a->base;
     if (n.len == 0 || n.len + 5 > size)
         return NULL;
     for (size_t i = 0; i < n.len; i++) {
@@ -240,15 +285,27 @@ static int describe(const atr__ascore_ctx *cx, const atr__arg *a, atr__group *g,
     label[0] = filt[0] = '\0';
     if (bk == ATR__B_MISSING) {
         snprintf(label, sizeof(label), "%s",
-                 a->s.param == -2   ? "(no exception)"
-                 : a->s.param == -1 ? "(no result)"
-                                    : "(not captured)");
+                 a->s.param == -2                               ? "(no exception)"
+                 : a->s.param == -1                             ? "(no result)"
+                 : a->kind == ATR__K_LEN                        ? "(no length)"
+                 : a->kind == ATR__K_ITEMS                      ? "(not a container)"
+                 : a->kind == ATR__K_CUSTOM && a->s.param == -3 ? "(no key)"
+                 : a->keyword && a->kind != ATR__K_CUSTOM       ? "(not passed)"
+                                                                : "(not captured)");
         if (a->s.param == -2)
             snprintf(filt, sizeof(filt), "!exception");
     } else if (a->s.param == -2) {
         atr__values_get(&cx->ix->vals, vid, &v);
         render_value(&v, label, sizeof(label));
         exact_filter("exception", &v, filt, sizeof(filt));
+    } else if (a->s.mode == ATR_GROUP_EXACT && a->kind == ATR__K_CUSTOM) {
+        snprintf(label, sizeof(label), "%s", a->tok_label ? a->tok_label[vid] : "?");
+        if (a->tok_filter && a->tok_filter[vid])
+            snprintf(filt, sizeof(filt), "%s", a->tok_filter[vid]);
+    } else if (a->s.mode == ATR_GROUP_EXACT && a->kind != ATR__K_ARG) { /* len, items */
+        snprintf(label, sizeof(label), "%s %u", a->kind == ATR__K_ITEMS ? "items" : "len", vid);
+        if (name)
+            snprintf(filt, sizeof(filt), "len(%s)=%u", name, vid);
     } else if (a->s.mode == ATR_GROUP_EXACT || bk == ATR__B_NONE) {
         if (bk == ATR__B_NONE)
             v = atr_value_nil();
@@ -259,11 +316,16 @@ static int describe(const atr__ascore_ctx *cx, const atr__arg *a, atr__group *g,
             exact_filter(name, &v, filt, sizeof(filt));
     } else if (bk < ATR__NB_RANGE) {
         int len = a->s.mode == ATR_GROUP_LENGTH;
-        fmt_num(g->kmin, lo, sizeof(lo), 0);
-        fmt_num(g->kmax, hi, sizeof(hi), 0);
+        double nlo, nhi;
+        atr__nice_range(g->kmin, g->kmax, g->below, g->above, &nlo, &nhi);
+        fmt_num(nlo, lo, sizeof(lo), 0);
+        fmt_num(nhi, hi, sizeof(hi), 0);
         snprintf(label, sizeof(label), "%.*s%s%s%s%s", (int)a->sum_type.len, a->sum_type.ptr,
-                 a->sum_type.len ? " " : "", len ? "len " : "", lo,
-                 g->kmin == g->kmax ? "" : "\xe2\x80\x93");
+                 a->sum_type.len ? " " : "",
+                 !len                      ? ""
+                 : a->kind == ATR__K_ITEMS ? "items "
+                                           : "len ",
+                 lo, g->kmin == g->kmax ? "" : "\xe2\x80\x93");
         if (g->kmin != g->kmax)
             strncat(label, hi, sizeof(label) - strlen(label) - 1);
         fmt_num(g->kmin, lo, sizeof(lo), 1);
@@ -311,6 +373,31 @@ static int cmp_group(const void *x, const void *y) {
     return strcmp(a->g.label, b->g.label);
 }
 
+static int cmp_filter(const void *x, const void *y) {
+    return strcmp((*(atr__group *const *)x)->g.filter, (*(atr__group *const *)y)->g.filter);
+}
+
+/* A filter two groups share selects neither exactly (containers of one type and length
+   whose items differ): those groups get none. */
+static int drop_shared_filters(atr__group *groups, uint64_t ng) {
+    atr__group **p = malloc((size_t)(ng ? ng : 1) * sizeof(*p));
+    if (!p)
+        return ATR_ENOMEM;
+    for (uint64_t g = 0; g < ng; g++)
+        p[g] = &groups[g];
+    qsort(p, ng, sizeof(*p), cmp_filter);
+    for (uint64_t g = 0; g < ng;) {
+        uint64_t h = g + 1;
+        while (h < ng && strcmp(p[h]->g.filter, p[g]->g.filter) == 0)
+            h++;
+        for (uint64_t k = g; h - g > 1 && k < h; k++)
+            p[k]->filter_buf[0] = '\0';
+        g = h;
+    }
+    free(p);
+    return 0;
+}
+
 int atr__build_groups(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids,
                       const double *key, const uint8_t *cls, const uint16_t *b) {
     uint64_t m = cx->m;
@@ -348,7 +435,6 @@ int atr__build_groups(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vi
         a->groups[g].kmax = -INFINITY;
         a->groups[g].g.slowest_call = ATR_NO_CALL;
         a->groups[g].g.value = ATR_NO_VALUE;
-        a->groups[g].orig = (uint32_t)g;
     }
     for (uint64_t i = 0; i < m; i++) {
         atr__group *g = &a->groups[gi[i]];
@@ -375,6 +461,21 @@ int atr__build_groups(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vi
     for (uint64_t g = ng; g > 0; g--) /* restore starts: off[g] = start of group g */
         off[g] = off[g - 1];
     off[0] = 0;
+    for (uint64_t g = 0; g < ng; g++) { /* neighbouring ranges, for rounded labels */
+        atr__group *G = &a->groups[g];
+        G->below = -INFINITY;
+        G->above = INFINITY;
+        G->orig = (uint32_t)g;
+        for (uint64_t h = 0; h < ng && !exact && bkv[g] < ATR__NB_RANGE; h++) {
+            const atr__group *H = &a->groups[h];
+            if (h == g || bkv[h] >= ATR__NB_RANGE || !(H->kmin <= H->kmax))
+                continue;
+            if (H->kmax < G->kmin && H->kmax > G->below)
+                G->below = H->kmax;
+            if (H->kmin > G->kmax && H->kmin < G->above)
+                G->above = H->kmin;
+        }
+    }
     for (uint64_t g = 0; g < ng; g++) {
         atr__group *G = &a->groups[g];
         uint64_t *d = dur + off[g];
@@ -382,21 +483,23 @@ int atr__build_groups(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vi
         G->g.p50_ns = atr__percentile(d, G->g.calls, 50);
         uint32_t k = bkv[g];
         uint32_t bk = exact ? (k == UINT32_MAX - 1 ? ATR__B_MISSING : 0) : k;
-        if (exact && k != UINT32_MAX - 1)
+        G->missing = bk == ATR__B_MISSING;
+        if ((rc = describe(cx, a, G, bk, exact ? k : ATR_NO_VALUE)) != 0)
+            goto out;
+        if (exact && k != UINT32_MAX - 1 && a->kind == ATR__K_ARG)
             G->g.value = k;
-        if ((rc = describe(cx, a, G, bk, G->g.value)) != 0)
-            goto out;
     }
+    if (exact && a->kind == ATR__K_ARG && a->s.param != -2 &&
+        (rc = atr__excerpt_labels(cx->ix, a->groups, (uint32_t)ng)) != 0)
+        goto out;
+    if ((rc = drop_shared_filters(a->groups, ng)) != 0)
+        goto out;
     qsort(a->groups, ng, sizeof(atr__group), cmp_group);
-    if (cx->keep) {
-        /* off[] is free again: the sorted position of each original group */
-        for (uint64_t g = 0; g < ng; g++)
-            off[a->groups[g].orig] = g;
-        rc = ATR_ENOMEM;
-        if (!(a->member = malloc((size_t)(m ? m : 1) * sizeof(uint32_t))))
-            goto out;
+    if (a->call_group) {
+        for (uint64_t g = 0; g < ng; g++) /* bkv: old index -> sorted index */
+            bkv[a->groups[g].orig] = (uint32_t)g;
         for (uint64_t i = 0; i < m; i++)
-            a->member[i] = (uint32_t)off[gi[i]];
+            a->call_group[i] = bkv[gi[i]];
     }
     rc = 0;
 out:

@@ -8,7 +8,8 @@
  * Which group a call is in: exact groups by value id; range and length groups by the
  * range of keys (number or length) each holds, as groups.c classified them; the other groups
  * (types) by the filter expression groups.c writes for each (it selects exactly that group's
- * calls). "(not captured)" takes calls without the value (and NaN, which groups.c puts there),
+ * calls). The missing group ("(not captured)", or "(not passed)" for a **kwargs keyword;
+ * groups.c marks it) takes calls without the value (and NaN, which groups.c puts there),
  * "None" the None values.
  */
 #include <math.h>
@@ -48,18 +49,18 @@ static int matcher_init(grp_matcher *m, const atr_index *ix, uint32_t fn, const 
     }
     for (uint32_t g = 0; g < ng; g++) {
         const atr_arg_group *G = &a->groups[g].g;
+        if (a->groups[g].missing) {
+            m->missing = (int32_t)g;
+            continue;
+        }
         if (a->s.mode == ATR_GROUP_EXACT) {
-            if (G->value == ATR_NO_VALUE)
-                m->missing = (int32_t)g;
-            else if (atr__u32map_put(&m->exact, G->value, g))
+            if (atr__u32map_put(&m->exact, G->value, g))
                 return ATR_ENOMEM;
             continue;
         }
         int keyed = a->groups[g].kmin <= a->groups[g].kmax; /* a range or length group */
         if (!keyed && strcmp(G->label, "None") == 0)
             m->none = (int32_t)g;
-        if (!keyed && strcmp(G->label, "(not captured)") == 0)
-            m->missing = (int32_t)g;
         if (keyed || G->filter[0] == '\0')
             continue;
         int rc = atr_filter_parse(G->filter, &m->f[g], NULL, 0);

@@ -291,6 +291,38 @@ static void write_generator(atr_session *s) {
     ret_int(s, sv, 30200, 1);
 }
 
+/*
+ * keys.atr: app.format(sql, query, reindent, **opts). sql: 40 strs around 200, 400, 800,
+ * 3200 and 6400 bytes sharing one prefix (five length groups); query: 6 long strs that
+ * differ only after 60 bytes (labels must tell them apart); the time grows with the length
+ * and doubles with reindent; the keyword dialect is passed to some calls.
+ */
+static void write_keys(atr_session *s) {
+    static const char *const pn[] = {"sql", "query", "reindent", "**opts"};
+    static const uint64_t sizes[] = {200, 400, 800, 3200, 6400};
+    static char buf[7000], q[200];
+    uint32_t fn = define(s, "app", "format", 0, 4, pn);
+    uint64_t t = 1000;
+    for (int i = 0; i < 40; i++) {
+        uint64_t n = sizes[i % 5] + (uint64_t)(i * 7 % 11);
+        int k = snprintf(buf, sizeof buf, "SELECT id, name FROM accounts WHERE region = %d -- ", i);
+        memset(buf + k, 'x', n - (uint64_t)k);
+        int qn = snprintf(q, sizeof q,
+                          "SELECT a.id, a.name, b.total\n  FROM accounts a\n  JOIN balances b "
+                          "ON b.account = a.id\n WHERE a.region = %d ORDER BY b.total",
+                          i % 6);
+        int re = i / 5 % 2;
+        atr_value v[3] = {atr_value_strn(buf, (size_t)n), atr_value_strn(q, (size_t)qn),
+                          atr_value_bool(re)};
+        atr_field f[1] = {{S("dialect"), atr_value_strn(i % 2 ? "ansi" : "pg", i % 2 ? 4 : 2)}};
+        uint64_t span = 0;
+        CHECK(atr_span_begin(s, fn, 0, t, v, 3, f, i % 4 ? 1 : 0, &span));
+        uint64_t d = (10 * n + 100 * (uint64_t)(i % 6)) * (re ? 2 : 1);
+        CHECK(atr_span_return(s, span, t + d, NULL));
+        t += d + 10;
+    }
+}
+
 static unsigned char *slurp(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -500,6 +532,12 @@ int main(int argc, char **argv) {
     s = open_log(dir, "generator.atr", &t);
     write_generator(s);
     t = 40000;
+    CHECK(atr_session_close(s));
+
+    t = 500;
+    s = open_log(dir, "keys.atr", &t);
+    write_keys(s);
+    t = 2000000;
     CHECK(atr_session_close(s));
 
     t = 1000;

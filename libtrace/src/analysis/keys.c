@@ -1,0 +1,329 @@
+/*
+ * Keys other than an argument's plain values, scored like arguments (argscore.c):
+ * expressions over a function's arguments (`len(sql)`, `type(x)`, `rows.items`, pairs
+ * `len(sql),reindent`: atr_argscore_compute_keys) and keys a caller computed per call (a
+ * Python key function: atr_argscore_compute_custom). Grammar and meanings are documented in
+ * atr_analysis.h.
+ *
+ * A derived key becomes per-call tokens for exact grouping (lengths, type numbers) plus the
+ * argument's value ids for classification (groups.c); a pair becomes one token per pair of
+ * its two keys' groups, each key grouped as it would be alone (exact values or ranges).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/argscore_int.h"
+
+typedef struct kspec {
+    int kind;      /* ATR__K_ARG, LEN, TYPE, ITEMS */
+    int32_t param; /* index into the function's params */
+} kspec;
+
+static int kerr(char *err, size_t size, int rc, const char *fmt, const char *a, size_t n) {
+    if (err && size)
+        snprintf(err, size, fmt, (int)n, a);
+    return rc;
+}
+
+static void trim(const char **s, size_t *n) {
+    while (*n && (**s == ' ' || **s == '\t'))
+        (*s)++, (*n)--;
+    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+        (*n)--;
+}
+
+static int parse_one(const atr__func *F, const char *s, size_t n, kspec *k, char *err, size_t es) {
+    trim(&s, &n);
+    k->kind = ATR__K_ARG;
+    if (n > 5 && memcmp(s, "len(", 4) == 0 && s[n - 1] == ')') {
+        k->kind = ATR__K_LEN;
+        s += 4;
+        n -= 5;
+    } else if (n > 6 && memcmp(s, "type(", 5) == 0 && s[n - 1] == ')') {
+        k->kind = ATR__K_TYPE;
+        s += 5;
+        n -= 6;
+    } else if (n > 6 && memcmp(s + n - 6, ".items", 6) == 0 && atr__func_param(F, s, n) < 0) {
+        k->kind = ATR__K_ITEMS;
+        n -= 6;
+    }
+    trim(&s, &n);
+    if (n == 0)
+        return kerr(err, es, ATR_ESYNTAX,
+                    "empty key%.*s (write NAME, len(NAME), type(NAME), "
+                    "NAME.items or KEY,KEY)",
+                    "", 0);
+    k->param = atr__func_param(F, s, n);
+    if (k->param < 0 && (memchr(s, '(', n) || memchr(s, ')', n)))
+        return kerr(err, es, ATR_ESYNTAX,
+                    "'%.*s': write NAME, len(NAME), type(NAME), "
+                    "NAME.items or KEY,KEY",
+                    s, n);
+    if (k->param < 0)
+        return kerr(err, es, ATR_ENOTFOUND, "no argument '%.*s'", s, n);
+    return 0;
+}
+
+/* Per-call tokens of a derived key: lengths, item counts or type numbers. */
+static void derive_tokens(const atr_index *ix, int kind, const uint32_t *vals, uint64_t m,
+                          uint32_t *tok) {
+    atr_str types[64];
+    uint32_t nt = 0;
+    for (uint64_t i = 0; i < m; i++) {
+        atr_value v;
+        tok[i] = ATR_NO_VALUE;
+        if (vals[i] == ATR_NO_VALUE || atr__values_get(&ix->vals, vals[i], &v))
+            continue;
+        if (kind == ATR__K_TYPE) {
+            atr_str t = atr__value_type(&v);
+            uint32_t k = 0;
+            while (k < nt && !(types[k].len == t.len && memcmp(types[k].ptr, t.ptr, t.len) == 0))
+                k++;
+            if (k == nt && nt < 64)
+                types[nt++] = t;
+            tok[i] = k < 64 ? k : 63;
+            continue;
+        }
+        int64_t len = -1;
+        if (v.kind == ATR_V_SUMMARY)
+            len = v.u.sum.length;
+        else if (kind == ATR__K_LEN &&
+                 (v.kind == ATR_V_STR || v.kind == ATR_V_BYTES || v.kind == ATR_V_REPR))
+            len = (int64_t)(v.u.s.true_len > v.u.s.len ? v.u.s.true_len : v.u.s.len);
+        if (len >= 0)
+            tok[i] = len < (int64_t)ATR__VID_INLINE ? (uint32_t)len : ATR__VID_INLINE - 1;
+    }
+}
+
+/* Analyse one plain or derived key into a; tok: scratch of m tokens. */
+static int analyse_spec(atr__ascore_ctx *cx, const atr__func *F, const kspec *k,
+                        const uint32_t *vids, uint64_t stride, uint32_t *tok, atr__arg *a) {
+    static const char *const fmt[] = {"%.*s", "len(%.*s)", "type(%.*s)", "%.*s.items"};
+    const uint32_t *vals = vids + (uint64_t)k->param * stride;
+    atr_str base = F->params[k->param];
+    char *name = malloc(base.len + 8);
+    if (!name)
+        return ATR_ENOMEM;
+    snprintf(name, base.len + 8, fmt[k->kind], (int)base.len, base.ptr);
+    a->kind = k->kind;
+    a->name_buf = name;
+    a->s.name = (atr_str){name, strlen(name)};
+    a->base = base;
+    a->s.param = k->param;
+    a->keyword = k->param >= (int32_t)F->n_declared;
+    for (uint64_t i = 0; i < cx->m; i++)
+        a->s.n_captured += vals[i] != ATR_NO_VALUE;
+    if (k->kind == ATR__K_ARG)
+        return atr__analyse_key(cx, a, vals);
+    a->vals = vals;
+    derive_tokens(cx->ix, k->kind, vals, cx->m, tok);
+    if (k->kind == ATR__K_ITEMS) { /* len() filters also match strs: only without any */
+        for (uint64_t i = 0; i < cx->m && !a->no_filter; i++) {
+            atr_value v;
+            a->no_filter = vals[i] != ATR_NO_VALUE && tok[i] == ATR_NO_VALUE &&
+                           atr__values_get(&cx->ix->vals, vals[i], &v) == 0 &&
+                           (v.kind == ATR_V_STR || v.kind == ATR_V_BYTES || v.kind == ATR_V_REPR);
+        }
+    }
+    return atr__analyse_key(cx, a, tok);
+}
+
+/* "A, B": one token per pair of the two keys' groups. */
+static int analyse_pair(atr__ascore_ctx *cx, const atr__func *F, const kspec *k,
+                        const uint32_t *vids, uint64_t stride, uint32_t *tok, atr__arg *a) {
+    atr__arg c[2];
+    memset(c, 0, sizeof(c));
+    char **lab = NULL, **fil = NULL;
+    uint64_t nt = 0;
+    int rc = ATR_ENOMEM;
+    for (int j = 0; j < 2; j++) {
+        if (!(c[j].call_group = malloc((size_t)(cx->m ? cx->m : 1) * sizeof(uint32_t))))
+            goto out;
+        if ((rc = analyse_spec(cx, F, &k[j], vids, stride, tok, &c[j])) != 0)
+            goto out;
+    }
+    rc = ATR_ENOMEM;
+    uint64_t n1 = c[1].s.n_groups;
+    nt = (uint64_t)c[0].s.n_groups * n1;
+    lab = calloc(nt ? nt : 1, sizeof(char *));
+    fil = calloc(nt ? nt : 1, sizeof(char *));
+    size_t nl = c[0].s.name.len + c[1].s.name.len + 2;
+    if (!lab || !fil || !(a->name_buf = malloc(nl)))
+        goto out;
+    snprintf(a->name_buf, nl, "%s,%s", c[0].s.name.ptr, c[1].s.name.ptr);
+    for (uint64_t i = 0; i < cx->m; i++) {
+        uint32_t g0 = c[0].call_group[i], g1 = c[1].call_group[i];
+        uint64_t t = (uint64_t)g0 * n1 + g1;
+        tok[i] = (uint32_t)t;
+        if (lab[t])
+            continue;
+        const atr_arg_group *x = &c[0].groups[g0].g, *y = &c[1].groups[g1].g;
+        size_t ll = strlen(x->label) + strlen(y->label) + 3;
+        size_t fl = strlen(x->filter) + strlen(y->filter) + 2;
+        if (!(lab[t] = malloc(ll)) || !(fil[t] = malloc(fl)))
+            goto out;
+        snprintf(lab[t], ll, "%s, %s", x->label, y->label);
+        if (x->filter[0] && y->filter[0])
+            snprintf(fil[t], fl, "%s %s", x->filter, y->filter);
+        else
+            fil[t][0] = '\0';
+    }
+    a->kind = ATR__K_CUSTOM;
+    a->s.name = (atr_str){a->name_buf, strlen(a->name_buf)};
+    a->s.param = c[0].s.param;
+    a->s.n_captured = c[0].s.n_captured < c[1].s.n_captured ? c[0].s.n_captured : c[1].s.n_captured;
+    a->tok_label = (const char *const *)lab;
+    a->tok_filter = (const char *const *)fil;
+    rc = atr__analyse_key(cx, a, tok);
+    a->tok_label = a->tok_filter = NULL;
+out:
+    for (uint64_t t = 0; t < nt; t++) {
+        free(lab ? lab[t] : NULL);
+        free(fil ? fil[t] : NULL);
+    }
+    free(lab);
+    free(fil);
+    atr__arg_free(&c[0]);
+    atr__arg_free(&c[1]);
+    return rc;
+}
+
+/* Parse "KEY" or "KEY,KEY" into k[0..*nk). */
+static int parse_key(const atr__func *F, const char *expr, kspec *k, int *nk, char *err,
+                     size_t es) {
+    const char *comma = strchr(expr, ',');
+    *nk = comma ? 2 : 1;
+    if (comma && strchr(comma + 1, ','))
+        return kerr(err, es, ATR_ESYNTAX, "'%.*s': a key pairs at most two keys", expr,
+                    strlen(expr));
+    int rc = parse_one(F, expr, comma ? (size_t)(comma - expr) : strlen(expr), &k[0], err, es);
+    if (rc == 0 && comma)
+        rc = parse_one(F, comma + 1, strlen(comma + 1), &k[1], err, es);
+    return rc;
+}
+
+int atr_argscore_compute_keys(const atr_index *ix, uint32_t fn, const atr_filter *filter,
+                              const char *const *keys, uint32_t n_keys, atr_argscore **out,
+                              char *err, size_t err_size) {
+    if (err && err_size)
+        err[0] = '\0';
+    if (!ix || !out || fn >= ix->n_funcs || (n_keys && !keys))
+        return ATR_EINVAL;
+    *out = NULL;
+    if (!ix->fn_off)
+        return ATR_ENOMEM;
+    const atr__func *F = &ix->funcs[fn];
+    kspec *ks = calloc((size_t)n_keys * 2 + 1, sizeof(kspec));
+    int *nks = calloc((size_t)n_keys + 1, sizeof(int));
+    if (!ks || !nks) {
+        free(ks);
+        free(nks);
+        return ATR_ENOMEM;
+    }
+    int rc = 0;
+    for (uint32_t i = 0; i < n_keys && rc == 0; i++)
+        rc = keys[i] ? parse_key(F, keys[i], &ks[2 * i], &nks[i], err, err_size) : ATR_EINVAL;
+    if (rc) {
+        free(ks);
+        free(nks);
+        return rc;
+    }
+    const uint32_t *fids = ix->fn_calls + ix->fn_off[fn];
+    uint64_t n = ix->fn_off[fn + 1] - ix->fn_off[fn];
+    uint32_t na = F->n_params;
+    atr_argscore *s = calloc(1, sizeof(*s));
+    uint32_t *vids = malloc((size_t)(n ? n : 1) * (na ? na : 1) * sizeof(uint32_t));
+    uint32_t *tok = malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
+    int32_t *pi = NULL;
+    atr__ascore_ctx cx;
+    memset(&cx, 0, sizeof(cx));
+    rc = ATR_ENOMEM;
+    if (!s || !vids || !tok || !(s->args = calloc(n_keys ? n_keys : 1, sizeof(atr__arg))) ||
+        atr__filter_bind(filter, ix, fn, &pi))
+        goto out;
+    atr__gseg seg = {fids, n, pi, NULL};
+    if ((rc = atr__gather(ix, &seg, 1, filter, na, na, NULL, &cx, vids, s)) != 0)
+        goto out;
+    for (uint32_t i = 0; i < n_keys && rc == 0; i++) {
+        atr__arg *a = &s->args[s->n_args++];
+        rc = nks[i] == 2 ? analyse_pair(&cx, F, &ks[2 * i], vids, n, tok, a)
+                         : analyse_spec(&cx, F, &ks[2 * i], vids, n, tok, a);
+    }
+    if (rc == 0)
+        atr__sort_args(s);
+out:
+    atr__ctx_free(&cx);
+    free(vids);
+    free(tok);
+    free(pi);
+    free(ks);
+    free(nks);
+    if (rc) {
+        atr_argscore_free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+int atr_argscore_compute_custom(const atr_index *ix, const char *name, const uint32_t *calls,
+                                uint64_t n, const uint32_t *tokens, const double *num,
+                                const char *const *labels, uint32_t n_labels, atr_argscore **out) {
+    if (!ix || !out || !name || (n && (!calls || !tokens)) || (n_labels && !labels))
+        return ATR_EINVAL;
+    *out = NULL;
+    for (uint64_t i = 0; i < n; i++)
+        if (tokens[i] != ATR_NO_VALUE && tokens[i] >= n_labels)
+            return ATR_EINVAL;
+    for (uint32_t k = 0; k < n_labels; k++)
+        if (!labels[k])
+            return ATR_EINVAL;
+    atr_argscore *s = calloc(1, sizeof(*s));
+    uint8_t *kept = malloc((size_t)(n ? n : 1));
+    uint32_t *tok = malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
+    double *nm = num ? malloc((size_t)(n ? n : 1) * sizeof(double)) : NULL;
+    atr__ascore_ctx cx;
+    memset(&cx, 0, sizeof(cx));
+    int rc = ATR_ENOMEM;
+    if (!s || !kept || !tok || (num && !nm) || !(s->args = calloc(1, sizeof(atr__arg))))
+        goto out;
+    atr__gseg seg = {calls, n, NULL, NULL};
+    if ((rc = atr__gather(ix, &seg, 1, NULL, 0, 0, kept, &cx, NULL, s)) != 0)
+        goto out;
+    uint64_t j = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        if (!kept[i])
+            continue;
+        tok[j] = tokens[i];
+        if (nm)
+            nm[j] = num[i];
+        j++;
+    }
+    atr__arg *a = &s->args[s->n_args++];
+    rc = ATR_ENOMEM;
+    if (!(a->name_buf = strdup(name)))
+        goto out;
+    a->kind = ATR__K_CUSTOM;
+    a->s.name = (atr_str){a->name_buf, strlen(a->name_buf)};
+    a->s.param = -3;
+    a->no_filter = 1;
+    a->tok_label = labels;
+    a->num = nm;
+    for (uint64_t i = 0; i < cx.m; i++)
+        a->s.n_captured += tok[i] != ATR_NO_VALUE;
+    rc = atr__analyse_key(&cx, a, tok);
+    a->tok_label = NULL;
+    a->num = NULL;
+out:
+    atr__ctx_free(&cx);
+    free(kept);
+    free(tok);
+    free(nm);
+    if (rc) {
+        atr_argscore_free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
