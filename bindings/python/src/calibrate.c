@@ -38,6 +38,8 @@
 
 #include <argtrace/atr_reader.h>
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,7 +367,17 @@ void atr__calibrate(const char *mechanism, int measure) {
         atr__exc_state exc = {0};
         if (had)
             atr__compat_exc_fetch(&exc);
-        if (atr__calibrate_measure(mechanism, &res) < 0) {
+        /* The user's session is set aside while measuring: a terminating signal must wait
+           until it is back, so that the flush on SIGTERM/SIGHUP/SIGINT (signals.c) finds it. */
+        sigset_t block, old;
+        sigemptyset(&block);
+        sigaddset(&block, SIGTERM);
+        sigaddset(&block, SIGHUP);
+        sigaddset(&block, SIGINT);
+        pthread_sigmask(SIG_BLOCK, &block, &old);
+        int failed = atr__calibrate_measure(mechanism, &res) < 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (failed) {
             int interrupted = PyErr_ExceptionMatches(PyExc_KeyboardInterrupt);
             PyErr_Clear();
             if (interrupted)
