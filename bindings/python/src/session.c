@@ -17,8 +17,8 @@
  */
 #include "module.h"
 
-#include "redact.h"
 #include "calibrate.h"
+#include "redact.h"
 #include "spans.h"
 #include "tracefunc.h"
 #ifdef ATR_HAVE_FILTER

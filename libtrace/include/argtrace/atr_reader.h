@@ -34,8 +34,8 @@ typedef enum atr_record_kind {
     ATR_REC_SYNC = 8,
     ATR_REC_DROPS = 9,
     ATR_REC_END_OF_LOG = 10,
-    ATR_REC_SUSPEND = 11, /* format 1.1: u.suspend.span stops running (yield, await) */
-    ATR_REC_RESUME = 12,  /* format 1.1: u.suspend.span runs again */
+    ATR_REC_SUSPEND = 11,    /* format 1.1: u.suspend.span stops running (yield, await) */
+    ATR_REC_RESUME = 12,     /* format 1.1: u.suspend.span runs again */
     ATR_REC_CALIBRATION = 13 /* format 1.1 */
 } atr_record_kind;
 
