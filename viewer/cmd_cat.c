@@ -329,7 +329,8 @@ static int cat_one(atr__vctx *ctx, const char *path, int json) {
     }
     int status = ATR_VIEWER_OK;
     if (ferror(ctx->out)) {
-        atr__errorf(ctx, "cannot write the output: %s", strerror(errno));
+        if (errno != EPIPE) /* a reader that stopped early (`| head`) */
+            atr__errorf(ctx, "cannot write the output: %s", strerror(errno));
         status = ATR_VIEWER_FAIL;
     } else if (rc == ATR_ETRUNCATED) {
         atr__warnf(ctx, "%s: %s", path, atr_reader_error(r));

@@ -118,7 +118,9 @@ int atr_viewer_run(int argc, char **argv, FILE *out, FILE *err) {
     ctx.cmd = c->name;
     int status = c->run(&ctx, argc - 1, argv + 1);
     if ((fflush(out) != 0 || ferror(out)) && status == ATR_VIEWER_OK) {
-        fprintf(err, "%s %s: cannot write the output: %s\n", ctx.prog, ctx.cmd, strerror(errno));
+        if (errno != EPIPE) /* a reader that stopped early (`| head`) is no error to report */
+            fprintf(err, "%s %s: cannot write the output: %s\n", ctx.prog, ctx.cmd,
+                    strerror(errno));
         status = ATR_VIEWER_FAIL;
     }
     return status;

@@ -121,3 +121,26 @@ def test_python_m_argtrace(traced_log):
                           capture_output=True, text=True, timeout=60, env=plain_env(),
                           stdin=subprocess.DEVNULL)
     assert proc.returncode == 1 and "needs a terminal" in proc.stderr
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path):
+    """`argtrace cat LOG | head -1`: the closed pipe is not reported on stderr."""
+    import subprocess
+    import sys
+
+    import argtrace
+
+    path = tmp_path / "p.atr"
+
+    @argtrace.trace
+    def f(x):
+        return x
+
+    with argtrace.session(path):
+        for i in range(5000):
+            f(i)
+    for cmd in ("cat", "calls"):
+        args = [sys.executable, "-m", "argtrace", cmd, str(path)] + (["f"] if cmd == "calls" else [])
+        p = subprocess.run(" ".join(args) + " | head -1", shell=True, capture_output=True,
+                           text=True, timeout=120)
+        assert p.stdout.count("\n") == 1 and p.stderr == "", (cmd, p.stderr)
