@@ -148,7 +148,8 @@ def test_python_command_is_the_same(viewer, logs):
     py = subprocess.run([sys.executable, "-m", "argtrace", "summary", "longnames.atr"],
                         cwd=str(logs), env=env, capture_output=True, text=True, timeout=60)
     if py.returncode != 0 and "No module named argtrace" in py.stderr:
-        pytest.fail("argtrace not importable: " + py.stderr)
+        # ctest's viewer run comes before any install; CI's python section runs it installed
+        pytest.skip("argtrace is neither installed nor built with the binding here")
     assert py.stdout == run_view(viewer, ["summary", "longnames.atr", "--width", "80"],
                                  logs).stdout
 
