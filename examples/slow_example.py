@@ -7,6 +7,9 @@ mode checks every row against all the rows before it (quadratic). A profiler sho
     argtrace run examples/slow_example.py
     argtrace slow slow_example.atr parse
     argtrace tree slow_example.atr parse mode=strict
+    argtrace why slow_example.atr parse
+
+`--fixed` makes check_unique linear, for a second run to compare with `argtrace diff`.
 
 It makes about 5,600 traced calls and runs in well under a second. Deterministic: the same
 batches every run (seeded random numbers).
@@ -34,9 +37,17 @@ def check_types(fields):
     return bad
 
 
+FIXED = "--fixed" in sys.argv  # the linear check_unique: a second run to `argtrace diff`
+
+
 @argtrace.trace
 def check_unique(fields):
-    """Strict mode: no two rows may share a name (naive quadratic scan)."""
+    """Strict mode: no two rows may share a name (naive quadratic scan; --fixed: linear)."""
+    if FIXED:
+        first = {}
+        for f in fields:
+            first.setdefault(f[1], f[0])
+        return sum(1 for f in fields if first[f[1]] != f[0])
     dupes = 0
     for i, f in enumerate(fields):
         for g in fields[:i]:
@@ -85,4 +96,5 @@ def main(batches=1200):
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1200)
+    counts = [a for a in sys.argv[1:] if a != "--fixed"]
+    main(int(counts[0]) if counts else 1200)
