@@ -100,3 +100,24 @@ def test_run_help_summarises_the_pattern_syntax():
     assert "docs/FILTERS.md" in res.stdout
     assert "mod.sub:Class.method" in res.stdout
     assert "without it only @argtrace.trace functions" in res.stdout
+
+
+def test_reexported_name_is_suggested_where_it_is_defined(prog):
+    (prog / "mylib" / "__init__.py").write_text("from .fmt import format as shout\n")
+    res = _run(prog, "--trace", "mylib.shout")
+    assert res.returncode == 3 and res.stdout == "A B\n"
+    assert "argtrace: --trace 'mylib.shout' matched no function; did you mean " \
+           "'mylib.fmt:format'?\n" in res.stderr
+
+
+def test_imported_module_whose_functions_did_not_run(prog):
+    (prog / "mylib" / "other.py").write_text("def idle():\n    pass\n")
+    (prog / "prog.py").write_text("import mylib.other\nprint('x')\n")
+    res = _run(prog, "--trace", "mylib.other", "--trace", "mylib.fmt:Nope")
+    assert res.returncode == 0 and res.stdout == "x\n"
+    assert "argtrace: --trace 'mylib.other' matched no function; module 'mylib.other' was " \
+           "imported but none of its functions ran\n" in res.stderr
+    assert "argtrace: --trace 'mylib.fmt:Nope' matched no function; no module " \
+           "'mylib.fmt' was imported\n" in res.stderr
+    # the patterns are named; no second line about the empty log
+    assert "no call was recorded" not in res.stderr
