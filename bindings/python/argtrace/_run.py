@@ -14,7 +14,7 @@ import sys
 import threading
 import traceback
 
-from . import _api
+from . import _api, _feedback
 
 RUN_USAGE = """\
 usage: argtrace run [options] script.py [args...]
@@ -33,10 +33,17 @@ options:
   --drop                   drop (and count) records when the writer falls behind, instead
                            of waiting for it
   --trace PATTERN          filter tracing: trace functions matching PATTERN (repeatable)
+                           (without it only @argtrace.trace functions)
   --exclude PATTERN        filter tracing: never trace functions matching PATTERN
   --min-duration DURATION  filter tracing: keep only calls at least this long (e.g. 5ms)
   --max-depth N            filter tracing: trace at most N nested levels
   -q, --quiet              do not print the log path at exit
+
+patterns (docs/FILTERS.md):
+  mod                   module mod and its submodules ('__main__': the script)
+  mod.sub:Class.method  module ':' qualified name (and the names nested under it)
+  'mod.*' 'mod:*.run'   globs: * ? [abc]; file:src/*.py or ./x.py select by file
+  stdlib and site-packages code is traced only when a pattern names it
 """
 
 
@@ -206,11 +213,12 @@ class _Finisher:
     """Stops the session once, from the finally clause or from atexit (whichever first),
     and tells the user where the log is."""
 
-    def __init__(self, core, path, quiet, filters):
+    def __init__(self, core, path, quiet, filters, opts):
         self.core = core
         self.path = path
         self.quiet = quiet
         self.filters = filters
+        self.opts = opts  # the parsed command line, for the selection feedback
         self.done = False
         self.pid = os.getpid()
 
@@ -225,8 +233,10 @@ class _Finisher:
             except Exception:
                 pass
             return
+        hits = None
         if self.filters:
             stop_filters(self.core)
+            hits = getattr(self.core, "filter_hits", lambda: None)()
         stats = None
         try:
             while self.core.active():  # sessions the program left open inside ours first
@@ -237,9 +247,19 @@ class _Finisher:
                     break
         except Exception as e:
             stats = {"write_error": str(e)}
+        if not (stats and stats.get("write_error")):
+            _feedback.write(_feedback.report(
+                self.path, self.opts["trace"], hits, _script_stem(self.opts),
+                self.opts.get("min_duration")))
         if self.quiet:
             return
         _report(self.path, stats)
+
+
+def _script_stem(opts):
+    if "module" in opts:
+        return None
+    return os.path.splitext(os.path.basename(opts["script"]))[0] or None
 
 
 def shown_path(path):
@@ -363,7 +383,7 @@ def run_program(core, opts, at_exit=False):
         raise UsageError("argtrace run: cannot create log %s: %s" % (shown_path(path), why))
     if argv_secrets:  # values of redacted options: redacted wherever the program uses them
         core.redact_values(argv_secrets)
-    finish = _Finisher(core, path, opts.get("quiet"), request is not None)
+    finish = _Finisher(core, path, opts.get("quiet"), request is not None, opts)
     atexit.register(finish)
     saved_argv, saved_path0 = sys.argv[:], sys.path[0] if sys.path else None
     _api.follow_spawned_children(

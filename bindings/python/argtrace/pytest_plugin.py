@@ -1,5 +1,8 @@
 """pytest plugin: `pytest --argtrace` writes one log per test to .argtrace/<test id>.atr;
-the `argtrace_session` fixture gives a test its own log path with a session active.
+`--argtrace-trace PATTERN` does too, tracing the functions the pattern selects (filter
+tracing, docs/FILTERS.md), and the session ends with a report of the slowest traced functions
+(`--argtrace-report N`, default 5, 0: none). The `argtrace_session` fixture gives a test its
+own log path with a session active.
 
 Registered through the `pytest11` entry point (`argtrace = "argtrace.pytest_plugin"`), or
 with `-p argtrace.pytest_plugin`.
@@ -11,6 +14,8 @@ import re
 
 import pytest
 
+_LOGS = pytest.StashKey[list]()  # [(test id, log path)] of the per-test logs written
+_WIDTH = 80
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
 _MAX_NAME = 150
 
@@ -31,6 +36,27 @@ def pytest_addoption(parser):
                     help="record each test's traced calls to <argtrace-dir>/<test id>.atr")
     group.addoption("--argtrace-dir", default=".argtrace", metavar="DIR",
                     help="directory of the per-test logs (default: .argtrace)")
+    group.addoption("--argtrace-trace", action="append", default=[], metavar="PATTERN",
+                    help="trace the functions PATTERN selects (e.g. mypkg, mypkg.db:Query; "
+                    "docs/FILTERS.md) in each test, one log per test as --argtrace; "
+                    "repeatable")
+    group.addoption("--argtrace-report", type=int, default=5, metavar="N",
+                    help="at the end, list the N slowest traced functions over all tests "
+                    "(total time per function and test; default 5, 0: no report)")
+
+
+def pytest_configure(config):
+    patterns = config.getoption("argtrace_trace")
+    if patterns:
+        try:
+            _core().filter_check(list(patterns))
+        except (ValueError, TypeError) as e:
+            raise pytest.UsageError(str(e).splitlines()[0] if str(e) else "bad pattern")
+    config.stash[_LOGS] = []
+
+
+def _enabled(config):
+    return config.getoption("argtrace") or bool(config.getoption("argtrace_trace"))
 
 
 def _core():
@@ -44,21 +70,87 @@ def _log_dir(config):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
-    if not item.config.getoption("argtrace"):
+    if not _enabled(item.config):
         yield
         return
     core = _core()
     path = None
+    patterns = list(item.config.getoption("argtrace_trace"))
+    filtering = False
     if not core.active():
         directory = _log_dir(item.config)
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / (sanitise_test_id(item.nodeid) + ".atr")
         core.start(str(path), argv=["pytest", item.nodeid])
+        item.config.stash[_LOGS].append((item.nodeid, str(path)))
+        if patterns:
+            try:
+                core.filter_start(patterns, [])
+                filtering = True
+            except RuntimeError:  # another profiler holds the hook: the decorated calls only
+                pass
     try:
         yield
     finally:
+        if filtering:
+            core.filter_stop()
         if path is not None:
             _stop_through(core, str(path))
+
+
+def _duration(ns):
+    for unit, scale in (("s", 10**9), ("ms", 10**6), ("us", 10**3)):
+        if ns >= scale:
+            return "%.3g%s" % (ns / scale, unit)
+    return "%dns" % ns
+
+
+def _fit(text, width):
+    """`text` cut to `width` characters, its start replaced by '...' when too long."""
+    return text if len(text) <= width else "..." + text[len(text) - width + 3:]
+
+
+def slowest(logs, n):
+    """The n (total time, calls, function, test id) of the most total time over the logs."""
+    from ._load import load
+    rows = []
+    for nodeid, path in logs:
+        try:
+            stats = load(path).functions()
+        except (OSError, ValueError):
+            continue
+        rows.extend((f.total_ns, f.calls, f.name, nodeid) for f in stats)
+    rows.sort(key=lambda r: -r[0])
+    return rows[:n]
+
+
+def report_lines(rows, width=_WIDTH):
+    """One line per row: total time, calls, function, test id (each line <= width)."""
+    lines = []
+    for total, calls, name, nodeid in rows:
+        head = "%9s %7d %s  " % (_duration(total), calls, "call " if calls == 1 else "calls")
+        room = width - len(head)
+        name = _fit(name, max(room // 2, room - len(nodeid) - 2))
+        lines.append(head + name + "  " + _fit(nodeid, room - len(name) - 2))
+    return lines
+
+
+def _terminal_width(reporter):
+    return getattr(getattr(reporter, "_tw", None), "fullwidth", _WIDTH)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    n = config.getoption("argtrace_report")
+    logs = config.stash.get(_LOGS, [])
+    if not logs or n <= 0 or not _enabled(config):
+        return
+    rows = slowest(logs, n)
+    if not rows:
+        return
+    terminalreporter.write_sep("=", "argtrace: slowest traced functions (%d)" % len(rows),
+                               fullwidth=min(_terminal_width(terminalreporter), _WIDTH))
+    for line in report_lines(rows):
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture

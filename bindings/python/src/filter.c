@@ -43,6 +43,12 @@ static struct {
     char *cwd;
 } g_pat;
 
+/* Per include pattern of the latest filter_start: how many code objects it selected (each
+ * counted once, when first decided). Kept after filter_stop for filter_hits(); replaced by
+ * the next filter_start. */
+static size_t *g_hits;
+static size_t g_n_hits;
+
 /* --- code info in co_extra ------------------------------------------------------------ */
 
 static void info_free(void *p) {
@@ -176,10 +182,14 @@ static int decide(PyCodeObject *co, PyObject *globals, atr__code_info *ci) {
         }
         size_t root = excluded ? 0 : lib_root_of(file);
         for (size_t i = 0; i < g_pat.n_inc && !excluded; i++) {
-            if (atr__pattern_match(&g_pat.inc[i], module, qualname, file) &&
+            /* once accepted, only patterns with no hit yet are still matched (for filter_hits) */
+            if ((d != ATR__DEC_ACCEPT || (i < g_n_hits && g_hits[i] == 0)) &&
+                atr__pattern_match(&g_pat.inc[i], module, qualname, file) &&
                 (!root || names_lib(&g_pat.inc[i], root))) {
                 d = ATR__DEC_ACCEPT;
-                break;
+                if (i < g_n_hits) {
+                    g_hits[i]++;
+                }
             }
         }
     }
@@ -552,6 +562,9 @@ static PyObject *filter_start(PyObject *self, PyObject *args, PyObject *kw) {
         PyErr_SetString(PyExc_ValueError, "argtrace: filter tracing needs at least one pattern");
         return NULL;
     }
+    free(g_hits);
+    g_hits = calloc(g_pat.n_inc, sizeof *g_hits);
+    g_n_hits = g_hits ? g_pat.n_inc : 0;
     atr__fcfg.gen++;
     atr__fcfg.min_duration_ns = (uint64_t)min_ns;
     atr__fcfg.max_depth = (uint32_t)max_depth;
@@ -599,12 +612,33 @@ static int register_at_fork(void) {
     return r ? 0 : -1;
 }
 
+static PyObject *filter_hits(PyObject *self, PyObject *unused) {
+    (void)self;
+    (void)unused;
+    if (!g_hits) {
+        Py_RETURN_NONE;
+    }
+    PyObject *r = PyList_New((Py_ssize_t)g_n_hits);
+    for (size_t i = 0; r && i < g_n_hits; i++) {
+        PyObject *n = PyLong_FromSize_t(g_hits[i]);
+        if (!n) {
+            Py_CLEAR(r);
+            break;
+        }
+        PyList_SET_ITEM(r, (Py_ssize_t)i, n);
+    }
+    return r;
+}
+
 static PyMethodDef filter_methods[] = {
     {"filter_start", (PyCFunction)(void (*)(void))filter_start, METH_VARARGS | METH_KEYWORDS,
      "filter_start(include, exclude=(), min_duration_ns=0, max_depth=0, clock=None)\n"
      "Trace every function the patterns select (docs/FILTERS.md). The backend is read\n"
      "from ARGTRACE_FILTER_BACKEND (auto, eval, profile; only 3.11 has a choice)."},
     {"filter_stop", filter_stop, METH_NOARGS, "Stop filter tracing; end its open spans."},
+    {"filter_hits", filter_hits, METH_NOARGS,
+     "filter_hits(): per include pattern of the latest filter_start, how many functions (code\n"
+     "objects that ran) it selected, also after filter_stop; None before any filter_start."},
     {"filter_check", filter_check, METH_O,
      "filter_check(patterns): ValueError with a one-line message for an invalid pattern\n"
      "(or an invalid ARGTRACE_FILTER_BACKEND)."},
