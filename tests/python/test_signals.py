@@ -39,7 +39,15 @@ def start(tmp_path, body):
     proc = subprocess.Popen([sys.executable, str(script), str(tmp_path / "s.atr")],
                             cwd=tmp_path, env=subprocess_env(), preexec_fn=default_sigint, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    assert proc.stdout.readline() == "ready\n", proc.stderr.read()
+    # Read "ready" a byte at a time: a buffered readline could also swallow the lines the
+    # program prints next, and communicate() in finish() reads the pipe, not that buffer.
+    line = b""
+    while not line.endswith(b"\n"):
+        ch = os.read(proc.stdout.fileno(), 1)
+        if not ch:
+            break
+        line += ch
+    assert line == b"ready\n", proc.stderr.read()
     return proc
 
 

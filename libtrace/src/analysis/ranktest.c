@@ -6,11 +6,22 @@
  *   U_a = R_a - na(na+1)/2,   mean = na*nb/2,
  *   var = na*nb/12 * ((N+1) - sum(t^3 - t) / (N(N-1))),   N = na + nb,
  *   z = max(0, |U_a - mean| - 1/2) / sqrt(var),   p = erfc(z / sqrt 2).
+ *
+ * p is kept to 12 significant digits: libm's erfc differs between builds in the last bit,
+ * and a log's answers (goldens, --json) must not.
  */
 #include "analysis/ranktest.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+
+/* v to 12 significant digits (printf and strtod round exactly: the same on every build). */
+static double round12(double v) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.12g", v);
+    return strtod(buf, NULL);
+}
 
 void atr__ranktest_sorted(const uint64_t *a, uint64_t na, const uint64_t *b, uint64_t nb,
                           atr__ranktest *out) {
@@ -40,7 +51,7 @@ void atr__ranktest_sorted(const uint64_t *a, uint64_t na, const uint64_t *b, uin
         return;
     double dev = fabs(out->u - n1 * n2 / 2) - 0.5;
     out->z = dev > 0 ? dev / sqrt(var) : 0;
-    out->p_value = erfc(out->z / sqrt(2.0));
+    out->p_value = round12(erfc(out->z / sqrt(2.0)));
 }
 
 static int cmp_u64(const void *x, const void *y) {
