@@ -1,6 +1,6 @@
 # Types of the analysis half of argtrace.load()'s Log (_analysis.py).
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 __all__ = ["Analysis", "FunctionStats", "SlowReport", "ArgumentScore", "ArgumentGroup",
            "filter_terms"]
@@ -38,6 +38,7 @@ class ArgumentScore:
     name: str
     score: float
     groups: List[ArgumentGroup] = ...
+    score_trend: float = ...
 
 @dataclass
 class SlowReport:
@@ -49,7 +50,9 @@ def filter_terms(where: Union[str, Iterable[str]] = ...,
                  equals: Optional[Mapping[str, Any]] = ...) -> List[str]: ...
 
 class Analysis:
-    def slow(self, function: str, by: Optional[str] = None, *, where: Union[str, Iterable[str]] = ...,
+    def slow(self, function: str,
+             by: Union[None, str, Iterable[str], Callable[[Any], Any]] = None, *,
+             where: Union[str, Iterable[str]] = ...,
              result: bool = ..., **equals: Any) -> SlowReport: ...
     def why(self, call: Any, *filters: str, rank: int = ..., where: Union[str, Iterable[str]] = ...,
             **equals: Any) -> Dict[str, Any]: ...
