@@ -465,6 +465,9 @@ int atr__calls_is_top(const void *key) {
 }
 
 int atr__calls_resume(const void *key) {
+    /* The time first: a Python test clock may stop filter tracing (end_all frees the
+       stacks and the table), and nothing here may hold an entry across it. */
+    uint64_t t = now_or_auto();
     fentry *s = susp_find(key);
     if (!s) {
         return 0;
@@ -477,7 +480,7 @@ int atr__calls_resume(const void *key) {
     *e = *s;
     susp_remove(s);
     if (e->state == ST_EMITTED) {
-        atr__span_resume(e->gen, e->span, now_or_auto());
+        atr__span_resume(e->gen, e->span, t);
     }
     if (e->entered) {
         entry_enter(e);
@@ -527,13 +530,14 @@ static fthread *find_call(const void *key) {
 }
 
 void atr__calls_yield(const void *key) {
+    uint64_t t = now_or_auto(); /* first: see atr__calls_resume */
     fthread *ft = find_call(key);
     if (!ft) {
         return;
     }
     fentry e = ft->stack[--ft->n];
     if (e.state == ST_EMITTED) {
-        atr__span_suspend(e.gen, e.span, now_or_auto());
+        atr__span_suspend(e.gen, e.span, t);
     }
     if (e.state == ST_EMITTED && e.entered) {
         entry_leave(&e);
@@ -566,7 +570,7 @@ void atr__calls_yield(const void *key) {
     }
     if (stale.key) {
         if (stale.state == ST_EMITTED && stale.span) {
-            atr__span_end_return(stale.gen, stale.span, now_or_auto(), NULL, NULL);
+            atr__span_end_return(stale.gen, stale.span, t, NULL, NULL);
         }
         entry_release(&stale);
     }
