@@ -165,6 +165,23 @@ class Analysis:
                 return []
         return [self._ix_call(i) for i in ix.query(fid, terms, SORT_START)]
 
+    def calls(self, function=None, *filters, where=(), **equals):
+        """Calls, optionally only those of one function (full name or unique suffix; a
+        name the logs do not have gives nothing, an ambiguous suffix raises ValueError).
+
+        Without filters: every call in log order (per thread; threads interleave as
+        written). With filters: the matching calls in start order, chosen by the analysis
+        engine. Filters are strings in the viewer's syntax, given as further positional
+        arguments or as `where=[...]` ("n>1000", "len(rows)>10", "duration>10ms",
+        "exception=ValueError", "type(x)=list", "!unfinished"...; a syntax error raises
+        ValueError), and keyword arguments meaning equality (`mode="strict"` is the filter
+        `arg.mode="strict"`). All must hold."""
+        terms = filter_terms(list(filters) + list(filter_terms(where)), equals)
+        if terms:
+            return self._query(function, terms)
+        return self._unfiltered_calls(function)
+
+
     def slow(self, function, by=None, *, where=(), result=False, **equals):
         """Which argument explains `function`'s duration — `argtrace slow --json` as a
         SlowReport. `by`: analyse only these keys, with all their groups — a key or a list

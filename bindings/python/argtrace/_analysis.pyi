@@ -50,6 +50,8 @@ def filter_terms(where: Union[str, Iterable[str]] = ...,
                  equals: Optional[Mapping[str, Any]] = ...) -> List[str]: ...
 
 class Analysis:
+    def calls(self, function: Optional[str] = None, *filters: str,
+              where: Union[str, Iterable[str]] = ..., **equals: Any) -> List[Any]: ...
     def slow(self, function: str,
              by: Union[None, str, Iterable[str], Callable[[Any], Any]] = None, *,
              where: Union[str, Iterable[str]] = ...,

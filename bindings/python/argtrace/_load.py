@@ -376,20 +376,8 @@ class Log(Analysis):
         ids = [i for fid in fids for i in self._ix_handle.fn_calls(fid)]
         return sorted(ids) if len(fids) > 1 else ids
 
-    def calls(self, function=None, *filters, where=(), **equals):
-        """Calls, optionally only those of one function (full name or unique suffix; a
-        name the logs do not have gives nothing, an ambiguous suffix raises ValueError).
-
-        Without filters: every call in log order (per thread; threads interleave as
-        written). With filters: the matching calls in start order, chosen by the analysis
-        engine. Filters are strings in the viewer's syntax, given as further positional
-        arguments or as `where=[...]` ("n>1000", "len(rows)>10", "duration>10ms",
-        "exception=ValueError", "type(x)=list", "!unfinished"...; a syntax error raises
-        ValueError), and keyword arguments meaning equality (`mode="strict"` is the filter
-        `arg.mode="strict"`). All must hold."""
-        terms = filter_terms(list(filters) + list(filter_terms(where)), equals)
-        if terms:
-            return self._query(function, terms)
+    def _unfiltered_calls(self, function):
+        """Every call (of `function`, when given) in log order (Analysis.calls)."""
         if function is None:
             return self._views_of(None)
         return self._views_of(self._fn_ids(function))

@@ -5,7 +5,7 @@ slow(), tree()... need the log files: argtrace.load() of a path loads them into 
 engine, see _load.py).
 """
 
-from ._analysis import Analysis, filter_terms
+from ._analysis import Analysis
 from ._load import (FLAG_ACTION, Call, Function, Message, ProcessInfo, _ChildList,
                     _FunctionTable, _show_size)
 from ._values import convert, convert_fields
@@ -274,20 +274,8 @@ class RecordsLog(Analysis):
         raise ValueError("argtrace: %r is ambiguous in %s: %s"
                          % (function, self.path, ", ".join(found)))
 
-    def calls(self, function=None, *filters, where=(), **equals):
-        """Calls, optionally only those of one function (full name or unique suffix; a
-        name the logs do not have gives nothing, an ambiguous suffix raises ValueError).
-
-        Without filters: every call in log order (per thread; threads interleave as
-        written). With filters: the matching calls in start order, chosen by the analysis
-        engine. Filters are strings in the viewer's syntax, given as further positional
-        arguments or as `where=[...]` ("n>1000", "len(rows)>10", "duration>10ms",
-        "exception=ValueError", "type(x)=list", "!unfinished"...; a syntax error raises
-        ValueError), and keyword arguments meaning equality (`mode="strict"` is the filter
-        `arg.mode="strict"`). All must hold."""
-        terms = filter_terms(list(filters) + list(filter_terms(where)), equals)
-        if terms:
-            return self._query(function, terms)
+    def _unfiltered_calls(self, function):
+        """Every call (of `function`, when given) in log order (Analysis.calls)."""
         if function is None:
             return list(self._calls)
         name = self.resolve(function)
