@@ -241,7 +241,7 @@ static int64_t print_children(atr__vctx *ctx, const atr_index *ix, const atr_why
             drill = i;
         atr__sb_clear(sb);
         atr__sb_funcname(sb, ix, c.function);
-        atr__sb_fit_middle(sb, 0, W_FUNC, 0);
+        atr__sb_fit_left(sb, 0, W_FUNC); /* names keep their distinguishing tail */
         atr__table_cell(&t, atr__sb_cstr(sb));
         atr__fmt_count(buf, sizeof buf, c.calls);
         atr__table_cell(&t, buf);
@@ -334,7 +334,7 @@ static void print_next(atr__vctx *ctx, const char *const *logs, int n_logs, cons
     atr__sb_puts(sb, "next: the slowest ");
     size_t from = sb->len;
     atr__sb_funcname(sb, ix, c->function);
-    atr__sb_fit_middle(sb, from, 40, 0);
+    atr__sb_fit_left(sb, from, 40);
     if (n_logs == 0) {
         atr__sb_puts(sb, " call in it: call ");
         atr__sb_call_id(sb, ix, c->slowest_call);
