@@ -27,3 +27,14 @@ def _stop_leaked_session():
         return
     if _core.active():
         _core.stop()
+
+
+def optional_module(name):
+    """Import an optional dependency (pyarrow, duckdb, nbclient, opentelemetry-proto) for a
+    test: skip when it is missing, except where ATR_REQUIRE_OPTIONAL=1 (the main Python in
+    .ci/test, which installs the `test-optional` extra), where a missing one fails the test."""
+    if os.environ.get("ATR_REQUIRE_OPTIONAL") == "1":
+        import importlib
+
+        return importlib.import_module(name)
+    return pytest.importorskip(name)
