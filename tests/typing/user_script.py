@@ -71,6 +71,9 @@ def main(path: str) -> int:
             span: int = act.span
             argtrace.log("inside", rows=2)
         assert span != 0 and argtrace.active() and argtrace.current_span() == 0
+        with argtrace.continue_from("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"):
+            header: Optional[str] = argtrace.current_traceparent()
+        assert header is not None and header.startswith("00-0af7651916cd43dd")
         argtrace.flush()
         n: int = import_batch(1)
     stats = s.stats

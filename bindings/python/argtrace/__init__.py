@@ -27,6 +27,7 @@ except ImportError as e:  # say what is missing instead of a confusing partial-i
 
 from ._api import (action, active, current_span, flush, log, register_summarizer, session,
                    Session, start, stop, trace)
+from ._context import continue_from, current_traceparent
 from ._diff import diff
 from ._load import Call, Log, Message, ProcessInfo, load
 from ._logging import LogHandler
@@ -34,7 +35,7 @@ from ._values import (REDACTED, CaptureError, Redacted, Repr, Summary, Truncated
 
 __all__ = [
     "trace", "action", "log", "start", "stop", "session", "Session", "active", "flush",
-    "current_span", "register_summarizer", "LogHandler", "load", "diff", "Log", "Call", "Message",
+    "current_span", "current_traceparent", "continue_from", "register_summarizer", "LogHandler", "load", "diff", "Log", "Call", "Message",
     "ProcessInfo", "Truncated", "Summary", "Redacted", "REDACTED", "Repr", "CaptureError",
     "Unknown", "__version__",
 ]

@@ -13,7 +13,7 @@ import os
 import re
 import sys
 
-from . import _core
+from . import _context, _core
 
 __all__ = ["trace", "start", "stop", "session", "active", "flush", "action", "log",
            "current_span", "register_summarizer", "Session"]
@@ -448,6 +448,8 @@ _spawn_config = None  # dict while a session started here is active, else None
 def follow_spawned_children(path, options, filter_request):
     """Called when a session starts (argtrace.start, `argtrace run`)."""
     global _spawn_config
+    _context.set_trace_root(_core.session_uid())  # this process starts a run's trace
+    _context.install_otel_bridge()
     stem = path[:-4] if path.endswith(".atr") else path
     opts = {k: v for k, v in options.items() if k != "argv"}
     _spawn_config = {"stem": os.path.abspath(stem), "options": opts, "filter": filter_request}
@@ -464,7 +466,8 @@ def follow_spawned_children(path, options, filter_request):
         if _spawn_config is not None and _core.active():
             try:
                 link = dict(_spawn_config, parent_uid=_core.session_uid() or 0,
-                            parent_span=_core.current_span())
+                            parent_span=_core.current_span(),
+                            trace_root=_context.trace_root())
                 self._argtrace_link = _SpawnLink(link)
             except Exception:
                 pass
@@ -499,6 +502,8 @@ def _start_spawned_child(config):
                     parent_span=int(config.get("parent_span") or 0), **options)
         if secrets:
             _core.redact_values(secrets)
+        _context.set_trace_root(config.get("trace_root"))
+        _context.install_otel_bridge()
         request = config.get("filter")
         if request is not None:
             include, excl, min_ns, depth = request

@@ -27,7 +27,7 @@ commands:
   why LOG FUNCTION [name=value]    why the slowest matching call was slow (or --id ID)
   calls LOG [FUNCTION]             list calls (--sort duration --limit N)
   cat LOG                          print every record
-  export LOG --format FORMAT       chrome, eliot or jsonl
+  export LOG --format FORMAT       chrome, eliot, jsonl or otlp (OpenTelemetry)
   report LOG [-o report.html]      one self-contained HTML page: tables, charts, flame graphs
   view LOG                         interactive terminal viewer
 
@@ -52,6 +52,16 @@ def _viewer(argv):
                          "include\n" % argv[0])
         return 2
     return viewer_main(["argtrace"] + list(argv))
+
+
+def _python_export_format(args):
+    """The --format of an export command line when it names a format written in Python."""
+    for i, a in enumerate(args):
+        if a in ("-f", "--format") and i + 1 < len(args):
+            return args[i + 1]
+        if a.startswith("--format="):
+            return a.split("=", 1)[1]
+    return None
 
 
 def dispatch(argv, at_exit=False):
@@ -81,6 +91,9 @@ def dispatch(argv, at_exit=False):
             sys.stdout.write(RUN_USAGE)
             return 0
         return run_program(_core_module(), opts, at_exit=at_exit)
+    if command == "export" and _python_export_format(argv[1:]) == "otlp":
+        from . import _otlp
+        return _otlp.main(argv[1:])
     if command in VIEWER_COMMANDS:
         return _viewer(argv)
     raise UsageError("argtrace: unknown command %r (commands: run, %s)"
