@@ -175,3 +175,17 @@ def test_json_and_exports_ignore_the_width(viewer, logs, args):
     assert narrow.returncode == 0, narrow.stderr
     assert narrow.stdout == run_view(viewer, args, logs).stdout
     assert "2,304 chars" not in narrow.stdout
+
+
+def test_why_names_keep_their_tail(viewer, logs):
+    """`why` cuts a long function name from the left, keeping the part that tells functions
+    apart (class and method), in its table and in its `next:` line, as summary does."""
+    out = run_view(viewer, ["why", "longnames.atr", "format"], logs).stdout
+    assert widest(out) <= 80
+    rows = [line.split()[0] for line in out.splitlines()
+            if line.startswith("  …") or line.startswith("  sqlparse.engine")]
+    assert "…FilterStack.run" in rows
+    full = "sqlparse.engine.filter_stack.FilterStack.run"
+    nxt = [line for line in out.splitlines() if line.startswith("next:")]
+    assert nxt and nxt[0].endswith("FilterStack.run call in it:")
+    assert full not in nxt[0] and "…" in nxt[0]
