@@ -121,3 +121,19 @@ def test_imported_module_whose_functions_did_not_run(prog):
            "'mylib.fmt' was imported\n" in res.stderr
     # the patterns are named; no second line about the empty log
     assert "no call was recorded" not in res.stderr
+
+
+@pytest.mark.parametrize("ending", ["", "sys.exit(3)\n", "raise KeyError('k')\n"])
+def test_main_dot_name_suggests_main_colon_name(tmp_path, ending):
+    """`--trace __main__.render` (a dot instead of the colon) for a function of the script:
+    the hint names `__main__:render`, whether the script returned, exited or raised (its
+    namespace is gone from sys.modules by then: runpy put argtrace's own back)."""
+    (tmp_path / "prog.py").write_text("import sys\n\ndef render():\n    pass\n\n" + ending)
+    res = _run(tmp_path, "--trace", "__main__.render", "--trace", "__main__.nothing")
+    assert res.returncode == {"": 0, "sys.exit(3)\n": 3}.get(ending, 1)
+    assert ("argtrace: --trace '__main__.render' matched no function; did you mean "
+            "'__main__:render'?\n") in res.stderr
+    assert ("argtrace: --trace '__main__.nothing' matched no function; no module "
+            "'__main__.nothing' was imported\n") in res.stderr
+    if ending.startswith("raise"):
+        assert "KeyError: 'k'" in res.stderr

@@ -20,12 +20,19 @@ def _imported(module):
     return module in sys.modules or any(m.startswith(prefix) for m in list(sys.modules))
 
 
-def _split_guess(pattern):
+def _split_guess(pattern, main_globals=None):
     """'a.b.c' → 'a.b:c' when module a.b was imported and has c (the name of c's own
-    module and qualified name when c is a function or class defined elsewhere)."""
+    module and qualified name when c is a function or class defined elsewhere).
+    `main_globals`: the namespace the script ran in, which `__main__` names in patterns
+    (sys.modules has argtrace's own `__main__` again once the script is over)."""
     parts = pattern.split(".")
     for k in range(len(parts) - 1, 0, -1):
-        mod = sys.modules.get(".".join(parts[:k]))
+        name = ".".join(parts[:k])
+        if name == "__main__" and main_globals is not None:
+            mod = types.ModuleType("__main__")
+            mod.__dict__.update(main_globals)
+        else:
+            mod = sys.modules.get(name)
         if mod is None:
             continue
         obj = mod
@@ -37,13 +44,14 @@ def _split_guess(pattern):
         if obj is None:
             continue
         home, qual = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
-        if isinstance(home, str) and isinstance(qual, str) and home in sys.modules:
+        if (isinstance(home, str) and isinstance(qual, str)
+                and (home in sys.modules or home == name == "__main__")):
             return "%s:%s" % (home, qual)
         return "%s:%s" % (".".join(parts[:k]), ".".join(parts[k:]))
     return None
 
 
-def hint(pattern, script_stem=None):
+def hint(pattern, script_stem=None, main_globals=None):
     """Why `pattern` may have matched nothing: a suggestion or a fact, one clause."""
     if _is_file_pattern(pattern):
         return "no function defined in a matching file ran"
@@ -55,6 +63,10 @@ def hint(pattern, script_stem=None):
     if script_stem and first == script_stem and not _imported(first):
         return "did you mean %r? (a script's functions are in module '__main__')" % (
             "__main__" + pattern[len(first):])
+    if not qual and main_globals is not None and module.startswith("__main__."):
+        guess = _split_guess(module, main_globals)
+        if guess:
+            return "did you mean %r?" % guess
     if _imported(module):
         if qual:
             return "module %r was imported but no function matching %r ran" % (module, qual)
@@ -78,9 +90,10 @@ def _calls_recorded(path):
         return None
 
 
-def report(path, patterns, hits, script_stem=None, min_duration=None):
+def report(path, patterns, hits, script_stem=None, min_duration=None, main_globals=None):
     """The feedback lines for a finished run (a list, maybe empty). `hits`: per pattern,
-    how many functions it selected (_core.filter_hits()), or None."""
+    how many functions it selected (_core.filter_hits()), or None. `main_globals`: the
+    namespace the script or module ran in (None if unknown)."""
     lines = []
     unmatched = False
     if patterns and hits is not None and len(hits) == len(patterns):
@@ -88,7 +101,7 @@ def report(path, patterns, hits, script_stem=None, min_duration=None):
             if n == 0:
                 unmatched = True
                 lines.append("argtrace: --trace '%s' matched no function; %s"
-                             % (pattern, hint(pattern, script_stem)))
+                             % (pattern, hint(pattern, script_stem, main_globals)))
     if unmatched or _calls_recorded(path) is not False:
         return lines
     if not patterns:

@@ -250,7 +250,7 @@ class _Finisher:
         if not (stats and stats.get("write_error")):
             _feedback.write(_feedback.report(
                 self.path, self.opts["trace"], hits, _script_stem(self.opts),
-                self.opts.get("min_duration")))
+                self.opts.get("min_duration"), self.opts.get("main_globals")))
         if self.quiet:
             return
         _report(self.path, stats)
@@ -404,22 +404,39 @@ def run_program(core, opts, at_exit=False):
             sys.path[0] = saved_path0
 
 
+def _main_globals(tb, target_file):
+    """The namespace the program ran in, from the traceback of what ended it."""
+    found = None
+    while tb is not None:
+        frame = tb.tb_frame
+        if (os.path.abspath(frame.f_code.co_filename) == target_file
+                and frame.f_globals.get("__name__") == "__main__"):
+            found = frame.f_globals
+        tb = tb.tb_next
+    return found
+
+
 def _execute(opts, target_file):
+    """Run the program; opts["main_globals"] keeps its namespace for the feedback."""
     try:
         if "module" in opts:
             sys.argv[:] = [opts["module"]] + opts["args"]
             sys.path[0:1] = [os.getcwd()]
-            runpy.run_module(opts["module"], run_name="__main__", alter_sys=True)
+            opts["main_globals"] = runpy.run_module(opts["module"], run_name="__main__",
+                                                    alter_sys=True)
         else:
             sys.argv[:] = [opts["script"]] + opts["args"]
             sys.path[0:1] = [os.path.dirname(target_file)]
-            runpy.run_path(opts["script"], run_name="__main__")
+            opts["main_globals"] = runpy.run_path(opts["script"], run_name="__main__")
         return 0
-    except SystemExit as e:
-        return _exit_code(e.code)
-    except KeyboardInterrupt as e:
-        _print_exception(e, target_file)
-        return -signal.SIGINT
     except BaseException as e:
-        _print_exception(e, target_file)
-        return 1
+        opts["main_globals"] = _main_globals(e.__traceback__, target_file)
+        return _ended(e, target_file)
+
+
+def _ended(e, target_file):
+    """The exit status of a program that ended by raising `e` (its traceback printed)."""
+    if isinstance(e, SystemExit):
+        return _exit_code(e.code)
+    _print_exception(e, target_file)
+    return -signal.SIGINT if isinstance(e, KeyboardInterrupt) else 1
