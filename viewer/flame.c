@@ -3,6 +3,8 @@
 
 #include "flame.h"
 
+#include "export.h"
+
 static size_t fhash(uint32_t parent, uint32_t fn, size_t mask) {
     uint64_t h = ((uint64_t)parent << 32 | fn) * UINT64_C(0x9E3779B97F4A7C15);
     return (size_t)(h >> 20) & mask;
@@ -40,7 +42,7 @@ uint32_t atr__ftree_child(atr__ftree *t, uint32_t parent, uint32_t fn) {
             return UINT32_MAX;
         t->n = nn, t->cap = cap;
     }
-    t->n[t->len] = (atr__fnode){parent, fn, 0, 0};
+    t->n[t->len] = (atr__fnode){parent, fn, 0, 0, 0};
     t->hash[k] = (uint32_t)t->len + 1;
     return (uint32_t)t->len++;
 }
@@ -53,7 +55,7 @@ int atr__fstack_push(atr__fstack *s, uint32_t call, uint32_t node, uint32_t dept
             return -1;
         s->f = f, s->cap = cap;
     }
-    s->f[s->len++] = (atr__fframe){call, node, depth};
+    s->f[s->len++] = (atr__fframe){call, node, depth, 0};
     return 0;
 }
 
@@ -77,7 +79,41 @@ int atr__fstack_push_children(const atr_index *ix, atr__fstack *s, uint32_t call
 
 /* Every call into the tree, by function path; a root counts its active time, a child what
    it is charged. */
-int atr__ftree_build(const atr_index *ix, atr__ftree *t) {
+/* Pop and merge the calls of s (and their subtrees) into t. */
+static int walk(const atr_index *ix, const atr__fsel *sel, atr__fstack *s, atr__ftree *t,
+                uint32_t **buf, uint32_t *cap) {
+    const uint8_t *keep = sel ? sel->keep : NULL;
+    int rc = 0;
+    while (s->len > 0 && rc == 0) {
+        atr__fframe f = s->f[--s->len];
+        atr_call_view cv;
+        if (atr_index_call(ix, f.call, &cv) < 0)
+            continue;
+        int in = f.in || !keep || keep[f.call] == ATR__EXPORT_MATCH;
+        if (!in && !keep[f.call])
+            continue; /* no match under it */
+        uint32_t node = f.node;
+        if (f.depth < ATR__FLAME_MAX_DEPTH) {
+            uint32_t fn = sel && sel->fn_map ? sel->fn_map[cv.function] : cv.function;
+            node = atr__ftree_child(t, f.node, fn);
+            if (node == UINT32_MAX)
+                return -1;
+            if (in) {
+                t->n[node].value += f.node == UINT32_MAX ? cv.active_ns : cv.charged_ns;
+                t->n[node].calls++;
+            }
+        }
+        if (in)
+            t->n[node].self += cv.self_ns;
+        size_t from = s->len;
+        rc = atr__fstack_push_children(ix, s, f.call, node, f.depth + 1, buf, cap);
+        for (size_t i = from; i < s->len; i++)
+            s->f[i].in = (uint32_t)in;
+    }
+    return rc;
+}
+
+int atr__ftree_build(const atr_index *ix, const atr__fsel *sel, atr__ftree *t) {
     atr_index_info info;
     atr__fstack s = {0};
     uint32_t *buf = NULL, cap = 0;
@@ -94,25 +130,21 @@ int atr__ftree_build(const atr_index *ix, atr__ftree *t) {
             if (rv.parent == ATR_NO_CALL)
                 rc = atr__fstack_push(&s, root, UINT32_MAX, 0);
             root = rv.next_sibling;
-            while (s.len > 0 && rc == 0) {
-                atr__fframe f = s.f[--s.len];
-                atr_call_view cv;
-                if (atr_index_call(ix, f.call, &cv) < 0)
-                    continue;
-                uint32_t node = f.node;
-                if (f.depth < ATR__FLAME_MAX_DEPTH) {
-                    node = atr__ftree_child(t, f.node, cv.function);
-                    if (node == UINT32_MAX) {
-                        rc = -1;
-                        break;
-                    }
-                    t->n[node].value += f.node == UINT32_MAX ? cv.active_ns : cv.charged_ns;
-                    t->n[node].calls++;
-                }
-                rc = atr__fstack_push_children(ix, &s, f.call, node, f.depth + 1, &buf, &cap);
-            }
+            if (rc == 0)
+                rc = walk(ix, sel, &s, t, &buf, &cap);
         }
     }
+    free(s.f);
+    free(buf);
+    return rc;
+}
+
+int atr__ftree_build_call(const atr_index *ix, uint32_t call, atr__ftree *t) {
+    atr__fstack s = {0};
+    uint32_t *buf = NULL, cap = 0;
+    int rc = atr__fstack_push(&s, call, UINT32_MAX, 0);
+    if (rc == 0)
+        rc = walk(ix, NULL, &s, t, &buf, &cap);
     free(s.f);
     free(buf);
     return rc;

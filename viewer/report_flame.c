@@ -16,7 +16,7 @@ int atr__report_flame(atr__json *j, const atr_index *ix, uint64_t max_nodes, uin
     uint32_t *map = NULL, out = 0;
     int rc = ATR_ENOMEM;
     *dropped = *stacks = 0;
-    if (atr__ftree_build(ix, &t) < 0)
+    if (atr__ftree_build(ix, NULL, &t) < 0)
         goto out;
     uint64_t total = 0;
     for (size_t i = 0; i < t.len; i++)
