@@ -2,8 +2,9 @@
  * Folded stacks (see export.h), the input of flamegraph.pl, inferno and speedscope: one line
  * "root;child;leaf VALUE" per stack of functions (flame.h merges the calls), VALUE the self
  * time in ns of the calls with that stack (active time: a generator's suspended time is not
- * in it) or their number. Frames are "module.qualname" with ';' made ':' and blanks and
- * control characters '_'; functions of the same name in other places get "@file:line".
+ * in it) or their number. Frames are "module.qualname" escaped as the viewer prints log
+ * text (control characters as \x1b...), ';' made ':' and spaces '_'; functions of the same
+ * name in other files get "@file:line".
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "export.h"
 #include "flame.h"
+#include "render.h"
 #include "strbuf.h"
 
 typedef struct fnames {
@@ -19,11 +21,13 @@ typedef struct fnames {
     char **name;   /* owned (each owned): function id -> frame name */
 } fnames;
 
+/* A name escaped as the viewer prints log text (render.h), then made one folded frame. */
 static void clean(atr__sbuf *sb, const char *p, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        atr__sb_putc(sb, c == ';' ? ':' : c <= ' ' || c == 0x7F ? '_' : (char)c);
-    }
+    size_t from = sb->len;
+    atr__esc_text(sb, p, n, ATR__ESC_BARE);
+    for (size_t i = from; i < sb->len && !sb->oom; i++)
+        if (sb->ptr[i] == ';' || sb->ptr[i] == ' ')
+            sb->ptr[i] = sb->ptr[i] == ';' ? ':' : '_';
 }
 
 typedef struct named {

@@ -276,12 +276,14 @@ static void frames(sscope *s, atr__json *j) {
     atr__json_obj_end(j);
 }
 
-/* "program (pid N): thread name" */
+/* "program (pid N): thread name", after "log: " with several logs */
 static void profile_name(sscope *s, atr__json *j, uint32_t thread) {
     atr_thread_view tv;
     atr_file_info fi;
     atr__sbuf sb = ATR__SBUF_INIT;
     if (atr_index_thread(s->ix, thread, &tv) == 0 && atr_index_file(s->ix, tv.file, &fi) == 0) {
+        if (s->info.n_files > 1)
+            atr__sb_printf(&sb, "%s: ", fi.path);
         if (fi.argc > 0)
             atr__sb_add(&sb, fi.argv[0].ptr, fi.argv[0].len);
         else
