@@ -374,6 +374,14 @@ def test_program_speedscope(viewer, program):
         "other_twin.py", "test_export_flame.py"]
 
 
+def test_program_speedscope_compensated_still_nests(viewer, program):
+    """Compensated START/END times against recorded SUSPEND/RESUME times: still nested."""
+    doc = json.loads(export(viewer, program.parent, [program.name], "speedscope",
+                            "--compensate"))
+    totals = check_speedscope(doc)
+    assert set(totals) == set(expected_active(argtrace.load(str(program)))[0])
+
+
 @pytest.mark.parametrize("sel", [[], ["drain"], ["step", "k=3"]])
 def test_program_folded(viewer, program, sel):
     log = argtrace.load(str(program))
