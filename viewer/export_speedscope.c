@@ -216,11 +216,13 @@ static int intervals(sscope *s) {
             return -1;
         s->sc[s->n_sc++] = (span_call){cv.file, atr_call_span(s->ix, (uint32_t)c), (uint32_t)c};
     }
-    qsort(s->sc, s->n_sc, sizeof *s->sc, by_span);
+    if (s->n_sc) /* qsort(NULL, 0) is undefined */
+        qsort(s->sc, s->n_sc, sizeof *s->sc, by_span);
     for (uint32_t f = 0; f < s->info.n_files && s->n_sc; f++)
         if (read_suspends(s, f) < 0)
             return -1;
-    qsort(s->ev, s->n_ev, sizeof *s->ev, by_call_time);
+    if (s->n_ev)
+        qsort(s->ev, s->n_ev, sizeof *s->ev, by_call_time);
     size_t e = 0;
     for (uint64_t c = 0; c < n; c++) {
         atr_call_view cv;
@@ -387,7 +389,8 @@ int atr__export_speedscope(const atr_index *ix, const uint8_t *keep, FILE *out) 
     if (rc == 0)
         rc = intervals(&s);
     if (rc == 0) {
-        qsort(s.iv, s.n_iv, sizeof *s.iv, by_thread_time);
+        if (s.n_iv)
+            qsort(s.iv, s.n_iv, sizeof *s.iv, by_thread_time);
         rc = write_json(&s, out);
     }
     free(s.inc);
