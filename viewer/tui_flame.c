@@ -127,7 +127,8 @@ static void flame_header(atr__view *v, atr__sbuf *sb) {
     atr__sb_puts(sb, "▶ ");
     size_t from = sb->len;
     frame_name(sb, v->app->ix, f, f->focus);
-    atr__sb_fit_left(sb, from, 40);
+    int room = v->app->cols / 2; /* the time and shares after it stay in view */
+    atr__sb_fit_left(sb, from, room > 40 ? 40 : room < 12 ? 12 : (size_t)room);
     atr__sb_puts(sb, "  ");
     atr__sb_dur(sb, n->value);
     atr__sb_printf(sb, "  %llu call%s", (unsigned long long)n->calls, n->calls == 1 ? "" : "s");
@@ -163,7 +164,10 @@ static void flame_draw(atr__view *v, int y, int height) {
         if (n == f->focus)
             atr__sb_puts(&sb, "▶");
         frame_name(&sb, app->ix, f, n);
-        atr__sb_fit_left(&sb, n == f->focus ? strlen("▶") : 0, (size_t)wide);
+        if (n == f->focus) /* the marker takes a column */
+            atr__sb_fit_left(&sb, strlen("▶"), wide > 2 ? (size_t)wide - 1 : 2);
+        else
+            atr__sb_fit_left(&sb, 0, (size_t)wide);
         if (wide < 2)
             atr__sb_clear(&sb), atr__sb_puts(&sb, n == f->focus ? "▶" : "▏");
         int attr = n == f->focus ? ATR__A_BOLD | ATR__A_CYAN : ATR__A_REVERSE;
