@@ -382,6 +382,34 @@ def test_program_speedscope_compensated_still_nests(viewer, program):
     assert set(totals) == set(expected_active(argtrace.load(str(program)))[0])
 
 
+def chrome_totals(doc):
+    """The chrome export's "X" events: per (pid, tid) properly nested (each inside the last
+    one still open, or after it); returns {function: total duration in ns}."""
+    totals = collections.Counter()
+    open_ = collections.defaultdict(list)
+    for e in [e for e in doc["traceEvents"] if e["ph"] == "X"]:
+        start = round(float(e["ts"]) * 1000)
+        end = start + round(float(e["dur"]) * 1000)
+        stack = open_[(e["pid"], e["tid"])]
+        while stack and stack[-1] <= start:
+            stack.pop()
+        assert not stack or end <= stack[-1], ("not nested", e)
+        stack.append(end)
+        totals[e["name"]] += end - start
+    return totals
+
+
+def test_chrome_slices_are_running_intervals(viewer, logs, program):
+    """The chrome export writes a generator's or coroutine's steps (as speedscope opens its
+    frames), so that a thread's slices nest and add up to active time."""
+    doc = json.loads(export(viewer, logs, ["generator.atr"], "chrome"))
+    assert chrome_totals(doc) == expected_active(argtrace.load(str(logs / "generator.atr")))[0]
+    gen = [e for e in doc["traceEvents"] if e["ph"] == "X" and e["name"] == "app.gen"]
+    assert len(gen) == 7 and len({e["args"]["id"] for e in gen}) == 1
+    doc = json.loads(export(viewer, program.parent, [program.name], "chrome"))
+    assert chrome_totals(doc) == expected_active(argtrace.load(str(program)))[0]
+
+
 @pytest.mark.parametrize("sel", [[], ["drain"], ["step", "k=3"]])
 def test_program_folded(viewer, program, sel):
     log = argtrace.load(str(program))
