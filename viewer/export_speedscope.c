@@ -38,7 +38,7 @@ static int select_calls(sscope *s, const uint8_t *keep) {
     for (uint64_t c = 0; c < n; c++) {
         size_t len = 0;
         uint8_t st = 2;
-        for (uint32_t k = (uint32_t)c; k != ATR_NO_CALL && k < n; len++) {
+        for (uint32_t k = (uint32_t)c; k != ATR_NO_CALL && k < n && len < n; len++) {
             atr_call_view cv;
             if (under[k] || keep[k] == ATR__EXPORT_MATCH) {
                 st = under[k] ? under[k] : 1;
