@@ -1,8 +1,10 @@
 /*
- * `export LOG... --format chrome|eliot|jsonl [FUNC] [FILTER...] [--min-duration T] [-o OUT]`:
- * calls for other tools. With FUNC, filters or --min-duration only the matching calls are
- * written (jsonl), with their ancestors (chrome, eliot: the trees keep their shape), and the
- * messages inside the calls written.
+ * `export LOG... --format chrome|eliot|jsonl|speedscope|folded [FUNC] [FILTER...]
+ * [--min-duration T] [--value self|count] [-o OUT]`: calls for other tools. With FUNC, filters
+ * or --min-duration only the matching calls are written (jsonl), with their ancestors
+ * (chrome, eliot: the trees keep their shape), and the messages inside the calls written;
+ * the flame graph formats (speedscope, folded) take the matching calls with everything they
+ * called, under their callers.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,11 +14,16 @@
 #include "export.h"
 #include "load.h"
 
-enum { OPT_FORMAT = 1, OPT_OUTPUT, OPT_MIN_DURATION };
+enum { OPT_FORMAT = 1, OPT_OUTPUT, OPT_MIN_DURATION, OPT_VALUE };
 static const atr__opt export_opts[] = {
     {"format", 'f', 1, OPT_FORMAT,
-     "-f, --format chrome|eliot|jsonl  Chrome/Perfetto trace, "
-     "Eliot JSON lines (eliot-tree), JSON lines of calls"},
+     "-f, --format FORMAT  chrome: Chrome/Perfetto trace; eliot: Eliot JSON lines "
+     "(eliot-tree); jsonl: JSON lines of calls; speedscope: speedscope profile, one per "
+     "thread (frames open while their call runs: a generator's steps apart); folded: "
+     "collapsed stacks 'a;b;c VALUE' for flamegraph.pl and inferno"},
+    {"value", 0, 1, OPT_VALUE,
+     "--value self|count  folded: VALUE is the self time in ns, by active time (default), "
+     "or the number of calls"},
     {"output", 'o', 1, OPT_OUTPUT, "-o, --output OUT  write to OUT (default and -: stdout)"},
     {"min-duration", 0, 1, OPT_MIN_DURATION,
      "--min-duration T  only calls lasting T or more (e.g. 5ms)"},
@@ -25,18 +32,27 @@ static const atr__opt export_opts[] = {
 
 typedef int (*export_fn)(const atr_index *ix, const uint8_t *keep, FILE *out);
 
+static int folded_self(const atr_index *ix, const uint8_t *keep, FILE *out) {
+    return atr__export_folded(ix, keep, ATR__FOLDED_SELF, out);
+}
+
+static int folded_count(const atr_index *ix, const uint8_t *keep, FILE *out) {
+    return atr__export_folded(ix, keep, ATR__FOLDED_COUNT, out);
+}
+
 static const struct {
     const char *name;
     export_fn fn;
 } formats[] = {
-    {"chrome", atr__export_chrome},
-    {"eliot", atr__export_eliot},
-    {"jsonl", atr__export_jsonl},
+    {"chrome", atr__export_chrome}, {"eliot", atr__export_eliot},
+    {"jsonl", atr__export_jsonl},   {"speedscope", atr__export_speedscope},
+    {"folded", folded_self},
 };
 
 typedef struct export_args {
     export_fn fn;
     const char *output;
+    const char *value;     /* --value, NULL if not given */
     char min_duration[64]; /* "duration>=T" for --min-duration T, else "" */
 } export_args;
 
@@ -44,6 +60,14 @@ static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
     export_args *a = ud;
     if (id == OPT_OUTPUT) {
         a->output = arg;
+        return ATR_VIEWER_OK;
+    }
+    if (id == OPT_VALUE) {
+        if (strcmp(arg, "self") != 0 && strcmp(arg, "count") != 0) {
+            atr__errorf(ctx, "--value takes self or count, not '%s'", arg);
+            return ATR_VIEWER_USAGE;
+        }
+        a->value = arg;
         return ATR_VIEWER_OK;
     }
     if (id == OPT_MIN_DURATION) {
@@ -68,7 +92,8 @@ static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
             a->fn = formats[i].fn;
             return ATR_VIEWER_OK;
         }
-    atr__errorf(ctx, "unknown format '%s' (formats: chrome, eliot, jsonl)", arg);
+    atr__errorf(ctx, "unknown format '%s' (formats: chrome, eliot, jsonl, speedscope, folded)",
+                arg);
     return ATR_VIEWER_USAGE;
 }
 
@@ -132,14 +157,20 @@ static int write_out(atr__vctx *ctx, const atr_index *ix, const uint8_t *keep,
 
 int atr__cmd_export(atr__vctx *ctx, int argc, char **argv) {
     atr__operands ops = {0};
-    export_args a = {NULL, NULL, ""};
+    export_args a = {NULL, NULL, NULL, ""};
     atr__target t = {0};
     uint8_t *keep = NULL;
     int st = atr__parse_args(ctx, argc, argv, export_opts, &ops, on_opt, &a);
     if (st == ATR_VIEWER_OK && !a.fn) {
-        atr__errorf(ctx, "--format is required (chrome, eliot or jsonl)");
+        atr__errorf(ctx, "--format is required (chrome, eliot, jsonl, speedscope or folded)");
         st = ATR_VIEWER_USAGE;
     }
+    if (st == ATR_VIEWER_OK && a.value && a.fn != folded_self) {
+        atr__errorf(ctx, "--value is for --format folded");
+        st = ATR_VIEWER_USAGE;
+    }
+    if (st == ATR_VIEWER_OK && a.value && strcmp(a.value, "count") == 0)
+        a.fn = folded_count;
     if (st == ATR_VIEWER_OK && a.min_duration[0] && atr__operands_add(&ops, a.min_duration) < 0) {
         atr__errorf(ctx, "out of memory");
         st = ATR_VIEWER_FAIL;

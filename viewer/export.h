@@ -28,4 +28,14 @@ int atr__export_eliot(const atr_index *ix, const uint8_t *keep, FILE *out);
 /* JSON lines of calls, the shape of `calls --json`, in start order: the matches only. */
 int atr__export_jsonl(const atr_index *ix, const uint8_t *keep, FILE *out);
 
+/* Folded stacks "a;b;c VALUE" (flamegraph.pl, inferno): the matches with everything they
+   called, under their callers' names. VALUE: self time in ns (active time), or calls. */
+#define ATR__FOLDED_SELF 0
+#define ATR__FOLDED_COUNT 1
+int atr__export_folded(const atr_index *ix, const uint8_t *keep, int value, FILE *out);
+/* speedscope JSON: one evented profile per thread of each process, frames opening and
+   closing at the calls' running intervals (a generator's or coroutine's steps), the
+   matches with everything they called, under their callers. */
+int atr__export_speedscope(const atr_index *ix, const uint8_t *keep, FILE *out);
+
 #endif /* ATR_VIEWER_EXPORT_H */

@@ -1,13 +1,17 @@
 /*
  * Chrome trace-event JSON (see export.h), as Perfetto UI and chrome://tracing read it:
  * {"traceEvents": [...], "displayTimeUnit": "ns"}. Calls are "X" (complete) events with
- * ts/dur in microseconds from the first event, pid = process id, tid = OS thread id;
- * messages are thread-scoped "i" events; "M" events name processes and threads.
+ * ts/dur in microseconds from the first event, pid = process id, tid = OS thread id, one per
+ * running interval (running.h: a generator or coroutine that suspended has one per step, on
+ * the thread that ran it, so that the events of a thread nest); messages are thread-scoped
+ * "i" events; "M" events name processes and threads.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 
 #include "export.h"
 #include "load.h"
+#include "running.h"
 #include "strbuf.h"
 
 typedef struct chrome {
@@ -91,13 +95,14 @@ static void metadata(chrome *c) {
     }
 }
 
-static void call_event(chrome *c, uint32_t call) {
+static void call_event(chrome *c, const atr__run *run) {
     atr_call_view cv;
+    uint32_t call = run->call;
     if (atr_index_call(c->ix, call, &cv) < 0)
         return;
-    event_head(c, "X", cv.thread, cv.start_ns);
+    event_head(c, "X", run->thread, run->open);
     atr__json_key(&c->j, "dur");
-    atr__json_fixed(&c->j, cv.duration_ns, 1000, 3);
+    atr__json_fixed(&c->j, run->close - run->open, 1000, 3);
     atr__json_funcname(&c->j, "name", c->ix, cv.function);
     atr__json_kstr(&c->j, "cat", cv.status == ATR_CALL_UNFINISHED ? "unfinished" : "call");
     atr__json_key(&c->j, "args");
@@ -129,6 +134,10 @@ static void message_event(chrome *c, uint32_t msg) {
 int atr__export_chrome(const atr_index *ix, const uint8_t *keep, FILE *out) {
     chrome c;
     atr_index_info info;
+    atr__run *runs = NULL;
+    size_t n_runs = 0;
+    if (atr__running(ix, keep, &runs, &n_runs) < 0)
+        return ATR_ENOMEM;
     atr_index_get_info(ix, &info);
     c.ix = ix;
     c.keep = keep;
@@ -139,9 +148,9 @@ int atr__export_chrome(const atr_index *ix, const uint8_t *keep, FILE *out) {
     atr__json_arr_begin(&c.j);
     c.j.nl_depth = 2; /* one event per line */
     metadata(&c);
-    for (uint64_t call = 0; call < info.n_calls && !ferror(out); call++)
-        if (!keep || keep[call])
-            call_event(&c, (uint32_t)call);
+    for (size_t i = 0; i < n_runs && !ferror(out); i++)
+        call_event(&c, &runs[i]);
+    free(runs);
     for (uint64_t m = 0; m < info.n_messages && !ferror(out); m++)
         message_event(&c, (uint32_t)m);
     atr__json_arr_end(&c.j);

@@ -17,7 +17,7 @@ int atr__tui_page(const atr__tui *app) { return app->rows > 3 ? app->rows - 3 : 
 int atr__tui_push(atr__tui *app, const atr__view_ops *ops, void *data, const char *title) {
     atr__view *v = calloc(1, sizeof *v);
     if (!v) {
-        atr__view tmp = {ops, app, NULL, "", 0, 0, data};
+        atr__view tmp = {.ops = ops, .app = app, .data = data};
         if (ops->destroy)
             ops->destroy(&tmp);
         return ATR_ENOMEM;
@@ -95,7 +95,9 @@ static void draw(atr__tui *app) {
         v->ops->header(v, &sb);
     atr__term_put(app->term, 1, 0, app->cols, atr__sb_cstr(&sb), ATR__A_BOLD, 0);
     int page = atr__tui_page(app);
-    for (int r = 0; r < page && v->top + (uint64_t)r < n; r++) {
+    if (v->draw)
+        v->draw(v, 2, page);
+    for (int r = 0; r < page && !v->draw && v->top + (uint64_t)r < n; r++) {
         uint64_t i = v->top + (uint64_t)r;
         int attr = 0;
         atr__sb_clear(&sb);

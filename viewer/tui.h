@@ -42,6 +42,9 @@ struct atr__view {
     char title[160];  /* escaped */
     uint64_t cursor, top;
     void *data; /* owned by the view, freed by ops->destroy */
+    /* Set after the push to draw the body (rows y .. y + height - 1) instead of one row per
+       line (ops->row still gives the text search looks at). NULL: rows. */
+    void (*draw)(atr__view *v, int y, int height);
 };
 
 struct atr__tui {
@@ -85,6 +88,7 @@ int atr__tui_calls(atr__tui *app, uint32_t fn, const char *filter, const char *t
 int atr__tui_tree(atr__tui *app, uint32_t call);
 int atr__tui_why(atr__tui *app, uint32_t call);
 int atr__tui_replay(atr__tui *app, uint32_t call);
+int atr__tui_flame(atr__tui *app, uint32_t call);
 int atr__tui_help(atr__tui *app);
 /* tui_diff.c: the functions of a diff (borrowed: it outlives the TUI), one's groups. */
 int atr__tui_diff(atr__tui *app, const atr_diff *d);

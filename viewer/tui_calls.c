@@ -96,6 +96,11 @@ static int calls_key(atr__view *v, int k) {
             atr__tui_message(v->app, "out of memory");
         return 1;
     }
+    if (k == 'f' && atr_callset_count(c->cs)) {
+        if (atr__tui_flame(v->app, atr_callset_get(c->cs, v->cursor)) < 0)
+            atr__tui_message(v->app, "out of memory");
+        return 1;
+    }
     if (k == 'r' && atr_callset_count(c->cs)) {
         if (atr__tui_replay(v->app, atr_callset_get(c->cs, v->cursor)) < 0)
             atr__tui_message(v->app, "out of memory");
@@ -113,13 +118,14 @@ static void calls_destroy(atr__view *v) {
     }
 }
 
-static const atr__view_ops calls_ops = {calls_count,
-                                        calls_row,
-                                        calls_header,
-                                        calls_enter,
-                                        calls_key,
-                                        calls_destroy,
-                                        "Enter: call tree  w: why slow  s: sort  r: replay"};
+static const atr__view_ops calls_ops = {
+    calls_count,
+    calls_row,
+    calls_header,
+    calls_enter,
+    calls_key,
+    calls_destroy,
+    "Enter: call tree  w: why slow  f: flame  s: sort  r: replay"};
 
 int atr__tui_calls(atr__tui *app, uint32_t fn, const char *filter, const char *title) {
     calls *c = calloc(1, sizeof *c);
@@ -137,7 +143,7 @@ int atr__tui_calls(atr__tui *app, uint32_t fn, const char *filter, const char *t
     if (rc == 0)
         rc = run_query(app, c);
     if (rc < 0) {
-        atr__view tmp = {&calls_ops, app, NULL, "", 0, 0, c};
+        atr__view tmp = {.ops = &calls_ops, .app = app, .data = c};
         calls_destroy(&tmp);
         return rc;
     }

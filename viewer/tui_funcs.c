@@ -108,13 +108,13 @@ int atr__tui_functions(atr__tui *app) {
     f->st = calloc(info.n_functions + 1u, sizeof *f->st);
     f->fns = calloc(info.n_functions + 1u, sizeof *f->fns);
     if (!f->st || !f->fns || atr_stats_all(app->ix, f->st, info.n_functions) < 0) {
-        atr__view tmp = {&funcs_ops, app, NULL, "", 0, 0, f};
+        atr__view tmp = {.ops = &funcs_ops, .app = app, .data = f};
         funcs_destroy(&tmp);
         return ATR_ENOMEM;
     }
     fn_total *order = calloc(info.n_functions + 1u, sizeof *order);
     if (!order) {
-        atr__view tmp = {&funcs_ops, app, NULL, "", 0, 0, f};
+        atr__view tmp = {.ops = &funcs_ops, .app = app, .data = f};
         funcs_destroy(&tmp);
         return ATR_ENOMEM;
     }
@@ -292,7 +292,7 @@ static int args_open(atr__tui *app, uint32_t fn, const char *key) {
     if (rc == 0 && !(a->rows = calloc(n, sizeof *a->rows)))
         rc = ATR_ENOMEM;
     if (rc < 0) {
-        atr__view tmp = {&args_ops, app, NULL, "", 0, 0, a};
+        atr__view tmp = {.ops = &args_ops, .app = app, .data = a};
         args_destroy(&tmp);
         return rc;
     }
@@ -340,14 +340,19 @@ static const char *const help_lines[] = {
     "Calls screen",
     "  s              sort by duration / start time",
     "  w              why was the selected call slow (vs the typical calls)",
+    "  f              flame graph of the selected call",
     "  r              replay from the selected call",
     "Call tree",
     "  Enter          expand / collapse;  ← collapse or go to the parent",
     "  s              jump to the slowest child",
     "  w              why was the selected call slow",
+    "  f              flame graph of the selected call",
     "  r              replay from the selected call",
     "Why",
     "  Enter          call tree of the call;  w  why of the child call named by next:",
+    "Flame graph (rows: depth; widths: share of the parent's active time)",
+    "  ← → ↑ ↓ hjkl   frame before / after / parent / widest child",
+    "  Enter          zoom into the frame;  Esc Backspace  zoom out",
     "Replay",
     "  t              jump to a time (e.g. 1.5s, 250ms, 40us, from the first event)",
     "  s e            jump to the start / end of the selected event's call",

@@ -277,10 +277,11 @@ static int tree_key(atr__view *v, int k) {
         rc = atr__tui_replay(v->app, r->fold_n == NOT_FOLD ? r->call : ATR_NO_CALL);
         break;
     case 'w':
-        if (r->fold_n == NOT_FOLD)
-            rc = atr__tui_why(v->app, r->call);
+    case 'f':
+        if (r->fold_n != NOT_FOLD)
+            atr__tui_message(v->app, "%c: select a call (this row folds several)", k);
         else
-            atr__tui_message(v->app, "w: select a call (this row folds several)");
+            rc = k == 'w' ? atr__tui_why(v->app, r->call) : atr__tui_flame(v->app, r->call);
         break;
     default:
         return 0;
@@ -299,13 +300,14 @@ static void tree_destroy(atr__view *v) {
     }
 }
 
-static const atr__view_ops tree_ops = {tree_count,
-                                       tree_row,
-                                       tree_header,
-                                       tree_enter,
-                                       tree_key,
-                                       tree_destroy,
-                                       "Enter: expand/collapse  s: slowest  w: why  r: replay"};
+static const atr__view_ops tree_ops = {
+    tree_count,
+    tree_row,
+    tree_header,
+    tree_enter,
+    tree_key,
+    tree_destroy,
+    "Enter: expand/collapse  s: slowest  w: why  f: flame  r: replay"};
 
 int atr__tui_tree(atr__tui *app, uint32_t call) {
     tree *t = calloc(1, sizeof *t);

@@ -99,7 +99,7 @@ int atr__tui_why(atr__tui *app, uint32_t call) {
     if (rc == 0)
         rc = split_lines(w, len);
     if (rc < 0) {
-        atr__view tmp = {&why_ops, app, NULL, "", 0, 0, w};
+        atr__view tmp = {.ops = &why_ops, .app = app, .data = w};
         why_destroy(&tmp);
         return rc;
     }

@@ -124,7 +124,9 @@ def test_every_output_is_free_of_control_characters(viewer, logs):
                 ["calls", "hostile.atr", "show", "--json"], ["tree", "hostile.atr", "run"],
                 ["export", "hostile.atr", "-f", "chrome"], ["export", "hostile.atr", "-f",
                                                             "eliot"],
-                ["export", "hostile.atr", "-f", "jsonl"]]
+                ["export", "hostile.atr", "-f", "jsonl"],
+                ["export", "hostile.atr", "-f", "folded"],
+                ["export", "hostile.atr", "-f", "speedscope"]]
     for args in commands:
         proc = run_view(viewer, args, logs)
         for stream in (proc.stdout, proc.stderr):

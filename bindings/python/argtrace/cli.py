@@ -27,7 +27,7 @@ commands:
   why LOG FUNCTION [name=value]    why the slowest matching call was slow (or --id ID)
   calls LOG [FUNCTION]             list calls (--sort duration --limit N)
   cat LOG                          print every record
-  export LOG --format FORMAT       chrome, eliot, jsonl or otlp (OpenTelemetry)
+  export LOG --format FORMAT       chrome, eliot, jsonl, speedscope, folded or otlp
   report LOG [-o report.html]      one self-contained HTML page: tables, charts, flame graphs
   view LOG                         interactive terminal viewer
 
