@@ -85,7 +85,7 @@ int atr__tui_calls(atr__tui *app, uint32_t fn, const char *filter, const char *t
 int atr__tui_tree(atr__tui *app, uint32_t call);
 int atr__tui_why(atr__tui *app, uint32_t call);
 int atr__tui_replay(atr__tui *app, uint32_t call);
-int atr__tui_help(atr__tui *app);
+int atr__tui_help(atr__tui *app); /* tui_help.c */
 /* tui_diff.c: the functions of a diff (borrowed: it outlives the TUI), one's groups. */
 int atr__tui_diff(atr__tui *app, const atr_diff *d);
 int atr__tui_diff_groups(atr__tui *app, const atr_diff *d, uint32_t i);

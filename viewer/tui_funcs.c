@@ -1,6 +1,6 @@
 /*
- * TUI views: functions (the root: per-function statistics by total time), a function's
- * arguments with their groups (best-explaining argument first), and the help screen.
+ * TUI views: functions (the root: per-function statistics by total time) and a function's
+ * arguments with their groups (best-explaining argument first).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -319,53 +319,3 @@ static int args_open(atr__tui *app, uint32_t fn, const char *key) {
 }
 
 int atr__tui_args(atr__tui *app, uint32_t fn) { return args_open(app, fn, NULL); }
-
-/* ---- help ----------------------------------------------------------------------------- */
-
-static const char *const help_lines[] = {
-    "Moving",
-    "  ↑ ↓ j k        previous / next row",
-    "  PgUp PgDn Space  page up / down",
-    "  Home End g G   first / last row",
-    "  Enter → l      open the row (function → arguments → calls → call tree)",
-    "  q Esc ← h      back to the previous screen (quits on the first one)",
-    "  Q Ctrl-C       quit",
-    "  / n N          search the rows; next / previous match",
-    "Arguments screen",
-    "  t              call tree of the selected group's slowest call",
-    "  b              group by a key: an argument, len(ARG), type(ARG), ARG.items, KEY,KEY",
-    "Functions screen",
-    "  c              calls of the function (slowest first)",
-    "  r              replay: every event in time order",
-    "Calls screen",
-    "  s              sort by duration / start time",
-    "  w              why was the selected call slow (vs the typical calls)",
-    "  r              replay from the selected call",
-    "Call tree",
-    "  Enter          expand / collapse;  ← collapse or go to the parent",
-    "  s              jump to the slowest child",
-    "  w              why was the selected call slow",
-    "  r              replay from the selected call",
-    "Why",
-    "  Enter          call tree of the call;  w  why of the child call named by next:",
-    "Replay",
-    "  t              jump to a time (e.g. 1.5s, 250ms, 40us, from the first event)",
-    "  s e            jump to the start / end of the selected event's call",
-    "  Enter          call tree of the selected event's call",
-};
-
-static uint64_t help_count(atr__view *v) {
-    (void)v;
-    return sizeof help_lines / sizeof help_lines[0];
-}
-
-static void help_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
-    (void)v;
-    atr__sb_puts(sb, help_lines[i]);
-    if (help_lines[i][0] != ' ')
-        *attr |= ATR__A_BOLD;
-}
-
-static const atr__view_ops help_ops = {help_count, help_row, NULL, NULL, NULL, NULL, "keys"};
-
-int atr__tui_help(atr__tui *app) { return atr__tui_push(app, &help_ops, NULL, "help"); }
