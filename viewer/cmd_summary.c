@@ -10,6 +10,7 @@
 #include "load.h"
 #include "opts.h"
 #include "render.h"
+#include "render_call.h"
 
 enum { OPT_JSON = 1, OPT_LIMIT };
 static const atr__opt summary_opts[] = {

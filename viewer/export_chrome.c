@@ -7,7 +7,7 @@
 #include <inttypes.h>
 
 #include "export.h"
-#include "load.h"
+#include "json_call.h"
 #include "strbuf.h"
 
 typedef struct chrome {
