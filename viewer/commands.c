@@ -8,7 +8,7 @@
 #include "cmd.h"
 
 static const atr__cmd commands[] = {
-    {"summary", atr__cmd_summary, "LOG... [--json]",
+    {"summary", atr__cmd_summary, "LOG... [--json] [--follow]",
      "Per function: calls, total, self time, p50/p95/p99/max, by total time."},
     {"slow", atr__cmd_slow, "LOG... FUNC [--by ARG] [--json]",
      "Which argument explains FUNC's duration: slowest values, histograms, slowest calls."},
@@ -30,7 +30,8 @@ static const atr__cmd commands[] = {
      "matching calls and the calls containing them, with their messages."},
     {"report", atr__cmd_report, "LOG... [--base LOG...] [-o OUT]",
      "A self-contained HTML report: summary, arguments, flame graphs, why, diff."},
-    {"view", atr__cmd_view, "LOG...", "Interactive terminal viewer."},
+    {"view", atr__cmd_view, "[--follow] LOG...",
+     "Interactive terminal viewer (--follow: of a log being written)."},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

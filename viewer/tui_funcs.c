@@ -132,6 +132,20 @@ int atr__tui_functions(atr__tui *app) {
     return atr__tui_push(app, &funcs_ops, f, title);
 }
 
+uint32_t atr__tui_functions_selected(const atr__view *v) {
+    const funcs *f = v->data;
+    return v->ops == &funcs_ops && v->cursor < f->n ? f->fns[v->cursor] : UINT32_MAX;
+}
+
+void atr__tui_functions_select(atr__view *v, uint32_t fn) {
+    const funcs *f = v->data;
+    for (uint32_t i = 0; v->ops == &funcs_ops && i < f->n; i++)
+        if (f->fns[i] == fn) {
+            atr__tui_goto(v, i);
+            return;
+        }
+}
+
 /* ---- arguments and groups ------------------------------------------------------------- */
 
 typedef struct arg_row {
