@@ -192,9 +192,12 @@ static int file_read(atr__follow *f, ffile *fl) {
     return more;
 }
 
-/* "BASE.<pid>.<8 hex digits>.atr": the log of a process forked from BASE's. */
+/* "STEM.<pid>.<8 hex digits>.atr", STEM the log's name without ".atr": the log of a process
+   forked (or spawned by multiprocessing) from the log's (libtrace/src/writer/sink.c). */
 static int is_child_of(const char *name, const char *base) {
     size_t bl = strlen(base);
+    if (bl > 4 && strcmp(base + bl - 4, ".atr") == 0)
+        bl -= 4;
     if (strncmp(name, base, bl) != 0 || name[bl] != '.')
         return 0;
     const char *p = name + bl + 1, *q = p;

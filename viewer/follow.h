@@ -6,8 +6,8 @@
  * only what the files gained since the last one (from the remembered byte offset), walks the
  * new bytes frame by frame (zstd frame headers and block headers, no decompression) and moves
  * the complete end forward; an incomplete last frame is normal while following and waits for
- * the next poll. A poll also picks up the logs of forked children (`<log>.<pid>.<8 hex
- * digits>.atr` next to a followed log, also nested) and notices a log that was replaced or
+ * the next poll. A poll also picks up the logs of forked children (`<stem>.<pid>.<8 hex
+ * digits>.atr` next to a followed `<stem>.atr`, also nested) and notices a log that was replaced or
  * truncated (a new run over the same path): it is read again from its start.
  *
  * An index is built from the complete frames only (atr_index_load_mem), so it never sees a
