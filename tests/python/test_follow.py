@@ -281,3 +281,78 @@ def test_view_follow_ends_on_sigterm(viewer, tmp_path):
         s.wait_for("EXIT:0")
     finally:
         s.close()
+
+
+# ---- argtrace run --view --------------------------------------------------------------------
+
+PROGRAM = r"""
+import argtrace
+
+@argtrace.trace
+def work(n):
+    return n
+
+print("hello from the program")
+for i in range(20):
+    work(i)
+print("bye")
+"""
+
+
+def run_view_command(tmp_path, unset_tmux):
+    (tmp_path / "short.py").write_text(PROGRAM)
+    pythonpath = os.path.dirname(os.path.dirname(argtrace.__file__))
+    return ["env"] + (["-u", "TMUX"] if unset_tmux else []) + [
+        "PYTHONPATH=" + pythonpath, sys.executable, "-m", "argtrace", "run", "--view",
+        "short.py"]
+
+
+@tmux
+def test_run_view_without_tmux_shows_the_viewer_and_keeps_the_output(tmp_path):
+    from test_viewer_tui import Screen, lines
+
+    cmd = run_view_command(tmp_path, unset_tmux=True)
+    s = Screen(cmd[0], cmd[1:], tmp_path)
+    try:
+        screen = s.wait_for("● finished │ functions (1 files, 20 calls)")
+        assert "__main__.work" in screen
+        assert all(len(r) <= 80 for r in lines(screen))
+        s.keys("q")
+        screen = s.wait_for("EXIT:0")
+        assert "argtrace: the program's output is in short.out" in screen
+        assert "hello from the program" not in screen  # it went to the file
+        assert (tmp_path / "short.out").read_text() == "hello from the program\nbye\n"
+    finally:
+        s.close()
+
+
+@tmux
+def test_run_view_in_tmux_opens_a_pane_below(tmp_path):
+    from test_viewer_tui import Screen
+
+    cmd = run_view_command(tmp_path, unset_tmux=False)  # the pane's $TMUX: our test server
+    s = Screen(cmd[0], cmd[1:], tmp_path, rows=40)
+    try:
+        screen = s.wait_for("EXIT:0")  # the program kept its terminal and ended
+        assert "hello from the program" in screen and "bye" in screen
+        assert len(s.tmux("list-panes").strip().split("\n")) == 2
+        deadline = time.monotonic() + WAIT
+        while "● finished │ functions (1 files, 20 calls)" not in s.tmux(
+                "capture-pane", "-p", "-t", "0.1"):
+            assert time.monotonic() < deadline, s.tmux("capture-pane", "-p", "-t", "0.1")
+            time.sleep(0.1)
+        s.tmux("send-keys", "-t", "0.1", "q")
+        while len(s.tmux("list-panes").strip().split("\n")) != 1:  # q closes the pane
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    finally:
+        s.close()
+
+
+def test_run_view_needs_a_terminal(tmp_path):
+    cmd = run_view_command(tmp_path, unset_tmux=True)
+    r = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=WAIT,
+                       stdin=subprocess.DEVNULL)
+    assert r.returncode == 2
+    assert r.stderr == "argtrace run: --view needs a terminal (or tmux)\n"
+    assert not (tmp_path / "short.atr").exists()  # refused before the log was created
