@@ -156,6 +156,25 @@ def test_summary_follow_shows_new_frames_and_a_forked_childs_log(viewer, tmp_pat
     assert all(len(line) <= 80 for line in out.split("\n"))
 
 
+def test_a_new_run_over_the_log_is_read_from_its_start(viewer, tmp_path, procs):
+    log = tmp_path / "live.atr"
+    first = Writer(tmp_path, log)
+    procs.append(first)
+    f = Follower(viewer, tmp_path, "live.atr")
+    procs.append(f)
+    first.do("calls 3")
+    f.wait_for("3 calls, 1 log (0 closed)")
+    first.kill()  # killed: its log stays unclosed, the follower keeps going
+    second = Writer(tmp_path, log)  # the next run writes the same path
+    procs.append(second)
+    second.do("calls 2")
+    f.wait_for("2 calls, 1 log (0 closed)")
+    second.stop()
+    rc, out, err = f.finish()
+    assert rc == 0, err
+    assert out.rstrip("\n").split("\n")[-1].endswith("2 calls, 1 log: the program finished")
+
+
 def complete_log(tmp_path, calls):
     src = tmp_path / "whole.atr"
     w = Writer(tmp_path, src)
