@@ -37,8 +37,7 @@ static uint32_t le32(const uint8_t *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* Length of the whole frame at p (n bytes there): > 0, 0 while incomplete, -1: not a frame. */
-static int64_t frame_len(const uint8_t *p, size_t n) {
+int64_t atr__frame_len(const uint8_t *p, size_t n) {
     if (n < 4)
         return 0;
     uint32_t magic = le32(p);
@@ -176,7 +175,7 @@ static int file_read(atr__follow *f, ffile *fl) {
     }
     int more = 0;
     while (!fl->bad) {
-        int64_t l = frame_len(fl->data + fl->complete, fl->len - fl->complete);
+        int64_t l = atr__frame_len(fl->data + fl->complete, fl->len - fl->complete);
         if (l < 0) {
             fl->bad = 1;
             snprintf(f->problem, sizeof f->problem,

@@ -56,6 +56,12 @@ int atr__follow_finished(const atr__follow *f);
 /* Why a followed file cannot be read, or "" (e.g. "a.atr: Permission denied"). */
 const char *atr__follow_problem(const atr__follow *f);
 
+/*
+ * Length of the whole frame at p (n bytes there) from its headers (zstd frame, RFC 8878
+ * 3.1.1, or skippable frame): > 0, 0 while incomplete, -1 when the bytes are not a frame.
+ */
+int64_t atr__frame_len(const uint8_t *p, size_t n);
+
 /* SIGINT/SIGTERM set the stop flag instead of ending the process (until restored). */
 void atr__follow_signals_catch(void);
 void atr__follow_signals_restore(void);
