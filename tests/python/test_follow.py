@@ -302,6 +302,19 @@ def test_view_follow_ends_on_sigterm(viewer, tmp_path):
         s.close()
 
 
+@tmux
+def test_view_follow_ends_on_ctrl_c(viewer, tmp_path):
+    from test_viewer_tui import Screen
+
+    s = Screen(viewer, ["view", "--follow", "never.atr"], tmp_path)
+    try:
+        s.wait_for("live: waiting for never.atr")
+        s.keys("Down", "C-c")  # a key in raw mode: quits from any screen
+        s.wait_for("EXIT:0")
+    finally:
+        s.close()
+
+
 # ---- argtrace run --view --------------------------------------------------------------------
 
 PROGRAM = r"""
