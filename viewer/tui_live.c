@@ -2,11 +2,11 @@
  * `view --follow`: the TUI on logs that are being written (follow.h does the reading).
  *
  * The functions screen is live: when complete frames arrive, a new index is built (at most
- * one a second; a build that takes long spaces them out) and, while the functions screen is
- * the one shown, replaces the old one, the selection staying on the same function. Deeper
- * screens (arguments, calls, trees, replay) keep the index they were opened on, so nothing
- * moves under the cursor; the title bar's badge says that new calls wait, and going back to
- * the functions screen shows them. When every log was closed by its writer the badge says
+ * one a second; a build that takes long spaces them out) and replaces the old one, the
+ * selection staying on the same function. Deeper screens (arguments, calls, trees, replay)
+ * keep the index they were opened on, so nothing moves under the cursor, and nothing is
+ * built while they are shown; the title bar's badge says that new calls wait, and going
+ * back to the functions screen builds and shows them at once. When every log was closed by its writer the badge says
  * "finished". q on the functions screen, Q, Ctrl-C (a key in raw mode) and SIGTERM/SIGINT
  * end the viewer.
  */
@@ -25,8 +25,9 @@ typedef struct live {
     atr__follow *f;
     const char *first;   /* the first log's name (borrowed), for "waiting for" */
     atr_index *shown;    /* the index the views use, owned */
-    atr_index *next;     /* newer, waiting for the functions screen; owned, NULL: none */
+    atr_index *next;     /* the one just built, until swap_in() shows it; owned */
     int pending;         /* frames arrived since the last build */
+    int was_deeper;      /* the last tick saw a screen above the functions screen */
     uint64_t next_build; /* ms on the monotonic clock */
     char problem[300];   /* the follower's last problem, shown once */
 } live;
@@ -55,14 +56,15 @@ static void swap_in(atr__tui *app, live *l) {
         atr__tui_functions_select(app->top, fn);
 }
 
+/* A new index from what was read, shown at once (only called on the functions screen). */
 static void build(atr__tui *app, live *l) {
     uint64_t t0 = now_ms();
     atr_index *ix = NULL;
     char err[512];
     int rc = atr__follow_index(l->f, l->ctx, &ix, err, sizeof err);
     if (rc == 0) {
-        atr_index_free(l->next);
         l->next = ix;
+        swap_in(app, l);
     } else if (rc != ATR_ENOTFOUND) {
         atr__tui_message(app, "%s", err[0] ? err : atr_strerror(rc));
     }
@@ -88,17 +90,19 @@ static void tick(atr__tui *app, void *ctx) {
             atr__tui_message(app, "%s", l->problem);
     }
     l->pending |= changed;
-    if (l->pending && now_ms() >= l->next_build)
+    /* Deeper screens keep their snapshot, and nothing is built while one is shown: back on
+       the functions screen, what arrived meanwhile is built at once. */
+    int at_root = app->top && !app->top->below;
+    if (l->pending && at_root && (l->was_deeper || now_ms() >= l->next_build))
         build(app, l);
-    if (l->next && app->top && !app->top->below)
-        swap_in(app, l);
+    l->was_deeper = !at_root;
     atr_index_info info;
     atr_index_get_info(l->shown, &info);
-    if (l->next)
+    if (l->pending && !at_root)
         snprintf(app->badge, sizeof app->badge, "live: new calls (q: back to functions)");
     else if (info.n_files == 0)
         snprintf(app->badge, sizeof app->badge, "live: waiting for %s", l->first);
-    else if (atr__follow_finished(l->f))
+    else if (atr__follow_finished(l->f) && !l->pending)
         snprintf(app->badge, sizeof app->badge, "finished");
     else
         snprintf(app->badge, sizeof app->badge, "live");
