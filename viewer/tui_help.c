@@ -31,6 +31,9 @@ static const char *const help_lines[] = {
     "  t              jump to a time (e.g. 1.5s, 250ms, 40us, from the first event)",
     "  s e            jump to the start / end of the selected event's call",
     "  Enter          call tree of the selected event's call",
+    "Live (view --follow)",
+    "  the functions screen updates as calls arrive; other screens keep what they",
+    "  showed (title: new calls): q back to the functions screen shows them",
 };
 
 static uint64_t help_count(atr__view *v) {
