@@ -8,8 +8,10 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "json_call.h"
 #include "load.h"
 #include "render.h"
+#include "render_call.h"
 
 enum { OPT_JSON = 1, OPT_BY, OPT_GROUPS, OPT_CALLS, OPT_RESULT };
 static const atr__opt slow_opts[] = {

@@ -5,17 +5,24 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "follow.h"
 #include "json.h"
 #include "load.h"
 #include "opts.h"
 #include "render.h"
+#include "render_call.h"
 
-enum { OPT_JSON = 1, OPT_LIMIT };
+enum { OPT_JSON = 1, OPT_LIMIT, OPT_FOLLOW };
 static const atr__opt summary_opts[] = {
     {"json", 0, 0, OPT_JSON,
      "--json       a JSON list of {function, calls, total_ns, active_ns, self_ns, ...}"},
     {"limit", 'n', 1, OPT_LIMIT, "-n, --limit N  show the N functions with most total time"},
+    {"follow", 'f', 0, OPT_FOLLOW,
+     "-f, --follow  follow the logs while the program writes them (and its forked children's "
+     "logs): redraw about every second on a terminal, append on a pipe; Ctrl-C stops"},
     ATR__OPTS_WIDTH,
     {NULL, 0, 0, 0, NULL},
 };
@@ -92,12 +99,15 @@ static void print_json(atr__vctx *ctx, const atr_index *ix, const row *rows, siz
 typedef struct summary_args {
     int json;
     uint64_t limit;
+    int follow; /* --follow */
 } summary_args;
 
 static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
     summary_args *a = ud;
     if (id == OPT_JSON)
         a->json = 1;
+    else if (id == OPT_FOLLOW)
+        a->follow = 1;
     else if (id == OPT_LIMIT && atr__opt_uint(ctx, "limit", arg, &a->limit) < 0)
         return ATR_VIEWER_USAGE;
     return ATR_VIEWER_OK;
@@ -123,36 +133,23 @@ static int collect(const atr_index *ix, const atr_stats *st, uint32_t n_fn, row 
     return 0;
 }
 
-int atr__cmd_summary(atr__vctx *ctx, int argc, char **argv) {
-    atr__operands ops = {0};
-    summary_args a = {0, 0};
-    int st = atr__parse_args(ctx, argc, argv, summary_opts, &ops, on_opt, &a);
-    if (st == ATR_VIEWER_OK && ops.func) {
-        atr__errorf(ctx, "'%s' is not a log file (usage: %s summary LOG...)", ops.func, ctx->prog);
-        st = ATR_VIEWER_USAGE;
-    }
-    atr_index *ix = NULL;
-    if (st == ATR_VIEWER_OK)
-        st = atr__load_logs(ctx, ops.logs, ops.n_logs, &ix);
-    atr_stats *stats = NULL;
-    row *rows = NULL;
+/* The summary of an index on ctx->out (text or JSON). Returns an ATR_VIEWER_* status. */
+static int show(atr__vctx *ctx, const atr_index *ix, const summary_args *a) {
+    atr_index_info info;
+    atr_index_get_info(ix, &info);
+    uint32_t n_fn = info.n_functions;
+    atr_stats *stats = calloc(n_fn + 1u, sizeof *stats);
+    row *rows = calloc(n_fn + 1u, sizeof *rows);
     size_t n = 0;
-    uint32_t n_fn = 0;
-    if (st == ATR_VIEWER_OK) {
-        atr_index_info info;
-        atr_index_get_info(ix, &info);
-        n_fn = info.n_functions;
-        stats = calloc(n_fn + 1u, sizeof *stats);
-        rows = calloc(n_fn + 1u, sizeof *rows);
-        if (!stats || !rows || atr_stats_all(ix, stats, n_fn) < 0 ||
-            collect(ix, stats, n_fn, rows, &n) < 0) {
-            atr__errorf(ctx, "out of memory");
-            st = ATR_VIEWER_FAIL;
-        }
+    int st = ATR_VIEWER_OK;
+    if (!stats || !rows || atr_stats_all(ix, stats, n_fn) < 0 ||
+        collect(ix, stats, n_fn, rows, &n) < 0) {
+        atr__errorf(ctx, "out of memory");
+        st = ATR_VIEWER_FAIL;
     }
     if (st == ATR_VIEWER_OK) {
-        size_t shown = a.limit && a.limit < n ? (size_t)a.limit : n;
-        if (a.json)
+        size_t shown = a->limit && a->limit < n ? (size_t)a->limit : n;
+        if (a->json)
             print_json(ctx, ix, rows, shown);
         else
             print_text(ctx, rows, shown);
@@ -161,7 +158,132 @@ int atr__cmd_summary(atr__vctx *ctx, int argc, char **argv) {
         free(rows[i].name);
     free(rows);
     free(stats);
-    atr_index_free(ix);
+    return st;
+}
+
+/* ---- --follow ----------------------------------------------------------------------- */
+
+#define POLL_MS 250u    /* how often the files are looked at */
+#define REDRAW_MS 1000u /* at most one summary a second (more when building takes long) */
+
+static uint64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The line under a summary: what is followed and how to stop. */
+static void follow_status(atr__vctx *ctx, atr__follow *f, const atr_index *ix, int finished) {
+    atr_index_info info;
+    atr_index_get_info(ix, &info);
+    uint32_t files, closed;
+    atr__follow_counts(f, &files, &closed);
+    char calls[32], line[256], clock[16] = "";
+    atr__fmt_count(calls, sizeof calls, info.n_calls);
+    time_t t = time(NULL);
+    struct tm tm;
+    if (localtime_r(&t, &tm))
+        strftime(clock, sizeof clock, "%H:%M:%S", &tm);
+    if (finished)
+        snprintf(line, sizeof line, "%s  %s calls, %u log%s: the program finished\n", clock, calls,
+                 files, files == 1 ? "" : "s");
+    else
+        snprintf(line, sizeof line,
+                 "%s  %s calls, %u log%s (%u closed); following (Ctrl-C to stop)\n", clock, calls,
+                 files, files == 1 ? "" : "s", closed);
+    atr__fput_wrap(ctx->out, line, ctx->width);
+}
+
+/*
+ * summary --follow: a new summary when frames arrived (at most one a REDRAW_MS; a build
+ * that takes long spaces them out), in place on a terminal, appended on a pipe (JSON: one
+ * array each time). Ends on SIGINT/SIGTERM, or once every log was closed by its writer.
+ */
+static int follow(atr__vctx *ctx, const atr__operands *ops, const summary_args *a) {
+    if (ops->n_logs <= 0) {
+        atr__errorf(ctx, "no log given (see --help)");
+        return ATR_VIEWER_USAGE;
+    }
+    atr__follow *f = NULL;
+    if (atr__follow_open(ops->logs, ops->n_logs, &f) < 0) {
+        atr__errorf(ctx, "out of memory");
+        return ATR_VIEWER_FAIL;
+    }
+    int tty = isatty(fileno(ctx->out)) && !a->json;
+    int st = ATR_VIEWER_OK, pending = 1, waited = 0, finished = 0, shown = 0;
+    uint64_t next_build = 0, gap = REDRAW_MS;
+    char problem[300] = "";
+    atr__follow_signals_catch();
+    while (!atr__follow_stopped()) {
+        int changed = 0;
+        if (atr__follow_poll(f, &changed) < 0) {
+            atr__errorf(ctx, "out of memory");
+            st = ATR_VIEWER_FAIL;
+            break;
+        }
+        if (strcmp(problem, atr__follow_problem(f)) != 0) {
+            snprintf(problem, sizeof problem, "%s", atr__follow_problem(f));
+            if (problem[0])
+                atr__warnf(ctx, "%s", problem);
+        }
+        pending |= changed;
+        if (finished && !pending)
+            break; /* every log closed, and nothing came since (no late child's log) */
+        if (pending && now_ms() >= next_build) {
+            uint64_t t0 = now_ms();
+            atr_index *ix = NULL;
+            char err[512];
+            int rc = atr__follow_index(f, ctx, &ix, err, sizeof err);
+            if (rc == ATR_ENOTFOUND) {
+                if (!waited++)
+                    atr__warnf(ctx, "waiting for %s to be written", ops->logs[0]);
+            } else if (rc < 0) {
+                atr__errorf(ctx, "%s", err[0] ? err : atr_strerror(rc));
+                st = ATR_VIEWER_FAIL;
+                break;
+            } else {
+                finished = atr__follow_finished(f);
+                if (tty)
+                    fputs("\033[H\033[J", ctx->out);
+                else if (!a->json && shown++)
+                    fputc('\n', ctx->out);
+                st = show(ctx, ix, a);
+                if (!a->json)
+                    follow_status(ctx, f, ix, finished);
+                fflush(ctx->out);
+                pending = 0;
+            }
+            atr_index_free(ix);
+            if (st != ATR_VIEWER_OK || ferror(ctx->out))
+                break;
+            uint64_t took = now_ms() - t0;
+            gap = took * 3 > REDRAW_MS ? took * 3 : REDRAW_MS;
+            next_build = now_ms() + gap;
+        }
+        atr__follow_sleep(POLL_MS);
+    }
+    atr__follow_signals_restore();
+    atr__follow_close(f);
+    return st;
+}
+
+int atr__cmd_summary(atr__vctx *ctx, int argc, char **argv) {
+    atr__operands ops = {0};
+    summary_args a = {0, 0, 0};
+    int st = atr__parse_args(ctx, argc, argv, summary_opts, &ops, on_opt, &a);
+    if (st == ATR_VIEWER_OK && ops.func) {
+        atr__errorf(ctx, "'%s' is not a log file (usage: %s summary LOG...)", ops.func, ctx->prog);
+        st = ATR_VIEWER_USAGE;
+    }
+    if (st == ATR_VIEWER_OK && a.follow) {
+        st = follow(ctx, &ops, &a);
+    } else if (st == ATR_VIEWER_OK) {
+        atr_index *ix = NULL;
+        st = atr__load_logs(ctx, ops.logs, ops.n_logs, &ix);
+        if (st == ATR_VIEWER_OK)
+            st = show(ctx, ix, &a);
+        atr_index_free(ix);
+    }
     atr__operands_free(&ops);
     return st == ATR__HELP_SHOWN ? ATR_VIEWER_OK : st;
 }

@@ -9,7 +9,9 @@ import errno
 import os
 import runpy
 import shlex
+import shutil
 import signal
+import subprocess
 import sys
 import threading
 import traceback
@@ -38,6 +40,11 @@ options:
   --min-duration DURATION  filter tracing: keep only calls at least this long (e.g. 5ms)
   --max-depth N            filter tracing: trace at most N nested levels
   -q, --quiet              do not print the log path at exit
+  --view                   watch the log live in the terminal viewer (argtrace view
+                           --follow) while the program runs: inside tmux in a new pane
+                           below the program; elsewhere the viewer takes the terminal and
+                           the program's output goes to <log stem>.out (its stdin is
+                           /dev/null); quit the viewer with q
 
 patterns (docs/FILTERS.md):
   mod                   module mod and its submodules ('__main__': the script)
@@ -64,6 +71,7 @@ _OPTIONS = {
     "--min-duration": ("min_duration", True, False),
     "--max-depth": ("max_depth", True, False),
     "-q": ("quiet", False, False), "--quiet": ("quiet", False, False),
+    "--view": ("view", False, False),
 }
 
 
@@ -209,6 +217,91 @@ def stop_filters(core):
 # ---- END FILTER TRACING HOOK ---------------------------------------------------------------
 
 
+class LiveView:
+    """`argtrace run --view`: the live viewer (`argtrace view --follow LOG`) on the log of
+    the program this process runs. Inside tmux ($TMUX) it opens in a new pane below the
+    program, which keeps the terminal (switch panes with tmux's keys; the pane stays after
+    the program ends, showing "finished", until q). Elsewhere the viewer takes the terminal
+    as a child process: the program's stdout and stderr go to <log stem>.out and its stdin
+    is /dev/null, until the log is closed; then this process waits for the viewer to be
+    quit (q) and gives the terminal back. Quitting the viewer early leaves the program
+    running (its output still in the file)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.out_path = (path[:-4] if path.endswith(".atr") else path) + ".out"
+        self.tmux = False  # show the viewer in a tmux pane
+        self.proc = None  # the viewer in this terminal (not tmux)
+        self.saved = None  # the terminal's fds 0, 1, 2 while the program's are redirected
+
+    def command(self):
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        pythonpath = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)
+        return ["env", "PYTHONPATH=" + pythonpath, sys.executable, "-m", "argtrace", "view",
+                "--follow", self.path]
+
+    def check(self):
+        """Before the log is created: a usage error when there is nowhere to show the
+        viewer, or the output file cannot be created."""
+        self.tmux = bool(os.environ.get("TMUX") and shutil.which("tmux"))
+        if self.tmux:
+            return
+        if not (os.isatty(0) and os.isatty(1)):
+            raise UsageError("argtrace run: --view needs a terminal (or tmux)")
+        try:
+            os.close(os.open(self.out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        except OSError as e:
+            raise UsageError("argtrace run: --view: cannot create %s: %s"
+                             % (shown_path(self.out_path), e.strerror or e))
+
+    def start(self):
+        if self.tmux:
+            r = subprocess.run(["tmux", "split-window", "-v", "-d", "-c", os.getcwd(),
+                                shlex.join(self.command())],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            if r.returncode == 0:
+                return
+            sys.stderr.write("argtrace run: --view: tmux split-window failed (%s); showing "
+                             "the viewer here\n" % (r.stderr.strip() or r.returncode))
+            if not (os.isatty(0) and os.isatty(1)):
+                return  # the program runs unwatched rather than not at all
+        out = os.open(self.out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.proc = subprocess.Popen(self.command())  # on the terminal's fds
+        null = os.open(os.devnull, os.O_RDONLY)
+        self.saved = [os.dup(0), os.dup(1), os.dup(2)]
+        os.dup2(null, 0)
+        os.dup2(out, 1)
+        os.dup2(out, 2)
+        os.close(null)
+        os.close(out)
+
+    def finish(self):
+        """After the log is closed: the terminal back to this process once the viewer is
+        quit."""
+        if self.proc is None:
+            return
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except Exception:
+            pass
+        for fd, saved in enumerate(self.saved):
+            os.dup2(saved, fd)
+            os.close(saved)
+        self.saved = None
+        while True:
+            try:
+                self.proc.wait()
+                break
+            except KeyboardInterrupt:
+                continue  # the viewer decides when it ends (q)
+        self.proc = None
+        sys.stderr.write("argtrace: the program's output is in %s\n"
+                         % shown_path(os.path.relpath(self.out_path)))
+
+
 class _Finisher:
     """Stops the session once, from the finally clause or from atexit (whichever first),
     and tells the user where the log is."""
@@ -221,6 +314,7 @@ class _Finisher:
         self.opts = opts  # the parsed command line, for the selection feedback
         self.done = False
         self.pid = os.getpid()
+        self.live = None  # LiveView of --view, finished once the log is closed
 
     def __call__(self):
         if self.done:
@@ -247,6 +341,8 @@ class _Finisher:
                     break
         except Exception as e:
             stats = {"write_error": str(e)}
+        if self.live is not None:
+            self.live.finish()
         if not (stats and stats.get("write_error")):
             _feedback.write(_feedback.report(
                 self.path, self.opts["trace"], hits, _script_stem(self.opts),
@@ -373,6 +469,9 @@ def run_program(core, opts, at_exit=False):
     path = os.path.abspath(opts.get("output") or default_log_path(opts))
     if request is not None:
         check_filters(core, request)  # an invalid pattern: one line, no log file
+    live = LiveView(path) if opts.get("view") else None
+    if live is not None:
+        live.check()  # nowhere to show it: one line, no log file
 
     try:
         core.start(path, **options)
@@ -385,6 +484,9 @@ def run_program(core, opts, at_exit=False):
         core.redact_values(argv_secrets)
     finish = _Finisher(core, path, opts.get("quiet"), request is not None, opts)
     atexit.register(finish)
+    if live is not None:
+        finish.live = live
+        live.start()
     saved_argv, saved_path0 = sys.argv[:], sys.path[0] if sys.path else None
     _api.follow_spawned_children(
         path, options, None if request is None else

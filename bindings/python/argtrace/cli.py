@@ -18,8 +18,10 @@ USAGE = """\
 usage: argtrace <command> [options]
 
 commands:
-  run [options] script.py [args]   run a program with tracing on (also: run -m module)
+  run [options] script.py [args]   run a program with tracing on (also: run -m module;
+                                   --view: watch it live in the viewer)
   summary LOG                      per function: calls, total, self, p50/p95/p99/max
+                                   (--follow: while the program writes the log)
   slow LOG FUNCTION                which argument explains the duration; slowest values
   diff BASE NEW [FUNCTION]         what got slower or faster, per function and argument value
   tree LOG FUNCTION [name=value]   call tree of the slowest matching call
@@ -29,7 +31,7 @@ commands:
   cat LOG                          print every record
   export LOG --format FORMAT       chrome, eliot, jsonl, speedscope, folded or otlp
   report LOG [-o report.html]      one self-contained HTML page: tables, charts, flame graphs
-  view LOG                         interactive terminal viewer
+  view LOG                         interactive terminal viewer (--follow: live)
 
 `argtrace <command> --help` describes a command's options.
 """
