@@ -100,7 +100,6 @@ void atr__session_sync_init(atr_session *s) {
 static void child_reset(atr_session *s) {
     pthread_t me = pthread_self();
     atr__thread *th, *next, *mine = NULL;
-    atr__buf *b;
     atr__session_sync_init(s);
     s->flusher_running = 0;
     s->stop = 0;
@@ -113,19 +112,11 @@ static void child_reset(atr_session *s) {
             atr__thread_free(th); /* its OS thread does not exist here */
     }
     s->threads = mine;
-    s->free_list = NULL;
     s->fifo_head = s->fifo_tail = NULL;
     s->pending_bytes = 0;
     s->stalled = 0;
     s->n_waiting = 0;
-    for (b = s->all; b; b = b->all_next) {
-        atomic_store_explicit(&b->committed, 0, memory_order_relaxed);
-        b->flushed = 0;
-        if (!mine || b != mine->buf) {
-            b->next = s->free_list;
-            s->free_list = b;
-        }
-    }
+    atr__bufpool_reset(s, mine ? mine->buf : NULL);
     s->next_thread = mine ? 1 : 0;
     if (mine) {
         mine->next = NULL;

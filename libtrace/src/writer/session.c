@@ -1,6 +1,7 @@
 /*
- * Sessions: configuration, open/close, flush requests, function definitions, counters, and
- * the buffer pool. The hot path lives in thread.c, the background writer in flusher.c.
+ * Sessions: configuration, open/close, flush requests, function definitions and counters.
+ * The hot path lives in thread.c, the background writer in flusher.c, the buffer pool in
+ * bufpool.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -122,7 +123,6 @@ static char *dup_str(const char *p, size_t max) {
 
 static void free_session(atr_session *s) {
     atr__thread *th, *tn;
-    atr__buf *b, *bn;
     int i;
     if (!s)
         return;
@@ -130,11 +130,7 @@ static void free_session(atr_session *s) {
         tn = th->next;
         atr__thread_free(th);
     }
-    for (b = s->all; b; b = bn) {
-        bn = b->all_next;
-        free(b->data);
-        free(b);
-    }
+    atr__bufpool_free(s);
     for (i = 0; s->argv && i < s->cfg.argc; i++)
         free(s->argv[i]);
     free(s->argv);
@@ -418,34 +414,6 @@ int atr_session_define_function(atr_session *s, const atr_function_info *info, u
 out:
     atr__mu_unlock(s);
     return rc;
-}
-
-atr__buf *atr__buf_get(atr_session *s) {
-    atr__buf *b = s->free_list;
-    if (b) {
-        s->free_list = b->next;
-    } else {
-        b = calloc(1, sizeof *b);
-        if (!b)
-            return NULL;
-        b->cap = s->cfg.buffer_size;
-        b->data = malloc(b->cap);
-        if (!b->data) {
-            free(b);
-            return NULL;
-        }
-        b->all_next = s->all;
-        s->all = b;
-    }
-    b->next = NULL;
-    b->flushed = 0;
-    atomic_store_explicit(&b->committed, 0, memory_order_relaxed);
-    return b;
-}
-
-void atr__buf_put(atr_session *s, atr__buf *b) {
-    b->next = s->free_list;
-    s->free_list = b;
 }
 
 /* First call in a forked child (ATR__FORKED): open the child's own log. */

@@ -166,9 +166,14 @@ static inline __attribute__((always_inline)) uint64_t atr__session_now(const atr
 int atr__clock_select(int clock_source, const char *env, const atr__tsc_probe *p);
 void atr__session_drops(const atr_session *s, atr_drop_stats *d);
 int atr__session_write_process(atr_session *s);
-atr__buf *atr__buf_get(atr_session *s);         /* under mu; NULL: out of memory */
-void atr__buf_put(atr_session *s, atr__buf *b); /* under mu */
-int atr__session_resume(atr_session *s);        /* after fork: see fork.c */
+int atr__session_resume(atr_session *s); /* after fork: see fork.c */
+
+/* bufpool.c: the session's buffers (all under mu). */
+atr__buf *atr__buf_get(atr_session *s); /* an empty buffer; NULL: out of memory */
+void atr__buf_put(atr_session *s, atr__buf *b);
+/* Every buffer empty and free, except `keep` (emptied, left to its owner); NULL: none. */
+void atr__bufpool_reset(atr_session *s, atr__buf *keep);
+void atr__bufpool_free(atr_session *s); /* free every buffer (the session is being freed) */
 
 /* thread.c */
 void atr__thread_free(atr__thread *th);
