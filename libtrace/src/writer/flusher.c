@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "writer/writer_internal.h"
 
 typedef struct flush_item {
@@ -94,6 +95,44 @@ int atr__write_segments(atr_session *s, const atr__seg *segs, size_t n) {
         i = j;
     }
     return rc;
+}
+
+/* Header + PROCESS as the file's first bytes (open, or a forked child's resume). */
+int atr__session_write_process(atr_session *s) {
+    uint8_t hdr[ATR__HEADER_SIZE];
+    atr__process_desc p;
+    atr__cur c = atr__cur_make(NULL, 0, 0);
+    atr__seg seg;
+    uint8_t *rec;
+    int rc;
+    memset(&p, 0, sizeof p);
+    p.pid = (int64_t)getpid();
+    p.host = s->host;
+    p.argc = s->cfg.argc;
+    p.argv = (const char *const *)s->argv;
+    p.runtime = s->runtime;
+    p.tool = "argtrace " ATR_VERSION_STRING;
+    p.clock_ns = s->clock_origin;
+    p.wall_ns = atr__clock_wall_ns();
+    p.uid = s->uid;
+    p.parent_uid = s->parent_uid;
+    p.parent_span = s->parent_span;
+    atr__enc_process(&c, &p); /* size pass */
+    rec = malloc(c.pos);
+    if (!rec)
+        return ATR_ENOMEM;
+    c = atr__cur_make(rec, 0, c.pos);
+    atr__enc_process(&c, &p);
+    atr__frame_header(hdr);
+    rc = atr__sink_write(&s->sink, hdr, sizeof hdr);
+    if (rc != 0)
+        atomic_fetch_add(&s->n_write_errors, 1);
+    seg.ptr = rec;
+    seg.len = c.pos;
+    if (rc == 0)
+        rc = atr__write_segments(s, &seg, 1);
+    free(rec);
+    return rc == ATR_ENOMEM ? rc : 0; /* write errors are sticky: reported by flush/close */
 }
 
 /* Under s->mu: the new definitions, the FIFO and the live buffers' committed offsets. */

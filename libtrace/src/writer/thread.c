@@ -16,25 +16,6 @@
 
 #include "writer/writer_internal.h"
 
-/*
- * Why thread-local (and global): the hot path must find the calling thread's state without
- * a lock or a search. `serial` tells a new session at a reused address from the old one.
- * Initial-exec keeps the access a single load inside a dlopen'ed extension module.
- */
-static __thread struct {
-    atr_session *s;
-    uint64_t serial;
-    atr__thread *th;
-} t_cache __attribute__((tls_model("initial-exec")));
-
-void atr__tls_cache_clear(void) {
-    t_cache.s = NULL;
-    t_cache.serial = 0;
-    t_cache.th = NULL;
-}
-
-void atr__thread_free(atr__thread *th) { free(th); }
-
 /* The kinds that set the dt base come before REC_THREAD (commit()). */
 enum rec_kind {
     REC_START,
@@ -260,62 +241,10 @@ static inline __attribute__((always_inline)) int emit(atr__thread *th, const rec
     return emit_slow(th, r, c.pos - th->pos);
 }
 
-static int register_thread(atr_session *s, atr__thread **out) {
-    atr__thread *th = calloc(1, sizeof *th), **pp;
-    if (!th)
-        return ATR_ENOMEM;
-    th->s = s;
-    th->owner = pthread_self();
-    th->os_tid = (uint64_t)syscall(SYS_gettid);
-    th->prefix = ATR__PFX_THREAD;
-    atr__mu_lock(s);
-    /* Thread numbers must leave room in a span id (FORMAT.md 3.4): readers refuse larger. */
-    if (s->next_thread >= ATR__THREAD_NUMBER_MAX) {
-        atr__mu_unlock(s);
-        free(th);
-        return ATR_ETOOBIG;
-    }
-    if (!(th->buf = atr__buf_get(s))) {
-        atr__mu_unlock(s);
-        free(th);
-        return ATR_ENOMEM;
-    }
-    th->number = s->next_thread++;
-    for (pp = &s->threads; *pp; pp = &(*pp)->next)
-        ; /* keep registration order: the flusher writes live buffers in this order */
-    *pp = th;
-    atr__mu_unlock(s);
-    if (atr__tls_add(s->serial, th) != 0) {
-        atr__mu_lock(s);
-        th->finished = 1; /* the flusher frees it */
-        atr__mu_unlock(s);
-        return ATR_ENOMEM;
-    }
-    *out = th;
-    return 0;
-}
-
-int atr__thread_lookup_slow(atr_session *s, atr__thread **out) {
-    int st = atomic_load_explicit(&s->blocked, memory_order_acquire), rc;
-    atr__thread *th;
-    if (st == ATR__FORKED && (rc = atr__session_resume(s)) != 0)
-        return rc;
-    if (st != ATR__RUNNING && st != ATR__FORKED)
-        return ATR_ESTATE;
-    th = atr__tls_find(s->serial);
-    if (!th && (rc = register_thread(s, &th)) != 0)
-        return rc;
-    t_cache.s = s;
-    t_cache.serial = s->serial;
-    t_cache.th = th;
-    *out = th;
-    return 0;
-}
-
 static inline int get_thread(atr_session *s, atr__thread **out) {
-    if (ATR__LIKELY(t_cache.s == s && t_cache.serial == s->serial &&
+    if (ATR__LIKELY(atr__t_cache.s == s && atr__t_cache.serial == s->serial &&
                     atomic_load_explicit(&s->blocked, memory_order_acquire) == 0)) {
-        *out = t_cache.th;
+        *out = atr__t_cache.th;
         return 0;
     }
     return atr__thread_lookup_slow(s, out);
