@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/arena.h"
 #include "common/clock.h"
 #include "writer/writer_internal.h"
 
@@ -37,13 +38,16 @@ typedef struct flush_item {
 
 struct atr__flush_scratch {
     flush_item *items;
-    size_t n_items, cap_items;
+    size_t n_items;
+    uint64_t cap_items;
     atr__seg *segs;
-    size_t cap_segs;
+    uint64_t cap_segs;
     uint8_t *defs; /* copy of the definitions to write */
-    size_t defs_len, defs_cap;
+    size_t defs_len;
+    uint64_t defs_cap;
     size_t *cuts; /* record ends in defs */
-    size_t n_cuts, cap_cuts;
+    size_t n_cuts;
+    uint64_t cap_cuts;
     uint8_t drops[96];               /* DROPS record */
     uint8_t calib[ATR__CALIB_BYTES]; /* CALIBRATION records not yet written */
     size_t calib_len;
@@ -57,20 +61,6 @@ void atr__flush_scratch_free(struct atr__flush_scratch *sc) {
     free(sc->defs);
     free(sc->cuts);
     free(sc);
-}
-
-static int grow(void **p, size_t *cap, size_t need, size_t elem) {
-    size_t n = *cap ? *cap : 16;
-    void *q;
-    if (need <= *cap)
-        return 0;
-    while (n < need)
-        n *= 2;
-    if (!(q = realloc(*p, n * elem)))
-        return ATR_ENOMEM;
-    *p = q;
-    *cap = n;
-    return 0;
 }
 
 int atr__write_segments(atr_session *s, const atr__seg *segs, size_t n) {
@@ -145,15 +135,15 @@ static int collect(atr_session *s, struct atr__flush_scratch *sc) {
         n++;
     for (th = s->threads; th; th = th->next)
         n++;
-    if (grow((void **)&sc->items, &sc->cap_items, n, sizeof(flush_item)))
+    if (atr__grow((void **)&sc->items, &sc->cap_items, n, sizeof(flush_item)))
         return ATR_ENOMEM;
     sc->defs_len = 0;
     sc->n_cuts = 0;
     if (s->funcs_flushed < nf) {
         size_t start = s->funcs_flushed ? s->def_end[s->funcs_flushed - 1] : 0;
         size_t len = s->def_end[nf - 1] - start;
-        if (grow((void **)&sc->defs, &sc->defs_cap, len, 1) ||
-            grow((void **)&sc->cuts, &sc->cap_cuts, nf - s->funcs_flushed, sizeof(size_t)))
+        if (atr__grow((void **)&sc->defs, &sc->defs_cap, len, 1) ||
+            atr__grow((void **)&sc->cuts, &sc->cap_cuts, nf - s->funcs_flushed, sizeof(size_t)))
             return ATR_ENOMEM;
         memcpy(sc->defs, s->defs + start, len);
         sc->defs_len = len;
@@ -192,8 +182,8 @@ static int collect(atr_session *s, struct atr__flush_scratch *sc) {
 static void write_out(atr_session *s, struct atr__flush_scratch *sc) {
     size_t n = 0, i, prev = 0, k;
     atr_drop_stats d;
-    if (grow((void **)&sc->segs, &sc->cap_segs, sc->n_cuts + 2 * sc->n_items + 2,
-             sizeof(atr__seg))) {
+    if (atr__grow((void **)&sc->segs, &sc->cap_segs, sc->n_cuts + 2 * sc->n_items + 2,
+                  sizeof(atr__seg))) {
         atomic_fetch_add_explicit(&s->n_write_errors, 1, memory_order_relaxed);
         return;
     }
@@ -260,16 +250,6 @@ static void finish(atr_session *s, struct atr__flush_scratch *sc) {
     pthread_cond_broadcast(&s->space_cv);
 }
 
-static void deadline_after(struct timespec *ts, uint32_t ms) {
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += (time_t)(ms / 1000);
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 static int before(const struct timespec *a, const struct timespec *b) {
     return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
@@ -326,7 +306,7 @@ static void *flusher_main(void *arg) {
     atr_session *s = arg;
     struct atr__flush_scratch *sc = s->scratch;
     struct timespec deadline, until, now;
-    deadline_after(&deadline, s->cfg.flush_interval_ms);
+    atr__deadline_after_ms(&deadline, s->cfg.flush_interval_ms);
     pthread_mutex_lock(&s->mu);
     for (;;) {
         uint64_t req, sig = atr__signals_request();
@@ -334,7 +314,7 @@ static void *flusher_main(void *arg) {
         while (!s->stop && s->flush_req == s->flush_done && !s->fifo_head && sig == s->sig_seen) {
             until = deadline;
             if (atr__signals_installed()) {
-                deadline_after(&until, SIGNAL_POLL_MS);
+                atr__deadline_after_ms(&until, SIGNAL_POLL_MS);
                 if (before(&deadline, &until))
                     until = deadline;
             }
@@ -369,7 +349,7 @@ static void *flusher_main(void *arg) {
         pthread_cond_broadcast(&s->done_cv);
         if (stop)
             break;
-        deadline_after(&deadline, s->cfg.flush_interval_ms);
+        atr__deadline_after_ms(&deadline, s->cfg.flush_interval_ms);
     }
     s->flusher_exited = 1;
     pthread_cond_broadcast(&s->done_cv);
@@ -406,7 +386,7 @@ int atr__flusher_start(atr_session *s) {
 int atr__flusher_wait(atr_session *s, uint64_t req) {
     struct timespec deadline;
     int rc = 0;
-    deadline_after(&deadline, s->cfg.sink_timeout_ms + STUCK_GRACE_MS);
+    atr__deadline_after_ms(&deadline, s->cfg.sink_timeout_ms + STUCK_GRACE_MS);
     while (s->flush_done < req && s->flusher_running && !s->flusher_exited) {
         if (pthread_cond_timedwait(&s->done_cv, &s->mu, &deadline) == ETIMEDOUT) {
             rc = ATR_EIO;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "writer/writer_internal.h"
 
 /* The kinds that set the dt base come before REC_THREAD (commit()). */
@@ -144,16 +145,6 @@ static int has_room(const atr_session *s, const atr__thread *th) {
     return s->pending_bytes + th->buf->cap <= s->cfg.max_pending_bytes;
 }
 
-static void timeout_after(struct timespec *ts, uint32_t ms) {
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += (time_t)(ms / 1000);
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 /*
  * No room for another buffer: wait for the flusher, at most block_timeout_ms, around the
  * embedder's block_begin/block_end. The record is encoded first (into `tmp`): the caller's
@@ -179,7 +170,7 @@ static __attribute__((noinline)) int emit_wait(atr__thread *th, const rec *r, si
     }
     if (begin)
         token = begin(ctx);
-    timeout_after(&deadline, s->cfg.block_timeout_ms);
+    atr__deadline_after_ms(&deadline, s->cfg.block_timeout_ms);
     atr__mu_lock(s);
     s->n_waiting++;
     while (!has_room(s, th) && s->flusher_running && !s->stalled && !timed_out) {
