@@ -255,6 +255,7 @@ uint64_t atr__values_mem(const atr__values *vt) {
 atr_str atr__value_type(const atr_value *v) {
     static const char *names[] = {"None",    "bool",     "int", "int",  "float", "str",    "bytes",
                                   "summary", "redacted", "int", "repr", "error", "unknown"};
+    _Static_assert(sizeof names / sizeof names[0] == ATR_V_UNKNOWN + 1, "one per atr_value_kind");
     atr_str s;
     if (v->kind == ATR_V_SUMMARY) {
         s.ptr = v->u.sum.type;
