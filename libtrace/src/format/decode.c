@@ -135,10 +135,10 @@ _Static_assert(ATR__END_RETURN == ATR_END_RETURN && ATR__END_RAISE == ATR_END_RA
 /* --- stream state ----------------------------------------------------------------------- */
 
 static const char *rec_name(uint64_t type) {
-    static const char *const names[] = {"?",          "PROCESS", "FUNCTION", "THREAD", "CHUNK",
-                                        "START",      "END",     "MESSAGE",  "SYNC",   "DROPS",
-                                        "END_OF_LOG", "SUSPEND", "RESUME"};
-    return type < sizeof names / sizeof names[0] ? names[type] : "?";
+#define ATR__REC_NAME(name, num, vis) [num] = #name,
+    static const char *const names[] = {ATR__REC_TYPES(ATR__REC_NAME)};
+#undef ATR__REC_NAME
+    return type < sizeof names / sizeof names[0] && names[type] ? names[type] : "?";
 }
 
 static int set_thread(atr__decoder *d, const msgpack_object *o) {
