@@ -39,7 +39,8 @@ static int g_init_err;
 /* Why thread-local (and global): see writer_internal.h. */
 __thread atr__tcache atr__t_cache __attribute__((tls_model("initial-exec")));
 
-void atr__tls_cache_clear(void) {
+/* Forget the calling thread's cached state (it is exiting). */
+static void tls_cache_clear(void) {
     atr__t_cache.s = NULL;
     atr__t_cache.serial = 0;
     atr__t_cache.th = NULL;
@@ -66,7 +67,7 @@ static atr_session *find_locked(uint64_t serial) {
 static void on_thread_exit(void *arg) {
     tls_regs *r = arg;
     size_t i;
-    atr__tls_cache_clear();
+    tls_cache_clear();
     pthread_mutex_lock(&g_reg_mu);
     for (i = 0; i < r->n; i++) {
         atr_session *s = find_locked(r->e[i].serial);
@@ -208,15 +209,8 @@ void atr__registry_remove(atr_session *s) {
     pthread_mutex_unlock(&g_reg_mu);
 }
 
-int atr__registry_alive(uint64_t serial) {
-    int alive;
-    pthread_mutex_lock(&g_reg_mu);
-    alive = find_locked(serial) != NULL;
-    pthread_mutex_unlock(&g_reg_mu);
-    return alive;
-}
-
-atr__thread *atr__tls_find(uint64_t serial) {
+/* Thread registrations: per-OS-thread list of (session serial, thread state). */
+static atr__thread *tls_find(uint64_t serial) {
     tls_regs *r = pthread_getspecific(g_key);
     size_t i;
     for (i = 0; r && i < r->n; i++)
@@ -225,7 +219,7 @@ atr__thread *atr__tls_find(uint64_t serial) {
     return NULL;
 }
 
-int atr__tls_add(uint64_t serial, atr__thread *th) {
+static int tls_add(uint64_t serial, atr__thread *th) {
     tls_regs *r = pthread_getspecific(g_key);
     size_t i, j;
     if (r) { /* forget sessions closed since (a long-lived thread may see many) */
@@ -281,7 +275,7 @@ static int register_thread(atr_session *s, atr__thread **out) {
         ; /* keep registration order: the flusher writes live buffers in this order */
     *pp = th;
     atr__mu_unlock(s);
-    if (atr__tls_add(s->serial, th) != 0) {
+    if (tls_add(s->serial, th) != 0) {
         atr__mu_lock(s);
         th->finished = 1; /* the flusher frees it */
         atr__mu_unlock(s);
@@ -298,7 +292,7 @@ int atr__thread_lookup_slow(atr_session *s, atr__thread **out) {
         return rc;
     if (st != ATR__RUNNING && st != ATR__FORKED)
         return ATR_ESTATE;
-    th = atr__tls_find(s->serial);
+    th = tls_find(s->serial);
     if (!th && (rc = register_thread(s, &th)) != 0)
         return rc;
     atr__t_cache.s = s;

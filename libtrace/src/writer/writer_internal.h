@@ -238,12 +238,6 @@ int atr__session_write_process(atr_session *s);
 void atr__session_sync_init(atr_session *s); /* mutex and condition variables */
 int atr__registry_add(atr_session *s);       /* assigns s->serial */
 void atr__registry_remove(atr_session *s);
-int atr__registry_alive(uint64_t serial);
-/* Thread registrations: per-OS-thread list of (session serial, thread state). */
-atr__thread *atr__tls_find(uint64_t serial);
-int atr__tls_add(uint64_t serial, atr__thread *th);
-/* Forget the calling thread's cached state (it is exiting). */
-void atr__tls_cache_clear(void);
 /*
  * The calling thread's state in the session it used last (read inline by the hot path).
  * Why thread-local (and global): the hot path must find the calling thread's state without
