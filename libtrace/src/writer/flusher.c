@@ -11,6 +11,9 @@
  *
  * A TSC session's clock is (re)calibrated at the start of a cycle when one is due
  * (common/tsc.h), under s->mu so that a fork never copies a half-written calibration.
+ *
+ * Also the writing of a log's first bytes (header + PROCESS) and of segments as frames, for
+ * the flusher and for single-threaded callers (open, close, a forked child's resume).
  */
 #include <dirent.h>
 #include <errno.h>

@@ -1,11 +1,12 @@
 /*
- * The hot path: per-thread state and the span/message calls.
+ * The hot path: the span/message calls.
  *
- * A call finds its thread state through a one-entry thread-local cache, encodes the record
- * into the thread's buffer and publishes it with one release store; no lock. When the record
- * does not fit, the full buffer is queued for the flusher and a free one taken under the
- * session mutex (waiting for the flusher, or dropping with drop_when_full), and the record
- * is encoded again once. Span ids, time deltas and span references follow docs/FORMAT.md 3.5.
+ * A call finds its thread state through a one-entry thread-local cache (registry.c finds or
+ * registers it on a miss), encodes the record into the thread's buffer and publishes it with
+ * one release store; no lock. When the record does not fit, the full buffer is queued for
+ * the flusher and a free one taken under the session mutex (waiting for the flusher, or
+ * dropping with drop_when_full), and the record is encoded again once. Span ids, time
+ * deltas and span references follow docs/FORMAT.md 3.5.
  */
 #include <errno.h>
 #include <stdlib.h>
