@@ -120,13 +120,25 @@ const char *atr__decoder_msg(const atr__decoder *d) { return d->msg; }
 
 uint64_t atr__decoder_count(const atr__decoder *d) { return d->n_records; }
 
+/* The public kinds are the format's numbers (format.h): rec->kind = type below. */
+#define ATR__REC_CHECK_INTERNAL(name)
+#define ATR__REC_CHECK_PUBLIC(name) \
+    _Static_assert((int)ATR__REC_##name == (int)ATR_REC_##name, "record type " #name);
+#define ATR__REC_CHECK(name, num, vis) ATR__REC_CHECK_##vis(name)
+ATR__REC_TYPES(ATR__REC_CHECK)
+#undef ATR__REC_CHECK
+_Static_assert(ATR__SPAN_SEQ_BITS == ATR_SPAN_SEQ_BITS, "span id layout (FORMAT.md 3.5)");
+_Static_assert(ATR__END_RETURN == ATR_END_RETURN && ATR__END_RAISE == ATR_END_RAISE &&
+                   ATR__END_NORESULT == ATR_END_NORESULT,
+               "END status (FORMAT.md 3.7)");
+
 /* --- stream state ----------------------------------------------------------------------- */
 
 static const char *rec_name(uint64_t type) {
-    static const char *const names[] = {"?",          "PROCESS", "FUNCTION", "THREAD", "CHUNK",
-                                        "START",      "END",     "MESSAGE",  "SYNC",   "DROPS",
-                                        "END_OF_LOG", "SUSPEND", "RESUME"};
-    return type < sizeof names / sizeof names[0] ? names[type] : "?";
+#define ATR__REC_NAME(name, num, vis) [num] = #name,
+    static const char *const names[] = {ATR__REC_TYPES(ATR__REC_NAME)};
+#undef ATR__REC_NAME
+    return type < sizeof names / sizeof names[0] && names[type] ? names[type] : "?";
 }
 
 static int set_thread(atr__decoder *d, const msgpack_object *o) {

@@ -266,7 +266,7 @@ void atr__enc_end_raise(atr__cur *c, int64_t dt, uint64_t span, atr_str exc_type
     atr__enc_uint(c, ATR__REC_END);
     atr__enc_int(c, dt);
     atr__enc_uint(c, span);
-    atr__enc_uint(c, 1);
+    atr__enc_uint(c, ATR__END_RAISE);
     atr__enc_str(c, exc_type.ptr, tlen < max_bytes ? tlen : max_bytes);
     atr__enc_value(c, message, max_bytes);
 }

@@ -415,7 +415,7 @@ ATR__ENC_INLINE void atr__enc_start(atr__cur *c, int64_t dt, uint64_t parent, ui
         atr__enc_fields(c, fields, n_fields, max_bytes);
 }
 
-/* result NULL: status 2 (returned, result not captured). */
+/* result NULL: ATR__END_NORESULT (returned, result not captured). */
 ATR__ENC_INLINE void atr__enc_end_return(atr__cur *c, int64_t dt, uint64_t span,
                                          const atr_value *result, size_t max_bytes) {
     if (ATR__LIKELY(atr__cur_room(c, ATR__REC_HDR_MAX))) {
@@ -424,14 +424,14 @@ ATR__ENC_INLINE void atr__enc_end_return(atr__cur *c, int64_t dt, uint64_t span,
         *p++ = ATR__REC_END;
         p = atr__put_int(p, dt);
         p = atr__put_uint(p, span);
-        *p++ = result ? 0 : 2;
+        *p++ = result ? ATR__END_RETURN : ATR__END_NORESULT;
         c->pos = (size_t)(p - c->base);
     } else {
         atr__enc_array_hdr(c, result ? 5 : 4);
         atr__enc_uint(c, ATR__REC_END);
         atr__enc_int(c, dt);
         atr__enc_uint(c, span);
-        atr__enc_uint(c, result ? 0 : 2);
+        atr__enc_uint(c, result ? ATR__END_RETURN : ATR__END_NORESULT);
     }
     if (result)
         atr__enc_value_top(c, result, max_bytes);

@@ -11,6 +11,9 @@
  *
  * A TSC session's clock is (re)calibrated at the start of a cycle when one is due
  * (common/tsc.h), under s->mu so that a fork never copies a half-written calibration.
+ *
+ * Also the writing of a log's first bytes (header + PROCESS) and of segments as frames, for
+ * the flusher and for single-threaded callers (open, close, a forked child's resume).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -22,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/arena.h"
+#include "common/clock.h"
 #include "writer/writer_internal.h"
 
 typedef struct flush_item {
@@ -36,13 +41,16 @@ typedef struct flush_item {
 
 struct atr__flush_scratch {
     flush_item *items;
-    size_t n_items, cap_items;
+    size_t n_items;
+    uint64_t cap_items;
     atr__seg *segs;
-    size_t cap_segs;
+    uint64_t cap_segs;
     uint8_t *defs; /* copy of the definitions to write */
-    size_t defs_len, defs_cap;
+    size_t defs_len;
+    uint64_t defs_cap;
     size_t *cuts; /* record ends in defs */
-    size_t n_cuts, cap_cuts;
+    size_t n_cuts;
+    uint64_t cap_cuts;
     uint8_t drops[96];               /* DROPS record */
     uint8_t calib[ATR__CALIB_BYTES]; /* CALIBRATION records not yet written */
     size_t calib_len;
@@ -56,20 +64,6 @@ void atr__flush_scratch_free(struct atr__flush_scratch *sc) {
     free(sc->defs);
     free(sc->cuts);
     free(sc);
-}
-
-static int grow(void **p, size_t *cap, size_t need, size_t elem) {
-    size_t n = *cap ? *cap : 16;
-    void *q;
-    if (need <= *cap)
-        return 0;
-    while (n < need)
-        n *= 2;
-    if (!(q = realloc(*p, n * elem)))
-        return ATR_ENOMEM;
-    *p = q;
-    *cap = n;
-    return 0;
 }
 
 int atr__write_segments(atr_session *s, const atr__seg *segs, size_t n) {
@@ -96,6 +90,44 @@ int atr__write_segments(atr_session *s, const atr__seg *segs, size_t n) {
     return rc;
 }
 
+/* Header + PROCESS as the file's first bytes (open, or a forked child's resume). */
+int atr__session_write_process(atr_session *s) {
+    uint8_t hdr[ATR__HEADER_SIZE];
+    atr__process_desc p;
+    atr__cur c = atr__cur_make(NULL, 0, 0);
+    atr__seg seg;
+    uint8_t *rec;
+    int rc;
+    memset(&p, 0, sizeof p);
+    p.pid = (int64_t)getpid();
+    p.host = s->host;
+    p.argc = s->cfg.argc;
+    p.argv = (const char *const *)s->argv;
+    p.runtime = s->runtime;
+    p.tool = "argtrace " ATR_VERSION_STRING;
+    p.clock_ns = s->clock_origin;
+    p.wall_ns = atr__clock_wall_ns();
+    p.uid = s->uid;
+    p.parent_uid = s->parent_uid;
+    p.parent_span = s->parent_span;
+    atr__enc_process(&c, &p); /* size pass */
+    rec = malloc(c.pos);
+    if (!rec)
+        return ATR_ENOMEM;
+    c = atr__cur_make(rec, 0, c.pos);
+    atr__enc_process(&c, &p);
+    atr__frame_header(hdr);
+    rc = atr__sink_write(&s->sink, hdr, sizeof hdr);
+    if (rc != 0)
+        atomic_fetch_add(&s->n_write_errors, 1);
+    seg.ptr = rec;
+    seg.len = c.pos;
+    if (rc == 0)
+        rc = atr__write_segments(s, &seg, 1);
+    free(rec);
+    return rc == ATR_ENOMEM ? rc : 0; /* write errors are sticky: reported by flush/close */
+}
+
 /* Under s->mu: the new definitions, the FIFO and the live buffers' committed offsets. */
 static int collect(atr_session *s, struct atr__flush_scratch *sc) {
     uint32_t nf = atomic_load_explicit(&s->n_funcs, memory_order_relaxed), id;
@@ -106,15 +138,15 @@ static int collect(atr_session *s, struct atr__flush_scratch *sc) {
         n++;
     for (th = s->threads; th; th = th->next)
         n++;
-    if (grow((void **)&sc->items, &sc->cap_items, n, sizeof(flush_item)))
+    if (atr__grow((void **)&sc->items, &sc->cap_items, n, sizeof(flush_item)))
         return ATR_ENOMEM;
     sc->defs_len = 0;
     sc->n_cuts = 0;
     if (s->funcs_flushed < nf) {
         size_t start = s->funcs_flushed ? s->def_end[s->funcs_flushed - 1] : 0;
         size_t len = s->def_end[nf - 1] - start;
-        if (grow((void **)&sc->defs, &sc->defs_cap, len, 1) ||
-            grow((void **)&sc->cuts, &sc->cap_cuts, nf - s->funcs_flushed, sizeof(size_t)))
+        if (atr__grow((void **)&sc->defs, &sc->defs_cap, len, 1) ||
+            atr__grow((void **)&sc->cuts, &sc->cap_cuts, nf - s->funcs_flushed, sizeof(size_t)))
             return ATR_ENOMEM;
         memcpy(sc->defs, s->defs + start, len);
         sc->defs_len = len;
@@ -153,8 +185,8 @@ static int collect(atr_session *s, struct atr__flush_scratch *sc) {
 static void write_out(atr_session *s, struct atr__flush_scratch *sc) {
     size_t n = 0, i, prev = 0, k;
     atr_drop_stats d;
-    if (grow((void **)&sc->segs, &sc->cap_segs, sc->n_cuts + 2 * sc->n_items + 2,
-             sizeof(atr__seg))) {
+    if (atr__grow((void **)&sc->segs, &sc->cap_segs, sc->n_cuts + 2 * sc->n_items + 2,
+                  sizeof(atr__seg))) {
         atomic_fetch_add_explicit(&s->n_write_errors, 1, memory_order_relaxed);
         return;
     }
@@ -221,16 +253,6 @@ static void finish(atr_session *s, struct atr__flush_scratch *sc) {
     pthread_cond_broadcast(&s->space_cv);
 }
 
-static void deadline_after(struct timespec *ts, uint32_t ms) {
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += (time_t)(ms / 1000);
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 static int before(const struct timespec *a, const struct timespec *b) {
     return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
@@ -287,7 +309,7 @@ static void *flusher_main(void *arg) {
     atr_session *s = arg;
     struct atr__flush_scratch *sc = s->scratch;
     struct timespec deadline, until, now;
-    deadline_after(&deadline, s->cfg.flush_interval_ms);
+    atr__deadline_after_ms(&deadline, s->cfg.flush_interval_ms);
     pthread_mutex_lock(&s->mu);
     for (;;) {
         uint64_t req, sig = atr__signals_request();
@@ -295,7 +317,7 @@ static void *flusher_main(void *arg) {
         while (!s->stop && s->flush_req == s->flush_done && !s->fifo_head && sig == s->sig_seen) {
             until = deadline;
             if (atr__signals_installed()) {
-                deadline_after(&until, SIGNAL_POLL_MS);
+                atr__deadline_after_ms(&until, SIGNAL_POLL_MS);
                 if (before(&deadline, &until))
                     until = deadline;
             }
@@ -330,7 +352,7 @@ static void *flusher_main(void *arg) {
         pthread_cond_broadcast(&s->done_cv);
         if (stop)
             break;
-        deadline_after(&deadline, s->cfg.flush_interval_ms);
+        atr__deadline_after_ms(&deadline, s->cfg.flush_interval_ms);
     }
     s->flusher_exited = 1;
     pthread_cond_broadcast(&s->done_cv);
@@ -367,7 +389,7 @@ int atr__flusher_start(atr_session *s) {
 int atr__flusher_wait(atr_session *s, uint64_t req) {
     struct timespec deadline;
     int rc = 0;
-    deadline_after(&deadline, s->cfg.sink_timeout_ms + STUCK_GRACE_MS);
+    atr__deadline_after_ms(&deadline, s->cfg.sink_timeout_ms + STUCK_GRACE_MS);
     while (s->flush_done < req && s->flusher_running && !s->flusher_exited) {
         if (pthread_cond_timedwait(&s->done_cv, &s->mu, &deadline) == ETIMEDOUT) {
             rc = ATR_EIO;

@@ -1,13 +1,11 @@
 /*
- * Sessions: configuration, open/close, flush requests, function definitions, counters, and
- * the buffer pool. The hot path lives in thread.c, the background writer in flusher.c.
+ * Sessions: configuration, open/close, flush requests, function definitions and counters.
+ * The hot path lives in thread.c, the background writer in flusher.c, the buffer pool in
+ * bufpool.c.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -93,18 +91,6 @@ static int check_config(const atr_writer_config *c) {
     return 0;
 }
 
-static uint64_t random_uid(void) {
-    uint64_t v = 0;
-    if (getrandom(&v, sizeof v, GRND_NONBLOCK) != (ssize_t)sizeof v) {
-        int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || read(fd, &v, sizeof v) != (ssize_t)sizeof v)
-            v = atr__clock_wall_ns() ^ ((uint64_t)getpid() << 32) ^ atr__clock_monotonic_ns();
-        if (fd >= 0)
-            close(fd);
-    }
-    return v ? v : 1;
-}
-
 /* PROCESS stays far below a frame: at most ARGV_MAX arguments of at most STR_MAX bytes. */
 #define ARGV_MAX 1024
 #define STR_MAX 4096
@@ -122,7 +108,6 @@ static char *dup_str(const char *p, size_t max) {
 
 static void free_session(atr_session *s) {
     atr__thread *th, *tn;
-    atr__buf *b, *bn;
     int i;
     if (!s)
         return;
@@ -130,11 +115,7 @@ static void free_session(atr_session *s) {
         tn = th->next;
         atr__thread_free(th);
     }
-    for (b = s->all; b; b = bn) {
-        bn = b->all_next;
-        free(b->data);
-        free(b);
-    }
+    atr__bufpool_free(s);
     for (i = 0; s->argv && i < s->cfg.argc; i++)
         free(s->argv[i]);
     free(s->argv);
@@ -152,44 +133,6 @@ static void free_session(atr_session *s) {
     pthread_cond_destroy(&s->space_cv);
     pthread_cond_destroy(&s->done_cv);
     free(s);
-}
-
-/* Header + PROCESS as the file's first bytes (open, or a forked child's resume). */
-int atr__session_write_process(atr_session *s) {
-    uint8_t hdr[ATR__HEADER_SIZE];
-    atr__process_desc p;
-    atr__cur c = atr__cur_make(NULL, 0, 0);
-    atr__seg seg;
-    uint8_t *rec;
-    int rc;
-    memset(&p, 0, sizeof p);
-    p.pid = (int64_t)getpid();
-    p.host = s->host;
-    p.argc = s->cfg.argc;
-    p.argv = (const char *const *)s->argv;
-    p.runtime = s->runtime;
-    p.tool = "argtrace " ATR_VERSION_STRING;
-    p.clock_ns = s->clock_origin;
-    p.wall_ns = atr__clock_wall_ns();
-    p.uid = s->uid;
-    p.parent_uid = s->parent_uid;
-    p.parent_span = s->parent_span;
-    atr__enc_process(&c, &p); /* size pass */
-    rec = malloc(c.pos);
-    if (!rec)
-        return ATR_ENOMEM;
-    c = atr__cur_make(rec, 0, c.pos);
-    atr__enc_process(&c, &p);
-    atr__frame_header(hdr);
-    rc = atr__sink_write(&s->sink, hdr, sizeof hdr);
-    if (rc != 0)
-        atomic_fetch_add(&s->n_write_errors, 1);
-    seg.ptr = rec;
-    seg.len = c.pos;
-    if (rc == 0)
-        rc = atr__write_segments(s, &seg, 1);
-    free(rec);
-    return rc == ATR_ENOMEM ? rc : 0; /* write errors are sticky: reported by flush/close */
 }
 
 int atr_session_open(const atr_writer_config *cfg, atr_session **out) {
@@ -235,7 +178,7 @@ int atr_session_open(const atr_writer_config *cfg, atr_session **out) {
     s->cfg.runtime = s->runtime;
     if (gethostname(s->host, sizeof s->host - 1) != 0)
         s->host[0] = '\0';
-    s->uid = random_uid();
+    s->uid = atr__random_uid();
     if (rc == 0)
         rc = atr__registry_add(s);
     if (rc != 0) {
@@ -316,15 +259,6 @@ uint64_t atr_session_uid(const atr_session *s) { return s ? s->uid : 0; }
 uint64_t atr_session_now(const atr_session *s) { return s ? atr__session_now(s) : 0; }
 
 int atr_session_clock_source(const atr_session *s) { return s ? s->clock_source : ATR_CLOCK_AUTO; }
-
-void atr__session_drops(const atr_session *s, atr_drop_stats *d) {
-    atr_session *m = (atr_session *)s; /* atomics are read-only here */
-    d->records = atomic_load_explicit(&m->n_drop_records, memory_order_relaxed);
-    d->bytes = atomic_load_explicit(&m->n_drop_bytes, memory_order_relaxed);
-    d->oversize = atomic_load_explicit(&m->n_oversize, memory_order_relaxed);
-    d->capture_errors = atomic_load_explicit(&m->n_capture_errors, memory_order_relaxed);
-    d->write_errors = atomic_load_explicit(&m->n_write_errors, memory_order_relaxed);
-}
 
 int atr_session_drops(const atr_session *s, atr_drop_stats *out) {
     if (!s || !out)
@@ -415,67 +349,6 @@ int atr_session_define_function(atr_session *s, const atr_function_info *info, u
     s->func_params[id / ATR__FUNC_BLOCK][id % ATR__FUNC_BLOCK] = info->n_params;
     atomic_store_explicit(&s->n_funcs, id + 1, memory_order_release);
     *id_out = id;
-out:
-    atr__mu_unlock(s);
-    return rc;
-}
-
-atr__buf *atr__buf_get(atr_session *s) {
-    atr__buf *b = s->free_list;
-    if (b) {
-        s->free_list = b->next;
-    } else {
-        b = calloc(1, sizeof *b);
-        if (!b)
-            return NULL;
-        b->cap = s->cfg.buffer_size;
-        b->data = malloc(b->cap);
-        if (!b->data) {
-            free(b);
-            return NULL;
-        }
-        b->all_next = s->all;
-        s->all = b;
-    }
-    b->next = NULL;
-    b->flushed = 0;
-    atomic_store_explicit(&b->committed, 0, memory_order_relaxed);
-    return b;
-}
-
-void atr__buf_put(atr_session *s, atr__buf *b) {
-    b->next = s->free_list;
-    s->free_list = b;
-}
-
-/* First call in a forked child (ATR__FORKED): open the child's own log. */
-int atr__session_resume(atr_session *s) {
-    char *path = NULL;
-    int rc = 0;
-    atr__mu_lock(s);
-    if (atomic_load(&s->blocked) != ATR__FORKED) {
-        rc = atomic_load(&s->blocked) == ATR__RUNNING ? 0 : ATR_ESTATE;
-        goto out;
-    }
-    s->uid = random_uid();
-    s->clock_origin = atr__session_now(s);
-    if (!s->framer && !(s->framer = atr__framer_new(s->cfg.zstd_level)))
-        rc = ATR_ENOMEM;
-    else if ((rc = atr__sink_open_child(&s->sink, s->path, &path)) == 0) {
-        free(s->path); /* the child's own, unpredictable, new file: see sink.c */
-        s->path = path;
-        s->cfg.path = path;
-        atr__sink_stream(&s->sink, s->cfg.sink_timeout_ms);
-        if ((rc = atr__session_write_process(s)) == 0)
-            rc = atr__flusher_start(s);
-    }
-    if (rc != 0) {
-        atr__sink_close(&s->sink);
-        atomic_store(&s->blocked, ATR__STOPPED);
-        rc = ATR_ESTATE;
-        goto out;
-    }
-    atomic_store_explicit(&s->blocked, ATR__RUNNING, memory_order_release);
 out:
     atr__mu_unlock(s);
     return rc;

@@ -1,39 +1,20 @@
 /*
- * The hot path: per-thread state and the span/message calls.
+ * The hot path: the span/message calls.
  *
- * A call finds its thread state through a one-entry thread-local cache, encodes the record
- * into the thread's buffer and publishes it with one release store; no lock. When the record
- * does not fit, the full buffer is queued for the flusher and a free one taken under the
- * session mutex (waiting for the flusher, or dropping with drop_when_full), and the record
- * is encoded again once. Span ids, time deltas and span references follow docs/FORMAT.md 3.5.
+ * A call finds its thread state through a one-entry thread-local cache (registry.c finds or
+ * registers it on a miss), encodes the record into the thread's buffer and publishes it with
+ * one release store; no lock. When the record does not fit, the full buffer is queued for
+ * the flusher and a free one taken under the session mutex (waiting for the flusher, or
+ * dropping with drop_when_full), and the record is encoded again once. Span ids, time
+ * deltas and span references follow docs/FORMAT.md 3.5.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "common/clock.h"
 #include "writer/writer_internal.h"
-
-/*
- * Why thread-local (and global): the hot path must find the calling thread's state without
- * a lock or a search. `serial` tells a new session at a reused address from the old one.
- * Initial-exec keeps the access a single load inside a dlopen'ed extension module.
- */
-static __thread struct {
-    atr_session *s;
-    uint64_t serial;
-    atr__thread *th;
-} t_cache __attribute__((tls_model("initial-exec")));
-
-void atr__tls_cache_clear(void) {
-    t_cache.s = NULL;
-    t_cache.serial = 0;
-    t_cache.th = NULL;
-}
-
-void atr__thread_free(atr__thread *th) { free(th); }
 
 /* The kinds that set the dt base come before REC_THREAD (commit()). */
 enum rec_kind {
@@ -163,16 +144,6 @@ static int has_room(const atr_session *s, const atr__thread *th) {
     return s->pending_bytes + th->buf->cap <= s->cfg.max_pending_bytes;
 }
 
-static void timeout_after(struct timespec *ts, uint32_t ms) {
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += (time_t)(ms / 1000);
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 /*
  * No room for another buffer: wait for the flusher, at most block_timeout_ms, around the
  * embedder's block_begin/block_end. The record is encoded first (into `tmp`): the caller's
@@ -198,7 +169,7 @@ static __attribute__((noinline)) int emit_wait(atr__thread *th, const rec *r, si
     }
     if (begin)
         token = begin(ctx);
-    timeout_after(&deadline, s->cfg.block_timeout_ms);
+    atr__deadline_after_ms(&deadline, s->cfg.block_timeout_ms);
     atr__mu_lock(s);
     s->n_waiting++;
     while (!has_room(s, th) && s->flusher_running && !s->stalled && !timed_out) {
@@ -260,62 +231,10 @@ static inline __attribute__((always_inline)) int emit(atr__thread *th, const rec
     return emit_slow(th, r, c.pos - th->pos);
 }
 
-static int register_thread(atr_session *s, atr__thread **out) {
-    atr__thread *th = calloc(1, sizeof *th), **pp;
-    if (!th)
-        return ATR_ENOMEM;
-    th->s = s;
-    th->owner = pthread_self();
-    th->os_tid = (uint64_t)syscall(SYS_gettid);
-    th->prefix = ATR__PFX_THREAD;
-    atr__mu_lock(s);
-    /* Thread numbers must leave room in a span id (FORMAT.md 3.4): readers refuse larger. */
-    if (s->next_thread >= ATR__THREAD_NUMBER_MAX) {
-        atr__mu_unlock(s);
-        free(th);
-        return ATR_ETOOBIG;
-    }
-    if (!(th->buf = atr__buf_get(s))) {
-        atr__mu_unlock(s);
-        free(th);
-        return ATR_ENOMEM;
-    }
-    th->number = s->next_thread++;
-    for (pp = &s->threads; *pp; pp = &(*pp)->next)
-        ; /* keep registration order: the flusher writes live buffers in this order */
-    *pp = th;
-    atr__mu_unlock(s);
-    if (atr__tls_add(s->serial, th) != 0) {
-        atr__mu_lock(s);
-        th->finished = 1; /* the flusher frees it */
-        atr__mu_unlock(s);
-        return ATR_ENOMEM;
-    }
-    *out = th;
-    return 0;
-}
-
-int atr__thread_lookup_slow(atr_session *s, atr__thread **out) {
-    int st = atomic_load_explicit(&s->blocked, memory_order_acquire), rc;
-    atr__thread *th;
-    if (st == ATR__FORKED && (rc = atr__session_resume(s)) != 0)
-        return rc;
-    if (st != ATR__RUNNING && st != ATR__FORKED)
-        return ATR_ESTATE;
-    th = atr__tls_find(s->serial);
-    if (!th && (rc = register_thread(s, &th)) != 0)
-        return rc;
-    t_cache.s = s;
-    t_cache.serial = s->serial;
-    t_cache.th = th;
-    *out = th;
-    return 0;
-}
-
 static inline int get_thread(atr_session *s, atr__thread **out) {
-    if (ATR__LIKELY(t_cache.s == s && t_cache.serial == s->serial &&
+    if (ATR__LIKELY(atr__t_cache.s == s && atr__t_cache.serial == s->serial &&
                     atomic_load_explicit(&s->blocked, memory_order_acquire) == 0)) {
-        *out = t_cache.th;
+        *out = atr__t_cache.th;
         return 0;
     }
     return atr__thread_lookup_slow(s, out);
