@@ -180,11 +180,13 @@ static void jstr(atr__json *j, const char *key, atr_str s) {
 }
 
 static void record_json(atr__json *j, const atr_record *r) {
-    static const char *const kinds[] = {"?",          "process", "function", "thread", "chunk",
-                                        "start",      "end",     "message",  "sync",   "drops",
-                                        "end_of_log", "suspend", "resume"};
+    static const char *const kinds[] = {"?",          "process", "function", "thread",     "chunk",
+                                        "start",      "end",     "message",  "sync",       "drops",
+                                        "end_of_log", "suspend", "resume",   "calibration"};
+    _Static_assert(sizeof kinds / sizeof kinds[0] == ATR_REC_CALIBRATION + 1,
+                   "one JSON kind per record type");
     atr__json_obj_begin(j);
-    atr__json_kstr(j, "kind", r->kind <= ATR_REC_RESUME ? kinds[r->kind] : "?");
+    atr__json_kstr(j, "kind", r->kind <= ATR_REC_CALIBRATION ? kinds[r->kind] : "?");
     atr__json_kuint(j, "offset", r->offset);
     switch (r->kind) {
     case ATR_REC_PROCESS: {
