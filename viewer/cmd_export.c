@@ -15,8 +15,9 @@
 enum { OPT_FORMAT = 1, OPT_OUTPUT, OPT_MIN_DURATION };
 static const atr__opt export_opts[] = {
     {"format", 'f', 1, OPT_FORMAT,
-     "-f, --format chrome|eliot|jsonl  Chrome/Perfetto trace, "
-     "Eliot JSON lines (eliot-tree), JSON lines of calls"},
+     "-f, --format chrome|eliot|jsonl|parquet  Chrome/Perfetto trace, "
+     "Eliot JSON lines (eliot-tree), JSON lines of calls, Parquet table of calls (the Python "
+     "argtrace command writes it, with pyarrow: pip install argtrace[parquet])"},
     {"output", 'o', 1, OPT_OUTPUT, "-o, --output OUT  write to OUT (default and -: stdout)"},
     {"min-duration", 0, 1, OPT_MIN_DURATION,
      "--min-duration T  only calls lasting T or more (e.g. 5ms)"},
@@ -68,7 +69,11 @@ static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
             a->fn = formats[i].fn;
             return ATR_VIEWER_OK;
         }
-    atr__errorf(ctx, "unknown format '%s' (formats: chrome, eliot, jsonl)", arg);
+    if (strcmp(arg, "parquet") == 0)
+        atr__errorf(ctx, "parquet is written by the Python argtrace command (argtrace export "
+                         "--format parquet; pip install argtrace[parquet])");
+    else
+        atr__errorf(ctx, "unknown format '%s' (formats: chrome, eliot, jsonl, parquet)", arg);
     return ATR_VIEWER_USAGE;
 }
 

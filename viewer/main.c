@@ -28,9 +28,11 @@ static const atr__cmd commands[] = {
      "FUNC's calls (or every call) with arguments, outcome, start and duration."},
     {"cat", atr__cmd_cat, "LOG [--json]", "Every record of a log as decoded (for debugging)."},
     {"export", atr__cmd_export,
-     "LOG... --format chrome|eliot|jsonl [FUNC] [FILTER...] [--min-duration T] [-o OUT]",
-     "Write the calls for other tools: Chrome/Perfetto trace, Eliot JSON lines, JSON lines. "
-     "With FUNC, filters or --min-duration: jsonl the matching calls, chrome and eliot the "
+     "LOG... --format chrome|eliot|jsonl|parquet [FUNC] [FILTER...] [--min-duration T] [-o OUT]",
+     "Write the calls for other tools: Chrome/Perfetto trace, Eliot JSON lines, JSON lines, "
+     "Parquet (one row per call, for DuckDB, Spark, Trino...). "
+     "With FUNC, filters or --min-duration: jsonl and parquet the matching calls, chrome and eliot "
+     "the "
      "matching calls and the calls containing them, with their messages."},
     {"report", atr__cmd_report, "LOG... [--base LOG...] [-o OUT]",
      "A self-contained HTML report: summary, arguments, flame graphs, why, diff."},
