@@ -1,7 +1,8 @@
 """The `argtrace` command (also `python -m argtrace`).
 
-`run` is implemented here in Python (argtrace/_run.py); every other subcommand belongs to
-the C viewer and is forwarded to `_core.viewer_main`.
+`run` is implemented here in Python (argtrace/_run.py), and `export --format parquet`
+(argtrace/_parquet.py, with pyarrow); every other subcommand belongs to the C viewer and is
+forwarded to `_core.viewer_main`.
 """
 
 import atexit
@@ -27,7 +28,7 @@ commands:
   why LOG FUNCTION [name=value]    why the slowest matching call was slow (or --id ID)
   calls LOG [FUNCTION]             list calls (--sort duration --limit N)
   cat LOG                          print every record
-  export LOG --format FORMAT       chrome, eliot or jsonl
+  export LOG --format FORMAT       chrome, eliot, jsonl or parquet
   report LOG [-o report.html]      one self-contained HTML page: tables, charts, flame graphs
   view LOG                         interactive terminal viewer
 
@@ -81,6 +82,10 @@ def dispatch(argv, at_exit=False):
             sys.stdout.write(RUN_USAGE)
             return 0
         return run_program(_core_module(), opts, at_exit=at_exit)
+    if command == "export" and "-h" not in argv and "--help" not in argv:
+        from ._parquet import export, wants_parquet
+        if wants_parquet(argv[1:]):
+            return export(argv[1:])
     if command in VIEWER_COMMANDS:
         return _viewer(argv)
     raise UsageError("argtrace: unknown command %r (commands: run, %s)"
