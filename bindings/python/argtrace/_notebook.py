@@ -313,6 +313,11 @@ class Shown:
     def _repr_html_(self):
         return html_of(self._blocks(), self._caption)
 
+    def _repr_pretty_(self, p, cycle):
+        """IPython's text form: the same tables as text (cheap: the CLI's text, print(), may
+        read the logs again)."""
+        p.text(text_of(self._blocks()))
+
     def __str__(self):
         argv = self._cli()
         text = cli_text(argv) if argv is not None else None
