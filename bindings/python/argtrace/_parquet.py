@@ -279,8 +279,9 @@ def write(opts, out):
     try:
         log = load(opts["logs"], compensate=opts["compensate"],
                    **({"max_memory": opts["max_memory"]} if opts["max_memory"] else {}))
-    except OSError as e:
-        raise ExportError("%s: %s" % (e.filename or opts["logs"][0], e.strerror or e))
+    except OSError as e:  # as the viewer says it: "app.atr: No such file or directory"
+        raise ExportError("%s: %s" % (e.filename or opts["logs"][0],
+                                      os.strerror(e.errno) if e.errno else e))
     except ValueError as e:
         raise ExportError(str(e).replace("argtrace: ", "", 1))
     fid = None
@@ -295,8 +296,11 @@ def write(opts, out):
     ix = log._ix_handle
     try:
         selection = ix.selection(fid, opts["filters"] or None)
-    except ValueError as e:
-        raise ExportError(str(e).replace("argtrace: ", "", 1), 2)
+    except ValueError as e:  # as the viewer says it: bad syntax, or no such argument
+        message = str(e).replace("argtrace: ", "", 1)
+        if message.startswith("filter '"):
+            raise ExportError("bad " + message, 2)
+        raise ExportError(message)
     multi = len(log.paths) > 1
     schema, typed = _schema(pa, ix, selection, multi)
     schema = schema.with_metadata(_metadata(log, opts))

@@ -82,10 +82,11 @@ def dispatch(argv, at_exit=False):
             sys.stdout.write(RUN_USAGE)
             return 0
         return run_program(_core_module(), opts, at_exit=at_exit)
-    if command == "export" and "-h" not in argv and "--help" not in argv:
+    if command == "export":
         from ._parquet import export, wants_parquet
-        if wants_parquet(argv[1:]):
-            return export(argv[1:])
+        if wants_parquet(argv[1:]):  # the viewer's help names parquet too
+            return _viewer(["export", "--help"]) if {"-h", "--help"} & set(argv) else \
+                export(argv[1:])
     if command in VIEWER_COMMANDS:
         return _viewer(argv)
     raise UsageError("argtrace: unknown command %r (commands: run, %s)"
