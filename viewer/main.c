@@ -30,10 +30,8 @@ static const atr__cmd commands[] = {
     {"export", atr__cmd_export,
      "LOG... --format chrome|eliot|jsonl|parquet [FUNC] [FILTER...] [--min-duration T] [-o OUT]",
      "Write the calls for other tools: Chrome/Perfetto trace, Eliot JSON lines, JSON lines, "
-     "Parquet (one row per call, for DuckDB, Spark, Trino...). "
-     "With FUNC, filters or --min-duration: jsonl and parquet the matching calls, chrome and eliot "
-     "the "
-     "matching calls and the calls containing them, with their messages."},
+     "Parquet. With FUNC, filters or --min-duration: jsonl and parquet the matching calls, "
+     "chrome and eliot the matching calls and the calls containing them, with their messages."},
     {"report", atr__cmd_report, "LOG... [--base LOG...] [-o OUT]",
      "A self-contained HTML report: summary, arguments, flame graphs, why, diff."},
     {"view", atr__cmd_view, "LOG...", "Interactive terminal viewer."},
