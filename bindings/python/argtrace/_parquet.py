@@ -142,7 +142,7 @@ class _Kind:
         self.fits = True
 
     def see(self, col):
-        types = {type(v) for v in col}
+        types = set(map(type, col))
         types.discard(type(None))
         if Truncated in types:
             types.discard(Truncated)
@@ -211,13 +211,32 @@ def SUMMARY(pa):
     return pa.struct([("type", pa.string()), ("length", pa.int64()), ("repr", pa.string())])
 
 
+def _by_object(pa, col, fn, arrow_type):
+    """pa.array([fn(v) for v in col]) computing fn once per distinct object: the engine hands
+    out one object per stored value, so a value repeated over many calls is converted once."""
+    at, uniq, idx = {}, [], []
+    for v in col:
+        if v is None:
+            idx.append(None)
+            continue
+        i = at.get(id(v))  # col holds v: its id stays its own while we look
+        if i is None:
+            i = at[id(v)] = len(uniq)
+            uniq.append(fn(v))
+        idx.append(i)
+    return pa.array(uniq, arrow_type).take(pa.array(idx, pa.int32()))
+
+
+def _summary(v):
+    return {"type": v.type_name, "length": v.length, "repr": repr(v)}
+
+
 def _array(pa, col, arrow_type):
     if arrow_type is None:  # repr() strings
-        return pa.array([None if v is None else repr(v) for v in col], pa.string())
+        return _by_object(pa, col, repr, pa.string())
     if pa.types.is_struct(arrow_type):
-        return pa.array([None if v is None else {"type": v.type_name, "length": v.length,
-                                                 "repr": repr(v)} for v in col], arrow_type)
-    if arrow_type in (pa.string(), pa.binary()):
+        return _by_object(pa, col, _summary, arrow_type)
+    if Truncated in set(map(type, col)):
         col = [_plain(v) for v in col]
     return pa.array(col, arrow_type)
 
