@@ -161,6 +161,9 @@ def test_example_notebook_runs(tmp_path, monkeypatch):
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = []  # the stored outputs must not count
+    probe = nbformat.v4.new_code_cell("import argtrace; print(argtrace.__file__)")
+    probe.metadata["tags"] = ["probe"]
+    nb.cells.append(probe)  # which argtrace the kernel imported
     nbclient.NotebookClient(nb, timeout=180, kernel_name="python3",
                             resources={"metadata": {"path": os.path.abspath(EXAMPLES)}}).execute()
     out = {}
@@ -186,3 +189,4 @@ def test_example_notebook_runs(tmp_path, monkeypatch):
     assert "arg.mode" in html("pandas")
     assert text("pandas_none").startswith("object [None, None, None]")
     assert not os.path.exists(os.path.join(EXAMPLES, "slow_example.atr"))  # no litter
+    assert os.path.dirname(os.path.dirname(text("probe").strip())) == package_root()
