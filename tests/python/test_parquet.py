@@ -15,6 +15,7 @@ import argtrace
 from argtrace import cli
 from atr_helpers import run_python, subprocess_env
 from conftest import optional_module
+from test_viewer_common import logs  # noqa: F401 (fixture)
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 
@@ -153,6 +154,29 @@ def test_errors(traced, tmp_path, capfd):
     assert err[5] == "argtrace export: %s: No such file or directory" % (tmp_path / "missing.atr")
     assert len(err) == 6
     assert not out.exists()
+
+
+def test_damaged_logs_warn_as_the_viewer_does(logs, tmp_path, capfd):  # noqa: F811
+    """A killed writer's log: the viewer's warnings, the finished calls, and null times for
+    the calls that never ended."""
+    out = tmp_path / "u.parquet"
+    unfinished = {}
+    for name in ("unclosed.atr", "truncated.atr"):
+        assert export(logs / name, "-f", "parquet", "-o", out) == 0
+        t = read(out)
+        log = argtrace.load(logs / name)
+        assert t.num_rows == len(log)
+        open_ids = [c.id for c in log.calls() if c.duration_ns is None]
+        rows = [r for r in t.to_pylist() if r["status"] == "unfinished"]
+        assert [r["id"] for r in rows] == open_ids
+        assert all(r["duration_ns"] is None and r["self_ns"] is None for r in rows)
+        unfinished[name] = len(rows)
+        assert export(logs / name, "-f", "jsonl", "-o", tmp_path / "u.jsonl") == 0
+    err = capfd.readouterr().err.splitlines()
+    assert err[0] == err[1] and err[2] == err[3]  # parquet's warning is the viewer's
+    assert "unclosed.atr: the log was not closed" in err[0]
+    assert "truncated.atr: the log is truncated" in err[2]
+    assert unfinished["unclosed.atr"] == 2 and len(err) == 4
 
 
 def test_stdout_when_piped(traced, tmp_path):

@@ -277,6 +277,23 @@ def _metadata(log, opts):
             b"argtrace.compensated": b"true" if log.compensated else b"false"}
 
 
+def _warnings(files):
+    """What the viewer warns about a log (viewer/load.c, warn_file), worded the same."""
+    for f in files:
+        path, drops = f["path"], f["drops"] or {}
+        if f["truncated"]:
+            yield ("%s: the log is truncated (its last frame is incomplete); showing every "
+                   "complete record" % path)
+        elif not f["closed"]:
+            yield "%s: the log was not closed (the process was killed or still runs)" % path
+        lost = drops.get("records", 0) + drops.get("oversize", 0)
+        if lost:
+            yield "%s: the writer dropped %d records" % (path, lost)
+        if drops.get("write_errors"):
+            yield ("%s: %d frames could not be written (the disk was full, or an I/O error): "
+                   "their records are missing" % (path, drops["write_errors"]))
+
+
 def _same_file(a, b):
     try:
         sa, sb = os.stat(a), os.stat(b)
@@ -303,6 +320,8 @@ def write(opts, out):
                                       os.strerror(e.errno) if e.errno else e))
     except ValueError as e:
         raise ExportError(str(e).replace("argtrace: ", "", 1))
+    for w in _warnings(log._ix_handle.file(i) for i in range(len(log.paths))):
+        sys.stderr.write("argtrace export: warning: %s\n" % w)
     fid = None
     if opts["func"] is not None:
         try:
