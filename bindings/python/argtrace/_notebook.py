@@ -223,11 +223,9 @@ def css_for(markup):
     return "\n".join(out)
 
 
-def html_of(blocks, caption=""):
+def html_of(blocks):
     """A self-contained fragment: the blocks' markup and the report's CSS it needs."""
     inner = "".join(_block_html(b) for b in blocks)
-    if caption:
-        inner = '<div class="brand-line dim small">%s</div>%s' % (_e(caption), inner)
     body = '<div class="%s"><div class="card">%s</div></div>' % (ROOT, inner)
     return "<style>%s\n.%s{padding:2px}.%s .card{margin:0;padding:12px 16px}</style>%s" % (
         css_for(body), ROOT, ROOT, body)
@@ -305,13 +303,11 @@ class Shown:
     """_repr_html_ and __str__ from `_blocks()` (the document) and `_cli()` (the CLI command
     line giving the same answer as text, or None)."""
 
-    _caption = ""
-
     def _cli(self):
         return None
 
     def _repr_html_(self):
-        return html_of(self._blocks(), self._caption)
+        return html_of(self._blocks())
 
     def _repr_pretty_(self, p, cycle):
         """IPython's text form: the same tables as text (cheap: the CLI's text, print(), may
