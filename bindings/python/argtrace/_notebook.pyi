@@ -1,6 +1,8 @@
 # Types of the notebook display of analysis results (_notebook.py).
 from typing import Any, Dict, List, Optional
 
+__all__ = ["Shown", "ShownDict", "fmt_dur", "text_of", "html_of"]
+
 class Shown:
     def _repr_html_(self) -> str: ...
     def _repr_pretty_(self, p: Any, cycle: bool) -> None: ...
