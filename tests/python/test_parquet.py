@@ -59,6 +59,12 @@ def traced(tmp_path):
     return path
 
 
+@pytest.fixture
+def pq():
+    """pyarrow.parquet, which writing the files needs (skips without it, outside CI)."""
+    return optional_module("pyarrow.parquet")
+
+
 def export(*args):
     return cli.main(["export"] + [str(a) for a in args])
 
@@ -68,7 +74,7 @@ def read(path):
     return pq.read_table(str(path))
 
 
-def test_rows_columns_and_types(traced, tmp_path):
+def test_rows_columns_and_types(pq, traced, tmp_path):
     out = tmp_path / "p.parquet"
     assert export(traced, "--format", "parquet", "-o", out) == 0
     t = read(out)
@@ -118,7 +124,7 @@ def test_rows_columns_and_types(traced, tmp_path):
     assert json.loads(meta[b"argtrace.selection"]) == {"function": None, "filters": []}
 
 
-def test_selection_matches_calls(traced, tmp_path):
+def test_selection_matches_calls(pq, traced, tmp_path):
     out = tmp_path / "sel.parquet"
     assert export(traced, "typed", "n>0", "--min-duration", "0ns", "-f", "parquet",
                   "-o", out) == 0
@@ -133,7 +139,7 @@ def test_selection_matches_calls(traced, tmp_path):
     assert read(out).column("function").to_pylist() == [log.resolve("mixed")] * 3
 
 
-def test_errors(traced, tmp_path, capfd):
+def test_errors(pq, traced, tmp_path, capfd):
     out = tmp_path / "e.parquet"
     assert export(traced, "nosuch", "-f", "parquet", "-o", out) == 1
     assert export(traced, "typed", "n>", "-f", "parquet", "-o", out) == 2
@@ -156,7 +162,7 @@ def test_errors(traced, tmp_path, capfd):
     assert not out.exists()
 
 
-def test_damaged_logs_warn_as_the_viewer_does(logs, tmp_path, capfd):  # noqa: F811
+def test_damaged_logs_warn_as_the_viewer_does(pq, logs, tmp_path, capfd):  # noqa: F811
     """A killed writer's log: the viewer's warnings, the finished calls, and null times for
     the calls that never ended."""
     out = tmp_path / "u.parquet"
@@ -189,7 +195,7 @@ def test_stdout_when_piped(traced, tmp_path):
     assert pq.read_table(pa.BufferReader(res.stdout)).num_rows == len(argtrace.load(traced))
 
 
-def test_several_logs_get_a_process_column(tmp_path):
+def test_several_logs_get_a_process_column(pq, tmp_path):
     paths = [tmp_path / "a.atr", tmp_path / "b.atr"]
     for i, p in enumerate(paths):
         argtrace.start(str(p))
