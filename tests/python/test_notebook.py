@@ -10,6 +10,7 @@ import pytest
 
 import argtrace
 from argtrace import _core
+from argtrace._notebook import text_of
 from atr_helpers import package_root, run_python
 from conftest import optional_module
 
@@ -74,6 +75,35 @@ def test_str_without_a_cli_equivalent(runs):
     assert any(re.match(r"key  score 0\.\d\d  \(2 groups\)", x) for x in lines)
     assert re.search(r"^  long +\d+ ", text, re.M) and re.search(r"^  short +\d+ ", text, re.M)
     assert max(len(x) for x in lines) <= 80
+
+
+def test_str_of_a_rewritten_log_is_not_the_new_runs(tmp_path):
+    """print() asks the CLI, which reads the files again: once a log has been rewritten (a
+    new run to the same path), the text comes from the object's own data."""
+    @argtrace.trace
+    def g(n):
+        return n
+
+    def run(ns):
+        argtrace.start(str(path))
+        try:
+            for n in ns:
+                g(n)
+        finally:
+            argtrace.stop()
+
+    path = tmp_path / "r.atr"
+    run(range(30))
+    log = argtrace.load(path)
+    report, tree = log.slow(g.__qualname__), log.tree(0)
+    before = str(report)
+    assert before == cli("slow", path, report.function, "--width", "80")
+    os.unlink(path)
+    run([7] * 12)
+    assert str(report) != before
+    assert str(report) == text_of(report._blocks())  # 30 calls, as the object says
+    assert "30 calls analysed" in str(report)
+    assert str(tree) == text_of(tree._blocks()) and str(log) == text_of(log._blocks())
 
 
 def css_rules(html):

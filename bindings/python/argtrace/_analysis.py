@@ -262,6 +262,7 @@ class Analysis(Shown):
         report = SlowReport(raw["function"], raw["calls"], args)
         if not callable(by):
             keys = [] if by is None else [by] if isinstance(by, str) else list(by)
+            report._stamps = self._stamps
             report._argv = self._cli_with(
                 "slow", raw["function"], *(terms or ()),
                 *[x for k in keys for x in ("--by", k)], *(["--result"] if result else []),
@@ -310,7 +311,7 @@ class Analysis(Shown):
                 if a[key] is not None:
                     a[key]["value"] = convert(a[key]["value"])
         out["arguments"] = raw["arguments"]
-        return Why(out, self._cli_with("why", "--id", str(target.id)))
+        return Why(out, self._cli_with("why", "--id", str(target.id)), self._stamps)
 
     def _why_target(self, call, filters, rank, where, equals):
         """The Call why() is about (see why())."""
@@ -407,7 +408,7 @@ class Analysis(Shown):
         argv = ["tree", "--id", str(call.id), "--width", "80"]
         if max_depth is not None:
             argv += ["--depth", str(max_depth)]
-        return CallTree(node(call, 0), self._cli_with(*argv))
+        return CallTree(node(call, 0), self._cli_with(*argv), self._stamps)
 
     def to_pandas(self, function=None, *where, **equals):
         """One row per call (optionally only `function`'s / the matching ones, as in

@@ -53,6 +53,8 @@ def diff(base: _Paths, new: _Paths, function: Optional[str] = None,
     if min_calls < 0:
         raise ValueError("argtrace: diff() min_calls must be >= 0, not %r" % (min_calls,))
     from . import _core
+    from ._notebook import file_stamps
+    stamps = file_stamps(base + new)
     index = _core.Index()
     for path in base + new:
         index.load(path)
@@ -66,4 +68,4 @@ def diff(base: _Paths, new: _Paths, function: Optional[str] = None,
             + terms + ["--min-calls", str(int(min_calls)), "--alpha", repr(float(alpha)),
                        "--width", "80"])
     return Diff({"base": base, "new": new, "test": "mann-whitney-u", "alpha": float(alpha),
-                 "min_calls": int(min_calls), "functions": functions}, argv)
+                 "min_calls": int(min_calls), "functions": functions}, argv, stamps)

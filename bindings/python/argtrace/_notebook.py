@@ -15,9 +15,10 @@ One source of truth for each:
 """
 
 import html
+import os
 import re
 
-__all__ = ["Shown", "ShownDict", "fmt_dur", "text_of", "html_of"]
+__all__ = ["Shown", "ShownDict", "fmt_dur", "text_of", "html_of", "file_stamps"]
 
 ROOT = "atr-nb"
 WIDTH = 80
@@ -299,9 +300,25 @@ def cli_text(argv):
     return out.rstrip("\n") if status == 0 else None
 
 
+def file_stamps(paths):
+    """[(path, (device, inode, size, mtime) or None)]: what the files are now."""
+    out = []
+    for p in paths:
+        try:
+            st = os.stat(p)
+            out.append((p, (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)))
+        except OSError:
+            out.append((p, None))
+    return out
+
+
 class Shown:
     """_repr_html_ and __str__ from `_blocks()` (the document) and `_cli()` (the CLI command
-    line giving the same answer as text, or None)."""
+    line giving the same answer as text, or None). `_stamps` (file_stamps() of the logs when
+    they were read): the CLI reads the files again, so its text is used only while they are
+    unchanged (a log rewritten since, by a new run, would give another run's answer)."""
+
+    _stamps = None
 
     def _cli(self):
         return None
@@ -316,6 +333,9 @@ class Shown:
 
     def __str__(self):
         argv = self._cli()
+        if argv is not None and self._stamps is not None and \
+                file_stamps(p for p, _ in self._stamps) != self._stamps:
+            argv = None
         text = cli_text(argv) if argv is not None else None
         return text if text is not None else text_of(self._blocks())
 
@@ -326,9 +346,10 @@ class ShownDict(Shown, dict):
 
     _argv = None
 
-    def __init__(self, data, argv=None):
+    def __init__(self, data, argv=None, stamps=None):
         dict.__init__(self, data)
         self._argv = argv
+        self._stamps = stamps
 
     def _cli(self):
         return self._argv
