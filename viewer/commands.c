@@ -24,13 +24,14 @@ static const atr__cmd commands[] = {
      "FUNC's calls (or every call) with arguments, outcome, start and duration."},
     {"cat", atr__cmd_cat, "LOG [--json]", "Every record of a log as decoded (for debugging)."},
     {"export", atr__cmd_export,
-     "LOG... --format chrome|eliot|jsonl|speedscope|folded [FUNC] [FILTER...] [--min-duration T] "
-     "[--value self|count] [-o OUT]",
+     "LOG... --format chrome|eliot|jsonl|speedscope|folded|parquet|otlp [FUNC] [FILTER...] "
+     "[--min-duration T] [--value self|count] [-o OUT]",
      "Write the calls for other tools: Chrome/Perfetto trace, Eliot JSON lines, JSON lines, "
-     "speedscope profile, folded stacks (flamegraph.pl, inferno). With FUNC, filters or "
-     "--min-duration: jsonl the matching calls, chrome and eliot the matching calls and the "
-     "calls containing them, with their messages; speedscope and folded the matching calls "
-     "with everything they called, under their callers."},
+     "speedscope profile, folded stacks (flamegraph.pl, inferno), Parquet, OpenTelemetry "
+     "(OTLP/JSON; parquet and otlp by the Python argtrace command). With FUNC, filters or "
+     "--min-duration: jsonl and parquet the matching calls, chrome and eliot the matching calls "
+     "and the calls containing them, with their messages; speedscope, folded and otlp the "
+     "matching calls with everything they called."},
     {"report", atr__cmd_report, "LOG... [--base LOG...] [-o OUT]",
      "A self-contained HTML report: summary, arguments, flame graphs, why, diff."},
     {"view", atr__cmd_view, "[--follow] LOG...",

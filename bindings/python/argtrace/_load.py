@@ -326,6 +326,11 @@ class Log(Analysis):
     def _where(self):
         return self.path
 
+    _cli_opts = ()  # options of the CLI reading these logs the same way (load()'s)
+
+    def _cli_logs(self):
+        return list(self.paths) + list(self._cli_opts)
+
     def _index(self):
         """The analysis engine's index of these logs."""
         return self._ix_handle
@@ -479,8 +484,13 @@ def load(paths, *, max_memory=DEFAULT_MAX_MEMORY, compensate=False, _records=Non
         from ._records import RecordsLog
         return RecordsLog(paths, [_records], max_memory=max_memory)
     from . import _core
+    from ._notebook import file_stamps
+    stamps = file_stamps(paths)  # what print() checks before it asks the CLI (_notebook.py)
     index = _core.Index(compensate=compensate)
     index.set_max_memory(max_memory)
     for path in paths:
         index.load(path)
-    return Log(paths, index)
+    log = Log(paths, index)
+    log._stamps = stamps
+    log._cli_opts = ("--max-memory", str(max_memory)) + (("--compensate",) if compensate else ())
+    return log

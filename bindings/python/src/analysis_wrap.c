@@ -209,6 +209,7 @@ static PyObject *ix_file(pyindex *self, PyObject *arg) {
         return NULL;
     int bad = put(d, "path", PyUnicode_DecodeFSDefault(fi.path ? fi.path : "")) |
               put(d, "pid", PyLong_FromLongLong(fi.pid)) | put(d, "uid", U64(fi.uid)) |
+              put(d, "format", PyUnicode_FromFormat("%u.%u", fi.format_major, fi.format_minor)) |
               put(d, "parent_uid", U64(fi.parent_uid)) |
               put(d, "parent_span", U64(fi.parent_span)) |
               put(d, "parent_file", opt_id(fi.parent_file)) |
@@ -534,7 +535,7 @@ static PyObject *ix_table(pyindex *self, PyObject *args) {
     if (fo == Py_None && fl == Py_None) {
         atr_index_info in;
         atr_index_get_info(self->ix, &in);
-        return atr__py_table(self->ix, NULL, in.n_calls, convert);
+        return atr__py_table(self->ix, NULL, in.n_calls, convert, 0);
     }
     if (run_query(self, fo, fl, ATR_SORT_START, 0, 0, &cs) < 0)
         return NULL;
@@ -549,8 +550,64 @@ static PyObject *ix_table(pyindex *self, PyObject *args) {
     atr_callset_free(cs);
     if (fl == Py_None)
         qsort(ids, (size_t)n, sizeof *ids, cmp_u32);
-    PyObject *r = atr__py_table(self->ix, ids, n, convert);
+    PyObject *r = atr__py_table(self->ix, ids, n, convert, 0);
     free(ids);
+    return r;
+}
+
+/*
+ * selection(fn|None, filters|None) -> bytes: the call ids table() would list (native
+ * uint32, in its order), 4 bytes per call, for tables built a slice at a time.
+ */
+static PyObject *ix_selection(pyindex *self, PyObject *args) {
+    PyObject *fo, *fl;
+    atr_callset *cs = NULL;
+    if (!PyArg_ParseTuple(args, "OO", &fo, &fl) || ready(self) < 0)
+        return NULL;
+    if (fo == Py_None && fl == Py_None) {
+        atr_index_info in;
+        atr_index_get_info(self->ix, &in);
+        PyObject *b = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(in.n_calls * 4));
+        uint32_t *ids = b ? (uint32_t *)PyBytes_AS_STRING(b) : NULL;
+        for (uint64_t i = 0; ids && i < in.n_calls; i++)
+            ids[i] = (uint32_t)i;
+        return b;
+    }
+    if (run_query(self, fo, fl, ATR_SORT_START, 0, 0, &cs) < 0)
+        return NULL;
+    uint64_t n = atr_callset_count(cs);
+    PyObject *b = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n * 4));
+    if (b != NULL && n) {
+        memcpy(PyBytes_AS_STRING(b), atr_callset_ids(cs), (size_t)n * 4);
+        if (fl == Py_None)
+            qsort(PyBytes_AS_STRING(b), (size_t)n, 4, cmp_u32);
+    }
+    atr_callset_free(cs);
+    return b;
+}
+
+/* table_rows(ids, convert) -> table()'s columns (with the extra ones: calls_wrap.h) of the
+   calls whose ids a buffer of native uint32 holds (a slice of selection()). */
+static PyObject *ix_table_rows(pyindex *self, PyObject *args) {
+    Py_buffer ids;
+    PyObject *convert;
+    if (!PyArg_ParseTuple(args, "y*O", &ids, &convert))
+        return NULL;
+    PyObject *r = NULL;
+    atr_index_info in;
+    if (ready(self) == 0) {
+        atr_index_get_info(self->ix, &in);
+        const uint32_t *p = ids.buf;
+        uint64_t n = (uint64_t)ids.len / 4;
+        int bad = ids.len % 4 != 0;
+        for (uint64_t i = 0; i < n && !bad; i++)
+            bad = p[i] >= in.n_calls;
+        if (bad)
+            PyErr_SetString(PyExc_ValueError, "argtrace: table_rows: not call ids of this index");
+        else
+            r = atr__py_table(self->ix, p, n, convert, 1);
+    }
+    PyBuffer_Release(&ids);
     return r;
 }
 
@@ -921,6 +978,10 @@ static PyMethodDef ix_methods[] = {
     {"call_messages", (PyCFunction)ix_call_messages, METH_O,
      "call_messages(id) -> [message ids in time order]"},
     {"fn_calls", (PyCFunction)ix_fn_calls, METH_O, "fn_calls(fn) -> [call ids, log order]"},
+    {"selection", (PyCFunction)ix_selection, METH_VARARGS,
+     "selection(fn|None, filters|None) -> bytes: table()'s call ids (uint32)."},
+    {"table_rows", (PyCFunction)ix_table_rows, METH_VARARGS,
+     "table_rows(ids, convert) -> the columns of these calls, with parent, file, result."},
     {"table", (PyCFunction)ix_table, METH_VARARGS,
      "table(fn, filters, convert) -> {column: bytes of int64 | list} (calls_wrap.h)"},
     {"why", (PyCFunction)ix_why, METH_O,

@@ -63,9 +63,15 @@ int atr__readrec_init_types(PyObject *m);
 /* viewer_entry.c (only when the viewer library is linked: the CLI checks for it) */
 #ifdef ATR_HAVE_VIEWER
 PyObject *atr__py_viewer_main(PyObject *m, PyObject *argv);
+PyObject *atr__py_viewer_text(PyObject *m, PyObject *argv);
+PyObject *atr__py_report_css(PyObject *m, PyObject *unused);
 #define ATR__VIEWER_METHODS                                                              \
     {"viewer_main", atr__py_viewer_main, METH_O,                                         \
-     "viewer_main(argv: list[str]) -> int: run the viewer's command line in-process."},
+     "viewer_main(argv: list[str]) -> int: run the viewer's command line in-process."},  \
+    {"viewer_text", atr__py_viewer_text, METH_O,                                         \
+     "viewer_text(argv: list[str]) -> (status, out, err): the same, output as text."},   \
+    {"report_css", atr__py_report_css, METH_NOARGS,                                      \
+     "report_css() -> str: the HTML report's stylesheet."},
 #else
 #define ATR__VIEWER_METHODS
 #endif
