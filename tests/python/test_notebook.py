@@ -212,7 +212,10 @@ def test_example_notebook_runs(tmp_path, monkeypatch):
     assert 'class="atr-nb"' in html("summary") and "__main__.parse" in html("summary")
     assert "explains" in html("slow") and "list len 400–800" in html("slow")
     assert text("slow_text").startswith("__main__.parse: 1,200 calls")
-    assert "\nrows  score 0.7" in text("slow_text")
+    # rows explains the most (the score itself depends on the machine's timing)
+    scores = re.findall(r"^(\w+)  score (\d\.\d\d)", text("slow_text"), re.M)
+    assert [name for name, _ in scores] == ["rows", "mode"], scores
+    assert float(scores[0][1]) > float(scores[1][1])
     assert "why was call" in html("why") and "__main__.validate" in html("why")
     assert "__main__.check_unique" in html("tree")
     assert "rows = list len 400–800" in html("diff")

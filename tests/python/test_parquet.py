@@ -261,7 +261,8 @@ def test_help_names_parquet_and_the_viewer_defers(capfd):
     assert cli.main(["export", "--help"]) == 0
     assert cli.main(["export", "--format", "parquet", "--help"]) == 0
     out = capfd.readouterr().out
-    assert out.count("usage: argtrace export LOG... --format chrome|eliot|jsonl|parquet ") == 2
+    assert out.count("usage: argtrace export LOG... --format chrome|eliot|jsonl|speedscope|folded|"
+                     "parquet|otlp ") == 2
     assert out.count("pip install argtrace[parquet]") == 2
     from argtrace import _core
     status, _, err = _core.viewer_text(["argtrace-view", "export", "x.atr", "-f", "parquet"])
