@@ -33,7 +33,7 @@
 #include "state.h"
 #include "tracefunc.h"
 #ifdef ATR_HAVE_FILTER
-#include "filter.h"
+#include "filter_decide.h"
 #endif
 
 #include <argtrace/atr_reader.h>

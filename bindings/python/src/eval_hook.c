@@ -44,6 +44,7 @@
  * has ended their spans, so the return path acts only while the filter that began them (its
  * generation) still runs.
  */
+#include "filter.h"
 #include "filter_calls.h"
 #include "frame_args.h"
 #include "state.h"

@@ -5,7 +5,7 @@
  * (the decorator records it; atr__filter_mark_decorated catches the rest). Exact dicts and
  * builtin descriptor types only: no user code runs.
  */
-#include "filter.h"
+#include "filter_decide.h"
 
 #include "tracefunc.h"
 

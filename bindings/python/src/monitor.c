@@ -15,6 +15,7 @@
  * (checked against the callback's code object); the frame object from PyEval_GetFrame() and
  * PyFrame_GetVar() on later versions.
  */
+#include "filter.h"
 #include "filter_calls.h"
 #include "frame_args.h"
 

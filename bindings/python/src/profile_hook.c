@@ -16,6 +16,7 @@
  * get a "return" event with no value and the exception is not visible to a profile function:
  * the span ends as raised with an unknown type (docs/FILTERS.md).
  */
+#include "filter.h"
 #include "filter_calls.h"
 #include "frame_args.h"
 
