@@ -44,6 +44,17 @@
 #define ATR__C_UNITS_REFUND 0
 #endif
 
+/*
+ * Filter backends built for this CPython (filter_backend.h): sys.monitoring from 3.12 (PEP
+ * 669), the frame-evaluation hook on 3.11 only (it mirrors 3.11's interpreter frame and
+ * relies on 3.11 calling it for every Python call: frame_args_compat.h), the profile hook
+ * before 3.12 (from 3.12 any profile function disables the specializing interpreter's fast
+ * paths, and sys.monitoring is cheaper).
+ */
+#define ATR__BACKEND_MONITORING (PY_VERSION_HEX >= 0x030C0000)
+#define ATR__BACKEND_EVAL (PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000)
+#define ATR__BACKEND_PROFILE (PY_VERSION_HEX < 0x030C0000)
+
 /* Thread-local storage for the few per-thread words (initial-exec: no __tls_get_addr). */
 #if defined(__GNUC__)
 #define ATR__TLS __thread __attribute__((tls_model("initial-exec")))

@@ -13,103 +13,111 @@
 
 #include "calibrate.h"
 
+#include "filter_backend.h"
 #include "filter_calls.h"
 #include "filter_decide.h"
 #include "state.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { BK_NONE, BK_MONITORING, BK_EVAL, BK_PROFILE };
-static const char *const BACKEND_NAMES[] = {NULL, "monitoring", "eval", "profile"};
-static int g_backend = BK_NONE; /* the backend of the running filter */
-
 /* --- backends --------------------------------------------------------------------------- */
 
-enum { REQ_AUTO, REQ_EVAL, REQ_PROFILE };
+/* Every backend, in auto's order of preference. A row whose start is NULL is not built for
+   this CPython (compat.h). A new backend is one row here. */
+static const atr__filter_backend *const BACKENDS[] = {&atr__backend_monitoring, &atr__backend_eval,
+                                                      &atr__backend_profile};
+#define N_BACKENDS (sizeof BACKENDS / sizeof BACKENDS[0])
 
-/* ARGTRACE_FILTER_BACKEND as REQ_*, or -1 with a one-line ValueError. */
-static int backend_request(void) {
+static const atr__filter_backend *g_backend; /* the backend of the running filter, or NULL */
+
+/* ARGTRACE_FILTER_BACKEND: *out = the backend it names, NULL for auto (also for a backend not
+   built for this CPython: there is nothing to choose). 0, or -1 with a one-line ValueError. */
+static int backend_request(const atr__filter_backend **out) {
     const char *v = getenv("ARGTRACE_FILTER_BACKEND");
+    *out = NULL;
     if (!v || !*v || strcmp(v, "auto") == 0) {
-        return REQ_AUTO;
+        return 0;
     }
-    if (strcmp(v, "eval") == 0) {
-        return REQ_EVAL;
+    char names[128] = "auto";
+    for (size_t i = 0; i < N_BACKENDS; i++) {
+        const atr__filter_backend *b = BACKENDS[i];
+        if (!b->by_name) {
+            continue;
+        }
+        if (strcmp(v, b->name) == 0) {
+            *out = b->start ? b : NULL;
+            return 0;
+        }
+        size_t len = strlen(names);
+        snprintf(names + len, sizeof names - len, ", %s", b->name);
     }
-    if (strcmp(v, "profile") == 0) {
-        return REQ_PROFILE;
-    }
-    PyErr_Format(PyExc_ValueError,
-                 "argtrace: ARGTRACE_FILTER_BACKEND=%.40s is not one of auto, eval, profile", v);
+    PyErr_Format(PyExc_ValueError, "argtrace: ARGTRACE_FILTER_BACKEND=%.40s is not one of %s", v,
+                 names);
     return -1;
 }
 
-/* Start the backend for request `req`; sets g_backend. Returns 0 or -1 with an exception. */
-static int backend_start(int req) {
-#if PY_VERSION_HEX >= 0x030C0000
-    (void)req; /* sys.monitoring is the only backend */
-    g_backend = BK_MONITORING;
-    return atr__backend_start();
-#else
-    int bk = BK_PROFILE;
-#ifdef ATR__FRAME_311
-    if (req == REQ_EVAL) {
-        bk = BK_EVAL; /* atr__eval_start says why not, if it cannot */
-    } else if (req == REQ_AUTO && !atr__eval_unusable()) {
-        int profile_slot_free = PyThreadState_Get()->c_profilefunc == NULL;
-        bk = (atr__eval_stack_fits() || !profile_slot_free) ? BK_EVAL : BK_PROFILE;
+/*
+ * auto: the first built backend that is usable now and suits the process; else the first
+ * usable one; else the last built one (whose start says why it cannot run). On 3.11: the eval
+ * hook, unless it is unusable or the recursion limit does not fit the C stack through it
+ * while the profile slot is free.
+ */
+static const atr__filter_backend *backend_auto(void) {
+    const atr__filter_backend *usable = NULL, *last = NULL;
+    for (size_t i = 0; i < N_BACKENDS; i++) {
+        const atr__filter_backend *b = BACKENDS[i];
+        if (!b->start) {
+            continue;
+        }
+        last = b;
+        if (b->unusable && b->unusable()) {
+            continue;
+        }
+        if (!b->suits_auto || b->suits_auto()) {
+            return b;
+        }
+        if (!usable) {
+            usable = b;
+        }
     }
-#else
-    (void)req; /* 3.9/3.10: the profile hook is the only backend */
-#endif
-    g_backend = bk;
-    return bk == BK_EVAL ? atr__eval_start() : atr__profile_start();
-#endif
+    return usable ? usable : last;
+}
+
+/* Start `req` (NULL: auto's choice); sets g_backend. Returns 0 or -1 with an exception. */
+static int backend_start(const atr__filter_backend *req) {
+    const atr__filter_backend *b = req ? req : backend_auto();
+    if (!b) {
+        PyErr_SetString(PyExc_RuntimeError, "argtrace: no filter backend for this CPython");
+        return -1;
+    }
+    g_backend = b;
+    return b->start();
 }
 
 static void backend_stop(void) {
-#if PY_VERSION_HEX >= 0x030C0000
-    atr__backend_stop();
-#else
-#ifdef ATR__FRAME_311
-    if (g_backend == BK_EVAL) {
-        atr__eval_stop();
+    if (g_backend) {
+        g_backend->stop();
     }
-#endif
-    if (g_backend == BK_PROFILE) {
-        atr__profile_stop();
-    }
-#endif
-    g_backend = BK_NONE;
+    g_backend = NULL;
 }
-
-#ifdef ATR__FRAME_311
-static PyObject *test_pep523(PyObject *self, PyObject *on) {
-    (void)self;
-    int v = PyObject_IsTrue(on);
-    if (v < 0) {
-        return NULL;
-    }
-    atr__eval_test_foreign(v);
-    Py_RETURN_NONE;
-}
-#endif
 
 static PyObject *filter_backend(PyObject *self, PyObject *unused) {
     (void)self;
     (void)unused;
-    if (!atr__fcfg.active || g_backend == BK_NONE) {
+    if (!atr__fcfg.active || !g_backend) {
         Py_RETURN_NONE;
     }
-    return PyUnicode_FromString(BACKEND_NAMES[g_backend]);
+    return PyUnicode_FromString(g_backend->name);
 }
 
 /* --- module functions ------------------------------------------------------------------- */
 
 static PyObject *filter_check(PyObject *self, PyObject *patterns) {
     (void)self;
-    if (backend_request() < 0 || atr__filter_patterns_check(patterns) < 0) {
+    const atr__filter_backend *req;
+    if (backend_request(&req) < 0 || atr__filter_patterns_check(patterns) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -120,7 +128,7 @@ static PyObject *filter_stop(PyObject *self, PyObject *unused) {
     (void)unused;
     if (atr__fcfg.active) {
         /* not measured: a minimum duration drops calls, a test clock's times are not real */
-        atr__calibrate(BACKEND_NAMES[g_backend], !atr__fcfg.min_duration_ns && !atr__fcfg.clock);
+        atr__calibrate(g_backend->name, !atr__fcfg.min_duration_ns && !atr__fcfg.clock);
         backend_stop();
         atr__calls_end_all();
         atr__fcfg.active = 0;
@@ -149,8 +157,8 @@ static PyObject *filter_start(PyObject *self, PyObject *args, PyObject *kw) {
         PyErr_SetString(PyExc_TypeError, "argtrace: clock must be callable");
         return NULL;
     }
-    int req = backend_request();
-    if (req < 0) {
+    const atr__filter_backend *req;
+    if (backend_request(&req) < 0) {
         return NULL;
     }
     if (atr__fcfg.active) {
@@ -171,7 +179,7 @@ static PyObject *filter_start(PyObject *self, PyObject *args, PyObject *kw) {
     atr__fcfg.clock = clock == Py_None ? NULL : Py_NewRef(clock);
     atr__fcfg.active = 1;
     if (backend_start(req) < 0) {
-        g_backend = BK_NONE;
+        g_backend = NULL;
         atr__fcfg.active = 0;
         Py_CLEAR(atr__fcfg.clock);
         atr__filter_patterns_clear();
@@ -233,15 +241,18 @@ static PyMethodDef filter_methods[] = {
     {"filter_backend", filter_backend, METH_NOARGS,
      "filter_backend(): the backend of the running filter tracing: 'monitoring' (3.12+),\n"
      "'eval' (3.11 frame-evaluation hook), 'profile' (profile hook), or None."},
-#ifdef ATR__FRAME_311
-    {"_filter_test_pep523", test_pep523, METH_O,
-     "Tests only: install (True) or remove (False) another tool's PEP 523 eval function."},
-#endif
     {NULL, NULL, 0, NULL}};
 
 int atr__filter_module_init(PyObject *m) {
-    if (atr__filter_decide_init() < 0 || register_at_fork() < 0) {
+    if (atr__filter_decide_init() < 0 || register_at_fork() < 0 ||
+        PyModule_AddFunctions(m, filter_methods) < 0) {
         return -1;
     }
-    return PyModule_AddFunctions(m, filter_methods);
+    for (size_t i = 0; i < N_BACKENDS; i++) {
+        if (BACKENDS[i]->start && BACKENDS[i]->methods &&
+            PyModule_AddFunctions(m, BACKENDS[i]->methods) < 0) {
+            return -1;
+        }
+    }
+    return 0;
 }

@@ -15,13 +15,13 @@
  * (checked against the callback's code object); the frame object from PyEval_GetFrame() and
  * PyFrame_GetVar() on later versions.
  */
-#include "filter.h"
+#include "filter_backend.h"
 #include "filter_calls.h"
 #include "frame_args.h"
 
 #include <stddef.h>
 
-#if PY_VERSION_HEX >= 0x030C0000
+#if ATR__BACKEND_MONITORING
 
 static PyObject *g_mon;     /* owned: the sys.monitoring namespace */
 static PyObject *g_disable; /* owned: sys.monitoring.DISABLE */
@@ -282,7 +282,9 @@ static int take_tool_id(void) {
     return -1;
 }
 
-int atr__backend_start(void) {
+static void mon_stop(void);
+
+static int mon_start(void) {
     if (!g_mon) {
         PyObject *sys = PyImport_ImportModule("sys");
         g_mon = sys ? PyObject_GetAttrString(sys, "monitoring") : NULL;
@@ -310,7 +312,7 @@ int atr__backend_start(void) {
                 ? NULL
                 : PyObject_CallMethod(g_mon, "register_callback", "ilO", tool, bit, g_cbs[i].fn);
         if (!r) {
-            atr__backend_stop();
+            mon_stop();
             return -1;
         }
         Py_DECREF(r);
@@ -325,14 +327,14 @@ int atr__backend_start(void) {
     }
     PyObject *r = PyObject_CallMethod(g_mon, "set_events", "il", tool, mask);
     if (!r) {
-        atr__backend_stop();
+        mon_stop();
         return -1;
     }
     Py_DECREF(r);
     return 0;
 }
 
-void atr__backend_stop(void) {
+static void mon_stop(void) {
     if (g_tool < 0) {
         return;
     }
@@ -363,4 +365,9 @@ void atr__backend_stop(void) {
     atr__compat_exc_restore(&st);
 }
 
-#endif /* PY_VERSION_HEX >= 0x030C0000 */
+const atr__filter_backend atr__backend_monitoring = {
+    .name = "monitoring", .start = mon_start, .stop = mon_stop};
+
+#else
+const atr__filter_backend atr__backend_monitoring = {.name = "monitoring"};
+#endif /* ATR__BACKEND_MONITORING */

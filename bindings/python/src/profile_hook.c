@@ -16,11 +16,11 @@
  * get a "return" event with no value and the exception is not visible to a profile function:
  * the span ends as raised with an unknown type (docs/FILTERS.md).
  */
-#include "filter.h"
+#include "filter_backend.h"
 #include "filter_calls.h"
 #include "frame_args.h"
 
-#if PY_VERSION_HEX < 0x030C0000
+#if ATR__BACKEND_PROFILE
 
 #include <stddef.h>
 #if PY_VERSION_HEX >= 0x030B0000
@@ -221,7 +221,7 @@ static int set_thread_hook(PyObject *hook) {
     return r ? 0 : -1;
 }
 
-int atr__profile_start(void) {
+static int profile_start(void) {
     PyThreadState *me = PyThreadState_Get();
     if (me->c_profilefunc != NULL && me->c_profilefunc != profile_fn) {
         PyErr_SetString(PyExc_RuntimeError,
@@ -263,7 +263,7 @@ int atr__profile_start(void) {
     return 0;
 }
 
-void atr__profile_stop(void) {
+static void profile_stop(void) {
     atr__exc_state st;
     atr__compat_exc_fetch(&st);
     PyThreadState *me = PyThreadState_Get();
@@ -282,4 +282,18 @@ void atr__profile_stop(void) {
     atr__compat_exc_restore(&st);
 }
 
-#endif /* PY_VERSION_HEX < 0x030C0000 */
+/* Another profiler (cProfile) holds this thread's profile slot. */
+static const char *profile_unusable(void) {
+    Py_tracefunc cur = PyThreadState_Get()->c_profilefunc;
+    return cur != NULL && cur != profile_fn ? "another profiler is active (sys.setprofile)" : NULL;
+}
+
+const atr__filter_backend atr__backend_profile = {.name = "profile",
+                                                  .by_name = 1,
+                                                  .unusable = profile_unusable,
+                                                  .start = profile_start,
+                                                  .stop = profile_stop};
+
+#else
+const atr__filter_backend atr__backend_profile = {.name = "profile", .by_name = 1};
+#endif /* ATR__BACKEND_PROFILE */
