@@ -67,11 +67,11 @@ static uint64_t now_ns(void) {
 
 typedef struct hooks {
     int filter; /* 1: toggle the hooks below */
-#if PY_VERSION_HEX < 0x030C0000
+#if ATR__BACKEND_PROFILE
     Py_tracefunc prof;
     PyObject *prof_obj; /* owned while off */
 #endif
-#ifdef ATR__FRAME_311
+#if ATR__BACKEND_EVAL
     _PyFrameEvalFunction eval;
 #endif
 } hooks;
@@ -79,7 +79,7 @@ typedef struct hooks {
 static void hooks_off(hooks *h) {
     if (!h->filter)
         return;
-#if PY_VERSION_HEX < 0x030C0000
+#if ATR__BACKEND_PROFILE
     PyThreadState *ts = PyThreadState_Get();
     h->prof = ts->c_profilefunc;
     h->prof_obj = ts->c_profileobj;
@@ -87,7 +87,7 @@ static void hooks_off(hooks *h) {
     if (h->prof)
         PyEval_SetProfile(NULL, NULL);
 #endif
-#ifdef ATR__FRAME_311
+#if ATR__BACKEND_EVAL
     h->eval = _PyInterpreterState_GetEvalFrameFunc(PyThreadState_Get()->interp);
     _PyInterpreterState_SetEvalFrameFunc(PyThreadState_Get()->interp, _PyEval_EvalFrameDefault);
 #endif
@@ -96,12 +96,12 @@ static void hooks_off(hooks *h) {
 static void hooks_on(hooks *h) {
     if (!h->filter)
         return;
-#if PY_VERSION_HEX < 0x030C0000
+#if ATR__BACKEND_PROFILE
     if (h->prof)
         PyEval_SetProfile(h->prof, h->prof_obj);
     Py_CLEAR(h->prof_obj);
 #endif
-#ifdef ATR__FRAME_311
+#if ATR__BACKEND_EVAL
     _PyInterpreterState_SetEvalFrameFunc(PyThreadState_Get()->interp, h->eval);
 #endif
 }

@@ -134,7 +134,7 @@ static int secret_in(const char *p, size_t written, size_t avail) {
 /* Text of str `obj` (exact or subclass: only its data is read) cut to `limit` bytes. */
 static int capture_str(PyObject *obj, size_t limit, atr__scratch *s, atr_value *out,
                        uint32_t kind) {
-#if PY_VERSION_HEX < 0x030C0000
+#if ATR__UNICODE_READY
     if (PyUnicode_READY(obj) < 0) {
         PyErr_Clear();
         set_error(s, obj, out);

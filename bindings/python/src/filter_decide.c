@@ -153,7 +153,7 @@ static int decide(PyCodeObject *co, PyObject *globals, atr__code_info *ci) {
     }
     const char *module = utf8_or_empty(modobj);
     atr__ns_hit hit = {NULL, 0};
-#if PY_VERSION_HEX >= 0x030B0000
+#if ATR__CODE_QUALNAME
     const char *qualname = utf8_or_empty(co->co_qualname);
 #else
     atr__filter_ns_search(co, globals, &hit);
@@ -180,7 +180,7 @@ static int decide(PyCodeObject *co, PyObject *globals, atr__code_info *ci) {
             }
         }
     }
-#if PY_VERSION_HEX >= 0x030B0000
+#if ATR__CODE_QUALNAME
     if (d == ATR__DEC_ACCEPT) {
         atr__filter_ns_search(co, globals, &hit);
         Py_CLEAR(hit.qualname);
@@ -192,11 +192,11 @@ static int decide(PyCodeObject *co, PyObject *globals, atr__code_info *ci) {
     if (d == ATR__DEC_ACCEPT && ci) {
         Py_XSETREF(ci->module, Py_XNewRef(modobj));
         ci->defined_gen = 0;
-#if PY_VERSION_HEX < 0x030B0000
+#if !ATR__CODE_QUALNAME
         Py_XSETREF(ci->qualname, Py_XNewRef(qn));
 #endif
     }
-#if PY_VERSION_HEX < 0x030B0000
+#if !ATR__CODE_QUALNAME
     Py_XDECREF(qn);
 #endif
     free(absfile);

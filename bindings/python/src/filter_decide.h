@@ -48,7 +48,7 @@ extern atr__filter_cfg atr__fcfg;
    where the co_extra layout is known: frame_args_compat.h). */
 static inline atr__code_info *atr__code_info_peek(PyCodeObject *co) {
     Py_ssize_t idx = atr__fcfg.extra_index;
-#ifdef ATR__CODE_EXTRA_DIRECT
+#if ATR__CODE_EXTRA_DIRECT
     const atr__code_extra *x = (const atr__code_extra *)co->co_extra;
     return (x && idx >= 0 && idx < x->ce_size) ? (atr__code_info *)x->ce_extras[idx] : NULL;
 #else

@@ -13,7 +13,7 @@ static int func_has_code(PyObject *f, PyCodeObject *co) {
     return f && PyFunction_Check(f) && PyFunction_GET_CODE(f) == (PyObject *)co;
 }
 
-#if PY_VERSION_HEX < 0x030B0000
+#if !ATR__CODE_QUALNAME
 /* Qualname of `co` if it is compiled inside `parent` (qualname pq), as the compiler names
    nested code: "<locals>." after a function, "." after a class body. New ref or NULL. */
 static PyObject *qual_in_consts(PyCodeObject *parent, PyObject *pq, PyCodeObject *co, int depth) {
@@ -50,7 +50,7 @@ static int ns_visit(PyObject *v, PyCodeObject *co, int depth, atr__ns_hit *hit) 
     if (PyFunction_Check(v)) {
         PyObject *q = ((PyFunctionObject *)v)->func_qualname;
         if (!func_has_code(v, co)) {
-#if PY_VERSION_HEX < 0x030B0000
+#if !ATR__CODE_QUALNAME
             if (!hit->qualname && q && PyUnicode_Check(q)) {
                 hit->qualname = qual_in_consts((PyCodeObject *)PyFunction_GET_CODE(v), q, co, 0);
             }

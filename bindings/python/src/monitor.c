@@ -31,7 +31,7 @@ static int g_tool = -1;     /* tool id in use, -1: none */
 typedef struct frame_ref {
     const void *key;
     PyObject *globals; /* borrowed */
-#ifdef ATR__FRAME_312
+#if ATR__FRAME_312
     atr__iframe312 *fi;
 #else
     PyFrameObject *f; /* borrowed */
@@ -39,7 +39,7 @@ typedef struct frame_ref {
 } frame_ref;
 
 static int frame_of(PyCodeObject *co, frame_ref *r) {
-#ifdef ATR__FRAME_312
+#if ATR__FRAME_312
     r->fi = atr__compat_current_iframe(atr__compat_tstate(), co);
     r->key = r->fi;
     r->globals = r->fi ? r->fi->f_globals : NULL;
@@ -60,7 +60,7 @@ static int frame_of(PyCodeObject *co, frame_ref *r) {
 
 static void read_args(void *ref, PyCodeObject *co, PyObject **vals, Py_ssize_t n) {
     frame_ref *r = ref;
-#ifdef ATR__FRAME_312
+#if ATR__FRAME_312
     atr__iframe_args(r->fi, co, vals, n);
 #else
     atr__frame_args(r->f, co, vals, n);
@@ -89,7 +89,7 @@ static PyObject *cb_start(PyObject *self, PyObject *const *args, size_t nargsf, 
     }
     PyCodeObject *co = (PyCodeObject *)args[0];
     atr__code_info *ci;
-#ifdef ATR__FRAME_312
+#if ATR__FRAME_312
     /* the common case first: selected code decided earlier (one thread-state fetch) */
     if (atr__filter_cached(co, &ci) == ATR__DEC_ACCEPT && atr__fcfg.active) {
         PyThreadState *ts = atr__compat_tstate();
@@ -178,16 +178,12 @@ static PyObject *cb_resume(PyObject *self, PyObject *const *args, size_t nargsf,
 static PyObject *cb_return(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kw) {
     (void)self;
     (void)kw;
-#ifdef ATR__FRAME_312
+#if ATR__FRAME_312
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     /* the common case first: the call on top of this thread's stack returns (no lookup) */
     if (nargs >= 1 && atr__fcfg.active) {
         PyThreadState *ts = atr__compat_tstate();
-#if PY_VERSION_HEX >= 0x030D0000
-        const void *fi = ts->current_frame;
-#else
-        const void *fi = ts->cframe ? ts->cframe->current_frame : NULL;
-#endif
+        const void *fi = atr__compat_top_iframe(ts);
         if (fi && atr__calls_end_if_top(fi, args[0], nargs >= 3 ? args[2] : NULL, 0)) {
             return ret_none();
         }
