@@ -41,6 +41,10 @@
 /* str: PyUnicode_READY before reading the data (a deprecated no-op from 3.12). */
 #define ATR__UNICODE_READY (PY_VERSION_HEX < 0x030C0000)
 
+/* Module definition slots: Py_mod_multiple_interpreters 3.12+, Py_mod_gil 3.13+. */
+#define ATR__MOD_INTERPRETERS_SLOT (PY_VERSION_HEX >= 0x030C0000)
+#define ATR__MOD_GIL_SLOT (PY_VERSION_HEX >= 0x030D0000)
+
 /* Functions have __annotate__ (PEP 649): 3.14+. */
 #define ATR__FUNC_ANNOTATE (PY_VERSION_HEX >= 0x030E0000)
 

@@ -203,8 +203,13 @@ static PyObject *after_fork_child(PyObject *self, PyObject *unused) {
 static PyMethodDef after_fork_def = {"_argtrace_filter_after_fork", after_fork_child, METH_NOARGS,
                                      NULL};
 
-/* os.register_at_fork(after_in_child=...): spans begun before a fork are the parent's. */
+/* os.register_at_fork(after_in_child=...): spans begun before a fork are the parent's. Once
+   per process (the module may be executed again: module.c). */
 static int register_at_fork(void) {
+    static int registered;
+    if (registered) {
+        return 0;
+    }
     PyObject *fn = PyCFunction_New(&after_fork_def, NULL);
     PyObject *os = fn ? PyImport_ImportModule("os") : NULL;
     PyObject *reg = os ? PyObject_GetAttrString(os, "register_at_fork") : NULL;
@@ -217,6 +222,7 @@ static int register_at_fork(void) {
     Py_XDECREF(reg);
     Py_XDECREF(os);
     Py_XDECREF(fn);
+    registered = r != NULL;
     return r ? 0 : -1;
 }
 
