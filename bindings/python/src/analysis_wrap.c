@@ -33,10 +33,12 @@ static PyObject *ix_load(pyindex *self, PyObject *path) {
     int rc, saved;
     const char *cpath = PyBytes_AS_STRING(bytes);
     self->busy = 1;
-    Py_BEGIN_ALLOW_THREADS errno = 0;
+    Py_BEGIN_ALLOW_THREADS
+    errno = 0;
     rc = atr_index_load(self->ix, cpath);
     saved = errno;
-    Py_END_ALLOW_THREADS self->busy = 0;
+    Py_END_ALLOW_THREADS
+    self->busy = 0;
     Py_DECREF(bytes);
     if (rc == ATR_EOPEN)
         atr__raise_oserror(saved ? saved : EIO, "cannot open the log", str);

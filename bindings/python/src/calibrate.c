@@ -343,8 +343,10 @@ int atr__calibrate_measure(const char *mechanism, atr__calib *out) {
     Py_XDECREF(traced);
     PyDict_Clear(g); /* the functions refer to g: break the cycle */
     Py_DECREF(g);
-    Py_BEGIN_ALLOW_THREADS atr_session_close(priv);
-    Py_END_ALLOW_THREADS if (rc == 0) {
+    Py_BEGIN_ALLOW_THREADS
+    atr_session_close(priv);
+    Py_END_ALLOW_THREADS
+    if (rc == 0) {
         out->call_ns = cost / CAL_CALLS;
         out->inner_ns = leaf_median(path);
         if (out->inner_ns > out->call_ns)

@@ -173,7 +173,8 @@ static inline void *atr__compat_context(void) {
  */
 #if PY_VERSION_HEX < 0x030F0000
 typedef struct atr__compat_pycontext {
-    PyObject_HEAD void *ctx_prev;
+    PyObject_HEAD
+    void *ctx_prev;
     void *ctx_vars;
     PyObject *ctx_weakreflist;
     int ctx_entered;

@@ -53,7 +53,8 @@ typedef struct atr__iframe311 {
 } atr__iframe311;
 
 typedef struct atr__frame311 {
-    PyObject_HEAD PyFrameObject *f_back;
+    PyObject_HEAD
+    PyFrameObject *f_back;
     atr__iframe311 *f_frame;
 } atr__frame311;
 

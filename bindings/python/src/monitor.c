@@ -216,7 +216,8 @@ static PyObject *cb_throw(PyObject *self, PyObject *const *args, size_t nargsf, 
  * dispatch, a thread-state fetch and a recursion check on every event).
  */
 typedef struct cb_object {
-    PyObject_HEAD vectorcallfunc vectorcall;
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
 } cb_object;
 
 static PyTypeObject cb_type = {

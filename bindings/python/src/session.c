@@ -76,7 +76,8 @@ static void block_end(void *ctx, void *token) {
 static void wait_blocked(void) {
     while (g_blocked > 0) {
         struct timespec ts = {0, 1000000L};
-        Py_BEGIN_ALLOW_THREADS nanosleep(&ts, NULL);
+        Py_BEGIN_ALLOW_THREADS
+        nanosleep(&ts, NULL);
         Py_END_ALLOW_THREADS
     }
 }
@@ -334,10 +335,13 @@ PyObject *atr__py_stop(PyObject *m, PyObject *unused) {
     }
     wait_blocked(); /* threads waiting in the writer leave it before s is closed */
     int rc;
-    Py_BEGIN_ALLOW_THREADS atr_session_flush(s);
+    Py_BEGIN_ALLOW_THREADS
+    atr_session_flush(s);
     atr_session_drops(s, &st);
     rc = atr_session_close(s);
-    Py_END_ALLOW_THREADS if (path == NULL) return NULL;
+    Py_END_ALLOW_THREADS
+    if (path == NULL)
+        return NULL;
     PyObject *werr = rc < 0 ? PyUnicode_FromString(atr_strerror(rc)) : Py_NewRef(Py_None);
     PyObject *d =
         Py_BuildValue("{s:N,s:K,s:K,s:N}", "path", path, "dropped", (unsigned long long)st.records,
@@ -351,8 +355,10 @@ PyObject *atr__py_flush(PyObject *m, PyObject *unused) {
     atr_session *s = atr__g.session;
     if (s != NULL) {
         g_blocked++; /* stop() in another thread must not close s during the flush */
-        Py_BEGIN_ALLOW_THREADS atr_session_flush(s); /* errors are reported by stop() */
-        Py_END_ALLOW_THREADS g_blocked--;
+        Py_BEGIN_ALLOW_THREADS
+        atr_session_flush(s); /* errors are reported by stop() */
+        Py_END_ALLOW_THREADS
+        g_blocked--;
     }
     Py_RETURN_NONE;
 }

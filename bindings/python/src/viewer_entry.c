@@ -45,10 +45,12 @@ PyObject *atr__py_viewer_main(PyObject *m, PyObject *argv) {
     flush_py_stream("stdout");
     flush_py_stream("stderr");
     int rc;
-    Py_BEGIN_ALLOW_THREADS rc = atr_viewer_main((int)n, cargv);
+    Py_BEGIN_ALLOW_THREADS
+    rc = atr_viewer_main((int)n, cargv);
     fflush(stdout);
     fflush(stderr);
-    Py_END_ALLOW_THREADS result = PyLong_FromLong(rc);
+    Py_END_ALLOW_THREADS
+    result = PyLong_FromLong(rc);
 done:
     PyMem_Free(cargv);
     Py_XDECREF(keep);
