@@ -30,11 +30,9 @@
 
 #include "module.h"
 
+#include "filter_decide.h"
 #include "state.h"
 #include "tracefunc.h"
-#ifdef ATR_HAVE_FILTER
-#include "filter_decide.h"
-#endif
 
 #include <argtrace/atr_reader.h>
 
@@ -234,7 +232,6 @@ static uint64_t time_loop(PyObject *loop, PyObject *f, PyObject *n) {
     return t1 > t0 ? t1 - t0 : 1;
 }
 
-#ifdef ATR_HAVE_FILTER
 /* Fix the filter's decision for the code of function `fn` (in globals g). 0 or -1. */
 static int force_decision(PyObject *fn, PyObject *g, int decision) {
     PyObject *code = PyObject_GetAttrString(fn, "__code__");
@@ -250,7 +247,6 @@ static int force_decision(PyObject *fn, PyObject *g, int decision) {
     ci->decision = (uint8_t)decision;
     return 0;
 }
-#endif
 
 /* The private functions, and `traced`: the leaf as the mechanism traces it. 0 or -1. */
 static int make_functions(const char *mechanism, PyObject *g, PyObject **traced) {
@@ -270,7 +266,6 @@ static int make_functions(const char *mechanism, PyObject *g, PyObject **traced)
         *traced = PyObject_CallOneArg((PyObject *)&atr__TracedFunction_Type, leaf);
         return *traced ? 0 : -1;
     }
-#ifdef ATR_HAVE_FILTER
     if (!atr__fcfg.active) {
         PyErr_SetString(PyExc_RuntimeError, "argtrace: filter tracing is not running");
         return -1;
@@ -281,10 +276,6 @@ static int make_functions(const char *mechanism, PyObject *g, PyObject **traced)
         return -1;
     *traced = Py_NewRef(leaf);
     return 0;
-#else
-    PyErr_SetString(PyExc_ValueError, "argtrace: no filter tracing in this build");
-    return -1;
-#endif
 }
 
 /* Timed rounds: *cost gets the lower quartile over rounds of (traced - untraced), in ns for

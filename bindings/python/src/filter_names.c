@@ -1,5 +1,5 @@
 /*
- * filter_names.c — where a code object's function lives (filter.h: atr__filter_ns_search):
+ * filter_names.c — where a code object's function lives (filter_decide.h: atr__filter_ns_search):
  * its module's globals and the dicts of classes found there (two levels). Gives the
  * qualname before 3.11 (code objects carry none) and tells whether a TracedFunction wraps it
  * (the decorator records it; atr__filter_mark_decorated catches the rest). Exact dicts and

@@ -17,10 +17,8 @@
 #include "module.h"
 
 #include "analysis_wrap.h"
-#include "tracefunc.h"
-#ifdef ATR_HAVE_FILTER
 #include "filter.h"
-#endif
+#include "tracefunc.h"
 
 static PyMethodDef core_methods[] = {
     ATR__SESSION_METHODS ATR__ACTION_METHODS ATR__READREC_METHODS ATR__VIEWER_METHODS{NULL, NULL, 0,
@@ -38,10 +36,8 @@ static int core_exec(PyObject *m) {
         atr__analysis_init_types(m) < 0 ||
         PyModule_AddStringConstant(m, "version", ATR_VERSION_STRING) < 0)
         return -1;
-#ifdef ATR_HAVE_FILTER
     if (atr__filter_module_init(m) < 0)
         return -1;
-#endif
     return 0;
 }
 

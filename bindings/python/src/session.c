@@ -18,12 +18,10 @@
 #include "module.h"
 
 #include "calibrate.h"
+#include "filter.h"
 #include "redact.h"
 #include "spans.h"
 #include "tracefunc.h"
-#ifdef ATR_HAVE_FILTER
-#include "filter.h"
-#endif
 
 #include <errno.h>
 #include <stdio.h>
@@ -306,10 +304,8 @@ PyObject *atr__py_stop(PyObject *m, PyObject *unused) {
     atr_session *s = atr__g.session;
     if (s == NULL)
         Py_RETURN_NONE;
-#ifdef ATR_HAVE_FILTER
     if (g_depth == 0) /* an inner session leaves the outer session's filter tracing on */
         atr__filter_session_closing();
-#endif
     atr__calibrate("decorator", 1); /* the tracer's cost per call, into the log */
     PyObject *path = PyUnicode_DecodeFSDefault(atr_session_path(s));
     atr_drop_stats st;
