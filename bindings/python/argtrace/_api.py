@@ -164,8 +164,6 @@ def _filter_request(trace, exclude, min_duration, max_depth):
             raise ValueError("argtrace: max_depth must be a non-negative int, got %r"
                              % (max_depth,))
         depth = max_depth
-    if not hasattr(_core, "filter_check"):
-        raise RuntimeError("argtrace: filter tracing is not available in this build")
     _core.filter_check(include + excl)  # ValueError (one line) before any file is created
     return include, excl, min_ns, depth
 
@@ -235,8 +233,7 @@ _filter_levels = []
 
 
 def _filter_running():
-    backend = getattr(_core, "filter_backend", None)
-    return backend is not None and backend() is not None
+    return _core.filter_backend() is not None
 
 
 def stop():
@@ -244,9 +241,8 @@ def stop():
     dropped, capture_errors, write_error) or None when no session was active."""
     global _spawn_config
     own_filter = _filter_levels.pop() if _filter_levels else True
-    filter_stop = getattr(_core, "filter_stop", None)
-    if filter_stop is not None and own_filter and _core.active():
-        filter_stop()
+    if own_filter and _core.active():
+        _core.filter_stop()
     stats = _core.stop()
     if not _core.active():
         _spawn_config = None

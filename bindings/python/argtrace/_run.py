@@ -182,17 +182,14 @@ def filter_options(opts):
             "min_duration_ns": min_ns, "max_depth": depth}
 
 
-# ---- FILTER TRACING HOOK (owner: F) -------------------------------------------------------
+# ---- filter tracing ------------------------------------------------------------------------
 # Only when --trace/--exclude/--min-duration/--max-depth were given: check_filters before the
 # session starts (nothing is created for an invalid pattern), start_filters with the session
 # active and before the program starts, stop_filters before the session stops.
 def check_filters(core, request):
     """Refuse invalid patterns with a one-line UsageError (call before the session starts)."""
-    check = getattr(core, "filter_check", None)
-    if check is None:
-        raise UsageError("argtrace run: filter tracing (--trace) is not available in this build")
     try:
-        check(request["include"] + request["exclude"])
+        core.filter_check(request["include"] + request["exclude"])
     except (ValueError, TypeError) as e:
         raise UsageError(str(e).splitlines()[0] if str(e) else "argtrace run: bad pattern")
 
@@ -208,13 +205,10 @@ def start_filters(core, request):
 
 
 def stop_filters(core):
-    stop = getattr(core, "filter_stop", None)
-    if stop is not None:
-        try:
-            stop()
-        except Exception:
-            pass
-# ---- END FILTER TRACING HOOK ---------------------------------------------------------------
+    try:
+        core.filter_stop()
+    except Exception:
+        pass
 
 
 class LiveView:

@@ -220,8 +220,10 @@ static PyObject *rr_next(recreader *self) {
     atr_record rec;
     int rc;
     self->busy = 1;
-    Py_BEGIN_ALLOW_THREADS rc = atr_reader_next(self->reader, &rec);
-    Py_END_ALLOW_THREADS self->busy = 0;
+    Py_BEGIN_ALLOW_THREADS
+    rc = atr_reader_next(self->reader, &rec);
+    Py_END_ALLOW_THREADS
+    self->busy = 0;
     if (rc == 0)
         return record_to_py(&rec);
     self->finished = 1;
@@ -280,8 +282,10 @@ PyObject *atr__py_read_records(PyObject *m, PyObject *path) {
     int rc;
     const char *cpath = PyBytes_AS_STRING(bytes);
     errno = 0;
-    Py_BEGIN_ALLOW_THREADS rc = atr_reader_open(cpath, &r);
-    Py_END_ALLOW_THREADS Py_DECREF(bytes);
+    Py_BEGIN_ALLOW_THREADS
+    rc = atr_reader_open(cpath, &r);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(bytes);
     if (rc == ATR_EOPEN) {
         atr__raise_oserror(errno ? errno : EIO, "cannot open the log", str);
         Py_DECREF(str);

@@ -18,12 +18,10 @@
 #include "module.h"
 
 #include "calibrate.h"
+#include "filter.h"
 #include "redact.h"
 #include "spans.h"
 #include "tracefunc.h"
-#ifdef ATR_HAVE_FILTER
-#include "filter.h"
-#endif
 
 #include <errno.h>
 #include <stdio.h>
@@ -76,7 +74,8 @@ static void block_end(void *ctx, void *token) {
 static void wait_blocked(void) {
     while (g_blocked > 0) {
         struct timespec ts = {0, 1000000L};
-        Py_BEGIN_ALLOW_THREADS nanosleep(&ts, NULL);
+        Py_BEGIN_ALLOW_THREADS
+        nanosleep(&ts, NULL);
         Py_END_ALLOW_THREADS
     }
 }
@@ -305,10 +304,8 @@ PyObject *atr__py_stop(PyObject *m, PyObject *unused) {
     atr_session *s = atr__g.session;
     if (s == NULL)
         Py_RETURN_NONE;
-#ifdef ATR_HAVE_FILTER
     if (g_depth == 0) /* an inner session leaves the outer session's filter tracing on */
         atr__filter_session_closing();
-#endif
     atr__calibrate("decorator", 1); /* the tracer's cost per call, into the log */
     PyObject *path = PyUnicode_DecodeFSDefault(atr_session_path(s));
     atr_drop_stats st;
@@ -334,10 +331,13 @@ PyObject *atr__py_stop(PyObject *m, PyObject *unused) {
     }
     wait_blocked(); /* threads waiting in the writer leave it before s is closed */
     int rc;
-    Py_BEGIN_ALLOW_THREADS atr_session_flush(s);
+    Py_BEGIN_ALLOW_THREADS
+    atr_session_flush(s);
     atr_session_drops(s, &st);
     rc = atr_session_close(s);
-    Py_END_ALLOW_THREADS if (path == NULL) return NULL;
+    Py_END_ALLOW_THREADS
+    if (path == NULL)
+        return NULL;
     PyObject *werr = rc < 0 ? PyUnicode_FromString(atr_strerror(rc)) : Py_NewRef(Py_None);
     PyObject *d =
         Py_BuildValue("{s:N,s:K,s:K,s:N}", "path", path, "dropped", (unsigned long long)st.records,
@@ -351,8 +351,10 @@ PyObject *atr__py_flush(PyObject *m, PyObject *unused) {
     atr_session *s = atr__g.session;
     if (s != NULL) {
         g_blocked++; /* stop() in another thread must not close s during the flush */
-        Py_BEGIN_ALLOW_THREADS atr_session_flush(s); /* errors are reported by stop() */
-        Py_END_ALLOW_THREADS g_blocked--;
+        Py_BEGIN_ALLOW_THREADS
+        atr_session_flush(s); /* errors are reported by stop() */
+        Py_END_ALLOW_THREADS
+        g_blocked--;
     }
     Py_RETURN_NONE;
 }

@@ -16,9 +16,7 @@
 
 #include "capture_fast.h"
 
-#ifdef ATR_HAVE_FILTER
 #include "filter.h"
-#endif
 
 #include <string.h>
 
@@ -42,9 +40,7 @@ int atr__traced_plan_code(atr__traced *t, PyObject *code) {
     }
     Py_XSETREF(t->code, Py_NewRef(code));
     Py_XSETREF(t->varnames, varnames);
-#ifdef ATR_HAVE_FILTER
     atr__filter_mark_decorated(code); /* filter tracing leaves decorated code to us */
-#endif
     t->argcount = co->co_argcount;
     t->posonly = co->co_posonlyargcount;
     t->kwonly = co->co_kwonlyargcount;

@@ -62,10 +62,12 @@ PyObject *atr__py_viewer_main(PyObject *m, PyObject *argv) {
         flush_py_stream("stdout");
         flush_py_stream("stderr");
         int rc;
-        Py_BEGIN_ALLOW_THREADS rc = atr_viewer_main((int)n, cargv);
+        Py_BEGIN_ALLOW_THREADS
+        rc = atr_viewer_main((int)n, cargv);
         fflush(stdout);
         fflush(stderr);
-        Py_END_ALLOW_THREADS result = PyLong_FromLong(rc);
+        Py_END_ALLOW_THREADS
+        result = PyLong_FromLong(rc);
     }
     PyMem_Free(cargv);
     Py_XDECREF(keep);
@@ -91,8 +93,10 @@ PyObject *atr__py_viewer_text(PyObject *m, PyObject *argv) {
         goto done;
     }
     int rc;
-    Py_BEGIN_ALLOW_THREADS rc = atr_viewer_run((int)n, cargv, fo, fe);
-    Py_END_ALLOW_THREADS int closed = fclose(fo) | fclose(fe);
+    Py_BEGIN_ALLOW_THREADS
+    rc = atr_viewer_run((int)n, cargv, fo, fe);
+    Py_END_ALLOW_THREADS
+    int closed = fclose(fo) | fclose(fe);
     if (closed != 0) {
         PyErr_NoMemory();
         goto done;
