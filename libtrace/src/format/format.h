@@ -23,7 +23,9 @@ enum atr__rec_type {
        the thread's time but does not change it, so readers that skip them keep the times. */
     ATR__REC_SUSPEND = 11,
     ATR__REC_RESUME = 12,
-    ATR__REC_CALIBRATION = 13 /* v1.1 */
+    ATR__REC_CALIBRATION = 13, /* v1.1 */
+    ATR__REC_SAMPLING = 14,    /* v1.2 */
+    ATR__REC_RECORDING = 15    /* v1.2 */
 };
 
 /* msgpack ext types used for values (FORMAT.md section 4). */

@@ -152,6 +152,7 @@ static void child_reset(atr_session *s) {
     s->scratch = NULL;
     atr__sink_close(&s->sink); /* the parent's file: never written by the child */
     s->sink.err = 0;
+    atr__rotate_after_fork(s);
     s->write_err = 0;
     s->funcs_flushed = 0;
     s->calib_flushed = 0; /* the child's log gets the calibrations too */

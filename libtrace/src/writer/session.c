@@ -26,6 +26,7 @@ void atr_writer_config_init(atr_writer_config *cfg) {
     cfg->fork_mode = ATR_FORK_FOLLOW;
     cfg->block_timeout_ms = 1000;
     cfg->sink_timeout_ms = 10000;
+    cfg->sample_rate = 1.0;
 }
 
 int atr__clock_select(int clock_source, const char *env, const atr__tsc_probe *p) {
@@ -90,7 +91,7 @@ static int check_config(const atr_writer_config *c) {
         return ATR_EINVAL;
     if (!c->block_begin != !c->block_end)
         return ATR_EINVAL;
-    return 0;
+    return atr__rotate_check(c);
 }
 
 static uint64_t random_uid(void) {
@@ -147,6 +148,7 @@ static void free_session(atr_session *s) {
     atr__framer_free(s->framer);
     atr__flush_scratch_free(s->scratch);
     atr__sink_close(&s->sink);
+    atr__sink_close(&s->prev);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->wake_cv);
     pthread_cond_destroy(&s->space_cv);
@@ -154,9 +156,11 @@ static void free_session(atr_session *s) {
     free(s);
 }
 
-/* Header + PROCESS as the file's first bytes (open, or a forked child's resume). */
+/* Header + PROCESS as the file's first bytes (open, a forked child's resume, a rotation's
+   next file), then SAMPLING when sampling, RECORDING when recording is off. */
 int atr__session_write_process(atr_session *s) {
-    uint8_t hdr[ATR__HEADER_SIZE];
+    uint8_t hdr[ATR__HEADER_SIZE], extra[64];
+    atr__cur x = atr__cur_make(extra, 0, sizeof extra);
     atr__process_desc p;
     atr__cur c = atr__cur_make(NULL, 0, 0);
     atr__seg seg;
@@ -171,9 +175,16 @@ int atr__session_write_process(atr_session *s) {
     p.tool = "argtrace " ATR_VERSION_STRING;
     p.clock_ns = s->clock_origin;
     p.wall_ns = atr__clock_wall_ns();
+    if (s->part) /* the wall time at clock_ns, the session's open */
+        p.wall_ns -= atr__session_now(s) - s->clock_origin;
     p.uid = s->uid;
     p.parent_uid = s->parent_uid;
     p.parent_span = s->parent_span;
+    p.part = s->part;
+    if (s->gated)
+        atr__enc_sampling(&x, s->cfg.sample_rate, s->cfg.sample_random, s->cfg.sample_seed);
+    if (atr__recording_off(s))
+        atr__enc_recording(&x, atr__session_now(s), 0);
     atr__enc_process(&c, &p); /* size pass */
     rec = malloc(c.pos);
     if (!rec)
@@ -188,6 +199,11 @@ int atr__session_write_process(atr_session *s) {
     seg.len = c.pos;
     if (rc == 0)
         rc = atr__write_segments(s, &seg, 1);
+    if (rc == 0 && x.pos) {
+        seg.ptr = extra;
+        seg.len = x.pos;
+        rc = atr__write_segments(s, &seg, 1);
+    }
     free(rec);
     return rc == ATR_ENOMEM ? rc : 0; /* write errors are sticky: reported by flush/close */
 }
@@ -209,6 +225,7 @@ int atr_session_open(const atr_writer_config *cfg, atr_session **out) {
     if (!s)
         return ATR_ENOMEM;
     s->sink.fd = -1;
+    s->prev.fd = -1;
     atr__session_sync_init(s);
     s->cfg = c;
     s->cfg.argc = 0; /* until argv is copied (free_session reads it) */
@@ -243,8 +260,10 @@ int atr_session_open(const atr_writer_config *cfg, atr_session **out) {
         return rc;
     }
     s->clock_origin = atr__session_now(s);
-    if ((rc = atr__sink_open(&s->sink, s->path)) == 0)
+    if ((rc = atr__sink_open(&s->sink, s->path)) == 0) {
         atr__sink_stream(&s->sink, c.sink_timeout_ms);
+        atr__rotate_open(s);
+    }
     if (rc == 0 && (rc = atr__session_write_process(s)) == 0)
         rc = atr__flusher_start(s);
     if (rc != 0) {
@@ -279,6 +298,7 @@ int atr_session_close(atr_session *s) {
         if (atr__write_segments(s, &seg, 1) == ATR_ENOMEM)
             atomic_fetch_add(&s->n_write_errors, 1);
         rc = s->sink.err ? s->sink.err : full;
+        atr__rotate_close(s);
     }
     free_session(s);
     return rc;

@@ -156,7 +156,31 @@ static void swap_buffer(atr__thread *th, atr__buf *nb) {
     s->pending_bytes += th->buf->cap;
     th->buf = nb;
     th->pos = 0;
+    nb->epoch = th->epoch; /* what is encoded next still belongs to the thread's file */
     pthread_cond_signal(&s->wake_cv);
+}
+
+int atr__rotate_thread_switch(atr__thread *th) {
+    atr_session *s = th->s;
+    uint32_t e;
+    atr__mu_lock(s);
+    e = atomic_load_explicit(&s->epoch, memory_order_relaxed);
+    if (th->pos == 0) {
+        th->buf->epoch = e; /* nothing in it yet */
+    } else {
+        atr__buf *nb = atr__buf_get(s);
+        if (!nb) { /* the records go on to the previous file; tried again next call */
+            atr__mu_unlock(s);
+            return 0;
+        }
+        swap_buffer(th, nb); /* the full one keeps its (old) epoch */
+        nb->epoch = e;
+    }
+    th->epoch = e;
+    th->last_time = 0; /* the new file's first timed record carries the absolute time */
+    th->prefix |= ATR__PFX_THREAD | ATR__PFX_SYNC; /* SYNC carries the span numbers on */
+    atr__mu_unlock(s);
+    return 0;
 }
 
 static int has_room(const atr_session *s, const atr__thread *th) {
@@ -270,7 +294,7 @@ static int register_thread(atr_session *s, atr__thread **out) {
     th->prefix = ATR__PFX_THREAD;
     atr__mu_lock(s);
     /* Thread numbers must leave room in a span id (FORMAT.md 3.4): readers refuse larger. */
-    if (s->next_thread >= ATR__THREAD_NUMBER_MAX) {
+    if (s->next_thread >= ATR__THREAD_NUMBER_MAX - 1) { /* the last one tags skipped spans */
         atr__mu_unlock(s);
         free(th);
         return ATR_ETOOBIG;
@@ -281,6 +305,11 @@ static int register_thread(atr_session *s, atr__thread **out) {
         return ATR_ENOMEM;
     }
     th->number = s->next_thread++;
+    th->epoch = atomic_load_explicit(&s->epoch, memory_order_relaxed);
+    th->buf->epoch = th->epoch;
+    th->rng = (s->cfg.sample_seed ^ ((uint64_t)th->number * UINT64_C(0x9E3779B97F4A7C15))) |
+              1u;                                 /* xorshift: never 0 */
+    th->roots = (UINT64_C(1) << 32) - s->rate_fp; /* count mode: the first root is recorded */
     for (pp = &s->threads; *pp; pp = &(*pp)->next)
         ; /* keep registration order: the flusher writes live buffers in this order */
     *pp = th;
@@ -305,6 +334,8 @@ int atr__thread_lookup_slow(atr_session *s, atr__thread **out) {
     th = atr__tls_find(s->serial);
     if (!th && (rc = register_thread(s, &th)) != 0)
         return rc;
+    if (th->epoch != atomic_load_explicit(&s->epoch, memory_order_relaxed))
+        atr__rotate_thread_switch(th);
     t_cache.s = s;
     t_cache.serial = s->serial;
     t_cache.th = th;
@@ -314,7 +345,8 @@ int atr__thread_lookup_slow(atr_session *s, atr__thread **out) {
 
 static inline int get_thread(atr_session *s, atr__thread **out) {
     if (ATR__LIKELY(t_cache.s == s && t_cache.serial == s->serial &&
-                    atomic_load_explicit(&s->blocked, memory_order_acquire) == 0)) {
+                    atomic_load_explicit(&s->blocked, memory_order_acquire) == 0 &&
+                    t_cache.th->epoch == atomic_load_explicit(&s->epoch, memory_order_relaxed))) {
         *out = t_cache.th;
         return 0;
     }
@@ -359,6 +391,43 @@ static void stack_pop(atr__thread *th, uint64_t id) {
 }
 
 static inline int bad_span(uint64_t id) { return id && id < ATR__SPAN_ABS_MIN; }
+
+/*
+ * Whether a new span is recorded (sampling, recording off): 0, or the skip id to hand out
+ * instead. A child of a sampled-out span is sampled out (the whole subtree goes); a child of
+ * a span begun while recording was off is, once recording is on again, a top-level call.
+ */
+static __attribute__((noinline)) uint64_t gate(atr_session *s, atr__thread *th, uint64_t *parent) {
+    int off = atr__recording_off(s);
+    if (*parent >= ATR__SKIP_TAG) {
+        if (*parent == ATR__SKIP_SAMPLED)
+            return ATR__SKIP_SAMPLED;
+        if (off)
+            return ATR__SKIP_PAUSED;
+        *parent = 0;
+    }
+    if (off)
+        return ATR__SKIP_PAUSED;
+    if (*parent || !s->gated)
+        return 0;
+    if (s->cfg.sample_random) { /* xorshift64*: the top 32 bits against the rate */
+        uint64_t x = th->rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        th->rng = x;
+        return ((x * UINT64_C(0x2545F4914F6CDD1D)) >> 32) < s->rate_fp ? 0 : ATR__SKIP_SAMPLED;
+    }
+    th->roots += s->rate_fp;
+    if (th->roots >= (UINT64_C(1) << 32)) {
+        th->roots -= UINT64_C(1) << 32;
+        return 0;
+    }
+    return ATR__SKIP_SAMPLED;
+}
+
+/* Spans, messages and references that belong to no recorded span (skip ids). */
+static inline int skipped(uint64_t span) { return span >= ATR__SKIP_TAG; }
 static inline int bad_str(atr_str v) { return !v.ptr && v.len; }
 
 int atr_span_begin(atr_session *s, uint32_t function, uint64_t parent, uint64_t t_ns,
@@ -380,6 +449,9 @@ int atr_span_begin(atr_session *s, uint32_t function, uint64_t parent, uint64_t 
         return ATR_EINVAL;
     if (ATR__UNLIKELY((rc = get_thread(s, &th)) != 0))
         return rc;
+    if (ATR__UNLIKELY(s->gated | atr__recording_off(s) | skipped(parent)) &&
+        (*span_out = gate(s, th, &parent)) != 0)
+        return 0;
     r.t = time_of(s, t_ns);
     r.kind = REC_START; /* after the clock's atomic loads, or GCC stops folding the switch */
     r.ref = span_ref(th, parent);
@@ -398,6 +470,8 @@ static inline __attribute__((always_inline)) int end_span(atr_session *s, rec *r
                                                           uint64_t span, uint64_t t_ns) {
     atr__thread *th;
     int rc;
+    if (skipped(span))
+        return 0;
     if (ATR__UNLIKELY((rc = get_thread(s, &th)) != 0))
         return rc;
     r->t = time_of(s, t_ns);
@@ -433,6 +507,8 @@ int atr_message(atr_session *s, uint64_t span, uint64_t t_ns, atr_str text, cons
     int rc;
     if (!s || bad_span(span) || bad_time(t_ns) || bad_str(text) || (n_fields && !fields))
         return ATR_EINVAL;
+    if (skipped(span) || atr__recording_off(s))
+        return 0;
     if ((rc = get_thread(s, &th)) != 0)
         return rc;
     r.t = time_of(s, t_ns);
@@ -451,6 +527,8 @@ static int suspend_resume(atr_session *s, int kind, uint64_t span, uint64_t t_ns
     int rc;
     if (!s || !span || bad_span(span) || bad_time(t_ns))
         return ATR_EINVAL;
+    if (skipped(span))
+        return 0;
     if ((rc = get_thread(s, &th)) != 0)
         return rc;
     r.t = time_of(s, t_ns);
