@@ -57,10 +57,10 @@ int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **
     atr__progress prog;
     atr__progress_init(&prog, ctx->err, ctx->err_tty);
     atr_index_set_progress(ix, atr__progress_update, &prog);
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < 1; i++) { /* every path at once: a rotated log's files join */
         atr__progress_label(&prog, paths[i]);
         errno = 0;
-        int rc = atr_index_load(ix, paths[i]);
+        int rc = atr_index_load_set(ix, paths, (uint32_t)n);
         if (rc < 0) {
             int saved = errno;
             atr__progress_done(&prog);

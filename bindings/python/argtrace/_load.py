@@ -481,6 +481,5 @@ def load(paths, *, max_memory=DEFAULT_MAX_MEMORY, compensate=False, _records=Non
     from . import _core
     index = _core.Index(compensate=compensate)
     index.set_max_memory(max_memory)
-    for path in paths:
-        index.load(path)
+    index.load(paths)  # directories, rotated logs (app.atr = app.atr, app.atr.1, ...), globs
     return Log(paths, index)
