@@ -20,6 +20,7 @@ typedef struct set_file {
     uint32_t part;
     uint32_t order; /* position in the expanded list (groups keep their first's order) */
     int done;
+    int given; /* named by the caller (not found in a directory, as a later part, by glob) */
 } set_file;
 
 typedef struct file_list {
@@ -27,10 +28,11 @@ typedef struct file_list {
     uint64_t n, cap;
 } file_list;
 
-static int list_add(file_list *l, const char *path, size_t len) {
+static int list_add(file_list *l, const char *path, size_t len, int given) {
     for (uint64_t i = 0; i < l->n; i++)
-        if (strlen(l->v[i].path) == len && memcmp(l->v[i].path, path, len) == 0)
-            return 0; /* named twice: once */
+        if (strlen(l->v[i].path) == len && memcmp(l->v[i].path, path, len) == 0 &&
+            !(given && l->v[i].given))
+            return 0; /* found twice: once (given twice: refused as the same log) */
     if (atr__grow((void **)&l->v, &l->cap, l->n + 1, sizeof(set_file)))
         return ATR_ENOMEM;
     set_file *f = &l->v[l->n];
@@ -39,6 +41,7 @@ static int list_add(file_list *l, const char *path, size_t len) {
         return ATR_ENOMEM;
     memcpy(f->path, path, len);
     f->path[len] = '\0';
+    f->given = given;
     f->order = (uint32_t)l->n++;
     return 0;
 }
@@ -107,7 +110,7 @@ static int add_dir(file_list *l, const char *dir, int (*keep)(const char *, cons
                 memmove(full + dl, full + dl + 1, nl + 1);
             struct stat st;
             if (stat(full, &st) == 0 && S_ISREG(st.st_mode))
-                rc = list_add(l, full, strlen(full));
+                rc = list_add(l, full, strlen(full), 0);
         }
         free(full);
         free(names[i]);
@@ -141,12 +144,12 @@ static int expand(file_list *l, const char *path) {
         int rc = 0; /* a pattern the shell did not expand (quoted, or from a program) */
         for (size_t i = 0; rc == 0 && i < g.gl_pathc; i++)
             if (stat(g.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode))
-                rc = list_add(l, g.gl_pathv[i], strlen(g.gl_pathv[i]));
+                rc = list_add(l, g.gl_pathv[i], strlen(g.gl_pathv[i]), 0);
         globfree(&g);
         return rc;
     }
     uint64_t before = l->n;
-    int rc = exists ? list_add(l, path, strlen(path)) : 0;
+    int rc = exists ? list_add(l, path, strlen(path), 1) : 0;
     if (rc)
         return rc;
     const char *slash = strrchr(path, '/');
@@ -166,7 +169,7 @@ static int expand(file_list *l, const char *path) {
             if (strncmp(l->v[i].path, "./", 2) == 0)
                 memmove(l->v[i].path, l->v[i].path + 2, strlen(l->v[i].path + 2) + 1);
     if (!exists && l->n == before) /* nothing there: loaded as given, for its error */
-        return list_add(l, path, strlen(path));
+        return list_add(l, path, strlen(path), 1);
     return 0;
 }
 
@@ -214,8 +217,17 @@ int atr_index_load_set(atr_index *ix, const char *const *paths, uint32_t n) {
         qsort(group, k, sizeof *group, cmp_part);
         for (uint32_t g = 1; g < k; g++) {
             if (group[g]->part == group[g - 1]->part) {
-                snprintf(ix->err, sizeof(ix->err), "%s: the same log as %s (process uid %llx)",
-                         group[g]->path, group[g - 1]->path, (unsigned long long)group[g]->uid);
+                struct stat a, b;
+                int same = stat(group[g]->path, &a) == 0 && stat(group[g - 1]->path, &b) == 0 &&
+                           a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+                const set_file *x = group[g]->order > group[g - 1]->order ? group[g] : group[g - 1];
+                const set_file *y = x == group[g] ? group[g - 1] : group[g];
+                if (same)
+                    snprintf(ix->err, sizeof(ix->err), "%s: the same log as %s (the same file)",
+                             x->path, y->path);
+                else
+                    snprintf(ix->err, sizeof(ix->err), "%s: the same log as %s (process uid %llx)",
+                             x->path, y->path, (unsigned long long)x->uid);
                 rc = ATR_EINVAL;
                 break;
             }
