@@ -161,21 +161,27 @@ static void ctl_recording(atr_session *s, uint64_t t, int on) {
 }
 
 void atr__rotate_note_recording(atr_session *s, uint64_t t_ns) {
-    uint64_t tsig = 0, ch = atr__toggle_changes(&tsig);
-    int on = !atr__recording_off(s);
-    if (ch == s->toggle_seen && on == s->rec_written)
+    uint64_t tsig = 0, ch = atr__toggle_changes(&tsig), k;
+    int g_off = atomic_load_explicit(&atr__g_toggle_off, memory_order_relaxed);
+    int paused = atomic_load_explicit(&s->paused, memory_order_relaxed);
+    int now_on = !(g_off | paused);
+    if (ch == s->toggle_seen && now_on == s->rec_written)
         return; /* nothing to say (and an injected clock is not read) */
-    if (ch != s->toggle_seen && s->clock_source != ATR_CLOCK_INJECTED)
-        t_ns = tsig; /* the signal's own time (CLOCK_MONOTONIC, as the session clock) */
-    else if (t_ns == ATR_NOW)
+    if (t_ns == ATR_NOW)
         t_ns = atr__session_now(s);
-    if (ch != s->toggle_seen && on == s->rec_written && (ch - s->toggle_seen) % 2 == 0) {
-        /* off and on again (or on and off) within one cycle: the gap is still a gap */
-        ctl_recording(s, t_ns, !on);
+    /* Each signal since the last look, in order, with its own time (CLOCK_MONOTONIC, as
+       the session clock; an injected clock gets the time of this look): a pause shorter
+       than a flush cycle is still a gap in the log. */
+    k = ch - s->toggle_seen > ATR__TOGGLE_TIMES ? ch - ATR__TOGGLE_TIMES : s->toggle_seen;
+    for (k = k + 1; k <= ch; k++) {
+        int on = !((g_off ^ (int)((ch - k) & 1)) | paused);
+        uint64_t t = s->clock_source == ATR_CLOCK_INJECTED ? t_ns : atr__toggle_time(k);
+        if (on != s->rec_written)
+            ctl_recording(s, t, on);
     }
-    if (on != s->rec_written)
-        ctl_recording(s, t_ns, on);
     s->toggle_seen = ch;
+    if (now_on != s->rec_written)
+        ctl_recording(s, t_ns, now_on);
 }
 
 int atr_session_set_recording(atr_session *s, int on) {

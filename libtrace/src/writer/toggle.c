@@ -17,7 +17,7 @@
    the flag; the flushers read the change count and times. */
 _Atomic int atr__g_toggle_off;
 static _Atomic uint64_t g_changes;
-#define TIMES 8u
+#define TIMES ATR__TOGGLE_TIMES
 static _Atomic uint64_t g_times[TIMES]; /* CLOCK_MONOTONIC ns of change k at [k % TIMES] */
 static int g_signo;                     /* the installed signal (0: none) */
 static struct sigaction g_old;          /* its disposition before */
@@ -39,6 +39,10 @@ uint64_t atr__toggle_changes(uint64_t *time_ns) {
     uint64_t n = atomic_load_explicit(&g_changes, memory_order_acquire);
     *time_ns = atomic_load_explicit(&g_times[n % TIMES], memory_order_relaxed);
     return n;
+}
+
+uint64_t atr__toggle_time(uint64_t k) {
+    return atomic_load_explicit(&g_times[k % TIMES], memory_order_relaxed);
 }
 
 int atr_toggle_install(int signo, int initially_on) {

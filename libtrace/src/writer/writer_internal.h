@@ -187,6 +187,8 @@ static inline int atr__recording_off(const atr_session *s) {
 }
 /* Under mu: the toggle's change count and the CLOCK_MONOTONIC time of its last change. */
 uint64_t atr__toggle_changes(uint64_t *time_ns);
+#define ATR__TOGGLE_TIMES 8u           /* the last changes whose times are kept */
+uint64_t atr__toggle_time(uint64_t k); /* CLOCK_MONOTONIC ns of change k (1, 2, ...) */
 
 /* rotate.c */
 int atr__rotate_check(const atr_writer_config *c); /* ATR_EINVAL for bad rotation/sampling */
