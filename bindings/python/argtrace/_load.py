@@ -306,6 +306,12 @@ class Log(Analysis):
                               "inner_ns": f["calib_inner_ns"]} if f["calib_mechanism"] else None
                              for f in files]
         self.compensated = any(f["compensated"] for f in files)
+        # Long-running processes: per process, its sampling rate (1.0: every call), the
+        # files of its rotated log (first_part > 0: --keep deleted earlier ones), and the
+        # pauses of recording (count, ns in all).
+        self.sample_rates = [f["sample_rate"] for f in files]
+        self.parts = [(f["first_part"], f["n_parts"]) for f in files]
+        self.pauses = [(f["n_pauses"], f["paused_ns"]) for f in files]
         self.drops = {}
         for f in files:  # summed over the processes that wrote DROPS records
             for k, v in (f["drops"] or {}).items():

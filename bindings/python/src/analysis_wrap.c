@@ -318,7 +318,7 @@ static PyObject *ix_find_function(pyindex *self, PyObject *arg) {
 /* ---- statistics ---- */
 
 static PyObject *stats_py(const atr_stats *s) {
-    return Py_BuildValue(
+    PyObject *d = Py_BuildValue(
         "{sKsKsKsKsKsKsKsKsKsKsKsdsK}", "calls", (unsigned long long)s->count, "finished",
         (unsigned long long)s->finished, "unfinished", (unsigned long long)s->unfinished, "raised",
         (unsigned long long)s->raised, "total_ns", (unsigned long long)s->total_ns, "self_ns",
@@ -326,6 +326,13 @@ static PyObject *stats_py(const atr_stats *s) {
         (unsigned long long)s->p50_ns, "p95_ns", (unsigned long long)s->p95_ns, "p99_ns",
         (unsigned long long)s->p99_ns, "max_ns", (unsigned long long)s->max_ns, "mean_ns",
         s->mean_ns, "active_ns", (unsigned long long)s->active_ns);
+    if (d && (put(d, "sampled", PyBool_FromLong(s->sampled)) |
+              put(d, "est_calls", PyLong_FromUnsignedLongLong(s->est_count)) |
+              put(d, "est_total_ns", PyLong_FromUnsignedLongLong(s->est_total_ns)) |
+              put(d, "est_active_ns", PyLong_FromUnsignedLongLong(s->est_active_ns)) |
+              put(d, "est_self_ns", PyLong_FromUnsignedLongLong(s->est_self_ns))))
+        Py_CLEAR(d);
+    return d;
 }
 
 /* stats_all() -> [stats dict of function 0, 1, ...] (atr_stats_all, as `summary`). */
