@@ -581,6 +581,7 @@ int main(void) {
 #ifdef ATR_GOLDEN_DIR
     test_golden("v1");
     test_golden("v1_1");
+    test_golden("v1_2");
 #endif
     ATR_TEST_MAIN_END();
 }
