@@ -333,3 +333,40 @@ def test_start_refuses_bad_values(tmp_path, options, message):
     with pytest.raises(ValueError, match=message):
         argtrace.start(tmp_path / "x.atr", **options)
     assert not argtrace.active() and os.listdir(tmp_path) == []
+
+
+class Counted:
+    """An object whose repr() counts its calls: captured means repr() ran."""
+    reprs = 0
+
+    def __repr__(self):
+        Counted.reprs += 1
+        return "Counted()"
+
+
+def test_unrecorded_calls_capture_nothing(tmp_path):
+    """Paused, sampled out, or under a sampled-out call: the arguments are not captured (no
+    repr() runs), and the program's results are unchanged."""
+    @argtrace.trace(repr=True)
+    def take(obj, depth):
+        return take(obj, depth - 1) + 1 if depth else 0
+
+    argtrace.start(tmp_path / "a.atr", capture_repr=True)
+    Counted.reprs = 0
+    assert take(Counted(), 2) == 2
+    recorded = Counted.reprs
+    assert recorded == 3  # one per call, each captured
+    argtrace.pause()
+    assert take(Counted(), 2) == 2
+    argtrace.resume()
+    argtrace.stop()
+    assert Counted.reprs == recorded
+
+    argtrace.start(tmp_path / "b.atr", capture_repr=True, sample=0.5)
+    Counted.reprs = 0
+    for _ in range(4):
+        assert take(Counted(), 2) == 2
+    argtrace.stop()
+    assert Counted.reprs == 2 * 3  # the 1st and 3rd trees, whole; the others not at all
+    log = argtrace.load(tmp_path / "b.atr")
+    assert len(log) == 6

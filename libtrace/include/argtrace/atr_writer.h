@@ -293,6 +293,15 @@ ATR_API int atr_session_set_recording(atr_session *s, int on);
 ATR_API int atr_span_skipped(uint64_t span);
 
 /*
+ * Before capturing a span's arguments: 0 when a span begun now in the calling thread with
+ * this parent is recorded (then call atr_span_begin, which takes the decision as made),
+ * else the id to use instead of calling atr_span_begin (the span is not recorded: sampled
+ * out, under a sampled-out span, or recording is off), so that the embedder skips the
+ * capture. Cheap when nothing is sampled or paused: a few loads.
+ */
+ATR_API uint64_t atr_span_gate(atr_session *s, uint64_t parent);
+
+/*
  * Toggle recording with a signal: install a handler for `signo` that only flips a
  * process-wide flag (async-signal-safe); every session stops recording while the flag is
  * off, exactly as with atr_session_set_recording(s, 0), and each session's log gets a

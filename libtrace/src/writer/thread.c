@@ -428,6 +428,20 @@ static __attribute__((noinline)) uint64_t gate(atr_session *s, atr__thread *th, 
 
 /* Spans, messages and references that belong to no recorded span (skip ids). */
 static inline int skipped(uint64_t span) { return span >= ATR__SKIP_TAG; }
+
+static inline int get_thread(atr_session *s, atr__thread **out);
+
+uint64_t atr_span_gate(atr_session *s, uint64_t parent) {
+    atr__thread *th;
+    uint64_t skip;
+    if (ATR__LIKELY(!s || !(s->gated | atr__recording_off(s) | skipped(parent))))
+        return 0;
+    if (get_thread(s, &th) != 0)
+        return 0; /* atr_span_begin says why */
+    skip = gate(s, th, &parent);
+    th->predecided = skip == 0;
+    return skip;
+}
 static inline int bad_str(atr_str v) { return !v.ptr && v.len; }
 
 int atr_span_begin(atr_session *s, uint32_t function, uint64_t parent, uint64_t t_ns,
@@ -449,9 +463,15 @@ int atr_span_begin(atr_session *s, uint32_t function, uint64_t parent, uint64_t 
         return ATR_EINVAL;
     if (ATR__UNLIKELY((rc = get_thread(s, &th)) != 0))
         return rc;
-    if (ATR__UNLIKELY(s->gated | atr__recording_off(s) | skipped(parent)) &&
-        (*span_out = gate(s, th, &parent)) != 0)
-        return 0;
+    if (ATR__UNLIKELY(s->gated | atr__recording_off(s) | skipped(parent))) {
+        if (th->predecided) { /* atr_span_gate decided: record */
+            th->predecided = 0;
+            if (skipped(parent))
+                parent = 0;
+        } else if ((*span_out = gate(s, th, &parent)) != 0) {
+            return 0;
+        }
+    }
     r.t = time_of(s, t_ns);
     r.kind = REC_START; /* after the clock's atomic loads, or GCC stops folding the switch */
     r.ref = span_ref(th, parent);

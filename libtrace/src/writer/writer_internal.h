@@ -67,6 +67,7 @@ typedef struct atr__thread {
     uint32_t epoch; /* the file its buffer writes to (rotate.c); s->epoch when current */
     uint64_t roots; /* sampling: the count mode's accumulator (rate in 2^32ths) */
     uint64_t rng;   /* sampling: the random mode's xorshift state */
+    int predecided; /* atr_span_gate said "record": the next atr_span_begin takes it as made */
     uint32_t depth; /* open spans (may exceed ATR__STACK_MAX: only the top is kept) */
     uint64_t stack[ATR__STACK_MAX];
     char name[ATR__THREAD_NAME_MAX];
