@@ -123,6 +123,16 @@ ATR_API int atr_index_load(atr_index *ix, const char *path);
  */
 ATR_API int atr_index_load_set(atr_index *ix, const char *const *paths, uint32_t n);
 
+/*
+ * The files atr_index_load_set() would load for these paths, in its order (a process's files
+ * together, in part order): *out (malloc'd, free with atr_logset_free) holds *n_out paths.
+ * A path that names nothing is kept as given (opening it reports why). For tools that read
+ * files one by one (a record dump). Returns 0, ATR_EINVAL, ATR_ENOMEM, ATR_EOPEN (errno kept:
+ * a directory that cannot be read).
+ */
+ATR_API int atr_logset_expand(const char *const *paths, uint32_t n, char ***out, uint32_t *n_out);
+ATR_API void atr_logset_free(char **paths, uint32_t n);
+
 /* Same, from a caller-owned buffer (tests, fuzzing); `name` is shown in messages. */
 ATR_API int atr_index_load_mem(atr_index *ix, const void *data, size_t len, const char *name);
 

@@ -192,12 +192,18 @@ static int cmp_part(const void *a, const void *b) {
     return x->part < y->part ? -1 : x->part > y->part;
 }
 
-int atr_index_load_set(atr_index *ix, const char *const *paths, uint32_t n) {
+/*
+ * Expand paths, group the files by process and call each(ctx, names, k, first part) per
+ * process, in the order of its first file, names in part order. A part found twice is
+ * refused (ATR_EINVAL, err says which).
+ */
+typedef int (*group_fn)(void *ctx, const char **names, uint32_t k, uint32_t first_part);
+
+static int walk_set(const char *const *paths, uint32_t n, char *err, size_t errsz, group_fn each,
+                    void *ctx) {
     file_list l = {NULL, 0, 0};
     set_file **group = NULL;
     int rc = 0;
-    if (!ix || (!paths && n))
-        return ATR_EINVAL;
     for (uint32_t i = 0; i < n && rc == 0; i++)
         rc = expand(&l, paths[i]);
     if (rc == 0 && l.n && !(group = malloc(l.n * sizeof *group)))
@@ -223,11 +229,11 @@ int atr_index_load_set(atr_index *ix, const char *const *paths, uint32_t n) {
                 const set_file *x = group[g]->order > group[g - 1]->order ? group[g] : group[g - 1];
                 const set_file *y = x == group[g] ? group[g - 1] : group[g];
                 if (same)
-                    snprintf(ix->err, sizeof(ix->err), "%s: the same log as %s (the same file)",
-                             x->path, y->path);
+                    snprintf(err, errsz, "%s: the same log as %s (the same file)", x->path,
+                             y->path);
                 else
-                    snprintf(ix->err, sizeof(ix->err), "%s: the same log as %s (process uid %llx)",
-                             x->path, y->path, (unsigned long long)x->uid);
+                    snprintf(err, errsz, "%s: the same log as %s (process uid %llx)", x->path,
+                             y->path, (unsigned long long)x->uid);
                 rc = ATR_EINVAL;
                 break;
             }
@@ -240,7 +246,7 @@ int atr_index_load_set(atr_index *ix, const char *const *paths, uint32_t n) {
             }
             for (uint32_t g = 0; g < k; g++)
                 names[g] = group[g]->path;
-            rc = atr__index_load_parts(ix, names, k, group[0]->part);
+            rc = each(ctx, names, k, group[0]->part);
             free(names);
         }
     }
@@ -248,7 +254,66 @@ int atr_index_load_set(atr_index *ix, const char *const *paths, uint32_t n) {
         free(l.v[i].path);
     free(l.v);
     free(group);
+    return rc;
+}
+
+static int load_group(void *ctx, const char **names, uint32_t k, uint32_t first_part) {
+    return atr__index_load_parts(ctx, names, k, first_part);
+}
+
+int atr_index_load_set(atr_index *ix, const char *const *paths, uint32_t n) {
+    int rc;
+    if (!ix || (!paths && n))
+        return ATR_EINVAL;
+    ix->err[0] = '\0';
+    rc = walk_set(paths, n, ix->err, sizeof ix->err, load_group, ix);
     if (rc == ATR_ENOMEM && !ix->err[0])
         snprintf(ix->err, sizeof(ix->err), "out of memory");
     return rc;
+}
+
+typedef struct name_list {
+    char **v;
+    uint64_t n, cap;
+} name_list;
+
+static int add_names(void *ctx, const char **names, uint32_t k, uint32_t first_part) {
+    name_list *o = ctx;
+    (void)first_part;
+    for (uint32_t i = 0; i < k; i++) {
+        if (atr__grow((void **)&o->v, &o->cap, o->n + 1, sizeof(char *)) ||
+            !(o->v[o->n] = strdup(names[i])))
+            return ATR_ENOMEM;
+        o->n++;
+    }
+    return 0;
+}
+
+int atr_logset_expand(const char *const *paths, uint32_t n, char ***out, uint32_t *n_out) {
+    name_list o = {NULL, 0, 0};
+    char err[512];
+    int rc;
+    if (!out || !n_out || (!paths && n))
+        return ATR_EINVAL;
+    *out = NULL;
+    *n_out = 0;
+    rc = walk_set(paths, n, err, sizeof err, add_names, &o);
+    if (rc == ATR_EINVAL) { /* a file named twice: the paths as given */
+        atr_logset_free(o.v, (uint32_t)o.n);
+        memset(&o, 0, sizeof o);
+        rc = add_names(&o, (const char **)paths, n, 0);
+    }
+    if (rc != 0) {
+        atr_logset_free(o.v, (uint32_t)o.n);
+        return rc;
+    }
+    *out = o.v;
+    *n_out = (uint32_t)o.n;
+    return 0;
+}
+
+void atr_logset_free(char **paths, uint32_t n) {
+    for (uint32_t i = 0; paths && i < n; i++)
+        free(paths[i]);
+    free(paths);
 }
