@@ -370,3 +370,37 @@ def test_unrecorded_calls_capture_nothing(tmp_path):
     assert Counted.reprs == 2 * 3  # the 1st and 3rd trees, whole; the others not at all
     log = argtrace.load(tmp_path / "b.atr")
     assert len(log) == 6
+
+
+def test_rotation_with_threads_loses_no_call(tmp_path):
+    """Threads switch to the new file on their next record (an idle one later than the
+    others); every call of every thread is in the set, trees whole, no unknown span."""
+    import threading
+    path = tmp_path / "t.atr"
+    argtrace.start(path, max_size=4096, flush_interval_ms=1)
+    top(-1)  # the main thread records, then stays idle across many rotations
+
+    def worker(k):
+        for i in range(2000):
+            top(i)
+            if i % 100 == 0:
+                time.sleep(0.002)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    top(-2)
+    argtrace.stop()
+    files = parts_of(path)
+    assert len(files) >= 4, files
+    for f in files:
+        assert records(f)[-1]["kind"] == "end_of_log"
+    log = argtrace.load(path)
+    names = [c.function for c in log.calls()]
+    assert names.count("test_longrun.top") == 8002
+    assert names.count("test_longrun.leaf") == 16004
+    assert all(len(c.children) == 2 for c in log.calls() if c.function == "test_longrun.top")
+    assert not any(fl & UNKNOWN_SPANS for fl in file_flags(log))
+    assert len(log.threads) == 5
