@@ -16,8 +16,8 @@ static const atr__opt summary_opts[] = {
     {"json", 0, 0, OPT_JSON,
      "--json       a JSON list of {function, calls, total_ns, active_ns, self_ns, ...}"},
     {"limit", 'n', 1, OPT_LIMIT, "-n, --limit N  show the N functions with most total time"},
-    {"raw", 0, 0, OPT_RAW,
-     "--raw        a sampled log's recorded figures, not the estimates (~) scaled from them"},
+    {"recorded", 0, 0, OPT_RAW,
+     "--recorded   a sampled log's recorded figures, not the estimates (~) scaled from them"},
     ATR__OPTS_WIDTH,
     {NULL, 0, 0, 0, NULL},
 };
@@ -81,9 +81,9 @@ static void print_text(atr__vctx *ctx, const row *rows, size_t n, int raw) {
     if (sampled)
         atr__fput_wrap(ctx->out,
                        raw ? "(sampled log: the calls, totals and self times recorded; without "
-                             "--raw, estimates for every call)\n"
+                             "--recorded, estimates for every call)\n"
                            : "(~ estimates: the log recorded a sample of the top-level calls, "
-                             "each standing for 1/rate calls; --raw shows what was recorded)\n",
+                             "each standing for 1/rate calls; --recorded shows what was recorded)\n",
                        ctx->width);
 }
 

@@ -172,13 +172,13 @@ def test_sampling_count_mode_exact_counts_and_scaled_totals(tmp_path):
     assert t.estimated and t.calls == 1000 and t.recorded_calls == 250
     assert t.total_ns == t.recorded_total_ns * 4 and t.self_ns == t.recorded_self_ns * 4
     assert stats["test_longrun.leaf"].calls == 2000
-    # the viewer: estimates marked ~, --raw the recorded figures, JSON both
+    # the viewer: estimates marked ~, --recorded the recorded figures, JSON both
     out = run_python(["-m", "argtrace", "summary", str(path)])
     assert out.returncode == 0, out.stderr
     row = next(line for line in out.stdout.splitlines() if "test_longrun.top" in line)
     assert "~1,000" in row
     assert "sampled log" in out.stderr and "estimates" in out.stdout
-    raw = run_python(["-m", "argtrace", "summary", "--raw", str(path)])
+    raw = run_python(["-m", "argtrace", "summary", "--recorded", str(path)])
     row = next(line for line in raw.stdout.splitlines() if "test_longrun.top" in line)
     assert " 250 " in row and "~" not in row
     js = run_python(["-m", "argtrace", "summary", "--json", str(path)])

@@ -23,8 +23,7 @@ _START_ALIASES = {"max_len": "max_value_bytes", "repr": "capture_repr",
                   "flush_interval": "flush_interval_ms", "drop": "drop_when_full"}
 _START_OPTIONS = {"flush_interval_ms", "buffer_size", "max_pending_bytes", "zstd_level",
                   "drop_when_full", "max_value_bytes", "argv", "redact", "capture_repr",
-                  "fork_mode", "block_timeout_ms", "sink_timeout_ms", "max_file_bytes",
-                  "keep_files", "sample_rate", "sample_random", "sample_seed"}
+                  "fork_mode", "block_timeout_ms", "sink_timeout_ms"}
 _UNSET = object()  # an option start() was not given (None is a value some options refuse)
 
 
