@@ -79,12 +79,13 @@ static void print_text(atr__vctx *ctx, const row *rows, size_t n, int raw) {
                        "the time from first call to completion)\n",
                        ctx->width);
     if (sampled)
-        atr__fput_wrap(ctx->out,
-                       raw ? "(sampled log: the calls, totals and self times recorded; without "
-                             "--recorded, estimates for every call)\n"
-                           : "(~ estimates: the log recorded a sample of the top-level calls, "
-                             "each standing for 1/rate calls; --recorded shows what was recorded)\n",
-                       ctx->width);
+        atr__fput_wrap(
+            ctx->out,
+            raw ? "(sampled log: the calls, totals and self times recorded; without "
+                  "--recorded, estimates for every call)\n"
+                : "(~ estimates: the log recorded a sample of the top-level calls, "
+                  "each standing for 1/rate calls; --recorded shows what was recorded)\n",
+            ctx->width);
 }
 
 static void print_json(atr__vctx *ctx, const atr_index *ix, const row *rows, size_t n) {
