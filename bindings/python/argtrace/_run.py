@@ -340,11 +340,33 @@ def _report(path, stats):
                       % (shown, stats["write_error"]))
             err.flush()
             return
-        err.write("argtrace: log written to %s\n" % shown)
+        later = _later_files(path)  # rotated (--max-size): one log under the first name
+        names = [shown_path(os.path.basename(p)) for p in later]
+        span = names[0] if len(names) == 1 else "%s ... %s" % (names[0], names[-1]) \
+            if names else ""
+        if not later:
+            err.write("argtrace: log written to %s\n" % shown)
+        elif os.path.exists(path):
+            err.write("argtrace: log written to %s and %s\n" % (shown, span))
+        else:  # --keep deleted the first files
+            err.write("argtrace: log written to %s (the newest files, under the name %s)\n"
+                      % (span, shown))
         err.write("argtrace: next: argtrace summary %s\n" % shlex.quote(shown))
         err.flush()
     except Exception:
         pass
+
+
+def _later_files(path):
+    """A rotated log's later files "<path>.N", in order (those --keep left)."""
+    folder, base = os.path.split(path)
+    try:
+        names = os.listdir(folder or ".")
+    except OSError:
+        return []
+    nums = sorted(int(n[len(base) + 1:]) for n in names
+                  if n.startswith(base + ".") and n[len(base) + 1:].isdigit())
+    return [os.path.join(folder, "%s.%d" % (base, k)) for k in nums]
 
 
 def _join_threads():
