@@ -404,3 +404,36 @@ def test_rotation_with_threads_loses_no_call(tmp_path):
     assert all(len(c.children) == 2 for c in log.calls() if c.function == "test_longrun.top")
     assert not any(fl & UNKNOWN_SPANS for fl in file_flags(log))
     assert len(log.threads) == 5
+
+
+ROTATING = textwrap.dedent("""
+    import time
+    import argtrace
+
+    @argtrace.trace
+    def work(i):
+        return i * 2
+
+    for i in range(6000):
+        work(i)
+        if i % 500 == 0:
+            time.sleep(0.02)
+""")
+
+
+def test_run_names_the_files_and_cat_reads_them_in_order(tmp_path):
+    script = tmp_path / "rot.py"
+    script.write_text(ROTATING)
+    out = run_python(["-m", "argtrace", "run", "--max-size", "4K", "--flush-interval", "5",
+                      "-o", "rot.atr", str(script)], cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    later = sorted((f for f in os.listdir(tmp_path) if f.startswith("rot.atr.")),
+                   key=lambda f: int(f.rsplit(".", 1)[1]))
+    assert later, os.listdir(tmp_path)
+    assert "log written to rot.atr and rot.atr.1" in out.stderr
+    cat = run_python(["-m", "argtrace", "cat", "rot.atr"], cwd=tmp_path)
+    heads = [ln for ln in cat.stdout.splitlines() if ln.startswith("==> ")]
+    assert heads == ["==> rot.atr <=="] + ["==> %s <==" % f for f in later]
+    summary = run_python(["-m", "argtrace", "summary", "--json", "rot.atr"], cwd=tmp_path)
+    import json
+    assert json.loads(summary.stdout)[0]["calls"] == 6000
