@@ -465,7 +465,9 @@ def parse_size(value):
 
 def load(paths, *, max_memory=DEFAULT_MAX_MEMORY, compensate=False, _records=None):
     """Read the log at `paths` (a path, or a list of paths: the processes of one program,
-    e.g. a parent and its forked children, merged into one view) into a Log. A truncated
+    e.g. a parent and its forked children, merged into one view) into a Log. A path may be
+    a directory (every log in it), a pattern ("app.atr*"), or a rotated log's first name
+    (app.atr stands for app.atr, app.atr.1, ...): a process's files load as one log. A truncated
     log (crashed writer) loads every complete record with `.truncated` True; a corrupt one
     raises ValueError, a missing one OSError. The same log twice (the same file, or a copy:
     the same process uid) raises ValueError, as the viewer refuses it. `max_memory` (bytes,
