@@ -437,3 +437,37 @@ def test_run_names_the_files_and_cat_reads_them_in_order(tmp_path):
     summary = run_python(["-m", "argtrace", "summary", "--json", "rot.atr"], cwd=tmp_path)
     import json
     assert json.loads(summary.stdout)[0]["calls"] == 6000
+
+
+def test_forked_child_after_many_parent_calls_keeps_its_tree(tmp_path):
+    """Regression: a thread's span numbers continue from its SYNC (a forked child, a rotated
+    log's later file); a reader that mapped them from 0 found a few records naming span
+    100,000+ too far out and reported every span of the child as unknown."""
+    path = tmp_path / "f.atr"
+    argtrace.start(path)
+    for i in range(35000):
+        top(i)  # 105,000 spans in the parent
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            outer(3, 1000)
+            argtrace.stop()
+        except BaseException:
+            code = 1
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    argtrace.stop()
+    child = [f for f in os.listdir(tmp_path) if ".%d." % pid in f]
+    assert len(child) == 1
+    log = argtrace.load(tmp_path / child[0])
+    o = only_call(log, "test_longrun.outer")
+    assert len(o.children) == 3 and all(len(c.children) == 2 for c in o.children)
+    assert not any(fl & UNKNOWN_SPANS for fl in file_flags(log))
+
+
+def only_call(log, name):
+    calls = [c for c in log.calls() if c.function == name]
+    assert len(calls) == 1
+    return calls[0]
