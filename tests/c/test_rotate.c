@@ -5,6 +5,7 @@
  * and a call spanning files whole; sampling records whole trees at the rate; a pause
  * records nothing and the log says so. Times come from an injected clock.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,6 +195,48 @@ static void test_sampling_and_pause(void) {
     atr_index_free(ix);
 }
 
+typedef struct worker_arg {
+    atr_session *s;
+    uint32_t fn;
+} worker_arg;
+
+static void *worker(void *p) {
+    worker_arg *a = p;
+    for (int i = 0; i < 5000; i++) {
+        call(a->s, a->fn, 0, i);
+        if (i % 500 == 0)
+            usleep(2000);
+    }
+    return NULL;
+}
+
+/* Threads switch to the next file on their own next record (one of them idle meanwhile):
+   no call is lost and none names an unknown span. */
+static void test_threads(void) {
+    atr_session *s = open_session(4096, 0, 1.0);
+    worker_arg a = {s, define(s, "w")};
+    pthread_t t[4];
+    call(s, a.fn, 0, -1); /* the main thread records once, then idles across rotations */
+    for (int i = 0; i < 4; i++)
+        ATR_REQUIRE(pthread_create(&t[i], NULL, worker, &a) == 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    call(s, a.fn, 0, -2);
+    ATR_CHECK_OK(atr_session_close(s));
+    const char *given[] = {g_path};
+    atr_index *ix = NULL;
+    atr_index_info info;
+    atr_file_info fi;
+    ATR_REQUIRE(atr_index_open(&ix) == 0);
+    ATR_CHECK_OK(atr_index_load_set(ix, given, 1));
+    atr_index_get_info(ix, &info);
+    ATR_CHECK_EQ_U64(info.n_calls, 4 * 5000 + 2);
+    ATR_CHECK((info.flags & (ATR_FILE_UNKNOWN_SPANS | ATR_FILE_DROPS)) == 0);
+    ATR_REQUIRE(atr_index_file(ix, 0, &fi) == 0);
+    ATR_CHECK(fi.n_parts >= 3);
+    atr_index_free(ix);
+}
+
 static void test_bad_config(void) {
     atr_writer_config cfg;
     atr_session *s = NULL;
@@ -220,6 +263,8 @@ int main(void) {
     test_keep();
     snprintf(g_path, sizeof g_path, "%s/sampled.atr", g_dir);
     test_sampling_and_pause();
+    snprintf(g_path, sizeof g_path, "%s/threads.atr", g_dir);
+    test_threads();
     test_bad_config();
     ATR_TEST_MAIN_END();
 }
