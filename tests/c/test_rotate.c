@@ -7,6 +7,7 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +18,11 @@
 #include "atr_test.h"
 
 static char g_dir[512], g_path[600];
-static uint64_t g_now = 1000;
+static _Atomic uint64_t g_now = 1000; /* read by the threads and the flusher (END_OF_LOG) */
 
 static uint64_t tick(void *ctx) {
     (void)ctx;
-    return g_now += 10;
+    return atomic_fetch_add(&g_now, 10) + 10;
 }
 
 static atr_session *open_session(uint64_t max_bytes, uint32_t keep, double rate) {
