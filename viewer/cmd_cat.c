@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "argtrace/atr_analysis.h"
 #include "argtrace/atr_reader.h"
 #include "cmd.h"
 #include "json.h"
@@ -388,11 +389,19 @@ int atr__cmd_cat(atr__vctx *ctx, int argc, char **argv) {
         atr__errorf(ctx, "no log given (usage: %s cat LOG...)", ctx->prog);
         return ATR_VIEWER_USAGE;
     }
-    for (int i = 0; i < n && status == ATR_VIEWER_OK; i++) {
-        if (n > 1 && !json)
-            fprintf(ctx->out, "%s==> %s <==\n", i ? "\n" : "", paths[i]);
-        status = cat_one(ctx, paths[i], json);
+    char **files = NULL; /* directories, a rotated log's later files, quoted globs */
+    uint32_t n_files = 0;
+    if (atr_logset_expand(paths, (uint32_t)n, &files, &n_files) != 0) {
+        atr__errorf(ctx, "cannot list the logs: %s", strerror(errno));
+        free(paths);
+        return ATR_VIEWER_FAIL;
     }
+    for (uint32_t i = 0; i < n_files && status == ATR_VIEWER_OK; i++) {
+        if (n_files > 1 && !json)
+            fprintf(ctx->out, "%s==> %s <==\n", i ? "\n" : "", files[i]);
+        status = cat_one(ctx, files[i], json);
+    }
+    atr_logset_free(files, n_files);
     free(paths);
     return status;
 }

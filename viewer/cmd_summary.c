@@ -15,7 +15,7 @@
 #include "render.h"
 #include "render_call.h"
 
-enum { OPT_JSON = 1, OPT_LIMIT, OPT_FOLLOW };
+enum { OPT_JSON = 1, OPT_LIMIT, OPT_FOLLOW, OPT_RAW };
 static const atr__opt summary_opts[] = {
     {"json", 0, 0, OPT_JSON,
      "--json       a JSON list of {function, calls, total_ns, active_ns, self_ns, ...}"},
@@ -23,6 +23,8 @@ static const atr__opt summary_opts[] = {
     {"follow", 'f', 0, OPT_FOLLOW,
      "-f, --follow  follow the logs while the program writes them (and its forked children's "
      "logs): redraw about every second on a terminal, append on a pipe; Ctrl-C stops"},
+    {"recorded", 0, 0, OPT_RAW,
+     "--recorded   a sampled log's recorded figures, not the estimates (~) scaled from them"},
     ATR__OPTS_WIDTH,
     {NULL, 0, 0, 0, NULL},
 };
@@ -35,12 +37,19 @@ typedef struct row {
 
 static int by_total(const void *a, const void *b) {
     const row *x = a, *y = b;
-    if (x->st->active_ns != y->st->active_ns)
-        return x->st->active_ns < y->st->active_ns ? 1 : -1;
+    if (x->st->est_active_ns != y->st->est_active_ns)
+        return x->st->est_active_ns < y->st->est_active_ns ? 1 : -1;
     return strcmp(x->name, y->name);
 }
 
-static void print_text(atr__vctx *ctx, const row *rows, size_t n) {
+/* "~" before an estimate (a sampled log's figure scaled up), then the text. */
+static void est_cell(atr__table *t, int est, const char *text) {
+    char buf[40];
+    snprintf(buf, sizeof buf, "%s%s", est ? "~" : "", text);
+    atr__table_cell(t, buf);
+}
+
+static void print_text(atr__vctx *ctx, const row *rows, size_t n, int raw) {
     static const char *const heads[] = {"function", "calls", "total", "self",
                                         "p50",      "p95",   "p99",   "max"};
     atr__table t;
@@ -49,17 +58,24 @@ static void print_text(atr__vctx *ctx, const row *rows, size_t n) {
        32 columns for them, p99, p95, p50 and self go */
     atr__table_fit(&t, ctx->width, 0, ATR__FIT_LEFT, 32, "6543");
     char buf[32];
-    int suspended = 0;
+    int suspended = 0, sampled = 0;
     for (size_t i = 0; i < n; i++) {
         const atr_stats *s = rows[i].st;
+        int est = s->sampled && !raw;
         suspended |= s->active_ns != s->total_ns;
+        sampled |= s->sampled;
         atr__table_cell(&t, rows[i].name);
-        atr__fmt_count(buf, sizeof buf, s->count);
-        atr__table_cell(&t, buf);
-        const uint64_t v[] = {s->active_ns, s->self_ns, s->p50_ns, s->p95_ns, s->p99_ns, s->max_ns};
+        atr__fmt_count(buf, sizeof buf, est ? s->est_count : s->count);
+        est_cell(&t, est, buf);
+        const uint64_t v[] = {est ? s->est_active_ns : s->active_ns,
+                              est ? s->est_self_ns : s->self_ns,
+                              s->p50_ns,
+                              s->p95_ns,
+                              s->p99_ns,
+                              s->max_ns};
         for (size_t k = 0; k < 6; k++) {
             atr__fmt_dur(buf, sizeof buf, v[k]);
-            atr__table_cell(&t, buf);
+            est_cell(&t, est && k < 2, buf);
         }
     }
     atr__table_print(&t, ctx->out, ctx->color, 0);
@@ -69,6 +85,14 @@ static void print_text(atr__vctx *ctx, const row *rows, size_t n) {
                        "(generators and coroutines count only while they ran: active time, not "
                        "the time from first call to completion)\n",
                        ctx->width);
+    if (sampled)
+        atr__fput_wrap(
+            ctx->out,
+            raw ? "(sampled log: the calls, totals and self times recorded; without "
+                  "--recorded, estimates for every call)\n"
+                : "(~ estimates: the log recorded a sample of the top-level calls, "
+                  "each standing for 1/rate calls; --recorded shows what was recorded)\n",
+            ctx->width);
 }
 
 static void print_json(atr__vctx *ctx, const atr_index *ix, const row *rows, size_t n) {
@@ -82,10 +106,18 @@ static void print_json(atr__vctx *ctx, const atr_index *ix, const row *rows, siz
         atr__json_obj_begin(&j);
         atr__json_key(&j, "function");
         atr__json_str(&j, name, len < sizeof name ? len : sizeof name - 1);
-        atr__json_kuint(&j, "calls", s->count);
-        atr__json_kuint(&j, "total_ns", s->total_ns);
-        atr__json_kuint(&j, "active_ns", s->active_ns);
-        atr__json_kuint(&j, "self_ns", s->self_ns);
+        atr__json_kuint(&j, "calls", s->est_count);
+        atr__json_kuint(&j, "total_ns", s->est_total_ns);
+        atr__json_kuint(&j, "active_ns", s->est_active_ns);
+        atr__json_kuint(&j, "self_ns", s->est_self_ns);
+        if (s->sampled) { /* the figures above are estimates; what was recorded: */
+            atr__json_key(&j, "estimated");
+            atr__json_bool(&j, 1);
+            atr__json_kuint(&j, "recorded_calls", s->count);
+            atr__json_kuint(&j, "recorded_total_ns", s->total_ns);
+            atr__json_kuint(&j, "recorded_active_ns", s->active_ns);
+            atr__json_kuint(&j, "recorded_self_ns", s->self_ns);
+        }
         atr__json_kuint(&j, "p50_ns", s->p50_ns);
         atr__json_kuint(&j, "p95_ns", s->p95_ns);
         atr__json_kuint(&j, "p99_ns", s->p99_ns);
@@ -100,6 +132,7 @@ typedef struct summary_args {
     int json;
     uint64_t limit;
     int follow; /* --follow */
+    int raw;    /* --recorded */
 } summary_args;
 
 static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
@@ -108,6 +141,8 @@ static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
         a->json = 1;
     else if (id == OPT_FOLLOW)
         a->follow = 1;
+    else if (id == OPT_RAW)
+        a->raw = 1;
     else if (id == OPT_LIMIT && atr__opt_uint(ctx, "limit", arg, &a->limit) < 0)
         return ATR_VIEWER_USAGE;
     return ATR_VIEWER_OK;
@@ -152,7 +187,7 @@ static int show(atr__vctx *ctx, const atr_index *ix, const summary_args *a) {
         if (a->json)
             print_json(ctx, ix, rows, shown);
         else
-            print_text(ctx, rows, shown);
+            print_text(ctx, rows, shown, a->raw);
     }
     for (size_t i = 0; rows && i < n_fn; i++)
         free(rows[i].name);
@@ -269,7 +304,7 @@ static int follow(atr__vctx *ctx, const atr__operands *ops, const summary_args *
 
 int atr__cmd_summary(atr__vctx *ctx, int argc, char **argv) {
     atr__operands ops = {0};
-    summary_args a = {0, 0, 0};
+    summary_args a = {0, 0, 0, 0};
     int st = atr__parse_args(ctx, argc, argv, summary_opts, &ops, on_opt, &a);
     if (st == ATR_VIEWER_OK && ops.func) {
         atr__errorf(ctx, "'%s' is not a log file (usage: %s summary LOG...)", ops.func, ctx->prog);

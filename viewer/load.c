@@ -33,6 +33,25 @@ static void warn_file(atr__vctx *ctx, const atr_file_info *fi) {
     if (fi->n_unknown_spans)
         atr__warnf(ctx, "%s: %" PRIu64 " references to spans that never started", fi->path,
                    fi->n_unknown_spans);
+    if (fi->flags & ATR_FILE_PARTS_MISSING)
+        atr__warnf(ctx,
+                   "%s: the rotated log's first %" PRIu32
+                   " files were deleted (--keep): its earliest calls are missing",
+                   fi->path, fi->first_part);
+    if (fi->flags & ATR_FILE_PAUSED) {
+        char d[32];
+        atr__fmt_dur(d, sizeof d, fi->paused_ns);
+        atr__warnf(ctx,
+                   "%s: recording was paused %" PRIu64 " time%s (%s in all): calls made "
+                   "meanwhile are not in the log",
+                   fi->path, fi->n_pauses, fi->n_pauses == 1 ? "" : "s", d);
+    }
+    if (fi->flags & ATR_FILE_SAMPLED)
+        fprintf(ctx->err,
+                "%s %s: note: %s: sampled log (%.*s mode): %g of the top-level calls were "
+                "recorded with their subtrees; counts and totals are estimates (~)\n",
+                ctx->prog, ctx->cmd, fi->path, (int)fi->sample_mode.len, fi->sample_mode.ptr,
+                fi->sample_rate);
     if (fi->flags & ATR_FILE_COMPENSATED)
         fprintf(ctx->err,
                 "%s %s: note: %s: times compensated for the tracer's cost (%" PRIu64
@@ -57,10 +76,10 @@ int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **
     atr__progress prog;
     atr__progress_init(&prog, ctx->err, ctx->err_tty);
     atr_index_set_progress(ix, atr__progress_update, &prog);
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < 1; i++) { /* every path at once: a rotated log's files join */
         atr__progress_label(&prog, paths[i]);
         errno = 0;
-        int rc = atr_index_load(ix, paths[i]);
+        int rc = atr_index_load_set(ix, paths, (uint32_t)n);
         if (rc < 0) {
             int saved = errno;
             atr__progress_done(&prog);

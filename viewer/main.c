@@ -24,6 +24,10 @@ static void list_commands(FILE *f, const char *prog) {
         atr__fput_hang(f, line, width, 11);
     }
     fputc('\n', f);
+    atr__fput_hang(f,
+                   "LOG is a log file, a rotated log's first name (app.atr: with app.atr.1, "
+                   "...), a pattern ('app.atr*') or a directory; a process's files read as one.",
+                   width, 0);
     atr__fput_hang(f, "FUNC is a module-qualified name or a unique suffix of one.", width, 0);
     atr__fput_hang(f,
                    "FILTERs: n=0, mode!=fast, len(rows)>1000, duration>10ms, flag=true, "

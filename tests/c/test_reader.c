@@ -581,5 +581,6 @@ int main(void) {
     test_threads();
     test_golden("v1");
     test_golden("v1_1");
+    test_golden("v1_2");
     ATR_TEST_MAIN_END();
 }

@@ -24,7 +24,10 @@ SORT_DURATION = 1
 
 @dataclass
 class FunctionStats:
-    """One function's calls, as a row of `argtrace summary --json`."""
+    """One function's calls, as a row of `argtrace summary --json`. From a sampled log
+    (start(sample=...)), calls, total_ns, self_ns and active_ns are estimates for every call
+    (each recorded call stands for 1/rate calls; `estimated` True) and recorded_* hold what
+    the log recorded."""
     name: str
     calls: int
     total_ns: int
@@ -36,6 +39,10 @@ class FunctionStats:
     raised: int = 0
     unfinished: int = 0
     active_ns: int = 0  # total_ns without generators'/coroutines' suspended time
+    estimated: bool = False
+    recorded_calls: int = 0
+    recorded_total_ns: int = 0
+    recorded_self_ns: int = 0
 
 
 @dataclass
@@ -200,9 +207,10 @@ class Analysis(Shown):
         for fid, st in enumerate(ix.stats_all()):
             if st["calls"]:
                 rows.append(FunctionStats(
-                    ix.function(fid)[0], st["calls"], st["total_ns"], st["self_ns"],
-                    st["p50_ns"], st["p95_ns"], st["p99_ns"], st["max_ns"], st["raised"],
-                    st["unfinished"], st["active_ns"]))
+                    ix.function(fid)[0], st["est_calls"], st["est_total_ns"],
+                    st["est_self_ns"], st["p50_ns"], st["p95_ns"], st["p99_ns"], st["max_ns"],
+                    st["raised"], st["unfinished"], st["est_active_ns"], st["sampled"],
+                    st["calls"], st["total_ns"], st["self_ns"]))
         rows.sort(key=lambda r: (-r.active_ns, r.name))
         return rows
 

@@ -16,7 +16,7 @@ import sys
 import threading
 import traceback
 
-from . import _api, _feedback
+from . import _api, _feedback, _longrun
 
 RUN_USAGE = """\
 usage: argtrace run [options] script.py [args...]
@@ -46,6 +46,21 @@ options:
                            the program's output goes to <log stem>.out (its stdin is
                            /dev/null); quit the viewer with q
 
+long-running processes:
+  --max-size SIZE          continue in a new file when the log reaches SIZE (bytes, or
+                           100M, 1G): app.atr, app.atr.1, ... (read as one log: the first
+                           name, 'app.atr*' or the directory)
+  --keep N                 with --max-size: keep the newest N files, delete older ones
+  --sample RATE            record this fraction (0.1, 10%) of the top-level calls, each with
+                           its whole subtree; summary and slow scale counts and totals up
+                           (marked ~)
+  --sample-mode MODE       count (default: the first, then every 1/RATE-th, per thread) or
+                           random
+  --sample-seed N          random mode's seed (default: a random one, written in the log)
+  --toggle-signal SIG      each SIG (e.g. SIGUSR2) turns recording off, then on again
+                           (kill -USR2 PID); the log notes the gaps
+  --start-paused           with --toggle-signal: start with recording off
+
 patterns (docs/FILTERS.md):
   mod                   module mod and its submodules ('__main__': the script)
   mod.sub:Class.method  module ':' qualified name (and the names nested under it)
@@ -72,6 +87,13 @@ _OPTIONS = {
     "--max-depth": ("max_depth", True, False),
     "-q": ("quiet", False, False), "--quiet": ("quiet", False, False),
     "--view": ("view", False, False),
+    "--max-size": ("max_size", True, False),
+    "--keep": ("keep", True, False),
+    "--sample": ("sample", True, False),
+    "--sample-mode": ("sample_mode", True, False),
+    "--sample-seed": ("sample_seed", True, False),
+    "--toggle-signal": ("toggle_signal", True, False),
+    "--start-paused": ("start_paused", False, False),
 }
 
 
@@ -167,7 +189,43 @@ def session_options(opts, argv):
         options["capture_repr"] = True
     if opts.get("drop"):
         options["drop_when_full"] = True
+    options.update(longrun_options(opts))
     return options
+
+
+def _longrun_check(flag, fn, value):
+    try:
+        return fn(value)
+    except ValueError as e:
+        raise UsageError("argtrace run: %s: %s" % (flag, str(e).replace("argtrace: ", "", 1)))
+
+
+def longrun_options(opts):
+    """_core.start keywords for --max-size, --keep, --sample, --sample-mode, --sample-seed."""
+    if "keep" in opts and "max_size" not in opts:
+        raise UsageError("argtrace run: --keep needs --max-size (the files rotate at that size)")
+    if ("sample_mode" in opts or "sample_seed" in opts) and "sample" not in opts:
+        raise UsageError("argtrace run: --sample-mode/--sample-seed need --sample")
+    if opts.get("start_paused") and "toggle_signal" not in opts:
+        raise UsageError("argtrace run: --start-paused needs --toggle-signal")
+    seed = opts.get("sample_seed")
+    if seed is not None:
+        try:
+            seed = int(seed, 10)
+        except ValueError:
+            raise UsageError("argtrace run: --sample-seed needs an integer, got %r" % seed)
+    checks = (("--max-size", "max_size", _longrun.max_size_bytes),
+              ("--keep", "keep", _longrun.keep_files),
+              ("--sample", "sample", _longrun.sample_rate),
+              ("--sample-mode", "sample_mode", _longrun.sample_mode),
+              ("--toggle-signal", "toggle_signal", _longrun.signal_number))
+    for flag, key, fn in checks:
+        if key in opts:
+            _longrun_check(flag, fn, opts[key])
+    if seed is not None:
+        _longrun_check("--sample-seed", _longrun.sample_seed, seed)
+    return _longrun.core_options(opts.get("max_size"), opts.get("keep"), opts.get("sample"),
+                                 opts.get("sample_mode"), seed)
 
 
 def filter_options(opts):
@@ -372,11 +430,33 @@ def _report(path, stats):
                       % (shown, stats["write_error"]))
             err.flush()
             return
-        err.write("argtrace: log written to %s\n" % shown)
+        later = _later_files(path)  # rotated (--max-size): one log under the first name
+        names = [shown_path(os.path.basename(p)) for p in later]
+        span = names[0] if len(names) == 1 else "%s ... %s" % (names[0], names[-1]) \
+            if names else ""
+        if not later:
+            err.write("argtrace: log written to %s\n" % shown)
+        elif os.path.exists(path):
+            err.write("argtrace: log written to %s and %s\n" % (shown, span))
+        else:  # --keep deleted the first files
+            err.write("argtrace: log written to %s (the newest files, under the name %s)\n"
+                      % (span, shown))
         err.write("argtrace: next: argtrace summary %s\n" % shlex.quote(shown))
         err.flush()
     except Exception:
         pass
+
+
+def _later_files(path):
+    """A rotated log's later files "<path>.N", in order (those --keep left)."""
+    folder, base = os.path.split(path)
+    try:
+        names = os.listdir(folder or ".")
+    except OSError:
+        return []
+    nums = sorted(int(n[len(base) + 1:]) for n in names
+                  if n.startswith(base + ".") and n[len(base) + 1:].isdigit())
+    return [os.path.join(folder, "%s.%d" % (base, k)) for k in nums]
 
 
 def _join_threads():
@@ -476,6 +556,9 @@ def run_program(core, opts, at_exit=False):
         raise UsageError("argtrace run: cannot create log %s: %s" % (shown_path(path), why))
     if argv_secrets:  # values of redacted options: redacted wherever the program uses them
         core.redact_values(argv_secrets)
+    if "toggle_signal" in opts:  # checked above (session_options)
+        core.toggle_signal(_longrun.signal_number(opts["toggle_signal"]),
+                           not opts.get("start_paused"))
     finish = _Finisher(core, path, opts.get("quiet"), request is not None, opts)
     atexit.register(finish)
     if live is not None:

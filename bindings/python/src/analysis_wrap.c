@@ -22,34 +22,61 @@
 
 /* ---- loading and descriptions ---- */
 
-static PyObject *ix_load(pyindex *self, PyObject *path) {
-    PyObject *bytes = NULL, *str = NULL;
-    if (ready(self) < 0 || !PyUnicode_FSConverter(path, &bytes))
+/* load(path or list of paths): atr_index_load_set (directories, rotated logs, globs). */
+static PyObject *ix_load(pyindex *self, PyObject *arg) {
+    PyObject *seq = NULL, *bytes = NULL, *first = NULL;
+    const char **cpaths = NULL;
+    Py_ssize_t n, i;
+    int rc = 0, saved = 0;
+    if (ready(self) < 0)
         return NULL;
-    if (!PyUnicode_FSDecoder(path, &str)) {
-        Py_DECREF(bytes);
+    if (PyList_Check(arg) || PyTuple_Check(arg))
+        seq = PySequence_Tuple(arg);
+    else
+        seq = PyTuple_Pack(1, arg);
+    if (!seq)
         return NULL;
+    n = PyTuple_GET_SIZE(seq);
+    bytes = PyList_New(0); /* owned: the encoded paths, alive while cpaths points into them */
+    cpaths = PyMem_Calloc(n ? (size_t)n : 1, sizeof *cpaths);
+    if (!bytes || !cpaths) {
+        PyErr_NoMemory();
+        goto done;
     }
-    int rc, saved;
-    const char *cpath = PyBytes_AS_STRING(bytes);
+    for (i = 0; i < n; i++) {
+        PyObject *b = NULL;
+        if (!PyUnicode_FSConverter(PyTuple_GET_ITEM(seq, i), &b))
+            goto done;
+        if (PyList_Append(bytes, b) < 0) {
+            Py_DECREF(b);
+            goto done;
+        }
+        cpaths[i] = PyBytes_AS_STRING(b);
+        Py_DECREF(b);
+    }
+    if (n && !PyUnicode_FSDecoder(PyTuple_GET_ITEM(seq, 0), &first))
+        goto done;
     self->busy = 1;
     Py_BEGIN_ALLOW_THREADS
     errno = 0;
-    rc = atr_index_load(self->ix, cpath);
+    rc = atr_index_load_set(self->ix, cpaths, (uint32_t)n);
     saved = errno;
     Py_END_ALLOW_THREADS
     self->busy = 0;
-    Py_DECREF(bytes);
     if (rc == ATR_EOPEN)
-        atr__raise_oserror(saved ? saved : EIO, "cannot open the log", str);
+        atr__raise_oserror(saved ? saved : EIO, "cannot open the log", first);
     else if (rc == ATR_ENOMEM)
         PyErr_NoMemory();
     else if (rc < 0 && atr_index_error(self->ix)[0])
         PyErr_Format(PyExc_ValueError, "argtrace: %s", atr_index_error(self->ix));
     else if (rc < 0)
-        PyErr_Format(PyExc_ValueError, "argtrace: %U: %s", str, atr_strerror(rc));
-    Py_DECREF(str);
-    if (rc < 0)
+        PyErr_Format(PyExc_ValueError, "argtrace: %S: %s", first, atr_strerror(rc));
+done:
+    Py_XDECREF(first);
+    Py_XDECREF(bytes);
+    Py_DECREF(seq);
+    PyMem_Free(cpaths);
+    if (PyErr_Occurred() || rc < 0)
         return NULL;
     Py_RETURN_NONE;
 }
@@ -109,24 +136,28 @@ static PyObject *ix_file(pyindex *self, PyObject *arg) {
     PyObject *d = PyDict_New();
     if (d == NULL)
         return NULL;
-    int bad = put(d, "path", PyUnicode_DecodeFSDefault(fi.path ? fi.path : "")) |
-              put(d, "pid", PyLong_FromLongLong(fi.pid)) | put(d, "uid", U64(fi.uid)) |
-              put(d, "format", PyUnicode_FromFormat("%u.%u", fi.format_major, fi.format_minor)) |
-              put(d, "parent_uid", U64(fi.parent_uid)) |
-              put(d, "parent_span", U64(fi.parent_span)) |
-              put(d, "parent_file", opt_id(fi.parent_file)) |
-              put(d, "parent_call", opt_id(fi.parent_call)) | put(d, "flags", U64(fi.flags)) |
-              put(d, "n_calls", U64(fi.n_calls)) | put(d, "first_call", U64(fi.first_call)) |
-              put(d, "host", atr__str_py(fi.host)) | put(d, "runtime", atr__str_py(fi.runtime)) |
-              put(d, "tool", atr__str_py(fi.tool)) | put(d, "argv", str_list(fi.argv, fi.argc)) |
-              put(d, "clock_ns", U64(fi.clock_ns)) | put(d, "wall_ns", U64(fi.wall_ns)) |
-              put(d, "t_last", U64(fi.t_last)) | put(d, "drops", drops_py(&fi)) |
-              put(d, "truncated", PyBool_FromLong(fi.flags & ATR_FILE_TRUNCATED)) |
-              put(d, "closed", PyBool_FromLong(!(fi.flags & ATR_FILE_UNCLOSED))) |
-              put(d, "compensated", PyBool_FromLong(fi.flags & ATR_FILE_COMPENSATED)) |
-              put(d, "calib_mechanism", atr__str_py(fi.calib_mechanism)) |
-              put(d, "calib_call_ns", U64(fi.calib_call_ns)) |
-              put(d, "calib_inner_ns", U64(fi.calib_inner_ns));
+    int bad =
+        put(d, "path", PyUnicode_DecodeFSDefault(fi.path ? fi.path : "")) |
+        put(d, "pid", PyLong_FromLongLong(fi.pid)) | put(d, "uid", U64(fi.uid)) |
+        put(d, "format", PyUnicode_FromFormat("%u.%u", fi.format_major, fi.format_minor)) |
+        put(d, "parent_uid", U64(fi.parent_uid)) | put(d, "parent_span", U64(fi.parent_span)) |
+        put(d, "parent_file", opt_id(fi.parent_file)) |
+        put(d, "parent_call", opt_id(fi.parent_call)) | put(d, "flags", U64(fi.flags)) |
+        put(d, "n_calls", U64(fi.n_calls)) | put(d, "first_call", U64(fi.first_call)) |
+        put(d, "host", atr__str_py(fi.host)) | put(d, "runtime", atr__str_py(fi.runtime)) |
+        put(d, "tool", atr__str_py(fi.tool)) | put(d, "argv", str_list(fi.argv, fi.argc)) |
+        put(d, "clock_ns", U64(fi.clock_ns)) | put(d, "wall_ns", U64(fi.wall_ns)) |
+        put(d, "t_last", U64(fi.t_last)) | put(d, "drops", drops_py(&fi)) |
+        put(d, "truncated", PyBool_FromLong(fi.flags & ATR_FILE_TRUNCATED)) |
+        put(d, "closed", PyBool_FromLong(!(fi.flags & ATR_FILE_UNCLOSED))) |
+        put(d, "compensated", PyBool_FromLong(fi.flags & ATR_FILE_COMPENSATED)) |
+        put(d, "calib_mechanism", atr__str_py(fi.calib_mechanism)) |
+        put(d, "n_parts", PyLong_FromUnsignedLong(fi.n_parts)) |
+        put(d, "first_part", PyLong_FromUnsignedLong(fi.first_part)) |
+        put(d, "sample_rate", PyFloat_FromDouble(fi.sample_rate)) |
+        put(d, "sample_mode", atr__str_py(fi.sample_mode)) | put(d, "n_pauses", U64(fi.n_pauses)) |
+        put(d, "paused_ns", U64(fi.paused_ns)) | put(d, "calib_call_ns", U64(fi.calib_call_ns)) |
+        put(d, "calib_inner_ns", U64(fi.calib_inner_ns));
     if (bad) {
         Py_DECREF(d);
         return NULL;
@@ -190,7 +221,7 @@ static PyObject *ix_find_function(pyindex *self, PyObject *arg) {
 /* ---- statistics ---- */
 
 static PyObject *stats_py(const atr_stats *s) {
-    return Py_BuildValue(
+    PyObject *d = Py_BuildValue(
         "{sKsKsKsKsKsKsKsKsKsKsKsdsK}", "calls", (unsigned long long)s->count, "finished",
         (unsigned long long)s->finished, "unfinished", (unsigned long long)s->unfinished, "raised",
         (unsigned long long)s->raised, "total_ns", (unsigned long long)s->total_ns, "self_ns",
@@ -198,6 +229,13 @@ static PyObject *stats_py(const atr_stats *s) {
         (unsigned long long)s->p50_ns, "p95_ns", (unsigned long long)s->p95_ns, "p99_ns",
         (unsigned long long)s->p99_ns, "max_ns", (unsigned long long)s->max_ns, "mean_ns",
         s->mean_ns, "active_ns", (unsigned long long)s->active_ns);
+    if (d && (put(d, "sampled", PyBool_FromLong(s->sampled)) |
+              put(d, "est_calls", PyLong_FromUnsignedLongLong(s->est_count)) |
+              put(d, "est_total_ns", PyLong_FromUnsignedLongLong(s->est_total_ns)) |
+              put(d, "est_active_ns", PyLong_FromUnsignedLongLong(s->est_active_ns)) |
+              put(d, "est_self_ns", PyLong_FromUnsignedLongLong(s->est_self_ns))))
+        Py_CLEAR(d);
+    return d;
 }
 
 /* stats_all() -> [stats dict of function 0, 1, ...] (atr_stats_all, as `summary`). */

@@ -119,6 +119,10 @@ static const char *kind_name(uint32_t k) {
         return "resume";
     case ATR_REC_CALIBRATION:
         return "calibration";
+    case ATR_REC_SAMPLING:
+        return "sampling";
+    case ATR_REC_RECORDING:
+        return "recording";
     default:
         return "unknown";
     }
@@ -139,7 +143,7 @@ static PyObject *record_to_py(const atr_record *r) {
               put(d, "runtime", atr__str_py(p->runtime)) | put(d, "tool", atr__str_py(p->tool)) |
               put(d, "clock_ns", U64(p->clock_ns)) | put(d, "wall_ns", U64(p->wall_ns)) |
               put(d, "uid", U64(p->uid)) | put(d, "parent_uid", U64(p->parent_uid)) |
-              put(d, "parent_span", U64(p->parent_span));
+              put(d, "parent_span", U64(p->parent_span)) | put(d, "part", U64(p->part));
         break;
     }
     case ATR_REC_FUNCTION:
@@ -196,6 +200,14 @@ static PyObject *record_to_py(const atr_record *r) {
               put(d, "call_ns", U64(r->u.calibration.call_ns)) |
               put(d, "inner_ns", U64(r->u.calibration.inner_ns)) |
               put(d, "samples", U64(r->u.calibration.samples));
+        break;
+    case ATR_REC_SAMPLING:
+        rc |= put(d, "rate", PyFloat_FromDouble(r->u.sampling.rate)) |
+              put(d, "mode", atr__str_py(r->u.sampling.mode)) |
+              put(d, "seed", U64(r->u.sampling.seed));
+        break;
+    case ATR_REC_RECORDING:
+        rc |= put(d, "on", PyBool_FromLong(r->u.recording.on));
         break;
     default:
         break;

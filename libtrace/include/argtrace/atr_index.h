@@ -82,6 +82,27 @@ ATR_API void atr_index_set_compensate(atr_index *ix, int on);
  */
 ATR_API int atr_index_load(atr_index *ix, const char *path);
 
+/*
+ * Load logs given as the user names them: each path a log file, a directory (every log in
+ * it: names ending in ".atr" or ".atr.<digits>"), or the first file of a rotated log (its
+ * later files "<path>.1", "<path>.2"... come with it, also when "<path>" itself was deleted
+ * by keep_files). Files of one process (the same PROCESS uid; rotation, docs/FORMAT.md 3.1)
+ * are loaded in `part` order as one log: one file id, its calls joined across the files.
+ * Logs load in the order of their first file (directories sorted by name). Returns as
+ * atr_index_load; a process whose files repeat a part is refused (ATR_EINVAL).
+ */
+ATR_API int atr_index_load_set(atr_index *ix, const char *const *paths, uint32_t n);
+
+/*
+ * The files atr_index_load_set() would load for these paths, in its order (a process's files
+ * together, in part order): *out (malloc'd, free with atr_logset_free) holds *n_out paths.
+ * A path that names nothing is kept as given (opening it reports why). For tools that read
+ * files one by one (a record dump). Returns 0, ATR_EINVAL, ATR_ENOMEM, ATR_EOPEN (errno kept:
+ * a directory that cannot be read).
+ */
+ATR_API int atr_logset_expand(const char *const *paths, uint32_t n, char ***out, uint32_t *n_out);
+ATR_API void atr_logset_free(char **paths, uint32_t n);
+
 /* Same, from a caller-owned buffer (tests, fuzzing); `name` is shown in messages. */
 ATR_API int atr_index_load_mem(atr_index *ix, const void *data, size_t len, const char *name);
 
@@ -92,12 +113,15 @@ ATR_API int atr_index_load_mem(atr_index *ix, const void *data, size_t len, cons
 ATR_API const char *atr_index_error(const atr_index *ix);
 
 /* File (process) flags, atr_file_info.flags; atr_index_info.flags ORs those of all files. */
-#define ATR_FILE_TRUNCATED 0x1u     /* the log ends inside a frame (the tail was lost) */
-#define ATR_FILE_UNCLOSED 0x2u      /* no END_OF_LOG: the process was killed or still runs */
-#define ATR_FILE_DROPS 0x4u         /* the writer dropped records (see drops_records) */
-#define ATR_FILE_UNKNOWN_SPANS 0x8u /* ENDs/messages/parents naming spans never started */
-#define ATR_FILE_COMPENSATED 0x10u  /* times compensated for the tracer's cost (calib_*) */
-#define ATR_FILE_DROPS_SEEN 0x20u   /* the log has a DROPS record (drops_* are its totals) */
+#define ATR_FILE_TRUNCATED 0x1u       /* the log ends inside a frame (the tail was lost) */
+#define ATR_FILE_UNCLOSED 0x2u        /* no END_OF_LOG: the process was killed or still runs */
+#define ATR_FILE_DROPS 0x4u           /* the writer dropped records (see drops_records) */
+#define ATR_FILE_UNKNOWN_SPANS 0x8u   /* ENDs/messages/parents naming spans never started */
+#define ATR_FILE_COMPENSATED 0x10u    /* times compensated for the tracer's cost (calib_*) */
+#define ATR_FILE_DROPS_SEEN 0x20u     /* the log has a DROPS record (drops_* are its totals) */
+#define ATR_FILE_SAMPLED 0x40u        /* calls were sampled (sample_rate < 1): counts estimate */
+#define ATR_FILE_PAUSED 0x80u         /* recording was paused (RECORDING): calls are missing */
+#define ATR_FILE_PARTS_MISSING 0x100u /* a rotated log's earlier files are gone (keep_files) */
 
 typedef struct atr_index_info {
     uint32_t n_files;
@@ -142,6 +166,16 @@ typedef struct atr_file_info {
        decorator's), all 0 / empty when it has none. */
     atr_str calib_mechanism;
     uint64_t calib_call_ns, calib_inner_ns;
+    /* Format 1.2. A rotated log's files: n_parts of them, the first being part first_part
+       (0 unless keep_files deleted earlier ones). */
+    uint32_t n_parts, first_part;
+    /* SAMPLING: the fraction of top-level calls recorded (1 when not sampled); each
+       recorded call stands for 1 / sample_rate calls. */
+    double sample_rate;
+    atr_str sample_mode; /* "count" or "random" ("" when not sampled) */
+    /* RECORDING: times recording was paused, and for how long in all (ns; a pause still on
+       at the end counts up to t_last). */
+    uint64_t n_pauses, paused_ns;
 } atr_file_info;
 
 /* Describe file `file`. Returns 0 or ATR_EINVAL (no such file). */

@@ -33,6 +33,13 @@ typedef struct atr_stats {
     double mean_ns;        /* active_ns / count */
     uint32_t slowest_call; /* the call with max_ns, or ATR_NO_CALL */
     uint64_t active_ns;    /* sum of active times (equals total_ns unless calls suspended) */
+    /*
+     * Estimates of the program's figures when calls come from sampled logs
+     * (ATR_FILE_SAMPLED): each recorded call stands for 1 / its log's sample_rate calls.
+     * Equal to count, total_ns, active_ns, self_ns when sampled is 0.
+     */
+    uint64_t est_count, est_total_ns, est_active_ns, est_self_ns;
+    int sampled; /* some of the calls come from a sampled log */
 } atr_stats;
 
 /*

@@ -125,8 +125,10 @@ typedef struct atr__thread {
     atr_str name;
     uint32_t first_root;
     uint64_t n_roots, n_calls;
-    uint32_t *seq2call; /* span sequence number -> call (ATR_NO_CALL) */
+    uint32_t *seq2call; /* span sequence number - seq_base -> call (ATR_NO_CALL) */
     uint64_t n_seq;
+    uint64_t seq_base; /* span numbers before the thread's first SYNC (a rotated log's
+                          deleted files, a forked child's parent) are not mapped */
 } atr__thread;
 
 typedef struct atr__file {
@@ -135,6 +137,8 @@ typedef struct atr__file {
     uint32_t first_call;    /* calls of this file: [first_call, first_call + info.n_calls) */
     atr__u32map thread_map; /* thread number -> global thread id */
     uint64_t dev, ino;      /* the file loaded (atr_index_load), 0, 0 for memory */
+    uint64_t pause_start;   /* while loading: when the current pause began */
+    int paused;             /* while loading: recording is paused */
 } atr__file;
 
 typedef struct atr__msg {

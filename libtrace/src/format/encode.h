@@ -309,6 +309,7 @@ typedef struct atr__process_desc {
     const char *tool;
     uint64_t clock_ns, wall_ns, uid;
     uint64_t parent_uid, parent_span; /* parent_uid 0: both omitted */
+    uint64_t part;                    /* 0: omitted (the first file of a rotated log) */
 } atr__process_desc;
 
 void atr__enc_process(atr__cur *c, const atr__process_desc *p);
@@ -447,5 +448,9 @@ void atr__enc_suspend(atr__cur *c, unsigned type, int64_t dt, uint64_t span);
 void atr__enc_drops(atr__cur *c, const atr_drop_stats *d);
 void atr__enc_end_of_log(atr__cur *c, uint64_t time_ns);
 void atr__enc_calibration(atr__cur *c, const atr_calibration *k);
+/* SAMPLING (1.2): [14, {"rate": float, "mode": "count"|"random", "seed": int}]. */
+void atr__enc_sampling(atr__cur *c, double rate, int random_mode, uint64_t seed);
+/* RECORDING (1.2): [15, time, on] (absolute time; on 0: paused, 1: resumed). */
+void atr__enc_recording(atr__cur *c, uint64_t time_ns, int on);
 
 #endif /* ATR_FORMAT_ENCODE_H */

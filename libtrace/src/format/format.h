@@ -15,20 +15,22 @@
  * Their dt is relative to the thread's time but does not change it, so readers that skip
  * them keep the times. CALIBRATION: 1.1.
  */
-#define ATR__REC_TYPES(X)     \
-    X(PROCESS, 1, PUBLIC)     \
-    X(FUNCTION, 2, PUBLIC)    \
-    X(THREAD, 3, PUBLIC)      \
-    X(CHUNK, 4, INTERNAL)     \
-    X(START, 5, PUBLIC)       \
-    X(END, 6, PUBLIC)         \
-    X(MESSAGE, 7, PUBLIC)     \
-    X(SYNC, 8, PUBLIC)        \
-    X(DROPS, 9, PUBLIC)       \
-    X(END_OF_LOG, 10, PUBLIC) \
-    X(SUSPEND, 11, PUBLIC)    \
-    X(RESUME, 12, PUBLIC)     \
-    X(CALIBRATION, 13, PUBLIC)
+#define ATR__REC_TYPES(X)      \
+    X(PROCESS, 1, PUBLIC)      \
+    X(FUNCTION, 2, PUBLIC)     \
+    X(THREAD, 3, PUBLIC)       \
+    X(CHUNK, 4, INTERNAL)      \
+    X(START, 5, PUBLIC)        \
+    X(END, 6, PUBLIC)          \
+    X(MESSAGE, 7, PUBLIC)      \
+    X(SYNC, 8, PUBLIC)         \
+    X(DROPS, 9, PUBLIC)        \
+    X(END_OF_LOG, 10, PUBLIC)  \
+    X(SUSPEND, 11, PUBLIC)     \
+    X(RESUME, 12, PUBLIC)      \
+    X(CALIBRATION, 13, PUBLIC) \
+    X(SAMPLING, 14, PUBLIC)    \
+    X(RECORDING, 15, PUBLIC)
 
 enum atr__rec_type {
 #define ATR__REC_ENUM(name, num, vis) ATR__REC_##name = (num),

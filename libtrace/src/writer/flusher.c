@@ -33,6 +33,7 @@ typedef struct flush_item {
     atr__buf *buf;
     size_t from, to;
     uint32_t thread;
+    uint32_t epoch;    /* the file its records belong to (rotate.c) */
     int queued;        /* from the FIFO: back to the pool afterwards */
     atr__thread *reap; /* exited thread to free afterwards */
     uint8_t chunk[8];  /* CHUNK record */
@@ -54,6 +55,11 @@ struct atr__flush_scratch {
     uint8_t drops[96];               /* DROPS record */
     uint8_t calib[ATR__CALIB_BYTES]; /* CALIBRATION records not yet written */
     size_t calib_len;
+    uint8_t ctl[512]; /* RECORDING records (rotate.c) */
+    size_t ctl_len;
+    uint32_t epoch;        /* the session's epoch at collect */
+    size_t prev_defs_from; /* with prev_defs: FUNCTION ids from here also go to s->prev */
+    int prev_defs;
 };
 
 void atr__flush_scratch_free(struct atr__flush_scratch *sc) {
@@ -67,6 +73,10 @@ void atr__flush_scratch_free(struct atr__flush_scratch *sc) {
 }
 
 int atr__write_segments(atr_session *s, const atr__seg *segs, size_t n) {
+    return atr__write_segments_to(s, &s->sink, segs, n);
+}
+
+int atr__write_segments_to(atr_session *s, atr__sink *k, const atr__seg *segs, size_t n) {
     size_t i = 0, j, total;
     int rc = 0;
     while (i < n) {
@@ -76,10 +86,10 @@ int atr__write_segments(atr_session *s, const atr__seg *segs, size_t n) {
         total = segs[i].len;
         for (j = i + 1; j < n && total + segs[j].len <= ATR__FRAME_TARGET; j++)
             total += segs[j].len;
-        if (s->sink.err)
-            r = s->sink.err;
+        if (k->err)
+            r = k->err;
         else if ((r = atr__framer_compress(s->framer, segs + i, j - i, &out, &out_len)) == 0)
-            r = atr__sink_write(&s->sink, out, out_len);
+            r = atr__sink_write(k, out, out_len);
         if (r != 0) {
             atomic_fetch_add_explicit(&s->n_write_errors, 1, memory_order_relaxed);
             if (!rc)
@@ -90,9 +100,11 @@ int atr__write_segments(atr_session *s, const atr__seg *segs, size_t n) {
     return rc;
 }
 
-/* Header + PROCESS as the file's first bytes (open, or a forked child's resume). */
+/* Header + PROCESS as the file's first bytes (open, a forked child's resume, a rotation's
+   next file), then SAMPLING when sampling, RECORDING when recording is off. */
 int atr__session_write_process(atr_session *s) {
-    uint8_t hdr[ATR__HEADER_SIZE];
+    uint8_t hdr[ATR__HEADER_SIZE], extra[64];
+    atr__cur x = atr__cur_make(extra, 0, sizeof extra);
     atr__process_desc p;
     atr__cur c = atr__cur_make(NULL, 0, 0);
     atr__seg seg;
@@ -107,9 +119,16 @@ int atr__session_write_process(atr_session *s) {
     p.tool = "argtrace " ATR_VERSION_STRING;
     p.clock_ns = s->clock_origin;
     p.wall_ns = atr__clock_wall_ns();
+    if (s->part) /* the wall time at clock_ns, the session's open */
+        p.wall_ns -= atr__session_now(s) - s->clock_origin;
     p.uid = s->uid;
     p.parent_uid = s->parent_uid;
     p.parent_span = s->parent_span;
+    p.part = s->part;
+    if (s->gated)
+        atr__enc_sampling(&x, s->cfg.sample_rate, s->cfg.sample_random, s->cfg.sample_seed);
+    if (atr__recording_off(s))
+        atr__enc_recording(&x, atr__session_now(s), 0);
     atr__enc_process(&c, &p); /* size pass */
     rec = malloc(c.pos);
     if (!rec)
@@ -124,6 +143,11 @@ int atr__session_write_process(atr_session *s) {
     seg.len = c.pos;
     if (rc == 0)
         rc = atr__write_segments(s, &seg, 1);
+    if (rc == 0 && x.pos) {
+        seg.ptr = extra;
+        seg.len = x.pos;
+        rc = atr__write_segments(s, &seg, 1);
+    }
     free(rec);
     return rc == ATR_ENOMEM ? rc : 0; /* write errors are sticky: reported by flush/close */
 }
@@ -154,6 +178,14 @@ static int collect(atr_session *s, struct atr__flush_scratch *sc) {
             sc->cuts[sc->n_cuts++] = s->def_end[id] - start;
         s->funcs_flushed = nf;
     }
+    sc->prev_defs = s->prev_defs_due;
+    sc->prev_defs_from = s->prev_defs_from;
+    s->prev_defs_due = 0;
+    sc->epoch = atomic_load_explicit(&s->epoch, memory_order_relaxed);
+    atr__rotate_note_recording(s, ATR_NOW);
+    memcpy(sc->ctl, s->ctl, s->ctl_len);
+    sc->ctl_len = s->ctl_len;
+    s->ctl_len = 0;
     sc->calib_len = s->calib_len - s->calib_flushed;
     memcpy(sc->calib, s->calib + s->calib_flushed, sc->calib_len);
     s->calib_flushed = s->calib_len;
@@ -164,6 +196,7 @@ static int collect(atr_session *s, struct atr__flush_scratch *sc) {
         it->from = b->flushed;
         it->to = atomic_load_explicit(&b->committed, memory_order_acquire);
         it->thread = b->thread;
+        it->epoch = b->epoch;
         it->queued = 1;
         it->reap = NULL;
     }
@@ -174,6 +207,7 @@ static int collect(atr_session *s, struct atr__flush_scratch *sc) {
         it->from = th->buf->flushed;
         it->to = atomic_load_explicit(&th->buf->committed, memory_order_acquire);
         it->thread = th->number;
+        it->epoch = th->buf->epoch;
         it->queued = 0;
         it->reap = th->finished ? th : NULL;
     }
@@ -181,37 +215,79 @@ static int collect(atr_session *s, struct atr__flush_scratch *sc) {
     return 0;
 }
 
+/* Segments of the definitions from FUNCTION id `from` on: whole records, about a frame
+   target each. */
+static size_t defs_segs(struct atr__flush_scratch *sc, size_t from, atr__seg *segs) {
+    size_t n = 0, k, prev = from ? sc->cuts[from - 1] : 0;
+    for (k = from; k < sc->n_cuts; k++) {
+        if (sc->cuts[k] - prev < ATR__FRAME_TARGET / 2 && k + 1 < sc->n_cuts)
+            continue;
+        segs[n].ptr = sc->defs + prev;
+        segs[n++].len = sc->cuts[k] - prev;
+        prev = sc->cuts[k];
+    }
+    return n;
+}
+
+/* CHUNK + new bytes of the items of file `epoch`. */
+static size_t item_segs(struct atr__flush_scratch *sc, uint32_t epoch, atr__seg *segs) {
+    size_t n = 0, i;
+    for (i = 0; i < sc->n_items; i++) {
+        flush_item *it = &sc->items[i];
+        atr__cur c = atr__cur_make(it->chunk, 0, sizeof it->chunk);
+        if (it->to <= it->from || it->epoch != epoch)
+            continue;
+        atr__enc_chunk(&c, it->thread);
+        segs[n].ptr = it->chunk;
+        segs[n++].len = c.pos;
+        segs[n].ptr = it->buf->data + it->from;
+        segs[n++].len = it->to - it->from;
+    }
+    return n;
+}
+
+/*
+ * After a rotation (rotate.c): records encoded for the previous file go there, with the
+ * definitions it has not seen; records for an older, closed file are lost (counted).
+ */
+static void write_prev(atr_session *s, struct atr__flush_scratch *sc) {
+    size_t n = 0, i;
+    if (sc->epoch == 0)
+        return;
+    for (i = 0; i < sc->n_items; i++) {
+        const flush_item *it = &sc->items[i];
+        if (it->to > it->from && it->epoch + 1 < sc->epoch)
+            atomic_fetch_add_explicit(&s->n_write_errors, 1, memory_order_relaxed);
+    }
+    if (s->prev.fd < 0)
+        return;
+    if (sc->prev_defs && sc->prev_defs_from < sc->n_cuts)
+        n = defs_segs(sc, sc->prev_defs_from, sc->segs);
+    n += item_segs(sc, sc->epoch - 1, sc->segs + n);
+    if (n)
+        atr__write_segments_to(s, &s->prev, sc->segs, n);
+}
+
 /* Outside the lock: definitions, then each buffer's new bytes behind a CHUNK, then DROPS. */
 static void write_out(atr_session *s, struct atr__flush_scratch *sc) {
-    size_t n = 0, i, prev = 0, k;
+    size_t n = 0, i;
     atr_drop_stats d;
-    if (atr__grow((void **)&sc->segs, &sc->cap_segs, sc->n_cuts + 2 * sc->n_items + 2,
+    if (atr__grow((void **)&sc->segs, &sc->cap_segs, sc->n_cuts + 2 * sc->n_items + 3,
                   sizeof(atr__seg))) {
         atomic_fetch_add_explicit(&s->n_write_errors, 1, memory_order_relaxed);
         return;
     }
-    for (k = 0; k < sc->n_cuts; k++) { /* whole records, about a frame target each */
-        if (sc->cuts[k] - prev < ATR__FRAME_TARGET / 2 && k + 1 < sc->n_cuts)
-            continue;
-        sc->segs[n].ptr = sc->defs + prev;
-        sc->segs[n++].len = sc->cuts[k] - prev;
-        prev = sc->cuts[k];
-    }
+    write_prev(s, sc);
+    n = defs_segs(sc, 0, sc->segs);
     if (sc->calib_len) {
         sc->segs[n].ptr = sc->calib;
         sc->segs[n++].len = sc->calib_len;
     }
-    for (i = 0; i < sc->n_items; i++) {
-        flush_item *it = &sc->items[i];
-        atr__cur c = atr__cur_make(it->chunk, 0, sizeof it->chunk);
-        if (it->to <= it->from)
-            continue;
-        atr__enc_chunk(&c, it->thread);
-        sc->segs[n].ptr = it->chunk;
-        sc->segs[n++].len = c.pos;
-        sc->segs[n].ptr = it->buf->data + it->from;
-        sc->segs[n++].len = it->to - it->from;
+    if (sc->ctl_len) {
+        sc->segs[n].ptr = sc->ctl;
+        sc->segs[n++].len = sc->ctl_len;
     }
+    n += item_segs(sc, sc->epoch, sc->segs + n);
     atr__session_drops(s, &d);
     if (memcmp(&d, &s->drops_written, sizeof d) != 0) {
         atr__cur c = atr__cur_make(sc->drops, 0, sizeof sc->drops);
@@ -332,6 +408,7 @@ static void *flusher_main(void *arg) {
         }
         if (s->clock_source == ATR_CLOCK_TSC)
             atr__tsc_calibrate(&s->tsc);
+        atr__rotate_cycle(s); /* may let go of s->mu for the file system */
         req = s->flush_req;
         stop = s->stop;
         if (timed_out && !stop && last_thread())

@@ -158,6 +158,7 @@ static void child_reset(atr_session *s) {
     s->scratch = NULL;
     atr__sink_close(&s->sink); /* the parent's file: never written by the child */
     s->sink.err = 0;
+    atr__rotate_after_fork(s);
     s->write_err = 0;
     s->funcs_flushed = 0;
     s->calib_flushed = 0; /* the child's log gets the calibrations too */
@@ -260,7 +261,7 @@ static int register_thread(atr_session *s, atr__thread **out) {
     th->prefix = ATR__PFX_THREAD;
     atr__mu_lock(s);
     /* Thread numbers must leave room in a span id (FORMAT.md 3.4): readers refuse larger. */
-    if (s->next_thread >= ATR__THREAD_NUMBER_MAX) {
+    if (s->next_thread >= ATR__THREAD_NUMBER_MAX - 1) { /* the last one tags skipped spans */
         atr__mu_unlock(s);
         free(th);
         return ATR_ETOOBIG;
@@ -271,6 +272,11 @@ static int register_thread(atr_session *s, atr__thread **out) {
         return ATR_ENOMEM;
     }
     th->number = s->next_thread++;
+    th->epoch = atomic_load_explicit(&s->epoch, memory_order_relaxed);
+    th->buf->epoch = th->epoch;
+    th->rng = (s->cfg.sample_seed ^ ((uint64_t)th->number * UINT64_C(0x9E3779B97F4A7C15))) |
+              1u;                                 /* xorshift: never 0 */
+    th->roots = (UINT64_C(1) << 32) - s->rate_fp; /* count mode: the first root is recorded */
     for (pp = &s->threads; *pp; pp = &(*pp)->next)
         ; /* keep registration order: the flusher writes live buffers in this order */
     *pp = th;
@@ -295,6 +301,8 @@ int atr__thread_lookup_slow(atr_session *s, atr__thread **out) {
     th = tls_find(s->serial);
     if (!th && (rc = register_thread(s, &th)) != 0)
         return rc;
+    if (th->epoch != atomic_load_explicit(&s->epoch, memory_order_relaxed))
+        atr__rotate_thread_switch(th);
     atr__t_cache.s = s;
     atr__t_cache.serial = s->serial;
     atr__t_cache.th = th;

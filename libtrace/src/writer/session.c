@@ -24,6 +24,7 @@ void atr_writer_config_init(atr_writer_config *cfg) {
     cfg->fork_mode = ATR_FORK_FOLLOW;
     cfg->block_timeout_ms = 1000;
     cfg->sink_timeout_ms = 10000;
+    cfg->sample_rate = 1.0;
 }
 
 int atr__clock_select(int clock_source, const char *env, const atr__tsc_probe *p) {
@@ -88,7 +89,7 @@ static int check_config(const atr_writer_config *c) {
         return ATR_EINVAL;
     if (!c->block_begin != !c->block_end)
         return ATR_EINVAL;
-    return 0;
+    return atr__rotate_check(c);
 }
 
 /* PROCESS stays far below a frame: at most ARGV_MAX arguments of at most STR_MAX bytes. */
@@ -128,6 +129,7 @@ static void free_session(atr_session *s) {
     atr__framer_free(s->framer);
     atr__flush_scratch_free(s->scratch);
     atr__sink_close(&s->sink);
+    atr__sink_close(&s->prev);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->wake_cv);
     pthread_cond_destroy(&s->space_cv);
@@ -152,6 +154,7 @@ int atr_session_open(const atr_writer_config *cfg, atr_session **out) {
     if (!s)
         return ATR_ENOMEM;
     s->sink.fd = -1;
+    s->prev.fd = -1;
     atr__session_sync_init(s);
     s->cfg = c;
     s->cfg.argc = 0; /* until argv is copied (free_session reads it) */
@@ -186,8 +189,10 @@ int atr_session_open(const atr_writer_config *cfg, atr_session **out) {
         return rc;
     }
     s->clock_origin = atr__session_now(s);
-    if ((rc = atr__sink_open(&s->sink, s->path)) == 0)
+    if ((rc = atr__sink_open(&s->sink, s->path)) == 0) {
         atr__sink_stream(&s->sink, c.sink_timeout_ms);
+        atr__rotate_open(s);
+    }
     if (rc == 0 && (rc = atr__session_write_process(s)) == 0)
         rc = atr__flusher_start(s);
     if (rc != 0) {
@@ -222,6 +227,7 @@ int atr_session_close(atr_session *s) {
         if (atr__write_segments(s, &seg, 1) == ATR_ENOMEM)
             atomic_fetch_add(&s->n_write_errors, 1);
         rc = s->sink.err ? s->sink.err : full;
+        atr__rotate_close(s);
     }
     free_session(s);
     return rc;

@@ -137,7 +137,31 @@ static void swap_buffer(atr__thread *th, atr__buf *nb) {
     s->pending_bytes += th->buf->cap;
     th->buf = nb;
     th->pos = 0;
+    nb->epoch = th->epoch; /* what is encoded next still belongs to the thread's file */
     pthread_cond_signal(&s->wake_cv);
+}
+
+int atr__rotate_thread_switch(atr__thread *th) {
+    atr_session *s = th->s;
+    uint32_t e;
+    atr__mu_lock(s);
+    e = atomic_load_explicit(&s->epoch, memory_order_relaxed);
+    if (th->pos == 0) {
+        th->buf->epoch = e; /* nothing in it yet */
+    } else {
+        atr__buf *nb = atr__buf_get(s);
+        if (!nb) { /* the records go on to the previous file; tried again next call */
+            atr__mu_unlock(s);
+            return 0;
+        }
+        swap_buffer(th, nb); /* the full one keeps its (old) epoch */
+        nb->epoch = e;
+    }
+    th->epoch = e;
+    th->last_time = 0; /* the new file's first timed record carries the absolute time */
+    th->prefix |= ATR__PFX_THREAD | ATR__PFX_SYNC; /* SYNC carries the span numbers on */
+    atr__mu_unlock(s);
+    return 0;
 }
 
 static int has_room(const atr_session *s, const atr__thread *th) {
@@ -233,7 +257,9 @@ static inline __attribute__((always_inline)) int emit(atr__thread *th, const rec
 
 static inline int get_thread(atr_session *s, atr__thread **out) {
     if (ATR__LIKELY(atr__t_cache.s == s && atr__t_cache.serial == s->serial &&
-                    atomic_load_explicit(&s->blocked, memory_order_acquire) == 0)) {
+                    atomic_load_explicit(&s->blocked, memory_order_acquire) == 0 &&
+                    atr__t_cache.th->epoch ==
+                        atomic_load_explicit(&s->epoch, memory_order_relaxed))) {
         *out = atr__t_cache.th;
         return 0;
     }
@@ -278,6 +304,57 @@ static void stack_pop(atr__thread *th, uint64_t id) {
 }
 
 static inline int bad_span(uint64_t id) { return id && id < ATR__SPAN_ABS_MIN; }
+
+/*
+ * Whether a new span is recorded (sampling, recording off): 0, or the skip id to hand out
+ * instead. A child of a sampled-out span is sampled out (the whole subtree goes); a child of
+ * a span begun while recording was off is, once recording is on again, a top-level call.
+ */
+static __attribute__((noinline)) uint64_t gate(atr_session *s, atr__thread *th, uint64_t *parent) {
+    int off = atr__recording_off(s);
+    if (*parent >= ATR__SKIP_TAG) {
+        if (*parent == ATR__SKIP_SAMPLED)
+            return ATR__SKIP_SAMPLED;
+        if (off)
+            return ATR__SKIP_PAUSED;
+        *parent = 0;
+    }
+    if (off)
+        return ATR__SKIP_PAUSED;
+    if (*parent || !s->gated)
+        return 0;
+    if (s->cfg.sample_random) { /* xorshift64*: the top 32 bits against the rate */
+        uint64_t x = th->rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        th->rng = x;
+        return ((x * UINT64_C(0x2545F4914F6CDD1D)) >> 32) < s->rate_fp ? 0 : ATR__SKIP_SAMPLED;
+    }
+    th->roots += s->rate_fp;
+    if (th->roots >= (UINT64_C(1) << 32)) {
+        th->roots -= UINT64_C(1) << 32;
+        return 0;
+    }
+    return ATR__SKIP_SAMPLED;
+}
+
+/* Spans, messages and references that belong to no recorded span (skip ids). */
+static inline int skipped(uint64_t span) { return span >= ATR__SKIP_TAG; }
+
+static inline int get_thread(atr_session *s, atr__thread **out);
+
+uint64_t atr_span_gate(atr_session *s, uint64_t parent) {
+    atr__thread *th;
+    uint64_t skip;
+    if (ATR__LIKELY(!s || !(s->gated | atr__recording_off(s) | skipped(parent))))
+        return 0;
+    if (get_thread(s, &th) != 0)
+        return 0; /* atr_span_begin says why */
+    skip = gate(s, th, &parent);
+    th->predecided = skip == 0;
+    return skip;
+}
 static inline int bad_str(atr_str v) { return !v.ptr && v.len; }
 
 int atr_span_begin(atr_session *s, uint32_t function, uint64_t parent, uint64_t t_ns,
@@ -299,6 +376,15 @@ int atr_span_begin(atr_session *s, uint32_t function, uint64_t parent, uint64_t 
         return ATR_EINVAL;
     if (ATR__UNLIKELY((rc = get_thread(s, &th)) != 0))
         return rc;
+    if (ATR__UNLIKELY(s->gated | atr__recording_off(s) | skipped(parent))) {
+        if (th->predecided) { /* atr_span_gate decided: record */
+            th->predecided = 0;
+            if (skipped(parent))
+                parent = 0;
+        } else if ((*span_out = gate(s, th, &parent)) != 0) {
+            return 0;
+        }
+    }
     r.t = time_of(s, t_ns);
     r.kind = REC_START; /* after the clock's atomic loads, or GCC stops folding the switch */
     r.ref = span_ref(th, parent);
@@ -317,6 +403,8 @@ static inline __attribute__((always_inline)) int end_span(atr_session *s, rec *r
                                                           uint64_t span, uint64_t t_ns) {
     atr__thread *th;
     int rc;
+    if (skipped(span))
+        return 0;
     if (ATR__UNLIKELY((rc = get_thread(s, &th)) != 0))
         return rc;
     r->t = time_of(s, t_ns);
@@ -352,6 +440,8 @@ int atr_message(atr_session *s, uint64_t span, uint64_t t_ns, atr_str text, cons
     int rc;
     if (!s || bad_span(span) || bad_time(t_ns) || bad_str(text) || (n_fields && !fields))
         return ATR_EINVAL;
+    if (skipped(span) || atr__recording_off(s))
+        return 0;
     if ((rc = get_thread(s, &th)) != 0)
         return rc;
     r.t = time_of(s, t_ns);
@@ -370,6 +460,8 @@ static int suspend_resume(atr_session *s, int kind, uint64_t span, uint64_t t_ns
     int rc;
     if (!s || !span || bad_span(span) || bad_time(t_ns))
         return ATR_EINVAL;
+    if (skipped(span))
+        return 0;
     if ((rc = get_thread(s, &th)) != 0)
         return rc;
     r.t = time_of(s, t_ns);

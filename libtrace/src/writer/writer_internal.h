@@ -41,6 +41,7 @@ typedef struct atr__buf {
     size_t flushed;           /* bytes already written to the file (flusher-owned) */
     size_t cap;
     uint32_t thread;           /* owner's thread number, set when queued for the flusher */
+    uint32_t epoch;            /* the file (rotate.c) its records belong to (under s->mu) */
     struct atr__buf *next;     /* FIFO or free list (under s->mu) */
     struct atr__buf *all_next; /* every buffer of the session (for close and fork) */
     uint8_t *data;
@@ -65,6 +66,10 @@ typedef struct atr__thread {
     /* After a fork: the parent's id prefix of this thread and its seq at the fork. */
     uint64_t fork_tag;
     uint64_t fork_seq;
+    uint32_t epoch; /* the file its buffer writes to (rotate.c); s->epoch when current */
+    uint64_t roots; /* sampling: the count mode's accumulator (rate in 2^32ths) */
+    uint64_t rng;   /* sampling: the random mode's xorshift state */
+    int predecided; /* atr_span_gate said "record": the next atr_span_begin takes it as made */
     uint32_t depth; /* open spans (may exceed ATR__STACK_MAX: only the top is kept) */
     uint64_t stack[ATR__STACK_MAX];
     char name[ATR__THREAD_NAME_MAX];
@@ -80,6 +85,12 @@ typedef struct atr__sink {
     int stream;          /* a pipe, FIFO or socket: written with O_NONBLOCK and poll() */
     uint32_t timeout_ms; /* a stream that takes no byte this long is abandoned */
 } atr__sink;
+
+/* Span ids handed out for spans that are not recorded (sampling, recording off): the tag of
+   thread number ATR__THREAD_NUMBER_MAX - 1, which the writer never assigns. */
+#define ATR__SKIP_TAG ((uint64_t)ATR__THREAD_NUMBER_MAX << ATR__SPAN_SEQ_BITS)
+#define ATR__SKIP_SAMPLED (ATR__SKIP_TAG | 2u) /* sampled out: its subtree is not recorded */
+#define ATR__SKIP_PAUSED (ATR__SKIP_TAG | 1u)  /* begun while recording was off */
 
 /* Session states (atr_session.blocked). */
 #define ATR__RUNNING 0
@@ -153,7 +164,48 @@ struct atr_session {
 
     /* ATR_CLOCK_TSC: the calibration; read by any thread, calibrated by the flusher under mu. */
     atr__tsc_clock tsc;
+
+    /* Rotation (rotate.c). epoch: written under mu, read by the hot path (relaxed). */
+    _Atomic uint32_t epoch; /* the file being written: threads switch buffers when it moves */
+    atr__sink prev;         /* flusher-owned: the previous file, for records of epoch - 1 */
+    uint32_t part;          /* flusher-owned: number of the file being written (0: path) */
+    size_t prev_defs_from;  /* under mu: FUNCTION ids prev has not seen (rotation cycle) */
+    int prev_defs_due;      /* under mu: this cycle also writes defs from there to prev */
+
+    /* Sampling and recording on/off (thread.c, rotate.c). */
+    int gated;          /* sampling on (rate < 1): atr_span_begin decides per root */
+    uint64_t rate_fp;   /* sample rate in 2^32ths (2^32: every call) */
+    _Atomic int paused; /* atr_session_set_recording(s, 0) */
+    int rec_written;    /* under mu: recording state the log says (1 on, 0 off) */
+    uint8_t ctl[512];   /* under mu: RECORDING records not yet collected */
+    size_t ctl_len;
+    uint64_t toggle_seen; /* under mu: the toggle's change count last written */
 };
+
+/* toggle.c. Why global: the signal handler has no session; the hot path reads it. */
+extern _Atomic int atr__g_toggle_off;
+static inline int atr__recording_off(const atr_session *s) {
+    return atomic_load_explicit(&atr__g_toggle_off, memory_order_relaxed) |
+           atomic_load_explicit(&((atr_session *)s)->paused, memory_order_relaxed);
+}
+/* Under mu: the toggle's change count and the CLOCK_MONOTONIC time of its last change. */
+uint64_t atr__toggle_changes(uint64_t *time_ns);
+#define ATR__TOGGLE_TIMES 8u           /* the last changes whose times are kept */
+uint64_t atr__toggle_time(uint64_t k); /* CLOCK_MONOTONIC ns of change k (1, 2, ...) */
+
+/* rotate.c */
+int atr__rotate_check(const atr_writer_config *c); /* ATR_EINVAL for bad rotation/sampling */
+void atr__rotate_open(atr_session *s); /* at open: sampling state, stale parts deleted */
+/* Flusher, s->mu held: start the next file when the current one is full (may drop mu). */
+void atr__rotate_cycle(atr_session *s);
+/* Under mu: a RECORDING record when the state the log says is not the current one (t_ns
+   ATR_NOW: the clock is read only then). */
+void atr__rotate_note_recording(atr_session *s, uint64_t t_ns);
+/* After the flusher stopped (close): END_OF_LOG into the previous file and close it. */
+void atr__rotate_close(atr_session *s);
+void atr__rotate_after_fork(atr_session *s); /* child: forget the parent's files */
+/* Slow path of the hot path: the calling thread's buffer belongs to an older file. */
+int atr__rotate_thread_switch(atr__thread *th);
 
 /* The session clock (ns): the hot path reads it twice per span. */
 static inline __attribute__((always_inline)) uint64_t atr__session_now(const atr_session *s) {
@@ -231,6 +283,7 @@ int atr__flusher_wait(atr_session *s, uint64_t req);
 void atr__flush_scratch_free(struct atr__flush_scratch *sc);
 /* Write segs as frames of about ATR__FRAME_TARGET (flusher or single-threaded callers). */
 int atr__write_segments(atr_session *s, const atr__seg *segs, size_t n);
+int atr__write_segments_to(atr_session *s, atr__sink *k, const atr__seg *segs, size_t n);
 /* Header + PROCESS as the file's first bytes (open, or a forked child's resume). */
 int atr__session_write_process(atr_session *s);
 
