@@ -301,8 +301,6 @@ int atr__thread_lookup_slow(atr_session *s, atr__thread **out) {
     th = tls_find(s->serial);
     if (!th && (rc = register_thread(s, &th)) != 0)
         return rc;
-    if (th->epoch != atomic_load_explicit(&s->epoch, memory_order_relaxed))
-        atr__rotate_thread_switch(th);
     atr__t_cache.s = s;
     atr__t_cache.serial = s->serial;
     atr__t_cache.th = th;

@@ -10,7 +10,7 @@
  * file, writes its head, and moves the session's epoch on (under s->mu). Each thread buffer
  * is tagged with the epoch its records were encoded for (times are deltas from the thread's
  * previous record in the same file): a thread whose cached epoch is old switches to a fresh
- * buffer and restarts its time base on its next call (thread.c, atr__rotate_thread_switch).
+ * buffer and restarts its time base on its next call (thread.c, switch_file).
  * A record a thread was encoding while the epoch moved still belongs to the previous file,
  * which stays open (s->prev) for them until the next rotation; anything older is dropped and
  * counted (a write error). The definitions such a record needs are in the previous file: a

@@ -141,7 +141,9 @@ static void swap_buffer(atr__thread *th, atr__buf *nb) {
     pthread_cond_signal(&s->wake_cv);
 }
 
-int atr__rotate_thread_switch(atr__thread *th) {
+/* The calling thread's buffer belongs to an older file (rotate.c moved on): a new buffer for
+   the current file. */
+static int switch_file(atr__thread *th) {
     atr_session *s = th->s;
     uint32_t e;
     atr__mu_lock(s);
@@ -263,7 +265,10 @@ static inline int get_thread(atr_session *s, atr__thread **out) {
         *out = atr__t_cache.th;
         return 0;
     }
-    return atr__thread_lookup_slow(s, out);
+    int rc = atr__thread_lookup_slow(s, out);
+    if (rc == 0 && (*out)->epoch != atomic_load_explicit(&s->epoch, memory_order_relaxed))
+        switch_file(*out);
+    return rc;
 }
 
 /* Times stay below 2^63 so that every delta fits a signed 64-bit dt. */

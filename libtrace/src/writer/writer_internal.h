@@ -1,6 +1,6 @@
 /*
- * Writer internals shared by session.c, thread.c, registry.c, flusher.c, bufpool.c, sink.c
- * and signals.c.
+ * Writer internals shared by session.c, thread.c, registry.c, flusher.c, rotate.c, frames.c,
+ * bufpool.c, sink.c, toggle.c and signals.c.
  *
  * Ownership and locking (s->mu is the session mutex):
  * - A thread state (atr__thread) belongs to one recording thread. Only that thread writes
@@ -193,20 +193,6 @@ uint64_t atr__toggle_changes(uint64_t *time_ns);
 #define ATR__TOGGLE_TIMES 8u           /* the last changes whose times are kept */
 uint64_t atr__toggle_time(uint64_t k); /* CLOCK_MONOTONIC ns of change k (1, 2, ...) */
 
-/* rotate.c */
-int atr__rotate_check(const atr_writer_config *c); /* ATR_EINVAL for bad rotation/sampling */
-void atr__rotate_open(atr_session *s); /* at open: sampling state, stale parts deleted */
-/* Flusher, s->mu held: start the next file when the current one is full (may drop mu). */
-void atr__rotate_cycle(atr_session *s);
-/* Under mu: a RECORDING record when the state the log says is not the current one (t_ns
-   ATR_NOW: the clock is read only then). */
-void atr__rotate_note_recording(atr_session *s, uint64_t t_ns);
-/* After the flusher stopped (close): END_OF_LOG into the previous file and close it. */
-void atr__rotate_close(atr_session *s);
-void atr__rotate_after_fork(atr_session *s); /* child: forget the parent's files */
-/* Slow path of the hot path: the calling thread's buffer belongs to an older file. */
-int atr__rotate_thread_switch(atr__thread *th);
-
 /* The session clock (ns): the hot path reads it twice per span. */
 static inline __attribute__((always_inline)) uint64_t atr__session_now(const atr_session *s) {
     if (__builtin_expect(s->clock_source == ATR_CLOCK_TSC, 1))
@@ -215,7 +201,8 @@ static inline __attribute__((always_inline)) uint64_t atr__session_now(const atr
 }
 
 /* Declared bottom-up: a file calls only the files declared before it (docs/ARCHITECTURE.md).
-   signals.c, sink.c, bufpool.c <- flusher.c <- registry.c <- thread.c, session.c */
+   signals.c, toggle.c, sink.c, bufpool.c <- frames.c <- rotate.c <- flusher.c <- registry.c
+   <- thread.c, session.c */
 
 /* signals.c: flush requests from signal handlers (atr_signals_install). */
 int atr__signals_installed(void);           /* handlers installed: poll for requests */
@@ -273,6 +260,24 @@ static inline void atr__session_drops(const atr_session *s, atr_drop_stats *d) {
     d->write_errors = atomic_load_explicit(&m->n_write_errors, memory_order_relaxed);
 }
 
+/* frames.c: a log's bytes. Write segs as frames of about ATR__FRAME_TARGET (to the session's
+   file, or to k); header + PROCESS (+ SAMPLING, RECORDING) as a file's first bytes. */
+int atr__write_segments(atr_session *s, const atr__seg *segs, size_t n);
+int atr__write_segments_to(atr_session *s, atr__sink *k, const atr__seg *segs, size_t n);
+int atr__session_write_process(atr_session *s);
+
+/* rotate.c */
+int atr__rotate_check(const atr_writer_config *c); /* ATR_EINVAL for bad rotation/sampling */
+void atr__rotate_open(atr_session *s); /* at open: sampling state, stale parts deleted */
+/* Flusher, s->mu held: start the next file when the current one is full (may drop mu). */
+void atr__rotate_cycle(atr_session *s);
+/* Under mu: a RECORDING record when the state the log says is not the current one (t_ns
+   ATR_NOW: the clock is read only then). */
+void atr__rotate_note_recording(atr_session *s, uint64_t t_ns);
+/* After the flusher stopped (close): END_OF_LOG into the previous file and close it. */
+void atr__rotate_close(atr_session *s);
+void atr__rotate_after_fork(atr_session *s); /* child: forget the parent's files */
+
 /* flusher.c */
 int atr__flusher_start(atr_session *s);
 /* Final cycle, then join. ATR_EIO: the flusher is stuck in a write (detached, left the
@@ -281,11 +286,6 @@ int atr__flusher_stop(atr_session *s);
 /* Under mu: wait until cycle `req` is done, bounded (ATR_EIO: the flusher seems stuck). */
 int atr__flusher_wait(atr_session *s, uint64_t req);
 void atr__flush_scratch_free(struct atr__flush_scratch *sc);
-/* Write segs as frames of about ATR__FRAME_TARGET (flusher or single-threaded callers). */
-int atr__write_segments(atr_session *s, const atr__seg *segs, size_t n);
-int atr__write_segments_to(atr_session *s, atr__sink *k, const atr__seg *segs, size_t n);
-/* Header + PROCESS as the file's first bytes (open, or a forked child's resume). */
-int atr__session_write_process(atr_session *s);
 
 /* registry.c: open sessions, the calling thread's state in each, fork handlers. */
 void atr__session_sync_init(atr_session *s); /* mutex and condition variables */
