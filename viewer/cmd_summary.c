@@ -133,7 +133,7 @@ int atr__cmd_summary(atr__vctx *ctx, int argc, char **argv) {
     }
     atr_index *ix = NULL;
     if (st == ATR_VIEWER_OK)
-        st = atr__load_logs(ctx, ops.logs, ops.n_logs, &ix);
+        st = atr__load_logs_stats(ctx, ops.logs, ops.n_logs, &ix);
     atr_stats *stats = NULL;
     row *rows = NULL;
     size_t n = 0;

@@ -41,7 +41,10 @@ static void warn_file(atr__vctx *ctx, const atr_file_info *fi) {
                 fi->calib_mechanism.ptr);
 }
 
-int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **out) {
+/* Load the logs into a new index (statistics-only: any failed load is left to the caller,
+   without a message: it loads again into a full index). */
+static int load_logs(atr__vctx *ctx, const char *const *paths, int n, int stats_only,
+                     atr_index **out) {
     *out = NULL;
     if (n <= 0) {
         atr__errorf(ctx, "no log given (see --help)");
@@ -52,6 +55,7 @@ int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **
         atr__errorf(ctx, "out of memory");
         return ATR_VIEWER_FAIL;
     }
+    atr_index_set_stats_only(ix, stats_only);
     atr_index_set_max_memory(ix, ctx->max_memory);
     atr_index_set_compensate(ix, ctx->compensate);
     atr__progress prog;
@@ -61,6 +65,11 @@ int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **
         atr__progress_label(&prog, paths[i]);
         errno = 0;
         int rc = atr_index_load(ix, paths[i]);
+        if (rc < 0 && stats_only) {
+            atr__progress_done(&prog);
+            atr_index_free(ix);
+            return ATR_VIEWER_FAIL;
+        }
         if (rc < 0) {
             int saved = errno;
             atr__progress_done(&prog);
@@ -85,6 +94,15 @@ int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **
     }
     *out = ix;
     return ATR_VIEWER_OK;
+}
+
+int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **out) {
+    return load_logs(ctx, paths, n, 0, out);
+}
+
+int atr__load_logs_stats(atr__vctx *ctx, const char *const *paths, int n, atr_index **out) {
+    int st = load_logs(ctx, paths, n, 1, out);
+    return st == ATR_VIEWER_FAIL ? load_logs(ctx, paths, n, 0, out) : st;
 }
 
 void atr__sb_funcname(atr__sbuf *sb, const atr_index *ix, uint32_t fn) {

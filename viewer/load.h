@@ -16,6 +16,11 @@
  * unclosed and lossy logs and errors for unreadable ones. Returns an ATR_VIEWER_* status.
  */
 int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **out);
+/*
+ * Same, for atr_stats_all only (summary): a statistics-only index (atr_index_set_stats_only:
+ * about 8 bytes per call), or the full index when a log needs it. Other queries see no calls.
+ */
+int atr__load_logs_stats(atr__vctx *ctx, const char *const *paths, int n, atr_index **out);
 
 /*
  * Resolve a FUNC operand. On failure prints one line, listing the candidates (ambiguous) or

@@ -102,12 +102,67 @@ static uint64_t exercise(atr_index *ix) {
     return seen;
 }
 
+/* Statistics-only loads (atr_index_set_stats_only) that gave statistics, and that declined. */
+static int g_stream_ok, g_stream_declined;
+
+static int same_stats(const atr_stats *a, const atr_stats *b) {
+    return a->count == b->count && a->finished == b->finished && a->unfinished == b->unfinished &&
+           a->raised == b->raised && a->total_ns == b->total_ns && a->self_ns == b->self_ns &&
+           a->min_ns == b->min_ns && a->p50_ns == b->p50_ns && a->p95_ns == b->p95_ns &&
+           a->p99_ns == b->p99_ns && a->max_ns == b->max_ns && a->active_ns == b->active_ns &&
+           a->mean_ns == b->mean_ns && a->slowest_call == b->slowest_call;
+}
+
+/*
+ * The same buffer loaded statistics-only: it declines (ATR_ESTATE) or gives exactly the
+ * statistics of the full index `full` (NULL: the full load failed, so must this one).
+ */
+static void check_stats_only(const unsigned char *buf, size_t len, const char *name,
+                             atr_index *full) {
+    atr_index *ix = NULL;
+    ATR_REQUIRE(atr_index_open(&ix) == 0);
+    atr_index_set_stats_only(ix, 1);
+    ATR_CHECK(atr_index_stats_only(ix) == 1);
+    int rc = atr_index_load_mem(ix, buf, len, name);
+    if (!full) {
+        ATR_CHECK(rc < 0);
+    } else if (rc == ATR_ESTATE) {
+        g_stream_declined++;
+        atr_stats one[1];
+        atr_index_info si;
+        atr_index_get_info(ix, &si);
+        ATR_CHECK(si.n_functions > 1 || atr_stats_all(ix, one, 1) == ATR_ESTATE);
+    } else if (ATR_CHECK_OK(rc)) {
+        atr_index_info fi, si;
+        atr_index_get_info(full, &fi);
+        atr_index_get_info(ix, &si);
+        ATR_CHECK_EQ_U64(si.n_functions, fi.n_functions);
+        ATR_CHECK_EQ_U64(si.n_calls, 0); /* no call table */
+        ATR_CHECK_EQ_U64(si.n_unfinished, fi.n_unfinished);
+        atr_stats *a = calloc(fi.n_functions + 1, sizeof(atr_stats));
+        atr_stats *b = calloc(fi.n_functions + 1, sizeof(atr_stats));
+        ATR_REQUIRE(a && b);
+        ATR_CHECK_OK(atr_stats_all(full, a, fi.n_functions));
+        ATR_CHECK_OK(atr_stats_all(ix, b, fi.n_functions));
+        for (uint32_t fn = 0; fn < fi.n_functions; fn++)
+            if (!ATR_CHECK(same_stats(&a[fn], &b[fn])))
+                fprintf(stderr, "  %s: function %u: statistics-only differs\n", name, fn);
+        ATR_CHECK_OK(atr_stats_all(ix, b, fi.n_functions)); /* asked twice: the same */
+        ATR_CHECK(fi.n_functions == 0 || same_stats(&a[0], &b[0]));
+        free(a);
+        free(b);
+        g_stream_ok++;
+    }
+    atr_index_free(ix);
+}
+
 /* Load one buffer; on success run every query. Returns the load's result. */
 static int try_log(const unsigned char *buf, size_t len, const char *name) {
     atr_index *ix = NULL;
     ATR_REQUIRE(atr_index_open(&ix) == 0);
     int rc = atr_index_load_mem(ix, buf, len, name);
     ATR_CHECK(rc <= 0);
+    check_stats_only(buf, len, name, rc == 0 ? ix : NULL);
     if (rc == 0) {
         exercise(ix);
     } else {
@@ -255,5 +310,7 @@ int main(void) {
     snprintf(dir, sizeof dir, "%s/../fuzz/corpus/records", root);
     mutated_streams(dir, 3000, &n_ok, &n_fail);
     ATR_CHECK(n_ok > 0 && n_fail > 0); /* both outcomes were reached */
+    /* statistics-only loads were compared, and some logs needed the full index */
+    ATR_CHECK(g_stream_ok > 100 && g_stream_declined > 0);
     ATR_TEST_MAIN_END();
 }

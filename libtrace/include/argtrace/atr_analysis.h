@@ -96,6 +96,21 @@ ATR_API void atr_index_set_progress(atr_index *ix, atr_progress_fn fn, void *ctx
 ATR_API void atr_index_set_compensate(atr_index *ix, int on);
 
 /*
+ * Statistics only (on = 1, on an empty index, before the first load): later loads keep the
+ * logs' functions, threads and file information but no calls, only what atr_stats_all needs
+ * (about 8 bytes per call instead of the call table's 70-80), so logs of 100M calls fit in
+ * a few GiB. atr_stats_all then gives what it gives on a full index, the same call ids in
+ * slowest_call; every other query sees no calls. It holds for calls that nest on their thread:
+ * a log with SUSPEND/RESUME, a parent on another thread or in another process (a forked
+ * child), a span reference that is not a running call's, or CALIBRATION with compensation on,
+ * makes its load return ATR_ESTATE: load the logs into an index without this mode. After a
+ * failed load atr_stats_all returns ATR_ESTATE.
+ */
+ATR_API void atr_index_set_stats_only(atr_index *ix, int on);
+/* 1 if the index is statistics-only, else 0. */
+ATR_API int atr_index_stats_only(const atr_index *ix);
+
+/*
  * Read the log at `path` completely and add its process to the index. Calls are linked to
  * their parents (also across logs already loaded or loaded later: a forked child's log names
  * its parent's uid and span), child lists and per-function call lists are rebuilt.

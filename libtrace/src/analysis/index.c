@@ -209,7 +209,8 @@ static int load(atr_index *ix, atr_reader *r, const char *name) {
             from_reader = 1;
             break;
         }
-        if ((rc = atr__on_record(&st, &rec)) != 0)
+        rc = ix->stream ? atr__stream_record(&st, &rec) : atr__on_record(&st, &rec);
+        if (rc)
             break;
         if ((st.n_records % BUDGET_EVERY) == 0 && (rc = budget_check(ix)) != 0)
             break;
@@ -232,6 +233,8 @@ static int load(atr_index *ix, atr_reader *r, const char *name) {
         goto fail;
     if (!atr_reader_closed_cleanly(r))
         file->info.flags |= ATR_FILE_UNCLOSED;
+    if (ix->stream && (rc = atr__stream_close(&st)) != 0)
+        goto fail;
     finish_file(ix, st.file);
     atr__susp_close(&st, file->info.t_last);
     atr__susp_finish(ix, st.n_susp0);
@@ -267,6 +270,8 @@ fail:
         snprintf(ix->err, sizeof(ix->err), "%s: %s", name, atr_strerror(rc));
     rollback(&st);
     atr__index_derive(ix, ix->n_calls); /* no fresh calls: reset every list */
+    if (ix->stream)
+        atr__stream_break(ix->stream);
 out:
     for (uint64_t i = 0; i < st.n_fns; i++)
         free(st.fns[i].params);
@@ -317,6 +322,7 @@ void atr_index_free(atr_index *ix) {
     free(ix->fn_calls);
     free(ix->msg_off);
     free(ix->msg_ids);
+    atr__stream_free(ix->stream);
     atr__arena_free(&ix->arena);
     free(ix);
 }

@@ -75,7 +75,7 @@ static int func_param_add(atr_index *ix, atr__func *f, atr_str name, uint32_t *o
 }
 
 /* The fns index of local function id `lid` (through a pointer), or NULL. */
-static uint32_t *fn_lookup(load_state *st, uint32_t lid) {
+uint32_t *atr__fn_lookup(load_state *st, uint32_t lid) {
     if (lid < ATR__FN_DENSE) {
         if (!st->fndense[lid])
             return NULL;
@@ -146,7 +146,7 @@ static int on_function(load_state *st, const atr_record *rec) {
             f->n_declared = e.params[i] + 1;
     }
     uint32_t lid = rec->u.function.id;
-    uint32_t *old = fn_lookup(st, lid);
+    uint32_t *old = atr__fn_lookup(st, lid);
     if (old) { /* redefinition of a local id: the later one wins */
         free(st->fns[*old].params);
         st->fns[*old] = e;
@@ -165,7 +165,7 @@ static int on_function(load_state *st, const atr_record *rec) {
 
 /* ---- threads and spans ---- */
 
-static int thread_of(load_state *st, uint32_t number, uint32_t *out) {
+int atr__thread_of(load_state *st, uint32_t number, uint32_t *out) {
     atr_index *ix = st->ix;
     if (st->have_cur && st->cur_number == number) {
         *out = st->cur_tid;
@@ -256,7 +256,7 @@ static int add_pending(atr_index *ix, uint32_t call, uint64_t uid, uint64_t span
 static int on_start(load_state *st, const atr_record *rec) {
     atr_index *ix = st->ix;
     atr__file *file = &ix->files[st->file];
-    uint32_t *li = fn_lookup(st, rec->u.start.function);
+    uint32_t *li = atr__fn_lookup(st, rec->u.start.function);
     if (!li) { /* the reader checks definitions; be defensive anyway */
         file->info.n_unknown_spans++;
         return 0;
@@ -264,7 +264,7 @@ static int on_start(load_state *st, const atr_record *rec) {
     const fnmap_ent *fe = &st->fns[*li];
     atr__func *f = &ix->funcs[fe->fn];
     uint32_t tid;
-    int rc = thread_of(st, rec->thread, &tid);
+    int rc = atr__thread_of(st, rec->thread, &tid);
     if (rc)
         return rc;
     if (ix->n_calls >= UINT32_MAX - 1)
@@ -494,7 +494,7 @@ static int on_end(load_state *st, const atr_record *rec) {
 static int on_message(load_state *st, const atr_record *rec) {
     atr_index *ix = st->ix;
     uint32_t tid, text;
-    int rc = thread_of(st, rec->thread, &tid);
+    int rc = atr__thread_of(st, rec->thread, &tid);
     if (rc)
         return rc;
     if (ix->n_msgs >= UINT32_MAX - 1 || ix->n_mfields + 2ull * rec->u.message.n_fields > UINT32_MAX)
@@ -582,7 +582,7 @@ int atr__on_record(load_state *st, const atr_record *rec) {
         return on_function(st, rec);
     case ATR_REC_THREAD: {
         uint32_t tid;
-        int rc = thread_of(st, rec->thread, &tid);
+        int rc = atr__thread_of(st, rec->thread, &tid);
         if (rc)
             return rc;
         ix->threads[tid].os_tid = rec->u.thread.os_tid;

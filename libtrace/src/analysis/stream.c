@@ -1,0 +1,317 @@
+/*
+ * Statistics-only loads (atr_index_set_stats_only): atr_stats_all of logs too large for the
+ * call table, in about 8 bytes per call. Each thread keeps a stack of its running calls (start,
+ * the durations of its children so far); an END pops its call, whose duration, self time and
+ * status go to its function's counters, and its duration to the function's list of durations
+ * (chunks of 64K, for the exact percentiles, computed once when asked). Call ids are counted as
+ * the full index numbers them (START order over the logs in load order), so slowest_call is
+ * the same call.
+ *
+ * The stack only holds for calls that nest on their thread. Anything else makes the load stop
+ * with ATR_ESTATE and the caller load the log into a full index: SUSPEND / RESUME (active
+ * times), a parent on another thread or in another process, an END that is not the innermost
+ * running call's, a reference to an unknown span or function, a MESSAGE naming a span that is
+ * not running on its thread, and compensation of a log with CALIBRATION. The results are then
+ * those of stats.c on the full index, call for call.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/load.h"
+
+#define CHUNK (1u << 16) /* durations per chunk */
+
+typedef struct dlist { /* durations in chunks of CHUNK */
+    uint64_t **chunks;
+    uint64_t n; /* durations */
+    uint64_t cap_chunks;
+} dlist;
+
+typedef struct sfunc {
+    atr_stats st; /* counters; percentiles filled by atr__stream_stats */
+    uint64_t max_unf;
+    uint32_t slow_unf; /* slowest unfinished call (used when none finished) */
+    dlist fin, unf;
+} sfunc;
+
+typedef struct sframe {
+    uint64_t span, start, child; /* child: durations of its children that ended */
+    uint32_t fn, id;
+    uint32_t charged; /* its parent is the frame below */
+    uint32_t status;
+} sframe;
+
+typedef struct sstack {
+    sframe *f;
+    uint64_t n, cap;
+} sstack;
+
+struct atr__stream {
+    sfunc *fns;
+    uint64_t cap_fns;
+    sstack *th; /* by global thread id */
+    uint64_t cap_th;
+    uint64_t n_calls; /* call ids given so far */
+    uint64_t bytes;   /* durations held */
+    int done;         /* statistics computed (durations freed) */
+    int broken;       /* a load failed half-way: no statistics */
+};
+
+/* ---- public switch ---- */
+
+void atr_index_set_stats_only(atr_index *ix, int on) {
+    if (!ix || (on != 0) == (ix->stream != NULL) || ix->n_files)
+        return; /* only on an empty index */
+    ix->stream = on ? calloc(1, sizeof(*ix->stream)) : NULL;
+}
+
+int atr_index_stats_only(const atr_index *ix) { return ix && ix->stream; }
+
+static void dlist_free(dlist *d) {
+    for (uint64_t i = 0; d->chunks && i * CHUNK < d->n; i++)
+        free(d->chunks[i]);
+    free(d->chunks);
+    memset(d, 0, sizeof(*d));
+}
+
+void atr__stream_free(struct atr__stream *s) {
+    if (!s)
+        return;
+    for (uint64_t i = 0; i < s->cap_fns; i++) {
+        dlist_free(&s->fns[i].fin);
+        dlist_free(&s->fns[i].unf);
+    }
+    for (uint64_t i = 0; i < s->cap_th; i++)
+        free(s->th[i].f);
+    free(s->fns);
+    free(s->th);
+    free(s);
+}
+
+void atr__stream_break(struct atr__stream *s) { s->broken = 1; }
+
+/* ---- durations ---- */
+
+static int dlist_push(const atr_index *ix, dlist *d, uint64_t v) {
+    uint64_t k = d->n / CHUNK;
+    if (d->n % CHUNK == 0) {
+        struct atr__stream *s = ix->stream;
+        s->bytes += CHUNK * sizeof(uint64_t);
+        if (ix->max_memory && s->bytes > ix->max_memory) {
+            atr__budget_hit = 1;
+            return ATR_ETOOBIG;
+        }
+        if (atr__grow((void **)&d->chunks, &d->cap_chunks, k + 1, sizeof(uint64_t *)))
+            return ATR_ENOMEM;
+        if (!(d->chunks[k] = malloc(CHUNK * sizeof(uint64_t))))
+            return ATR_ENOMEM;
+    }
+    d->chunks[k][d->n % CHUNK] = v;
+    d->n++;
+    return 0;
+}
+
+/* The durations of d in one array (chunks freed as they are copied); NULL if out of memory. */
+static uint64_t *dlist_flat(dlist *d) {
+    uint64_t *a = malloc((size_t)(d->n ? d->n : 1) * sizeof(uint64_t));
+    if (!a)
+        return NULL;
+    for (uint64_t i = 0; i * CHUNK < d->n; i++) {
+        uint64_t m = d->n - i * CHUNK < CHUNK ? d->n - i * CHUNK : CHUNK;
+        memcpy(a + i * CHUNK, d->chunks[i], (size_t)m * sizeof(uint64_t));
+        free(d->chunks[i]);
+        d->chunks[i] = NULL;
+    }
+    free(d->chunks);
+    d->chunks = NULL;
+    d->cap_chunks = 0;
+    return a;
+}
+
+/* ---- records ---- */
+
+static sfunc *func_of(atr_index *ix, uint32_t fn) {
+    struct atr__stream *s = ix->stream;
+    if (fn >= s->cap_fns) {
+        uint64_t old = s->cap_fns;
+        if (atr__grow((void **)&s->fns, &s->cap_fns, (uint64_t)fn + 1, sizeof(sfunc)))
+            return NULL;
+        memset(s->fns + old, 0, (size_t)(s->cap_fns - old) * sizeof(sfunc));
+        for (uint64_t i = old; i < s->cap_fns; i++) {
+            s->fns[i].st.slowest_call = ATR_NO_CALL;
+            s->fns[i].slow_unf = ATR_NO_CALL;
+        }
+    }
+    return &s->fns[fn];
+}
+
+static sstack *stack_of(atr_index *ix, uint32_t tid) {
+    struct atr__stream *s = ix->stream;
+    if (tid >= s->cap_th) {
+        uint64_t old = s->cap_th;
+        if (atr__grow((void **)&s->th, &s->cap_th, (uint64_t)tid + 1, sizeof(sstack)))
+            return NULL;
+        memset(s->th + old, 0, (size_t)(s->cap_th - old) * sizeof(sstack));
+    }
+    return &s->th[tid];
+}
+
+/* The call of frame f ended (or the log did) at t: its function's counters. */
+static int account(atr_index *ix, sstack *sk, const sframe *f, uint64_t t) {
+    uint64_t dur = t > f->start ? t - f->start : 0;
+    uint64_t self = dur > f->child ? dur - f->child : 0;
+    sfunc *sf = func_of(ix, f->fn);
+    if (!sf)
+        return ATR_ENOMEM;
+    if (f->charged && sk->n) {
+        sframe *p = &sk->f[sk->n - 1];
+        p->child = p->child + dur < p->child ? UINT64_MAX : p->child + dur;
+    }
+    atr_stats *st = &sf->st;
+    st->count++;
+    st->total_ns += dur;
+    st->active_ns += dur;
+    st->self_ns += self;
+    if (f->status == ATR_CALL_RAISED)
+        st->raised++;
+    if (f->status == ATR_CALL_UNFINISHED) {
+        st->unfinished++;
+        if (sf->slow_unf == ATR_NO_CALL || dur > sf->max_unf ||
+            (dur == sf->max_unf && f->id < sf->slow_unf)) {
+            sf->max_unf = dur;
+            sf->slow_unf = f->id;
+        }
+        return dlist_push(ix, &sf->unf, dur);
+    }
+    st->finished++;
+    if (st->slowest_call == ATR_NO_CALL || dur > st->max_ns ||
+        (dur == st->max_ns && f->id < st->slowest_call)) {
+        st->max_ns = dur;
+        st->slowest_call = f->id;
+    }
+    return dlist_push(ix, &sf->fin, dur);
+}
+
+static int on_start(load_state *st, const atr_record *rec, sstack *sk) {
+    atr_index *ix = st->ix;
+    uint32_t *li = atr__fn_lookup(st, rec->u.start.function);
+    if (!li || ix->files[st->file].info.parent_uid)
+        return ATR_ESTATE; /* unknown function; a forked child's calls link to its parent */
+    uint64_t parent = rec->u.start.parent;
+    if (parent && (!sk->n || sk->f[sk->n - 1].span != parent))
+        return ATR_ESTATE; /* not the innermost running call of its thread */
+    if (ix->stream->n_calls >= UINT32_MAX - 1)
+        return ATR_ETOOBIG;
+    if (atr__grow((void **)&sk->f, &sk->cap, sk->n + 1, sizeof(sframe)))
+        return ATR_ENOMEM;
+    sframe *f = &sk->f[sk->n++];
+    f->span = rec->u.start.span;
+    f->start = rec->time_ns;
+    f->child = 0;
+    f->fn = st->fns[*li].fn;
+    f->id = (uint32_t)ix->stream->n_calls++;
+    f->charged = parent != 0;
+    f->status = ATR_CALL_UNFINISHED;
+    return 0;
+}
+
+static int on_end(load_state *st, const atr_record *rec, sstack *sk) {
+    if (!sk->n || sk->f[sk->n - 1].span != rec->u.end.span)
+        return ATR_ESTATE;
+    sframe f = sk->f[--sk->n];
+    f.status = rec->u.end.status == ATR_END_RETURN  ? ATR_CALL_RETURNED
+               : rec->u.end.status == ATR_END_RAISE ? ATR_CALL_RAISED
+                                                    : ATR_CALL_NORESULT;
+    return account(st->ix, sk, &f, rec->time_ns);
+}
+
+int atr__stream_record(load_state *st, const atr_record *rec) {
+    uint32_t k = rec->kind;
+    if (k != ATR_REC_START && k != ATR_REC_END && k != ATR_REC_MESSAGE) {
+        if (k == ATR_REC_SUSPEND || k == ATR_REC_RESUME)
+            return ATR_ESTATE; /* active times need the calls */
+        return atr__on_record(st, rec);
+    }
+    atr_index *ix = st->ix;
+    atr_file_info *fi = &ix->files[st->file].info;
+    st->n_records++;
+    if (rec->time_ns > fi->t_last)
+        fi->t_last = rec->time_ns;
+    uint32_t tid;
+    int rc = atr__thread_of(st, rec->thread, &tid);
+    if (rc)
+        return rc;
+    sstack *sk = stack_of(ix, tid);
+    if (!sk)
+        return ATR_ENOMEM;
+    if (k == ATR_REC_START)
+        return on_start(st, rec, sk);
+    if (k == ATR_REC_END)
+        return on_end(st, rec, sk);
+    if (!rec->u.message.span)
+        return 0;
+    for (uint64_t i = sk->n; i-- > 0;)
+        if (sk->f[i].span == rec->u.message.span)
+            return 0;
+    return ATR_ESTATE;
+}
+
+int atr__stream_close(load_state *st) {
+    atr_index *ix = st->ix;
+    const atr__file *file = &ix->files[st->file];
+    if (ix->compensate && file->info.calib_mechanism.ptr && file->info.calib_call_ns)
+        return ATR_ESTATE; /* compensation moves every time of the log */
+    for (uint32_t t = file->first_thread; t < ix->n_threads; t++) {
+        sstack *sk = stack_of(ix, t);
+        if (!sk)
+            return ATR_ENOMEM;
+        while (sk->n) { /* innermost first: each charges its parent */
+            sframe f = sk->f[--sk->n];
+            int rc = account(ix, sk, &f, file->info.t_last);
+            if (rc)
+                return rc;
+            ix->n_unfinished++;
+        }
+    }
+    return 0;
+}
+
+/* ---- statistics ---- */
+
+int atr__stream_stats(const atr_index *ix, atr_stats *out, uint32_t n_out) {
+    struct atr__stream *s = ix->stream;
+    if (s->broken)
+        return ATR_ESTATE;
+    if (!s->done) {
+        for (uint64_t fn = 0; fn < s->cap_fns && fn < ix->n_funcs; fn++) {
+            sfunc *sf = &s->fns[fn];
+            atr_stats *st = &sf->st;
+            if (!st->count)
+                continue;
+            st->mean_ns = (double)st->active_ns / (double)st->count;
+            dlist *d = &sf->fin;
+            if (!st->finished) { /* only unfinished calls: use them */
+                d = &sf->unf;
+                st->max_ns = sf->max_unf;
+                st->slowest_call = sf->slow_unf;
+            }
+            uint64_t *a = dlist_flat(d);
+            if (!a)
+                return ATR_ENOMEM;
+            atr__stats_percentiles(a, d->n, st);
+            free(a);
+            dlist_free(&sf->fin);
+            dlist_free(&sf->unf);
+        }
+        s->done = 1;
+    }
+    for (uint32_t fn = 0; fn < ix->n_funcs && fn < n_out; fn++) {
+        if (fn < s->cap_fns) {
+            out[fn] = s->fns[fn].st;
+        } else {
+            memset(&out[fn], 0, sizeof(out[fn]));
+            out[fn].slowest_call = ATR_NO_CALL;
+        }
+    }
+    return 0;
+}

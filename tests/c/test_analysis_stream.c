@@ -1,0 +1,112 @@
+/*
+ * Statistics-only loads (atr_index_set_stats_only, libtrace/src/analysis/stream.c): the same
+ * atr_stats_all as the full index on nested calls with ties, raised and unfinished calls and
+ * two logs; ATR_ESTATE (and no statistics) for logs whose calls do not nest on their thread.
+ * tests/c/test_analysis_corpus.c compares both on every golden, corpus and mutated log.
+ */
+#include "analysis_logs.h"
+
+static atr_index *load_stats_only(const char *path, int expect) {
+    atr_index *ix = NULL;
+    ATR_REQUIRE(atr_index_open(&ix) == 0);
+    atr_index_set_stats_only(ix, 1);
+    int rc = atr_index_load(ix, path);
+    if (!ATR_CHECK_ERR(rc, expect))
+        fprintf(stderr, "  %s\n", atr_index_error(ix));
+    return ix;
+}
+
+static void compare(atr_index *full, atr_index *so) {
+    atr_index_info fi, si;
+    atr_index_get_info(full, &fi);
+    atr_index_get_info(so, &si);
+    ATR_REQUIRE(fi.n_functions == si.n_functions && fi.n_functions <= 8);
+    ATR_CHECK_EQ_U64(si.n_calls, 0);
+    atr_stats a[8], b[8];
+    ATR_CHECK_OK(atr_stats_all(full, a, fi.n_functions));
+    ATR_CHECK_OK(atr_stats_all(so, b, si.n_functions));
+    for (uint32_t fn = 0; fn < fi.n_functions; fn++) {
+        ATR_CHECK_EQ_U64(b[fn].count, a[fn].count);
+        ATR_CHECK_EQ_U64(b[fn].finished, a[fn].finished);
+        ATR_CHECK_EQ_U64(b[fn].raised, a[fn].raised);
+        ATR_CHECK_EQ_U64(b[fn].total_ns, a[fn].total_ns);
+        ATR_CHECK_EQ_U64(b[fn].self_ns, a[fn].self_ns);
+        ATR_CHECK_EQ_U64(b[fn].min_ns, a[fn].min_ns);
+        ATR_CHECK_EQ_U64(b[fn].p50_ns, a[fn].p50_ns);
+        ATR_CHECK_EQ_U64(b[fn].p95_ns, a[fn].p95_ns);
+        ATR_CHECK_EQ_U64(b[fn].p99_ns, a[fn].p99_ns);
+        ATR_CHECK_EQ_U64(b[fn].max_ns, a[fn].max_ns);
+        ATR_CHECK_EQ_U64(b[fn].slowest_call, a[fn].slowest_call);
+    }
+}
+
+/* outer(i) -> inner x2, one raising; equal maxima (the first call is the slowest); a last
+   outer left running with an inner under it (unfinished: both). */
+static void nested(void) {
+    uint64_t clock = 0, t = 1000;
+    atr_session *s = new_log("stream_nested.atr", &clock);
+    uint32_t outer = define(s, "m", "outer", 0, NULL), inner = define(s, "m", "inner", 0, NULL);
+    for (int i = 0; i < 50; i++) {
+        uint64_t o = begin(s, outer, 0, t, NULL, 0);
+        uint64_t a = begin(s, inner, o, t + 10, NULL, 0);
+        ATR_CHECK_OK(atr_span_return(s, a, t + 10 + (uint64_t)(i % 7) * 100, NULL));
+        uint64_t b = begin(s, inner, o, t + 1000, NULL, 0);
+        ATR_CHECK_OK(atr_span_raise(s, b, t + 1500, S("ValueError"), NULL));
+        ATR_CHECK_OK(atr_span_return(s, o, t + 2000 + (uint64_t)(i % 3) * 10, NULL));
+        t += 5000;
+    }
+    uint64_t o = begin(s, outer, 0, t, NULL, 0);
+    begin(s, inner, o, t + 5, NULL, 0);
+    clock = t + 100000;
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_index *full = load_one(g_path), *so = load_stats_only(g_path, 0);
+    compare(full, so);
+    atr_stats st[2];
+    ATR_CHECK_OK(atr_stats_all(so, st, 2));
+    ATR_CHECK_EQ_U64(st[0].unfinished, 1);
+    ATR_CHECK_EQ_U64(st[1].raised, 50);
+    atr_index_free(so);
+    done(full);
+}
+
+/* A generator suspends: active times need the call table, the stats-only load declines. */
+static void suspended(void) {
+    uint64_t clock = 0;
+    atr_session *s = new_log("stream_suspend.atr", &clock);
+    uint32_t gen = define(s, "m", "gen", 0, NULL);
+    uint64_t g = begin(s, gen, 0, 100, NULL, 0);
+    ATR_CHECK_OK(atr_span_suspend(s, g, 150));
+    ATR_CHECK_OK(atr_span_resume(s, g, 300));
+    ATR_CHECK_OK(atr_span_return(s, g, 400, NULL));
+    clock = 500;
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_index *so = load_stats_only(g_path, ATR_ESTATE);
+    atr_stats st[1];
+    ATR_CHECK_ERR(atr_stats_all(so, st, 1), ATR_ESTATE);
+    atr_index_free(so);
+    done(load_one(g_path));
+}
+
+/* A call whose parent is not the innermost running call of its thread: declined. */
+static void not_nested(void) {
+    uint64_t clock = 0;
+    atr_session *s = new_log("stream_cross.atr", &clock);
+    uint32_t f = define(s, "m", "f", 0, NULL);
+    uint64_t a = begin(s, f, 0, 100, NULL, 0);
+    uint64_t b = begin(s, f, a, 110, NULL, 0);
+    uint64_t c = begin(s, f, a, 120, NULL, 0); /* a's child while b still runs */
+    ATR_CHECK_OK(atr_span_return(s, c, 130, NULL));
+    ATR_CHECK_OK(atr_span_return(s, b, 140, NULL));
+    ATR_CHECK_OK(atr_span_return(s, a, 150, NULL));
+    clock = 200;
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_index_free(load_stats_only(g_path, ATR_ESTATE));
+    done(load_one(g_path));
+}
+
+int main(void) {
+    nested();
+    suspended();
+    not_nested();
+    ATR_TEST_MAIN_END();
+}
