@@ -38,6 +38,15 @@ typedef struct load_state {
 /* Handle one record of the log being loaded. 0 or ATR_ENOMEM / ATR_ETOOBIG. */
 int atr__on_record(load_state *st, const atr_record *rec);
 
+/*
+ * START, split for stream.c: append the call of rec (function fe, global thread tid) with its
+ * arguments, unlinked (no parent, no span), *id_out its id; END of call id (unfinished).
+ * 0, ATR_ENOMEM, ATR_ETOOBIG.
+ */
+int atr__add_call(load_state *st, const atr_record *rec, const fnmap_ent *fe, uint32_t tid,
+                  uint32_t *id_out);
+int atr__end_call(load_state *st, const atr_record *rec, uint32_t id);
+
 /* The fns index of local function id `lid` (through a pointer into st), or NULL. */
 uint32_t *atr__fn_lookup(load_state *st, uint32_t lid);
 /* The global id of the log's thread `number`, added when new. 0 or ATR_ENOMEM. */

@@ -253,20 +253,12 @@ static int add_pending(atr_index *ix, uint32_t call, uint64_t uid, uint64_t span
 
 /* ---- records ---- */
 
-static int on_start(load_state *st, const atr_record *rec) {
+int atr__add_call(load_state *st, const atr_record *rec, const fnmap_ent *fe, uint32_t tid,
+                  uint32_t *id_out) {
     atr_index *ix = st->ix;
     atr__file *file = &ix->files[st->file];
-    uint32_t *li = atr__fn_lookup(st, rec->u.start.function);
-    if (!li) { /* the reader checks definitions; be defensive anyway */
-        file->info.n_unknown_spans++;
-        return 0;
-    }
-    const fnmap_ent *fe = &st->fns[*li];
     atr__func *f = &ix->funcs[fe->fn];
-    uint32_t tid;
-    int rc = atr__thread_of(st, rec->thread, &tid);
-    if (rc)
-        return rc;
+    int rc;
     if (ix->n_calls >= UINT32_MAX - 1)
         return ATR_ETOOBIG;
     if (atr__grow((void **)&ix->calls, &ix->cap_calls, ix->n_calls + 1, sizeof(atr__call)))
@@ -330,6 +322,24 @@ static int on_start(load_state *st, const atr_record *rec) {
     ix->n_argv += n;
     ix->n_calls++;
     file->info.n_calls++;
+    *id_out = id;
+    return 0;
+}
+
+static int on_start(load_state *st, const atr_record *rec) {
+    atr_index *ix = st->ix;
+    atr__file *file = &ix->files[st->file];
+    uint32_t *li = atr__fn_lookup(st, rec->u.start.function);
+    if (!li) { /* the reader checks definitions; be defensive anyway */
+        file->info.n_unknown_spans++;
+        return 0;
+    }
+    uint32_t tid, id;
+    int rc = atr__thread_of(st, rec->thread, &tid);
+    if (rc || (rc = atr__add_call(st, rec, &st->fns[*li], tid, &id)) != 0)
+        return rc;
+    atr__call *c = &ix->calls[id];
+    file = &ix->files[st->file];
 
     uint64_t parent = rec->u.start.parent;
     if (parent) {
@@ -469,6 +479,11 @@ static int on_end(load_state *st, const atr_record *rec) {
         ix->files[st->file].info.n_unknown_spans++;
         return 0;
     }
+    return atr__end_call(st, rec, id);
+}
+
+int atr__end_call(load_state *st, const atr_record *rec, uint32_t id) {
+    atr_index *ix = st->ix;
     atr__call *c = &ix->calls[id];
     int rc;
     c->dur = rec->time_ns > c->start ? rec->time_ns - c->start : 0;
