@@ -97,7 +97,11 @@ int atr__cmd_calls(atr__vctx *ctx, int argc, char **argv) {
     atr__operands ops = {0};
     calls_args a = {0, ATR_SORT_START, 0};
     atr__target t = {0};
-    int st = atr__target_setup(ctx, argc, argv, calls_opts, on_opt, &a, 0, &ops, &t);
+    int st = atr__parse_args(ctx, argc, argv, calls_opts, &ops, on_opt, &a);
+    /* the text shows no parent or message: only FUNC's calls are needed, unless by self time */
+    t.selective = !a.json && a.sort != ATR_SORT_SELF;
+    if (st == ATR_VIEWER_OK)
+        st = atr__target_open(ctx, &ops, 0, &t);
     atr_callset *cs = NULL;
     if (st == ATR_VIEWER_OK)
         st = atr__target_query(ctx, &t, a.sort, 0, a.limit, &cs);

@@ -41,10 +41,11 @@ static void warn_file(atr__vctx *ctx, const atr_file_info *fi) {
                 fi->calib_mechanism.ptr);
 }
 
-/* Load the logs into a new index (statistics-only: any failed load is left to the caller,
-   without a message: it loads again into a full index). */
+/* Load the logs into a new index: statistics-only (stats_only), only the calls of the
+   functions `keep` names (keep not NULL), or whole. The first two leave a failed load to the
+   caller, without a message: it loads again into a whole index. */
 static int load_logs(atr__vctx *ctx, const char *const *paths, int n, int stats_only,
-                     atr_index **out) {
+                     const char *keep, atr_index **out) {
     *out = NULL;
     if (n <= 0) {
         atr__errorf(ctx, "no log given (see --help)");
@@ -56,6 +57,11 @@ static int load_logs(atr__vctx *ctx, const char *const *paths, int n, int stats_
         return ATR_VIEWER_FAIL;
     }
     atr_index_set_stats_only(ix, stats_only);
+    if (keep && atr_index_set_keep_function(ix, keep) < 0) {
+        atr_index_free(ix);
+        return ATR_VIEWER_FAIL;
+    }
+    int partial = stats_only || keep;
     atr_index_set_max_memory(ix, ctx->max_memory);
     atr_index_set_compensate(ix, ctx->compensate);
     atr__progress prog;
@@ -65,7 +71,7 @@ static int load_logs(atr__vctx *ctx, const char *const *paths, int n, int stats_
         atr__progress_label(&prog, paths[i]);
         errno = 0;
         int rc = atr_index_load(ix, paths[i]);
-        if (rc < 0 && stats_only) {
+        if (rc < 0 && partial) {
             atr__progress_done(&prog);
             atr_index_free(ix);
             return ATR_VIEWER_FAIL;
@@ -97,12 +103,12 @@ static int load_logs(atr__vctx *ctx, const char *const *paths, int n, int stats_
 }
 
 int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **out) {
-    return load_logs(ctx, paths, n, 0, out);
+    return load_logs(ctx, paths, n, 0, NULL, out);
 }
 
 int atr__load_logs_stats(atr__vctx *ctx, const char *const *paths, int n, atr_index **out) {
-    int st = load_logs(ctx, paths, n, 1, out);
-    return st == ATR_VIEWER_FAIL ? load_logs(ctx, paths, n, 0, out) : st;
+    int st = load_logs(ctx, paths, n, 1, NULL, out);
+    return st == ATR_VIEWER_FAIL ? load_logs(ctx, paths, n, 0, NULL, out) : st;
 }
 
 void atr__sb_funcname(atr__sbuf *sb, const atr_index *ix, uint32_t fn) {
@@ -283,7 +289,11 @@ int atr__target_open(atr__vctx *ctx, const atr__operands *ops, int need_func, at
                     ctx->prog, ctx->cmd, c ? c->synopsis : "");
         return ATR_VIEWER_USAGE;
     }
-    int st = atr__load_logs(ctx, ops->logs, ops->n_logs, &t->ix);
+    int st = ATR_VIEWER_FAIL;
+    if (t->selective && ops->func) /* only FUNC's calls; the whole index when that fails */
+        st = load_logs(ctx, ops->logs, ops->n_logs, 0, ops->func, &t->ix);
+    if (st == ATR_VIEWER_FAIL)
+        st = atr__load_logs(ctx, ops->logs, ops->n_logs, &t->ix);
     if (st == ATR_VIEWER_OK && ops->func)
         st = atr__resolve_func(ctx, t->ix, ops->func, &t->fn);
     if (st == ATR_VIEWER_OK)

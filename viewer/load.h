@@ -80,11 +80,15 @@ typedef struct atr__target {
     atr_index *ix; /* owned */
     uint32_t fn;
     atr_filter *filter; /* owned, NULL: no filter */
+    int selective;      /* set before opening: only FUNC's calls are needed (slow, calls) */
 } atr__target;
 
 /*
  * Load ops->logs, resolve ops->func (required when need_func), build the filter from
- * ops->filters. Returns an ATR_VIEWER_* status; close the target in every case.
+ * ops->filters. With t->selective and a FUNC, the index keeps only the calls of the functions
+ * FUNC names (atr_index_set_keep_function; the whole index for logs it declines): their
+ * ids, arguments, durations and queries are those of the whole index, their parents, self
+ * times and messages not. Returns an ATR_VIEWER_* status; close the target in every case.
  */
 int atr__target_open(atr__vctx *ctx, const atr__operands *ops, int need_func, atr__target *t);
 void atr__target_close(atr__target *t);

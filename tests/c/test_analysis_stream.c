@@ -66,6 +66,42 @@ static void nested(void) {
     ATR_CHECK_EQ_U64(st[0].unfinished, 1);
     ATR_CHECK_EQ_U64(st[1].raised, 50);
     atr_index_free(so);
+
+    /* selective: only inner's calls, under their printed ids; outer's are not there */
+    atr_index *sel = NULL;
+    ATR_REQUIRE(atr_index_open(&sel) == 0);
+    ATR_CHECK_OK(atr_index_set_keep_function(sel, "inner"));
+    ATR_CHECK_OK(atr_index_load(sel, g_path));
+    atr_index_info si, fi;
+    atr_index_get_info(sel, &si);
+    atr_index_get_info(full, &fi);
+    ATR_CHECK_EQ_U64(si.n_calls, 101);
+    ATR_CHECK_EQ_U64(si.t_min, fi.t_min);
+    ATR_CHECK_EQ_U64(si.n_unfinished, 1);
+    uint32_t c = ATR_NO_CALL, fc = ATR_NO_CALL;
+    ATR_CHECK_OK(atr_call_id_parse(sel, "1", &c)); /* the first inner: call 1 of the log */
+    ATR_CHECK_OK(atr_call_id_parse(full, "1", &fc));
+    ATR_CHECK_ERR(atr_call_id_parse(sel, "0", &c), ATR_ENOTFOUND); /* an outer: not kept */
+    ATR_CHECK_OK(atr_call_id_parse(sel, "4", &c));                 /* 4: outer 1's first inner */
+    atr_call_view cv, fv;
+    ATR_CHECK_OK(atr_index_call(sel, c, &cv));
+    ATR_CHECK_OK(atr_call_id_parse(full, "4", &fc));
+    ATR_CHECK_OK(atr_index_call(full, fc, &fv));
+    ATR_CHECK(cv.duration_ns == fv.duration_ns && cv.start_ns == fv.start_ns);
+    ATR_CHECK_EQ_U64(cv.parent, ATR_NO_CALL); /* its caller was not kept */
+    char id[ATR_CALL_ID_SIZE];
+    atr_call_id_format(sel, c, id, sizeof id);
+    ATR_CHECK(strcmp(id, "4") == 0);
+    atr_stats a, b;
+    ATR_CHECK_OK(atr_stats_function(full, find(full, "inner"), NULL, &a));
+    ATR_CHECK_OK(atr_stats_function(sel, find(sel, "inner"), NULL, &b));
+    ATR_CHECK(a.count == b.count && a.p50_ns == b.p50_ns && a.max_ns == b.max_ns &&
+              a.unfinished == b.unfinished && a.raised == b.raised);
+    atr_call_id_format(sel, b.slowest_call, id, sizeof id);
+    char fid[ATR_CALL_ID_SIZE];
+    atr_call_id_format(full, a.slowest_call, fid, sizeof fid);
+    ATR_CHECK(strcmp(id, fid) == 0);
+    atr_index_free(sel);
     done(full);
 }
 
@@ -83,6 +119,10 @@ static void suspended(void) {
     atr_index *so = load_stats_only(g_path, ATR_ESTATE);
     atr_stats st[1];
     ATR_CHECK_ERR(atr_stats_all(so, st, 1), ATR_ESTATE);
+    atr_index_free(so);
+    ATR_REQUIRE(atr_index_open(&so) == 0);
+    ATR_CHECK_OK(atr_index_set_keep_function(so, "gen"));
+    ATR_CHECK_ERR(atr_index_load(so, g_path), ATR_ESTATE);
     atr_index_free(so);
     done(load_one(g_path));
 }

@@ -111,6 +111,19 @@ ATR_API void atr_index_set_stats_only(atr_index *ix, int on);
 ATR_API int atr_index_stats_only(const atr_index *ix);
 
 /*
+ * Selective loads (on an empty index, before the first load): later loads keep only the calls
+ * of the functions `name` matches as atr_index_find_function matches it (the full name or a
+ * dot-separated tail of it), with their arguments and results, and every function, thread
+ * and file. Their ids (atr_call_id_format, atr_call_id_parse, atr_file_call) are the numbers
+ * the full index gives them; a kept call's parent is its caller when that is kept too, else
+ * none; self times count kept children only; messages are not kept. For one function's
+ * statistics, argument scores and queries (slow, calls) this is the full index's answer in
+ * the memory of that function's calls. The same logs as atr_index_set_stats_only decline
+ * with ATR_ESTATE. Returns 0, ATR_EINVAL (not empty, already selective), ATR_ENOMEM.
+ */
+ATR_API int atr_index_set_keep_function(atr_index *ix, const char *name);
+
+/*
  * Read the log at `path` completely and add its process to the index. Calls are linked to
  * their parents (also across logs already loaded or loaded later: a forked child's log names
  * its parent's uid and span), child lists and per-function call lists are rebuilt.

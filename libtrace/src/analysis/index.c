@@ -201,6 +201,8 @@ static int load(atr_index *ix, atr_reader *r, const char *name) {
         rc = ATR_ENOMEM;
         goto fail;
     }
+    if (ix->stream)
+        atr__stream_begin(ix);
     atr_record rec;
     uint64_t done, total, next_report = 0;
     for (;;) {

@@ -246,7 +246,7 @@ int atr_stats_function(const atr_index *ix, uint32_t fn, const atr_filter *filte
 int atr_stats_all(const atr_index *ix, atr_stats *out, uint32_t n_out) {
     if (!ix || (!out && ix->n_funcs) || n_out < ix->n_funcs)
         return ATR_EINVAL;
-    if (ix->stream)
+    if (ix->stream && atr__stream_stats_only(ix))
         return atr__stream_stats(ix, out, n_out);
     if (ix->n_funcs && !ix->fn_off)
         return ATR_ENOMEM;

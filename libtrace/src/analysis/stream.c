@@ -39,6 +39,7 @@ typedef struct sframe {
     uint32_t fn, id;
     uint32_t charged; /* its parent is the frame below */
     uint32_t status;
+    uint32_t call; /* selective loads: the call kept in the index, or ATR_NO_CALL */
 } sframe;
 
 typedef struct sstack {
@@ -55,6 +56,14 @@ struct atr__stream {
     uint64_t bytes;   /* durations held */
     int done;         /* statistics computed (durations freed) */
     int broken;       /* a load failed half-way: no statistics */
+    /* Selective loads (atr_index_set_keep_function): the calls of functions matching `keep`
+       go to the call table, their numbers in the file to `numbers` (ascending per file). */
+    char *keep;       /* owned; NULL: statistics only */
+    uint8_t *keep_fn; /* per global function: 0 not decided yet, 1 kept, 2 not */
+    uint64_t cap_keep_fn;
+    uint32_t *numbers; /* per kept call: its number in its file (atr_call_id_format) */
+    uint64_t cap_numbers;
+    uint64_t file_base; /* n_calls when the current file's load began */
 };
 
 /* ---- public switch ---- */
@@ -65,7 +74,41 @@ void atr_index_set_stats_only(atr_index *ix, int on) {
     ix->stream = on ? calloc(1, sizeof(*ix->stream)) : NULL;
 }
 
-int atr_index_stats_only(const atr_index *ix) { return ix && ix->stream; }
+int atr_index_stats_only(const atr_index *ix) { return ix && ix->stream && !ix->stream->keep; }
+
+int atr_index_set_keep_function(atr_index *ix, const char *name) {
+    if (!ix || !name || !*name || ix->stream || ix->n_files)
+        return ATR_EINVAL;
+    struct atr__stream *s = calloc(1, sizeof(*s));
+    if (!s || !(s->keep = strdup(name))) {
+        free(s);
+        return ATR_ENOMEM;
+    }
+    ix->stream = s;
+    return 0;
+}
+
+int atr__stream_stats_only(const atr_index *ix) { return ix->stream && !ix->stream->keep; }
+
+void atr__stream_begin(atr_index *ix) { ix->stream->file_base = ix->stream->n_calls; }
+
+uint32_t atr__stream_number(const atr_index *ix, uint32_t call) {
+    return ix->stream->numbers[call];
+}
+
+uint32_t atr__stream_find(const atr_index *ix, uint32_t file, uint64_t number) {
+    const atr__file *f = &ix->files[file];
+    const uint32_t *num = ix->stream->numbers;
+    uint64_t lo = f->first_call, hi = lo + f->info.n_calls;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (num[mid] < number)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < f->first_call + f->info.n_calls && num[lo] == number ? (uint32_t)lo : ATR_NO_CALL;
+}
 
 static void dlist_free(dlist *d) {
     for (uint64_t i = 0; d->chunks && i * CHUNK < d->n; i++)
@@ -85,6 +128,9 @@ void atr__stream_free(struct atr__stream *s) {
         free(s->th[i].f);
     free(s->fns);
     free(s->th);
+    free(s->keep);
+    free(s->keep_fn);
+    free(s->numbers);
     free(s);
 }
 
@@ -192,7 +238,21 @@ static int account(atr_index *ix, sstack *sk, const sframe *f, uint64_t t) {
     return dlist_push(ix, &sf->fin, dur);
 }
 
-static int on_start(load_state *st, const atr_record *rec, sstack *sk) {
+/* 1 if the calls of global function fn are kept, 0 if not, -1 out of memory. */
+static int keeps(atr_index *ix, uint32_t fn) {
+    struct atr__stream *s = ix->stream;
+    if (fn >= s->cap_keep_fn) {
+        uint64_t old = s->cap_keep_fn;
+        if (atr__grow((void **)&s->keep_fn, &s->cap_keep_fn, (uint64_t)fn + 1, 1))
+            return -1;
+        memset(s->keep_fn + old, 0, (size_t)(s->cap_keep_fn - old));
+    }
+    if (!s->keep_fn[fn])
+        s->keep_fn[fn] = atr__func_name_match(&ix->funcs[fn], s->keep, strlen(s->keep)) ? 1 : 2;
+    return s->keep_fn[fn] == 1;
+}
+
+static int on_start(load_state *st, const atr_record *rec, uint32_t tid, sstack *sk) {
     atr_index *ix = st->ix;
     uint32_t *li = atr__fn_lookup(st, rec->u.start.function);
     if (!li || ix->files[st->file].info.parent_uid)
@@ -204,14 +264,35 @@ static int on_start(load_state *st, const atr_record *rec, sstack *sk) {
         return ATR_ETOOBIG;
     if (atr__grow((void **)&sk->f, &sk->cap, sk->n + 1, sizeof(sframe)))
         return ATR_ENOMEM;
+    struct atr__stream *s = ix->stream;
+    uint32_t fn = st->fns[*li].fn, call = ATR_NO_CALL;
+    if (rec->time_ns < ix->t_min || ix->t_min == 0) /* as the full index: every call's */
+        ix->t_min = rec->time_ns;
+    if (s->keep) {
+        int keep = keeps(ix, fn);
+        if (keep < 0)
+            return ATR_ENOMEM;
+        if (keep) {
+            int rc = atr__add_call(st, rec, &st->fns[*li], tid, &call);
+            if (rc)
+                return rc;
+            if (atr__grow((void **)&s->numbers, &s->cap_numbers, (uint64_t)call + 1,
+                          sizeof(uint32_t)))
+                return ATR_ENOMEM;
+            s->numbers[call] = (uint32_t)(s->n_calls - s->file_base);
+            if (parent && sk->f[sk->n - 1].call != ATR_NO_CALL)
+                ix->calls[call].parent = sk->f[sk->n - 1].call;
+        }
+    }
     sframe *f = &sk->f[sk->n++];
     f->span = rec->u.start.span;
     f->start = rec->time_ns;
     f->child = 0;
-    f->fn = st->fns[*li].fn;
-    f->id = (uint32_t)ix->stream->n_calls++;
+    f->fn = fn;
+    f->id = (uint32_t)s->n_calls++;
     f->charged = parent != 0;
     f->status = ATR_CALL_UNFINISHED;
+    f->call = call;
     return 0;
 }
 
@@ -219,6 +300,8 @@ static int on_end(load_state *st, const atr_record *rec, sstack *sk) {
     if (!sk->n || sk->f[sk->n - 1].span != rec->u.end.span)
         return ATR_ESTATE;
     sframe f = sk->f[--sk->n];
+    if (st->ix->stream->keep)
+        return f.call == ATR_NO_CALL ? 0 : atr__end_call(st, rec, f.call);
     f.status = rec->u.end.status == ATR_END_RETURN  ? ATR_CALL_RETURNED
                : rec->u.end.status == ATR_END_RAISE ? ATR_CALL_RAISED
                                                     : ATR_CALL_NORESULT;
@@ -245,7 +328,7 @@ int atr__stream_record(load_state *st, const atr_record *rec) {
     if (!sk)
         return ATR_ENOMEM;
     if (k == ATR_REC_START)
-        return on_start(st, rec, sk);
+        return on_start(st, rec, tid, sk);
     if (k == ATR_REC_END)
         return on_end(st, rec, sk);
     if (!rec->u.message.span)
@@ -265,6 +348,10 @@ int atr__stream_close(load_state *st) {
         sstack *sk = stack_of(ix, t);
         if (!sk)
             return ATR_ENOMEM;
+        if (ix->stream->keep) { /* kept calls: finished like the full index's */
+            sk->n = 0;
+            continue;
+        }
         while (sk->n) { /* innermost first: each charges its parent */
             sframe f = sk->f[--sk->n];
             int rc = account(ix, sk, &f, file->info.t_last);
