@@ -46,6 +46,9 @@ int atr__on_record(load_state *st, const atr_record *rec);
 int atr__add_call(load_state *st, const atr_record *rec, const fnmap_ent *fe, uint32_t tid,
                   uint32_t *id_out);
 int atr__end_call(load_state *st, const atr_record *rec, uint32_t id);
+/* MESSAGE rec, attached to `call` (ATR__MSG_BY_SPAN: to the call of its span). */
+#define ATR__MSG_BY_SPAN (UINT32_MAX - 1)
+int atr__add_message(load_state *st, const atr_record *rec, uint32_t call);
 
 /* The fns index of local function id `lid` (through a pointer into st), or NULL. */
 uint32_t *atr__fn_lookup(load_state *st, uint32_t lid);

@@ -507,6 +507,10 @@ int atr__end_call(load_state *st, const atr_record *rec, uint32_t id) {
 }
 
 static int on_message(load_state *st, const atr_record *rec) {
+    return atr__add_message(st, rec, ATR__MSG_BY_SPAN);
+}
+
+int atr__add_message(load_state *st, const atr_record *rec, uint32_t call) {
     atr_index *ix = st->ix;
     uint32_t tid, text;
     int rc = atr__thread_of(st, rec->thread, &tid);
@@ -525,8 +529,8 @@ static int on_message(load_state *st, const atr_record *rec) {
     m->time = rec->time_ns;
     m->thread = tid;
     m->text = text;
-    m->call = ATR_NO_CALL;
-    if (rec->u.message.span) {
+    m->call = call == ATR__MSG_BY_SPAN ? ATR_NO_CALL : call;
+    if (rec->u.message.span && call == ATR__MSG_BY_SPAN) {
         m->call = span_call_st(st, rec->u.message.span);
         if (m->call == ATR_NO_CALL)
             ix->files[st->file].info.n_unknown_spans++;
