@@ -156,7 +156,7 @@ static void check_stats_only(const unsigned char *buf, size_t len, const char *n
     atr_index_free(ix);
 }
 
-static int g_keep_ok;
+static int g_keep_ok, g_sub_ok;
 
 /* The calls of fn in full and in sel, by duration: the same ids as printed, durations, args. */
 static void same_calls(atr_index *full, atr_index *sel, uint32_t fn, const char *name) {
@@ -190,6 +190,59 @@ static void same_calls(atr_index *full, atr_index *sel, uint32_t fn, const char 
     }
     atr_callset_free(a);
     atr_callset_free(b);
+}
+
+/* The tree of call x in full and of y in sub: the same ids, times, children and messages. */
+static int same_tree(atr_index *full, uint32_t x, atr_index *sub, uint32_t y, int depth) {
+    atr_call_view cx, cy;
+    char ix_id[ATR_CALL_ID_SIZE], iy_id[ATR_CALL_ID_SIZE];
+    if (!ATR_CHECK(atr_index_call(full, x, &cx) == 0 && atr_index_call(sub, y, &cy) == 0))
+        return 0;
+    atr_call_id_format(full, x, ix_id, sizeof ix_id);
+    atr_call_id_format(sub, y, iy_id, sizeof iy_id);
+    uint32_t nx = 0, ny = 0, mx = 0, my = 0;
+    ATR_CHECK_OK(atr_call_children(full, x, NULL, 0, &nx));
+    ATR_CHECK_OK(atr_call_children(sub, y, NULL, 0, &ny));
+    ATR_CHECK_OK(atr_call_messages(full, x, NULL, 0, &mx));
+    ATR_CHECK_OK(atr_call_messages(sub, y, NULL, 0, &my));
+    if (!ATR_CHECK(strcmp(ix_id, iy_id) == 0 && cx.duration_ns == cy.duration_ns &&
+                   cx.self_ns == cy.self_ns && cx.status == cy.status && nx == ny && mx == my))
+        return 0;
+    if (depth > 50 || nx == 0)
+        return 1;
+    uint32_t *kx = calloc(nx, sizeof(uint32_t)), *ky = calloc(nx, sizeof(uint32_t));
+    ATR_REQUIRE(kx && ky);
+    atr_call_children(full, x, kx, nx, &nx);
+    atr_call_children(sub, y, ky, nx, &ny);
+    int ok = 1;
+    for (uint32_t i = 0; i < nx && i < ny && ok; i++)
+        ok = same_tree(full, kx[i], sub, ky[i], depth + 1);
+    free(kx);
+    free(ky);
+    return ok;
+}
+
+/* The subtree of full's call x alone (atr_index_set_keep_subtree): declined, or the same. */
+static void check_subtree(const unsigned char *buf, size_t len, const char *name, atr_index *full,
+                          uint32_t x) {
+    char id[ATR_CALL_ID_SIZE];
+    atr_call_id_format(full, x, id, sizeof id);
+    atr_index_info fi;
+    atr_index_get_info(full, &fi);
+    if (fi.n_files != 1)
+        return;
+    atr_index *ix = NULL;
+    uint32_t y = ATR_NO_CALL;
+    ATR_REQUIRE(atr_index_open(&ix) == 0);
+    ATR_CHECK_OK(atr_index_set_keep_subtree(ix, 0, strtoull(id, NULL, 10)));
+    int rc = atr_index_load_mem(ix, buf, len, name);
+    if (rc == 0 && ATR_CHECK_OK(atr_call_id_parse(ix, id, &y))) {
+        same_tree(full, x, ix, y, 0);
+        g_sub_ok++;
+    } else if (rc) {
+        ATR_CHECK_ERR(rc, ATR_ESTATE);
+    }
+    atr_index_free(ix);
 }
 
 /*
@@ -246,6 +299,8 @@ static void check_selective(const unsigned char *buf, size_t len, const char *na
             atr_argscore_free(sb);
             same_calls(full, ix, fn, name);
             g_keep_ok++;
+            if (a.slowest_call != ATR_NO_CALL)
+                check_subtree(buf, len, name, full, a.slowest_call);
         } else {
             ATR_CHECK_ERR(rc, ATR_ESTATE);
         }
@@ -410,6 +465,6 @@ int main(void) {
     mutated_streams(dir, 3000, &n_ok, &n_fail);
     ATR_CHECK(n_ok > 0 && n_fail > 0); /* both outcomes were reached */
     /* statistics-only loads were compared, and some logs needed the full index */
-    ATR_CHECK(g_stream_ok > 100 && g_stream_declined > 0 && g_keep_ok > 100);
+    ATR_CHECK(g_stream_ok > 100 && g_stream_declined > 0 && g_keep_ok > 100 && g_sub_ok > 50);
     ATR_TEST_MAIN_END();
 }

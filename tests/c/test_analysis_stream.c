@@ -105,6 +105,53 @@ static void nested(void) {
     done(full);
 }
 
+/* The subtree of one call alone: its calls and messages, self times exact, ids kept. */
+static void subtree(void) {
+    uint64_t clock = 0, t = 1000;
+    atr_session *s = new_log("stream_subtree.atr", &clock);
+    uint32_t outer = define(s, "m", "outer", 0, NULL), inner = define(s, "m", "inner", 0, NULL);
+    for (int i = 0; i < 3; i++) { /* calls 3i (outer), 3i+1 and 3i+2 (inner) */
+        uint64_t o = begin(s, outer, 0, t, NULL, 0);
+        uint64_t a = begin(s, inner, o, t + 10, NULL, 0);
+        ATR_CHECK_OK(atr_message(s, a, t + 20, S("hello"), NULL, 0));
+        ATR_CHECK_OK(atr_span_return(s, a, t + 100, NULL));
+        uint64_t b = begin(s, inner, o, t + 200, NULL, 0);
+        ATR_CHECK_OK(atr_span_return(s, b, t + 300 + (uint64_t)i, NULL));
+        ATR_CHECK_OK(atr_span_return(s, o, t + 1000, NULL));
+        t += 5000;
+    }
+    clock = t;
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_index *full = load_one(g_path), *sub = NULL;
+    ATR_REQUIRE(atr_index_open(&sub) == 0);
+    ATR_CHECK_OK(atr_index_set_keep_subtree(sub, 0, 3));
+    ATR_CHECK_ERR(atr_index_set_keep_subtree(sub, 0, 3), ATR_EINVAL);
+    ATR_CHECK_OK(atr_index_load(sub, g_path));
+    atr_index_info si;
+    atr_index_get_info(sub, &si);
+    ATR_CHECK_EQ_U64(si.n_calls, 3);
+    ATR_CHECK_EQ_U64(si.n_messages, 1);
+    uint32_t x = ATR_NO_CALL, y = ATR_NO_CALL, kids[4], n = 0, msgs[2], nm = 0;
+    ATR_CHECK_OK(atr_call_id_parse(full, "3", &x));
+    ATR_CHECK_OK(atr_call_id_parse(sub, "3", &y));
+    ATR_CHECK_ERR(atr_call_id_parse(sub, "6", &y), ATR_ENOTFOUND);
+    ATR_CHECK_OK(atr_call_id_parse(sub, "3", &y));
+    atr_call_view cx, cy;
+    ATR_CHECK_OK(atr_index_call(full, x, &cx));
+    ATR_CHECK_OK(atr_index_call(sub, y, &cy));
+    ATR_CHECK_EQ_U64(cy.self_ns, cx.self_ns);
+    ATR_CHECK_EQ_U64(cy.self_ns, 1000 - 90 - 101);
+    ATR_CHECK_OK(atr_call_children(sub, y, kids, 4, &n));
+    ATR_REQUIRE(n == 2);
+    char id[ATR_CALL_ID_SIZE];
+    atr_call_id_format(sub, kids[1], id, sizeof id);
+    ATR_CHECK(strcmp(id, "5") == 0);
+    ATR_CHECK_OK(atr_call_messages(sub, kids[0], msgs, 2, &nm));
+    ATR_CHECK_EQ_U64(nm, 1);
+    atr_index_free(sub);
+    done(full);
+}
+
 /* A generator suspends: active times need the call table, the stats-only load declines. */
 static void suspended(void) {
     uint64_t clock = 0;
@@ -146,6 +193,7 @@ static void not_nested(void) {
 
 int main(void) {
     nested();
+    subtree();
     suspended();
     not_nested();
     ATR_TEST_MAIN_END();

@@ -118,10 +118,18 @@ ATR_API int atr_index_stats_only(const atr_index *ix);
  * the full index gives them; a kept call's parent is its caller when that is kept too, else
  * none; self times count kept children only; messages are not kept. For one function's
  * statistics, argument scores and queries (slow, calls) this is the full index's answer in
- * the memory of that function's calls. The same logs as atr_index_set_stats_only decline
- * with ATR_ESTATE. Returns 0, ATR_EINVAL (not empty, already selective), ATR_ENOMEM.
+ * the memory of that function's calls. Messages of kept calls are kept. The same logs as
+ * atr_index_set_stats_only decline with ATR_ESTATE. Returns 0, ATR_EINVAL (not empty, already selective), ATR_ENOMEM.
  */
 ATR_API int atr_index_set_keep_function(atr_index *ix, const char *name);
+
+/*
+ * Selective loads, also (with or without atr_index_set_keep_function): keep the call numbered
+ * `number` in the file loaded `file`th (0 for the first; atr_call_id_format's N or FILE:N)
+ * and every call under it on its thread, with their messages: the call's tree (self times
+ * exact). Returns 0, ATR_EINVAL (not empty, already set), ATR_ENOMEM.
+ */
+ATR_API int atr_index_set_keep_subtree(atr_index *ix, uint32_t file, uint64_t number);
 
 /*
  * Read the log at `path` completely and add its process to the index. Calls are linked to

@@ -40,6 +40,7 @@ typedef struct sframe {
     uint32_t charged; /* its parent is the frame below */
     uint32_t status;
     uint32_t call; /* selective loads: the call kept in the index, or ATR_NO_CALL */
+    uint32_t sub;  /* in the subtree kept (atr_index_set_keep_subtree) */
 } sframe;
 
 typedef struct sstack {
@@ -56,14 +57,19 @@ struct atr__stream {
     uint64_t bytes;   /* durations held */
     int done;         /* statistics computed (durations freed) */
     int broken;       /* a load failed half-way: no statistics */
-    /* Selective loads (atr_index_set_keep_function): the calls of functions matching `keep`
-       go to the call table, their numbers in the file to `numbers` (ascending per file). */
-    char *keep;       /* owned; NULL: statistics only */
+    /* Selective loads (atr_index_set_keep_function, _subtree): the calls of functions matching
+       `keep_name` and of the subtree go to the call table, their numbers in the file to
+       `numbers` (ascending per file). */
+    int keep;         /* selective (0: statistics only) */
+    char *keep_name;  /* owned; NULL: no function kept by name */
     uint8_t *keep_fn; /* per global function: 0 not decided yet, 1 kept, 2 not */
     uint64_t cap_keep_fn;
     uint32_t *numbers; /* per kept call: its number in its file (atr_call_id_format) */
     uint64_t cap_numbers;
     uint64_t file_base; /* n_calls when the current file's load began */
+    int keep_sub;       /* keep the subtree of call number sub_number of file sub_file */
+    uint32_t sub_file;
+    uint64_t sub_number;
 };
 
 /* ---- public switch ---- */
@@ -76,15 +82,40 @@ void atr_index_set_stats_only(atr_index *ix, int on) {
 
 int atr_index_stats_only(const atr_index *ix) { return ix && ix->stream && !ix->stream->keep; }
 
-int atr_index_set_keep_function(atr_index *ix, const char *name) {
-    if (!ix || !name || !*name || ix->stream || ix->n_files)
+/* A new selective stream on the empty index ix: 0, ATR_EINVAL, ATR_ENOMEM. */
+static int selective(atr_index *ix) {
+    if (ix->stream && ix->stream->keep)
+        return 0;
+    if (ix->stream || ix->n_files)
         return ATR_EINVAL;
     struct atr__stream *s = calloc(1, sizeof(*s));
-    if (!s || !(s->keep = strdup(name))) {
-        free(s);
+    if (!s)
         return ATR_ENOMEM;
-    }
+    s->keep = 1;
     ix->stream = s;
+    return 0;
+}
+
+int atr_index_set_keep_function(atr_index *ix, const char *name) {
+    if (!ix || !name || !*name || (ix->stream && ix->stream->keep_name) || ix->n_files)
+        return ATR_EINVAL;
+    int rc = selective(ix);
+    if (rc)
+        return rc;
+    if (!(ix->stream->keep_name = strdup(name)))
+        return ATR_ENOMEM;
+    return 0;
+}
+
+int atr_index_set_keep_subtree(atr_index *ix, uint32_t file, uint64_t number) {
+    if (!ix || (ix->stream && ix->stream->keep_sub) || ix->n_files)
+        return ATR_EINVAL;
+    int rc = selective(ix);
+    if (rc)
+        return rc;
+    ix->stream->keep_sub = 1;
+    ix->stream->sub_file = file;
+    ix->stream->sub_number = number;
     return 0;
 }
 
@@ -128,7 +159,7 @@ void atr__stream_free(struct atr__stream *s) {
         free(s->th[i].f);
     free(s->fns);
     free(s->th);
-    free(s->keep);
+    free(s->keep_name);
     free(s->keep_fn);
     free(s->numbers);
     free(s);
@@ -248,7 +279,8 @@ static int keeps(atr_index *ix, uint32_t fn) {
         memset(s->keep_fn + old, 0, (size_t)(s->cap_keep_fn - old));
     }
     if (!s->keep_fn[fn])
-        s->keep_fn[fn] = atr__func_name_match(&ix->funcs[fn], s->keep, strlen(s->keep)) ? 1 : 2;
+        s->keep_fn[fn] =
+            atr__func_name_match(&ix->funcs[fn], s->keep_name, strlen(s->keep_name)) ? 1 : 2;
     return s->keep_fn[fn] == 1;
 }
 
@@ -268,8 +300,13 @@ static int on_start(load_state *st, const atr_record *rec, uint32_t tid, sstack 
     uint32_t fn = st->fns[*li].fn, call = ATR_NO_CALL;
     if (rec->time_ns < ix->t_min || ix->t_min == 0) /* as the full index: every call's */
         ix->t_min = rec->time_ns;
+    uint32_t sub = 0;
     if (s->keep) {
-        int keep = keeps(ix, fn);
+        /* the subtree's root by its number, its descendants by their parent */
+        if (s->keep_sub)
+            sub = (parent && sk->f[sk->n - 1].sub) ||
+                  (st->file == s->sub_file && s->n_calls - s->file_base == s->sub_number);
+        int keep = sub ? 1 : s->keep_name ? keeps(ix, fn) : 0;
         if (keep < 0)
             return ATR_ENOMEM;
         if (keep) {
@@ -293,6 +330,7 @@ static int on_start(load_state *st, const atr_record *rec, uint32_t tid, sstack 
     f->charged = parent != 0;
     f->status = ATR_CALL_UNFINISHED;
     f->call = call;
+    f->sub = sub;
     return 0;
 }
 
@@ -332,10 +370,10 @@ int atr__stream_record(load_state *st, const atr_record *rec) {
     if (k == ATR_REC_END)
         return on_end(st, rec, sk);
     if (!rec->u.message.span)
-        return 0;
+        return 0; /* a message outside calls: not kept */
     for (uint64_t i = sk->n; i-- > 0;)
         if (sk->f[i].span == rec->u.message.span)
-            return 0;
+            return sk->f[i].call == ATR_NO_CALL ? 0 : atr__add_message(st, rec, sk->f[i].call);
     return ATR_ESTATE;
 }
 
