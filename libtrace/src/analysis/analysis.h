@@ -3,6 +3,7 @@
  *
  *   values.c   the value table (hash-consed values, string arena)
  *   index.c    loading logs into the tables, linking across files
+ *   stream.c   partial loads: statistics only, or only some calls (a function's, a subtree)
  *   lookup.c   functions by name, accessors of calls/threads/files/messages
  *   stats.c    per-function statistics and exact percentiles
  *   argscore.c / groups.c   per-argument grouping and score
