@@ -18,7 +18,7 @@
 int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **out);
 /*
  * Same, for atr_stats_all only (summary): a statistics-only index (atr_index_set_stats_only:
- * about 8 bytes per call), or the full index when a log needs it. Other queries see no calls.
+ * about 4 bytes per call), or the full index when a log needs it. Other queries see no calls.
  */
 int atr__load_logs_stats(atr__vctx *ctx, const char *const *paths, int n, atr_index **out);
 

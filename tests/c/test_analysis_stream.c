@@ -55,6 +55,13 @@ static void nested(void) {
         ATR_CHECK_OK(atr_span_return(s, o, t + 2000 + (uint64_t)(i % 3) * 10, NULL));
         t += 5000;
     }
+    /* durations past 32 bits (kept aside in the statistics-only lists): p99 and max */
+    uint64_t big[] = {UINT32_MAX, UINT64_C(5000000000), UINT32_MAX - 1u};
+    for (int i = 0; i < 3; i++) {
+        uint64_t o = begin(s, outer, 0, t, NULL, 0);
+        ATR_CHECK_OK(atr_span_return(s, o, t + big[i], NULL));
+        t += big[i] + 10;
+    }
     uint64_t o = begin(s, outer, 0, t, NULL, 0);
     begin(s, inner, o, t + 5, NULL, 0);
     clock = t + 100000;
@@ -65,6 +72,9 @@ static void nested(void) {
     ATR_CHECK_OK(atr_stats_all(so, st, 2));
     ATR_CHECK_EQ_U64(st[0].unfinished, 1);
     ATR_CHECK_EQ_U64(st[1].raised, 50);
+    ATR_CHECK_EQ_U64(st[0].max_ns, UINT64_C(5000000000));
+    ATR_CHECK_EQ_U64(st[0].p99_ns, UINT64_C(5000000000)); /* from the list aside */
+    ATR_CHECK_EQ_U64(st[0].p95_ns, UINT32_MAX - 1u);
     atr_index_free(so);
 
     /* selective: only inner's calls, under their printed ids; outer's are not there */

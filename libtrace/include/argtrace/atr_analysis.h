@@ -98,7 +98,7 @@ ATR_API void atr_index_set_compensate(atr_index *ix, int on);
 /*
  * Statistics only (on = 1, on an empty index, before the first load): later loads keep the
  * logs' functions, threads and file information but no calls, only what atr_stats_all needs
- * (about 8 bytes per call instead of the call table's 70-80), so logs of 100M calls fit in
+ * (about 4 bytes per call instead of the call table's 70-80), so logs of 100M calls fit in
  * a few GiB. atr_stats_all then gives what it gives on a full index, the same call ids in
  * slowest_call; every other query sees no calls. It holds for calls that nest on their thread:
  * a log with SUSPEND/RESUME, a parent on another thread or in another process (a forked

@@ -1,9 +1,10 @@
 /*
  * Statistics-only loads (atr_index_set_stats_only): atr_stats_all of logs too large for the
- * call table, in about 8 bytes per call. Each thread keeps a stack of its running calls (start,
+ * call table, in about 4 bytes per call. Each thread keeps a stack of its running calls (start,
  * the durations of its children so far); an END pops its call, whose duration, self time and
  * status go to its function's counters, and its duration to the function's list of durations
- * (chunks of 64K, for the exact percentiles, computed once when asked). Call ids are counted as
+ * (chunks of 64K 32-bit values, longer ones aside, for the exact percentiles, computed once
+ * when asked). Call ids are counted as
  * the full index numbers them (START order over the logs in load order), so slowest_call is
  * the same call.
  *
@@ -21,10 +22,14 @@
 
 #define CHUNK (1u << 16) /* durations per chunk */
 
-typedef struct dlist { /* durations in chunks of CHUNK */
-    uint64_t **chunks;
+/* Durations in chunks of CHUNK 32-bit values (4 s and more: UINT32_MAX there, the value in
+   `big`, in the same order). */
+typedef struct dlist {
+    uint32_t **chunks;
     uint64_t n; /* durations */
     uint64_t cap_chunks;
+    uint64_t *big;
+    uint64_t n_big, cap_big;
 } dlist;
 
 typedef struct sfunc {
@@ -145,6 +150,7 @@ static void dlist_free(dlist *d) {
     for (uint64_t i = 0; d->chunks && i * CHUNK < d->n; i++)
         free(d->chunks[i]);
     free(d->chunks);
+    free(d->big);
     memset(d, 0, sizeof(*d));
 }
 
@@ -173,17 +179,22 @@ static int dlist_push(const atr_index *ix, dlist *d, uint64_t v) {
     uint64_t k = d->n / CHUNK;
     if (d->n % CHUNK == 0) {
         struct atr__stream *s = ix->stream;
-        s->bytes += CHUNK * sizeof(uint64_t);
+        s->bytes += CHUNK * sizeof(uint32_t);
         if (ix->max_memory && s->bytes > ix->max_memory) {
             atr__budget_hit = 1;
             return ATR_ETOOBIG;
         }
-        if (atr__grow((void **)&d->chunks, &d->cap_chunks, k + 1, sizeof(uint64_t *)))
+        if (atr__grow((void **)&d->chunks, &d->cap_chunks, k + 1, sizeof(uint32_t *)))
             return ATR_ENOMEM;
-        if (!(d->chunks[k] = malloc(CHUNK * sizeof(uint64_t))))
+        if (!(d->chunks[k] = malloc(CHUNK * sizeof(uint32_t))))
             return ATR_ENOMEM;
     }
-    d->chunks[k][d->n % CHUNK] = v;
+    if (v >= UINT32_MAX) {
+        if (atr__grow((void **)&d->big, &d->cap_big, d->n_big + 1, sizeof(uint64_t)))
+            return ATR_ENOMEM;
+        d->big[d->n_big++] = v;
+    }
+    d->chunks[k][d->n % CHUNK] = v < UINT32_MAX ? (uint32_t)v : UINT32_MAX;
     d->n++;
     return 0;
 }
@@ -193,9 +204,13 @@ static uint64_t *dlist_flat(dlist *d) {
     uint64_t *a = malloc((size_t)(d->n ? d->n : 1) * sizeof(uint64_t));
     if (!a)
         return NULL;
+    uint64_t b = 0;
     for (uint64_t i = 0; i * CHUNK < d->n; i++) {
         uint64_t m = d->n - i * CHUNK < CHUNK ? d->n - i * CHUNK : CHUNK;
-        memcpy(a + i * CHUNK, d->chunks[i], (size_t)m * sizeof(uint64_t));
+        for (uint64_t j = 0; j < m; j++) {
+            uint32_t v = d->chunks[i][j];
+            a[i * CHUNK + j] = v < UINT32_MAX || b >= d->n_big ? v : d->big[b++];
+        }
         free(d->chunks[i]);
         d->chunks[i] = NULL;
     }
