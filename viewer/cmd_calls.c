@@ -48,13 +48,10 @@ static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
     return ATR_VIEWER_OK;
 }
 
-static void print_text(atr__vctx *ctx, const atr_index *ix, const atr_callset *cs) {
-    static const char *const heads[] = {"id", "start", "duration", "thread", "call"};
+/* The rows of the calls of cs into t. */
+static void add_rows(atr__vctx *ctx, const atr_index *ix, const atr_callset *cs, atr__table *t) {
     atr_index_info info;
     atr_index_get_info(ix, &info);
-    atr__table t;
-    atr__table_init(&t, 5, heads, "rrrrl");
-    atr__table_fit(&t, ctx->width, 4, ATR__FIT_RIGHT, 40, "3");
     size_t maxv = atr__value_room_in(ctx, 36); /* id, start, duration, thread */
     atr__sbuf sb = ATR__SBUF_INIT;
     char buf[32];
@@ -65,19 +62,32 @@ static void print_text(atr__vctx *ctx, const atr_index *ix, const atr_callset *c
             continue;
         atr__sb_clear(&sb);
         atr__sb_call_id(&sb, ix, call);
-        atr__table_cell(&t, atr__sb_cstr(&sb));
+        atr__table_cell(t, atr__sb_cstr(&sb));
         atr__fmt_dur(buf, sizeof buf, cv.start_ns - info.t_min);
-        atr__table_cellf(&t, "+%s", buf);
+        atr__table_cellf(t, "+%s", buf);
         atr__fmt_dur(buf, sizeof buf, cv.duration_ns);
-        atr__table_cell(&t, buf);
-        atr__table_cellf(&t, "%u", cv.thread);
+        atr__table_cell(t, buf);
+        atr__table_cellf(t, "%u", cv.thread);
         atr__sb_clear(&sb);
         atr__sb_call_fit(&sb, ix, call, &cv, 1, maxv);
-        atr__table_cell(&t, atr__sb_cstr(&sb));
+        atr__table_cell(t, atr__sb_cstr(&sb));
     }
-    atr__table_print(&t, ctx->out, ctx->color, 0);
-    atr__table_free(&t);
     atr__sb_free(&sb);
+}
+
+/* Two passes over the calls (widths, then the lines): a large log's calls are never all
+   kept as text (20M lines took 4.6 GB). */
+static void print_text(atr__vctx *ctx, const atr_index *ix, const atr_callset *cs) {
+    static const char *const heads[] = {"id", "start", "duration", "thread", "call"};
+    atr__table t;
+    char buf[32];
+    atr__table_init(&t, 5, heads, "rrrrl");
+    atr__table_fit(&t, ctx->width, 4, ATR__FIT_RIGHT, 40, "3");
+    atr__table_measure(&t);
+    add_rows(ctx, ix, cs, &t);
+    if (atr__table_stream(&t, ctx->out, ctx->color, 0) == 0)
+        add_rows(ctx, ix, cs, &t);
+    atr__table_free(&t);
     if (atr_callset_count(cs) < atr_callset_matched(cs)) {
         atr__fmt_count(buf, sizeof buf, atr_callset_matched(cs));
         fprintf(ctx->out, "(%llu of %s matching calls)\n",
@@ -99,7 +109,11 @@ int atr__cmd_calls(atr__vctx *ctx, int argc, char **argv) {
     atr__operands ops = {0};
     calls_args a = {0, ATR_SORT_START, 0};
     atr__target t = {0};
-    int st = atr__target_setup(ctx, argc, argv, calls_opts, on_opt, &a, 0, &ops, &t);
+    int st = atr__parse_args(ctx, argc, argv, calls_opts, &ops, on_opt, &a);
+    /* the text shows no parent or message: only FUNC's calls are needed, unless by self time */
+    t.selective = !a.json && a.sort != ATR_SORT_SELF;
+    if (st == ATR_VIEWER_OK)
+        st = atr__target_open(ctx, &ops, 0, &t);
     atr_callset *cs = NULL;
     if (st == ATR_VIEWER_OK)
         st = atr__target_query(ctx, &t, a.sort, 0, a.limit, &cs);

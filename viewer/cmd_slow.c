@@ -320,6 +320,7 @@ int atr__cmd_slow(atr__vctx *ctx, int argc, char **argv) {
     atr__operands ops = {0};
     slow_args a = {0, 0, {NULL}, 0, 5, 5};
     atr__target t = {0};
+    t.selective = 1; /* FUNC's calls, their arguments and durations: nothing else */
     int st = atr__target_setup(ctx, argc, argv, slow_opts, on_opt, &a, 1, &ops, &t);
     atr_argscore *s = NULL;
     if (st == ATR_VIEWER_OK && a.n_by) {

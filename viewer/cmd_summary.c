@@ -314,7 +314,7 @@ int atr__cmd_summary(atr__vctx *ctx, int argc, char **argv) {
         st = follow(ctx, &ops, &a);
     } else if (st == ATR_VIEWER_OK) {
         atr_index *ix = NULL;
-        st = atr__load_logs(ctx, ops.logs, ops.n_logs, &ix);
+        st = atr__load_logs_stats(ctx, ops.logs, ops.n_logs, &ix);
         if (st == ATR_VIEWER_OK)
             st = show(ctx, ix, &a);
         atr_index_free(ix);

@@ -256,6 +256,7 @@ int atr__cmd_tree(atr__vctx *ctx, int argc, char **argv) {
     int st = atr__parse_args(ctx, argc, argv, tree_opts, &ops, on_opt, &a);
     uint32_t call = ATR_NO_CALL;
     uint64_t matched = 0;
+    t.selective = 1; /* the chosen call's subtree is all it shows */
     if (st == ATR_VIEWER_OK)
         st = atr__target_pick(ctx, &ops, a.id, a.ranked, a.rank, &t, &call, &matched);
     if (st == ATR_VIEWER_OK) {

@@ -33,7 +33,8 @@ void atr__json_call_id(atr__json *j, const char *key, const atr_index *ix, uint3
     if (info.n_files > 1)
         atr__json_cstr(j, buf); /* "FILE:N" */
     else
-        atr__json_uint(j, call); /* one log: the number, which is the call id */
+        atr__json_uint(j, strtoull(buf, NULL, 10)); /* one log: the number (a selective
+                                                        index keeps some calls: not `call`) */
 }
 
 void atr__json_call_args(atr__json *j, const atr_index *ix, uint32_t call) {

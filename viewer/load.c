@@ -8,6 +8,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#define ATR__NO_SUBTREE UINT64_MAX
+
 static void warn_file(atr__vctx *ctx, const atr_file_info *fi) {
     if (fi->flags & ATR_FILE_TRUNCATED)
         atr__warnf(ctx,
@@ -60,7 +62,16 @@ static void warn_file(atr__vctx *ctx, const atr_file_info *fi) {
                 fi->calib_mechanism.ptr);
 }
 
-int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **out) {
+#define LOAD_STATS 1 /* statistics-only */
+#define LOAD_QUIET 2 /* no warnings about the logs (an earlier load of them gave them) */
+
+/* Load the logs into a new index: statistics-only (LOAD_STATS), only the calls of the
+   functions `keep` names (keep not NULL) or the subtree of the first log's call numbered
+   `subtree` (not ATR__NO_SUBTREE), or whole. The partial ones leave a failed load to the
+   caller, without a message: it loads again into a whole index. */
+static int load_logs(atr__vctx *ctx, const char *const *paths, int n, int flags, const char *keep,
+                     uint64_t subtree, atr_index **out) {
+    int stats_only = flags & LOAD_STATS;
     *out = NULL;
     if (n <= 0) {
         atr__errorf(ctx, "no log given (see --help)");
@@ -71,6 +82,13 @@ int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **
         atr__errorf(ctx, "out of memory");
         return ATR_VIEWER_FAIL;
     }
+    atr_index_set_stats_only(ix, stats_only);
+    if ((keep && atr_index_set_keep_function(ix, keep) < 0) ||
+        (subtree != ATR__NO_SUBTREE && atr_index_set_keep_subtree(ix, 0, subtree) < 0)) {
+        atr_index_free(ix);
+        return ATR_VIEWER_FAIL;
+    }
+    int partial = stats_only || keep || subtree != ATR__NO_SUBTREE;
     atr_index_set_max_memory(ix, ctx->max_memory);
     atr_index_set_compensate(ix, ctx->compensate);
     atr__progress prog;
@@ -80,6 +98,11 @@ int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **
         atr__progress_label(&prog, paths[i]);
         errno = 0;
         int rc = atr_index_load_set(ix, paths, (uint32_t)n);
+        if (rc < 0 && partial) {
+            atr__progress_done(&prog);
+            atr_index_free(ix);
+            return ATR_VIEWER_FAIL;
+        }
         if (rc < 0) {
             int saved = errno;
             atr__progress_done(&prog);
@@ -97,13 +120,22 @@ int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **
     atr_index_set_progress(ix, NULL, NULL);
     atr_index_info info;
     atr_index_get_info(ix, &info);
-    for (uint32_t f = 0; f < info.n_files; f++) {
+    for (uint32_t f = 0; f < info.n_files && !(flags & LOAD_QUIET); f++) {
         atr_file_info fi;
         if (atr_index_file(ix, f, &fi) == 0)
             warn_file(ctx, &fi);
     }
     *out = ix;
     return ATR_VIEWER_OK;
+}
+
+int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **out) {
+    return load_logs(ctx, paths, n, 0, NULL, ATR__NO_SUBTREE, out);
+}
+
+int atr__load_logs_stats(atr__vctx *ctx, const char *const *paths, int n, atr_index **out) {
+    int st = load_logs(ctx, paths, n, LOAD_STATS, NULL, ATR__NO_SUBTREE, out);
+    return st == ATR_VIEWER_FAIL ? atr__load_logs(ctx, paths, n, out) : st;
 }
 
 static void list_names(atr__vctx *ctx, const atr_index *ix, const char *what, const uint32_t *ids,
@@ -207,12 +239,21 @@ int atr__target_open(atr__vctx *ctx, const atr__operands *ops, int need_func, at
                     ctx->prog, ctx->cmd, c ? c->synopsis : "");
         return ATR_VIEWER_USAGE;
     }
-    int st = atr__load_logs(ctx, ops->logs, ops->n_logs, &t->ix);
+    int st = ATR_VIEWER_FAIL, quiet = t->quiet ? LOAD_QUIET : 0;
+    if (t->selective && ops->func) /* only FUNC's calls; the whole index when that fails */
+        st = load_logs(ctx, ops->logs, ops->n_logs, quiet, ops->func, ATR__NO_SUBTREE, &t->ix);
+    if (st == ATR_VIEWER_FAIL)
+        st = load_logs(ctx, ops->logs, ops->n_logs, quiet, NULL, ATR__NO_SUBTREE, &t->ix);
     if (st == ATR_VIEWER_OK && ops->func)
         st = atr__resolve_func(ctx, t->ix, ops->func, &t->fn);
     if (st == ATR_VIEWER_OK)
         st = atr__build_filter(ctx, t->ix, t->fn, ops->filters, ops->n_filters, &t->filter);
     return st;
+}
+
+int atr__load_subtree(atr__vctx *ctx, const char *path, uint64_t number, int quiet,
+                      atr_index **out) {
+    return load_logs(ctx, &path, 1, quiet ? LOAD_QUIET : 0, NULL, number, out);
 }
 
 void atr__target_close(atr__target *t) {

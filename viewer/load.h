@@ -15,6 +15,11 @@
  * unclosed and lossy logs and errors for unreadable ones. Returns an ATR_VIEWER_* status.
  */
 int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **out);
+/*
+ * Same, for atr_stats_all only (summary): a statistics-only index (atr_index_set_stats_only:
+ * about 4 bytes per call), or the full index when a log needs it. Other queries see no calls.
+ */
+int atr__load_logs_stats(atr__vctx *ctx, const char *const *paths, int n, atr_index **out);
 
 /*
  * Resolve a FUNC operand. On failure prints one line, listing the candidates (ambiguous) or
@@ -42,14 +47,28 @@ typedef struct atr__target {
     atr_index *ix; /* owned */
     uint32_t fn;
     atr_filter *filter; /* owned, NULL: no filter */
+    int selective;      /* set before opening: only FUNC's calls are needed (slow, calls), or only
+                      the picked call's subtree (tree, atr__target_pick) */
+    int quiet;          /* set before opening: no warnings about the logs (already given) */
 } atr__target;
 
 /*
  * Load ops->logs, resolve ops->func (required when need_func), build the filter from
- * ops->filters. Returns an ATR_VIEWER_* status; close the target in every case.
+ * ops->filters. With t->selective and a FUNC, the index keeps only the calls of the functions
+ * FUNC names (atr_index_set_keep_function; the whole index for logs it declines): their
+ * ids, arguments, durations and queries are those of the whole index, their parents, self
+ * times and messages not. Returns an ATR_VIEWER_* status; close the target in every case.
  */
 int atr__target_open(atr__vctx *ctx, const atr__operands *ops, int need_func, atr__target *t);
 void atr__target_close(atr__target *t);
+
+/*
+ * The subtree of call `number` of the log at path only (atr_index_set_keep_subtree), into a
+ * new index *out (quiet: without the warnings about the log). ATR_VIEWER_OK, or ATR_VIEWER_FAIL without a message (the log needs the
+ * whole index, or does not load: load it whole for the message).
+ */
+int atr__load_subtree(atr__vctx *ctx, const char *path, uint64_t number, int quiet,
+                      atr_index **out);
 
 /* atr__parse_args() then atr__target_open(): the start of slow/tree/calls. */
 int atr__target_setup(atr__vctx *ctx, int argc, char **argv, const atr__opt *opts,

@@ -4,6 +4,8 @@
  * with that printed id. One copy of the choice, so tree and why always agree.
  */
 #include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "load.h"
 #include "render_call.h"
@@ -46,6 +48,52 @@ static int choose(atr__vctx *ctx, const atr__target *t, const char *id, uint64_t
     return st;
 }
 
+/* A call number as atr_call_id_format prints it for one log: 1, else 0. */
+static int plain_number(const char *text, uint64_t *out) {
+    uint64_t v = 0;
+    size_t n = strlen(text);
+    if (n == 0 || n > 10 || strspn(text, "0123456789") != n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        v = v * 10 + (uint64_t)(text[i] - '0');
+    *out = v;
+    return v < UINT32_MAX;
+}
+
+/*
+ * t->selective with one log: only the chosen call's subtree is loaded (for FUNC, a first
+ * load keeps FUNC's calls to choose it). 1 when *t holds it, 0 when the whole index is
+ * needed (nothing printed), -1 when choosing failed (printed; *st says how).
+ */
+static int pick_subtree(atr__vctx *ctx, const atr__operands *ops, const char *id, uint64_t rank,
+                        atr__target *t, uint32_t *call, uint64_t *matched, int *st) {
+    char text[ATR_CALL_ID_SIZE];
+    uint64_t number = 0;
+    if (id) {
+        *matched = 1;
+        snprintf(text, sizeof text, "%s", id);
+    } else {
+        atr__target by_func = {0};
+        by_func.selective = 1;
+        *st = atr__target_open(ctx, ops, 1, &by_func);
+        if (*st == ATR_VIEWER_OK)
+            *st = choose(ctx, &by_func, NULL, rank, call, matched);
+        if (*st == ATR_VIEWER_OK)
+            atr_call_id_format(by_func.ix, *call, text, sizeof text);
+        atr__target_close(&by_func);
+        if (*st != ATR_VIEWER_OK)
+            return -1;
+    }
+    if (!plain_number(text, &number) ||
+        atr__load_subtree(ctx, ops->logs[0], number, id == NULL, &t->ix) != ATR_VIEWER_OK)
+        return 0;
+    if (atr_call_id_parse(t->ix, text, call) != 0) { /* not kept: let the whole index say */
+        atr__target_close(t);
+        return 0;
+    }
+    return 1;
+}
+
 int atr__target_pick(atr__vctx *ctx, const atr__operands *ops, const char *id, int ranked,
                      uint64_t rank, atr__target *t, uint32_t *call, uint64_t *matched) {
     *call = ATR_NO_CALL;
@@ -54,6 +102,13 @@ int atr__target_pick(atr__vctx *ctx, const atr__operands *ops, const char *id, i
         atr__errorf(ctx, "--id names one call: give no FUNC, filter or --rank with it");
         return ATR_VIEWER_USAGE;
     }
+    if (t->selective && ops->n_logs == 1 && (id || ops->func)) {
+        int st = ATR_VIEWER_OK, got = pick_subtree(ctx, ops, id, rank, t, call, matched, &st);
+        if (got)
+            return got > 0 ? ATR_VIEWER_OK : st;
+        t->quiet = id == NULL; /* FUNC's load gave the warnings */
+    }
+    t->selective = 0; /* the whole index (FUNC's calls alone would have no children) */
     int st = atr__target_open(ctx, ops, id == NULL, t);
     if (st == ATR_VIEWER_OK)
         st = choose(ctx, t, id, rank, call, matched);

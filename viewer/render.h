@@ -113,6 +113,14 @@ typedef struct atr__table {
     char **cells;               /* owned, ncols per row */
     size_t n, cap;
     int oom;
+    /* Two passes without keeping the rows (atr__table_measure, atr__table_stream). */
+    int mode;    /* 0: rows kept; 1: measuring (widths only); 2: streaming (rows printed) */
+    size_t *mw;  /* owned: widest cell per column so far (measuring) */
+    size_t *pw;  /* owned: the planned widths (streaming) */
+    char *shown; /* owned: the columns shown (streaming) */
+    FILE *out;   /* streaming: where rows go */
+    int color;   /* streaming */
+    size_t indent;
 } atr__table;
 
 void atr__table_init(atr__table *t, size_t ncols, const char *const *headers, const char *align);
@@ -128,5 +136,13 @@ void atr__table_fit(atr__table *t, size_t width, size_t flex, int mode, size_t f
                     const char *drop);
 /* Write the table, each line prefixed by `indent` spaces. Returns 0 or ATR_ENOMEM. */
 int atr__table_print(atr__table *t, FILE *out, int color, size_t indent);
+/*
+ * A table too long to keep (every call of a large log): after atr__table_measure the cells
+ * given only widen their columns; atr__table_stream then prints the header, and the same
+ * cells given again are printed row by row, exactly as atr__table_print would print them.
+ * 0 or ATR_ENOMEM.
+ */
+int atr__table_measure(atr__table *t);
+int atr__table_stream(atr__table *t, FILE *out, int color, size_t indent);
 
 #endif /* ATR_VIEWER_RENDER_H */

@@ -99,16 +99,51 @@ void atr__table_init(atr__table *t, size_t ncols, const char *const *headers, co
 }
 
 void atr__table_free(atr__table *t) {
-    for (size_t i = 0; i < t->n; i++)
+    for (size_t i = 0; i < t->n && t->mode == 0; i++)
+        free(t->cells[i]);
+    for (size_t i = 0; i < t->n % (t->ncols ? t->ncols : 1) && t->mode == 2; i++)
         free(t->cells[i]);
     free(t->cells);
+    free(t->mw);
+    free(t->pw);
+    free(t->shown);
     t->cells = NULL;
+    t->mw = t->pw = NULL;
+    t->shown = NULL;
     t->n = t->cap = 0;
 }
+
+static void print_line(atr__table *t, size_t r, char *const *cells, const size_t *width,
+                       const char *shown, atr__sbuf *line, atr__sbuf *cell);
 
 void atr__table_cell(atr__table *t, const char *text) {
     if (t->oom)
         return;
+    if (t->mode == 1) { /* measuring */
+        size_t w = atr__utf8_width(text ? text : "", text ? strlen(text) : 0);
+        size_t c = t->n++ % t->ncols;
+        if (w > t->mw[c])
+            t->mw[c] = w;
+        return;
+    }
+    if (t->mode == 2) { /* streaming: keep one row, print it when complete */
+        size_t c = t->n % t->ncols;
+        if (!(t->cells[c] = strdup(text ? text : ""))) {
+            t->oom = 1;
+            return;
+        }
+        t->n++;
+        if (c + 1 == t->ncols) {
+            atr__sbuf line = ATR__SBUF_INIT, cell = ATR__SBUF_INIT;
+            print_line(t, 1, t->cells, t->pw, t->shown, &line, &cell);
+            t->oom |= line.oom || cell.oom;
+            atr__sb_free(&line);
+            atr__sb_free(&cell);
+            for (size_t k = 0; k < t->ncols; k++)
+                free(t->cells[k]);
+        }
+        return;
+    }
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 64;
         char **p = realloc(t->cells, cap * sizeof *p);
@@ -195,10 +230,47 @@ static void cut_cell(atr__sbuf *sb, const char *text, size_t maxw, int mode) {
         atr__sb_fit(sb, 0, maxw);
 }
 
-int atr__table_print(atr__table *t, FILE *out, int color, size_t indent) {
-    if (t->oom)
-        return ATR_ENOMEM;
-    size_t nc = t->ncols, rows = t->n / nc;
+/* The header line (r == 0) or a row of cells, with t's widths and shown columns. */
+static void print_line(atr__table *t, size_t r, char *const *cells, const size_t *width,
+                       const char *shown, atr__sbuf *line, atr__sbuf *cell) {
+    size_t nc = t->ncols, last = nc;
+    int fit = t->width > 0 && t->flex < nc;
+    while (last > 0 && !shown[last - 1])
+        last--;
+    atr__sb_clear(line);
+    atr__sb_pad(line, ' ', t->indent);
+    if (r == 0)
+        atr__sb_style(line, t->color, ATR__ST_BOLD);
+    size_t text_from = line->len; /* after the style: escapes take no columns */
+    int first = 1;
+    for (size_t c = 0; c < nc; c++) {
+        if (!shown[c])
+            continue;
+        if (!first)
+            atr__sb_puts(line, "  ");
+        first = 0;
+        const char *s = r == 0 ? t->headers[c] : cells[c];
+        if (fit && c == t->flex) {
+            cut_cell(cell, s, width[c], t->flex_mode);
+            s = atr__sb_cstr(cell);
+        }
+        put_cell(line, s, width[c], t->align[c], c + 1 == last);
+    }
+    if (t->width > t->indent) /* what still does not fit (a narrow terminal, a deep tree) */
+        atr__sb_fit(line, text_from, t->width - t->indent);
+    if (r == 0)
+        atr__sb_unstyle(line, t->color);
+    /* a left-aligned last column may leave nothing but padding: trim it */
+    while (line->len > 0 && line->ptr[line->len - 1] == ' ')
+        line->len--;
+    atr__sb_putc(line, '\n');
+    if (!line->oom)
+        fwrite(line->ptr, 1, line->len, t->out);
+}
+
+/* Widths from the headers and cells[0..rows) (or t->mw), then the room of the flexible one. */
+static int plan(atr__table *t, size_t rows, size_t **width_out, char **shown_out) {
+    size_t nc = t->ncols;
     size_t *width = calloc(nc ? nc : 1, sizeof *width);
     char *shown = malloc(nc ? nc : 1);
     if (!width || !shown) {
@@ -210,6 +282,8 @@ int atr__table_print(atr__table *t, FILE *out, int color, size_t indent) {
     for (size_t c = 0; c < nc; c++) {
         if (t->headers)
             width[c] = atr__utf8_width(t->headers[c], strlen(t->headers[c]));
+        if (t->mw && t->mw[c] > width[c])
+            width[c] = t->mw[c];
         for (size_t r = 0; r < rows; r++) {
             const char *s = t->cells[r * nc + c];
             size_t w = atr__utf8_width(s, strlen(s));
@@ -217,49 +291,62 @@ int atr__table_print(atr__table *t, FILE *out, int color, size_t indent) {
                 width[c] = w;
         }
     }
-    int fit = t->width > 0 && t->flex < nc;
-    if (fit)
-        width[t->flex] = plan_width(t, width, shown, indent);
-    size_t last = nc;
-    while (last > 0 && !shown[last - 1])
-        last--;
+    if (t->width > 0 && t->flex < nc)
+        width[t->flex] = plan_width(t, width, shown, t->indent);
+    *width_out = width;
+    *shown_out = shown;
+    return 0;
+}
+
+int atr__table_print(atr__table *t, FILE *out, int color, size_t indent) {
+    if (t->oom)
+        return ATR_ENOMEM;
+    size_t nc = t->ncols, rows = t->n / nc, *width;
+    char *shown;
+    t->out = out;
+    t->color = color;
+    t->indent = indent;
+    if (plan(t, rows, &width, &shown) < 0)
+        return ATR_ENOMEM;
     atr__sbuf line = ATR__SBUF_INIT, cell = ATR__SBUF_INIT;
-    for (size_t r = t->headers ? 0 : 1; r <= rows; r++) {
-        atr__sb_clear(&line);
-        atr__sb_pad(&line, ' ', indent);
-        if (r == 0)
-            atr__sb_style(&line, color, ATR__ST_BOLD);
-        size_t text_from = line.len; /* after the style: escapes take no columns */
-        int first = 1;
-        for (size_t c = 0; c < nc; c++) {
-            if (!shown[c])
-                continue;
-            if (!first)
-                atr__sb_puts(&line, "  ");
-            first = 0;
-            const char *s = r == 0 ? t->headers[c] : t->cells[(r - 1) * nc + c];
-            if (fit && c == t->flex) {
-                cut_cell(&cell, s, width[c], t->flex_mode);
-                s = atr__sb_cstr(&cell);
-            }
-            put_cell(&line, s, width[c], t->align[c], c + 1 == last);
-        }
-        if (t->width > indent) /* what still does not fit (a narrow terminal, a deep tree) */
-            atr__sb_fit(&line, text_from, t->width - indent);
-        if (r == 0)
-            atr__sb_unstyle(&line, color);
-        /* a left-aligned last column may leave nothing but padding: trim it */
-        while (line.len > 0 && line.ptr[line.len - 1] == ' ')
-            line.len--;
-        atr__sb_putc(&line, '\n');
-        if (line.oom)
-            break;
-        fwrite(line.ptr, 1, line.len, out);
-    }
+    for (size_t r = t->headers ? 0 : 1; r <= rows && !line.oom; r++)
+        print_line(t, r, r ? t->cells + (r - 1) * nc : NULL, width, shown, &line, &cell);
     int rc = line.oom || cell.oom ? ATR_ENOMEM : 0;
     atr__sb_free(&line);
     atr__sb_free(&cell);
     free(width);
     free(shown);
     return rc;
+}
+
+int atr__table_measure(atr__table *t) {
+    if (t->n || t->mode || !(t->mw = calloc(t->ncols ? t->ncols : 1, sizeof(size_t)))) {
+        t->oom = 1;
+        return ATR_ENOMEM;
+    }
+    t->mode = 1;
+    return 0;
+}
+
+int atr__table_stream(atr__table *t, FILE *out, int color, size_t indent) {
+    if (t->oom || t->mode != 1)
+        return ATR_ENOMEM;
+    t->out = out;
+    t->color = color;
+    t->indent = indent;
+    t->n = 0;
+    if (plan(t, 0, &t->pw, &t->shown) < 0 ||
+        !(t->cells = calloc(t->ncols ? t->ncols : 1, sizeof(char *)))) {
+        t->oom = 1;
+        return ATR_ENOMEM;
+    }
+    t->mode = 2;
+    if (t->headers) {
+        atr__sbuf line = ATR__SBUF_INIT, cell = ATR__SBUF_INIT;
+        print_line(t, 0, NULL, t->pw, t->shown, &line, &cell);
+        t->oom |= line.oom || cell.oom;
+        atr__sb_free(&line);
+        atr__sb_free(&cell);
+    }
+    return t->oom ? ATR_ENOMEM : 0;
 }

@@ -66,6 +66,43 @@ ATR_API void atr_index_set_progress(atr_index *ix, atr_progress_fn fn, void *ctx
 ATR_API void atr_index_set_compensate(atr_index *ix, int on);
 
 /*
+ * Statistics only (on = 1, on an empty index, before the first load): later loads keep the
+ * logs' functions, threads and file information but no calls, only what atr_stats_all needs
+ * (about 4 bytes per call instead of the call table's 70-80), so logs of 100M calls fit in
+ * a few GiB. atr_stats_all then gives what it gives on a full index, the same call ids in
+ * slowest_call; every other query sees no calls. It holds for calls that nest on their thread
+ * in logs that are not sampled, paused or rotated: a log with SUSPEND/RESUME, SAMPLING or
+ * RECORDING, a rotated log's later file, a parent on another thread or in another process (a
+ * forked child), a span reference that is not a running call's, or CALIBRATION with
+ * compensation on, makes its load return ATR_ESTATE: load the logs into an index without this
+ * mode. After a failed load atr_stats_all returns ATR_ESTATE.
+ */
+ATR_API void atr_index_set_stats_only(atr_index *ix, int on);
+/* 1 if the index is statistics-only, else 0. */
+ATR_API int atr_index_stats_only(const atr_index *ix);
+
+/*
+ * Selective loads (on an empty index, before the first load): later loads keep only the calls
+ * of the functions `name` matches as atr_index_find_function matches it (the full name or a
+ * dot-separated tail of it), with their arguments and results, and every function, thread
+ * and file. Their ids (atr_call_id_format, atr_call_id_parse, atr_file_call) are the numbers
+ * the full index gives them; a kept call's parent is its caller when that is kept too, else
+ * none; self times count kept children only. For one function's statistics, argument scores
+ * and queries (slow, calls) this is the full index's answer in the memory of that function's
+ * calls. Messages of kept calls are kept. The same logs as atr_index_set_stats_only decline
+ * with ATR_ESTATE. Returns 0, ATR_EINVAL (not empty, already selective), ATR_ENOMEM.
+ */
+ATR_API int atr_index_set_keep_function(atr_index *ix, const char *name);
+
+/*
+ * Selective loads, also (with or without atr_index_set_keep_function): keep the call numbered
+ * `number` in the file loaded `file`th (0 for the first; atr_call_id_format's N or FILE:N)
+ * and every call under it on its thread, with their messages: the call's tree (self times
+ * exact). Returns 0, ATR_EINVAL (not empty, already set), ATR_ENOMEM.
+ */
+ATR_API int atr_index_set_keep_subtree(atr_index *ix, uint32_t file, uint64_t number);
+
+/*
  * Read the log at `path` completely and add its process to the index. Calls are linked to
  * their parents (also across logs already loaded or loaded later: a forked child's log names
  * its parent's uid and span), child lists and per-function call lists are rebuilt.

@@ -3,6 +3,7 @@
  *
  *   values.c   the value table (hash-consed values, strings in an arena)
  *   index.c    loading logs into the tables, linking across files
+ *   stream.c   partial loads: statistics only, or only some calls (a function's, a subtree)
  *   lookup.c   functions by name, accessors of calls/threads/files/messages
  *   stats.c    per-function statistics and exact percentiles
  *   argscore.c / groups.c   per-argument grouping and score
@@ -189,6 +190,7 @@ struct atr_index {
     atr__arena arena;    /* names, paths, process strings */
     uint64_t max_memory; /* atr_index_set_max_memory(); 0: no limit */
     int compensate;      /* 1: loads compensate for the tracer's cost (atr_index_set_compensate) */
+    struct atr__stream *stream; /* statistics-only loads (stream.c), or NULL */
     char err[512];
 };
 
@@ -231,6 +233,20 @@ int atr__func_param(const atr__func *f, const char *name, size_t len);
 
 /* stats.c: nearest-rank percentile of n durations (reorders them). n > 0. */
 uint64_t atr__percentile(uint64_t *d, uint64_t n, double p);
+/* stats.c: min, p50, p95, p99 of d[0..n) (reordered) into st. n > 0. */
+void atr__stats_percentiles(uint64_t *d, uint64_t n, atr_stats *st);
+
+/* stream.c: atr_stats_all of a statistics-only index; freeing its state. */
+int atr__stream_stats(const atr_index *ix, atr_stats *out, uint32_t n_out);
+void atr__stream_free(struct atr__stream *s);
+void atr__stream_break(struct atr__stream *s);   /* a load failed: no statistics */
+int atr__stream_stats_only(const atr_index *ix); /* a statistics-only index */
+void atr__stream_begin(atr_index *ix);           /* a log's load begins */
+/* Selective loads: kept call -> its number in its file, and back (ATR_NO_CALL). */
+uint32_t atr__stream_number(const atr_index *ix, uint32_t call);
+uint32_t atr__stream_find(const atr_index *ix, uint32_t file, uint64_t number);
+/* lookup.c: 2 if name is f's full name, 1 if a dot-separated tail of it, else 0. */
+int atr__func_name_match(const atr__func *f, const char *name, size_t n);
 
 /* filter.c: internal match with parameter indices resolved for the call's function. */
 int atr__filter_bind(const atr_filter *f, const atr_index *ix, uint32_t fn, int32_t **params_out);

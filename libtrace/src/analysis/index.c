@@ -211,6 +211,8 @@ static int load(atr_index *ix, atr_reader *const *rs, const char *const *names, 
         rc = ATR_ENOMEM;
         goto fail;
     }
+    if (ix->stream)
+        atr__stream_begin(ix);
     atr_record rec;
     uint64_t done, total, next_report = 0;
     for (;;) {
@@ -227,7 +229,8 @@ static int load(atr_index *ix, atr_reader *const *rs, const char *const *names, 
             from_reader = 1;
             break;
         }
-        if ((rc = atr__on_record(&st, &rec)) != 0)
+        rc = ix->stream ? atr__stream_record(&st, &rec) : atr__on_record(&st, &rec);
+        if (rc)
             break;
         if ((st.n_records % BUDGET_EVERY) == 0 && (rc = budget_check(ix)) != 0)
             break;
@@ -250,6 +253,8 @@ static int load(atr_index *ix, atr_reader *const *rs, const char *const *names, 
         goto fail;
     if (!atr_reader_closed_cleanly(r))
         file->info.flags |= ATR_FILE_UNCLOSED;
+    if (ix->stream && (rc = atr__stream_close(&st)) != 0)
+        goto fail;
     if (file->paused) { /* paused up to the end */
         file->info.paused_ns +=
             file->info.t_last > file->pause_start ? file->info.t_last - file->pause_start : 0;
@@ -290,6 +295,8 @@ fail:
         snprintf(ix->err, sizeof(ix->err), "%s: %s", name, atr_strerror(rc));
     rollback(&st);
     atr__index_derive(ix, ix->n_calls); /* no fresh calls: reset every list */
+    if (ix->stream)
+        atr__stream_break(ix->stream);
 out:
     for (uint64_t i = 0; i < st.n_fns; i++)
         free(st.fns[i].params);
@@ -340,6 +347,7 @@ void atr_index_free(atr_index *ix) {
     free(ix->fn_calls);
     free(ix->msg_off);
     free(ix->msg_ids);
+    atr__stream_free(ix->stream);
     atr__arena_free(&ix->arena);
     free(ix);
 }

@@ -38,6 +38,32 @@ typedef struct load_state {
 /* Handle one record of the log being loaded. 0 or ATR_ENOMEM / ATR_ETOOBIG. */
 int atr__on_record(load_state *st, const atr_record *rec);
 
+/*
+ * START, split for stream.c: append the call of rec (function fe, global thread tid) with its
+ * arguments, unlinked (no parent, no span), *id_out its id; END of call id (unfinished).
+ * 0, ATR_ENOMEM, ATR_ETOOBIG.
+ */
+int atr__add_call(load_state *st, const atr_record *rec, const fnmap_ent *fe, uint32_t tid,
+                  uint32_t *id_out);
+int atr__end_call(load_state *st, const atr_record *rec, uint32_t id);
+/* MESSAGE rec, attached to `call` (ATR__MSG_BY_SPAN: to the call of its span). */
+#define ATR__MSG_BY_SPAN (UINT32_MAX - 1)
+int atr__add_message(load_state *st, const atr_record *rec, uint32_t call);
+
+/* The fns index of local function id `lid` (through a pointer into st), or NULL. */
+uint32_t *atr__fn_lookup(load_state *st, uint32_t lid);
+/* The global id of the log's thread `number`, added when new. 0 or ATR_ENOMEM. */
+int atr__thread_of(load_state *st, uint32_t number, uint32_t *out);
+
+/*
+ * stream.c, statistics-only loads (atr_index_set_stats_only): a record in place of
+ * atr__on_record (calls go to per-function durations, not to the call table), and the end
+ * of a log (its unfinished calls). 0, ATR_ENOMEM, ATR_ETOOBIG, or ATR_ESTATE when the log
+ * needs the whole index (see atr_index_set_stats_only).
+ */
+int atr__stream_record(load_state *st, const atr_record *rec);
+int atr__stream_close(load_state *st);
+
 /* At the end of the log: unfinished calls that are running were active up to t_last. */
 void atr__susp_close(load_state *st, uint64_t t_last);
 

@@ -44,14 +44,18 @@ size_t atr_call_id_format(const atr_index *ix, uint32_t call, char *buf, size_t 
         return 0;
     }
     uint32_t file = ix->threads[ix->calls[call].thread].file;
-    uint32_t n = call - ix->files[file].first_call;
+    uint32_t n = ix->stream ? atr__stream_number(ix, call) : call - ix->files[file].first_call;
     int len = ix->n_files > 1 ? snprintf(buf, size, "%" PRIu32 ":%" PRIu32, file, n)
                               : snprintf(buf, size, "%" PRIu32, n);
     return len < 0 ? 0 : (size_t)len;
 }
 
 uint32_t atr_file_call(const atr_index *ix, uint32_t file, uint64_t number) {
-    if (!ix || file >= ix->n_files || number >= ix->files[file].info.n_calls)
+    if (!ix || file >= ix->n_files)
+        return ATR_NO_CALL;
+    if (ix->stream) /* a selective index: the kept call of that number */
+        return number > UINT32_MAX ? ATR_NO_CALL : atr__stream_find(ix, file, number);
+    if (number >= ix->files[file].info.n_calls)
         return ATR_NO_CALL;
     return ix->files[file].first_call + (uint32_t)number;
 }
@@ -264,7 +268,7 @@ int atr_message_field(const atr_index *ix, uint32_t msg, uint32_t i, atr_str *na
 /* ---- function lookup ---- */
 
 /* Does "module.qualname" of f equal name (2), end with "." + name (1), or neither (0)? */
-static int name_match(const atr__func *f, const char *name, size_t n) {
+int atr__func_name_match(const atr__func *f, const char *name, size_t n) {
     size_t ml = f->module.len, ql = f->qualname.len;
     size_t full = ml ? ml + 1 + ql : ql;
     if (n > full)
@@ -347,7 +351,7 @@ int atr_index_find_function(const atr_index *ix, const char *name, uint32_t *fn_
     size_t n = strlen(name);
     uint32_t exact = ATR_NO_FUNCTION, n_exact = 0, n_suffix = 0, first_suffix = 0;
     for (uint32_t i = 0; i < ix->n_funcs; i++) {
-        int m = name_match(&ix->funcs[i], name, n);
+        int m = atr__func_name_match(&ix->funcs[i], name, n);
         if (m == 2) {
             if (n_exact++ == 0)
                 exact = i;
@@ -365,7 +369,7 @@ int atr_index_find_function(const atr_index *ix, const char *name, uint32_t *fn_
         uint32_t k = 0;
         int want = n_exact ? 2 : 1;
         for (uint32_t i = 0; i < ix->n_funcs; i++) {
-            if (name_match(&ix->funcs[i], name, n) != want)
+            if (atr__func_name_match(&ix->funcs[i], name, n) != want)
                 continue;
             if (k < cap && cands)
                 cands[k] = i;

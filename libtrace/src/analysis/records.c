@@ -75,7 +75,7 @@ static int func_param_add(atr_index *ix, atr__func *f, atr_str name, uint32_t *o
 }
 
 /* The fns index of local function id `lid` (through a pointer), or NULL. */
-static uint32_t *fn_lookup(load_state *st, uint32_t lid) {
+uint32_t *atr__fn_lookup(load_state *st, uint32_t lid) {
     if (lid < ATR__FN_DENSE) {
         if (!st->fndense[lid])
             return NULL;
@@ -146,7 +146,7 @@ static int on_function(load_state *st, const atr_record *rec) {
             f->n_declared = e.params[i] + 1;
     }
     uint32_t lid = rec->u.function.id;
-    uint32_t *old = fn_lookup(st, lid);
+    uint32_t *old = atr__fn_lookup(st, lid);
     if (old) { /* redefinition of a local id: the later one wins */
         free(st->fns[*old].params);
         st->fns[*old] = e;
@@ -165,7 +165,7 @@ static int on_function(load_state *st, const atr_record *rec) {
 
 /* ---- threads and spans ---- */
 
-static int thread_of(load_state *st, uint32_t number, uint32_t *out) {
+int atr__thread_of(load_state *st, uint32_t number, uint32_t *out) {
     atr_index *ix = st->ix;
     if (st->have_cur && st->cur_number == number) {
         *out = st->cur_tid;
@@ -256,20 +256,12 @@ static int add_pending(atr_index *ix, uint32_t call, uint64_t uid, uint64_t span
 
 /* ---- records ---- */
 
-static int on_start(load_state *st, const atr_record *rec) {
+int atr__add_call(load_state *st, const atr_record *rec, const fnmap_ent *fe, uint32_t tid,
+                  uint32_t *id_out) {
     atr_index *ix = st->ix;
     atr__file *file = &ix->files[st->file];
-    uint32_t *li = fn_lookup(st, rec->u.start.function);
-    if (!li) { /* the reader checks definitions; be defensive anyway */
-        file->info.n_unknown_spans++;
-        return 0;
-    }
-    const fnmap_ent *fe = &st->fns[*li];
     atr__func *f = &ix->funcs[fe->fn];
-    uint32_t tid;
-    int rc = thread_of(st, rec->thread, &tid);
-    if (rc)
-        return rc;
+    int rc;
     if (ix->n_calls >= UINT32_MAX - 1)
         return ATR_ETOOBIG;
     if (atr__grow((void **)&ix->calls, &ix->cap_calls, ix->n_calls + 1, sizeof(atr__call)))
@@ -333,6 +325,24 @@ static int on_start(load_state *st, const atr_record *rec) {
     ix->n_argv += n;
     ix->n_calls++;
     file->info.n_calls++;
+    *id_out = id;
+    return 0;
+}
+
+static int on_start(load_state *st, const atr_record *rec) {
+    atr_index *ix = st->ix;
+    atr__file *file = &ix->files[st->file];
+    uint32_t *li = atr__fn_lookup(st, rec->u.start.function);
+    if (!li) { /* the reader checks definitions; be defensive anyway */
+        file->info.n_unknown_spans++;
+        return 0;
+    }
+    uint32_t tid, id;
+    int rc = atr__thread_of(st, rec->thread, &tid);
+    if (rc || (rc = atr__add_call(st, rec, &st->fns[*li], tid, &id)) != 0)
+        return rc;
+    atr__call *c = &ix->calls[id];
+    file = &ix->files[st->file];
 
     uint64_t parent = rec->u.start.parent;
     if (parent) {
@@ -472,6 +482,11 @@ static int on_end(load_state *st, const atr_record *rec) {
         ix->files[st->file].info.n_unknown_spans++;
         return 0;
     }
+    return atr__end_call(st, rec, id);
+}
+
+int atr__end_call(load_state *st, const atr_record *rec, uint32_t id) {
+    atr_index *ix = st->ix;
     atr__call *c = &ix->calls[id];
     int rc;
     c->dur = rec->time_ns > c->start ? rec->time_ns - c->start : 0;
@@ -495,9 +510,13 @@ static int on_end(load_state *st, const atr_record *rec) {
 }
 
 static int on_message(load_state *st, const atr_record *rec) {
+    return atr__add_message(st, rec, ATR__MSG_BY_SPAN);
+}
+
+int atr__add_message(load_state *st, const atr_record *rec, uint32_t call) {
     atr_index *ix = st->ix;
     uint32_t tid, text;
-    int rc = thread_of(st, rec->thread, &tid);
+    int rc = atr__thread_of(st, rec->thread, &tid);
     if (rc)
         return rc;
     if (ix->n_msgs >= UINT32_MAX - 1 || ix->n_mfields + 2ull * rec->u.message.n_fields > UINT32_MAX)
@@ -513,8 +532,8 @@ static int on_message(load_state *st, const atr_record *rec) {
     m->time = rec->time_ns;
     m->thread = tid;
     m->text = text;
-    m->call = ATR_NO_CALL;
-    if (rec->u.message.span) {
+    m->call = call == ATR__MSG_BY_SPAN ? ATR_NO_CALL : call;
+    if (rec->u.message.span && call == ATR__MSG_BY_SPAN) {
         m->call = span_call_st(st, rec->u.message.span);
         if (m->call == ATR_NO_CALL)
             ix->files[st->file].info.n_unknown_spans++;
@@ -585,7 +604,7 @@ int atr__on_record(load_state *st, const atr_record *rec) {
         return on_function(st, rec);
     case ATR_REC_THREAD: {
         uint32_t tid;
-        int rc = thread_of(st, rec->thread, &tid);
+        int rc = atr__thread_of(st, rec->thread, &tid);
         if (rc)
             return rc;
         ix->threads[tid].os_tid = rec->u.thread.os_tid;
@@ -602,7 +621,7 @@ int atr__on_record(load_state *st, const atr_record *rec) {
         return on_suspend(st, rec);
     case ATR_REC_SYNC: {
         uint32_t tid;
-        int rc = thread_of(st, rec->thread, &tid);
+        int rc = atr__thread_of(st, rec->thread, &tid);
         if (rc)
             return rc;
         if (ix->threads[tid].n_seq == 0) /* no span yet: spans count on from here */

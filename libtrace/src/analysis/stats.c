@@ -205,12 +205,16 @@ static void stats_of(const atr_index *ix, const uint32_t *ids, uint64_t n, const
         st->max_ns = max_all;
         st->slowest_call = slow_all;
     }
+    atr__stats_percentiles(d, m, st);
+}
+
+void atr__stats_percentiles(uint64_t *d, uint64_t n, atr_stats *st) {
     uint64_t mn = d[0];
-    for (uint64_t i = 1; i < m; i++)
+    for (uint64_t i = 1; i < n; i++)
         if (d[i] < mn)
             mn = d[i];
     st->min_ns = mn;
-    percentiles(d, m, st);
+    percentiles(d, n, st);
 }
 
 int atr_stats_function(const atr_index *ix, uint32_t fn, const atr_filter *filter, atr_stats *out) {
@@ -257,6 +261,8 @@ int atr_stats_function(const atr_index *ix, uint32_t fn, const atr_filter *filte
 int atr_stats_all(const atr_index *ix, atr_stats *out, uint32_t n_out) {
     if (!ix || (!out && ix->n_funcs) || n_out < ix->n_funcs)
         return ATR_EINVAL;
+    if (ix->stream && atr__stream_stats_only(ix))
+        return atr__stream_stats(ix, out, n_out);
     if (ix->n_funcs && !ix->fn_off)
         return ATR_ENOMEM;
     uint64_t most = 1;

@@ -32,6 +32,7 @@ struct atr_reader {
     size_t content_pos;    /* next record in content */
     uint64_t frame_offset; /* file offset of the current frame */
     uint64_t frame_record; /* records of the current frame consumed so far */
+    size_t released;       /* bytes of the map given back to the kernel (release_behind) */
     int status;            /* 0, or the sticky terminal code */
     int closed_cleanly;
     char err[320];
@@ -197,6 +198,19 @@ void atr_reader_close(atr_reader *r) {
     free(r);
 }
 
+/*
+ * The reader only moves forward: the mapped file before the current frame is not read again.
+ * Its pages are given back (they would otherwise count in the resident size until the end:
+ * 845 MB for a log of 100M calls) every 16 MiB.
+ */
+static void release_behind(atr_reader *r) {
+    size_t page = 4096, upto = (size_t)r->frame_offset & ~(page - 1);
+    if (!r->map || upto < r->released + (16u << 20))
+        return;
+    madvise((char *)r->map + r->released, upto - r->released, MADV_DONTNEED);
+    r->released = upto;
+}
+
 int atr_reader_next(atr_reader *r, atr_record *rec) {
     if (!r || !rec)
         return ATR_EINVAL;
@@ -214,6 +228,7 @@ int atr_reader_next(atr_reader *r, atr_record *rec) {
             }
             r->content_pos = 0;
             r->frame_record = 0;
+            release_behind(r);
             continue;
         }
         rc = atr__decode_record(r->dec, r->content + r->content_pos,

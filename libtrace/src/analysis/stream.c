@@ -1,0 +1,465 @@
+/*
+ * Statistics-only loads (atr_index_set_stats_only): atr_stats_all of logs too large for the
+ * call table, in about 4 bytes per call. Each thread keeps a stack of its running calls (start,
+ * the durations of its children so far); an END pops its call, whose duration, self time and
+ * status go to its function's counters, and its duration to the function's list of durations
+ * (chunks of 64K 32-bit values, longer ones aside, for the exact percentiles, computed once
+ * when asked). Call ids are counted as
+ * the full index numbers them (START order over the logs in load order), so slowest_call is
+ * the same call.
+ *
+ * The stack only holds for calls that nest on their thread. Anything else makes the load stop
+ * with ATR_ESTATE and the caller load the log into a full index: SUSPEND / RESUME (active
+ * times), a parent on another thread or in another process, an END that is not the innermost
+ * running call's, a reference to an unknown span or function, a MESSAGE naming a span that is
+ * not running on its thread, and compensation of a log with CALIBRATION. The results are then
+ * those of stats.c on the full index, call for call.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/load.h"
+
+#define CHUNK (1u << 16) /* durations per chunk */
+
+/* Durations in chunks of CHUNK 32-bit values (4 s and more: UINT32_MAX there, the value in
+   `big`, in the same order). */
+typedef struct dlist {
+    uint32_t **chunks;
+    uint64_t n; /* durations */
+    uint64_t cap_chunks;
+    uint64_t *big;
+    uint64_t n_big, cap_big;
+} dlist;
+
+typedef struct sfunc {
+    atr_stats st; /* counters; percentiles filled by atr__stream_stats */
+    uint64_t max_unf;
+    uint32_t slow_unf; /* slowest unfinished call (used when none finished) */
+    dlist fin, unf;
+} sfunc;
+
+typedef struct sframe {
+    uint64_t span, start, child; /* child: durations of its children that ended */
+    uint32_t fn, id;
+    uint32_t charged; /* its parent is the frame below */
+    uint32_t status;
+    uint32_t call; /* selective loads: the call kept in the index, or ATR_NO_CALL */
+    uint32_t sub;  /* in the subtree kept (atr_index_set_keep_subtree) */
+} sframe;
+
+typedef struct sstack {
+    sframe *f;
+    uint64_t n, cap;
+} sstack;
+
+struct atr__stream {
+    sfunc *fns;
+    uint64_t cap_fns;
+    sstack *th; /* by global thread id */
+    uint64_t cap_th;
+    uint64_t n_calls; /* call ids given so far */
+    uint64_t bytes;   /* durations held */
+    int done;         /* statistics computed (durations freed) */
+    int broken;       /* a load failed half-way: no statistics */
+    /* Selective loads (atr_index_set_keep_function, _subtree): the calls of functions matching
+       `keep_name` and of the subtree go to the call table, their numbers in the file to
+       `numbers` (ascending per file). */
+    int keep;         /* selective (0: statistics only) */
+    char *keep_name;  /* owned; NULL: no function kept by name */
+    uint8_t *keep_fn; /* per global function: 0 not decided yet, 1 kept, 2 not */
+    uint64_t cap_keep_fn;
+    uint32_t *numbers; /* per kept call: its number in its file (atr_call_id_format) */
+    uint64_t cap_numbers;
+    uint64_t file_base; /* n_calls when the current file's load began */
+    int keep_sub;       /* keep the subtree of call number sub_number of file sub_file */
+    uint32_t sub_file;
+    uint64_t sub_number;
+};
+
+/* ---- public switch ---- */
+
+void atr_index_set_stats_only(atr_index *ix, int on) {
+    if (!ix || (on != 0) == (ix->stream != NULL) || ix->n_files)
+        return; /* only on an empty index */
+    ix->stream = on ? calloc(1, sizeof(*ix->stream)) : NULL;
+}
+
+int atr_index_stats_only(const atr_index *ix) { return ix && ix->stream && !ix->stream->keep; }
+
+/* A new selective stream on the empty index ix: 0, ATR_EINVAL, ATR_ENOMEM. */
+static int selective(atr_index *ix) {
+    if (ix->stream && ix->stream->keep)
+        return 0;
+    if (ix->stream || ix->n_files)
+        return ATR_EINVAL;
+    struct atr__stream *s = calloc(1, sizeof(*s));
+    if (!s)
+        return ATR_ENOMEM;
+    s->keep = 1;
+    ix->stream = s;
+    return 0;
+}
+
+int atr_index_set_keep_function(atr_index *ix, const char *name) {
+    if (!ix || !name || !*name || (ix->stream && ix->stream->keep_name) || ix->n_files)
+        return ATR_EINVAL;
+    int rc = selective(ix);
+    if (rc)
+        return rc;
+    if (!(ix->stream->keep_name = strdup(name)))
+        return ATR_ENOMEM;
+    return 0;
+}
+
+int atr_index_set_keep_subtree(atr_index *ix, uint32_t file, uint64_t number) {
+    if (!ix || (ix->stream && ix->stream->keep_sub) || ix->n_files)
+        return ATR_EINVAL;
+    int rc = selective(ix);
+    if (rc)
+        return rc;
+    ix->stream->keep_sub = 1;
+    ix->stream->sub_file = file;
+    ix->stream->sub_number = number;
+    return 0;
+}
+
+int atr__stream_stats_only(const atr_index *ix) { return ix->stream && !ix->stream->keep; }
+
+void atr__stream_begin(atr_index *ix) { ix->stream->file_base = ix->stream->n_calls; }
+
+uint32_t atr__stream_number(const atr_index *ix, uint32_t call) {
+    return ix->stream->numbers[call];
+}
+
+uint32_t atr__stream_find(const atr_index *ix, uint32_t file, uint64_t number) {
+    const atr__file *f = &ix->files[file];
+    const uint32_t *num = ix->stream->numbers;
+    uint64_t lo = f->first_call, hi = lo + f->info.n_calls;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (num[mid] < number)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < f->first_call + f->info.n_calls && num[lo] == number ? (uint32_t)lo : ATR_NO_CALL;
+}
+
+static void dlist_free(dlist *d) {
+    for (uint64_t i = 0; d->chunks && i * CHUNK < d->n; i++)
+        free(d->chunks[i]);
+    free(d->chunks);
+    free(d->big);
+    memset(d, 0, sizeof(*d));
+}
+
+void atr__stream_free(struct atr__stream *s) {
+    if (!s)
+        return;
+    for (uint64_t i = 0; i < s->cap_fns; i++) {
+        dlist_free(&s->fns[i].fin);
+        dlist_free(&s->fns[i].unf);
+    }
+    for (uint64_t i = 0; i < s->cap_th; i++)
+        free(s->th[i].f);
+    free(s->fns);
+    free(s->th);
+    free(s->keep_name);
+    free(s->keep_fn);
+    free(s->numbers);
+    free(s);
+}
+
+void atr__stream_break(struct atr__stream *s) { s->broken = 1; }
+
+/* ---- durations ---- */
+
+static int dlist_push(const atr_index *ix, dlist *d, uint64_t v) {
+    uint64_t k = d->n / CHUNK;
+    if (d->n % CHUNK == 0) {
+        struct atr__stream *s = ix->stream;
+        s->bytes += CHUNK * sizeof(uint32_t);
+        if (ix->max_memory && s->bytes > ix->max_memory) {
+            atr__budget_hit = 1;
+            return ATR_ETOOBIG;
+        }
+        if (atr__grow((void **)&d->chunks, &d->cap_chunks, k + 1, sizeof(uint32_t *)))
+            return ATR_ENOMEM;
+        if (!(d->chunks[k] = malloc(CHUNK * sizeof(uint32_t))))
+            return ATR_ENOMEM;
+    }
+    if (v >= UINT32_MAX) {
+        if (atr__grow((void **)&d->big, &d->cap_big, d->n_big + 1, sizeof(uint64_t)))
+            return ATR_ENOMEM;
+        d->big[d->n_big++] = v;
+    }
+    d->chunks[k][d->n % CHUNK] = v < UINT32_MAX ? (uint32_t)v : UINT32_MAX;
+    d->n++;
+    return 0;
+}
+
+/* The durations of d in one array (chunks freed as they are copied); NULL if out of memory. */
+static uint64_t *dlist_flat(dlist *d) {
+    uint64_t *a = malloc((size_t)(d->n ? d->n : 1) * sizeof(uint64_t));
+    if (!a)
+        return NULL;
+    uint64_t b = 0;
+    for (uint64_t i = 0; i * CHUNK < d->n; i++) {
+        uint64_t m = d->n - i * CHUNK < CHUNK ? d->n - i * CHUNK : CHUNK;
+        for (uint64_t j = 0; j < m; j++) {
+            uint32_t v = d->chunks[i][j];
+            a[i * CHUNK + j] = v < UINT32_MAX || b >= d->n_big ? v : d->big[b++];
+        }
+        free(d->chunks[i]);
+        d->chunks[i] = NULL;
+    }
+    free(d->chunks);
+    d->chunks = NULL;
+    d->cap_chunks = 0;
+    return a;
+}
+
+/* ---- records ---- */
+
+static sfunc *func_of(atr_index *ix, uint32_t fn) {
+    struct atr__stream *s = ix->stream;
+    if (fn >= s->cap_fns) {
+        uint64_t old = s->cap_fns;
+        if (atr__grow((void **)&s->fns, &s->cap_fns, (uint64_t)fn + 1, sizeof(sfunc)))
+            return NULL;
+        memset(s->fns + old, 0, (size_t)(s->cap_fns - old) * sizeof(sfunc));
+        for (uint64_t i = old; i < s->cap_fns; i++) {
+            s->fns[i].st.slowest_call = ATR_NO_CALL;
+            s->fns[i].slow_unf = ATR_NO_CALL;
+        }
+    }
+    return &s->fns[fn];
+}
+
+static sstack *stack_of(atr_index *ix, uint32_t tid) {
+    struct atr__stream *s = ix->stream;
+    if (tid >= s->cap_th) {
+        uint64_t old = s->cap_th;
+        if (atr__grow((void **)&s->th, &s->cap_th, (uint64_t)tid + 1, sizeof(sstack)))
+            return NULL;
+        memset(s->th + old, 0, (size_t)(s->cap_th - old) * sizeof(sstack));
+    }
+    return &s->th[tid];
+}
+
+/* The call of frame f ended (or the log did) at t: its function's counters. */
+static int account(atr_index *ix, sstack *sk, const sframe *f, uint64_t t) {
+    uint64_t dur = t > f->start ? t - f->start : 0;
+    uint64_t self = dur > f->child ? dur - f->child : 0;
+    sfunc *sf = func_of(ix, f->fn);
+    if (!sf)
+        return ATR_ENOMEM;
+    if (f->charged && sk->n) {
+        sframe *p = &sk->f[sk->n - 1];
+        p->child = p->child + dur < p->child ? UINT64_MAX : p->child + dur;
+    }
+    atr_stats *st = &sf->st;
+    st->count++;
+    st->total_ns += dur;
+    st->active_ns += dur;
+    st->self_ns += self;
+    if (f->status == ATR_CALL_RAISED)
+        st->raised++;
+    if (f->status == ATR_CALL_UNFINISHED) {
+        st->unfinished++;
+        if (sf->slow_unf == ATR_NO_CALL || dur > sf->max_unf ||
+            (dur == sf->max_unf && f->id < sf->slow_unf)) {
+            sf->max_unf = dur;
+            sf->slow_unf = f->id;
+        }
+        return dlist_push(ix, &sf->unf, dur);
+    }
+    st->finished++;
+    if (st->slowest_call == ATR_NO_CALL || dur > st->max_ns ||
+        (dur == st->max_ns && f->id < st->slowest_call)) {
+        st->max_ns = dur;
+        st->slowest_call = f->id;
+    }
+    return dlist_push(ix, &sf->fin, dur);
+}
+
+/* 1 if the calls of global function fn are kept, 0 if not, -1 out of memory. */
+static int keeps(atr_index *ix, uint32_t fn) {
+    struct atr__stream *s = ix->stream;
+    if (fn >= s->cap_keep_fn) {
+        uint64_t old = s->cap_keep_fn;
+        if (atr__grow((void **)&s->keep_fn, &s->cap_keep_fn, (uint64_t)fn + 1, 1))
+            return -1;
+        memset(s->keep_fn + old, 0, (size_t)(s->cap_keep_fn - old));
+    }
+    if (!s->keep_fn[fn])
+        s->keep_fn[fn] =
+            atr__func_name_match(&ix->funcs[fn], s->keep_name, strlen(s->keep_name)) ? 1 : 2;
+    return s->keep_fn[fn] == 1;
+}
+
+static int on_start(load_state *st, const atr_record *rec, uint32_t tid, sstack *sk) {
+    atr_index *ix = st->ix;
+    uint32_t *li = atr__fn_lookup(st, rec->u.start.function);
+    if (!li || ix->files[st->file].info.parent_uid)
+        return ATR_ESTATE; /* unknown function; a forked child's calls link to its parent */
+    uint64_t parent = rec->u.start.parent;
+    if (parent && (!sk->n || sk->f[sk->n - 1].span != parent))
+        return ATR_ESTATE; /* not the innermost running call of its thread */
+    if (ix->stream->n_calls >= UINT32_MAX - 1)
+        return ATR_ETOOBIG;
+    if (atr__grow((void **)&sk->f, &sk->cap, sk->n + 1, sizeof(sframe)))
+        return ATR_ENOMEM;
+    struct atr__stream *s = ix->stream;
+    uint32_t fn = st->fns[*li].fn, call = ATR_NO_CALL;
+    if (rec->time_ns < ix->t_min || ix->t_min == 0) /* as the full index: every call's */
+        ix->t_min = rec->time_ns;
+    uint32_t sub = 0;
+    if (s->keep) {
+        /* the subtree's root by its number, its descendants by their parent */
+        if (s->keep_sub)
+            sub = (parent && sk->f[sk->n - 1].sub) ||
+                  (st->file == s->sub_file && s->n_calls - s->file_base == s->sub_number);
+        int keep = sub ? 1 : s->keep_name ? keeps(ix, fn) : 0;
+        if (keep < 0)
+            return ATR_ENOMEM;
+        if (keep) {
+            int rc = atr__add_call(st, rec, &st->fns[*li], tid, &call);
+            if (rc)
+                return rc;
+            if (atr__grow((void **)&s->numbers, &s->cap_numbers, (uint64_t)call + 1,
+                          sizeof(uint32_t)))
+                return ATR_ENOMEM;
+            s->numbers[call] = (uint32_t)(s->n_calls - s->file_base);
+            if (parent && sk->f[sk->n - 1].call != ATR_NO_CALL)
+                ix->calls[call].parent = sk->f[sk->n - 1].call;
+        }
+    }
+    sframe *f = &sk->f[sk->n++];
+    f->span = rec->u.start.span;
+    f->start = rec->time_ns;
+    f->child = 0;
+    f->fn = fn;
+    f->id = (uint32_t)s->n_calls++;
+    f->charged = parent != 0;
+    f->status = ATR_CALL_UNFINISHED;
+    f->call = call;
+    f->sub = sub;
+    return 0;
+}
+
+static int on_end(load_state *st, const atr_record *rec, sstack *sk) {
+    if (!sk->n || sk->f[sk->n - 1].span != rec->u.end.span)
+        return ATR_ESTATE;
+    sframe f = sk->f[--sk->n];
+    if (st->ix->stream->keep)
+        return f.call == ATR_NO_CALL ? 0 : atr__end_call(st, rec, f.call);
+    f.status = rec->u.end.status == ATR_END_RETURN  ? ATR_CALL_RETURNED
+               : rec->u.end.status == ATR_END_RAISE ? ATR_CALL_RAISED
+                                                    : ATR_CALL_NORESULT;
+    return account(st->ix, sk, &f, rec->time_ns);
+}
+
+int atr__stream_record(load_state *st, const atr_record *rec) {
+    uint32_t k = rec->kind;
+    if (k != ATR_REC_START && k != ATR_REC_END && k != ATR_REC_MESSAGE) {
+        if (k == ATR_REC_SUSPEND || k == ATR_REC_RESUME)
+            return ATR_ESTATE; /* active times need the calls */
+        if (k == ATR_REC_SAMPLING || k == ATR_REC_RECORDING)
+            return ATR_ESTATE; /* estimates and pauses: the full load's accounting (1.2) */
+        if (k == ATR_REC_PROCESS && rec->u.process.part > 0)
+            return ATR_ESTATE; /* a rotated log's later file: its calls join the earlier's */
+        return atr__on_record(st, rec);
+    }
+    atr_index *ix = st->ix;
+    atr_file_info *fi = &ix->files[st->file].info;
+    st->n_records++;
+    if (rec->time_ns > fi->t_last)
+        fi->t_last = rec->time_ns;
+    uint32_t tid;
+    int rc = atr__thread_of(st, rec->thread, &tid);
+    if (rc)
+        return rc;
+    sstack *sk = stack_of(ix, tid);
+    if (!sk)
+        return ATR_ENOMEM;
+    if (k == ATR_REC_START)
+        return on_start(st, rec, tid, sk);
+    if (k == ATR_REC_END)
+        return on_end(st, rec, sk);
+    if (!rec->u.message.span)
+        return 0; /* a message outside calls: not kept */
+    for (uint64_t i = sk->n; i-- > 0;)
+        if (sk->f[i].span == rec->u.message.span)
+            return sk->f[i].call == ATR_NO_CALL ? 0 : atr__add_message(st, rec, sk->f[i].call);
+    return ATR_ESTATE;
+}
+
+int atr__stream_close(load_state *st) {
+    atr_index *ix = st->ix;
+    const atr__file *file = &ix->files[st->file];
+    if (ix->compensate && file->info.calib_mechanism.ptr && file->info.calib_call_ns)
+        return ATR_ESTATE; /* compensation moves every time of the log */
+    for (uint32_t t = file->first_thread; t < ix->n_threads; t++) {
+        sstack *sk = stack_of(ix, t);
+        if (!sk)
+            return ATR_ENOMEM;
+        if (ix->stream->keep) { /* kept calls: finished like the full index's */
+            sk->n = 0;
+            continue;
+        }
+        while (sk->n) { /* innermost first: each charges its parent */
+            sframe f = sk->f[--sk->n];
+            int rc = account(ix, sk, &f, file->info.t_last);
+            if (rc)
+                return rc;
+            ix->n_unfinished++;
+        }
+    }
+    return 0;
+}
+
+/* ---- statistics ---- */
+
+int atr__stream_stats(const atr_index *ix, atr_stats *out, uint32_t n_out) {
+    struct atr__stream *s = ix->stream;
+    if (s->broken)
+        return ATR_ESTATE;
+    if (!s->done) {
+        for (uint64_t fn = 0; fn < s->cap_fns && fn < ix->n_funcs; fn++) {
+            sfunc *sf = &s->fns[fn];
+            atr_stats *st = &sf->st;
+            if (!st->count)
+                continue;
+            st->mean_ns = (double)st->active_ns / (double)st->count;
+            st->est_count = st->count; /* never sampled: sampled logs decline (SAMPLING) */
+            st->est_total_ns = st->total_ns;
+            st->est_active_ns = st->active_ns;
+            st->est_self_ns = st->self_ns;
+            dlist *d = &sf->fin;
+            if (!st->finished) { /* only unfinished calls: use them */
+                d = &sf->unf;
+                st->max_ns = sf->max_unf;
+                st->slowest_call = sf->slow_unf;
+            }
+            uint64_t *a = dlist_flat(d);
+            if (!a)
+                return ATR_ENOMEM;
+            atr__stats_percentiles(a, d->n, st);
+            free(a);
+            dlist_free(&sf->fin);
+            dlist_free(&sf->unf);
+        }
+        s->done = 1;
+    }
+    for (uint32_t fn = 0; fn < ix->n_funcs && fn < n_out; fn++) {
+        if (fn < s->cap_fns) {
+            out[fn] = s->fns[fn].st;
+        } else {
+            memset(&out[fn], 0, sizeof(out[fn]));
+            out[fn].slowest_call = ATR_NO_CALL;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,210 @@
+/*
+ * Statistics-only loads (atr_index_set_stats_only, libtrace/src/analysis/stream.c): the same
+ * atr_stats_all as the full index on nested calls with ties, raised and unfinished calls and
+ * two logs; ATR_ESTATE (and no statistics) for logs whose calls do not nest on their thread.
+ * tests/c/test_analysis_corpus.c compares both on every golden, corpus and mutated log.
+ */
+#include "analysis_logs.h"
+
+static atr_index *load_stats_only(const char *path, int expect) {
+    atr_index *ix = NULL;
+    ATR_REQUIRE(atr_index_open(&ix) == 0);
+    atr_index_set_stats_only(ix, 1);
+    int rc = atr_index_load(ix, path);
+    if (!ATR_CHECK_ERR(rc, expect))
+        fprintf(stderr, "  %s\n", atr_index_error(ix));
+    return ix;
+}
+
+static void compare(atr_index *full, atr_index *so) {
+    atr_index_info fi, si;
+    atr_index_get_info(full, &fi);
+    atr_index_get_info(so, &si);
+    ATR_REQUIRE(fi.n_functions == si.n_functions && fi.n_functions <= 8);
+    ATR_CHECK_EQ_U64(si.n_calls, 0);
+    atr_stats a[8], b[8];
+    ATR_CHECK_OK(atr_stats_all(full, a, fi.n_functions));
+    ATR_CHECK_OK(atr_stats_all(so, b, si.n_functions));
+    for (uint32_t fn = 0; fn < fi.n_functions; fn++) {
+        ATR_CHECK_EQ_U64(b[fn].count, a[fn].count);
+        ATR_CHECK_EQ_U64(b[fn].finished, a[fn].finished);
+        ATR_CHECK_EQ_U64(b[fn].raised, a[fn].raised);
+        ATR_CHECK_EQ_U64(b[fn].total_ns, a[fn].total_ns);
+        ATR_CHECK_EQ_U64(b[fn].self_ns, a[fn].self_ns);
+        ATR_CHECK_EQ_U64(b[fn].min_ns, a[fn].min_ns);
+        ATR_CHECK_EQ_U64(b[fn].p50_ns, a[fn].p50_ns);
+        ATR_CHECK_EQ_U64(b[fn].p95_ns, a[fn].p95_ns);
+        ATR_CHECK_EQ_U64(b[fn].p99_ns, a[fn].p99_ns);
+        ATR_CHECK_EQ_U64(b[fn].max_ns, a[fn].max_ns);
+        ATR_CHECK_EQ_U64(b[fn].slowest_call, a[fn].slowest_call);
+    }
+}
+
+/* outer(i) -> inner x2, one raising; equal maxima (the first call is the slowest); a last
+   outer left running with an inner under it (unfinished: both). */
+static void nested(void) {
+    uint64_t clock = 0, t = 1000;
+    atr_session *s = new_log("stream_nested.atr", &clock);
+    uint32_t outer = define(s, "m", "outer", 0, NULL), inner = define(s, "m", "inner", 0, NULL);
+    for (int i = 0; i < 50; i++) {
+        uint64_t o = begin(s, outer, 0, t, NULL, 0);
+        uint64_t a = begin(s, inner, o, t + 10, NULL, 0);
+        ATR_CHECK_OK(atr_span_return(s, a, t + 10 + (uint64_t)(i % 7) * 100, NULL));
+        uint64_t b = begin(s, inner, o, t + 1000, NULL, 0);
+        ATR_CHECK_OK(atr_span_raise(s, b, t + 1500, S("ValueError"), NULL));
+        ATR_CHECK_OK(atr_span_return(s, o, t + 2000 + (uint64_t)(i % 3) * 10, NULL));
+        t += 5000;
+    }
+    /* durations past 32 bits (kept aside in the statistics-only lists): p99 and max */
+    uint64_t big[] = {UINT32_MAX, UINT64_C(5000000000), UINT32_MAX - 1u};
+    for (int i = 0; i < 3; i++) {
+        uint64_t o = begin(s, outer, 0, t, NULL, 0);
+        ATR_CHECK_OK(atr_span_return(s, o, t + big[i], NULL));
+        t += big[i] + 10;
+    }
+    uint64_t o = begin(s, outer, 0, t, NULL, 0);
+    begin(s, inner, o, t + 5, NULL, 0);
+    clock = t + 100000;
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_index *full = load_one(g_path), *so = load_stats_only(g_path, 0);
+    compare(full, so);
+    atr_stats st[2];
+    ATR_CHECK_OK(atr_stats_all(so, st, 2));
+    ATR_CHECK_EQ_U64(st[0].unfinished, 1);
+    ATR_CHECK_EQ_U64(st[1].raised, 50);
+    ATR_CHECK_EQ_U64(st[0].max_ns, UINT64_C(5000000000));
+    ATR_CHECK_EQ_U64(st[0].p99_ns, UINT64_C(5000000000)); /* from the list aside */
+    ATR_CHECK_EQ_U64(st[0].p95_ns, UINT32_MAX - 1u);
+    atr_index_free(so);
+
+    /* selective: only inner's calls, under their printed ids; outer's are not there */
+    atr_index *sel = NULL;
+    ATR_REQUIRE(atr_index_open(&sel) == 0);
+    ATR_CHECK_OK(atr_index_set_keep_function(sel, "inner"));
+    ATR_CHECK_OK(atr_index_load(sel, g_path));
+    atr_index_info si, fi;
+    atr_index_get_info(sel, &si);
+    atr_index_get_info(full, &fi);
+    ATR_CHECK_EQ_U64(si.n_calls, 101);
+    ATR_CHECK_EQ_U64(si.t_min, fi.t_min);
+    ATR_CHECK_EQ_U64(si.n_unfinished, 1);
+    uint32_t c = ATR_NO_CALL, fc = ATR_NO_CALL;
+    ATR_CHECK_OK(atr_call_id_parse(sel, "1", &c)); /* the first inner: call 1 of the log */
+    ATR_CHECK_OK(atr_call_id_parse(full, "1", &fc));
+    ATR_CHECK_ERR(atr_call_id_parse(sel, "0", &c), ATR_ENOTFOUND); /* an outer: not kept */
+    ATR_CHECK_OK(atr_call_id_parse(sel, "4", &c));                 /* 4: outer 1's first inner */
+    atr_call_view cv, fv;
+    ATR_CHECK_OK(atr_index_call(sel, c, &cv));
+    ATR_CHECK_OK(atr_call_id_parse(full, "4", &fc));
+    ATR_CHECK_OK(atr_index_call(full, fc, &fv));
+    ATR_CHECK(cv.duration_ns == fv.duration_ns && cv.start_ns == fv.start_ns);
+    ATR_CHECK_EQ_U64(cv.parent, ATR_NO_CALL); /* its caller was not kept */
+    char id[ATR_CALL_ID_SIZE];
+    atr_call_id_format(sel, c, id, sizeof id);
+    ATR_CHECK(strcmp(id, "4") == 0);
+    atr_stats a, b;
+    ATR_CHECK_OK(atr_stats_function(full, find(full, "inner"), NULL, &a));
+    ATR_CHECK_OK(atr_stats_function(sel, find(sel, "inner"), NULL, &b));
+    ATR_CHECK(a.count == b.count && a.p50_ns == b.p50_ns && a.max_ns == b.max_ns &&
+              a.unfinished == b.unfinished && a.raised == b.raised);
+    atr_call_id_format(sel, b.slowest_call, id, sizeof id);
+    char fid[ATR_CALL_ID_SIZE];
+    atr_call_id_format(full, a.slowest_call, fid, sizeof fid);
+    ATR_CHECK(strcmp(id, fid) == 0);
+    atr_index_free(sel);
+    done(full);
+}
+
+/* The subtree of one call alone: its calls and messages, self times exact, ids kept. */
+static void subtree(void) {
+    uint64_t clock = 0, t = 1000;
+    atr_session *s = new_log("stream_subtree.atr", &clock);
+    uint32_t outer = define(s, "m", "outer", 0, NULL), inner = define(s, "m", "inner", 0, NULL);
+    for (int i = 0; i < 3; i++) { /* calls 3i (outer), 3i+1 and 3i+2 (inner) */
+        uint64_t o = begin(s, outer, 0, t, NULL, 0);
+        uint64_t a = begin(s, inner, o, t + 10, NULL, 0);
+        ATR_CHECK_OK(atr_message(s, a, t + 20, S("hello"), NULL, 0));
+        ATR_CHECK_OK(atr_span_return(s, a, t + 100, NULL));
+        uint64_t b = begin(s, inner, o, t + 200, NULL, 0);
+        ATR_CHECK_OK(atr_span_return(s, b, t + 300 + (uint64_t)i, NULL));
+        ATR_CHECK_OK(atr_span_return(s, o, t + 1000, NULL));
+        t += 5000;
+    }
+    clock = t;
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_index *full = load_one(g_path), *sub = NULL;
+    ATR_REQUIRE(atr_index_open(&sub) == 0);
+    ATR_CHECK_OK(atr_index_set_keep_subtree(sub, 0, 3));
+    ATR_CHECK_ERR(atr_index_set_keep_subtree(sub, 0, 3), ATR_EINVAL);
+    ATR_CHECK_OK(atr_index_load(sub, g_path));
+    atr_index_info si;
+    atr_index_get_info(sub, &si);
+    ATR_CHECK_EQ_U64(si.n_calls, 3);
+    ATR_CHECK_EQ_U64(si.n_messages, 1);
+    uint32_t x = ATR_NO_CALL, y = ATR_NO_CALL, kids[4], n = 0, msgs[2], nm = 0;
+    ATR_CHECK_OK(atr_call_id_parse(full, "3", &x));
+    ATR_CHECK_OK(atr_call_id_parse(sub, "3", &y));
+    ATR_CHECK_ERR(atr_call_id_parse(sub, "6", &y), ATR_ENOTFOUND);
+    ATR_CHECK_OK(atr_call_id_parse(sub, "3", &y));
+    atr_call_view cx, cy;
+    ATR_CHECK_OK(atr_index_call(full, x, &cx));
+    ATR_CHECK_OK(atr_index_call(sub, y, &cy));
+    ATR_CHECK_EQ_U64(cy.self_ns, cx.self_ns);
+    ATR_CHECK_EQ_U64(cy.self_ns, 1000 - 90 - 101);
+    ATR_CHECK_OK(atr_call_children(sub, y, kids, 4, &n));
+    ATR_REQUIRE(n == 2);
+    char id[ATR_CALL_ID_SIZE];
+    atr_call_id_format(sub, kids[1], id, sizeof id);
+    ATR_CHECK(strcmp(id, "5") == 0);
+    ATR_CHECK_OK(atr_call_messages(sub, kids[0], msgs, 2, &nm));
+    ATR_CHECK_EQ_U64(nm, 1);
+    atr_index_free(sub);
+    done(full);
+}
+
+/* A generator suspends: active times need the call table, the stats-only load declines. */
+static void suspended(void) {
+    uint64_t clock = 0;
+    atr_session *s = new_log("stream_suspend.atr", &clock);
+    uint32_t gen = define(s, "m", "gen", 0, NULL);
+    uint64_t g = begin(s, gen, 0, 100, NULL, 0);
+    ATR_CHECK_OK(atr_span_suspend(s, g, 150));
+    ATR_CHECK_OK(atr_span_resume(s, g, 300));
+    ATR_CHECK_OK(atr_span_return(s, g, 400, NULL));
+    clock = 500;
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_index *so = load_stats_only(g_path, ATR_ESTATE);
+    atr_stats st[1];
+    ATR_CHECK_ERR(atr_stats_all(so, st, 1), ATR_ESTATE);
+    atr_index_free(so);
+    ATR_REQUIRE(atr_index_open(&so) == 0);
+    ATR_CHECK_OK(atr_index_set_keep_function(so, "gen"));
+    ATR_CHECK_ERR(atr_index_load(so, g_path), ATR_ESTATE);
+    atr_index_free(so);
+    done(load_one(g_path));
+}
+
+/* A call whose parent is not the innermost running call of its thread: declined. */
+static void not_nested(void) {
+    uint64_t clock = 0;
+    atr_session *s = new_log("stream_cross.atr", &clock);
+    uint32_t f = define(s, "m", "f", 0, NULL);
+    uint64_t a = begin(s, f, 0, 100, NULL, 0);
+    uint64_t b = begin(s, f, a, 110, NULL, 0);
+    uint64_t c = begin(s, f, a, 120, NULL, 0); /* a's child while b still runs */
+    ATR_CHECK_OK(atr_span_return(s, c, 130, NULL));
+    ATR_CHECK_OK(atr_span_return(s, b, 140, NULL));
+    ATR_CHECK_OK(atr_span_return(s, a, 150, NULL));
+    clock = 200;
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_index_free(load_stats_only(g_path, ATR_ESTATE));
+    done(load_one(g_path));
+}
+
+int main(void) {
+    nested();
+    subtree();
+    suspended();
+    not_nested();
+    ATR_TEST_MAIN_END();
+}
