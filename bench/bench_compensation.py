@@ -2,7 +2,9 @@
 """Accuracy of the compensation for the tracer's cost (docs/FORMAT.md 3.12).
 
 Workload "tiny": parent(n, m) calls a tiny traced function child(i) n times (default 20,000)
-and then an untraced busy loop of m iterations (about 1 ms). The same functions are timed
+and then an untraced busy loop of m iterations (about 1 ms). Workload "objs": the same with
+child(name, point, pair) (a str, an object, a tuple; returns the str); "gen": child(i) is a
+generator that yields 5 times, each consumed by a for loop (--workloads tiny,objs,gen). The same functions are timed
 untraced (no session) and traced (decorator, or filter tracing of child and parent), in
 alternating rounds inside one process; each traced round is its own session, so each log
 carries the calibration the tracer measured when that session stopped (cached per process:
@@ -36,10 +38,29 @@ import sys
 import tempfile
 import time
 
-WORKLOAD = '''
+WORKLOADS = {}
+WORKLOADS["tiny"] = '''
 def child(i):
     return i + 1
-
+'''
+# string and object arguments, a str result
+WORKLOADS["objs"] = '''
+class Point:
+    def __init__(self, x):
+        self.x = x
+NAME = "a name of some thirty bytes..."
+P = Point(3)
+PAIR = (1, "one")
+def child(name, point, pair):
+    return name
+'''
+# generators: each yields 5 values
+WORKLOADS["gen"] = '''
+def child(i):
+    for k in range(5):
+        yield k
+'''
+COMMON = '''
 def busy(m):
     s = 0
     for k in range(m):
@@ -48,9 +69,11 @@ def busy(m):
 
 def parent(n, m):
     for i in range(n):
-        child(i)
+        %s
     return busy(m)
 '''
+CALLS = {"tiny": "child(i)", "objs": "child(NAME, P, PAIR)",
+         "gen": "for _ in child(i):\n            pass"}
 
 SQL = """select a.id, b.name, count(*) as n from accounts a join users b on a.user_id = b.id
 where a.created > '2020-01-01' and b.name like '%x%' group by a.id, b.name having count(*) > 2
@@ -73,10 +96,11 @@ def one_process(args):
         traced = untraced
         patterns, target = ["sqlparse.*"], "sqlparse.format"
     else:
+        src = WORKLOADS[args.workload] + COMMON % CALLS[args.workload]
         with open(os.path.join(tmp, "cwl.py"), "w") as f:
-            f.write(WORKLOAD)
+            f.write(src)
         with open(os.path.join(tmp, "cwl_plain.py"), "w") as f:
-            f.write(WORKLOAD)
+            f.write(src)
         import cwl
         import cwl_plain
 
@@ -117,7 +141,7 @@ def one_process(args):
             calls = [c for c in log.calls(target)
                      if c.parent() is None or c.parent().function != target]
             rnd[key] = [c.duration_ns for c in calls[1:]]  # skip the warm-up call
-            rnd["cal"] = log.calibrations[0]
+            rnd["cal"] = {k: v for k, v in log.calibrations[0].items() if k != "model"}
             rnd["calls"] = len(log.calls()) // max(1, len(calls))  # traced calls per run
         os.unlink(path)
         rounds.append(rnd)
@@ -131,10 +155,17 @@ def summarize(name, results):
     raw = [x for r in rounds for x in r["raw"]]
     comp = [x for r in rounds for x in r["comp"]]
     um, rm, cm = med(unt), med(raw), med(comp)
+
+    def q25(v):
+        return sorted(v)[len(v) // 4]
     print("%-22s untraced %8.3f ms  raw %8.3f ms (%+6.1f%%)  compensated %8.3f ms (%+6.1f%%)"
           "   fastest: untraced %.3f, compensated %.3f (%+.1f%%)"
           % (name, um / 1e6, rm / 1e6, 100 * (rm / um - 1), cm / 1e6, 100 * (cm / um - 1),
              min(unt) / 1e6, min(comp) / 1e6, 100 * (min(comp) / min(unt) - 1)))
+    print("%-22s lower quartiles (the runs the machine disturbed least): untraced %.3f ms, raw"
+          " %.3f ms (%+.1f%%), compensated %.3f ms (%+.1f%%)"
+          % ("", q25(unt) / 1e6, q25(raw) / 1e6, 100 * (q25(raw) / q25(unt) - 1),
+             q25(comp) / 1e6, 100 * (q25(comp) / q25(unt) - 1)))
     # per session: its own calibration against the cost its runs actually added per call
     errs, cal_errs, cals = [], [], []
     for r in rounds:
@@ -160,6 +191,9 @@ def main():
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--procs", type=int, default=3)
     ap.add_argument("--lib", default="", help="also: sqlparse")
+    ap.add_argument("--workloads", default="tiny",
+                    help="of tiny (int argument), objs (str/object arguments), gen (generators)")
+    ap.add_argument("--workload", default="tiny", help=argparse.SUPPRESS)
     ap.add_argument("--buffer-size", type=int, default=0,
                     help="the sessions' buffer_size (default: the writer's, 128 KiB)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
@@ -169,16 +203,19 @@ def main():
     print("CPython %s, %d children, busy loop %d iterations, %d rounds x %d processes, "
           "buffer_size %s" % (sys.version.split()[0], args.children, args.busy, args.rounds,
                               args.procs, args.buffer_size or "default"))
-    modes = [m for m in args.modes.split(",") if m] + ([args.lib] if args.lib else [])
-    for mode in modes:
+    runs = [(m, w) for w in args.workloads.split(",") if w for m in args.modes.split(",") if m]
+    runs += [(args.lib, "")] if args.lib else []
+    for mode, workload in runs:
         results = []
         for _ in range(args.procs):
             cmd = [sys.executable, os.path.abspath(__file__), "--child", mode,
                    "--children", str(args.children), "--busy", str(args.busy),
-                   "--rounds", str(args.rounds), "--buffer-size", str(args.buffer_size)]
+                   "--rounds", str(args.rounds), "--buffer-size", str(args.buffer_size),
+                   "--workload", workload or "tiny"]
             out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
             results.append(json.loads(out.strip().splitlines()[-1]))
-        summarize("%s (%s)" % (mode, results[0]["backend"]), results)
+        summarize("%s %s(%s)" % (mode, workload + " " if workload else "", results[0]["backend"]),
+                  results)
 
 
 if __name__ == "__main__":

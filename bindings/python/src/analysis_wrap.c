@@ -122,6 +122,20 @@ static int get_call(const atr_index *ix, PyObject *o, uint32_t *call, atr_call_v
 
 /* ---- loading and descriptions ---- */
 
+/* The file's per-call cost model (FORMAT.md 3.13) as a dict, or None when it has none. */
+static PyObject *calib_model_py(const atr_file_info *fi) {
+    if (!(fi->calib_base_ns | fi->calib_scalar_ns | fi->calib_str_ns | fi->calib_summary_ns |
+          fi->calib_gen_ns | fi->calib_resume_ns | fi->calib_raise_ns | fi->calib_slow_ppm))
+        Py_RETURN_NONE;
+    return Py_BuildValue(
+        "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K}", "base_ns", (unsigned long long)fi->calib_base_ns,
+        "scalar_ns", (unsigned long long)fi->calib_scalar_ns, "str_ns",
+        (unsigned long long)fi->calib_str_ns, "summary_ns",
+        (unsigned long long)fi->calib_summary_ns, "gen_ns", (unsigned long long)fi->calib_gen_ns,
+        "resume_ns", (unsigned long long)fi->calib_resume_ns, "raise_ns",
+        (unsigned long long)fi->calib_raise_ns, "slow_ppm", (unsigned long long)fi->calib_slow_ppm);
+}
+
 static PyObject *ix_load(pyindex *self, PyObject *path) {
     PyObject *bytes = NULL, *str = NULL;
     if (ready(self) < 0 || !PyUnicode_FSConverter(path, &bytes))
@@ -223,7 +237,8 @@ static PyObject *ix_file(pyindex *self, PyObject *arg) {
               put(d, "compensated", PyBool_FromLong(fi.flags & ATR_FILE_COMPENSATED)) |
               put(d, "calib_mechanism", atr__str_py(fi.calib_mechanism)) |
               put(d, "calib_call_ns", U64(fi.calib_call_ns)) |
-              put(d, "calib_inner_ns", U64(fi.calib_inner_ns));
+              put(d, "calib_inner_ns", U64(fi.calib_inner_ns)) |
+              put(d, "calib_model", calib_model_py(&fi));
     if (bad) {
         Py_DECREF(d);
         return NULL;

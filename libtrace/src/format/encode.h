@@ -446,6 +446,6 @@ void atr__enc_sync(atr__cur *c, uint64_t last_seq, uint64_t dropped);
 void atr__enc_suspend(atr__cur *c, unsigned type, int64_t dt, uint64_t span);
 void atr__enc_drops(atr__cur *c, const atr_drop_stats *d);
 void atr__enc_end_of_log(atr__cur *c, uint64_t time_ns);
-void atr__enc_calibration(atr__cur *c, const atr_calibration *k);
+void atr__enc_calibration(atr__cur *c, const atr_calibration *k, const atr_calibration_model *m);
 
 #endif /* ATR_FORMAT_ENCODE_H */
