@@ -33,7 +33,13 @@ static void warn_file(atr__vctx *ctx, const atr_file_info *fi) {
     if (fi->n_unknown_spans)
         atr__warnf(ctx, "%s: %" PRIu64 " references to spans that never started", fi->path,
                    fi->n_unknown_spans);
-    if (fi->flags & ATR_FILE_COMPENSATED)
+    if ((fi->flags & ATR_FILE_COMPENSATED) && fi->calib_base_ns)
+        fprintf(ctx->err,
+                "%s %s: note: %s: times compensated for the tracer's cost (per call from %" PRIu64
+                " ns by what it captured, %.*s); without --compensate: the recorded times\n",
+                ctx->prog, ctx->cmd, fi->path, fi->calib_base_ns, (int)fi->calib_mechanism.len,
+                fi->calib_mechanism.ptr);
+    else if (fi->flags & ATR_FILE_COMPENSATED)
         fprintf(ctx->err,
                 "%s %s: note: %s: times compensated for the tracer's cost (%" PRIu64
                 " ns per traced call, %.*s); without --compensate: the recorded times\n",

@@ -358,3 +358,17 @@ def test_model_slowdown_scales_compensated_times(tmp_path):
     # each call costs base 20 (inner 10) and every other part 0: P 7000 - 10 - 3 x 20, halved
     assert p.duration_ns == (7000 - 10 - 60) // 2
     assert p.start_ns == 990
+
+
+@pytest.mark.skipif(not hasattr(_core, "viewer_main"), reason="viewer not built")
+def test_viewer_says_the_model_compensated(tmp_path, capfd):
+    path = str(tmp_path / "model.atr")
+    write_model_log(path, {"base_ns": 20, "str_ns": 3})
+    code, out, err = viewer(capfd, "summary", path, "--json", "--compensate")
+    assert code == 0
+    assert "compensated for the tracer's cost (per call from 20 ns by what it captured, eval)" \
+        in err
+    rows = {r["function"]: r for r in json.loads(out)}
+    # P loses its inner 10 and 3 calls x base 20 and 5 strs x 3: C1's "abc", "x" (in its
+    # tuple), its result "res"; C2's "d" and its message "bad"
+    assert rows["wl.P"]["total_ns"] == 7000 - 10 - 3 * 20 - 5 * 3
