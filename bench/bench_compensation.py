@@ -81,6 +81,16 @@ order by n desc limit 10; insert into t (a, b, c) values (1, 'two', 3.0), (4, 'f
 update accounts set balance = balance - 10 where id in (select id from debtors where x > 3)"""
 
 
+def thread_cpu():
+    return time.clock_gettime_ns(time.CLOCK_THREAD_CPUTIME_ID)
+
+
+def undisturbed(wall, cpu):
+    """A run the machine did not disturb: the thread ran (on a CPU) 97% of its wall time or
+    more (not preempted, not waiting for the writer's thread)."""
+    return cpu >= 0.97 * wall
+
+
 def one_process(args):
     """Run in a child process: print one JSON line of measurements."""
     import argtrace
@@ -119,11 +129,13 @@ def one_process(args):
     untraced()  # warm up (imports, caches)
     rounds, backend = [], None
     for r in range(args.rounds):
-        unt = []
+        unt, unt_ok, tr_ok = [], [], []
         for _ in range(3):
-            t0 = time.perf_counter_ns()
+            c0, t0 = thread_cpu(), time.perf_counter_ns()
             untraced()
-            unt.append(time.perf_counter_ns() - t0)
+            t1, c1 = time.perf_counter_ns(), thread_cpu()
+            unt.append(t1 - t0)
+            unt_ok.append(undisturbed(t1 - t0, c1 - c0))
         path = os.path.join(tmp, "r%d.atr" % r)
         argtrace.start(path, **({"buffer_size": args.buffer_size} if args.buffer_size else {}))
         if filt:
@@ -131,11 +143,14 @@ def one_process(args):
             backend = _core.filter_backend()
         traced()  # first calls define the functions: not counted
         for _ in range(3):
+            c0, t0 = thread_cpu(), time.perf_counter_ns()
             traced()
+            t1, c1 = time.perf_counter_ns(), thread_cpu()
+            tr_ok.append(undisturbed(t1 - t0, c1 - c0))
         if filt:
             _core.filter_stop()
         argtrace.stop()
-        rnd = {"untraced": unt}
+        rnd = {"untraced": unt, "untraced_ok": unt_ok, "traced_ok": tr_ok}
         for comp, key in ((False, "raw"), (True, "comp")):
             log = argtrace.load(path, compensate=comp)
             calls = [c for c in log.calls(target)
@@ -166,6 +181,20 @@ def summarize(name, results):
           " %.3f ms (%+.1f%%), compensated %.3f ms (%+.1f%%)"
           % ("", q25(unt) / 1e6, q25(raw) / 1e6, 100 * (q25(raw) / q25(unt) - 1),
              q25(comp) / 1e6, 100 * (q25(comp) / q25(unt) - 1)))
+    # runs during which the thread stayed on a CPU: what the tracer costs, without the
+    # preemptions that a longer (traced) run suffers more often on a saturated machine
+    u_ok = [x for r in rounds for x, ok in zip(r["untraced"], r["untraced_ok"]) if ok]
+    pairs = [(w, c) for r in rounds for w, c, ok in zip(r["raw"], r["comp"], r["traced_ok"])
+             if ok]
+    if u_ok and pairs:
+        uo, wo, co = med(u_ok), med([p[0] for p in pairs]), med([p[1] for p in pairs])
+        print("%-22s undisturbed runs (%d untraced, %d traced of %d each): untraced %.3f ms, raw"
+              " %.3f ms (%+.1f%%), compensated %.3f ms (%+.1f%%)"
+              % ("", len(u_ok), len(pairs), len(unt), uo / 1e6, wo / 1e6, 100 * (wo / uo - 1),
+                 co / 1e6, 100 * (co / uo - 1)))
+    else:
+        print("%-22s undisturbed runs: none (%d untraced, %d traced)"
+              % ("", len(u_ok), len(pairs)))
     # per session: its own calibration against the cost its runs actually added per call
     errs, cal_errs, cals = [], [], []
     for r in rounds:
