@@ -156,6 +156,11 @@ static int cmp_u64(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 /* Median duration the private log recorded for function `_leaf` (0 if none). */
 static uint64_t leaf_median(const char *path) {
     atr_reader *r = NULL;
@@ -373,9 +378,8 @@ static int slowdown(PyObject *g, hooks *h, uint64_t *ppm) {
     return 0;
 }
 
-/* Timed rounds, the shapes interleaved: cost[k] gets the lower quartile over rounds of
-   shape k's (traced - untraced * (1 + slow)), in ns per call (0 if tracing looked free).
-   0 or -1. */
+/* Timed rounds, the shapes interleaved: cost[k] gets shape k's (traced - untraced * (1 +
+   slow)) in ns per call (0 if tracing looked free), as said below. 0 or -1. */
 static int rounds(PyObject *g, PyObject **traced, hooks *h, uint64_t slow_ppm,
                   uint64_t cost[ATR__CAL_SHAPES]) {
     PyObject *n = PyLong_FromLong(CAL_CALLS), *ng = PyLong_FromLong(CAL_GEN_CALLS);
@@ -398,9 +402,25 @@ static int rounds(PyObject *g, PyObject **traced, hooks *h, uint64_t slow_ppm,
                 diff[k][i - 1] = t > b ? t - b : 0;
         }
     }
-    for (int k = 0; k < ATR__CAL_SHAPES; k++)
-        cost[k] =
-            low_quartile(diff[k], CAL_ROUNDS) / (k == ATR__CAL_GEN10 ? CAL_GEN_CALLS : CAL_CALLS);
+    /* The leaf's cost: the lower quartile over rounds. Each other shape's: the leaf's plus
+       the median over rounds of its difference from the leaf's in the same round (a round
+       the machine slowed slows both: the pairing keeps that out of the model's parts). */
+    for (int k = 0; k < ATR__CAL_SHAPES; k++) {
+        uint64_t per = k == ATR__CAL_GEN10 ? CAL_GEN_CALLS : CAL_CALLS;
+        for (int i = 0; i < CAL_ROUNDS; i++)
+            diff[k][i] /= per; /* ns per call */
+    }
+    int64_t rel[ATR__CAL_SHAPES][CAL_ROUNDS];
+    for (int k = 1; k < ATR__CAL_SHAPES; k++) {
+        for (int i = 0; i < CAL_ROUNDS; i++)
+            rel[k][i] = (int64_t)diff[k][i] - (int64_t)diff[ATR__CAL_LEAF][i];
+        qsort(rel[k], CAL_ROUNDS, sizeof rel[k][0], cmp_i64);
+    }
+    cost[ATR__CAL_LEAF] = low_quartile(diff[ATR__CAL_LEAF], CAL_ROUNDS);
+    for (int k = 1; k < ATR__CAL_SHAPES; k++) {
+        int64_t c = (int64_t)cost[ATR__CAL_LEAF] + rel[k][CAL_ROUNDS / 2];
+        cost[k] = c > 0 ? (uint64_t)c : 0;
+    }
     rc = 0;
 out:
     Py_XDECREF(n);
