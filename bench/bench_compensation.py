@@ -129,13 +129,14 @@ def one_process(args):
     untraced()  # warm up (imports, caches)
     rounds, backend = [], None
     for r in range(args.rounds):
-        unt, unt_ok, tr_ok = [], [], []
+        unt, unt_ok, tr_ok, unt_cpu, tr_cpu = [], [], [], [], []
         for _ in range(3):
             c0, t0 = thread_cpu(), time.perf_counter_ns()
             untraced()
             t1, c1 = time.perf_counter_ns(), thread_cpu()
             unt.append(t1 - t0)
             unt_ok.append(undisturbed(t1 - t0, c1 - c0))
+            unt_cpu.append(c1 - c0)
         path = os.path.join(tmp, "r%d.atr" % r)
         argtrace.start(path, **({"buffer_size": args.buffer_size} if args.buffer_size else {}))
         if filt:
@@ -147,16 +148,19 @@ def one_process(args):
             traced()
             t1, c1 = time.perf_counter_ns(), thread_cpu()
             tr_ok.append(undisturbed(t1 - t0, c1 - c0))
+            tr_cpu.append(c1 - c0)
         if filt:
             _core.filter_stop()
         argtrace.stop()
-        rnd = {"untraced": unt, "untraced_ok": unt_ok, "traced_ok": tr_ok}
+        rnd = {"untraced": unt, "untraced_ok": unt_ok, "traced_ok": tr_ok,
+               "untraced_cpu": unt_cpu, "traced_cpu": tr_cpu}
         for comp, key in ((False, "raw"), (True, "comp")):
             log = argtrace.load(path, compensate=comp)
             calls = [c for c in log.calls(target)
                      if c.parent() is None or c.parent().function != target]
             rnd[key] = [c.duration_ns for c in calls[1:]]  # skip the warm-up call
             rnd["cal"] = {k: v for k, v in log.calibrations[0].items() if k != "model"}
+            rnd["slow_ppm"] = (log.calibrations[0].get("model") or {}).get("slow_ppm", 0)
             rnd["calls"] = len(log.calls()) // max(1, len(calls))  # traced calls per run
         os.unlink(path)
         rounds.append(rnd)
@@ -195,6 +199,20 @@ def summarize(name, results):
     else:
         print("%-22s undisturbed runs: none (%d untraced, %d traced)"
               % ("", len(u_ok), len(pairs)))
+    # thread CPU time (no preemption in it): the traced run's CPU time less what the
+    # compensation took off its recorded duration, against the untraced CPU time
+    u_cpu = [x for r in rounds for x in r.get("untraced_cpu", [])]
+    c_cpu = []
+    for r in rounds:
+        f = 1 + r.get("slow_ppm", 0) / 1e6
+        for cpu, w, c in zip(r.get("traced_cpu", []), r["raw"], r["comp"]):
+            c_cpu.append((cpu - (w - c * f)) / f)  # compensated = (raw - charged) / f
+    if u_cpu and c_cpu:
+        t_cpu = [x for r in rounds for x in r.get("traced_cpu", [])]
+        print("%-22s thread CPU time: untraced %.3f ms, traced %.3f ms (%+.1f%%), traced less"
+              " the compensation %.3f ms (%+.1f%%)"
+              % ("", med(u_cpu) / 1e6, med(t_cpu) / 1e6, 100 * (med(t_cpu) / med(u_cpu) - 1),
+                 med(c_cpu) / 1e6, 100 * (med(c_cpu) / med(u_cpu) - 1)))
     # per session: its own calibration against the cost its runs actually added per call
     errs, cal_errs, cals = [], [], []
     for r in rounds:
