@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
-"""Accuracy of the compensation for the tracer's cost (docs/FORMAT.md 3.12).
+"""Accuracy of the compensation for the tracer's cost (docs/FORMAT.md 3.13).
 
 Workload "tiny": parent(n, m) calls a tiny traced function child(i) n times (default 20,000)
 and then an untraced busy loop of m iterations (about 1 ms). Workload "objs": the same with
 child(name, point, pair) (a str, an object, a tuple; returns the str); "gen": child(i) is a
-generator that yields 5 times, each consumed by a for loop (--workloads tiny,objs,gen). The same functions are timed
-untraced (no session) and traced (decorator, or filter tracing of child and parent), in
-alternating rounds inside one process; each traced round is its own session, so each log
-carries the calibration the tracer measured when that session stopped (cached per process:
-one measurement per process, so several processes are run). From the logs, the parent's
-duration as recorded (raw) and as compensated is compared with the untraced time.
+generator that yields 5 times, each consumed by a for loop (--workloads tiny,objs,gen). The
+same functions are timed untraced (no session) and traced (decorator, or filter tracing of
+child and parent), in alternating rounds inside one process; each traced round is its own
+session, so each log carries the calibration the tracer measured when that session stopped.
+From the logs, the parent's duration as recorded (raw) and as compensated is compared with
+the untraced time.
 
 Workload "sqlparse" (optional, --lib sqlparse; `pip install sqlparse` into your venv):
 sqlparse.format(sql, reindent=True, keyword_case="upper") on a few statements, filter
@@ -17,15 +17,18 @@ tracing of sqlparse.* against the untraced call. Functions the filter rejects (t
 re, etc.) cost nothing on 3.12+ (sys.monitoring), but the 3.11 hooks charge each of their
 calls a little; the log cannot count those, so compensation there leaves them in.
 
-Reported per mode: medians (and the fastest rounds) of untraced, raw and compensated
-durations, the calibration (call_ns / inner_ns), and the compensated error against untraced.
-On a machine whose cores are all busy, a traced run also waits, once per filled buffer, for
-the writer's flusher thread (woken to compress it) to leave the CPU: a stall of a few ms that
-no per-call cost describes. The fastest rounds show the tracer's per-call cost alone;
---buffer-size 4194304 keeps a whole parent in one buffer (no handoff inside it).
+Reported per mode: medians, fastest runs and lower quartiles of untraced, raw and
+compensated durations; "undisturbed runs": the runs during which the thread stayed on a CPU
+(thread CPU time >= 97% of the wall time), untraced and traced alike: on a machine whose
+cores are all busy a traced run, being longer, is preempted more often, and the flusher
+thread, woken for each filled buffer, competes with the program for a core; "thread CPU
+time": the traced run's CPU time less what the compensation took off its duration, against
+the untraced CPU time (sqlparse runs are rarely undisturbed here). --buffer-size 4194304
+keeps a whole parent in one buffer (no handoff inside it).
 
     PYTHONPATH=<build>/python python3 bench/bench_compensation.py [--modes decorator,filter]
-        [--children 20000] [--busy 20000] [--rounds 7] [--procs 3] [--lib sqlparse]
+        [--workloads tiny,objs,gen] [--children 20000] [--busy 20000] [--rounds 7]
+        [--procs 3] [--lib sqlparse]
     ARGTRACE_FILTER_BACKEND=profile ... (3.11: the profile-hook backend instead of eval)
 """
 

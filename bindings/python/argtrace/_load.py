@@ -284,8 +284,8 @@ class Log(Analysis):
     `paths`, and `process`/`processes` (ProcessInfo of the first / of every file).
     `calibrations`: per file, the tracer's measured cost the analysis would subtract
     ({"mechanism", "call_ns", "inner_ns", "model"}: model the per-call cost model of
-    docs/FORMAT.md 3.13 as a dict, or None for a log that has only call_ns) or None; `compensated`: True when times were
-    compensated for it (load(..., compensate=True))."""
+    docs/FORMAT.md 3.13 as a dict, or None for a log that has only call_ns) or None;
+    `compensated`: True when times were compensated for it (load(..., compensate=True))."""
 
     def __init__(self, paths, index):
         self.paths = list(paths)
