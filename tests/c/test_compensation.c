@@ -407,6 +407,38 @@ static void test_model_slow(void) {
     done(ix);
 }
 
+/* A container (a summary of known length) costs container_ns over an object's summary_ns. */
+static void test_model_container(void) {
+    uint64_t clock = 1;
+    atr_session *s = new_log("comp_model_container.atr", &clock);
+    static const char *const two[] = {"o", "c"};
+    uint32_t p = define(s, "m", "P", 0, NULL), c = define(s, "m", "C", 2, two);
+    uint64_t ps = begin(s, p, 0, 1000, NULL, 0);
+    atr_value a[2] = {atr_value_summary("Obj", 3, -1), atr_value_summary("list", 4, 3)};
+    end(s, begin(s, c, ps, 1100, a, 2), 1200); /* returned, result not captured */
+    end(s, ps, 2000);
+    atr_calibration k;
+    atr_calibration_model m;
+    memset(&k, 0, sizeof k);
+    memset(&m, 0, sizeof m);
+    k.mechanism = S("monitoring");
+    k.call_ns = 100;
+    k.inner_ns = 10;
+    m.base_ns = 20;
+    m.summary_ns = 5;
+    m.container_ns = 17;
+    ATR_CHECK_OK(atr_session_write_calibration_model(s, &k, &m));
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_index *ix = load_with(g_path, 1);
+    atr_file_info fi;
+    ATR_CHECK_OK(atr_index_file(ix, 0, &fi));
+    ATR_CHECK_EQ_U64(fi.calib_container_ns, 17);
+    /* C: outer 10 + 5 (the object) + 5 + 17 (the list), inner 10: P loses 47 and its 10 */
+    ATR_CHECK_EQ_U64(call(ix, 0).duration_ns, 1000 - 10 - 47);
+    ATR_CHECK_EQ_U64(call(ix, 1).start_ns, 1100 - 20 - 37); /* P: 10 outer, 10 inner */
+    done(ix);
+}
+
 /* The model's record: round trip, limits, and the 1.1 record when there is none. */
 static void test_model_record(void) {
     uint64_t clock = 1;
@@ -446,6 +478,7 @@ int main(void) {
     test_model();
     test_model_active_children();
     test_model_slow();
+    test_model_container();
     test_model_record();
     test_formula();
     test_uncalibrated();

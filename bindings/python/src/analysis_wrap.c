@@ -125,15 +125,17 @@ static int get_call(const atr_index *ix, PyObject *o, uint32_t *call, atr_call_v
 /* The file's per-call cost model (FORMAT.md 3.13) as a dict, or None when it has none. */
 static PyObject *calib_model_py(const atr_file_info *fi) {
     if (!(fi->calib_base_ns | fi->calib_scalar_ns | fi->calib_str_ns | fi->calib_summary_ns |
-          fi->calib_gen_ns | fi->calib_resume_ns | fi->calib_raise_ns | fi->calib_slow_ppm))
+          fi->calib_gen_ns | fi->calib_resume_ns | fi->calib_raise_ns | fi->calib_slow_ppm |
+          fi->calib_container_ns))
         Py_RETURN_NONE;
     return Py_BuildValue(
-        "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K}", "base_ns", (unsigned long long)fi->calib_base_ns,
+        "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K}", "base_ns", (unsigned long long)fi->calib_base_ns,
         "scalar_ns", (unsigned long long)fi->calib_scalar_ns, "str_ns",
         (unsigned long long)fi->calib_str_ns, "summary_ns",
         (unsigned long long)fi->calib_summary_ns, "gen_ns", (unsigned long long)fi->calib_gen_ns,
         "resume_ns", (unsigned long long)fi->calib_resume_ns, "raise_ns",
-        (unsigned long long)fi->calib_raise_ns, "slow_ppm", (unsigned long long)fi->calib_slow_ppm);
+        (unsigned long long)fi->calib_raise_ns, "slow_ppm", (unsigned long long)fi->calib_slow_ppm,
+        "container_ns", (unsigned long long)fi->calib_container_ns);
 }
 
 static PyObject *ix_load(pyindex *self, PyObject *path) {

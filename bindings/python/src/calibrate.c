@@ -53,19 +53,21 @@
 
 /* The shapes timed (calibrate.h): each `_<name>` is traced, its twin `_<name>0` is not, and
    `_loop_<name>(f, n)` calls f n times the shape's way. */
-static const char *const CAL_SHAPES[ATR__CAL_SHAPES] = {"leaf", "leaf4", "strs", "objs",
-                                                        "gen0", "gen10", "raise"};
+static const char *const CAL_SHAPES[ATR__CAL_SHAPES] = {"leaf", "leaf4", "strs",  "objs",
+                                                        "gen0", "gen10", "raise", "tups"};
 
 static const char CAL_SRC[] =
     "S = 'a calibration string of forty bytes..'\n"
     "class _Obj:\n"
     "    pass\n"
     "O = _Obj()\n"
+    "T = (1, 2)\n"
     "def _leaf(x):\n    return x\n"
     "def _leaf0(x):\n    return x\n"
     "def _leaf4(a, b, c, d):\n    return None\n"
     "def _leaf40(a, b, c, d):\n    return None\n"
     "_strs = _leaf4\n_strs0 = _leaf40\n_objs = _leaf4\n_objs0 = _leaf40\n"
+    "_tups = _leaf4\n_tups0 = _leaf40\n"
     "def _gen0(x):\n    yield from ()\n"
     "def _gen00(x):\n    yield from ()\n"
     "def _gen10(x):\n    for k in range(10):\n        yield k\n"
@@ -76,6 +78,7 @@ static const char CAL_SRC[] =
     "def _loop_leaf4(f, n):\n    for i in range(n):\n        f(i, i, i, i)\n"
     "def _loop_strs(f, n):\n    for i in range(n):\n        f(S, S, S, S)\n"
     "def _loop_objs(f, n):\n    for i in range(n):\n        f(O, O, O, O)\n"
+    "def _loop_tups(f, n):\n    for i in range(n):\n        f(T, T, T, T)\n"
     "def _loop_gen0(f, n):\n    for i in range(n):\n        for _ in f(i):\n            pass\n"
     "_loop_gen10 = _loop_gen0\n"
     "def _loop_raise(f, n):\n    for i in range(n):\n        try:\n            f(i)\n"
@@ -434,7 +437,8 @@ void atr__calib_solve(const uint64_t cost[ATR__CAL_SHAPES], atr_calibration_mode
     /* leaf: base + 2 scalars (argument, result); leaf4: base + 5 scalars; strs: base + 4 str
        + 1 scalar (the result None); objs: base + 4 summaries + 1 scalar; gen0: base + 2
        scalars + gen; gen10: gen0 + 10 resumes; raise: base + 1 scalar + 1 str (the message)
-       + raise. */
+       + raise; tups: base + 4 containers of 2 scalars + 1 scalar, container_ns being the
+       container's cost over an object's. */
     uint64_t leaf = cost[ATR__CAL_LEAF], sc = sub0(cost[ATR__CAL_LEAF4], leaf) / 3;
     uint64_t base = sub0(leaf, 2 * sc), base_sc = base + sc;
     uint64_t slow = m->slow_ppm;
@@ -447,6 +451,7 @@ void atr__calib_solve(const uint64_t cost[ATR__CAL_SHAPES], atr_calibration_mode
     m->gen_ns = sub0(cost[ATR__CAL_GEN0], base + 2 * sc);
     m->resume_ns = sub0(cost[ATR__CAL_GEN10], cost[ATR__CAL_GEN0]) / 10;
     m->raise_ns = sub0(cost[ATR__CAL_RAISE], base_sc + m->str_ns);
+    m->container_ns = sub0(sub0(cost[ATR__CAL_TUPS], base_sc) / 4, m->summary_ns + 2 * sc);
 }
 
 int atr__calibrate_measure(const char *mechanism, atr__calib *out) {
@@ -539,11 +544,12 @@ void atr__calibrate(const char *mechanism, int measure) {
 
 static PyObject *model_dict(const atr_calibration_model *m) {
     return Py_BuildValue(
-        "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K}", "base_ns", (unsigned long long)m->base_ns, "scalar_ns",
-        (unsigned long long)m->scalar_ns, "str_ns", (unsigned long long)m->str_ns, "summary_ns",
-        (unsigned long long)m->summary_ns, "gen_ns", (unsigned long long)m->gen_ns, "resume_ns",
-        (unsigned long long)m->resume_ns, "raise_ns", (unsigned long long)m->raise_ns, "slow_ppm",
-        (unsigned long long)m->slow_ppm);
+        "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K}", "base_ns", (unsigned long long)m->base_ns,
+        "scalar_ns", (unsigned long long)m->scalar_ns, "str_ns", (unsigned long long)m->str_ns,
+        "summary_ns", (unsigned long long)m->summary_ns, "gen_ns", (unsigned long long)m->gen_ns,
+        "resume_ns", (unsigned long long)m->resume_ns, "raise_ns", (unsigned long long)m->raise_ns,
+        "slow_ppm", (unsigned long long)m->slow_ppm, "container_ns",
+        (unsigned long long)m->container_ns);
 }
 
 PyObject *atr__py_calibrate(PyObject *m, PyObject *mechanism) {

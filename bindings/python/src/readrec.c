@@ -198,7 +198,7 @@ static PyObject *record_to_py(const atr_record *r) {
               put(d, "samples", U64(r->u.calibration.samples));
         if (r->u.calibration.base_ns | r->u.calibration.scalar_ns | r->u.calibration.str_ns |
             r->u.calibration.summary_ns | r->u.calibration.gen_ns | r->u.calibration.resume_ns |
-            r->u.calibration.raise_ns | r->u.calibration.slow_ppm)
+            r->u.calibration.raise_ns | r->u.calibration.slow_ppm | r->u.calibration.container_ns)
             rc |= put(d, "base_ns", U64(r->u.calibration.base_ns)) |
                   put(d, "scalar_ns", U64(r->u.calibration.scalar_ns)) |
                   put(d, "str_ns", U64(r->u.calibration.str_ns)) |
@@ -206,7 +206,8 @@ static PyObject *record_to_py(const atr_record *r) {
                   put(d, "gen_ns", U64(r->u.calibration.gen_ns)) |
                   put(d, "resume_ns", U64(r->u.calibration.resume_ns)) |
                   put(d, "raise_ns", U64(r->u.calibration.raise_ns)) |
-                  put(d, "slow_ppm", U64(r->u.calibration.slow_ppm));
+                  put(d, "slow_ppm", U64(r->u.calibration.slow_ppm)) |
+                  put(d, "container_ns", U64(r->u.calibration.container_ns));
         break;
     default:
         break;

@@ -174,7 +174,7 @@ typedef struct atr_file_info {
     uint64_t calib_call_ns, calib_inner_ns;
     /* Its per-call model (3.13; all 0: none, calib_call_ns applies to every call). */
     uint64_t calib_base_ns, calib_scalar_ns, calib_str_ns, calib_summary_ns, calib_gen_ns;
-    uint64_t calib_resume_ns, calib_raise_ns, calib_slow_ppm;
+    uint64_t calib_resume_ns, calib_raise_ns, calib_slow_ppm, calib_container_ns;
 } atr_file_info;
 
 /* Describe file `file`. Returns 0 or ATR_EINVAL (no such file). */

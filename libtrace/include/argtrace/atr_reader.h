@@ -120,7 +120,7 @@ typedef struct atr_record {
             uint64_t samples;  /* traced calls the measurement timed (0: unknown) */
             /* the per-call model (1.2; 0 when absent): atr_calibration in atr_writer.h */
             uint64_t base_ns, scalar_ns, str_ns, summary_ns, gen_ns, resume_ns, raise_ns;
-            uint64_t slow_ppm;
+            uint64_t slow_ppm, container_ns;
         } calibration;
     } u;
 } atr_record;

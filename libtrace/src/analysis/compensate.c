@@ -64,8 +64,8 @@ static uint64_t value_cost(const atr_file_info *fi, const atr_value *v, int dept
     case ATR_V_BYTES:
     case ATR_V_REPR:
         return fi->calib_str_ns;
-    case ATR_V_SUMMARY: {
-        uint64_t c = fi->calib_summary_ns;
+    case ATR_V_SUMMARY: { /* a container (its length known) costs more than an object */
+        uint64_t c = fi->calib_summary_ns + (v->u.sum.length >= 0 ? fi->calib_container_ns : 0);
         for (uint32_t i = 0; depth < 8 && i < v->n_items; i++)
             c += value_cost(fi, &v->u.sum.items[i], depth + 1);
         return c;
@@ -91,7 +91,7 @@ void atr__compensate_cost(const atr_index *ix, const atr_file_info *fi, const at
     cx.fi = fi;
     uint64_t in = fi->calib_inner_ns <= fi->calib_call_ns ? fi->calib_inner_ns : fi->calib_call_ns;
     if (!(fi->calib_base_ns | fi->calib_scalar_ns | fi->calib_str_ns | fi->calib_summary_ns |
-          fi->calib_gen_ns | fi->calib_resume_ns | fi->calib_raise_ns)) {
+          fi->calib_gen_ns | fi->calib_resume_ns | fi->calib_raise_ns | fi->calib_container_ns)) {
         *outer = fi->calib_call_ns - in;
         *inner = in;
         return;
@@ -259,8 +259,9 @@ int atr__compensate_file(atr_index *ix, uint32_t file, uint64_t first_msg) {
     cx.ix = ix;
     cx.fi = fi;
     cx.calls = ix->calls;
-    cx.model = (fi->calib_base_ns | fi->calib_scalar_ns | fi->calib_str_ns | fi->calib_summary_ns |
-                fi->calib_gen_ns | fi->calib_resume_ns | fi->calib_raise_ns) != 0;
+    cx.model =
+        (fi->calib_base_ns | fi->calib_scalar_ns | fi->calib_str_ns | fi->calib_summary_ns |
+         fi->calib_gen_ns | fi->calib_resume_ns | fi->calib_raise_ns | fi->calib_container_ns) != 0;
     cx.inner = fi->calib_inner_ns <= fi->calib_call_ns ? fi->calib_inner_ns : fi->calib_call_ns;
     cx.outer = fi->calib_call_ns - cx.inner;
     cx.first = f->first_call;

@@ -316,8 +316,8 @@ void atr__enc_calibration(atr__cur *c, const atr_calibration *k, const atr_calib
     atr__enc_array_hdr(c, 2);
     atr__enc_uint(c, ATR__REC_CALIBRATION);
     int model = m && (m->base_ns | m->scalar_ns | m->str_ns | m->summary_ns | m->gen_ns |
-                      m->resume_ns | m->raise_ns | m->slow_ppm) != 0;
-    atr__enc_map_hdr(c, model ? 12 : 4);
+                      m->resume_ns | m->raise_ns | m->slow_ppm | m->container_ns) != 0;
+    atr__enc_map_hdr(c, model ? 13 : 4);
     atr__enc_cstr(c, "mechanism");
     enc_astr(c, k->mechanism);
     enc_key_uint(c, "call_ns", k->call_ns);
@@ -333,4 +333,5 @@ void atr__enc_calibration(atr__cur *c, const atr_calibration *k, const atr_calib
     enc_key_uint(c, "resume_ns", m->resume_ns);
     enc_key_uint(c, "raise_ns", m->raise_ns);
     enc_key_uint(c, "slow_ppm", m->slow_ppm);
+    enc_key_uint(c, "container_ns", m->container_ns);
 }

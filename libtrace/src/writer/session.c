@@ -352,7 +352,7 @@ int atr_session_write_calibration_model(atr_session *s, const atr_calibration *k
     if (!s || !k || !check_str(k->mechanism) || k->inner_ns > k->call_ns)
         return ATR_EINVAL;
     if (m && (m->base_ns | m->scalar_ns | m->str_ns | m->summary_ns | m->gen_ns | m->resume_ns |
-              m->raise_ns | m->slow_ppm) > UINT32_MAX)
+              m->raise_ns | m->slow_ppm | m->container_ns) > UINT32_MAX)
         return ATR_EINVAL;
     if (k->mechanism.len > 32)
         return ATR_ENOMEM;
