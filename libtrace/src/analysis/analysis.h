@@ -270,10 +270,6 @@ int atr__index_derive(atr_index *ix, uint64_t fresh);
  * 0 or ATR_ENOMEM.
  */
 int atr__compensate_file(atr_index *ix, uint32_t file, uint64_t first_msg);
-/* The cost compensation charges for call c of a file described by fi (FORMAT.md 3.13):
-   *outer before its START or after its END, *inner between them. */
-void atr__compensate_cost(const atr_index *ix, const atr_file_info *fi, const atr__call *c,
-                          uint64_t *outer, uint64_t *inner);
 /* stats.c: the active-time entry of call c (ATR__CF_SUSPENDED), or NULL. */
 const atr__susp *atr__susp_of(const atr_index *ix, const atr__call *c);
 

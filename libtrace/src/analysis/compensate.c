@@ -82,16 +82,22 @@ static uint64_t value_id_cost(const comp_ctx *cx, uint32_t id) {
     return value_cost(cx->fi, &v, 0);
 }
 
+/* 1 when the file's calibration has the per-call model (FORMAT.md 3.13). */
+static int has_model(const atr_file_info *fi) {
+    return (fi->calib_base_ns | fi->calib_scalar_ns | fi->calib_str_ns | fi->calib_summary_ns |
+            fi->calib_gen_ns | fi->calib_resume_ns | fi->calib_raise_ns | fi->calib_container_ns) !=
+           0;
+}
+
 /* The cost of call c: *outer before its START or after its END, *inner between them. */
-void atr__compensate_cost(const atr_index *ix, const atr_file_info *fi, const atr__call *c,
-                          uint64_t *outer, uint64_t *inner) {
+static void call_cost(const atr_index *ix, const atr_file_info *fi, const atr__call *c,
+                      uint64_t *outer, uint64_t *inner) {
     comp_ctx cx;
     memset(&cx, 0, sizeof cx);
     cx.ix = (atr_index *)ix;
     cx.fi = fi;
     uint64_t in = fi->calib_inner_ns <= fi->calib_call_ns ? fi->calib_inner_ns : fi->calib_call_ns;
-    if (!(fi->calib_base_ns | fi->calib_scalar_ns | fi->calib_str_ns | fi->calib_summary_ns |
-          fi->calib_gen_ns | fi->calib_resume_ns | fi->calib_raise_ns | fi->calib_container_ns)) {
+    if (!has_model(fi)) {
         *outer = fi->calib_call_ns - in;
         *inner = in;
         return;
@@ -139,7 +145,7 @@ static int start_call(const comp_ctx *cx, thread_line *l, uint32_t id) {
         end_call(cx, l, &l->open[--l->n_open]);
     uint64_t outer = cx->outer, inner = cx->inner;
     if (cx->model)
-        atr__compensate_cost(cx->ix, cx->fi, c, &outer, &inner);
+        call_cost(cx->ix, cx->fi, c, &outer, &inner);
     if (cx->tree) { /* its own cost, summed into the subtrees afterwards (subtree_costs) */
         cx->tree[2 * (id - cx->first)] = outer;
         cx->tree[2 * (id - cx->first) + 1] = inner;
@@ -259,9 +265,7 @@ int atr__compensate_file(atr_index *ix, uint32_t file, uint64_t first_msg) {
     cx.ix = ix;
     cx.fi = fi;
     cx.calls = ix->calls;
-    cx.model =
-        (fi->calib_base_ns | fi->calib_scalar_ns | fi->calib_str_ns | fi->calib_summary_ns |
-         fi->calib_gen_ns | fi->calib_resume_ns | fi->calib_raise_ns | fi->calib_container_ns) != 0;
+    cx.model = has_model(fi);
     cx.inner = fi->calib_inner_ns <= fi->calib_call_ns ? fi->calib_inner_ns : fi->calib_call_ns;
     cx.outer = fi->calib_call_ns - cx.inner;
     cx.first = f->first_call;
