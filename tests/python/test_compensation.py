@@ -376,3 +376,22 @@ def test_viewer_says_the_model_compensated(tmp_path, capfd):
     # P loses its inner 10 and 3 calls x base 20 and 5 strs x 3: C1's "abc", "x" (in its
     # tuple), its result "res"; C2's "d" and its message "bad"
     assert rows["wl.P"]["total_ns"] == 7000 - 10 - 3 * 20 - 5 * 3
+
+
+def test_later_sessions_reuse_the_shapes(tmp_path, private_tmp):
+    # the first stop of a process times every shape; later ones time the leaf alone and reuse
+    # the other shapes' differences from it: every part of the model but base_ns repeats
+    @argtrace.trace
+    def leaf(i):
+        return i
+
+    models = []
+    for k in range(3):
+        path = str(tmp_path / ("s%d.atr" % k))
+        argtrace.start(path)
+        leaf(k)
+        argtrace.stop()
+        (rec,) = calibrations(path)
+        models.append({key: rec[key] for key in MODEL_KEYS - {"base_ns"}})
+    assert models[1] == models[2]
+    assert models[0] == models[1]  # this process timed them already, or the first session did

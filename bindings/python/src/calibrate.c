@@ -13,7 +13,11 @@
  * for those calls (the function body itself takes a few ns). For a filter backend the
  * untraced rounds run with the backend's hook removed (3.9–3.11: the profile function or the
  * frame-evaluation function, put back right after; 3.12+: the function is rejected, which
- * costs sys.monitoring nothing once disabled).
+ * costs sys.monitoring nothing once disabled). Seven other shapes of call (calibrate.h:
+ * more ints, strs, objects, tuples, generators, a raise) are timed in the same rounds, each
+ * as the leaf's cost plus the median of its same-round difference from the leaf's, and the
+ * per-call model solved from them (atr__calib_solve, docs/FORMAT.md 3.13); with the profile
+ * hook also slow_ppm, from a loop that makes no call timed with the hook on and off.
  *
  * Where the calls go: a private session on a temporary file (deleted afterwards) is made the
  * active one for the few ms of the measurement, under a session generation no real session
@@ -24,7 +28,9 @@
  * Measured again at every session: the cost depends on the state of the session clock (the
  * first session of a process reads clock_gettime until the TSC is calibrated, later ones the
  * TSC, about 25 ns less per call), and the private session reads the clock the same way the
- * user's does at that moment. No global state.
+ * user's does at that moment. The other shapes (the per-call model: calibrate.h) are timed
+ * at the first calibration of each mechanism in the process; later ones reuse their
+ * differences from the leaf (rel_cache) and time the leaf alone, as fast as before the model.
  */
 #include "calibrate.h"
 
@@ -383,15 +389,41 @@ static int slowdown(PyObject *g, hooks *h, uint64_t *ppm) {
 
 /* Timed rounds, the shapes interleaved: cost[k] gets shape k's (traced - untraced * (1 +
    slow)) in ns per call (0 if tracing looked free), as said below. 0 or -1. */
+/* Each shape's difference from the leaf's cost (the medians in rounds()), per mechanism,
+   measured at the first calibration of a mechanism in the process and reused by later ones,
+   which time the leaf alone: the shapes cost a few tens of ms more, a session's stop pays
+   them once per process. (The clock's state, which changes between sessions, changes every
+   shape's cost alike: the differences keep.) Under the GIL. */
+static struct {
+    char mechanism[16]; /* "" : free slot */
+    int64_t rel[ATR__CAL_SHAPES];
+} rel_cache[4];
+
+static int64_t *cached_rel(const char *mechanism, int add) {
+    for (size_t i = 0; i < sizeof rel_cache / sizeof rel_cache[0]; i++) {
+        if (strcmp(rel_cache[i].mechanism, mechanism) == 0)
+            return rel_cache[i].rel;
+        if (add && !rel_cache[i].mechanism[0] &&
+            strlen(mechanism) < sizeof rel_cache[i].mechanism) {
+            strcpy(rel_cache[i].mechanism, mechanism);
+            return rel_cache[i].rel;
+        }
+    }
+    return NULL;
+}
+
+/* rel: the shapes' differences from the leaf to use (leaf alone timed), or NULL (all timed;
+   *out_rel gets them when not NULL). */
 static int rounds(PyObject *g, PyObject **traced, hooks *h, uint64_t slow_ppm,
-                  uint64_t cost[ATR__CAL_SHAPES]) {
+                  const int64_t *known_rel, int64_t *out_rel, uint64_t cost[ATR__CAL_SHAPES]) {
     PyObject *n = PyLong_FromLong(CAL_CALLS), *ng = PyLong_FromLong(CAL_GEN_CALLS);
     uint64_t diff[ATR__CAL_SHAPES][CAL_ROUNDS];
     int rc = -1;
     if (n == NULL || ng == NULL)
         goto out;
+    int n_shapes = known_rel ? 1 : ATR__CAL_SHAPES;
     for (int i = 0; i <= CAL_ROUNDS; i++) {
-        for (int k = 0; k < ATR__CAL_SHAPES; k++) {
+        for (int k = 0; k < n_shapes; k++) {
             PyObject *loop = shape_obj(g, "_loop_", k, ""), *plain = shape_obj(g, "_", k, "0");
             PyObject *cnt = k == ATR__CAL_GEN10 ? ng : n;
             hooks_off(h);
@@ -408,20 +440,27 @@ static int rounds(PyObject *g, PyObject **traced, hooks *h, uint64_t slow_ppm,
     /* The leaf's cost: the lower quartile over rounds. Each other shape's: the leaf's plus
        the median over rounds of its difference from the leaf's in the same round (a round
        the machine slowed slows both: the pairing keeps that out of the model's parts). */
-    for (int k = 0; k < ATR__CAL_SHAPES; k++) {
+    for (int k = 0; k < n_shapes; k++) {
         uint64_t per = k == ATR__CAL_GEN10 ? CAL_GEN_CALLS : CAL_CALLS;
         for (int i = 0; i < CAL_ROUNDS; i++)
             diff[k][i] /= per; /* ns per call */
     }
-    int64_t rel[ATR__CAL_SHAPES][CAL_ROUNDS];
+    int64_t rel[ATR__CAL_SHAPES][CAL_ROUNDS], med[ATR__CAL_SHAPES] = {0};
     for (int k = 1; k < ATR__CAL_SHAPES; k++) {
+        if (known_rel) {
+            med[k] = known_rel[k];
+            continue;
+        }
         for (int i = 0; i < CAL_ROUNDS; i++)
             rel[k][i] = (int64_t)diff[k][i] - (int64_t)diff[ATR__CAL_LEAF][i];
         qsort(rel[k], CAL_ROUNDS, sizeof rel[k][0], cmp_i64);
+        med[k] = rel[k][CAL_ROUNDS / 2];
     }
+    if (out_rel)
+        memcpy(out_rel, med, sizeof med);
     cost[ATR__CAL_LEAF] = low_quartile(diff[ATR__CAL_LEAF], CAL_ROUNDS);
     for (int k = 1; k < ATR__CAL_SHAPES; k++) {
-        int64_t c = (int64_t)cost[ATR__CAL_LEAF] + rel[k][CAL_ROUNDS / 2];
+        int64_t c = (int64_t)cost[ATR__CAL_LEAF] + med[k];
         cost[k] = c > 0 ? (uint64_t)c : 0;
     }
     rc = 0;
@@ -454,7 +493,7 @@ void atr__calib_solve(const uint64_t cost[ATR__CAL_SHAPES], atr_calibration_mode
     m->container_ns = sub0(sub0(cost[ATR__CAL_TUPS], base_sc) / 4, m->summary_ns + 2 * sc);
 }
 
-int atr__calibrate_measure(const char *mechanism, atr__calib *out) {
+int atr__calibrate_measure(const char *mechanism, int reuse, atr__calib *out) {
     char path[512];
     hooks h;
     saved sv;
@@ -474,8 +513,13 @@ int atr__calibrate_measure(const char *mechanism, atr__calib *out) {
     }
     set_aside(&sv, priv);
     if (make_functions(mechanism, g, traced) == 0 &&
-        (strcmp(mechanism, "profile") != 0 || slowdown(g, &h, &out->model.slow_ppm) == 0))
-        rc = rounds(g, traced, &h, out->model.slow_ppm, cost);
+        (strcmp(mechanism, "profile") != 0 || slowdown(g, &h, &out->model.slow_ppm) == 0)) {
+        int64_t *known = reuse ? cached_rel(mechanism, 0) : NULL, fresh[ATR__CAL_SHAPES];
+        rc = rounds(g, traced, &h, out->model.slow_ppm, known, known ? NULL : fresh, cost);
+        int64_t *slot = rc == 0 && !known && reuse ? cached_rel(mechanism, 1) : NULL;
+        if (slot)
+            memcpy(slot, fresh, sizeof fresh);
+    }
     atr__exc_state exc = {0};
     if (rc < 0) /* put_back() calls Python: keep the error aside meanwhile */
         atr__compat_exc_fetch(&exc);
@@ -519,7 +563,7 @@ void atr__calibrate(const char *mechanism, int measure) {
         sigaddset(&block, SIGHUP);
         sigaddset(&block, SIGINT);
         pthread_sigmask(SIG_BLOCK, &block, &old);
-        int failed = atr__calibrate_measure(mechanism, &res) < 0;
+        int failed = atr__calibrate_measure(mechanism, 1, &res) < 0;
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         if (failed) {
             int interrupted = PyErr_ExceptionMatches(PyExc_KeyboardInterrupt);
@@ -561,7 +605,7 @@ PyObject *atr__py_calibrate(PyObject *m, PyObject *mechanism) {
             PyErr_SetString(PyExc_TypeError, "argtrace: _calibrate(mechanism: str)");
         return NULL;
     }
-    if (atr__calibrate_measure(mech, &res) < 0)
+    if (atr__calibrate_measure(mech, 0, &res) < 0)
         return NULL;
     PyObject *shapes = PyDict_New(), *model = model_dict(&res.model);
     for (int k = 0; shapes && k < ATR__CAL_SHAPES; k++) {

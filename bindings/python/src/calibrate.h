@@ -45,7 +45,10 @@ void atr__calib_solve(const uint64_t cost[ATR__CAL_SHAPES], atr_calibration_mode
  */
 void atr__calibrate(const char *mechanism, int measure);
 
-/* The measurement itself (tests: _core._calibrate). 0, or -1 with an exception set. */
-int atr__calibrate_measure(const char *mechanism, atr__calib *out);
+/* The measurement itself (tests: _core._calibrate). reuse: time only the leaf when the
+   process measured every shape for this mechanism before, reusing their differences from
+   the leaf (at a session's stop); 0: time them all (no cache). 0, or -1 with an exception
+   set. */
+int atr__calibrate_measure(const char *mechanism, int reuse, atr__calib *out);
 
 #endif /* ATR_PY_CALIBRATE_H */
