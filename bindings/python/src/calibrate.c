@@ -29,8 +29,9 @@
  * first session of a process reads clock_gettime until the TSC is calibrated, later ones the
  * TSC, about 25 ns less per call), and the private session reads the clock the same way the
  * user's does at that moment. The other shapes (the per-call model: calibrate.h) are timed
- * at the first calibration of each mechanism in the process; later ones reuse their
- * differences from the leaf (rel_cache) and time the leaf alone, as fast as before the model.
+ * at the first two calibrations of each mechanism in the process; later ones reuse the
+ * second's differences from the leaf (rel_cache) and time the leaf alone, as fast as before
+ * the model.
  */
 #include "calibrate.h"
 
@@ -390,23 +391,31 @@ static int slowdown(PyObject *g, hooks *h, uint64_t *ppm) {
 /* Timed rounds, the shapes interleaved: cost[k] gets shape k's (traced - untraced * (1 +
    slow)) in ns per call (0 if tracing looked free), as said below. 0 or -1. */
 /* Each shape's difference from the leaf's cost (the medians in rounds()), per mechanism,
-   measured at the first calibration of a mechanism in the process and reused by later ones,
-   which time the leaf alone: the shapes cost a few tens of ms more, a session's stop pays
-   them once per process. (The clock's state, which changes between sessions, changes every
-   shape's cost alike: the differences keep.) Under the GIL. */
+   measured at the first two calibrations of a mechanism in the process, the second's reused
+   by later ones, which time the leaf alone: the shapes cost a few tens of ms more, a
+   session's stop pays them twice per process. Under the GIL. */
 static struct {
     char mechanism[16]; /* "" : free slot */
+    int full;           /* full measurements so far: the first one is not kept (below) */
     int64_t rel[ATR__CAL_SHAPES];
 } rel_cache[4];
 
+/* The cached differences of mechanism (NULL: none yet). add: a full measurement was just
+   made, return where to keep it, or NULL when it is the process's first of that mechanism
+   (the first session of a process runs cold: it reads clock_gettime until the TSC is
+   calibrated, and its measured differences came out 10-40% above the later sessions'). */
 static int64_t *cached_rel(const char *mechanism, int add) {
     for (size_t i = 0; i < sizeof rel_cache / sizeof rel_cache[0]; i++) {
-        if (strcmp(rel_cache[i].mechanism, mechanism) == 0)
-            return rel_cache[i].rel;
+        if (strcmp(rel_cache[i].mechanism, mechanism) == 0) {
+            if (add)
+                return rel_cache[i].full++ >= 1 ? rel_cache[i].rel : NULL;
+            return rel_cache[i].full >= 2 ? rel_cache[i].rel : NULL;
+        }
         if (add && !rel_cache[i].mechanism[0] &&
             strlen(mechanism) < sizeof rel_cache[i].mechanism) {
             strcpy(rel_cache[i].mechanism, mechanism);
-            return rel_cache[i].rel;
+            rel_cache[i].full = 1;
+            return NULL;
         }
     }
     return NULL;
