@@ -54,7 +54,13 @@ static void warn_file(atr__vctx *ctx, const atr_file_info *fi) {
                 "recorded with their subtrees; counts and totals are estimates (~)\n",
                 ctx->prog, ctx->cmd, fi->path, (int)fi->sample_mode.len, fi->sample_mode.ptr,
                 fi->sample_rate);
-    if (fi->flags & ATR_FILE_COMPENSATED)
+    if ((fi->flags & ATR_FILE_COMPENSATED) && fi->calib_base_ns)
+        fprintf(ctx->err,
+                "%s %s: note: %s: times compensated for the tracer's cost (per call from %" PRIu64
+                " ns by what it captured, %.*s); without --compensate: the recorded times\n",
+                ctx->prog, ctx->cmd, fi->path, fi->calib_base_ns, (int)fi->calib_mechanism.len,
+                fi->calib_mechanism.ptr);
+    else if (fi->flags & ATR_FILE_COMPENSATED)
         fprintf(ctx->err,
                 "%s %s: note: %s: times compensated for the tracer's cost (%" PRIu64
                 " ns per traced call, %.*s); without --compensate: the recorded times\n",

@@ -241,3 +241,157 @@ def test_filter_session_records_its_backend(tmp_path, private_tmp, capfd):
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("calwl", None)
+
+
+# --- the per-call model (FORMAT.md 3.13) --------------------------------------------------
+
+MODEL_KEYS = {"base_ns", "scalar_ns", "str_ns", "summary_ns", "gen_ns", "resume_ns",
+              "raise_ns", "slow_ppm", "container_ns"}
+SHAPES = {"leaf", "leaf4", "strs", "objs", "gen0", "gen10", "raise", "tups"}
+
+
+def test_model_solved_from_shape_costs():
+    # leaf = base + 2 scalars; leaf4 = base + 5; strs = base + 4 str + 1 scalar; objs = base +
+    # 4 summaries + 1 scalar; gen0 = base + 2 scalars + gen; gen10 = gen0 + 10 resumes;
+    # raise = base + 1 scalar + 1 str (its message) + raise; tups = base + 4 x (summary +
+    # container + 2 scalars) + 1 scalar
+    costs = {"leaf": 60, "leaf4": 90, "strs": 130, "objs": 150, "gen0": 200, "gen10": 700,
+             "raise": 300, "tups": 350}
+    m = _core._calibration_solve(costs, 250000)
+    assert m == {"base_ns": 40, "scalar_ns": 10, "str_ns": 20, "summary_ns": 25,
+                 "gen_ns": 140, "resume_ns": 50, "raise_ns": 230, "slow_ppm": 250000,
+                 "container_ns": 30}
+    # a shape measured cheaper than the one it builds on gives 0 for its part, never below
+    low = dict(costs, leaf4=50, strs=10, gen10=100, tups=70)
+    m = _core._calibration_solve(low)
+    assert m["scalar_ns"] == 0 and m["str_ns"] == 0 and m["resume_ns"] == 0
+    assert m["container_ns"] == 0
+    assert m["base_ns"] == 60 and m["slow_ppm"] == 0
+    with pytest.raises(KeyError):
+        _core._calibration_solve({"leaf": 1})
+
+
+def test_measurement_reports_every_shape_and_the_model():
+    res = _core._calibrate("decorator")
+    assert set(res["shapes"]) == SHAPES and set(res["model"]) == MODEL_KEYS
+    assert res["call_ns"] == res["shapes"]["leaf"]
+    assert res["model"] == _core._calibration_solve(res["shapes"], 0)  # no slowdown measured
+    assert res["model"]["slow_ppm"] == 0  # only the profile hook slows untraced code
+
+
+def test_session_records_the_model(tmp_path, private_tmp):
+    @argtrace.trace
+    def leaf(i):
+        return i
+
+    path = str(tmp_path / "model.atr")
+    argtrace.start(path)
+    leaf(1)
+    argtrace.stop()
+    (rec,) = calibrations(path)
+    assert MODEL_KEYS <= set(rec)
+    log = argtrace.load(path)
+    assert set(log.calibrations[0]["model"]) == MODEL_KEYS
+
+
+def write_model_log(path, model):
+    """P(n) calling C(s, t) with a str and a tuple (1, 'x') returning a str, then a generator
+    G resumed twice, and C raising; times known, the calibration `model` injected."""
+    def summary(type_name, items):
+        return msgpack.ExtType(3, msgpack.packb([type_name, len(items)] + items))
+    recs = [
+        [1, {"format": 1, "pid": 1, "host": "h", "argv": [], "runtime": "test", "tool": "test",
+             "clock_ns": 0, "wall_ns": 0, "uid": 7}],
+        [2, 0, "wl", "P", "wl.py", 1, [], 0],
+        [2, 1, "wl", "C", "wl.py", 5, ["s", "t"], 0],
+        [2, 2, "wl", "G", "wl.py", 9, [], 2],  # flags: generator
+        [4, 0],
+        [3, 1, "MainThread"],
+        [5, 1000, 0, 0, []],                                   # P at 1000
+        [5, 1000, 1, 1, ["abc", summary("tuple", [1, "x"])]],  # C at 2000
+        [6, 1000, 1, 0, "res"],                                # C returns at 3000
+        [5, 1000, 2, 2, []],                                   # G at 4000
+        [11, 100, 1],                                          # suspends at 4100
+        [12, 200, 1],                                          # resumes at 4200
+        [11, 300, 1],                                          # suspends at 4300
+        [12, 400, 1],                                          # resumes at 4400
+        [6, 1000, 1, 2],                                       # G ends at 5000
+        [5, 1000, 3, 1, ["d", 7]],                             # C at 6000
+        [6, 1000, 1, 1, "ValueError", "bad"],                  # raises at 7000
+        [6, 1000, 4, 2],                                       # P ends at 8000
+        [13, dict({"mechanism": "eval", "call_ns": 100, "inner_ns": 10, "samples": 1}, **model)],
+        [10, 10 ** 9],
+    ]
+    body = b"".join(msgpack.packb(r) for r in recs)
+    frame = zstandard.ZstdCompressor(write_content_size=True).compress(body)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<II4sHH", 0x184D2A5A, 8, b"ATRC", 1, 1) + frame)
+
+
+def test_model_charges_each_call_its_own_cost(tmp_path):
+    path = str(tmp_path / "model.atr")
+    model = {"base_ns": 20, "scalar_ns": 1, "str_ns": 3, "summary_ns": 5, "gen_ns": 7,
+             "resume_ns": 11, "raise_ns": 13, "slow_ppm": 0, "container_ns": 17}
+    write_model_log(path, model)
+    log = argtrace.load(path, compensate=True)
+    assert log.calibrations[0]["model"] == model
+    p, = log.calls("wl.P")
+    c1, c2 = log.calls("wl.C")
+    g, = log.calls("wl.G")
+    # P: outer 10, inner 10. C1: outer 10 + str 3 + (summary 5 + container 17 (its length is
+    # known) + 1 + 3) = 39, inner 10 + str 3.
+    # G: outer 10 + 7, inner 10 + 2 resumes x 11. C2: outer 10 + 3 + 1 + raise 13, inner 10 +
+    # message 3
+    c1_cost, g_cost, c2_cost = (39, 13), (17, 32), (27, 13)
+    assert c1.duration_ns == 1000 - c1_cost[1]
+    assert g.duration_ns == 1000 - g_cost[1]
+    assert g.active_ns == 800 - g_cost[1]  # ran 100 + 100 + 600 ns: loses its inner part
+    assert c2.duration_ns == 1000 - c2_cost[1]
+    assert p.duration_ns == 7000 - 10 - sum(map(sum, (c1_cost, g_cost, c2_cost)))
+    assert p.start_ns == 990 and c1.start_ns == 2000 - 20 - 39
+
+    raw = argtrace.load(path, compensate=False)
+    assert [c.duration_ns for c in raw.calls()] == [7000, 1000, 1000, 1000]
+
+
+def test_model_slowdown_scales_compensated_times(tmp_path):
+    path = str(tmp_path / "slow.atr")
+    write_model_log(path, {"base_ns": 20, "slow_ppm": 1000000})  # code ran twice as slow
+    log = argtrace.load(path, compensate=True)
+    p, = log.calls("wl.P")
+    # each call costs base 20 (inner 10) and every other part 0: P 7000 - 10 - 3 x 20, halved
+    assert p.duration_ns == (7000 - 10 - 60) // 2
+    assert p.start_ns == 990
+
+
+@pytest.mark.skipif(not hasattr(_core, "viewer_main"), reason="viewer not built")
+def test_viewer_says_the_model_compensated(tmp_path, capfd):
+    path = str(tmp_path / "model.atr")
+    write_model_log(path, {"base_ns": 20, "str_ns": 3})
+    code, out, err = viewer(capfd, "summary", path, "--json", "--compensate")
+    assert code == 0
+    assert "compensated for the tracer's cost (per call from 20 ns by what it captured, eval)" \
+        in err
+    rows = {r["function"]: r for r in json.loads(out)}
+    # P loses its inner 10 and 3 calls x base 20 and 5 strs x 3: C1's "abc", "x" (in its
+    # tuple), its result "res"; C2's "d" and its message "bad"
+    assert rows["wl.P"]["total_ns"] == 7000 - 10 - 3 * 20 - 5 * 3
+
+
+def test_later_sessions_reuse_the_shapes(tmp_path, private_tmp):
+    # the first two stops of a process time every shape (the first is not kept: it runs
+    # cold); later ones time the leaf alone and reuse the second's differences from it:
+    # every part of the model but base_ns repeats
+    @argtrace.trace
+    def leaf(i):
+        return i
+
+    models = []
+    for k in range(4):
+        path = str(tmp_path / ("s%d.atr" % k))
+        argtrace.start(path)
+        leaf(k)
+        argtrace.stop()
+        (rec,) = calibrations(path)
+        models.append({key: rec[key] for key in MODEL_KEYS - {"base_ns"}})
+    assert models[1] == models[2] == models[3]

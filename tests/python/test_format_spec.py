@@ -346,9 +346,18 @@ class Decoder:
             m = r[1]
             if m.get("inner_ns", 0) > m.get("call_ns", 0):
                 raise LogError("ATR_ECORRUPT", "CALIBRATION inner_ns exceeds call_ns")
-            return "CALIBRATION mechanism=%s call_ns=%d inner_ns=%d samples=%d" % (
+            line = "CALIBRATION mechanism=%s call_ns=%d inner_ns=%d samples=%d" % (
                 text_bytes(m.get("mechanism", "")), m.get("call_ns", 0), m.get("inner_ns", 0),
                 m.get("samples", 0))
+            # the per-call model (section 3.13): uints below 2^32, missing ones 0
+            model = [m.get(k, 0) for k in ("base_ns", "scalar_ns", "str_ns", "summary_ns",
+                                           "gen_ns", "resume_ns", "raise_ns", "slow_ppm",
+                                           "container_ns")]
+            if any(not isinstance(v, int) or not 0 <= v < 1 << 32 for v in model):
+                raise LogError("ATR_ECORRUPT", "CALIBRATION model value out of range")
+            if any(model):
+                line += " model=" + ",".join(str(v) for v in model)
+            return line
         if kind == 14:  # v1.2 SAMPLING: not bound to a thread, no time
             m = r[1]
             rate = m.get("rate", 1.0)
@@ -519,6 +528,7 @@ def test_calibration_record_same_as_c(tmp_path):
     assert struct.unpack_from("<HH", data, 12) == (1, 2)
     lines = py_dump(data)[0]
     assert any(line.startswith('CALIBRATION mechanism="decorator" call_ns=') for line in lines)
+    assert any(" model=" in line for line in lines)  # the per-call model (3.13)
     out = subprocess.run([dump, str(path)], capture_output=True, text=True, timeout=60).stdout
     assert_same(py_dump(data), c_dump_text(out))
 

@@ -283,8 +283,9 @@ class Log(Analysis):
     ended with END_OF_LOG; `drops`: the writers' DROPS counters (summed over the files);
     `paths`, and `process`/`processes` (ProcessInfo of the first / of every file).
     `calibrations`: per file, the tracer's measured cost the analysis would subtract
-    ({"mechanism", "call_ns", "inner_ns"}) or None; `compensated`: True when times were
-    compensated for it (load(..., compensate=True))."""
+    ({"mechanism", "call_ns", "inner_ns", "model"}: model the per-call cost model of
+    docs/FORMAT.md 3.13 as a dict, or None for a log that has only call_ns) or None;
+    `compensated`: True when times were compensated for it (load(..., compensate=True))."""
 
     def __init__(self, paths, index):
         self.paths = list(paths)
@@ -303,7 +304,8 @@ class Log(Analysis):
         ends = [f["t_last"] for f in files if f["closed"]]
         self.end_ns = max(ends) if ends else None
         self.calibrations = [{"mechanism": f["calib_mechanism"], "call_ns": f["calib_call_ns"],
-                              "inner_ns": f["calib_inner_ns"]} if f["calib_mechanism"] else None
+                              "inner_ns": f["calib_inner_ns"], "model": f["calib_model"]}
+                             if f["calib_mechanism"] else None
                              for f in files]
         self.compensated = any(f["compensated"] for f in files)
         # Long-running processes: per process, its sampling rate (1.0: every call), the

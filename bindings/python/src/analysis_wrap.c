@@ -22,6 +22,22 @@
 
 /* ---- loading and descriptions ---- */
 
+/* The file's per-call cost model (FORMAT.md 3.13) as a dict, or None when it has none. */
+static PyObject *calib_model_py(const atr_file_info *fi) {
+    if (!(fi->calib_base_ns | fi->calib_scalar_ns | fi->calib_str_ns | fi->calib_summary_ns |
+          fi->calib_gen_ns | fi->calib_resume_ns | fi->calib_raise_ns | fi->calib_slow_ppm |
+          fi->calib_container_ns))
+        Py_RETURN_NONE;
+    return Py_BuildValue(
+        "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K}", "base_ns", (unsigned long long)fi->calib_base_ns,
+        "scalar_ns", (unsigned long long)fi->calib_scalar_ns, "str_ns",
+        (unsigned long long)fi->calib_str_ns, "summary_ns",
+        (unsigned long long)fi->calib_summary_ns, "gen_ns", (unsigned long long)fi->calib_gen_ns,
+        "resume_ns", (unsigned long long)fi->calib_resume_ns, "raise_ns",
+        (unsigned long long)fi->calib_raise_ns, "slow_ppm", (unsigned long long)fi->calib_slow_ppm,
+        "container_ns", (unsigned long long)fi->calib_container_ns);
+}
+
 /* load(path or list of paths): atr_index_load_set (directories, rotated logs, globs). */
 static PyObject *ix_load(pyindex *self, PyObject *arg) {
     PyObject *seq = NULL, *bytes = NULL, *first = NULL;
@@ -157,7 +173,8 @@ static PyObject *ix_file(pyindex *self, PyObject *arg) {
         put(d, "sample_rate", PyFloat_FromDouble(fi.sample_rate)) |
         put(d, "sample_mode", atr__str_py(fi.sample_mode)) | put(d, "n_pauses", U64(fi.n_pauses)) |
         put(d, "paused_ns", U64(fi.paused_ns)) | put(d, "calib_call_ns", U64(fi.calib_call_ns)) |
-        put(d, "calib_inner_ns", U64(fi.calib_inner_ns));
+        put(d, "calib_inner_ns", U64(fi.calib_inner_ns)) |
+        put(d, "calib_model", calib_model_py(&fi));
     if (bad) {
         Py_DECREF(d);
         return NULL;

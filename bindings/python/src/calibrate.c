@@ -13,7 +13,11 @@
  * for those calls (the function body itself takes a few ns). For a filter backend the
  * untraced rounds run with the backend's hook removed (3.9–3.11: the profile function or the
  * frame-evaluation function, put back right after; 3.12+: the function is rejected, which
- * costs sys.monitoring nothing once disabled).
+ * costs sys.monitoring nothing once disabled). Seven other shapes of call (calibrate.h:
+ * more ints, strs, objects, tuples, generators, a raise) are timed in the same rounds, each
+ * as the leaf's cost plus the median of its same-round difference from the leaf's, and the
+ * per-call model solved from them (atr__calib_solve, docs/FORMAT.md 3.13); with the profile
+ * hook also slow_ppm, from a loop that makes no call timed with the hook on and off.
  *
  * Where the calls go: a private session on a temporary file (deleted afterwards) is made the
  * active one for the few ms of the measurement, under a session generation no real session
@@ -24,7 +28,10 @@
  * Measured again at every session: the cost depends on the state of the session clock (the
  * first session of a process reads clock_gettime until the TSC is calibrated, later ones the
  * TSC, about 25 ns less per call), and the private session reads the clock the same way the
- * user's does at that moment. No global state.
+ * user's does at that moment. The other shapes (the per-call model: calibrate.h) are timed
+ * at the first two calibrations of each mechanism in the process; later ones reuse the
+ * second's differences from the leaf (rel_cache) and time the leaf alone, as fast as before
+ * the model.
  */
 #include "calibrate.h"
 
@@ -44,16 +51,44 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CAL_CALLS 1000 /* calls per timed loop */
-#define CAL_ROUNDS 9   /* timed rounds of each kind (plus one warm-up) */
+#define CAL_CALLS 1000 /* calls per timed loop (CAL_GEN_CALLS for the 10-yield generator) */
+#define CAL_GEN_CALLS 200
+#define CAL_ROUNDS 9  /* timed rounds of each kind (plus one warm-up) */
+#define CAL_BUSY 2000 /* iterations of the busy loop that measures slow_ppm */
 
-static const char CAL_SRC[] = "def _leaf(x):\n"
-                              "    return x\n"
-                              "def _leaf0(x):\n"
-                              "    return x\n"
-                              "def _loop(f, n):\n"
-                              "    for i in range(n):\n"
-                              "        f(i)\n";
+/* The shapes timed (calibrate.h): each `_<name>` is traced, its twin `_<name>0` is not, and
+   `_loop_<name>(f, n)` calls f n times the shape's way. */
+static const char *const CAL_SHAPES[ATR__CAL_SHAPES] = {"leaf", "leaf4", "strs",  "objs",
+                                                        "gen0", "gen10", "raise", "tups"};
+
+static const char CAL_SRC[] =
+    "S = 'a calibration string of forty bytes..'\n"
+    "class _Obj:\n"
+    "    pass\n"
+    "O = _Obj()\n"
+    "T = (1, 2)\n"
+    "def _leaf(x):\n    return x\n"
+    "def _leaf0(x):\n    return x\n"
+    "def _leaf4(a, b, c, d):\n    return None\n"
+    "def _leaf40(a, b, c, d):\n    return None\n"
+    "_strs = _leaf4\n_strs0 = _leaf40\n_objs = _leaf4\n_objs0 = _leaf40\n"
+    "_tups = _leaf4\n_tups0 = _leaf40\n"
+    "def _gen0(x):\n    yield from ()\n"
+    "def _gen00(x):\n    yield from ()\n"
+    "def _gen10(x):\n    for k in range(10):\n        yield k\n"
+    "def _gen100(x):\n    for k in range(10):\n        yield k\n"
+    "def _raise(x):\n    raise ValueError('x')\n"
+    "def _raise0(x):\n    raise ValueError('x')\n"
+    "def _loop_leaf(f, n):\n    for i in range(n):\n        f(i)\n"
+    "def _loop_leaf4(f, n):\n    for i in range(n):\n        f(i, i, i, i)\n"
+    "def _loop_strs(f, n):\n    for i in range(n):\n        f(S, S, S, S)\n"
+    "def _loop_objs(f, n):\n    for i in range(n):\n        f(O, O, O, O)\n"
+    "def _loop_tups(f, n):\n    for i in range(n):\n        f(T, T, T, T)\n"
+    "def _loop_gen0(f, n):\n    for i in range(n):\n        for _ in f(i):\n            pass\n"
+    "_loop_gen10 = _loop_gen0\n"
+    "def _loop_raise(f, n):\n    for i in range(n):\n        try:\n            f(i)\n"
+    "        except ValueError:\n            pass\n"
+    "def _busy(n):\n    s = 0\n    for k in range(n):\n        s += k\n    return s\n";
 
 static uint64_t now_ns(void) {
     struct timespec ts;
@@ -126,6 +161,11 @@ static atr_session *private_open(char *path, size_t cap) {
 
 static int cmp_u64(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return x < y ? -1 : x > y;
 }
 
@@ -248,7 +288,15 @@ static int force_decision(PyObject *fn, PyObject *g, int decision) {
     return 0;
 }
 
-/* The private functions, and `traced`: the leaf as the mechanism traces it. 0 or -1. */
+/* The global named `prefix` + shape + `suffix` (borrowed), or NULL. */
+static PyObject *shape_obj(PyObject *g, const char *prefix, int k, const char *suffix) {
+    char name[64];
+    snprintf(name, sizeof name, "%s%s%s", prefix, CAL_SHAPES[k], suffix);
+    return PyDict_GetItemString(g, name);
+}
+
+/* The private functions, and traced[k]: shape k's function as the mechanism traces it.
+   0 or -1. */
 static int make_functions(const char *mechanism, PyObject *g, PyObject **traced) {
     PyObject *code = Py_CompileString(CAL_SRC, "<argtrace calibration>", Py_file_input);
     PyObject *r = NULL, *name = PyUnicode_FromString("_argtrace_calibration");
@@ -261,57 +309,196 @@ static int make_functions(const char *mechanism, PyObject *g, PyObject **traced)
     }
     Py_DECREF(r);
     Py_DECREF(code);
-    PyObject *leaf = PyDict_GetItemString(g, "_leaf"); /* borrowed */
     if (strcmp(mechanism, "decorator") == 0) {
-        *traced = PyObject_CallOneArg((PyObject *)&atr__TracedFunction_Type, leaf);
-        return *traced ? 0 : -1;
+        for (int k = 0; k < ATR__CAL_SHAPES; k++) {
+            traced[k] = PyObject_CallOneArg((PyObject *)&atr__TracedFunction_Type,
+                                            shape_obj(g, "_", k, ""));
+            if (!traced[k])
+                return -1;
+        }
+        return 0;
     }
     if (!atr__fcfg.active) {
         PyErr_SetString(PyExc_RuntimeError, "argtrace: filter tracing is not running");
         return -1;
     }
-    if (force_decision(leaf, g, ATR__DEC_ACCEPT) < 0 ||
-        force_decision(PyDict_GetItemString(g, "_leaf0"), g, ATR__DEC_REJECT) < 0 ||
-        force_decision(PyDict_GetItemString(g, "_loop"), g, ATR__DEC_REJECT) < 0)
+    if (force_decision(PyDict_GetItemString(g, "_busy"), g, ATR__DEC_REJECT) < 0)
         return -1;
-    *traced = Py_NewRef(leaf);
+    for (int k = 0; k < ATR__CAL_SHAPES; k++) {
+        if (force_decision(shape_obj(g, "_", k, ""), g, ATR__DEC_ACCEPT) < 0 ||
+            force_decision(shape_obj(g, "_", k, "0"), g, ATR__DEC_REJECT) < 0 ||
+            force_decision(shape_obj(g, "_loop_", k, ""), g, ATR__DEC_REJECT) < 0)
+            return -1;
+        traced[k] = Py_NewRef(shape_obj(g, "_", k, ""));
+    }
     return 0;
 }
 
-/* Timed rounds: *cost gets the lower quartile over rounds of (traced - untraced), in ns for
-   CAL_CALLS calls (0 if tracing looked free). 0 or -1. */
-static int rounds(PyObject *g, PyObject *traced, hooks *h, uint64_t *cost) {
-    PyObject *loop = PyDict_GetItemString(g, "_loop"), *leaf0 = PyDict_GetItemString(g, "_leaf0");
-    PyObject *n = PyLong_FromLong(CAL_CALLS);
-    uint64_t diff[CAL_ROUNDS];
-    int rc = -1;
-    *cost = 0;
+/* One call of f(arg) in ns; 0 on error (exception set). */
+static uint64_t time_call(PyObject *f, PyObject *a, PyObject *b) {
+    uint64_t t0 = now_ns();
+    PyObject *r = PyObject_CallFunctionObjArgs(f, a, b, NULL);
+    uint64_t t1 = now_ns();
+    if (r == NULL)
+        return 0;
+    Py_DECREF(r);
+    return t1 > t0 ? t1 - t0 : 1;
+}
+
+static uint64_t low_quartile(uint64_t *v, int n) {
+    qsort(v, (size_t)n, sizeof v[0], cmp_u64);
+    return v[n / 4]; /* a low quantile: rounds a busy machine disturbed drop out */
+}
+
+/* slow_ppm: how much slower the hooks make code that makes no call (the profile hook of
+   3.9-3.11 sends every instruction through the tracing path); 0 for other mechanisms.
+   0 or -1. */
+static int slowdown(PyObject *g, hooks *h, uint64_t *ppm) {
+    PyObject *busy = PyDict_GetItemString(g, "_busy"), *n = PyLong_FromLong(CAL_BUSY);
+    uint64_t off[CAL_ROUNDS], on[CAL_ROUNDS];
+    *ppm = 0;
     if (n == NULL)
         return -1;
     for (int i = 0; i <= CAL_ROUNDS; i++) {
         hooks_off(h);
-        uint64_t b = time_loop(loop, leaf0, n);
+        uint64_t b = time_call(busy, n, NULL);
         hooks_on(h);
-        uint64_t t = b ? time_loop(loop, traced, n) : 0;
-        if (!t)
-            goto out;
-        if (i > 0) /* round 0 warms up */
-            diff[i - 1] = t > b ? t - b : 0;
+        uint64_t t = b ? time_call(busy, n, NULL) : 0;
+        if (!t) {
+            Py_DECREF(n);
+            return -1;
+        }
+        if (i > 0) {
+            off[i - 1] = b;
+            on[i - 1] = t;
+        }
     }
-    qsort(diff, CAL_ROUNDS, sizeof diff[0], cmp_u64);
-    *cost = diff[CAL_ROUNDS / 4]; /* a low quantile: rounds a busy machine disturbed drop out */
+    Py_DECREF(n);
+    uint64_t b = low_quartile(off, CAL_ROUNDS), t = low_quartile(on, CAL_ROUNDS);
+    *ppm = t > b ? (t - b) * 1000000u / b : 0;
+    return 0;
+}
+
+/* Timed rounds, the shapes interleaved: cost[k] gets shape k's (traced - untraced * (1 +
+   slow)) in ns per call (0 if tracing looked free), as said below. 0 or -1. */
+/* Each shape's difference from the leaf's cost (the medians in rounds()), per mechanism,
+   measured at the first two calibrations of a mechanism in the process, the second's reused
+   by later ones, which time the leaf alone: the shapes cost a few tens of ms more, a
+   session's stop pays them twice per process. Under the GIL. */
+static struct {
+    char mechanism[16]; /* "" : free slot */
+    int full;           /* full measurements so far: the first one is not kept (below) */
+    int64_t rel[ATR__CAL_SHAPES];
+} rel_cache[4];
+
+/* The cached differences of mechanism (NULL: none yet). add: a full measurement was just
+   made, return where to keep it, or NULL when it is the process's first of that mechanism
+   (the first session of a process runs cold: it reads clock_gettime until the TSC is
+   calibrated, and its measured differences came out 10-40% above the later sessions'). */
+static int64_t *cached_rel(const char *mechanism, int add) {
+    for (size_t i = 0; i < sizeof rel_cache / sizeof rel_cache[0]; i++) {
+        if (strcmp(rel_cache[i].mechanism, mechanism) == 0) {
+            if (add)
+                return rel_cache[i].full++ >= 1 ? rel_cache[i].rel : NULL;
+            return rel_cache[i].full >= 2 ? rel_cache[i].rel : NULL;
+        }
+        if (add && !rel_cache[i].mechanism[0] &&
+            strlen(mechanism) < sizeof rel_cache[i].mechanism) {
+            strcpy(rel_cache[i].mechanism, mechanism);
+            rel_cache[i].full = 1;
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+/* rel: the shapes' differences from the leaf to use (leaf alone timed), or NULL (all timed;
+   *out_rel gets them when not NULL). */
+static int rounds(PyObject *g, PyObject **traced, hooks *h, uint64_t slow_ppm,
+                  const int64_t *known_rel, int64_t *out_rel, uint64_t cost[ATR__CAL_SHAPES]) {
+    PyObject *n = PyLong_FromLong(CAL_CALLS), *ng = PyLong_FromLong(CAL_GEN_CALLS);
+    uint64_t diff[ATR__CAL_SHAPES][CAL_ROUNDS];
+    int rc = -1;
+    if (n == NULL || ng == NULL)
+        goto out;
+    int n_shapes = known_rel ? 1 : ATR__CAL_SHAPES;
+    for (int i = 0; i <= CAL_ROUNDS; i++) {
+        for (int k = 0; k < n_shapes; k++) {
+            PyObject *loop = shape_obj(g, "_loop_", k, ""), *plain = shape_obj(g, "_", k, "0");
+            PyObject *cnt = k == ATR__CAL_GEN10 ? ng : n;
+            hooks_off(h);
+            uint64_t b = time_loop(loop, plain, cnt);
+            hooks_on(h);
+            uint64_t t = b ? time_loop(loop, traced[k], cnt) : 0;
+            if (!t)
+                goto out;
+            b += b * slow_ppm / 1000000u;
+            if (i > 0) /* round 0 warms up */
+                diff[k][i - 1] = t > b ? t - b : 0;
+        }
+    }
+    /* The leaf's cost: the lower quartile over rounds. Each other shape's: the leaf's plus
+       the median over rounds of its difference from the leaf's in the same round (a round
+       the machine slowed slows both: the pairing keeps that out of the model's parts). */
+    for (int k = 0; k < n_shapes; k++) {
+        uint64_t per = k == ATR__CAL_GEN10 ? CAL_GEN_CALLS : CAL_CALLS;
+        for (int i = 0; i < CAL_ROUNDS; i++)
+            diff[k][i] /= per; /* ns per call */
+    }
+    int64_t rel[ATR__CAL_SHAPES][CAL_ROUNDS], med[ATR__CAL_SHAPES] = {0};
+    for (int k = 1; k < ATR__CAL_SHAPES; k++) {
+        if (known_rel) {
+            med[k] = known_rel[k];
+            continue;
+        }
+        for (int i = 0; i < CAL_ROUNDS; i++)
+            rel[k][i] = (int64_t)diff[k][i] - (int64_t)diff[ATR__CAL_LEAF][i];
+        qsort(rel[k], CAL_ROUNDS, sizeof rel[k][0], cmp_i64);
+        med[k] = rel[k][CAL_ROUNDS / 2];
+    }
+    if (out_rel)
+        memcpy(out_rel, med, sizeof med);
+    cost[ATR__CAL_LEAF] = low_quartile(diff[ATR__CAL_LEAF], CAL_ROUNDS);
+    for (int k = 1; k < ATR__CAL_SHAPES; k++) {
+        int64_t c = (int64_t)cost[ATR__CAL_LEAF] + med[k];
+        cost[k] = c > 0 ? (uint64_t)c : 0;
+    }
     rc = 0;
 out:
-    Py_DECREF(n);
+    Py_XDECREF(n);
+    Py_XDECREF(ng);
     return rc;
 }
 
-int atr__calibrate_measure(const char *mechanism, atr__calib *out) {
+static uint64_t sub0(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
+
+void atr__calib_solve(const uint64_t cost[ATR__CAL_SHAPES], atr_calibration_model *m) {
+    /* leaf: base + 2 scalars (argument, result); leaf4: base + 5 scalars; strs: base + 4 str
+       + 1 scalar (the result None); objs: base + 4 summaries + 1 scalar; gen0: base + 2
+       scalars + gen; gen10: gen0 + 10 resumes; raise: base + 1 scalar + 1 str (the message)
+       + raise; tups: base + 4 containers of 2 scalars + 1 scalar, container_ns being the
+       container's cost over an object's. */
+    uint64_t leaf = cost[ATR__CAL_LEAF], sc = sub0(cost[ATR__CAL_LEAF4], leaf) / 3;
+    uint64_t base = sub0(leaf, 2 * sc), base_sc = base + sc;
+    uint64_t slow = m->slow_ppm;
+    memset(m, 0, sizeof *m);
+    m->slow_ppm = slow;
+    m->base_ns = base;
+    m->scalar_ns = sc;
+    m->str_ns = sub0(cost[ATR__CAL_STRS], base_sc) / 4;
+    m->summary_ns = sub0(cost[ATR__CAL_OBJS], base_sc) / 4;
+    m->gen_ns = sub0(cost[ATR__CAL_GEN0], base + 2 * sc);
+    m->resume_ns = sub0(cost[ATR__CAL_GEN10], cost[ATR__CAL_GEN0]) / 10;
+    m->raise_ns = sub0(cost[ATR__CAL_RAISE], base_sc + m->str_ns);
+    m->container_ns = sub0(sub0(cost[ATR__CAL_TUPS], base_sc) / 4, m->summary_ns + 2 * sc);
+}
+
+int atr__calibrate_measure(const char *mechanism, int reuse, atr__calib *out) {
     char path[512];
     hooks h;
     saved sv;
-    uint64_t cost = 0;
-    PyObject *g = PyDict_New(), *traced = NULL;
+    uint64_t cost[ATR__CAL_SHAPES] = {0};
+    PyObject *g = PyDict_New(), *traced[ATR__CAL_SHAPES] = {NULL};
     int rc = -1;
     memset(out, 0, sizeof *out);
     memset(&h, 0, sizeof h);
@@ -325,20 +512,29 @@ int atr__calibrate_measure(const char *mechanism, atr__calib *out) {
         return -1;
     }
     set_aside(&sv, priv);
-    if (make_functions(mechanism, g, &traced) == 0)
-        rc = rounds(g, traced, &h, &cost);
+    if (make_functions(mechanism, g, traced) == 0 &&
+        (strcmp(mechanism, "profile") != 0 || slowdown(g, &h, &out->model.slow_ppm) == 0)) {
+        int64_t *known = reuse ? cached_rel(mechanism, 0) : NULL, fresh[ATR__CAL_SHAPES];
+        rc = rounds(g, traced, &h, out->model.slow_ppm, known, known ? NULL : fresh, cost);
+        int64_t *slot = rc == 0 && !known && reuse ? cached_rel(mechanism, 1) : NULL;
+        if (slot)
+            memcpy(slot, fresh, sizeof fresh);
+    }
     atr__exc_state exc = {0};
     if (rc < 0) /* put_back() calls Python: keep the error aside meanwhile */
         atr__compat_exc_fetch(&exc);
     put_back(&sv);
-    Py_XDECREF(traced);
+    for (int k = 0; k < ATR__CAL_SHAPES; k++)
+        Py_XDECREF(traced[k]);
     PyDict_Clear(g); /* the functions refer to g: break the cycle */
     Py_DECREF(g);
     Py_BEGIN_ALLOW_THREADS
     atr_session_close(priv);
     Py_END_ALLOW_THREADS
     if (rc == 0) {
-        out->call_ns = cost / CAL_CALLS;
+        memcpy(out->shape_ns, cost, sizeof cost);
+        atr__calib_solve(cost, &out->model);
+        out->call_ns = cost[ATR__CAL_LEAF];
         out->inner_ns = leaf_median(path);
         if (out->inner_ns > out->call_ns)
             out->inner_ns = out->call_ns;
@@ -352,7 +548,8 @@ int atr__calibrate_measure(const char *mechanism, atr__calib *out) {
 
 void atr__calibrate(const char *mechanism, int measure) {
     atr_session *s = atr__g.session;
-    atr__calib res = {0, 0, 0};
+    atr__calib res;
+    memset(&res, 0, sizeof res);
     if (s == NULL)
         return;
     if (measure) {
@@ -368,7 +565,7 @@ void atr__calibrate(const char *mechanism, int measure) {
         sigaddset(&block, SIGHUP);
         sigaddset(&block, SIGINT);
         pthread_sigmask(SIG_BLOCK, &block, &old);
-        int failed = atr__calibrate_measure(mechanism, &res) < 0;
+        int failed = atr__calibrate_measure(mechanism, 1, &res) < 0;
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         if (failed) {
             int interrupted = PyErr_ExceptionMatches(PyExc_KeyboardInterrupt);
@@ -388,7 +585,17 @@ void atr__calibrate(const char *mechanism, int measure) {
     k.call_ns = res.call_ns;
     k.inner_ns = res.inner_ns;
     k.samples = res.samples;
-    atr_session_write_calibration(s, &k);
+    atr_session_write_calibration_model(s, &k, res.samples ? &res.model : NULL);
+}
+
+static PyObject *model_dict(const atr_calibration_model *m) {
+    return Py_BuildValue(
+        "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K}", "base_ns", (unsigned long long)m->base_ns,
+        "scalar_ns", (unsigned long long)m->scalar_ns, "str_ns", (unsigned long long)m->str_ns,
+        "summary_ns", (unsigned long long)m->summary_ns, "gen_ns", (unsigned long long)m->gen_ns,
+        "resume_ns", (unsigned long long)m->resume_ns, "raise_ns", (unsigned long long)m->raise_ns,
+        "slow_ppm", (unsigned long long)m->slow_ppm, "container_ns",
+        (unsigned long long)m->container_ns);
 }
 
 PyObject *atr__py_calibrate(PyObject *m, PyObject *mechanism) {
@@ -400,9 +607,49 @@ PyObject *atr__py_calibrate(PyObject *m, PyObject *mechanism) {
             PyErr_SetString(PyExc_TypeError, "argtrace: _calibrate(mechanism: str)");
         return NULL;
     }
-    if (atr__calibrate_measure(mech, &res) < 0)
+    if (atr__calibrate_measure(mech, 0, &res) < 0)
         return NULL;
-    return Py_BuildValue("{s:K,s:K,s:K}", "call_ns", (unsigned long long)res.call_ns, "inner_ns",
-                         (unsigned long long)res.inner_ns, "samples",
-                         (unsigned long long)res.samples);
+    PyObject *shapes = PyDict_New(), *model = model_dict(&res.model);
+    for (int k = 0; shapes && k < ATR__CAL_SHAPES; k++) {
+        PyObject *v = PyLong_FromUnsignedLongLong(res.shape_ns[k]);
+        if (!v || PyDict_SetItemString(shapes, CAL_SHAPES[k], v) < 0)
+            Py_CLEAR(shapes);
+        Py_XDECREF(v);
+    }
+    PyObject *r =
+        shapes && model
+            ? Py_BuildValue("{s:K,s:K,s:K,s:O,s:O}", "call_ns", (unsigned long long)res.call_ns,
+                            "inner_ns", (unsigned long long)res.inner_ns, "samples",
+                            (unsigned long long)res.samples, "shapes", shapes, "model", model)
+            : NULL;
+    Py_XDECREF(shapes);
+    Py_XDECREF(model);
+    return r;
+}
+
+PyObject *atr__py_calibration_solve(PyObject *m, PyObject *args) {
+    PyObject *costs;
+    unsigned long long slow = 0;
+    atr_calibration_model model;
+    uint64_t c[ATR__CAL_SHAPES];
+    (void)m;
+    if (!PyArg_ParseTuple(args, "O|K:_calibration_solve", &costs, &slow))
+        return NULL;
+    if (!PyDict_Check(costs)) {
+        PyErr_SetString(PyExc_TypeError, "argtrace: _calibration_solve(costs: dict[str, int])");
+        return NULL;
+    }
+    for (int k = 0; k < ATR__CAL_SHAPES; k++) {
+        PyObject *v = PyDict_GetItemString(costs, CAL_SHAPES[k]); /* borrowed */
+        if (!v) {
+            PyErr_Format(PyExc_KeyError, "argtrace: no cost for shape %s", CAL_SHAPES[k]);
+            return NULL;
+        }
+        c[k] = PyLong_AsUnsignedLongLong(v);
+        if (PyErr_Occurred())
+            return NULL;
+    }
+    model.slow_ppm = slow;
+    atr__calib_solve(c, &model);
+    return model_dict(&model);
 }

@@ -9,11 +9,31 @@
 
 #include <stdint.h>
 
+#include <argtrace/atr_writer.h>
+
+/* The shapes of call timed (calibrate.c's CAL_SRC), in this order. */
+enum {
+    ATR__CAL_LEAF,  /* f(i) -> i: call_ns, the 1.1 figure */
+    ATR__CAL_LEAF4, /* f(i, i, i, i) -> None */
+    ATR__CAL_STRS,  /* f(s, s, s, s) -> None, s a 40-byte str */
+    ATR__CAL_OBJS,  /* f(o, o, o, o) -> None, o an instance of a plain class */
+    ATR__CAL_GEN0,  /* a generator of one int argument that yields nothing */
+    ATR__CAL_GEN10, /* the same yielding 10 times */
+    ATR__CAL_RAISE, /* f(i) raising ValueError('x'), caught by the caller */
+    ATR__CAL_TUPS,  /* f(t, t, t, t) -> None, t the tuple (1, 2) */
+    ATR__CAL_SHAPES
+};
+
 /* A measurement: ns one traced call adds to each ancestor, the part inside its own span. */
 typedef struct atr__calib {
     uint64_t call_ns, inner_ns;
-    uint64_t samples; /* traced calls timed; 0: not measured */
+    uint64_t samples;                   /* traced calls timed; 0: not measured */
+    uint64_t shape_ns[ATR__CAL_SHAPES]; /* the cost of each shape, ns per call */
+    atr_calibration_model model;        /* solved from shape_ns (atr__calib_solve) */
 } atr__calib;
+
+/* The per-call model from the shapes' costs (m->slow_ppm is kept). Negative parts are 0. */
+void atr__calib_solve(const uint64_t cost[ATR__CAL_SHAPES], atr_calibration_model *m);
 
 /*
  * Measure the cost of `mechanism` ("decorator", or the running filter backend: "monitoring",
@@ -25,7 +45,10 @@ typedef struct atr__calib {
  */
 void atr__calibrate(const char *mechanism, int measure);
 
-/* The measurement itself (tests: _core._calibrate). 0, or -1 with an exception set. */
-int atr__calibrate_measure(const char *mechanism, atr__calib *out);
+/* The measurement itself (tests: _core._calibrate). reuse: time only the leaf when the
+   process measured every shape for this mechanism before, reusing their differences from
+   the leaf (at a session's stop); 0: time them all (no cache). 0, or -1 with an exception
+   set. */
+int atr__calibrate_measure(const char *mechanism, int reuse, atr__calib *out);
 
 #endif /* ATR_PY_CALIBRATE_H */

@@ -314,6 +314,25 @@ ATR_API int atr_toggle_install(int signo, int initially_on);
 /* 1 while the toggle (atr_toggle_install) has recording on, or when no toggle is installed. */
 ATR_API int atr_toggle_recording(void);
 
+/*
+ * The per-call cost model (docs/FORMAT.md 3.13, format 1.2). A call costs base_ns, plus
+ * scalar_ns, str_ns or summary_ns (+ container_ns for a container) per captured value of that
+ * kind (arguments, fields, the
+ * result or exception message; a summary's items counted by their own kind), plus gen_ns for
+ * a generator or coroutine, resume_ns per RESUME, raise_ns when it raised. slow_ppm: the
+ * program's own code runs this much slower (parts per million) while traced (a profile hook).
+ */
+typedef struct atr_calibration_model {
+    uint64_t base_ns, scalar_ns, str_ns, summary_ns, gen_ns, resume_ns, raise_ns;
+    uint64_t slow_ppm;
+    uint64_t container_ns; /* per summary of known length (a container), over summary_ns */
+} atr_calibration_model;
+
+/* atr_session_write_calibration with the model (NULL or all 0: the 1.1 record). Each value
+   at most 2^32 - 1. Same returns. */
+ATR_API int atr_session_write_calibration_model(atr_session *s, const atr_calibration *c,
+                                                const atr_calibration_model *m);
+
 /* Count a value the embedder could not capture (it recorded ATR_V_ERROR instead). */
 ATR_API void atr_session_count_capture_error(atr_session *s);
 

@@ -110,6 +110,7 @@ typedef struct atr__susp {
     uint64_t mark;    /* time of the last START or RESUME */
     uint64_t active;  /* sum of the running intervals */
     uint64_t outside; /* of which ran while the parent was away: not the parent's time */
+    uint64_t resumes; /* its RESUME records (each after a SUSPEND): compensation's count */
 } atr__susp;
 
 typedef struct atr__func {
@@ -227,6 +228,8 @@ int atr__index_derive(atr_index *ix, uint64_t fresh);
  * 0 or ATR_ENOMEM.
  */
 int atr__compensate_file(atr_index *ix, uint32_t file, uint64_t first_msg);
+/* stats.c: the active-time entry of call c (ATR__CF_SUSPENDED), or NULL. */
+const atr__susp *atr__susp_of(const atr_index *ix, const atr__call *c);
 
 /* Look up a parameter name of a function: its index or -1. */
 int atr__func_param(const atr__func *f, const char *name, size_t len);

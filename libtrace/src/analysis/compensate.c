@@ -1,20 +1,26 @@
 /*
- * Compensation for the tracer's own cost (atr_index_set_compensate, docs/FORMAT.md 3.12).
+ * Compensation for the tracer's own cost (atr_index_set_compensate, docs/FORMAT.md 3.13).
  *
- * The log's CALIBRATION says what one traced call costs: `call_ns` in all, of which `inner_ns`
- * falls between the call's own start and end timestamps (the rest, call_ns - inner_ns, before
- * its start or after its end: it inflates only the calls around it). Each thread's timeline
- * is replayed in time order with a running total O of the cost spent so far:
+ * The log's CALIBRATION says what one traced call costs. Without a model (a 1.1 record) every
+ * call costs `call_ns`, of which `inner_ns` falls between the call's own start and end
+ * timestamps. With the per-call model (1.2) each call has its own cost from what the log
+ * says about it (cost_of): `base_ns`, a cost per captured value by kind, per RESUME, for a
+ * generator, for a raise; its arguments' part (captured before its START) and the rest of the
+ * base outside the call, its result, exception, resumes and `inner_ns` inside. Each thread's
+ * timeline is replayed in time order with a running total O of the cost spent so far:
  *
- *   at a START at raw time t:  O += call_ns - inner_ns;  start' = t - O;  O += inner_ns
+ *   at a START at raw time t:  O += outer(call);  start' = t - O;  O += inner(call)
  *   at an END at raw time t:   end' = t - O
  *
- * so a call's compensated duration is its recorded one minus its own inner_ns and call_ns
- * for every traced call under it on its thread (each descendant adds its whole cost to every
- * ancestor). A time that would go back before the thread's previous compensated time is held
- * there and O shrinks to match (the measured cost cannot exceed the time that passed): a
- * thread's times stay in order, durations >= 0, children inside their parents, and a parent
- * never below the sum of its children. Self times follow from the new durations.
+ * so a call's compensated duration is its recorded one minus its own inner part and the whole
+ * cost of every traced call under it on its thread. A time that would go back before the
+ * thread's previous compensated time is held there and O shrinks to match (the measured cost
+ * cannot exceed the time that passed): a thread's times stay in order, durations >= 0,
+ * children inside their parents, and a parent never below the sum of its children. Self
+ * times follow from the new durations. With `slow_ppm` (the profile hook slows all code the
+ * program runs), the compensated times are then scaled by 1 / (1 + slow_ppm / 10^6) around
+ * the file's first call. A generator's active time loses the cost of its own subtree (its
+ * children's whole cost, its own inner part), at most all of it.
  *
  * Calls of a thread come in start order (the log's order); their ends are replayed from a
  * small stack kept sorted by end time (a stack when calls nest, as they do but for coroutines
@@ -24,6 +30,7 @@
 #include <string.h>
 
 #include "analysis/analysis.h"
+#include "argtrace/atr_writer.h" /* ATR_FUNC_* */
 
 typedef struct open_call {
     uint64_t end; /* raw end time */
@@ -38,11 +45,80 @@ typedef struct thread_line {
 } thread_line;
 
 typedef struct comp_ctx {
+    atr_index *ix;
     atr__call *calls;
-    uint64_t outer, inner; /* call_ns - inner_ns, inner_ns */
-    uint64_t *shift;       /* per call of the file: raw start - compensated start (or NULL) */
+    const atr_file_info *fi;
+    int model;             /* 1: the per-call model (calib_base_ns and the others) */
+    uint64_t outer, inner; /* without the model: call_ns - inner_ns, inner_ns */
+    uint64_t *shift;       /* per call of the file: raw start - compensated start + its inner
+                              cost, the shift of its messages (or NULL) */
+    uint64_t *tree;        /* per call of the file: its outer and inner cost, then (subtree_costs)
+                              the cost inside it: its inner part, its descendants' whole cost */
     uint64_t first;        /* first call of the file */
 } comp_ctx;
+
+/* Cost of one captured value and the items of a summary, by kind (FORMAT.md 3.13). */
+static uint64_t value_cost(const atr_file_info *fi, const atr_value *v, int depth) {
+    switch (v->kind) {
+    case ATR_V_STR:
+    case ATR_V_BYTES:
+    case ATR_V_REPR:
+        return fi->calib_str_ns;
+    case ATR_V_SUMMARY: { /* a container (its length known) costs more than an object */
+        uint64_t c = fi->calib_summary_ns + (v->u.sum.length >= 0 ? fi->calib_container_ns : 0);
+        for (uint32_t i = 0; depth < 8 && i < v->n_items; i++)
+            c += value_cost(fi, &v->u.sum.items[i], depth + 1);
+        return c;
+    }
+    default:
+        return fi->calib_scalar_ns;
+    }
+}
+
+static uint64_t value_id_cost(const comp_ctx *cx, uint32_t id) {
+    atr_value v;
+    if (id == ATR_NO_VALUE || atr__values_get(&cx->ix->vals, id, &v) != 0)
+        return 0;
+    return value_cost(cx->fi, &v, 0);
+}
+
+/* 1 when the file's calibration has the per-call model (FORMAT.md 3.13). */
+static int has_model(const atr_file_info *fi) {
+    return (fi->calib_base_ns | fi->calib_scalar_ns | fi->calib_str_ns | fi->calib_summary_ns |
+            fi->calib_gen_ns | fi->calib_resume_ns | fi->calib_raise_ns | fi->calib_container_ns) !=
+           0;
+}
+
+/* The cost of call c: *outer before its START or after its END, *inner between them. */
+static void call_cost(const atr_index *ix, const atr_file_info *fi, const atr__call *c,
+                      uint64_t *outer, uint64_t *inner) {
+    comp_ctx cx;
+    memset(&cx, 0, sizeof cx);
+    cx.ix = (atr_index *)ix;
+    cx.fi = fi;
+    uint64_t in = fi->calib_inner_ns <= fi->calib_call_ns ? fi->calib_inner_ns : fi->calib_call_ns;
+    if (!has_model(fi)) {
+        *outer = fi->calib_call_ns - in;
+        *inner = in;
+        return;
+    }
+    if (in > fi->calib_base_ns)
+        in = fi->calib_base_ns;
+    uint64_t o = fi->calib_base_ns - in, i = in;
+    for (uint32_t k = 0; k < c->n_args; k++)
+        o += value_id_cost(&cx, ix->argv[c->args + k]);
+    if (c->status == ATR_CALL_RETURNED || c->status == ATR_CALL_RAISED)
+        i += value_id_cost(&cx, c->result);
+    if (c->status == ATR_CALL_RAISED)
+        o += fi->calib_raise_ns;
+    if (ix->funcs[c->func].flags & (ATR_FUNC_GENERATOR | ATR_FUNC_COROUTINE | ATR_FUNC_ASYNCGEN))
+        o += fi->calib_gen_ns;
+    const atr__susp *e = atr__susp_of(ix, c);
+    if (e)
+        i += fi->calib_resume_ns * e->resumes;
+    *outer = o;
+    *inner = i;
+}
 
 /* The compensated time of raw time t on line l (t - O, held at l->last). */
 static uint64_t place(thread_line *l, uint64_t t) {
@@ -67,11 +143,18 @@ static int start_call(const comp_ctx *cx, thread_line *l, uint32_t id) {
     uint32_t i;
     while (l->n_open && l->open[l->n_open - 1].end <= raw)
         end_call(cx, l, &l->open[--l->n_open]);
-    l->spent += cx->outer;
+    uint64_t outer = cx->outer, inner = cx->inner;
+    if (cx->model)
+        call_cost(cx->ix, cx->fi, c, &outer, &inner);
+    if (cx->tree) { /* its own cost, summed into the subtrees afterwards (subtree_costs) */
+        cx->tree[2 * (id - cx->first)] = outer;
+        cx->tree[2 * (id - cx->first) + 1] = inner;
+    }
+    l->spent += outer;
     c->start = place(l, raw);
-    l->spent += cx->inner;
+    l->spent += inner;
     if (cx->shift)
-        cx->shift[id - cx->first] = raw - c->start;
+        cx->shift[id - cx->first] = raw - c->start + inner; /* a message's shift */
     if (l->n_open == l->cap_open) {
         uint32_t cap = l->cap_open ? l->cap_open * 2 : 16;
         open_call *p = realloc(l->open, cap * sizeof *p);
@@ -97,13 +180,73 @@ static void shift_messages(atr_index *ix, const comp_ctx *cx, uint64_t first_msg
         if (m->call == ATR_NO_CALL || m->call < cx->first || m->call - cx->first >= n_calls)
             continue;
         const atr__call *c = &cx->calls[m->call];
-        uint64_t s = cx->shift[m->call - cx->first] + cx->inner;
+        uint64_t s = cx->shift[m->call - cx->first];
         uint64_t t = m->time > s ? m->time - s : 0;
         if (t < c->start)
             t = c->start;
         if (t > c->start + c->dur)
             t = c->start + c->dur;
         m->time = t;
+    }
+}
+
+/* tree[2k + 1] becomes the cost charged inside call first + k: its own inner part and the
+   whole cost of its descendants (a child's id is above its parent's). */
+static void subtree_costs(const comp_ctx *cx, uint64_t n) {
+    for (uint64_t k = n; k-- > 0;) {
+        uint32_t p = cx->calls[cx->first + k].parent;
+        if (p != ATR_NO_CALL && p >= cx->first && p - cx->first < k)
+            cx->tree[2 * (p - cx->first) + 1] += cx->tree[2 * k] + cx->tree[2 * k + 1];
+    }
+}
+
+/* A suspended call's active time loses the cost charged inside it, at most all of it. */
+static void compensate_active(atr_index *ix, const comp_ctx *cx, uint64_t n) {
+    for (uint64_t k = 0; k < n; k++) {
+        atr__call *c = &cx->calls[cx->first + k];
+        atr__susp *e = (atr__susp *)atr__susp_of(ix, c);
+        if (!e)
+            continue;
+        uint64_t t = cx->tree[2 * k + 1];
+        e->active = e->active > t ? e->active - t : 0;
+        if (e->active > c->dur)
+            e->active = c->dur;
+        if (e->outside > e->active)
+            e->outside = e->active;
+    }
+}
+
+/* slow_ppm: times scaled by 1 / (1 + slow_ppm / 10^6) around the file's first start t0. */
+static uint64_t scaled(uint64_t t, uint64_t t0, double f) {
+    return t <= t0 ? t : t0 + (uint64_t)((double)(t - t0) * f + 0.5);
+}
+
+static void scale_file(atr_index *ix, const comp_ctx *cx, uint64_t n, uint64_t first_msg) {
+    double f = 1e6 / (1e6 + (double)cx->fi->calib_slow_ppm);
+    uint64_t t0 = UINT64_MAX;
+    for (uint64_t k = 0; k < n; k++)
+        if (cx->calls[cx->first + k].start < t0)
+            t0 = cx->calls[cx->first + k].start;
+    for (uint64_t k = 0; k < n; k++) {
+        atr__call *c = &cx->calls[cx->first + k];
+        uint64_t s = scaled(c->start, t0, f), e = scaled(c->start + c->dur, t0, f);
+        c->start = s;
+        c->dur = e - s;
+        atr__susp *sp = (atr__susp *)atr__susp_of(ix, c);
+        if (sp) {
+            sp->active = (uint64_t)((double)sp->active * f + 0.5);
+            sp->outside = (uint64_t)((double)sp->outside * f + 0.5);
+            if (sp->active > c->dur)
+                sp->active = c->dur;
+            if (sp->outside > sp->active)
+                sp->outside = sp->active;
+        }
+    }
+    uint64_t n_calls = ix->n_calls - cx->first;
+    for (uint64_t i = first_msg; i < ix->n_msgs; i++) {
+        atr__msg *m = &ix->msgs[i];
+        if (m->call != ATR_NO_CALL && m->call >= cx->first && m->call - cx->first < n_calls)
+            m->time = scaled(m->time, t0, f);
     }
 }
 
@@ -116,17 +259,25 @@ int atr__compensate_file(atr_index *ix, uint32_t file, uint64_t first_msg) {
     thread_line *lines;
     int rc = 0;
 
-    if (!fi->calib_mechanism.ptr || fi->calib_call_ns == 0 || n == 0)
+    if (!fi->calib_mechanism.ptr || (fi->calib_call_ns == 0 && fi->calib_base_ns == 0) || n == 0)
         return 0;
     memset(&cx, 0, sizeof cx);
+    cx.ix = ix;
+    cx.fi = fi;
     cx.calls = ix->calls;
+    cx.model = has_model(fi);
     cx.inner = fi->calib_inner_ns <= fi->calib_call_ns ? fi->calib_inner_ns : fi->calib_call_ns;
     cx.outer = fi->calib_call_ns - cx.inner;
     cx.first = f->first_call;
+    int any_susp = 0;
+    for (uint64_t i = 0; i < n && !any_susp; i++)
+        any_susp = (ix->calls[f->first_call + i].flags & ATR__CF_SUSPENDED) != 0;
     lines = calloc(n_threads ? n_threads : 1, sizeof *lines);
     if (!lines)
         return ATR_ENOMEM;
-    if (first_msg < ix->n_msgs && !(cx.shift = malloc(n * sizeof *cx.shift))) {
+    if ((first_msg < ix->n_msgs && !(cx.shift = malloc(n * sizeof *cx.shift))) ||
+        (any_susp && !(cx.tree = calloc(2 * n, sizeof *cx.tree)))) {
+        free(cx.shift);
         free(lines);
         return ATR_ENOMEM;
     }
@@ -144,11 +295,18 @@ int atr__compensate_file(atr_index *ix, uint32_t file, uint64_t first_msg) {
     if (rc == 0) {
         if (cx.shift)
             shift_messages(ix, &cx, first_msg);
+        if (cx.tree) {
+            subtree_costs(&cx, n);
+            compensate_active(ix, &cx, n);
+        }
+        if (fi->calib_slow_ppm)
+            scale_file(ix, &cx, n, first_msg);
         for (uint64_t i = 0; i < n; i++)
             if (ix->calls[f->first_call + i].start < ix->t_min)
                 ix->t_min = ix->calls[f->first_call + i].start;
         f->info.flags |= ATR_FILE_COMPENSATED;
     }
+    free(cx.tree);
     free(cx.shift);
     free(lines);
     return rc;

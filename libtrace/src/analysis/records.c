@@ -438,6 +438,7 @@ static int on_suspend(load_state *st, const atr_record *rec) {
     } else if (!e->running) {
         e->mark = rec->time_ns;
         e->running = 1;
+        e->resumes++;
     }
     return 0;
 }
@@ -664,6 +665,15 @@ int atr__on_record(load_state *st, const atr_record *rec) {
             return 0;
         fi->calib_call_ns = rec->u.calibration.call_ns;
         fi->calib_inner_ns = rec->u.calibration.inner_ns;
+        fi->calib_base_ns = rec->u.calibration.base_ns;
+        fi->calib_scalar_ns = rec->u.calibration.scalar_ns;
+        fi->calib_str_ns = rec->u.calibration.str_ns;
+        fi->calib_summary_ns = rec->u.calibration.summary_ns;
+        fi->calib_gen_ns = rec->u.calibration.gen_ns;
+        fi->calib_resume_ns = rec->u.calibration.resume_ns;
+        fi->calib_raise_ns = rec->u.calibration.raise_ns;
+        fi->calib_slow_ppm = rec->u.calibration.slow_ppm;
+        fi->calib_container_ns = rec->u.calibration.container_ns;
         return copy_str(ix, rec->u.calibration.mechanism, &fi->calib_mechanism);
     }
     default:

@@ -80,7 +80,7 @@ void atr__susp_finish(atr_index *ix, uint64_t first) {
         qsort(ix->susp + first, (size_t)(ix->n_susp - first), sizeof *ix->susp, susp_cmp);
 }
 
-static const atr__susp *susp_of(const atr_index *ix, const atr__call *c) {
+const atr__susp *atr__susp_of(const atr_index *ix, const atr__call *c) {
     if (!(c->flags & ATR__CF_SUSPENDED))
         return NULL;
     uint32_t id = (uint32_t)(c - ix->calls);
@@ -96,19 +96,19 @@ static const atr__susp *susp_of(const atr_index *ix, const atr__call *c) {
 }
 
 uint64_t atr__call_active(const atr_index *ix, const atr__call *c) {
-    const atr__susp *e = susp_of(ix, c);
+    const atr__susp *e = atr__susp_of(ix, c);
     return e ? e->active : c->dur;
 }
 
 void atr__call_times(const atr_index *ix, const atr__call *c, uint64_t *active, uint64_t *charged,
                      uint64_t *children, uint64_t *self) {
-    const atr__susp *e = susp_of(ix, c);
+    const atr__susp *e = atr__susp_of(ix, c);
     uint64_t sum = 0, a = e ? e->active : c->dur;
     uint32_t file = ix->threads[c->thread].file;
     for (uint32_t k = c->first_child; k != ATR_NO_CALL; k = ix->calls[k].next_sibling) {
         const atr__call *ch = &ix->calls[k];
         if (ch->thread == c->thread || ix->threads[ch->thread].file == file) {
-            const atr__susp *ce = susp_of(ix, ch);
+            const atr__susp *ce = atr__susp_of(ix, ch);
             uint64_t t = ce ? ce->active - ce->outside : ch->dur;
             sum = sum + t < sum ? UINT64_MAX : sum + t;
         }

@@ -441,6 +441,24 @@ static int decode_suspend(atr__decoder *d, const msgpack_object *el, const char 
     return 0;
 }
 
+/* The per-call model's keys of CALIBRATION (FORMAT.md 3.13); other keys are skipped. */
+static int decode_calibration_model(atr__decoder *d, const msgpack_object *k,
+                                    const msgpack_object *v, atr_record *rec) {
+    static const char *const names[] = {"base_ns",    "scalar_ns", "str_ns",
+                                        "summary_ns", "gen_ns",    "resume_ns",
+                                        "raise_ns",   "slow_ppm",  "container_ns"};
+    uint64_t *fields[] = {&rec->u.calibration.base_ns,     &rec->u.calibration.scalar_ns,
+                          &rec->u.calibration.str_ns,      &rec->u.calibration.summary_ns,
+                          &rec->u.calibration.gen_ns,      &rec->u.calibration.resume_ns,
+                          &rec->u.calibration.raise_ns,    &rec->u.calibration.slow_ppm,
+                          &rec->u.calibration.container_ns};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (k->via.str.size == strlen(names[i]) &&
+            memcmp(k->via.str.ptr, names[i], k->via.str.size) == 0)
+            return atr__dec_uint(d, v, UINT32_MAX, names[i], fields[i]); /* ns per call */
+    return 0;
+}
+
 /* CALIBRATION (FORMAT.md 3.13): [13, map]; unknown keys are skipped, missing ones stay 0. */
 static int decode_calibration(atr__decoder *d, const msgpack_object *el, uint32_t size,
                               atr_record *rec) {
@@ -473,6 +491,8 @@ static int decode_calibration(atr__decoder *d, const msgpack_object *el, uint32_
         else if (KEY_IS("samples"))
             rc =
                 atr__dec_uint(d, v, UINT64_MAX, "CALIBRATION samples", &rec->u.calibration.samples);
+        else
+            rc = decode_calibration_model(d, k, v, rec);
 #undef KEY_IS
     }
     if (rc == 0 && rec->u.calibration.inner_ns > rec->u.calibration.call_ns)

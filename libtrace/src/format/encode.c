@@ -314,15 +314,28 @@ void atr__enc_end_of_log(atr__cur *c, uint64_t time_ns) {
     atr__enc_uint(c, time_ns);
 }
 
-void atr__enc_calibration(atr__cur *c, const atr_calibration *k) {
+void atr__enc_calibration(atr__cur *c, const atr_calibration *k, const atr_calibration_model *m) {
     atr__enc_array_hdr(c, 2);
     atr__enc_uint(c, ATR__REC_CALIBRATION);
-    atr__enc_map_hdr(c, 4);
+    int model = m && (m->base_ns | m->scalar_ns | m->str_ns | m->summary_ns | m->gen_ns |
+                      m->resume_ns | m->raise_ns | m->slow_ppm | m->container_ns) != 0;
+    atr__enc_map_hdr(c, model ? 13 : 4);
     atr__enc_cstr(c, "mechanism");
     enc_astr(c, k->mechanism);
     enc_key_uint(c, "call_ns", k->call_ns);
     enc_key_uint(c, "inner_ns", k->inner_ns);
     enc_key_uint(c, "samples", k->samples);
+    if (!model) /* the 1.1 record */
+        return;
+    enc_key_uint(c, "base_ns", m->base_ns);
+    enc_key_uint(c, "scalar_ns", m->scalar_ns);
+    enc_key_uint(c, "str_ns", m->str_ns);
+    enc_key_uint(c, "summary_ns", m->summary_ns);
+    enc_key_uint(c, "gen_ns", m->gen_ns);
+    enc_key_uint(c, "resume_ns", m->resume_ns);
+    enc_key_uint(c, "raise_ns", m->raise_ns);
+    enc_key_uint(c, "slow_ppm", m->slow_ppm);
+    enc_key_uint(c, "container_ns", m->container_ns);
 }
 
 void atr__enc_sampling(atr__cur *c, double rate, int random_mode, uint64_t seed) {

@@ -447,7 +447,7 @@ void atr__enc_sync(atr__cur *c, uint64_t last_seq, uint64_t dropped);
 void atr__enc_suspend(atr__cur *c, unsigned type, int64_t dt, uint64_t span);
 void atr__enc_drops(atr__cur *c, const atr_drop_stats *d);
 void atr__enc_end_of_log(atr__cur *c, uint64_t time_ns);
-void atr__enc_calibration(atr__cur *c, const atr_calibration *k);
+void atr__enc_calibration(atr__cur *c, const atr_calibration *k, const atr_calibration_model *m);
 /* SAMPLING (1.2): [14, {"rate": float, "mode": "count"|"random", "seed": int}]. */
 void atr__enc_sampling(atr__cur *c, double rate, int random_mode, uint64_t seed);
 /* RECORDING (1.2): [15, time, on] (absolute time; on 0: paused, 1: resumed). */

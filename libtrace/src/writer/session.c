@@ -281,16 +281,24 @@ void atr_session_count_capture_error(atr_session *s) {
 static int check_str(atr_str v) { return v.ptr || !v.len; }
 
 int atr_session_write_calibration(atr_session *s, const atr_calibration *k) {
-    uint8_t rec[96];
+    return atr_session_write_calibration_model(s, k, NULL);
+}
+
+int atr_session_write_calibration_model(atr_session *s, const atr_calibration *k,
+                                        const atr_calibration_model *m) {
+    uint8_t rec[256];
     atr__cur c = atr__cur_make(rec, 0, sizeof rec);
     int rc;
     if (!s || !k || !check_str(k->mechanism) || k->inner_ns > k->call_ns)
+        return ATR_EINVAL;
+    if (m && (m->base_ns | m->scalar_ns | m->str_ns | m->summary_ns | m->gen_ns | m->resume_ns |
+              m->raise_ns | m->slow_ppm | m->container_ns) > UINT32_MAX)
         return ATR_EINVAL;
     if (k->mechanism.len > 32)
         return ATR_ENOMEM;
     if ((rc = usable(s)) != 0)
         return rc;
-    atr__enc_calibration(&c, k);
+    atr__enc_calibration(&c, k, m);
     pthread_mutex_lock(&s->mu);
     if (!atr__cur_ok(&c) || s->calib_len + c.pos > sizeof s->calib) {
         rc = ATR_ENOMEM;

@@ -33,7 +33,7 @@
 #define ATR__DEF_MAX (1u << 20) /* largest FUNCTION record */
 #define ATR__FUNC_BLOCK 1024u   /* n_params entries per block */
 #define ATR__FUNC_BLOCKS 4096u  /* at most 4M functions per session */
-#define ATR__CALIB_BYTES 256u   /* room for a few CALIBRATION records */
+#define ATR__CALIB_BYTES 768u   /* room for a few CALIBRATION records */
 
 /* A thread buffer: records of one thread, filled by it, drained by the flusher. */
 typedef struct atr__buf {

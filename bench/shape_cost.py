@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Per-call cost of the tracer by capture shape (what the compensation model must know).
+
+For each shape, a loop of N calls of a function of that shape is timed untraced and traced
+(decorator, or filter tracing by the process's backend), in alternating rounds; the cost per
+call is the lower quartile over rounds of (traced - untraced) / N, and the recorded duration
+of the traced calls (their inner part) is read back from the log.
+
+    PYTHONPATH=<build>/python python3 bench/shape_cost.py [--mode decorator|filter]
+        [--n 2000] [--rounds 15] [--shapes int,str40,...]
+"""
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+SHAPES = {
+    # name: (definition of f, the call expression inside the loop)
+    "none": ("def f():\n    return None\n", "f()"),
+    "int": ("def f(x):\n    return x\n", "f(i)"),
+    "int4": ("def f(a, b, c, d):\n    return a\n", "f(i, i, i, i)"),
+    "str10": ("def f(x):\n    return 1\n", "f(S10)"),
+    "str100": ("def f(x):\n    return 1\n", "f(S100)"),
+    "str1000": ("def f(x):\n    return 1\n", "f(S1000)"),
+    "retstr100": ("def f(x):\n    return S100\n", "f(i)"),
+    "bytes100": ("def f(x):\n    return 1\n", "f(B100)"),
+    "list3": ("def f(x):\n    return 1\n", "f(L3)"),
+    "list10": ("def f(x):\n    return 1\n", "f(L10)"),
+    "dict3": ("def f(x):\n    return 1\n", "f(D3)"),
+    "obj": ("def f(x):\n    return 1\n", "f(O)"),
+    "float": ("def f(x):\n    return 1\n", "f(1.5)"),
+    "exc": ("def f(x):\n    raise ValueError('bad value')\n",
+            "try:\n            f(i)\n        except ValueError:\n            pass"),
+    "gen0": ("def f(x):\n    yield from ()\n", "for _ in f(i): pass"),
+    "gen10": ("def f(x):\n    for k in range(10):\n        yield k\n", "for _ in f(i): pass"),
+    "method": ("class K:\n    def m(self, x):\n        return x\nk = K()\nf = k.m\n", "f(i)"),
+}
+
+PRELUDE = '''
+S10 = "abcdefghij"
+S100 = "x" * 100
+S1000 = "y" * 1000
+B100 = b"z" * 100
+L3 = [1, 2, 3]
+L10 = list(range(10))
+D3 = {"a": 1, "b": 2, "c": 3}
+class Obj:
+    pass
+O = Obj()
+'''
+
+
+def module_src(shape):
+    fdef, call = SHAPES[shape]
+    base = fdef.replace("def f(", "def g(").replace("f = k.m", "g = k.m")
+    if shape == "gen0" or shape == "gen10":
+        call_g = call.replace("f(i)", "g(i)")
+    else:
+        call_g = call.replace("f(", "g(")
+    return (PRELUDE + fdef + base + "def loop_f(n):\n    for i in range(n):\n        %s\n"
+            "def loop_g(n):\n    for i in range(n):\n        %s\n" % (call, call_g))
+
+
+def run(mode, shapes, n, rounds):
+    import argtrace
+    from argtrace import _core
+    tmp = tempfile.mkdtemp(prefix="shape-cost-")
+    sys.path.insert(0, tmp)
+    out = {}
+    for shape in shapes:
+        name = "shp_" + shape
+        with open(os.path.join(tmp, name + ".py"), "w") as fh:
+            fh.write(module_src(shape))
+        mod = __import__(name)
+        path = os.path.join(tmp, shape + ".atr")
+        argtrace.start(path, buffer_size=4 << 20)
+        if mode == "decorator":
+            if shape == "method":
+                mod.K.m = argtrace.trace(mod.K.m)
+                mod.f = mod.k.m
+            else:
+                mod.f = argtrace.trace(mod.f)
+        else:
+            _core.filter_start([name + ":f", name + ":K.m"], [])
+            backend = _core.filter_backend()
+        diffs = []
+        for r in range(rounds + 1):
+            t0 = time.perf_counter_ns()
+            mod.loop_g(n)
+            t1 = time.perf_counter_ns()
+            mod.loop_f(n)
+            t2 = time.perf_counter_ns()
+            if r:
+                diffs.append(((t2 - t1) - (t1 - t0)) / n)
+        if mode != "decorator":
+            _core.filter_stop()
+        argtrace.stop()
+        log = argtrace.load(path, compensate=False)
+        durs = sorted(c.duration_ns for c in log.calls())
+        diffs.sort()
+        cal = log.calibrations[0] if log.calibrations else {}
+        out[shape] = (diffs[len(diffs) // 4], statistics.median(diffs),
+                      durs[len(durs) // 2] if durs else 0, cal.get("call_ns"))
+        os.unlink(path)
+    return out, (mode if mode == "decorator" else backend)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mode", default="decorator")
+    ap.add_argument("--n", type=int, default=2000)
+    ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--shapes", default=",".join(SHAPES))
+    a = ap.parse_args()
+    res, mech = run(a.mode, a.shapes.split(","), a.n, a.rounds)
+    print("CPython %s %s" % (sys.version.split()[0], mech))
+    print("%-10s %8s %8s %8s %8s" % ("shape", "q25 ns", "med ns", "inner", "cal"))
+    for k, (q, m, inner, cal) in res.items():
+        print("%-10s %8.1f %8.1f %8d %8s" % (k, q, m, inner, cal))
+
+
+if __name__ == "__main__":
+    main()
