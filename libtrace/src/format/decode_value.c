@@ -300,7 +300,9 @@ static int decode_truncated(atr__decoder *d, const char *p, size_t n, const char
     return 0;
 }
 
-static int decode_summary(atr__decoder *d, const char *p, size_t n, int depth, atr_value *v) {
+/* ext 3 (type name) or ext 8 (1.2: TYPE id); ext 8 with an id no TYPE defined: unknown. */
+static int decode_summary(atr__decoder *d, const char *p, size_t n, int depth, int by_id,
+                          atr_value *v) {
     msgpack_object obj;
     const msgpack_object *el;
     atr_value *items;
@@ -320,11 +322,29 @@ static int decode_summary(atr__decoder *d, const char *p, size_t n, int depth, a
                              obj.type == MSGPACK_OBJECT_ARRAY ? "a short array"
                                                               : atr__dec_kind(&obj));
     el = obj.via.array.ptr;
-    if (el[0].type != MSGPACK_OBJECT_STR)
+    if (by_id) {
+        uint64_t id;
+        atr_str name;
+        rc = atr__dec_uint(d, &el[0], UINT32_MAX, "summary value: type id", &id);
+        if (rc < 0)
+            return rc;
+        if (atr__dec_type_name(d, id, &name) < 0) {
+            /* a TYPE record missing (a damaged or cut log): shown as an unknown value */
+            v->kind = ATR_V_UNKNOWN;
+            v->u.s.ptr = p;
+            v->u.s.len = n;
+            v->u.s.true_len = n;
+            return 0;
+        }
+        v->u.sum.type = name.ptr;
+        v->u.sum.type_len = name.len;
+    } else if (el[0].type != MSGPACK_OBJECT_STR) {
         return atr__dec_fail(d, ATR_ECORRUPT, "summary value: type name is %s, needs a str",
                              atr__dec_kind(&el[0]));
-    v->u.sum.type = el[0].via.str.ptr;
-    v->u.sum.type_len = el[0].via.str.size;
+    } else {
+        v->u.sum.type = el[0].via.str.ptr;
+        v->u.sum.type_len = el[0].via.str.size;
+    }
     if (el[1].type == MSGPACK_OBJECT_NIL) {
         v->u.sum.length = -1;
     } else {
@@ -363,8 +383,9 @@ static int decode_ext(atr__decoder *d, const msgpack_object *o, int depth, atr_v
         v->kind = ATR_V_REPR;
         return decode_truncated(d, p, n, "repr", v);
     case ATR__EXT_SUMMARY:
+    case ATR__EXT_SUMMARY_ID:
         v->kind = ATR_V_SUMMARY;
-        return decode_summary(d, p, n, depth, v);
+        return decode_summary(d, p, n, depth, o->via.ext.type == ATR__EXT_SUMMARY_ID, v);
     case ATR__EXT_REDACTED:
         v->kind = ATR_V_REDACTED;
         return 0;

@@ -30,10 +30,33 @@
 #define ATR__UNLIKELY(x) (x)
 #endif
 
+/*
+ * Type-name interning (FORMAT.md 4, ext 8; 1.2): a writer thread's cache from a type name's
+ * address to the TYPE id of its text. A hit needs the same address, length and bytes (the
+ * memory behind an address can hold another name later: a type died, another took its
+ * place), so an id always names exactly the bytes at hand. A miss asks `define` (the
+ * session: it finds or defines the id under its lock, and returns the session's stable copy
+ * of the name, which the slot keeps to compare with).
+ */
+#define ATR__TYPE_SLOTS 64
+#define ATR__NO_TYPE UINT32_MAX
+typedef struct atr__type_slot {
+    const char *ptr;  /* the name's address as last seen (a key only, never read) */
+    const char *name; /* the session's copy of the bytes (lives as long as the session) */
+    uint32_t len, id;
+} atr__type_slot;
+typedef struct atr__types {
+    atr__type_slot slot[ATR__TYPE_SLOTS];
+    /* id of name[0..len) (or ATR__NO_TYPE: write the name in full); *copy = stable bytes */
+    uint32_t (*define)(void *ctx, const char *name, size_t len, const char **copy);
+    void *ctx;
+} atr__types;
+
 typedef struct atr__cur {
-    uint8_t *base; /* output bytes (may be NULL when cap is 0: size-only pass) */
-    size_t pos;    /* bytes produced so far; may exceed cap */
-    size_t cap;    /* room at base */
+    uint8_t *base;     /* output bytes (may be NULL when cap is 0: size-only pass) */
+    size_t pos;        /* bytes produced so far; may exceed cap */
+    size_t cap;        /* room at base */
+    atr__types *types; /* NULL: summaries carry their type names (ext 3) */
 } atr__cur;
 
 static inline atr__cur atr__cur_make(void *base, size_t pos, size_t cap) {
@@ -41,7 +64,19 @@ static inline atr__cur atr__cur_make(void *base, size_t pos, size_t cap) {
     c.base = (uint8_t *)base;
     c.pos = pos;
     c.cap = cap;
+    c.types = NULL;
     return c;
+}
+
+uint32_t atr__types_miss(atr__types *t, const char *name, size_t len, atr__type_slot *slot);
+
+/* The TYPE id of name[0..len), or ATR__NO_TYPE. */
+static inline uint32_t atr__types_id(atr__types *t, const char *name, size_t len) {
+    uintptr_t a = (uintptr_t)name;
+    atr__type_slot *sl = &t->slot[((a >> 4) ^ (a >> 10)) & (ATR__TYPE_SLOTS - 1)];
+    if (sl->ptr == name && sl->len == len && memcmp(sl->name, name, len) == 0)
+        return sl->id;
+    return atr__types_miss(t, name, len, sl);
 }
 
 /* 1 if everything encoded so far fits in the cursor's room. */
@@ -318,6 +353,8 @@ void atr__enc_chunk(atr__cur *c, uint32_t thread);
 
 /* The general parts behind the inline record encoders below (encode.c). */
 void atr__enc_summary_flat(atr__cur *c, const char *type, size_t tlen, int64_t length);
+/* TYPE record (1.2): [16, id, name]. */
+void atr__enc_type(atr__cur *c, uint32_t id, const char *name, size_t len);
 void atr__enc_fields(atr__cur *c, const atr_field *f, uint32_t n, size_t max_bytes);
 
 /*
@@ -375,7 +412,23 @@ ATR__ENC_INLINE void atr__enc_value_top(atr__cur *c, const atr_value *v, size_t 
     }
     if (v->kind == ATR_V_SUMMARY && !v->u.sum.items && v->u.sum.type &&
         v->u.sum.type_len <= max_bytes) {
-        if (v->u.sum.length < 0 && atr__enc_object_summary(c, v->u.sum.type, v->u.sum.type_len))
+        if (c->types) {
+            /* an object of an interned type, [id, nil] with id < 128: 6 bytes */
+            uint32_t id = atr__types_id(c->types, v->u.sum.type, v->u.sum.type_len);
+            if (id < 128 && v->u.sum.length < 0 && atr__cur_room(c, 6)) {
+                uint8_t *p = c->base + c->pos;
+                p[0] = 0xc7;
+                p[1] = 3;
+                p[2] = (uint8_t)ATR__EXT_SUMMARY_ID;
+                p[3] = 0x92;
+                p[4] = (uint8_t)id;
+                p[5] = 0xc0;
+                c->pos += 6;
+                return;
+            }
+        }
+        if (!c->types && v->u.sum.length < 0 &&
+            atr__enc_object_summary(c, v->u.sum.type, v->u.sum.type_len))
             return;
         atr__enc_summary_flat(c, v->u.sum.type, v->u.sum.type_len, v->u.sum.length);
         return;

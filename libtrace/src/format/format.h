@@ -23,7 +23,9 @@ enum atr__rec_type {
        the thread's time but does not change it, so readers that skip them keep the times. */
     ATR__REC_SUSPEND = 11,
     ATR__REC_RESUME = 12,
-    ATR__REC_CALIBRATION = 13 /* v1.1 */
+    ATR__REC_CALIBRATION = 13, /* v1.1 */
+    /* 1.2: an interned type name [16, id, name], referred to by ext 8 values. */
+    ATR__REC_TYPE = 16
 };
 
 /* msgpack ext types used for values (FORMAT.md section 4). */
@@ -34,7 +36,8 @@ enum atr__ext_type {
     ATR__EXT_REDACTED = 4,
     ATR__EXT_BIGINT = 5,
     ATR__EXT_REPR = 6,
-    ATR__EXT_ERROR = 7
+    ATR__EXT_ERROR = 7,
+    ATR__EXT_SUMMARY_ID = 8 /* 1.2: summary [type_id, length, item...], the type a TYPE id */
 };
 
 /* File header: a zstd skippable frame (FORMAT.md 2.1). */
@@ -56,6 +59,8 @@ enum atr__ext_type {
 #define ATR__FRAME_TARGET (1u << 20)       /* writers aim for frames of about this much */
 #define ATR__FRAME_WRITE_MAX (8u << 20)    /* writers never exceed this */
 #define ATR__SUMMARY_DEPTH_MAX 4           /* nested summaries in a value */
+#define ATR__TYPES_MAX (1u << 20)          /* TYPE ids a writer defines and a reader accepts */
+#define ATR__TYPE_NAME_MAX 1024            /* longer type names are written in full */
 #define ATR__NEST_MAX 8                    /* msgpack nesting a reader accepts */
 
 #endif /* ATR_FORMAT_FORMAT_H */

@@ -153,7 +153,7 @@ static void child_reset(atr_session *s) {
     atr__sink_close(&s->sink); /* the parent's file: never written by the child */
     s->sink.err = 0;
     s->write_err = 0;
-    s->funcs_flushed = 0;
+    s->defs_flushed = 0;  /* FUNCTION and TYPE records again */
     s->calib_flushed = 0; /* the child's log gets the calibrations too */
     memset(&s->drops_written, 0, sizeof s->drops_written);
     atomic_store(&s->n_drop_records, 0);

@@ -142,6 +142,7 @@ static void free_session(atr_session *s) {
     free(s->runtime);
     free(s->defs);
     free(s->def_end);
+    atr__types_free(s);
     for (i = 0; i < (int)ATR__FUNC_BLOCKS && s->func_params[i]; i++)
         free(s->func_params[i]);
     atr__framer_free(s->framer);
@@ -362,6 +363,33 @@ int atr_session_write_calibration(atr_session *s, const atr_calibration *k) {
     return rc;
 }
 
+int atr__defs_reserve(atr_session *s, size_t len) {
+    if (s->defs_len + len > s->defs_cap) {
+        size_t cap = s->defs_cap ? s->defs_cap : 4096;
+        uint8_t *p;
+        while (cap < s->defs_len + len)
+            cap *= 2;
+        if (!(p = realloc(s->defs, cap)))
+            return ATR_ENOMEM;
+        s->defs = p;
+        s->defs_cap = cap;
+    }
+    if (s->n_defs == s->def_end_cap) {
+        size_t cap = s->def_end_cap ? s->def_end_cap * 2 : 64;
+        size_t *p = realloc(s->def_end, cap * sizeof *p);
+        if (!p)
+            return ATR_ENOMEM;
+        s->def_end = p;
+        s->def_end_cap = cap;
+    }
+    return 0;
+}
+
+void atr__defs_commit(atr_session *s, size_t end) {
+    s->defs_len = end;
+    s->def_end[s->n_defs++] = end;
+}
+
 int atr_session_define_function(atr_session *s, const atr_function_info *info, uint32_t *id_out) {
     atr__cur c = atr__cur_make(NULL, 0, 0);
     uint32_t i, id;
@@ -386,32 +414,11 @@ int atr_session_define_function(atr_session *s, const atr_function_info *info, u
         rc = ATR_ENOMEM;
         goto out;
     }
-    if (s->defs_len + c.pos > s->defs_cap) {
-        size_t cap = s->defs_cap ? s->defs_cap : 4096;
-        uint8_t *p;
-        while (cap < s->defs_len + c.pos)
-            cap *= 2;
-        if (!(p = realloc(s->defs, cap))) {
-            rc = ATR_ENOMEM;
-            goto out;
-        }
-        s->defs = p;
-        s->defs_cap = cap;
-    }
-    if (id == s->def_end_cap) {
-        size_t cap = s->def_end_cap ? s->def_end_cap * 2 : 64;
-        size_t *p = realloc(s->def_end, cap * sizeof *p);
-        if (!p) {
-            rc = ATR_ENOMEM;
-            goto out;
-        }
-        s->def_end = p;
-        s->def_end_cap = cap;
-    }
+    if ((rc = atr__defs_reserve(s, c.pos)) != 0)
+        goto out;
     c = atr__cur_make(s->defs, s->defs_len, s->defs_cap);
     atr__enc_function(&c, id, info);
-    s->defs_len = c.pos;
-    s->def_end[id] = c.pos;
+    atr__defs_commit(s, c.pos);
     s->func_params[id / ATR__FUNC_BLOCK][id % ATR__FUNC_BLOCK] = info->n_params;
     atomic_store_explicit(&s->n_funcs, id + 1, memory_order_release);
     *id_out = id;

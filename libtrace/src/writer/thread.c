@@ -73,9 +73,10 @@ static inline uint64_t span_ref(const atr__thread *th, uint64_t id) {
 }
 
 /* Inlined into each emit site, where r->kind is a constant: the switch folds away. */
-static inline __attribute__((always_inline)) void encode(atr__cur *c, const atr__thread *th,
+static inline __attribute__((always_inline)) void encode(atr__cur *c, atr__thread *th,
                                                          const rec *r) {
     const size_t maxv = th->s->max_value_bytes;
+    c->types = &th->types;
     const int64_t dt = (int64_t)(r->t - th->last_time);
     if (ATR__UNLIKELY(th->prefix)) {
         if (th->prefix & ATR__PFX_THREAD)
@@ -268,6 +269,7 @@ static int register_thread(atr_session *s, atr__thread **out) {
     th->owner = pthread_self();
     th->os_tid = (uint64_t)syscall(SYS_gettid);
     th->prefix = ATR__PFX_THREAD;
+    atr__types_init(s, &th->types);
     atr__mu_lock(s);
     /* Thread numbers must leave room in a span id (FORMAT.md 3.4): readers refuse larger. */
     if (s->next_thread >= ATR__THREAD_NUMBER_MAX) {

@@ -33,6 +33,12 @@
 #define ATR__FUNC_BLOCKS 4096u  /* at most 4M functions per session */
 #define ATR__CALIB_BYTES 256u   /* room for a few CALIBRATION records */
 
+/* An interned type name: the session's own copy of its bytes. */
+typedef struct atr__type_name {
+    char *name;
+    uint32_t len;
+} atr__type_name;
+
 /* A thread buffer: records of one thread, filled by it, drained by the flusher. */
 typedef struct atr__buf {
     _Atomic size_t committed; /* bytes the owner has published (release) */
@@ -65,6 +71,7 @@ typedef struct atr__thread {
     uint64_t fork_seq;
     uint32_t depth; /* open spans (may exceed ATR__STACK_MAX: only the top is kept) */
     uint64_t stack[ATR__STACK_MAX];
+    atr__types types; /* type name -> TYPE id cache (types.c) */
     char name[ATR__THREAD_NAME_MAX];
     size_t name_len;
     struct atr__thread *next; /* session's list (under s->mu) */
@@ -118,15 +125,21 @@ struct atr_session {
     atr__thread *threads;
     uint32_t next_thread;
 
-    /* Definitions (under mu): every FUNCTION record ever encoded, back to back. */
+    /* Definitions (under mu): every FUNCTION and TYPE record ever encoded, back to back. */
     uint8_t *defs;
     size_t defs_len, defs_cap;
-    size_t *def_end; /* def_end[id]: end offset of FUNCTION id in defs */
+    size_t *def_end; /* def_end[i]: end offset of definition i in defs */
     size_t def_end_cap;
+    uint32_t n_defs;
     _Atomic uint32_t n_funcs; /* published with release after the entries below */
     /* n_params of each function, in blocks that never move (read by the hot path). */
     uint32_t *func_params[ATR__FUNC_BLOCKS];
-    uint32_t funcs_flushed; /* definitions already handed to the flusher */
+    uint32_t defs_flushed; /* definitions already handed to the flusher */
+    /* Interned type names (types.c, under mu): TYPE id i names type_names[i]. */
+    atr__type_name *type_names;
+    uint32_t n_types, cap_types;
+    uint32_t *type_slots; /* open addressing: name hash -> id (ATR__NO_TYPE: free) */
+    uint32_t type_mask;   /* slots - 1 (0: no table yet) */
     /* CALIBRATION records (under mu), back to back; the first calib_flushed bytes are out. */
     uint8_t calib[ATR__CALIB_BYTES];
     size_t calib_len, calib_flushed;
@@ -172,6 +185,12 @@ int atr__session_resume(atr_session *s);        /* after fork: see fork.c */
 
 /* thread.c */
 void atr__thread_free(atr__thread *th);
+/* Definitions (under mu): room for a record of len bytes at defs + defs_len, then its end. */
+int atr__defs_reserve(atr_session *s, size_t len);
+void atr__defs_commit(atr_session *s, size_t end);
+/* Type interning (types.c): a thread's cache, the session's table. */
+void atr__types_init(atr_session *s, atr__types *t);
+void atr__types_free(atr_session *s);
 int atr__thread_lookup_slow(atr_session *s, atr__thread **out);
 
 /* flusher.c */
