@@ -252,7 +252,7 @@ static void test_record(void) {
     ATR_REQUIRE(atr_reader_open(g_path, &r) == 0);
     uint32_t major = 0, minor = 0;
     atr_reader_version(r, &major, &minor);
-    ATR_CHECK_EQ_INT(minor, 1);
+    ATR_CHECK_EQ_INT(minor, ATR_FORMAT_MINOR);
     while (atr_reader_next(r, &rec) == 0) {
         if (rec.kind != ATR_REC_CALIBRATION)
             continue;

@@ -1,0 +1,157 @@
+"""Type-name interning (docs/FORMAT.md 3.14, ext 8; format 1.2): a summary's type name is
+written once per log in a TYPE record and referred to by id. Every reader (the C reader
+behind argtrace, the independent spec reader of test_format_spec) shows the same values as
+with the names written in full, whatever the types' lifetimes, names and number."""
+import gc
+import io
+import struct
+import subprocess
+import sys
+
+import msgpack
+import pytest
+import zstandard
+
+import argtrace
+from argtrace import _core
+
+sys.path.insert(0, __import__("os").path.dirname(__file__))
+from test_format_spec import assert_same, c_dump_text, py_dump, tool  # noqa: E402
+
+
+def starts(path):
+    return [r for r in _core.read_records(str(path)) if r["kind"] == "start"]
+
+
+def raw_records(path):
+    data = path.read_bytes()
+    content = zstandard.ZstdDecompressor().decompressobj(read_across_frames=True).decompress(data)
+    return list(msgpack.Unpacker(io.BytesIO(content), raw=False, strict_map_key=False))
+
+
+def same_in_spec_reader(path):
+    dump = tool("ATR_DUMP", "atr_dump")
+    if not dump:
+        pytest.fail("atr_dump not built (set ATR_DUMP or build into build*/)")
+    out = subprocess.run([dump, str(path)], capture_output=True, text=True, timeout=60).stdout
+    assert_same(py_dump(path.read_bytes()), c_dump_text(out))
+
+
+def test_objects_read_back_with_their_names_and_types_written_once(tmp_path):
+    class Foo:
+        pass
+
+    class Bar:
+        pass
+
+    odd = type("a b\u00e9\t\"x\" \U0001F600", (), {})
+    f = argtrace.trace(lambda a, b, c: [b, 1])
+    path = tmp_path / "t.atr"
+    with argtrace.session(str(path)):
+        for _ in range(50):
+            f(Foo(), Bar(), odd())
+    got = starts(path)
+    assert len(got) == 50
+    for r in got:
+        assert r["args"] == [("summary", "Foo", None, []), ("summary", "Bar", None, []),
+                             ("summary", odd.__name__, None, [])]
+    recs = raw_records(path)
+    types = [r for r in recs if r[0] == 16]
+    assert sorted(r[2] for r in types) == sorted(["Foo", "Bar", odd.__name__])
+    assert struct.unpack_from("<HH", path.read_bytes(), 12) == (1, 2)
+    # the values are ext 8 (by id), nested ones too (the list result's item)
+    first = next(r for r in recs if r[0] == 5)
+    assert [a.code for a in first[4]] == [8, 8, 8]
+    same_in_spec_reader(path)
+    log = argtrace.load(str(path))
+    assert "a=<Foo>" in repr(log.calls()[0]) and "<list len=2 [<Bar>, 1]>" in repr(log.calls()[0])
+
+
+def test_type_dying_and_another_at_its_address(tmp_path):
+    """A type dies and a new type (another name) takes its memory: each value keeps its own
+    type's name. The writer's cache is keyed by the name's address but checked by bytes."""
+    f = argtrace.trace(lambda x: None)
+    path = tmp_path / "t.atr"
+    seen, reused = set(), 0
+    with argtrace.session(str(path)):
+        for i in range(300):
+            cls = type("T%d" % i, (), {})
+            reused += id(cls) in seen
+            seen.add(id(cls))
+            f(cls())
+            del cls
+            gc.collect()
+    assert reused > 0  # the case under test happened
+    names = [r["args"][0][1] for r in starts(path)]
+    assert names == ["T%d" % i for i in range(300)]
+    same_in_spec_reader(path)
+
+
+def test_many_types_past_16_bit_ids(tmp_path):
+    f = argtrace.trace(lambda x: None)
+    path = tmp_path / "t.atr"
+    classes = [type("K%d" % i, (), {}) for i in range(70000)]
+    with argtrace.session(str(path)):
+        for c in classes:
+            f(c())
+        f(classes[3]())  # an early id again
+    names = [r["args"][0][1] for r in starts(path)]
+    assert names == ["K%d" % i for i in range(70000)] + ["K3"]
+    ids = [r[1] for r in raw_records(path) if r[0] == 16]
+    assert len(ids) == 70000 and max(ids) >= 65536
+
+
+def test_same_name_different_types_share_an_id(tmp_path):
+    f = argtrace.trace(lambda x: None)
+    path = tmp_path / "t.atr"
+    a, b = type("Same", (), {}), type("Same", (), {})
+    with argtrace.session(str(path)):
+        f(a())
+        f(b())
+    assert [r["args"][0][1] for r in starts(path)] == ["Same", "Same"]
+    assert [r[2] for r in raw_records(path) if r[0] == 16] == ["Same"]
+
+
+def test_redaction_unaffected(tmp_path):
+    class Secretish:
+        pass
+
+    def login(user, password):
+        return None
+
+    f = argtrace.trace(login)
+    path = tmp_path / "t.atr"
+    with argtrace.session(str(path), redact=["password"]):
+        f(Secretish(), Secretish())
+    (r,) = starts(path)
+    assert r["args"][0] == ("summary", "Secretish", None, [])
+    assert r["args"][1][0] == "redacted"
+
+
+def _rewrite_without_types(src, dst):
+    """The same records in one frame, TYPE records left out (a damaged log)."""
+    data = src.read_bytes()
+    recs = [r for r in raw_records(src) if r[0] != 16]
+    content = b"".join(msgpack.packb(r, use_bin_type=True) for r in recs)
+    frame = zstandard.ZstdCompressor(write_content_size=True, write_checksum=True).compress(content)
+    dst.write_bytes(data[:16] + frame)
+
+
+def test_value_whose_type_record_is_missing_reads_as_unknown(tmp_path):
+    class Foo:
+        pass
+
+    f = argtrace.trace(lambda x: x)
+    path = tmp_path / "t.atr"
+    with argtrace.session(str(path)):
+        f(Foo())
+        f(7)
+    bad = tmp_path / "bad.atr"
+    _rewrite_without_types(path, bad)
+    got = starts(bad)
+    assert got[0]["args"][0][0] == "unknown" and got[1]["args"] == [7]
+    same_in_spec_reader(bad)
+    res = subprocess.run([sys.executable, "-m", "argtrace", "cat", str(bad)], capture_output=True,
+                         text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert "START" in res.stdout
