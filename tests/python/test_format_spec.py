@@ -183,15 +183,21 @@ def value_text(v, depth=0, types=None):
             kind = {1: "str", 2: "bytes", 6: "repr"}[code]
             text = kind + ":" + text_bytes(stored)
             return text + ("/%d" % true_len if true_len != len(stored) else "")
-        if code in (3, 8):  # 8: v1.2, the type name is a TYPE id
+        if code in (3, 8):
             if depth >= 4:
                 raise LogError("ATR_ECORRUPT", "summaries nested deeper than 4")
-            items = msgpack.unpackb(data, raw=False, unicode_errors="surrogateescape")
-            type_name, length = items[0], items[1]
-            if code == 8:
-                if types is None or type_name not in types:
+            if code == 3:  # [type_name, length, item...]
+                items = msgpack.unpackb(data, raw=False, unicode_errors="surrogateescape")
+            else:  # v1.2: type id [length [item...]], msgpack objects back to back
+                unpacker = msgpack.Unpacker(raw=False, unicode_errors="surrogateescape")
+                unpacker.feed(data)
+                items = list(unpacker)
+                if not items or not isinstance(items[0], int):
+                    raise LogError("ATR_ECORRUPT", "ext 8 needs a type id")
+                if types is None or items[0] not in types:
                     return "unknown:" + text_bytes(data)  # no TYPE record defined it
-                type_name = types[type_name]
+                items = [types[items[0]]] + (items[1:] or [None])
+            type_name, length = items[0], items[1]
             head = "sum:%s/%s[" % (text_bytes(type_name), "?" if length is None else length)
             return head + ",".join(value_text(i, depth + 1, types) for i in items[2:]) + "]"
         if code == 4:

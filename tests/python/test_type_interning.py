@@ -61,7 +61,7 @@ def test_objects_read_back_with_their_names_and_types_written_once(tmp_path):
     assert struct.unpack_from("<HH", path.read_bytes(), 12) == (1, 2)
     # the values are ext 8 (by id), nested ones too (the list result's item)
     first = next(r for r in recs if r[0] == 5)
-    assert [a.code for a in first[4]] == [8, 8, 8]
+    assert [a.code for a in first[4]] == [8, 8, 8] and len(first[4][0].data) == 1
     same_in_spec_reader(path)
     log = argtrace.load(str(path))
     assert "a=<Foo>" in repr(log.calls()[0]) and "<list len=2 [<Bar>, 1]>" in repr(log.calls()[0])
@@ -155,3 +155,30 @@ def test_value_whose_type_record_is_missing_reads_as_unknown(tmp_path):
                          text=True, timeout=60)
     assert res.returncode == 0, res.stderr
     assert "START" in res.stdout
+
+
+def test_ext8_with_length_and_items_hand_made(tmp_path):
+    """ext 8 may carry the length and leading items after the id (FORMAT.md 4); the writer
+    only writes item-less ones, a reader must read all forms alike."""
+    class Foo:
+        pass
+
+    f = argtrace.trace(lambda x, y, z: x)
+    path = tmp_path / "t.atr"
+    with argtrace.session(str(path)):
+        f(Foo(), 1, 2)
+    recs = raw_records(path)
+    start = next(r for r in recs if r[0] == 5)
+    pk = msgpack.packb
+    start[4] = [msgpack.ExtType(8, pk(0) + pk(3) + pk(1) + pk("x")),
+                msgpack.ExtType(8, pk(0) + pk(None)),
+                msgpack.ExtType(8, pk(0) + pk(2) + pk(msgpack.ExtType(8, pk(0))))]
+    content = b"".join(pk(r, use_bin_type=True) for r in recs)
+    frame = zstandard.ZstdCompressor(write_content_size=True, write_checksum=True).compress(content)
+    made = tmp_path / "made.atr"
+    made.write_bytes(path.read_bytes()[:16] + frame)
+    (r,) = starts(made)
+    name = recs[[x[0] for x in recs].index(16)][2]
+    assert r["args"] == [("summary", name, 3, [1, "x"]), ("summary", name, None, []),
+                         ("summary", name, 2, [("summary", name, None, [])])]
+    same_in_spec_reader(made)

@@ -61,15 +61,12 @@ uint32_t atr__types_miss(atr__types *t, const char *name, size_t len, atr__type_
     return id;
 }
 
-/* ext 8 without items: [type_id, length] (1.2). */
+/* ext 8 without items (1.2): the type id, then the length unless unknown. */
 static void enc_summary_id(atr__cur *c, uint32_t id, int64_t length) {
-    size_t plen = 1 + atr__enc_int_size(id) + (length < 0 ? 1 : atr__enc_int_size(length));
+    size_t plen = atr__enc_int_size(id) + (length < 0 ? 0 : atr__enc_int_size(length));
     atr__enc_ext_hdr(c, ATR__EXT_SUMMARY_ID, plen);
-    atr__enc_byte(c, 0x92); /* fixarray of 2 */
     atr__enc_uint(c, id);
-    if (length < 0)
-        atr__enc_nil(c);
-    else
+    if (length >= 0)
         atr__enc_int(c, length);
 }
 

@@ -413,17 +413,14 @@ ATR__ENC_INLINE void atr__enc_value_top(atr__cur *c, const atr_value *v, size_t 
     if (v->kind == ATR_V_SUMMARY && !v->u.sum.items && v->u.sum.type &&
         v->u.sum.type_len <= max_bytes) {
         if (c->types) {
-            /* an object of an interned type, [id, nil] with id < 128: 6 bytes */
+            /* an object of an interned type with id < 128: fixext 1, 3 bytes */
             uint32_t id = atr__types_id(c->types, v->u.sum.type, v->u.sum.type_len);
-            if (id < 128 && v->u.sum.length < 0 && atr__cur_room(c, 6)) {
+            if (id < 128 && v->u.sum.length < 0 && atr__cur_room(c, 3)) {
                 uint8_t *p = c->base + c->pos;
-                p[0] = 0xc7;
-                p[1] = 3;
-                p[2] = (uint8_t)ATR__EXT_SUMMARY_ID;
-                p[3] = 0x92;
-                p[4] = (uint8_t)id;
-                p[5] = 0xc0;
-                c->pos += 6;
+                p[0] = 0xd4;
+                p[1] = (uint8_t)ATR__EXT_SUMMARY_ID;
+                p[2] = (uint8_t)id;
+                c->pos += 3;
                 return;
             }
         }

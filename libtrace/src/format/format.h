@@ -37,7 +37,7 @@ enum atr__ext_type {
     ATR__EXT_BIGINT = 5,
     ATR__EXT_REPR = 6,
     ATR__EXT_ERROR = 7,
-    ATR__EXT_SUMMARY_ID = 8 /* 1.2: summary [type_id, length, item...], the type a TYPE id */
+    ATR__EXT_SUMMARY_ID = 8 /* 1.2: summary: type id [length [item...]] back to back */
 };
 
 /* File header: a zstd skippable frame (FORMAT.md 2.1). */
