@@ -21,7 +21,7 @@ void atr_writer_config_init(atr_writer_config *cfg) {
     cfg->flush_interval_ms = 100;
     cfg->buffer_size = 128u << 10;
     cfg->max_pending_bytes = 8u << 20;
-    cfg->zstd_level = 3;
+    cfg->zstd_level = 1; /* docs/benchmarks.md: the best bytes-for-CPU trade-off measured */
     cfg->max_value_bytes = 4096;
     cfg->fork_mode = ATR_FORK_FOLLOW;
     cfg->block_timeout_ms = 1000;
