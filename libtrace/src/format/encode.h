@@ -70,11 +70,41 @@ static inline atr__cur atr__cur_make(void *base, size_t pos, size_t cap) {
 
 uint32_t atr__types_miss(atr__types *t, const char *name, size_t len, atr__type_slot *slot);
 
+/* a[0..n) == b[0..n), inline (a call to memcmp costs more for type names): words of 8
+   bytes, the last one overlapping; two overlapping words of 4 for 4 to 7 bytes. */
+static inline int atr__name_eq(const char *a, const char *b, size_t n) {
+    uint64_t x, y;
+    size_t i;
+    if (n < 8) {
+        uint32_t u, v, w, z;
+        if (n < 4) {
+            for (i = 0; i < n; i++)
+                if (a[i] != b[i])
+                    return 0;
+            return 1;
+        }
+        memcpy(&u, a, 4);
+        memcpy(&v, b, 4);
+        memcpy(&w, a + n - 4, 4);
+        memcpy(&z, b + n - 4, 4);
+        return u == v && w == z;
+    }
+    for (i = 0; i + 8 < n; i += 8) {
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y)
+            return 0;
+    }
+    memcpy(&x, a + n - 8, 8);
+    memcpy(&y, b + n - 8, 8);
+    return x == y;
+}
+
 /* The TYPE id of name[0..len), or ATR__NO_TYPE. */
 static inline uint32_t atr__types_id(atr__types *t, const char *name, size_t len) {
     uintptr_t a = (uintptr_t)name;
     atr__type_slot *sl = &t->slot[((a >> 4) ^ (a >> 10)) & (ATR__TYPE_SLOTS - 1)];
-    if (sl->ptr == name && sl->len == len && memcmp(sl->name, name, len) == 0)
+    if (sl->ptr == name && sl->len == len && atr__name_eq(sl->name, name, len))
         return sl->id;
     return atr__types_miss(t, name, len, sl);
 }
