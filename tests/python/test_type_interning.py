@@ -128,13 +128,16 @@ def test_redaction_unaffected(tmp_path):
     assert r["args"][1][0] == "redacted"
 
 
-def _rewrite_without_types(src, dst):
-    """The same records in one frame, TYPE records left out (a damaged log)."""
-    data = src.read_bytes()
-    recs = [r for r in raw_records(src) if r[0] != 16]
+def write_log(src, dst, recs):
+    """A log at dst: src's header, then recs in one frame."""
     content = b"".join(msgpack.packb(r, use_bin_type=True) for r in recs)
     frame = zstandard.ZstdCompressor(write_content_size=True, write_checksum=True).compress(content)
-    dst.write_bytes(data[:16] + frame)
+    dst.write_bytes(src.read_bytes()[:16] + frame)
+
+
+def _rewrite_without_types(src, dst):
+    """The same records, TYPE records left out (a damaged log)."""
+    write_log(src, dst, [r for r in raw_records(src) if r[0] != 16])
 
 
 def test_value_whose_type_record_is_missing_reads_as_unknown(tmp_path):
@@ -173,12 +176,42 @@ def test_ext8_with_length_and_items_hand_made(tmp_path):
     start[4] = [msgpack.ExtType(8, pk(0) + pk(3) + pk(1) + pk("x")),
                 msgpack.ExtType(8, pk(0) + pk(None)),
                 msgpack.ExtType(8, pk(0) + pk(2) + pk(msgpack.ExtType(8, pk(0))))]
-    content = b"".join(pk(r, use_bin_type=True) for r in recs)
-    frame = zstandard.ZstdCompressor(write_content_size=True, write_checksum=True).compress(content)
     made = tmp_path / "made.atr"
-    made.write_bytes(path.read_bytes()[:16] + frame)
+    write_log(path, made, recs)
     (r,) = starts(made)
     name = recs[[x[0] for x in recs].index(16)][2]
     assert r["args"] == [("summary", name, 3, [1, "x"]), ("summary", name, None, []),
                          ("summary", name, 2, [("summary", name, None, [])])]
     same_in_spec_reader(made)
+
+
+def test_forked_child_log_repeats_the_type_records(tmp_path):
+    """A forked child's log starts afresh (FORMAT.md 3.1): the TYPE records defined before
+    the fork are written again there, so its values read with their names."""
+    import os
+
+    class Before:
+        pass
+
+    class After:
+        pass
+
+    f = argtrace.trace(lambda x: None)
+    path = tmp_path / "p.atr"
+    with argtrace.session(str(path)):
+        f(Before())
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                f(Before())
+                f(After())
+                argtrace.stop()
+                code = 0
+            finally:
+                os._exit(code)
+        assert os.waitpid(pid, 0)[1] == 0
+    (child,) = [p for p in tmp_path.glob("p.*.atr")]
+    assert [r["args"][0][1] for r in starts(child)] == ["Before", "After"]
+    assert [r["args"][0][1] for r in starts(path)] == ["Before"]
+    same_in_spec_reader(child)
