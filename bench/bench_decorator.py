@@ -3,6 +3,9 @@
   plain      undecorated
   argtrace   @argtrace.trace, 1 int arg + result captured, session writing to a temp file
   idle       @argtrace.trace with no session active (forwarding only)
+  paused     @argtrace.trace, session active but recording off (argtrace.pause(), or the
+             --toggle-signal signal): no capture, no record
+  sampled    @argtrace.trace, session sampling 1% of the top-level calls (count mode)
   eliot      Eliot @log_call, logging to a file            (if eliot is installed)
   viztracer  VizTracer @log_sparse, tracer running          (if viztracer is installed)
 
@@ -46,6 +49,15 @@ def variants(tmpdir):
     out["argtrace"] = (make_loop(traced), 1.0,
                        lambda: argtrace.start(path, argv=["bench"]), stop)
     out["idle"] = (make_loop(traced), 1.0, None, None)
+
+    def start_paused():
+        argtrace.start(os.path.join(tmpdir, "paused.atr"), argv=["bench"])
+        argtrace.pause()
+
+    out["paused"] = (make_loop(traced), 1.0, start_paused, argtrace.stop)
+    out["sampled"] = (make_loop(traced), 1.0,
+                      lambda: argtrace.start(os.path.join(tmpdir, "sampled.atr"),
+                                             argv=["bench"], sample=0.01), argtrace.stop)
     try:
         import eliot
         eliot_file = open(os.path.join(tmpdir, "eliot.log"), "w")

@@ -21,7 +21,7 @@ Options: --repeat N (default 5), --only fib,walk,richards,deltablue,raytrace,
 
 --instr: instead of timing, count instructions per call with callgrind (repeatable on a
 loaded machine): fib(18) and fib(22), then walk(18) and walk(22), run untraced, traced (args + result) and under a filter
-that rejects everything, each in its own `valgrind --tool=callgrind --separate-threads=yes`
+that rejects everything, and traced with recording paused (argtrace.pause()), each in its own `valgrind --tool=callgrind --separate-threads=yes`
 process; added instructions per call = the difference between the two sizes per extra call,
 minus the untraced figure. "main" counts the program's thread only (the tracer's hot path),
 "all" adds the writer's flusher thread (compression, file writes).
@@ -211,7 +211,9 @@ import atr_bench_fib
 mode, n, work = sys.argv[1], int(sys.argv[2]), sys.argv[4]
 if mode != "untraced":
     argtrace.start(os.path.join(sys.argv[3], "instr.atr"))
-    _core.filter_start(["atr_bench_fib" if mode == "traced" else "atr_bench_nothing_here"])
+    _core.filter_start(["atr_bench_nothing_here" if mode == "rejecting" else "atr_bench_fib"])
+    if mode == "paused":  # selected, but recording off (pause(), --toggle-signal)
+        argtrace.pause()
 getattr(atr_bench_fib, work)(n)
 if mode != "untraced":
     _core.filter_stop()
@@ -257,12 +259,12 @@ def instr_main():
         # fib: int arguments; walk: a method passing objects (self, a Task) and an int
         for work in ("fib", "walk"):
             per = {}
-            for mode in ("untraced", "traced", "rejecting all"):
+            for mode in ("untraced", "traced", "paused", "rejecting all"):
                 a = callgrind_totals(tmp, mode.split()[0], small, work)
                 b = callgrind_totals(tmp, mode.split()[0], big, work)
                 per[mode] = [(b[i] - a[i]) / extra for i in range(2)]
             print("  %s: %.0f instructions per untraced call" % (work, per["untraced"][0]))
-            for mode in ("traced", "rejecting all"):
+            for mode in ("traced", "paused", "rejecting all"):
                 print("  argtrace filter, %-14s +%.0f per call (main thread), +%.0f (all threads)"
                       % (mode + ":", per[mode][0] - per["untraced"][0],
                          per[mode][1] - per["untraced"][1]))

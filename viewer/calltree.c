@@ -1,12 +1,11 @@
 /* Call-tree helpers (see calltree.h). */
 #include "calltree.h"
+#include "render.h"
+#include "render_call.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "load.h"
-#include "render.h"
 
 int atr__children(const atr_index *ix, uint32_t call, uint32_t **kids, uint32_t *n) {
     uint32_t count = 0;

@@ -5,6 +5,7 @@
 #ifndef ATR_VIEWER_CMD_H
 #define ATR_VIEWER_CMD_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -63,7 +64,9 @@ int atr__cmd_export(atr__vctx *ctx, int argc, char **argv);
 int atr__cmd_report(atr__vctx *ctx, int argc, char **argv);
 int atr__cmd_view(atr__vctx *ctx, int argc, char **argv);
 
-/* The command table (main.c), for help texts. */
+/* The command table (commands.c): the command named `name` (NULL: none or unknown). */
 const atr__cmd *atr__cmd_find(const char *name);
+/* The table's i'th command (from 0), NULL past the last: for listing them. */
+const atr__cmd *atr__cmd_at(size_t i);
 
 #endif /* ATR_VIEWER_CMD_H */

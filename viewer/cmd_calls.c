@@ -5,8 +5,10 @@
  */
 #include <string.h>
 
+#include "json_call.h"
 #include "load.h"
 #include "render.h"
+#include "render_call.h"
 
 enum { OPT_JSON = 1, OPT_SORT, OPT_LIMIT };
 static const atr__opt calls_opts[] = {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "argtrace/atr_analysis.h"
 #include "argtrace/atr_reader.h"
 #include "cmd.h"
 #include "json.h"
@@ -180,11 +181,13 @@ static void jstr(atr__json *j, const char *key, atr_str s) {
 }
 
 static void record_json(atr__json *j, const atr_record *r) {
-    static const char *const kinds[] = {"?",          "process", "function", "thread", "chunk",
-                                        "start",      "end",     "message",  "sync",   "drops",
-                                        "end_of_log", "suspend", "resume"};
+    static const char *const kinds[] = {"?",          "process", "function", "thread",     "chunk",
+                                        "start",      "end",     "message",  "sync",       "drops",
+                                        "end_of_log", "suspend", "resume",   "calibration"};
+    _Static_assert(sizeof kinds / sizeof kinds[0] == ATR_REC_CALIBRATION + 1,
+                   "one JSON kind per record type");
     atr__json_obj_begin(j);
-    atr__json_kstr(j, "kind", r->kind <= ATR_REC_RESUME ? kinds[r->kind] : "?");
+    atr__json_kstr(j, "kind", r->kind <= ATR_REC_CALIBRATION ? kinds[r->kind] : "?");
     atr__json_kuint(j, "offset", r->offset);
     switch (r->kind) {
     case ATR_REC_PROCESS: {
@@ -386,11 +389,19 @@ int atr__cmd_cat(atr__vctx *ctx, int argc, char **argv) {
         atr__errorf(ctx, "no log given (usage: %s cat LOG...)", ctx->prog);
         return ATR_VIEWER_USAGE;
     }
-    for (int i = 0; i < n && status == ATR_VIEWER_OK; i++) {
-        if (n > 1 && !json)
-            fprintf(ctx->out, "%s==> %s <==\n", i ? "\n" : "", paths[i]);
-        status = cat_one(ctx, paths[i], json);
+    char **files = NULL; /* directories, a rotated log's later files, quoted globs */
+    uint32_t n_files = 0;
+    if (atr_logset_expand(paths, (uint32_t)n, &files, &n_files) != 0) {
+        atr__errorf(ctx, "cannot list the logs: %s", strerror(errno));
+        free(paths);
+        return ATR_VIEWER_FAIL;
     }
+    for (uint32_t i = 0; i < n_files && status == ATR_VIEWER_OK; i++) {
+        if (n_files > 1 && !json)
+            fprintf(ctx->out, "%s==> %s <==\n", i ? "\n" : "", files[i]);
+        status = cat_one(ctx, files[i], json);
+    }
+    atr_logset_free(files, n_files);
     free(paths);
     return status;
 }

@@ -12,6 +12,7 @@
 #include "json.h"
 #include "load.h"
 #include "render.h"
+#include "render_call.h"
 #include "tui.h"
 
 enum {

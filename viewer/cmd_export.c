@@ -20,7 +20,9 @@ static const atr__opt export_opts[] = {
      "-f, --format FORMAT  chrome: Chrome/Perfetto trace; eliot: Eliot JSON lines "
      "(eliot-tree); jsonl: JSON lines of calls; speedscope: speedscope profile, one per "
      "thread (frames open while their call runs: a generator's steps apart); folded: "
-     "collapsed stacks 'a;b;c VALUE' for flamegraph.pl and inferno"},
+     "collapsed stacks 'a;b;c VALUE' for flamegraph.pl and inferno; parquet (Parquet table of "
+     "calls, with pyarrow: pip install argtrace[parquet]) and otlp (OpenTelemetry spans, "
+     "docs/OTLP.md): written by the Python argtrace command"},
     {"value", 0, 1, OPT_VALUE,
      "--value self|count  folded: VALUE is the self time in ns, by active time (default), "
      "or the number of calls"},
@@ -92,8 +94,15 @@ static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
             a->fn = formats[i].fn;
             return ATR_VIEWER_OK;
         }
-    atr__errorf(ctx, "unknown format '%s' (formats: chrome, eliot, jsonl, speedscope, folded)",
-                arg);
+    if (strcmp(arg, "parquet") == 0 || strcmp(arg, "otlp") == 0)
+        atr__errorf(ctx,
+                    "%s is written by the Python argtrace command (argtrace export --format %s%s)",
+                    arg, arg, arg[0] == 'p' ? "; pip install argtrace[parquet]" : "");
+    else
+        atr__errorf(ctx,
+                    "unknown format '%s' (formats: chrome, eliot, jsonl, speedscope, folded, "
+                    "parquet, otlp)",
+                    arg);
     return ATR_VIEWER_USAGE;
 }
 

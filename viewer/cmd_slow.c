@@ -8,8 +8,10 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "json_call.h"
 #include "load.h"
 #include "render.h"
+#include "render_call.h"
 
 enum { OPT_JSON = 1, OPT_BY, OPT_GROUPS, OPT_CALLS, OPT_RESULT };
 static const atr__opt slow_opts[] = {
@@ -221,14 +223,23 @@ static void print_text(atr__vctx *ctx, const atr__target *t, const atr_argscore 
     int active = 0; /* its calls suspended: times are active times */
     if (atr_stats_function(t->ix, t->fn, t->filter, &st) == 0) {
         active = st.active_ns != st.total_ns;
+        const char *est = st.sampled ? "~" : ""; /* a sampled log: scaled estimates */
         atr__sb_puts(&sb, ": ");
-        atr__sb_count(&sb, st.count);
-        atr__sb_puts(&sb, st.count == 1 ? " call, total " : " calls, total ");
-        atr__sb_dur(&sb, st.total_ns);
+        atr__sb_puts(&sb, est);
+        atr__sb_count(&sb, st.est_count);
+        atr__sb_puts(&sb, st.est_count == 1 ? " call, total " : " calls, total ");
+        atr__sb_puts(&sb, est);
+        atr__sb_dur(&sb, st.est_total_ns);
         if (active) {
             atr__sb_puts(&sb, " (active ");
-            atr__sb_dur(&sb, st.active_ns);
+            atr__sb_puts(&sb, est);
+            atr__sb_dur(&sb, st.est_active_ns);
             atr__sb_putc(&sb, ')');
+        }
+        if (st.sampled) {
+            atr__sb_puts(&sb, " (sampled: ");
+            atr__sb_count(&sb, st.count);
+            atr__sb_puts(&sb, " recorded)");
         }
         atr__sb_puts(&sb, ", p50 ");
         atr__sb_dur(&sb, st.p50_ns);

@@ -10,8 +10,10 @@
 #include <stdlib.h>
 
 #include "calltree.h"
+#include "json_call.h"
 #include "load.h"
 #include "render.h"
+#include "render_call.h"
 
 #define TREE_MAX_DEPTH 1000 /* deeper calls are cut (recursion of the renderer) */
 

@@ -8,8 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_call.h"
 #include "load.h"
 #include "render.h"
+#include "render_call.h"
+#include "why.h"
 
 enum { OPT_JSON = 1, OPT_RANK, OPT_ID, OPT_CHILDREN };
 static const atr__opt why_opts[] = {

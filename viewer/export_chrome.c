@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "export.h"
+#include "json_call.h"
 #include "load.h"
 #include "running.h"
 #include "strbuf.h"

@@ -13,7 +13,8 @@
 #include <string.h>
 
 #include "export.h"
-#include "load.h"
+#include "json_call.h"
+#include "strbuf.h"
 
 #define MAX_LEVEL 200
 

@@ -1,7 +1,7 @@
 /* JSON lines of calls (see export.h): the `calls --json` objects of the matches, one per
    line. */
 #include "export.h"
-#include "load.h"
+#include "json_call.h"
 
 int atr__export_jsonl(const atr_index *ix, const uint8_t *keep, FILE *out) {
     atr_query q;

@@ -11,8 +11,11 @@
 #include <string.h>
 
 #include "export.h"
+#include "json.h"
+#include "json_call.h"
 #include "load.h"
 #include "running.h"
+#include "strbuf.h"
 
 typedef struct sscope {
     const atr_index *ix;

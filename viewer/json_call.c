@@ -1,7 +1,7 @@
 /* Calls as JSON (see load.h): one shape for calls --json, jsonl export and tree --json. */
 #include <stdlib.h>
 
-#include "load.h"
+#include "json_call.h"
 
 void atr__json_funcname(atr__json *j, const char *key, const atr_index *ix, uint32_t fn) {
     char small[256];

@@ -1,12 +1,12 @@
-/* Loading logs and naming things for the analysis-based commands (see load.h). */
+/* Loading logs and resolving the operands of the analysis-based commands (see load.h). */
 #include "load.h"
+#include "progress.h"
+#include "render.h"
+#include "render_call.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
-
-#include "progress.h"
-#include "render.h"
 
 static void warn_file(atr__vctx *ctx, const atr_file_info *fi) {
     if (fi->flags & ATR_FILE_TRUNCATED)
@@ -33,6 +33,25 @@ static void warn_file(atr__vctx *ctx, const atr_file_info *fi) {
     if (fi->n_unknown_spans)
         atr__warnf(ctx, "%s: %" PRIu64 " references to spans that never started", fi->path,
                    fi->n_unknown_spans);
+    if (fi->flags & ATR_FILE_PARTS_MISSING)
+        atr__warnf(ctx,
+                   "%s: the rotated log's first %" PRIu32
+                   " files were deleted (--keep): its earliest calls are missing",
+                   fi->path, fi->first_part);
+    if (fi->flags & ATR_FILE_PAUSED) {
+        char d[32];
+        atr__fmt_dur(d, sizeof d, fi->paused_ns);
+        atr__warnf(ctx,
+                   "%s: recording was paused %" PRIu64 " time%s (%s in all): calls made "
+                   "meanwhile are not in the log",
+                   fi->path, fi->n_pauses, fi->n_pauses == 1 ? "" : "s", d);
+    }
+    if (fi->flags & ATR_FILE_SAMPLED)
+        fprintf(ctx->err,
+                "%s %s: note: %s: sampled log (%.*s mode): %g of the top-level calls were "
+                "recorded with their subtrees; counts and totals are estimates (~)\n",
+                ctx->prog, ctx->cmd, fi->path, (int)fi->sample_mode.len, fi->sample_mode.ptr,
+                fi->sample_rate);
     if (fi->flags & ATR_FILE_COMPENSATED)
         fprintf(ctx->err,
                 "%s %s: note: %s: times compensated for the tracer's cost (%" PRIu64
@@ -57,10 +76,10 @@ int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **
     atr__progress prog;
     atr__progress_init(&prog, ctx->err, ctx->err_tty);
     atr_index_set_progress(ix, atr__progress_update, &prog);
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < 1; i++) { /* every path at once: a rotated log's files join */
         atr__progress_label(&prog, paths[i]);
         errno = 0;
-        int rc = atr_index_load(ix, paths[i]);
+        int rc = atr_index_load_set(ix, paths, (uint32_t)n);
         if (rc < 0) {
             int saved = errno;
             atr__progress_done(&prog);
@@ -85,23 +104,6 @@ int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **
     }
     *out = ix;
     return ATR_VIEWER_OK;
-}
-
-void atr__sb_funcname(atr__sbuf *sb, const atr_index *ix, uint32_t fn) {
-    char small[256];
-    size_t len = atr_function_name(ix, fn, small, sizeof small);
-    if (len < sizeof small) {
-        atr__esc_text(sb, small, len, ATR__ESC_BARE);
-        return;
-    }
-    atr_function_view fv;
-    if (atr_index_function(ix, fn, &fv) == 0) {
-        if (fv.module.len) {
-            atr__esc_str(sb, fv.module);
-            atr__sb_putc(sb, '.');
-        }
-        atr__esc_str(sb, fv.qualname);
-    }
 }
 
 static void list_names(atr__vctx *ctx, const atr_index *ix, const char *what, const uint32_t *ids,
@@ -168,11 +170,6 @@ int atr__build_filter(atr__vctx *ctx, const atr_index *ix, uint32_t fn, const ch
     return ATR_VIEWER_OK;
 }
 
-void atr__sb_call_id(atr__sbuf *sb, const atr_index *ix, uint32_t call) {
-    char buf[ATR_CALL_ID_SIZE];
-    atr__sb_add(sb, buf, atr_call_id_format(ix, call, buf, sizeof buf));
-}
-
 int atr__resolve_call(atr__vctx *ctx, const atr_index *ix, const char *opt, const char *text,
                       uint32_t *call) {
     atr_index_info info;
@@ -198,61 +195,6 @@ int atr__resolve_call(atr__vctx *ctx, const atr_index *ix, const char *opt, cons
     }
     atr__sb_free(&sb);
     return st;
-}
-
-void atr__sb_call_args(atr__sbuf *sb, const atr_index *ix, uint32_t call) {
-    atr__sb_call_args_fit(sb, ix, call, 0);
-}
-
-void atr__sb_call_args_fit(atr__sbuf *sb, const atr_index *ix, uint32_t call, size_t maxv) {
-    atr_call_view cv;
-    atr_function_view fv;
-    if (atr_index_call(ix, call, &cv) < 0 || atr_index_function(ix, cv.function, &fv) < 0)
-        return;
-    int first = 1;
-    for (uint32_t i = 0; i < cv.n_args && i < fv.n_params; i++) {
-        uint32_t vid = atr_call_arg(ix, call, i);
-        atr_value v;
-        if (vid == ATR_NO_VALUE || atr_index_value(ix, vid, &v) < 0)
-            continue;
-        if (!first)
-            atr__sb_puts(sb, ", ");
-        first = 0;
-        atr__esc_str(sb, fv.params[i]);
-        atr__sb_putc(sb, '=');
-        atr__render_value_fit(sb, &v, maxv);
-    }
-}
-
-void atr__sb_call_outcome(atr__sbuf *sb, const atr_index *ix, const atr_call_view *cv) {
-    atr__sb_call_outcome_fit(sb, ix, cv, 0);
-}
-
-void atr__sb_call_outcome_fit(atr__sbuf *sb, const atr_index *ix, const atr_call_view *cv,
-                              size_t maxv) {
-    atr_value v;
-    switch (cv->status) {
-    case ATR_CALL_RETURNED:
-        atr__sb_puts(sb, "→ ");
-        if (atr_index_value(ix, cv->result, &v) == 0)
-            atr__render_value_fit(sb, &v, maxv);
-        else
-            atr__sb_puts(sb, "?");
-        break;
-    case ATR_CALL_RAISED:
-        atr__sb_puts(sb, "✗ ");
-        atr__esc_str(sb, cv->exc_type);
-        if (atr_index_value(ix, cv->result, &v) == 0) {
-            atr__sb_puts(sb, ": ");
-            atr__render_value_fit(sb, &v, maxv);
-        }
-        break;
-    case ATR_CALL_UNFINISHED:
-        atr__sb_puts(sb, "(unfinished)");
-        break;
-    default:
-        break;
-    }
 }
 
 int atr__target_open(atr__vctx *ctx, const atr__operands *ops, int need_func, atr__target *t) {
@@ -303,79 +245,4 @@ int atr__target_query(atr__vctx *ctx, const atr__target *t, int sort, uint64_t o
         return ATR_VIEWER_FAIL;
     }
     return ATR_VIEWER_OK;
-}
-
-void atr__sb_call(atr__sbuf *sb, const atr_index *ix, uint32_t call, const atr_call_view *cv,
-                  int with_name) {
-    atr__sb_call_fit(sb, ix, call, cv, with_name, 0);
-}
-
-void atr__sb_call_fit(atr__sbuf *sb, const atr_index *ix, uint32_t call, const atr_call_view *cv,
-                      int with_name, size_t maxv) {
-    if (with_name) {
-        size_t from = sb->len;
-        atr__sb_funcname(sb, ix, cv->function);
-        if (maxv) /* a little more room than a value: names end in what tells them apart */
-            atr__sb_fit_left(sb, from, maxv + 8);
-    }
-    atr__sb_putc(sb, '(');
-    atr__sb_call_args_fit(sb, ix, call, maxv);
-    atr__sb_putc(sb, ')');
-    if (cv->status != ATR_CALL_NORESULT) {
-        atr__sb_putc(sb, ' ');
-        atr__sb_call_outcome_fit(sb, ix, cv, maxv);
-    }
-}
-
-void atr__sb_group_label(atr__sbuf *sb, const atr_index *ix, const atr_arg_group *g) {
-    atr__sb_group_label_fit(sb, ix, g, 0);
-}
-
-void atr__sb_group_label_fit(atr__sbuf *sb, const atr_index *ix, const atr_arg_group *g,
-                             size_t maxv) {
-    atr_value v;
-    /* A long str's label is its distinguishing excerpt and length (the analysis's,
-       libtrace/src/analysis/labels.c: over 30 bytes, cut, or with whitespace other than
-       single spaces); a short one is shown as the value. */
-    int excerpt = 0;
-    if (g->value != ATR_NO_VALUE && atr_index_value(ix, g->value, &v) == 0 &&
-        (v.kind == ATR_V_STR || v.kind == ATR_V_BYTES || v.kind == ATR_V_REPR)) {
-        excerpt = v.u.s.len > 30 || v.u.s.true_len > v.u.s.len;
-        for (size_t i = 0; i < v.u.s.len && !excerpt; i++) {
-            char c = v.u.s.ptr[i];
-            excerpt = c == '\n' || c == '\t' || c == '\r' ||
-                      (c == ' ' && i + 1 < v.u.s.len && v.u.s.ptr[i + 1] == ' ');
-        }
-    }
-    if (g->value != ATR_NO_VALUE && !excerpt && atr_index_value(ix, g->value, &v) == 0)
-        atr__render_value_fit(sb, &v, maxv);
-    else { /* labels come escaped from the analysis; make sure, keeping its backslashes */
-        size_t from = sb->len;
-        atr__esc_text(sb, g->label, strlen(g->label), ATR__ESC_KEEP_BS);
-        if (maxv) /* cut at the end: a str's excerpt tells groups apart at its start */
-            atr__sb_fit(sb, from, maxv);
-    }
-}
-
-void atr__sb_message(atr__sbuf *sb, const atr_index *ix, uint32_t msg) {
-    atr__sb_message_fit(sb, ix, msg, 0);
-}
-
-void atr__sb_message_fit(atr__sbuf *sb, const atr_index *ix, uint32_t msg, size_t maxv) {
-    atr_message_view mv;
-    if (atr_index_message(ix, msg, &mv) < 0)
-        return;
-    atr__esc_str(sb, mv.text);
-    for (uint32_t f = 0; f < mv.n_fields; f++) {
-        atr_str name;
-        uint32_t vid;
-        atr_value val;
-        if (atr_message_field(ix, msg, f, &name, &vid) < 0)
-            continue;
-        atr__sb_puts(sb, f ? ", " : "  ");
-        atr__esc_str(sb, name);
-        atr__sb_putc(sb, '=');
-        if (atr_index_value(ix, vid, &val) == 0)
-            atr__render_value_fit(sb, &val, maxv);
-    }
 }

@@ -1,7 +1,7 @@
 /*
  * What the analysis-based commands share: load the LOG operands into one index (with the
  * progress indicator, warnings for truncated/unclosed logs, one-line errors), resolve FUNC,
- * build a filter from FILTER operands, and name things safely (escaped).
+ * a call id and the FILTER operands. Calls as text: render_call.h; as JSON: json_call.h.
  */
 #ifndef ATR_VIEWER_LOAD_H
 #define ATR_VIEWER_LOAD_H
@@ -9,7 +9,6 @@
 #include "argtrace/atr_analysis.h"
 #include "cmd.h"
 #include "opts.h"
-#include "strbuf.h"
 
 /*
  * Load `paths` into a new index (*out, owned by the caller). Prints warnings for truncated,
@@ -30,12 +29,6 @@ int atr__resolve_func(atr__vctx *ctx, const atr_index *ix, const char *name, uin
 int atr__build_filter(atr__vctx *ctx, const atr_index *ix, uint32_t fn, const char *const *words,
                       int n, atr_filter **out);
 
-/* Append function fn's full name "module.qualname", escaped. */
-void atr__sb_funcname(atr__sbuf *sb, const atr_index *ix, uint32_t fn);
-
-/* Append the printed id of `call`: "253" (one log) or "1:253" (several). */
-void atr__sb_call_id(atr__sbuf *sb, const atr_index *ix, uint32_t call);
-
 /*
  * The call named by a printed id (`opt` names where it came from, e.g. "--id"). On failure
  * prints one line: not an id or "N" with several logs → ATR_VIEWER_USAGE, no such call →
@@ -43,32 +36,6 @@ void atr__sb_call_id(atr__sbuf *sb, const atr_index *ix, uint32_t call);
  */
 int atr__resolve_call(atr__vctx *ctx, const atr_index *ix, const char *opt, const char *text,
                       uint32_t *call);
-
-/* Append "name=value, name=value" for a call's captured arguments (escaped). */
-void atr__sb_call_args(atr__sbuf *sb, const atr_index *ix, uint32_t call);
-/* Same with each value in at most maxv columns (atr__render_value_fit; 0: no limit). */
-void atr__sb_call_args_fit(atr__sbuf *sb, const atr_index *ix, uint32_t call, size_t maxv);
-
-/* Append the outcome: "→ 42", "✗ ValueError: 'bad'", "(unfinished)" or "" (not captured). */
-void atr__sb_call_outcome(atr__sbuf *sb, const atr_index *ix, const atr_call_view *cv);
-void atr__sb_call_outcome_fit(atr__sbuf *sb, const atr_index *ix, const atr_call_view *cv,
-                              size_t maxv);
-
-/* JSON of calls (json_call.c), shared by calls --json, tree --json and the exports. */
-#include "json.h"
-
-/* "args": {name: value, ...} (captured arguments only). */
-void atr__json_call_args(atr__json *j, const atr_index *ix, uint32_t call);
-/* "result": value|null, "exception": {"type", "message"}|null. */
-void atr__json_call_outcome(atr__json *j, const atr_index *ix, const atr_call_view *cv);
-/* The `calls --json` object: {id, function, args, result, exception, start_ns, duration_ns,
- * parent_id, thread}. */
-void atr__json_call(atr__json *j, const atr_index *ix, uint32_t call);
-/* "key": the printed id of `call` (atr_call_id_format): a number for one log, "FILE:N" for
- * several, null for ATR_NO_CALL. */
-void atr__json_call_id(atr__json *j, const char *key, const atr_index *ix, uint32_t call);
-/* "function": "module.qualname" */
-void atr__json_funcname(atr__json *j, const char *key, const atr_index *ix, uint32_t fn);
 
 /* What slow/tree/calls work on: the loaded logs, FUNC and the filters. */
 typedef struct atr__target {
@@ -100,46 +67,9 @@ int atr__target_query(atr__vctx *ctx, const atr__target *t, int sort, uint64_t o
  * match). Opens *t like atr__target_open (close it in every case); prints the errors.
  * Returns an ATR_VIEWER_* status.
  */
-/* The value of --rank N (from 1) into *rank, *ranked = 1; prints the error. */
-int atr__opt_rank(atr__vctx *ctx, const char *arg, uint64_t *rank, int *ranked);
-
 int atr__target_pick(atr__vctx *ctx, const atr__operands *ops, const char *id, int ranked,
                      uint64_t rank, atr__target *t, uint32_t *call, uint64_t *matched);
-
-/*
- * The text of `why` for `call` (cmd_why.c) on ctx->out, at most 80 columns: rank and
- * matched for the first line (rank 0: chosen by id), the logs for the suggested next
- * command (n_logs 0: only the next call's id), at most max_children child functions (0:
- * all). *next gets the call worth a closer look, or ATR_NO_CALL. Returns 0 or ATR_ENOMEM.
- */
-int atr__why_text(atr__vctx *ctx, const atr_index *ix, uint32_t call, uint64_t rank,
-                  uint64_t matched, const char *const *logs, int n_logs, uint64_t max_children,
-                  uint32_t *next);
-
-/* Write the keys id, function, args, result, exception of `call` (inside an open object). */
-int atr__json_call_head(atr__json *j, const atr_index *ix, uint32_t call, atr_call_view *cv);
-
-/* Append "module.f(a=1, b='x') → 42" (with_name 0: without the function name). */
-void atr__sb_call(atr__sbuf *sb, const atr_index *ix, uint32_t call, const atr_call_view *cv,
-                  int with_name);
-/* Same with values in at most maxv columns and the name in maxv + 8, cut from the left. */
-void atr__sb_call_fit(atr__sbuf *sb, const atr_index *ix, uint32_t call, const atr_call_view *cv,
-                      int with_name, size_t maxv);
-
-/* Append a group's value (exact groups: the value rendered) or its bucket label. */
-void atr__sb_group_label(atr__sbuf *sb, const atr_index *ix, const atr_arg_group *g);
-/* Same with a value in at most maxv columns (0: no limit; a bucket label is not cut). */
-void atr__sb_group_label_fit(atr__sbuf *sb, const atr_index *ix, const atr_arg_group *g,
-                             size_t maxv);
-
-/* Keys for message fields: write `name` as a key (NULL: as it is). */
-typedef void (*atr__json_key_fn)(atr__json *j, atr_str name);
-/* "name": value for each field of message `msg` (inside an open object). */
-void atr__json_message_fields(atr__json *j, const atr_index *ix, uint32_t msg,
-                              atr__json_key_fn key);
-
-/* Append a message: its text, then "  name=value, ..." for its fields (escaped). */
-void atr__sb_message(atr__sbuf *sb, const atr_index *ix, uint32_t msg);
-void atr__sb_message_fit(atr__sbuf *sb, const atr_index *ix, uint32_t msg, size_t maxv);
+/* The value of --rank N (from 1) into *rank, *ranked = 1; prints the error. */
+int atr__opt_rank(atr__vctx *ctx, const char *arg, uint64_t *rank, int *ranked);
 
 #endif /* ATR_VIEWER_LOAD_H */

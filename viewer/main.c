@@ -1,6 +1,6 @@
 /*
- * The viewer's command table and dispatch (uftrace cmds/ style): one entry per subcommand,
- * each implemented in cmd_<name>.c. Nothing else lives here.
+ * The viewer's dispatch: the command list (usage), help, --version, and running the command
+ * named by argv[1] (found in the table of commands.c through cmd.h). Nothing else lives here.
  */
 #include <errno.h>
 #include <string.h>
@@ -11,43 +11,6 @@
 #include "cmd.h"
 #include "render.h"
 
-static const atr__cmd commands[] = {
-    {"summary", atr__cmd_summary, "LOG... [--json]",
-     "Per function: calls, total, self time, p50/p95/p99/max, by total time."},
-    {"slow", atr__cmd_slow, "LOG... FUNC [--by ARG] [--json]",
-     "Which argument explains FUNC's duration: slowest values, histograms, slowest calls."},
-    {"diff", atr__cmd_diff, "BASE NEW [FUNC] [FILTER...] | --base LOG... --new LOG... [FUNC]",
-     "What got slower or faster between two runs, per function and argument value."},
-    {"tree", atr__cmd_tree, "LOG... FUNC [FILTER...] [--rank N] [--json] | LOG... --id ID",
-     "The call tree of FUNC's Nth slowest call among those matching the filters, or of the "
-     "call with id ID (as calls prints it)."},
-    {"why", atr__cmd_why, "LOG... FUNC [FILTER...] [--rank N] [--json] | LOG... --id ID",
-     "Why FUNC's Nth slowest call was slow: children, self time, arguments vs typical calls."},
-    {"calls", atr__cmd_calls,
-     "LOG... [FUNC] [FILTER...] [--sort duration|start] [--limit N] [--json]",
-     "FUNC's calls (or every call) with arguments, outcome, start and duration."},
-    {"cat", atr__cmd_cat, "LOG [--json]", "Every record of a log as decoded (for debugging)."},
-    {"export", atr__cmd_export,
-     "LOG... --format chrome|eliot|jsonl|speedscope|folded [FUNC] [FILTER...] [--min-duration T] "
-     "[--value self|count] [-o OUT]",
-     "Write the calls for other tools: Chrome/Perfetto trace, Eliot JSON lines, JSON lines, "
-     "speedscope profile, folded stacks (flamegraph.pl, inferno). With FUNC, filters or "
-     "--min-duration: jsonl the matching calls, chrome and eliot the matching calls and the "
-     "calls containing them, with their messages; speedscope and folded the matching calls "
-     "with everything they called, under their callers."},
-    {"report", atr__cmd_report, "LOG... [--base LOG...] [-o OUT]",
-     "A self-contained HTML report: summary, arguments, flame graphs, why, diff."},
-    {"view", atr__cmd_view, "LOG...", "Interactive terminal viewer."},
-};
-#define N_COMMANDS (sizeof commands / sizeof commands[0])
-
-const atr__cmd *atr__cmd_find(const char *name) {
-    for (size_t i = 0; name && i < N_COMMANDS; i++)
-        if (strcmp(commands[i].name, name) == 0)
-            return &commands[i];
-    return NULL;
-}
-
 static void list_commands(FILE *f, const char *prog) {
     size_t width = atr__out_width(f);
     char line[512];
@@ -55,11 +18,16 @@ static void list_commands(FILE *f, const char *prog) {
              prog, prog);
     atr__fput_hang(f, line, width, 4);
     fprintf(f, "\ncommands:\n");
-    for (size_t i = 0; i < N_COMMANDS; i++) {
-        snprintf(line, sizeof line, "  %-8s %s", commands[i].name, commands[i].summary);
+    const atr__cmd *c;
+    for (size_t i = 0; (c = atr__cmd_at(i)) != NULL; i++) {
+        snprintf(line, sizeof line, "  %-8s %s", c->name, c->summary);
         atr__fput_hang(f, line, width, 11);
     }
     fputc('\n', f);
+    atr__fput_hang(f,
+                   "LOG is a log file, a rotated log's first name (app.atr: with app.atr.1, "
+                   "...), a pattern ('app.atr*') or a directory; a process's files read as one.",
+                   width, 0);
     atr__fput_hang(f, "FUNC is a module-qualified name or a unique suffix of one.", width, 0);
     atr__fput_hang(f,
                    "FILTERs: n=0, mode!=fast, len(rows)>1000, duration>10ms, flag=true, "
@@ -113,8 +81,8 @@ int atr_viewer_run(int argc, char **argv, FILE *out, FILE *err) {
         atr__esc_text(&sb, name, strlen(name), ATR__ESC_BARE);
         fprintf(err, "%s' (commands:", atr__sb_cstr(&sb));
         atr__sb_free(&sb);
-        for (size_t i = 0; i < N_COMMANDS; i++)
-            fprintf(err, " %s", commands[i].name);
+        for (size_t i = 0; atr__cmd_at(i); i++)
+            fprintf(err, " %s", atr__cmd_at(i)->name);
         fprintf(err, ")\n");
         return ATR_VIEWER_USAGE;
     }

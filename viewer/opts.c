@@ -239,12 +239,17 @@ size_t atr__out_width(FILE *out) {
     return 0;
 }
 
+/* A log: "*.atr", a rotated log's later file "*.atr.N", an existing file or directory (the
+   logs in it), or a quoted pattern naming logs ('app.atr*'). */
 static int is_log_name(const char *a) {
     size_t n = strlen(a);
     if (n > 4 && strcmp(a + n - 4, ".atr") == 0)
         return 1;
+    const char *p = strstr(a, ".atr");
+    if (p && (p[4] == '.' || strpbrk(p, "*?[")) && strspn(p + 5, "0123456789*?[]") == strlen(p + 5))
+        return 1;
     struct stat st;
-    return stat(a, &st) == 0 && S_ISREG(st.st_mode);
+    return stat(a, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode));
 }
 
 static int push(const char ***arr, int *n, const char *a) {

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 
 #include "load.h"
+#include "render_call.h"
 
 int atr__opt_rank(atr__vctx *ctx, const char *arg, uint64_t *rank, int *ranked) {
     if (atr__opt_uint(ctx, "rank", arg, rank) < 0 || *rank == 0) {

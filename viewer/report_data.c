@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "load.h"
 #include "render.h"
+#include "render_call.h"
 #include "report.h"
 
 #define MIN_CALLS 3 /* fewer calls: no argument analysis */

@@ -12,6 +12,9 @@
 
 #define SEARCH_LIMIT 500000u /* rows a search looks at before giving up */
 
+static int run(const atr_index *ix, FILE *err, atr__tui_root_fn root, void *ctx,
+               const atr__tui_tick *tick);
+
 int atr__tui_page(const atr__tui *app) { return app->rows > 3 ? app->rows - 3 : 1; }
 
 int atr__tui_push(atr__tui *app, const atr__view_ops *ops, void *data, const char *title) {
@@ -85,7 +88,10 @@ static void draw(atr__tui *app) {
     char pos[64];
     snprintf(pos, sizeof pos, " %llu/%llu ", (unsigned long long)(n ? v->cursor + 1 : 0),
              (unsigned long long)n);
-    atr__sb_printf(&sb, " argtrace │ %s", v->title);
+    if (app->badge[0])
+        atr__sb_printf(&sb, " argtrace ● %s │ %s", app->badge, v->title);
+    else
+        atr__sb_printf(&sb, " argtrace │ %s", v->title);
     int poslen = (int)strlen(pos);
     atr__term_put(app->term, 0, 0, app->cols, atr__sb_cstr(&sb), ATR__A_REVERSE, 1);
     if (app->cols > poslen + 20)
@@ -245,9 +251,31 @@ static void handle_key(atr__tui *app, int k) {
     }
 }
 
+void atr__tui_reset(atr__tui *app, const atr_index *ix) {
+    while (app->top) {
+        atr__view *v = app->top;
+        app->top = v->below;
+        if (v->ops->destroy)
+            v->ops->destroy(v);
+        free(v);
+    }
+    atr_events_close(app->events);
+    app->events = NULL;
+    app->ix = ix;
+}
+
 int atr__tui_run(const atr_index *ix, FILE *err) { return atr__tui_run_root(ix, err, NULL, NULL); }
 
 int atr__tui_run_root(const atr_index *ix, FILE *err, atr__tui_root_fn root, void *ctx) {
+    return run(ix, err, root, ctx, NULL);
+}
+
+int atr__tui_run_ticking(const atr_index *ix, FILE *err, const atr__tui_tick *tick) {
+    return run(ix, err, NULL, NULL, tick);
+}
+
+static int run(const atr_index *ix, FILE *err, atr__tui_root_fn root, void *ctx,
+               const atr__tui_tick *tick) {
     atr__tui app;
     memset(&app, 0, sizeof app);
     app.ix = ix;
@@ -259,11 +287,17 @@ int atr__tui_run_root(const atr_index *ix, FILE *err, atr__tui_root_fn root, voi
         return ATR_VIEWER_FAIL;
     }
     rc = root ? root(&app, ctx) : atr__tui_functions(&app);
+    if (rc == 0 && tick)
+        tick->fn(&app, tick->ctx);
     while (rc == 0 && !app.quit && app.top) {
         draw(&app);
-        int k = atr__term_key(app.term);
-        app.status[0] = '\0';
-        handle_key(&app, k);
+        int k = tick ? atr__term_key_wait(app.term, tick->ms) : atr__term_key(app.term);
+        if (k != ATR__KEY_NONE) {
+            app.status[0] = '\0';
+            handle_key(&app, k);
+        }
+        if (tick && !app.quit && app.top)
+            tick->fn(&app, tick->ctx);
     }
     while (app.top)
         atr__tui_pop(&app);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "argtrace/atr_analysis.h"
+#include "cmd.h"
 #include "strbuf.h"
 #include "tui_term.h"
 
@@ -56,6 +57,7 @@ struct atr__tui {
     char status[200];   /* one-shot message for the status line */
     char search[128];   /* last search text */
     atr_events *events; /* opened on first use by the replay view */
+    char badge[64];     /* shown before the title ("live", "finished"); "" : none */
 };
 
 /* Push a new view (takes ownership of data; on failure data is freed through ops). */
@@ -81,15 +83,33 @@ typedef int (*atr__tui_root_fn)(atr__tui *app, void *ctx);
 /* Run the TUI with another root view (`diff --tui`). Returns an ATR_VIEWER_* status. */
 int atr__tui_run_root(const atr_index *ix, FILE *err, atr__tui_root_fn root, void *ctx);
 
+/* Live mode (tui_live.c): fn is called about every `ms` while no key comes, and after each
+   key; it may swap the index with atr__tui_reset(). */
+typedef struct atr__tui_tick {
+    void (*fn)(atr__tui *app, void *ctx);
+    void *ctx;
+    int ms;
+} atr__tui_tick;
+/* Run the TUI (root view: functions) with a tick. Returns an ATR_VIEWER_* status. */
+int atr__tui_run_ticking(const atr_index *ix, FILE *err, const atr__tui_tick *tick);
+/* `view --follow`: the TUI on logs being written (tui_live.c). An ATR_VIEWER_* status. */
+int atr__tui_follow(const atr__vctx *ctx, const char *const *paths, int n);
+/* Drop every view (without quitting) and the replay's events; show ix from now on. */
+void atr__tui_reset(atr__tui *app, const atr_index *ix);
+
 /* Views (tui_*.c). Each returns 0 or a negative ATR_E* code. */
 int atr__tui_functions(atr__tui *app);
+/* The functions view v (atr__tui_functions): the selected function (UINT32_MAX: none), and
+   selecting one. */
+uint32_t atr__tui_functions_selected(const atr__view *v);
+void atr__tui_functions_select(atr__view *v, uint32_t fn);
 int atr__tui_args(atr__tui *app, uint32_t fn);
 int atr__tui_calls(atr__tui *app, uint32_t fn, const char *filter, const char *title);
 int atr__tui_tree(atr__tui *app, uint32_t call);
 int atr__tui_why(atr__tui *app, uint32_t call);
 int atr__tui_replay(atr__tui *app, uint32_t call);
-int atr__tui_flame(atr__tui *app, uint32_t call);
-int atr__tui_help(atr__tui *app);
+int atr__tui_flame(atr__tui *app, uint32_t call); /* tui_flame.c */
+int atr__tui_help(atr__tui *app);                 /* tui_help.c */
 /* tui_diff.c: the functions of a diff (borrowed: it outlives the TUI), one's groups. */
 int atr__tui_diff(atr__tui *app, const atr_diff *d);
 int atr__tui_diff_groups(atr__tui *app, const atr_diff *d, uint32_t i);

@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "load.h"
 #include "render.h"
+#include "render_call.h"
 #include "tui.h"
 
 typedef struct calls {

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "load.h"
 #include "render.h"
+#include "render_call.h"
 #include "tui.h"
 
 /* "  +1.72 s  1,200→1,200   12.1 µs   13.0 µs   1.08×  0.004 *  " (fixed columns). */

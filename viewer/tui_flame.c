@@ -17,6 +17,7 @@
 #include "flame.h"
 #include "load.h"
 #include "render.h"
+#include "render_call.h"
 #include "tui.h"
 
 typedef struct flame {

@@ -1,12 +1,12 @@
 /*
- * TUI views: functions (the root: per-function statistics by total time), a function's
- * arguments with their groups (best-explaining argument first), and the help screen.
+ * TUI views: functions (the root: per-function statistics by total time) and a function's
+ * arguments with their groups (best-explaining argument first).
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "load.h"
 #include "render.h"
+#include "render_call.h"
 #include "tui.h"
 
 /* ---- functions ------------------------------------------------------------------------ */
@@ -130,6 +130,20 @@ int atr__tui_functions(atr__tui *app) {
     atr__fmt_count(calls, sizeof calls, info.n_calls);
     snprintf(title, sizeof title, "functions (%u files, %s calls)", info.n_files, calls);
     return atr__tui_push(app, &funcs_ops, f, title);
+}
+
+uint32_t atr__tui_functions_selected(const atr__view *v) {
+    const funcs *f = v->data;
+    return v->ops == &funcs_ops && v->cursor < f->n ? f->fns[v->cursor] : UINT32_MAX;
+}
+
+void atr__tui_functions_select(atr__view *v, uint32_t fn) {
+    const funcs *f = v->data;
+    for (uint32_t i = 0; v->ops == &funcs_ops && i < f->n; i++)
+        if (f->fns[i] == fn) {
+            atr__tui_goto(v, i);
+            return;
+        }
 }
 
 /* ---- arguments and groups ------------------------------------------------------------- */
@@ -319,58 +333,3 @@ static int args_open(atr__tui *app, uint32_t fn, const char *key) {
 }
 
 int atr__tui_args(atr__tui *app, uint32_t fn) { return args_open(app, fn, NULL); }
-
-/* ---- help ----------------------------------------------------------------------------- */
-
-static const char *const help_lines[] = {
-    "Moving",
-    "  ↑ ↓ j k        previous / next row",
-    "  PgUp PgDn Space  page up / down",
-    "  Home End g G   first / last row",
-    "  Enter → l      open the row (function → arguments → calls → call tree)",
-    "  q Esc ← h      back to the previous screen (quits on the first one)",
-    "  Q Ctrl-C       quit",
-    "  / n N          search the rows; next / previous match",
-    "Arguments screen",
-    "  t              call tree of the selected group's slowest call",
-    "  b              group by a key: an argument, len(ARG), type(ARG), ARG.items, KEY,KEY",
-    "Functions screen",
-    "  c              calls of the function (slowest first)",
-    "  r              replay: every event in time order",
-    "Calls screen",
-    "  s              sort by duration / start time",
-    "  w              why was the selected call slow (vs the typical calls)",
-    "  f              flame graph of the selected call",
-    "  r              replay from the selected call",
-    "Call tree",
-    "  Enter          expand / collapse;  ← collapse or go to the parent",
-    "  s              jump to the slowest child",
-    "  w              why was the selected call slow",
-    "  f              flame graph of the selected call",
-    "  r              replay from the selected call",
-    "Why",
-    "  Enter          call tree of the call;  w  why of the child call named by next:",
-    "Flame graph (rows: depth; widths: share of the parent's active time)",
-    "  ← → ↑ ↓ hjkl   frame before / after / parent / widest child",
-    "  Enter          zoom into the frame;  Esc Backspace  zoom out",
-    "Replay",
-    "  t              jump to a time (e.g. 1.5s, 250ms, 40us, from the first event)",
-    "  s e            jump to the start / end of the selected event's call",
-    "  Enter          call tree of the selected event's call",
-};
-
-static uint64_t help_count(atr__view *v) {
-    (void)v;
-    return sizeof help_lines / sizeof help_lines[0];
-}
-
-static void help_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
-    (void)v;
-    atr__sb_puts(sb, help_lines[i]);
-    if (help_lines[i][0] != ' ')
-        *attr |= ATR__A_BOLD;
-}
-
-static const atr__view_ops help_ops = {help_count, help_row, NULL, NULL, NULL, NULL, "keys"};
-
-int atr__tui_help(atr__tui *app) { return atr__tui_push(app, &help_ops, NULL, "help"); }

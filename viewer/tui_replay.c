@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "load.h"
 #include "render.h"
+#include "render_call.h"
 #include "tui.h"
 
 #define MAX_INDENT 30     /* levels drawn; deeper calls are shown at this depth */

@@ -12,6 +12,7 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "argtrace/atr_common.h"
@@ -22,6 +23,7 @@ struct atr__term {
     char *saved_locale; /* LC_CTYPE before open, owned; NULL if unchanged */
     int utf8;           /* the locale is UTF-8 */
     int color;          /* colour pairs available and NO_COLOR unset */
+    int early_errors;   /* atr__term_key_wait(): ERR returns long before the time was up */
 };
 
 int atr__term_open(atr__term **out) {
@@ -186,4 +188,26 @@ int atr__term_key(atr__term *t) {
             continue;
         }
     }
+}
+
+int atr__term_key_wait(atr__term *t, int ms) {
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    timeout(ms);
+    int c = getch();
+    timeout(-1);
+    if (c != ERR) {
+        ungetch(c);
+        return atr__term_key(t);
+    }
+    /* ERR long before the time was up, again and again: the terminal went away */
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long waited = (t1.tv_sec - t0.tv_sec) * 1000L + (t1.tv_nsec - t0.tv_nsec) / 1000000L;
+    if (waited < ms / 4) {
+        if (++t->early_errors > 100)
+            return ATR__KEY_INTR;
+    } else {
+        t->early_errors = 0;
+    }
+    return ATR__KEY_NONE;
 }

@@ -54,5 +54,7 @@ void atr__term_put(atr__term *t, int y, int x, int width, const char *text, int 
 void atr__term_refresh(atr__term *t);
 /* Wait for a key; returns a byte, an ATR__KEY_* code. */
 int atr__term_key(atr__term *t);
+/* Same, waiting at most about ms milliseconds: ATR__KEY_NONE when no key came. */
+int atr__term_key_wait(atr__term *t, int ms);
 
 #endif /* ATR_VIEWER_TUI_TERM_H */

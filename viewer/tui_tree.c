@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "calltree.h"
-#include "load.h"
 #include "render.h"
+#include "render_call.h"
 #include "tui.h"
 
 #define NOT_FOLD UINT32_MAX

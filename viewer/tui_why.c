@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "load.h"
+#include "render_call.h"
 #include "tui.h"
+#include "why.h"
 
 typedef struct whyv {
     char *text;   /* owned: the rendered lines, NUL-separated */

@@ -19,7 +19,7 @@ import time
 
 import common
 
-sys.path.insert(0, os.path.dirname(common.SUITE))  # bench/: P2's bench_decorator.py
+sys.path.insert(0, os.path.dirname(common.SUITE))  # bench/: bench_decorator.py
 from bench_decorator import f, make_loop  # noqa: E402  (the same f(x) and call loop)
 
 TITLE = "Decorator overhead: f(x) = x + 1, argument and result captured"

@@ -130,6 +130,8 @@ void rec_dump(FILE *f, const atr_record *r) {
                 " parent_span=",
                 p->clock_ns, p->wall_ns, p->uid, p->parent_uid);
         put_span(f, p->parent_span);
+        if (p->part) /* 1.2: a rotated log's later file */
+            fprintf(f, " part=%" PRIu64, p->part);
         break;
     }
     case ATR_REC_FUNCTION:
@@ -208,6 +210,14 @@ void rec_dump(FILE *f, const atr_record *r) {
         put_str(f, r->u.calibration.mechanism);
         fprintf(f, " call_ns=%" PRIu64 " inner_ns=%" PRIu64 " samples=%" PRIu64,
                 r->u.calibration.call_ns, r->u.calibration.inner_ns, r->u.calibration.samples);
+        break;
+    case ATR_REC_SAMPLING:
+        fprintf(f, "SAMPLING rate=%.17g mode=", r->u.sampling.rate);
+        put_str(f, r->u.sampling.mode);
+        fprintf(f, " seed=%" PRIu64, r->u.sampling.seed);
+        break;
+    case ATR_REC_RECORDING:
+        fprintf(f, "RECORDING time=%" PRIu64 " on=%" PRIu32, r->time_ns, r->u.recording.on);
         break;
     default:
         fprintf(f, "KIND%" PRIu32, r->kind);

@@ -654,6 +654,12 @@ static void test_first_records(void) {
     n = hex("92 04 00", bytes);
     ATR_CHECK_EQ_INT(decode_one(bytes, n, &rec, &msg), ATR_ECORRUPT);
     ATR_CHECK(strstr(msg, "first record has type 4 (CHUNK)") != NULL);
+    /* every type has its name (from format.h's one list), the last one too */
+    atr__decoder_free(dec);
+    ATR_REQUIRE(atr__decoder_new(1, 0, &dec) == 0);
+    n = hex("92 0d 80", bytes);
+    ATR_CHECK_EQ_INT(decode_one(bytes, n, &rec, &msg), ATR_ECORRUPT);
+    ATR_CHECK(strstr(msg, "first record has type 13 (CALIBRATION)") != NULL);
 
     atr__decoder_free(dec);
     ATR_REQUIRE(atr__decoder_new(1, 0, &dec) == 0);

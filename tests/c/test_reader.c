@@ -535,7 +535,9 @@ static void test_threads(void) {
 
 /* --- the committed logs of formats 1.0 and 1.1 (docs/FORMAT.md section 7) ----------------- */
 
-#ifdef ATR_GOLDEN_DIR
+#ifndef ATR_GOLDEN_DIR
+#error "ATR_GOLDEN_DIR must name tests/golden"
+#endif
 /* The log in ATR_GOLDEN_DIR/<dir>/basic.atr reads as its committed basic.dump. */
 static void test_golden(const char *dir) {
     size_t want_len = 0, got_len = 0, line = 1, i;
@@ -567,7 +569,6 @@ static void test_golden(const char *dir) {
     free(got);
     free(want);
 }
-#endif
 
 int main(void) {
     char path[512];
@@ -578,9 +579,8 @@ int main(void) {
     remove(path);
     test_open_errors();
     test_threads();
-#ifdef ATR_GOLDEN_DIR
     test_golden("v1");
     test_golden("v1_1");
-#endif
+    test_golden("v1_2");
     ATR_TEST_MAIN_END();
 }

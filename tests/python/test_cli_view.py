@@ -144,3 +144,21 @@ def test_a_reader_that_stops_early_is_not_an_error(tmp_path):
         p = subprocess.run(" ".join(args) + " | head -1", shell=True, capture_output=True,
                            text=True, timeout=120)
         assert p.stdout.count("\n") == 1 and p.stderr == "", (cmd, p.stderr)
+
+
+def test_cat_json_names_every_record_kind(tmp_path, capfd):
+    """`cat --json` names each record's kind; a session's CALIBRATION record (format 1.1) was
+    printed as kind "?"."""
+    @argtrace.trace
+    def gen(n):
+        yield from range(n)
+
+    path = str(tmp_path / "k.atr")
+    with argtrace.session(path):
+        assert list(gen(3)) == [0, 1, 2]
+    code, out, err = run_inprocess(capfd, "cat", path, "--json")
+    assert code == 0, err
+    kinds = [json.loads(line)["kind"] for line in out.splitlines()]
+    assert "?" not in kinds
+    assert {"process", "function", "start", "end", "suspend", "resume", "calibration",
+            "end_of_log"} <= set(kinds)

@@ -336,3 +336,46 @@ def test_thread_naming_has_no_side_effects(log):
     assert after == before  # no _DummyThread registered by the tracer
     names = {r["name"] for r in _core.read_records(log) if r["kind"] == "thread"}
     assert "worker-x" in names
+
+
+# --- the module's own declarations (module.c: multi-phase init) ------------------------------
+
+REIMPORT = r'''
+import sys, tempfile, os
+import argtrace._core as first
+del sys.modules["argtrace._core"]
+import argtrace._core as second
+assert second is not first and second.TracedFunction is first.TracedFunction
+path = os.path.join(tempfile.mkdtemp(), "r.atr")
+second.start(path)
+f = second.TracedFunction(lambda x: x + 1)
+assert f(1) == 2
+second.stop()
+kinds = [r["kind"] for r in second.read_records(path)]
+assert kinds.count("start") == 1 and kinds.count("end") == 1, kinds
+print("ok")
+'''
+
+
+def test_module_executed_again_works():
+    # a re-import runs the module's exec slot on a new module object: the process-wide parts
+    # (session state, types, the fork handler) initialise once and the new module works
+    from atr_helpers import run_python
+    r = run_python(["-c", REIMPORT])
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
+SUBINTERP = r'''
+import _testcapi
+import argtrace._core
+rc = _testcapi.run_in_subinterp("import argtrace._core")
+print("rc", rc)
+'''
+
+
+def test_subinterpreter_import_is_refused_with_a_clear_error():
+    pytest.importorskip("_testcapi", reason="CPython's _testcapi is not built here")
+    from atr_helpers import run_python
+    r = run_python(["-c", SUBINTERP])
+    assert r.returncode == 0 and r.stdout.strip() == "rc -1", (r.stdout, r.stderr)
+    assert "argtrace._core: the main interpreter only" in r.stderr, r.stderr

@@ -13,6 +13,7 @@ build has not run.
 import os
 import struct
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ msgpack = pytest.importorskip("msgpack")
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "golden" / "v1"
 GOLDEN_1_1 = REPO / "tests" / "golden" / "v1_1"
+GOLDEN_1_2 = REPO / "tests" / "golden" / "v1_2"
 
 SPAN_SEQ_BITS = 40
 INT64_MAX = 2**63 - 1
@@ -163,7 +165,7 @@ def read_uint_prefix(payload):
 
 
 def value_text(v, depth=0, types=None):
-    """FORMAT.md section 4. types: TYPE id -> name (section 3.14), for ext 8."""
+    """FORMAT.md section 4. types: TYPE id -> name (section 3.16), for ext 8."""
     if v is None:
         return "nil"
     if v is True or v is False:
@@ -269,6 +271,7 @@ class Decoder:
                     m.get("parent_uid", 0),
                     span_text(m.get("parent_span", 0)),
                 )
+                + (" part=%d" % m["part"] if m.get("part") else "")  # 1.2, section 3.1
             )
         if kind == 2:
             fid, module, qualname, file, line, params, flags = r[1:8]
@@ -358,12 +361,29 @@ class Decoder:
             return "CALIBRATION mechanism=%s call_ns=%d inner_ns=%d samples=%d" % (
                 text_bytes(m.get("mechanism", "")), m.get("call_ns", 0), m.get("inner_ns", 0),
                 m.get("samples", 0))
+        if kind == 14:  # v1.2 SAMPLING: not bound to a thread, no time
+            m = r[1]
+            rate = m.get("rate", 1.0)
+            if not isinstance(rate, float) or not 0.0 < rate <= 1.0:
+                raise LogError("ATR_ECORRUPT", "SAMPLING rate not in (0, 1]")
+            return "SAMPLING rate=%s mode=%s seed=%d" % (
+                c_double(rate), text_bytes(m.get("mode", "")), m.get("seed", 0))
+        if kind == 15:  # v1.2 RECORDING [15, time, on]: an absolute time, no thread
+            if len(r) < 3 or r[2] not in (0, 1):
+                raise LogError("ATR_ECORRUPT", "RECORDING needs [15, time, 0|1]")
+            return "RECORDING time=%d on=%d" % (r[1], r[2])
         if kind == 16:  # v1.2: TYPE [16, id, name], for ext 8 values; reports nothing
             if not isinstance(r[1], int) or not isinstance(r[2], str):
                 raise LogError("ATR_ECORRUPT", "bad TYPE record")
             self.types[r[1]] = r[2]
             return None
         return None  # a later minor version's record type
+
+
+def c_double(x):
+    """A float as C's printf("%.17g") writes it."""
+    text = "%.17g" % x
+    return text
 
 
 def py_dump(data, known=16):
@@ -442,6 +462,17 @@ def test_golden_v1_1_matches_committed_dump():
     assert got[0][0].startswith("PROCESS format=1.1 ")
     kinds = [line.split(" ", 1)[0] for line in got[0]]
     assert kinds.count("SUSPEND") == 2 and kinds.count("RESUME") == 2
+
+
+def test_golden_v1_2_matches_committed_dump():
+    data = (GOLDEN_1_2 / "basic.atr").read_bytes()
+    got = py_dump(data)
+    assert_same(got, c_dump_text((GOLDEN_1_2 / "basic.dump").read_text()))
+    assert got[0][0].startswith("PROCESS format=1.2 ")
+    kinds = [line.split(" ", 1)[0] for line in got[0]]
+    assert kinds.count("SAMPLING") == 1 and kinds.count("RECORDING") == 2
+    old = py_dump(data, known=13)  # a 1.1 reader: the rest exactly
+    assert old[0] == [ln for ln in got[0] if not ln.startswith(("SAMPLING", "RECORDING"))]
 
 
 def test_golden_v1_1_read_as_1_0_reader_does():
@@ -526,3 +557,41 @@ def test_corrupt_logs_same_end_code_as_c():
             assert len(lines) == int(records), name
         checked += 1
     assert checked >= 15
+
+
+def test_v1_2_records_same_as_c(tmp_path):
+    """SAMPLING, RECORDING and a rotated log's `part` (1.2, sections 3.1, 3.14, 3.15) read the
+    same here as in C; a 1.1 reader skips the new records and reads the rest exactly."""
+    dump = tool("ATR_DUMP", "atr_dump")
+    if not dump:
+        pytest.skip("atr_dump not built (set ATR_DUMP or build into build*/)")
+    import argtrace
+
+    path = tmp_path / "s.atr"
+    f = argtrace.trace(lambda x: x)
+    argtrace.start(str(path), sample=0.5, max_size=4096, flush_interval_ms=1)
+    for i in range(20):
+        f(i)
+    argtrace.pause()
+    f(99)
+    argtrace.resume()
+    for i in range(3000):
+        f("x" * (i % 50))
+        if i % 100 == 0:
+            time.sleep(0.003)
+    argtrace.stop()
+    later = tmp_path / "s.atr.1"
+    assert later.exists()
+    for p in (path, later):
+        data = p.read_bytes()
+        assert struct.unpack_from("<HH", data, 12) == (1, 2)
+        out = subprocess.run([dump, str(p)], capture_output=True, text=True, timeout=60).stdout
+        new = py_dump(data)
+        assert_same(new, c_dump_text(out))
+        kinds = [line.split(" ", 1)[0] for line in new[0]]
+        assert kinds.count("SAMPLING") == 1
+        old = py_dump(data, known=13)
+        assert old[0] == [ln for ln in new[0] if not ln.startswith(("SAMPLING", "RECORDING"))]
+    lines = py_dump(path.read_bytes())[0]
+    assert [ln.split(" on=")[1] for ln in lines if ln.startswith("RECORDING")] == ["0", "1"]
+    assert " part=1" in py_dump(later.read_bytes())[0][0]

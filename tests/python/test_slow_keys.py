@@ -18,8 +18,6 @@ from argtrace import _core
 MOD = __name__
 NOW = [1_000_000]  # the injected clock (ns)
 
-pytestmark = pytest.mark.skipif(not hasattr(_core, "filter_start"), reason="no filter tracing")
-
 
 def clk_format(sql, reindent=False, **opts):
     NOW[0] += len(sql) * 10 * (2 if reindent else 1) + (5000 if opts.get("dialect") else 0)

@@ -22,7 +22,9 @@ def test_signature_lists_every_option():
     params = inspect.signature(argtrace.start).parameters
     assert not any(p.kind is p.VAR_KEYWORD for p in params.values())
     keyword_only = {n for n, p in params.items() if p.kind is p.KEYWORD_ONLY}
-    assert set(OPTIONS) | {"trace", "exclude", "min_duration", "max_depth"} == keyword_only
+    longrun = {"max_size", "keep", "sample", "sample_mode", "sample_seed", "toggle_signal"}
+    assert set(OPTIONS) | {"trace", "exclude", "min_duration", "max_depth"} | longrun == \
+        keyword_only
     assert set(OPTIONS) == set(_api._START_OPTIONS) | set(_api._START_ALIASES)
 
 

@@ -1,4 +1,4 @@
-"""Type-name interning (docs/FORMAT.md 3.14, ext 8; format 1.2): a summary's type name is
+"""Type-name interning (docs/FORMAT.md 3.16, ext 8; format 1.2): a summary's type name is
 written once per log in a TYPE record and referred to by id. Every reader (the C reader
 behind argtrace, the independent spec reader of test_format_spec) shows the same values as
 with the names written in full, whatever the types' lifetimes, names and number."""
@@ -215,3 +215,27 @@ def test_forked_child_log_repeats_the_type_records(tmp_path):
     assert [r["args"][0][1] for r in starts(child)] == ["Before", "After"]
     assert [r["args"][0][1] for r in starts(path)] == ["Before"]
     same_in_spec_reader(child)
+
+
+def test_every_file_of_a_rotated_log_defines_its_types(tmp_path):
+    """Each file of a rotated log stands alone (FORMAT.md 3.1): the TYPE records of the
+    types defined in earlier files are repeated, so every value reads with its name."""
+    class Early:
+        pass
+
+    f = argtrace.trace(lambda x, i: None)
+    path = tmp_path / "app.atr"
+    argtrace.start(str(path), max_size=4096, flush_interval_ms=1)
+    try:
+        for i in range(20000):
+            f(Early(), i * 7919)
+    finally:
+        argtrace.stop()
+    files = sorted(tmp_path.glob("app.atr*"), key=lambda p: (len(p.name), p.name))
+    assert len(files) >= 3
+    for p in files[1:]:
+        got = starts(p)
+        assert all(r["args"][0] == ("summary", "Early", None, []) for r in got), p
+        if got:
+            assert [r[2] for r in raw_records(p) if r[0] == 16] == ["Early"]
+        same_in_spec_reader(p)

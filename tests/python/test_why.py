@@ -46,8 +46,6 @@ def w_run():
     w_f("slow", 5, extra=True)  # the slowest: one extra child taking the extra 5 µs
 
 
-needs_filter = pytest.mark.skipif(not hasattr(_core, "filter_start"),
-                                  reason="no filter tracing")
 needs_viewer = pytest.mark.skipif(not hasattr(_core, "viewer_main"), reason="no viewer")
 
 
@@ -65,7 +63,6 @@ def clog(log_path):
     return argtrace.load(log_path)
 
 
-@needs_filter
 def test_why_exact_figures(clog):
     rep = clog.why("w_f")
     call = rep["call"]
@@ -100,7 +97,6 @@ def only_child(log, call_id, name):
     return kids[0]
 
 
-@needs_filter
 def test_why_by_id_call_and_rank_agree(clog):
     rep = clog.why("w_f")
     cid = rep["call"]["id"]
@@ -115,7 +111,6 @@ def test_why_by_id_call_and_rank_agree(clog):
     assert clog.why("w_f", mode="fast") == fast
 
 
-@needs_filter
 def test_why_errors(clog):
     with pytest.raises(ValueError, match="only 15 calls of .*w_f match"):
         clog.why("w_f", rank=16)
@@ -131,7 +126,6 @@ def test_why_errors(clog):
         clog.why(3, "mode=fast")
 
 
-@needs_filter
 @needs_viewer
 def test_why_is_the_json_of_the_cli(clog, capfd):
     capfd.readouterr()
@@ -142,7 +136,6 @@ def test_why_is_the_json_of_the_cli(clog, capfd):
     assert json.loads(capfd.readouterr().out) == clog.why("w_child", rank=3)
 
 
-@needs_filter
 @needs_viewer
 def test_why_text_exact(clog, capfd):
     capfd.readouterr()

@@ -25,8 +25,8 @@ except ImportError as e:  # say what is missing instead of a confusing partial-i
                       "install with `pip install .`, or for a CMake build use "
                       "PYTHONPATH=<build dir>/python" % _why) from None
 
-from ._api import (action, active, current_span, flush, log, register_summarizer, session,
-                   Session, start, stop, trace)
+from ._api import (action, active, current_span, flush, log, pause, register_summarizer,
+                   resume, session, Session, start, stop, trace)
 from ._context import continue_from, current_traceparent
 from ._diff import diff
 from ._load import Call, Log, Message, ProcessInfo, load
@@ -34,8 +34,9 @@ from ._logging import LogHandler
 from ._values import (REDACTED, CaptureError, Redacted, Repr, Summary, Truncated, Unknown)
 
 __all__ = [
-    "trace", "action", "log", "start", "stop", "session", "Session", "active", "flush",
-    "current_span", "current_traceparent", "continue_from", "register_summarizer", "LogHandler", "load", "diff", "Log", "Call", "Message",
+    "trace", "action", "log", "start", "stop", "pause", "resume", "session", "Session", "active",
+    "flush", "current_span", "current_traceparent", "continue_from", "register_summarizer",
+    "LogHandler", "load", "diff", "Log", "Call", "Message",
     "ProcessInfo", "Truncated", "Summary", "Redacted", "REDACTED", "Repr", "CaptureError",
     "Unknown", "__version__",
 ]

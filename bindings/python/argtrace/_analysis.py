@@ -10,10 +10,12 @@ and `argtrace slow --json`. This module only turns the engine's answers into Pyt
 from dataclasses import dataclass, field
 from typing import Any, List
 
+from ._notebook import Shown, ShownDict, diff_blocks, log_blocks, slow_blocks, tree_blocks, \
+    why_blocks
 from ._values import convert
 
 __all__ = ["Analysis", "FunctionStats", "SlowReport", "ArgumentScore", "ArgumentGroup",
-           "filter_terms"]
+           "CallTree", "Why", "Diff", "filter_terms"]
 
 # atr_query sort orders (atr_analysis.h)
 SORT_START = 0
@@ -22,7 +24,10 @@ SORT_DURATION = 1
 
 @dataclass
 class FunctionStats:
-    """One function's calls, as a row of `argtrace summary --json`."""
+    """One function's calls, as a row of `argtrace summary --json`. From a sampled log
+    (start(sample=...)), calls, total_ns, self_ns and active_ns are estimates for every call
+    (each recorded call stands for 1/rate calls; `estimated` True) and recorded_* hold what
+    the log recorded."""
     name: str
     calls: int
     total_ns: int
@@ -34,6 +39,10 @@ class FunctionStats:
     raised: int = 0
     unfinished: int = 0
     active_ns: int = 0  # total_ns without generators'/coroutines' suspended time
+    estimated: bool = False
+    recorded_calls: int = 0
+    recorded_total_ns: int = 0
+    recorded_self_ns: int = 0
 
 
 @dataclass
@@ -63,12 +72,45 @@ class ArgumentScore:
 
 
 @dataclass
-class SlowReport:
+class SlowReport(Shown):
     """`argtrace slow --json`: the function, the calls analysed (finished ones) and its
-    arguments, best explanation first."""
+    arguments, best explanation first. Printed: `argtrace slow`'s text; in a notebook: the
+    HTML report's tables."""
     function: str
     calls: int
     arguments: List[ArgumentScore] = field(default_factory=list)
+
+    _argv = None  # the `argtrace slow` command line that prints it (None: none can)
+
+    def _cli(self):
+        return self._argv
+
+    def _blocks(self):
+        return slow_blocks(self)
+
+
+class CallTree(ShownDict):
+    """Log.tree(): the nested dicts of `argtrace tree --json`; printed: `argtrace tree`'s
+    text; in a notebook: a table of the calls with their share of the time."""
+
+    def _blocks(self):
+        return tree_blocks(self)
+
+
+class Why(ShownDict):
+    """Log.why(): the dict of `argtrace why --json`; printed: `argtrace why`'s text; in a
+    notebook: the report's "Why was it slow?" tables."""
+
+    def _blocks(self):
+        return why_blocks(self)
+
+
+class Diff(ShownDict):
+    """argtrace.diff(): the dict of `argtrace diff --json`; printed: `argtrace diff`'s text;
+    in a notebook: the report's diff table."""
+
+    def _blocks(self):
+        return diff_blocks(self)
 
 
 def _quote(text):
@@ -133,10 +175,26 @@ def filter_terms(where=(), equals=None):
     return terms
 
 
-class Analysis:
+class Analysis(Shown):
     """The analysis half of a Log. Needs from the Log: `_index()` (a loaded _core.Index),
     `_ix_call(call_id)` (the Call object of an index call id), `_ix_id(call)` and, for
-    the tables, `_table(function, filters, equals)` (the engine's columns, _table.py)."""
+    the tables, `_table(function, filters, equals)` (the engine's columns, _table.py).
+    `_cli_logs()`: the logs and options of a CLI command line that reads the same logs, or
+    None (then printed results are rendered here, not by the CLI). Printed, a Log is
+    `argtrace summary`'s text; in a notebook, the report's summary table."""
+
+    def _cli_logs(self):
+        return None
+
+    def _cli_with(self, *argv):
+        logs = self._cli_logs()
+        return None if logs is None else [argv[0]] + logs + list(argv[1:])
+
+    def _cli(self):
+        return self._cli_with("summary", "--width", "80")
+
+    def _blocks(self):
+        return log_blocks(self)
 
     def _fn_id(self, function):
         """The index's id of `function` (a name or unique suffix), or None if the logs have
@@ -149,9 +207,10 @@ class Analysis:
         for fid, st in enumerate(ix.stats_all()):
             if st["calls"]:
                 rows.append(FunctionStats(
-                    ix.function(fid)[0], st["calls"], st["total_ns"], st["self_ns"],
-                    st["p50_ns"], st["p95_ns"], st["p99_ns"], st["max_ns"], st["raised"],
-                    st["unfinished"], st["active_ns"]))
+                    ix.function(fid)[0], st["est_calls"], st["est_total_ns"],
+                    st["est_self_ns"], st["p50_ns"], st["p95_ns"], st["p99_ns"], st["max_ns"],
+                    st["raised"], st["unfinished"], st["est_active_ns"], st["sampled"],
+                    st["calls"], st["total_ns"], st["self_ns"]))
         rows.sort(key=lambda r: (-r.active_ns, r.name))
         return rows
 
@@ -208,7 +267,15 @@ class Analysis:
                                     g["label"], g["filter"])
                       for g in a["groups"]]
             args.append(ArgumentScore(a["name"], a["score"], groups, a["score_trend"]))
-        return SlowReport(raw["function"], raw["calls"], args)
+        report = SlowReport(raw["function"], raw["calls"], args)
+        if not callable(by):
+            keys = [] if by is None else [by] if isinstance(by, str) else list(by)
+            report._stamps = self._stamps
+            report._argv = self._cli_with(
+                "slow", raw["function"], *(terms or ()),
+                *[x for k in keys for x in ("--by", k)], *(["--result"] if result else []),
+                "--width", "80")
+        return report
 
     def why(self, call, *filters, rank=1, where=(), **equals):
         """Why was this call slow — `argtrace why --json` as a dict. `call`: a Call, a call
@@ -252,7 +319,7 @@ class Analysis:
                 if a[key] is not None:
                     a[key]["value"] = convert(a[key]["value"])
         out["arguments"] = raw["arguments"]
-        return out
+        return Why(out, self._cli_with("why", "--id", str(target.id)), self._stamps)
 
     def _why_target(self, call, filters, rank, where, equals):
         """The Call why() is about (see why())."""
@@ -346,7 +413,10 @@ class Analysis:
                     "result": c.result, "exception": exc, "duration_ns": c.duration_ns,
                     "active_ns": c.active_ns, "self_ns": c.self_ns, "children": kids}
 
-        return node(call, 0)
+        argv = ["tree", "--id", str(call.id), "--width", "80"]
+        if max_depth is not None:
+            argv += ["--depth", str(max_depth)]
+        return CallTree(node(call, 0), self._cli_with(*argv), self._stamps)
 
     def to_pandas(self, function=None, *where, **equals):
         """One row per call (optionally only `function`'s / the matching ones, as in

@@ -13,7 +13,7 @@ import os
 import re
 import sys
 
-from . import _context, _core
+from . import _context, _core, _longrun
 
 __all__ = ["trace", "start", "stop", "session", "active", "flush", "action", "log",
            "current_span", "register_summarizer", "Session"]
@@ -164,8 +164,6 @@ def _filter_request(trace, exclude, min_duration, max_depth):
             raise ValueError("argtrace: max_depth must be a non-negative int, got %r"
                              % (max_depth,))
         depth = max_depth
-    if not hasattr(_core, "filter_check"):
-        raise RuntimeError("argtrace: filter tracing is not available in this build")
     _core.filter_check(include + excl)  # ValueError (one line) before any file is created
     return include, excl, min_ns, depth
 
@@ -175,7 +173,8 @@ def start(path, *, trace=None, exclude=None, min_duration=None, max_depth=None,
           zstd_level=_UNSET, drop_when_full=_UNSET, max_value_bytes=_UNSET, argv=_UNSET,
           redact=_UNSET, capture_repr=_UNSET, fork_mode=_UNSET, block_timeout_ms=_UNSET,
           sink_timeout_ms=_UNSET, max_len=_UNSET, repr=_UNSET, flush_interval=_UNSET,
-          drop=_UNSET):
+          drop=_UNSET, max_size=None, keep=None, sample=None, sample_mode=None,
+          sample_seed=None, toggle_signal=None):
     """Start recording to the log at `path` (a new file, mode 0600; an existing file is
     replaced, a symbolic link refused: docs/SECURITY.md).
 
@@ -193,6 +192,15 @@ def start(path, *, trace=None, exclude=None, min_duration=None, max_depth=None,
     tracing already running stays as it is (the new session's own filter request is then
     ignored). Raises OSError if the file cannot be created, ValueError for an invalid
     pattern or option (then no file is created).
+    Long-running processes: `max_size` (bytes or "100M") continues the log in a new file
+    when the current one reaches it ("app.atr", "app.atr.1", ...; argtrace.load and the
+    viewer read them as one log: the first name, a glob or the directory), `keep` keeps the
+    newest N files. `sample` (a fraction such as 0.1 or "10%") records that share of the
+    top-level calls with their whole subtrees, `sample_mode` "count" (default: the first,
+    then every 1/sample-th, per thread) or "random" (`sample_seed`, default random); the
+    analysis scales counts and totals back up, marked as estimates. `toggle_signal`
+    ("SIGUSR2") turns recording off and on each time the process receives it; pause() and
+    resume() do the same from the program.
     Options left out keep the writer's defaults (types: _api.pyi).
     """
     options = {k: v for k, v in (
@@ -204,6 +212,8 @@ def start(path, *, trace=None, exclude=None, min_duration=None, max_depth=None,
         ("sink_timeout_ms", sink_timeout_ms), ("max_len", max_len), ("repr", repr),
         ("flush_interval", flush_interval), ("drop", drop)) if v is not _UNSET}
     start_options = _start_options(options)
+    start_options.update(_longrun.core_options(max_size, keep, sample, sample_mode, sample_seed))
+    signo = None if toggle_signal is None else _longrun.signal_number(toggle_signal)
     request = _filter_request(trace, exclude, min_duration, max_depth)
     nested = _core.active()
     if request is not None and nested and _filter_running():
@@ -211,6 +221,8 @@ def start(path, *, trace=None, exclude=None, min_duration=None, max_depth=None,
     start_options["argv"], argv_secrets = redact_argv(start_options.get("argv"),
                                                       start_options.get("redact"))
     _core.start(os.fspath(path), **start_options)
+    if signo is not None:
+        _core.toggle_signal(signo)
     _filter_levels.append(request is not None)
     if argv_secrets:  # also redacted wherever the program passes them on
         _core.redact_values(argv_secrets)
@@ -235,8 +247,19 @@ _filter_levels = []
 
 
 def _filter_running():
-    backend = getattr(_core, "filter_backend", None)
-    return backend is not None and backend() is not None
+    return _core.filter_backend() is not None
+
+
+def pause():
+    """Stop recording new calls without closing the log (the active session; nothing when
+    none is active). Calls already running are still recorded to their end; the log notes
+    the pause, so the analysis tells a gap from a quiet program. Cheap: a flag."""
+    _core.set_recording(False)
+
+
+def resume():
+    """Record again after pause()."""
+    _core.set_recording(True)
 
 
 def stop():
@@ -244,9 +267,8 @@ def stop():
     dropped, capture_errors, write_error) or None when no session was active."""
     global _spawn_config
     own_filter = _filter_levels.pop() if _filter_levels else True
-    filter_stop = getattr(_core, "filter_stop", None)
-    if filter_stop is not None and own_filter and _core.active():
-        filter_stop()
+    if own_filter and _core.active():
+        _core.filter_stop()
     stats = _core.stop()
     if not _core.active():
         _spawn_config = None

@@ -4,7 +4,7 @@
 import os
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
 
-from ._analysis import filter_terms
+from ._analysis import Diff, filter_terms
 from ._values import convert
 
 _Paths = Union[str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]]]
@@ -21,14 +21,14 @@ def _paths(paths: Any, what: str) -> List[str]:
 
 def diff(base: _Paths, new: _Paths, function: Optional[str] = None,
          where: Union[str, Iterable[str]] = (), *, min_calls: int = 10, alpha: float = 0.01,
-         **equals: Any) -> Dict[str, Any]:
+         **equals: Any) -> "Diff":
     """Compare two runs: what got slower or faster, per function and per argument value.
 
     `base` and `new` are a log path or a list of paths (the processes of one run).
     `function` limits the comparison to one function (a module-qualified name or a unique
     suffix); `where` (filter strings such as "n>100") and keyword arguments (`mode="fast"`)
-    select the calls compared, as in Log.calls(). Returns a dict shaped like
-    `argtrace diff --json`:
+    select the calls compared, as in Log.calls(). Returns a Diff, a dict shaped like
+    `argtrace diff --json` (printed: `argtrace diff`'s text; in a notebook: a table):
 
         {"base": [paths], "new": [paths], "test": "mann-whitney-u", "alpha", "min_calls",
          "functions": [{"function", "base": {"calls", "total_ns", "p50_ns", "p95_ns"},
@@ -53,6 +53,8 @@ def diff(base: _Paths, new: _Paths, function: Optional[str] = None,
     if min_calls < 0:
         raise ValueError("argtrace: diff() min_calls must be >= 0, not %r" % (min_calls,))
     from . import _core
+    from ._notebook import file_stamps
+    stamps = file_stamps(base + new)
     index = _core.Index()
     for path in base + new:
         index.load(path)
@@ -62,5 +64,8 @@ def diff(base: _Paths, new: _Paths, function: Optional[str] = None,
         for a in f["arguments"]:
             for g in a["groups"]:
                 g["value"] = convert(g["value"])
-    return {"base": base, "new": new, "test": "mann-whitney-u", "alpha": float(alpha),
-            "min_calls": int(min_calls), "functions": functions}
+    argv = (["diff", "--base"] + base + ["--new"] + new + ([function] if function else [])
+            + terms + ["--min-calls", str(int(min_calls)), "--alpha", repr(float(alpha)),
+                       "--width", "80"])
+    return Diff({"base": base, "new": new, "test": "mann-whitney-u", "alpha": float(alpha),
+                 "min_calls": int(min_calls), "functions": functions}, argv, stamps)

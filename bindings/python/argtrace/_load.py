@@ -306,6 +306,12 @@ class Log(Analysis):
                               "inner_ns": f["calib_inner_ns"]} if f["calib_mechanism"] else None
                              for f in files]
         self.compensated = any(f["compensated"] for f in files)
+        # Long-running processes: per process, its sampling rate (1.0: every call), the
+        # files of its rotated log (first_part > 0: --keep deleted earlier ones), and the
+        # pauses of recording (count, ns in all).
+        self.sample_rates = [f["sample_rate"] for f in files]
+        self.parts = [(f["first_part"], f["n_parts"]) for f in files]
+        self.pauses = [(f["n_pauses"], f["paused_ns"]) for f in files]
         self.drops = {}
         for f in files:  # summed over the processes that wrote DROPS records
             for k, v in (f["drops"] or {}).items():
@@ -325,6 +331,11 @@ class Log(Analysis):
 
     def _where(self):
         return self.path
+
+    _cli_opts = ()  # options of the CLI reading these logs the same way (load()'s)
+
+    def _cli_logs(self):
+        return list(self.paths) + list(self._cli_opts)
 
     def _index(self):
         """The analysis engine's index of these logs."""
@@ -459,7 +470,9 @@ def parse_size(value):
 
 def load(paths, *, max_memory=DEFAULT_MAX_MEMORY, compensate=False, _records=None):
     """Read the log at `paths` (a path, or a list of paths: the processes of one program,
-    e.g. a parent and its forked children, merged into one view) into a Log. A truncated
+    e.g. a parent and its forked children, merged into one view) into a Log. A path may be
+    a directory (every log in it), a pattern ("app.atr*"), or a rotated log's first name
+    (app.atr stands for app.atr, app.atr.1, ...): a process's files load as one log. A truncated
     log (crashed writer) loads every complete record with `.truncated` True; a corrupt one
     raises ValueError, a missing one OSError. The same log twice (the same file, or a copy:
     the same process uid) raises ValueError, as the viewer refuses it. `max_memory` (bytes,
@@ -479,8 +492,12 @@ def load(paths, *, max_memory=DEFAULT_MAX_MEMORY, compensate=False, _records=Non
         from ._records import RecordsLog
         return RecordsLog(paths, [_records], max_memory=max_memory)
     from . import _core
+    from ._notebook import file_stamps
+    stamps = file_stamps(paths)  # what print() checks before it asks the CLI (_notebook.py)
     index = _core.Index(compensate=compensate)
     index.set_max_memory(max_memory)
-    for path in paths:
-        index.load(path)
-    return Log(paths, index)
+    index.load(paths)  # directories, rotated logs (app.atr = app.atr, app.atr.1, ...), globs
+    log = Log(paths, index)
+    log._stamps = stamps
+    log._cli_opts = ("--max-memory", str(max_memory)) + (("--compensate",) if compensate else ())
+    return log

@@ -114,6 +114,9 @@ class Log(Analysis):
     truncated: bool
     calibrations: List[Optional[Dict[str, Any]]]
     compensated: bool
+    sample_rates: List[float]
+    parts: List[Tuple[int, int]]
+    pauses: List[Tuple[int, int]]
     def __init__(self, paths: Iterable[str], index: Any) -> None: ...
     def function_names(self) -> List[str]: ...
     def resolve(self, function: str) -> Optional[str]: ...

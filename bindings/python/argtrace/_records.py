@@ -328,6 +328,10 @@ class RecordsLog(Analysis):
         return "<argtrace.Log %s: %d calls%s>" % (
             self.path, len(self._calls), ", truncated" if self.truncated else "")
 
+    # no summary without the engine (Analysis shows one): printed as its repr, no HTML
+    __str__ = __repr__
+    _repr_html_ = None
+
 
 def _parse_id(call_id, n_files):
     """A printed call id as Log._by_id keys it (records-built logs; the engine parses the

@@ -9,12 +9,14 @@ import errno
 import os
 import runpy
 import shlex
+import shutil
 import signal
+import subprocess
 import sys
 import threading
 import traceback
 
-from . import _api, _feedback
+from . import _api, _feedback, _longrun
 
 RUN_USAGE = """\
 usage: argtrace run [options] script.py [args...]
@@ -38,6 +40,26 @@ options:
   --min-duration DURATION  filter tracing: keep only calls at least this long (e.g. 5ms)
   --max-depth N            filter tracing: trace at most N nested levels
   -q, --quiet              do not print the log path at exit
+  --view                   watch the log live in the terminal viewer (argtrace view
+                           --follow) while the program runs: inside tmux in a new pane
+                           below the program; elsewhere the viewer takes the terminal and
+                           the program's output goes to <log stem>.out (its stdin is
+                           /dev/null); quit the viewer with q
+
+long-running processes:
+  --max-size SIZE          continue in a new file when the log reaches SIZE (bytes, or
+                           100M, 1G): app.atr, app.atr.1, ... (read as one log: the first
+                           name, 'app.atr*' or the directory)
+  --keep N                 with --max-size: keep the newest N files, delete older ones
+  --sample RATE            record this fraction (0.1, 10%) of the top-level calls, each with
+                           its whole subtree; summary and slow scale counts and totals up
+                           (marked ~)
+  --sample-mode MODE       count (default: the first, then every 1/RATE-th, per thread) or
+                           random
+  --sample-seed N          random mode's seed (default: a random one, written in the log)
+  --toggle-signal SIG      each SIG (e.g. SIGUSR2) turns recording off, then on again
+                           (kill -USR2 PID); the log notes the gaps
+  --start-paused           with --toggle-signal: start with recording off
 
 patterns (docs/FILTERS.md):
   mod                   module mod and its submodules ('__main__': the script)
@@ -64,6 +86,14 @@ _OPTIONS = {
     "--min-duration": ("min_duration", True, False),
     "--max-depth": ("max_depth", True, False),
     "-q": ("quiet", False, False), "--quiet": ("quiet", False, False),
+    "--view": ("view", False, False),
+    "--max-size": ("max_size", True, False),
+    "--keep": ("keep", True, False),
+    "--sample": ("sample", True, False),
+    "--sample-mode": ("sample_mode", True, False),
+    "--sample-seed": ("sample_seed", True, False),
+    "--toggle-signal": ("toggle_signal", True, False),
+    "--start-paused": ("start_paused", False, False),
 }
 
 
@@ -159,7 +189,43 @@ def session_options(opts, argv):
         options["capture_repr"] = True
     if opts.get("drop"):
         options["drop_when_full"] = True
+    options.update(longrun_options(opts))
     return options
+
+
+def _longrun_check(flag, fn, value):
+    try:
+        return fn(value)
+    except ValueError as e:
+        raise UsageError("argtrace run: %s: %s" % (flag, str(e).replace("argtrace: ", "", 1)))
+
+
+def longrun_options(opts):
+    """_core.start keywords for --max-size, --keep, --sample, --sample-mode, --sample-seed."""
+    if "keep" in opts and "max_size" not in opts:
+        raise UsageError("argtrace run: --keep needs --max-size (the files rotate at that size)")
+    if ("sample_mode" in opts or "sample_seed" in opts) and "sample" not in opts:
+        raise UsageError("argtrace run: --sample-mode/--sample-seed need --sample")
+    if opts.get("start_paused") and "toggle_signal" not in opts:
+        raise UsageError("argtrace run: --start-paused needs --toggle-signal")
+    seed = opts.get("sample_seed")
+    if seed is not None:
+        try:
+            seed = int(seed, 10)
+        except ValueError:
+            raise UsageError("argtrace run: --sample-seed needs an integer, got %r" % seed)
+    checks = (("--max-size", "max_size", _longrun.max_size_bytes),
+              ("--keep", "keep", _longrun.keep_files),
+              ("--sample", "sample", _longrun.sample_rate),
+              ("--sample-mode", "sample_mode", _longrun.sample_mode),
+              ("--toggle-signal", "toggle_signal", _longrun.signal_number))
+    for flag, key, fn in checks:
+        if key in opts:
+            _longrun_check(flag, fn, opts[key])
+    if seed is not None:
+        _longrun_check("--sample-seed", _longrun.sample_seed, seed)
+    return _longrun.core_options(opts.get("max_size"), opts.get("keep"), opts.get("sample"),
+                                 opts.get("sample_mode"), seed)
 
 
 def filter_options(opts):
@@ -174,17 +240,14 @@ def filter_options(opts):
             "min_duration_ns": min_ns, "max_depth": depth}
 
 
-# ---- FILTER TRACING HOOK (owner: F) -------------------------------------------------------
+# ---- filter tracing ------------------------------------------------------------------------
 # Only when --trace/--exclude/--min-duration/--max-depth were given: check_filters before the
 # session starts (nothing is created for an invalid pattern), start_filters with the session
 # active and before the program starts, stop_filters before the session stops.
 def check_filters(core, request):
     """Refuse invalid patterns with a one-line UsageError (call before the session starts)."""
-    check = getattr(core, "filter_check", None)
-    if check is None:
-        raise UsageError("argtrace run: filter tracing (--trace) is not available in this build")
     try:
-        check(request["include"] + request["exclude"])
+        core.filter_check(request["include"] + request["exclude"])
     except (ValueError, TypeError) as e:
         raise UsageError(str(e).splitlines()[0] if str(e) else "argtrace run: bad pattern")
 
@@ -200,13 +263,95 @@ def start_filters(core, request):
 
 
 def stop_filters(core):
-    stop = getattr(core, "filter_stop", None)
-    if stop is not None:
+    try:
+        core.filter_stop()
+    except Exception:
+        pass
+
+
+class LiveView:
+    """`argtrace run --view`: the live viewer (`argtrace view --follow LOG`) on the log of
+    the program this process runs. Inside tmux ($TMUX) it opens in a new pane below the
+    program, which keeps the terminal (switch panes with tmux's keys; the pane stays after
+    the program ends, showing "finished", until q). Elsewhere the viewer takes the terminal
+    as a child process: the program's stdout and stderr go to <log stem>.out and its stdin
+    is /dev/null, until the log is closed; then this process waits for the viewer to be
+    quit (q) and gives the terminal back. Quitting the viewer early leaves the program
+    running (its output still in the file)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.out_path = (path[:-4] if path.endswith(".atr") else path) + ".out"
+        self.tmux = False  # show the viewer in a tmux pane
+        self.proc = None  # the viewer in this terminal (not tmux)
+        self.saved = None  # the terminal's fds 0, 1, 2 while the program's are redirected
+
+    def command(self):
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        pythonpath = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)
+        return ["env", "PYTHONPATH=" + pythonpath, sys.executable, "-m", "argtrace", "view",
+                "--follow", self.path]
+
+    def check(self):
+        """Before the log is created: a usage error when there is nowhere to show the
+        viewer, or the output file cannot be created."""
+        self.tmux = bool(os.environ.get("TMUX") and shutil.which("tmux"))
+        if self.tmux:
+            return
+        if not (os.isatty(0) and os.isatty(1)):
+            raise UsageError("argtrace run: --view needs a terminal (or tmux)")
         try:
-            stop()
+            os.close(os.open(self.out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        except OSError as e:
+            raise UsageError("argtrace run: --view: cannot create %s: %s"
+                             % (shown_path(self.out_path), e.strerror or e))
+
+    def start(self):
+        if self.tmux:
+            r = subprocess.run(["tmux", "split-window", "-v", "-d", "-c", os.getcwd(),
+                                shlex.join(self.command())],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            if r.returncode == 0:
+                return
+            sys.stderr.write("argtrace run: --view: tmux split-window failed (%s); showing "
+                             "the viewer here\n" % (r.stderr.strip() or r.returncode))
+            if not (os.isatty(0) and os.isatty(1)):
+                return  # the program runs unwatched rather than not at all
+        out = os.open(self.out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.proc = subprocess.Popen(self.command())  # on the terminal's fds
+        null = os.open(os.devnull, os.O_RDONLY)
+        self.saved = [os.dup(0), os.dup(1), os.dup(2)]
+        os.dup2(null, 0)
+        os.dup2(out, 1)
+        os.dup2(out, 2)
+        os.close(null)
+        os.close(out)
+
+    def finish(self):
+        """After the log is closed: the terminal back to this process once the viewer is
+        quit."""
+        if self.proc is None:
+            return
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
         except Exception:
             pass
-# ---- END FILTER TRACING HOOK ---------------------------------------------------------------
+        for fd, saved in enumerate(self.saved):
+            os.dup2(saved, fd)
+            os.close(saved)
+        self.saved = None
+        while True:
+            try:
+                self.proc.wait()
+                break
+            except KeyboardInterrupt:
+                continue  # the viewer decides when it ends (q)
+        self.proc = None
+        sys.stderr.write("argtrace: the program's output is in %s\n"
+                         % shown_path(os.path.relpath(self.out_path)))
 
 
 class _Finisher:
@@ -221,6 +366,7 @@ class _Finisher:
         self.opts = opts  # the parsed command line, for the selection feedback
         self.done = False
         self.pid = os.getpid()
+        self.live = None  # LiveView of --view, finished once the log is closed
 
     def __call__(self):
         if self.done:
@@ -247,6 +393,8 @@ class _Finisher:
                     break
         except Exception as e:
             stats = {"write_error": str(e)}
+        if self.live is not None:
+            self.live.finish()
         if not (stats and stats.get("write_error")):
             _feedback.write(_feedback.report(
                 self.path, self.opts["trace"], hits, _script_stem(self.opts),
@@ -282,11 +430,33 @@ def _report(path, stats):
                       % (shown, stats["write_error"]))
             err.flush()
             return
-        err.write("argtrace: log written to %s\n" % shown)
+        later = _later_files(path)  # rotated (--max-size): one log under the first name
+        names = [shown_path(os.path.basename(p)) for p in later]
+        span = names[0] if len(names) == 1 else "%s ... %s" % (names[0], names[-1]) \
+            if names else ""
+        if not later:
+            err.write("argtrace: log written to %s\n" % shown)
+        elif os.path.exists(path):
+            err.write("argtrace: log written to %s and %s\n" % (shown, span))
+        else:  # --keep deleted the first files
+            err.write("argtrace: log written to %s (the newest files, under the name %s)\n"
+                      % (span, shown))
         err.write("argtrace: next: argtrace summary %s\n" % shlex.quote(shown))
         err.flush()
     except Exception:
         pass
+
+
+def _later_files(path):
+    """A rotated log's later files "<path>.N", in order (those --keep left)."""
+    folder, base = os.path.split(path)
+    try:
+        names = os.listdir(folder or ".")
+    except OSError:
+        return []
+    nums = sorted(int(n[len(base) + 1:]) for n in names
+                  if n.startswith(base + ".") and n[len(base) + 1:].isdigit())
+    return [os.path.join(folder, "%s.%d" % (base, k)) for k in nums]
 
 
 def _join_threads():
@@ -373,6 +543,9 @@ def run_program(core, opts, at_exit=False):
     path = os.path.abspath(opts.get("output") or default_log_path(opts))
     if request is not None:
         check_filters(core, request)  # an invalid pattern: one line, no log file
+    live = LiveView(path) if opts.get("view") else None
+    if live is not None:
+        live.check()  # nowhere to show it: one line, no log file
 
     try:
         core.start(path, **options)
@@ -383,8 +556,14 @@ def run_program(core, opts, at_exit=False):
         raise UsageError("argtrace run: cannot create log %s: %s" % (shown_path(path), why))
     if argv_secrets:  # values of redacted options: redacted wherever the program uses them
         core.redact_values(argv_secrets)
+    if "toggle_signal" in opts:  # checked above (session_options)
+        core.toggle_signal(_longrun.signal_number(opts["toggle_signal"]),
+                           not opts.get("start_paused"))
     finish = _Finisher(core, path, opts.get("quiet"), request is not None, opts)
     atexit.register(finish)
+    if live is not None:
+        finish.live = live
+        live.start()
     saved_argv, saved_path0 = sys.argv[:], sys.path[0] if sys.path else None
     _api.follow_spawned_children(
         path, options, None if request is None else

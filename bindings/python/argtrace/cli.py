@@ -1,7 +1,8 @@
 """The `argtrace` command (also `python -m argtrace`).
 
-`run` is implemented here in Python (argtrace/_run.py); every other subcommand belongs to
-the C viewer and is forwarded to `_core.viewer_main`.
+`run` is implemented here in Python (argtrace/_run.py), and `export --format parquet`
+(argtrace/_parquet.py, with pyarrow); every other subcommand belongs to the C viewer and is
+forwarded to `_core.viewer_main`.
 """
 
 import atexit
@@ -18,8 +19,10 @@ USAGE = """\
 usage: argtrace <command> [options]
 
 commands:
-  run [options] script.py [args]   run a program with tracing on (also: run -m module)
+  run [options] script.py [args]   run a program with tracing on (also: run -m module;
+                                   --view: watch it live in the viewer)
   summary LOG                      per function: calls, total, self, p50/p95/p99/max
+                                   (--follow: while the program writes the log)
   slow LOG FUNCTION                which argument explains the duration; slowest values
   diff BASE NEW [FUNCTION]         what got slower or faster, per function and argument value
   tree LOG FUNCTION [name=value]   call tree of the slowest matching call
@@ -27,9 +30,9 @@ commands:
   why LOG FUNCTION [name=value]    why the slowest matching call was slow (or --id ID)
   calls LOG [FUNCTION]             list calls (--sort duration --limit N)
   cat LOG                          print every record
-  export LOG --format FORMAT       chrome, eliot, jsonl, speedscope, folded or otlp
+  export LOG --format FORMAT       chrome, eliot, jsonl, speedscope, folded, parquet, otlp
   report LOG [-o report.html]      one self-contained HTML page: tables, charts, flame graphs
-  view LOG                         interactive terminal viewer
+  view LOG                         interactive terminal viewer (--follow: live)
 
 `argtrace <command> --help` describes a command's options.
 """
@@ -94,6 +97,11 @@ def dispatch(argv, at_exit=False):
     if command == "export" and _python_export_format(argv[1:]) == "otlp":
         from . import _otlp
         return _otlp.main(argv[1:])
+    if command == "export":
+        from ._parquet import export, wants_parquet
+        if wants_parquet(argv[1:]):  # the viewer's help names parquet too
+            return _viewer(["export", "--help"]) if {"-h", "--help"} & set(argv) else \
+                export(argv[1:])
     if command in VIEWER_COMMANDS:
         return _viewer(argv)
     raise UsageError("argtrace: unknown command %r (commands: run, %s)"

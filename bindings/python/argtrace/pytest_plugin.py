@@ -184,5 +184,4 @@ def _stop_through(core, path):
 
 
 def _nested_in(core, path):
-    nesting = getattr(core, "session_paths", None)
-    return nesting is not None and path in nesting()
+    return path in core.session_paths()

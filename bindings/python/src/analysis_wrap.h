@@ -1,6 +1,6 @@
 /*
  * analysis_wrap.h — _core.Index: the C analysis engine (atr_analysis.h, the viewer's) for
- * argtrace.load(). Owner: L.
+ * argtrace.load().
  */
 #ifndef ATR_PY_ANALYSIS_WRAP_H
 #define ATR_PY_ANALYSIS_WRAP_H

@@ -30,11 +30,9 @@
 
 #include "module.h"
 
+#include "filter_decide.h"
 #include "state.h"
 #include "tracefunc.h"
-#ifdef ATR_HAVE_FILTER
-#include "filter.h"
-#endif
 
 #include <argtrace/atr_reader.h>
 
@@ -67,11 +65,11 @@ static uint64_t now_ns(void) {
 
 typedef struct hooks {
     int filter; /* 1: toggle the hooks below */
-#if PY_VERSION_HEX < 0x030C0000
+#if ATR__BACKEND_PROFILE
     Py_tracefunc prof;
     PyObject *prof_obj; /* owned while off */
 #endif
-#ifdef ATR__FRAME_311
+#if ATR__BACKEND_EVAL
     _PyFrameEvalFunction eval;
 #endif
 } hooks;
@@ -79,7 +77,7 @@ typedef struct hooks {
 static void hooks_off(hooks *h) {
     if (!h->filter)
         return;
-#if PY_VERSION_HEX < 0x030C0000
+#if ATR__BACKEND_PROFILE
     PyThreadState *ts = PyThreadState_Get();
     h->prof = ts->c_profilefunc;
     h->prof_obj = ts->c_profileobj;
@@ -87,7 +85,7 @@ static void hooks_off(hooks *h) {
     if (h->prof)
         PyEval_SetProfile(NULL, NULL);
 #endif
-#ifdef ATR__FRAME_311
+#if ATR__BACKEND_EVAL
     h->eval = _PyInterpreterState_GetEvalFrameFunc(PyThreadState_Get()->interp);
     _PyInterpreterState_SetEvalFrameFunc(PyThreadState_Get()->interp, _PyEval_EvalFrameDefault);
 #endif
@@ -96,12 +94,12 @@ static void hooks_off(hooks *h) {
 static void hooks_on(hooks *h) {
     if (!h->filter)
         return;
-#if PY_VERSION_HEX < 0x030C0000
+#if ATR__BACKEND_PROFILE
     if (h->prof)
         PyEval_SetProfile(h->prof, h->prof_obj);
     Py_CLEAR(h->prof_obj);
 #endif
-#ifdef ATR__FRAME_311
+#if ATR__BACKEND_EVAL
     _PyInterpreterState_SetEvalFrameFunc(PyThreadState_Get()->interp, h->eval);
 #endif
 }
@@ -234,7 +232,6 @@ static uint64_t time_loop(PyObject *loop, PyObject *f, PyObject *n) {
     return t1 > t0 ? t1 - t0 : 1;
 }
 
-#ifdef ATR_HAVE_FILTER
 /* Fix the filter's decision for the code of function `fn` (in globals g). 0 or -1. */
 static int force_decision(PyObject *fn, PyObject *g, int decision) {
     PyObject *code = PyObject_GetAttrString(fn, "__code__");
@@ -250,7 +247,6 @@ static int force_decision(PyObject *fn, PyObject *g, int decision) {
     ci->decision = (uint8_t)decision;
     return 0;
 }
-#endif
 
 /* The private functions, and `traced`: the leaf as the mechanism traces it. 0 or -1. */
 static int make_functions(const char *mechanism, PyObject *g, PyObject **traced) {
@@ -270,7 +266,6 @@ static int make_functions(const char *mechanism, PyObject *g, PyObject **traced)
         *traced = PyObject_CallOneArg((PyObject *)&atr__TracedFunction_Type, leaf);
         return *traced ? 0 : -1;
     }
-#ifdef ATR_HAVE_FILTER
     if (!atr__fcfg.active) {
         PyErr_SetString(PyExc_RuntimeError, "argtrace: filter tracing is not running");
         return -1;
@@ -281,10 +276,6 @@ static int make_functions(const char *mechanism, PyObject *g, PyObject **traced)
         return -1;
     *traced = Py_NewRef(leaf);
     return 0;
-#else
-    PyErr_SetString(PyExc_ValueError, "argtrace: no filter tracing in this build");
-    return -1;
-#endif
 }
 
 /* Timed rounds: *cost gets the lower quartile over rounds of (traced - untraced), in ns for
@@ -343,8 +334,10 @@ int atr__calibrate_measure(const char *mechanism, atr__calib *out) {
     Py_XDECREF(traced);
     PyDict_Clear(g); /* the functions refer to g: break the cycle */
     Py_DECREF(g);
-    Py_BEGIN_ALLOW_THREADS atr_session_close(priv);
-    Py_END_ALLOW_THREADS if (rc == 0) {
+    Py_BEGIN_ALLOW_THREADS
+    atr_session_close(priv);
+    Py_END_ALLOW_THREADS
+    if (rc == 0) {
         out->call_ns = cost / CAL_CALLS;
         out->inner_ns = leaf_median(path);
         if (out->inner_ns > out->call_ns)

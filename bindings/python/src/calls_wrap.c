@@ -190,6 +190,7 @@ typedef struct tbl {
     uint64_t *n_set, *n_int; /* per column: rows with a value, of which ints (not bool) */
     uint32_t cap_cols;
     uint64_t n_raised;
+    PyObject *parent, *file, *result, *message; /* owned: the extra columns, or NULL */
 } tbl;
 
 /* A new reference to the Python form of value vid (cached per stored value). */
@@ -304,6 +305,38 @@ static void tbl_free(tbl *t) {
     Py_XDECREF(t->excs);
     Py_XDECREF(t->col_of);
     Py_XDECREF(t->arg_cols);
+    Py_XDECREF(t->parent);
+    Py_XDECREF(t->file);
+    Py_XDECREF(t->result);
+    Py_XDECREF(t->message);
+}
+
+/* The printed id of call c (an int; "F:N" with several logs), or None for ATR_NO_CALL. */
+static PyObject *printed_id(const atr_index *ix, uint32_t c, uint32_t n_files) {
+    if (c == ATR_NO_CALL || n_files <= 1)
+        return opt_id(c);
+    char buf[ATR_CALL_ID_SIZE];
+    size_t len = atr_call_id_format(ix, c, buf, sizeof buf);
+    return PyUnicode_FromStringAndSize(buf, (Py_ssize_t)len);
+}
+
+/* Row r of the extra columns: parent_id, file, result (RETURNED) and message (RAISED). */
+static int tbl_extra(tbl *t, uint64_t r, const atr_call_view *cv, uint32_t n_files) {
+    PyObject *parent = printed_id(t->ix, cv->parent, n_files), *file = U64(cv->file);
+    PyObject *res = cv->status == ATR_CALL_RETURNED ? tbl_value(t, cv->result) : Py_NewRef(Py_None);
+    PyObject *msg = cv->status == ATR_CALL_RAISED ? tbl_value(t, cv->result) : Py_NewRef(Py_None);
+    if (!parent || !file || !res || !msg) {
+        Py_XDECREF(parent);
+        Py_XDECREF(file);
+        Py_XDECREF(res);
+        Py_XDECREF(msg);
+        return -1;
+    }
+    PyList_SET_ITEM(t->parent, (Py_ssize_t)r, parent);
+    PyList_SET_ITEM(t->file, (Py_ssize_t)r, file);
+    PyList_SET_ITEM(t->result, (Py_ssize_t)r, res);
+    PyList_SET_ITEM(t->message, (Py_ssize_t)r, msg);
+    return 0;
 }
 
 static PyObject *tbl_fn_name(tbl *t, uint32_t fn) {
@@ -394,15 +427,18 @@ static int tbl_rows(tbl *t, const uint32_t *ids, numcol *num, PyObject *fns, PyO
             numcol_set(&num[C_ACTIVE], r, cv.active_ns, open) < 0 ||
             numcol_set(&num[C_SELF], r, cv.self_ns, open) < 0 || tbl_args(t, r, call, &cv) < 0)
             return -1;
+        if (t->parent && tbl_extra(t, r, &cv, in.n_files) < 0)
+            return -1;
     }
     return 0;
 }
 
-PyObject *atr__py_table(const atr_index *ix, const uint32_t *ids, uint64_t n, PyObject *convert) {
+PyObject *atr__py_table(const atr_index *ix, const uint32_t *ids, uint64_t n, PyObject *convert,
+                        int extra) {
     atr_index_info in;
     atr_index_get_info(ix, &in);
     tbl t = {ix, convert, NULL, NULL, NULL, in.n_functions, in.n_values, NULL, NULL, NULL,
-             n,  NULL,    NULL, 0,    0};
+             n,  NULL,    NULL, 0,    0,    NULL,           NULL,        NULL, NULL};
     int open = 0;
     for (uint64_t r = 0; r < n && !open; r++) {
         atr_call_view cv;
@@ -420,6 +456,13 @@ PyObject *atr__py_table(const atr_index *ix, const uint32_t *ids, uint64_t n, Py
     t.arg_cols = PyList_New(0);
     int bad = !fns || !status || !exc || !t.fn_names || !t.fn_cols || !t.vals || !t.excs ||
               !t.col_of || !t.arg_cols;
+    if (extra && !bad) {
+        t.parent = PyList_New((Py_ssize_t)n);
+        t.file = PyList_New((Py_ssize_t)n);
+        t.result = PyList_New((Py_ssize_t)n);
+        t.message = PyList_New((Py_ssize_t)n);
+        bad = !t.parent || !t.file || !t.result || !t.message;
+    }
     for (int k = 0; k < 4; k++)
         bad |= (st[k] = PyUnicode_InternFromString(STATUS[k])) == NULL;
     for (int k = 0; k < N_NUM && !bad; k++)
@@ -439,6 +482,12 @@ PyObject *atr__py_table(const atr_index *ix, const uint32_t *ids, uint64_t n, Py
                             PyUnicode_FromString(t.n_set[c] < n    ? "none"
                                                  : t.n_int[c] == n ? "int"
                                                                    : "full"));
+        if (r && t.parent &&
+            (PyDict_SetItemString(r, "parent_id", t.parent) < 0 ||
+             PyDict_SetItemString(r, "file", t.file) < 0 ||
+             PyDict_SetItemString(r, "result", t.result) < 0 ||
+             PyDict_SetItemString(r, "message", t.message) < 0))
+            Py_CLEAR(r);
         if (r && (kinds == NULL || PyDict_SetItemString(r, "arg_columns", t.arg_cols) < 0 ||
                   PyDict_SetItemString(r, "arg_kinds", kinds) < 0 ||
                   atr__py_put(r, "n_raised", U64(t.n_raised))))

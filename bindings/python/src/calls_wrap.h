@@ -49,8 +49,11 @@ PyObject *atr__py_thread(const atr_index *ix, uint32_t thread);
  * or a list with None for unfinished calls' times / str ids with several logs), "function",
  * "status", "exception" (lists), "args" ({argument name: column number}) and "arg_columns"
  * (lists, None where a call has no such argument; values passed through `convert` when
- * they are tagged tuples, once per distinct value).
+ * they are tagged tuples, once per distinct value). With `extra` also the lists "parent_id"
+ * (the parent's id as "id" prints it, None for roots), "file" (the log's position), "result"
+ * (returned calls) and "message" (the exception message of calls that raised).
  */
-PyObject *atr__py_table(const atr_index *ix, const uint32_t *ids, uint64_t n, PyObject *convert);
+PyObject *atr__py_table(const atr_index *ix, const uint32_t *ids, uint64_t n, PyObject *convert,
+                        int extra);
 
 #endif /* ATR_PY_CALLS_WRAP_H */

@@ -12,7 +12,6 @@
 #include "sigexc.h"
 #include "state.h"
 
-#include <fnmatch.h>
 #include <string.h>
 
 typedef atr__summarizer summarizer;
@@ -25,16 +24,6 @@ void atr__scratch_release(atr__scratch *s) {
     for (uint32_t i = 0; i < s->n_refs; i++)
         Py_DECREF(s->refs[i]);
     atr__scratch_init(s);
-}
-
-/* Keep `o` alive until release (steals). Returns 0, or -1 (full: o released, do not use). */
-static int scratch_keep(atr__scratch *s, PyObject *o) {
-    if (s->n_refs >= ATR__SCRATCH_REFS) {
-        Py_DECREF(o);
-        return -1;
-    }
-    s->refs[s->n_refs++] = o;
-    return 0;
 }
 
 static atr_value *scratch_values(atr__scratch *s, uint32_t n) {
@@ -58,7 +47,7 @@ static char *scratch_bytes(atr__scratch *s, size_t n) {
         return NULL;
     }
     char *p = PyBytes_AS_STRING(b);
-    return scratch_keep(s, b) == 0 ? p : NULL;
+    return atr__scratch_keep(s, b) == 0 ? p : NULL;
 }
 
 static void set_error(atr__scratch *s, PyObject *obj, atr_value *out) {
@@ -134,7 +123,7 @@ static int secret_in(const char *p, size_t written, size_t avail) {
 /* Text of str `obj` (exact or subclass: only its data is read) cut to `limit` bytes. */
 static int capture_str(PyObject *obj, size_t limit, atr__scratch *s, atr_value *out,
                        uint32_t kind) {
-#if PY_VERSION_HEX < 0x030C0000
+#if ATR__UNICODE_READY
     if (PyUnicode_READY(obj) < 0) {
         PyErr_Clear();
         set_error(s, obj, out);
@@ -233,7 +222,7 @@ static int capture_int(PyObject *obj, const atr__capture_opts *opts, atr__scratc
         return 0;
     }
     PyObject *str = PyObject_Str(obj);
-    if (str == NULL || scratch_keep(s, str) < 0) {
+    if (str == NULL || atr__scratch_keep(s, str) < 0) {
         PyErr_Clear();
         set_error(s, obj, out);
         return 1;
@@ -271,7 +260,7 @@ static void summary_items(PyObject *const *items, Py_ssize_t n, const atr__captu
     PyObject *own[ATR__CAPTURE_ITEMS];
     if (g_n_summ > 0) {
         for (uint32_t i = 0; i < k; i++) {
-            if (scratch_keep(s, Py_NewRef(items[i])) < 0) {
+            if (atr__scratch_keep(s, Py_NewRef(items[i])) < 0) {
                 s->errors += k - i; /* no room to hold them: left out, counted */
                 k = i;
                 break;
@@ -314,13 +303,13 @@ static int capture_summarized(PyObject *obj, PyObject *fn, const atr__capture_op
     Py_DECREF(fn);
     if (Py_REFCNT(obj) > 1) {
         Py_DECREF(obj);
-    } else if (scratch_keep(s, obj) < 0) { /* (released: gone) */
+    } else if (atr__scratch_keep(s, obj) < 0) { /* (released: gone) */
         Py_XDECREF(res);
         clear_user_error();
         set_error(s, NULL, out);
         return 1;
     }
-    if (res == NULL || scratch_keep(s, res) < 0) {
+    if (res == NULL || atr__scratch_keep(s, res) < 0) {
         clear_user_error();
         set_error(s, obj, out);
         return 1;
@@ -374,7 +363,7 @@ static int capture_repr(PyObject *obj, const atr__capture_opts *opts, atr__scrat
     atr__tls_in_tracer++;
     PyObject *r = PyObject_Repr(obj);
     atr__tls_in_tracer--;
-    if (r == NULL || scratch_keep(s, r) < 0 || !PyUnicode_Check(r)) {
+    if (r == NULL || atr__scratch_keep(s, r) < 0 || !PyUnicode_Check(r)) {
         clear_user_error();
         set_error(s, obj, out);
         return 1;
@@ -500,112 +489,6 @@ void atr__capture_varargs(PyObject *const *items, Py_ssize_t n, const atr__captu
         PyErr_Clear();
 }
 
-int atr__capture_is_redacted(const atr__capture_opts *opts, PyObject *name) {
-    if (opts->redact == NULL || PyTuple_GET_SIZE(opts->redact) == 0 || name == NULL ||
-        !PyUnicode_Check(name))
-        return 0;
-    const char *cname = PyUnicode_AsUTF8(name);
-    if (cname == NULL) {
-        PyErr_Clear();
-        return 1; /* cannot tell: err on the side of not writing the value */
-    }
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(opts->redact); i++) {
-        const char *pat = PyUnicode_AsUTF8(PyTuple_GET_ITEM(opts->redact, i));
-        if (pat == NULL) {
-            PyErr_Clear();
-            continue;
-        }
-        if (fnmatch(pat, cname, FNM_CASEFOLD) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/* Owned: dict str -> bytes, the UTF-8 of names holding lone surrogates with those written
-   as \udcxx (kept alive until atr__capture_clear_escaped(), at session start and stop). */
-static PyObject *g_escaped;
-/* Distinct escaped names kept per session; past it such names are written "?". */
-#define ESCAPED_MAX 4096
-
-/* A str that has no UTF-8 (lone surrogates): its text with them backslash-escaped. */
-static atr_str escaped_utf8(PyObject *str) {
-    atr_str r = {"?", 1};
-    if (g_escaped == NULL && (g_escaped = PyDict_New()) == NULL)
-        goto fail;
-    PyObject *b = PyDict_GetItemWithError(g_escaped, str); /* borrowed */
-    if (b == NULL) {
-        if (PyErr_Occurred() || PyDict_GET_SIZE(g_escaped) >= ESCAPED_MAX)
-            goto fail;
-        b = PyUnicode_AsEncodedString(str, "utf-8", "backslashreplace");
-        if (b == NULL || PyDict_SetItem(g_escaped, str, b) < 0) {
-            Py_XDECREF(b);
-            goto fail;
-        }
-        Py_DECREF(b); /* the dict holds it */
-    }
-    r.ptr = PyBytes_AS_STRING(b);
-    r.len = (size_t)PyBytes_GET_SIZE(b);
-    return r;
-fail:
-    PyErr_Clear();
-    return r;
-}
-
-void atr__capture_clear_escaped(void) { Py_CLEAR(g_escaped); }
-
-atr_str atr__capture_utf8(PyObject *str) {
-    atr_str r = {"", 0};
-    if (str == NULL || !PyUnicode_Check(str))
-        return r;
-    Py_ssize_t len = 0;
-    const char *p = PyUnicode_AsUTF8AndSize(str, &len);
-    if (p == NULL) {
-        PyErr_Clear();
-        return escaped_utf8(str);
-    }
-    r.ptr = p;
-    r.len = (size_t)len;
-    return r;
-}
-
-int atr__capture_field(PyObject *name, PyObject *value, const atr__capture_opts *opts,
-                       atr__scratch *s, atr_field *out) {
-    if (!PyUnicode_Check(name))
-        return -1;
-    out->name = atr__capture_utf8(name);
-    if (atr__capture_is_redacted(opts, name))
-        atr__capture_redact(value, &out->value);
-    else
-        atr__capture_value(value, opts, s, &out->value);
-    return 0;
-}
-
-uint32_t atr__capture_dict_fields(PyObject *dict, const atr__capture_opts *opts, atr__scratch *s,
-                                  atr_field *out, uint32_t max) {
-    if (dict == NULL || !PyDict_Check(dict))
-        return 0;
-    /* User code (summarizer, repr) may change the dict, or start a session that replaces
-       the redact patterns opts borrows: then hold the entries and the patterns ourselves. */
-    int hold = g_n_summ > 0 || opts->capture_repr;
-    atr__capture_opts held = *opts;
-    Py_XINCREF(held.redact);
-    Py_ssize_t pos = 0;
-    PyObject *k, *v;
-    uint32_t n = 0, seen = 0;
-    while (n < max && PyDict_Next(dict, &pos, &k, &v)) {
-        if (hold && (scratch_keep(s, Py_NewRef(k)) < 0 || scratch_keep(s, Py_NewRef(v)) < 0))
-            break;
-        seen++;
-        if (atr__capture_field(k, v, &held, s, &out[n]) == 0)
-            n++;
-    }
-    Py_XDECREF(held.redact);
-    /* Entries left out (past max, or no room to hold them): counted as capture errors. */
-    if ((uint64_t)PyDict_GET_SIZE(dict) > seen)
-        s->errors += (uint32_t)((uint64_t)PyDict_GET_SIZE(dict) - seen);
-    return n;
-}
-
 /* --- exceptions ------------------------------------------------------------------------- */
 
 static int is_builtin_type(PyTypeObject *tp) { return !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE); }
@@ -626,7 +509,7 @@ atr_str atr__capture_exc_type(PyObject *exc, atr__scratch *s) {
         !PyUnicode_Check(ht->ht_qualname))
         return out;
     PyObject *full = PyUnicode_FromFormat("%U.%U", mod, ht->ht_qualname);
-    if (full == NULL || scratch_keep(s, full) < 0) {
+    if (full == NULL || atr__scratch_keep(s, full) < 0) {
         PyErr_Clear();
         return out;
     }
@@ -663,7 +546,7 @@ int atr__capture_exc_message(PyObject *exc, const atr__capture_opts *opts, atr__
     int rc = -1;
     if (msg != NULL && !PyUnicode_Check(msg))
         Py_CLEAR(msg);
-    if (msg != NULL && scratch_keep(s, msg) == 0) /* (scratch_keep releases msg if full) */
+    if (msg != NULL && atr__scratch_keep(s, msg) == 0) /* (scratch_keep releases msg if full) */
         rc = capture_str(msg, opts->max_value_bytes, s, out, ATR_V_STR) == 0 ? 0 : -1;
     if (PyErr_Occurred())
         clear_user_error();

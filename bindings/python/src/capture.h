@@ -1,7 +1,8 @@
 /*
  * capture.h — the one PyObject -> atr_value converter (docs/FORMAT.md section 4, DESIGN.md §4).
  *
- * Used by the decorator (tracefunc.c), actions/messages (actions.c) and filter tracing (F).
+ * Used by the decorator (tracefunc.c), actions/messages (actions.c) and filter tracing.
+ * Values: capture.c; names and fields: capture_fields.c.
  * Rules: exact builtin scalars become values; exact builtin containers become summaries with
  * a few leading scalar items; everything else becomes a summary with Py_TYPE(obj)->tp_name
  * only. No user code runs (no __repr__/__len__/__eq__/__hash__, no __class__) unless the
@@ -63,6 +64,16 @@ static inline void atr__scratch_init(atr__scratch *s) {
 
 /* Drop the temporaries (Py_DECREF under the GIL). Values captured into s become invalid. */
 void atr__scratch_release(atr__scratch *s);
+
+/* Keep `o` alive until release (steals). Returns 0, or -1 (full: o released, do not use). */
+static inline int atr__scratch_keep(atr__scratch *s, PyObject *o) {
+    if (s->n_refs >= ATR__SCRATCH_REFS) {
+        Py_DECREF(o);
+        return -1;
+    }
+    s->refs[s->n_refs++] = o;
+    return 0;
+}
 
 /*
  * Convert `obj` into *out. Returns 0, or 1 when *out is a capture-error placeholder

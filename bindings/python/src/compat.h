@@ -12,6 +12,53 @@
 #endif
 
 /*
+ * --- CPython version decisions -----------------------------------------------------------
+ * Every PY_VERSION_HEX test of the extension is in this header: other files ask for a
+ * feature by one of the names below (each 0 or 1: test with #if). A new CPython version is
+ * one edit here, plus the frame layout it needs (frame_args_compat.h) and, if its hooks
+ * change, one backend row (filter_backend.h).
+ */
+
+/* Frames. 3.9/3.10: PyFrameObject is a public struct (frameobject.h); 3.9 marks a suspended
+   generator frame by f_stacktop, 3.10 by f_state. 3.11: a frame object points at its
+   _PyInterpreterFrame. 3.12/3.13: the thread's current _PyInterpreterFrame, in ts->cframe
+   (3.12) or ts->current_frame (3.13). The mirrored layouts: frame_args_compat.h. From 3.12
+   PyFrame_GetVar reads a frame's variables (the public fallback). */
+#define ATR__FRAME_PUBLIC (PY_VERSION_HEX < 0x030B0000)
+#define ATR__FRAME_STACKTOP (PY_VERSION_HEX < 0x030A0000)
+#define ATR__FRAME_311 (PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000)
+#define ATR__FRAME_312 (PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030E0000)
+#define ATR__TSTATE_CURRENT_FRAME (PY_VERSION_HEX >= 0x030D0000)
+#define ATR__FRAME_GETVAR (PY_VERSION_HEX >= 0x030C0000)
+
+/* Code objects. co_qualname: 3.11+ (before, filter tracing finds the qualname in the module's
+   namespace). The extra-slot functions have PyUnstable_ names from 3.12; the co_extra block
+   (_PyCodeObjectExtra, the same from 3.9 to 3.13) is read directly up to 3.13. */
+#define ATR__CODE_QUALNAME (PY_VERSION_HEX >= 0x030B0000)
+#define ATR__CODE_EXTRA_UNSTABLE (PY_VERSION_HEX >= 0x030C0000)
+#define ATR__CODE_EXTRA_DIRECT (PY_VERSION_HEX < 0x030E0000)
+
+/* str: PyUnicode_READY before reading the data (a deprecated no-op from 3.12). */
+#define ATR__UNICODE_READY (PY_VERSION_HEX < 0x030C0000)
+
+/* Module definition slots: Py_mod_multiple_interpreters 3.12+, Py_mod_gil 3.13+. */
+#define ATR__MOD_INTERPRETERS_SLOT (PY_VERSION_HEX >= 0x030C0000)
+#define ATR__MOD_GIL_SLOT (PY_VERSION_HEX >= 0x030D0000)
+
+/* Functions have __annotate__ (PEP 649): 3.14+. */
+#define ATR__FUNC_ANNOTATE (PY_VERSION_HEX >= 0x030E0000)
+
+/*
+ * Filter backends built for this CPython (filter_backend.h): sys.monitoring from 3.12 (PEP
+ * 669), the frame-evaluation hook on 3.11 only (it mirrors 3.11's interpreter frame and
+ * relies on 3.11 calling it for every Python call), the profile hook before 3.12 (from 3.12
+ * sys.monitoring costs less).
+ */
+#define ATR__BACKEND_MONITORING (PY_VERSION_HEX >= 0x030C0000)
+#define ATR__BACKEND_EVAL ATR__FRAME_311
+#define ATR__BACKEND_PROFILE (PY_VERSION_HEX < 0x030C0000)
+
+/*
  * 3.9's inspect.iscoroutinefunction/isgeneratorfunction accept only isinstance(f,
  * FunctionType) (3.10+ also accept function-like objects with __code__ etc.), so on 3.9 a
  * TracedFunction wrapping a Python function reports FunctionType as its __class__.
@@ -126,7 +173,8 @@ static inline void *atr__compat_context(void) {
  */
 #if PY_VERSION_HEX < 0x030F0000
 typedef struct atr__compat_pycontext {
-    PyObject_HEAD void *ctx_prev;
+    PyObject_HEAD
+    void *ctx_prev;
     void *ctx_vars;
     PyObject *ctx_weakreflist;
     int ctx_entered;

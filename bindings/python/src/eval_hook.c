@@ -13,7 +13,7 @@
  *    nested Python calls nest C frames. The remaining C stack is checked on every entry:
  *    below the floor of state.h the call raises RecursionError naming the profile backend
  *    (which does not nest). filter.c takes the profile backend when the recursion limit is
- *    too high for the thread's stack at ATR__EVAL_STACK_PER_CALL bytes per level.
+ *    too high for the thread's stack at EVAL_STACK_PER_CALL bytes per level.
  *  - It is interpreter-wide: every thread, existing or new, and no profile slot is taken
  *    (cProfile runs beside it).
  *
@@ -44,11 +44,12 @@
  * has ended their spans, so the return path acts only while the filter that began them (its
  * generation) still runs.
  */
+#include "filter_backend.h"
 #include "filter_calls.h"
 #include "frame_args.h"
 #include "state.h"
 
-#ifdef ATR__FRAME_311
+#if ATR__BACKEND_EVAL
 
 #include <opcode.h> /* RETURN_GENERATOR */
 #include <pthread.h>
@@ -57,6 +58,14 @@
 /* enum _frameowner and FRAME_SUSPENDED of Include/internal/pycore_frame.h (3.11). */
 enum { OWNED_BY_THREAD = 0, OWNED_BY_GENERATOR = 1 };
 #define GEN_SUSPENDED (-1)
+
+/*
+ * C stack one nested Python call takes through the eval hook (the default eval's frame,
+ * _PyEval_Vector's, the vectorcall between and ours), with a margin for other builds:
+ * measured on 3.11.7 x86-64 ~400 bytes for rejected code, ~640 for traced code
+ * (docs/FILTERS.md section 3). Tells whether the recursion limit fits in a stack.
+ */
+#define EVAL_STACK_PER_CALL 1024
 
 static PyInterpreterState *g_interp; /* where the hook is installed, or NULL */
 static _PyFrameEvalFunction g_prev;  /* the eval function it replaced */
@@ -231,7 +240,9 @@ static const char *layout_problem(void) {
     return ok ? NULL : "the interpreter's frame layout is not the one argtrace was built for";
 }
 
-const char *atr__eval_unusable(void) {
+/* NULL if the eval hook can be installed in this interpreter now, else why not (one line:
+   another PEP 523 function is installed, or the frame layout check failed). */
+static const char *eval_unusable(void) {
     _PyFrameEvalFunction cur = _PyInterpreterState_GetEvalFrameFunc(PyThreadState_Get()->interp);
     if (cur != _PyEval_EvalFrameDefault && cur != eval_hook) {
         return "another frame evaluation function is installed (PEP 523, e.g. a debugger)";
@@ -242,8 +253,11 @@ const char *atr__eval_unusable(void) {
 /* Stack a new thread uses before its first Python call (measured: a few KiB), with margin. */
 #define THREAD_START_STACK (64 << 10)
 
-int atr__eval_stack_fits(void) {
-    uint64_t need = (uint64_t)Py_GetRecursionLimit() * ATR__EVAL_STACK_PER_CALL;
+/* 1 if sys.getrecursionlimit() nested calls through the eval hook fit above the guard floor
+   (state.h) of this thread's stack and of the stack threads started later get
+   (threading.stack_size() or the system's default), where those are known; else 0. */
+static int eval_stack_fits(void) {
+    uint64_t need = (uint64_t)Py_GetRecursionLimit() * EVAL_STACK_PER_CALL;
     char here;
     char *floor = atr__tls_stack_floor ? atr__tls_stack_floor : atr__state_stack_floor_slow();
     if ((uintptr_t)floor > 1 &&
@@ -266,8 +280,8 @@ int atr__eval_stack_fits(void) {
     return size > margin + THREAD_START_STACK && need <= size - margin - THREAD_START_STACK;
 }
 
-int atr__eval_start(void) {
-    const char *why = atr__eval_unusable();
+static int eval_start(void) {
+    const char *why = eval_unusable();
     if (why) {
         PyErr_Format(PyExc_RuntimeError, "argtrace: %s; filter tracing cannot use it", why);
         return -1;
@@ -282,7 +296,7 @@ int atr__eval_start(void) {
     return 0;
 }
 
-void atr__eval_stop(void) {
+static void eval_stop(void) {
     /* An eval function installed over ours since start stays: ours, called through it,
        passes every frame to the default eval while filter tracing is off. */
     if (g_interp && _PyInterpreterState_GetEvalFrameFunc(g_interp) == eval_hook) {
@@ -296,14 +310,37 @@ static PyObject *foreign_eval(PyThreadState *ts, struct _PyInterpreterFrame *fra
     return _PyEval_EvalFrameDefault(ts, frame, throwflag);
 }
 
-void atr__eval_test_foreign(int on) {
+/* Tests (_core._filter_test_pep523): install (True) or remove (False) a pass-through eval
+   function that stands for another tool's, such as a debugger's. */
+static PyObject *test_pep523(PyObject *self, PyObject *on) {
+    (void)self;
+    int v = PyObject_IsTrue(on);
+    if (v < 0) {
+        return NULL;
+    }
     PyInterpreterState *interp = PyThreadState_Get()->interp;
     _PyFrameEvalFunction cur = _PyInterpreterState_GetEvalFrameFunc(interp);
-    if (on) {
+    if (v) {
         _PyInterpreterState_SetEvalFrameFunc(interp, foreign_eval);
     } else if (cur == foreign_eval) {
         _PyInterpreterState_SetEvalFrameFunc(interp, _PyEval_EvalFrameDefault);
     }
+    Py_RETURN_NONE;
 }
 
-#endif /* ATR__FRAME_311 */
+static PyMethodDef eval_methods[] = {
+    {"_filter_test_pep523", test_pep523, METH_O,
+     "Tests only: install (True) or remove (False) another tool's PEP 523 eval function."},
+    {NULL, NULL, 0, NULL}};
+
+const atr__filter_backend atr__backend_eval = {.name = "eval",
+                                               .by_name = 1,
+                                               .unusable = eval_unusable,
+                                               .suits_auto = eval_stack_fits,
+                                               .start = eval_start,
+                                               .stop = eval_stop,
+                                               .methods = eval_methods};
+
+#else
+const atr__filter_backend atr__backend_eval = {.name = "eval", .by_name = 1};
+#endif /* ATR__BACKEND_EVAL */

@@ -1,7 +1,6 @@
 /*
- * filter.c — filter options, the per-code-object decision cache, the choice of backend and
- * the module functions _core.filter_start / filter_stop / filter_check / filter_backend
- * (docs/FILTERS.md).
+ * filter.c — the module functions _core.filter_start / filter_stop / filter_check /
+ * filter_hits / filter_backend (docs/FILTERS.md), and the choice of backend.
  *
  * Backend (read at filter_start from ARGTRACE_FILTER_BACKEND = auto | eval | profile; unset
  * or empty is auto): 3.12+ always sys.monitoring, 3.9/3.10 always the profile hook. On 3.11
@@ -9,497 +8,118 @@
  * fails, or the recursion limit does not fit in this thread's C stack through it while the
  * profile slot is free; "eval" insists on it (the stack guard in the hook still applies),
  * "profile" takes the profile hook.
- *
- * Globals (why): atr__fcfg and the parsed patterns are the filter of the one tracing run a
- * process can have; the interpreter's hooks (sys.monitoring callbacks, the profile function)
- * carry no context pointer we could use instead. The co_extra index is process-wide by
- * CPython's design. All of it is touched with the GIL held only.
  */
 #include "filter.h"
 
 #include "calibrate.h"
 
+#include "filter_backend.h"
 #include "filter_calls.h"
-#include "filter_pattern.h"
-#include "frame_args.h"
-#include "spans.h"
+#include "filter_decide.h"
+#include "state.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-atr__filter_cfg atr__fcfg = {.extra_index = -1};
-
-enum { BK_NONE, BK_MONITORING, BK_EVAL, BK_PROFILE };
-static const char *const BACKEND_NAMES[] = {NULL, "monitoring", "eval", "profile"};
-static int g_backend = BK_NONE; /* the backend of the running filter */
-
-/* Parsed patterns and library roots of the running filter. */
-static struct {
-    atr__pattern *inc, *exc;
-    size_t n_inc, n_exc;
-    char **roots; /* stdlib / site-packages directories, no trailing '/' */
-    size_t n_roots;
-    char *self_dir; /* the argtrace package directory (never traced) */
-    char *cwd;
-} g_pat;
-
-/* Per include pattern of the latest filter_start: how many code objects it selected (each
- * counted once, when first decided). Kept after filter_stop for filter_hits(); replaced by
- * the next filter_start. */
-static size_t *g_hits;
-static size_t g_n_hits;
-
-/* --- code info in co_extra ------------------------------------------------------------ */
-
-static void info_free(void *p) {
-    atr__code_info *ci = p;
-    if (ci) {
-        Py_CLEAR(ci->module);
-        Py_CLEAR(ci->qualname);
-        free(ci);
-    }
-}
-
-static atr__code_info *info_get_or_make(PyCodeObject *co) {
-    atr__code_info *ci = atr__code_info_peek(co);
-    if (ci || atr__fcfg.extra_index < 0) {
-        return ci;
-    }
-    ci = calloc(1, sizeof *ci);
-    if (!ci) {
-        return NULL;
-    }
-    ci->coro_like = (co->co_flags & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR |
-                                     CO_ITERABLE_COROUTINE)) != 0;
-    ci->n_params = co->co_argcount + co->co_kwonlyargcount + ((co->co_flags & CO_VARARGS) ? 1 : 0) +
-                   ((co->co_flags & CO_VARKEYWORDS) ? 1 : 0);
-    ci->var_pos = (co->co_flags & CO_VARARGS) ? co->co_argcount + co->co_kwonlyargcount : -1;
-    ci->kw_pos = (co->co_flags & CO_VARKEYWORDS) ? ci->n_params - 1 : -1;
-    ci->cell_params = (uint8_t)atr__code_has_cell_params(co, ci->n_params);
-    if (atr__code_set_extra((PyObject *)co, atr__fcfg.extra_index, ci) < 0) {
-        PyErr_Clear();
-        free(ci);
-        return NULL;
-    }
-    return ci;
-}
-
-void atr__filter_mark_decorated(PyObject *code) {
-    if (!code || !PyCode_Check(code)) {
-        return;
-    }
-    atr__exc_state st;
-    atr__compat_exc_fetch(&st);
-    atr__code_info *ci = info_get_or_make((PyCodeObject *)code);
-    if (ci) {
-        ci->decorated = 1;
-    }
-    atr__compat_exc_restore(&st);
-}
-
-/* --- the decision --------------------------------------------------------------------- */
-
-/* UTF-8 of a str, or "" (never raises). */
-static const char *utf8_or_empty(PyObject *s) {
-    if (!s || !PyUnicode_Check(s)) {
-        return "";
-    }
-    const char *u = PyUnicode_AsUTF8(s);
-    if (!u) {
-        PyErr_Clear();
-        return "";
-    }
-    return u;
-}
-
-/* Index+1 of the library root holding `file`, 0 if none. */
-static size_t lib_root_of(const char *file) {
-    if (strncmp(file, "<frozen ", 8) == 0) {
-        return (size_t)-1;
-    }
-    for (size_t i = 0; i < g_pat.n_roots; i++) {
-        size_t n = strlen(g_pat.roots[i]);
-        if (strncmp(file, g_pat.roots[i], n) == 0 && file[n] == '/') {
-            return i + 1;
-        }
-    }
-    return 0;
-}
-
-static int under_dir(const char *file, const char *dir) {
-    size_t n = dir ? strlen(dir) : 0;
-    return n && strncmp(file, dir, n) == 0 && file[n] == '/';
-}
-
-/* An include pattern may select library code only when it names it (docs/FILTERS.md). */
-static int names_lib(const atr__pattern *p, size_t root) {
-    if (p->kind != ATR__PAT_FILE) {
-        return p->explicit;
-    }
-    if (root == (size_t)-1 || root == 0) {
-        return 1;
-    }
-    const char *r = g_pat.roots[root - 1];
-    return strncmp(p->literal_prefix, r, strlen(r)) == 0;
-}
-
-static int decide(PyCodeObject *co, PyObject *globals, atr__code_info *ci) {
-    const char *name = utf8_or_empty(co->co_name);
-    if (!(co->co_flags & CO_OPTIMIZED) || (name[0] == '<' && strcmp(name, "<lambda>") != 0)) {
-        return ATR__DEC_REJECT; /* module and class bodies, comprehensions, genexprs */
-    }
-    const char *file = utf8_or_empty(co->co_filename);
-    char *absfile = NULL;
-    if (file[0] && file[0] != '/' && file[0] != '<' && g_pat.cwd) {
-        size_t a = strlen(g_pat.cwd), b = strlen(file);
-        absfile = malloc(a + b + 2);
-        if (absfile) {
-            memcpy(absfile, g_pat.cwd, a);
-            absfile[a] = '/';
-            memcpy(absfile + a + 1, file, b + 1);
-            file = absfile;
-        }
-    }
-    PyObject *modobj = NULL;
-    if (globals && PyDict_CheckExact(globals)) {
-        modobj = PyDict_GetItemString(globals, "__name__"); /* borrowed, no user code */
-    }
-    const char *module = utf8_or_empty(modobj);
-    atr__ns_hit hit = {NULL, 0};
-#if PY_VERSION_HEX >= 0x030B0000
-    const char *qualname = utf8_or_empty(co->co_qualname);
-#else
-    atr__filter_ns_search(co, globals, &hit);
-    PyObject *qn = hit.qualname ? hit.qualname : Py_NewRef(co->co_name);
-    hit.qualname = NULL;
-    const char *qualname = utf8_or_empty(qn);
-#endif
-    int d = ATR__DEC_REJECT;
-    if (!under_dir(file, g_pat.self_dir)) {
-        int excluded = 0;
-        for (size_t i = 0; i < g_pat.n_exc && !excluded; i++) {
-            excluded = atr__pattern_match(&g_pat.exc[i], module, qualname, file);
-        }
-        size_t root = excluded ? 0 : lib_root_of(file);
-        for (size_t i = 0; i < g_pat.n_inc && !excluded; i++) {
-            /* once accepted, only patterns with no hit yet are still matched (for filter_hits) */
-            if ((d != ATR__DEC_ACCEPT || (i < g_n_hits && g_hits[i] == 0)) &&
-                atr__pattern_match(&g_pat.inc[i], module, qualname, file) &&
-                (!root || names_lib(&g_pat.inc[i], root))) {
-                d = ATR__DEC_ACCEPT;
-                if (i < g_n_hits) {
-                    g_hits[i]++;
-                }
-            }
-        }
-    }
-#if PY_VERSION_HEX >= 0x030B0000
-    if (d == ATR__DEC_ACCEPT) {
-        atr__filter_ns_search(co, globals, &hit);
-        Py_CLEAR(hit.qualname);
-    }
-#endif
-    if (hit.decorated && ci) {
-        ci->decorated = 1;
-    }
-    if (d == ATR__DEC_ACCEPT && ci) {
-        Py_XSETREF(ci->module, Py_XNewRef(modobj));
-        ci->defined_gen = 0;
-#if PY_VERSION_HEX < 0x030B0000
-        Py_XSETREF(ci->qualname, Py_XNewRef(qn));
-#endif
-    }
-#if PY_VERSION_HEX < 0x030B0000
-    Py_XDECREF(qn);
-#endif
-    free(absfile);
-    return d;
-}
-
-int atr__filter_decide(PyCodeObject *co, PyObject *globals, atr__code_info **info_out) {
-    atr__code_info *ci = info_get_or_make(co);
-    *info_out = ci;
-    if (ci && ci->filter_gen == atr__fcfg.gen) {
-        return ci->decorated ? ATR__DEC_REJECT : ci->decision;
-    }
-    atr__exc_state st;
-    atr__compat_exc_fetch(&st);
-    int d = decide(co, globals, ci);
-    atr__compat_exc_restore(&st);
-    if (!ci) {
-        return ATR__DEC_REJECT; /* cannot cache: never trace rather than pay every call */
-    }
-    ci->decision = (uint8_t)d;
-    ci->filter_gen = atr__fcfg.gen;
-    return ci->decorated ? ATR__DEC_REJECT : d;
-}
-
-uint64_t atr__filter_now(void) {
-    if (ATR__UNLIKELY(atr__fcfg.clock != NULL)) {
-        atr__exc_state st;
-        atr__compat_exc_fetch(&st);
-        PyObject *r = PyObject_CallNoArgs(atr__fcfg.clock);
-        uint64_t t = 0;
-        if (r) {
-            t = PyLong_AsUnsignedLongLong(r);
-            Py_DECREF(r);
-        }
-        PyErr_Clear();
-        atr__compat_exc_restore(&st);
-        return t;
-    }
-    atr_session *s = atr__session();
-    return s ? atr_session_now(s) : 0;
-}
-
-/* --- options ------------------------------------------------------------------------- */
-
-static void patterns_clear(void) {
-    for (size_t i = 0; i < g_pat.n_inc; i++) {
-        atr__pattern_free(&g_pat.inc[i]);
-    }
-    for (size_t i = 0; i < g_pat.n_exc; i++) {
-        atr__pattern_free(&g_pat.exc[i]);
-    }
-    for (size_t i = 0; i < g_pat.n_roots; i++) {
-        free(g_pat.roots[i]);
-    }
-    free(g_pat.inc);
-    free(g_pat.exc);
-    free(g_pat.roots);
-    free(g_pat.self_dir);
-    free(g_pat.cwd);
-    memset(&g_pat, 0, sizeof g_pat);
-}
-
-static char *cwd_dup(void) {
-    PyObject *os = PyImport_ImportModule("os");
-    PyObject *c = os ? PyObject_CallMethod(os, "getcwd", NULL) : NULL;
-    Py_XDECREF(os);
-    const char *u = c ? PyUnicode_AsUTF8(c) : NULL;
-    char *r = u ? strdup(u) : NULL;
-    Py_XDECREF(c);
-    if (!r && !PyErr_Occurred()) {
-        PyErr_NoMemory();
-    }
-    return r;
-}
-
-/* Parse a list of str patterns. Returns 0 or -1 with ValueError/TypeError set. */
-static int parse_list(PyObject *list, const char *cwd, atr__pattern **out, size_t *n_out) {
-    PyObject *seq = PySequence_Fast(list, "argtrace: patterns must be a list of str");
-    if (!seq) {
-        return -1;
-    }
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    atr__pattern *pats = calloc((size_t)n + 1, sizeof *pats);
-    if (!pats) {
-        Py_DECREF(seq);
-        PyErr_NoMemory();
-        return -1;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
-        const char *text = PyUnicode_Check(item) ? PyUnicode_AsUTF8(item) : NULL;
-        char err[320];
-        int rc = -1;
-        if (!text) {
-            if (!PyErr_Occurred()) {
-                PyErr_Format(PyExc_TypeError, "argtrace: a trace pattern must be str, not %.50s",
-                             Py_TYPE(item)->tp_name);
-            }
-        } else if ((rc = atr__pattern_parse(text, cwd, &pats[i], err, sizeof err)) == -1) {
-            PyErr_Format(PyExc_ValueError, "argtrace: %s", err);
-        } else if (rc == -2) {
-            PyErr_NoMemory();
-        }
-        if (rc != 0) {
-            for (Py_ssize_t j = 0; j < i; j++) {
-                atr__pattern_free(&pats[j]);
-            }
-            free(pats);
-            Py_DECREF(seq);
-            return -1;
-        }
-    }
-    Py_DECREF(seq);
-    *out = pats;
-    *n_out = (size_t)n;
-    return 0;
-}
-
-/* Library roots from sysconfig/site, computed by a few lines of Python. */
-static const char ROOTS_SRC[] = "def _roots():\n"
-                                "    import os, site, sysconfig\n"
-                                "    out = set()\n"
-                                "    for k in ('stdlib', 'platstdlib', 'purelib', 'platlib'):\n"
-                                "        p = sysconfig.get_paths().get(k)\n"
-                                "        if p: out.add(p)\n"
-                                "    try: out.update(site.getsitepackages())\n"
-                                "    except Exception: pass\n"
-                                "    try: out.add(site.getusersitepackages())\n"
-                                "    except Exception: pass\n"
-                                "    out |= {os.path.realpath(p) for p in out}\n"
-                                "    return sorted(p.rstrip('/') for p in out if p and p != '/')\n";
-
-static int compute_roots(void) {
-    PyObject *ns = PyDict_New();
-    if (!ns) {
-        return -1;
-    }
-    PyObject *builtins = PyEval_GetBuiltins();
-    if (PyDict_SetItemString(ns, "__builtins__", builtins) < 0) {
-        Py_DECREF(ns);
-        return -1;
-    }
-    PyObject *r = PyRun_String(ROOTS_SRC, Py_file_input, ns, ns);
-    PyObject *list = NULL;
-    if (r) {
-        PyObject *fn = PyDict_GetItemString(ns, "_roots");
-        list = fn ? PyObject_CallNoArgs(fn) : NULL;
-    }
-    Py_XDECREF(r);
-    Py_DECREF(ns);
-    if (!list) {
-        return -1;
-    }
-    Py_ssize_t n = PyList_GET_SIZE(list);
-    g_pat.roots = calloc((size_t)n + 1, sizeof(char *));
-    for (Py_ssize_t i = 0; g_pat.roots && i < n; i++) {
-        const char *u = PyUnicode_AsUTF8(PyList_GET_ITEM(list, i));
-        if (!u || !(g_pat.roots[i] = strdup(u))) {
-            break;
-        }
-        g_pat.n_roots++;
-    }
-    Py_DECREF(list);
-    if (!g_pat.roots || g_pat.n_roots != (size_t)n) {
-        if (!PyErr_Occurred()) {
-            PyErr_NoMemory();
-        }
-        return -1;
-    }
-    /* this extension's own package directory */
-    PyObject *mod = PyImport_ImportModule("argtrace");
-    PyObject *file = mod ? PyObject_GetAttrString(mod, "__file__") : NULL;
-    PyErr_Clear();
-    const char *u = file && PyUnicode_Check(file) ? PyUnicode_AsUTF8(file) : NULL;
-    if (u) {
-        g_pat.self_dir = strdup(u);
-        char *slash = g_pat.self_dir ? strrchr(g_pat.self_dir, '/') : NULL;
-        if (slash) {
-            *slash = '\0';
-        }
-    }
-    PyErr_Clear();
-    Py_XDECREF(file);
-    Py_XDECREF(mod);
-    return 0;
-}
-
 /* --- backends --------------------------------------------------------------------------- */
 
-enum { REQ_AUTO, REQ_EVAL, REQ_PROFILE };
+/* Every backend, in auto's order of preference. A row whose start is NULL is not built for
+   this CPython (compat.h). A new backend is one row here. */
+static const atr__filter_backend *const BACKENDS[] = {&atr__backend_monitoring, &atr__backend_eval,
+                                                      &atr__backend_profile};
+#define N_BACKENDS (sizeof BACKENDS / sizeof BACKENDS[0])
 
-/* ARGTRACE_FILTER_BACKEND as REQ_*, or -1 with a one-line ValueError. */
-static int backend_request(void) {
+static const atr__filter_backend *g_backend; /* the backend of the running filter, or NULL */
+
+/* ARGTRACE_FILTER_BACKEND: *out = the backend it names, NULL for auto (also for a backend not
+   built for this CPython: there is nothing to choose). 0, or -1 with a one-line ValueError. */
+static int backend_request(const atr__filter_backend **out) {
     const char *v = getenv("ARGTRACE_FILTER_BACKEND");
+    *out = NULL;
     if (!v || !*v || strcmp(v, "auto") == 0) {
-        return REQ_AUTO;
+        return 0;
     }
-    if (strcmp(v, "eval") == 0) {
-        return REQ_EVAL;
+    char names[128] = "auto";
+    for (size_t i = 0; i < N_BACKENDS; i++) {
+        const atr__filter_backend *b = BACKENDS[i];
+        if (!b->by_name) {
+            continue;
+        }
+        if (strcmp(v, b->name) == 0) {
+            *out = b->start ? b : NULL;
+            return 0;
+        }
+        size_t len = strlen(names);
+        snprintf(names + len, sizeof names - len, ", %s", b->name);
     }
-    if (strcmp(v, "profile") == 0) {
-        return REQ_PROFILE;
-    }
-    PyErr_Format(PyExc_ValueError,
-                 "argtrace: ARGTRACE_FILTER_BACKEND=%.40s is not one of auto, eval, profile", v);
+    PyErr_Format(PyExc_ValueError, "argtrace: ARGTRACE_FILTER_BACKEND=%.40s is not one of %s", v,
+                 names);
     return -1;
 }
 
-/* Start the backend for request `req`; sets g_backend. Returns 0 or -1 with an exception. */
-static int backend_start(int req) {
-#if PY_VERSION_HEX >= 0x030C0000
-    (void)req; /* sys.monitoring is the only backend */
-    g_backend = BK_MONITORING;
-    return atr__backend_start();
-#else
-    int bk = BK_PROFILE;
-#ifdef ATR__FRAME_311
-    if (req == REQ_EVAL) {
-        bk = BK_EVAL; /* atr__eval_start says why not, if it cannot */
-    } else if (req == REQ_AUTO && !atr__eval_unusable()) {
-        int profile_slot_free = PyThreadState_Get()->c_profilefunc == NULL;
-        bk = (atr__eval_stack_fits() || !profile_slot_free) ? BK_EVAL : BK_PROFILE;
+/*
+ * auto: the first built backend that is usable now and suits the process; else the first
+ * usable one; else the last built one (whose start says why it cannot run). On 3.11: the eval
+ * hook, unless it is unusable or the recursion limit does not fit the C stack through it
+ * while the profile slot is free.
+ */
+static const atr__filter_backend *backend_auto(void) {
+    const atr__filter_backend *usable = NULL, *last = NULL;
+    for (size_t i = 0; i < N_BACKENDS; i++) {
+        const atr__filter_backend *b = BACKENDS[i];
+        if (!b->start) {
+            continue;
+        }
+        last = b;
+        if (b->unusable && b->unusable()) {
+            continue;
+        }
+        if (!b->suits_auto || b->suits_auto()) {
+            return b;
+        }
+        if (!usable) {
+            usable = b;
+        }
     }
-#else
-    (void)req; /* 3.9/3.10: the profile hook is the only backend */
-#endif
-    g_backend = bk;
-    return bk == BK_EVAL ? atr__eval_start() : atr__profile_start();
-#endif
+    return usable ? usable : last;
+}
+
+/* Start `req` (NULL: auto's choice); sets g_backend. Returns 0 or -1 with an exception. */
+static int backend_start(const atr__filter_backend *req) {
+    const atr__filter_backend *b = req ? req : backend_auto();
+    if (!b) {
+        PyErr_SetString(PyExc_RuntimeError, "argtrace: no filter backend for this CPython");
+        return -1;
+    }
+    g_backend = b;
+    return b->start();
 }
 
 static void backend_stop(void) {
-#if PY_VERSION_HEX >= 0x030C0000
-    atr__backend_stop();
-#else
-#ifdef ATR__FRAME_311
-    if (g_backend == BK_EVAL) {
-        atr__eval_stop();
+    if (g_backend) {
+        g_backend->stop();
     }
-#endif
-    if (g_backend == BK_PROFILE) {
-        atr__profile_stop();
-    }
-#endif
-    g_backend = BK_NONE;
+    g_backend = NULL;
 }
-
-#ifdef ATR__FRAME_311
-static PyObject *test_pep523(PyObject *self, PyObject *on) {
-    (void)self;
-    int v = PyObject_IsTrue(on);
-    if (v < 0) {
-        return NULL;
-    }
-    atr__eval_test_foreign(v);
-    Py_RETURN_NONE;
-}
-#endif
 
 static PyObject *filter_backend(PyObject *self, PyObject *unused) {
     (void)self;
     (void)unused;
-    if (!atr__fcfg.active || g_backend == BK_NONE) {
+    if (!atr__fcfg.active || !g_backend) {
         Py_RETURN_NONE;
     }
-    return PyUnicode_FromString(BACKEND_NAMES[g_backend]);
+    return PyUnicode_FromString(g_backend->name);
 }
 
 /* --- module functions ------------------------------------------------------------------- */
 
 static PyObject *filter_check(PyObject *self, PyObject *patterns) {
     (void)self;
-    if (backend_request() < 0) {
+    const atr__filter_backend *req;
+    if (backend_request(&req) < 0 || atr__filter_patterns_check(patterns) < 0) {
         return NULL;
     }
-    char *cwd = cwd_dup();
-    if (!cwd) {
-        return NULL;
-    }
-    atr__pattern *pats = NULL;
-    size_t n = 0;
-    int rc = parse_list(patterns, cwd, &pats, &n);
-    free(cwd);
-    if (rc < 0) {
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        atr__pattern_free(&pats[i]);
-    }
-    free(pats);
     Py_RETURN_NONE;
 }
 
@@ -508,12 +128,12 @@ static PyObject *filter_stop(PyObject *self, PyObject *unused) {
     (void)unused;
     if (atr__fcfg.active) {
         /* not measured: a minimum duration drops calls, a test clock's times are not real */
-        atr__calibrate(BACKEND_NAMES[g_backend], !atr__fcfg.min_duration_ns && !atr__fcfg.clock);
+        atr__calibrate(g_backend->name, !atr__fcfg.min_duration_ns && !atr__fcfg.clock);
         backend_stop();
         atr__calls_end_all();
         atr__fcfg.active = 0;
         Py_CLEAR(atr__fcfg.clock);
-        patterns_clear();
+        atr__filter_patterns_clear();
     }
     Py_RETURN_NONE;
 }
@@ -537,8 +157,8 @@ static PyObject *filter_start(PyObject *self, PyObject *args, PyObject *kw) {
         PyErr_SetString(PyExc_TypeError, "argtrace: clock must be callable");
         return NULL;
     }
-    int req = backend_request();
-    if (req < 0) {
+    const atr__filter_backend *req;
+    if (backend_request(&req) < 0) {
         return NULL;
     }
     if (atr__fcfg.active) {
@@ -550,31 +170,19 @@ static PyObject *filter_start(PyObject *self, PyObject *args, PyObject *kw) {
                         "argtrace: filter tracing needs an active session (start() first)");
         return NULL;
     }
-    g_pat.cwd = cwd_dup();
-    if (!g_pat.cwd || parse_list(inc, g_pat.cwd, &g_pat.inc, &g_pat.n_inc) < 0 ||
-        (exc && exc != Py_None && parse_list(exc, g_pat.cwd, &g_pat.exc, &g_pat.n_exc) < 0) ||
-        compute_roots() < 0) {
-        patterns_clear();
+    if (atr__filter_patterns_set(inc, exc) < 0) {
         return NULL;
     }
-    if (g_pat.n_inc == 0) {
-        patterns_clear();
-        PyErr_SetString(PyExc_ValueError, "argtrace: filter tracing needs at least one pattern");
-        return NULL;
-    }
-    free(g_hits);
-    g_hits = calloc(g_pat.n_inc, sizeof *g_hits);
-    g_n_hits = g_hits ? g_pat.n_inc : 0;
     atr__fcfg.gen++;
     atr__fcfg.min_duration_ns = (uint64_t)min_ns;
     atr__fcfg.max_depth = (uint32_t)max_depth;
     atr__fcfg.clock = clock == Py_None ? NULL : Py_NewRef(clock);
     atr__fcfg.active = 1;
     if (backend_start(req) < 0) {
-        g_backend = BK_NONE;
+        g_backend = NULL;
         atr__fcfg.active = 0;
         Py_CLEAR(atr__fcfg.clock);
-        patterns_clear();
+        atr__filter_patterns_clear();
         return NULL;
     }
     Py_RETURN_NONE;
@@ -595,8 +203,13 @@ static PyObject *after_fork_child(PyObject *self, PyObject *unused) {
 static PyMethodDef after_fork_def = {"_argtrace_filter_after_fork", after_fork_child, METH_NOARGS,
                                      NULL};
 
-/* os.register_at_fork(after_in_child=...): spans begun before a fork are the parent's. */
+/* os.register_at_fork(after_in_child=...): spans begun before a fork are the parent's. Once
+   per process (the module may be executed again: module.c). */
 static int register_at_fork(void) {
+    static int registered;
+    if (registered) {
+        return 0;
+    }
     PyObject *fn = PyCFunction_New(&after_fork_def, NULL);
     PyObject *os = fn ? PyImport_ImportModule("os") : NULL;
     PyObject *reg = os ? PyObject_GetAttrString(os, "register_at_fork") : NULL;
@@ -609,25 +222,14 @@ static int register_at_fork(void) {
     Py_XDECREF(reg);
     Py_XDECREF(os);
     Py_XDECREF(fn);
+    registered = r != NULL;
     return r ? 0 : -1;
 }
 
 static PyObject *filter_hits(PyObject *self, PyObject *unused) {
     (void)self;
     (void)unused;
-    if (!g_hits) {
-        Py_RETURN_NONE;
-    }
-    PyObject *r = PyList_New((Py_ssize_t)g_n_hits);
-    for (size_t i = 0; r && i < g_n_hits; i++) {
-        PyObject *n = PyLong_FromSize_t(g_hits[i]);
-        if (!n) {
-            Py_CLEAR(r);
-            break;
-        }
-        PyList_SET_ITEM(r, (Py_ssize_t)i, n);
-    }
-    return r;
+    return atr__filter_hits();
 }
 
 static PyMethodDef filter_methods[] = {
@@ -645,22 +247,18 @@ static PyMethodDef filter_methods[] = {
     {"filter_backend", filter_backend, METH_NOARGS,
      "filter_backend(): the backend of the running filter tracing: 'monitoring' (3.12+),\n"
      "'eval' (3.11 frame-evaluation hook), 'profile' (profile hook), or None."},
-#ifdef ATR__FRAME_311
-    {"_filter_test_pep523", test_pep523, METH_O,
-     "Tests only: install (True) or remove (False) another tool's PEP 523 eval function."},
-#endif
     {NULL, NULL, 0, NULL}};
 
 int atr__filter_module_init(PyObject *m) {
-    if (atr__fcfg.extra_index < 0) {
-        atr__fcfg.extra_index = atr__request_code_extra_index(info_free);
-        if (atr__fcfg.extra_index < 0) {
-            PyErr_SetString(PyExc_RuntimeError, "argtrace: no code-extra slot left");
+    if (atr__filter_decide_init() < 0 || register_at_fork() < 0 ||
+        PyModule_AddFunctions(m, filter_methods) < 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < N_BACKENDS; i++) {
+        if (BACKENDS[i]->start && BACKENDS[i]->methods &&
+            PyModule_AddFunctions(m, BACKENDS[i]->methods) < 0) {
             return -1;
         }
     }
-    if (register_at_fork() < 0) {
-        return -1;
-    }
-    return PyModule_AddFunctions(m, filter_methods);
+    return 0;
 }

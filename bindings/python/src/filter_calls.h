@@ -10,7 +10,7 @@
 #ifndef ATR_PY_FILTER_CALLS_H
 #define ATR_PY_FILTER_CALLS_H
 
-#include "filter.h"
+#include "filter_decide.h"
 
 /* 1 if a new call at this thread's depth is recorded (not over max_depth), else 0. */
 int atr__calls_want(void);

@@ -12,7 +12,7 @@
 #define ATR_PY_FILTER_EMIT_H
 
 #include "capture_fast.h"
-#include "filter.h"
+#include "filter_decide.h"
 #include "spans.h"
 
 #define ATR__EMIT_MAX_FIELDS 16

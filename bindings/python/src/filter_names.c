@@ -1,11 +1,11 @@
 /*
- * filter_names.c — where a code object's function lives (filter.h: atr__filter_ns_search):
+ * filter_names.c — where a code object's function lives (filter_decide.h: atr__filter_ns_search):
  * its module's globals and the dicts of classes found there (two levels). Gives the
  * qualname before 3.11 (code objects carry none) and tells whether a TracedFunction wraps it
  * (the decorator records it; atr__filter_mark_decorated catches the rest). Exact dicts and
  * builtin descriptor types only: no user code runs.
  */
-#include "filter.h"
+#include "filter_decide.h"
 
 #include "tracefunc.h"
 
@@ -13,7 +13,7 @@ static int func_has_code(PyObject *f, PyCodeObject *co) {
     return f && PyFunction_Check(f) && PyFunction_GET_CODE(f) == (PyObject *)co;
 }
 
-#if PY_VERSION_HEX < 0x030B0000
+#if !ATR__CODE_QUALNAME
 /* Qualname of `co` if it is compiled inside `parent` (qualname pq), as the compiler names
    nested code: "<locals>." after a function, "." after a class body. New ref or NULL. */
 static PyObject *qual_in_consts(PyCodeObject *parent, PyObject *pq, PyCodeObject *co, int depth) {
@@ -50,7 +50,7 @@ static int ns_visit(PyObject *v, PyCodeObject *co, int depth, atr__ns_hit *hit) 
     if (PyFunction_Check(v)) {
         PyObject *q = ((PyFunctionObject *)v)->func_qualname;
         if (!func_has_code(v, co)) {
-#if PY_VERSION_HEX < 0x030B0000
+#if !ATR__CODE_QUALNAME
             if (!hit->qualname && q && PyUnicode_Check(q)) {
                 hit->qualname = qual_in_consts((PyCodeObject *)PyFunction_GET_CODE(v), q, co, 0);
             }

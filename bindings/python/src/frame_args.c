@@ -17,7 +17,7 @@ static inline void clear_vals(PyObject **vals, Py_ssize_t n) {
     }
 }
 
-#if PY_VERSION_HEX >= 0x030C0000
+#if ATR__FRAME_GETVAR
 static void public_args(PyFrameObject *f, PyCodeObject *co, PyObject **vals, Py_ssize_t n) {
     clear_vals(vals, n);
     PyObject *names = PyCode_GetVarnames(co);
@@ -38,7 +38,7 @@ static void public_args(PyFrameObject *f, PyCodeObject *co, PyObject **vals, Py_
 #endif
 
 void atr__frame_args(PyFrameObject *f, PyCodeObject *co, PyObject **vals, Py_ssize_t n) {
-#if PY_VERSION_HEX < 0x030B0000
+#if ATR__FRAME_PUBLIC
     PyObject **lp = f->f_localsplus;
     Py_ssize_t ncells = PyTuple_Check(co->co_cellvars) ? PyTuple_GET_SIZE(co->co_cellvars) : 0;
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -54,7 +54,7 @@ void atr__frame_args(PyFrameObject *f, PyCodeObject *co, PyObject **vals, Py_ssi
         }
         vals[i] = v;
     }
-#elif defined(ATR__FRAME_311)
+#elif ATR__FRAME_311
     atr__iframe311 *fi = atr__compat_iframe_of(f);
     if (fi && fi->f_code == co) {
         atr__copy_slots(fi->localsplus, co, vals, n);
@@ -67,7 +67,7 @@ void atr__frame_args(PyFrameObject *f, PyCodeObject *co, PyObject **vals, Py_ssi
 }
 
 int atr__code_has_cell_params(PyCodeObject *co, Py_ssize_t n) {
-#if PY_VERSION_HEX < 0x030B0000
+#if ATR__FRAME_PUBLIC
     (void)n;
     return co->co_cell2arg != NULL;
 #else
@@ -85,7 +85,7 @@ int atr__code_has_cell_params(PyCodeObject *co, Py_ssize_t n) {
 }
 
 PyObject *atr__frame_globals(PyFrameObject *f) {
-#if PY_VERSION_HEX < 0x030B0000
+#if ATR__FRAME_PUBLIC
     return f->f_globals;
 #else
     PyObject *g = PyFrame_GetGlobals(f); /* new reference; the frame keeps it alive */

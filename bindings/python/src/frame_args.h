@@ -23,7 +23,7 @@ void atr__frame_args(PyFrameObject *f, PyCodeObject *co, PyObject **vals, Py_ssi
 /* Globals of a frame object, borrowed (NULL if unknown). */
 PyObject *atr__frame_globals(PyFrameObject *f);
 
-#if defined(ATR__FRAME_311) || defined(ATR__FRAME_312)
+#if ATR__FRAME_311 || ATR__FRAME_312
 /* Copy n slots of an interpreter frame's localsplus, unwrapping the cells of parameters that
    are cell variables (inline: the sys.monitoring start callback's hot path). */
 static inline void atr__copy_slots(PyObject *const *lp, PyCodeObject *co, PyObject **vals,
@@ -41,7 +41,7 @@ static inline void atr__copy_slots(PyObject *const *lp, PyCodeObject *co, PyObje
 }
 #endif
 
-#ifdef ATR__FRAME_312
+#if ATR__FRAME_312
 /* From the running interpreter frame (sys.monitoring callbacks, 3.12 and 3.13). */
 static inline void atr__iframe_args(atr__iframe312 *fi, PyCodeObject *co, PyObject **vals,
                                     Py_ssize_t n) {

@@ -13,7 +13,7 @@
 #include <frameobject.h> /* the PyFrameObject struct before 3.11 */
 
 /* Code-object extra slots: underscore names before 3.12, PyUnstable_ names from 3.12. */
-#if PY_VERSION_HEX >= 0x030C0000
+#if ATR__CODE_EXTRA_UNSTABLE
 #define atr__code_get_extra PyUnstable_Code_GetExtra
 #define atr__code_set_extra PyUnstable_Code_SetExtra
 #define atr__request_code_extra_index PyUnstable_Eval_RequestCodeExtraIndex
@@ -25,8 +25,7 @@
 
 /* The co_extra block (_PyCodeObjectExtra of Include/internal/pycore_code.h, the same from 3.9
    to 3.13): read directly on the hot path instead of calling _PyCode_GetExtra. */
-#if PY_VERSION_HEX < 0x030E0000
-#define ATR__CODE_EXTRA_DIRECT 1
+#if ATR__CODE_EXTRA_DIRECT
 typedef struct atr__code_extra {
     Py_ssize_t ce_size;
     void *ce_extras[1];
@@ -36,8 +35,7 @@ typedef struct atr__code_extra {
 /* CO_FAST_CELL from Include/internal/pycore_code.h (3.11+): a local that is also a cell. */
 #define ATR__CO_FAST_CELL 0x40
 
-#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
-#define ATR__FRAME_311 1
+#if ATR__FRAME_311
 /* 3.11: struct _frame (PyFrameObject) and struct _PyInterpreterFrame. */
 typedef struct atr__iframe311 {
     PyObject *f_func;
@@ -55,7 +53,8 @@ typedef struct atr__iframe311 {
 } atr__iframe311;
 
 typedef struct atr__frame311 {
-    PyObject_HEAD PyFrameObject *f_back;
+    PyObject_HEAD
+    PyFrameObject *f_back;
     atr__iframe311 *f_frame;
 } atr__frame311;
 
@@ -66,8 +65,7 @@ static inline atr__iframe311 *atr__compat_iframe_of(PyFrameObject *f) {
 }
 #endif
 
-#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030E0000
-#define ATR__FRAME_312 1
+#if ATR__FRAME_312
 /* 3.12 and 3.13: struct _PyInterpreterFrame (3.13 renames f_code to f_executable). */
 typedef struct atr__iframe312 {
     PyObject *f_code;
@@ -84,13 +82,18 @@ typedef struct atr__iframe312 {
     PyObject *localsplus[1];
 } atr__iframe312;
 
+/* The running interpreter frame of the thread (NULL: none). */
+static inline atr__iframe312 *atr__compat_top_iframe(PyThreadState *ts) {
+#if ATR__TSTATE_CURRENT_FRAME
+    return (atr__iframe312 *)ts->current_frame;
+#else
+    return ts->cframe ? (atr__iframe312 *)ts->cframe->current_frame : NULL;
+#endif
+}
+
 /* The running interpreter frame of the thread, if it executes `co`; else NULL. */
 static inline atr__iframe312 *atr__compat_current_iframe(PyThreadState *ts, PyCodeObject *co) {
-#if PY_VERSION_HEX >= 0x030D0000
-    atr__iframe312 *fi = (atr__iframe312 *)ts->current_frame;
-#else
-    atr__iframe312 *fi = ts->cframe ? (atr__iframe312 *)ts->cframe->current_frame : NULL;
-#endif
+    atr__iframe312 *fi = atr__compat_top_iframe(ts);
     return (fi && fi->f_code == (PyObject *)co) ? fi : NULL;
 }
 #endif

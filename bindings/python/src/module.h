@@ -20,6 +20,9 @@ PyObject *atr__py_session_uid(PyObject *m, PyObject *unused);
 PyObject *atr__py_session_paths(PyObject *m, PyObject *unused);
 PyObject *atr__py_register_summarizer(PyObject *m, PyObject *const *args, Py_ssize_t n);
 PyObject *atr__py_redact_values(PyObject *m, PyObject *values); /* redact.c */
+PyObject *atr__py_set_recording(PyObject *m, PyObject *arg);
+PyObject *atr__py_toggle_signal(PyObject *m, PyObject *args);
+PyObject *atr__py_toggle_recording(PyObject *m, PyObject *noargs);
 /* calibrate.c */
 PyObject *atr__py_calibrate(PyObject *m, PyObject *mechanism);
 #define ATR__SESSION_METHODS                                                              \
@@ -37,7 +40,13 @@ PyObject *atr__py_calibrate(PyObject *m, PyObject *mechanism);
     {"register_summarizer", (PyCFunction)(void (*)(void))atr__py_register_summarizer,     \
      METH_FASTCALL, "register_summarizer(type, fn): fn(obj) -> dict | tuple of scalars."}, \
     {"redact_values", atr__py_redact_values, METH_O,                                      \
-     "redact_values(values): redact these str/bytes values wherever captured later."},
+     "redact_values(values): redact these str/bytes values wherever captured later."},    \
+    {"set_recording", atr__py_set_recording, METH_O,                                      \
+     "set_recording(on): recording on or off in the active session."},                   \
+    {"toggle_signal", atr__py_toggle_signal, METH_VARARGS,                                \
+     "toggle_signal(signo, initially_on=True): a signal toggles recording."},            \
+    {"toggle_recording", atr__py_toggle_recording, METH_NOARGS,                           \
+     "toggle_recording() -> bool: the signal toggle has recording on."},
 
 /* actions.c */
 PyObject *atr__py_current_span(PyObject *m, PyObject *unused);
@@ -63,9 +72,15 @@ int atr__readrec_init_types(PyObject *m);
 /* viewer_entry.c (only when the viewer library is linked: the CLI checks for it) */
 #ifdef ATR_HAVE_VIEWER
 PyObject *atr__py_viewer_main(PyObject *m, PyObject *argv);
+PyObject *atr__py_viewer_text(PyObject *m, PyObject *argv);
+PyObject *atr__py_report_css(PyObject *m, PyObject *unused);
 #define ATR__VIEWER_METHODS                                                              \
     {"viewer_main", atr__py_viewer_main, METH_O,                                         \
-     "viewer_main(argv: list[str]) -> int: run the viewer's command line in-process."},
+     "viewer_main(argv: list[str]) -> int: run the viewer's command line in-process."},  \
+    {"viewer_text", atr__py_viewer_text, METH_O,                                         \
+     "viewer_text(argv: list[str]) -> (status, out, err): the same, output as text."},   \
+    {"report_css", atr__py_report_css, METH_NOARGS,                                      \
+     "report_css() -> str: the HTML report's stylesheet."},
 #else
 #define ATR__VIEWER_METHODS
 #endif

@@ -15,12 +15,13 @@
  * (checked against the callback's code object); the frame object from PyEval_GetFrame() and
  * PyFrame_GetVar() on later versions.
  */
+#include "filter_backend.h"
 #include "filter_calls.h"
 #include "frame_args.h"
 
 #include <stddef.h>
 
-#if PY_VERSION_HEX >= 0x030C0000
+#if ATR__BACKEND_MONITORING
 
 static PyObject *g_mon;     /* owned: the sys.monitoring namespace */
 static PyObject *g_disable; /* owned: sys.monitoring.DISABLE */
@@ -30,7 +31,7 @@ static int g_tool = -1;     /* tool id in use, -1: none */
 typedef struct frame_ref {
     const void *key;
     PyObject *globals; /* borrowed */
-#ifdef ATR__FRAME_312
+#if ATR__FRAME_312
     atr__iframe312 *fi;
 #else
     PyFrameObject *f; /* borrowed */
@@ -38,7 +39,7 @@ typedef struct frame_ref {
 } frame_ref;
 
 static int frame_of(PyCodeObject *co, frame_ref *r) {
-#ifdef ATR__FRAME_312
+#if ATR__FRAME_312
     r->fi = atr__compat_current_iframe(atr__compat_tstate(), co);
     r->key = r->fi;
     r->globals = r->fi ? r->fi->f_globals : NULL;
@@ -59,7 +60,7 @@ static int frame_of(PyCodeObject *co, frame_ref *r) {
 
 static void read_args(void *ref, PyCodeObject *co, PyObject **vals, Py_ssize_t n) {
     frame_ref *r = ref;
-#ifdef ATR__FRAME_312
+#if ATR__FRAME_312
     atr__iframe_args(r->fi, co, vals, n);
 #else
     atr__frame_args(r->f, co, vals, n);
@@ -88,7 +89,7 @@ static PyObject *cb_start(PyObject *self, PyObject *const *args, size_t nargsf, 
     }
     PyCodeObject *co = (PyCodeObject *)args[0];
     atr__code_info *ci;
-#ifdef ATR__FRAME_312
+#if ATR__FRAME_312
     /* the common case first: selected code decided earlier (one thread-state fetch) */
     if (atr__filter_cached(co, &ci) == ATR__DEC_ACCEPT && atr__fcfg.active) {
         PyThreadState *ts = atr__compat_tstate();
@@ -177,16 +178,12 @@ static PyObject *cb_resume(PyObject *self, PyObject *const *args, size_t nargsf,
 static PyObject *cb_return(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kw) {
     (void)self;
     (void)kw;
-#ifdef ATR__FRAME_312
+#if ATR__FRAME_312
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     /* the common case first: the call on top of this thread's stack returns (no lookup) */
     if (nargs >= 1 && atr__fcfg.active) {
         PyThreadState *ts = atr__compat_tstate();
-#if PY_VERSION_HEX >= 0x030D0000
-        const void *fi = ts->current_frame;
-#else
-        const void *fi = ts->cframe ? ts->cframe->current_frame : NULL;
-#endif
+        const void *fi = atr__compat_top_iframe(ts);
         if (fi && atr__calls_end_if_top(fi, args[0], nargs >= 3 ? args[2] : NULL, 0)) {
             return ret_none();
         }
@@ -219,7 +216,8 @@ static PyObject *cb_throw(PyObject *self, PyObject *const *args, size_t nargsf, 
  * dispatch, a thread-state fetch and a recursion check on every event).
  */
 typedef struct cb_object {
-    PyObject_HEAD vectorcallfunc vectorcall;
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
 } cb_object;
 
 static PyTypeObject cb_type = {
@@ -281,7 +279,9 @@ static int take_tool_id(void) {
     return -1;
 }
 
-int atr__backend_start(void) {
+static void mon_stop(void);
+
+static int mon_start(void) {
     if (!g_mon) {
         PyObject *sys = PyImport_ImportModule("sys");
         g_mon = sys ? PyObject_GetAttrString(sys, "monitoring") : NULL;
@@ -309,7 +309,7 @@ int atr__backend_start(void) {
                 ? NULL
                 : PyObject_CallMethod(g_mon, "register_callback", "ilO", tool, bit, g_cbs[i].fn);
         if (!r) {
-            atr__backend_stop();
+            mon_stop();
             return -1;
         }
         Py_DECREF(r);
@@ -324,14 +324,14 @@ int atr__backend_start(void) {
     }
     PyObject *r = PyObject_CallMethod(g_mon, "set_events", "il", tool, mask);
     if (!r) {
-        atr__backend_stop();
+        mon_stop();
         return -1;
     }
     Py_DECREF(r);
     return 0;
 }
 
-void atr__backend_stop(void) {
+static void mon_stop(void) {
     if (g_tool < 0) {
         return;
     }
@@ -362,4 +362,9 @@ void atr__backend_stop(void) {
     atr__compat_exc_restore(&st);
 }
 
-#endif /* PY_VERSION_HEX >= 0x030C0000 */
+const atr__filter_backend atr__backend_monitoring = {
+    .name = "monitoring", .start = mon_start, .stop = mon_stop};
+
+#else
+const atr__filter_backend atr__backend_monitoring = {.name = "monitoring"};
+#endif /* ATR__BACKEND_MONITORING */

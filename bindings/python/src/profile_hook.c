@@ -16,20 +16,21 @@
  * get a "return" event with no value and the exception is not visible to a profile function:
  * the span ends as raised with an unknown type (docs/FILTERS.md).
  */
+#include "filter_backend.h"
 #include "filter_calls.h"
 #include "frame_args.h"
 
-#if PY_VERSION_HEX < 0x030C0000
+#if ATR__BACKEND_PROFILE
 
 #include <stddef.h>
-#if PY_VERSION_HEX >= 0x030B0000
+#if ATR__FRAME_311
 #include <opcode.h> /* YIELD_VALUE */
 #endif
 
 static PyObject *g_installer;        /* owned: the threading.setprofile callable */
 static PyObject *g_prev_thread_hook; /* owned: threading's previous profile hook (or None) */
 
-#if PY_VERSION_HEX >= 0x030B0000
+#if ATR__FRAME_311
 static ATR__NOINLINE PyCodeObject *frame_code_public(PyFrameObject *f) {
     PyCodeObject *co = PyFrame_GetCode(f); /* new reference; the frame keeps it alive */
     Py_DECREF(co);
@@ -38,7 +39,7 @@ static ATR__NOINLINE PyCodeObject *frame_code_public(PyFrameObject *f) {
 #endif
 
 static inline PyCodeObject *frame_code(PyFrameObject *f) {
-#if PY_VERSION_HEX < 0x030B0000
+#if ATR__FRAME_PUBLIC
     return f->f_code;
 #else
     atr__iframe311 *fi = atr__compat_iframe_of(f);
@@ -47,9 +48,9 @@ static inline PyCodeObject *frame_code(PyFrameObject *f) {
 }
 
 static int is_suspended(PyFrameObject *f) {
-#if PY_VERSION_HEX < 0x030A0000
+#if ATR__FRAME_STACKTOP
     return f->f_stacktop != NULL;
-#elif PY_VERSION_HEX < 0x030B0000
+#elif ATR__FRAME_PUBLIC
     return f->f_state == FRAME_SUSPENDED;
 #else
     atr__iframe311 *fi = atr__compat_iframe_of(f);
@@ -68,7 +69,7 @@ static void read_args(void *f, PyCodeObject *co, PyObject **vals, Py_ssize_t n) 
 /* 1 if the call event of generator-like code is its first step (nothing run yet: 3.9/3.10
    f_lasti -1; 3.11 the event comes at the RESUME that opens the code, _co_firsttraceable). */
 static int first_step(PyFrameObject *f, PyCodeObject *co) {
-#if PY_VERSION_HEX < 0x030B0000
+#if ATR__FRAME_PUBLIC
     (void)co;
     return f->f_lasti < 0;
 #else
@@ -77,7 +78,7 @@ static int first_step(PyFrameObject *f, PyCodeObject *co) {
 #endif
 }
 
-#if PY_VERSION_HEX >= 0x030B0000
+#if ATR__FRAME_311
 /*
  * 3.11 gives a profile function a call event when throw() enters a generator, but none when
  * a throw() that went through an object that is not a generator (an async generator's
@@ -129,7 +130,7 @@ static void resume_delegator(PyFrameObject *f) {
    address is a generator's that vanished unseen (frame objects are reused), which
    atr__calls_yield ends when this one suspends. */
 static void on_call(PyFrameObject *f, PyCodeObject *co, atr__code_info *ci) {
-#if PY_VERSION_HEX >= 0x030B0000
+#if ATR__FRAME_311
     if (atr__calls_n_suspended()) {
         resume_thrown(f);
     }
@@ -168,7 +169,7 @@ static ATR__NOINLINE int profile_slow(PyFrameObject *f, int what, PyObject *arg,
         atr__calls_raise(f, NULL);
     } else {
         atr__calls_return(f, arg);
-#if PY_VERSION_HEX >= 0x030B0000
+#if ATR__FRAME_311
         if (ci->coro_like && atr__calls_n_suspended()) {
             resume_delegator(f);
         }
@@ -220,7 +221,7 @@ static int set_thread_hook(PyObject *hook) {
     return r ? 0 : -1;
 }
 
-int atr__profile_start(void) {
+static int profile_start(void) {
     PyThreadState *me = PyThreadState_Get();
     if (me->c_profilefunc != NULL && me->c_profilefunc != profile_fn) {
         PyErr_SetString(PyExc_RuntimeError,
@@ -262,7 +263,7 @@ int atr__profile_start(void) {
     return 0;
 }
 
-void atr__profile_stop(void) {
+static void profile_stop(void) {
     atr__exc_state st;
     atr__compat_exc_fetch(&st);
     PyThreadState *me = PyThreadState_Get();
@@ -281,4 +282,18 @@ void atr__profile_stop(void) {
     atr__compat_exc_restore(&st);
 }
 
-#endif /* PY_VERSION_HEX < 0x030C0000 */
+/* Another profiler (cProfile) holds this thread's profile slot. */
+static const char *profile_unusable(void) {
+    Py_tracefunc cur = PyThreadState_Get()->c_profilefunc;
+    return cur != NULL && cur != profile_fn ? "another profiler is active (sys.setprofile)" : NULL;
+}
+
+const atr__filter_backend atr__backend_profile = {.name = "profile",
+                                                  .by_name = 1,
+                                                  .unusable = profile_unusable,
+                                                  .start = profile_start,
+                                                  .stop = profile_stop};
+
+#else
+const atr__filter_backend atr__backend_profile = {.name = "profile", .by_name = 1};
+#endif /* ATR__BACKEND_PROFILE */

@@ -3,7 +3,7 @@
  * the binding contract's tagged tuples ("truncated_str", text, true_len), ("truncated_bytes",
  * data, true_len), ("summary", type, length|None, [items]), ("redacted",), ("bigint",
  * digits), ("repr", text, true_len), ("error", type_name), ("unknown", ext_type, payload).
- * Owner: L (readrec.c keeps its own copy until P1 switches it to these).
+ * Used by read_records (readrec.c) and the analysis index (analysis_wrap.c and its files).
  */
 #ifndef ATR_PY_PYVALUE_H
 #define ATR_PY_PYVALUE_H

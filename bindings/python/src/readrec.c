@@ -119,6 +119,10 @@ static const char *kind_name(uint32_t k) {
         return "resume";
     case ATR_REC_CALIBRATION:
         return "calibration";
+    case ATR_REC_SAMPLING:
+        return "sampling";
+    case ATR_REC_RECORDING:
+        return "recording";
     default:
         return "unknown";
     }
@@ -139,7 +143,7 @@ static PyObject *record_to_py(const atr_record *r) {
               put(d, "runtime", atr__str_py(p->runtime)) | put(d, "tool", atr__str_py(p->tool)) |
               put(d, "clock_ns", U64(p->clock_ns)) | put(d, "wall_ns", U64(p->wall_ns)) |
               put(d, "uid", U64(p->uid)) | put(d, "parent_uid", U64(p->parent_uid)) |
-              put(d, "parent_span", U64(p->parent_span));
+              put(d, "parent_span", U64(p->parent_span)) | put(d, "part", U64(p->part));
         break;
     }
     case ATR_REC_FUNCTION:
@@ -197,6 +201,14 @@ static PyObject *record_to_py(const atr_record *r) {
               put(d, "inner_ns", U64(r->u.calibration.inner_ns)) |
               put(d, "samples", U64(r->u.calibration.samples));
         break;
+    case ATR_REC_SAMPLING:
+        rc |= put(d, "rate", PyFloat_FromDouble(r->u.sampling.rate)) |
+              put(d, "mode", atr__str_py(r->u.sampling.mode)) |
+              put(d, "seed", U64(r->u.sampling.seed));
+        break;
+    case ATR_REC_RECORDING:
+        rc |= put(d, "on", PyBool_FromLong(r->u.recording.on));
+        break;
     default:
         break;
     }
@@ -220,8 +232,10 @@ static PyObject *rr_next(recreader *self) {
     atr_record rec;
     int rc;
     self->busy = 1;
-    Py_BEGIN_ALLOW_THREADS rc = atr_reader_next(self->reader, &rec);
-    Py_END_ALLOW_THREADS self->busy = 0;
+    Py_BEGIN_ALLOW_THREADS
+    rc = atr_reader_next(self->reader, &rec);
+    Py_END_ALLOW_THREADS
+    self->busy = 0;
     if (rc == 0)
         return record_to_py(&rec);
     self->finished = 1;
@@ -280,8 +294,10 @@ PyObject *atr__py_read_records(PyObject *m, PyObject *path) {
     int rc;
     const char *cpath = PyBytes_AS_STRING(bytes);
     errno = 0;
-    Py_BEGIN_ALLOW_THREADS rc = atr_reader_open(cpath, &r);
-    Py_END_ALLOW_THREADS Py_DECREF(bytes);
+    Py_BEGIN_ALLOW_THREADS
+    rc = atr_reader_open(cpath, &r);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(bytes);
     if (rc == ATR_EOPEN) {
         atr__raise_oserror(errno ? errno : EIO, "cannot open the log", str);
         Py_DECREF(str);

@@ -52,7 +52,7 @@ void atr__secret_remember_text(const char *p, size_t len) {
 
 /* UTF-8 of a str as capture.c writes it (surrogates as U+FFFD), at most ATR__SECRET_BYTES. */
 static void remember_str(PyObject *obj) {
-#if PY_VERSION_HEX < 0x030C0000
+#if ATR__UNICODE_READY
     if (PyUnicode_READY(obj) < 0) {
         PyErr_Clear();
         return;

@@ -18,12 +18,10 @@
 #include "module.h"
 
 #include "calibrate.h"
+#include "filter.h"
 #include "redact.h"
 #include "spans.h"
 #include "tracefunc.h"
-#ifdef ATR_HAVE_FILTER
-#include "filter.h"
-#endif
 
 #include <errno.h>
 #include <stdio.h>
@@ -76,7 +74,8 @@ static void block_end(void *ctx, void *token) {
 static void wait_blocked(void) {
     while (g_blocked > 0) {
         struct timespec ts = {0, 1000000L};
-        Py_BEGIN_ALLOW_THREADS nanosleep(&ts, NULL);
+        Py_BEGIN_ALLOW_THREADS
+        nanosleep(&ts, NULL);
         Py_END_ALLOW_THREADS
     }
 }
@@ -166,17 +165,24 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
         "path",        "flush_interval_ms", "buffer_size",     "max_pending_bytes",
         "zstd_level",  "drop_when_full",    "max_value_bytes", "argv",
         "redact",      "capture_repr",      "fork_mode",       "parent_uid",
-        "parent_span", "block_timeout_ms",  "sink_timeout_ms", NULL};
+        "parent_span", "block_timeout_ms",  "sink_timeout_ms", "max_file_bytes",
+        "keep_files",  "sample_rate",       "sample_random",   "sample_seed",
+        NULL};
     PyObject *path_obj, *flush = NULL, *bufsz = NULL, *pending = NULL, *mvb = NULL;
     PyObject *argv = NULL, *redact = NULL;
     int zstd_level = 1, drop = 0, capture_repr = 0;
     const char *fork_mode = "follow";
     unsigned long long parent_uid = 0, parent_span = 0;
     PyObject *block_ms = NULL, *sink_ms = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$OOOipOOOpsKKOO:start", kwlist, &path_obj, &flush,
-                                     &bufsz, &pending, &zstd_level, &drop, &mvb, &argv, &redact,
-                                     &capture_repr, &fork_mode, &parent_uid, &parent_span,
-                                     &block_ms, &sink_ms))
+    unsigned long long max_file_bytes = 0, sample_seed = 0;
+    unsigned int keep_files = 0;
+    double sample_rate = 1.0;
+    int sample_random = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$OOOipOOOpsKKOOKIdpK:start", kwlist, &path_obj,
+                                     &flush, &bufsz, &pending, &zstd_level, &drop, &mvb, &argv,
+                                     &redact, &capture_repr, &fork_mode, &parent_uid, &parent_span,
+                                     &block_ms, &sink_ms, &max_file_bytes, &keep_files,
+                                     &sample_rate, &sample_random, &sample_seed))
         return NULL;
     if (atr__g.session != NULL && g_depth == NEST_MAX) {
         PyErr_Format(PyExc_RuntimeError, "argtrace: too many nested sessions (%d)", NEST_MAX);
@@ -188,6 +194,11 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
     cfg.block_end = block_end;
     cfg.parent_uid = parent_uid;
     cfg.parent_span = parent_uid ? parent_span : 0;
+    cfg.max_file_bytes = max_file_bytes;
+    cfg.keep_files = keep_files;
+    cfg.sample_rate = sample_rate;
+    cfg.sample_random = sample_random;
+    cfg.sample_seed = sample_seed;
     size_t flush_ms = cfg.flush_interval_ms;
     size_t max_value_bytes = cfg.max_value_bytes;
     if (size_arg(flush, "flush_interval_ms", &flush_ms) < 0 ||
@@ -305,10 +316,8 @@ PyObject *atr__py_stop(PyObject *m, PyObject *unused) {
     atr_session *s = atr__g.session;
     if (s == NULL)
         Py_RETURN_NONE;
-#ifdef ATR_HAVE_FILTER
     if (g_depth == 0) /* an inner session leaves the outer session's filter tracing on */
         atr__filter_session_closing();
-#endif
     atr__calibrate("decorator", 1); /* the tracer's cost per call, into the log */
     PyObject *path = PyUnicode_DecodeFSDefault(atr_session_path(s));
     atr_drop_stats st;
@@ -334,10 +343,13 @@ PyObject *atr__py_stop(PyObject *m, PyObject *unused) {
     }
     wait_blocked(); /* threads waiting in the writer leave it before s is closed */
     int rc;
-    Py_BEGIN_ALLOW_THREADS atr_session_flush(s);
+    Py_BEGIN_ALLOW_THREADS
+    atr_session_flush(s);
     atr_session_drops(s, &st);
     rc = atr_session_close(s);
-    Py_END_ALLOW_THREADS if (path == NULL) return NULL;
+    Py_END_ALLOW_THREADS
+    if (path == NULL)
+        return NULL;
     PyObject *werr = rc < 0 ? PyUnicode_FromString(atr_strerror(rc)) : Py_NewRef(Py_None);
     PyObject *d =
         Py_BuildValue("{s:N,s:K,s:K,s:N}", "path", path, "dropped", (unsigned long long)st.records,
@@ -351,8 +363,10 @@ PyObject *atr__py_flush(PyObject *m, PyObject *unused) {
     atr_session *s = atr__g.session;
     if (s != NULL) {
         g_blocked++; /* stop() in another thread must not close s during the flush */
-        Py_BEGIN_ALLOW_THREADS atr_session_flush(s); /* errors are reported by stop() */
-        Py_END_ALLOW_THREADS g_blocked--;
+        Py_BEGIN_ALLOW_THREADS
+        atr_session_flush(s); /* errors are reported by stop() */
+        Py_END_ALLOW_THREADS
+        g_blocked--;
     }
     Py_RETURN_NONE;
 }
@@ -403,4 +417,37 @@ PyObject *atr__py_register_summarizer(PyObject *m, PyObject *const *args, Py_ssi
     if (atr__capture_register_summarizer(args[0], args[1]) < 0)
         return NULL;
     Py_RETURN_NONE;
+}
+
+/* set_recording(on): recording on or off in the active session (no session: nothing). */
+PyObject *atr__py_set_recording(PyObject *m, PyObject *arg) {
+    (void)m;
+    int on = PyObject_IsTrue(arg);
+    if (on < 0)
+        return NULL;
+    if (atr__g.session && atr_session_set_recording(atr__g.session, on) < 0) {
+        PyErr_SetString(PyExc_RuntimeError, "argtrace: cannot change recording");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* toggle_signal(signo, initially_on): recording toggled by a signal (atr_toggle_install). */
+PyObject *atr__py_toggle_signal(PyObject *m, PyObject *args) {
+    (void)m;
+    int signo, on = 1;
+    if (!PyArg_ParseTuple(args, "i|p:toggle_signal", &signo, &on))
+        return NULL;
+    if (atr_toggle_install(signo, on) < 0) {
+        PyErr_Format(PyExc_ValueError, "argtrace: signal %d cannot toggle recording", signo);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* recording(): 1 while the signal toggle (if any) has recording on. */
+PyObject *atr__py_toggle_recording(PyObject *m, PyObject *noargs) {
+    (void)m;
+    (void)noargs;
+    return PyBool_FromLong(atr_toggle_recording());
 }

@@ -232,6 +232,8 @@ int atr__span_begin_code(PyObject *code, uint32_t fid, PyObject *const *vals, Py
     if (s == NULL)
         return ATR_ESTATE;
     uint64_t gen = atr__g.gen; /* the session fid belongs to */
+    if ((*span_out = atr_span_gate(s, parent)) != 0)
+        return 0; /* not recorded (sampling, recording off): nothing to capture */
     atr__state_name_thread(s);
     if ((s = atr__session_of(gen)) == NULL)
         return ATR_ESTATE;
@@ -312,7 +314,7 @@ done:
 void atr__span_end_return(uint64_t gen, uint64_t span, uint64_t t_ns, PyObject *result,
                           const atr__capture_opts *opts) {
     atr_session *s = atr__session();
-    if (s == NULL || gen != atr__g.gen || span == 0)
+    if (s == NULL || gen != atr__g.gen || span == 0 || atr_span_skipped(span))
         return;
     if (result == NULL) {
         atr_span_return(s, span, t_ns, NULL);
@@ -333,7 +335,7 @@ void atr__span_end_return(uint64_t gen, uint64_t span, uint64_t t_ns, PyObject *
 void atr__span_end_raise(uint64_t gen, uint64_t span, uint64_t t_ns, PyObject *exc,
                          const atr__capture_opts *opts) {
     atr_session *s = atr__session();
-    if (s == NULL || gen != atr__g.gen || span == 0)
+    if (s == NULL || gen != atr__g.gen || span == 0 || atr_span_skipped(span))
         return;
     if (opts == NULL)
         opts = &atr__g.opts;

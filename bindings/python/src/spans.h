@@ -1,6 +1,6 @@
 /*
  * spans.h — begin/end helpers shared by the decorator, coroutine proxies, actions and filter
- * tracing (F): the current span, function definitions cached per code object, and END
+ * tracing: the current span, function definitions cached per code object, and END
  * records built from a result or an exception.
  *
  * Current span. The hot path keeps it in a thread-local {span, context} pair: a traced call

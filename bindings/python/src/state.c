@@ -1,7 +1,7 @@
 /*
  * state.c — the extension's process-wide state, kept in this one file.
  *
- * Why global: the decorator's vectorcall, coroutine proxies and F's profile/monitoring hooks
+ * Why global: the decorator's vectorcall, coroutine proxies and filter tracing's hooks
  * are entered from the interpreter with no pointer of ours to hand, and there is one active
  * session per process (the contract's `start()`), so they find it here. Why thread-local:
  * the current span must be readable in a few ns on every traced call and differs per

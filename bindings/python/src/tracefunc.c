@@ -16,9 +16,7 @@
 
 #include "capture_fast.h"
 
-#ifdef ATR_HAVE_FILTER
 #include "filter.h"
-#endif
 
 #include <string.h>
 
@@ -42,9 +40,7 @@ int atr__traced_plan_code(atr__traced *t, PyObject *code) {
     }
     Py_XSETREF(t->code, Py_NewRef(code));
     Py_XSETREF(t->varnames, varnames);
-#ifdef ATR_HAVE_FILTER
     atr__filter_mark_decorated(code); /* filter tracing leaves decorated code to us */
-#endif
     t->argcount = co->co_argcount;
     t->posonly = co->co_posonlyargcount;
     t->kwonly = co->co_kwonlyargcount;
@@ -460,9 +456,12 @@ static inline ATR__ALWAYS_INLINE PyObject *traced_call(atr__traced *t, atr_sessi
     void *ctx = atr__compat_context();
     atr__cur saved = atr__tls_current;
     uint64_t parent = saved.ctx == ctx ? saved.span : atr__span_current_slow(ctx);
-    uint64_t span = (kwnames == NULL && nargs == t->argcount && t->simple)
-                        ? begin_simple(t, s, args, nargs, parent)
-                        : begin_call(t, s, args, nargs, kwnames, parent);
+    /* not recorded (sampling, recording off): no capture, a placeholder span */
+    uint64_t span = atr_span_gate(s, parent);
+    if (ATR__LIKELY(span == 0))
+        span = (kwnames == NULL && nargs == t->argcount && t->simple)
+                   ? begin_simple(t, s, args, nargs, parent)
+                   : begin_call(t, s, args, nargs, kwnames, parent);
     atr__tls_current.span = span;
     atr__tls_current.ctx = ctx;
     /* in an asyncio task: tasks created during the call are its children */
@@ -471,7 +470,7 @@ static inline ATR__ALWAYS_INLINE PyObject *traced_call(atr__traced *t, atr_sessi
     if (ATR__UNLIKELY(token != NULL))
         atr__span_ctx_reset(token);
     atr__span_leave(saved);
-    if (span == 0)
+    if (span == 0 || ATR__UNLIKELY(atr_span_skipped(span)))
         return res;
     /* Generator-like results: also from callables without a code object (partials...). */
     if (ATR__UNLIKELY(t->kind != 0 || t->code == NULL) && res != NULL) {

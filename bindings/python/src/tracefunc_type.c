@@ -271,7 +271,7 @@ static PyGetSetDef traced_getset[] = {
     {"__defaults__", (getter)fwd_get, (setter)fwd_set, NULL, "__defaults__"},
     {"__kwdefaults__", (getter)fwd_get, (setter)fwd_set, NULL, "__kwdefaults__"},
     {"__annotations__", (getter)fwd_get, (setter)fwd_set, NULL, "__annotations__"},
-#if PY_VERSION_HEX >= 0x030E0000
+#if ATR__FUNC_ANNOTATE
     {"__annotate__", (getter)fwd_get, (setter)fwd_set, NULL, "__annotate__"},
 #endif
     {"__dict__", PyObject_GenericGetDict, PyObject_GenericSetDict, NULL, NULL},

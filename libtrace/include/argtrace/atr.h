@@ -5,6 +5,8 @@
  *   atr_writer.h  sessions: record spans and messages into a log
  *   atr_reader.h  decode a log record by record
  *   atr_analysis.h  index logs: call trees, statistics, per-argument analysis, filters
+ *                   (its parts: atr_index.h, atr_query.h, atr_stats.h, atr_diff.h,
+ *                   atr_why.h, atr_events.h)
  */
 #ifndef ARGTRACE_ATR_H
 #define ARGTRACE_ATR_H

@@ -34,9 +34,11 @@ typedef enum atr_record_kind {
     ATR_REC_SYNC = 8,
     ATR_REC_DROPS = 9,
     ATR_REC_END_OF_LOG = 10,
-    ATR_REC_SUSPEND = 11,    /* format 1.1: u.suspend.span stops running (yield, await) */
-    ATR_REC_RESUME = 12,     /* format 1.1: u.suspend.span runs again */
-    ATR_REC_CALIBRATION = 13 /* format 1.1 */
+    ATR_REC_SUSPEND = 11,     /* format 1.1: u.suspend.span stops running (yield, await) */
+    ATR_REC_RESUME = 12,      /* format 1.1: u.suspend.span runs again */
+    ATR_REC_CALIBRATION = 13, /* format 1.1 */
+    ATR_REC_SAMPLING = 14,    /* format 1.2: calls were sampled (u.sampling) */
+    ATR_REC_RECORDING = 15    /* format 1.2: recording paused or resumed at time_ns */
 } atr_record_kind;
 
 /* END status (docs/FORMAT.md 3.7). */
@@ -57,6 +59,7 @@ typedef struct atr_process_info {
     uint64_t uid;
     uint64_t parent_uid;  /* 0 unless a forked child */
     uint64_t parent_span; /* 0 unless a forked child running inside a span */
+    uint64_t part;        /* format 1.2: 0, or the number of this file in a rotated log */
 } atr_process_info;
 
 /*
@@ -119,6 +122,14 @@ typedef struct atr_record {
             uint64_t inner_ns; /* the part of it inside the call's own [start, end] */
             uint64_t samples;  /* traced calls the measurement timed (0: unknown) */
         } calibration;
+        struct {
+            double rate;   /* fraction of top-level calls recorded, in (0, 1] */
+            atr_str mode;  /* "count" (deterministic) or "random" */
+            uint64_t seed; /* random mode's seed */
+        } sampling;
+        struct {
+            uint32_t on; /* 0: recording paused at time_ns, 1: resumed */
+        } recording;
     } u;
 } atr_record;
 

@@ -111,6 +111,29 @@ typedef struct atr_writer_config {
      * error, ATR_EIO), so a reader that stopped reading never hangs the program's exit.
      */
     uint32_t sink_timeout_ms;
+    /*
+     * Rotation (a regular file only; ignored for a pipe, FIFO or device). max_file_bytes 0
+     * (default): one file. Otherwise, once the file holds at least max_file_bytes (at least
+     * 4096), the writer continues in a new file at a frame boundary: "<path>.1", "<path>.2",
+     * ... Each file stands alone (header, PROCESS with its `part`, the definitions); span
+     * ids continue across them, so the analysis joins a process's files into one log
+     * (docs/FORMAT.md 3.1). keep_files N > 0 deletes the oldest files past the newest N
+     * (default 0: keep all). A forked child's log rotates the same way. Opening a session
+     * deletes files "<path>.<digits>" left by an earlier run.
+     */
+    uint64_t max_file_bytes;
+    uint32_t keep_files;
+    /*
+     * Sampling (format 1.2, SAMPLING record): sample_rate in (0, 1] (default 1: every call)
+     * is the fraction of top-level calls (spans begun with no parent) recorded, each with its
+     * whole subtree: the calls under an unrecorded one are not recorded either. sample_random
+     * 0 (default): deterministic, per thread, the first top-level call then every 1/rate-th
+     * (exactly ceil(n * rate) of n); 1: each top-level call independently with probability
+     * rate, from a generator seeded with sample_seed (0: a random seed; written in the log).
+     */
+    double sample_rate;
+    int sample_random;
+    uint64_t sample_seed;
 } atr_writer_config;
 
 /* Fill *cfg with defaults (path NULL). */
@@ -255,6 +278,41 @@ typedef struct atr_calibration {
  * ATR_ENOMEM, ATR_ESTATE.
  */
 ATR_API int atr_session_write_calibration(atr_session *s, const atr_calibration *c);
+
+/*
+ * Recording on (1, the default) or off (0) without closing the session: while off, new
+ * spans are not recorded (atr_span_begin returns 0 with an id that the other calls accept
+ * and ignore; spans begun before go on being recorded up to their end) and messages are
+ * dropped. The log gets a RECORDING record (format 1.2) with the time of the change, so
+ * that readers know the gap. Returns 0, ATR_EINVAL, ATR_ESTATE.
+ */
+ATR_API int atr_session_set_recording(atr_session *s, int on);
+
+/* 1 if the span id returned by atr_span_begin() was not recorded (sampled out, or recording
+   was off), 0 otherwise. */
+ATR_API int atr_span_skipped(uint64_t span);
+
+/*
+ * Before capturing a span's arguments: 0 when a span begun now in the calling thread with
+ * this parent is recorded (then call atr_span_begin, which takes the decision as made),
+ * else the id to use instead of calling atr_span_begin (the span is not recorded: sampled
+ * out, under a sampled-out span, or recording is off), so that the embedder skips the
+ * capture. Cheap when nothing is sampled or paused: a few loads.
+ */
+ATR_API uint64_t atr_span_gate(atr_session *s, uint64_t parent);
+
+/*
+ * Toggle recording with a signal: install a handler for `signo` that only flips a
+ * process-wide flag (async-signal-safe); every session stops recording while the flag is
+ * off, exactly as with atr_session_set_recording(s, 0), and each session's log gets a
+ * RECORDING record when its flusher sees the change (within flush_interval_ms; the time is
+ * the signal's). `initially_on` 0 starts with recording off. Returns 0, or ATR_EINVAL (a
+ * signal number that cannot be caught: SIGKILL, SIGSTOP, out of range; sigaction failed).
+ * Installing again replaces the signal (the previous one gets its old disposition back).
+ */
+ATR_API int atr_toggle_install(int signo, int initially_on);
+/* 1 while the toggle (atr_toggle_install) has recording on, or when no toggle is installed. */
+ATR_API int atr_toggle_recording(void);
 
 /* Count a value the embedder could not capture (it recorded ATR_V_ERROR instead). */
 ATR_API void atr_session_count_capture_error(atr_session *s);

@@ -1,7 +1,7 @@
 /*
  * Internals of the analysis layer: the index's compact tables, shared by its files.
  *
- *   values.c   the value table (hash-consed values, string arena)
+ *   values.c   the value table (hash-consed values, strings in an arena)
  *   index.c    loading logs into the tables, linking across files
  *   lookup.c   functions by name, accessors of calls/threads/files/messages
  *   stats.c    per-function statistics and exact percentiles
@@ -26,30 +26,8 @@
 
 #include "argtrace/atr_analysis.h"
 #include "argtrace/atr_reader.h"
-
-/* ---- memory arena: stable addresses, freed all at once ---- */
-typedef struct atr__arena_chunk atr__arena_chunk;
-typedef struct atr__arena {
-    atr__arena_chunk *head;
-    size_t used, cap; /* in the head chunk */
-    uint64_t total;   /* bytes allocated in chunks */
-} atr__arena;
-
-void *atr__arena_alloc(atr__arena *a, size_t n); /* 8-byte aligned; NULL on ENOMEM */
-const char *atr__arena_strdup(atr__arena *a, const char *p, size_t n); /* NUL-terminated */
-void atr__arena_free(atr__arena *a);
-
-/* ---- uint32 -> uint32 hash map (open addressing) ---- */
-typedef struct atr__u32map {
-    uint32_t *keys; /* key + 1; 0 = empty slot */
-    uint32_t *vals;
-    uint32_t mask, n;
-} atr__u32map;
-
-int atr__u32map_put(atr__u32map *m, uint32_t key, uint32_t val); /* 0 or ATR_ENOMEM */
-/* Pointer to the value of key, or NULL. Keys must be < UINT32_MAX. */
-uint32_t *atr__u32map_get(const atr__u32map *m, uint32_t key);
-void atr__u32map_free(atr__u32map *m);
+#include "common/arena.h"
+#include "common/hash.h"
 
 /* ---- value table ---- */
 typedef struct atr__vent {
@@ -147,8 +125,10 @@ typedef struct atr__thread {
     atr_str name;
     uint32_t first_root;
     uint64_t n_roots, n_calls;
-    uint32_t *seq2call; /* span sequence number -> call (ATR_NO_CALL) */
+    uint32_t *seq2call; /* span sequence number - seq_base -> call (ATR_NO_CALL) */
     uint64_t n_seq;
+    uint64_t seq_base; /* span numbers before the thread's first SYNC (a rotated log's
+                          deleted files, a forked child's parent) are not mapped */
 } atr__thread;
 
 typedef struct atr__file {
@@ -157,6 +137,8 @@ typedef struct atr__file {
     uint32_t first_call;    /* calls of this file: [first_call, first_call + info.n_calls) */
     atr__u32map thread_map; /* thread number -> global thread id */
     uint64_t dev, ino;      /* the file loaded (atr_index_load), 0, 0 for memory */
+    uint64_t pause_start;   /* while loading: when the current pause began */
+    int paused;             /* while loading: recording is paused */
 } atr__file;
 
 typedef struct atr__msg {
@@ -210,34 +192,8 @@ struct atr_index {
     char err[512];
 };
 
-/*
- * The memory budget of the load running in this thread (index.c sets it before a load and
- * at every check of the index's size, and clears it after): bytes the growth helpers
- * (atr__grow, the arena, the hash maps) may still allocate; UINT64_MAX outside a load. A
- * helper that would pass it fails (ATR_ENOMEM to its caller) and sets atr__budget_hit, which
- * the load turns into ATR_ETOOBIG with a message naming the limit.
- * Why thread-local: the helpers take no index; loads in other threads have their own.
- */
-extern _Thread_local uint64_t atr__budget_left;
-extern _Thread_local int atr__budget_hit;
-
-/* Take n bytes from the budget: 1, or 0 when they do not fit (atr__budget_hit is set). */
-static inline int atr__budget_take(uint64_t n) {
-    if (n > atr__budget_left) {
-        atr__budget_hit = 1;
-        return 0;
-    }
-    atr__budget_left -= n;
-    return 1;
-}
-
 /* Memory held by the index (approximate): atr_index_info.mem_bytes. */
 uint64_t atr__index_mem_bytes(const atr_index *ix);
-
-/* Grow *p (element size es) to hold at least need elements. 0 or ATR_ENOMEM. */
-int atr__grow(void **p, uint64_t *cap, uint64_t need, size_t es);
-
-uint64_t atr__hash_bytes(const void *p, size_t n, uint64_t seed);
 
 /*
  * stats.c. Active time: the duration, or for a call that suspended the sum of its running

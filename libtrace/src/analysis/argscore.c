@@ -3,7 +3,7 @@
  *
  * For each argument (or derived key, keys.c), calls are grouped by its value (exact values,
  * or buckets: natural-break ranges of numbers, lengths and item counts, types; see
- * atr_analysis.h) and the grouping is scored by leave-one-out R^2 on log-durations: every
+ * atr_stats.h) and the grouping is scored by leave-one-out R^2 on log-durations: every
  * call is predicted by the mean of the other calls of its group (alone in its group: by the
  * overall mean). For a group with n calls, sum s and sum of squares q (of centred
  * log-durations) the LOO error is n^2/(n-1)^2 * (q - s^2/n), so one pass of per-group sums

@@ -1,5 +1,5 @@
 /*
- * Diff of two runs loaded into one index (see atr_analysis.h): functions matched by full
+ * Diff of two runs loaded into one index (see atr_diff.h): functions matched by full
  * name, per-side figures, the rank test (ranktest.c), and argument groups formed over both
  * runs by the argscore machinery (atr__argscore_run keeps each call's group) then split by
  * run, so that both sides share the same values and bucket boundaries.

@@ -1,6 +1,6 @@
 /*
  * Filter parsing: "n>5 mode=strict len(rows)>=1000 duration>10ms exception=ValueError" into
- * a list of conditions (all must hold). The grammar is documented in atr_analysis.h. Errors
+ * a list of conditions (all must hold). The grammar is documented in atr_query.h. Errors
  * are one line naming the 1-based column and what was expected there.
  */
 #include <ctype.h>

@@ -166,8 +166,13 @@ static void budget_message(atr_index *ix, const char *name) {
              name, m, unit);
 }
 
-static int load(atr_index *ix, atr_reader *r, const char *name) {
+/* Load the files of one process (one file, or a rotated log's files in part order). */
+static int load(atr_index *ix, atr_reader *const *rs, const char *const *names, uint32_t n_parts,
+                uint32_t first_part) {
     int from_reader = 0; /* the error is the reader's: use its message */
+    const char *name = names[0];
+    atr_reader *r = rs[0];
+    uint32_t part = 0;
     load_state st;
     memset(&st, 0, sizeof(st));
     st.ix = ix;
@@ -197,6 +202,11 @@ static int load(atr_index *ix, atr_reader *r, const char *name) {
     file->info.path = atr__arena_strdup(&ix->arena, name, strlen(name));
     file->info.parent_file = ATR_NO_FILE;
     file->info.parent_call = ATR_NO_CALL;
+    file->info.sample_rate = 1.0;
+    file->info.n_parts = n_parts;
+    file->info.first_part = first_part;
+    if (first_part)
+        file->info.flags |= ATR_FILE_PARTS_MISSING;
     if (!file->info.path) {
         rc = ATR_ENOMEM;
         goto fail;
@@ -205,6 +215,14 @@ static int load(atr_index *ix, atr_reader *r, const char *name) {
     uint64_t done, total, next_report = 0;
     for (;;) {
         rc = atr_reader_next(r, &rec);
+        if ((rc == ATR_EOF || rc == ATR_ETRUNCATED) && part + 1 < n_parts) {
+            if (rc == ATR_ETRUNCATED) /* a file of the set lost its tail: go on to the next */
+                ix->files[st.file].info.flags |= ATR_FILE_TRUNCATED;
+            r = rs[++part];
+            name = names[part];
+            next_report = 0;
+            continue;
+        }
         if (rc) {
             from_reader = 1;
             break;
@@ -232,6 +250,11 @@ static int load(atr_index *ix, atr_reader *r, const char *name) {
         goto fail;
     if (!atr_reader_closed_cleanly(r))
         file->info.flags |= ATR_FILE_UNCLOSED;
+    if (file->paused) { /* paused up to the end */
+        file->info.paused_ns +=
+            file->info.t_last > file->pause_start ? file->info.t_last - file->pause_start : 0;
+        file->paused = 0;
+    }
     finish_file(ix, st.file);
     atr__susp_close(&st, file->info.t_last);
     atr__susp_finish(ix, st.n_susp0);
@@ -363,7 +386,7 @@ int atr_index_load(atr_index *ix, const char *path) {
     int rc = atr_reader_open_errbuf(path, &r, why, sizeof why);
     if (rc)
         return open_failed(ix, path, rc, why);
-    rc = load(ix, r, path);
+    rc = load(ix, &r, &path, 1, 0);
     atr_reader_close(r);
     if (rc == 0 && known) {
         ix->files[ix->n_files - 1].dev = (uint64_t)sb.st_dev;
@@ -381,8 +404,30 @@ int atr_index_load_mem(atr_index *ix, const void *data, size_t len, const char *
     int rc = atr_reader_open_mem(data, len, &r);
     if (rc)
         return open_failed(ix, name, rc, NULL);
-    rc = load(ix, r, name);
+    rc = load(ix, &r, &name, 1, 0);
     atr_reader_close(r);
+    return rc;
+}
+
+int atr__index_load_parts(atr_index *ix, const char *const *paths, uint32_t n,
+                          uint32_t first_part) {
+    atr_reader **rs;
+    uint32_t i;
+    int rc = 0;
+    if (n == 1)
+        return atr_index_load(ix, paths[0]);
+    if (!(rs = calloc(n, sizeof *rs)))
+        return ATR_ENOMEM;
+    for (i = 0; i < n && rc == 0; i++) {
+        char why[200] = "";
+        if ((rc = atr_reader_open_errbuf(paths[i], &rs[i], why, sizeof why)) != 0)
+            rc = open_failed(ix, paths[i], rc, why);
+    }
+    if (rc == 0)
+        rc = load(ix, rs, paths, n, first_part);
+    for (i = 0; i < n; i++)
+        atr_reader_close(rs[i]);
+    free(rs);
     return rc;
 }
 

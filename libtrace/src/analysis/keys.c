@@ -3,7 +3,7 @@
  * expressions over a function's arguments (`len(sql)`, `type(x)`, `rows.items`, pairs
  * `len(sql),reindent`: atr_argscore_compute_keys) and keys a caller computed per call (a
  * Python key function: atr_argscore_compute_custom). Grammar and meanings are documented in
- * atr_analysis.h.
+ * atr_stats.h.
  *
  * A derived key becomes per-call tokens for exact grouping (lengths, type numbers) plus the
  * argument's value ids for classification (groups.c); a pair becomes one token per pair of

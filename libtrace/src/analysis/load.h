@@ -44,6 +44,10 @@ void atr__susp_close(load_state *st, uint64_t t_last);
 /* The call of span `span` in file `file`, or ATR_NO_CALL. */
 uint32_t atr__span_call(const atr_index *ix, uint32_t file, uint64_t span);
 
+/* Load the files of one rotated log (paths in part order, the first being part first_part)
+   as one log (index.c; logset.c finds and orders them). */
+int atr__index_load_parts(atr_index *ix, const char *const *paths, uint32_t n, uint32_t first_part);
+
 /* Rebuild the function hash table with nslots (a power of two) slots. */
 int atr__fslots_rebuild(atr_index *ix, uint32_t nslots);
 

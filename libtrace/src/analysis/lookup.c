@@ -180,7 +180,7 @@ uint64_t atr_call_span(const atr_index *ix, uint32_t call) {
         seq = 0;
         for (uint64_t k = t->n_seq; k-- > 0 && seq == 0;)
             if (t->seq2call[k] == call)
-                seq = k;
+                seq = k + t->seq_base;
     }
     return atr_span_id(t->number, seq);
 }

@@ -205,7 +205,7 @@ uint32_t atr__span_call(const atr_index *ix, uint32_t file, uint64_t span) {
     if (!t)
         return ATR_NO_CALL;
     const atr__thread *th = &ix->threads[*t];
-    uint64_t seq = atr_span_seq(span);
+    uint64_t seq = atr_span_seq(span) - th->seq_base; /* wraps below the base: too large */
     return seq < th->n_seq ? th->seq2call[seq] : ATR_NO_CALL;
 }
 
@@ -214,13 +214,16 @@ static uint32_t span_call_st(const load_state *st, uint64_t span) {
     if (st->have_cur && span >= (UINT64_C(1) << ATR_SPAN_SEQ_BITS) &&
         atr_span_thread(span) == st->cur_number) {
         const atr__thread *th = &st->ix->threads[st->cur_tid];
-        uint64_t seq = atr_span_seq(span);
+        uint64_t seq = atr_span_seq(span) - th->seq_base;
         return seq < th->n_seq ? th->seq2call[seq] : ATR_NO_CALL;
     }
     return atr__span_call(st->ix, st->file, span);
 }
 
 static int span_set(load_state *st, atr__thread *th, uint64_t seq, uint32_t call) {
+    if (seq < th->seq_base)
+        return 1; /* cannot happen: spans after a SYNC count up from it */
+    seq -= th->seq_base;
     if (seq >= th->n_seq) {
         /*
          * Sequence numbers are dense unless records were lost, so the span maps of a log
@@ -597,10 +600,34 @@ int atr__on_record(load_state *st, const atr_record *rec) {
     case ATR_REC_SUSPEND:
     case ATR_REC_RESUME:
         return on_suspend(st, rec);
-    case ATR_REC_SYNC:
+    case ATR_REC_SYNC: {
+        uint32_t tid;
+        int rc = thread_of(st, rec->thread, &tid);
+        if (rc)
+            return rc;
+        if (ix->threads[tid].n_seq == 0) /* no span yet: spans count on from here */
+            ix->threads[tid].seq_base = rec->u.sync.last_seq;
         if (rec->u.sync.dropped)
             fi->flags |= ATR_FILE_DROPS;
         return 0;
+    }
+    case ATR_REC_SAMPLING:
+        fi->flags |= ATR_FILE_SAMPLED;
+        fi->sample_rate = rec->u.sampling.rate;
+        return copy_str(ix, rec->u.sampling.mode, &fi->sample_mode);
+    case ATR_REC_RECORDING: {
+        atr__file *f = &ix->files[st->file];
+        if (!rec->u.recording.on && !f->paused) {
+            f->paused = 1;
+            f->pause_start = rec->time_ns;
+            fi->n_pauses++;
+            fi->flags |= ATR_FILE_PAUSED;
+        } else if (rec->u.recording.on && f->paused) {
+            f->paused = 0;
+            fi->paused_ns += rec->time_ns > f->pause_start ? rec->time_ns - f->pause_start : 0;
+        }
+        return 0;
+    }
     case ATR_REC_DROPS:
         fi->flags |= ATR_FILE_DROPS_SEEN;
         fi->drops_records = rec->u.drops.records;

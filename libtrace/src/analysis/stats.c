@@ -149,6 +149,7 @@ static void stats_of(const atr_index *ix, const uint32_t *ids, uint64_t n, const
     st->slowest_call = ATR_NO_CALL;
     uint64_t nf = 0, nu = 0, max_all = 0;
     uint32_t slow_all = ATR_NO_CALL;
+    double ec = 0, et = 0, ea = 0, es = 0; /* estimates (sampled logs) */
     for (uint64_t i = 0; i < n; i++) {
         uint32_t id = ids ? ids[i] : (uint32_t)i;
         const atr__call *c = &ix->calls[id];
@@ -160,6 +161,16 @@ static void stats_of(const atr_index *ix, const uint32_t *ids, uint64_t n, const
         st->total_ns += c->dur;
         st->active_ns += a;
         st->self_ns += self;
+        double rate = ix->files[ix->threads[c->thread].file].info.sample_rate;
+        if (rate > 0 && rate < 1) {
+            st->sampled = 1;
+        } else {
+            rate = 1;
+        }
+        ec += 1 / rate;
+        et += (double)c->dur / rate;
+        ea += (double)a / rate;
+        es += (double)self / rate;
         if (c->status == ATR_CALL_RAISED)
             st->raised++;
         if (c->status == ATR_CALL_UNFINISHED) {
@@ -179,6 +190,10 @@ static void stats_of(const atr_index *ix, const uint32_t *ids, uint64_t n, const
     }
     st->finished = nf;
     st->unfinished = nu;
+    st->est_count = st->sampled ? (uint64_t)(ec + 0.5) : st->count;
+    st->est_total_ns = st->sampled ? (uint64_t)(et + 0.5) : st->total_ns;
+    st->est_active_ns = st->sampled ? (uint64_t)(ea + 0.5) : st->active_ns;
+    st->est_self_ns = st->sampled ? (uint64_t)(es + 0.5) : st->self_ns;
     if (!st->count)
         return;
     st->mean_ns = (double)st->active_ns / (double)st->count;

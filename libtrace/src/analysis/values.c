@@ -1,182 +1,14 @@
 /*
  * The value table: every distinct argument/result value once (hash-consed), so a call's
  * arguments are 4-byte ids and equal values have equal ids. Small integers live in the id
- * itself and cost nothing; strings are copied into an arena. Also the small containers the
- * analysis files share: the arena, a uint32 hash map, array growth and a byte hash.
+ * itself and cost nothing; strings are copied into an arena (common/arena.h).
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analysis/analysis.h"
-
-_Thread_local uint64_t atr__budget_left = UINT64_MAX;
-_Thread_local int atr__budget_hit;
-
-/* ---- arena ---- */
-
-struct atr__arena_chunk {
-    atr__arena_chunk *next;
-    size_t size;
-    max_align_t data[];
-};
-
-void *atr__arena_alloc(atr__arena *a, size_t n) {
-    n = (n + 7u) & ~(size_t)7u;
-    if (!a->head || a->cap - a->used < n) {
-        size_t size = n > (1u << 20) ? n : (1u << 20);
-        if (!atr__budget_take(size))
-            return NULL;
-        atr__arena_chunk *c = malloc(sizeof(*c) + size);
-        if (!c)
-            return NULL;
-        c->next = a->head;
-        c->size = size;
-        a->head = c;
-        a->used = 0;
-        a->cap = size;
-        a->total += size;
-    }
-    void *p = (char *)a->head->data + a->used;
-    a->used += n;
-    return p;
-}
-
-const char *atr__arena_strdup(atr__arena *a, const char *p, size_t n) {
-    char *d = atr__arena_alloc(a, n + 1);
-    if (!d)
-        return NULL;
-    if (n)
-        memcpy(d, p, n);
-    d[n] = '\0';
-    return d;
-}
-
-void atr__arena_free(atr__arena *a) {
-    atr__arena_chunk *c = a->head;
-    while (c) {
-        atr__arena_chunk *next = c->next;
-        free(c);
-        c = next;
-    }
-    memset(a, 0, sizeof(*a));
-}
-
-/* ---- helpers ---- */
-
-int atr__grow(void **p, uint64_t *cap, uint64_t need, size_t es) {
-    if (need <= *cap)
-        return 0;
-    uint64_t nc = *cap ? *cap : 16;
-    while (nc < need)
-        nc += nc / 2 + 16;
-    if (nc > SIZE_MAX / es)
-        return ATR_ENOMEM;
-    /* realloc may hold old and new at once: the new size must fit; the growth is taken */
-    if (nc * es > atr__budget_left || !atr__budget_take((nc - *cap) * es)) {
-        atr__budget_hit = 1;
-        return ATR_ENOMEM;
-    }
-    void *q = realloc(*p, (size_t)(nc * es));
-    if (!q)
-        return ATR_ENOMEM;
-    *p = q;
-    *cap = nc;
-    return 0;
-}
-
-static inline uint64_t mix64(uint64_t x) {
-    x ^= x >> 33;
-    x *= UINT64_C(0xff51afd7ed558ccd);
-    x ^= x >> 33;
-    x *= UINT64_C(0xc4ceb9fe1a85ec53);
-    x ^= x >> 33;
-    return x;
-}
-
-uint64_t atr__hash_bytes(const void *p, size_t n, uint64_t seed) {
-    const unsigned char *s = p;
-    uint64_t h = seed ^ (n * UINT64_C(0x9e3779b97f4a7c15));
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, s, 8);
-        h = (h ^ mix64(w)) * UINT64_C(0x100000001b3);
-        s += 8;
-        n -= 8;
-    }
-    uint64_t w = 0;
-    if (n) /* s may be NULL for an empty string: memcpy needs a valid pointer even for 0 */
-        memcpy(&w, s, n);
-    return mix64(h ^ w ^ (uint64_t)n << 56);
-}
-
-/* ---- uint32 map ---- */
-
-static int u32map_rehash(atr__u32map *m, uint32_t nslots) {
-    if (!atr__budget_take((uint64_t)nslots * 8u))
-        return ATR_ENOMEM;
-    uint32_t *k = calloc(nslots, sizeof(uint32_t));
-    uint32_t *v = malloc((size_t)nslots * sizeof(uint32_t));
-    if (!k || !v) {
-        free(k);
-        free(v);
-        return ATR_ENOMEM;
-    }
-    uint32_t mask = nslots - 1;
-    if (m->keys) {
-        for (uint32_t i = 0; i <= m->mask; i++) {
-            if (!m->keys[i])
-                continue;
-            uint32_t j = (uint32_t)mix64(m->keys[i]) & mask;
-            while (k[j])
-                j = (j + 1) & mask;
-            k[j] = m->keys[i];
-            v[j] = m->vals[i];
-        }
-    }
-    free(m->keys);
-    free(m->vals);
-    m->keys = k;
-    m->vals = v;
-    m->mask = mask;
-    return 0;
-}
-
-int atr__u32map_put(atr__u32map *m, uint32_t key, uint32_t val) {
-    if (!m->keys || (uint64_t)(m->n + 1) * 4 > (uint64_t)(m->mask + 1) * 3) {
-        uint32_t ns = m->keys ? (m->mask + 1) * 2 : 16;
-        if (ns == 0 || u32map_rehash(m, ns))
-            return ATR_ENOMEM;
-    }
-    uint32_t j = (uint32_t)mix64(key + 1u) & m->mask;
-    while (m->keys[j] && m->keys[j] != key + 1u)
-        j = (j + 1) & m->mask;
-    if (!m->keys[j])
-        m->n++;
-    m->keys[j] = key + 1u;
-    m->vals[j] = val;
-    return 0;
-}
-
-uint32_t *atr__u32map_get(const atr__u32map *m, uint32_t key) {
-    if (!m->keys)
-        return NULL;
-    uint32_t j = (uint32_t)mix64(key + 1u) & m->mask;
-    while (m->keys[j]) {
-        if (m->keys[j] == key + 1u)
-            return &m->vals[j];
-        j = (j + 1) & m->mask;
-    }
-    return NULL;
-}
-
-void atr__u32map_free(atr__u32map *m) {
-    free(m->keys);
-    free(m->vals);
-    memset(m, 0, sizeof(*m));
-}
-
-/* ---- values ---- */
+#include "common/hash.h"
 
 static int is_stringish(uint32_t kind) {
     return kind == ATR_V_STR || kind == ATR_V_BYTES || kind == ATR_V_BIGINT || kind == ATR_V_REPR ||
@@ -193,17 +25,17 @@ static uint64_t str_true_len(const atr__vent *e) {
 
 /* Hash of a value whose summary items are already ids (ids[] for summaries). */
 static uint64_t value_hash(const atr_value *v, const uint32_t *ids) {
-    uint64_t h = mix64(v->kind + UINT64_C(0x1234567));
+    uint64_t h = atr__mix64(v->kind + UINT64_C(0x1234567));
     switch (v->kind) {
     case ATR_V_BOOL:
-        return mix64(h ^ (uint64_t)(v->u.b != 0));
+        return atr__mix64(h ^ (uint64_t)(v->u.b != 0));
     case ATR_V_INT:
     case ATR_V_UINT:
     case ATR_V_FLOAT:
-        return mix64(h ^ v->u.u);
+        return atr__mix64(h ^ v->u.u);
     case ATR_V_SUMMARY: {
         h = atr__hash_bytes(v->u.sum.type, v->u.sum.type_len, h);
-        h = mix64(h ^ (uint64_t)v->u.sum.length);
+        h = atr__mix64(h ^ (uint64_t)v->u.sum.length);
         return atr__hash_bytes(ids, (size_t)v->n_items * 4u, h);
     }
     default:
@@ -423,6 +255,7 @@ uint64_t atr__values_mem(const atr__values *vt) {
 atr_str atr__value_type(const atr_value *v) {
     static const char *names[] = {"None",    "bool",     "int", "int",  "float", "str",    "bytes",
                                   "summary", "redacted", "int", "repr", "error", "unknown"};
+    _Static_assert(sizeof names / sizeof names[0] == ATR_V_UNKNOWN + 1, "one per atr_value_kind");
     atr_str s;
     if (v->kind == ATR_V_SUMMARY) {
         s.ptr = v->u.sum.type;

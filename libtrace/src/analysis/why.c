@@ -1,5 +1,5 @@
 /*
- * Why was this call slow? (atr_why_*, see atr_analysis.h.) One call against the typical
+ * Why was this call slow? (atr_why_*, see atr_why.h.) One call against the typical
  * calls of its function: a baseline chosen with the per-argument analysis (argscore.c:
  * the call's group of the best explaining argument, else every other call), medians over
  * that baseline of the duration, the self time and each child function's time per call,

@@ -124,13 +124,25 @@ const char *atr__decoder_msg(const atr__decoder *d) { return d->msg; }
 
 uint64_t atr__decoder_count(const atr__decoder *d) { return d->n_records; }
 
+/* The public kinds are the format's numbers (format.h): rec->kind = type below. */
+#define ATR__REC_CHECK_INTERNAL(name)
+#define ATR__REC_CHECK_PUBLIC(name) \
+    _Static_assert((int)ATR__REC_##name == (int)ATR_REC_##name, "record type " #name);
+#define ATR__REC_CHECK(name, num, vis) ATR__REC_CHECK_##vis(name)
+ATR__REC_TYPES(ATR__REC_CHECK)
+#undef ATR__REC_CHECK
+_Static_assert(ATR__SPAN_SEQ_BITS == ATR_SPAN_SEQ_BITS, "span id layout (FORMAT.md 3.5)");
+_Static_assert(ATR__END_RETURN == ATR_END_RETURN && ATR__END_RAISE == ATR_END_RAISE &&
+                   ATR__END_NORESULT == ATR_END_NORESULT,
+               "END status (FORMAT.md 3.7)");
+
 /* --- stream state ----------------------------------------------------------------------- */
 
 static const char *rec_name(uint64_t type) {
-    static const char *const names[] = {"?",          "PROCESS", "FUNCTION", "THREAD", "CHUNK",
-                                        "START",      "END",     "MESSAGE",  "SYNC",   "DROPS",
-                                        "END_OF_LOG", "SUSPEND", "RESUME"};
-    return type < sizeof names / sizeof names[0] ? names[type] : "?";
+#define ATR__REC_NAME(name, num, vis) [num] = #name,
+    static const char *const names[] = {ATR__REC_TYPES(ATR__REC_NAME)};
+#undef ATR__REC_NAME
+    return type < sizeof names / sizeof names[0] && names[type] ? names[type] : "?";
 }
 
 static int set_thread(atr__decoder *d, const msgpack_object *o) {
@@ -250,6 +262,8 @@ static int decode_process(atr__decoder *d, const msgpack_object *map, atr_record
             rc = atr__dec_uint(d, v, UINT64_MAX, "PROCESS uid", &pi->uid);
         } else if (KEY_IS("parent_uid")) {
             rc = atr__dec_uint(d, v, UINT64_MAX, "PROCESS parent_uid", &pi->parent_uid);
+        } else if (KEY_IS("part")) {
+            rc = atr__dec_uint(d, v, UINT32_MAX, "PROCESS part", &pi->part);
         } else if (KEY_IS("parent_span")) {
             rc = atr__dec_uint(d, v, UINT64_MAX, "PROCESS parent_span", &pi->parent_span);
         } else if (KEY_IS("argv")) {
@@ -530,6 +544,57 @@ static int decode_calibration(atr__decoder *d, const msgpack_object *el, uint32_
     return rc;
 }
 
+/* SAMPLING (FORMAT.md 3.14): [14, map]; the rate must be in (0, 1]. */
+static int decode_sampling(atr__decoder *d, const msgpack_object *el, uint32_t size,
+                           atr_record *rec) {
+    const msgpack_object *map = &el[1];
+    uint32_t i;
+    int rc = 0;
+    if (size < 2 || map->type != MSGPACK_OBJECT_MAP)
+        return atr__dec_fail(d, ATR_ECORRUPT, "SAMPLING needs a map");
+    rec->kind = ATR_REC_SAMPLING;
+    rec->u.sampling.rate = 1.0;
+    for (i = 0; i < map->via.map.size && rc == 0; i++) {
+        const msgpack_object *k = &map->via.map.ptr[i].key, *v = &map->via.map.ptr[i].val;
+        if (k->type != MSGPACK_OBJECT_STR)
+            return atr__dec_fail(d, ATR_ECORRUPT, "SAMPLING: a key is %s, needs a str",
+                                 atr__dec_kind(k));
+#define KEY_IS(s) \
+    (k->via.str.size == sizeof(s) - 1 && memcmp(k->via.str.ptr, s, sizeof(s) - 1) == 0)
+        if (KEY_IS("rate")) {
+            if (v->type != MSGPACK_OBJECT_FLOAT64 && v->type != MSGPACK_OBJECT_FLOAT32)
+                return atr__dec_fail(d, ATR_ECORRUPT, "SAMPLING rate is %s, needs a float",
+                                     atr__dec_kind(v));
+            rec->u.sampling.rate = v->via.f64;
+        } else if (KEY_IS("mode")) {
+            rc = atr__dec_str(d, v, "SAMPLING mode", &rec->u.sampling.mode);
+        } else if (KEY_IS("seed")) {
+            rc = atr__dec_uint(d, v, UINT64_MAX, "SAMPLING seed", &rec->u.sampling.seed);
+        }
+#undef KEY_IS
+    }
+    if (rc == 0 && !(rec->u.sampling.rate > 0.0 && rec->u.sampling.rate <= 1.0))
+        return atr__dec_fail(d, ATR_ECORRUPT, "SAMPLING rate %g is not in (0, 1]",
+                             rec->u.sampling.rate);
+    return rc;
+}
+
+/* RECORDING (FORMAT.md 3.15): [15, time, on]. */
+static int decode_recording(atr__decoder *d, const msgpack_object *el, uint32_t size,
+                            atr_record *rec) {
+    uint64_t on = 0;
+    int rc;
+    if (size < 3)
+        return atr__dec_fail(d, ATR_ECORRUPT, "RECORDING has %" PRIu32 " elements, needs 3", size);
+    rec->kind = ATR_REC_RECORDING;
+    if ((rc = atr__dec_uint(d, &el[1], UINT64_MAX, "RECORDING time", &rec->time_ns)) != 0)
+        return rc;
+    if ((rc = atr__dec_uint(d, &el[2], 1, "RECORDING on", &on)) != 0)
+        return rc;
+    rec->u.recording.on = (uint32_t)on;
+    return 0;
+}
+
 /* Minimum elements per record type (FORMAT.md section 3), type included. */
 static const uint8_t min_elements[] = {0, 2, 8, 3, 2, 5, 4, 5, 3, 2, 2, 3, 3};
 
@@ -555,6 +620,10 @@ static int decode_array(atr__decoder *d, const msgpack_object *obj, atr_record *
         return decode_calibration(d, el, size, rec);
     if (type == ATR__REC_TYPE)
         return decode_type(d, el, size);
+    if (type == ATR__REC_SAMPLING)
+        return decode_sampling(d, el, size, rec);
+    if (type == ATR__REC_RECORDING)
+        return decode_recording(d, el, size, rec);
     if (type >= sizeof min_elements)
         return ATR__DECODE_SKIP; /* a later minor version's record */
     if (size < min_elements[type])

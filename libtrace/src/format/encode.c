@@ -233,7 +233,7 @@ void atr__enc_process(atr__cur *c, const atr__process_desc *p) {
     int i;
     atr__enc_array_hdr(c, 2);
     atr__enc_uint(c, ATR__REC_PROCESS);
-    atr__enc_map_hdr(c, p->parent_uid ? 11 : 9);
+    atr__enc_map_hdr(c, (p->parent_uid ? 11u : 9u) + (p->part ? 1u : 0u));
     enc_key_uint(c, "format", ATR_FORMAT_MAJOR);
     atr__enc_cstr(c, "pid");
     atr__enc_int(c, p->pid);
@@ -254,6 +254,8 @@ void atr__enc_process(atr__cur *c, const atr__process_desc *p) {
         enc_key_uint(c, "parent_uid", p->parent_uid);
         enc_key_uint(c, "parent_span", p->parent_span);
     }
+    if (p->part)
+        enc_key_uint(c, "part", p->part);
 }
 
 static void enc_astr(atr__cur *c, atr_str s) { atr__enc_str(c, s.ptr, s.ptr ? s.len : 0); }
@@ -300,7 +302,7 @@ void atr__enc_end_raise(atr__cur *c, int64_t dt, uint64_t span, atr_str exc_type
     atr__enc_uint(c, ATR__REC_END);
     atr__enc_int(c, dt);
     atr__enc_uint(c, span);
-    atr__enc_uint(c, 1);
+    atr__enc_uint(c, ATR__END_RAISE);
     atr__enc_str(c, exc_type.ptr, tlen < max_bytes ? tlen : max_bytes);
     atr__enc_value(c, message, max_bytes);
 }
@@ -355,4 +357,22 @@ void atr__enc_calibration(atr__cur *c, const atr_calibration *k) {
     enc_key_uint(c, "call_ns", k->call_ns);
     enc_key_uint(c, "inner_ns", k->inner_ns);
     enc_key_uint(c, "samples", k->samples);
+}
+
+void atr__enc_sampling(atr__cur *c, double rate, int random_mode, uint64_t seed) {
+    atr__enc_array_hdr(c, 2);
+    atr__enc_uint(c, ATR__REC_SAMPLING);
+    atr__enc_map_hdr(c, 3);
+    atr__enc_cstr(c, "rate");
+    atr__enc_float(c, rate);
+    atr__enc_cstr(c, "mode");
+    atr__enc_cstr(c, random_mode ? "random" : "count");
+    enc_key_uint(c, "seed", seed);
+}
+
+void atr__enc_recording(atr__cur *c, uint64_t time_ns, int on) {
+    atr__enc_array_hdr(c, 3);
+    atr__enc_uint(c, ATR__REC_RECORDING);
+    atr__enc_uint(c, time_ns);
+    atr__enc_uint(c, on ? 1u : 0u);
 }

@@ -374,6 +374,7 @@ typedef struct atr__process_desc {
     const char *tool;
     uint64_t clock_ns, wall_ns, uid;
     uint64_t parent_uid, parent_span; /* parent_uid 0: both omitted */
+    uint64_t part;                    /* 0: omitted (the first file of a rotated log) */
 } atr__process_desc;
 
 void atr__enc_process(atr__cur *c, const atr__process_desc *p);
@@ -495,7 +496,7 @@ ATR__ENC_INLINE void atr__enc_start(atr__cur *c, int64_t dt, uint64_t parent, ui
         atr__enc_fields(c, fields, n_fields, max_bytes);
 }
 
-/* result NULL: status 2 (returned, result not captured). */
+/* result NULL: ATR__END_NORESULT (returned, result not captured). */
 ATR__ENC_INLINE void atr__enc_end_return(atr__cur *c, int64_t dt, uint64_t span,
                                          const atr_value *result, size_t max_bytes) {
     if (ATR__LIKELY(atr__cur_room(c, ATR__REC_HDR_MAX))) {
@@ -504,14 +505,14 @@ ATR__ENC_INLINE void atr__enc_end_return(atr__cur *c, int64_t dt, uint64_t span,
         *p++ = ATR__REC_END;
         p = atr__put_int(p, dt);
         p = atr__put_uint(p, span);
-        *p++ = result ? 0 : 2;
+        *p++ = result ? ATR__END_RETURN : ATR__END_NORESULT;
         c->pos = (size_t)(p - c->base);
     } else {
         atr__enc_array_hdr(c, result ? 5 : 4);
         atr__enc_uint(c, ATR__REC_END);
         atr__enc_int(c, dt);
         atr__enc_uint(c, span);
-        atr__enc_uint(c, result ? 0 : 2);
+        atr__enc_uint(c, result ? ATR__END_RETURN : ATR__END_NORESULT);
     }
     if (result)
         atr__enc_value_top(c, result, max_bytes);
@@ -527,5 +528,9 @@ void atr__enc_suspend(atr__cur *c, unsigned type, int64_t dt, uint64_t span);
 void atr__enc_drops(atr__cur *c, const atr_drop_stats *d);
 void atr__enc_end_of_log(atr__cur *c, uint64_t time_ns);
 void atr__enc_calibration(atr__cur *c, const atr_calibration *k);
+/* SAMPLING (1.2): [14, {"rate": float, "mode": "count"|"random", "seed": int}]. */
+void atr__enc_sampling(atr__cur *c, double rate, int random_mode, uint64_t seed);
+/* RECORDING (1.2): [15, time, on] (absolute time; on 0: paused, 1: resumed). */
+void atr__enc_recording(atr__cur *c, uint64_t time_ns, int on);
 
 #endif /* ATR_FORMAT_ENCODE_H */

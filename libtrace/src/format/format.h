@@ -7,26 +7,42 @@
 
 #include <stdint.h>
 
-/* Record types (FORMAT.md section 3). */
+/*
+ * Record types (FORMAT.md section 3), the one list: X(name, number, visibility). PUBLIC ones
+ * are also atr_record_kind (ATR_REC_<name> in atr_reader.h, checked equal in decode.c: the
+ * decoder hands the number on as the kind); CHUNK and TYPE (1.2) are consumed by the reader.
+ * SUSPEND / RESUME (1.1): a generator's or coroutine's span stops / starts running again.
+ * Their dt is relative to the thread's time but does not change it, so readers that skip
+ * them keep the times. CALIBRATION: 1.1.
+ */
+#define ATR__REC_TYPES(X)      \
+    X(PROCESS, 1, PUBLIC)      \
+    X(FUNCTION, 2, PUBLIC)     \
+    X(THREAD, 3, PUBLIC)       \
+    X(CHUNK, 4, INTERNAL)      \
+    X(START, 5, PUBLIC)        \
+    X(END, 6, PUBLIC)          \
+    X(MESSAGE, 7, PUBLIC)      \
+    X(SYNC, 8, PUBLIC)         \
+    X(DROPS, 9, PUBLIC)        \
+    X(END_OF_LOG, 10, PUBLIC)  \
+    X(SUSPEND, 11, PUBLIC)     \
+    X(RESUME, 12, PUBLIC)      \
+    X(CALIBRATION, 13, PUBLIC) \
+    X(SAMPLING, 14, PUBLIC)    \
+    X(RECORDING, 15, PUBLIC)   \
+    X(TYPE, 16, INTERNAL)
+
 enum atr__rec_type {
-    ATR__REC_PROCESS = 1,
-    ATR__REC_FUNCTION = 2,
-    ATR__REC_THREAD = 3,
-    ATR__REC_CHUNK = 4,
-    ATR__REC_START = 5,
-    ATR__REC_END = 6,
-    ATR__REC_MESSAGE = 7,
-    ATR__REC_SYNC = 8,
-    ATR__REC_DROPS = 9,
-    ATR__REC_END_OF_LOG = 10,
-    /* 1.1: a generator's or coroutine's span stops / starts running again. dt is relative to
-       the thread's time but does not change it, so readers that skip them keep the times. */
-    ATR__REC_SUSPEND = 11,
-    ATR__REC_RESUME = 12,
-    ATR__REC_CALIBRATION = 13, /* v1.1 */
-    /* 1.2: an interned type name [16, id, name], referred to by ext 8 values. */
-    ATR__REC_TYPE = 16
+#define ATR__REC_ENUM(name, num, vis) ATR__REC_##name = (num),
+    ATR__REC_TYPES(ATR__REC_ENUM)
+#undef ATR__REC_ENUM
 };
+
+/* END status (FORMAT.md 3.7); equal to the public ATR_END_* (atr_reader.h; decode.c checks). */
+#define ATR__END_RETURN 0
+#define ATR__END_RAISE 1
+#define ATR__END_NORESULT 2
 
 /* msgpack ext types used for values (FORMAT.md section 4). */
 enum atr__ext_type {

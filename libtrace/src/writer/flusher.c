@@ -22,12 +22,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/arena.h"
+#include "common/clock.h"
 #include "writer/writer_internal.h"
 
 typedef struct flush_item {
     atr__buf *buf;
     size_t from, to;
     uint32_t thread;
+    uint32_t epoch;    /* the file its records belong to (rotate.c) */
     int queued;        /* from the FIFO: back to the pool afterwards */
     atr__thread *reap; /* exited thread to free afterwards */
     uint8_t chunk[8];  /* CHUNK record */
@@ -36,16 +39,24 @@ typedef struct flush_item {
 
 struct atr__flush_scratch {
     flush_item *items;
-    size_t n_items, cap_items;
+    size_t n_items;
+    uint64_t cap_items;
     atr__seg *segs;
-    size_t cap_segs;
+    uint64_t cap_segs;
     uint8_t *defs; /* copy of the definitions to write */
-    size_t defs_len, defs_cap;
+    size_t defs_len;
+    uint64_t defs_cap;
     size_t *cuts; /* record ends in defs */
-    size_t n_cuts, cap_cuts;
+    size_t n_cuts;
+    uint64_t cap_cuts;
     uint8_t drops[96];               /* DROPS record */
     uint8_t calib[ATR__CALIB_BYTES]; /* CALIBRATION records not yet written */
     size_t calib_len;
+    uint8_t ctl[512]; /* RECORDING records (rotate.c) */
+    size_t ctl_len;
+    uint32_t epoch;        /* the session's epoch at collect */
+    size_t prev_defs_from; /* with prev_defs: definitions from here also go to s->prev */
+    int prev_defs;
 };
 
 void atr__flush_scratch_free(struct atr__flush_scratch *sc) {
@@ -58,44 +69,6 @@ void atr__flush_scratch_free(struct atr__flush_scratch *sc) {
     free(sc);
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem) {
-    size_t n = *cap ? *cap : 16;
-    void *q;
-    if (need <= *cap)
-        return 0;
-    while (n < need)
-        n *= 2;
-    if (!(q = realloc(*p, n * elem)))
-        return ATR_ENOMEM;
-    *p = q;
-    *cap = n;
-    return 0;
-}
-
-int atr__write_segments(atr_session *s, const atr__seg *segs, size_t n) {
-    size_t i = 0, j, total;
-    int rc = 0;
-    while (i < n) {
-        const uint8_t *out;
-        size_t out_len;
-        int r;
-        total = segs[i].len;
-        for (j = i + 1; j < n && total + segs[j].len <= ATR__FRAME_TARGET; j++)
-            total += segs[j].len;
-        if (s->sink.err)
-            r = s->sink.err;
-        else if ((r = atr__framer_compress(s->framer, segs + i, j - i, &out, &out_len)) == 0)
-            r = atr__sink_write(&s->sink, out, out_len);
-        if (r != 0) {
-            atomic_fetch_add_explicit(&s->n_write_errors, 1, memory_order_relaxed);
-            if (!rc)
-                rc = r;
-        }
-        i = j;
-    }
-    return rc;
-}
-
 /* Under s->mu: the new definitions, the FIFO and the live buffers' committed offsets. */
 static int collect(atr_session *s, struct atr__flush_scratch *sc) {
     uint32_t nd = s->n_defs, id;
@@ -106,15 +79,15 @@ static int collect(atr_session *s, struct atr__flush_scratch *sc) {
         n++;
     for (th = s->threads; th; th = th->next)
         n++;
-    if (grow((void **)&sc->items, &sc->cap_items, n, sizeof(flush_item)))
+    if (atr__grow((void **)&sc->items, &sc->cap_items, n, sizeof(flush_item)))
         return ATR_ENOMEM;
     sc->defs_len = 0;
     sc->n_cuts = 0;
     if (s->defs_flushed < nd) {
         size_t start = s->defs_flushed ? s->def_end[s->defs_flushed - 1] : 0;
         size_t len = s->def_end[nd - 1] - start;
-        if (grow((void **)&sc->defs, &sc->defs_cap, len, 1) ||
-            grow((void **)&sc->cuts, &sc->cap_cuts, nd - s->defs_flushed, sizeof(size_t)))
+        if (atr__grow((void **)&sc->defs, &sc->defs_cap, len, 1) ||
+            atr__grow((void **)&sc->cuts, &sc->cap_cuts, nd - s->defs_flushed, sizeof(size_t)))
             return ATR_ENOMEM;
         memcpy(sc->defs, s->defs + start, len);
         sc->defs_len = len;
@@ -122,6 +95,14 @@ static int collect(atr_session *s, struct atr__flush_scratch *sc) {
             sc->cuts[sc->n_cuts++] = s->def_end[id] - start;
         s->defs_flushed = nd;
     }
+    sc->prev_defs = s->prev_defs_due;
+    sc->prev_defs_from = s->prev_defs_from;
+    s->prev_defs_due = 0;
+    sc->epoch = atomic_load_explicit(&s->epoch, memory_order_relaxed);
+    atr__rotate_note_recording(s, ATR_NOW);
+    memcpy(sc->ctl, s->ctl, s->ctl_len);
+    sc->ctl_len = s->ctl_len;
+    s->ctl_len = 0;
     sc->calib_len = s->calib_len - s->calib_flushed;
     memcpy(sc->calib, s->calib + s->calib_flushed, sc->calib_len);
     s->calib_flushed = s->calib_len;
@@ -132,6 +113,7 @@ static int collect(atr_session *s, struct atr__flush_scratch *sc) {
         it->from = b->flushed;
         it->to = atomic_load_explicit(&b->committed, memory_order_acquire);
         it->thread = b->thread;
+        it->epoch = b->epoch;
         it->queued = 1;
         it->reap = NULL;
     }
@@ -142,6 +124,7 @@ static int collect(atr_session *s, struct atr__flush_scratch *sc) {
         it->from = th->buf->flushed;
         it->to = atomic_load_explicit(&th->buf->committed, memory_order_acquire);
         it->thread = th->number;
+        it->epoch = th->buf->epoch;
         it->queued = 0;
         it->reap = th->finished ? th : NULL;
     }
@@ -149,37 +132,79 @@ static int collect(atr_session *s, struct atr__flush_scratch *sc) {
     return 0;
 }
 
+/* Segments of the definitions from FUNCTION id `from` on: whole records, about a frame
+   target each. */
+static size_t defs_segs(struct atr__flush_scratch *sc, size_t from, atr__seg *segs) {
+    size_t n = 0, k, prev = from ? sc->cuts[from - 1] : 0;
+    for (k = from; k < sc->n_cuts; k++) {
+        if (sc->cuts[k] - prev < ATR__FRAME_TARGET / 2 && k + 1 < sc->n_cuts)
+            continue;
+        segs[n].ptr = sc->defs + prev;
+        segs[n++].len = sc->cuts[k] - prev;
+        prev = sc->cuts[k];
+    }
+    return n;
+}
+
+/* CHUNK + new bytes of the items of file `epoch`. */
+static size_t item_segs(struct atr__flush_scratch *sc, uint32_t epoch, atr__seg *segs) {
+    size_t n = 0, i;
+    for (i = 0; i < sc->n_items; i++) {
+        flush_item *it = &sc->items[i];
+        atr__cur c = atr__cur_make(it->chunk, 0, sizeof it->chunk);
+        if (it->to <= it->from || it->epoch != epoch)
+            continue;
+        atr__enc_chunk(&c, it->thread);
+        segs[n].ptr = it->chunk;
+        segs[n++].len = c.pos;
+        segs[n].ptr = it->buf->data + it->from;
+        segs[n++].len = it->to - it->from;
+    }
+    return n;
+}
+
+/*
+ * After a rotation (rotate.c): records encoded for the previous file go there, with the
+ * definitions it has not seen; records for an older, closed file are lost (counted).
+ */
+static void write_prev(atr_session *s, struct atr__flush_scratch *sc) {
+    size_t n = 0, i;
+    if (sc->epoch == 0)
+        return;
+    for (i = 0; i < sc->n_items; i++) {
+        const flush_item *it = &sc->items[i];
+        if (it->to > it->from && it->epoch + 1 < sc->epoch)
+            atomic_fetch_add_explicit(&s->n_write_errors, 1, memory_order_relaxed);
+    }
+    if (s->prev.fd < 0)
+        return;
+    if (sc->prev_defs && sc->prev_defs_from < sc->n_cuts)
+        n = defs_segs(sc, sc->prev_defs_from, sc->segs);
+    n += item_segs(sc, sc->epoch - 1, sc->segs + n);
+    if (n)
+        atr__write_segments_to(s, &s->prev, sc->segs, n);
+}
+
 /* Outside the lock: definitions, then each buffer's new bytes behind a CHUNK, then DROPS. */
 static void write_out(atr_session *s, struct atr__flush_scratch *sc) {
-    size_t n = 0, i, prev = 0, k;
+    size_t n = 0, i;
     atr_drop_stats d;
-    if (grow((void **)&sc->segs, &sc->cap_segs, sc->n_cuts + 2 * sc->n_items + 2,
-             sizeof(atr__seg))) {
+    if (atr__grow((void **)&sc->segs, &sc->cap_segs, sc->n_cuts + 2 * sc->n_items + 3,
+                  sizeof(atr__seg))) {
         atomic_fetch_add_explicit(&s->n_write_errors, 1, memory_order_relaxed);
         return;
     }
-    for (k = 0; k < sc->n_cuts; k++) { /* whole records, about a frame target each */
-        if (sc->cuts[k] - prev < ATR__FRAME_TARGET / 2 && k + 1 < sc->n_cuts)
-            continue;
-        sc->segs[n].ptr = sc->defs + prev;
-        sc->segs[n++].len = sc->cuts[k] - prev;
-        prev = sc->cuts[k];
-    }
+    write_prev(s, sc);
+    n = defs_segs(sc, 0, sc->segs);
     if (sc->calib_len) {
         sc->segs[n].ptr = sc->calib;
         sc->segs[n++].len = sc->calib_len;
     }
-    for (i = 0; i < sc->n_items; i++) {
-        flush_item *it = &sc->items[i];
-        atr__cur c = atr__cur_make(it->chunk, 0, sizeof it->chunk);
-        if (it->to <= it->from)
-            continue;
-        atr__enc_chunk(&c, it->thread);
-        sc->segs[n].ptr = it->chunk;
-        sc->segs[n++].len = c.pos;
-        sc->segs[n].ptr = it->buf->data + it->from;
-        sc->segs[n++].len = it->to - it->from;
+    if (sc->ctl_len) {
+        sc->segs[n].ptr = sc->ctl;
+        sc->segs[n++].len = sc->ctl_len;
     }
+    n += item_segs(sc, sc->epoch, sc->segs + n);
     atr__session_drops(s, &d);
     if (memcmp(&d, &s->drops_written, sizeof d) != 0) {
         atr__cur c = atr__cur_make(sc->drops, 0, sizeof sc->drops);
@@ -219,16 +244,6 @@ static void finish(atr_session *s, struct atr__flush_scratch *sc) {
     s->stalled = 0; /* space was given back: producers may wait again */
     s->write_err = s->sink.err;
     pthread_cond_broadcast(&s->space_cv);
-}
-
-static void deadline_after(struct timespec *ts, uint32_t ms) {
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += (time_t)(ms / 1000);
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
 }
 
 static int before(const struct timespec *a, const struct timespec *b) {
@@ -287,7 +302,7 @@ static void *flusher_main(void *arg) {
     atr_session *s = arg;
     struct atr__flush_scratch *sc = s->scratch;
     struct timespec deadline, until, now;
-    deadline_after(&deadline, s->cfg.flush_interval_ms);
+    atr__deadline_after_ms(&deadline, s->cfg.flush_interval_ms);
     pthread_mutex_lock(&s->mu);
     for (;;) {
         uint64_t req, sig = atr__signals_request();
@@ -295,7 +310,7 @@ static void *flusher_main(void *arg) {
         while (!s->stop && s->flush_req == s->flush_done && !s->fifo_head && sig == s->sig_seen) {
             until = deadline;
             if (atr__signals_installed()) {
-                deadline_after(&until, SIGNAL_POLL_MS);
+                atr__deadline_after_ms(&until, SIGNAL_POLL_MS);
                 if (before(&deadline, &until))
                     until = deadline;
             }
@@ -310,6 +325,7 @@ static void *flusher_main(void *arg) {
         }
         if (s->clock_source == ATR_CLOCK_TSC)
             atr__tsc_calibrate(&s->tsc);
+        atr__rotate_cycle(s); /* may let go of s->mu for the file system */
         req = s->flush_req;
         stop = s->stop;
         if (timed_out && !stop && last_thread())
@@ -330,7 +346,7 @@ static void *flusher_main(void *arg) {
         pthread_cond_broadcast(&s->done_cv);
         if (stop)
             break;
-        deadline_after(&deadline, s->cfg.flush_interval_ms);
+        atr__deadline_after_ms(&deadline, s->cfg.flush_interval_ms);
     }
     s->flusher_exited = 1;
     pthread_cond_broadcast(&s->done_cv);
@@ -367,7 +383,7 @@ int atr__flusher_start(atr_session *s) {
 int atr__flusher_wait(atr_session *s, uint64_t req) {
     struct timespec deadline;
     int rc = 0;
-    deadline_after(&deadline, s->cfg.sink_timeout_ms + STUCK_GRACE_MS);
+    atr__deadline_after_ms(&deadline, s->cfg.sink_timeout_ms + STUCK_GRACE_MS);
     while (s->flush_done < req && s->flusher_running && !s->flusher_exited) {
         if (pthread_cond_timedwait(&s->done_cv, &s->mu, &deadline) == ETIMEDOUT) {
             rc = ATR_EIO;

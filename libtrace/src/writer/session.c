@@ -1,13 +1,11 @@
 /*
- * Sessions: configuration, open/close, flush requests, function definitions, counters, and
- * the buffer pool. The hot path lives in thread.c, the background writer in flusher.c.
+ * Sessions: configuration, open/close, flush requests, function definitions and counters.
+ * The hot path lives in thread.c, the background writer in flusher.c, the buffer pool in
+ * bufpool.c.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -26,6 +24,7 @@ void atr_writer_config_init(atr_writer_config *cfg) {
     cfg->fork_mode = ATR_FORK_FOLLOW;
     cfg->block_timeout_ms = 1000;
     cfg->sink_timeout_ms = 10000;
+    cfg->sample_rate = 1.0;
 }
 
 int atr__clock_select(int clock_source, const char *env, const atr__tsc_probe *p) {
@@ -90,19 +89,7 @@ static int check_config(const atr_writer_config *c) {
         return ATR_EINVAL;
     if (!c->block_begin != !c->block_end)
         return ATR_EINVAL;
-    return 0;
-}
-
-static uint64_t random_uid(void) {
-    uint64_t v = 0;
-    if (getrandom(&v, sizeof v, GRND_NONBLOCK) != (ssize_t)sizeof v) {
-        int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || read(fd, &v, sizeof v) != (ssize_t)sizeof v)
-            v = atr__clock_wall_ns() ^ ((uint64_t)getpid() << 32) ^ atr__clock_monotonic_ns();
-        if (fd >= 0)
-            close(fd);
-    }
-    return v ? v : 1;
+    return atr__rotate_check(c);
 }
 
 /* PROCESS stays far below a frame: at most ARGV_MAX arguments of at most STR_MAX bytes. */
@@ -122,7 +109,6 @@ static char *dup_str(const char *p, size_t max) {
 
 static void free_session(atr_session *s) {
     atr__thread *th, *tn;
-    atr__buf *b, *bn;
     int i;
     if (!s)
         return;
@@ -130,11 +116,7 @@ static void free_session(atr_session *s) {
         tn = th->next;
         atr__thread_free(th);
     }
-    for (b = s->all; b; b = bn) {
-        bn = b->all_next;
-        free(b->data);
-        free(b);
-    }
+    atr__bufpool_free(s);
     for (i = 0; s->argv && i < s->cfg.argc; i++)
         free(s->argv[i]);
     free(s->argv);
@@ -148,49 +130,12 @@ static void free_session(atr_session *s) {
     atr__framer_free(s->framer);
     atr__flush_scratch_free(s->scratch);
     atr__sink_close(&s->sink);
+    atr__sink_close(&s->prev);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->wake_cv);
     pthread_cond_destroy(&s->space_cv);
     pthread_cond_destroy(&s->done_cv);
     free(s);
-}
-
-/* Header + PROCESS as the file's first bytes (open, or a forked child's resume). */
-int atr__session_write_process(atr_session *s) {
-    uint8_t hdr[ATR__HEADER_SIZE];
-    atr__process_desc p;
-    atr__cur c = atr__cur_make(NULL, 0, 0);
-    atr__seg seg;
-    uint8_t *rec;
-    int rc;
-    memset(&p, 0, sizeof p);
-    p.pid = (int64_t)getpid();
-    p.host = s->host;
-    p.argc = s->cfg.argc;
-    p.argv = (const char *const *)s->argv;
-    p.runtime = s->runtime;
-    p.tool = "argtrace " ATR_VERSION_STRING;
-    p.clock_ns = s->clock_origin;
-    p.wall_ns = atr__clock_wall_ns();
-    p.uid = s->uid;
-    p.parent_uid = s->parent_uid;
-    p.parent_span = s->parent_span;
-    atr__enc_process(&c, &p); /* size pass */
-    rec = malloc(c.pos);
-    if (!rec)
-        return ATR_ENOMEM;
-    c = atr__cur_make(rec, 0, c.pos);
-    atr__enc_process(&c, &p);
-    atr__frame_header(hdr);
-    rc = atr__sink_write(&s->sink, hdr, sizeof hdr);
-    if (rc != 0)
-        atomic_fetch_add(&s->n_write_errors, 1);
-    seg.ptr = rec;
-    seg.len = c.pos;
-    if (rc == 0)
-        rc = atr__write_segments(s, &seg, 1);
-    free(rec);
-    return rc == ATR_ENOMEM ? rc : 0; /* write errors are sticky: reported by flush/close */
 }
 
 int atr_session_open(const atr_writer_config *cfg, atr_session **out) {
@@ -210,6 +155,7 @@ int atr_session_open(const atr_writer_config *cfg, atr_session **out) {
     if (!s)
         return ATR_ENOMEM;
     s->sink.fd = -1;
+    s->prev.fd = -1;
     atr__session_sync_init(s);
     s->cfg = c;
     s->cfg.argc = 0; /* until argv is copied (free_session reads it) */
@@ -236,7 +182,7 @@ int atr_session_open(const atr_writer_config *cfg, atr_session **out) {
     s->cfg.runtime = s->runtime;
     if (gethostname(s->host, sizeof s->host - 1) != 0)
         s->host[0] = '\0';
-    s->uid = random_uid();
+    s->uid = atr__random_uid();
     if (rc == 0)
         rc = atr__registry_add(s);
     if (rc != 0) {
@@ -244,8 +190,10 @@ int atr_session_open(const atr_writer_config *cfg, atr_session **out) {
         return rc;
     }
     s->clock_origin = atr__session_now(s);
-    if ((rc = atr__sink_open(&s->sink, s->path)) == 0)
+    if ((rc = atr__sink_open(&s->sink, s->path)) == 0) {
         atr__sink_stream(&s->sink, c.sink_timeout_ms);
+        atr__rotate_open(s);
+    }
     if (rc == 0 && (rc = atr__session_write_process(s)) == 0)
         rc = atr__flusher_start(s);
     if (rc != 0) {
@@ -280,6 +228,7 @@ int atr_session_close(atr_session *s) {
         if (atr__write_segments(s, &seg, 1) == ATR_ENOMEM)
             atomic_fetch_add(&s->n_write_errors, 1);
         rc = s->sink.err ? s->sink.err : full;
+        atr__rotate_close(s);
     }
     free_session(s);
     return rc;
@@ -318,15 +267,6 @@ uint64_t atr_session_now(const atr_session *s) { return s ? atr__session_now(s) 
 
 int atr_session_clock_source(const atr_session *s) { return s ? s->clock_source : ATR_CLOCK_AUTO; }
 
-void atr__session_drops(const atr_session *s, atr_drop_stats *d) {
-    atr_session *m = (atr_session *)s; /* atomics are read-only here */
-    d->records = atomic_load_explicit(&m->n_drop_records, memory_order_relaxed);
-    d->bytes = atomic_load_explicit(&m->n_drop_bytes, memory_order_relaxed);
-    d->oversize = atomic_load_explicit(&m->n_oversize, memory_order_relaxed);
-    d->capture_errors = atomic_load_explicit(&m->n_capture_errors, memory_order_relaxed);
-    d->write_errors = atomic_load_explicit(&m->n_write_errors, memory_order_relaxed);
-}
-
 int atr_session_drops(const atr_session *s, atr_drop_stats *out) {
     if (!s || !out)
         return ATR_EINVAL;
@@ -363,33 +303,6 @@ int atr_session_write_calibration(atr_session *s, const atr_calibration *k) {
     return rc;
 }
 
-int atr__defs_reserve(atr_session *s, size_t len) {
-    if (s->defs_len + len > s->defs_cap) {
-        size_t cap = s->defs_cap ? s->defs_cap : 4096;
-        uint8_t *p;
-        while (cap < s->defs_len + len)
-            cap *= 2;
-        if (!(p = realloc(s->defs, cap)))
-            return ATR_ENOMEM;
-        s->defs = p;
-        s->defs_cap = cap;
-    }
-    if (s->n_defs == s->def_end_cap) {
-        size_t cap = s->def_end_cap ? s->def_end_cap * 2 : 64;
-        size_t *p = realloc(s->def_end, cap * sizeof *p);
-        if (!p)
-            return ATR_ENOMEM;
-        s->def_end = p;
-        s->def_end_cap = cap;
-    }
-    return 0;
-}
-
-void atr__defs_commit(atr_session *s, size_t end) {
-    s->defs_len = end;
-    s->def_end[s->n_defs++] = end;
-}
-
 int atr_session_define_function(atr_session *s, const atr_function_info *info, uint32_t *id_out) {
     atr__cur c = atr__cur_make(NULL, 0, 0);
     uint32_t i, id;
@@ -422,67 +335,6 @@ int atr_session_define_function(atr_session *s, const atr_function_info *info, u
     s->func_params[id / ATR__FUNC_BLOCK][id % ATR__FUNC_BLOCK] = info->n_params;
     atomic_store_explicit(&s->n_funcs, id + 1, memory_order_release);
     *id_out = id;
-out:
-    atr__mu_unlock(s);
-    return rc;
-}
-
-atr__buf *atr__buf_get(atr_session *s) {
-    atr__buf *b = s->free_list;
-    if (b) {
-        s->free_list = b->next;
-    } else {
-        b = calloc(1, sizeof *b);
-        if (!b)
-            return NULL;
-        b->cap = s->cfg.buffer_size;
-        b->data = malloc(b->cap);
-        if (!b->data) {
-            free(b);
-            return NULL;
-        }
-        b->all_next = s->all;
-        s->all = b;
-    }
-    b->next = NULL;
-    b->flushed = 0;
-    atomic_store_explicit(&b->committed, 0, memory_order_relaxed);
-    return b;
-}
-
-void atr__buf_put(atr_session *s, atr__buf *b) {
-    b->next = s->free_list;
-    s->free_list = b;
-}
-
-/* First call in a forked child (ATR__FORKED): open the child's own log. */
-int atr__session_resume(atr_session *s) {
-    char *path = NULL;
-    int rc = 0;
-    atr__mu_lock(s);
-    if (atomic_load(&s->blocked) != ATR__FORKED) {
-        rc = atomic_load(&s->blocked) == ATR__RUNNING ? 0 : ATR_ESTATE;
-        goto out;
-    }
-    s->uid = random_uid();
-    s->clock_origin = atr__session_now(s);
-    if (!s->framer && !(s->framer = atr__framer_new(s->cfg.zstd_level)))
-        rc = ATR_ENOMEM;
-    else if ((rc = atr__sink_open_child(&s->sink, s->path, &path)) == 0) {
-        free(s->path); /* the child's own, unpredictable, new file: see sink.c */
-        s->path = path;
-        s->cfg.path = path;
-        atr__sink_stream(&s->sink, s->cfg.sink_timeout_ms);
-        if ((rc = atr__session_write_process(s)) == 0)
-            rc = atr__flusher_start(s);
-    }
-    if (rc != 0) {
-        atr__sink_close(&s->sink);
-        atomic_store(&s->blocked, ATR__STOPPED);
-        rc = ATR_ESTATE;
-        goto out;
-    }
-    atomic_store_explicit(&s->blocked, ATR__RUNNING, memory_order_release);
 out:
     atr__mu_unlock(s);
     return rc;

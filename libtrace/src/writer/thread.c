@@ -1,39 +1,20 @@
 /*
- * The hot path: per-thread state and the span/message calls.
+ * The hot path: the span/message calls.
  *
- * A call finds its thread state through a one-entry thread-local cache, encodes the record
- * into the thread's buffer and publishes it with one release store; no lock. When the record
- * does not fit, the full buffer is queued for the flusher and a free one taken under the
- * session mutex (waiting for the flusher, or dropping with drop_when_full), and the record
- * is encoded again once. Span ids, time deltas and span references follow docs/FORMAT.md 3.5.
+ * A call finds its thread state through a one-entry thread-local cache (registry.c finds or
+ * registers it on a miss), encodes the record into the thread's buffer and publishes it with
+ * one release store; no lock. When the record does not fit, the full buffer is queued for
+ * the flusher and a free one taken under the session mutex (waiting for the flusher, or
+ * dropping with drop_when_full), and the record is encoded again once. Span ids, time
+ * deltas and span references follow docs/FORMAT.md 3.5.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "common/clock.h"
 #include "writer/writer_internal.h"
-
-/*
- * Why thread-local (and global): the hot path must find the calling thread's state without
- * a lock or a search. `serial` tells a new session at a reused address from the old one.
- * Initial-exec keeps the access a single load inside a dlopen'ed extension module.
- */
-static __thread struct {
-    atr_session *s;
-    uint64_t serial;
-    atr__thread *th;
-} t_cache __attribute__((tls_model("initial-exec")));
-
-void atr__tls_cache_clear(void) {
-    t_cache.s = NULL;
-    t_cache.serial = 0;
-    t_cache.th = NULL;
-}
-
-void atr__thread_free(atr__thread *th) { free(th); }
 
 /* The kinds that set the dt base come before REC_THREAD (commit()). */
 enum rec_kind {
@@ -157,21 +138,37 @@ static void swap_buffer(atr__thread *th, atr__buf *nb) {
     s->pending_bytes += th->buf->cap;
     th->buf = nb;
     th->pos = 0;
+    nb->epoch = th->epoch; /* what is encoded next still belongs to the thread's file */
     pthread_cond_signal(&s->wake_cv);
+}
+
+/* The calling thread's buffer belongs to an older file (rotate.c moved on): a new buffer for
+   the current file. */
+static int switch_file(atr__thread *th) {
+    atr_session *s = th->s;
+    uint32_t e;
+    atr__mu_lock(s);
+    e = atomic_load_explicit(&s->epoch, memory_order_relaxed);
+    if (th->pos == 0) {
+        th->buf->epoch = e; /* nothing in it yet */
+    } else {
+        atr__buf *nb = atr__buf_get(s);
+        if (!nb) { /* the records go on to the previous file; tried again next call */
+            atr__mu_unlock(s);
+            return 0;
+        }
+        swap_buffer(th, nb); /* the full one keeps its (old) epoch */
+        nb->epoch = e;
+    }
+    th->epoch = e;
+    th->last_time = 0; /* the new file's first timed record carries the absolute time */
+    th->prefix |= ATR__PFX_THREAD | ATR__PFX_SYNC; /* SYNC carries the span numbers on */
+    atr__mu_unlock(s);
+    return 0;
 }
 
 static int has_room(const atr_session *s, const atr__thread *th) {
     return s->pending_bytes + th->buf->cap <= s->cfg.max_pending_bytes;
-}
-
-static void timeout_after(struct timespec *ts, uint32_t ms) {
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += (time_t)(ms / 1000);
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
 }
 
 /*
@@ -199,7 +196,7 @@ static __attribute__((noinline)) int emit_wait(atr__thread *th, const rec *r, si
     }
     if (begin)
         token = begin(ctx);
-    timeout_after(&deadline, s->cfg.block_timeout_ms);
+    atr__deadline_after_ms(&deadline, s->cfg.block_timeout_ms);
     atr__mu_lock(s);
     s->n_waiting++;
     while (!has_room(s, th) && s->flusher_running && !s->stalled && !timed_out) {
@@ -261,66 +258,18 @@ static inline __attribute__((always_inline)) int emit(atr__thread *th, const rec
     return emit_slow(th, r, c.pos - th->pos);
 }
 
-static int register_thread(atr_session *s, atr__thread **out) {
-    atr__thread *th = calloc(1, sizeof *th), **pp;
-    if (!th)
-        return ATR_ENOMEM;
-    th->s = s;
-    th->owner = pthread_self();
-    th->os_tid = (uint64_t)syscall(SYS_gettid);
-    th->prefix = ATR__PFX_THREAD;
-    atr__types_init(s, &th->types);
-    atr__mu_lock(s);
-    /* Thread numbers must leave room in a span id (FORMAT.md 3.4): readers refuse larger. */
-    if (s->next_thread >= ATR__THREAD_NUMBER_MAX) {
-        atr__mu_unlock(s);
-        free(th);
-        return ATR_ETOOBIG;
-    }
-    if (!(th->buf = atr__buf_get(s))) {
-        atr__mu_unlock(s);
-        free(th);
-        return ATR_ENOMEM;
-    }
-    th->number = s->next_thread++;
-    for (pp = &s->threads; *pp; pp = &(*pp)->next)
-        ; /* keep registration order: the flusher writes live buffers in this order */
-    *pp = th;
-    atr__mu_unlock(s);
-    if (atr__tls_add(s->serial, th) != 0) {
-        atr__mu_lock(s);
-        th->finished = 1; /* the flusher frees it */
-        atr__mu_unlock(s);
-        return ATR_ENOMEM;
-    }
-    *out = th;
-    return 0;
-}
-
-int atr__thread_lookup_slow(atr_session *s, atr__thread **out) {
-    int st = atomic_load_explicit(&s->blocked, memory_order_acquire), rc;
-    atr__thread *th;
-    if (st == ATR__FORKED && (rc = atr__session_resume(s)) != 0)
-        return rc;
-    if (st != ATR__RUNNING && st != ATR__FORKED)
-        return ATR_ESTATE;
-    th = atr__tls_find(s->serial);
-    if (!th && (rc = register_thread(s, &th)) != 0)
-        return rc;
-    t_cache.s = s;
-    t_cache.serial = s->serial;
-    t_cache.th = th;
-    *out = th;
-    return 0;
-}
-
 static inline int get_thread(atr_session *s, atr__thread **out) {
-    if (ATR__LIKELY(t_cache.s == s && t_cache.serial == s->serial &&
-                    atomic_load_explicit(&s->blocked, memory_order_acquire) == 0)) {
-        *out = t_cache.th;
+    if (ATR__LIKELY(atr__t_cache.s == s && atr__t_cache.serial == s->serial &&
+                    atomic_load_explicit(&s->blocked, memory_order_acquire) == 0 &&
+                    atr__t_cache.th->epoch ==
+                        atomic_load_explicit(&s->epoch, memory_order_relaxed))) {
+        *out = atr__t_cache.th;
         return 0;
     }
-    return atr__thread_lookup_slow(s, out);
+    int rc = atr__thread_lookup_slow(s, out);
+    if (rc == 0 && (*out)->epoch != atomic_load_explicit(&s->epoch, memory_order_relaxed))
+        switch_file(*out);
+    return rc;
 }
 
 /* Times stay below 2^63 so that every delta fits a signed 64-bit dt. */
@@ -361,6 +310,57 @@ static void stack_pop(atr__thread *th, uint64_t id) {
 }
 
 static inline int bad_span(uint64_t id) { return id && id < ATR__SPAN_ABS_MIN; }
+
+/*
+ * Whether a new span is recorded (sampling, recording off): 0, or the skip id to hand out
+ * instead. A child of a sampled-out span is sampled out (the whole subtree goes); a child of
+ * a span begun while recording was off is, once recording is on again, a top-level call.
+ */
+static __attribute__((noinline)) uint64_t gate(atr_session *s, atr__thread *th, uint64_t *parent) {
+    int off = atr__recording_off(s);
+    if (*parent >= ATR__SKIP_TAG) {
+        if (*parent == ATR__SKIP_SAMPLED)
+            return ATR__SKIP_SAMPLED;
+        if (off)
+            return ATR__SKIP_PAUSED;
+        *parent = 0;
+    }
+    if (off)
+        return ATR__SKIP_PAUSED;
+    if (*parent || !s->gated)
+        return 0;
+    if (s->cfg.sample_random) { /* xorshift64*: the top 32 bits against the rate */
+        uint64_t x = th->rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        th->rng = x;
+        return ((x * UINT64_C(0x2545F4914F6CDD1D)) >> 32) < s->rate_fp ? 0 : ATR__SKIP_SAMPLED;
+    }
+    th->roots += s->rate_fp;
+    if (th->roots >= (UINT64_C(1) << 32)) {
+        th->roots -= UINT64_C(1) << 32;
+        return 0;
+    }
+    return ATR__SKIP_SAMPLED;
+}
+
+/* Spans, messages and references that belong to no recorded span (skip ids). */
+static inline int skipped(uint64_t span) { return span >= ATR__SKIP_TAG; }
+
+static inline int get_thread(atr_session *s, atr__thread **out);
+
+uint64_t atr_span_gate(atr_session *s, uint64_t parent) {
+    atr__thread *th;
+    uint64_t skip;
+    if (ATR__LIKELY(!s || !(s->gated | atr__recording_off(s) | skipped(parent))))
+        return 0;
+    if (get_thread(s, &th) != 0)
+        return 0; /* atr_span_begin says why */
+    skip = gate(s, th, &parent);
+    th->predecided = skip == 0;
+    return skip;
+}
 static inline int bad_str(atr_str v) { return !v.ptr && v.len; }
 
 int atr_span_begin(atr_session *s, uint32_t function, uint64_t parent, uint64_t t_ns,
@@ -382,6 +382,15 @@ int atr_span_begin(atr_session *s, uint32_t function, uint64_t parent, uint64_t 
         return ATR_EINVAL;
     if (ATR__UNLIKELY((rc = get_thread(s, &th)) != 0))
         return rc;
+    if (ATR__UNLIKELY(s->gated | atr__recording_off(s) | skipped(parent))) {
+        if (th->predecided) { /* atr_span_gate decided: record */
+            th->predecided = 0;
+            if (skipped(parent))
+                parent = 0;
+        } else if ((*span_out = gate(s, th, &parent)) != 0) {
+            return 0;
+        }
+    }
     r.t = time_of(s, t_ns);
     r.kind = REC_START; /* after the clock's atomic loads, or GCC stops folding the switch */
     r.ref = span_ref(th, parent);
@@ -400,6 +409,8 @@ static inline __attribute__((always_inline)) int end_span(atr_session *s, rec *r
                                                           uint64_t span, uint64_t t_ns) {
     atr__thread *th;
     int rc;
+    if (skipped(span))
+        return 0;
     if (ATR__UNLIKELY((rc = get_thread(s, &th)) != 0))
         return rc;
     r->t = time_of(s, t_ns);
@@ -435,6 +446,8 @@ int atr_message(atr_session *s, uint64_t span, uint64_t t_ns, atr_str text, cons
     int rc;
     if (!s || bad_span(span) || bad_time(t_ns) || bad_str(text) || (n_fields && !fields))
         return ATR_EINVAL;
+    if (skipped(span) || atr__recording_off(s))
+        return 0;
     if ((rc = get_thread(s, &th)) != 0)
         return rc;
     r.t = time_of(s, t_ns);
@@ -453,6 +466,8 @@ static int suspend_resume(atr_session *s, int kind, uint64_t span, uint64_t t_ns
     int rc;
     if (!s || !span || bad_span(span) || bad_time(t_ns))
         return ATR_EINVAL;
+    if (skipped(span))
+        return 0;
     if ((rc = get_thread(s, &th)) != 0)
         return rc;
     r.t = time_of(s, t_ns);

@@ -1,5 +1,6 @@
 /*
- * Type-name interning (docs/FORMAT.md 3.14 and section 4, ext 8; format 1.2): the session's
+ * The definitions buffer (FUNCTION and TYPE records, s->defs) and type-name interning
+ * (docs/FORMAT.md 3.16 and section 4, ext 8; format 1.2): the session's
  * table of type names, each defined once per log by a TYPE record among the definitions
  * (written, like FUNCTION records, before any record that refers to them, and again in a
  * forked child's log), and each recording thread's cache in front of it (format/encode.h).
@@ -12,6 +13,33 @@
 #include <string.h>
 
 #include "writer/writer_internal.h"
+
+int atr__defs_reserve(atr_session *s, size_t len) {
+    if (s->defs_len + len > s->defs_cap) {
+        size_t cap = s->defs_cap ? s->defs_cap : 4096;
+        uint8_t *p;
+        while (cap < s->defs_len + len)
+            cap *= 2;
+        if (!(p = realloc(s->defs, cap)))
+            return ATR_ENOMEM;
+        s->defs = p;
+        s->defs_cap = cap;
+    }
+    if (s->n_defs == s->def_end_cap) {
+        size_t cap = s->def_end_cap ? s->def_end_cap * 2 : 64;
+        size_t *p = realloc(s->def_end, cap * sizeof *p);
+        if (!p)
+            return ATR_ENOMEM;
+        s->def_end = p;
+        s->def_end_cap = cap;
+    }
+    return 0;
+}
+
+void atr__defs_commit(atr_session *s, size_t end) {
+    s->defs_len = end;
+    s->def_end[s->n_defs++] = end;
+}
 
 static uint32_t name_hash(const char *p, size_t n) {
     uint32_t h = 2166136261u; /* FNV-1a */

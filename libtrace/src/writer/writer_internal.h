@@ -1,5 +1,6 @@
 /*
- * Writer internals shared by session.c, thread.c, flusher.c, sink.c and fork.c.
+ * Writer internals shared by session.c, thread.c, registry.c, flusher.c, rotate.c, frames.c,
+ * bufpool.c, sink.c, toggle.c and signals.c.
  *
  * Ownership and locking (s->mu is the session mutex):
  * - A thread state (atr__thread) belongs to one recording thread. Only that thread writes
@@ -18,6 +19,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "argtrace/atr_writer.h"
 #include "common/tsc.h"
@@ -45,6 +47,7 @@ typedef struct atr__buf {
     size_t flushed;           /* bytes already written to the file (flusher-owned) */
     size_t cap;
     uint32_t thread;           /* owner's thread number, set when queued for the flusher */
+    uint32_t epoch;            /* the file (rotate.c) its records belong to (under s->mu) */
     struct atr__buf *next;     /* FIFO or free list (under s->mu) */
     struct atr__buf *all_next; /* every buffer of the session (for close and fork) */
     uint8_t *data;
@@ -69,6 +72,10 @@ typedef struct atr__thread {
     /* After a fork: the parent's id prefix of this thread and its seq at the fork. */
     uint64_t fork_tag;
     uint64_t fork_seq;
+    uint32_t epoch; /* the file its buffer writes to (rotate.c); s->epoch when current */
+    uint64_t roots; /* sampling: the count mode's accumulator (rate in 2^32ths) */
+    uint64_t rng;   /* sampling: the random mode's xorshift state */
+    int predecided; /* atr_span_gate said "record": the next atr_span_begin takes it as made */
     uint32_t depth; /* open spans (may exceed ATR__STACK_MAX: only the top is kept) */
     uint64_t stack[ATR__STACK_MAX];
     atr__types types; /* type name -> TYPE id cache (types.c) */
@@ -85,6 +92,12 @@ typedef struct atr__sink {
     int stream;          /* a pipe, FIFO or socket: written with O_NONBLOCK and poll() */
     uint32_t timeout_ms; /* a stream that takes no byte this long is abandoned */
 } atr__sink;
+
+/* Span ids handed out for spans that are not recorded (sampling, recording off): the tag of
+   thread number ATR__THREAD_NUMBER_MAX - 1, which the writer never assigns. */
+#define ATR__SKIP_TAG ((uint64_t)ATR__THREAD_NUMBER_MAX << ATR__SPAN_SEQ_BITS)
+#define ATR__SKIP_SAMPLED (ATR__SKIP_TAG | 2u) /* sampled out: its subtree is not recorded */
+#define ATR__SKIP_PAUSED (ATR__SKIP_TAG | 1u)  /* begun while recording was off */
 
 /* Session states (atr_session.blocked). */
 #define ATR__RUNNING 0
@@ -160,11 +173,38 @@ struct atr_session {
     /* Drop counters (relaxed atomics). */
     _Atomic uint64_t n_drop_records, n_drop_bytes, n_oversize, n_capture_errors, n_write_errors;
 
-    atr_session *reg_next; /* registry of open sessions (fork.c, under its lock) */
+    atr_session *reg_next; /* registry of open sessions (registry.c, under its lock) */
 
     /* ATR_CLOCK_TSC: the calibration; read by any thread, calibrated by the flusher under mu. */
     atr__tsc_clock tsc;
+
+    /* Rotation (rotate.c). epoch: written under mu, read by the hot path (relaxed). */
+    _Atomic uint32_t epoch; /* the file being written: threads switch buffers when it moves */
+    atr__sink prev;         /* flusher-owned: the previous file, for records of epoch - 1 */
+    uint32_t part;          /* flusher-owned: number of the file being written (0: path) */
+    size_t prev_defs_from;  /* under mu: definitions prev has not seen (rotation cycle) */
+    int prev_defs_due;      /* under mu: this cycle also writes defs from there to prev */
+
+    /* Sampling and recording on/off (thread.c, rotate.c). */
+    int gated;          /* sampling on (rate < 1): atr_span_begin decides per root */
+    uint64_t rate_fp;   /* sample rate in 2^32ths (2^32: every call) */
+    _Atomic int paused; /* atr_session_set_recording(s, 0) */
+    int rec_written;    /* under mu: recording state the log says (1 on, 0 off) */
+    uint8_t ctl[512];   /* under mu: RECORDING records not yet collected */
+    size_t ctl_len;
+    uint64_t toggle_seen; /* under mu: the toggle's change count last written */
 };
+
+/* toggle.c. Why global: the signal handler has no session; the hot path reads it. */
+extern _Atomic int atr__g_toggle_off;
+static inline int atr__recording_off(const atr_session *s) {
+    return atomic_load_explicit(&atr__g_toggle_off, memory_order_relaxed) |
+           atomic_load_explicit(&((atr_session *)s)->paused, memory_order_relaxed);
+}
+/* Under mu: the toggle's change count and the CLOCK_MONOTONIC time of its last change. */
+uint64_t atr__toggle_changes(uint64_t *time_ns);
+#define ATR__TOGGLE_TIMES 8u           /* the last changes whose times are kept */
+uint64_t atr__toggle_time(uint64_t k); /* CLOCK_MONOTONIC ns of change k (1, 2, ...) */
 
 /* The session clock (ns): the hot path reads it twice per span. */
 static inline __attribute__((always_inline)) uint64_t atr__session_now(const atr_session *s) {
@@ -173,61 +213,9 @@ static inline __attribute__((always_inline)) uint64_t atr__session_now(const atr
     return s->clock ? s->clock(s->clock_ctx) : atr__clock_monotonic_ns();
 }
 
-/* session.c */
-/* The clock a session without an injected clock uses: ATR_CLOCK_TSC or ATR_CLOCK_MONOTONIC,
-   from the config's clock_source, ARGTRACE_CLOCK's value (NULL: unset) and the machine. */
-int atr__clock_select(int clock_source, const char *env, const atr__tsc_probe *p);
-void atr__session_drops(const atr_session *s, atr_drop_stats *d);
-int atr__session_write_process(atr_session *s);
-atr__buf *atr__buf_get(atr_session *s);         /* under mu; NULL: out of memory */
-void atr__buf_put(atr_session *s, atr__buf *b); /* under mu */
-int atr__session_resume(atr_session *s);        /* after fork: see fork.c */
-
-/* thread.c */
-void atr__thread_free(atr__thread *th);
-/* Definitions (under mu): room for a record of len bytes at defs + defs_len, then its end. */
-int atr__defs_reserve(atr_session *s, size_t len);
-void atr__defs_commit(atr_session *s, size_t end);
-/* Type interning (types.c): a thread's cache, the session's table. */
-void atr__types_init(atr_session *s, atr__types *t);
-void atr__types_free(atr_session *s);
-int atr__thread_lookup_slow(atr_session *s, atr__thread **out);
-
-/* flusher.c */
-int atr__flusher_start(atr_session *s);
-/* Final cycle, then join. ATR_EIO: the flusher is stuck in a write (detached, left the
-   session): the caller must not free the session. */
-int atr__flusher_stop(atr_session *s);
-/* Under mu: wait until cycle `req` is done, bounded (ATR_EIO: the flusher seems stuck). */
-int atr__flusher_wait(atr_session *s, uint64_t req);
-void atr__flush_scratch_free(struct atr__flush_scratch *sc);
-/* Write segs as frames of about ATR__FRAME_TARGET (flusher or single-threaded callers). */
-int atr__write_segments(atr_session *s, const atr__seg *segs, size_t n);
-
-/* sink.c */
-int atr__sink_open(atr__sink *k, const char *path); /* ATR_EOPEN: errno says why */
-/* A forked child's new log beside parent_path; *out_path (malloc'd) names it. */
-int atr__sink_open_child(atr__sink *k, const char *parent_path, char **out_path);
-/* path made absolute against the current directory (malloc'd; NULL: out of memory). */
-char *atr__path_absolute(const char *path, size_t max);
-int atr__sink_write(atr__sink *k, const void *p, size_t n); /* whole frame or sticky error */
-/* Before the last frame: a full disk's error is lifted for one more write. Returns the error
-   the sink had (the caller reports it whether or not that write succeeds). */
-int atr__sink_last_chance(atr__sink *k);
-void atr__sink_close(atr__sink *k);
-/* After open: a pipe/FIFO/socket is made non-blocking; timeout_ms bounds a stalled write. */
-void atr__sink_stream(atr__sink *k, uint32_t timeout_ms);
-
-/* fork.c: registry of open sessions, thread-exit hook, fork handlers. */
-void atr__session_sync_init(atr_session *s); /* mutex and condition variables */
-int atr__registry_add(atr_session *s);       /* assigns s->serial */
-void atr__registry_remove(atr_session *s);
-int atr__registry_alive(uint64_t serial);
-/* Thread registrations: per-OS-thread list of (session serial, thread state). */
-atr__thread *atr__tls_find(uint64_t serial);
-int atr__tls_add(uint64_t serial, atr__thread *th);
-/* thread.c: forget the calling thread's cached state (it is exiting). */
-void atr__tls_cache_clear(void);
+/* Declared bottom-up: a file calls only the files declared before it (docs/ARCHITECTURE.md).
+   signals.c, toggle.c, sink.c, bufpool.c <- types.c <- frames.c <- rotate.c <- flusher.c
+   <- registry.c <- thread.c, session.c */
 
 /* signals.c: flush requests from signal handlers (atr_signals_install). */
 int atr__signals_installed(void);           /* handlers installed: poll for requests */
@@ -250,5 +238,100 @@ typedef struct atr__sigmask {
 } atr__sigmask;
 void atr__signals_block(atr__sigmask *m);
 void atr__signals_unblock(atr__sigmask *m);
+
+/* sink.c */
+int atr__sink_open(atr__sink *k, const char *path); /* ATR_EOPEN: errno says why */
+/* A forked child's new log beside parent_path; *out_path (malloc'd) names it. */
+int atr__sink_open_child(atr__sink *k, const char *parent_path, char **out_path);
+/* path made absolute against the current directory (malloc'd; NULL: out of memory). */
+char *atr__path_absolute(const char *path, size_t max);
+int atr__sink_write(atr__sink *k, const void *p, size_t n); /* whole frame or sticky error */
+/* Before the last frame: a full disk's error is lifted for one more write. Returns the error
+   the sink had (the caller reports it whether or not that write succeeds). */
+int atr__sink_last_chance(atr__sink *k);
+void atr__sink_close(atr__sink *k);
+/* After open: a pipe/FIFO/socket is made non-blocking; timeout_ms bounds a stalled write. */
+void atr__sink_stream(atr__sink *k, uint32_t timeout_ms);
+
+/* bufpool.c: the session's buffers (all under mu). */
+atr__buf *atr__buf_get(atr_session *s); /* an empty buffer; NULL: out of memory */
+void atr__buf_put(atr_session *s, atr__buf *b);
+/* Every buffer empty and free, except `keep` (emptied, left to its owner); NULL: none. */
+void atr__bufpool_reset(atr_session *s, atr__buf *keep);
+void atr__bufpool_free(atr_session *s); /* free every buffer (the session is being freed) */
+
+/* types.c: definitions (under mu): room for a record of len bytes at defs + defs_len, then
+   its end; type interning: a thread's cache, the session's table. */
+int atr__defs_reserve(atr_session *s, size_t len);
+void atr__defs_commit(atr_session *s, size_t end);
+void atr__types_init(atr_session *s, atr__types *t);
+void atr__types_free(atr_session *s);
+
+/* A thread state ends here (the flusher reaps exited threads, a forked child the others). */
+static inline void atr__thread_free(atr__thread *th) { free(th); }
+
+/* The drop counters as they are now (relaxed reads). */
+static inline void atr__session_drops(const atr_session *s, atr_drop_stats *d) {
+    atr_session *m = (atr_session *)s; /* atomics are read-only here */
+    d->records = atomic_load_explicit(&m->n_drop_records, memory_order_relaxed);
+    d->bytes = atomic_load_explicit(&m->n_drop_bytes, memory_order_relaxed);
+    d->oversize = atomic_load_explicit(&m->n_oversize, memory_order_relaxed);
+    d->capture_errors = atomic_load_explicit(&m->n_capture_errors, memory_order_relaxed);
+    d->write_errors = atomic_load_explicit(&m->n_write_errors, memory_order_relaxed);
+}
+
+/* frames.c: a log's bytes. Write segs as frames of about ATR__FRAME_TARGET (to the session's
+   file, or to k); header + PROCESS (+ SAMPLING, RECORDING) as a file's first bytes. */
+int atr__write_segments(atr_session *s, const atr__seg *segs, size_t n);
+int atr__write_segments_to(atr_session *s, atr__sink *k, const atr__seg *segs, size_t n);
+int atr__session_write_process(atr_session *s);
+
+/* rotate.c */
+int atr__rotate_check(const atr_writer_config *c); /* ATR_EINVAL for bad rotation/sampling */
+void atr__rotate_open(atr_session *s); /* at open: sampling state, stale parts deleted */
+/* Flusher, s->mu held: start the next file when the current one is full (may drop mu). */
+void atr__rotate_cycle(atr_session *s);
+/* Under mu: a RECORDING record when the state the log says is not the current one (t_ns
+   ATR_NOW: the clock is read only then). */
+void atr__rotate_note_recording(atr_session *s, uint64_t t_ns);
+/* After the flusher stopped (close): END_OF_LOG into the previous file and close it. */
+void atr__rotate_close(atr_session *s);
+void atr__rotate_after_fork(atr_session *s); /* child: forget the parent's files */
+
+/* flusher.c */
+int atr__flusher_start(atr_session *s);
+/* Final cycle, then join. ATR_EIO: the flusher is stuck in a write (detached, left the
+   session): the caller must not free the session. */
+int atr__flusher_stop(atr_session *s);
+/* Under mu: wait until cycle `req` is done, bounded (ATR_EIO: the flusher seems stuck). */
+int atr__flusher_wait(atr_session *s, uint64_t req);
+void atr__flush_scratch_free(struct atr__flush_scratch *sc);
+
+/* registry.c: open sessions, the calling thread's state in each, fork handlers. */
+void atr__session_sync_init(atr_session *s); /* mutex and condition variables */
+int atr__registry_add(atr_session *s);       /* assigns s->serial */
+void atr__registry_remove(atr_session *s);
+/*
+ * The calling thread's state in the session it used last (read inline by the hot path).
+ * Why thread-local (and global): the hot path must find the calling thread's state without
+ * a lock or a search. `serial` tells a new session at a reused address from the old one.
+ * Initial-exec keeps the access a single load inside a dlopen'ed extension module.
+ */
+typedef struct atr__tcache {
+    atr_session *s;
+    uint64_t serial;
+    atr__thread *th;
+} atr__tcache;
+extern __thread atr__tcache atr__t_cache __attribute__((tls_model("initial-exec")));
+/* The cache missed: find or register the calling thread's state (resuming a forked child's
+   session first), and cache it. */
+int atr__thread_lookup_slow(atr_session *s, atr__thread **out);
+uint64_t atr__random_uid(void);          /* a log's uid: random, never 0 */
+int atr__session_resume(atr_session *s); /* first call in a forked child: its own log */
+
+/* session.c */
+/* The clock a session without an injected clock uses: ATR_CLOCK_TSC or ATR_CLOCK_MONOTONIC,
+   from the config's clock_source, ARGTRACE_CLOCK's value (NULL: unset) and the machine. */
+int atr__clock_select(int clock_source, const char *env, const atr__tsc_probe *p);
 
 #endif /* ATR_WRITER_WRITER_INTERNAL_H */

@@ -1,7 +1,8 @@
 /*
- * Process-wide writer state: the registry of open sessions, the per-thread list of thread
- * registrations (with its exit hook), and the fork handlers. This is the one file of the
- * writer with globals (besides thread.c's one-entry thread-local cache); each says why.
+ * Process-wide writer state: the registry of open sessions, the calling thread's state in
+ * each (a one-entry thread-local cache in front of a per-thread list of registrations, with
+ * its exit hook), and the fork handlers with the forked child's resume. This is the one file
+ * of the writer with globals (besides signals.c's, for its handlers); each says why.
  *
  * Fork: prepare locks the registry and every session; the parent unlocks. The child
  * re-initialises the locks, throws away every byte the parent had buffered (the parent
@@ -14,10 +15,14 @@
  * that only under s->mu, which prepare holds. The child's flusher, started when it resumes,
  * goes on calibrating from the inherited state (the first cycle finds a calibration due).
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "writer/writer_internal.h"
 
 /* Why global: fork handlers and thread-exit destructors have no session argument. */
@@ -30,6 +35,16 @@ static _Atomic uint64_t g_serial;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static pthread_key_t g_key;
 static int g_init_err;
+
+/* Why thread-local (and global): see writer_internal.h. */
+__thread atr__tcache atr__t_cache __attribute__((tls_model("initial-exec")));
+
+/* Forget the calling thread's cached state (it is exiting). */
+static void tls_cache_clear(void) {
+    atr__t_cache.s = NULL;
+    atr__t_cache.serial = 0;
+    atr__t_cache.th = NULL;
+}
 
 /* One OS thread's registrations (the value of g_key). */
 typedef struct tls_regs {
@@ -52,7 +67,7 @@ static atr_session *find_locked(uint64_t serial) {
 static void on_thread_exit(void *arg) {
     tls_regs *r = arg;
     size_t i;
-    atr__tls_cache_clear();
+    tls_cache_clear();
     pthread_mutex_lock(&g_reg_mu);
     for (i = 0; i < r->n; i++) {
         atr_session *s = find_locked(r->e[i].serial);
@@ -100,7 +115,6 @@ void atr__session_sync_init(atr_session *s) {
 static void child_reset(atr_session *s) {
     pthread_t me = pthread_self();
     atr__thread *th, *next, *mine = NULL;
-    atr__buf *b;
     atr__session_sync_init(s);
     s->flusher_running = 0;
     s->stop = 0;
@@ -113,19 +127,11 @@ static void child_reset(atr_session *s) {
             atr__thread_free(th); /* its OS thread does not exist here */
     }
     s->threads = mine;
-    s->free_list = NULL;
     s->fifo_head = s->fifo_tail = NULL;
     s->pending_bytes = 0;
     s->stalled = 0;
     s->n_waiting = 0;
-    for (b = s->all; b; b = b->all_next) {
-        atomic_store_explicit(&b->committed, 0, memory_order_relaxed);
-        b->flushed = 0;
-        if (!mine || b != mine->buf) {
-            b->next = s->free_list;
-            s->free_list = b;
-        }
-    }
+    atr__bufpool_reset(s, mine ? mine->buf : NULL);
     s->next_thread = mine ? 1 : 0;
     if (mine) {
         mine->next = NULL;
@@ -152,6 +158,7 @@ static void child_reset(atr_session *s) {
     s->scratch = NULL;
     atr__sink_close(&s->sink); /* the parent's file: never written by the child */
     s->sink.err = 0;
+    atr__rotate_after_fork(s);
     s->write_err = 0;
     s->defs_flushed = 0;  /* FUNCTION and TYPE records again */
     s->calib_flushed = 0; /* the child's log gets the calibrations too */
@@ -203,15 +210,8 @@ void atr__registry_remove(atr_session *s) {
     pthread_mutex_unlock(&g_reg_mu);
 }
 
-int atr__registry_alive(uint64_t serial) {
-    int alive;
-    pthread_mutex_lock(&g_reg_mu);
-    alive = find_locked(serial) != NULL;
-    pthread_mutex_unlock(&g_reg_mu);
-    return alive;
-}
-
-atr__thread *atr__tls_find(uint64_t serial) {
+/* Thread registrations: per-OS-thread list of (session serial, thread state). */
+static atr__thread *tls_find(uint64_t serial) {
     tls_regs *r = pthread_getspecific(g_key);
     size_t i;
     for (i = 0; r && i < r->n; i++)
@@ -220,7 +220,7 @@ atr__thread *atr__tls_find(uint64_t serial) {
     return NULL;
 }
 
-int atr__tls_add(uint64_t serial, atr__thread *th) {
+static int tls_add(uint64_t serial, atr__thread *th) {
     tls_regs *r = pthread_getspecific(g_key);
     size_t i, j;
     if (r) { /* forget sessions closed since (a long-lived thread may see many) */
@@ -249,4 +249,107 @@ int atr__tls_add(uint64_t serial, atr__thread *th) {
     r->e[r->n].th = th;
     r->n++;
     return 0;
+}
+
+static int register_thread(atr_session *s, atr__thread **out) {
+    atr__thread *th = calloc(1, sizeof *th), **pp;
+    if (!th)
+        return ATR_ENOMEM;
+    th->s = s;
+    th->owner = pthread_self();
+    th->os_tid = (uint64_t)syscall(SYS_gettid);
+    th->prefix = ATR__PFX_THREAD;
+    atr__types_init(s, &th->types);
+    atr__mu_lock(s);
+    /* Thread numbers must leave room in a span id (FORMAT.md 3.4): readers refuse larger. */
+    if (s->next_thread >= ATR__THREAD_NUMBER_MAX - 1) { /* the last one tags skipped spans */
+        atr__mu_unlock(s);
+        free(th);
+        return ATR_ETOOBIG;
+    }
+    if (!(th->buf = atr__buf_get(s))) {
+        atr__mu_unlock(s);
+        free(th);
+        return ATR_ENOMEM;
+    }
+    th->number = s->next_thread++;
+    th->epoch = atomic_load_explicit(&s->epoch, memory_order_relaxed);
+    th->buf->epoch = th->epoch;
+    th->rng = (s->cfg.sample_seed ^ ((uint64_t)th->number * UINT64_C(0x9E3779B97F4A7C15))) |
+              1u;                                 /* xorshift: never 0 */
+    th->roots = (UINT64_C(1) << 32) - s->rate_fp; /* count mode: the first root is recorded */
+    for (pp = &s->threads; *pp; pp = &(*pp)->next)
+        ; /* keep registration order: the flusher writes live buffers in this order */
+    *pp = th;
+    atr__mu_unlock(s);
+    if (tls_add(s->serial, th) != 0) {
+        atr__mu_lock(s);
+        th->finished = 1; /* the flusher frees it */
+        atr__mu_unlock(s);
+        return ATR_ENOMEM;
+    }
+    *out = th;
+    return 0;
+}
+
+int atr__thread_lookup_slow(atr_session *s, atr__thread **out) {
+    int st = atomic_load_explicit(&s->blocked, memory_order_acquire), rc;
+    atr__thread *th;
+    if (st == ATR__FORKED && (rc = atr__session_resume(s)) != 0)
+        return rc;
+    if (st != ATR__RUNNING && st != ATR__FORKED)
+        return ATR_ESTATE;
+    th = tls_find(s->serial);
+    if (!th && (rc = register_thread(s, &th)) != 0)
+        return rc;
+    atr__t_cache.s = s;
+    atr__t_cache.serial = s->serial;
+    atr__t_cache.th = th;
+    *out = th;
+    return 0;
+}
+
+uint64_t atr__random_uid(void) {
+    uint64_t v = 0;
+    if (getrandom(&v, sizeof v, GRND_NONBLOCK) != (ssize_t)sizeof v) {
+        int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || read(fd, &v, sizeof v) != (ssize_t)sizeof v)
+            v = atr__clock_wall_ns() ^ ((uint64_t)getpid() << 32) ^ atr__clock_monotonic_ns();
+        if (fd >= 0)
+            close(fd);
+    }
+    return v ? v : 1;
+}
+
+/* First call in a forked child (ATR__FORKED): open the child's own log. */
+int atr__session_resume(atr_session *s) {
+    char *path = NULL;
+    int rc = 0;
+    atr__mu_lock(s);
+    if (atomic_load(&s->blocked) != ATR__FORKED) {
+        rc = atomic_load(&s->blocked) == ATR__RUNNING ? 0 : ATR_ESTATE;
+        goto out;
+    }
+    s->uid = atr__random_uid();
+    s->clock_origin = atr__session_now(s);
+    if (!s->framer && !(s->framer = atr__framer_new(s->cfg.zstd_level)))
+        rc = ATR_ENOMEM;
+    else if ((rc = atr__sink_open_child(&s->sink, s->path, &path)) == 0) {
+        free(s->path); /* the child's own, unpredictable, new file: see sink.c */
+        s->path = path;
+        s->cfg.path = path;
+        atr__sink_stream(&s->sink, s->cfg.sink_timeout_ms);
+        if ((rc = atr__session_write_process(s)) == 0)
+            rc = atr__flusher_start(s);
+    }
+    if (rc != 0) {
+        atr__sink_close(&s->sink);
+        atomic_store(&s->blocked, ATR__STOPPED);
+        rc = ATR_ESTATE;
+        goto out;
+    }
+    atomic_store_explicit(&s->blocked, ATR__RUNNING, memory_order_release);
+out:
+    atr__mu_unlock(s);
+    return rc;
 }

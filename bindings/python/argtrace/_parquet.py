@@ -1,0 +1,378 @@
+"""`argtrace export --format parquet`: one row per call, for DuckDB, Spark, Trino, BigQuery.
+
+The other formats are written by the C viewer; Parquet needs pyarrow (`pip install
+argtrace[parquet]`), so this one is written here, from the analysis engine's columns
+(`_core.Index.selection` gives the selected call ids, 4 bytes each; `Index.table_rows` the
+columns of a slice of them). The command line is the viewer's: LOG... [FUNC] [FILTER...]
+[--min-duration T] [-o OUT], operands told apart as the viewer does (viewer/opts.c).
+
+Columns (docs/PARQUET.md): id, parent_id, function, thread, process (with several logs),
+start_ns, duration_ns, active_ns, self_ns, status, exception, exception_message, result, then
+arg_<name> per argument. A value column is typed (int64, float64, string, bool, binary) when
+every value it holds has that type, else the repr() of each value (string); null where a call
+has no such value. The schema is fixed by a first pass over the selection (types only), the
+rows written by a second one, ROW_GROUP calls at a time: memory stays one slice of the log.
+"""
+
+import json
+import os
+import sys
+
+from ._values import Summary, Truncated, convert
+
+ROW_GROUP = 1 << 16
+USAGE_HINT = "see: argtrace export --help"
+_INT64 = (-(1 << 63), (1 << 63) - 1)
+
+
+class ExportError(Exception):
+    """A one-line error for `argtrace export: ...`; status 2: usage, 1: runtime."""
+
+    def __init__(self, message, status=1):
+        super().__init__(message)
+        self.status = status
+
+
+# ---- the command line (the viewer's syntax: viewer/opts.c) ----
+
+def _is_log_name(arg):
+    return arg.endswith(".atr") and len(arg) > 4 or os.path.isfile(arg)
+
+
+def _looks_like_filter(arg):
+    if "=" in arg or "!" in arg or ">" in arg:
+        return True
+    i = arg.find("<")
+    while i >= 0:  # '<' is a comparison unless it opens a <name> such as <lambda>
+        j = i + 1
+        while j < len(arg) and (arg[j].islower() or arg[j] == "_"):
+            j += 1
+        if j == i + 1 or j >= len(arg) or arg[j] != ">":
+            return True
+        i = arg.find("<", j)
+    return False
+
+
+_VALUED = {"-f": "format", "--format": "format", "-o": "output", "--output": "output",
+           "--min-duration": "min_duration", "--max-memory": "max_memory"}
+
+
+def parse_args(argv):
+    """argv after "export" -> dict of logs, func, filters, output, min_duration, max_memory,
+    compensate."""
+    opts = {"logs": [], "func": None, "filters": [], "output": None, "min_duration": None,
+            "max_memory": None, "compensate": False, "format": None}
+    i, operands_only = 0, False
+    while i < len(argv):
+        arg = argv[i]
+        i += 1
+        if not operands_only and arg == "--":
+            operands_only = True
+            continue
+        if not operands_only and arg.startswith("-") and arg != "-":
+            name, eq, value = arg.partition("=")
+            if name in ("--compensate", "--raw") and not eq:
+                opts["compensate"] = name == "--compensate"
+                continue
+            if name not in _VALUED and arg[:2] in ("-f", "-o"):  # -oOUT
+                name, value, eq = arg[:2], arg[2:], "="
+            if name not in _VALUED:
+                raise ExportError("unknown option '%s' (%s)" % (arg, USAGE_HINT), 2)
+            if not eq:
+                if i >= len(argv):
+                    raise ExportError("option '%s' needs a value" % name, 2)
+                value = argv[i]
+                i += 1
+            opts[_VALUED[name]] = value
+            continue
+        if opts["func"] is None and not opts["filters"] and _is_log_name(arg):
+            opts["logs"].append(arg)
+        elif opts["func"] is None and not opts["filters"] and not _looks_like_filter(arg):
+            opts["func"] = arg
+        else:
+            opts["filters"].append(arg)
+    if not opts["logs"]:
+        raise ExportError("no log given (%s)" % USAGE_HINT, 2)
+    if opts["min_duration"] is not None:
+        t = opts["min_duration"]
+        if len(t) > 40 or any(c in t for c in " \t,"):
+            raise ExportError("--min-duration takes a time such as 5ms, not '%s'" % t, 2)
+        opts["filters"].append("duration>=" + t)
+    return opts
+
+
+def wants_parquet(argv):
+    """True when an `export` command line (after "export") asks for --format parquet."""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            return False
+        if arg in ("-f", "--format"):
+            return i + 1 < len(argv) and argv[i + 1] == "parquet"
+        if arg in ("--format=parquet", "-fparquet"):
+            return True
+    return False
+
+
+# ---- columns and types ----
+
+BASE = ("id", "parent_id", "function", "thread", "process", "start_ns", "duration_ns",
+        "active_ns", "self_ns", "status", "exception", "exception_message", "result")
+_NUMERIC = ("thread", "start_ns", "duration_ns", "active_ns", "self_ns")
+
+
+def _int64s(pa, raw):
+    """An int64 array over the engine's native int64 bytes (no copy)."""
+    return pa.Array.from_buffers(pa.int64(), len(raw) // 8, [None, pa.py_buffer(raw)])
+
+
+def _plain(v):
+    """A Truncated str or bytes as its kept prefix (the column keeps its type), others as
+    they are."""
+    return v.value if type(v) is Truncated else v
+
+
+class _Kind:
+    """What one value column holds so far: the types of its values (None left out; a
+    Truncated value counts as its str or bytes), and whether its ints fit int64."""
+
+    __slots__ = ("types", "fits")
+
+    def __init__(self):
+        self.types = set()
+        self.fits = True
+
+    def see(self, col):
+        types = set(map(type, col))
+        types.discard(type(None))
+        if Truncated in types:
+            types.discard(Truncated)
+            types |= {type(v.value) for v in col if type(v) is Truncated}
+        self.types |= types
+        if int in types and self.fits:
+            ints = [v for v in col if type(v) is int]
+            self.fits = _INT64[0] <= min(ints) and max(ints) <= _INT64[1]
+
+    def arrow_type(self, pa):
+        t = self.types
+        if t == {int} and self.fits:
+            return pa.int64()
+        simple = {float: pa.float64(), str: pa.string(), bool: pa.bool_(), bytes: pa.binary(),
+                  Summary: SUMMARY(pa)}
+        if len(t) == 1 and next(iter(t)) in simple:
+            return simple[next(iter(t))]
+        if not t:
+            return pa.string()  # no value at all: a column of nulls
+        return None  # mixed or other objects: repr() strings
+
+
+def _chunks(ix, selection):
+    view = memoryview(selection)
+    for at in range(0, len(view), 4 * ROW_GROUP):
+        yield ix.table_rows(view[at:at + 4 * ROW_GROUP], convert)
+
+
+def _value_columns(raw):
+    """(column name, list) of the value columns of one slice."""
+    yield "result", raw["result"]
+    yield "exception_message", raw["message"]
+    for name, c in raw["args"].items():
+        yield "arg_" + name, raw["arg_columns"][c]
+
+
+def _schema(pa, ix, selection, multi):
+    kinds, order = {}, []
+    for raw in _chunks(ix, selection):
+        for name, col in _value_columns(raw):
+            if name not in kinds:
+                kinds[name] = _Kind()
+                order.append(name)
+            kinds[name].see(col)
+    id_type = pa.string() if multi else pa.int64()
+    fields = [pa.field("id", id_type, nullable=False), pa.field("parent_id", id_type),
+              pa.field("function", pa.string(), nullable=False),
+              pa.field("thread", pa.int64(), nullable=False)]
+    if multi:
+        fields.append(pa.field("process", pa.int64(), nullable=False))
+    fields += [pa.field("start_ns", pa.int64(), nullable=False),
+               pa.field("duration_ns", pa.int64()), pa.field("active_ns", pa.int64()),
+               pa.field("self_ns", pa.int64()), pa.field("status", pa.string(), nullable=False),
+               pa.field("exception", pa.string())]
+    typed = {}
+    args = sorted(n for n in order if n.startswith("arg_"))
+    for name in ["exception_message", "result"] + args:
+        kind = kinds.get(name) or _Kind()
+        typed[name] = kind.arrow_type(pa)
+        fields.append(pa.field(name, typed[name] or pa.string()))
+    return pa.schema(fields), typed
+
+
+def SUMMARY(pa):
+    """A container or object recorded by type (Summary): its type, length and repr()."""
+    return pa.struct([("type", pa.string()), ("length", pa.int64()), ("repr", pa.string())])
+
+
+def _by_object(pa, col, fn, arrow_type):
+    """pa.array([fn(v) for v in col]) computing fn once per distinct object: the engine hands
+    out one object per stored value, so a value repeated over many calls is converted once."""
+    at, uniq, idx = {}, [], []
+    for v in col:
+        if v is None:
+            idx.append(None)
+            continue
+        i = at.get(id(v))  # col holds v: its id stays its own while we look
+        if i is None:
+            i = at[id(v)] = len(uniq)
+            uniq.append(fn(v))
+        idx.append(i)
+    return pa.array(uniq, arrow_type).take(pa.array(idx, pa.int32()))
+
+
+def _summary(v):
+    return {"type": v.type_name, "length": v.length, "repr": repr(v)}
+
+
+def _array(pa, col, arrow_type):
+    if arrow_type is None:  # repr() strings
+        return _by_object(pa, col, repr, pa.string())
+    if pa.types.is_struct(arrow_type):
+        return _by_object(pa, col, _summary, arrow_type)
+    if Truncated in set(map(type, col)):
+        col = [_plain(v) for v in col]
+    return pa.array(col, arrow_type)
+
+
+def _batch(pa, schema, typed, raw, pids, multi):
+    n = len(raw["function"])
+    cols = {}
+    for name in _NUMERIC:
+        col = raw[name]
+        cols[name] = (_int64s(pa, col) if isinstance(col, bytes)
+                      else pa.array(col, pa.int64()))
+    ids = raw["id"]
+    cols["id"] = (_int64s(pa, ids) if isinstance(ids, bytes) else pa.array(ids, pa.string()))
+    cols["parent_id"] = pa.array(raw["parent_id"], pa.string() if multi else pa.int64())
+    cols["function"] = pa.array(raw["function"], pa.string())
+    cols["status"] = pa.array(raw["status"], pa.string())
+    cols["exception"] = pa.array(raw["exception"], pa.string())
+    if multi:
+        cols["process"] = pa.array([pids[f] for f in raw["file"]], pa.int64())
+    values = dict(_value_columns(raw))
+    for name, arrow_type in typed.items():
+        col = values.get(name)
+        cols[name] = (pa.nulls(n, arrow_type or pa.string()) if col is None
+                      else _array(pa, col, arrow_type))
+    return pa.record_batch([cols[f.name] for f in schema], schema=schema)
+
+
+def _metadata(log, opts):
+    from . import __version__
+    files = [log._ix_handle.file(i) for i in range(len(log.paths))]
+    logs = [{"path": f["path"], "pid": f["pid"], "host": f["host"], "uid": "%016x" % f["uid"],
+             "format": f["format"], "argv": f["argv"]} for f in files]
+    selection = {"function": opts["func"], "filters": opts["filters"]}
+    return {b"argtrace.version": __version__.encode(),
+            b"argtrace.format_version": ",".join(sorted({f["format"] for f in files})).encode(),
+            b"argtrace.logs": json.dumps(logs).encode(),
+            b"argtrace.selection": json.dumps(selection).encode(),
+            b"argtrace.compensated": b"true" if log.compensated else b"false"}
+
+
+def _warnings(files):
+    """What the viewer warns about a log (viewer/load.c, warn_file), worded the same."""
+    for f in files:
+        path, drops = f["path"], f["drops"] or {}
+        if f["truncated"]:
+            yield ("%s: the log is truncated (its last frame is incomplete); showing every "
+                   "complete record" % path)
+        elif not f["closed"]:
+            yield "%s: the log was not closed (the process was killed or still runs)" % path
+        lost = drops.get("records", 0) + drops.get("oversize", 0)
+        if lost:
+            yield "%s: the writer dropped %d records" % (path, lost)
+        if drops.get("write_errors"):
+            yield ("%s: %d frames could not be written (the disk was full, or an I/O error): "
+                   "their records are missing" % (path, drops["write_errors"]))
+
+
+def _same_file(a, b):
+    try:
+        sa, sb = os.stat(a), os.stat(b)
+    except OSError:
+        return False
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
+
+
+def write(opts, out):
+    """Write the selection of opts (parse_args) as Parquet to `out` (a path or a binary
+    file). Returns the number of rows."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ExportError("--format parquet needs pyarrow, which is not installed "
+                          "(pip install argtrace[parquet])") from None
+    from ._load import load
+    try:
+        log = load(opts["logs"], compensate=opts["compensate"],
+                   **({"max_memory": opts["max_memory"]} if opts["max_memory"] else {}))
+    except OSError as e:  # as the viewer says it: "app.atr: No such file or directory"
+        raise ExportError("%s: %s" % (e.filename or opts["logs"][0],
+                                      os.strerror(e.errno) if e.errno else e))
+    except ValueError as e:
+        raise ExportError(str(e).replace("argtrace: ", "", 1))
+    for w in _warnings(log._ix_handle.file(i) for i in range(len(log.paths))):
+        sys.stderr.write("argtrace export: warning: %s\n" % w)
+    fid = None
+    if opts["func"] is not None:
+        try:
+            fid = log._fn_id(opts["func"])
+        except ValueError as e:
+            raise ExportError(str(e).replace("argtrace: ", "", 1), 2)
+        if fid is None:
+            raise ExportError("function '%s' not found in the log (see: argtrace summary LOG)"
+                              % opts["func"])
+    ix = log._ix_handle
+    try:
+        selection = ix.selection(fid, opts["filters"] or None)
+    except ValueError as e:  # as the viewer says it: bad syntax, or no such argument
+        message = str(e).replace("argtrace: ", "", 1)
+        if message.startswith("filter '"):
+            raise ExportError("bad " + message, 2)
+        raise ExportError(message)
+    multi = len(log.paths) > 1
+    schema, typed = _schema(pa, ix, selection, multi)
+    schema = schema.with_metadata(_metadata(log, opts))
+    pids = [p.pid for p in log.processes]
+    rows = 0
+    with pq.ParquetWriter(out, schema, compression="zstd") as writer:
+        for raw in _chunks(ix, selection):
+            batch = _batch(pa, schema, typed, raw, pids, multi)
+            writer.write_table(pa.Table.from_batches([batch], schema=schema))
+            rows += batch.num_rows
+    return rows
+
+
+def export(argv):
+    """`argtrace export ... --format parquet` (argv after "export"). Returns the status."""
+    try:
+        opts = parse_args(argv)
+        output = opts["output"]
+        if output in (None, "-"):
+            stream = sys.stdout.buffer
+            if stream.isatty():
+                raise ExportError("Parquet is binary: give -o OUT.parquet (or pipe stdout)", 2)
+            sys.stdout.flush()
+            write(opts, stream)
+            stream.flush()
+            return 0
+        if any(_same_file(output, log) for log in opts["logs"]):
+            raise ExportError("%s is a log given to read: the table goes elsewhere (-o OUT)"
+                              % output, 2)
+        try:
+            write(opts, output)
+        except OSError as e:
+            raise ExportError("%s: %s" % (output, e.strerror or e))
+        return 0
+    except ExportError as e:
+        sys.stderr.write("argtrace export: %s\n" % e)
+        return e.status

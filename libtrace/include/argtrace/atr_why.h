@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * argtrace analysis, why one call was slow: against the typical calls of its function.
+ * Part of atr_analysis.h (which includes every part, with the overview: identifiers, times,
+ * memory, threads, return codes).
+ */
+#ifndef ARGTRACE_ATR_WHY_H
+#define ARGTRACE_ATR_WHY_H
+
+#include "atr_stats.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------------------------
+ * Why was this call slow? One call against the typical calls of its function.
+ *
+ * The baseline is the other finished calls of the call's function (never the call itself,
+ * never unfinished calls), narrowed to one argument group when an argument explains the
+ * duration: the per-argument analysis (atr_argscore_compute, over every call of the
+ * function) is consulted best score first, and the first argument scoring at least
+ * ATR_WHY_MIN_SCORE whose group holding the call has at least ATR_WHY_MIN_BASELINE other
+ * finished calls gives the baseline ("the other mode='strict' calls"). Otherwise the baseline
+ * is every other finished call of the function.
+ *
+ * "Typical" is always the median (nearest rank, p50) over the baseline calls:
+ *   - the duration and the self time;
+ *   - per child function: the total duration of its direct children per baseline call (a
+ *     call that made none counts 0), and the number of such children per call.
+ * The extra time of a child function is its total under the call minus that median, of the
+ * self time the call's self minus the median self. Medians do not add up: the extras need
+ * not sum to duration - p50. Children are those in the call's process (what self time
+ * subtracts).
+ *
+ * Arguments: the call's value, its group among all the function's calls (as
+ * atr_argscore_group shows them), its peers (the baseline calls in that same group), whether
+ * the group is slow, and the typical value over the baseline: the group holding most
+ * baseline calls and, for numeric arguments, the median value. A group is slow when it has
+ * at least 3 calls and a p50 of at least twice the function's p50, or when at least 3 peers
+ * have a p50 of at least twice the baseline's (slow within the baseline: with large `rows`
+ * as the baseline, mode='strict' calls among them).
+ *
+ * Times in ns; durations are active times and a child's time is what it is charged to its
+ * parent, as self time counts them (a generator's or coroutine's suspended time left out).
+ * Everything a result points to (labels, filters, names) lives as long as it.
+ */
+typedef struct atr_why atr_why;
+
+#define ATR_WHY_MIN_SCORE 0.5   /* an argument "explains" the duration from this score on */
+#define ATR_WHY_MIN_BASELINE 3u /* fewest other calls for a group baseline */
+
+/*
+ * Analyse call `call` (any call, finished or not). On success *out owns the result (free
+ * with atr_why_free). Returns 0, ATR_EINVAL (no such call), ATR_ENOMEM. A call without
+ * other finished calls of its function gives baseline_calls 0 and typical values 0.
+ */
+ATR_API int atr_why_compute(const atr_index *ix, uint32_t call, atr_why **out);
+
+/* Free a result. Accepts NULL. */
+ATR_API void atr_why_free(atr_why *w);
+
+typedef struct atr_why_summary {
+    uint32_t call, function;
+    uint64_t duration_ns, self_ns; /* of the call */
+    uint64_t baseline_calls;       /* 0: nothing to compare with */
+    uint64_t baseline_p50_ns;      /* median duration of the baseline */
+    uint64_t typical_self_ns;      /* median self time of the baseline */
+    int64_t extra_ns;              /* duration_ns - baseline_p50_ns */
+    int64_t self_extra_ns;         /* self_ns - typical_self_ns */
+    uint64_t function_calls;       /* finished calls of the function (the call included) */
+    uint64_t function_p50_ns;      /* their median duration */
+    /* The group baseline, when by_group: the argument, its score, the group. */
+    int by_group;
+    atr_str group_arg;        /* the argument's name (empty when !by_group) */
+    double group_score;       /* its score */
+    const char *group_label;  /* the group's label (atr_arg_group.label), "" when !by_group */
+    const char *group_filter; /* a filter selecting the group's calls, "" if none */
+    uint32_t group_value;     /* exact groups: the value id, else ATR_NO_VALUE */
+    uint64_t group_p50_ns;    /* the group's p50 over all its calls (the call included) */
+    uint32_t n_children;      /* rows for atr_why_get_child */
+    uint32_t n_args;          /* rows for atr_why_get_arg */
+} atr_why_summary;
+
+/* The summary of a result. */
+ATR_API void atr_why_get_summary(const atr_why *w, atr_why_summary *out);
+
+typedef struct atr_why_child {
+    uint32_t function;
+    uint64_t calls;         /* direct children of this function under the call */
+    uint64_t duration_ns;   /* their total duration */
+    uint64_t typical_calls; /* median number of them per baseline call */
+    uint64_t typical_ns;    /* median total duration of them per baseline call */
+    int64_t extra_ns;       /* duration_ns - typical_ns */
+    uint32_t slowest_call;  /* the slowest of them under the call (ATR_NO_CALL if none) */
+} atr_why_child;
+
+/*
+ * Child function row `i`: every function the call called directly, and every one the
+ * typical baseline call calls (typical_calls > 0), sorted by extra_ns descending (ties:
+ * function id). Returns 0 or ATR_EINVAL.
+ */
+ATR_API int atr_why_get_child(const atr_why *w, uint32_t i, atr_why_child *out);
+
+typedef struct atr_why_arg {
+    atr_str name;         /* parameter or field name */
+    uint32_t param;       /* index into the function's params */
+    uint32_t value;       /* the call's value id, ATR_NO_VALUE: not captured */
+    double score;         /* the argument's score over all the function's calls */
+    const char *group;    /* label of the call's group, NULL if it is in none */
+    uint32_t group_value; /* exact groups: its value id, else ATR_NO_VALUE */
+    uint64_t group_calls, group_p50_ns;
+    uint64_t peer_calls;     /* baseline calls in the call's group */
+    uint64_t peer_p50_ns;    /* their median duration (0 if none) */
+    int slow_group;          /* the call's group is slow (see above) */
+    const char *typical;     /* label of the group holding most baseline calls, or NULL */
+    uint32_t typical_value;  /* exact groups: its value id, else ATR_NO_VALUE */
+    uint64_t typical_calls;  /* baseline calls in that group */
+    uint64_t typical_p50_ns; /* that group's p50 over all the function's calls */
+    int has_median;          /* numeric argument: median is set */
+    double median;           /* median value over the baseline calls that captured it */
+    int differs;             /* the call's group is not the typical group */
+} atr_why_arg;
+
+/*
+ * Argument `i` in the order of the function's parameters. Returns 0 or ATR_EINVAL.
+ */
+ATR_API int atr_why_get_arg(const atr_why *w, uint32_t i, atr_why_arg *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ARGTRACE_ATR_WHY_H */
