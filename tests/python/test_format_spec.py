@@ -164,8 +164,8 @@ def read_uint_prefix(payload):
     return true_len, payload[unpacker.tell() :]
 
 
-def value_text(v, depth=0):
-    """FORMAT.md section 4."""
+def value_text(v, depth=0, types=None):
+    """FORMAT.md section 4. types: TYPE id -> name (section 3.16), for ext 8."""
     if v is None:
         return "nil"
     if v is True or v is False:
@@ -185,13 +185,23 @@ def value_text(v, depth=0):
             kind = {1: "str", 2: "bytes", 6: "repr"}[code]
             text = kind + ":" + text_bytes(stored)
             return text + ("/%d" % true_len if true_len != len(stored) else "")
-        if code == 3:
+        if code in (3, 8):
             if depth >= 4:
                 raise LogError("ATR_ECORRUPT", "summaries nested deeper than 4")
-            items = msgpack.unpackb(data, raw=False, unicode_errors="surrogateescape")
+            if code == 3:  # [type_name, length, item...]
+                items = msgpack.unpackb(data, raw=False, unicode_errors="surrogateescape")
+            else:  # v1.2: type id [length [item...]], msgpack objects back to back
+                unpacker = msgpack.Unpacker(raw=False, unicode_errors="surrogateescape")
+                unpacker.feed(data)
+                items = list(unpacker)
+                if not items or not isinstance(items[0], int):
+                    raise LogError("ATR_ECORRUPT", "ext 8 needs a type id")
+                if types is None or items[0] not in types:
+                    return "unknown:" + text_bytes(data)  # no TYPE record defined it
+                items = [types[items[0]]] + (items[1:] or [None])
             type_name, length = items[0], items[1]
             head = "sum:%s/%s[" % (text_bytes(type_name), "?" if length is None else length)
-            return head + ",".join(value_text(i, depth + 1) for i in items[2:]) + "]"
+            return head + ",".join(value_text(i, depth + 1, types) for i in items[2:]) + "]"
         if code == 4:
             return "redacted"
         if code == 5:
@@ -202,20 +212,22 @@ def value_text(v, depth=0):
     raise LogError("ATR_ECORRUPT", "a value is a %s" % type(v).__name__)
 
 
-def fields_text(fields):
-    return "{" + ",".join(text_bytes(k) + "=" + value_text(v) for k, v in fields.items()) + "}"
+def fields_text(fields, types=None):
+    return "{" + ",".join(text_bytes(k) + "=" + value_text(v, 0, types)
+                          for k, v in fields.items()) + "}"
 
 
 class Decoder:
     """The record stream's state (FORMAT.md 3.4, 3.5): current thread, per-thread time/seq."""
 
-    def __init__(self, version, known=15):
+    def __init__(self, version, known=16):
         self.version = version
         self.known = known  # the last record type this reader knows (10: a 1.0 reader)
         self.thread = None
         self.time = {}
         self.seq = {}
         self.functions = set()
+        self.types = {}  # v1.2: TYPE id -> name
         self.closed = False
 
     def span(self, k):
@@ -296,8 +308,8 @@ class Decoder:
                 span_text(span),
                 span_text(parent),
                 r[3],
-                ",".join(value_text(a) for a in r[4]),
-                fields_text(fields),
+                ",".join(value_text(a, 0, self.types) for a in r[4]),
+                fields_text(fields, self.types),
             )
         if kind == 6:
             time = self.advance(r[1])
@@ -308,9 +320,9 @@ class Decoder:
                 r[3],
             )
             if r[3] == 0:
-                return head + " value=" + value_text(r[4])
+                return head + " value=" + value_text(r[4], 0, self.types)
             if r[3] == 1:
-                return head + " exc_type=%s value=%s" % (text_bytes(r[4]), value_text(r[5]))
+                return head + " exc_type=%s value=%s" % (text_bytes(r[4]), value_text(r[5], 0, self.types))
             return head
         if kind == 7:
             time = self.advance(r[1])
@@ -319,7 +331,7 @@ class Decoder:
                 time,
                 span_text(self.span(r[2])),
                 text_bytes(r[3]),
-                fields_text(r[4]),
+                fields_text(r[4], self.types),
             )
         if kind == 8:
             self.seq[self.thread] = r[1]
@@ -369,6 +381,11 @@ class Decoder:
             if len(r) < 3 or r[2] not in (0, 1):
                 raise LogError("ATR_ECORRUPT", "RECORDING needs [15, time, 0|1]")
             return "RECORDING time=%d on=%d" % (r[1], r[2])
+        if kind == 16:  # v1.2: TYPE [16, id, name], for ext 8 values; reports nothing
+            if not isinstance(r[1], int) or not isinstance(r[2], str):
+                raise LogError("ATR_ECORRUPT", "bad TYPE record")
+            self.types[r[1]] = r[2]
+            return None
         return None  # a later minor version's record type
 
 
@@ -378,7 +395,7 @@ def c_double(x):
     return text
 
 
-def py_dump(data, known=15):
+def py_dump(data, known=16):
     """(record lines, end code name, closed_cleanly) of a log's bytes, by this reader (known:
     the last record type it knows; 10 reads as a 1.0 reader does)."""
     lines, end, dec = [], "ATR_EOF", None

@@ -178,7 +178,7 @@ def start(path, *, trace=None, exclude=None, min_duration=None, max_depth=None,
     """Start recording to the log at `path` (a new file, mode 0600; an existing file is
     replaced, a symbolic link refused: docs/SECURITY.md).
 
-    Options: flush_interval_ms (100), buffer_size, max_pending_bytes, zstd_level (3),
+    Options: flush_interval_ms (100), buffer_size, max_pending_bytes, zstd_level (1),
     drop_when_full (False: producers wait, at most block_timeout_ms (1000) at a time, the GIL
     released; then records are dropped and counted), sink_timeout_ms (10000: a pipe or FIFO
     log that accepts nothing this long is abandoned), max_value_bytes or max_len (4096),

@@ -170,7 +170,7 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
         NULL};
     PyObject *path_obj, *flush = NULL, *bufsz = NULL, *pending = NULL, *mvb = NULL;
     PyObject *argv = NULL, *redact = NULL;
-    int zstd_level = 3, drop = 0, capture_repr = 0;
+    int zstd_level = 1, drop = 0, capture_repr = 0;
     const char *fork_mode = "follow";
     unsigned long long parent_uid = 0, parent_span = 0;
     PyObject *block_ms = NULL, *sink_ms = NULL;

@@ -74,7 +74,7 @@ typedef struct atr_writer_config {
     size_t buffer_size;         /* bytes per thread buffer; default 128 KiB, 4 KiB .. 4 MiB */
     size_t max_pending_bytes;   /* filled buffers waiting for the flusher; default 8 MiB,
                                    at least buffer_size */
-    int zstd_level;             /* default 3 (-7 .. 22; 0: zstd's default) */
+    int zstd_level;             /* default 1 (-7 .. 22; 0: zstd's default, 3) */
     int drop_when_full;         /* 0 (default): producers wait for the flusher; 1: drop+count */
     size_t max_value_bytes;     /* strings/bytes longer than this are truncated; default 4096,
                                    at most buffer_size / 4 */

@@ -112,6 +112,10 @@ void atr__decoder_free(atr__decoder *d) {
     msgpack_zone_destroy(&d->zone);
     idmap_destroy(&d->threads);
     idmap_destroy(&d->functions);
+    idmap_destroy(&d->types);
+    for (uint32_t i = 0; i < d->n_types; i++)
+        free((char *)d->type_names[i].ptr);
+    free(d->type_names);
     free(d->states);
     free(d);
 }
@@ -342,6 +346,64 @@ static int decode_function(atr__decoder *d, const msgpack_object *el, atr_record
                              rec->u.function.id);
     if (idmap_insert(&d->functions, rec->u.function.id, n) < 0)
         return atr__dec_fail(d, ATR_ENOMEM, "out of memory for the function table");
+    return 0;
+}
+
+/* TYPE [16, id, name] (1.2): kept for the ext 8 values that follow; a later TYPE of the
+   same id replaces the name. Reports nothing (ATR__DECODE_SKIP). */
+static int decode_type(atr__decoder *d, const msgpack_object *el, uint32_t size) {
+    atr__idmap_slot *s;
+    atr_str name;
+    uint32_t id;
+    char *copy;
+    int rc;
+    if (size < 3)
+        return atr__dec_fail(d, ATR_ECORRUPT, "TYPE record has %" PRIu32 " elements, needs 3",
+                             size);
+    if ((rc = atr__dec_u32(d, &el[1], "TYPE id", &id)) < 0 ||
+        (rc = atr__dec_str(d, &el[2], "TYPE name", &name)) < 0)
+        return rc;
+    if (!(copy = malloc(name.len + 1)))
+        return atr__dec_fail(d, ATR_ENOMEM, "out of memory for the type table");
+    if (name.len)
+        memcpy(copy, name.ptr, name.len);
+    copy[name.len] = '\0';
+    s = idmap_find(&d->types, id);
+    if (s && s->val != ATR__IDMAP_EMPTY) {
+        free((char *)d->type_names[s->val].ptr);
+        d->type_names[s->val].ptr = copy;
+        d->type_names[s->val].len = name.len;
+        return ATR__DECODE_SKIP;
+    }
+    if (d->n_types >= ATR__TYPES_MAX) {
+        free(copy);
+        return atr__dec_fail(d, ATR_ETOOBIG, "more than %u TYPE records", ATR__TYPES_MAX);
+    }
+    if (d->n_types == d->cap_types) {
+        uint32_t cap = d->cap_types ? d->cap_types * 2 : 64;
+        atr_str *p = realloc(d->type_names, cap * sizeof *p);
+        if (!p) {
+            free(copy);
+            return atr__dec_fail(d, ATR_ENOMEM, "out of memory for the type table");
+        }
+        d->type_names = p;
+        d->cap_types = cap;
+    }
+    if (idmap_insert(&d->types, id, d->n_types) < 0) {
+        free(copy);
+        return atr__dec_fail(d, ATR_ENOMEM, "out of memory for the type table");
+    }
+    d->type_names[d->n_types].ptr = copy;
+    d->type_names[d->n_types].len = name.len;
+    d->n_types++;
+    return ATR__DECODE_SKIP;
+}
+
+int atr__dec_type_name(const atr__decoder *d, uint64_t id, atr_str *out) {
+    const atr__idmap_slot *s = id < UINT32_MAX ? idmap_find(&d->types, (uint32_t)id) : NULL;
+    if (!s || s->val == ATR__IDMAP_EMPTY)
+        return -1;
+    *out = d->type_names[s->val];
     return 0;
 }
 
@@ -576,6 +638,8 @@ static int decode_array(atr__decoder *d, const msgpack_object *obj, atr_record *
                              rec_name(type));
     if (type == ATR__REC_CALIBRATION)
         return decode_calibration(d, el, size, rec);
+    if (type == ATR__REC_TYPE)
+        return decode_type(d, el, size);
     if (type == ATR__REC_SAMPLING)
         return decode_sampling(d, el, size, rec);
     if (type == ATR__REC_RECORDING)

@@ -42,6 +42,9 @@ struct atr__decoder {
     uint32_t cur_thread;
     uint32_t cur_index;   /* index of the current thread in states */
     atr__idmap functions; /* function id -> number of params */
+    atr__idmap types;     /* TYPE id -> index in type_names (1.2) */
+    atr_str *type_names;  /* owned copies (ptr malloc'ed) */
+    uint32_t n_types, cap_types;
     uint64_t n_records;
     int seen_process;
     uint64_t budget; /* msgpack objects the current record may still hold */
@@ -68,6 +71,9 @@ int atr__dec_values(atr__decoder *d, const msgpack_object *o, const char *what,
                     const atr_value **out, uint32_t *n_out);
 int atr__dec_fields(atr__decoder *d, const msgpack_object *o, const char *what,
                     const atr_field **out, uint32_t *n_out);
+
+/* The name of TYPE id (1.2): 0, or -1 when no TYPE record defined it. */
+int atr__dec_type_name(const atr__decoder *d, uint64_t id, atr_str *out);
 
 /* n * elem bytes from the record's zone (NULL for n == 0 or when out of memory). */
 void *atr__dec_alloc(atr__decoder *d, size_t n, size_t elem);

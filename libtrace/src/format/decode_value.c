@@ -320,9 +320,10 @@ static int decode_summary(atr__decoder *d, const char *p, size_t n, int depth, a
                              obj.type == MSGPACK_OBJECT_ARRAY ? "a short array"
                                                               : atr__dec_kind(&obj));
     el = obj.via.array.ptr;
-    if (el[0].type != MSGPACK_OBJECT_STR)
+    if (el[0].type != MSGPACK_OBJECT_STR) {
         return atr__dec_fail(d, ATR_ECORRUPT, "summary value: type name is %s, needs a str",
                              atr__dec_kind(&el[0]));
+    }
     v->u.sum.type = el[0].via.str.ptr;
     v->u.sum.type_len = el[0].via.str.size;
     if (el[1].type == MSGPACK_OBJECT_NIL) {
@@ -347,6 +348,76 @@ static int decode_summary(atr__decoder *d, const char *p, size_t n, int depth, a
     return 0;
 }
 
+/*
+ * ext 8 (1.2): the TYPE id, then the length (int or nil; absent: unknown), then the leading
+ * items, each a msgpack object, back to back. An id that no TYPE record defined (a damaged
+ * log) gives an unknown value, not an error.
+ */
+static int decode_summary_id(atr__decoder *d, const char *p, size_t n, int depth, atr_value *v) {
+    msgpack_object o;
+    msgpack_unpack_return ur;
+    atr_value *items;
+    atr_str name;
+    uint64_t id;
+    size_t off = 0, size;
+    uint32_t count = 0, i;
+    char why[160];
+    int rc;
+
+    if (depth >= ATR__SUMMARY_DEPTH_MAX)
+        return atr__dec_fail(d, ATR_ECORRUPT, "summaries nested deeper than %d",
+                             ATR__SUMMARY_DEPTH_MAX);
+    while (off < n) {
+        rc = atr__mp_check((const uint8_t *)p + off, n - off, ATR__NEST_MAX, &size, &d->budget, why,
+                           sizeof why);
+        if (rc == ATR_ETRUNCATED)
+            return atr__dec_fail(d, ATR_ECORRUPT, "summary value: payload ends inside an object");
+        if (rc < 0)
+            return atr__dec_fail(d, rc, "summary value: %s", why);
+        off += size;
+        count++;
+    }
+    if (count == 0)
+        return atr__dec_fail(d, ATR_ECORRUPT, "summary value: empty payload, needs a type id");
+    off = 0;
+    for (i = 0; i < count; i++) {
+        ur = msgpack_unpack(p, n, &off, &d->zone, &o);
+        if (ur != MSGPACK_UNPACK_SUCCESS && ur != MSGPACK_UNPACK_EXTRA_BYTES)
+            return atr__dec_fail(
+                d, ur < 0 && ur != MSGPACK_UNPACK_PARSE_ERROR ? ATR_ENOMEM : ATR_ECORRUPT,
+                "summary value: msgpack-c could not unpack the payload (%d)", (int)ur);
+        if (i == 0) {
+            if ((rc = atr__dec_uint(d, &o, UINT32_MAX, "summary value: type id", &id)) < 0)
+                return rc;
+            if (atr__dec_type_name(d, id, &name) < 0) {
+                v->kind = ATR_V_UNKNOWN;
+                v->u.s.ptr = p;
+                v->u.s.len = n;
+                v->u.s.true_len = n;
+                return 0;
+            }
+            v->u.sum.type = name.ptr;
+            v->u.sum.type_len = name.len;
+            v->u.sum.length = -1;
+            v->u.sum.items = NULL;
+            items = count > 2 ? atr__dec_alloc(d, count - 2, sizeof *items) : NULL;
+            if (count > 2 && !items)
+                return atr__dec_fail(d, ATR_ENOMEM, "summary value: out of memory for %u items",
+                                     count - 2);
+        } else if (i == 1) {
+            if (o.type != MSGPACK_OBJECT_NIL &&
+                (rc = atr__dec_uint(d, &o, INT64_MAX, "summary value: length",
+                                    (uint64_t *)&v->u.sum.length)) < 0)
+                return rc;
+        } else if ((rc = atr__dec_value(d, &o, depth + 1, &items[i - 2])) < 0) {
+            return rc;
+        }
+    }
+    v->n_items = count > 2 ? count - 2 : 0;
+    v->u.sum.items = count > 2 ? items : NULL;
+    return 0;
+}
+
 static int decode_ext(atr__decoder *d, const msgpack_object *o, int depth, atr_value *v) {
     const char *p = o->via.ext.ptr;
     size_t n = o->via.ext.size;
@@ -365,6 +436,9 @@ static int decode_ext(atr__decoder *d, const msgpack_object *o, int depth, atr_v
     case ATR__EXT_SUMMARY:
         v->kind = ATR_V_SUMMARY;
         return decode_summary(d, p, n, depth, v);
+    case ATR__EXT_SUMMARY_ID:
+        v->kind = ATR_V_SUMMARY;
+        return decode_summary_id(d, p, n, depth, v);
     case ATR__EXT_REDACTED:
         v->kind = ATR_V_REDACTED;
         return 0;

@@ -49,8 +49,35 @@ static void enc_value_depth(atr__cur *c, const atr_value *v, size_t max_bytes, i
  * is known up front, so its exact header goes first and nothing moves. The bytes are those
  * of the general form below.
  */
+uint32_t atr__types_miss(atr__types *t, const char *name, size_t len, atr__type_slot *slot) {
+    const char *copy = NULL;
+    uint32_t id = t->define(t->ctx, name, len, &copy);
+    if (id != ATR__NO_TYPE) {
+        slot->ptr = name;
+        slot->name = copy;
+        slot->len = (uint32_t)len;
+        slot->id = id;
+    }
+    return id;
+}
+
+/* ext 8 without items (1.2): the type id, then the length unless unknown. */
+static void enc_summary_id(atr__cur *c, uint32_t id, int64_t length) {
+    size_t plen = atr__enc_int_size(id) + (length < 0 ? 0 : atr__enc_int_size(length));
+    atr__enc_ext_hdr(c, ATR__EXT_SUMMARY_ID, plen);
+    atr__enc_uint(c, id);
+    if (length >= 0)
+        atr__enc_int(c, length);
+}
+
 void atr__enc_summary_flat(atr__cur *c, const char *type, size_t tlen, int64_t length) {
     size_t plen = 1 + atr__enc_str_hdr_size(tlen) + tlen;
+    uint32_t id;
+    if (c->types && tlen <= ATR__TYPE_NAME_MAX &&
+        (id = atr__types_id(c->types, type ? type : "", tlen)) != ATR__NO_TYPE) {
+        enc_summary_id(c, id, length);
+        return;
+    }
     plen += length < 0 ? 1 : atr__enc_int_size(length);
     /* A short type name with room for all of it: write the bytes without a check each. */
     if (ATR__LIKELY(tlen <= 31 && c->pos <= c->cap && c->cap - c->pos >= 3 + plen)) {
@@ -246,6 +273,13 @@ void atr__enc_function(atr__cur *c, uint32_t id, const atr_function_info *info) 
     for (i = 0; i < n; i++)
         enc_astr(c, info->params[i]);
     atr__enc_uint(c, info->flags);
+}
+
+void atr__enc_type(atr__cur *c, uint32_t id, const char *name, size_t len) {
+    atr__enc_array_hdr(c, 3);
+    atr__enc_uint(c, ATR__REC_TYPE);
+    atr__enc_uint(c, id);
+    atr__enc_str(c, name, len);
 }
 
 void atr__enc_thread(atr__cur *c, uint64_t os_tid, const char *name, size_t len) {

@@ -30,10 +30,33 @@
 #define ATR__UNLIKELY(x) (x)
 #endif
 
+/*
+ * Type-name interning (FORMAT.md 4, ext 8; 1.2): a writer thread's cache from a type name's
+ * address to the TYPE id of its text. A hit needs the same address, length and bytes (the
+ * memory behind an address can hold another name later: a type died, another took its
+ * place), so an id always names exactly the bytes at hand. A miss asks `define` (the
+ * session: it finds or defines the id under its lock, and returns the session's stable copy
+ * of the name, which the slot keeps to compare with).
+ */
+#define ATR__TYPE_SLOTS 64
+#define ATR__NO_TYPE UINT32_MAX
+typedef struct atr__type_slot {
+    const char *ptr;  /* the name's address as last seen (a key only, never read) */
+    const char *name; /* the session's copy of the bytes (lives as long as the session) */
+    uint32_t len, id;
+} atr__type_slot;
+typedef struct atr__types {
+    atr__type_slot slot[ATR__TYPE_SLOTS];
+    /* id of name[0..len) (or ATR__NO_TYPE: write the name in full); *copy = stable bytes */
+    uint32_t (*define)(void *ctx, const char *name, size_t len, const char **copy);
+    void *ctx;
+} atr__types;
+
 typedef struct atr__cur {
-    uint8_t *base; /* output bytes (may be NULL when cap is 0: size-only pass) */
-    size_t pos;    /* bytes produced so far; may exceed cap */
-    size_t cap;    /* room at base */
+    uint8_t *base;     /* output bytes (may be NULL when cap is 0: size-only pass) */
+    size_t pos;        /* bytes produced so far; may exceed cap */
+    size_t cap;        /* room at base */
+    atr__types *types; /* NULL: summaries carry their type names (ext 3) */
 } atr__cur;
 
 static inline atr__cur atr__cur_make(void *base, size_t pos, size_t cap) {
@@ -41,7 +64,49 @@ static inline atr__cur atr__cur_make(void *base, size_t pos, size_t cap) {
     c.base = (uint8_t *)base;
     c.pos = pos;
     c.cap = cap;
+    c.types = NULL;
     return c;
+}
+
+uint32_t atr__types_miss(atr__types *t, const char *name, size_t len, atr__type_slot *slot);
+
+/* a[0..n) == b[0..n), inline (a call to memcmp costs more for type names): words of 8
+   bytes, the last one overlapping; two overlapping words of 4 for 4 to 7 bytes. */
+static inline int atr__name_eq(const char *a, const char *b, size_t n) {
+    uint64_t x, y;
+    size_t i;
+    if (n < 8) {
+        uint32_t u, v, w, z;
+        if (n < 4) {
+            for (i = 0; i < n; i++)
+                if (a[i] != b[i])
+                    return 0;
+            return 1;
+        }
+        memcpy(&u, a, 4);
+        memcpy(&v, b, 4);
+        memcpy(&w, a + n - 4, 4);
+        memcpy(&z, b + n - 4, 4);
+        return u == v && w == z;
+    }
+    for (i = 0; i + 8 < n; i += 8) {
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y)
+            return 0;
+    }
+    memcpy(&x, a + n - 8, 8);
+    memcpy(&y, b + n - 8, 8);
+    return x == y;
+}
+
+/* The TYPE id of name[0..len), or ATR__NO_TYPE. */
+static inline uint32_t atr__types_id(atr__types *t, const char *name, size_t len) {
+    uintptr_t a = (uintptr_t)name;
+    atr__type_slot *sl = &t->slot[((a >> 4) ^ (a >> 10)) & (ATR__TYPE_SLOTS - 1)];
+    if (sl->ptr == name && sl->len == len && atr__name_eq(sl->name, name, len))
+        return sl->id;
+    return atr__types_miss(t, name, len, sl);
 }
 
 /* 1 if everything encoded so far fits in the cursor's room. */
@@ -319,6 +384,8 @@ void atr__enc_chunk(atr__cur *c, uint32_t thread);
 
 /* The general parts behind the inline record encoders below (encode.c). */
 void atr__enc_summary_flat(atr__cur *c, const char *type, size_t tlen, int64_t length);
+/* TYPE record (1.2): [16, id, name]. */
+void atr__enc_type(atr__cur *c, uint32_t id, const char *name, size_t len);
 void atr__enc_fields(atr__cur *c, const atr_field *f, uint32_t n, size_t max_bytes);
 
 /*
@@ -376,7 +443,20 @@ ATR__ENC_INLINE void atr__enc_value_top(atr__cur *c, const atr_value *v, size_t 
     }
     if (v->kind == ATR_V_SUMMARY && !v->u.sum.items && v->u.sum.type &&
         v->u.sum.type_len <= max_bytes) {
-        if (v->u.sum.length < 0 && atr__enc_object_summary(c, v->u.sum.type, v->u.sum.type_len))
+        if (c->types) {
+            /* an object of an interned type with id < 128: fixext 1, 3 bytes */
+            uint32_t id = atr__types_id(c->types, v->u.sum.type, v->u.sum.type_len);
+            if (id < 128 && v->u.sum.length < 0 && atr__cur_room(c, 3)) {
+                uint8_t *p = c->base + c->pos;
+                p[0] = 0xd4;
+                p[1] = (uint8_t)ATR__EXT_SUMMARY_ID;
+                p[2] = (uint8_t)id;
+                c->pos += 3;
+                return;
+            }
+        }
+        if (!c->types && v->u.sum.length < 0 &&
+            atr__enc_object_summary(c, v->u.sum.type, v->u.sum.type_len))
             return;
         atr__enc_summary_flat(c, v->u.sum.type, v->u.sum.type_len, v->u.sum.length);
         return;

@@ -10,7 +10,7 @@
 /*
  * Record types (FORMAT.md section 3), the one list: X(name, number, visibility). PUBLIC ones
  * are also atr_record_kind (ATR_REC_<name> in atr_reader.h, checked equal in decode.c: the
- * decoder hands the number on as the kind); CHUNK is consumed by the reader.
+ * decoder hands the number on as the kind); CHUNK and TYPE (1.2) are consumed by the reader.
  * SUSPEND / RESUME (1.1): a generator's or coroutine's span stops / starts running again.
  * Their dt is relative to the thread's time but does not change it, so readers that skip
  * them keep the times. CALIBRATION: 1.1.
@@ -30,7 +30,8 @@
     X(RESUME, 12, PUBLIC)      \
     X(CALIBRATION, 13, PUBLIC) \
     X(SAMPLING, 14, PUBLIC)    \
-    X(RECORDING, 15, PUBLIC)
+    X(RECORDING, 15, PUBLIC)   \
+    X(TYPE, 16, INTERNAL)
 
 enum atr__rec_type {
 #define ATR__REC_ENUM(name, num, vis) ATR__REC_##name = (num),
@@ -51,7 +52,8 @@ enum atr__ext_type {
     ATR__EXT_REDACTED = 4,
     ATR__EXT_BIGINT = 5,
     ATR__EXT_REPR = 6,
-    ATR__EXT_ERROR = 7
+    ATR__EXT_ERROR = 7,
+    ATR__EXT_SUMMARY_ID = 8 /* 1.2: summary: type id [length [item...]] back to back */
 };
 
 /* File header: a zstd skippable frame (FORMAT.md 2.1). */
@@ -73,6 +75,8 @@ enum atr__ext_type {
 #define ATR__FRAME_TARGET (1u << 20)       /* writers aim for frames of about this much */
 #define ATR__FRAME_WRITE_MAX (8u << 20)    /* writers never exceed this */
 #define ATR__SUMMARY_DEPTH_MAX 4           /* nested summaries in a value */
+#define ATR__TYPES_MAX (1u << 20)          /* TYPE ids a writer defines and a reader accepts */
+#define ATR__TYPE_NAME_MAX 1024            /* longer type names are written in full */
 #define ATR__NEST_MAX 8                    /* msgpack nesting a reader accepts */
 
 #endif /* ATR_FORMAT_FORMAT_H */

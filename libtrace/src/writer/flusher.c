@@ -3,7 +3,7 @@
  * have committed and appends it to the file as zstd frames.
  *
  * One cycle: under s->mu it takes the FIFO of full buffers, snapshots each live buffer's
- * committed offset (acquire) and copies the new FUNCTION records; outside the lock it writes
+ * committed offset (acquire) and copies the new FUNCTION and TYPE records; outside the lock it writes
  * definitions first, then per buffer a CHUNK record and the bytes [flushed, committed): a
  * thread's full buffers (in push order) come before its live buffer, so each thread's
  * records keep their order. Then, under the lock again, drained buffers go back to the pool,
@@ -55,7 +55,7 @@ struct atr__flush_scratch {
     uint8_t ctl[512]; /* RECORDING records (rotate.c) */
     size_t ctl_len;
     uint32_t epoch;        /* the session's epoch at collect */
-    size_t prev_defs_from; /* with prev_defs: FUNCTION ids from here also go to s->prev */
+    size_t prev_defs_from; /* with prev_defs: definitions from here also go to s->prev */
     int prev_defs;
 };
 
@@ -71,7 +71,7 @@ void atr__flush_scratch_free(struct atr__flush_scratch *sc) {
 
 /* Under s->mu: the new definitions, the FIFO and the live buffers' committed offsets. */
 static int collect(atr_session *s, struct atr__flush_scratch *sc) {
-    uint32_t nf = atomic_load_explicit(&s->n_funcs, memory_order_relaxed), id;
+    uint32_t nd = s->n_defs, id;
     atr__buf *b;
     atr__thread *th;
     size_t n = 0, i;
@@ -83,17 +83,17 @@ static int collect(atr_session *s, struct atr__flush_scratch *sc) {
         return ATR_ENOMEM;
     sc->defs_len = 0;
     sc->n_cuts = 0;
-    if (s->funcs_flushed < nf) {
-        size_t start = s->funcs_flushed ? s->def_end[s->funcs_flushed - 1] : 0;
-        size_t len = s->def_end[nf - 1] - start;
+    if (s->defs_flushed < nd) {
+        size_t start = s->defs_flushed ? s->def_end[s->defs_flushed - 1] : 0;
+        size_t len = s->def_end[nd - 1] - start;
         if (atr__grow((void **)&sc->defs, &sc->defs_cap, len, 1) ||
-            atr__grow((void **)&sc->cuts, &sc->cap_cuts, nf - s->funcs_flushed, sizeof(size_t)))
+            atr__grow((void **)&sc->cuts, &sc->cap_cuts, nd - s->defs_flushed, sizeof(size_t)))
             return ATR_ENOMEM;
         memcpy(sc->defs, s->defs + start, len);
         sc->defs_len = len;
-        for (id = s->funcs_flushed; id < nf; id++)
+        for (id = s->defs_flushed; id < nd; id++)
             sc->cuts[sc->n_cuts++] = s->def_end[id] - start;
-        s->funcs_flushed = nf;
+        s->defs_flushed = nd;
     }
     sc->prev_defs = s->prev_defs_due;
     sc->prev_defs_from = s->prev_defs_from;

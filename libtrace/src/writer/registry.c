@@ -160,7 +160,7 @@ static void child_reset(atr_session *s) {
     s->sink.err = 0;
     atr__rotate_after_fork(s);
     s->write_err = 0;
-    s->funcs_flushed = 0;
+    s->defs_flushed = 0;  /* FUNCTION and TYPE records again */
     s->calib_flushed = 0; /* the child's log gets the calibrations too */
     memset(&s->drops_written, 0, sizeof s->drops_written);
     atomic_store(&s->n_drop_records, 0);
@@ -259,6 +259,7 @@ static int register_thread(atr_session *s, atr__thread **out) {
     th->owner = pthread_self();
     th->os_tid = (uint64_t)syscall(SYS_gettid);
     th->prefix = ATR__PFX_THREAD;
+    atr__types_init(s, &th->types);
     atr__mu_lock(s);
     /* Thread numbers must leave room in a span id (FORMAT.md 3.4): readers refuse larger. */
     if (s->next_thread >= ATR__THREAD_NUMBER_MAX - 1) { /* the last one tags skipped spans */

@@ -144,9 +144,9 @@ void atr__rotate_cycle(atr_session *s) {
     pthread_mutex_lock(&s->mu);
     if (rc != 0)
         return; /* the current file goes on growing; tried again next cycle */
-    s->prev_defs_from = s->funcs_flushed;
+    s->prev_defs_from = s->defs_flushed;
     s->prev_defs_due = 1;
-    s->funcs_flushed = 0; /* the new file gets every definition, calibration */
+    s->defs_flushed = 0; /* the new file gets every definition, calibration */
     s->calib_flushed = 0;
     atomic_store_explicit(&s->epoch, atomic_load(&s->epoch) + 1, memory_order_release);
 }

@@ -19,7 +19,7 @@ void atr_writer_config_init(atr_writer_config *cfg) {
     cfg->flush_interval_ms = 100;
     cfg->buffer_size = 128u << 10;
     cfg->max_pending_bytes = 8u << 20;
-    cfg->zstd_level = 3;
+    cfg->zstd_level = 1; /* docs/benchmarks.md: the best bytes-for-CPU trade-off measured */
     cfg->max_value_bytes = 4096;
     cfg->fork_mode = ATR_FORK_FOLLOW;
     cfg->block_timeout_ms = 1000;
@@ -124,6 +124,7 @@ static void free_session(atr_session *s) {
     free(s->runtime);
     free(s->defs);
     free(s->def_end);
+    atr__types_free(s);
     for (i = 0; i < (int)ATR__FUNC_BLOCKS && s->func_params[i]; i++)
         free(s->func_params[i]);
     atr__framer_free(s->framer);
@@ -334,32 +335,11 @@ int atr_session_define_function(atr_session *s, const atr_function_info *info, u
         rc = ATR_ENOMEM;
         goto out;
     }
-    if (s->defs_len + c.pos > s->defs_cap) {
-        size_t cap = s->defs_cap ? s->defs_cap : 4096;
-        uint8_t *p;
-        while (cap < s->defs_len + c.pos)
-            cap *= 2;
-        if (!(p = realloc(s->defs, cap))) {
-            rc = ATR_ENOMEM;
-            goto out;
-        }
-        s->defs = p;
-        s->defs_cap = cap;
-    }
-    if (id == s->def_end_cap) {
-        size_t cap = s->def_end_cap ? s->def_end_cap * 2 : 64;
-        size_t *p = realloc(s->def_end, cap * sizeof *p);
-        if (!p) {
-            rc = ATR_ENOMEM;
-            goto out;
-        }
-        s->def_end = p;
-        s->def_end_cap = cap;
-    }
+    if ((rc = atr__defs_reserve(s, c.pos)) != 0)
+        goto out;
     c = atr__cur_make(s->defs, s->defs_len, s->defs_cap);
     atr__enc_function(&c, id, info);
-    s->defs_len = c.pos;
-    s->def_end[id] = c.pos;
+    atr__defs_commit(s, c.pos);
     s->func_params[id / ATR__FUNC_BLOCK][id % ATR__FUNC_BLOCK] = info->n_params;
     atomic_store_explicit(&s->n_funcs, id + 1, memory_order_release);
     *id_out = id;

@@ -54,9 +54,10 @@ static inline uint64_t span_ref(const atr__thread *th, uint64_t id) {
 }
 
 /* Inlined into each emit site, where r->kind is a constant: the switch folds away. */
-static inline __attribute__((always_inline)) void encode(atr__cur *c, const atr__thread *th,
+static inline __attribute__((always_inline)) void encode(atr__cur *c, atr__thread *th,
                                                          const rec *r) {
     const size_t maxv = th->s->max_value_bytes;
+    c->types = &th->types;
     const int64_t dt = (int64_t)(r->t - th->last_time);
     if (ATR__UNLIKELY(th->prefix)) {
         if (th->prefix & ATR__PFX_THREAD)

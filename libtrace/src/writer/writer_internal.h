@@ -35,6 +35,12 @@
 #define ATR__FUNC_BLOCKS 4096u  /* at most 4M functions per session */
 #define ATR__CALIB_BYTES 768u   /* room for a few CALIBRATION records */
 
+/* An interned type name: the session's own copy of its bytes. */
+typedef struct atr__type_name {
+    char *name;
+    uint32_t len;
+} atr__type_name;
+
 /* A thread buffer: records of one thread, filled by it, drained by the flusher. */
 typedef struct atr__buf {
     _Atomic size_t committed; /* bytes the owner has published (release) */
@@ -72,6 +78,7 @@ typedef struct atr__thread {
     int predecided; /* atr_span_gate said "record": the next atr_span_begin takes it as made */
     uint32_t depth; /* open spans (may exceed ATR__STACK_MAX: only the top is kept) */
     uint64_t stack[ATR__STACK_MAX];
+    atr__types types; /* type name -> TYPE id cache (types.c) */
     char name[ATR__THREAD_NAME_MAX];
     size_t name_len;
     struct atr__thread *next; /* session's list (under s->mu) */
@@ -131,15 +138,21 @@ struct atr_session {
     atr__thread *threads;
     uint32_t next_thread;
 
-    /* Definitions (under mu): every FUNCTION record ever encoded, back to back. */
+    /* Definitions (under mu): every FUNCTION and TYPE record ever encoded, back to back. */
     uint8_t *defs;
     size_t defs_len, defs_cap;
-    size_t *def_end; /* def_end[id]: end offset of FUNCTION id in defs */
+    size_t *def_end; /* def_end[i]: end offset of definition i in defs */
     size_t def_end_cap;
+    uint32_t n_defs;
     _Atomic uint32_t n_funcs; /* published with release after the entries below */
     /* n_params of each function, in blocks that never move (read by the hot path). */
     uint32_t *func_params[ATR__FUNC_BLOCKS];
-    uint32_t funcs_flushed; /* definitions already handed to the flusher */
+    uint32_t defs_flushed; /* definitions already handed to the flusher */
+    /* Interned type names (types.c, under mu): TYPE id i names type_names[i]. */
+    atr__type_name *type_names;
+    uint32_t n_types, cap_types;
+    uint32_t *type_slots; /* open addressing: name hash -> id (ATR__NO_TYPE: free) */
+    uint32_t type_mask;   /* slots - 1 (0: no table yet) */
     /* CALIBRATION records (under mu), back to back; the first calib_flushed bytes are out. */
     uint8_t calib[ATR__CALIB_BYTES];
     size_t calib_len, calib_flushed;
@@ -169,7 +182,7 @@ struct atr_session {
     _Atomic uint32_t epoch; /* the file being written: threads switch buffers when it moves */
     atr__sink prev;         /* flusher-owned: the previous file, for records of epoch - 1 */
     uint32_t part;          /* flusher-owned: number of the file being written (0: path) */
-    size_t prev_defs_from;  /* under mu: FUNCTION ids prev has not seen (rotation cycle) */
+    size_t prev_defs_from;  /* under mu: definitions prev has not seen (rotation cycle) */
     int prev_defs_due;      /* under mu: this cycle also writes defs from there to prev */
 
     /* Sampling and recording on/off (thread.c, rotate.c). */
@@ -201,8 +214,8 @@ static inline __attribute__((always_inline)) uint64_t atr__session_now(const atr
 }
 
 /* Declared bottom-up: a file calls only the files declared before it (docs/ARCHITECTURE.md).
-   signals.c, toggle.c, sink.c, bufpool.c <- frames.c <- rotate.c <- flusher.c <- registry.c
-   <- thread.c, session.c */
+   signals.c, toggle.c, sink.c, bufpool.c <- types.c <- frames.c <- rotate.c <- flusher.c
+   <- registry.c <- thread.c, session.c */
 
 /* signals.c: flush requests from signal handlers (atr_signals_install). */
 int atr__signals_installed(void);           /* handlers installed: poll for requests */
@@ -246,6 +259,13 @@ void atr__buf_put(atr_session *s, atr__buf *b);
 /* Every buffer empty and free, except `keep` (emptied, left to its owner); NULL: none. */
 void atr__bufpool_reset(atr_session *s, atr__buf *keep);
 void atr__bufpool_free(atr_session *s); /* free every buffer (the session is being freed) */
+
+/* types.c: definitions (under mu): room for a record of len bytes at defs + defs_len, then
+   its end; type interning: a thread's cache, the session's table. */
+int atr__defs_reserve(atr_session *s, size_t len);
+void atr__defs_commit(atr_session *s, size_t end);
+void atr__types_init(atr_session *s, atr__types *t);
+void atr__types_free(atr_session *s);
 
 /* A thread state ends here (the flusher reaps exited threads, a forked child the others). */
 static inline void atr__thread_free(atr__thread *th) { free(th); }

@@ -1,0 +1,84 @@
+"""Filter tracing of a whole program module (every function, arguments and result) with
+argtrace builds side by side: per call of the program's functions, the process CPU time
+added (all threads: the calling thread plus the flusher's compression and writes), the
+calling thread's CPU time added, and the log bytes. CPU times, not wall time, so that a
+loaded machine distorts less; medians over interleaved rounds.
+
+    python3 bench/bench_process_cpu.py --build before=/path/build/python \\
+        --build after=build/python [--workloads fib,richards,deltablue,raytrace] \\
+        [--rounds 5] [--zstd-level N]
+
+The pyperformance programs need the pyperformance package (bench/.venv, or any venv).
+Each (build, workload) runs in its own child process: `--child`.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SIZES = {"fib": 25, "richards": 2, "deltablue": 1500, "raytrace": 40}
+
+
+def child(workload, zstd_level):
+    sys.path.insert(0, os.path.join(HERE, "suite"))
+    import workloads
+    import argtrace
+    modname, _mod, run, _label = workloads.load(workload, SIZES[workload])
+    calls = sum(workloads.count_calls(modname, run).values())
+    run()  # warm-up
+    t0, c0 = time.thread_time_ns(), time.process_time_ns()
+    run()
+    plain_thread, plain_proc = time.thread_time_ns() - t0, time.process_time_ns() - c0
+    path = os.path.join(tempfile.mkdtemp(prefix="atr_pc_"), "t.atr")
+    opts = {} if zstd_level is None else {"zstd_level": zstd_level}
+    argtrace.start(path, trace=[modname], **opts)
+    t0, c0 = time.thread_time_ns(), time.process_time_ns()
+    run()
+    traced_thread = time.thread_time_ns() - t0
+    argtrace.stop()  # the flusher's last cycle (compression) counts too
+    traced_proc = time.process_time_ns() - c0
+    size = os.path.getsize(path)
+    os.unlink(path)
+    print(json.dumps({"calls": calls, "thread_ns": (traced_thread - plain_thread) / calls,
+                      "proc_ns": (traced_proc - plain_proc) / calls, "bytes": size / calls,
+                      "proc_x": traced_proc / plain_proc}))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", action="append", default=[], help="LABEL=PYTHONPATH")
+    ap.add_argument("--workloads", default="fib,richards,deltablue,raytrace")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--zstd-level", type=int)
+    ap.add_argument("--child", nargs=1)
+    a = ap.parse_args()
+    if a.child:
+        return child(a.child[0], a.zstd_level)
+    builds = [b.split("=", 1) for b in a.build] or [["this", os.path.join(HERE, "..", "build",
+                                                                           "python")]]
+    res = {}
+    for _ in range(a.rounds):
+        for w in a.workloads.split(","):
+            for label, path in builds:
+                env = dict(os.environ, PYTHONPATH=os.path.abspath(path))
+                cmd = [sys.executable, __file__, "--child", w]
+                if a.zstd_level is not None:
+                    cmd += ["--zstd-level", str(a.zstd_level)]
+                out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
+                res.setdefault((w, label), []).append(json.loads(out.stdout.splitlines()[-1]))
+    print("| workload | build | process CPU ns/call | calling thread ns/call | "
+          "process CPU × untraced | bytes/call |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for (w, label), rows in res.items():
+        med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
+        print("| %s | %s | %.0f | %.0f | %.2f× | %.2f |" % (
+            w, label, med["proc_ns"], med["thread_ns"], med["proc_x"], med["bytes"]))
+
+
+if __name__ == "__main__":
+    main()
