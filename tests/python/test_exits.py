@@ -208,7 +208,11 @@ POOL = PRELUDE + code("""
 def test_every_worker_call_is_in_the_logs(tmp_path, method, kind):
     run_script(tmp_path, POOL, method, kind, argtrace_run=True, timeout=120)
     paths = sorted(glob.glob(str(tmp_path / "run*.atr")))
-    log = argtrace.load(paths)
+    try:
+        log = argtrace.load(paths)
+    except ValueError as e:  # say which file and what it holds (seen rarely under load)
+        sizes = {os.path.basename(p): os.path.getsize(p) for p in paths}
+        raise AssertionError("%s; files and sizes: %s" % (e, sizes)) from e
     xs = sorted(c.args["x"] for c in log.calls("work"))
     assert xs == list(range(200)), (len(xs), paths)
     # every child log is linked to the parent's
