@@ -4,9 +4,16 @@ driven through tmux at 80x24 as test_viewer_tui.py does. The first screen is com
 golden (tests/golden/viewer/tui_flame.screen; ATR_REGEN_GOLDEN=1 rewrites it)."""
 
 import os
+import shutil
+
+import pytest
 
 from test_viewer_common import GOLDEN, logs, viewer  # noqa: F401 (fixtures)
 from test_viewer_tui import lines, position, tui  # noqa: F401 (fixtures)
+
+# as test_viewer_tui.py: tmux drives the terminal (the main CI Python has it; the CPython 3.14
+# chroot does not)
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux not installed")
 
 SCREEN = GOLDEN / "tui_flame.screen"
 
