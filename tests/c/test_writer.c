@@ -9,9 +9,12 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "argtrace/atr.h"
 #include "atr_test.h"
@@ -660,6 +663,58 @@ static void test_open_errors_and_mode(void) {
     ATR_CHECK_OK(atr_session_close(s));
 }
 
+/*
+ * A process killed while its log is being created leaves a readable log, not an empty file:
+ * termination signals wait until the header and PROCESS are written (seen: a pool worker
+ * terminated during its start-up left a 0-byte log, and loading the run's logs failed). The
+ * child opens a FIFO, which blocks in open() until a reader comes; SIGTERM is sent then.
+ */
+static void test_killed_while_creating_the_log(void) {
+    char fifo[600];
+    snprintf(fifo, sizeof fifo, "%s.fifo", g_path);
+    unlink(fifo);
+    ATR_REQUIRE(mkfifo(fifo, 0600) == 0);
+    sigset_t before, after;
+    pthread_sigmask(SIG_SETMASK, NULL, &before);
+    pid_t pid = fork();
+    ATR_REQUIRE(pid >= 0);
+    if (pid == 0) {
+        atr_writer_config cfg;
+        atr_session *s = NULL;
+        signal(SIGTERM, SIG_DFL);
+        atr_writer_config_init(&cfg);
+        cfg.path = fifo;
+        _exit(atr_session_open(&cfg, &s) == 0 ? 3 : 4); /* SIGTERM ends it before */
+    }
+    struct timespec ts = {0, 200 * 1000 * 1000};
+    nanosleep(&ts, NULL); /* the child waits in open() for a reader */
+    ATR_REQUIRE(kill(pid, SIGTERM) == 0);
+    nanosleep(&ts, NULL);
+    int fd = open(fifo, O_RDONLY | O_NONBLOCK);
+    ATR_REQUIRE(fd >= 0);
+    int status = 0;
+    ATR_REQUIRE(waitpid(pid, &status, 0) == pid);
+    ATR_CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+    unsigned char buf[4096];
+    ssize_t n, total = 0;
+    while ((n = read(fd, buf + total, sizeof buf - (size_t)total)) > 0)
+        total += n;
+    close(fd);
+    unlink(fifo);
+    ATR_CHECK(total >= 16); /* the header, then the PROCESS frame */
+    ATR_CHECK(total >= 12 && memcmp(buf + 8, "ATRC", 4) == 0);
+    /* and the opening thread's signal mask is as it was (also after a failed open) */
+    atr_writer_config cfg;
+    atr_session *s = NULL;
+    atr_writer_config_init(&cfg);
+    cfg.path = "/nonexistent-dir-argtrace/x.atr";
+    ATR_CHECK_ERR(atr_session_open(&cfg, &s), ATR_EOPEN);
+    pthread_sigmask(SIG_SETMASK, NULL, &after);
+    ATR_CHECK(sigismember(&after, SIGTERM) == sigismember(&before, SIGTERM));
+    ATR_CHECK(sigismember(&after, SIGINT) == sigismember(&before, SIGINT));
+    ATR_CHECK(sigismember(&after, SIGQUIT) == sigismember(&before, SIGQUIT));
+}
+
 static void test_flush_without_close(void) {
     atr_writer_config cfg;
     atr_session *s;
@@ -804,6 +859,7 @@ int main(void) {
     test_config_validation();
     test_arg_validation();
     test_open_errors_and_mode();
+    test_killed_while_creating_the_log();
     test_flush_without_close();
     test_sessions_one_thread();
     test_dev_full();

@@ -334,12 +334,18 @@ int atr__session_resume(atr_session *s) {
     s->clock_origin = atr__session_now(s);
     if (!s->framer && !(s->framer = atr__framer_new(s->cfg.zstd_level)))
         rc = ATR_ENOMEM;
-    else if ((rc = atr__sink_open_child(&s->sink, s->path, &path)) == 0) {
-        free(s->path); /* the child's own, unpredictable, new file: see sink.c */
-        s->path = path;
-        s->cfg.path = path;
-        atr__sink_stream(&s->sink, s->cfg.sink_timeout_ms);
-        if ((rc = atr__session_write_process(s)) == 0)
+    else {
+        atr__sigmask creating;
+        atr__signals_block_creation(&creating); /* no empty log if killed now */
+        if ((rc = atr__sink_open_child(&s->sink, s->path, &path)) == 0) {
+            free(s->path); /* the child's own, unpredictable, new file: see sink.c */
+            s->path = path;
+            s->cfg.path = path;
+            atr__sink_stream(&s->sink, s->cfg.sink_timeout_ms);
+            rc = atr__session_write_process(s);
+        }
+        atr__signals_unblock(&creating);
+        if (rc == 0)
             rc = atr__flusher_start(s);
     }
     if (rc != 0) {

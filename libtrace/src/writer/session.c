@@ -190,11 +190,16 @@ int atr_session_open(const atr_writer_config *cfg, atr_session **out) {
         return rc;
     }
     s->clock_origin = atr__session_now(s);
+    atr__sigmask creating;
+    atr__signals_block_creation(&creating); /* no empty log if killed now */
     if ((rc = atr__sink_open(&s->sink, s->path)) == 0) {
         atr__sink_stream(&s->sink, c.sink_timeout_ms);
         atr__rotate_open(s);
     }
-    if (rc == 0 && (rc = atr__session_write_process(s)) == 0)
+    if (rc == 0)
+        rc = atr__session_write_process(s);
+    atr__signals_unblock(&creating);
+    if (rc == 0)
         rc = atr__flusher_start(s);
     if (rc != 0) {
         int saved = errno;

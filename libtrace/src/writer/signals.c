@@ -61,6 +61,16 @@ void atr__signals_block(atr__sigmask *m) {
     }
 }
 
+void atr__signals_block_creation(atr__sigmask *m) {
+    sigset_t set;
+    size_t i;
+    sigemptyset(&set);
+    for (i = 0; i < sizeof k_signals / sizeof k_signals[0]; i++)
+        sigaddset(&set, k_signals[i]);
+    sigaddset(&set, SIGQUIT);
+    m->on = pthread_sigmask(SIG_BLOCK, &set, &m->old) == 0;
+}
+
 void atr__signals_unblock(atr__sigmask *m) {
     if (m->on) {
         m->on = 0;

@@ -237,6 +237,10 @@ typedef struct atr__sigmask {
     sigset_t old;
 } atr__sigmask;
 void atr__signals_block(atr__sigmask *m);
+/* While a log file is created and gets its first bytes (header + PROCESS): the termination
+   signals (SIGTERM, SIGINT, SIGHUP, SIGQUIT) wait, handlers installed or not, so that a
+   process killed then leaves a readable log, not an empty file. Restore with unblock. */
+void atr__signals_block_creation(atr__sigmask *m);
 void atr__signals_unblock(atr__sigmask *m);
 
 /* sink.c */
