@@ -63,27 +63,36 @@ void atr__sb_fold(atr__sbuf *sb, const atr_index *ix, const uint32_t *kids, uint
     *total_ns = total;
 }
 
-static uint64_t charged_of(const atr_index *ix, uint32_t call) {
+int atr__is_minor(const atr_index *ix, uint32_t call, uint64_t parent_ns, atr__minor_rule rule) {
     atr_call_view cv;
-    return atr_index_call(ix, call, &cv) == 0 ? cv.charged_ns : 0;
+    if ((!rule.permille && !rule.floor_ns) || atr_index_call(ix, call, &cv) < 0 ||
+        cv.status == ATR_CALL_RAISED || cv.status == ATR_CALL_UNFINISHED)
+        return 0;
+    return cv.charged_ns * 1000u < parent_ns * rule.permille || cv.charged_ns < rule.floor_ns;
 }
 
-int atr__is_minor(const atr_index *ix, uint32_t call, uint64_t parent_ns, uint32_t permille) {
+void atr__minor_add(const atr_index *ix, atr__minor_tally *t, uint32_t call) {
     atr_call_view cv;
-    return permille && atr_index_call(ix, call, &cv) == 0 &&
-           cv.charged_ns * 1000u < parent_ns * permille && cv.status != ATR_CALL_RAISED &&
-           cv.status != ATR_CALL_UNFINISHED;
+    if (atr_index_call(ix, call, &cv) < 0)
+        return;
+    if (t->n++ == 0)
+        t->fn = cv.function;
+    else if (cv.function != t->fn)
+        t->mixed = 1;
+    t->ns += cv.charged_ns;
 }
 
 uint32_t atr__prune_minor(const atr_index *ix, uint32_t *kids, uint32_t n, uint64_t parent_ns,
-                          uint32_t permille, uint32_t *n_minor, uint64_t *minor_ns) {
-    uint32_t kept = 0;
-    *n_minor = 0;
-    *minor_ns = 0;
+                          atr__minor_rule rule, atr__minor_tally *minor) {
+    uint32_t kept = 0, n_minor = 0;
+    *minor = (atr__minor_tally){0};
+    for (uint32_t i = 0; i < n; i++)
+        n_minor += (uint32_t)atr__is_minor(ix, kids[i], parent_ns, rule);
+    if (n_minor < 2) /* one call takes a line either way: show it */
+        return n;
     for (uint32_t i = 0; i < n; i++) {
-        if (atr__is_minor(ix, kids[i], parent_ns, permille)) {
-            (*n_minor)++;
-            *minor_ns += charged_of(ix, kids[i]);
+        if (atr__is_minor(ix, kids[i], parent_ns, rule)) {
+            atr__minor_add(ix, minor, kids[i]);
         } else {
             kids[kept++] = kids[i];
         }
@@ -91,12 +100,22 @@ uint32_t atr__prune_minor(const atr_index *ix, uint32_t *kids, uint32_t n, uint6
     return kept;
 }
 
-void atr__sb_minor(atr__sbuf *sb, uint32_t n_minor, uint64_t minor_ns, uint32_t permille) {
+void atr__sb_minor(atr__sbuf *sb, const atr_index *ix, const atr__minor_tally *minor,
+                   atr__minor_rule rule) {
     atr__sb_puts(sb, "… ");
-    atr__sb_count(sb, n_minor);
-    atr__sb_printf(sb, " call%s under %u.%u%%, ", n_minor == 1 ? "" : "s", permille / 10,
-                   permille % 10);
-    atr__sb_dur(sb, minor_ns);
+    atr__sb_count(sb, minor->n);
+    atr__sb_puts(sb, minor->n == 1 ? " call" : " calls");
+    atr__sb_puts(sb, minor->mixed ? " (" : " to ");
+    atr__sb_funcname(sb, ix, minor->fn);
+    atr__sb_puts(sb, minor->mixed ? "(), …) under " : "() under ");
+    if (rule.permille)
+        atr__sb_printf(sb, "%u.%u%%", rule.permille / 10, rule.permille % 10);
+    if (rule.permille && rule.floor_ns)
+        atr__sb_puts(sb, " or ");
+    if (rule.floor_ns)
+        atr__sb_dur(sb, rule.floor_ns);
+    atr__sb_puts(sb, ", ");
+    atr__sb_dur(sb, minor->ns);
 }
 
 int atr__parse_share(const char *s, uint32_t *permille) {

@@ -29,19 +29,40 @@ int atr__children(const atr_index *ix, uint32_t call, uint32_t **kids, uint32_t 
 uint32_t atr__fold_run(const atr_index *ix, const uint32_t *kids, uint32_t n, uint32_t i,
                        uint64_t parent_ns);
 
-/* 1 if `call` is charged under permille/1000 of parent_ns and finished normally. */
-int atr__is_minor(const atr_index *ix, uint32_t call, uint64_t parent_ns, uint32_t permille);
+/*
+ * Which calls a tree shows only in a count ("… 12 calls under 1.0%, 3.1 ms"): those charged
+ * under permille/1000 of their parent, or under floor_ns (e.g. a share of the tree's root).
+ * Zero fields do not apply.
+ */
+typedef struct atr__minor_rule {
+    uint32_t permille;
+    uint64_t floor_ns;
+} atr__minor_rule;
+
+/* 1 if `call` finished normally and is minor under `rule` (parent_ns: its parent's base). */
+int atr__is_minor(const atr_index *ix, uint32_t call, uint64_t parent_ns, atr__minor_rule rule);
+
+/* The minor calls of one parent: how many, their time, their function if they share one. */
+typedef struct atr__minor_tally {
+    uint32_t n;
+    uint64_t ns; /* charged to the parent */
+    uint32_t fn; /* the first one's function */
+    int mixed;   /* 1: not all of fn */
+} atr__minor_tally;
+
+/* Count `call` in *t (zeroed first). */
+void atr__minor_add(const atr_index *ix, atr__minor_tally *t, uint32_t call);
 
 /*
- * Keep in kids[] (in order) the calls charged at least `permille`/1000 of parent_ns, and
- * those that raised or did not finish; returns how many stay. The others' count and time
- * go to *n_minor and *minor_ns (permille 0: all stay).
+ * Keep in kids[] (in order) the calls that are not minor under `rule`; returns how many
+ * stay. The others are counted in *minor, unless there is only one (then it stays).
  */
 uint32_t atr__prune_minor(const atr_index *ix, uint32_t *kids, uint32_t n, uint64_t parent_ns,
-                          uint32_t permille, uint32_t *n_minor, uint64_t *minor_ns);
+                          atr__minor_rule rule, atr__minor_tally *minor);
 
-/* Append "… 12 calls under 1.0%, 3.1 ms" for what atr__prune_minor() left out. */
-void atr__sb_minor(atr__sbuf *sb, uint32_t n_minor, uint64_t minor_ns, uint32_t permille);
+/* Append "… 12 calls to f() under 1.0%, 3.1 ms" (or "(f(), …) under 488 µs") for *minor. */
+void atr__sb_minor(atr__sbuf *sb, const atr_index *ix, const atr__minor_tally *minor,
+                   atr__minor_rule rule);
 
 /* Parse a share "1%", "0.5%" or "1" (percent) into permille; -1 if it is not one. */
 int atr__parse_share(const char *s, uint32_t *permille);

@@ -4,7 +4,8 @@
  * duration, share of the parent, self time, arguments, outcome.
  * Shares and self times are of active time: a generator or coroutine that suspended shows
  * "[active T]" after its call and is charged only T (calltree.h).
- * Long runs of fast siblings fold into one line (text only; --json is complete).
+ * Long runs of fast siblings fold into one line, and so do the calls under 0.5% of the tree's
+ * call (or, with --min-share, under a share of their parent): text only, --json is complete.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -15,7 +16,8 @@
 #include "render.h"
 #include "render_call.h"
 
-#define TREE_MAX_DEPTH 1000 /* deeper calls are cut (recursion of the renderer) */
+#define TREE_MAX_DEPTH 1000  /* deeper calls are cut (recursion of the renderer) */
+#define TREE_ROOT_PERMILLE 5 /* by default, calls under 0.5% of the tree's call are counted */
 
 enum { OPT_JSON = 1, OPT_RANK, OPT_DEPTH, OPT_ALL, OPT_ID, OPT_MIN_SHARE };
 static const atr__opt tree_opts[] = {
@@ -26,17 +28,18 @@ static const atr__opt tree_opts[] = {
     {"depth", 'd', 1, OPT_DEPTH,
      "-d, --depth N  show N levels below the call (0: the call "
      "alone)"},
-    {"all", 'a', 0, OPT_ALL, "-a, --all    do not fold runs of fast calls"},
+    {"all", 'a', 0, OPT_ALL, "-a, --all    show every call (no folding of fast calls)"},
     {"min-share", 'm', 1, OPT_MIN_SHARE,
-     "-m, --min-share P  one line for the calls under P% of their parent (e.g. 1%)"},
+     "-m, --min-share P  one line for the calls under P% of their parent (e.g. 1%; "
+     "default: for the calls under 0.5% of the tree's call)"},
     {"id", 'i', 1, OPT_ID, "-i, --id ID  the call with this id (as calls prints it), not FUNC"},
     ATR__OPTS_WIDTH,
     {NULL, 0, 0, 0, NULL},
 };
 
 typedef struct tree_args {
-    int json, all, ranked;
-    uint32_t min_share; /* permille; 0: every call */
+    int json, all, ranked, min_share_set;
+    uint32_t min_share; /* permille of the parent (--min-share) */
     uint64_t rank, depth;
     const char *id; /* --id, or NULL */
 } tree_args;
@@ -49,9 +52,12 @@ static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
         a->all = 1;
     else if (id == OPT_ID)
         a->id = arg;
-    else if (id == OPT_MIN_SHARE && atr__parse_share(arg, &a->min_share) < 0) {
-        atr__errorf(ctx, "--min-share takes a percentage such as 1%% or 0.5%%, not '%s'", arg);
-        return ATR_VIEWER_USAGE;
+    else if (id == OPT_MIN_SHARE) {
+        if (atr__parse_share(arg, &a->min_share) < 0) {
+            atr__errorf(ctx, "--min-share takes a percentage such as 1%% or 0.5%%, not '%s'", arg);
+            return ATR_VIEWER_USAGE;
+        }
+        a->min_share_set = 1;
     } else if (id == OPT_RANK)
         return atr__opt_rank(ctx, arg, &a->rank, &a->ranked);
     else if (id == OPT_DEPTH && atr__opt_uint(ctx, "depth", arg, &a->depth) < 0)
@@ -63,6 +69,8 @@ typedef struct tree_out {
     const atr_index *ix;
     size_t maxv; /* columns of one value (atr__value_room) */
     const tree_args *a;
+    atr__minor_rule minor; /* which calls are only counted */
+    uint64_t n_minor;      /* how many were */
     atr__table t;
     atr__sbuf prefix; /* "│  " / "   " per open level */
     atr__sbuf line;
@@ -143,12 +151,12 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
         add_row(o, "", "", "");
         n = 0;
     }
-    uint32_t n_minor = 0;
-    uint64_t minor_ns = 0;
-    n = atr__prune_minor(o->ix, kids, n, base, o->a->min_share, &n_minor, &minor_ns);
+    atr__minor_tally minor;
+    n = atr__prune_minor(o->ix, kids, n, base, o->minor, &minor);
+    o->n_minor += minor.n;
     for (uint32_t i = 0; i < n;) {
         uint32_t run = o->a->all ? 0 : atr__fold_run(o->ix, kids, n, i, base);
-        int last = (run ? i + run : i + 1) >= n && n_minor == 0;
+        int last = (run ? i + run : i + 1) >= n && minor.n == 0;
         int br = last ? BR_LAST : BR_MID;
         if (run) {
             uint64_t total;
@@ -166,14 +174,14 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
             i++;
         }
     }
-    if (n_minor) {
+    if (minor.n) {
         atr__sb_clear(&o->line);
         atr__sb_add(&o->line, o->prefix.ptr, o->prefix.len);
         atr__sb_puts(&o->line, branch_text[BR_LAST]);
-        atr__sb_minor(&o->line, n_minor, minor_ns, o->a->min_share);
-        atr__fmt_dur(dur, sizeof dur, minor_ns);
+        atr__sb_minor(&o->line, o->ix, &minor, o->minor);
+        atr__fmt_dur(dur, sizeof dur, minor.ns);
         snprintf(share, sizeof share, "%.1f%%",
-                 base ? 100.0 * (double)minor_ns / (double)base : 0.0);
+                 base ? 100.0 * (double)minor.ns / (double)base : 0.0);
         add_row(o, dur, share, "");
     }
     o->prefix.len = saved;
@@ -230,15 +238,32 @@ static int print_text(atr__vctx *ctx, const atr__target *t, uint32_t call, uint6
     tree_out o = {t->ix,
                   atr__value_room_in(ctx, 27),
                   /* duration, share, self */ a,
+                  {0, 0},
+                  0,
                   {0},
                   ATR__SBUF_INIT,
                   ATR__SBUF_INIT,
                   0};
+    if (a->min_share_set)
+        o.minor.permille = a->min_share;
+    else if (!a->all)
+        o.minor.floor_ns = atr__share_base(&cv) / 1000u * TREE_ROOT_PERMILLE;
     atr__table_init(&o.t, 4, heads, "rrrl");
     atr__table_fit(&o.t, ctx->width, 3, ATR__FIT_RIGHT, 30, NULL);
     node_text(&o, call, 0, BR_ROOT, 0);
     int rc = o.oom || o.line.oom || o.prefix.oom ? ATR_ENOMEM
                                                  : atr__table_print(&o.t, ctx->out, ctx->color, 0);
+    if (rc >= 0 && o.n_minor && o.minor.floor_ns) {
+        atr__sb_clear(&o.line);
+        atr__sb_puts(&o.line, "\n(calls under ");
+        atr__sb_dur(&o.line, o.minor.floor_ns);
+        atr__sb_puts(&o.line, ", 0.5% of the call, are counted on one line per parent: --all "
+                              "shows every call)\n");
+        if (o.line.oom)
+            rc = ATR_ENOMEM;
+        else
+            atr__fput_wrap(ctx->out, atr__sb_cstr(&o.line), ctx->width);
+    }
     atr__table_free(&o.t);
     atr__sb_free(&o.prefix);
     atr__sb_free(&o.line);
@@ -251,7 +276,7 @@ static int print_text(atr__vctx *ctx, const atr__target *t, uint32_t call, uint6
 
 int atr__cmd_tree(atr__vctx *ctx, int argc, char **argv) {
     atr__operands ops = {0};
-    tree_args a = {0, 0, 0, 0, 1, UINT64_MAX, NULL};
+    tree_args a = {0, 0, 0, 0, 0, 1, UINT64_MAX, NULL};
     atr__target t = {0};
     int st = atr__parse_args(ctx, argc, argv, tree_opts, &ops, on_opt, &a);
     uint32_t call = ATR_NO_CALL;

@@ -17,6 +17,7 @@
 #define NOT_FOLD UINT32_MAX
 #define MINOR (UINT32_MAX - 1) /* fold_n of the row of the children under TREE_MIN_SHARE */
 #define TREE_MIN_SHARE 10      /* permille */
+static const atr__minor_rule TREE_MINOR = {TREE_MIN_SHARE, 0};
 
 typedef struct trow {
     uint32_t call;       /* the node; for a folded row: the parent of the folded calls */
@@ -56,24 +57,23 @@ static void share(atr__sbuf *sb, uint64_t part, uint64_t whole) {
 
 /*
  * The children of `call` into t->kids: those over TREE_MIN_SHARE of it (minor 0: *n of them)
- * or those under (minor 1), in start order; *minor_ns gets the time of those under.
+ * or those under (minor 1, when there are two or more), in start order; *tally counts those
+ * under.
  */
 static int kids_of(tree *t, const atr_index *ix, uint32_t call, int minor, uint32_t *n,
-                   uint32_t *n_minor, uint64_t *minor_ns) {
+                   atr__minor_tally *tally) {
     int rc = atr__children(ix, call, &t->kids, n);
     if (rc < 0)
         return rc;
     uint64_t base = base_of(ix, call);
-    uint32_t k = 0;
-    *n_minor = 0;
-    *minor_ns = 0;
-    for (uint32_t i = 0; i < *n; i++) {
-        int is_minor = atr__is_minor(ix, t->kids[i], base, TREE_MIN_SHARE);
-        if (is_minor) {
-            atr_call_view cv;
-            (*n_minor)++;
-            *minor_ns += atr_index_call(ix, t->kids[i], &cv) == 0 ? cv.charged_ns : 0;
-        }
+    uint32_t k = 0, n_minor = 0;
+    *tally = (atr__minor_tally){0};
+    for (uint32_t i = 0; i < *n; i++)
+        n_minor += (uint32_t)atr__is_minor(ix, t->kids[i], base, TREE_MINOR);
+    for (uint32_t i = 0; i < *n; i++) { /* one minor call is shown as itself */
+        int is_minor = n_minor > 1 && atr__is_minor(ix, t->kids[i], base, TREE_MINOR);
+        if (is_minor)
+            atr__minor_add(ix, tally, t->kids[i]);
         if (is_minor == minor)
             t->kids[k++] = t->kids[i];
     }
@@ -88,24 +88,24 @@ static void tree_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
     char buf[32];
     size_t maxv = (size_t)(v->app->cols > 0 ? v->app->cols : 80) * 2 / 5;
     if (r->fold_n == MINOR) {
-        uint32_t n = 0, n_minor = 0;
-        uint64_t minor_ns = 0;
-        if (kids_of(t, ix, r->call, 1, &n, &n_minor, &minor_ns) < 0)
+        uint32_t n = 0;
+        atr__minor_tally minor;
+        if (kids_of(t, ix, r->call, 1, &n, &minor) < 0)
             return;
-        atr__fmt_dur(buf, sizeof buf, minor_ns);
+        atr__fmt_dur(buf, sizeof buf, minor.ns);
         atr__sb_right(sb, buf, 9);
-        share(sb, minor_ns, base_of(ix, r->call));
+        share(sb, minor.ns, base_of(ix, r->call));
         atr__sb_pad(sb, ' ', 2u * r->depth);
         atr__sb_puts(sb, "+ ");
-        atr__sb_minor(sb, n_minor, minor_ns, TREE_MIN_SHARE);
+        atr__sb_minor(sb, ix, &minor, TREE_MINOR);
         *attr |= ATR__A_DIM;
         return;
     }
     if (r->fold_n != NOT_FOLD) {
-        uint32_t n = 0, n_minor;
-        uint64_t total = 0, minor_ns;
-        if (kids_of(t, ix, r->call, 0, &n, &n_minor, &minor_ns) < 0 ||
-            r->fold_start + r->fold_n > n)
+        uint32_t n = 0;
+        uint64_t total = 0;
+        atr__minor_tally minor;
+        if (kids_of(t, ix, r->call, 0, &n, &minor) < 0 || r->fold_start + r->fold_n > n)
             return;
         atr__sbuf fold = ATR__SBUF_INIT;
         atr__sb_fold(&fold, ix, t->kids + r->fold_start, r->fold_n, &total);
@@ -154,9 +154,9 @@ static int expand(atr__view *v, uint64_t i) {
     tree *t = v->data;
     const atr_index *ix = v->app->ix;
     trow r = t->rows[i];
-    uint32_t n = 0, n_minor = 0;
-    uint64_t minor_ns = 0;
-    int rc = kids_of(t, ix, r.call, r.fold_n == MINOR, &n, &n_minor, &minor_ns);
+    uint32_t n = 0;
+    atr__minor_tally minor;
+    int rc = kids_of(t, ix, r.call, r.fold_n == MINOR, &n, &minor);
     if (rc < 0)
         return rc;
     if (r.fold_n == MINOR) { /* the calls under the share: replace the row by them */
@@ -173,7 +173,7 @@ static int expand(atr__view *v, uint64_t i) {
             t->rows[i + k] = (trow){t->kids[r.fold_start + k], 0, NOT_FOLD, r.depth, 0};
         return 0;
     }
-    if (r.expanded || n + n_minor == 0)
+    if (r.expanded || n + minor.n == 0)
         return 0;
     uint64_t parent_ns = base_of(ix, r.call);
     uint64_t n_rows = 0;
@@ -181,7 +181,7 @@ static int expand(atr__view *v, uint64_t i) {
         uint32_t run = atr__fold_run(ix, t->kids, n, k, parent_ns);
         k += run ? run : 1;
     }
-    if ((rc = insert_rows(t, i + 1, n_rows + (n_minor > 0))) < 0)
+    if ((rc = insert_rows(t, i + 1, n_rows + (minor.n > 0))) < 0)
         return rc;
     uint64_t at = i + 1;
     for (uint32_t k = 0; k < n;) {
@@ -192,7 +192,7 @@ static int expand(atr__view *v, uint64_t i) {
             t->rows[at++] = (trow){t->kids[k], 0, NOT_FOLD, r.depth + 1, 0};
         k += run ? run : 1;
     }
-    if (n_minor)
+    if (minor.n)
         t->rows[at++] = (trow){r.call, 0, MINOR, r.depth + 1, 0};
     t->rows[i].expanded = 1;
     return 0;

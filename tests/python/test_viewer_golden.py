@@ -151,6 +151,8 @@ CASES = [
     ("w80_slow", ["slow", "longnames.atr", "format", "--width", "80"]),
     ("w80_slow_hostile", ["slow", "hostile.atr", "show", "--width", "80"]),
     ("w80_tree", ["tree", "longnames.atr", "format", "--width", "80"]),
+    # every call, none counted on a "… N calls" line
+    ("w80_tree_all", ["tree", "longnames.atr", "format", "--width", "80", "--all"]),
     ("w80_tree_min_share", ["tree", "longnames.atr", "format", "--width", "80",
                             "--min-share", "1%"]),
     ("w80_tree_hostile", ["tree", "hostile.atr", "show", "--width", "80"]),
