@@ -98,7 +98,8 @@ def dispatch(argv, at_exit=False):
         from . import _otlp
         return _otlp.main(argv[1:])
     if command == "export":
-        from ._parquet import export, wants_parquet
+        from ._export_args import wants_parquet
+        from ._parquet import export
         if wants_parquet(argv[1:]):  # the viewer's help names parquet too
             return _viewer(["export", "--help"]) if {"-h", "--help"} & set(argv) else \
                 export(argv[1:])
