@@ -18,7 +18,7 @@ import json
 import os
 import sys
 
-from ._export_args import ExportError, parse_args
+from ._export_args import ExportError, load_logs, not_found, parse_args, selection_error
 from ._values import Summary, Truncated, convert
 
 ROW_GROUP = 1 << 16
@@ -223,15 +223,7 @@ def write(opts, out):
     except ImportError:
         raise ExportError("--format parquet needs pyarrow, which is not installed "
                           "(pip install argtrace[parquet])") from None
-    from ._load import load
-    try:
-        log = load(opts["logs"], compensate=opts["compensate"],
-                   **({"max_memory": opts["max_memory"]} if opts["max_memory"] else {}))
-    except OSError as e:  # as the viewer says it: "app.atr: No such file or directory"
-        raise ExportError("%s: %s" % (e.filename or opts["logs"][0],
-                                      os.strerror(e.errno) if e.errno else e))
-    except ValueError as e:
-        raise ExportError(str(e).replace("argtrace: ", "", 1))
+    log = load_logs(opts)
     for w in _warnings(log._ix_handle.file(i) for i in range(len(log.paths))):
         sys.stderr.write("argtrace export: warning: %s\n" % w)
     fid = None
@@ -241,16 +233,12 @@ def write(opts, out):
         except ValueError as e:
             raise ExportError(str(e).replace("argtrace: ", "", 1), 2)
         if fid is None:
-            raise ExportError("function '%s' not found in the log (see: argtrace summary LOG)"
-                              % opts["func"])
+            raise not_found(opts["func"])
     ix = log._ix_handle
     try:
         selection = ix.selection(fid, opts["filters"] or None)
     except ValueError as e:  # as the viewer says it: bad syntax, or no such argument
-        message = str(e).replace("argtrace: ", "", 1)
-        if message.startswith("filter '"):
-            raise ExportError("bad " + message, 2)
-        raise ExportError(message)
+        raise selection_error(e, opts) from None
     multi = len(log.paths) > 1
     schema, typed = _schema(pa, ix, selection, multi)
     schema = schema.with_metadata(_metadata(log, opts))
