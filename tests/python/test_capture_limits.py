@@ -165,3 +165,24 @@ def test_references_past_the_maximum_are_counted_not_unbounded(log_path):
     errors = [n for n, v in args.items() if isinstance(v, CaptureError)]
     assert len(args) == 600 and errors == names[512:]
     assert log.drops.get("capture_errors") == len(errors)
+
+
+def test_summary_items_past_its_limit_are_counted(log_path):
+    # a summarizer's tuple keeps 16 items, its dict 8 entries: the rest is counted
+    class Wide:
+        pass
+
+    class Keyed:
+        pass
+
+    undo = _summarize(Wide, lambda o: tuple(range(20)))
+    undo2 = _summarize(Keyed, lambda o: {"k%d" % i: i for i in range(10)})
+    try:
+        log, _ = record(log_path, lambda: argtrace.log("m", w=Wide(), k=Keyed()))
+    finally:
+        undo()
+        undo2()
+    fields = only(log.messages()).fields
+    assert [i for i in fields["w"].items] == list(range(16))
+    assert len(fields["k"].items) == 8
+    assert log.drops.get("capture_errors") == 4 + 2

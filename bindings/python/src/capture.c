@@ -345,6 +345,7 @@ static int capture_summarized(PyObject *obj, PyObject *fn, const atr__capture_op
     if (PyTuple_CheckExact(res)) {
         Py_ssize_t n = PyTuple_GET_SIZE(res);
         uint32_t k = n < ATR__SCRATCH_VALUES / 4 ? (uint32_t)n : ATR__SCRATCH_VALUES / 4;
+        s->errors += (uint32_t)(n - k); /* items past a summary's 16: left out, counted */
         atr_value *vals = scratch_values(s, k);
         if (vals == NULL) {
             s->errors += k; /* no room for the items: left out, counted */
@@ -360,6 +361,7 @@ static int capture_summarized(PyObject *obj, PyObject *fn, const atr__capture_op
         /* Each entry becomes a nested summary named after its key holding the value. */
         Py_ssize_t n = PyDict_GET_SIZE(res), pos = 0;
         uint32_t k = n < ATR__SCRATCH_VALUES / 8 ? (uint32_t)n : ATR__SCRATCH_VALUES / 8;
+        s->errors += (uint32_t)(n - k); /* entries past a summary's 8: left out, counted */
         atr_value *vals = scratch_values(s, k);
         if (vals == NULL) {
             s->errors += k; /* no room for the entries: left out, counted */
