@@ -32,23 +32,35 @@ static const atr__opt export_opts[] = {
     {NULL, 0, 0, 0, NULL},
 };
 
-typedef int (*export_fn)(const atr_index *ix, const uint8_t *keep, FILE *out);
+/* budget: bytes the exporter may take beyond the index (0: no limit; export.h). */
+typedef int (*export_fn)(const atr_index *ix, const uint8_t *keep, uint64_t budget, FILE *out);
 
-static int folded_self(const atr_index *ix, const uint8_t *keep, FILE *out) {
+static int folded_self(const atr_index *ix, const uint8_t *keep, uint64_t budget, FILE *out) {
+    (void)budget;
     return atr__export_folded(ix, keep, ATR__FOLDED_SELF, out);
 }
 
-static int folded_count(const atr_index *ix, const uint8_t *keep, FILE *out) {
+static int folded_count(const atr_index *ix, const uint8_t *keep, uint64_t budget, FILE *out) {
+    (void)budget;
     return atr__export_folded(ix, keep, ATR__FOLDED_COUNT, out);
+}
+
+static int eliot(const atr_index *ix, const uint8_t *keep, uint64_t budget, FILE *out) {
+    (void)budget;
+    return atr__export_eliot(ix, keep, out);
+}
+
+static int jsonl(const atr_index *ix, const uint8_t *keep, uint64_t budget, FILE *out) {
+    (void)budget;
+    return atr__export_jsonl(ix, keep, out);
 }
 
 static const struct {
     const char *name;
     export_fn fn;
 } formats[] = {
-    {"chrome", atr__export_chrome}, {"eliot", atr__export_eliot},
-    {"jsonl", atr__export_jsonl},   {"speedscope", atr__export_speedscope},
-    {"folded", folded_self},
+    {"chrome", atr__export_chrome},         {"eliot", eliot},        {"jsonl", jsonl},
+    {"speedscope", atr__export_speedscope}, {"folded", folded_self},
 };
 
 typedef struct export_args {
@@ -140,6 +152,29 @@ static int select_calls(atr__vctx *ctx, const atr__target *t, uint8_t **keep) {
     return ATR_VIEWER_OK;
 }
 
+/* What --max-memory leaves the exporter beside the index and the selection (0: no limit;
+   1 when nothing is left, so that any allocation is past it). */
+static uint64_t export_budget(const atr__vctx *ctx, const atr_index *ix, const uint8_t *keep) {
+    if (!ctx->max_memory)
+        return 0;
+    atr_index_info info;
+    atr_index_get_info(ix, &info);
+    uint64_t used = info.mem_bytes + (keep ? info.n_calls : 0);
+    return ctx->max_memory > used + 1 ? ctx->max_memory - used : 1;
+}
+
+/* The one-line error for an export past --max-memory, worded as the index's. */
+static void budget_error(atr__vctx *ctx, const atr_index *ix) {
+    atr_file_info fi;
+    double m = (double)ctx->max_memory;
+    const char *unit = m >= 1024.0 * 1024 * 1024 ? "GiB" : m >= 1024.0 * 1024 ? "MiB" : "KiB";
+    m /= unit[0] == 'G' ? 1024.0 * 1024 * 1024 : unit[0] == 'M' ? 1024.0 * 1024 : 1024.0;
+    atr__errorf(ctx,
+                "%s: exporting this log needs more than the memory limit of %.1f %s (raise it "
+                "with --max-memory)",
+                atr_index_file(ix, 0, &fi) == 0 && fi.path ? fi.path : "log", m, unit);
+}
+
 static int write_out(atr__vctx *ctx, const atr_index *ix, const uint8_t *keep,
                      const export_args *a) {
     int to_stdout = !a->output || strcmp(a->output, "-") == 0;
@@ -148,7 +183,13 @@ static int write_out(atr__vctx *ctx, const atr_index *ix, const uint8_t *keep,
         atr__errorf(ctx, "%s: %s", a->output, strerror(errno));
         return ATR_VIEWER_FAIL;
     }
-    int rc = a->fn(ix, keep, f);
+    int rc = a->fn(ix, keep, export_budget(ctx, ix, keep), f);
+    if (rc == ATR_ETOOBIG) {
+        if (!to_stdout)
+            fclose(f);
+        budget_error(ctx, ix);
+        return ATR_VIEWER_FAIL;
+    }
     if (fflush(f) != 0 || ferror(f))
         rc = rc < 0 ? rc : ATR_EIO;
     int saved = errno;

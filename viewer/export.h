@@ -1,6 +1,8 @@
 /*
  * Exporters: write the calls of an index in another tool's format. Each returns 0 or a
- * negative ATR_E* code (ATR_EIO when the stream failed, ATR_ENOMEM).
+ * negative ATR_E* code (ATR_EIO when the stream failed, ATR_ENOMEM). Those that read the
+ * logs again for the calls' running intervals (chrome, speedscope) take `budget`: the bytes
+ * they may allocate beyond the index (0: no limit); past it they stop with ATR_ETOOBIG.
  *
  * `keep` selects (NULL: everything, messages outside calls included): one byte per call,
  * ATR__EXPORT_MATCH for a call the selection matched, ATR__EXPORT_ANCESTOR for a call that
@@ -21,7 +23,7 @@
 
 /* Chrome trace-event JSON ("X" complete events, "i" for messages, metadata names): the
    matches and their ancestors. */
-int atr__export_chrome(const atr_index *ix, const uint8_t *keep, FILE *out);
+int atr__export_chrome(const atr_index *ix, const uint8_t *keep, uint64_t budget, FILE *out);
 /* Eliot JSON lines: one task per root call, actions started/succeeded/failed: the matches
    and their ancestors. */
 int atr__export_eliot(const atr_index *ix, const uint8_t *keep, FILE *out);
@@ -36,6 +38,6 @@ int atr__export_folded(const atr_index *ix, const uint8_t *keep, int value, FILE
 /* speedscope JSON: one evented profile per thread of each process, frames opening and
    closing at the calls' running intervals (a generator's or coroutine's steps), the
    matches with everything they called, under their callers. */
-int atr__export_speedscope(const atr_index *ix, const uint8_t *keep, FILE *out);
+int atr__export_speedscope(const atr_index *ix, const uint8_t *keep, uint64_t budget, FILE *out);
 
 #endif /* ATR_VIEWER_EXPORT_H */

@@ -132,13 +132,14 @@ static void message_event(chrome *c, uint32_t msg) {
     atr__json_obj_end(&c->j);
 }
 
-int atr__export_chrome(const atr_index *ix, const uint8_t *keep, FILE *out) {
+int atr__export_chrome(const atr_index *ix, const uint8_t *keep, uint64_t budget, FILE *out) {
     chrome c;
     atr_index_info info;
     atr__run *runs = NULL;
     size_t n_runs = 0;
-    if (atr__running(ix, keep, &runs, &n_runs) < 0)
-        return ATR_ENOMEM;
+    int rc = atr__running(ix, keep, budget, &runs, &n_runs);
+    if (rc < 0)
+        return rc;
     atr_index_get_info(ix, &info);
     c.ix = ix;
     c.keep = keep;

@@ -188,17 +188,20 @@ static int write_json(sscope *s, FILE *out) {
     return rc;
 }
 
-int atr__export_speedscope(const atr_index *ix, const uint8_t *keep, FILE *out) {
+int atr__export_speedscope(const atr_index *ix, const uint8_t *keep, uint64_t budget, FILE *out) {
     sscope s;
     memset(&s, 0, sizeof s);
     s.ix = ix;
     atr_index_get_info(ix, &s.info);
+    uint64_t sel = keep ? 2 * (s.info.n_calls + 1) : 0; /* select_calls' two maps */
+    if (budget && sel >= budget)
+        return ATR_ETOOBIG;
     int rc = select_calls(&s, keep);
     if (rc == 0)
-        rc = atr__running(ix, s.inc, &s.iv, &s.n_iv);
+        rc = atr__running(ix, s.inc, budget ? budget - sel : 0, &s.iv, &s.n_iv);
     if (rc == 0)
         rc = write_json(&s, out);
     free(s.inc);
     free(s.iv);
-    return rc < 0 ? ATR_ENOMEM : ferror(out) ? ATR_EIO : 0;
+    return rc == ATR_ETOOBIG ? rc : rc < 0 ? ATR_ENOMEM : ferror(out) ? ATR_EIO : 0;
 }

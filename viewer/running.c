@@ -28,6 +28,7 @@ typedef struct runs {
     size_t n_sc;
     uint32_t *tmap; /* owned: (file, thread number) -> index thread, per file from tbase */
     uint32_t *tbase, *tcount; /* owned */
+    uint64_t budget, used;    /* bytes allowed (0: no limit) and taken by the arrays above */
 } runs;
 
 int atr__grow_buf(void **p, size_t *cap, size_t need, size_t es) {
@@ -43,9 +44,31 @@ int atr__grow_buf(void **p, size_t *cap, size_t need, size_t es) {
     return 0;
 }
 
+/* Count `bytes` more against the budget: 0, or ATR_ETOOBIG. */
+static int take(runs *s, uint64_t bytes) {
+    if (s->budget && bytes > s->budget - s->used)
+        return ATR_ETOOBIG;
+    s->used += bytes;
+    return 0;
+}
+
+/* atr__grow_buf within the budget: 0, ATR_ETOOBIG or ATR_ENOMEM. */
+static int grow(runs *s, void **p, size_t *cap, size_t need, size_t es) {
+    size_t before = *cap;
+    if (need <= before)
+        return 0;
+    size_t after = before ? before * 2 : 1024;
+    while (after < need)
+        after *= 2;
+    if (take(s, (uint64_t)(after - before) * es) < 0)
+        return ATR_ETOOBIG;
+    return atr__grow_buf(p, cap, need, es) < 0 ? ATR_ENOMEM : 0;
+}
+
 static int add_ivl(runs *s, uint32_t thread, uint32_t call, uint64_t open, uint64_t close) {
-    if (atr__grow_buf((void **)&s->iv, &s->cap_iv, s->n_iv + 1, sizeof *s->iv) < 0)
-        return -1;
+    int rc = grow(s, (void **)&s->iv, &s->cap_iv, s->n_iv + 1, sizeof *s->iv);
+    if (rc < 0)
+        return rc;
     s->iv[s->n_iv++] = (atr__run){thread, call, open, close < open ? open : close};
     return 0;
 }
@@ -73,10 +96,12 @@ static uint32_t thread_of(const runs *s, uint32_t file, uint32_t number) {
 
 static int map_threads(runs *s) {
     uint32_t nf = s->info.n_files, total = 0;
+    if (take(s, ((uint64_t)nf + 1) * 2 * sizeof *s->tbase) < 0)
+        return ATR_ETOOBIG;
     s->tbase = calloc(nf + 1, sizeof *s->tbase);
     s->tcount = calloc(nf + 1, sizeof *s->tcount);
     if (!s->tbase || !s->tcount)
-        return -1;
+        return ATR_ENOMEM;
     for (uint32_t t = 0; t < s->info.n_threads; t++) {
         atr_thread_view tv;
         if (atr_index_thread(s->ix, t, &tv) == 0 && tv.file < nf && tv.number >= s->tcount[tv.file])
@@ -84,9 +109,11 @@ static int map_threads(runs *s) {
     }
     for (uint32_t f = 0; f < nf; f++)
         s->tbase[f] = total, total += s->tcount[f];
+    if (take(s, (uint64_t)(total ? total : 1) * sizeof *s->tmap) < 0)
+        return ATR_ETOOBIG;
     s->tmap = malloc((total ? total : 1) * sizeof *s->tmap);
     if (!s->tmap)
-        return -1;
+        return ATR_ENOMEM;
     memset(s->tmap, 0xFF, (total ? total : 1) * sizeof *s->tmap);
     for (uint32_t t = 0; t < s->info.n_threads; t++) {
         atr_thread_view tv;
@@ -109,10 +136,10 @@ static int read_suspends(runs *s, uint32_t f) {
             continue;
         span_call key = {f, rec.u.suspend.span, 0};
         const span_call *hit = bsearch(&key, s->sc, s->n_sc, sizeof key, by_span);
-        if (!hit || atr__grow_buf((void **)&s->ev, &s->cap_ev, s->n_ev + 1, sizeof *s->ev) < 0) {
-            rc = hit ? -1 : 0;
+        if (!hit)
             continue;
-        }
+        if ((rc = grow(s, (void **)&s->ev, &s->cap_ev, s->n_ev + 1, sizeof *s->ev)) < 0)
+            continue;
         s->ev[s->n_ev] =
             (sev){hit->call, thread_of(s, f, rec.thread), rec.kind, rec.time_ns, s->n_ev};
         s->n_ev++;
@@ -152,15 +179,18 @@ static int intervals(runs *s) {
         if ((s->inc && !s->inc[c]) || atr_index_call(s->ix, (uint32_t)c, &cv) < 0 ||
             cv.active_ns == cv.duration_ns)
             continue;
-        if (atr__grow_buf((void **)&s->sc, &cap_sc, s->n_sc + 1, sizeof *s->sc) < 0)
-            return -1;
+        int rc = grow(s, (void **)&s->sc, &cap_sc, s->n_sc + 1, sizeof *s->sc);
+        if (rc < 0)
+            return rc;
         s->sc[s->n_sc++] = (span_call){cv.file, atr_call_span(s->ix, (uint32_t)c), (uint32_t)c};
     }
     if (s->n_sc) /* qsort(NULL, 0) is undefined */
         qsort(s->sc, s->n_sc, sizeof *s->sc, by_span);
-    for (uint32_t f = 0; f < s->info.n_files && s->n_sc; f++)
-        if (read_suspends(s, f) < 0)
-            return -1;
+    for (uint32_t f = 0; f < s->info.n_files && s->n_sc; f++) {
+        int rc = read_suspends(s, f);
+        if (rc < 0)
+            return rc;
+    }
     if (s->n_ev)
         qsort(s->ev, s->n_ev, sizeof *s->ev, by_call_time);
     size_t e = 0;
@@ -176,7 +206,7 @@ static int intervals(runs *s) {
         int rc = e > e0 ? suspended_intervals(s, &cv, (uint32_t)c, s->ev + e0, e - e0)
                         : add_ivl(s, cv.thread, (uint32_t)c, cv.start_ns, cv.end_ns);
         if (rc < 0)
-            return -1;
+            return rc;
     }
     return 0;
 }
@@ -195,10 +225,12 @@ static int by_thread_time(const void *a, const void *b) {
 /* Cut each thread's intervals (sorted) so that they nest: one that would outlast the
    interval it starts in ends with it. */
 static int nest(runs *s) {
+    if (take(s, (uint64_t)(s->n_iv ? s->n_iv : 1) * sizeof(atr__run)) < 0)
+        return ATR_ETOOBIG;
     atr__run *stack = malloc((s->n_iv ? s->n_iv : 1) * sizeof *stack);
     size_t depth = 0;
     if (!stack)
-        return -1;
+        return ATR_ENOMEM;
     for (size_t i = 0; i < s->n_iv; i++) {
         atr__run *v = &s->iv[i];
         if (i > 0 && v->thread != s->iv[i - 1].thread)
@@ -213,11 +245,13 @@ static int nest(runs *s) {
     return 0;
 }
 
-int atr__running(const atr_index *ix, const uint8_t *inc, atr__run **out, size_t *n) {
+int atr__running(const atr_index *ix, const uint8_t *inc, uint64_t budget, atr__run **out,
+                 size_t *n) {
     runs s;
     memset(&s, 0, sizeof s);
     s.ix = ix;
     s.inc = inc;
+    s.budget = budget;
     atr_index_get_info(ix, &s.info);
     int rc = map_threads(&s);
     if (rc == 0)

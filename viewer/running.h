@@ -25,9 +25,12 @@ typedef struct atr__run {
 /*
  * The intervals of the calls with inc[call] != 0 (inc NULL: every call) into *out (owned by
  * the caller, NULL when there are none), *n of them, sorted by thread, then by time with an
- * enclosing interval before those inside it, and nested. 0 or -1 (out of memory).
+ * enclosing interval before those inside it, and nested. At most `budget` bytes are taken
+ * for them and the working arrays (0: no limit; the log files' readers are not counted).
+ * 0, ATR_ETOOBIG (past the budget) or ATR_ENOMEM.
  */
-int atr__running(const atr_index *ix, const uint8_t *inc, atr__run **out, size_t *n);
+int atr__running(const atr_index *ix, const uint8_t *inc, uint64_t budget, atr__run **out,
+                 size_t *n);
 
 /* Grow *p (elements of es bytes, *cap of them) to hold need. 0 or -1 (out of memory). */
 int atr__grow_buf(void **p, size_t *cap, size_t need, size_t es);

@@ -290,12 +290,16 @@ def test_scratch_exhaustion_degrades_to_counted_errors(log):
     (kind, name, length, items), = start["args"]
     assert (kind, name, length) == ("summary", "tuple", 24)
     assert st["capture_errors"] == 0  # summary items are cut to 64 bytes: no buffers needed
-    g = T(lambda a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t: None)
-    _core.start(str(log))
-    g(*texts[:20])
+    # 530 such arguments (cut to 200 bytes: the record fits a buffer) need 528 buffers,
+    # past the scratch's 512 references
+    scope = {}
+    exec("def wide(%s): pass" % ", ".join("p%d" % i for i in range(530)), scope)
+    g = T(scope["wide"])
+    _core.start(str(log), max_value_bytes=200)
+    g(*(texts * 23)[:530])
     st = _core.stop()
     start = [r for r in _core.read_records(str(log)) if r["kind"] == "start"][0]
     errors = [a for a in start["args"] if a == ("error", "str")]
-    assert errors and st["capture_errors"] == len(errors)
+    assert len(start["args"]) == 530 and errors and st["capture_errors"] == len(errors)
     assert all(a[0] == "truncated_str" or a == ("error", "str") or isinstance(a, str)
                for a in start["args"])

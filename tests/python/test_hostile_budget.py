@@ -125,3 +125,32 @@ def test_the_budget_is_the_engines(tmp_path):
     assert [c.args["x"] for c in log.calls("f")] == list(range(20000))
     with pytest.raises(ValueError, match="analysing this log needs more than the memory limit"):
         argtrace.load(path, max_memory=600 << 10)
+
+
+def test_timeline_exports_stay_within_max_memory(tmp_path, viewer):  # noqa: F811
+    """chrome and speedscope read the logs again for the running intervals of calls that
+    suspended: a generator of 200,000 steps needs about 2 MiB of index but some 30 MiB of
+    intervals. Within --max-memory 8M the index loads (jsonl is written) and the timelines
+    stop with one line; with the default budget they are written."""
+    path = tmp_path / "gen.atr"
+
+    @argtrace.trace
+    def steps(n):
+        yield from range(n)
+
+    with argtrace.session(path):
+        assert sum(steps(200000)) == 199999 * 100000
+    out = tmp_path / "out"
+    res = run_limited([viewer, "export", str(path), "-f", "jsonl", "--max-memory", "8M",
+                       "-o", str(out)])
+    assert res.returncode == 0, res.stderr
+    for fmt in ("chrome", "speedscope"):
+        res = run_limited([viewer, "export", str(path), "-f", fmt, "--max-memory", "8M",
+                           "-o", str(out)])
+        assert res.returncode == 1, (fmt, res.stderr)
+        assert res.stderr == ("argtrace-view export: %s: exporting this log needs more than "
+                              "the memory limit of 8.0 MiB (raise it with --max-memory)\n"
+                              % path), res.stderr
+        res = run_limited([viewer, "export", str(path), "-f", fmt, "-o", str(out)])
+        assert res.returncode == 0, (fmt, res.stderr)
+        assert out.stat().st_size > 0

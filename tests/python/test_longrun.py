@@ -473,3 +473,79 @@ def only_call(log, name):
     calls = [c for c in log.calls() if c.function == name]
     assert len(calls) == 1
     return calls[0]
+
+
+# A traced multiprocessing child toggles with its parent's signal. The parent signals the
+# child, then tells it to go on through a pipe: the signal is pending before the message is
+# sent, so the child has handled it before it reads the message (no timing). A child without
+# the handler would die of the signal (SIGUSR2's default action).
+TOGGLED_CHILD = textwrap.dedent("""
+    import multiprocessing as mp, os, signal, sys
+    import argtrace
+    from argtrace import _core
+
+    @argtrace.trace
+    def work(i):
+        return i * 2
+
+    def child(conn):
+        for i in range(4):
+            conn.recv()
+            work(i)
+            argtrace.flush()
+            conn.send(_core.toggle_recording())
+
+    if __name__ == "__main__":
+        if sys.argv[2] == "start":
+            argtrace.start(sys.argv[3], toggle_signal="SIGUSR2")
+        ctx = mp.get_context(sys.argv[1])
+        here, there = ctx.Pipe()
+        p = ctx.Process(target=child, args=(there,))
+        p.start()
+        there.close()  # a child that dies ends the pipe
+        states = []
+        try:
+            for i in range(4):
+                if i in (1, 2):  # off before work(1), on again before work(2)
+                    os.kill(p.pid, signal.SIGUSR2)
+                here.send("go")
+                states.append(here.recv())
+        except (EOFError, OSError):
+            pass
+        p.join()
+        print(p.exitcode, states, p.pid)
+        if sys.argv[2] == "start":
+            argtrace.stop()
+""")
+
+
+@pytest.mark.parametrize("method, entry", [("spawn", "run"), ("forkserver", "run"),
+                                           ("fork", "run"), ("spawn", "start"),
+                                           ("spawn", "paused"), ("fork", "paused")])
+def test_toggle_signal_reaches_multiprocessing_children(tmp_path, method, entry):
+    script = tmp_path / "toggled.py"
+    script.write_text(TOGGLED_CHILD)
+    path = tmp_path / "t.atr"
+    if entry != "start":
+        cmd = ["-m", "argtrace", "run", "-q", "-o", str(path), "--toggle-signal", "SIGUSR2",
+               str(script), method, entry]
+        if entry == "paused":  # the child starts as its parent is: paused
+            cmd[8:8] = ["--start-paused"]
+    else:
+        cmd = [str(script), method, entry, str(path)]
+    res = run_python(cmd, cwd=tmp_path, timeout=120)
+    assert res.returncode == 0, res.stderr
+    line = res.stdout.strip().splitlines()[-1]
+    exitcode, rest = line.split(" ", 1)
+    states, pid = rest.rsplit(" ", 1)
+    child = glob.glob(str(tmp_path / ("t.%s.*.atr" % pid)))
+    assert len(child) == 1, os.listdir(tmp_path)
+    log = argtrace.load(child[0])
+    work = [c.args["i"] for c in log.calls() if c.function.endswith("work")]
+    if entry == "paused":
+        assert (exitcode, states) == ("0", "[False, True, False, False]"), res.stdout
+        assert work == [1]
+    else:
+        assert (exitcode, states) == ("0", "[True, False, True, True]"), res.stdout
+        assert work == [0, 2, 3]
+        assert [r["on"] for r in records(child[0]) if r["kind"] == "recording"] == [False, True]

@@ -156,8 +156,8 @@ def test_errors(pq, traced, tmp_path, capfd):
     assert err[2].startswith("argtrace export: no argument 'zz' in ")
     assert err[3] == ("argtrace export: %s is a log given to read: the table goes elsewhere "
                       "(-o OUT)" % traced)
-    assert err[4] == ("argtrace export: unknown option '--bogus' (see: argtrace export "
-                      "--help)")
+    assert err[4] == ("argtrace export: unknown option '--bogus' for --format parquet (see: "
+                      "argtrace export --format parquet --help)")
     assert err[5] == "argtrace export: %s: No such file or directory" % (tmp_path / "missing.atr")
     assert len(err) == 6
     assert not out.exists()

@@ -223,6 +223,7 @@ def start(path, *, trace=None, exclude=None, min_duration=None, max_depth=None,
     _core.start(os.fspath(path), **start_options)
     if signo is not None:
         _core.toggle_signal(signo)
+        note_toggle_signal(signo)
     _filter_levels.append(request is not None)
     if argv_secrets:  # also redacted wherever the program passes them on
         _core.redact_values(argv_secrets)
@@ -419,7 +420,8 @@ def current_span():
 def register_summarizer(type_, fn):
     """Record values of exactly `type_` as `fn(value)` (a small dict or tuple of scalars)
     instead of the type name alone. `fn` must not raise; if it does, the value is recorded
-    as a capture error and the program is not disturbed."""
+    as a capture error and the program is not disturbed. A tuple keeps its first 16 items,
+    a dict its first 8 entries; what is left out is counted as capture errors."""
     if not isinstance(type_, type):
         raise TypeError("argtrace.register_summarizer: %r is not a type" % (type_,))
     if not callable(fn):
@@ -465,6 +467,16 @@ if hasattr(os, "register_at_fork"):
 # options and filters, linked to the parent's log and to the span that started the process.
 
 _spawn_config = None  # dict while a session started here is active, else None
+# The signal installed to toggle recording (_core.toggle_signal; it stays installed for the
+# process's life), or None: spawned children install it too, in the state it has when they
+# start (a forked child inherits the handler and the state).
+_toggle_signo = None
+
+
+def note_toggle_signal(signo):
+    """Called after _core.toggle_signal(signo) (argtrace.start, `argtrace run`)."""
+    global _toggle_signo
+    _toggle_signo = signo
 
 
 def follow_spawned_children(path, options, filter_request):
@@ -489,7 +501,9 @@ def follow_spawned_children(path, options, filter_request):
             try:
                 link = dict(_spawn_config, parent_uid=_core.session_uid() or 0,
                             parent_span=_core.current_span(),
-                            trace_root=_context.trace_root())
+                            trace_root=_context.trace_root(),
+                            toggle=None if _toggle_signo is None else
+                            (_toggle_signo, _core.toggle_recording()))
                 self._argtrace_link = _SpawnLink(link)
             except Exception:
                 pass
@@ -517,6 +531,10 @@ def _start_spawned_child(config):
             return None
         path = "%s.%d.%08x.atr" % (config["stem"], os.getpid(),
                                    int.from_bytes(os.urandom(4), "little"))
+        toggle = config.get("toggle")
+        if toggle is not None:  # first: a signal sent now toggles rather than kills
+            _core.toggle_signal(int(toggle[0]), bool(toggle[1]))
+            note_toggle_signal(int(toggle[0]))
         options = dict(config.get("options") or {})
         options["argv"], secrets = redact_argv([str(a) for a in sys.argv],
                                                options.get("redact"))

@@ -12,10 +12,8 @@ mapping: hex trace and span ids, 64-bit integers as decimal strings, enums as nu
 import json
 import sys
 
-import os
-
 from . import __version__, _context
-from ._run import UsageError
+from ._export_args import OTLP, ExportError, load_logs, not_found, parse, selection_error
 from ._values import CaptureError, Redacted, Repr, Summary, Truncated, Unknown
 
 __all__ = ["export_request", "write", "post", "main"]
@@ -282,7 +280,7 @@ def post(log, endpoint, function=None, filters=(), service_name=None, headers=()
 
 
 USAGE = """\
-usage: argtrace export LOG... --format otlp [FUNCTION] [FILTER...] [-o OUT]
+usage: argtrace export LOG... --format otlp [FUNC] [FILTER...] [--min-duration T] [-o OUT]
                               [--endpoint URL] [--header NAME=VALUE] [--service-name NAME]
 
 OpenTelemetry: one span per call (arguments and result as attributes, redaction kept;
@@ -292,85 +290,53 @@ exceptions as events with status ERROR), in an OTLP/JSON ExportTraceServiceReque
                          /v1/traces), in batches of 5000 spans
   --header NAME=VALUE    an HTTP header for the collector (repeatable), e.g. an API key
   --service-name NAME    the resource's service.name (default: the program's name)
-FUNCTION and FILTERs (name=value, name>value, ...) export the matching calls' subtrees.
+  --min-duration T       only calls lasting T or more (e.g. 5ms), with what they called
+  --max-memory SIZE      give up analysing past SIZE of memory (default 4G; 0: no limit)
+FUNC and FILTERs (name=value, name>value, ...) export the matching calls' subtrees.
 Spans of a process run share a trace; calls inside argtrace.continue_from() or an
 OpenTelemetry span join that trace (docs/OTLP.md).
 """
 
 
 def main(argv):
-    """`argtrace export ... --format otlp` (argv: the words after `export`)."""
-    from ._load import load
-
-    paths, positional, out, endpoint, headers, service = [], [], None, None, [], None
-    i = 0
-
-    def value(opt):
-        nonlocal i
-        if "=" in argv[i] and argv[i].startswith("--"):
-            return argv[i].split("=", 1)[1]
-        i += 1
-        if i >= len(argv):
-            raise UsageError("argtrace export: %s needs a value" % opt)
-        return argv[i]
-
-    while i < len(argv):
-        a = argv[i]
-        if a in ("-h", "--help"):
+    """`argtrace export ... --format otlp` (argv: the words after `export`). Returns the
+    exit status."""
+    try:
+        opts = parse(argv, OTLP)
+        if opts["help"]:
             sys.stdout.write(USAGE)
             return 0
-        if a in ("-f", "--format") or a.startswith("--format="):
-            if value("--format") != "otlp":
-                raise UsageError("argtrace export: internal error: not an otlp export")
-        elif a in ("-o", "--output") or a.startswith("--output="):
-            out = value("--output")
-        elif a == "--endpoint" or a.startswith("--endpoint="):
-            endpoint = value("--endpoint")
-        elif a == "--header" or a.startswith("--header="):
-            h = value("--header")
+        headers = []
+        for h in opts["headers"]:
             if "=" not in h or not h.split("=", 1)[0].strip():
-                raise UsageError("argtrace export: --header wants NAME=VALUE, got %r" % h)
+                raise ExportError("--header wants NAME=VALUE, not '%s'" % h, 2)
             k, v = h.split("=", 1)
             headers.append((k.strip(), v.strip()))
-        elif a == "--service-name" or a.startswith("--service-name="):
-            service = value("--service-name")
-        elif a.startswith("-") and a != "-":
-            raise UsageError("argtrace export: unknown option %r for --format otlp (see "
-                         "argtrace export --format otlp --help)" % a)
-        elif not positional and (not paths or a.endswith(".atr") or os.path.isfile(a)):
-            paths.append(a)
-        else:
-            positional.append(a)
-        i += 1
-    if not paths:
-        raise UsageError("argtrace export: no log given")
-    if out is not None and endpoint is not None:
-        raise UsageError("argtrace export: give -o or --endpoint, not both")
-    function = positional[0] if positional and not _is_filter(positional[0]) else None
-    filters = positional[1:] if function is not None else positional
-    try:
-        log = load(paths)
-    except (OSError, ValueError) as e:
-        sys.stderr.write("%s\n" % e)
-        return 1
-    try:
-        if function is not None and log.resolve(function) is None:
-            sys.stderr.write("argtrace export: no function %r in %s\n" % (function, log.path))
-            return 1
-        if endpoint is not None:
-            n = post(log, endpoint, function, filters, service, headers)
-            sys.stderr.write("argtrace export: %d request%s posted to %s\n"
-                             % (n, "" if n == 1 else "s", endpoint))
-        elif out is None or out == "-":
-            write(log, sys.stdout, function, filters, service)
-        else:
-            with open(out, "w", encoding="utf-8") as f:
-                write(log, f, function, filters, service)
-    except (OSError, ValueError) as e:
-        sys.stderr.write("%s\n" % (e,))
-        return 1
+        endpoint, out = opts["endpoint"], opts["output"]
+        if out is not None and endpoint is not None:
+            raise ExportError("give -o or --endpoint, not both", 2)
+        log = load_logs(opts)
+        function, filters = opts["func"], opts["filters"]
+        try:
+            if function is not None and log.resolve(function) is None:
+                raise not_found(function)
+        except ValueError as e:  # ambiguous
+            raise ExportError(str(e).replace("argtrace: ", "", 1), 2) from None
+        try:
+            if endpoint is not None:
+                n = post(log, endpoint, function, filters, opts["service_name"], headers)
+                sys.stderr.write("argtrace export: %d request%s posted to %s\n"
+                                 % (n, "" if n == 1 else "s", endpoint))
+            elif out is None or out == "-":
+                write(log, sys.stdout, function, filters, opts["service_name"])
+            else:
+                with open(out, "w", encoding="utf-8") as f:
+                    write(log, f, function, filters, opts["service_name"])
+        except OSError as e:
+            raise ExportError(str(e).replace("argtrace: ", "", 1)) from None
+        except ValueError as e:  # a bad filter, or no such argument: as the viewer says it
+            raise selection_error(e, opts) from None
+    except ExportError as e:
+        sys.stderr.write("argtrace export: %s\n" % e)
+        return e.status
     return 0
-
-
-def _is_filter(word):
-    return any(op in word for op in ("=", "<", ">", "~"))

@@ -3,8 +3,8 @@
 The other formats are written by the C viewer; Parquet needs pyarrow (`pip install
 argtrace[parquet]`), so this one is written here, from the analysis engine's columns
 (`_core.Index.selection` gives the selected call ids, 4 bytes each; `Index.table_rows` the
-columns of a slice of them). The command line is the viewer's: LOG... [FUNC] [FILTER...]
-[--min-duration T] [-o OUT], operands told apart as the viewer does (viewer/opts.c).
+columns of a slice of them). The command line is the viewer's, parsed by _export_args.py:
+LOG... [FUNC] [FILTER...] [--min-duration T] [-o OUT].
 
 Columns (docs/PARQUET.md): id, parent_id, function, thread, process (with several logs),
 start_ns, duration_ns, active_ns, self_ns, status, exception, exception_message, result, then
@@ -18,99 +18,11 @@ import json
 import os
 import sys
 
+from ._export_args import ExportError, load_logs, not_found, parse_args, selection_error
 from ._values import Summary, Truncated, convert
 
 ROW_GROUP = 1 << 16
-USAGE_HINT = "see: argtrace export --help"
 _INT64 = (-(1 << 63), (1 << 63) - 1)
-
-
-class ExportError(Exception):
-    """A one-line error for `argtrace export: ...`; status 2: usage, 1: runtime."""
-
-    def __init__(self, message, status=1):
-        super().__init__(message)
-        self.status = status
-
-
-# ---- the command line (the viewer's syntax: viewer/opts.c) ----
-
-def _is_log_name(arg):
-    return arg.endswith(".atr") and len(arg) > 4 or os.path.isfile(arg)
-
-
-def _looks_like_filter(arg):
-    if "=" in arg or "!" in arg or ">" in arg:
-        return True
-    i = arg.find("<")
-    while i >= 0:  # '<' is a comparison unless it opens a <name> such as <lambda>
-        j = i + 1
-        while j < len(arg) and (arg[j].islower() or arg[j] == "_"):
-            j += 1
-        if j == i + 1 or j >= len(arg) or arg[j] != ">":
-            return True
-        i = arg.find("<", j)
-    return False
-
-
-_VALUED = {"-f": "format", "--format": "format", "-o": "output", "--output": "output",
-           "--min-duration": "min_duration", "--max-memory": "max_memory"}
-
-
-def parse_args(argv):
-    """argv after "export" -> dict of logs, func, filters, output, min_duration, max_memory,
-    compensate."""
-    opts = {"logs": [], "func": None, "filters": [], "output": None, "min_duration": None,
-            "max_memory": None, "compensate": False, "format": None}
-    i, operands_only = 0, False
-    while i < len(argv):
-        arg = argv[i]
-        i += 1
-        if not operands_only and arg == "--":
-            operands_only = True
-            continue
-        if not operands_only and arg.startswith("-") and arg != "-":
-            name, eq, value = arg.partition("=")
-            if name in ("--compensate", "--raw") and not eq:
-                opts["compensate"] = name == "--compensate"
-                continue
-            if name not in _VALUED and arg[:2] in ("-f", "-o"):  # -oOUT
-                name, value, eq = arg[:2], arg[2:], "="
-            if name not in _VALUED:
-                raise ExportError("unknown option '%s' (%s)" % (arg, USAGE_HINT), 2)
-            if not eq:
-                if i >= len(argv):
-                    raise ExportError("option '%s' needs a value" % name, 2)
-                value = argv[i]
-                i += 1
-            opts[_VALUED[name]] = value
-            continue
-        if opts["func"] is None and not opts["filters"] and _is_log_name(arg):
-            opts["logs"].append(arg)
-        elif opts["func"] is None and not opts["filters"] and not _looks_like_filter(arg):
-            opts["func"] = arg
-        else:
-            opts["filters"].append(arg)
-    if not opts["logs"]:
-        raise ExportError("no log given (%s)" % USAGE_HINT, 2)
-    if opts["min_duration"] is not None:
-        t = opts["min_duration"]
-        if len(t) > 40 or any(c in t for c in " \t,"):
-            raise ExportError("--min-duration takes a time such as 5ms, not '%s'" % t, 2)
-        opts["filters"].append("duration>=" + t)
-    return opts
-
-
-def wants_parquet(argv):
-    """True when an `export` command line (after "export") asks for --format parquet."""
-    for i, arg in enumerate(argv):
-        if arg == "--":
-            return False
-        if arg in ("-f", "--format"):
-            return i + 1 < len(argv) and argv[i + 1] == "parquet"
-        if arg in ("--format=parquet", "-fparquet"):
-            return True
-    return False
 
 
 # ---- columns and types ----
@@ -311,15 +223,7 @@ def write(opts, out):
     except ImportError:
         raise ExportError("--format parquet needs pyarrow, which is not installed "
                           "(pip install argtrace[parquet])") from None
-    from ._load import load
-    try:
-        log = load(opts["logs"], compensate=opts["compensate"],
-                   **({"max_memory": opts["max_memory"]} if opts["max_memory"] else {}))
-    except OSError as e:  # as the viewer says it: "app.atr: No such file or directory"
-        raise ExportError("%s: %s" % (e.filename or opts["logs"][0],
-                                      os.strerror(e.errno) if e.errno else e))
-    except ValueError as e:
-        raise ExportError(str(e).replace("argtrace: ", "", 1))
+    log = load_logs(opts)
     for w in _warnings(log._ix_handle.file(i) for i in range(len(log.paths))):
         sys.stderr.write("argtrace export: warning: %s\n" % w)
     fid = None
@@ -329,16 +233,12 @@ def write(opts, out):
         except ValueError as e:
             raise ExportError(str(e).replace("argtrace: ", "", 1), 2)
         if fid is None:
-            raise ExportError("function '%s' not found in the log (see: argtrace summary LOG)"
-                              % opts["func"])
+            raise not_found(opts["func"])
     ix = log._ix_handle
     try:
         selection = ix.selection(fid, opts["filters"] or None)
     except ValueError as e:  # as the viewer says it: bad syntax, or no such argument
-        message = str(e).replace("argtrace: ", "", 1)
-        if message.startswith("filter '"):
-            raise ExportError("bad " + message, 2)
-        raise ExportError(message)
+        raise selection_error(e, opts) from None
     multi = len(log.paths) > 1
     schema, typed = _schema(pa, ix, selection, multi)
     schema = schema.with_metadata(_metadata(log, opts))

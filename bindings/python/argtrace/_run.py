@@ -557,8 +557,9 @@ def run_program(core, opts, at_exit=False):
     if argv_secrets:  # values of redacted options: redacted wherever the program uses them
         core.redact_values(argv_secrets)
     if "toggle_signal" in opts:  # checked above (session_options)
-        core.toggle_signal(_longrun.signal_number(opts["toggle_signal"]),
-                           not opts.get("start_paused"))
+        signo = _longrun.signal_number(opts["toggle_signal"])
+        core.toggle_signal(signo, not opts.get("start_paused"))
+        _api.note_toggle_signal(signo)  # spawned children install it too
     finish = _Finisher(core, path, opts.get("quiet"), request is not None, opts)
     atexit.register(finish)
     if live is not None:

@@ -57,16 +57,6 @@ def _viewer(argv):
     return viewer_main(["argtrace"] + list(argv))
 
 
-def _python_export_format(args):
-    """The --format of an export command line when it names a format written in Python."""
-    for i, a in enumerate(args):
-        if a in ("-f", "--format") and i + 1 < len(args):
-            return args[i + 1]
-        if a.startswith("--format="):
-            return a.split("=", 1)[1]
-    return None
-
-
 def dispatch(argv, at_exit=False):
     """Run one command line (without the program name). Returns the exit status; a
     negative status -N means the program was interrupted by signal N. at_exit: the process
@@ -94,12 +84,14 @@ def dispatch(argv, at_exit=False):
             sys.stdout.write(RUN_USAGE)
             return 0
         return run_program(_core_module(), opts, at_exit=at_exit)
-    if command == "export" and _python_export_format(argv[1:]) == "otlp":
-        from . import _otlp
-        return _otlp.main(argv[1:])
     if command == "export":
-        from ._parquet import export, wants_parquet
-        if wants_parquet(argv[1:]):  # the viewer's help names parquet too
+        from ._export_args import python_format
+        fmt = python_format(argv[1:])
+        if fmt == "otlp":
+            from . import _otlp
+            return _otlp.main(argv[1:])
+        if fmt == "parquet":  # the viewer's help names parquet too
+            from ._parquet import export
             return _viewer(["export", "--help"]) if {"-h", "--help"} & set(argv) else \
                 export(argv[1:])
     if command in VIEWER_COMMANDS:

@@ -13,6 +13,9 @@
 #include "spans.h"
 
 #define MAX_FIELDS 32
+/* Every field (and the message's text) is captured however much its values hold (capture.h). */
+_Static_assert(ATR__SCRATCH_REFS_MAX >= 4 * (MAX_FIELDS + 1) + 3 * ATR__SCRATCH_VALUES,
+               "the scratch's reference area must hold MAX_FIELDS fields");
 
 /* An action in progress: restored by action_end. Stored in `g_open` as a capsule. */
 typedef struct open_action {

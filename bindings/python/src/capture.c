@@ -21,9 +21,34 @@ typedef atr__summarizer summarizer;
 static const char k_type_error[] = "?";
 
 void atr__scratch_release(atr__scratch *s) {
-    for (uint32_t i = 0; i < s->n_refs; i++)
+    /* Taken out first: a __del__ run by a release may capture into another scratch only. */
+    uint32_t n = s->n_refs;
+    PyObject **more = s->more;
+    for (uint32_t i = 0; i < n && i < ATR__SCRATCH_REFS; i++)
         Py_DECREF(s->refs[i]);
+    for (uint32_t i = ATR__SCRATCH_REFS; i < n; i++)
+        Py_DECREF(more[i - ATR__SCRATCH_REFS]);
+    PyMem_Free(more);
     atr__scratch_init(s);
+}
+
+int atr__scratch_keep_more(atr__scratch *s, PyObject *o) {
+    uint32_t at = s->n_refs - ATR__SCRATCH_REFS;
+    if (at >= s->more_cap) {
+        uint32_t cap = s->more_cap ? s->more_cap * 2 : ATR__SCRATCH_REFS * 2;
+        if (cap > ATR__SCRATCH_REFS_MAX - ATR__SCRATCH_REFS)
+            cap = ATR__SCRATCH_REFS_MAX - ATR__SCRATCH_REFS;
+        PyObject **more = at < cap ? PyMem_Realloc(s->more, cap * sizeof(*more)) : NULL;
+        if (more == NULL) { /* at the maximum, or no memory: the caller counts the value */
+            Py_DECREF(o);
+            return -1;
+        }
+        s->more = more;
+        s->more_cap = cap;
+    }
+    s->more[at] = o;
+    s->n_refs++;
+    return 0;
 }
 
 static atr_value *scratch_values(atr__scratch *s, uint32_t n) {
@@ -214,11 +239,13 @@ static int capture_int(PyObject *obj, const atr__capture_opts *opts, atr__scratc
     if ((double)bits * 0.30103 + 2 > (double)max_digits || !PyLong_CheckExact(obj)) {
         atr_value *item = scratch_values(s, 1);
         atr__capture_type_summary(obj, -1, out);
-        if (item != NULL) {
-            *item = atr_value_int((int64_t)bits);
-            out->u.sum.items = item;
-            out->n_items = 1;
+        if (item == NULL) {
+            s->errors++; /* no room for the bit length: left out, counted */
+            return 0;
         }
+        *item = atr_value_int((int64_t)bits);
+        out->u.sum.items = item;
+        out->n_items = 1;
         return 0;
     }
     PyObject *str = PyObject_Str(obj);
@@ -318,9 +345,12 @@ static int capture_summarized(PyObject *obj, PyObject *fn, const atr__capture_op
     if (PyTuple_CheckExact(res)) {
         Py_ssize_t n = PyTuple_GET_SIZE(res);
         uint32_t k = n < ATR__SCRATCH_VALUES / 4 ? (uint32_t)n : ATR__SCRATCH_VALUES / 4;
+        s->errors += (uint32_t)(n - k); /* items past a summary's 16: left out, counted */
         atr_value *vals = scratch_values(s, k);
-        if (vals == NULL)
+        if (vals == NULL) {
+            s->errors += k; /* no room for the items: left out, counted */
             return 0;
+        }
         for (uint32_t i = 0; i < k; i++)
             capture_at(PyTuple_GET_ITEM(res, i), opts, s, &vals[i], depth + 1);
         out->u.sum.items = vals;
@@ -331,18 +361,26 @@ static int capture_summarized(PyObject *obj, PyObject *fn, const atr__capture_op
         /* Each entry becomes a nested summary named after its key holding the value. */
         Py_ssize_t n = PyDict_GET_SIZE(res), pos = 0;
         uint32_t k = n < ATR__SCRATCH_VALUES / 8 ? (uint32_t)n : ATR__SCRATCH_VALUES / 8;
+        s->errors += (uint32_t)(n - k); /* entries past a summary's 8: left out, counted */
         atr_value *vals = scratch_values(s, k);
-        if (vals == NULL)
+        if (vals == NULL) {
+            s->errors += k; /* no room for the entries: left out, counted */
             return 0;
+        }
         PyObject *key, *val;
         uint32_t i = 0;
         while (i < k && PyDict_Next(res, &pos, &key, &val)) {
-            atr_value *inner = scratch_values(s, 1);
             Py_ssize_t klen = 0;
             const char *kname = PyUnicode_Check(key) ? PyUnicode_AsUTF8AndSize(key, &klen) : NULL;
-            if (kname == NULL || inner == NULL) {
+            if (kname == NULL) { /* not a str key: left out, counted */
                 PyErr_Clear();
+                s->errors++;
                 continue;
+            }
+            atr_value *inner = scratch_values(s, 1);
+            if (inner == NULL) { /* no room for the values: left out, counted */
+                s->errors += k - i;
+                break;
             }
             vals[i] = atr_value_summary(kname, (size_t)klen, -1);
             capture_at(val, opts, s, inner, depth + 1);
@@ -430,8 +468,10 @@ static int capture_at(PyObject *obj, const atr__capture_opts *opts, atr__scratch
     if (PyLong_Check(obj) || PyFloat_Check(obj) || PyUnicode_Check(obj) || PyBytes_Check(obj)) {
         atr__capture_type_summary(obj, -1, out);
         atr_value *item = scratch_values(s, 1);
-        if (item == NULL)
+        if (item == NULL) {
+            s->errors++; /* no room for the builtin value: left out, counted */
             return 0;
+        }
         int rc;
         if (PyLong_Check(obj))
             rc = capture_int(obj, opts, s, item);

@@ -39,7 +39,13 @@ typedef struct atr__capture_opts {
 
 #define ATR__SCRATCH_VALUES 64
 #define ATR__SCRATCH_BYTES 512
+/* References held inline; past them a PyMem area grows up to ATR__SCRATCH_REFS_MAX in all.
+   One top-level value holds at most 4 (a dict entry's key and value, a summarizer's object
+   and result), one summary item at most 3 (the item, a summarizer's object and result), and
+   items come from the value area: so 32 fields need at most 4 * 33 + 3 * 64 = 324 (see
+   actions.c). Past the maximum a value becomes a counted capture error. */
 #define ATR__SCRATCH_REFS 16
+#define ATR__SCRATCH_REFS_MAX 512
 
 /*
  * Storage that captured values point into. Lives on the caller's stack for the duration of
@@ -53,6 +59,8 @@ typedef struct atr__scratch {
     atr_value values[ATR__SCRATCH_VALUES]; /* summary items */
     char bytes[ATR__SCRATCH_BYTES];        /* digits, formatted text */
     PyObject *refs[ATR__SCRATCH_REFS];     /* owned: temporaries values point into */
+    PyObject **more; /* PyMem array of more_cap owned references past refs[], or NULL */
+    uint32_t more_cap;
 } atr__scratch;
 
 static inline void atr__scratch_init(atr__scratch *s) {
@@ -60,17 +68,20 @@ static inline void atr__scratch_init(atr__scratch *s) {
     s->n_refs = 0;
     s->n_bytes = 0;
     s->errors = 0;
+    s->more = NULL;
+    s->more_cap = 0;
 }
 
 /* Drop the temporaries (Py_DECREF under the GIL). Values captured into s become invalid. */
 void atr__scratch_release(atr__scratch *s);
 
+/* atr__scratch_keep past the inline references (capture.c). */
+int atr__scratch_keep_more(atr__scratch *s, PyObject *o);
+
 /* Keep `o` alive until release (steals). Returns 0, or -1 (full: o released, do not use). */
 static inline int atr__scratch_keep(atr__scratch *s, PyObject *o) {
-    if (s->n_refs >= ATR__SCRATCH_REFS) {
-        Py_DECREF(o);
-        return -1;
-    }
+    if (ATR__UNLIKELY(s->n_refs >= ATR__SCRATCH_REFS))
+        return atr__scratch_keep_more(s, o);
     s->refs[s->n_refs++] = o;
     return 0;
 }
