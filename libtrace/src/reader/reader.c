@@ -4,6 +4,7 @@
  * every failure leaves a one-line message with its file offset for atr_reader_error().
  */
 #include "argtrace/atr_reader.h"
+#include "argtrace/atr_frames.h"
 
 #include <errno.h>
 #include <fcntl.h>
