@@ -103,7 +103,8 @@ static int keep(const atr_record *rec, const atr_frame_query *q) {
     if (q->has_function && (rec->kind != ATR_REC_START || rec->u.start.function != q->function))
         return 0;
     if (q->since_ns || q->until_ns)
-        return timed && rec->time_ns >= q->since_ns && (!q->until_ns || rec->time_ns <= q->until_ns);
+        return timed && rec->time_ns >= q->since_ns &&
+               (!q->until_ns || rec->time_ns <= q->until_ns);
     return 1;
 }
 

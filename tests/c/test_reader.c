@@ -658,5 +658,6 @@ int main(void) {
     test_golden("v1");
     test_golden("v1_1");
     test_golden("v1_2");
+    test_golden("v1_3");
     ATR_TEST_MAIN_END();
 }

@@ -3,8 +3,8 @@
  * and records from the decoder. Terminal statuses (EOF, truncated, corrupt) are sticky, and
  * every failure leaves a one-line message with its file offset for atr_reader_error().
  */
-#include "argtrace/atr_reader.h"
 #include "argtrace/atr_frames.h"
+#include "argtrace/atr_reader.h"
 
 #include <errno.h>
 #include <fcntl.h>
