@@ -67,8 +67,8 @@ static int decode_entry(atr__mp *m, atr__findex *x, atr__findex_thread **th, uin
             m->bad = 1;
         (*fn)[k] = (uint32_t)f;
     }
-    for (k = 7; k < size && !m->bad; k++)
-        atr__mp_skip(m, 8);
+    if (size > 7)
+        atr__mp_skip_n(m, size - 7);
     if (m->bad)
         return 1;
     return atr__findex_add(x, &e, *th, n_th, *fn, n_fn) ? ATR_ENOMEM : 0;

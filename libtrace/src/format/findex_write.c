@@ -86,7 +86,7 @@ int atr__scan_thread(const uint8_t *p, size_t n, atr__scan_state *st, atr__scan_
                 if (!m->seq_lo)
                     m->seq_lo = st->seq;
                 m->seq_hi = st->seq;
-                atr__mp_skip(&r, 8); /* parent */
+                atr__mp_skip(&r); /* parent */
                 if (note_function(m, atr__mp_uint(&r), seen, n_seen, stamp) < 0)
                     return -1;
                 k = 4;
@@ -105,8 +105,8 @@ int atr__scan_thread(const uint8_t *p, size_t n, atr__scan_state *st, atr__scan_
             k = 1;
             break;
         }
-        for (; k < size && !r.bad; k++)
-            atr__mp_skip(&r, 8);
+        if (k < size)
+            atr__mp_skip_n(&r, size - k);
         if (r.bad || r.pos <= start)
             return -1;
     }

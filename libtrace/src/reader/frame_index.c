@@ -99,7 +99,7 @@ static int scan_frame(rebuild *b, const uint8_t *p, size_t n, atr__findex_entry 
         size_t start = r.pos;
         uint32_t size = atr__mp_array(&h);
         uint64_t type = size ? atr__mp_uint(&h) : 0;
-        atr__mp_skip(&r, ATR__NEST_MAX + 1);
+        atr__mp_skip(&r);
         if (r.bad || h.bad || size == 0)
             return ATR_ECORRUPT;
         if (type == ATR__REC_CHUNK) {
