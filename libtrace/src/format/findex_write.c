@@ -27,20 +27,8 @@ void atr__enc_chunk_state(atr__cur *c, uint32_t thread, uint64_t time, uint64_t 
     atr__enc_uint(c, seq);
 }
 
-/* dt applied to a time (the writer never takes a time below 0). */
-static uint64_t apply_dt(uint64_t time, uint64_t dt, int neg) {
-    return neg ? time - (uint64_t)(-(int64_t)dt) : time + dt;
-}
-
-static void note_time(atr__scan_meta *m, uint64_t t) {
-    if (t < m->tmin)
-        m->tmin = t;
-    if (t > m->tmax)
-        m->tmax = t;
-}
-
-static int note_function(atr__scan_meta *m, uint64_t id, uint32_t *seen, size_t n_seen,
-                         uint32_t stamp) {
+static inline __attribute__((always_inline)) int
+note_function(atr__scan_meta *m, uint64_t id, uint32_t *seen, size_t n_seen, uint32_t stamp) {
     if (id < n_seen) {
         if (seen[id] == stamp)
             return 0;
@@ -63,54 +51,161 @@ static int note_function(atr__scan_meta *m, uint64_t id, uint32_t *seen, size_t 
     return 0;
 }
 
-int atr__scan_thread(const uint8_t *p, size_t n, atr__scan_state *st, atr__scan_meta *m,
-                     uint32_t *seen, size_t n_seen, uint32_t stamp) {
-    atr__mp r = {p, n, 0, 0};
-    while (r.pos < n) {
-        size_t start = r.pos;
-        uint32_t k, size = atr__mp_array(&r);
-        uint64_t type = size ? atr__mp_uint(&r) : 0, dt = 0;
-        int neg = 0;
-        if (r.bad || size == 0)
-            return -1;
-        k = 2;
-        switch (type) {
-        case ATR__REC_START:
-        case ATR__REC_END:
-        case ATR__REC_MESSAGE:
-            dt = atr__mp_int(&r, &neg);
-            st->time = apply_dt(st->time, dt, neg);
-            note_time(m, st->time);
-            if (type == ATR__REC_START && size >= 4) {
-                st->seq++;
-                if (!m->seq_lo)
-                    m->seq_lo = st->seq;
-                m->seq_hi = st->seq;
-                atr__mp_skip(&r); /* parent */
-                if (note_function(m, atr__mp_uint(&r), seen, n_seen, stamp) < 0)
-                    return -1;
-                k = 4;
-            }
-            break;
-        case ATR__REC_SUSPEND:
-        case ATR__REC_RESUME:
-            dt = atr__mp_int(&r, &neg);
-            note_time(m, apply_dt(st->time, dt, neg));
-            break;
-        case ATR__REC_SYNC:
-            if (size >= 2)
-                st->seq = atr__mp_uint(&r);
-            break;
-        default:
-            k = 1;
-            break;
-        }
-        if (k < size)
-            atr__mp_skip_n(&r, size - k);
-        if (r.bad || r.pos <= start)
-            return -1;
+/* An int at q (at least 9 bytes readable) into *v (int64 bits); its size, 0 if not an int. */
+static inline __attribute__((always_inline)) size_t int_at(const uint8_t *q, uint64_t *v) {
+    uint8_t b = q[0];
+    uint16_t v16;
+    uint32_t v32;
+    uint64_t v64;
+    if (b < 0x80) {
+        *v = b;
+        return 1;
+    }
+    if (b >= 0xe0) {
+        *v = (uint64_t)(int64_t)(int8_t)b;
+        return 1;
+    }
+    /* branches, not a jump table: the common sizes first (dt of a few us, small ids) */
+    if (b == 0xcc) {
+        *v = q[1];
+        return 2;
+    }
+    if (b == 0xcd) {
+        memcpy(&v16, q + 1, 2);
+        *v = __builtin_bswap16(v16);
+        return 3;
+    }
+    if (b == 0xce) {
+        memcpy(&v32, q + 1, 4);
+        *v = __builtin_bswap32(v32);
+        return 5;
+    }
+    if (b == 0xcf || b == 0xd3) {
+        memcpy(&v64, q + 1, 8);
+        *v = __builtin_bswap64(v64);
+        return 9;
+    }
+    if (b == 0xd0) {
+        *v = (uint64_t)(int64_t)(int8_t)q[1];
+        return 2;
+    }
+    if (b == 0xd1) {
+        memcpy(&v16, q + 1, 2);
+        *v = (uint64_t)(int64_t)(int16_t)__builtin_bswap16(v16);
+        return 3;
+    }
+    if (b == 0xd2) {
+        memcpy(&v32, q + 1, 4);
+        *v = (uint64_t)(int64_t)(int32_t)__builtin_bswap32(v32);
+        return 5;
     }
     return 0;
+}
+
+/* Room a record's head needs to be read without bound checks: array header, type, dt,
+   parent, function (1 + 1 + 9 + 9 + 9). */
+#define HEAD_ROOM 32
+
+int atr__scan_thread(const uint8_t *p, size_t n, atr__scan_state *st, atr__scan_meta *m,
+                     uint32_t *seen, size_t n_seen, uint32_t stamp) {
+    uint64_t time = st->time, seq = st->seq, tmin = m->tmin, tmax = m->tmax;
+    uint64_t seq_lo = m->seq_lo, seq_hi = m->seq_hi;
+    size_t pos = 0;
+    int rc = 0;
+    while (pos < n) {
+        const uint8_t *q = p + pos;
+        uint64_t type, dt = 0, fn = 0, v;
+        size_t size, k, at, len;
+        int timed = 0;
+        if (n - pos >= HEAD_ROOM && q[0] > 0x90 && q[0] <= 0x9f && q[1] < 0x80) { /* fast path */
+            size = q[0] & 0x0fu;
+            type = q[1];
+            at = 2;
+            k = 2; /* elements read: the type and dt */
+            if (size >= 2 &&
+                (type == ATR__REC_START || type == ATR__REC_END || type == ATR__REC_MESSAGE ||
+                 type == ATR__REC_SUSPEND || type == ATR__REC_RESUME)) {
+                if (!(len = int_at(q + at, &dt)))
+                    goto fail;
+                at += len;
+                timed = 1;
+                if (type == ATR__REC_START && size >= 4) {
+                    if (!(len = int_at(q + at, &v))) /* parent */
+                        goto fail;
+                    at += len;
+                    if (!(len = int_at(q + at, &fn)) || q[at] >= 0xd0)
+                        goto fail;
+                    at += len;
+                    k = 4;
+                }
+            } else if (type == ATR__REC_SYNC && size >= 2) {
+                if (!(len = int_at(q + at, &v)) || q[at] >= 0xd0)
+                    goto fail;
+                seq = v;
+                at += len;
+                k = 2;
+            } else {
+                k = 1; /* elements read: the type */
+            }
+            pos = k < size ? atr__mp_skip_raw(p, n, pos + at, size - k) : pos + at;
+            if (pos == SIZE_MAX)
+                goto fail;
+        } else { /* near the end of the bytes, or a large record: checked reads */
+            atr__mp r = {p, n, pos, 0};
+            int neg;
+            size = atr__mp_array(&r);
+            type = size ? atr__mp_uint(&r) : 0;
+            k = 2;
+            if (size >= 2 &&
+                (type == ATR__REC_START || type == ATR__REC_END || type == ATR__REC_MESSAGE ||
+                 type == ATR__REC_SUSPEND || type == ATR__REC_RESUME)) {
+                dt = atr__mp_int(&r, &neg);
+                timed = 1;
+                if (type == ATR__REC_START && size >= 4) {
+                    atr__mp_skip(&r); /* parent */
+                    fn = atr__mp_uint(&r);
+                    k = 4;
+                }
+            } else if (type == ATR__REC_SYNC && size >= 2) {
+                seq = atr__mp_uint(&r);
+            } else {
+                k = 1;
+            }
+            if (k < size)
+                atr__mp_skip_n(&r, size - k);
+            if (r.bad || size == 0)
+                goto fail;
+            pos = r.pos;
+        }
+        if (timed) {
+            uint64_t t = time + dt; /* dt is int64 bits: wraps to time - |dt| when negative */
+            if (t < tmin)
+                tmin = t;
+            if (t > tmax)
+                tmax = t;
+            if (type != ATR__REC_SUSPEND && type != ATR__REC_RESUME)
+                time = t; /* SUSPEND, RESUME: the thread's time stays (FORMAT.md 3.5) */
+            if (type == ATR__REC_START) {
+                seq++;
+                if (!seq_lo)
+                    seq_lo = seq;
+                seq_hi = seq;
+                if (note_function(m, fn, seen, n_seen, stamp) < 0)
+                    goto fail;
+            }
+        }
+    }
+    goto done;
+fail:
+    rc = -1;
+done:
+    st->time = time;
+    st->seq = seq;
+    m->tmin = tmin;
+    m->tmax = tmax;
+    m->seq_lo = seq_lo;
+    m->seq_hi = seq_hi;
+    return rc;
 }
 
 int atr__findex_add(atr__findex *x, const atr__findex_entry *e, const atr__findex_thread *th,

@@ -41,7 +41,9 @@ static inline __attribute__((always_inline)) uint64_t atr__mp_be(atr__mp *m, uns
     }
 }
 
-static inline __attribute__((always_inline)) uint8_t atr__mp_byte(atr__mp *m) { return (uint8_t)atr__mp_be(m, 1); }
+static inline __attribute__((always_inline)) uint8_t atr__mp_byte(atr__mp *m) {
+    return (uint8_t)atr__mp_be(m, 1);
+}
 
 /* An int (positive or negative) as int64 bits; *neg set for negative ones. */
 static inline __attribute__((always_inline)) uint64_t atr__mp_int(atr__mp *m, int *neg) {
@@ -102,18 +104,19 @@ static inline __attribute__((always_inline)) uint32_t atr__mp_array(atr__mp *m) 
     return 0;
 }
 
-/* Skip `count` objects, whatever their nesting (no recursion: each object takes a byte at
-   least, so the work is bounded by the bytes). */
-static inline void atr__mp_skip_n(atr__mp *m, uint64_t count) {
-    while (count && !m->bad) {
+/* Skip `count` objects from p[pos] on, whatever their nesting (no recursion: each object
+   takes a byte at least, so the work is bounded by the bytes). Returns the position after
+   them, or SIZE_MAX when the bytes end or are not msgpack. (By value: the caller's cursor
+   stays in registers.) */
+static inline size_t atr__mp_skip_raw(const uint8_t *p, size_t n, size_t pos, uint64_t count) {
+    atr__mp m = {p, n, pos, 0};
+    while (count) {
         uint64_t len = 0, items = 0;
         uint8_t b;
         count--;
-        if (m->pos >= m->n) {
-            m->bad = 1;
-            return;
-        }
-        b = m->p[m->pos++];
+        if (m.pos >= n)
+            return SIZE_MAX;
+        b = p[m.pos++];
         if (b < 0x80 || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
             continue;
         if ((b & 0xe0) == 0xa0)
@@ -124,39 +127,97 @@ static inline void atr__mp_skip_n(atr__mp *m, uint64_t count) {
             items = 2u * (b & 0x0fu);
         else
             switch (b) {
-            case 0xc4: case 0xd9: len = atr__mp_be(m, 1); break;
-            case 0xc5: case 0xda: len = atr__mp_be(m, 2); break;
-            case 0xc6: case 0xdb: len = atr__mp_be(m, 4); break;
-            case 0xc7: len = atr__mp_be(m, 1) + 1; break;
-            case 0xc8: len = atr__mp_be(m, 2) + 1; break;
-            case 0xc9: len = atr__mp_be(m, 4) + 1; break;
-            case 0xca: len = 4; break;
-            case 0xcb: len = 8; break;
-            case 0xcc: case 0xd0: len = 1; break;
-            case 0xcd: case 0xd1: len = 2; break;
-            case 0xce: case 0xd2: len = 4; break;
-            case 0xcf: case 0xd3: len = 8; break;
-            case 0xd4: len = 2; break;
-            case 0xd5: len = 3; break;
-            case 0xd6: len = 5; break;
-            case 0xd7: len = 9; break;
-            case 0xd8: len = 17; break;
-            case 0xdc: items = atr__mp_be(m, 2); break;
-            case 0xdd: items = atr__mp_be(m, 4); break;
-            case 0xde: items = 2u * atr__mp_be(m, 2); break;
-            case 0xdf: items = 2u * atr__mp_be(m, 4); break;
-            default: m->bad = 1; return;
+            case 0xc4:
+            case 0xd9:
+                len = atr__mp_be(&m, 1);
+                break;
+            case 0xc5:
+            case 0xda:
+                len = atr__mp_be(&m, 2);
+                break;
+            case 0xc6:
+            case 0xdb:
+                len = atr__mp_be(&m, 4);
+                break;
+            case 0xc7:
+                len = atr__mp_be(&m, 1) + 1;
+                break;
+            case 0xc8:
+                len = atr__mp_be(&m, 2) + 1;
+                break;
+            case 0xc9:
+                len = atr__mp_be(&m, 4) + 1;
+                break;
+            case 0xca:
+                len = 4;
+                break;
+            case 0xcb:
+                len = 8;
+                break;
+            case 0xcc:
+            case 0xd0:
+                len = 1;
+                break;
+            case 0xcd:
+            case 0xd1:
+                len = 2;
+                break;
+            case 0xce:
+            case 0xd2:
+                len = 4;
+                break;
+            case 0xcf:
+            case 0xd3:
+                len = 8;
+                break;
+            case 0xd4:
+                len = 2;
+                break;
+            case 0xd5:
+                len = 3;
+                break;
+            case 0xd6:
+                len = 5;
+                break;
+            case 0xd7:
+                len = 9;
+                break;
+            case 0xd8:
+                len = 17;
+                break;
+            case 0xdc:
+                items = atr__mp_be(&m, 2);
+                break;
+            case 0xdd:
+                items = atr__mp_be(&m, 4);
+                break;
+            case 0xde:
+                items = 2u * atr__mp_be(&m, 2);
+                break;
+            case 0xdf:
+                items = 2u * atr__mp_be(&m, 4);
+                break;
+            default:
+                return SIZE_MAX;
             }
-        if (m->bad || len > m->n - m->pos || items > m->n - m->pos) {
-            m->bad = 1;
-            return;
-        }
-        m->pos += len;
+        if (m.bad || len > n - m.pos || items > n - m.pos)
+            return SIZE_MAX;
+        m.pos += len;
         count += items;
     }
+    return m.pos;
+}
+
+/* Skip `count` objects. */
+static inline __attribute__((always_inline)) void atr__mp_skip_n(atr__mp *m, uint64_t count) {
+    size_t pos = m->bad ? SIZE_MAX : atr__mp_skip_raw(m->p, m->n, m->pos, count);
+    if (pos == SIZE_MAX)
+        m->bad = 1;
+    else
+        m->pos = pos;
 }
 
 /* Skip one object. */
-static inline void atr__mp_skip(atr__mp *m) { atr__mp_skip_n(m, 1); }
+static inline __attribute__((always_inline)) void atr__mp_skip(atr__mp *m) { atr__mp_skip_n(m, 1); }
 
 #endif /* ATR_FORMAT_MP_SCAN_H */
