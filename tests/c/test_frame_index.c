@@ -276,6 +276,28 @@ static void test_rebuild(const char *path, const char *tmp) {
     q.thread = 2;
     check_query(copy, &q, "truncated log, thread 2");
 
+    /* a hostile footer after the frames (a count of 2^31 entries, sizes past the file):
+       refused without allocating by it, rebuilt */
+    {
+        static const uint8_t body[] = {0x92, 0x01, 0xdd, 0x80, 0x00, 0x00, 0x00, 0x97, 0xcf,
+                                       0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+        uint8_t tail[8 + sizeof body + 8];
+        uint32_t size = (uint32_t)(sizeof body + 8);
+        memcpy(tail, "\x5b\x2a\x4d\x18", 4);
+        memcpy(tail + 4, &size, 4);
+        memcpy(tail + 8, body, sizeof body);
+        memcpy(tail + 8 + sizeof body, &size, 4);
+        memcpy(tail + 12 + sizeof body, "ATRI", 4);
+        memcpy(bytes + foot, tail, sizeof tail);
+        snprintf(copy, sizeof copy, "%s/hostile.atr", tmp);
+        spit(copy, bytes, foot + sizeof tail);
+        rebuilt = load(copy, &r2);
+        ATR_CHECK_EQ_INT(atr_frame_index_from_footer(rebuilt), 0);
+        check_same_index(footer, rebuilt, n);
+        atr_frame_index_free(rebuilt);
+        atr_reader_close(r2);
+    }
+
     atr_frame_index_free(footer);
     atr_reader_close(r1);
     free(bytes);
