@@ -607,6 +607,10 @@ def test_v1_2_records_same_as_c(tmp_path):
         assert_same(new, c_dump_text(out))
         kinds = [line.split(" ", 1)[0] for line in new[0]]
         assert kinds.count("SAMPLING") == 1
+        # 1.3: each CHUNK's time and seq are the state a reader from the file's start has
+        # (the thread's time starts afresh in each file), and each frame decodes alone
+        assert py_dump(data, chunk_state=False) == new
+        assert decode_alone(data) == thread_lines(new[0])
         old = py_dump(data, known=13)
         assert old[0] == [ln for ln in new[0] if not ln.startswith(("SAMPLING", "RECORDING"))]
     lines = py_dump(path.read_bytes())[0]
@@ -800,9 +804,43 @@ def test_fresh_index_same_as_c(tmp_path):
     assert out[-1] == "# index: footer selectable"
     assert out[:-1] == index_lines(footer)
     assert decode_alone(data) == thread_lines(py_dump(data)[0])
+    assert py_dump(data, chunk_state=False) == py_dump(data)
     cut = tmp_path / "cut.atr"
     cut.write_bytes(data[: footer[-1][0] + footer[-1][1]])
     out = subprocess.run([dump, "--index", str(cut)], capture_output=True, text=True,
                          timeout=60).stdout.splitlines()
     assert out[-1] == "# index: rebuilt selectable"
     assert out[:-1] == index_lines(footer)
+
+
+def test_forked_child_chunks_and_index(tmp_path):
+    """A forked child's log starts afresh (section 3.1): its CHUNKs' state too, and it gets
+    its own index; the parent's goes on."""
+    import argtrace
+
+    path = tmp_path / "p.atr"
+    f = argtrace.trace(lambda x: x)
+    argtrace.start(str(path), flush_interval_ms=1)
+    for i in range(200):
+        f(i)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            for i in range(300):
+                f(i)
+            argtrace.stop()
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    for i in range(200):
+        f(i)
+    argtrace.stop()
+    logs = sorted(tmp_path.glob("*.atr"))
+    assert len(logs) == 2
+    for p in logs:
+        data = p.read_bytes()
+        got = py_dump(data)
+        assert got[1:] == ("ATR_EOF", 1)
+        assert py_dump(data, chunk_state=False) == got
+        assert decode_alone(data) == thread_lines(got[0])
+        assert index_lines(read_footer(data)) == index_lines(rebuild_index(data))
