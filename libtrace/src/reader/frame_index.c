@@ -163,7 +163,8 @@ static int rebuild_index(atr_frame_index *ix, const uint8_t *data, size_t len, s
         e.tmin = UINT64_MAX;
         if ((rc = scan_frame(&b, content, size, &e)) != 0)
             break;
-        qsort(b.m.fn, b.m.n_fn, sizeof *b.m.fn, cmp_u32);
+        if (b.m.n_fn)
+            qsort(b.m.fn, b.m.n_fn, sizeof *b.m.fn, cmp_u32);
         for (i = 0, w = 0; i < b.m.n_fn; i++)
             if (w == 0 || b.m.fn[w - 1] != b.m.fn[i])
                 b.m.fn[w++] = b.m.fn[i];
@@ -293,8 +294,8 @@ int atr_frame_index_matches(const atr_frame_index *ix, uint32_t i, const atr_fra
             return 0;
     }
     if (q->has_function) {
-        const uint32_t *f = ix->x.fn + e->first_func;
-        if (!bsearch(&q->function, f, e->n_funcs, sizeof *f, cmp_u32))
+        if (!e->n_funcs ||
+            !bsearch(&q->function, ix->x.fn + e->first_func, e->n_funcs, sizeof(uint32_t), cmp_u32))
             return 0;
     }
     if (q->since_ns || q->until_ns) {
