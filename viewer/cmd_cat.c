@@ -8,13 +8,22 @@
 #include <string.h>
 
 #include "argtrace/atr_analysis.h"
+#include "argtrace/atr_frames.h"
 #include "argtrace/atr_reader.h"
 #include "cmd.h"
 #include "json.h"
 #include "opts.h"
 #include "render.h"
 
-enum { OPT_JSON = 1 };
+enum { OPT_JSON = 1, OPT_THREAD, OPT_SINCE, OPT_UNTIL, OPT_SPAN, OPT_FRAMES };
+
+/* What to show (cat_filter_keep); with any part set, only the frames the log's frame index
+   says may hold such records are decoded (atr_frames.h). */
+typedef struct cat_filter {
+    atr_frame_query q;
+    const char *span; /* --span THREAD:SEQ: the span's time range (resolved per log) */
+    int frames;       /* --frames: say how many frames were decoded (stderr) */
+} cat_filter;
 /* 1 when a CALIBRATION record carries the per-call model (FORMAT.md 3.13). */
 static int has_model(const atr_record *r) {
     return (r->u.calibration.base_ns | r->u.calibration.scalar_ns | r->u.calibration.str_ns |
@@ -25,6 +34,11 @@ static int has_model(const atr_record *r) {
 
 static const atr__opt cat_opts[] = {
     {"json", 0, 0, OPT_JSON, "--json       one JSON object per record (JSON lines)"},
+    {"thread", 0, 1, OPT_THREAD, "--thread N   only thread N's records"},
+    {"since", 0, 1, OPT_SINCE, "--since NS   only thread records at or after time NS"},
+    {"until", 0, 1, OPT_UNTIL, "--until NS   only thread records at or before time NS"},
+    {"span", 0, 1, OPT_SPAN, "--span T:S   only thread records in span T:S's time range"},
+    {"frames", 0, 0, OPT_FRAMES, "--frames     say how many frames were decoded (stderr)"},
     ATR__OPTS_WIDTH,
     {NULL, 0, 0, 0, NULL},
 };
@@ -324,20 +338,107 @@ static void record_json(atr__json *j, const atr_record *r) {
     atr__json_end_line(j);
 }
 
-/* Print one log; returns an exit status. */
-static int cat_one(atr__vctx *ctx, const char *path, int json) {
+/* Records not bound to a thread are always shown; thread records when the filter holds
+   (a time range shows the timed ones inside it). */
+static int cat_filter_keep(const atr_frame_query *q, const atr_record *r) {
+    int timed = r->kind == ATR_REC_START || r->kind == ATR_REC_END || r->kind == ATR_REC_MESSAGE ||
+                r->kind == ATR_REC_SUSPEND || r->kind == ATR_REC_RESUME;
+    if (!timed && r->kind != ATR_REC_THREAD && r->kind != ATR_REC_SYNC)
+        return 1;
+    if (q->has_thread && r->thread != q->thread)
+        return 0;
+    if (q->since_ns || q->until_ns)
+        return timed && r->time_ns >= q->since_ns && (!q->until_ns || r->time_ns <= q->until_ns);
+    return 1;
+}
+
+/*
+ * --span T:S: the time range of span T:S in the log: its START's frame from the index, then
+ * that thread's frames from there until its END (decoding stops there). 0, or -1 with the
+ * error printed (no such span). An unfinished span runs to the end of the log.
+ */
+static int span_range(atr__vctx *ctx, const char *path, const char *text, atr_frame_query *q) {
+    unsigned long long t = 0, seq = 0;
+    char tail = 0;
     atr_reader *r = NULL;
+    atr_frame_index *ix = NULL;
+    atr_record rec;
+    uint32_t frame = 0, i, n;
+    uint64_t span;
+    uint8_t *want = NULL;
+    int found = 0;
+    if (sscanf(text, "%llu:%llu%c", &t, &seq, &tail) != 2 || t >= (1u << 24) - 1 || seq == 0 ||
+        seq >= (1ull << ATR_SPAN_SEQ_BITS)) {
+        atr__errorf(ctx, "--span: '%s' is not a span THREAD:SEQ (as cat prints it)", text);
+        return -1;
+    }
+    span = atr_span_id((uint32_t)t, seq);
+    if (atr_reader_open(path, &r) == 0 && atr_frame_index_load(r, &ix) == 0 &&
+        atr_frame_index_selectable(ix) && atr_frame_index_find_start(ix, span, &frame) == 0 &&
+        (want = calloc(atr_frame_index_count(ix), 1)) != NULL) {
+        atr_frame_query tq;
+        memset(&tq, 0, sizeof tq);
+        tq.has_thread = 1;
+        tq.thread = (uint32_t)t;
+        n = atr_frame_index_count(ix);
+        for (i = frame; i < n; i++)
+            want[i] = (uint8_t)atr_frame_index_matches(ix, i, &tq);
+        if (atr_reader_select_frames(r, ix, want) != 0) {
+            atr_reader_close(r);
+            r = NULL;
+            atr_reader_open(path, &r); /* read it all */
+        }
+    }
+    while (r && atr_reader_next(r, &rec) == 0) {
+        if (rec.kind == ATR_REC_START && rec.u.start.span == span) {
+            q->since_ns = rec.time_ns;
+            q->until_ns = 0;
+            found = 1;
+        } else if (found && rec.kind == ATR_REC_END && rec.u.end.span == span) {
+            q->until_ns = rec.time_ns;
+            break;
+        }
+    }
+    free(want);
+    atr_frame_index_free(ix);
+    atr_reader_close(r);
+    if (!found) {
+        atr__errorf(ctx, "%s: no span %s in the log", path, text);
+        return -1;
+    }
+    return 0;
+}
+
+/* Print one log; returns an exit status. */
+static int cat_one(atr__vctx *ctx, const char *path, int json, const cat_filter *flt) {
+    atr_reader *r = NULL;
+    atr_frame_query q = flt->q;
+    int filtered = q.has_thread || q.since_ns || q.until_ns || flt->span;
     char why[200] = "";
+    if (flt->span && span_range(ctx, path, flt->span, &q) < 0)
+        return ATR_VIEWER_FAIL;
     int rc = atr_reader_open_errbuf(path, &r, why, sizeof why);
     if (rc < 0) {
         atr__errorf(ctx, "%s: %s", path, *why ? why : atr_strerror(rc));
         return ATR_VIEWER_FAIL;
+    }
+    uint32_t n_frames = 0;
+    if (filtered || flt->frames) { /* without a usable index: read whole, filtered the same */
+        atr_frame_index *ix = NULL;
+        if (atr_frame_index_load(r, &ix) == 0) {
+            n_frames = atr_frame_index_count(ix);
+            if (filtered && atr_frame_index_selectable(ix))
+                (void)atr_reader_select(r, ix, &q);
+        }
+        atr_frame_index_free(ix);
     }
     atr__sbuf sb = ATR__SBUF_INIT;
     atr__json j;
     atr__json_init(&j, ctx->out, 0);
     atr_record rec;
     while ((rc = atr_reader_next(r, &rec)) == 0 && !ferror(ctx->out)) {
+        if (filtered && !cat_filter_keep(&q, &rec))
+            continue;
         if (json) {
             record_json(&j, &rec);
             continue;
@@ -375,6 +476,9 @@ static int cat_one(atr__vctx *ctx, const char *path, int json) {
     } else if (!atr_reader_closed_cleanly(r)) {
         atr__warnf(ctx, "%s: the log was not closed (the process was killed or still runs)", path);
     }
+    if (flt->frames)
+        fprintf(ctx->err, "%s: frames decoded: %" PRIu64 " of %" PRIu32 "\n", path,
+                atr_reader_frames_read(r), n_frames);
     atr__sb_free(&sb);
     atr_reader_close(r);
     return status;
@@ -386,6 +490,9 @@ int atr__cmd_cat(atr__vctx *ctx, int argc, char **argv) {
     const char **paths = NULL;
     int n = 0, json = 0, id, wst, status = ATR_VIEWER_OK;
     const char *arg;
+    cat_filter flt;
+    uint64_t v;
+    memset(&flt, 0, sizeof flt);
     while ((id = atr__opt_next(&p, &arg)) != ATR__OPT_END) {
         if (id == ATR__OPT_ERROR) {
             free(paths);
@@ -396,6 +503,27 @@ int atr__cmd_cat(atr__vctx *ctx, int argc, char **argv) {
             return ATR_VIEWER_OK;
         } else if (id == OPT_JSON) {
             json = 1;
+        } else if (id == OPT_FRAMES) {
+            flt.frames = 1;
+        } else if (id == OPT_SPAN) {
+            flt.span = arg;
+        } else if (id == OPT_THREAD || id == OPT_SINCE || id == OPT_UNTIL) {
+            if (atr__opt_uint(ctx,
+                              id == OPT_THREAD  ? "--thread"
+                              : id == OPT_SINCE ? "--since"
+                                                : "--until",
+                              arg, &v) < 0) {
+                free(paths);
+                return ATR_VIEWER_USAGE;
+            }
+            if (id == OPT_THREAD) {
+                flt.q.has_thread = 1;
+                flt.q.thread = (uint32_t)(v < UINT32_MAX ? v : UINT32_MAX);
+            } else if (id == OPT_SINCE) {
+                flt.q.since_ns = v;
+            } else {
+                flt.q.until_ns = v;
+            }
         } else if (id == ATR__OPT_MAX_MEMORY) {
             continue; /* accepted by every command; cat streams and builds no index */
         } else if ((wst = atr__opt_width(ctx, id, arg)) != -1) {
@@ -428,7 +556,7 @@ int atr__cmd_cat(atr__vctx *ctx, int argc, char **argv) {
     for (uint32_t i = 0; i < n_files && status == ATR_VIEWER_OK; i++) {
         if (n_files > 1 && !json)
             fprintf(ctx->out, "%s==> %s <==\n", i ? "\n" : "", files[i]);
-        status = cat_one(ctx, files[i], json);
+        status = cat_one(ctx, files[i], json, &flt);
     }
     atr_logset_free(files, n_files);
     free(paths);

@@ -1,6 +1,8 @@
 /*
  * Generator of the committed golden logs and their decoded forms basic.dump (rec_dump.h):
- * tests/golden/v1_1/basic.atr (format 1.1) by this program, tests/golden/v1/basic.atr
+ * tests/golden/v1_3/basic.atr (format 1.3: CHUNK with the thread's state, the frame index
+ * footer; its index as `atr_dump --index` prints it is basic.index) by this program,
+ * tests/golden/v1_1/basic.atr (format 1.1) by its 1.1 version, tests/golden/v1/basic.atr
  * (format 1.0) by its 1.0 version, which wrote the same records but the SUSPEND / RESUME
  * ones. Run by hand, never in CI: the point of a golden log is that it stays as it was
  * written while the reader changes (docs/FORMAT.md section 7).

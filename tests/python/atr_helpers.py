@@ -19,6 +19,15 @@ def record(path, fn, *args, **options):
     return argtrace.load(path), value
 
 
+def without_index(data):
+    """A log's bytes without its frame index (format 1.3, docs/FORMAT.md 2.4: the skippable
+    frame a closed file ends with), so that cutting the end cuts the last zstd frame."""
+    if data[-4:] != b"ATRI":
+        return data
+    size = int.from_bytes(data[-8:-4], "little")
+    return data[: len(data) - 8 - size]
+
+
 def only(iterable):
     items = list(iterable)
     assert len(items) == 1, items

@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from atr_helpers import without_index
 from test_viewer_common import plain_env, viewer  # noqa: F401 (fixtures)
 
 argtrace = pytest.importorskip("argtrace")
@@ -235,7 +236,7 @@ def test_bytes_that_are_no_frame_are_reported_once(viewer, tmp_path, procs):
 
 
 def test_a_damaged_frame_is_a_one_line_error(viewer, tmp_path, procs):
-    data = bytearray(complete_log(tmp_path, 10))
+    data = bytearray(without_index(complete_log(tmp_path, 10)))
     data[-4:] = bytes(b ^ 0xFF for b in data[-4:])  # the last frame's content checksum
     (tmp_path / "bad.atr").write_bytes(bytes(data))
     f = Follower(viewer, tmp_path, "bad.atr")

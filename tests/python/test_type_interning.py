@@ -58,7 +58,7 @@ def test_objects_read_back_with_their_names_and_types_written_once(tmp_path):
     recs = raw_records(path)
     types = [r for r in recs if r[0] == 16]
     assert sorted(r[2] for r in types) == sorted(["Foo", "Bar", odd.__name__])
-    assert struct.unpack_from("<HH", path.read_bytes(), 12) == (1, 2)
+    assert struct.unpack_from("<HH", path.read_bytes(), 12) == (1, 3)
     # the values are ext 8 (by id), nested ones too (the list result's item)
     first = next(r for r in recs if r[0] == 5)
     assert [a.code for a in first[4]] == [8, 8, 8] and len(first[4][0].data) == 1

@@ -13,6 +13,7 @@
 
 #include "atr_analysis.h"
 #include "atr_common.h"
+#include "atr_frames.h"
 #include "atr_reader.h"
 #include "atr_writer.h"
 

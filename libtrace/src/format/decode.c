@@ -174,6 +174,16 @@ static int set_thread(atr__decoder *d, const msgpack_object *o) {
     return 0;
 }
 
+/* CHUNK's `time` and `seq` (1.3): the current thread's state before the chunk's records, so
+   that a frame decodes alone (FORMAT.md 3.4). Ignored unless both are non-negative ints. */
+static void chunk_state(atr__decoder *d, const msgpack_object *time, const msgpack_object *seq) {
+    if (time->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+        seq->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+        return;
+    d->states[d->cur_index].time = time->via.u64;
+    d->states[d->cur_index].seq = seq->via.u64;
+}
+
 /* The time a record's dt gives: the current thread's time plus dt. */
 static int time_of(atr__decoder *d, const msgpack_object *o, const char *rec, uint64_t *out) {
     uint64_t time = d->states[d->cur_index].time;
@@ -678,6 +688,8 @@ static int decode_array(atr__decoder *d, const msgpack_object *obj, atr_record *
     }
     case ATR__REC_CHUNK: {
         int rc = set_thread(d, &el[1]);
+        if (rc == 0 && size >= 4)
+            chunk_state(d, &el[2], &el[3]);
         return rc < 0 ? rc : ATR__DECODE_SKIP;
     }
     case ATR__REC_START:

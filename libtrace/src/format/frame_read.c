@@ -97,6 +97,10 @@ void atr__frame_reader_free(atr__frame_reader *fr) {
 
 uint64_t atr__frame_reader_pos(const atr__frame_reader *fr) { return fr->pos; }
 
+void atr__frame_reader_seek(atr__frame_reader *fr, uint64_t pos) {
+    fr->pos = pos < fr->len ? (size_t)pos : fr->len;
+}
+
 /* The last 1-3 bytes of the file: the start of a frame magic (truncated) or garbage. */
 static int short_tail(const uint8_t *p, size_t n, char *msg, size_t msg_size) {
     static const uint8_t zstd_magic[4] = {0x28, 0xB5, 0x2F, 0xFD};

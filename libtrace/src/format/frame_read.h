@@ -40,4 +40,8 @@ int atr__frame_next(atr__frame_reader *fr, const uint8_t **content, size_t *size
 /* Bytes of the file consumed so far (end of the last frame returned or skipped). */
 uint64_t atr__frame_reader_pos(const atr__frame_reader *fr);
 
+/* Continue at file offset pos (the start of a frame, from the frame index; clamped to the
+   end of the file). */
+void atr__frame_reader_seek(atr__frame_reader *fr, uint64_t pos);
+
 #endif /* ATR_FORMAT_FRAME_READ_H */

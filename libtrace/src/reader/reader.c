@@ -3,6 +3,7 @@
  * and records from the decoder. Terminal statuses (EOF, truncated, corrupt) are sticky, and
  * every failure leaves a one-line message with its file offset for atr_reader_error().
  */
+#include "argtrace/atr_frames.h"
 #include "argtrace/atr_reader.h"
 
 #include <errno.h>
@@ -18,6 +19,7 @@
 
 #include "format/decode.h"
 #include "format/frame_read.h"
+#include "reader/frame_select.h"
 
 struct atr_reader {
     const uint8_t *data; /* the whole file (borrowed for open_mem, else map/heap) */
@@ -34,6 +36,9 @@ struct atr_reader {
     uint64_t frame_record; /* records of the current frame consumed so far */
     size_t released;       /* bytes of the map given back to the kernel (release_behind) */
     int status;            /* 0, or the sticky terminal code */
+    atr__frame_sel *sel;   /* owned: only some frames are read (frame_index.c), or NULL */
+    int sel_skip_thread;   /* the current frame is read for its definitions only */
+    uint64_t frames_read;  /* zstd frames decompressed */
     int closed_cleanly;
     char err[320];
 };
@@ -192,6 +197,7 @@ void atr_reader_close(atr_reader *r) {
         return;
     atr__decoder_free(r->dec);
     atr__frame_reader_free(r->frames);
+    atr__frame_sel_free(r->sel);
     if (r->map)
         munmap(r->map, r->len);
     free(r->heap);
@@ -220,6 +226,8 @@ int atr_reader_next(atr_reader *r, atr_record *rec) {
 
         if (r->content_pos >= r->content_len) {
             char msg[200];
+            if (r->sel)
+                atr__frame_sel_next(r->sel, r->frames);
             rc = atr__frame_next(r->frames, &r->content, &r->content_len, &r->frame_offset, msg,
                                  sizeof msg);
             if (rc < 0) {
@@ -228,6 +236,8 @@ int atr_reader_next(atr_reader *r, atr_record *rec) {
             }
             r->content_pos = 0;
             r->frame_record = 0;
+            r->frames_read++;
+            r->sel_skip_thread = r->sel && atr__frame_sel_defs_only(r->sel, r->frame_offset);
             release_behind(r);
             continue;
         }
@@ -242,7 +252,7 @@ int atr_reader_next(atr_reader *r, atr_record *rec) {
         }
         r->content_pos += used;
         r->frame_record++;
-        if (rc == ATR__DECODE_SKIP)
+        if (rc == ATR__DECODE_SKIP || (r->sel_skip_thread && atr__frame_sel_threaded(rec)))
             continue;
         rec->offset = r->frame_offset;
         if (rec->kind == ATR_REC_END_OF_LOG)
@@ -269,3 +279,23 @@ void atr_reader_progress(const atr_reader *r, uint64_t *done, uint64_t *total) {
     if (total)
         *total = r ? r->len : 0;
 }
+
+/* --- for the frame index (frame_index.c) ---------------------------------------------- */
+
+void atr__reader_bytes(const atr_reader *r, const uint8_t **data, size_t *len, uint32_t *minor) {
+    *data = r->data;
+    *len = r->len;
+    *minor = r->minor;
+}
+
+int atr__reader_set_sel(atr_reader *r, atr__frame_sel *sel) {
+    if (r->frames_read || r->status) {
+        atr__frame_sel_free(sel);
+        return ATR_ESTATE;
+    }
+    atr__frame_sel_free(r->sel);
+    r->sel = sel;
+    return 0;
+}
+
+uint64_t atr_reader_frames_read(const atr_reader *r) { return r ? r->frames_read : 0; }

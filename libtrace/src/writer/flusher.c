@@ -30,12 +30,20 @@ typedef struct flush_item {
     atr__buf *buf;
     size_t from, to;
     uint32_t thread;
-    uint32_t epoch;    /* the file its records belong to (rotate.c) */
-    int queued;        /* from the FIFO: back to the pool afterwards */
-    atr__thread *reap; /* exited thread to free afterwards */
-    uint8_t chunk[8];  /* CHUNK record */
-    size_t chunk_len;
+    uint32_t epoch;                /* the file its records belong to (rotate.c) */
+    int queued;                    /* from the FIFO: back to the pool afterwards */
+    atr__thread *reap;             /* exited thread to free afterwards */
+    uint8_t chunk[ATR__CHUNK_MAX]; /* CHUNK record with the thread's state (format 1.3) */
 } flush_item;
+
+/* A thread's state (FORMAT.md 3.5) after the bytes written so far to file `epoch`: the
+   state a reader has there, so that each CHUNK can carry it (frames decode alone). */
+typedef struct flush_tstate {
+    uint32_t epoch;
+    int valid;  /* 0: no record of the thread in that file yet, or the scan failed */
+    int broken; /* the scan failed: CHUNKs of this file carry no state */
+    atr__scan_state st;
+} flush_tstate;
 
 struct atr__flush_scratch {
     flush_item *items;
@@ -54,6 +62,14 @@ struct atr__flush_scratch {
     size_t calib_len;
     uint8_t ctl[512]; /* RECORDING records (rotate.c) */
     size_t ctl_len;
+    flush_tstate *tstate; /* [2 * thread + epoch % 2] */
+    uint64_t cap_tstate;
+    atr__segmeta *metas; /* what each of segs holds */
+    uint64_t cap_metas;
+    atr__scan_meta fnpool; /* function ids of the segments' STARTs */
+    uint32_t *fn_seen;     /* dedupe per segment: fn_seen[id] == stamp */
+    uint64_t cap_seen;
+    uint32_t stamp;
     uint32_t epoch;        /* the session's epoch at collect */
     size_t prev_defs_from; /* with prev_defs: definitions from here also go to s->prev */
     int prev_defs;
@@ -66,6 +82,10 @@ void atr__flush_scratch_free(struct atr__flush_scratch *sc) {
     free(sc->segs);
     free(sc->defs);
     free(sc->cuts);
+    free(sc->tstate);
+    free(sc->metas);
+    free(sc->fnpool.fn);
+    free(sc->fn_seen);
     free(sc);
 }
 
@@ -146,23 +166,97 @@ static size_t defs_segs(struct atr__flush_scratch *sc, size_t from, atr__seg *se
     return n;
 }
 
+/* The state of `thread` in file `epoch` (NULL: out of memory). */
+static flush_tstate *tstate(struct atr__flush_scratch *sc, uint32_t thread, uint32_t epoch) {
+    uint64_t need = 2 * (uint64_t)thread + 2, old = sc->cap_tstate;
+    flush_tstate *t;
+    if (need > old) {
+        if (atr__grow((void **)&sc->tstate, &sc->cap_tstate, need, sizeof *t))
+            return NULL;
+        memset(sc->tstate + old, 0, (sc->cap_tstate - old) * sizeof *t);
+    }
+    t = &sc->tstate[2 * (uint64_t)thread + (epoch & 1u)];
+    if (!t->valid || t->epoch != epoch) {
+        memset(t, 0, sizeof *t); /* a thread's state starts afresh in each file */
+        t->epoch = epoch;
+        t->valid = 1;
+    }
+    return t;
+}
+
+/* CHUNK with the thread's state, then the item's bytes, scanned to follow that state. */
+static size_t chunk_seg(struct atr__flush_scratch *sc, flush_item *it, atr__segmeta *mc,
+                        atr__segmeta *md) {
+    atr__cur c = atr__cur_make(it->chunk, 0, sizeof it->chunk);
+    flush_tstate *t = tstate(sc, it->thread, it->epoch);
+    atr__scan_meta *m = &sc->fnpool;
+    size_t fn_from = m->n_fn;
+    memset(mc, 0, sizeof *mc);
+    mc->thread = it->thread;
+    mc->glue = 1;
+    mc->tmin = UINT64_MAX;
+    *md = *mc;
+    md->glue = 0;
+    if (!t || t->broken) {
+        atr__enc_chunk(&c, it->thread);
+        md->thread = ATR__SEG_BROKEN; /* not decodable alone: the file gets no index */
+        return c.pos;
+    }
+    atr__enc_chunk_state(&c, it->thread, t->st.time, t->st.seq);
+    m->tmin = UINT64_MAX;
+    m->tmax = m->seq_lo = m->seq_hi = 0;
+    if (++sc->stamp == 0) { /* stamps wrapped: forget every mark */
+        memset(sc->fn_seen, 0, sc->cap_seen * sizeof *sc->fn_seen);
+        sc->stamp = 1;
+    }
+    if (atr__scan_thread(it->buf->data + it->from, it->to - it->from, &t->st, m, sc->fn_seen,
+                         sc->cap_seen, sc->stamp) != 0) {
+        t->broken = 1;
+        m->n_fn = fn_from;
+        md->thread = ATR__SEG_BROKEN;
+        return c.pos;
+    }
+    md->tmin = m->tmin;
+    md->tmax = m->tmax;
+    md->seq_lo = m->seq_lo;
+    md->seq_hi = m->seq_hi;
+    md->fn = (const uint32_t *)(uintptr_t)fn_from; /* an offset until the pool stops moving */
+    md->n_fn = m->n_fn - fn_from;
+    return c.pos;
+}
+
 /* CHUNK + new bytes of the items of file `epoch`. */
-static size_t item_segs(struct atr__flush_scratch *sc, uint32_t epoch, atr__seg *segs) {
+static size_t item_segs(struct atr__flush_scratch *sc, uint32_t epoch, atr__seg *segs,
+                        atr__segmeta *metas) {
     size_t n = 0, i;
     for (i = 0; i < sc->n_items; i++) {
         flush_item *it = &sc->items[i];
-        atr__cur c = atr__cur_make(it->chunk, 0, sizeof it->chunk);
         if (it->to <= it->from || it->epoch != epoch)
             continue;
-        atr__enc_chunk(&c, it->thread);
         segs[n].ptr = it->chunk;
-        segs[n++].len = c.pos;
-        segs[n].ptr = it->buf->data + it->from;
-        segs[n++].len = it->to - it->from;
+        segs[n].len = chunk_seg(sc, it, &metas[n], &metas[n + 1]);
+        segs[n + 1].ptr = it->buf->data + it->from;
+        segs[n + 1].len = it->to - it->from;
+        n += 2;
     }
     return n;
 }
 
+/* Segments [from, n) hold no thread's records. */
+static void meta_segs(atr__segmeta *metas, size_t from, size_t n) {
+    for (; from < n; from++) {
+        memset(&metas[from], 0, sizeof metas[from]);
+        metas[from].thread = ATR__SEG_META;
+    }
+}
+
+/* The function ids of the segments: offsets into the pool become pointers. */
+static void resolve_fn(struct atr__flush_scratch *sc, atr__segmeta *metas, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (metas[i].thread < ATR__SEG_BROKEN)
+            metas[i].fn = sc->fnpool.fn + (uintptr_t)metas[i].fn;
+}
 /*
  * After a rotation (rotate.c): records encoded for the previous file go there, with the
  * definitions it has not seen; records for an older, closed file are lost (counted).
@@ -180,21 +274,31 @@ static void write_prev(atr_session *s, struct atr__flush_scratch *sc) {
         return;
     if (sc->prev_defs && sc->prev_defs_from < sc->n_cuts)
         n = defs_segs(sc, sc->prev_defs_from, sc->segs);
-    n += item_segs(sc, sc->epoch - 1, sc->segs + n);
+    meta_segs(sc->metas, 0, n);
+    n += item_segs(sc, sc->epoch - 1, sc->segs + n, sc->metas + n);
+    resolve_fn(sc, sc->metas, n);
     if (n)
-        atr__write_segments_to(s, &s->prev, sc->segs, n);
+        atr__write_segments_meta(s, &s->prev, sc->segs, sc->metas, n);
 }
 
 /* Outside the lock: definitions, then each buffer's new bytes behind a CHUNK, then DROPS. */
 static void write_out(atr_session *s, struct atr__flush_scratch *sc) {
-    size_t n = 0, i;
+    size_t n = 0, i, first_item;
+    uint64_t funcs = atomic_load_explicit(&s->n_funcs, memory_order_acquire), old = sc->cap_seen;
     atr_drop_stats d;
     if (atr__grow((void **)&sc->segs, &sc->cap_segs, sc->n_cuts + 2 * sc->n_items + 3,
-                  sizeof(atr__seg))) {
+                  sizeof(atr__seg)) ||
+        atr__grow((void **)&sc->metas, &sc->cap_metas, sc->n_cuts + 2 * sc->n_items + 3,
+                  sizeof(atr__segmeta))) {
         atomic_fetch_add_explicit(&s->n_write_errors, 1, memory_order_relaxed);
         return;
     }
+    if (funcs > old &&
+        atr__grow((void **)&sc->fn_seen, &sc->cap_seen, funcs, sizeof(uint32_t)) == 0)
+        memset(sc->fn_seen + old, 0, (sc->cap_seen - old) * sizeof(uint32_t));
+    sc->fnpool.n_fn = 0;
     write_prev(s, sc);
+    sc->fnpool.n_fn = 0;
     n = defs_segs(sc, 0, sc->segs);
     if (sc->calib_len) {
         sc->segs[n].ptr = sc->calib;
@@ -204,17 +308,21 @@ static void write_out(atr_session *s, struct atr__flush_scratch *sc) {
         sc->segs[n].ptr = sc->ctl;
         sc->segs[n++].len = sc->ctl_len;
     }
-    n += item_segs(sc, sc->epoch, sc->segs + n);
+    meta_segs(sc->metas, 0, n);
+    first_item = n;
+    n += item_segs(sc, sc->epoch, sc->segs + n, sc->metas + n);
+    resolve_fn(sc, sc->metas + first_item, n - first_item);
     atr__session_drops(s, &d);
     if (memcmp(&d, &s->drops_written, sizeof d) != 0) {
         atr__cur c = atr__cur_make(sc->drops, 0, sizeof sc->drops);
         atr__enc_drops(&c, &d);
         sc->segs[n].ptr = sc->drops;
         sc->segs[n++].len = c.pos;
+        meta_segs(sc->metas, n - 1, n);
         s->drops_written = d;
     }
     if (n)
-        atr__write_segments(s, sc->segs, n);
+        atr__write_segments_meta(s, &s->sink, sc->segs, sc->metas, n);
     for (i = 0; i < sc->n_items; i++)
         sc->items[i].buf->flushed = sc->items[i].to;
 }
@@ -360,6 +468,8 @@ int atr__flusher_start(atr_session *s) {
     int rc;
     if (!s->scratch && !(s->scratch = calloc(1, sizeof *s->scratch)))
         return ATR_ENOMEM;
+    if (s->scratch->tstate) /* a forked child's new log: every thread starts afresh */
+        memset(s->scratch->tstate, 0, s->scratch->cap_tstate * sizeof *s->scratch->tstate);
     s->stop = 0;
     s->flusher_exited = 0;
     s->flusher_running = 1;

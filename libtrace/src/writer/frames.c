@@ -16,19 +16,39 @@ int atr__write_segments(atr_session *s, const atr__seg *segs, size_t n) {
 }
 
 int atr__write_segments_to(atr_session *s, atr__sink *k, const atr__seg *segs, size_t n) {
+    return atr__write_segments_meta(s, k, segs, NULL, n);
+}
+
+int atr__write_segments_meta(atr_session *s, atr__sink *k, const atr__seg *segs,
+                             const atr__segmeta *metas, size_t n) {
     size_t i = 0, j, total;
     int rc = 0;
     while (i < n) {
         const uint8_t *out;
         size_t out_len;
+        uint64_t at = k->off;
         int r;
         total = segs[i].len;
-        for (j = i + 1; j < n && total + segs[j].len <= ATR__FRAME_TARGET; j++)
-            total += segs[j].len;
+        j = i + 1;
+        if (metas) /* a CHUNK and its records: one unit */
+            while (metas[j - 1].glue && j < n)
+                total += segs[j++].len;
+        while (j < n) {
+            size_t unit = segs[j].len, e = j + 1;
+            if (metas)
+                while (metas[e - 1].glue && e < n)
+                    unit += segs[e++].len;
+            if (total + unit > ATR__FRAME_TARGET)
+                break;
+            total += unit;
+            j = e;
+        }
         if (k->err)
             r = k->err;
         else if ((r = atr__framer_compress(s->framer, segs + i, j - i, &out, &out_len)) == 0)
             r = atr__sink_write(k, out, out_len);
+        if (r == 0)
+            atr__findex_note(k, at, out_len, metas ? metas + i : NULL, j - i);
         if (r != 0) {
             atomic_fetch_add_explicit(&s->n_write_errors, 1, memory_order_relaxed);
             if (!rc)

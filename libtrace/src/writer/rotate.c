@@ -114,6 +114,7 @@ static void close_prev(atr_session *s) {
     seg.ptr = tail;
     seg.len = c.pos;
     (void)atr__write_segments_to(s, &s->prev, &seg, 1);
+    atr__findex_finish(&s->prev);
     atr__sink_close(&s->prev);
 }
 

@@ -233,6 +233,7 @@ int atr_session_close(atr_session *s) {
         if (atr__write_segments(s, &seg, 1) == ATR_ENOMEM)
             atomic_fetch_add(&s->n_write_errors, 1);
         rc = s->sink.err ? s->sink.err : full;
+        atr__findex_finish(&s->sink); /* the footer (format 1.3): a reader can do without */
         atr__rotate_close(s);
     }
     free_session(s);

@@ -101,6 +101,8 @@ int atr__sink_open(atr__sink *k, const char *path) {
     k->err = 0;
     k->off = 0;
     k->reserve = 0;
+    k->findex = NULL;
+    k->findex_off = 0;
     for (tries = 0; fd < 0 && tries < OPEN_TRIES; tries++) {
         if (lstat(path, &st) != 0) {
             if (errno != ENOENT)
@@ -174,6 +176,8 @@ int atr__sink_open_child(atr__sink *k, const char *parent_path, char **out_path)
     k->err = 0;
     k->off = 0;
     k->reserve = 0;
+    k->findex = NULL;
+    k->findex_off = 0;
     *out_path = NULL;
     if (n >= 4 && strcmp(parent_path + n - 4, ".atr") == 0)
         n -= 4;
@@ -257,6 +261,11 @@ int atr__sink_last_chance(atr__sink *k) {
 }
 
 void atr__sink_close(atr__sink *k) {
+    if (k->findex) {
+        atr__findex_free(k->findex);
+        free(k->findex);
+        k->findex = NULL;
+    }
     if (k->fd >= 0)
         (void)close(k->fd);
     k->fd = -1;

@@ -24,6 +24,7 @@
 #include "argtrace/atr_writer.h"
 #include "common/tsc.h"
 #include "format/encode.h"
+#include "format/findex.h"
 #include "format/frame_write.h"
 
 #define ATR__BUFFER_MIN (4u << 10)
@@ -91,6 +92,8 @@ typedef struct atr__sink {
     int reserve;         /* a regular file: keep a block allocated past its end (sink.c) */
     int stream;          /* a pipe, FIFO or socket: written with O_NONBLOCK and poll() */
     uint32_t timeout_ms; /* a stream that takes no byte this long is abandoned */
+    atr__findex *findex; /* owned: the frames written so far (findex.c; NULL: none yet) */
+    int findex_off;      /* a frame could not be indexed: no footer for this file */
 } atr__sink;
 
 /* Span ids handed out for spans that are not recorded (sampling, recording off): the tag of
@@ -214,7 +217,7 @@ static inline __attribute__((always_inline)) uint64_t atr__session_now(const atr
 }
 
 /* Declared bottom-up: a file calls only the files declared before it (docs/ARCHITECTURE.md).
-   signals.c, toggle.c, sink.c, bufpool.c <- types.c <- frames.c <- rotate.c <- flusher.c
+   signals.c, toggle.c, sink.c, bufpool.c <- findex.c, types.c <- frames.c <- rotate.c <- flusher.c
    <- registry.c <- thread.c, session.c */
 
 /* signals.c: flush requests from signal handlers (atr_signals_install). */
@@ -284,10 +287,33 @@ static inline void atr__session_drops(const atr_session *s, atr_drop_stats *d) {
     d->write_errors = atomic_load_explicit(&m->n_write_errors, memory_order_relaxed);
 }
 
+/* What a segment written by the flusher holds (findex.c): a thread's records (CHUNK with its
+   state, then the records, `glue` on the CHUNK keeps the two in one frame), or records not
+   bound to a thread (thread ATR__SEG_META). */
+#define ATR__SEG_META UINT32_MAX
+#define ATR__SEG_BROKEN (UINT32_MAX - 1) /* a thread's records whose state is unknown */
+typedef struct atr__segmeta {
+    uint32_t thread;
+    uint32_t glue;           /* 1: the next segment goes in the same frame */
+    uint64_t tmin, tmax;     /* tmin > tmax: no timed record */
+    uint64_t seq_lo, seq_hi; /* first and last START's seq (0: none) */
+    const uint32_t *fn;      /* distinct function ids of its STARTs */
+    size_t n_fn;
+} atr__segmeta;
+
+/* findex.c: the frame index of a sink's file. Note a frame written at `offset` (metas NULL:
+   records not bound to a thread); write the footer (close, a rotation's close). */
+void atr__findex_note(atr__sink *k, uint64_t offset, uint64_t size, const atr__segmeta *metas,
+                      size_t n);
+void atr__findex_finish(atr__sink *k);
+
 /* frames.c: a log's bytes. Write segs as frames of about ATR__FRAME_TARGET (to the session's
    file, or to k); header + PROCESS (+ SAMPLING, RECORDING) as a file's first bytes. */
 int atr__write_segments(atr_session *s, const atr__seg *segs, size_t n);
 int atr__write_segments_to(atr_session *s, atr__sink *k, const atr__seg *segs, size_t n);
+/* Same, with what each segment holds (metas[i] for segs[i]; NULL: not a thread's records). */
+int atr__write_segments_meta(atr_session *s, atr__sink *k, const atr__seg *segs,
+                             const atr__segmeta *metas, size_t n);
 int atr__session_write_process(atr_session *s);
 
 /* rotate.c */
