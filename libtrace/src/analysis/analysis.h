@@ -236,6 +236,7 @@ int atr__func_param(const atr__func *f, const char *name, size_t len);
 
 /* stats.c: nearest-rank percentile of n durations (reorders them). n > 0. */
 uint64_t atr__percentile(uint64_t *d, uint64_t n, double p);
+uint64_t atr__percentile32(uint32_t *d, uint64_t n, double p); /* the same, 32-bit values */
 /* stats.c: min, p50, p95, p99 of d[0..n) (reordered) into st. n > 0. */
 void atr__stats_percentiles(uint64_t *d, uint64_t n, atr_stats *st);
 

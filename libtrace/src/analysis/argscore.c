@@ -164,7 +164,7 @@ int atr__analyse_key(atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids) {
         a->s.mode = ATR_GROUP_EXACT;
         a->s.score_grouped = a->s.score_exact;
     }
-    rc = atr__build_groups(cx, a, vids, key, cls, b);
+    rc = atr__build_groups(cx, a, vids, &key, cls, b);
 out:
     free(key);
     free(cls);
@@ -173,11 +173,31 @@ out:
     return rc;
 }
 
+void atr__ctx_borrow_ids(atr__ascore_ctx *cx, const uint32_t *calls, uint64_t n) {
+    if (n != cx->m || (n && memcmp(calls, cx->ids_own, (size_t)n * sizeof(uint32_t)) != 0))
+        return;
+    free(cx->ids_own);
+    cx->ids_own = NULL;
+    cx->ids = calls;
+}
+
 void atr__ctx_free(atr__ascore_ctx *cx) {
-    free(cx->ids);
+    free(cx->ids_own);
     free(cx->y);
-    free(cx->dur);
     memset(cx, 0, sizeof(*cx));
+}
+
+uint32_t atr__call_key_value(const atr_index *ix, const atr__call *c, const int32_t *col,
+                             uint32_t n_cols, uint32_t k) {
+    if (k < n_cols) {
+        int32_t p = col ? col[k] : (int32_t)k;
+        /* no argv: no call has arguments */
+        return p >= 0 && (uint32_t)p < c->n_args && ix->argv ? ix->argv[c->args + (uint32_t)p]
+                                                             : ATR_NO_VALUE;
+    }
+    if (k == n_cols)
+        return c->status == ATR_CALL_RETURNED ? c->result : ATR_NO_VALUE;
+    return c->status == ATR_CALL_RAISED ? c->exc : ATR_NO_VALUE;
 }
 
 int atr__gather(const atr_index *ix, const atr__gseg *seg, uint32_t n_seg, const atr_filter *filter,
@@ -188,10 +208,9 @@ int atr__gather(const atr_index *ix, const atr__gseg *seg, uint32_t n_seg, const
         n += seg[f].n;
     memset(cx, 0, sizeof(*cx));
     cx->ix = ix;
-    cx->ids = malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
+    cx->ids = cx->ids_own = malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
     cx->y = malloc((size_t)(n ? n : 1) * sizeof(double));
-    cx->dur = malloc((size_t)(n ? n : 1) * sizeof(uint64_t));
-    if (!cx->ids || !cx->y || !cx->dur) {
+    if (!cx->ids_own || !cx->y) {
         atr__ctx_free(cx);
         return ATR_ENOMEM;
     }
@@ -212,24 +231,10 @@ int atr__gather(const atr_index *ix, const atr__gseg *seg, uint32_t n_seg, const
                 continue;
             if (kept)
                 kept[at] = 1;
-            const uint32_t *av = ix->argv ? ix->argv + c->args : NULL; /* none: no args */
-            for (uint32_t k = 0; k < na; k++) {
-                uint32_t v = ATR_NO_VALUE;
-                if (k < n_cols) {
-                    int32_t p = G->col ? G->col[k] : (int32_t)k;
-                    if (p >= 0 && (uint32_t)p < c->n_args)
-                        v = av[p];
-                } else if (k == n_cols) {
-                    if (c->status == ATR_CALL_RETURNED)
-                        v = c->result;
-                } else if (c->status == ATR_CALL_RAISED) {
-                    v = c->exc;
-                }
-                vids[(uint64_t)k * n + cx->m] = v;
-            }
+            for (uint32_t k = 0; k < na; k++)
+                vids[(uint64_t)k * n + cx->m] = atr__call_key_value(ix, c, G->col, n_cols, k);
             uint64_t t = atr__call_active(ix, c); /* the duration unless it suspended */
-            cx->ids[cx->m] = id;
-            cx->dur[cx->m] = t;
+            cx->ids_own[cx->m] = id;
             cx->y[cx->m] = log((double)t + 1.0);
             sum += cx->y[cx->m];
             cx->m++;
@@ -308,6 +313,20 @@ static int union_params(const atr_index *ix, const uint32_t *fns, uint32_t n_fns
     return 0;
 }
 
+/* Value k of each call of cx (atr__call_key_value) into out[0..cx->m): the calls are in the
+   order of the segments, one segment per function of fns. */
+static void key_column(const atr_index *ix, const atr__ascore_ctx *cx, const uint32_t *fns,
+                       uint32_t n_fns, const atr__gseg *seg, uint32_t n_cols, uint32_t k,
+                       uint32_t *out) {
+    uint32_t f = 0;
+    for (uint64_t i = 0; i < cx->m; i++) {
+        const atr__call *c = &ix->calls[cx->ids[i]];
+        while (f + 1 < n_fns && c->func != fns[f])
+            f++;
+        out[i] = atr__call_key_value(ix, c, seg[f].col, n_cols, k);
+    }
+}
+
 int atr_argscore_compute(const atr_index *ix, uint32_t fn, const atr_filter *filter, uint32_t flags,
                          atr_argscore **out) {
     if (!ix || !out || fn >= ix->n_funcs)
@@ -350,17 +369,20 @@ int atr__argscore_run(const atr_index *ix, const uint32_t *fns, uint32_t n_fns,
     }
     uint32_t na = nu + ((flags & ATR_ARGSCORE_RESULT) ? 2u : 0u);
     s->args = calloc(na ? na : 1, sizeof(atr__arg));
-    /* Argument k's value ids at vids[k * n + i]: gathered in the same pass as the
-       durations, since the calls of one function lie far apart in memory. */
-    vids = malloc((size_t)(n ? n : 1) * (na ? na : 1) * sizeof(uint32_t));
-    if (!s->args || !vids)
+    /* One column of value ids at a time (4 bytes per call, not 4 per call and key), read
+       from the index for the calls gathered. */
+    if (!s->args || (rc = atr__gather(ix, seg, n_fns, filter, nu, 0, NULL, &cx, NULL, s)) != 0)
         goto out;
-    if ((rc = atr__gather(ix, seg, n_fns, filter, nu, na, NULL, &cx, vids, s)) != 0)
+    rc = ATR_ENOMEM;
+    if (!keep && n_fns == 1)
+        atr__ctx_borrow_ids(&cx, seg[0].calls, seg[0].n);
+    if (!(vids = malloc((size_t)(cx.m ? cx.m : 1) * sizeof(uint32_t))))
         goto out;
     for (uint32_t k = 0; k < na; k++) {
         atr__arg *a = &s->args[s->n_args];
         int32_t param = k < nu ? (int32_t)k : k == nu ? -1 : -2;
-        const uint32_t *kv = vids + (uint64_t)k * n;
+        const uint32_t *kv = vids;
+        key_column(ix, &cx, fns, n_fns, seg, nu, k, vids);
         uint64_t captured = 0;
         for (uint64_t i = 0; i < cx.m; i++)
             captured += kv[i] != ATR_NO_VALUE;
@@ -383,8 +405,8 @@ int atr__argscore_run(const atr_index *ix, const uint32_t *fns, uint32_t n_fns,
     }
     atr__sort_args(s);
     if (keep) {
-        s->ids = cx.ids;
-        cx.ids = NULL;
+        s->ids = cx.ids_own; /* never borrowed when kept */
+        cx.ids_own = NULL;
     }
     rc = 0;
 out:

@@ -68,15 +68,26 @@ struct atr_argscore {
     uint32_t *ids; /* kept results only: the analysed calls, n_calls of them (owned) */
 };
 
+/*
+ * The calls analysed: 12 bytes each (id, centred log-duration). Their durations are read
+ * from the index when needed (atr__cx_dur) rather than kept: on a log of 100M calls one
+ * function may have 20M of them, and each byte per call here is 20 MB.
+ */
 typedef struct atr__ascore_ctx {
     const atr_index *ix;
-    uint64_t m;    /* calls analysed */
-    uint32_t *ids; /* their ids */
-    double *y;     /* their centred log-durations */
-    uint64_t *dur; /* their durations (ns) */
+    uint64_t m;          /* calls analysed */
+    const uint32_t *ids; /* their ids: ids_own, or the function's list of calls when every
+                            one of them is analysed (atr__ctx_borrow_ids) */
+    uint32_t *ids_own;   /* owned (atr__gather fills it), or NULL */
+    double *y;           /* their centred log-durations */
     double sst;
     const uint64_t *edges; /* histogram edges */
 } atr__ascore_ctx;
+
+/* The active time (ns) of the i-th analysed call. */
+static inline uint64_t atr__cx_dur(const atr__ascore_ctx *cx, uint64_t i) {
+    return atr__call_active(cx->ix, &cx->ix->calls[cx->ids[i]]);
+}
 
 /*
  * atr_argscore_compute() over the calls of several functions at once (n_fns ids, e.g. the
@@ -90,8 +101,10 @@ int atr__argscore_run(const atr_index *ix, const uint32_t *fns, uint32_t n_fns,
 double atr__loo_score(const atr__gacc *g, uint32_t ng, double sst);
 uint32_t atr__classify(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids, double *key,
                        uint8_t *cls, uint16_t *b);
-int atr__build_groups(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids,
-                      const double *key, const uint8_t *cls, const uint16_t *b);
+/* Groups of a's analysed key; frees *key (and sets it NULL) once read, so that the sorted
+   durations take its place rather than 8 more bytes per call. */
+int atr__build_groups(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids, double **key,
+                      const uint8_t *cls, const uint16_t *b);
 void atr__hist_edges(uint64_t mn, uint64_t mx, uint64_t *edges);
 /* Analyse one key over the calls of cx: a->kind and its fields set, tokens[i] its exact
    token (value id, length, caller's token; ATR_NO_VALUE: none) per call. */
@@ -118,6 +131,13 @@ int atr__gather(const atr_index *ix, const atr__gseg *seg, uint32_t n_seg, const
                 uint32_t n_cols, uint32_t na, uint8_t *kept, atr__ascore_ctx *cx, uint32_t *vids,
                 atr_argscore *s);
 void atr__ctx_free(atr__ascore_ctx *cx);
+/* When cx analyses every call of `calls` (n of them, in order: no filter, all finished), use
+   that list instead of its own copy of the ids: 4 bytes per call less. */
+void atr__ctx_borrow_ids(atr__ascore_ctx *cx, const uint32_t *calls, uint64_t n);
+/* Value k (< na: n_cols parameter columns through col, then result and exception type) of
+   call c: its value id or ATR_NO_VALUE. */
+uint32_t atr__call_key_value(const atr_index *ix, const atr__call *c, const int32_t *col,
+                             uint32_t n_cols, uint32_t k);
 void atr__sort_args(atr_argscore *s); /* best score first */
 
 /* labels.c: distinguishing labels of exact str/bytes groups (g.value set). */

@@ -11,45 +11,47 @@
 
 #include "analysis/analysis.h"
 
-static void swap64(uint64_t *a, uint64_t *b) {
-    uint64_t t = *a;
-    *a = *b;
-    *b = t;
-}
-
-/* Reorder d[lo..hi] so that d[k] is the value of rank k, smaller before, larger after. */
-static void select_k(uint64_t *d, uint64_t lo, uint64_t hi, uint64_t k) {
-    while (hi > lo) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        if (d[mid] < d[lo])
-            swap64(&d[mid], &d[lo]);
-        if (d[hi] < d[lo])
-            swap64(&d[hi], &d[lo]);
-        if (d[hi] < d[mid])
-            swap64(&d[hi], &d[mid]);
-        uint64_t pivot = d[mid];
-        uint64_t i = lo, j = hi;
-        while (i <= j) {
-            while (d[i] < pivot)
-                i++;
-            while (d[j] > pivot)
-                j--;
-            if (i <= j) {
-                swap64(&d[i], &d[j]);
-                i++;
-                if (j == 0)
-                    break;
-                j--;
-            }
-        }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            return;
+/*
+ * Reorder d[lo..hi] so that d[k] is the value of rank k, smaller before, larger after; for
+ * 64-bit and 32-bit durations (the groups of argscore keep 32-bit ones when all fit).
+ */
+#define ATR__SELECT_K(NAME, T)                                     \
+    static void NAME(T *d, uint64_t lo, uint64_t hi, uint64_t k) { \
+        while (hi > lo) {                                          \
+            uint64_t mid = lo + (hi - lo) / 2;                     \
+            T t;                                                   \
+            if (d[mid] < d[lo])                                    \
+                t = d[mid], d[mid] = d[lo], d[lo] = t;             \
+            if (d[hi] < d[lo])                                     \
+                t = d[hi], d[hi] = d[lo], d[lo] = t;               \
+            if (d[hi] < d[mid])                                    \
+                t = d[hi], d[hi] = d[mid], d[mid] = t;             \
+            T pivot = d[mid];                                      \
+            uint64_t i = lo, j = hi;                               \
+            while (i <= j) {                                       \
+                while (d[i] < pivot)                               \
+                    i++;                                           \
+                while (d[j] > pivot)                               \
+                    j--;                                           \
+                if (i <= j) {                                      \
+                    t = d[i], d[i] = d[j], d[j] = t;               \
+                    i++;                                           \
+                    if (j == 0)                                    \
+                        break;                                     \
+                    j--;                                           \
+                }                                                  \
+            }                                                      \
+            if (k <= j)                                            \
+                hi = j;                                            \
+            else if (k >= i)                                       \
+                lo = i;                                            \
+            else                                                   \
+                return;                                            \
+        }                                                          \
     }
-}
+
+ATR__SELECT_K(select_k, uint64_t)
+ATR__SELECT_K(select_k32, uint32_t)
 
 static uint64_t rank_of(uint64_t n, double p) {
     uint64_t r = (uint64_t)ceil(p / 100.0 * (double)n - 1e-9);
@@ -128,6 +130,12 @@ uint64_t atr__call_self(const atr_index *ix, const atr__call *c) {
 uint64_t atr__percentile(uint64_t *d, uint64_t n, double p) {
     uint64_t k = rank_of(n, p);
     select_k(d, 0, n - 1, k);
+    return d[k];
+}
+
+uint64_t atr__percentile32(uint32_t *d, uint64_t n, double p) {
+    uint64_t k = rank_of(n, p);
+    select_k32(d, 0, n - 1, k);
     return d[k];
 }
 
