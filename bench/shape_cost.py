@@ -10,6 +10,7 @@ of the traced calls (their inner part) is read back from the log.
         [--n 2000] [--rounds 15] [--shapes int,str40,...]
 """
 import argparse
+import resource
 import os
 import statistics
 import sys
@@ -35,11 +36,40 @@ SHAPES = {
             "try:\n            f(i)\n        except ValueError:\n            pass"),
     "gen0": ("def f(x):\n    yield from ()\n", "for _ in f(i): pass"),
     "gen10": ("def f(x):\n    for k in range(10):\n        yield k\n", "for _ in f(i): pass"),
+    "str30": ("def f(x):\n    return 1\n", "f(S30)"),
+    "tup2": ("def f(x):\n    return 1\n", "f(T2)"),
+    "objs3": ("def f(a, b, c):\n    return a\n", "f(S30, O, T2)"),
+    "strs4": ("def f(a, b, c, d):\n    return None\n", "f(S40, S40, S40, S40)"),
+    "objs4": ("def f(a, b, c, d):\n    return None\n", "f(O, O, O, O)"),
+    "strs4s": ("def f(a, b, c, d):\n    return None\n", "f(S5, S5, S5, S5)"),
+    "str40": ("def f(x):\n    return None\n", "f(S40)"),
+    "str5": ("def f(x):\n    return None\n", "f(S5)"),
+    "obj1": ("def f(x):\n    return None\n", "f(O)"),
+    "tup1": ("def f(x):\n    return None\n", "f(T2)"),
+    "none1": ("def f(x):\n    return None\n", "f(i)"),
+    "str31": ("def f(x):\n    return None\n", "f(S31)"),
+    "str32": ("def f(x):\n    return None\n", "f(S32)"),
+    "str200": ("def f(x):\n    return None\n", "f(S200)"),
+    "str64": ("def f(x):\n    return None\n", "f('vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv')"),
+    "str100": ("def f(x):\n    return None\n", "f('vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv')"),
+    "str128": ("def f(x):\n    return None\n", "f('vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv')"),
+    "str150": ("def f(x):\n    return None\n", "f('vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv')"),
+    "str255": ("def f(x):\n    return None\n", "f('vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv')"),
+    "str256": ("def f(x):\n    return None\n", "f('vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv')"),
+    "str300": ("def f(x):\n    return None\n", "f('vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv')"),
+    "str500": ("def f(x):\n    return None\n", "f('vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv')"),
     "method": ("class K:\n    def m(self, x):\n        return x\nk = K()\nf = k.m\n", "f(i)"),
 }
 
 PRELUDE = '''
 S10 = "abcdefghij"
+S5 = "abcde"
+S31 = "s" * 31
+S32 = "t" * 32
+S200 = "u" * 200
+S30 = "a name of some thirty bytes..."
+S40 = "a calibration string of forty bytes.."
+T2 = (1, "one")
 S100 = "x" * 100
 S1000 = "y" * 1000
 B100 = b"z" * 100
@@ -50,6 +80,9 @@ class Obj:
     pass
 O = Obj()
 '''
+
+
+BUFFER_SIZE = 4 << 20  # the sessions' buffer_size (--buffer-size; 0: the writer's default)
 
 
 def module_src(shape):
@@ -63,7 +96,7 @@ def module_src(shape):
             "def loop_g(n):\n    for i in range(n):\n        %s\n" % (call, call_g))
 
 
-def run(mode, shapes, n, rounds):
+def run(mode, shapes, n, rounds, parent=False):
     import argtrace
     from argtrace import _core
     tmp = tempfile.mkdtemp(prefix="shape-cost-")
@@ -75,34 +108,40 @@ def run(mode, shapes, n, rounds):
             fh.write(module_src(shape))
         mod = __import__(name)
         path = os.path.join(tmp, shape + ".atr")
-        argtrace.start(path, buffer_size=4 << 20)
+        argtrace.start(path, **({"buffer_size": BUFFER_SIZE} if BUFFER_SIZE else {}))
         if mode == "decorator":
             if shape == "method":
                 mod.K.m = argtrace.trace(mod.K.m)
                 mod.f = mod.k.m
             else:
                 mod.f = argtrace.trace(mod.f)
+            if parent:  # the loop traced too: calls under a traced parent
+                mod.loop_f = argtrace.trace(mod.loop_f)
         else:
-            _core.filter_start([name + ":f", name + ":K.m"], [])
+            _core.filter_start([name + ":f", name + ":K.m"] + ([name + ":loop_f"] if parent else []), [])
             backend = _core.filter_backend()
-        diffs = []
+        diffs, faults = [], 0
         for r in range(rounds + 1):
             t0 = time.perf_counter_ns()
             mod.loop_g(n)
             t1 = time.perf_counter_ns()
+            f0 = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
             mod.loop_f(n)
+            f1 = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
             t2 = time.perf_counter_ns()
             if r:
                 diffs.append(((t2 - t1) - (t1 - t0)) / n)
+                faults += f1 - f0
         if mode != "decorator":
             _core.filter_stop()
         argtrace.stop()
         log = argtrace.load(path, compensate=False)
-        durs = sorted(c.duration_ns for c in log.calls())
+        durs = sorted(c.duration_ns for c in log.calls() if not c.function.endswith("loop_f"))
         diffs.sort()
         cal = log.calibrations[0] if log.calibrations else {}
         out[shape] = (diffs[len(diffs) // 4], statistics.median(diffs),
-                      durs[len(durs) // 2] if durs else 0, cal.get("call_ns"))
+                      durs[len(durs) // 2] if durs else 0, cal.get("call_ns"),
+                      faults * 1000.0 / (n * rounds))
         os.unlink(path)
     return out, (mode if mode == "decorator" else backend)
 
@@ -113,12 +152,18 @@ def main():
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--shapes", default=",".join(SHAPES))
+    ap.add_argument("--parent", action="store_true", help="trace the calling loop too")
+    ap.add_argument("--buffer-size", type=int, default=4 << 20,
+                    help="the sessions' buffer_size (0: the writer's default)")
     a = ap.parse_args()
-    res, mech = run(a.mode, a.shapes.split(","), a.n, a.rounds)
+    global BUFFER_SIZE
+    BUFFER_SIZE = a.buffer_size
+    res, mech = run(a.mode, a.shapes.split(","), a.n, a.rounds, a.parent)
     print("CPython %s %s" % (sys.version.split()[0], mech))
-    print("%-10s %8s %8s %8s %8s" % ("shape", "q25 ns", "med ns", "inner", "cal"))
-    for k, (q, m, inner, cal) in res.items():
-        print("%-10s %8.1f %8.1f %8d %8s" % (k, q, m, inner, cal))
+    print("%-10s %8s %8s %8s %8s %12s" % ("shape", "q25 ns", "med ns", "inner", "cal",
+                                            "faults/1000"))
+    for k, (q, m, inner, cal, flt) in res.items():
+        print("%-10s %8.1f %8.1f %8d %8s %12.2f" % (k, q, m, inner, cal, flt))
 
 
 if __name__ == "__main__":
