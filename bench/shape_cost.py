@@ -58,6 +58,12 @@ SHAPES = {
     "str256": ("def f(x):\n    return None\n", "f('vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv')"),
     "str300": ("def f(x):\n    return None\n", "f('vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv')"),
     "str500": ("def f(x):\n    return None\n", "f('vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv')"),
+    "obj2": ("def f(a, b):\n    return True\n", "f(O, O)"),
+    "tsub2": ("def f(a, b):\n    return True\n", "f(TS, TS)"),
+    "tsubr2": ("def f(a, b):\n    return True\n", "f(TR, TR)"),
+    "objr2": ("def f(a, b):\n    return True\n", "f(OR, OR)"),
+    "in_obj": ("class K:\n    def __contains__(self, x):\n        return True\nk = K()\n"
+               "f = K.__contains__\n", "i in k"),
     "method": ("class K:\n    def m(self, x):\n        return x\nk = K()\nf = k.m\n", "f(i)"),
 }
 
@@ -79,6 +85,17 @@ D3 = {"a": 1, "b": 2, "c": 3}
 class Obj:
     pass
 O = Obj()
+class TSub(tuple):
+    pass
+TS = TSub(("Keyword", "DML"))
+class TSubR(tuple):
+    def __repr__(self):
+        return "Token." + ".".join(self)
+TR = TSubR(("Keyword", "DML"))
+class ObjR:
+    def __repr__(self):
+        return "ObjR()"
+OR = ObjR()
 '''
 
 
@@ -88,7 +105,12 @@ BUFFER_SIZE = 4 << 20  # the sessions' buffer_size (--buffer-size; 0: the writer
 def module_src(shape):
     fdef, call = SHAPES[shape]
     base = fdef.replace("def f(", "def g(").replace("f = k.m", "g = k.m")
-    if shape == "gen0" or shape == "gen10":
+    if shape == "in_obj":  # the traced K.__contains__, an untraced twin class for g
+        base = fdef.replace("class K", "class KG").replace("k = K()", "kg = KG()").replace(
+            "f = K.", "g = KG.")
+    if shape == "in_obj":
+        call_g = "i in kg"
+    elif shape == "gen0" or shape == "gen10":
         call_g = call.replace("f(i)", "g(i)")
     else:
         call_g = call.replace("f(", "g(")
@@ -110,7 +132,9 @@ def run(mode, shapes, n, rounds, parent=False):
         path = os.path.join(tmp, shape + ".atr")
         argtrace.start(path, **({"buffer_size": BUFFER_SIZE} if BUFFER_SIZE else {}))
         if mode == "decorator":
-            if shape == "method":
+            if shape == "in_obj":
+                mod.K.__contains__ = argtrace.trace(mod.K.__contains__)
+            elif shape == "method":
                 mod.K.m = argtrace.trace(mod.K.m)
                 mod.f = mod.k.m
             else:
@@ -118,7 +142,7 @@ def run(mode, shapes, n, rounds, parent=False):
             if parent:  # the loop traced too: calls under a traced parent
                 mod.loop_f = argtrace.trace(mod.loop_f)
         else:
-            _core.filter_start([name + ":f", name + ":K.m"] + ([name + ":loop_f"] if parent else []), [])
+            _core.filter_start([name + ":f", name + ":K.m", name + ":K.__contains__"] + ([name + ":loop_f"] if parent else []), [])
             backend = _core.filter_backend()
         diffs, faults = [], 0
         for r in range(rounds + 1):
