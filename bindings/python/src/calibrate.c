@@ -617,13 +617,17 @@ void atr__calibrate(const char *mechanism, int measure) {
 }
 
 static PyObject *model_dict(const atr_calibration_model *m) {
-    return Py_BuildValue(
-        "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K}", "base_ns", (unsigned long long)m->base_ns,
-        "scalar_ns", (unsigned long long)m->scalar_ns, "str_ns", (unsigned long long)m->str_ns,
-        "summary_ns", (unsigned long long)m->summary_ns, "gen_ns", (unsigned long long)m->gen_ns,
-        "resume_ns", (unsigned long long)m->resume_ns, "raise_ns", (unsigned long long)m->raise_ns,
-        "slow_ppm", (unsigned long long)m->slow_ppm, "container_ns",
-        (unsigned long long)m->container_ns);
+    PyObject *d = PyDict_New();
+#define CAL_ITEM(name)                                      \
+    if (d) {                                                \
+        PyObject *v = PyLong_FromUnsignedLongLong(m->name); \
+        if (!v || PyDict_SetItemString(d, #name, v) < 0)    \
+            Py_CLEAR(d);                                    \
+        Py_XDECREF(v);                                      \
+    }
+    ATR_CALIBRATION_MODEL_KEYS(CAL_ITEM)
+#undef CAL_ITEM
+    return d;
 }
 
 PyObject *atr__py_calibrate(PyObject *m, PyObject *mechanism) {
