@@ -5,10 +5,9 @@
  *
  * What is timed: a Python loop calling a one-argument function (an int: the cheapest value to
  * capture, so that compensation errs on the side of too little) N times, untraced and traced
- * by the mechanism, in alternating rounds; call_ns, the lower quartile over the rounds of
- * (traced - untraced) / N (near the typical cost, yet not lifted by the rounds a busy machine
- * disturbed: on a saturated 2-core machine a median took in rounds slowed 2-10x), is what
- * one traced call adds to the duration of the call around it. inner_ns, the part
+ * by the mechanism, in alternating rounds, in the thread's CPU time (below); call_ns, the
+ * median over the rounds of (traced - untraced) / N, is what one traced call adds to the
+ * duration of the call around it. inner_ns, the part
  * between the call's own start and end timestamps, is the median duration the log recorded
  * for those calls (the function body itself takes a few ns). For a filter backend the
  * untraced rounds run with the backend's hook removed (3.9–3.11: the profile function or the
@@ -373,9 +372,12 @@ static uint64_t time_call(PyObject *f, PyObject *a, PyObject *b) {
     return t1 > t0 ? t1 - t0 : 1;
 }
 
-static uint64_t low_quartile(uint64_t *v, int n) {
+/* The median of v[0..n) (sorts v). In CPU time a busy machine no longer slows rounds 2-10x
+   (it did in wall time, when this was the lower quartile, which then came out below the
+   typical cost: tiny workloads were left 5-10% above their untraced time). */
+static uint64_t median_u64(uint64_t *v, int n) {
     qsort(v, (size_t)n, sizeof v[0], cmp_u64);
-    return v[n / 4]; /* a low quantile: rounds a busy machine disturbed drop out */
+    return v[n / 2];
 }
 
 /* slow_ppm: how much slower the hooks make code that makes no call (the profile hook of
@@ -402,7 +404,7 @@ static int slowdown(PyObject *g, hooks *h, uint64_t *ppm) {
         }
     }
     Py_DECREF(n);
-    uint64_t b = low_quartile(off, CAL_ROUNDS), t = low_quartile(on, CAL_ROUNDS);
+    uint64_t b = median_u64(off, CAL_ROUNDS), t = median_u64(on, CAL_ROUNDS);
     *ppm = t > b ? (t - b) * 1000000u / b : 0;
     return 0;
 }
@@ -464,7 +466,7 @@ static int rounds(PyObject *g, PyObject **traced, hooks *h, uint64_t slow_ppm,
                 diff[k][i - 1] = t > b ? t - b : 0;
         }
     }
-    /* The leaf's cost: the lower quartile over rounds. Each other shape's: the leaf's plus
+    /* The leaf's cost: the median over rounds. Each other shape's: the leaf's plus
        the median over rounds of its difference from the leaf's in the same round (a round
        the machine slowed slows both: the pairing keeps that out of the model's parts). */
     for (int k = 0; k < n_shapes; k++) {
@@ -485,7 +487,7 @@ static int rounds(PyObject *g, PyObject **traced, hooks *h, uint64_t slow_ppm,
     }
     if (out_rel)
         memcpy(out_rel, med, sizeof med);
-    cost[ATR__CAL_LEAF] = low_quartile(diff[ATR__CAL_LEAF], CAL_ROUNDS);
+    cost[ATR__CAL_LEAF] = median_u64(diff[ATR__CAL_LEAF], CAL_ROUNDS);
     for (int k = 1; k < ATR__CAL_SHAPES; k++) {
         int64_t c = (int64_t)cost[ATR__CAL_LEAF] + med[k];
         cost[k] = c > 0 ? (uint64_t)c : 0;
