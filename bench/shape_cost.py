@@ -3,11 +3,18 @@
 
 For each shape, a loop of N calls of a function of that shape is timed untraced and traced
 (decorator, or filter tracing by the process's backend), in alternating rounds; the cost per
-call is the lower quartile over rounds of (traced - untraced) / N, and the recorded duration
-of the traced calls (their inner part) is read back from the log.
+call is the lower quartile (and the median) over rounds of (traced - untraced) / N in the
+thread's CPU time (as the calibration times it), the recorded duration of the traced calls (their inner part) is read back from the
+log, and "faults/1000" counts the page faults of the traced loops per 1,000 calls.
+
+Each shape runs in its own session, one after the other in one process: with the default
+--buffer-size of 4 MiB the first sessions write into fresh memory (a page fault per 4 KiB of
+records, ~2 us each on the development machines) and later ones into memory the earlier
+ones freed, so a shape's cost depends on its place in the list; --buffer-size 0 uses the
+writer's default (128 KiB, recycled) as sessions do. --parent traces the calling loop too.
 
     PYTHONPATH=<build>/python python3 bench/shape_cost.py [--mode decorator|filter]
-        [--n 2000] [--rounds 15] [--shapes int,str40,...]
+        [--n 2000] [--rounds 15] [--shapes int,str40,...] [--buffer-size 0] [--parent]
 """
 import argparse
 import resource
@@ -64,6 +71,7 @@ SHAPES = {
     "objr2": ("def f(a, b):\n    return True\n", "f(OR, OR)"),
     "in_obj": ("class K:\n    def __contains__(self, x):\n        return True\nk = K()\n"
                "f = K.__contains__\n", "i in k"),
+    "gen5": ("def f(x):\n    for k in range(5):\n        yield k\n", "for _ in f(i): pass"),
     "method": ("class K:\n    def m(self, x):\n        return x\nk = K()\nf = k.m\n", "f(i)"),
 }
 
@@ -110,7 +118,7 @@ def module_src(shape):
             "f = K.", "g = KG.")
     if shape == "in_obj":
         call_g = "i in kg"
-    elif shape == "gen0" or shape == "gen10":
+    elif shape in ("gen0", "gen5", "gen10"):
         call_g = call.replace("f(i)", "g(i)")
     else:
         call_g = call.replace("f(", "g(")
@@ -146,13 +154,13 @@ def run(mode, shapes, n, rounds, parent=False):
             backend = _core.filter_backend()
         diffs, faults = [], 0
         for r in range(rounds + 1):
-            t0 = time.perf_counter_ns()
+            t0 = time.thread_time_ns()
             mod.loop_g(n)
-            t1 = time.perf_counter_ns()
+            t1 = time.thread_time_ns()
             f0 = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
             mod.loop_f(n)
             f1 = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
-            t2 = time.perf_counter_ns()
+            t2 = time.thread_time_ns()
             if r:
                 diffs.append(((t2 - t1) - (t1 - t0)) / n)
                 faults += f1 - f0
