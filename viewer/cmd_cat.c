@@ -26,10 +26,9 @@ typedef struct cat_filter {
 } cat_filter;
 /* 1 when a CALIBRATION record carries the per-call model (FORMAT.md 3.13). */
 static int has_model(const atr_record *r) {
-    return (r->u.calibration.base_ns | r->u.calibration.scalar_ns | r->u.calibration.str_ns |
-            r->u.calibration.summary_ns | r->u.calibration.gen_ns | r->u.calibration.resume_ns |
-            r->u.calibration.raise_ns | r->u.calibration.slow_ppm |
-            r->u.calibration.container_ns) != 0;
+#define CAL_OR(name) | r->u.calibration.name
+    return (0 ATR_CALIBRATION_MODEL_KEYS(CAL_OR)) != 0;
+#undef CAL_OR
 }
 
 static const atr__opt cat_opts[] = {
@@ -180,16 +179,11 @@ static void record_text(atr__sbuf *sb, const atr_record *r, size_t maxv) {
         atr__sb_printf(sb, " call_ns=%" PRIu64 " inner_ns=%" PRIu64 " samples=%" PRIu64,
                        r->u.calibration.call_ns, r->u.calibration.inner_ns,
                        r->u.calibration.samples);
-        if (has_model(r))
-            atr__sb_printf(sb,
-                           " base_ns=%" PRIu64 " scalar_ns=%" PRIu64 " str_ns=%" PRIu64
-                           " summary_ns=%" PRIu64 " gen_ns=%" PRIu64 " resume_ns=%" PRIu64
-                           " raise_ns=%" PRIu64 " slow_ppm=%" PRIu64 " container_ns=%" PRIu64,
-                           r->u.calibration.base_ns, r->u.calibration.scalar_ns,
-                           r->u.calibration.str_ns, r->u.calibration.summary_ns,
-                           r->u.calibration.gen_ns, r->u.calibration.resume_ns,
-                           r->u.calibration.raise_ns, r->u.calibration.slow_ppm,
-                           r->u.calibration.container_ns);
+        if (has_model(r)) {
+#define CAL_TEXT(name) atr__sb_printf(sb, " " #name "=%" PRIu64, r->u.calibration.name);
+            ATR_CALIBRATION_MODEL_KEYS(CAL_TEXT)
+#undef CAL_TEXT
+        }
         break;
     default:
         atr__sb_printf(sb, "RECORD kind=%" PRIu32, r->kind);
@@ -320,15 +314,9 @@ static void record_json(atr__json *j, const atr_record *r) {
         atr__json_kuint(j, "inner_ns", r->u.calibration.inner_ns);
         atr__json_kuint(j, "samples", r->u.calibration.samples);
         if (has_model(r)) {
-            atr__json_kuint(j, "base_ns", r->u.calibration.base_ns);
-            atr__json_kuint(j, "scalar_ns", r->u.calibration.scalar_ns);
-            atr__json_kuint(j, "str_ns", r->u.calibration.str_ns);
-            atr__json_kuint(j, "summary_ns", r->u.calibration.summary_ns);
-            atr__json_kuint(j, "gen_ns", r->u.calibration.gen_ns);
-            atr__json_kuint(j, "resume_ns", r->u.calibration.resume_ns);
-            atr__json_kuint(j, "raise_ns", r->u.calibration.raise_ns);
-            atr__json_kuint(j, "slow_ppm", r->u.calibration.slow_ppm);
-            atr__json_kuint(j, "container_ns", r->u.calibration.container_ns);
+#define CAL_JSON(name) atr__json_kuint(j, #name, r->u.calibration.name);
+            ATR_CALIBRATION_MODEL_KEYS(CAL_JSON)
+#undef CAL_JSON
         }
         break;
     default:

@@ -5,10 +5,9 @@
  *
  * What is timed: a Python loop calling a one-argument function (an int: the cheapest value to
  * capture, so that compensation errs on the side of too little) N times, untraced and traced
- * by the mechanism, in alternating rounds; call_ns, the lower quartile over the rounds of
- * (traced - untraced) / N (near the typical cost, yet not lifted by the rounds a busy machine
- * disturbed: on a saturated 2-core machine a median took in rounds slowed 2-10x), is what
- * one traced call adds to the duration of the call around it. inner_ns, the part
+ * by the mechanism, in alternating rounds, in the thread's CPU time (below); call_ns, the
+ * median over the rounds of (traced - untraced) / N, is what one traced call adds to the
+ * duration of the call around it. inner_ns, the part
  * between the call's own start and end timestamps, is the median duration the log recorded
  * for those calls (the function body itself takes a few ns). For a filter backend the
  * untraced rounds run with the backend's hook removed (3.9–3.11: the profile function or the
@@ -29,9 +28,13 @@
  * first session of a process reads clock_gettime until the TSC is calibrated, later ones the
  * TSC, about 25 ns less per call), and the private session reads the clock the same way the
  * user's does at that moment. The other shapes (the per-call model: calibrate.h) are timed
- * at the first two calibrations of each mechanism in the process; later ones reuse the
- * second's differences from the leaf (rel_cache) and time the leaf alone, as fast as before
- * the model.
+ * at the first calibration of each mechanism in the process; later ones reuse its
+ * differences from the leaf (rel_cache) and time the leaf alone, as fast as before the model.
+ *
+ * Timed in the thread's CPU time (CLOCK_THREAD_CPUTIME_ID): what the tracer costs the
+ * program's thread, without the time other processes or the writer's flusher held its CPU
+ * (on a busy machine wall-clock rounds were slowed 2-10x), as the compensation takes off
+ * the thread's own work.
  */
 #include "calibrate.h"
 
@@ -48,6 +51,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -93,6 +97,15 @@ static const char CAL_SRC[] =
 static uint64_t now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The calling thread's CPU time (the monotonic clock where there is none): what the loops
+   cost this thread, without the time other threads and processes held its CPU. */
+static uint64_t cpu_ns(void) {
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return now_ns();
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -151,8 +164,12 @@ static atr_session *private_open(char *path, size_t cap) {
              (unsigned long long)now_ns());
     atr_writer_config_init(&cfg);
     cfg.path = path;
-    cfg.buffer_size = (size_t)4 << 20; /* no flush while timing */
-    cfg.max_pending_bytes = (size_t)8 << 20;
+    /* The writer's default buffers, few of them: the timed rounds write into buffers the
+       warm-up round touched, as a session's calls write into its recycled buffers. A larger
+       buffer was fresh memory (a page fault per 4 KiB of records, ~2 us each here, charged
+       to every captured byte); more pending buffers are fresh ones too when the flusher lags
+       (the producer waits for one instead, off this thread's CPU time). */
+    cfg.max_pending_bytes = 4 * cfg.buffer_size;
     cfg.fork_mode = ATR_FORK_STOP;
     if (atr_session_open(&cfg, &s) < 0)
         return NULL;
@@ -263,9 +280,9 @@ static void put_back(saved *sv) {
 
 /* Time one call of loop(f, CAL_CALLS) in ns; 0 on error (exception set). */
 static uint64_t time_loop(PyObject *loop, PyObject *f, PyObject *n) {
-    uint64_t t0 = now_ns();
+    uint64_t t0 = cpu_ns();
     PyObject *r = PyObject_CallFunctionObjArgs(loop, f, n, NULL);
-    uint64_t t1 = now_ns();
+    uint64_t t1 = cpu_ns();
     if (r == NULL)
         return 0;
     Py_DECREF(r);
@@ -334,20 +351,33 @@ static int make_functions(const char *mechanism, PyObject *g, PyObject **traced)
     return 0;
 }
 
+/* Minor page faults of the calling thread so far (0 where not counted). */
+static uint64_t thread_faults(void) {
+#ifdef RUSAGE_THREAD
+    struct rusage ru;
+    if (getrusage(RUSAGE_THREAD, &ru) == 0)
+        return (uint64_t)ru.ru_minflt;
+#endif
+    return 0;
+}
+
 /* One call of f(arg) in ns; 0 on error (exception set). */
 static uint64_t time_call(PyObject *f, PyObject *a, PyObject *b) {
-    uint64_t t0 = now_ns();
+    uint64_t t0 = cpu_ns();
     PyObject *r = PyObject_CallFunctionObjArgs(f, a, b, NULL);
-    uint64_t t1 = now_ns();
+    uint64_t t1 = cpu_ns();
     if (r == NULL)
         return 0;
     Py_DECREF(r);
     return t1 > t0 ? t1 - t0 : 1;
 }
 
-static uint64_t low_quartile(uint64_t *v, int n) {
+/* The median of v[0..n) (sorts v). In CPU time a busy machine no longer slows rounds 2-10x
+   (it did in wall time, when this was the lower quartile, which then came out below the
+   typical cost: tiny workloads were left 5-10% above their untraced time). */
+static uint64_t median_u64(uint64_t *v, int n) {
     qsort(v, (size_t)n, sizeof v[0], cmp_u64);
-    return v[n / 4]; /* a low quantile: rounds a busy machine disturbed drop out */
+    return v[n / 2];
 }
 
 /* slow_ppm: how much slower the hooks make code that makes no call (the profile hook of
@@ -374,48 +404,44 @@ static int slowdown(PyObject *g, hooks *h, uint64_t *ppm) {
         }
     }
     Py_DECREF(n);
-    uint64_t b = low_quartile(off, CAL_ROUNDS), t = low_quartile(on, CAL_ROUNDS);
+    uint64_t b = median_u64(off, CAL_ROUNDS), t = median_u64(on, CAL_ROUNDS);
     *ppm = t > b ? (t - b) * 1000000u / b : 0;
     return 0;
 }
 
-/* Timed rounds, the shapes interleaved: cost[k] gets shape k's (traced - untraced * (1 +
-   slow)) in ns per call (0 if tracing looked free), as said below. 0 or -1. */
 /* Each shape's difference from the leaf's cost (the medians in rounds()), per mechanism,
-   measured at the first two calibrations of a mechanism in the process, the second's reused
-   by later ones, which time the leaf alone: the shapes cost a few tens of ms more, a
-   session's stop pays them twice per process. Under the GIL. */
+   measured at the first calibration of a mechanism in the process and reused by later ones,
+   which time the leaf alone: the shapes cost a few tens of ms more, a session's stop pays
+   them once per process. (The first used to run cold, 10-40% above later ones: its private
+   session wrote into fresh memory, see private_open.) Under the GIL. */
 static struct {
     char mechanism[16]; /* "" : free slot */
-    int full;           /* full measurements so far: the first one is not kept (below) */
     int64_t rel[ATR__CAL_SHAPES];
 } rel_cache[4];
 
 /* The cached differences of mechanism (NULL: none yet). add: a full measurement was just
-   made, return where to keep it, or NULL when it is the process's first of that mechanism
-   (the first session of a process runs cold: it reads clock_gettime until the TSC is
-   calibrated, and its measured differences came out 10-40% above the later sessions'). */
+   made, return where to keep it (NULL: no room). */
 static int64_t *cached_rel(const char *mechanism, int add) {
     for (size_t i = 0; i < sizeof rel_cache / sizeof rel_cache[0]; i++) {
-        if (strcmp(rel_cache[i].mechanism, mechanism) == 0) {
-            if (add)
-                return rel_cache[i].full++ >= 1 ? rel_cache[i].rel : NULL;
-            return rel_cache[i].full >= 2 ? rel_cache[i].rel : NULL;
-        }
+        if (strcmp(rel_cache[i].mechanism, mechanism) == 0)
+            return rel_cache[i].rel;
         if (add && !rel_cache[i].mechanism[0] &&
             strlen(mechanism) < sizeof rel_cache[i].mechanism) {
             strcpy(rel_cache[i].mechanism, mechanism);
-            rel_cache[i].full = 1;
-            return NULL;
+            return rel_cache[i].rel;
         }
     }
     return NULL;
 }
 
+/* Timed rounds, the shapes interleaved: cost[k] gets shape k's (traced - untraced * (1 +
+   slow)) in ns of this thread's CPU per call (0 if tracing looked free), as said below;
+   *faults the page faults of the timed traced loops. */
 /* rel: the shapes' differences from the leaf to use (leaf alone timed), or NULL (all timed;
    *out_rel gets them when not NULL). */
 static int rounds(PyObject *g, PyObject **traced, hooks *h, uint64_t slow_ppm,
-                  const int64_t *known_rel, int64_t *out_rel, uint64_t cost[ATR__CAL_SHAPES]) {
+                  const int64_t *known_rel, int64_t *out_rel, uint64_t cost[ATR__CAL_SHAPES],
+                  uint64_t *faults) {
     PyObject *n = PyLong_FromLong(CAL_CALLS), *ng = PyLong_FromLong(CAL_GEN_CALLS);
     uint64_t diff[ATR__CAL_SHAPES][CAL_ROUNDS];
     int rc = -1;
@@ -429,15 +455,18 @@ static int rounds(PyObject *g, PyObject **traced, hooks *h, uint64_t slow_ppm,
             hooks_off(h);
             uint64_t b = time_loop(loop, plain, cnt);
             hooks_on(h);
+            uint64_t f0 = thread_faults();
             uint64_t t = b ? time_loop(loop, traced[k], cnt) : 0;
             if (!t)
                 goto out;
+            if (i > 0)
+                *faults += thread_faults() - f0;
             b += b * slow_ppm / 1000000u;
             if (i > 0) /* round 0 warms up */
                 diff[k][i - 1] = t > b ? t - b : 0;
         }
     }
-    /* The leaf's cost: the lower quartile over rounds. Each other shape's: the leaf's plus
+    /* The leaf's cost: the median over rounds. Each other shape's: the leaf's plus
        the median over rounds of its difference from the leaf's in the same round (a round
        the machine slowed slows both: the pairing keeps that out of the model's parts). */
     for (int k = 0; k < n_shapes; k++) {
@@ -458,7 +487,7 @@ static int rounds(PyObject *g, PyObject **traced, hooks *h, uint64_t slow_ppm,
     }
     if (out_rel)
         memcpy(out_rel, med, sizeof med);
-    cost[ATR__CAL_LEAF] = low_quartile(diff[ATR__CAL_LEAF], CAL_ROUNDS);
+    cost[ATR__CAL_LEAF] = median_u64(diff[ATR__CAL_LEAF], CAL_ROUNDS);
     for (int k = 1; k < ATR__CAL_SHAPES; k++) {
         int64_t c = (int64_t)cost[ATR__CAL_LEAF] + med[k];
         cost[k] = c > 0 ? (uint64_t)c : 0;
@@ -515,7 +544,8 @@ int atr__calibrate_measure(const char *mechanism, int reuse, atr__calib *out) {
     if (make_functions(mechanism, g, traced) == 0 &&
         (strcmp(mechanism, "profile") != 0 || slowdown(g, &h, &out->model.slow_ppm) == 0)) {
         int64_t *known = reuse ? cached_rel(mechanism, 0) : NULL, fresh[ATR__CAL_SHAPES];
-        rc = rounds(g, traced, &h, out->model.slow_ppm, known, known ? NULL : fresh, cost);
+        rc = rounds(g, traced, &h, out->model.slow_ppm, known, known ? NULL : fresh, cost,
+                    &out->faults);
         int64_t *slot = rc == 0 && !known && reuse ? cached_rel(mechanism, 1) : NULL;
         if (slot)
             memcpy(slot, fresh, sizeof fresh);
@@ -589,13 +619,17 @@ void atr__calibrate(const char *mechanism, int measure) {
 }
 
 static PyObject *model_dict(const atr_calibration_model *m) {
-    return Py_BuildValue(
-        "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K}", "base_ns", (unsigned long long)m->base_ns,
-        "scalar_ns", (unsigned long long)m->scalar_ns, "str_ns", (unsigned long long)m->str_ns,
-        "summary_ns", (unsigned long long)m->summary_ns, "gen_ns", (unsigned long long)m->gen_ns,
-        "resume_ns", (unsigned long long)m->resume_ns, "raise_ns", (unsigned long long)m->raise_ns,
-        "slow_ppm", (unsigned long long)m->slow_ppm, "container_ns",
-        (unsigned long long)m->container_ns);
+    PyObject *d = PyDict_New();
+#define CAL_ITEM(name)                                      \
+    if (d) {                                                \
+        PyObject *v = PyLong_FromUnsignedLongLong(m->name); \
+        if (!v || PyDict_SetItemString(d, #name, v) < 0)    \
+            Py_CLEAR(d);                                    \
+        Py_XDECREF(v);                                      \
+    }
+    ATR_CALIBRATION_MODEL_KEYS(CAL_ITEM)
+#undef CAL_ITEM
+    return d;
 }
 
 PyObject *atr__py_calibrate(PyObject *m, PyObject *mechanism) {
@@ -618,9 +652,10 @@ PyObject *atr__py_calibrate(PyObject *m, PyObject *mechanism) {
     }
     PyObject *r =
         shapes && model
-            ? Py_BuildValue("{s:K,s:K,s:K,s:O,s:O}", "call_ns", (unsigned long long)res.call_ns,
+            ? Py_BuildValue("{s:K,s:K,s:K,s:O,s:O,s:K}", "call_ns", (unsigned long long)res.call_ns,
                             "inner_ns", (unsigned long long)res.inner_ns, "samples",
-                            (unsigned long long)res.samples, "shapes", shapes, "model", model)
+                            (unsigned long long)res.samples, "shapes", shapes, "model", model,
+                            "faults", (unsigned long long)res.faults)
             : NULL;
     Py_XDECREF(shapes);
     Py_XDECREF(model);

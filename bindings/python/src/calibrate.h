@@ -28,6 +28,7 @@ enum {
 typedef struct atr__calib {
     uint64_t call_ns, inner_ns;
     uint64_t samples;                   /* traced calls timed; 0: not measured */
+    uint64_t faults;                    /* page faults of the timed traced loops (tests) */
     uint64_t shape_ns[ATR__CAL_SHAPES]; /* the cost of each shape, ns per call */
     atr_calibration_model model;        /* solved from shape_ns (atr__calib_solve) */
 } atr__calib;

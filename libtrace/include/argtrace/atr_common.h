@@ -175,6 +175,17 @@ static inline atr_value atr_value_summary(const char *type, size_t type_len, int
     return v;
 }
 
+/*
+ * The keys of the per-call cost model of a CALIBRATION record (docs/FORMAT.md 3.13), in the
+ * order the writer puts them: X(name) for each. Each is a field of atr_calibration_model
+ * (atr_writer.h) and of atr_record's calibration (atr_reader.h), named as the log's key.
+ */
+/* clang-format off */
+#define ATR_CALIBRATION_MODEL_KEYS(X) \
+    X(base_ns) X(scalar_ns) X(str_ns) X(summary_ns) X(gen_ns) X(resume_ns) X(raise_ns) \
+    X(slow_ppm) X(container_ns)
+/* clang-format on */
+
 #ifdef __cplusplus
 }
 #endif

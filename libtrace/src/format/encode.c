@@ -351,9 +351,10 @@ void atr__enc_end_of_log(atr__cur *c, uint64_t time_ns) {
 void atr__enc_calibration(atr__cur *c, const atr_calibration *k, const atr_calibration_model *m) {
     atr__enc_array_hdr(c, 2);
     atr__enc_uint(c, ATR__REC_CALIBRATION);
-    int model = m && (m->base_ns | m->scalar_ns | m->str_ns | m->summary_ns | m->gen_ns |
-                      m->resume_ns | m->raise_ns | m->slow_ppm | m->container_ns) != 0;
-    atr__enc_map_hdr(c, model ? 13 : 4);
+#define ATR__CAL_OR(name) | m->name
+#define ATR__CAL_ONE(name) +1
+    int model = m && (0 ATR_CALIBRATION_MODEL_KEYS(ATR__CAL_OR)) != 0;
+    atr__enc_map_hdr(c, model ? 4 ATR_CALIBRATION_MODEL_KEYS(ATR__CAL_ONE) : 4);
     atr__enc_cstr(c, "mechanism");
     enc_astr(c, k->mechanism);
     enc_key_uint(c, "call_ns", k->call_ns);
@@ -361,15 +362,11 @@ void atr__enc_calibration(atr__cur *c, const atr_calibration *k, const atr_calib
     enc_key_uint(c, "samples", k->samples);
     if (!model) /* the 1.1 record */
         return;
-    enc_key_uint(c, "base_ns", m->base_ns);
-    enc_key_uint(c, "scalar_ns", m->scalar_ns);
-    enc_key_uint(c, "str_ns", m->str_ns);
-    enc_key_uint(c, "summary_ns", m->summary_ns);
-    enc_key_uint(c, "gen_ns", m->gen_ns);
-    enc_key_uint(c, "resume_ns", m->resume_ns);
-    enc_key_uint(c, "raise_ns", m->raise_ns);
-    enc_key_uint(c, "slow_ppm", m->slow_ppm);
-    enc_key_uint(c, "container_ns", m->container_ns);
+#define ATR__CAL_ENC(name) enc_key_uint(c, #name, m->name);
+    ATR_CALIBRATION_MODEL_KEYS(ATR__CAL_ENC)
+#undef ATR__CAL_ENC
+#undef ATR__CAL_ONE
+#undef ATR__CAL_OR
 }
 
 void atr__enc_sampling(atr__cur *c, double rate, int random_mode, uint64_t seed) {
