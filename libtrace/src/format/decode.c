@@ -1,17 +1,18 @@
 /*
  * Record decoder: msgpack records -> atr_record (docs/FORMAT.md section 3).
  *
- * Each record goes through three steps: atr__mp_check() bounds it (msgpack-c sizes its arrays
- * by the counts it reads, so it must never see a count larger than the bytes behind it),
- * msgpack_unpack() builds msgpack_objects in a zone reused from record to record, and the
- * mappers below turn those into an atr_record, checking arity and types and resolving times
- * and span references against the per-thread state. Arrays handed out (args, fields, params,
- * summary items) come from the same zone, so they live until the next record.
+ * Each record goes through two steps: atr__mp_unpack() walks it once, bounding every count and
+ * length by the bytes that remain (so nothing is sized by a number in the file alone) while it
+ * builds msgpack_objects in a zone reused from record to record; then the mappers below turn
+ * those into an atr_record, checking arity and types and resolving times and span references
+ * against the per-thread state. Arrays handed out (args, fields, params, summary items) come
+ * from the same zone, so they live until the next record.
  */
 #include "format/decode.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -615,6 +616,33 @@ static int decode_recording(atr__decoder *d, const msgpack_object *el, uint32_t 
     return 0;
 }
 
+/* The union member of the records that make up most of a log; the others fit in it. */
+#define HOT_MEMBER(rec) ((rec)->u.end)
+_Static_assert(sizeof(((atr_record *)0)->u.start) <= sizeof HOT_MEMBER((atr_record *)0) &&
+                   sizeof(((atr_record *)0)->u.message) <= sizeof HOT_MEMBER((atr_record *)0) &&
+                   sizeof(((atr_record *)0)->u.suspend) <= sizeof HOT_MEMBER((atr_record *)0) &&
+                   sizeof(((atr_record *)0)->u.sync) <= sizeof HOT_MEMBER((atr_record *)0),
+               "HOT_MEMBER is the largest of the frequent records' members");
+
+/* Zero *rec before a record of `type` fills it: for the frequent records only the header and
+   the union's first bytes that their member uses (a smaller memset, inlined). */
+static void clear_record(atr_record *rec, uint64_t type) {
+    switch (type) {
+    case ATR__REC_START:
+    case ATR__REC_END:
+    case ATR__REC_MESSAGE:
+    case ATR__REC_SUSPEND:
+    case ATR__REC_RESUME:
+    case ATR__REC_SYNC:
+    case ATR__REC_CHUNK:
+        memset(rec, 0, offsetof(atr_record, u) + sizeof HOT_MEMBER(rec));
+        break;
+    default:
+        memset(rec, 0, sizeof *rec);
+        break;
+    }
+}
+
 /* Minimum elements per record type (FORMAT.md section 3), type included. */
 static const uint8_t min_elements[] = {0, 2, 8, 3, 2, 5, 4, 5, 3, 2, 2, 3, 3};
 
@@ -632,6 +660,7 @@ static int decode_array(atr__decoder *d, const msgpack_object *obj, atr_record *
                              el[0].type == MSGPACK_OBJECT_POSITIVE_INTEGER ? "0"
                                                                            : atr__dec_kind(el));
     type = el[0].via.u64;
+    clear_record(rec, type);
     if (!d->seen_process && type != ATR__REC_PROCESS)
         return atr__dec_fail(d, ATR_ECORRUPT,
                              "first record has type %" PRIu64 " (%s), needs PROCESS (1)", type,
@@ -707,25 +736,18 @@ static int decode_array(atr__decoder *d, const msgpack_object *obj, atr_record *
 
 int atr__decode_record(atr__decoder *d, const uint8_t *p, size_t n, size_t *used, atr_record *rec) {
     msgpack_object obj;
-    msgpack_unpack_return ur;
-    size_t size = 0, off = 0;
+    size_t size = 0;
     char why[160];
     int rc;
 
     d->budget = ATR__RECORD_OBJECTS_MAX;
-    rc = atr__mp_check(p, n, ATR__NEST_MAX, &size, &d->budget, why, sizeof why);
+    msgpack_zone_clear(&d->zone);
+    rc = atr__mp_unpack(p, n, ATR__NEST_MAX, &size, &d->budget, why, sizeof why, &d->zone, &obj);
     if (rc == ATR_ETRUNCATED)
         return atr__dec_fail(d, ATR_ECORRUPT, "record cut off by the end of its frame");
     if (rc < 0)
         return atr__dec_fail(d, rc, "%s", why);
-    msgpack_zone_clear(&d->zone);
-    ur = msgpack_unpack((const char *)p, size, &off, &d->zone, &obj);
-    if (ur != MSGPACK_UNPACK_SUCCESS || off != size)
-        return atr__dec_fail(d,
-                             ur < 0 && ur != MSGPACK_UNPACK_PARSE_ERROR ? ATR_ENOMEM : ATR_ECORRUPT,
-                             "msgpack-c could not unpack the record (%d)", (int)ur);
     *used = size;
     d->n_records++;
-    memset(rec, 0, sizeof *rec);
     return decode_array(d, &obj, rec);
 }

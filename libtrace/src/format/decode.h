@@ -3,9 +3,11 @@
  * content into atr_record values, keeping the stream state the format carries across
  * records and frames (current thread, per-thread time and span sequence, defined functions).
  *
- * The bytes are untrusted. Before msgpack-c sees a record, atr__mp_check() walks it and
- * bounds every count and length by the bytes that remain, the nesting depth and the number
- * of objects, so no number in the file sizes an allocation on its own.
+ * The bytes are untrusted. One walker (atr__mp_check(), and atr__mp_unpack() that also builds
+ * msgpack-c's object types while it walks) bounds every count and length by the bytes that
+ * remain, the nesting depth and the number of objects, so no number in the file sizes an
+ * allocation on its own. msgpack-c's own unpacker is not used: its zone allocator and object
+ * types are.
  *
  * msgpack stays inside this module: callers see atr_record only.
  */

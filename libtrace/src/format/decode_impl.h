@@ -51,6 +51,13 @@ struct atr__decoder {
     char msg[256];
 };
 
+/*
+ * atr__mp_check() that also builds the object into *out: msgpack_objects whose arrays (and
+ * maps: 2 * size objects, key then value) come from zone; strings point into p.
+ */
+int atr__mp_unpack(const uint8_t *p, size_t n, int max_depth, size_t *size, uint64_t *budget,
+                   char *msg, size_t msg_size, msgpack_zone *zone, msgpack_object *out);
+
 /* Record the reason of a failure in d->msg and return code. */
 int atr__dec_fail(atr__decoder *d, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
