@@ -100,6 +100,11 @@ int atr__decoder_new(uint32_t major, uint32_t minor, atr__decoder **out) {
         free(d);
         return ATR_ENOMEM;
     }
+    if (atr__parsed_new(1, &d->one) < 0) {
+        msgpack_zone_destroy(&d->zone);
+        free(d);
+        return ATR_ENOMEM;
+    }
     d->major = major;
     d->minor = minor;
     snprintf(d->msg, sizeof d->msg, "no error");
@@ -111,6 +116,7 @@ void atr__decoder_free(atr__decoder *d) {
     if (!d)
         return;
     msgpack_zone_destroy(&d->zone);
+    atr__parsed_free(d->one);
     idmap_destroy(&d->threads);
     idmap_destroy(&d->functions);
     idmap_destroy(&d->types);
@@ -734,20 +740,79 @@ static int decode_array(atr__decoder *d, const msgpack_object *obj, atr_record *
     }
 }
 
-int atr__decode_record(atr__decoder *d, const uint8_t *p, size_t n, size_t *used, atr_record *rec) {
-    msgpack_object obj;
+/* --- parsed records ------------------------------------------------------------------ */
+
+int atr__parsed_new(uint32_t max_records, atr__parsed **out) {
+    atr__parsed *ps = calloc(1, sizeof *ps);
+    *out = NULL;
+    if (!ps)
+        return ATR_ENOMEM;
+    ps->recs = malloc((max_records ? max_records : 1) * sizeof *ps->recs);
+    if (!ps->recs || !msgpack_zone_init(&ps->zone, 16 * 1024)) {
+        free(ps->recs);
+        free(ps);
+        return ATR_ENOMEM;
+    }
+    ps->cap = max_records ? max_records : 1;
+    snprintf(ps->msg, sizeof ps->msg, "no error");
+    *out = ps;
+    return 0;
+}
+
+void atr__parsed_free(atr__parsed *ps) {
+    if (!ps)
+        return;
+    msgpack_zone_destroy(&ps->zone);
+    free(ps->recs);
+    free(ps);
+}
+
+void atr__parsed_clear(atr__parsed *ps) {
+    if (ps->n || ps->bytes)
+        msgpack_zone_clear(&ps->zone);
+    ps->n = 0;
+    ps->bytes = 0;
+}
+
+uint32_t atr__parsed_count(const atr__parsed *ps) { return ps->n; }
+
+size_t atr__parsed_bytes(const atr__parsed *ps) { return ps->bytes; }
+
+const char *atr__parsed_msg(const atr__parsed *ps) { return ps->msg; }
+
+int atr__parse_record(atr__parsed *ps, const uint8_t *p, size_t n, size_t *used) {
+    atr__parsed_rec *pr = &ps->recs[ps->n];
     size_t size = 0;
-    char why[160];
     int rc;
 
-    d->budget = ATR__RECORD_OBJECTS_MAX;
-    msgpack_zone_clear(&d->zone);
-    rc = atr__mp_unpack(p, n, ATR__NEST_MAX, &size, &d->budget, why, sizeof why, &d->zone, &obj);
+    if (ps->n >= ps->cap)
+        return atr__msgf(ps->msg, sizeof ps->msg, ATR_ENOMEM, "parsed-record set is full");
+    pr->budget = ATR__RECORD_OBJECTS_MAX;
+    rc = atr__mp_unpack(p, n, ATR__NEST_MAX, &size, &pr->budget, ps->msg, sizeof ps->msg, &ps->zone,
+                        &pr->obj);
+    ps->bytes += (ATR__RECORD_OBJECTS_MAX - pr->budget) * sizeof(msgpack_object);
     if (rc == ATR_ETRUNCATED)
-        return atr__dec_fail(d, ATR_ECORRUPT, "record cut off by the end of its frame");
+        return atr__msgf(ps->msg, sizeof ps->msg, ATR_ECORRUPT,
+                         "record cut off by the end of its frame");
     if (rc < 0)
-        return atr__dec_fail(d, rc, "%s", why);
+        return rc;
     *used = size;
+    ps->n++;
+    return 0;
+}
+
+int atr__decode_parsed(atr__decoder *d, const atr__parsed *ps, uint32_t i, atr_record *rec) {
+    msgpack_zone_clear(&d->zone);
+    d->budget = ps->recs[i].budget;
     d->n_records++;
-    return decode_array(d, &obj, rec);
+    return decode_array(d, &ps->recs[i].obj, rec);
+}
+
+int atr__decode_record(atr__decoder *d, const uint8_t *p, size_t n, size_t *used, atr_record *rec) {
+    int rc;
+    atr__parsed_clear(d->one);
+    rc = atr__parse_record(d->one, p, n, used);
+    if (rc < 0)
+        return atr__dec_fail(d, rc, "%s", atr__parsed_msg(d->one));
+    return atr__decode_parsed(d, d->one, 0, rec);
 }

@@ -32,8 +32,22 @@ typedef struct atr__thread_state {
     uint64_t seq;  /* sequence number of the thread's last span */
 } atr__thread_state;
 
+typedef struct atr__parsed_rec {
+    msgpack_object obj; /* the record's array (objects in the set's zone) */
+    uint64_t budget;    /* objects its ext payloads may still hold */
+} atr__parsed_rec;
+
+struct atr__parsed {
+    msgpack_zone zone;     /* objects of the records */
+    atr__parsed_rec *recs; /* owned, cap */
+    uint32_t n, cap;
+    size_t bytes; /* of objects in zone (about) */
+    char msg[256];
+};
+
 struct atr__decoder {
-    msgpack_zone zone; /* objects and arrays of the current record, cleared per record */
+    msgpack_zone zone; /* arrays and ext payloads of the current record, cleared per record */
+    atr__parsed *one;  /* owned: the record atr__decode_record() parses */
     uint32_t major, minor;
     atr__idmap threads;        /* thread number -> index in states */
     atr__thread_state *states; /* one per thread seen, in order of first CHUNK */
