@@ -88,6 +88,7 @@ int atr__dec_fail(atr__decoder *d, int code, const char *fmt, ...) {
 void *atr__dec_alloc(atr__decoder *d, size_t n, size_t elem) {
     if (n == 0)
         return NULL;
+    d->zone_used = 1;
     return msgpack_zone_malloc(&d->zone, n * elem);
 }
 
@@ -802,7 +803,9 @@ int atr__parse_record(atr__parsed *ps, const uint8_t *p, size_t n, size_t *used)
 }
 
 int atr__decode_parsed(atr__decoder *d, const atr__parsed *ps, uint32_t i, atr_record *rec) {
-    msgpack_zone_clear(&d->zone);
+    if (d->zone_used) /* most records allocate nothing: skip the call */
+        msgpack_zone_clear(&d->zone);
+    d->zone_used = 0;
     d->budget = ps->recs[i].budget;
     d->n_records++;
     return decode_array(d, &ps->recs[i].obj, rec);

@@ -48,6 +48,7 @@ struct atr__parsed {
 struct atr__decoder {
     msgpack_zone zone; /* arrays and ext payloads of the current record, cleared per record */
     atr__parsed *one;  /* owned: the record atr__decode_record() parses */
+    int zone_used;     /* zone holds something of the current record */
     uint32_t major, minor;
     atr__idmap threads;        /* thread number -> index in states */
     atr__thread_state *states; /* one per thread seen, in order of first CHUNK */
@@ -79,12 +80,45 @@ int atr__dec_fail(atr__decoder *d, int code, const char *fmt, ...)
 /* "an int", "a str", ... for messages. */
 const char *atr__dec_kind(const msgpack_object *o);
 
-/* Typed fields of a record; `what` names the field in the error message. */
-int atr__dec_uint(atr__decoder *d, const msgpack_object *o, uint64_t max, const char *what,
-                  uint64_t *out);
-int atr__dec_u32(atr__decoder *d, const msgpack_object *o, const char *what, uint32_t *out);
+/* The failures of atr__dec_uint() and atr__dec_str(): record the reason, return ATR_ECORRUPT. */
+int atr__dec_bad_uint(atr__decoder *d, const msgpack_object *o, uint64_t max, const char *what);
+int atr__dec_bad_str(atr__decoder *d, const msgpack_object *o, const char *what);
+
+/* Typed fields of a record; `what` names the field in the error message. Inline: a record's
+   every field goes through them. */
+
+/* A non-negative int no larger than max. */
+static inline int atr__dec_uint(atr__decoder *d, const msgpack_object *o, uint64_t max,
+                                const char *what, uint64_t *out) {
+    if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER || o->via.u64 > max) {
+        *out = 0; /* never read: the caller returns the error */
+        return atr__dec_bad_uint(d, o, max, what);
+    }
+    *out = o->via.u64;
+    return 0;
+}
+
+static inline int atr__dec_u32(atr__decoder *d, const msgpack_object *o, const char *what,
+                               uint32_t *out) {
+    uint64_t v = 0;
+    int rc = atr__dec_uint(d, o, UINT32_MAX, what, &v);
+    *out = (uint32_t)v;
+    return rc;
+}
+
+static inline int atr__dec_str(atr__decoder *d, const msgpack_object *o, const char *what,
+                               atr_str *out) {
+    if (o->type != MSGPACK_OBJECT_STR) {
+        out->ptr = NULL; /* never read: the caller returns the error */
+        out->len = 0;
+        return atr__dec_bad_str(d, o, what);
+    }
+    out->ptr = o->via.str.ptr;
+    out->len = o->via.str.size;
+    return 0;
+}
+
 int atr__dec_int(atr__decoder *d, const msgpack_object *o, const char *what, int64_t *out);
-int atr__dec_str(atr__decoder *d, const msgpack_object *o, const char *what, atr_str *out);
 
 /* A value (FORMAT.md section 4), a msgpack array of values, a map from str to values. */
 int atr__dec_value(atr__decoder *d, const msgpack_object *o, int depth, atr_value *v);

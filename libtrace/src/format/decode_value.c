@@ -305,24 +305,12 @@ const char *atr__dec_kind(const msgpack_object *o) {
     }
 }
 
-/* A non-negative int no larger than max. */
-int atr__dec_uint(atr__decoder *d, const msgpack_object *o, uint64_t max, const char *what,
-                  uint64_t *out) {
+int atr__dec_bad_uint(atr__decoder *d, const msgpack_object *o, uint64_t max, const char *what) {
     if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
         return atr__dec_fail(d, ATR_ECORRUPT, "%s is %s, needs a non-negative int", what,
                              atr__dec_kind(o));
-    if (o->via.u64 > max)
-        return atr__dec_fail(d, ATR_ECORRUPT, "%s is %" PRIu64 ", more than %" PRIu64, what,
-                             o->via.u64, max);
-    *out = o->via.u64;
-    return 0;
-}
-
-int atr__dec_u32(atr__decoder *d, const msgpack_object *o, const char *what, uint32_t *out) {
-    uint64_t v = 0;
-    int rc = atr__dec_uint(d, o, UINT32_MAX, what, &v);
-    *out = (uint32_t)v;
-    return rc;
+    return atr__dec_fail(d, ATR_ECORRUPT, "%s is %" PRIu64 ", more than %" PRIu64, what, o->via.u64,
+                         max);
 }
 
 int atr__dec_int(atr__decoder *d, const msgpack_object *o, const char *what, int64_t *out) {
@@ -333,12 +321,8 @@ int atr__dec_int(atr__decoder *d, const msgpack_object *o, const char *what, int
     return atr__dec_uint(d, o, INT64_MAX, what, (uint64_t *)out);
 }
 
-int atr__dec_str(atr__decoder *d, const msgpack_object *o, const char *what, atr_str *out) {
-    if (o->type != MSGPACK_OBJECT_STR)
-        return atr__dec_fail(d, ATR_ECORRUPT, "%s is %s, needs a str", what, atr__dec_kind(o));
-    out->ptr = o->via.str.ptr;
-    out->len = o->via.str.size;
-    return 0;
+int atr__dec_bad_str(atr__decoder *d, const msgpack_object *o, const char *what) {
+    return atr__dec_fail(d, ATR_ECORRUPT, "%s is %s, needs a str", what, atr__dec_kind(o));
 }
 
 /* --- values (FORMAT.md section 4) ------------------------------------------------------- */
@@ -348,8 +332,10 @@ static int unpack_nested(atr__decoder *d, const char *p, size_t n, const char *w
                          msgpack_object *obj) {
     size_t size = 0;
     char why[160];
-    int rc = atr__mp_unpack((const uint8_t *)p, n, ATR__NEST_MAX, &size, &d->budget, why,
-                            sizeof why, &d->zone, obj);
+    int rc;
+    d->zone_used = 1;
+    rc = atr__mp_unpack((const uint8_t *)p, n, ATR__NEST_MAX, &size, &d->budget, why, sizeof why,
+                        &d->zone, obj);
     if (rc == ATR_ETRUNCATED)
         return atr__dec_fail(d, ATR_ECORRUPT, "%s: payload ends inside its msgpack object", what);
     if (rc < 0)
@@ -476,6 +462,7 @@ static int decode_summary_id(atr__decoder *d, const char *p, size_t n, int depth
     off = 0;
     for (i = 0; i < count; i++) {
         uint64_t again = UINT64_MAX; /* counted against d->budget by the first pass */
+        d->zone_used = 1;
         rc = atr__mp_unpack((const uint8_t *)p + off, n - off, ATR__NEST_MAX, &size, &again, why,
                             sizeof why, &d->zone, &o);
         if (rc < 0)
