@@ -10,7 +10,11 @@
  *
  * Consumers must ignore record kinds they do not know (a later reader may report more).
  *
- * A reader is used by one thread at a time; separate readers are independent.
+ * A reader is used by one thread at a time; separate readers are independent. A log of more
+ * than a few thousand records is decompressed and parsed ahead on a worker thread that the
+ * reader starts (with every signal blocked) and stops at atr_reader_close(); records still come
+ * out in file order, with the same errors. A child process made by fork() must not use a
+ * reader of its parent (the worker does not exist there): open the log again.
  */
 #ifndef ARGTRACE_ATR_READER_H
 #define ARGTRACE_ATR_READER_H
