@@ -556,6 +556,40 @@ static void test_bad_records(void) {
     }
 }
 
+/* ext 8 summaries (1.2) of 0 to 11 items: the first objects are built while counting, the
+   rest after; an item that does not parse is an error in either part. */
+static void test_summary_id_items(void) {
+    uint8_t bytes[64];
+    atr_record rec;
+    const char *msg;
+    for (uint32_t items = 0; items <= 11; items++) {
+        char text[200];
+        size_t n, k;
+        int len = snprintf(text, sizeof text, "95 05 01 00 00 91 c7 %02x 08 07 0c", 2 + items);
+        for (k = 0; k < items; k++)
+            len += snprintf(text + len, sizeof text - (size_t)len, " %02zx", k);
+        begin();
+        n = hex("93 10 07 a4 64 69 63 74", bytes); /* TYPE 7 "dict" */
+        ATR_CHECK_EQ_INT(decode_one(bytes, n, &rec, &msg), 1);
+        n = hex(text, bytes);
+        ATR_CHECK_OK(decode_one(bytes, n, &rec, &msg));
+        ATR_REQUIRE(rec.kind == ATR_REC_START && rec.u.start.n_args == 1);
+        const atr_value *v = &rec.u.start.args[0];
+        ATR_CHECK_EQ_INT(v->kind, ATR_V_SUMMARY);
+        ATR_CHECK_EQ_MEM(v->u.sum.type, v->u.sum.type_len, "dict", 4);
+        ATR_CHECK_EQ_INT(v->u.sum.length, 12);
+        ATR_CHECK_EQ_INT(v->n_items, items);
+        for (k = 0; k < items && k < v->n_items; k++)
+            if (!ATR_CHECK_EQ_INT(v->u.sum.items[k].u.i, (int64_t)k))
+                fprintf(stderr, "  %u items: item %zu\n", items, k);
+        if (items >= 1) { /* the last item broken: 0xc1 */
+            bytes[n - 1] = 0xc1;
+            ATR_CHECK_ERR(decode_one(bytes, n, &rec, &msg), ATR_ECORRUPT);
+            ATR_CHECK(strstr(msg, "summary value: invalid msgpack byte 0xc1") != NULL);
+        }
+    }
+}
+
 /* Records the decoder accepts although they are unusual. */
 static void test_lenient_records(void) {
     uint8_t bytes[256];
@@ -876,6 +910,7 @@ static void test_suspend_resume(void) {
 int main(void) {
     test_mp_check();
     test_mp_unpack();
+    test_summary_id_items();
     test_suspend_resume();
     test_records();
     test_ints();

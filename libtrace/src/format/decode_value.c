@@ -435,11 +435,12 @@ static int decode_summary(atr__decoder *d, const char *p, size_t n, int depth, a
  * log) gives an unknown value, not an error.
  */
 static int decode_summary_id(atr__decoder *d, const char *p, size_t n, int depth, atr_value *v) {
-    msgpack_object o;
+    enum { FIRST = 8 }; /* objects built by the counting pass; usually all of them */
+    msgpack_object first[FIRST], o;
     atr_value *items = NULL;
     atr_str name;
     uint64_t id;
-    size_t off = 0, size;
+    size_t off = 0, size, rest = 0;
     uint32_t count = 0, i;
     char why[160];
     int rc;
@@ -447,27 +448,35 @@ static int decode_summary_id(atr__decoder *d, const char *p, size_t n, int depth
     if (depth >= ATR__SUMMARY_DEPTH_MAX)
         return atr__dec_fail(d, ATR_ECORRUPT, "summaries nested deeper than %d",
                              ATR__SUMMARY_DEPTH_MAX);
+    d->zone_used = 1;
     while (off < n) {
-        rc = atr__mp_check((const uint8_t *)p + off, n - off, ATR__NEST_MAX, &size, &d->budget, why,
-                           sizeof why);
+        const uint8_t *at = (const uint8_t *)p + off;
+        if (count < FIRST)
+            rc = atr__mp_unpack(at, n - off, ATR__NEST_MAX, &size, &d->budget, why, sizeof why,
+                                &d->zone, &first[count]);
+        else
+            rc = atr__mp_check(at, n - off, ATR__NEST_MAX, &size, &d->budget, why, sizeof why);
         if (rc == ATR_ETRUNCATED)
             return atr__dec_fail(d, ATR_ECORRUPT, "summary value: payload ends inside an object");
         if (rc < 0)
             return atr__dec_fail(d, rc, "summary value: %s", why);
         off += size;
-        count++;
+        if (++count == FIRST)
+            rest = off;
     }
     if (count == 0)
         return atr__dec_fail(d, ATR_ECORRUPT, "summary value: empty payload, needs a type id");
-    off = 0;
     for (i = 0; i < count; i++) {
-        uint64_t again = UINT64_MAX; /* counted against d->budget by the first pass */
-        d->zone_used = 1;
-        rc = atr__mp_unpack((const uint8_t *)p + off, n - off, ATR__NEST_MAX, &size, &again, why,
-                            sizeof why, &d->zone, &o);
-        if (rc < 0)
-            return atr__dec_fail(d, rc, "summary value: %s", why);
-        off += size;
+        if (i >= FIRST) {                /* built now: the counting pass only bounded it */
+            uint64_t again = UINT64_MAX; /* counted against d->budget by the first pass */
+            rc = atr__mp_unpack((const uint8_t *)p + rest, n - rest, ATR__NEST_MAX, &size, &again,
+                                why, sizeof why, &d->zone, &o);
+            if (rc < 0)
+                return atr__dec_fail(d, rc, "summary value: %s", why);
+            rest += size;
+        } else {
+            o = first[i];
+        }
         if (i == 0) {
             if ((rc = atr__dec_uint(d, &o, UINT32_MAX, "summary value: type id", &id)) < 0)
                 return rc;
