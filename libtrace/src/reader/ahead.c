@@ -38,6 +38,7 @@ typedef struct frame_buf {
 
 typedef struct batch {
     atr__parsed *ps;       /* owned: up to BATCH_RECORDS records of one frame */
+    uint32_t n;            /* records in ps */
     frame_buf *frame;      /* content that they point into (NULL when none) */
     uint64_t frame_offset; /* file offset of that frame */
     uint64_t first_record; /* number of the first record in its frame, from 0 */
@@ -146,6 +147,7 @@ static void fill_batch(atr__ahead *a, batch *b) {
         a->content_pos += used;
         a->frame_record++;
     }
+    b->n = atr__parsed_count(b->ps);
     b->pos = atr__frame_reader_pos(a->frames);
     if (b->status)
         a->done = 1;
@@ -156,7 +158,7 @@ static void produce(atr__ahead *a) {
     batch *b = &a->batches[a->head % N_BATCHES];
     fill_batch(a, b);
     pthread_mutex_lock(&a->lock);
-    if (atr__parsed_count(b->ps)) {
+    if (b->n) {
         b->frame = a->cur;
         a->cur->refs++;
     }
@@ -273,7 +275,7 @@ static void next_batch(atr__ahead *a) {
 int atr__ahead_next(atr__ahead *a, atr_record *rec, uint64_t *offset, char *msg, size_t msg_size) {
     for (;;) {
         batch *b = a->reading;
-        if (b && a->next < atr__parsed_count(b->ps)) {
+        if (b && a->next < b->n) {
             uint32_t i = a->next++;
             int rc = atr__decode_parsed(a->dec, b->ps, i, rec);
             a->pos = b->pos;
