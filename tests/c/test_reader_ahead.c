@@ -8,6 +8,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "argtrace/atr.h"
 #include "atr_test.h"
@@ -232,10 +234,51 @@ static void test_close_early(void) {
     free(im.p);
 }
 
+/*
+ * A child made by fork() while the reader's worker runs: atr_reader_next() fails with
+ * ATR_EINVAL instead of waiting forever for a worker that does not exist there, and closing
+ * is safe; the parent reads on to the end.
+ */
+static void test_fork_child(void) {
+    log_image im;
+    atr_reader *r = NULL;
+    atr_record rec;
+    uint64_t n = 0;
+    int status = 0, rc;
+    pid_t pid;
+
+    build(&im, BAD_NONE, 0, 0);
+    ATR_REQUIRE(atr_reader_open_mem(im.p, im.len, &r) == 0);
+    while (n < 5000 && atr_reader_next(r, &rec) == 0) /* past the first batch */
+        n++;
+    fflush(NULL);
+    pid = fork();
+    ATR_REQUIRE(pid >= 0);
+    if (pid == 0) {
+        int code = 0;
+        alarm(20); /* a hang fails the test (SIGALRM) */
+        while ((rc = atr_reader_next(r, &rec)) == 0)
+            n++;
+        code = rc == ATR_EINVAL && strstr(atr_reader_error(r), "fork()") ? 0 : 3;
+        atr_reader_close(r);
+        _exit(code);
+    }
+    ATR_REQUIRE(waitpid(pid, &status, 0) == pid);
+    if (!ATR_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+        fprintf(stderr, "  child status 0x%x\n", status);
+    while ((rc = atr_reader_next(r, &rec)) == 0)
+        n++;
+    ATR_CHECK_ERR(rc, ATR_EOF);
+    ATR_CHECK_EQ_U64(n, 2 + 2 * (uint64_t)PAIRS * FRAMES + 1);
+    atr_reader_close(r);
+    free(im.p);
+}
+
 int main(void) {
     test_whole_log();
     test_errors();
     test_truncated();
     test_close_early();
+    test_fork_child();
     ATR_TEST_MAIN_END();
 }

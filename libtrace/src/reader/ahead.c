@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "format/decode.h"
 #include "format/frame_read.h"
@@ -71,6 +72,7 @@ struct atr__ahead {
     int stop;
     int started; /* the worker thread runs (join at free) */
     pthread_t worker;
+    pid_t pid; /* the process that started it (a fork()ed child has no worker) */
 
     /* consumer side */
     atr__decoder *dec;
@@ -220,7 +222,9 @@ void atr__ahead_free(atr__ahead *a) {
     int i;
     if (!a)
         return;
-    if (a->started) {
+    /* in a fork()ed child no worker runs, and the lock may have been held at the fork */
+    int child = a->started && getpid() != a->pid;
+    if (a->started && !child) {
         pthread_mutex_lock(&a->lock);
         a->stop = 1;
         pthread_cond_broadcast(&a->cond);
@@ -233,8 +237,10 @@ void atr__ahead_free(atr__ahead *a) {
         free(a->frames_buf[i].buf);
     atr__decoder_free(a->dec);
     atr__frame_reader_free(a->frames);
-    pthread_cond_destroy(&a->cond);
-    pthread_mutex_destroy(&a->lock);
+    if (!child) {
+        pthread_cond_destroy(&a->cond);
+        pthread_mutex_destroy(&a->lock);
+    }
     free(a);
 }
 
@@ -244,12 +250,18 @@ static void start_worker(atr__ahead *a) {
     /* the worker takes no signals: they belong to the program's threads */
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
+    a->pid = getpid();
     a->started = pthread_create(&a->worker, NULL, worker_main, a) == 0;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-/* Release the batch just read and take the next one (waiting for the worker if it runs). */
-static void next_batch(atr__ahead *a) {
+/*
+ * Release the batch just read and take the next one (waiting for the worker if it runs).
+ * ATR_EINVAL in a fork()ed child of the process whose worker runs (it would wait forever).
+ */
+static int next_batch(atr__ahead *a) {
+    if (a->started && getpid() != a->pid)
+        return ATR_EINVAL;
     pthread_mutex_lock(&a->lock);
     if (a->reading) {
         if (a->reading->frame)
@@ -270,6 +282,7 @@ static void next_batch(atr__ahead *a) {
     }
     a->reading = &a->batches[a->tail % N_BATCHES];
     a->next = 0;
+    return 0;
 }
 
 int atr__ahead_next(atr__ahead *a, atr_record *rec, uint64_t *offset, char *msg, size_t msg_size) {
@@ -296,7 +309,13 @@ int atr__ahead_next(atr__ahead *a, atr_record *rec, uint64_t *offset, char *msg,
             snprintf(msg, msg_size, "%s", b->err);
             return b->status;
         }
-        next_batch(a);
+        if (next_batch(a) < 0) {
+            *offset = a->pos;
+            snprintf(msg, msg_size,
+                     "a reader cannot be used in a child made by fork() while it "
+                     "decodes ahead: open the log again");
+            return ATR_EINVAL;
+        }
     }
 }
 

@@ -31,7 +31,8 @@ void atr__ahead_free(atr__ahead *a);
 /*
  * The next record: 0 with *rec filled (its pointers valid until the next call), or the terminal
  * code (ATR_EOF, ATR_ETRUNCATED, ATR_ECORRUPT, ATR_ETOOBIG, ATR_ENOMEM) with *offset (the frame
- * where it happened) and a one-line reason in msg, after every record before it. Not to be
+ * where it happened) and a one-line reason in msg, after every record before it; ATR_EINVAL
+ * in a child made by fork() once the parent's worker ran (atr__ahead_free() is still safe). Not to be
  * called again after a terminal code.
  */
 int atr__ahead_next(atr__ahead *a, atr_record *rec, uint64_t *offset, char *msg, size_t msg_size);
