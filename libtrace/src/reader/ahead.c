@@ -121,6 +121,12 @@ static void fill_batch(atr__ahead *a, batch *b) {
             if (atr__parsed_count(b->ps))
                 break; /* a batch holds one frame's records */
             f = free_frame(a);
+            if (!f) { /* cannot happen (see free_frame); an error rather than a crash */
+                b->status = ATR_ENOMEM;
+                b->err_offset = a->frame_offset;
+                snprintf(b->err, sizeof b->err, "no free frame buffer");
+                break;
+            }
             rc = atr__frame_next_into(a->frames, &f->buf, &f->cap, &a->content, &a->content_len,
                                       &a->frame_offset, b->err, sizeof b->err);
             if (rc < 0) {
