@@ -8,6 +8,7 @@
 
 #include "atr_test.h"
 #include "format/decode.h"
+#include "format/decode_impl.h"
 #include "format/encode.h"
 #include "format/format.h"
 #include "rec_build.h"
@@ -555,6 +556,40 @@ static void test_bad_records(void) {
     }
 }
 
+/* ext 8 summaries (1.2) of 0 to 11 items: the first objects are built while counting, the
+   rest after; an item that does not parse is an error in either part. */
+static void test_summary_id_items(void) {
+    uint8_t bytes[64];
+    atr_record rec;
+    const char *msg;
+    for (uint32_t items = 0; items <= 11; items++) {
+        char text[200];
+        size_t n, k;
+        int len = snprintf(text, sizeof text, "95 05 01 00 00 91 c7 %02x 08 07 0c", 2 + items);
+        for (k = 0; k < items; k++)
+            len += snprintf(text + len, sizeof text - (size_t)len, " %02zx", k);
+        begin();
+        n = hex("93 10 07 a4 64 69 63 74", bytes); /* TYPE 7 "dict" */
+        ATR_CHECK_EQ_INT(decode_one(bytes, n, &rec, &msg), 1);
+        n = hex(text, bytes);
+        ATR_CHECK_OK(decode_one(bytes, n, &rec, &msg));
+        ATR_REQUIRE(rec.kind == ATR_REC_START && rec.u.start.n_args == 1);
+        const atr_value *v = &rec.u.start.args[0];
+        ATR_CHECK_EQ_INT(v->kind, ATR_V_SUMMARY);
+        ATR_CHECK_EQ_MEM(v->u.sum.type, v->u.sum.type_len, "dict", 4);
+        ATR_CHECK_EQ_INT(v->u.sum.length, 12);
+        ATR_CHECK_EQ_INT(v->n_items, items);
+        for (k = 0; k < items && k < v->n_items; k++)
+            if (!ATR_CHECK_EQ_INT(v->u.sum.items[k].u.i, (int64_t)k))
+                fprintf(stderr, "  %u items: item %zu\n", items, k);
+        if (items >= 1) { /* the last item broken: 0xc1 */
+            bytes[n - 1] = 0xc1;
+            ATR_CHECK_ERR(decode_one(bytes, n, &rec, &msg), ATR_ECORRUPT);
+            ATR_CHECK(strstr(msg, "summary value: invalid msgpack byte 0xc1") != NULL);
+        }
+    }
+}
+
 /* Records the decoder accepts although they are unusual. */
 static void test_lenient_records(void) {
     uint8_t bytes[256];
@@ -702,6 +737,132 @@ static void test_mp_check(void) {
     ATR_CHECK_ERR(atr__mp_check(bytes, n, 8, &size, &budget, NULL, 0), ATR_ETRUNCATED);
 }
 
+/* The same object tree as msgpack-c's own unpacker (scalars, strings point into the bytes). */
+static int same_object(const msgpack_object *a, const msgpack_object *b) {
+    uint32_t i;
+    if (a->type != b->type)
+        return 0;
+    switch (a->type) {
+    case MSGPACK_OBJECT_NIL:
+        return 1;
+    case MSGPACK_OBJECT_BOOLEAN:
+        return a->via.boolean == b->via.boolean;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        return a->via.u64 == b->via.u64;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        return a->via.i64 == b->via.i64;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+        return memcmp(&a->via.f64, &b->via.f64, sizeof a->via.f64) == 0;
+    case MSGPACK_OBJECT_STR:
+    case MSGPACK_OBJECT_BIN:
+        /* msgpack-c's pointer for an empty string varies (NULL or not): not compared */
+        return a->via.str.size == b->via.str.size &&
+               (a->via.str.size == 0 || a->via.str.ptr == b->via.str.ptr);
+    case MSGPACK_OBJECT_EXT:
+        return a->via.ext.type == b->via.ext.type && a->via.ext.size == b->via.ext.size &&
+               a->via.ext.ptr == b->via.ext.ptr;
+    case MSGPACK_OBJECT_ARRAY:
+        if (a->via.array.size != b->via.array.size)
+            return 0;
+        for (i = 0; i < a->via.array.size; i++)
+            if (!same_object(&a->via.array.ptr[i], &b->via.array.ptr[i]))
+                return 0;
+        return 1;
+    case MSGPACK_OBJECT_MAP:
+        if (a->via.map.size != b->via.map.size)
+            return 0;
+        for (i = 0; i < a->via.map.size; i++)
+            if (!same_object(&a->via.map.ptr[i].key, &b->via.map.ptr[i].key) ||
+                !same_object(&a->via.map.ptr[i].val, &b->via.map.ptr[i].val))
+                return 0;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* atr__mp_unpack() builds what msgpack_unpack() builds, for every msgpack type byte. */
+static void test_mp_unpack(void) {
+    static const char *const cases[] = {
+        "00",
+        "7f",
+        "e0",
+        "ff",
+        "c0",
+        "c2",
+        "c3",
+        "cc ff",
+        "cd ff fe",
+        "ce 80 00 00 01",
+        "cf ff ff ff ff ff ff ff ff",
+        "d0 80",
+        "d0 7f",
+        "d1 ff 00",
+        "d1 01 00",
+        "d2 80 00 00 00",
+        "d3 ff ff ff ff ff ff ff fe",
+        "d3 00 00 00 00 00 00 00 05",
+        "ca 3f c0 00 00",
+        "cb 40 09 21 fb 54 44 2d 18",
+        "a3 61 62 63",
+        "d9 02 68 69",
+        "da 00 01 7a",
+        "db 00 00 00 00",
+        "c4 02 00 01",
+        "c5 00 00",
+        "c6 00 00 00 01 ff",
+        "d4 07 01",
+        "d5 fe 01 02",
+        "d6 01 01 02 03 04",
+        "d7 02 00 00 00 00 00 00 00 00",
+        "d8 03 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00",
+        "c7 03 05 31 32 33",
+        "c8 00 00 06",
+        "c9 00 00 00 01 07 41",
+        "90",
+        "80",
+        "95 05 00 01 92 c3 a1 78 82 a1 61 01 a1 62 93 c0 c2 ca 00 00 00 00",
+        "dc 00 02 01 02",
+        "dd 00 00 00 01 90",
+        "de 00 01 a1 6b 90",
+        "df 00 00 00 01 01 81 02 91 03",
+        "95 05 3c 01 07 92 d6 01 01 02 03 04 c7 02 05 2d 31"};
+    uint8_t bytes[64];
+    msgpack_zone mine, theirs;
+    size_t i;
+
+    msgpack_zone_init(&mine, 1024);
+    msgpack_zone_init(&theirs, 1024);
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        msgpack_object a, b;
+        uint64_t budget = 100;
+        size_t n = hex(cases[i], bytes), size = 0, off = 0;
+        char msg[160];
+        ATR_CHECK_OK(atr__mp_unpack(bytes, n, 8, &size, &budget, msg, sizeof msg, &mine, &a));
+        ATR_CHECK_EQ_INT(size, n);
+        ATR_CHECK_EQ_INT(msgpack_unpack((const char *)bytes, n, &off, &theirs, &b),
+                         MSGPACK_UNPACK_SUCCESS);
+        if (!ATR_CHECK(same_object(&a, &b)))
+            fprintf(stderr, "  case %zu (%s): not the object msgpack-c builds\n", i, cases[i]);
+    }
+    /* the errors are atr__mp_check()'s */
+    {
+        msgpack_object a;
+        uint64_t budget = 100;
+        size_t n = hex("92 01 cd 01", bytes), size;
+        char msg[160];
+        ATR_CHECK_ERR(atr__mp_unpack(bytes, n, 8, &size, &budget, msg, sizeof msg, &mine, &a),
+                      ATR_ETRUNCATED);
+        n = hex("dc ff ff 01", bytes);
+        ATR_CHECK_ERR(atr__mp_unpack(bytes, n, 8, &size, &budget, msg, sizeof msg, &mine, &a),
+                      ATR_ECORRUPT);
+        ATR_CHECK(strstr(msg, "array of 65535 elements at byte 0, but only 1 bytes follow"));
+    }
+    msgpack_zone_destroy(&mine);
+    msgpack_zone_destroy(&theirs);
+}
+
 /*
  * SUSPEND / RESUME (1.1): encoded in a few bytes, decoded with their span and time, and they
  * leave the thread's time alone: the records after them read the same with or without them
@@ -748,6 +909,8 @@ static void test_suspend_resume(void) {
 
 int main(void) {
     test_mp_check();
+    test_mp_unpack();
+    test_summary_id_items();
     test_suspend_resume();
     test_records();
     test_ints();

@@ -85,7 +85,7 @@ ATR_API int atr_reader_select(atr_reader *r, const atr_frame_index *ix, const at
 /* Same with a choice per frame (want[i] != 0: decode frame i; ix's count entries). */
 ATR_API int atr_reader_select_frames(atr_reader *r, const atr_frame_index *ix, const uint8_t *want);
 
-/* zstd frames r has decompressed so far (a measure of the work a selection saves). */
+/* Frames whose records r has read so far (a measure of the work a selection saves). */
 ATR_API uint64_t atr_reader_frames_read(const atr_reader *r);
 
 #ifdef __cplusplus

@@ -10,7 +10,12 @@
  *
  * Consumers must ignore record kinds they do not know (a later reader may report more).
  *
- * A reader is used by one thread at a time; separate readers are independent.
+ * A reader is used by one thread at a time; separate readers are independent. A log of more
+ * than a few thousand records is decompressed and parsed ahead on a worker thread that the
+ * reader starts (with every signal blocked) and stops at atr_reader_close(); records still come
+ * out in file order, with the same errors. A child process made by fork() cannot go on with
+ * a reader of its parent once that reader's worker ran (no worker exists in the child):
+ * atr_reader_next() returns ATR_EINVAL there; atr_reader_close() is safe. Open the log again.
  */
 #ifndef ARGTRACE_ATR_READER_H
 #define ARGTRACE_ATR_READER_H

@@ -1,17 +1,18 @@
 /*
  * Record decoder: msgpack records -> atr_record (docs/FORMAT.md section 3).
  *
- * Each record goes through three steps: atr__mp_check() bounds it (msgpack-c sizes its arrays
- * by the counts it reads, so it must never see a count larger than the bytes behind it),
- * msgpack_unpack() builds msgpack_objects in a zone reused from record to record, and the
- * mappers below turn those into an atr_record, checking arity and types and resolving times
- * and span references against the per-thread state. Arrays handed out (args, fields, params,
- * summary items) come from the same zone, so they live until the next record.
+ * Each record goes through two steps: atr__mp_unpack() walks it once, bounding every count and
+ * length by the bytes that remain (so nothing is sized by a number in the file alone) while it
+ * builds msgpack_objects in a zone reused from record to record; then the mappers below turn
+ * those into an atr_record, checking arity and types and resolving times and span references
+ * against the per-thread state. Arrays handed out (args, fields, params, summary items) come
+ * from the same zone, so they live until the next record.
  */
 #include "format/decode.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,7 @@ int atr__dec_fail(atr__decoder *d, int code, const char *fmt, ...) {
 void *atr__dec_alloc(atr__decoder *d, size_t n, size_t elem) {
     if (n == 0)
         return NULL;
+    d->zone_used = 1;
     return msgpack_zone_malloc(&d->zone, n * elem);
 }
 
@@ -96,6 +98,11 @@ int atr__decoder_new(uint32_t major, uint32_t minor, atr__decoder **out) {
     if (!d)
         return ATR_ENOMEM;
     if (!msgpack_zone_init(&d->zone, 16 * 1024)) {
+        free(d);
+        return ATR_ENOMEM;
+    }
+    if (atr__parsed_new(1, &d->one) < 0) {
+        msgpack_zone_destroy(&d->zone);
         free(d);
         return ATR_ENOMEM;
     }
@@ -110,6 +117,7 @@ void atr__decoder_free(atr__decoder *d) {
     if (!d)
         return;
     msgpack_zone_destroy(&d->zone);
+    atr__parsed_free(d->one);
     idmap_destroy(&d->threads);
     idmap_destroy(&d->functions);
     idmap_destroy(&d->types);
@@ -625,6 +633,35 @@ static int decode_recording(atr__decoder *d, const msgpack_object *el, uint32_t 
     return 0;
 }
 
+/* The union member of the records that make up most of a log; the others fit in it. */
+#define HOT_MEMBER(rec) ((rec)->u.end)
+_Static_assert(sizeof(((atr_record *)0)->u.start) <= sizeof HOT_MEMBER((atr_record *)0) &&
+                   sizeof(((atr_record *)0)->u.message) <= sizeof HOT_MEMBER((atr_record *)0) &&
+                   sizeof(((atr_record *)0)->u.suspend) <= sizeof HOT_MEMBER((atr_record *)0) &&
+                   sizeof(((atr_record *)0)->u.sync) <= sizeof HOT_MEMBER((atr_record *)0),
+               "HOT_MEMBER is the largest of the frequent records' members");
+
+/* Zero *rec before a record of `type` fills it: for the frequent records only the header and
+   the union's first bytes that their member uses (a smaller memset, inlined). */
+static void clear_record(atr_record *rec, uint64_t type) {
+    static const atr_record zero_record;
+    switch (type) {
+    case ATR__REC_START:
+    case ATR__REC_END:
+    case ATR__REC_MESSAGE:
+    case ATR__REC_SUSPEND:
+    case ATR__REC_RESUME:
+    case ATR__REC_SYNC:
+    case ATR__REC_CHUNK:
+        /* a copy of zeros: compilers inline it as a few vector stores (memset: rep stos) */
+        memcpy(rec, &zero_record, offsetof(atr_record, u) + sizeof HOT_MEMBER(rec));
+        break;
+    default:
+        memset(rec, 0, sizeof *rec);
+        break;
+    }
+}
+
 /* Minimum elements per record type (FORMAT.md section 3), type included. */
 static const uint8_t min_elements[] = {0, 2, 8, 3, 2, 5, 4, 5, 3, 2, 2, 3, 3};
 
@@ -642,6 +679,7 @@ static int decode_array(atr__decoder *d, const msgpack_object *obj, atr_record *
                              el[0].type == MSGPACK_OBJECT_POSITIVE_INTEGER ? "0"
                                                                            : atr__dec_kind(el));
     type = el[0].via.u64;
+    clear_record(rec, type);
     if (!d->seen_process && type != ATR__REC_PROCESS)
         return atr__dec_fail(d, ATR_ECORRUPT,
                              "first record has type %" PRIu64 " (%s), needs PROCESS (1)", type,
@@ -717,27 +755,81 @@ static int decode_array(atr__decoder *d, const msgpack_object *obj, atr_record *
     }
 }
 
-int atr__decode_record(atr__decoder *d, const uint8_t *p, size_t n, size_t *used, atr_record *rec) {
-    msgpack_object obj;
-    msgpack_unpack_return ur;
-    size_t size = 0, off = 0;
-    char why[160];
+/* --- parsed records ------------------------------------------------------------------ */
+
+int atr__parsed_new(uint32_t max_records, atr__parsed **out) {
+    atr__parsed *ps = calloc(1, sizeof *ps);
+    *out = NULL;
+    if (!ps)
+        return ATR_ENOMEM;
+    ps->recs = malloc((max_records ? max_records : 1) * sizeof *ps->recs);
+    if (!ps->recs || !msgpack_zone_init(&ps->zone, 16 * 1024)) {
+        free(ps->recs);
+        free(ps);
+        return ATR_ENOMEM;
+    }
+    ps->cap = max_records ? max_records : 1;
+    snprintf(ps->msg, sizeof ps->msg, "no error");
+    *out = ps;
+    return 0;
+}
+
+void atr__parsed_free(atr__parsed *ps) {
+    if (!ps)
+        return;
+    msgpack_zone_destroy(&ps->zone);
+    free(ps->recs);
+    free(ps);
+}
+
+void atr__parsed_clear(atr__parsed *ps) {
+    if (ps->n || ps->bytes)
+        msgpack_zone_clear(&ps->zone);
+    ps->n = 0;
+    ps->bytes = 0;
+}
+
+uint32_t atr__parsed_count(const atr__parsed *ps) { return ps->n; }
+
+size_t atr__parsed_bytes(const atr__parsed *ps) { return ps->bytes; }
+
+const char *atr__parsed_msg(const atr__parsed *ps) { return ps->msg; }
+
+int atr__parse_record(atr__parsed *ps, const uint8_t *p, size_t n, size_t *used) {
+    atr__parsed_rec *pr = &ps->recs[ps->n];
+    size_t size = 0;
     int rc;
 
-    d->budget = ATR__RECORD_OBJECTS_MAX;
-    rc = atr__mp_check(p, n, ATR__NEST_MAX, &size, &d->budget, why, sizeof why);
+    if (ps->n >= ps->cap)
+        return atr__msgf(ps->msg, sizeof ps->msg, ATR_ENOMEM, "parsed-record set is full");
+    pr->budget = ATR__RECORD_OBJECTS_MAX;
+    rc = atr__mp_unpack(p, n, ATR__NEST_MAX, &size, &pr->budget, ps->msg, sizeof ps->msg, &ps->zone,
+                        &pr->obj);
+    ps->bytes += (ATR__RECORD_OBJECTS_MAX - pr->budget) * sizeof(msgpack_object);
     if (rc == ATR_ETRUNCATED)
-        return atr__dec_fail(d, ATR_ECORRUPT, "record cut off by the end of its frame");
+        return atr__msgf(ps->msg, sizeof ps->msg, ATR_ECORRUPT,
+                         "record cut off by the end of its frame");
     if (rc < 0)
-        return atr__dec_fail(d, rc, "%s", why);
-    msgpack_zone_clear(&d->zone);
-    ur = msgpack_unpack((const char *)p, size, &off, &d->zone, &obj);
-    if (ur != MSGPACK_UNPACK_SUCCESS || off != size)
-        return atr__dec_fail(d,
-                             ur < 0 && ur != MSGPACK_UNPACK_PARSE_ERROR ? ATR_ENOMEM : ATR_ECORRUPT,
-                             "msgpack-c could not unpack the record (%d)", (int)ur);
+        return rc;
     *used = size;
+    ps->n++;
+    return 0;
+}
+
+int atr__decode_parsed(atr__decoder *d, const atr__parsed *ps, uint32_t i, atr_record *rec) {
+    if (d->zone_used) /* most records allocate nothing: skip the call */
+        msgpack_zone_clear(&d->zone);
+    d->zone_used = 0;
+    d->budget = ps->recs[i].budget;
     d->n_records++;
-    memset(rec, 0, sizeof *rec);
-    return decode_array(d, &obj, rec);
+    return decode_array(d, &ps->recs[i].obj, rec);
+}
+
+int atr__decode_record(atr__decoder *d, const uint8_t *p, size_t n, size_t *used, atr_record *rec) {
+    int rc;
+    atr__parsed_clear(d->one);
+    rc = atr__parse_record(d->one, p, n, used);
+    if (rc < 0)
+        return atr__dec_fail(d, rc, "%s", atr__parsed_msg(d->one));
+    return atr__decode_parsed(d, d->one, 0, rec);
 }

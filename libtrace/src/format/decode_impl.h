@@ -32,8 +32,23 @@ typedef struct atr__thread_state {
     uint64_t seq;  /* sequence number of the thread's last span */
 } atr__thread_state;
 
+typedef struct atr__parsed_rec {
+    msgpack_object obj; /* the record's array (objects in the set's zone) */
+    uint64_t budget;    /* objects its ext payloads may still hold */
+} atr__parsed_rec;
+
+struct atr__parsed {
+    msgpack_zone zone;     /* objects of the records */
+    atr__parsed_rec *recs; /* owned, cap */
+    uint32_t n, cap;
+    size_t bytes; /* of objects in zone (about) */
+    char msg[256];
+};
+
 struct atr__decoder {
-    msgpack_zone zone; /* objects and arrays of the current record, cleared per record */
+    msgpack_zone zone; /* arrays and ext payloads of the current record, cleared per record */
+    atr__parsed *one;  /* owned: the record atr__decode_record() parses */
+    int zone_used;     /* zone holds something of the current record */
     uint32_t major, minor;
     atr__idmap threads;        /* thread number -> index in states */
     atr__thread_state *states; /* one per thread seen, in order of first CHUNK */
@@ -51,6 +66,13 @@ struct atr__decoder {
     char msg[256];
 };
 
+/*
+ * atr__mp_check() that also builds the object into *out: msgpack_objects whose arrays (and
+ * maps: 2 * size objects, key then value) come from zone; strings point into p.
+ */
+int atr__mp_unpack(const uint8_t *p, size_t n, int max_depth, size_t *size, uint64_t *budget,
+                   char *msg, size_t msg_size, msgpack_zone *zone, msgpack_object *out);
+
 /* Record the reason of a failure in d->msg and return code. */
 int atr__dec_fail(atr__decoder *d, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -58,12 +80,45 @@ int atr__dec_fail(atr__decoder *d, int code, const char *fmt, ...)
 /* "an int", "a str", ... for messages. */
 const char *atr__dec_kind(const msgpack_object *o);
 
-/* Typed fields of a record; `what` names the field in the error message. */
-int atr__dec_uint(atr__decoder *d, const msgpack_object *o, uint64_t max, const char *what,
-                  uint64_t *out);
-int atr__dec_u32(atr__decoder *d, const msgpack_object *o, const char *what, uint32_t *out);
+/* The failures of atr__dec_uint() and atr__dec_str(): record the reason, return ATR_ECORRUPT. */
+int atr__dec_bad_uint(atr__decoder *d, const msgpack_object *o, uint64_t max, const char *what);
+int atr__dec_bad_str(atr__decoder *d, const msgpack_object *o, const char *what);
+
+/* Typed fields of a record; `what` names the field in the error message. Inline: a record's
+   every field goes through them. */
+
+/* A non-negative int no larger than max. */
+static inline int atr__dec_uint(atr__decoder *d, const msgpack_object *o, uint64_t max,
+                                const char *what, uint64_t *out) {
+    if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER || o->via.u64 > max) {
+        *out = 0; /* never read: the caller returns the error */
+        return atr__dec_bad_uint(d, o, max, what);
+    }
+    *out = o->via.u64;
+    return 0;
+}
+
+static inline int atr__dec_u32(atr__decoder *d, const msgpack_object *o, const char *what,
+                               uint32_t *out) {
+    uint64_t v = 0;
+    int rc = atr__dec_uint(d, o, UINT32_MAX, what, &v);
+    *out = (uint32_t)v;
+    return rc;
+}
+
+static inline int atr__dec_str(atr__decoder *d, const msgpack_object *o, const char *what,
+                               atr_str *out) {
+    if (o->type != MSGPACK_OBJECT_STR) {
+        out->ptr = NULL; /* never read: the caller returns the error */
+        out->len = 0;
+        return atr__dec_bad_str(d, o, what);
+    }
+    out->ptr = o->via.str.ptr;
+    out->len = o->via.str.size;
+    return 0;
+}
+
 int atr__dec_int(atr__decoder *d, const msgpack_object *o, const char *what, int64_t *out);
-int atr__dec_str(atr__decoder *d, const msgpack_object *o, const char *what, atr_str *out);
 
 /* A value (FORMAT.md section 4), a msgpack array of values, a map from str to values. */
 int atr__dec_value(atr__decoder *d, const msgpack_object *o, int depth, atr_value *v);

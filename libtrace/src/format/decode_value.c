@@ -1,6 +1,6 @@
 /*
- * Decoding of msgpack below the record level: the bounds check that runs before msgpack-c
- * sees any bytes, typed scalar fields, and values (docs/FORMAT.md section 4) including the
+ * Decoding of msgpack below the record level: the one walker that bounds (and builds) msgpack
+ * objects, typed scalar fields, and values (docs/FORMAT.md section 4) including the
  * nested payloads of ext types 1-7.
  */
 #include <inttypes.h>
@@ -33,17 +33,78 @@ static uint64_t read_be(const uint8_t *p, unsigned n) {
 
 enum { MP_SCALAR, MP_STR, MP_BIN, MP_EXT, MP_ARRAY, MP_MAP };
 
-int atr__mp_check(const uint8_t *p, size_t n, int max_depth, size_t *size, uint64_t *budget,
-                  char *msg, size_t msg_size) {
+/* The scalar at p (its first byte b, then len bytes) as a msgpack object. */
+static void fill_scalar(msgpack_object *o, unsigned b, const uint8_t *p, uint64_t len) {
+    if (b <= 0x7f) {
+        o->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+        o->via.u64 = b;
+    } else if (b >= 0xe0) {
+        o->type = MSGPACK_OBJECT_NEGATIVE_INTEGER;
+        o->via.i64 = (int8_t)b;
+    } else if (b == 0xc0) {
+        o->type = MSGPACK_OBJECT_NIL;
+    } else if (b == 0xc2 || b == 0xc3) {
+        o->type = MSGPACK_OBJECT_BOOLEAN;
+        o->via.boolean = b == 0xc3;
+    } else if (b == 0xca) {
+        uint32_t bits = (uint32_t)read_be(p, 4);
+        float f;
+        memcpy(&f, &bits, sizeof f);
+        o->type = MSGPACK_OBJECT_FLOAT32;
+        o->via.f64 = f;
+    } else if (b == 0xcb) {
+        uint64_t bits = read_be(p, 8);
+        o->type = MSGPACK_OBJECT_FLOAT64;
+        memcpy(&o->via.f64, &bits, sizeof bits);
+    } else if (b <= 0xcf) { /* 0xcc - 0xcf */
+        o->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+        o->via.u64 = read_be(p, (unsigned)len);
+    } else if (b <= 0xd3) { /* 0xd0 - 0xd3: sign-extend */
+        unsigned shift = 64 - 8 * (unsigned)len;
+        int64_t v = (int64_t)(read_be(p, (unsigned)len) << shift) >> shift;
+        o->type = v < 0 ? MSGPACK_OBJECT_NEGATIVE_INTEGER : MSGPACK_OBJECT_POSITIVE_INTEGER;
+        o->via.i64 = v;
+    } else { /* fixext 0xd4 - 0xd8: type byte, then the data */
+        o->type = MSGPACK_OBJECT_EXT;
+        o->via.ext.type = (int8_t)p[0];
+        o->via.ext.ptr = (const char *)p + 1;
+        o->via.ext.size = (uint32_t)(len - 1);
+    }
+}
+
+/* A str, bin or ext (its length bytes already read) as a msgpack object. */
+static void fill_bytes(msgpack_object *o, int what, const uint8_t *p, uint64_t len) {
+    if (what == MP_EXT) {
+        o->type = MSGPACK_OBJECT_EXT;
+        o->via.ext.type = (int8_t)p[0];
+        o->via.ext.ptr = (const char *)p + 1;
+        o->via.ext.size = (uint32_t)(len - 1);
+    } else {
+        o->type = what == MP_STR ? MSGPACK_OBJECT_STR : MSGPACK_OBJECT_BIN;
+        o->via.str.ptr = (const char *)p;
+        o->via.str.size = (uint32_t)len;
+    }
+}
+
+/*
+ * The one msgpack walker: bounds one object (atr__mp_check) and, when zone is not NULL, also
+ * builds it into *out as msgpack_objects whose arrays come from the zone (atr__mp_unpack).
+ * Every count is checked against the bytes that remain before anything is sized by it.
+ */
+static int mp_walk(const uint8_t *p, size_t n, int max_depth, size_t *size, uint64_t *budget,
+                   char *msg, size_t msg_size, msgpack_zone *zone, msgpack_object *out) {
     static const char *const names[] = {"value", "str", "bin", "ext", "array", "map"};
-    uint64_t left[ATR__NEST_MAX + 1]; /* objects still to walk at each depth */
+    uint64_t left[ATR__NEST_MAX + 1];        /* objects still to walk at each depth */
+    msgpack_object *slot[ATR__NEST_MAX + 1]; /* next object to fill at each depth (zone) */
     int depth = 0;
     size_t pos = 0;
 
     if (max_depth > ATR__NEST_MAX)
         max_depth = ATR__NEST_MAX;
     left[0] = 1;
+    slot[0] = out;
     for (;;) {
+        msgpack_object *o = NULL;
         size_t at;
         unsigned b, hdr = 0;
         uint64_t len = 0;
@@ -57,6 +118,8 @@ int atr__mp_check(const uint8_t *p, size_t n, int max_depth, size_t *size, uint6
             depth--;
         }
         left[depth]--;
+        if (zone)
+            o = slot[depth]++;
         if (*budget == 0)
             return atr__msgf(msg, msg_size, ATR_ETOOBIG,
                              "more than %u msgpack objects in one record", ATR__RECORD_OBJECTS_MAX);
@@ -66,6 +129,8 @@ int atr__mp_check(const uint8_t *p, size_t n, int max_depth, size_t *size, uint6
         at = pos;
         b = p[pos++];
         if (b <= 0x7f || b >= 0xe0) {
+            if (o)
+                fill_scalar(o, b, p + pos, 0);
             continue;
         } else if (b <= 0x8f) {
             what = MP_MAP;
@@ -81,6 +146,8 @@ int atr__mp_check(const uint8_t *p, size_t n, int max_depth, size_t *size, uint6
             case 0xc0:
             case 0xc2:
             case 0xc3:
+                if (o)
+                    fill_scalar(o, b, p + pos, 0);
                 continue;
             case 0xc1:
                 return atr__msgf(msg, msg_size, ATR_ECORRUPT,
@@ -157,6 +224,24 @@ int atr__mp_check(const uint8_t *p, size_t n, int max_depth, size_t *size, uint6
                                  "%s of %" PRIu64 " elements at byte %zu, but only %zu bytes "
                                  "follow",
                                  names[what], len, at, n - pos);
+            if (o) {
+                /* a map's key/value pairs are laid out as 2 * len objects */
+                msgpack_object *items = NULL;
+                if (count && !(items = msgpack_zone_malloc(zone, count * sizeof *items)))
+                    return atr__msgf(msg, msg_size, ATR_ENOMEM,
+                                     "out of memory for %s of %" PRIu64 " elements", names[what],
+                                     len);
+                if (what == MP_MAP) {
+                    o->type = MSGPACK_OBJECT_MAP;
+                    o->via.map.size = (uint32_t)len;
+                    o->via.map.ptr = (msgpack_object_kv *)(void *)items;
+                } else {
+                    o->type = MSGPACK_OBJECT_ARRAY;
+                    o->via.array.size = (uint32_t)len;
+                    o->via.array.ptr = items;
+                }
+                slot[depth + 1] = items;
+            }
             if (count) {
                 depth++;
                 left[depth] = count;
@@ -170,8 +255,24 @@ int atr__mp_check(const uint8_t *p, size_t n, int max_depth, size_t *size, uint6
                              "%s of %" PRIu64 " bytes at byte %zu, but only %zu bytes follow",
                              names[what], len - (what == MP_EXT), at, n - pos);
         }
+        if (o) {
+            if (what == MP_SCALAR)
+                fill_scalar(o, b, p + pos, len);
+            else
+                fill_bytes(o, what, p + pos, len);
+        }
         pos += (size_t)len;
     }
+}
+
+int atr__mp_check(const uint8_t *p, size_t n, int max_depth, size_t *size, uint64_t *budget,
+                  char *msg, size_t msg_size) {
+    return mp_walk(p, n, max_depth, size, budget, msg, msg_size, NULL, NULL);
+}
+
+int atr__mp_unpack(const uint8_t *p, size_t n, int max_depth, size_t *size, uint64_t *budget,
+                   char *msg, size_t msg_size, msgpack_zone *zone, msgpack_object *out) {
+    return mp_walk(p, n, max_depth, size, budget, msg, msg_size, zone, out);
 }
 
 /* --- scalar fields ---------------------------------------------------------------------- */
@@ -204,24 +305,12 @@ const char *atr__dec_kind(const msgpack_object *o) {
     }
 }
 
-/* A non-negative int no larger than max. */
-int atr__dec_uint(atr__decoder *d, const msgpack_object *o, uint64_t max, const char *what,
-                  uint64_t *out) {
+int atr__dec_bad_uint(atr__decoder *d, const msgpack_object *o, uint64_t max, const char *what) {
     if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
         return atr__dec_fail(d, ATR_ECORRUPT, "%s is %s, needs a non-negative int", what,
                              atr__dec_kind(o));
-    if (o->via.u64 > max)
-        return atr__dec_fail(d, ATR_ECORRUPT, "%s is %" PRIu64 ", more than %" PRIu64, what,
-                             o->via.u64, max);
-    *out = o->via.u64;
-    return 0;
-}
-
-int atr__dec_u32(atr__decoder *d, const msgpack_object *o, const char *what, uint32_t *out) {
-    uint64_t v = 0;
-    int rc = atr__dec_uint(d, o, UINT32_MAX, what, &v);
-    *out = (uint32_t)v;
-    return rc;
+    return atr__dec_fail(d, ATR_ECORRUPT, "%s is %" PRIu64 ", more than %" PRIu64, what, o->via.u64,
+                         max);
 }
 
 int atr__dec_int(atr__decoder *d, const msgpack_object *o, const char *what, int64_t *out) {
@@ -232,24 +321,21 @@ int atr__dec_int(atr__decoder *d, const msgpack_object *o, const char *what, int
     return atr__dec_uint(d, o, INT64_MAX, what, (uint64_t *)out);
 }
 
-int atr__dec_str(atr__decoder *d, const msgpack_object *o, const char *what, atr_str *out) {
-    if (o->type != MSGPACK_OBJECT_STR)
-        return atr__dec_fail(d, ATR_ECORRUPT, "%s is %s, needs a str", what, atr__dec_kind(o));
-    out->ptr = o->via.str.ptr;
-    out->len = o->via.str.size;
-    return 0;
+int atr__dec_bad_str(atr__decoder *d, const msgpack_object *o, const char *what) {
+    return atr__dec_fail(d, ATR_ECORRUPT, "%s is %s, needs a str", what, atr__dec_kind(o));
 }
 
 /* --- values (FORMAT.md section 4) ------------------------------------------------------- */
 
-/* Unpack a nested msgpack object (an ext payload) after bounding it. */
+/* Unpack a nested msgpack object (an ext payload) that must fill p[0..n). */
 static int unpack_nested(atr__decoder *d, const char *p, size_t n, const char *what,
                          msgpack_object *obj) {
-    msgpack_unpack_return ur;
-    size_t size = 0, off = 0;
+    size_t size = 0;
     char why[160];
-    int rc =
-        atr__mp_check((const uint8_t *)p, n, ATR__NEST_MAX, &size, &d->budget, why, sizeof why);
+    int rc;
+    d->zone_used = 1;
+    rc = atr__mp_unpack((const uint8_t *)p, n, ATR__NEST_MAX, &size, &d->budget, why, sizeof why,
+                        &d->zone, obj);
     if (rc == ATR_ETRUNCATED)
         return atr__dec_fail(d, ATR_ECORRUPT, "%s: payload ends inside its msgpack object", what);
     if (rc < 0)
@@ -257,11 +343,6 @@ static int unpack_nested(atr__decoder *d, const char *p, size_t n, const char *w
     if (size != n)
         return atr__dec_fail(d, ATR_ECORRUPT, "%s: %zu stray bytes after the payload's object",
                              what, n - size);
-    ur = msgpack_unpack(p, n, &off, &d->zone, obj);
-    if (ur != MSGPACK_UNPACK_SUCCESS)
-        return atr__dec_fail(d,
-                             ur < 0 && ur != MSGPACK_UNPACK_PARSE_ERROR ? ATR_ENOMEM : ATR_ECORRUPT,
-                             "%s: msgpack-c could not unpack the payload (%d)", what, (int)ur);
     return 0;
 }
 
@@ -354,12 +435,12 @@ static int decode_summary(atr__decoder *d, const char *p, size_t n, int depth, a
  * log) gives an unknown value, not an error.
  */
 static int decode_summary_id(atr__decoder *d, const char *p, size_t n, int depth, atr_value *v) {
-    msgpack_object o;
-    msgpack_unpack_return ur;
-    atr_value *items;
+    enum { FIRST = 8 }; /* objects built by the counting pass; usually all of them */
+    msgpack_object first[FIRST], o;
+    atr_value *items = NULL;
     atr_str name;
     uint64_t id;
-    size_t off = 0, size;
+    size_t off = 0, size, rest = 0;
     uint32_t count = 0, i;
     char why[160];
     int rc;
@@ -367,25 +448,35 @@ static int decode_summary_id(atr__decoder *d, const char *p, size_t n, int depth
     if (depth >= ATR__SUMMARY_DEPTH_MAX)
         return atr__dec_fail(d, ATR_ECORRUPT, "summaries nested deeper than %d",
                              ATR__SUMMARY_DEPTH_MAX);
+    d->zone_used = 1;
     while (off < n) {
-        rc = atr__mp_check((const uint8_t *)p + off, n - off, ATR__NEST_MAX, &size, &d->budget, why,
-                           sizeof why);
+        const uint8_t *at = (const uint8_t *)p + off;
+        if (count < FIRST)
+            rc = atr__mp_unpack(at, n - off, ATR__NEST_MAX, &size, &d->budget, why, sizeof why,
+                                &d->zone, &first[count]);
+        else
+            rc = atr__mp_check(at, n - off, ATR__NEST_MAX, &size, &d->budget, why, sizeof why);
         if (rc == ATR_ETRUNCATED)
             return atr__dec_fail(d, ATR_ECORRUPT, "summary value: payload ends inside an object");
         if (rc < 0)
             return atr__dec_fail(d, rc, "summary value: %s", why);
         off += size;
-        count++;
+        if (++count == FIRST)
+            rest = off;
     }
     if (count == 0)
         return atr__dec_fail(d, ATR_ECORRUPT, "summary value: empty payload, needs a type id");
-    off = 0;
     for (i = 0; i < count; i++) {
-        ur = msgpack_unpack(p, n, &off, &d->zone, &o);
-        if (ur != MSGPACK_UNPACK_SUCCESS && ur != MSGPACK_UNPACK_EXTRA_BYTES)
-            return atr__dec_fail(
-                d, ur < 0 && ur != MSGPACK_UNPACK_PARSE_ERROR ? ATR_ENOMEM : ATR_ECORRUPT,
-                "summary value: msgpack-c could not unpack the payload (%d)", (int)ur);
+        if (i >= FIRST) {                /* built now: the counting pass only bounded it */
+            uint64_t again = UINT64_MAX; /* counted against d->budget by the first pass */
+            rc = atr__mp_unpack((const uint8_t *)p + rest, n - rest, ATR__NEST_MAX, &size, &again,
+                                why, sizeof why, &d->zone, &o);
+            if (rc < 0)
+                return atr__dec_fail(d, rc, "summary value: %s", why);
+            rest += size;
+        } else {
+            o = first[i];
+        }
         if (i == 0) {
             if ((rc = atr__dec_uint(d, &o, UINT32_MAX, "summary value: type id", &id)) < 0)
                 return rc;

@@ -114,6 +114,12 @@ static int short_tail(const uint8_t *p, size_t n, char *msg, size_t msg_size) {
 
 int atr__frame_next(atr__frame_reader *fr, const uint8_t **content, size_t *size, uint64_t *offset,
                     char *msg, size_t msg_size) {
+    return atr__frame_next_into(fr, &fr->buf, &fr->cap, content, size, offset, msg, msg_size);
+}
+
+int atr__frame_next_into(atr__frame_reader *fr, uint8_t **bufp, size_t *capp,
+                         const uint8_t **content, size_t *size, uint64_t *offset, char *msg,
+                         size_t msg_size) {
     for (;;) {
         const uint8_t *p = fr->data + fr->pos;
         size_t left = fr->len - fr->pos, csize, dsize;
@@ -151,15 +157,15 @@ int atr__frame_next(atr__frame_reader *fr, const uint8_t **content, size_t *size
             return atr__msgf(msg, msg_size, ATR_ETOOBIG,
                              "frame content of %llu bytes is over the %u-byte limit", fcs,
                              ATR__FRAME_CONTENT_MAX);
-        if (fr->cap < fcs || !fr->buf) {
-            uint8_t *buf = realloc(fr->buf, fcs ? (size_t)fcs : 1);
+        if (*capp < fcs || !*bufp) {
+            uint8_t *buf = realloc(*bufp, fcs ? (size_t)fcs : 1);
             if (!buf)
                 return atr__msgf(msg, msg_size, ATR_ENOMEM, "out of memory for a %llu-byte frame",
                                  fcs);
-            fr->buf = buf;
-            fr->cap = (size_t)fcs;
+            *bufp = buf;
+            *capp = (size_t)fcs;
         }
-        dsize = ZSTD_decompressDCtx(fr->dctx, fr->buf, (size_t)fcs, p, csize);
+        dsize = ZSTD_decompressDCtx(fr->dctx, *bufp, (size_t)fcs, p, csize);
         if (ZSTD_isError(dsize))
             return atr__msgf(msg, msg_size,
                              ZSTD_getErrorCode(dsize) == ZSTD_error_memory_allocation
@@ -172,7 +178,7 @@ int atr__frame_next(atr__frame_reader *fr, const uint8_t **content, size_t *size
         fr->pos += csize;
         if (dsize == 0)
             continue;
-        *content = fr->buf;
+        *content = *bufp;
         *size = dsize;
         return 0;
     }

@@ -37,6 +37,13 @@ void atr__frame_reader_free(atr__frame_reader *fr);
 int atr__frame_next(atr__frame_reader *fr, const uint8_t **content, size_t *size, uint64_t *offset,
                     char *msg, size_t msg_size);
 
+/*
+ * atr__frame_next() into the caller's buffer *buf of *cap bytes (malloc'ed or NULL), which it
+ * grows with realloc when a frame needs more; *content then points into *buf.
+ */
+int atr__frame_next_into(atr__frame_reader *fr, uint8_t **buf, size_t *cap, const uint8_t **content,
+                         size_t *size, uint64_t *offset, char *msg, size_t msg_size);
+
 /* Bytes of the file consumed so far (end of the last frame returned or skipped). */
 uint64_t atr__frame_reader_pos(const atr__frame_reader *fr);
 

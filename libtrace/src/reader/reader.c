@@ -1,7 +1,8 @@
 /*
- * The public reader (atr_reader.h): maps the file, then pulls frames from the frame reader
- * and records from the decoder. Terminal statuses (EOF, truncated, corrupt) are sticky, and
- * every failure leaves a one-line message with its file offset for atr_reader_error().
+ * The public reader (atr_reader.h): maps the file, then pulls records from the decoding-ahead
+ * pipeline (reader/ahead.h: frames and the decoder, on a worker thread for larger logs).
+ * Terminal statuses (EOF, truncated, corrupt) are sticky, and every failure leaves a one-line
+ * message with its file offset for atr_reader_error().
  */
 #include "argtrace/atr_frames.h"
 #include "argtrace/atr_reader.h"
@@ -17,9 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "format/decode.h"
 #include "format/frame_read.h"
-#include "reader/frame_select.h"
+#include "reader/ahead.h"
 
 struct atr_reader {
     const uint8_t *data; /* the whole file (borrowed for open_mem, else map/heap) */
@@ -27,18 +27,10 @@ struct atr_reader {
     void *map;     /* owned mmap of the file, or NULL */
     uint8_t *heap; /* owned copy of a file that could not be mapped, or NULL */
     uint32_t major, minor;
-    atr__frame_reader *frames; /* owned */
-    atr__decoder *dec;         /* owned */
-    const uint8_t *content;    /* content of the current frame (owned by frames) */
-    size_t content_len;
-    size_t content_pos;    /* next record in content */
-    uint64_t frame_offset; /* file offset of the current frame */
-    uint64_t frame_record; /* records of the current frame consumed so far */
-    size_t released;       /* bytes of the map given back to the kernel (release_behind) */
-    int status;            /* 0, or the sticky terminal code */
-    atr__frame_sel *sel;   /* owned: only some frames are read (frame_index.c), or NULL */
-    int sel_skip_thread;   /* the current frame is read for its definitions only */
-    uint64_t frames_read;  /* zstd frames decompressed */
+    size_t header_size;
+    atr__ahead *ahead;   /* owned; made at the first atr_reader_next() (it knows map) */
+    atr__frame_sel *sel; /* owned: only some frames are read (frame_index.c), or NULL */
+    int status;          /* 0, or the sticky terminal code */
     int closed_cleanly;
     char err[320];
 };
@@ -81,13 +73,8 @@ static int open_bytes(const uint8_t *data, size_t len, atr_reader **out, char *e
     r->len = len;
     r->major = major;
     r->minor = minor;
+    r->header_size = header_size;
     snprintf(r->err, sizeof r->err, "no error");
-    if (atr__frame_reader_new(data, len, header_size, &r->frames) < 0 ||
-        atr__decoder_new(major, minor, &r->dec) < 0) {
-        atr_reader_close(r);
-        copy_msg(errbuf, errbuf_size, atr_strerror(ATR_ENOMEM));
-        return ATR_ENOMEM;
-    }
     *out = r;
     return 0;
 }
@@ -195,8 +182,7 @@ int atr_reader_open(const char *path, atr_reader **out) {
 void atr_reader_close(atr_reader *r) {
     if (!r)
         return;
-    atr__decoder_free(r->dec);
-    atr__frame_reader_free(r->frames);
+    atr__ahead_free(r->ahead); /* stops its worker before the bytes it reads go */
     atr__frame_sel_free(r->sel);
     if (r->map)
         munmap(r->map, r->len);
@@ -204,62 +190,31 @@ void atr_reader_close(atr_reader *r) {
     free(r);
 }
 
-/*
- * The reader only moves forward: the mapped file before the current frame is not read again.
- * Its pages are given back (they would otherwise count in the resident size until the end:
- * 845 MB for a log of 100M calls) every 16 MiB.
- */
-static void release_behind(atr_reader *r) {
-    size_t page = 4096, upto = (size_t)r->frame_offset & ~(page - 1);
-    if (!r->map || upto < r->released + (16u << 20))
-        return;
-    madvise((char *)r->map + r->released, upto - r->released, MADV_DONTNEED);
-    r->released = upto;
-}
-
 int atr_reader_next(atr_reader *r, atr_record *rec) {
+    char msg[300];
+    uint64_t offset = 0;
+    int rc;
+
     if (!r || !rec)
         return ATR_EINVAL;
-    while (r->status == 0) {
-        size_t used = 0;
-        int rc;
-
-        if (r->content_pos >= r->content_len) {
-            char msg[200];
-            if (r->sel)
-                atr__frame_sel_next(r->sel, r->frames);
-            rc = atr__frame_next(r->frames, &r->content, &r->content_len, &r->frame_offset, msg,
-                                 sizeof msg);
-            if (rc < 0) {
-                set_error(r, rc, r->frame_offset, msg);
-                break;
-            }
-            r->content_pos = 0;
-            r->frame_record = 0;
-            r->frames_read++;
-            r->sel_skip_thread = r->sel && atr__frame_sel_defs_only(r->sel, r->frame_offset);
-            release_behind(r);
-            continue;
-        }
-        rc = atr__decode_record(r->dec, r->content + r->content_pos,
-                                r->content_len - r->content_pos, &used, rec);
+    if (r->status)
+        return r->status;
+    if (!r->ahead) {
+        rc = atr__ahead_new(r->data, r->len, r->header_size, r->major, r->minor, r->map != NULL,
+                            r->sel, &r->ahead);
         if (rc < 0) {
-            char msg[300];
-            snprintf(msg, sizeof msg, "record %" PRIu64 " of the frame: %s", r->frame_record + 1,
-                     atr__decoder_msg(r->dec));
-            set_error(r, rc, r->frame_offset, msg);
-            break;
+            set_error(r, rc, r->header_size, "out of memory for the reader's buffers");
+            return rc;
         }
-        r->content_pos += used;
-        r->frame_record++;
-        if (rc == ATR__DECODE_SKIP || (r->sel_skip_thread && atr__frame_sel_threaded(rec)))
-            continue;
-        rec->offset = r->frame_offset;
-        if (rec->kind == ATR_REC_END_OF_LOG)
-            r->closed_cleanly = 1;
-        return 0;
     }
-    return r->status;
+    rc = atr__ahead_next(r->ahead, rec, &offset, msg, sizeof msg);
+    if (rc < 0) {
+        set_error(r, rc, offset, msg);
+        return rc;
+    }
+    if (rec->kind == ATR_REC_END_OF_LOG)
+        r->closed_cleanly = 1;
+    return 0;
 }
 
 void atr_reader_version(const atr_reader *r, uint32_t *major, uint32_t *minor) {
@@ -275,7 +230,7 @@ int atr_reader_closed_cleanly(const atr_reader *r) { return r ? r->closed_cleanl
 
 void atr_reader_progress(const atr_reader *r, uint64_t *done, uint64_t *total) {
     if (done)
-        *done = r ? atr__frame_reader_pos(r->frames) : 0;
+        *done = r ? (r->ahead ? atr__ahead_pos(r->ahead) : r->header_size) : 0;
     if (total)
         *total = r ? r->len : 0;
 }
@@ -289,7 +244,7 @@ void atr__reader_bytes(const atr_reader *r, const uint8_t **data, size_t *len, u
 }
 
 int atr__reader_set_sel(atr_reader *r, atr__frame_sel *sel) {
-    if (r->frames_read || r->status) {
+    if (r->ahead || r->status) { /* reading has begun */
         atr__frame_sel_free(sel);
         return ATR_ESTATE;
     }
@@ -298,4 +253,6 @@ int atr__reader_set_sel(atr_reader *r, atr__frame_sel *sel) {
     return 0;
 }
 
-uint64_t atr_reader_frames_read(const atr_reader *r) { return r ? r->frames_read : 0; }
+uint64_t atr_reader_frames_read(const atr_reader *r) {
+    return r && r->ahead ? atr__ahead_frames(r->ahead) : 0;
+}
