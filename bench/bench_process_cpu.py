@@ -1,8 +1,9 @@
 """Filter tracing of a whole program module (every function, arguments and result) with
 argtrace builds side by side: per call of the program's functions, the process CPU time
 added (all threads: the calling thread plus the flusher's compression and writes), the
-calling thread's CPU time added, and the log bytes. CPU times, not wall time, so that a
-loaded machine distorts less; medians over interleaved rounds.
+calling thread's CPU time added, the other threads' CPU time (the flusher), and the log
+bytes; one row per build, a workload's builds next to each other. CPU times, not
+wall time, so that a loaded machine distorts less; medians over interleaved rounds.
 
     python3 bench/bench_process_cpu.py --build before=/path/build/python \\
         --build after=build/python [--workloads fib,richards,deltablue,raytrace] \\
@@ -42,10 +43,14 @@ def child(workload, zstd_level):
     traced_thread = time.thread_time_ns() - t0
     argtrace.stop()  # the flusher's last cycle (compression) counts too
     traced_proc = time.process_time_ns() - c0
+    # The other threads (the flusher): process CPU less all of the calling thread's, stop()
+    # included (it measures the tracer's cost per call in this thread, FORMAT.md 3.13).
+    other = traced_proc - (time.thread_time_ns() - t0)
     size = os.path.getsize(path)
     os.unlink(path)
     print(json.dumps({"calls": calls, "thread_ns": (traced_thread - plain_thread) / calls,
                       "proc_ns": (traced_proc - plain_proc) / calls, "bytes": size / calls,
+                      "other_ns": other / calls,
                       "proc_x": traced_proc / plain_proc}))
 
 
@@ -72,12 +77,13 @@ def main():
                 out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
                 res.setdefault((w, label), []).append(json.loads(out.stdout.splitlines()[-1]))
     print("| workload | build | process CPU ns/call | calling thread ns/call | "
-          "process CPU × untraced | bytes/call |")
-    print("| --- | --- | ---: | ---: | ---: | ---: |")
-    for (w, label), rows in res.items():
+          "other threads (flusher) ns/call | process CPU × untraced | bytes/call |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for (w, label), rows in sorted(res.items(), key=lambda kv: (
+            a.workloads.split(",").index(kv[0][0]), [b[0] for b in builds].index(kv[0][1]))):
         med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
-        print("| %s | %s | %.0f | %.0f | %.2f× | %.2f |" % (
-            w, label, med["proc_ns"], med["thread_ns"], med["proc_x"], med["bytes"]))
+        print("| %s | %s | %.0f | %.0f | %.0f | %.2f× | %.2f |" % (
+            w, label, med["proc_ns"], med["thread_ns"], med["other_ns"], med["proc_x"], med["bytes"]))
 
 
 if __name__ == "__main__":

@@ -44,7 +44,8 @@ typedef enum atr_fork_mode {
 /*
  * Where a session reads its time (ATR_NOW, atr_session_now()): always CLOCK_MONOTONIC
  * nanoseconds, read either by clock_gettime() or, where that is safe, through the CPU's
- * time-stamp counter calibrated against it (about 2x cheaper; docs/FORMAT.md 3.1).
+ * time-stamp counter calibrated against it (about 2x cheaper; docs/FORMAT.md 3.1), rounded
+ * down to a multiple of 16 ns (FORMAT.md 3.1 `time_quantum_ns`: smaller logs).
  *
  * The environment variable ARGTRACE_CLOCK, read when a session opens, overrides
  * atr_writer_config.clock_source: "auto", "tsc" or "monotonic" (empty: not set). Any other
@@ -236,7 +237,7 @@ ATR_API int atr_span_resume(atr_session *s, uint64_t span, uint64_t t_ns);
 ATR_API int atr_message(atr_session *s, uint64_t span, uint64_t t_ns, atr_str text,
                         const atr_field *fields, uint32_t n_fields);
 
-/* Read the session clock (ns). */
+/* Read the session clock (ns; the built-in clocks' times are multiples of 16 ns). */
 ATR_API uint64_t atr_session_now(const atr_session *s);
 
 /*

@@ -233,7 +233,8 @@ void atr__enc_process(atr__cur *c, const atr__process_desc *p) {
     int i;
     atr__enc_array_hdr(c, 2);
     atr__enc_uint(c, ATR__REC_PROCESS);
-    atr__enc_map_hdr(c, (p->parent_uid ? 11u : 9u) + (p->part ? 1u : 0u));
+    atr__enc_map_hdr(c, (p->parent_uid ? 11u : 9u) + (p->part ? 1u : 0u) +
+                            (p->time_quantum_ns > 1 ? 1u : 0u));
     enc_key_uint(c, "format", ATR_FORMAT_MAJOR);
     atr__enc_cstr(c, "pid");
     atr__enc_int(c, p->pid);
@@ -256,6 +257,8 @@ void atr__enc_process(atr__cur *c, const atr__process_desc *p) {
     }
     if (p->part)
         enc_key_uint(c, "part", p->part);
+    if (p->time_quantum_ns > 1)
+        enc_key_uint(c, "time_quantum_ns", p->time_quantum_ns);
 }
 
 static void enc_astr(atr__cur *c, atr_str s) { atr__enc_str(c, s.ptr, s.ptr ? s.len : 0); }

@@ -375,6 +375,7 @@ typedef struct atr__process_desc {
     uint64_t clock_ns, wall_ns, uid;
     uint64_t parent_uid, parent_span; /* parent_uid 0: both omitted */
     uint64_t part;                    /* 0: omitted (the first file of a rotated log) */
+    uint64_t time_quantum_ns;         /* 1.3: times are multiples of it; 0 or 1: omitted */
 } atr__process_desc;
 
 void atr__enc_process(atr__cur *c, const atr__process_desc *p);

@@ -84,6 +84,8 @@ int atr__session_write_process(atr_session *s) {
     p.parent_uid = s->parent_uid;
     p.parent_span = s->parent_span;
     p.part = s->part;
+    if (s->clock_source != ATR_CLOCK_INJECTED) /* atr__session_now rounds the built-in ones */
+        p.time_quantum_ns = ATR__TIME_QUANTUM_NS;
     if (s->gated)
         atr__enc_sampling(&x, s->cfg.sample_rate, s->cfg.sample_random, s->cfg.sample_seed);
     if (atr__recording_off(s))

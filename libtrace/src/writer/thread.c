@@ -42,10 +42,20 @@ typedef struct rec {
 
 #define SEQ_MASK (ATR__SPAN_ABS_MIN - 1u)
 
+/*
+ * Relative references reach at most this far back (FORMAT.md 3.5); a span begun earlier is
+ * named by its absolute id. The children of a long-running span (a scheduler's loop) then
+ * all name their parent with the same bytes, which compress to almost nothing, where their
+ * relative distances grow by one with every call (about 1 B per call more after zstd on
+ * pyperformance's richards; bench/bench_process_cpu.py).
+ */
+#define REL_REF_MAX 256u
+
 /* A span id as a reference from this thread (FORMAT.md 3.5). */
 static inline uint64_t span_ref(const atr__thread *th, uint64_t id) {
     uint64_t seq = id & SEQ_MASK, tag = id & ~SEQ_MASK;
-    if (tag == (uint64_t)(th->number + 1) << ATR__SPAN_SEQ_BITS && seq && seq <= th->seq)
+    if (tag == (uint64_t)(th->number + 1) << ATR__SPAN_SEQ_BITS && seq && seq <= th->seq &&
+        th->seq - seq < REL_REF_MAX)
         return th->seq + 1 - seq;
     /* A span begun before a fork by this thread: an unknown span of the child's log. */
     if (ATR__UNLIKELY(th->fork_tag) && tag == th->fork_tag && seq && seq <= th->fork_seq)
