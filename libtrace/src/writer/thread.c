@@ -292,11 +292,11 @@ static inline void stack_push(atr__thread *th, uint64_t id) {
     th->depth++;
 }
 
-static void stack_pop(atr__thread *th, uint64_t id) {
+static __attribute__((noinline)) void stack_pop_slow(atr__thread *th, uint64_t id) {
     uint32_t i;
     if (th->depth == 0)
         return;
-    if (th->depth > ATR__STACK_MAX || th->stack[th->depth - 1] == id) {
+    if (th->depth > ATR__STACK_MAX) {
         th->depth--;
         return;
     }
@@ -307,6 +307,16 @@ static void stack_pop(atr__thread *th, uint64_t id) {
             return;
         }
     }
+}
+
+/* Inline: the span on top, the common case (a call ends before its caller). */
+static inline void stack_pop(atr__thread *th, uint64_t id) {
+    uint32_t d = th->depth;
+    if (ATR__LIKELY(d - 1u < ATR__STACK_MAX && th->stack[d - 1] == id)) {
+        th->depth = d - 1;
+        return;
+    }
+    stack_pop_slow(th, id);
 }
 
 static inline int bad_span(uint64_t id) { return id && id < ATR__SPAN_ABS_MIN; }
