@@ -56,6 +56,9 @@ static inline ATR__ALWAYS_INLINE void atr__filter_begin(PyCodeObject *co, atr__c
         atr__span_begin_code((PyObject *)co, fid, vals, n, parent, t_ns, span_out);
         return;
     }
+    if ((*span_out = atr_span_gate(s, parent)) != 0) {
+        return; /* not recorded (sampling, recording off): nothing captured, no user code */
+    }
     Py_ssize_t var_pos = ci->var_pos;
     Py_ssize_t kw_pos = ci->kw_pos;
     uint64_t redact = ci->redact_mask;
