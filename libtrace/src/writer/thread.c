@@ -360,16 +360,21 @@ static inline int skipped(uint64_t span) { return span >= ATR__SKIP_TAG; }
 
 static inline int get_thread(atr_session *s, atr__thread **out);
 
-uint64_t atr_span_gate(atr_session *s, uint64_t parent) {
+static __attribute__((noinline)) uint64_t span_gate_slow(atr_session *s, uint64_t parent) {
     atr__thread *th;
     uint64_t skip;
-    if (ATR__LIKELY(!s || !(s->gated | atr__recording_off(s) | skipped(parent))))
-        return 0;
     if (get_thread(s, &th) != 0)
         return 0; /* atr_span_begin says why */
     skip = gate(s, th, &parent);
     th->predecided = skip == 0;
     return skip;
+}
+
+/* The common case (recording, no sampling) in a few instructions, without a stack frame. */
+uint64_t atr_span_gate(atr_session *s, uint64_t parent) {
+    if (ATR__LIKELY(!s || !(s->gated | atr__recording_off(s) | skipped(parent))))
+        return 0;
+    return span_gate_slow(s, parent);
 }
 static inline int bad_str(atr_str v) { return !v.ptr && v.len; }
 
