@@ -395,6 +395,78 @@ static void test_record_headers(void) {
     }
 }
 
+/*
+ * The scalar straight line (atr__put_scalar): START arguments and END results that are ints,
+ * floats, None, bools or short untruncated strs are written without the general encoder.
+ * Every value must give atr__enc_value's bytes, as any argument of a START (scalars around a
+ * non-scalar) and as a result, in a roomy buffer and in one just big enough; strs at the
+ * 31/32-byte fixstr limit, at max_bytes and truncated (true_len > len) go the general way.
+ */
+static void test_scalar_records(void) {
+    static const char text[40] = "abcdefghijklmnopqrstuvwxyz0123456789ABC";
+    static uint8_t want[4096], tight[4096];
+    atr_value vals[64];
+    size_t nv = 0, i, k, out_len;
+    static const int64_t ints[] = {0,     1,         127,           128,       -1,
+                                   -32,   -33,       -128,          -129,      65535,
+                                   65536, INT32_MIN, -2147483649LL, INT64_MAX, INT64_MIN};
+    static const size_t maxes[] = {64, 31, 30, 5, 0};
+    size_t m;
+    for (i = 0; i < sizeof ints / sizeof ints[0]; i++)
+        vals[nv++] = atr_value_int(ints[i]);
+    vals[nv++] = atr_value_float(-0.0);
+    vals[nv++] = atr_value_float(1e300);
+    vals[nv++] = atr_value_nil();
+    vals[nv++] = atr_value_bool(0);
+    vals[nv++] = atr_value_bool(1);
+    for (i = 0; i <= 33; i += (i < 8 || i > 28) ? 1 : 5)
+        vals[nv++] = atr_value_strn(text, i);
+    vals[nv] = atr_value_strn(text, 10); /* truncated: 10 of 50 bytes */
+    vals[nv++].u.s.true_len = 50;
+    vals[nv++] = atr_value_summary("Point", 5, -1); /* not a scalar */
+    for (m = 0; m < sizeof maxes / sizeof maxes[0]; m++) {
+        size_t maxv = maxes[m];
+        for (i = 0; i < nv; i++) {
+            /* as the result of an END */
+            atr__cur w = atr__cur_make(want, 0, sizeof want), t;
+            atr__enc_array_hdr(&w, 5);
+            atr__enc_uint(&w, 6);
+            atr__enc_int(&w, 300);
+            atr__enc_uint(&w, 1);
+            atr__enc_uint(&w, 0);
+            atr__enc_value(&w, &vals[i], maxv);
+            ENC(atr__enc_end_return(c, 300, 1, &vals[i], maxv));
+            ATR_CHECK_EQ_MEM(buf, out_len, want, w.pos);
+            t = atr__cur_make(tight, 0, w.pos);
+            atr__enc_end_return(&t, 300, 1, &vals[i], maxv);
+            ATR_CHECK(atr__cur_ok(&t));
+            ATR_CHECK_EQ_MEM(tight, t.pos, want, w.pos);
+            /* as the arguments of a START: up to 15 values from i on (wrapping) */
+            for (k = 1; k <= 15; k += 7) {
+                atr_value args[15];
+                size_t a;
+                for (a = 0; a < k; a++)
+                    args[a] = vals[(i + a) % nv];
+                w = atr__cur_make(want, 0, sizeof want);
+                atr__enc_array_hdr(&w, 5);
+                atr__enc_uint(&w, 5);
+                atr__enc_int(&w, -7);
+                atr__enc_uint(&w, 2);
+                atr__enc_uint(&w, 9);
+                atr__enc_array_hdr(&w, k);
+                for (a = 0; a < k; a++)
+                    atr__enc_value(&w, &args[a], maxv);
+                ENC(atr__enc_start(c, -7, 2, 9, args, (uint32_t)k, NULL, 0, maxv));
+                ATR_CHECK_EQ_MEM(buf, out_len, want, w.pos);
+                t = atr__cur_make(tight, 0, w.pos);
+                atr__enc_start(&t, -7, 2, 9, args, (uint32_t)k, NULL, 0, maxv);
+                ATR_CHECK(atr__cur_ok(&t));
+                ATR_CHECK_EQ_MEM(tight, t.pos, want, w.pos);
+            }
+        }
+    }
+}
+
 int main(void) {
     test_uint();
     test_int();
@@ -408,5 +480,6 @@ int main(void) {
     test_summary_near_end_of_room();
     test_summary_flat_matches_general();
     test_record_headers();
+    test_scalar_records();
     ATR_TEST_MAIN_END();
 }

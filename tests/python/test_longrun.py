@@ -374,6 +374,35 @@ def test_unrecorded_calls_capture_nothing(tmp_path):
     assert len(log) == 6
 
 
+def test_unrecorded_filter_traced_calls_capture_nothing(tmp_path, monkeypatch):
+    """Filter tracing as the decorator above: paused or sampled out, a selected function's
+    arguments are not captured (no repr() runs). Its fast path captured them first and only
+    then learned from the writer that the call was not recorded."""
+    import importlib
+    (tmp_path / "atr_unrec_mod.py").write_text(
+        "def take(obj, depth):\n"
+        "    return take(obj, depth - 1) + 1 if depth else 0\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    mod = importlib.import_module("atr_unrec_mod")
+    argtrace.start(tmp_path / "a.atr", capture_repr=True, trace=["atr_unrec_mod"])
+    Counted.reprs = 0
+    assert mod.take(Counted(), 2) == 2
+    assert Counted.reprs == 3  # recorded: one per call, each captured
+    argtrace.pause()
+    assert mod.take(Counted(), 2) == 2
+    argtrace.resume()
+    argtrace.stop()
+    assert Counted.reprs == 3
+
+    argtrace.start(tmp_path / "b.atr", capture_repr=True, sample=0.5, trace=["atr_unrec_mod"])
+    Counted.reprs = 0
+    for _ in range(4):
+        assert mod.take(Counted(), 2) == 2
+    argtrace.stop()
+    assert Counted.reprs == 2 * 3  # the 1st and 3rd trees, whole; the others not at all
+    assert len(argtrace.load(tmp_path / "b.atr")) == 6
+
+
 def test_rotation_with_threads_loses_no_call(tmp_path):
     """Threads switch to the new file on their next record (an idle one later than the
     others); every call of every thread is in the set, trees whole, no unknown span."""

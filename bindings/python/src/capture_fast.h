@@ -64,31 +64,32 @@ static inline int atr__capture_is_plain(PyTypeObject *tp, const atr__capture_opt
  * float, ASCII str) and plain objects (written as their type name); everything else goes to
  * atr__capture_value. Never raises.
  */
-static inline ATR__ALWAYS_INLINE int atr__capture_value_fast(PyObject *obj,
-                                                             const atr__capture_opts *opts,
-                                                             atr__scratch *s, atr_value *out) {
+/* The inline cases of atr__capture_value_fast alone: 1 when `obj` was captured here (no
+   Python code ran, nothing to release), 0 when it needs atr__capture_value (nothing written). */
+static inline ATR__ALWAYS_INLINE int
+atr__capture_value_inline(PyObject *obj, const atr__capture_opts *opts, atr_value *out) {
     PyTypeObject *tp = Py_TYPE(obj);
     int64_t i;
     out->n_items = 0;
     if (tp == &PyLong_Type && atr__compat_small_int(obj, &i)) {
         out->kind = ATR_V_INT;
         out->u.i = i;
-        return 0;
+        return 1;
     }
     if (obj == Py_None) {
         out->kind = ATR_V_NIL;
         out->u.u = 0;
-        return 0;
+        return 1;
     }
     if (tp == &PyBool_Type) {
         out->kind = ATR_V_BOOL;
         out->u.b = obj == Py_True;
-        return 0;
+        return 1;
     }
     if (tp == &PyFloat_Type) {
         out->kind = ATR_V_FLOAT;
         out->u.f = PyFloat_AS_DOUBLE(obj);
-        return 0;
+        return 1;
     }
     if (tp == &PyUnicode_Type && PyUnicode_IS_COMPACT_ASCII(obj) &&
         ATR__LIKELY(atr__secret_n == 0)) { /* (else capture_str checks remembered values) */
@@ -97,10 +98,19 @@ static inline ATR__ALWAYS_INLINE int atr__capture_value_fast(PyObject *obj,
         out->u.s.ptr = (const char *)PyUnicode_DATA(obj);
         out->u.s.len = len < opts->max_value_bytes ? len : opts->max_value_bytes;
         out->u.s.true_len = len;
-        return 0;
+        return 1;
     }
     if (atr__capture_is_plain(tp, opts)) {
         atr__capture_type_summary(obj, -1, out);
+        return 1;
+    }
+    return 0;
+}
+
+static inline ATR__ALWAYS_INLINE int atr__capture_value_fast(PyObject *obj,
+                                                             const atr__capture_opts *opts,
+                                                             atr__scratch *s, atr_value *out) {
+    if (atr__capture_value_inline(obj, opts, out)) {
         return 0;
     }
     return atr__capture_value(obj, opts, s, out);

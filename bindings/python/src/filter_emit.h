@@ -65,16 +65,29 @@ static inline ATR__ALWAYS_INLINE void atr__filter_begin(PyCodeObject *co, atr__c
     atr__scratch sc;
     atr__scratch_init(&sc);
     if (ATR__LIKELY(var_pos < 0 && kw_pos < 0 && !redact)) {
-        /* named parameters only, none redacted: the common case, one value each */
+        /* named parameters only, none redacted: the common case, one value each. Scalars
+           and plain objects are captured inline; a value that needs the general capture
+           (which may run Python code: repr, summarizers) first asks whether the call is
+           recorded at all (paused, sampled out: nothing is captured). */
+        int asked = 0;
         for (Py_ssize_t i = 0; i < n; i++) {
-            if (vals[i]) {
-                atr__capture_value_fast(vals[i], &atr__g.opts, &sc, &args[i]);
-            } else {
+            if (!vals[i]) {
                 args[i] = atr_value_nil();
+            } else if (!atr__capture_value_inline(vals[i], &atr__g.opts, &args[i])) {
+                if (!asked && (asked = 1, (*span_out = atr_span_gate(s, parent)) != 0)) {
+                    if (sc.n_refs) {
+                        atr__scratch_release(&sc);
+                    }
+                    return;
+                }
+                atr__capture_value(vals[i], &atr__g.opts, &sc, &args[i]);
             }
         }
         n_args = (uint32_t)n;
     } else {
+        if ((*span_out = atr_span_gate(s, parent)) != 0) {
+            return; /* not recorded: nothing captured (see above) */
+        }
         for (Py_ssize_t i = 0; i < n; i++) {
             PyObject *v = vals[i];
             if (i == kw_pos) {

@@ -465,13 +465,62 @@ ATR__ENC_INLINE void atr__enc_value_top(atr__cur *c, const atr_value *v, size_t 
     atr__enc_value(c, v, max_bytes);
 }
 
+/*
+ * A scalar written straight into room the caller checked (ATR__SCALAR_MAX bytes): an int,
+ * float, None, bool, or a str of at most 31 bytes that is not truncated. Returns the end, or
+ * NULL (nothing written) for any other value. The bytes are atr__enc_value's.
+ */
+#define ATR__SCALAR_MAX 32
+ATR__ENC_INLINE uint8_t *atr__put_scalar(uint8_t *p, const atr_value *v, size_t max_bytes) {
+    switch (v->kind) {
+    case ATR_V_INT:
+        return atr__put_int(p, v->u.i);
+    case ATR_V_NIL:
+        *p = 0xc0;
+        return p + 1;
+    case ATR_V_BOOL:
+        *p = v->u.b ? 0xc3 : 0xc2;
+        return p + 1;
+    case ATR_V_FLOAT: {
+        uint64_t bits;
+        memcpy(&bits, &v->u.f, sizeof bits);
+        return atr__put_be(p, 0xcb, bits, 8);
+    }
+    case ATR_V_STR: {
+        size_t n = v->u.s.len;
+        if (n > 31 || n > max_bytes || v->u.s.true_len > n)
+            return NULL; /* long or truncated: ext 1 (enc_text) */
+        *p = (uint8_t)(0xa0 | n);
+        atr__copy_small(p + 1, v->u.s.ptr, n);
+        return p + 1 + n;
+    }
+    default:
+        return NULL;
+    }
+}
+
+/* args[*i..n) while they are scalars, when the room is there; *i: the first one left. */
+ATR__ENC_INLINE void atr__enc_scalars(atr__cur *c, const atr_value *args, uint32_t n, uint32_t *i,
+                                      size_t max_bytes) {
+    uint8_t *p, *q;
+    if (!atr__cur_room(c, (size_t)n * ATR__SCALAR_MAX))
+        return;
+    p = c->base + c->pos;
+    for (; *i < n; (*i)++) {
+        if (!(q = atr__put_scalar(p, &args[*i], max_bytes)))
+            break;
+        p = q;
+    }
+    c->pos = (size_t)(p - c->base);
+}
+
 /* START and END-return: inline, they are the writer's hot path. The fixed part of a record
    (array header, kind, dt, two uints, one more header byte) fits ATR__REC_HDR_MAX bytes. */
 #define ATR__REC_HDR_MAX (1 + 1 + 9 + 9 + 9 + 1)
 ATR__ENC_INLINE void atr__enc_start(atr__cur *c, int64_t dt, uint64_t parent, uint32_t function,
                                     const atr_value *args, uint32_t n_args, const atr_field *fields,
                                     uint32_t n_fields, size_t max_bytes) {
-    uint32_t i, n = args ? n_args : 0;
+    uint32_t i = 0, n = args ? n_args : 0;
     int with_fields = fields && n_fields;
     if (ATR__LIKELY(n <= 15 && atr__cur_room(c, ATR__REC_HDR_MAX))) {
         /* the header at once: array, kind, dt, parent, function, fixarray of arguments */
@@ -483,6 +532,8 @@ ATR__ENC_INLINE void atr__enc_start(atr__cur *c, int64_t dt, uint64_t parent, ui
         p = atr__put_uint(p, function);
         *p++ = (uint8_t)(0x90 | n);
         c->pos = (size_t)(p - c->base);
+        /* then the leading scalar arguments in one straight line (one room check) */
+        atr__enc_scalars(c, args, n, &i, max_bytes);
     } else {
         atr__enc_array_hdr(c, with_fields ? 6 : 5);
         atr__enc_uint(c, ATR__REC_START);
@@ -491,7 +542,7 @@ ATR__ENC_INLINE void atr__enc_start(atr__cur *c, int64_t dt, uint64_t parent, ui
         atr__enc_uint(c, function);
         atr__enc_array_hdr(c, n);
     }
-    for (i = 0; i < n; i++)
+    for (; i < n; i++)
         atr__enc_value_top(c, &args[i], max_bytes);
     if (with_fields)
         atr__enc_fields(c, fields, n_fields, max_bytes);
@@ -500,13 +551,17 @@ ATR__ENC_INLINE void atr__enc_start(atr__cur *c, int64_t dt, uint64_t parent, ui
 /* result NULL: ATR__END_NORESULT (returned, result not captured). */
 ATR__ENC_INLINE void atr__enc_end_return(atr__cur *c, int64_t dt, uint64_t span,
                                          const atr_value *result, size_t max_bytes) {
-    if (ATR__LIKELY(atr__cur_room(c, ATR__REC_HDR_MAX))) {
-        uint8_t *p = c->base + c->pos;
+    if (ATR__LIKELY(atr__cur_room(c, ATR__REC_HDR_MAX + ATR__SCALAR_MAX))) {
+        uint8_t *p = c->base + c->pos, *q;
         *p++ = result ? 0x95 : 0x94;
         *p++ = ATR__REC_END;
         p = atr__put_int(p, dt);
         p = atr__put_uint(p, span);
         *p++ = result ? ATR__END_RETURN : ATR__END_NORESULT;
+        if (result && (q = atr__put_scalar(p, result, max_bytes)) != NULL) {
+            c->pos = (size_t)(q - c->base); /* a scalar result: the whole record at once */
+            return;
+        }
         c->pos = (size_t)(p - c->base);
     } else {
         atr__enc_array_hdr(c, result ? 5 : 4);

@@ -302,11 +302,11 @@ static inline void stack_push(atr__thread *th, uint64_t id) {
     th->depth++;
 }
 
-static void stack_pop(atr__thread *th, uint64_t id) {
+static __attribute__((noinline)) void stack_pop_slow(atr__thread *th, uint64_t id) {
     uint32_t i;
     if (th->depth == 0)
         return;
-    if (th->depth > ATR__STACK_MAX || th->stack[th->depth - 1] == id) {
+    if (th->depth > ATR__STACK_MAX) {
         th->depth--;
         return;
     }
@@ -317,6 +317,16 @@ static void stack_pop(atr__thread *th, uint64_t id) {
             return;
         }
     }
+}
+
+/* Inline: the span on top, the common case (a call ends before its caller). */
+static inline void stack_pop(atr__thread *th, uint64_t id) {
+    uint32_t d = th->depth;
+    if (ATR__LIKELY(d - 1u < ATR__STACK_MAX && th->stack[d - 1] == id)) {
+        th->depth = d - 1;
+        return;
+    }
+    stack_pop_slow(th, id);
 }
 
 static inline int bad_span(uint64_t id) { return id && id < ATR__SPAN_ABS_MIN; }
@@ -360,16 +370,21 @@ static inline int skipped(uint64_t span) { return span >= ATR__SKIP_TAG; }
 
 static inline int get_thread(atr_session *s, atr__thread **out);
 
-uint64_t atr_span_gate(atr_session *s, uint64_t parent) {
+static __attribute__((noinline)) uint64_t span_gate_slow(atr_session *s, uint64_t parent) {
     atr__thread *th;
     uint64_t skip;
-    if (ATR__LIKELY(!s || !(s->gated | atr__recording_off(s) | skipped(parent))))
-        return 0;
     if (get_thread(s, &th) != 0)
         return 0; /* atr_span_begin says why */
     skip = gate(s, th, &parent);
     th->predecided = skip == 0;
     return skip;
+}
+
+/* The common case (recording, no sampling) in a few instructions, without a stack frame. */
+uint64_t atr_span_gate(atr_session *s, uint64_t parent) {
+    if (ATR__LIKELY(!s || !(s->gated | atr__recording_off(s) | skipped(parent))))
+        return 0;
+    return span_gate_slow(s, parent);
 }
 static inline int bad_str(atr_str v) { return !v.ptr && v.len; }
 
