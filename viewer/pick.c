@@ -64,16 +64,17 @@ static int plain_number(const char *text, uint64_t *out) {
 /*
  * What by_func's load (read whole, selective: calls nest on their threads) knows of its call
  * for a load of the frames that hold its subtree (atr_index_set_subtree_frames). 0, or -1 when
- * that load cannot be (the whole read then). *threads is allocated (free it).
+ * that load cannot be (the whole read then: also with --compensate, whose times are not the
+ * frame index's). *threads is allocated (free it).
  */
-static int frames_hint(const atr__target *by_func, uint32_t call, atr_subtree_frames *h,
-                       uint32_t **threads) {
+static int frames_hint(const atr__vctx *ctx, const atr__target *by_func, uint32_t call,
+                       atr_subtree_frames *h, uint32_t **threads) {
     const atr_index *ix = by_func->ix;
     atr_call_view cv;
     atr_index_info info;
     *threads = NULL;
     const char *env = getenv("ATR_VIEW_FRAMES");
-    if (!by_func->partial || (env && strcmp(env, "all") == 0) ||
+    if (!by_func->partial || ctx->compensate || (env && strcmp(env, "all") == 0) ||
         atr_index_call(ix, call, &cv) < 0 || cv.status == ATR_CALL_UNFINISHED)
         return -1;
     atr_index_get_info(ix, &info);
@@ -119,7 +120,7 @@ static int pick_subtree(atr__vctx *ctx, const atr__operands *ops, const char *id
             *st = choose(ctx, &by_func, NULL, rank, call, matched);
         if (*st == ATR_VIEWER_OK) {
             atr_call_id_format(by_func.ix, *call, text, sizeof text);
-            hinted = frames_hint(&by_func, *call, &hint, &threads) == 0;
+            hinted = frames_hint(ctx, &by_func, *call, &hint, &threads) == 0;
         }
         atr__target_close(&by_func);
         if (*st != ATR_VIEWER_OK) {
