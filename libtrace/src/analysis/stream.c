@@ -167,8 +167,8 @@ static int select_frames(load_state *st, atr_reader *r, const atr_frame_index *f
     struct atr__stream *s = st->ix->stream;
     uint32_t n = atr_frame_index_count(fx), first = UINT32_MAX, last = 0;
     atr_frame_query q = {s->hint.start_ns, s->hint.end_ns, 1, s->part_thread, 0, 0};
-    if (!atr_frame_index_from_footer(fx) || !atr_frame_index_selectable(fx) || !s->hint.end_ns)
-        return ATR_ESTATE; /* a scan to rebuild it costs a whole read */
+    if (!atr_frame_index_selectable(fx) || !s->hint.end_ns)
+        return ATR_ESTATE;
     for (uint32_t i = 0; i < n; i++)
         if (atr_frame_index_matches(fx, i, &q)) {
             first = first == UINT32_MAX ? i : first;
@@ -199,7 +199,7 @@ int atr__stream_select(load_state *st, atr_reader *r, uint32_t n_parts) {
     if (n_parts != 1 || st->file != s->sub_file)
         return ATR_ESTATE;
     atr_frame_index *fx = NULL;
-    int rc = atr_frame_index_load(r, &fx);
+    int rc = atr_frame_index_load_footer(r, &fx);
     if (rc == 0)
         rc = select_frames(st, r, fx);
     atr_frame_index_free(fx);
