@@ -76,7 +76,7 @@ static void warn_file(atr__vctx *ctx, const atr_file_info *fi) {
    `subtree` (not ATR__NO_SUBTREE), or whole. The partial ones leave a failed load to the
    caller, without a message: it loads again into a whole index. */
 static int load_logs(atr__vctx *ctx, const char *const *paths, int n, int flags, const char *keep,
-                     uint64_t subtree, atr_index **out) {
+                     uint64_t subtree, const atr_subtree_frames *frames, atr_index **out) {
     int stats_only = flags & LOAD_STATS;
     *out = NULL;
     if (n <= 0) {
@@ -90,7 +90,8 @@ static int load_logs(atr__vctx *ctx, const char *const *paths, int n, int flags,
     }
     atr_index_set_stats_only(ix, stats_only);
     if ((keep && atr_index_set_keep_function(ix, keep) < 0) ||
-        (subtree != ATR__NO_SUBTREE && atr_index_set_keep_subtree(ix, 0, subtree) < 0)) {
+        (subtree != ATR__NO_SUBTREE && atr_index_set_keep_subtree(ix, 0, subtree) < 0) ||
+        (frames && atr_index_set_subtree_frames(ix, frames) < 0)) {
         atr_index_free(ix);
         return ATR_VIEWER_FAIL;
     }
@@ -136,11 +137,11 @@ static int load_logs(atr__vctx *ctx, const char *const *paths, int n, int flags,
 }
 
 int atr__load_logs(atr__vctx *ctx, const char *const *paths, int n, atr_index **out) {
-    return load_logs(ctx, paths, n, 0, NULL, ATR__NO_SUBTREE, out);
+    return load_logs(ctx, paths, n, 0, NULL, ATR__NO_SUBTREE, NULL, out);
 }
 
 int atr__load_logs_stats(atr__vctx *ctx, const char *const *paths, int n, atr_index **out) {
-    int st = load_logs(ctx, paths, n, LOAD_STATS, NULL, ATR__NO_SUBTREE, out);
+    int st = load_logs(ctx, paths, n, LOAD_STATS, NULL, ATR__NO_SUBTREE, NULL, out);
     return st == ATR_VIEWER_FAIL ? atr__load_logs(ctx, paths, n, out) : st;
 }
 
@@ -246,10 +247,13 @@ int atr__target_open(atr__vctx *ctx, const atr__operands *ops, int need_func, at
         return ATR_VIEWER_USAGE;
     }
     int st = ATR_VIEWER_FAIL, quiet = t->quiet ? LOAD_QUIET : 0;
+    t->partial = 0;
     if (t->selective && ops->func) /* only FUNC's calls; the whole index when that fails */
-        st = load_logs(ctx, ops->logs, ops->n_logs, quiet, ops->func, ATR__NO_SUBTREE, &t->ix);
+        st =
+            load_logs(ctx, ops->logs, ops->n_logs, quiet, ops->func, ATR__NO_SUBTREE, NULL, &t->ix);
+    t->partial = st == ATR_VIEWER_OK;
     if (st == ATR_VIEWER_FAIL)
-        st = load_logs(ctx, ops->logs, ops->n_logs, quiet, NULL, ATR__NO_SUBTREE, &t->ix);
+        st = load_logs(ctx, ops->logs, ops->n_logs, quiet, NULL, ATR__NO_SUBTREE, NULL, &t->ix);
     if (st == ATR_VIEWER_OK && ops->func)
         st = atr__resolve_func(ctx, t->ix, ops->func, &t->fn);
     if (st == ATR_VIEWER_OK)
@@ -258,8 +262,11 @@ int atr__target_open(atr__vctx *ctx, const atr__operands *ops, int need_func, at
 }
 
 int atr__load_subtree(atr__vctx *ctx, const char *path, uint64_t number, int quiet,
-                      atr_index **out) {
-    return load_logs(ctx, &path, 1, quiet ? LOAD_QUIET : 0, NULL, number, out);
+                      const atr_subtree_frames *frames, atr_index **out) {
+    int flags = quiet ? LOAD_QUIET : 0;
+    if (frames && load_logs(ctx, &path, 1, flags, NULL, number, frames, out) == ATR_VIEWER_OK)
+        return ATR_VIEWER_OK;
+    return load_logs(ctx, &path, 1, flags, NULL, number, NULL, out);
 }
 
 void atr__target_close(atr__target *t) {

@@ -50,6 +50,7 @@ typedef struct atr__target {
     int selective;      /* set before opening: only FUNC's calls are needed (slow, calls), or only
                       the picked call's subtree (tree, atr__target_pick) */
     int quiet;          /* set before opening: no warnings about the logs (already given) */
+    int partial;        /* set by opening: the selective load held (calls nest on threads) */
 } atr__target;
 
 /*
@@ -64,11 +65,13 @@ void atr__target_close(atr__target *t);
 
 /*
  * The subtree of call `number` of the log at path only (atr_index_set_keep_subtree), into a
- * new index *out (quiet: without the warnings about the log). ATR_VIEWER_OK, or ATR_VIEWER_FAIL without a message (the log needs the
- * whole index, or does not load: load it whole for the message).
+ * new index *out (quiet: without the warnings about the log). With frames (not NULL), only
+ * the frames of the log that can hold it are read when the log allows
+ * (atr_index_set_subtree_frames), else all. ATR_VIEWER_OK, or ATR_VIEWER_FAIL without a
+ * message (the log needs the whole index, or does not load: load it whole for the message).
  */
 int atr__load_subtree(atr__vctx *ctx, const char *path, uint64_t number, int quiet,
-                      atr_index **out);
+                      const atr_subtree_frames *frames, atr_index **out);
 
 /* atr__parse_args() then atr__target_open(): the start of slow/tree/calls. */
 int atr__target_setup(atr__vctx *ctx, int argc, char **argv, const atr__opt *opts,

@@ -159,6 +159,31 @@ static void subtree(void) {
     ATR_CHECK_OK(atr_call_messages(sub, kids[0], msgs, 2, &nm));
     ATR_CHECK_EQ_U64(nm, 1);
     atr_index_free(sub);
+    /* only the frames that hold it (atr_index_set_subtree_frames): the same subtree; a hint
+       the log disagrees with (another call's number) makes the load decline */
+    uint32_t th = 0;
+    atr_subtree_frames h = {atr_call_span(full, x), cx.start_ns, cx.end_ns, 1000, &th, 1};
+    for (uint64_t number = 3; number <= 4; number++) {
+        atr_index *part = NULL;
+        ATR_REQUIRE(atr_index_open(&part) == 0);
+        ATR_CHECK_ERR(atr_index_set_subtree_frames(part, &h), ATR_EINVAL); /* no subtree yet */
+        ATR_CHECK_OK(atr_index_set_keep_subtree(part, 0, number));
+        ATR_CHECK_OK(atr_index_set_subtree_frames(part, &h));
+        if (number == 4) {
+            ATR_CHECK_ERR(atr_index_load(part, g_path), ATR_ESTATE);
+        } else {
+            ATR_CHECK_OK(atr_index_load(part, g_path));
+            atr_index_get_info(part, &si);
+            ATR_CHECK_EQ_U64(si.n_calls, 3);
+            ATR_CHECK_EQ_U64(si.t_min, 1000);
+            ATR_CHECK_OK(atr_call_id_parse(part, "3", &y));
+            ATR_CHECK_OK(atr_call_children(part, y, kids, 4, &n));
+            ATR_REQUIRE(n == 2);
+            atr_call_id_format(part, kids[1], id, sizeof id);
+            ATR_CHECK(strcmp(id, "5") == 0);
+        }
+        atr_index_free(part);
+    }
     done(full);
 }
 

@@ -252,6 +252,18 @@ static void test_rebuild(const char *path, const char *tmp) {
     check_same_index(footer, rebuilt, n);
     atr_frame_index_free(rebuilt);
     atr_reader_close(r2);
+    /* the footer only (atr_frame_index_load_footer): none there, no scan */
+    ATR_REQUIRE(atr_reader_open(copy, &r2) == 0);
+    rebuilt = footer; /* set to NULL */
+    ATR_CHECK_ERR(atr_frame_index_load_footer(r2, &rebuilt), ATR_ENOTFOUND);
+    ATR_CHECK(rebuilt == NULL);
+    atr_reader_close(r2);
+    ATR_REQUIRE(atr_reader_open(path, &r2) == 0);
+    ATR_CHECK_OK(atr_frame_index_load_footer(r2, &rebuilt));
+    ATR_CHECK_EQ_INT(atr_frame_index_from_footer(rebuilt), 1);
+    check_same_index(footer, rebuilt, n);
+    atr_frame_index_free(rebuilt);
+    atr_reader_close(r2);
 
     /* a damaged footer (an entry's offset changed): ignored, rebuilt */
     bytes[foot + 12] ^= 0x01;

@@ -42,6 +42,9 @@ typedef struct atr_frame_info {
  * truncated tail is not an error: the index covers the complete frames).
  */
 ATR_API int atr_frame_index_load(atr_reader *r, atr_frame_index **out);
+/* The same from the footer only: ATR_ENOTFOUND when the log has no valid one (no scan: the
+   caller reads the whole log instead). */
+ATR_API int atr_frame_index_load_footer(atr_reader *r, atr_frame_index **out);
 ATR_API void atr_frame_index_free(atr_frame_index *ix); /* accepts NULL */
 
 ATR_API uint32_t atr_frame_index_count(const atr_frame_index *ix);

@@ -103,6 +103,32 @@ ATR_API int atr_index_set_keep_function(atr_index *ix, const char *name);
 ATR_API int atr_index_set_keep_subtree(atr_index *ix, uint32_t file, uint64_t number);
 
 /*
+ * What an earlier selective load of the same one-file log (atr_index_set_keep_function, which
+ * read it whole, so its calls nest on their threads) knows of the call whose subtree is kept.
+ */
+typedef struct atr_subtree_frames {
+    uint64_t span;             /* atr_call_span of the call */
+    uint64_t start_ns, end_ns; /* its start and end (a finished call) */
+    uint64_t t_min;            /* atr_index_info.t_min of that load */
+    const uint32_t *threads;   /* atr_thread_view.number of its threads, by thread id */
+    uint32_t n_threads;
+} atr_subtree_frames;
+
+/*
+ * With atr_index_set_keep_subtree: decode only the frames of the log that can hold the
+ * subtree (those from the first to the last with the call's thread in [start, end], and the
+ * definitions of the others), numbering calls from the START counts of the frame index, so
+ * that the index is the one the whole read gives. Needs a one-file 1.3 log with its frame
+ * index in the footer: for any other, or when the index disagrees with h (the call's number),
+ * the load fails with ATR_ESTATE (load it without this). h is copied. Returns 0, ATR_EINVAL
+ * (no subtree set, already set), ATR_ENOMEM.
+ */
+ATR_API int atr_index_set_subtree_frames(atr_index *ix, const atr_subtree_frames *h);
+
+/* Frames the loads of ix decoded so far (the work atr_index_set_subtree_frames saves). */
+ATR_API uint64_t atr_index_frames_read(const atr_index *ix);
+
+/*
  * Read the log at `path` completely and add its process to the index. Calls are linked to
  * their parents (also across logs already loaded or loaded later: a forked child's log names
  * its parent's uid and span), child lists and per-function call lists are rebuilt.

@@ -186,6 +186,7 @@ struct atr_index {
     uint32_t *msg_ids;
     uint64_t n_unfinished;
     uint64_t t_min, t_max;
+    uint64_t frames_read; /* by the loads (atr_index_frames_read) */
     atr_progress_fn progress;
     void *progress_ctx;
     atr__arena arena;    /* names, paths, process strings */

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "analysis/load.h"
+#include "argtrace/atr_frames.h"
 
 /* ---- after a log ---- */
 
@@ -166,6 +167,8 @@ static void budget_message(atr_index *ix, const char *name) {
              name, m, unit);
 }
 
+uint64_t atr_index_frames_read(const atr_index *ix) { return ix ? ix->frames_read : 0; }
+
 /* Load the files of one process (one file, or a rotated log's files in part order). */
 static int load(atr_index *ix, atr_reader *const *rs, const char *const *names, uint32_t n_parts,
                 uint32_t first_part) {
@@ -213,11 +216,14 @@ static int load(atr_index *ix, atr_reader *const *rs, const char *const *names, 
     }
     if (ix->stream)
         atr__stream_begin(ix);
+    if (ix->stream && (rc = atr__stream_select(&st, r, n_parts)) != 0)
+        goto fail;
     atr_record rec;
     uint64_t done, total, next_report = 0;
     for (;;) {
         rc = atr_reader_next(r, &rec);
         if ((rc == ATR_EOF || rc == ATR_ETRUNCATED) && part + 1 < n_parts) {
+            ix->frames_read += atr_reader_frames_read(r);
             if (rc == ATR_ETRUNCATED) /* a file of the set lost its tail: go on to the next */
                 ix->files[st.file].info.flags |= ATR_FILE_TRUNCATED;
             r = rs[++part];
@@ -243,6 +249,7 @@ static int load(atr_index *ix, atr_reader *const *rs, const char *const *names, 
         }
     }
     file = &ix->files[st.file];
+    ix->frames_read += atr_reader_frames_read(r);
     if (rc == ATR_ETRUNCATED) {
         file->info.flags |= ATR_FILE_TRUNCATED;
         rc = ATR_EOF;

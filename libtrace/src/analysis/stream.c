@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "analysis/load.h"
+#include "argtrace/atr_frames.h"
 
 #define CHUNK (1u << 16) /* durations per chunk */
 
@@ -75,6 +76,13 @@ struct atr__stream {
     int keep_sub;       /* keep the subtree of call number sub_number of file sub_file */
     uint32_t sub_file;
     uint64_t sub_number;
+    /* atr_index_set_subtree_frames: only the frames that can hold the subtree are read; the
+       records of other threads and of the call's thread outside it only count their STARTs */
+    int part;
+    int part_state; /* 0: before the call's START, 1: inside it, 2: after its END */
+    atr_subtree_frames hint;
+    uint32_t *part_threads; /* owned copy of hint.threads */
+    uint32_t part_thread;   /* the call's thread number in the log */
 };
 
 /* ---- public switch ---- */
@@ -124,6 +132,87 @@ int atr_index_set_keep_subtree(atr_index *ix, uint32_t file, uint64_t number) {
     return 0;
 }
 
+int atr_index_set_subtree_frames(atr_index *ix, const atr_subtree_frames *h) {
+    if (!ix || !h || !ix->stream || !ix->stream->keep_sub || ix->stream->part || ix->n_files ||
+        (h->n_threads && !h->threads) || h->span < ((uint64_t)1 << 40))
+        return ATR_EINVAL;
+    struct atr__stream *s = ix->stream;
+    s->part_threads = malloc((h->n_threads ? h->n_threads : 1) * sizeof(uint32_t));
+    if (!s->part_threads)
+        return ATR_ENOMEM;
+    if (h->n_threads)
+        memcpy(s->part_threads, h->threads, h->n_threads * sizeof(uint32_t));
+    s->hint = *h;
+    s->hint.threads = s->part_threads;
+    s->part_thread = (uint32_t)((h->span >> 40) - 1);
+    s->part = 1;
+    return 0;
+}
+
+/* The STARTs of frame i of fx (their sequence numbers run on without gaps on each thread:
+   a SYNC's gap makes the call's number disagree, which the load checks). */
+static uint64_t frame_starts(const atr_frame_index *fx, uint32_t i) {
+    atr_frame_info fi;
+    uint64_t n = 0, lo, hi;
+    if (atr_frame_index_get(fx, i, &fi) < 0)
+        return 0;
+    for (uint32_t k = 0; k < fi.n_threads; k++)
+        if (atr_frame_index_thread(fx, i, k, NULL, &lo, &hi) == 0 && hi >= lo && lo)
+            n += hi - lo + 1;
+    return n;
+}
+
+/* Choose the frames to read (atr_index_set_subtree_frames); fx is r's index. */
+static int select_frames(load_state *st, atr_reader *r, const atr_frame_index *fx) {
+    struct atr__stream *s = st->ix->stream;
+    uint32_t n = atr_frame_index_count(fx), first = UINT32_MAX, last = 0;
+    atr_frame_query q = {s->hint.start_ns, s->hint.end_ns, 1, s->part_thread, 0, 0};
+    if (!atr_frame_index_selectable(fx) || !s->hint.end_ns)
+        return ATR_ESTATE;
+    for (uint32_t i = 0; i < n; i++)
+        if (atr_frame_index_matches(fx, i, &q)) {
+            first = first == UINT32_MAX ? i : first;
+            last = i;
+        }
+    if (first == UINT32_MAX)
+        return ATR_ESTATE;
+    uint8_t *want = calloc(n, 1);
+    if (!want)
+        return ATR_ENOMEM;
+    uint64_t base = 0;
+    for (uint32_t i = 0; i < first; i++)
+        base += frame_starts(fx, i);
+    for (uint32_t i = first; i <= last; i++)
+        want[i] = 1; /* every START between counts for the numbers */
+    int rc = atr_reader_select_frames(r, fx, want);
+    free(want);
+    if (rc)
+        return rc == ATR_EINVAL ? ATR_ESTATE : rc;
+    s->n_calls = s->file_base + base;
+    return 0;
+}
+
+int atr__stream_select(load_state *st, atr_reader *r, uint32_t n_parts) {
+    struct atr__stream *s = st->ix->stream;
+    if (!s || !s->part)
+        return 0;
+    if (n_parts != 1 || st->file != s->sub_file)
+        return ATR_ESTATE;
+    atr_frame_index *fx = NULL;
+    int rc = atr_frame_index_load_footer(r, &fx);
+    if (rc == 0)
+        rc = select_frames(st, r, fx);
+    atr_frame_index_free(fx);
+    if (rc)
+        return rc == ATR_ENOMEM ? rc : ATR_ESTATE;
+    uint32_t tid; /* thread ids in the order the whole read meets the threads */
+    for (uint32_t i = 0; i < s->hint.n_threads; i++)
+        if ((rc = atr__thread_of(st, s->part_threads[i], &tid)) != 0)
+            return rc;
+    st->ix->t_min = s->hint.t_min;
+    return 0;
+}
+
 int atr__stream_stats_only(const atr_index *ix) { return ix->stream && !ix->stream->keep; }
 
 void atr__stream_begin(atr_index *ix) { ix->stream->file_base = ix->stream->n_calls; }
@@ -168,6 +257,7 @@ void atr__stream_free(struct atr__stream *s) {
     free(s->keep_name);
     free(s->keep_fn);
     free(s->numbers);
+    free(s->part_threads);
     free(s);
 }
 
@@ -361,6 +451,43 @@ static int on_end(load_state *st, const atr_record *rec, sstack *sk) {
     return account(st->ix, sk, &f, rec->time_ns);
 }
 
+static int on_message(load_state *st, const atr_record *rec, sstack *sk) {
+    if (!rec->u.message.span)
+        return 0; /* a message outside calls: not kept */
+    for (uint64_t i = sk->n; i-- > 0;)
+        if (sk->f[i].span == rec->u.message.span)
+            return sk->f[i].call == ATR_NO_CALL ? 0 : atr__add_message(st, rec, sk->f[i].call);
+    return ATR_ESTATE;
+}
+
+/* A thread record of a load of chosen frames (atr_index_set_subtree_frames): the subtree's
+   records as a whole read takes them, the others' STARTs counted. */
+static int part_record(load_state *st, const atr_record *rec, uint32_t tid, sstack *sk) {
+    struct atr__stream *s = st->ix->stream;
+    int mine = rec->thread == s->part_thread;
+    if (rec->kind == ATR_REC_START && mine && rec->u.start.span == s->hint.span) {
+        if (s->part_state != 0 || s->n_calls - s->file_base != s->sub_number)
+            return ATR_ESTATE;  /* the index's START counts disagree with the whole read's */
+        atr_record root = *rec; /* its parent is not in the subtree: none */
+        root.u.start.parent = 0;
+        s->part_state = 1;
+        return on_start(st, &root, tid, sk);
+    }
+    if (!mine || s->part_state != 1) {
+        if (rec->kind == ATR_REC_START && s->n_calls++ >= UINT32_MAX - 1)
+            return ATR_ETOOBIG;
+        return 0;
+    }
+    if (rec->kind == ATR_REC_START)
+        return on_start(st, rec, tid, sk);
+    if (rec->kind == ATR_REC_MESSAGE)
+        return on_message(st, rec, sk);
+    int rc = on_end(st, rec, sk);
+    if (rc == 0 && sk->n == 0)
+        s->part_state = 2;
+    return rc;
+}
+
 int atr__stream_record(load_state *st, const atr_record *rec) {
     uint32_t k = rec->kind;
     if (k != ATR_REC_START && k != ATR_REC_END && k != ATR_REC_MESSAGE) {
@@ -384,20 +511,19 @@ int atr__stream_record(load_state *st, const atr_record *rec) {
     sstack *sk = stack_of(ix, tid);
     if (!sk)
         return ATR_ENOMEM;
+    if (ix->stream->part)
+        return part_record(st, rec, tid, sk);
     if (k == ATR_REC_START)
         return on_start(st, rec, tid, sk);
     if (k == ATR_REC_END)
         return on_end(st, rec, sk);
-    if (!rec->u.message.span)
-        return 0; /* a message outside calls: not kept */
-    for (uint64_t i = sk->n; i-- > 0;)
-        if (sk->f[i].span == rec->u.message.span)
-            return sk->f[i].call == ATR_NO_CALL ? 0 : atr__add_message(st, rec, sk->f[i].call);
-    return ATR_ESTATE;
+    return on_message(st, rec, sk);
 }
 
 int atr__stream_close(load_state *st) {
     atr_index *ix = st->ix;
+    if (ix->stream->part && ix->stream->part_state != 2)
+        return ATR_ESTATE; /* the chosen frames did not hold the whole call */
     const atr__file *file = &ix->files[st->file];
     if (ix->compensate && file->info.calib_mechanism.ptr && file->info.calib_call_ns)
         return ATR_ESTATE; /* compensation moves every time of the log */

@@ -183,7 +183,8 @@ static int rebuild_index(atr_frame_index *ix, const uint8_t *data, size_t len, s
 
 /* --- the index --------------------------------------------------------------------------- */
 
-int atr_frame_index_load(atr_reader *r, atr_frame_index **out) {
+/* r's index: its footer, else (scan) a rebuild, else ATR_ENOTFOUND. */
+static int load_index(atr_reader *r, int scan, atr_frame_index **out) {
     const uint8_t *data;
     size_t len, header = 0;
     uint32_t major, minor;
@@ -204,7 +205,7 @@ int atr_frame_index_load(atr_reader *r, atr_frame_index **out) {
         ix->selectable = minor >= 3;
         ix->end = footer_at;
     } else if (rc == 1) {
-        rc = rebuild_index(ix, data, len, header, minor);
+        rc = scan ? rebuild_index(ix, data, len, header, minor) : ATR_ENOTFOUND;
     }
     if (rc < 0) {
         atr_frame_index_free(ix);
@@ -212,6 +213,12 @@ int atr_frame_index_load(atr_reader *r, atr_frame_index **out) {
     }
     *out = ix;
     return 0;
+}
+
+int atr_frame_index_load(atr_reader *r, atr_frame_index **out) { return load_index(r, 1, out); }
+
+int atr_frame_index_load_footer(atr_reader *r, atr_frame_index **out) {
+    return load_index(r, 0, out);
 }
 
 void atr_frame_index_free(atr_frame_index *ix) {
