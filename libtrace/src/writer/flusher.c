@@ -254,8 +254,8 @@ static void meta_segs(atr__segmeta *metas, size_t from, size_t n) {
 static void resolve_fn(struct atr__flush_scratch *sc, atr__segmeta *metas, size_t n) {
     size_t i;
     for (i = 0; i < n; i++)
-        if (metas[i].thread < ATR__SEG_BROKEN)
-            metas[i].fn = sc->fnpool.fn + (uintptr_t)metas[i].fn;
+        if (metas[i].thread < ATR__SEG_BROKEN) /* an empty pool may have no array */
+            metas[i].fn = sc->fnpool.fn ? sc->fnpool.fn + (uintptr_t)metas[i].fn : NULL;
 }
 /*
  * After a rotation (rotate.c): records encoded for the previous file go there, with the
