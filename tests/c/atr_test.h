@@ -30,6 +30,18 @@
 static unsigned long atr_test_n_checks;
 static unsigned long atr_test_n_failed;
 
+/* Bytes given as hex, e.g. "95 05 01 00 00 90" (whitespace between bytes optional). */
+static inline size_t atr_test_hex(const char *s, uint8_t *out) {
+    size_t n = 0;
+    unsigned v;
+    int k;
+    while (sscanf(s, " %2x%n", &v, &k) == 1) {
+        out[n++] = (uint8_t)v;
+        s += k;
+    }
+    return n;
+}
+
 static inline int atr_test_fail_head(const char *file, int line) {
     atr_test_n_failed++;
     fprintf(stderr, "%s:%d: check failed: ", file, line);

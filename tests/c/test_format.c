@@ -461,18 +461,6 @@ static int decode_one(const uint8_t *p, size_t n, atr_record *rec, const char **
     return rc;
 }
 
-/* A record given as hex bytes, e.g. "95 05 01 00 00 90". */
-static size_t hex(const char *s, uint8_t *out) {
-    size_t n = 0;
-    unsigned v;
-    int k;
-    while (sscanf(s, " %2x%n", &v, &k) == 1) {
-        out[n++] = (uint8_t)v;
-        s += k;
-    }
-    return n;
-}
-
 typedef struct bad_case {
     const char *bytes;
     int code;
@@ -546,7 +534,7 @@ static void test_bad_records(void) {
     size_t i;
 
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        size_t n = hex(cases[i].bytes, bytes);
+        size_t n = atr_test_hex(cases[i].bytes, bytes);
         int rc;
         begin();
         rc = decode_one(bytes, n, &rec, &msg);
@@ -569,9 +557,9 @@ static void test_summary_id_items(void) {
         for (k = 0; k < items; k++)
             len += snprintf(text + len, sizeof text - (size_t)len, " %02zx", k);
         begin();
-        n = hex("93 10 07 a4 64 69 63 74", bytes); /* TYPE 7 "dict" */
+        n = atr_test_hex("93 10 07 a4 64 69 63 74", bytes); /* TYPE 7 "dict" */
         ATR_CHECK_EQ_INT(decode_one(bytes, n, &rec, &msg), 1);
-        n = hex(text, bytes);
+        n = atr_test_hex(text, bytes);
         ATR_CHECK_OK(decode_one(bytes, n, &rec, &msg));
         ATR_REQUIRE(rec.kind == ATR_REC_START && rec.u.start.n_args == 1);
         const atr_value *v = &rec.u.start.args[0];
@@ -599,26 +587,26 @@ static void test_lenient_records(void) {
 
     begin();
     /* unknown record type, with elements of any kind: skipped */
-    n = hex("93 63 91 c0 81 a0 c3", bytes);
+    n = atr_test_hex("93 63 91 c0 81 a0 c3", bytes);
     ATR_CHECK_EQ_INT(decode_one(bytes, n, &rec, &msg), ATR__DECODE_SKIP);
-    n = hex("91 cf ff ff ff ff ff ff ff ff", bytes);
+    n = atr_test_hex("91 cf ff ff ff ff ff ff ff ff", bytes);
     ATR_CHECK_EQ_INT(decode_one(bytes, n, &rec, &msg), ATR__DECODE_SKIP);
     /* extra trailing elements are ignored (a later minor version) */
-    n = hex("98 05 0a 00 00 91 d0 05 80 c0 a3 78 79 7a", bytes);
+    n = atr_test_hex("98 05 0a 00 00 91 d0 05 80 c0 a3 78 79 7a", bytes);
     ATR_CHECK_OK(decode_one(bytes, n, &rec, &msg));
     ATR_CHECK_EQ_INT(rec.kind, ATR_REC_START);
     ATR_CHECK_EQ_U64(rec.time_ns, 10);
     ATR_CHECK_EQ_INT(rec.u.start.n_args, 1);
     ATR_CHECK_EQ_INT(rec.u.start.args[0].kind, ATR_V_INT); /* int8 form of 5 */
     ATR_CHECK_EQ_INT(rec.u.start.args[0].u.i, 5);
-    n = hex("95 06 01 01 02 c3", bytes);
+    n = atr_test_hex("95 06 01 01 02 c3", bytes);
     ATR_CHECK_OK(decode_one(bytes, n, &rec, &msg));
     ATR_CHECK_EQ_INT(rec.u.end.status, ATR_END_NORESULT);
     ATR_CHECK_EQ_U64(rec.time_ns, 11);
     /* float32, unknown ext types (including msgpack's own timestamp, -1), non-minimal forms */
-    n = hex("95 05 01 00 00 95 ca 3f c0 00 00 d6 ff 00 00 00 01 c7 02 2a 61 62 d9 01 7a"
-            " c4 00",
-            bytes);
+    n = atr_test_hex("95 05 01 00 00 95 ca 3f c0 00 00 d6 ff 00 00 00 01 c7 02 2a 61 62 d9 01 7a"
+                     " c4 00",
+                     bytes);
     ATR_CHECK_OK(decode_one(bytes, n, &rec, &msg));
     ATR_REQUIRE(rec.u.start.n_args == 5);
     ATR_CHECK_EQ_INT(rec.u.start.args[0].kind, ATR_V_FLOAT);
@@ -632,17 +620,17 @@ static void test_lenient_records(void) {
     ATR_CHECK_EQ_INT(rec.u.start.args[4].kind, ATR_V_BYTES);
     ATR_CHECK_EQ_INT(rec.u.start.args[4].u.s.len, 0);
     /* a redacted value with a payload: the payload is ignored */
-    n = hex("95 05 01 00 00 91 d4 04 00", bytes);
+    n = atr_test_hex("95 05 01 00 00 91 d4 04 00", bytes);
     ATR_CHECK_OK(decode_one(bytes, n, &rec, &msg));
     ATR_CHECK_EQ_INT(rec.u.start.args[0].kind, ATR_V_REDACTED);
     /* truncated str whose true length uses the 64-bit form */
-    n = hex("95 05 01 00 00 91 c7 0a 01 cf ff ff ff ff ff ff ff ff 68", bytes);
+    n = atr_test_hex("95 05 01 00 00 91 c7 0a 01 cf ff ff ff ff ff ff ff ff 68", bytes);
     ATR_CHECK_OK(decode_one(bytes, n, &rec, &msg));
     ATR_CHECK_EQ_INT(rec.u.start.args[0].kind, ATR_V_STR);
     ATR_CHECK_EQ_U64(rec.u.start.args[0].u.s.true_len, UINT64_MAX);
     ATR_CHECK_EQ_MEM(rec.u.start.args[0].u.s.ptr, rec.u.start.args[0].u.s.len, "h", 1);
     /* a record followed by more bytes: only the record is consumed */
-    n = hex("92 0a 05 92 0a 06", bytes);
+    n = atr_test_hex("92 0a 05 92 0a 06", bytes);
     {
         size_t used = 0;
         ATR_CHECK_OK(atr__decode_record(dec, bytes, n, &used, &rec));
@@ -651,10 +639,10 @@ static void test_lenient_records(void) {
     }
     /* dt as uint64 beyond INT64_MAX: absolute time of a custom clock */
     begin();
-    n = hex("95 05 cf ff ff ff ff ff ff ff ff 00 00 90", bytes);
+    n = atr_test_hex("95 05 cf ff ff ff ff ff ff ff ff 00 00 90", bytes);
     ATR_CHECK_OK(decode_one(bytes, n, &rec, &msg));
     ATR_CHECK_EQ_U64(rec.time_ns, UINT64_MAX);
-    n = hex("95 05 01 00 00 90", bytes);
+    n = atr_test_hex("95 05 01 00 00 90", bytes);
     ATR_CHECK_EQ_INT(decode_one(bytes, n, &rec, &msg), ATR_ECORRUPT);
     ATR_CHECK(strstr(msg, "overflows") != NULL);
 }
@@ -686,181 +674,27 @@ static void test_first_records(void) {
 
     atr__decoder_free(dec);
     ATR_REQUIRE(atr__decoder_new(1, 0, &dec) == 0);
-    n = hex("92 04 00", bytes);
+    n = atr_test_hex("92 04 00", bytes);
     ATR_CHECK_EQ_INT(decode_one(bytes, n, &rec, &msg), ATR_ECORRUPT);
     ATR_CHECK(strstr(msg, "first record has type 4 (CHUNK)") != NULL);
     /* every type has its name (from format.h's one list), the last one too */
     atr__decoder_free(dec);
     ATR_REQUIRE(atr__decoder_new(1, 0, &dec) == 0);
-    n = hex("92 0d 80", bytes);
+    n = atr_test_hex("92 0d 80", bytes);
     ATR_CHECK_EQ_INT(decode_one(bytes, n, &rec, &msg), ATR_ECORRUPT);
     ATR_CHECK(strstr(msg, "first record has type 13 (CALIBRATION)") != NULL);
 
     atr__decoder_free(dec);
     ATR_REQUIRE(atr__decoder_new(1, 0, &dec) == 0);
-    n = hex("92 01 80", bytes);
+    n = atr_test_hex("92 01 80", bytes);
     ATR_CHECK_OK(decode_one(bytes, n, &rec, &msg));
     ATR_CHECK_EQ_INT(rec.u.process.argc, 0);
-    n = hex("95 05 01 00 00 90", bytes);
+    n = atr_test_hex("95 05 01 00 00 90", bytes);
     ATR_CHECK_EQ_INT(decode_one(bytes, n, &rec, &msg), ATR_ECORRUPT);
     ATR_CHECK(strstr(msg, "START record before the first CHUNK") != NULL);
-    n = hex("92 0a 07", bytes); /* END_OF_LOG needs no thread */
+    n = atr_test_hex("92 0a 07", bytes); /* END_OF_LOG needs no thread */
     ATR_CHECK_OK(decode_one(bytes, n, &rec, &msg));
     ATR_CHECK_EQ_INT(atr__decoder_count(dec), 3);
-}
-
-/* The bounds check on its own: sizes and budget. */
-static void test_mp_check(void) {
-    uint8_t bytes[64];
-    uint64_t budget;
-    size_t n, size;
-    char msg[160];
-
-    n = hex("93 01 a2 61 62 c7 01 05 00 ff", bytes);
-    budget = 100;
-    ATR_CHECK_OK(atr__mp_check(bytes, n, 8, &size, &budget, msg, sizeof msg));
-    ATR_CHECK_EQ_INT(size, n - 1);
-    ATR_CHECK_EQ_U64(budget, 96);
-    budget = 3;
-    ATR_CHECK_ERR(atr__mp_check(bytes, n, 8, &size, &budget, msg, sizeof msg), ATR_ETOOBIG);
-    budget = 100;
-    ATR_CHECK_ERR(atr__mp_check(bytes, 4, 8, &size, &budget, msg, sizeof msg), ATR_ECORRUPT);
-    budget = 100;
-    ATR_CHECK_ERR(atr__mp_check(bytes, 2, 8, &size, &budget, msg, sizeof msg), ATR_ECORRUPT);
-    n = hex("92 01 cd 01", bytes);
-    budget = 100;
-    ATR_CHECK_ERR(atr__mp_check(bytes, n, 8, &size, &budget, msg, sizeof msg), ATR_ETRUNCATED);
-    budget = 100;
-    ATR_CHECK_ERR(atr__mp_check(bytes, n, 0, &size, &budget, msg, sizeof msg), ATR_ECORRUPT);
-    n = hex("cb 00 00", bytes);
-    budget = 100;
-    ATR_CHECK_ERR(atr__mp_check(bytes, n, 8, &size, &budget, NULL, 0), ATR_ETRUNCATED);
-}
-
-/* The same object tree as msgpack-c's own unpacker (scalars, strings point into the bytes). */
-static int same_object(const msgpack_object *a, const msgpack_object *b) {
-    uint32_t i;
-    if (a->type != b->type)
-        return 0;
-    switch (a->type) {
-    case MSGPACK_OBJECT_NIL:
-        return 1;
-    case MSGPACK_OBJECT_BOOLEAN:
-        return a->via.boolean == b->via.boolean;
-    case MSGPACK_OBJECT_POSITIVE_INTEGER:
-        return a->via.u64 == b->via.u64;
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-        return a->via.i64 == b->via.i64;
-    case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64:
-        return memcmp(&a->via.f64, &b->via.f64, sizeof a->via.f64) == 0;
-    case MSGPACK_OBJECT_STR:
-    case MSGPACK_OBJECT_BIN:
-        /* msgpack-c's pointer for an empty string varies (NULL or not): not compared */
-        return a->via.str.size == b->via.str.size &&
-               (a->via.str.size == 0 || a->via.str.ptr == b->via.str.ptr);
-    case MSGPACK_OBJECT_EXT:
-        return a->via.ext.type == b->via.ext.type && a->via.ext.size == b->via.ext.size &&
-               a->via.ext.ptr == b->via.ext.ptr;
-    case MSGPACK_OBJECT_ARRAY:
-        if (a->via.array.size != b->via.array.size)
-            return 0;
-        for (i = 0; i < a->via.array.size; i++)
-            if (!same_object(&a->via.array.ptr[i], &b->via.array.ptr[i]))
-                return 0;
-        return 1;
-    case MSGPACK_OBJECT_MAP:
-        if (a->via.map.size != b->via.map.size)
-            return 0;
-        for (i = 0; i < a->via.map.size; i++)
-            if (!same_object(&a->via.map.ptr[i].key, &b->via.map.ptr[i].key) ||
-                !same_object(&a->via.map.ptr[i].val, &b->via.map.ptr[i].val))
-                return 0;
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-/* atr__mp_unpack() builds what msgpack_unpack() builds, for every msgpack type byte. */
-static void test_mp_unpack(void) {
-    static const char *const cases[] = {
-        "00",
-        "7f",
-        "e0",
-        "ff",
-        "c0",
-        "c2",
-        "c3",
-        "cc ff",
-        "cd ff fe",
-        "ce 80 00 00 01",
-        "cf ff ff ff ff ff ff ff ff",
-        "d0 80",
-        "d0 7f",
-        "d1 ff 00",
-        "d1 01 00",
-        "d2 80 00 00 00",
-        "d3 ff ff ff ff ff ff ff fe",
-        "d3 00 00 00 00 00 00 00 05",
-        "ca 3f c0 00 00",
-        "cb 40 09 21 fb 54 44 2d 18",
-        "a3 61 62 63",
-        "d9 02 68 69",
-        "da 00 01 7a",
-        "db 00 00 00 00",
-        "c4 02 00 01",
-        "c5 00 00",
-        "c6 00 00 00 01 ff",
-        "d4 07 01",
-        "d5 fe 01 02",
-        "d6 01 01 02 03 04",
-        "d7 02 00 00 00 00 00 00 00 00",
-        "d8 03 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00",
-        "c7 03 05 31 32 33",
-        "c8 00 00 06",
-        "c9 00 00 00 01 07 41",
-        "90",
-        "80",
-        "95 05 00 01 92 c3 a1 78 82 a1 61 01 a1 62 93 c0 c2 ca 00 00 00 00",
-        "dc 00 02 01 02",
-        "dd 00 00 00 01 90",
-        "de 00 01 a1 6b 90",
-        "df 00 00 00 01 01 81 02 91 03",
-        "95 05 3c 01 07 92 d6 01 01 02 03 04 c7 02 05 2d 31"};
-    uint8_t bytes[64];
-    msgpack_zone mine, theirs;
-    size_t i;
-
-    msgpack_zone_init(&mine, 1024);
-    msgpack_zone_init(&theirs, 1024);
-    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        msgpack_object a, b;
-        uint64_t budget = 100;
-        size_t n = hex(cases[i], bytes), size = 0, off = 0;
-        char msg[160];
-        ATR_CHECK_OK(atr__mp_unpack(bytes, n, 8, &size, &budget, msg, sizeof msg, &mine, &a));
-        ATR_CHECK_EQ_INT(size, n);
-        ATR_CHECK_EQ_INT(msgpack_unpack((const char *)bytes, n, &off, &theirs, &b),
-                         MSGPACK_UNPACK_SUCCESS);
-        if (!ATR_CHECK(same_object(&a, &b)))
-            fprintf(stderr, "  case %zu (%s): not the object msgpack-c builds\n", i, cases[i]);
-    }
-    /* the errors are atr__mp_check()'s */
-    {
-        msgpack_object a;
-        uint64_t budget = 100;
-        size_t n = hex("92 01 cd 01", bytes), size;
-        char msg[160];
-        ATR_CHECK_ERR(atr__mp_unpack(bytes, n, 8, &size, &budget, msg, sizeof msg, &mine, &a),
-                      ATR_ETRUNCATED);
-        n = hex("dc ff ff 01", bytes);
-        ATR_CHECK_ERR(atr__mp_unpack(bytes, n, 8, &size, &budget, msg, sizeof msg, &mine, &a),
-                      ATR_ECORRUPT);
-        ATR_CHECK(strstr(msg, "array of 65535 elements at byte 0, but only 1 bytes follow"));
-    }
-    msgpack_zone_destroy(&mine);
-    msgpack_zone_destroy(&theirs);
 }
 
 /*
@@ -908,8 +742,6 @@ static void test_suspend_resume(void) {
 }
 
 int main(void) {
-    test_mp_check();
-    test_mp_unpack();
     test_summary_id_items();
     test_suspend_resume();
     test_records();
