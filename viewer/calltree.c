@@ -82,13 +82,27 @@ void atr__minor_add(const atr_index *ix, atr__minor_tally *t, uint32_t call) {
     t->ns += cv.charged_ns;
 }
 
+int atr__minor_folds(const atr_index *ix, const uint32_t *kids, uint32_t n, uint64_t parent_ns,
+                     atr__minor_rule rule) {
+    uint32_t n_minor = 0, one = ATR_NO_CALL;
+    for (uint32_t i = 0; i < n && n_minor < 2; i++)
+        if (atr__is_minor(ix, kids[i], parent_ns, rule)) {
+            n_minor++;
+            one = kids[i];
+        }
+    if (n_minor != 1)
+        return n_minor > 1;
+    /* One call takes a line either way: shown as itself, unless it would open a subtree of
+       calls smaller still (a chain of single minor calls, one line each). */
+    atr_call_view cv;
+    return atr_index_call(ix, one, &cv) == 0 && cv.first_child != ATR_NO_CALL;
+}
+
 uint32_t atr__prune_minor(const atr_index *ix, uint32_t *kids, uint32_t n, uint64_t parent_ns,
                           atr__minor_rule rule, atr__minor_tally *minor) {
-    uint32_t kept = 0, n_minor = 0;
+    uint32_t kept = 0;
     *minor = (atr__minor_tally){0};
-    for (uint32_t i = 0; i < n; i++)
-        n_minor += (uint32_t)atr__is_minor(ix, kids[i], parent_ns, rule);
-    if (n_minor < 2) /* one call takes a line either way: show it */
+    if (!atr__minor_folds(ix, kids, n, parent_ns, rule))
         return n;
     for (uint32_t i = 0; i < n; i++) {
         if (atr__is_minor(ix, kids[i], parent_ns, rule)) {
@@ -136,8 +150,17 @@ uint64_t atr__active_of(const atr_index *ix, uint32_t call) {
     return atr_index_call(ix, call, &cv) == 0 ? cv.active_ns : 0;
 }
 
-void atr__sb_active(atr__sbuf *sb, const atr_call_view *cv) {
+int atr__shows_active(const atr_call_view *cv) {
+    char active[32], duration[32];
     if (cv->active_ns == cv->duration_ns)
+        return 0;
+    atr__fmt_dur(active, sizeof active, cv->active_ns);
+    atr__fmt_dur(duration, sizeof duration, cv->duration_ns);
+    return strcmp(active, duration) != 0;
+}
+
+void atr__sb_active(atr__sbuf *sb, const atr_call_view *cv) {
+    if (!atr__shows_active(cv))
         return;
     atr__sb_puts(sb, "  [active ");
     atr__sb_dur(sb, cv->active_ns);

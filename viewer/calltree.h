@@ -53,9 +53,14 @@ typedef struct atr__minor_tally {
 /* Count `call` in *t (zeroed first). */
 void atr__minor_add(const atr_index *ix, atr__minor_tally *t, uint32_t call);
 
+/* Whether the minor ones among kids[0..n) are counted on one line: two or more, or a single
+   one with calls under it (a single leaf is shown as itself). */
+int atr__minor_folds(const atr_index *ix, const uint32_t *kids, uint32_t n, uint64_t parent_ns,
+                     atr__minor_rule rule);
+
 /*
  * Keep in kids[] (in order) the calls that are not minor under `rule`; returns how many
- * stay. The others are counted in *minor, unless there is only one (then it stays).
+ * stay. The others are counted in *minor when atr__minor_folds says so (else all stay).
  */
 uint32_t atr__prune_minor(const atr_index *ix, uint32_t *kids, uint32_t n, uint64_t parent_ns,
                           atr__minor_rule rule, atr__minor_tally *minor);
@@ -80,7 +85,10 @@ uint64_t atr__share_base(const atr_call_view *cv);
 /* The active time of `call` (0 if unknown). */
 uint64_t atr__active_of(const atr_index *ix, uint32_t call);
 
-/* "  [active 1.20 ms]" after a call that suspended (active time != duration), else nothing. */
+/* Whether a call's active time is worth a mark: it suspended, and the two differ as shown. */
+int atr__shows_active(const atr_call_view *cv);
+
+/* "  [active 1.20 ms]" after a call atr__shows_active accepts, else nothing. */
 void atr__sb_active(atr__sbuf *sb, const atr_call_view *cv);
 
 #endif /* ATR_VIEWER_CALLTREE_H */

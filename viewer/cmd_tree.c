@@ -130,6 +130,8 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
     atr__sb_add(&o->line, o->prefix.ptr, o->prefix.len);
     atr__sb_puts(&o->line, branch_text[branch]);
     atr__sb_call_fit(&o->line, o->ix, call, &cv, 1, o->maxv);
+    if (atr__shows_active(&cv)) /* kept when the line is cut */
+        atr__sb_puts(&o->line, ATR__KEEP);
     atr__sb_active(&o->line, &cv);
     add_row(o, dur, share, self);
     uint64_t base = atr__share_base(&cv);

@@ -388,6 +388,26 @@ void atr__sb_fit(atr__sbuf *sb, size_t from, size_t maxw) {
     atr__sb_puts(sb, "…");
 }
 
+void atr__sb_fit_keep(atr__sbuf *sb, size_t from, size_t tail, size_t maxw) {
+    if (sb->oom || from > tail || tail > sb->len)
+        return;
+    size_t tail_w = atr__utf8_width(sb->ptr + tail, sb->len - tail);
+    if (maxw < tail_w + 16 || atr__utf8_width(sb->ptr + from, sb->len - from) <= maxw) {
+        atr__sb_fit(sb, from, maxw);
+        return;
+    }
+    char *kept = strndup(sb->ptr + tail, sb->len - tail);
+    if (!kept) {
+        sb->oom = 1;
+        return;
+    }
+    sb->len = tail;
+    sb->ptr[tail] = '\0';
+    atr__sb_fit(sb, from, maxw - tail_w);
+    atr__sb_puts(sb, kept);
+    free(kept);
+}
+
 void atr__sb_right(atr__sbuf *sb, const char *text, size_t width) {
     size_t w = atr__utf8_width(text, strlen(text));
     if (w < width)

@@ -49,6 +49,12 @@ void atr__sb_left(atr__sbuf *sb, const char *text, size_t width);
 
 /* Cut rendered text to at most `maxw` columns from byte `from` on, ending with "…". */
 void atr__sb_fit(atr__sbuf *sb, size_t from, size_t maxw);
+/*
+ * The same, but the text from byte `tail` on stays whole and the text before it is cut
+ * ("…StatementSplitter.process(self=<Stat…  [active 43.4 ms]"), unless that would leave the
+ * head under 16 columns (then as atr__sb_fit).
+ */
+void atr__sb_fit_keep(atr__sbuf *sb, size_t from, size_t tail, size_t maxw);
 
 /*
  * atr__sb_fit_mid with the value's true length `len` (0: none) as what was cut:
@@ -99,6 +105,8 @@ void atr__sb_unstyle(atr__sbuf *sb, int color);
  * column is never padded (no trailing spaces). Allocation failures are sticky (see oom).
  */
 /* How a cell too wide for its column is cut (atr__table_fit). */
+/* In a cell of the flexible column, the text after this mark is kept whole when it is cut. */
+#define ATR__KEEP "\x1f"
 enum { ATR__FIT_RIGHT, ATR__FIT_LEFT, ATR__FIT_MID };
 
 typedef struct atr__table {

@@ -116,11 +116,27 @@ void atr__table_free(atr__table *t) {
 static void print_line(atr__table *t, size_t r, char *const *cells, const size_t *width,
                        const char *shown, atr__sbuf *line, atr__sbuf *cell);
 
+/* A cell as printed: without its ATR__KEEP mark (copied into `cell`), else `text` itself. */
+static const char *unmarked(atr__sbuf *cell, const char *text) {
+    const char *keep = strstr(text, ATR__KEEP);
+    if (!keep)
+        return text;
+    atr__sb_clear(cell);
+    atr__sb_add(cell, text, (size_t)(keep - text));
+    atr__sb_puts(cell, keep + 1);
+    return atr__sb_cstr(cell);
+}
+
+/* Columns a cell takes (its ATR__KEEP mark takes none). */
+static size_t cell_width(const char *text) {
+    return atr__utf8_width(text, strlen(text)) - (strstr(text, ATR__KEEP) != NULL);
+}
+
 void atr__table_cell(atr__table *t, const char *text) {
     if (t->oom)
         return;
     if (t->mode == 1) { /* measuring */
-        size_t w = atr__utf8_width(text ? text : "", text ? strlen(text) : 0);
+        size_t w = cell_width(text ? text : "");
         size_t c = t->n++ % t->ncols;
         if (w > t->mw[c])
             t->mw[c] = w;
@@ -220,7 +236,15 @@ static size_t plan_width(const atr__table *t, const size_t *width, char *shown, 
 }
 
 static void cut_cell(atr__sbuf *sb, const char *text, size_t maxw, int mode) {
+    const char *keep = strstr(text, ATR__KEEP);
     atr__sb_clear(sb);
+    if (keep) { /* the mark goes; the text after it stays whole */
+        atr__sb_add(sb, text, (size_t)(keep - text));
+        size_t tail = sb->len;
+        atr__sb_puts(sb, keep + 1);
+        atr__sb_fit_keep(sb, 0, tail, maxw);
+        return;
+    }
     atr__sb_puts(sb, text);
     if (mode == ATR__FIT_LEFT)
         atr__sb_fit_left(sb, 0, maxw);
@@ -253,7 +277,8 @@ static void print_line(atr__table *t, size_t r, char *const *cells, const size_t
         if (fit && c == t->flex) {
             cut_cell(cell, s, width[c], t->flex_mode);
             s = atr__sb_cstr(cell);
-        }
+        } else
+            s = unmarked(cell, s);
         put_cell(line, s, width[c], t->align[c], c + 1 == last);
     }
     if (t->width > t->indent) /* what still does not fit (a narrow terminal, a deep tree) */
@@ -285,8 +310,7 @@ static int plan(atr__table *t, size_t rows, size_t **width_out, char **shown_out
         if (t->mw && t->mw[c] > width[c])
             width[c] = t->mw[c];
         for (size_t r = 0; r < rows; r++) {
-            const char *s = t->cells[r * nc + c];
-            size_t w = atr__utf8_width(s, strlen(s));
+            size_t w = cell_width(t->cells[r * nc + c]);
             if (w > width[c])
                 width[c] = w;
         }

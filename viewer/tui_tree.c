@@ -66,12 +66,11 @@ static int kids_of(tree *t, const atr_index *ix, uint32_t call, int minor, uint3
     if (rc < 0)
         return rc;
     uint64_t base = base_of(ix, call);
-    uint32_t k = 0, n_minor = 0;
+    uint32_t k = 0;
     *tally = (atr__minor_tally){0};
-    for (uint32_t i = 0; i < *n; i++)
-        n_minor += (uint32_t)atr__is_minor(ix, t->kids[i], base, TREE_MINOR);
-    for (uint32_t i = 0; i < *n; i++) { /* one minor call is shown as itself */
-        int is_minor = n_minor > 1 && atr__is_minor(ix, t->kids[i], base, TREE_MINOR);
+    int folds = atr__minor_folds(ix, t->kids, *n, base, TREE_MINOR);
+    for (uint32_t i = 0; i < *n; i++) {
+        int is_minor = folds && atr__is_minor(ix, t->kids[i], base, TREE_MINOR);
         if (is_minor)
             atr__minor_add(ix, tally, t->kids[i]);
         if (is_minor == minor)
@@ -128,7 +127,10 @@ static void tree_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
     atr__sb_pad(sb, ' ', 2u * r->depth);
     atr__sb_puts(sb, cv.first_child == ATR_NO_CALL ? "  " : r->expanded ? "▾ " : "▸ ");
     atr__sb_call_fit(sb, ix, r->call, &cv, 1, maxv);
+    size_t tail = sb->len;
     atr__sb_active(sb, &cv);
+    if (tail < sb->len && v->app->cols > 0) /* the active time stays on screen */
+        atr__sb_fit_keep(sb, 0, tail, (size_t)v->app->cols);
     if (cv.status == ATR_CALL_RAISED)
         *attr |= ATR__A_RED;
 }

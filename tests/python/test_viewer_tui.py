@@ -342,20 +342,32 @@ def test_long_names_and_values_at_80_columns(tui):
     """A real library's names at 80 columns: the functions keep their tail, the tree cuts
     values in the middle with their length and gathers the calls under 1% in one row."""
     s = tui("longnames.atr")
-    screen = s.wait_for("functions (1 files, 148 calls)")
+    screen = s.wait_for("functions (1 files, 156 calls)")
     rows = lines(screen)
     assert all(len(r) <= 80 for r in rows)
     assert any(r.endswith("  …ReindentFilter._process") for r in rows)
     assert any(r.endswith("…Splitter._change_splitlevel") for r in rows)
     s.keys("c", "Enter")
-    screen = s.wait_for("call tree of call 111: sqlparse.format")
+    screen = s.wait_for("call tree of call 117: sqlparse.format")
     assert "sqlparse.format(sql='SELECT a, …(2,304 chars)…ERE x'" in screen
     s.keys("End", "Enter")  # expand FilterStack.run
-    # its one call under 1% takes a row either way: it is shown as itself, in start order
-    # (first), not as "… 1 call under 1.0%"
-    screen = s.wait_for("…lexer.Lexer.get_default_instance(cls=<type>)")
+    # the generator's active time stays on its row at 80 columns (its arguments are cut)
+    screen = s.wait_for("[active 13.0 µs]")
     rows = lines(screen)
-    at = [i for i, r in enumerate(rows) if "…lexer.Lexer.get_default_instance(cls=<type>)" in r]
-    run = [i for i, r in enumerate(rows) if "FilterStack.run(" in r]
-    assert at and run and at[0] == run[0] + 1, screen
-    assert "call under 1.0%" not in screen
+    assert all(len(r) <= 80 for r in rows)
+    assert any("StatementSplitter.process(" in r and r.endswith("[active 13.0 µs]")
+               for r in rows), screen
+    # its one call under 1% has a call under it: counted, not opened as a chain of rows
+    assert "… 1 call to sqlparse.lexer.Lexer.get_default_in" in screen
+    assert "get_default_instance(cls=" not in screen
+    s.keys("Down", "Down", "Enter")  # expand ReindentFilter._process
+    s.wait_for("ReindentFilter._process_default(")
+    s.keys("Down", "Enter")  # expand ReindentFilter._process_default
+    # its one call under 1% has none under it: shown as itself, in start order (first), not
+    # as "… 1 call under 1.0%"
+    screen = s.wait_for("ReindentFilter._next_token(self=")
+    rows = lines(screen)
+    at = [i for i, r in enumerate(rows) if "ReindentFilter._next_token(" in r]
+    parent = [i for i, r in enumerate(rows) if "ReindentFilter._process_default(" in r]
+    assert at and parent and at[0] == parent[0] + 1, screen
+    assert screen.count("call to") == 1, screen

@@ -77,10 +77,13 @@ def test_width_option_wins_over_columns_and_zero_is_no_limit(viewer, logs):
 
 def test_summary_names_keep_their_tail(viewer, logs):
     out = run_view(viewer, ["summary", "longnames.atr", "--width", "80"], logs).stdout
-    names = [line.split("  ")[0] for line in out.splitlines()[1:]]
     full = run_view(viewer, ["summary", "longnames.atr", "--json"], logs).stdout
     want = [f["function"] for f in json.loads(full)]
+    lines = out.splitlines()
+    names = [line.split("  ")[0] for line in lines[1:1 + len(want)]]
     assert len(names) == len(want)
+    # after the rows, only the note on generators' active time
+    assert lines[1 + len(want)].startswith("(generators and coroutines count only while")
     for shown, name in zip(names, want):
         if shown.startswith("…"):
             assert name.endswith(shown[1:]) and len(shown) < len(name)

@@ -15,7 +15,8 @@
  *   corrupt.atr    a complete log with bytes flipped inside a frame
  *   empty.atr      a session with no calls
  *   longnames.atr  sqlparse-like: deep module paths, <locals> names, a 2,304-character SQL
- *                  argument, long runs of fast calls (output at 80 columns)
+ *                  argument, long runs of fast calls, a generator (its active time), a small
+ *                  call with one under it (output at 80 columns)
  *   notalog.atr    text, not a log
  */
 #include <pthread.h>
@@ -382,19 +383,22 @@ static void write_longnames(atr_session *s, uint64_t *t) {
                              *const p_run[] = {"self", "sql"}, *const p_proc[] = {"self", "stream"},
                              *const p_split[] = {"self", "ttype", "value"},
                              *const p_tl[] = {"self", "tlist"}, *const p_wrap[] = {"tlist"},
-                             *const p_cls[] = {"cls"};
+                             *const p_cls[] = {"cls"}, *const p_self[] = {"self"};
     uint32_t fmt = sq_define(s, "sqlparse", "format", 4, p_format);
     uint32_t run = sq_define(s, "sqlparse.engine.filter_stack", "FilterStack.run", 2, p_run);
-    uint32_t proc =
-        sq_define(s, "sqlparse.engine.statement_splitter", "StatementSplitter.process", 2, p_proc);
+    uint32_t proc = define(s, "sqlparse.engine.statement_splitter", "StatementSplitter.process",
+                           ATR_FUNC_GENERATOR, 2, p_proc);
     uint32_t split = sq_define(s, "sqlparse.engine.statement_splitter",
                                "StatementSplitter._change_splitlevel", 3, p_split);
     uint32_t rproc = sq_define(s, "sqlparse.filters.reindent", "ReindentFilter._process", 2, p_tl);
     uint32_t rdef =
         sq_define(s, "sqlparse.filters.reindent", "ReindentFilter._process_default", 2, p_tl);
+    uint32_t next =
+        sq_define(s, "sqlparse.filters.reindent", "ReindentFilter._next_token", 1, p_self);
     uint32_t wrapped =
         sq_define(s, "sqlparse.utils", "recurse.<locals>.wrap.<locals>.wrapped_f", 1, p_wrap);
     uint32_t lexer = sq_define(s, "sqlparse.lexer", "Lexer.get_default_instance", 1, p_cls);
+    uint32_t lexinit = sq_define(s, "sqlparse.lexer", "Lexer.__init__", 1, p_cls);
     static char sql[2305];
     static const char clause[] = "SELECT a, b, c FROM t JOIN u ON t.id = u.id WHERE x > 1 ";
     for (size_t i = 0; i < 2304; i++)
@@ -409,11 +413,18 @@ static void write_longnames(atr_session *s, uint64_t *t) {
         uint64_t r = obj_call(s, run, f, *t, "FilterStack", ra, 1);
         *t += 500;
         uint64_t lx = begin(s, lexer, r, *t, (atr_value[]){atr_value_summary("type", 4, -1)}, 1);
-        *t += 300; /* under 1% of run: pruned by --min-share 1% */
+        *t += 100; /* under 1% of run: pruned by --min-share 1% */
+        uint64_t li = begin(s, lexinit, lx, *t, (atr_value[]){atr_value_summary("type", 4, -1)}, 1);
+        *t += 100; /* a single minor call with a call under it: counted, not opened */
+        ret_none(s, li, *t);
+        *t += 100;
         ret_none(s, lx, *t);
         atr_value pa[1] = {atr_value_summary("generator", 9, -1)};
         uint64_t p = obj_call(s, proc, r, *t, "StatementSplitter", pa, 1);
-        for (int k = 0; k < 30; k++) { /* a long run of fast calls: folded */
+        for (int k = 0; k < 30; k++) {              /* a long run of fast calls: folded */
+            CHECK(atr_span_suspend(s, p, *t + 50)); /* a generator: active 11.5 of 71.5 µs */
+            *t += 2000;
+            CHECK(atr_span_resume(s, p, *t));
             *t += 100;
             atr_value sa[2] = {atr_value_summary("_TokenType", 10, -1),
                                atr_value_strn(k % 2 ? "JOIN" : "SELECT", k % 2 ? 4 : 6)};
@@ -427,7 +438,11 @@ static void write_longnames(atr_session *s, uint64_t *t) {
         uint64_t rp = obj_call(s, rproc, r, *t, "ReindentFilter", ta, 1);
         *t += 400;
         uint64_t rd = obj_call(s, rdef, rp, *t, "ReindentFilter", ta, 1);
-        *t += 300;
+        *t += 100;
+        uint64_t nt = obj_call(s, next, rd, *t, "ReindentFilter", NULL, 0);
+        *t += 100; /* a single small call with none under it: shown as itself */
+        ret_none(s, nt, *t);
+        *t += 100;
         uint64_t w = begin(s, wrapped, rd, *t, ta, 1);
         *t += 40000 * (uint64_t)(q + 1);
         ret_none(s, w, *t);
