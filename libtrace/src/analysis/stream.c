@@ -20,6 +20,7 @@
 
 #include "analysis/load.h"
 #include "argtrace/atr_frames.h"
+#include "reader/want.h"
 
 #define CHUNK (1u << 16) /* durations per chunk */
 
@@ -211,6 +212,32 @@ int atr__stream_select(load_state *st, atr_reader *r, uint32_t n_parts) {
             return rc;
     st->ix->t_min = s->hint.t_min;
     return 0;
+}
+
+/* The decoder's atr__want_fn of a load by name: the values of the functions it keeps. */
+static int want_kept(void *ud, const atr_record *function) {
+    const struct atr__stream *s = ud;
+    atr__func f;
+    memset(&f, 0, sizeof(f));
+    f.module = function->u.function.module;
+    f.qualname = function->u.function.qualname;
+    return atr__func_name_match(&f, s->keep_name, strlen(s->keep_name)) != 0;
+}
+
+/* ... of a statistics-only load: none. */
+static int want_none(void *ud, const atr_record *function) {
+    (void)ud;
+    (void)function;
+    return 0;
+}
+
+int atr__stream_want(atr_index *ix, atr_reader *r) {
+    struct atr__stream *s = ix->stream;
+    if (!s->keep) /* durations and statuses only */
+        return atr__reader_set_want(r, want_none, s, 1);
+    if (s->keep_name && !s->keep_sub) /* a kept call's args, fields and result */
+        return atr__reader_set_want(r, want_kept, s, 0);
+    return 0; /* the subtree's calls are of any function */
 }
 
 int atr__stream_stats_only(const atr_index *ix) { return ix->stream && !ix->stream->keep; }
