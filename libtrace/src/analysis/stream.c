@@ -224,20 +224,13 @@ static int want_kept(void *ud, const atr_record *function) {
     return atr__func_name_match(&f, s->keep_name, strlen(s->keep_name)) != 0;
 }
 
-/* ... of a statistics-only load: none. */
-static int want_none(void *ud, const atr_record *function) {
-    (void)ud;
-    (void)function;
-    return 0;
-}
-
 int atr__stream_want(atr_index *ix, atr_reader *r) {
     struct atr__stream *s = ix->stream;
-    if (!s->keep) /* durations and statuses only */
-        return atr__reader_set_want(r, want_none, s, 1);
-    if (s->keep_name && !s->keep_sub) /* a kept call's args, fields and result */
-        return atr__reader_set_want(r, want_kept, s, 0);
-    return 0; /* the subtree's calls are of any function */
+    /* Statistics-only loads decode every value: a log the full load rejects (a damaged
+       value) they reject too. A subtree's calls are of any function. */
+    if (s->keep && s->keep_name && !s->keep_sub)
+        return atr__reader_set_want(r, want_kept, s);
+    return 0;
 }
 
 int atr__stream_stats_only(const atr_index *ix) { return ix->stream && !ix->stream->keep; }

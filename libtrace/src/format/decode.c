@@ -128,10 +128,9 @@ void atr__decoder_free(atr__decoder *d) {
     free(d);
 }
 
-void atr__decoder_set_want(atr__decoder *d, atr__want_fn want, void *ud, int no_results) {
+void atr__decoder_set_want(atr__decoder *d, atr__want_fn want, void *ud) {
     d->want = want;
     d->want_ud = ud;
-    d->no_results = no_results;
 }
 
 const char *atr__decoder_msg(const atr__decoder *d) { return d->msg; }
@@ -507,20 +506,15 @@ static int decode_end(atr__decoder *d, const msgpack_object *el, uint32_t size, 
                              rec->u.end.status, size, need[rec->u.end.status]);
     switch (rec->u.end.status) {
     case ATR_END_RETURN:
-        if (d->no_results)
-            break;
         return atr__dec_value(d, &el[4], 0, &rec->u.end.value);
     case ATR_END_RAISE:
         if ((rc = atr__dec_str(d, &el[4], "END exc_type", &rec->u.end.exc_type)) < 0)
             return rc;
-        if (d->no_results)
-            break;
         return atr__dec_value(d, &el[5], 0, &rec->u.end.value);
     default:
-        break;
+        rec->u.end.value = atr_value_nil();
+        return 0;
     }
-    rec->u.end.value = atr_value_nil();
-    return 0;
 }
 
 static int decode_sync(atr__decoder *d, const msgpack_object *el, atr_record *rec) {

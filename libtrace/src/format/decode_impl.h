@@ -62,7 +62,6 @@ struct atr__decoder {
     atr__idmap functions; /* function id -> number of params, | ATR__FN_NO_VALUES */
     atr__want_fn want;    /* NULL: every function's values (atr__decoder_set_want) */
     void *want_ud;        /* borrowed */
-    int no_results;       /* END records carry no value */
     atr__idmap types;     /* TYPE id -> index in type_names (1.2) */
     atr_str *type_names;  /* owned copies (ptr malloc'ed) */
     uint32_t n_types, cap_types;

@@ -33,8 +33,7 @@ struct atr_reader {
     atr__frame_sel *sel; /* owned: only some frames are read (frame_index.c), or NULL */
     atr__want_fn want;   /* the values the caller uses (want.h), or NULL: all */
     void *want_ud;       /* borrowed */
-    int no_results;
-    int status; /* 0, or the sticky terminal code */
+    int status;          /* 0, or the sticky terminal code */
     int closed_cleanly;
     char err[320];
 };
@@ -210,7 +209,7 @@ int atr_reader_next(atr_reader *r, atr_record *rec) {
             set_error(r, rc, r->header_size, "out of memory for the reader's buffers");
             return rc;
         }
-        atr__ahead_set_want(r->ahead, r->want, r->want_ud, r->no_results);
+        atr__ahead_set_want(r->ahead, r->want, r->want_ud);
     }
     rc = atr__ahead_next(r->ahead, rec, &offset, msg, sizeof msg);
     if (rc < 0) {
@@ -258,12 +257,11 @@ int atr__reader_set_sel(atr_reader *r, atr__frame_sel *sel) {
     return 0;
 }
 
-int atr__reader_set_want(atr_reader *r, atr__want_fn want, void *ud, int no_results) {
+int atr__reader_set_want(atr_reader *r, atr__want_fn want, void *ud) {
     if (r->ahead || r->status) /* reading has begun */
         return ATR_ESTATE;
     r->want = want;
     r->want_ud = ud;
-    r->no_results = no_results;
     return 0;
 }
 

@@ -10,6 +10,6 @@
 
 /* Install before the first record: ATR_ESTATE when reading has begun. want and ud are
    borrowed and called on the thread that calls atr_reader_next(). */
-int atr__reader_set_want(atr_reader *r, atr__want_fn want, void *ud, int no_results);
+int atr__reader_set_want(atr_reader *r, atr__want_fn want, void *ud);
 
 #endif /* ATR_READER_WANT_H */
