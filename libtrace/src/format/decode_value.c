@@ -35,7 +35,10 @@ enum { MP_SCALAR, MP_STR, MP_BIN, MP_EXT, MP_ARRAY, MP_MAP };
 
 /* The scalar at p (its first byte b, then len bytes) as a msgpack object. */
 static void fill_scalar(msgpack_object *o, unsigned b, const uint8_t *p, uint64_t len) {
-    if (b <= 0x7f) {
+    if (b >= 0xcc && b <= 0xcf) { /* uint 8 - 64: the times' deltas, first */
+        o->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+        o->via.u64 = read_be(p, (unsigned)len);
+    } else if (b <= 0x7f) {
         o->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
         o->via.u64 = b;
     } else if (b >= 0xe0) {
@@ -56,9 +59,6 @@ static void fill_scalar(msgpack_object *o, unsigned b, const uint8_t *p, uint64_
         uint64_t bits = read_be(p, 8);
         o->type = MSGPACK_OBJECT_FLOAT64;
         memcpy(&o->via.f64, &bits, sizeof bits);
-    } else if (b <= 0xcf) { /* 0xcc - 0xcf */
-        o->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
-        o->via.u64 = read_be(p, (unsigned)len);
     } else if (b <= 0xd3) { /* 0xd0 - 0xd3: sign-extend */
         unsigned shift = 64 - 8 * (unsigned)len;
         int64_t v = (int64_t)(read_be(p, (unsigned)len) << shift) >> shift;
