@@ -11,6 +11,7 @@
 #include "argtrace/atr.h"
 #include "atr_test.h"
 
+#include "analysis/argscore_int.h"
 #include "analysis_logs.h"
 
 static void test_tree(void) {
@@ -300,6 +301,41 @@ static void *read_index(void *p) {
     return NULL;
 }
 
+/* The same analysis on one thread and on two (atr__score_par_min lowered): identical. */
+static void check_threads_agree(atr_index *ix) {
+    atr_argscore *one = NULL, *two = NULL;
+    uint64_t saved = atr__score_par_min;
+    atr__score_par_min = UINT64_MAX;
+    ATR_REQUIRE(atr_argscore_compute(ix, 0, NULL, ATR_ARGSCORE_RESULT, &one) == 0);
+    atr__score_par_min = 0;
+    ATR_REQUIRE(atr_argscore_compute(ix, 0, NULL, ATR_ARGSCORE_RESULT, &two) == 0);
+    atr__score_par_min = saved;
+    ATR_CHECK_EQ_INT(atr_argscore_count(one), 6);
+    ATR_REQUIRE(atr_argscore_count(two) == atr_argscore_count(one));
+    for (uint32_t i = 0; i < atr_argscore_count(one); i++) {
+        atr_arg_score a, b;
+        ATR_CHECK_OK(atr_argscore_arg(one, i, &a));
+        ATR_CHECK_OK(atr_argscore_arg(two, i, &b));
+        ATR_CHECK_EQ_MEM(b.name.ptr, b.name.len, a.name.ptr, a.name.len);
+        ATR_CHECK(a.score == b.score && a.score_exact == b.score_exact &&
+                  a.score_grouped == b.score_grouped && a.score_trend == b.score_trend);
+        ATR_CHECK(a.mode == b.mode && a.n_distinct == b.n_distinct && a.n_groups == b.n_groups &&
+                  a.n_captured == b.n_captured);
+        for (uint32_t k = 0; k < a.n_groups && a.n_groups == b.n_groups; k++) {
+            atr_arg_group g, h;
+            ATR_CHECK_OK(atr_argscore_group(one, i, k, &g));
+            ATR_CHECK_OK(atr_argscore_group(two, i, k, &h));
+            ATR_CHECK_EQ_STR(h.label, g.label);
+            ATR_CHECK_EQ_STR(h.filter, g.filter);
+            ATR_CHECK(g.calls == h.calls && g.p50_ns == h.p50_ns && g.p95_ns == h.p95_ns &&
+                      g.max_ns == h.max_ns && g.total_ns == h.total_ns && g.value == h.value);
+            ATR_CHECK(memcmp(g.hist, h.hist, sizeof g.hist) == 0);
+        }
+    }
+    atr_argscore_free(one);
+    atr_argscore_free(two);
+}
+
 static void test_argscore(void) {
     uint64_t clock = 0, rnd = 42;
     atr_session *s = new_log("analysis_score.atr", &clock);
@@ -396,6 +432,7 @@ static void test_argscore(void) {
     }
     atr_argscore_free(sc);
     atr_filter_free(f);
+    check_threads_agree(ix);
     done(ix);
 }
 

@@ -22,6 +22,8 @@
  * a kept result holds each call's group (call_group, as pairs in keys.c use it).
  */
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -334,6 +336,120 @@ int atr_argscore_compute(const atr_index *ix, uint32_t fn, const atr_filter *fil
     return atr__argscore_run(ix, &fn, 1, filter, flags, 0, out);
 }
 
+/*
+ * The keys of one analysis, each analysed on its own (atr__analyse_key reads the index and
+ * the context, writes only its key's atr__arg): a second thread takes keys too when the
+ * calls are many enough to be worth it (atr__score_par_min) and few enough that a second key's buffers (its value
+ * ids, keys, buckets and durations: 19 bytes per call, at most 76 MiB for PAR_CALLS_MAX
+ * calls) add little beside the index; more calls are analysed one key at a time, as before. Each key's result goes to its slot; the kept ones are joined in key order, so
+ * the result does not depend on which thread took which key.
+ */
+#define PAR_CALLS_MAX (1u << 22)
+uint64_t atr__score_par_min = 1u << 16;
+
+typedef struct key_jobs {
+    const atr_index *ix;
+    atr__ascore_ctx *cx;
+    const uint32_t *fns;
+    uint32_t n_fns, nu, na;
+    const atr__gseg *seg;
+    const atr_str *names; /* the union of the parameters (union_params) */
+    const uint8_t *keyword;
+    int keep;
+    atr__arg *slot;       /* owned: per key, its result */
+    uint8_t *used;        /* owned: per key, 1 when analysed (not a **kwargs left out) */
+    pthread_mutex_t lock; /* next, rc */
+    uint32_t next;        /* the next key to take */
+    int rc;               /* the first failure */
+} key_jobs;
+
+/* Analyse key k into its slot, with vids (cx->m value ids) as its buffer. */
+static int one_key(key_jobs *j, uint32_t k, uint32_t *vids) {
+    const atr__ascore_ctx *cx = j->cx;
+    atr__arg *a = &j->slot[k];
+    int32_t param = k < j->nu ? (int32_t)k : k == j->nu ? -1 : -2;
+    key_column(j->ix, cx, j->fns, j->n_fns, j->seg, j->nu, k, vids);
+    uint64_t captured = 0;
+    for (uint64_t i = 0; i < cx->m; i++)
+        captured += vids[i] != ATR_NO_VALUE;
+    atr_str name = param >= 0
+                       ? j->names[param]
+                       : (atr_str){param == -1 ? "return" : "exception", param == -1 ? 6u : 9u};
+    /* **kwargs whose entries were recorded one per keyword: those are the keys */
+    if (param >= 0 && captured == 0 && name.len > 2 && memcmp(name.ptr, "**", 2) == 0)
+        return 0;
+    a->s.param = param;
+    a->s.name = name;
+    a->keyword = param >= 0 && j->keyword[param];
+    a->s.n_captured = captured;
+    j->used[k] = 1;
+    if (j->keep && !(a->call_group = malloc((size_t)(cx->m ? cx->m : 1) * sizeof(uint32_t))))
+        return ATR_ENOMEM;
+    return atr__analyse_key(j->cx, a, vids);
+}
+
+/* Take keys until none is left or one failed. */
+static void take_keys(key_jobs *j, uint32_t *vids) {
+    for (;;) {
+        pthread_mutex_lock(&j->lock);
+        uint32_t k = j->next++;
+        int stop = j->rc != 0 || k >= j->na;
+        pthread_mutex_unlock(&j->lock);
+        if (stop)
+            return;
+        int rc = one_key(j, k, vids);
+        pthread_mutex_lock(&j->lock);
+        if (rc && !j->rc)
+            j->rc = rc;
+        pthread_mutex_unlock(&j->lock);
+    }
+}
+
+static void *key_worker(void *arg) {
+    key_jobs *j = arg;
+    uint32_t *vids = malloc((size_t)(j->cx->m ? j->cx->m : 1) * sizeof(uint32_t));
+    if (vids) /* without its buffer it takes no key: the caller's thread does them all */
+        take_keys(j, vids);
+    free(vids);
+    return NULL;
+}
+
+/* Analyse every key of j into s->args (in key order). 0 or ATR_ENOMEM. */
+static int run_keys(key_jobs *j, atr_argscore *s) {
+    uint64_t m = j->cx->m;
+    uint32_t *vids = malloc((size_t)(m ? m : 1) * sizeof(uint32_t));
+    j->slot = calloc(j->na ? j->na : 1, sizeof(atr__arg));
+    j->used = calloc(j->na ? j->na : 1, 1);
+    int rc = ATR_ENOMEM;
+    if (!vids || !j->slot || !j->used || pthread_mutex_init(&j->lock, NULL) != 0)
+        goto out;
+    pthread_t worker;
+    int started = 0;
+    if (j->na > 1 && m >= atr__score_par_min && m <= PAR_CALLS_MAX) {
+        sigset_t all, old; /* the worker takes no signals: they belong to the program's threads */
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        started = pthread_create(&worker, NULL, key_worker, j) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    take_keys(j, vids);
+    if (started)
+        pthread_join(worker, NULL);
+    pthread_mutex_destroy(&j->lock);
+    rc = j->rc;
+    for (uint32_t k = 0; k < j->na; k++) {
+        if (rc == 0 && j->used[k])
+            s->args[s->n_args++] = j->slot[k]; /* s takes what the slot holds */
+        else
+            atr__arg_free(&j->slot[k]);
+    }
+out:
+    free(vids);
+    free(j->slot);
+    free(j->used);
+    return rc;
+}
+
 int atr__argscore_run(const atr_index *ix, const uint32_t *fns, uint32_t n_fns,
                       const atr_filter *filter, uint32_t flags, int keep, atr_argscore **out) {
     if (!ix || !out || (n_fns && !fns))
@@ -354,7 +470,7 @@ int atr__argscore_run(const atr_index *ix, const uint32_t *fns, uint32_t n_fns,
     memset(&cx, 0, sizeof(cx));
     int32_t *col = NULL;
     uint8_t *keyword = NULL;
-    uint32_t *vids = NULL, nu = 0;
+    uint32_t nu = 0;
     atr_str *names = NULL;
     int rc = ATR_ENOMEM;
     if (!s || !seg || !pi || union_params(ix, fns, n_fns, &names, &nu, &col, &keyword))
@@ -369,40 +485,25 @@ int atr__argscore_run(const atr_index *ix, const uint32_t *fns, uint32_t n_fns,
     }
     uint32_t na = nu + ((flags & ATR_ARGSCORE_RESULT) ? 2u : 0u);
     s->args = calloc(na ? na : 1, sizeof(atr__arg));
-    /* One column of value ids at a time (4 bytes per call, not 4 per call and key), read
-       from the index for the calls gathered. */
+    /* One column of value ids per thread at a time (4 bytes per call, not 4 per call and
+       key), read from the index for the calls gathered (run_keys). */
     if (!s->args || (rc = atr__gather(ix, seg, n_fns, filter, nu, 0, NULL, &cx, NULL, s)) != 0)
         goto out;
     rc = ATR_ENOMEM;
     if (!keep && n_fns == 1)
         atr__ctx_borrow_ids(&cx, seg[0].calls, seg[0].n);
-    if (!(vids = malloc((size_t)(cx.m ? cx.m : 1) * sizeof(uint32_t))))
+    key_jobs j = {.ix = ix,
+                  .cx = &cx,
+                  .fns = fns,
+                  .n_fns = n_fns,
+                  .nu = nu,
+                  .na = na,
+                  .seg = seg,
+                  .names = names,
+                  .keyword = keyword,
+                  .keep = keep};
+    if ((rc = run_keys(&j, s)) != 0)
         goto out;
-    for (uint32_t k = 0; k < na; k++) {
-        atr__arg *a = &s->args[s->n_args];
-        int32_t param = k < nu ? (int32_t)k : k == nu ? -1 : -2;
-        const uint32_t *kv = vids;
-        key_column(ix, &cx, fns, n_fns, seg, nu, k, vids);
-        uint64_t captured = 0;
-        for (uint64_t i = 0; i < cx.m; i++)
-            captured += kv[i] != ATR_NO_VALUE;
-        atr_str name = param >= 0
-                           ? names[param]
-                           : (atr_str){param == -1 ? "return" : "exception", param == -1 ? 6u : 9u};
-        /* **kwargs whose entries were recorded one per keyword: those are the keys */
-        if (param >= 0 && captured == 0 && name.len > 2 && memcmp(name.ptr, "**", 2) == 0)
-            continue;
-        a->s.param = param;
-        a->s.name = name;
-        a->keyword = param >= 0 && keyword[param];
-        s->n_args++;
-        a->s.n_captured = captured;
-        rc = ATR_ENOMEM;
-        if (keep && !(a->call_group = malloc((size_t)(cx.m ? cx.m : 1) * sizeof(uint32_t))))
-            goto out;
-        if ((rc = atr__analyse_key(&cx, a, kv)) != 0)
-            goto out;
-    }
     atr__sort_args(s);
     if (keep) {
         s->ids = cx.ids_own; /* never borrowed when kept */
@@ -415,7 +516,6 @@ out:
         free(pi[f]);
     free(pi);
     free(seg);
-    free(vids);
     free(col);
     free(keyword);
     free(names);

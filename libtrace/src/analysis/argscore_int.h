@@ -111,6 +111,9 @@ void atr__hist_edges(uint64_t mn, uint64_t mx, uint64_t *edges);
 int atr__analyse_key(atr__ascore_ctx *cx, atr__arg *a, const uint32_t *tokens);
 /* Free what an atr__arg owns. */
 void atr__arg_free(atr__arg *a);
+/* Fewest calls for which two threads analyse the keys (argscore.c); tests lower it to run
+   small logs through both threads. */
+extern uint64_t atr__score_par_min;
 
 /* One function's calls for atr__gather. */
 typedef struct atr__gseg {

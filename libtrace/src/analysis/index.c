@@ -218,6 +218,9 @@ static int load(atr_index *ix, atr_reader *const *rs, const char *const *names, 
         atr__stream_begin(ix);
     if (ix->stream && (rc = atr__stream_select(&st, r, n_parts)) != 0)
         goto fail;
+    for (uint32_t i = 0; ix->stream && i < n_parts; i++)
+        if ((rc = atr__stream_want(ix, rs[i])) != 0)
+            goto fail;
     atr_record rec;
     uint64_t done, total, next_report = 0;
     for (;;) {

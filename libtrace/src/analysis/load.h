@@ -66,6 +66,9 @@ int atr__stream_close(load_state *st);
 /* A load of chosen frames (atr_index_set_subtree_frames): select them on r before its first
    record. 0 (also when not asked), ATR_ESTATE (the log does not allow it), ATR_ENOMEM. */
 int atr__stream_select(load_state *st, atr_reader *r, uint32_t n_parts);
+/* Before a load that keeps functions' calls by name reads r: the decoder leaves out the
+   args and fields of the other functions' STARTs (reader/want.h). 0 or ATR_ESTATE. */
+int atr__stream_want(atr_index *ix, atr_reader *r);
 
 /* At the end of the log: unfinished calls that are running were active up to t_last. */
 void atr__susp_close(load_state *st, uint64_t t_last);

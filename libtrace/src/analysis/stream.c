@@ -20,6 +20,7 @@
 
 #include "analysis/load.h"
 #include "argtrace/atr_frames.h"
+#include "reader/want.h"
 
 #define CHUNK (1u << 16) /* durations per chunk */
 
@@ -210,6 +211,25 @@ int atr__stream_select(load_state *st, atr_reader *r, uint32_t n_parts) {
         if ((rc = atr__thread_of(st, s->part_threads[i], &tid)) != 0)
             return rc;
     st->ix->t_min = s->hint.t_min;
+    return 0;
+}
+
+/* The decoder's atr__want_fn of a load by name: the values of the functions it keeps. */
+static int want_kept(void *ud, const atr_record *function) {
+    const struct atr__stream *s = ud;
+    atr__func f;
+    memset(&f, 0, sizeof(f));
+    f.module = function->u.function.module;
+    f.qualname = function->u.function.qualname;
+    return atr__func_name_match(&f, s->keep_name, strlen(s->keep_name)) != 0;
+}
+
+int atr__stream_want(atr_index *ix, atr_reader *r) {
+    struct atr__stream *s = ix->stream;
+    /* Statistics-only loads decode every value: a log the full load rejects (a damaged
+       value) they reject too. A subtree's calls are of any function. */
+    if (s->keep && s->keep_name && !s->keep_sub)
+        return atr__reader_set_want(r, want_kept, s);
     return 0;
 }
 

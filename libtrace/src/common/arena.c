@@ -57,7 +57,7 @@ void atr__arena_free(atr__arena *a) {
 
 /* ---- growth ---- */
 
-int atr__grow(void **p, uint64_t *cap, uint64_t need, size_t es) {
+int atr__grow_to(void **p, uint64_t *cap, uint64_t need, size_t es) {
     if (need <= *cap)
         return 0;
     uint64_t nc = *cap ? *cap : 16;

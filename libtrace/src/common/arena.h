@@ -30,8 +30,12 @@ static inline int atr__budget_take(uint64_t n) {
     return 1;
 }
 
-/* Grow *p (element size es) to hold at least need elements. 0 or ATR_ENOMEM. */
-int atr__grow(void **p, uint64_t *cap, uint64_t need, size_t es);
+/* Grow *p (element size es) to hold at least need elements. 0 or ATR_ENOMEM. Inline when
+   it fits (the loads call it per record): the growth itself is atr__grow_to(). */
+int atr__grow_to(void **p, uint64_t *cap, uint64_t need, size_t es);
+static inline int atr__grow(void **p, uint64_t *cap, uint64_t need, size_t es) {
+    return need <= *cap ? 0 : atr__grow_to(p, cap, need, es);
+}
 
 /* ---- memory arena: stable addresses, freed all at once ---- */
 typedef struct atr__arena_chunk atr__arena_chunk;

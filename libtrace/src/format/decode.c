@@ -128,6 +128,11 @@ void atr__decoder_free(atr__decoder *d) {
     free(d);
 }
 
+void atr__decoder_set_want(atr__decoder *d, atr__want_fn want, void *ud) {
+    d->want = want;
+    d->want_ud = ud;
+}
+
 const char *atr__decoder_msg(const atr__decoder *d) { return d->msg; }
 
 uint64_t atr__decoder_count(const atr__decoder *d) { return d->n_records; }
@@ -362,6 +367,8 @@ static int decode_function(atr__decoder *d, const msgpack_object *el, atr_record
     if (s && s->val != ATR__IDMAP_EMPTY)
         return atr__dec_fail(d, ATR_ECORRUPT, "function id %" PRIu32 " defined twice",
                              rec->u.function.id);
+    if (d->want && !d->want(d->want_ud, rec))
+        n |= ATR__FN_NO_VALUES;
     if (idmap_insert(&d->functions, rec->u.function.id, n) < 0)
         return atr__dec_fail(d, ATR_ENOMEM, "out of memory for the function table");
     return 0;
@@ -425,10 +432,23 @@ int atr__dec_type_name(const atr__decoder *d, uint64_t id, atr_str *out) {
     return 0;
 }
 
+/* A START's args and fields left out (ATR__FN_NO_VALUES): their containers and count are
+   checked as atr__dec_values() / atr__dec_fields() check them, not the values inside. */
+static int skip_start_values(atr__decoder *d, const msgpack_object *el, uint32_t size) {
+    if (el[4].type != MSGPACK_OBJECT_ARRAY)
+        return atr__dec_fail(d, ATR_ECORRUPT, "START args is %s, needs an array",
+                             atr__dec_kind(&el[4]));
+    if (size > 5 && el[5].type != MSGPACK_OBJECT_MAP)
+        return atr__dec_fail(d, ATR_ECORRUPT, "START fields is %s, needs a map",
+                             atr__dec_kind(&el[5]));
+    return 0;
+}
+
 static int decode_start(atr__decoder *d, const msgpack_object *el, uint32_t size, atr_record *rec) {
     atr__thread_state *ts = &d->states[d->cur_index];
     atr__idmap_slot *s;
-    int rc;
+    uint32_t params;
+    int rc, skip;
 
     if ((rc = advance_time(d, &el[1], "START", &rec->time_ns)) < 0 ||
         (rc = resolve_span(d, &el[2], "START parent", &rec->u.start.parent)) < 0 ||
@@ -440,15 +460,20 @@ static int decode_start(atr__decoder *d, const msgpack_object *el, uint32_t size
                              "START refers to function %" PRIu32 ", which no FUNCTION record "
                              "defined before",
                              rec->u.start.function);
-    rc = atr__dec_values(d, &el[4], "START args", &rec->u.start.args, &rec->u.start.n_args);
+    params = s->val & ~ATR__FN_NO_VALUES;
+    skip = (s->val & ATR__FN_NO_VALUES) != 0;
+    if (skip)
+        rc = skip_start_values(d, el, size);
+    else
+        rc = atr__dec_values(d, &el[4], "START args", &rec->u.start.args, &rec->u.start.n_args);
     if (rc < 0)
         return rc;
-    if (rec->u.start.n_args > s->val)
+    if (el[4].via.array.size > params)
         return atr__dec_fail(d, ATR_ECORRUPT,
                              "START has %" PRIu32 " args, function %" PRIu32 " has %" PRIu32
                              " params",
-                             rec->u.start.n_args, rec->u.start.function, s->val);
-    if (size > 5) {
+                             el[4].via.array.size, rec->u.start.function, params);
+    if (size > 5 && !skip) {
         rc = atr__dec_fields(d, &el[5], "START fields", &rec->u.start.fields,
                              &rec->u.start.n_fields);
         if (rc < 0)

@@ -98,6 +98,16 @@ void atr__decoder_free(atr__decoder *d);
  */
 int atr__decode_record(atr__decoder *d, const uint8_t *p, size_t n, size_t *used, atr_record *rec);
 
+/*
+ * Which values the caller of a reader uses (reader/want.h), asked once per FUNCTION record as
+ * it is decoded: want(ud, rec) 0 leaves the args and fields out of that function's STARTs
+ * (n_args and n_fields 0; their array, map and count are still checked, the values inside
+ * are not), 1 keeps them. It only saves decoding values that the caller would drop (a load
+ * that keeps one function's calls). want NULL: every function's values.
+ */
+typedef int (*atr__want_fn)(void *ud, const atr_record *function);
+void atr__decoder_set_want(atr__decoder *d, atr__want_fn want, void *ud);
+
 /* One-line reason for the last failure of atr__decode_record() (no offset). Never NULL. */
 const char *atr__decoder_msg(const atr__decoder *d);
 

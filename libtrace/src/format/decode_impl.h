@@ -20,6 +20,9 @@ typedef struct atr__idmap_slot {
     uint32_t val; /* ATR__IDMAP_EMPTY: free slot */
 } atr__idmap_slot;
 #define ATR__IDMAP_EMPTY UINT32_MAX
+/* In the function map's values: the function's STARTs are decoded without their values (a
+   count of params is below it: an array holds at most ATR__RECORD_OBJECTS_MAX objects). */
+#define ATR__FN_NO_VALUES (1u << 30)
 
 typedef struct atr__idmap {
     atr__idmap_slot *slots;
@@ -56,7 +59,9 @@ struct atr__decoder {
     int have_cur; /* a CHUNK has set the current thread */
     uint32_t cur_thread;
     uint32_t cur_index;   /* index of the current thread in states */
-    atr__idmap functions; /* function id -> number of params */
+    atr__idmap functions; /* function id -> number of params, | ATR__FN_NO_VALUES */
+    atr__want_fn want;    /* NULL: every function's values (atr__decoder_set_want) */
+    void *want_ud;        /* borrowed */
     atr__idmap types;     /* TYPE id -> index in type_names (1.2) */
     atr_str *type_names;  /* owned copies (ptr malloc'ed) */
     uint32_t n_types, cap_types;

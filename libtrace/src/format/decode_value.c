@@ -35,7 +35,10 @@ enum { MP_SCALAR, MP_STR, MP_BIN, MP_EXT, MP_ARRAY, MP_MAP };
 
 /* The scalar at p (its first byte b, then len bytes) as a msgpack object. */
 static void fill_scalar(msgpack_object *o, unsigned b, const uint8_t *p, uint64_t len) {
-    if (b <= 0x7f) {
+    if (b >= 0xcc && b <= 0xcf) { /* uint 8 - 64: the times' deltas, first */
+        o->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+        o->via.u64 = read_be(p, (unsigned)len);
+    } else if (b <= 0x7f) {
         o->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
         o->via.u64 = b;
     } else if (b >= 0xe0) {
@@ -56,9 +59,6 @@ static void fill_scalar(msgpack_object *o, unsigned b, const uint8_t *p, uint64_
         uint64_t bits = read_be(p, 8);
         o->type = MSGPACK_OBJECT_FLOAT64;
         memcpy(&o->via.f64, &bits, sizeof bits);
-    } else if (b <= 0xcf) { /* 0xcc - 0xcf */
-        o->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
-        o->via.u64 = read_be(p, (unsigned)len);
     } else if (b <= 0xd3) { /* 0xd0 - 0xd3: sign-extend */
         unsigned shift = 64 - 8 * (unsigned)len;
         int64_t v = (int64_t)(read_be(p, (unsigned)len) << shift) >> shift;
@@ -98,6 +98,12 @@ static int mp_walk(const uint8_t *p, size_t n, int max_depth, size_t *size, uint
     msgpack_object *slot[ATR__NEST_MAX + 1]; /* next object to fill at each depth (zone) */
     int depth = 0;
     size_t pos = 0;
+    uint64_t bud = *budget; /* a local: the objects written cannot alias it */
+#define WALK_RETURN(rc) \
+    do {                \
+        *budget = bud;  \
+        return (rc);    \
+    } while (0)
 
     if (max_depth > ATR__NEST_MAX)
         max_depth = ATR__NEST_MAX;
@@ -113,22 +119,29 @@ static int mp_walk(const uint8_t *p, size_t n, int max_depth, size_t *size, uint
         while (left[depth] == 0) {
             if (depth == 0) {
                 *size = pos;
-                return 0;
+                WALK_RETURN(0);
             }
             depth--;
         }
         left[depth]--;
         if (zone)
             o = slot[depth]++;
-        if (*budget == 0)
-            return atr__msgf(msg, msg_size, ATR_ETOOBIG,
-                             "more than %u msgpack objects in one record", ATR__RECORD_OBJECTS_MAX);
-        (*budget)--;
+        if (bud == 0)
+            WALK_RETURN(atr__msgf(msg, msg_size, ATR_ETOOBIG,
+                                  "more than %u msgpack objects in one record",
+                                  ATR__RECORD_OBJECTS_MAX));
+        bud--;
         if (pos >= n)
-            return atr__msgf(msg, msg_size, ATR_ETRUNCATED, "bytes end inside a record");
+            WALK_RETURN(atr__msgf(msg, msg_size, ATR_ETRUNCATED, "bytes end inside a record"));
         at = pos;
         b = p[pos++];
-        if (b <= 0x7f || b >= 0xe0) {
+        if (b <= 0x7f) { /* the commonest byte: a small int, built here */
+            if (o) {
+                o->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+                o->via.u64 = b;
+            }
+            continue;
+        } else if (b >= 0xe0) {
             if (o)
                 fill_scalar(o, b, p + pos, 0);
             continue;
@@ -150,8 +163,8 @@ static int mp_walk(const uint8_t *p, size_t n, int max_depth, size_t *size, uint
                     fill_scalar(o, b, p + pos, 0);
                 continue;
             case 0xc1:
-                return atr__msgf(msg, msg_size, ATR_ECORRUPT,
-                                 "invalid msgpack byte 0xc1 at byte %zu", at);
+                WALK_RETURN(atr__msgf(msg, msg_size, ATR_ECORRUPT,
+                                      "invalid msgpack byte 0xc1 at byte %zu", at));
             case 0xc4:
             case 0xc5:
             case 0xc6:
@@ -208,7 +221,7 @@ static int mp_walk(const uint8_t *p, size_t n, int max_depth, size_t *size, uint
         }
         if (hdr) {
             if (n - pos < hdr)
-                return atr__msgf(msg, msg_size, ATR_ETRUNCATED, "bytes end inside a record");
+                WALK_RETURN(atr__msgf(msg, msg_size, ATR_ETRUNCATED, "bytes end inside a record"));
             len = read_be(p + pos, hdr);
             pos += hdr;
             if (what == MP_EXT)
@@ -217,20 +230,20 @@ static int mp_walk(const uint8_t *p, size_t n, int max_depth, size_t *size, uint
         if (what == MP_ARRAY || what == MP_MAP) {
             uint64_t count = what == MP_MAP ? len * 2 : len;
             if (depth + 1 > max_depth)
-                return atr__msgf(msg, msg_size, ATR_ECORRUPT,
-                                 "msgpack nested deeper than %d levels", max_depth);
+                WALK_RETURN(atr__msgf(msg, msg_size, ATR_ECORRUPT,
+                                      "msgpack nested deeper than %d levels", max_depth));
             if (count > n - pos)
-                return atr__msgf(msg, msg_size, ATR_ECORRUPT,
-                                 "%s of %" PRIu64 " elements at byte %zu, but only %zu bytes "
-                                 "follow",
-                                 names[what], len, at, n - pos);
+                WALK_RETURN(atr__msgf(msg, msg_size, ATR_ECORRUPT,
+                                      "%s of %" PRIu64 " elements at byte %zu, but only %zu bytes "
+                                      "follow",
+                                      names[what], len, at, n - pos));
             if (o) {
                 /* a map's key/value pairs are laid out as 2 * len objects */
                 msgpack_object *items = NULL;
                 if (count && !(items = msgpack_zone_malloc(zone, count * sizeof *items)))
-                    return atr__msgf(msg, msg_size, ATR_ENOMEM,
-                                     "out of memory for %s of %" PRIu64 " elements", names[what],
-                                     len);
+                    WALK_RETURN(atr__msgf(msg, msg_size, ATR_ENOMEM,
+                                          "out of memory for %s of %" PRIu64 " elements",
+                                          names[what], len));
                 if (what == MP_MAP) {
                     o->type = MSGPACK_OBJECT_MAP;
                     o->via.map.size = (uint32_t)len;
@@ -250,10 +263,10 @@ static int mp_walk(const uint8_t *p, size_t n, int max_depth, size_t *size, uint
         }
         if (len > n - pos) {
             if (what == MP_SCALAR)
-                return atr__msgf(msg, msg_size, ATR_ETRUNCATED, "bytes end inside a record");
-            return atr__msgf(msg, msg_size, ATR_ECORRUPT,
-                             "%s of %" PRIu64 " bytes at byte %zu, but only %zu bytes follow",
-                             names[what], len - (what == MP_EXT), at, n - pos);
+                WALK_RETURN(atr__msgf(msg, msg_size, ATR_ETRUNCATED, "bytes end inside a record"));
+            WALK_RETURN(atr__msgf(msg, msg_size, ATR_ECORRUPT,
+                                  "%s of %" PRIu64 " bytes at byte %zu, but only %zu bytes follow",
+                                  names[what], len - (what == MP_EXT), at, n - pos));
         }
         if (o) {
             if (what == MP_SCALAR)
@@ -264,6 +277,7 @@ static int mp_walk(const uint8_t *p, size_t n, int max_depth, size_t *size, uint
         pos += (size_t)len;
     }
 }
+#undef WALK_RETURN
 
 int atr__mp_check(const uint8_t *p, size_t n, int max_depth, size_t *size, uint64_t *budget,
                   char *msg, size_t msg_size) {

@@ -337,6 +337,10 @@ int atr__ahead_next(atr__ahead *a, atr_record *rec, uint64_t *offset, char *msg,
     }
 }
 
+void atr__ahead_set_want(atr__ahead *a, atr__want_fn want, void *ud) {
+    atr__decoder_set_want(a->dec, want, ud);
+}
+
 uint64_t atr__ahead_pos(const atr__ahead *a) { return a->pos; }
 
 uint64_t atr__ahead_frames(const atr__ahead *a) { return a->frames_seen; }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "argtrace/atr_reader.h"
+#include "format/decode.h"
 #include "reader/frame_select.h"
 
 typedef struct atr__ahead atr__ahead;
@@ -39,6 +40,9 @@ void atr__ahead_free(atr__ahead *a);
  * called again after a terminal code.
  */
 int atr__ahead_next(atr__ahead *a, atr_record *rec, uint64_t *offset, char *msg, size_t msg_size);
+
+/* The values its caller uses (atr__decoder_set_want); before the first record. */
+void atr__ahead_set_want(atr__ahead *a, atr__want_fn want, void *ud);
 
 /* Bytes of the file behind the records handed out so far (end of their frame). */
 uint64_t atr__ahead_pos(const atr__ahead *a);

@@ -20,6 +20,7 @@
 
 #include "format/frame_read.h"
 #include "reader/ahead.h"
+#include "reader/want.h"
 
 struct atr_reader {
     const uint8_t *data; /* the whole file (borrowed for open_mem, else map/heap) */
@@ -30,6 +31,8 @@ struct atr_reader {
     size_t header_size;
     atr__ahead *ahead;   /* owned; made at the first atr_reader_next() (it knows map) */
     atr__frame_sel *sel; /* owned: only some frames are read (frame_index.c), or NULL */
+    atr__want_fn want;   /* the values the caller uses (want.h), or NULL: all */
+    void *want_ud;       /* borrowed */
     int status;          /* 0, or the sticky terminal code */
     int closed_cleanly;
     char err[320];
@@ -206,6 +209,7 @@ int atr_reader_next(atr_reader *r, atr_record *rec) {
             set_error(r, rc, r->header_size, "out of memory for the reader's buffers");
             return rc;
         }
+        atr__ahead_set_want(r->ahead, r->want, r->want_ud);
     }
     rc = atr__ahead_next(r->ahead, rec, &offset, msg, sizeof msg);
     if (rc < 0) {
@@ -250,6 +254,14 @@ int atr__reader_set_sel(atr_reader *r, atr__frame_sel *sel) {
     }
     atr__frame_sel_free(r->sel);
     r->sel = sel;
+    return 0;
+}
+
+int atr__reader_set_want(atr_reader *r, atr__want_fn want, void *ud) {
+    if (r->ahead || r->status) /* reading has begun */
+        return ATR_ESTATE;
+    r->want = want;
+    r->want_ud = ud;
     return 0;
 }
 
