@@ -3,9 +3,12 @@ log is decompressed and compressed again, frame by frame (the writer's frame bou
 with each setting; prints bytes per call (calls = START records) and the compression CPU per
 call (best of 3). The records being identical, the settings compare without the run-to-run
 noise of the logs' contents (their times). Uses the zstandard package (its bundled zstd;
-within 0.01 B per call of the system library's on these logs).
+within 0.01 B per call of the system library's on these logs). With --dt, every record's
+time delta is first written again in one form: "short" (msgpack's shortest, the writer
+before issue 16's third round) or "u16" (`CD hi lo` for [0, 65535], the writer after; FORMAT.md
+3.5); the other records' bytes are msgpack's own (the writer's, byte for byte).
 
-    python3 bench/recompress_logs.py LOG.atr... [--keep-logs of bench_process_cpu.py]
+    python3 bench/recompress_logs.py [--dt short|u16] LOG.atr...   (--keep-logs of bench_process_cpu.py)
 """
 import struct
 import sys
@@ -39,12 +42,32 @@ def frames(path):
     return out
 
 
+def reencode(content, form):
+    packer = msgpack.Packer(use_bin_type=True)
+    u = msgpack.Unpacker(raw=False, strict_map_key=False, max_buffer_size=len(content) + 1)
+    u.feed(content)
+    out = bytearray()
+    for r in u:
+        if r[0] in (5, 6, 7, 11, 12) and form == "u16" and 0 <= r[1] <= 0xFFFF:
+            out += packer.pack_array_header(len(r)) + packer.pack(r[0])
+            out += b"\xcd" + struct.pack(">H", r[1]) + b"".join(map(packer.pack, r[2:]))
+        else:
+            out += packer.pack(r)
+    return bytes(out)
+
+
 def main():
+    args = sys.argv[1:]
+    form = None
+    if args[:1] == ["--dt"]:
+        form, args = args[1], args[2:]
     print("| log | calls | stored B/call | " + " | ".join(
         "%s B/call, ns/call" % name for name, _ in SETTINGS) + " |")
     print("| --- | ---: | ---: | " + " | ".join("---:" for _ in SETTINGS) + " |")
-    for path in sys.argv[1:]:
+    for path in args:
         contents = frames(path)
+        if form:
+            contents = [reencode(c, form) for c in contents]
         calls = sum(count_starts(c) for c in contents)
         with open(path, "rb") as f:
             stored = len(f.read())
