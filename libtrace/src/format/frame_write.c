@@ -37,9 +37,7 @@ atr__framer *atr__framer_new(int level) {
     f->cctx = ZSTD_createCCtx();
     if (!f->cctx || ZSTD_isError(ZSTD_CCtx_setParameter(f->cctx, ZSTD_c_compressionLevel, level)) ||
         ZSTD_isError(ZSTD_CCtx_setParameter(f->cctx, ZSTD_c_checksumFlag, 1)) ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(f->cctx, ZSTD_c_contentSizeFlag, 1)) ||
-        (level == 1 &&
-         ZSTD_isError(ZSTD_CCtx_setParameter(f->cctx, ZSTD_c_strategy, ZSTD_dfast)))) {
+        ZSTD_isError(ZSTD_CCtx_setParameter(f->cctx, ZSTD_c_contentSizeFlag, 1))) {
         atr__framer_free(f);
         return NULL;
     }
