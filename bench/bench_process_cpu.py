@@ -10,7 +10,7 @@ so that a loaded machine distorts less; medians over interleaved rounds.
 
     python3 bench/bench_process_cpu.py --build before=/path/build/python \\
         --build after=build/python [--workloads fib,richards,deltablue,raytrace] \\
-        [--rounds 5] [--zstd-level N]
+        [--rounds 5] [--zstd-level N] [--keep-logs DIR]
 
 The pyperformance programs need the pyperformance package (bench/.venv, or any venv).
 Each (build, workload) runs in its own child process: `--child`.
@@ -28,7 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SIZES = {"fib": 25, "richards": 2, "deltablue": 1500, "raytrace": 40}
 
 
-def child(workload, zstd_level):
+def child(workload, zstd_level, keep):
     sys.path.insert(0, os.path.join(HERE, "suite"))
     import workloads
     import argtrace
@@ -52,7 +52,10 @@ def child(workload, zstd_level):
     argtrace.stop()  # fixed costs per session (the stop's calibration...), reported apart
     stop_proc = time.process_time_ns() - c1
     size = os.path.getsize(path)
-    os.unlink(path)
+    if keep:  # the last round's log of each (workload, build) stays: bench/recompress_logs.py
+        os.replace(path, os.path.join(keep[0], "%s.%s.atr" % (workload, keep[1])))
+    else:
+        os.unlink(path)
     print(json.dumps({"calls": calls, "thread_ns": (traced_thread - plain_thread) / calls,
                       "proc_ns": (traced_proc - plain_proc) / calls, "bytes": size / calls,
                       "other_ns": other / calls,
@@ -66,10 +69,11 @@ def main():
     ap.add_argument("--workloads", default="fib,richards,deltablue,raytrace")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--zstd-level", type=int)
-    ap.add_argument("--child", nargs=1)
+    ap.add_argument("--keep-logs", metavar="DIR", help="keep each (workload, build)'s last log")
+    ap.add_argument("--child", nargs=2)
     a = ap.parse_args()
     if a.child:
-        return child(a.child[0], a.zstd_level)
+        return child(a.child[0], a.zstd_level, a.keep_logs and (a.keep_logs, a.child[1]))
     builds = [b.split("=", 1) for b in a.build] or [["this", os.path.join(HERE, "..", "build",
                                                                            "python")]]
     res = {}
@@ -77,9 +81,11 @@ def main():
         for w in a.workloads.split(","):
             for label, path in builds:
                 env = dict(os.environ, PYTHONPATH=os.path.abspath(path))
-                cmd = [sys.executable, __file__, "--child", w]
+                cmd = [sys.executable, __file__, "--child", w, label]
                 if a.zstd_level is not None:
                     cmd += ["--zstd-level", str(a.zstd_level)]
+                if a.keep_logs:
+                    cmd += ["--keep-logs", os.path.abspath(a.keep_logs)]
                 out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
                 res.setdefault((w, label), []).append(json.loads(out.stdout.splitlines()[-1]))
     print("| workload | build | process CPU ns/call | calling thread ns/call | "

@@ -54,6 +54,27 @@ static void test_int(void) {
     EXPECT(atr__enc_int(c, INT64_MAX), 0xcf, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
 }
 
+/* A record's time delta: [0, 65535] always in the uint16 form (issue 16: constant bytes
+ * around it for zstd), other values in their shortest form (atr__enc_int). */
+static void test_dt(void) {
+    EXPECT(atr__enc_dt(c, 0), 0xcd, 0x00, 0x00);
+    EXPECT(atr__enc_dt(c, 16), 0xcd, 0x00, 0x10);
+    EXPECT(atr__enc_dt(c, 255), 0xcd, 0x00, 0xff);
+    EXPECT(atr__enc_dt(c, 65535), 0xcd, 0xff, 0xff);
+    EXPECT(atr__enc_dt(c, 65536), 0xce, 0x00, 0x01, 0x00, 0x00);
+    EXPECT(atr__enc_dt(c, -1), 0xff);
+    EXPECT(atr__enc_dt(c, -200), 0xd1, 0xff, 0x38);
+    EXPECT(atr__enc_dt(c, INT64_MAX), 0xcf, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
+    {
+        uint8_t out[16], *e = atr__put_dt(out, 16);
+        ATR_CHECK_EQ_MEM(out, (size_t)(e - out), "\xcd\x00\x10", 3);
+        e = atr__put_dt(out, 65536);
+        ATR_CHECK_EQ_MEM(out, (size_t)(e - out), "\xce\x00\x01\x00\x00", 5);
+        e = atr__put_dt(out, -5);
+        ATR_CHECK_EQ_MEM(out, (size_t)(e - out), "\xfb", 1);
+    }
+}
+
 static void test_scalars(void) {
     EXPECT(atr__enc_nil(c), 0xc0);
     EXPECT(atr__enc_bool(c, 0), 0xc2);
@@ -211,12 +232,14 @@ static void test_records(void) {
     f.value = atr_value_bool(1);
     EXPECT(atr__enc_start(c, -5, 1, 3, NULL, 0, &f, 1, 64), 0x96, 5, 0xfb, 1, 3, 0x90, 0x81, 0xa1,
            'k', 0xc3);
-    EXPECT(atr__enc_end_return(c, 5, 1, &a[0], 64), 0x95, 6, 5, 1, 0, 1);
-    EXPECT(atr__enc_end_return(c, 5, 1, NULL, 64), 0x94, 6, 5, 1, 2);
-    EXPECT(atr__enc_end_raise(c, 1, 2, (atr_str){"E", 1}, NULL, 64), 0x96, 6, 1, 2, 1, 0xa1, 'E',
-           0xc0);
-    EXPECT(atr__enc_message(c, 0, 0, (atr_str){"m", 1}, NULL, 0, 64), 0x95, 7, 0, 0, 0xa1, 'm',
-           0x80);
+    EXPECT(atr__enc_end_return(c, 5, 1, &a[0], 64), 0x95, 6, 0xcd, 0, 5, 1, 0, 1);
+    EXPECT(atr__enc_end_return(c, 5, 1, NULL, 64), 0x94, 6, 0xcd, 0, 5, 1, 2);
+    EXPECT(atr__enc_end_raise(c, 1, 2, (atr_str){"E", 1}, NULL, 64), 0x96, 6, 0xcd, 0, 1, 2, 1,
+           0xa1, 'E', 0xc0);
+    EXPECT(atr__enc_message(c, 0, 0, (atr_str){"m", 1}, NULL, 0, 64), 0x95, 7, 0xcd, 0, 0, 0, 0xa1,
+           'm', 0x80);
+    EXPECT(atr__enc_suspend(c, 11, 100, 1), 0x93, 11, 0xcd, 0, 100, 1);
+    EXPECT(atr__enc_suspend(c, 12, 70000, 1), 0x93, 12, 0xce, 0, 1, 0x11, 0x70, 1);
     EXPECT(atr__enc_sync(c, 300, 2), 0x93, 8, 0xcd, 0x01, 0x2c, 2);
     EXPECT(atr__enc_chunk(c, 3), 0x92, 4, 3);
     EXPECT(atr__enc_thread(c, 42, "T", 1), 0x93, 3, 42, 0xa1, 'T');
@@ -360,7 +383,7 @@ static void test_record_headers(void) {
                 atr__cur w = atr__cur_make(want, 0, sizeof want), t;
                 atr__enc_array_hdr(&w, 5);
                 atr__enc_uint(&w, 5);
-                atr__enc_int(&w, dts[i]);
+                atr__enc_dt(&w, dts[i]);
                 atr__enc_uint(&w, ids[j]);
                 atr__enc_uint(&w, fn);
                 atr__enc_array_hdr(&w, n);
@@ -377,7 +400,7 @@ static void test_record_headers(void) {
                 atr__cur w = atr__cur_make(want, 0, sizeof want), t;
                 atr__enc_array_hdr(&w, n ? 5 : 4);
                 atr__enc_uint(&w, 6);
-                atr__enc_int(&w, dts[i]);
+                atr__enc_dt(&w, dts[i]);
                 atr__enc_uint(&w, ids[j]);
                 atr__enc_uint(&w, n ? 0 : 2);
                 if (n)
@@ -470,6 +493,7 @@ static void test_scalar_records(void) {
 int main(void) {
     test_uint();
     test_int();
+    test_dt();
     test_scalars();
     test_headers();
     test_ext_headers();

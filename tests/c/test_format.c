@@ -709,7 +709,7 @@ static void test_suspend_resume(void) {
     atr__enc_start(&cur, 1000, 0, 0, NULL, 0, NULL, 0, 4096);
     at = cur.pos;
     atr__enc_suspend(&cur, ATR__REC_SUSPEND, 100, 1);
-    ATR_CHECK_EQ_INT(cur.pos - at, 4); /* fixarray, type, dt, span reference: 1 byte each */
+    ATR_CHECK_EQ_INT(cur.pos - at, 6); /* fixarray, type, span reference: 1 byte; dt: 3 */
     atr__enc_suspend(&cur, ATR__REC_RESUME, 70000, ATR__SPAN_ABS_MIN + 3);
     atr__enc_end_return(&cur, 100, 1, NULL, 4096);
     ATR_CHECK_OK(next(&rec));

@@ -618,6 +618,75 @@ def test_v1_2_records_same_as_c(tmp_path):
     assert " part=1" in py_dump(later.read_bytes())[0][0]
 
 
+def reencode_dt(data, form):
+    """The log's bytes with every record's `dt` (START, END, MESSAGE, SUSPEND, RESUME)
+    re-encoded: "short" (msgpack's shortest form) or "u16" (CD hi lo when in [0, 65535]);
+    every other byte as msgpack writes it, one zstd frame per frame, the index left out."""
+    packer = msgpack.Packer(use_bin_type=True)
+
+    def record(r):
+        if r[0] in (5, 6, 7, 11, 12) and form == "u16" and 0 <= r[1] <= 0xFFFF:
+            head = packer.pack_array_header(len(r)) + packer.pack(r[0])
+            return head + b"\xcd" + struct.pack(">H", r[1]) + b"".join(map(packer.pack, r[2:]))
+        return packer.pack(r)
+
+    frames = split_frames(data)
+    next(frames)
+    cctx = zstandard.ZstdCompressor(write_content_size=True)
+    return data[:16] + b"".join(
+        cctx.compress(b"".join(record(r) for r in unpack_all(content))) for content in frames)
+
+
+def test_dt_in_uint16_form_reads_as_shortest(tmp_path):
+    """The writer puts a `dt` in [0, 65535] in the uint16 form (FORMAT.md 3.5, any int form is
+    valid): every such delta of a fresh log is `CD hi lo`, and the log reads the same here and
+    in C as the same log with every delta in the shortest form (how a 1.0 to 1.3 writer put
+    them), so a reader of any 1.x version reads it exactly."""
+    dump = tool("ATR_DUMP", "atr_dump")
+    if not dump:
+        pytest.skip("atr_dump not built (set ATR_DUMP or build into build*/)")
+    import argtrace
+
+    path = tmp_path / "d.atr"
+
+    @argtrace.trace
+    def f(x):
+        if x == 3:
+            raise ValueError("three")
+        return x
+
+    argtrace.start(str(path))
+    for i in range(200):
+        try:
+            f(i % 5)
+        except ValueError:
+            pass
+    argtrace.stop()
+    data = path.read_bytes()
+    deltas = 0
+    for content in list(split_frames(data))[1:]:
+        u = msgpack.Unpacker(raw=False, strict_map_key=False)
+        u.feed(content)
+        pos = 0
+        for r in u:
+            if r[0] in (5, 6) and 0 <= r[1] <= 0xFFFF:
+                # fixarray header, type as a positive fixint, then the delta
+                assert content[pos + 2] == 0xCD, r
+                deltas += 1
+            pos = u.tell()
+    assert deltas >= 390  # 200 calls: START and END each (the first START: absolute time)
+    short = reencode_dt(data, "short")
+    assert len(short) != len(reencode_dt(data, "u16"))
+    out = {}
+    for name, log in (("writer", data), ("short", short)):
+        p = tmp_path / (name + ".atr")
+        p.write_bytes(log)
+        text = subprocess.run([dump, str(p)], capture_output=True, text=True, timeout=60).stdout
+        out[name] = c_dump_text(text)
+        assert_same(py_dump(log), out[name])
+    assert out["writer"][0] == out["short"][0]
+
+
 # --- the frame index (1.3, FORMAT.md 2.4) ----------------------------------------------------
 
 

@@ -303,7 +303,7 @@ void atr__enc_end_raise(atr__cur *c, int64_t dt, uint64_t span, atr_str exc_type
     size_t tlen = exc_type.ptr ? exc_type.len : 0;
     atr__enc_array_hdr(c, 6);
     atr__enc_uint(c, ATR__REC_END);
-    atr__enc_int(c, dt);
+    atr__enc_dt(c, dt);
     atr__enc_uint(c, span);
     atr__enc_uint(c, ATR__END_RAISE);
     atr__enc_str(c, exc_type.ptr, tlen < max_bytes ? tlen : max_bytes);
@@ -314,7 +314,7 @@ void atr__enc_message(atr__cur *c, int64_t dt, uint64_t span, atr_str text, cons
                       uint32_t n_fields, size_t max_bytes) {
     atr__enc_array_hdr(c, 5);
     atr__enc_uint(c, ATR__REC_MESSAGE);
-    atr__enc_int(c, dt);
+    atr__enc_dt(c, dt);
     atr__enc_uint(c, span);
     enc_astr(c, text);
     atr__enc_fields(c, fields, n_fields, max_bytes);
@@ -330,7 +330,7 @@ void atr__enc_sync(atr__cur *c, uint64_t last_seq, uint64_t dropped) {
 void atr__enc_suspend(atr__cur *c, unsigned type, int64_t dt, uint64_t span) {
     atr__enc_array_hdr(c, 3);
     atr__enc_uint(c, type);
-    atr__enc_int(c, dt);
+    atr__enc_dt(c, dt);
     atr__enc_uint(c, span);
 }
 

@@ -261,6 +261,27 @@ ATR__ENC_INLINE void atr__enc_int(atr__cur *c, int64_t v) {
         atr__enc_be(c, 0xd3, (uint64_t)v, 8);
 }
 
+/*
+ * A record's time delta (FORMAT.md 3.5): in [0, 65535] always as uint16 (`CD hi lo`, a valid
+ * msgpack int that every reader reads), else as atr__enc_int. The fixed width leaves the
+ * bytes around the delta (the record's kind before it, its span reference after it) the same
+ * from record to record, which zstd then matches instead of coding them as literals
+ * (docs/benchmarks.md, issue 16 third round).
+ */
+#define ATR__DT_U16_MAX 0xffff
+ATR__ENC_INLINE uint8_t *atr__put_dt(uint8_t *p, int64_t dt) {
+    if (dt >= 0 && dt <= ATR__DT_U16_MAX)
+        return atr__put_be(p, 0xcd, (uint64_t)dt, 2);
+    return atr__put_int(p, dt);
+}
+
+ATR__ENC_INLINE void atr__enc_dt(atr__cur *c, int64_t dt) {
+    if (dt >= 0 && dt <= ATR__DT_U16_MAX)
+        atr__enc_be(c, 0xcd, (uint64_t)dt, 2);
+    else
+        atr__enc_int(c, dt);
+}
+
 ATR__ENC_INLINE void atr__enc_float(atr__cur *c, double d) {
     uint64_t bits;
     memcpy(&bits, &d, sizeof bits);
@@ -527,7 +548,7 @@ ATR__ENC_INLINE void atr__enc_start(atr__cur *c, int64_t dt, uint64_t parent, ui
         uint8_t *p = c->base + c->pos;
         *p++ = with_fields ? 0x96 : 0x95;
         *p++ = ATR__REC_START;
-        p = atr__put_int(p, dt);
+        p = atr__put_dt(p, dt);
         p = atr__put_uint(p, parent);
         p = atr__put_uint(p, function);
         *p++ = (uint8_t)(0x90 | n);
@@ -537,7 +558,7 @@ ATR__ENC_INLINE void atr__enc_start(atr__cur *c, int64_t dt, uint64_t parent, ui
     } else {
         atr__enc_array_hdr(c, with_fields ? 6 : 5);
         atr__enc_uint(c, ATR__REC_START);
-        atr__enc_int(c, dt);
+        atr__enc_dt(c, dt);
         atr__enc_uint(c, parent);
         atr__enc_uint(c, function);
         atr__enc_array_hdr(c, n);
@@ -555,7 +576,7 @@ ATR__ENC_INLINE void atr__enc_end_return(atr__cur *c, int64_t dt, uint64_t span,
         uint8_t *p = c->base + c->pos, *q;
         *p++ = result ? 0x95 : 0x94;
         *p++ = ATR__REC_END;
-        p = atr__put_int(p, dt);
+        p = atr__put_dt(p, dt);
         p = atr__put_uint(p, span);
         *p++ = result ? ATR__END_RETURN : ATR__END_NORESULT;
         if (result && (q = atr__put_scalar(p, result, max_bytes)) != NULL) {
@@ -566,7 +587,7 @@ ATR__ENC_INLINE void atr__enc_end_return(atr__cur *c, int64_t dt, uint64_t span,
     } else {
         atr__enc_array_hdr(c, result ? 5 : 4);
         atr__enc_uint(c, ATR__REC_END);
-        atr__enc_int(c, dt);
+        atr__enc_dt(c, dt);
         atr__enc_uint(c, span);
         atr__enc_uint(c, result ? ATR__END_RETURN : ATR__END_NORESULT);
     }
