@@ -388,24 +388,11 @@ ATR__NOINLINE static uint64_t begin_simple(atr__traced *t, atr_session *s, PyObj
     atr__scratch_init(&sc);
     if (nargs) /* nargs == argcount <= STACK_SLOTS (t->simple) */
         memcpy(mode, t->mode, (size_t)nargs);
-    /* Scalars and plain objects are captured inline (no Python code runs); before the first
-       value that needs more (the general capture may run repr() or summarizers; a redacted
-       value is remembered) the writer says whether the call is recorded at all (paused,
-       sampled out: nothing captured, a placeholder span). A call of inline values only
-       leaves that to atr_span_begin, which decides the same. */
-    int asked = 0;
     for (Py_ssize_t i = 0; i < nargs; i++) {
-        if (ATR__LIKELY(mode[i] != SLOT_REDACT) &&
-            atr__capture_value_inline(args[i], &opts, &vals[i]))
-            continue;
-        if (!asked && (asked = 1, (span = atr_span_gate(s, parent)) != 0)) {
-            atr__scratch_release(&sc);
-            return span;
-        }
         if (ATR__UNLIKELY(mode[i] == SLOT_REDACT))
             atr__capture_redact(args[i], &vals[i]);
         else
-            atr__capture_value(args[i], &opts, &sc, &vals[i]);
+            atr__capture_value_fast(args[i], &opts, &sc, &vals[i]);
     }
     if (ATR__UNLIKELY(sc.errors != 0 || sc.n_refs != 0)) {
         /* Python code may have run (summarizer, repr): is the session still there? */
@@ -469,13 +456,12 @@ static inline ATR__ALWAYS_INLINE PyObject *traced_call(atr__traced *t, atr_sessi
     void *ctx = atr__compat_context();
     atr__cur saved = atr__tls_current;
     uint64_t parent = saved.ctx == ctx ? saved.span : atr__span_current_slow(ctx);
-    /* not recorded (sampling, recording off): no capture, a placeholder span (begin_simple
-       asks the writer itself, only before a capture that could run Python code) */
-    uint64_t span;
-    if (ATR__LIKELY(kwnames == NULL && nargs == t->argcount && t->simple))
-        span = begin_simple(t, s, args, nargs, parent);
-    else if ((span = atr_span_gate(s, parent)) == 0)
-        span = begin_call(t, s, args, nargs, kwnames, parent);
+    /* not recorded (sampling, recording off): no capture, a placeholder span */
+    uint64_t span = atr_span_gate(s, parent);
+    if (ATR__LIKELY(span == 0))
+        span = (kwnames == NULL && nargs == t->argcount && t->simple)
+                   ? begin_simple(t, s, args, nargs, parent)
+                   : begin_call(t, s, args, nargs, kwnames, parent);
     atr__tls_current.span = span;
     atr__tls_current.ctx = ctx;
     /* in an asyncio task: tasks created during the call are its children */
