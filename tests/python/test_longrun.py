@@ -375,8 +375,9 @@ def test_unrecorded_calls_capture_nothing(tmp_path):
 
 
 def test_unrecorded_calls_capture_nothing_after_inline_values(tmp_path):
-    """The decorator captures ints inline before it asks whether the call is recorded: an
-    object after them is still not captured when paused or sampled out."""
+    """Ints before an object (as a decorator capturing scalars inline before asking whether
+    the call is recorded would see them): the object is not captured when paused or sampled
+    out."""
     @argtrace.trace(repr=True)
     def take(depth, obj):
         return take(depth - 1, obj) + 1 if depth else 0
