@@ -374,6 +374,34 @@ def test_unrecorded_calls_capture_nothing(tmp_path):
     assert len(log) == 6
 
 
+def test_unrecorded_calls_capture_nothing_after_inline_values(tmp_path):
+    """Ints before an object (as a decorator capturing scalars inline before asking whether
+    the call is recorded would see them): the object is not captured when paused or sampled
+    out."""
+    @argtrace.trace(repr=True)
+    def take(depth, obj):
+        return take(depth - 1, obj) + 1 if depth else 0
+
+    argtrace.start(tmp_path / "a.atr", capture_repr=True)
+    Counted.reprs = 0
+    assert take(2, Counted()) == 2
+    assert Counted.reprs == 3
+    argtrace.pause()
+    assert take(2, Counted()) == 2
+    argtrace.resume()
+    argtrace.stop()
+    assert Counted.reprs == 3
+    assert len(argtrace.load(tmp_path / "a.atr")) == 3
+
+    argtrace.start(tmp_path / "b.atr", capture_repr=True, sample=0.5)
+    Counted.reprs = 0
+    for _ in range(4):
+        assert take(2, Counted()) == 2
+    argtrace.stop()
+    assert Counted.reprs == 2 * 3
+    assert len(argtrace.load(tmp_path / "b.atr")) == 6
+
+
 def test_unrecorded_filter_traced_calls_capture_nothing(tmp_path, monkeypatch):
     """Filter tracing as the decorator above: paused or sampled out, a selected function's
     arguments are not captured (no repr() runs). Its fast path captured them first and only

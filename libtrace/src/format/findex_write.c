@@ -102,6 +102,29 @@ static inline __attribute__((always_inline)) size_t int_at(const uint8_t *q, uin
     return 0;
 }
 
+/* Bytes of a msgpack element given its first byte, when that byte alone fixes them (scalars,
+   fixstr, fixext); 0 for arrays, maps and the str/bin/ext forms with a length field. */
+/* clang-format off */
+static const uint8_t k_fixed_len[256] = {
+     1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1, /* 0x00 */
+     1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1, /* 0x10 */
+     1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1, /* 0x20 */
+     1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1, /* 0x30 */
+     1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1, /* 0x40 */
+     1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1, /* 0x50 */
+     1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1, /* 0x60 */
+     1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1, /* 0x70 */
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0, /* 0x80 */
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0, /* 0x90 */
+     1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14, 15, 16, /* 0xa0 */
+    17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, /* 0xb0 */
+     1,  0,  1,  1,  0,  0,  0,  0,  0,  0,  5,  9,  2,  3,  5,  9, /* 0xc0 */
+     2,  3,  5,  9,  3,  4,  6, 10, 18,  0,  0,  0,  0,  0,  0,  0, /* 0xd0 */
+     1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1, /* 0xe0 */
+     1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1, /* 0xf0 */
+};
+/* clang-format on */
+
 /* Room a record's head needs to be read without bound checks: array header, type, dt,
    parent, function (1 + 1 + 9 + 9 + 9). */
 #define HEAD_ROOM 32
@@ -116,6 +139,7 @@ int atr__scan_thread(const uint8_t *p, size_t n, atr__scan_state *st, atr__scan_
         const uint8_t *q = p + pos;
         uint64_t type, dt = 0, fn = 0, v;
         size_t size, k, at, len;
+        uint64_t rem;
         int timed = 0;
         if (n - pos >= HEAD_ROOM && q[0] > 0x90 && q[0] <= 0x9f && q[1] < 0x80) { /* fast path */
             size = q[0] & 0x0fu;
@@ -147,7 +171,23 @@ int atr__scan_thread(const uint8_t *p, size_t n, atr__scan_state *st, atr__scan_
             } else {
                 k = 1; /* elements read: the type */
             }
-            pos = k < size ? atr__mp_skip_raw(p, n, pos + at, size - k) : pos + at;
+            /* the rest of the record: fixed-size elements by the table and fixarrays (a
+               START's args; record tails are mostly small ints, floats, short strings and
+               fixext summaries) inline, the general skip from the first other element */
+            rem = size - k;
+            while (rem && at < n - pos) {
+                uint8_t b = q[at];
+                size_t l = k_fixed_len[b];
+                if ((b & 0xf0u) == 0x90u) {
+                    rem += b & 0x0fu;
+                    l = 1;
+                } else if (!l || l > n - pos - at) {
+                    break;
+                }
+                at += l;
+                rem--;
+            }
+            pos = rem ? atr__mp_skip_raw(p, n, pos + at, rem) : pos + at;
             if (pos == SIZE_MAX)
                 goto fail;
         } else { /* near the end of the bytes, or a large record: checked reads */
