@@ -23,6 +23,7 @@
 #include "filter_calls.h"
 
 #include "filter_emit.h"
+#include "filter_probe.h"
 #include "spans.h"
 
 #include <stdlib.h>
@@ -317,7 +318,7 @@ static ATR__NOINLINE int end_pending_top(fthread *ft) {
    frame-evaluation hook records nothing while atr__tls_in_tracer is raised; another thread
    may free it: see the header.) Returns 1, or 0 when ft was freed meanwhile. Inline: the
    common case is a written call returning. */
-static inline int end_top(fthread *ft, int how, PyObject *obj) {
+static inline int end_top_work(fthread *ft, int how, PyObject *obj) {
     uint64_t fgen = g_gen;
     fentry *e = &ft->stack[ft->n - 1];
     if (ATR__UNLIKELY(e->state == ST_PENDING)) {
@@ -350,6 +351,14 @@ static inline int end_top(fthread *ft, int how, PyObject *obj) {
     return g_gen == fgen;
 }
 
+/* end_top_work, timed when sampled (filter_probe.h). */
+static inline int end_top(fthread *ft, int how, PyObject *obj) {
+    uint64_t p = atr__probe_tick();
+    int r = end_top_work(ft, how, obj);
+    atr__probe_tock(p);
+    return r;
+}
+
 int atr__calls_want(void) {
     if (!atr__fcfg.max_depth) {
         return 1;
@@ -358,8 +367,8 @@ int atr__calls_want(void) {
     return !ft || ft->n < atr__fcfg.max_depth;
 }
 
-void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyObject *const *vals,
-                      Py_ssize_t n, void *ctx) {
+static inline void calls_start(const void *key, PyCodeObject *co, atr__code_info *ci,
+                               PyObject *const *vals, Py_ssize_t n, void *ctx) {
     uint64_t t_start = 0;
     if (atr__fcfg.min_duration_ns) {
         t_start = atr__filter_now(); /* (first: a test clock is Python code...) */
@@ -428,6 +437,13 @@ void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyO
     }
 }
 
+void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyObject *const *vals,
+                      Py_ssize_t n, void *ctx) {
+    uint64_t p = atr__probe_tick();
+    calls_start(key, co, ci, vals, n, ctx);
+    atr__probe_tock(p);
+}
+
 void atr__calls_start_frame_slow(const void *key, PyCodeObject *co, atr__code_info *ci,
                                  atr__read_args_fn read, void *frame, void *ctx) {
     Py_ssize_t n = atr__calls_want() ? ci->n_params : 0;
@@ -464,7 +480,7 @@ int atr__calls_is_top(const void *key) {
     return ft && ft->n && ft->stack[ft->n - 1].key == key;
 }
 
-int atr__calls_resume(const void *key) {
+static int calls_resume(const void *key) {
     /* The time first: a Python test clock may stop filter tracing (end_all frees the
        stacks and the table), and nothing here may hold an entry across it. */
     uint64_t t = now_or_auto();
@@ -486,6 +502,13 @@ int atr__calls_resume(const void *key) {
         entry_enter(e);
     }
     return 1;
+}
+
+int atr__calls_resume(const void *key) {
+    uint64_t p = atr__probe_tick();
+    int r = calls_resume(key);
+    atr__probe_tock(p);
+    return r;
 }
 
 int atr__calls_is_suspended(const void *key) { return susp_find(key) != NULL; }
@@ -529,7 +552,7 @@ static fthread *find_call(const void *key) {
     return NULL;
 }
 
-void atr__calls_yield(const void *key) {
+static void calls_yield(const void *key) {
     uint64_t t = now_or_auto(); /* first: see atr__calls_resume */
     fthread *ft = find_call(key);
     if (!ft) {
@@ -574,6 +597,12 @@ void atr__calls_yield(const void *key) {
         }
         entry_release(&stale);
     }
+}
+
+void atr__calls_yield(const void *key) {
+    uint64_t p = atr__probe_tick();
+    calls_yield(key);
+    atr__probe_tock(p);
 }
 
 void atr__calls_return(const void *key, PyObject *retval) {

@@ -1,0 +1,59 @@
+/*
+ * filter_probe.h — filter tracing times its own work on a sample of real calls (in place),
+ * for the compensation (docs/FORMAT.md 3.13, the `situ_*` keys of CALIBRATION).
+ *
+ * The calibration (calibrate.c) times the tracer on trivial functions; in a real program the
+ * tracer's own work on a call costs more (the values it captures, a working set that evicts
+ * the tracer's). Every ATR__PROBE_EVERY-th event of filter tracing (a call's start, its end,
+ * a generator's suspension or resumption: the work of filter_calls.c for it) reads the clock
+ * before and after that work; the samples' total and count are kept per process. The cost of
+ * an unsampled event: one decrement and a branch not taken. Under the GIL (every event is).
+ */
+#ifndef ATR_PY_FILTER_PROBE_H
+#define ATR_PY_FILTER_PROBE_H
+
+#include "compat.h"
+
+#include <stdint.h>
+
+#define ATR__PROBE_EVERY 128u            /* one event in this many is timed */
+#define ATR__PROBE_MAX_NS 50000u         /* a longer sample was preempted: not counted */
+#define ATR__PROBE_MAX_EVENTS (1u << 24) /* then both halve (the mean stays) */
+
+typedef struct atr__probe {
+    uint32_t left;    /* events until the next sample */
+    uint64_t sum_ns;  /* total of the samples counted */
+    uint64_t events;  /* samples counted */
+    uint64_t dropped; /* samples over ATR__PROBE_MAX_NS */
+} atr__probe;
+
+extern atr__probe atr__g_probe;
+
+/* Out of line: rearm the countdown and read the clock (ns). */
+uint64_t atr__probe_begin(void);
+
+/* Out of line: count a sample begun at t0 (atr__probe_begin). */
+void atr__probe_end(uint64_t t0);
+
+/* At the start of an event's work: the sample's start time, or 0 (not sampled). */
+static inline uint64_t atr__probe_tick(void) {
+    return ATR__UNLIKELY(--atr__g_probe.left == 0) ? atr__probe_begin() : 0;
+}
+
+/* At its end. */
+static inline void atr__probe_tock(uint64_t t0) {
+    if (ATR__UNLIKELY(t0 != 0)) {
+        atr__probe_end(t0);
+    }
+}
+
+/* Take the samples so far (and zero them); the countdown goes on. */
+void atr__probe_take(uint64_t *sum_ns, uint64_t *events);
+
+/* Add samples back (those taken before a calibration, after it). */
+void atr__probe_add(uint64_t sum_ns, uint64_t events);
+
+/* Mean of sum_ns / events in picoseconds, at most 2^32 - 1 (0: no sample). */
+uint64_t atr__probe_mean_ps(uint64_t sum_ns, uint64_t events);
+
+#endif /* ATR_PY_FILTER_PROBE_H */
