@@ -364,15 +364,15 @@ def test_model_charges_each_call_its_own_cost(tmp_path):
 
 
 def test_work_timed_in_place_scales_every_cost(tmp_path):
-    # The f(i) call of the calibration cost call_ns 100, 50 per event, of which its timed
-    # work took 20 ns; in the program that work took 10.25 ns per event: each event costs
-    # 50 - 9.75 = 40.25 ns. The file's 12 events (P, C, C: 2 each; G: 2 + 2 resumes x 2)
-    # cost 483 ns, against 161 by the model (test_model_charges_each_call_its_own_cost):
-    # every call's outer and inner cost times 3.
+    # The f(i) call of the calibration cost call_ns 100, the timed work of its START and END
+    # 20 ns each; in the program that work took 27.625 ns each: a call costs 100 + 2 x 7.625
+    # = 115.25 ns, plus resume_ns 11 per RESUME. The file's 4 calls and 2 resumes cost 483
+    # ns, against 161 by the model (test_model_charges_each_call_its_own_cost): every call's
+    # outer and inner cost times 3.
     path = str(tmp_path / "situ.atr")
     model = {"base_ns": 20, "scalar_ns": 1, "str_ns": 3, "summary_ns": 5, "gen_ns": 7,
              "resume_ns": 11, "raise_ns": 13, "slow_ppm": 0, "container_ns": 17,
-             "situ_events": 40, "situ_event_ps": 10250, "situ_leaf_ps": 20000}
+             "situ_events": 40, "situ_event_ps": 27625, "situ_leaf_ps": 20000}
     write_model_log(path, model)
     log = argtrace.load(path, compensate=True)
     assert log.calibrations[0]["model"] == model

@@ -480,7 +480,7 @@ int atr__calls_is_top(const void *key) {
     return ft && ft->n && ft->stack[ft->n - 1].key == key;
 }
 
-static int calls_resume(const void *key) {
+int atr__calls_resume(const void *key) {
     /* The time first: a Python test clock may stop filter tracing (end_all frees the
        stacks and the table), and nothing here may hold an entry across it. */
     uint64_t t = now_or_auto();
@@ -502,13 +502,6 @@ static int calls_resume(const void *key) {
         entry_enter(e);
     }
     return 1;
-}
-
-int atr__calls_resume(const void *key) {
-    uint64_t p = atr__probe_tick();
-    int r = calls_resume(key);
-    atr__probe_tock(p);
-    return r;
 }
 
 int atr__calls_is_suspended(const void *key) { return susp_find(key) != NULL; }
@@ -552,7 +545,7 @@ static fthread *find_call(const void *key) {
     return NULL;
 }
 
-static void calls_yield(const void *key) {
+void atr__calls_yield(const void *key) {
     uint64_t t = now_or_auto(); /* first: see atr__calls_resume */
     fthread *ft = find_call(key);
     if (!ft) {
@@ -597,12 +590,6 @@ static void calls_yield(const void *key) {
         }
         entry_release(&stale);
     }
-}
-
-void atr__calls_yield(const void *key) {
-    uint64_t p = atr__probe_tick();
-    calls_yield(key);
-    atr__probe_tock(p);
 }
 
 void atr__calls_return(const void *key, PyObject *retval) {

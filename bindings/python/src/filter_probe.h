@@ -4,10 +4,12 @@
  *
  * The calibration (calibrate.c) times the tracer on trivial functions; in a real program the
  * tracer's own work on a call costs more (the values it captures, a working set that evicts
- * the tracer's). Every ATR__PROBE_EVERY-th event of filter tracing (a call's start, its end,
- * a generator's suspension or resumption: the work of filter_calls.c for it) reads the clock
- * before and after that work; the samples' total and count are kept per process. The cost of
- * an unsampled event: one decrement and a branch not taken. Under the GIL (every event is).
+ * the tracer's). Every ATR__PROBE_EVERY-th start or end of a call under filter tracing reads
+ * the clock before and after filter_calls.c's work for it (capture, bookkeeping, writing);
+ * the samples' total and count are kept per process. A generator's suspensions and
+ * resumptions are not timed (the model's resume_ns stays: timing them in place charged
+ * generators too much on 3.11, their dispatch being cheaper than a call's). The cost of an
+ * unsampled event: one decrement and a branch not taken. Under the GIL (every event is).
  */
 #ifndef ATR_PY_FILTER_PROBE_H
 #define ATR_PY_FILTER_PROBE_H

@@ -123,22 +123,22 @@ static void call_cost(const atr_index *ix, const atr_file_info *fi, const atr__c
 
 /*
  * The tracer's own work timed in the program (FORMAT.md 3.13 situ_*): what the file's calls
- * cost by the calibration (its model, or call_ns each), against what they cost when each
- * event (START, END, SUSPEND, RESUME) costs half the calibration's f(i) call plus what the
- * timed work of an event took more in the program than in the calibration (situ_event_ps -
- * situ_leaf_ps: the clock reads' own cost, in both, cancels; the rest of an event, the
- * mechanism's dispatch that the timing cannot see, stays as calibrated). Their ratio, in
- * [1/4, 8], scales every call's cost; 1 without the keys.
+ * cost by the calibration (its model, or call_ns each), against what they cost when a call
+ * costs the calibration's f(i) call plus, for its START and its END, what the timed work of
+ * one took more in the program than in the calibration (situ_event_ps - situ_leaf_ps: the
+ * clock reads' own cost, in both, cancels; the mechanism's dispatch, which the timing cannot
+ * see, stays as calibrated), plus resume_ns per RESUME. Their ratio, in [1/4, 8], scales
+ * every call's cost; 1 without the keys.
  */
 static double situ_scale(const comp_ctx *cx, uint64_t n) {
     const atr_file_info *fi = cx->fi;
     if (!fi->calib_situ_events || !fi->calib_situ_event_ps || !fi->calib_situ_leaf_ps)
         return 1.0;
-    double per_event = (double)fi->calib_call_ns / 2.0 +
-                       ((double)fi->calib_situ_event_ps - (double)fi->calib_situ_leaf_ps) / 1000.0;
-    if (per_event <= 0)
+    double per_call = (double)fi->calib_call_ns +
+                      ((double)fi->calib_situ_event_ps - (double)fi->calib_situ_leaf_ps) / 500.0;
+    if (per_call <= 0)
         return 1.0;
-    double model = 0, events = 0;
+    double model = 0, situ = 0;
     for (uint64_t k = 0; k < n; k++) {
         const atr__call *c = &cx->calls[cx->first + k];
         uint64_t outer = cx->outer, inner = cx->inner;
@@ -146,11 +146,11 @@ static double situ_scale(const comp_ctx *cx, uint64_t n) {
             call_cost(cx->ix, fi, c, &outer, &inner);
         const atr__susp *e = atr__susp_of(cx->ix, c);
         model += (double)(outer + inner);
-        events += 2.0 + (e ? 2.0 * (double)e->resumes : 0.0); /* START, END, SUSPEND, RESUME */
+        situ += per_call + (e ? (double)fi->calib_resume_ns * (double)e->resumes : 0.0);
     }
     if (model <= 0)
         return 1.0;
-    double s = events * per_event / model;
+    double s = situ / model;
     return s < 0.25 ? 0.25 : s > 8.0 ? 8.0 : s;
 }
 
