@@ -351,12 +351,20 @@ static inline int end_top_work(fthread *ft, int how, PyObject *obj) {
     return g_gen == fgen;
 }
 
-/* end_top_work, timed when sampled (filter_probe.h). */
-static inline int end_top(fthread *ft, int how, PyObject *obj) {
-    uint64_t p = atr__probe_tick();
+/* end_top_work, timed (filter_probe.h). */
+static ATR__NOINLINE int end_top_timed(fthread *ft, int how, PyObject *obj) {
+    uint64_t t0 = atr__probe_begin();
     int r = end_top_work(ft, how, obj);
-    atr__probe_tock(p);
+    atr__probe_end(t0);
     return r;
+}
+
+/* end_top_work, timed when due. */
+static inline int end_top(fthread *ft, int how, PyObject *obj) {
+    if (atr__probe_due()) {
+        return end_top_timed(ft, how, obj);
+    }
+    return end_top_work(ft, how, obj);
 }
 
 int atr__calls_want(void) {
@@ -437,11 +445,21 @@ static inline void calls_start(const void *key, PyCodeObject *co, atr__code_info
     }
 }
 
+/* calls_start, timed (filter_probe.h). */
+static ATR__NOINLINE void calls_start_timed(const void *key, PyCodeObject *co, atr__code_info *ci,
+                                            PyObject *const *vals, Py_ssize_t n, void *ctx) {
+    uint64_t t0 = atr__probe_begin();
+    calls_start(key, co, ci, vals, n, ctx);
+    atr__probe_end(t0);
+}
+
 void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyObject *const *vals,
                       Py_ssize_t n, void *ctx) {
-    uint64_t p = atr__probe_tick();
+    if (atr__probe_due()) {
+        calls_start_timed(key, co, ci, vals, n, ctx);
+        return;
+    }
     calls_start(key, co, ci, vals, n, ctx);
-    atr__probe_tock(p);
 }
 
 void atr__calls_start_frame_slow(const void *key, PyCodeObject *co, atr__code_info *ci,

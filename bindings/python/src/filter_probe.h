@@ -40,17 +40,9 @@ uint64_t atr__probe_begin(void);
 /* Out of line: count a sample begun at t0 (atr__probe_begin). */
 void atr__probe_end(uint64_t t0);
 
-/* At the start of an event's work: the sample's start time, or 0 (not sampled). */
-static inline uint64_t atr__probe_tick(void) {
-    return ATR__UNLIKELY(--atr__g_probe.left == 0) ? atr__probe_begin() : 0;
-}
-
-/* At its end. */
-static inline void atr__probe_tock(uint64_t t0) {
-    if (ATR__UNLIKELY(t0 != 0)) {
-        atr__probe_end(t0);
-    }
-}
+/* 1 when this event is to be timed (then call atr__probe_begin, the work, atr__probe_end):
+   one decrement and a branch not taken for the others, the timed path out of line. */
+static inline int atr__probe_due(void) { return ATR__UNLIKELY(--atr__g_probe.left == 0) ? 1 : 0; }
 
 /* Take the samples so far (and zero them); the countdown goes on. */
 void atr__probe_take(uint64_t *sum_ns, uint64_t *events);
