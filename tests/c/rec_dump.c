@@ -212,18 +212,15 @@ void rec_dump(FILE *f, const atr_record *r) {
                 r->u.calibration.call_ns, r->u.calibration.inner_ns, r->u.calibration.samples);
         if (r->u.calibration.base_ns | r->u.calibration.scalar_ns | r->u.calibration.str_ns |
             r->u.calibration.summary_ns | r->u.calibration.gen_ns | r->u.calibration.resume_ns |
-            r->u.calibration.raise_ns | r->u.calibration.slow_ppm | r->u.calibration.container_ns |
-            r->u.calibration.situ_events | r->u.calibration.situ_event_ps |
-            r->u.calibration.situ_leaf_ps) /* the model */
+            r->u.calibration.raise_ns | r->u.calibration.slow_ppm |
+            r->u.calibration.container_ns) /* the per-call model */
             fprintf(f,
                     " model=%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-                    ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
+                    ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
                     r->u.calibration.base_ns, r->u.calibration.scalar_ns, r->u.calibration.str_ns,
                     r->u.calibration.summary_ns, r->u.calibration.gen_ns,
                     r->u.calibration.resume_ns, r->u.calibration.raise_ns,
-                    r->u.calibration.slow_ppm, r->u.calibration.container_ns,
-                    r->u.calibration.situ_events, r->u.calibration.situ_event_ps,
-                    r->u.calibration.situ_leaf_ps);
+                    r->u.calibration.slow_ppm, r->u.calibration.container_ns);
         break;
     case ATR_REC_SAMPLING:
         fprintf(f, "SAMPLING rate=%.17g mode=", r->u.sampling.rate);

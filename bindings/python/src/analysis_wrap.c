@@ -29,16 +29,13 @@ static PyObject *calib_model_py(const atr_file_info *fi) {
           fi->calib_container_ns))
         Py_RETURN_NONE;
     return Py_BuildValue(
-        "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K}", "base_ns",
-        (unsigned long long)fi->calib_base_ns, "scalar_ns", (unsigned long long)fi->calib_scalar_ns,
-        "str_ns", (unsigned long long)fi->calib_str_ns, "summary_ns",
+        "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K}", "base_ns", (unsigned long long)fi->calib_base_ns,
+        "scalar_ns", (unsigned long long)fi->calib_scalar_ns, "str_ns",
+        (unsigned long long)fi->calib_str_ns, "summary_ns",
         (unsigned long long)fi->calib_summary_ns, "gen_ns", (unsigned long long)fi->calib_gen_ns,
         "resume_ns", (unsigned long long)fi->calib_resume_ns, "raise_ns",
         (unsigned long long)fi->calib_raise_ns, "slow_ppm", (unsigned long long)fi->calib_slow_ppm,
-        "container_ns", (unsigned long long)fi->calib_container_ns, "situ_events",
-        (unsigned long long)fi->calib_situ_events, "situ_event_ps",
-        (unsigned long long)fi->calib_situ_event_ps, "situ_leaf_ps",
-        (unsigned long long)fi->calib_situ_leaf_ps);
+        "container_ns", (unsigned long long)fi->calib_container_ns);
 }
 
 /* load(path or list of paths): atr_index_load_set (directories, rotated logs, globs). */

@@ -41,7 +41,6 @@
 #include "module.h"
 
 #include "filter_decide.h"
-#include "filter_probe.h"
 #include "state.h"
 #include "tracefunc.h"
 
@@ -440,11 +439,9 @@ static int64_t *cached_rel(const char *mechanism, int add) {
    *faults the page faults of the timed traced loops. */
 /* rel: the shapes' differences from the leaf to use (leaf alone timed), or NULL (all timed;
    *out_rel gets them when not NULL). */
-/* The leaf's traced loops also collect the samples of filter tracing's own work
-   (filter_probe.h) into *situ_sum / *situ_events. */
 static int rounds(PyObject *g, PyObject **traced, hooks *h, uint64_t slow_ppm,
                   const int64_t *known_rel, int64_t *out_rel, uint64_t cost[ATR__CAL_SHAPES],
-                  uint64_t *faults, uint64_t *situ_sum, uint64_t *situ_events) {
+                  uint64_t *faults) {
     PyObject *n = PyLong_FromLong(CAL_CALLS), *ng = PyLong_FromLong(CAL_GEN_CALLS);
     uint64_t diff[ATR__CAL_SHAPES][CAL_ROUNDS];
     int rc = -1;
@@ -458,16 +455,10 @@ static int rounds(PyObject *g, PyObject **traced, hooks *h, uint64_t slow_ppm,
             hooks_off(h);
             uint64_t b = time_loop(loop, plain, cnt);
             hooks_on(h);
-            uint64_t f0 = thread_faults(), ps, pn;
-            atr__probe_take(&ps, &pn); /* another shape's: not kept */
+            uint64_t f0 = thread_faults();
             uint64_t t = b ? time_loop(loop, traced[k], cnt) : 0;
             if (!t)
                 goto out;
-            atr__probe_take(&ps, &pn);
-            if (k == ATR__CAL_LEAF) {
-                *situ_sum += ps;
-                *situ_events += pn;
-            }
             if (i > 0)
                 *faults += thread_faults() - f0;
             b += b * slow_ppm / 1000000u;
@@ -538,7 +529,6 @@ int atr__calibrate_measure(const char *mechanism, int reuse, atr__calib *out) {
     uint64_t cost[ATR__CAL_SHAPES] = {0};
     PyObject *g = PyDict_New(), *traced[ATR__CAL_SHAPES] = {NULL};
     int rc = -1;
-    uint64_t situ_sum = 0, situ_events = 0, user_sum, user_events;
     memset(out, 0, sizeof *out);
     memset(&h, 0, sizeof h);
     h.filter = strcmp(mechanism, "decorator") != 0;
@@ -551,12 +541,11 @@ int atr__calibrate_measure(const char *mechanism, int reuse, atr__calib *out) {
         return -1;
     }
     set_aside(&sv, priv);
-    atr__probe_take(&user_sum, &user_events); /* the program's samples, put back below */
     if (make_functions(mechanism, g, traced) == 0 &&
         (strcmp(mechanism, "profile") != 0 || slowdown(g, &h, &out->model.slow_ppm) == 0)) {
         int64_t *known = reuse ? cached_rel(mechanism, 0) : NULL, fresh[ATR__CAL_SHAPES];
         rc = rounds(g, traced, &h, out->model.slow_ppm, known, known ? NULL : fresh, cost,
-                    &out->faults, &situ_sum, &situ_events);
+                    &out->faults);
         int64_t *slot = rc == 0 && !known && reuse ? cached_rel(mechanism, 1) : NULL;
         if (slot)
             memcpy(slot, fresh, sizeof fresh);
@@ -564,9 +553,6 @@ int atr__calibrate_measure(const char *mechanism, int reuse, atr__calib *out) {
     atr__exc_state exc = {0};
     if (rc < 0) /* put_back() calls Python: keep the error aside meanwhile */
         atr__compat_exc_fetch(&exc);
-    uint64_t drop_sum, drop_events;
-    atr__probe_take(&drop_sum, &drop_events); /* the measurement's other samples */
-    atr__probe_add(user_sum, user_events);
     put_back(&sv);
     for (int k = 0; k < ATR__CAL_SHAPES; k++)
         Py_XDECREF(traced[k]);
@@ -578,7 +564,6 @@ int atr__calibrate_measure(const char *mechanism, int reuse, atr__calib *out) {
     if (rc == 0) {
         memcpy(out->shape_ns, cost, sizeof cost);
         atr__calib_solve(cost, &out->model);
-        out->model.situ_leaf_ps = atr__probe_mean_ps(situ_sum, situ_events);
         out->call_ns = cost[ATR__CAL_LEAF];
         out->inner_ns = leaf_median(path);
         if (out->inner_ns > out->call_ns)
@@ -623,13 +608,6 @@ void atr__calibrate(const char *mechanism, int measure) {
             atr__compat_exc_restore(&exc);
         if (atr__g.session != s) /* Python code ran: still the same session? */
             return;
-    }
-    if (res.samples && strcmp(mechanism, "decorator") != 0) {
-        /* filter tracing's own work timed in the program since it started (filter.c) */
-        uint64_t sum, events;
-        atr__probe_take(&sum, &events);
-        res.model.situ_events = events < UINT32_MAX ? events : UINT32_MAX;
-        res.model.situ_event_ps = atr__probe_mean_ps(sum, events);
     }
     atr_calibration k;
     k.mechanism.ptr = mechanism;

@@ -16,7 +16,6 @@
 #include "filter_backend.h"
 #include "filter_calls.h"
 #include "filter_decide.h"
-#include "filter_probe.h"
 #include "state.h"
 
 #include <stdio.h>
@@ -178,8 +177,6 @@ static PyObject *filter_start(PyObject *self, PyObject *args, PyObject *kw) {
     atr__fcfg.min_duration_ns = (uint64_t)min_ns;
     atr__fcfg.max_depth = (uint32_t)max_depth;
     atr__fcfg.clock = clock == Py_None ? NULL : Py_NewRef(clock);
-    uint64_t old_sum, old_events; /* the samples of this filter's own work start afresh */
-    atr__probe_take(&old_sum, &old_events);
     atr__fcfg.active = 1;
     if (backend_start(req) < 0) {
         g_backend = NULL;

@@ -23,7 +23,6 @@
 #include "filter_calls.h"
 
 #include "filter_emit.h"
-#include "filter_probe.h"
 #include "spans.h"
 
 #include <stdlib.h>
@@ -318,7 +317,7 @@ static ATR__NOINLINE int end_pending_top(fthread *ft) {
    frame-evaluation hook records nothing while atr__tls_in_tracer is raised; another thread
    may free it: see the header.) Returns 1, or 0 when ft was freed meanwhile. Inline: the
    common case is a written call returning. */
-static inline int end_top_work(fthread *ft, int how, PyObject *obj) {
+static inline int end_top(fthread *ft, int how, PyObject *obj) {
     uint64_t fgen = g_gen;
     fentry *e = &ft->stack[ft->n - 1];
     if (ATR__UNLIKELY(e->state == ST_PENDING)) {
@@ -351,22 +350,6 @@ static inline int end_top_work(fthread *ft, int how, PyObject *obj) {
     return g_gen == fgen;
 }
 
-/* end_top_work, timed (filter_probe.h). */
-static ATR__NOINLINE int end_top_timed(fthread *ft, int how, PyObject *obj) {
-    uint64_t t0 = atr__probe_begin();
-    int r = end_top_work(ft, how, obj);
-    atr__probe_end(t0);
-    return r;
-}
-
-/* end_top_work, timed when due. */
-static inline int end_top(fthread *ft, int how, PyObject *obj) {
-    if (atr__probe_due()) {
-        return end_top_timed(ft, how, obj);
-    }
-    return end_top_work(ft, how, obj);
-}
-
 int atr__calls_want(void) {
     if (!atr__fcfg.max_depth) {
         return 1;
@@ -375,8 +358,8 @@ int atr__calls_want(void) {
     return !ft || ft->n < atr__fcfg.max_depth;
 }
 
-static inline void calls_start(const void *key, PyCodeObject *co, atr__code_info *ci,
-                               PyObject *const *vals, Py_ssize_t n, void *ctx) {
+void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyObject *const *vals,
+                      Py_ssize_t n, void *ctx) {
     uint64_t t_start = 0;
     if (atr__fcfg.min_duration_ns) {
         t_start = atr__filter_now(); /* (first: a test clock is Python code...) */
@@ -443,23 +426,6 @@ static inline void calls_start(const void *key, PyCodeObject *co, atr__code_info
         e->entered = 1;
         e->token = atr__span_publish(e->span, ctx);
     }
-}
-
-/* calls_start, timed (filter_probe.h). */
-static ATR__NOINLINE void calls_start_timed(const void *key, PyCodeObject *co, atr__code_info *ci,
-                                            PyObject *const *vals, Py_ssize_t n, void *ctx) {
-    uint64_t t0 = atr__probe_begin();
-    calls_start(key, co, ci, vals, n, ctx);
-    atr__probe_end(t0);
-}
-
-void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyObject *const *vals,
-                      Py_ssize_t n, void *ctx) {
-    if (atr__probe_due()) {
-        calls_start_timed(key, co, ci, vals, n, ctx);
-        return;
-    }
-    calls_start(key, co, ci, vals, n, ctx);
 }
 
 void atr__calls_start_frame_slow(const void *key, PyCodeObject *co, atr__code_info *ci,

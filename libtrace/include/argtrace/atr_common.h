@@ -183,7 +183,7 @@ static inline atr_value atr_value_summary(const char *type, size_t type_len, int
 /* clang-format off */
 #define ATR_CALIBRATION_MODEL_KEYS(X) \
     X(base_ns) X(scalar_ns) X(str_ns) X(summary_ns) X(gen_ns) X(resume_ns) X(raise_ns) \
-    X(slow_ppm) X(container_ns) X(situ_events) X(situ_event_ps) X(situ_leaf_ps)
+    X(slow_ppm) X(container_ns)
 /* clang-format on */
 
 #ifdef __cplusplus

@@ -129,7 +129,6 @@ typedef struct atr_record {
             /* the per-call model (1.2; 0 when absent): atr_calibration in atr_writer.h */
             uint64_t base_ns, scalar_ns, str_ns, summary_ns, gen_ns, resume_ns, raise_ns;
             uint64_t slow_ppm, container_ns;
-            uint64_t situ_events, situ_event_ps, situ_leaf_ps; /* timed in place */
         } calibration;
         struct {
             double rate;   /* fraction of top-level calls recorded, in (0, 1] */

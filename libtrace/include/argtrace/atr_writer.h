@@ -327,10 +327,6 @@ typedef struct atr_calibration_model {
     uint64_t base_ns, scalar_ns, str_ns, summary_ns, gen_ns, resume_ns, raise_ns;
     uint64_t slow_ppm;
     uint64_t container_ns; /* per summary of known length (a container), over summary_ns */
-    /* The tracer's own work timed in place (FORMAT.md 3.13): events of traced calls timed
-       in the program, their mean in ps, and the same work's mean per event on the
-       measurement's f(i) calls, in ps (0: not timed). */
-    uint64_t situ_events, situ_event_ps, situ_leaf_ps;
 } atr_calibration_model;
 
 /* atr_session_write_calibration with the model (NULL or all 0: the 1.1 record). Each value

@@ -55,7 +55,6 @@ typedef struct comp_ctx {
     uint64_t *tree;        /* per call of the file: its outer and inner cost, then (subtree_costs)
                               the cost inside it: its inner part, its descendants' whole cost */
     uint64_t first;        /* first call of the file */
-    double scale;          /* every call's cost times this (situ_scale) */
 } comp_ctx;
 
 /* Cost of one captured value and the items of a summary, by kind (FORMAT.md 3.13). */
@@ -121,39 +120,6 @@ static void call_cost(const atr_index *ix, const atr_file_info *fi, const atr__c
     *inner = i;
 }
 
-/*
- * The tracer's own work timed in the program (FORMAT.md 3.13 situ_*): what the file's calls
- * cost by the calibration (its model, or call_ns each), against what they cost when a call
- * costs the calibration's f(i) call plus, for its START and its END, what the timed work of
- * one took more in the program than in the calibration (situ_event_ps - situ_leaf_ps: the
- * clock reads' own cost, in both, cancels; the mechanism's dispatch, which the timing cannot
- * see, stays as calibrated), plus resume_ns per RESUME. Their ratio, in [1/4, 8], scales
- * every call's cost; 1 without the keys.
- */
-static double situ_scale(const comp_ctx *cx, uint64_t n) {
-    const atr_file_info *fi = cx->fi;
-    if (!fi->calib_situ_events || !fi->calib_situ_event_ps || !fi->calib_situ_leaf_ps)
-        return 1.0;
-    double per_call = (double)fi->calib_call_ns +
-                      ((double)fi->calib_situ_event_ps - (double)fi->calib_situ_leaf_ps) / 500.0;
-    if (per_call <= 0)
-        return 1.0;
-    double model = 0, situ = 0;
-    for (uint64_t k = 0; k < n; k++) {
-        const atr__call *c = &cx->calls[cx->first + k];
-        uint64_t outer = cx->outer, inner = cx->inner;
-        if (cx->model)
-            call_cost(cx->ix, fi, c, &outer, &inner);
-        const atr__susp *e = atr__susp_of(cx->ix, c);
-        model += (double)(outer + inner);
-        situ += per_call + (e ? (double)fi->calib_resume_ns * (double)e->resumes : 0.0);
-    }
-    if (model <= 0)
-        return 1.0;
-    double s = situ / model;
-    return s < 0.25 ? 0.25 : s > 8.0 ? 8.0 : s;
-}
-
 /* The compensated time of raw time t on line l (t - O, held at l->last). */
 static uint64_t place(thread_line *l, uint64_t t) {
     uint64_t v = t > l->spent ? t - l->spent : 0;
@@ -180,10 +146,6 @@ static int start_call(const comp_ctx *cx, thread_line *l, uint32_t id) {
     uint64_t outer = cx->outer, inner = cx->inner;
     if (cx->model)
         call_cost(cx->ix, cx->fi, c, &outer, &inner);
-    if (cx->scale != 1.0) {
-        outer = (uint64_t)((double)outer * cx->scale + 0.5);
-        inner = (uint64_t)((double)inner * cx->scale + 0.5);
-    }
     if (cx->tree) { /* its own cost, summed into the subtrees afterwards (subtree_costs) */
         cx->tree[2 * (id - cx->first)] = outer;
         cx->tree[2 * (id - cx->first) + 1] = inner;
@@ -307,8 +269,6 @@ int atr__compensate_file(atr_index *ix, uint32_t file, uint64_t first_msg) {
     cx.inner = fi->calib_inner_ns <= fi->calib_call_ns ? fi->calib_inner_ns : fi->calib_call_ns;
     cx.outer = fi->calib_call_ns - cx.inner;
     cx.first = f->first_call;
-    cx.scale = 1.0;
-    cx.scale = situ_scale(&cx, n);
     int any_susp = 0;
     for (uint64_t i = 0; i < n && !any_susp; i++)
         any_susp = (ix->calls[f->first_call + i].flags & ATR__CF_SUSPENDED) != 0;

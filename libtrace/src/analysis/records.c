@@ -674,9 +674,6 @@ int atr__on_record(load_state *st, const atr_record *rec) {
         fi->calib_raise_ns = rec->u.calibration.raise_ns;
         fi->calib_slow_ppm = rec->u.calibration.slow_ppm;
         fi->calib_container_ns = rec->u.calibration.container_ns;
-        fi->calib_situ_events = rec->u.calibration.situ_events;
-        fi->calib_situ_event_ps = rec->u.calibration.situ_event_ps;
-        fi->calib_situ_leaf_ps = rec->u.calibration.situ_leaf_ps;
         return copy_str(ix, rec->u.calibration.mechanism, &fi->calib_mechanism);
     }
     default:

@@ -549,19 +549,18 @@ static int decode_suspend(atr__decoder *d, const msgpack_object *el, const char 
 /* The per-call model's keys of CALIBRATION (FORMAT.md 3.13); other keys are skipped. */
 static int decode_calibration_model(atr__decoder *d, const msgpack_object *k,
                                     const msgpack_object *v, atr_record *rec) {
-    static const char *const names[] = {
-        "base_ns",  "scalar_ns", "str_ns",       "summary_ns",  "gen_ns",        "resume_ns",
-        "raise_ns", "slow_ppm",  "container_ns", "situ_events", "situ_event_ps", "situ_leaf_ps"};
-    uint64_t *fields[] = {&rec->u.calibration.base_ns,       &rec->u.calibration.scalar_ns,
-                          &rec->u.calibration.str_ns,        &rec->u.calibration.summary_ns,
-                          &rec->u.calibration.gen_ns,        &rec->u.calibration.resume_ns,
-                          &rec->u.calibration.raise_ns,      &rec->u.calibration.slow_ppm,
-                          &rec->u.calibration.container_ns,  &rec->u.calibration.situ_events,
-                          &rec->u.calibration.situ_event_ps, &rec->u.calibration.situ_leaf_ps};
+    static const char *const names[] = {"base_ns",    "scalar_ns", "str_ns",
+                                        "summary_ns", "gen_ns",    "resume_ns",
+                                        "raise_ns",   "slow_ppm",  "container_ns"};
+    uint64_t *fields[] = {&rec->u.calibration.base_ns,     &rec->u.calibration.scalar_ns,
+                          &rec->u.calibration.str_ns,      &rec->u.calibration.summary_ns,
+                          &rec->u.calibration.gen_ns,      &rec->u.calibration.resume_ns,
+                          &rec->u.calibration.raise_ns,    &rec->u.calibration.slow_ppm,
+                          &rec->u.calibration.container_ns};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (k->via.str.size == strlen(names[i]) &&
             memcmp(k->via.str.ptr, names[i], k->via.str.size) == 0)
-            return atr__dec_uint(d, v, UINT32_MAX, names[i], fields[i]); /* ns, ps, count */
+            return atr__dec_uint(d, v, UINT32_MAX, names[i], fields[i]); /* ns per call */
     return 0;
 }
 

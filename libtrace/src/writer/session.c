@@ -293,15 +293,14 @@ int atr_session_write_calibration(atr_session *s, const atr_calibration *k) {
 
 int atr_session_write_calibration_model(atr_session *s, const atr_calibration *k,
                                         const atr_calibration_model *m) {
-    uint8_t rec[384]; /* the largest is about 270 bytes */
+    uint8_t rec[256];
     atr__cur c = atr__cur_make(rec, 0, sizeof rec);
     int rc;
     if (!s || !k || !check_str(k->mechanism) || k->inner_ns > k->call_ns)
         return ATR_EINVAL;
-#define ATR__CAL_OR(name) | m->name
-    if (m && (0 ATR_CALIBRATION_MODEL_KEYS(ATR__CAL_OR)) > UINT32_MAX)
+    if (m && (m->base_ns | m->scalar_ns | m->str_ns | m->summary_ns | m->gen_ns | m->resume_ns |
+              m->raise_ns | m->slow_ppm | m->container_ns) > UINT32_MAX)
         return ATR_EINVAL;
-#undef ATR__CAL_OR
     if (k->mechanism.len > 32)
         return ATR_ENOMEM;
     if ((rc = usable(s)) != 0)

@@ -34,7 +34,7 @@
 #define ATR__DEF_MAX (1u << 20) /* largest FUNCTION record */
 #define ATR__FUNC_BLOCK 1024u   /* n_params entries per block */
 #define ATR__FUNC_BLOCKS 4096u  /* at most 4M functions per session */
-#define ATR__CALIB_BYTES 1024u  /* room for a few CALIBRATION records (~270 bytes with the model) */
+#define ATR__CALIB_BYTES 768u   /* room for a few CALIBRATION records */
 
 /* An interned type name: the session's own copy of its bytes. */
 typedef struct atr__type_name {
