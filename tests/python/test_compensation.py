@@ -431,3 +431,68 @@ def test_calibration_writes_warm_memory(private_tmp):
     res = json.loads(out)
     check_sane(res)
     assert res["faults"] < 300, res
+
+
+# --- accuracy on a real workload (generous margins: real timing) ---------------------------
+
+ACCURACY_SRC = """
+def child(i):
+    return i + 1
+
+def parent(n, m):
+    for i in range(n):
+        child(i)
+    s = 0
+    for k in range(m):
+        s += k
+    return s
+"""
+
+
+# Filter tracing is not held to this yet: on the 3.11 eval hook its calibration charges a
+# child of this workload 104-127 ns where tracing adds 84-94 ns (the untraced runs here keep
+# the hook installed, rejecting accwl0), so the compensated parent lands 30-45% under the
+# untraced one and fails the bound below under load (issue 10, item 3; the bench measures it).
+@pytest.mark.parametrize("mode", ["decorator"])
+def test_compensation_brings_many_tiny_children_near_untraced(tmp_path, private_tmp, mode):
+    # A parent of 3,000 tiny traced children: tracing more than doubles its duration; the
+    # compensated duration must land much nearer the untraced one (less than half the raw
+    # error; the bench, bench/bench_compensation.py, measures how near). The fastest of 9
+    # runs of each (the least disturbed: a median of 5 failed once on a loaded machine, its
+    # untraced runs slowed).
+    if mode == "filter" and not hasattr(_core, "filter_start"):
+        pytest.skip("filter tracing not built")
+    import time
+    sys.path.insert(0, str(tmp_path))
+    (tmp_path / "accwl.py").write_text(ACCURACY_SRC)
+    (tmp_path / "accwl0.py").write_text(ACCURACY_SRC)
+    try:
+        import accwl
+        import accwl0
+        if mode == "decorator":
+            accwl.child = argtrace.trace(accwl.child)
+            accwl.parent = argtrace.trace(accwl.parent)
+        untraced = []
+        path = str(tmp_path / "acc.atr")
+        argtrace.start(path)
+        if mode == "filter":
+            _core.filter_start(["accwl:*"])
+        accwl.parent(3000, 3000)  # defines the functions: not counted
+        for _ in range(9):
+            t0 = time.perf_counter_ns()
+            accwl0.parent(3000, 3000)
+            untraced.append(time.perf_counter_ns() - t0)
+            accwl.parent(3000, 3000)
+        if mode == "filter":
+            _core.filter_stop()
+        argtrace.stop()
+        raw = min(c.duration_ns for c in argtrace.load(path).calls("accwl.parent")[1:])
+        comp = min(
+            c.duration_ns for c in argtrace.load(path, compensate=True).calls("accwl.parent")[1:])
+        unt = min(untraced)
+        assert raw > 1.3 * unt, (raw, unt)  # the tracer's cost is there to take off
+        assert abs(comp - unt) < 0.5 * (raw - unt), (raw, comp, unt)
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("accwl", None)
+        sys.modules.pop("accwl0", None)
