@@ -29,6 +29,25 @@ def _stop_leaked_session():
         _core.stop()
 
 
+def record_rounds(path, rounds, main, worker, thread_name=None):
+    """Record a log of `rounds` rounds: each runs worker(k) on a new thread (named
+    thread_name % k when given) while main(k) runs on this one, joins it and flushes, so that
+    every round ends a frame whatever the machine's speed: many frames, threads interleaved."""
+    import threading
+
+    import argtrace
+
+    argtrace.start(str(path), flush_interval_ms=1)
+    for k in range(rounds):
+        t = threading.Thread(target=worker, args=(k,),
+                             name=thread_name % k if thread_name else None)
+        t.start()
+        main(k)
+        t.join()
+        argtrace.flush()
+    argtrace.stop()
+
+
 def optional_module(name):
     """Import an optional dependency (pyarrow, duckdb, nbclient, opentelemetry-proto) for a
     test: skip when it is missing, except where ATR_REQUIRE_OPTIONAL=1 (the main Python in

@@ -9,6 +9,7 @@ import struct
 
 import pytest
 
+from conftest import record_rounds
 from test_format_spec import (GOLDEN_1_2, GOLDEN_1_3, Decoder, assert_same, c_dump_text,
                               py_dump, tool, unpack_all)
 
@@ -177,22 +178,13 @@ def test_fresh_index_same_as_c(tmp_path):
     dump = tool("ATR_DUMP", "atr_dump")
     if not dump:
         pytest.skip("atr_dump not built (set ATR_DUMP or build into build*/)")
-    import threading
-
     import argtrace
 
     path = tmp_path / "ix.atr"
     f = argtrace.trace(lambda x: x)
     g = argtrace.trace(lambda x: -x)
-    argtrace.start(str(path), flush_interval_ms=1)
-    for i in range(40):
-        t = threading.Thread(target=lambda: [g(j) for j in range(50)])
-        t.start()
-        for j in range(50):
-            f(j)
-        t.join()
-        argtrace.flush()  # a frame per round, whatever the machine's speed
-    argtrace.stop()
+    record_rounds(path, 40, lambda k: [f(j) for j in range(50)],
+                  lambda k: [g(j) for j in range(50)])
     data = path.read_bytes()
     footer = read_footer(data)
     assert footer is not None and len(footer) > 10

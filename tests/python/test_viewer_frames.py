@@ -3,10 +3,10 @@ frame index (FORMAT.md 2.4) says they need: they print exactly what a full `cat`
 for them (filtered here), and decode fewer frames (`--frames` counts them, not timing)."""
 
 import re
-import threading
 
 import pytest
 
+from conftest import record_rounds
 from test_viewer_common import run_view, viewer  # noqa: F401  (fixture)
 
 argtrace = pytest.importorskip("argtrace")
@@ -18,15 +18,8 @@ def log(tmp_path_factory):
     path = tmp_path_factory.mktemp("frames") / "t.atr"
     f = argtrace.trace(lambda x: x)
     g = argtrace.trace(lambda x: f(-x))
-    argtrace.start(str(path), flush_interval_ms=1)
-    for i in range(40):
-        t = threading.Thread(target=lambda: [g(j) for j in range(50)])
-        t.start()
-        for j in range(50):
-            f(j)
-        t.join()
-        argtrace.flush()  # a frame per round, whatever the machine's speed
-    argtrace.stop()
+    record_rounds(path, 40, lambda k: [f(j) for j in range(50)],
+                  lambda k: [g(j) for j in range(50)])
     return path
 
 

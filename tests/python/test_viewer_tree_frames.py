@@ -5,11 +5,11 @@ every frame, and fewer frames are decoded (counted through ATR_VIEW_FRAMES, not 
 
 import re
 import subprocess
-import threading
 import time
 
 import pytest
 
+from conftest import record_rounds
 from test_viewer_common import plain_env, viewer  # noqa: F401  (fixture)
 
 argtrace = pytest.importorskip("argtrace")
@@ -33,16 +33,8 @@ def log(tmp_path_factory):
             time.sleep(0.0005)
         return inner(x) + inner(x + 1)
 
-    argtrace.start(str(path), flush_interval_ms=1)
-    for k in range(30):
-        t = threading.Thread(target=lambda k=k: [outer(k, j) for j in range(20)],
-                             name="worker-%d" % k)
-        t.start()
-        for j in range(40):
-            leaf(j)
-        t.join()
-        argtrace.flush()  # a frame per round, whatever the machine's speed
-    argtrace.stop()
+    record_rounds(path, 30, lambda k: [leaf(j) for j in range(40)],
+                  lambda k: [outer(k, j) for j in range(20)], thread_name="worker-%d")
     return path
 
 
