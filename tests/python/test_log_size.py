@@ -3,30 +3,20 @@
 about 1 MiB. Read back with stock zstandard + msgpack, as a 1.2 reader would."""
 
 import io
-import struct
 import time
 
 import msgpack
-import zstandard
 
 import argtrace
+from test_format_spec_index import zstd_frames
 
 SPAN_ABS_MIN = 1 << 40
 
 
 def frames(path):
     """The content of each zstd frame of the log (header and skippable frames skipped)."""
-    data = open(path, "rb").read()
-    pos, out = 16, []
-    while pos < len(data):
-        magic = struct.unpack_from("<I", data, pos)[0]
-        if magic & 0xFFFFFFF0 == 0x184D2A50:
-            pos += 8 + struct.unpack_from("<I", data, pos + 4)[0]
-            continue
-        d = zstandard.ZstdDecompressor().decompressobj()
-        out.append(d.decompress(data[pos:]))
-        pos = len(data) - len(d.unused_data)
-    return out
+    with open(path, "rb") as f:
+        return [content for _, _, content in zstd_frames(f.read())]
 
 
 def records(path):
