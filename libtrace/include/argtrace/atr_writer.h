@@ -244,10 +244,15 @@ ATR_API uint64_t atr_session_now(const atr_session *s);
  * The clock the session reads: ATR_CLOCK_TSC, ATR_CLOCK_MONOTONIC or ATR_CLOCK_INJECTED
  * (decided at open from the config, ARGTRACE_CLOCK and the machine); ATR_CLOCK_AUTO for NULL.
  * A TSC session starts from the TSC rate an earlier session of the process measured; the
- * first one reads clock_gettime until its first calibration (the flusher's first cycle at
- * least 20 ms after open: with the default flush interval, about 100 ms).
+ * first one reads clock_gettime until its first calibration, which its flusher makes 2 ms
+ * after open (later ones 4, 8, ... ms after, then every second).
  */
 ATR_API int atr_session_clock_source(const atr_session *s);
+
+/* 1 when the session's clock reads the TSC through a calibration now (a TSC session once its
+   rate is known), 0 when a reading goes to clock_gettime or an injected clock (or s is NULL).
+   A reading through clock_gettime costs more: what a traced call costs depends on it. */
+ATR_API int atr_session_clock_calibrated(const atr_session *s);
 
 /* Counters of what the session could not record (the DROPS record, docs/FORMAT.md 3.10). */
 typedef struct atr_drop_stats {

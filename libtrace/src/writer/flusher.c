@@ -420,6 +420,21 @@ static int batch_ready(const atr_session *s) {
 /* How often the flusher looks for signal flush requests (signals.c) while it sleeps. */
 #define SIGNAL_POLL_MS 25
 
+/* Brings *until forward to the TSC clock's next calibration when that comes first: the
+   early ones (the window doubling from ATR__TSC_FIRST_NS, common/tsc.h) get a wake-up of
+   their own instead of waiting for a cycle, so that a session's clock leaves clock_gettime a
+   few ms after the process's first session opens, and its rate error shrinks with each.
+   Under s->mu (the calibrator's state). */
+static void tsc_due(const atr_session *s, struct timespec *until) {
+    if (s->clock_source != ATR_CLOCK_TSC)
+        return;
+    struct timespec due;
+    due.tv_sec = (time_t)(s->tsc.next_ns / 1000000000u);
+    due.tv_nsec = (long)(s->tsc.next_ns % 1000000000u);
+    if (before(&due, until))
+        *until = due;
+}
+
 static void *flusher_main(void *arg) {
     atr_session *s = arg;
     struct atr__flush_scratch *sc = s->scratch;
@@ -436,7 +451,10 @@ static void *flusher_main(void *arg) {
                 if (before(&deadline, &until))
                     until = deadline;
             }
+            tsc_due(s, &until);
             if (pthread_cond_timedwait(&s->wake_cv, &s->mu, &until) == ETIMEDOUT) {
+                if (s->clock_source == ATR_CLOCK_TSC)
+                    atr__tsc_calibrate(&s->tsc);
                 clock_gettime(CLOCK_MONOTONIC, &now);
                 if (!before(&now, &deadline)) {
                     timed_out = 1;
