@@ -639,6 +639,8 @@ void atr__calibrate(const char *mechanism, int measure) {
     k.inner_ns = res.inner_ns;
     k.samples = res.samples;
     atr_session_write_calibration_model(s, &k, res.samples ? &res.model : NULL);
+    if (strcmp(mechanism, "decorator") != 0)
+        atr__g.backend_calib_gen = atr__g.gen;
 }
 
 static PyObject *model_dict(const atr_calibration_model *m) {
