@@ -72,7 +72,8 @@ typedef struct atr_writer_config {
     const char *path;           /* log file to create or truncate (mode 0600); required */
     uint32_t flush_interval_ms; /* aged data is flushed at least this often; default 100
                                    (1 .. 3,600,000) */
-    size_t buffer_size;         /* bytes per thread buffer; default 128 KiB, 4 KiB .. 4 MiB */
+    size_t buffer_size;         /* bytes per thread buffer; default 128 KiB, 4 KiB .. 4 MiB
+                                   (the flusher keeps two spare ones, pages in memory) */
     size_t max_pending_bytes;   /* filled buffers waiting for the flusher; default 8 MiB,
                                    at least buffer_size */
     int zstd_level;             /* default 1 (-7 .. 22; 0: zstd's default, 3) */

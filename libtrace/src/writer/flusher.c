@@ -445,6 +445,11 @@ static void *flusher_main(void *arg) {
         uint64_t req, sig = atr__signals_request();
         int stop, timed_out = 0;
         while (!s->stop && s->flush_req == s->flush_done && !batch_ready(s) && sig == s->sig_seen) {
+            if (atr__bufpool_want_spare(s)) { /* lets go of s->mu: look again after */
+                atr__bufpool_add_spare(s);
+                sig = atr__signals_request();
+                continue;
+            }
             until = deadline;
             if (atr__signals_installed()) {
                 atr__deadline_after_ms(&until, SIGNAL_POLL_MS);
