@@ -479,8 +479,9 @@ static inline ATR__ALWAYS_INLINE PyObject *traced_call(atr__traced *t, atr_sessi
         return PyObject_Vectorcall(t->func, args, nargsf, kwnames);
     s = atr__g.session;
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-    /* One read of the thread's context serves the parent lookup and the new pair. */
-    void *ctx = atr__compat_context();
+    /* One read of the thread's state serves the parent lookup, the new pair and the call. */
+    PyThreadState *ts = atr__compat_tstate();
+    void *ctx = ts ? (void *)ts->context : NULL;
     atr__cur saved = atr__tls_current;
     uint64_t parent = saved.ctx == ctx ? saved.span : atr__span_current_slow(ctx);
     /* not recorded (sampling, recording off): no capture, a placeholder span */
@@ -497,7 +498,7 @@ static inline ATR__ALWAYS_INLINE PyObject *traced_call(atr__traced *t, atr_sessi
     atr__tls_current.ctx = ctx;
     /* in an asyncio task: tasks created during the call are its children */
     PyObject *token = atr__span_publish(span, ctx);
-    PyObject *res = atr__compat_call_wrapped(t->func, args, nargsf, kwnames);
+    PyObject *res = atr__compat_call_wrapped_in(ts, t->func, args, nargsf, kwnames);
     if (ATR__UNLIKELY(token != NULL))
         atr__span_ctx_reset(token);
     atr__span_leave(saved);
