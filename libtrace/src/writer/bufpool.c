@@ -6,6 +6,14 @@
 
 #include "writer/writer_internal.h"
 
+/* An empty buffer's summary (its function array kept for reuse). */
+static void sum_reset(atr__buf *b) {
+    b->sum.tmin = UINT64_MAX;
+    b->sum.tmax = b->sum.seq_lo = b->sum.seq_hi = 0;
+    b->sum.n_fn = 0;
+    b->sum.bad = b->sum.valid = 0;
+}
+
 atr__buf *atr__buf_get(atr_session *s) {
     atr__buf *b = s->free_list;
     if (b) {
@@ -26,6 +34,7 @@ atr__buf *atr__buf_get(atr_session *s) {
     b->next = NULL;
     b->flushed = 0;
     atomic_store_explicit(&b->committed, 0, memory_order_relaxed);
+    sum_reset(b);
     return b;
 }
 
@@ -40,6 +49,7 @@ void atr__bufpool_reset(atr_session *s, atr__buf *keep) {
     for (b = s->all; b; b = b->all_next) {
         atomic_store_explicit(&b->committed, 0, memory_order_relaxed);
         b->flushed = 0;
+        sum_reset(b);
         if (b != keep) {
             b->next = s->free_list;
             s->free_list = b;
@@ -52,6 +62,7 @@ void atr__bufpool_free(atr_session *s) {
     for (b = s->all; b; b = bn) {
         bn = b->all_next;
         free(b->data);
+        free(b->sum.fn);
         free(b);
     }
     s->all = NULL;

@@ -184,9 +184,10 @@ static flush_tstate *tstate(struct atr__flush_scratch *sc, uint32_t thread, uint
     return t;
 }
 
-/* CHUNK with the thread's state, then the item's bytes, scanned to follow that state. */
-static size_t chunk_seg(struct atr__flush_scratch *sc, flush_item *it, atr__segmeta *mc,
-                        atr__segmeta *md) {
+/* CHUNK with the thread's state, then the item's bytes: what they hold and the state after
+   them from the buffer's summary (a whole queued buffer), else from a scan. */
+static size_t chunk_seg(atr_session *s, struct atr__flush_scratch *sc, flush_item *it,
+                        atr__segmeta *mc, atr__segmeta *md) {
     atr__cur c = atr__cur_make(it->chunk, 0, sizeof it->chunk);
     flush_tstate *t = tstate(sc, it->thread, it->epoch);
     atr__scan_meta *m = &sc->fnpool;
@@ -203,12 +204,35 @@ static size_t chunk_seg(struct atr__flush_scratch *sc, flush_item *it, atr__segm
         return c.pos;
     }
     atr__enc_chunk_state(&c, it->thread, t->st.time, t->st.seq);
+    if (it->queued && it->from == 0 && it->buf->sum.valid) { /* noted as it was written */
+        const atr__bufsum *b = &it->buf->sum;
+        uint64_t cap = m->cap_fn;
+        if (b->n_fn) {
+            if (atr__grow((void **)&m->fn, &cap, m->n_fn + b->n_fn, sizeof *m->fn))
+                goto scan;
+            m->cap_fn = cap;
+            memcpy(m->fn + m->n_fn, b->fn, b->n_fn * sizeof *m->fn);
+        }
+        m->n_fn += b->n_fn;
+        t->st.time = b->time;
+        t->st.seq = b->seq;
+        md->tmin = b->tmin;
+        md->tmax = b->tmax;
+        md->seq_lo = b->seq_lo;
+        md->seq_hi = b->seq_hi;
+        md->fn = (const uint32_t *)(uintptr_t)fn_from;
+        md->n_fn = b->n_fn;
+        s->n_idx_summed++;
+        return c.pos;
+    }
+scan:
     m->tmin = UINT64_MAX;
     m->tmax = m->seq_lo = m->seq_hi = 0;
     if (++sc->stamp == 0) { /* stamps wrapped: forget every mark */
         memset(sc->fn_seen, 0, sc->cap_seen * sizeof *sc->fn_seen);
         sc->stamp = 1;
     }
+    s->n_idx_scanned++;
     if (atr__scan_thread(it->buf->data + it->from, it->to - it->from, &t->st, m, sc->fn_seen,
                          sc->cap_seen, sc->stamp) != 0) {
         t->broken = 1;
@@ -226,15 +250,15 @@ static size_t chunk_seg(struct atr__flush_scratch *sc, flush_item *it, atr__segm
 }
 
 /* CHUNK + new bytes of the items of file `epoch`. */
-static size_t item_segs(struct atr__flush_scratch *sc, uint32_t epoch, atr__seg *segs,
-                        atr__segmeta *metas) {
+static size_t item_segs(atr_session *s, struct atr__flush_scratch *sc, uint32_t epoch,
+                        atr__seg *segs, atr__segmeta *metas) {
     size_t n = 0, i;
     for (i = 0; i < sc->n_items; i++) {
         flush_item *it = &sc->items[i];
         if (it->to <= it->from || it->epoch != epoch)
             continue;
         segs[n].ptr = it->chunk;
-        segs[n].len = chunk_seg(sc, it, &metas[n], &metas[n + 1]);
+        segs[n].len = chunk_seg(s, sc, it, &metas[n], &metas[n + 1]);
         segs[n + 1].ptr = it->buf->data + it->from;
         segs[n + 1].len = it->to - it->from;
         n += 2;
@@ -275,7 +299,7 @@ static void write_prev(atr_session *s, struct atr__flush_scratch *sc) {
     if (sc->prev_defs && sc->prev_defs_from < sc->n_cuts)
         n = defs_segs(sc, sc->prev_defs_from, sc->segs);
     meta_segs(sc->metas, 0, n);
-    n += item_segs(sc, sc->epoch - 1, sc->segs + n, sc->metas + n);
+    n += item_segs(s, sc, sc->epoch - 1, sc->segs + n, sc->metas + n);
     resolve_fn(sc, sc->metas, n);
     if (n)
         atr__write_segments_meta(s, &s->prev, sc->segs, sc->metas, n);
@@ -310,7 +334,7 @@ static void write_out(atr_session *s, struct atr__flush_scratch *sc) {
     }
     meta_segs(sc->metas, 0, n);
     first_item = n;
-    n += item_segs(sc, sc->epoch, sc->segs + n, sc->metas + n);
+    n += item_segs(s, sc, sc->epoch, sc->segs + n, sc->metas + n);
     resolve_fn(sc, sc->metas + first_item, n - first_item);
     atr__session_drops(s, &d);
     if (memcmp(&d, &s->drops_written, sizeof d) != 0) {
