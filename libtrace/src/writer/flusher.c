@@ -89,8 +89,13 @@ void atr__flush_scratch_free(struct atr__flush_scratch *sc) {
     free(sc);
 }
 
-/* Under s->mu: the new definitions, the FIFO and the live buffers' committed offsets. */
-static int collect(atr_session *s, struct atr__flush_scratch *sc) {
+/*
+ * Under s->mu: the new definitions, the FIFO and the live buffers' committed offsets. A
+ * cycle for full buffers only (`live` 0: batch_ready) leaves the live buffers of the current
+ * file for the next timed or asked-for cycle: cut there, a buffer would be scanned (both its
+ * parts) instead of indexed from its summary when it fills.
+ */
+static int collect(atr_session *s, struct atr__flush_scratch *sc, int live) {
     uint32_t nd = s->n_defs, id;
     atr__buf *b;
     atr__thread *th;
@@ -138,8 +143,11 @@ static int collect(atr_session *s, struct atr__flush_scratch *sc) {
         it->reap = NULL;
     }
     s->fifo_head = s->fifo_tail = NULL;
-    for (th = s->threads; th; th = th->next, i++) {
+    for (th = s->threads; th; th = th->next) {
         flush_item *it = &sc->items[i];
+        if (!live && !th->finished && th->buf->epoch == sc->epoch)
+            continue;
+        i++;
         it->buf = th->buf;
         it->from = th->buf->flushed;
         it->to = atomic_load_explicit(&th->buf->committed, memory_order_acquire);
@@ -148,7 +156,7 @@ static int collect(atr_session *s, struct atr__flush_scratch *sc) {
         it->queued = 0;
         it->reap = th->finished ? th : NULL;
     }
-    sc->n_items = n;
+    sc->n_items = i;
     return 0;
 }
 
@@ -452,7 +460,7 @@ static void *flusher_main(void *arg) {
     pthread_mutex_lock(&s->mu);
     for (;;) {
         uint64_t req, sig = atr__signals_request();
-        int stop, timed_out = 0;
+        int stop, live, timed_out = 0;
         while (!s->stop && s->flush_req == s->flush_done && !batch_ready(s) && sig == s->sig_seen) {
             until = deadline;
             if (atr__signals_installed()) {
@@ -469,6 +477,10 @@ static void *flusher_main(void *arg) {
             }
             sig = atr__signals_request();
         }
+        if (!timed_out) { /* cycles for full buffers only do not put the deadline off */
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            timed_out = !before(&now, &deadline);
+        }
         if (s->clock_source == ATR_CLOCK_TSC)
             atr__tsc_calibrate(&s->tsc);
         atr__rotate_cycle(s); /* may let go of s->mu for the file system */
@@ -476,7 +488,8 @@ static void *flusher_main(void *arg) {
         stop = s->stop;
         if (timed_out && !stop && last_thread())
             stop = 1; /* nobody is left to close the session: this is the last cycle */
-        if (collect(s, sc) == 0) {
+        live = timed_out || stop || req != s->flush_done || sig != s->sig_seen;
+        if (collect(s, sc, live) == 0) {
             pthread_mutex_unlock(&s->mu);
             write_out(s, sc);
             pthread_mutex_lock(&s->mu);
@@ -492,7 +505,8 @@ static void *flusher_main(void *arg) {
         pthread_cond_broadcast(&s->done_cv);
         if (stop)
             break;
-        atr__deadline_after_ms(&deadline, s->cfg.flush_interval_ms);
+        if (live) /* a cycle for full buffers only leaves the live ones their deadline */
+            atr__deadline_after_ms(&deadline, s->cfg.flush_interval_ms);
     }
     s->flusher_exited = 1;
     pthread_cond_broadcast(&s->done_cv);
