@@ -254,10 +254,13 @@ static void run(const char *tmp, const char *name, uint64_t seed, int drops) {
         dropped += ws[i].dropped;
     }
     ATR_CHECK_OK(atr_session_flush(s));
-    printf("# %s: %llu segments from summaries, %llu scanned, %d records dropped\n", name,
-           (unsigned long long)s->n_idx_summed, (unsigned long long)s->n_idx_scanned, dropped);
+    printf("# %s: %llu segments from summaries (%llu after a scan of their first bytes), %llu "
+           "scanned, %d records dropped\n",
+           name, (unsigned long long)s->n_idx_summed, (unsigned long long)s->n_idx_mixed,
+           (unsigned long long)s->n_idx_scanned, dropped);
     ATR_CHECK(s->n_idx_summed > 0);
     ATR_CHECK(s->n_idx_scanned > 0);
+    ATR_CHECK(s->n_idx_mixed > 0);
     if (drops)
         ATR_CHECK(dropped > 0);
     ATR_CHECK_OK(atr_session_close(s));

@@ -11,6 +11,8 @@ static void sum_reset(atr__buf *b) {
     b->sum.tmin = UINT64_MAX;
     b->sum.tmax = b->sum.seq_lo = b->sum.seq_hi = 0;
     b->sum.n_fn = 0;
+    b->sum.from = b->sum.cut_seen = 0;
+    atomic_store_explicit(&b->cut, 0, memory_order_relaxed);
     b->sum.bad = b->sum.valid = 0;
 }
 

@@ -7,7 +7,10 @@
  * definitions first, then per buffer a CHUNK record and the bytes [flushed, committed): a
  * thread's full buffers (in push order) come before its live buffer, so each thread's
  * records keep their order. Then, under the lock again, drained buffers go back to the pool,
- * exited threads are freed, and waiting producers and flush callers are woken.
+ * exited threads are freed, and waiting producers and flush callers are woken. A cycle run
+ * because full buffers add up to a frame takes those only: live buffers wait for the
+ * interval's cycle or a flush, so that most buffers are written whole and indexed from the
+ * summary their thread noted (writer_internal.h atr__bufsum) instead of scanned.
  *
  * A TSC session's clock is (re)calibrated at the start of a cycle when one is due
  * (common/tsc.h), under s->mu so that a fork never copies a half-written calibration.
@@ -199,7 +202,8 @@ static size_t chunk_seg(atr_session *s, struct atr__flush_scratch *sc, flush_ite
     atr__cur c = atr__cur_make(it->chunk, 0, sizeof it->chunk);
     flush_tstate *t = tstate(sc, it->thread, it->epoch);
     atr__scan_meta *m = &sc->fnpool;
-    size_t fn_from = m->n_fn;
+    const atr__bufsum *b = &it->buf->sum;
+    size_t fn_from = m->n_fn, end = it->to;
     memset(mc, 0, sizeof *mc);
     mc->thread = it->thread;
     mc->glue = 1;
@@ -212,41 +216,43 @@ static size_t chunk_seg(atr_session *s, struct atr__flush_scratch *sc, flush_ite
         return c.pos;
     }
     atr__enc_chunk_state(&c, it->thread, t->st.time, t->st.seq);
-    if (it->queued && it->from == 0 && it->buf->sum.valid) { /* noted as it was written */
-        const atr__bufsum *b = &it->buf->sum;
+    /* a queued buffer's summary covers its records from b->from on: the bytes before (after
+       a cut of the live buffer) are scanned */
+    if (it->queued && b->valid && b->from >= it->from && b->from <= it->to)
+        end = b->from;
+    else
+        b = NULL;
+    m->tmin = UINT64_MAX;
+    m->tmax = m->seq_lo = m->seq_hi = 0;
+    if (end > it->from) {
+        if (++sc->stamp == 0) { /* stamps wrapped: forget every mark */
+            memset(sc->fn_seen, 0, sc->cap_seen * sizeof *sc->fn_seen);
+            sc->stamp = 1;
+        }
+        s->n_idx_scanned++;
+        if (atr__scan_thread(it->buf->data + it->from, end - it->from, &t->st, m, sc->fn_seen,
+                             sc->cap_seen, sc->stamp) != 0)
+            goto broken;
+    }
+    if (b) { /* noted as they were written (function ids met twice: deduped by findex.c) */
         uint64_t cap = m->cap_fn;
         if (b->n_fn) {
             if (atr__grow((void **)&m->fn, &cap, m->n_fn + b->n_fn, sizeof *m->fn))
-                goto scan;
+                goto broken;
             m->cap_fn = cap;
             memcpy(m->fn + m->n_fn, b->fn, b->n_fn * sizeof *m->fn);
+            m->n_fn += b->n_fn;
         }
-        m->n_fn += b->n_fn;
+        m->tmin = b->tmin < m->tmin ? b->tmin : m->tmin;
+        m->tmax = b->tmax > m->tmax ? b->tmax : m->tmax;
+        if (!m->seq_lo)
+            m->seq_lo = b->seq_lo;
+        if (b->seq_hi)
+            m->seq_hi = b->seq_hi;
         t->st.time = b->time;
         t->st.seq = b->seq;
-        md->tmin = b->tmin;
-        md->tmax = b->tmax;
-        md->seq_lo = b->seq_lo;
-        md->seq_hi = b->seq_hi;
-        md->fn = (const uint32_t *)(uintptr_t)fn_from;
-        md->n_fn = b->n_fn;
         s->n_idx_summed++;
-        return c.pos;
-    }
-scan:
-    m->tmin = UINT64_MAX;
-    m->tmax = m->seq_lo = m->seq_hi = 0;
-    if (++sc->stamp == 0) { /* stamps wrapped: forget every mark */
-        memset(sc->fn_seen, 0, sc->cap_seen * sizeof *sc->fn_seen);
-        sc->stamp = 1;
-    }
-    s->n_idx_scanned++;
-    if (atr__scan_thread(it->buf->data + it->from, it->to - it->from, &t->st, m, sc->fn_seen,
-                         sc->cap_seen, sc->stamp) != 0) {
-        t->broken = 1;
-        m->n_fn = fn_from;
-        md->thread = ATR__SEG_BROKEN;
-        return c.pos;
+        s->n_idx_mixed += end > it->from;
     }
     md->tmin = m->tmin;
     md->tmax = m->tmax;
@@ -254,6 +260,11 @@ scan:
     md->seq_hi = m->seq_hi;
     md->fn = (const uint32_t *)(uintptr_t)fn_from; /* an offset until the pool stops moving */
     md->n_fn = m->n_fn - fn_from;
+    return c.pos;
+broken:
+    t->broken = 1;
+    m->n_fn = fn_from;
+    md->thread = ATR__SEG_BROKEN;
     return c.pos;
 }
 
@@ -355,8 +366,12 @@ static void write_out(atr_session *s, struct atr__flush_scratch *sc) {
     }
     if (n)
         atr__write_segments_meta(s, &s->sink, sc->segs, sc->metas, n);
-    for (i = 0; i < sc->n_items; i++)
-        sc->items[i].buf->flushed = sc->items[i].to;
+    for (i = 0; i < sc->n_items; i++) {
+        flush_item *it = &sc->items[i];
+        it->buf->flushed = it->to;
+        if (!it->queued && it->to > it->from) /* its owner restarts the buffer's summary */
+            atomic_store_explicit(&it->buf->cut, it->to, memory_order_relaxed);
+    }
 }
 
 /* Under s->mu: give drained buffers back, free exited threads, wake waiters. */

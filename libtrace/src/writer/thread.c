@@ -128,9 +128,27 @@ static __attribute__((noinline)) void note_function_slow(atr__thread *th, uint32
     m->fn[m->n_fn++] = fn;
 }
 
+/* The flusher wrote the buffer up to `cut` (it was live): the summary starts afresh at the
+   record at `at`, after the cut (the flusher scans the bytes between). */
+static __attribute__((noinline)) void restart_summary(atr__thread *th, size_t cut, size_t at) {
+    atr__bufsum *m = &th->buf->sum;
+    m->cut_seen = cut;
+    m->from = at;
+    m->tmin = UINT64_MAX;
+    m->tmax = m->seq_lo = m->seq_hi = 0;
+    m->n_fn = 0;
+    m->bad = 0;
+    atr__thread_fn_restamp(th);
+}
+
 static inline __attribute__((always_inline)) void commit(atr__thread *th, const rec *r,
                                                          size_t pos) {
     atr__bufsum *m = &th->buf->sum;
+    if (r->kind == REC_START) {
+        size_t cut = atomic_load_explicit(&th->buf->cut, memory_order_relaxed);
+        if (ATR__UNLIKELY(cut != m->cut_seen))
+            restart_summary(th, cut, th->pos);
+    }
     th->pos = pos;
     atomic_store_explicit(&th->buf->committed, pos, memory_order_release);
     if (ATR__UNLIKELY(th->prefix)) {

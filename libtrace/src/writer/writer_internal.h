@@ -47,12 +47,16 @@ typedef struct atr__type_name {
  * What a buffer's records hold, for the frame index (FORMAT.md 2.4): noted by the owner as
  * it commits them (thread.c), so that the flusher need not scan a whole queued buffer.
  * Owner-written while the buffer is current; read by the flusher only once queued (`valid`
- * set under s->mu in swap_buffer).
+ * set under s->mu in swap_buffer). When the flusher writes a live buffer in part (up to
+ * `cut`), the owner starts the summary afresh at its next START: the flusher scans the bytes
+ * from the cut to there, and takes the rest from the summary.
  */
 typedef struct atr__bufsum {
     uint64_t tmin, tmax;     /* times of its timed records (tmin > tmax: none) */
     uint64_t seq_lo, seq_hi; /* seq of its first and last START (0: none) */
     uint64_t time, seq;      /* the thread's state (FORMAT.md 3.5) after its records */
+    size_t from;             /* of the records from this offset on (those before: scanned) */
+    size_t cut_seen;         /* the buffer's `cut` when the summary started */
     uint32_t *fn;            /* owned: distinct function ids of its STARTs */
     uint32_t n_fn, cap_fn;
     int bad;   /* a function id could not be noted (out of memory) */
@@ -62,6 +66,7 @@ typedef struct atr__bufsum {
 /* A thread buffer: records of one thread, filled by it, drained by the flusher. */
 typedef struct atr__buf {
     _Atomic size_t committed; /* bytes the owner has published (release) */
+    _Atomic size_t cut;       /* flusher: bytes of it written while it was live (relaxed) */
     size_t flushed;           /* bytes already written to the file (flusher-owned) */
     size_t cap;
     uint32_t thread;           /* owner's thread number, set when queued for the flusher */
@@ -160,9 +165,9 @@ struct atr_session {
     int stalled;        /* a producer's wait timed out: drop at once until the next cycle */
     uint32_t n_waiting; /* producers waiting for space */
 
-    /* Flusher-owned: thread segments indexed from their buffer's summary, and by a scan
-       (read by tests after a flush). */
-    uint64_t n_idx_summed, n_idx_scanned;
+    /* Flusher-owned: thread segments indexed from their buffer's summary, by a scan, by both
+       (a scan up to where the summary starts) (read by tests after a flush). */
+    uint64_t n_idx_summed, n_idx_scanned, n_idx_mixed;
 
     /* Threads (under mu). */
     atr__thread *threads;
