@@ -117,12 +117,11 @@ static __attribute__((noinline)) void note_function_slow(atr__thread *th, uint32
         return;
     if (m->n_fn == m->cap_fn) {
         uint64_t cap = m->cap_fn;
-        if (atr__grow((void **)&m->fn, &cap, (uint64_t)m->n_fn + 1, sizeof *m->fn) ||
-            cap > UINT32_MAX) {
+        if (atr__grow((void **)&m->fn, &cap, (uint64_t)m->n_fn + 1, sizeof *m->fn)) {
             m->bad = 1;
             return;
         }
-        m->cap_fn = (uint32_t)cap;
+        m->cap_fn = (uint32_t)cap; /* at most 4M functions (ATR__FUNC_BLOCKS) */
     }
     th->fn_seen[fn] = th->fn_stamp;
     m->fn[m->n_fn++] = fn;
