@@ -59,6 +59,10 @@ class Plain:
     pass
 
 
+class PlainMeters(Plain, Meters):
+    """A float subclass whose first base is a plain class (its layout base is still float)."""
+
+
 class APlainClassWhoseNameIsLongerThan31:
     pass
 
@@ -97,6 +101,7 @@ Cafe = type("Caf\u00e9", (), {})  # a non-ASCII name: its UTF-8, measured
     (Meters(2.5), ("summary", "Meters", None, [2.5])),
     (Blob(b"z"), ("summary", "Blob", None, [b"z"])),
     (Plain(), ("summary", "Plain", None, [])),
+    (PlainMeters(1.5), ("summary", "PlainMeters", None, [1.5])),
     (APlainClassWhoseNameIsLongerThan31(),
      ("summary", "APlainClassWhoseNameIsLongerThan31", None, [])),
     (Renamed(), ("summary", "NowCalledThis", None, [])),

@@ -148,3 +148,29 @@ def test_filter_tracing_redacts_remembered_values(log_path):
     assert [(c.args["x"], c.result) for c in calls] == [(REDACTED, REDACTED),
                                                          ("alice", "alice")]
     assert_not_in_file(log_path, SECRET)
+
+
+@argtrace.trace
+def one_secret(password):
+    return 7
+
+
+@argtrace.trace
+def two_args(user, password):
+    return None
+
+
+def test_a_session_redacts_what_the_previous_one_did_not(tmp_path):
+    # The decorator's per-session plan (which slots are redacted) is made again for each
+    # session, also on its fast path for one or two plainly captured arguments.
+    def run():
+        one_secret(12345)
+        two_args("alice", 3.5)
+
+    for i, redact in enumerate([(), ["pass*"], ()]):
+        log, _ = record(tmp_path / ("%d.atr" % i), run, redact=redact)
+        hidden = REDACTED if redact else None
+        assert only(log.calls("one_secret")).args == {"password": hidden or 12345}
+        assert only(log.calls("one_secret")).result == 7
+        assert only(log.calls("two_args")).args == {"user": "alice",
+                                                    "password": hidden or 3.5}

@@ -186,6 +186,20 @@ class Analysis(Shown):
     def _cli_logs(self):
         return None
 
+    def resolve(self, function):
+        """The full name matching `function`: the full name itself or a unique suffix
+        ("parse" matches "app.parse"), or None when the log has no such function (never
+        called). Raises ValueError listing the candidates when several match. Uses the Log's
+        `function_names()` and `path`."""
+        names = self.function_names()
+        if function in names:
+            return function
+        found = [n for n in names if n.endswith("." + function)]
+        if len(found) <= 1:
+            return found[0] if found else None
+        raise ValueError("argtrace: %r is ambiguous in %s: %s"
+                         % (function, self.path, ", ".join(found)))
+
     def _cli_with(self, *argv):
         logs = self._cli_logs()
         return None if logs is None else [argv[0]] + logs + list(argv[1:])

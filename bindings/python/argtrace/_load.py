@@ -369,19 +369,6 @@ class Log(Analysis):
         """Sorted distinct function (and action) names defined in the log."""
         return sorted({f.name for f in self.functions.values()})
 
-    def resolve(self, function):
-        """The full name matching `function`: the full name itself or a unique suffix
-        ("parse" matches "app.parse"), or None when the log has no such function (never
-        called). Raises ValueError listing the candidates when several match."""
-        names = self.function_names()
-        if function in names:
-            return function
-        found = [n for n in names if n.endswith("." + function)]
-        if len(found) <= 1:
-            return found[0] if found else None
-        raise ValueError("argtrace: %r is ambiguous in %s: %s"
-                         % (function, self.path, ", ".join(found)))
-
     def _fn_ids(self, function):
         """Call ids of `function` (name or unique suffix), in log order."""
         name = self.resolve(function)

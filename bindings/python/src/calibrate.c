@@ -28,8 +28,8 @@
  * first session of a process reads clock_gettime until the TSC is calibrated, later ones the
  * TSC, about 25 ns less per call), and the private session reads the clock the same way the
  * user's does at that moment. The other shapes (the per-call model: calibrate.h) are timed
- * at the first calibration of each mechanism in the process; later ones reuse its
- * differences from the leaf (rel_cache) and time the leaf alone, as fast as before the model.
+ * at the first calibration of each mechanism on each clock in the process; later ones reuse
+ * its differences from the leaf (rel_cache) and time the leaf alone.
  *
  * Timed in the thread's CPU time (CLOCK_THREAD_CPUTIME_ID): what the tracer costs the
  * program's thread, without the time other processes or the writer's flusher held its CPU
@@ -61,7 +61,12 @@
 #define CAL_BUSY 2000 /* iterations of the busy loop that measures slow_ppm */
 
 /* The shapes timed (calibrate.h): each `_<name>` is traced, its twin `_<name>0` is not, and
-   `_loop_<name>(f, n)` calls f n times the shape's way. */
+   `_loop_<name>(f, n)` calls f n times the shape's way. The loops are traced too, as a
+   program's traced calls have a traced caller: a call under a span costs 3-7 ns more to
+   trace than one at the top of the thread (its START names its parent), 5-10% of a tiny
+   call's cost, which compensation otherwise left in every parent of many small calls. The
+   loop's own span costs both rounds alike (decorator) or only the traced one, once per
+   1,000 calls (filter tracing, whose hooks are off in the untraced rounds). */
 static const char *const CAL_SHAPES[ATR__CAL_SHAPES] = {"leaf", "leaf4", "strs",  "objs",
                                                         "gen0", "gen10", "raise", "tups"};
 
@@ -174,6 +179,19 @@ static atr_session *private_open(char *path, size_t cap) {
     if (atr_session_open(&cfg, &s) < 0)
         return NULL;
     return s;
+}
+
+/* A process's first session reads clock_gettime until its flusher has measured the TSC's
+   rate, 2 ms after it opened (common/tsc.h); the user's session is on the TSC by then but for
+   its first ms. Wait (up to 50 ms: a loaded machine) for the private session to get there
+   too, so that what is timed is what the program's calls cost. Without the GIL. */
+static void wait_clock(const atr_session *priv) {
+    for (int i = 0; i < 50 && atr_session_clock_source(priv) == ATR_CLOCK_TSC &&
+                    !atr_session_clock_calibrated(priv);
+         i++) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 static int cmp_u64(const void *a, const void *b) {
@@ -328,9 +346,16 @@ static int make_functions(const char *mechanism, PyObject *g, PyObject **traced)
     Py_DECREF(code);
     if (strcmp(mechanism, "decorator") == 0) {
         for (int k = 0; k < ATR__CAL_SHAPES; k++) {
+            char loop_name[64];
+            snprintf(loop_name, sizeof loop_name, "_loop_%s", CAL_SHAPES[k]);
             traced[k] = PyObject_CallOneArg((PyObject *)&atr__TracedFunction_Type,
                                             shape_obj(g, "_", k, ""));
-            if (!traced[k])
+            PyObject *loop = traced[k] ? PyObject_CallOneArg((PyObject *)&atr__TracedFunction_Type,
+                                                             shape_obj(g, "_loop_", k, ""))
+                                       : NULL;
+            int failed = loop == NULL || PyDict_SetItemString(g, loop_name, loop) < 0;
+            Py_XDECREF(loop);
+            if (failed)
                 return -1;
         }
         return 0;
@@ -344,7 +369,7 @@ static int make_functions(const char *mechanism, PyObject *g, PyObject **traced)
     for (int k = 0; k < ATR__CAL_SHAPES; k++) {
         if (force_decision(shape_obj(g, "_", k, ""), g, ATR__DEC_ACCEPT) < 0 ||
             force_decision(shape_obj(g, "_", k, "0"), g, ATR__DEC_REJECT) < 0 ||
-            force_decision(shape_obj(g, "_loop_", k, ""), g, ATR__DEC_REJECT) < 0)
+            force_decision(shape_obj(g, "_loop_", k, ""), g, ATR__DEC_ACCEPT) < 0)
             return -1;
         traced[k] = Py_NewRef(shape_obj(g, "_", k, ""));
     }
@@ -409,25 +434,31 @@ static int slowdown(PyObject *g, hooks *h, uint64_t *ppm) {
     return 0;
 }
 
-/* Each shape's difference from the leaf's cost (the medians in rounds()), per mechanism,
-   measured at the first calibration of a mechanism in the process and reused by later ones,
-   which time the leaf alone: the shapes cost a few tens of ms more, a session's stop pays
-   them once per process. (The first used to run cold, 10-40% above later ones: its private
-   session wrote into fresh memory, see private_open.) Under the GIL. */
+/* Each shape's difference from the leaf's cost (the medians in rounds()), per mechanism and
+   clock, measured at the first calibration of a mechanism on a clock in the process and
+   reused by later ones, which time the leaf alone: the shapes cost a few tens of ms more, a
+   session's stop pays them once per process and clock. (The first used to run cold, 10-40%
+   above later ones: its private session wrote into fresh memory, see private_open.) The
+   clock: a process's first sessions read clock_gettime, about 25 ns more per reading than
+   the TSC they read once its rate is known (atr_session_clock_calibrated), and a shape reads
+   it more often than the leaf does (a generator twice per resume): differences measured on
+   one clock over-charged resumes by half on the other. Under the GIL. */
 static struct {
     char mechanism[16]; /* "" : free slot */
+    int tsc;            /* measured with the clock on the TSC */
     int64_t rel[ATR__CAL_SHAPES];
-} rel_cache[4];
+} rel_cache[8];
 
-/* The cached differences of mechanism (NULL: none yet). add: a full measurement was just
-   made, return where to keep it (NULL: no room). */
-static int64_t *cached_rel(const char *mechanism, int add) {
+/* The cached differences of mechanism on this clock (NULL: none yet). add: a full
+   measurement was just made, return where to keep it (NULL: no room). */
+static int64_t *cached_rel(const char *mechanism, int tsc, int add) {
     for (size_t i = 0; i < sizeof rel_cache / sizeof rel_cache[0]; i++) {
-        if (strcmp(rel_cache[i].mechanism, mechanism) == 0)
+        if (strcmp(rel_cache[i].mechanism, mechanism) == 0 && rel_cache[i].tsc == tsc)
             return rel_cache[i].rel;
         if (add && !rel_cache[i].mechanism[0] &&
             strlen(mechanism) < sizeof rel_cache[i].mechanism) {
             strcpy(rel_cache[i].mechanism, mechanism);
+            rel_cache[i].tsc = tsc;
             return rel_cache[i].rel;
         }
     }
@@ -540,13 +571,17 @@ int atr__calibrate_measure(const char *mechanism, int reuse, atr__calib *out) {
         Py_DECREF(g);
         return -1;
     }
+    Py_BEGIN_ALLOW_THREADS
+    wait_clock(priv);
+    Py_END_ALLOW_THREADS
     set_aside(&sv, priv);
     if (make_functions(mechanism, g, traced) == 0 &&
         (strcmp(mechanism, "profile") != 0 || slowdown(g, &h, &out->model.slow_ppm) == 0)) {
-        int64_t *known = reuse ? cached_rel(mechanism, 0) : NULL, fresh[ATR__CAL_SHAPES];
+        int tsc = atr_session_clock_calibrated(priv);
+        int64_t *known = reuse ? cached_rel(mechanism, tsc, 0) : NULL, fresh[ATR__CAL_SHAPES];
         rc = rounds(g, traced, &h, out->model.slow_ppm, known, known ? NULL : fresh, cost,
                     &out->faults);
-        int64_t *slot = rc == 0 && !known && reuse ? cached_rel(mechanism, 1) : NULL;
+        int64_t *slot = rc == 0 && !known && reuse ? cached_rel(mechanism, tsc, 1) : NULL;
         if (slot)
             memcpy(slot, fresh, sizeof fresh);
     }
@@ -616,6 +651,8 @@ void atr__calibrate(const char *mechanism, int measure) {
     k.inner_ns = res.inner_ns;
     k.samples = res.samples;
     atr_session_write_calibration_model(s, &k, res.samples ? &res.model : NULL);
+    if (strcmp(mechanism, "decorator") != 0)
+        atr__g.backend_calib_gen = atr__g.gen;
 }
 
 static PyObject *model_dict(const atr_calibration_model *m) {

@@ -54,9 +54,11 @@ static inline int atr__capture_is_plain(PyTypeObject *tp, const atr__capture_opt
         if (atr__g.summ[i].type == (PyObject *)tp)
             return 0;
     }
-    /* A float subclass's instances hold a PyFloatObject: smaller ones need no MRO walk. */
+    /* A float subclass's instances hold a PyFloatObject: smaller ones need no MRO walk, nor
+       do those of a class whose base (the one its layout extends) is object: float's
+       layout would make float, or a subclass of it, that base. */
     return tp->tp_basicsize < (Py_ssize_t)sizeof(PyFloatObject) ||
-           !PyType_IsSubtype(tp, &PyFloat_Type);
+           tp->tp_base == &PyBaseObject_Type || !PyType_IsSubtype(tp, &PyFloat_Type);
 }
 
 /*

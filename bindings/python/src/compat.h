@@ -110,23 +110,6 @@
 #define ATR__ALWAYS_INLINE
 #endif
 
-/*
- * Call the function a decorator wraps, its recursion counted as if Python called it directly
- * (see ATR__C_UNITS_REFUND; the caller checked atr__state_stack_low()).
- */
-static inline PyObject *atr__compat_call_wrapped(PyObject *func, PyObject *const *args,
-                                                 size_t nargsf, PyObject *kwnames) {
-#if ATR__C_UNITS_REFUND
-    PyThreadState *ts = PyThreadState_Get();
-    ts->c_recursion_remaining += ATR__C_UNITS_REFUND;
-    PyObject *res = PyObject_Vectorcall(func, args, nargsf, kwnames);
-    ts->c_recursion_remaining -= ATR__C_UNITS_REFUND;
-    return res;
-#else
-    return PyObject_Vectorcall(func, args, nargsf, kwnames);
-#endif
-}
-
 /* Py_NewRef / Py_XNewRef: 3.10+. */
 #if PY_VERSION_HEX < 0x030A0000
 static inline PyObject *atr__compat_newref(PyObject *o) {
@@ -157,6 +140,44 @@ static inline PyThreadState *atr__compat_tstate(void) {
 static inline void *atr__compat_context(void) {
     PyThreadState *ts = atr__compat_tstate();
     return ts ? (void *)ts->context : NULL;
+}
+
+/*
+ * Call the function a decorator wraps, its recursion counted as if Python called it directly
+ * (see ATR__C_UNITS_REFUND; the caller checked atr__state_stack_low()). `ts` is the calling
+ * thread's state (only read with ATR__C_UNITS_REFUND: NULL elsewhere); atr__compat_call_wrapped
+ * gets it itself.
+ */
+static inline ATR__ALWAYS_INLINE PyObject *
+atr__compat_call_wrapped_in(PyThreadState *ts, PyObject *func, PyObject *const *args, size_t nargsf,
+                            PyObject *kwnames) {
+    /* A Python function is called straight through its vectorcall pointer, read at each call
+       (PyFunction_SetVectorcall may change it): PyObject_Vectorcall would find the same
+       pointer again and check a result that the interpreter checks anyway when the traced
+       call returns (about 30 instructions). Other callables keep that check. */
+    vectorcallfunc vc = PyFunction_Check(func) ? ((PyFunctionObject *)func)->vectorcall : NULL;
+#if ATR__C_UNITS_REFUND
+    ts->c_recursion_remaining += ATR__C_UNITS_REFUND;
+    PyObject *res = ATR__LIKELY(vc != NULL) ? vc(func, args, nargsf, kwnames)
+                                            : PyObject_Vectorcall(func, args, nargsf, kwnames);
+    ts->c_recursion_remaining -= ATR__C_UNITS_REFUND;
+    return res;
+#else
+    (void)ts;
+    if (ATR__LIKELY(vc != NULL))
+        return vc(func, args, nargsf, kwnames);
+    return PyObject_Vectorcall(func, args, nargsf, kwnames);
+#endif
+}
+
+static inline ATR__ALWAYS_INLINE PyObject *
+atr__compat_call_wrapped(PyObject *func, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+#if ATR__C_UNITS_REFUND
+    PyThreadState *ts = atr__compat_tstate();
+#else
+    PyThreadState *ts = NULL;
+#endif
+    return atr__compat_call_wrapped_in(ts, func, args, nargsf, kwnames);
 }
 
 /*

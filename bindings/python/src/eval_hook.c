@@ -116,12 +116,17 @@ static void end_raise(const void *key) {
     PyErr_Restore(type, value, tb);
 }
 
-/* A fresh call of selected, plain (not generator-like) code. */
-static PyObject *eval_call(PyThreadState *ts, atr__iframe311 *fi, atr__code_info *ci) {
+/* A fresh call of selected, plain (not generator-like) code; `hot`: atr__calls_hot(ci). */
+static inline PyObject *eval_call(PyThreadState *ts, atr__iframe311 *fi, atr__code_info *ci,
+                                  int hot) {
     PyCodeObject *co = fi->f_code;
     uint64_t gen = atr__fcfg.gen;
+    void *ctx = thread_ctx(ts);
     atr__tls_in_tracer++;
-    atr__calls_start_slots(fi, co, ci, fi->localsplus, thread_ctx(ts)); /* no cell made yet */
+    /* (parameters read in place: no cell made yet) */
+    if (!hot || !atr__calls_start_hot(fi, co, ci, fi->localsplus, ctx)) {
+        atr__calls_start_slots(fi, co, ci, fi->localsplus, ctx);
+    }
     atr__tls_in_tracer--;
     PyObject *res = DEFAULT_EVAL(ts, fi, 0);
     if (ATR__LIKELY(atr__fcfg.gen == gen && atr__fcfg.active)) {
@@ -187,6 +192,13 @@ static PyObject *eval_step(PyThreadState *ts, atr__iframe311 *fi, int throwflag,
 /* Everything but the rejected-code path of eval_hook (out of line: that path stays a jump). */
 static ATR__NOINLINE PyObject *eval_slow(PyThreadState *ts, atr__iframe311 *fi, int throwflag,
                                          atr__code_info *ci, int d) {
+    /* the hot path first: a fresh call of code admitted to it (which implies the filter
+       runs and the code is plain) */
+    if (ATR__LIKELY(d == ATR__DEC_ACCEPT && atr__calls_hot(ci)) && !atr__tls_in_tracer &&
+        !throwflag && fi->owner == OWNED_BY_THREAD &&
+        (const _Py_CODEUNIT *)fi->prev_instr == _PyCode_CODE(fi->f_code) - 1) {
+        return eval_call(ts, fi, ci, 1);
+    }
     if (!atr__fcfg.active || atr__tls_in_tracer) {
         return DEFAULT_EVAL(ts, fi, throwflag);
     }
@@ -205,7 +217,7 @@ static ATR__NOINLINE PyObject *eval_slow(PyThreadState *ts, atr__iframe311 *fi, 
         (const _Py_CODEUNIT *)fi->prev_instr != _PyCode_CODE(fi->f_code) - 1) {
         return DEFAULT_EVAL(ts, fi, throwflag); /* a generator's creating call, or not a call */
     }
-    return eval_call(ts, fi, ci);
+    return eval_call(ts, fi, ci, 0);
 }
 
 static ATR__NOINLINE PyObject *stack_exhausted(void) {

@@ -130,6 +130,7 @@ static PyObject *filter_stop(PyObject *self, PyObject *unused) {
         /* not measured: a minimum duration drops calls, a test clock's times are not real */
         atr__calibrate(g_backend->name, !atr__fcfg.min_duration_ns && !atr__fcfg.clock);
         backend_stop();
+        atr__fcfg.hot_gen = ATR__HOT_NONE;
         atr__calls_end_all();
         atr__fcfg.active = 0;
         Py_CLEAR(atr__fcfg.clock);
@@ -178,8 +179,10 @@ static PyObject *filter_start(PyObject *self, PyObject *args, PyObject *kw) {
     atr__fcfg.max_depth = (uint32_t)max_depth;
     atr__fcfg.clock = clock == Py_None ? NULL : Py_NewRef(clock);
     atr__fcfg.active = 1;
+    atr__fcfg.hot_gen = (min_ns || max_depth || atr__fcfg.clock) ? ATR__HOT_NONE : atr__fcfg.gen;
     if (backend_start(req) < 0) {
         g_backend = NULL;
+        atr__fcfg.hot_gen = ATR__HOT_NONE;
         atr__fcfg.active = 0;
         Py_CLEAR(atr__fcfg.clock);
         atr__filter_patterns_clear();

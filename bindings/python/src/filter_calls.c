@@ -47,6 +47,7 @@ typedef struct fentry {
     uint8_t parent_below; /* the parent is the entry below on the stack (if it is parent_key) */
     uint8_t code_owned;
     uint8_t coro_like; /* generator/coroutine/async generator code (recorded or not) */
+    uint8_t hot;       /* begun by atr__calls_start_hot: EMITTED, plain, owns nothing */
 } fentry;
 
 typedef struct fthread {
@@ -117,6 +118,7 @@ static inline void entry_init(fentry *e, const void *key, PyCodeObject *co) {
     e->parent_below = 0;
     e->code_owned = 0;
     e->coro_like = 0;
+    e->hot = 0;
 }
 
 static void release_vals(fentry *e) {
@@ -148,6 +150,22 @@ static void entry_leave(fentry *e) {
         e->token = NULL;
     }
     atr__span_leave(e->saved);
+}
+
+/* Entry idx of ft began `span` (0: not recorded) in session generation `gen`: while it runs,
+   the span is the thread's current one in `ctx` (and published there when entered). */
+static inline fentry *entry_begun(fthread *ft, size_t idx, uint64_t gen, uint64_t span, void *ctx) {
+    fentry *e = &ft->stack[idx];
+    e->gen = gen;
+    e->span = span;
+    if (span) {
+        e->saved = atr__tls_current;
+        atr__tls_current.span = span;
+        atr__tls_current.ctx = ctx;
+        e->entered = 1;
+        e->token = atr__span_publish(span, ctx);
+    }
+    return e;
 }
 
 /* --- suspended table ------------------------------------------------------------------- */
@@ -350,6 +368,48 @@ static inline int end_top(fthread *ft, int how, PyObject *obj) {
     return g_gen == fgen;
 }
 
+/* After a START of `ci` by the general path: admit it to the hot path (atr__calls_hot) while
+   this filter and session last, if it suits. */
+static void hot_note(atr__code_info *ci) {
+    if (atr__fcfg.hot_gen != ATR__HOT_NONE && atr__session() &&
+        ci->defined_gen == atr__state_gen() && ci->filter_gen == atr__fcfg.gen &&
+        ci->decision == ATR__DEC_ACCEPT && !ci->decorated && !ci->coro_like &&
+        ci->n_params <= ATR__EMIT_MAX_ARGS && ci->var_pos < 0 && ci->kw_pos < 0 &&
+        !ci->redact_mask) {
+        ci->hot_gen = atr__fcfg.hot_gen;
+    }
+}
+
+/* end_top(ft, 0, retval) for a hot top entry (EMITTED, plain, owning nothing, no clock):
+   popped first, then the thread's current span restored and the END written. */
+static inline void end_hot(fthread *ft, PyObject *retval) {
+    fentry *e = &ft->stack[--ft->n];
+    uint64_t span = e->span, gen = e->gen;
+    if (e->entered) {
+        PyObject *token = e->token;
+        atr__cur saved = e->saved;
+        if (token) {
+            atr__span_ctx_reset(token);
+        }
+        atr__span_leave(saved);
+    }
+    if (!span) {
+        return;
+    }
+    atr_session *s = atr__session_of(gen);
+    atr_value v;
+    if (!s) {
+        return;
+    }
+    if (!retval) {
+        atr_span_return(s, span, ATR_NOW, NULL);
+    } else if (atr__capture_value_inline(retval, &atr__g.opts, &v)) {
+        atr_span_return(s, span, ATR_NOW, &v); /* (ignores a skipped span, as below) */
+    } else {
+        atr__span_end_return(gen, span, ATR_NOW, retval, NULL);
+    }
+}
+
 int atr__calls_want(void) {
     if (!atr__fcfg.max_depth) {
         return 1;
@@ -416,16 +476,50 @@ void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyO
         }
         return;
     }
-    e = &ft->stack[idx];
-    e->gen = gen;
-    e->span = span;
-    if (span) {
-        e->saved = atr__tls_current;
-        atr__tls_current.span = span;
-        atr__tls_current.ctx = ctx;
-        e->entered = 1;
-        e->token = atr__span_publish(e->span, ctx);
+    entry_begun(ft, idx, gen, span, ctx);
+    if (ci && n == ci->n_params) {
+        hot_note(ci);
     }
+}
+
+int atr__calls_start_hot(const void *key, PyCodeObject *co, atr__code_info *ci,
+                         PyObject *const *vals, void *ctx) {
+    /* The values first: captured inline (no Python code runs) or not here at all. */
+    atr_value args[ATR__EMIT_MAX_ARGS];
+    uint32_t n = (uint32_t)ci->n_params; /* <= ATR__EMIT_MAX_ARGS (hot_note) */
+    for (uint32_t i = 0; i < n; i++) {
+        if (!vals[i]) {
+            args[i] = atr_value_nil();
+        } else if (!atr__capture_value_inline(vals[i], &atr__g.opts, &args[i])) {
+            return 0;
+        }
+    }
+    fthread *ft = ft_get();
+    fentry *e = ft ? ft_push(ft) : NULL;
+    if (!e) {
+        return 0;
+    }
+    if (!ctx) {
+        ctx = atr__compat_context();
+    } else if (ctx == ATR__CTX_NULL) {
+        ctx = NULL;
+    }
+    entry_init(e, key, co);
+    e->hot = 1;
+    e->observed = atr__span_current_in(ctx);
+    /* The writer may wait for room with the GIL released (another thread may stop filter
+       tracing meanwhile): e is found again by its index, as in atr__calls_start. */
+    uint64_t fgen = g_gen, gen = atr__state_gen(), span = 0;
+    size_t idx = ft->n - 1;
+    atr_span_begin(atr__session(), ci->fid, e->observed, ATR_NOW, args, n, NULL, 0, &span);
+    if (ATR__UNLIKELY(g_gen != fgen)) {
+        if (span) {
+            atr__span_end_return(gen, span, ATR_NOW, NULL, NULL); /* as end_all would */
+        }
+        return 1;
+    }
+    entry_begun(ft, idx, gen, span, ctx);
+    return 1;
 }
 
 void atr__calls_start_frame_slow(const void *key, PyCodeObject *co, atr__code_info *ci,
@@ -455,7 +549,11 @@ int atr__calls_end_if_top(const void *key, PyObject *code, PyObject *retval, int
     if (top->key != key || top->code != code || (plain && top->coro_like)) {
         return 0;
     }
-    end_top(ft, 0, retval);
+    if (ATR__LIKELY(top->hot)) {
+        end_hot(ft, retval);
+    } else {
+        end_top(ft, 0, retval);
+    }
     return 1;
 }
 
@@ -536,6 +634,7 @@ void atr__calls_yield(const void *key) {
         return;
     }
     fentry e = ft->stack[--ft->n];
+    e.hot = 0; /* it owns its code from here */
     if (e.state == ST_EMITTED) {
         atr__span_suspend(e.gen, e.span, t);
     }

@@ -11,6 +11,7 @@
 #define ATR_PY_FILTER_CALLS_H
 
 #include "filter_decide.h"
+#include "state.h"
 
 /* 1 if a new call at this thread's depth is recorded (not over max_depth), else 0. */
 int atr__calls_want(void);
@@ -60,6 +61,28 @@ static inline void atr__calls_start_slots(const void *key, PyCodeObject *co, atr
     atr__calls_start(key, co, ci, slots,
                      atr__fcfg.max_depth && !atr__calls_want() ? 0 : ci->n_params, ctx);
 }
+
+/*
+ * The hot path: a plain call of code whose decision is ACCEPT (the caller checked
+ * atr__filter_cached), with what would be checked on every call decided once per code object
+ * and filter (ci->hot_gen, set by atr__calls_start): the filter runs without min_duration,
+ * max_depth or clock; the code is defined in the active session (its fid) and is no
+ * generator or coroutine; at most ATR__EMIT_MAX_ARGS parameters, no *args, **kwargs or
+ * redacted name. 1 if the hot path applies to `ci` now.
+ */
+static inline int atr__calls_hot(const atr__code_info *ci) {
+    return ci->hot_gen == atr__fcfg.hot_gen && ci->defined_gen == atr__state_gen();
+}
+
+/*
+ * atr__calls_start for a call that atr__calls_hot() admits, `vals` its ci->n_params
+ * parameter values (borrowed; NULL allowed). Returns 1 when done, 0 when nothing was done
+ * (a value needs the general capture, which may run Python code; no memory): the caller
+ * then calls atr__calls_start. The call ends through atr__calls_end_if_top or
+ * atr__calls_return/raise as any other.
+ */
+int atr__calls_start_hot(const void *key, PyCodeObject *co, atr__code_info *ci,
+                         PyObject *const *vals, void *ctx);
 
 /* A suspended generator/coroutine resumes. Returns 1 if it was ours, else 0. */
 int atr__calls_resume(const void *key);

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-atr__filter_cfg atr__fcfg = {.extra_index = -1};
+atr__filter_cfg atr__fcfg = {.extra_index = -1, .hot_gen = ATR__HOT_NONE};
 
 /* Parsed patterns and library roots of the running filter. */
 static struct {

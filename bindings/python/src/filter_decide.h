@@ -30,6 +30,7 @@ typedef struct atr__code_info {
     uint64_t redact_mask; /* parameters (index < 64) whose names match the session's redact */
     PyObject *module;     /* owned: module name (str) seen at the decision, or NULL */
     PyObject *qualname;   /* owned: qualified name (str) found at the decision, or NULL */
+    uint64_t hot_gen;     /* atr__fcfg.hot_gen when the hot path suits it (filter_calls.h) */
 } atr__code_info;
 
 /* Filter options while tracing runs (one instance: atr__fcfg, filter_decide.c). */
@@ -40,7 +41,12 @@ typedef struct atr__filter_cfg {
     uint32_t max_depth;       /* 0: unlimited */
     PyObject *clock;          /* owned: test clock callable returning ns, or NULL */
     Py_ssize_t extra_index;   /* co_extra index of atr__code_info (-1: none yet) */
+    /* `gen` while the filter runs without min_duration, max_depth or clock (the hot path's
+       conditions that belong to the filter), else ATR__HOT_NONE, which no code info holds */
+    uint64_t hot_gen;
 } atr__filter_cfg;
+
+#define ATR__HOT_NONE UINT64_MAX
 
 extern atr__filter_cfg atr__fcfg;
 

@@ -100,7 +100,10 @@ static PyObject *cb_start(PyObject *self, PyObject *const *args, size_t nargsf, 
             fr.globals = fr.fi->f_globals;
             void *ctx = ts->context ? (void *)ts->context : ATR__CTX_NULL;
             if (!ci->cell_params) {
-                atr__calls_start_slots(fr.key, co, ci, fr.fi->localsplus, ctx);
+                if (!atr__calls_hot(ci) ||
+                    !atr__calls_start_hot(fr.key, co, ci, fr.fi->localsplus, ctx)) {
+                    atr__calls_start_slots(fr.key, co, ci, fr.fi->localsplus, ctx);
+                }
             } else {
                 atr__calls_start_frame(fr.key, co, ci, read_args, &fr, ctx);
             }

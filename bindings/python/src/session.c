@@ -318,7 +318,11 @@ PyObject *atr__py_stop(PyObject *m, PyObject *unused) {
         Py_RETURN_NONE;
     if (g_depth == 0) /* an inner session leaves the outer session's filter tracing on */
         atr__filter_session_closing();
-    atr__calibrate("decorator", 1); /* the tracer's cost per call, into the log */
+    /* The tracer's cost per call, into the log; a filter backend's, written when filter
+       tracing stopped, governs the log's compensation instead (readers keep it over the
+       decorator's): the decorator's would cost the stop 40 ms of CPU for nothing. */
+    if (atr__g.backend_calib_gen != atr__g.gen)
+        atr__calibrate("decorator", 1);
     PyObject *path = PyUnicode_DecodeFSDefault(atr_session_path(s));
     atr_drop_stats st;
     memset(&st, 0, sizeof(st));

@@ -60,8 +60,10 @@ typedef struct atr__state {
     PyObject *action_ids;   /* owned: dict action name -> int function id, or NULL */
     atr__summarizer *summ;  /* PyMem array of n_summ registered summarizers */
     size_t n_summ;
-    PyObject *span_var;     /* owned: ContextVar holding an int span id */
-    PyObject *open_actions; /* owned: dict span id -> capsule of what action_end restores */
+    PyObject *span_var;         /* owned: ContextVar holding an int span id */
+    PyObject *open_actions;     /* owned: dict span id -> capsule of what action_end restores */
+    uint64_t backend_calib_gen; /* gen of the session a filter backend's CALIBRATION went
+                                   into: it governs that log's compensation (calibrate.c) */
 } atr__state;
 
 /* The one instance (state.c). */

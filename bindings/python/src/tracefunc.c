@@ -91,6 +91,7 @@ static int prepare(atr__traced *t) {
     /* Reallocated only to grow (a new __code__ with more parameters): calls in other
        threads that Python code run here lets proceed keep reading a valid array. */
     uint8_t *mode = t->mode;
+    t->mode_plain = 0; /* until every slot is decided below */
     if (nslots > t->mode_cap) {
         mode = PyMem_Calloc((size_t)nslots, 1);
         if (mode == NULL) {
@@ -129,6 +130,10 @@ static int prepare(atr__traced *t) {
     t->simple = t->code != NULL && t->kwonly == 0 && !t->has_varargs &&
                 t->argcount <= STACK_SLOTS && n == t->argcount;
     t->n_captured = (uint32_t)n;
+    t->mode_plain = 1;
+    for (Py_ssize_t i = 0; i < nslots; i++)
+        if (mode[i] != SLOT_CAPTURE)
+            t->mode_plain = 0;
     /* Identity. */
     module = PyObject_GetAttrString(t->func, "__module__");
     if (module == NULL)
@@ -385,11 +390,12 @@ ATR__NOINLINE static uint64_t begin_simple(atr__traced *t, atr_session *s, PyObj
     uint64_t span = 0, gen = atr__g.gen;
     uint32_t fid = t->fid;
     atr__capture_opts opts = t->opts; /* (opts.redact is not read: no field is captured) */
+    int plain = t->mode_plain;        /* (no redacted slot: the usual case, no copy) */
     atr__scratch_init(&sc);
-    if (nargs) /* nargs == argcount <= STACK_SLOTS (t->simple) */
+    if (!plain && nargs) /* nargs == argcount <= STACK_SLOTS (t->simple) */
         memcpy(mode, t->mode, (size_t)nargs);
     for (Py_ssize_t i = 0; i < nargs; i++) {
-        if (ATR__UNLIKELY(mode[i] == SLOT_REDACT))
+        if (ATR__UNLIKELY(!plain && mode[i] == SLOT_REDACT))
             atr__capture_redact(args[i], &vals[i]);
         else
             atr__capture_value_fast(args[i], &opts, &sc, &vals[i]);
@@ -406,6 +412,24 @@ ATR__NOINLINE static uint64_t begin_simple(atr__traced *t, atr_session *s, PyObj
     }
     atr_span_begin(s, fid, parent, ATR_NOW, vals, (uint32_t)nargs, NULL, 0, &span);
     return span;
+}
+
+/*
+ * begin_simple's usual case without its call and scratch storage: at most two arguments,
+ * none redacted, each captured inline (no Python code runs). Returns 1 with *span set, or 0
+ * (nothing written) for begin_simple to do it.
+ */
+static inline ATR__ALWAYS_INLINE int begin_inline(atr__traced *t, atr_session *s,
+                                                  PyObject *const *args, Py_ssize_t nargs,
+                                                  uint64_t parent, uint64_t *span) {
+    atr_value vals[2];
+    if (nargs > 2 || !t->mode_plain)
+        return 0;
+    for (Py_ssize_t i = 0; i < nargs; i++)
+        if (!atr__capture_value_inline(args[i], &t->opts, &vals[i]))
+            return 0;
+    atr_span_begin(s, t->fid, parent, ATR_NOW, vals, (uint32_t)nargs, NULL, 0, span);
+    return 1;
 }
 
 ATR__NOINLINE static void end_call(atr__traced *t, uint64_t gen, uint64_t span, PyObject *res) {
@@ -446,27 +470,35 @@ static inline ATR__ALWAYS_INLINE PyObject *traced_call(atr__traced *t, atr_sessi
             PyErr_Clear();
             return PyObject_Vectorcall(t->func, args, nargsf, kwnames);
         }
+        if (ATR__UNLIKELY((s = atr__session_of(t->gen)) == NULL)) /* stopped meanwhile */
+            return PyObject_Vectorcall(t->func, args, nargsf, kwnames);
     }
     atr__state_name_thread(s);
     uint64_t gen = t->gen;
-    if (ATR__UNLIKELY((s = atr__session_of(gen)) == NULL)) /* stopped meanwhile */
+    if (ATR__UNLIKELY(atr__g.gen != gen)) /* stopped meanwhile (naming ran Python code) */
         return PyObject_Vectorcall(t->func, args, nargsf, kwnames);
+    s = atr__g.session;
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-    /* One read of the thread's context serves the parent lookup and the new pair. */
-    void *ctx = atr__compat_context();
+    /* One read of the thread's state serves the parent lookup, the new pair and the call. */
+    PyThreadState *ts = atr__compat_tstate();
+    void *ctx = ts ? (void *)ts->context : NULL;
     atr__cur saved = atr__tls_current;
     uint64_t parent = saved.ctx == ctx ? saved.span : atr__span_current_slow(ctx);
     /* not recorded (sampling, recording off): no capture, a placeholder span */
     uint64_t span = atr_span_gate(s, parent);
-    if (ATR__LIKELY(span == 0))
-        span = (kwnames == NULL && nargs == t->argcount && t->simple)
-                   ? begin_simple(t, s, args, nargs, parent)
-                   : begin_call(t, s, args, nargs, kwnames, parent);
+    if (ATR__LIKELY(span == 0)) {
+        if (kwnames == NULL && nargs == t->argcount && t->simple) {
+            if (!begin_inline(t, s, args, nargs, parent, &span))
+                span = begin_simple(t, s, args, nargs, parent);
+        } else {
+            span = begin_call(t, s, args, nargs, kwnames, parent);
+        }
+    }
     atr__tls_current.span = span;
     atr__tls_current.ctx = ctx;
     /* in an asyncio task: tasks created during the call are its children */
     PyObject *token = atr__span_publish(span, ctx);
-    PyObject *res = atr__compat_call_wrapped(t->func, args, nargsf, kwnames);
+    PyObject *res = atr__compat_call_wrapped_in(ts, t->func, args, nargsf, kwnames);
     if (ATR__UNLIKELY(token != NULL))
         atr__span_ctx_reset(token);
     atr__span_leave(saved);
@@ -480,6 +512,13 @@ static inline ATR__ALWAYS_INLINE PyObject *traced_call(atr__traced *t, atr_sessi
             t->code && (((PyCodeObject *)t->code)->co_flags & CO_ITERABLE_COROUTINE);
         if (tp == &PyCoro_Type || tp == &PyAsyncGen_Type || (tp == &PyGen_Type && !iterable_coro))
             return atr__genwrap_new(res, t, span, gen);
+    }
+    /* The common result (an exact scalar, None, a plain object) is written from here. */
+    atr_value v;
+    if (ATR__LIKELY(res != NULL) && t->result && (s = atr__session_of(gen)) != NULL &&
+        atr__capture_value_inline(res, &t->opts, &v)) {
+        atr_span_return(s, span, ATR_NOW, &v);
+        return res;
     }
     end_call(t, gen, span, res);
     return res;
@@ -496,18 +535,56 @@ ATR__NOINLINE static PyObject *traced_call_redacting(atr__traced *t, atr_session
     return res;
 }
 
-PyObject *atr__traced_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
-                                 PyObject *kwnames) {
-    atr__traced *t = (atr__traced *)self;
+/* A session is active: record the call (out of line: the idle path saves no registers). */
+ATR__NOINLINE static PyObject *traced_session_call(atr__traced *t, atr_session *s,
+                                                   PyObject *const *args, size_t nargsf,
+                                                   PyObject *kwnames) {
+    if (ATR__UNLIKELY(PyTuple_GET_SIZE(t->redact) != 0))
+        return traced_call_redacting(t, s, args, nargsf, kwnames);
+    return traced_call(t, s, args, nargsf, kwnames);
+}
+
+/* Record the call, or (no session, or user code run by the tracer) just forward it. */
+static inline ATR__ALWAYS_INLINE PyObject *dispatch(atr__traced *t, PyObject *const *args,
+                                                    size_t nargsf, PyObject *kwnames) {
     atr_session *s = atr__g.session;
-    if (ATR__UNLIKELY(atr__state_stack_low())) {
+    if (ATR__UNLIKELY(s != NULL) && ATR__LIKELY(!atr__tls_in_tracer))
+        return traced_session_call(t, s, args, nargsf, kwnames);
+    return atr__compat_call_wrapped(t->func, args, nargsf, kwnames);
+}
+
+/*
+ * 0 when the C stack is known to have room (atr__state_stack_low() would say 0), 1 when
+ * call_checked must decide. Reads the stack pointer without taking a local's address, which
+ * would give the entry a stack frame: the idle path then forwards with a tail call.
+ */
+static inline ATR__ALWAYS_INLINE int stack_unsure(void) {
+#if ATR__STACK_GUARD && defined(__GNUC__) && (defined(__x86_64__) || defined(__aarch64__))
+    char *sp, *floor = atr__tls_stack_floor;
+#if defined(__x86_64__)
+    __asm__("mov %%rsp, %0" : "=r"(sp));
+#else
+    __asm__("mov %0, sp" : "=r"(sp));
+#endif
+    return ATR__UNLIKELY(floor == NULL) || ATR__UNLIKELY(sp < floor);
+#else
+    return atr__state_stack_low();
+#endif
+}
+
+ATR__NOINLINE static PyObject *call_checked(atr__traced *t, PyObject *const *args, size_t nargsf,
+                                            PyObject *kwnames) {
+    if (atr__state_stack_low()) {
         PyErr_SetString(PyExc_RecursionError,
                         "maximum recursion depth exceeded (C stack, in a traced call)");
         return NULL;
     }
-    if (ATR__LIKELY(s == NULL) || ATR__UNLIKELY(atr__tls_in_tracer))
-        return atr__compat_call_wrapped(t->func, args, nargsf, kwnames);
-    if (ATR__UNLIKELY(PyTuple_GET_SIZE(t->redact) != 0))
-        return traced_call_redacting(t, s, args, nargsf, kwnames);
-    return traced_call(t, s, args, nargsf, kwnames);
+    return dispatch(t, args, nargsf, kwnames);
+}
+
+PyObject *atr__traced_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
+                                 PyObject *kwnames) {
+    if (ATR__UNLIKELY(stack_unsure()))
+        return call_checked((atr__traced *)self, args, nargsf, kwnames);
+    return dispatch((atr__traced *)self, args, nargsf, kwnames);
 }

@@ -34,6 +34,7 @@ typedef struct atr__traced {
     uint8_t *mode;          /* PyMem: per slot SLOT_SKIP/SLOT_CAPTURE/SLOT_REDACT */
     Py_ssize_t mode_cap;    /* allocated entries of mode */
     int simple;             /* positional parameters only, all captured: the fast path */
+    int mode_plain;         /* every slot SLOT_CAPTURE (none redacted): mode is not read */
     atr__capture_opts opts; /* merged decorator + session options */
     PyObject *opts_redact;  /* owned: the merged pattern tuple opts.redact borrows */
 } atr__traced;

@@ -72,7 +72,8 @@ typedef struct atr_writer_config {
     const char *path;           /* log file to create or truncate (mode 0600); required */
     uint32_t flush_interval_ms; /* aged data is flushed at least this often; default 100
                                    (1 .. 3,600,000) */
-    size_t buffer_size;         /* bytes per thread buffer; default 128 KiB, 4 KiB .. 4 MiB */
+    size_t buffer_size;         /* bytes per thread buffer; default 128 KiB, 4 KiB .. 4 MiB
+                                   (the flusher keeps two spare ones, pages in memory) */
     size_t max_pending_bytes;   /* filled buffers waiting for the flusher; default 8 MiB,
                                    at least buffer_size */
     int zstd_level;             /* default 1 (-7 .. 22; 0: zstd's default, 3) */
@@ -244,10 +245,15 @@ ATR_API uint64_t atr_session_now(const atr_session *s);
  * The clock the session reads: ATR_CLOCK_TSC, ATR_CLOCK_MONOTONIC or ATR_CLOCK_INJECTED
  * (decided at open from the config, ARGTRACE_CLOCK and the machine); ATR_CLOCK_AUTO for NULL.
  * A TSC session starts from the TSC rate an earlier session of the process measured; the
- * first one reads clock_gettime until its first calibration (the flusher's first cycle at
- * least 20 ms after open: with the default flush interval, about 100 ms).
+ * first one reads clock_gettime until its first calibration, which its flusher makes 2 ms
+ * after open (later ones 4, 8, ... ms after, then every second).
  */
 ATR_API int atr_session_clock_source(const atr_session *s);
+
+/* 1 when the session's clock reads the TSC through a calibration now (a TSC session once its
+   rate is known), 0 when a reading goes to clock_gettime or an injected clock (or s is NULL).
+   A reading through clock_gettime costs more: what a traced call costs depends on it. */
+ATR_API int atr_session_clock_calibrated(const atr_session *s);
 
 /* Counters of what the session could not record (the DROPS record, docs/FORMAT.md 3.10). */
 typedef struct atr_drop_stats {

@@ -15,8 +15,8 @@ __thread uint64_t atr__tsc_last __attribute__((tls_model("initial-exec")));
 /*
  * Why global: the TSC's rate is the machine's, not a session's. A session opened after an
  * earlier one calibrated starts calibrated, instead of reading clock_gettime until its own
- * flusher has a 20 ms window: a process that opens many short sessions (a log per test, a
- * benchmark's runs) would otherwise never use the TSC. Only real calibrations
+ * flusher has a 2 ms window: a process that opens many short sessions (a log per test, a
+ * benchmark's runs) would otherwise read clock_gettime for their first ms each. Only real calibrations
  * (atr__tsc_calibrate) write it, never tests' synthetic pairs. 0: none yet.
  */
 static _Atomic uint64_t g_rate;

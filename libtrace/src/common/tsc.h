@@ -21,9 +21,11 @@
  *   measured, if any (the TSC's rate is the machine's, not a session's): one line through
  *   the start pair (atr__tsc_seed). Otherwise readings come from clock_gettime until the
  *   first calibration. That one is made once the window since the start pair is at least
- *   20 ms: rate = window ns / window ticks, based at the new pair itself when nothing was
+ *   2 ms: rate = window ns / window ticks, based at the new pair itself when nothing was
  *   seeded (the switch jumps by that pair's read error only, tens of ns).
- * - Later ones when the window has doubled, then ATR__TSC_INTERVAL_NS (1 s) apart. The rate
+ * - Later ones when the window has doubled (the flusher wakes for each: 4, 8, ... ms), then
+ *   ATR__TSC_INTERVAL_NS (1 s) apart. Each corrects what the previous rate's error built up
+ *   over a window as long as the one it was measured on: about 2e each time. The rate
  *   is measured over the window (its error from the pairs' read errors shrinks as 1/window);
  *   once the window reaches two intervals its start moves up to the previous calibration's
  *   pair, so the rate follows CLOCK_MONOTONIC's (NTP adjusts it) with a lag of about 1 s.
@@ -34,11 +36,11 @@
  *   ATR__TSC_SLEW_PPM. So the mapping follows CLOCK_MONOTONIC indefinitely and never steps.
  * - An error beyond ATR__TSC_STEP_NS (the TSC or CLOCK_MONOTONIC jumped: suspend, a migrated
  *   VM), a TSC that went backwards or an absurd rate starts over: clock_gettime again, a new
- *   reference pair, the first calibration 20 ms later.
+ *   reference pair, the first calibration 2 ms later.
  *
  * Accuracy: a pair's error e is at most half its rdtsc gap (best of ATR__TSC_TRIES reads,
- * typically 10-50 ns). The first rate is good to about 2e / 20 ms (a few ppm), later ones
- * better. Each recalibration removes the error built up since the last one, and a pair's own
+ * typically 10-50 ns). The first rate is good to about 2e / 2 ms (10-50 ppm), later ones
+ * twice as good each, until 1 s windows (well under a ppm). Each recalibration removes the error built up since the last one, and a pair's own
  * error enters both the rate and the correction, so right after an interval the mapping is
  * within about 2e of clock_gettime, plus what a change of CLOCK_MONOTONIC's rate in the
  * last second (NTP) adds: well under a microsecond on a steady machine. rdtsc is not
@@ -77,7 +79,7 @@
 #define ATR__TSC_SHIFT 48                /* mult = ns per tick * 2^48 */
 #define ATR__TSC_SLOTS 64u               /* calibrations kept (a power of two) */
 #define ATR__TSC_TRIES 5                 /* pairs read per calibration, the best kept */
-#define ATR__TSC_FIRST_NS 20000000u      /* 20 ms: the first calibration's window */
+#define ATR__TSC_FIRST_NS 2000000u       /* 2 ms: the first calibration's window */
 #define ATR__TSC_INTERVAL_NS 1000000000u /* 1 s: calibrations planned at most this far apart */
 #define ATR__TSC_STEP_NS 1000000u        /* 1 ms: more error than this starts over */
 #define ATR__TSC_SLEW_PPM 1000u          /* largest slope correction (1 ms per s) */
@@ -119,7 +121,7 @@ typedef struct atr__tsc_probe {
 
 void atr__tsc_probe_machine(atr__tsc_probe *p);
 
-/* Reset k with the reference pair (tsc, ns): uncalibrated, first calibration 20 ms later. */
+/* Reset k with the reference pair (tsc, ns): uncalibrated, first calibration 2 ms later. */
 void atr__tsc_start(atr__tsc_clock *k, uint64_t tsc, uint64_t ns);
 /* Publish a first calibration: the line through (tsc, ns) with slope `rate`. */
 void atr__tsc_seed(atr__tsc_clock *k, uint64_t tsc, uint64_t ns, uint64_t rate);

@@ -467,6 +467,21 @@ static int batch_ready(const atr_session *s) {
 /* How often the flusher looks for signal flush requests (signals.c) while it sleeps. */
 #define SIGNAL_POLL_MS 25
 
+/* Brings *until forward to the TSC clock's next calibration when that comes first: the
+   early ones (the window doubling from ATR__TSC_FIRST_NS, common/tsc.h) get a wake-up of
+   their own instead of waiting for a cycle, so that a session's clock leaves clock_gettime a
+   few ms after the process's first session opens, and its rate error shrinks with each.
+   Under s->mu (the calibrator's state). */
+static void tsc_due(const atr_session *s, struct timespec *until) {
+    if (s->clock_source != ATR_CLOCK_TSC)
+        return;
+    struct timespec due;
+    due.tv_sec = (time_t)(s->tsc.next_ns / 1000000000u);
+    due.tv_nsec = (long)(s->tsc.next_ns % 1000000000u);
+    if (before(&due, until))
+        *until = due;
+}
+
 static void *flusher_main(void *arg) {
     atr_session *s = arg;
     struct atr__flush_scratch *sc = s->scratch;
@@ -477,13 +492,21 @@ static void *flusher_main(void *arg) {
         uint64_t req, sig = atr__signals_request();
         int stop, live, timed_out = 0;
         while (!s->stop && s->flush_req == s->flush_done && !batch_ready(s) && sig == s->sig_seen) {
+            if (atr__bufpool_want_spare(s)) { /* lets go of s->mu: look again after */
+                atr__bufpool_add_spare(s);
+                sig = atr__signals_request();
+                continue;
+            }
             until = deadline;
             if (atr__signals_installed()) {
                 atr__deadline_after_ms(&until, SIGNAL_POLL_MS);
                 if (before(&deadline, &until))
                     until = deadline;
             }
+            tsc_due(s, &until);
             if (pthread_cond_timedwait(&s->wake_cv, &s->mu, &until) == ETIMEDOUT) {
+                if (s->clock_source == ATR_CLOCK_TSC)
+                    atr__tsc_calibrate(&s->tsc);
                 clock_gettime(CLOCK_MONOTONIC, &now);
                 if (!before(&now, &deadline)) {
                     timed_out = 1;

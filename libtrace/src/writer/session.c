@@ -273,6 +273,11 @@ uint64_t atr_session_now(const atr_session *s) { return s ? atr__session_now(s) 
 
 int atr_session_clock_source(const atr_session *s) { return s ? s->clock_source : ATR_CLOCK_AUTO; }
 
+int atr_session_clock_calibrated(const atr_session *s) {
+    return s && s->clock_source == ATR_CLOCK_TSC &&
+           atomic_load_explicit(&s->tsc.cur, memory_order_acquire) != 0;
+}
+
 int atr_session_drops(const atr_session *s, atr_drop_stats *out) {
     if (!s || !out)
         return ATR_EINVAL;

@@ -160,6 +160,8 @@ struct atr_session {
     /* Buffers (under mu). */
     atr__buf *all; /* every buffer */
     atr__buf *free_list;
+    uint32_t n_free; /* buffers on free_list */
+    int spare_off;   /* a spare could not be allocated: producers allocate their own */
     atr__buf *fifo_head, *fifo_tail; /* full buffers waiting for the flusher, in push order */
     size_t pending_bytes;            /* capacity of buffers queued or being flushed */
     int stalled;        /* a producer's wait timed out: drop at once until the next cycle */
@@ -310,6 +312,11 @@ void atr__buf_put(atr_session *s, atr__buf *b);
 /* Every buffer empty and free, except `keep` (emptied, left to its owner); NULL: none. */
 void atr__bufpool_reset(atr_session *s, atr__buf *keep);
 void atr__bufpool_free(atr_session *s); /* free every buffer (the session is being freed) */
+/* The flusher keeps ATR__SPARE_BUFS free buffers with their pages in memory, so that a
+   producer taking one does not fault them in on the program's thread: 1 when one is due. */
+int atr__bufpool_want_spare(const atr_session *s);
+/* Allocate one (lets go of s->mu meanwhile; after a failure, no more spares). */
+void atr__bufpool_add_spare(atr_session *s);
 
 /* types.c: definitions (under mu): room for a record of len bytes at defs + defs_len, then
    its end; type interning: a thread's cache, the session's table. */

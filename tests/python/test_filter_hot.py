@@ -1,0 +1,148 @@
+"""Filter tracing's hot path (filter_calls.h, atr__calls_hot): a plain function decided once
+per code object, filter and session takes a shorter path from its second recorded call on.
+What it decides once must follow every change: a new session (its redaction), a new filter
+(min-duration, max depth), a value its inline capture does not handle, a decorator added
+later, a function that is a generator. Each test first makes the function hot (a few calls)
+and then checks the records of the change."""
+
+import argtrace
+from argtrace import REDACTED, Summary, _core
+from atr_helpers import only
+
+MOD = __name__
+SEL = [MOD + ":hot_*"]
+
+
+def hot_pair(secret, x):
+    return x + 1
+
+
+def hot_leaf(x):
+    return x
+
+
+def hot_deco(x):
+    return x
+
+
+def hot_values(v):
+    return v
+
+
+def hot_caller(n):
+    return [hot_leaf(i) for i in range(n)]
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1_000_000
+
+    def __call__(self):
+        return self.now
+
+
+def hot_tick(clock, dt):
+    clock.now += dt
+
+
+def session(path, fn, redact=(), **filter_kw):
+    argtrace.start(path, redact=list(redact))
+    try:
+        _core.filter_start(SEL, [], **filter_kw)
+        try:
+            fn()
+        finally:
+            _core.filter_stop()
+    finally:
+        argtrace.stop()
+    return argtrace.load(path)
+
+
+def test_a_new_session_redacts_a_function_hot_in_the_one_before(tmp_path):
+    first = session(tmp_path / "a.atr", lambda: [hot_pair("s%d" % i, i) for i in range(5)])
+    assert [c.args for c in first.calls(MOD + ".hot_pair")] == [
+        {"secret": "s%d" % i, "x": i} for i in range(5)]
+    second = session(tmp_path / "b.atr", lambda: [hot_pair("t%d" % i, i) for i in range(5)],
+                     redact=["secret"])
+    calls = list(second.calls(MOD + ".hot_pair"))
+    assert len(calls) == 5
+    assert all(c.args["secret"] == REDACTED for c in calls)
+    assert [c.args["x"] for c in calls] == list(range(5))
+    assert [c.result for c in calls] == [i + 1 for i in range(5)]
+
+
+def test_a_new_filter_with_min_duration_drops_a_function_hot_before(tmp_path):
+    clock = Clock()
+
+    def run():
+        for i in range(6):
+            hot_tick(clock, 10 if i % 2 else 5_000_000)
+
+    path = tmp_path / "a.atr"
+    argtrace.start(path)
+    try:
+        _core.filter_start(SEL, [])
+        run()  # hot_tick becomes hot in this filter
+        _core.filter_stop()
+        _core.filter_start(SEL, [], min_duration_ns=1_000_000, clock=clock)
+        run()
+        _core.filter_stop()
+    finally:
+        argtrace.stop()
+    ticks = list(argtrace.load(path).calls(MOD + ".hot_tick"))
+    assert [c.args["dt"] for c in ticks] == [5_000_000, 10] * 3 + [5_000_000] * 3
+
+
+def test_a_new_filter_with_max_depth_limits_a_function_hot_before(tmp_path):
+    path = tmp_path / "a.atr"
+    argtrace.start(path)
+    try:
+        _core.filter_start(SEL, [])
+        hot_caller(4)
+        _core.filter_stop()
+        _core.filter_start(SEL, [], max_depth=1)
+        hot_caller(4)
+        _core.filter_stop()
+    finally:
+        argtrace.stop()
+    log = argtrace.load(path)
+    assert len(list(log.calls(MOD + ".hot_caller"))) == 2
+    assert len(list(log.calls(MOD + ".hot_leaf"))) == 4  # the second filter: none recorded
+
+
+def test_values_the_hot_path_does_not_capture_inline_are_captured_in_full(tmp_path):
+    big = 1 << 80
+    values = [1, 2, 3, [1, 2], "é", big, (4,), {"k": 1}, None, 2.5, "ascii", b"xy", 7]
+    log = session(tmp_path / "a.atr", lambda: [hot_values(v) for v in values])
+    calls = list(log.calls(MOD + ".hot_values"))
+    got = [c.args["v"] for c in calls]
+    assert got[:3] == [1, 2, 3]
+    assert got[3] == Summary("list", 2, (1, 2))
+    assert got[4] == "é" and got[5] == big and got[6] == Summary("tuple", 1, (4,))
+    assert got[8:11] == [None, 2.5, "ascii"] and got[12] == 7
+    assert [c.result for c in calls] == got  # the same value comes back as the result
+
+
+def test_a_function_decorated_while_hot_is_recorded_once_per_call(tmp_path):
+    def run():
+        for i in range(3):
+            hot_deco(i)
+        traced = argtrace.trace(hot_deco)  # (marks the code object decorated for good)
+        for i in range(3, 6):
+            traced(i)
+
+    log = session(tmp_path / "a.atr", run)
+    calls = list(log.calls(MOD + ".hot_deco"))
+    assert [c.args["x"] for c in calls] == list(range(6))
+
+
+def test_the_hot_path_is_taken_and_records_what_the_general_path_does(tmp_path):
+    """Many calls of one function with scalar arguments (the hot path from the second call)
+    are recorded with parents, arguments and results, nested under their caller."""
+    log = session(tmp_path / "a.atr", lambda: hot_caller(50))
+    caller = only(log.calls(MOD + ".hot_caller"))
+    leaves = list(log.calls(MOD + ".hot_leaf"))
+    assert [c.args["x"] for c in leaves] == list(range(50))
+    assert [c.result for c in leaves] == list(range(50))
+    assert all(c.parent_id == caller.id for c in leaves)
+    assert caller.args == {"n": 50}
