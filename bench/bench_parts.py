@@ -7,10 +7,13 @@ Each workload runs at two sizes, untraced and traced up to argtrace.flush(), eac
 `valgrind --tool=callgrind --separate-threads=yes` process; per call = the difference between
 the sizes divided by the extra calls (fixed costs cancel), the calling thread's less the
 untraced difference. Under callgrind the clock runs about 50 times slower, so time deltas are
-larger and zstd's share is inflated against a native run; compare builds, not parts.
+larger and zstd's share is inflated against a native run; compare builds, not parts. The
+flush interval is wall time, so under callgrind the flusher's timed cycles (which write the
+threads' live buffers in part, those parts scanned) come 50-100 times as often per call as
+natively: `--flush-interval-ms 5000` brings them back to about the native rate.
 
     python3 bench/bench_parts.py --build before=/path/build/python --build after=build/python \\
-        [--workloads fib,richards,deltablue,raytrace]
+        [--workloads fib,richards,deltablue,raytrace] [--flush-interval-ms N]
 
 The pyperformance programs need the pyperformance package (any venv). `--child` runs one.
 """
@@ -36,7 +39,8 @@ def child(workload, size, mode, out):
     run()  # warm-up, as bench_process_cpu
     if mode == "traced":
         import argtrace
-        argtrace.start(out, trace=[modname])
+        flush_ms = int(os.environ.get("ATR_BENCH_FLUSH_MS", "0"))
+        argtrace.start(out, trace=[modname], **({"flush_interval_ms": flush_ms} if flush_ms else {}))
     run()
     if mode == "traced":
         argtrace.flush()
@@ -81,10 +85,15 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", action="append", default=[], help="LABEL=PYTHONPATH")
     ap.add_argument("--workloads", default="fib,richards,deltablue,raytrace")
+    ap.add_argument("--flush-interval-ms", type=int, default=0,
+                    help="the session's flush interval (default: the library's, 100 ms); "
+                         "callgrind runs the program ~50x slower but the interval in wall time")
     ap.add_argument("--child", nargs=4)
     a = ap.parse_args()
     if a.child:
         return child(a.child[0], int(a.child[1]), a.child[2], a.child[3])
+    if a.flush_interval_ms:
+        os.environ["ATR_BENCH_FLUSH_MS"] = str(a.flush_interval_ms)
     builds = [b.split("=", 1) for b in a.build] or [["this", os.path.join(HERE, "..", "build",
                                                                            "python")]]
     print("| workload | build | calling thread +instr/call | flusher instr/call | zstd | scan | "

@@ -11,6 +11,7 @@
 
 #include "argtrace/atr.h"
 #include "atr_test.h"
+#include "findex_check.h"
 #include "rec_dump.h"
 
 static uint64_t g_clock = 1000;
@@ -170,38 +171,6 @@ static atr_frame_index *load(const char *path, atr_reader **r) {
     ATR_REQUIRE(atr_reader_open(path, r) == 0);
     ATR_REQUIRE(atr_frame_index_load(*r, &ix) == 0);
     return ix;
-}
-
-/* Two indexes describe the same frames the same way. */
-static void check_same_index(const atr_frame_index *a, const atr_frame_index *b, uint32_t n) {
-    uint32_t i, k;
-    ATR_REQUIRE(atr_frame_index_count(a) >= n && atr_frame_index_count(b) >= n);
-    for (i = 0; i < n; i++) {
-        atr_frame_info x, y;
-        ATR_CHECK_OK(atr_frame_index_get(a, i, &x));
-        ATR_CHECK_OK(atr_frame_index_get(b, i, &y));
-        ATR_CHECK_EQ_U64(x.offset, y.offset);
-        ATR_CHECK_EQ_U64(x.size, y.size);
-        ATR_CHECK_EQ_U64(x.tmin, y.tmin);
-        ATR_CHECK_EQ_U64(x.tmax, y.tmax);
-        ATR_CHECK_EQ_INT(x.flags, y.flags);
-        ATR_REQUIRE(x.n_threads == y.n_threads && x.n_functions == y.n_functions);
-        for (k = 0; k < x.n_threads; k++) {
-            uint32_t ta = 0, tb = 1;
-            uint64_t la = 0, lb = 1, ha = 0, hb = 1;
-            ATR_CHECK_OK(atr_frame_index_thread(a, i, k, &ta, &la, &ha));
-            ATR_CHECK_OK(atr_frame_index_thread(b, i, k, &tb, &lb, &hb));
-            ATR_CHECK_EQ_INT(ta, tb);
-            ATR_CHECK_EQ_U64(la, lb);
-            ATR_CHECK_EQ_U64(ha, hb);
-        }
-        for (k = 0; k < x.n_functions; k++) {
-            uint32_t fa = 0, fb = 1;
-            ATR_CHECK_OK(atr_frame_index_function(a, i, k, &fa));
-            ATR_CHECK_OK(atr_frame_index_function(b, i, k, &fb));
-            ATR_CHECK_EQ_INT(fa, fb);
-        }
-    }
 }
 
 static uint8_t *slurp(const char *path, size_t *len) {

@@ -14,6 +14,16 @@
 
 #include "writer/writer_internal.h"
 
+/* An empty buffer's summary (its function array kept for reuse). */
+static void sum_reset(atr__buf *b) {
+    b->sum.tmin = UINT64_MAX;
+    b->sum.tmax = b->sum.seq_lo = b->sum.seq_hi = 0;
+    b->sum.n_fn = 0;
+    b->sum.from = b->sum.cut_seen = 0;
+    atomic_store_explicit(&b->cut, 0, memory_order_relaxed);
+    b->sum.bad = b->sum.valid = 0;
+}
+
 #define ATR__SPARE_BUFS 2u
 #define ATR__PAGE 4096u /* touched at this stride: every page of any larger size too */
 
@@ -48,6 +58,7 @@ atr__buf *atr__buf_get(atr_session *s) {
     b->next = NULL;
     b->flushed = 0;
     atomic_store_explicit(&b->committed, 0, memory_order_relaxed);
+    sum_reset(b);
     return b;
 }
 
@@ -81,6 +92,7 @@ void atr__bufpool_reset(atr_session *s, atr__buf *keep) {
     for (b = s->all; b; b = b->all_next) {
         atomic_store_explicit(&b->committed, 0, memory_order_relaxed);
         b->flushed = 0;
+        sum_reset(b);
         if (b != keep)
             atr__buf_put(s, b);
     }
@@ -91,6 +103,7 @@ void atr__bufpool_free(atr_session *s) {
     for (b = s->all; b; b = bn) {
         bn = b->all_next;
         free(b->data);
+        free(b->sum.fn);
         free(b);
     }
     s->all = NULL;

@@ -1,6 +1,7 @@
 /*
  * The frame index of a log file (docs/FORMAT.md 2.4): each frame written to a sink is noted
- * with what its segments hold (the flusher's scan, flusher.c); at the file's close the index
+ * with what its segments hold (a queued buffer's summary, noted by its thread, or the
+ * flusher's scan: flusher.c); at the file's close the index
  * is appended as a skippable frame, the footer. Flusher-owned like the sink (or used after
  * the flusher stopped). A frame that cannot be noted (out of memory, too many frames) turns
  * indexing off for the file: no footer, and a reader rebuilds the index by a scan.

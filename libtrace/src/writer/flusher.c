@@ -7,7 +7,10 @@
  * definitions first, then per buffer a CHUNK record and the bytes [flushed, committed): a
  * thread's full buffers (in push order) come before its live buffer, so each thread's
  * records keep their order. Then, under the lock again, drained buffers go back to the pool,
- * exited threads are freed, and waiting producers and flush callers are woken.
+ * exited threads are freed, and waiting producers and flush callers are woken. A cycle run
+ * because full buffers add up to a frame takes those only: live buffers wait for the
+ * interval's cycle or a flush, so that most buffers are written whole and indexed from the
+ * summary their thread noted (writer_internal.h atr__bufsum) instead of scanned.
  *
  * A TSC session's clock is (re)calibrated at the start of a cycle when one is due
  * (common/tsc.h), under s->mu so that a fork never copies a half-written calibration.
@@ -89,8 +92,13 @@ void atr__flush_scratch_free(struct atr__flush_scratch *sc) {
     free(sc);
 }
 
-/* Under s->mu: the new definitions, the FIFO and the live buffers' committed offsets. */
-static int collect(atr_session *s, struct atr__flush_scratch *sc) {
+/*
+ * Under s->mu: the new definitions, the FIFO and the live buffers' committed offsets. A
+ * cycle for full buffers only (`live` 0: batch_ready) leaves the live buffers of the current
+ * file for the next timed or asked-for cycle: cut there, a buffer would be scanned (both its
+ * parts) instead of indexed from its summary when it fills.
+ */
+static int collect(atr_session *s, struct atr__flush_scratch *sc, int live) {
     uint32_t nd = s->n_defs, id;
     atr__buf *b;
     atr__thread *th;
@@ -138,8 +146,11 @@ static int collect(atr_session *s, struct atr__flush_scratch *sc) {
         it->reap = NULL;
     }
     s->fifo_head = s->fifo_tail = NULL;
-    for (th = s->threads; th; th = th->next, i++) {
+    for (th = s->threads; th; th = th->next) {
         flush_item *it = &sc->items[i];
+        if (!live && !th->finished && th->buf->epoch == sc->epoch)
+            continue;
+        i++;
         it->buf = th->buf;
         it->from = th->buf->flushed;
         it->to = atomic_load_explicit(&th->buf->committed, memory_order_acquire);
@@ -148,7 +159,7 @@ static int collect(atr_session *s, struct atr__flush_scratch *sc) {
         it->queued = 0;
         it->reap = th->finished ? th : NULL;
     }
-    sc->n_items = n;
+    sc->n_items = i;
     return 0;
 }
 
@@ -184,13 +195,15 @@ static flush_tstate *tstate(struct atr__flush_scratch *sc, uint32_t thread, uint
     return t;
 }
 
-/* CHUNK with the thread's state, then the item's bytes, scanned to follow that state. */
-static size_t chunk_seg(struct atr__flush_scratch *sc, flush_item *it, atr__segmeta *mc,
-                        atr__segmeta *md) {
+/* CHUNK with the thread's state, then the item's bytes: what they hold and the state after
+   them from the buffer's summary (a whole queued buffer), else from a scan. */
+static size_t chunk_seg(atr_session *s, struct atr__flush_scratch *sc, flush_item *it,
+                        atr__segmeta *mc, atr__segmeta *md) {
     atr__cur c = atr__cur_make(it->chunk, 0, sizeof it->chunk);
     flush_tstate *t = tstate(sc, it->thread, it->epoch);
     atr__scan_meta *m = &sc->fnpool;
-    size_t fn_from = m->n_fn;
+    const atr__bufsum *b = &it->buf->sum;
+    size_t fn_from = m->n_fn, end = it->to;
     memset(mc, 0, sizeof *mc);
     mc->thread = it->thread;
     mc->glue = 1;
@@ -203,18 +216,43 @@ static size_t chunk_seg(struct atr__flush_scratch *sc, flush_item *it, atr__segm
         return c.pos;
     }
     atr__enc_chunk_state(&c, it->thread, t->st.time, t->st.seq);
+    /* a queued buffer's summary covers its records from b->from on: the bytes before (after
+       a cut of the live buffer) are scanned */
+    if (it->queued && b->valid && b->from >= it->from && b->from <= it->to)
+        end = b->from;
+    else
+        b = NULL;
     m->tmin = UINT64_MAX;
     m->tmax = m->seq_lo = m->seq_hi = 0;
-    if (++sc->stamp == 0) { /* stamps wrapped: forget every mark */
-        memset(sc->fn_seen, 0, sc->cap_seen * sizeof *sc->fn_seen);
-        sc->stamp = 1;
+    if (end > it->from) {
+        if (++sc->stamp == 0) { /* stamps wrapped: forget every mark */
+            memset(sc->fn_seen, 0, sc->cap_seen * sizeof *sc->fn_seen);
+            sc->stamp = 1;
+        }
+        s->n_idx_scanned++;
+        if (atr__scan_thread(it->buf->data + it->from, end - it->from, &t->st, m, sc->fn_seen,
+                             sc->cap_seen, sc->stamp) != 0)
+            goto broken;
     }
-    if (atr__scan_thread(it->buf->data + it->from, it->to - it->from, &t->st, m, sc->fn_seen,
-                         sc->cap_seen, sc->stamp) != 0) {
-        t->broken = 1;
-        m->n_fn = fn_from;
-        md->thread = ATR__SEG_BROKEN;
-        return c.pos;
+    if (b) { /* noted as they were written (function ids met twice: deduped by findex.c) */
+        uint64_t cap = m->cap_fn;
+        if (b->n_fn) {
+            if (atr__grow((void **)&m->fn, &cap, m->n_fn + b->n_fn, sizeof *m->fn))
+                goto broken;
+            m->cap_fn = cap;
+            memcpy(m->fn + m->n_fn, b->fn, b->n_fn * sizeof *m->fn);
+            m->n_fn += b->n_fn;
+        }
+        m->tmin = b->tmin < m->tmin ? b->tmin : m->tmin;
+        m->tmax = b->tmax > m->tmax ? b->tmax : m->tmax;
+        if (!m->seq_lo)
+            m->seq_lo = b->seq_lo;
+        if (b->seq_hi)
+            m->seq_hi = b->seq_hi;
+        t->st.time = b->time;
+        t->st.seq = b->seq;
+        s->n_idx_summed++;
+        s->n_idx_mixed += end > it->from;
     }
     md->tmin = m->tmin;
     md->tmax = m->tmax;
@@ -223,18 +261,23 @@ static size_t chunk_seg(struct atr__flush_scratch *sc, flush_item *it, atr__segm
     md->fn = (const uint32_t *)(uintptr_t)fn_from; /* an offset until the pool stops moving */
     md->n_fn = m->n_fn - fn_from;
     return c.pos;
+broken:
+    t->broken = 1;
+    m->n_fn = fn_from;
+    md->thread = ATR__SEG_BROKEN;
+    return c.pos;
 }
 
 /* CHUNK + new bytes of the items of file `epoch`. */
-static size_t item_segs(struct atr__flush_scratch *sc, uint32_t epoch, atr__seg *segs,
-                        atr__segmeta *metas) {
+static size_t item_segs(atr_session *s, struct atr__flush_scratch *sc, uint32_t epoch,
+                        atr__seg *segs, atr__segmeta *metas) {
     size_t n = 0, i;
     for (i = 0; i < sc->n_items; i++) {
         flush_item *it = &sc->items[i];
         if (it->to <= it->from || it->epoch != epoch)
             continue;
         segs[n].ptr = it->chunk;
-        segs[n].len = chunk_seg(sc, it, &metas[n], &metas[n + 1]);
+        segs[n].len = chunk_seg(s, sc, it, &metas[n], &metas[n + 1]);
         segs[n + 1].ptr = it->buf->data + it->from;
         segs[n + 1].len = it->to - it->from;
         n += 2;
@@ -275,7 +318,7 @@ static void write_prev(atr_session *s, struct atr__flush_scratch *sc) {
     if (sc->prev_defs && sc->prev_defs_from < sc->n_cuts)
         n = defs_segs(sc, sc->prev_defs_from, sc->segs);
     meta_segs(sc->metas, 0, n);
-    n += item_segs(sc, sc->epoch - 1, sc->segs + n, sc->metas + n);
+    n += item_segs(s, sc, sc->epoch - 1, sc->segs + n, sc->metas + n);
     resolve_fn(sc, sc->metas, n);
     if (n)
         atr__write_segments_meta(s, &s->prev, sc->segs, sc->metas, n);
@@ -310,7 +353,7 @@ static void write_out(atr_session *s, struct atr__flush_scratch *sc) {
     }
     meta_segs(sc->metas, 0, n);
     first_item = n;
-    n += item_segs(sc, sc->epoch, sc->segs + n, sc->metas + n);
+    n += item_segs(s, sc, sc->epoch, sc->segs + n, sc->metas + n);
     resolve_fn(sc, sc->metas + first_item, n - first_item);
     atr__session_drops(s, &d);
     if (memcmp(&d, &s->drops_written, sizeof d) != 0) {
@@ -323,8 +366,12 @@ static void write_out(atr_session *s, struct atr__flush_scratch *sc) {
     }
     if (n)
         atr__write_segments_meta(s, &s->sink, sc->segs, sc->metas, n);
-    for (i = 0; i < sc->n_items; i++)
-        sc->items[i].buf->flushed = sc->items[i].to;
+    for (i = 0; i < sc->n_items; i++) {
+        flush_item *it = &sc->items[i];
+        it->buf->flushed = it->to;
+        if (!it->queued && it->to > it->from) /* its owner restarts the buffer's summary */
+            atomic_store_explicit(&it->buf->cut, it->to, memory_order_relaxed);
+    }
 }
 
 /* Under s->mu: give drained buffers back, free exited threads, wake waiters. */
@@ -443,7 +490,7 @@ static void *flusher_main(void *arg) {
     pthread_mutex_lock(&s->mu);
     for (;;) {
         uint64_t req, sig = atr__signals_request();
-        int stop, timed_out = 0;
+        int stop, live, timed_out = 0;
         while (!s->stop && s->flush_req == s->flush_done && !batch_ready(s) && sig == s->sig_seen) {
             if (atr__bufpool_want_spare(s)) { /* lets go of s->mu: look again after */
                 atr__bufpool_add_spare(s);
@@ -468,6 +515,10 @@ static void *flusher_main(void *arg) {
             }
             sig = atr__signals_request();
         }
+        if (!timed_out) { /* cycles for full buffers only do not put the deadline off */
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            timed_out = !before(&now, &deadline);
+        }
         if (s->clock_source == ATR_CLOCK_TSC)
             atr__tsc_calibrate(&s->tsc);
         atr__rotate_cycle(s); /* may let go of s->mu for the file system */
@@ -475,7 +526,8 @@ static void *flusher_main(void *arg) {
         stop = s->stop;
         if (timed_out && !stop && last_thread())
             stop = 1; /* nobody is left to close the session: this is the last cycle */
-        if (collect(s, sc) == 0) {
+        live = timed_out || stop || req != s->flush_done || sig != s->sig_seen;
+        if (collect(s, sc, live) == 0) {
             pthread_mutex_unlock(&s->mu);
             write_out(s, sc);
             pthread_mutex_lock(&s->mu);
@@ -491,7 +543,8 @@ static void *flusher_main(void *arg) {
         pthread_cond_broadcast(&s->done_cv);
         if (stop)
             break;
-        atr__deadline_after_ms(&deadline, s->cfg.flush_interval_ms);
+        if (live) /* a cycle for full buffers only leaves the live ones their deadline */
+            atr__deadline_after_ms(&deadline, s->cfg.flush_interval_ms);
     }
     s->flusher_exited = 1;
     pthread_cond_broadcast(&s->done_cv);

@@ -136,6 +136,7 @@ static void child_reset(atr_session *s) {
     if (mine) {
         mine->next = NULL;
         mine->pos = 0;
+        atr__thread_fn_restamp(mine); /* its buffer starts afresh */
         mine->fork_tag = (uint64_t)(mine->number + 1) << ATR__SPAN_SEQ_BITS;
         mine->fork_seq = mine->seq;
         mine->number = 0;
@@ -259,6 +260,7 @@ static int register_thread(atr_session *s, atr__thread **out) {
     th->owner = pthread_self();
     th->os_tid = (uint64_t)syscall(SYS_gettid);
     th->prefix = ATR__PFX_THREAD;
+    atr__thread_fn_restamp(th);
     atr__types_init(s, &th->types);
     atr__mu_lock(s);
     /* Thread numbers must leave room in a span id (FORMAT.md 3.4): readers refuse larger. */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/arena.h"
 #include "common/clock.h"
 #include "writer/writer_internal.h"
 
@@ -100,8 +101,53 @@ static inline __attribute__((always_inline)) void encode(atr__cur *c, atr__threa
     }
 }
 
+/* A START's function in the buffer's summary: one load and compare when already listed. */
+static __attribute__((noinline)) void note_function_slow(atr__thread *th, uint32_t fn) {
+    atr__bufsum *m = &th->buf->sum;
+    if (fn >= th->cap_seen) {
+        uint64_t old = th->cap_seen, cap = old;
+        if (atr__grow((void **)&th->fn_seen, &cap, (uint64_t)fn + 1, sizeof *th->fn_seen)) {
+            m->bad = 1; /* the flusher scans this buffer */
+            return;
+        }
+        memset(th->fn_seen + old, 0, (cap - old) * sizeof *th->fn_seen);
+        th->cap_seen = cap;
+    }
+    if (th->fn_seen[fn] == th->fn_stamp)
+        return;
+    if (m->n_fn == m->cap_fn) {
+        uint64_t cap = m->cap_fn;
+        if (atr__grow((void **)&m->fn, &cap, (uint64_t)m->n_fn + 1, sizeof *m->fn)) {
+            m->bad = 1;
+            return;
+        }
+        m->cap_fn = (uint32_t)cap; /* at most 4M functions (ATR__FUNC_BLOCKS) */
+    }
+    th->fn_seen[fn] = th->fn_stamp;
+    m->fn[m->n_fn++] = fn;
+}
+
+/* The flusher wrote the buffer up to `cut` (it was live): the summary starts afresh at the
+   record at `at`, after the cut (the flusher scans the bytes between). */
+static __attribute__((noinline)) void restart_summary(atr__thread *th, size_t cut, size_t at) {
+    atr__bufsum *m = &th->buf->sum;
+    m->cut_seen = cut;
+    m->from = at;
+    m->tmin = UINT64_MAX;
+    m->tmax = m->seq_lo = m->seq_hi = 0;
+    m->n_fn = 0;
+    m->bad = 0;
+    atr__thread_fn_restamp(th);
+}
+
 static inline __attribute__((always_inline)) void commit(atr__thread *th, const rec *r,
                                                          size_t pos) {
+    atr__bufsum *m = &th->buf->sum;
+    if (r->kind == REC_START) {
+        size_t cut = atomic_load_explicit(&th->buf->cut, memory_order_relaxed);
+        if (ATR__UNLIKELY(cut != m->cut_seen))
+            restart_summary(th, cut, th->pos);
+    }
     th->pos = pos;
     atomic_store_explicit(&th->buf->committed, pos, memory_order_release);
     if (ATR__UNLIKELY(th->prefix)) {
@@ -112,8 +158,18 @@ static inline __attribute__((always_inline)) void commit(atr__thread *th, const 
        (FORMAT.md 3.12). Those three come last in enum rec_kind. */
     if (r->kind < REC_THREAD)
         th->last_time = r->t;
-    if (r->kind == REC_START)
+    if (r->kind != REC_THREAD) { /* the summary for the frame index (findex.h) */
+        m->tmin = r->t < m->tmin ? r->t : m->tmin;
+        m->tmax = r->t > m->tmax ? r->t : m->tmax;
+    }
+    if (r->kind == REC_START) {
         th->seq++;
+        if (!m->seq_lo)
+            m->seq_lo = th->seq;
+        m->seq_hi = th->seq;
+        if (ATR__UNLIKELY(r->function >= th->cap_seen || th->fn_seen[r->function] != th->fn_stamp))
+            note_function_slow(th, r->function);
+    }
 }
 
 static int drop(atr__thread *th, const rec *r, size_t need, int oversize) {
@@ -146,6 +202,13 @@ static void swap_buffer(atr__thread *th, atr__buf *nb) {
         s->fifo_head = th->buf;
     s->fifo_tail = th->buf;
     s->pending_bytes += th->buf->cap;
+    /* The state a reader has after its records, unless records were dropped since the last
+       commit (th->seq counts their STARTs, the next SYNC tells the reader): then the flusher
+       scans it. */
+    th->buf->sum.time = th->last_time;
+    th->buf->sum.seq = th->seq;
+    th->buf->sum.valid = !th->buf->sum.bad && !(th->prefix & ATR__PFX_SYNC);
+    atr__thread_fn_restamp(th);
     th->buf = nb;
     th->pos = 0;
     nb->epoch = th->epoch; /* what is encoded next still belongs to the thread's file */

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "argtrace/atr_writer.h"
 #include "common/tsc.h"
@@ -42,9 +43,30 @@ typedef struct atr__type_name {
     uint32_t len;
 } atr__type_name;
 
+/*
+ * What a buffer's records hold, for the frame index (FORMAT.md 2.4): noted by the owner as
+ * it commits them (thread.c), so that the flusher need not scan a whole queued buffer.
+ * Owner-written while the buffer is current; read by the flusher only once queued (`valid`
+ * set under s->mu in swap_buffer). When the flusher writes a live buffer in part (up to
+ * `cut`), the owner starts the summary afresh at its next START: the flusher scans the bytes
+ * from the cut to there, and takes the rest from the summary.
+ */
+typedef struct atr__bufsum {
+    uint64_t tmin, tmax;     /* times of its timed records (tmin > tmax: none) */
+    uint64_t seq_lo, seq_hi; /* seq of its first and last START (0: none) */
+    uint64_t time, seq;      /* the thread's state (FORMAT.md 3.5) after its records */
+    size_t from;             /* of the records from this offset on (those before: scanned) */
+    size_t cut_seen;         /* the buffer's `cut` when the summary started */
+    uint32_t *fn;            /* owned: distinct function ids of its STARTs */
+    uint32_t n_fn, cap_fn;
+    int bad;   /* a function id could not be noted (out of memory) */
+    int valid; /* queued with the summary of all its records: the flusher may use it */
+} atr__bufsum;
+
 /* A thread buffer: records of one thread, filled by it, drained by the flusher. */
 typedef struct atr__buf {
     _Atomic size_t committed; /* bytes the owner has published (release) */
+    _Atomic size_t cut;       /* flusher: bytes of it written while it was live (relaxed) */
     size_t flushed;           /* bytes already written to the file (flusher-owned) */
     size_t cap;
     uint32_t thread;           /* owner's thread number, set when queued for the flusher */
@@ -52,6 +74,7 @@ typedef struct atr__buf {
     struct atr__buf *next;     /* FIFO or free list (under s->mu) */
     struct atr__buf *all_next; /* every buffer of the session (for close and fork) */
     uint8_t *data;
+    atr__bufsum sum;
 } atr__buf;
 
 /* Prefix records a thread writes before its next record. */
@@ -80,6 +103,11 @@ typedef struct atr__thread {
     uint32_t depth; /* open spans (may exceed ATR__STACK_MAX: only the top is kept) */
     uint64_t stack[ATR__STACK_MAX];
     atr__types types; /* type name -> TYPE id cache (types.c) */
+    /* Function ids already in buf->sum.fn: fn_seen[id] == fn_stamp (owned; a new stamp per
+       buffer, thread.c). */
+    uint32_t *fn_seen;
+    size_t cap_seen;
+    uint32_t fn_stamp;
     char name[ATR__THREAD_NAME_MAX];
     size_t name_len;
     struct atr__thread *next; /* session's list (under s->mu) */
@@ -138,6 +166,10 @@ struct atr_session {
     size_t pending_bytes;            /* capacity of buffers queued or being flushed */
     int stalled;        /* a producer's wait timed out: drop at once until the next cycle */
     uint32_t n_waiting; /* producers waiting for space */
+
+    /* Flusher-owned: thread segments indexed from their buffer's summary, by a scan, by both
+       (a scan up to where the summary starts) (read by tests after a flush). */
+    uint64_t n_idx_summed, n_idx_scanned, n_idx_mixed;
 
     /* Threads (under mu). */
     atr__thread *threads;
@@ -294,7 +326,19 @@ void atr__types_init(atr_session *s, atr__types *t);
 void atr__types_free(atr_session *s);
 
 /* A thread state ends here (the flusher reaps exited threads, a forked child the others). */
-static inline void atr__thread_free(atr__thread *th) { free(th); }
+/* th starts a new buffer: the function ids seen so far are not in its summary. */
+static inline void atr__thread_fn_restamp(atr__thread *th) {
+    if (++th->fn_stamp == 0) { /* wrapped: forget every mark */
+        if (th->fn_seen)
+            memset(th->fn_seen, 0, th->cap_seen * sizeof *th->fn_seen);
+        th->fn_stamp = 1;
+    }
+}
+
+static inline void atr__thread_free(atr__thread *th) {
+    free(th->fn_seen);
+    free(th);
+}
 
 /* The drop counters as they are now (relaxed reads). */
 static inline void atr__session_drops(const atr_session *s, atr_drop_stats *d) {
