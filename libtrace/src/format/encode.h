@@ -38,7 +38,8 @@
  * session: it finds or defines the id under its lock, and returns the session's stable copy
  * of the name, which the slot keeps to compare with).
  */
-#define ATR__TYPE_SLOTS 64
+#define ATR__TYPE_SLOT_BITS 8
+#define ATR__TYPE_SLOTS (1u << ATR__TYPE_SLOT_BITS) /* 6 KiB per recording thread */
 #define ATR__NO_TYPE UINT32_MAX
 typedef struct atr__type_slot {
     const char *ptr;  /* the name's address as last seen (a key only, never read) */
@@ -102,8 +103,10 @@ static inline int atr__name_eq(const char *a, const char *b, size_t n) {
 
 /* The TYPE id of name[0..len), or ATR__NO_TYPE. */
 static inline uint32_t atr__types_id(atr__types *t, const char *name, size_t len) {
-    uintptr_t a = (uintptr_t)name;
-    atr__type_slot *sl = &t->slot[((a >> 4) ^ (a >> 10)) & (ATR__TYPE_SLOTS - 1)];
+    /* Fibonacci hashing of the address: every bit of it counts (two names 1 KiB apart
+       shared a slot of the shift-and-xor hash, and a miss takes the session's lock) */
+    uint64_t a = (uint64_t)(uintptr_t)name * UINT64_C(0x9E3779B97F4A7C15);
+    atr__type_slot *sl = &t->slot[a >> (64 - ATR__TYPE_SLOT_BITS)];
     if (sl->ptr == name && sl->len == len && atr__name_eq(sl->name, name, len))
         return sl->id;
     return atr__types_miss(t, name, len, sl);
