@@ -355,3 +355,25 @@ def test_bad_decorator_options_raise_at_decoration(bad):
 def test_trace_rejects_non_callable():
     with pytest.raises(TypeError):
         argtrace.trace(42)
+
+
+def test_callable_instance_is_named_by_its_type(tmp_path):
+    # A callable without __qualname__ or __name__ (a functools.partial) is named by its
+    # type's module and qualified name: "functools.partial" on every version (3.11+ read
+    # the type's tp_name, which has the module in it: "functools.functools.partial").
+    def add(a, b):
+        return a + b
+
+    class Adder:
+        def __call__(self, x):
+            return x + 1
+
+    path = str(tmp_path / "named.atr")
+    p = argtrace.trace(functools.partial(add, 1))
+    a = argtrace.trace(Adder())
+    argtrace.start(path)
+    assert p(2) == 3 and a(1) == 2
+    argtrace.stop()
+    names = [c.function for c in argtrace.load(path).calls()]
+    assert names == ["functools.partial", __name__ + ".test_callable_instance_is_named_by_its_type"
+                     ".<locals>.Adder"], names

@@ -136,6 +136,10 @@ static int prepare(atr__traced *t) {
             t->mode_plain = 0;
     /* Identity. */
     module = PyObject_GetAttrString(t->func, "__module__");
+    if (module == NULL) { /* an instance of a callable type: its type's module */
+        PyErr_Clear();
+        module = PyObject_GetAttrString((PyObject *)Py_TYPE(t->func), "__module__");
+    }
     if (module == NULL)
         PyErr_Clear();
     if (t->name) {
@@ -145,6 +149,11 @@ static int prepare(atr__traced *t) {
         if (qualname == NULL) {
             PyErr_Clear();
             qualname = PyObject_GetAttrString(t->func, "__name__");
+        }
+        if (qualname == NULL) { /* the type's qualified name (tp_name has the module too:
+                                   "functools.partial" read "functools.functools.partial") */
+            PyErr_Clear();
+            qualname = PyObject_GetAttrString((PyObject *)Py_TYPE(t->func), "__qualname__");
         }
         if (qualname == NULL) {
             PyErr_Clear();
