@@ -29,6 +29,24 @@ def _stop_leaked_session():
         _core.stop()
 
 
+def filter_traced(path, include, fn, redact=(), **filter_kw):
+    """Run fn() in a session of its own (redacting `redact`) under filter tracing of
+    `include` (with filter_start's keywords), and load the log."""
+    import argtrace
+    from argtrace import _core
+
+    argtrace.start(str(path), redact=list(redact))
+    try:
+        _core.filter_start(include, [], **filter_kw)
+        try:
+            fn()
+        finally:
+            _core.filter_stop()
+    finally:
+        argtrace.stop()
+    return argtrace.load(str(path))
+
+
 def record_rounds(path, rounds, main, worker, thread_name=None):
     """Record a log of `rounds` rounds: each runs worker(k) on a new thread (named
     thread_name % k when given) while main(k) runs on this one, joins it and flushes, so that

@@ -8,6 +8,7 @@ and then checks the records of the change."""
 import argtrace
 from argtrace import REDACTED, Summary, _core
 from atr_helpers import only
+from conftest import filter_traced
 
 MOD = __name__
 SEL = [MOD + ":hot_*"]
@@ -46,16 +47,7 @@ def hot_tick(clock, dt):
 
 
 def session(path, fn, redact=(), **filter_kw):
-    argtrace.start(path, redact=list(redact))
-    try:
-        _core.filter_start(SEL, [], **filter_kw)
-        try:
-            fn()
-        finally:
-            _core.filter_stop()
-    finally:
-        argtrace.stop()
-    return argtrace.load(path)
+    return filter_traced(path, SEL, fn, redact, **filter_kw)
 
 
 def test_a_new_session_redacts_a_function_hot_in_the_one_before(tmp_path):

@@ -14,6 +14,7 @@ import pytest
 
 import argtrace
 from argtrace import _core
+from conftest import filter_traced
 
 MOD = __name__
 NOW = [1_000_000]  # the injected clock (ns)
@@ -32,16 +33,7 @@ def sql_of(size, i):
 
 
 def record(path, fn):
-    argtrace.start(path)
-    try:
-        _core.filter_start([MOD + ":clk_format"], [], clock=lambda: NOW[0])
-        try:
-            fn()
-        finally:
-            _core.filter_stop()
-    finally:
-        argtrace.stop()
-    return argtrace.load(path)
+    return filter_traced(path, [MOD + ":clk_format"], fn, clock=lambda: NOW[0])
 
 
 def run_sizes():
