@@ -272,6 +272,33 @@ def test_model_solved_from_shape_costs():
         _core._calibration_solve({"leaf": 1})
 
 
+SHAPE_ORDER = ("leaf", "leaf4", "strs", "objs", "gen0", "gen10", "raise", "tups")
+
+
+def test_calibration_on_a_slow_machine_is_scaled_to_the_fastest_seen():
+    # A calibration whose untraced loop ran 2x slower than the fastest one of the process
+    # (a busy host): its costs are halved; within 10% they are kept; a faster one becomes
+    # the yardstick. With the shapes' differences reused (rel), only the leaf is scaled.
+    costs = {k: 100 + 10 * i for i, k in enumerate(SHAPE_ORDER)}
+    assert _core._calibration_rescale(costs, 0, 40000) == (costs, 40000, 1000000)
+    assert _core._calibration_rescale(costs, 40000, 43900) == (costs, 40000, 1000000)
+    assert _core._calibration_rescale(costs, 40000, 30000) == (costs, 30000, 1000000)
+    slow, fastest, ppm = _core._calibration_rescale(costs, 40000, 80000)
+    assert (fastest, ppm) == (40000, 500000)
+    assert slow == {k: (100 + 10 * i) // 2 for i, k in enumerate(SHAPE_ORDER)}
+    rel = {k: 7 * i for i, k in enumerate(SHAPE_ORDER)}
+    slow, _, _ = _core._calibration_rescale(costs, 40000, 80000, rel)
+    assert slow == {k: 50 + 7 * i for i, k in enumerate(SHAPE_ORDER)}
+    assert _core._calibration_rescale(costs, 40000, 0)[2] == 1000000  # not measured
+    with pytest.raises(KeyError):
+        _core._calibration_rescale({"leaf": 1}, 1, 2)
+
+
+def test_measurement_reports_the_untraced_loop():
+    res = _core._calibrate("decorator")
+    assert res["untraced_ps"] > 0  # CPython's own call, ps per call: the yardstick
+
+
 def test_measurement_reports_every_shape_and_the_model():
     res = _core._calibrate("decorator")
     assert set(res["shapes"]) == SHAPES and set(res["model"]) == MODEL_KEYS

@@ -443,26 +443,61 @@ static int slowdown(PyObject *g, hooks *h, uint64_t *ppm) {
    the TSC they read once its rate is known (atr_session_clock_calibrated), and a shape reads
    it more often than the leaf does (a generator twice per resume): differences measured on
    one clock over-charged resumes by half on the other. Under the GIL. */
-static struct {
+typedef struct cal_cache {
     char mechanism[16]; /* "" : free slot */
     int tsc;            /* measured with the clock on the TSC */
     int64_t rel[ATR__CAL_SHAPES];
-} rel_cache[8];
+    uint64_t fastest_ps; /* the fastest untraced leaf loop seen, ps per call (rescale) */
+} cal_cache;
+static cal_cache rel_cache[8];
 
-/* The cached differences of mechanism on this clock (NULL: none yet). add: a full
-   measurement was just made, return where to keep it (NULL: no room). */
-static int64_t *cached_rel(const char *mechanism, int tsc, int add) {
+/* The cache entry of mechanism on this clock (NULL: none yet). add: a full measurement was
+   just made, return where to keep it (NULL: no room). */
+static cal_cache *cached_rel(const char *mechanism, int tsc, int add) {
     for (size_t i = 0; i < sizeof rel_cache / sizeof rel_cache[0]; i++) {
         if (strcmp(rel_cache[i].mechanism, mechanism) == 0 && rel_cache[i].tsc == tsc)
-            return rel_cache[i].rel;
+            return &rel_cache[i];
         if (add && !rel_cache[i].mechanism[0] &&
             strlen(mechanism) < sizeof rel_cache[i].mechanism) {
             strcpy(rel_cache[i].mechanism, mechanism);
             rel_cache[i].tsc = tsc;
-            return rel_cache[i].rel;
+            return &rel_cache[i];
         }
     }
     return NULL;
+}
+
+/*
+ * A measurement made while the machine ran slow: on a virtual machine whose host is busy,
+ * the whole calibration (a few ms) can run 1.5-2x slower, the untraced loops as much as
+ * the traced ones, and a session compensated with it loses twice the tracer's cost (seen
+ * in one calibration in 10-30 on this project's 2-core machines). The untraced leaf loop
+ * is the yardstick: CPython's own call costs the same in every calibration of a process
+ * but for the machine's speed. When it ran more than ATR__CAL_SLOW_PCT % slower than the
+ * fastest seen in the process (same mechanism and clock), every cost is scaled by
+ * fastest / this one (the session's calls ran at the usual speed); with rel (the shapes'
+ * differences from the leaf, reused from an earlier measurement: not timed now) only the
+ * leaf's cost is, the others follow it. Returns the scale in
+ * parts per million (1000000: unchanged); *fastest_ps is updated.
+ */
+uint64_t atr__calib_rescale(uint64_t *fastest_ps, uint64_t ps, const int64_t *rel,
+                            uint64_t cost[ATR__CAL_SHAPES]) {
+    if (ps == 0)
+        return 1000000u;
+    if (*fastest_ps == 0 || ps < *fastest_ps) {
+        *fastest_ps = ps;
+        return 1000000u;
+    }
+    if (ps * 100u <= *fastest_ps * (100u + ATR__CAL_SLOW_PCT))
+        return 1000000u;
+    uint64_t ppm = *fastest_ps * 1000000u / ps;
+    cost[ATR__CAL_LEAF] = cost[ATR__CAL_LEAF] * ppm / 1000000u;
+    for (int k = 1; k < ATR__CAL_SHAPES; k++) {
+        int64_t c =
+            rel ? (int64_t)cost[ATR__CAL_LEAF] + rel[k] : (int64_t)(cost[k] * ppm / 1000000u);
+        cost[k] = c > 0 ? (uint64_t)c : 0;
+    }
+    return ppm;
 }
 
 /* Timed rounds, the shapes interleaved: cost[k] gets shape k's (traced - untraced * (1 +
@@ -472,9 +507,9 @@ static int64_t *cached_rel(const char *mechanism, int tsc, int add) {
    *out_rel gets them when not NULL). */
 static int rounds(PyObject *g, PyObject **traced, hooks *h, uint64_t slow_ppm,
                   const int64_t *known_rel, int64_t *out_rel, uint64_t cost[ATR__CAL_SHAPES],
-                  uint64_t *faults) {
+                  uint64_t *faults, uint64_t *untraced_ps) {
     PyObject *n = PyLong_FromLong(CAL_CALLS), *ng = PyLong_FromLong(CAL_GEN_CALLS);
-    uint64_t diff[ATR__CAL_SHAPES][CAL_ROUNDS];
+    uint64_t diff[ATR__CAL_SHAPES][CAL_ROUNDS], plain_leaf[CAL_ROUNDS];
     int rc = -1;
     if (n == NULL || ng == NULL)
         goto out;
@@ -492,6 +527,8 @@ static int rounds(PyObject *g, PyObject **traced, hooks *h, uint64_t slow_ppm,
                 goto out;
             if (i > 0)
                 *faults += thread_faults() - f0;
+            if (i > 0 && k == ATR__CAL_LEAF)
+                plain_leaf[i - 1] = b;
             b += b * slow_ppm / 1000000u;
             if (i > 0) /* round 0 warms up */
                 diff[k][i - 1] = t > b ? t - b : 0;
@@ -519,6 +556,7 @@ static int rounds(PyObject *g, PyObject **traced, hooks *h, uint64_t slow_ppm,
     if (out_rel)
         memcpy(out_rel, med, sizeof med);
     cost[ATR__CAL_LEAF] = median_u64(diff[ATR__CAL_LEAF], CAL_ROUNDS);
+    *untraced_ps = median_u64(plain_leaf, CAL_ROUNDS) * 1000u / CAL_CALLS;
     for (int k = 1; k < ATR__CAL_SHAPES; k++) {
         int64_t c = (int64_t)cost[ATR__CAL_LEAF] + med[k];
         cost[k] = c > 0 ? (uint64_t)c : 0;
@@ -578,12 +616,16 @@ int atr__calibrate_measure(const char *mechanism, int reuse, atr__calib *out) {
     if (make_functions(mechanism, g, traced) == 0 &&
         (strcmp(mechanism, "profile") != 0 || slowdown(g, &h, &out->model.slow_ppm) == 0)) {
         int tsc = atr_session_clock_calibrated(priv);
-        int64_t *known = reuse ? cached_rel(mechanism, tsc, 0) : NULL, fresh[ATR__CAL_SHAPES];
-        rc = rounds(g, traced, &h, out->model.slow_ppm, known, known ? NULL : fresh, cost,
-                    &out->faults);
-        int64_t *slot = rc == 0 && !known && reuse ? cached_rel(mechanism, tsc, 1) : NULL;
-        if (slot)
-            memcpy(slot, fresh, sizeof fresh);
+        cal_cache *known = reuse ? cached_rel(mechanism, tsc, 0) : NULL;
+        int64_t fresh[ATR__CAL_SHAPES];
+        rc = rounds(g, traced, &h, out->model.slow_ppm, known ? known->rel : NULL,
+                    known ? NULL : fresh, cost, &out->faults, &out->untraced_ps);
+        cal_cache *slot = rc == 0 && !known && reuse ? cached_rel(mechanism, tsc, 1) : known;
+        if (slot && !known)
+            memcpy(slot->rel, fresh, sizeof fresh);
+        if (rc == 0 && slot)
+            out->scale_ppm = atr__calib_rescale(&slot->fastest_ps, out->untraced_ps,
+                                                known ? known->rel : NULL, cost);
     }
     atr__exc_state exc = {0};
     if (rc < 0) /* put_back() calls Python: keep the error aside meanwhile */
@@ -601,6 +643,8 @@ int atr__calibrate_measure(const char *mechanism, int reuse, atr__calib *out) {
         atr__calib_solve(cost, &out->model);
         out->call_ns = cost[ATR__CAL_LEAF];
         out->inner_ns = leaf_median(path);
+        if (out->scale_ppm && out->scale_ppm < 1000000u) /* recorded at the slow speed too */
+            out->inner_ns = out->inner_ns * out->scale_ppm / 1000000u;
         if (out->inner_ns > out->call_ns)
             out->inner_ns = out->call_ns;
         out->samples = (uint64_t)CAL_CALLS * CAL_ROUNDS;
@@ -687,16 +731,36 @@ PyObject *atr__py_calibrate(PyObject *m, PyObject *mechanism) {
             Py_CLEAR(shapes);
         Py_XDECREF(v);
     }
-    PyObject *r =
-        shapes && model
-            ? Py_BuildValue("{s:K,s:K,s:K,s:O,s:O,s:K}", "call_ns", (unsigned long long)res.call_ns,
-                            "inner_ns", (unsigned long long)res.inner_ns, "samples",
-                            (unsigned long long)res.samples, "shapes", shapes, "model", model,
-                            "faults", (unsigned long long)res.faults)
-            : NULL;
+    PyObject *r = shapes && model
+                      ? Py_BuildValue("{s:K,s:K,s:K,s:O,s:O,s:K,s:K}", "call_ns",
+                                      (unsigned long long)res.call_ns, "inner_ns",
+                                      (unsigned long long)res.inner_ns, "samples",
+                                      (unsigned long long)res.samples, "shapes", shapes, "model",
+                                      model, "faults", (unsigned long long)res.faults,
+                                      "untraced_ps", (unsigned long long)res.untraced_ps)
+                      : NULL;
     Py_XDECREF(shapes);
     Py_XDECREF(model);
     return r;
+}
+
+/* c[] from a dict of every shape's int (KeyError, TypeError...: -1). */
+static int shape_values(PyObject *d, const char *what, uint64_t c[ATR__CAL_SHAPES]) {
+    if (!PyDict_Check(d)) {
+        PyErr_Format(PyExc_TypeError, "argtrace: %s: a dict[str, int] of shapes", what);
+        return -1;
+    }
+    for (int k = 0; k < ATR__CAL_SHAPES; k++) {
+        PyObject *v = PyDict_GetItemString(d, CAL_SHAPES[k]); /* borrowed */
+        if (!v) {
+            PyErr_Format(PyExc_KeyError, "argtrace: no cost for shape %s", CAL_SHAPES[k]);
+            return -1;
+        }
+        c[k] = PyLong_AsUnsignedLongLong(v);
+        if (PyErr_Occurred())
+            return -1;
+    }
+    return 0;
 }
 
 PyObject *atr__py_calibration_solve(PyObject *m, PyObject *args) {
@@ -707,21 +771,41 @@ PyObject *atr__py_calibration_solve(PyObject *m, PyObject *args) {
     (void)m;
     if (!PyArg_ParseTuple(args, "O|K:_calibration_solve", &costs, &slow))
         return NULL;
-    if (!PyDict_Check(costs)) {
-        PyErr_SetString(PyExc_TypeError, "argtrace: _calibration_solve(costs: dict[str, int])");
+    if (shape_values(costs, "_calibration_solve(costs)", c) < 0)
         return NULL;
-    }
-    for (int k = 0; k < ATR__CAL_SHAPES; k++) {
-        PyObject *v = PyDict_GetItemString(costs, CAL_SHAPES[k]); /* borrowed */
-        if (!v) {
-            PyErr_Format(PyExc_KeyError, "argtrace: no cost for shape %s", CAL_SHAPES[k]);
-            return NULL;
-        }
-        c[k] = PyLong_AsUnsignedLongLong(v);
-        if (PyErr_Occurred())
-            return NULL;
-    }
     model.slow_ppm = slow;
     atr__calib_solve(c, &model);
     return model_dict(&model);
+}
+
+PyObject *atr__py_calibration_rescale(PyObject *m, PyObject *args) {
+    PyObject *costs, *rel_d = Py_None, *out;
+    unsigned long long fastest, ps;
+    uint64_t c[ATR__CAL_SHAPES], r[ATR__CAL_SHAPES];
+    int64_t rel[ATR__CAL_SHAPES] = {0};
+    (void)m;
+    if (!PyArg_ParseTuple(args, "OKK|O:_calibration_rescale", &costs, &fastest, &ps, &rel_d))
+        return NULL;
+    if (shape_values(costs, "_calibration_rescale(costs)", c) < 0)
+        return NULL;
+    if (rel_d != Py_None) { /* differences from the leaf: non-negative here, for the test */
+        if (shape_values(rel_d, "_calibration_rescale(rel)", r) < 0)
+            return NULL;
+        for (int k = 0; k < ATR__CAL_SHAPES; k++)
+            rel[k] = (int64_t)r[k];
+    }
+    uint64_t f = fastest;
+    uint64_t ppm = atr__calib_rescale(&f, ps, rel_d != Py_None ? rel : NULL, c);
+    if (!(out = PyDict_New()))
+        return NULL;
+    for (int k = 0; k < ATR__CAL_SHAPES; k++) {
+        PyObject *v = PyLong_FromUnsignedLongLong(c[k]);
+        if (!v || PyDict_SetItemString(out, CAL_SHAPES[k], v) < 0) {
+            Py_XDECREF(v);
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_DECREF(v);
+    }
+    return Py_BuildValue("(NKK)", out, (unsigned long long)f, (unsigned long long)ppm);
 }

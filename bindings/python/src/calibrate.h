@@ -29,9 +29,21 @@ typedef struct atr__calib {
     uint64_t call_ns, inner_ns;
     uint64_t samples;                   /* traced calls timed; 0: not measured */
     uint64_t faults;                    /* page faults of the timed traced loops (tests) */
+    uint64_t untraced_ps;               /* the untraced leaf loop, ps per call (median) */
+    uint64_t scale_ppm;                 /* atr__calib_rescale's scale; 0: not applied */
     uint64_t shape_ns[ATR__CAL_SHAPES]; /* the cost of each shape, ns per call */
     atr_calibration_model model;        /* solved from shape_ns (atr__calib_solve) */
 } atr__calib;
+
+/* Percent by which a calibration's untraced loop may run slower than the process's fastest
+   before its costs are scaled down (atr__calib_rescale, calibrate.c). */
+#define ATR__CAL_SLOW_PCT 10
+
+/* Scale cost[] by *fastest_ps / ps when ps is more than ATR__CAL_SLOW_PCT % above it (with
+   rel, the leaf's only, the others = leaf + rel[k]); *fastest_ps keeps the minimum. Returns
+   the scale in ppm (1000000: unchanged). */
+uint64_t atr__calib_rescale(uint64_t *fastest_ps, uint64_t ps, const int64_t *rel,
+                            uint64_t cost[ATR__CAL_SHAPES]);
 
 /* The per-call model from the shapes' costs (m->slow_ppm is kept). Negative parts are 0. */
 void atr__calib_solve(const uint64_t cost[ATR__CAL_SHAPES], atr_calibration_model *m);

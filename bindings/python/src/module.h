@@ -26,11 +26,15 @@ PyObject *atr__py_toggle_recording(PyObject *m, PyObject *noargs);
 /* calibrate.c */
 PyObject *atr__py_calibrate(PyObject *m, PyObject *mechanism);
 PyObject *atr__py_calibration_solve(PyObject *m, PyObject *args);
+PyObject *atr__py_calibration_rescale(PyObject *m, PyObject *args);
 #define ATR__SESSION_METHODS                                                              \
     {"_calibrate", atr__py_calibrate, METH_O,                                             \
      "_calibrate(mechanism) -> dict: measure what one traced call costs (no cache)."},    \
     {"_calibration_solve", atr__py_calibration_solve, METH_VARARGS,                       \
      "_calibration_solve(costs, slow_ppm=0) -> dict: the per-call model of shape costs."}, \
+    {"_calibration_rescale", atr__py_calibration_rescale, METH_VARARGS,                   \
+     "_calibration_rescale(costs, fastest_ps, ps, rel=None) -> (costs, fastest_ps, ppm): "  \
+     "a calibration made on a slow machine, scaled (tests)."},                             \
     {"start", (PyCFunction)(void (*)(void))atr__py_start, METH_VARARGS | METH_KEYWORDS,   \
      "start(path, **options): open the session's log."},                                 \
     {"stop", atr__py_stop, METH_NOARGS, "stop() -> dict | None: close the session."},     \
