@@ -229,8 +229,16 @@ static void print_text(atr__vctx *ctx, const atr__target *t, const atr_argscore 
         atr__sb_count(&sb, st.est_count);
         atr__sb_puts(&sb, st.est_count == 1 ? " call, total " : " calls, total ");
         atr__sb_puts(&sb, est);
-        atr__sb_dur(&sb, st.est_total_ns);
-        if (active) {
+        if (st.nested) { /* recursion: its time counted once, as `summary` */
+            atr__sb_dur(&sb, st.est_inclusive_ns);
+            atr__sb_puts(&sb, " (");
+            atr__sb_count(&sb, st.nested);
+            atr__sb_puts(&sb, st.nested == 1 ? " call inside another of it)"
+                                             : " calls inside another of it)");
+        } else {
+            atr__sb_dur(&sb, st.est_total_ns);
+        }
+        if (active && !st.nested) {
             atr__sb_puts(&sb, " (active ");
             atr__sb_puts(&sb, est);
             atr__sb_dur(&sb, st.est_active_ns);

@@ -1,7 +1,10 @@
 /*
  * `summary LOG...`: per function calls, total, self, p50/p95/p99/max, by total time. Times
  * are active times: a generator's or coroutine's calls count only while they ran (a note
- * says so when some did suspend); --json also gives total_ns, the sum of durations.
+ * says so when some did suspend). "total" counts a recursive function's time once: a call
+ * inside another call of the same function is in that call's time already (atr_stats
+ * inclusive_ns; a note says so when some function recursed). --json also gives total_ns,
+ * the sum of durations, and active_ns, the sum of active times, over all calls.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +21,8 @@
 enum { OPT_JSON = 1, OPT_LIMIT, OPT_FOLLOW, OPT_RAW };
 static const atr__opt summary_opts[] = {
     {"json", 0, 0, OPT_JSON,
-     "--json       a JSON list of {function, calls, total_ns, active_ns, self_ns, ...}"},
+     "--json       a JSON list of {function, calls, inclusive_ns, total_ns, active_ns, self_ns, "
+     "...}"},
     {"limit", 'n', 1, OPT_LIMIT, "-n, --limit N  show the N functions with most total time"},
     {"follow", 'f', 0, OPT_FOLLOW,
      "-f, --follow  follow the logs while the program writes them (and its forked children's "
@@ -37,6 +41,8 @@ typedef struct row {
 
 static int by_total(const void *a, const void *b) {
     const row *x = a, *y = b;
+    if (x->st->est_inclusive_ns != y->st->est_inclusive_ns)
+        return x->st->est_inclusive_ns < y->st->est_inclusive_ns ? 1 : -1;
     if (x->st->est_active_ns != y->st->est_active_ns)
         return x->st->est_active_ns < y->st->est_active_ns ? 1 : -1;
     return strcmp(x->name, y->name);
@@ -58,16 +64,17 @@ static void print_text(atr__vctx *ctx, const row *rows, size_t n, int raw) {
        32 columns for them, p99, p95, p50 and self go */
     atr__table_fit(&t, ctx->width, 0, ATR__FIT_LEFT, 32, "6543");
     char buf[32];
-    int suspended = 0, sampled = 0;
+    int suspended = 0, sampled = 0, recursed = 0;
     for (size_t i = 0; i < n; i++) {
         const atr_stats *s = rows[i].st;
         int est = s->sampled && !raw;
         suspended |= s->active_ns != s->total_ns;
         sampled |= s->sampled;
+        recursed |= s->nested != 0;
         atr__table_cell(&t, rows[i].name);
         atr__fmt_count(buf, sizeof buf, est ? s->est_count : s->count);
         est_cell(&t, est, buf);
-        const uint64_t v[] = {est ? s->est_active_ns : s->active_ns,
+        const uint64_t v[] = {est ? s->est_inclusive_ns : s->inclusive_ns,
                               est ? s->est_self_ns : s->self_ns,
                               s->p50_ns,
                               s->p95_ns,
@@ -84,6 +91,11 @@ static void print_text(atr__vctx *ctx, const row *rows, size_t n, int raw) {
         atr__fput_wrap(ctx->out,
                        "(generators and coroutines count only while they ran: active time, not "
                        "the time from first call to completion)\n",
+                       ctx->width);
+    if (recursed)
+        atr__fput_wrap(ctx->out,
+                       "(recursive functions: a call inside another call of the same function "
+                       "is in the outer call's total already, counted once)\n",
                        ctx->width);
     if (sampled)
         atr__fput_wrap(
@@ -107,6 +119,8 @@ static void print_json(atr__vctx *ctx, const atr_index *ix, const row *rows, siz
         atr__json_key(&j, "function");
         atr__json_str(&j, name, len < sizeof name ? len : sizeof name - 1);
         atr__json_kuint(&j, "calls", s->est_count);
+        atr__json_kuint(&j, "inclusive_ns", s->est_inclusive_ns);
+        atr__json_kuint(&j, "nested_calls", s->nested);
         atr__json_kuint(&j, "total_ns", s->est_total_ns);
         atr__json_kuint(&j, "active_ns", s->est_active_ns);
         atr__json_kuint(&j, "self_ns", s->est_self_ns);
@@ -114,6 +128,7 @@ static void print_json(atr__vctx *ctx, const atr_index *ix, const row *rows, siz
             atr__json_key(&j, "estimated");
             atr__json_bool(&j, 1);
             atr__json_kuint(&j, "recorded_calls", s->count);
+            atr__json_kuint(&j, "recorded_inclusive_ns", s->inclusive_ns);
             atr__json_kuint(&j, "recorded_total_ns", s->total_ns);
             atr__json_kuint(&j, "recorded_active_ns", s->active_ns);
             atr__json_kuint(&j, "recorded_self_ns", s->self_ns);

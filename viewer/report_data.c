@@ -65,6 +65,8 @@ typedef struct frow {
 
 static int by_active(const void *a, const void *b) {
     const frow *x = a, *y = b;
+    if (x->st->inclusive_ns != y->st->inclusive_ns) /* as `summary` */
+        return x->st->inclusive_ns < y->st->inclusive_ns ? 1 : -1;
     if (x->st->active_ns != y->st->active_ns)
         return x->st->active_ns < y->st->active_ns ? 1 : -1;
     return x->fn < y->fn ? -1 : x->fn > y->fn;
@@ -93,7 +95,7 @@ static void write_summary(rctx *r, const frow *rows, uint32_t n) {
         atr__json_arr_begin(r->j); /* [fn, calls, total, self, p50, p95, p99, max, raised] */
         atr__json_uint(r->j, rows[i].fn);
         atr__json_uint(r->j, s->count);
-        atr__json_uint(r->j, s->active_ns);
+        atr__json_uint(r->j, s->inclusive_ns); /* recursion counted once, as `summary` */
         atr__json_uint(r->j, s->self_ns);
         atr__json_uint(r->j, s->p50_ns);
         atr__json_uint(r->j, s->p95_ns);
@@ -284,7 +286,7 @@ static void write_functions(rctx *r, const frow *rows, uint32_t n, uint64_t t0, 
         atr__json_kuint(r->j, "f", rows[i].fn);
         atr__json_kuint(r->j, "calls", st->count);
         atr__json_kuint(r->j, "analysed", atr_argscore_calls(s));
-        atr__json_kuint(r->j, "total", st->active_ns);
+        atr__json_kuint(r->j, "total", st->inclusive_ns);
         atr__json_kuint(r->j, "p50", st->p50_ns);
         atr__json_kuint(r->j, "p95", st->p95_ns);
         atr__json_kuint(r->j, "max", st->max_ns);

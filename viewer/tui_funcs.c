@@ -53,7 +53,7 @@ static void funcs_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
     char c[32];
     atr__fmt_count(c, sizeof c, s->count);
     atr__sb_right(sb, c, 9);
-    const uint64_t d[] = {s->active_ns, s->self_ns, s->p50_ns, s->p95_ns}; /* as `summary` */
+    const uint64_t d[] = {s->inclusive_ns, s->self_ns, s->p50_ns, s->p95_ns}; /* as `summary` */
     dur_cols(sb, d, 4);
     atr__sb_puts(sb, "  ");
     size_t at = sb->len;
@@ -120,7 +120,7 @@ int atr__tui_functions(atr__tui *app) {
     }
     for (uint32_t fn = 0; fn < info.n_functions; fn++)
         if (f->st[fn].count)
-            order[f->n++] = (fn_total){f->st[fn].active_ns, fn};
+            order[f->n++] = (fn_total){f->st[fn].inclusive_ns, fn};
     qsort(order, f->n, sizeof *order, by_total);
     for (uint32_t i = 0; i < f->n; i++)
         f->fns[i] = order[i].fn;

@@ -53,8 +53,8 @@ def test_summary_json_in_process(capfd, traced_log):
     rows = json.loads(out)
     assert len(rows) == 1 and rows[0]["calls"] == 40
     assert rows[0]["function"].endswith("parse")
-    assert set(rows[0]) == {"function", "calls", "total_ns", "active_ns", "self_ns", "p50_ns",
-                            "p95_ns", "p99_ns", "max_ns"}
+    assert set(rows[0]) == {"function", "calls", "inclusive_ns", "nested_calls", "total_ns",
+                            "active_ns", "self_ns", "p50_ns", "p95_ns", "p99_ns", "max_ns"}
 
 
 def test_commands_in_process(capfd, traced_log):

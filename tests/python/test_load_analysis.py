@@ -80,7 +80,8 @@ def test_functions_match_summary_json(wlog, capfd):
     capfd.readouterr()
     assert _core.viewer_main(["argtrace", "summary", wlog.path, "--json"]) == 0
     rows = json.loads(capfd.readouterr().out)
-    mine = [{"function": s.name, "calls": s.calls, "total_ns": s.total_ns,
+    mine = [{"function": s.name, "calls": s.calls, "inclusive_ns": s.inclusive_ns,
+             "nested_calls": s.nested_calls, "total_ns": s.total_ns,
              "active_ns": s.active_ns, "self_ns": s.self_ns, "p50_ns": s.p50_ns, "p95_ns": s.p95_ns,
              "p99_ns": s.p99_ns, "max_ns": s.max_ns} for s in wlog.functions()]
     assert mine == rows

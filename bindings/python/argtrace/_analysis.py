@@ -27,7 +27,10 @@ class FunctionStats:
     """One function's calls, as a row of `argtrace summary --json`. From a sampled log
     (start(sample=...)), calls, total_ns, self_ns and active_ns are estimates for every call
     (each recorded call stands for 1/rate calls; `estimated` True) and recorded_* hold what
-    the log recorded."""
+    the log recorded. inclusive_ns is the function's time counted once, as `summary`'s
+    "total" (cProfile's cumulative time): a call inside another call of the same function
+    (recursion; `nested_calls` of them) is in that call's time already, where total_ns and
+    active_ns add every call's."""
     name: str
     calls: int
     total_ns: int
@@ -43,6 +46,9 @@ class FunctionStats:
     recorded_calls: int = 0
     recorded_total_ns: int = 0
     recorded_self_ns: int = 0
+    inclusive_ns: int = 0
+    nested_calls: int = 0
+    recorded_inclusive_ns: int = 0
 
 
 @dataclass
@@ -224,8 +230,9 @@ class Analysis(Shown):
                     ix.function(fid)[0], st["est_calls"], st["est_total_ns"],
                     st["est_self_ns"], st["p50_ns"], st["p95_ns"], st["p99_ns"], st["max_ns"],
                     st["raised"], st["unfinished"], st["est_active_ns"], st["sampled"],
-                    st["calls"], st["total_ns"], st["self_ns"]))
-        rows.sort(key=lambda r: (-r.active_ns, r.name))
+                    st["calls"], st["total_ns"], st["self_ns"], st["est_inclusive_ns"],
+                    st["nested"], st["inclusive_ns"]))
+        rows.sort(key=lambda r: (-r.inclusive_ns, -r.active_ns, r.name))
         return rows
 
     def _query(self, function, terms):

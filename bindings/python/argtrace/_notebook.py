@@ -368,11 +368,11 @@ def log_blocks(log, limit=20):
     if log.truncated:
         blocks.append(Para(("badtxt", "log incomplete: the program was killed or the log "
                                       "truncated")))
-    top = max([s.active_ns for s in stats] + [1])
+    top = max([s.inclusive_ns for s in stats] + [1])
     t = Table("summary", ["function", "calls", "total", "self", "p50", "p95", "p99", "max",
                           "raised"], num=range(1, 9))
-    for s in stats[:limit]:
-        t.add(s.name, _count(s.calls), Bar(s.active_ns / top, fmt_dur(s.active_ns)),
+    for s in stats[:limit]:  # total: recursion counted once, as `summary`
+        t.add(s.name, _count(s.calls), Bar(s.inclusive_ns / top, fmt_dur(s.inclusive_ns)),
               fmt_dur(s.self_ns), fmt_dur(s.p50_ns), fmt_dur(s.p95_ns), fmt_dur(s.p99_ns),
               fmt_dur(s.max_ns), _count(s.raised) if s.raised else "")
     if len(stats) > limit:

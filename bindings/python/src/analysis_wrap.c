@@ -250,7 +250,10 @@ static PyObject *stats_py(const atr_stats *s) {
               put(d, "est_calls", PyLong_FromUnsignedLongLong(s->est_count)) |
               put(d, "est_total_ns", PyLong_FromUnsignedLongLong(s->est_total_ns)) |
               put(d, "est_active_ns", PyLong_FromUnsignedLongLong(s->est_active_ns)) |
-              put(d, "est_self_ns", PyLong_FromUnsignedLongLong(s->est_self_ns))))
+              put(d, "est_self_ns", PyLong_FromUnsignedLongLong(s->est_self_ns)) |
+              put(d, "inclusive_ns", PyLong_FromUnsignedLongLong(s->inclusive_ns)) |
+              put(d, "est_inclusive_ns", PyLong_FromUnsignedLongLong(s->est_inclusive_ns)) |
+              put(d, "nested", PyLong_FromUnsignedLongLong(s->nested))))
         Py_CLEAR(d);
     return d;
 }

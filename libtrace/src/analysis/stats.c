@@ -157,7 +157,7 @@ static void stats_of(const atr_index *ix, const uint32_t *ids, uint64_t n, const
     st->slowest_call = ATR_NO_CALL;
     uint64_t nf = 0, nu = 0, max_all = 0;
     uint32_t slow_all = ATR_NO_CALL;
-    double ec = 0, et = 0, ea = 0, es = 0; /* estimates (sampled logs) */
+    double ec = 0, et = 0, ea = 0, es = 0, ei = 0; /* estimates (sampled logs) */
     for (uint64_t i = 0; i < n; i++) {
         uint32_t id = ids ? ids[i] : (uint32_t)i;
         const atr__call *c = &ix->calls[id];
@@ -179,6 +179,12 @@ static void stats_of(const atr_index *ix, const uint32_t *ids, uint64_t n, const
         et += (double)c->dur / rate;
         ea += (double)a / rate;
         es += (double)self / rate;
+        if (c->flags & ATR__CF_NESTED) {
+            st->nested++;
+        } else {
+            st->inclusive_ns += a;
+            ei += (double)a / rate;
+        }
         if (c->status == ATR_CALL_RAISED)
             st->raised++;
         if (c->status == ATR_CALL_UNFINISHED) {
@@ -202,6 +208,7 @@ static void stats_of(const atr_index *ix, const uint32_t *ids, uint64_t n, const
     st->est_total_ns = st->sampled ? (uint64_t)(et + 0.5) : st->total_ns;
     st->est_active_ns = st->sampled ? (uint64_t)(ea + 0.5) : st->active_ns;
     st->est_self_ns = st->sampled ? (uint64_t)(es + 0.5) : st->self_ns;
+    st->est_inclusive_ns = st->sampled ? (uint64_t)(ei + 0.5) : st->inclusive_ns;
     if (!st->count)
         return;
     st->mean_ns = (double)st->active_ns / (double)st->count;

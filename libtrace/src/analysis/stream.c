@@ -38,6 +38,10 @@ typedef struct sfunc {
     atr_stats st; /* counters; percentiles filled by atr__stream_stats */
     uint64_t max_unf;
     uint32_t slow_unf; /* slowest unfinished call (used when none finished) */
+    /* Its running calls counted on one thread (open_th: global thread id + 1; 0: none):
+       a call of it on that thread while open_n > 0 is nested (recursion) at once; on
+       another thread the thread's stack is searched (nested_in). */
+    uint32_t open_th, open_n;
     dlist fin, unf;
 } sfunc;
 
@@ -46,8 +50,10 @@ typedef struct sframe {
     uint32_t fn, id;
     uint32_t charged; /* its parent is the frame below */
     uint32_t status;
-    uint32_t call; /* selective loads: the call kept in the index, or ATR_NO_CALL */
-    uint32_t sub;  /* in the subtree kept (atr_index_set_keep_subtree) */
+    uint32_t call;   /* selective loads: the call kept in the index, or ATR_NO_CALL */
+    uint32_t sub;    /* in the subtree kept (atr_index_set_keep_subtree) */
+    uint8_t nested;  /* a frame below runs the same function (ATR__CF_NESTED) */
+    uint8_t counted; /* counted in its function's open_n */
 } sframe;
 
 typedef struct sstack {
@@ -374,6 +380,10 @@ static int account(atr_index *ix, sstack *sk, const sframe *f, uint64_t t) {
     st->total_ns += dur;
     st->active_ns += dur;
     st->self_ns += self;
+    if (f->nested)
+        st->nested++;
+    else
+        st->inclusive_ns += dur;
     if (f->status == ATR_CALL_RAISED)
         st->raised++;
     if (f->status == ATR_CALL_UNFINISHED) {
@@ -407,6 +417,20 @@ static int keeps(atr_index *ix, uint32_t fn) {
         s->keep_fn[fn] =
             atr__func_name_match(&ix->funcs[fn], s->keep_name, strlen(s->keep_name)) ? 1 : 2;
     return s->keep_fn[fn] == 1;
+}
+
+/* 1 if a running call of the thread (its stack sk) is of function fn. */
+static int nested_in(const sstack *sk, uint32_t fn) {
+    for (uint64_t i = sk->n; i-- > 0;)
+        if (sk->f[i].fn == fn)
+            return 1;
+    return 0;
+}
+
+/* Frame f leaves its thread's stack: its function's count of running calls. */
+static void frame_left(atr_index *ix, const sframe *f) {
+    if (f->counted && f->fn < ix->stream->cap_fns && ix->stream->fns[f->fn].open_n)
+        ix->stream->fns[f->fn].open_n--;
 }
 
 static int on_start(load_state *st, const atr_record *rec, uint32_t tid, sstack *sk) {
@@ -446,7 +470,23 @@ static int on_start(load_state *st, const atr_record *rec, uint32_t tid, sstack 
                 ix->calls[call].parent = sk->f[sk->n - 1].call;
         }
     }
+    sfunc *sf = func_of(ix, fn);
+    if (!sf)
+        return ATR_ENOMEM;
+    int nested, counted = 1;
+    if (sf->open_n == 0 || sf->open_th == tid + 1) {
+        nested = sf->open_n > 0;
+        sf->open_th = tid + 1;
+        sf->open_n++;
+    } else {
+        nested = nested_in(sk, fn);
+        counted = 0;
+    }
+    if (call != ATR_NO_CALL && nested)
+        ix->calls[call].flags |= ATR__CF_NESTED;
     sframe *f = &sk->f[sk->n++];
+    f->nested = (uint8_t)nested;
+    f->counted = (uint8_t)counted;
     f->span = rec->u.start.span;
     f->start = rec->time_ns;
     f->child = 0;
@@ -463,6 +503,7 @@ static int on_end(load_state *st, const atr_record *rec, sstack *sk) {
     if (!sk->n || sk->f[sk->n - 1].span != rec->u.end.span)
         return ATR_ESTATE;
     sframe f = sk->f[--sk->n];
+    frame_left(st->ix, &f);
     if (st->ix->stream->keep)
         return f.call == ATR_NO_CALL ? 0 : atr__end_call(st, rec, f.call);
     f.status = rec->u.end.status == ATR_END_RETURN  ? ATR_CALL_RETURNED
@@ -552,11 +593,13 @@ int atr__stream_close(load_state *st) {
         if (!sk)
             return ATR_ENOMEM;
         if (ix->stream->keep) { /* kept calls: finished like the full index's */
-            sk->n = 0;
+            while (sk->n)
+                frame_left(ix, &sk->f[--sk->n]);
             continue;
         }
         while (sk->n) { /* innermost first: each charges its parent */
             sframe f = sk->f[--sk->n];
+            frame_left(ix, &f);
             int rc = account(ix, sk, &f, file->info.t_last);
             if (rc)
                 return rc;
@@ -583,6 +626,7 @@ int atr__stream_stats(const atr_index *ix, atr_stats *out, uint32_t n_out) {
             st->est_total_ns = st->total_ns;
             st->est_active_ns = st->active_ns;
             st->est_self_ns = st->self_ns;
+            st->est_inclusive_ns = st->inclusive_ns;
             dlist *d = &sf->fin;
             if (!st->finished) { /* only unfinished calls: use them */
                 d = &sf->unf;
