@@ -107,3 +107,19 @@ def test_summary_and_slow_count_recursion_once(tmp_path, capfd, stats_only):
     assert cli.main(["slow", path, "fib", "--width", "100"]) == 0
     head = capfd.readouterr().out.splitlines()[0]
     assert "640 calls inside another of it" in head
+
+
+@pytest.mark.skipif(not HAS_VIEWER, reason="viewer not built")
+def test_diff_counts_recursion_once(tmp_path, capfd):
+    # `diff`'s per-function totals (and the time a function added) are the same totals
+    from argtrace import cli
+    a, b = str(tmp_path / "a.atr"), str(tmp_path / "b.atr")
+    base, new = record(a), record(b)
+    capfd.readouterr()
+    assert cli.main(["diff", a, b, "--json"]) == 0
+    rows = {r["function"].rsplit(".", 1)[-1]: r for r in json.loads(capfd.readouterr().out)["functions"]}
+    for name in ("fib", "is_even"):
+        tb = {s.name.rsplit(".", 1)[-1]: s for s in base.functions()}[name].inclusive_ns
+        tn = {s.name.rsplit(".", 1)[-1]: s for s in new.functions()}[name].inclusive_ns
+        assert (rows[name]["base"]["total_ns"], rows[name]["new"]["total_ns"]) == (tb, tn)
+        assert rows[name]["added_ns"] == tn - tb

@@ -59,7 +59,7 @@ ATR_API void atr_diff_config_init(atr_diff_config *c);
 /* One run's figures (only finished calls matching the filter). */
 typedef struct atr_diff_side {
     uint64_t calls;
-    uint64_t total_ns;
+    uint64_t total_ns;       /* a function's: recursion counted once (atr_stats.inclusive_ns) */
     uint64_t p50_ns, p95_ns; /* 0 without calls */
 } atr_diff_side;
 

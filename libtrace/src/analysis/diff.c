@@ -54,6 +54,13 @@ static double ratio(uint64_t base, uint64_t next, uint64_t nb, uint64_t nn) {
     return base == 0 ? INFINITY : (double)next / (double)base;
 }
 
+/* added_ns of st from its sides' totals. */
+static void set_added(atr_diff_stat *st) {
+    const atr_diff_side *B = &st->side[ATR_DIFF_BASE], *N = &st->side[ATR_DIFF_NEW];
+    st->added_ns = N->total_ns >= B->total_ns ? (int64_t)(N->total_ns - B->total_ns)
+                                              : -(int64_t)(B->total_ns - N->total_ns);
+}
+
 /* Figures and test of side durations b[0..nb) and n[0..nn) (sorted here). */
 static void compare(uint64_t *b, uint64_t nb, uint64_t *n, uint64_t nn, const atr_diff_config *c,
                     atr_diff_stat *st) {
@@ -69,8 +76,7 @@ static void compare(uint64_t *b, uint64_t nb, uint64_t *n, uint64_t nn, const at
         sd->p95_ns = pct_sorted(d[s], cnt[s], 95);
     }
     const atr_diff_side *B = &st->side[ATR_DIFF_BASE], *N = &st->side[ATR_DIFF_NEW];
-    st->added_ns = N->total_ns >= B->total_ns ? (int64_t)(N->total_ns - B->total_ns)
-                                              : -(int64_t)(B->total_ns - N->total_ns);
+    set_added(st);
     st->ratio_p50 = ratio(B->p50_ns, N->p50_ns, nb, nn);
     st->ratio_p95 = ratio(B->p95_ns, N->p95_ns, nb, nn);
     st->p_value = NAN;
@@ -96,7 +102,8 @@ static int compare_function(const atr_index *ix, const atr_diff_config *c, dfunc
     int rc = ATR_ENOMEM;
     if (!d)
         return rc;
-    uint64_t nb = 0, nn = 0; /* base durations from the front, new ones from the back */
+    uint64_t nb = 0, nn = 0;    /* base durations from the front, new ones from the back */
+    uint64_t outer[2] = {0, 0}; /* totals without calls nested in the function's own */
     for (uint32_t k = 0; k < f->n_fns; k++) {
         const uint32_t *ids = ix->fn_calls + ix->fn_off[f->fns[k]];
         uint64_t m = ix->fn_off[f->fns[k] + 1] - ix->fn_off[f->fns[k]];
@@ -109,13 +116,20 @@ static int compare_function(const atr_index *ix, const atr_diff_config *c, dfunc
             if (call->status == ATR_CALL_UNFINISHED ||
                 (c->filter && !atr__filter_match_bound(c->filter, ix, ids[i], pi)))
                 continue;
-            if (is_new(ix, ids[i], c->n_base_files))
-                d[n - 1 - nn++] = atr__call_active(ix, call);
+            uint64_t a = atr__call_active(ix, call);
+            int side = is_new(ix, ids[i], c->n_base_files);
+            if (side)
+                d[n - 1 - nn++] = a;
             else
-                d[nb++] = atr__call_active(ix, call);
+                d[nb++] = a;
+            if (!(call->flags & ATR__CF_NESTED))
+                outer[side] += a;
         }
     }
     compare(d, nb, d + n - nn, nn, c, &f->st);
+    for (int s = 0; s < 2; s++) /* a recursive function's time counted once, as atr_stats */
+        f->st.side[s].total_ns = outer[s];
+    set_added(&f->st);
     rc = 0;
 out:
     free(pi);
