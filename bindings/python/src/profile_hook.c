@@ -126,11 +126,27 @@ static void resume_delegator(PyFrameObject *f) {
 }
 #endif
 
+#if ATR__FRAME_311
+/* 1 if the call event of generator-like code is a throw() (or close(), or its collection)
+   into it before its first step: the event comes before the RESUME that opens the code,
+   where a first step's comes at it. None of its code runs (docs/FORMAT.md 3.6): no span, as
+   with the eval hook and sys.monitoring (its return event finds no call of it on the
+   stack). 3.9/3.10 give both events at f_lasti -1 with the exception set aside: there such
+   a generator is recorded as a call that raised. */
+static int thrown_before_start(PyFrameObject *f, PyCodeObject *co) {
+    atr__iframe311 *fi = atr__compat_iframe_of(f);
+    return fi && (const _Py_CODEUNIT *)fi->prev_instr < _PyCode_CODE(co) + co->_co_firsttraceable;
+}
+#endif
+
 /* A first step always begins a span: a span in the suspended table under the same frame
    address is a generator's that vanished unseen (frame objects are reused), which
    atr__calls_yield ends when this one suspends. */
 static void on_call(PyFrameObject *f, PyCodeObject *co, atr__code_info *ci) {
 #if ATR__FRAME_311
+    if (ci->coro_like && thrown_before_start(f, co)) {
+        return;
+    }
     if (atr__calls_n_suspended()) {
         resume_thrown(f);
     }
