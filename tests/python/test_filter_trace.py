@@ -4,6 +4,7 @@ injected clock), max depth, excludes, library code, decorated functions, threads
 coexistence with settrace-based tools. The functions under test are the tgt_* below."""
 
 import asyncio
+import contextlib
 import functools
 import os
 import sys
@@ -154,6 +155,23 @@ def tgt_decorated(x):
     return tgt_leaf(x)
 
 
+class tgt_Box:
+    def __init__(self):
+        self._v = 1
+
+    @property
+    def value(self):
+        return self._v
+
+    @value.setter
+    def value(self, v):
+        self._v = v
+
+    @contextlib.contextmanager
+    def opened(self):
+        yield self._v
+
+
 # --- tests --------------------------------------------------------------------------------
 
 def test_arguments_defaults_varargs_kwargs(log_path):
@@ -215,6 +233,22 @@ def test_methods_staticmethods_classmethods(log_path):
     square = only(log.calls(MOD + ".tgt_Shape.square"))
     init = only(log.calls(MOD + ".tgt_Shape.__init__"))
     assert init.parent_id == square.id and init.args["side"] == 3
+
+
+def test_properties_and_wrapped_methods_keep_their_class(log_path):
+    # 3.9/3.10 code objects have no qualname: a property's getter and setter and a method
+    # wrapped by a decorator (functools.wraps: contextmanager) are found through the class
+    # (they were named tgt_value / tgt_opened, without it)
+    def run():
+        b = tgt_Box()
+        b.value = 5
+        with b.opened() as v:
+            return b.value + v
+    log, value = record(log_path, run)
+    assert value == 10
+    assert [c.function for c in log.calls()] == [
+        MOD + ".tgt_Box.__init__", MOD + ".tgt_Box.value", MOD + ".tgt_Box.opened",
+        MOD + ".tgt_Box.value"]
 
 
 def test_exception_ends_the_span_as_raised(log_path):

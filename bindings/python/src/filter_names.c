@@ -1,6 +1,8 @@
 /*
  * filter_names.c — where a code object's function lives (filter_decide.h: atr__filter_ns_search):
- * its module's globals and the dicts of classes found there (two levels). Gives the
+ * its module's globals and the dicts of classes found there (two levels), properties'
+ * getters, setters and deleters, and the functions that functools.wraps wrappers wrap
+ * (`__wrapped__`: a contextmanager method's, for one). Gives the
  * qualname before 3.11 (code objects carry none) and tells whether a TracedFunction wraps it
  * (the decorator records it; atr__filter_mark_decorated catches the rest). Exact dicts and
  * builtin descriptor types only: no user code runs.
@@ -46,6 +48,44 @@ static PyObject *qual_in_consts(PyCodeObject *parent, PyObject *pq, PyCodeObject
 }
 #endif
 
+static int ns_visit(PyObject *v, PyCodeObject *co, int depth, atr__ns_hit *hit);
+
+/* The function a decorator made with functools.wraps wraps (`__wrapped__` in the wrapper's
+   own dict, an exact dict: no user code runs), a contextmanager method's for one; the
+   chain followed at most 3 deep. */
+static int wrapped_visit(PyObject *f, PyCodeObject *co, int depth, atr__ns_hit *hit) {
+    for (int i = 0; i < 3; i++) {
+        PyObject *d = ((PyFunctionObject *)f)->func_dict;
+        PyObject *w = d && PyDict_CheckExact(d) ? PyDict_GetItemString(d, "__wrapped__") : NULL;
+        if (!w || w == f || !PyFunction_Check(w)) {
+            return 0;
+        }
+        if (func_has_code(w, co)) {
+            return ns_visit(w, co, depth, hit);
+        }
+        f = w;
+    }
+    return 0;
+}
+
+/* A property's getter, setter and deleter (members of the exact property type). */
+static int property_visit(PyObject *v, PyCodeObject *co, int depth, atr__ns_hit *hit) {
+    static const char *const parts[] = {"fget", "fset", "fdel"};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        PyObject *f = PyObject_GetAttrString(v, parts[i]);
+        if (!f) {
+            PyErr_Clear();
+            continue;
+        }
+        int r = f != Py_None && ns_visit(f, co, depth, hit);
+        Py_DECREF(f);
+        if (r) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int ns_visit(PyObject *v, PyCodeObject *co, int depth, atr__ns_hit *hit) {
     if (PyFunction_Check(v)) {
         PyObject *q = ((PyFunctionObject *)v)->func_qualname;
@@ -55,7 +95,7 @@ static int ns_visit(PyObject *v, PyCodeObject *co, int depth, atr__ns_hit *hit) 
                 hit->qualname = qual_in_consts((PyCodeObject *)PyFunction_GET_CODE(v), q, co, 0);
             }
 #endif
-            return 0;
+            return wrapped_visit(v, co, depth, hit);
         }
         if (!hit->qualname) {
             hit->qualname = Py_NewRef(q);
@@ -68,6 +108,9 @@ static int ns_visit(PyObject *v, PyCodeObject *co, int depth, atr__ns_hit *hit) 
             return 1;
         }
         return 0;
+    }
+    if (Py_IS_TYPE(v, &PyProperty_Type)) {
+        return property_visit(v, co, depth, hit);
     }
     if (Py_IS_TYPE(v, &PyStaticMethod_Type) || Py_IS_TYPE(v, &PyClassMethod_Type)) {
         PyObject *f = PyObject_GetAttrString(v, "__func__");
