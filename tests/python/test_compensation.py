@@ -482,7 +482,7 @@ def test_compensation_brings_many_tiny_children_near_untraced(tmp_path, private_
     # compensated duration must land much nearer the untraced one (less than half the raw
     # error; the bench, bench/bench_compensation.py, measures how near). The fastest of 9
     # runs of each (the least disturbed: a median of 5 failed once on a loaded machine, its
-    # untraced runs slowed).
+    # untraced runs slowed), in the median of three sessions.
     if mode == "filter" and not hasattr(_core, "filter_start"):
         pytest.skip("filter tracing not built")
     import time
@@ -495,30 +495,38 @@ def test_compensation_brings_many_tiny_children_near_untraced(tmp_path, private_
         if mode == "decorator":
             accwl.child = argtrace.trace(accwl.child)
             accwl.parent = argtrace.trace(accwl.parent)
-        untraced = []
-        path = str(tmp_path / "acc.atr")
-        argtrace.start(path)
-        if mode == "filter":
-            _core.filter_start(["accwl:*"])
-        accwl.parent(3000, 3000)  # defines the functions: not counted
-        for _ in range(9):
-            if mode == "filter":  # untraced means without the backend's hook too
-                _core.filter_stop()
-            t0 = time.perf_counter_ns()
-            accwl0.parent(3000, 3000)
-            untraced.append(time.perf_counter_ns() - t0)
+        runs = []
+        for session in range(3):  # each session its own calibration (at its stop)
+            untraced = []
+            path = str(tmp_path / ("acc%d.atr" % session))
+            argtrace.start(path)
             if mode == "filter":
                 _core.filter_start(["accwl:*"])
-            accwl.parent(3000, 3000)
-        if mode == "filter":
-            _core.filter_stop()
-        argtrace.stop()
-        raw = min(c.duration_ns for c in argtrace.load(path).calls("accwl.parent")[1:])
-        comp = min(
-            c.duration_ns for c in argtrace.load(path, compensate=True).calls("accwl.parent")[1:])
-        unt = min(untraced)
-        assert raw > 1.3 * unt, (raw, unt)  # the tracer's cost is there to take off
-        assert abs(comp - unt) < 0.5 * (raw - unt), (raw, comp, unt)
+            accwl.parent(3000, 3000)  # defines the functions: not counted
+            for _ in range(9):
+                if mode == "filter":  # untraced means without the backend's hook too
+                    _core.filter_stop()
+                t0 = time.perf_counter_ns()
+                accwl0.parent(3000, 3000)
+                untraced.append(time.perf_counter_ns() - t0)
+                if mode == "filter":
+                    _core.filter_start(["accwl:*"])
+                accwl.parent(3000, 3000)
+            if mode == "filter":
+                _core.filter_stop()
+            argtrace.stop()
+            raw = min(c.duration_ns for c in argtrace.load(path).calls("accwl.parent")[1:])
+            comp = min(c.duration_ns
+                       for c in argtrace.load(path, compensate=True).calls("accwl.parent")[1:])
+            unt = min(untraced)
+            runs.append((abs(comp - unt) / max(raw - unt, 1), raw, comp, unt))
+        # the median session: a calibration disturbed by the machine (one in 5-10 on 3.9's
+        # decorator, whose traced loops alone ran 1.3-1.7x slow) is one session's error
+        _, raw, comp, unt = sorted(runs)[1]
+        # the tracer's cost is there to take off (on 3.9, whose calls are slow, the decorator
+        # adds 27-35%: 1.3 failed one run in three)
+        assert raw > 1.15 * unt, runs
+        assert abs(comp - unt) < 0.5 * (raw - unt), runs
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("accwl", None)
