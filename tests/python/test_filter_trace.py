@@ -9,6 +9,7 @@ import functools
 import os
 import sys
 import threading
+import types
 
 import pytest
 
@@ -171,6 +172,14 @@ class tgt_Box:
     def opened(self):
         yield self._v
 
+    @functools.cached_property
+    def twice(self):
+        return 2 * self._v
+
+    @types.DynamicClassAttribute
+    def label(self):
+        return "box"
+
 
 # --- tests --------------------------------------------------------------------------------
 
@@ -236,19 +245,20 @@ def test_methods_staticmethods_classmethods(log_path):
 
 
 def test_properties_and_wrapped_methods_keep_their_class(log_path):
-    # 3.9/3.10 code objects have no qualname: a property's getter and setter and a method
-    # wrapped by a decorator (functools.wraps: contextmanager) are found through the class
-    # (they were named tgt_value / tgt_opened, without it)
+    # 3.9/3.10 code objects have no qualname: a property's getter and setter, a method
+    # wrapped by a decorator (functools.wraps: contextmanager) and the functions of
+    # descriptors written in Python (cached_property, DynamicClassAttribute: enum's name
+    # and value) are found through the class (they were named without it)
     def run():
         b = tgt_Box()
         b.value = 5
         with b.opened() as v:
-            return b.value + v
+            return b.value + v + b.twice + len(b.label)
     log, value = record(log_path, run)
-    assert value == 10
+    assert value == 23
     assert [c.function for c in log.calls()] == [
         MOD + ".tgt_Box.__init__", MOD + ".tgt_Box.value", MOD + ".tgt_Box.opened",
-        MOD + ".tgt_Box.value"]
+        MOD + ".tgt_Box.value", MOD + ".tgt_Box.twice", MOD + ".tgt_Box.label"]
 
 
 def test_exception_ends_the_span_as_raised(log_path):

@@ -1,8 +1,9 @@
 /*
  * filter_names.c — where a code object's function lives (filter_decide.h: atr__filter_ns_search):
  * its module's globals and the dicts of classes found there (two levels), properties'
- * getters, setters and deleters, and the functions that functools.wraps wrappers wrap
- * (`__wrapped__`: a contextmanager method's, for one). Gives the
+ * getters, setters and deleters, the functions of descriptors written in Python
+ * (functools.cached_property, types.DynamicClassAttribute) and the functions that
+ * functools.wraps wrappers wrap (`__wrapped__`: a contextmanager method's, for one). Gives the
  * qualname before 3.11 (code objects carry none) and tells whether a TracedFunction wraps it
  * (the decorator records it; atr__filter_mark_decorated catches the rest). Exact dicts and
  * builtin descriptor types only: no user code runs.
@@ -86,6 +87,27 @@ static int property_visit(PyObject *v, PyCodeObject *co, int depth, atr__ns_hit 
     return 0;
 }
 
+#if !ATR__CODE_QUALNAME
+/* A descriptor written in Python whose functions sit in its instance dict (an exact dict:
+   read without attribute lookup, no user code runs): functools.cached_property's `func`,
+   types.DynamicClassAttribute's (enum's `name`, `value`) `fget`, `fset`, `fdel`. Only for
+   the qualname: 3.11+ code objects carry it. */
+static int descriptor_visit(PyObject *v, PyCodeObject *co, int depth, atr__ns_hit *hit) {
+    static const char *const parts[] = {"func", "fget", "fset", "fdel"};
+    PyObject **dp = _PyObject_GetDictPtr(v);
+    if (!dp || !*dp || !PyDict_CheckExact(*dp)) {
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        PyObject *f = PyDict_GetItemString(*dp, parts[i]); /* borrowed */
+        if (f && PyFunction_Check(f) && ns_visit(f, co, depth, hit)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+#endif
+
 static int ns_visit(PyObject *v, PyCodeObject *co, int depth, atr__ns_hit *hit) {
     if (PyFunction_Check(v)) {
         PyObject *q = ((PyFunctionObject *)v)->func_qualname;
@@ -122,6 +144,11 @@ static int ns_visit(PyObject *v, PyCodeObject *co, int depth, atr__ns_hit *hit) 
         Py_DECREF(f);
         return r;
     }
+#if !ATR__CODE_QUALNAME
+    if (depth > 0 && !PyType_Check(v) && (Py_TYPE(v)->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+        return descriptor_visit(v, co, depth, hit); /* in a class's dict */
+    }
+#endif
     if (PyType_Check(v) && depth < 2 && (((PyTypeObject *)v)->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
         PyObject *d = ((PyTypeObject *)v)->tp_dict;
         Py_ssize_t pos = 0;
