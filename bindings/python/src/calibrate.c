@@ -713,6 +713,18 @@ static PyObject *model_dict(const atr_calibration_model *m) {
     return d;
 }
 
+/* {shape name: value} of c[] (NULL with an exception set). */
+static PyObject *shapes_dict(const uint64_t c[ATR__CAL_SHAPES]) {
+    PyObject *d = PyDict_New();
+    for (int k = 0; d && k < ATR__CAL_SHAPES; k++) {
+        PyObject *v = PyLong_FromUnsignedLongLong(c[k]);
+        if (!v || PyDict_SetItemString(d, CAL_SHAPES[k], v) < 0)
+            Py_CLEAR(d);
+        Py_XDECREF(v);
+    }
+    return d;
+}
+
 PyObject *atr__py_calibrate(PyObject *m, PyObject *mechanism) {
     atr__calib res;
     (void)m;
@@ -724,13 +736,7 @@ PyObject *atr__py_calibrate(PyObject *m, PyObject *mechanism) {
     }
     if (atr__calibrate_measure(mech, 0, &res) < 0)
         return NULL;
-    PyObject *shapes = PyDict_New(), *model = model_dict(&res.model);
-    for (int k = 0; shapes && k < ATR__CAL_SHAPES; k++) {
-        PyObject *v = PyLong_FromUnsignedLongLong(res.shape_ns[k]);
-        if (!v || PyDict_SetItemString(shapes, CAL_SHAPES[k], v) < 0)
-            Py_CLEAR(shapes);
-        Py_XDECREF(v);
-    }
+    PyObject *shapes = shapes_dict(res.shape_ns), *model = model_dict(&res.model);
     PyObject *r = shapes && model
                       ? Py_BuildValue("{s:K,s:K,s:K,s:O,s:O,s:K,s:K}", "call_ns",
                                       (unsigned long long)res.call_ns, "inner_ns",
@@ -796,16 +802,7 @@ PyObject *atr__py_calibration_rescale(PyObject *m, PyObject *args) {
     }
     uint64_t f = fastest;
     uint64_t ppm = atr__calib_rescale(&f, ps, rel_d != Py_None ? rel : NULL, c);
-    if (!(out = PyDict_New()))
+    if (!(out = shapes_dict(c)))
         return NULL;
-    for (int k = 0; k < ATR__CAL_SHAPES; k++) {
-        PyObject *v = PyLong_FromUnsignedLongLong(c[k]);
-        if (!v || PyDict_SetItemString(out, CAL_SHAPES[k], v) < 0) {
-            Py_XDECREF(v);
-            Py_DECREF(out);
-            return NULL;
-        }
-        Py_DECREF(v);
-    }
     return Py_BuildValue("(NKK)", out, (unsigned long long)f, (unsigned long long)ppm);
 }
