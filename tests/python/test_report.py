@@ -155,7 +155,9 @@ def test_size_stays_bounded(tmp_path):
         rep = argtrace_cli("report", "r%d.atr" % n, "-o", "r%d.html" % n, cwd=tmp_path)
         assert rep.returncode == 0, rep.stderr
         sizes.append((tmp_path / ("r%d.html" % n)).stat().st_size)
-    assert sizes[1] < 1.5 * sizes[0], sizes
+    # six times the calls, not six times the page: about 1.4-1.5x (the slowest calls' values
+    # differ from run to run: 1.502x once in CI), well below proportional
+    assert sizes[1] < 1.7 * sizes[0], sizes
     assert sizes[1] < 400_000, sizes
 
 
