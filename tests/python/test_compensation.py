@@ -275,23 +275,38 @@ def test_model_solved_from_shape_costs():
 SHAPE_ORDER = ("leaf", "leaf4", "strs", "objs", "gen0", "gen10", "raise", "tups")
 
 
-def test_calibration_on_a_slow_machine_is_scaled_to_the_fastest_seen():
-    # A calibration whose untraced loop ran 2x slower than the fastest one of the process
-    # (a busy host): its costs are halved; within 10% they are kept; a faster one becomes
-    # the yardstick. With the shapes' differences reused (rel), only the leaf is scaled.
+def test_calibration_slower_than_its_session_start_is_scaled_to_it():
+    # A calibration whose untraced loop ran 2x slower than the same loop timed at the
+    # session's start (a busy host, for the few ms of the calibration): its costs are halved;
+    # within 15% they are kept, and so is one faster than the start (the session may have run
+    # at its speed). With the shapes' differences reused (rel), only the leaf is scaled.
     costs = {k: 100 + 10 * i for i, k in enumerate(SHAPE_ORDER)}
-    assert _core._calibration_rescale(costs, 0, 40000) == (costs, 40000, 1000000)
-    assert _core._calibration_rescale(costs, 40000, 43900) == (costs, 40000, 1000000)
-    assert _core._calibration_rescale(costs, 40000, 30000) == (costs, 30000, 1000000)
-    slow, fastest, ppm = _core._calibration_rescale(costs, 40000, 80000)
-    assert (fastest, ppm) == (40000, 500000)
+    assert _core._calibration_rescale(costs, 0, 40000) == (costs, 1000000)  # no yardstick
+    assert _core._calibration_rescale(costs, 40000, 46000) == (costs, 1000000)
+    assert _core._calibration_rescale(costs, 40000, 20000) == (costs, 1000000)
+    slow, ppm = _core._calibration_rescale(costs, 40000, 80000)
+    assert ppm == 500000
     assert slow == {k: (100 + 10 * i) // 2 for i, k in enumerate(SHAPE_ORDER)}
     rel = {k: 7 * i for i, k in enumerate(SHAPE_ORDER)}
-    slow, _, _ = _core._calibration_rescale(costs, 40000, 80000, rel)
+    slow, _ = _core._calibration_rescale(costs, 40000, 80000, rel)
     assert slow == {k: 50 + 7 * i for i, k in enumerate(SHAPE_ORDER)}
-    assert _core._calibration_rescale(costs, 40000, 0)[2] == 1000000  # not measured
+    assert _core._calibration_rescale(costs, 40000, 0)[1] == 1000000  # not measured
     with pytest.raises(KeyError):
         _core._calibration_rescale({"leaf": 1}, 1, 2)
+
+
+def test_a_session_start_times_the_yardstick(tmp_path):
+    # the untraced loop, timed at start() for the calibration at stop(): it is the same loop
+    # the calibration times (a machine that slows 2x for seconds keeps them within 3x)
+    argtrace.start(str(tmp_path / "y.atr"))
+    try:
+        now, at_start = _core._calibration_yardstick()
+        untraced = _core._calibrate("decorator")["untraced_ps"]
+    finally:
+        argtrace.stop()
+    assert now > 0 and at_start > 0
+    assert at_start / 3 < untraced < at_start * 3 and now / 3 < untraced < now * 3
+    assert argtrace.load(str(tmp_path / "y.atr")).calls() == []  # its calls are not traced
 
 
 def test_measurement_reports_the_untraced_loop():
@@ -531,3 +546,21 @@ def test_compensation_brings_many_tiny_children_near_untraced(tmp_path, private_
         sys.path.remove(str(tmp_path))
         sys.modules.pop("accwl", None)
         sys.modules.pop("accwl0", None)
+
+
+@pytest.mark.skipif(not hasattr(_core, "filter_start"), reason="filter tracing not built")
+def test_the_yardstick_is_not_traced_by_filter_tracing_running(tmp_path, capfd):
+    # filter tracing of every function is on when a nested session starts: the yardstick's
+    # loop runs then, and neither log may hold its calls
+    outer, inner = str(tmp_path / "outer.atr"), str(tmp_path / "inner.atr")
+    argtrace.start(outer, trace=["*"])
+    try:
+        argtrace.start(inner)
+        argtrace.stop()
+        _core._calibration_yardstick()
+    finally:
+        argtrace.stop()
+    capfd.readouterr()  # the note about nesting
+    for path in (outer, inner):
+        names = {f.name for f in argtrace.load(path).functions()}
+        assert not any("_leaf" in n for n in names), (path, names)

@@ -57,8 +57,10 @@
 
 #define CAL_CALLS 1000 /* calls per timed loop (CAL_GEN_CALLS for the 10-yield generator) */
 #define CAL_GEN_CALLS 200
-#define CAL_ROUNDS 9  /* timed rounds of each kind (plus one warm-up) */
-#define CAL_BUSY 2000 /* iterations of the busy loop that measures slow_ppm */
+#define CAL_ROUNDS 9       /* timed rounds of each kind (plus one warm-up) */
+#define CAL_BUSY 2000      /* iterations of the busy loop that measures slow_ppm */
+#define CAL_YARD_ROUNDS 5  /* timed untraced loops at a session's start (plus one warm-up), */
+#define CAL_YARD_CALLS 500 /* of this many calls each: about 0.3 ms at the start in all */
 
 /* The shapes timed (calibrate.h): each `_<name>` is traced, its twin `_<name>0` is not, and
    `_loop_<name>(f, n)` calls f n times the shape's way. The loops are traced too, as a
@@ -70,34 +72,47 @@
 static const char *const CAL_SHAPES[ATR__CAL_SHAPES] = {"leaf", "leaf4", "strs",  "objs",
                                                         "gen0", "gen10", "raise", "tups"};
 
+/* The loops, twice: `_loop_<name>` for the traced rounds, `_loop_<name>0` for the untraced
+   ones. One loop for both saw two callables at its call site in turn, and CPython's adaptive
+   interpreter re-specialised (or gave up on) that site each round: the untraced rounds ran
+   1-3 ns per call slower than a program's call site that sees one function, and the cost
+   came out that much low. */
+#define CAL_LEAF(sfx) "def _leaf" sfx "(x):\n    return x\n"
+#define CAL_LOOP_LEAF(sfx) "def _loop_leaf" sfx "(f, n):\n    for i in range(n):\n        f(i)\n"
+#define CAL_LOOPS(sfx)                                                                        \
+    CAL_LOOP_LEAF(sfx)                                                                        \
+    "def _loop_leaf4" sfx "(f, n):\n    for i in range(n):\n        f(i, i, i, i)\n"          \
+    "def _loop_strs" sfx "(f, n):\n    for i in range(n):\n        f(S, S, S, S)\n"           \
+    "def _loop_objs" sfx "(f, n):\n    for i in range(n):\n        f(O, O, O, O)\n"           \
+    "def _loop_tups" sfx "(f, n):\n    for i in range(n):\n        f(T, T, T, T)\n"           \
+    "def _loop_gen0" sfx "(f, n):\n    for i in range(n):\n        for _ in f(i):\n"          \
+    "            pass\n"                                                                      \
+    "def _loop_gen10" sfx "(f, n):\n    for i in range(n):\n        for _ in f(i):\n"         \
+    "            pass\n"                                                                      \
+    "def _loop_raise" sfx "(f, n):\n    for i in range(n):\n        try:\n            f(i)\n" \
+    "        except ValueError:\n            pass\n"
+
 static const char CAL_SRC[] =
     "S = 'a calibration string of forty bytes..'\n"
     "class _Obj:\n"
     "    pass\n"
     "O = _Obj()\n"
-    "T = (1, 2)\n"
-    "def _leaf(x):\n    return x\n"
-    "def _leaf0(x):\n    return x\n"
-    "def _leaf4(a, b, c, d):\n    return None\n"
-    "def _leaf40(a, b, c, d):\n    return None\n"
-    "_strs = _leaf4\n_strs0 = _leaf40\n_objs = _leaf4\n_objs0 = _leaf40\n"
-    "_tups = _leaf4\n_tups0 = _leaf40\n"
-    "def _gen0(x):\n    yield from ()\n"
-    "def _gen00(x):\n    yield from ()\n"
-    "def _gen10(x):\n    for k in range(10):\n        yield k\n"
-    "def _gen100(x):\n    for k in range(10):\n        yield k\n"
-    "def _raise(x):\n    raise ValueError('x')\n"
-    "def _raise0(x):\n    raise ValueError('x')\n"
-    "def _loop_leaf(f, n):\n    for i in range(n):\n        f(i)\n"
-    "def _loop_leaf4(f, n):\n    for i in range(n):\n        f(i, i, i, i)\n"
-    "def _loop_strs(f, n):\n    for i in range(n):\n        f(S, S, S, S)\n"
-    "def _loop_objs(f, n):\n    for i in range(n):\n        f(O, O, O, O)\n"
-    "def _loop_tups(f, n):\n    for i in range(n):\n        f(T, T, T, T)\n"
-    "def _loop_gen0(f, n):\n    for i in range(n):\n        for _ in f(i):\n            pass\n"
-    "_loop_gen10 = _loop_gen0\n"
-    "def _loop_raise(f, n):\n    for i in range(n):\n        try:\n            f(i)\n"
-    "        except ValueError:\n            pass\n"
-    "def _busy(n):\n    s = 0\n    for k in range(n):\n        s += k\n    return s\n";
+    "T = (1, 2)\n" CAL_LEAF("")
+        CAL_LEAF("0") "def _leaf4(a, b, c, d):\n    return None\n"
+                      "def _leaf40(a, b, c, d):\n    return None\n"
+                      "_strs = _leaf4\n_strs0 = _leaf40\n_objs = _leaf4\n_objs0 = _leaf40\n"
+                      "_tups = _leaf4\n_tups0 = _leaf40\n"
+                      "def _gen0(x):\n    yield from ()\n"
+                      "def _gen00(x):\n    yield from ()\n"
+                      "def _gen10(x):\n    for k in range(10):\n        yield k\n"
+                      "def _gen100(x):\n    for k in range(10):\n        yield k\n"
+                      "def _raise(x):\n    raise ValueError('x')\n"
+                      "def _raise0(x):\n    raise ValueError('x')\n"
+                      "def _busy(n):\n    s = 0\n    for k in range(n):\n        s += k\n    "
+                      "return s\n" CAL_LOOPS("") CAL_LOOPS("0");
+
+/* What the yardstick times (atr__calib_yardstick): the untraced leaf and its loop alone. */
+static const char CAL_YARD_SRC[] = CAL_LEAF("0") CAL_LOOP_LEAF("0");
 
 static uint64_t now_ns(void) {
     struct timespec ts;
@@ -330,10 +345,9 @@ static PyObject *shape_obj(PyObject *g, const char *prefix, int k, const char *s
     return PyDict_GetItemString(g, name);
 }
 
-/* The private functions, and traced[k]: shape k's function as the mechanism traces it.
-   0 or -1. */
-static int make_functions(const char *mechanism, PyObject *g, PyObject **traced) {
-    PyObject *code = Py_CompileString(CAL_SRC, "<argtrace calibration>", Py_file_input);
+/* The private functions of src, untraced, into g. 0 or -1. */
+static int compile_functions(PyObject *g, const char *src) {
+    PyObject *code = Py_CompileString(src, "<argtrace calibration>", Py_file_input);
     PyObject *r = NULL, *name = PyUnicode_FromString("_argtrace_calibration");
     int bad = name == NULL || PyDict_SetItemString(g, "__name__", name) < 0;
     Py_XDECREF(name);
@@ -344,18 +358,30 @@ static int make_functions(const char *mechanism, PyObject *g, PyObject **traced)
     }
     Py_DECREF(r);
     Py_DECREF(code);
+    return 0;
+}
+
+/* Replace the global `_loop_` + shape k + sfx by itself under the decorator. 0 or -1. */
+static int wrap_global(PyObject *g, int k, const char *sfx) {
+    char name[64];
+    snprintf(name, sizeof name, "_loop_%s%s", CAL_SHAPES[k], sfx);
+    PyObject *loop =
+        PyObject_CallOneArg((PyObject *)&atr__TracedFunction_Type, PyDict_GetItemString(g, name));
+    int failed = loop == NULL || PyDict_SetItemString(g, name, loop) < 0;
+    Py_XDECREF(loop);
+    return failed ? -1 : 0;
+}
+
+/* The private functions, and traced[k]: shape k's function as the mechanism traces it.
+   0 or -1. */
+static int make_functions(const char *mechanism, PyObject *g, PyObject **traced) {
+    if (compile_functions(g, CAL_SRC) < 0)
+        return -1;
     if (strcmp(mechanism, "decorator") == 0) {
         for (int k = 0; k < ATR__CAL_SHAPES; k++) {
-            char loop_name[64];
-            snprintf(loop_name, sizeof loop_name, "_loop_%s", CAL_SHAPES[k]);
             traced[k] = PyObject_CallOneArg((PyObject *)&atr__TracedFunction_Type,
                                             shape_obj(g, "_", k, ""));
-            PyObject *loop = traced[k] ? PyObject_CallOneArg((PyObject *)&atr__TracedFunction_Type,
-                                                             shape_obj(g, "_loop_", k, ""))
-                                       : NULL;
-            int failed = loop == NULL || PyDict_SetItemString(g, loop_name, loop) < 0;
-            Py_XDECREF(loop);
-            if (failed)
+            if (traced[k] == NULL || wrap_global(g, k, "") < 0 || wrap_global(g, k, "0") < 0)
                 return -1;
         }
         return 0;
@@ -369,7 +395,8 @@ static int make_functions(const char *mechanism, PyObject *g, PyObject **traced)
     for (int k = 0; k < ATR__CAL_SHAPES; k++) {
         if (force_decision(shape_obj(g, "_", k, ""), g, ATR__DEC_ACCEPT) < 0 ||
             force_decision(shape_obj(g, "_", k, "0"), g, ATR__DEC_REJECT) < 0 ||
-            force_decision(shape_obj(g, "_loop_", k, ""), g, ATR__DEC_ACCEPT) < 0)
+            force_decision(shape_obj(g, "_loop_", k, ""), g, ATR__DEC_ACCEPT) < 0 ||
+            force_decision(shape_obj(g, "_loop_", k, "0"), g, ATR__DEC_ACCEPT) < 0)
             return -1;
         traced[k] = Py_NewRef(shape_obj(g, "_", k, ""));
     }
@@ -447,7 +474,6 @@ typedef struct cal_cache {
     char mechanism[16]; /* "" : free slot */
     int tsc;            /* measured with the clock on the TSC */
     int64_t rel[ATR__CAL_SHAPES];
-    uint64_t fastest_ps; /* the fastest untraced leaf loop seen, ps per call (rescale) */
 } cal_cache;
 static cal_cache rel_cache[8];
 
@@ -468,29 +494,29 @@ static cal_cache *cached_rel(const char *mechanism, int tsc, int add) {
 }
 
 /*
- * A measurement made while the machine ran slow: on a virtual machine whose host is busy,
- * the whole calibration (a few ms) can run 1.5-2x slower, the untraced loops as much as
- * the traced ones, and a session compensated with it loses twice the tracer's cost (seen
- * in one calibration in 10-30 on this project's 2-core machines). The untraced leaf loop
- * is the yardstick: CPython's own call costs the same in every calibration of a process
- * but for the machine's speed. When it ran more than ATR__CAL_SLOW_PCT % slower than the
- * fastest seen in the process (same mechanism and clock), every cost is scaled by
- * fastest / this one (the session's calls ran at the usual speed); with rel (the shapes'
- * differences from the leaf, reused from an earlier measurement: not timed now) only the
- * leaf's cost is, the others follow it. Returns the scale in
- * parts per million (1000000: unchanged); *fastest_ps is updated.
+ * A measurement made while the machine ran slow. On a virtual machine whose host is busy the
+ * whole calibration (a few ms) can run 1.5-2x slower, the untraced loops as much as the
+ * traced ones (one calibration in 10-30 on some of this project's 2-core machines), and a
+ * session compensated with it loses twice the tracer's cost. The untraced leaf loop is the
+ * yardstick: CPython's own call costs the same but for the machine's speed. It is timed at
+ * the session's start too (atr__calib_yardstick), and a calibration whose loop ran more than
+ * ATR__CAL_SLOW_PCT % slower than the start's has every cost scaled by start / this one;
+ * with rel (the shapes' differences from the leaf, reused from an earlier measurement: not
+ * timed now) only the leaf's cost is, the others follow it. Returns the scale in parts per
+ * million (1000000: unchanged).
+ *
+ * The start, not the fastest measurement of the process (as before): other machines of the
+ * same kind run slow for seconds at a time (the untraced loop 1.75x, a traced call 2.1x,
+ * for 0.1-2 s, most of the time), and a session that ran slow throughout was compensated by
+ * half the tracer's cost once the process had seen one fast calibration. A calibration
+ * slower than its session's start is the transient case; one as slow as the start is a
+ * session that ran slow, left as measured.
  */
-uint64_t atr__calib_rescale(uint64_t *fastest_ps, uint64_t ps, const int64_t *rel,
+uint64_t atr__calib_rescale(uint64_t yard_ps, uint64_t ps, const int64_t *rel,
                             uint64_t cost[ATR__CAL_SHAPES]) {
-    if (ps == 0)
+    if (ps == 0 || yard_ps == 0 || ps * 100u <= yard_ps * (100u + ATR__CAL_SLOW_PCT))
         return 1000000u;
-    if (*fastest_ps == 0 || ps < *fastest_ps) {
-        *fastest_ps = ps;
-        return 1000000u;
-    }
-    if (ps * 100u <= *fastest_ps * (100u + ATR__CAL_SLOW_PCT))
-        return 1000000u;
-    uint64_t ppm = *fastest_ps * 1000000u / ps;
+    uint64_t ppm = yard_ps * 1000000u / ps;
     cost[ATR__CAL_LEAF] = cost[ATR__CAL_LEAF] * ppm / 1000000u;
     for (int k = 1; k < ATR__CAL_SHAPES; k++) {
         int64_t c =
@@ -498,6 +524,45 @@ uint64_t atr__calib_rescale(uint64_t *fastest_ps, uint64_t ps, const int64_t *re
         cost[k] = c > 0 ? (uint64_t)c : 0;
     }
     return ppm;
+}
+
+uint64_t atr__calib_yardstick(void) {
+    hooks h;
+    memset(&h, 0, sizeof h);
+    h.filter = atr__fcfg.active;
+    PyObject *g = PyDict_New(), *n = PyLong_FromLong(CAL_YARD_CALLS);
+    uint64_t v[CAL_YARD_ROUNDS], ps = 0;
+    int ok = g && n && compile_functions(g, CAL_YARD_SRC) == 0;
+    PyObject *loop = ok ? PyDict_GetItemString(g, "_loop_leaf0") : NULL;
+    PyObject *leaf = ok ? PyDict_GetItemString(g, "_leaf0") : NULL;
+    /* filter tracing running (an outer session's): 3.12+ sees these calls, the decision keeps
+       them out of its log; 3.9-3.11's hooks are off meanwhile */
+    if (ok && h.filter)
+        ok = force_decision(loop, g, ATR__DEC_REJECT) == 0 &&
+             force_decision(leaf, g, ATR__DEC_REJECT) == 0;
+    if (ok) {
+        hooks_off(&h);
+        for (int i = 0; ok && i <= CAL_YARD_ROUNDS; i++) {
+            uint64_t t = time_loop(loop, leaf, n);
+            ok = t != 0;
+            if (i > 0) /* round 0 warms up */
+                v[i - 1] = t;
+        }
+        hooks_on(&h);
+    }
+    if (ok)
+        ps = median_u64(v, CAL_YARD_ROUNDS) * 1000u / CAL_YARD_CALLS;
+    if (PyErr_Occurred()) { /* no measurement: no rescale */
+        int interrupted = PyErr_ExceptionMatches(PyExc_KeyboardInterrupt);
+        PyErr_Clear();
+        if (interrupted)
+            PyErr_SetInterrupt(); /* the program's Ctrl-C, raised at the next check */
+    }
+    if (g)
+        PyDict_Clear(g); /* the functions refer to g: break the cycle */
+    Py_XDECREF(g);
+    Py_XDECREF(n);
+    return ps;
 }
 
 /* Timed rounds, the shapes interleaved: cost[k] gets shape k's (traced - untraced * (1 +
@@ -517,9 +582,10 @@ static int rounds(PyObject *g, PyObject **traced, hooks *h, uint64_t slow_ppm,
     for (int i = 0; i <= CAL_ROUNDS; i++) {
         for (int k = 0; k < n_shapes; k++) {
             PyObject *loop = shape_obj(g, "_loop_", k, ""), *plain = shape_obj(g, "_", k, "0");
+            PyObject *plain_loop = shape_obj(g, "_loop_", k, "0");
             PyObject *cnt = k == ATR__CAL_GEN10 ? ng : n;
             hooks_off(h);
-            uint64_t b = time_loop(loop, plain, cnt);
+            uint64_t b = time_loop(plain_loop, plain, cnt);
             hooks_on(h);
             uint64_t f0 = thread_faults();
             uint64_t t = b ? time_loop(loop, traced[k], cnt) : 0;
@@ -623,8 +689,8 @@ int atr__calibrate_measure(const char *mechanism, int reuse, atr__calib *out) {
         cal_cache *slot = rc == 0 && !known && reuse ? cached_rel(mechanism, tsc, 1) : known;
         if (slot && !known)
             memcpy(slot->rel, fresh, sizeof fresh);
-        if (rc == 0 && slot)
-            out->scale_ppm = atr__calib_rescale(&slot->fastest_ps, out->untraced_ps,
+        if (rc == 0 && reuse)
+            out->scale_ppm = atr__calib_rescale(atr__g.calib_yard_ps, out->untraced_ps,
                                                 known ? known->rel : NULL, cost);
     }
     atr__exc_state exc = {0};
@@ -786,11 +852,11 @@ PyObject *atr__py_calibration_solve(PyObject *m, PyObject *args) {
 
 PyObject *atr__py_calibration_rescale(PyObject *m, PyObject *args) {
     PyObject *costs, *rel_d = Py_None, *out;
-    unsigned long long fastest, ps;
+    unsigned long long yard, ps;
     uint64_t c[ATR__CAL_SHAPES], r[ATR__CAL_SHAPES];
     int64_t rel[ATR__CAL_SHAPES] = {0};
     (void)m;
-    if (!PyArg_ParseTuple(args, "OKK|O:_calibration_rescale", &costs, &fastest, &ps, &rel_d))
+    if (!PyArg_ParseTuple(args, "OKK|O:_calibration_rescale", &costs, &yard, &ps, &rel_d))
         return NULL;
     if (shape_values(costs, "_calibration_rescale(costs)", c) < 0)
         return NULL;
@@ -800,9 +866,15 @@ PyObject *atr__py_calibration_rescale(PyObject *m, PyObject *args) {
         for (int k = 0; k < ATR__CAL_SHAPES; k++)
             rel[k] = (int64_t)r[k];
     }
-    uint64_t f = fastest;
-    uint64_t ppm = atr__calib_rescale(&f, ps, rel_d != Py_None ? rel : NULL, c);
+    uint64_t ppm = atr__calib_rescale(yard, ps, rel_d != Py_None ? rel : NULL, c);
     if (!(out = shapes_dict(c)))
         return NULL;
-    return Py_BuildValue("(NKK)", out, (unsigned long long)f, (unsigned long long)ppm);
+    return Py_BuildValue("(NK)", out, (unsigned long long)ppm);
+}
+
+PyObject *atr__py_calibration_yardstick(PyObject *m, PyObject *unused) {
+    (void)m;
+    (void)unused;
+    uint64_t now = atr__calib_yardstick();
+    return Py_BuildValue("(KK)", (unsigned long long)now, (unsigned long long)atr__g.calib_yard_ps);
 }

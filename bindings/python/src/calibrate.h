@@ -35,15 +35,21 @@ typedef struct atr__calib {
     atr_calibration_model model;        /* solved from shape_ns (atr__calib_solve) */
 } atr__calib;
 
-/* Percent by which a calibration's untraced loop may run slower than the process's fastest
-   before its costs are scaled down (atr__calib_rescale, calibrate.c). */
-#define ATR__CAL_SLOW_PCT 10
+/* Percent by which a calibration's untraced loop may run slower than the same loop timed at
+   the session's start before its costs are scaled down (atr__calib_rescale, calibrate.c). */
+#define ATR__CAL_SLOW_PCT 15
 
-/* Scale cost[] by *fastest_ps / ps when ps is more than ATR__CAL_SLOW_PCT % above it (with
-   rel, the leaf's only, the others = leaf + rel[k]); *fastest_ps keeps the minimum. Returns
-   the scale in ppm (1000000: unchanged). */
-uint64_t atr__calib_rescale(uint64_t *fastest_ps, uint64_t ps, const int64_t *rel,
+/* Scale cost[] by yard_ps / ps when ps is more than ATR__CAL_SLOW_PCT % above yard_ps (with
+   rel, the leaf's only, the others = leaf + rel[k]); yard_ps or ps 0: not measured, no scale.
+   Returns the scale in ppm (1000000: unchanged). */
+uint64_t atr__calib_rescale(uint64_t yard_ps, uint64_t ps, const int64_t *rel,
                             uint64_t cost[ATR__CAL_SHAPES]);
+
+/* The yardstick: the calibration's untraced leaf loop timed now (a fraction of a ms), ps per
+   call, 0 if it could not be timed (never raises). Taken at each session's start and filter
+   tracing's (atr__g.calib_yard_ps); the hooks of filter tracing running meanwhile are off for
+   it (3.9-3.11) or reject its functions (3.12+). Under the GIL. */
+uint64_t atr__calib_yardstick(void);
 
 /* The per-call model from the shapes' costs (m->slow_ppm is kept). Negative parts are 0. */
 void atr__calib_solve(const uint64_t cost[ATR__CAL_SHAPES], atr_calibration_model *m);

@@ -174,6 +174,7 @@ static PyObject *filter_start(PyObject *self, PyObject *args, PyObject *kw) {
     if (atr__filter_patterns_set(inc, exc) < 0) {
         return NULL;
     }
+    atr__g.calib_yard_ps = atr__calib_yardstick(); /* for the calibration at filter_stop */
     atr__fcfg.gen++;
     atr__fcfg.min_duration_ns = (uint64_t)min_ns;
     atr__fcfg.max_depth = (uint32_t)max_depth;

@@ -27,14 +27,17 @@ PyObject *atr__py_toggle_recording(PyObject *m, PyObject *noargs);
 PyObject *atr__py_calibrate(PyObject *m, PyObject *mechanism);
 PyObject *atr__py_calibration_solve(PyObject *m, PyObject *args);
 PyObject *atr__py_calibration_rescale(PyObject *m, PyObject *args);
+PyObject *atr__py_calibration_yardstick(PyObject *m, PyObject *unused);
 #define ATR__SESSION_METHODS                                                              \
     {"_calibrate", atr__py_calibrate, METH_O,                                             \
      "_calibrate(mechanism) -> dict: measure what one traced call costs (no cache)."},    \
     {"_calibration_solve", atr__py_calibration_solve, METH_VARARGS,                       \
      "_calibration_solve(costs, slow_ppm=0) -> dict: the per-call model of shape costs."}, \
     {"_calibration_rescale", atr__py_calibration_rescale, METH_VARARGS,                   \
-     "_calibration_rescale(costs, fastest_ps, ps, rel=None) -> (costs, fastest_ps, ppm): "  \
+     "_calibration_rescale(costs, yard_ps, ps, rel=None) -> (costs, ppm): "               \
      "a calibration made on a slow machine, scaled (tests)."},                             \
+    {"_calibration_yardstick", atr__py_calibration_yardstick, METH_NOARGS,                \
+     "_calibration_yardstick() -> (now_ps, at_start_ps): the untraced loop (tests)."},     \
     {"start", (PyCFunction)(void (*)(void))atr__py_start, METH_VARARGS | METH_KEYWORDS,   \
      "start(path, **options): open the session's log."},                                 \
     {"stop", atr__py_stop, METH_NOARGS, "stop() -> dict | None: close the session."},     \

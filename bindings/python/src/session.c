@@ -248,6 +248,8 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
     cfg.argv = cargv;
     cfg.runtime = runtime;
     atr_session *s = NULL;
+    /* The machine's speed now, for the calibration at stop (calibrate.c) */
+    uint64_t yard_ps = atr__calib_yardstick();
     /* Before the flusher starts (it polls for signal requests once handlers exist). Signals
        left at their default action (SIGTERM, SIGHUP; SIGINT if the program reset it) then
        flush before they kill. */
@@ -288,6 +290,7 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
         g_atexit_registered = 1;
     atr__g.session = s;
     atr__g.gen = fresh_gen();
+    atr__g.calib_yard_ps = yard_ps;
     atr__state_reset_caches();
     if (g_depth == 0) { /* nested: the outer session's secrets stay (more is redacted) */
         atr__secret_clear();

@@ -64,6 +64,8 @@ typedef struct atr__state {
     PyObject *open_actions;     /* owned: dict span id -> capsule of what action_end restores */
     uint64_t backend_calib_gen; /* gen of the session a filter backend's CALIBRATION went
                                    into: it governs that log's compensation (calibrate.c) */
+    uint64_t calib_yard_ps;     /* the calibration's untraced loop timed at the latest session
+                                   or filter tracing start, ps per call (calibrate.c) */
 } atr__state;
 
 /* The one instance (state.c). */
