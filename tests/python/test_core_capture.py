@@ -1,6 +1,7 @@
 """argtrace._core value capture (DESIGN.md section 4), checked through _core.read_records."""
 
 import array
+import collections
 import enum
 import sys
 
@@ -45,6 +46,17 @@ class Name(str):
 class MyList(list):
     def __len__(self):
         raise AssertionError("user __len__ called")
+
+
+class MyDict(dict):
+    def __len__(self):
+        raise AssertionError("user __len__ called")
+
+    def keys(self):
+        raise AssertionError("user keys called")
+
+
+Pair = collections.namedtuple("Pair", "x y")
 
 
 class Meters(float):
@@ -96,7 +108,12 @@ Cafe = type("Caf\u00e9", (), {})  # a non-ASCII name: its UTF-8, measured
     (frozenset(), ("summary", "frozenset", 0, [])),
     (Color.RED, ("summary", "Color", None, [7])),
     (Name("nm"), ("summary", "Name", None, ["nm"])),
-    (MyList([1]), ("summary", "MyList", None, [])),
+    # subclasses of list, tuple, dict: as the builtin, read from its storage (no __len__ call)
+    (MyList([1]), ("summary", "MyList", 1, [1])),
+    (Pair(1, "two"), ("summary", "Pair", 2, [1, "two"])),
+    (MyDict(k=1), ("summary", "MyDict", 1, ["k"])),
+    (collections.OrderedDict(a=1, b=2), ("summary", "collections.OrderedDict", 2, ["a", "b"])),
+    (collections.Counter("aab"), ("summary", "Counter", 2, ["a", "b"])),
     (object(), ("summary", "object", None, [])),
     (Meters(2.5), ("summary", "Meters", None, [2.5])),
     (Blob(b"z"), ("summary", "Blob", None, [b"z"])),

@@ -12,7 +12,7 @@ from argtrace import _api
 OPTIONS = {  # every option start() took as **options before, with a valid value
     "flush_interval_ms": 50, "buffer_size": 1 << 16, "max_pending_bytes": 1 << 20,
     "zstd_level": 1, "drop_when_full": True, "max_value_bytes": 100, "argv": ["prog", "-x"],
-    "redact": ["secret"], "capture_repr": True, "fork_mode": "stop",
+    "redact": ["secret"], "capture_repr": True, "capture_len": True, "fork_mode": "stop",
     "max_len": 100, "repr": True, "flush_interval": 50, "drop": False,
     "block_timeout_ms": 500, "sink_timeout_ms": 5000,
 }

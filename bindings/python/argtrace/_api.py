@@ -23,7 +23,7 @@ _START_ALIASES = {"max_len": "max_value_bytes", "repr": "capture_repr",
                   "flush_interval": "flush_interval_ms", "drop": "drop_when_full"}
 _START_OPTIONS = {"flush_interval_ms", "buffer_size", "max_pending_bytes", "zstd_level",
                   "drop_when_full", "max_value_bytes", "argv", "redact", "capture_repr",
-                  "fork_mode", "block_timeout_ms", "sink_timeout_ms"}
+                  "capture_len", "fork_mode", "block_timeout_ms", "sink_timeout_ms"}
 _UNSET = object()  # an option start() was not given (None is a value some options refuse)
 
 
@@ -174,7 +174,7 @@ def start(path, *, trace=None, exclude=None, min_duration=None, max_depth=None,
           redact=_UNSET, capture_repr=_UNSET, fork_mode=_UNSET, block_timeout_ms=_UNSET,
           sink_timeout_ms=_UNSET, max_len=_UNSET, repr=_UNSET, flush_interval=_UNSET,
           drop=_UNSET, max_size=None, keep=None, sample=None, sample_mode=None,
-          sample_seed=None, toggle_signal=None):
+          sample_seed=None, toggle_signal=None, capture_len=_UNSET):
     """Start recording to the log at `path` (a new file, mode 0600; an existing file is
     replaced, a symbolic link refused: docs/SECURITY.md).
 
@@ -182,8 +182,9 @@ def start(path, *, trace=None, exclude=None, min_duration=None, max_depth=None,
     drop_when_full (False: producers wait, at most block_timeout_ms (1000) at a time, the GIL
     released; then records are dropped and counted), sink_timeout_ms (10000: a pipe or FIFO
     log that accepts nothing this long is abandoned), max_value_bytes or max_len (4096),
-    redact (name patterns), capture_repr or repr (False), fork_mode ("follow" or "stop"),
-    argv.
+    redact (name patterns), capture_repr or repr (False), capture_len (False: objects of
+    other types that have a length are recorded as their type and len(), which calls their
+    __len__; before repr), fork_mode ("follow" or "stop"), argv.
     Filter tracing (docs/FILTERS.md): `trace` (patterns of functions to record),
     `exclude` (patterns removed from them), `min_duration` ("2ms", "500us", seconds as a
     number, or a timedelta), `max_depth` (nested traced calls per thread, 0 = unlimited).
@@ -208,6 +209,7 @@ def start(path, *, trace=None, exclude=None, min_duration=None, max_depth=None,
         ("max_pending_bytes", max_pending_bytes), ("zstd_level", zstd_level),
         ("drop_when_full", drop_when_full), ("max_value_bytes", max_value_bytes),
         ("argv", argv), ("redact", redact), ("capture_repr", capture_repr),
+        ("capture_len", capture_len),
         ("fork_mode", fork_mode), ("block_timeout_ms", block_timeout_ms),
         ("sink_timeout_ms", sink_timeout_ms), ("max_len", max_len), ("repr", repr),
         ("flush_interval", flush_interval), ("drop", drop)) if v is not _UNSET}

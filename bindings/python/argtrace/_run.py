@@ -32,6 +32,8 @@ options:
                            matching PATTERN, nor those values later (glob,
                            case-insensitive; repeatable; docs/SECURITY.md)
   --repr                   record repr() of non-builtin objects (calls their __repr__)
+  --len                    record len() of non-builtin objects that have one, with their
+                           type (calls their __len__; e.g. a graph's or a frame's size)
   --drop                   drop (and count) records when the writer falls behind, instead
                            of waiting for it
   --trace PATTERN          filter tracing: trace functions matching PATTERN (repeatable)
@@ -80,6 +82,7 @@ _OPTIONS = {
     "--max-len": ("max_len", True, False),
     "--redact": ("redact", True, True),
     "--repr": ("repr", False, False),
+    "--len": ("len", False, False),
     "--drop": ("drop", False, False),
     "--trace": ("trace", True, True),
     "--exclude": ("exclude", True, True),
@@ -187,6 +190,8 @@ def session_options(opts, argv):
         options["redact"] = tuple(opts["redact"])
     if opts.get("repr"):
         options["capture_repr"] = True
+    if opts.get("len"):
+        options["capture_len"] = True
     if opts.get("drop"):
         options["drop_when_full"] = True
     options.update(longrun_options(opts))

@@ -686,12 +686,16 @@ int atr__calibrate_measure(const char *mechanism, int reuse, atr__calib *out) {
         int64_t fresh[ATR__CAL_SHAPES];
         rc = rounds(g, traced, &h, out->model.slow_ppm, known ? known->rel : NULL,
                     known ? NULL : fresh, cost, &out->faults, &out->untraced_ps);
-        cal_cache *slot = rc == 0 && !known && reuse ? cached_rel(mechanism, tsc, 1) : known;
-        if (slot && !known)
-            memcpy(slot->rel, fresh, sizeof fresh);
         if (rc == 0 && reuse)
             out->scale_ppm = atr__calib_rescale(atr__g.calib_yard_ps, out->untraced_ps,
                                                 known ? known->rel : NULL, cost);
+        /* the differences kept for later measurements: this one's, as scaled (its model and
+           theirs then differ in base_ns alone) */
+        for (int k = 0; rc == 0 && !known && k < ATR__CAL_SHAPES; k++)
+            fresh[k] = (int64_t)cost[k] - (int64_t)cost[ATR__CAL_LEAF];
+        cal_cache *slot = rc == 0 && !known && reuse ? cached_rel(mechanism, tsc, 1) : NULL;
+        if (slot)
+            memcpy(slot->rel, fresh, sizeof fresh);
     }
     atr__exc_state exc = {0};
     if (rc < 0) /* put_back() calls Python: keep the error aside meanwhile */

@@ -409,6 +409,48 @@ static int capture_repr(PyObject *obj, const atr__capture_opts *opts, atr__scrat
     return capture_str(r, opts->max_value_bytes, s, out, ATR_V_REPR);
 }
 
+/* A list, tuple or dict, or an instance of a subclass of one: its type name, length and
+   leading items (a dict's keys), read from the builtin's storage: no user code runs. 1 when
+   obj is one of these (captured), else 0. */
+static int capture_container(PyObject *obj, const atr__capture_opts *opts, atr__scratch *s,
+                             atr_value *out, int depth) {
+    if (PyTuple_Check(obj)) {
+        atr__capture_type_summary(obj, PyTuple_GET_SIZE(obj), out);
+        summary_items(((PyTupleObject *)obj)->ob_item, PyTuple_GET_SIZE(obj), opts, s, out, depth);
+        return 1;
+    }
+    if (PyList_Check(obj)) {
+        atr__capture_type_summary(obj, PyList_GET_SIZE(obj), out);
+        summary_items(((PyListObject *)obj)->ob_item, PyList_GET_SIZE(obj), opts, s, out, depth);
+        return 1;
+    }
+    if (PyDict_Check(obj)) {
+        atr__capture_type_summary(obj, PyDict_GET_SIZE(obj), out);
+        if (depth < ATR__CAPTURE_DEPTH)
+            capture_dict_keys(obj, opts, s, out, depth);
+        return 1;
+    }
+    return 0;
+}
+
+/* A length the user opted into (capture_len): the type and len(obj), which runs the object's
+   __len__ (user code, guarded as repr is). One that raises, or returns no int, leaves the
+   type alone (an unsized object: a 0-d array): no error, the length unknown. */
+static int capture_len(PyObject *obj, atr_value *out) {
+    atr__tls_in_tracer++;
+    Py_ssize_t n = PyObject_Length(obj);
+    atr__tls_in_tracer--;
+    if (n < 0)
+        clear_user_error();
+    atr__capture_type_summary(obj, n < 0 ? -1 : (int64_t)n, out);
+    return 0;
+}
+
+static int has_len(PyTypeObject *tp) {
+    return (tp->tp_as_sequence && tp->tp_as_sequence->sq_length) ||
+           (tp->tp_as_mapping && tp->tp_as_mapping->mp_length);
+}
+
 static int capture_at(PyObject *obj, const atr__capture_opts *opts, atr__scratch *s, atr_value *out,
                       int depth) {
     PyTypeObject *tp = Py_TYPE(obj);
@@ -438,22 +480,9 @@ static int capture_at(PyObject *obj, const atr__capture_opts *opts, atr__scratch
                       opts->max_value_bytes, out);
         return 0;
     }
-    if (tp == &PyTuple_Type) {
-        atr__capture_type_summary(obj, PyTuple_GET_SIZE(obj), out);
-        summary_items(((PyTupleObject *)obj)->ob_item, PyTuple_GET_SIZE(obj), opts, s, out, depth);
+    if ((tp == &PyTuple_Type || tp == &PyList_Type || tp == &PyDict_Type) &&
+        capture_container(obj, opts, s, out, depth))
         return 0;
-    }
-    if (tp == &PyList_Type) {
-        atr__capture_type_summary(obj, PyList_GET_SIZE(obj), out);
-        summary_items(((PyListObject *)obj)->ob_item, PyList_GET_SIZE(obj), opts, s, out, depth);
-        return 0;
-    }
-    if (tp == &PyDict_Type) {
-        atr__capture_type_summary(obj, PyDict_GET_SIZE(obj), out);
-        if (depth < ATR__CAPTURE_DEPTH)
-            capture_dict_keys(obj, opts, s, out, depth);
-        return 0;
-    }
     if (tp == &PySet_Type || tp == &PyFrozenSet_Type) {
         atr__capture_type_summary(obj, PySet_GET_SIZE(obj), out);
         return 0;
@@ -462,6 +491,12 @@ static int capture_at(PyObject *obj, const atr__capture_opts *opts, atr__scratch
         if (g_summ[i].type == (PyObject *)tp)
             return capture_summarized(obj, g_summ[i].fn, opts, s, out, depth);
     }
+    /* Subclasses of list, tuple, dict (namedtuples, OrderedDict, defaultdict, Counter...): as
+       their builtin (a registered summarizer goes first). */
+    if (capture_container(obj, opts, s, out, depth))
+        return 0;
+    if (opts->capture_len && depth == 0 && has_len(tp))
+        return capture_len(obj, out);
     if (opts->capture_repr && depth == 0)
         return capture_repr(obj, opts, s, out);
     /* Subclasses of scalar builtins (enums, ...): type name + the builtin value. */

@@ -28,6 +28,8 @@
 typedef struct atr__capture_opts {
     size_t max_value_bytes; /* str/bytes longer than this are truncated (bytes of UTF-8) */
     int capture_repr;       /* 1: other objects -> bounded repr(obj) (user code, opt-in) */
+    int capture_len;        /* 1: other objects with a length -> type and len(obj) (user code,
+                               opt-in; before capture_repr) */
     PyObject *redact;       /* borrowed: tuple of lower-cased str glob patterns, or NULL */
 } atr__capture_opts;
 

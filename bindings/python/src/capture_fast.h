@@ -41,14 +41,17 @@ static inline void atr__capture_type_summary(PyObject *obj, int64_t length, atr_
 }
 
 /*
- * An instance of a class defined in Python (a heap type) that subclasses no builtin scalar,
- * has no registered summarizer and is not to be repr'ed: capture_at would give its type
- * summary. Deciding so calls no Python API, so that case needs no error-state guard.
+ * An instance of a class defined in Python (a heap type) that subclasses no builtin scalar or
+ * container, has no registered summarizer and is not to be repr'ed or measured: capture_at
+ * would give its type summary. Deciding so calls no Python API, so that case needs no
+ * error-state guard.
  */
 static inline int atr__capture_is_plain(PyTypeObject *tp, const atr__capture_opts *opts) {
-    const unsigned long scalar =
-        Py_TPFLAGS_LONG_SUBCLASS | Py_TPFLAGS_UNICODE_SUBCLASS | Py_TPFLAGS_BYTES_SUBCLASS;
-    if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || (tp->tp_flags & scalar) || opts->capture_repr)
+    const unsigned long builtin = Py_TPFLAGS_LONG_SUBCLASS | Py_TPFLAGS_UNICODE_SUBCLASS |
+                                  Py_TPFLAGS_BYTES_SUBCLASS | Py_TPFLAGS_LIST_SUBCLASS |
+                                  Py_TPFLAGS_TUPLE_SUBCLASS | Py_TPFLAGS_DICT_SUBCLASS;
+    if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || (tp->tp_flags & builtin) || opts->capture_repr ||
+        opts->capture_len)
         return 0;
     for (size_t i = 0; i < atr__g.n_summ; i++) {
         if (atr__g.summ[i].type == (PyObject *)tp)

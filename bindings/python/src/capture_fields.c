@@ -97,7 +97,7 @@ uint32_t atr__capture_dict_fields(PyObject *dict, const atr__capture_opts *opts,
         return 0;
     /* User code (summarizer, repr) may change the dict, or start a session that replaces
        the redact patterns opts borrows: then hold the entries and the patterns ourselves. */
-    int hold = g_n_summ > 0 || opts->capture_repr;
+    int hold = g_n_summ > 0 || opts->capture_repr || opts->capture_len;
     atr__capture_opts held = *opts;
     Py_XINCREF(held.redact);
     Py_ssize_t pos = 0;

@@ -161,16 +161,31 @@ static int size_arg(PyObject *o, const char *name, size_t *out) {
 
 PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
     (void)m;
-    static char *kwlist[] = {
-        "path",        "flush_interval_ms", "buffer_size",     "max_pending_bytes",
-        "zstd_level",  "drop_when_full",    "max_value_bytes", "argv",
-        "redact",      "capture_repr",      "fork_mode",       "parent_uid",
-        "parent_span", "block_timeout_ms",  "sink_timeout_ms", "max_file_bytes",
-        "keep_files",  "sample_rate",       "sample_random",   "sample_seed",
-        NULL};
+    static char *kwlist[] = {"path",
+                             "flush_interval_ms",
+                             "buffer_size",
+                             "max_pending_bytes",
+                             "zstd_level",
+                             "drop_when_full",
+                             "max_value_bytes",
+                             "argv",
+                             "redact",
+                             "capture_repr",
+                             "fork_mode",
+                             "parent_uid",
+                             "parent_span",
+                             "block_timeout_ms",
+                             "sink_timeout_ms",
+                             "max_file_bytes",
+                             "keep_files",
+                             "sample_rate",
+                             "sample_random",
+                             "sample_seed",
+                             "capture_len",
+                             NULL};
     PyObject *path_obj, *flush = NULL, *bufsz = NULL, *pending = NULL, *mvb = NULL;
     PyObject *argv = NULL, *redact = NULL;
-    int zstd_level = 1, drop = 0, capture_repr = 0;
+    int zstd_level = 1, drop = 0, capture_repr = 0, capture_len = 0;
     const char *fork_mode = "follow";
     unsigned long long parent_uid = 0, parent_span = 0;
     PyObject *block_ms = NULL, *sink_ms = NULL;
@@ -178,11 +193,11 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
     unsigned int keep_files = 0;
     double sample_rate = 1.0;
     int sample_random = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$OOOipOOOpsKKOOKIdpK:start", kwlist, &path_obj,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$OOOipOOOpsKKOOKIdpKp:start", kwlist, &path_obj,
                                      &flush, &bufsz, &pending, &zstd_level, &drop, &mvb, &argv,
                                      &redact, &capture_repr, &fork_mode, &parent_uid, &parent_span,
                                      &block_ms, &sink_ms, &max_file_bytes, &keep_files,
-                                     &sample_rate, &sample_random, &sample_seed))
+                                     &sample_rate, &sample_random, &sample_seed, &capture_len))
         return NULL;
     if (atr__g.session != NULL && g_depth == NEST_MAX) {
         PyErr_Format(PyExc_RuntimeError, "argtrace: too many nested sessions (%d)", NEST_MAX);
@@ -298,6 +313,7 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
     }
     atr__g.opts.max_value_bytes = max_value_bytes;
     atr__g.opts.capture_repr = capture_repr;
+    atr__g.opts.capture_len = capture_len;
     Py_XSETREF(atr__g.redact, patterns);
     patterns = NULL;
     atr__g.opts.redact = atr__g.redact;

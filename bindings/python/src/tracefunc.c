@@ -75,6 +75,7 @@ static int prepare(atr__traced *t) {
     t->opts.max_value_bytes =
         t->max_value_bytes >= 0 ? (size_t)t->max_value_bytes : atr__g.opts.max_value_bytes;
     t->opts.capture_repr = t->capture_repr || atr__g.opts.capture_repr;
+    t->opts.capture_len = atr__g.opts.capture_len;
     PyObject *merged =
         atr__g.redact ? PySequence_Concat(atr__g.redact, t->redact) : Py_NewRef(t->redact);
     if (merged == NULL)
