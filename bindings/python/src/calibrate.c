@@ -92,24 +92,29 @@ static const char *const CAL_SHAPES[ATR__CAL_SHAPES] = {"leaf", "leaf4", "strs",
     "def _loop_raise" sfx "(f, n):\n    for i in range(n):\n        try:\n            f(i)\n" \
     "        except ValueError:\n            pass\n"
 
+/* clang-format off */
 static const char CAL_SRC[] =
     "S = 'a calibration string of forty bytes..'\n"
     "class _Obj:\n"
     "    pass\n"
     "O = _Obj()\n"
-    "T = (1, 2)\n" CAL_LEAF("")
-        CAL_LEAF("0") "def _leaf4(a, b, c, d):\n    return None\n"
-                      "def _leaf40(a, b, c, d):\n    return None\n"
-                      "_strs = _leaf4\n_strs0 = _leaf40\n_objs = _leaf4\n_objs0 = _leaf40\n"
-                      "_tups = _leaf4\n_tups0 = _leaf40\n"
-                      "def _gen0(x):\n    yield from ()\n"
-                      "def _gen00(x):\n    yield from ()\n"
-                      "def _gen10(x):\n    for k in range(10):\n        yield k\n"
-                      "def _gen100(x):\n    for k in range(10):\n        yield k\n"
-                      "def _raise(x):\n    raise ValueError('x')\n"
-                      "def _raise0(x):\n    raise ValueError('x')\n"
-                      "def _busy(n):\n    s = 0\n    for k in range(n):\n        s += k\n    "
-                      "return s\n" CAL_LOOPS("") CAL_LOOPS("0");
+    "T = (1, 2)\n"
+    CAL_LEAF("")
+    CAL_LEAF("0")
+    "def _leaf4(a, b, c, d):\n    return None\n"
+    "def _leaf40(a, b, c, d):\n    return None\n"
+    "_strs = _leaf4\n_strs0 = _leaf40\n_objs = _leaf4\n_objs0 = _leaf40\n"
+    "_tups = _leaf4\n_tups0 = _leaf40\n"
+    "def _gen0(x):\n    yield from ()\n"
+    "def _gen00(x):\n    yield from ()\n"
+    "def _gen10(x):\n    for k in range(10):\n        yield k\n"
+    "def _gen100(x):\n    for k in range(10):\n        yield k\n"
+    "def _raise(x):\n    raise ValueError('x')\n"
+    "def _raise0(x):\n    raise ValueError('x')\n"
+    CAL_LOOPS("")
+    CAL_LOOPS("0")
+    "def _busy(n):\n    s = 0\n    for k in range(n):\n        s += k\n    return s\n";
+/* clang-format on */
 
 /* What the yardstick times (atr__calib_yardstick): the untraced leaf and its loop alone. */
 static const char CAL_YARD_SRC[] = CAL_LEAF("0") CAL_LOOP_LEAF("0");
