@@ -39,7 +39,29 @@ uint32_t atr__fold_run(const atr_index *ix, const uint32_t *kids, uint32_t n, ui
     return j - i >= ATR__FOLD_MIN ? j - i : 0;
 }
 
-void atr__sb_fold(atr__sbuf *sb, const atr_index *ix, const uint32_t *kids, uint32_t n,
+/* Append head, function fn's name and tail. When head, the name and the first keep bytes of
+   tail (its closing "()" or "(), …)") take more than room columns (0: no limit), the name
+   gives up its start, down to FOLD_NAME_MIN columns: "… 30 calls to
+   …StatementSplitter._change_splitlevel()". The rest of tail repeats what the duration
+   column and the note under the tree say: the table cuts it first. */
+#define FOLD_NAME_MIN 12
+static void sb_named(atr__sbuf *sb, const atr__sbuf *head, const atr_index *ix, uint32_t fn,
+                     const atr__sbuf *tail, size_t keep, size_t room) {
+    if (room > 1 && keep < tail->len) /* the rest is cut: the table's "…" takes a column */
+        room--;
+    atr__sb_add(sb, head->ptr, head->len);
+    size_t from = sb->len;
+    atr__sb_funcname(sb, ix, fn);
+    size_t name_w = atr__utf8_width(sb->ptr + from, sb->len - from);
+    size_t w = atr__utf8_width(head->ptr, head->len) + name_w +
+               atr__utf8_width(tail->ptr, keep < tail->len ? keep : tail->len);
+    if (room && w > room && name_w > FOLD_NAME_MIN && !sb->oom)
+        atr__sb_fit_left(sb, from,
+                         name_w > w - room + FOLD_NAME_MIN ? name_w - (w - room) : FOLD_NAME_MIN);
+    atr__sb_add(sb, tail->ptr, tail->len);
+}
+
+void atr__sb_fold(atr__sbuf *sb, const atr_index *ix, const uint32_t *kids, uint32_t n, size_t room,
                   uint64_t *total_ns) {
     uint64_t total = 0;
     uint32_t fn = ATR_NO_FUNCTION;
@@ -54,12 +76,16 @@ void atr__sb_fold(atr__sbuf *sb, const atr_index *ix, const uint32_t *kids, uint
         else if (cv.function != fn)
             same = 0;
     }
-    atr__sb_puts(sb, "… ");
-    atr__sb_count(sb, n);
-    atr__sb_puts(sb, same ? " calls to " : " calls (");
-    atr__sb_funcname(sb, ix, fn);
-    atr__sb_puts(sb, same ? "(), " : "(), …), ");
-    atr__sb_dur(sb, total);
+    atr__sbuf head = ATR__SBUF_INIT, tail = ATR__SBUF_INIT;
+    atr__sb_puts(&head, "… ");
+    atr__sb_count(&head, n);
+    atr__sb_puts(&head, same ? " calls to " : " calls (");
+    atr__sb_puts(&tail, same ? "(), " : "(), …), ");
+    size_t keep = tail.len - 2; /* "()" or "(), …)" */
+    atr__sb_dur(&tail, total);
+    sb_named(sb, &head, ix, fn, &tail, keep, room);
+    atr__sb_free(&head);
+    atr__sb_free(&tail);
     *total_ns = total;
 }
 
@@ -115,21 +141,26 @@ uint32_t atr__prune_minor(const atr_index *ix, uint32_t *kids, uint32_t n, uint6
 }
 
 void atr__sb_minor(atr__sbuf *sb, const atr_index *ix, const atr__minor_tally *minor,
-                   atr__minor_rule rule) {
-    atr__sb_puts(sb, "… ");
-    atr__sb_count(sb, minor->n);
-    atr__sb_puts(sb, minor->n == 1 ? " call" : " calls");
-    atr__sb_puts(sb, minor->mixed ? " (" : " to ");
-    atr__sb_funcname(sb, ix, minor->fn);
-    atr__sb_puts(sb, minor->mixed ? "(), …) under " : "() under ");
+                   atr__minor_rule rule, size_t room) {
+    atr__sbuf head = ATR__SBUF_INIT, tail = ATR__SBUF_INIT;
+    atr__sb_puts(&head, "… ");
+    atr__sb_count(&head, minor->n);
+    atr__sb_puts(&head, minor->n == 1 ? " call" : " calls");
+    atr__sb_puts(&head, minor->mixed ? " (" : " to ");
+    atr__sb_puts(&tail, minor->mixed ? "(), …)" : "()");
+    size_t keep = tail.len;
+    atr__sb_puts(&tail, " under ");
     if (rule.permille)
-        atr__sb_printf(sb, "%u.%u%%", rule.permille / 10, rule.permille % 10);
+        atr__sb_printf(&tail, "%u.%u%%", rule.permille / 10, rule.permille % 10);
     if (rule.permille && rule.floor_ns)
-        atr__sb_puts(sb, " or ");
+        atr__sb_puts(&tail, " or ");
     if (rule.floor_ns)
-        atr__sb_dur(sb, rule.floor_ns);
-    atr__sb_puts(sb, ", ");
-    atr__sb_dur(sb, minor->ns);
+        atr__sb_dur(&tail, rule.floor_ns);
+    atr__sb_puts(&tail, ", ");
+    atr__sb_dur(&tail, minor->ns);
+    sb_named(sb, &head, ix, minor->fn, &tail, keep, room);
+    atr__sb_free(&head);
+    atr__sb_free(&tail);
 }
 
 int atr__parse_share(const char *s, uint32_t *permille) {

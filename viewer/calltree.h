@@ -65,16 +65,18 @@ int atr__minor_folds(const atr_index *ix, const uint32_t *kids, uint32_t n, uint
 uint32_t atr__prune_minor(const atr_index *ix, uint32_t *kids, uint32_t n, uint64_t parent_ns,
                           atr__minor_rule rule, atr__minor_tally *minor);
 
-/* Append "… 12 calls to f() under 1.0%, 3.1 ms" (or "(f(), …) under 488 µs") for *minor. */
+/* Append "… 12 calls to f() under 1.0%, 3.1 ms" (or "(f(), …) under 488 µs") for *minor,
+   in room columns (0: no limit) if cutting the start of the name can do it. */
 void atr__sb_minor(atr__sbuf *sb, const atr_index *ix, const atr__minor_tally *minor,
-                   atr__minor_rule rule);
+                   atr__minor_rule rule, size_t room);
 
 /* Parse a share "1%", "0.5%" or "1" (percent) into permille; -1 if it is not one. */
 int atr__parse_share(const char *s, uint32_t *permille);
 
-/* Append the folded line's text for kids[0 .. n-1]; *total_ns receives their total time
-   (charged to the parent). */
-void atr__sb_fold(atr__sbuf *sb, const atr_index *ix, const uint32_t *kids, uint32_t n,
+/* Append the folded line's text for kids[0 .. n-1], in room columns (0: no limit) if cutting
+   the start of the name can do it; *total_ns receives their total time (charged to the
+   parent). */
+void atr__sb_fold(atr__sbuf *sb, const atr_index *ix, const uint32_t *kids, uint32_t n, size_t room,
                   uint64_t *total_ns);
 
 /* What the shares of a call's children divide: its active time, or the sum of its

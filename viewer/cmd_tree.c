@@ -65,9 +65,13 @@ static int on_opt(atr__vctx *ctx, void *ud, int id, const char *arg) {
     return ATR_VIEWER_OK;
 }
 
+/* Columns the duration, share and self columns take with their gaps. */
+#define TREE_USED 27
+
 typedef struct tree_out {
     const atr_index *ix;
     size_t maxv; /* columns of one value (atr__value_room) */
+    size_t room; /* columns of the call column (0: no limit) */
     const tree_args *a;
     atr__minor_rule minor; /* which calls are only counted */
     uint64_t n_minor;      /* how many were */
@@ -76,6 +80,12 @@ typedef struct tree_out {
     atr__sbuf line;
     int oom;
 } tree_out;
+
+/* The call column's room left after what o->line holds (at least 1; 0: no limit). */
+static size_t room_after(const tree_out *o) {
+    size_t used = atr__utf8_width(o->line.ptr, o->line.len);
+    return o->room == 0 ? 0 : used < o->room ? o->room - used : 1;
+}
 
 static void add_row(tree_out *o, const char *dur, const char *share, const char *self) {
     atr__table_cell(&o->t, dur);
@@ -165,7 +175,7 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
             atr__sb_clear(&o->line);
             atr__sb_add(&o->line, o->prefix.ptr, o->prefix.len);
             atr__sb_puts(&o->line, branch_text[br]);
-            atr__sb_fold(&o->line, o->ix, kids + i, run, &total);
+            atr__sb_fold(&o->line, o->ix, kids + i, run, room_after(o), &total);
             atr__fmt_dur(dur, sizeof dur, total);
             snprintf(share, sizeof share, "%.1f%%",
                      base ? 100.0 * (double)total / (double)base : 0.0);
@@ -180,7 +190,7 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
         atr__sb_clear(&o->line);
         atr__sb_add(&o->line, o->prefix.ptr, o->prefix.len);
         atr__sb_puts(&o->line, branch_text[BR_LAST]);
-        atr__sb_minor(&o->line, o->ix, &minor, o->minor);
+        atr__sb_minor(&o->line, o->ix, &minor, o->minor, room_after(o));
         atr__fmt_dur(dur, sizeof dur, minor.ns);
         snprintf(share, sizeof share, "%.1f%%",
                  base ? 100.0 * (double)minor.ns / (double)base : 0.0);
@@ -238,7 +248,8 @@ static int print_text(atr__vctx *ctx, const atr__target *t, uint32_t call, uint6
     atr__sb_free(&head);
     static const char *const heads[] = {"duration", "share", "self", "call"};
     tree_out o = {t->ix,
-                  atr__value_room_in(ctx, 27),
+                  atr__value_room_in(ctx, TREE_USED),
+                  ctx->width > TREE_USED ? ctx->width - TREE_USED : 0,
                   /* duration, share, self */ a,
                   {0, 0},
                   0,

@@ -82,6 +82,13 @@ void atr__sb_call_outcome_fit(atr__sbuf *sb, const atr_index *ix, const atr_call
     }
 }
 
+void atr__sb_funcname_fit(atr__sbuf *sb, const atr_index *ix, uint32_t fn, size_t maxw) {
+    size_t from = sb->len;
+    atr__sb_funcname(sb, ix, fn);
+    if (maxw)
+        atr__sb_fit_left(sb, from, maxw);
+}
+
 void atr__sb_call(atr__sbuf *sb, const atr_index *ix, uint32_t call, const atr_call_view *cv,
                   int with_name) {
     atr__sb_call_fit(sb, ix, call, cv, with_name, 0);
@@ -89,12 +96,8 @@ void atr__sb_call(atr__sbuf *sb, const atr_index *ix, uint32_t call, const atr_c
 
 void atr__sb_call_fit(atr__sbuf *sb, const atr_index *ix, uint32_t call, const atr_call_view *cv,
                       int with_name, size_t maxv) {
-    if (with_name) {
-        size_t from = sb->len;
-        atr__sb_funcname(sb, ix, cv->function);
-        if (maxv) /* a little more room than a value: names end in what tells them apart */
-            atr__sb_fit_left(sb, from, maxv + 8);
-    }
+    if (with_name) /* a little more room than a value: names end in what tells them apart */
+        atr__sb_funcname_fit(sb, ix, cv->function, maxv ? maxv + 8 : 0);
     atr__sb_putc(sb, '(');
     atr__sb_call_args_fit(sb, ix, call, maxv);
     atr__sb_putc(sb, ')');

@@ -14,6 +14,9 @@
 
 /* Append function fn's full name "module.qualname", escaped. */
 void atr__sb_funcname(atr__sbuf *sb, const atr_index *ix, uint32_t fn);
+/* Same in at most maxw columns, cut from the left at a name boundary:
+   "…betweenness._accumulate_basic" (0: whole). */
+void atr__sb_funcname_fit(atr__sbuf *sb, const atr_index *ix, uint32_t fn, size_t maxw);
 
 /* Append the printed id of `call`: "253" (one log) or "1:253" (several). */
 void atr__sb_call_id(atr__sbuf *sb, const atr_index *ix, uint32_t call);

@@ -80,6 +80,13 @@ static int kids_of(tree *t, const atr_index *ix, uint32_t call, int minor, uint3
     return 0;
 }
 
+/* Columns a fold or minor row's text has: the screen's, less its duration (9), share (9),
+   indent and "+ " (0: no limit). */
+static size_t row_room(const atr__view *v, size_t indent) {
+    size_t cols = (size_t)(v->app->cols > 0 ? v->app->cols : 80), lead = 9 + 9 + indent + 2;
+    return cols > lead ? cols - lead : 1;
+}
+
 static void tree_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
     tree *t = v->data;
     const atr_index *ix = v->app->ix;
@@ -96,7 +103,7 @@ static void tree_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
         share(sb, minor.ns, base_of(ix, r->call));
         atr__sb_pad(sb, ' ', 2u * r->depth);
         atr__sb_puts(sb, "+ ");
-        atr__sb_minor(sb, ix, &minor, TREE_MINOR);
+        atr__sb_minor(sb, ix, &minor, TREE_MINOR, row_room(v, 2u * r->depth));
         *attr |= ATR__A_DIM;
         return;
     }
@@ -107,7 +114,8 @@ static void tree_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
         if (kids_of(t, ix, r->call, 0, &n, &minor) < 0 || r->fold_start + r->fold_n > n)
             return;
         atr__sbuf fold = ATR__SBUF_INIT;
-        atr__sb_fold(&fold, ix, t->kids + r->fold_start, r->fold_n, &total);
+        atr__sb_fold(&fold, ix, t->kids + r->fold_start, r->fold_n, row_room(v, 2u * r->depth),
+                     &total);
         atr__fmt_dur(buf, sizeof buf, total);
         atr__sb_right(sb, buf, 9);
         share(sb, total, base_of(ix, r->call));
