@@ -2,6 +2,7 @@
 Runs an inner pytest in a subprocess, with the plugin loaded explicitly (-p)."""
 
 import json
+import os
 import sys
 import textwrap
 
@@ -120,3 +121,50 @@ def test_entry_point_registered():
     if not found:
         pytest.skip("argtrace is not pip-installed here")
     assert found[0].value == "argtrace.pytest_plugin"
+
+
+def test_run_under_argtrace_reports_what_pytest_reports_untraced(tmp_path):
+    # `argtrace run -m pytest` imports argtrace before pytest starts; pytest then marks the
+    # package of every pytest11 entry point (argtrace's plugin, when pip-installed) for
+    # assertion rewriting and warned "Module already imported so cannot be rewritten:
+    # argtrace" in every traced run. The installed entry point is made here by a dist-info
+    # directory on the path, as pip writes it.
+    import subprocess
+    from atr_helpers import subprocess_env
+    dist = tmp_path / "site" / "argtrace_probe-0.1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: argtrace-probe\n"
+                                   "Version: 0.1.0\n")
+    (dist / "entry_points.txt").write_text("[pytest11]\nargtrace = argtrace.pytest_plugin\n")
+    (dist / "RECORD").write_text("argtrace/__init__.py,,\nargtrace/pytest_plugin.py,,\n")
+    (tmp_path / "test_inner.py").write_text(textwrap.dedent("""
+        import warnings
+
+        def work(x):
+            return x * 2
+
+        def test_a():
+            assert work(2) == 4
+
+        def test_warns():
+            warnings.warn("the program's own warning", UserWarning)
+        """))
+    env = subprocess_env()
+    env.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)  # (the fixture above): entry points load
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path / "site"), env["PYTHONPATH"]])
+    pytest_args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "test_inner.py"]
+
+    def summary(extra):
+        res = subprocess.run([sys.executable] + extra + pytest_args, cwd=tmp_path, env=env,
+                             capture_output=True, text=True, timeout=120)
+        last = res.stdout.strip().splitlines()[-1]
+        return res.returncode, last.rsplit(" in ", 1)[0], res.stdout
+
+    plain = summary([])
+    traced = summary(["-m", "argtrace", "run", "-q", "-o", str(tmp_path / "t.atr"),
+                      "--trace", "test_inner"])
+    assert plain[0] == 0 and plain[1].startswith("2 passed, 1 warning"), plain[2]
+    assert traced[:2] == plain[:2], traced[2]
+    assert "PytestAssertRewriteWarning" not in traced[2]
+    calls = argtrace.load(str(tmp_path / "t.atr")).calls()
+    assert any(c.function == "test_inner.work" for c in calls)

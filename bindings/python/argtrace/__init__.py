@@ -12,6 +12,10 @@
 
 Run a whole program with `argtrace run app.py`, then look at the log with
 `argtrace summary app.atr` or `argtrace slow app.atr parse`.
+
+PYTEST_DONT_REWRITE: `argtrace run -m pytest` imports this package before pytest marks the
+packages of its plugins (this one's, when installed) for assertion rewriting; this line keeps
+pytest from warning that it could not.
 """
 
 __version__: str = "0.1.0"
