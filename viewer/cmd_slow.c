@@ -99,11 +99,11 @@ static const char *mode_text(uint32_t mode) {
 }
 
 /* Columns for a group's value (the last column): 48 (a distinguishing label of a long str,
-   labels.c, fits), or what the width leaves beside the figures (~55). */
+   labels.c, fits), or what the width leaves beside the figures (56 columns). */
 static size_t label_room(const atr__vctx *ctx) {
     size_t room = ctx->width ? atr__value_room(ctx) : 48;
-    if (ctx->width >= 80 && ctx->width - 55 < room)
-        room = ctx->width - 55;
+    if (ctx->width >= 80 && ctx->width - 56 < room) /* the table's indent, figures and gaps */
+        room = ctx->width - 56;
     return room;
 }
 
