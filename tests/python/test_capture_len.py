@@ -171,3 +171,22 @@ def test_cli_len_makes_slow_group_by_size(tmp_path):
     assert best.name == "graph" and best.score > 0.5, slow  # the size explains the time
     assert sorted(g.calls for g in best.groups) == [3, 3]
     assert [g.value.length for g in best.groups] == [200, 10]  # slowest first
+
+
+def test_a_redacted_argument_is_not_measured(tmp_path):
+    class Secret:
+        def __len__(self):
+            raise AssertionError("__len__ of a redacted value called")
+
+    @argtrace.trace
+    def login(user, secret_token):
+        return 1
+
+    argtrace.start(str(tmp_path / "s.atr"), capture_len=True, redact=["secret*"])
+    try:
+        assert login(Secret(), Secret()) == 1
+    finally:
+        stats = argtrace.stop()
+    args = argtrace.load(str(tmp_path / "s.atr")).calls()[0].args
+    assert shown(args["user"]) == ("Secret", None)  # raised: the type alone
+    assert str(args["secret_token"]) == "<redacted>" and stats["capture_errors"] == 0
