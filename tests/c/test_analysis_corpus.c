@@ -110,7 +110,8 @@ static int same_stats(const atr_stats *a, const atr_stats *b) {
            a->raised == b->raised && a->total_ns == b->total_ns && a->self_ns == b->self_ns &&
            a->min_ns == b->min_ns && a->p50_ns == b->p50_ns && a->p95_ns == b->p95_ns &&
            a->p99_ns == b->p99_ns && a->max_ns == b->max_ns && a->active_ns == b->active_ns &&
-           a->mean_ns == b->mean_ns && a->slowest_call == b->slowest_call;
+           a->mean_ns == b->mean_ns && a->slowest_call == b->slowest_call &&
+           a->inclusive_ns == b->inclusive_ns && a->nested == b->nested;
 }
 
 /*

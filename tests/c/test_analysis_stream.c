@@ -32,6 +32,8 @@ static void compare(atr_index *full, atr_index *so) {
         ATR_CHECK_EQ_U64(b[fn].finished, a[fn].finished);
         ATR_CHECK_EQ_U64(b[fn].raised, a[fn].raised);
         ATR_CHECK_EQ_U64(b[fn].total_ns, a[fn].total_ns);
+        ATR_CHECK_EQ_U64(b[fn].active_ns, a[fn].active_ns);
+        ATR_CHECK_EQ_U64(b[fn].unfinished, a[fn].unfinished);
         ATR_CHECK_EQ_U64(b[fn].inclusive_ns, a[fn].inclusive_ns);
         ATR_CHECK_EQ_U64(b[fn].nested, a[fn].nested);
         ATR_CHECK_EQ_U64(b[fn].self_ns, a[fn].self_ns);
@@ -191,24 +193,76 @@ static void subtree(void) {
     done(full);
 }
 
-/* A generator suspends: active times need the call table, the stats-only load declines. */
+/* Generators and coroutines that run on top of their parents: the same statistics as the
+   full index (active times, self times charged with the children's active times, percentiles
+   of active times, unfinished ones at the end); one resumed elsewhere: declined. */
 static void suspended(void) {
     uint64_t clock = 0;
     atr_session *s = new_log("stream_suspend.atr", &clock);
-    uint32_t gen = define(s, "m", "gen", 0, NULL);
-    uint64_t g = begin(s, gen, 0, 100, NULL, 0);
+    uint32_t f = define(s, "m", "f", 0, NULL), gen = define(s, "m", "gen", 0, NULL);
+    uint32_t leaf = define(s, "m", "leaf", 0, NULL);
+    /* f consumes gen: two steps, a leaf call between them in f, one inside gen's step */
+    uint64_t a = begin(s, f, 0, 100, NULL, 0);
+    uint64_t g = begin(s, gen, a, 110, NULL, 0);
     ATR_CHECK_OK(atr_span_suspend(s, g, 150));
+    uint64_t l = begin(s, leaf, a, 160, NULL, 0);
+    ATR_CHECK_OK(atr_span_return(s, l, 190, NULL));
     ATR_CHECK_OK(atr_span_resume(s, g, 300));
+    l = begin(s, leaf, g, 310, NULL, 0);
+    ATR_CHECK_OK(atr_span_return(s, l, 330, NULL));
     ATR_CHECK_OK(atr_span_return(s, g, 400, NULL));
-    clock = 500;
+    /* yield from: an outer and an inner gen suspend and resume together; the inner's first
+       step raises nothing, the outer ends last */
+    uint64_t o = begin(s, gen, a, 410, NULL, 0);
+    uint64_t in = begin(s, gen, o, 420, NULL, 0);
+    ATR_CHECK_OK(atr_span_suspend(s, in, 430));
+    ATR_CHECK_OK(atr_span_suspend(s, o, 431));
+    ATR_CHECK_OK(atr_span_resume(s, o, 500));
+    ATR_CHECK_OK(atr_span_resume(s, in, 501));
+    ATR_CHECK_OK(atr_span_return(s, in, 520, NULL));
+    ATR_CHECK_OK(atr_span_return(s, o, 530, NULL));
+    /* an orphan: started under f2, suspended, f2 returns; it never runs again */
+    uint64_t f2 = begin(s, f, a, 600, NULL, 0);
+    uint64_t orphan = begin(s, gen, f2, 610, NULL, 0);
+    ATR_CHECK_OK(atr_span_suspend(s, orphan, 640));
+    ATR_CHECK_OK(atr_span_return(s, f2, 700, NULL));
+    ATR_CHECK_OK(atr_span_return(s, a, 800, NULL));
+    /* left at the end: a gen suspended under a running f, with a suspended child of its own */
+    uint64_t b = begin(s, f, 0, 900, NULL, 0);
+    uint64_t g2 = begin(s, gen, b, 910, NULL, 0);
+    uint64_t g3 = begin(s, gen, g2, 915, NULL, 0);
+    ATR_CHECK_OK(atr_span_suspend(s, g3, 920));
+    ATR_CHECK_OK(atr_span_suspend(s, g2, 930));
+    l = begin(s, leaf, b, 940, NULL, 0);
+    ATR_CHECK_OK(atr_span_return(s, l, 960, NULL));
+    clock = 1000;
     ATR_CHECK_OK(atr_session_close(s));
-    atr_index *so = load_stats_only(g_path, ATR_ESTATE);
-    atr_stats st[1];
-    ATR_CHECK_ERR(atr_stats_all(so, st, 1), ATR_ESTATE);
+    atr_index *full = load_one(g_path), *so = load_stats_only(g_path, 0);
+    compare(full, so);
     atr_index_free(so);
-    ATR_REQUIRE(atr_index_open(&so) == 0);
+    ATR_REQUIRE(atr_index_open(&so) == 0); /* a selective load: the full index's accounting */
     ATR_CHECK_OK(atr_index_set_keep_function(so, "gen"));
     ATR_CHECK_ERR(atr_index_load(so, g_path), ATR_ESTATE);
+    atr_index_free(so);
+    done(full);
+
+    /* a generator made in one call and resumed in another (its parent gone): declined */
+    s = new_log("stream_suspend2.atr", &clock);
+    f = define(s, "m", "f", 0, NULL);
+    gen = define(s, "m", "gen", 0, NULL);
+    a = begin(s, f, 0, 100, NULL, 0);
+    g = begin(s, gen, a, 110, NULL, 0);
+    ATR_CHECK_OK(atr_span_suspend(s, g, 150));
+    ATR_CHECK_OK(atr_span_return(s, a, 200, NULL));
+    b = begin(s, f, 0, 300, NULL, 0);
+    ATR_CHECK_OK(atr_span_resume(s, g, 310));
+    ATR_CHECK_OK(atr_span_return(s, g, 320, NULL));
+    ATR_CHECK_OK(atr_span_return(s, b, 330, NULL));
+    clock = 400;
+    ATR_CHECK_OK(atr_session_close(s));
+    so = load_stats_only(g_path, ATR_ESTATE);
+    atr_stats st[2];
+    ATR_CHECK_ERR(atr_stats_all(so, st, 2), ATR_ESTATE);
     atr_index_free(so);
     done(load_one(g_path));
 }

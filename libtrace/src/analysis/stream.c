@@ -8,12 +8,25 @@
  * the full index numbers them (START order over the logs in load order), so slowest_call is
  * the same call.
  *
- * The stack only holds for calls that nest on their thread. Anything else makes the load stop
- * with ATR_ESTATE and the caller load the log into a full index: SUSPEND / RESUME (active
- * times), a parent on another thread or in another process, an END that is not the innermost
- * running call's, a reference to an unknown span or function, a MESSAGE naming a span that is
- * not running on its thread, and compensation of a log with CALIBRATION. The results are then
- * those of stats.c on the full index, call for call.
+ * The stack only holds for calls that nest on their thread. Generators and coroutines
+ * (SUSPEND / RESUME) too, as long as each runs on top of its parent: a span that suspends
+ * leaves the stack for the thread's set of suspended frames, with its active time so far
+ * (its running intervals: stats.c's active time), and goes back on top when it resumes, its
+ * parent then the running call below it (the common `for x in gen()`, `yield from`,
+ * `list(gen())`, filter tracing's generators parented where they first ran). Its active time
+ * is what its parent is charged and what its function's percentiles and self time count, as
+ * in the full index. A parent that ends while a child is suspended is charged the child's
+ * active time so far (the full index counts every child in the tree), and the child can then
+ * only stay suspended until the log ends.
+ *
+ * Anything else makes the load stop with ATR_ESTATE and the caller load the log into a full
+ * index: a span that resumes elsewhere than on top of its parent (a generator handed to
+ * another function, asyncio tasks resumed by the event loop), that suspends or ends while it
+ * is not running on top of its thread, a parent on another thread or in another process, an
+ * END that is not the innermost running call's, a reference to an unknown span or function, a
+ * MESSAGE naming a span that is not running on its thread, suspensions in a selective load,
+ * and compensation of a log with CALIBRATION. The results are then those of stats.c on the
+ * full index, call for call.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -46,19 +59,28 @@ typedef struct sfunc {
 } sfunc;
 
 typedef struct sframe {
-    uint64_t span, start, child; /* child: durations of its children that ended */
+    uint64_t span, start, child; /* child: active times of its children charged to it */
+    uint64_t parent;             /* its parent's span (0: none) */
+    uint64_t active, mark;       /* entry: active time of its ended intervals; mark: the start
+                                    of the running one (running) */
     uint32_t fn, id;
     uint32_t charged; /* its parent is the frame below */
     uint32_t status;
-    uint32_t call;   /* selective loads: the call kept in the index, or ATR_NO_CALL */
-    uint32_t sub;    /* in the subtree kept (atr_index_set_keep_subtree) */
-    uint8_t nested;  /* a frame below runs the same function (ATR__CF_NESTED) */
-    uint8_t counted; /* counted in its function's open_n */
+    uint32_t call;      /* selective loads: the call kept in the index, or ATR_NO_CALL */
+    uint32_t sub;       /* in the subtree kept (atr_index_set_keep_subtree) */
+    uint8_t nested;     /* a frame below runs the same function (ATR__CF_NESTED) */
+    uint8_t counted;    /* counted in its function's open_n */
+    uint8_t entry;      /* it suspended once: active time from its intervals (else its duration) */
+    uint8_t orphan;     /* suspended when its parent ended (charged then): may not run again */
+    uint8_t running;    /* entry: an interval is running (since mark) */
+    uint32_t susp_kids; /* its children in the thread's suspended set */
 } sframe;
 
 typedef struct sstack {
     sframe *f;
     uint64_t n, cap;
+    sframe *susp; /* its suspended frames (unordered) */
+    uint64_t n_susp, cap_susp;
 } sstack;
 
 struct atr__stream {
@@ -276,8 +298,10 @@ void atr__stream_free(struct atr__stream *s) {
         dlist_free(&s->fns[i].fin);
         dlist_free(&s->fns[i].unf);
     }
-    for (uint64_t i = 0; i < s->cap_th; i++)
+    for (uint64_t i = 0; i < s->cap_th; i++) {
         free(s->th[i].f);
+        free(s->th[i].susp);
+    }
     free(s->fns);
     free(s->th);
     free(s->keep_name);
@@ -364,44 +388,61 @@ static sstack *stack_of(atr_index *ix, uint32_t tid) {
     return &s->th[tid];
 }
 
-/* The call of frame f ended (or the log did) at t: its function's counters. */
-static int account(atr_index *ix, sstack *sk, const sframe *f, uint64_t t) {
+/* Frame f's active time if it ends (or the log does) at t: its running intervals once it
+   suspended (the one running at t included), else its duration. */
+static uint64_t active_at(const sframe *f, uint64_t t) {
     uint64_t dur = t > f->start ? t - f->start : 0;
-    uint64_t self = dur > f->child ? dur - f->child : 0;
+    if (!f->entry)
+        return dur;
+    uint64_t a = f->active;
+    if (f->running && t > f->mark)
+        a += t - f->mark;
+    return a < dur ? a : dur;
+}
+
+/* The call of frame f ended (or the log did) at t: its function's counters; its active time
+   is charged to *parent_child (its parent's sum; NULL: none, or charged already). */
+static int account(atr_index *ix, uint64_t *parent_child, const sframe *f, uint64_t t) {
+    uint64_t dur = t > f->start ? t - f->start : 0, act = active_at(f, t);
+    uint64_t self = act > f->child ? act - f->child : 0;
     sfunc *sf = func_of(ix, f->fn);
     if (!sf)
         return ATR_ENOMEM;
-    if (f->charged && sk->n) {
-        sframe *p = &sk->f[sk->n - 1];
-        p->child = p->child + dur < p->child ? UINT64_MAX : p->child + dur;
-    }
+    if (parent_child)
+        *parent_child = *parent_child + act < *parent_child ? UINT64_MAX : *parent_child + act;
     atr_stats *st = &sf->st;
     st->count++;
     st->total_ns += dur;
-    st->active_ns += dur;
+    st->active_ns += act;
     st->self_ns += self;
     if (f->nested)
         st->nested++;
     else
-        st->inclusive_ns += dur;
+        st->inclusive_ns += act;
     if (f->status == ATR_CALL_RAISED)
         st->raised++;
     if (f->status == ATR_CALL_UNFINISHED) {
         st->unfinished++;
-        if (sf->slow_unf == ATR_NO_CALL || dur > sf->max_unf ||
-            (dur == sf->max_unf && f->id < sf->slow_unf)) {
-            sf->max_unf = dur;
+        if (sf->slow_unf == ATR_NO_CALL || act > sf->max_unf ||
+            (act == sf->max_unf && f->id < sf->slow_unf)) {
+            sf->max_unf = act;
             sf->slow_unf = f->id;
         }
-        return dlist_push(ix, &sf->unf, dur);
+        return dlist_push(ix, &sf->unf, act);
     }
     st->finished++;
-    if (st->slowest_call == ATR_NO_CALL || dur > st->max_ns ||
-        (dur == st->max_ns && f->id < st->slowest_call)) {
-        st->max_ns = dur;
+    if (st->slowest_call == ATR_NO_CALL || act > st->max_ns ||
+        (act == st->max_ns && f->id < st->slowest_call)) {
+        st->max_ns = act;
         st->slowest_call = f->id;
     }
-    return dlist_push(ix, &sf->fin, dur);
+    return dlist_push(ix, &sf->fin, act);
+}
+
+/* The sum frame f (ended or leaving) charges: its parent's, the running frame below it
+   (NULL: a root, or a frame its parent was charged for when it ended). */
+static uint64_t *parent_sum(sstack *sk, const sframe *f) {
+    return f->charged && !f->orphan && sk->n ? &sk->f[sk->n - 1].child : NULL;
 }
 
 /* 1 if the calls of global function fn are kept, 0 if not, -1 out of memory. */
@@ -439,8 +480,9 @@ static int on_start(load_state *st, const atr_record *rec, uint32_t tid, sstack 
     if (!li || ix->files[st->file].info.parent_uid)
         return ATR_ESTATE; /* unknown function; a forked child's calls link to its parent */
     uint64_t parent = rec->u.start.parent;
-    if (parent && (!sk->n || sk->f[sk->n - 1].span != parent))
-        return ATR_ESTATE; /* not the innermost running call of its thread */
+    if (parent ? !sk->n || sk->f[sk->n - 1].span != parent : sk->n > 0)
+        return ATR_ESTATE; /* not the innermost running call of its thread (a root while calls
+                              run: those are no ancestors of its calls, the stack not its tree) */
     if (ix->stream->n_calls >= UINT32_MAX - 1)
         return ATR_ETOOBIG;
     if (atr__grow((void **)&sk->f, &sk->cap, sk->n + 1, sizeof(sframe)))
@@ -496,7 +538,25 @@ static int on_start(load_state *st, const atr_record *rec, uint32_t tid, sstack 
     f->status = ATR_CALL_UNFINISHED;
     f->call = call;
     f->sub = sub;
+    f->parent = parent;
+    f->active = f->mark = 0;
+    f->entry = f->orphan = f->running = 0;
+    f->susp_kids = 0;
     return 0;
+}
+
+/* Frame f ends with children still suspended: charged their active times so far (the full
+   index subtracts every child's from its self time), which may then not run again. */
+static void adopt_orphans(sstack *sk, sframe *f) {
+    for (uint64_t i = 0; i < sk->n_susp && f->susp_kids; i++) {
+        sframe *g = &sk->susp[i];
+        if (g->parent == f->span && !g->orphan) {
+            uint64_t a = active_at(g, g->mark);
+            f->child = f->child + a < f->child ? UINT64_MAX : f->child + a;
+            g->orphan = 1;
+            f->susp_kids--;
+        }
+    }
 }
 
 static int on_end(load_state *st, const atr_record *rec, sstack *sk) {
@@ -509,7 +569,62 @@ static int on_end(load_state *st, const atr_record *rec, sstack *sk) {
     f.status = rec->u.end.status == ATR_END_RETURN  ? ATR_CALL_RETURNED
                : rec->u.end.status == ATR_END_RAISE ? ATR_CALL_RAISED
                                                     : ATR_CALL_NORESULT;
-    return account(st->ix, sk, &f, rec->time_ns);
+    if (f.susp_kids)
+        adopt_orphans(sk, &f);
+    return account(st->ix, parent_sum(sk, &f), &f, rec->time_ns);
+}
+
+/* SUSPEND: the running span on top of its thread leaves the stack for the suspended set, its
+   running interval closed; RESUME: a suspended span goes back on top of its parent. */
+static int on_suspend(load_state *st, const atr_record *rec, uint32_t tid, sstack *sk) {
+    atr_index *ix = st->ix;
+    uint64_t span = rec->u.suspend.span, t = rec->time_ns;
+    if (rec->kind == ATR_REC_SUSPEND) {
+        if (!sk->n || sk->f[sk->n - 1].span != span)
+            return ATR_ESTATE; /* not the running call on top of its thread */
+        if (atr__grow((void **)&sk->susp, &sk->cap_susp, sk->n_susp + 1, sizeof(sframe)))
+            return ATR_ENOMEM;
+        sframe f = sk->f[--sk->n];
+        frame_left(ix, &f);
+        f.counted = 0;
+        f.active = active_at(&f, t); /* (the first interval: from its start) */
+        f.entry = 1;
+        f.running = 0;
+        f.mark = t; /* when it stopped (adopt_orphans reads its active time there) */
+        if (f.charged && sk->n)
+            sk->f[sk->n - 1].susp_kids++;
+        sk->susp[sk->n_susp++] = f;
+        return 0;
+    }
+    for (uint64_t i = sk->n; i-- > 0;)
+        if (sk->f[i].span == span)
+            return 0; /* running already: never suspended since its START */
+    uint64_t i = sk->n_susp;
+    while (i-- > 0 && sk->susp[i].span != span)
+        ;
+    if (i == UINT64_MAX || sk->susp[i].orphan)
+        return ATR_ESTATE; /* unknown, ended, or its parent ended */
+    uint64_t parent = sk->n ? sk->f[sk->n - 1].span : 0;
+    if (sk->susp[i].parent != parent)
+        return ATR_ESTATE; /* resumed elsewhere than on top of its parent */
+    if (atr__grow((void **)&sk->f, &sk->cap, sk->n + 1, sizeof(sframe)))
+        return ATR_ENOMEM;
+    sframe f = sk->susp[i];
+    sk->susp[i] = sk->susp[--sk->n_susp];
+    if (f.charged && sk->n)
+        sk->f[sk->n - 1].susp_kids--;
+    sfunc *sf = func_of(ix, f.fn);
+    if (!sf)
+        return ATR_ENOMEM;
+    if (sf->open_n == 0 || sf->open_th == tid + 1) { /* running again: counted as at START */
+        sf->open_th = tid + 1;
+        sf->open_n++;
+        f.counted = 1;
+    }
+    f.mark = t;
+    f.running = 1;
+    sk->f[sk->n++] = f;
+    return 0;
 }
 
 static int on_message(load_state *st, const atr_record *rec, sstack *sk) {
@@ -551,9 +666,10 @@ static int part_record(load_state *st, const atr_record *rec, uint32_t tid, ssta
 
 int atr__stream_record(load_state *st, const atr_record *rec) {
     uint32_t k = rec->kind;
-    if (k != ATR_REC_START && k != ATR_REC_END && k != ATR_REC_MESSAGE) {
-        if (k == ATR_REC_SUSPEND || k == ATR_REC_RESUME)
-            return ATR_ESTATE; /* active times need the calls */
+    int susp = k == ATR_REC_SUSPEND || k == ATR_REC_RESUME;
+    if (susp && st->ix->stream->keep)
+        return ATR_ESTATE; /* a selective load's active times: the full index's */
+    if (k != ATR_REC_START && k != ATR_REC_END && k != ATR_REC_MESSAGE && !susp) {
         if (k == ATR_REC_SAMPLING || k == ATR_REC_RECORDING)
             return ATR_ESTATE; /* estimates and pauses: the full load's accounting (1.2) */
         if (k == ATR_REC_PROCESS && rec->u.process.part > 0)
@@ -578,7 +694,40 @@ int atr__stream_record(load_state *st, const atr_record *rec) {
         return on_start(st, rec, tid, sk);
     if (k == ATR_REC_END)
         return on_end(st, rec, sk);
+    if (susp)
+        return on_suspend(st, rec, tid, sk);
     return on_message(st, rec, sk);
+}
+
+static int cmp_id_desc(const void *a, const void *b) {
+    uint32_t x = ((const sframe *)a)->id, y = ((const sframe *)b)->id;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The log ended with frames of sk suspended: unfinished calls, accounted before the running
+   ones, children (started later: higher ids) before parents, each charging its parent (a
+   suspended or running frame; none for a root or an orphan). */
+static int close_suspended(atr_index *ix, sstack *sk, uint64_t t) {
+    if (sk->n_susp > 1)
+        qsort(sk->susp, (size_t)sk->n_susp, sizeof(sframe), cmp_id_desc);
+    for (uint64_t i = 0; i < sk->n_susp; i++) {
+        sframe *f = &sk->susp[i];
+        uint64_t *pc = NULL;
+        for (uint64_t j = i + 1; f->charged && !f->orphan && !pc && j < sk->n_susp; j++)
+            if (sk->susp[j].span == f->parent)
+                pc = &sk->susp[j].child;
+        for (uint64_t j = sk->n; f->charged && !f->orphan && !pc && j-- > 0;)
+            if (sk->f[j].span == f->parent) {
+                pc = &sk->f[j].child;
+                sk->f[j].susp_kids--;
+            }
+        int rc = account(ix, pc, f, t);
+        if (rc)
+            return rc;
+        ix->n_unfinished++;
+    }
+    sk->n_susp = 0;
+    return 0;
 }
 
 int atr__stream_close(load_state *st) {
@@ -590,6 +739,7 @@ int atr__stream_close(load_state *st) {
         return ATR_ESTATE; /* compensation moves every time of the log */
     for (uint32_t t = file->first_thread; t < ix->n_threads; t++) {
         sstack *sk = stack_of(ix, t);
+        int rc;
         if (!sk)
             return ATR_ENOMEM;
         if (ix->stream->keep) { /* kept calls: finished like the full index's */
@@ -597,11 +747,14 @@ int atr__stream_close(load_state *st) {
                 frame_left(ix, &sk->f[--sk->n]);
             continue;
         }
+        if ((rc = close_suspended(ix, sk, file->info.t_last)) != 0)
+            return rc;
         while (sk->n) { /* innermost first: each charges its parent */
             sframe f = sk->f[--sk->n];
             frame_left(ix, &f);
-            int rc = account(ix, sk, &f, file->info.t_last);
-            if (rc)
+            if (f.susp_kids)
+                adopt_orphans(sk, &f);
+            if ((rc = account(ix, parent_sum(sk, &f), &f, file->info.t_last)) != 0)
                 return rc;
             ix->n_unfinished++;
         }
