@@ -193,9 +193,10 @@ static void subtree(void) {
     done(full);
 }
 
-/* Generators and coroutines that run on top of their parents: the same statistics as the
-   full index (active times, self times charged with the children's active times, percentiles
-   of active times, unfinished ones at the end); one resumed elsewhere: declined. */
+/* Generators and coroutines: the same statistics as the full index (active times, self times
+   charged with the children's active times, what ran while a parent was away left out of its
+   charge, percentiles of active times, recursion through the call tree, unfinished ones at
+   the end), resumed on top of their parents or elsewhere. */
 static void suspended(void) {
     uint64_t clock = 0;
     atr_session *s = new_log("stream_suspend.atr", &clock);
@@ -246,25 +247,66 @@ static void suspended(void) {
     atr_index_free(so);
     done(full);
 
-    /* a generator made in one call and resumed in another (its parent gone): declined */
+    /* resumed elsewhere: a generator made in x (under r) and resumed in y after x returned
+       (an orphan: its later steps outside x); one resumed by q while its parent p waits
+       below q; an inner one resumed while its outer is suspended (outside the outer); and
+       recursion seen through the tree, not the stack: calls of x inside the orphan are
+       nested (x made it), calls of y inside it are not (y only resumed it) */
     s = new_log("stream_suspend2.atr", &clock);
-    f = define(s, "m", "f", 0, NULL);
+    uint32_t r = define(s, "m", "r", 0, NULL), x = define(s, "m", "x", 0, NULL);
+    uint32_t y = define(s, "m", "y", 0, NULL);
     gen = define(s, "m", "gen", 0, NULL);
-    a = begin(s, f, 0, 100, NULL, 0);
-    g = begin(s, gen, a, 110, NULL, 0);
+    uint64_t rr = begin(s, r, 0, 100, NULL, 0);
+    uint64_t xx = begin(s, x, rr, 110, NULL, 0);
+    g = begin(s, gen, xx, 120, NULL, 0);
     ATR_CHECK_OK(atr_span_suspend(s, g, 150));
-    ATR_CHECK_OK(atr_span_return(s, a, 200, NULL));
-    b = begin(s, f, 0, 300, NULL, 0);
+    ATR_CHECK_OK(atr_span_return(s, xx, 200, NULL));
+    uint64_t yy = begin(s, y, rr, 300, NULL, 0);
     ATR_CHECK_OK(atr_span_resume(s, g, 310));
-    ATR_CHECK_OK(atr_span_return(s, g, 320, NULL));
-    ATR_CHECK_OK(atr_span_return(s, b, 330, NULL));
-    clock = 400;
+    l = begin(s, x, g, 315, NULL, 0); /* nested: x made g */
+    uint64_t l2 = begin(s, y, l, 316, NULL, 0); /* not nested: y is no ancestor of g's */
+    ATR_CHECK_OK(atr_span_return(s, l2, 317, NULL));
+    ATR_CHECK_OK(atr_span_return(s, l, 318, NULL));
+    ATR_CHECK_OK(atr_span_suspend(s, g, 320));
+    ATR_CHECK_OK(atr_span_resume(s, g, 330));
+    ATR_CHECK_OK(atr_span_return(s, g, 340, NULL));
+    ATR_CHECK_OK(atr_span_return(s, yy, 350, NULL));
+    uint64_t pp = begin(s, x, rr, 400, NULL, 0);
+    g = begin(s, gen, pp, 410, NULL, 0);
+    ATR_CHECK_OK(atr_span_suspend(s, g, 420));
+    uint64_t qq = begin(s, y, pp, 430, NULL, 0);
+    ATR_CHECK_OK(atr_span_resume(s, g, 440)); /* its parent pp waits below qq */
+    ATR_CHECK_OK(atr_span_return(s, g, 460, NULL));
+    ATR_CHECK_OK(atr_span_return(s, qq, 470, NULL));
+    ATR_CHECK_OK(atr_span_return(s, pp, 480, NULL));
+    o = begin(s, gen, rr, 500, NULL, 0);
+    in = begin(s, gen, o, 510, NULL, 0);
+    ATR_CHECK_OK(atr_span_suspend(s, in, 520));
+    ATR_CHECK_OK(atr_span_suspend(s, o, 521));
+    ATR_CHECK_OK(atr_span_resume(s, in, 600)); /* its outer still suspended: outside it */
+    ATR_CHECK_OK(atr_span_suspend(s, in, 640));
+    ATR_CHECK_OK(atr_span_resume(s, o, 700));
+    ATR_CHECK_OK(atr_span_resume(s, in, 701));
+    ATR_CHECK_OK(atr_span_return(s, in, 720, NULL));
+    ATR_CHECK_OK(atr_span_return(s, o, 730, NULL));
+    /* left at the end: an orphan suspended, its resumer running */
+    xx = begin(s, x, rr, 800, NULL, 0);
+    g = begin(s, gen, xx, 810, NULL, 0);
+    ATR_CHECK_OK(atr_span_suspend(s, g, 820));
+    ATR_CHECK_OK(atr_span_return(s, xx, 830, NULL));
+    yy = begin(s, y, rr, 840, NULL, 0);
+    ATR_CHECK_OK(atr_span_resume(s, g, 850));
+    clock = 900;
     ATR_CHECK_OK(atr_session_close(s));
-    so = load_stats_only(g_path, ATR_ESTATE);
-    atr_stats st[2];
-    ATR_CHECK_ERR(atr_stats_all(so, st, 2), ATR_ESTATE);
+    full = load_one(g_path);
+    so = load_stats_only(g_path, 0);
+    compare(full, so);
+    atr_stats st[4];
+    ATR_CHECK_OK(atr_stats_all(so, st, 4));
+    ATR_CHECK_EQ_U64(st[1].nested, 1); /* x inside the orphan x made */
+    ATR_CHECK_EQ_U64(st[2].nested, 0);
     atr_index_free(so);
-    done(load_one(g_path));
+    done(full);
 }
 
 /* A call whose parent is not the innermost running call of its thread: declined. */

@@ -1,32 +1,33 @@
 /*
  * Statistics-only loads (atr_index_set_stats_only): atr_stats_all of logs too large for the
  * call table, in about 4 bytes per call. Each thread keeps a stack of its running calls (start,
- * the durations of its children so far); an END pops its call, whose duration, self time and
- * status go to its function's counters, and its duration to the function's list of durations
- * (chunks of 64K 32-bit values, longer ones aside, for the exact percentiles, computed once
- * when asked). Call ids are counted as
+ * what its children were charged so far); an END pops its call, whose duration, active and
+ * self times and status go to its function's counters, and its active time to the function's
+ * list of times (chunks of 64K 32-bit values, longer ones aside, for the exact percentiles,
+ * computed once when asked). Call ids are counted as
  * the full index numbers them (START order over the logs in load order), so slowest_call is
  * the same call.
  *
- * The stack only holds for calls that nest on their thread. Generators and coroutines
- * (SUSPEND / RESUME) too, as long as each runs on top of its parent: a span that suspends
- * leaves the stack for the thread's set of suspended frames, with its active time so far
- * (its running intervals: stats.c's active time), and goes back on top when it resumes, its
- * parent then the running call below it (the common `for x in gen()`, `yield from`,
- * `list(gen())`, filter tracing's generators parented where they first ran). Its active time
- * is what its parent is charged and what its function's percentiles and self time count, as
- * in the full index. A parent that ends while a child is suspended is charged the child's
- * active time so far (the full index counts every child in the tree), and the child can then
- * only stay suspended until the log ends.
+ * The stack only holds for calls that nest on their thread, and generators and coroutines
+ * (SUSPEND / RESUME) on one thread: a span that suspends leaves the stack for the thread's set
+ * of suspended frames, with its running intervals so far (stats.c's active time), and goes
+ * back on top when it resumes. Each call is charged to its parent (the call tree's, not the
+ * stack's: a generator made in one function and resumed in another still charges the first),
+ * its active time less what ran while the parent was away (suspended, or ended: `outside` in
+ * records.c); a parent that ends while a child is suspended is charged what the child ran so
+ * far. Percentiles and self times count active times, as the full index's. Recursion is the
+ * call tree's too: when a frame runs elsewhere than on top of its parent (detached), the path
+ * above it is the stack down to it, then its ancestors as taken when it first suspended
+ * (before that it had run on top of them since its START).
  *
  * Anything else makes the load stop with ATR_ESTATE and the caller load the log into a full
- * index: a span that resumes elsewhere than on top of its parent (a generator handed to
- * another function, asyncio tasks resumed by the event loop), that suspends or ends while it
- * is not running on top of its thread, a parent on another thread or in another process, an
- * END that is not the innermost running call's, a reference to an unknown span or function, a
- * MESSAGE naming a span that is not running on its thread, suspensions in a selective load,
- * and compensation of a log with CALIBRATION. The results are then those of stats.c on the
- * full index, call for call.
+ * index: a parent on another thread or in another process (asyncio's tasks resumed by the
+ * event loop of another thread; a forked child), a call started under a span that is not the
+ * running call on top of its thread, or a root started while calls run on it, a SUSPEND or END
+ * of a span that is not on top, a RESUME of one that is not open, a reference to an unknown
+ * function, a MESSAGE naming a span that is not running on its thread, suspensions in a
+ * selective load, and compensation of a log with CALIBRATION. The results are then those of
+ * stats.c on the full index, call for call.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,12 @@ typedef struct sframe {
     uint64_t parent;             /* its parent's span (0: none) */
     uint64_t active, mark;       /* entry: active time of its ended intervals; mark: the start
                                     of the running one (running) */
+    uint64_t outside;            /* entry: the part of active that ran while its parent was
+                                    away (suspended, or ended): not charged to it */
+    uint32_t *snap;              /* owned: the functions of its ancestors, nearest first, taken
+                                    when it first suspended (its stack may not be its tree
+                                    after) */
+    uint32_t n_snap;
     uint32_t fn, id;
     uint32_t charged; /* its parent is the frame below */
     uint32_t status;
@@ -73,6 +80,8 @@ typedef struct sframe {
     uint8_t entry;      /* it suspended once: active time from its intervals (else its duration) */
     uint8_t orphan;     /* suspended when its parent ended (charged then): may not run again */
     uint8_t running;    /* entry: an interval is running (since mark) */
+    uint8_t snapped;    /* snap holds its ancestors */
+    uint8_t detached;   /* on the stack, not on top of its parent: its ancestors are snap */
     uint32_t susp_kids; /* its children in the thread's suspended set */
 } sframe;
 
@@ -81,6 +90,7 @@ typedef struct sstack {
     uint64_t n, cap;
     sframe *susp; /* its suspended frames (unordered) */
     uint64_t n_susp, cap_susp;
+    uint64_t n_detached; /* detached frames on the stack */
 } sstack;
 
 struct atr__stream {
@@ -299,8 +309,13 @@ void atr__stream_free(struct atr__stream *s) {
         dlist_free(&s->fns[i].unf);
     }
     for (uint64_t i = 0; i < s->cap_th; i++) {
-        free(s->th[i].f);
-        free(s->th[i].susp);
+        sstack *sk = &s->th[i];
+        for (uint64_t j = 0; j < sk->n; j++)
+            free(sk->f[j].snap);
+        for (uint64_t j = 0; j < sk->n_susp; j++)
+            free(sk->susp[j].snap);
+        free(sk->f);
+        free(sk->susp);
     }
     free(s->fns);
     free(s->th);
@@ -388,28 +403,29 @@ static sstack *stack_of(atr_index *ix, uint32_t tid) {
     return &s->th[tid];
 }
 
-/* Frame f's active time if it ends (or the log does) at t: its running intervals once it
-   suspended (the one running at t included), else its duration. */
-static uint64_t active_at(const sframe *f, uint64_t t) {
-    uint64_t dur = t > f->start ? t - f->start : 0;
-    if (!f->entry)
+/* Frame f's active time and the part of it charged to its parent, its running interval
+   closed: its intervals once it suspended (at most its duration), else its duration. */
+static uint64_t active_of(const sframe *f, uint64_t dur, uint64_t *charged) {
+    if (!f->entry) {
+        *charged = dur;
         return dur;
-    uint64_t a = f->active;
-    if (f->running && t > f->mark)
-        a += t - f->mark;
-    return a < dur ? a : dur;
+    }
+    uint64_t a = f->active < dur ? f->active : dur, o = f->outside < a ? f->outside : a;
+    *charged = a - o;
+    return a;
 }
 
-/* The call of frame f ended (or the log did) at t: its function's counters; its active time
-   is charged to *parent_child (its parent's sum; NULL: none, or charged already). */
+/* The call of frame f ended (or the log did) at t, its running interval closed: its
+   function's counters; what it charges its parent goes to *parent_child (its parent's sum;
+   NULL: none, or charged already). */
 static int account(atr_index *ix, uint64_t *parent_child, const sframe *f, uint64_t t) {
-    uint64_t dur = t > f->start ? t - f->start : 0, act = active_at(f, t);
+    uint64_t dur = t > f->start ? t - f->start : 0, cg, act = active_of(f, dur, &cg);
     uint64_t self = act > f->child ? act - f->child : 0;
     sfunc *sf = func_of(ix, f->fn);
     if (!sf)
         return ATR_ENOMEM;
     if (parent_child)
-        *parent_child = *parent_child + act < *parent_child ? UINT64_MAX : *parent_child + act;
+        *parent_child = *parent_child + cg < *parent_child ? UINT64_MAX : *parent_child + cg;
     atr_stats *st = &sf->st;
     st->count++;
     st->total_ns += dur;
@@ -439,10 +455,92 @@ static int account(atr_index *ix, uint64_t *parent_child, const sframe *f, uint6
     return dlist_push(ix, &sf->fin, act);
 }
 
-/* The sum frame f (ended or leaving) charges: its parent's, the running frame below it
-   (NULL: a root, or a frame its parent was charged for when it ended). */
+/* The open frame (running or suspended) of span on thread sk, or NULL (ended, unknown). */
+static sframe *find_open(sstack *sk, uint64_t span) {
+    for (uint64_t i = sk->n; i-- > 0;)
+        if (sk->f[i].span == span)
+            return &sk->f[i];
+    for (uint64_t i = sk->n_susp; i-- > 0;)
+        if (sk->susp[i].span == span)
+            return &sk->susp[i];
+    return NULL;
+}
+
+/* The sum frame f charges: its parent's while the parent is open (NULL: a root, or a frame
+   its parent was charged for when it ended). */
 static uint64_t *parent_sum(sstack *sk, const sframe *f) {
-    return f->charged && !f->orphan && sk->n ? &sk->f[sk->n - 1].child : NULL;
+    sframe *p = f->charged && !f->orphan ? find_open(sk, f->parent) : NULL;
+    return p ? &p->child : NULL;
+}
+
+/* Its parent is away (records.c's parent_away of a call with an entry): ended, or suspended. */
+static int parent_away(sstack *sk, const sframe *f) {
+    if (!f->charged)
+        return 0;
+    if (f->orphan)
+        return 1;
+    const sframe *p = find_open(sk, f->parent);
+    return !p || (p->entry && !p->running);
+}
+
+/* f's running interval ends at t. */
+static void interval_end(sstack *sk, sframe *f, uint64_t t) {
+    if (!f->running)
+        return;
+    uint64_t d = t > f->mark ? t - f->mark : 0;
+    f->active += d;
+    if (parent_away(sk, f))
+        f->outside += d;
+    f->running = 0;
+}
+
+/* 1 if function fn is the function of a call whose running frame is sk->f[i] or below it,
+   or of one of their ancestors: the tree's path from that frame up (the stack down to a
+   detached frame, then its ancestors as taken when it first suspended). */
+static int on_path(const sstack *sk, uint64_t i, uint32_t fn) {
+    for (; i-- > 0;) {
+        const sframe *f = &sk->f[i];
+        if (f->fn == fn)
+            return 1;
+        if (f->detached) {
+            for (uint32_t k = 0; k < f->n_snap; k++)
+                if (f->snap[k] == fn)
+                    return 1;
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/* Take the ancestors of the frame on top of sk (running since its START, on top of its
+   parent: the stack below it and, from a detached frame on, that one's). 0 or ATR_ENOMEM. */
+static int snapshot(sstack *sk) {
+    sframe *f = &sk->f[sk->n - 1];
+    uint64_t n = 0;
+    for (uint64_t i = sk->n - 1; i-- > 0;) {
+        n++;
+        if (sk->f[i].detached) {
+            n += sk->f[i].n_snap;
+            break;
+        }
+    }
+    uint32_t *a = malloc((n ? n : 1) * sizeof(uint32_t));
+    if (!a)
+        return ATR_ENOMEM;
+    uint64_t k = 0;
+    for (uint64_t i = sk->n - 1; i-- > 0;) {
+        a[k++] = sk->f[i].fn;
+        if (sk->f[i].detached) {
+            if (sk->f[i].n_snap)
+                memcpy(a + k, sk->f[i].snap, sk->f[i].n_snap * sizeof(uint32_t));
+            k += sk->f[i].n_snap;
+            break;
+        }
+    }
+    f->snap = a;
+    f->n_snap = (uint32_t)k;
+    f->snapped = 1;
+    return 0;
 }
 
 /* 1 if the calls of global function fn are kept, 0 if not, -1 out of memory. */
@@ -524,6 +622,8 @@ static int on_start(load_state *st, const atr_record *rec, uint32_t tid, sstack 
         nested = nested_in(sk, fn);
         counted = 0;
     }
+    if (sk->n_detached) /* the stack is not its tree: its ancestors are the path's */
+        nested = on_path(sk, sk->n, fn);
     if (call != ATR_NO_CALL && nested)
         ix->calls[call].flags |= ATR__CF_NESTED;
     sframe *f = &sk->f[sk->n++];
@@ -539,24 +639,38 @@ static int on_start(load_state *st, const atr_record *rec, uint32_t tid, sstack 
     f->call = call;
     f->sub = sub;
     f->parent = parent;
-    f->active = f->mark = 0;
-    f->entry = f->orphan = f->running = 0;
+    f->active = f->mark = f->outside = 0;
+    f->snap = NULL;
+    f->n_snap = 0;
+    f->entry = f->orphan = f->running = f->snapped = f->detached = 0;
     f->susp_kids = 0;
     return 0;
 }
 
-/* Frame f ends with children still suspended: charged their active times so far (the full
-   index subtracts every child's from its self time), which may then not run again. */
+/* Frame f ends with children still suspended: charged what they ran while it waited (the
+   full index subtracts every child's from its self time); they are orphans from here. */
 static void adopt_orphans(sstack *sk, sframe *f) {
     for (uint64_t i = 0; i < sk->n_susp && f->susp_kids; i++) {
         sframe *g = &sk->susp[i];
-        if (g->parent == f->span && !g->orphan) {
-            uint64_t a = active_at(g, g->mark);
-            f->child = f->child + a < f->child ? UINT64_MAX : f->child + a;
+        if (g->parent == f->span && g->charged && !g->orphan) {
+            uint64_t a = g->active, o = g->outside < a ? g->outside : a;
+            f->child = f->child + (a - o) < f->child ? UINT64_MAX : f->child + (a - o);
             g->orphan = 1;
             f->susp_kids--;
         }
     }
+}
+
+/* Frame f leaves the stack (its END, or the log's): its counters. */
+static int frame_done(atr_index *ix, sstack *sk, sframe *f, uint64_t t) {
+    if (f->entry)
+        interval_end(sk, f, t);
+    if (f->susp_kids)
+        adopt_orphans(sk, f);
+    int rc = account(ix, parent_sum(sk, f), f, t);
+    free(f->snap);
+    f->snap = NULL;
+    return rc;
 }
 
 static int on_end(load_state *st, const atr_record *rec, sstack *sk) {
@@ -564,18 +678,18 @@ static int on_end(load_state *st, const atr_record *rec, sstack *sk) {
         return ATR_ESTATE;
     sframe f = sk->f[--sk->n];
     frame_left(st->ix, &f);
+    sk->n_detached -= f.detached;
     if (st->ix->stream->keep)
         return f.call == ATR_NO_CALL ? 0 : atr__end_call(st, rec, f.call);
     f.status = rec->u.end.status == ATR_END_RETURN  ? ATR_CALL_RETURNED
                : rec->u.end.status == ATR_END_RAISE ? ATR_CALL_RAISED
                                                     : ATR_CALL_NORESULT;
-    if (f.susp_kids)
-        adopt_orphans(sk, &f);
-    return account(st->ix, parent_sum(sk, &f), &f, rec->time_ns);
+    return frame_done(st->ix, sk, &f, rec->time_ns);
 }
 
 /* SUSPEND: the running span on top of its thread leaves the stack for the suspended set, its
-   running interval closed; RESUME: a suspended span goes back on top of its parent. */
+   running interval closed; RESUME: a suspended span goes back on top, detached when that is
+   not on its parent. */
 static int on_suspend(load_state *st, const atr_record *rec, uint32_t tid, sstack *sk) {
     atr_index *ix = st->ix;
     uint64_t span = rec->u.suspend.span, t = rec->time_ns;
@@ -584,15 +698,24 @@ static int on_suspend(load_state *st, const atr_record *rec, uint32_t tid, sstac
             return ATR_ESTATE; /* not the running call on top of its thread */
         if (atr__grow((void **)&sk->susp, &sk->cap_susp, sk->n_susp + 1, sizeof(sframe)))
             return ATR_ENOMEM;
-        sframe f = sk->f[--sk->n];
+        if (!sk->f[sk->n - 1].snapped && snapshot(sk) < 0)
+            return ATR_ENOMEM;
+        sframe *top = &sk->f[sk->n - 1];
+        if (!top->entry) { /* its first interval: from its START */
+            top->entry = 1;
+            top->running = 1;
+            top->mark = top->start;
+        }
+        interval_end(sk, top, t);
+        sframe f = *top;
+        sk->n--;
         frame_left(ix, &f);
         f.counted = 0;
-        f.active = active_at(&f, t); /* (the first interval: from its start) */
-        f.entry = 1;
-        f.running = 0;
-        f.mark = t; /* when it stopped (adopt_orphans reads its active time there) */
-        if (f.charged && sk->n)
-            sk->f[sk->n - 1].susp_kids++;
+        sk->n_detached -= f.detached;
+        f.detached = 0;
+        sframe *p = f.charged && !f.orphan ? find_open(sk, f.parent) : NULL;
+        if (p)
+            p->susp_kids++;
         sk->susp[sk->n_susp++] = f;
         return 0;
     }
@@ -602,17 +725,17 @@ static int on_suspend(load_state *st, const atr_record *rec, uint32_t tid, sstac
     uint64_t i = sk->n_susp;
     while (i-- > 0 && sk->susp[i].span != span)
         ;
-    if (i == UINT64_MAX || sk->susp[i].orphan)
-        return ATR_ESTATE; /* unknown, ended, or its parent ended */
-    uint64_t parent = sk->n ? sk->f[sk->n - 1].span : 0;
-    if (sk->susp[i].parent != parent)
-        return ATR_ESTATE; /* resumed elsewhere than on top of its parent */
+    if (i == UINT64_MAX)
+        return ATR_ESTATE; /* unknown, or ended */
     if (atr__grow((void **)&sk->f, &sk->cap, sk->n + 1, sizeof(sframe)))
         return ATR_ENOMEM;
     sframe f = sk->susp[i];
     sk->susp[i] = sk->susp[--sk->n_susp];
-    if (f.charged && sk->n)
-        sk->f[sk->n - 1].susp_kids--;
+    sframe *p = f.charged && !f.orphan ? find_open(sk, f.parent) : NULL;
+    if (p)
+        p->susp_kids--;
+    f.detached = f.charged ? f.orphan || !sk->n || sk->f[sk->n - 1].span != f.parent : sk->n > 0;
+    sk->n_detached += f.detached;
     sfunc *sf = func_of(ix, f.fn);
     if (!sf)
         return ATR_ENOMEM;
@@ -704,24 +827,29 @@ static int cmp_id_desc(const void *a, const void *b) {
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* The log ended with frames of sk suspended: unfinished calls, accounted before the running
-   ones, children (started later: higher ids) before parents, each charging its parent (a
-   suspended or running frame; none for a root or an orphan). */
-static int close_suspended(atr_index *ix, sstack *sk, uint64_t t) {
+/* The log ended with frames of sk open: unfinished calls. Their running intervals end first
+   (each parent still as it was), then each is counted, children (started later: higher ids)
+   before parents, each charging its parent while that is open. */
+static int close_thread(atr_index *ix, sstack *sk, uint64_t t) {
+    for (uint64_t i = sk->n; i-- > 0;)
+        if (sk->f[i].entry)
+            interval_end(sk, &sk->f[i], t);
+    for (uint64_t i = sk->n; i-- > 0;)
+        frame_left(ix, &sk->f[i]);
+    if (atr__grow((void **)&sk->susp, &sk->cap_susp, sk->n_susp + sk->n, sizeof(sframe)))
+        return ATR_ENOMEM;
+    memcpy(sk->susp + sk->n_susp, sk->f, (size_t)sk->n * sizeof(sframe));
+    sk->n_susp += sk->n;
+    sk->n = sk->n_detached = 0;
     if (sk->n_susp > 1)
         qsort(sk->susp, (size_t)sk->n_susp, sizeof(sframe), cmp_id_desc);
+    /* in that order a parent is found in the set, never a frame counted already (a parent
+       has a lower id than its children) */
     for (uint64_t i = 0; i < sk->n_susp; i++) {
-        sframe *f = &sk->susp[i];
-        uint64_t *pc = NULL;
-        for (uint64_t j = i + 1; f->charged && !f->orphan && !pc && j < sk->n_susp; j++)
-            if (sk->susp[j].span == f->parent)
-                pc = &sk->susp[j].child;
-        for (uint64_t j = sk->n; f->charged && !f->orphan && !pc && j-- > 0;)
-            if (sk->f[j].span == f->parent) {
-                pc = &sk->f[j].child;
-                sk->f[j].susp_kids--;
-            }
-        int rc = account(ix, pc, f, t);
+        sframe f = sk->susp[i];
+        f.susp_kids = 0; /* its suspended children charge it themselves */
+        int rc = frame_done(ix, sk, &f, t);
+        sk->susp[i].snap = NULL; /* (freed) */
         if (rc)
             return rc;
         ix->n_unfinished++;
@@ -747,17 +875,8 @@ int atr__stream_close(load_state *st) {
                 frame_left(ix, &sk->f[--sk->n]);
             continue;
         }
-        if ((rc = close_suspended(ix, sk, file->info.t_last)) != 0)
+        if ((rc = close_thread(ix, sk, file->info.t_last)) != 0)
             return rc;
-        while (sk->n) { /* innermost first: each charges its parent */
-            sframe f = sk->f[--sk->n];
-            frame_left(ix, &f);
-            if (f.susp_kids)
-                adopt_orphans(sk, &f);
-            if ((rc = account(ix, parent_sum(sk, &f), &f, file->info.t_last)) != 0)
-                return rc;
-            ix->n_unfinished++;
-        }
     }
     return 0;
 }
