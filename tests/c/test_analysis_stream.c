@@ -309,7 +309,8 @@ static void suspended(void) {
     done(full);
 }
 
-/* A call whose parent is not the innermost running call of its thread: declined. */
+/* A call whose parent is not the innermost running call of its thread, and a root started
+   while calls run: the call tree's figures, as the full index's (selective loads decline). */
 static void not_nested(void) {
     uint64_t clock = 0;
     atr_session *s = new_log("stream_cross.atr", &clock);
@@ -320,10 +321,26 @@ static void not_nested(void) {
     ATR_CHECK_OK(atr_span_return(s, c, 130, NULL));
     ATR_CHECK_OK(atr_span_return(s, b, 140, NULL));
     ATR_CHECK_OK(atr_span_return(s, a, 150, NULL));
+    /* a root started while d runs: none of d's calls are its ancestors */
+    uint64_t d = begin(s, f, 0, 160, NULL, 0);
+    uint64_t e = begin(s, f, 0, 170, NULL, 0);
+    uint64_t g = begin(s, f, e, 175, NULL, 0);
+    ATR_CHECK_OK(atr_span_return(s, g, 178, NULL));
+    ATR_CHECK_OK(atr_span_return(s, e, 180, NULL));
+    ATR_CHECK_OK(atr_span_return(s, d, 190, NULL));
     clock = 200;
     ATR_CHECK_OK(atr_session_close(s));
-    atr_index_free(load_stats_only(g_path, ATR_ESTATE));
-    done(load_one(g_path));
+    atr_index *full = load_one(g_path), *so = load_stats_only(g_path, 0);
+    compare(full, so);
+    atr_stats st[1];
+    ATR_CHECK_OK(atr_stats_all(so, st, 1));
+    ATR_CHECK_EQ_U64(st[0].nested, 3); /* b, c under a; g under e; not e under d */
+    atr_index_free(so);
+    ATR_REQUIRE(atr_index_open(&so) == 0); /* a selective load: the full index's tree */
+    ATR_CHECK_OK(atr_index_set_keep_function(so, "f"));
+    ATR_CHECK_ERR(atr_index_load(so, g_path), ATR_ESTATE);
+    atr_index_free(so);
+    done(full);
 }
 
 /* The second thread of recursion(): f(f()) and g(), while the first thread's f runs. */

@@ -16,18 +16,20 @@
  * its active time less what ran while the parent was away (suspended, or ended: `outside` in
  * records.c); a parent that ends while a child is suspended is charged what the child ran so
  * far. Percentiles and self times count active times, as the full index's. Recursion is the
- * call tree's too: when a frame runs elsewhere than on top of its parent (detached), the path
- * above it is the stack down to it, then its ancestors as taken when it first suspended
- * (before that it had run on top of them since its START).
+ * call tree's too: when a frame runs elsewhere than on top of its parent (detached: resumed
+ * elsewhere, an asyncio task started under the suspended coroutine that made it, a root
+ * started while calls run), the path above it is the stack down to it, then its ancestors as
+ * taken when it first suspended or started detached (before its first suspension a frame has
+ * run on top of its ancestors since its START). A call that ran entirely while its parent was
+ * suspended charges it nothing (records.c: all of it outside). Suspended frames are found by
+ * span through a map (thousands of tasks wait at once).
  *
  * Anything else makes the load stop with ATR_ESTATE and the caller load the log into a full
- * index: a parent on another thread or in another process (asyncio's tasks resumed by the
- * event loop of another thread; a forked child), a call started under a span that is not the
- * running call on top of its thread, or a root started while calls run on it, a SUSPEND or END
- * of a span that is not on top, a RESUME of one that is not open, a reference to an unknown
- * function, a MESSAGE naming a span that is not running on its thread, suspensions in a
- * selective load, and compensation of a log with CALIBRATION. The results are then those of
- * stats.c on the full index, call for call.
+ * index: a parent on another thread or in another process (a forked child), a parent that ended
+ * while its child ran, a SUSPEND or END of a span that is not on top, a RESUME of one that is
+ * not open, a reference to an unknown function, a MESSAGE naming a span that is not running on
+ * its thread, a selective load's suspensions and detached starts, and compensation of a log
+ * with CALIBRATION. The results are then those of stats.c on the full index, call for call.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +92,7 @@ typedef struct sstack {
     uint64_t n, cap;
     sframe *susp; /* its suspended frames (unordered) */
     uint64_t n_susp, cap_susp;
+    atr__u32map susp_at; /* a span's low 32 bits -> its index in susp (UINT32_MAX: none) */
     uint64_t n_detached; /* detached frames on the stack */
 } sstack;
 
@@ -316,6 +319,7 @@ void atr__stream_free(struct atr__stream *s) {
             free(sk->susp[j].snap);
         free(sk->f);
         free(sk->susp);
+        atr__u32map_free(&sk->susp_at);
     }
     free(s->fns);
     free(s->th);
@@ -455,15 +459,42 @@ static int account(atr_index *ix, uint64_t *parent_child, const sframe *f, uint6
     return dlist_push(ix, &sf->fin, act);
 }
 
+/* The index in sk->susp of span's frame, or UINT64_MAX: through susp_at (asyncio's tasks keep
+   thousands suspended), the set searched only when a span's low 32 bits say nothing. */
+static uint64_t susp_index(const sstack *sk, uint64_t span) {
+    uint32_t key = (uint32_t)span;
+    const uint32_t *at = key != UINT32_MAX ? atr__u32map_get(&sk->susp_at, key) : NULL;
+    if (at && *at != UINT32_MAX && *at < sk->n_susp && sk->susp[*at].span == span)
+        return *at;
+    if (key != UINT32_MAX && (!at || *at == UINT32_MAX))
+        return UINT64_MAX; /* (every suspended frame's key is in the map) */
+    for (uint64_t i = sk->n_susp; i-- > 0;)
+        if (sk->susp[i].span == span)
+            return i;
+    return UINT64_MAX;
+}
+
+/* susp_at says frame i of sk->susp is there (or, with i UINT32_MAX, that span is not). */
+static int susp_note(sstack *sk, uint64_t span, uint64_t i) {
+    uint32_t key = (uint32_t)span;
+    if (key == UINT32_MAX)
+        return 0; /* found by search */
+    uint32_t *at = atr__u32map_get(&sk->susp_at, key);
+    if (at && *at != UINT32_MAX && *at < sk->n_susp && sk->susp[*at].span != span &&
+        i == UINT32_MAX)
+        return 0; /* another span's (same low bits): left as it is */
+    if (i >= UINT32_MAX && i != UINT32_MAX)
+        return ATR_ETOOBIG;
+    return atr__u32map_put(&sk->susp_at, key, (uint32_t)i);
+}
+
 /* The open frame (running or suspended) of span on thread sk, or NULL (ended, unknown). */
 static sframe *find_open(sstack *sk, uint64_t span) {
     for (uint64_t i = sk->n; i-- > 0;)
         if (sk->f[i].span == span)
             return &sk->f[i];
-    for (uint64_t i = sk->n_susp; i-- > 0;)
-        if (sk->susp[i].span == span)
-            return &sk->susp[i];
-    return NULL;
+    uint64_t i = susp_index(sk, span);
+    return i == UINT64_MAX ? NULL : &sk->susp[i];
 }
 
 /* The sum frame f charges: its parent's while the parent is open (NULL: a root, or a frame
@@ -543,6 +574,49 @@ static int snapshot(sstack *sk) {
     return 0;
 }
 
+/* The functions of open frame p and of its ancestors, nearest first, into a new array (p on
+   the stack: the path from it; suspended: its own and those taken when it first suspended).
+   0, ATR_ENOMEM, or ATR_ESTATE when p is NULL (not open on this thread). */
+static int ancestors(const sstack *sk, const sframe *p, uint32_t **out, uint32_t *n_out) {
+    if (!p)
+        return ATR_ESTATE;
+    uint64_t n = 1, j = 0;
+    int on_stack = p >= sk->f && p < sk->f + sk->n;
+    if (on_stack) {
+        for (j = (uint64_t)(p - sk->f) + 1, n = 0; j-- > 0;) {
+            n++;
+            if (sk->f[j].detached) {
+                n += sk->f[j].n_snap;
+                break;
+            }
+        }
+    } else {
+        n += p->n_snap;
+    }
+    uint32_t *a = malloc((size_t)n * sizeof(uint32_t));
+    if (!a)
+        return ATR_ENOMEM;
+    uint64_t k = 0;
+    const sframe *last = p; /* the frame whose snap ends the path */
+    if (on_stack) {
+        for (j = (uint64_t)(p - sk->f) + 1; j-- > 0;) {
+            a[k++] = sk->f[j].fn;
+            last = &sk->f[j];
+            if (sk->f[j].detached)
+                break;
+        }
+        if (!last->detached)
+            last = NULL;
+    } else {
+        a[k++] = p->fn;
+    }
+    if (last && last->n_snap)
+        memcpy(a + k, last->snap, last->n_snap * sizeof(uint32_t));
+    *out = a;
+    *n_out = (uint32_t)n;
+    return 0;
+}
+
 /* 1 if the calls of global function fn are kept, 0 if not, -1 out of memory. */
 static int keeps(atr_index *ix, uint32_t fn) {
     struct atr__stream *s = ix->stream;
@@ -578,13 +652,21 @@ static int on_start(load_state *st, const atr_record *rec, uint32_t tid, sstack 
     if (!li || ix->files[st->file].info.parent_uid)
         return ATR_ESTATE; /* unknown function; a forked child's calls link to its parent */
     uint64_t parent = rec->u.start.parent;
-    if (parent ? !sk->n || sk->f[sk->n - 1].span != parent : sk->n > 0)
-        return ATR_ESTATE; /* not the innermost running call of its thread (a root while calls
-                              run: those are no ancestors of its calls, the stack not its tree) */
-    if (ix->stream->n_calls >= UINT32_MAX - 1)
-        return ATR_ETOOBIG;
-    if (atr__grow((void **)&sk->f, &sk->cap, sk->n + 1, sizeof(sframe)))
-        return ATR_ENOMEM;
+    uint32_t *snap = NULL, n_snap = 0;
+    int detached = parent ? !sk->n || sk->f[sk->n - 1].span != parent : sk->n > 0;
+    if (detached) { /* its parent is not the running call on top (an asyncio task's: the
+                       coroutine that made it, suspended), or it is a root while calls run */
+        if (ix->stream->keep)
+            return ATR_ESTATE; /* a selective load's tree: the full index's */
+        int rc = parent ? ancestors(sk, find_open(sk, parent), &snap, &n_snap) : 0;
+        if (rc)
+            return rc; /* ATR_ESTATE: its parent is not open on this thread */
+    }
+    if (ix->stream->n_calls >= UINT32_MAX - 1 ||
+        atr__grow((void **)&sk->f, &sk->cap, sk->n + 1, sizeof(sframe))) {
+        free(snap);
+        return ix->stream->n_calls >= UINT32_MAX - 1 ? ATR_ETOOBIG : ATR_ENOMEM;
+    }
     struct atr__stream *s = ix->stream;
     uint32_t fn = st->fns[*li].fn, call = ATR_NO_CALL;
     if (rec->time_ns < ix->t_min || ix->t_min == 0) /* as the full index: every call's */
@@ -622,8 +704,13 @@ static int on_start(load_state *st, const atr_record *rec, uint32_t tid, sstack 
         nested = nested_in(sk, fn);
         counted = 0;
     }
-    if (sk->n_detached) /* the stack is not its tree: its ancestors are the path's */
+    if (detached) { /* its ancestors: its parent's path */
+        nested = 0;
+        for (uint32_t k = 0; k < n_snap && !nested; k++)
+            nested = snap[k] == fn;
+    } else if (sk->n_detached) { /* the stack is not its tree: its ancestors are the path's */
         nested = on_path(sk, sk->n, fn);
+    }
     if (call != ATR_NO_CALL && nested)
         ix->calls[call].flags |= ATR__CF_NESTED;
     sframe *f = &sk->f[sk->n++];
@@ -640,9 +727,11 @@ static int on_start(load_state *st, const atr_record *rec, uint32_t tid, sstack 
     f->sub = sub;
     f->parent = parent;
     f->active = f->mark = f->outside = 0;
-    f->snap = NULL;
-    f->n_snap = 0;
-    f->entry = f->orphan = f->running = f->snapped = f->detached = 0;
+    f->snap = snap;
+    f->n_snap = n_snap;
+    f->entry = f->orphan = f->running = 0;
+    f->snapped = f->detached = (uint8_t)detached;
+    sk->n_detached += (uint64_t)detached;
     f->susp_kids = 0;
     return 0;
 }
@@ -684,6 +773,15 @@ static int on_end(load_state *st, const atr_record *rec, sstack *sk) {
     f.status = rec->u.end.status == ATR_END_RETURN  ? ATR_CALL_RETURNED
                : rec->u.end.status == ATR_END_RAISE ? ATR_CALL_RAISED
                                                     : ATR_CALL_NORESULT;
+    if (!f.entry && f.charged) { /* it ran while its parent waited suspended: all outside it */
+        const sframe *p = find_open(sk, f.parent);
+        if (!p)
+            return ATR_ESTATE; /* its parent ended while it ran */
+        if (p->entry && !p->running) {
+            f.entry = 1;
+            f.active = f.outside = rec->time_ns > f.start ? rec->time_ns - f.start : 0;
+        }
+    }
     return frame_done(st->ix, sk, &f, rec->time_ns);
 }
 
@@ -717,20 +815,23 @@ static int on_suspend(load_state *st, const atr_record *rec, uint32_t tid, sstac
         if (p)
             p->susp_kids++;
         sk->susp[sk->n_susp++] = f;
-        return 0;
+        return susp_note(sk, f.span, sk->n_susp - 1);
     }
     for (uint64_t i = sk->n; i-- > 0;)
         if (sk->f[i].span == span)
             return 0; /* running already: never suspended since its START */
-    uint64_t i = sk->n_susp;
-    while (i-- > 0 && sk->susp[i].span != span)
-        ;
+    uint64_t i = susp_index(sk, span);
     if (i == UINT64_MAX)
         return ATR_ESTATE; /* unknown, or ended */
     if (atr__grow((void **)&sk->f, &sk->cap, sk->n + 1, sizeof(sframe)))
         return ATR_ENOMEM;
     sframe f = sk->susp[i];
+    int rc = susp_note(sk, f.span, UINT32_MAX); /* (while susp[i] is still f) */
     sk->susp[i] = sk->susp[--sk->n_susp];
+    if (!rc && i < sk->n_susp)
+        rc = susp_note(sk, sk->susp[i].span, i);
+    if (rc)
+        return rc;
     sframe *p = f.charged && !f.orphan ? find_open(sk, f.parent) : NULL;
     if (p)
         p->susp_kids--;
@@ -843,6 +944,11 @@ static int close_thread(atr_index *ix, sstack *sk, uint64_t t) {
     sk->n = sk->n_detached = 0;
     if (sk->n_susp > 1)
         qsort(sk->susp, (size_t)sk->n_susp, sizeof(sframe), cmp_id_desc);
+    for (uint64_t i = 0; i < sk->n_susp; i++) { /* their new places */
+        int rc = susp_note(sk, sk->susp[i].span, i);
+        if (rc)
+            return rc;
+    }
     /* in that order a parent is found in the set, never a frame counted already (a parent
        has a lower id than its children) */
     for (uint64_t i = 0; i < sk->n_susp; i++) {
