@@ -193,6 +193,15 @@ static void subtree(void) {
     done(full);
 }
 
+/* A selective load of g_path (the calls of function `name` kept) declines. */
+static void selective_declines(const char *name) {
+    atr_index *so = NULL;
+    ATR_REQUIRE(atr_index_open(&so) == 0);
+    ATR_CHECK_OK(atr_index_set_keep_function(so, name));
+    ATR_CHECK_ERR(atr_index_load(so, g_path), ATR_ESTATE);
+    atr_index_free(so);
+}
+
 /* Generators and coroutines: the same statistics as the full index (active times, self times
    charged with the children's active times, what ran while a parent was away left out of its
    charge, percentiles of active times, recursion through the call tree, unfinished ones at
@@ -241,10 +250,7 @@ static void suspended(void) {
     atr_index *full = load_one(g_path), *so = load_stats_only(g_path, 0);
     compare(full, so);
     atr_index_free(so);
-    ATR_REQUIRE(atr_index_open(&so) == 0); /* a selective load: the full index's accounting */
-    ATR_CHECK_OK(atr_index_set_keep_function(so, "gen"));
-    ATR_CHECK_ERR(atr_index_load(so, g_path), ATR_ESTATE);
-    atr_index_free(so);
+    selective_declines("gen"); /* the full index's accounting */
     done(full);
 
     /* resumed elsewhere: a generator made in x (under r) and resumed in y after x returned
@@ -263,7 +269,7 @@ static void suspended(void) {
     ATR_CHECK_OK(atr_span_return(s, xx, 200, NULL));
     uint64_t yy = begin(s, y, rr, 300, NULL, 0);
     ATR_CHECK_OK(atr_span_resume(s, g, 310));
-    l = begin(s, x, g, 315, NULL, 0); /* nested: x made g */
+    l = begin(s, x, g, 315, NULL, 0);           /* nested: x made g */
     uint64_t l2 = begin(s, y, l, 316, NULL, 0); /* not nested: y is no ancestor of g's */
     ATR_CHECK_OK(atr_span_return(s, l2, 317, NULL));
     ATR_CHECK_OK(atr_span_return(s, l, 318, NULL));
@@ -336,10 +342,7 @@ static void not_nested(void) {
     ATR_CHECK_OK(atr_stats_all(so, st, 1));
     ATR_CHECK_EQ_U64(st[0].nested, 3); /* b, c under a; g under e; not e under d */
     atr_index_free(so);
-    ATR_REQUIRE(atr_index_open(&so) == 0); /* a selective load: the full index's tree */
-    ATR_CHECK_OK(atr_index_set_keep_function(so, "f"));
-    ATR_CHECK_ERR(atr_index_load(so, g_path), ATR_ESTATE);
-    atr_index_free(so);
+    selective_declines("f"); /* the full index's tree */
     done(full);
 }
 
