@@ -581,7 +581,7 @@ static int ancestors(const sstack *sk, const sframe *p, uint32_t **out, uint32_t
     if (!p)
         return ATR_ESTATE;
     uint64_t n = 1, j = 0;
-    int on_stack = p >= sk->f && p < sk->f + sk->n;
+    int on_stack = sk->n && p >= sk->f && p < sk->f + sk->n;
     if (on_stack) {
         for (j = (uint64_t)(p - sk->f) + 1, n = 0; j-- > 0;) {
             n++;
@@ -937,9 +937,12 @@ static int close_thread(atr_index *ix, sstack *sk, uint64_t t) {
             interval_end(sk, &sk->f[i], t);
     for (uint64_t i = sk->n; i-- > 0;)
         frame_left(ix, &sk->f[i]);
+    if (sk->n + sk->n_susp == 0)
+        return 0;
     if (atr__grow((void **)&sk->susp, &sk->cap_susp, sk->n_susp + sk->n, sizeof(sframe)))
         return ATR_ENOMEM;
-    memcpy(sk->susp + sk->n_susp, sk->f, (size_t)sk->n * sizeof(sframe));
+    if (sk->n)
+        memcpy(sk->susp + sk->n_susp, sk->f, (size_t)sk->n * sizeof(sframe));
     sk->n_susp += sk->n;
     sk->n = sk->n_detached = 0;
     if (sk->n_susp > 1)
