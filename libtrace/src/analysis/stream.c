@@ -61,40 +61,7 @@ typedef struct sfunc {
     dlist fin, unf;
 } sfunc;
 
-typedef struct sframe {
-    uint64_t span, start, child; /* child: active times of its children charged to it */
-    uint64_t parent;             /* its parent's span (0: none) */
-    uint64_t active, mark;       /* entry: active time of its ended intervals; mark: the start
-                                    of the running one (running) */
-    uint64_t outside;            /* entry: the part of active that ran while its parent was
-                                    away (suspended, or ended): not charged to it */
-    uint32_t *snap;              /* owned: the functions of its ancestors, nearest first, taken
-                                    when it first suspended (its stack may not be its tree
-                                    after) */
-    uint32_t n_snap;
-    uint32_t fn, id;
-    uint32_t charged; /* its parent is the frame below */
-    uint32_t status;
-    uint32_t call;      /* selective loads: the call kept in the index, or ATR_NO_CALL */
-    uint32_t sub;       /* in the subtree kept (atr_index_set_keep_subtree) */
-    uint8_t nested;     /* a frame below runs the same function (ATR__CF_NESTED) */
-    uint8_t counted;    /* counted in its function's open_n */
-    uint8_t entry;      /* it suspended once: active time from its intervals (else its duration) */
-    uint8_t orphan;     /* suspended when its parent ended (charged then): may not run again */
-    uint8_t running;    /* entry: an interval is running (since mark) */
-    uint8_t snapped;    /* snap holds its ancestors */
-    uint8_t detached;   /* on the stack, not on top of its parent: its ancestors are snap */
-    uint32_t susp_kids; /* its children in the thread's suspended set */
-} sframe;
-
-typedef struct sstack {
-    sframe *f;
-    uint64_t n, cap;
-    sframe *susp; /* its suspended frames (unordered) */
-    uint64_t n_susp, cap_susp;
-    atr__u32map susp_at; /* a span's low 32 bits -> its index in susp (UINT32_MAX: none) */
-    uint64_t n_detached; /* detached frames on the stack */
-} sstack;
+#include "analysis/stream_tree.h"
 
 struct atr__stream {
     sfunc *fns;
@@ -459,164 +426,6 @@ static int account(atr_index *ix, uint64_t *parent_child, const sframe *f, uint6
     return dlist_push(ix, &sf->fin, act);
 }
 
-/* The index in sk->susp of span's frame, or UINT64_MAX: through susp_at (asyncio's tasks keep
-   thousands suspended), the set searched only when a span's low 32 bits say nothing. */
-static uint64_t susp_index(const sstack *sk, uint64_t span) {
-    uint32_t key = (uint32_t)span;
-    const uint32_t *at = key != UINT32_MAX ? atr__u32map_get(&sk->susp_at, key) : NULL;
-    if (at && *at != UINT32_MAX && *at < sk->n_susp && sk->susp[*at].span == span)
-        return *at;
-    if (key != UINT32_MAX && (!at || *at == UINT32_MAX))
-        return UINT64_MAX; /* (every suspended frame's key is in the map) */
-    for (uint64_t i = sk->n_susp; i-- > 0;)
-        if (sk->susp[i].span == span)
-            return i;
-    return UINT64_MAX;
-}
-
-/* susp_at says frame i of sk->susp is there (or, with i UINT32_MAX, that span is not). */
-static int susp_note(sstack *sk, uint64_t span, uint64_t i) {
-    uint32_t key = (uint32_t)span;
-    if (key == UINT32_MAX)
-        return 0; /* found by search */
-    uint32_t *at = atr__u32map_get(&sk->susp_at, key);
-    if (at && *at != UINT32_MAX && *at < sk->n_susp && sk->susp[*at].span != span &&
-        i == UINT32_MAX)
-        return 0; /* another span's (same low bits): left as it is */
-    if (i >= UINT32_MAX && i != UINT32_MAX)
-        return ATR_ETOOBIG;
-    return atr__u32map_put(&sk->susp_at, key, (uint32_t)i);
-}
-
-/* The open frame (running or suspended) of span on thread sk, or NULL (ended, unknown). */
-static sframe *find_open(sstack *sk, uint64_t span) {
-    for (uint64_t i = sk->n; i-- > 0;)
-        if (sk->f[i].span == span)
-            return &sk->f[i];
-    uint64_t i = susp_index(sk, span);
-    return i == UINT64_MAX ? NULL : &sk->susp[i];
-}
-
-/* The sum frame f charges: its parent's while the parent is open (NULL: a root, or a frame
-   its parent was charged for when it ended). */
-static uint64_t *parent_sum(sstack *sk, const sframe *f) {
-    sframe *p = f->charged && !f->orphan ? find_open(sk, f->parent) : NULL;
-    return p ? &p->child : NULL;
-}
-
-/* Its parent is away (records.c's parent_away of a call with an entry): ended, or suspended. */
-static int parent_away(sstack *sk, const sframe *f) {
-    if (!f->charged)
-        return 0;
-    if (f->orphan)
-        return 1;
-    const sframe *p = find_open(sk, f->parent);
-    return !p || (p->entry && !p->running);
-}
-
-/* f's running interval ends at t. */
-static void interval_end(sstack *sk, sframe *f, uint64_t t) {
-    if (!f->running)
-        return;
-    uint64_t d = t > f->mark ? t - f->mark : 0;
-    f->active += d;
-    if (parent_away(sk, f))
-        f->outside += d;
-    f->running = 0;
-}
-
-/* 1 if function fn is the function of a call whose running frame is sk->f[i] or below it,
-   or of one of their ancestors: the tree's path from that frame up (the stack down to a
-   detached frame, then its ancestors as taken when it first suspended). */
-static int on_path(const sstack *sk, uint64_t i, uint32_t fn) {
-    for (; i-- > 0;) {
-        const sframe *f = &sk->f[i];
-        if (f->fn == fn)
-            return 1;
-        if (f->detached) {
-            for (uint32_t k = 0; k < f->n_snap; k++)
-                if (f->snap[k] == fn)
-                    return 1;
-            return 0;
-        }
-    }
-    return 0;
-}
-
-/* Take the ancestors of the frame on top of sk (running since its START, on top of its
-   parent: the stack below it and, from a detached frame on, that one's). 0 or ATR_ENOMEM. */
-static int snapshot(sstack *sk) {
-    sframe *f = &sk->f[sk->n - 1];
-    uint64_t n = 0;
-    for (uint64_t i = sk->n - 1; i-- > 0;) {
-        n++;
-        if (sk->f[i].detached) {
-            n += sk->f[i].n_snap;
-            break;
-        }
-    }
-    uint32_t *a = malloc((n ? n : 1) * sizeof(uint32_t));
-    if (!a)
-        return ATR_ENOMEM;
-    uint64_t k = 0;
-    for (uint64_t i = sk->n - 1; i-- > 0;) {
-        a[k++] = sk->f[i].fn;
-        if (sk->f[i].detached) {
-            if (sk->f[i].n_snap)
-                memcpy(a + k, sk->f[i].snap, sk->f[i].n_snap * sizeof(uint32_t));
-            k += sk->f[i].n_snap;
-            break;
-        }
-    }
-    f->snap = a;
-    f->n_snap = (uint32_t)k;
-    f->snapped = 1;
-    return 0;
-}
-
-/* The functions of open frame p and of its ancestors, nearest first, into a new array (p on
-   the stack: the path from it; suspended: its own and those taken when it first suspended).
-   0, ATR_ENOMEM, or ATR_ESTATE when p is NULL (not open on this thread). */
-static int ancestors(const sstack *sk, const sframe *p, uint32_t **out, uint32_t *n_out) {
-    if (!p)
-        return ATR_ESTATE;
-    uint64_t n = 1, j = 0;
-    int on_stack = sk->n && p >= sk->f && p < sk->f + sk->n;
-    if (on_stack) {
-        for (j = (uint64_t)(p - sk->f) + 1, n = 0; j-- > 0;) {
-            n++;
-            if (sk->f[j].detached) {
-                n += sk->f[j].n_snap;
-                break;
-            }
-        }
-    } else {
-        n += p->n_snap;
-    }
-    uint32_t *a = malloc((size_t)n * sizeof(uint32_t));
-    if (!a)
-        return ATR_ENOMEM;
-    uint64_t k = 0;
-    const sframe *last = p; /* the frame whose snap ends the path */
-    if (on_stack) {
-        for (j = (uint64_t)(p - sk->f) + 1; j-- > 0;) {
-            a[k++] = sk->f[j].fn;
-            last = &sk->f[j];
-            if (sk->f[j].detached)
-                break;
-        }
-        if (!last->detached)
-            last = NULL;
-    } else {
-        a[k++] = p->fn;
-    }
-    if (last && last->n_snap)
-        memcpy(a + k, last->snap, last->n_snap * sizeof(uint32_t));
-    *out = a;
-    *n_out = (uint32_t)n;
-    return 0;
-}
-
 /* 1 if the calls of global function fn are kept, 0 if not, -1 out of memory. */
 static int keeps(atr_index *ix, uint32_t fn) {
     struct atr__stream *s = ix->stream;
@@ -658,7 +467,7 @@ static int on_start(load_state *st, const atr_record *rec, uint32_t tid, sstack 
                        coroutine that made it, suspended), or it is a root while calls run */
         if (ix->stream->keep)
             return ATR_ESTATE; /* a selective load's tree: the full index's */
-        int rc = parent ? ancestors(sk, find_open(sk, parent), &snap, &n_snap) : 0;
+        int rc = parent ? atr__st_ancestors(sk, atr__st_find_open(sk, parent), &snap, &n_snap) : 0;
         if (rc)
             return rc; /* ATR_ESTATE: its parent is not open on this thread */
     }
@@ -709,7 +518,7 @@ static int on_start(load_state *st, const atr_record *rec, uint32_t tid, sstack 
         for (uint32_t k = 0; k < n_snap && !nested; k++)
             nested = snap[k] == fn;
     } else if (sk->n_detached) { /* the stack is not its tree: its ancestors are the path's */
-        nested = on_path(sk, sk->n, fn);
+        nested = atr__st_on_path(sk, sk->n, fn);
     }
     if (call != ATR_NO_CALL && nested)
         ix->calls[call].flags |= ATR__CF_NESTED;
@@ -736,27 +545,13 @@ static int on_start(load_state *st, const atr_record *rec, uint32_t tid, sstack 
     return 0;
 }
 
-/* Frame f ends with children still suspended: charged what they ran while it waited (the
-   full index subtracts every child's from its self time); they are orphans from here. */
-static void adopt_orphans(sstack *sk, sframe *f) {
-    for (uint64_t i = 0; i < sk->n_susp && f->susp_kids; i++) {
-        sframe *g = &sk->susp[i];
-        if (g->parent == f->span && g->charged && !g->orphan) {
-            uint64_t a = g->active, o = g->outside < a ? g->outside : a;
-            f->child = f->child + (a - o) < f->child ? UINT64_MAX : f->child + (a - o);
-            g->orphan = 1;
-            f->susp_kids--;
-        }
-    }
-}
-
 /* Frame f leaves the stack (its END, or the log's): its counters. */
 static int frame_done(atr_index *ix, sstack *sk, sframe *f, uint64_t t) {
     if (f->entry)
-        interval_end(sk, f, t);
+        atr__st_interval_end(sk, f, t);
     if (f->susp_kids)
-        adopt_orphans(sk, f);
-    int rc = account(ix, parent_sum(sk, f), f, t);
+        atr__st_adopt_orphans(sk, f);
+    int rc = account(ix, atr__st_parent_sum(sk, f), f, t);
     free(f->snap);
     f->snap = NULL;
     return rc;
@@ -774,7 +569,7 @@ static int on_end(load_state *st, const atr_record *rec, sstack *sk) {
                : rec->u.end.status == ATR_END_RAISE ? ATR_CALL_RAISED
                                                     : ATR_CALL_NORESULT;
     if (!f.entry && f.charged) { /* it ran while its parent waited suspended: all outside it */
-        const sframe *p = find_open(sk, f.parent);
+        const sframe *p = atr__st_find_open(sk, f.parent);
         if (!p)
             return ATR_ESTATE; /* its parent ended while it ran */
         if (p->entry && !p->running) {
@@ -796,7 +591,7 @@ static int on_suspend(load_state *st, const atr_record *rec, uint32_t tid, sstac
             return ATR_ESTATE; /* not the running call on top of its thread */
         if (atr__grow((void **)&sk->susp, &sk->cap_susp, sk->n_susp + 1, sizeof(sframe)))
             return ATR_ENOMEM;
-        if (!sk->f[sk->n - 1].snapped && snapshot(sk) < 0)
+        if (!sk->f[sk->n - 1].snapped && atr__st_snapshot(sk) < 0)
             return ATR_ENOMEM;
         sframe *top = &sk->f[sk->n - 1];
         if (!top->entry) { /* its first interval: from its START */
@@ -804,35 +599,35 @@ static int on_suspend(load_state *st, const atr_record *rec, uint32_t tid, sstac
             top->running = 1;
             top->mark = top->start;
         }
-        interval_end(sk, top, t);
+        atr__st_interval_end(sk, top, t);
         sframe f = *top;
         sk->n--;
         frame_left(ix, &f);
         f.counted = 0;
         sk->n_detached -= f.detached;
         f.detached = 0;
-        sframe *p = f.charged && !f.orphan ? find_open(sk, f.parent) : NULL;
+        sframe *p = f.charged && !f.orphan ? atr__st_find_open(sk, f.parent) : NULL;
         if (p)
             p->susp_kids++;
         sk->susp[sk->n_susp++] = f;
-        return susp_note(sk, f.span, sk->n_susp - 1);
+        return atr__st_susp_note(sk, f.span, sk->n_susp - 1);
     }
     for (uint64_t i = sk->n; i-- > 0;)
         if (sk->f[i].span == span)
             return 0; /* running already: never suspended since its START */
-    uint64_t i = susp_index(sk, span);
+    uint64_t i = atr__st_susp_index(sk, span);
     if (i == UINT64_MAX)
         return ATR_ESTATE; /* unknown, or ended */
     if (atr__grow((void **)&sk->f, &sk->cap, sk->n + 1, sizeof(sframe)))
         return ATR_ENOMEM;
     sframe f = sk->susp[i];
-    int rc = susp_note(sk, f.span, UINT32_MAX); /* (while susp[i] is still f) */
+    int rc = atr__st_susp_note(sk, f.span, UINT32_MAX); /* (while susp[i] is still f) */
     sk->susp[i] = sk->susp[--sk->n_susp];
     if (!rc && i < sk->n_susp)
-        rc = susp_note(sk, sk->susp[i].span, i);
+        rc = atr__st_susp_note(sk, sk->susp[i].span, i);
     if (rc)
         return rc;
-    sframe *p = f.charged && !f.orphan ? find_open(sk, f.parent) : NULL;
+    sframe *p = f.charged && !f.orphan ? atr__st_find_open(sk, f.parent) : NULL;
     if (p)
         p->susp_kids--;
     f.detached = f.charged ? f.orphan || !sk->n || sk->f[sk->n - 1].span != f.parent : sk->n > 0;
@@ -934,7 +729,7 @@ static int cmp_id_desc(const void *a, const void *b) {
 static int close_thread(atr_index *ix, sstack *sk, uint64_t t) {
     for (uint64_t i = sk->n; i-- > 0;)
         if (sk->f[i].entry)
-            interval_end(sk, &sk->f[i], t);
+            atr__st_interval_end(sk, &sk->f[i], t);
     for (uint64_t i = sk->n; i-- > 0;)
         frame_left(ix, &sk->f[i]);
     if (sk->n + sk->n_susp == 0)
@@ -948,7 +743,7 @@ static int close_thread(atr_index *ix, sstack *sk, uint64_t t) {
     if (sk->n_susp > 1)
         qsort(sk->susp, (size_t)sk->n_susp, sizeof(sframe), cmp_id_desc);
     for (uint64_t i = 0; i < sk->n_susp; i++) { /* their new places */
-        int rc = susp_note(sk, sk->susp[i].span, i);
+        int rc = atr__st_susp_note(sk, sk->susp[i].span, i);
         if (rc)
             return rc;
     }
