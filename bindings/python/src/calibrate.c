@@ -504,24 +504,33 @@ static cal_cache *cached_rel(const char *mechanism, int tsc, int add) {
  * traced ones (one calibration in 10-30 on some of this project's 2-core machines), and a
  * session compensated with it loses twice the tracer's cost. The untraced leaf loop is the
  * yardstick: CPython's own call costs the same but for the machine's speed. It is timed at
- * the session's start too (atr__calib_yardstick), and a calibration whose loop ran more than
- * ATR__CAL_SLOW_PCT % slower than the start's has every cost scaled by start / this one;
- * with rel (the shapes' differences from the leaf, reused from an earlier measurement: not
- * timed now) only the leaf's cost is, the others follow it. Returns the scale in parts per
- * million (1000000: unchanged).
+ * the session's start (atr__calib_yardstick); a calibration whose untraced loop ran more than
+ * ATR__CAL_SLOW_PCT % slower than that has the yardstick timed again (stop_ps), and when that
+ * too is more than ATR__CAL_SLOW_PCT % slower the machine is slow now: every cost is scaled
+ * by start / stop (the yardstick against itself: the calibration's own loop, interleaved
+ * with traced rounds that fill the writer's buffers, runs 4-10% slower than the yardstick
+ * alone). With rel (the shapes' differences from the leaf, reused from an earlier
+ * measurement: not timed now) only the leaf's cost is scaled, the others follow it. Returns
+ * the scale in parts per million (1000000: unchanged).
  *
- * The start, not the fastest measurement of the process (as before): other machines of the
- * same kind run slow for seconds at a time (the untraced loop 1.75x, a traced call 2.1x,
- * for 0.1-2 s, most of the time), and a session that ran slow throughout was compensated by
- * half the tracer's cost once the process had seen one fast calibration. A calibration
- * slower than its session's start is the transient case; one as slow as the start is a
- * session that ran slow, left as measured.
+ * The start, not the fastest measurement of the process: other machines of the same kind
+ * run slow for seconds at a time (the untraced loop 1.75x, a traced call 2.1x, for 0.1-2 s,
+ * most of the time), and a session that ran slow throughout was compensated by half the
+ * tracer's cost once the process had seen one fast calibration. Both slow, not the
+ * calibration's loop alone: on a noisy machine that loop alone was 15-32% above the start in
+ * 1 of 4 sessions whose traced calls cost what they did in the session (bench/
+ * bench_compensation.py: 8 of 32), and 7 of those 8 were compensated by too little (20-76%
+ * above their untraced time).
  */
-uint64_t atr__calib_rescale(uint64_t yard_ps, uint64_t ps, const int64_t *rel,
+int atr__calib_slower(uint64_t yard_ps, uint64_t ps) {
+    return ps != 0 && yard_ps != 0 && ps * 100u > yard_ps * (100u + ATR__CAL_SLOW_PCT);
+}
+
+uint64_t atr__calib_rescale(uint64_t yard_ps, uint64_t ps, uint64_t stop_ps, const int64_t *rel,
                             uint64_t cost[ATR__CAL_SHAPES]) {
-    if (ps == 0 || yard_ps == 0 || ps * 100u <= yard_ps * (100u + ATR__CAL_SLOW_PCT))
+    if (!atr__calib_slower(yard_ps, ps) || !atr__calib_slower(yard_ps, stop_ps))
         return 1000000u;
-    uint64_t ppm = yard_ps * 1000000u / ps;
+    uint64_t ppm = yard_ps * 1000000u / stop_ps;
     cost[ATR__CAL_LEAF] = cost[ATR__CAL_LEAF] * ppm / 1000000u;
     for (int k = 1; k < ATR__CAL_SHAPES; k++) {
         int64_t c =
@@ -691,9 +700,11 @@ int atr__calibrate_measure(const char *mechanism, int reuse, atr__calib *out) {
         int64_t fresh[ATR__CAL_SHAPES];
         rc = rounds(g, traced, &h, out->model.slow_ppm, known ? known->rel : NULL,
                     known ? NULL : fresh, cost, &out->faults, &out->untraced_ps);
-        if (rc == 0 && reuse)
-            out->scale_ppm = atr__calib_rescale(atr__g.calib_yard_ps, out->untraced_ps,
+        if (rc == 0 && reuse && atr__calib_slower(atr__g.calib_yard_ps, out->untraced_ps)) {
+            uint64_t stop_ps = atr__calib_yardstick(); /* is the machine slow now? */
+            out->scale_ppm = atr__calib_rescale(atr__g.calib_yard_ps, out->untraced_ps, stop_ps,
                                                 known ? known->rel : NULL, cost);
+        }
         /* the differences kept for later measurements: this one's, as scaled (its model and
            theirs then differ in base_ns alone) */
         for (int k = 0; rc == 0 && !known && k < ATR__CAL_SHAPES; k++)
@@ -861,11 +872,11 @@ PyObject *atr__py_calibration_solve(PyObject *m, PyObject *args) {
 
 PyObject *atr__py_calibration_rescale(PyObject *m, PyObject *args) {
     PyObject *costs, *rel_d = Py_None, *out;
-    unsigned long long yard, ps;
+    unsigned long long yard, ps, stop;
     uint64_t c[ATR__CAL_SHAPES], r[ATR__CAL_SHAPES];
     int64_t rel[ATR__CAL_SHAPES] = {0};
     (void)m;
-    if (!PyArg_ParseTuple(args, "OKK|O:_calibration_rescale", &costs, &yard, &ps, &rel_d))
+    if (!PyArg_ParseTuple(args, "OKKK|O:_calibration_rescale", &costs, &yard, &ps, &stop, &rel_d))
         return NULL;
     if (shape_values(costs, "_calibration_rescale(costs)", c) < 0)
         return NULL;
@@ -875,7 +886,7 @@ PyObject *atr__py_calibration_rescale(PyObject *m, PyObject *args) {
         for (int k = 0; k < ATR__CAL_SHAPES; k++)
             rel[k] = (int64_t)r[k];
     }
-    uint64_t ppm = atr__calib_rescale(yard, ps, rel_d != Py_None ? rel : NULL, c);
+    uint64_t ppm = atr__calib_rescale(yard, ps, stop, rel_d != Py_None ? rel : NULL, c);
     if (!(out = shapes_dict(c)))
         return NULL;
     return Py_BuildValue("(NK)", out, (unsigned long long)ppm);

@@ -39,10 +39,14 @@ typedef struct atr__calib {
    the session's start before its costs are scaled down (atr__calib_rescale, calibrate.c). */
 #define ATR__CAL_SLOW_PCT 15
 
-/* Scale cost[] by yard_ps / ps when ps is more than ATR__CAL_SLOW_PCT % above yard_ps (with
-   rel, the leaf's only, the others = leaf + rel[k]); yard_ps or ps 0: not measured, no scale.
-   Returns the scale in ppm (1000000: unchanged). */
-uint64_t atr__calib_rescale(uint64_t yard_ps, uint64_t ps, const int64_t *rel,
+/* 1 if ps is more than ATR__CAL_SLOW_PCT % above yard_ps (either 0: not measured, 0). */
+int atr__calib_slower(uint64_t yard_ps, uint64_t ps);
+
+/* Scale cost[] by yard_ps / stop_ps when both ps (the calibration's untraced loop) and
+   stop_ps (the yardstick timed again after it) are slower than yard_ps (the yardstick at the
+   session's start) by atr__calib_slower's measure (with rel, the leaf's only, the others =
+   leaf + rel[k]). Returns the scale in ppm (1000000: unchanged). */
+uint64_t atr__calib_rescale(uint64_t yard_ps, uint64_t ps, uint64_t stop_ps, const int64_t *rel,
                             uint64_t cost[ATR__CAL_SHAPES]);
 
 /* The yardstick: the calibration's untraced leaf loop timed now (a fraction of a ms), ps per
