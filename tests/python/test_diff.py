@@ -282,3 +282,72 @@ def test_reference_test_agrees_with_scipy():
         want = stats.mannwhitneyu(a, b, alternative="two-sided", use_continuity=True,
                                   method="asymptotic").pvalue
         assert mann_whitney_p(a, b) == pytest.approx(want, rel=1e-12)
+
+
+# A recursive function: walk(3, kind) -> walk(2, kind) -> walk(1, "leafy") -> walk(0, "leafy"),
+# each call adding 1000 * (d + 1) ns of its own (500 more in the new run).
+RECURSIVE = textwrap.dedent("""\
+    import sys
+    import argtrace
+    from argtrace import _core
+
+    NOW = [1_000_000]
+    NEW = sys.argv[1] == "new"
+
+    def walk(d, kind):
+        NOW[0] += 1000 * (d + 1) + (500 if NEW else 0)
+        if d:
+            walk(d - 1, kind if d != 2 else "leafy")
+
+    argtrace.start(sys.argv[2])
+    _core.filter_start(["__main__:walk"], [], clock=lambda: NOW[0])
+    try:
+        for i in range(24):
+            walk(3, "ab"[i % 2])
+    finally:
+        _core.filter_stop()
+        argtrace.stop()
+""")
+
+
+def outer_totals(path, arg):
+    """{value: total ns} of walk's calls grouped by `arg`, a call inside another call of the
+    same group not counted again (it is in that call's time): from the loaded call tree."""
+    totals = Counter()
+    for c in argtrace.load(path).calls("walk"):
+        p, inside = c.parent(), False
+        while p is not None and not inside:
+            inside = p.function == c.function and p.args[arg] == c.args[arg]
+            p = p.parent()
+        if not inside:
+            totals[c.args[arg]] += c.duration_ns
+    return totals
+
+
+def test_recursive_groups_count_nested_calls_once(tmp_path):
+    # An argument group of a recursive function: a call inside another call of the same group
+    # is in that call's duration already, so the group's total (and `added`) counts it once,
+    # as the function's total does; calls nested in another group count in their own.
+    prog = tmp_path / "rec.py"
+    prog.write_text(RECURSIVE)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    for run in ("base", "new"):
+        subprocess.run([sys.executable, str(prog), run, str(tmp_path / (run + ".atr"))],
+                       check=True, env=env, cwd=tmp_path, timeout=60)
+    r = argtrace.diff(str(tmp_path / "base.atr"), str(tmp_path / "new.atr"))
+    walk = by_name(r, "__main__.walk")
+    # base: walk(0) 1000, walk(1) 3000, walk(2) 6000, walk(3) 10000 ns; 24 chains
+    assert walk["base"]["total_ns"] == 24 * 10000
+    a = group(walk, "kind", "a")
+    assert (a["base"]["calls"], a["base"]["total_ns"]) == (24, 12 * 10000)  # not + 12 * 6000
+    leafy = group(walk, "kind", "leafy")
+    assert (leafy["base"]["calls"], leafy["base"]["total_ns"]) == (48, 24 * 3000)
+    for run in ("base", "new"):
+        for arg in ("kind", "d"):
+            expect = outer_totals(str(tmp_path / (run + ".atr")), arg)
+            assert set(expect) == ({"a", "b", "leafy"} if arg == "kind" else {0, 1, 2, 3})
+            for value, total in expect.items():
+                assert group(walk, arg, value)[run]["total_ns"] == total, (run, arg, value)
+    # new: each call 500 ns more; kind "a": 12 outer calls of walk(3) lasting 2000 more
+    assert a["added_ns"] == 12 * 2000
+    assert group(walk, "d", 0)["added_ns"] == 24 * 500

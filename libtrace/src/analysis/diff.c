@@ -159,6 +159,73 @@ static void sort_groups(dgroup *g, uint32_t n, const atr_argscore *as, uint32_t 
     }
 }
 
+/* A compared call's position in as->ids, by call id (the function's calls, sorted). */
+typedef struct callpos {
+    uint32_t call, pos;
+} callpos;
+
+static int cmp_callpos(const void *x, const void *y) {
+    const callpos *p = x, *q = y;
+    return p->call < q->call ? -1 : p->call > q->call;
+}
+
+static int is_fn(const dfunc *f, uint32_t fn) {
+    for (uint32_t k = 0; k < f->n_fns; k++)
+        if (f->fns[k] == fn)
+            return 1;
+    return 0;
+}
+
+/*
+ * up[i]: the position in as->ids of the nearest ancestor of call i that is a compared call
+ * of the same function, UINT32_MAX if none (also for every call when none is nested). A
+ * recursive function's call inside another of the same argument group is in that call's
+ * time already: a group's total counts it once, as the function's total does (ATR__CF_NESTED).
+ * Returns 0, or ATR_ENOMEM.
+ */
+static int nested_ancestors(const atr_index *ix, const dfunc *f, const atr_argscore *as,
+                            uint32_t *up) {
+    uint64_t m = as->n_calls, n_nested = 0;
+    for (uint64_t i = 0; i < m; i++) {
+        up[i] = UINT32_MAX;
+        n_nested += (ix->calls[as->ids[i]].flags & ATR__CF_NESTED) != 0;
+    }
+    if (n_nested == 0)
+        return 0;
+    callpos *byid = malloc((size_t)m * sizeof *byid);
+    if (!byid)
+        return ATR_ENOMEM;
+    for (uint64_t i = 0; i < m; i++)
+        byid[i] = (callpos){as->ids[i], (uint32_t)i};
+    qsort(byid, (size_t)m, sizeof *byid, cmp_callpos);
+    for (uint64_t i = 0; i < m; i++) {
+        if (!(ix->calls[as->ids[i]].flags & ATR__CF_NESTED))
+            continue;
+        for (uint32_t p = ix->calls[as->ids[i]].parent; p != ATR_NO_CALL; p = ix->calls[p].parent) {
+            const atr__call *a = &ix->calls[p];
+            if (!is_fn(f, a->func))
+                continue;
+            callpos key = {p, 0}, *hit = bsearch(&key, byid, (size_t)m, sizeof *byid, cmp_callpos);
+            if (hit) {
+                up[i] = hit->pos;
+                break;
+            }
+            if (!(a->flags & ATR__CF_NESTED)) /* the outermost call, not compared */
+                break;
+        }
+    }
+    free(byid);
+    return 0;
+}
+
+/* 1 if call i has an ancestor in its own group g (through up[], see nested_ancestors). */
+static int nested_in_group(const uint32_t *up, const uint32_t *call_group, uint64_t i) {
+    for (uint32_t j = up[i]; j != UINT32_MAX; j = up[j])
+        if (call_group[j] == call_group[i])
+            return 1;
+    return 0;
+}
+
 /* Split every argument's groups by run and compare them. */
 static int compare_groups(const atr_index *ix, const atr_diff_config *c, dfunc *f) {
     int rc = atr__argscore_run(ix, f->fns, f->n_fns, c->filter, 0, 1, &f->as);
@@ -168,11 +235,12 @@ static int compare_groups(const atr_index *ix, const atr_diff_config *c, dfunc *
     uint64_t m = as->n_calls;
     f->groups = calloc(as->n_args ? as->n_args : 1, sizeof *f->groups);
     uint64_t *d = malloc((size_t)(m ? m : 1) * sizeof *d);
-    uint64_t *off = NULL;
+    uint64_t *off = NULL, *outer = NULL;
     uint8_t *side = malloc((size_t)(m ? m : 1));
     uint64_t *dur = malloc((size_t)(m ? m : 1) * sizeof *dur);
+    uint32_t *up = malloc((size_t)(m ? m : 1) * sizeof *up);
     rc = ATR_ENOMEM;
-    if (!f->groups || !d || !side || !dur)
+    if (!f->groups || !d || !side || !dur || !up || nested_ancestors(ix, f, as, up))
         goto out;
     for (uint64_t i = 0; i < m; i++) {
         side[i] = (uint8_t)is_new(ix, as->ids[i], c->n_base_files);
@@ -182,12 +250,19 @@ static int compare_groups(const atr_index *ix, const atr_diff_config *c, dfunc *
         const atr__arg *A = &as->args[a];
         uint32_t ng = A->s.n_groups;
         free(off);
-        /* off[2g + s]: start of group g's side s in d (counting sort) */
+        free(outer);
+        outer = NULL;
+        /* off[2g + s]: start of group g's side s in d (counting sort); outer[2g + s]: its
+           total without calls nested in another of the group */
         if (!(off = calloc(2 * (size_t)ng + 1, sizeof *off)) ||
+            !(outer = calloc(2 * (size_t)ng + 1, sizeof *outer)) ||
             !(f->groups[a] = calloc(ng ? ng : 1, sizeof(dgroup))))
             goto out;
-        for (uint64_t i = 0; i < m; i++)
+        for (uint64_t i = 0; i < m; i++) {
             off[2 * (size_t)A->call_group[i] + side[i] + 1]++;
+            if (!nested_in_group(up, A->call_group, i))
+                outer[2 * (size_t)A->call_group[i] + side[i]] += dur[i];
+        }
         for (size_t k = 0; k < 2 * (size_t)ng; k++)
             off[k + 1] += off[k];
         for (uint64_t i = 0; i < m; i++)
@@ -197,16 +272,22 @@ static int compare_groups(const atr_index *ix, const atr_diff_config *c, dfunc *
             uint64_t b0 = g ? off[2 * (size_t)g - 1] : 0, b1 = off[2 * (size_t)g],
                      n1 = off[2 * (size_t)g + 1];
             f->groups[a][g].orig = g;
-            compare(d + b0, b1 - b0, d + b1, n1 - b1, c, &f->groups[a][g].st);
+            atr_diff_stat *st = &f->groups[a][g].st;
+            compare(d + b0, b1 - b0, d + b1, n1 - b1, c, st);
+            for (int sd = 0; sd < 2; sd++)
+                st->side[sd].total_ns = outer[2 * (size_t)g + sd];
+            set_added(st);
         }
         sort_groups(f->groups[a], ng, as, a);
     }
     rc = 0;
 out:
     free(off);
+    free(outer);
     free(d);
     free(side);
     free(dur);
+    free(up);
     return rc;
 }
 
