@@ -39,26 +39,29 @@ uint32_t atr__fold_run(const atr_index *ix, const uint32_t *kids, uint32_t n, ui
     return j - i >= ATR__FOLD_MIN ? j - i : 0;
 }
 
-/* Append head, function fn's name and tail. When head, the name and the first keep bytes of
-   tail (its closing "()" or "(), …)") take more than room columns (0: no limit), the name
-   gives up its start, down to FOLD_NAME_MIN columns: "… 30 calls to
-   …StatementSplitter._change_splitlevel()". The rest of tail repeats what the duration
-   column and the note under the tree say: the table cuts it first. */
+/* Append head, function fn's name and tail. When they take more than room columns (0: no
+   limit), tail keeps its first keep bytes only (its closing "()" or "(), …)"; the rest
+   repeats what the duration column and the note under the tree say), and when that is still
+   too wide the name gives up its start, down to FOLD_NAME_MIN columns: "… 30 calls to
+   …StatementSplitter._change_splitlevel()". */
 #define FOLD_NAME_MIN 12
 static void sb_named(atr__sbuf *sb, const atr__sbuf *head, const atr_index *ix, uint32_t fn,
                      const atr__sbuf *tail, size_t keep, size_t room) {
-    if (room > 1 && keep < tail->len) /* the rest is cut: the table's "…" takes a column */
-        room--;
     atr__sb_add(sb, head->ptr, head->len);
     size_t from = sb->len;
     atr__sb_funcname(sb, ix, fn);
     size_t name_w = atr__utf8_width(sb->ptr + from, sb->len - from);
-    size_t w = atr__utf8_width(head->ptr, head->len) + name_w +
-               atr__utf8_width(tail->ptr, keep < tail->len ? keep : tail->len);
-    if (room && w > room && name_w > FOLD_NAME_MIN && !sb->oom)
+    size_t head_w = atr__utf8_width(head->ptr, head->len);
+    if (!room || head_w + name_w + atr__utf8_width(tail->ptr, tail->len) <= room) {
+        atr__sb_add(sb, tail->ptr, tail->len);
+        return;
+    }
+    keep = keep < tail->len ? keep : tail->len;
+    size_t w = head_w + name_w + atr__utf8_width(tail->ptr, keep);
+    if (w > room && name_w > FOLD_NAME_MIN && !sb->oom)
         atr__sb_fit_left(sb, from,
                          name_w > w - room + FOLD_NAME_MIN ? name_w - (w - room) : FOLD_NAME_MIN);
-    atr__sb_add(sb, tail->ptr, tail->len);
+    atr__sb_add(sb, tail->ptr, keep);
 }
 
 void atr__sb_fold(atr__sbuf *sb, const atr_index *ix, const uint32_t *kids, uint32_t n, size_t room,

@@ -120,8 +120,10 @@ static int value_truncated(const atr_value *v) {
            v->u.s.true_len > v->u.s.len;
 }
 
-/* `note`: end a truncated text with "… (N bytes)" (atr__render_value_fit adds its own). */
-static void render_value_depth(atr__sbuf *sb, const atr_value *v, int depth, int note) {
+/* `note`: end a truncated text with "… (N bytes)" (atr__render_value_fit adds its own);
+   `lim`: at most this many items of each summary (the others as "…"). */
+static void render_value_depth(atr__sbuf *sb, const atr_value *v, int depth, int note,
+                               uint32_t lim) {
     switch (v->kind) {
     case ATR_V_NIL:
         atr__sb_puts(sb, "None");
@@ -167,17 +169,18 @@ static void render_value_depth(atr__sbuf *sb, const atr_value *v, int depth, int
         if (v->u.sum.length >= 0)
             atr__sb_printf(sb, " len=%" PRId64, v->u.sum.length);
         if (v->n_items > 0) {
+            uint32_t shown = v->n_items < lim ? v->n_items : lim;
             atr__sb_puts(sb, ": ");
-            for (uint32_t i = 0; i < v->n_items; i++) {
+            for (uint32_t i = 0; i < shown; i++) {
                 if (i)
                     atr__sb_puts(sb, ", ");
                 if (depth >= 8)
                     atr__sb_puts(sb, "…");
                 else
-                    render_value_depth(sb, &v->u.sum.items[i], depth + 1, 1);
+                    render_value_depth(sb, &v->u.sum.items[i], depth + 1, 1, lim);
             }
-            if (v->u.sum.length < 0 || (uint64_t)v->u.sum.length > v->n_items)
-                atr__sb_puts(sb, ", …");
+            if (shown < v->n_items || v->u.sum.length < 0 || (uint64_t)v->u.sum.length > v->n_items)
+                atr__sb_puts(sb, shown ? ", …" : "…");
         }
         atr__sb_putc(sb, '>');
         break;
@@ -212,7 +215,38 @@ static void render_value_depth(atr__sbuf *sb, const atr_value *v, int depth, int
     }
 }
 
-void atr__render_value(atr__sbuf *sb, const atr_value *v) { render_value_depth(sb, v, 0, 1); }
+void atr__render_value(atr__sbuf *sb, const atr_value *v) {
+    render_value_depth(sb, v, 0, 1, UINT32_MAX);
+}
+
+/* The most items of any summary in v (v itself or nested). */
+static uint32_t most_items(const atr_value *v, int depth) {
+    if (v->kind != ATR_V_SUMMARY || depth >= 8)
+        return 0;
+    uint32_t most = v->n_items;
+    for (uint32_t i = 0; i < v->n_items; i++) {
+        uint32_t k = most_items(&v->u.sum.items[i], depth + 1);
+        most = k > most ? k : most;
+    }
+    return most;
+}
+
+/* A summary too wide for maxv columns: as many of its items (at every level) as fit, the
+   rest as "…", so that what is shown keeps its structure ("<list len=500: <list len=8:
+   'a', 'b', …>, …>"; a cut in the middle joined the items of different inner lists); 1 if
+   that fits, else 0 with sb as it was (from on: the full rendering). */
+static int fit_items(atr__sbuf *sb, size_t from, const atr_value *v, size_t maxv) {
+    uint32_t most = most_items(v, 0);
+    for (uint32_t lim = most; lim-- > 0;) {
+        sb->len = from;
+        render_value_depth(sb, v, 0, 1, lim);
+        if (!sb->oom && atr__utf8_width(sb->ptr + from, sb->len - from) <= maxv)
+            return 1;
+    }
+    sb->len = from;
+    render_value_depth(sb, v, 0, 1, UINT32_MAX);
+    return 0;
+}
 
 /* Code points of UTF-8 text (invalid bytes count one each). */
 static size_t count_chars(const char *p, size_t n) { return atr__utf8_width(p, n); }
@@ -224,7 +258,7 @@ void atr__render_value_fit(atr__sbuf *sb, const atr_value *v, size_t maxv) {
     }
     size_t from = sb->len;
     int trunc = value_truncated(v);
-    render_value_depth(sb, v, 0, !trunc);
+    render_value_depth(sb, v, 0, !trunc, UINT32_MAX);
     char what[48] = "", num[32];
     if (trunc) {
         /* the log holds only the start: keep it and say how long the value was */
@@ -240,6 +274,13 @@ void atr__render_value_fit(atr__sbuf *sb, const atr_value *v, size_t maxv) {
     }
     if (sb->oom || atr__utf8_width(sb->ptr + from, sb->len - from) <= maxv)
         return;
+    if (v->kind == ATR_V_SUMMARY && fit_items(sb, from, v, maxv))
+        return;
+    if (v->kind == ATR_V_SUMMARY && v->n_items > 0) {
+        /* not even its type and length with every item elided: keep its start */
+        atr__sb_fit(sb, from, maxv);
+        return;
+    }
     if (v->kind == ATR_V_STR || v->kind == ATR_V_BYTES) {
         atr__fmt_count(num, sizeof num,
                        v->kind == ATR_V_STR ? count_chars(v->u.s.ptr, v->u.s.len) : v->u.s.len);

@@ -102,6 +102,47 @@ static void test_values(void) {
     ATR_CHECK_EQ_STR(value(&s, 24), "'upper'");
 }
 
+/* A summary too wide: whole items give way, at every level, so that what is left keeps its
+   structure (a cut in the middle joined items of different inner lists: "<list len=8:
+   'r0c0', 'r0c1'…', 'r2c1', 'r2c2', …>"). */
+static void test_summaries(void) {
+    static const char *cells[3][3] = {
+        {"r0c0<&>", "r0c1<&>", "r0c2<&>"},
+        {"r1c0<&>", "r1c1<&>", "r1c2<&>"},
+        {"r2c0<&>", "r2c1<&>", "r2c2<&>"},
+    };
+    atr_value inner[3], str[3][3];
+    for (int r = 0; r < 3; r++) {
+        for (int c = 0; c < 3; c++)
+            str[r][c] = atr_value_strn(cells[r][c], strlen(cells[r][c]));
+        inner[r] = atr_value_summary("list", 4, 8);
+        inner[r].u.sum.items = str[r];
+        inner[r].n_items = 3;
+    }
+    atr_value rows = atr_value_summary("list", 4, 500);
+    rows.u.sum.items = inner;
+    rows.n_items = 3;
+    const char *whole = value(&rows, 0);
+    ATR_CHECK_EQ_STR(whole, "<list len=500: <list len=8: 'r0c0<&>', 'r0c1<&>', 'r0c2<&>', …>, "
+                            "<list len=8: 'r1c0<&>', 'r1c1<&>', 'r1c2<&>', …>, "
+                            "<list len=8: 'r2c0<&>', 'r2c1<&>', 'r2c2<&>', …>, …>");
+    ATR_CHECK_EQ_STR(value(&rows, (size_t)cols(whole)), whole);
+    ATR_CHECK_EQ_STR(value(&rows, 100), "<list len=500: <list len=8: 'r0c0<&>', 'r0c1<&>', …>, "
+                                        "<list len=8: 'r1c0<&>', 'r1c1<&>', …>, …>");
+    ATR_CHECK_EQ_STR(value(&rows, 60), "<list len=500: <list len=8: 'r0c0<&>', …>, …>");
+    ATR_CHECK_EQ_STR(value(&rows, 30), "<list len=500: …>");
+    /* not even that: its start */
+    ATR_CHECK_EQ_STR(value(&rows, 12), "<list len=5…");
+    for (size_t w = 1; w < 200; w++) {
+        const char *got = value(&rows, w); /* value() checks the width */
+        ATR_CHECK(strncmp(got, "<list", w < 6 ? w - 1 : 5) == 0);
+        ATR_CHECK(strstr(got, "r0c1<&>', 'r2c") == NULL && strstr(got, "'…'") == NULL);
+    }
+    /* without items: cut in the middle as before */
+    atr_value obj = atr_value_summary("a.very.long.module.path.SomeClassName", 37, -1);
+    ATR_CHECK_EQ_STR(value(&obj, 20), "<a.very.long…ssName>");
+}
+
 /* Print a table into a string. */
 static const char *table_text(atr__table *t) {
     static char out[4096];
@@ -164,6 +205,7 @@ int main(void) {
     test_fit_left();
     test_fit_mid();
     test_values();
+    test_summaries();
     test_table();
     test_wrap();
     ATR_TEST_MAIN_END();
