@@ -69,7 +69,7 @@ static void add_rows(atr__vctx *ctx, const atr_index *ix, const atr_callset *cs,
         atr__table_cell(t, buf);
         atr__table_cellf(t, "%u", cv.thread);
         atr__sb_clear(&sb);
-        atr__sb_call_fit(&sb, ix, call, &cv, 1, maxv);
+        atr__sb_call_in(&sb, ix, call, &cv, 1, maxv, ctx->width > 36 ? ctx->width - 36 : 0);
         atr__table_cell(t, atr__sb_cstr(&sb));
     }
     atr__sb_free(&sb);

@@ -174,6 +174,8 @@ static void print_arg_text(atr__vctx *ctx, const atr_index *ix, const atr_argsco
     atr__sb_free(&sb);
 }
 
+static size_t max_sz(size_t a, size_t b) { return a > b ? a : b; }
+
 static void print_slowest(atr__vctx *ctx, const atr__target *t, uint64_t n) {
     atr_callset *cs = NULL;
     if (n == 0 || atr__target_query(ctx, t, ATR_SORT_DURATION, 0, n, &cs) != ATR_VIEWER_OK)
@@ -184,6 +186,24 @@ static void print_slowest(atr__vctx *ctx, const atr__target *t, uint64_t n) {
     atr__table_fit(&tb, ctx->width, 3, ATR__FIT_RIGHT, 30, NULL);
     atr__sbuf sb = ATR__SBUF_INIT;
     char buf[32];
+    /* the call column's room: the width less the table's indent (2), the other columns at
+       their widest (headers included: rank 4, id 2, duration 8) and their separators (2) */
+    char rk[24];
+    size_t id_w = 2, dur_w = 8;
+    snprintf(rk, sizeof rk, "%" PRIu64, atr_callset_count(cs));
+    for (uint64_t i = 0; i < atr_callset_count(cs); i++) {
+        atr_call_view cv;
+        uint32_t call = atr_callset_get(cs, i);
+        char id[ATR_CALL_ID_SIZE];
+        if (atr_index_call(t->ix, call, &cv) < 0)
+            continue;
+        atr_call_id_format(t->ix, call, id, sizeof id);
+        atr__fmt_dur(buf, sizeof buf, cv.duration_ns);
+        id_w = max_sz(id_w, strlen(id));
+        dur_w = max_sz(dur_w, atr__utf8_width(buf, strlen(buf)));
+    }
+    size_t used = 2 + max_sz(4, strlen(rk)) + 2 + id_w + 2 + dur_w + 2;
+    size_t room = ctx->width > used ? ctx->width - used : 0;
     for (uint64_t i = 0; i < atr_callset_count(cs); i++) {
         uint32_t call = atr_callset_get(cs, i);
         atr_call_view cv;
@@ -196,7 +216,7 @@ static void print_slowest(atr__vctx *ctx, const atr__target *t, uint64_t n) {
         atr__fmt_dur(buf, sizeof buf, cv.duration_ns);
         atr__table_cell(&tb, buf);
         atr__sb_clear(&sb);
-        atr__sb_call_fit(&sb, t->ix, call, &cv, 0, atr__value_room_in(ctx, 28));
+        atr__sb_call_in(&sb, t->ix, call, &cv, 0, atr__value_room_in(ctx, 28), room);
         if (!ctx->width)
             atr__sb_fit(&sb, 0, 100);
         atr__table_cell(&tb, atr__sb_cstr(&sb));

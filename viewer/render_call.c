@@ -55,14 +55,33 @@ void atr__sb_call_outcome(atr__sbuf *sb, const atr_index *ix, const atr_call_vie
     atr__sb_call_outcome_fit(sb, ix, cv, 0);
 }
 
+/* The fewest columns a value narrowed to its line's room keeps (below: as maxv says, and
+   the table cuts the line). */
+#define OUTCOME_MIN 12
+
+/* maxv, or less when the outcome must end within room columns from `from` (0: no limit). */
+static size_t value_budget(const atr__sbuf *sb, size_t from, size_t maxv, size_t room) {
+    size_t used = atr__utf8_width(sb->ptr + from, sb->len - from);
+    if (room == 0 || room < used + OUTCOME_MIN)
+        return maxv;
+    size_t avail = room - used;
+    return maxv && maxv < avail ? maxv : avail;
+}
+
 void atr__sb_call_outcome_fit(atr__sbuf *sb, const atr_index *ix, const atr_call_view *cv,
                               size_t maxv) {
+    atr__sb_call_outcome_in(sb, ix, cv, maxv, 0);
+}
+
+void atr__sb_call_outcome_in(atr__sbuf *sb, const atr_index *ix, const atr_call_view *cv,
+                             size_t maxv, size_t room) {
+    size_t from = sb->len;
     atr_value v;
     switch (cv->status) {
     case ATR_CALL_RETURNED:
         atr__sb_puts(sb, "→ ");
         if (atr_index_value(ix, cv->result, &v) == 0)
-            atr__render_value_fit(sb, &v, maxv);
+            atr__render_value_fit(sb, &v, value_budget(sb, from, maxv, room));
         else
             atr__sb_puts(sb, "?");
         break;
@@ -71,7 +90,7 @@ void atr__sb_call_outcome_fit(atr__sbuf *sb, const atr_index *ix, const atr_call
         atr__esc_str(sb, cv->exc_type);
         if (atr_index_value(ix, cv->result, &v) == 0) {
             atr__sb_puts(sb, ": ");
-            atr__render_value_fit(sb, &v, maxv);
+            atr__render_value_fit(sb, &v, value_budget(sb, from, maxv, room));
         }
         break;
     case ATR_CALL_UNFINISHED:
@@ -96,6 +115,12 @@ void atr__sb_call(atr__sbuf *sb, const atr_index *ix, uint32_t call, const atr_c
 
 void atr__sb_call_fit(atr__sbuf *sb, const atr_index *ix, uint32_t call, const atr_call_view *cv,
                       int with_name, size_t maxv) {
+    atr__sb_call_in(sb, ix, call, cv, with_name, maxv, 0);
+}
+
+void atr__sb_call_in(atr__sbuf *sb, const atr_index *ix, uint32_t call, const atr_call_view *cv,
+                     int with_name, size_t maxv, size_t room) {
+    size_t from = sb->len;
     if (with_name) /* a little more room than a value: names end in what tells them apart */
         atr__sb_funcname_fit(sb, ix, cv->function, maxv ? maxv + 8 : 0);
     atr__sb_putc(sb, '(');
@@ -103,7 +128,8 @@ void atr__sb_call_fit(atr__sbuf *sb, const atr_index *ix, uint32_t call, const a
     atr__sb_putc(sb, ')');
     if (cv->status != ATR_CALL_NORESULT) {
         atr__sb_putc(sb, ' ');
-        atr__sb_call_outcome_fit(sb, ix, cv, maxv);
+        size_t used = atr__utf8_width(sb->ptr + from, sb->len - from);
+        atr__sb_call_outcome_in(sb, ix, cv, maxv, room > used ? room - used : room ? 1 : 0);
     }
 }
 

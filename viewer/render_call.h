@@ -30,6 +30,11 @@ void atr__sb_call_args_fit(atr__sbuf *sb, const atr_index *ix, uint32_t call, si
 void atr__sb_call_outcome(atr__sbuf *sb, const atr_index *ix, const atr_call_view *cv);
 void atr__sb_call_outcome_fit(atr__sbuf *sb, const atr_index *ix, const atr_call_view *cv,
                               size_t maxv);
+/* Same, the value narrowed below maxv (to 12 columns at least) for the whole outcome to take
+   at most room columns (0: no limit): a cut value then ends in its own note ("… (N bytes)",
+   "…(N chars)…", "…>") instead of being cut by the table. */
+void atr__sb_call_outcome_in(atr__sbuf *sb, const atr_index *ix, const atr_call_view *cv,
+                             size_t maxv, size_t room);
 
 /* Append "module.f(a=1, b='x') → 42" (with_name 0: without the function name). */
 void atr__sb_call(atr__sbuf *sb, const atr_index *ix, uint32_t call, const atr_call_view *cv,
@@ -37,6 +42,10 @@ void atr__sb_call(atr__sbuf *sb, const atr_index *ix, uint32_t call, const atr_c
 /* Same with values in at most maxv columns and the name in maxv + 8, cut from the left. */
 void atr__sb_call_fit(atr__sbuf *sb, const atr_index *ix, uint32_t call, const atr_call_view *cv,
                       int with_name, size_t maxv);
+/* Same, the outcome narrowed to end within room columns of the text's start (0: no limit;
+   atr__sb_call_outcome_in). */
+void atr__sb_call_in(atr__sbuf *sb, const atr_index *ix, uint32_t call, const atr_call_view *cv,
+                     int with_name, size_t maxv, size_t room);
 
 /* Append a group's value (exact groups: the value rendered) or its bucket label. */
 void atr__sb_group_label(atr__sbuf *sb, const atr_index *ix, const atr_arg_group *g);

@@ -1,0 +1,49 @@
+"""Call lines whose result is long, at a fixed width: the result is narrowed to what the
+line has left and ends in its own note ("… (198,007 bytes)"), not in the table's cut
+("(198,007 byt…"); a nested container gives up whole items and keeps its structure. Logs
+written by the Python binding (the viewer-only run of tests/python, test_width.py, has no
+argtrace to import)."""
+
+import pytest
+
+from test_viewer_common import run_view, viewer  # noqa: F401 (fixtures)
+
+argtrace = pytest.importorskip("argtrace")
+
+
+@pytest.fixture
+def results_log(tmp_path):
+    @argtrace.trace
+    def render(n, caption):
+        return "<table>" + "<tr><td>cell</td></tr>" * n
+
+    @argtrace.trace
+    def grid(n):
+        return [["r%dc%d<&>" % (r, c) for c in range(8)] for r in range(n)]
+
+    argtrace.start(str(tmp_path / "r.atr"))
+    try:
+        for n in (500, 2000, 9000):
+            render(n, "rows of it")
+        for n in (3, 50):
+            grid(n)
+    finally:
+        argtrace.stop()
+    return tmp_path
+
+
+def test_a_long_result_ends_in_its_length(viewer, results_log):
+    out = run_view(viewer, ["slow", "r.atr", "render", "--width", "80"], results_log).stdout
+    rows = [line for line in out.splitlines() if "(n=" in line]
+    assert len(rows) == 3 and max(len(line) for line in out.splitlines()) <= 80
+    for line in rows:
+        assert line.endswith(" bytes)"), line
+    assert any("(198,007 bytes)" in line for line in rows)
+
+
+def test_a_nested_result_keeps_its_structure(viewer, results_log):
+    tree = run_view(viewer, ["tree", "r.atr", "grid", "--width", "160", "--max-value", "60"],
+                    results_log).stdout
+    (line,) = [line for line in tree.splitlines() if "grid(n=50)" in line]
+    assert "→ <list len=50: <list len=8: 'r0c0<&>'" in line and line.endswith(", …>"), line
+    assert "'…'" not in line and "<&>'…" not in line  # no cut inside or between items
