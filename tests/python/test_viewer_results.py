@@ -47,3 +47,27 @@ def test_a_nested_result_keeps_its_structure(viewer, results_log):
     (line,) = [line for line in tree.splitlines() if "grid(n=50)" in line]
     assert "→ <list len=50: <list len=8: 'r0c0<&>'" in line and line.endswith(", …>"), line
     assert "'…'" not in line and "<&>'…" not in line  # no cut inside or between items
+
+
+def test_lengths_stay_when_they_explain_the_duration(viewer, tmp_path):
+    # str arguments that differ mostly in length, a duration that follows it: `slow` scores
+    # the argument by its trend (the lengths), and at 80 columns each value keeps its
+    # "(len N)", the excerpt giving way (a cut at the end left "(le…").
+    @argtrace.trace
+    def parse(doc):
+        return sum(1 for ch in doc if ch == "=")
+
+    argtrace.start(str(tmp_path / "s.atr"))
+    try:
+        for n in (20, 200, 2000, 20000, 60000):
+            parse("[section0]\nkey = 'value'\n" * n)
+    finally:
+        argtrace.stop()
+    out = run_view(viewer, ["slow", "s.atr", "parse", "--width", "80"], tmp_path).stdout
+    assert "scored by its trend" in out, out
+    table = out.split("scored by its trend")[1].split("slowest calls")[0]
+    rows = [line for line in table.splitlines() if "█" in line]
+    assert len(rows) == 5
+    for line in rows:
+        assert len(line) <= 80 and line.endswith(")") and " (len " in line, line
+    assert any(line.endswith("(len 1500000)") for line in rows)
