@@ -64,6 +64,44 @@ static void sb_named(atr__sbuf *sb, const atr__sbuf *head, const atr_index *ix, 
     atr__sb_add(sb, tail->ptr, keep);
 }
 
+typedef struct fn_ns {
+    uint32_t fn;
+    uint64_t ns;
+} fn_ns;
+
+static int cmp_fn_ns(const void *x, const void *y) {
+    const fn_ns *p = x, *q = y;
+    return p->fn < q->fn ? -1 : p->fn > q->fn;
+}
+
+/* The function whose calls among calls[0..n) took the most time into *fn (ties: the lowest
+   id); *fn unchanged when memory is short. */
+static void heaviest_fn(const atr_index *ix, const uint32_t *calls, uint32_t n, uint32_t *fn) {
+    fn_ns *v = malloc((size_t)(n ? n : 1) * sizeof *v);
+    if (!v)
+        return;
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        atr_call_view cv;
+        if (atr_index_call(ix, calls[i], &cv) == 0)
+            v[m++] = (fn_ns){cv.function, cv.charged_ns};
+    }
+    qsort(v, m, sizeof *v, cmp_fn_ns);
+    uint64_t best = 0;
+    for (uint32_t i = 0; i < m;) {
+        uint32_t j = i;
+        uint64_t sum = 0;
+        while (j < m && v[j].fn == v[i].fn)
+            sum += v[j++].ns;
+        if (sum > best || i == 0) {
+            best = sum;
+            *fn = v[i].fn;
+        }
+        i = j;
+    }
+    free(v);
+}
+
 void atr__sb_fold(atr__sbuf *sb, const atr_index *ix, const uint32_t *kids, uint32_t n, size_t room,
                   uint64_t *total_ns) {
     uint64_t total = 0;
@@ -79,6 +117,8 @@ void atr__sb_fold(atr__sbuf *sb, const atr_index *ix, const uint32_t *kids, uint
         else if (cv.function != fn)
             same = 0;
     }
+    if (!same) /* name where most of the time went */
+        heaviest_fn(ix, kids, n, &fn);
     atr__sbuf head = ATR__SBUF_INIT, tail = ATR__SBUF_INIT;
     atr__sb_puts(&head, "… ");
     atr__sb_count(&head, n);
@@ -111,6 +151,11 @@ void atr__minor_add(const atr_index *ix, atr__minor_tally *t, uint32_t call) {
     t->ns += cv.charged_ns;
 }
 
+void atr__minor_top(const atr_index *ix, const uint32_t *calls, uint32_t n, atr__minor_tally *t) {
+    if (t->mixed && n > 1)
+        heaviest_fn(ix, calls, n, &t->fn);
+}
+
 int atr__minor_folds(const atr_index *ix, const uint32_t *kids, uint32_t n, uint64_t parent_ns,
                      atr__minor_rule rule) {
     uint32_t n_minor = 0, one = ATR_NO_CALL;
@@ -129,17 +174,22 @@ int atr__minor_folds(const atr_index *ix, const uint32_t *kids, uint32_t n, uint
 
 uint32_t atr__prune_minor(const atr_index *ix, uint32_t *kids, uint32_t n, uint64_t parent_ns,
                           atr__minor_rule rule, atr__minor_tally *minor) {
-    uint32_t kept = 0;
+    uint32_t kept = 0, n_minor = 0;
     *minor = (atr__minor_tally){0};
     if (!atr__minor_folds(ix, kids, n, parent_ns, rule))
         return n;
+    uint32_t *minors = malloc((size_t)n * sizeof *minors); /* NULL: the first's name */
     for (uint32_t i = 0; i < n; i++) {
         if (atr__is_minor(ix, kids[i], parent_ns, rule)) {
             atr__minor_add(ix, minor, kids[i]);
+            if (minors)
+                minors[n_minor++] = kids[i];
         } else {
             kids[kept++] = kids[i];
         }
     }
+    atr__minor_top(ix, minors, n_minor, minor);
+    free(minors);
     return kept;
 }
 

@@ -46,12 +46,17 @@ int atr__is_minor(const atr_index *ix, uint32_t call, uint64_t parent_ns, atr__m
 typedef struct atr__minor_tally {
     uint32_t n;
     uint64_t ns; /* charged to the parent */
-    uint32_t fn; /* the first one's function */
+    uint32_t fn; /* the first one's function; after atr__minor_top, the one they spent most in */
     int mixed;   /* 1: not all of fn */
 } atr__minor_tally;
 
 /* Count `call` in *t (zeroed first). */
 void atr__minor_add(const atr_index *ix, atr__minor_tally *t, uint32_t call);
+
+/* Name in t->fn the function whose calls among calls[0..n) (those counted in *t) took the
+   most time: the line "… 781 calls (f(), …)" then names where most of it went, not the first
+   call's function (unchanged when memory is short). */
+void atr__minor_top(const atr_index *ix, const uint32_t *calls, uint32_t n, atr__minor_tally *t);
 
 /* Whether the minor ones among kids[0..n) are counted on one line: two or more, or a single
    one with calls under it (a single leaf is shown as itself). */

@@ -77,6 +77,8 @@ static int kids_of(tree *t, const atr_index *ix, uint32_t call, int minor, uint3
             t->kids[k++] = t->kids[i];
     }
     *n = k;
+    if (minor) /* t->kids holds them */
+        atr__minor_top(ix, t->kids, k, tally);
     return 0;
 }
 

@@ -4,6 +4,8 @@ line has left and ends in its own note ("… (198,007 bytes)"), not in the table
 written by the Python binding (the viewer-only run of tests/python, test_width.py, has no
 argtrace to import)."""
 
+import re
+
 import pytest
 
 from test_viewer_common import run_view, viewer  # noqa: F401 (fixtures)
@@ -71,3 +73,39 @@ def test_lengths_stay_when_they_explain_the_duration(viewer, tmp_path):
     for line in rows:
         assert len(line) <= 80 and line.endswith(")") and " (len " in line, line
     assert any(line.endswith("(len 1500000)") for line in rows)
+
+
+def test_a_folded_line_names_where_its_time_went(viewer, tmp_path):
+    # Many small calls of two functions under a parent are counted on one line; it names
+    # the function they spent most in (light() ran first, heavy() took the time), in the CLI.
+    @argtrace.trace
+    def light():
+        return 1
+
+    @argtrace.trace
+    def heavy():
+        return sum(range(3000))
+
+    @argtrace.trace
+    def big():
+        return sum(range(3_000_000))
+
+    @argtrace.trace
+    def parent():
+        for _ in range(50):
+            light()
+        for _ in range(300):
+            heavy()
+        big()
+
+    argtrace.start(str(tmp_path / "f.atr"))
+    try:
+        parent()
+    finally:
+        argtrace.stop()
+    out = run_view(viewer, ["tree", "f.atr", "parent", "--width", "200"], tmp_path).stdout
+    # (a call slowed by the machine past the 0.5% share is shown on its own line)
+    lines = [line for line in out.splitlines() if re.search(r"… 3[0-9]{2} calls \(", line)]
+    assert len(lines) == 1, out
+    line = lines[0]
+    assert "heavy(), …)" in line and "light()" not in line, out
