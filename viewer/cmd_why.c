@@ -205,14 +205,18 @@ static void print_baseline(atr__vctx *ctx, const atr_index *ix, const atr_why *w
     if (have && best.score >= ATR_WHY_MIN_SCORE) {
         atr__sb_puts(sb, "  (");
         sb_name_fit(sb, best.name, W_ARG);
-        atr__sb_printf(sb, " explains %.0f%% of the duration's variation, but only ",
-                       100 * best.score);
-        atr__sb_count(sb, best.peer_calls);
+        atr__sb_printf(sb, " explains %.0f%% of the duration's variation, but ", 100 * best.score);
+        if (best.peer_calls == 0) {
+            atr__sb_puts(sb, "no");
+        } else {
+            atr__sb_puts(sb, "only ");
+            atr__sb_count(sb, best.peer_calls);
+        }
         put_line(ctx, sb);
         atr__sb_printf(sb,
                        "  other call%s share%s this call's group; %u are needed for a group "
                        "baseline)",
-                       best.peer_calls == 1 ? "" : "s", best.peer_calls == 1 ? "s" : "",
+                       best.peer_calls > 1 ? "s" : "", best.peer_calls > 1 ? "" : "s",
                        ATR_WHY_MIN_BASELINE);
     } else if (have) {
         atr__sb_puts(sb, "  (no argument explains the duration; the best, ");

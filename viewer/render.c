@@ -469,5 +469,19 @@ void atr__sb_fit_middle(atr__sbuf *sb, size_t from, size_t maxw, uint64_t len) {
         atr__fmt_count(cnt, sizeof cnt, len);
         snprintf(what, sizeof what, "len %s", cnt);
     }
+    if (len && !sb->oom && from <= sb->len && maxw > 0 &&
+        atr__utf8_width(sb->ptr + from, sb->len - from) > maxw) {
+        /* too narrow for "start…(len N)…end" (atr__sb_fit_mid would drop the length): the
+           length is what tells long values apart, so "start…(len N)" while 2 columns of the
+           start fit ("'[s…(len 12,379)" rather than "'[section…bytes)") */
+        char tail[64];
+        snprintf(tail, sizeof tail, "(%s)", what);
+        size_t tw = atr__utf8_width(tail, strlen(tail)); /* and the "…" before it */
+        if (maxw < tw + 1 + 1 + 6 && maxw >= tw + 1 + 2) {
+            atr__sb_fit(sb, from, maxw - tw);
+            atr__sb_puts(sb, tail);
+            return;
+        }
+    }
     atr__sb_fit_mid(sb, from, maxw, len ? what : NULL);
 }

@@ -67,6 +67,20 @@ static void test_fit_mid(void) {
     ATR_CHECK_EQ_STR(fit(t, 12, ATR__FIT_MID, NULL), "abcdefg…6789");
     for (size_t w = 1; w < 40; w++)
         ATR_CHECK(cols(fit(t, w, ATR__FIT_MID, "36 chars")) <= w);
+    /* with a length too long for the middle form: the start and the length */
+    atr__sbuf sb = ATR__SBUF_INIT;
+    atr__sb_puts(&sb, "'[section0] key0 = value… (12,379 bytes)");
+    atr__sb_fit_middle(&sb, 0, 16, 12379);
+    ATR_CHECK_EQ_STR(atr__sb_cstr(&sb), "'[s…(len 12,379)");
+    for (size_t w = 1; w < 44; w++) {
+        atr__sb_clear(&sb);
+        atr__sb_puts(&sb, "'[section0] key0 = value… (12,379 bytes)");
+        atr__sb_fit_middle(&sb, 0, w, 12379);
+        ATR_CHECK(cols(atr__sb_cstr(&sb)) <= w);
+        if (w >= 15) /* room for 2 columns and the length: it is there */
+            ATR_CHECK(strstr(atr__sb_cstr(&sb), "12,379") != NULL);
+    }
+    atr__sb_free(&sb);
     /* UTF-8 is cut between code points */
     ATR_CHECK_EQ_STR(fit("ééééééééééééééééééééé", 9, ATR__FIT_MID, NULL), "ééééé…ééé");
 }
