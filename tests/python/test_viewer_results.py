@@ -109,3 +109,32 @@ def test_a_folded_line_names_where_its_time_went(viewer, tmp_path):
     assert len(lines) == 1, out
     line = lines[0]
     assert "heavy(), …)" in line and "light()" not in line, out
+
+
+def test_long_str_groups_are_selected_by_their_length(tmp_path):
+    # A str too long to write in a filter (over 120 bytes, or cut by the capture) is
+    # selected by its length, which `slow`'s drill-down and Log.calls() accept; a length two
+    # groups share selects neither exactly: no filter.
+    @argtrace.trace
+    def parse(doc):
+        return len(doc)
+
+    docs = ["a" * 200, "b" * 3000, "c" * 9000, "d" * 9000, "short"]
+    argtrace.start(str(tmp_path / "g.atr"))
+    try:
+        for d in docs:
+            for _ in range(3):
+                parse(d)
+    finally:
+        argtrace.stop()
+    log = argtrace.load(str(tmp_path / "g.atr"))
+    (arg,) = log.slow("parse").arguments
+    filters = {g.calls and g.filter for g in arg.groups}
+    assert {"len(doc)=200", "len(doc)=3000", 'doc="short"', ""} == filters, filters
+    for g in arg.groups:
+        if g.filter:
+            calls = log.calls("parse", g.filter)
+            assert len(calls) == g.calls == 3
+            assert {len(c.args["doc"]) if isinstance(c.args["doc"], str)
+                    else c.args["doc"].length for c in calls} == {
+                        int(g.filter.split("=")[1]) if g.filter.startswith("len(") else 5}

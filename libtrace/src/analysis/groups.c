@@ -243,7 +243,8 @@ static void fmt_num(double x, char *buf, size_t size, int exact) {
         snprintf(buf, size, exact ? "%.17g" : "%.4g", x);
 }
 
-static void exact_filter(const char *name, const atr_value *v, char *out, size_t size) {
+/* `by_len`: a text too long to write is selected by its length (arguments: len() applies). */
+static void exact_filter(const char *name, const atr_value *v, int by_len, char *out, size_t size) {
     char lit[600];
     out[0] = '\0';
     switch (v->kind) {
@@ -261,8 +262,16 @@ static void exact_filter(const char *name, const atr_value *v, char *out, size_t
     case ATR_V_STR:
     case ATR_V_BYTES:
     case ATR_V_REPR:
-        if (v->u.s.true_len > v->u.s.len || v->u.s.len > 120)
+        if ((v->u.s.true_len > v->u.s.len || v->u.s.len > 120) && !by_len)
             return;
+        if (v->u.s.true_len > v->u.s.len || v->u.s.len > 120) {
+            /* too long to write (or cut by the capture): its length, which tells it from the
+               other groups' (a length two groups share is dropped, drop_shared_filters) */
+            snprintf(
+                out, size, "len(%s)=%llu", name,
+                (unsigned long long)(v->u.s.true_len > v->u.s.len ? v->u.s.true_len : v->u.s.len));
+            return;
+        }
         put_escaped(lit, sizeof(lit), v->u.s.ptr, v->u.s.len, 1);
         break;
     case ATR_V_SUMMARY:
@@ -297,7 +306,7 @@ static int describe(const atr__ascore_ctx *cx, const atr__arg *a, atr__group *g,
     } else if (a->s.param == -2) {
         atr__values_get(&cx->ix->vals, vid, &v);
         render_value(&v, label, sizeof(label));
-        exact_filter("exception", &v, filt, sizeof(filt));
+        exact_filter("exception", &v, 0, filt, sizeof(filt));
     } else if (a->s.mode == ATR_GROUP_EXACT && a->kind == ATR__K_CUSTOM) {
         snprintf(label, sizeof(label), "%s", a->tok_label ? a->tok_label[vid] : "?");
         if (a->tok_filter && a->tok_filter[vid])
@@ -313,7 +322,9 @@ static int describe(const atr__ascore_ctx *cx, const atr__arg *a, atr__group *g,
             atr__values_get(&cx->ix->vals, vid, &v);
         render_value(&v, label, sizeof(label));
         if (name)
-            exact_filter(name, &v, filt, sizeof(filt));
+            exact_filter(name, &v, /* len(NAME) takes a parameter's own name */
+                         a->s.param >= 0 && a->kind == ATR__K_ARG && strncmp(name, "arg.", 4) != 0,
+                         filt, sizeof(filt));
     } else if (bk < ATR__NB_RANGE) {
         int len = a->s.mode == ATR_GROUP_LENGTH;
         double nlo, nhi;
