@@ -107,33 +107,6 @@ static size_t label_room(const atr__vctx *ctx) {
     return room;
 }
 
-/* A long str's label, "excerpt… (len N)", in room columns keeping its length: when the
-   argument is scored by its trend the lengths are what explains the duration, and a cut at
-   the end left "(le…". The excerpt gives way, to 6 columns at least (then cut at the end). */
-static void fit_keep_len(atr__sbuf *sb, size_t room) {
-    if (sb->oom || room == 0 || atr__utf8_width(sb->ptr, sb->len) <= room)
-        return;
-    const char *t = NULL;
-    for (const char *p = strstr(sb->ptr, " (len "); p; p = strstr(p + 1, " (len "))
-        t = p;
-    size_t tail = t ? (size_t)(t - sb->ptr) : 0;
-    size_t tail_w = t ? atr__utf8_width(t, sb->len - tail) : 0;
-    if (!t || sb->ptr[sb->len - 1] != ')' || room < tail_w + 6) {
-        atr__sb_fit(sb, 0, room);
-        return;
-    }
-    char keep[40]; /* " (len 18446744073709551615)" at most */
-    if (sb->len - tail >= sizeof keep) {
-        atr__sb_fit(sb, 0, room);
-        return;
-    }
-    memcpy(keep, t, sb->len - tail + 1);
-    sb->len = tail;
-    sb->ptr[tail] = '\0';
-    atr__sb_fit(sb, 0, room - tail_w);
-    atr__sb_puts(sb, keep);
-}
-
 static void print_arg_text(atr__vctx *ctx, const atr_index *ix, const atr_argscore *s, uint32_t i,
                            uint64_t max_g) {
     /* The value last: numbers stay aligned whatever its width (80 columns leave it 25). */
@@ -152,8 +125,7 @@ static void print_arg_text(atr__vctx *ctx, const atr_index *ix, const atr_argsco
     else
         atr__sb_count(&sb, as.n_distinct);
     atr__sb_printf(&sb, " distinct, %" PRIu32 " group%s", as.n_groups, as.n_groups == 1 ? "" : "s");
-    int by_trend = as.score_trend > 0 && as.score_trend >= as.score &&
-                   as.score_trend > as.score_grouped && as.score_trend > as.score_exact;
+    int by_trend = atr__arg_by_trend(&as);
     if (by_trend)
         atr__sb_puts(&sb, "; scored by its trend");
     atr__sb_puts(&sb, ")\n");
@@ -183,12 +155,7 @@ static void print_arg_text(atr__vctx *ctx, const atr_index *ix, const atr_argsco
         atr__spark(&sb, h, ATR_HIST_BINS);
         atr__table_cell(&t, atr__sb_cstr(&sb));
         atr__sb_clear(&sb);
-        if (by_trend) {
-            atr__sb_group_label_fit(&sb, ix, &grp, 0);
-            fit_keep_len(&sb, label_room(ctx));
-        } else {
-            atr__sb_group_label_fit(&sb, ix, &grp, label_room(ctx));
-        }
+        atr__sb_group_label_in(&sb, ix, &grp, label_room(ctx), by_trend);
         atr__sb_fit_mid(&sb, 0, label_room(ctx), NULL);
         atr__table_cell(&t, atr__sb_cstr(&sb));
     }

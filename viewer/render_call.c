@@ -163,6 +163,49 @@ void atr__sb_group_label_fit(atr__sbuf *sb, const atr_index *ix, const atr_arg_g
     }
 }
 
+/* A long str's label, "excerpt… (len N)", in room columns keeping its length: when the
+   argument is scored by its trend the lengths are what explains the duration, and a cut at
+   the end left "(le…". The excerpt gives way, to 6 columns at least (then cut at the end). */
+static void fit_keep_len(atr__sbuf *sb, size_t from, size_t room) {
+    if (sb->oom || room == 0 || atr__utf8_width(sb->ptr + from, sb->len - from) <= room)
+        return;
+    const char *t = NULL;
+    for (const char *p = strstr(sb->ptr + from, " (len "); p; p = strstr(p + 1, " (len "))
+        t = p;
+    size_t tail = t ? (size_t)(t - sb->ptr) : 0;
+    size_t tail_w = t ? atr__utf8_width(t, sb->len - tail) : 0;
+    if (!t || sb->ptr[sb->len - 1] != ')' || room < tail_w + 6) {
+        atr__sb_fit(sb, from, room);
+        return;
+    }
+    char keep[40]; /* " (len 18446744073709551615)" at most */
+    if (sb->len - tail >= sizeof keep) {
+        atr__sb_fit(sb, from, room);
+        return;
+    }
+    memcpy(keep, t, sb->len - tail + 1);
+    sb->len = tail;
+    sb->ptr[tail] = '\0';
+    atr__sb_fit(sb, from, room - tail_w);
+    atr__sb_puts(sb, keep);
+}
+
+void atr__sb_group_label_in(atr__sbuf *sb, const atr_index *ix, const atr_arg_group *g, size_t maxv,
+                            int by_trend) {
+    if (!by_trend) {
+        atr__sb_group_label_fit(sb, ix, g, maxv);
+        return;
+    }
+    size_t from = sb->len;
+    atr__sb_group_label_fit(sb, ix, g, 0);
+    fit_keep_len(sb, from, maxv);
+}
+
+int atr__arg_by_trend(const atr_arg_score *as) {
+    return as->score_trend > 0 && as->score_trend >= as->score &&
+           as->score_trend > as->score_grouped && as->score_trend > as->score_exact;
+}
+
 void atr__sb_message(atr__sbuf *sb, const atr_index *ix, uint32_t msg) {
     atr__sb_message_fit(sb, ix, msg, 0);
 }

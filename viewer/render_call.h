@@ -47,6 +47,13 @@ void atr__sb_call_fit(atr__sbuf *sb, const atr_index *ix, uint32_t call, const a
 void atr__sb_call_in(atr__sbuf *sb, const atr_index *ix, uint32_t call, const atr_call_view *cv,
                      int with_name, size_t maxv, size_t room);
 
+/* 1 if the argument is scored by its trend (an ordered key: numbers, lengths), as `slow`
+   says ("scored by its trend"). */
+int atr__arg_by_trend(const atr_arg_score *as);
+/* A group's label in maxv columns (0: no limit); by_trend: a long str's "(len N)" is kept
+   and its excerpt gives way (the lengths are what explains the score). */
+void atr__sb_group_label_in(atr__sbuf *sb, const atr_index *ix, const atr_arg_group *g, size_t maxv,
+                            int by_trend);
 /* Append a group's value (exact groups: the value rendered) or its bucket label. */
 void atr__sb_group_label(atr__sbuf *sb, const atr_index *ix, const atr_arg_group *g);
 /* Same with a value in at most maxv columns (0: no limit; a bucket label is not cut). */

@@ -200,7 +200,7 @@ static void args_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
         return;
     atr__sb_puts(sb, "    ");
     size_t at = sb->len;
-    atr__sb_group_label_fit(sb, v->app->ix, &g, 27);
+    atr__sb_group_label_in(sb, v->app->ix, &g, 27, atr__arg_by_trend(&as));
     atr__sb_fit_mid(sb, at, 27, NULL);
     pad_to(sb, at, 27);
     char c[32];
