@@ -165,7 +165,7 @@ static uint64_t args_count(atr__view *v) { return ((args *)v->data)->n; }
 static void args_header(atr__view *v, atr__sbuf *sb) {
     (void)v;
     atr__sb_printf(sb, "  %-29s %8s %9s %9s %9s  %s", "argument / value", "calls", "p50", "p95",
-                   "max", "histogram");
+                   "max", "hist");
 }
 
 static void pad_to(atr__sbuf *sb, size_t from, size_t width) {
@@ -325,7 +325,7 @@ static int args_open(atr__tui *app, uint32_t fn, const char *key) {
         atr__sb_puts(&t, " — by ");
         atr__sb_puts(&t, key);
     } else {
-        atr__sb_puts(&t, " — arguments by how much they explain the duration");
+        atr__sb_puts(&t, " — arguments, the one explaining most first");
     }
     rc = atr__tui_push(app, &args_ops, a, atr__sb_cstr(&t));
     atr__sb_free(&t);
