@@ -78,6 +78,28 @@ void atr__tui_jump(atr__view *v, uint64_t i) {
     atr__tui_goto(v, i);
 }
 
+/* The key hints of the bottom line in `cols` columns: the view's, "/: search", then "?: help
+   q: back", which always stay (help lists every key): the others give way from the end. */
+static void footer(atr__sbuf *sb, const char *hint, size_t cols) {
+    static const char keep[] = "?: help  q: back";
+    size_t from = sb->len;
+    atr__sb_puts(sb, hint ? hint : "");
+    atr__sb_puts(sb, "  /: search");
+    size_t room = cols > sizeof keep + 1 ? cols - (sizeof keep - 1) - 2 : 0;
+    while (!sb->oom && atr__utf8_width(sb->ptr + from, sb->len - from) > room) {
+        char *cut = NULL; /* the last "  " separating two hints */
+        for (char *p = strstr(sb->ptr + from, "  "); p; p = strstr(p + 2, "  "))
+            cut = p;
+        sb->len = cut ? (size_t)(cut - sb->ptr) : from;
+        sb->ptr[sb->len] = '\0';
+        if (!cut)
+            break;
+    }
+    if (sb->len > from)
+        atr__sb_puts(sb, "  ");
+    atr__sb_puts(sb, keep);
+}
+
 static void draw(atr__tui *app) {
     atr__view *v = app->top;
     atr__term_size(app->term, &app->rows, &app->cols);
@@ -118,7 +140,7 @@ static void draw(atr__tui *app) {
     if (app->status[0])
         atr__sb_puts(&sb, app->status);
     else
-        atr__sb_printf(&sb, "%s  /: search  ?: help  q: back", v->ops->hint ? v->ops->hint : "");
+        footer(&sb, v->ops->hint, (size_t)(app->cols > 0 ? app->cols : 80));
     atr__term_put(app->term, app->rows - 1, 0, app->cols, atr__sb_cstr(&sb),
                   app->status[0] ? ATR__A_BOLD : ATR__A_DIM, 0);
     atr__sb_free(&sb);

@@ -189,6 +189,19 @@ def test_tree_expand_fold_and_slowest_child(tui):
     assert "app.parse(n=20000, mode='strict')" in screen
 
 
+def test_footer_keeps_help_and_back_at_80_columns(tui):
+    # the call tree's keys do not all fit in 80 columns: the view's own give way from the
+    # end, "?: help  q: back" stay (it ended "… r: replay  /: search  ?: h")
+    s = tui("basic.atr")
+    s.wait_for("functions (")
+    s.keys("c")
+    s.wait_for("calls of app.handle")
+    s.keys("Enter")
+    rows = lines(s.wait_for("call tree of call 295: app.handle"))
+    assert rows[-1].rstrip().endswith("?: help  q: back"), rows[-1]
+    assert rows[-1].startswith("Enter: expand/collapse") and len(rows[-1]) <= 80
+
+
 def test_slowest_child_follows_active_time(tui):
     """consume()'s generator child lasts 15.1 µs but ran 210 ns; each work() call ran 2 µs:
     's' goes to the first work() call, not to the generator."""
