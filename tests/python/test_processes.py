@@ -118,6 +118,77 @@ def test_fork_child_writes_a_linked_log(tmp_path, log_path):
     assert list(log.calls("square")) == []  # the child's calls are not in the parent's log
 
 
+FORKING_SCRIPT = textwrap.dedent("""
+    import os
+
+    def work(n):
+        return n + 1
+
+    work(1)
+    pid = os.fork()
+    if pid == 0:
+        work(2)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    work(3)
+    print("done")
+""")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forking_program_prints_what_it_prints_untraced(tmp_path):
+    # CPython 3.12+'s os.fork() warns when the process has other threads; the writer's thread
+    # made a traced program that forks print a DeprecationWarning its untraced run did not
+    # ("This process (pid=...) is multi-threaded, use of fork() may lead to deadlocks").
+    script = tmp_path / "forks.py"
+    script.write_text(FORKING_SCRIPT)
+    env = subprocess_env()
+    plain = subprocess.run([sys.executable, "-W", "default", str(script)], cwd=tmp_path,
+                           env=env, capture_output=True, text=True, timeout=60)
+    traced = subprocess.run([sys.executable, "-W", "default", "-m", "argtrace", "run", "-o",
+                             "f.atr", "--trace", "__main__:*", str(script)], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=60)
+    assert plain.returncode == traced.returncode == 0, traced.stderr
+    assert traced.stdout == plain.stdout == "done\n"
+    own = [line for line in traced.stderr.splitlines() if not line.startswith("argtrace: ")]
+    assert own == plain.stderr.splitlines() == [], traced.stderr
+    log = argtrace.load(str(tmp_path / "f.atr"))
+    assert [c.args["n"] for c in log.calls("work")] == [1, 3]  # the parent's, all kept
+
+
+def _threads():
+    with open("/proc/self/status") as f:
+        return int(f.read().split("Threads:")[1].split()[0])
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="Linux /proc")
+def test_writer_threads_stop_around_a_fork_and_keep_their_data(log_path):
+    # os.register_at_fork(before=...): the writer threads stop after their cycle, what was
+    # recorded stays in memory; after_in_parent starts them again and nothing is lost.
+    from argtrace import _core
+
+    argtrace.start(str(log_path))
+    try:
+        before = _threads()
+        for i in range(100):
+            square(i)
+        _core._fork_before()
+        paused = _threads()
+        for i in range(100, 3000):  # recorded meanwhile: buffers fill, then wait for room
+            square(i)
+        _core._fork_after_parent()
+        resumed = _threads()
+        for i in range(3000, 3100):
+            square(i)
+    finally:
+        argtrace.stop()
+    assert paused == before - 1 and resumed == before, (before, paused, resumed)
+    log = argtrace.load(str(log_path))
+    assert [c.args["x"] for c in log.calls("square")] == list(range(3100))
+    _core._fork_before()  # no session: nothing to stop
+    _core._fork_after_parent()
+
+
 def _mp_target(x):
     square(x)
 

@@ -459,6 +459,11 @@ def _after_fork_in_child():
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
+    # No writer thread of argtrace's exists while os.fork() runs: CPython 3.12+ warns
+    # ("This process is multi-threaded, use of fork() may lead to deadlocks") when the
+    # forking process has other threads, and a traced program must print what it prints
+    # untraced. The writers keep their data and start again in the parent.
+    os.register_at_fork(before=_core._fork_before, after_in_parent=_core._fork_after_parent)
 
 
 # ---- spawned children (multiprocessing "spawn" and "forkserver") ---------------------------

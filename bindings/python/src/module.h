@@ -28,13 +28,19 @@ PyObject *atr__py_calibrate(PyObject *m, PyObject *mechanism);
 PyObject *atr__py_calibration_solve(PyObject *m, PyObject *args);
 PyObject *atr__py_calibration_rescale(PyObject *m, PyObject *args);
 PyObject *atr__py_calibration_yardstick(PyObject *m, PyObject *unused);
+PyObject *atr__py_fork_before(PyObject *m, PyObject *unused);
+PyObject *atr__py_fork_after_parent(PyObject *m, PyObject *unused);
 #define ATR__SESSION_METHODS                                                              \
+    {"_fork_before", atr__py_fork_before, METH_NOARGS,                                    \
+     "_fork_before(): stop the writer threads before os.fork() (they keep their data)."}, \
+    {"_fork_after_parent", atr__py_fork_after_parent, METH_NOARGS,                        \
+     "_fork_after_parent(): start them again in the parent."},                           \
     {"_calibrate", atr__py_calibrate, METH_O,                                             \
      "_calibrate(mechanism) -> dict: measure what one traced call costs (no cache)."},    \
     {"_calibration_solve", atr__py_calibration_solve, METH_VARARGS,                       \
      "_calibration_solve(costs, slow_ppm=0) -> dict: the per-call model of shape costs."}, \
     {"_calibration_rescale", atr__py_calibration_rescale, METH_VARARGS,                   \
-     "_calibration_rescale(costs, yard_ps, ps, rel=None) -> (costs, ppm): "               \
+     "_calibration_rescale(costs, yard_ps, ps, stop_ps, rel=None) -> (costs, ppm): "      \
      "a calibration made on a slow machine, scaled (tests)."},                             \
     {"_calibration_yardstick", atr__py_calibration_yardstick, METH_NOARGS,                \
      "_calibration_yardstick() -> (now_ps, at_start_ps): the untraced loop (tests)."},     \

@@ -169,6 +169,18 @@ ATR_API int atr_session_close(atr_session *s);
  */
 ATR_API int atr_session_flush(atr_session *s);
 
+/*
+ * Around a fork: atr_flushers_pause() stops the writer thread of every open session after
+ * the cycle it is in (at most 200 ms: one busy longer, writing to a stalled disk, is left
+ * running), their recorded data kept in memory; atr_flushers_resume() starts them again.
+ * Between the two the process has no thread of argtrace's: CPython 3.12+'s os.fork() warns
+ * when a process that forks has several threads, which a traced program that forks would
+ * otherwise print and the untraced one not. Threads that record meanwhile fill their
+ * buffers and then wait for room as usual (bounded). resume returns 0 or ATR_ETHREAD.
+ */
+ATR_API void atr_flushers_pause(void);
+ATR_API int atr_flushers_resume(void);
+
 /* The log's absolute path (after a fork with ATR_FORK_FOLLOW: the child's path). */
 ATR_API const char *atr_session_path(const atr_session *s);
 /* The log's random 64-bit process uid (the PROCESS record's `uid`). */

@@ -491,7 +491,8 @@ static void *flusher_main(void *arg) {
     for (;;) {
         uint64_t req, sig = atr__signals_request();
         int stop, live, timed_out = 0;
-        while (!s->stop && s->flush_req == s->flush_done && !batch_ready(s) && sig == s->sig_seen) {
+        while (!s->stop && !s->park && s->flush_req == s->flush_done && !batch_ready(s) &&
+               sig == s->sig_seen) {
             if (atr__bufpool_want_spare(s)) { /* lets go of s->mu: look again after */
                 atr__bufpool_add_spare(s);
                 sig = atr__signals_request();
@@ -515,6 +516,8 @@ static void *flusher_main(void *arg) {
             }
             sig = atr__signals_request();
         }
+        if (s->park && !s->stop) /* a fork comes (atr_flushers_pause): the buffers wait */
+            break;
         if (!timed_out) { /* cycles for full buffers only do not put the deadline off */
             clock_gettime(CLOCK_MONOTONIC, &now);
             timed_out = !before(&now, &deadline);
@@ -593,11 +596,24 @@ int atr__flusher_wait(atr_session *s, uint64_t req) {
     return rc;
 }
 
+int atr__flusher_unpark(atr_session *s) {
+    if (!s->parked)
+        return 0;
+    s->parked = 0;
+    int rc = atr__flusher_start(s);
+    if (rc == 0)
+        pthread_cond_broadcast(&s->space_cv); /* producers waiting for room: look again */
+    return rc;
+}
+
 int atr__flusher_stop(atr_session *s) {
     int rc;
-    if (!s->flusher_running)
-        return 0;
     atr__mu_lock(s);
+    atr__flusher_unpark(s); /* stopped for a fork (atr_flushers_pause): its last cycle */
+    if (!s->flusher_running) {
+        atr__mu_unlock(s);
+        return 0;
+    }
     s->stop = 1;
     s->flush_req++;
     pthread_cond_signal(&s->wake_cv);

@@ -15,6 +15,7 @@
  * that only under s->mu, which prepare holds. The child's flusher, started when it resumes,
  * goes on calibrating from the inherited state (the first cycle finds a calibration due).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,7 @@ static void child_reset(atr_session *s) {
     atr__thread *th, *next, *mine = NULL;
     atr__session_sync_init(s);
     s->flusher_running = 0;
+    s->park = s->parked = 0;
     s->stop = 0;
     s->flush_req = s->flush_done = 0;
     for (th = s->threads; th; th = next) {
@@ -185,6 +187,56 @@ static void init_once(void) {
     if (pthread_key_create(&g_key, on_thread_exit) != 0 ||
         pthread_atfork(fork_prepare, fork_parent, fork_child) != 0)
         g_init_err = ATR_ENOMEM;
+}
+
+/* How long atr_flushers_pause waits for a flusher to finish its cycle (a write to a stalled
+   disk: the fork goes ahead with that flusher running rather than wait for it). */
+#define PARK_WAIT_MS 200u
+
+/* Stop s's flusher after its current cycle, its buffers left for the next one. All under
+   s->mu: a session that stops meanwhile (atr__flusher_stop) sees either a running flusher or
+   a parked one, which it starts again for its last cycle. Under g_reg_mu. */
+static void park(atr_session *s) {
+    struct timespec deadline;
+    atr__mu_lock(s);
+    if (s->flusher_running && !s->flusher_exited && !s->stop &&
+        atomic_load(&s->blocked) == ATR__RUNNING) {
+        s->park = 1;
+        pthread_cond_signal(&s->wake_cv);
+        atr__deadline_after_ms(&deadline, PARK_WAIT_MS);
+        while (!s->flusher_exited)
+            if (pthread_cond_timedwait(&s->done_cv, &s->mu, &deadline) == ETIMEDOUT)
+                break;
+        if (s->flusher_exited) { /* it let go of s->mu and returns: join it */
+            pthread_join(s->flusher, NULL);
+            s->flusher_running = 0;
+            s->parked = 1;
+        }
+        s->park = 0; /* or busy (a stalled write): leave it running */
+    }
+    atr__mu_unlock(s);
+}
+
+void atr_flushers_pause(void) {
+    pthread_once(&g_once, init_once);
+    pthread_mutex_lock(&g_reg_mu);
+    for (atr_session *s = g_reg_head; s; s = s->reg_next)
+        park(s);
+    pthread_mutex_unlock(&g_reg_mu);
+}
+
+int atr_flushers_resume(void) {
+    int rc = 0;
+    pthread_once(&g_once, init_once);
+    pthread_mutex_lock(&g_reg_mu);
+    for (atr_session *s = g_reg_head; s; s = s->reg_next) {
+        atr__mu_lock(s);
+        int r = atr__flusher_unpark(s);
+        rc = r ? r : rc;
+        atr__mu_unlock(s);
+    }
+    pthread_mutex_unlock(&g_reg_mu);
+    return rc;
 }
 
 int atr__registry_add(atr_session *s) {

@@ -205,7 +205,9 @@ struct atr_session {
     struct atr__flush_scratch *scratch; /* flusher's arrays */
     atr_drop_stats drops_written;       /* last DROPS written (flusher-owned) */
     int flusher_exited;                 /* flusher_main returned (under mu) */
-    uint64_t sig_seen;                  /* last signal flush request served (flusher-owned) */
+    int park;          /* atr_flushers_pause: the flusher exits after its cycle (under mu) */
+    int parked;        /* its flusher was stopped by atr_flushers_pause (under g_reg_mu) */
+    uint64_t sig_seen; /* last signal flush request served (flusher-owned) */
 
     /* Drop counters (relaxed atomics). */
     _Atomic uint64_t n_drop_records, n_drop_bytes, n_oversize, n_capture_errors, n_write_errors;
@@ -393,6 +395,8 @@ void atr__rotate_after_fork(atr_session *s); /* child: forget the parent's files
 
 /* flusher.c */
 int atr__flusher_start(atr_session *s);
+/* Under s->mu: start again a flusher atr_flushers_pause stopped (0 if none was). */
+int atr__flusher_unpark(atr_session *s);
 /* Final cycle, then join. ATR_EIO: the flusher is stuck in a write (detached, left the
    session): the caller must not free the session. */
 int atr__flusher_stop(atr_session *s);
