@@ -119,6 +119,7 @@ def test_fork_child_writes_a_linked_log(tmp_path, log_path):
 
 
 FORKING_SCRIPT = textwrap.dedent("""
+    import logging  # its after_in_parent fork hook (Python code) runs after argtrace's
     import os
 
     def work(n):
@@ -164,7 +165,8 @@ def _threads():
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="Linux /proc")
 def test_writer_threads_stop_around_a_fork_and_keep_their_data(log_path):
     # os.register_at_fork(before=...): the writer threads stop after their cycle, what was
-    # recorded stays in memory; after_in_parent starts them again and nothing is lost.
+    # recorded stays in memory; after_in_parent starts them again (on 3.13+ once the frame
+    # that called it has moved on, as after os.fork() returned) and nothing is lost.
     from argtrace import _core
 
     argtrace.start(str(log_path))
@@ -174,19 +176,42 @@ def test_writer_threads_stop_around_a_fork_and_keep_their_data(log_path):
             square(i)
         _core._fork_before()
         paused = _threads()
-        for i in range(100, 3000):  # recorded meanwhile: buffers fill, then wait for room
+        for i in range(100, 200):
             square(i)
         _core._fork_after_parent()
-        resumed = _threads()
-        for i in range(3000, 3100):
+        for i in range(200, 300):  # calls: the main thread checks for pending calls
             square(i)
+        resumed = _threads()
     finally:
         argtrace.stop()
     assert paused == before - 1 and resumed == before, (before, paused, resumed)
     log = argtrace.load(str(log_path))
-    assert [c.args["x"] for c in log.calls("square")] == list(range(3100))
+    assert [c.args["x"] for c in log.calls("square")] == list(range(300))
     _core._fork_before()  # no session: nothing to stop
     _core._fork_after_parent()
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="Linux /proc")
+def test_a_stopped_writer_is_started_by_the_thread_that_needs_room(log_path):
+    # Until after_in_parent's start comes (3.13+: once os.fork() returned), a thread whose
+    # buffers are full starts the writer itself rather than wait for it: nothing dropped.
+    from argtrace import _core
+
+    argtrace.start(str(log_path), buffer_size=4096, max_pending_bytes=4096, max_len=1024)
+    try:
+        before = _threads()
+        _core._fork_before()
+        paused = _threads()
+        for i in range(5000):
+            square(i)
+        filled = _threads()
+        _core._fork_after_parent()
+    finally:
+        argtrace.stop()
+    assert (paused, filled) == (before - 1, before)
+    log = argtrace.load(str(log_path))
+    assert [c.args["x"] for c in log.calls("square")] == list(range(5000))
+    assert log.drops.get("records", 0) == 0
 
 
 def _mp_target(x):

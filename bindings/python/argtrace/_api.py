@@ -462,7 +462,8 @@ if hasattr(os, "register_at_fork"):
     # No writer thread of argtrace's exists while os.fork() runs: CPython 3.12+ warns
     # ("This process is multi-threaded, use of fork() may lead to deadlocks") when the
     # forking process has other threads, and a traced program must print what it prints
-    # untraced. The writers keep their data and start again in the parent.
+    # untraced. The writers keep their data and start again in the parent (on 3.13+, which
+    # counts the threads after the after_in_parent hooks, once os.fork() returned: fork.c).
     os.register_at_fork(before=_core._fork_before, after_in_parent=_core._fork_after_parent)
 
 

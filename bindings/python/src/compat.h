@@ -45,6 +45,10 @@
 #define ATR__MOD_INTERPRETERS_SLOT (PY_VERSION_HEX >= 0x030C0000)
 #define ATR__MOD_GIL_SLOT (PY_VERSION_HEX >= 0x030D0000)
 
+/* os.fork() warns when the process has other threads: 3.12+, counting them before the
+   after_in_parent hooks on 3.12, after them from 3.13 (fork.c). */
+#define ATR__FORK_COUNTS_AFTER_HOOKS (PY_VERSION_HEX >= 0x030D0000)
+
 /* Functions have __annotate__ (PEP 649): 3.14+. */
 #define ATR__FUNC_ANNOTATE (PY_VERSION_HEX >= 0x030E0000)
 

@@ -36,7 +36,7 @@ static int core_exec(PyObject *m) {
         atr__analysis_init_types(m) < 0 ||
         PyModule_AddStringConstant(m, "version", ATR_VERSION_STRING) < 0)
         return -1;
-    if (atr__filter_module_init(m) < 0)
+    if (atr__filter_module_init(m) < 0 || atr__fork_init() < 0)
         return -1;
     return 0;
 }

@@ -28,13 +28,15 @@ PyObject *atr__py_calibrate(PyObject *m, PyObject *mechanism);
 PyObject *atr__py_calibration_solve(PyObject *m, PyObject *args);
 PyObject *atr__py_calibration_rescale(PyObject *m, PyObject *args);
 PyObject *atr__py_calibration_yardstick(PyObject *m, PyObject *unused);
+/* fork.c */
+int atr__fork_init(void);
 PyObject *atr__py_fork_before(PyObject *m, PyObject *unused);
 PyObject *atr__py_fork_after_parent(PyObject *m, PyObject *unused);
 #define ATR__SESSION_METHODS                                                              \
     {"_fork_before", atr__py_fork_before, METH_NOARGS,                                    \
      "_fork_before(): stop the writer threads before os.fork() (they keep their data)."}, \
     {"_fork_after_parent", atr__py_fork_after_parent, METH_NOARGS,                        \
-     "_fork_after_parent(): start them again in the parent."},                           \
+     "_fork_after_parent(): start them again in the parent, once os.fork() returned."},                           \
     {"_calibrate", atr__py_calibrate, METH_O,                                             \
      "_calibrate(mechanism) -> dict: measure what one traced call costs (no cache)."},    \
     {"_calibration_solve", atr__py_calibration_solve, METH_VARARGS,                       \

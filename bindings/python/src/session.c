@@ -394,22 +394,6 @@ PyObject *atr__py_flush(PyObject *m, PyObject *unused) {
     Py_RETURN_NONE;
 }
 
-/* os.register_at_fork(before=..., after_in_parent=...): no writer thread across os.fork(),
-   whose check for threads (CPython 3.12+) would warn in a traced program that forks. */
-PyObject *atr__py_fork_before(PyObject *m, PyObject *unused) {
-    (void)m;
-    (void)unused;
-    atr_flushers_pause();
-    Py_RETURN_NONE;
-}
-
-PyObject *atr__py_fork_after_parent(PyObject *m, PyObject *unused) {
-    (void)m;
-    (void)unused;
-    atr_flushers_resume(); /* a thread that cannot start: producers wait for room, then drop */
-    Py_RETURN_NONE;
-}
-
 PyObject *atr__py_active(PyObject *m, PyObject *unused) {
     (void)m;
     (void)unused;

@@ -172,13 +172,15 @@ ATR_API int atr_session_flush(atr_session *s);
 /*
  * Around a fork: atr_flushers_pause() stops the writer thread of every open session after
  * the cycle it is in (at most 200 ms: one busy longer, writing to a stalled disk, is left
- * running), their recorded data kept in memory; atr_flushers_resume() starts them again.
- * Between the two the process has no thread of argtrace's: CPython 3.12+'s os.fork() warns
- * when a process that forks has several threads, which a traced program that forks would
- * otherwise print and the untraced one not. Threads that record meanwhile fill their
- * buffers and then wait for room as usual (bounded). resume returns 0 or ATR_ETHREAD.
+ * running), their recorded data kept in memory, and returns how many it stopped;
+ * atr_flushers_resume() starts them again. Between the two the process has no thread of
+ * argtrace's: CPython 3.12+'s os.fork() warns when a process that forks has several
+ * threads, which a traced program that forks would otherwise print and the untraced one
+ * not. A session whose writer is stopped starts it again itself when a thread recording
+ * needs a buffer that only the writer can free, and on atr_session_flush() or
+ * atr_session_close(). resume returns 0 or ATR_ETHREAD.
  */
-ATR_API void atr_flushers_pause(void);
+ATR_API int atr_flushers_pause(void);
 ATR_API int atr_flushers_resume(void);
 
 /* The log's absolute path (after a fork with ATR_FORK_FOLLOW: the child's path). */

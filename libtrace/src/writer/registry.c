@@ -195,9 +195,10 @@ static void init_once(void) {
 
 /* Stop s's flusher after its current cycle, its buffers left for the next one. All under
    s->mu: a session that stops meanwhile (atr__flusher_stop) sees either a running flusher or
-   a parked one, which it starts again for its last cycle. Under g_reg_mu. */
-static void park(atr_session *s) {
+   a parked one, which it starts again for its last cycle. Under g_reg_mu. 1: parked. */
+static int park(atr_session *s) {
     struct timespec deadline;
+    int parked = 0;
     atr__mu_lock(s);
     if (s->flusher_running && !s->flusher_exited && !s->stop &&
         atomic_load(&s->blocked) == ATR__RUNNING) {
@@ -210,19 +211,22 @@ static void park(atr_session *s) {
         if (s->flusher_exited) { /* it let go of s->mu and returns: join it */
             pthread_join(s->flusher, NULL);
             s->flusher_running = 0;
-            s->parked = 1;
+            s->parked = parked = 1;
         }
         s->park = 0; /* or busy (a stalled write): leave it running */
     }
     atr__mu_unlock(s);
+    return parked;
 }
 
-void atr_flushers_pause(void) {
+int atr_flushers_pause(void) {
+    int n = 0;
     pthread_once(&g_once, init_once);
     pthread_mutex_lock(&g_reg_mu);
     for (atr_session *s = g_reg_head; s; s = s->reg_next)
-        park(s);
+        n += park(s);
     pthread_mutex_unlock(&g_reg_mu);
+    return n;
 }
 
 int atr_flushers_resume(void) {

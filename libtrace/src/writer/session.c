@@ -256,6 +256,7 @@ int atr_session_flush(atr_session *s) {
     if ((rc = usable(s)) != 0)
         return rc;
     atr__mu_lock(s);
+    atr__flusher_unpark(s); /* stopped for a fork (atr_flushers_pause) */
     req = ++s->flush_req;
     pthread_cond_signal(&s->wake_cv);
     rc = atr__flusher_wait(s, req);

@@ -272,7 +272,7 @@ static __attribute__((noinline)) int emit_wait(atr__thread *th, const rec *r, si
     atr__deadline_after_ms(&deadline, s->cfg.block_timeout_ms);
     atr__mu_lock(s);
     s->n_waiting++;
-    while (!has_room(s, th) && (s->flusher_running || s->parked) && !s->stalled && !timed_out) {
+    while (!has_room(s, th) && s->flusher_running && !s->stalled && !timed_out) {
         pthread_cond_signal(&s->wake_cv);
         timed_out = pthread_cond_timedwait(&s->space_cv, &s->mu, &deadline) == ETIMEDOUT;
     }
@@ -303,8 +303,9 @@ static __attribute__((noinline)) int emit_slow(atr__thread *th, const rec *r, si
         return drop(th, r, need, 1);
     atr__mu_lock(s);
     if (!has_room(s, th)) {
-        /* a flusher stopped for a fork (parked) starts again in a moment */
-        int wait = !s->drop_when_full && (s->flusher_running || s->parked) && !s->stalled;
+        /* a flusher stopped for a fork (atr_flushers_pause): only it makes room */
+        atr__flusher_unpark(s);
+        int wait = !s->drop_when_full && s->flusher_running && !s->stalled;
         atr__mu_unlock(s);
         return wait ? emit_wait(th, r, need) : drop(th, r, need, 0);
     }

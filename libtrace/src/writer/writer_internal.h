@@ -206,7 +206,7 @@ struct atr_session {
     atr_drop_stats drops_written;       /* last DROPS written (flusher-owned) */
     int flusher_exited;                 /* flusher_main returned (under mu) */
     int park;          /* atr_flushers_pause: the flusher exits after its cycle (under mu) */
-    int parked;        /* its flusher was stopped by atr_flushers_pause (under g_reg_mu) */
+    int parked;        /* its flusher was stopped by atr_flushers_pause (under mu) */
     uint64_t sig_seen; /* last signal flush request served (flusher-owned) */
 
     /* Drop counters (relaxed atomics). */
