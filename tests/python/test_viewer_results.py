@@ -75,6 +75,30 @@ def test_lengths_stay_when_they_explain_the_duration(viewer, tmp_path):
     assert any(line.endswith("(len 1500000)") for line in rows)
 
 
+def test_texts_all_different_are_grouped_by_length(viewer, tmp_path):
+    # An HTML parser given a different document in every call (beautifulsoup4's case): the
+    # values, one call each, explain nothing and their excerpts say nothing; the lengths
+    # explain the duration. `slow` showed "(values; 12 distinct, 12 groups)" with mid-text
+    # excerpts cut in their "(l…" while the score came from the length ranges.
+    @argtrace.trace
+    def extract(html):  # documents of some sizes take long, not in proportion to it
+        return sum(range(300000 if len(html) < 500 or 5000 < len(html) < 50000 else 3000))
+
+    argtrace.start(str(tmp_path / "h.atr"))
+    try:
+        for size in (100, 110, 120, 1000, 1100, 1200, 10000, 11000, 12000, 100000, 110000,
+                     120000):
+            extract(("<html><p>%d</p>" % size).ljust(size, "x"))
+    finally:
+        argtrace.stop()
+    out = run_view(viewer, ["slow", "h.atr", "extract", "--width", "80"], tmp_path).stdout
+    head = [line for line in out.splitlines() if line.startswith("html  score")]
+    assert head and "(length ranges; 12 distinct, 4 groups" in head[0], out
+    table = out.split(head[0])[1].split("slowest calls")[0]
+    labels = [line.split("  ")[-1].strip() for line in table.splitlines() if "█" in line]
+    assert len(labels) == 4 and all(label.startswith("len ") for label in labels), labels
+
+
 def test_a_folded_line_names_where_its_time_went(viewer, tmp_path):
     # Many small calls of two functions under a parent are counted on one line; it names
     # the function they spent most in (light() ran first, heavy() took the time), in the CLI.

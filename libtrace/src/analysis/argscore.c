@@ -161,8 +161,14 @@ int atr__analyse_key(atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vids) {
     double best = a->s.score_exact > a->s.score_grouped ? a->s.score_exact : a->s.score_grouped;
     a->s.score = best > a->s.score_trend ? best : a->s.score_trend;
     uint64_t nd = a->s.n_distinct;
-    if (a->kind != ATR__K_TYPE &&
-        (nd <= 12 || (nd <= 256 && a->s.score_exact > a->s.score_grouped + 0.05))) {
+    /* Few values are shown one by one; strs and containers not when the ranges of their
+       lengths make the score (a different text in every call: its excerpts say nothing;
+       when the trend makes it, each value keeps its length, render_call.c). */
+    int lengths_explain = mode == ATR_GROUP_LENGTH &&
+                          a->s.score_grouped > a->s.score_exact + 0.05 &&
+                          a->s.score_grouped >= a->s.score_trend;
+    if (a->kind != ATR__K_TYPE && ((nd <= 12 && !lengths_explain) ||
+                                   (nd <= 256 && a->s.score_exact > a->s.score_grouped + 0.05))) {
         a->s.mode = ATR_GROUP_EXACT;
         a->s.score_grouped = a->s.score_exact;
     }
@@ -460,9 +466,6 @@ int atr__argscore_run(const atr_index *ix, const uint32_t *fns, uint32_t n_fns,
             return ATR_EINVAL;
     if (!ix->fn_off)
         return ATR_ENOMEM;
-    uint64_t n = 0;
-    for (uint32_t f = 0; f < n_fns; f++)
-        n += ix->fn_off[fns[f] + 1] - ix->fn_off[fns[f]];
     atr_argscore *s = calloc(1, sizeof(*s));
     atr__gseg *seg = calloc(n_fns ? n_fns : 1, sizeof(*seg));
     int32_t **pi = calloc(n_fns ? n_fns : 1, sizeof(*pi)); /* per function: filter names bound */
