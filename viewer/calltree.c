@@ -243,6 +243,17 @@ int atr__shows_active(const atr_call_view *cv) {
     return strcmp(active, duration) != 0;
 }
 
+size_t atr__maxv_before_active(const atr_call_view *cv, size_t room, size_t maxv) {
+    char t[32];
+    if (room == 0 || !atr__shows_active(cv))
+        return maxv;
+    atr__fmt_dur(t, sizeof t, cv->active_ns);
+    size_t tag = 11 + atr__utf8_width(t, strlen(t));   /* "  [active " T "]" */
+    size_t name = room > tag + 3 ? room - tag - 3 : 0; /* then "(…)" */
+    size_t fit = name > 8 + 6 ? name - 8 : 6;          /* the name: maxv + 8 */
+    return fit < maxv ? fit : maxv;
+}
+
 void atr__sb_active(atr__sbuf *sb, const atr_call_view *cv) {
     if (!atr__shows_active(cv))
         return;

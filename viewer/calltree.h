@@ -98,4 +98,10 @@ int atr__shows_active(const atr_call_view *cv);
 /* "  [active 1.20 ms]" after a call atr__shows_active accepts, else nothing. */
 void atr__sb_active(atr__sbuf *sb, const atr_call_view *cv);
 
+/* The maxv (columns of a value; the name gets maxv + 8) for a call's text in `room` columns
+   (0: no limit) that ends in its "[active T]": the name, cut from its start, leaves room
+   for the tag and "(…)", so that a cut before the tag takes the arguments, not the end of
+   the name. maxv itself when there is no tag or room enough. */
+size_t atr__maxv_before_active(const atr_call_view *cv, size_t room, size_t maxv);
+
 #endif /* ATR_VIEWER_CALLTREE_H */

@@ -139,7 +139,9 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
     atr__sb_clear(&o->line);
     atr__sb_add(&o->line, o->prefix.ptr, o->prefix.len);
     atr__sb_puts(&o->line, branch_text[branch]);
-    atr__sb_call_in(&o->line, o->ix, call, &cv, 1, o->maxv, room_after(o));
+    size_t room = room_after(o);
+    atr__sb_call_in(&o->line, o->ix, call, &cv, 1, atr__maxv_before_active(&cv, room, o->maxv),
+                    room);
     if (atr__shows_active(&cv)) /* kept when the line is cut */
         atr__sb_puts(&o->line, ATR__KEEP);
     atr__sb_active(&o->line, &cv);

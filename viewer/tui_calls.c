@@ -56,8 +56,12 @@ static void calls_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
     atr_call_id_format(v->app->ix, call, id, sizeof id);
     atr__sb_left(sb, id, (size_t)c->idw);
     atr__sb_puts(sb, " ");
-    atr__sb_call_fit(sb, v->app->ix, call, &cv, 0,
-                     (size_t)(v->app->cols > 0 ? v->app->cols : 80) * 2 / 5);
+    /* values in 3/5 of what the line has left (as the CLI's calls), the result narrowed to
+       the screen's edge and ending in its own note ("… (114,916 bytes)") */
+    size_t cols = (size_t)(v->app->cols > 0 ? v->app->cols : 80);
+    size_t used = atr__utf8_width(sb->ptr, sb->len), left = cols > used ? cols - used : 1;
+    size_t maxv = left * 3 / 5 < 20 ? 20 : left * 3 / 5;
+    atr__sb_call_in(sb, v->app->ix, call, &cv, 0, maxv < cols * 2 / 5 ? maxv : cols * 2 / 5, left);
     if (cv.status == ATR_CALL_RAISED)
         *attr |= ATR__A_RED;
 }

@@ -136,7 +136,8 @@ static void tree_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
     share(sb, cv.charged_ns, r->depth ? base_of(ix, cv.parent) : cv.active_ns);
     atr__sb_pad(sb, ' ', 2u * r->depth);
     atr__sb_puts(sb, cv.first_child == ATR_NO_CALL ? "  " : r->expanded ? "▾ " : "▸ ");
-    atr__sb_call_in(sb, ix, r->call, &cv, 1, maxv, row_room(v, 2u * r->depth));
+    size_t room = row_room(v, 2u * r->depth);
+    atr__sb_call_in(sb, ix, r->call, &cv, 1, atr__maxv_before_active(&cv, room, maxv), room);
     size_t tail = sb->len;
     atr__sb_active(sb, &cv);
     if (tail < sb->len && v->app->cols > 0) /* the active time stays on screen */

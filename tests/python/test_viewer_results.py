@@ -162,3 +162,35 @@ def test_long_str_groups_are_selected_by_their_length(tmp_path):
             assert {len(c.args["doc"]) if isinstance(c.args["doc"], str)
                     else c.args["doc"].length for c in calls} == {
                         int(g.filter.split("=")[1]) if g.filter.startswith("len(") else 5}
+
+
+def test_a_generator_keeps_its_name_before_its_active_time(viewer, tmp_path):
+    # beautifulsoup4's BeautifulSoup.__init__ feeds the parser while its builder's
+    # prepare_markup() generator is suspended: that line ends in "[active T]", kept at the
+    # line's end, and the cut before it took the end of the name ("…TreeBuilder.prepa…").
+    class HTMLParserTreeBuilder:
+        @argtrace.trace
+        def prepare_markup(self, markup, user_specified_encoding=None):
+            yield markup, None
+
+    @argtrace.trace
+    def feed(markup):
+        return sum(range(200000))
+
+    @argtrace.trace
+    def soup(markup):
+        for prepared, _ in HTMLParserTreeBuilder().prepare_markup(markup):
+            feed(prepared)
+
+    @argtrace.trace
+    def extract(html):
+        soup(html)
+
+    argtrace.start(str(tmp_path / "g.atr"))
+    try:
+        extract("<html><body><p>row 0 &amp; text</p></body></html>" * 4)
+    finally:
+        argtrace.stop()
+    out = run_view(viewer, ["tree", "g.atr", "extract", "--width", "80"], tmp_path).stdout
+    (line,) = [line for line in out.splitlines() if "[active " in line]
+    assert len(line) <= 80 and "Builder.prepare_markup(" in line, out
