@@ -360,6 +360,51 @@ static void print_next(atr__vctx *ctx, const char *const *logs, int n_logs, cons
     put_line(ctx, sb);
 }
 
+/* "same values: …": how the other calls with this call's argument values went, and what
+   that says (atr_why.h); nothing when there are none. */
+static void print_same(atr__vctx *ctx, const atr_why *w, const atr_why_summary *S, atr__sbuf *sb) {
+    if (!S->same_calls)
+        return;
+    atr__sb_puts(sb, "same values: ");
+    atr__sb_count(sb, S->same_calls);
+    atr__sb_puts(sb, S->same_calls == 1 ? " other call" : " other calls");
+    atr__sb_puts(sb, " with these argument values");
+    for (uint32_t i = 0; S->same_loose && i < S->n_args; i++) {
+        atr_why_arg r;
+        if (atr_why_get_arg(w, i, &r) != 0 || r.param != S->same_loose_param)
+            continue;
+        atr__sb_puts(sb, " (");
+        sb_name_fit(sb, r.name, W_ARG);
+        if (S->same_loose > 1)
+            atr__sb_printf(sb, " and %u other%s", S->same_loose - 1, S->same_loose > 2 ? "s" : "");
+        atr__sb_puts(sb, " compared as captured)");
+        break;
+    }
+    atr__sb_puts(sb, " took ");
+    atr__sb_dur(sb, S->same_p50_ns);
+    if (S->same_calls > 1) {
+        atr__sb_puts(sb, " (median, at most ");
+        atr__sb_dur(sb, S->same_max_ns);
+        atr__sb_putc(sb, ')');
+    }
+    if (S->same_nth == 1)
+        atr__sb_puts(sb, S->nth_call == 1 ? "; this call was the first of them and the "
+                                            "function's first call"
+                                          : "; this call was the first of them");
+    if (S->same_verdict == ATR_WHY_SAME_FIRST)
+        atr__sb_puts(sb, ": a first call's work (imports, caches, set-up) made it slow, not "
+                         "its arguments.");
+    else if (S->same_verdict == ATR_WHY_SAME_OTHER)
+        atr__sb_puts(sb, ": something other than its arguments made it slow (state, "
+                         "contention, I/O).");
+    else if (S->same_verdict == ATR_WHY_SAME_VALUES)
+        atr__sb_puts(sb, ": calls with these values take this long.");
+    else
+        atr__sb_putc(sb, '.');
+    atr__fput_hang(ctx->out, atr__sb_cstr(sb), ctx->width && ctx->width < 80 ? ctx->width : 80, 2);
+    atr__sb_clear(sb);
+}
+
 int atr__why_text(atr__vctx *ctx, const atr_index *ix, uint32_t call, uint64_t rank,
                   uint64_t matched, const char *const *logs, int n_logs, uint64_t max_children,
                   uint32_t *next) {
@@ -379,6 +424,7 @@ int atr__why_text(atr__vctx *ctx, const atr_index *ix, uint32_t call, uint64_t r
         put_line(ctx, &sb);
     } else {
         print_baseline(ctx, ix, w, &S, &sb);
+        print_same(ctx, w, &S, &sb);
         fputc('\n', ctx->out);
         int64_t drill = print_children(ctx, ix, w, &S, max_children, &sb);
         fputc('\n', ctx->out);
@@ -488,6 +534,16 @@ static void print_json(atr__vctx *ctx, const atr_index *ix, const atr_why *w) {
     } else {
         atr__json_null(&j);
     }
+    atr__json_obj_end(&j);
+    atr__json_kuint(&j, "nth_call", S.nth_call);
+    atr__json_key(&j, "same_values");
+    atr__json_obj_begin(&j);
+    atr__json_kuint(&j, "calls", S.same_calls);
+    atr__json_kuint(&j, "p50_ns", S.same_p50_ns);
+    atr__json_kuint(&j, "max_ns", S.same_max_ns);
+    atr__json_kuint(&j, "nth", S.same_nth);
+    atr__json_kuint(&j, "loose", S.same_loose);
+    atr__json_kstr(&j, "verdict", atr_why_same_name(S.same_verdict));
     atr__json_obj_end(&j);
     atr__json_key(&j, "children");
     atr__json_arr_begin(&j);

@@ -152,6 +152,92 @@ def test_why_text_exact(clog, capfd):
         in out
 
 
+S_SEEN = set()  # keys whose work s_lookup has cached
+
+
+STALL = [False]  # the next call waits (contention): not in its arguments
+
+
+def s_lookup(key):
+    NOW[0] += 1000
+    if key not in S_SEEN:  # the first call with a key fills the cache
+        S_SEEN.add(key)
+        NOW[0] += 50000
+    if key == "big":  # these values take long every time
+        NOW[0] += 29000
+    if STALL[0]:
+        NOW[0] += 80000
+
+
+def s_obj(thing):
+    NOW[0] += 1000 if thing.n else 9000
+
+
+class Thing:
+    def __init__(self, n):
+        self.n = n
+
+
+@pytest.fixture
+def slog(log_path):
+    S_SEEN.clear()
+    S_SEEN.update(("b", "big"))
+    argtrace.start(log_path)
+    try:
+        _core.filter_start([MOD + ":s_*"], [], clock=lambda: NOW[0])
+        try:
+            for key, stall in [("a", 0), ("a", 0), ("b", 0), ("big", 0), ("b", 0), ("a", 0),
+                               ("b", 1), ("big", 0), ("b", 0), ("a", 0), ("big", 0)]:
+                STALL[0] = bool(stall)
+                s_lookup(key)
+            for n in (0, 1, 2):
+                s_obj(Thing(n))
+        finally:
+            _core.filter_stop()
+    finally:
+        argtrace.stop()
+    return argtrace.load(log_path)
+
+
+def test_why_same_values_tell_a_first_call_from_the_arguments(slog, capfd):
+    # The other calls with the call's argument values separate a call slow for them (slow
+    # every time) from one slow for something else: the first call with them (a cache
+    # filled, dateparser's locales loaded) or a stall in a later one.
+    stall = slog.why("s_lookup", rank=1)  # b, its 3rd call: +80 µs
+    assert stall["nth_call"] == 7
+    assert stall["same_values"] == {"calls": 3, "p50_ns": 1000, "max_ns": 1000, "nth": 3,
+                                    "loose": 0, "verdict": "not_arguments"}
+    first = slog.why("s_lookup", rank=2)  # a, the function's first call: +50 µs
+    assert first["nth_call"] == 1
+    assert first["same_values"] == {"calls": 3, "p50_ns": 1000, "max_ns": 1000, "nth": 1,
+                                    "loose": 0, "verdict": "first_call"}
+    big = slog.why("s_lookup", "key=big", rank=2)  # 30 µs each time (the cache does not help)
+    assert big["same_values"]["verdict"] == "values" and big["same_values"]["calls"] == 2
+    obj = slog.why("s_obj")  # objects: captured by type only, no verdict
+    assert obj["same_values"]["loose"] == 1 and obj["same_values"]["verdict"] == ""
+    html = first._repr_html_()  # the notebook says it too
+    assert ("this call was the first of them and the function&#x27;s first call: a first "
+            "call&#x27;s work") in html or "the function's first call: a first call's work" \
+        in html, html
+    if not hasattr(_core, "viewer_main"):
+        return
+    capfd.readouterr()
+    texts = []
+    for rank in ("1", "2"):
+        assert _core.viewer_main(["argtrace", "why", slog.path, "s_lookup", "--rank",
+                                  rank]) == 0
+        texts.append(" ".join(capfd.readouterr().out.split()))
+    assert ("same values: 3 other calls with these argument values took 1.00 µs (median, at "
+            "most 1.00 µs): something other than its arguments made it slow") in texts[0]
+    assert ("same values: 3 other calls with these argument values took 1.00 µs (median, at "
+            "most 1.00 µs); this call was the first of them and the function's first call: a "
+            "first call's work (imports, caches, set-up) made it slow, not its arguments"
+            ) in texts[1]
+    assert _core.viewer_main(["argtrace", "why", slog.path, "s_obj"]) == 0
+    out = " ".join(capfd.readouterr().out.split())
+    assert "with these argument values (thing compared as captured) took 1.00 µs" in out
+
+
 @pytest.mark.parametrize("args", [
     ["basic.atr", "handle"], ["basic.atr", "parse"], ["basic.atr", "parse", "mode=fast"],
     ["hostile.atr", "show"], ["hostile.atr", "show", "--rank", "2"],

@@ -310,9 +310,16 @@ class Analysis(Shown):
         argument group it is: {"argument", "value", "label", "filter", "score", "p50_ns"}),
         "children" (per child function: "function", "calls", "typical_calls",
         "duration_ns", "typical_ns", "extra_ns", "slowest_id"; largest extra first),
-        "self" ({"duration_ns", "typical_ns", "extra_ns"}) and "arguments" (per argument:
-        "name", "captured", "value", "score", "group", "typical", "differs"). Typical
-        values are medians over the baseline. ValueError when nothing matches."""
+        "self" ({"duration_ns", "typical_ns", "extra_ns"}), "arguments" (per argument:
+        "name", "captured", "value", "score", "group", "typical", "differs"), "nth_call"
+        (the call's place among its function's calls by start, 1: the first) and
+        "same_values" (the other finished calls with the same argument values: "calls",
+        "p50_ns", "max_ns", "nth" (the call's place among all of them, 1: the first),
+        "loose" (how many of its values, objects known by their type or cut texts, may
+        hide different arguments) and "verdict": "first_call" (the first with them and much
+        slower: a first call's work), "not_arguments" (much slower, not the first),
+        "values" (they take this long) or ""). Typical values are medians over the
+        baseline. ValueError when nothing matches."""
         target = self._why_target(call, filters, rank, where, equals)
         ix = self._index()
         raw = ix.why(self._ix_id(target))
@@ -324,7 +331,8 @@ class Analysis(Shown):
                         "args": dict(target.args), "result": target.result,
                         "exception": exc, "start_ns": info[4], "duration_ns": info[5],
                         "active_ns": target.active_ns, "parent_id": target.parent_id, "thread": info[1]},
-               "extra_ns": raw["extra_ns"], "baseline": raw["baseline"]}
+               "extra_ns": raw["extra_ns"], "baseline": raw["baseline"],
+               "nth_call": raw["nth_call"], "same_values": raw["same_values"]}
         group = raw["baseline"]["group"]
         if group is not None:
             group["value"] = convert(group["value"])

@@ -458,6 +458,9 @@ def why_blocks(w):
                            " (median of %s other calls): " % _count(base["calls"]),
                            ("badtxt" if w["extra_ns"] > 0 else "goodtxt", _signed(w["extra_ns"])),
                            ".", cls="whyline"))
+    same = w.get("same_values") or {}
+    if same.get("calls"):
+        blocks.append(Para(_same_values_text(same, w.get("nth_call")), cls="whyline"))
     rows = [(ch["function"], ch["calls"], ch["duration_ns"], ch["typical_calls"],
              ch["typical_ns"], ch["extra_ns"]) for ch in w["children"]]
     s = w["self"]
@@ -484,6 +487,28 @@ def why_blocks(w):
                    cls="differs" if a["differs"] else "")
         blocks.append(ta)
     return blocks
+
+
+_SAME_VERDICTS = {
+    "first_call": ": a first call's work (imports, caches, set-up) made it slow, not its "
+                  "arguments.",
+    "not_arguments": ": something other than its arguments made it slow (state, contention, "
+                     "I/O).",
+    "values": ": calls with these values take this long."}
+
+
+def _same_values_text(same, nth_call):
+    """Log.why()'s "same_values" in words, as `argtrace why` says it."""
+    n = same["calls"]
+    text = "Same values: %s other call%s with these argument values took %s" % (
+        _count(n), "" if n == 1 else "s", fmt_dur(same["p50_ns"]))
+    if n > 1:
+        text += " (median, at most %s)" % fmt_dur(same["max_ns"])
+    if same["nth"] == 1:
+        text += "; this call was the first of them"
+        if nth_call == 1:
+            text += " and the function's first call"
+    return text + _SAME_VERDICTS.get(same["verdict"], ".")
 
 
 def diff_blocks(d, groups=5):

@@ -41,6 +41,10 @@ extern "C" {
  * have a p50 of at least twice the baseline's (slow within the baseline: with large `rows`
  * as the baseline, mode='strict' calls among them).
  *
+ * Same values: the calls whose every argument has the value the call's has (as captured:
+ * value ids), which separate a call slow for its arguments (they are slow every time) from
+ * one slow for something else, such as a first call's work (imports, caches, set-up).
+ *
  * Times in ns; durations are active times and a child's time is what it is charged to its
  * parent, as self time counts them (a generator's or coroutine's suspended time left out).
  * Everything a result points to (labels, filters, names) lives as long as it.
@@ -59,6 +63,17 @@ ATR_API int atr_why_compute(const atr_index *ix, uint32_t call, atr_why **out);
 
 /* Free a result. Accepts NULL. */
 ATR_API void atr_why_free(atr_why *w);
+
+/* What the other calls with a call's argument values say about it (atr_why_summary). A call
+   "much" slower takes at least twice the longest of them (and 1 µs more). */
+typedef enum atr_why_same {
+    ATR_WHY_SAME_NONE = 0, /* no such calls, or some of the call's values loose */
+    ATR_WHY_SAME_FIRST,    /* the first with these values, much slower than the others: a
+                               first call's work (imports, caches, set-up) */
+    ATR_WHY_SAME_OTHER,    /* not the first, much slower: not its arguments (state,
+                               contention, I/O) */
+    ATR_WHY_SAME_VALUES    /* within a factor 2 of them or slower: these values take long */
+} atr_why_same;
 
 typedef struct atr_why_summary {
     uint32_t call, function;
@@ -80,7 +95,22 @@ typedef struct atr_why_summary {
     uint64_t group_p50_ns;    /* the group's p50 over all its calls (the call included) */
     uint32_t n_children;      /* rows for atr_why_get_child */
     uint32_t n_args;          /* rows for atr_why_get_arg */
+    /* Where the call stands among its function's calls by start time (1: the first). */
+    uint64_t nth_call;
+    /* The other finished calls with the same captured values of every argument (none when
+       the call has an argument not captured): how many, their median and greatest
+       duration, and the call's place among all the calls with these values by start (1:
+       the first; 0 when there are none). same_loose: how many of the call's values do not
+       tell their argument apart (an object known by its type, a text cut at capture), so
+       that calls counted the same may have had different arguments; same_loose_param: the
+       parameter of the first of them. */
+    uint64_t same_calls, same_p50_ns, same_max_ns, same_nth;
+    uint32_t same_loose, same_loose_param;
+    int same_verdict; /* atr_why_same: what the calls with the same values say */
 } atr_why_summary;
+
+/* A verdict's name in JSON and Python: "", "first_call", "not_arguments", "values". */
+ATR_API const char *atr_why_same_name(int verdict);
 
 /* The summary of a result. */
 ATR_API void atr_why_get_summary(const atr_why *w, atr_why_summary *out);

@@ -374,6 +374,86 @@ static int32_t pick_group(const atr_why *w, const int32_t *cg, int finished) {
     return -1;
 }
 
+/* A value that tells its argument apart from every other (not an object known by its type,
+   nor a text cut at capture): calls with the same such values had the same arguments. */
+static int value_is_whole(const atr_index *ix, uint32_t vid) {
+    atr_value v;
+    if (atr__values_get(&ix->vals, vid, &v) != 0)
+        return 0;
+    switch (v.kind) {
+    case ATR_V_NIL:
+    case ATR_V_BOOL:
+    case ATR_V_INT:
+    case ATR_V_UINT:
+    case ATR_V_FLOAT:
+    case ATR_V_BIGINT:
+        return 1;
+    case ATR_V_STR:
+    case ATR_V_BYTES:
+        return v.u.s.len >= v.u.s.true_len;
+    default:
+        return 0;
+    }
+}
+
+/* S->nth_call and the same-values fields (atr_why.h) of `call` among the n calls fids of its
+   function; buf holds n durations. */
+static void same_values(atr_why_summary *S, const atr_index *ix, uint32_t call,
+                        const uint32_t *fids, uint64_t n, uint64_t *buf) {
+    const atr__call *C = &ix->calls[call];
+    const uint32_t *cv = ix->argv + C->args;
+    uint64_t ns = 0, max = 0;
+    int known = 1;
+    S->nth_call = S->same_nth = 1;
+    for (uint32_t k = 0; k < C->n_args; k++) {
+        known &= cv[k] != ATR_NO_VALUE;
+        if (cv[k] != ATR_NO_VALUE && !value_is_whole(ix, cv[k]) && S->same_loose++ == 0)
+            S->same_loose_param = k;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        uint32_t id = fids[i];
+        const atr__call *c = &ix->calls[id];
+        if (id == call)
+            continue;
+        int earlier = c->start < C->start || (c->start == C->start && id < call);
+        S->nth_call += (uint64_t)earlier;
+        if (!known || c->n_args != C->n_args ||
+            (C->n_args && memcmp(ix->argv + c->args, cv, C->n_args * sizeof(*cv)) != 0))
+            continue;
+        S->same_nth += (uint64_t)earlier;
+        if (c->status == ATR_CALL_UNFINISHED)
+            continue;
+        buf[ns] = atr__call_active(ix, c);
+        max = buf[ns] > max ? buf[ns] : max;
+        ns++;
+    }
+    S->same_calls = ns;
+    S->same_max_ns = max;
+    S->same_p50_ns = ns ? atr__percentile(buf, ns, 50) : 0;
+    if (!known)
+        S->same_nth = 0;
+    if (ns == 0 || S->same_loose)
+        return;
+    uint64_t d = S->duration_ns;
+    if (d >= 2 * max && d >= max + 1000)
+        S->same_verdict = S->same_nth == 1 ? ATR_WHY_SAME_FIRST : ATR_WHY_SAME_OTHER;
+    else if (2 * d >= S->same_p50_ns)
+        S->same_verdict = ATR_WHY_SAME_VALUES;
+}
+
+const char *atr_why_same_name(int verdict) {
+    switch (verdict) {
+    case ATR_WHY_SAME_FIRST:
+        return "first_call";
+    case ATR_WHY_SAME_OTHER:
+        return "not_arguments";
+    case ATR_WHY_SAME_VALUES:
+        return "values";
+    default:
+        return "";
+    }
+}
+
 int atr_why_compute(const atr_index *ix, uint32_t call, atr_why **out) {
     if (out)
         *out = NULL;
@@ -410,6 +490,7 @@ int atr_why_compute(const atr_index *ix, uint32_t call, atr_why **out) {
         goto out;
     S->function_calls = st.finished;
     S->function_p50_ns = st.p50_ns;
+    same_values(S, ix, call, fids, n, buf);
     rc = ATR_ENOMEM;
     uint32_t na = w->as->n_args;
     gm = calloc(na ? na : 1, sizeof(*gm));
