@@ -391,16 +391,10 @@ static void print_same(atr__vctx *ctx, const atr_why *w, const atr_why_summary *
         atr__sb_puts(sb, S->nth_call == 1 ? "; this call was the first of them and the "
                                             "function's first call"
                                           : "; this call was the first of them");
-    if (S->same_verdict == ATR_WHY_SAME_FIRST)
-        atr__sb_puts(sb, ": a first call's work (imports, caches, set-up) made it slow, not "
-                         "its arguments.");
-    else if (S->same_verdict == ATR_WHY_SAME_OTHER)
-        atr__sb_puts(sb, ": something other than its arguments made it slow (state, "
-                         "contention, I/O).");
-    else if (S->same_verdict == ATR_WHY_SAME_VALUES)
-        atr__sb_puts(sb, ": calls with these values take this long.");
-    else
-        atr__sb_putc(sb, '.');
+    const char *says = atr_why_same_says(S->same_verdict);
+    atr__sb_puts(sb, says[0] ? ": " : "");
+    atr__sb_puts(sb, says);
+    atr__sb_putc(sb, '.');
     atr__fput_hang(ctx->out, atr__sb_cstr(sb), ctx->width && ctx->width < 80 ? ctx->width : 80, 2);
     atr__sb_clear(sb);
 }
@@ -544,6 +538,7 @@ static void print_json(atr__vctx *ctx, const atr_index *ix, const atr_why *w) {
     atr__json_kuint(&j, "nth", S.same_nth);
     atr__json_kuint(&j, "loose", S.same_loose);
     atr__json_kstr(&j, "verdict", atr_why_same_name(S.same_verdict));
+    atr__json_kstr(&j, "says", atr_why_same_says(S.same_verdict));
     atr__json_obj_end(&j);
     atr__json_key(&j, "children");
     atr__json_arr_begin(&j);

@@ -368,6 +368,16 @@ static void write_why(rctx *r, uint32_t call) {
     atr__json_kuint(r->j, "typ_self", S.typical_self_ns);
     atr__json_kint(r->j, "self_extra", S.self_extra_ns);
     atr__json_kuint(r->j, "fn_p50", S.function_p50_ns);
+    if (S.same_calls) { /* the other calls with its argument values (atr_why.h) */
+        atr__json_key(r->j, "same");
+        atr__json_obj_begin(r->j);
+        atr__json_kuint(r->j, "calls", S.same_calls);
+        atr__json_kuint(r->j, "p50", S.same_p50_ns);
+        atr__json_kuint(r->j, "max", S.same_max_ns);
+        atr__json_kuint(r->j, "first", S.same_nth == 1 ? 1 + (S.nth_call == 1) : 0);
+        atr__json_kstr(r->j, "says", atr_why_same_says(S.same_verdict));
+        atr__json_obj_end(r->j);
+    }
     if (S.by_group) {
         atr__esc_str(&r->sb, S.group_arg);
         ksb(r, "group_arg");

@@ -206,15 +206,20 @@ def test_why_same_values_tell_a_first_call_from_the_arguments(slog, capfd):
     stall = slog.why("s_lookup", rank=1)  # b, its 3rd call: +80 µs
     assert stall["nth_call"] == 7
     assert stall["same_values"] == {"calls": 3, "p50_ns": 1000, "max_ns": 1000, "nth": 3,
-                                    "loose": 0, "verdict": "not_arguments"}
+                                    "loose": 0, "verdict": "not_arguments",
+                                    "says": "something other than its arguments made it slow "
+                                            "(state, contention, I/O)"}
     first = slog.why("s_lookup", rank=2)  # a, the function's first call: +50 µs
     assert first["nth_call"] == 1
     assert first["same_values"] == {"calls": 3, "p50_ns": 1000, "max_ns": 1000, "nth": 1,
-                                    "loose": 0, "verdict": "first_call"}
+                                    "loose": 0, "verdict": "first_call",
+                                    "says": "a first call's work (imports, caches, set-up) "
+                                            "made it slow, not its arguments"}
     big = slog.why("s_lookup", "key=big", rank=2)  # 30 µs each time (the cache does not help)
     assert big["same_values"]["verdict"] == "values" and big["same_values"]["calls"] == 2
     obj = slog.why("s_obj")  # objects: captured by type only, no verdict
-    assert obj["same_values"]["loose"] == 1 and obj["same_values"]["verdict"] == ""
+    assert obj["same_values"]["loose"] == 1 and obj["same_values"]["verdict"] == "" \
+        and obj["same_values"]["says"] == ""
     html = first._repr_html_()  # the notebook says it too
     assert ("this call was the first of them and the function&#x27;s first call: a first "
             "call&#x27;s work") in html or "the function's first call: a first call's work" \

@@ -355,6 +355,15 @@
         el("b", { class: W.d > W.base_p50 ? "badtxt" : "", text: fmtSigned(W.d - W.base_p50) }), "."]);
     }
     s.appendChild(line);
+    if (W.same) {
+      var same = W.same;
+      s.appendChild(el("p", { class: "whyline" }, ["Same values: " + fmtCount(same.calls) +
+        (same.calls === 1 ? " other call" : " other calls") + " with these argument values took ",
+        el("b", { text: fmtDur(same.p50) }),
+        same.calls > 1 ? " (median, at most " + fmtDur(same.max) + ")" : "",
+        same.first ? "; this call was the first of them" + (same.first === 2 ? " and the function's first call" : "") : "",
+        same.says ? ": " + same.says + "." : "."]));
+    }
     if (W.children.length || W.baseline) {
       var maxX = 1;
       W.children.forEach(function (r) { maxX = Math.max(maxX, Math.abs(r[5])); });

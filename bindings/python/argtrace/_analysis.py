@@ -318,8 +318,8 @@ class Analysis(Shown):
         "loose" (how many of its values, objects known by their type or cut texts, may
         hide different arguments) and "verdict": "first_call" (the first with them and much
         slower: a first call's work), "not_arguments" (much slower, not the first),
-        "values" (they take this long) or ""). Typical values are medians over the
-        baseline. ValueError when nothing matches."""
+        "values" (they take this long) or "", and "says": that in words). Typical values
+        are medians over the baseline. ValueError when nothing matches."""
         target = self._why_target(call, filters, rank, where, equals)
         ix = self._index()
         raw = ix.why(self._ix_id(target))

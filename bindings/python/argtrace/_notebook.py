@@ -489,14 +489,6 @@ def why_blocks(w):
     return blocks
 
 
-_SAME_VERDICTS = {
-    "first_call": ": a first call's work (imports, caches, set-up) made it slow, not its "
-                  "arguments.",
-    "not_arguments": ": something other than its arguments made it slow (state, contention, "
-                     "I/O).",
-    "values": ": calls with these values take this long."}
-
-
 def _same_values_text(same, nth_call):
     """Log.why()'s "same_values" in words, as `argtrace why` says it."""
     n = same["calls"]
@@ -508,7 +500,7 @@ def _same_values_text(same, nth_call):
         text += "; this call was the first of them"
         if nth_call == 1:
             text += " and the function's first call"
-    return text + _SAME_VERDICTS.get(same["verdict"], ".")
+    return text + (": " + same["says"] if same["says"] else "") + "."
 
 
 def diff_blocks(d, groups=5):

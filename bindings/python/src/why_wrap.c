@@ -105,7 +105,7 @@ PyObject *atr__py_why(const atr_index *ix, uint32_t call) {
     PyObject *kids = group ? why_rows_py(ix, w, &S, &args) : NULL;
     if (kids)
         r = Py_BuildValue(
-            "{sIsLs{sKsKsKsKsO}sKs{sKsKsKsKsIss}sNs{sKsKsL}sN}", "call", call, "extra_ns",
+            "{sIsLs{sKsKsKsKsO}sKs{sKsKsKsKsIssss}sNs{sKsKsL}sN}", "call", call, "extra_ns",
             (long long)S.extra_ns, "baseline", "calls", (unsigned long long)S.baseline_calls,
             "p50_ns", (unsigned long long)S.baseline_p50_ns, "function_calls",
             (unsigned long long)S.function_calls, "function_p50_ns",
@@ -113,10 +113,10 @@ PyObject *atr__py_why(const atr_index *ix, uint32_t call) {
             (unsigned long long)S.nth_call, "same_values", "calls",
             (unsigned long long)S.same_calls, "p50_ns", (unsigned long long)S.same_p50_ns, "max_ns",
             (unsigned long long)S.same_max_ns, "nth", (unsigned long long)S.same_nth, "loose",
-            (unsigned)S.same_loose, "verdict", atr_why_same_name(S.same_verdict), "children", kids,
-            "self", "duration_ns", (unsigned long long)S.self_ns, "typical_ns",
-            (unsigned long long)S.typical_self_ns, "extra_ns", (long long)S.self_extra_ns,
-            "arguments", args);
+            (unsigned)S.same_loose, "verdict", atr_why_same_name(S.same_verdict), "says",
+            atr_why_same_says(S.same_verdict), "children", kids, "self", "duration_ns",
+            (unsigned long long)S.self_ns, "typical_ns", (unsigned long long)S.typical_self_ns,
+            "extra_ns", (long long)S.self_extra_ns, "arguments", args);
     Py_XDECREF(group);
     atr_why_free(w);
     return r;

@@ -111,6 +111,9 @@ typedef struct atr_why_summary {
 
 /* A verdict's name in JSON and Python: "", "first_call", "not_arguments", "values". */
 ATR_API const char *atr_why_same_name(int verdict);
+/* What it says, in words ("" for none): "a first call's work (imports, caches, set-up) made
+   it slow, not its arguments", ... (every viewer writes the same). */
+ATR_API const char *atr_why_same_says(int verdict);
 
 /* The summary of a result. */
 ATR_API void atr_why_get_summary(const atr_why *w, atr_why_summary *out);

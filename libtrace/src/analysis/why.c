@@ -454,6 +454,19 @@ const char *atr_why_same_name(int verdict) {
     }
 }
 
+const char *atr_why_same_says(int verdict) {
+    switch (verdict) {
+    case ATR_WHY_SAME_FIRST:
+        return "a first call's work (imports, caches, set-up) made it slow, not its arguments";
+    case ATR_WHY_SAME_OTHER:
+        return "something other than its arguments made it slow (state, contention, I/O)";
+    case ATR_WHY_SAME_VALUES:
+        return "calls with these values take this long";
+    default:
+        return "";
+    }
+}
+
 int atr_why_compute(const atr_index *ix, uint32_t call, atr_why **out) {
     if (out)
         *out = NULL;
