@@ -176,6 +176,44 @@ static void print_arg_text(atr__vctx *ctx, const atr_index *ix, const atr_argsco
 
 static size_t max_sz(size_t a, size_t b) { return a > b ? a : b; }
 
+/*
+ * Under the slowest calls: those that were the first with their argument values and much
+ * slower than the later calls with the same values (atr_why_same_values), which no argument
+ * explains: "first calls: ranks 1, 2 were the first calls with their argument values …".
+ */
+static void print_first_calls(atr__vctx *ctx, const atr__target *t, const atr_callset *cs) {
+    atr__sbuf sb = ATR__SBUF_INIT;
+    uint64_t n = 0, max_ns = 0;
+    uint32_t loose = 0;
+    for (uint64_t i = 0; i < atr_callset_count(cs); i++) {
+        atr_why_summary S;
+        if (atr_why_same_values(t->ix, atr_callset_get(cs, i), &S) != 0 ||
+            S.same_verdict != ATR_WHY_SAME_FIRST)
+            continue;
+        atr__sb_printf(&sb, n ? ", %" PRIu64 : "%" PRIu64, i + 1);
+        max_ns = S.same_max_ns > max_ns ? S.same_max_ns : max_ns;
+        loose += S.same_loose;
+        n++;
+    }
+    if (n) {
+        char dur[32];
+        atr__sbuf line = ATR__SBUF_INIT;
+        atr__fmt_dur(dur, sizeof dur, max_ns);
+        atr__sb_printf(&line,
+                       "first calls: rank%s %s %s the first with %s argument values; the later "
+                       "calls with the same values took at most %s: a first call's work "
+                       "(imports, caches, set-up), not the arguments%s (%s why LOG FUNC "
+                       "--rank N).",
+                       n > 1 ? "s" : "", atr__sb_cstr(&sb), n > 1 ? "were" : "was",
+                       n > 1 ? "their" : "its", dur,
+                       loose ? ", unless objects known by their type differed" : "", ctx->prog);
+        fputc('\n', ctx->out);
+        atr__fput_hang(ctx->out, atr__sb_cstr(&line), ctx->width, 2);
+        atr__sb_free(&line);
+    }
+    atr__sb_free(&sb);
+}
+
 static void print_slowest(atr__vctx *ctx, const atr__target *t, uint64_t n) {
     atr_callset *cs = NULL;
     if (n == 0 || atr__target_query(ctx, t, ATR_SORT_DURATION, 0, n, &cs) != ATR_VIEWER_OK)
@@ -230,6 +268,7 @@ static void print_slowest(atr__vctx *ctx, const atr__target *t, uint64_t n) {
     atr__table_print(&tb, ctx->out, ctx->color, 2);
     atr__table_free(&tb);
     atr__sb_free(&sb);
+    print_first_calls(ctx, t, cs);
     atr_callset_free(cs);
 }
 

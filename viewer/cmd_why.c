@@ -365,21 +365,23 @@ static void print_next(atr__vctx *ctx, const char *const *logs, int n_logs, cons
 static void print_same(atr__vctx *ctx, const atr_why *w, const atr_why_summary *S, atr__sbuf *sb) {
     if (!S->same_calls)
         return;
-    atr__sb_puts(sb, "same values: ");
-    atr__sb_count(sb, S->same_calls);
-    atr__sb_puts(sb, S->same_calls == 1 ? " other call" : " other calls");
-    atr__sb_puts(sb, " with these argument values");
+    atr__sbuf loose = ATR__SBUF_INIT; /* "settings", "settings and 2 others" */
     for (uint32_t i = 0; S->same_loose && i < S->n_args; i++) {
         atr_why_arg r;
         if (atr_why_get_arg(w, i, &r) != 0 || r.param != S->same_loose_param)
             continue;
-        atr__sb_puts(sb, " (");
-        sb_name_fit(sb, r.name, W_ARG);
+        sb_name_fit(&loose, r.name, W_ARG);
         if (S->same_loose > 1)
-            atr__sb_printf(sb, " and %u other%s", S->same_loose - 1, S->same_loose > 2 ? "s" : "");
-        atr__sb_puts(sb, " compared as captured)");
+            atr__sb_printf(&loose, " and %u other%s", S->same_loose - 1,
+                           S->same_loose > 2 ? "s" : "");
         break;
     }
+    atr__sb_puts(sb, "same values: ");
+    atr__sb_count(sb, S->same_calls);
+    atr__sb_puts(sb, S->same_calls == 1 ? " other call" : " other calls");
+    atr__sb_puts(sb, " with these argument values");
+    if (loose.len)
+        atr__sb_printf(sb, " (%s compared as captured)", atr__sb_cstr(&loose));
     atr__sb_puts(sb, " took ");
     atr__sb_dur(sb, S->same_p50_ns);
     if (S->same_calls > 1) {
@@ -394,9 +396,12 @@ static void print_same(atr__vctx *ctx, const atr_why *w, const atr_why_summary *
     const char *says = atr_why_same_says(S->same_verdict);
     atr__sb_puts(sb, says[0] ? ": " : "");
     atr__sb_puts(sb, says);
+    if (loose.len && S->same_verdict != ATR_WHY_SAME_NONE && S->same_verdict != ATR_WHY_SAME_VALUES)
+        atr__sb_printf(sb, ", unless %s differed", atr__sb_cstr(&loose));
     atr__sb_putc(sb, '.');
     atr__fput_hang(ctx->out, atr__sb_cstr(sb), ctx->width && ctx->width < 80 ? ctx->width : 80, 2);
     atr__sb_clear(sb);
+    atr__sb_free(&loose);
 }
 
 int atr__why_text(atr__vctx *ctx, const atr_index *ix, uint32_t call, uint64_t rank,

@@ -375,7 +375,9 @@ static void write_why(rctx *r, uint32_t call) {
         atr__json_kuint(r->j, "p50", S.same_p50_ns);
         atr__json_kuint(r->j, "max", S.same_max_ns);
         atr__json_kuint(r->j, "first", S.same_nth == 1 ? 1 + (S.nth_call == 1) : 0);
+        atr__json_kstr(r->j, "verdict", atr_why_same_name(S.same_verdict));
         atr__json_kstr(r->j, "says", atr_why_same_says(S.same_verdict));
+        atr__json_kuint(r->j, "loose", S.same_loose);
         atr__json_obj_end(r->j);
     }
     if (S.by_group) {

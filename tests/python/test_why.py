@@ -217,9 +217,8 @@ def test_why_same_values_tell_a_first_call_from_the_arguments(slog, capfd):
                                             "made it slow, not its arguments"}
     big = slog.why("s_lookup", "key=big", rank=2)  # 30 µs each time (the cache does not help)
     assert big["same_values"]["verdict"] == "values" and big["same_values"]["calls"] == 2
-    obj = slog.why("s_obj")  # objects: captured by type only, no verdict
-    assert obj["same_values"]["loose"] == 1 and obj["same_values"]["verdict"] == "" \
-        and obj["same_values"]["says"] == ""
+    obj = slog.why("s_obj")  # objects known by their type: the verdict assumes them alike
+    assert obj["same_values"]["loose"] == 1 and obj["same_values"]["verdict"] == "first_call"
     html = first._repr_html_()  # the notebook says it too
     assert ("this call was the first of them and the function&#x27;s first call: a first "
             "call&#x27;s work") in html or "the function's first call: a first call's work" \
@@ -241,6 +240,13 @@ def test_why_same_values_tell_a_first_call_from_the_arguments(slog, capfd):
     assert _core.viewer_main(["argtrace", "why", slog.path, "s_obj"]) == 0
     out = " ".join(capfd.readouterr().out.split())
     assert "with these argument values (thing compared as captured) took 1.00 µs" in out
+    assert "made it slow, not its arguments, unless thing differed." in out
+    # slow says which of the slowest calls were first calls (rank 2 here, not the stall)
+    assert _core.viewer_main(["argtrace", "slow", slog.path, "s_lookup"]) == 0
+    out = " ".join(capfd.readouterr().out.split())
+    assert ("first calls: rank 2 was the first with its argument values; the later calls "
+            "with the same values took at most 1.00 µs: a first call's work (imports, caches, "
+            "set-up), not the arguments (argtrace why LOG FUNC --rank N).") in out, out
 
 
 @pytest.mark.parametrize("args", [

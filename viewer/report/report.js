@@ -362,7 +362,9 @@
         el("b", { text: fmtDur(same.p50) }),
         same.calls > 1 ? " (median, at most " + fmtDur(same.max) + ")" : "",
         same.first ? "; this call was the first of them" + (same.first === 2 ? " and the function's first call" : "") : "",
-        same.says ? ": " + same.says + "." : "."]));
+        same.says ? ": " + same.says : "",
+        same.says && same.loose && same.verdict !== "values" ?
+          ", unless an object known by its type (or a cut text) differed" : "", "."]));
     }
     if (W.children.length || W.baseline) {
       var maxX = 1;

@@ -500,7 +500,11 @@ def _same_values_text(same, nth_call):
         text += "; this call was the first of them"
         if nth_call == 1:
             text += " and the function's first call"
-    return text + (": " + same["says"] if same["says"] else "") + "."
+    if same["says"]:
+        text += ": " + same["says"]
+        if same["loose"] and same["verdict"] != "values":
+            text += ", unless an object known by its type (or a cut text) differed"
+    return text + "."
 
 
 def diff_blocks(d, groups=5):

@@ -67,7 +67,7 @@ ATR_API void atr_why_free(atr_why *w);
 /* What the other calls with a call's argument values say about it (atr_why_summary). A call
    "much" slower takes at least twice the longest of them (and 1 µs more). */
 typedef enum atr_why_same {
-    ATR_WHY_SAME_NONE = 0, /* no such calls, or some of the call's values loose */
+    ATR_WHY_SAME_NONE = 0, /* no such calls */
     ATR_WHY_SAME_FIRST,    /* the first with these values, much slower than the others: a
                                first call's work (imports, caches, set-up) */
     ATR_WHY_SAME_OTHER,    /* not the first, much slower: not its arguments (state,
@@ -102,8 +102,8 @@ typedef struct atr_why_summary {
        duration, and the call's place among all the calls with these values by start (1:
        the first; 0 when there are none). same_loose: how many of the call's values do not
        tell their argument apart (an object known by its type, a text cut at capture), so
-       that calls counted the same may have had different arguments; same_loose_param: the
-       parameter of the first of them. */
+       that calls counted the same may have had different arguments (the verdict then
+       assumes they had not); same_loose_param: the parameter of the first of them. */
     uint64_t same_calls, same_p50_ns, same_max_ns, same_nth;
     uint32_t same_loose, same_loose_param;
     int same_verdict; /* atr_why_same: what the calls with the same values say */
@@ -114,6 +114,11 @@ ATR_API const char *atr_why_same_name(int verdict);
 /* What it says, in words ("" for none): "a first call's work (imports, caches, set-up) made
    it slow, not its arguments", ... (every viewer writes the same). */
 ATR_API const char *atr_why_same_says(int verdict);
+
+/* Only the call's place and the same-values part of atr_why_compute (call, function,
+   duration_ns, nth_call, same_*; the rest 0), without the argument analysis: cheap enough
+   for each of a function's slowest calls. Returns 0, ATR_EINVAL, ATR_ENOMEM. */
+ATR_API int atr_why_same_values(const atr_index *ix, uint32_t call, atr_why_summary *out);
 
 /* The summary of a result. */
 ATR_API void atr_why_get_summary(const atr_why *w, atr_why_summary *out);

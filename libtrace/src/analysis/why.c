@@ -432,7 +432,7 @@ static void same_values(atr_why_summary *S, const atr_index *ix, uint32_t call,
     S->same_p50_ns = ns ? atr__percentile(buf, ns, 50) : 0;
     if (!known)
         S->same_nth = 0;
-    if (ns == 0 || S->same_loose)
+    if (ns == 0)
         return;
     uint64_t d = S->duration_ns;
     if (d >= 2 * max && d >= max + 1000)
@@ -465,6 +465,26 @@ const char *atr_why_same_says(int verdict) {
     default:
         return "";
     }
+}
+
+int atr_why_same_values(const atr_index *ix, uint32_t call, atr_why_summary *out) {
+    if (out)
+        memset(out, 0, sizeof(*out));
+    if (!ix || !out || call >= ix->n_calls)
+        return ATR_EINVAL;
+    if (!ix->fn_off)
+        return ATR_ENOMEM;
+    const atr__call *C = &ix->calls[call];
+    uint64_t n = ix->fn_off[C->func + 1] - ix->fn_off[C->func];
+    uint64_t *buf = malloc((n ? n : 1) * sizeof(uint64_t));
+    if (!buf)
+        return ATR_ENOMEM;
+    out->call = call;
+    out->function = C->func;
+    out->duration_ns = atr__call_active(ix, C);
+    same_values(out, ix, call, ix->fn_calls + ix->fn_off[C->func], n, buf);
+    free(buf);
+    return 0;
 }
 
 int atr_why_compute(const atr_index *ix, uint32_t call, atr_why **out) {
