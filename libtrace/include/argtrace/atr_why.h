@@ -72,7 +72,8 @@ typedef enum atr_why_same {
                                first call's work (imports, caches, set-up) */
     ATR_WHY_SAME_OTHER,    /* not the first, much slower: not its arguments (state,
                                contention, I/O) */
-    ATR_WHY_SAME_VALUES    /* within a factor 2 of them or slower: these values take long */
+    ATR_WHY_SAME_VALUES    /* at least half the longest of them, not much slower: these
+                              values take this long */
 } atr_why_same;
 
 typedef struct atr_why_summary {
@@ -116,8 +117,9 @@ ATR_API const char *atr_why_same_name(int verdict);
 ATR_API const char *atr_why_same_says(int verdict);
 
 /* Only the call's place and the same-values part of atr_why_compute (call, function,
-   duration_ns, nth_call, same_*; the rest 0), without the argument analysis: cheap enough
-   for each of a function's slowest calls. Returns 0, ATR_EINVAL, ATR_ENOMEM. */
+   duration_ns, nth_call, same_* but the median; the rest 0), without the argument analysis
+   and without memory: one pass over the function's calls, for each of its slowest calls.
+   Returns 0, ATR_EINVAL, ATR_ENOMEM (an index without its function lists). */
 ATR_API int atr_why_same_values(const atr_index *ix, uint32_t call, atr_why_summary *out);
 
 /* The summary of a result. */

@@ -397,7 +397,7 @@ static int value_is_whole(const atr_index *ix, uint32_t vid) {
 }
 
 /* S->nth_call and the same-values fields (atr_why.h) of `call` among the n calls fids of its
-   function; buf holds n durations. */
+   function; buf holds n durations for the median (NULL: same_p50_ns left 0). */
 static void same_values(atr_why_summary *S, const atr_index *ix, uint32_t call,
                         const uint32_t *fids, uint64_t n, uint64_t *buf) {
     const atr__call *C = &ix->calls[call];
@@ -423,13 +423,15 @@ static void same_values(atr_why_summary *S, const atr_index *ix, uint32_t call,
         S->same_nth += (uint64_t)earlier;
         if (c->status == ATR_CALL_UNFINISHED)
             continue;
-        buf[ns] = atr__call_active(ix, c);
-        max = buf[ns] > max ? buf[ns] : max;
+        uint64_t d = atr__call_active(ix, c);
+        max = d > max ? d : max;
+        if (buf)
+            buf[ns] = d;
         ns++;
     }
     S->same_calls = ns;
     S->same_max_ns = max;
-    S->same_p50_ns = ns ? atr__percentile(buf, ns, 50) : 0;
+    S->same_p50_ns = ns && buf ? atr__percentile(buf, ns, 50) : 0;
     if (!known)
         S->same_nth = 0;
     if (ns == 0)
@@ -437,7 +439,7 @@ static void same_values(atr_why_summary *S, const atr_index *ix, uint32_t call,
     uint64_t d = S->duration_ns;
     if (d >= 2 * max && d >= max + 1000)
         S->same_verdict = S->same_nth == 1 ? ATR_WHY_SAME_FIRST : ATR_WHY_SAME_OTHER;
-    else if (2 * d >= S->same_p50_ns)
+    else if (2 * d >= max)
         S->same_verdict = ATR_WHY_SAME_VALUES;
 }
 
@@ -476,14 +478,10 @@ int atr_why_same_values(const atr_index *ix, uint32_t call, atr_why_summary *out
         return ATR_ENOMEM;
     const atr__call *C = &ix->calls[call];
     uint64_t n = ix->fn_off[C->func + 1] - ix->fn_off[C->func];
-    uint64_t *buf = malloc((n ? n : 1) * sizeof(uint64_t));
-    if (!buf)
-        return ATR_ENOMEM;
     out->call = call;
     out->function = C->func;
     out->duration_ns = atr__call_active(ix, C);
-    same_values(out, ix, call, ix->fn_calls + ix->fn_off[C->func], n, buf);
-    free(buf);
+    same_values(out, ix, call, ix->fn_calls + ix->fn_off[C->func], n, NULL);
     return 0;
 }
 
