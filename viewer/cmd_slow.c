@@ -180,10 +180,13 @@ static size_t max_sz(size_t a, size_t b) { return a > b ? a : b; }
  * Under the slowest calls: those that were the first with their argument values and much
  * slower than the later calls with the same values (atr_why_same_values), which no argument
  * explains: "first calls: ranks 1, 2 were the first calls with their argument values …".
+ * Said when their time beyond those calls' is at least 5% of the function's (total_ns, its
+ * calls' active time): a microsecond's cold start of a small function is not worth a line.
  */
-static void print_first_calls(atr__vctx *ctx, const atr__target *t, const atr_callset *cs) {
+static void print_first_calls(atr__vctx *ctx, const atr__target *t, const atr_callset *cs,
+                              uint64_t total_ns) {
     atr__sbuf sb = ATR__SBUF_INIT;
-    uint64_t n = 0, max_ns = 0;
+    uint64_t n = 0, max_ns = 0, extra_ns = 0;
     uint32_t loose = 0;
     for (uint64_t i = 0; i < atr_callset_count(cs); i++) {
         atr_why_summary S;
@@ -192,10 +195,11 @@ static void print_first_calls(atr__vctx *ctx, const atr__target *t, const atr_ca
             continue;
         atr__sb_printf(&sb, n ? ", %" PRIu64 : "%" PRIu64, i + 1);
         max_ns = S.same_max_ns > max_ns ? S.same_max_ns : max_ns;
+        extra_ns += S.duration_ns - S.same_max_ns;
         loose += S.same_loose;
         n++;
     }
-    if (n) {
+    if (n && extra_ns >= total_ns / 20) {
         char dur[32];
         atr__sbuf line = ATR__SBUF_INIT;
         atr__fmt_dur(dur, sizeof dur, max_ns);
@@ -214,7 +218,7 @@ static void print_first_calls(atr__vctx *ctx, const atr__target *t, const atr_ca
     atr__sb_free(&sb);
 }
 
-static void print_slowest(atr__vctx *ctx, const atr__target *t, uint64_t n) {
+static void print_slowest(atr__vctx *ctx, const atr__target *t, uint64_t n, uint64_t total_ns) {
     atr_callset *cs = NULL;
     if (n == 0 || atr__target_query(ctx, t, ATR_SORT_DURATION, 0, n, &cs) != ATR_VIEWER_OK)
         return;
@@ -268,13 +272,15 @@ static void print_slowest(atr__vctx *ctx, const atr__target *t, uint64_t n) {
     atr__table_print(&tb, ctx->out, ctx->color, 2);
     atr__table_free(&tb);
     atr__sb_free(&sb);
-    print_first_calls(ctx, t, cs);
+    if (total_ns)
+        print_first_calls(ctx, t, cs, total_ns);
     atr_callset_free(cs);
 }
 
 static void print_text(atr__vctx *ctx, const atr__target *t, const atr_argscore *s,
                        const slow_args *a) {
     atr_stats st;
+    uint64_t total_ns = 0; /* the calls' active time, 0 if unknown */
     atr__sbuf sb = ATR__SBUF_INIT;
     atr__sb_style(&sb, ctx->color, ATR__ST_BOLD);
     atr__sb_funcname(&sb, t->ix, t->fn);
@@ -282,6 +288,7 @@ static void print_text(atr__vctx *ctx, const atr__target *t, const atr_argscore 
     int active = 0; /* its calls suspended: times are active times */
     if (atr_stats_function(t->ix, t->fn, t->filter, &st) == 0) {
         active = st.active_ns != st.total_ns;
+        total_ns = st.active_ns;
         const char *est = st.sampled ? "~" : ""; /* a sampled log: scaled estimates */
         atr__sb_puts(&sb, ": ");
         atr__sb_puts(&sb, est);
@@ -335,7 +342,7 @@ static void print_text(atr__vctx *ctx, const atr__target *t, const atr_argscore 
         fputs("no captured arguments\n\n", ctx->out);
     for (uint32_t i = 0; i < n; i++)
         print_arg_text(ctx, t->ix, s, i, a->n_by ? 0 : a->groups);
-    print_slowest(ctx, t, a->calls);
+    print_slowest(ctx, t, a->calls, total_ns);
 }
 
 static void print_json(atr__vctx *ctx, const atr__target *t, const atr_argscore *s) {

@@ -133,8 +133,8 @@ def test_one_log_calls_text_and_slow_print_call_ids(log_a, capfd):
     assert printed == [c.id for c in log.calls("inner")]
     rc, out, _ = cli(capfd, "slow", log_a, "inner", "--calls", "9")
     assert rc == 0
-    table = out[out.index("slowest calls"):].splitlines()[2:]
-    ids = [int(line.split()[1]) for line in table if line.strip()]
+    table = out[out.index("slowest calls"):].split("\n\n")[0].splitlines()[2:]
+    ids = [int(line.split()[1]) for line in table]
     assert sorted(ids) == sorted(c.id for c in log.calls("inner"))
     for i in ids:
         assert log.call(i).function == MOD + ".inner"
