@@ -67,7 +67,7 @@ ATR_API void atr_why_free(atr_why *w);
 /* What the other calls with a call's argument values say about it (atr_why_summary). A call
    "much" slower takes at least twice the longest of them (and 1 µs more). */
 typedef enum atr_why_same {
-    ATR_WHY_SAME_NONE = 0, /* no such calls */
+    ATR_WHY_SAME_NONE = 0, /* no such calls, or the call is unfinished */
     ATR_WHY_SAME_FIRST,    /* the first with these values, much slower than the others: a
                                first call's work (imports, caches, set-up) */
     ATR_WHY_SAME_OTHER,    /* not the first, much slower: not its arguments (state,

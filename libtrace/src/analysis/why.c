@@ -434,7 +434,7 @@ static void same_values(atr_why_summary *S, const atr_index *ix, uint32_t call,
     S->same_p50_ns = ns && buf ? atr__percentile(buf, ns, 50) : 0;
     if (!known)
         S->same_nth = 0;
-    if (ns == 0)
+    if (ns == 0 || C->status == ATR_CALL_UNFINISHED) /* its duration: to the log's end */
         return;
     uint64_t d = S->duration_ns;
     if (d >= 2 * max && d >= max + 1000)
