@@ -250,8 +250,8 @@ static void test_groups(void) {
         sum[1] += g.stat.side[1].calls;
         if (g.stat.side[0].calls == 0) {
             only_new++;
-            ATR_CHECK_EQ_INT(k, 0);                   /* the largest |added| */
-            ATR_CHECK_EQ_STR(g.label, "10000–11000"); /* rounded to 2 digits (breaks.c) */
+            ATR_CHECK_EQ_INT(k, 0);                     /* the largest |added| */
+            ATR_CHECK_EQ_STR(g.label, "10,000–11,000"); /* 2 digits (breaks.c), separators */
             ATR_CHECK_EQ_INT(g.stat.added_ns, 50000);
         } else {
             ATR_CHECK_EQ_U64(g.stat.side[0].calls, g.stat.side[1].calls);

@@ -100,8 +100,8 @@ static void test_clusters(void) {
     /* Slowest first: the 6400 cluster, labelled with 2 significant digits. */
     atr_arg_group g;
     ATR_CHECK_OK(atr_argscore_group(sc, 0, 0, &g));
-    ATR_CHECK_EQ_STR(g.label, "len 6200\xe2\x80\x93"
-                              "6600");
+    ATR_CHECK_EQ_STR(g.label, "len 6,200\xe2\x80\x93"
+                              "6,600");
     ATR_CHECK_OK(atr_argscore_group(sc, 0, 4, &g));
     ATR_CHECK_EQ_STR(g.label, "len 190\xe2\x80\x93"
                               "210");
@@ -133,7 +133,7 @@ static void test_single_value_range(void) {
     ATR_CHECK_EQ_INT(a.mode, ATR_GROUP_RANGE);
     ATR_REQUIRE(a.n_groups == 2);
     ATR_CHECK_OK(atr_argscore_group(sc, 0, 0, &g));
-    ATR_CHECK_EQ_STR(g.label, "6295");
+    ATR_CHECK_EQ_STR(g.label, "6,295"); /* a range of one value, with separators */
     ATR_CHECK_OK(atr_argscore_group(sc, 0, 1, &g));
     ATR_CHECK_EQ_STR(g.label, "100\xe2\x80\x93"
                               "120");

@@ -52,7 +52,7 @@ def slog(log_path):
 def test_length_groups_follow_the_clusters(slog):
     rep = slog.slow("clk_format")
     sql = next(a for a in rep.arguments if a.name == "sql")
-    assert [g.label for g in sql.groups] == ["len 6400", "len 3200", "len 800", "len 400",
+    assert [g.label for g in sql.groups] == ["len 6,400", "len 3,200", "len 800", "len 400",
                                              "len 200"]
     assert [g.calls for g in sql.groups] == [10] * 5
     assert sql.groups[0].filter == "len(sql)>=6400 len(sql)<=6400"
@@ -65,7 +65,7 @@ def test_by_expressions(slog):
     assert sorted(names) == ["len(sql)", "sql,reindent", "type(dialect)"]
     pair = next(a for a in rep.arguments if a.name == "sql,reindent")
     assert len(pair.groups) == 10  # 5 length groups x 2 reindent values
-    assert pair.groups[0].label == "len 6400, True"
+    assert pair.groups[0].label == "len 6,400, True"
     assert pair.groups[0].filter == "len(sql)>=6400 len(sql)<=6400 reindent=True"
     assert pair.score > max(a.score for a in rep.arguments if a is not pair) - 1e-9
     assert len(slog.calls("clk_format", pair.groups[0].filter)) == pair.groups[0].calls

@@ -72,7 +72,7 @@ def test_lengths_stay_when_they_explain_the_duration(viewer, tmp_path):
     assert len(rows) == 5
     for line in rows:
         assert len(line) <= 80 and line.endswith(")") and " (len " in line, line
-    assert any(line.endswith("(len 1500000)") for line in rows)
+    assert any(line.endswith("(len 1,500,000)") for line in rows)
 
 
 def test_texts_all_different_are_grouped_by_length(viewer, tmp_path):

@@ -138,14 +138,14 @@ def test_group_by_a_key_typed_in(tui):
     s.wait_for("functions (")
     s.keys("Enter")
     screen = s.wait_for("app.format — arguments")
-    assert "len 6400–6500" in screen  # five length groups, rounded
+    assert "len 6,400–6,500" in screen  # five length groups, rounded
     assert "SELECT…a.region = " in screen  # long strs tell apart
     assert all(len(r) <= 80 for r in lines(screen))
     s.keys("b")
     s.text("sql,reindent")
     s.keys("Enter")
     screen = s.wait_for("app.format — by sql,reindent")
-    assert "▸ sql,reindent" in screen and "len 6400–6500, True" in screen
+    assert "▸ sql,reindent" in screen and "len 6,400–6,500, True" in screen
     s.keys("b")
     s.text("len(nope)")
     s.keys("Enter")

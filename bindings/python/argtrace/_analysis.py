@@ -161,7 +161,8 @@ def _key_label(k):
         return ", ".join(_key_label(x) for x in k)
     if isinstance(k, str):
         text = " ".join(k.split()) if len(k) > 30 else k
-        return text if len(k) <= 30 else "%s…%s (len %d)" % (text[:14], text[-12:], len(k))
+        return text if len(k) <= 30 else "%s…%s (len %s)" % (text[:14], text[-12:],
+                                                              format(len(k), ","))
     text = repr(k)
     return text if len(text) <= 40 else text[:39] + "…"
 

@@ -145,6 +145,9 @@ void atr__sort_args(atr_argscore *s); /* best score first */
 
 /* labels.c: distinguishing labels of exact str/bytes groups (g.value set). */
 int atr__excerpt_labels(const atr_index *ix, atr__group *groups, uint32_t ng);
+/* labels.c: an integer with thousands separators, as labels show lengths and ranges
+   ("-12,379"; filters keep the bare digits). */
+void atr__fmt_grouped(char *buf, size_t size, long long n);
 
 /* breaks.c */
 double atr__slog(double x); /* sign(x) * log(1 + |x|) */

@@ -163,11 +163,12 @@ static void render_value(const atr_value *v, char *out, size_t size) {
         snprintf(out, size, "%.6g", v->u.f);
         break;
     case ATR_V_SUMMARY: {
-        if (v->u.sum.length >= 0)
-            snprintf(out, size, "%.*s len %lld",
-                     (int)(v->u.sum.type_len < 60 ? v->u.sum.type_len : 60), v->u.sum.type,
-                     (long long)v->u.sum.length);
-        else
+        if (v->u.sum.length >= 0) {
+            char len[48];
+            atr__fmt_grouped(len, sizeof len, (long long)v->u.sum.length);
+            snprintf(out, size, "%.*s len %s",
+                     (int)(v->u.sum.type_len < 60 ? v->u.sum.type_len : 60), v->u.sum.type, len);
+        } else
             snprintf(out, size, "%.*s", (int)(v->u.sum.type_len < 60 ? v->u.sum.type_len : 60),
                      v->u.sum.type);
         /* Its leading items, so that two containers of one length read differently. */
@@ -236,8 +237,11 @@ static const char *filter_name(const atr__arg *a, char *buf, size_t size) {
     return buf;
 }
 
+/* exact: for a filter (bare digits, all of them); else for a label (separators). */
 static void fmt_num(double x, char *buf, size_t size, int exact) {
-    if (x == floor(x) && fabs(x) < 1e15)
+    if (x == floor(x) && fabs(x) < 1e15 && !exact)
+        atr__fmt_grouped(buf, size, (long long)x);
+    else if (x == floor(x) && fabs(x) < 1e15)
         snprintf(buf, size, "%.0f", x);
     else
         snprintf(buf, size, exact ? "%.17g" : "%.4g", x);

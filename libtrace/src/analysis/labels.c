@@ -67,6 +67,22 @@ static void put(char *out, size_t size, const char *t, size_t from, size_t to) {
     out[k] = '\0';
 }
 
+void atr__fmt_grouped(char *buf, size_t size, long long n) {
+    char digits[32];
+    unsigned long long u = n < 0 ? 0ull - (unsigned long long)n : (unsigned long long)n;
+    int len = snprintf(digits, sizeof digits, "%llu", u), k = 0;
+    char out[48];
+    if (n < 0)
+        out[k++] = '-';
+    for (int i = 0; i < len; i++) {
+        if (i && (len - i) % 3 == 0)
+            out[k++] = ',';
+        out[k++] = digits[i];
+    }
+    out[k] = '\0';
+    snprintf(buf, size, "%s", out);
+}
+
 static void excerpt(const ex *e, size_t p, char *out, size_t size) {
     static const char ell[] = "\xe2\x80\xa6";
     out[0] = '\0';
@@ -94,8 +110,10 @@ static void excerpt(const ex *e, size_t p, char *out, size_t size) {
         if (to < e->n)
             strncat(out, ell, size - strlen(out) - 1);
     }
+    char len[48];
     size_t k = strlen(out);
-    snprintf(out + k, size - k, " (len %llu)", (unsigned long long)e->len);
+    atr__fmt_grouped(len, sizeof len, (long long)e->len);
+    snprintf(out + k, size - k, " (len %s)", len);
 }
 
 int atr__excerpt_labels(const atr_index *ix, atr__group *groups, uint32_t ng) {
