@@ -401,7 +401,7 @@ static int value_is_whole(const atr_index *ix, uint32_t vid) {
 static void same_values(atr_why_summary *S, const atr_index *ix, uint32_t call,
                         const uint32_t *fids, uint64_t n, uint64_t *buf) {
     const atr__call *C = &ix->calls[call];
-    const uint32_t *cv = ix->argv + C->args;
+    const uint32_t *cv = C->n_args ? ix->argv + C->args : NULL; /* argv: NULL if none has any */
     uint64_t ns = 0, max = 0;
     int known = 1;
     S->nth_call = S->same_nth = 1;
