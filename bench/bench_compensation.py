@@ -33,8 +33,10 @@ keeps a whole parent in one buffer (no handoff inside it).
 """
 
 import argparse
+import atexit
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -100,6 +102,7 @@ def one_process(args):
     from argtrace import _core
 
     tmp = tempfile.mkdtemp(prefix="bench-comp-")
+    atexit.register(shutil.rmtree, tmp, True)
     sys.path.insert(0, tmp)
     if args.child == "sqlparse":
         import sqlparse

@@ -16,8 +16,10 @@ The pyperformance programs need the pyperformance package (bench/.venv, or any v
 Each (build, workload) runs in its own child process: `--child`.
 """
 import argparse
+import atexit
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -38,7 +40,9 @@ def child(workload, zstd_level, keep):
     t0, c0 = time.thread_time_ns(), time.process_time_ns()
     run()
     plain_thread, plain_proc = time.thread_time_ns() - t0, time.process_time_ns() - c0
-    path = os.path.join(tempfile.mkdtemp(prefix="atr_pc_"), "t.atr")
+    tmp = tempfile.mkdtemp(prefix="atr_pc_")
+    atexit.register(shutil.rmtree, tmp, True)
+    path = os.path.join(tmp, "t.atr")
     opts = {} if zstd_level is None else {"zstd_level": zstd_level}
     argtrace.start(path, trace=[modname], **opts)
     t0, c0 = time.thread_time_ns(), time.process_time_ns()

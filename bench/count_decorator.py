@@ -17,8 +17,10 @@ on when it wakes (time, not calls).
         --build after=build/python [--python /path/to/python3.12] [--calls 20000,60000]
 """
 import argparse
+import atexit
 import glob
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -39,6 +41,7 @@ def child(variant, n):
             fn(i)
 
     tmp = tempfile.mkdtemp(prefix="atr-count-")
+    atexit.register(shutil.rmtree, tmp, True)
     if variant in ("argtrace", "paused"):
         argtrace.start(os.path.join(tmp, "count.atr"), argv=["bench"])
         if variant == "paused":

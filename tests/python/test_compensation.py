@@ -508,7 +508,7 @@ def test_compensation_brings_many_tiny_children_near_untraced(tmp_path, private_
     # compensated duration must land much nearer the untraced one (less than half the raw
     # error; the bench, bench/bench_compensation.py, measures how near). The fastest of 9
     # runs of each (the least disturbed: a median of 5 failed once on a loaded machine, its
-    # untraced runs slowed), in the median of three sessions.
+    # untraced runs slowed), in the median of three sessions (of five: below).
     if mode == "filter" and not hasattr(_core, "filter_start"):
         pytest.skip("filter tracing not built")
     import time
@@ -522,7 +522,8 @@ def test_compensation_brings_many_tiny_children_near_untraced(tmp_path, private_
             accwl.child = argtrace.trace(accwl.child)
             accwl.parent = argtrace.trace(accwl.parent)
         runs = []
-        for session in range(3):  # each session its own calibration (at its stop)
+
+        def session_ratio(session):  # each session its own calibration (at its stop)
             untraced = []
             path = str(tmp_path / ("acc%d.atr" % session))
             argtrace.start(path)
@@ -546,9 +547,18 @@ def test_compensation_brings_many_tiny_children_near_untraced(tmp_path, private_
                        for c in argtrace.load(path, compensate=True).calls("accwl.parent")[1:])
             unt = min(untraced)
             runs.append((abs(comp - unt) / max(raw - unt, 1), raw, comp, unt))
+
         # the median session: a calibration disturbed by the machine (one in 5-10 on 3.9's
-        # decorator, whose traced loops alone ran 1.3-1.7x slow) is one session's error
-        _, raw, comp, unt = sorted(runs)[1]
+        # decorator, whose traced loops alone ran 1.3-1.7x slow) is one session's error. A
+        # machine slow for seconds can disturb two sessions in a row (a CI run on 3.10: each
+        # compensated by half the tracer's cost, 0.51 and 0.56 of it left, the third 0.14):
+        # then two more sessions, and the median of the five.
+        for session in range(3):
+            session_ratio(session)
+        if sorted(runs)[1][0] >= 0.5:
+            for session in range(3, 5):
+                session_ratio(session)
+        _, raw, comp, unt = sorted(runs)[len(runs) // 2]
         # the tracer's cost is there to take off (on 3.9, whose calls are slow, the decorator
         # adds 27-35%: 1.3 failed one run in three)
         assert raw > 1.15 * unt, runs

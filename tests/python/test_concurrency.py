@@ -404,9 +404,10 @@ def backends():
     return ["auto"]  # 3.9/3.10: the profile hook only; 3.12+: sys.monitoring only
 
 
-def run_scenario(name, backend="auto", timeout=240):
+def run_scenario(tmp_path, name, backend="auto", timeout=240):
     import subprocess
-    env = subprocess_env(ARGTRACE_FILTER_BACKEND=backend)
+    # the scenarios' logs go to the test's own directory (TMPDIR), removed with it
+    env = subprocess_env(ARGTRACE_FILTER_BACKEND=backend, TMPDIR=str(tmp_path))
     r = subprocess.run([sys.executable, os.path.abspath(__file__), name],
                        cwd=os.path.dirname(os.path.abspath(__file__)), env=env,
                        capture_output=True, text=True, timeout=timeout)
@@ -417,33 +418,33 @@ def run_scenario(name, backend="auto", timeout=240):
 
 
 @pytest.mark.parametrize("backend", backends())
-def test_filter_stop_while_capturing(backend):
-    run_scenario("filter_stop", backend)
+def test_filter_stop_while_capturing(tmp_path, backend):
+    run_scenario(tmp_path, "filter_stop", backend)
 
 
 @pytest.mark.parametrize("backend", backends())
-def test_stop_from_summarizer(backend):
-    run_scenario("stop_from_summarizer", backend)
+def test_stop_from_summarizer(tmp_path, backend):
+    run_scenario(tmp_path, "stop_from_summarizer", backend)
 
 
 @pytest.mark.parametrize("backend", backends())
-def test_stop_from_test_clock(backend):
-    run_scenario("stop_from_clock", backend)
+def test_stop_from_test_clock(tmp_path, backend):
+    run_scenario(tmp_path, "stop_from_clock", backend)
 
 
-def test_decorator_stop_while_capturing():
-    run_scenario("decorator_stop")
+def test_decorator_stop_while_capturing(tmp_path):
+    run_scenario(tmp_path, "decorator_stop")
 
 
-def test_code_replaced_while_capturing():
-    run_scenario("code_replaced")
+def test_code_replaced_while_capturing(tmp_path):
+    run_scenario(tmp_path, "code_replaced")
 
 
-def test_defaults_replaced_by_summarizer():
-    run_scenario("defaults_replaced")
+def test_defaults_replaced_by_summarizer(tmp_path):
+    run_scenario(tmp_path, "defaults_replaced")
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 @pytest.mark.parametrize("backend", backends())
-def test_fork_from_threads(backend):
-    run_scenario("fork_from_threads", backend)
+def test_fork_from_threads(tmp_path, backend):
+    run_scenario(tmp_path, "fork_from_threads", backend)

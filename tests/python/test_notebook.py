@@ -187,6 +187,7 @@ def test_example_notebook_runs(tmp_path, monkeypatch):
     paths = [package_root()] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
                                 if p]
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the notebook's own directory goes there
     nb = nbformat.read(os.path.join(EXAMPLES, "notebook.ipynb"), as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
