@@ -3,7 +3,9 @@
  * those matching the filters (or `tree LOG... --id ID`: of the call with that printed id):
  * duration, share of the parent, self time, arguments, outcome.
  * Shares and self times are of active time: a generator or coroutine that suspended shows
- * "[active T]" after its call and is charged only T (calltree.h).
+ * "[active T]" after its call and is charged only T (calltree.h). A call that resumed generators
+ * or tasks of calls that were suspended or over (atr_call_view.adopted_ns) says so in a row
+ * of its own: that time is neither its self time nor its children's.
  * Long runs of fast siblings fold into one line, and so do the calls under 0.5% of the tree's
  * call (or, with --min-share, under a share of their parent): text only, --json is complete.
  */
@@ -23,7 +25,7 @@ enum { OPT_JSON = 1, OPT_RANK, OPT_DEPTH, OPT_ALL, OPT_ID, OPT_MIN_SHARE };
 static const atr__opt tree_opts[] = {
     {"json", 0, 0, OPT_JSON,
      "--json       {id, function, args, result, exception, "
-     "duration_ns, active_ns, self_ns, children}"},
+     "duration_ns, active_ns, self_ns, adopted_ns, children}"},
     {"rank", 'r', 1, OPT_RANK, "-r, --rank N  the Nth slowest matching call (default 1)"},
     {"depth", 'd', 1, OPT_DEPTH,
      "-d, --depth N  show N levels below the call (0: the call "
@@ -156,6 +158,16 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
     size_t saved = o->prefix.len;
     atr__sb_puts(&o->prefix, branch_cont[branch]);
     messages_text(o, call, cv.start_ns, n > 0);
+    if (cv.adopted_ns) { /* not its self time, nor its children's */
+        atr__sb_clear(&o->line);
+        atr__sb_add(&o->line, o->prefix.ptr, o->prefix.len);
+        atr__sb_puts(&o->line, branch_text[n ? BR_MID : BR_LAST]);
+        atr__sb_puts(&o->line, "(resumed other calls' generators or tasks)");
+        atr__fmt_dur(dur, sizeof dur, cv.adopted_ns);
+        snprintf(share, sizeof share, "%.1f%%",
+                 base ? 100.0 * (double)cv.adopted_ns / (double)base : 0.0);
+        add_row(o, dur, share, "");
+    }
     if (n && (depth >= o->a->depth || depth >= TREE_MAX_DEPTH)) {
         atr__sb_clear(&o->line);
         atr__sb_add(&o->line, o->prefix.ptr, o->prefix.len);
@@ -215,6 +227,7 @@ static void node_json(atr__json *j, const atr_index *ix, uint32_t call, uint64_t
     atr__json_kuint(j, "duration_ns", cv.duration_ns);
     atr__json_kuint(j, "active_ns", cv.active_ns);
     atr__json_kuint(j, "self_ns", cv.self_ns);
+    atr__json_kuint(j, "adopted_ns", cv.adopted_ns);
     atr__json_key(j, "children");
     atr__json_arr_begin(j);
     if (depth < TREE_MAX_DEPTH && depth < max_depth)

@@ -3,10 +3,12 @@
     python diff_runner.py MODE OUT.json PROG.py [PROG.py ...]
 
 MODE: "ref" (untraced, under the reference tracer below), "deco" (every t_* function
-decorated with argtrace.trace) or "filter" (filter tracing of prog:t_*; the backend is
-whatever ARGTRACE_FILTER_BACKEND selects). Each program is a module whose traced functions
-are the top-level t_* (parameters: ints) and which has main(). OUT.json gets, per program,
-the list of calls [name, [args], parent index or None].
+decorated with argtrace.trace), "filter" (filter tracing of prog:t_*; the backend is
+whatever ARGTRACE_FILTER_BACKEND selects) or "clock" (the same on the program's clock, NOW,
+which only its u_tick moves). Each program is a module whose traced functions are the
+top-level t_* (parameters: ints) and which has main(). OUT.json gets, per program, the list
+of calls [name, [args], parent index or None, self time]: the reference's is the sum of the
+ticks the call's own frame made (only a timed program ticks).
 
 The reference tracer knows nothing of argtrace: sys.setprofile/threading.setprofile events,
 the real frame stack, and asyncio task creation. Rules (docs/FORMAT.md, "Call trees"):
@@ -45,7 +47,7 @@ def first_step_fn():
 class Reference:
     def __init__(self, codes):
         self.codes = codes
-        self.calls = []       # [name, args, parent]
+        self.calls = []       # [name, args, parent, self time: the ticks its frame made]
         self.frames = {}      # id(frame) -> (call index, code): traced frames (stale: code differs)
         self.creator = {}     # id(task) -> call index or None
         self.tasks = []       # keeps the tasks alive (no id reuse)
@@ -90,11 +92,17 @@ class Reference:
             n = co.co_argcount
             args = [frame.f_locals[v] for v in co.co_varnames[:n]]
             self.frames[id(frame)] = (len(self.calls), co)
-            self.calls.append([co.co_name, args, parent])
+            self.calls.append([co.co_name, args, parent, 0])
         elif event == "return" and not co.co_flags & GEN_FLAGS:
             hit = self.frames.get(id(frame))
             if hit is not None and hit[1] is co:
                 del self.frames[id(frame)]
+
+    def tick(self, frame, k):
+        """A timed program's u_tick(k) in frame: k ns of the self time of the frame's call."""
+        hit = self.frames.get(id(frame))
+        if hit is not None and hit[1] is frame.f_code:
+            self.calls[hit[0]][3] += k
 
     def install_task_hook(self):
         ref = self
@@ -124,6 +132,7 @@ def run_ref(path):
     mod = load(path, lambda f: f)
     codes = {v.__code__ for k, v in vars(mod).items() if k.startswith("t_")}
     ref = Reference(codes)
+    mod.TICK = ref.tick
     base = ref.install_task_hook()
     threading.setprofile(ref.profile)
     sys.setprofile(ref.profile)
@@ -145,21 +154,29 @@ def from_log(path):
     for c in calls:
         name = c.function.rsplit(".", 1)[-1]
         parent = index.get(c.parent_id) if c.parent_id is not None else None
-        out.append([name, list(c.args.values()), parent])
+        out.append([name, list(c.args.values()), parent, c.self_ns])
     return out
 
 
 def run_traced(path, mode, log_path):
     import argtrace
+    clocked = mode == "clock"
     if mode == "deco":
         mod = load(path, argtrace.trace)
         argtrace.start(log_path)
+    elif clocked:  # filter tracing on the program's own clock: exact times
+        from argtrace import _core
+        mod = load(path, lambda f: f)
+        argtrace.start(log_path)
+        _core.filter_start(["prog:t_*"], clock=lambda: mod.NOW[0])
     else:
         mod = load(path, lambda f: f)
         argtrace.start(log_path, trace=["prog:t_*"])
     try:
         mod.main()
     finally:
+        if clocked:
+            _core.filter_stop()
         argtrace.stop()
     return from_log(log_path)
 

@@ -154,17 +154,28 @@ def clk_document():
 
 
 @pytest.mark.skipif(not HAS_FILTER, reason="no filter tracing")
-@pytest.mark.xfail(strict=True, reason="known: the time of a generator resumed by a call "
-                   "other than its parent (it ran outside its parent) is charged to nobody, "
-                   "so it stays in the resumer's self time (PyYAML: construct_document's "
-                   "self 49 ms of 49 ms); the resumer must be charged it and the tree say so")
-def test_generator_resumed_by_its_parents_caller_filter(log_path, monkeypatch):
+def test_generator_resumed_by_its_parents_caller_filter(log_path, monkeypatch, capfd):
     log, _ = filter_record(log_path, clk_document, monkeypatch, None)
     gen = only(calls_of(log, "clk_items"))
     assert gen.active_ns == 2 * MS + 2000
     doc = only(calls_of(log, "clk_document"))
     assert doc.duration_ns == 2 * MS + 2000
     assert doc.self_ns == 0  # it did nothing but resume the generator (cProfile: tottime 0)
+    assert doc.adopted_ns == 2 * MS + 1000  # the step it resumed: the generator's and its child's
+    construct = only(calls_of(log, "clk_construct"))
+    assert (construct.adopted_ns, construct.self_ns) == (0, 0)
+    if not HAS_VIEWER:
+        return
+    # the streaming statistics (a log too large for the call table) count it the same
+    capfd.readouterr()
+    assert _core.viewer_main(["argtrace", "summary", log_path, "--json"]) == 0
+    rows = {r["function"].rsplit(".", 1)[-1]: r for r in json.loads(capfd.readouterr().out)}
+    assert rows["clk_document"]["self_ns"] == 0
+    assert rows["clk_items"]["self_ns"] == 2 * 1000
+    assert _core.viewer_main(["argtrace", "tree", log_path, "clk_document"]) == 0
+    out = capfd.readouterr().out
+    row = [line for line in out.splitlines() if "resumed other calls" in line]
+    assert len(row) == 1 and row[0].split()[:2] == ["2.00", "ms"], out
 
 
 @pytest.mark.skipif(not HAS_FILTER, reason="no filter tracing")

@@ -42,8 +42,18 @@ def modes():
 
 HEADER = """\
 import asyncio
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+
+NOW = [10**6]  # the timed programs' clock: it moves only in u_tick
+TICK = None  # the reference's: charges a tick to the traced call whose frame made it
+
+
+def u_tick(k):
+    NOW[0] += k
+    if TICK is not None:
+        TICK(sys._getframe(1), k)
 
 
 class E(Exception):
@@ -90,7 +100,9 @@ class Gen:
 
     KINDS = ("sync", "sync", "gen", "coro", "coro", "agen", "sched")
 
-    def __init__(self, seed):
+    def __init__(self, seed, timed=False):
+        # timed: every body moves the clock (u_tick) by amounts of its own, one thread only
+        self.timed = timed
         self.r = random.Random(seed)
         self.n = self.r.randint(4, 9)
         self.kinds = [self.r.choice(self.KINDS) for _ in range(self.n)]
@@ -116,7 +128,7 @@ class Gen:
     def sync_stmt(self, i, ind, in_async):
         r = self.r
         choices = ["call", "call", "gen_for", "gen_close", "gen_throw", "gen_abandon",
-                   "arun", "thread", "pool", "raise_catch", "u_call"]
+                   "arun", "raise_catch", "u_call"] + ([] if self.timed else ["thread", "pool"])
         c = r.choice(choices)
         if c in ("call", "raise_catch"):
             j = self.pick(i, ("sync",))
@@ -225,15 +237,23 @@ class Gen:
                 j, a, k, self.arg(), ret)]
         return self.guarded(j, stmt, ind)
 
+    def tick(self, i, ind):
+        """A timed program's body moves the clock here: amounts of t_i's own (i+1 thousands)."""
+        if not self.timed:
+            return []
+        self.ticks += 1
+        return [ind + "u_tick(%d)" % ((i + 1) * 1000 + self.ticks)]
+
     def body(self, i):
         kind = self.kinds[i]
         ind = "    "
-        lines = []
+        self.ticks = 0
+        lines = self.tick(i, ind)
         if kind == "sched":
             ks = [k for k in self.targets(i, ("coro",)) if not self.raises[k]]
             if not ks:
-                return [ind + "return asyncio.sleep(0)"]
-            return [ind + "return asyncio.gather(%s)" % ", ".join(
+                return lines + [ind + "return asyncio.sleep(0)"]
+            return lines + [ind + "return asyncio.gather(%s)" % ", ".join(
                 "t_%d(x + %d)" % (self.r.choice(ks), m) for m in range(self.r.randint(1, 3)))]
         if self.rec[i]:
             call = {"sync": "t_%d(x - 1)", "gen": "yield from t_%d(x - 1)",
@@ -244,8 +264,10 @@ class Gen:
                 lines += self.async_stmt(i, ind)
             else:
                 lines += self.sync_stmt(i, ind, kind in ("coro", "agen"))
+            lines += self.tick(i, ind)
             if kind in ("gen", "agen") and self.r.random() < 0.6:
                 lines.append(ind + "yield x")
+                lines += self.tick(i, ind)
             if kind == "gen" and self.r.random() < 0.2:
                 j = self.pick(i, ("gen",))
                 if j is not None and not self.raises[j]:
@@ -259,7 +281,7 @@ class Gen:
                          ind + "        yield x + 1"]
             fin = ind + "    u_call(t_%d, x)" % j if j is not None and not self.raises[j] \
                 else ind + "    pass"
-            lines += [ind + "try:"] + inner + [ind + "finally:", fin]
+            lines += [ind + "try:"] + inner + [ind + "finally:", fin] + self.tick(i, ind + "    ")
         if self.raises[i]:
             lines.append(ind + "raise E(x)")
         if not lines:
@@ -300,18 +322,20 @@ class Gen:
 
 # --- running and comparing ---------------------------------------------------------------
 
-def canon(calls):
-    """Sorted canonical strings of the trees (function, args, children) of a call list."""
+def canon(calls, timed=False):
+    """Sorted canonical strings of the trees (function, args, children; timed: and self
+    time) of a call list."""
     kids = [[] for _ in calls]
     roots = []
-    for i, (_, _, parent) in enumerate(calls):
-        (roots if parent is None else kids[parent]).append(i)
+    for i, call in enumerate(calls):
+        (roots if call[2] is None else kids[call[2]]).append(i)
 
     def text(i):
-        name, args, _ = calls[i]
+        name, args = calls[i][:2]
         sub = sorted(text(k) for k in kids[i])
-        return "%s(%s)" % (name, ",".join(map(str, args))) + ("[" + " ".join(sub) + "]"
-                                                             if sub else "")
+        own = " self %d" % calls[i][3] if timed else ""
+        return "%s(%s)%s" % (name, ",".join(map(str, args)), own) + (
+            "[" + " ".join(sub) + "]" if sub else "")
     return sorted(text(i) for i in roots)
 
 
@@ -323,11 +347,11 @@ def run_mode(mode, env, paths, out):
         return json.load(f)
 
 
-def write_programs(tmp_path, seeds):
+def write_programs(tmp_path, seeds, timed=False):
     paths = []
     for s in seeds:
         p = tmp_path / ("prog_%d.py" % s)
-        p.write_text(Gen(s).source())
+        p.write_text(Gen(s, timed).source())
         paths.append(str(p))
     return paths
 
@@ -356,6 +380,43 @@ def test_trees_match_the_reference(tmp_path, seeds):
             if cr != cg:
                 bad.append("seed %d, %s: reference %r\n  argtrace %r" % (
                     (seed, label) + first_difference(cr, cg)))
+    assert not bad, "\n".join(bad[:10]) + "\n(%d differences)" % len(bad)
+
+
+@pytest.mark.parametrize("seeds", batches(), ids=lambda s: "%d-%d" % (s[0], s[-1]))
+def test_self_times_match_the_reference(tmp_path, seeds):
+    """Timed programs (one thread; every body moves the program's clock by amounts of its
+    own) under filter tracing on that clock: each call's self time is exactly the ticks its
+    own frame made, as the reference counts them (cProfile's tottime on a clock that moves
+    only in the program): a generator or task step resumed by a call other than its parent
+    (a generator finished after its maker returned, a task of a coroutine that awaits) is
+    the resumer's time, not its parent's, and not counted twice."""
+    from argtrace import _core
+    if not hasattr(_core, "filter_start"):
+        pytest.skip("filter tracing not built")
+    paths = write_programs(tmp_path, seeds, timed=True)
+    ref = run_mode("ref", {}, paths, str(tmp_path / "ref.json"))
+    bad = []
+    for label, _, env in modes()[1:]:  # the filter backends
+        got = run_mode("clock", env, paths, str(tmp_path / (label + ".json")))
+        for seed, path, r, g in zip(seeds, paths, ref, got):
+            cr, cg = canon(r, timed=True), canon(g, timed=True)
+            if cr != cg:
+                bad.append("seed %d, %s: reference %r\n  argtrace %r" % (
+                    (seed, label) + first_difference(cr, cg)))
+            # the statistics of a log too large for the call table (the viewer's streaming
+            # load, which summary tries first) give each function the same self time
+            status, out, err = _core.viewer_text(
+                ["argtrace-view", "summary", path[:-3] + ".clock.atr", "--json"])
+            assert status == 0, err
+            streamed = {row["function"].rsplit(".", 1)[-1]: row["self_ns"]
+                        for row in json.loads(out)}
+            per_fn = {}
+            for call in r:
+                per_fn[call[0]] = per_fn.get(call[0], 0) + call[3]
+            if streamed != per_fn:
+                bad.append("seed %d, %s: summary's self times %r, the reference's %r" % (
+                    seed, label, streamed, per_fn))
     assert not bad, "\n".join(bad[:10]) + "\n(%d differences)" % len(bad)
 
 

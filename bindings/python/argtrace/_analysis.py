@@ -424,7 +424,8 @@ class Analysis(Shown):
         """The call tree under `call` (a Call or its id, as Call.id and `argtrace calls`
         give it) as nested dicts, like `argtrace tree --json` (`argtrace tree LOG --id ID
         --json`): id, function, args, result, exception (None or {"type", "message"}),
-        duration_ns, active_ns, self_ns, children. ValueError for an id no call has."""
+        duration_ns, active_ns, self_ns, adopted_ns, children. ValueError for an id no call
+        has."""
         if not hasattr(call, "function"):
             found = self.call(call)
             if found is None:
@@ -441,7 +442,8 @@ class Analysis(Shown):
                 kids = [node(self._ix_call(k), depth + 1) for k in ix.children(self._ix_id(c))]
             return {"id": c.id, "function": c.function, "args": dict(c.args),
                     "result": c.result, "exception": exc, "duration_ns": c.duration_ns,
-                    "active_ns": c.active_ns, "self_ns": c.self_ns, "children": kids}
+                    "active_ns": c.active_ns, "self_ns": c.self_ns, "adopted_ns": c.adopted_ns,
+                    "children": kids}
 
         argv = ["tree", "--id", str(call.id), "--width", "80"]
         if max_depth is not None:

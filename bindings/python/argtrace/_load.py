@@ -31,7 +31,7 @@ _RAISED = 1
 _UNFINISHED = 3
 # Index.row() fields
 (_FN, _THREAD, _FILE, _PARENT, _START, _DUR, _ST, _RESULT, _EXC, _SPAN, _ACTIVE, _CHARGED,
- _SELF) = range(13)
+ _SELF, _ADOPTED) = range(14)
 
 
 class ProcessInfo:
@@ -94,8 +94,12 @@ class Call(_core.CallView):
                  None if unfinished
     charged_ns   the part of active_ns charged to its parent: not the steps that ran while
                  the parent was suspended or over (an asyncio task's), None if unfinished
-    self_ns      active time minus the children's charged times (same process), None if
-                 unfinished
+    self_ns      active time minus the children's charged times (same process) and
+                 adopted_ns, None if unfinished
+    adopted_ns   the time it spent running other calls' generators and coroutines: the steps
+                 they ran under it, beneath them on its thread, while their own parents were
+                 suspended or over (a generator made by a call that has returned; an event
+                 loop's steps of the tasks of a coroutine that awaits); None if unfinished
     children     the child calls (a list in log order; calling it, `children()`, gives them
                  in start order as the analysis engine orders them)
     fields, args, result... are read from the analysis engine when first asked for. The
@@ -177,6 +181,7 @@ class Call(_core.CallView):
     active_ns = property(lambda self: self._time(_ACTIVE))
     charged_ns = property(lambda self: self._time(_CHARGED))
     self_ns = property(lambda self: self._time(_SELF))
+    adopted_ns = property(lambda self: self._time(_ADOPTED))
 
     @property
     def id(self):

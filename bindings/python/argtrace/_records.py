@@ -66,7 +66,8 @@ class _RecordCall(Call):
     def finished(self):
         return self.end_ns is not None
 
-    self_ns = active_ns = charged_ns = property(lambda self: None)  # analysis needs files
+    # (the analysis needs files)
+    self_ns = active_ns = charged_ns = adopted_ns = property(lambda self: None)
 
     def parent(self):
         """The parent call, or None for a root."""

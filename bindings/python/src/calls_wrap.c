@@ -57,12 +57,12 @@ PyObject *atr__py_call_row(const atr_index *ix, uint32_t call) {
     if (atr_index_call(ix, call, &cv) < 0)
         return PyErr_Format(PyExc_ValueError, "argtrace: no call %u in the index", call);
     PyObject *exc = cv.status == ATR_CALL_RAISED ? atr__str_py(cv.exc_type) : Py_NewRef(Py_None);
-    return Py_BuildValue("(IIINKKINNKKKK)", cv.function, thread_number(ix, cv.thread), cv.file,
+    return Py_BuildValue("(IIINKKINNKKKKK)", cv.function, thread_number(ix, cv.thread), cv.file,
                          opt_id(cv.parent), (unsigned long long)cv.start_ns,
                          (unsigned long long)cv.duration_ns, cv.status, atr__py_vid(ix, cv.result),
                          exc, (unsigned long long)atr_call_span(ix, call),
                          (unsigned long long)cv.active_ns, (unsigned long long)cv.charged_ns,
-                         (unsigned long long)cv.self_ns);
+                         (unsigned long long)cv.self_ns, (unsigned long long)cv.adopted_ns);
 }
 
 /*

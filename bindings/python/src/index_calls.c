@@ -375,7 +375,7 @@ PyMethodDef atr__ix_calls_methods[] = {
      "query(fn=None, filters=None, sort=0, offset=0, limit=0) -> [call ids]"},
     {"row", (PyCFunction)ix_row, METH_O,
      "row(id) -> (function, thread number, file, parent, start_ns, duration_ns, status, "
-     "result, exc_type, span, active_ns, charged_ns, self_ns)"},
+     "result, exc_type, span, active_ns, charged_ns, self_ns, adopted_ns)"},
     {"args", (PyCFunction)ix_args, METH_O, "args(id) -> ({argument: value}, {field: value})"},
     {"message", (PyCFunction)ix_message, METH_O,
      "message(id) -> (call, thread number, time_ns, text, fields)"},

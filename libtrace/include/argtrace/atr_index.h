@@ -332,8 +332,8 @@ typedef struct atr_call_view {
     uint64_t start_ns;
     uint64_t end_ns; /* start + duration (for unfinished calls: last time seen) */
     uint64_t duration_ns;
-    uint64_t self_ns; /* active_ns minus children_ns, clamped at 0 (summed when asked:
-                         O(children)) */
+    uint64_t self_ns; /* active_ns minus children_ns and adopted_ns, clamped at 0 (summed
+                         when asked: O(children)) */
     uint32_t status;  /* ATR_CALL_* */
     uint32_t n_args;  /* argument slots: arg i is named by function params[i] */
     uint32_t result;  /* value id: result (RETURNED) or exception message (RAISED),
@@ -359,6 +359,14 @@ typedef struct atr_call_view {
      * over 100% together (children on other threads may exceed active_ns).
      */
     uint64_t children_ns;
+    /*
+     * The time it spent running other calls' generators and coroutines: their running
+     * intervals that ended while their own parents were suspended or over (the part of their
+     * active_ns not in their charged_ns), run under this call, beneath them on its thread
+     * (it resumed them: a generator made by a call that has returned; an event loop stepping
+     * the tasks of a coroutine that awaits). Not in children_ns; taken off self_ns.
+     */
+    uint64_t adopted_ns;
 } atr_call_view;
 
 /* Describe call `call`. Returns 0 or ATR_EINVAL. */

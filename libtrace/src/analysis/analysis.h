@@ -100,6 +100,8 @@ _Static_assert(sizeof(atr__call) == 56, "a call is 56 bytes: the index's memory 
 /* The call runs inside a call of the same function (an ancestor; derive.c, stream.c): its
    time is already in that call's (atr_stats.inclusive_ns). */
 #define ATR__CF_NESTED 0x4u
+/* The call has entries in ix->adopt (it resumed other calls' generators or tasks). */
+#define ATR__CF_ADOPTS 0x8u
 
 /*
  * Active time of a call whose span suspended (SUSPEND record), or that ran while its parent
@@ -115,6 +117,21 @@ typedef struct atr__susp {
     uint64_t outside; /* of which ran while the parent was away: not the parent's time */
     uint64_t resumes; /* its RESUME records (each after a SUSPEND): compensation's count */
 } atr__susp;
+
+/*
+ * Time a call spent running another call's generator or coroutine (adopted): a running
+ * interval of call `from` that ended while from's parent was away (its `outside` time, not
+ * charged to that parent) ran under `call`, the call beneath it on its thread, which resumed
+ * it (PyYAML's construct_document resuming the generators construct_object made; the call
+ * around asyncio.run stepping the tasks of a coroutine that awaits). It is taken off that
+ * call's self time. ix->adopt holds them sorted by call (each load appends its own, sorted,
+ * after the earlier loads'); one entry per (call, from) run of intervals.
+ */
+typedef struct atr__adopt {
+    uint32_t call; /* the resumer */
+    uint32_t from; /* whose interval it was (ATR_NO_CALL: a call the index does not keep) */
+    uint64_t ns;
+} atr__adopt;
 
 typedef struct atr__func {
     atr_str module, qualname, file; /* in the arena, NUL-terminated */
@@ -182,6 +199,8 @@ struct atr_index {
     uint64_t n_pending, cap_pending;
     atr__susp *susp; /* calls that suspended, by call */
     uint64_t n_susp, cap_susp;
+    atr__adopt *adopt; /* time calls ran others' generators and tasks, by call */
+    uint64_t n_adopt, cap_adopt;
     /* Derived after each load. */
     uint32_t *fn_off;   /* n_funcs + 1 offsets into fn_calls */
     uint32_t *fn_calls; /* call ids grouped by function, ascending ids */
@@ -206,13 +225,14 @@ uint64_t atr__index_mem_bytes(const atr_index *ix);
  * stats.c. Active time: the duration, or for a call that suspended the sum of its running
  * intervals (atr_call_view.active_ns). Charged time: the part of it its parent is charged
  * (not the intervals that ran while the parent was away). Self time: active time minus the
- * children's charged times in the same process (children_ns), clamped at 0. Computed when
+ * children's charged times in the same process (children_ns) and the intervals of other
+ * calls it resumed (atr__adopt: adopted_ns), clamped at 0. Computed when
  * asked (walking the children) rather than stored: 8 bytes per call less.
  */
 uint64_t atr__call_active(const atr_index *ix, const atr__call *c);
 uint64_t atr__call_self(const atr_index *ix, const atr__call *c);
 void atr__call_times(const atr_index *ix, const atr__call *c, uint64_t *active, uint64_t *charged,
-                     uint64_t *children, uint64_t *self);
+                     uint64_t *children, uint64_t *adopted, uint64_t *self);
 /* index.c: after a log loads (and atr__susp_close), bound the active times of its calls'
    entries from `first` on and sort them. */
 void atr__susp_finish(atr_index *ix, uint64_t first);
@@ -234,6 +254,10 @@ int atr__index_derive(atr_index *ix, uint64_t fresh);
 int atr__compensate_file(atr_index *ix, uint32_t file, uint64_t first_msg);
 /* stats.c: the active-time entry of call c (ATR__CF_SUSPENDED), or NULL. */
 const atr__susp *atr__susp_of(const atr_index *ix, const atr__call *c);
+/* stats.c: the time call c ran other calls' intervals (its ix->adopt entries), or 0. */
+uint64_t atr__call_adopted(const atr_index *ix, const atr__call *c);
+/* stats.c: after a log loads, sort its entries of ix->adopt (from `first` on). */
+void atr__adopt_finish(atr_index *ix, uint64_t first);
 
 /* Look up a parameter name of a function: its index or -1. */
 int atr__func_param(const atr__func *f, const char *name, size_t len);

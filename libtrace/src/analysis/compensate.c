@@ -25,6 +25,8 @@
  * Calls of a thread come in start order (the log's order); their ends are replayed from a
  * small stack kept sorted by end time (a stack when calls nest, as they do but for coroutines
  * interleaving on one thread). Messages move back by their call's shift, kept inside it.
+ * The time a call adopted from a generator it resumed (atr__adopt) shrinks with that
+ * generator's outside time.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +218,40 @@ static void compensate_active(atr_index *ix, const comp_ctx *cx, uint64_t n) {
     }
 }
 
+/* The file's entries of ix->adopt (calls from `first` on: the last ones, sorted by call) and
+   the outside time of the call each was, before compensation (malloc'd into *old; NULL when
+   there are none). Returns the first entry's index, or UINT64_MAX on ENOMEM. */
+static uint64_t adopt_before(const atr_index *ix, uint64_t first, uint64_t **old) {
+    uint64_t lo = ix->n_adopt;
+    while (lo > 0 && ix->adopt[lo - 1].call >= first)
+        lo--;
+    *old = NULL;
+    if (lo == ix->n_adopt)
+        return lo;
+    if (!(*old = malloc((size_t)(ix->n_adopt - lo) * sizeof(uint64_t))))
+        return UINT64_MAX;
+    for (uint64_t i = lo; i < ix->n_adopt; i++) {
+        const atr__adopt *a = &ix->adopt[i];
+        const atr__susp *e = a->from != ATR_NO_CALL ? atr__susp_of(ix, &ix->calls[a->from]) : NULL;
+        (*old)[i - lo] = e ? e->outside : 0;
+    }
+    return lo;
+}
+
+/* An adopted interval shrinks as the outside time of the call it was has (its own share of
+   it: at most all of that time). */
+static void adopt_after(atr_index *ix, uint64_t lo, const uint64_t *old) {
+    for (uint64_t i = lo; old && i < ix->n_adopt; i++) {
+        atr__adopt *a = &ix->adopt[i];
+        const atr__susp *e = a->from != ATR_NO_CALL ? atr__susp_of(ix, &ix->calls[a->from]) : NULL;
+        uint64_t was = old[i - lo], now = e ? e->outside : 0;
+        if (was > now)
+            a->ns = (uint64_t)((double)a->ns * ((double)now / (double)was) + 0.5);
+        if (a->ns > now)
+            a->ns = now;
+    }
+}
+
 /* slow_ppm: times scaled by 1 / (1 + slow_ppm / 10^6) around the file's first start t0. */
 static uint64_t scaled(uint64_t t, uint64_t t0, double f) {
     return t <= t0 ? t : t0 + (uint64_t)((double)(t - t0) * f + 0.5);
@@ -292,6 +328,9 @@ int atr__compensate_file(atr_index *ix, uint32_t file, uint64_t first_msg) {
             end_call(&cx, l, &l->open[--l->n_open]);
         free(l->open);
     }
+    uint64_t *adopt_old = NULL, adopt_lo = rc == 0 ? adopt_before(ix, cx.first, &adopt_old) : 0;
+    if (adopt_lo == UINT64_MAX)
+        rc = ATR_ENOMEM;
     if (rc == 0) {
         if (cx.shift)
             shift_messages(ix, &cx, first_msg);
@@ -301,11 +340,13 @@ int atr__compensate_file(atr_index *ix, uint32_t file, uint64_t first_msg) {
         }
         if (fi->calib_slow_ppm)
             scale_file(ix, &cx, n, first_msg);
+        adopt_after(ix, adopt_lo, adopt_old);
         for (uint64_t i = 0; i < n; i++)
             if (ix->calls[f->first_call + i].start < ix->t_min)
                 ix->t_min = ix->calls[f->first_call + i].start;
         f->info.flags |= ATR_FILE_COMPENSATED;
     }
+    free(adopt_old);
     free(cx.tree);
     free(cx.shift);
     free(lines);

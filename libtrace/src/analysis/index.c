@@ -100,6 +100,7 @@ static void rollback(load_state *st) {
     ix->n_mfields = st->n_mfields0;
     ix->n_pending = st->n_pending0;
     ix->n_susp = st->n_susp0;
+    ix->n_adopt = st->n_adopt0;
     if (ix->n_funcs != st->n_funcs0) {
         for (uint32_t i = st->n_funcs0; i < ix->n_funcs; i++)
             free(ix->funcs[i].params);
@@ -114,7 +115,7 @@ uint64_t atr__index_mem_bytes(const atr_index *ix) {
     uint64_t m = ix->cap_calls * sizeof(atr__call) + ix->cap_argv * 4u +
                  atr__values_mem(&ix->vals) + ix->cap_msgs * sizeof(atr__msg) +
                  ix->cap_mfields * 4u + ix->arena.total + (uint64_t)ix->n_calls * 4u +
-                 (uint64_t)ix->cap_funcs * sizeof(atr__func);
+                 (uint64_t)ix->cap_funcs * sizeof(atr__func) + ix->cap_adopt * sizeof(atr__adopt);
     for (uint32_t i = 0; i < ix->n_threads; i++)
         m += ix->threads[i].n_seq * 4u;
     return m;
@@ -185,6 +186,7 @@ static int load(atr_index *ix, atr_reader *const *rs, const char *const *names, 
     st.n_mfields0 = ix->n_mfields;
     st.n_pending0 = ix->n_pending;
     st.n_susp0 = ix->n_susp;
+    st.n_adopt0 = ix->n_adopt;
     st.n_funcs0 = ix->n_funcs;
     st.n_threads0 = ix->n_threads;
     ix->err[0] = '\0';
@@ -271,8 +273,10 @@ static int load(atr_index *ix, atr_reader *const *rs, const char *const *names, 
         file->paused = 0;
     }
     finish_file(ix, st.file);
-    atr__susp_close(&st, file->info.t_last);
+    if ((rc = atr__susp_close(&st, file->info.t_last)) != 0)
+        goto fail;
     atr__susp_finish(ix, st.n_susp0);
+    atr__adopt_finish(ix, st.n_adopt0);
     if (ix->compensate && (rc = atr__compensate_file(ix, st.file, st.n_msgs0)) != 0)
         goto fail;
     resolve_pending(ix);
@@ -313,6 +317,7 @@ out:
     free(st.fns);
     atr__u32map_free(&st.fnmap);
     atr__u32map_free(&st.susp_map);
+    atr__run_free(&st);
     free(st.argbuf);
     atr__budget_left = UINT64_MAX;
     atr__budget_hit = 0;
@@ -353,6 +358,7 @@ void atr_index_free(atr_index *ix) {
     free(ix->mfields);
     free(ix->pending);
     free(ix->susp);
+    free(ix->adopt);
     free(ix->fn_off);
     free(ix->fn_calls);
     free(ix->msg_off);

@@ -13,6 +13,12 @@ typedef struct fnmap_ent {
     uint32_t *params; /* local param i -> global param index */
 } fnmap_ent;
 
+/* The calls running on one thread of the log, innermost last (running.c). */
+typedef struct atr__run_stack {
+    uint32_t *ids;
+    uint64_t n, cap;
+} atr__run_stack;
+
 typedef struct load_state {
     atr_index *ix;
     uint32_t file;
@@ -28,8 +34,10 @@ typedef struct load_state {
     uint32_t *argbuf;
     uint64_t cap_argbuf;
     atr__u32map susp_map; /* call -> index in ix->susp, for this log's calls */
+    atr__run_stack *run;  /* by global thread id - n_threads0: its running calls */
+    uint64_t n_run, cap_run;
     /* rollback marks */
-    uint64_t n_calls0, n_argv0, n_msgs0, n_mfields0, n_pending0, n_susp0;
+    uint64_t n_calls0, n_argv0, n_msgs0, n_mfields0, n_pending0, n_susp0, n_adopt0;
     uint32_t n_funcs0, n_threads0;
 } load_state;
 
@@ -70,8 +78,21 @@ int atr__stream_select(load_state *st, atr_reader *r, uint32_t n_parts);
    args and fields of the other functions' STARTs (reader/want.h). 0 or ATR_ESTATE. */
 int atr__stream_want(atr_index *ix, atr_reader *r);
 
-/* At the end of the log: unfinished calls that are running were active up to t_last. */
-void atr__susp_close(load_state *st, uint64_t t_last);
+/* At the end of the log: unfinished calls that are running were active up to t_last. 0 or
+   ATR_ENOMEM. */
+int atr__susp_close(load_state *st, uint64_t t_last);
+
+/*
+ * running.c. The calls running on each thread (global id tid, of this log): a START or
+ * RESUME enters its call, a SUSPEND or END leaves it; atr__run_leave returns the call that
+ * ran beneath it (ATR_NO_CALL: none, or not on the stack). 0 or ATR_ENOMEM.
+ */
+int atr__run_enter(load_state *st, uint32_t tid, uint32_t call);
+uint32_t atr__run_leave(load_state *st, uint32_t tid, uint32_t call);
+void atr__run_free(load_state *st);
+/* Call `call` ran ns of call from's interval outside from's parent (atr__adopt; nothing for
+   ATR_NO_CALL or 0 ns). 0 or ATR_ENOMEM. */
+int atr__adopt_add(load_state *st, uint32_t call, uint32_t from, uint64_t ns);
 
 /* The call of span `span` in file `file`, or ATR_NO_CALL. */
 uint32_t atr__span_call(const atr_index *ix, uint32_t file, uint64_t span);

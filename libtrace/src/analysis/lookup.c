@@ -166,7 +166,8 @@ int atr_index_call(const atr_index *ix, uint32_t call, atr_call_view *out) {
     out->start_ns = c->start;
     out->end_ns = c->start + c->dur;
     out->duration_ns = c->dur;
-    atr__call_times(ix, c, &out->active_ns, &out->charged_ns, &out->children_ns, &out->self_ns);
+    atr__call_times(ix, c, &out->active_ns, &out->charged_ns, &out->children_ns, &out->adopted_ns,
+                    &out->self_ns);
     out->status = c->status;
     out->n_args = c->n_args;
     out->result = c->result;

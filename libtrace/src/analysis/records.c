@@ -362,7 +362,9 @@ static int on_start(load_state *st, const atr_record *rec) {
             return rc;
     }
     rc = span_set(st, &ix->threads[tid], atr_span_seq(rec->u.start.span), id);
-    return rc < 0 ? rc : 0;
+    if (rc < 0)
+        return rc;
+    return atr__run_enter(st, tid, id);
 }
 
 /*
@@ -404,15 +406,27 @@ static int parent_away(load_state *st, uint32_t id, int own) {
     return pe && !pe->running;
 }
 
-/* The running interval of entry e ends at t. */
-static void interval_end(load_state *st, atr__susp *e, uint64_t t) {
+/* The running interval of entry e ends at t, run beneath call `below` (its thread's running
+   call under it): the part outside its parent is below's (atr__adopt). 0 or ATR_ENOMEM. */
+static int interval_end(load_state *st, atr__susp *e, uint64_t t, uint32_t below) {
     if (!e->running)
-        return;
+        return 0;
     uint64_t d = t > e->mark ? t - e->mark : 0;
     e->active += d;
-    if (parent_away(st, e->call, 1))
-        e->outside += d;
     e->running = 0;
+    if (!parent_away(st, e->call, 1))
+        return 0;
+    e->outside += d;
+    return atr__adopt_add(st, below, e->call, d);
+}
+
+/* The log's thread of rec leaves call id running: the call beneath it (ATR_NO_CALL: none),
+   in *below. 0 or ATR_ENOMEM. */
+static int leave(load_state *st, const atr_record *rec, uint32_t id, uint32_t *below) {
+    uint32_t tid;
+    int rc = atr__thread_of(st, rec->thread, &tid);
+    *below = rc ? ATR_NO_CALL : atr__run_leave(st, tid, id);
+    return rc;
 }
 
 /* SUSPEND / RESUME: the span's running intervals. */
@@ -434,35 +448,61 @@ static int on_suspend(load_state *st, const atr_record *rec) {
             return ATR_ENOMEM;
     }
     if (rec->kind == ATR_REC_SUSPEND) {
-        interval_end(st, e, rec->time_ns);
-    } else if (!e->running) {
-        e->mark = rec->time_ns;
-        e->running = 1;
-        e->resumes++;
+        uint32_t below;
+        int rc = leave(st, rec, id, &below);
+        return rc ? rc : interval_end(st, e, rec->time_ns, below);
     }
-    return 0;
+    if (e->running)
+        return 0;
+    e->mark = rec->time_ns;
+    e->running = 1;
+    e->resumes++;
+    uint32_t tid;
+    int rc = atr__thread_of(st, rec->thread, &tid);
+    return rc ? rc : atr__run_enter(st, tid, id);
 }
 
-/* END of call id (its duration set): its last running interval, or all of it when its
-   parent is away. 0 or ATR_ENOMEM. */
-static int end_active(load_state *st, uint32_t id, uint64_t t) {
+/* END of call id (its duration set), run beneath `below`: its last running interval, or all
+   of it when its parent is away. 0 or ATR_ENOMEM. */
+static int end_active(load_state *st, uint32_t id, uint64_t t, uint32_t below) {
     atr__susp *e = (st->ix->calls[id].flags & ATR__CF_SUSPENDED) ? susp_get(st, id) : NULL;
-    if (e) {
-        interval_end(st, e, t);
-        return 0;
+    if (e)
+        return interval_end(st, e, t, below);
+    const atr__call *c = &st->ix->calls[id];
+    uint64_t d = c->dur, out = d;
+    if (!parent_away(st, id, 0)) {
+        /* a parent over before it ended (a task made by a call that has returned; its parent
+           on another thread): what ran after the parent's end is not the parent's */
+        const atr__call *p = c->parent != ATR_NO_CALL ? &st->ix->calls[c->parent] : NULL;
+        uint64_t p_end = p ? p->start + p->dur : 0;
+        if (!p || p->status == ATR_CALL_UNFINISHED || p_end >= t)
+            return 0;
+        out = t - p_end < d ? t - p_end : d;
     }
-    if (!parent_away(st, id, 0))
-        return 0;
-    uint64_t d = st->ix->calls[id].dur;
     if (!(e = susp_add(st, id, 0, 0)))
         return ATR_ENOMEM;
-    e->active = e->outside = d;
-    return 0;
+    e->active = d;
+    e->outside = out;
+    return atr__adopt_add(st, below, id, out);
 }
 
-void atr__susp_close(load_state *st, uint64_t t_last) {
+int atr__susp_close(load_state *st, uint64_t t_last) {
     atr_index *ix = st->ix;
-    /* parents' running flags must hold while their children are closed: two passes */
+    /* parents' running flags must hold while their children are closed: two passes. The
+       intervals outside their parents first, from the threads' stacks (the call beneath). */
+    for (uint64_t k = 0; k < st->n_run; k++) {
+        const atr__run_stack *sk = &st->run[k];
+        for (uint64_t i = 1; i < sk->n; i++) {
+            uint32_t id = sk->ids[i];
+            const atr__susp *e =
+                (ix->calls[id].flags & ATR__CF_SUSPENDED) ? susp_get(st, id) : NULL;
+            int rc = 0;
+            if (e && e->running && t_last > e->mark && parent_away(st, id, 1))
+                rc = atr__adopt_add(st, sk->ids[i - 1], id, t_last - e->mark);
+            if (rc)
+                return rc;
+        }
+    }
     for (uint64_t i = st->n_susp0; i < ix->n_susp; i++) {
         atr__susp *e = &ix->susp[i];
         if (e->running && t_last > e->mark) {
@@ -474,7 +514,10 @@ void atr__susp_close(load_state *st, uint64_t t_last) {
     }
     for (uint64_t i = st->n_susp0; i < ix->n_susp; i++)
         ix->susp[i].running = 0;
+    return 0;
 }
+
+static int end_call(load_state *st, const atr_record *rec, uint32_t id, uint32_t below);
 
 static int on_end(load_state *st, const atr_record *rec) {
     atr_index *ix = st->ix;
@@ -483,15 +526,21 @@ static int on_end(load_state *st, const atr_record *rec) {
         ix->files[st->file].info.n_unknown_spans++;
         return 0;
     }
-    return atr__end_call(st, rec, id);
+    uint32_t below;
+    int rc = leave(st, rec, id, &below);
+    return rc ? rc : end_call(st, rec, id, below);
 }
 
 int atr__end_call(load_state *st, const atr_record *rec, uint32_t id) {
+    return end_call(st, rec, id, ATR_NO_CALL); /* (stream.c: its frames adopt) */
+}
+
+static int end_call(load_state *st, const atr_record *rec, uint32_t id, uint32_t below) {
     atr_index *ix = st->ix;
     atr__call *c = &ix->calls[id];
     int rc;
     c->dur = rec->time_ns > c->start ? rec->time_ns - c->start : 0;
-    if ((rc = end_active(st, id, rec->time_ns)) != 0)
+    if ((rc = end_active(st, id, rec->time_ns, below)) != 0)
         return rc;
     switch (rec->u.end.status) {
     case ATR_END_RETURN:

@@ -6,6 +6,7 @@
  * (generators, coroutines: the sum of its running intervals, ix->susp).
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,9 +65,26 @@ static uint64_t rank_of(uint64_t n, double p) {
 
 /* ---- active and self time ---- */
 
-static int susp_cmp(const void *a, const void *b) {
-    uint32_t x = ((const atr__susp *)a)->call, y = ((const atr__susp *)b)->call;
+/* ix->susp and ix->adopt: entries that begin with their call id, sorted by it. */
+_Static_assert(offsetof(atr__susp, call) == 0 && offsetof(atr__adopt, call) == 0,
+               "entries by call begin with it");
+
+static int by_call(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     return x < y ? -1 : x > y;
+}
+
+/* The first of the n entries of `size` bytes at base whose call is not below id. */
+static uint64_t first_at(const void *base, uint64_t n, size_t size, uint32_t id) {
+    uint64_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (*(const uint32_t *)((const char *)base + mid * size) < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 void atr__susp_finish(atr_index *ix, uint64_t first) {
@@ -79,21 +97,14 @@ void atr__susp_finish(atr_index *ix, uint64_t first) {
     }
     /* this log's calls come after every earlier log's: the whole array stays sorted */
     if (ix->n_susp > first)
-        qsort(ix->susp + first, (size_t)(ix->n_susp - first), sizeof *ix->susp, susp_cmp);
+        qsort(ix->susp + first, (size_t)(ix->n_susp - first), sizeof *ix->susp, by_call);
 }
 
 const atr__susp *atr__susp_of(const atr_index *ix, const atr__call *c) {
     if (!(c->flags & ATR__CF_SUSPENDED))
         return NULL;
     uint32_t id = (uint32_t)(c - ix->calls);
-    uint64_t lo = 0, hi = ix->n_susp;
-    while (lo < hi) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        if (ix->susp[mid].call < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    uint64_t lo = first_at(ix->susp, ix->n_susp, sizeof *ix->susp, id);
     return lo < ix->n_susp && ix->susp[lo].call == id ? &ix->susp[lo] : NULL;
 }
 
@@ -102,8 +113,24 @@ uint64_t atr__call_active(const atr_index *ix, const atr__call *c) {
     return e ? e->active : c->dur;
 }
 
+void atr__adopt_finish(atr_index *ix, uint64_t first) {
+    if (ix->n_adopt > first) /* after every earlier log's, as ix->susp */
+        qsort(ix->adopt + first, (size_t)(ix->n_adopt - first), sizeof *ix->adopt, by_call);
+}
+
+uint64_t atr__call_adopted(const atr_index *ix, const atr__call *c) {
+    if (!(c->flags & ATR__CF_ADOPTS))
+        return 0;
+    uint32_t id = (uint32_t)(c - ix->calls);
+    uint64_t sum = 0;
+    for (uint64_t i = first_at(ix->adopt, ix->n_adopt, sizeof *ix->adopt, id);
+         i < ix->n_adopt && ix->adopt[i].call == id; i++)
+        sum = sum + ix->adopt[i].ns < sum ? UINT64_MAX : sum + ix->adopt[i].ns;
+    return sum;
+}
+
 void atr__call_times(const atr_index *ix, const atr__call *c, uint64_t *active, uint64_t *charged,
-                     uint64_t *children, uint64_t *self) {
+                     uint64_t *children, uint64_t *adopted, uint64_t *self) {
     const atr__susp *e = atr__susp_of(ix, c);
     uint64_t sum = 0, a = e ? e->active : c->dur;
     uint32_t file = ix->threads[c->thread].file;
@@ -115,15 +142,17 @@ void atr__call_times(const atr_index *ix, const atr__call *c, uint64_t *active, 
             sum = sum + t < sum ? UINT64_MAX : sum + t;
         }
     }
+    uint64_t ad = atr__call_adopted(ix, c), off = sum + ad < sum ? UINT64_MAX : sum + ad;
     *active = a;
     *charged = e ? e->active - e->outside : c->dur;
     *children = sum;
-    *self = a > sum ? a - sum : 0;
+    *adopted = ad;
+    *self = a > off ? a - off : 0;
 }
 
 uint64_t atr__call_self(const atr_index *ix, const atr__call *c) {
-    uint64_t a, cg, ch, self;
-    atr__call_times(ix, c, &a, &cg, &ch, &self);
+    uint64_t a, cg, ch, ad, self;
+    atr__call_times(ix, c, &a, &cg, &ch, &ad, &self);
     return self;
 }
 
@@ -163,8 +192,8 @@ static void stats_of(const atr_index *ix, const uint32_t *ids, uint64_t n, const
         const atr__call *c = &ix->calls[id];
         if (f && !atr__filter_match_bound(f, ix, id, pi))
             continue;
-        uint64_t a, cg, ch, self;
-        atr__call_times(ix, c, &a, &cg, &ch, &self);
+        uint64_t a, cg, ch, ad, self;
+        atr__call_times(ix, c, &a, &cg, &ch, &ad, &self);
         st->count++;
         st->total_ns += c->dur;
         st->active_ns += a;

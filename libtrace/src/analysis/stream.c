@@ -545,10 +545,24 @@ static int on_start(load_state *st, const atr_record *rec, uint32_t tid, sstack 
     return 0;
 }
 
-/* Frame f leaves the stack (its END, or the log's): its counters. */
-static int frame_done(atr_index *ix, sstack *sk, sframe *f, uint64_t t) {
-    if (f->entry)
-        atr__st_interval_end(sk, f, t);
+/* Frame `below`, running beneath frame f on its thread, ran d of f's time outside f's parent
+   (records.c's atr__adopt): not charged to that parent, it is to below (its self time loses
+   it; a kept call's too). 0 or ATR_ENOMEM. */
+static int adopt(load_state *st, sframe *below, const sframe *f, uint64_t d) {
+    if (!below || !d)
+        return 0;
+    below->child = below->child + d < below->child ? UINT64_MAX : below->child + d;
+    return below->call == ATR_NO_CALL ? 0 : atr__adopt_add(st, below->call, f->call, d);
+}
+
+/* Frame f leaves the stack (its END, or the log's), frame `below` beneath it: its counters. */
+static int frame_done(load_state *st, sstack *sk, sframe *f, sframe *below, uint64_t t) {
+    atr_index *ix = st->ix;
+    if (f->entry) {
+        int rc = adopt(st, below, f, atr__st_interval_end(sk, f, t));
+        if (rc)
+            return rc;
+    }
     if (f->susp_kids)
         atr__st_adopt_orphans(sk, f);
     int rc = account(ix, atr__st_parent_sum(sk, f), f, t);
@@ -575,9 +589,12 @@ static int on_end(load_state *st, const atr_record *rec, sstack *sk) {
         if (p->entry && !p->running) {
             f.entry = 1;
             f.active = f.outside = rec->time_ns > f.start ? rec->time_ns - f.start : 0;
+            int rc = adopt(st, sk->n ? &sk->f[sk->n - 1] : NULL, &f, f.outside);
+            if (rc)
+                return rc;
         }
     }
-    return frame_done(st->ix, sk, &f, rec->time_ns);
+    return frame_done(st, sk, &f, sk->n ? &sk->f[sk->n - 1] : NULL, rec->time_ns);
 }
 
 /* SUSPEND: the running span on top of its thread leaves the stack for the suspended set, its
@@ -599,7 +616,9 @@ static int on_suspend(load_state *st, const atr_record *rec, uint32_t tid, sstac
             top->running = 1;
             top->mark = top->start;
         }
-        atr__st_interval_end(sk, top, t);
+        int rc = adopt(st, sk->n > 1 ? top - 1 : NULL, top, atr__st_interval_end(sk, top, t));
+        if (rc)
+            return rc;
         sframe f = *top;
         sk->n--;
         frame_left(ix, &f);
@@ -726,10 +745,23 @@ static int cmp_id_desc(const void *a, const void *b) {
 /* The log ended with frames of sk open: unfinished calls. Their running intervals end first
    (each parent still as it was), then each is counted, children (started later: higher ids)
    before parents, each charging its parent while that is open. */
-static int close_thread(atr_index *ix, sstack *sk, uint64_t t) {
-    for (uint64_t i = sk->n; i-- > 0;)
+static int close_intervals(load_state *st, sstack *sk, uint64_t t) {
+    for (uint64_t i = sk->n; i-- > 0;) {
+        int rc = 0;
         if (sk->f[i].entry)
-            atr__st_interval_end(sk, &sk->f[i], t);
+            rc = adopt(st, i ? &sk->f[i - 1] : NULL, &sk->f[i],
+                       atr__st_interval_end(sk, &sk->f[i], t));
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int close_thread(load_state *st, sstack *sk, uint64_t t) {
+    atr_index *ix = st->ix;
+    int rc0 = close_intervals(st, sk, t);
+    if (rc0)
+        return rc0;
     for (uint64_t i = sk->n; i-- > 0;)
         frame_left(ix, &sk->f[i]);
     if (sk->n + sk->n_susp == 0)
@@ -751,9 +783,9 @@ static int close_thread(atr_index *ix, sstack *sk, uint64_t t) {
        has a lower id than its children) */
     for (uint64_t i = 0; i < sk->n_susp; i++) {
         sframe f = sk->susp[i];
-        f.susp_kids = 0; /* its suspended children charge it themselves */
-        int rc = frame_done(ix, sk, &f, t);
-        sk->susp[i].snap = NULL; /* (freed) */
+        f.susp_kids = 0;                          /* its suspended children charge it themselves */
+        int rc = frame_done(st, sk, &f, NULL, t); /* (intervals ended above) */
+        sk->susp[i].snap = NULL;                  /* (freed) */
         if (rc)
             return rc;
         ix->n_unfinished++;
@@ -775,11 +807,13 @@ int atr__stream_close(load_state *st) {
         if (!sk)
             return ATR_ENOMEM;
         if (ix->stream->keep) { /* kept calls: finished like the full index's */
+            if ((rc = close_intervals(st, sk, file->info.t_last)) != 0)
+                return rc; /* (the time kept calls ran others' intervals) */
             while (sk->n)
                 frame_left(ix, &sk->f[--sk->n]);
             continue;
         }
-        if ((rc = close_thread(ix, sk, file->info.t_last)) != 0)
+        if ((rc = close_thread(st, sk, file->info.t_last)) != 0)
             return rc;
     }
     return 0;

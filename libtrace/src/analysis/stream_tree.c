@@ -61,15 +61,18 @@ int atr__st_parent_away(sstack *sk, const sframe *f) {
     return !p || (p->entry && !p->running);
 }
 
-/* f's running interval ends at t. */
-void atr__st_interval_end(sstack *sk, sframe *f, uint64_t t) {
+/* f's running interval ends at t: the part outside its parent (0: none), which the frame
+   beneath it ran. */
+uint64_t atr__st_interval_end(sstack *sk, sframe *f, uint64_t t) {
     if (!f->running)
-        return;
+        return 0;
     uint64_t d = t > f->mark ? t - f->mark : 0;
     f->active += d;
-    if (atr__st_parent_away(sk, f))
-        f->outside += d;
     f->running = 0;
+    if (!atr__st_parent_away(sk, f))
+        return 0;
+    f->outside += d;
+    return d;
 }
 
 /* 1 if function fn is the function of a call whose running frame is sk->f[i] or below it,

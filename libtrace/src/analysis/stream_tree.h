@@ -52,7 +52,7 @@ int atr__st_susp_note(sstack *sk, uint64_t span, uint64_t i);
 sframe *atr__st_find_open(sstack *sk, uint64_t span);
 uint64_t *atr__st_parent_sum(sstack *sk, const sframe *f);
 int atr__st_parent_away(sstack *sk, const sframe *f);
-void atr__st_interval_end(sstack *sk, sframe *f, uint64_t t);
+uint64_t atr__st_interval_end(sstack *sk, sframe *f, uint64_t t);
 int atr__st_on_path(const sstack *sk, uint64_t i, uint32_t fn);
 int atr__st_snapshot(sstack *sk);
 int atr__st_ancestors(const sstack *sk, const sframe *p, uint32_t **out, uint32_t *n_out);

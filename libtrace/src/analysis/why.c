@@ -176,8 +176,8 @@ static int kid_slot(kid_acc *k, uint32_t fn, uint32_t *slot) {
 /* The part of a child's time charged to its parent: its duration, less the steps a generator
    or coroutine child ran while the parent was suspended (stats.c, as self time counts it). */
 static uint64_t charged(const atr_index *ix, const atr__call *c) {
-    uint64_t active, ch, children, self;
-    atr__call_times(ix, c, &active, &ch, &children, &self);
+    uint64_t active, ch, children, adopted, self;
+    atr__call_times(ix, c, &active, &ch, &children, &adopted, &self);
     return ch;
 }
 
