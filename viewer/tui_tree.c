@@ -2,9 +2,11 @@
  * TUI view: the call tree of one call. Rows are the visible nodes in order; expanding a node
  * inserts its children (long runs of fast siblings as one folded row, expandable too),
  * collapsing removes its descendants. Children under 1% of their parent (TREE_MIN_SHARE) are
- * one row "… 12 calls under 1.0%" that expands into them, as `tree --min-share 1%`. 's' jumps to the slowest child: the one with the most
- * active time (a generator that suspended is charged only while it ran). Shares are of the
- * parent's share base (calltree.h).
+ * one row "… 12 calls under 1.0%" that expands into them, as `tree --min-share 1%`. A call
+ * that resumed other calls' generators or tasks has a row of that time first, as in `tree`.
+ * 's' jumps to the slowest child: the one with the most active time (a generator that
+ * suspended is charged only while it ran). Shares are of the parent's share base
+ * (calltree.h).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,10 @@
 
 #define NOT_FOLD UINT32_MAX
 #define MINOR (UINT32_MAX - 1) /* fold_n of the row of the children under TREE_MIN_SHARE */
-#define TREE_MIN_SHARE 10      /* permille */
+#define ADOPTED \
+    (UINT32_MAX - 2)      /* fold_n of the row of the time the call ran other calls'
+                                    generators or tasks (atr_call_view.adopted_ns) */
+#define TREE_MIN_SHARE 10 /* permille */
 static const atr__minor_rule TREE_MINOR = {TREE_MIN_SHARE, 0};
 
 typedef struct trow {
@@ -95,6 +100,18 @@ static void tree_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
     trow *r = &t->rows[i];
     char buf[32];
     size_t maxv = (size_t)(v->app->cols > 0 ? v->app->cols : 80) * 2 / 5;
+    if (r->fold_n == ADOPTED) {
+        atr_call_view cv;
+        if (atr_index_call(ix, r->call, &cv) < 0)
+            return;
+        atr__fmt_dur(buf, sizeof buf, cv.adopted_ns);
+        atr__sb_right(sb, buf, 9);
+        share(sb, cv.adopted_ns, atr__share_base(&cv));
+        atr__sb_pad(sb, ' ', 2u * r->depth);
+        atr__sb_puts(sb, "  (resumed other calls' generators or tasks)");
+        *attr |= ATR__A_DIM;
+        return;
+    }
     if (r->fold_n == MINOR) {
         uint32_t n = 0;
         atr__minor_tally minor;
@@ -135,7 +152,9 @@ static void tree_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
     atr__sb_right(sb, buf, 9);
     share(sb, cv.charged_ns, r->depth ? base_of(ix, cv.parent) : cv.active_ns);
     atr__sb_pad(sb, ' ', 2u * r->depth);
-    atr__sb_puts(sb, cv.first_child == ATR_NO_CALL ? "  " : r->expanded ? "▾ " : "▸ ");
+    atr__sb_puts(sb, cv.first_child == ATR_NO_CALL && !cv.adopted_ns ? "  "
+                     : r->expanded                                   ? "▾ "
+                                                                     : "▸ ");
     size_t room = row_room(v, 2u * r->depth);
     atr__sb_call_in(sb, ix, r->call, &cv, 1, atr__maxv_before_active(&cv, room, maxv), room);
     size_t tail = sb->len;
@@ -169,6 +188,8 @@ static int expand(atr__view *v, uint64_t i) {
     trow r = t->rows[i];
     uint32_t n = 0;
     atr__minor_tally minor;
+    if (r.fold_n == ADOPTED)
+        return 0; /* a time, no calls under it */
     int rc = kids_of(t, ix, r.call, r.fold_n == MINOR, &n, &minor);
     if (rc < 0)
         return rc;
@@ -186,10 +207,12 @@ static int expand(atr__view *v, uint64_t i) {
             t->rows[i + k] = (trow){t->kids[r.fold_start + k], 0, NOT_FOLD, r.depth, 0};
         return 0;
     }
-    if (r.expanded || n + minor.n == 0)
+    atr_call_view cv;
+    int adopted = atr_index_call(ix, r.call, &cv) == 0 && cv.adopted_ns > 0;
+    if (r.expanded || n + minor.n + (uint32_t)adopted == 0)
         return 0;
     uint64_t parent_ns = base_of(ix, r.call);
-    uint64_t n_rows = 0;
+    uint64_t n_rows = (uint64_t)adopted;
     for (uint32_t k = 0; k < n; n_rows++) {
         uint32_t run = atr__fold_run(ix, t->kids, n, k, parent_ns);
         k += run ? run : 1;
@@ -197,6 +220,8 @@ static int expand(atr__view *v, uint64_t i) {
     if ((rc = insert_rows(t, i + 1, n_rows + (minor.n > 0))) < 0)
         return rc;
     uint64_t at = i + 1;
+    if (adopted) /* first, as `tree` prints it */
+        t->rows[at++] = (trow){r.call, 0, ADOPTED, r.depth + 1, 0};
     for (uint32_t k = 0; k < n;) {
         uint32_t run = atr__fold_run(ix, t->kids, n, k, parent_ns);
         if (run)
@@ -292,7 +317,9 @@ static int tree_key(atr__view *v, int k) {
     case 'w':
     case 'f':
         if (r->fold_n != NOT_FOLD)
-            atr__tui_message(v->app, "%c: select a call (this row folds several)", k);
+            atr__tui_message(v->app, "%c: select a call (%s)", k,
+                             r->fold_n == ADOPTED ? "this row is a time"
+                                                  : "this row folds several");
         else
             rc = k == 'w' ? atr__tui_why(v->app, r->call) : atr__tui_flame(v->app, r->call);
         break;

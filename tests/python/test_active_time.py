@@ -179,6 +179,31 @@ def test_generator_resumed_by_its_parents_caller_filter(log_path, monkeypatch, c
 
 
 @pytest.mark.skipif(not HAS_FILTER, reason="no filter tracing")
+def test_the_tui_tree_shows_the_time_a_call_resumed(log_path, monkeypatch):
+    import shutil
+    from test_viewer_common import viewer_path
+    from test_viewer_tui import Screen, lines
+    if shutil.which("tmux") is None or not viewer_path():
+        pytest.skip("needs tmux and argtrace-view")
+    filter_record(log_path, clk_document, monkeypatch, None)
+    s = Screen(viewer_path(), ["view", str(log_path)], "/")
+    try:
+        s.wait_for("functions (")
+        s.keys("c")  # the calls of the first function (the document: most total time)
+        s.wait_for("calls of " + MOD + ".clk_document")
+        s.keys("Enter")
+        screen = s.wait_for("call tree of call")
+        rows = lines(screen)
+        assert "▾ " + MOD + ".clk_document()" in rows[2], screen
+        assert rows[3].split()[:3] == ["2.00", "ms", "100.0%"], screen
+        assert rows[3].endswith("(resumed other calls' generators or tasks)"), screen
+        s.keys("Down", "w")  # a time, not a call
+        s.wait_for("w: select a call (this row is a time)")
+    finally:
+        s.close()
+
+
+@pytest.mark.skipif(not HAS_FILTER, reason="no filter tracing")
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_coroutine_waiting_filter(log_path, monkeypatch, backend):
     log, value = filter_record(log_path, lambda: clk_drive(3), monkeypatch, backend)

@@ -12,6 +12,8 @@
 
 #include "analysis/load.h"
 
+#define RUN_SEARCH 64 /* how deep under the top a leaving call is looked for */
+
 /* The stack of this log's thread tid (global id), or NULL (ENOMEM). */
 static atr__run_stack *stack_of(load_state *st, uint32_t tid) {
     uint64_t k = tid - st->n_threads0;
@@ -36,7 +38,10 @@ uint32_t atr__run_leave(load_state *st, uint32_t tid, uint32_t call) {
     if (tid < st->n_threads0 || tid - st->n_threads0 >= st->n_run)
         return ATR_NO_CALL;
     atr__run_stack *sk = &st->run[tid - st->n_threads0];
-    for (uint64_t i = sk->n; i-- > 0;) {
+    /* near the top (a call leaves from the top but in a log that lost records): a corrupt
+       log's calls that never end, or end on another thread, cost no search of them all */
+    uint64_t stop = sk->n > RUN_SEARCH ? sk->n - RUN_SEARCH : 0;
+    for (uint64_t i = sk->n; i-- > stop;) {
         if (sk->ids[i] != call)
             continue;
         uint32_t below = i ? sk->ids[i - 1] : ATR_NO_CALL;
