@@ -256,8 +256,9 @@ static void suspended(void) {
     /* resumed elsewhere: a generator made in x (under r) and resumed in y after x returned
        (an orphan: its later steps outside x); one resumed by q while its parent p waits
        below q; an inner one resumed while its outer is suspended (outside the outer); and
-       recursion seen through the tree, not the stack: calls of x inside the orphan are
-       nested (x made it), calls of y inside it are not (y only resumed it) */
+       recursion seen on the stack, not through the tree: calls of x inside the orphan are
+       not nested (the x that made it had returned: their time is in no other x's), calls
+       of y inside it are (the y that resumed it runs: their time is in its) */
     s = new_log("stream_suspend2.atr", &clock);
     uint32_t r = define(s, "m", "r", 0, NULL), x = define(s, "m", "x", 0, NULL);
     uint32_t y = define(s, "m", "y", 0, NULL);
@@ -269,8 +270,8 @@ static void suspended(void) {
     ATR_CHECK_OK(atr_span_return(s, xx, 200, NULL));
     uint64_t yy = begin(s, y, rr, 300, NULL, 0);
     ATR_CHECK_OK(atr_span_resume(s, g, 310));
-    l = begin(s, x, g, 315, NULL, 0);           /* nested: x made g */
-    uint64_t l2 = begin(s, y, l, 316, NULL, 0); /* not nested: y is no ancestor of g's */
+    l = begin(s, x, g, 315, NULL, 0);           /* not nested: the x that made g returned */
+    uint64_t l2 = begin(s, y, l, 316, NULL, 0); /* nested: y resumed g, runs below it */
     ATR_CHECK_OK(atr_span_return(s, l2, 317, NULL));
     ATR_CHECK_OK(atr_span_return(s, l, 318, NULL));
     ATR_CHECK_OK(atr_span_suspend(s, g, 320));
@@ -309,14 +310,15 @@ static void suspended(void) {
     compare(full, so);
     atr_stats st[4];
     ATR_CHECK_OK(atr_stats_all(so, st, 4));
-    ATR_CHECK_EQ_U64(st[1].nested, 1); /* x inside the orphan x made */
-    ATR_CHECK_EQ_U64(st[2].nested, 0);
+    ATR_CHECK_EQ_U64(st[1].nested, 0); /* x inside the orphan an x made and left */
+    ATR_CHECK_EQ_U64(st[2].nested, 1); /* y inside the orphan y resumed */
     atr_index_free(so);
     done(full);
 }
 
 /* A call whose parent is not the innermost running call of its thread, and a root started
-   while calls run: the call tree's figures, as the full index's (selective loads decline). */
+   while calls run: nested in the calls running below them, as in the full index (selective
+   loads decline). */
 static void not_nested(void) {
     uint64_t clock = 0;
     atr_session *s = new_log("stream_cross.atr", &clock);
@@ -327,7 +329,7 @@ static void not_nested(void) {
     ATR_CHECK_OK(atr_span_return(s, c, 130, NULL));
     ATR_CHECK_OK(atr_span_return(s, b, 140, NULL));
     ATR_CHECK_OK(atr_span_return(s, a, 150, NULL));
-    /* a root started while d runs: none of d's calls are its ancestors */
+    /* a root started while d runs: in d's time, though d is not its ancestor */
     uint64_t d = begin(s, f, 0, 160, NULL, 0);
     uint64_t e = begin(s, f, 0, 170, NULL, 0);
     uint64_t g = begin(s, f, e, 175, NULL, 0);
@@ -340,7 +342,7 @@ static void not_nested(void) {
     compare(full, so);
     atr_stats st[1];
     ATR_CHECK_OK(atr_stats_all(so, st, 1));
-    ATR_CHECK_EQ_U64(st[0].nested, 3); /* b, c under a; g under e; not e under d */
+    ATR_CHECK_EQ_U64(st[0].nested, 4); /* b, c under a; e while d runs, g under e */
     atr_index_free(so);
     selective_declines("f"); /* the full index's tree */
     done(full);

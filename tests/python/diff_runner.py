@@ -7,8 +7,9 @@ decorated with argtrace.trace), "filter" (filter tracing of prog:t_*; the backen
 whatever ARGTRACE_FILTER_BACKEND selects) or "clock" (the same on the program's clock, NOW,
 which only its u_tick moves). Each program is a module whose traced functions are the
 top-level t_* (parameters: ints) and which has main(). OUT.json gets, per program, the list
-of calls [name, [args], parent index or None, self time]: the reference's is the sum of the
-ticks the call's own frame made (only a timed program ticks).
+of calls [name, [args], parent index or None, self time, active time(, nested)]: the
+reference's self time is the sum of the ticks the call's own frame made (only a timed program
+ticks), its active time the ticks made while its frame ran on the stack.
 
 The reference tracer knows nothing of argtrace: sys.setprofile/threading.setprofile events,
 the real frame stack, and asyncio task creation. Rules (docs/FORMAT.md, "Call trees"):
@@ -47,11 +48,15 @@ def first_step_fn():
 class Reference:
     def __init__(self, codes):
         self.codes = codes
-        self.calls = []       # [name, args, parent, self time: the ticks its frame made]
+        # [name, args, parent, self time: the ticks its frame made, active time: the ticks
+        #  made while its frame ran on the stack (tick), nested: a running frame of its code
+        #  was on the stack when it started]
+        self.calls = []
         self.frames = {}      # id(frame) -> (call index, code): traced frames (stale: code differs)
         self.creator = {}     # id(task) -> call index or None
         self.tasks = []       # keeps the tasks alive (no id reuse)
         self.first = first_step_fn()
+        self.running = set()  # id(frame): traced frames between a call and a return event
 
     def _task(self):
         try:
@@ -82,6 +87,7 @@ class Reference:
         if co not in self.codes:
             return
         if event == "call":
+            self.running.add(id(frame))
             if co.co_flags & GEN_FLAGS and not self.first(frame):
                 return  # a resume: the same call
             task, boundary = self._task()
@@ -91,18 +97,37 @@ class Reference:
                 parent = self.current(frame.f_back, task, boundary)
             n = co.co_argcount
             args = [frame.f_locals[v] for v in co.co_varnames[:n]]
+            nested = False
+            g = frame.f_back
+            while g is not None and not nested:
+                nested = g.f_code is co and id(g) in self.running
+                g = g.f_back
             self.frames[id(frame)] = (len(self.calls), co)
-            self.calls.append([co.co_name, args, parent, 0])
-        elif event == "return" and not co.co_flags & GEN_FLAGS:
+            self.calls.append([co.co_name, args, parent, 0, 0, nested])
+        elif event == "return":
+            self.running.discard(id(frame))
+            if co.co_flags & GEN_FLAGS:
+                return
             hit = self.frames.get(id(frame))
             if hit is not None and hit[1] is co:
                 del self.frames[id(frame)]
 
     def tick(self, frame, k):
-        """A timed program's u_tick(k) in frame: k ns of the self time of the frame's call."""
+        """A timed program's u_tick(k) in frame: k ns of the self time of the frame's call,
+        and of the active time of every traced call whose frame runs on the stack (entered
+        by a call event, a generator's resume included, and not left by a return event, a
+        yield included: a coroutine whose frame CPython puts back on the stack to pass a
+        throw() down its await chain, without running it, gets no event and is not
+        running)."""
         hit = self.frames.get(id(frame))
         if hit is not None and hit[1] is frame.f_code:
             self.calls[hit[0]][3] += k
+        g = frame
+        while g is not None:
+            hit = self.frames.get(id(g))
+            if hit is not None and hit[1] is g.f_code and id(g) in self.running:
+                self.calls[hit[0]][4] += k
+            g = g.f_back
 
     def install_task_hook(self):
         ref = self
@@ -154,7 +179,7 @@ def from_log(path):
     for c in calls:
         name = c.function.rsplit(".", 1)[-1]
         parent = index.get(c.parent_id) if c.parent_id is not None else None
-        out.append([name, list(c.args.values()), parent, c.self_ns])
+        out.append([name, list(c.args.values()), parent, c.self_ns, c.active_ns])
     return out
 
 

@@ -178,6 +178,48 @@ def test_generator_resumed_by_its_parents_caller_filter(log_path, monkeypatch, c
     assert len(row) == 1 and row[0].split()[:2] == ["2.00", "ms"], out
 
 
+def clk_object(depth, state):
+    """PyYAML's construct_object: builds a mapping's constructor generator, advances it once
+    and leaves it to the document; the generator's later step builds the values: more
+    clk_object calls, which run after this one has returned."""
+    NOW[0] += 1000
+    g = clk_mapping(depth)
+    next(g)
+    state.append(g)
+
+
+def clk_mapping(depth):
+    yield {}
+    if depth:
+        clk_object(depth - 1, STATE)
+    NOW[0] += 3 * MS
+
+
+STATE = []
+
+
+def clk_load():
+    """PyYAML's construct_document: construct_object, then every generator it left."""
+    STATE.clear()
+    clk_object(1, STATE)
+    while STATE:
+        for _ in STATE.pop(0):
+            pass
+
+
+@pytest.mark.skipif(not (HAS_FILTER and HAS_VIEWER), reason="no filter tracing or viewer")
+def test_a_recursive_call_made_after_its_ancestor_returned_counts_in_the_total(
+        log_path, monkeypatch, capfd):
+    filter_record(log_path, clk_load, monkeypatch, None)
+    capfd.readouterr()
+    assert _core.viewer_main(["argtrace", "summary", log_path, "--json"]) == 0
+    rows = {r["function"].rsplit(".", 1)[-1]: r for r in json.loads(capfd.readouterr().out)}
+    # the outer call ran 1 us; the inner one, started by the generator's later step after
+    # the outer had returned, another 1 us: neither was inside the other
+    assert rows["clk_object"]["calls"] == 2
+    assert rows["clk_object"]["inclusive_ns"] == rows["clk_object"]["total_ns"] == 2000
+
+
 @pytest.mark.skipif(not HAS_FILTER, reason="no filter tracing")
 def test_the_tui_tree_shows_the_time_a_call_resumed(log_path, monkeypatch):
     import shutil

@@ -333,7 +333,7 @@ def canon(calls, timed=False):
     def text(i):
         name, args = calls[i][:2]
         sub = sorted(text(k) for k in kids[i])
-        own = " self %d" % calls[i][3] if timed else ""
+        own = " self %d active %d" % tuple(calls[i][3:5]) if timed else ""
         return "%s(%s)%s" % (name, ",".join(map(str, args)), own) + (
             "[" + " ".join(sub) + "]" if sub else "")
     return sorted(text(i) for i in roots)
@@ -388,9 +388,11 @@ def test_self_times_match_the_reference(tmp_path, seeds):
     """Timed programs (one thread; every body moves the program's clock by amounts of its
     own) under filter tracing on that clock: each call's self time is exactly the ticks its
     own frame made, as the reference counts them (cProfile's tottime on a clock that moves
-    only in the program): a generator or task step resumed by a call other than its parent
-    (a generator finished after its maker returned, a task of a coroutine that awaits) is
-    the resumer's time, not its parent's, and not counted twice."""
+    only in the program), its active time the ticks made while its frame was on the stack:
+    a generator or task step resumed by a call other than its parent (a generator finished
+    after its maker returned, a task of a coroutine that awaits) is the resumer's time, not
+    its parent's, and not counted twice. Each function's self and inclusive times too."""
+    import argtrace
     from argtrace import _core
     if not hasattr(_core, "filter_start"):
         pytest.skip("filter tracing not built")
@@ -404,19 +406,25 @@ def test_self_times_match_the_reference(tmp_path, seeds):
             if cr != cg:
                 bad.append("seed %d, %s: reference %r\n  argtrace %r" % (
                     (seed, label) + first_difference(cr, cg)))
-            # the statistics of a log too large for the call table (the viewer's streaming
-            # load, which summary tries first) give each function the same self time
-            status, out, err = _core.viewer_text(
-                ["argtrace-view", "summary", path[:-3] + ".clock.atr", "--json"])
+            # per function: self time, and the time counted once (inclusive: the active
+            # times of the calls not started inside a running call of the same function, as
+            # cProfile's cumulative time), in the statistics of a log too large for the call
+            # table (the viewer's streaming load, which summary tries first) and of the index
+            log_file = path[:-3] + ".clock.atr"
+            status, out, err = _core.viewer_text(["argtrace-view", "summary", log_file, "--json"])
             assert status == 0, err
-            streamed = {row["function"].rsplit(".", 1)[-1]: row["self_ns"]
+            streamed = {row["function"].rsplit(".", 1)[-1]: (row["self_ns"], row["inclusive_ns"])
                         for row in json.loads(out)}
+            indexed = {f.name.rsplit(".", 1)[-1]: (f.self_ns, f.inclusive_ns)
+                       for f in argtrace.load(log_file).functions()}
             per_fn = {}
-            for call in r:
-                per_fn[call[0]] = per_fn.get(call[0], 0) + call[3]
-            if streamed != per_fn:
-                bad.append("seed %d, %s: summary's self times %r, the reference's %r" % (
-                    seed, label, streamed, per_fn))
+            for name, _, _, self_ns, active, nested in r:
+                own, once = per_fn.get(name, (0, 0))
+                per_fn[name] = (own + self_ns, once + (0 if nested else active))
+            for how, got_fn in (("summary", streamed), ("Log.functions()", indexed)):
+                if got_fn != per_fn:
+                    bad.append("seed %d, %s: %s's (self, inclusive) %r, the reference's %r" % (
+                        seed, label, how, got_fn, per_fn))
     assert not bad, "\n".join(bad[:10]) + "\n(%d differences)" % len(bad)
 
 

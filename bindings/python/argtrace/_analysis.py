@@ -28,9 +28,9 @@ class FunctionStats:
     (start(sample=...)), calls, total_ns, self_ns and active_ns are estimates for every call
     (each recorded call stands for 1/rate calls; `estimated` True) and recorded_* hold what
     the log recorded. inclusive_ns is the function's time counted once, as `summary`'s
-    "total" (cProfile's cumulative time): a call inside another call of the same function
-    (recursion; `nested_calls` of them) is in that call's time already, where total_ns and
-    active_ns add every call's."""
+    "total" (cProfile's cumulative time): a call made while another call of the same
+    function runs on its thread (recursion; `nested_calls` of them) is in that call's time
+    already, where total_ns and active_ns add every call's."""
     name: str
     calls: int
     total_ns: int

@@ -42,10 +42,13 @@ typedef struct atr_stats {
     int sampled; /* some of the calls come from a sampled log */
     /*
      * The function's time counted once: the sum of the active times of its calls that do
-     * not run inside another call of the same function (an ancestor in the call tree:
-     * recursion), as cProfile's cumulative time. total_ns and active_ns count a recursive
-     * function's time once per level (fib's total is many times the program's run time).
-     * `nested`: the calls that run inside a call of the same function. est_inclusive_ns:
+     * not start while another call of the same function runs on their thread (recursion,
+     * also through a generator resumed there), as cProfile's cumulative time. A call made
+     * by a generator's later step, after the call of the same function that made the
+     * generator returned, counts: it was not in that call's time. total_ns and active_ns
+     * count a recursive function's time once per level (fib's total is many times the
+     * program's run time). `nested`: the calls that ran inside a call of the same function
+     * on their thread. est_inclusive_ns:
      * the estimate for sampled logs (equal to inclusive_ns when sampled is 0).
      */
     uint64_t inclusive_ns, est_inclusive_ns, nested;

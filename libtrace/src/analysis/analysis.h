@@ -97,8 +97,8 @@ _Static_assert(sizeof(atr__call) == 56, "a call is 56 bytes: the index's memory 
 /* The call has an entry in ix->susp (its span suspended, or it ran while its parent was
    suspended). */
 #define ATR__CF_SUSPENDED 0x2u
-/* The call runs inside a call of the same function (an ancestor; derive.c, stream.c): its
-   time is already in that call's (atr_stats.inclusive_ns). */
+/* The call started while a call of the same function ran on its thread (running.c,
+   stream.c): its time is already in that call's (atr_stats.inclusive_ns). */
 #define ATR__CF_NESTED 0x4u
 /* The call has entries in ix->adopt (it resumed other calls' generators or tasks). */
 #define ATR__CF_ADOPTS 0x8u

@@ -130,51 +130,7 @@ static int messages_by_call(atr_index *ix) {
     return 0;
 }
 
-/*
- * ATR__CF_NESTED on every call with an ancestor of the same function: a walk of each
- * thread's call trees (first child, next sibling, parent: no stack) counting the calls of
- * each function on the path from the root. O(calls) and 4 bytes per function. Selective
- * loads (stream.c) set the flag as they read, from the thread's stack: their index holds
- * only some of the calls.
- */
-static int mark_nested(atr_index *ix) {
-    atr__call *calls = ix->calls;
-    uint32_t *on_path = calloc((size_t)ix->n_funcs + 1, sizeof(uint32_t));
-    if (!on_path)
-        return ATR_ENOMEM;
-    for (uint32_t t = 0; t < ix->n_threads; t++) {
-        for (uint32_t r = ix->threads[t].first_root; r != ATR_NO_CALL; r = calls[r].next_sibling) {
-            uint32_t c = r;
-            for (;;) { /* c is entered */
-                atr__call *k = &calls[c];
-                k->flags = (uint8_t)((k->flags & ~ATR__CF_NESTED) |
-                                     (on_path[k->func] ? ATR__CF_NESTED : 0));
-                on_path[k->func]++;
-                if (k->first_child != ATR_NO_CALL) {
-                    c = k->first_child;
-                    continue;
-                }
-                for (;;) { /* c is left: its next sibling, or up */
-                    on_path[calls[c].func]--;
-                    if (c == r)
-                        goto next_root;
-                    if (calls[c].next_sibling != ATR_NO_CALL) {
-                        c = calls[c].next_sibling;
-                        break;
-                    }
-                    c = calls[c].parent;
-                }
-            }
-        next_root:;
-        }
-    }
-    free(on_path);
-    return 0;
-}
-
 int atr__index_derive(atr_index *ix, uint64_t fresh) {
-    int rc = build(ix, fresh);
-    if (rc == 0 && !ix->stream)
-        rc = mark_nested(ix);
+    int rc = build(ix, fresh); /* (ATR__CF_NESTED is set as the log loads: running.c) */
     return rc ? rc : messages_by_call(ix);
 }

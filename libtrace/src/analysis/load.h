@@ -14,10 +14,21 @@ typedef struct fnmap_ent {
 } fnmap_ent;
 
 /* The calls running on one thread of the log, innermost last (running.c). */
+typedef struct atr__run_entry {
+    uint32_t call;
+    uint32_t counted; /* in its function's atr__fn_open */
+} atr__run_entry;
+
 typedef struct atr__run_stack {
-    uint32_t *ids;
+    atr__run_entry *e;
     uint64_t n, cap;
+    uint64_t n_uncounted; /* its entries not counted */
 } atr__run_stack;
+
+/* A function's calls running on one thread (th: global thread id + 1; 0: none), counted. */
+typedef struct atr__fn_open {
+    uint32_t th, n;
+} atr__fn_open;
 
 typedef struct load_state {
     atr_index *ix;
@@ -36,6 +47,8 @@ typedef struct load_state {
     atr__u32map susp_map; /* call -> index in ix->susp, for this log's calls */
     atr__run_stack *run;  /* by global thread id - n_threads0: its running calls */
     uint64_t n_run, cap_run;
+    atr__fn_open *fn_open; /* by global function */
+    uint64_t n_fn_open, cap_fn_open;
     /* rollback marks */
     uint64_t n_calls0, n_argv0, n_msgs0, n_mfields0, n_pending0, n_susp0, n_adopt0;
     uint32_t n_funcs0, n_threads0;
@@ -84,10 +97,11 @@ int atr__susp_close(load_state *st, uint64_t t_last);
 
 /*
  * running.c. The calls running on each thread (global id tid, of this log): a START or
- * RESUME enters its call, a SUSPEND or END leaves it; atr__run_leave returns the call that
- * ran beneath it (ATR_NO_CALL: none, or not on the stack). 0 or ATR_ENOMEM.
+ * RESUME enters its call (*nested, when not NULL: 1 if a call of its function already runs
+ * on the thread), a SUSPEND or END leaves it; atr__run_leave returns the call that ran
+ * beneath it (ATR_NO_CALL: none, or not on the stack). 0 or ATR_ENOMEM.
  */
-int atr__run_enter(load_state *st, uint32_t tid, uint32_t call);
+int atr__run_enter(load_state *st, uint32_t tid, uint32_t call, int *nested);
 uint32_t atr__run_leave(load_state *st, uint32_t tid, uint32_t call);
 void atr__run_free(load_state *st);
 /* Call `call` ran ns of call from's interval outside from's parent (atr__adopt; nothing for

@@ -362,9 +362,12 @@ static int on_start(load_state *st, const atr_record *rec) {
             return rc;
     }
     rc = span_set(st, &ix->threads[tid], atr_span_seq(rec->u.start.span), id);
-    if (rc < 0)
+    int nested = 0;
+    if (rc < 0 || (rc = atr__run_enter(st, tid, id, &nested)) < 0)
         return rc;
-    return atr__run_enter(st, tid, id);
+    if (nested) /* (running.c) */
+        ix->calls[id].flags |= ATR__CF_NESTED;
+    return 0;
 }
 
 /*
@@ -459,7 +462,7 @@ static int on_suspend(load_state *st, const atr_record *rec) {
     e->resumes++;
     uint32_t tid;
     int rc = atr__thread_of(st, rec->thread, &tid);
-    return rc ? rc : atr__run_enter(st, tid, id);
+    return rc ? rc : atr__run_enter(st, tid, id, NULL);
 }
 
 /* END of call id (its duration set), run beneath `below`: its last running interval, or all
@@ -493,12 +496,12 @@ int atr__susp_close(load_state *st, uint64_t t_last) {
     for (uint64_t k = 0; k < st->n_run; k++) {
         const atr__run_stack *sk = &st->run[k];
         for (uint64_t i = 1; i < sk->n; i++) {
-            uint32_t id = sk->ids[i];
+            uint32_t id = sk->e[i].call;
             const atr__susp *e =
                 (ix->calls[id].flags & ATR__CF_SUSPENDED) ? susp_get(st, id) : NULL;
             int rc = 0;
             if (e && e->running && t_last > e->mark && parent_away(st, id, 1))
-                rc = atr__adopt_add(st, sk->ids[i - 1], id, t_last - e->mark);
+                rc = atr__adopt_add(st, sk->e[i - 1].call, id, t_last - e->mark);
             if (rc)
                 return rc;
         }

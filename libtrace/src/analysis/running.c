@@ -6,6 +6,13 @@
  * (wherever it is: a log that lost records may leave calls that never end). When a running
  * interval that ends there is `outside` its call's parent (records.c: the parent suspended,
  * or over), the call beneath it on the stack ran it, having resumed it: that call adopts it.
+ *
+ * A call that starts while a call of the same function runs on its thread is nested
+ * (ATR__CF_NESTED: its time is in that call's already; the function's inclusive time counts
+ * it once, as cProfile's cumulative time counts a code object on the stack once). Running,
+ * not an ancestor in the call tree: a call made in a generator's later step, after the call
+ * of the same function that made the generator returned (PyYAML's construct_object), is not
+ * in that call's time. stream.c's statistics-only load counts them the same way.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +33,62 @@ static atr__run_stack *stack_of(load_state *st, uint32_t tid) {
     return &st->run[k];
 }
 
-int atr__run_enter(load_state *st, uint32_t tid, uint32_t call) {
-    atr__run_stack *sk = stack_of(st, tid);
-    if (!sk || atr__grow((void **)&sk->ids, &sk->cap, sk->n + 1, sizeof(uint32_t)))
+/* The running count of global function fn, or NULL (ENOMEM). */
+static atr__fn_open *open_of(load_state *st, uint32_t fn) {
+    if (fn >= st->n_fn_open) {
+        if (atr__grow((void **)&st->fn_open, &st->cap_fn_open, (uint64_t)fn + 1,
+                      sizeof(atr__fn_open)))
+            return NULL;
+        memset(st->fn_open + st->n_fn_open, 0,
+               (size_t)(fn + 1 - st->n_fn_open) * sizeof(atr__fn_open));
+        st->n_fn_open = (uint64_t)fn + 1;
+    }
+    return &st->fn_open[fn];
+}
+
+/*
+ * Call `call` of function fn runs on top of stack sk (thread tid): counted in fn's running
+ * calls when they are on this thread (or none runs), else left uncounted. Returns 1 when a
+ * call of fn already runs on the thread (the new one is nested in it), 0, or ATR_ENOMEM.
+ * A function's count follows one thread at a time; the thread that takes it over counts its
+ * own uncounted calls of it first (there are some only after it ran on two threads at once).
+ */
+static int enter_counted(load_state *st, atr__run_stack *sk, uint32_t tid, uint32_t fn,
+                         uint32_t *counted) {
+    atr__fn_open *o = open_of(st, fn);
+    if (!o)
         return ATR_ENOMEM;
-    sk->ids[sk->n++] = call;
+    if (o->n && o->th != tid + 1) { /* counting another thread's: look through this one */
+        *counted = 0;
+        sk->n_uncounted++;
+        for (uint64_t i = sk->n; i-- > 0;)
+            if (st->ix->calls[sk->e[i].call].func == fn)
+                return 1;
+        return 0;
+    }
+    if (!o->n && o->th != tid + 1) /* taken over */
+        for (uint64_t i = 0; sk->n_uncounted && i < sk->n; i++)
+            if (!sk->e[i].counted && st->ix->calls[sk->e[i].call].func == fn) {
+                sk->e[i].counted = 1;
+                sk->n_uncounted--;
+                o->n++;
+            }
+    o->th = tid + 1;
+    *counted = 1;
+    return o->n++ > 0;
+}
+
+int atr__run_enter(load_state *st, uint32_t tid, uint32_t call, int *nested) {
+    atr__run_stack *sk = stack_of(st, tid);
+    if (!sk || atr__grow((void **)&sk->e, &sk->cap, sk->n + 1, sizeof(atr__run_entry)))
+        return ATR_ENOMEM;
+    uint32_t counted;
+    int n = enter_counted(st, sk, tid, st->ix->calls[call].func, &counted);
+    if (n < 0)
+        return n;
+    if (nested)
+        *nested = n;
+    sk->e[sk->n++] = (atr__run_entry){call, counted};
     return 0;
 }
 
@@ -42,10 +100,15 @@ uint32_t atr__run_leave(load_state *st, uint32_t tid, uint32_t call) {
        log's calls that never end, or end on another thread, cost no search of them all */
     uint64_t stop = sk->n > RUN_SEARCH ? sk->n - RUN_SEARCH : 0;
     for (uint64_t i = sk->n; i-- > stop;) {
-        if (sk->ids[i] != call)
+        if (sk->e[i].call != call)
             continue;
-        uint32_t below = i ? sk->ids[i - 1] : ATR_NO_CALL;
-        memmove(sk->ids + i, sk->ids + i + 1, (size_t)(sk->n - i - 1) * sizeof(uint32_t));
+        uint32_t fn = st->ix->calls[call].func;
+        if (!sk->e[i].counted)
+            sk->n_uncounted--;
+        else if (fn < st->n_fn_open && st->fn_open[fn].n)
+            st->fn_open[fn].n--;
+        uint32_t below = i ? sk->e[i - 1].call : ATR_NO_CALL;
+        memmove(sk->e + i, sk->e + i + 1, (size_t)(sk->n - i - 1) * sizeof(atr__run_entry));
         sk->n--;
         return below;
     }
@@ -70,8 +133,10 @@ int atr__adopt_add(load_state *st, uint32_t call, uint32_t from, uint64_t ns) {
 
 void atr__run_free(load_state *st) {
     for (uint64_t k = 0; k < st->n_run; k++)
-        free(st->run[k].ids);
+        free(st->run[k].e);
     free(st->run);
+    free(st->fn_open);
     st->run = NULL;
-    st->n_run = st->cap_run = 0;
+    st->fn_open = NULL;
+    st->n_run = st->cap_run = st->n_fn_open = st->cap_fn_open = 0;
 }

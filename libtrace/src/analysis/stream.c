@@ -15,21 +15,19 @@
  * stack's: a generator made in one function and resumed in another still charges the first),
  * its active time less what ran while the parent was away (suspended, or ended: `outside` in
  * records.c); a parent that ends while a child is suspended is charged what the child ran so
- * far. Percentiles and self times count active times, as the full index's. Recursion is the
- * call tree's too: when a frame runs elsewhere than on top of its parent (detached: resumed
- * elsewhere, an asyncio task started under the suspended coroutine that made it, a root
- * started while calls run), the path above it is the stack down to it, then its ancestors as
- * taken when it first suspended or started detached (before its first suspension a frame has
- * run on top of its ancestors since its START). A call that ran entirely while its parent was
- * suspended charges it nothing (records.c: all of it outside). Suspended frames are found by
- * span through a map (thousands of tasks wait at once).
+ * far; what ran while the parent was away is the frame's beneath it (records.c's atr__adopt).
+ * Percentiles and self times count active times, as the full index's. Recursion is the
+ * stack's, as the full index's (running.c): a call is nested when a frame of its function
+ * runs on its thread as it starts. A call that ran entirely while its parent was suspended
+ * charges it nothing (records.c: all of it outside). Suspended frames are found by span
+ * through a map (thousands of tasks wait at once).
  *
  * Anything else makes the load stop with ATR_ESTATE and the caller load the log into a full
  * index: a parent on another thread or in another process (a forked child), a parent that ended
  * while its child ran, a SUSPEND or END of a span that is not on top, a RESUME of one that is
  * not open, a reference to an unknown function, a MESSAGE naming a span that is not running on
- * its thread, a selective load's suspensions and detached starts, and compensation of a log
- * with CALIBRATION. The results are then those of stats.c on the full index, call for call.
+ * its thread, a selective load's suspensions and starts elsewhere than on top of their parent,
+ * and compensation of a log with CALIBRATION. The results are then those of stats.c on the full index, call for call.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -280,10 +278,6 @@ void atr__stream_free(struct atr__stream *s) {
     }
     for (uint64_t i = 0; i < s->cap_th; i++) {
         sstack *sk = &s->th[i];
-        for (uint64_t j = 0; j < sk->n; j++)
-            free(sk->f[j].snap);
-        for (uint64_t j = 0; j < sk->n_susp; j++)
-            free(sk->susp[j].snap);
         free(sk->f);
         free(sk->susp);
         atr__u32map_free(&sk->susp_at);
@@ -441,17 +435,42 @@ static int keeps(atr_index *ix, uint32_t fn) {
     return s->keep_fn[fn] == 1;
 }
 
-/* 1 if a running call of the thread (its stack sk) is of function fn. */
-static int nested_in(const sstack *sk, uint32_t fn) {
-    for (uint64_t i = sk->n; i-- > 0;)
-        if (sk->f[i].fn == fn)
-            return 1;
-    return 0;
+/*
+ * A frame of function fn goes on top of stack sk (thread tid): counted in fn's running calls
+ * when they are on this thread (or none runs), else not (*counted). Returns 1 when a frame of
+ * fn already runs on the thread (the new one is nested in it: running.c's rule), 0, or
+ * ATR_ENOMEM. The thread that takes a function's count over counts its own uncounted frames
+ * of it first.
+ */
+static int enter_counts(atr_index *ix, sstack *sk, uint32_t tid, uint32_t fn, uint8_t *counted) {
+    sfunc *sf = func_of(ix, fn);
+    if (!sf)
+        return ATR_ENOMEM;
+    if (sf->open_n && sf->open_th != tid + 1) { /* counting another thread's */
+        *counted = 0;
+        sk->n_uncounted++;
+        for (uint64_t i = sk->n; i-- > 0;)
+            if (sk->f[i].fn == fn)
+                return 1;
+        return 0;
+    }
+    if (!sf->open_n && sf->open_th != tid + 1) /* taken over */
+        for (uint64_t i = 0; sk->n_uncounted && i < sk->n; i++)
+            if (!sk->f[i].counted && sk->f[i].fn == fn) {
+                sk->f[i].counted = 1;
+                sk->n_uncounted--;
+                sf->open_n++;
+            }
+    sf->open_th = tid + 1;
+    *counted = 1;
+    return sf->open_n++ > 0;
 }
 
-/* Frame f leaves its thread's stack: its function's count of running calls. */
-static void frame_left(atr_index *ix, const sframe *f) {
-    if (f->counted && f->fn < ix->stream->cap_fns && ix->stream->fns[f->fn].open_n)
+/* Frame f leaves its thread's stack sk: its function's count of running calls. */
+static void frame_left(atr_index *ix, sstack *sk, const sframe *f) {
+    if (!f->counted)
+        sk->n_uncounted -= sk->n_uncounted > 0;
+    else if (f->fn < ix->stream->cap_fns && ix->stream->fns[f->fn].open_n)
         ix->stream->fns[f->fn].open_n--;
 }
 
@@ -461,21 +480,18 @@ static int on_start(load_state *st, const atr_record *rec, uint32_t tid, sstack 
     if (!li || ix->files[st->file].info.parent_uid)
         return ATR_ESTATE; /* unknown function; a forked child's calls link to its parent */
     uint64_t parent = rec->u.start.parent;
-    uint32_t *snap = NULL, n_snap = 0;
-    int detached = parent ? !sk->n || sk->f[sk->n - 1].span != parent : sk->n > 0;
-    if (detached) { /* its parent is not the running call on top (an asyncio task's: the
-                       coroutine that made it, suspended), or it is a root while calls run */
+    if (parent ? !sk->n || sk->f[sk->n - 1].span != parent : sk->n > 0) {
+        /* its parent is not the running call on top (an asyncio task's: the coroutine that
+           made it, suspended), or it is a root while calls run */
         if (ix->stream->keep)
             return ATR_ESTATE; /* a selective load's tree: the full index's */
-        int rc = parent ? atr__st_ancestors(sk, atr__st_find_open(sk, parent), &snap, &n_snap) : 0;
-        if (rc)
-            return rc; /* ATR_ESTATE: its parent is not open on this thread */
+        if (parent && !atr__st_find_open(sk, parent))
+            return ATR_ESTATE; /* its parent is not open on this thread */
     }
-    if (ix->stream->n_calls >= UINT32_MAX - 1 ||
-        atr__grow((void **)&sk->f, &sk->cap, sk->n + 1, sizeof(sframe))) {
-        free(snap);
-        return ix->stream->n_calls >= UINT32_MAX - 1 ? ATR_ETOOBIG : ATR_ENOMEM;
-    }
+    if (ix->stream->n_calls >= UINT32_MAX - 1)
+        return ATR_ETOOBIG;
+    if (atr__grow((void **)&sk->f, &sk->cap, sk->n + 1, sizeof(sframe)))
+        return ATR_ENOMEM;
     struct atr__stream *s = ix->stream;
     uint32_t fn = st->fns[*li].fn, call = ATR_NO_CALL;
     if (rec->time_ns < ix->t_min || ix->t_min == 0) /* as the full index: every call's */
@@ -501,30 +517,15 @@ static int on_start(load_state *st, const atr_record *rec, uint32_t tid, sstack 
                 ix->calls[call].parent = sk->f[sk->n - 1].call;
         }
     }
-    sfunc *sf = func_of(ix, fn);
-    if (!sf)
-        return ATR_ENOMEM;
-    int nested, counted = 1;
-    if (sf->open_n == 0 || sf->open_th == tid + 1) {
-        nested = sf->open_n > 0;
-        sf->open_th = tid + 1;
-        sf->open_n++;
-    } else {
-        nested = nested_in(sk, fn);
-        counted = 0;
-    }
-    if (detached) { /* its ancestors: its parent's path */
-        nested = 0;
-        for (uint32_t k = 0; k < n_snap && !nested; k++)
-            nested = snap[k] == fn;
-    } else if (sk->n_detached) { /* the stack is not its tree: its ancestors are the path's */
-        nested = atr__st_on_path(sk, sk->n, fn);
-    }
+    uint8_t counted;
+    int nested = enter_counts(ix, sk, tid, fn, &counted);
+    if (nested < 0)
+        return nested;
     if (call != ATR_NO_CALL && nested)
         ix->calls[call].flags |= ATR__CF_NESTED;
     sframe *f = &sk->f[sk->n++];
     f->nested = (uint8_t)nested;
-    f->counted = (uint8_t)counted;
+    f->counted = counted;
     f->span = rec->u.start.span;
     f->start = rec->time_ns;
     f->child = 0;
@@ -536,11 +537,7 @@ static int on_start(load_state *st, const atr_record *rec, uint32_t tid, sstack 
     f->sub = sub;
     f->parent = parent;
     f->active = f->mark = f->outside = 0;
-    f->snap = snap;
-    f->n_snap = n_snap;
     f->entry = f->orphan = f->running = 0;
-    f->snapped = f->detached = (uint8_t)detached;
-    sk->n_detached += (uint64_t)detached;
     f->susp_kids = 0;
     return 0;
 }
@@ -565,18 +562,14 @@ static int frame_done(load_state *st, sstack *sk, sframe *f, sframe *below, uint
     }
     if (f->susp_kids)
         atr__st_adopt_orphans(sk, f);
-    int rc = account(ix, atr__st_parent_sum(sk, f), f, t);
-    free(f->snap);
-    f->snap = NULL;
-    return rc;
+    return account(ix, atr__st_parent_sum(sk, f), f, t);
 }
 
 static int on_end(load_state *st, const atr_record *rec, sstack *sk) {
     if (!sk->n || sk->f[sk->n - 1].span != rec->u.end.span)
         return ATR_ESTATE;
     sframe f = sk->f[--sk->n];
-    frame_left(st->ix, &f);
-    sk->n_detached -= f.detached;
+    frame_left(st->ix, sk, &f);
     if (st->ix->stream->keep)
         return f.call == ATR_NO_CALL ? 0 : atr__end_call(st, rec, f.call);
     f.status = rec->u.end.status == ATR_END_RETURN  ? ATR_CALL_RETURNED
@@ -598,8 +591,7 @@ static int on_end(load_state *st, const atr_record *rec, sstack *sk) {
 }
 
 /* SUSPEND: the running span on top of its thread leaves the stack for the suspended set, its
-   running interval closed; RESUME: a suspended span goes back on top, detached when that is
-   not on its parent. */
+   running interval closed; RESUME: a suspended span goes back on top. */
 static int on_suspend(load_state *st, const atr_record *rec, uint32_t tid, sstack *sk) {
     atr_index *ix = st->ix;
     uint64_t span = rec->u.suspend.span, t = rec->time_ns;
@@ -607,8 +599,6 @@ static int on_suspend(load_state *st, const atr_record *rec, uint32_t tid, sstac
         if (!sk->n || sk->f[sk->n - 1].span != span)
             return ATR_ESTATE; /* not the running call on top of its thread */
         if (atr__grow((void **)&sk->susp, &sk->cap_susp, sk->n_susp + 1, sizeof(sframe)))
-            return ATR_ENOMEM;
-        if (!sk->f[sk->n - 1].snapped && atr__st_snapshot(sk) < 0)
             return ATR_ENOMEM;
         sframe *top = &sk->f[sk->n - 1];
         if (!top->entry) { /* its first interval: from its START */
@@ -621,10 +611,8 @@ static int on_suspend(load_state *st, const atr_record *rec, uint32_t tid, sstac
             return rc;
         sframe f = *top;
         sk->n--;
-        frame_left(ix, &f);
+        frame_left(ix, sk, &f);
         f.counted = 0;
-        sk->n_detached -= f.detached;
-        f.detached = 0;
         sframe *p = f.charged && !f.orphan ? atr__st_find_open(sk, f.parent) : NULL;
         if (p)
             p->susp_kids++;
@@ -649,16 +637,9 @@ static int on_suspend(load_state *st, const atr_record *rec, uint32_t tid, sstac
     sframe *p = f.charged && !f.orphan ? atr__st_find_open(sk, f.parent) : NULL;
     if (p)
         p->susp_kids--;
-    f.detached = f.charged ? f.orphan || !sk->n || sk->f[sk->n - 1].span != f.parent : sk->n > 0;
-    sk->n_detached += f.detached;
-    sfunc *sf = func_of(ix, f.fn);
-    if (!sf)
-        return ATR_ENOMEM;
-    if (sf->open_n == 0 || sf->open_th == tid + 1) { /* running again: counted as at START */
-        sf->open_th = tid + 1;
-        sf->open_n++;
-        f.counted = 1;
-    }
+    rc = enter_counts(ix, sk, tid, f.fn, &f.counted); /* running again: counted as at START */
+    if (rc < 0)
+        return rc;
     f.mark = t;
     f.running = 1;
     sk->f[sk->n++] = f;
@@ -763,7 +744,7 @@ static int close_thread(load_state *st, sstack *sk, uint64_t t) {
     if (rc0)
         return rc0;
     for (uint64_t i = sk->n; i-- > 0;)
-        frame_left(ix, &sk->f[i]);
+        frame_left(ix, sk, &sk->f[i]);
     if (sk->n + sk->n_susp == 0)
         return 0;
     if (atr__grow((void **)&sk->susp, &sk->cap_susp, sk->n_susp + sk->n, sizeof(sframe)))
@@ -771,7 +752,7 @@ static int close_thread(load_state *st, sstack *sk, uint64_t t) {
     if (sk->n)
         memcpy(sk->susp + sk->n_susp, sk->f, (size_t)sk->n * sizeof(sframe));
     sk->n_susp += sk->n;
-    sk->n = sk->n_detached = 0;
+    sk->n = sk->n_uncounted = 0;
     if (sk->n_susp > 1)
         qsort(sk->susp, (size_t)sk->n_susp, sizeof(sframe), cmp_id_desc);
     for (uint64_t i = 0; i < sk->n_susp; i++) { /* their new places */
@@ -785,7 +766,6 @@ static int close_thread(load_state *st, sstack *sk, uint64_t t) {
         sframe f = sk->susp[i];
         f.susp_kids = 0;                          /* its suspended children charge it themselves */
         int rc = frame_done(st, sk, &f, NULL, t); /* (intervals ended above) */
-        sk->susp[i].snap = NULL;                  /* (freed) */
         if (rc)
             return rc;
         ix->n_unfinished++;
@@ -810,7 +790,7 @@ int atr__stream_close(load_state *st) {
             if ((rc = close_intervals(st, sk, file->info.t_last)) != 0)
                 return rc; /* (the time kept calls ran others' intervals) */
             while (sk->n)
-                frame_left(ix, &sk->f[--sk->n]);
+                frame_left(ix, sk, &sk->f[--sk->n]);
             continue;
         }
         if ((rc = close_thread(st, sk, file->info.t_last)) != 0)

@@ -2,8 +2,7 @@
  * The statistics-only load's call frames (stream.c) and the call tree among them off the
  * stack: the thread's set of suspended frames (found by span), a frame's parent wherever it
  * is (running, suspended, ended), the running intervals and what is charged to the parent
- * (records.c's active and outside times), and the functions on a frame's path to the root
- * (recursion) when the stack is not its tree. Internal to the analysis.
+ * (records.c's active and outside times). Internal to the analysis.
  */
 #ifndef ATR_ANALYSIS_STREAM_TREE_H
 #define ATR_ANALYSIS_STREAM_TREE_H
@@ -19,22 +18,16 @@ typedef struct sframe {
                                     of the running one (running) */
     uint64_t outside;            /* entry: the part of active that ran while its parent was
                                     away (suspended, or ended): not charged to it */
-    uint32_t *snap;              /* owned: the functions of its ancestors, nearest first, taken
-                                    when it first suspended (its stack may not be its tree
-                                    after) */
-    uint32_t n_snap;
     uint32_t fn, id;
     uint32_t charged; /* its parent is the frame below */
     uint32_t status;
     uint32_t call;      /* selective loads: the call kept in the index, or ATR_NO_CALL */
     uint32_t sub;       /* in the subtree kept (atr_index_set_keep_subtree) */
-    uint8_t nested;     /* a frame below runs the same function (ATR__CF_NESTED) */
-    uint8_t counted;    /* counted in its function's open_n */
+    uint8_t nested;     /* a frame of its function ran on its thread at its START */
+    uint8_t counted;    /* counted in its function's open_n (else in its sstack's n_uncounted) */
     uint8_t entry;      /* it suspended once: active time from its intervals (else its duration) */
     uint8_t orphan;     /* suspended when its parent ended (charged then): may not run again */
     uint8_t running;    /* entry: an interval is running (since mark) */
-    uint8_t snapped;    /* snap holds its ancestors */
-    uint8_t detached;   /* on the stack, not on top of its parent: its ancestors are snap */
     uint32_t susp_kids; /* its children in the thread's suspended set */
 } sframe;
 
@@ -43,8 +36,8 @@ typedef struct sstack {
     uint64_t n, cap;
     sframe *susp; /* its suspended frames (unordered) */
     uint64_t n_susp, cap_susp;
-    atr__u32map susp_at; /* a span's low 32 bits -> its index in susp (UINT32_MAX: none) */
-    uint64_t n_detached; /* detached frames on the stack */
+    atr__u32map susp_at;  /* a span's low 32 bits -> its index in susp (UINT32_MAX: none) */
+    uint64_t n_uncounted; /* frames on the stack not counted in their function's open_n */
 } sstack;
 
 uint64_t atr__st_susp_index(const sstack *sk, uint64_t span);
@@ -53,9 +46,6 @@ sframe *atr__st_find_open(sstack *sk, uint64_t span);
 uint64_t *atr__st_parent_sum(sstack *sk, const sframe *f);
 int atr__st_parent_away(sstack *sk, const sframe *f);
 uint64_t atr__st_interval_end(sstack *sk, sframe *f, uint64_t t);
-int atr__st_on_path(const sstack *sk, uint64_t i, uint32_t fn);
-int atr__st_snapshot(sstack *sk);
-int atr__st_ancestors(const sstack *sk, const sframe *p, uint32_t **out, uint32_t *n_out);
 void atr__st_adopt_orphans(sstack *sk, sframe *f);
 
 #endif /* ATR_ANALYSIS_STREAM_TREE_H */
