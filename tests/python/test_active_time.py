@@ -164,6 +164,9 @@ def test_generator_resumed_by_its_parents_caller_filter(log_path, monkeypatch, c
     assert doc.adopted_ns == 2 * MS + 1000  # the step it resumed: the generator's and its child's
     construct = only(calls_of(log, "clk_construct"))
     assert (construct.adopted_ns, construct.self_ns) == (0, 0)
+    tree = log.tree(doc)
+    assert tree["adopted_ns"] == 2 * MS + 1000 and tree["self_ns"] == 0
+    assert "(resumed other calls" in tree._repr_html_()  # notebooks
     if not HAS_VIEWER:
         return
     # the streaming statistics (a log too large for the call table) count it the same

@@ -431,6 +431,10 @@ def tree_blocks(tree):
         t.add("%s  #%s" % (_call_line(node), node["id"]), fmt_dur(d),
               Bar(share, "%.1f%%" % (100 * share) if d is not None else "–"),
               fmt_dur(node["self_ns"]), depth=depth)
+        if node.get("adopted_ns"):  # neither its self time nor its children's (`tree`)
+            a = node["adopted_ns"]
+            t.add("(resumed other calls' generators or tasks)", fmt_dur(a),
+                  Bar(a / total, "%.1f%%" % (100 * a / total)), "", depth=depth + 1)
         for c in node["children"]:
             walk(c, depth + 1)
 
