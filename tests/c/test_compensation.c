@@ -388,6 +388,52 @@ static void test_model_active_children(void) {
     done(ix);
 }
 
+/* A generator its maker O left, resumed by D: the time D ran it (adopted) is the generator's
+   time outside O, compensated as the rest of its active time. */
+static void test_model_adopted(void) {
+    uint64_t clock = 1;
+    atr_session *s = new_log("comp_model_adopted.atr", &clock);
+    atr_function_info gi;
+    uint32_t g = 0, d = define(s, "m", "D", 0, NULL), o = define(s, "m", "O", 0, NULL);
+    uint32_t c = define(s, "m", "C", 0, NULL);
+    memset(&gi, 0, sizeof gi);
+    gi.module = S("m");
+    gi.qualname = S("G");
+    gi.file = S("app.py");
+    gi.flags = ATR_FUNC_GENERATOR;
+    ATR_CHECK_OK(atr_session_define_function(s, &gi, &g));
+    uint64_t ds = begin(s, d, 0, 1000, NULL, 0);
+    uint64_t os = begin(s, o, ds, 1100, NULL, 0);
+    uint64_t gs = begin(s, g, os, 1200, NULL, 0);
+    ATR_CHECK_OK(atr_span_suspend(s, gs, 1300));
+    end(s, os, 1400);
+    ATR_CHECK_OK(atr_span_resume(s, gs, 2000)); /* D resumes it: O has returned */
+    end(s, begin(s, c, gs, 2100, NULL, 0), 2150);
+    end(s, gs, 2400);
+    end(s, ds, 3000);
+    calibrate_model(s, 0);
+    ATR_CHECK_OK(atr_session_close(s));
+
+    atr_index *ix = load_one(g_path); /* as recorded */
+    atr_call_view dv = call(ix, 0), gv = call(ix, 2);
+    ATR_CHECK_EQ_U64(gv.active_ns, 100 + 400);
+    ATR_CHECK_EQ_U64(gv.charged_ns, 100);
+    ATR_CHECK_EQ_U64(dv.adopted_ns, 400);
+    ATR_CHECK_EQ_U64(dv.self_ns, 2000 - 300 - 400); /* less O (charged G's 100) and G's 400 */
+    atr_index_free(ix);
+
+    ix = load_with(g_path, 1);
+    dv = call(ix, 0);
+    gv = call(ix, 2);
+    /* G: inner 10 + 11 (one resume), C's whole 20 inside it: active 500 - 41, of which
+       outside O 400 x 459 / 500 */
+    ATR_CHECK_EQ_U64(gv.active_ns, 459);
+    ATR_CHECK_EQ_U64(gv.active_ns - gv.charged_ns, 367);
+    ATR_CHECK_EQ_U64(dv.adopted_ns, 367);
+    ATR_CHECK_EQ_U64(dv.self_ns, dv.active_ns - dv.children_ns - dv.adopted_ns);
+    done(ix);
+}
+
 /* slow_ppm: the compensated times are scaled by 1 / (1 + slow) around the first start. */
 static void test_model_slow(void) {
     uint64_t clock = 1;
@@ -477,6 +523,7 @@ static void test_model_record(void) {
 int main(void) {
     test_model();
     test_model_active_children();
+    test_model_adopted();
     test_model_slow();
     test_model_container();
     test_model_record();

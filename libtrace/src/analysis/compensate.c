@@ -202,17 +202,20 @@ static void subtree_costs(const comp_ctx *cx, uint64_t n) {
     }
 }
 
-/* A suspended call's active time loses the cost charged inside it, at most all of it. */
+/* A suspended call's active time loses the cost charged inside it, at most all of it; the
+   part of it that ran outside its parent the same share of it. */
 static void compensate_active(atr_index *ix, const comp_ctx *cx, uint64_t n) {
     for (uint64_t k = 0; k < n; k++) {
         atr__call *c = &cx->calls[cx->first + k];
         atr__susp *e = (atr__susp *)atr__susp_of(ix, c);
         if (!e)
             continue;
-        uint64_t t = cx->tree[2 * k + 1];
+        uint64_t t = cx->tree[2 * k + 1], was = e->active;
         e->active = e->active > t ? e->active - t : 0;
         if (e->active > c->dur)
             e->active = c->dur;
+        if (was) /* its intervals outside its parent lose their share */
+            e->outside = (uint64_t)((double)e->outside * ((double)e->active / (double)was) + 0.5);
         if (e->outside > e->active)
             e->outside = e->active;
     }
