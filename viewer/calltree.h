@@ -84,6 +84,12 @@ int atr__parse_share(const char *s, uint32_t *permille);
 void atr__sb_fold(atr__sbuf *sb, const atr_index *ix, const uint32_t *kids, uint32_t n, size_t room,
                   uint64_t *total_ns);
 
+/* Append the row of the time `call` ran other calls' generator or coroutine steps
+   (atr_call_adopted): "(resumed: m.fetch ×5, …)", the function it ran
+   most of, its calls, "…" when there were others; in room columns (0: no limit) if cutting
+   the start of the name can do it. */
+void atr__sb_adopted(atr__sbuf *sb, const atr_index *ix, uint32_t call, size_t room);
+
 /* What the shares of a call's children divide: its active time, or the sum of its
    children's when larger (they ran outside its active intervals), so they never exceed
    100% together. */

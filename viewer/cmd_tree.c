@@ -77,6 +77,7 @@ typedef struct tree_out {
     const tree_args *a;
     atr__minor_rule minor; /* which calls are only counted */
     uint64_t n_minor;      /* how many were */
+    int adopted;           /* a "(resumed: …)" row was shown */
     atr__table t;
     atr__sbuf prefix; /* "│  " / "   " per open level */
     atr__sbuf line;
@@ -162,7 +163,8 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
         atr__sb_clear(&o->line);
         atr__sb_add(&o->line, o->prefix.ptr, o->prefix.len);
         atr__sb_puts(&o->line, branch_text[n ? BR_MID : BR_LAST]);
-        atr__sb_puts(&o->line, "(resumed other calls' generators or tasks)");
+        atr__sb_adopted(&o->line, o->ix, call, room_after(o));
+        o->adopted = 1;
         atr__fmt_dur(dur, sizeof dur, cv.adopted_ns);
         snprintf(share, sizeof share, "%.1f%%",
                  base ? 100.0 * (double)cv.adopted_ns / (double)base : 0.0);
@@ -268,6 +270,7 @@ static int print_text(atr__vctx *ctx, const atr__target *t, uint32_t call, uint6
                   /* duration, share, self */ a,
                   {0, 0},
                   0,
+                  0,
                   {0},
                   ATR__SBUF_INIT,
                   ATR__SBUF_INIT,
@@ -292,6 +295,12 @@ static int print_text(atr__vctx *ctx, const atr__target *t, uint32_t call, uint6
         else
             atr__fput_wrap(ctx->out, atr__sb_cstr(&o.line), ctx->width);
     }
+    if (rc >= 0 && o.adopted)
+        atr__fput_wrap(ctx->out,
+                       "\n(resumed: the steps of generators and tasks whose own caller was "
+                       "suspended or had returned, run by the call above: neither its self time "
+                       "nor its children's)\n",
+                       ctx->width);
     atr__table_free(&o.t);
     atr__sb_free(&o.prefix);
     atr__sb_free(&o.line);

@@ -108,7 +108,8 @@ static void tree_row(atr__view *v, uint64_t i, atr__sbuf *sb, int *attr) {
         atr__sb_right(sb, buf, 9);
         share(sb, cv.adopted_ns, atr__share_base(&cv));
         atr__sb_pad(sb, ' ', 2u * r->depth);
-        atr__sb_puts(sb, "  (resumed other calls' generators or tasks)");
+        atr__sb_puts(sb, "  ");
+        atr__sb_adopted(sb, ix, r->call, row_room(v, 2u * r->depth));
         *attr |= ATR__A_DIM;
         return;
     }

@@ -166,7 +166,7 @@ def test_generator_resumed_by_its_parents_caller_filter(log_path, monkeypatch, c
     assert (construct.adopted_ns, construct.self_ns) == (0, 0)
     tree = log.tree(doc)
     assert tree["adopted_ns"] == 2 * MS + 1000 and tree["self_ns"] == 0
-    assert "(resumed other calls" in tree._repr_html_()  # notebooks
+    assert "(resumed: other calls" in tree._repr_html_()  # notebooks
     if not HAS_VIEWER:
         return
     # the streaming statistics (a log too large for the call table) count it the same
@@ -177,8 +177,10 @@ def test_generator_resumed_by_its_parents_caller_filter(log_path, monkeypatch, c
     assert rows["clk_items"]["self_ns"] == 2 * 1000
     assert _core.viewer_main(["argtrace", "tree", log_path, "clk_document"]) == 0
     out = capfd.readouterr().out
-    row = [line for line in out.splitlines() if "resumed other calls" in line]
+    row = [line for line in out.splitlines() if "├─ (resumed: " in line]
     assert len(row) == 1 and row[0].split()[:2] == ["2.00", "ms"], out
+    assert row[0].rstrip().endswith("(resumed: %s.clk_items ×1)" % MOD), out  # what it ran
+    assert "(resumed: the steps of generators and tasks" in out  # the note saying what it is
 
 
 def clk_object(depth, state):
@@ -241,7 +243,7 @@ def test_the_tui_tree_shows_the_time_a_call_resumed(log_path, monkeypatch):
         rows = lines(screen)
         assert "▾ " + MOD + ".clk_document()" in rows[2], screen
         assert rows[3].split()[:3] == ["2.00", "ms", "100.0%"], screen
-        assert rows[3].endswith("(resumed other calls' generators or tasks)"), screen
+        assert rows[3].endswith("(resumed: %s.clk_items ×1)" % MOD), screen
         s.keys("Down", "w")  # a time, not a call
         s.wait_for("w: select a call (this row is a time)")
     finally:

@@ -433,7 +433,7 @@ def tree_blocks(tree):
               fmt_dur(node["self_ns"]), depth=depth)
         if node.get("adopted_ns"):  # neither its self time nor its children's (`tree`)
             a = node["adopted_ns"]
-            t.add("(resumed other calls' generators or tasks)", fmt_dur(a),
+            t.add("(resumed: other calls' generators or tasks)", fmt_dur(a),
                   Bar(a / total, "%.1f%%" % (100 * a / total)), "", depth=depth + 1)
         for c in node["children"]:
             walk(c, depth + 1)

@@ -373,6 +373,16 @@ typedef struct atr_call_view {
 ATR_API int atr_index_call(const atr_index *ix, uint32_t call, atr_call_view *out);
 
 /*
+ * The generator or coroutine steps `call` ran for other calls (its adopted_ns), one entry
+ * per run of them: the call whose steps they were into ids[0..n), the time into ns[0..n)
+ * (either may be NULL), in no particular order; a call resumed by turns with others has an
+ * entry per turn, and a call the index does not keep (a selective load's) is ATR_NO_CALL.
+ * *n_out: how many entries there are. Returns 0 or ATR_EINVAL.
+ */
+ATR_API int atr_call_adopted(const atr_index *ix, uint32_t call, uint32_t *ids, uint64_t *ns,
+                             uint32_t n, uint32_t *n_out);
+
+/*
  * The span id the log gives `call` (unique within its log only: (thread + 1) * 2^40 +
  * sequence number, docs/FORMAT.md 3.5), or 0 for an unknown call.
  */

@@ -254,8 +254,10 @@ int atr__index_derive(atr_index *ix, uint64_t fresh);
 int atr__compensate_file(atr_index *ix, uint32_t file, uint64_t first_msg);
 /* stats.c: the active-time entry of call c (ATR__CF_SUSPENDED), or NULL. */
 const atr__susp *atr__susp_of(const atr_index *ix, const atr__call *c);
-/* stats.c: the time call c ran other calls' intervals (its ix->adopt entries), or 0. */
+/* stats.c: the time call c ran other calls' intervals (its ix->adopt entries), or 0; its
+   entries (*n of them, NULL when none). */
 uint64_t atr__call_adopted(const atr_index *ix, const atr__call *c);
+const atr__adopt *atr__adopt_of(const atr_index *ix, const atr__call *c, uint64_t *n);
 /* stats.c: after a log loads, sort its entries of ix->adopt (from `first` on). */
 void atr__adopt_finish(atr_index *ix, uint64_t first);
 

@@ -175,6 +175,22 @@ int atr_index_call(const atr_index *ix, uint32_t call, atr_call_view *out) {
     return 0;
 }
 
+int atr_call_adopted(const atr_index *ix, uint32_t call, uint32_t *ids, uint64_t *ns, uint32_t n,
+                     uint32_t *n_out) {
+    if (!ix || call >= ix->n_calls || !n_out)
+        return ATR_EINVAL;
+    uint64_t k;
+    const atr__adopt *a = atr__adopt_of(ix, &ix->calls[call], &k);
+    for (uint64_t i = 0; i < k && i < n; i++) {
+        if (ids)
+            ids[i] = a[i].from;
+        if (ns)
+            ns[i] = a[i].ns;
+    }
+    *n_out = k > UINT32_MAX ? UINT32_MAX : (uint32_t)k;
+    return 0;
+}
+
 uint64_t atr_call_span(const atr_index *ix, uint32_t call) {
     if (!ix || call >= ix->n_calls)
         return 0;

@@ -118,14 +118,23 @@ void atr__adopt_finish(atr_index *ix, uint64_t first) {
         qsort(ix->adopt + first, (size_t)(ix->n_adopt - first), sizeof *ix->adopt, by_call);
 }
 
-uint64_t atr__call_adopted(const atr_index *ix, const atr__call *c) {
+const atr__adopt *atr__adopt_of(const atr_index *ix, const atr__call *c, uint64_t *n) {
+    *n = 0;
     if (!(c->flags & ATR__CF_ADOPTS))
-        return 0;
+        return NULL;
     uint32_t id = (uint32_t)(c - ix->calls);
-    uint64_t sum = 0;
-    for (uint64_t i = first_at(ix->adopt, ix->n_adopt, sizeof *ix->adopt, id);
-         i < ix->n_adopt && ix->adopt[i].call == id; i++)
-        sum = sum + ix->adopt[i].ns < sum ? UINT64_MAX : sum + ix->adopt[i].ns;
+    uint64_t lo = first_at(ix->adopt, ix->n_adopt, sizeof *ix->adopt, id), hi = lo;
+    while (hi < ix->n_adopt && ix->adopt[hi].call == id)
+        hi++;
+    *n = hi - lo;
+    return hi > lo ? &ix->adopt[lo] : NULL;
+}
+
+uint64_t atr__call_adopted(const atr_index *ix, const atr__call *c) {
+    uint64_t n, sum = 0;
+    const atr__adopt *a = atr__adopt_of(ix, c, &n);
+    for (uint64_t i = 0; i < n; i++)
+        sum = sum + a[i].ns < sum ? UINT64_MAX : sum + a[i].ns;
     return sum;
 }
 
