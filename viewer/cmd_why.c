@@ -240,6 +240,7 @@ static int64_t print_children(atr__vctx *ctx, const atr_index *ix, const atr_why
     if (max_rows && max_rows < shown)
         shown = (uint32_t)max_rows;
     int64_t drill = -1;
+    int resumed = 0;
     for (uint32_t i = 0; i < shown; i++) {
         atr_why_child c;
         if (atr_why_get_child(w, i, &c) < 0)
@@ -247,8 +248,12 @@ static int64_t print_children(atr__vctx *ctx, const atr_index *ix, const atr_why
         if (drill < 0 && c.extra_ns > 0 && c.slowest_call != ATR_NO_CALL)
             drill = i;
         atr__sb_clear(sb);
+        if (c.resumed) /* steps it ran for other calls: not its children */
+            atr__sb_puts(sb, "↻ ");
+        resumed |= c.resumed;
+        size_t mark = sb->len; /* names keep their distinguishing tail */
         atr__sb_funcname(sb, ix, c.function);
-        atr__sb_fit_left(sb, 0, W_FUNC); /* names keep their distinguishing tail */
+        atr__sb_fit_left(sb, mark, mark ? W_FUNC - 2 : W_FUNC);
         atr__table_cell(&t, atr__sb_cstr(sb));
         atr__fmt_count(buf, sizeof buf, c.calls);
         atr__table_cell(&t, buf);
@@ -279,6 +284,9 @@ static int64_t print_children(atr__vctx *ctx, const atr_index *ix, const atr_why
     if (shown < S->n_children)
         fprintf(ctx->out, "  … %" PRIu32 " more child function%s (--children 0 shows all)\n",
                 S->n_children - shown, S->n_children - shown == 1 ? "" : "s");
+    if (resumed)
+        fprintf(ctx->out, "  ↻: steps of other calls' generators or tasks it resumed (not its "
+                          "children)\n");
     return drill;
 }
 
@@ -559,6 +567,8 @@ static void print_json(atr__vctx *ctx, const atr_index *ix, const atr_why *w) {
         atr__json_kuint(&j, "typical_ns", c.typical_ns);
         atr__json_kint(&j, "extra_ns", c.extra_ns);
         atr__json_call_id(&j, "slowest_id", ix, c.slowest_call);
+        atr__json_key(&j, "resumed");
+        atr__json_bool(&j, c.resumed);
         atr__json_obj_end(&j);
     }
     atr__json_arr_end(&j);

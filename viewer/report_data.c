@@ -395,13 +395,16 @@ static void write_why(rctx *r, uint32_t call) {
         atr_why_child c;
         if (atr_why_get_child(w, i, &c) < 0)
             continue;
-        atr__json_arr_begin(r->j); /* [fn, calls, total, typical calls, typical, extra] */
+        /* [fn, calls, total, typical calls, typical, extra, resumed (1: steps it ran for
+           other calls, not children)] */
+        atr__json_arr_begin(r->j);
         atr__json_uint(r->j, c.function);
         atr__json_uint(r->j, c.calls);
         atr__json_uint(r->j, c.duration_ns);
         atr__json_uint(r->j, c.typical_calls);
         atr__json_uint(r->j, c.typical_ns);
         atr__json_int(r->j, c.extra_ns);
+        atr__json_uint(r->j, (uint64_t)c.resumed);
         atr__json_arr_end(r->j);
     }
     atr__json_arr_end(r->j);

@@ -183,6 +183,29 @@ def test_generator_resumed_by_its_parents_caller_filter(log_path, monkeypatch, c
     assert "(resumed: the steps of generators and tasks" in out  # the note saying what it is
 
 
+@pytest.mark.skipif(not HAS_FILTER, reason="no filter tracing")
+def test_why_counts_the_steps_a_call_resumed_for_other_calls(log_path, monkeypatch, capfd):
+    log, _ = filter_record(log_path, lambda: [clk_document() for _ in range(3)], monkeypatch,
+                           None)
+    doc = calls_of(log, "clk_document")[0]
+    w = log.why(doc)
+    rows = {(c["function"].rsplit(".", 1)[-1], c["resumed"]): c for c in w["children"]}
+    # where its time went: the generator's step it ran (2 ms + 1 us), not a child of it
+    assert set(rows) == {("clk_construct", False), ("clk_items", True)}
+    step = rows[("clk_items", True)]
+    assert (step["calls"], step["duration_ns"], step["typical_calls"]) == (1, 2 * MS + 1000, 1)
+    assert step["slowest_id"] == only([c for c in log.calls(MOD + ".clk_items")
+                                       if c.parent().parent() is doc]).id
+    if not HAS_VIEWER:
+        return
+    capfd.readouterr()
+    assert _core.viewer_main(["argtrace", "why", log_path, "--id", str(doc.id)]) == 0
+    out = capfd.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("  ↻ ")]
+    assert len(rows) == 1 and "clk_items " in rows[0] and "2.00 ms" in rows[0], out
+    assert "↻: steps of other calls' generators or tasks it resumed" in out, out
+
+
 def clk_object(depth, state):
     """PyYAML's construct_object: builds a mapping's constructor generator, advances it once
     and leaves it to the document; the generator's later step builds the values: more

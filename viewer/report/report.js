@@ -376,7 +376,8 @@
           el("td", { class: "num", text: total }), el("td", { class: "num dim", text: tcalls }), el("td", { class: "num dim", text: typ }),
           barCell(" xbar", extra / maxX, fmtSigned(extra))));
       }
-      W.children.forEach(function (r) { row(code(fname(r[0])), fmtCount(r[1]), fmtDur(r[2]), fmtCount(r[3]), fmtDur(r[4]), r[5]); });
+      /* r[6]: the steps it ran of other calls' generators or tasks (↻), not children */
+      W.children.forEach(function (r) { row(code((r[6] ? "↻ " : "") + fname(r[0])), fmtCount(r[1]), fmtDur(r[2]), fmtCount(r[3]), fmtDur(r[4]), r[5]); });
       row(el("i", { text: "self time" }), "", fmtDur(W.self), "", fmtDur(W.typ_self), W.self_extra);
       s.appendChild(el("div", { class: "scroll" }, el("table", { class: "tbl why" }, el("thead", null, el("tr", null,
         el("th", { text: "where the time went" }), el("th", { class: "num", text: "calls" }), el("th", { class: "num", text: "time" }),

@@ -310,7 +310,9 @@ class Analysis(Shown):
         group None when the baseline is every other finished call of the function, else the
         argument group it is: {"argument", "value", "label", "filter", "score", "p50_ns"}),
         "children" (per child function: "function", "calls", "typical_calls",
-        "duration_ns", "typical_ns", "extra_ns", "slowest_id"; largest extra first),
+        "duration_ns", "typical_ns", "extra_ns", "slowest_id", "resumed": True for the
+        calls of a function whose generator or task steps the call ran for their own callers,
+        not its children; largest extra first),
         "self" ({"duration_ns", "typical_ns", "extra_ns"}), "arguments" (per argument:
         "name", "captured", "value", "score", "group", "typical", "differs"), "nth_call"
         (the call's place among its function's calls by start, 1: the first) and

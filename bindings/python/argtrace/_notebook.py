@@ -465,8 +465,10 @@ def why_blocks(w):
     same = w.get("same_values") or {}
     if same.get("calls"):
         blocks.append(Para(_same_values_text(same, w.get("nth_call")), cls="whyline"))
-    rows = [(ch["function"], ch["calls"], ch["duration_ns"], ch["typical_calls"],
-             ch["typical_ns"], ch["extra_ns"]) for ch in w["children"]]
+    # (↻: the steps it ran of other calls' generators or tasks, not its children: `why`)
+    rows = [(("↻ " if ch.get("resumed") else "") + ch["function"], ch["calls"],
+             ch["duration_ns"], ch["typical_calls"], ch["typical_ns"], ch["extra_ns"])
+            for ch in w["children"]]
     s = w["self"]
     rows.append(("(self)", "", s["duration_ns"], "", s["typical_ns"], s["extra_ns"]))
     top = max([abs(r[5]) for r in rows] + [1])

@@ -57,12 +57,12 @@ static PyObject *why_rows_py(const atr_index *ix, const atr_why *w, const atr_wh
         atr_why_child c;
         if (atr_why_get_child(w, i, &c) < 0)
             continue;
-        PyObject *d = Py_BuildValue("{sNsKsKsKsKsLsN}", "function", atr__py_fn_name(ix, c.function),
-                                    "calls", (unsigned long long)c.calls, "typical_calls",
-                                    (unsigned long long)c.typical_calls, "duration_ns",
-                                    (unsigned long long)c.duration_ns, "typical_ns",
-                                    (unsigned long long)c.typical_ns, "extra_ns",
-                                    (long long)c.extra_ns, "slowest_call", opt_id(c.slowest_call));
+        PyObject *d = Py_BuildValue(
+            "{sNsKsKsKsKsLsNsN}", "function", atr__py_fn_name(ix, c.function), "calls",
+            (unsigned long long)c.calls, "typical_calls", (unsigned long long)c.typical_calls,
+            "duration_ns", (unsigned long long)c.duration_ns, "typical_ns",
+            (unsigned long long)c.typical_ns, "extra_ns", (long long)c.extra_ns, "slowest_call",
+            opt_id(c.slowest_call), "resumed", PyBool_FromLong(c.resumed));
         if (d == NULL || PyList_Append(kids, d) < 0)
             Py_CLEAR(kids);
         Py_XDECREF(d);

@@ -133,6 +133,11 @@ typedef struct atr_why_child {
     uint64_t typical_ns;    /* median total duration of them per baseline call */
     int64_t extra_ns;       /* duration_ns - typical_ns */
     uint32_t slowest_call;  /* the slowest of them under the call (ATR_NO_CALL if none) */
+    uint64_t slowest_ns;    /* its time under the call */
+    /* 1: not children but calls of this function whose generator or coroutine steps the call
+       ran for their own callers (atr_call_view.adopted_ns): calls counts those calls,
+       duration_ns the time of their steps it ran */
+    int resumed;
 } atr_why_child;
 
 /*

@@ -151,6 +151,10 @@ typedef struct kid_acc {
     uint64_t n_touched, cap_dur, cap_calls, cap_touched;
 } kid_acc;
 
+/* Rows of the steps a call resumed for other calls (atr__adopt) are keyed apart from its
+   children's: the function id with this bit. */
+#define RESUMED_KEY 0x80000000u
+
 static int kid_slot(kid_acc *k, uint32_t fn, uint32_t *slot) {
     uint32_t *s = atr__u32map_get(&k->slots, fn);
     if (s) {
@@ -164,7 +168,8 @@ static int kid_slot(kid_acc *k, uint32_t fn, uint32_t *slot) {
         atr__u32map_put(&k->slots, fn, (uint32_t)n))
         return ATR_ENOMEM;
     memset(&k->rows[n], 0, sizeof(k->rows[n]));
-    k->rows[n].function = fn;
+    k->rows[n].function = fn & ~RESUMED_KEY;
+    k->rows[n].resumed = (fn & RESUMED_KEY) != 0;
     k->rows[n].slowest_call = ATR_NO_CALL;
     k->acc_dur[n] = k->acc_calls[n] = 0;
     *slot = (uint32_t)n;
@@ -181,6 +186,73 @@ static uint64_t charged(const atr_index *ix, const atr__call *c) {
     return ch;
 }
 
+/* One observation of slot s: dur more and `calls` more calls (a baseline call's sums). */
+static int acc_add(kid_acc *k, uint32_t s, uint64_t dur, uint64_t calls) {
+    if (k->acc_calls[s] == 0 && k->acc_dur[s] == 0) {
+        if (atr__grow((void **)&k->touched, &k->cap_touched, k->n_touched + 1, sizeof(uint32_t)))
+            return ATR_ENOMEM;
+        k->touched[k->n_touched++] = s;
+    }
+    k->acc_calls[s] += calls;
+    k->acc_dur[s] += dur;
+    return 0;
+}
+
+typedef struct resumed_step {
+    uint32_t slot, from;
+    uint64_t ns;
+} resumed_step;
+
+static int cmp_step(const void *x, const void *y) {
+    const resumed_step *a = x, *b = y;
+    if (a->slot != b->slot)
+        return a->slot < b->slot ? -1 : 1;
+    return a->from < b->from ? -1 : a->from > b->from;
+}
+
+/* The steps `call` ran for other calls' generators and tasks, a row per function of theirs:
+   into the rows (the slow call: its calls, time, slowest) or the observations (a baseline
+   call's, into acc_add). */
+static int resumed_of(kid_acc *k, const atr_index *ix, uint32_t call, int baseline) {
+    uint64_t n, m = 0;
+    const atr__adopt *a = atr__adopt_of(ix, &ix->calls[call], &n);
+    resumed_step *v = n ? malloc((size_t)n * sizeof *v) : NULL;
+    if (n && !v)
+        return ATR_ENOMEM;
+    for (uint64_t i = 0; i < n; i++) {
+        uint32_t s;
+        if (a[i].from == ATR_NO_CALL)
+            continue;
+        if (kid_slot(k, ix->calls[a[i].from].func | RESUMED_KEY, &s)) {
+            free(v);
+            return ATR_ENOMEM;
+        }
+        v[m++] = (resumed_step){s, a[i].from, a[i].ns};
+    }
+    if (m > 1)
+        qsort(v, (size_t)m, sizeof *v, cmp_step);
+    int rc = 0;
+    for (uint64_t i = 0; i < m && rc == 0;) { /* each call of theirs: its steps' time */
+        uint64_t j = i, ns = 0;
+        while (j < m && v[j].slot == v[i].slot && v[j].from == v[i].from)
+            ns += v[j++].ns;
+        if (baseline) {
+            rc = acc_add(k, v[i].slot, ns, 1);
+        } else {
+            atr_why_child *r = &k->rows[v[i].slot];
+            r->calls++;
+            r->duration_ns += ns;
+            if (ns > r->slowest_ns) {
+                r->slowest_ns = ns;
+                r->slowest_call = v[i].from;
+            }
+        }
+        i = j;
+    }
+    free(v);
+    return rc;
+}
+
 static int kids_of_call(kid_acc *k, const atr_index *ix, uint32_t call) {
     const atr__call *p = &ix->calls[call];
     for (uint32_t c = p->first_child; c != ATR_NO_CALL; c = ix->calls[c].next_sibling) {
@@ -194,10 +266,12 @@ static int kids_of_call(kid_acc *k, const atr_index *ix, uint32_t call) {
         r->calls++;
         uint64_t t = charged(ix, ch);
         r->duration_ns += t;
-        if (r->slowest_call == ATR_NO_CALL || t > charged(ix, &ix->calls[r->slowest_call]))
+        if (r->slowest_call == ATR_NO_CALL || t > r->slowest_ns) {
             r->slowest_call = c;
+            r->slowest_ns = t;
+        }
     }
-    return 0;
+    return resumed_of(k, ix, call, 0);
 }
 
 /* One baseline call's children, summed per function, into the observations. */
@@ -209,16 +283,11 @@ static int kids_of_baseline(kid_acc *k, const atr_index *ix, uint32_t call) {
         uint32_t s;
         if (!same_process(ix, p, ch))
             continue;
-        if (kid_slot(k, ch->func, &s))
+        if (kid_slot(k, ch->func, &s) || acc_add(k, s, charged(ix, ch), 1))
             return ATR_ENOMEM;
-        if (k->acc_calls[s]++ == 0) {
-            if (atr__grow((void **)&k->touched, &k->cap_touched, k->n_touched + 1,
-                          sizeof(uint32_t)))
-                return ATR_ENOMEM;
-            k->touched[k->n_touched++] = s;
-        }
-        k->acc_dur[s] += charged(ix, ch);
     }
+    if (resumed_of(k, ix, call, 1))
+        return ATR_ENOMEM;
     for (uint64_t i = 0; i < k->n_touched; i++) {
         uint32_t s = k->touched[i];
         if (atr__grow((void **)&k->ob, &k->cap_ob, k->n_ob + 1, sizeof(obs)))
