@@ -206,6 +206,23 @@ def test_why_counts_the_steps_a_call_resumed_for_other_calls(log_path, monkeypat
     assert "↻: steps of other calls' generators or tasks it resumed" in out, out
 
 
+@pytest.mark.skipif(not HAS_FILTER, reason="no filter tracing")
+def test_a_generator_finished_on_another_thread(log_path, monkeypatch):
+    import threading
+
+    def consume_elsewhere():
+        g = clk_gen(3)
+        next(g)  # its first step here, the rest on a thread that traces nothing of its own
+        th = threading.Thread(target=lambda: list(g))
+        th.start()
+        th.join()
+
+    log, _ = filter_record(log_path, consume_elsewhere, monkeypatch, None)
+    gen = only(calls_of(log, "clk_gen"))  # its steps on the other thread end its intervals
+    assert (gen.active_ns, gen.self_ns, gen.adopted_ns) == (3 * 1000, 3 * 1000, 0)
+    assert gen.finished and len(log.threads) == 2
+
+
 def clk_object(depth, state):
     """PyYAML's construct_object: builds a mapping's constructor generator, advances it once
     and leaves it to the document; the generator's later step builds the values: more

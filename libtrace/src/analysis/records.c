@@ -197,6 +197,20 @@ int atr__thread_of(load_state *st, uint32_t number, uint32_t *out) {
     return 0;
 }
 
+/* 1 and its global id in *out when the log's thread `number` has been seen (a START made it),
+   else 0: a thread is not added for a SUSPEND, RESUME or END (a generator resumed on a thread
+   that ran no traced call of its own). */
+static int thread_seen(load_state *st, uint32_t number, uint32_t *out) {
+    if (st->have_cur && st->cur_number == number) {
+        *out = st->cur_tid;
+        return 1;
+    }
+    uint32_t *t = atr__u32map_get(&st->ix->files[st->file].thread_map, number);
+    if (t)
+        *out = *t;
+    return t != NULL;
+}
+
 /* The call of span `span` in file `file`, or ATR_NO_CALL. */
 uint32_t atr__span_call(const atr_index *ix, uint32_t file, uint64_t span) {
     if (span < (UINT64_C(1) << ATR_SPAN_SEQ_BITS))
@@ -423,13 +437,10 @@ static int interval_end(load_state *st, atr__susp *e, uint64_t t, uint32_t below
     return atr__adopt_add(st, below, e->call, d);
 }
 
-/* The log's thread of rec leaves call id running: the call beneath it (ATR_NO_CALL: none),
-   in *below. 0 or ATR_ENOMEM. */
-static int leave(load_state *st, const atr_record *rec, uint32_t id, uint32_t *below) {
+/* The log's thread of rec leaves call id running: the call beneath it (ATR_NO_CALL: none). */
+static uint32_t leave(load_state *st, const atr_record *rec, uint32_t id) {
     uint32_t tid;
-    int rc = atr__thread_of(st, rec->thread, &tid);
-    *below = rc ? ATR_NO_CALL : atr__run_leave(st, tid, id);
-    return rc;
+    return thread_seen(st, rec->thread, &tid) ? atr__run_leave(st, tid, id) : ATR_NO_CALL;
 }
 
 /* SUSPEND / RESUME: the span's running intervals. */
@@ -450,19 +461,15 @@ static int on_suspend(load_state *st, const atr_record *rec) {
         if (!(e = susp_add(st, id, 1, c->start)))
             return ATR_ENOMEM;
     }
-    if (rec->kind == ATR_REC_SUSPEND) {
-        uint32_t below;
-        int rc = leave(st, rec, id, &below);
-        return rc ? rc : interval_end(st, e, rec->time_ns, below);
-    }
+    if (rec->kind == ATR_REC_SUSPEND)
+        return interval_end(st, e, rec->time_ns, leave(st, rec, id));
     if (e->running)
         return 0;
     e->mark = rec->time_ns;
     e->running = 1;
     e->resumes++;
     uint32_t tid;
-    int rc = atr__thread_of(st, rec->thread, &tid);
-    return rc ? rc : atr__run_enter(st, tid, id, NULL);
+    return thread_seen(st, rec->thread, &tid) ? atr__run_enter(st, tid, id, NULL) : 0;
 }
 
 /* END of call id (its duration set), run beneath `below`: its last running interval, or all
@@ -529,9 +536,7 @@ static int on_end(load_state *st, const atr_record *rec) {
         ix->files[st->file].info.n_unknown_spans++;
         return 0;
     }
-    uint32_t below;
-    int rc = leave(st, rec, id, &below);
-    return rc ? rc : end_call(st, rec, id, below);
+    return end_call(st, rec, id, leave(st, rec, id));
 }
 
 int atr__end_call(load_state *st, const atr_record *rec, uint32_t id) {
