@@ -126,10 +126,12 @@ uint64_t atr__index_mem_bytes(const atr_index *ix) {
 
 /*
  * Set this thread's budget from the index's size now (plus what deriving will take: the
- * per-function and per-call message lists, a few words per call). 0, or ATR_ETOOBIG.
+ * per-function and per-call message lists, a few words per call) and the load's own tables
+ * (st: the threads' running calls). 0, or ATR_ETOOBIG.
  */
-static int budget_check(atr_index *ix) {
-    uint64_t need = atr__index_mem_bytes(ix) + (ix->n_calls + ix->n_msgs) * 12u + (64u << 10);
+static int budget_check(atr_index *ix, const load_state *st) {
+    uint64_t need = atr__index_mem_bytes(ix) + (ix->n_calls + ix->n_msgs) * 12u + (64u << 10) +
+                    atr__run_mem(st);
     if (!ix->max_memory) {
         atr__budget_left = UINT64_MAX;
         return 0;
@@ -191,7 +193,7 @@ static int load(atr_index *ix, atr_reader *const *rs, const char *const *names, 
     st.n_threads0 = ix->n_threads;
     ix->err[0] = '\0';
     atr__budget_hit = 0;
-    int rc = budget_check(ix);
+    int rc = budget_check(ix, &st);
     if (rc)
         goto nomem;
     uint64_t cap = ix->cap_files;
@@ -243,7 +245,7 @@ static int load(atr_index *ix, atr_reader *const *rs, const char *const *names, 
         rc = ix->stream ? atr__stream_record(&st, &rec) : atr__on_record(&st, &rec);
         if (rc)
             break;
-        if ((st.n_records % BUDGET_EVERY) == 0 && (rc = budget_check(ix)) != 0)
+        if ((st.n_records % BUDGET_EVERY) == 0 && (rc = budget_check(ix, &st)) != 0)
             break;
         if (ix->progress && (st.n_records & 4095) == 0) {
             atr_reader_progress(r, &done, &total);
@@ -261,7 +263,7 @@ static int load(atr_index *ix, atr_reader *const *rs, const char *const *names, 
     }
     if (rc != ATR_EOF)
         goto fail;
-    if ((rc = budget_check(ix)) != 0)
+    if ((rc = budget_check(ix, &st)) != 0)
         goto fail;
     if (!atr_reader_closed_cleanly(r))
         file->info.flags |= ATR_FILE_UNCLOSED;

@@ -104,6 +104,8 @@ int atr__susp_close(load_state *st, uint64_t t_last);
 int atr__run_enter(load_state *st, uint32_t tid, uint32_t call, int *nested);
 uint32_t atr__run_leave(load_state *st, uint32_t tid, uint32_t call);
 void atr__run_free(load_state *st);
+/* The memory they hold (the index's budget counts it). */
+uint64_t atr__run_mem(const load_state *st);
 /* Call `call` ran ns of call from's interval outside from's parent (atr__adopt; nothing for
    ATR_NO_CALL or 0 ns). 0 or ATR_ENOMEM. */
 int atr__adopt_add(load_state *st, uint32_t call, uint32_t from, uint64_t ns);

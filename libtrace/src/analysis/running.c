@@ -131,6 +131,13 @@ int atr__adopt_add(load_state *st, uint32_t call, uint32_t from, uint64_t ns) {
     return 0;
 }
 
+uint64_t atr__run_mem(const load_state *st) {
+    uint64_t m = st->cap_run * sizeof(atr__run_stack) + st->cap_fn_open * sizeof(atr__fn_open);
+    for (uint64_t k = 0; k < st->n_run; k++)
+        m += st->run[k].cap * sizeof(atr__run_entry);
+    return m;
+}
+
 void atr__run_free(load_state *st) {
     for (uint64_t k = 0; k < st->n_run; k++)
         free(st->run[k].e);
