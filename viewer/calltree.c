@@ -132,11 +132,6 @@ void atr__sb_fold(atr__sbuf *sb, const atr_index *ix, const uint32_t *kids, uint
     *total_ns = total;
 }
 
-static int cmp_u32(const void *x, const void *y) {
-    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-    return a < b ? -1 : a > b;
-}
-
 void atr__sb_adopted(atr__sbuf *sb, const atr_index *ix, uint32_t call, size_t room) {
     uint32_t n = 0, m = 0, *ids = NULL;
     uint64_t *ns = NULL;
@@ -144,7 +139,7 @@ void atr__sb_adopted(atr__sbuf *sb, const atr_index *ix, uint32_t call, size_t r
     if (atr_call_adopted(ix, call, NULL, NULL, 0, &n) == 0 && n &&
         (ids = malloc((size_t)n * sizeof *ids)) && (ns = malloc((size_t)n * sizeof *ns)) &&
         (v = malloc((size_t)n * sizeof *v)) && atr_call_adopted(ix, call, ids, ns, n, &n) == 0)
-        for (uint32_t i = 0; i < n; i++) {
+        for (uint32_t i = 0; i < n; i++) { /* one per call it resumed */
             atr_call_view cv;
             if (ids[i] != ATR_NO_CALL && atr_index_call(ix, ids[i], &cv) == 0)
                 v[m++] = (fn_ns){cv.function, ns[i]};
@@ -154,7 +149,7 @@ void atr__sb_adopted(atr__sbuf *sb, const atr_index *ix, uint32_t call, size_t r
         goto out;
     }
     qsort(v, m, sizeof *v, cmp_fn_ns);
-    uint32_t best = v[0].fn, n_fns = 0, k = 0;
+    uint32_t best = v[0].fn, n_fns = 0, calls = 0;
     uint64_t most = 0;
     for (uint32_t i = 0; i < m; n_fns++) {
         uint32_t j = i;
@@ -164,18 +159,10 @@ void atr__sb_adopted(atr__sbuf *sb, const atr_index *ix, uint32_t call, size_t r
         if (sum > most) {
             most = sum;
             best = v[i].fn;
+            calls = j - i;
         }
         i = j;
     }
-    for (uint32_t i = 0; i < n; i++) { /* its calls, each counted once */
-        atr_call_view cv;
-        if (ids[i] != ATR_NO_CALL && atr_index_call(ix, ids[i], &cv) == 0 && cv.function == best)
-            ids[k++] = ids[i];
-    }
-    qsort(ids, k, sizeof *ids, cmp_u32);
-    uint64_t calls = 0;
-    for (uint32_t i = 0; i < k; i++)
-        calls += !i || ids[i] != ids[i - 1];
     atr__sbuf head = ATR__SBUF_INIT, tail = ATR__SBUF_INIT;
     atr__sb_puts(&head, "(resumed: ");
     atr__sb_puts(&tail, " ×");

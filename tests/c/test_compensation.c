@@ -289,13 +289,8 @@ static void calibrate_model(atr_session *s, uint64_t slow_ppm) {
     ATR_CHECK_OK(atr_session_write_calibration_model(s, &k, &m));
 }
 
-/* Each call's own cost from its captured values, generator-ness, resumes and raise. */
-static void test_model(void) {
-    uint64_t clock = 1;
-    atr_session *s = new_log("comp_model.atr", &clock);
-    static const char *const two[] = {"a", "b"}, *const one[] = {"x"};
-    uint32_t p = define(s, "m", "P", 0, NULL), c1 = define(s, "m", "C1", 2, two);
-    uint32_t c2 = define(s, "m", "C2", 1, one);
+/* m.G, a generator function. */
+static uint32_t define_generator(atr_session *s) {
     atr_function_info gi;
     uint32_t g = 0;
     memset(&gi, 0, sizeof gi);
@@ -304,6 +299,18 @@ static void test_model(void) {
     gi.file = S("app.py");
     gi.flags = ATR_FUNC_GENERATOR;
     ATR_CHECK_OK(atr_session_define_function(s, &gi, &g));
+    return g;
+}
+
+/* Each call's own cost from its captured values, generator-ness, resumes and raise. */
+static void test_model(void) {
+    uint64_t clock = 1;
+    atr_session *s = new_log("comp_model.atr", &clock);
+    static const char *const two[] = {"a", "b"}, *const one[] = {"x"};
+    uint32_t p = define(s, "m", "P", 0, NULL), c1 = define(s, "m", "C1", 2, two);
+    uint32_t c2 = define(s, "m", "C2", 1, one);
+    uint32_t g;
+    g = define_generator(s);
     uint64_t ps = begin(s, p, 0, 1000, NULL, 0);
     /* C1(int, str) -> int: outer 10 + 1 + 3, inner 10 + 1 */
     atr_value a1[2] = {atr_value_int(7), atr_value_strn("abc", 3)}, r1 = atr_value_int(8);
@@ -364,14 +371,8 @@ static void test_model(void) {
 static void test_model_active_children(void) {
     uint64_t clock = 1;
     atr_session *s = new_log("comp_model_active.atr", &clock);
-    atr_function_info gi;
-    uint32_t g = 0, c = define(s, "m", "C", 0, NULL);
-    memset(&gi, 0, sizeof gi);
-    gi.module = S("m");
-    gi.qualname = S("G");
-    gi.file = S("app.py");
-    gi.flags = ATR_FUNC_GENERATOR;
-    ATR_CHECK_OK(atr_session_define_function(s, &gi, &g));
+    uint32_t g, c = define(s, "m", "C", 0, NULL);
+    g = define_generator(s);
     uint64_t gs = begin(s, g, 0, 1000, NULL, 0);
     end(s, begin(s, c, gs, 1100, NULL, 0), 1150); /* C: outer 10, inner 10 */
     ATR_CHECK_OK(atr_span_suspend(s, gs, 1200));
@@ -393,15 +394,9 @@ static void test_model_active_children(void) {
 static void test_model_adopted(void) {
     uint64_t clock = 1;
     atr_session *s = new_log("comp_model_adopted.atr", &clock);
-    atr_function_info gi;
-    uint32_t g = 0, d = define(s, "m", "D", 0, NULL), o = define(s, "m", "O", 0, NULL);
+    uint32_t g, d = define(s, "m", "D", 0, NULL), o = define(s, "m", "O", 0, NULL);
     uint32_t c = define(s, "m", "C", 0, NULL);
-    memset(&gi, 0, sizeof gi);
-    gi.module = S("m");
-    gi.qualname = S("G");
-    gi.file = S("app.py");
-    gi.flags = ATR_FUNC_GENERATOR;
-    ATR_CHECK_OK(atr_session_define_function(s, &gi, &g));
+    g = define_generator(s);
     uint64_t ds = begin(s, d, 0, 1000, NULL, 0);
     uint64_t os = begin(s, o, ds, 1100, NULL, 0);
     uint64_t gs = begin(s, g, os, 1200, NULL, 0);

@@ -373,11 +373,10 @@ typedef struct atr_call_view {
 ATR_API int atr_index_call(const atr_index *ix, uint32_t call, atr_call_view *out);
 
 /*
- * The generator or coroutine steps `call` ran for other calls (its adopted_ns), one entry
- * per run of them: the call whose steps they were into ids[0..n), the time into ns[0..n)
- * (either may be NULL), in no particular order; a call resumed by turns with others has an
- * entry per turn, and a call the index does not keep (a selective load's) is ATR_NO_CALL.
- * *n_out: how many entries there are. Returns 0 or ATR_EINVAL.
+ * The calls whose generator or coroutine steps `call` ran for their own callers (its
+ * adopted_ns): their ids into ids[0..n) and the time it ran of each into ns[0..n) (either
+ * may be NULL), one entry per call, by id; a call the index does not keep (a selective
+ * load's) is ATR_NO_CALL. *n_out: how many there are. Returns 0 or ATR_EINVAL.
  */
 ATR_API int atr_call_adopted(const atr_index *ix, uint32_t call, uint32_t *ids, uint64_t *ns,
                              uint32_t n, uint32_t *n_out);

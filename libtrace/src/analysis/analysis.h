@@ -124,8 +124,8 @@ typedef struct atr__susp {
  * charged to that parent) ran under `call`, the call beneath it on its thread, which resumed
  * it (PyYAML's construct_document resuming the generators construct_object made; the call
  * around asyncio.run stepping the tasks of a coroutine that awaits). It is taken off that
- * call's self time. ix->adopt holds them sorted by call (each load appends its own, sorted,
- * after the earlier loads'); one entry per (call, from) run of intervals.
+ * call's self time. ix->adopt holds them sorted by call, then from, one entry per (call,
+ * from) (each load appends its own, after the earlier loads': atr__adopt_finish).
  */
 typedef struct atr__adopt {
     uint32_t call; /* the resumer */
@@ -258,7 +258,8 @@ const atr__susp *atr__susp_of(const atr_index *ix, const atr__call *c);
    entries (*n of them, NULL when none). */
 uint64_t atr__call_adopted(const atr_index *ix, const atr__call *c);
 const atr__adopt *atr__adopt_of(const atr_index *ix, const atr__call *c, uint64_t *n);
-/* stats.c: after a log loads, sort its entries of ix->adopt (from `first` on). */
+/* stats.c: after a log loads, sort its entries of ix->adopt (from `first` on) and merge those
+   of one (call, from). */
 void atr__adopt_finish(atr_index *ix, uint64_t first);
 
 /* Look up a parameter name of a function: its index or -1. */

@@ -15,7 +15,8 @@ typedef struct fnmap_ent {
 
 /* The calls running on one thread of the log, innermost last (running.c). */
 typedef struct atr__run_entry {
-    uint32_t call;
+    uint32_t call; /* ATR_NO_CALL: a call stream.c does not keep */
+    uint32_t fn;
     uint32_t counted; /* in its function's atr__fn_open */
 } atr__run_entry;
 
@@ -101,8 +102,12 @@ int atr__susp_close(load_state *st, uint64_t t_last);
  * on the thread), a SUSPEND or END leaves it; atr__run_leave returns the call that ran
  * beneath it (ATR_NO_CALL: none, or not on the stack). 0 or ATR_ENOMEM.
  */
-int atr__run_enter(load_state *st, uint32_t tid, uint32_t call, int *nested);
+int atr__run_enter(load_state *st, uint32_t tid, uint32_t call, uint32_t fn, int *nested);
 uint32_t atr__run_leave(load_state *st, uint32_t tid, uint32_t call);
+/* stream.c: the call on top of thread tid's stack leaves it; every stack empties (the log's
+   end: its frames are closed). */
+void atr__run_leave_top(load_state *st, uint32_t tid);
+void atr__run_clear(load_state *st);
 void atr__run_free(load_state *st);
 /* The memory they hold (the index's budget counts it). */
 uint64_t atr__run_mem(const load_state *st);

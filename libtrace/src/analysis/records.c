@@ -377,7 +377,7 @@ static int on_start(load_state *st, const atr_record *rec) {
     }
     rc = span_set(st, &ix->threads[tid], atr_span_seq(rec->u.start.span), id);
     int nested = 0;
-    if (rc < 0 || (rc = atr__run_enter(st, tid, id, &nested)) < 0)
+    if (rc < 0 || (rc = atr__run_enter(st, tid, id, c->func, &nested)) < 0)
         return rc;
     if (nested) /* (running.c) */
         ix->calls[id].flags |= ATR__CF_NESTED;
@@ -469,7 +469,7 @@ static int on_suspend(load_state *st, const atr_record *rec) {
     e->running = 1;
     e->resumes++;
     uint32_t tid;
-    return thread_seen(st, rec->thread, &tid) ? atr__run_enter(st, tid, id, NULL) : 0;
+    return thread_seen(st, rec->thread, &tid) ? atr__run_enter(st, tid, id, c->func, NULL) : 0;
 }
 
 /* END of call id (its duration set), run beneath `below`: its last running interval, or all

@@ -12,7 +12,8 @@
  * it once, as cProfile's cumulative time counts a code object on the stack once). Running,
  * not an ancestor in the call tree: a call made in a generator's later step, after the call
  * of the same function that made the generator returned (PyYAML's construct_object), is not
- * in that call's time. stream.c's statistics-only load counts them the same way.
+ * in that call's time. stream.c's statistics-only load keeps these stacks too, in step with
+ * its frames (their calls ATR_NO_CALL unless the load keeps them).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -62,13 +63,13 @@ static int enter_counted(load_state *st, atr__run_stack *sk, uint32_t tid, uint3
         *counted = 0;
         sk->n_uncounted++;
         for (uint64_t i = sk->n; i-- > 0;)
-            if (st->ix->calls[sk->e[i].call].func == fn)
+            if (sk->e[i].fn == fn)
                 return 1;
         return 0;
     }
     if (!o->n && o->th != tid + 1) /* taken over */
         for (uint64_t i = 0; sk->n_uncounted && i < sk->n; i++)
-            if (!sk->e[i].counted && st->ix->calls[sk->e[i].call].func == fn) {
+            if (!sk->e[i].counted && sk->e[i].fn == fn) {
                 sk->e[i].counted = 1;
                 sk->n_uncounted--;
                 o->n++;
@@ -78,41 +79,63 @@ static int enter_counted(load_state *st, atr__run_stack *sk, uint32_t tid, uint3
     return o->n++ > 0;
 }
 
-int atr__run_enter(load_state *st, uint32_t tid, uint32_t call, int *nested) {
+int atr__run_enter(load_state *st, uint32_t tid, uint32_t call, uint32_t fn, int *nested) {
     atr__run_stack *sk = stack_of(st, tid);
     if (!sk || atr__grow((void **)&sk->e, &sk->cap, sk->n + 1, sizeof(atr__run_entry)))
         return ATR_ENOMEM;
     uint32_t counted;
-    int n = enter_counted(st, sk, tid, st->ix->calls[call].func, &counted);
+    int n = enter_counted(st, sk, tid, fn, &counted);
     if (n < 0)
         return n;
     if (nested)
         *nested = n;
-    sk->e[sk->n++] = (atr__run_entry){call, counted};
+    sk->e[sk->n++] = (atr__run_entry){call, fn, counted};
     return 0;
 }
 
+/* Entry i leaves stack sk: its function's count; the call beneath it. */
+static uint32_t remove_at(load_state *st, atr__run_stack *sk, uint64_t i) {
+    uint32_t fn = sk->e[i].fn;
+    if (!sk->e[i].counted)
+        sk->n_uncounted--;
+    else if (fn < st->n_fn_open && st->fn_open[fn].n)
+        st->fn_open[fn].n--;
+    uint32_t below = i ? sk->e[i - 1].call : ATR_NO_CALL;
+    memmove(sk->e + i, sk->e + i + 1, (size_t)(sk->n - i - 1) * sizeof(atr__run_entry));
+    sk->n--;
+    return below;
+}
+
+/* The stack of thread tid if it has one. */
+static atr__run_stack *stack_if(load_state *st, uint32_t tid) {
+    return tid >= st->n_threads0 && tid - st->n_threads0 < st->n_run
+               ? &st->run[tid - st->n_threads0]
+               : NULL;
+}
+
 uint32_t atr__run_leave(load_state *st, uint32_t tid, uint32_t call) {
-    if (tid < st->n_threads0 || tid - st->n_threads0 >= st->n_run)
+    atr__run_stack *sk = stack_if(st, tid);
+    if (!sk)
         return ATR_NO_CALL;
-    atr__run_stack *sk = &st->run[tid - st->n_threads0];
     /* near the top (a call leaves from the top but in a log that lost records): a corrupt
        log's calls that never end, or end on another thread, cost no search of them all */
     uint64_t stop = sk->n > RUN_SEARCH ? sk->n - RUN_SEARCH : 0;
-    for (uint64_t i = sk->n; i-- > stop;) {
-        if (sk->e[i].call != call)
-            continue;
-        uint32_t fn = st->ix->calls[call].func;
-        if (!sk->e[i].counted)
-            sk->n_uncounted--;
-        else if (fn < st->n_fn_open && st->fn_open[fn].n)
-            st->fn_open[fn].n--;
-        uint32_t below = i ? sk->e[i - 1].call : ATR_NO_CALL;
-        memmove(sk->e + i, sk->e + i + 1, (size_t)(sk->n - i - 1) * sizeof(atr__run_entry));
-        sk->n--;
-        return below;
-    }
+    for (uint64_t i = sk->n; i-- > stop;)
+        if (sk->e[i].call == call)
+            return remove_at(st, sk, i);
     return ATR_NO_CALL;
+}
+
+void atr__run_leave_top(load_state *st, uint32_t tid) {
+    atr__run_stack *sk = stack_if(st, tid);
+    if (sk && sk->n)
+        remove_at(st, sk, sk->n - 1);
+}
+
+void atr__run_clear(load_state *st) {
+    for (uint64_t k = 0; k < st->n_run; k++)
+        st->run[k].n = st->run[k].n_uncounted = 0;
+    st->n_fn_open = 0; /* (zeroed again as they are asked for) */
 }
 
 int atr__adopt_add(load_state *st, uint32_t call, uint32_t from, uint64_t ns) {

@@ -113,9 +113,27 @@ uint64_t atr__call_active(const atr_index *ix, const atr__call *c) {
     return e ? e->active : c->dur;
 }
 
+static int by_call_from(const void *a, const void *b) {
+    const atr__adopt *x = a, *y = b;
+    if (x->call != y->call)
+        return x->call < y->call ? -1 : 1;
+    return x->from < y->from ? -1 : x->from > y->from;
+}
+
 void atr__adopt_finish(atr_index *ix, uint64_t first) {
-    if (ix->n_adopt > first) /* after every earlier log's, as ix->susp */
-        qsort(ix->adopt + first, (size_t)(ix->n_adopt - first), sizeof *ix->adopt, by_call);
+    if (ix->n_adopt <= first)
+        return;
+    /* after every earlier log's, as ix->susp; then one entry per (call, from) */
+    qsort(ix->adopt + first, (size_t)(ix->n_adopt - first), sizeof *ix->adopt, by_call_from);
+    uint64_t k = first;
+    for (uint64_t i = first + 1; i < ix->n_adopt; i++) {
+        atr__adopt *last = &ix->adopt[k], *e = &ix->adopt[i];
+        if (e->call == last->call && e->from == last->from)
+            last->ns = last->ns + e->ns < last->ns ? UINT64_MAX : last->ns + e->ns;
+        else
+            ix->adopt[++k] = *e;
+    }
+    ix->n_adopt = k + 1;
 }
 
 const atr__adopt *atr__adopt_of(const atr_index *ix, const atr__call *c, uint64_t *n) {

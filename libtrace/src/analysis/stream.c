@@ -27,7 +27,8 @@
  * while its child ran, a SUSPEND or END of a span that is not on top, a RESUME of one that is
  * not open, a reference to an unknown function, a MESSAGE naming a span that is not running on
  * its thread, a selective load's suspensions and starts elsewhere than on top of their parent,
- * and compensation of a log with CALIBRATION. The results are then those of stats.c on the full index, call for call.
+ * and compensation of a log with CALIBRATION. The results are then those of stats.c on the
+ * full index, call for call.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -52,10 +53,6 @@ typedef struct sfunc {
     atr_stats st; /* counters; percentiles filled by atr__stream_stats */
     uint64_t max_unf;
     uint32_t slow_unf; /* slowest unfinished call (used when none finished) */
-    /* Its running calls counted on one thread (open_th: global thread id + 1; 0: none):
-       a call of it on that thread while open_n > 0 is nested (recursion) at once; on
-       another thread the thread's stack is searched (nested_in). */
-    uint32_t open_th, open_n;
     dlist fin, unf;
 } sfunc;
 
@@ -435,45 +432,6 @@ static int keeps(atr_index *ix, uint32_t fn) {
     return s->keep_fn[fn] == 1;
 }
 
-/*
- * A frame of function fn goes on top of stack sk (thread tid): counted in fn's running calls
- * when they are on this thread (or none runs), else not (*counted). Returns 1 when a frame of
- * fn already runs on the thread (the new one is nested in it: running.c's rule), 0, or
- * ATR_ENOMEM. The thread that takes a function's count over counts its own uncounted frames
- * of it first.
- */
-static int enter_counts(atr_index *ix, sstack *sk, uint32_t tid, uint32_t fn, uint8_t *counted) {
-    sfunc *sf = func_of(ix, fn);
-    if (!sf)
-        return ATR_ENOMEM;
-    if (sf->open_n && sf->open_th != tid + 1) { /* counting another thread's */
-        *counted = 0;
-        sk->n_uncounted++;
-        for (uint64_t i = sk->n; i-- > 0;)
-            if (sk->f[i].fn == fn)
-                return 1;
-        return 0;
-    }
-    if (!sf->open_n && sf->open_th != tid + 1) /* taken over */
-        for (uint64_t i = 0; sk->n_uncounted && i < sk->n; i++)
-            if (!sk->f[i].counted && sk->f[i].fn == fn) {
-                sk->f[i].counted = 1;
-                sk->n_uncounted--;
-                sf->open_n++;
-            }
-    sf->open_th = tid + 1;
-    *counted = 1;
-    return sf->open_n++ > 0;
-}
-
-/* Frame f leaves its thread's stack sk: its function's count of running calls. */
-static void frame_left(atr_index *ix, sstack *sk, const sframe *f) {
-    if (!f->counted)
-        sk->n_uncounted -= sk->n_uncounted > 0;
-    else if (f->fn < ix->stream->cap_fns && ix->stream->fns[f->fn].open_n)
-        ix->stream->fns[f->fn].open_n--;
-}
-
 static int on_start(load_state *st, const atr_record *rec, uint32_t tid, sstack *sk) {
     atr_index *ix = st->ix;
     uint32_t *li = atr__fn_lookup(st, rec->u.start.function);
@@ -517,15 +475,13 @@ static int on_start(load_state *st, const atr_record *rec, uint32_t tid, sstack 
                 ix->calls[call].parent = sk->f[sk->n - 1].call;
         }
     }
-    uint8_t counted;
-    int nested = enter_counts(ix, sk, tid, fn, &counted);
-    if (nested < 0)
-        return nested;
+    int nested = 0, rc = atr__run_enter(st, tid, call, fn, &nested); /* (running.c) */
+    if (rc < 0)
+        return rc;
     if (call != ATR_NO_CALL && nested)
         ix->calls[call].flags |= ATR__CF_NESTED;
     sframe *f = &sk->f[sk->n++];
     f->nested = (uint8_t)nested;
-    f->counted = counted;
     f->span = rec->u.start.span;
     f->start = rec->time_ns;
     f->child = 0;
@@ -565,11 +521,11 @@ static int frame_done(load_state *st, sstack *sk, sframe *f, sframe *below, uint
     return account(ix, atr__st_parent_sum(sk, f), f, t);
 }
 
-static int on_end(load_state *st, const atr_record *rec, sstack *sk) {
+static int on_end(load_state *st, const atr_record *rec, uint32_t tid, sstack *sk) {
     if (!sk->n || sk->f[sk->n - 1].span != rec->u.end.span)
         return ATR_ESTATE;
     sframe f = sk->f[--sk->n];
-    frame_left(st->ix, sk, &f);
+    atr__run_leave_top(st, tid);
     if (st->ix->stream->keep)
         return f.call == ATR_NO_CALL ? 0 : atr__end_call(st, rec, f.call);
     f.status = rec->u.end.status == ATR_END_RETURN  ? ATR_CALL_RETURNED
@@ -593,7 +549,6 @@ static int on_end(load_state *st, const atr_record *rec, sstack *sk) {
 /* SUSPEND: the running span on top of its thread leaves the stack for the suspended set, its
    running interval closed; RESUME: a suspended span goes back on top. */
 static int on_suspend(load_state *st, const atr_record *rec, uint32_t tid, sstack *sk) {
-    atr_index *ix = st->ix;
     uint64_t span = rec->u.suspend.span, t = rec->time_ns;
     if (rec->kind == ATR_REC_SUSPEND) {
         if (!sk->n || sk->f[sk->n - 1].span != span)
@@ -611,8 +566,7 @@ static int on_suspend(load_state *st, const atr_record *rec, uint32_t tid, sstac
             return rc;
         sframe f = *top;
         sk->n--;
-        frame_left(ix, sk, &f);
-        f.counted = 0;
+        atr__run_leave_top(st, tid);
         sframe *p = f.charged && !f.orphan ? atr__st_find_open(sk, f.parent) : NULL;
         if (p)
             p->susp_kids++;
@@ -637,8 +591,7 @@ static int on_suspend(load_state *st, const atr_record *rec, uint32_t tid, sstac
     sframe *p = f.charged && !f.orphan ? atr__st_find_open(sk, f.parent) : NULL;
     if (p)
         p->susp_kids--;
-    rc = enter_counts(ix, sk, tid, f.fn, &f.counted); /* running again: counted as at START */
-    if (rc < 0)
+    if ((rc = atr__run_enter(st, tid, f.call, f.fn, NULL)) < 0) /* running again */
         return rc;
     f.mark = t;
     f.running = 1;
@@ -677,7 +630,7 @@ static int part_record(load_state *st, const atr_record *rec, uint32_t tid, ssta
         return on_start(st, rec, tid, sk);
     if (rec->kind == ATR_REC_MESSAGE)
         return on_message(st, rec, sk);
-    int rc = on_end(st, rec, sk);
+    int rc = on_end(st, rec, tid, sk);
     if (rc == 0 && sk->n == 0)
         s->part_state = 2;
     return rc;
@@ -712,7 +665,7 @@ int atr__stream_record(load_state *st, const atr_record *rec) {
     if (k == ATR_REC_START)
         return on_start(st, rec, tid, sk);
     if (k == ATR_REC_END)
-        return on_end(st, rec, sk);
+        return on_end(st, rec, tid, sk);
     if (susp)
         return on_suspend(st, rec, tid, sk);
     return on_message(st, rec, sk);
@@ -723,9 +676,8 @@ static int cmp_id_desc(const void *a, const void *b) {
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* The log ended with frames of sk open: unfinished calls. Their running intervals end first
-   (each parent still as it was), then each is counted, children (started later: higher ids)
-   before parents, each charging its parent while that is open. */
+/* The log ended: the running intervals of sk's frames end at t, from the top (each parent
+   still as it was), what ran outside a parent charged to the frame beneath it. */
 static int close_intervals(load_state *st, sstack *sk, uint64_t t) {
     for (uint64_t i = sk->n; i-- > 0;) {
         int rc = 0;
@@ -738,13 +690,14 @@ static int close_intervals(load_state *st, sstack *sk, uint64_t t) {
     return 0;
 }
 
+/* The log ended with frames of sk open: unfinished calls. Their running intervals end first,
+   then each is counted, children (started later: higher ids) before parents, each charging
+   its parent while that is open. */
 static int close_thread(load_state *st, sstack *sk, uint64_t t) {
     atr_index *ix = st->ix;
     int rc0 = close_intervals(st, sk, t);
     if (rc0)
         return rc0;
-    for (uint64_t i = sk->n; i-- > 0;)
-        frame_left(ix, sk, &sk->f[i]);
     if (sk->n + sk->n_susp == 0)
         return 0;
     if (atr__grow((void **)&sk->susp, &sk->cap_susp, sk->n_susp + sk->n, sizeof(sframe)))
@@ -752,7 +705,7 @@ static int close_thread(load_state *st, sstack *sk, uint64_t t) {
     if (sk->n)
         memcpy(sk->susp + sk->n_susp, sk->f, (size_t)sk->n * sizeof(sframe));
     sk->n_susp += sk->n;
-    sk->n = sk->n_uncounted = 0;
+    sk->n = 0;
     if (sk->n_susp > 1)
         qsort(sk->susp, (size_t)sk->n_susp, sizeof(sframe), cmp_id_desc);
     for (uint64_t i = 0; i < sk->n_susp; i++) { /* their new places */
@@ -789,13 +742,13 @@ int atr__stream_close(load_state *st) {
         if (ix->stream->keep) { /* kept calls: finished like the full index's */
             if ((rc = close_intervals(st, sk, file->info.t_last)) != 0)
                 return rc; /* (the time kept calls ran others' intervals) */
-            while (sk->n)
-                frame_left(ix, sk, &sk->f[--sk->n]);
+            sk->n = 0;
             continue;
         }
         if ((rc = close_thread(st, sk, file->info.t_last)) != 0)
             return rc;
     }
+    atr__run_clear(st); /* (their frames are closed: nothing runs) */
     return 0;
 }
 

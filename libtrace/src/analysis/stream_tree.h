@@ -23,8 +23,7 @@ typedef struct sframe {
     uint32_t status;
     uint32_t call;      /* selective loads: the call kept in the index, or ATR_NO_CALL */
     uint32_t sub;       /* in the subtree kept (atr_index_set_keep_subtree) */
-    uint8_t nested;     /* a frame of its function ran on its thread at its START */
-    uint8_t counted;    /* counted in its function's open_n (else in its sstack's n_uncounted) */
+    uint8_t nested;     /* a frame of its function ran on its thread at its START (running.c) */
     uint8_t entry;      /* it suspended once: active time from its intervals (else its duration) */
     uint8_t orphan;     /* suspended when its parent ended (charged then): may not run again */
     uint8_t running;    /* entry: an interval is running (since mark) */
@@ -36,8 +35,7 @@ typedef struct sstack {
     uint64_t n, cap;
     sframe *susp; /* its suspended frames (unordered) */
     uint64_t n_susp, cap_susp;
-    atr__u32map susp_at;  /* a span's low 32 bits -> its index in susp (UINT32_MAX: none) */
-    uint64_t n_uncounted; /* frames on the stack not counted in their function's open_n */
+    atr__u32map susp_at; /* a span's low 32 bits -> its index in susp (UINT32_MAX: none) */
 } sstack;
 
 uint64_t atr__st_susp_index(const sstack *sk, uint64_t span);

@@ -198,59 +198,32 @@ static int acc_add(kid_acc *k, uint32_t s, uint64_t dur, uint64_t calls) {
     return 0;
 }
 
-typedef struct resumed_step {
-    uint32_t slot, from;
-    uint64_t ns;
-} resumed_step;
-
-static int cmp_step(const void *x, const void *y) {
-    const resumed_step *a = x, *b = y;
-    if (a->slot != b->slot)
-        return a->slot < b->slot ? -1 : 1;
-    return a->from < b->from ? -1 : a->from > b->from;
-}
-
-/* The steps `call` ran for other calls' generators and tasks, a row per function of theirs:
-   into the rows (the slow call: its calls, time, slowest) or the observations (a baseline
-   call's, into acc_add). */
+/* The steps `call` ran for other calls' generators and tasks (atr__adopt: one entry per
+   call of theirs), a row per function of theirs: into the rows (the slow call: its calls,
+   time, slowest) or the observations (a baseline call's, acc_add). */
 static int resumed_of(kid_acc *k, const atr_index *ix, uint32_t call, int baseline) {
-    uint64_t n, m = 0;
+    uint64_t n;
     const atr__adopt *a = atr__adopt_of(ix, &ix->calls[call], &n);
-    resumed_step *v = n ? malloc((size_t)n * sizeof *v) : NULL;
-    if (n && !v)
-        return ATR_ENOMEM;
     for (uint64_t i = 0; i < n; i++) {
         uint32_t s;
         if (a[i].from == ATR_NO_CALL)
             continue;
-        if (kid_slot(k, ix->calls[a[i].from].func | RESUMED_KEY, &s)) {
-            free(v);
+        if (kid_slot(k, ix->calls[a[i].from].func | RESUMED_KEY, &s))
             return ATR_ENOMEM;
-        }
-        v[m++] = (resumed_step){s, a[i].from, a[i].ns};
-    }
-    if (m > 1)
-        qsort(v, (size_t)m, sizeof *v, cmp_step);
-    int rc = 0;
-    for (uint64_t i = 0; i < m && rc == 0;) { /* each call of theirs: its steps' time */
-        uint64_t j = i, ns = 0;
-        while (j < m && v[j].slot == v[i].slot && v[j].from == v[i].from)
-            ns += v[j++].ns;
         if (baseline) {
-            rc = acc_add(k, v[i].slot, ns, 1);
-        } else {
-            atr_why_child *r = &k->rows[v[i].slot];
-            r->calls++;
-            r->duration_ns += ns;
-            if (ns > r->slowest_ns) {
-                r->slowest_ns = ns;
-                r->slowest_call = v[i].from;
-            }
+            if (acc_add(k, s, a[i].ns, 1))
+                return ATR_ENOMEM;
+            continue;
         }
-        i = j;
+        atr_why_child *r = &k->rows[s];
+        r->calls++;
+        r->duration_ns += a[i].ns;
+        if (a[i].ns > r->slowest_ns) {
+            r->slowest_ns = a[i].ns;
+            r->slowest_call = a[i].from;
+        }
     }
-    free(v);
-    return rc;
+    return 0;
 }
 
 static int kids_of_call(kid_acc *k, const atr_index *ix, uint32_t call) {
