@@ -241,7 +241,7 @@ static const char *filter_name(const atr__arg *a, char *buf, size_t size) {
 static void fmt_num(double x, char *buf, size_t size, int exact) {
     if (x == floor(x) && fabs(x) < 1e15 && !exact)
         atr__fmt_grouped(buf, size, (long long)x);
-    else if (x == floor(x) && fabs(x) < 1e15)
+    else if (x == floor(x) && fabs(x) < 1e15) /* filters take bare digits */
         snprintf(buf, size, "%.0f", x);
     else
         snprintf(buf, size, exact ? "%.17g" : "%.4g", x);

@@ -485,31 +485,23 @@ static void same_values(atr_why_summary *S, const atr_index *ix, uint32_t call,
         S->same_verdict = ATR_WHY_SAME_VALUES;
 }
 
-const char *atr_why_same_name(int verdict) {
-    switch (verdict) {
-    case ATR_WHY_SAME_FIRST:
-        return "first_call";
-    case ATR_WHY_SAME_OTHER:
-        return "not_arguments";
-    case ATR_WHY_SAME_VALUES:
-        return "values";
-    default:
-        return "";
-    }
+/* Each verdict's name and words, by atr_why_same (NONE: empty). */
+static const char *const SAME_VERDICTS[][2] = {
+    {"", ""},
+    {"first_call", "a first call's work (imports, caches, set-up) made it slow, not its arguments"},
+    {"not_arguments", "something other than its arguments made it slow (state, contention, I/O)"},
+    {"values", "calls with these values take this long"},
+};
+
+static const char *same_verdict(int verdict, int which) {
+    if (verdict < 0 || verdict >= (int)(sizeof SAME_VERDICTS / sizeof SAME_VERDICTS[0]))
+        verdict = ATR_WHY_SAME_NONE;
+    return SAME_VERDICTS[verdict][which];
 }
 
-const char *atr_why_same_says(int verdict) {
-    switch (verdict) {
-    case ATR_WHY_SAME_FIRST:
-        return "a first call's work (imports, caches, set-up) made it slow, not its arguments";
-    case ATR_WHY_SAME_OTHER:
-        return "something other than its arguments made it slow (state, contention, I/O)";
-    case ATR_WHY_SAME_VALUES:
-        return "calls with these values take this long";
-    default:
-        return "";
-    }
-}
+const char *atr_why_same_name(int verdict) { return same_verdict(verdict, 0); }
+
+const char *atr_why_same_says(int verdict) { return same_verdict(verdict, 1); }
 
 int atr_why_same_values(const atr_index *ix, uint32_t call, atr_why_summary *out) {
     if (out)
