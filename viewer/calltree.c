@@ -132,49 +132,66 @@ void atr__sb_fold(atr__sbuf *sb, const atr_index *ix, const uint32_t *kids, uint
     *total_ns = total;
 }
 
-void atr__sb_adopted(atr__sbuf *sb, const atr_index *ix, uint32_t call, size_t room) {
-    uint32_t n = 0, m = 0, *ids = NULL;
+static int cmp_resumed(const void *x, const void *y) {
+    const atr__resumed *p = x, *q = y;
+    if (p->ns != q->ns)
+        return p->ns > q->ns ? -1 : 1;
+    return p->fn < q->fn ? -1 : p->fn > q->fn;
+}
+
+void atr__resumed_by_fn(const atr_index *ix, uint32_t call, atr__resumed **out, uint32_t *n) {
+    uint32_t count = 0, m = 0, *ids = NULL;
     uint64_t *ns = NULL;
     fn_ns *v = NULL;
-    if (atr_call_adopted(ix, call, NULL, NULL, 0, &n) == 0 && n &&
-        (ids = malloc((size_t)n * sizeof *ids)) && (ns = malloc((size_t)n * sizeof *ns)) &&
-        (v = malloc((size_t)n * sizeof *v)) && atr_call_adopted(ix, call, ids, ns, n, &n) == 0)
-        for (uint32_t i = 0; i < n; i++) { /* one per call it resumed */
-            atr_call_view cv;
-            if (ids[i] != ATR_NO_CALL && atr_index_call(ix, ids[i], &cv) == 0)
-                v[m++] = (fn_ns){cv.function, ns[i]};
-        }
-    if (!m) { /* (a selective load's: the calls are not kept) */
-        atr__sb_puts(sb, "(resumed: other calls' generators or tasks)");
+    atr__resumed *r = NULL;
+    *out = NULL;
+    *n = 0;
+    if (atr_call_adopted(ix, call, NULL, NULL, 0, &count) < 0 || !count ||
+        !(ids = malloc((size_t)count * sizeof *ids)) ||
+        !(ns = malloc((size_t)count * sizeof *ns)) || !(v = malloc((size_t)count * sizeof *v)) ||
+        atr_call_adopted(ix, call, ids, ns, count, &count) < 0)
         goto out;
+    for (uint32_t i = 0; i < count; i++) { /* one per call it resumed */
+        atr_call_view cv;
+        if (ids[i] != ATR_NO_CALL && atr_index_call(ix, ids[i], &cv) == 0)
+            v[m++] = (fn_ns){cv.function, ns[i]};
     }
+    if (!m || !(r = malloc((size_t)m * sizeof *r)))
+        goto out;
     qsort(v, m, sizeof *v, cmp_fn_ns);
-    uint32_t best = v[0].fn, n_fns = 0, calls = 0;
-    uint64_t most = 0;
-    for (uint32_t i = 0; i < m; n_fns++) {
-        uint32_t j = i;
-        uint64_t sum = 0;
-        while (j < m && v[j].fn == v[i].fn)
-            sum += v[j++].ns;
-        if (sum > most) {
-            most = sum;
-            best = v[i].fn;
-            calls = j - i;
+    for (uint32_t i = 0, j; i < m; i = j) {
+        atr__resumed g = {v[i].fn, 0, 0};
+        for (j = i; j < m && v[j].fn == v[i].fn; j++) {
+            g.calls++;
+            g.ns += v[j].ns;
         }
-        i = j;
+        r[(*n)++] = g;
+    }
+    qsort(r, *n, sizeof *r, cmp_resumed);
+    *out = r;
+out:
+    free(ids);
+    free(ns);
+    free(v);
+}
+
+void atr__sb_adopted(atr__sbuf *sb, const atr_index *ix, uint32_t call, size_t room) {
+    atr__resumed *r;
+    uint32_t n;
+    atr__resumed_by_fn(ix, call, &r, &n);
+    if (!n) { /* (a selective load's: the calls are not kept) */
+        atr__sb_puts(sb, "(resumed: other calls' generators or tasks)");
+        return;
     }
     atr__sbuf head = ATR__SBUF_INIT, tail = ATR__SBUF_INIT;
     atr__sb_puts(&head, "(resumed: ");
     atr__sb_puts(&tail, " ×");
-    atr__sb_count(&tail, calls);
-    atr__sb_puts(&tail, n_fns > 1 ? ", …)" : ")");
-    sb_named(sb, &head, ix, best, &tail, tail.len, room);
+    atr__sb_count(&tail, r[0].calls);
+    atr__sb_puts(&tail, n > 1 ? ", …)" : ")");
+    sb_named(sb, &head, ix, r[0].fn, &tail, tail.len, room);
     atr__sb_free(&head);
     atr__sb_free(&tail);
-out:
-    free(v);
-    free(ns);
-    free(ids);
+    free(r);
 }
 
 int atr__is_minor(const atr_index *ix, uint32_t call, uint64_t parent_ns, atr__minor_rule rule) {

@@ -84,10 +84,22 @@ int atr__parse_share(const char *s, uint32_t *permille);
 void atr__sb_fold(atr__sbuf *sb, const atr_index *ix, const uint32_t *kids, uint32_t n, size_t room,
                   uint64_t *total_ns);
 
-/* Append the row of the time `call` ran other calls' generator or coroutine steps
-   (atr_call_adopted): "(resumed: m.fetch ×5, …)", the function it ran
-   most of, its calls, "…" when there were others; in room columns (0: no limit) if cutting
-   the start of the name can do it. */
+/* The time `call` ran other calls' generator or coroutine steps (atr_call_adopted), per
+   function of the calls it resumed. */
+typedef struct atr__resumed {
+    uint32_t fn;
+    uint32_t calls; /* of fn's calls, how many it resumed */
+    uint64_t ns;
+} atr__resumed;
+
+/* Those of `call` into *out (malloc'd; caller frees), the most time first (ties: the lowest
+   function id); *n = 0 and *out = NULL when there are none, when memory is short, or when
+   the load did not keep the calls (a selective load). */
+void atr__resumed_by_fn(const atr_index *ix, uint32_t call, atr__resumed **out, uint32_t *n);
+
+/* Append the row of that time: "(resumed: m.fetch ×5, …)", the function it ran most of,
+   its calls, "…" when there were others; in room columns (0: no limit) if cutting the start
+   of the name can do it. */
 void atr__sb_adopted(atr__sbuf *sb, const atr_index *ix, uint32_t call, size_t room);
 
 /* What the shares of a call's children divide: its active time, or the sum of its

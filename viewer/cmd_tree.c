@@ -25,7 +25,7 @@ enum { OPT_JSON = 1, OPT_RANK, OPT_DEPTH, OPT_ALL, OPT_ID, OPT_MIN_SHARE };
 static const atr__opt tree_opts[] = {
     {"json", 0, 0, OPT_JSON,
      "--json       {id, function, args, result, exception, "
-     "duration_ns, active_ns, self_ns, adopted_ns, children}"},
+     "duration_ns, active_ns, self_ns, adopted_ns, resumed, children}"},
     {"rank", 'r', 1, OPT_RANK, "-r, --rank N  the Nth slowest matching call (default 1)"},
     {"depth", 'd', 1, OPT_DEPTH,
      "-d, --depth N  show N levels below the call (0: the call "
@@ -230,6 +230,20 @@ static void node_json(atr__json *j, const atr_index *ix, uint32_t call, uint64_t
     atr__json_kuint(j, "active_ns", cv.active_ns);
     atr__json_kuint(j, "self_ns", cv.self_ns);
     atr__json_kuint(j, "adopted_ns", cv.adopted_ns);
+    atr__json_key(j, "resumed"); /* what adopted_ns was spent on, per function */
+    atr__json_arr_begin(j);
+    atr__resumed *r;
+    uint32_t n_r;
+    atr__resumed_by_fn(ix, call, &r, &n_r);
+    for (uint32_t i = 0; i < n_r; i++) {
+        atr__json_obj_begin(j);
+        atr__json_funcname(j, "function", ix, r[i].fn);
+        atr__json_kuint(j, "calls", r[i].calls);
+        atr__json_kuint(j, "ns", r[i].ns);
+        atr__json_obj_end(j);
+    }
+    free(r);
+    atr__json_arr_end(j);
     atr__json_key(j, "children");
     atr__json_arr_begin(j);
     if (depth < TREE_MAX_DEPTH && depth < max_depth)

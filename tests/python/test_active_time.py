@@ -137,17 +137,20 @@ def clk_items():
     yield 2
 
 
-def clk_construct(state):
+def clk_construct(state, make=None):
     """PyYAML's construct_object: advances a constructor generator once, leaves it."""
-    g = clk_items()
+    g = (make or clk_items)()
     next(g)
     state.append(g)
 
 
-def clk_document():
-    """PyYAML's construct_document: resumes the generators construct_object started."""
+def clk_document(n_b=0):
+    """PyYAML's construct_document: resumes the generators construct_object started (one of
+    clk_items, n_b of clk_items_b)."""
     state = []
     clk_construct(state)
+    for _ in range(n_b):
+        clk_construct(state, clk_items_b)
     for g in state:
         for _ in g:
             pass
@@ -166,9 +169,17 @@ def test_generator_resumed_by_its_parents_caller_filter(log_path, monkeypatch, c
     assert (construct.adopted_ns, construct.self_ns) == (0, 0)
     tree = log.tree(doc)
     assert tree["adopted_ns"] == 2 * MS + 1000 and tree["self_ns"] == 0
-    assert "(resumed: other calls" in tree._repr_html_()  # notebooks
+    # what it was spent on: the generator's step, a call of clk_items
+    assert tree["resumed"] == [{"function": MOD + ".clk_items", "calls": 1, "ns": 2 * MS + 1000}]
+    assert tree["children"][0]["resumed"] == []  # clk_construct resumed nothing
+    assert "(resumed: %s.clk_items ×1)" % MOD in tree._repr_html_()  # notebooks
     if not HAS_VIEWER:
         return
+    capfd.readouterr()
+    assert _core.viewer_main(["argtrace", "tree", log_path, "clk_document", "--json"]) == 0
+    theirs = json.loads(capfd.readouterr().out)
+    assert theirs["resumed"] == tree["resumed"]
+    assert theirs["children"][0]["resumed"] == []
     # the streaming statistics (a log too large for the call table) count it the same
     capfd.readouterr()
     assert _core.viewer_main(["argtrace", "summary", log_path, "--json"]) == 0
@@ -181,6 +192,33 @@ def test_generator_resumed_by_its_parents_caller_filter(log_path, monkeypatch, c
     assert len(row) == 1 and row[0].split()[:2] == ["2.00", "ms"], out
     assert row[0].rstrip().endswith("(resumed: %s.clk_items ×1)" % MOD), out  # what it ran
     assert "(resumed: the steps of generators and tasks" in out  # the note saying what it is
+
+
+def clk_items_b():
+    """Another generator function, whose left step takes 3 us."""
+    yield 1
+    NOW[0] += 3000
+    yield 2
+
+
+@pytest.mark.skipif(not HAS_FILTER, reason="no filter tracing")
+def test_tree_names_what_a_call_resumed_per_function(log_path, monkeypatch, capfd):
+    log, _ = filter_record(log_path, lambda: clk_document(3), monkeypatch, None)
+    doc = only(calls_of(log, "clk_document"))
+    assert doc.adopted_ns == (2 * MS + 1000) + 3 * 3000
+    tree = log.tree(doc)  # per function, the most time first
+    assert tree["resumed"] == [
+        {"function": MOD + ".clk_items", "calls": 1, "ns": 2 * MS + 1000},
+        {"function": MOD + ".clk_items_b", "calls": 3, "ns": 3 * 3000}]
+    assert "(resumed: %s.clk_items ×1, …)" % MOD in tree._repr_html_()
+    if not HAS_VIEWER:
+        return
+    capfd.readouterr()
+    assert _core.viewer_main(["argtrace", "tree", log_path, "clk_document", "--json"]) == 0
+    assert json.loads(capfd.readouterr().out)["resumed"] == tree["resumed"]
+    assert _core.viewer_main(["argtrace", "tree", log_path, "clk_document"]) == 0
+    out = capfd.readouterr().out
+    assert "(resumed: %s.clk_items ×1, …)" % MOD in out, out
 
 
 @pytest.mark.skipif(not HAS_FILTER, reason="no filter tracing")
@@ -281,7 +319,7 @@ def test_the_tui_tree_shows_the_time_a_call_resumed(log_path, monkeypatch):
         s.keys("Enter")
         screen = s.wait_for("call tree of call")
         rows = lines(screen)
-        assert "▾ " + MOD + ".clk_document()" in rows[2], screen
+        assert "▾ " + MOD + ".clk_document(n_b=0)" in rows[2], screen
         assert rows[3].split()[:3] == ["2.00", "ms", "100.0%"], screen
         assert rows[3].endswith("(resumed: %s.clk_items ×1)" % MOD), screen
         s.keys("Down", "w")  # a time, not a call

@@ -209,7 +209,7 @@ def test_tree_shape(wlog):
     assert [(k["function"], k["args"], k["result"], k["children"]) for k in t["children"]] == \
         [(MOD + ".helper", {"x": 0}, 0, []), (MOD + ".helper", {"x": 1}, 2, [])]
     assert set(t) == {"id", "function", "args", "result", "exception", "duration_ns",
-                      "active_ns", "self_ns", "adopted_ns", "children"}
+                      "active_ns", "self_ns", "adopted_ns", "resumed", "children"}
     assert t["active_ns"] == t["duration_ns"]  # nothing suspended
     assert 0 <= t["self_ns"] <= t["duration_ns"]
     bad = wlog.tree(wlog.calls("parse", "exception")[0].id)

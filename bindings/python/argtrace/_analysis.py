@@ -426,7 +426,9 @@ class Analysis(Shown):
         """The call tree under `call` (a Call or its id, as Call.id and `argtrace calls`
         give it) as nested dicts, like `argtrace tree --json` (`argtrace tree LOG --id ID
         --json`): id, function, args, result, exception (None or {"type", "message"}),
-        duration_ns, active_ns, self_ns, adopted_ns, children. ValueError for an id no call
+        duration_ns, active_ns, self_ns, adopted_ns, resumed, children. `resumed` says what
+        adopted_ns was spent on: per function of the calls whose generator or task steps it
+        ran, {"function", "calls", "ns"}, the most time first. ValueError for an id no call
         has."""
         if not hasattr(call, "function"):
             found = self.call(call)
@@ -445,7 +447,21 @@ class Analysis(Shown):
             return {"id": c.id, "function": c.function, "args": dict(c.args),
                     "result": c.result, "exception": exc, "duration_ns": c.duration_ns,
                     "active_ns": c.active_ns, "self_ns": c.self_ns, "adopted_ns": c.adopted_ns,
-                    "children": kids}
+                    "resumed": resumed(c), "children": kids}
+
+        def resumed(c):
+            if not c.adopted_ns:
+                return []
+            from ._load import _FN
+            by_fn = {}
+            for k, ns in ix.adopted(self._ix_id(c)):
+                r = self._ix_call(k)
+                key = (r._r()[_FN], r.function)  # the index's function id, as `tree --json`
+                calls, total = by_fn.get(key, (0, 0))
+                by_fn[key] = (calls + 1, total + ns)
+            order = sorted(by_fn.items(), key=lambda kv: (-kv[1][1], kv[0][0]))
+            return [{"function": name, "calls": calls, "ns": ns}
+                    for (_, name), (calls, ns) in order]
 
         argv = ["tree", "--id", str(call.id), "--width", "80"]
         if max_depth is not None:

@@ -433,7 +433,12 @@ def tree_blocks(tree):
               fmt_dur(node["self_ns"]), depth=depth)
         if node.get("adopted_ns"):  # neither its self time nor its children's (`tree`)
             a = node["adopted_ns"]
-            t.add("(resumed: other calls' generators or tasks)", fmt_dur(a),
+            what = "other calls' generators or tasks"
+            if node.get("resumed"):  # the function it ran most of, as `tree` says it
+                top = node["resumed"][0]
+                what = "%s ×%s%s" % (top["function"], _count(top["calls"]),
+                                     ", …" if len(node["resumed"]) > 1 else "")
+            t.add(_fit("(resumed: %s)" % what, 100), fmt_dur(a),
                   Bar(a / total, "%.1f%%" % (100 * a / total)), "", depth=depth + 1)
         for c in node["children"]:
             walk(c, depth + 1)

@@ -153,6 +153,39 @@ static PyObject *ix_children(pyindex *self, PyObject *arg) {
     return l;
 }
 
+/* adopted(id) -> [(call id, ns)]: the other calls' generator or task steps it ran
+   (atr_call_adopted), one entry per call, by call id. */
+static PyObject *ix_adopted(pyindex *self, PyObject *arg) {
+    uint32_t call, n = 0;
+    atr_call_view cv;
+    if (ready(self) < 0 || get_call(self->ix, arg, &call, &cv) < 0)
+        return NULL;
+    if (atr_call_adopted(self->ix, call, NULL, NULL, 0, &n) < 0 || n == 0)
+        return PyList_New(0);
+    uint32_t *ids = malloc((size_t)n * sizeof *ids);
+    uint64_t *ns = malloc((size_t)n * sizeof *ns);
+    PyObject *l = NULL;
+    if (ids == NULL || ns == NULL) {
+        PyErr_NoMemory();
+    } else if (atr_call_adopted(self->ix, call, ids, ns, n, &n) == 0 &&
+               (l = PyList_New((Py_ssize_t)n)) != NULL) {
+        for (uint32_t i = 0; i < n; i++) {
+            PyObject *t =
+                Py_BuildValue("(KK)", (unsigned long long)ids[i], (unsigned long long)ns[i]);
+            if (t == NULL) {
+                Py_CLEAR(l);
+                break;
+            }
+            PyList_SET_ITEM(l, (Py_ssize_t)i, t);
+        }
+    } else if (!PyErr_Occurred()) {
+        l = PyList_New(0);
+    }
+    free(ids);
+    free(ns);
+    return l;
+}
+
 /*
  * The calls of fn (a Python int or None) matching filters (a list of str or None) in `sort`
  * order into *out. With a function, a filter naming an argument it does not have raises
@@ -371,6 +404,8 @@ PyMethodDef atr__ix_calls_methods[] = {
     {"find_call", (PyCFunction)ix_find_call, METH_O,
      "find_call(printed id) -> call id | None (ValueError: not an id, or ambiguous)"},
     {"children", (PyCFunction)ix_children, METH_O, "children(id) -> [ids in start order]"},
+    {"adopted", (PyCFunction)ix_adopted, METH_O,
+     "adopted(id) -> [(call id, ns)]: the other calls' generator or task steps it ran"},
     {"query", (PyCFunction)ix_query, METH_VARARGS,
      "query(fn=None, filters=None, sort=0, offset=0, limit=0) -> [call ids]"},
     {"row", (PyCFunction)ix_row, METH_O,
