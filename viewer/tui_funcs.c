@@ -239,7 +239,23 @@ static int args_enter(atr__view *v, uint64_t i) {
 
 static int args_open(atr__tui *app, uint32_t fn, const char *key);
 
-/* 't': the tree of the selected group's slowest call; 'b': group by a key typed in. */
+/* fn's slowest call (ATR_NO_CALL if none or memory is short). */
+static uint32_t slowest_call(const atr_index *ix, uint32_t fn) {
+    atr_query q;
+    atr_callset *cs = NULL;
+    atr_query_init(&q);
+    q.function = fn;
+    q.sort = ATR_SORT_DURATION;
+    q.limit = 1;
+    uint32_t call = ATR_NO_CALL;
+    if (atr_query_run(ix, &q, &cs) == 0 && atr_callset_count(cs))
+        call = atr_callset_get(cs, 0);
+    atr_callset_free(cs);
+    return call;
+}
+
+/* 't': the tree of the selected group's slowest call (on the first row, the function's);
+   'b': group by a key typed in. */
 static int args_key(atr__view *v, int k) {
     args *a = v->data;
     arg_row r = a->rows[v->cursor];
@@ -254,14 +270,15 @@ static int args_key(atr__view *v, int k) {
     }
     if (k != 't')
         return 0;
-    if (r.arg >= 0 && r.group >= 0 &&
-        atr_argscore_group(a->s, (uint32_t)r.arg, (uint32_t)r.group, &g) == 0 &&
-        g.slowest_call != ATR_NO_CALL) {
-        if (atr__tui_tree(v->app, g.slowest_call) < 0)
-            atr__tui_message(v->app, "out of memory");
-    } else {
-        atr__tui_message(v->app, "t: select a group first");
-    }
+    uint32_t call = ATR_NO_CALL;
+    if (r.arg < 0) /* "(all calls, slowest first)": the function's slowest call */
+        call = slowest_call(v->app->ix, a->fn);
+    else if (r.group >= 0 && atr_argscore_group(a->s, (uint32_t)r.arg, (uint32_t)r.group, &g) == 0)
+        call = g.slowest_call;
+    if (call == ATR_NO_CALL)
+        atr__tui_message(v->app, r.arg < 0 ? "t: no call" : "t: select a group first");
+    else if (atr__tui_tree(v->app, call) < 0)
+        atr__tui_message(v->app, "out of memory");
     return 1;
 }
 

@@ -11,7 +11,7 @@ static const char *const help_lines[] = {
     "  Q Ctrl-C       quit",
     "  / n N          search the rows; next / previous match",
     "Arguments screen",
-    "  t              call tree of the selected group's slowest call",
+    "  t              the slowest call's tree: of the group (first row: of all calls)",
     "  b              group by a key: an argument, len(ARG), type(ARG), ARG.items, KEY,KEY",
     "Functions screen",
     "  c              calls of the function (slowest first)",

@@ -157,9 +157,14 @@ def test_group_to_its_slowest_calls_tree(tui):
     s.wait_for("functions (")
     s.keys("Down", "Enter")
     s.wait_for("app.parse — arguments")
-    s.keys("t")
+    s.keys("t")  # on "(all calls, slowest first)": the function's slowest call
+    screen = s.wait_for("call tree of call 296: app.parse")
+    assert "app.parse(n=20000, mode='strict') → 40000" in screen
+    s.keys("q")
+    s.wait_for("app.parse — arguments")
+    s.keys("Down", "t")  # an argument's row
     s.wait_for("t: select a group first")
-    s.keys("Down", "Down", "t")  # the first group of n: n=20000
+    s.keys("Down", "t")  # the first group of n: n=20000
     screen = s.wait_for("call tree of call 296: app.parse")
     assert "app.parse(n=20000, mode='strict') → 40000" in screen
 
