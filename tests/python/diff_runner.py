@@ -49,14 +49,13 @@ class Reference:
     def __init__(self, codes):
         self.codes = codes
         # [name, args, parent, self time: the ticks its frame made, active time: the ticks
-        #  made while its frame ran on the stack (tick), nested: a running frame of its code
-        #  was on the stack when it started]
+        #  made while its frame was on the stack (tick), nested: a frame of its code was on
+        #  the stack when it started]
         self.calls = []
         self.frames = {}      # id(frame) -> (call index, code): traced frames (stale: code differs)
         self.creator = {}     # id(task) -> call index or None
         self.tasks = []       # keeps the tasks alive (no id reuse)
         self.first = first_step_fn()
-        self.running = set()  # id(frame): traced frames between a call and a return event
 
     def _task(self):
         try:
@@ -87,7 +86,6 @@ class Reference:
         if co not in self.codes:
             return
         if event == "call":
-            self.running.add(id(frame))
             if co.co_flags & GEN_FLAGS and not self.first(frame):
                 return  # a resume: the same call
             task, boundary = self._task()
@@ -100,12 +98,11 @@ class Reference:
             nested = False
             g = frame.f_back
             while g is not None and not nested:
-                nested = g.f_code is co and id(g) in self.running
+                nested = g.f_code is co
                 g = g.f_back
             self.frames[id(frame)] = (len(self.calls), co)
             self.calls.append([co.co_name, args, parent, 0, 0, nested])
         elif event == "return":
-            self.running.discard(id(frame))
             if co.co_flags & GEN_FLAGS:
                 return
             hit = self.frames.get(id(frame))
@@ -114,18 +111,18 @@ class Reference:
 
     def tick(self, frame, k):
         """A timed program's u_tick(k) in frame: k ns of the self time of the frame's call,
-        and of the active time of every traced call whose frame runs on the stack (entered
-        by a call event, a generator's resume included, and not left by a return event, a
-        yield included: a coroutine whose frame CPython puts back on the stack to pass a
-        throw() down its await chain, without running it, gets no event and is not
-        running)."""
+        and of the active time of every traced call whose frame is on the stack (f_back, from
+        this frame down): the frames that run, and the generator and coroutine frames that
+        CPython puts on the stack to pass a throw() down their yield from / await chain
+        without running them (no profile event says so; 3.9 links only the nearest one).
+        A suspended generator's frame is on no stack."""
         hit = self.frames.get(id(frame))
         if hit is not None and hit[1] is frame.f_code:
             self.calls[hit[0]][3] += k
         g = frame
         while g is not None:
             hit = self.frames.get(id(g))
-            if hit is not None and hit[1] is g.f_code and id(g) in self.running:
+            if hit is not None and hit[1] is g.f_code:
                 self.calls[hit[0]][4] += k
             g = g.f_back
 

@@ -221,6 +221,101 @@ def test_tree_names_what_a_call_resumed_per_function(log_path, monkeypatch, capf
     assert "(resumed: %s.clk_items ×1, …)" % MOD in out, out
 
 
+def clk_inner():
+    """Catches what is thrown into it, works 2 ms handling it (a child call), yields again."""
+    NOW[0] += 1000
+    try:
+        yield 1
+    except ValueError:
+        clk_slow(0)
+        yield 2
+    NOW[0] += 100
+
+
+def clk_mid():
+    NOW[0] += 1000
+    return (yield from clk_inner())
+
+
+def clk_outer():
+    NOW[0] += 1000
+    return (yield from clk_mid())
+
+
+def clk_throw_through():
+    g = clk_outer()
+    next(g)
+    g.throw(ValueError)  # passed down to clk_inner: clk_outer and clk_mid do not run
+    for _ in g:
+        pass
+
+
+class ThrowPause(Pause):
+    """An awaitable suspending its coroutine twice, the way a task's cancellation reaches
+    a coroutine: thrown into at its await."""
+
+    def __await__(self):
+        yield
+        yield
+
+
+async def clk_aleaf():
+    NOW[0] += 1000
+    try:
+        await ThrowPause()
+    except ValueError:
+        clk_slow(0)  # cleanup on "cancellation", then it propagates
+        raise
+
+
+async def clk_await_chain():
+    NOW[0] += 1000
+    await clk_aleaf()
+
+
+def clk_drive_cancel():
+    coro = clk_await_chain()
+    coro.send(None)
+    try:
+        coro.throw(ValueError)  # clk_aleaf handles it while clk_await_chain's frame waits
+    except ValueError:
+        pass
+
+
+@pytest.mark.skipif(not HAS_FILTER, reason="no filter tracing")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_throw_passed_through_delegating_generators_is_their_time(log_path, monkeypatch,
+                                                                    backend):
+    # CPython passes a throw() down a yield from / await chain without running the
+    # delegating frames (no event for them), but they are on the stack meanwhile: the inner
+    # generator's step is inside them, as a send() through them is (tests/python/
+    # diff_runner.py's reference counts every frame on the stack).
+    log, _ = filter_record(log_path, clk_throw_through, monkeypatch, backend)
+    inner, mid, outer = (only(calls_of(log, n)) for n in ("clk_inner", "clk_mid", "clk_outer"))
+    assert inner.active_ns == 2 * MS + 1100  # its first step, the 2 ms child, its last step
+    assert mid.active_ns == 1000 + inner.active_ns and mid.self_ns == 1000
+    # 3.9 links only the nearest delegating frame to the one thrown into: clk_outer's frame
+    # is not on its stack then
+    if sys.version_info[:2] > (3, 9):
+        assert outer.active_ns == 1000 + mid.active_ns and outer.self_ns == 1000
+    driver = only(calls_of(log, "clk_throw_through"))
+    assert driver.adopted_ns == 0 and driver.self_ns == 0
+    assert {k.function.rsplit(".", 1)[-1] for k in inner.children()} == {"clk_slow"}
+
+
+@pytest.mark.skipif(not HAS_FILTER, reason="no filter tracing")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_throw_down_an_await_chain_is_the_awaiting_coroutines_time(log_path, monkeypatch,
+                                                                   backend):
+    log, _ = filter_record(log_path, clk_drive_cancel, monkeypatch, backend)
+    leaf, chain = only(calls_of(log, "clk_aleaf")), only(calls_of(log, "clk_await_chain"))
+    assert leaf.active_ns == 2 * MS + 1000
+    assert chain.active_ns == 1000 + leaf.active_ns  # its frame waited on the stack
+    assert chain.self_ns == 1000
+    drive = only(calls_of(log, "clk_drive_cancel"))
+    assert drive.self_ns == 0 and drive.adopted_ns == 0  # (it created the coroutine)
+
+
 @pytest.mark.skipif(not HAS_FILTER, reason="no filter tracing")
 def test_why_counts_the_steps_a_call_resumed_for_other_calls(log_path, monkeypatch, capfd):
     log, _ = filter_record(log_path, lambda: [clk_document() for _ in range(3)], monkeypatch,

@@ -141,6 +141,24 @@ static inline PyObject *eval_call(PyThreadState *ts, atr__iframe311 *fi, atr__co
     return res;
 }
 
+/* A throw() into `fi` passed through the generator frames _gen_throw put on the stack
+   (yield from, await), the thread's current frame and those below it: the suspended calls
+   of ours among them resume with `fi`'s step (atr__calls_resume_through). */
+static ATR__NOINLINE void resume_through(PyThreadState *ts, atr__iframe311 *fi) {
+    const void *through[ATR__THROW_DEPTH];
+    int n = 0;
+    atr__iframe311 *p = ts->cframe ? (atr__iframe311 *)ts->cframe->current_frame : NULL;
+    for (int seen = 0; p && p->owner == 1 /* FRAME_OWNED_BY_GENERATOR */ && seen < ATR__THROW_DEPTH;
+         p = p->previous, seen++) {
+        if (atr__calls_is_suspended(p)) {
+            through[n++] = p;
+        }
+    }
+    if (n) {
+        atr__calls_resume_through(fi, through, n);
+    }
+}
+
 /*
  * Before a step of a selected generator: 1 if it is ours (its span begun or resumed). The
  * first step begins a span even when the suspended table holds one under the same frame
@@ -161,6 +179,9 @@ static int step_begin(PyThreadState *ts, atr__iframe311 *fi, int throwflag, atr_
     /* resumed by throw(): the exception is pending while we look the span up */
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
+    if (atr__calls_n_suspended() > 1) {
+        resume_through(ts, fi);
+    }
     int ours = atr__calls_resume(fi);
     PyErr_Restore(type, value, tb);
     return ours;

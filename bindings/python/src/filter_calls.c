@@ -48,6 +48,8 @@ typedef struct fentry {
     uint8_t code_owned;
     uint8_t coro_like; /* generator/coroutine/async generator code (recorded or not) */
     uint8_t hot;       /* begun by atr__calls_start_hot: EMITTED, plain, owns nothing */
+    uint8_t implicit;  /* resumed for a throw() passed through it (atr__calls_resume_through):
+                          suspends again when the call above it suspends or ends */
 } fentry;
 
 typedef struct fthread {
@@ -59,6 +61,9 @@ typedef struct fthread {
 static ATR__TLS fthread *tls_ft;
 static ATR__TLS uint64_t tls_ft_gen; /* tls_ft is valid only when equal to g_gen */
 static uint64_t g_gen = 1;
+
+static void settle(void);
+static void yield_call(const void *key);
 static fthread *g_threads;
 
 /* Suspended calls: open addressing, linear probing, keyed by frame identity. */
@@ -119,6 +124,7 @@ static inline void entry_init(fentry *e, const void *key, PyCodeObject *co) {
     e->code_owned = 0;
     e->coro_like = 0;
     e->hot = 0;
+    e->implicit = 0;
 }
 
 static void release_vals(fentry *e) {
@@ -551,8 +557,10 @@ int atr__calls_end_if_top(const void *key, PyObject *code, PyObject *retval, int
     }
     if (ATR__LIKELY(top->hot)) {
         end_hot(ft, retval);
-    } else {
+    } else if (!top->coro_like) {
         end_top(ft, 0, retval);
+    } else if (end_top(ft, 0, retval)) {
+        settle(); /* a generator's: implicit entries may lie below it */
     }
     return 1;
 }
@@ -562,7 +570,7 @@ int atr__calls_is_top(const void *key) {
     return ft && ft->n && ft->stack[ft->n - 1].key == key;
 }
 
-int atr__calls_resume(const void *key) {
+static int resume(const void *key, uint8_t implicit) {
     /* The time first: a Python test clock may stop filter tracing (end_all frees the
        stacks and the table), and nothing here may hold an entry across it. */
     uint64_t t = now_or_auto();
@@ -577,6 +585,7 @@ int atr__calls_resume(const void *key) {
     }
     *e = *s;
     susp_remove(s);
+    e->implicit = implicit;
     if (e->state == ST_EMITTED) {
         atr__span_resume(e->gen, e->span, t);
     }
@@ -584,6 +593,17 @@ int atr__calls_resume(const void *key) {
         entry_enter(e);
     }
     return 1;
+}
+
+int atr__calls_resume(const void *key) { return resume(key, 0); }
+
+void atr__calls_resume_through(const void *key, const void *const *through, int n) {
+    if (!susp_find(key)) {
+        return; /* not ours: nothing would suspend them again */
+    }
+    for (int i = n; i > 0; i--) {
+        resume(through[i - 1], 1);
+    }
 }
 
 int atr__calls_is_suspended(const void *key) { return susp_find(key) != NULL; }
@@ -627,7 +647,25 @@ static fthread *find_call(const void *key) {
     return NULL;
 }
 
+/* The implicit entries now on top of this thread's stack suspend again (a throw() passed
+   through them has done its step). */
+static void settle(void) {
+    for (;;) {
+        fthread *ft = (tls_ft_gen == g_gen) ? tls_ft : NULL;
+        if (!ft || !ft->n || !ft->stack[ft->n - 1].implicit) {
+            return;
+        }
+        ft->stack[ft->n - 1].implicit = 0;
+        yield_call(ft->stack[ft->n - 1].key);
+    }
+}
+
 void atr__calls_yield(const void *key) {
+    yield_call(key);
+    settle();
+}
+
+static void yield_call(const void *key) {
     uint64_t t = now_or_auto(); /* first: see atr__calls_resume */
     fthread *ft = find_call(key);
     if (!ft) {
@@ -677,15 +715,15 @@ void atr__calls_yield(const void *key) {
 
 void atr__calls_return(const void *key, PyObject *retval) {
     fthread *ft = find_call(key);
-    if (ft) {
-        end_top(ft, 0, retval);
+    if (ft && end_top(ft, 0, retval)) {
+        settle();
     }
 }
 
 void atr__calls_raise(const void *key, PyObject *exc) {
     fthread *ft = find_call(key);
-    if (ft) {
-        end_top(ft, 1, exc);
+    if (ft && end_top(ft, 1, exc)) {
+        settle();
     }
 }
 

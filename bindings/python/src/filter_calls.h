@@ -87,6 +87,17 @@ int atr__calls_start_hot(const void *key, PyCodeObject *co, atr__code_info *ci,
 /* A suspended generator/coroutine resumes. Returns 1 if it was ours, else 0. */
 int atr__calls_resume(const void *key);
 
+/*
+ * A throw() into a suspended generator/coroutine of ours (`key`, resumed next by
+ * atr__calls_resume) was passed down to it through `through[0..n)`: the suspended calls of
+ * ours that delegate to it (yield from, await), nearest first. CPython puts their frames on
+ * the stack without running them, and gives them no event; they resume here, outermost
+ * first, and suspend again when `key`'s step ends (it suspends, returns or raises), so that
+ * they are active while their frames are on the stack. Nothing when `key` is not ours.
+ */
+#define ATR__THROW_DEPTH 32 /* delegating frames looked at, at most */
+void atr__calls_resume_through(const void *key, const void *const *through, int n);
+
 /* 1 if `key` is a suspended call of ours (in the table). */
 int atr__calls_is_suspended(const void *key);
 

@@ -207,10 +207,61 @@ static PyObject *cb_unwind(PyObject *self, PyObject *const *args, size_t nargsf,
     return on_event(args, nargsf, EV_UNWIND, 0);
 }
 
+/* The suspended calls of ours that a throw() into r's frame was passed through (yield from,
+   await: generator frames CPython put on the stack without running them), nearest first,
+   into through[]; how many. */
+static int thrown_through(const frame_ref *r, const void **through) {
+    int n = 0;
+#if ATR__FRAME_312
+    atr__iframe312 *p = r->fi ? r->fi->previous : NULL;
+    for (int seen = 0; p && seen < ATR__THROW_DEPTH; p = p->previous, seen++) {
+        if (p->owner == 3) { /* FRAME_OWNED_BY_CSTACK: the entry shim of an evaluation */
+            continue;
+        }
+        if (p->owner != 1) { /* not FRAME_OWNED_BY_GENERATOR: below the chain */
+            break;
+        }
+        if (atr__calls_is_suspended(p)) {
+            through[n++] = p;
+        }
+    }
+#else
+    PyFrameObject *b = r->f ? PyFrame_GetBack(r->f) : NULL;
+    for (int seen = 0; b && seen < ATR__THROW_DEPTH; seen++) {
+        PyObject *gen = PyFrame_GetGenerator(b);
+        if (!gen) {
+            break;
+        }
+        Py_DECREF(gen);
+        if (atr__calls_is_suspended(b)) {
+            through[n++] = b; /* (a key only: its generator keeps it alive) */
+        }
+        PyFrameObject *next = PyFrame_GetBack(b);
+        Py_DECREF(b);
+        b = next;
+    }
+    Py_XDECREF(b);
+#endif
+    return n;
+}
+
+/* throw() resumes a generator's call, and the calls it was passed through meanwhile. */
 static PyObject *cb_throw(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kw) {
     (void)self;
     (void)kw;
-    return on_event(args, nargsf, EV_RESUME, 0);
+    frame_ref r;
+    int disable;
+    if (traced_frame(args, PyVectorcall_NARGS(nargsf), &r, &disable)) {
+        if (atr__calls_n_suspended() > 1) {
+            const void *through[ATR__THROW_DEPTH];
+            int n = thrown_through(&r, through);
+            if (n) {
+                atr__calls_resume_through(r.key, through, n);
+            }
+        }
+        atr__calls_resume(r.key);
+    }
+    return ret_none();
 }
 
 /*

@@ -139,6 +139,37 @@ static int thrown_before_start(PyFrameObject *f, PyCodeObject *co) {
 }
 #endif
 
+/* A generator `f` resuming below suspended calls of ours, generator frames still at their
+   yield: a throw() passed down to it through them (yield from, await; a send() runs them, so
+   they are not suspended then). They resume with `f`'s step (atr__calls_resume_through).
+   3.9 links only the nearest of them to `f` (f_back). */
+static ATR__NOINLINE void resume_through(PyFrameObject *f) {
+    const void *through[ATR__THROW_DEPTH];
+    int n = 0;
+#if ATR__FRAME_PUBLIC
+    const int gen_flags = CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR;
+    PyFrameObject *p = f->f_back;
+    for (int seen = 0; p && (p->f_code->co_flags & gen_flags) && seen < ATR__THROW_DEPTH;
+         p = p->f_back, seen++) {
+        if (atr__calls_is_suspended(p)) {
+            through[n++] = p;
+        }
+    }
+#else
+    atr__iframe311 *fi = atr__compat_iframe_of(f);
+    atr__iframe311 *p = fi ? fi->previous : NULL;
+    for (int seen = 0; p && p->owner == 1 /* FRAME_OWNED_BY_GENERATOR */ && seen < ATR__THROW_DEPTH;
+         p = p->previous, seen++) {
+        if (p->frame_obj && atr__calls_is_suspended(p->frame_obj)) {
+            through[n++] = p->frame_obj;
+        }
+    }
+#endif
+    if (n) {
+        atr__calls_resume_through(f, through, n);
+    }
+}
+
 /* A first step always begins a span: a span in the suspended table under the same frame
    address is a generator's that vanished unseen (frame objects are reused), which
    atr__calls_yield ends when this one suspends. */
@@ -151,6 +182,9 @@ static void on_call(PyFrameObject *f, PyCodeObject *co, atr__code_info *ci) {
         resume_thrown(f);
     }
 #endif
+    if (ci->coro_like && !first_step(f, co) && atr__calls_n_suspended() > 1) {
+        resume_through(f);
+    }
     if (ci->coro_like && !first_step(f, co) && (atr__calls_resume(f) || atr__calls_is_top(f))) {
         return; /* (on top: resumed already, by resume_thrown or resume_delegator) */
     }
