@@ -61,10 +61,10 @@ typedef struct fthread {
 static ATR__TLS fthread *tls_ft;
 static ATR__TLS uint64_t tls_ft_gen; /* tls_ft is valid only when equal to g_gen */
 static uint64_t g_gen = 1;
-
-static void settle(void);
-static void yield_call(const void *key);
 static fthread *g_threads;
+
+static void settle(void); /* the implicit entries on top suspend again */
+static void yield_call(const void *key);
 
 /* Suspended calls: open addressing, linear probing, keyed by frame identity. */
 static struct {

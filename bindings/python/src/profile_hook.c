@@ -151,6 +151,9 @@ static ATR__NOINLINE void resume_through(PyFrameObject *f) {
     PyFrameObject *p = f->f_back;
     for (int seen = 0; p && (p->f_code->co_flags & gen_flags) && seen < ATR__THROW_DEPTH;
          p = p->f_back, seen++) {
+        if (atr__calls_is_top(p)) {
+            break; /* running: the generators below it run too (a pipeline's next()) */
+        }
         if (atr__calls_is_suspended(p)) {
             through[n++] = p;
         }
@@ -160,6 +163,9 @@ static ATR__NOINLINE void resume_through(PyFrameObject *f) {
     atr__iframe311 *p = fi ? fi->previous : NULL;
     for (int seen = 0; p && p->owner == 1 /* FRAME_OWNED_BY_GENERATOR */ && seen < ATR__THROW_DEPTH;
          p = p->previous, seen++) {
+        if (p->frame_obj && atr__calls_is_top(p->frame_obj)) {
+            break; /* running: the generators below it run too (a pipeline's next()) */
+        }
         if (p->frame_obj && atr__calls_is_suspended(p->frame_obj)) {
             through[n++] = p->frame_obj;
         }
