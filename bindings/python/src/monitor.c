@@ -241,6 +241,7 @@ static int thrown_through(const frame_ref *r, const void **through) {
         b = next;
     }
     Py_XDECREF(b);
+    PyErr_Clear(); /* (no memory for a frame object: the walk stops there) */
 #endif
     return n;
 }
