@@ -23,12 +23,54 @@ int atr__children(const atr_index *ix, uint32_t call, uint32_t **kids, uint32_t 
     return rc;
 }
 
+/*
+ * Whether a call weighs at least `ns` in a tree, to fold it or not: the time charged to its
+ * parent, or the time it ran when that is more, plus what the calls under it ran outside
+ * their own parents (active_ns - charged_ns: the steps of tasks that ran while their creator
+ * awaited, of generators finished by other calls). Those are charged to their parents
+ * nothing, yet they may be where the time went, and folding them into a row of "0 ns" would
+ * hide them. Stops at `ns`; looks at the first WEIGHT_VISITS calls under it, WEIGHT_DEPTH
+ * levels deep (beyond: as before, its charged time alone decides).
+ */
+#define WEIGHT_VISITS 256
+#define WEIGHT_DEPTH 32
+static int weighs(const atr_index *ix, const atr_call_view *cv, uint64_t ns) {
+    uint64_t sum = cv->active_ns > cv->charged_ns ? cv->active_ns : cv->charged_ns;
+    uint32_t stack[WEIGHT_DEPTH], depth = 0, visits = 0;
+    if (sum >= ns)
+        return 1;
+    if (cv->first_child == ATR_NO_CALL)
+        return 0;
+    stack[depth++] = cv->first_child; /* the next call to look at on each level */
+    while (depth) {
+        uint32_t c = stack[depth - 1];
+        atr_call_view k;
+        if (c == ATR_NO_CALL || atr_index_call(ix, c, &k) < 0) {
+            depth--;
+            continue;
+        }
+        if (++visits > WEIGHT_VISITS)
+            return 0;
+        if (k.active_ns > k.charged_ns && (sum += k.active_ns - k.charged_ns) >= ns)
+            return 1;
+        stack[depth - 1] = k.next_sibling;
+        if (k.first_child != ATR_NO_CALL && depth < WEIGHT_DEPTH)
+            stack[depth++] = k.first_child;
+    }
+    return 0;
+}
+
+/* ceil(base * permille / 1000): x * 1000 < base * permille exactly when x is below it. */
+static uint64_t share_of(uint64_t base, uint32_t permille) {
+    return (base * permille + 999) / 1000;
+}
+
 static int is_fast(const atr_index *ix, uint32_t call, uint64_t parent_ns) {
     atr_call_view cv;
     if (atr_index_call(ix, call, &cv) < 0)
         return 0;
-    return cv.charged_ns * 1000u < parent_ns * ATR__FOLD_PERMILLE && cv.status != ATR_CALL_RAISED &&
-           cv.status != ATR_CALL_UNFINISHED;
+    return cv.status != ATR_CALL_RAISED && cv.status != ATR_CALL_UNFINISHED &&
+           !weighs(ix, &cv, share_of(parent_ns, ATR__FOLD_PERMILLE));
 }
 
 uint32_t atr__fold_run(const atr_index *ix, const uint32_t *kids, uint32_t n, uint32_t i,
@@ -199,7 +241,8 @@ int atr__is_minor(const atr_index *ix, uint32_t call, uint64_t parent_ns, atr__m
     if ((!rule.permille && !rule.floor_ns) || atr_index_call(ix, call, &cv) < 0 ||
         cv.status == ATR_CALL_RAISED || cv.status == ATR_CALL_UNFINISHED)
         return 0;
-    return cv.charged_ns * 1000u < parent_ns * rule.permille || cv.charged_ns < rule.floor_ns;
+    uint64_t limit = share_of(parent_ns, rule.permille);
+    return !weighs(ix, &cv, limit > rule.floor_ns ? limit : rule.floor_ns);
 }
 
 void atr__minor_add(const atr_index *ix, atr__minor_tally *t, uint32_t call) {

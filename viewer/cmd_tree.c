@@ -137,8 +137,8 @@ static void node_text(tree_out *o, uint32_t call, uint64_t parent_ns, int branch
     atr__fmt_dur(self, sizeof self, cv.self_ns);
     if (parent_ns)
         snprintf(share, sizeof share, "%.1f%%", 100.0 * (double)cv.charged_ns / (double)parent_ns);
-    else
-        snprintf(share, sizeof share, "100%%");
+    else /* the tree's call; or a parent that ran nothing itself (its tasks ran outside it) */
+        snprintf(share, sizeof share, depth ? "0.0%%" : "100%%");
     atr__sb_clear(&o->line);
     atr__sb_add(&o->line, o->prefix.ptr, o->prefix.len);
     atr__sb_puts(&o->line, branch_text[branch]);

@@ -54,7 +54,11 @@ static uint64_t base_of(const atr_index *ix, uint32_t call) {
 
 static void share(atr__sbuf *sb, uint64_t part, uint64_t whole) {
     char buf[16];
-    snprintf(buf, sizeof buf, "%.1f%%", whole ? 100.0 * (double)part / (double)whole : 100.0);
+    /* (a parent that ran nothing itself, whose tasks ran outside it: none of it) */
+    snprintf(buf, sizeof buf, "%.1f%%",
+             whole  ? 100.0 * (double)part / (double)whole
+             : part ? 100.0
+                    : 0.0);
     atr__sb_putc(sb, ' ');
     atr__sb_right(sb, buf, 6);
     atr__sb_puts(sb, "  ");

@@ -317,6 +317,42 @@ def test_throw_down_an_await_chain_is_the_awaiting_coroutines_time(log_path, mon
     assert drive.self_ns == 0 and drive.adopted_ns == 0  # (it created the coroutine)
 
 
+async def clk_task_work(k):
+    await Pause()  # back to the event loop: its step runs while clk_spawner awaits
+    NOW[0] += k * MS
+    return k
+
+
+async def clk_spawner():
+    return sum(await asyncio.gather(*(clk_task_work(k) for k in (1, 2, 3, 4))))
+
+
+def clk_run_spawner():
+    return asyncio.run(clk_spawner())
+
+
+@pytest.mark.skipif(not (HAS_FILTER and HAS_VIEWER), reason="no filter tracing or viewer")
+def test_tree_shows_tasks_that_ran_while_their_creator_awaited(log_path, monkeypatch, capfd):
+    # The tasks' steps are charged to their creator nothing (it was suspended): they are
+    # where the time went, and `tree` showed them folded as "… 4 calls to
+    # clk_task_work(), 0 ns" (its default hides what is under 0.5% of the tree).
+    log, value = filter_record(log_path, clk_run_spawner, monkeypatch, None)
+    assert value == 10
+    spawner = only(calls_of(log, "clk_spawner"))
+    tasks = calls_of(log, "clk_task_work")
+    assert [t.charged_ns for t in tasks] == [0, 0, 0, 0]
+    assert [t.active_ns for t in tasks] == [k * MS for k in (1, 2, 3, 4)]
+    assert all(t.parent().id == spawner.id for t in tasks)
+    capfd.readouterr()
+    assert _core.viewer_main(["argtrace", "tree", log_path, "clk_run_spawner"]) == 0
+    out = capfd.readouterr().out
+    rows = [line for line in out.splitlines() if "clk_task_work(k=" in line]
+    assert len(rows) == 4 and "calls to" not in out, out
+    assert "[active 4.00 ms]" in rows[3], out
+    assert rows[3].split()[2] == "0.0%", out  # none of it charged to clk_spawner
+    assert "… 1 call" not in out  # clk_spawner ran nothing itself: not folded either
+
+
 @pytest.mark.skipif(not HAS_FILTER, reason="no filter tracing")
 def test_why_counts_the_steps_a_call_resumed_for_other_calls(log_path, monkeypatch, capfd):
     log, _ = filter_record(log_path, lambda: [clk_document() for _ in range(3)], monkeypatch,
