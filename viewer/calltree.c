@@ -106,41 +106,50 @@ static void sb_named(atr__sbuf *sb, const atr__sbuf *head, const atr_index *ix, 
     atr__sb_add(sb, tail->ptr, keep);
 }
 
-typedef struct fn_ns {
-    uint32_t fn;
-    uint64_t ns;
-} fn_ns;
-
-static int cmp_fn_ns(const void *x, const void *y) {
-    const fn_ns *p = x, *q = y;
+/* Order of a per-function tally: the most time first (ties: the lowest function id). */
+static int cmp_fn_time(const void *x, const void *y) {
+    const atr__fn_time *p = x, *q = y;
+    if (p->ns != q->ns)
+        return p->ns > q->ns ? -1 : 1;
     return p->fn < q->fn ? -1 : p->fn > q->fn;
+}
+
+static int cmp_fn_id(const void *x, const void *y) {
+    const atr__fn_time *p = x, *q = y;
+    return p->fn < q->fn ? -1 : p->fn > q->fn;
+}
+
+/* Merge v[0..m) (one entry per call) into one entry per function, in place, the most time
+   first; returns how many functions. */
+static uint32_t by_fn(atr__fn_time *v, uint32_t m) {
+    uint32_t n = 0;
+    qsort(v, m, sizeof *v, cmp_fn_id);
+    for (uint32_t i = 0, j; i < m; i = j, n++) {
+        atr__fn_time g = {v[i].fn, 0, 0};
+        for (j = i; j < m && v[j].fn == v[i].fn; j++) {
+            g.calls += v[j].calls;
+            g.ns += v[j].ns;
+        }
+        v[n] = g;
+    }
+    qsort(v, n, sizeof *v, cmp_fn_time);
+    return n;
 }
 
 /* The function whose calls among calls[0..n) took the most time into *fn (ties: the lowest
    id); *fn unchanged when memory is short. */
 static void heaviest_fn(const atr_index *ix, const uint32_t *calls, uint32_t n, uint32_t *fn) {
-    fn_ns *v = malloc((size_t)(n ? n : 1) * sizeof *v);
+    atr__fn_time *v = malloc((size_t)(n ? n : 1) * sizeof *v);
     if (!v)
         return;
     uint32_t m = 0;
     for (uint32_t i = 0; i < n; i++) {
         atr_call_view cv;
         if (atr_index_call(ix, calls[i], &cv) == 0)
-            v[m++] = (fn_ns){cv.function, cv.charged_ns};
+            v[m++] = (atr__fn_time){cv.function, 1, cv.charged_ns};
     }
-    qsort(v, m, sizeof *v, cmp_fn_ns);
-    uint64_t best = 0;
-    for (uint32_t i = 0; i < m;) {
-        uint32_t j = i;
-        uint64_t sum = 0;
-        while (j < m && v[j].fn == v[i].fn)
-            sum += v[j++].ns;
-        if (sum > best || i == 0) {
-            best = sum;
-            *fn = v[i].fn;
-        }
-        i = j;
-    }
+    if (by_fn(v, m))
+        *fn = v[0].fn;
     free(v);
 }
 
@@ -174,18 +183,10 @@ void atr__sb_fold(atr__sbuf *sb, const atr_index *ix, const uint32_t *kids, uint
     *total_ns = total;
 }
 
-static int cmp_resumed(const void *x, const void *y) {
-    const atr__resumed *p = x, *q = y;
-    if (p->ns != q->ns)
-        return p->ns > q->ns ? -1 : 1;
-    return p->fn < q->fn ? -1 : p->fn > q->fn;
-}
-
-void atr__resumed_by_fn(const atr_index *ix, uint32_t call, atr__resumed **out, uint32_t *n) {
+void atr__resumed_by_fn(const atr_index *ix, uint32_t call, atr__fn_time **out, uint32_t *n) {
     uint32_t count = 0, m = 0, *ids = NULL;
     uint64_t *ns = NULL;
-    fn_ns *v = NULL;
-    atr__resumed *r = NULL;
+    atr__fn_time *v = NULL;
     *out = NULL;
     *n = 0;
     if (atr_call_adopted(ix, call, NULL, NULL, 0, &count) < 0 || !count ||
@@ -196,21 +197,12 @@ void atr__resumed_by_fn(const atr_index *ix, uint32_t call, atr__resumed **out, 
     for (uint32_t i = 0; i < count; i++) { /* one per call it resumed */
         atr_call_view cv;
         if (ids[i] != ATR_NO_CALL && atr_index_call(ix, ids[i], &cv) == 0)
-            v[m++] = (fn_ns){cv.function, ns[i]};
+            v[m++] = (atr__fn_time){cv.function, 1, ns[i]};
     }
-    if (!m || !(r = malloc((size_t)m * sizeof *r)))
-        goto out;
-    qsort(v, m, sizeof *v, cmp_fn_ns);
-    for (uint32_t i = 0, j; i < m; i = j) {
-        atr__resumed g = {v[i].fn, 0, 0};
-        for (j = i; j < m && v[j].fn == v[i].fn; j++) {
-            g.calls++;
-            g.ns += v[j].ns;
-        }
-        r[(*n)++] = g;
+    if ((*n = by_fn(v, m)) != 0) {
+        *out = v;
+        v = NULL;
     }
-    qsort(r, *n, sizeof *r, cmp_resumed);
-    *out = r;
 out:
     free(ids);
     free(ns);
@@ -218,7 +210,7 @@ out:
 }
 
 void atr__sb_adopted(atr__sbuf *sb, const atr_index *ix, uint32_t call, size_t room) {
-    atr__resumed *r;
+    atr__fn_time *r;
     uint32_t n;
     atr__resumed_by_fn(ix, call, &r, &n);
     if (!n) { /* (a selective load's: the calls are not kept) */

@@ -84,18 +84,19 @@ int atr__parse_share(const char *s, uint32_t *permille);
 void atr__sb_fold(atr__sbuf *sb, const atr_index *ix, const uint32_t *kids, uint32_t n, size_t room,
                   uint64_t *total_ns);
 
-/* The time `call` ran other calls' generator or coroutine steps (atr_call_adopted), per
-   function of the calls it resumed. */
-typedef struct atr__resumed {
+/* Time per function: of a call's folded children, or of the calls whose generator or
+   coroutine steps a call ran (atr__resumed_by_fn). */
+typedef struct atr__fn_time {
     uint32_t fn;
-    uint32_t calls; /* of fn's calls, how many it resumed */
+    uint32_t calls; /* of fn's calls, how many */
     uint64_t ns;
-} atr__resumed;
+} atr__fn_time;
 
-/* Those of `call` into *out (malloc'd; caller frees), the most time first (ties: the lowest
-   function id); *n = 0 and *out = NULL when there are none, when memory is short, or when
-   the load did not keep the calls (a selective load). */
-void atr__resumed_by_fn(const atr_index *ix, uint32_t call, atr__resumed **out, uint32_t *n);
+/* The time `call` ran other calls' generator or coroutine steps (atr_call_adopted), per
+   function of the calls it resumed, into *out (malloc'd; caller frees), the most time first
+   (ties: the lowest function id); *n = 0 and *out = NULL when there are none, when memory is
+   short, or when the load did not keep the calls (a selective load). */
+void atr__resumed_by_fn(const atr_index *ix, uint32_t call, atr__fn_time **out, uint32_t *n);
 
 /* Append the row of that time: "(resumed: m.fetch ×5, …)", the function it ran most of,
    its calls, "…" when there were others; in room columns (0: no limit) if cutting the start

@@ -232,7 +232,7 @@ static void node_json(atr__json *j, const atr_index *ix, uint32_t call, uint64_t
     atr__json_kuint(j, "adopted_ns", cv.adopted_ns);
     atr__json_key(j, "resumed"); /* what adopted_ns was spent on, per function */
     atr__json_arr_begin(j);
-    atr__resumed *r;
+    atr__fn_time *r;
     uint32_t n_r;
     atr__resumed_by_fn(ix, call, &r, &n_r);
     for (uint32_t i = 0; i < n_r; i++) {
