@@ -188,10 +188,11 @@ static void on_call(PyFrameObject *f, PyCodeObject *co, atr__code_info *ci) {
         resume_thrown(f);
     }
 #endif
-    if (ci->coro_like && !first_step(f, co) && atr__calls_n_suspended() > 1) {
+    int resumed = ci->coro_like && !first_step(f, co);
+    if (resumed && atr__calls_n_suspended() > 1) {
         resume_through(f);
     }
-    if (ci->coro_like && !first_step(f, co) && (atr__calls_resume(f) || atr__calls_is_top(f))) {
+    if (resumed && (atr__calls_resume(f) || atr__calls_is_top(f))) {
         return; /* (on top: resumed already, by resume_thrown or resume_delegator) */
     }
     atr__calls_start_frame(f, co, ci, read_args, f, NULL);
