@@ -1,7 +1,8 @@
 /*
  * `slow LOG... FUNC [FILTER...] [--by KEY]...`: which argument explains FUNC's duration. For
- * each argument (best score first) its slowest groups with counts, percentiles and a small
- * histogram; then FUNC's slowest calls. --by analyses only the keys given, with all their
+ * each argument (best score first; two that explain clearly more together first of all,
+ * ATR_ARGSCORE_PAIR) its slowest groups with counts, percentiles and a small histogram; then
+ * FUNC's slowest calls. --by analyses only the keys given, with all their
  * groups: an argument, len(ARG), type(ARG), ARG.items or a pair KEY,KEY
  * (atr_argscore_compute_keys).
  */
@@ -107,6 +108,31 @@ static size_t label_room(const atr__vctx *ctx) {
     return room;
 }
 
+/* A pair's members as they scored alone, when the result has them: "; n alone 0.62, m 0.17". */
+static void alone_scores(atr__sbuf *sb, const atr_argscore *s, atr_str pair) {
+    const char *comma = memchr(pair.ptr, ',', pair.len);
+    if (!comma)
+        return;
+    atr_str part[2] = {{pair.ptr, (size_t)(comma - pair.ptr)},
+                       {comma + 1, pair.len - (size_t)(comma + 1 - pair.ptr)}};
+    double score[2] = {-1, -1};
+    for (uint32_t i = 0; i < atr_argscore_count(s); i++) {
+        atr_arg_score as;
+        if (atr_argscore_arg(s, i, &as) < 0 || as.pair)
+            continue;
+        for (int k = 0; k < 2; k++)
+            if (as.name.len == part[k].len && memcmp(as.name.ptr, part[k].ptr, as.name.len) == 0)
+                score[k] = as.score;
+    }
+    if (score[0] < 0 || score[1] < 0)
+        return;
+    atr__sb_puts(sb, "; ");
+    atr__esc_str(sb, part[0]);
+    atr__sb_printf(sb, " alone %.2f, ", score[0]);
+    atr__esc_str(sb, part[1]);
+    atr__sb_printf(sb, " %.2f", score[1]);
+}
+
 static void print_arg_text(atr__vctx *ctx, const atr_index *ix, const atr_argscore *s, uint32_t i,
                            uint64_t max_g) {
     /* The value last: numbers stay aligned whatever its width (80 columns leave it 25). */
@@ -119,15 +145,22 @@ static void print_arg_text(atr__vctx *ctx, const atr_index *ix, const atr_argsco
     atr__sb_style(&sb, ctx->color, ATR__ST_BOLD);
     atr__esc_str(&sb, as.name);
     atr__sb_unstyle(&sb, ctx->color);
-    atr__sb_printf(&sb, "  score %.2f  (%s; ", as.score, mode_text(as.mode));
-    if (as.n_distinct > 65536)
-        atr__sb_puts(&sb, "more than 65,536");
-    else
-        atr__sb_count(&sb, as.n_distinct);
-    atr__sb_printf(&sb, " distinct, %" PRIu32 " group%s", as.n_groups, as.n_groups == 1 ? "" : "s");
     int by_trend = atr__arg_by_trend(&as);
-    if (by_trend)
-        atr__sb_puts(&sb, "; scored by its trend");
+    if (as.pair) {
+        atr__sb_printf(&sb, "  score %.2f  (the two together; %" PRIu32 " group%s", as.score,
+                       as.n_groups, as.n_groups == 1 ? "" : "s");
+        alone_scores(&sb, s, as.name);
+    } else {
+        atr__sb_printf(&sb, "  score %.2f  (%s; ", as.score, mode_text(as.mode));
+        if (as.n_distinct > 65536)
+            atr__sb_puts(&sb, "more than 65,536");
+        else
+            atr__sb_count(&sb, as.n_distinct);
+        atr__sb_printf(&sb, " distinct, %" PRIu32 " group%s", as.n_groups,
+                       as.n_groups == 1 ? "" : "s");
+        if (by_trend)
+            atr__sb_puts(&sb, "; scored by its trend");
+    }
     atr__sb_puts(&sb, ")\n");
     fputs(atr__sb_cstr(&sb), ctx->out);
     atr__table t;
@@ -167,8 +200,9 @@ static void print_arg_text(atr__vctx *ctx, const atr_index *ix, const atr_argsco
         const char *k = atr__sb_cstr(&sb);
         int q =
             k[strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")] != 0;
-        fprintf(ctx->out, "  … %" PRIu32 " more groups (--by %s%s%s shows all)\n",
-                as.n_groups - shown, q ? "'" : "", k, q ? "'" : "");
+        fprintf(ctx->out, "  … %" PRIu32 " more group%s (--by %s%s%s shows all)\n",
+                as.n_groups - shown, as.n_groups - shown == 1 ? "" : "s", q ? "'" : "", k,
+                q ? "'" : "");
     }
     fputc('\n', ctx->out);
     atr__sb_free(&sb);
@@ -400,8 +434,9 @@ int atr__cmd_slow(atr__vctx *ctx, int argc, char **argv) {
     if (st == ATR_VIEWER_OK && a.n_by) {
         st = compute_by(ctx, &t, &a, &s);
     } else if (st == ATR_VIEWER_OK &&
-               atr_argscore_compute(t.ix, t.fn, t.filter, a.result ? ATR_ARGSCORE_RESULT : 0, &s) <
-                   0) {
+               atr_argscore_compute(t.ix, t.fn, t.filter,
+                                    ATR_ARGSCORE_PAIR | (a.result ? ATR_ARGSCORE_RESULT : 0),
+                                    &s) < 0) {
         atr__errorf(ctx, "out of memory");
         st = ATR_VIEWER_FAIL;
     }

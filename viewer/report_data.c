@@ -215,6 +215,10 @@ static void write_args(rctx *r, uint32_t fn, const atr_argscore *s, uint64_t *sa
         atr__json_kstr(r->j, "mode", mode_name(a.mode));
         atr__json_kuint(r->j, "distinct", a.n_distinct);
         atr__json_kuint(r->j, "captured", a.n_captured);
+        if (a.pair) {
+            atr__json_key(r->j, "pair");
+            atr__json_bool(r->j, 1);
+        }
         atr__json_key(r->j, "groups");
         atr__json_arr_begin(r->j);
         for (uint32_t g = 0; g < a.n_groups; g++) {
@@ -275,7 +279,7 @@ static void write_functions(rctx *r, const frow *rows, uint32_t n, uint64_t t0, 
         atr_argscore *s = NULL;
         if (st->finished < MIN_CALLS)
             continue;
-        if (atr_argscore_compute(r->ix, rows[i].fn, NULL, 0, &s) < 0) {
+        if (atr_argscore_compute(r->ix, rows[i].fn, NULL, ATR_ARGSCORE_PAIR, &s) < 0) {
             r->oom = 1;
             break;
         }

@@ -308,7 +308,7 @@ static int args_open(atr__tui *app, uint32_t fn, const char *key) {
     a->fn = fn;
     char err[300] = "";
     int rc = key ? atr_argscore_compute_keys(app->ix, fn, NULL, &key, 1, &a->s, err, sizeof err)
-                 : atr_argscore_compute(app->ix, fn, NULL, 0, &a->s);
+                 : atr_argscore_compute(app->ix, fn, NULL, ATR_ARGSCORE_PAIR, &a->s);
     if (rc == ATR_ESYNTAX || rc == ATR_ENOTFOUND) {
         atr__tui_message(app, "%s", err);
         free(a);

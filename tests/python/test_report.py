@@ -98,9 +98,15 @@ def test_data_names_the_slow_argument(example):
         "__main__.split_rows", "__main__.build_records"}
     first = data["functions"][0]
     assert names[first["f"]] == "__main__.parse"
-    assert first["args"][0]["name"] == "rows" and first["args"][0]["score"] >= 0.5
-    assert {a["name"] for a in first["args"]} == {"rows", "mode"}
-    slow_group = first["args"][0]["groups"][0]
+    # rows and mode together explain more than rows alone: the pair comes first
+    pair, rows = first["args"][0], first["args"][1]
+    assert pair["name"] == "rows,mode" and pair["pair"] is True
+    assert rows["name"] == "rows" and 0.5 <= rows["score"] < pair["score"]
+    assert {a["name"] for a in first["args"]} == {"rows,mode", "rows", "mode"}
+    assert not any("pair" in a for a in first["args"][1:])
+    assert pair["groups"][0]["label"].startswith("list len 400") and \
+        pair["groups"][0]["label"].endswith(", strict")
+    slow_group = rows["groups"][0]
     assert slow_group["label"].startswith("list len 400")
     assert slow_group["p50"] > 5 * first["p50"]
     # The slowest call is parse's, with strict mode and many rows; why compares it with

@@ -113,6 +113,13 @@
     var g = best.groups[0];
     return { arg: best, group: g };
   }
+  /* "rows is" or, for a pair, "rows and mode are" */
+  function subject(a) {
+    if (!a.pair) return [el("span", { class: "arg", text: a.name }), " is "];
+    var k = a.name.indexOf(",");
+    return [el("span", { class: "arg", text: a.name.slice(0, k) }), " and ",
+      el("span", { class: "arg", text: a.name.slice(k + 1) }), " are "];
+  }
   function answer() {
     var s = section("answer", "What makes it slow");
     var found = D.functions.map(function (F) { return { F: F, v: verdictOf(F) }; }).filter(function (x) { return x.v; });
@@ -121,15 +128,14 @@
       var times = ratio >= 1.5 ? " (" + sig3(ratio) + "×)" : "";
       if (i > 0) { /* the others: one line each */
         s.appendChild(el("div", { class: "verdict small-v" },
-          el("span", { class: "fn", text: shortName(F.f) }), " is slow when ", el("span", { class: "arg", text: v.arg.name }),
-          " is ", el("span", { class: "val", text: v.group.label }), ": p50 " + fmtDur(v.group.p50) + " vs " + fmtDur(F.p50) + times,
+          el("span", { class: "fn", text: shortName(F.f) }), " is slow when ", subject(v.arg),
+          el("span", { class: "val", text: v.group.label }), ": p50 " + fmtDur(v.group.p50) + " vs " + fmtDur(F.p50) + times,
           el("span", { class: "dim", text: " · explains " + pct(v.arg.score) }), " ", el("a", { href: "#fn-" + F.f, text: "details" })));
         return;
       }
       s.appendChild(el("div", { class: "verdict" },
         el("div", { class: "vline" },
-          el("span", { class: "fn", text: shortName(F.f) }), " is slow when ",
-          el("span", { class: "arg", text: v.arg.name }), " is ",
+          el("span", { class: "fn", text: shortName(F.f) }), " is slow when ", subject(v.arg),
           el("span", { class: "val", text: v.group.label })),
         el("div", { class: "vnums" },
           el("span", { class: "big", text: "p50 " + fmtDur(v.group.p50) }),

@@ -70,11 +70,14 @@ class ArgumentScore:
     """How much of the duration's variation the argument (or key: "len(sql)", "a,b", a key
     function's name) explains (score in [0, 1]) and its groups, slowest first. score_trend:
     for ordered keys (numbers, lengths) the adjusted R^2 of log(time) on log(key), which
-    the score includes."""
+    the score includes. pair: the key is two keys together ("a,b": one group per pair of
+    their groups), given with `by` or found by slow() because the two explain clearly more
+    together than any key alone."""
     name: str
     score: float
     groups: List[ArgumentGroup] = field(default_factory=list)
     score_trend: float = 0.0
+    pair: bool = False
 
 
 @dataclass
@@ -265,7 +268,8 @@ class Analysis(Shown):
 
     def slow(self, function, by=None, *, where=(), result=False, **equals):
         """Which argument explains `function`'s duration — `argtrace slow --json` as a
-        SlowReport. `by`: analyse only these keys, with all their groups — a key or a list
+        SlowReport: arguments best first, and first of all two arguments that explain the
+        duration clearly better together than any alone ("a,b", ArgumentScore.pair). `by`: analyse only these keys, with all their groups — a key or a list
         of keys as `argtrace slow --by` takes them ("n", "len(sql)", "type(x)",
         "rows.items" for a container's number of items, "a,b" for the pair; ValueError
         naming the arguments for an unknown one), or a function of the call (a Call) whose
@@ -288,7 +292,8 @@ class Analysis(Shown):
                                     g["p50_ns"], g["p95_ns"], g["max_ns"], g["total_ns"],
                                     g["label"], g["filter"])
                       for g in a["groups"]]
-            args.append(ArgumentScore(a["name"], a["score"], groups, a["score_trend"]))
+            args.append(ArgumentScore(a["name"], a["score"], groups, a["score_trend"],
+                                      a.get("pair", False)))
         report = SlowReport(raw["function"], raw["calls"], args)
         if not callable(by):
             keys = [] if by is None else [by] if isinstance(by, str) else list(by)

@@ -387,8 +387,13 @@ def slow_blocks(report):
     if best is not None and best.score >= 0.5 and best.groups:
         g = best.groups[0]
         label = g.label or _value(g.value, label=True)
+        if best.pair:  # "rows and cols are 60, 6"
+            first, second = best.name.split(",", 1)
+            subject = (("arg", first), " and ", ("arg", second), " are ")
+        else:
+            subject = (("arg", best.name), " is ")
         blocks.append(Para(("fn", report.function.rsplit(".", 1)[-1]), " is slow when ",
-                           ("arg", best.name), " is ", ("val", label),
+                           *subject, ("val", label),
                            ": p50 %s, %s of %s calls, %s total" % (
                                fmt_dur(g.p50_ns), _count(g.calls), _count(report.calls),
                                fmt_dur(g.total_ns)), cls="verdict small-v"))

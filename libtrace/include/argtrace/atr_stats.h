@@ -105,6 +105,15 @@ typedef struct atr_argscore atr_argscore;
 #define ATR_ARGSCORE_RESULT \
     0x1u /* also analyse the result ("return") and the exception
                                        type ("exception") as if they were arguments */
+/*
+ * Also look for two arguments that explain the duration together clearly better than any
+ * key alone (`argtrace slow`'s default): of the pairs of the four best arguments (as KEY,KEY
+ * below: one group per pair of their groups), the one whose groups explain most is added to
+ * the result when its score is at least 0.05 above the best key's alone and it leaves at
+ * most two thirds of what that key leaves unexplained (0.35 -> 0.67, 0.87 -> 0.97); it then
+ * comes first, `pair` set, named "A,B" in the parameters' order.
+ */
+#define ATR_ARGSCORE_PAIR 0x2u
 
 /*
  * Analyse the calls of `fn` matching `filter` (NULL: all). On success *out owns the result.
@@ -147,6 +156,7 @@ typedef struct atr_arg_score {
     uint64_t n_captured;  /* calls where the argument was captured */
     uint32_t n_groups;
     double score_trend; /* ordered keys: adjusted R^2 of log(time) on log(key), else 0 */
+    uint32_t pair;      /* 1: the pair of two keys (KEY,KEY, ATR_ARGSCORE_PAIR), named "A,B" */
 } atr_arg_score;
 
 /* Number of arguments analysed; they are sorted by score, highest first. */

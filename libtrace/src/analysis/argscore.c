@@ -487,6 +487,7 @@ int atr__argscore_run(const atr_index *ix, const uint32_t *fns, uint32_t n_fns,
         seg[f].pi = pi[f];
     }
     uint32_t na = nu + ((flags & ATR_ARGSCORE_RESULT) ? 2u : 0u);
+    int pair = (flags & ATR_ARGSCORE_PAIR) && n_fns == 1;
     s->args = calloc(na ? na : 1, sizeof(atr__arg));
     /* One column of value ids per thread at a time (4 bytes per call, not 4 per call and
        key), read from the index for the calls gathered (run_keys). */
@@ -504,10 +505,16 @@ int atr__argscore_run(const atr_index *ix, const uint32_t *fns, uint32_t n_fns,
                   .seg = seg,
                   .names = names,
                   .keyword = keyword,
-                  .keep = keep};
+                  .keep = keep || pair};
     if ((rc = run_keys(&j, s)) != 0)
         goto out;
     atr__sort_args(s);
+    if (pair && (rc = atr__add_best_pair(&cx, s)) != 0)
+        goto out;
+    for (uint32_t i = 0; pair && !keep && i < s->n_args; i++) {
+        free(s->args[i].call_group); /* needed for the pairs only */
+        s->args[i].call_group = NULL;
+    }
     if (keep) {
         s->ids = cx.ids_own; /* never borrowed when kept */
         cx.ids_own = NULL;

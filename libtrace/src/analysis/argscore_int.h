@@ -142,6 +142,10 @@ void atr__ctx_borrow_ids(atr__ascore_ctx *cx, const uint32_t *calls, uint64_t n)
 uint32_t atr__call_key_value(const atr_index *ix, const atr__call *c, const int32_t *col,
                              uint32_t n_cols, uint32_t k);
 void atr__sort_args(atr_argscore *s); /* best score first */
+/* keys.c: ATR_ARGSCORE_PAIR over s (sorted; its arguments' call_group kept) and the calls of
+   cx: the best pair of arguments added (s sorted again) when it explains clearly more than
+   any key alone. 0 or ATR_ENOMEM. */
+int atr__add_best_pair(atr__ascore_ctx *cx, atr_argscore *s);
 
 /* labels.c: distinguishing labels of exact str/bytes groups (g.value set). */
 int atr__excerpt_labels(const atr_index *ix, atr__group *groups, uint32_t ng);
