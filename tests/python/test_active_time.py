@@ -250,6 +250,37 @@ def clk_throw_through():
         pass
 
 
+def clk_inner_ret():
+    """Catches what is thrown into it, works 2 ms handling it (a child call), returns."""
+    NOW[0] += 1000
+    try:
+        yield 1
+    except ValueError:
+        clk_slow(0)
+        return 7
+
+
+def clk_mid_ret():
+    NOW[0] += 1000
+    r = yield from clk_inner_ret()
+    NOW[0] += 500  # goes on when clk_inner_ret returned from the throw(): no call event
+    yield r
+    NOW[0] += 100
+
+
+def clk_outer_ret():
+    NOW[0] += 1000
+    return (yield from clk_mid_ret())
+
+
+def clk_throw_caught():
+    g = clk_outer_ret()
+    next(g)
+    assert g.throw(ValueError) == 7  # clk_mid_ret's yield, passed up through clk_outer_ret
+    for _ in g:
+        pass
+
+
 class ThrowPause(Pause):
     """An awaitable suspending its coroutine twice, the way a task's cancellation reaches
     a coroutine: thrown into at its await."""
@@ -302,6 +333,26 @@ def test_throw_passed_through_delegating_generators_is_their_time(log_path, monk
         # is not on the stack then, and the step of clk_mid, its child, is the driver's
         assert outer.active_ns == 3100 and driver.adopted_ns == 2 * MS  # (its steps: 3000, 100)
     assert {k.function.rsplit(".", 1)[-1] for k in inner.children()} == {"clk_slow"}
+
+
+@pytest.mark.skipif(not HAS_FILTER, reason="no filter tracing")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_delegator_going_on_after_a_caught_throw_is_inside_the_chain(log_path, monkeypatch,
+                                                                     backend):
+    # clk_inner_ret catches the throw() and returns: _gen_throw sends the value to
+    # clk_mid_ret, which goes on (500 ns) and yields while clk_outer_ret's frame is still on
+    # the stack below it. Its step was clk_outer_ret's time; the 3.11 hooks left it outside
+    # (clk_outer_ret 2,003,100 ns, 500 adopted by the driver).
+    log, _ = filter_record(log_path, clk_throw_caught, monkeypatch, backend)
+    inner, mid, outer = (only(calls_of(log, n))
+                         for n in ("clk_inner_ret", "clk_mid_ret", "clk_outer_ret"))
+    assert inner.active_ns == 2 * MS + 1000
+    assert mid.active_ns == 1600 + inner.active_ns and mid.self_ns == 1600
+    driver = only(calls_of(log, "clk_throw_caught"))
+    if sys.version_info[:2] > (3, 9):
+        assert outer.active_ns == 1000 + mid.active_ns and outer.self_ns == 1000
+        assert driver.adopted_ns == 0 and driver.self_ns == 0
+    assert [k.function.rsplit(".", 1)[-1] for k in inner.children()] == ["clk_slow"]
 
 
 @pytest.mark.skipif(not HAS_FILTER, reason="no filter tracing")

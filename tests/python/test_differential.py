@@ -277,8 +277,11 @@ class Gen:
             j = self.pick(i, ("sync",))
             inner = [ind + "    yield x"]
             if self.r.random() < 0.5:
+                # caught: yields again, or returns (whoever delegated to it through a yield
+                # from then goes on, sent the value by the throw())
+                then = "yield x + 1" if self.r.random() < 0.6 else "return"
                 inner = [ind + "    try:", ind + "        yield x", ind + "    except E:",
-                         ind + "        yield x + 1"]
+                         ind + "        " + then]
             fin = ind + "    u_call(t_%d, x)" % j if j is not None and not self.raises[j] \
                 else ind + "    pass"
             lines += [ind + "try:"] + inner + [ind + "finally:", fin] + self.tick(i, ind + "    ")
@@ -392,6 +395,23 @@ def test_self_times_match_the_reference(tmp_path, seeds):
     a generator or task step resumed by a call other than its parent (a generator finished
     after its maker returned, a task of a coroutine that awaits) is the resumer's time, not
     its parent's, and not counted twice. Each function's self and inclusive times too."""
+    bad = self_time_differences(tmp_path, seeds)
+    assert not bad, "\n".join(bad[:10]) + "\n(%d differences)" % len(bad)
+
+
+@pytest.mark.skipif(sys.version_info[:2] != (3, 9), reason="CPython 3.9's frame links")
+@pytest.mark.xfail(strict=True, reason="the reference cannot see the caller of a throw() "
+                   "that a delegating generator caught two levels up on 3.9: its _gen_throw "
+                   "links the catching frame to the outer delegator's, whose f_back is empty, "
+                   "so the ticks it makes then are not the thrower's (argtrace's own stack "
+                   "has it; seeds 419 and 549 of the timed programs)")
+def test_self_times_of_a_throw_caught_up_a_39_chain(tmp_path):
+    bad = self_time_differences(tmp_path, [419, 549])
+    assert not bad, "\n".join(bad[:10]) + "\n(%d differences)" % len(bad)
+
+
+def self_time_differences(tmp_path, seeds):
+    """test_self_times_match_the_reference's differences for these seeds."""
     import argtrace
     from argtrace import _core
     if not hasattr(_core, "filter_start"):
@@ -428,7 +448,7 @@ def test_self_times_match_the_reference(tmp_path, seeds):
                 if got_fn != per_fn:
                     bad.append("seed %d, %s: %s's (self, inclusive) %r, the reference's %r" % (
                         seed, label, how, got_fn, per_fn))
-    assert not bad, "\n".join(bad[:10]) + "\n(%d differences)" % len(bad)
+    return bad
 
 
 def test_generator_makes_every_construct():
@@ -439,7 +459,8 @@ def test_generator_makes_every_construct():
                    "aclose()", "athrow(",
                    "create_task(t_", "create_task(u_wrap", "gather(", "asyncio.run(t_",
                    "u_arun", "u_thread(", "ThreadPoolExecutor", "raise E", "except E",
-                   "(x - 1)", "yield from t_", "await t_", "return asyncio.gather("):
+                   "(x - 1)", "yield from t_", "await t_", "return asyncio.gather(",
+                   "except E:\n            return\n"):
         assert needle in text, needle
 
 

@@ -143,7 +143,9 @@ static inline PyObject *eval_call(PyThreadState *ts, atr__iframe311 *fi, atr__co
 
 /* A throw() into `fi` passed through the generator frames _gen_throw put on the stack
    (yield from, await), the thread's current frame and those below it: the suspended calls
-   of ours among them resume with `fi`'s step (atr__calls_resume_through). */
+   of ours among them resume with `fi`'s step (atr__calls_resume_through). The same when
+   `fi` is such a frame going on after the generator it delegated to caught the throw() and
+   returned (a send() from _gen_throw). */
 static ATR__NOINLINE void resume_through(PyThreadState *ts, atr__iframe311 *fi) {
     const void *through[ATR__THROW_DEPTH];
     int n = 0;
@@ -174,6 +176,11 @@ static int step_begin(PyThreadState *ts, atr__iframe311 *fi, int throwflag, atr_
         return 1;
     }
     if (!throwflag) {
+        /* a delegating generator going on after the one a throw() went to caught it and
+           returned: _gen_throw sends it the value with the frames above it on the stack */
+        if (atr__calls_n_suspended() > 1) {
+            resume_through(ts, fi);
+        }
         return atr__calls_resume(fi); /* 0: its first step ran before this filter started */
     }
     /* resumed by throw(): the exception is pending while we look the span up */

@@ -113,14 +113,20 @@ static ATR__NOINLINE void resume_thrown(PyFrameObject *f) {
     }
 }
 
+static void resume_through(PyFrameObject *f);
+
 /* The same jump follows a throw() delegated to a generator or coroutine `f` (yield from /
    await) that catches it and returns: the delegating one (linked below `f` by _gen_throw,
    still in the suspended table) goes on without a call event, and may create a task before
-   any traced call. It resumes now. */
+   any traced call. It resumes now, inside the delegating ones the throw() passed through
+   on its way (resume_through). */
 static void resume_delegator(PyFrameObject *f) {
     atr__iframe311 *fi = atr__compat_iframe_of(f);
     atr__iframe311 *p = fi ? fi->previous : NULL;
     if (p && p->frame_obj && atr__calls_is_suspended(p->frame_obj)) {
+        if (atr__calls_n_suspended() > 1) {
+            resume_through(p->frame_obj);
+        }
         atr__calls_resume(p->frame_obj);
     }
 }
