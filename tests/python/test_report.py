@@ -162,8 +162,10 @@ def test_size_stays_bounded(tmp_path):
         assert rep.returncode == 0, rep.stderr
         sizes.append((tmp_path / ("r%d.html" % n)).stat().st_size)
     # six times the calls, not six times the page: about 1.4-1.5x (the slowest calls' values
-    # differ from run to run: 1.502x once in CI), well below proportional
-    assert sizes[1] < 1.7 * sizes[0], sizes
+    # differ from run to run: 1.502x once in CI), well below proportional; 1.7x with the
+    # pair rows,mode, whose 15 groups draw their calls too (at most --points each: with 2,400
+    # calls they hold about 160 each, all drawn)
+    assert sizes[1] < 2.0 * sizes[0], sizes
     assert sizes[1] < 400_000, sizes
 
 
