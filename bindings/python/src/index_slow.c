@@ -38,8 +38,8 @@ static PyObject *arg_py(const atr_index *ix, const atr_argscore *s, uint32_t i,
     }
     if (groups == NULL)
         return NULL;
-    return Py_BuildValue("{sNsdsdsIsKsKsNsO}", "name", atr__str_py(as->name), "score",
-                         as->score, "score_trend", as->score_trend, "mode", as->mode, "n_distinct",
+    return Py_BuildValue("{sNsdsdsIsKsKsNsO}", "name", atr__str_py(as->name), "score", as->score,
+                         "score_trend", as->score_trend, "mode", as->mode, "n_distinct",
                          (unsigned long long)as->n_distinct, "n_captured",
                          (unsigned long long)as->n_captured, "groups", groups, "pair",
                          as->pair ? Py_True : Py_False);
@@ -138,8 +138,7 @@ static PyObject *ix_slow(pyindex *self, PyObject *args) {
     int rc =
         by == Py_None
             ? atr_argscore_compute(self->ix, fn, f,
-                                   ATR_ARGSCORE_PAIR | (with_result ? ATR_ARGSCORE_RESULT : 0),
-                                   &s)
+                                   ATR_ARGSCORE_PAIR | (with_result ? ATR_ARGSCORE_RESULT : 0), &s)
             : atr_argscore_compute_keys(self->ix, fn, f, keys, (uint32_t)nk, &s, err, sizeof err);
     if (rc == ATR_ENOTFOUND) {
         PyObject *names = arg_names(self->ix, fn);
