@@ -325,3 +325,34 @@ def test_scratch_exhaustion_degrades_to_counted_errors(log):
     assert len(start["args"]) == 530 and errors and st["capture_errors"] == len(errors)
     assert all(a[0] == "truncated_str" or a == ("error", "str") or isinstance(a, str)
                for a in start["args"])
+
+
+@pytest.mark.parametrize("opt", ["capture_repr", "capture_len"])
+def test_user_code_emptying_an_earlier_argument_is_safe(log, opt):
+    # A later argument's __repr__ / __len__ (user code, opted into) empties the lists
+    # captured before it (one of them an item of a tuple) and drops the strs their items
+    # pointed to; the memory is reused at once. What was captured stays what they held.
+    def texts():
+        return ["".join(["x", str(i)] * 20) for i in range(3)]
+
+    data, inner = texts(), texts()
+    nested = (inner, 1)
+
+    class Emptier:
+        def __repr__(self):
+            data.clear()
+            inner.clear()
+            junk.extend("Z" * (40 + k % 2) for k in range(400))
+            return "Emptier()"
+
+        def __len__(self):
+            self.__repr__()
+            return 1
+
+    junk = []
+    f = T(lambda items, pair, e: None)
+    starts, _, _ = run(log, f, ((data, nested, Emptier()), {}), **{opt: True})
+    assert data == [] and inner == [] and len(junk) == 400
+    assert starts[0]["args"][0] == ("summary", "list", 3, texts())
+    assert starts[0]["args"][1] == ("summary", "tuple", 2,
+                                    [("summary", "list", 3, texts()), 1])

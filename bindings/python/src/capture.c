@@ -282,10 +282,11 @@ static void summary_items(PyObject *const *items, Py_ssize_t n, const atr__captu
         s->errors += k; /* no room for the items: left out, counted */
         return;
     }
-    /* A summarizer (user code) could empty the container while we look at its items:
-       then take our own references first (kept until the scratch is released). */
+    /* User code run while this record is captured (a summarizer of an item, the repr or len
+       of a later argument) could empty the container and free its items: then take our own
+       references first (kept until the scratch is released). */
     PyObject *own[ATR__CAPTURE_ITEMS];
-    if (g_n_summ > 0) {
+    if (atr__capture_runs_code(opts)) {
         for (uint32_t i = 0; i < k; i++) {
             if (atr__scratch_keep(s, Py_NewRef(items[i])) < 0) {
                 s->errors += k - i; /* no room to hold them: left out, counted */
@@ -299,7 +300,8 @@ static void summary_items(PyObject *const *items, Py_ssize_t n, const atr__captu
     atr__capture_opts inner = *opts;
     if (inner.max_value_bytes > ATR__CAPTURE_ITEM_BYTES)
         inner.max_value_bytes = ATR__CAPTURE_ITEM_BYTES;
-    inner.capture_repr = 0;
+    /* (capture_repr and capture_len stay: items are not repr'ed or measured, depth > 0, but
+       a container among them holds its own items as this one does) */
     for (uint32_t i = 0; i < k; i++)
         capture_at(items[i], &inner, s, &vals[i], depth + 1);
     out->u.sum.items = vals;

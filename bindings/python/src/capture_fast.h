@@ -64,6 +64,13 @@ static inline int atr__capture_is_plain(PyTypeObject *tp, const atr__capture_opt
            tp->tp_base == &PyBaseObject_Type || !PyType_IsSubtype(tp, &PyFloat_Type);
 }
 
+/* 1 when capturing may run user code (a registered summarizer, an opted-in repr or len):
+   that code may empty a container captured earlier in the same record and free what its
+   items point to, so the items are held until the scratch is released. */
+static inline int atr__capture_runs_code(const atr__capture_opts *opts) {
+    return atr__g.n_summ > 0 || opts->capture_repr || opts->capture_len;
+}
+
 /*
  * Same as atr__capture_value, inlined for the common exact scalars (small int, None, bool,
  * float, ASCII str) and plain objects (written as their type name); everything else goes to

@@ -9,8 +9,6 @@
 #include <fnmatch.h>
 #include <string.h>
 
-#define g_n_summ atr__g.n_summ
-
 int atr__capture_is_redacted(const atr__capture_opts *opts, PyObject *name) {
     if (opts->redact == NULL || PyTuple_GET_SIZE(opts->redact) == 0 || name == NULL ||
         !PyUnicode_Check(name))
@@ -97,7 +95,7 @@ uint32_t atr__capture_dict_fields(PyObject *dict, const atr__capture_opts *opts,
         return 0;
     /* User code (summarizer, repr) may change the dict, or start a session that replaces
        the redact patterns opts borrows: then hold the entries and the patterns ourselves. */
-    int hold = g_n_summ > 0 || opts->capture_repr || opts->capture_len;
+    int hold = atr__capture_runs_code(opts);
     atr__capture_opts held = *opts;
     Py_XINCREF(held.redact);
     Py_ssize_t pos = 0;
