@@ -340,6 +340,99 @@ static void test_summary_flat_matches_general(void) {
     }
 }
 
+/* A type table for the tests below: ids handed out in order from `next_id`. */
+static uint32_t next_id;
+static uint32_t define_type(void *ctx, const char *name, size_t len, const char **copy) {
+    (void)ctx;
+    (void)len;
+    *copy = name; /* the tests' names are static */
+    return next_id++;
+}
+
+/*
+ * A summary with items of an interned type is ext 8 `id length item...`. Scalars and objects
+ * as items take a path that writes them straight into room checked once (roomy buffer), else
+ * the general one (a buffer just big enough): both must give the bytes built here from the
+ * primitives, each item encoded on its own, for type ids and lengths across their widths,
+ * 1 to 3 items of every kind (a 32-byte str, a nested container and an object of a type id
+ * past 127 leave the straight path), ext payloads across fixext sizes.
+ */
+static void test_summary_items_interned(void) {
+    static atr__types types;
+    static uint8_t room[512], want[512], one[64];
+    static const uint32_t first_ids[] = {0, 5, 126, 127, 128, 300, 70000};
+    static const int64_t lens[] = {-1, 1, 3, 127, 128, 70000};
+    atr_value inner_items[2] = {atr_value_int(1), atr_value_int(2)};
+    atr_value kinds[12];
+    size_t f, l, a, b, k, cap;
+    kinds[0] = atr_value_int(0);
+    kinds[1] = atr_value_int(-33);
+    kinds[2] = atr_value_int(1LL << 40);
+    kinds[3] = atr_value_nil();
+    kinds[4] = atr_value_bool(1);
+    kinds[5] = atr_value_float(2.5);
+    kinds[6] = atr_value_strn("one", 3);
+    kinds[7] = atr_value_strn("a str of exactly thirty-one bytes", 31);
+    kinds[8] = atr_value_strn("a str of exactly thirty-two bytes.", 32);
+    kinds[9] = atr_value_summary("Point", 5, -1);
+    kinds[10] = atr_value_summary("list", 4, 2);
+    kinds[10].u.sum.items = inner_items;
+    kinds[10].n_items = 2;
+    kinds[11] = atr_value_summary("Sized", 5, 9);
+    for (f = 0; f < sizeof first_ids / sizeof first_ids[0]; f++) {
+        for (l = 0; l < sizeof lens / sizeof lens[0]; l++) {
+            for (a = 0; a < 12; a++) {
+                for (b = 0; b < 12 * 12 + 1; b++) {
+                    atr_value items[3], v = atr_value_summary("tuple", 5, lens[l]);
+                    uint32_t n = 1;
+                    atr__cur w, c;
+                    size_t plen;
+                    items[0] = kinds[a];
+                    if (b > 0) { /* b - 1: two more items, or none */
+                        items[1] = kinds[(b - 1) % 12];
+                        items[2] = kinds[(b - 1) / 12];
+                        n = 3;
+                    }
+                    v.u.sum.items = items;
+                    v.n_items = n;
+                    memset(&types, 0, sizeof types);
+                    types.define = define_type;
+                    next_id = first_ids[f];
+                    /* the expected bytes: payload from the primitives, items on their own */
+                    w = atr__cur_make(want, 8, sizeof want);
+                    w.types = &types;
+                    atr__enc_uint(&w, atr__types_id(&types, "tuple", 5));
+                    if (lens[l] < 0)
+                        atr__enc_nil(&w);
+                    else
+                        atr__enc_int(&w, lens[l]);
+                    for (k = 0; k < n; k++)
+                        atr__enc_value(&w, &items[k], 1000);
+                    ATR_CHECK(atr__cur_ok(&w));
+                    plen = w.pos - 8;
+                    c = atr__cur_make(one, 0, sizeof one);
+                    atr__enc_ext_hdr(&c, 8, plen);
+                    memmove(want + 8 - c.pos, one, c.pos);
+                    /* roomy, then just big enough (and too small: out of room) */
+                    for (cap = sizeof room; cap >= c.pos + plen - 1; cap--) {
+                        atr__cur r = atr__cur_make(room, 0, cap);
+                        r.types = &types;
+                        atr__enc_value(&r, &v, 1000);
+                        if (cap < c.pos + plen) {
+                            ATR_CHECK(!atr__cur_ok(&r));
+                            break;
+                        }
+                        if (atr__cur_ok(&r))
+                            ATR_CHECK_EQ_MEM(room, r.pos, want + 8 - c.pos, c.pos + plen);
+                        if (cap > c.pos + plen + 8)
+                            cap = c.pos + plen + 9; /* then the few sizes at the end */
+                    }
+                }
+            }
+        }
+    }
+}
+
 /*
  * START and END-return write their fixed part at once when ATR__REC_HDR_MAX bytes are free,
  * else through the checked primitives. Both must give the bytes built here from those
@@ -503,6 +596,7 @@ int main(void) {
     test_out_of_room();
     test_summary_near_end_of_room();
     test_summary_flat_matches_general();
+    test_summary_items_interned();
     test_record_headers();
     test_scalar_records();
     ATR_TEST_MAIN_END();

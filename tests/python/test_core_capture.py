@@ -356,3 +356,28 @@ def test_user_code_emptying_an_earlier_argument_is_safe(log, opt):
     assert starts[0]["args"][0] == ("summary", "list", 3, texts())
     assert starts[0]["args"][1] == ("summary", "tuple", 2,
                                     [("summary", "list", 3, texts()), 1])
+
+
+def test_summarizer_reusing_its_result_dict_is_safe(log):
+    # A summarizer that returns the same dict each time, emptied and refilled: the second
+    # argument's summary empties what the first one's entries point to (keys and values
+    # made at run time); the memory is reused at once. Each keeps what it was given.
+    shared = {}
+    junk = []
+
+    class Item:
+        def __init__(self, k):
+            self.k = k
+
+    def summarize(obj):
+        shared.clear()
+        junk.extend("Q" * (30 + j % 3) for j in range(300))
+        shared["key%d" % obj.k] = "value %d" % obj.k * 3
+        return shared
+
+    _core.register_summarizer(Item, summarize)
+    f = T(lambda a, b: None)
+    starts, _, _ = run(log, f, ((Item(1), Item(2)), {}))
+    assert starts[0]["args"] == [
+        ("summary", "Item", None, [("summary", "key%d" % k, None, ["value %d" % k * 3])])
+        for k in (1, 2)]

@@ -57,11 +57,17 @@ def test_objects_read_back_with_their_names_and_types_written_once(tmp_path):
                              ("summary", odd.__name__, None, [])]
     recs = raw_records(path)
     types = [r for r in recs if r[0] == 16]
-    assert sorted(r[2] for r in types) == sorted(["Foo", "Bar", odd.__name__])
+    assert sorted(r[2] for r in types) == sorted(["Foo", "Bar", odd.__name__, "list"])
     assert struct.unpack_from("<HH", path.read_bytes(), 12) == (1, 3)
-    # the values are ext 8 (by id), nested ones too (the list result's item)
+    # the values are ext 8 (by id), a container with items too (the list result: its id,
+    # length and items, the item itself ext 8)
     first = next(r for r in recs if r[0] == 5)
     assert [a.code for a in first[4]] == [8, 8, 8] and len(first[4][0].data) == 1
+    ids = {r[2]: r[1] for r in types}
+    result = next(r for r in recs if r[0] == 6)[4]
+    assert result.code == 8
+    assert list(msgpack.Unpacker(io.BytesIO(result.data))) == [
+        ids["list"], 2, msgpack.ExtType(8, bytes([ids["Bar"]])), 1]
     same_in_spec_reader(path)
     log = argtrace.load(str(path))
     assert "a=<Foo>" in repr(log.calls()[0]) and "<list len=2 [<Bar>, 1]>" in repr(log.calls()[0])
@@ -162,7 +168,7 @@ def test_value_whose_type_record_is_missing_reads_as_unknown(tmp_path):
 
 def test_ext8_with_length_and_items_hand_made(tmp_path):
     """ext 8 may carry the length and leading items after the id (FORMAT.md 4); the writer
-    only writes item-less ones, a reader must read all forms alike."""
+    writes containers so, a reader must read every form alike (these are made by hand)."""
     class Foo:
         pass
 

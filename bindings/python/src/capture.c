@@ -372,6 +372,13 @@ static int capture_summarized(PyObject *obj, PyObject *fn, const atr__capture_op
         PyObject *key, *val;
         uint32_t i = 0;
         while (i < k && PyDict_Next(res, &pos, &key, &val)) {
+            /* The summarizer may hand out this dict again and empty it (the next argument of
+               its type): its keys and values are held until the scratch is released. */
+            if (atr__scratch_keep(s, Py_NewRef(key)) < 0 ||
+                atr__scratch_keep(s, Py_NewRef(val)) < 0) {
+                s->errors += k - i; /* no room to hold them: left out, counted */
+                break;
+            }
             Py_ssize_t klen = 0;
             const char *kname = PyUnicode_Check(key) ? PyUnicode_AsUTF8AndSize(key, &klen) : NULL;
             if (kname == NULL) { /* not a str key: left out, counted */
@@ -553,6 +560,11 @@ int atr__capture_value(PyObject *obj, const atr__capture_opts *opts, atr__scratc
     }
     if (atr__capture_is_plain(Py_TYPE(obj), opts)) {
         atr__capture_type_summary(obj, -1, out);
+        return 0;
+    }
+    if (s->n_values <= ATR__SCRATCH_VALUES - ATR__CAPTURE_ITEMS &&
+        atr__capture_container_inline(obj, opts, out, &s->values[s->n_values])) {
+        s->n_values += out->n_items;
         return 0;
     }
     return capture_value_general(obj, opts, s, out);

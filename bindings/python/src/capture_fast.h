@@ -119,6 +119,57 @@ atr__capture_value_inline(PyObject *obj, const atr__capture_opts *opts, atr_valu
     return 0;
 }
 
+/*
+ * An exact tuple, list or dict whose leading items (a dict's keys) are all captured inline
+ * (above), when no user code can run: the value capture_at gives, its items in
+ * items[0..ATR__CAPTURE_ITEMS), without the general path's error-state guards and calls (a
+ * tuple of two ints cost the decorator 150 ns more than an int there). 1 when captured (its
+ * n_items of `items` used); 0 (nothing written) for the general path.
+ */
+static inline int atr__capture_container_inline(PyObject *obj, const atr__capture_opts *opts,
+                                                atr_value *out, atr_value *items) {
+    PyTypeObject *tp = Py_TYPE(obj);
+    PyObject *keys[ATR__CAPTURE_ITEMS];
+    PyObject *const *from;
+    Py_ssize_t n;
+    size_t tlen; /* of tp_name: "tuple", "list", "dict" */
+    if (tp == &PyTuple_Type) {
+        from = ((PyTupleObject *)obj)->ob_item;
+        n = PyTuple_GET_SIZE(obj);
+        tlen = 5;
+    } else if (tp == &PyList_Type) {
+        from = ((PyListObject *)obj)->ob_item;
+        n = PyList_GET_SIZE(obj);
+        tlen = 4;
+    } else if (tp == &PyDict_Type) {
+        Py_ssize_t pos = 0, k = 0;
+        PyObject *key, *value;
+        while (k < ATR__CAPTURE_ITEMS && PyDict_Next(obj, &pos, &key, &value))
+            keys[k++] = key;
+        from = keys;
+        n = PyDict_GET_SIZE(obj);
+        tlen = 4;
+    } else {
+        return 0;
+    }
+    if (atr__capture_runs_code(opts))
+        return 0; /* (the general path holds the items) */
+    uint32_t k = n < ATR__CAPTURE_ITEMS ? (uint32_t)n : ATR__CAPTURE_ITEMS;
+    atr__capture_opts inner = *opts;
+    if (inner.max_value_bytes > ATR__CAPTURE_ITEM_BYTES)
+        inner.max_value_bytes = ATR__CAPTURE_ITEM_BYTES;
+    for (uint32_t i = 0; i < k; i++) {
+        if (!atr__capture_value_inline(from[i], &inner, &items[i]))
+            return 0;
+    }
+    *out = atr_value_summary(tp->tp_name, tlen, n);
+    if (k) {
+        out->u.sum.items = items;
+        out->n_items = k;
+    }
+    return 1;
+}
+
 static inline ATR__ALWAYS_INLINE int atr__capture_value_fast(PyObject *obj,
                                                              const atr__capture_opts *opts,
                                                              atr__scratch *s, atr_value *out) {

@@ -30,6 +30,10 @@
 
 enum { ST_EMITTED = 0, ST_PENDING = 1, ST_SKIP = 2 };
 
+/* Containers whose items a hot START captures inline (atr__calls_start_hot); a call passing
+   more takes the general path. */
+#define HOT_CONTAINERS 2
+
 typedef struct fentry {
     const void *key;        /* frame identity */
     PyObject *code;         /* owned (PENDING, suspended) or borrowed from the running frame */
@@ -403,13 +407,14 @@ static inline void end_hot(fthread *ft, PyObject *retval) {
         return;
     }
     atr_session *s = atr__session_of(gen);
-    atr_value v;
+    atr_value v, items[ATR__CAPTURE_ITEMS];
     if (!s) {
         return;
     }
     if (!retval) {
         atr_span_return(s, span, ATR_NOW, NULL);
-    } else if (atr__capture_value_inline(retval, &atr__g.opts, &v)) {
+    } else if (atr__capture_value_inline(retval, &atr__g.opts, &v) ||
+               atr__capture_container_inline(retval, &atr__g.opts, &v, items)) {
         atr_span_return(s, span, ATR_NOW, &v); /* (ignores a skipped span, as below) */
     } else {
         atr__span_end_return(gen, span, ATR_NOW, retval, NULL);
@@ -490,14 +495,21 @@ void atr__calls_start(const void *key, PyCodeObject *co, atr__code_info *ci, PyO
 
 int atr__calls_start_hot(const void *key, PyCodeObject *co, atr__code_info *ci,
                          PyObject *const *vals, void *ctx) {
-    /* The values first: captured inline (no Python code runs) or not here at all. */
+    /* The values first: captured inline (no Python code runs) or not here at all; the
+       items of up to HOT_CONTAINERS tuples, lists or dicts of such values too. */
     atr_value args[ATR__EMIT_MAX_ARGS];
+    atr_value items[HOT_CONTAINERS * ATR__CAPTURE_ITEMS];
     uint32_t n = (uint32_t)ci->n_params; /* <= ATR__EMIT_MAX_ARGS (hot_note) */
+    uint32_t used = 0;
     for (uint32_t i = 0; i < n; i++) {
         if (!vals[i]) {
             args[i] = atr_value_nil();
         } else if (!atr__capture_value_inline(vals[i], &atr__g.opts, &args[i])) {
-            return 0;
+            if (used > (HOT_CONTAINERS - 1) * ATR__CAPTURE_ITEMS ||
+                !atr__capture_container_inline(vals[i], &atr__g.opts, &args[i], &items[used])) {
+                return 0;
+            }
+            used += args[i].n_items;
         }
     }
     fthread *ft = ft_get();

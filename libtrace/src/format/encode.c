@@ -110,13 +110,61 @@ void atr__enc_summary_flat(atr__cur *c, const char *type, size_t tlen, int64_t l
 }
 
 /*
- * ext 3 with items: the payload is encoded after room for the largest ext header, then moved
- * down behind the header of its actual size (the items' length is not known beforehand).
+ * enc_summary's usual case, a tuple or list of a few scalars or objects of interned types
+ * (`(1, "one")`, `[obj, obj]`): written straight into room checked once, with the same bytes.
+ * 0 (nothing written) for any other.
+ */
+static int enc_summary_scalars(atr__cur *c, const atr_value *v, uint32_t id, uint32_t n,
+                               size_t max_bytes) {
+    uint8_t *p0, *p, *q;
+    size_t plen, h, i;
+    if (!atr__cur_room(c, 3 + 9 + 9 + (size_t)n * ATR__SCALAR_MAX))
+        return 0;
+    p0 = c->base + c->pos;
+    p = atr__put_uint(p0 + 3, id);
+    if (v->u.sum.length < 0)
+        *p++ = 0xc0;
+    else
+        p = atr__put_int(p, v->u.sum.length);
+    for (i = 0; i < n; i++) {
+        const atr_value *it = &v->u.sum.items[i];
+        if ((q = atr__put_scalar(p, it, max_bytes)) != NULL) {
+            p = q;
+            continue;
+        }
+        /* an object of an interned type with id < 128: fixext 1 (as enc_value_top) */
+        uint32_t tid;
+        if (it->kind != ATR_V_SUMMARY || it->u.sum.items || !it->u.sum.type ||
+            it->u.sum.length >= 0 || it->u.sum.type_len > max_bytes ||
+            (tid = atr__types_id(c->types, it->u.sum.type, it->u.sum.type_len)) >= 128)
+            return 0;
+        p[0] = 0xd4;
+        p[1] = (uint8_t)ATR__EXT_SUMMARY_ID;
+        p[2] = (uint8_t)tid;
+        p += 3;
+    }
+    plen = (size_t)(p - p0 - 3);
+    if (plen > 0xff)
+        return 0;
+    h = atr__enc_ext_hdr_size(plen);
+    for (i = 0; h == 2 && i < plen; i++) /* fixext: one byte less of header */
+        p0[2 + i] = p0[3 + i];
+    atr__enc_ext_hdr(c, ATR__EXT_SUMMARY_ID, plen);
+    c->pos += plen;
+    return 1;
+}
+
+/*
+ * A summary with items: ext 8 `id length item...` when its type name is interned (1.2), else
+ * ext 3 `[name, length, item...]`. The payload is encoded after room for the largest ext
+ * header, then moved down behind the header of its actual size (the items' length is not
+ * known beforehand).
  */
 static void enc_summary(atr__cur *c, const atr_value *v, size_t max_bytes, int depth) {
     const size_t reserve = 6;
     size_t start = c->pos, plen, h;
-    uint32_t i, n = v->u.sum.items ? v->n_items : 0;
+    uint32_t i, n = v->u.sum.items ? v->n_items : 0, id = ATR__NO_TYPE;
+    const char *type = v->u.sum.type ? v->u.sum.type : "";
     size_t tlen = v->u.sum.type ? v->u.sum.type_len : 0;
     if (depth >= ATR__SUMMARY_DEPTH_MAX)
         n = 0;
@@ -126,9 +174,17 @@ static void enc_summary(atr__cur *c, const atr_value *v, size_t max_bytes, int d
         atr__enc_summary_flat(c, v->u.sum.type, tlen, v->u.sum.length);
         return;
     }
+    if (c->types && tlen <= ATR__TYPE_NAME_MAX)
+        id = atr__types_id(c->types, type, tlen);
+    if (id != ATR__NO_TYPE && enc_summary_scalars(c, v, id, n, max_bytes))
+        return;
     c->pos += reserve;
-    atr__enc_array_hdr(c, 2 + (size_t)n);
-    atr__enc_str(c, v->u.sum.type, tlen);
+    if (id != ATR__NO_TYPE) {
+        atr__enc_uint(c, id);
+    } else {
+        atr__enc_array_hdr(c, 2 + (size_t)n);
+        atr__enc_str(c, type, tlen);
+    }
     if (v->u.sum.length < 0)
         atr__enc_nil(c);
     else
@@ -141,9 +197,13 @@ static void enc_summary(atr__cur *c, const atr_value *v, size_t max_bytes, int d
         return;
     plen = c->pos - start - reserve;
     h = atr__enc_ext_hdr_size(plen);
-    memmove(c->base + start + h, c->base + start + reserve, plen);
+    if (plen <= 32) /* the usual few items: no library call */
+        for (i = 0; i < plen; i++)
+            c->base[start + h + i] = c->base[start + reserve + i];
+    else
+        memmove(c->base + start + h, c->base + start + reserve, plen);
     c->pos = start;
-    atr__enc_ext_hdr(c, ATR__EXT_SUMMARY, plen);
+    atr__enc_ext_hdr(c, id != ATR__NO_TYPE ? ATR__EXT_SUMMARY_ID : ATR__EXT_SUMMARY, plen);
     c->pos = start + h + plen;
 }
 
