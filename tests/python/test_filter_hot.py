@@ -42,6 +42,14 @@ class Clock:
         return self.now
 
 
+def hot_many(a, b, c, d, e):
+    return (a, e)
+
+
+class Plain:
+    pass
+
+
 def hot_tick(clock, dt):
     clock.now += dt
 
@@ -138,3 +146,33 @@ def test_the_hot_path_is_taken_and_records_what_the_general_path_does(tmp_path):
     assert [c.result for c in leaves] == list(range(50))
     assert all(c.parent_id == caller.id for c in leaves)
     assert caller.args == {"n": 50}
+
+
+def test_containers_the_hot_path_captures_inline_are_what_the_general_path_records(tmp_path):
+    """Tuples, lists and dicts of scalars, ASCII strs and plain objects are captured on the
+    hot path (up to four per call, and the result); more containers, or one holding a value
+    that needs the general capture (a nested container, a non-ASCII str, a big int), take
+    the general path. Every call records the same values either way."""
+    p = Plain()
+    cases = [
+        (1, 2, 3, 4, 5),
+        ((1, "one"), [2.5, None], {"k": 1, "m": 2}, (p, True), 0),  # four: hot
+        ((1, "one"), [2.5, None], {"k": 1, "m": 2}, (p, True), [9]),  # five: general
+        ((1, (2, 3)), ["é"], [1 << 70], {}, ()),  # items the inline capture leaves
+        (list(range(10)), tuple("abcdef"), dict.fromkeys("wxyz"), [p] * 5, (1,)),
+    ] * 3
+    log = session(tmp_path / "a.atr", lambda: [hot_many(*c) for c in cases])
+    calls = list(log.calls(MOD + ".hot_many"))
+    assert len(calls) == len(cases)
+
+    def summary(v, depth=0):  # items two levels down are left out (capture.h)
+        if isinstance(v, (tuple, list, dict)):
+            items = list(v)[:3] if depth < 2 else []
+            return Summary(type(v).__name__, len(v), tuple(summary(x, depth + 1) for x in items))
+        if isinstance(v, Plain):
+            return Summary("Plain", None, ())
+        return v
+
+    for call, c in zip(calls, cases):
+        assert call.args == dict(zip("abcde", (summary(v) for v in c)))
+        assert call.result == summary((c[0], c[4]))
