@@ -82,9 +82,7 @@ static int score_exact(const atr__ascore_ctx *cx, const uint32_t *vids, double *
                 a = &g[*slot];
             }
         }
-        a->n++;
-        a->s += cx->y[i];
-        a->q += cx->y[i] * cx->y[i];
+        atr__gacc_add(a, cx->y[i]);
     }
     *distinct = ng;
     if ((rc = atr__grow((void **)&g, &cap, ng + 1, sizeof(*g))) != 0)
@@ -103,12 +101,8 @@ out:
 static double score_buckets(const atr__ascore_ctx *cx, const uint16_t *b, uint32_t nb,
                             atr__gacc *acc) {
     memset(acc, 0, (size_t)nb * sizeof(*acc));
-    for (uint64_t i = 0; i < cx->m; i++) {
-        atr__gacc *a = &acc[b[i]];
-        a->n++;
-        a->s += cx->y[i];
-        a->q += cx->y[i] * cx->y[i];
-    }
+    for (uint64_t i = 0; i < cx->m; i++)
+        atr__gacc_add(&acc[b[i]], cx->y[i]);
     return atr__loo_score(acc, nb, cx->sst);
 }
 

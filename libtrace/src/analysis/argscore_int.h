@@ -22,6 +22,13 @@ typedef struct atr__gacc {
     double s, q; /* sum and sum of squares of centred log-durations */
 } atr__gacc;
 
+/* One more call of centred log-duration y in group g. */
+static inline void atr__gacc_add(atr__gacc *g, double y) {
+    g->n++;
+    g->s += y;
+    g->q += y * y;
+}
+
 typedef struct atr__group {
     atr_arg_group g;
     char *label_buf, *filter_buf; /* owned; g.label/g.filter point here */

@@ -210,10 +210,7 @@ double atr__trend_score(const atr__ascore_ctx *cx, const double *key, const uint
             sxy += x * y;
             syy += y * y;
         } else {
-            atr__gacc *g = &other[b[i] < ATR__NB_TOTAL ? b[i] : ATR__NB_TOTAL - 1];
-            g->n++;
-            g->s += y;
-            g->q += y * y;
+            atr__gacc_add(&other[b[i] < ATR__NB_TOTAL ? b[i] : ATR__NB_TOTAL - 1], y);
         }
     }
     if (distinct < 3) /* two keys are two groups: the grouping scores them */

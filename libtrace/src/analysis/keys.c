@@ -202,12 +202,8 @@ static double pair_score(const atr__ascore_ctx *cx, const atr__arg *x, const atr
                          atr__gacc *acc) {
     uint64_t n1 = y->s.n_groups, nt = (uint64_t)x->s.n_groups * n1;
     memset(acc, 0, (size_t)nt * sizeof(*acc));
-    for (uint64_t i = 0; i < cx->m; i++) {
-        atr__gacc *g = &acc[(uint64_t)x->call_group[i] * n1 + y->call_group[i]];
-        g->n++;
-        g->s += cx->y[i];
-        g->q += cx->y[i] * cx->y[i];
-    }
+    for (uint64_t i = 0; i < cx->m; i++)
+        atr__gacc_add(&acc[(uint64_t)x->call_group[i] * n1 + y->call_group[i]], cx->y[i]);
     return atr__loo_score(acc, (uint32_t)nt, cx->sst);
 }
 
