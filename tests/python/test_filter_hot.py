@@ -46,6 +46,10 @@ def hot_many(a, b, c, d, e):
     return (a, e)
 
 
+def hot_star(a, *rest):
+    return len(rest)
+
+
 class Plain:
     pass
 
@@ -176,3 +180,25 @@ def test_containers_the_hot_path_captures_inline_are_what_the_general_path_recor
     for call, c in zip(calls, cases):
         assert call.args == dict(zip("abcde", (summary(v) for v in c)))
         assert call.result == summary((c[0], c[4]))
+
+
+def test_star_args_on_the_hot_path_are_what_the_general_path_records(tmp_path):
+    """*args is a tuple: the hot path captures it as the general path does (its length and
+    leading items), or leaves the call to the general path (an item it does not capture
+    inline)."""
+    p = Plain()
+    cases = [(1,), (1, 2), (1, "x", 2.5, None), (1, p, [3]), (1, "é"), (1, *range(9))] * 3
+    log = session(tmp_path / "a.atr", lambda: [hot_star(*c) for c in cases])
+    calls = list(log.calls(MOD + ".hot_star"))
+    assert len(calls) == len(cases)
+
+    def item(v):
+        if isinstance(v, list):
+            return Summary("list", len(v), tuple(v[:3]))
+        return Summary("Plain", None, ()) if isinstance(v, Plain) else v
+
+    for call, c in zip(calls, cases):
+        rest = c[1:]
+        assert call.args == {"a": c[0],
+                             "rest": Summary("tuple", len(rest), tuple(map(item, rest[:3])))}
+        assert call.result == len(rest)

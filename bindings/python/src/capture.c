@@ -303,7 +303,8 @@ static void summary_items(PyObject *const *items, Py_ssize_t n, const atr__captu
     /* (capture_repr and capture_len stay: items are not repr'ed or measured, depth > 0, but
        a container among them holds its own items as this one does) */
     for (uint32_t i = 0; i < k; i++)
-        capture_at(items[i], &inner, s, &vals[i], depth + 1);
+        if (!atr__capture_value_inline(items[i], &inner, &vals[i]))
+            capture_at(items[i], &inner, s, &vals[i], depth + 1);
     out->u.sum.items = vals;
     out->n_items = k;
 }

@@ -386,8 +386,7 @@ static void hot_note(atr__code_info *ci) {
     if (atr__fcfg.hot_gen != ATR__HOT_NONE && atr__session() &&
         ci->defined_gen == atr__state_gen() && ci->filter_gen == atr__fcfg.gen &&
         ci->decision == ATR__DEC_ACCEPT && !ci->decorated && !ci->coro_like &&
-        ci->n_params <= ATR__EMIT_MAX_ARGS && ci->var_pos < 0 && ci->kw_pos < 0 &&
-        !ci->redact_mask) {
+        ci->n_params <= ATR__EMIT_MAX_ARGS && ci->kw_pos < 0 && !ci->redact_mask) {
         ci->hot_gen = atr__fcfg.hot_gen;
     }
 }

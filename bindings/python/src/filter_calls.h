@@ -67,8 +67,9 @@ static inline void atr__calls_start_slots(const void *key, PyCodeObject *co, atr
  * atr__filter_cached), with what would be checked on every call decided once per code object
  * and filter (ci->hot_gen, set by atr__calls_start): the filter runs without min_duration,
  * max_depth or clock; the code is defined in the active session (its fid) and is no
- * generator or coroutine; at most ATR__EMIT_MAX_ARGS parameters, no *args, **kwargs or
- * redacted name. 1 if the hot path applies to `ci` now.
+ * generator or coroutine; at most ATR__EMIT_MAX_ARGS parameters, no **kwargs or redacted
+ * name (*args is a tuple: captured as the general path captures it, or not here at all).
+ * 1 if the hot path applies to `ci` now.
  */
 static inline int atr__calls_hot(const atr__code_info *ci) {
     return ci->hot_gen == atr__fcfg.hot_gen && ci->defined_gen == atr__state_gen();
