@@ -30,10 +30,11 @@
 
 enum { ST_EMITTED = 0, ST_PENDING = 1, ST_SKIP = 2 };
 
-/* Containers whose items a hot START captures inline (atr__calls_start_hot); a call passing
-   more takes the general path. At least the calibration's four (calibrate.c, f(T, T, T, T)):
-   its container cost is then a hot call's, as most calls' are (with two, it measured the
-   general path and compensation overcharged calls passing one: -21%). */
+/* Containers whose items a hot START has room for (atr__calls_start_hot; a call passing more
+   with three items each takes the general path). At least the calibration's four
+   (calibrate.c, f(T, T, T, T)): its container cost is then a hot call's, as most calls' are
+   (with two, it measured the general path and compensation overcharged calls passing one:
+   -21%). */
 #define HOT_CONTAINERS 4
 
 typedef struct fentry {
