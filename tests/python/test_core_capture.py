@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from argtrace import _core
+from atr_helpers import run_python
 
 T = _core.TracedFunction
 
@@ -381,3 +382,34 @@ def test_summarizer_reusing_its_result_dict_is_safe(log):
     assert starts[0]["args"] == [
         ("summary", "Item", None, [("summary", "key%d" % k, None, ["value %d" % k * 3])])
         for k in (1, 2)]
+
+
+SUMMARIZED_BUILTINS = r'''
+import sys, argtrace
+argtrace.register_summarizer(dict, lambda d: {k: v for k, v in d.items() if k != "secret"})
+argtrace.register_summarizer(list, lambda l: (len(l), sum(l)))
+for t in (int, bool, float, str, bytes, bytearray, type(None)):
+    try:
+        argtrace.register_summarizer(t, repr)
+    except TypeError as e:
+        print(e)
+f = argtrace.trace(lambda opts, xs, n: n)
+with argtrace.session(sys.argv[1]):
+    f({"mode": "exact", "secret": "s"}, [1, 2, 3], 7)
+    f(({"mode": "fast"},), [], 8)  # a dict inside a tuple: summarized there too
+for c in argtrace.load(sys.argv[1]).calls():
+    print(repr(c.args))
+'''
+
+
+def test_summarizers_of_builtin_containers_are_used_and_of_scalars_refused(tmp_path):
+    # (in a process of its own: summarizers last for the process)
+    res = run_python(["-c", SUMMARIZED_BUILTINS, str(tmp_path / "s.atr")])
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    names = ["int", "bool", "float", "str", "bytes", "bytearray", "NoneType"]
+    assert lines[:7] == ["argtrace.register_summarizer: %s values are recorded as they are; a "
+                         "summarizer applies to containers and other objects" % t for t in names]
+    assert lines[7:] == [
+        "{'opts': <dict [<mode ['exact']>]>, 'xs': <list [3, 6]>, 'n': 7}",
+        "{'opts': <tuple len=1 [<dict [<mode ['fast']>]>]>, 'xs': <list [0, 0]>, 'n': 8}"]

@@ -421,9 +421,12 @@ def current_span():
 
 def register_summarizer(type_, fn):
     """Record values of exactly `type_` as `fn(value)` (a small dict or tuple of scalars)
-    instead of the type name alone. `fn` must not raise; if it does, the value is recorded
-    as a capture error and the program is not disturbed. A tuple keeps its first 16 items,
-    a dict its first 8 entries; what is left out is counted as capture errors."""
+    instead of the type name alone, or instead of a builtin container's type, length and
+    leading items (`dict`: its values too). `fn` must not raise; if it does, the value is
+    recorded as a capture error and the program is not disturbed. A tuple keeps its first 16
+    items, a dict its first 8 entries; what is left out is counted as capture errors. The
+    scalar types (None, bool, int, float, str, bytes, bytearray), recorded as they are,
+    raise TypeError."""
     if not isinstance(type_, type):
         raise TypeError("argtrace.register_summarizer: %r is not a type" % (type_,))
     if not callable(fn):

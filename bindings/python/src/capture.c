@@ -490,16 +490,18 @@ static int capture_at(PyObject *obj, const atr__capture_opts *opts, atr__scratch
                       opts->max_value_bytes, out);
         return 0;
     }
+    /* A registered summarizer, before the builtin containers' own summary (a dict's values
+       are recorded by one); scalars, above, take none (atr__capture_register_summarizer). */
+    for (size_t i = 0; i < g_n_summ; i++) {
+        if (g_summ[i].type == (PyObject *)tp)
+            return capture_summarized(obj, g_summ[i].fn, opts, s, out, depth);
+    }
     if ((tp == &PyTuple_Type || tp == &PyList_Type || tp == &PyDict_Type) &&
         capture_container(obj, opts, s, out, depth))
         return 0;
     if (tp == &PySet_Type || tp == &PyFrozenSet_Type) {
         atr__capture_type_summary(obj, PySet_GET_SIZE(obj), out);
         return 0;
-    }
-    for (size_t i = 0; i < g_n_summ; i++) {
-        if (g_summ[i].type == (PyObject *)tp)
-            return capture_summarized(obj, g_summ[i].fn, opts, s, out, depth);
     }
     /* Subclasses of list, tuple, dict (namedtuples, OrderedDict, defaultdict, Counter...): as
        their builtin (a registered summarizer goes first). */
@@ -648,6 +650,20 @@ int atr__capture_exc_message(PyObject *exc, const atr__capture_opts *opts, atr__
 /* --- summarizers ------------------------------------------------------------------------ */
 
 int atr__capture_register_summarizer(PyObject *type, PyObject *fn) {
+    /* Values of these types are recorded as they are (capture_at takes them first): a
+       summarizer for one would never run, so it is refused rather than ignored. */
+    PyTypeObject *const scalars[] = {Py_TYPE(Py_None), &PyLong_Type,    &PyBool_Type,
+                                     &PyFloat_Type,    &PyUnicode_Type, &PyBytes_Type,
+                                     &PyByteArray_Type};
+    for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++) {
+        if (type == (PyObject *)scalars[i]) {
+            PyErr_Format(PyExc_TypeError,
+                         "argtrace.register_summarizer: %s values are recorded as they are; a "
+                         "summarizer applies to containers and other objects",
+                         scalars[i]->tp_name);
+            return -1;
+        }
+    }
     for (size_t i = 0; i < g_n_summ; i++) {
         if (g_summ[i].type == type) {
             Py_SETREF(g_summ[i].fn, Py_NewRef(fn));

@@ -147,7 +147,9 @@ int atr__capture_exc_message(PyObject *exc, const atr__capture_opts *opts, atr__
  */
 atr_str atr__capture_exc_type(PyObject *exc, atr__scratch *s);
 
-/* The process-wide summarizer table (type -> callable), set by register_summarizer. */
+/* The process-wide summarizer table (type -> callable), set by register_summarizer: for
+   containers (a builtin one's own summary gives way) and other objects; a scalar type (None,
+   bool, int, float, str, bytes, bytearray) is refused with TypeError (returns -1). */
 int atr__capture_register_summarizer(PyObject *type, PyObject *fn);
 void atr__capture_clear_summarizers(void);
 
