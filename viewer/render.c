@@ -179,7 +179,10 @@ static void render_value_depth(atr__sbuf *sb, const atr_value *v, int depth, int
                 else
                     render_value_depth(sb, &v->u.sum.items[i], depth + 1, 1, lim);
             }
-            if (shown < v->n_items || v->u.sum.length < 0 || (uint64_t)v->u.sum.length > v->n_items)
+            /* more than shown: items cut here, or a length past the items kept (an unknown
+               length, a summarizer's or a subclass's value, has its items all there) */
+            if (shown < v->n_items ||
+                (v->u.sum.length >= 0 && (uint64_t)v->u.sum.length > v->n_items))
                 atr__sb_puts(sb, shown ? ", …" : "…");
         }
         atr__sb_putc(sb, '>');

@@ -194,3 +194,26 @@ def test_a_generator_keeps_its_name_before_its_active_time(viewer, tmp_path):
     out = run_view(viewer, ["tree", "g.atr", "extract", "--width", "80"], tmp_path).stdout
     (line,) = [line for line in out.splitlines() if "[active " in line]
     assert len(line) <= 80 and "Builder.prepare_markup(" in line, out
+
+
+def test_a_summary_of_unknown_length_shows_all_its_items_without_an_ellipsis(viewer, tmp_path):
+    """An enum's value and a summarizer's summary have no length: their items are all there
+    is (no "…" after them, as Python's repr shows them); a container keeps its "…" when it
+    has more items than were kept."""
+    import enum
+
+    class Color(enum.IntEnum):
+        RED = 7
+
+    class Shape:
+        pass
+
+    argtrace.register_summarizer(Shape, lambda s: ("square", 4))
+    paint = argtrace.trace(lambda color, shape, xs: None)
+    argtrace.start(str(tmp_path / "u.atr"))
+    try:
+        paint(Color.RED, Shape(), list(range(10)))
+    finally:
+        argtrace.stop()
+    out = run_view(viewer, ["calls", "u.atr", "--width", "200"], tmp_path).stdout
+    assert "color=<Color: 7>, shape=<Shape: 'square', 4>, xs=<list len=10: 0, 1, 2, …>" in out
