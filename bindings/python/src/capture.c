@@ -297,9 +297,7 @@ static void summary_items(PyObject *const *items, Py_ssize_t n, const atr__captu
         }
         items = own;
     }
-    atr__capture_opts inner = *opts;
-    if (inner.max_value_bytes > ATR__CAPTURE_ITEM_BYTES)
-        inner.max_value_bytes = ATR__CAPTURE_ITEM_BYTES;
+    atr__capture_opts inner = atr__capture_item_opts(opts);
     /* (capture_repr and capture_len stay: items are not repr'ed or measured, depth > 0, but
        a container among them holds its own items as this one does) */
     for (uint32_t i = 0; i < k; i++)
@@ -312,11 +310,7 @@ static void summary_items(PyObject *const *items, Py_ssize_t n, const atr__captu
 static void capture_dict_keys(PyObject *dict, const atr__capture_opts *opts, atr__scratch *s,
                               atr_value *out, int depth) {
     PyObject *keys[ATR__CAPTURE_ITEMS];
-    Py_ssize_t pos = 0, n = 0;
-    PyObject *k, *v;
-    while (n < ATR__CAPTURE_ITEMS && PyDict_Next(dict, &pos, &k, &v))
-        keys[n++] = k;
-    summary_items(keys, n, opts, s, out, depth);
+    summary_items(keys, atr__capture_dict_keys(dict, keys), opts, s, out, depth);
 }
 
 /* Call a registered summarizer (user code, guarded). The summarizer may re-register fn, or

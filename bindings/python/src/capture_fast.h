@@ -119,6 +119,23 @@ atr__capture_value_inline(PyObject *obj, const atr__capture_opts *opts, atr_valu
     return 0;
 }
 
+/* The leading keys of dict d (at most ATR__CAPTURE_ITEMS, borrowed) into keys; how many. */
+static inline Py_ssize_t atr__capture_dict_keys(PyObject *d, PyObject **keys) {
+    Py_ssize_t pos = 0, n = 0;
+    PyObject *key, *value;
+    while (n < ATR__CAPTURE_ITEMS && PyDict_Next(d, &pos, &key, &value))
+        keys[n++] = key;
+    return n;
+}
+
+/* The options a container's items are captured with: strs cut to ATR__CAPTURE_ITEM_BYTES. */
+static inline atr__capture_opts atr__capture_item_opts(const atr__capture_opts *opts) {
+    atr__capture_opts inner = *opts;
+    if (inner.max_value_bytes > ATR__CAPTURE_ITEM_BYTES)
+        inner.max_value_bytes = ATR__CAPTURE_ITEM_BYTES;
+    return inner;
+}
+
 /*
  * An exact tuple, list or dict whose leading items (a dict's keys) are all captured inline
  * (above), when no user code can run: the value capture_at gives, its items in
@@ -142,10 +159,7 @@ static inline int atr__capture_container_inline(PyObject *obj, const atr__captur
         n = PyList_GET_SIZE(obj);
         tlen = 4;
     } else if (tp == &PyDict_Type) {
-        Py_ssize_t pos = 0, k = 0;
-        PyObject *key, *value;
-        while (k < ATR__CAPTURE_ITEMS && PyDict_Next(obj, &pos, &key, &value))
-            keys[k++] = key;
+        atr__capture_dict_keys(obj, keys);
         from = keys;
         n = PyDict_GET_SIZE(obj);
         tlen = 4;
@@ -155,9 +169,7 @@ static inline int atr__capture_container_inline(PyObject *obj, const atr__captur
     if (atr__capture_runs_code(opts))
         return 0; /* (the general path holds the items) */
     uint32_t k = n < ATR__CAPTURE_ITEMS ? (uint32_t)n : ATR__CAPTURE_ITEMS;
-    atr__capture_opts inner = *opts;
-    if (inner.max_value_bytes > ATR__CAPTURE_ITEM_BYTES)
-        inner.max_value_bytes = ATR__CAPTURE_ITEM_BYTES;
+    atr__capture_opts inner = atr__capture_item_opts(opts);
     for (uint32_t i = 0; i < k; i++) {
         if (!atr__capture_value_inline(from[i], &inner, &items[i]))
             return 0;

@@ -138,10 +138,7 @@ static int enc_summary_scalars(atr__cur *c, const atr_value *v, uint32_t id, uin
             it->u.sum.length >= 0 || it->u.sum.type_len > max_bytes ||
             (tid = atr__types_id(c->types, it->u.sum.type, it->u.sum.type_len)) >= 128)
             return 0;
-        p[0] = 0xd4;
-        p[1] = (uint8_t)ATR__EXT_SUMMARY_ID;
-        p[2] = (uint8_t)tid;
-        p += 3;
+        p = atr__put_object_id(p, tid);
     }
     plen = (size_t)(p - p0 - 3);
     if (plen > 0xff)
@@ -197,11 +194,7 @@ static void enc_summary(atr__cur *c, const atr_value *v, size_t max_bytes, int d
         return;
     plen = c->pos - start - reserve;
     h = atr__enc_ext_hdr_size(plen);
-    if (plen <= 32) /* the usual few items: no library call */
-        for (i = 0; i < plen; i++)
-            c->base[start + h + i] = c->base[start + reserve + i];
-    else
-        memmove(c->base + start + h, c->base + start + reserve, plen);
+    memmove(c->base + start + h, c->base + start + reserve, plen);
     c->pos = start;
     atr__enc_ext_hdr(c, id != ATR__NO_TYPE ? ATR__EXT_SUMMARY_ID : ATR__EXT_SUMMARY, plen);
     c->pos = start + h + plen;

@@ -444,6 +444,15 @@ ATR__ENC_INLINE int atr__enc_object_summary(atr__cur *c, const char *type, size_
     return 1;
 }
 
+/* An object (an item-less summary of unknown length) of interned type id < 128: ext 8 as
+   fixext 1, `d4 08 id`. Returns the end. */
+ATR__ENC_INLINE uint8_t *atr__put_object_id(uint8_t *p, uint32_t id) {
+    p[0] = 0xd4;
+    p[1] = (uint8_t)ATR__EXT_SUMMARY_ID;
+    p[2] = (uint8_t)id;
+    return p + 3;
+}
+
 /* A top-level value: ints, floats, None, bools and item-less summaries (objects), the common
    cases, inline; the rest through atr__enc_value. The bytes are atr__enc_value's in each case. */
 ATR__ENC_INLINE void atr__enc_value_top(atr__cur *c, const atr_value *v, size_t max_bytes) {
@@ -472,11 +481,7 @@ ATR__ENC_INLINE void atr__enc_value_top(atr__cur *c, const atr_value *v, size_t 
             /* an object of an interned type with id < 128: fixext 1, 3 bytes */
             uint32_t id = atr__types_id(c->types, v->u.sum.type, v->u.sum.type_len);
             if (id < 128 && v->u.sum.length < 0 && atr__cur_room(c, 3)) {
-                uint8_t *p = c->base + c->pos;
-                p[0] = 0xd4;
-                p[1] = (uint8_t)ATR__EXT_SUMMARY_ID;
-                p[2] = (uint8_t)id;
-                c->pos += 3;
+                c->pos = (size_t)(atr__put_object_id(c->base + c->pos, id) - c->base);
                 return;
             }
         }
