@@ -104,6 +104,20 @@ static void sb_name_fit(atr__sbuf *sb, atr_str name, size_t maxw) {
     atr__sb_fit_middle(sb, from, maxw, 0);
 }
 
+/* "rows explains", or for a pair "rows and mode together explain". */
+static void sb_explains(atr__sbuf *sb, atr_str name, int pair) {
+    const char *comma = pair ? memchr(name.ptr, ',', name.len) : NULL;
+    if (!comma) {
+        sb_name_fit(sb, name, W_ARG);
+        atr__sb_puts(sb, " explains");
+        return;
+    }
+    sb_name_fit(sb, (atr_str){name.ptr, (size_t)(comma - name.ptr)}, W_ARG);
+    atr__sb_puts(sb, " and ");
+    sb_name_fit(sb, (atr_str){comma + 1, name.len - (size_t)(comma + 1 - name.ptr)}, W_ARG);
+    atr__sb_puts(sb, " together explain");
+}
+
 static void put_line(atr__vctx *ctx, atr__sbuf *sb) {
     atr__sb_putc(sb, '\n');
     fputs(atr__sb_cstr(sb), ctx->out);
@@ -165,13 +179,13 @@ static void print_baseline(atr__vctx *ctx, const atr_index *ix, const atr_why *w
     if (S->by_group) {
         atr__sb_count(sb, S->baseline_calls);
         atr__sb_puts(sb, S->baseline_calls == 1 ? " other call with " : " other calls with ");
-        sb_name_fit(sb, S->group_arg, W_ARG);
+        sb_name_fit(sb, S->group_arg, S->group_pair ? 2 * W_ARG + 1 : W_ARG);
         atr__sb_puts(sb, S->group_value != ATR_NO_VALUE ? "=" : " in ");
         sb_group_fit(sb, ix, S->group_value, S->group_label, W_LABEL);
         put_line(ctx, sb);
         atr__sb_puts(sb, "  (");
-        sb_name_fit(sb, S->group_arg, W_ARG);
-        atr__sb_printf(sb, " explains %.0f%% of the duration's variation;", 100 * S->group_score);
+        sb_explains(sb, S->group_arg, S->group_pair);
+        atr__sb_printf(sb, " %.0f%% of the duration's variation;", 100 * S->group_score);
         put_line(ctx, sb);
         atr__sb_puts(sb, "  this group's p50 ");
         atr__sb_dur(sb, S->group_p50_ns);
@@ -202,22 +216,26 @@ static void print_baseline(atr__vctx *ctx, const atr_index *ix, const atr_why *w
         if (atr_why_get_arg(w, i, &r) == 0 && (!have || r.score > best.score))
             best = r, have = 1;
     }
-    if (have && best.score >= ATR_WHY_MIN_SCORE) {
+    /* an argument alone, else the pair, that explains but has too few calls like this one */
+    int pair = !(have && best.score >= ATR_WHY_MIN_SCORE) && S->pair_arg.len &&
+               S->pair_score >= ATR_WHY_MIN_SCORE;
+    if ((have && best.score >= ATR_WHY_MIN_SCORE) || pair) {
+        uint64_t peers = pair ? S->pair_peers : best.peer_calls;
         atr__sb_puts(sb, "  (");
-        sb_name_fit(sb, best.name, W_ARG);
-        atr__sb_printf(sb, " explains %.0f%% of the duration's variation, but ", 100 * best.score);
-        if (best.peer_calls == 0) {
+        sb_explains(sb, pair ? S->pair_arg : best.name, pair);
+        atr__sb_printf(sb, " %.0f%% of the duration's variation, but ",
+                       100 * (pair ? S->pair_score : best.score));
+        if (peers == 0) {
             atr__sb_puts(sb, "no");
         } else {
             atr__sb_puts(sb, "only ");
-            atr__sb_count(sb, best.peer_calls);
+            atr__sb_count(sb, peers);
         }
         put_line(ctx, sb);
         atr__sb_printf(sb,
                        "  other call%s share%s this call's group; %u are needed for a group "
                        "baseline)",
-                       best.peer_calls > 1 ? "s" : "", best.peer_calls > 1 ? "" : "s",
-                       ATR_WHY_MIN_BASELINE);
+                       peers > 1 ? "s" : "", peers > 1 ? "" : "s", ATR_WHY_MIN_BASELINE);
     } else if (have) {
         atr__sb_puts(sb, "  (no argument explains the duration; the best, ");
         sb_name_fit(sb, best.name, W_ARG);
@@ -532,6 +550,8 @@ static void print_json(atr__vctx *ctx, const atr_index *ix, const atr_why *w) {
         atr__json_obj_begin(&j);
         atr__json_key(&j, "argument");
         atr__json_str(&j, S.group_arg.ptr, S.group_arg.len);
+        atr__json_key(&j, "pair");
+        atr__json_bool(&j, S.group_pair);
         json_group(&j, ix, S.group_value, S.group_label);
         atr__json_kstr(&j, "filter", S.group_filter);
         atr__json_key(&j, "score");

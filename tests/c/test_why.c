@@ -358,6 +358,112 @@ static void test_keyword_not_passed(void) {
     done(ix);
 }
 
+/* f(mode, size) in each of the four pairs of values, `per` calls each: slow_ns when
+   mode="b" and size="big" (fast_ns otherwise, with one g child of a tenth); then the
+   slowest call, in that pair, with an extra h child of 5 µs. */
+static atr_index *pair_log(const char *name, int per, int slow_per, uint64_t big_a_ns) {
+    uint64_t clock = 0, t = 1000;
+    atr_session *s = new_log(name, &clock);
+    static const char *const params[] = {"mode", "size"};
+    static const char *const modes[] = {"a", "b"}, *const sizes[] = {"small", "big"};
+    ids fn = define_fgh(s, 2, params);
+    for (int m = 0; m < 2; m++) {
+        for (int z = 0; z < 2; z++) {
+            int slow = m == 1 && z == 1;
+            uint64_t d = slow ? 10000 : (z == 1 ? big_a_ns : 1000);
+            for (int i = 0; i < (slow ? slow_per : per); i++) {
+                atr_value a[2] = {atr_value_strn(modes[m], 1),
+                                  atr_value_strn(sizes[z], strlen(sizes[z]))};
+                t = call_f(s, &fn, t, a, 2, 1, d / 10, 0, d - d / 10);
+            }
+        }
+    }
+    atr_value a[2] = {atr_value_strn("b", 1), atr_value_strn("big", 3)};
+    t = call_f(s, &fn, t, a, 2, 1, 1000, 5000, 9000);
+    clock = t;
+    ATR_CHECK_OK(atr_session_close(s));
+    return load_one(g_path);
+}
+
+/*
+ * Neither argument alone explains f's duration (slow only when mode="b" and size="big"), the
+ * two together do: the baseline is the other calls of that pair, whose group is named by both
+ * ("mode,size", `slow`'s pair); the argument rows show no difference from the typical.
+ */
+static void test_pair_baseline(void) {
+    atr_index *ix = pair_log("why_pair.atr", 6, 6, 1000);
+    uint32_t f = find(ix, "f"), h = find(ix, "h");
+    atr_why *w = NULL;
+    ATR_REQUIRE(atr_why_compute(ix, slowest_call(ix, f), &w) == 0);
+    atr_why_summary S;
+    atr_why_get_summary(w, &S);
+    ATR_CHECK_EQ_INT(S.by_group, 1);
+    ATR_CHECK_EQ_INT(S.group_pair, 1);
+    ATR_CHECK_EQ_MEM(S.group_arg.ptr, S.group_arg.len, "mode,size", 9);
+    ATR_CHECK_EQ_MEM(S.pair_arg.ptr, S.pair_arg.len, "mode,size", 9);
+    ATR_CHECK(S.group_score >= ATR_WHY_MIN_SCORE);
+    ATR_CHECK(S.group_score == S.pair_score);
+    ATR_CHECK_EQ_U64(S.pair_peers, 6);
+    ATR_CHECK_EQ_STR(S.group_label, "b, big");
+    ATR_CHECK_EQ_STR(S.group_filter, "mode=\"b\" size=\"big\"");
+    ATR_CHECK_EQ_U64(S.group_value, ATR_NO_VALUE);
+    ATR_CHECK_EQ_U64(S.baseline_calls, 6);
+    ATR_CHECK_EQ_U64(S.baseline_p50_ns, 10000);
+    ATR_CHECK_EQ_INT(S.extra_ns, 5000);
+    ATR_CHECK_EQ_U64(S.group_p50_ns, 10000);
+    ATR_CHECK_EQ_INT(child_of(w, h).extra_ns, 5000);
+    ATR_CHECK_EQ_U64(S.n_args, 2); /* the parameters only, not the pair */
+    for (uint32_t i = 0; i < S.n_args; i++) {
+        atr_why_arg r;
+        ATR_REQUIRE(atr_why_get_arg(w, i, &r) == 0);
+        ATR_CHECK(r.score < ATR_WHY_MIN_SCORE); /* neither explains alone */
+        ATR_CHECK_EQ_INT(r.differs, 0);
+        ATR_CHECK_EQ_U64(r.peer_calls, 6);
+    }
+    atr_why_free(w);
+    done(ix);
+
+    /* the same with two other calls of that pair: too few for a baseline */
+    ix = pair_log("why_pair_few.atr", 6, 2, 1000);
+    ATR_REQUIRE(atr_why_compute(ix, slowest_call(ix, find(ix, "f")), &w) == 0);
+    atr_why_get_summary(w, &S);
+    ATR_CHECK_EQ_INT(S.by_group, 0);
+    ATR_CHECK_EQ_INT(S.group_pair, 0);
+    ATR_CHECK_EQ_MEM(S.pair_arg.ptr, S.pair_arg.len, "mode,size", 9);
+    ATR_CHECK(S.pair_score >= ATR_WHY_MIN_SCORE);
+    ATR_CHECK_EQ_U64(S.pair_peers, 2);
+    ATR_CHECK_EQ_U64(S.baseline_calls, 20);
+    atr_why_free(w);
+    done(ix);
+}
+
+/*
+ * size alone explains f's duration (big calls are slow), the pair more (big and mode="b" the
+ * slowest): an argument alone still gives the baseline, so that mode's row can show what
+ * sets the call apart among the big ones.
+ */
+static void test_pair_after_single(void) {
+    atr_index *ix = pair_log("why_pair_single.atr", 6, 4, 4000);
+    atr_why *w = NULL;
+    ATR_REQUIRE(atr_why_compute(ix, slowest_call(ix, find(ix, "f")), &w) == 0);
+    atr_why_summary S;
+    atr_why_get_summary(w, &S);
+    ATR_CHECK_EQ_INT(S.by_group, 1);
+    ATR_CHECK_EQ_INT(S.group_pair, 0);
+    ATR_CHECK_EQ_MEM(S.group_arg.ptr, S.group_arg.len, "size", 4);
+    ATR_CHECK_EQ_MEM(S.pair_arg.ptr, S.pair_arg.len, "mode,size", 9);
+    ATR_CHECK(S.pair_score > S.group_score);
+    ATR_CHECK_EQ_U64(S.baseline_calls, 10); /* the other big calls: 6 mode="a", 4 "b" */
+    atr_why_arg r;
+    ATR_REQUIRE(atr_why_get_arg(w, 0, &r) == 0);
+    ATR_CHECK_EQ_MEM(r.name.ptr, r.name.len, "mode", 4);
+    ATR_CHECK_EQ_INT(r.differs, 1); /* typical: "a" */
+    ATR_CHECK_EQ_U64(r.peer_calls, 4);
+    ATR_CHECK_EQ_INT(r.slow_group, 1); /* 10 µs against the baseline's 4 µs */
+    atr_why_free(w);
+    done(ix);
+}
+
 /* A function called once: nothing to compare with; bad ids are refused. */
 static void test_alone(void) {
     uint64_t clock = 0;
@@ -396,6 +502,8 @@ int main(void) {
     test_slow_peers();
     test_range_group_without_filter();
     test_keyword_not_passed();
+    test_pair_baseline();
+    test_pair_after_single();
     test_alone();
     ATR_TEST_MAIN_END();
 }

@@ -92,6 +92,8 @@ CASES = [
     ("why_group", ["why", "basic.atr", "parse", "mode=fast"]),
     ("why_group_json", ["why", "basic.atr", "parse", "mode=fast", "--json"]),
     ("why_few", ["why", "basic.atr", "parse"]),
+    ("why_pair", ["why", "pair.atr", "compare"]),
+    ("why_pair_few", ["why", "pair.atr", "compare", "n=100"]),
     ("why_id", ["why", "basic.atr", "--id", "5"]),
     ("why_merged", ["why", "basic.atr", "second.atr", "handle", "--rank", "2",
                     "--children", "1"]),

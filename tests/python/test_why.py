@@ -261,8 +261,50 @@ def test_why_same_values_tell_a_first_call_from_the_arguments(slog, capfd):
     assert "slowest calls" in out and "first calls" not in out, out
 
 
+P_EXTRA = [0]  # added to the next p_f call's time
+
+
+def p_f(n, junk):
+    NOW[0] += (1_000_000 if n == 400 and not junk else 10_000) + P_EXTRA[0]
+
+
+def test_why_baseline_of_two_arguments_together(log_path, capfd):
+    """Neither argument explains the time alone, the two together do (as `slow` pairs them):
+    the baseline is the call's group of the pair, named by both."""
+    argtrace.start(log_path)
+    try:
+        _core.filter_start([MOD + ":p_f"], [], clock=lambda: NOW[0])
+        try:
+            for i in range(40):
+                p_f((20, 50, 200, 400)[i % 4], bool(i // 4 % 2))
+            P_EXTRA[0] = 2_000_000  # the slowest
+            p_f(400, False)
+            P_EXTRA[0] = 0
+        finally:
+            _core.filter_stop()
+    finally:
+        argtrace.stop()
+    log = argtrace.load(log_path)
+    rep = log.why("p_f")
+    assert rep["call"]["args"] == {"n": 400, "junk": False}
+    base = rep["baseline"]
+    group = base["group"]
+    assert (group["argument"], group["pair"], group["label"]) == ("n,junk", True, "400, False")
+    assert group["filter"] == "n=400 junk=False" and group["score"] > 0.9
+    assert (base["calls"], base["p50_ns"], rep["extra_ns"]) == (5, 1_000_000, 2_000_000)
+    assert all(not a["differs"] for a in rep["arguments"])
+    assert [a["name"] for a in rep["arguments"]] == ["n", "junk"]
+    if hasattr(_core, "viewer_main"):
+        capfd.readouterr()
+        assert _core.viewer_main(["argtrace", "why", log_path, "p_f"]) == 0
+        out = " ".join(capfd.readouterr().out.split())
+        assert ("baseline: 5 other calls with n,junk in 400, False (n and junk together "
+                "explain") in out, out
+
+
 @pytest.mark.parametrize("args", [
     ["basic.atr", "handle"], ["basic.atr", "parse"], ["basic.atr", "parse", "mode=fast"],
+    ["pair.atr", "compare"], ["pair.atr", "compare", "n=100"],
     ["hostile.atr", "show"], ["hostile.atr", "show", "--rank", "2"],
     ["unclosed.atr", "handle", "req=99"], ["basic.atr", "second.atr", "--id", "1:0"]])
 def test_why_text_fits_80_columns(viewer, logs, args):

@@ -313,7 +313,9 @@ class Analysis(Shown):
         Keys: "call" (as `calls --json` gives it), "extra_ns" (duration minus the baseline's
         p50), "baseline" ({"calls", "p50_ns", "function_calls", "function_p50_ns", "group"}:
         group None when the baseline is every other finished call of the function, else the
-        argument group it is: {"argument", "value", "label", "filter", "score", "p50_ns"}),
+        argument group it is: {"argument", "pair", "value", "label", "filter", "score",
+        "p50_ns"}; "pair": True when it is the group of two arguments together, "argument"
+        then naming both, "a,b"),
         "children" (per child function: "function", "calls", "typical_calls",
         "duration_ns", "typical_ns", "extra_ns", "slowest_id", "resumed": True for the
         calls of a function whose generator or task steps the call ran for their own callers,

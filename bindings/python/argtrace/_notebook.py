@@ -465,8 +465,10 @@ def why_blocks(w):
     else:
         group = base["group"]
         typical = "a typical call"
-        if group is not None:
-            typical = "a typical call with %s = %s" % (group["argument"], group["label"])
+        if group is not None:  # a pair "a,b" reads as "a, b = 400, False"
+            typical = "a typical call with %s = %s" % (
+                group["argument"].replace(",", ", ") if group.get("pair") else
+                group["argument"], group["label"])
         blocks.append(Para("It took ", ("b", fmt_dur(c["duration_ns"])), "; %s takes " % typical,
                            ("b", fmt_dur(base["p50_ns"])),
                            " (median of %s other calls): " % _count(base["calls"]),

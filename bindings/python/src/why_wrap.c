@@ -97,6 +97,7 @@ PyObject *atr__py_why(const atr_index *ix, uint32_t call) {
     if (S.by_group) {
         Py_SETREF(group, why_group_py(ix, S.group_value, S.group_label));
         if (group == NULL || atr__py_put(group, "argument", atr__str_py(S.group_arg)) ||
+            atr__py_put(group, "pair", PyBool_FromLong(S.group_pair)) ||
             atr__py_put(group, "filter", PyUnicode_FromString(S.group_filter)) ||
             atr__py_put(group, "score", PyFloat_FromDouble(S.group_score)) ||
             atr__py_put(group, "p50_ns", U64(S.group_p50_ns)))

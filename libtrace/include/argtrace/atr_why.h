@@ -21,8 +21,11 @@ extern "C" {
  * duration: the per-argument analysis (atr_argscore_compute, over every call of the
  * function) is consulted best score first, and the first argument scoring at least
  * ATR_WHY_MIN_SCORE whose group holding the call has at least ATR_WHY_MIN_BASELINE other
- * finished calls gives the baseline ("the other mode='strict' calls"). Otherwise the baseline
- * is every other finished call of the function.
+ * finished calls gives the baseline ("the other mode='strict' calls"). When no argument alone
+ * does, the best pair of arguments (ATR_ARGSCORE_PAIR: as `slow` finds it) does under the
+ * same two conditions ("the other calls with rows of 400-800 items and mode='strict'"): an
+ * argument alone is preferred, so that the other argument's row can still show what sets
+ * the call apart. Otherwise the baseline is every other finished call of the function.
  *
  * "Typical" is always the median (nearest rank, p50) over the baseline calls:
  *   - the duration and the self time;
@@ -108,6 +111,14 @@ typedef struct atr_why_summary {
     uint64_t same_calls, same_p50_ns, same_max_ns, same_nth;
     uint32_t same_loose, same_loose_param;
     int same_verdict; /* atr_why_same: what the calls with the same values say */
+    /* The best pair of arguments, when two explain the duration clearly better together than
+       any alone (ATR_ARGSCORE_PAIR): its name "A,B" (empty when there is none), its score and
+       the other finished calls in the call's group of it. group_pair: the baseline is that
+       pair's group (group_arg "A,B", group_label "LABEL_A, LABEL_B"). */
+    atr_str pair_arg;
+    double pair_score;
+    uint64_t pair_peers;
+    int group_pair;
 } atr_why_summary;
 
 /* A verdict's name in JSON and Python: "", "first_call", "not_arguments", "values". */

@@ -35,6 +35,9 @@ typedef struct atr__group {
     double kmin, kmax;            /* range of keys (RANGE/LENGTH) */
     double below, above;          /* largest key of the range below, smallest above (+-inf) */
     uint32_t orig;                /* index before sorting */
+    uint32_t token; /* exact groups: the value id or caller's token grouped (a pair's: its
+                       first key's group * the second's group count + the second's group);
+                       UINT32_MAX for ranges, buckets and the missing group */
     int missing; /* the calls without the key: "(not captured)", "(not passed)", "(no result)"... */
 } atr__group;
 

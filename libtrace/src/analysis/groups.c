@@ -527,6 +527,7 @@ int atr__build_groups(const atr__ascore_ctx *cx, atr__arg *a, const uint32_t *vi
         uint32_t k = bkv[g];
         uint32_t bk = exact ? (k == UINT32_MAX - 1 ? ATR__B_MISSING : 0) : k;
         G->missing = bk == ATR__B_MISSING;
+        G->token = exact && !G->missing ? k : UINT32_MAX;
         if ((rc = describe(cx, a, G, bk, exact ? k : ATR_NO_VALUE)) != 0)
             goto out;
         if (exact && k != UINT32_MAX - 1 && a->kind == ATR__K_ARG)

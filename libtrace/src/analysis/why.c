@@ -29,6 +29,7 @@ struct atr_why {
 
 typedef struct grp_matcher {
     const atr__arg *a;
+    int32_t pair[2];   /* a pair "A,B": the matchers of A and B (indices), else -1 */
     atr__u32map exact; /* exact mode: value id -> group index */
     atr_filter **f;    /* bucket modes, per group: its filter (NULL when it has none) */
     int32_t **pi;      /* per group: that filter's names bound to the function */
@@ -40,7 +41,10 @@ static int matcher_init(grp_matcher *m, const atr_index *ix, uint32_t fn, const 
     memset(m, 0, sizeof(*m));
     m->a = a;
     m->missing = m->none = -1;
+    m->pair[0] = m->pair[1] = -1;
     uint32_t ng = a->s.n_groups;
+    if (a->s.pair)
+        return 0; /* pair_members() links it to its keys' matchers */
     if (a->s.mode != ATR_GROUP_EXACT) {
         m->f = calloc(ng ? ng : 1, sizeof(*m->f));
         m->pi = calloc(ng ? ng : 1, sizeof(*m->pi));
@@ -85,8 +89,54 @@ static uint32_t arg_of(const atr_index *ix, uint32_t call, uint32_t k) {
     return k < c->n_args ? ix->argv[c->args + k] : ATR_NO_VALUE;
 }
 
-/* The group of `call` (a call of the matcher's function), or -1. */
-static int32_t matcher_group(const grp_matcher *m, const atr_index *ix, uint32_t call) {
+/* The matcher of the plain argument named `name` among gm[0..n), or -1. */
+static int32_t matcher_named(const grp_matcher *gm, uint32_t n, const char *name, size_t len) {
+    for (uint32_t i = 0; i < n; i++) {
+        const atr__arg *a = gm[i].a;
+        if (!a->s.pair && a->kind == ATR__K_ARG && a->s.name.len == len &&
+            memcmp(a->s.name.ptr, name, len) == 0)
+            return (int32_t)i;
+    }
+    return -1;
+}
+
+/* Link the pair matcher gm[i] ("A,B", exact groups of tokens: keys.c pair_of) to the
+   matchers of A and B; a pair whose keys are not both plain arguments matches no call. */
+static void pair_members(grp_matcher *gm, uint32_t n, uint32_t i) {
+    const atr_str nm = gm[i].a->s.name;
+    const char *comma = memchr(nm.ptr, ',', nm.len);
+    if (!comma || gm[i].a->s.mode != ATR_GROUP_EXACT)
+        return;
+    int32_t x = matcher_named(gm, n, nm.ptr, (size_t)(comma - nm.ptr));
+    int32_t y = matcher_named(gm, n, comma + 1, nm.len - (size_t)(comma + 1 - nm.ptr));
+    if (x >= 0 && y >= 0)
+        gm[i].pair[0] = x, gm[i].pair[1] = y;
+}
+
+static int32_t matcher_group(const grp_matcher *gm, uint32_t i, const atr_index *ix, uint32_t call);
+
+/* The group of `call` in pair matcher m: the one of its keys' two groups, or -1. */
+static int32_t pair_group(const grp_matcher *gm, const grp_matcher *m, const atr_index *ix,
+                          uint32_t call) {
+    if (m->pair[0] < 0)
+        return -1;
+    int32_t g0 = matcher_group(gm, (uint32_t)m->pair[0], ix, call);
+    int32_t g1 = matcher_group(gm, (uint32_t)m->pair[1], ix, call);
+    if (g0 < 0 || g1 < 0)
+        return -1;
+    uint64_t t = (uint64_t)g0 * gm[m->pair[1]].a->s.n_groups + (uint64_t)g1;
+    for (uint32_t g = 0; g < m->a->s.n_groups; g++)
+        if (m->a->groups[g].token == t)
+            return (int32_t)g;
+    return -1;
+}
+
+/* The group of `call` (a call of the function) in matcher gm[i], or -1. */
+static int32_t matcher_group(const grp_matcher *gm, uint32_t i, const atr_index *ix,
+                             uint32_t call) {
+    const grp_matcher *m = &gm[i];
+    if (m->a->s.pair)
+        return pair_group(gm, m, ix, call);
     uint32_t v = arg_of(ix, call, (uint32_t)m->a->s.param);
     if (v == ATR_NO_VALUE)
         return m->missing;
@@ -324,9 +374,9 @@ static int cmp_kids(const void *x, const void *y) {
 /* ---- arguments ---- */
 
 /* Row for argument i of the argscore: the call's group, the baseline's typical group. */
-static int arg_row(atr_why *w, const atr_index *ix, const grp_matcher *m, int32_t cg,
+static int arg_row(atr_why *w, const atr_index *ix, const grp_matcher *gm, uint32_t i_m, int32_t cg,
                    const uint32_t *base, uint64_t nb, atr_why_arg *r) {
-    const atr__arg *a = m->a;
+    const atr__arg *a = gm[i_m].a;
     uint32_t ng = a->s.n_groups;
     memset(r, 0, sizeof(*r));
     r->name = a->s.name;
@@ -355,7 +405,7 @@ static int arg_row(atr_why *w, const atr_index *ix, const grp_matcher *m, int32_
     uint64_t nn = 0;
     int numeric = 1; /* every captured non-None baseline value is a number */
     for (uint64_t i = 0; i < nb; i++) {
-        int32_t g = matcher_group(m, ix, base[i]);
+        int32_t g = matcher_group(gm, i_m, ix, base[i]);
         if (g >= 0)
             count[g]++;
         if (g >= 0 && g == cg)
@@ -400,18 +450,23 @@ static int arg_row(atr_why *w, const atr_index *ix, const grp_matcher *m, int32_
 
 /* ---- the whole analysis ---- */
 
+/* Other finished calls in the call's group cg of argscore argument a. */
+static uint64_t group_others(const atr__arg *a, int32_t cg, int finished) {
+    return cg < 0 ? 0 : a->groups[cg].g.calls - (finished ? 1u : 0u);
+}
+
 /* The baseline group: the first argument (best score first) that explains the duration and
-   whose group holding the call has enough other finished calls. -1: none. */
+   whose group holding the call has enough other finished calls; when no argument alone
+   does, the best pair if it does. -1: none. */
 static int32_t pick_group(const atr_why *w, const int32_t *cg, int finished) {
-    for (uint32_t i = 0; i < w->as->n_args; i++) {
-        const atr__arg *a = &w->as->args[i];
-        if (a->s.score < ATR_WHY_MIN_SCORE)
-            break;
-        if (cg[i] < 0)
-            continue;
-        uint64_t others = a->groups[cg[i]].g.calls - (finished ? 1u : 0u);
-        if (others >= ATR_WHY_MIN_BASELINE)
-            return (int32_t)i;
+    for (int pairs = 0; pairs < 2; pairs++) {
+        for (uint32_t i = 0; i < w->as->n_args; i++) {
+            const atr__arg *a = &w->as->args[i];
+            if (a->s.score < ATR_WHY_MIN_SCORE)
+                break;
+            if ((int)a->s.pair == pairs && group_others(a, cg[i], finished) >= ATR_WHY_MIN_BASELINE)
+                return (int32_t)i;
+        }
     }
     return -1;
 }
@@ -546,11 +601,11 @@ int atr_why_compute(const atr_index *ix, uint32_t call, atr_why **out) {
     S->function = fn;
     S->duration_ns = atr__call_active(ix, C);
     S->self_ns = atr__call_self(ix, C);
-    S->group_arg = (atr_str){"", 0};
+    S->group_arg = S->pair_arg = (atr_str){"", 0};
     S->group_label = S->group_filter = "";
     S->group_value = ATR_NO_VALUE;
     atr_stats st;
-    if ((rc = atr_argscore_compute(ix, fn, NULL, 0, &w->as)) != 0 ||
+    if ((rc = atr_argscore_compute(ix, fn, NULL, ATR_ARGSCORE_PAIR, &w->as)) != 0 ||
         (rc = atr_stats_function(ix, fn, NULL, &st)) != 0)
         goto out;
     S->function_calls = st.finished;
@@ -567,13 +622,26 @@ int atr_why_compute(const atr_index *ix, uint32_t call, atr_why **out) {
             n_gm++;
             goto out;
         }
-        cg[n_gm] = matcher_group(&gm[n_gm], ix, call);
     }
-    int32_t bg = pick_group(w, cg, C->status != ATR_CALL_UNFINISHED);
+    int finished = C->status != ATR_CALL_UNFINISHED;
+    for (uint32_t i = 0; i < na; i++) {
+        if (w->as->args[i].s.pair) {
+            pair_members(gm, na, i);
+            S->pair_arg = w->as->args[i].s.name;
+            S->pair_score = w->as->args[i].s.score;
+        }
+    }
+    for (uint32_t i = 0; i < na; i++) {
+        cg[i] = matcher_group(gm, i, ix, call);
+        if (w->as->args[i].s.pair)
+            S->pair_peers = group_others(&w->as->args[i], cg[i], finished);
+    }
+    int32_t bg = pick_group(w, cg, finished);
     if (bg >= 0) {
         const atr__arg *a = &w->as->args[bg];
         const atr_arg_group *G = &a->groups[cg[bg]].g;
         S->by_group = 1;
+        S->group_pair = a->s.pair;
         S->group_arg = a->s.name;
         S->group_score = a->s.score;
         S->group_label = G->label;
@@ -586,7 +654,7 @@ int atr_why_compute(const atr_index *ix, uint32_t call, atr_why **out) {
         uint32_t id = fids[i];
         if (id == call || ix->calls[id].status == ATR_CALL_UNFINISHED)
             continue;
-        if (bg >= 0 && matcher_group(&gm[bg], ix, id) != cg[bg])
+        if (bg >= 0 && matcher_group(gm, (uint32_t)bg, ix, id) != cg[bg])
             continue;
         base[nb++] = id;
     }
@@ -624,8 +692,8 @@ int atr_why_compute(const atr_index *ix, uint32_t call, atr_why **out) {
         goto out;
     for (uint32_t p = 0; p < F->n_params; p++)
         for (uint32_t i = 0; i < na; i++)
-            if (w->as->args[i].s.param == (int32_t)p) {
-                if (arg_row(w, ix, &gm[i], cg[i], base, nb, &w->args[S->n_args]))
+            if (w->as->args[i].s.param == (int32_t)p && !w->as->args[i].s.pair) {
+                if (arg_row(w, ix, gm, i, cg[i], base, nb, &w->args[S->n_args]))
                     goto out;
                 S->n_args++;
             }

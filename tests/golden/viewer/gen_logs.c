@@ -324,6 +324,33 @@ static void write_keys(atr_session *s) {
     }
 }
 
+/*
+ * pair.atr: app.compare(n, autojunk), n 20, 50, 200 or 400 and autojunk True or False, 5 calls
+ * of each pair: 10 µs, but 1 ms when n is 400 and autojunk False (neither explains the time
+ * alone, the two together do: `why`'s pair baseline); each with 2 app.match children, the
+ * slowest call (a sixth n=400, autojunk=False one) with 6 of them: 3 ms; then two calls with
+ * n=100, autojunk=True (a pair group too small for a baseline).
+ */
+static void write_pair(atr_session *s) {
+    static const char *const pn[] = {"n", "autojunk"}, *const pm[] = {"i"};
+    static const int64_t ns[] = {20, 50, 200, 400};
+    uint32_t fn = define(s, "app", "compare", 0, 2, pn), fm = define(s, "app", "match", 0, 1, pm);
+    uint64_t t = 1000;
+    for (int i = 0; i <= 42; i++) {
+        int64_t n = i < 40 ? ns[i % 4] : i == 40 ? 400 : 100;
+        int junk = i < 40 ? i / 4 % 2 : i > 40, slow = n == 400 && !junk, kids = i == 40 ? 6 : 2;
+        uint64_t each = slow ? 499000 : 4000, at = t + (uint64_t)kids * 1000;
+        atr_value v[2] = {atr_value_int(n), atr_value_bool(junk)};
+        uint64_t top = begin(s, fn, 0, t, v, 2);
+        for (int k = 0; k < kids; k++, at += each) {
+            atr_value a = atr_value_int(k);
+            ret_int(s, begin(s, fm, top, at, &a, 1), at + each, k);
+        }
+        ret_int(s, top, at, 0);
+        t = at + 100;
+    }
+}
+
 static unsigned char *slurp(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -553,6 +580,12 @@ int main(int argc, char **argv) {
     s = open_log(dir, "keys.atr", &t);
     write_keys(s);
     t = 2000000;
+    CHECK(atr_session_close(s));
+
+    t = 500;
+    s = open_log(dir, "pair.atr", &t);
+    write_pair(s);
+    t = 30000000;
     CHECK(atr_session_close(s));
 
     t = 1000;
