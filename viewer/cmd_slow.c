@@ -65,8 +65,8 @@ static int compute_by(atr__vctx *ctx, const atr__target *t, const slow_args *a,
         atr_argscore_compute_keys(t->ix, t->fn, t->filter, a->by, a->n_by, out, err, sizeof err);
     if (rc == 0)
         return ATR_VIEWER_OK;
-    if (rc != ATR_ENOTFOUND) {
-        atr__errorf(ctx, "%s", rc == ATR_ESYNTAX ? err : "out of memory");
+    if (rc != ATR_ENOTFOUND || strncmp(err, "no argument", 11) != 0) { /* (or no entry) */
+        atr__errorf(ctx, "%s", rc == ATR_ESYNTAX || rc == ATR_ENOTFOUND ? err : "out of memory");
         return ATR_VIEWER_FAIL;
     }
     atr_argscore *all = NULL;
@@ -133,6 +133,40 @@ static void alone_scores(atr__sbuf *sb, const atr_argscore *s, atr_str pair) {
     atr__sb_printf(sb, " %.2f", score[1]);
 }
 
+/* Under an argument whose values are a summarizer's dicts (each entry a summary named by
+   its key holding the value: "<Array: <shape: …>, <dtype: 'float32'>>"), the keys that group
+   by one entry: "--by a.shape, --by a.dtype". Its own groups' labels seldom tell them apart. */
+static void entry_keys_hint(atr__vctx *ctx, const atr_index *ix, const atr_argscore *s, uint32_t i,
+                            const atr_arg_score *as) {
+    atr_arg_group grp;
+    atr_value v;
+    if (as->pair || as->mode != ATR_GROUP_EXACT || as->n_groups < 2 ||
+        atr_argscore_group(s, i, 0, &grp) < 0 || grp.value == ATR_NO_VALUE ||
+        atr_index_value(ix, grp.value, &v) < 0 || v.kind != ATR_V_SUMMARY || v.u.sum.length >= 0 ||
+        v.n_items == 0 || !v.u.sum.items)
+        return;
+    for (uint32_t k = 0; k < v.n_items; k++) {
+        const atr_value *e = &v.u.sum.items[k];
+        if (e->kind != ATR_V_SUMMARY || e->u.sum.length >= 0 || e->n_items != 1)
+            return;
+    }
+    atr__sbuf sb = ATR__SBUF_INIT;
+    atr__sb_puts(&sb, "  by one entry of its summaries:");
+    for (uint32_t k = 0; k < v.n_items && k < 4; k++) {
+        atr__sb_puts(&sb, k ? ", --by " : " --by ");
+        atr__esc_str(&sb, as->name);
+        atr__sb_putc(&sb, '.');
+        atr__esc_text(&sb, v.u.sum.items[k].u.sum.type, v.u.sum.items[k].u.sum.type_len,
+                      ATR__ESC_BARE);
+    }
+    if (v.n_items > 4)
+        atr__sb_puts(&sb, ", …");
+    atr__sb_fit(&sb, 0, ctx->width);
+    atr__sb_putc(&sb, '\n');
+    fputs(atr__sb_cstr(&sb), ctx->out);
+    atr__sb_free(&sb);
+}
+
 static void print_arg_text(atr__vctx *ctx, const atr_index *ix, const atr_argscore *s, uint32_t i,
                            uint64_t max_g) {
     /* The value last: numbers stay aligned whatever its width (80 columns leave it 25). */
@@ -163,6 +197,8 @@ static void print_arg_text(atr__vctx *ctx, const atr_index *ix, const atr_argsco
     }
     atr__sb_puts(&sb, ")\n");
     fputs(atr__sb_cstr(&sb), ctx->out);
+    if (max_g) /* the default listing: keys to ask next */
+        entry_keys_hint(ctx, ix, s, i, &as);
     atr__table t;
     atr__table_init(&t, 7, heads, "rrrrrll");
     atr__table_fit(&t, ctx->width, 6, ATR__FIT_MID, 20, "2"); /* the value; p95 goes first */

@@ -319,6 +319,92 @@ static void test_derived(void) {
     done(ix);
 }
 
+/* A summarizer's dict entry: a summary named `key`, of unknown length, holding v. */
+static atr_value entry(const char *key, atr_value *v) {
+    atr_value e = atr_value_summary(key, strlen(key), -1);
+    e.u.sum.items = v;
+    e.n_items = 1;
+    return e;
+}
+
+/* NAME.KEY: the calls grouped by one entry of a summarizer's dict (cfg = {"mode": ..., "n":
+   ..., "shape": (3, k)}; None for some calls): exact by label, ranges for many numbers. */
+static void test_entries(void) {
+    uint64_t clock = 0, rnd = 5, t = 1000;
+    atr_session *s = new_log("keys_entries.atr", &clock);
+    const char *pn[] = {"cfg", "data"};
+    uint32_t fn = define(s, "app", "run", 2, pn);
+    for (int i = 0; i < 200; i++) {
+        uint64_t m = lcg(&rnd) % 2 && i % 10 != 9, k = lcg(&rnd) % 3; /* None: fast */
+        atr_value dims[2] = {atr_value_int(3), atr_value_int((int64_t)k + 4)};
+        atr_value shape = atr_value_summary("tuple", 5, 2);
+        shape.u.sum.items = dims;
+        shape.n_items = 2;
+        atr_value vals[3] = {atr_value_strn(m ? "slow" : "fast", 4), atr_value_int(i % 30), shape};
+        atr_value ents[3] = {entry("mode", &vals[0]), entry("n", &vals[1]),
+                             entry("shape", &vals[2])};
+        atr_value cfg = atr_value_summary("Config", 6, -1);
+        cfg.u.sum.items = ents;
+        cfg.n_items = 3;
+        atr_value v[2] = {i % 10 == 9 ? atr_value_nil() : cfg, atr_value_int(i)};
+        uint64_t d = (m ? 100000 : 1000) + lcg(&rnd) % 500;
+        ATR_CHECK_OK(atr_span_return(s, begin(s, fn, 0, t, v, 2), t + d, NULL));
+        t += d + 1;
+    }
+    clock = t;
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_index *ix = load_one(g_path);
+    const char *keys[] = {"cfg.mode", "cfg.n", " cfg . shape ", "cfg.mode,data", "cfg.items"};
+    atr_argscore *sc = NULL;
+    char err[200];
+    ATR_REQUIRE(atr_argscore_compute_keys(ix, 0, NULL, keys, 5, &sc, err, sizeof err) == 0);
+    atr_arg_score a;
+    atr_arg_group g;
+    int64_t i = arg_named(sc, "cfg.mode", &a);
+    ATR_CHECK(a.score > 0.9);
+    ATR_CHECK_EQ_INT(a.mode, ATR_GROUP_EXACT);
+    ATR_CHECK_EQ_INT(a.n_groups, 3);
+    ATR_CHECK_EQ_INT(a.n_captured, 180);
+    ATR_CHECK_OK(atr_argscore_group(sc, (uint32_t)i, 0, &g));
+    ATR_CHECK_EQ_STR(g.label, "slow");
+    ATR_CHECK_EQ_STR(g.filter, ""); /* no filter reads inside a summary */
+    const char *labels[3];
+    for (uint32_t k = 0; k < 3; k++) {
+        ATR_CHECK_OK(atr_argscore_group(sc, (uint32_t)i, k, &g));
+        labels[k] = g.label;
+    }
+    ATR_CHECK(!strcmp(labels[2], "(not captured)") || !strcmp(labels[1], "(not captured)"));
+    i = arg_named(sc, "cfg.n", &a); /* 30 numbers: ranges */
+    ATR_CHECK_EQ_INT(a.mode, ATR_GROUP_RANGE);
+    ATR_CHECK(a.score < 0.2);
+    i = arg_named(sc, "cfg.shape", &a);
+    ATR_CHECK_EQ_INT(a.n_groups, 4); /* (3, 4), (3, 5), (3, 6), not captured */
+    int seen = 0;
+    for (uint32_t k = 0; k < a.n_groups; k++) {
+        ATR_CHECK_OK(atr_argscore_group(sc, (uint32_t)i, k, &g));
+        seen += strcmp(g.label, "tuple len 2: 3, 5") == 0;
+    }
+    ATR_CHECK_EQ_INT(seen, 1);
+    arg_named(sc, "cfg.mode,data", &a);
+    ATR_CHECK(a.pair);
+    i = arg_named(sc, "cfg.items", &a); /* .items keeps its meaning: not an entry */
+    for (uint32_t k = 0; k < a.n_groups; k++) {
+        ATR_CHECK_OK(atr_argscore_group(sc, (uint32_t)i, k, &g));
+        ATR_CHECK(strcmp(g.label, "slow") != 0 && strcmp(g.label, "fast") != 0);
+    }
+    atr_argscore_free(sc);
+    const char *bad[] = {"cfg.nope"};
+    ATR_CHECK_ERR(atr_argscore_compute_keys(ix, 0, NULL, bad, 1, &sc, err, sizeof err),
+                  ATR_ENOTFOUND);
+    ATR_CHECK(strstr(err, "'cfg.nope': no value has this entry") == err);
+    const char *bad2[] = {"nope.mode"};
+    ATR_CHECK_ERR(atr_argscore_compute_keys(ix, 0, NULL, bad2, 1, &sc, err, sizeof err),
+                  ATR_ENOTFOUND);
+    ATR_CHECK_EQ_STR(err, "no argument 'nope'");
+    ATR_CHECK(sc == NULL);
+    done(ix);
+}
+
 /* **kwargs entries recorded as fields: one key per keyword; missing reads "(not passed)". */
 static void test_kwargs(void) {
     uint64_t clock = 0, rnd = 3, t = 1000;
@@ -495,6 +581,7 @@ int main(void) {
     test_three_inputs();
     test_unique_ids();
     test_derived();
+    test_entries();
     test_kwargs();
     test_labels();
     test_custom();

@@ -14,6 +14,7 @@ import pytest
 
 import argtrace
 from argtrace import _core
+from atr_helpers import run_python, subprocess_env
 from conftest import filter_traced
 
 MOD = __name__
@@ -106,6 +107,55 @@ def test_by_key_function(slog):
                     where=["reindent=True"])
     assert rep.calls == 25
     assert sorted(g.label for g in rep.arguments[0].groups) == ["(no key)", "x"]
+
+
+ENTRIES_PROG = r"""
+import sys, argtrace
+from argtrace import _core
+NOW = [1_000_000]
+
+class Array:
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = shape, dtype
+
+def matmul(a):
+    NOW[0] += a.shape[0] * a.shape[1] * 20
+
+argtrace.register_summarizer(Array, lambda a: {"shape": a.shape, "dtype": a.dtype})
+argtrace.start(sys.argv[1])
+_core.filter_start(["__main__:matmul"], [], clock=lambda: NOW[0])
+for i in range(20):
+    n = (10, 100, 300, 500)[i % 4]
+    matmul(Array((n, n), "float64" if i % 2 else "float32"))
+_core.filter_stop()
+argtrace.stop()
+"""
+
+
+def test_by_summarizer_entries(log_path, tmp_path):
+    """NAME.KEY groups calls by one entry of the dict a registered summarizer returns (an
+    array's shape), which the argument's own groups ("<Array: …>") do not show."""
+    prog = tmp_path / "entries.py"
+    prog.write_text(ENTRIES_PROG)
+    proc = run_python([str(prog), log_path])
+    assert proc.returncode == 0, proc.stderr
+    log = argtrace.load(log_path)
+    rep = log.slow("matmul", by=["a.shape", "a.dtype"])
+    shape, dtype = rep.arguments
+    assert (shape.name, dtype.name) == ("a.shape", "a.dtype")
+    assert shape.score > 0.99 and dtype.score < 0.2
+    assert [(g.label, g.calls) for g in shape.groups] == [
+        ("tuple len 2: 500, 500", 5), ("tuple len 2: 300, 300", 5),
+        ("tuple len 2: 100, 100", 5), ("tuple len 2: 10, 10", 5)]
+    assert all(g.filter == "" for g in shape.groups)
+    assert sorted(g.label for g in dtype.groups) == ["float32", "float64"]
+    with pytest.raises(ValueError, match=r"'a\.nope': no value has this entry"):
+        log.slow("matmul", by="a.nope")
+    if hasattr(_core, "viewer_main"):
+        out = subprocess.run([sys.executable, "-m", "argtrace", "slow", log_path, "matmul"],
+                             env=subprocess_env(COLUMNS="80"), capture_output=True, text=True,
+                             timeout=60).stdout
+        assert "  by one entry of its summaries: --by a.shape, --by a.dtype\n" in out, out
 
 
 def test_three_inputs_score(log_path):

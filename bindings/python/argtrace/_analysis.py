@@ -271,8 +271,9 @@ class Analysis(Shown):
         SlowReport: arguments best first, and first of all two arguments that explain the
         duration clearly better together than any alone ("a,b", ArgumentScore.pair). `by`: analyse only these keys, with all their groups — a key or a list
         of keys as `argtrace slow --by` takes them ("n", "len(sql)", "type(x)",
-        "rows.items" for a container's number of items, "a,b" for the pair; ValueError
-        naming the arguments for an unknown one), or a function of the call (a Call) whose
+        "rows.items" for a container's number of items, "a.shape" for entry "shape" of
+        the dict a registered summarizer returns, "a,b" for the pair; ValueError naming
+        the arguments for an unknown one), or a function of the call (a Call) whose
         result groups the calls: equal results form a group (None: "(no key)"); numbers
         are ranges and scored by their trend like a numeric argument. `where` (filter
         strings) and keyword arguments (equality): analyse only the matching calls, as in

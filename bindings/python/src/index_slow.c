@@ -140,12 +140,12 @@ static PyObject *ix_slow(pyindex *self, PyObject *args) {
             ? atr_argscore_compute(self->ix, fn, f,
                                    ATR_ARGSCORE_PAIR | (with_result ? ATR_ARGSCORE_RESULT : 0), &s)
             : atr_argscore_compute_keys(self->ix, fn, f, keys, (uint32_t)nk, &s, err, sizeof err);
-    if (rc == ATR_ENOTFOUND) {
+    if (rc == ATR_ENOTFOUND && strncmp(err, "no argument", 11) == 0) {
         PyObject *names = arg_names(self->ix, fn);
         if (names)
             PyErr_Format(PyExc_ValueError, "argtrace: %s (arguments: %U)", err, names);
         Py_XDECREF(names);
-    } else if (rc == ATR_ESYNTAX) {
+    } else if (rc == ATR_ESYNTAX || rc == ATR_ENOTFOUND) { /* (or no such entry) */
         PyErr_Format(PyExc_ValueError, "argtrace: %s", err);
     } else if (rc < 0) {
         if (rc == ATR_ENOMEM)

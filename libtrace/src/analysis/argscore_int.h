@@ -157,6 +157,9 @@ void atr__sort_args(atr_argscore *s); /* best score first */
    any key alone. 0 or ATR_ENOMEM. */
 int atr__add_best_pair(atr__ascore_ctx *cx, atr_argscore *s);
 
+/* groups.c: a value as a group's label shows it ("fast", "list len 3: 1, 2, 3"). */
+void atr__label_value(const atr_value *v, char *out, size_t size);
+
 /* labels.c: distinguishing labels of exact str/bytes groups (g.value set). */
 int atr__excerpt_labels(const atr_index *ix, atr__group *groups, uint32_t ng);
 /* labels.c: an integer with thousands separators, as labels show lengths and ranges

@@ -145,7 +145,7 @@ static void put_escaped(char *out, size_t size, const char *p, size_t n, int quo
     out[k < size ? k : size - 1] = '\0';
 }
 
-static void render_value(const atr_value *v, char *out, size_t size) {
+void atr__label_value(const atr_value *v, char *out, size_t size) {
     switch (v->kind) {
     case ATR_V_NIL:
         snprintf(out, size, "None");
@@ -180,7 +180,7 @@ static void render_value(const atr_value *v, char *out, size_t size) {
                 snprintf(item, sizeof(item), "%.*s",
                          (int)(it->u.sum.type_len < 20 ? it->u.sum.type_len : 20), it->u.sum.type);
             else
-                render_value(it, item, 20);
+                atr__label_value(it, item, 20);
             if (k + strlen(item) + 8 >= size || k > 40)
                 break;
             k += (size_t)snprintf(out + k, size - k, "%s%s", i ? ", " : ": ", item);
@@ -256,7 +256,7 @@ static void exact_filter(const char *name, const atr_value *v, int by_len, char 
     case ATR_V_BOOL:
     case ATR_V_INT:
     case ATR_V_UINT:
-        render_value(v, lit, sizeof(lit));
+        atr__label_value(v, lit, sizeof(lit));
         break;
     case ATR_V_FLOAT:
         if (!isfinite(v->u.f))
@@ -309,7 +309,7 @@ static int describe(const atr__ascore_ctx *cx, const atr__arg *a, atr__group *g,
             snprintf(filt, sizeof(filt), "!exception");
     } else if (a->s.param == -2) {
         atr__values_get(&cx->ix->vals, vid, &v);
-        render_value(&v, label, sizeof(label));
+        atr__label_value(&v, label, sizeof(label));
         exact_filter("exception", &v, 0, filt, sizeof(filt));
     } else if (a->s.mode == ATR_GROUP_EXACT && a->kind == ATR__K_CUSTOM) {
         snprintf(label, sizeof(label), "%s", a->tok_label ? a->tok_label[vid] : "?");
@@ -324,7 +324,7 @@ static int describe(const atr__ascore_ctx *cx, const atr__arg *a, atr__group *g,
             v = atr_value_nil();
         else
             atr__values_get(&cx->ix->vals, vid, &v);
-        render_value(&v, label, sizeof(label));
+        atr__label_value(&v, label, sizeof(label));
         if (name)
             exact_filter(name, &v, /* len(NAME) takes a parameter's own name */
                          a->s.param >= 0 && a->kind == ATR__K_ARG && strncmp(name, "arg.", 4) != 0,

@@ -9,15 +9,20 @@
  * argument's value ids for classification (groups.c); a pair becomes one token per pair of
  * its two keys' groups, each key grouped as it would be alone (exact values or ranges).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analysis/argscore_int.h"
 
+#define K_ENTRY 5 /* NAME.KEY: a summarizer's dict entry (analysed as ATR__K_CUSTOM) */
+
 typedef struct kspec {
-    int kind;      /* ATR__K_ARG, LEN, TYPE, ITEMS */
-    int32_t param; /* index into the function's params */
+    int kind;          /* ATR__K_ARG, LEN, TYPE, ITEMS, or K_ENTRY */
+    int32_t param;     /* index into the function's params */
+    const char *entry; /* K_ENTRY: the entry's key (in the expression) */
+    size_t entry_len;
 } kspec;
 
 static int kerr(char *err, size_t size, int rc, const char *fmt, const char *a, size_t n) {
@@ -47,18 +52,29 @@ static int parse_one(const atr__func *F, const char *s, size_t n, kspec *k, char
     } else if (n > 6 && memcmp(s + n - 6, ".items", 6) == 0 && atr__func_param(F, s, n) < 0) {
         k->kind = ATR__K_ITEMS;
         n -= 6;
+    } else if (atr__func_param(F, s, n) < 0 && !memchr(s, '(', n)) {
+        const char *dot = NULL; /* NAME.KEY: the last dot, a name before it and a key after */
+        for (const char *p = s; p < s + n; p++)
+            dot = *p == '.' ? p : dot;
+        if (dot && dot > s && dot + 1 < s + n) {
+            k->kind = K_ENTRY;
+            k->entry = dot + 1;
+            k->entry_len = (size_t)(s + n - dot - 1);
+            trim(&k->entry, &k->entry_len);
+            n = (size_t)(dot - s);
+        }
     }
     trim(&s, &n);
-    if (n == 0)
+    if (n == 0 || (k->kind == K_ENTRY && k->entry_len == 0))
         return kerr(err, es, ATR_ESYNTAX,
                     "empty key%.*s (write NAME, len(NAME), type(NAME), "
-                    "NAME.items or KEY,KEY)",
+                    "NAME.items, NAME.KEY or KEY,KEY)",
                     "", 0);
     k->param = atr__func_param(F, s, n);
     if (k->param < 0 && (memchr(s, '(', n) || memchr(s, ')', n)))
         return kerr(err, es, ATR_ESYNTAX,
                     "'%.*s': write NAME, len(NAME), type(NAME), "
-                    "NAME.items or KEY,KEY",
+                    "NAME.items, NAME.KEY or KEY,KEY",
                     s, n);
     if (k->param < 0)
         return kerr(err, es, ATR_ENOTFOUND, "no argument '%.*s'", s, n);
@@ -96,22 +112,140 @@ static void derive_tokens(const atr_index *ix, int kind, const uint32_t *vals, u
     }
 }
 
+/* The value of entry `key` of a summarizer's dict in summary v (capture.c writes each entry
+   as a summary named after its key, of unknown length, holding the value), or NULL. */
+static const atr_value *entry_of(const atr_value *v, const char *key, size_t len) {
+    if (v->kind != ATR_V_SUMMARY || !v->u.sum.items)
+        return NULL;
+    for (uint32_t i = 0; i < v->n_items; i++) {
+        const atr_value *e = &v->u.sum.items[i];
+        if (e->kind == ATR_V_SUMMARY && e->u.sum.length < 0 && e->n_items == 1 && e->u.sum.items &&
+            e->u.sum.type_len == len && memcmp(e->u.sum.type, key, len) == 0)
+            return &e->u.sum.items[0];
+    }
+    return NULL;
+}
+
+/* Labels of an entry key's values, one token per distinct label (open addressing). */
+typedef struct label_set {
+    char **label; /* by token */
+    uint32_t n, cap;
+    uint32_t *slot; /* hash slots: token + 1, 0 free; 2 * cap of them */
+} label_set;
+
+static uint64_t str_hash(const char *p) {
+    uint64_t h = 1469598103934665603u;
+    while (*p)
+        h = (h ^ (unsigned char)*p++) * 1099511628211u;
+    return h;
+}
+
+/* The token of label `lab` (added when new), or ATR_NO_VALUE when out of memory. */
+static uint32_t label_token(label_set *ls, const char *lab) {
+    if (2 * (ls->n + 1) > ls->cap) {
+        uint32_t cap = ls->cap ? ls->cap * 2 : 64;
+        uint32_t *slot = calloc((size_t)cap, sizeof(uint32_t));
+        char **l = realloc(ls->label, (size_t)cap * sizeof(char *));
+        if (!slot || !l) {
+            free(slot);
+            if (l)
+                ls->label = l;
+            return ATR_NO_VALUE;
+        }
+        ls->label = l;
+        for (uint32_t t = 0; t < ls->n; t++) {
+            uint32_t i = (uint32_t)str_hash(l[t]) & (cap - 1);
+            while (slot[i])
+                i = (i + 1) & (cap - 1);
+            slot[i] = t + 1;
+        }
+        free(ls->slot);
+        ls->slot = slot;
+        ls->cap = cap;
+    }
+    uint32_t i = (uint32_t)str_hash(lab) & (ls->cap - 1);
+    for (; ls->slot[i]; i = (i + 1) & (ls->cap - 1))
+        if (strcmp(ls->label[ls->slot[i] - 1], lab) == 0)
+            return ls->slot[i] - 1;
+    if (!(ls->label[ls->n] = strdup(lab)))
+        return ATR_NO_VALUE;
+    ls->slot[i] = ++ls->n;
+    return ls->n - 1;
+}
+
+static void label_set_free(label_set *ls) {
+    for (uint32_t t = 0; t < ls->n; t++)
+        free(ls->label[t]);
+    free(ls->label);
+    free(ls->slot);
+}
+
+/* NAME.KEY into a (named, param set): the calls grouped by the value of entry KEY of a
+   summarizer's dict, exactly (by label), or by ranges when its values are numbers of more
+   than 12 distinct values, as a numeric argument would be. */
+static int analyse_entry(atr__ascore_ctx *cx, const kspec *k, const uint32_t *vals, uint32_t *tok,
+                         atr__arg *a) {
+    label_set ls;
+    memset(&ls, 0, sizeof ls);
+    double *num = malloc((size_t)(cx->m ? cx->m : 1) * sizeof(double));
+    int numeric = 1, rc = ATR_ENOMEM;
+    if (!num)
+        goto out;
+    for (uint64_t i = 0; i < cx->m; i++) {
+        atr_value v;
+        const atr_value *e = NULL;
+        tok[i] = ATR_NO_VALUE;
+        num[i] = NAN;
+        if (vals[i] != ATR_NO_VALUE && atr__values_get(&cx->ix->vals, vals[i], &v) == 0)
+            e = entry_of(&v, k->entry, k->entry_len);
+        if (!e)
+            continue;
+        char lab[256];
+        atr__label_value(e, lab, sizeof lab);
+        if ((tok[i] = label_token(&ls, lab)) == ATR_NO_VALUE)
+            goto out;
+        int is_num = e->kind == ATR_V_INT || e->kind == ATR_V_UINT || e->kind == ATR_V_FLOAT;
+        numeric &= is_num;
+        num[i] = is_num ? atr__value_number(e) : NAN;
+        a->s.n_captured++;
+    }
+    rc = ATR_ENOTFOUND; /* no value had the entry: a misspelt key, not a finding */
+    if (cx->m && !a->s.n_captured)
+        goto out;
+    a->kind = ATR__K_CUSTOM;
+    a->no_filter = 1; /* no filter reads inside a summary */
+    a->tok_label = (const char *const *)ls.label;
+    a->num = numeric && ls.n > 12 ? num : NULL;
+    rc = atr__analyse_key(cx, a, tok);
+    a->tok_label = NULL;
+    a->num = NULL;
+out:
+    label_set_free(&ls);
+    free(num);
+    return rc;
+}
+
 /* Analyse one plain or derived key into a; tok: scratch of m tokens. */
 static int analyse_spec(atr__ascore_ctx *cx, const atr__func *F, const kspec *k,
                         const uint32_t *vids, uint64_t stride, uint32_t *tok, atr__arg *a) {
-    static const char *const fmt[] = {"%.*s", "len(%.*s)", "type(%.*s)", "%.*s.items"};
+    static const char *const fmt[] = {"%.*s",       "len(%.*s)", "type(%.*s)",
+                                      "%.*s.items", "",          "%.*s.%.*s"};
     const uint32_t *vals = vids + (uint64_t)k->param * stride;
     atr_str base = F->params[k->param];
-    char *name = malloc(base.len + 8);
+    size_t nl = base.len + 8 + k->entry_len;
+    char *name = malloc(nl);
     if (!name)
         return ATR_ENOMEM;
-    snprintf(name, base.len + 8, fmt[k->kind], (int)base.len, base.ptr);
+    snprintf(name, nl, fmt[k->kind], (int)base.len, base.ptr, (int)k->entry_len,
+             k->entry ? k->entry : "");
     a->kind = k->kind;
     a->name_buf = name;
     a->s.name = (atr_str){name, strlen(name)};
     a->base = base;
     a->s.param = k->param;
     a->keyword = k->param >= (int32_t)F->n_declared;
+    if (k->kind == K_ENTRY)
+        return analyse_entry(cx, k, vals, tok, a);
     for (uint64_t i = 0; i < cx->m; i++)
         a->s.n_captured += vals[i] != ATR_NO_VALUE;
     if (k->kind == ATR__K_ARG)
@@ -326,6 +460,11 @@ int atr_argscore_compute_keys(const atr_index *ix, uint32_t fn, const atr_filter
         atr__arg *a = &s->args[s->n_args++];
         rc = nks[i] == 2 ? analyse_pair(&cx, F, &ks[2 * i], vids, n, tok, a)
                          : analyse_spec(&cx, F, &ks[2 * i], vids, n, tok, a);
+        if (rc == ATR_ENOTFOUND)
+            kerr(err, err_size, rc,
+                 "'%.*s': no value has this entry (NAME.KEY names a key of the dict a "
+                 "registered summarizer returns)",
+                 keys[i], strlen(keys[i]));
     }
     if (rc == 0)
         atr__sort_args(s);

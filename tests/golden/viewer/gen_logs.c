@@ -351,6 +351,41 @@ static void write_pair(atr_session *s) {
     }
 }
 
+/* A summarizer's dict entry: a summary named `key`, of unknown length, holding v. */
+static atr_value entry(const char *key, atr_value *v) {
+    atr_value e = atr_value_summary(key, strlen(key), -1);
+    e.u.sum.items = v;
+    e.n_items = 1;
+    return e;
+}
+
+/*
+ * entries.atr: app.matmul(a) where a registered summarizer records a as {"shape": (n, n),
+ * "dtype": "float32" or "float64"}: n of 10, 100, 300 or 500, 5 calls each, n * n * 20 ns
+ * (`slow` names the keys `--by a.shape`, `--by a.dtype`).
+ */
+static void write_entries(atr_session *s) {
+    static const char *const pn[] = {"a"};
+    static const int64_t ns[] = {10, 100, 300, 500};
+    uint32_t fn = define(s, "app", "matmul", 0, 1, pn);
+    uint64_t t = 1000;
+    for (int i = 0; i < 20; i++) {
+        int64_t n = ns[i % 4];
+        atr_value dims[2] = {atr_value_int(n), atr_value_int(n)};
+        atr_value vals[2] = {atr_value_summary("tuple", 5, 2),
+                             atr_value_strn(i % 2 ? "float64" : "float32", 7)};
+        vals[0].u.sum.items = dims;
+        vals[0].n_items = 2;
+        atr_value ents[2] = {entry("shape", &vals[0]), entry("dtype", &vals[1])};
+        atr_value a = atr_value_summary("Array", 5, -1);
+        a.u.sum.items = ents;
+        a.n_items = 2;
+        uint64_t d = (uint64_t)(n * n * 20) + 1000;
+        ret_int(s, begin(s, fn, 0, t, &a, 1), t + d, 0);
+        t += d + 100;
+    }
+}
+
 static unsigned char *slurp(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -585,6 +620,12 @@ int main(int argc, char **argv) {
     t = 500;
     s = open_log(dir, "pair.atr", &t);
     write_pair(s);
+    t = 30000000;
+    CHECK(atr_session_close(s));
+
+    t = 500;
+    s = open_log(dir, "entries.atr", &t);
+    write_entries(s);
     t = 30000000;
     CHECK(atr_session_close(s));
 
