@@ -200,12 +200,43 @@ def test_run_forked_child_log_is_closed(tmp_path):
     pid, status = map(int, res.stdout.split())
     assert status == 0
     assert res.stderr.count("argtrace: log written to") == 1  # only the parent reports
+    child_path = child_log(tmp_path / "forking.atr", pid)
+    name = os.path.basename(child_path)
+    # the child's log is read only when named: the report names it, and the next command
+    assert ("argtrace: 1 forked process wrote a log of its own: %s\n" % name) in res.stderr
+    assert ("argtrace: next: argtrace summary forking.atr %s\n" % name) in res.stderr
     parent = argtrace.load(tmp_path / "forking.atr")
-    child = argtrace.load(child_log(tmp_path / "forking.atr", pid))
+    child = argtrace.load(child_path)
     assert [c.args for c in parent.calls()] == [{"who": "parent"}]
     assert [c.args for c in child.calls()] == [{"who": "child"}]
     assert parent.closed and child.closed
     assert child.process.parent_uid == parent.process.uid
+
+
+def test_run_report_names_this_runs_child_logs(tmp_path, capsys):
+    """Children's logs of this run (a grandchild's too) are named, or globbed when many;
+    an older one of the same stem, a rotated file and another stem's are not."""
+    from argtrace import _run
+    log = tmp_path / "app.atr"
+    log.write_bytes(b"")
+    mine = ["app.101.0a1b2c3d.atr", "app.102.0a1b2c3e.atr", "app.101.0a1b2c3d.7.deadbeef.atr"]
+    for name in mine + ["app.99.00000000.atr", "app.atr.1", "other.5.0a1b2c3d.atr",
+                        "app.5.XYZ.atr"]:
+        (tmp_path / name).write_bytes(b"")
+    old = tmp_path / "app.99.00000000.atr"
+    os.utime(old, (old.stat().st_mtime - 3600,) * 2)
+    since = old.stat().st_mtime + 1800
+    assert [os.path.basename(p) for p in _run._child_logs(str(log), since)] == sorted(mine)
+    (tmp_path / "app.103.0a1b2c3f.atr").write_bytes(b"")
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        _run._report(str(log), {}, since)
+    finally:
+        os.chdir(cwd)
+    err = capsys.readouterr().err
+    assert "argtrace: 4 forked processes wrote logs of their own: " in err
+    assert "argtrace: next: argtrace summary app.atr app.*.atr\n" in err
 
 
 # ---- in-process ---------------------------------------------------------------------------

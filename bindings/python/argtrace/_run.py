@@ -7,6 +7,7 @@
 import atexit
 import errno
 import os
+import re
 import runpy
 import shlex
 import shutil
@@ -14,6 +15,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import traceback
 
 from . import _api, _feedback, _longrun
@@ -372,6 +374,7 @@ class _Finisher:
         self.done = False
         self.pid = os.getpid()
         self.live = None  # LiveView of --view, finished once the log is closed
+        self.began = time.time()  # forked children's logs written since then are this run's
 
     def __call__(self):
         if self.done:
@@ -406,7 +409,7 @@ class _Finisher:
                 self.opts.get("min_duration"), self.opts.get("main_globals")))
         if self.quiet:
             return
-        _report(self.path, stats)
+        _report(self.path, stats, self.began)
 
 
 def _script_stem(opts):
@@ -423,7 +426,28 @@ def shown_path(path):
     return path
 
 
-def _report(path, stats):
+def _child_logs(path, since):
+    """The logs forked children wrote in this run: "<stem>.<pid>.<8 hex digits>.atr" beside
+    the log (a child's child adds its own), modified since the run began."""
+    folder, base = os.path.split(path)
+    stem = base[:-4] if base.endswith(".atr") else base
+    pattern = re.compile(re.escape(stem) + r"(\.[0-9]+\.[0-9a-f]{8})+\.atr\Z")
+    found = []
+    try:
+        names = os.listdir(folder or ".")
+    except OSError:
+        return found
+    for name in names:
+        full = os.path.join(folder, name)
+        try:
+            if pattern.match(name) and os.stat(full).st_mtime >= since - 1:
+                found.append(full)
+        except OSError:
+            pass
+    return sorted(found)
+
+
+def _report(path, stats, since=None):
     shown = os.path.relpath(path) if not os.path.relpath(path).startswith("..") else path
     shown = shown_path(shown)
     err = sys.stderr
@@ -446,7 +470,21 @@ def _report(path, stats):
         else:  # --keep deleted the first files
             err.write("argtrace: log written to %s (the newest files, under the name %s)\n"
                       % (span, shown))
-        err.write("argtrace: next: argtrace summary %s\n" % shlex.quote(shown))
+        children = _child_logs(path, since) if since is not None else []
+        args = [shlex.quote(shown)]
+        if children:  # not read unless named: say so, and how to name them
+            folder = os.path.dirname(shown)
+            names = [shown_path(os.path.basename(c)) for c in children]
+            err.write("argtrace: %d forked process%s wrote %s own: %s\n"
+                      % (len(names), "" if len(names) == 1 else "es",
+                         "a log of its" if len(names) == 1 else "logs of their",
+                         ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")))
+            stem = shown[:-4] if shown.endswith(".atr") else shown
+            if len(names) > 3 and shlex.quote(stem) == stem:
+                args.append(stem + ".*.atr")  # the shell's glob
+            else:
+                args += [shlex.quote(os.path.join(folder, n)) for n in names]
+        err.write("argtrace: next: argtrace summary %s\n" % " ".join(args))
         err.flush()
     except Exception:
         pass
