@@ -149,6 +149,12 @@ def test_by_summarizer_entries(log_path, tmp_path):
         ("tuple len 2: 100, 100", 5), ("tuple len 2: 10, 10", 5)]
     assert all(g.filter == "" for g in shape.groups)
     assert sorted(g.label for g in dtype.groups) == ["float32", "float64"]
+    # the same entry in Python: a key function sees it as Summary.entry() gives it
+    first = log.calls("matmul")[0].args["a"]
+    assert first.entry("dtype") == "float32" and first.entry("nope", 7) == 7
+    assert first.entry("shape") == argtrace.Summary("tuple", 2, (10, 10))
+    rep = log.slow("matmul", by=lambda c: c.args["a"].entry("shape").items[0])
+    assert rep.arguments[0].score > 0.99
     with pytest.raises(ValueError, match=r"'a\.nope': no value has this entry"):
         log.slow("matmul", by="a.nope")
     if hasattr(_core, "viewer_main"):

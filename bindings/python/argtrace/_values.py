@@ -79,6 +79,16 @@ class Summary:
     def __len__(self) -> int:
         return self.length or 0
 
+    def entry(self, key: str, default: Any = None) -> Any:
+        """The value of entry `key` of the dict a registered summarizer returned (each entry
+        is recorded as a summary named after its key, of unknown length, holding the value:
+        what `slow --by ARG.KEY` groups by), or `default` when there is none."""
+        for it in self.items:
+            if (isinstance(it, Summary) and it.type_name == key and it.length is None
+                    and len(it.items) == 1):
+                return it.items[0]
+        return default
+
     def __repr__(self) -> str:
         parts = [self.type_name]
         if self.length is not None:
