@@ -356,7 +356,7 @@
     if (!W.baseline) {
       add(line, "No other finished call of " + shortName(W.f) + " to compare with.");
     } else {
-      add(line, ["It took ", el("b", { text: fmtDur(W.d) }), "; a typical ", W.group_arg ? ["call with ", code(W.group_arg + " = " + W.group), " "] : "call ",
+      add(line, ["It took ", el("b", { text: fmtDur(W.d) }), "; a typical ", W.group_arg ? ["call with ", code(W.group_arg.split(",").join(", ") + " = " + W.group), " "] : "call ",
         "takes ", el("b", { text: fmtDur(W.base_p50) }), " (median of " + fmtCount(W.baseline) + " other calls): ",
         el("b", { class: W.d > W.base_p50 ? "badtxt" : "", text: fmtSigned(W.d - W.base_p50) }), "."]);
     }
