@@ -155,6 +155,8 @@ def test_by_summarizer_entries(log_path, tmp_path):
     assert first.entry("shape") == argtrace.Summary("tuple", 2, (10, 10))
     rep = log.slow("matmul", by=lambda c: c.args["a"].entry("shape").items[0])
     assert rep.arguments[0].score > 0.99
+    html = log.slow("matmul")._repr_html_()  # the notebook names the keys too
+    assert "4 groups; by=&quot;a.shape&quot;, &quot;a.dtype&quot;" in html, html
     with pytest.raises(ValueError, match=r"'a\.nope': no value has this entry"):
         log.slow("matmul", by="a.nope")
     if hasattr(_core, "viewer_main"):

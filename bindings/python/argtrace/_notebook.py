@@ -400,8 +400,10 @@ def slow_blocks(report):
     if not report.arguments:
         blocks.append(Para("No arguments captured for this function.", cls="dim"))
     for i, a in enumerate(report.arguments):
-        blocks.append(Score(a.name, a.score, "%d groups" % len(a.groups),
-                            best=i == 0 and a.score >= 0.5))
+        keys = _entry_keys(a)  # a summarizer's dicts: the keys that group by one entry
+        note = "%d groups%s" % (len(a.groups), "; by=%s" % ", ".join(
+            '"%s.%s"' % (a.name, k) for k in keys) if keys else "")
+        blocks.append(Score(a.name, a.score, note, best=i == 0 and a.score >= 0.5))
         top = max([g.p50_ns for g in a.groups] + [1])
         t = Table("groups", ["value", "calls", "p50", "p95", "max", "total"], num=range(1, 6))
         for g in a.groups:
@@ -410,6 +412,22 @@ def slow_blocks(report):
                   fmt_dur(g.p95_ns), fmt_dur(g.max_ns), fmt_dur(g.total_ns))
         blocks.append(t)
     return blocks
+
+
+def _entry_keys(arg):
+    """The keys of the dict a registered summarizer returned, when the argument's values are
+    such (each entry a summary named after its key, of unknown length, holding the value:
+    `slow --by ARG.KEY`), read from its first group's value; else []."""
+    v = arg.groups[0].value if arg.groups and not arg.pair else None
+    items = getattr(v, "items", None) if getattr(v, "length", 0) is None else None
+    if not items or len(arg.groups) < 2:
+        return []
+    keys = []
+    for it in items[:4]:
+        if getattr(it, "length", 0) is not None or len(getattr(it, "items", ())) != 1:
+            return []
+        keys.append(it.type_name)
+    return keys
 
 
 def _call_line(node, room=100):
