@@ -18,6 +18,8 @@ import html
 import os
 import re
 
+from ._values import Summary, entry_key
+
 __all__ = ["Shown", "ShownDict", "fmt_dur", "text_of", "html_of", "file_stamps"]
 
 ROOT = "atr-nb"
@@ -419,15 +421,10 @@ def _entry_keys(arg):
     such (each entry a summary named after its key, of unknown length, holding the value:
     `slow --by ARG.KEY`), read from its first group's value; else []."""
     v = arg.groups[0].value if arg.groups and not arg.pair else None
-    items = getattr(v, "items", None) if getattr(v, "length", 0) is None else None
-    if not items or len(arg.groups) < 2:
+    if not isinstance(v, Summary) or v.length is not None or len(arg.groups) < 2:
         return []
-    keys = []
-    for it in items[:4]:
-        if getattr(it, "length", 0) is not None or len(getattr(it, "items", ())) != 1:
-            return []
-        keys.append(it.type_name)
-    return keys
+    keys = [entry_key(it) for it in v.items]
+    return keys[:4] if keys and None not in keys else []
 
 
 def _call_line(node, room=100):

@@ -84,8 +84,7 @@ class Summary:
         is recorded as a summary named after its key, of unknown length, holding the value:
         what `slow --by ARG.KEY` groups by), or `default` when there is none."""
         for it in self.items:
-            if (isinstance(it, Summary) and it.type_name == key and it.length is None
-                    and len(it.items) == 1):
+            if entry_key(it) == key:
                 return it.items[0]
         return default
 
@@ -96,6 +95,14 @@ class Summary:
         if self.items:
             parts.append(repr(list(self.items)))
         return "<%s>" % " ".join(parts)
+
+
+def entry_key(item: Any) -> Optional[str]:
+    """The key when `item` (an item of a summary) is an entry of a summarizer's dict: a
+    summary named after its key, of unknown length, holding the value; else None."""
+    if isinstance(item, Summary) and item.length is None and len(item.items) == 1:
+        return item.type_name
+    return None
 
 
 class Redacted:

@@ -521,6 +521,16 @@ static void write_longnames(atr_session *s, uint64_t *t) {
     }
 }
 
+/* A log written by `write` between times 500 and `end` (the writers that take only the
+   session). */
+static void one_log(const char *dir, const char *name, void (*write)(atr_session *), uint64_t end) {
+    uint64_t t = 500;
+    atr_session *s = open_log(dir, name, &t);
+    write(s);
+    t = end;
+    CHECK(atr_session_close(s));
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: gen_logs OUTDIR\n");
@@ -605,29 +615,13 @@ int main(int argc, char **argv) {
     spit(dir, "corrupt.atr", buf, len);
     free(buf);
 
-    t = 500;
-    s = open_log(dir, "generator.atr", &t);
-    write_generator(s);
-    t = 40000;
-    CHECK(atr_session_close(s));
+    one_log(dir, "generator.atr", write_generator, 40000);
 
-    t = 500;
-    s = open_log(dir, "keys.atr", &t);
-    write_keys(s);
-    t = 2000000;
-    CHECK(atr_session_close(s));
+    one_log(dir, "keys.atr", write_keys, 2000000);
 
-    t = 500;
-    s = open_log(dir, "pair.atr", &t);
-    write_pair(s);
-    t = 30000000;
-    CHECK(atr_session_close(s));
+    one_log(dir, "pair.atr", write_pair, 30000000);
 
-    t = 500;
-    s = open_log(dir, "entries.atr", &t);
-    write_entries(s);
-    t = 30000000;
-    CHECK(atr_session_close(s));
+    one_log(dir, "entries.atr", write_entries, 30000000);
 
     t = 1000;
     s = open_log(dir, "longnames.atr", &t);
