@@ -133,22 +133,27 @@ static void alone_scores(atr__sbuf *sb, const atr_argscore *s, atr_str pair) {
     atr__sb_printf(sb, " %.2f", score[1]);
 }
 
-/* Under an argument whose values are a summarizer's dicts (each entry a summary named by
-   its key holding the value: "<Array: <shape: …>, <dtype: 'float32'>>"), the keys that group
-   by one entry: "--by a.shape, --by a.dtype". Its own groups' labels seldom tell them apart. */
+/* Under an argument whose values are a summarizer's dicts (atr_value_entry_key: "<Array:
+   shape=<tuple len=2: …>, dtype='float32'>"), the keys that group by one entry: "--by
+   a.shape, --by a.dtype". Its own groups' labels seldom tell them apart. */
 static void entry_keys_hint(atr__vctx *ctx, const atr_index *ix, const atr_argscore *s, uint32_t i,
                             const atr_arg_score *as) {
     atr_arg_group grp;
     atr_value v;
+    const char *key[4];
+    size_t key_len[4];
     if (as->pair || as->mode != ATR_GROUP_EXACT || as->n_groups < 2 ||
         atr_argscore_group(s, i, 0, &grp) < 0 || grp.value == ATR_NO_VALUE ||
         atr_index_value(ix, grp.value, &v) < 0 || v.kind != ATR_V_SUMMARY || v.u.sum.length >= 0 ||
         v.n_items == 0 || !v.u.sum.items)
         return;
     for (uint32_t k = 0; k < v.n_items; k++) {
-        const atr_value *e = &v.u.sum.items[k];
-        if (e->kind != ATR_V_SUMMARY || e->u.sum.length >= 0 || e->n_items != 1)
+        const char *kk;
+        size_t kn;
+        if (!atr_value_entry_key(&v.u.sum.items[k], &kk, &kn))
             return;
+        if (k < 4)
+            key[k] = kk, key_len[k] = kn;
     }
     atr__sbuf sb = ATR__SBUF_INIT;
     atr__sb_puts(&sb, "  by one entry of its summaries:");
@@ -156,8 +161,7 @@ static void entry_keys_hint(atr__vctx *ctx, const atr_index *ix, const atr_argsc
         atr__sb_puts(&sb, k ? ", --by " : " --by ");
         atr__esc_str(&sb, as->name);
         atr__sb_putc(&sb, '.');
-        atr__esc_text(&sb, v.u.sum.items[k].u.sum.type, v.u.sum.items[k].u.sum.type_len,
-                      ATR__ESC_BARE);
+        atr__esc_text(&sb, key[k], key_len[k], ATR__ESC_BARE);
     }
     if (v.n_items > 4)
         atr__sb_puts(&sb, ", …");

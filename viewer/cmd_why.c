@@ -77,6 +77,10 @@ static void sb_value_fit(atr__sbuf *sb, const atr_index *ix, uint32_t vid, size_
         atr__sb_puts(sb, "(not captured)");
         return;
     }
+    if (atr__value_all_entries(&v)) { /* a summarizer's: its entries' values */
+        atr__render_value_fit(sb, &v, maxw);
+        return;
+    }
     atr__render_value(sb, &v);
     if (v.kind == ATR_V_SUMMARY && atr__utf8_width(sb->ptr + from, sb->len - from) > maxw) {
         v.n_items = 0; /* keep the type and length, drop the items */

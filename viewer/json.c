@@ -274,7 +274,17 @@ static void json_value_depth(atr__json *j, const atr_value *v, int depth) {
         json_hex(j, "hex", v->u.s.ptr, v->u.s.len);
         atr__json_kuint(j, "true_len", v->u.s.true_len);
         break;
-    case ATR_V_SUMMARY:
+    case ATR_V_SUMMARY: {
+        const char *key;
+        size_t key_len;
+        if (atr_value_entry_key(v, &key, &key_len) && depth < 8) { /* a summarizer's entry */
+            atr__json_kstr(j, "kind", "entry");
+            atr__json_key(j, "key");
+            atr__json_str(j, key, key_len);
+            atr__json_key(j, "value");
+            json_value_depth(j, &v->u.sum.items[0], depth + 1);
+            break;
+        }
         atr__json_kstr(j, "kind", "summary");
         atr__json_key(j, "type");
         atr__json_str(j, v->u.sum.type, v->u.sum.type_len);
@@ -289,6 +299,7 @@ static void json_value_depth(atr__json *j, const atr_value *v, int depth) {
             json_value_depth(j, &v->u.sum.items[i], depth + 1);
         atr__json_arr_end(j);
         break;
+    }
     case ATR_V_REDACTED:
         atr__json_kstr(j, "kind", "redacted");
         break;

@@ -163,7 +163,18 @@ static void render_value_depth(atr__sbuf *sb, const atr_value *v, int depth, int
         if (note)
             render_trunc_note(sb, v->u.s.len, v->u.s.true_len);
         break;
-    case ATR_V_SUMMARY:
+    case ATR_V_SUMMARY: {
+        const char *key;
+        size_t key_len;
+        if (atr_value_entry_key(v, &key, &key_len)) { /* a summarizer's entry: key=value */
+            atr__esc_text(sb, key, key_len, ATR__ESC_BARE);
+            atr__sb_putc(sb, '=');
+            if (depth >= 8)
+                atr__sb_puts(sb, "…");
+            else
+                render_value_depth(sb, &v->u.sum.items[0], depth + 1, 1, lim);
+            break;
+        }
         atr__sb_putc(sb, '<');
         atr__esc_text(sb, v->u.sum.type, v->u.sum.type_len, ATR__ESC_BARE);
         if (v->u.sum.length >= 0)
@@ -187,6 +198,7 @@ static void render_value_depth(atr__sbuf *sb, const atr_value *v, int depth, int
         }
         atr__sb_putc(sb, '>');
         break;
+    }
     case ATR_V_REDACTED:
         atr__sb_puts(sb, "<redacted>");
         break;
@@ -251,6 +263,38 @@ static int fit_items(atr__sbuf *sb, size_t from, const atr_value *v, size_t maxv
     return 0;
 }
 
+int atr__value_all_entries(const atr_value *v) {
+    const char *key;
+    size_t key_len;
+    if (v->kind != ATR_V_SUMMARY || v->n_items == 0 || !v->u.sum.items)
+        return 0;
+    for (uint32_t i = 0; i < v->n_items; i++)
+        if (!atr_value_entry_key(&v->u.sum.items[i], &key, &key_len))
+            return 0;
+    return 1;
+}
+
+/* An entry's value in a cramped column: a tuple or list with all its items as "(300, 300)"
+   or "[1, 2]", a whole str bare, anything else as rendered. */
+static void render_compact(atr__sbuf *sb, const atr_value *v) {
+    int tuple = v->kind == ATR_V_SUMMARY && v->u.sum.type_len == 5 &&
+                memcmp(v->u.sum.type, "tuple", 5) == 0;
+    int list =
+        v->kind == ATR_V_SUMMARY && v->u.sum.type_len == 4 && memcmp(v->u.sum.type, "list", 4) == 0;
+    if ((tuple || list) && v->u.sum.length == (int64_t)v->n_items) {
+        atr__sb_putc(sb, tuple ? '(' : '[');
+        for (uint32_t i = 0; i < v->n_items; i++) {
+            atr__sb_puts(sb, i ? ", " : "");
+            render_value_depth(sb, &v->u.sum.items[i], 1, 1, UINT32_MAX);
+        }
+        atr__sb_puts(sb, tuple ? (v->n_items == 1 ? ",)" : ")") : "]");
+    } else if (v->kind == ATR_V_STR && v->u.s.true_len == v->u.s.len) {
+        atr__esc_text(sb, v->u.s.ptr, v->u.s.len, ATR__ESC_BARE);
+    } else {
+        render_value_depth(sb, v, 1, 1, UINT32_MAX);
+    }
+}
+
 /* Code points of UTF-8 text (invalid bytes count one each). */
 static size_t count_chars(const char *p, size_t n) { return atr__utf8_width(p, n); }
 
@@ -277,6 +321,18 @@ void atr__render_value_fit(atr__sbuf *sb, const atr_value *v, size_t maxv) {
     }
     if (sb->oom || atr__utf8_width(sb->ptr + from, sb->len - from) <= maxv)
         return;
+    if (atr__value_all_entries(
+            v)) { /* the entries' values tell such objects apart: "<(300, 300) f8>" */
+        sb->len = from;
+        atr__sb_putc(sb, '<');
+        for (uint32_t i = 0; i < v->n_items; i++) {
+            atr__sb_puts(sb, i ? " " : "");
+            render_compact(sb, &v->u.sum.items[i].u.sum.items[0]);
+        }
+        atr__sb_putc(sb, '>');
+        atr__sb_fit(sb, from, maxv);
+        return;
+    }
     if (v->kind == ATR_V_SUMMARY && fit_items(sb, from, v, maxv))
         return;
     if (v->kind == ATR_V_SUMMARY && v->n_items > 0) {

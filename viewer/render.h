@@ -35,6 +35,10 @@ void atr__render_value(atr__sbuf *sb, const atr_value *v);
  */
 void atr__render_value_fit(atr__sbuf *sb, const atr_value *v, size_t maxv);
 
+/* 1 when v is a summary whose items are all a summarizer's entries (atr_value_entry_key):
+   atr__render_value_fit shows their values alone when cramped, "<(300, 300) float64>". */
+int atr__value_all_entries(const atr_value *v);
+
 /* Durations in human units with 3 significant digits: "512 ns", "12.3 µs", "1.23 ms". */
 void atr__fmt_dur(char *buf, size_t size, uint64_t ns);
 /* Integers with thousands separators: "1,204". */

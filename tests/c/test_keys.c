@@ -319,7 +319,8 @@ static void test_derived(void) {
     done(ix);
 }
 
-/* A summarizer's dict entry: a summary named `key`, of unknown length, holding v. */
+/* A summarizer's dict entry: a summary named key ("=" + the entry's key), of unknown length,
+   holding v. */
 static atr_value entry(const char *key, atr_value *v) {
     atr_value e = atr_value_summary(key, strlen(key), -1);
     e.u.sum.items = v;
@@ -341,8 +342,8 @@ static void test_entries(void) {
         shape.u.sum.items = dims;
         shape.n_items = 2;
         atr_value vals[3] = {atr_value_strn(m ? "slow" : "fast", 4), atr_value_int(i % 30), shape};
-        atr_value ents[3] = {entry("mode", &vals[0]), entry("n", &vals[1]),
-                             entry("shape", &vals[2])};
+        atr_value ents[3] = {entry("=mode", &vals[0]), entry("=n", &vals[1]),
+                             entry("=shape", &vals[2])};
         atr_value cfg = atr_value_summary("Config", 6, -1);
         cfg.u.sum.items = ents;
         cfg.n_items = 3;

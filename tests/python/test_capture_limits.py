@@ -91,7 +91,7 @@ def test_summarized_action_and_log_fields_keep_the_limit_of_32(log_path):
     act = only(log.calls("act")).args
     fields = only(log.messages()).fields
     assert len(act) == 32 and len(fields) == 32
-    assert all(v.type_name == "Summed" and [i.type_name for i in v.items] == ["n"]
+    assert all(v.type_name == "Summed" and [i.type_name for i in v.items] == ["=n"]
                for v in fields.values()), fields
     assert act["a01"].type_name == "Summed" and act["a00"] == "é" * 300
     assert log.drops.get("capture_errors") == 0

@@ -169,8 +169,8 @@ def test_summarizer_result_and_reentrancy(log):
     starts, _, recs = run(log, f, ((Arr(),), {}))
     assert len(starts) == 1
     assert starts[0]["args"] == [("summary", "Arr", None, [
-        ("summary", "shape", None, [("summary", "tuple", 2, [3, 4])]),
-        ("summary", "n", None, [12])])]
+        ("summary", "=shape", None, [("summary", "tuple", 2, [3, 4])]),
+        ("summary", "=n", None, [12])])]
 
 
 def test_failing_summarizer_is_a_counted_capture_error(log):
@@ -380,7 +380,7 @@ def test_summarizer_reusing_its_result_dict_is_safe(log):
     f = T(lambda a, b: None)
     starts, _, _ = run(log, f, ((Item(1), Item(2)), {}))
     assert starts[0]["args"] == [
-        ("summary", "Item", None, [("summary", "key%d" % k, None, ["value %d" % k * 3])])
+        ("summary", "Item", None, [("summary", "=key%d" % k, None, ["value %d" % k * 3])])
         for k in (1, 2)]
 
 
@@ -411,5 +411,5 @@ def test_summarizers_of_builtin_containers_are_used_and_of_scalars_refused(tmp_p
     assert lines[:7] == ["argtrace.register_summarizer: %s values are recorded as they are; a "
                          "summarizer applies to containers and other objects" % t for t in names]
     assert lines[7:] == [
-        "{'opts': <dict [<mode ['exact']>]>, 'xs': <list [3, 6]>, 'n': 7}",
-        "{'opts': <tuple len=1 [<dict [<mode ['fast']>]>]>, 'xs': <list [0, 0]>, 'n': 8}"]
+        "{'opts': <dict [mode='exact']>, 'xs': <list [3, 6]>, 'n': 7}",
+        "{'opts': <tuple len=1 [<dict [mode='fast']>]>, 'xs': <list [0, 0]>, 'n': 8}"]

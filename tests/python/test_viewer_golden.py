@@ -98,6 +98,8 @@ CASES = [
     ("why_few", ["why", "basic.atr", "parse"]),
     ("why_pair", ["why", "pair.atr", "compare"]),
     ("why_pair_few", ["why", "pair.atr", "compare", "n=100"]),
+    ("why_entries", ["why", "entries.atr", "matmul"]),
+    ("calls_entries", ["calls", "entries.atr", "matmul", "--limit", "3"]),
     ("why_id", ["why", "basic.atr", "--id", "5"]),
     ("why_merged", ["why", "basic.atr", "second.atr", "handle", "--rank", "2",
                     "--children", "1"]),

@@ -81,7 +81,7 @@ class Summary:
 
     def entry(self, key: str, default: Any = None) -> Any:
         """The value of entry `key` of the dict a registered summarizer returned (each entry
-        is recorded as a summary named after its key, of unknown length, holding the value:
+        is recorded as a summary named "=" + its key, of unknown length, holding the value:
         what `slow --by ARG.KEY` groups by), or `default` when there is none."""
         for it in self.items:
             if entry_key(it) == key:
@@ -89,6 +89,9 @@ class Summary:
         return default
 
     def __repr__(self) -> str:
+        key = entry_key(self)
+        if key is not None:
+            return "%s=%r" % (key, self.items[0])
         parts = [self.type_name]
         if self.length is not None:
             parts.append("len=%d" % self.length)
@@ -99,9 +102,11 @@ class Summary:
 
 def entry_key(item: Any) -> Optional[str]:
     """The key when `item` (an item of a summary) is an entry of a summarizer's dict: a
-    summary named after its key, of unknown length, holding the value; else None."""
-    if isinstance(item, Summary) and item.length is None and len(item.items) == 1:
-        return item.type_name
+    summary named "=" + its key, of unknown length, holding the value (docs/FORMAT.md
+    section 4); else None."""
+    if (isinstance(item, Summary) and item.length is None and len(item.items) == 1
+            and item.type_name.startswith("=")):
+        return item.type_name[1:]
     return None
 
 

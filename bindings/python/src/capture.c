@@ -313,26 +313,38 @@ static void capture_dict_keys(PyObject *dict, const atr__capture_opts *opts, atr
     summary_items(keys, atr__capture_dict_keys(dict, keys), opts, s, out, depth);
 }
 
-/* Call a registered summarizer (user code, guarded). The summarizer may re-register fn, or
-   drop the last other reference to obj (a frame's local, a container's item): both are held
-   across the call, and obj (its type name is written) until the scratch is released when
-   nobody else holds it any more. */
-static int capture_summarized(PyObject *obj, PyObject *fn, const atr__capture_opts *opts,
-                              atr__scratch *s, atr_value *out, int depth) {
-    Py_INCREF(obj);
-    Py_INCREF(fn);
-    atr__tls_in_tracer++;
-    PyObject *res = PyObject_CallOneArg(fn, obj);
-    atr__tls_in_tracer--;
-    Py_DECREF(fn);
-    if (Py_REFCNT(obj) > 1) {
-        Py_DECREF(obj);
-    } else if (atr__scratch_keep(s, obj) < 0) { /* (released: gone) */
-        Py_XDECREF(res);
-        clear_user_error();
-        set_error(s, NULL, out);
-        return 1;
+/* Entry *e of a summarizer's mapping: a summary named name[0..len) ("=" + its key,
+   docs/FORMAT.md section 4) holding val as captured into *inner. */
+static void put_entry(atr_value *e, atr_value *inner, const char *name, size_t len, PyObject *val,
+                      const atr__capture_opts *opts, atr__scratch *s, int depth) {
+    *e = atr_value_summary(name, len, -1);
+    capture_at(val, opts, s, inner, depth + 1);
+    e->u.sum.items = inner;
+    e->n_items = 1;
+}
+
+/* The name of entry `key` ("=" + key) from names, where it is made once per key (the
+   writer's type cache then sees stable bytes), held by the scratch until the record is
+   written; NULL (no error set) if none. */
+static const char *entry_name(PyObject *names, PyObject *key, atr__scratch *s, Py_ssize_t *len) {
+    PyObject *named = PyDict_GetItemWithError(names, key);
+    if (named == NULL && !PyErr_Occurred() && (named = PyUnicode_FromFormat("=%U", key))) {
+        int rc = PyDict_SetItem(names, key, named);
+        Py_DECREF(named); /* names holds it, or it is gone */
+        if (rc < 0)
+            named = NULL;
     }
+    const char *name = NULL;
+    if (named && atr__scratch_keep(s, Py_NewRef(named)) == 0)
+        name = PyUnicode_AsUTF8AndSize(named, len);
+    PyErr_Clear();
+    return name;
+}
+
+/* obj's summary from what its summarizer returned (res, a new reference, or NULL when it
+   raised): a tuple's items, or a dict's entries; anything else is a capture error. */
+static int summary_of(PyObject *obj, PyObject *res, PyObject *names, const atr__capture_opts *opts,
+                      atr__scratch *s, atr_value *out, int depth) {
     if (res == NULL || atr__scratch_keep(s, res) < 0) {
         clear_user_error();
         set_error(s, obj, out);
@@ -355,7 +367,6 @@ static int capture_summarized(PyObject *obj, PyObject *fn, const atr__capture_op
         return 0;
     }
     if (PyDict_CheckExact(res)) {
-        /* Each entry becomes a nested summary named after its key holding the value. */
         Py_ssize_t n = PyDict_GET_SIZE(res), pos = 0;
         uint32_t k = n < ATR__SCRATCH_VALUES / 8 ? (uint32_t)n : ATR__SCRATCH_VALUES / 8;
         s->errors += (uint32_t)(n - k); /* entries past a summary's 8: left out, counted */
@@ -375,9 +386,8 @@ static int capture_summarized(PyObject *obj, PyObject *fn, const atr__capture_op
                 break;
             }
             Py_ssize_t klen = 0;
-            const char *kname = PyUnicode_Check(key) ? PyUnicode_AsUTF8AndSize(key, &klen) : NULL;
-            if (kname == NULL) { /* not a str key: left out, counted */
-                PyErr_Clear();
+            const char *kname = PyUnicode_Check(key) ? entry_name(names, key, s, &klen) : NULL;
+            if (kname == NULL) { /* not a str key (or no memory for its name): out, counted */
                 s->errors++;
                 continue;
             }
@@ -386,11 +396,7 @@ static int capture_summarized(PyObject *obj, PyObject *fn, const atr__capture_op
                 s->errors += k - i;
                 break;
             }
-            vals[i] = atr_value_summary(kname, (size_t)klen, -1);
-            capture_at(val, opts, s, inner, depth + 1);
-            vals[i].u.sum.items = inner;
-            vals[i].n_items = 1;
-            i++;
+            put_entry(&vals[i++], inner, kname, (size_t)klen, val, opts, s, depth);
         }
         out->u.sum.items = vals;
         out->n_items = i;
@@ -398,6 +404,100 @@ static int capture_summarized(PyObject *obj, PyObject *fn, const atr__capture_op
     }
     set_error(s, obj, out);
     return 1;
+}
+
+/* Call a registered summarizer (user code, guarded). The summarizer may re-register fn, or
+   drop the last other reference to obj (a frame's local, a container's item): fn and the
+   entries' names are held across the call, and obj (its type name is written) until the
+   scratch is released when nobody else holds it any more. */
+static int capture_summarized(PyObject *obj, const summarizer *sm, const atr__capture_opts *opts,
+                              atr__scratch *s, atr_value *out, int depth) {
+    PyObject *fn = Py_NewRef(sm->fn), *names = Py_NewRef(sm->names);
+    Py_INCREF(obj);
+    atr__tls_in_tracer++;
+    PyObject *res = PyObject_CallOneArg(fn, obj);
+    atr__tls_in_tracer--;
+    Py_DECREF(fn);
+    int rc;
+    if (Py_REFCNT(obj) > 1) {
+        Py_DECREF(obj);
+    } else if (atr__scratch_keep(s, obj) < 0) { /* (released: gone) */
+        Py_XDECREF(res);
+        Py_DECREF(names);
+        clear_user_error();
+        set_error(s, NULL, out);
+        return 1;
+    }
+    rc = summary_of(obj, res, names, opts, s, out, depth);
+    Py_DECREF(names);
+    return rc;
+}
+
+/* A numpy array (the exact type, recognised by name: numpy need not be imported here), when
+   no summarizer is registered for it: its shape and dtype, as the summarizer {"shape":
+   a.shape, "dtype": str(a.dtype)} would record them, read through numpy's C getters only
+   (str(dtype) runs Python code, about 2 µs): a builtin dtype by its scalar type's name
+   ("float64", "bool", "object"), any other by its array-protocol string ("<U5", "<M8[ns]",
+   "|V8" for a structured one). Called with the tracer's guard up. */
+static int is_ndarray(PyTypeObject *tp) {
+    return !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) && strcmp(tp->tp_name, "numpy.ndarray") == 0;
+}
+
+static PyObject *dtype_name(PyObject *dtype) {
+    PyObject *b = PyObject_GetAttr(dtype, atr__g.np_attr[2]);
+    long builtin = b ? PyLong_AsLong(b) : -1;
+    Py_XDECREF(b);
+    PyErr_Clear();
+    if (builtin == 1) {
+        PyObject *t = PyObject_GetAttr(dtype, atr__g.np_attr[3]), *name = NULL;
+        if (t && PyType_Check(t)) {
+            const char *n = ((PyTypeObject *)t)->tp_name, *dot = strrchr(n, '.');
+            n = dot ? dot + 1 : n;
+            size_t len = strlen(n);
+            if (len > 1 && n[len - 1] == '_') /* object_, str_: as numpy names the dtype */
+                len--;
+            name = PyUnicode_FromStringAndSize(n, (Py_ssize_t)len);
+        }
+        Py_XDECREF(t);
+        if (name)
+            return name;
+        PyErr_Clear();
+    }
+    return PyObject_GetAttrString(dtype, "str");
+}
+
+static int capture_ndarray(PyObject *obj, const atr__capture_opts *opts, atr__scratch *s,
+                           atr_value *out, int depth) {
+    atr__tls_in_tracer++;
+    PyObject *shape = PyObject_GetAttr(obj, atr__g.np_attr[0]);
+    PyObject *dtype = shape ? PyObject_GetAttr(obj, atr__g.np_attr[1]) : NULL;
+    PyObject *name = dtype ? dtype_name(dtype) : NULL;
+    atr__tls_in_tracer--;
+    Py_XDECREF(dtype);
+    /* (the scratch's keep takes the reference, and drops it when it cannot hold it) */
+    int held = 0;
+    if (shape && name)
+        held = atr__scratch_keep(s, shape) == 0 ? 1 + (atr__scratch_keep(s, name) == 0) : -1;
+    if (held != 2) {
+        if (held == 0)
+            Py_XDECREF(shape);
+        if (held <= 0)
+            Py_XDECREF(name);
+        PyErr_Clear();
+        set_error(s, obj, out);
+        return 1;
+    }
+    atr__capture_type_summary(obj, -1, out);
+    atr_value *vals = scratch_values(s, 4); /* two entries, then their values */
+    if (vals == NULL) {
+        s->errors += 2; /* no room for the entries: left out, counted */
+        return 0;
+    }
+    put_entry(&vals[0], &vals[2], "=shape", 6, shape, opts, s, depth);
+    put_entry(&vals[1], &vals[3], "=dtype", 6, name, opts, s, depth);
+    out->u.sum.items = vals;
+    out->n_items = 2;
+    return 0;
 }
 
 static int capture_repr(PyObject *obj, const atr__capture_opts *opts, atr__scratch *s,
@@ -488,7 +588,7 @@ static int capture_at(PyObject *obj, const atr__capture_opts *opts, atr__scratch
        are recorded by one); scalars, above, take none (atr__capture_register_summarizer). */
     for (size_t i = 0; i < g_n_summ; i++) {
         if (g_summ[i].type == (PyObject *)tp)
-            return capture_summarized(obj, g_summ[i].fn, opts, s, out, depth);
+            return capture_summarized(obj, &g_summ[i], opts, s, out, depth);
     }
     if ((tp == &PyTuple_Type || tp == &PyList_Type || tp == &PyDict_Type) &&
         capture_container(obj, opts, s, out, depth))
@@ -501,6 +601,8 @@ static int capture_at(PyObject *obj, const atr__capture_opts *opts, atr__scratch
        their builtin (a registered summarizer goes first). */
     if (capture_container(obj, opts, s, out, depth))
         return 0;
+    if (is_ndarray(tp))
+        return capture_ndarray(obj, opts, s, out, depth);
     if (opts->capture_len && depth == 0 && has_len(tp))
         return capture_len(obj, out);
     if (opts->capture_repr && depth == 0)
@@ -670,8 +772,12 @@ int atr__capture_register_summarizer(PyObject *type, PyObject *fn) {
         return -1;
     }
     g_summ = n;
+    PyObject *names = PyDict_New();
+    if (names == NULL)
+        return -1;
     g_summ[g_n_summ].type = Py_NewRef(type);
     g_summ[g_n_summ].fn = Py_NewRef(fn);
+    g_summ[g_n_summ].names = names;
     g_n_summ++;
     return 0;
 }
@@ -684,6 +790,7 @@ void atr__capture_clear_summarizers(void) {
     for (size_t i = 0; i < n; i++) {
         Py_DECREF(t[i].type);
         Py_DECREF(t[i].fn);
+        Py_DECREF(t[i].names);
     }
     PyMem_Free(t);
 }

@@ -82,6 +82,10 @@ int atr__state_init(void) {
     atr__g.span_var = PyContextVar_New("argtrace_current_span", NULL);
     if (atr__g.span_var == NULL)
         return -1;
+    static const char *const np_attr[4] = {"shape", "dtype", "isbuiltin", "type"};
+    for (int i = 0; i < 4; i++)
+        if ((atr__g.np_attr[i] = PyUnicode_InternFromString(np_attr[i])) == NULL)
+            return -1;
     atr__g.opts.max_value_bytes = 4096;
     return 0;
 }

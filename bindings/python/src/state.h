@@ -46,8 +46,10 @@ extern ATR__TLS uint64_t atr__tls_named_gen;
 
 /* A registered per-type summarizer (capture.c). */
 typedef struct atr__summarizer {
-    PyObject *type; /* owned: matched by identity (exact type) */
-    PyObject *fn;   /* owned */
+    PyObject *type;  /* owned: matched by identity (exact type) */
+    PyObject *fn;    /* owned */
+    PyObject *names; /* owned: dict, an entry's key -> its name "=" + key (capture.c: one
+                        str per key, so that the writer's type cache sees stable bytes) */
 } atr__summarizer;
 
 typedef struct atr__state {
@@ -66,6 +68,8 @@ typedef struct atr__state {
                                    into: it governs that log's compensation (calibrate.c) */
     uint64_t calib_yard_ps;     /* the calibration's untraced loop timed at the latest session
                                    or filter tracing start, ps per call (calibrate.c) */
+    PyObject *np_attr[4];       /* owned, interned: "shape", "dtype", "isbuiltin", "type" (the
+                             attributes a numpy array's summary reads: capture.c) */
 } atr__state;
 
 /* The one instance (state.c). */

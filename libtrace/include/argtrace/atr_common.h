@@ -176,6 +176,20 @@ static inline atr_value atr_value_summary(const char *type, size_t type_len, int
 }
 
 /*
+ * An entry of the mapping a summarizer returned (docs/FORMAT.md section 4): a summary named
+ * "=" followed by the entry's key, of unknown length, holding the entry's value as its one
+ * item. 1 when v is one, with the key (without the "=") in key[0..*key_len); else 0.
+ */
+static inline int atr_value_entry_key(const atr_value *v, const char **key, size_t *key_len) {
+    if (v->kind != ATR_V_SUMMARY || v->u.sum.length >= 0 || v->n_items != 1 || !v->u.sum.items ||
+        v->u.sum.type_len < 1 || v->u.sum.type[0] != '=')
+        return 0;
+    *key = v->u.sum.type + 1;
+    *key_len = v->u.sum.type_len - 1;
+    return 1;
+}
+
+/*
  * The keys of the per-call cost model of a CALIBRATION record (docs/FORMAT.md 3.13), in the
  * order the writer puts them: X(name) for each. Each is a field of atr_calibration_model
  * (atr_writer.h) and of atr_record's calibration (atr_reader.h), named as the log's key.

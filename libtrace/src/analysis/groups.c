@@ -146,6 +146,14 @@ static void put_escaped(char *out, size_t size, const char *p, size_t n, int quo
 }
 
 void atr__label_value(const atr_value *v, char *out, size_t size) {
+    const char *key;
+    size_t key_len;
+    if (size > 8 && atr_value_entry_key(v, &key, &key_len)) { /* a summarizer's: key=value */
+        int k = snprintf(out, size, "%.*s=", (int)(key_len < 24 ? key_len : 24), key);
+        if (k > 0 && (size_t)k < size)
+            atr__label_value(&v->u.sum.items[0], out + k, size - (size_t)k);
+        return;
+    }
     switch (v->kind) {
     case ATR_V_NIL:
         snprintf(out, size, "None");
@@ -171,17 +179,22 @@ void atr__label_value(const atr_value *v, char *out, size_t size) {
         } else
             snprintf(out, size, "%.*s", (int)(v->u.sum.type_len < 60 ? v->u.sum.type_len : 60),
                      v->u.sum.type);
-        /* Its leading items, so that two containers of one length read differently. */
+        /* Its leading items, so that two containers of one length read differently; a
+           summarizer's entries (the values that tell two objects of one type apart) have
+           more room: their keys and values, nested ones with their leading items. */
         size_t k = strlen(out), shown = 0;
         for (uint32_t i = 0; i < v->n_items && v->u.sum.items && k + 24 < size; i++) {
             char item[64];
             const atr_value *it = &v->u.sum.items[i];
-            if (it->kind == ATR_V_SUMMARY) /* nested: type and length only */
+            int entry = atr_value_entry_key(it, &key, &key_len);
+            if (entry)
+                atr__label_value(it, item, sizeof item);
+            else if (it->kind == ATR_V_SUMMARY) /* nested: type and length only */
                 snprintf(item, sizeof(item), "%.*s",
                          (int)(it->u.sum.type_len < 20 ? it->u.sum.type_len : 20), it->u.sum.type);
             else
                 atr__label_value(it, item, 20);
-            if (k + strlen(item) + 8 >= size || k > 40)
+            if (k + strlen(item) + 8 >= size || k > (entry ? 120u : 40u))
                 break;
             k += (size_t)snprintf(out + k, size - k, "%s%s", i ? ", " : ": ", item);
             shown++;

@@ -112,16 +112,16 @@ static void derive_tokens(const atr_index *ix, int kind, const uint32_t *vals, u
     }
 }
 
-/* The value of entry `key` of a summarizer's dict in summary v (capture.c writes each entry
-   as a summary named after its key, of unknown length, holding the value), or NULL. */
+/* The value of entry `key` of a summarizer's dict in summary v (atr_value_entry_key), or
+   NULL. */
 static const atr_value *entry_of(const atr_value *v, const char *key, size_t len) {
     if (v->kind != ATR_V_SUMMARY || !v->u.sum.items)
         return NULL;
     for (uint32_t i = 0; i < v->n_items; i++) {
-        const atr_value *e = &v->u.sum.items[i];
-        if (e->kind == ATR_V_SUMMARY && e->u.sum.length < 0 && e->n_items == 1 && e->u.sum.items &&
-            e->u.sum.type_len == len && memcmp(e->u.sum.type, key, len) == 0)
-            return &e->u.sum.items[0];
+        const char *k;
+        size_t n;
+        if (atr_value_entry_key(&v->u.sum.items[i], &k, &n) && n == len && memcmp(k, key, n) == 0)
+            return &v->u.sum.items[i].u.sum.items[0];
     }
     return NULL;
 }

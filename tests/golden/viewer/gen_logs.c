@@ -351,7 +351,8 @@ static void write_pair(atr_session *s) {
     }
 }
 
-/* A summarizer's dict entry: a summary named `key`, of unknown length, holding v. */
+/* A summarizer's dict entry: a summary named key ("=" + the entry's key), of unknown length,
+   holding v. */
 static atr_value entry(const char *key, atr_value *v) {
     atr_value e = atr_value_summary(key, strlen(key), -1);
     e.u.sum.items = v;
@@ -376,7 +377,7 @@ static void write_entries(atr_session *s) {
                              atr_value_strn(i % 2 ? "float64" : "float32", 7)};
         vals[0].u.sum.items = dims;
         vals[0].n_items = 2;
-        atr_value ents[2] = {entry("shape", &vals[0]), entry("dtype", &vals[1])};
+        atr_value ents[2] = {entry("=shape", &vals[0]), entry("=dtype", &vals[1])};
         atr_value a = atr_value_summary("Array", 5, -1);
         a.u.sum.items = ents;
         a.n_items = 2;
