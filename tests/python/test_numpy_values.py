@@ -1,6 +1,7 @@
 """numpy arrays as arguments: recorded with their shape and dtype (no summarizer needed), as
 entries of a summary (docs/FORMAT.md section 4: "=shape", "=dtype"), so that `slow --by
-a.shape` finds the size that makes a call slow; a registered summarizer replaces it.
+a.shape` finds the size that makes a call slow; a registered summarizer replaces it. Entry
+names are made once per key, and anew past the names kept (keys made of the data).
 
 Durations come from an injected clock (filter tracing), so groups and scores are exact.
 """
@@ -136,3 +137,32 @@ def test_a_registered_summarizer_replaces_it(log_path, tmp_path):
     call = argtrace.load(log_path).calls("total")[0]
     assert call.args["a"] == argtrace.Summary("numpy.ndarray", None, (12,))
     assert call.result == 12
+
+
+MANY_KEYS_PROG = r"""
+import sys, argtrace
+
+class Row:
+    def __init__(self, i):
+        self.i = i
+
+# keys made of the data: past the names kept per summarizer, each entry's name is made anew
+argtrace.register_summarizer(Row, lambda r: {"k%d" % r.i: r.i, "same": r.i % 3})
+f = argtrace.trace(lambda r: None)
+with argtrace.session(sys.argv[1]):
+    for i in range(3000):
+        f(Row(i))
+"""
+
+
+def test_entries_of_keys_made_of_the_data(log_path, tmp_path):
+    prog = tmp_path / "many.py"
+    prog.write_text(MANY_KEYS_PROG)
+    proc = run_python([str(prog), log_path])
+    assert proc.returncode == 0, proc.stderr
+    log = argtrace.load(log_path)
+    rows = [c.args["r"] for c in log.calls()]
+    assert len(rows) == 3000
+    assert all(r.entry("k%d" % i) == i and r.entry("same") == i % 3
+               for i, r in enumerate(rows))
+    assert log.drops.get("capture_errors") == 0

@@ -324,18 +324,19 @@ static void put_entry(atr_value *e, atr_value *inner, const char *name, size_t l
 }
 
 /* The name of entry `key` ("=" + key) from names, where it is made once per key (the
-   writer's type cache then sees stable bytes), held by the scratch until the record is
-   written; NULL (no error set) if none. */
+   writer's type cache then sees stable bytes; past ENTRY_NAMES_MAX keys, keys made of the
+   data, each is made anew), held by the scratch until the record is written; NULL (no
+   error set) if none. */
+#define ENTRY_NAMES_MAX 1024
 static const char *entry_name(PyObject *names, PyObject *key, atr__scratch *s, Py_ssize_t *len) {
     PyObject *named = PyDict_GetItemWithError(names, key);
-    if (named == NULL && !PyErr_Occurred() && (named = PyUnicode_FromFormat("=%U", key))) {
-        int rc = PyDict_SetItem(names, key, named);
-        Py_DECREF(named); /* names holds it, or it is gone */
-        if (rc < 0)
-            named = NULL;
-    }
+    if (named != NULL)
+        Py_INCREF(named);
+    else if (!PyErr_Occurred() && (named = PyUnicode_FromFormat("=%U", key)) &&
+             PyDict_GET_SIZE(names) < ENTRY_NAMES_MAX && PyDict_SetItem(names, key, named) < 0)
+        Py_CLEAR(named);
     const char *name = NULL;
-    if (named && atr__scratch_keep(s, Py_NewRef(named)) == 0)
+    if (named && atr__scratch_keep(s, named) == 0) /* (which takes the reference) */
         name = PyUnicode_AsUTF8AndSize(named, len);
     PyErr_Clear();
     return name;
