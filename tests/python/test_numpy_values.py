@@ -72,7 +72,8 @@ def test_text_and_json_show_the_entries(log_path):
     env = subprocess_env(COLUMNS="80")
     out = subprocess.run([sys.executable, "-m", "argtrace", "slow", log_path, "clk_solve"],
                          env=env, capture_output=True, text=True, timeout=60).stdout
-    assert "  by one entry of its summaries: --by a.shape, --by a.dtype\n" in out, out
+    assert ("  by one entry: a.shape 0.98 (3 groups), a.dtype 0.00 (2); see --by a.shape\n"
+            in out), out
     # in 80 columns an array reads as its shape and dtype; in full where there is room
     assert "7.20 ms         █   <(300, 300) float64>\n" in out, out
     assert " 1.80 ms  (a=<(300, 300) float64>, b=<(300,) float64>) → None\n" in out, out

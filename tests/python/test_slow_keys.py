@@ -163,7 +163,8 @@ def test_by_summarizer_entries(log_path, tmp_path):
         out = subprocess.run([sys.executable, "-m", "argtrace", "slow", log_path, "matmul"],
                              env=subprocess_env(COLUMNS="80"), capture_output=True, text=True,
                              timeout=60).stdout
-        assert "  by one entry of its summaries: --by a.shape, --by a.dtype\n" in out, out
+        assert ("  by one entry: a.shape 1.00 (4 groups), a.dtype 0.04 (2); see --by a.shape\n"
+                in out), out
 
 
 def test_three_inputs_score(log_path):
