@@ -418,8 +418,8 @@ def slow_blocks(report):
 
 def _entry_keys(arg):
     """The keys of the dict a registered summarizer returned, when the argument's values are
-    such (each entry a summary named after its key, of unknown length, holding the value:
-    `slow --by ARG.KEY`), read from its first group's value; else []."""
+    such (_values.entry_key: `slow --by ARG.KEY`), read from its first group's value;
+    else []."""
     v = arg.groups[0].value if arg.groups and not arg.pair else None
     if not isinstance(v, Summary) or v.length is not None or len(arg.groups) < 2:
         return []
