@@ -325,14 +325,15 @@ static void put_entry(atr_value *e, atr_value *inner, const char *name, size_t l
 
 /* The name of entry `key` ("=" + key) from names, where it is made once per key (the
    writer's type cache then sees stable bytes; past ENTRY_NAMES_MAX keys, keys made of the
-   data, each is made anew), held by the scratch until the record is written; NULL (no
-   error set) if none. */
+   data, and for a str subclass, whose hash would be user code, each is made anew), held by
+   the scratch until the record is written; NULL (no error set) if none. */
 #define ENTRY_NAMES_MAX 1024
 static const char *entry_name(PyObject *names, PyObject *key, atr__scratch *s, Py_ssize_t *len) {
-    PyObject *named = PyDict_GetItemWithError(names, key);
+    int exact = PyUnicode_CheckExact(key);
+    PyObject *named = exact ? PyDict_GetItemWithError(names, key) : NULL;
     if (named != NULL)
         Py_INCREF(named);
-    else if (!PyErr_Occurred() && (named = PyUnicode_FromFormat("=%U", key)) &&
+    else if (!PyErr_Occurred() && (named = PyUnicode_FromFormat("=%U", key)) && exact &&
              PyDict_GET_SIZE(names) < ENTRY_NAMES_MAX && PyDict_SetItem(names, key, named) < 0)
         Py_CLEAR(named);
     const char *name = NULL;
