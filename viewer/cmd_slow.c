@@ -138,6 +138,19 @@ static void alone_scores(atr__sbuf *sb, const atr_argscore *s, atr_str pair) {
    and how to see its groups: "by one entry: a.shape 0.97 (4 groups), a.dtype 0.02 (2);
    see --by a.shape" (best first). Its own groups mix the entries. */
 #define ENTRY_KEYS 4
+
+/* 1 when "ARG.KEY" names entry `key` (atr_argscore_compute_keys: no '.', ',', parentheses
+   or surrounding blanks in it, and not "items", which counts a container's items). */
+static int entry_key_usable(const char *key, size_t n) {
+    if (n == 0 || key[0] == ' ' || key[0] == '\t' || key[n - 1] == ' ' || key[n - 1] == '\t' ||
+        (n == 5 && memcmp(key, "items", 5) == 0))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (key[i] == '.' || key[i] == ',' || key[i] == '(' || key[i] == ')' || key[i] == '\0')
+            return 0;
+    return 1;
+}
+
 static void entry_keys_hint(atr__vctx *ctx, const atr__target *t, const atr_argscore *s, uint32_t i,
                             const atr_arg_score *as) {
     atr_arg_group grp;
@@ -148,14 +161,23 @@ static void entry_keys_hint(atr__vctx *ctx, const atr__target *t, const atr_args
         atr_argscore_group(s, i, 0, &grp) < 0 || grp.value == ATR_NO_VALUE ||
         atr_index_value(t->ix, grp.value, &v) < 0 || !atr__value_all_entries(&v))
         return;
-    uint32_t n = v.n_items < ENTRY_KEYS ? v.n_items : ENTRY_KEYS;
-    for (uint32_t k = 0; k < n; k++) {
+    uint32_t n = 0, usable = 0;
+    for (uint32_t k = 0; k < v.n_items; k++) {
         const char *kk = "";
         size_t kn = 0;
         atr_value_entry_key(&v.u.sum.items[k], &kk, &kn);
-        snprintf(key[k], sizeof key[k], "%.*s.%.*s", (int)as->name.len, as->name.ptr, (int)kn, kk);
-        keys[k] = key[k];
+        if (!entry_key_usable(kk, kn) || kn + as->name.len + 2 > sizeof key[0])
+            continue;
+        usable++;
+        if (n < ENTRY_KEYS) {
+            snprintf(key[n], sizeof key[n], "%.*s.%.*s", (int)as->name.len, as->name.ptr, (int)kn,
+                     kk);
+            keys[n] = key[n];
+            n++;
+        }
     }
+    if (n == 0)
+        return;
     atr_argscore *by = NULL;
     atr__sbuf sb = ATR__SBUF_INIT;
     atr__sb_puts(&sb, "  by one entry:");
@@ -169,7 +191,7 @@ static void entry_keys_hint(atr__vctx *ctx, const atr__target *t, const atr_args
                            : e.n_groups == 1 ? " group"
                                              : " groups");
         }
-        if (v.n_items > n)
+        if (usable > n)
             atr__sb_puts(&sb, ", …");
         if (atr_argscore_count(by) && atr_argscore_arg(by, 0, &e) == 0) {
             atr__sb_puts(&sb, "; see --by ");

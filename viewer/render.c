@@ -321,8 +321,8 @@ void atr__render_value_fit(atr__sbuf *sb, const atr_value *v, size_t maxv) {
     }
     if (sb->oom || atr__utf8_width(sb->ptr + from, sb->len - from) <= maxv)
         return;
-    if (atr__value_all_entries(
-            v)) { /* the entries' values tell such objects apart: "<(300, 300) f8>" */
+    /* a summarizer's object: its entries' values tell such objects apart, "<(300, 300) f8>" */
+    if (atr__value_all_entries(v)) {
         sb->len = from;
         atr__sb_putc(sb, '<');
         for (uint32_t i = 0; i < v->n_items; i++) {

@@ -185,3 +185,40 @@ def test_entries_of_keys_made_of_the_data(log_path, tmp_path):
     assert all(r.entry("k%d" % i) == i and r.entry("same") == i % 3
                for i, r in enumerate(rows))
     assert log.drops.get("capture_errors") == 0
+
+
+ODD_KEYS_PROG = r"""
+import sys, argtrace
+
+class Obj:
+    def __init__(self, i):
+        self.i = i
+
+# keys that ARG.KEY cannot name ("a.b", "items", " x") and one with a control character
+argtrace.register_summarizer(Obj, lambda o: {"a.b": o.i % 2, "items": 1, "ok": o.i % 3,
+                                             "\x1b[31m": o.i % 2, " x": 0})
+f = argtrace.trace(lambda o: None)
+with argtrace.session(sys.argv[1]):
+    for i in range(30):
+        f(Obj(i))
+"""
+
+
+def test_odd_entry_keys(log_path, tmp_path):
+    prog = tmp_path / "odd.py"
+    prog.write_text(ODD_KEYS_PROG)
+    proc = run_python([str(prog), log_path])
+    assert proc.returncode == 0, proc.stderr
+    log = argtrace.load(log_path)
+    o = next(a for a in log.slow("<lambda>").arguments if a.name == "o")
+    assert len(o.groups) == 6
+    assert all(g.label.startswith("Obj: a.b=") and "\x1b" not in g.label and
+               ", \\x1b[31m=" in g.label for g in o.groups), [g.label for g in o.groups]
+    if not hasattr(_core, "viewer_main"):
+        return
+    out = subprocess.run([sys.executable, "-m", "argtrace", "slow", log_path, "<lambda>"],
+                         env=subprocess_env(COLUMNS="100"), capture_output=True, text=True,
+                         timeout=60).stdout
+    hint = next(ln for ln in out.splitlines() if ln.startswith("  by one entry:"))
+    assert "o.ok " in hint and "o.\\x1b[31m " in hint and "\x1b" not in hint, hint
+    assert "o.a.b" not in hint and "o.items" not in hint and "o. x" not in hint, hint

@@ -149,9 +149,11 @@ void atr__label_value(const atr_value *v, char *out, size_t size) {
     const char *key;
     size_t key_len;
     if (size > 8 && atr_value_entry_key(v, &key, &key_len)) { /* a summarizer's: key=value */
-        int k = snprintf(out, size, "%.*s=", (int)(key_len < 24 ? key_len : 24), key);
-        if (k > 0 && (size_t)k < size)
-            atr__label_value(&v->u.sum.items[0], out + k, size - (size_t)k);
+        put_escaped(out, size - 1, key, key_len < 24 ? key_len : 24, 0);
+        size_t k = strlen(out);
+        out[k++] = '=';
+        out[k] = '\0';
+        atr__label_value(&v->u.sum.items[0], out + k, size - k);
         return;
     }
     switch (v->kind) {
