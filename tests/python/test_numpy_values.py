@@ -60,9 +60,15 @@ def test_slow_finds_the_shape(log_path):
         ("tuple len 2: 300, 300", 8), ("tuple len 2: 100, 100", 8), ("tuple len 2: 10, 10", 8)]
     assert by["a.shape"].score > 0.85 and by["a.dtype"].score < 0.1
     assert by["a.shape,a.dtype"].score > 0.99
-    # the argument's own groups are labelled by the entries' values
+    # the argument's own groups are labelled by the entries' values; each entry alone
     a = next(k for k in log.slow("clk_solve").arguments if k.name == "a")
     assert a.groups[0].label == "numpy.ndarray: shape=tuple len 2: 300, 300, dtype=float64"
+    assert [(e.name, len(e.groups)) for e in a.entries] == [("a.shape", 3), ("a.dtype", 2)]
+    assert a.entries[0].score == by["a.shape"].score
+    a = next(k for k in log.slow("clk_solve", where=["duration>=100us"]).arguments
+             if k.name == "a")  # the entries of the calls analysed
+    assert [len(e.groups) for e in a.entries] == [2, 2] and a.entries[0].groups[0].calls == 8
+    assert not by["a.shape"].entries  # asked for keys: no entries of their own
 
 
 def test_text_and_json_show_the_entries(log_path):

@@ -155,8 +155,11 @@ def test_by_summarizer_entries(log_path, tmp_path):
     assert first.entry("shape") == argtrace.Summary("tuple", 2, (10, 10))
     rep = log.slow("matmul", by=lambda c: c.args["a"].entry("shape").items[0])
     assert rep.arguments[0].score > 0.99
-    html = log.slow("matmul")._repr_html_()  # the notebook names the keys too
-    assert "4 groups; by=&quot;a.shape&quot;, &quot;a.dtype&quot;" in html, html
+    rep = log.slow("matmul")  # every argument: the entries alone under `a`
+    assert [(e.name, round(e.score, 2), len(e.groups)) for e in rep.arguments[0].entries] == [
+        ("a.shape", 1.0, 4), ("a.dtype", 0.04, 2)]
+    html = rep._repr_html_()  # the notebook shows them too
+    assert "4 groups; by one entry: &quot;a.shape&quot; 1.00, &quot;a.dtype&quot; 0.04" in html, html
     with pytest.raises(ValueError, match=r"'a\.nope': no value has this entry"):
         log.slow("matmul", by="a.nope")
     if hasattr(_core, "viewer_main"):

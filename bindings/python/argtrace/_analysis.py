@@ -12,7 +12,7 @@ from typing import Any, List
 
 from ._notebook import Shown, ShownDict, diff_blocks, log_blocks, slow_blocks, tree_blocks, \
     why_blocks
-from ._values import convert
+from ._values import convert, usable_entry_keys
 
 __all__ = ["Analysis", "FunctionStats", "SlowReport", "ArgumentScore", "ArgumentGroup",
            "CallTree", "Why", "Diff", "filter_terms"]
@@ -78,6 +78,10 @@ class ArgumentScore:
     groups: List[ArgumentGroup] = field(default_factory=list)
     score_trend: float = 0.0
     pair: bool = False
+    entries: List["ArgumentScore"] = field(default_factory=list)
+    """When the argument's values are a summarizer's dicts (a numpy array's shape and
+    dtype) and `slow` was asked for every argument: each entry alone as a key ("a.shape",
+    as `by` takes it), best first — what `argtrace slow` prints as "by one entry"."""
 
 
 @dataclass
@@ -295,6 +299,12 @@ class Analysis(Shown):
                       for g in a["groups"]]
             args.append(ArgumentScore(a["name"], a["score"], groups, a["score_trend"],
                                       a.get("pair", False)))
+        if by is None:
+            for a in args:
+                entry_keys = [a.name + "." + k for k in usable_entry_keys(a)]
+                if entry_keys:
+                    a.entries = self.slow(function, entry_keys, where=where,
+                                          **equals).arguments
         report = SlowReport(raw["function"], raw["calls"], args)
         if not callable(by):
             keys = [] if by is None else [by] if isinstance(by, str) else list(by)

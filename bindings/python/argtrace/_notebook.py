@@ -18,7 +18,7 @@ import html
 import os
 import re
 
-from ._values import Summary, entry_key
+from ._values import Summary
 
 __all__ = ["Shown", "ShownDict", "fmt_dur", "text_of", "html_of", "file_stamps"]
 
@@ -402,9 +402,10 @@ def slow_blocks(report):
     if not report.arguments:
         blocks.append(Para("No arguments captured for this function.", cls="dim"))
     for i, a in enumerate(report.arguments):
-        keys = _entry_keys(a)  # a summarizer's dicts: the keys that group by one entry
-        note = "%d groups%s" % (len(a.groups), "; by=%s" % ", ".join(
-            '"%s.%s"' % (a.name, k) for k in keys) if keys else "")
+        note = "%d groups" % len(a.groups)
+        if a.entries:  # a summarizer's dicts: each entry alone
+            note += "; by one entry: %s" % ", ".join(
+                '"%s" %.2f' % (e.name, e.score) for e in a.entries)
         blocks.append(Score(a.name, a.score, note, best=i == 0 and a.score >= 0.5))
         top = max([g.p50_ns for g in a.groups] + [1])
         t = Table("groups", ["value", "calls", "p50", "p95", "max", "total"], num=range(1, 6))
@@ -414,17 +415,6 @@ def slow_blocks(report):
                   fmt_dur(g.p95_ns), fmt_dur(g.max_ns), fmt_dur(g.total_ns))
         blocks.append(t)
     return blocks
-
-
-def _entry_keys(arg):
-    """The keys of the dict a registered summarizer returned, when the argument's values are
-    such (_values.entry_key: `slow --by ARG.KEY`), read from its first group's value;
-    else []."""
-    v = arg.groups[0].value if arg.groups and not arg.pair else None
-    if not isinstance(v, Summary) or v.length is not None or len(arg.groups) < 2:
-        return []
-    keys = [entry_key(it) for it in v.items]
-    return keys[:4] if keys and None not in keys else []
 
 
 def _call_line(node, room=100):
