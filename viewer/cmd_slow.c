@@ -136,7 +136,7 @@ static void alone_scores(atr__sbuf *sb, const atr_argscore *s, atr_str pair) {
 /* Under an argument whose values are a summarizer's dicts (atr_value_entry_key: "<Array:
    shape=<tuple len=2: …>, dtype='float32'>"), how well each entry alone explains the time,
    and how to see its groups: "by one entry: a.shape 0.97 (4 groups), a.dtype 0.02 (2);
-   see --by a.shape" (best first). Its own groups mix the entries. */
+   see --by a.shape" (best first), when there are two or more. Its own groups mix them. */
 #define ENTRY_KEYS 4
 
 /* 1 when "ARG.KEY" names entry `key` (atr_argscore_compute_keys: no '.', ',', parentheses
@@ -176,7 +176,7 @@ static void entry_keys_hint(atr__vctx *ctx, const atr__target *t, const atr_args
             n++;
         }
     }
-    if (n == 0)
+    if (usable < 2) /* one entry groups as the argument does */
         return;
     atr_argscore *by = NULL;
     atr__sbuf sb = ATR__SBUF_INIT;

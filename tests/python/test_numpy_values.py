@@ -228,3 +228,34 @@ def test_odd_entry_keys(log_path, tmp_path):
     hint = next(ln for ln in out.splitlines() if ln.startswith("  by one entry:"))
     assert "o.ok " in hint and "o.\\x1b[31m " in hint and "\x1b" not in hint, hint
     assert "o.a.b" not in hint and "o.items" not in hint and "o. x" not in hint, hint
+
+
+ONE_ENTRY_PROG = r"""
+import sys, argtrace
+
+class Frame:
+    def __init__(self, rows):
+        self.rows = rows
+
+argtrace.register_summarizer(Frame, lambda f: {"shape": (f.rows, 3)})
+f = argtrace.trace(lambda df: None)
+with argtrace.session(sys.argv[1]):
+    for i in range(12):
+        f(Frame((10, 1000, 100000)[i % 3]))
+"""
+
+
+def test_one_entry_is_the_argument(log_path, tmp_path):
+    """A summarizer's dict of one entry groups as the argument does: no line of entries."""
+    prog = tmp_path / "one.py"
+    prog.write_text(ONE_ENTRY_PROG)
+    proc = run_python([str(prog), log_path])
+    assert proc.returncode == 0, proc.stderr
+    df = next(a for a in argtrace.load(log_path).slow("<lambda>").arguments if a.name == "df")
+    assert len(df.groups) == 3 and df.entries == []
+    if not hasattr(_core, "viewer_main"):
+        return
+    out = subprocess.run([sys.executable, "-m", "argtrace", "slow", log_path, "<lambda>"],
+                         env=subprocess_env(COLUMNS="80"), capture_output=True, text=True,
+                         timeout=60).stdout
+    assert "by one entry" not in out and "<(100000, 3)>" in out, out

@@ -79,9 +79,9 @@ class ArgumentScore:
     score_trend: float = 0.0
     pair: bool = False
     entries: List["ArgumentScore"] = field(default_factory=list)
-    """When the argument's values are a summarizer's dicts (a numpy array's shape and
-    dtype) and `slow` was asked for every argument: each entry alone as a key ("a.shape",
-    as `by` takes it), best first — what `argtrace slow` prints as "by one entry"."""
+    """When the argument's values are a summarizer's dicts of two entries or more (a numpy
+    array's shape and dtype) and `slow` was asked for every argument: each entry alone as
+    a key ("a.shape", as `by` takes it), best first — `argtrace slow`'s "by one entry"."""
 
 
 @dataclass

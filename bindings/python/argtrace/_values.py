@@ -113,14 +113,16 @@ def entry_key(item: Any) -> Optional[str]:
 def usable_entry_keys(arg: Any, most: int = 4) -> List[str]:
     """The keys of the dict a registered summarizer returned, when an argument's values
     (an ArgumentScore's groups, two at least, exact ones) are such, as `by` can name them
-    ("ARG.KEY": none with ".", ",", parentheses or surrounding blanks, nor "items"), at most
-    `most`, read from its first group's value; else [] (as `argtrace slow` picks them)."""
+    ("ARG.KEY": none with ".", ",", parentheses or surrounding blanks, nor "items"), two at
+    least and at most `most`, read from its first group's value; else [] (as `argtrace
+    slow` picks them)."""
     v = arg.groups[0].value if len(arg.groups) >= 2 and not arg.pair else None
     keys = [entry_key(it) for it in v.items] if isinstance(v, Summary) and v.items else [None]
     if None in keys:
         return []
-    return [k for k in keys if k and k == k.strip(" \t") and k != "items"
-            and not any(c in k for c in ".,()\0")][:most]
+    keys = [k for k in keys if k and k == k.strip(" \t") and k != "items"
+            and not any(c in k for c in ".,()\0")]
+    return keys[:most] if len(keys) >= 2 else []  # one entry groups as the argument does
 
 
 class Redacted:
