@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from conftest import filter_traced
 from test_viewer_common import run_view, viewer  # noqa: F401 (fixtures)
 
 argtrace = pytest.importorskip("argtrace")
@@ -135,29 +136,35 @@ def test_a_folded_line_names_where_its_time_went(viewer, tmp_path):
     assert "heavy(), …)" in line and "light()" not in line, out
 
 
+NOW = [1_000_000]  # the injected clock of clk_parse's filter tracing (ns)
+DOC_NS = {"a": 2_000, "b": 30_000, "c": 90_000, "d": 60_000, "s": 500}
+
+
+def clk_parse(doc):
+    NOW[0] += DOC_NS[doc[0]]
+    return len(doc)
+
+
 def test_long_str_groups_are_selected_by_their_length(tmp_path):
     # A str too long to write in a filter (over 120 bytes, or cut by the capture) is
     # selected by its length, which `slow`'s drill-down and Log.calls() accept; a length two
-    # groups share selects neither exactly: no filter.
-    @argtrace.trace
-    def parse(doc):
-        return len(doc)
-
+    # groups share selects neither exactly: no filter. (Durations from an injected clock, one
+    # per doc: the groups are by value whatever the machine's noise.)
     docs = ["a" * 200, "b" * 3000, "c" * 9000, "d" * 9000, "short"]
-    argtrace.start(str(tmp_path / "g.atr"))
-    try:
+
+    def run():
         for d in docs:
             for _ in range(3):
-                parse(d)
-    finally:
-        argtrace.stop()
+                clk_parse(d)
+
+    filter_traced(tmp_path / "g.atr", [__name__ + ":clk_parse"], run, clock=lambda: NOW[0])
     log = argtrace.load(str(tmp_path / "g.atr"))
-    (arg,) = log.slow("parse").arguments
+    (arg,) = log.slow("clk_parse").arguments
     filters = {g.calls and g.filter for g in arg.groups}
     assert {"len(doc)=200", "len(doc)=3000", 'doc="short"', ""} == filters, filters
     for g in arg.groups:
         if g.filter:
-            calls = log.calls("parse", g.filter)
+            calls = log.calls("clk_parse", g.filter)
             assert len(calls) == g.calls == 3
             assert {len(c.args["doc"]) if isinstance(c.args["doc"], str)
                     else c.args["doc"].length for c in calls} == {
