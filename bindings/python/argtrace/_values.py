@@ -117,8 +117,10 @@ def usable_entry_keys(arg: Any, most: int = 4) -> List[str]:
     least and at most `most`, read from its first group's value; else [] (as `argtrace
     slow` picks them)."""
     v = arg.groups[0].value if len(arg.groups) >= 2 and not arg.pair else None
-    keys = [entry_key(it) for it in v.items] if isinstance(v, Summary) and v.items else [None]
-    if None in keys:
+    found: List[Optional[str]] = (
+        [entry_key(it) for it in v.items] if isinstance(v, Summary) and v.items else [None])
+    keys = [k for k in found if k is not None]
+    if len(keys) < len(found):
         return []
     keys = [k for k in keys if k and k == k.strip(" \t") and k != "items"
             and not any(c in k for c in ".,()\0")]

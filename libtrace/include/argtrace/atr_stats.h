@@ -202,10 +202,11 @@ ATR_API int atr_argscore_group(const atr_argscore *s, uint32_t i, uint32_t g, at
  *                (its len()); only containers count — strs and other values form
  *                "(not a container)";
  *   NAME.KEY     entry KEY of the dict a registered summarizer returned for NAME (the
- *                summary's item named KEY, of unknown length, holding one value: how the
- *                Python binding records a dict entry): exact groups labelled by the value,
- *                ranges for more than 12 distinct numbers, no filters; values without it
- *                form "(not captured)", and a key no value has is ATR_ENOTFOUND;
+ *                summary's item named "=KEY", of unknown length, holding one value:
+ *                atr_value_entry_key, docs/FORMAT.md section 4; the Python binding records
+ *                a numpy array this way too, "shape" and "dtype"): exact groups labelled
+ *                by the value, ranges for more than 12 distinct numbers, no filters; values
+ *                without it form "(not captured)", and a key no value has is ATR_ENOTFOUND;
  *   KEY,KEY      the interaction of two of the above: one group per pair of their groups
  *                (each key grouped as alone: exact values or ranges), labelled "A, B",
  *                scored like any key (so it shows whether the pair explains more than each).
