@@ -18,8 +18,6 @@ import html
 import os
 import re
 
-from ._values import Summary
-
 __all__ = ["Shown", "ShownDict", "fmt_dur", "text_of", "html_of", "file_stamps"]
 
 ROOT = "atr-nb"
