@@ -69,6 +69,10 @@ def test_slow_finds_the_shape(log_path):
              if k.name == "a")  # the entries of the calls analysed
     assert [len(e.groups) for e in a.entries] == [2, 2] and a.entries[0].groups[0].calls == 8
     assert not by["a.shape"].entries  # asked for keys: no entries of their own
+    # a pair of arrays: each by its entries' values, or two labels would not fit a column
+    pair = log.slow("clk_solve", by="a,b").arguments[0]
+    assert pair.groups[0].label == "(300, 300) float64, (300,) float64"
+    assert len({g.label for g in pair.groups}) == 6
 
 
 def test_text_and_json_show_the_entries(log_path):

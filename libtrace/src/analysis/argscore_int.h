@@ -160,6 +160,11 @@ int atr__add_best_pair(atr__ascore_ctx *cx, atr_argscore *s);
 /* groups.c: a value as a group's label shows it ("fast", "list len 3: 1, 2, 3"). */
 void atr__label_value(const atr_value *v, char *out, size_t size);
 
+/* The label of a group, where a summarizer's object (every item an entry:
+   atr_value_entry_key) reads as its entries' values alone, "(300, 300) float64", as pairs
+   label their groups (two such labels in full would not fit a column); else `label`. */
+const char *atr__label_short(const atr_index *ix, const atr_arg_group *g, char *buf, size_t size);
+
 /* labels.c: distinguishing labels of exact str/bytes groups (g.value set). */
 int atr__excerpt_labels(const atr_index *ix, atr__group *groups, uint32_t ng);
 /* labels.c: an integer with thousands separators, as labels show lengths and ranges

@@ -224,6 +224,50 @@ void atr__label_value(const atr_value *v, char *out, size_t size) {
     }
 }
 
+/* An entry's value, short: a tuple or list with all its items as "(300, 300)" or "[1, 2]",
+   else its label. */
+static void label_entry_value(const atr_value *v, char *out, size_t size) {
+    int tuple = v->kind == ATR_V_SUMMARY && v->u.sum.type_len == 5 &&
+                memcmp(v->u.sum.type, "tuple", 5) == 0;
+    int list =
+        v->kind == ATR_V_SUMMARY && v->u.sum.type_len == 4 && memcmp(v->u.sum.type, "list", 4) == 0;
+    if (!(tuple || list) || v->u.sum.length != (int64_t)v->n_items || size < 8) {
+        atr__label_value(v, out, size);
+        return;
+    }
+    size_t k = 0;
+    out[k++] = tuple ? '(' : '[';
+    out[k] = '\0';
+    for (uint32_t i = 0; i < v->n_items && k + 8 < size; i++) {
+        if (i)
+            k += (size_t)snprintf(out + k, size - k, ", ");
+        atr__label_value(&v->u.sum.items[i], out + k, size - k - 4);
+        k = strlen(out);
+    }
+    snprintf(out + k, size - k, "%s", tuple ? (v->n_items == 1 ? ",)" : ")") : "]");
+}
+
+const char *atr__label_short(const atr_index *ix, const atr_arg_group *g, char *buf, size_t size) {
+    atr_value v;
+    const char *key;
+    size_t key_len;
+    if (g->value == ATR_NO_VALUE || atr__values_get(&ix->vals, g->value, &v) != 0 ||
+        v.kind != ATR_V_SUMMARY || v.n_items == 0 || !v.u.sum.items || size < 16)
+        return g->label;
+    for (uint32_t i = 0; i < v.n_items; i++)
+        if (!atr_value_entry_key(&v.u.sum.items[i], &key, &key_len))
+            return g->label;
+    size_t k = 0;
+    buf[0] = '\0';
+    for (uint32_t i = 0; i < v.n_items && k + 8 < size; i++) {
+        if (i)
+            buf[k++] = ' ';
+        label_entry_value(&v.u.sum.items[i].u.sum.items[0], buf + k, size - k);
+        k = strlen(buf);
+    }
+    return buf;
+}
+
 static const char *reserved[] = {"duration", "self", "exception", "result", "unfinished",
                                  "len",      "type", "None",      "True",   "False"};
 

@@ -282,11 +282,14 @@ static int pair_of(atr__ascore_ctx *cx, const atr__arg *c0, const atr__arg *c1, 
         if (lab[t])
             continue;
         const atr_arg_group *x = &c0->groups[g0].g, *y = &c1->groups[g1].g;
-        size_t ll = strlen(x->label) + strlen(y->label) + 3;
+        char xb[128], yb[128]; /* a summarizer's objects by their entries' values */
+        const char *xl = atr__label_short(cx->ix, x, xb, sizeof xb);
+        const char *yl = atr__label_short(cx->ix, y, yb, sizeof yb);
+        size_t ll = strlen(xl) + strlen(yl) + 3;
         size_t fl = strlen(x->filter) + strlen(y->filter) + 2;
         if (!(lab[t] = malloc(ll)) || !(fil[t] = malloc(fl)))
             goto out;
-        snprintf(lab[t], ll, "%s, %s", x->label, y->label);
+        snprintf(lab[t], ll, "%s, %s", xl, yl);
         if (x->filter[0] && y->filter[0])
             snprintf(fil[t], fl, "%s %s", x->filter, y->filter);
         else
