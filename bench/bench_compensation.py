@@ -166,6 +166,7 @@ def one_process(args):
                      if c.parent() is None or c.parent().function != target]
             rnd[key] = [c.duration_ns for c in calls[1:]]  # skip the warm-up call
             rnd["cal"] = {k: v for k, v in log.calibrations[0].items() if k != "model"}
+            rnd["model"] = log.calibrations[0].get("model")
             rnd["slow_ppm"] = (log.calibrations[0].get("model") or {}).get("slow_ppm", 0)
             rnd["calls"] = len(log.calls()) // max(1, len(calls))  # traced calls per run
         os.unlink(path)

@@ -133,9 +133,31 @@ static void test_clamp(void) {
     ATR_CHECK_EQ_U64(v0.duration_ns, 0);
     ATR_CHECK_EQ_U64(v1.duration_ns, 0);
     ATR_CHECK(v0.start_ns >= pv.start_ns && v1.start_ns >= v0.start_ns + v0.duration_ns);
-    /* the cost held back while clamped is not carried on: 1100 - 110 - 950 */
-    ATR_CHECK_EQ_U64(pv.duration_ns, 40);
-    ATR_CHECK_EQ_U64(pv.self_ns, 40);
+    /* what an interval cannot hold is carried into the next once, the earlier carry dropped
+       first: O is 80, 110, 90, 140, 110 after each event; P's END at 1100 - (110 + 30) */
+    ATR_CHECK_EQ_U64(pv.duration_ns, 10);
+    ATR_CHECK_EQ_U64(pv.self_ns, 10);
+    done(ix);
+}
+
+/* A child recorded shorter than its inner part spent the rest after its END: its parent
+   loses the child's whole cost (dropping the rest left parents of many tiny calls 5-10%
+   above their untraced time). */
+static void test_carry(void) {
+    uint64_t clock = 1;
+    atr_session *s = new_log("comp_carry.atr", &clock);
+    uint32_t p = define(s, "m", "P", 0, NULL), c = define(s, "m", "C", 0, NULL);
+    uint64_t ps = begin(s, p, 0, 1000, NULL, 0);
+    end(s, begin(s, c, ps, 1100, NULL, 0), 1110); /* 10 ns recorded, inner 50 */
+    end(s, ps, 2000);
+    calibrate(s, "eval", 100, 50);
+    ATR_CHECK_OK(atr_session_close(s));
+    atr_index *ix = load_with(g_path, 1);
+    atr_call_view pv = call(ix, 0), cv = call(ix, 1);
+    ATR_CHECK_EQ_U64(cv.start_ns, 950);
+    ATR_CHECK_EQ_U64(cv.duration_ns, 0);
+    ATR_CHECK_EQ_U64(pv.start_ns, 950);
+    ATR_CHECK_EQ_U64(pv.duration_ns, 1000 - 50 - 100); /* its own inner part, the child */
     done(ix);
 }
 
@@ -525,6 +547,7 @@ int main(void) {
     test_formula();
     test_uncalibrated();
     test_clamp();
+    test_carry();
     test_prefer_filter();
     test_interleaved();
     test_threads_unfinished();

@@ -4,7 +4,9 @@
  * tracing, the difference per call is the tracer's cost.
  *
  * What is timed: a Python loop calling a one-argument function (an int: the cheapest value to
- * capture, so that compensation errs on the side of too little) N times, untraced and traced
+ * capture, so that compensation errs on the side of too little; it returns a new int, as a
+ * small function computes its result: one returning its argument cost 2.5-3 ns less to trace
+ * under filter tracing, 1.5 under the decorator, CPython 3.11) N times, untraced and traced
  * by the mechanism, in alternating rounds, in the thread's CPU time (below); call_ns, the
  * median over the rounds of (traced - untraced) / N, is what one traced call adds to the
  * duration of the call around it. inner_ns, the part
@@ -77,7 +79,7 @@ static const char *const CAL_SHAPES[ATR__CAL_SHAPES] = {"leaf", "leaf4", "strs",
    interpreter re-specialised (or gave up on) that site each round: the untraced rounds ran
    1-3 ns per call slower than a program's call site that sees one function, and the cost
    came out that much low. */
-#define CAL_LEAF(sfx) "def _leaf" sfx "(x):\n    return x\n"
+#define CAL_LEAF(sfx) "def _leaf" sfx "(x):\n    return x + 1\n"
 #define CAL_LOOP_LEAF(sfx) "def _loop_leaf" sfx "(f, n):\n    for i in range(n):\n        f(i)\n"
 #define CAL_LOOPS(sfx)                                                                        \
     CAL_LOOP_LEAF(sfx)                                                                        \

@@ -42,6 +42,7 @@ typedef struct open_call {
 typedef struct thread_line {
     uint64_t spent;  /* O: the tracer's cost accumulated on this thread so far */
     uint64_t last;   /* last compensated time on this thread */
+    uint64_t carry;  /* cost the last event's interval could not hold, due in the next one */
     open_call *open; /* calls started and not yet ended, the soonest end last */
     uint32_t n_open, cap_open;
 } thread_line;
@@ -122,12 +123,26 @@ static void call_cost(const atr_index *ix, const atr_file_info *fi, const atr__c
     *inner = i;
 }
 
-/* The compensated time of raw time t on line l (t - O, held at l->last). */
+/*
+ * The compensated time of raw time t on line l (t - O, held at l->last). The cost charged
+ * to an interval (between two events of the thread) that it cannot hold is carried into the
+ * next interval once: how a call's cost splits around its timestamps varies from call to call
+ * (a call recorded shorter than its inner part spent the rest after its END), and dropping
+ * that part left parents of many tiny calls 5-10% above their untraced time. What the next
+ * interval cannot hold either is dropped (O shrinks to match): the earlier carry first.
+ */
 static uint64_t place(thread_line *l, uint64_t t) {
+    uint64_t carried = l->carry;
+    l->spent += carried;
+    l->carry = 0;
     uint64_t v = t > l->spent ? t - l->spent : 0;
     if (v < l->last) {
+        uint64_t fits = t > l->last ? t - l->last : 0, deficit = l->spent - fits;
+        /* at most this event's own cost (O fitted the previous one); none when the log's
+           clock went back (t < last: O is all dropped) */
+        l->carry = t >= l->last && deficit > carried ? deficit - carried : 0;
+        l->spent = fits;
         v = l->last;
-        l->spent = t > v ? t - v : 0; /* t < v only if the log's clock went back */
     }
     l->last = v;
     return v;
