@@ -72,6 +72,8 @@ SHAPES = {
     "in_obj": ("class K:\n    def __contains__(self, x):\n        return True\nk = K()\n"
                "f = K.__contains__\n", "i in k"),
     "gen5": ("def f(x):\n    for k in range(5):\n        yield k\n", "for _ in f(i): pass"),
+    "gen1": ("def f(x):\n    yield x\n", "for _ in f(i): pass"),
+    "gen2": ("def f(x):\n    yield x\n    yield x\n", "for _ in f(i): pass"),
     "method": ("class K:\n    def m(self, x):\n        return x\nk = K()\nf = k.m\n", "f(i)"),
 }
 
@@ -118,7 +120,7 @@ def module_src(shape):
             "f = K.", "g = KG.")
     if shape == "in_obj":
         call_g = "i in kg"
-    elif shape in ("gen0", "gen5", "gen10"):
+    elif shape.startswith("gen"):
         call_g = call.replace("f(i)", "g(i)")
     else:
         call_g = call.replace("f(", "g(")

@@ -65,12 +65,15 @@
 #define CAL_YARD_CALLS 500 /* of this many calls each: about 0.3 ms at the start in all */
 
 /* The shapes timed (calibrate.h): each `_<name>` is traced, its twin `_<name>0` is not, and
-   `_loop_<name>(f, n)` calls f n times the shape's way. The loops are traced too, as a
-   program's traced calls have a traced caller: a call under a span costs 3-7 ns more to
-   trace than one at the top of the thread (its START names its parent), 5-10% of a tiny
-   call's cost, which compensation otherwise left in every parent of many small calls. The
-   loop's own span costs both rounds alike (decorator) or only the traced one, once per
-   1,000 calls (filter tracing, whose hooks are off in the untraced rounds). */
+   `_loop_<name>(n)` calls `_<name>` n times the shape's way (`_loop_<name>0` the twin). The
+   loops are traced too, as a program's traced calls have a traced caller: a call under a
+   span costs 3-7 ns more to trace than one at the top of the thread (its START names its
+   parent), 5-10% of a tiny call's cost, which compensation otherwise left in every parent of
+   many small calls. The loop's own span costs both rounds alike (decorator) or only the
+   traced one, once per 1,000 calls (filter tracing, whose hooks are off in the untraced
+   rounds). The loops call a global name, as a program calls its functions: on 3.13 a traced
+   call through a local variable cost 7-9 ns less to trace than one through a global name
+   (sys.monitoring; the same on 3.11 and 3.12). */
 static const char *const CAL_SHAPES[ATR__CAL_SHAPES] = {"leaf", "leaf4", "strs",  "objs",
                                                         "gen0", "gen10", "raise", "tups"};
 
@@ -80,19 +83,19 @@ static const char *const CAL_SHAPES[ATR__CAL_SHAPES] = {"leaf", "leaf4", "strs",
    1-3 ns per call slower than a program's call site that sees one function, and the cost
    came out that much low. */
 #define CAL_LEAF(sfx) "def _leaf" sfx "(x):\n    return x + 1\n"
-#define CAL_LOOP_LEAF(sfx) "def _loop_leaf" sfx "(f, n):\n    for i in range(n):\n        f(i)\n"
-#define CAL_LOOPS(sfx)                                                                        \
-    CAL_LOOP_LEAF(sfx)                                                                        \
-    "def _loop_leaf4" sfx "(f, n):\n    for i in range(n):\n        f(i, i, i, i)\n"          \
-    "def _loop_strs" sfx "(f, n):\n    for i in range(n):\n        f(S, S, S, S)\n"           \
-    "def _loop_objs" sfx "(f, n):\n    for i in range(n):\n        f(O, O, O, O)\n"           \
-    "def _loop_tups" sfx "(f, n):\n    for i in range(n):\n        f(T, T, T, T)\n"           \
-    "def _loop_gen0" sfx "(f, n):\n    for i in range(n):\n        for _ in f(i):\n"          \
-    "            pass\n"                                                                      \
-    "def _loop_gen10" sfx "(f, n):\n    for i in range(n):\n        for _ in f(i):\n"         \
-    "            pass\n"                                                                      \
-    "def _loop_raise" sfx "(f, n):\n    for i in range(n):\n        try:\n            f(i)\n" \
-    "        except ValueError:\n            pass\n"
+#define CAL_LOOP(name, sfx, call) \
+    "def _loop_" name sfx "(n):\n    for i in range(n):\n        " call "\n"
+#define CAL_LOOP_LEAF(sfx) CAL_LOOP("leaf", sfx, "_leaf" sfx "(i)")
+#define CAL_LOOPS(sfx)                                                     \
+    CAL_LOOP_LEAF(sfx)                                                     \
+    CAL_LOOP("leaf4", sfx, "_leaf4" sfx "(i, i, i, i)")                    \
+    CAL_LOOP("strs", sfx, "_strs" sfx "(S, S, S, S)")                      \
+    CAL_LOOP("objs", sfx, "_objs" sfx "(O, O, O, O)")                      \
+    CAL_LOOP("tups", sfx, "_tups" sfx "(T, T, T, T)")                      \
+    CAL_LOOP("gen0", sfx, "for _ in _gen0" sfx "(i):\n            pass")   \
+    CAL_LOOP("gen10", sfx, "for _ in _gen10" sfx "(i):\n            pass") \
+    CAL_LOOP("raise", sfx,                                                 \
+             "try:\n            _raise" sfx "(i)\n        except ValueError:\n            pass")
 
 /* clang-format off */
 static const char CAL_SRC[] =
@@ -318,10 +321,10 @@ static void put_back(saved *sv) {
     PyErr_Clear(); /* the caller keeps its own error aside meanwhile */
 }
 
-/* Time one call of loop(f, CAL_CALLS) in ns; 0 on error (exception set). */
-static uint64_t time_loop(PyObject *loop, PyObject *f, PyObject *n) {
+/* Time one call of loop(n) in ns; 0 on error (exception set). */
+static uint64_t time_loop(PyObject *loop, PyObject *n) {
     uint64_t t0 = cpu_ns();
-    PyObject *r = PyObject_CallFunctionObjArgs(loop, f, n, NULL);
+    PyObject *r = PyObject_CallOneArg(loop, n);
     uint64_t t1 = cpu_ns();
     if (r == NULL)
         return 0;
@@ -368,29 +371,26 @@ static int compile_functions(PyObject *g, const char *src) {
     return 0;
 }
 
-/* Replace the global `_loop_` + shape k + sfx by itself under the decorator. 0 or -1. */
-static int wrap_global(PyObject *g, int k, const char *sfx) {
+/* Replace the global `prefix` + shape k + sfx by itself under the decorator. 0 or -1. */
+static int wrap_global(PyObject *g, const char *prefix, int k, const char *sfx) {
     char name[64];
-    snprintf(name, sizeof name, "_loop_%s%s", CAL_SHAPES[k], sfx);
-    PyObject *loop =
+    snprintf(name, sizeof name, "%s%s%s", prefix, CAL_SHAPES[k], sfx);
+    PyObject *fn =
         PyObject_CallOneArg((PyObject *)&atr__TracedFunction_Type, PyDict_GetItemString(g, name));
-    int failed = loop == NULL || PyDict_SetItemString(g, name, loop) < 0;
-    Py_XDECREF(loop);
+    int failed = fn == NULL || PyDict_SetItemString(g, name, fn) < 0;
+    Py_XDECREF(fn);
     return failed ? -1 : 0;
 }
 
-/* The private functions, and traced[k]: shape k's function as the mechanism traces it.
-   0 or -1. */
-static int make_functions(const char *mechanism, PyObject *g, PyObject **traced) {
+/* The private functions, each shape's `_<name>` traced by the mechanism. 0 or -1. */
+static int make_functions(const char *mechanism, PyObject *g) {
     if (compile_functions(g, CAL_SRC) < 0)
         return -1;
     if (strcmp(mechanism, "decorator") == 0) {
-        for (int k = 0; k < ATR__CAL_SHAPES; k++) {
-            traced[k] = PyObject_CallOneArg((PyObject *)&atr__TracedFunction_Type,
-                                            shape_obj(g, "_", k, ""));
-            if (traced[k] == NULL || wrap_global(g, k, "") < 0 || wrap_global(g, k, "0") < 0)
+        for (int k = 0; k < ATR__CAL_SHAPES; k++)
+            if (wrap_global(g, "_", k, "") < 0 || wrap_global(g, "_loop_", k, "") < 0 ||
+                wrap_global(g, "_loop_", k, "0") < 0)
                 return -1;
-        }
         return 0;
     }
     if (!atr__fcfg.active) {
@@ -405,7 +405,6 @@ static int make_functions(const char *mechanism, PyObject *g, PyObject **traced)
             force_decision(shape_obj(g, "_loop_", k, ""), g, ATR__DEC_ACCEPT) < 0 ||
             force_decision(shape_obj(g, "_loop_", k, "0"), g, ATR__DEC_ACCEPT) < 0)
             return -1;
-        traced[k] = Py_NewRef(shape_obj(g, "_", k, ""));
     }
     return 0;
 }
@@ -550,16 +549,15 @@ uint64_t atr__calib_yardstick(void) {
     uint64_t v[CAL_YARD_ROUNDS], ps = 0;
     int ok = g && n && compile_functions(g, CAL_YARD_SRC) == 0;
     PyObject *loop = ok ? PyDict_GetItemString(g, "_loop_leaf0") : NULL;
-    PyObject *leaf = ok ? PyDict_GetItemString(g, "_leaf0") : NULL;
     /* filter tracing running (an outer session's): 3.12+ sees these calls, the decision keeps
        them out of its log; 3.9-3.11's hooks are off meanwhile */
     if (ok && h.filter)
         ok = force_decision(loop, g, ATR__DEC_REJECT) == 0 &&
-             force_decision(leaf, g, ATR__DEC_REJECT) == 0;
+             force_decision(PyDict_GetItemString(g, "_leaf0"), g, ATR__DEC_REJECT) == 0;
     if (ok) {
         hooks_off(&h);
         for (int i = 0; ok && i <= CAL_YARD_ROUNDS; i++) {
-            uint64_t t = time_loop(loop, leaf, n);
+            uint64_t t = time_loop(loop, n);
             ok = t != 0;
             if (i > 0) /* round 0 warms up */
                 v[i - 1] = t;
@@ -586,9 +584,9 @@ uint64_t atr__calib_yardstick(void) {
    *faults the page faults of the timed traced loops. */
 /* rel: the shapes' differences from the leaf to use (leaf alone timed), or NULL (all timed;
    *out_rel gets them when not NULL). */
-static int rounds(PyObject *g, PyObject **traced, hooks *h, uint64_t slow_ppm,
-                  const int64_t *known_rel, int64_t *out_rel, uint64_t cost[ATR__CAL_SHAPES],
-                  uint64_t *faults, uint64_t *untraced_ps) {
+static int rounds(PyObject *g, hooks *h, uint64_t slow_ppm, const int64_t *known_rel,
+                  int64_t *out_rel, uint64_t cost[ATR__CAL_SHAPES], uint64_t *faults,
+                  uint64_t *untraced_ps) {
     PyObject *n = PyLong_FromLong(CAL_CALLS), *ng = PyLong_FromLong(CAL_GEN_CALLS);
     uint64_t diff[ATR__CAL_SHAPES][CAL_ROUNDS], plain_leaf[CAL_ROUNDS];
     int rc = -1;
@@ -597,14 +595,14 @@ static int rounds(PyObject *g, PyObject **traced, hooks *h, uint64_t slow_ppm,
     int n_shapes = known_rel ? 1 : ATR__CAL_SHAPES;
     for (int i = 0; i <= CAL_ROUNDS; i++) {
         for (int k = 0; k < n_shapes; k++) {
-            PyObject *loop = shape_obj(g, "_loop_", k, ""), *plain = shape_obj(g, "_", k, "0");
+            PyObject *loop = shape_obj(g, "_loop_", k, "");
             PyObject *plain_loop = shape_obj(g, "_loop_", k, "0");
             PyObject *cnt = k == ATR__CAL_GEN10 ? ng : n;
             hooks_off(h);
-            uint64_t b = time_loop(plain_loop, plain, cnt);
+            uint64_t b = time_loop(plain_loop, cnt);
             hooks_on(h);
             uint64_t f0 = thread_faults();
-            uint64_t t = b ? time_loop(loop, traced[k], cnt) : 0;
+            uint64_t t = b ? time_loop(loop, cnt) : 0;
             if (!t)
                 goto out;
             if (i > 0)
@@ -678,7 +676,7 @@ int atr__calibrate_measure(const char *mechanism, int reuse, atr__calib *out) {
     hooks h;
     saved sv;
     uint64_t cost[ATR__CAL_SHAPES] = {0};
-    PyObject *g = PyDict_New(), *traced[ATR__CAL_SHAPES] = {NULL};
+    PyObject *g = PyDict_New();
     int rc = -1;
     memset(out, 0, sizeof *out);
     memset(&h, 0, sizeof h);
@@ -695,13 +693,13 @@ int atr__calibrate_measure(const char *mechanism, int reuse, atr__calib *out) {
     wait_clock(priv);
     Py_END_ALLOW_THREADS
     set_aside(&sv, priv);
-    if (make_functions(mechanism, g, traced) == 0 &&
+    if (make_functions(mechanism, g) == 0 &&
         (strcmp(mechanism, "profile") != 0 || slowdown(g, &h, &out->model.slow_ppm) == 0)) {
         int tsc = atr_session_clock_calibrated(priv);
         cal_cache *known = reuse ? cached_rel(mechanism, tsc, 0) : NULL;
         int64_t fresh[ATR__CAL_SHAPES];
-        rc = rounds(g, traced, &h, out->model.slow_ppm, known ? known->rel : NULL,
-                    known ? NULL : fresh, cost, &out->faults, &out->untraced_ps);
+        rc = rounds(g, &h, out->model.slow_ppm, known ? known->rel : NULL, known ? NULL : fresh,
+                    cost, &out->faults, &out->untraced_ps);
         if (rc == 0 && reuse && atr__calib_slower(atr__g.calib_yard_ps, out->untraced_ps)) {
             uint64_t stop_ps = atr__calib_yardstick(); /* is the machine slow now? */
             out->scale_ppm = atr__calib_rescale(atr__g.calib_yard_ps, out->untraced_ps, stop_ps,
@@ -719,8 +717,6 @@ int atr__calibrate_measure(const char *mechanism, int reuse, atr__calib *out) {
     if (rc < 0) /* put_back() calls Python: keep the error aside meanwhile */
         atr__compat_exc_fetch(&exc);
     put_back(&sv);
-    for (int k = 0; k < ATR__CAL_SHAPES; k++)
-        Py_XDECREF(traced[k]);
     PyDict_Clear(g); /* the functions refer to g: break the cycle */
     Py_DECREF(g);
     Py_BEGIN_ALLOW_THREADS
