@@ -363,6 +363,32 @@ static size_t skip_cols(const char *s, size_t n, size_t cols) {
     return i;
 }
 
+/* Bytes of the escape sequence at s[0..n), s[0] a backslash (atr__esc_text's forms, and
+   Python's in a representation): \xHH, \uHHHH, \UHHHHHHHH, else the backslash and one byte. */
+static size_t esc_len(const char *s, size_t n) {
+    size_t len = n < 2 ? 1 : s[1] == 'x' ? 4 : s[1] == 'u' ? 6 : s[1] == 'U' ? 10 : 2;
+    return len < n ? len : n;
+}
+
+/* Byte offset `at` of rendered text s[0..n) moved out of the escape sequence it falls inside
+   (every backslash of a rendered value starts one): to the escape's start (a cut keeping what
+   comes before) or, with after, its end (a cut keeping what follows). "…', 3)'" was the tail
+   of "…\', 3)'" cut after its backslash: a quote that read as the value's end. */
+static size_t esc_boundary(const char *s, size_t n, size_t at, int after) {
+    size_t i = 0;
+    while (i < at) {
+        if (s[i] != '\\') {
+            i++;
+            continue;
+        }
+        size_t len = esc_len(s + i, n - i);
+        if (i + len > at)
+            return after ? i + len : i;
+        i += len;
+    }
+    return at;
+}
+
 void atr__sb_fit_mid(atr__sbuf *sb, size_t from, size_t maxw, const char *what) {
     if (sb->oom || from > sb->len || maxw == 0)
         return;
@@ -383,7 +409,8 @@ void atr__sb_fit_mid(atr__sbuf *sb, size_t from, size_t maxw, const char *what) 
         return;
     }
     size_t avail = maxw - nw, head = (avail * 3 + 4) / 5, tail = avail - head;
-    size_t head_end = skip_cols(text, n, head), tail_start = skip_cols(text, n, w - tail);
+    size_t head_end = esc_boundary(text, n, skip_cols(text, n, head), 0);
+    size_t tail_start = esc_boundary(text, n, skip_cols(text, n, w - tail), 1);
     atr__sbuf out = ATR__SBUF_INIT;
     atr__sb_add(&out, text, head_end);
     atr__sb_puts(&out, note);
@@ -483,6 +510,7 @@ void atr__sb_fit(atr__sbuf *sb, size_t from, size_t maxw) {
         }
         i++;
     }
+    i = from + esc_boundary(sb->ptr + from, sb->len - from, i - from, 0);
     sb->len = i;
     sb->ptr[i] = '\0';
     atr__sb_puts(sb, "…");

@@ -83,6 +83,23 @@ static void test_fit_mid(void) {
     atr__sb_free(&sb);
     /* UTF-8 is cut between code points */
     ATR_CHECK_EQ_STR(fit("ééééééééééééééééééééé", 9, ATR__FIT_MID, NULL), "ééééé…ééé");
+    /* never inside an escape: the tail of "…(199, \'x\', 3)'" cut after its backslash read
+       "…', 3)'", a quote that looked like the value's end (sqlparse.format's sql, slow) */
+    ATR_CHECK_EQ_STR(fit("'abcdefghij\\', 3)'", 16, ATR__FIT_MID, NULL), "'abcdefgh…, 3)'");
+    ATR_CHECK_EQ_STR(fit("'abcd\\x07fghijklmnopq'", 12, ATR__FIT_MID, NULL), "'abcd…opq'");
+    ATR_CHECK_EQ_STR(fit("'abcdefghij\\u200bklmnop'", 21, ATR__FIT_MID, NULL),
+                     "'abcdefghij…klmnop'");
+    ATR_CHECK_EQ_STR(fit("'abcdef\\nghijk'", 9, ATR__FIT_RIGHT, NULL), "'abcdef…");
+    ATR_CHECK_EQ_STR(fit("'abcde\\x07ghijk'", 10, ATR__FIT_RIGHT, NULL), "'abcde…");
+    const char *esc = "'a\\'b\\x07c\\u200bd\\\\e\\nf\\'g'";
+    for (size_t w = 1; w < 32; w++) { /* every cut: each backslash starts a whole escape */
+        const char *out = fit(esc, w, ATR__FIT_MID, NULL);
+        ATR_CHECK(cols(out) <= w);
+        for (const char *b = strchr(out, '\\'); b; b = strchr(b + 2, '\\'))
+            ATR_CHECK(b[1] == '\'' || b[1] == 'n' || b[1] == '\\' ||
+                      (b[1] == 'x' && strncmp(b, "\\x07", 4) == 0) ||
+                      (b[1] == 'u' && strncmp(b, "\\u200b", 6) == 0));
+    }
 }
 
 static void test_values(void) {
