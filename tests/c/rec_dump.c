@@ -210,17 +210,14 @@ void rec_dump(FILE *f, const atr_record *r) {
         put_str(f, r->u.calibration.mechanism);
         fprintf(f, " call_ns=%" PRIu64 " inner_ns=%" PRIu64 " samples=%" PRIu64,
                 r->u.calibration.call_ns, r->u.calibration.inner_ns, r->u.calibration.samples);
-        if (r->u.calibration.base_ns | r->u.calibration.scalar_ns | r->u.calibration.str_ns |
-            r->u.calibration.summary_ns | r->u.calibration.gen_ns | r->u.calibration.resume_ns |
-            r->u.calibration.raise_ns | r->u.calibration.slow_ppm |
-            r->u.calibration.container_ns) /* the per-call model */
-            fprintf(f,
-                    " model=%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-                    ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
-                    r->u.calibration.base_ns, r->u.calibration.scalar_ns, r->u.calibration.str_ns,
-                    r->u.calibration.summary_ns, r->u.calibration.gen_ns,
-                    r->u.calibration.resume_ns, r->u.calibration.raise_ns,
-                    r->u.calibration.slow_ppm, r->u.calibration.container_ns);
+#define CAL_OR(key) | r->u.calibration.key
+#define CAL_PRINT(key) fprintf(f, "%s%" PRIu64, sep, r->u.calibration.key), sep = ",";
+        if (0 ATR_CALIBRATION_MODEL_KEYS(CAL_OR)) { /* the per-call model */
+            const char *sep = " model=";
+            ATR_CALIBRATION_MODEL_KEYS(CAL_PRINT)
+        }
+#undef CAL_OR
+#undef CAL_PRINT
         break;
     case ATR_REC_SAMPLING:
         fprintf(f, "SAMPLING rate=%.17g mode=", r->u.sampling.rate);

@@ -247,32 +247,33 @@ def test_filter_session_records_its_backend(tmp_path, private_tmp, capfd):
 # --- the per-call model (FORMAT.md 3.13) --------------------------------------------------
 
 MODEL_KEYS = {"base_ns", "scalar_ns", "str_ns", "summary_ns", "gen_ns", "resume_ns",
-              "raise_ns", "slow_ppm", "container_ns"}
-SHAPES = {"leaf", "leaf4", "strs", "objs", "gen0", "gen10", "raise", "tups"}
+              "raise_ns", "slow_ppm", "container_ns", "long_str_ns"}
+SHAPES = {"leaf", "leaf4", "strs", "objs", "gen0", "gen10", "raise", "tups", "sstrs"}
 
 
 def test_model_solved_from_shape_costs():
-    # leaf = base + 2 scalars; leaf4 = base + 5; strs = base + 4 str + 1 scalar; objs = base +
-    # 4 summaries + 1 scalar; gen0 = base + 2 scalars + gen; gen10 = gen0 + 10 resumes;
-    # raise = base + 1 scalar + 1 str (its message) + raise; tups = base + 4 x (summary +
-    # container + 2 scalars) + 1 scalar
+    # leaf = base + 2 scalars; leaf4 = base + 5; sstrs = base + 4 short str + 1 scalar; strs
+    # = base + 4 long str (short + long_str) + 1 scalar; objs = base + 4 summaries + 1 scalar;
+    # gen0 = base + 2 scalars + gen; gen10 = gen0 + 10 resumes; raise = base + 1 scalar + 1
+    # str (its message) + raise; tups = base + 4 x (summary + container + 2 scalars) + 1
+    # scalar
     costs = {"leaf": 60, "leaf4": 90, "strs": 130, "objs": 150, "gen0": 200, "gen10": 700,
-             "raise": 300, "tups": 350}
+             "raise": 300, "tups": 350, "sstrs": 90}
     m = _core._calibration_solve(costs, 250000)
-    assert m == {"base_ns": 40, "scalar_ns": 10, "str_ns": 20, "summary_ns": 25,
-                 "gen_ns": 140, "resume_ns": 50, "raise_ns": 230, "slow_ppm": 250000,
-                 "container_ns": 30}
+    assert m == {"base_ns": 40, "scalar_ns": 10, "str_ns": 10, "summary_ns": 25,
+                 "gen_ns": 140, "resume_ns": 50, "raise_ns": 240, "slow_ppm": 250000,
+                 "container_ns": 30, "long_str_ns": 10}
     # a shape measured cheaper than the one it builds on gives 0 for its part, never below
-    low = dict(costs, leaf4=50, strs=10, gen10=100, tups=70)
+    low = dict(costs, leaf4=50, strs=10, gen10=100, tups=70, sstrs=20)
     m = _core._calibration_solve(low)
     assert m["scalar_ns"] == 0 and m["str_ns"] == 0 and m["resume_ns"] == 0
-    assert m["container_ns"] == 0
+    assert m["container_ns"] == 0 and m["long_str_ns"] == 0
     assert m["base_ns"] == 60 and m["slow_ppm"] == 0
     with pytest.raises(KeyError):
         _core._calibration_solve({"leaf": 1})
 
 
-SHAPE_ORDER = ("leaf", "leaf4", "strs", "objs", "gen0", "gen10", "raise", "tups")
+SHAPE_ORDER = ("leaf", "leaf4", "strs", "objs", "gen0", "gen10", "raise", "tups", "sstrs")
 
 
 def test_calibration_slower_than_its_session_start_is_scaled_to_it():
@@ -350,7 +351,8 @@ def test_session_records_the_model(tmp_path, private_tmp):
 
 def write_model_log(path, model):
     """P(n) calling C(s, t) with a str and a tuple (1, 'x') returning a str, then a generator
-    G resumed twice, and C raising; times known, the calibration `model` injected."""
+    G resumed twice, and C with a 40-byte str raising; times known, the calibration `model`
+    injected."""
     def summary(type_name, items):
         return msgpack.ExtType(3, msgpack.packb([type_name, len(items)] + items))
     recs = [
@@ -370,7 +372,7 @@ def write_model_log(path, model):
         [11, 300, 1],                                          # suspends at 4300
         [12, 400, 1],                                          # resumes at 4400
         [6, 1000, 1, 2],                                       # G ends at 5000
-        [5, 1000, 3, 1, ["d", 7]],                             # C at 6000
+        [5, 1000, 3, 1, ["d" * 40, 7]],                        # C at 6000
         [6, 1000, 1, 1, "ValueError", "bad"],                  # raises at 7000
         [6, 1000, 4, 2],                                       # P ends at 8000
         [13, dict({"mechanism": "eval", "call_ns": 100, "inner_ns": 10, "samples": 1}, **model)],
@@ -385,7 +387,8 @@ def write_model_log(path, model):
 def test_model_charges_each_call_its_own_cost(tmp_path):
     path = str(tmp_path / "model.atr")
     model = {"base_ns": 20, "scalar_ns": 1, "str_ns": 3, "summary_ns": 5, "gen_ns": 7,
-             "resume_ns": 11, "raise_ns": 13, "slow_ppm": 0, "container_ns": 17}
+             "resume_ns": 11, "raise_ns": 13, "slow_ppm": 0, "container_ns": 17,
+             "long_str_ns": 19}
     write_model_log(path, model)
     log = argtrace.load(path, compensate=True)
     assert log.calibrations[0]["model"] == model
@@ -394,9 +397,9 @@ def test_model_charges_each_call_its_own_cost(tmp_path):
     g, = log.calls("wl.G")
     # P: outer 10, inner 10. C1: outer 10 + str 3 + (summary 5 + container 17 (its length is
     # known) + 1 + 3) = 39, inner 10 + str 3.
-    # G: outer 10 + 7, inner 10 + 2 resumes x 11. C2: outer 10 + 3 + 1 + raise 13, inner 10 +
-    # message 3
-    c1_cost, g_cost, c2_cost = (39, 13), (17, 32), (27, 13)
+    # G: outer 10 + 7, inner 10 + 2 resumes x 11. C2: outer 10 + (3 + 19: a str past 32
+    # bytes) + 1 + raise 13, inner 10 + message 3
+    c1_cost, g_cost, c2_cost = (39, 13), (17, 32), (46, 13)
     assert c1.duration_ns == 1000 - c1_cost[1]
     assert g.duration_ns == 1000 - g_cost[1]
     assert g.active_ns == 800 - g_cost[1]  # ran 100 + 100 + 600 ns: loses its inner part
@@ -406,6 +409,12 @@ def test_model_charges_each_call_its_own_cost(tmp_path):
 
     raw = argtrace.load(path, compensate=False)
     assert [c.duration_ns for c in raw.calls()] == [7000, 1000, 1000, 1000]
+
+    # a log written before long_str_ns: every str costs str_ns, as its writer measured it
+    del model["long_str_ns"]
+    write_model_log(path, model)
+    p, = argtrace.load(path, compensate=True).calls("wl.P")
+    assert p.duration_ns == 7000 - 10 - sum(map(sum, (c1_cost, g_cost, (27, 13))))
 
 
 def test_model_slowdown_scales_compensated_times(tmp_path):

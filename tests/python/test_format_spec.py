@@ -370,7 +370,7 @@ class Decoder:
             # the per-call model (section 3.13): uints below 2^32, missing ones 0
             model = [m.get(k, 0) for k in ("base_ns", "scalar_ns", "str_ns", "summary_ns",
                                            "gen_ns", "resume_ns", "raise_ns", "slow_ppm",
-                                           "container_ns")]
+                                           "container_ns", "long_str_ns")]
             if any(not isinstance(v, int) or not 0 <= v < 1 << 32 for v in model):
                 raise LogError("ATR_ECORRUPT", "CALIBRATION model value out of range")
             if any(model):

@@ -13,6 +13,7 @@
 #include "diff_wrap.h"
 #include "views.h"
 
+#include "calibrate.h"
 #include "module.h"
 #include "pyvalue.h"
 
@@ -24,18 +25,15 @@
 
 /* The file's per-call cost model (FORMAT.md 3.13) as a dict, or None when it has none. */
 static PyObject *calib_model_py(const atr_file_info *fi) {
-    if (!(fi->calib_base_ns | fi->calib_scalar_ns | fi->calib_str_ns | fi->calib_summary_ns |
-          fi->calib_gen_ns | fi->calib_resume_ns | fi->calib_raise_ns | fi->calib_slow_ppm |
-          fi->calib_container_ns))
+    atr_calibration_model m;
+#define CAL_COPY(key) m.key = fi->calib_##key;
+#define CAL_OR(key) | m.key
+    ATR_CALIBRATION_MODEL_KEYS(CAL_COPY)
+    if (!(0 ATR_CALIBRATION_MODEL_KEYS(CAL_OR)))
         Py_RETURN_NONE;
-    return Py_BuildValue(
-        "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K}", "base_ns", (unsigned long long)fi->calib_base_ns,
-        "scalar_ns", (unsigned long long)fi->calib_scalar_ns, "str_ns",
-        (unsigned long long)fi->calib_str_ns, "summary_ns",
-        (unsigned long long)fi->calib_summary_ns, "gen_ns", (unsigned long long)fi->calib_gen_ns,
-        "resume_ns", (unsigned long long)fi->calib_resume_ns, "raise_ns",
-        (unsigned long long)fi->calib_raise_ns, "slow_ppm", (unsigned long long)fi->calib_slow_ppm,
-        "container_ns", (unsigned long long)fi->calib_container_ns);
+#undef CAL_COPY
+#undef CAL_OR
+    return atr__calib_model_py(&m);
 }
 
 /* load(path or list of paths): atr_index_load_set (directories, rotated logs, globs). */

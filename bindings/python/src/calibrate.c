@@ -14,7 +14,7 @@
  * for those calls (the function body itself takes a few ns). For a filter backend the
  * untraced rounds run with the backend's hook removed (3.9–3.11: the profile function or the
  * frame-evaluation function, put back right after; 3.12+: the function is rejected, which
- * costs sys.monitoring nothing once disabled). Seven other shapes of call (calibrate.h:
+ * costs sys.monitoring nothing once disabled). Eight other shapes of call (calibrate.h:
  * more ints, strs, objects, tuples, generators, a raise) are timed in the same rounds, each
  * as the leaf's cost plus the median of its same-round difference from the leaf's, and the
  * per-call model solved from them (atr__calib_solve, docs/FORMAT.md 3.13); with the profile
@@ -74,8 +74,8 @@
    rounds). The loops call a global name, as a program calls its functions: on 3.13 a traced
    call through a local variable cost 7-9 ns less to trace than one through a global name
    (sys.monitoring; the same on 3.11 and 3.12). */
-static const char *const CAL_SHAPES[ATR__CAL_SHAPES] = {"leaf", "leaf4", "strs",  "objs",
-                                                        "gen0", "gen10", "raise", "tups"};
+static const char *const CAL_SHAPES[ATR__CAL_SHAPES] = {"leaf",  "leaf4", "strs", "objs", "gen0",
+                                                        "gen10", "raise", "tups", "sstrs"};
 
 /* The loops, twice: `_loop_<name>` for the traced rounds, `_loop_<name>0` for the untraced
    ones. One loop for both saw two callables at its call site in turn, and CPython's adaptive
@@ -92,6 +92,7 @@ static const char *const CAL_SHAPES[ATR__CAL_SHAPES] = {"leaf", "leaf4", "strs",
     CAL_LOOP("strs", sfx, "_strs" sfx "(S, S, S, S)")                      \
     CAL_LOOP("objs", sfx, "_objs" sfx "(O, O, O, O)")                      \
     CAL_LOOP("tups", sfx, "_tups" sfx "(T, T, T, T)")                      \
+    CAL_LOOP("sstrs", sfx, "_sstrs" sfx "(SS, SS, SS, SS)")                \
     CAL_LOOP("gen0", sfx, "for _ in _gen0" sfx "(i):\n            pass")   \
     CAL_LOOP("gen10", sfx, "for _ in _gen10" sfx "(i):\n            pass") \
     CAL_LOOP("raise", sfx,                                                 \
@@ -100,6 +101,7 @@ static const char *const CAL_SHAPES[ATR__CAL_SHAPES] = {"leaf", "leaf4", "strs",
 /* clang-format off */
 static const char CAL_SRC[] =
     "S = 'a calibration string of forty bytes..'\n"
+    "SS = 'eight ch'\n"
     "class _Obj:\n"
     "    pass\n"
     "O = _Obj()\n"
@@ -109,7 +111,7 @@ static const char CAL_SRC[] =
     "def _leaf4(a, b, c, d):\n    return None\n"
     "def _leaf40(a, b, c, d):\n    return None\n"
     "_strs = _leaf4\n_strs0 = _leaf40\n_objs = _leaf4\n_objs0 = _leaf40\n"
-    "_tups = _leaf4\n_tups0 = _leaf40\n"
+    "_tups = _leaf4\n_tups0 = _leaf40\n_sstrs = _leaf4\n_sstrs0 = _leaf40\n"
     "def _gen0(x):\n    yield from ()\n"
     "def _gen00(x):\n    yield from ()\n"
     "def _gen10(x):\n    for k in range(10):\n        yield k\n"
@@ -651,8 +653,11 @@ out:
 static uint64_t sub0(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
 
 void atr__calib_solve(const uint64_t cost[ATR__CAL_SHAPES], atr_calibration_model *m) {
-    /* leaf: base + 2 scalars (argument, result); leaf4: base + 5 scalars; strs: base + 4 str
-       + 1 scalar (the result None); objs: base + 4 summaries + 1 scalar; gen0: base + 2
+    /* leaf: base + 2 scalars (argument, result); leaf4: base + 5 scalars; sstrs: base + 4
+       strs of 8 bytes + 1 scalar (the result None); strs: the same with 40-byte strs,
+       long_str_ns being a long str's cost over a short one's (the encoder copies up to 32
+       bytes inline, memcpy past that: 5 ns per str against 15 under the decorator, 3 against
+       8 under filter tracing, 3.11); objs: base + 4 summaries + 1 scalar; gen0: base + 2
        scalars + gen; gen10: gen0 + 10 resumes; raise: base + 1 scalar + 1 str (the message)
        + raise; tups: base + 4 containers of 2 scalars + 1 scalar, container_ns being the
        container's cost over an object's. */
@@ -663,7 +668,8 @@ void atr__calib_solve(const uint64_t cost[ATR__CAL_SHAPES], atr_calibration_mode
     m->slow_ppm = slow;
     m->base_ns = base;
     m->scalar_ns = sc;
-    m->str_ns = sub0(cost[ATR__CAL_STRS], base_sc) / 4;
+    m->str_ns = sub0(cost[ATR__CAL_SSTRS], base_sc) / 4;
+    m->long_str_ns = sub0(cost[ATR__CAL_STRS], cost[ATR__CAL_SSTRS]) / 4;
     m->summary_ns = sub0(cost[ATR__CAL_OBJS], base_sc) / 4;
     m->gen_ns = sub0(cost[ATR__CAL_GEN0], base + 2 * sc);
     m->resume_ns = sub0(cost[ATR__CAL_GEN10], cost[ATR__CAL_GEN0]) / 10;
@@ -783,7 +789,7 @@ void atr__calibrate(const char *mechanism, int measure) {
         atr__g.backend_calib_gen = atr__g.gen;
 }
 
-static PyObject *model_dict(const atr_calibration_model *m) {
+PyObject *atr__calib_model_py(const atr_calibration_model *m) {
     PyObject *d = PyDict_New();
 #define CAL_ITEM(name)                                      \
     if (d) {                                                \
@@ -820,7 +826,7 @@ PyObject *atr__py_calibrate(PyObject *m, PyObject *mechanism) {
     }
     if (atr__calibrate_measure(mech, 0, &res) < 0)
         return NULL;
-    PyObject *shapes = shapes_dict(res.shape_ns), *model = model_dict(&res.model);
+    PyObject *shapes = shapes_dict(res.shape_ns), *model = atr__calib_model_py(&res.model);
     PyObject *r = shapes && model
                       ? Py_BuildValue("{s:K,s:K,s:K,s:O,s:O,s:K,s:K}", "call_ns",
                                       (unsigned long long)res.call_ns, "inner_ns",
@@ -865,7 +871,7 @@ PyObject *atr__py_calibration_solve(PyObject *m, PyObject *args) {
         return NULL;
     model.slow_ppm = slow;
     atr__calib_solve(c, &model);
-    return model_dict(&model);
+    return atr__calib_model_py(&model);
 }
 
 PyObject *atr__py_calibration_rescale(PyObject *m, PyObject *args) {

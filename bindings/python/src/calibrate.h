@@ -13,7 +13,7 @@
 
 /* The shapes of call timed (calibrate.c's CAL_SRC), in this order. */
 enum {
-    ATR__CAL_LEAF,  /* f(i) -> i: call_ns, the 1.1 figure */
+    ATR__CAL_LEAF,  /* f(i) -> i + 1: call_ns, the 1.1 figure */
     ATR__CAL_LEAF4, /* f(i, i, i, i) -> None */
     ATR__CAL_STRS,  /* f(s, s, s, s) -> None, s a 40-byte str */
     ATR__CAL_OBJS,  /* f(o, o, o, o) -> None, o an instance of a plain class */
@@ -21,6 +21,7 @@ enum {
     ATR__CAL_GEN10, /* the same yielding 10 times */
     ATR__CAL_RAISE, /* f(i) raising ValueError('x'), caught by the caller */
     ATR__CAL_TUPS,  /* f(t, t, t, t) -> None, t the tuple (1, 2) */
+    ATR__CAL_SSTRS, /* f(s, s, s, s) -> None, s an 8-byte str */
     ATR__CAL_SHAPES
 };
 
@@ -54,6 +55,10 @@ uint64_t atr__calib_rescale(uint64_t yard_ps, uint64_t ps, uint64_t stop_ps, con
    tracing's (atr__g.calib_yard_ps); the hooks of filter tracing running meanwhile are off for
    it (3.9-3.11) or reject its functions (3.12+). Under the GIL. */
 uint64_t atr__calib_yardstick(void);
+
+/* The model as a dict {key: int} of every ATR_CALIBRATION_MODEL_KEYS key (NULL with an
+   exception set). */
+PyObject *atr__calib_model_py(const atr_calibration_model *m);
 
 /* The per-call model from the shapes' costs (m->slow_ppm is kept). Negative parts are 0. */
 void atr__calib_solve(const uint64_t cost[ATR__CAL_SHAPES], atr_calibration_model *m);

@@ -200,18 +200,12 @@ static PyObject *record_to_py(const atr_record *r) {
               put(d, "call_ns", U64(r->u.calibration.call_ns)) |
               put(d, "inner_ns", U64(r->u.calibration.inner_ns)) |
               put(d, "samples", U64(r->u.calibration.samples));
-        if (r->u.calibration.base_ns | r->u.calibration.scalar_ns | r->u.calibration.str_ns |
-            r->u.calibration.summary_ns | r->u.calibration.gen_ns | r->u.calibration.resume_ns |
-            r->u.calibration.raise_ns | r->u.calibration.slow_ppm | r->u.calibration.container_ns)
-            rc |= put(d, "base_ns", U64(r->u.calibration.base_ns)) |
-                  put(d, "scalar_ns", U64(r->u.calibration.scalar_ns)) |
-                  put(d, "str_ns", U64(r->u.calibration.str_ns)) |
-                  put(d, "summary_ns", U64(r->u.calibration.summary_ns)) |
-                  put(d, "gen_ns", U64(r->u.calibration.gen_ns)) |
-                  put(d, "resume_ns", U64(r->u.calibration.resume_ns)) |
-                  put(d, "raise_ns", U64(r->u.calibration.raise_ns)) |
-                  put(d, "slow_ppm", U64(r->u.calibration.slow_ppm)) |
-                  put(d, "container_ns", U64(r->u.calibration.container_ns));
+#define CAL_OR(key) | r->u.calibration.key
+#define CAL_PUT(key) | put(d, #key, U64(r->u.calibration.key))
+        if (0 ATR_CALIBRATION_MODEL_KEYS(CAL_OR)) /* the per-call model */
+            rc |= 0 ATR_CALIBRATION_MODEL_KEYS(CAL_PUT);
+#undef CAL_OR
+#undef CAL_PUT
         break;
     case ATR_REC_SAMPLING:
         rc |= put(d, "rate", PyFloat_FromDouble(r->u.sampling.rate)) |

@@ -197,7 +197,7 @@ static inline int atr_value_entry_key(const atr_value *v, const char **key, size
 /* clang-format off */
 #define ATR_CALIBRATION_MODEL_KEYS(X) \
     X(base_ns) X(scalar_ns) X(str_ns) X(summary_ns) X(gen_ns) X(resume_ns) X(raise_ns) \
-    X(slow_ppm) X(container_ns)
+    X(slow_ppm) X(container_ns) X(long_str_ns)
 /* clang-format on */
 
 #ifdef __cplusplus

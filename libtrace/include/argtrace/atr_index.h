@@ -232,6 +232,7 @@ typedef struct atr_file_info {
     /* Its per-call model (3.13; all 0: none, calib_call_ns applies to every call). */
     uint64_t calib_base_ns, calib_scalar_ns, calib_str_ns, calib_summary_ns, calib_gen_ns;
     uint64_t calib_resume_ns, calib_raise_ns, calib_slow_ppm, calib_container_ns;
+    uint64_t calib_long_str_ns; /* per str/bytes over 32 bytes, on top of calib_str_ns */
     /* Format 1.2. A rotated log's files: n_parts of them, the first being part first_part
        (0 unless keep_files deleted earlier ones). */
     uint32_t n_parts, first_part;

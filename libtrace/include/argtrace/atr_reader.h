@@ -128,7 +128,7 @@ typedef struct atr_record {
             uint64_t samples;  /* traced calls the measurement timed (0: unknown) */
             /* the per-call model (1.2; 0 when absent): atr_calibration in atr_writer.h */
             uint64_t base_ns, scalar_ns, str_ns, summary_ns, gen_ns, resume_ns, raise_ns;
-            uint64_t slow_ppm, container_ns;
+            uint64_t slow_ppm, container_ns, long_str_ns;
         } calibration;
         struct {
             double rate;   /* fraction of top-level calls recorded, in (0, 1] */

@@ -337,8 +337,8 @@ ATR_API int atr_toggle_recording(void);
 
 /*
  * The per-call cost model (docs/FORMAT.md 3.13, format 1.2). A call costs base_ns, plus
- * scalar_ns, str_ns or summary_ns (+ container_ns for a container) per captured value of that
- * kind (arguments, fields, the
+ * scalar_ns, str_ns (+ long_str_ns past 32 bytes) or summary_ns (+ container_ns for a
+ * container) per captured value of that kind (arguments, fields, the
  * result or exception message; a summary's items counted by their own kind), plus gen_ns for
  * a generator or coroutine, resume_ns per RESUME, raise_ns when it raised. slow_ppm: the
  * program's own code runs this much slower (parts per million) while traced (a profile hook).
@@ -347,6 +347,7 @@ typedef struct atr_calibration_model {
     uint64_t base_ns, scalar_ns, str_ns, summary_ns, gen_ns, resume_ns, raise_ns;
     uint64_t slow_ppm;
     uint64_t container_ns; /* per summary of known length (a container), over summary_ns */
+    uint64_t long_str_ns;  /* per str/bytes/text of more than 32 bytes, over str_ns */
 } atr_calibration_model;
 
 /* atr_session_write_calibration with the model (NULL or all 0: the 1.1 record). Each value

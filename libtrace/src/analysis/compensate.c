@@ -65,8 +65,8 @@ static uint64_t value_cost(const atr_file_info *fi, const atr_value *v, int dept
     switch (v->kind) {
     case ATR_V_STR:
     case ATR_V_BYTES:
-    case ATR_V_REPR:
-        return fi->calib_str_ns;
+    case ATR_V_REPR: /* copied inline up to 32 bytes, by memcpy past that */
+        return fi->calib_str_ns + (v->u.s.len > 32 ? fi->calib_long_str_ns : 0);
     case ATR_V_SUMMARY: { /* a container (its length known) costs more than an object */
         uint64_t c = fi->calib_summary_ns + (v->u.sum.length >= 0 ? fi->calib_container_ns : 0);
         for (uint32_t i = 0; depth < 8 && i < v->n_items; i++)
@@ -88,8 +88,8 @@ static uint64_t value_id_cost(const comp_ctx *cx, uint32_t id) {
 /* 1 when the file's calibration has the per-call model (FORMAT.md 3.13). */
 static int has_model(const atr_file_info *fi) {
     return (fi->calib_base_ns | fi->calib_scalar_ns | fi->calib_str_ns | fi->calib_summary_ns |
-            fi->calib_gen_ns | fi->calib_resume_ns | fi->calib_raise_ns | fi->calib_container_ns) !=
-           0;
+            fi->calib_gen_ns | fi->calib_resume_ns | fi->calib_raise_ns | fi->calib_container_ns |
+            fi->calib_long_str_ns) != 0;
 }
 
 /* The cost of call c: *outer before its START or after its END, *inner between them. */

@@ -731,6 +731,7 @@ int atr__on_record(load_state *st, const atr_record *rec) {
         fi->calib_raise_ns = rec->u.calibration.raise_ns;
         fi->calib_slow_ppm = rec->u.calibration.slow_ppm;
         fi->calib_container_ns = rec->u.calibration.container_ns;
+        fi->calib_long_str_ns = rec->u.calibration.long_str_ns;
         return copy_str(ix, rec->u.calibration.mechanism, &fi->calib_mechanism);
     }
     default:

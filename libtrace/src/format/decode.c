@@ -549,14 +549,12 @@ static int decode_suspend(atr__decoder *d, const msgpack_object *el, const char 
 /* The per-call model's keys of CALIBRATION (FORMAT.md 3.13); other keys are skipped. */
 static int decode_calibration_model(atr__decoder *d, const msgpack_object *k,
                                     const msgpack_object *v, atr_record *rec) {
-    static const char *const names[] = {"base_ns",    "scalar_ns", "str_ns",
-                                        "summary_ns", "gen_ns",    "resume_ns",
-                                        "raise_ns",   "slow_ppm",  "container_ns"};
-    uint64_t *fields[] = {&rec->u.calibration.base_ns,     &rec->u.calibration.scalar_ns,
-                          &rec->u.calibration.str_ns,      &rec->u.calibration.summary_ns,
-                          &rec->u.calibration.gen_ns,      &rec->u.calibration.resume_ns,
-                          &rec->u.calibration.raise_ns,    &rec->u.calibration.slow_ppm,
-                          &rec->u.calibration.container_ns};
+#define CAL_NAME(key) #key,
+#define CAL_FIELD(key) &rec->u.calibration.key,
+    static const char *const names[] = {ATR_CALIBRATION_MODEL_KEYS(CAL_NAME)};
+    uint64_t *fields[] = {ATR_CALIBRATION_MODEL_KEYS(CAL_FIELD)};
+#undef CAL_NAME
+#undef CAL_FIELD
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (k->via.str.size == strlen(names[i]) &&
             memcmp(k->via.str.ptr, names[i], k->via.str.size) == 0)

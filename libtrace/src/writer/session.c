@@ -304,9 +304,10 @@ int atr_session_write_calibration_model(atr_session *s, const atr_calibration *k
     int rc;
     if (!s || !k || !check_str(k->mechanism) || k->inner_ns > k->call_ns)
         return ATR_EINVAL;
-    if (m && (m->base_ns | m->scalar_ns | m->str_ns | m->summary_ns | m->gen_ns | m->resume_ns |
-              m->raise_ns | m->slow_ppm | m->container_ns) > UINT32_MAX)
+#define CAL_OR(key) | m->key
+    if (m && (0 ATR_CALIBRATION_MODEL_KEYS(CAL_OR)) > UINT32_MAX)
         return ATR_EINVAL;
+#undef CAL_OR
     if (k->mechanism.len > 32)
         return ATR_ENOMEM;
     if ((rc = usable(s)) != 0)
