@@ -20,7 +20,7 @@ enum {
     ATR__CAL_GEN0,  /* a generator of one int argument that yields nothing */
     ATR__CAL_GEN10, /* the same yielding 10 times */
     ATR__CAL_RAISE, /* f(i) raising ValueError('x'), caught by the caller */
-    ATR__CAL_TUPS,  /* f(t, t, t, t) -> None, t the tuple (1, 2) */
+    ATR__CAL_TUPS,  /* f(t, i, i, i) -> None, t the tuple (1, 2) */
     ATR__CAL_SSTRS, /* f(s, s, s, s) -> None, s an 8-byte str */
     ATR__CAL_SHAPES
 };
