@@ -25,6 +25,9 @@ enum {
     ATR__CAL_SHAPES
 };
 
+/* The shapes' names, in that order ("leaf", "leaf4", ...: calibrate.c). */
+extern const char *const atr__cal_shapes[ATR__CAL_SHAPES];
+
 /* A measurement: ns one traced call adds to each ancestor, the part inside its own span. */
 typedef struct atr__calib {
     uint64_t call_ns, inner_ns;
@@ -57,7 +60,7 @@ uint64_t atr__calib_rescale(uint64_t yard_ps, uint64_t ps, uint64_t stop_ps, con
 uint64_t atr__calib_yardstick(void);
 
 /* The model as a dict {key: int} of every ATR_CALIBRATION_MODEL_KEYS key (NULL with an
-   exception set). */
+   exception set; calibrate_py.c). */
 PyObject *atr__calib_model_py(const atr_calibration_model *m);
 
 /* The per-call model from the shapes' costs (m->slow_ppm is kept). Negative parts are 0. */
