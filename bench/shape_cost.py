@@ -72,6 +72,8 @@ SHAPES = {
     "in_obj": ("class K:\n    def __contains__(self, x):\n        return True\nk = K()\n"
                "f = K.__contains__\n", "i in k"),
     "gen5": ("def f(x):\n    for k in range(5):\n        yield k\n", "for _ in f(i): pass"),
+    "cell": ("def f(x):\n    g = lambda: x\n    return None\n", "f(i)"),
+    "nocell": ("def f(x):\n    g = lambda: 1\n    return None\n", "f(i)"),
     "gen1": ("def f(x):\n    yield x\n", "for _ in f(i): pass"),
     "gen2": ("def f(x):\n    yield x\n    yield x\n", "for _ in f(i): pass"),
     "method": ("class K:\n    def m(self, x):\n        return x\nk = K()\nf = k.m\n", "f(i)"),

@@ -7,7 +7,7 @@ and then checks the records of the change."""
 
 import argtrace
 from argtrace import REDACTED, Summary, _core
-from atr_helpers import only
+from atr_helpers import only, run_python
 from conftest import filter_traced
 
 MOD = __name__
@@ -202,3 +202,51 @@ def test_star_args_on_the_hot_path_are_what_the_general_path_records(tmp_path):
         assert call.args == {"a": c[0],
                              "rest": Summary("tuple", len(rest), tuple(map(item, rest[:3])))}
         assert call.result == len(rest)
+
+
+SUBCLASS_VALUES = r'''
+import collections, sys
+import argtrace
+Pair = collections.namedtuple("Pair", "x y")
+class Items(list):
+    pass
+class Unrelated:
+    pass
+def hot_sub(v):
+    return v
+values = [Pair(1, "x"), Items([1, 2, 3, 4]), collections.OrderedDict(a=1, b=2),
+          collections.defaultdict(int, k=1), collections.Counter("aab"), Pair((1, 2), 3),
+          Items(["é"])]
+if sys.argv[2] == "general":  # any summarizer sends every container to the general path
+    argtrace.register_summarizer(Unrelated, lambda o: {})
+argtrace.start(sys.argv[1], trace=["__main__:hot_*"])
+for _ in range(3):
+    for v in values:
+        hot_sub(v)
+argtrace.stop()
+for c in argtrace.load(sys.argv[1]).calls("__main__.hot_sub"):
+    print(repr(c.args["v"]), repr(c.result))
+'''
+
+
+def test_container_subclasses_on_the_hot_path_are_what_the_general_path_records(tmp_path):
+    """Instances of subclasses of tuple, list and dict (namedtuples, OrderedDict, Counter)
+    are captured by the hot path as capture_at captures them (the subclass's type name, the
+    builtin's length and leading items), and sent to the general path when an item needs it.
+    The general path is forced in a second process by a registered summarizer (summarizers
+    last for the process)."""
+    out = {}
+    for mode in ("hot", "general"):
+        res = run_python(["-c", SUBCLASS_VALUES, str(tmp_path / (mode + ".atr")), mode])
+        assert res.returncode == 0, res.stderr
+        out[mode] = res.stdout.splitlines()
+    assert out["hot"] == out["general"]
+    assert out["hot"][:7] == [
+        "<Pair len=2 [1, 'x']> <Pair len=2 [1, 'x']>",
+        "<Items len=4 [1, 2, 3]> <Items len=4 [1, 2, 3]>",
+        "<collections.OrderedDict len=2 ['a', 'b']> <collections.OrderedDict len=2 ['a', 'b']>",
+        "<collections.defaultdict len=1 ['k']> <collections.defaultdict len=1 ['k']>",
+        "<Counter len=2 ['a', 'b']> <Counter len=2 ['a', 'b']>",
+        "<Pair len=2 [<tuple len=2 [1, 2]>, 3]> <Pair len=2 [<tuple len=2 [1, 2]>, 3]>",
+        "<Items len=1 ['é']> <Items len=1 ['é']>",
+    ] and out["hot"][7:14] == out["hot"][:7] and len(out["hot"]) == 21
