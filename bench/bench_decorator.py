@@ -2,7 +2,10 @@
 
   plain      undecorated
   argtrace   @argtrace.trace, 1 int arg + result captured, session writing to a temp file
-  idle       @argtrace.trace with no session active (forwarding only)
+  idle       @argtrace.trace with no session active (forwarding only; on 3.12 and 3.13 the
+             decorated function is itself a function, bare, and CPython calls it directly)
+  argtrace-wrapper, idle-wrapper   on 3.12 and 3.13: the same with the wrapper object that
+             the decorator returns on other versions (argtrace._core.TracedFunction)
   paused     @argtrace.trace, session active but recording off (argtrace.pause(), or the
              --toggle-signal signal): no capture, no record
   sampled    @argtrace.trace, session sampling 1% of the top-level calls (count mode)
@@ -49,6 +52,12 @@ def variants(tmpdir):
     out["argtrace"] = (make_loop(traced), 1.0,
                        lambda: argtrace.start(path, argv=["bench"]), stop)
     out["idle"] = (make_loop(traced), 1.0, None, None)
+    if type(traced) is not argtrace._core.TracedFunction:  # 3.12, 3.13: a bare function
+        wrapper = argtrace._core.TracedFunction(f)  # the wrapper object of other versions
+        out["argtrace-wrapper"] = (make_loop(wrapper), 1.0,
+                                   lambda: argtrace.start(os.path.join(tmpdir, "w.atr"),
+                                                          argv=["bench"]), argtrace.stop)
+        out["idle-wrapper"] = (make_loop(wrapper), 1.0, None, None)
 
     def start_paused():
         argtrace.start(os.path.join(tmpdir, "paused.atr"), argv=["bench"])
@@ -135,10 +144,10 @@ def main(argv=None):
     base = statistics.median(samples["plain"])
     print("python %s, %d rounds, %s clock, median ns per call of f(x) = x + 1"
           % (sys.version.split()[0], args.repeats, args.clock))
-    print("%-10s %12s %12s %10s" % ("variant", "ns/call", "added ns", "x plain"))
+    print("%-16s %12s %12s %10s" % ("variant", "ns/call", "added ns", "x plain"))
     for name, values in samples.items():
         med = statistics.median(values)
-        print("%-10s %12.1f %12.1f %10.2f" % (name, med, med - base, med / base))
+        print("%-16s %12.1f %12.1f %10.2f" % (name, med, med - base, med / base))
     if LOG_SIZE["calls"]:
         print("argtrace log: %.2f bytes per call (%d calls in the last round)"
               % (LOG_SIZE["bytes"] / LOG_SIZE["calls"], LOG_SIZE["calls"]))

@@ -60,13 +60,34 @@ def trace(func=None, *, capture=None, skip=(), result=True, max_len=None, redact
     def decorate(f):
         if not callable(f) and not isinstance(f, (classmethod, staticmethod)):
             raise TypeError("argtrace.trace: cannot trace %r (not callable)" % (f,))
-        return _core.TracedFunction(f, capture=capture, skip=skip, result=bool(result),
-                                    max_value_bytes=max_len, redact=redact,
-                                    capture_repr=bool(repr), name=name)
+        options = dict(capture=capture, skip=skip, result=bool(result), max_value_bytes=max_len,
+                       redact=redact, capture_repr=bool(repr), name=name)
+        if (_BARE and type(f) is _FunctionType and f.__name__ != "__init__" and
+                not _core._bare_bound(f)):
+            copy = _function_copy(f)
+            traced = _core.TracedFunction(copy, **options)
+            if _core._bare_bind(traced):
+                return copy
+        return _core.TracedFunction(f, **options)
 
     if func is None:
         return decorate
     return decorate(func)
+
+
+# CPython 3.12, 3.13: a decorated Python function stays a function (tracefunc_bare.c) that calls
+# nothing of argtrace's while no session records. Not an __init__: 3.13+ specialises a class
+# call into a call of the class's __init__ that skips the function's vectorcall pointer.
+_BARE = hasattr(_core, "_bare_bind")
+_FunctionType = type(_names)
+
+
+def _function_copy(f):
+    """A new function of f's code, globals, defaults and closure, with f's attributes and
+    `__wrapped__` f: what the decorator returns, so that f itself is left as it was."""
+    copy = _FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__, f.__closure__)
+    copy.__kwdefaults__ = f.__kwdefaults__
+    return functools.update_wrapper(copy, f)
 
 
 def _start_options(options):

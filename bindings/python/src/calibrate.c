@@ -289,6 +289,7 @@ static void set_aside(saved *sv, atr_session *priv) {
     atr__g.action_ids = NULL;
     atr__g.session = priv;
     atr__g.gen = sv->gen | (UINT64_C(1) << 63); /* a generation no session ever has */
+    atr__bare_sync();
     atr__tls_current.span = 0;
     atr__tls_current.ctx = NULL;
     sv->switch_interval = NULL;
@@ -310,6 +311,7 @@ static void put_back(saved *sv) {
     atr__g.action_ids = sv->action_ids;
     atr__g.session = sv->session;
     atr__g.gen = sv->gen;
+    atr__bare_sync();
     atr__tls_named_gen = sv->named_gen;
     atr__tls_current = sv->current;
     if (sv->switch_interval) {
@@ -373,14 +375,18 @@ static int compile_functions(PyObject *g, const char *src) {
     return 0;
 }
 
-/* Replace the global `prefix` + shape k + sfx by itself under the decorator. 0 or -1. */
+/* Replace the global `prefix` + shape k + sfx by itself under the decorator, as
+   argtrace.trace decorates: the function itself bound bare where it can be (3.12+), else a
+   wrapper. 0 or -1. */
 static int wrap_global(PyObject *g, const char *prefix, int k, const char *sfx) {
     char name[64];
     snprintf(name, sizeof name, "%s%s%s", prefix, atr__cal_shapes[k], sfx);
-    PyObject *fn =
+    PyObject *t =
         PyObject_CallOneArg((PyObject *)&atr__TracedFunction_Type, PyDict_GetItemString(g, name));
-    int failed = fn == NULL || PyDict_SetItemString(g, name, fn) < 0;
-    Py_XDECREF(fn);
+    int bound = t != NULL ? atr__bare_bind((atr__traced *)t) : -1;
+    int failed =
+        bound < 0 || PyDict_SetItemString(g, name, bound ? ((atr__traced *)t)->func : t) < 0;
+    Py_XDECREF(t);
     return failed ? -1 : 0;
 }
 

@@ -52,6 +52,11 @@
 /* Functions have __annotate__ (PEP 649): 3.14+. */
 #define ATR__FUNC_ANNOTATE (PY_VERSION_HEX >= 0x030E0000)
 
+/* A decorated Python function stays a function whose vectorcall pointer is swapped while a
+   session is active (tracefunc_bare.c): 3.12 and 3.13, where every call path honours the
+   pointer or the function's version (3.14's property getter calls check neither). */
+#define ATR__BARE_FUNCTIONS (PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030E0000)
+
 /*
  * Filter backends built for this CPython (filter_backend.h): sys.monitoring from 3.12 (PEP
  * 669), the frame-evaluation hook on 3.11 only (it mirrors 3.11's interpreter frame and
@@ -148,18 +153,15 @@ static inline void *atr__compat_context(void) {
 
 /*
  * Call the function a decorator wraps, its recursion counted as if Python called it directly
- * (see ATR__C_UNITS_REFUND; the caller checked atr__state_stack_low()). `ts` is the calling
- * thread's state (only read with ATR__C_UNITS_REFUND: NULL elsewhere); atr__compat_call_wrapped
- * gets it itself.
+ * (see ATR__C_UNITS_REFUND; the caller checked atr__state_stack_low()), through `vc` when not
+ * NULL (a Python function's vectorcall: PyObject_Vectorcall would find the same pointer again
+ * and check a result that the interpreter checks anyway when the traced call returns, about
+ * 30 instructions), else PyObject_Vectorcall. `ts` is the calling thread's state (only read
+ * with ATR__C_UNITS_REFUND: NULL elsewhere); atr__compat_call_wrapped gets it itself.
  */
 static inline ATR__ALWAYS_INLINE PyObject *
-atr__compat_call_wrapped_in(PyThreadState *ts, PyObject *func, PyObject *const *args, size_t nargsf,
-                            PyObject *kwnames) {
-    /* A Python function is called straight through its vectorcall pointer, read at each call
-       (PyFunction_SetVectorcall may change it): PyObject_Vectorcall would find the same
-       pointer again and check a result that the interpreter checks anyway when the traced
-       call returns (about 30 instructions). Other callables keep that check. */
-    vectorcallfunc vc = PyFunction_Check(func) ? ((PyFunctionObject *)func)->vectorcall : NULL;
+atr__compat_call_wrapped_in(PyThreadState *ts, PyObject *func, vectorcallfunc vc,
+                            PyObject *const *args, size_t nargsf, PyObject *kwnames) {
 #if ATR__C_UNITS_REFUND
     ts->c_recursion_remaining += ATR__C_UNITS_REFUND;
     PyObject *res = ATR__LIKELY(vc != NULL) ? vc(func, args, nargsf, kwnames)
@@ -175,13 +177,14 @@ atr__compat_call_wrapped_in(PyThreadState *ts, PyObject *func, PyObject *const *
 }
 
 static inline ATR__ALWAYS_INLINE PyObject *
-atr__compat_call_wrapped(PyObject *func, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+atr__compat_call_wrapped(PyObject *func, vectorcallfunc vc, PyObject *const *args, size_t nargsf,
+                         PyObject *kwnames) {
 #if ATR__C_UNITS_REFUND
     PyThreadState *ts = atr__compat_tstate();
 #else
     PyThreadState *ts = NULL;
 #endif
-    return atr__compat_call_wrapped_in(ts, func, args, nargsf, kwnames);
+    return atr__compat_call_wrapped_in(ts, func, vc, args, nargsf, kwnames);
 }
 
 /*

@@ -87,6 +87,19 @@ int atr__readrec_init_types(PyObject *m);
     {"read_records", atr__py_read_records, METH_O,                                       \
      "read_records(path) -> iterator of dicts (see .truncated after the end)."},
 
+/* tracefunc_bare.c (CPython 3.12 and 3.13: ATR__BARE_FUNCTIONS) */
+#if ATR__BARE_FUNCTIONS
+PyObject *atr__py_bare_bind(PyObject *m, PyObject *t);
+PyObject *atr__py_bare_bound(PyObject *m, PyObject *func);
+#define ATR__BARE_METHODS                                                                \
+    {"_bare_bind", atr__py_bare_bind, METH_O,                                            \
+     "_bare_bind(t) -> bool: t's function becomes the decorated object itself."},        \
+    {"_bare_bound", atr__py_bare_bound, METH_O,                                          \
+     "_bare_bound(f) -> bool: f is a function bound by _bare_bind."},
+#else
+#define ATR__BARE_METHODS
+#endif
+
 /* viewer_entry.c (only when the viewer library is linked: the CLI checks for it) */
 #ifdef ATR_HAVE_VIEWER
 PyObject *atr__py_viewer_main(PyObject *m, PyObject *argv);

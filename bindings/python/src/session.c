@@ -307,6 +307,7 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
     atr__g.gen = fresh_gen();
     atr__g.calib_yard_ps = yard_ps;
     atr__state_reset_caches();
+    atr__bare_sync();
     if (g_depth == 0) { /* nested: the outer session's secrets stay (more is redacted) */
         atr__secret_clear();
         atr__capture_clear_escaped();
@@ -360,6 +361,7 @@ PyObject *atr__py_stop(PyObject *m, PyObject *unused) {
         atr__g.gen = fresh_gen();
     }
     atr__state_reset_caches();
+    atr__bare_sync();
     if (atr__g.session == NULL) { /* no outer session resumes: its secrets go */
         atr__secret_clear();
         atr__capture_clear_escaped();

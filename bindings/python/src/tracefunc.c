@@ -475,6 +475,25 @@ ATR__NOINLINE static void end_call(atr__traced *t, uint64_t gen, uint64_t span, 
     atr_span_return(s, span, ATR_NOW, &v);
 }
 
+/*
+ * The vectorcall that runs t's callable: a bare function's own (tracefunc_bare.c: its pointer
+ * leads back here while a session is active), a Python function's current pointer (read at
+ * each call: PyFunction_SetVectorcall may change it), else NULL (PyObject_Vectorcall).
+ */
+static inline ATR__ALWAYS_INLINE vectorcallfunc wrapped_vc(const atr__traced *t) {
+    if (t->own_vc != NULL)
+        return t->own_vc;
+    return PyFunction_Check(t->func) ? ((PyFunctionObject *)t->func)->vectorcall : NULL;
+}
+
+/* The call, not recorded (the session went while preparing). */
+static PyObject *call_untraced(atr__traced *t, PyObject *const *args, size_t nargsf,
+                               PyObject *kwnames) {
+    if (t->own_vc != NULL)
+        return t->own_vc(t->func, args, nargsf, kwnames);
+    return PyObject_Vectorcall(t->func, args, nargsf, kwnames);
+}
+
 static inline ATR__ALWAYS_INLINE PyObject *traced_call(atr__traced *t, atr_session *s,
                                                        PyObject *const *args, size_t nargsf,
                                                        PyObject *kwnames) {
@@ -482,15 +501,15 @@ static inline ATR__ALWAYS_INLINE PyObject *traced_call(atr__traced *t, atr_sessi
                       (t->code != NULL && PyFunction_GET_CODE(t->func) != t->code))) {
         if (prepare(t) < 0) {
             PyErr_Clear();
-            return PyObject_Vectorcall(t->func, args, nargsf, kwnames);
+            return call_untraced(t, args, nargsf, kwnames);
         }
         if (ATR__UNLIKELY((s = atr__session_of(t->gen)) == NULL)) /* stopped meanwhile */
-            return PyObject_Vectorcall(t->func, args, nargsf, kwnames);
+            return call_untraced(t, args, nargsf, kwnames);
     }
     atr__state_name_thread(s);
     uint64_t gen = t->gen;
     if (ATR__UNLIKELY(atr__g.gen != gen)) /* stopped meanwhile (naming ran Python code) */
-        return PyObject_Vectorcall(t->func, args, nargsf, kwnames);
+        return call_untraced(t, args, nargsf, kwnames);
     s = atr__g.session;
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     /* One read of the thread's state serves the parent lookup, the new pair and the call. */
@@ -512,7 +531,7 @@ static inline ATR__ALWAYS_INLINE PyObject *traced_call(atr__traced *t, atr_sessi
     atr__tls_current.ctx = ctx;
     /* in an asyncio task: tasks created during the call are its children */
     PyObject *token = atr__span_publish(span, ctx);
-    PyObject *res = atr__compat_call_wrapped_in(ts, t->func, args, nargsf, kwnames);
+    PyObject *res = atr__compat_call_wrapped_in(ts, t->func, wrapped_vc(t), args, nargsf, kwnames);
     if (ATR__UNLIKELY(token != NULL))
         atr__span_ctx_reset(token);
     atr__span_leave(saved);
@@ -564,7 +583,7 @@ static inline ATR__ALWAYS_INLINE PyObject *dispatch(atr__traced *t, PyObject *co
     atr_session *s = atr__g.session;
     if (ATR__UNLIKELY(s != NULL) && ATR__LIKELY(!atr__tls_in_tracer))
         return traced_session_call(t, s, args, nargsf, kwnames);
-    return atr__compat_call_wrapped(t->func, args, nargsf, kwnames);
+    return atr__compat_call_wrapped(t->func, wrapped_vc(t), args, nargsf, kwnames);
 }
 
 /*

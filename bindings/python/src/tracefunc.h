@@ -11,15 +11,17 @@
 typedef struct atr__traced {
     PyObject ob_base; /* PyObject_HEAD */
     vectorcallfunc vectorcall;
-    PyObject *func;     /* owned: the wrapped callable */
-    PyObject *dict;     /* owned: __dict__ (update_wrapper copies), or NULL */
-    PyObject *weakrefs; /* weak reference list */
-    PyObject *name;     /* owned: str recorded as qualname instead of __qualname__, or NULL */
-    PyObject *capture;  /* owned: frozenset of names to capture, or NULL (all) */
-    PyObject *skip;     /* owned: frozenset of names never captured, or NULL */
-    PyObject *redact;   /* owned: tuple of lower-cased decorator-level patterns */
-    int result;         /* capture the return value */
-    int capture_repr;   /* decorator-level opt-in */
+    PyObject *func;        /* owned: the wrapped callable */
+    vectorcallfunc own_vc; /* bound bare (tracefunc_bare.c): CPython's vectorcall of func,
+                              which runs its code; else NULL */
+    PyObject *dict;        /* owned: __dict__ (update_wrapper copies), or NULL */
+    PyObject *weakrefs;    /* weak reference list */
+    PyObject *name;        /* owned: str recorded as qualname instead of __qualname__, or NULL */
+    PyObject *capture;     /* owned: frozenset of names to capture, or NULL (all) */
+    PyObject *skip;        /* owned: frozenset of names never captured, or NULL */
+    PyObject *redact;      /* owned: tuple of lower-cased decorator-level patterns */
+    int result;            /* capture the return value */
+    int capture_repr;      /* decorator-level opt-in */
     Py_ssize_t max_value_bytes; /* decorator-level limit, -1: the session's */
     /* Binding plan for the code object it was made for (Python functions only). */
     PyObject *code;     /* owned: the code object the plan describes, or NULL */
@@ -46,6 +48,15 @@ extern PyTypeObject atr__TracedFunction_Type;
 PyObject *atr__traced_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
                                  PyObject *kwnames);
 int atr__traced_plan_code(atr__traced *t, PyObject *code);
+
+/* tracefunc_bare.c: bind t's Python function (t->func) to t, the function itself then the
+   decorated object (1; 0 when it cannot be: not a Python function, bound already, another
+   vectorcall pointer, CPython before 3.12; -1 with an exception set). atr__bare_sync makes
+   every bound function's pointer follow whether a session is active (call it after
+   atr__g.session changes); atr__bare_forget unbinds t (its clear, before func goes). */
+int atr__bare_bind(atr__traced *t);
+void atr__bare_sync(void);
+void atr__bare_forget(atr__traced *t);
 
 /* tracefunc_type.c: a tuple of the lower-cased str patterns of `seq` (None: empty).
    New reference, or NULL with TypeError. */

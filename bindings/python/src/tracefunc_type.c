@@ -199,6 +199,7 @@ static int traced_traverse(atr__traced *t, visitproc visit, void *arg) {
 }
 
 static int traced_clear(atr__traced *t) {
+    atr__bare_forget(t); /* (reads t->func) */
     Py_CLEAR(t->func);
     Py_CLEAR(t->dict);
     Py_CLEAR(t->name);
