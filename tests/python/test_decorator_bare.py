@@ -47,10 +47,13 @@ class Box:
     def __eq__(self, other):
         return isinstance(other, Box) and other.v == self.v
 
+    def __call__(self, k):
+        return self.v - k
+
     __hash__ = None
 
 
-for _name in ("__init__", "get", "__getitem__", "__eq__"):
+for _name in ("__init__", "get", "__getitem__", "__eq__", "__call__"):
     setattr(Box, _name, argtrace.trace(Box.__dict__[_name]))
 Box.double = property(argtrace.trace(Box.__dict__["double"].fget))
 
@@ -95,10 +98,11 @@ def call_paths(n):
         total += b[i]  # __getitem__ (BINARY_SUBSCR_GETITEM)
         total += b.double  # property getter (LOAD_ATTR_PROPERTY)
         total += b == Box(i)  # __eq__ from C (a slot), and __init__ (CALL_ALLOC_AND_ENTER_INIT)
+        total += b(i)  # __call__ (a slot)
         total += sum(numbers(2))  # a generator function
         total += a.abc  # __getattribute__ (LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN)
     expected = {"plain": 5 * n, "Box.get": 2 * n, "Box.__getitem__": n, "Box.double": n,
-                "Box.__eq__": n, "Box.__init__": n + 1, "numbers": n,
+                "Box.__eq__": n, "Box.__init__": n + 1, "Box.__call__": n, "numbers": n,
                 "Attrs.__getattribute__": n}
     return total, expected
 
@@ -107,7 +111,7 @@ def recorded(path):
     log = argtrace.load(path)
     return {name: len(list(log.calls(MOD + "." + name)))
             for name in ("plain", "Box.get", "Box.__getitem__", "Box.double", "Box.__eq__",
-                         "Box.__init__", "numbers", "Attrs.__getattribute__")}
+                         "Box.__init__", "Box.__call__", "numbers", "Attrs.__getattribute__")}
 
 
 def test_the_decorator_returns_a_function_on_312_and_a_wrapper_before():
