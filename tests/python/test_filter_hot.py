@@ -250,3 +250,22 @@ def test_container_subclasses_on_the_hot_path_are_what_the_general_path_records(
         "<Pair len=2 [<tuple len=2 [1, 2]>, 3]> <Pair len=2 [<tuple len=2 [1, 2]>, 3]>",
         "<Items len=1 ['é']> <Items len=1 ['é']>",
     ] and out["hot"][7:14] == out["hot"][:7] and len(out["hot"]) == 21
+
+
+def hot_closure(x, y):
+    def inner():
+        return x + y  # x and y are cells: the frame's slots hold cells, not the values
+
+    x = x * 10  # (rebinding after the START changes nothing recorded)
+    return inner()
+
+
+def test_parameters_held_in_cells_are_recorded_as_their_values(tmp_path):
+    """Parameters that a closure captures live in cells once the function starts (3.12+:
+    before PY_START); the hot path reads them through the cells, as the general path does,
+    from the first call to the last."""
+    cases = [("a", "b") if i % 5 == 4 else (i, i) for i in range(40)]
+    log = session(tmp_path / "a.atr", lambda: [hot_closure(*c) for c in cases])
+    calls = list(log.calls(MOD + ".hot_closure"))
+    assert [c.args for c in calls] == [{"x": x, "y": y} for x, y in cases]
+    assert [c.result for c in calls] == [x * 10 + y for x, y in cases]

@@ -17,6 +17,7 @@
  */
 #include "filter_backend.h"
 #include "filter_calls.h"
+#include "filter_emit.h"
 #include "frame_args.h"
 
 #include <stddef.h>
@@ -103,6 +104,14 @@ static PyObject *cb_start(PyObject *self, PyObject *const *args, size_t nargsf, 
                 if (!atr__calls_hot(ci) ||
                     !atr__calls_start_hot(fr.key, co, ci, fr.fi->localsplus, ctx)) {
                     atr__calls_start_slots(fr.key, co, ci, fr.fi->localsplus, ctx);
+                }
+            } else if (atr__calls_hot(ci)) {
+                /* a parameter that a closure captures is in its cell by now (MAKE_CELL ran
+                   before PY_START): the values read through the cells, then as above */
+                PyObject *vals[ATR__EMIT_MAX_ARGS]; /* (hot: n_params <= ATR__EMIT_MAX_ARGS) */
+                atr__iframe_args(fr.fi, co, vals, ci->n_params);
+                if (!atr__calls_start_hot(fr.key, co, ci, vals, ctx)) {
+                    atr__calls_start(fr.key, co, ci, vals, ci->n_params, ctx);
                 }
             } else {
                 atr__calls_start_frame(fr.key, co, ci, read_args, &fr, ctx);
