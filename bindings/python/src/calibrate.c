@@ -376,8 +376,8 @@ static int compile_functions(PyObject *g, const char *src) {
 }
 
 /* Replace the global `prefix` + shape k + sfx by itself under the decorator, as
-   argtrace.trace decorates: the function itself bound bare where it can be (3.12+), else a
-   wrapper. 0 or -1. */
+   argtrace.trace decorates: the function itself bound bare where it can be (3.12, 3.13),
+   else a wrapper. 0 or -1. */
 static int wrap_global(PyObject *g, const char *prefix, int k, const char *sfx) {
     char name[64];
     snprintf(name, sizeof name, "%s%s%s", prefix, atr__cal_shapes[k], sfx);

@@ -51,9 +51,10 @@ int atr__traced_plan_code(atr__traced *t, PyObject *code);
 
 /* tracefunc_bare.c: bind t's Python function (t->func) to t, the function itself then the
    decorated object (1; 0 when it cannot be: not a Python function, bound already, another
-   vectorcall pointer, CPython before 3.12; -1 with an exception set). atr__bare_sync makes
-   every bound function's pointer follow whether a session is active (call it after
-   atr__g.session changes); atr__bare_forget unbinds t (its clear, before func goes). */
+   vectorcall pointer, a CPython other than 3.12 and 3.13; -1 with an exception set).
+   atr__bare_sync makes every bound function's pointer follow whether a session is active
+   (call it after atr__g.session changes); atr__bare_forget unbinds t (its clear, before
+   func goes). */
 int atr__bare_bind(atr__traced *t);
 void atr__bare_sync(void);
 void atr__bare_forget(atr__traced *t);
