@@ -152,37 +152,25 @@ static inline int atr__capture_container_inline(PyObject *obj, const atr__captur
     PyObject *keys[ATR__CAPTURE_ITEMS];
     PyObject *const *from;
     Py_ssize_t n;
-    size_t tlen; /* of tp_name: "tuple", "list", "dict" */
-    if (tp == &PyTuple_Type) {
+    size_t tlen; /* of tp_name: "tuple", "list", "dict", or a subclass's name */
+    if (PyTuple_Check(obj)) {
         from = ((PyTupleObject *)obj)->ob_item;
         n = PyTuple_GET_SIZE(obj);
         tlen = 5;
-    } else if (tp == &PyList_Type) {
+    } else if (PyList_Check(obj)) {
         from = ((PyListObject *)obj)->ob_item;
         n = PyList_GET_SIZE(obj);
         tlen = 4;
-    } else if (tp == &PyDict_Type) {
+    } else if (PyDict_Check(obj)) {
         atr__capture_dict_keys(obj, keys);
         from = keys;
         n = PyDict_GET_SIZE(obj);
         tlen = 4;
-    } else if (!(tp->tp_flags & (Py_TPFLAGS_TUPLE_SUBCLASS | Py_TPFLAGS_LIST_SUBCLASS |
-                                 Py_TPFLAGS_DICT_SUBCLASS))) {
-        return 0;
     } else {
-        if (PyTuple_Check(obj)) {
-            from = ((PyTupleObject *)obj)->ob_item;
-            n = PyTuple_GET_SIZE(obj);
-        } else if (PyList_Check(obj)) {
-            from = ((PyListObject *)obj)->ob_item;
-            n = PyList_GET_SIZE(obj);
-        } else {
-            atr__capture_dict_keys(obj, keys);
-            from = keys;
-            n = PyDict_GET_SIZE(obj);
-        }
-        tlen = atr__capture_type_name_len(tp);
+        return 0;
     }
+    if (tp != &PyTuple_Type && tp != &PyList_Type && tp != &PyDict_Type)
+        tlen = atr__capture_type_name_len(tp);
     if (atr__capture_runs_code(opts))
         return 0; /* (the general path holds the items; a summarizer may claim a subclass) */
     uint32_t k = n < ATR__CAPTURE_ITEMS ? (uint32_t)n : ATR__CAPTURE_ITEMS;

@@ -100,18 +100,17 @@ static PyObject *cb_start(PyObject *self, PyObject *const *args, size_t nargsf, 
             fr.key = fr.fi;
             fr.globals = fr.fi->f_globals;
             void *ctx = ts->context ? (void *)ts->context : ATR__CTX_NULL;
-            if (!ci->cell_params) {
-                if (!atr__calls_hot(ci) ||
-                    !atr__calls_start_hot(fr.key, co, ci, fr.fi->localsplus, ctx)) {
-                    atr__calls_start_slots(fr.key, co, ci, fr.fi->localsplus, ctx);
+            if (!ci->cell_params || atr__calls_hot(ci)) {
+                /* the parameters in place; a parameter that a closure captures is in its cell
+                   by now (MAKE_CELL ran before PY_START): on the hot path read through it */
+                PyObject *cells[ATR__EMIT_MAX_ARGS]; /* (hot: n_params <= ATR__EMIT_MAX_ARGS) */
+                PyObject *const *vals = fr.fi->localsplus;
+                if (ci->cell_params) {
+                    atr__iframe_args(fr.fi, co, cells, ci->n_params);
+                    vals = cells;
                 }
-            } else if (atr__calls_hot(ci)) {
-                /* a parameter that a closure captures is in its cell by now (MAKE_CELL ran
-                   before PY_START): the values read through the cells, then as above */
-                PyObject *vals[ATR__EMIT_MAX_ARGS]; /* (hot: n_params <= ATR__EMIT_MAX_ARGS) */
-                atr__iframe_args(fr.fi, co, vals, ci->n_params);
-                if (!atr__calls_start_hot(fr.key, co, ci, vals, ctx)) {
-                    atr__calls_start(fr.key, co, ci, vals, ci->n_params, ctx);
+                if (!atr__calls_hot(ci) || !atr__calls_start_hot(fr.key, co, ci, vals, ctx)) {
+                    atr__calls_start_slots(fr.key, co, ci, vals, ctx);
                 }
             } else {
                 atr__calls_start_frame(fr.key, co, ci, read_args, &fr, ctx);
