@@ -242,7 +242,16 @@ static int capture_int(PyObject *obj, const atr__capture_opts *opts, atr__scratc
         *out = atr_value_int(v);
         return 0;
     }
-    if (overflow > 0) {
+    /* the bit length first: asking for a uint64 of a bigger int raises (and costs) an
+       OverflowError */
+    int64_t nbits = atr__compat_long_bits(obj);
+    if (nbits < 0) {
+        PyErr_Clear();
+        set_error(s, obj, out);
+        return 1;
+    }
+    size_t bits = (size_t)nbits;
+    if (overflow > 0 && bits <= 64) {
         unsigned long long u = PyLong_AsUnsignedLongLong(obj);
         if (!(u == (unsigned long long)-1 && PyErr_Occurred())) {
             *out = atr_value_nil();
@@ -253,17 +262,6 @@ static int capture_int(PyObject *obj, const atr__capture_opts *opts, atr__scratc
         PyErr_Clear();
     }
     /* Big: decimal digits when short enough, else a summary with the bit length. */
-    size_t bits = 0; /* int.bit_length(obj): the builtin, even for subclasses */
-    PyObject *nb = PyObject_CallMethod((PyObject *)&PyLong_Type, "bit_length", "O", obj);
-    if (nb != NULL) {
-        bits = PyLong_AsSize_t(nb);
-        Py_DECREF(nb);
-    }
-    if (PyErr_Occurred()) {
-        PyErr_Clear();
-        set_error(s, obj, out);
-        return 1;
-    }
     size_t max_digits =
         opts->max_value_bytes < ATR__BIGINT_DIGITS ? opts->max_value_bytes : ATR__BIGINT_DIGITS;
     /* at least 2^(bits-1) >= 10^max_digits: more digits than that, known without converting */

@@ -233,6 +233,13 @@ static inline int atr__compat_small_int(PyObject *o, int64_t *v) {
 #endif
 }
 
+/*
+ * The bit length of int `o`'s absolute value (int.bit_length, for a subclass too: no user
+ * code), or -1 with an error set (too many bits for the type). _PyLong_NumBits returns
+ * size_t up to 3.13 and int64_t from 3.14: both -1 on error.
+ */
+static inline int64_t atr__compat_long_bits(PyObject *o) { return (int64_t)_PyLong_NumBits(o); }
+
 /* The exception being raised, saved and restored as one unit (3.12 stores only the value). */
 typedef struct atr__exc_state {
 #if PY_VERSION_HEX >= 0x030C0000
