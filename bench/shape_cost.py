@@ -77,6 +77,10 @@ SHAPES = {
     "gen1": ("def f(x):\n    yield x\n", "for _ in f(i): pass"),
     "gen2": ("def f(x):\n    yield x\n    yield x\n", "for _ in f(i): pass"),
     "method": ("class K:\n    def m(self, x):\n        return x\nk = K()\nf = k.m\n", "f(i)"),
+    # instances of C types: a class (a classmethod's cls), a frozenset, a function
+    "cls2": ("def f(a, b):\n    return None\n", "f(Obj, i)"),
+    "fset2": ("def f(a, b):\n    return None\n", "f(FS, i)"),
+    "func2": ("def f(a, b):\n    return None\n", "f(len, i)"),
 }
 
 PRELUDE = '''
@@ -100,6 +104,7 @@ O = Obj()
 class TSub(tuple):
     pass
 TS = TSub(("Keyword", "DML"))
+FS = frozenset(" \\t")
 class TSubR(tuple):
     def __repr__(self):
         return "Token." + ".".join(self)

@@ -252,6 +252,53 @@ def test_container_subclasses_on_the_hot_path_are_what_the_general_path_records(
     ] and out["hot"][7:14] == out["hot"][:7] and len(out["hot"]) == 21
 
 
+C_TYPE_VALUES = r'''
+import datetime, re, sys
+import argtrace
+class Unrelated:
+    pass
+class Plain:
+    pass
+def hot_c(v):
+    return v
+values = [int, Plain, frozenset({1, 2}), set(), object(), range(3), len, lambda: 0,
+          re.compile("x"), sys, 1j, ..., datetime.date(2020, 1, 1), memoryview(b"ab"),
+          bytearray(b"ab"), {1: frozenset()}, [int, sys]]
+if sys.argv[2] == "general":  # any summarizer sends every such value to the general path
+    argtrace.register_summarizer(Unrelated, lambda o: {})
+argtrace.start(sys.argv[1], trace=["__main__:hot_*"])
+for _ in range(3):
+    for v in values:
+        hot_c(v)
+argtrace.stop()
+for c in argtrace.load(sys.argv[1]).calls("__main__.hot_c"):
+    print(repr(c.args["v"]), repr(c.result))
+'''
+
+
+def test_instances_of_c_types_on_the_hot_path_are_what_the_general_path_records(tmp_path):
+    """Classes (a classmethod's first argument), functions, modules, compiled patterns, sets
+    and frozensets, object(): instances of C types recorded by their type name (a set's with
+    its length) are captured by the hot path as capture_at captures them, alone or as a
+    container's items; a bytearray still goes to the general path (its bytes are recorded).
+    The general path is forced in a second process by a registered summarizer."""
+    out = {}
+    for mode in ("hot", "general"):
+        res = run_python(["-c", C_TYPE_VALUES, str(tmp_path / (mode + ".atr")), mode])
+        assert res.returncode == 0, res.stderr
+        out[mode] = res.stdout.splitlines()
+    assert out["hot"] == out["general"]
+    args = [line.split(" ", 1)[0] for line in out["hot"][:17]]
+    assert args[:7] == ["<type>", "<type>", "<frozenset", "<set", "<object>", "<range>",
+                        "<builtin_function_or_method>"], out["hot"]
+    assert out["hot"][2].startswith("<frozenset len=2>") and out["hot"][3].startswith("<set len=0>")
+    assert args[7:14] == ["<function>", "<re.Pattern>", "<module>", "<complex>", "<ellipsis>",
+                          "<datetime.date>", "<memoryview>"], out["hot"]
+    assert out["hot"][14:17] == ["b'ab' b'ab'", "<dict len=1 [1]> <dict len=1 [1]>",
+                                 "<list len=2 [<type>, <module>]> <list len=2 [<type>, <module>]>"]
+    assert out["hot"][17:34] == out["hot"][:17] and len(out["hot"]) == 51
+
+
 def hot_closure(x, y):
     def inner():
         return x + y  # x and y are cells: the frame's slots hold cells, not the values

@@ -462,10 +462,6 @@ static int capture_summarized(PyObject *obj, const summarizer *sm, const atr__ca
    (str(dtype) runs Python code, about 2 µs): a builtin dtype by its scalar type's name
    ("float64", "bool", "object"), any other by its array-protocol string ("<U5", "<M8[ns]",
    "|V8" for a structured one). Called with the tracer's guard up. */
-static int is_ndarray(PyTypeObject *tp) {
-    return !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) && strcmp(tp->tp_name, "numpy.ndarray") == 0;
-}
-
 static PyObject *dtype_name(PyObject *dtype) {
     PyObject *b = PyObject_GetAttr(dtype, atr__g.np_attr[2]);
     long builtin = b ? PyLong_AsLong(b) : -1;
@@ -624,7 +620,7 @@ static int capture_at(PyObject *obj, const atr__capture_opts *opts, atr__scratch
        their builtin (a registered summarizer goes first). */
     if (capture_container(obj, opts, s, out, depth))
         return 0;
-    if (is_ndarray(tp))
+    if (atr__capture_is_ndarray(tp))
         return capture_ndarray(obj, opts, s, out, depth);
     if (opts->capture_len && depth == 0 && has_len(tp))
         return capture_len(obj, out);

@@ -71,6 +71,33 @@ static inline int atr__capture_runs_code(const atr__capture_opts *opts) {
     return atr__g.n_summ > 0 || opts->capture_repr || opts->capture_len;
 }
 
+/* numpy's array type (by name: numpy need not be imported), summarized by capture_ndarray. */
+static inline int atr__capture_is_ndarray(PyTypeObject *tp) {
+    return !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) && tp->tp_name[0] == 'n' &&
+           strcmp(tp->tp_name, "numpy.ndarray") == 0;
+}
+
+/*
+ * An instance of a C type (a static type) that capture_at records by its type name alone (a
+ * class, a function, a module, a compiled pattern, object(), a range...) or, a set or a
+ * frozenset, with its length: no builtin scalar or container nor a subclass of one (float's
+ * found as in atr__capture_is_plain), no bytearray or numpy array, nothing to repr or
+ * measure, and no summarizer registered at all (one registered for a C type must be found
+ * in the general path's registry, as for the containers). Real code passes these often:
+ * every classmethod its class, parsers their character sets (frozensets), callbacks their
+ * functions.
+ */
+static inline int atr__capture_is_plain_c(PyTypeObject *tp, const atr__capture_opts *opts) {
+    const unsigned long builtin = Py_TPFLAGS_LONG_SUBCLASS | Py_TPFLAGS_UNICODE_SUBCLASS |
+                                  Py_TPFLAGS_BYTES_SUBCLASS | Py_TPFLAGS_LIST_SUBCLASS |
+                                  Py_TPFLAGS_TUPLE_SUBCLASS | Py_TPFLAGS_DICT_SUBCLASS;
+    if ((tp->tp_flags & (Py_TPFLAGS_HEAPTYPE | builtin)) || tp == &PyFloat_Type ||
+        tp == &PyByteArray_Type || atr__capture_runs_code(opts) || atr__capture_is_ndarray(tp))
+        return 0;
+    return tp->tp_basicsize < (Py_ssize_t)sizeof(PyFloatObject) ||
+           tp->tp_base == &PyBaseObject_Type || !PyType_IsSubtype(tp, &PyFloat_Type);
+}
+
 /*
  * Same as atr__capture_value, inlined for the common exact scalars (small int, None, bool,
  * float, ASCII str) and plain objects (written as their type name); everything else goes to
@@ -114,6 +141,11 @@ atr__capture_value_inline(PyObject *obj, const atr__capture_opts *opts, atr_valu
     }
     if (atr__capture_is_plain(tp, opts)) {
         atr__capture_type_summary(obj, -1, out);
+        return 1;
+    }
+    if (atr__capture_is_plain_c(tp, opts)) {
+        int set = tp == &PySet_Type || tp == &PyFrozenSet_Type;
+        atr__capture_type_summary(obj, set ? (int64_t)PySet_GET_SIZE(obj) : -1, out);
         return 1;
     }
     return 0;
