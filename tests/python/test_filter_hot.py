@@ -229,18 +229,26 @@ for c in argtrace.load(sys.argv[1]).calls("__main__.hot_sub"):
 '''
 
 
+def hot_and_general(tmp_path, script):
+    """The lines `script` prints in a process where the hot path applies and in one where a
+    registered summarizer (summarizers last for the process) forces the general path; they
+    must be the same."""
+    out = {}
+    for mode in ("hot", "general"):
+        res = run_python(["-c", script, str(tmp_path / (mode + ".atr")), mode])
+        assert res.returncode == 0, res.stderr
+        out[mode] = res.stdout.splitlines()
+    assert out["hot"] == out["general"]
+    return out
+
+
 def test_container_subclasses_on_the_hot_path_are_what_the_general_path_records(tmp_path):
     """Instances of subclasses of tuple, list and dict (namedtuples, OrderedDict, Counter)
     are captured by the hot path as capture_at captures them (the subclass's type name, the
     builtin's length and leading items), and sent to the general path when an item needs it.
     The general path is forced in a second process by a registered summarizer (summarizers
     last for the process)."""
-    out = {}
-    for mode in ("hot", "general"):
-        res = run_python(["-c", SUBCLASS_VALUES, str(tmp_path / (mode + ".atr")), mode])
-        assert res.returncode == 0, res.stderr
-        out[mode] = res.stdout.splitlines()
-    assert out["hot"] == out["general"]
+    out = hot_and_general(tmp_path, SUBCLASS_VALUES)
     assert out["hot"][:7] == [
         "<Pair len=2 [1, 'x']> <Pair len=2 [1, 'x']>",
         "<Items len=4 [1, 2, 3]> <Items len=4 [1, 2, 3]>",
@@ -282,12 +290,7 @@ def test_instances_of_c_types_on_the_hot_path_are_what_the_general_path_records(
     its length) are captured by the hot path as capture_at captures them, alone or as a
     container's items; a bytearray still goes to the general path (its bytes are recorded).
     The general path is forced in a second process by a registered summarizer."""
-    out = {}
-    for mode in ("hot", "general"):
-        res = run_python(["-c", C_TYPE_VALUES, str(tmp_path / (mode + ".atr")), mode])
-        assert res.returncode == 0, res.stderr
-        out[mode] = res.stdout.splitlines()
-    assert out["hot"] == out["general"]
+    out = hot_and_general(tmp_path, C_TYPE_VALUES)
     args = [line.split(" ", 1)[0] for line in out["hot"][:17]]
     assert args[:7] == ["<type>", "<type>", "<frozenset", "<set", "<object>", "<range>",
                         "<builtin_function_or_method>"], out["hot"]
