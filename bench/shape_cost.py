@@ -28,6 +28,7 @@ SHAPES = {
     # name: (definition of f, the call expression inside the loop)
     "none": ("def f():\n    return None\n", "f()"),
     "int": ("def f(x):\n    return x\n", "f(i)"),
+    "id2": ("def f(a, b):\n    return None\n", "f(ID, i)"),  # an int past 2^30 (an id())
     "int4": ("def f(a, b, c, d):\n    return a\n", "f(i, i, i, i)"),
     "str10": ("def f(x):\n    return 1\n", "f(S10)"),
     "str100": ("def f(x):\n    return 1\n", "f(S100)"),
@@ -104,6 +105,7 @@ O = Obj()
 class TSub(tuple):
     pass
 TS = TSub(("Keyword", "DML"))
+ID = id(S10)
 FS = frozenset(" \\t")
 class TSubR(tuple):
     def __repr__(self):

@@ -153,8 +153,8 @@ def test_the_hot_path_is_taken_and_records_what_the_general_path_does(tmp_path):
 
 
 def test_containers_the_hot_path_captures_inline_are_what_the_general_path_records(tmp_path):
-    """Tuples, lists and dicts of scalars, ASCII strs and plain objects are captured on the
-    hot path (up to four per call, and the result); more containers, or one holding a value
+    """Tuples, lists and dicts of scalars (ints up to int64), ASCII strs and plain objects
+    are captured on the hot path (up to four per call, and the result); more containers, or one holding a value
     that needs the general capture (a nested container, a non-ASCII str, a big int), take
     the general path. Every call records the same values either way."""
     p = Plain()
@@ -164,6 +164,8 @@ def test_containers_the_hot_path_captures_inline_are_what_the_general_path_recor
         ((1, "one"), [2.5, None], {"k": 1, "m": 2}, (p, True), [9]),  # five: general
         ((1, (2, 3)), ["é"], [1 << 70], {}, ()),  # items the inline capture leaves
         (list(range(10)), tuple("abcdef"), dict.fromkeys("wxyz"), [p] * 5, (1,)),
+        (2**40, [2**62, -(2**63)], 2**63 - 1, {2**31: 1, -(2**31) - 1: 2}, -(2**40)),  # int64s
+        (1, 2, 2**63, 3, 4),  # past int64: general
     ] * 3
     log = session(tmp_path / "a.atr", lambda: [hot_many(*c) for c in cases])
     calls = list(log.calls(MOD + ".hot_many"))

@@ -110,7 +110,15 @@ atr__capture_value_inline(PyObject *obj, const atr__capture_opts *opts, atr_valu
     PyTypeObject *tp = Py_TYPE(obj);
     int64_t i;
     out->n_items = 0;
-    if (tp == &PyLong_Type && atr__compat_small_int(obj, &i)) {
+    if (tp == &PyLong_Type) {
+        int overflow = 0;
+        if (!atr__compat_small_int(obj, &i)) {
+            /* an id(), a time in ns, a hash: past one internal digit but an int64 (an exact
+               int raises nothing here; a bigger one is the general path's) */
+            i = (int64_t)PyLong_AsLongLongAndOverflow(obj, &overflow);
+            if (overflow)
+                return 0;
+        }
         out->kind = ATR_V_INT;
         out->u.i = i;
         return 1;
