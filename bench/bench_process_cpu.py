@@ -10,6 +10,7 @@ so that a loaded machine distorts less; medians over interleaved rounds.
 
     python3 bench/bench_process_cpu.py --build before=/path/build/python \\
         --build after=build/python [--workloads fib,richards,deltablue,raytrace] \\
+        [--workloads lib:tomllib,lib:sqlparse,...: bench/suite/workloads.py LIBRARIES] \\
         [--rounds 5] [--zstd-level N] [--keep-logs DIR]
 
 The pyperformance programs need the pyperformance package (bench/.venv, or any venv).
@@ -34,7 +35,7 @@ def child(workload, zstd_level, keep):
     sys.path.insert(0, os.path.join(HERE, "suite"))
     import workloads
     import argtrace
-    modname, _mod, run, _label = workloads.load(workload, SIZES[workload])
+    modname, _mod, run, _label = workloads.load(workload, SIZES.get(workload, 1))
     calls = sum(workloads.count_calls(modname, run).values())
     run()  # warm-up
     t0, c0 = time.thread_time_ns(), time.process_time_ns()

@@ -1,4 +1,5 @@
-"""Workloads of the whole-program cases: fib (bench/suite/wl_fib.py) and pyperformance programs.
+"""Workloads of the whole-program cases: fib (bench/suite/wl_fib.py), pyperformance programs,
+and libraries doing an ordinary job ("lib:NAME", LIBRARIES).
 
 The pyperformance programs are imported from the pyperformance package installed in the bench
 venv (pyperformance/data-files/benchmarks/bm_NAME/run_benchmark.py) under the module name
@@ -40,8 +41,58 @@ def load_file(name, path):
     return mod
 
 
+# Real code as users trace it: "lib:NAME" traces a whole library (its package and every
+# submodule) while it does one ordinary job. The stdlib ones run everywhere (tomllib: 3.11+);
+# the others need their package in the venv (pip install sqlparse Markdown Pygments).
+LIBRARIES = ["tomllib", "fractions", "statistics", "ipaddress", "email", "pprint", "sqlparse",
+             "markdown", "pygments"]
+
+
+def _library(name):
+    """(traced package, callable doing one job with it)."""
+    try:
+        mod = importlib.import_module(name if name != "email" else "email.parser")
+    except ImportError as e:
+        raise Missing("%s is not installed in this venv (%s)" % (name, e))
+    if name == "tomllib":  # a parser passing its source text and a position to every call
+        doc = "\n".join('[t%d]\nname = "n%d"\nval = %d\nlist = [1, 2, "x"]\n' % (i, i, i)
+                        for i in range(300))
+        return lambda: mod.loads(doc)
+    if name == "fractions":  # ever bigger ints
+        return lambda: sum(mod.Fraction(i, i + 1) for i in range(1, 2000))
+    if name == "statistics":  # classmethods, ranges, floats
+        return lambda: [mod.median(range(i)) + mod.mean([1.5, i]) for i in range(1, 800)]
+    if name == "ipaddress":  # classmethods, big ints
+        return lambda: [list(mod.ip_network("10.0.%d.0/28" % i).hosts()) for i in range(200)]
+    if name == "email":
+        msg = "From: a@b.c\nTo: d@e.f\nSubject: hi\n\n" + "body line\n" * 200
+        return lambda: [mod.Parser().parsestr(msg) for _ in range(20)]
+    if name == "pprint":  # nested containers
+        doc = {"k%d" % i: [i, str(i), {"a": i * 1.5, "b": (i, i + 1)}] for i in range(400)}
+        return lambda: mod.pformat(doc)
+    if name == "sqlparse":  # generators, tuple subclasses, closures
+        q = "select a, b, c from t join u on t.id = u.id where x > 5 and y in (1,2,3);" * 20
+        return lambda: mod.format(q, reindent=True, keyword_case="upper")
+    if name == "markdown":
+        text = "# Title\n\n" + "\n\n".join(
+            "Some *text* with `code` and [link](http://x/%d)\n\n- a\n- b" % i for i in range(150))
+        return lambda: mod.markdown(text)
+    if name == "pygments":  # generators yielding every token
+        import pygments.formatters
+        import pygments.lexers
+        src = open(__file__).read()
+        lexer, fmt = pygments.lexers.PythonLexer(), pygments.formatters.HtmlFormatter()
+        return lambda: mod.highlight(src, lexer, fmt)
+    raise Missing("unknown library workload %s" % name)
+
+
 def load(name, size):
-    """(module name, module, callable running the workload once, label)."""
+    """(module name, module, callable running the workload once, label). A library workload
+    ("lib:NAME") names a package: its submodules are traced and counted too."""
+    if name.startswith("lib:"):
+        run = _library(name[4:])
+        pkg = name[4:]
+        return pkg, sys.modules[pkg], run, pkg
     if name == "fib":
         import wl_fib
         return "wl_fib", wl_fib, lambda: wl_fib.fib(size), "fib(%d)" % size
@@ -65,7 +116,8 @@ def count_calls(modname, fn):
     counts = {}
 
     def prof(frame, event, arg):
-        if event == "call" and frame.f_globals.get("__name__") == modname:
+        mod = frame.f_globals.get("__name__") or ""
+        if event == "call" and (mod == modname or mod.startswith(modname + ".")):
             code = frame.f_code
             name = code.co_name
             if name.startswith("<") and name != "<lambda>":
