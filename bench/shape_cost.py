@@ -82,6 +82,7 @@ SHAPES = {
     "cls2": ("def f(a, b):\n    return None\n", "f(Obj, i)"),
     "fset2": ("def f(a, b):\n    return None\n", "f(FS, i)"),
     "func2": ("def f(a, b):\n    return None\n", "f(len, i)"),
+    "ienum2": ("def f(a, b):\n    return None\n", "f(IE, i)"),  # an IntEnum member
 }
 
 PRELUDE = '''
@@ -106,6 +107,10 @@ class TSub(tuple):
     pass
 TS = TSub(("Keyword", "DML"))
 ID = id(S10)
+import enum
+class Level(enum.IntEnum):
+    HIGH = 3
+IE = Level.HIGH
 FS = frozenset(" \\t")
 class TSubR(tuple):
     def __repr__(self):

@@ -304,6 +304,55 @@ def test_instances_of_c_types_on_the_hot_path_are_what_the_general_path_records(
     assert out["hot"][17:34] == out["hot"][:17] and len(out["hot"]) == 51
 
 
+SCALAR_SUB_VALUES = r'''
+import enum, sys
+import argtrace
+class Unrelated:
+    pass
+class Color(enum.IntEnum):
+    RED = 7
+class Perm(enum.IntFlag):
+    R = 4
+    W = 2
+class Name(str):
+    pass
+class Real(float):
+    pass
+class Big(int):
+    pass
+def hot_s(v):
+    return v
+values = [Color.RED, Perm.R | Perm.W, Name("atomic"), Name("n" * 100), Real(2.5), Big(-3),
+          Big(1 << 70), Name("\u00e9t\u00e9"), (Color.RED, Name("x")), [Real(0.5)]]
+if sys.argv[2] == "general":  # any summarizer sends every such value to the general path
+    argtrace.register_summarizer(Unrelated, lambda o: {})
+argtrace.start(sys.argv[1], trace=["__main__:hot_*"])
+for _ in range(3):
+    for v in values:
+        hot_s(v)
+argtrace.stop()
+for c in argtrace.load(sys.argv[1]).calls("__main__.hot_s"):
+    print(repr(c.args["v"]), repr(c.result))
+'''
+
+
+def test_subclasses_of_int_float_and_str_on_the_hot_path_are_what_the_general_path_records(
+        tmp_path):
+    """IntEnum and IntFlag members, str and float subclasses (markdown's AtomicString, numpy's
+    float64) are captured by the hot path as capture_at captures them: their type with the
+    builtin value as the one item (a str cut to 64 bytes); a value past int64 or a non-ASCII
+    str goes to the general path. Every call records the same either way."""
+    out = hot_and_general(tmp_path, SCALAR_SUB_VALUES)
+    assert out["hot"][:8] == [
+        "<Color [7]> <Color [7]>", "<Perm [6]> <Perm [6]>",
+        "<Name ['atomic']> <Name ['atomic']>",
+        "<Name [Truncated(%r..., length=100)]> <Name [Truncated(%r..., length=100)]>"
+        % ("n" * 40, "n" * 40),
+        "<Real [2.5]> <Real [2.5]>", "<Big [-3]> <Big [-3]>",
+        "<Big [<Big [bits=71]>]> <Big [<Big [bits=71]>]>", "<Name ['été']> <Name ['été']>"], out["hot"]
+    assert len(out["hot"]) == 30 and out["hot"][10:20] == out["hot"][:10]
+
+
 def hot_closure(x, y):
     def inner():
         return x + y  # x and y are cells: the frame's slots hold cells, not the values

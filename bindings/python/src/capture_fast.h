@@ -177,6 +177,48 @@ static inline atr__capture_opts atr__capture_item_opts(const atr__capture_opts *
 }
 
 /*
+ * An instance of a subclass of int, float or str (an IntEnum or StrEnum member, numpy's
+ * float64, a str subclass such as markdown's AtomicString) when no user code can run: what
+ * capture_at records for it, its type with the builtin value as the one item (a str cut to
+ * ATR__CAPTURE_ITEM_BYTES), when that value is one the inline capture takes (an int up to
+ * int64, an ASCII str while nothing is remembered for redaction). 1 when captured (items[0]
+ * used); 0 (nothing written) for the general path.
+ */
+static inline int atr__capture_scalar_sub_inline(PyObject *obj, const atr__capture_opts *opts,
+                                                 atr_value *out, atr_value *items) {
+    PyTypeObject *tp = Py_TYPE(obj);
+    if (tp == &PyLong_Type || tp == &PyBool_Type || tp == &PyFloat_Type || tp == &PyUnicode_Type ||
+        atr__capture_runs_code(opts))
+        return 0;
+    if (PyLong_Check(obj)) {
+        int overflow = 0;
+        long long v = PyLong_AsLongLongAndOverflow(obj, &overflow); /* (no error for an int) */
+        if (overflow)
+            return 0;
+        items[0] = atr_value_int(v);
+    } else if (PyFloat_Check(obj)) {
+        items[0] = atr_value_float(PyFloat_AS_DOUBLE(obj));
+    } else if (PyUnicode_Check(obj)) {
+#if ATR__UNICODE_READY
+        if (!PyUnicode_IS_READY(obj))
+            return 0;
+#endif
+        if (!PyUnicode_IS_ASCII(obj) || atr__secret_n != 0)
+            return 0;
+        size_t len = (size_t)PyUnicode_GET_LENGTH(obj);
+        items[0] = atr_value_strn((const char *)PyUnicode_DATA(obj),
+                                  len < ATR__CAPTURE_ITEM_BYTES ? len : ATR__CAPTURE_ITEM_BYTES);
+        items[0].u.s.true_len = len;
+    } else {
+        return 0;
+    }
+    *out = atr_value_summary(tp->tp_name, atr__capture_type_name_len(tp), -1);
+    out->u.sum.items = items;
+    out->n_items = 1;
+    return 1;
+}
+
+/*
  * A tuple, list or dict, or an instance of a subclass of one (a namedtuple, an OrderedDict),
  * whose leading items (a dict's keys) are all captured inline (above), when no user code can
  * run: the value capture_at gives (a subclass by its own type name, its items read from the
@@ -207,7 +249,7 @@ static inline int atr__capture_container_inline(PyObject *obj, const atr__captur
         n = PyDict_GET_SIZE(obj);
         tlen = 4;
     } else {
-        return 0;
+        return atr__capture_scalar_sub_inline(obj, opts, out, items);
     }
     if (tp != &PyTuple_Type && tp != &PyList_Type && tp != &PyDict_Type)
         tlen = atr__capture_type_name_len(tp);
