@@ -207,34 +207,39 @@ def test_star_args_on_the_hot_path_are_what_the_general_path_records(tmp_path):
 
 
 SUBCLASS_VALUES = r'''
-import collections, sys
-import argtrace
+import collections
 Pair = collections.namedtuple("Pair", "x y")
 class Items(list):
     pass
-class Unrelated:
-    pass
-def hot_sub(v):
-    return v
 values = [Pair(1, "x"), Items([1, 2, 3, 4]), collections.OrderedDict(a=1, b=2),
           collections.defaultdict(int, k=1), collections.Counter("aab"), Pair((1, 2), 3),
           Items(["é"])]
-if sys.argv[2] == "general":  # any summarizer sends every container to the general path
+'''
+
+
+VALUES_RUN = r'''
+class Unrelated:
+    pass
+def hot_v(v):
+    return v
+if sys.argv[2] == "general":  # any summarizer sends these values to the general path
     argtrace.register_summarizer(Unrelated, lambda o: {})
 argtrace.start(sys.argv[1], trace=["__main__:hot_*"])
 for _ in range(3):
     for v in values:
-        hot_sub(v)
+        hot_v(v)
 argtrace.stop()
-for c in argtrace.load(sys.argv[1]).calls("__main__.hot_sub"):
+for c in argtrace.load(sys.argv[1]).calls("__main__.hot_v"):
     print(repr(c.args["v"]), repr(c.result))
 '''
 
 
-def hot_and_general(tmp_path, script):
-    """The lines `script` prints in a process where the hot path applies and in one where a
-    registered summarizer (summarizers last for the process) forces the general path; they
-    must be the same."""
+def hot_and_general(tmp_path, values):
+    """What a traced function records of each of `values` (code making the list `values`),
+    passed to it three times, as lines `arg result`: in a process where the hot path applies
+    and in one where a registered summarizer (summarizers last for the process) forces the
+    general path; they must be the same."""
+    script = "import sys\nimport argtrace\n" + values + VALUES_RUN
     out = {}
     for mode in ("hot", "general"):
         res = run_python(["-c", script, str(tmp_path / (mode + ".atr")), mode])
@@ -263,26 +268,12 @@ def test_container_subclasses_on_the_hot_path_are_what_the_general_path_records(
 
 
 C_TYPE_VALUES = r'''
-import datetime, re, sys
-import argtrace
-class Unrelated:
-    pass
+import datetime, re
 class Plain:
     pass
-def hot_c(v):
-    return v
 values = [int, Plain, frozenset({1, 2}), set(), object(), range(3), len, lambda: 0,
           re.compile("x"), sys, 1j, ..., datetime.date(2020, 1, 1), memoryview(b"ab"),
           bytearray(b"ab"), {1: frozenset()}, [int, sys]]
-if sys.argv[2] == "general":  # any summarizer sends every such value to the general path
-    argtrace.register_summarizer(Unrelated, lambda o: {})
-argtrace.start(sys.argv[1], trace=["__main__:hot_*"])
-for _ in range(3):
-    for v in values:
-        hot_c(v)
-argtrace.stop()
-for c in argtrace.load(sys.argv[1]).calls("__main__.hot_c"):
-    print(repr(c.args["v"]), repr(c.result))
 '''
 
 
@@ -305,10 +296,7 @@ def test_instances_of_c_types_on_the_hot_path_are_what_the_general_path_records(
 
 
 SCALAR_SUB_VALUES = r'''
-import enum, sys
-import argtrace
-class Unrelated:
-    pass
+import enum
 class Color(enum.IntEnum):
     RED = 7
 class Perm(enum.IntFlag):
@@ -320,19 +308,8 @@ class Real(float):
     pass
 class Big(int):
     pass
-def hot_s(v):
-    return v
 values = [Color.RED, Perm.R | Perm.W, Name("atomic"), Name("n" * 100), Real(2.5), Big(-3),
           Big(1 << 70), Name("\u00e9t\u00e9"), (Color.RED, Name("x")), [Real(0.5)]]
-if sys.argv[2] == "general":  # any summarizer sends every such value to the general path
-    argtrace.register_summarizer(Unrelated, lambda o: {})
-argtrace.start(sys.argv[1], trace=["__main__:hot_*"])
-for _ in range(3):
-    for v in values:
-        hot_s(v)
-argtrace.stop()
-for c in argtrace.load(sys.argv[1]).calls("__main__.hot_s"):
-    print(repr(c.args["v"]), repr(c.result))
 '''
 
 
