@@ -83,6 +83,7 @@ SHAPES = {
     "fset2": ("def f(a, b):\n    return None\n", "f(FS, i)"),
     "func2": ("def f(a, b):\n    return None\n", "f(len, i)"),
     "ienum2": ("def f(a, b):\n    return None\n", "f(IE, i)"),  # an IntEnum member
+    "nest2": ("def f(a, b):\n    return None\n", "f(NT, i)"),  # a tuple of pairs
 }
 
 PRELUDE = '''
@@ -107,6 +108,7 @@ class TSub(tuple):
     pass
 TS = TSub(("Keyword", "DML"))
 ID = id(S10)
+NT = ((1, "a"), (2, "b"))
 import enum
 class Level(enum.IntEnum):
     HIGH = 3

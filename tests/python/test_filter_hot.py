@@ -330,6 +330,29 @@ def test_subclasses_of_int_float_and_str_on_the_hot_path_are_what_the_general_pa
     assert len(out["hot"]) == 30 and out["hot"][10:20] == out["hot"][:10]
 
 
+NESTED_VALUES = r'''
+values = [((1, 2), (3, 4)), [(1, "a"), (2, "b"), (3, "c"), (4, "d")], {(1, 2): 3},
+          ((1, (2, (3, (4,)))),), [[1, [2, [3]]]], ([1] * 5, [2] * 5, [3] * 5, [4] * 5),
+          (1, [2, "\u00e9"]), [(i, [i]) for i in range(3)], ((), [], {})]
+'''
+
+
+def test_nested_containers_on_the_hot_path_are_what_the_general_path_records(tmp_path):
+    """Containers inside containers (a tuple of pairs, a dict keyed by tuples) are captured
+    by the hot path as capture_at captures them: items two levels down, and containers three
+    levels down without their items; a nested value that needs the general path (a
+    non-ASCII str), or more nested items than the hot path has room for, sends the call
+    there. Every call records the same either way."""
+    out = hot_and_general(tmp_path, NESTED_VALUES)
+    assert [line.split("> <")[0] + ">" for line in out["hot"][:5]] == [
+        "<tuple len=2 [<tuple len=2 [1, 2]>, <tuple len=2 [3, 4]>]>",
+        "<list len=4 [<tuple len=2 [1, 'a']>, <tuple len=2 [2, 'b']>, <tuple len=2 [3, 'c']>]>",
+        "<dict len=1 [<tuple len=2 [1, 2]>]>",
+        "<tuple len=1 [<tuple len=2 [1, <tuple len=2>]>]>",
+        "<list len=1 [<list len=2 [1, <list len=2>]>]>"], out["hot"]
+    assert len(out["hot"]) == 27 and out["hot"][9:18] == out["hot"][:9]
+
+
 def hot_closure(x, y):
     def inner():
         return x + y  # x and y are cells: the frame's slots hold cells, not the values

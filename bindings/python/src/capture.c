@@ -680,9 +680,10 @@ int atr__capture_value(PyObject *obj, const atr__capture_opts *opts, atr__scratc
         atr__capture_type_summary(obj, -1, out);
         return 0;
     }
-    if (s->n_values <= ATR__SCRATCH_VALUES - ATR__CAPTURE_ITEMS &&
-        atr__capture_container_inline(obj, opts, out, &s->values[s->n_values])) {
-        s->n_values += out->n_items;
+    int used = atr__capture_container_inline(obj, opts, out, &s->values[s->n_values],
+                                             ATR__SCRATCH_VALUES - s->n_values, 0);
+    if (used >= 0) {
+        s->n_values += (uint32_t)used;
         return 0;
     }
     return capture_value_general(obj, opts, s, out);

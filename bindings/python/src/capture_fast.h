@@ -181,36 +181,36 @@ static inline atr__capture_opts atr__capture_item_opts(const atr__capture_opts *
  * float64, a str subclass such as markdown's AtomicString) when no user code can run: what
  * capture_at records for it, its type with the builtin value as the one item (a str cut to
  * ATR__CAPTURE_ITEM_BYTES), when that value is one the inline capture takes (an int up to
- * int64, an ASCII str while nothing is remembered for redaction). 1 when captured (items[0]
- * used); 0 (nothing written) for the general path.
+ * int64, an ASCII str while nothing is remembered for redaction). 1 when captured (the one
+ * slot of `items` used); -1 (nothing written) for the general path.
  */
 static inline int atr__capture_scalar_sub_inline(PyObject *obj, const atr__capture_opts *opts,
-                                                 atr_value *out, atr_value *items) {
+                                                 atr_value *out, atr_value *items, uint32_t room) {
     PyTypeObject *tp = Py_TYPE(obj);
     if (tp == &PyLong_Type || tp == &PyBool_Type || tp == &PyFloat_Type || tp == &PyUnicode_Type ||
-        atr__capture_runs_code(opts))
-        return 0;
+        atr__capture_runs_code(opts) || room < 1)
+        return -1;
     if (PyLong_Check(obj)) {
         int overflow = 0;
         long long v = PyLong_AsLongLongAndOverflow(obj, &overflow); /* (no error for an int) */
         if (overflow)
-            return 0;
+            return -1;
         items[0] = atr_value_int(v);
     } else if (PyFloat_Check(obj)) {
         items[0] = atr_value_float(PyFloat_AS_DOUBLE(obj));
     } else if (PyUnicode_Check(obj)) {
 #if ATR__UNICODE_READY
         if (!PyUnicode_IS_READY(obj))
-            return 0;
+            return -1;
 #endif
         if (!PyUnicode_IS_ASCII(obj) || atr__secret_n != 0)
-            return 0;
+            return -1;
         size_t len = (size_t)PyUnicode_GET_LENGTH(obj);
         items[0] = atr_value_strn((const char *)PyUnicode_DATA(obj),
                                   len < ATR__CAPTURE_ITEM_BYTES ? len : ATR__CAPTURE_ITEM_BYTES);
         items[0].u.s.true_len = len;
     } else {
-        return 0;
+        return -1;
     }
     *out = atr_value_summary(tp->tp_name, atr__capture_type_name_len(tp), -1);
     out->u.sum.items = items;
@@ -218,18 +218,26 @@ static inline int atr__capture_scalar_sub_inline(PyObject *obj, const atr__captu
     return 1;
 }
 
+/* The slots of `items` that one value's inline capture may need: a container's leading
+   items and theirs (containers two levels down are recorded without items). */
+#define ATR__INLINE_ITEMS (ATR__CAPTURE_ITEMS * (1 + ATR__CAPTURE_ITEMS))
+
 /*
  * A tuple, list or dict, or an instance of a subclass of one (a namedtuple, an OrderedDict),
- * whose leading items (a dict's keys) are all captured inline (above), when no user code can
- * run: the value capture_at gives (a subclass by its own type name, its items read from the
- * builtin's storage as there; with no summarizer registered none can claim the subclass), its
- * items in items[0..ATR__CAPTURE_ITEMS), without the general path's error-state guards and
- * calls (a tuple of two ints cost the decorator 150 ns more than an int there; two tuple
- * subclasses cost filter tracing 75 ns more than two plain objects). 1 when captured (its
- * n_items of `items` used); 0 (nothing written) for the general path.
+ * at `depth` (0: an argument or a result), whose leading items (a dict's keys) are all
+ * captured inline, containers among them too (a tuple of pairs), when no user code can run:
+ * the value capture_at gives (a subclass by its own type name, its items read from the
+ * builtin's storage as there; with no summarizer registered none can claim the subclass; at
+ * ATR__CAPTURE_DEPTH a container without items), its items and theirs in items[0..room),
+ * without the general path's error-state guards and calls (a tuple of two ints cost the
+ * decorator 150 ns more than an int there; two tuple subclasses cost filter tracing 75 ns
+ * more than two plain objects). Also an instance of a subclass of int, float or str
+ * (atr__capture_scalar_sub_inline). Returns the slots of `items` used, or -1 (nothing
+ * written) for the general path.
  */
 static inline int atr__capture_container_inline(PyObject *obj, const atr__capture_opts *opts,
-                                                atr_value *out, atr_value *items) {
+                                                atr_value *out, atr_value *items, uint32_t room,
+                                                int depth) {
     PyTypeObject *tp = Py_TYPE(obj);
     PyObject *keys[ATR__CAPTURE_ITEMS];
     PyObject *const *from;
@@ -244,29 +252,40 @@ static inline int atr__capture_container_inline(PyObject *obj, const atr__captur
         n = PyList_GET_SIZE(obj);
         tlen = 4;
     } else if (PyDict_Check(obj)) {
-        atr__capture_dict_keys(obj, keys);
         from = keys;
         n = PyDict_GET_SIZE(obj);
         tlen = 4;
     } else {
-        return atr__capture_scalar_sub_inline(obj, opts, out, items);
+        return atr__capture_scalar_sub_inline(obj, opts, out, items, room);
     }
     if (tp != &PyTuple_Type && tp != &PyList_Type && tp != &PyDict_Type)
         tlen = atr__capture_type_name_len(tp);
     if (atr__capture_runs_code(opts))
-        return 0; /* (the general path holds the items; a summarizer may claim a subclass) */
+        return -1; /* (the general path holds the items; a summarizer may claim a subclass) */
     uint32_t k = n < ATR__CAPTURE_ITEMS ? (uint32_t)n : ATR__CAPTURE_ITEMS;
+    if (depth >= ATR__CAPTURE_DEPTH)
+        k = 0;
+    if (k > room)
+        return -1;
+    if (from == keys)
+        atr__capture_dict_keys(obj, keys);
     atr__capture_opts inner = atr__capture_item_opts(opts);
+    uint32_t used = k;
     for (uint32_t i = 0; i < k; i++) {
-        if (!atr__capture_value_inline(from[i], &inner, &items[i]))
-            return 0;
+        if (atr__capture_value_inline(from[i], &inner, &items[i]))
+            continue;
+        int u = atr__capture_container_inline(from[i], &inner, &items[i], items + used, room - used,
+                                              depth + 1);
+        if (u < 0)
+            return -1;
+        used += (uint32_t)u;
     }
     *out = atr_value_summary(tp->tp_name, tlen, n);
     if (k) {
         out->u.sum.items = items;
         out->n_items = k;
     }
-    return 1;
+    return (int)used;
 }
 
 static inline ATR__ALWAYS_INLINE int atr__capture_value_fast(PyObject *obj,

@@ -36,6 +36,9 @@ enum { ST_EMITTED = 0, ST_PENDING = 1, ST_SKIP = 2 };
    (with two, it measured the general path and compensation overcharged calls passing one:
    -21%). */
 #define HOT_CONTAINERS 4
+#define HOT_ITEMS \
+    (HOT_CONTAINERS * ATR__CAPTURE_ITEMS) /* their items, or fewer containers' and
+                                                           their items' (nested containers) */
 
 typedef struct fentry {
     const void *key;        /* frame identity */
@@ -409,14 +412,15 @@ static inline void end_hot(fthread *ft, PyObject *retval) {
         return;
     }
     atr_session *s = atr__session_of(gen);
-    atr_value v, items[ATR__CAPTURE_ITEMS];
+    atr_value v, items[ATR__INLINE_ITEMS];
     if (!s) {
         return;
     }
     if (!retval) {
         atr_span_return(s, span, ATR_NOW, NULL);
     } else if (atr__capture_value_inline(retval, &atr__g.opts, &v) ||
-               atr__capture_container_inline(retval, &atr__g.opts, &v, items)) {
+               atr__capture_container_inline(retval, &atr__g.opts, &v, items, ATR__INLINE_ITEMS,
+                                             0) >= 0) {
         atr_span_return(s, span, ATR_NOW, &v); /* (ignores a skipped span, as below) */
     } else {
         atr__span_end_return(gen, span, ATR_NOW, retval, NULL);
@@ -500,18 +504,19 @@ int atr__calls_start_hot(const void *key, PyCodeObject *co, atr__code_info *ci,
     /* The values first: captured inline (no Python code runs) or not here at all; the
        items of up to HOT_CONTAINERS tuples, lists or dicts of such values too. */
     atr_value args[ATR__EMIT_MAX_ARGS];
-    atr_value items[HOT_CONTAINERS * ATR__CAPTURE_ITEMS];
+    atr_value items[HOT_ITEMS];
     uint32_t n = (uint32_t)ci->n_params; /* <= ATR__EMIT_MAX_ARGS (hot_note) */
     uint32_t used = 0;
     for (uint32_t i = 0; i < n; i++) {
         if (!vals[i]) {
             args[i] = atr_value_nil();
         } else if (!atr__capture_value_inline(vals[i], &atr__g.opts, &args[i])) {
-            if (used > (HOT_CONTAINERS - 1) * ATR__CAPTURE_ITEMS ||
-                !atr__capture_container_inline(vals[i], &atr__g.opts, &args[i], &items[used])) {
+            int u = atr__capture_container_inline(vals[i], &atr__g.opts, &args[i], &items[used],
+                                                  HOT_ITEMS - used, 0);
+            if (u < 0) {
                 return 0;
             }
-            used += args[i].n_items;
+            used += (uint32_t)u;
         }
     }
     fthread *ft = ft_get();
