@@ -273,7 +273,7 @@ class Plain:
     pass
 values = [int, Plain, frozenset({1, 2}), set(), object(), range(3), len, lambda: 0,
           re.compile("x"), sys, 1j, ..., datetime.date(2020, 1, 1), memoryview(b"ab"),
-          bytearray(b"ab"), {1: frozenset()}, [int, sys]]
+          bytearray(b"ab"), {1: frozenset()}, [int, sys], b"raw", b"z" * 5000, [b"ab"]]
 '''
 
 
@@ -281,7 +281,8 @@ def test_instances_of_c_types_on_the_hot_path_are_what_the_general_path_records(
     """Classes (a classmethod's first argument), functions, modules, compiled patterns, sets
     and frozensets, object(): instances of C types recorded by their type name (a set's with
     its length) are captured by the hot path as capture_at captures them, alone or as a
-    container's items; a bytearray still goes to the general path (its bytes are recorded).
+    container's items; so are bytes; a bytearray still goes to the general path (its bytes
+    are recorded).
     The general path is forced in a second process by a registered summarizer."""
     out = hot_and_general(tmp_path, C_TYPE_VALUES)
     args = [line.split(" ", 1)[0] for line in out["hot"][:17]]
@@ -292,7 +293,10 @@ def test_instances_of_c_types_on_the_hot_path_are_what_the_general_path_records(
                           "<datetime.date>", "<memoryview>"], out["hot"]
     assert out["hot"][14:17] == ["b'ab' b'ab'", "<dict len=1 [1]> <dict len=1 [1]>",
                                  "<list len=2 [<type>, <module>]> <list len=2 [<type>, <module>]>"]
-    assert out["hot"][17:34] == out["hot"][:17] and len(out["hot"]) == 51
+    assert out["hot"][17] == "b'raw' b'raw'"  # bytes, captured inline too
+    assert out["hot"][18].startswith("Truncated(b'zzz") and "length=5000" in out["hot"][18]
+    assert out["hot"][19] == "<list len=1 [b'ab']> <list len=1 [b'ab']>"
+    assert out["hot"][20:40] == out["hot"][:20] and len(out["hot"]) == 60
 
 
 SCALAR_SUB_VALUES = r'''

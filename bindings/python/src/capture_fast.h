@@ -151,6 +151,14 @@ atr__capture_value_inline(PyObject *obj, const atr__capture_opts *opts, atr_valu
         atr__capture_type_summary(obj, -1, out);
         return 1;
     }
+    if (tp == &PyBytes_Type && ATR__LIKELY(atr__secret_n == 0)) { /* (as the str above) */
+        size_t len = (size_t)PyBytes_GET_SIZE(obj);
+        out->kind = ATR_V_BYTES;
+        out->u.s.ptr = PyBytes_AS_STRING(obj);
+        out->u.s.len = len < opts->max_value_bytes ? len : opts->max_value_bytes;
+        out->u.s.true_len = len;
+        return 1;
+    }
     if (atr__capture_is_plain_c(tp, opts)) {
         int set = tp == &PySet_Type || tp == &PyFrozenSet_Type;
         atr__capture_type_summary(obj, set ? (int64_t)PySet_GET_SIZE(obj) : -1, out);
