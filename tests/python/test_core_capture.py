@@ -173,6 +173,35 @@ def test_bit_length_of_a_big_int_is_an_entry_slow_groups_by(tmp_path):
     assert values == [401, 401, 801]
 
 
+def test_a_class_is_recorded_with_its_name(tmp_path):
+    import argtrace
+    from argtrace import Summary
+
+    class Base:
+        @argtrace.trace
+        @classmethod
+        def make(cls, n):
+            return n
+
+    class Fast(Base):
+        pass
+
+    class Slow(Base):
+        pass
+
+    path = str(tmp_path / "k.atr")
+    argtrace.start(path)
+    for i in range(3):
+        Fast.make(i)
+        Slow.make(i)
+    Base.make(int)
+    argtrace.stop()
+    calls = list(argtrace.load(path).calls())
+    assert [c.args["cls"] for c in calls[:2]] == [Summary("type", None, ("Fast",)),
+                                                    Summary("type", None, ("Slow",))]
+    assert calls[-1].args["n"] == Summary("type", None, ("int",))
+
+
 def test_long_str_truncated_with_true_length(log):
     f = T(lambda x: None, max_value_bytes=10)
     s = "\u20ac" * 20  # 3 bytes each in UTF-8

@@ -5,6 +5,8 @@ What it decides once must follow every change: a new session (its redaction), a 
 later, a function that is a generator. Each test first makes the function hot (a few calls)
 and then checks the records of the change."""
 
+import enum
+
 import argtrace
 from argtrace import REDACTED, Summary, _core
 from atr_helpers import only, run_python
@@ -268,35 +270,42 @@ def test_container_subclasses_on_the_hot_path_are_what_the_general_path_records(
 
 
 C_TYPE_VALUES = r'''
-import datetime, re
+import collections.abc, datetime, enum, re
 class Plain:
     pass
 values = [int, Plain, frozenset({1, 2}), set(), object(), range(3), len, lambda: 0,
           re.compile("x"), sys, 1j, ..., datetime.date(2020, 1, 1), memoryview(b"ab"),
-          bytearray(b"ab"), {1: frozenset()}, [int, sys], b"raw", b"z" * 5000, [b"ab"]]
+          bytearray(b"ab"), {1: frozenset()}, [int, sys], b"raw", b"z" * 5000, [b"ab"],
+          collections.abc.Sized, enum.Enum("Mood", "HAPPY SAD")]
 '''
 
 
 def test_instances_of_c_types_on_the_hot_path_are_what_the_general_path_records(tmp_path):
-    """Classes (a classmethod's first argument), functions, modules, compiled patterns, sets
-    and frozensets, object(): instances of C types recorded by their type name (a set's with
-    its length) are captured by the hot path as capture_at captures them, alone or as a
-    container's items; so are bytes; a bytearray still goes to the general path (its bytes
-    are recorded).
+    """Functions, modules, compiled patterns, sets and frozensets, object(): instances of C
+    types recorded by their type name (a set's with its length), and classes (a
+    classmethod's first argument), recorded as their type (their metaclass) with their name,
+    are captured by the hot path as capture_at captures them, alone or as a container's
+    items; so are bytes; a bytearray still goes to the general path (its bytes are
+    recorded).
     The general path is forced in a second process by a registered summarizer."""
     out = hot_and_general(tmp_path, C_TYPE_VALUES)
+    assert out["hot"][:2] == ["<type ['int']> <type ['int']>",
+                              "<type ['Plain']> <type ['Plain']>"], out["hot"]
     args = [line.split(" ", 1)[0] for line in out["hot"][:17]]
-    assert args[:7] == ["<type>", "<type>", "<frozenset", "<set", "<object>", "<range>",
-                        "<builtin_function_or_method>"], out["hot"]
+    assert args[2:7] == ["<frozenset", "<set", "<object>", "<range>",
+                         "<builtin_function_or_method>"], out["hot"]
     assert out["hot"][2].startswith("<frozenset len=2>") and out["hot"][3].startswith("<set len=0>")
     assert args[7:14] == ["<function>", "<re.Pattern>", "<module>", "<complex>", "<ellipsis>",
                           "<datetime.date>", "<memoryview>"], out["hot"]
-    assert out["hot"][14:17] == ["b'ab' b'ab'", "<dict len=1 [1]> <dict len=1 [1]>",
-                                 "<list len=2 [<type>, <module>]> <list len=2 [<type>, <module>]>"]
+    assert out["hot"][14:17] == [
+        "b'ab' b'ab'", "<dict len=1 [1]> <dict len=1 [1]>",
+        "<list len=2 [<type ['int']>, <module>]> <list len=2 [<type ['int']>, <module>]>"]
     assert out["hot"][17] == "b'raw' b'raw'"  # bytes, captured inline too
     assert out["hot"][18].startswith("Truncated(b'zzz") and "length=5000" in out["hot"][18]
     assert out["hot"][19] == "<list len=1 [b'ab']> <list len=1 [b'ab']>"
-    assert out["hot"][20:40] == out["hot"][:20] and len(out["hot"]) == 60
+    assert out["hot"][20:22] == ["<ABCMeta ['Sized']> <ABCMeta ['Sized']>",
+                                 "<%s ['Mood']> <%s ['Mood']>" % ((type(enum.Enum).__name__,) * 2)]
+    assert out["hot"][22:44] == out["hot"][:22] and len(out["hot"]) == 66
 
 
 SCALAR_SUB_VALUES = r'''

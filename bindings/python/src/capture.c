@@ -626,6 +626,20 @@ static int capture_at(PyObject *obj, const atr__capture_opts *opts, atr__scratch
         return capture_len(obj, out);
     if (opts->capture_repr && depth == 0)
         return capture_repr(obj, opts, s, out);
+    /* A class: its type (type, or its metaclass) with the class's name as the one item, which
+       tells a classmethod's calls on different subclasses apart. */
+    if (PyType_Check(obj)) {
+        atr__capture_type_summary(obj, -1, out);
+        atr_value *item = scratch_values(s, 1);
+        if (item == NULL) {
+            s->errors++; /* no room for the name: left out, counted */
+            return 0;
+        }
+        atr__capture_class_name((PyTypeObject *)obj, item);
+        out->u.sum.items = item;
+        out->n_items = 1;
+        return 0;
+    }
     /* Subclasses of scalar builtins (enums, ...): type name + the builtin value. */
     if (PyLong_Check(obj) || PyFloat_Check(obj) || PyUnicode_Check(obj) || PyBytes_Check(obj)) {
         atr__capture_type_summary(obj, -1, out);

@@ -34,11 +34,28 @@ static inline size_t atr__capture_type_name_len(PyTypeObject *tp) {
 #pragma GCC diagnostic pop
 #endif
 
+/* *out = the name of class `cls` (tp_name: a class defined in Python its __name__, a C type
+   "module.Name"), cut to ATR__CAPTURE_ITEM_BYTES. */
+static inline void atr__capture_class_name(PyTypeObject *cls, atr_value *out) {
+    size_t len = atr__capture_type_name_len(cls);
+    *out =
+        atr_value_strn(cls->tp_name, len < ATR__CAPTURE_ITEM_BYTES ? len : ATR__CAPTURE_ITEM_BYTES);
+    out->u.s.true_len = len;
+}
+
 /* *out = the summary [type name, length] of obj (length -1: unknown), without items. */
 static inline void atr__capture_type_summary(PyObject *obj, int64_t length, atr_value *out) {
     PyTypeObject *tp = Py_TYPE(obj);
     *out = atr_value_summary(tp->tp_name, atr__capture_type_name_len(tp), length);
 }
+
+/* Types whose instances capture_at records with their value: the builtin scalars and
+   containers and their subclasses (float's are found otherwise: no flag), and the
+   metaclasses (a class is recorded with its name). */
+#define ATR__CAPTURE_VALUE_TYPES                                                          \
+    (Py_TPFLAGS_LONG_SUBCLASS | Py_TPFLAGS_UNICODE_SUBCLASS | Py_TPFLAGS_BYTES_SUBCLASS | \
+     Py_TPFLAGS_LIST_SUBCLASS | Py_TPFLAGS_TUPLE_SUBCLASS | Py_TPFLAGS_DICT_SUBCLASS |    \
+     Py_TPFLAGS_TYPE_SUBCLASS)
 
 /*
  * An instance of a class defined in Python (a heap type) that subclasses no builtin scalar or
@@ -47,11 +64,8 @@ static inline void atr__capture_type_summary(PyObject *obj, int64_t length, atr_
  * error-state guard.
  */
 static inline int atr__capture_is_plain(PyTypeObject *tp, const atr__capture_opts *opts) {
-    const unsigned long builtin = Py_TPFLAGS_LONG_SUBCLASS | Py_TPFLAGS_UNICODE_SUBCLASS |
-                                  Py_TPFLAGS_BYTES_SUBCLASS | Py_TPFLAGS_LIST_SUBCLASS |
-                                  Py_TPFLAGS_TUPLE_SUBCLASS | Py_TPFLAGS_DICT_SUBCLASS;
-    if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || (tp->tp_flags & builtin) || opts->capture_repr ||
-        opts->capture_len)
+    if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || (tp->tp_flags & ATR__CAPTURE_VALUE_TYPES) ||
+        opts->capture_repr || opts->capture_len)
         return 0;
     for (size_t i = 0; i < atr__g.n_summ; i++) {
         if (atr__g.summ[i].type == (PyObject *)tp)
@@ -88,10 +102,7 @@ static inline int atr__capture_is_ndarray(PyTypeObject *tp) {
  * functions.
  */
 static inline int atr__capture_is_plain_c(PyTypeObject *tp, const atr__capture_opts *opts) {
-    const unsigned long builtin = Py_TPFLAGS_LONG_SUBCLASS | Py_TPFLAGS_UNICODE_SUBCLASS |
-                                  Py_TPFLAGS_BYTES_SUBCLASS | Py_TPFLAGS_LIST_SUBCLASS |
-                                  Py_TPFLAGS_TUPLE_SUBCLASS | Py_TPFLAGS_DICT_SUBCLASS;
-    if ((tp->tp_flags & (Py_TPFLAGS_HEAPTYPE | builtin)) || tp == &PyFloat_Type ||
+    if ((tp->tp_flags & (Py_TPFLAGS_HEAPTYPE | ATR__CAPTURE_VALUE_TYPES)) || tp == &PyFloat_Type ||
         tp == &PyByteArray_Type || atr__capture_runs_code(opts) || atr__capture_is_ndarray(tp))
         return 0;
     return tp->tp_basicsize < (Py_ssize_t)sizeof(PyFloatObject) ||
@@ -186,14 +197,15 @@ static inline atr__capture_opts atr__capture_item_opts(const atr__capture_opts *
 
 /*
  * An instance of a subclass of int, float or str (an IntEnum or StrEnum member, numpy's
- * float64, a str subclass such as markdown's AtomicString) when no user code can run: what
- * capture_at records for it, its type with the builtin value as the one item (a str cut to
- * ATR__CAPTURE_ITEM_BYTES), when that value is one the inline capture takes (an int up to
- * int64, an ASCII str while nothing is remembered for redaction). 1 when captured (the one
- * slot of `items` used); -1 (nothing written) for the general path.
+ * float64, a str subclass such as markdown's AtomicString), or a class, when no user code can
+ * run: what capture_at records for it, its type with the builtin value (a class: its name)
+ * as the one item (a str cut to ATR__CAPTURE_ITEM_BYTES), when that value is one the inline
+ * capture takes (an int up to int64, an ASCII str while nothing is remembered for
+ * redaction). 1 when captured (the one slot of `items` used); -1 (nothing written) for the
+ * general path.
  */
-static inline int atr__capture_scalar_sub_inline(PyObject *obj, const atr__capture_opts *opts,
-                                                 atr_value *out, atr_value *items, uint32_t room) {
+static inline int atr__capture_one_value_inline(PyObject *obj, const atr__capture_opts *opts,
+                                                atr_value *out, atr_value *items, uint32_t room) {
     PyTypeObject *tp = Py_TYPE(obj);
     if (tp == &PyLong_Type || tp == &PyBool_Type || tp == &PyFloat_Type || tp == &PyUnicode_Type ||
         atr__capture_runs_code(opts) || room < 1)
@@ -217,6 +229,8 @@ static inline int atr__capture_scalar_sub_inline(PyObject *obj, const atr__captu
         items[0] = atr_value_strn((const char *)PyUnicode_DATA(obj),
                                   len < ATR__CAPTURE_ITEM_BYTES ? len : ATR__CAPTURE_ITEM_BYTES);
         items[0].u.s.true_len = len;
+    } else if (PyType_Check(obj)) {
+        atr__capture_class_name((PyTypeObject *)obj, &items[0]);
     } else {
         return -1;
     }
@@ -239,8 +253,8 @@ static inline int atr__capture_scalar_sub_inline(PyObject *obj, const atr__captu
  * ATR__CAPTURE_DEPTH a container without items), its items and theirs in items[0..room),
  * without the general path's error-state guards and calls (a tuple of two ints cost the
  * decorator 150 ns more than an int there; two tuple subclasses cost filter tracing 75 ns
- * more than two plain objects). Also an instance of a subclass of int, float or str
- * (atr__capture_scalar_sub_inline). Returns the slots of `items` used, or -1 (nothing
+ * more than two plain objects). Also an instance of a subclass of int, float or str, or a
+ * class (atr__capture_one_value_inline). Returns the slots of `items` used, or -1 (nothing
  * written) for the general path.
  */
 static inline int atr__capture_container_inline(PyObject *obj, const atr__capture_opts *opts,
@@ -264,7 +278,7 @@ static inline int atr__capture_container_inline(PyObject *obj, const atr__captur
         n = PyDict_GET_SIZE(obj);
         tlen = 4;
     } else {
-        return atr__capture_scalar_sub_inline(obj, opts, out, items, room);
+        return atr__capture_one_value_inline(obj, opts, out, items, room);
     }
     if (tp != &PyTuple_Type && tp != &PyList_Type && tp != &PyDict_Type)
         tlen = atr__capture_type_name_len(tp);
