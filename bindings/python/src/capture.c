@@ -684,6 +684,11 @@ static ATR__NOINLINE int capture_value_general(PyObject *obj, const atr__capture
     return rc;
 }
 
+int atr__capture_container_item(PyObject *obj, const atr__capture_opts *opts, atr_value *out,
+                                atr_value *items, uint32_t room, int depth) {
+    return atr__capture_container_inline(obj, opts, out, items, room, depth);
+}
+
 int atr__capture_value(PyObject *obj, const atr__capture_opts *opts, atr__scratch *s,
                        atr_value *out) {
     if (obj == NULL) {

@@ -244,6 +244,12 @@ static inline int atr__capture_one_value_inline(PyObject *obj, const atr__captur
    items and theirs (containers two levels down are recorded without items). */
 #define ATR__INLINE_ITEMS (ATR__CAPTURE_ITEMS * (1 + ATR__CAPTURE_ITEMS))
 
+/* atr__capture_container_inline out of line (capture.c), for a container's items: the
+   inlined copies stay as small as they were before containers nested (a recursive inline
+   function is not inlined, and its callers grow). */
+int atr__capture_container_item(PyObject *obj, const atr__capture_opts *opts, atr_value *out,
+                                atr_value *items, uint32_t room, int depth);
+
 /*
  * A tuple, list or dict, or an instance of a subclass of one (a namedtuple, an OrderedDict),
  * at `depth` (0: an argument or a result), whose leading items (a dict's keys) are all
@@ -296,8 +302,8 @@ static inline int atr__capture_container_inline(PyObject *obj, const atr__captur
     for (uint32_t i = 0; i < k; i++) {
         if (atr__capture_value_inline(from[i], &inner, &items[i]))
             continue;
-        int u = atr__capture_container_inline(from[i], &inner, &items[i], items + used, room - used,
-                                              depth + 1);
+        int u = atr__capture_container_item(from[i], &inner, &items[i], items + used, room - used,
+                                            depth + 1);
         if (u < 0)
             return -1;
         used += (uint32_t)u;
