@@ -212,6 +212,28 @@ def test_long_str_truncated_with_true_length(log):
     assert starts[2]["args"] == [("truncated_bytes", b"b" * 10, 11)]
 
 
+def test_true_length_of_non_ascii_strs_in_utf8(log):
+    # utf8_total reads a word at a time where its code points are ASCII: every kind, every
+    # length around a word, the non-ASCII character at every place, lone surrogates (3 bytes)
+    f = T(lambda x: None)
+    wide = ["\u00e9", "\u20ac", "\u07ff", "\u0800", "\U0001F600", "\ud800", "\uffff"]
+    values = []
+    for ch in wide:
+        for n in range(1, 19):
+            for at in {0, n // 2, n - 1}:
+                values.append("a" * at + ch + "b" * (n - 1 - at))
+    # a wider kind holding narrower non-ASCII characters: U+00E9 in UCS-2 and UCS-4, U+0800
+    # in UCS-4
+    values += ["\u20ac" + "a" * k + "\u00e9" + "b" * (9 - k) for k in range(10)]
+    values += ["\U0001F600" + "a" * k + "\u00e9\u0800" + "b" * (9 - k) for k in range(10)]
+    values += ["x" * 5000 + "\u00e9", "\u6f22" * 3000 + "z"]
+    starts, _, _ = run(log, f, *[((v,), {}) for v in values], max_value_bytes=4)
+    got = [s["args"][0] for s in starts]
+    want = [len(v.encode("utf-8", "surrogatepass")) for v in values]
+    assert [g[2] if isinstance(g, tuple) else len(g.encode("utf-8", "surrogatepass"))
+            for g in got] == want
+
+
 def test_session_max_value_bytes(log):
     f = T(lambda x: None)
     starts, _, _ = run(log, f, (("y" * 30,), {}), max_value_bytes=5)

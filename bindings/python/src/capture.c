@@ -112,6 +112,34 @@ static inline size_t utf8_len(Py_UCS4 c) {
     return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
 }
 
+/*
+ * The UTF-8 length of data[0..n) (a str's code points of `kind`): the sum of utf8_len, read
+ * a word at a time where the word's code points are all below U+0080 (one byte each), which
+ * most text mostly is. A string's true length is needed on every capture: the loop of
+ * utf8_len took 340 us for a million latin-1 characters.
+ */
+static uint64_t utf8_total(int kind, const void *data, Py_ssize_t n) {
+    const unsigned char *b = (const unsigned char *)data;
+    const size_t size = kind == PyUnicode_1BYTE_KIND ? 1 : kind == PyUnicode_2BYTE_KIND ? 2 : 4;
+    const uint64_t high = size == 1   ? UINT64_C(0x8080808080808080)
+                          : size == 2 ? UINT64_C(0xFF80FF80FF80FF80)
+                                      : UINT64_C(0xFFFFFF80FFFFFF80);
+    const size_t per_word = 8 / size;
+    uint64_t total = (uint64_t)n;
+    size_t i = 0, count = (size_t)n;
+    for (; i + per_word <= count; i += per_word) {
+        uint64_t w;
+        memcpy(&w, b + i * size, 8);
+        if (ATR__LIKELY(!(w & high)))
+            continue;
+        for (size_t j = i; j < i + per_word; j++)
+            total += utf8_len(PyUnicode_READ(kind, data, j)) - 1;
+    }
+    for (; i < count; i++)
+        total += utf8_len(PyUnicode_READ(kind, data, i)) - 1;
+    return total;
+}
+
 /* Encode c into p (room for 4); returns bytes written. */
 static inline size_t utf8_put(char *p, Py_UCS4 c) {
     if (c >= 0xD800 && c <= 0xDFFF)
@@ -169,9 +197,7 @@ static int capture_str(PyObject *obj, size_t limit, atr__scratch *s, atr_value *
     }
     int ukind = PyUnicode_KIND(obj);
     const void *data = PyUnicode_DATA(obj);
-    uint64_t total = 0;
-    for (Py_ssize_t i = 0; i < n; i++)
-        total += utf8_len(PyUnicode_READ(ukind, data, i));
+    uint64_t total = utf8_total(ukind, data, n);
     size_t want = total < limit ? (size_t)total : limit;
     /* With remembered values, encode past the cut too: one may straddle it. */
     size_t scan = atr__secret_n ? want + atr__secret_maxlen : want;
