@@ -93,13 +93,12 @@ static inline int atr__capture_is_ndarray(PyTypeObject *tp) {
 
 /*
  * An instance of a C type (a static type) that capture_at records by its type name alone (a
- * class, a function, a module, a compiled pattern, object(), a range...) or, a set or a
- * frozenset, with its length: no builtin scalar or container nor a subclass of one (float's
- * found as in atr__capture_is_plain), no bytearray or numpy array, nothing to repr or
- * measure, and no summarizer registered at all (one registered for a C type must be found
- * in the general path's registry, as for the containers). Real code passes these often:
- * every classmethod its class, parsers their character sets (frozensets), callbacks their
- * functions.
+ * function, a module, a compiled pattern, object(), a range...) or, a set or a frozenset,
+ * with its length: no builtin scalar or container nor a subclass of one (float's found as in
+ * atr__capture_is_plain), no class (recorded with its name), no bytearray or numpy array,
+ * nothing to repr or measure, and no summarizer registered at all (one registered for a C
+ * type must be found in the general path's registry, as for the containers). Real code
+ * passes these often: parsers their character sets (frozensets), callbacks their functions.
  */
 static inline int atr__capture_is_plain_c(PyTypeObject *tp, const atr__capture_opts *opts) {
     if ((tp->tp_flags & (Py_TPFLAGS_HEAPTYPE | ATR__CAPTURE_VALUE_TYPES)) || tp == &PyFloat_Type ||
@@ -110,9 +109,9 @@ static inline int atr__capture_is_plain_c(PyTypeObject *tp, const atr__capture_o
 }
 
 /*
- * Same as atr__capture_value, inlined for the common exact scalars (small int, None, bool,
- * float, ASCII str) and plain objects (written as their type name); everything else goes to
- * atr__capture_value. Never raises.
+ * Same as atr__capture_value, inlined for the common exact scalars (an int up to int64, None,
+ * bool, float, ASCII str, bytes), plain objects and instances of C types written as their type
+ * name; everything else goes to atr__capture_value. Never raises.
  */
 /* The inline cases of atr__capture_value_fast alone: 1 when `obj` was captured here (no
    Python code ran, nothing to release), 0 when it needs atr__capture_value (nothing written). */
