@@ -187,11 +187,9 @@ static int capture_str(PyObject *obj, size_t limit, atr__scratch *s, atr_value *
     *out = atr_value_nil();
     out->kind = kind;
     if (PyUnicode_IS_ASCII(obj)) {
-        size_t len = (size_t)n;
-        out->u.s.ptr = (const char *)PyUnicode_DATA(obj);
-        out->u.s.len = len < limit ? len : limit;
-        out->u.s.true_len = len;
-        if (ATR__UNLIKELY(atr__secret_n != 0) && secret_in(out->u.s.ptr, out->u.s.len, len))
+        *out = atr__capture_cut(kind, (const char *)PyUnicode_DATA(obj), (size_t)n, limit);
+        if (ATR__UNLIKELY(atr__secret_n != 0) &&
+            secret_in(out->u.s.ptr, out->u.s.len, out->u.s.true_len))
             atr__capture_redacted(out);
         return 0;
     }
@@ -218,8 +216,7 @@ static int capture_str(PyObject *obj, size_t limit, atr__scratch *s, atr_value *
 }
 
 static void capture_bytes(const char *p, size_t len, size_t limit, atr_value *out) {
-    *out = atr_value_bytes(p, len < limit ? len : limit);
-    out->u.s.true_len = len;
+    *out = atr__capture_cut(ATR_V_BYTES, p, len, limit);
     if (ATR__UNLIKELY(atr__secret_n != 0) && secret_in(p, out->u.s.len, len))
         atr__capture_redacted(out);
 }

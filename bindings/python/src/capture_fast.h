@@ -34,13 +34,20 @@ static inline size_t atr__capture_type_name_len(PyTypeObject *tp) {
 #pragma GCC diagnostic pop
 #endif
 
+/* A str or bytes value (`kind`) of the `len` bytes at p, cut to `limit`, its true length
+   kept (FORMAT.md ext 1 and 2). */
+static inline atr_value atr__capture_cut(uint32_t kind, const char *p, size_t len, size_t limit) {
+    atr_value v = atr_value_strn(p, len < limit ? len : limit);
+    v.kind = kind;
+    v.u.s.true_len = len;
+    return v;
+}
+
 /* *out = the name of class `cls` (tp_name: a class defined in Python its __name__, a C type
    "module.Name"), cut to ATR__CAPTURE_ITEM_BYTES. */
 static inline void atr__capture_class_name(PyTypeObject *cls, atr_value *out) {
-    size_t len = atr__capture_type_name_len(cls);
-    *out =
-        atr_value_strn(cls->tp_name, len < ATR__CAPTURE_ITEM_BYTES ? len : ATR__CAPTURE_ITEM_BYTES);
-    out->u.s.true_len = len;
+    *out = atr__capture_cut(ATR_V_STR, cls->tp_name, atr__capture_type_name_len(cls),
+                            ATR__CAPTURE_ITEM_BYTES);
 }
 
 /* *out = the summary [type name, length] of obj (length -1: unknown), without items. */
@@ -150,11 +157,8 @@ atr__capture_value_inline(PyObject *obj, const atr__capture_opts *opts, atr_valu
     }
     if (tp == &PyUnicode_Type && PyUnicode_IS_COMPACT_ASCII(obj) &&
         ATR__LIKELY(atr__secret_n == 0)) { /* (else capture_str checks remembered values) */
-        size_t len = (size_t)PyUnicode_GET_LENGTH(obj);
-        out->kind = ATR_V_STR;
-        out->u.s.ptr = (const char *)PyUnicode_DATA(obj);
-        out->u.s.len = len < opts->max_value_bytes ? len : opts->max_value_bytes;
-        out->u.s.true_len = len;
+        *out = atr__capture_cut(ATR_V_STR, (const char *)PyUnicode_DATA(obj),
+                                (size_t)PyUnicode_GET_LENGTH(obj), opts->max_value_bytes);
         return 1;
     }
     if (atr__capture_is_plain(tp, opts)) {
@@ -162,11 +166,8 @@ atr__capture_value_inline(PyObject *obj, const atr__capture_opts *opts, atr_valu
         return 1;
     }
     if (tp == &PyBytes_Type && ATR__LIKELY(atr__secret_n == 0)) { /* (as the str above) */
-        size_t len = (size_t)PyBytes_GET_SIZE(obj);
-        out->kind = ATR_V_BYTES;
-        out->u.s.ptr = PyBytes_AS_STRING(obj);
-        out->u.s.len = len < opts->max_value_bytes ? len : opts->max_value_bytes;
-        out->u.s.true_len = len;
+        *out = atr__capture_cut(ATR_V_BYTES, PyBytes_AS_STRING(obj), (size_t)PyBytes_GET_SIZE(obj),
+                                opts->max_value_bytes);
         return 1;
     }
     if (atr__capture_is_plain_c(tp, opts)) {
@@ -224,10 +225,8 @@ static inline int atr__capture_one_value_inline(PyObject *obj, const atr__captur
 #endif
         if (!PyUnicode_IS_ASCII(obj) || atr__secret_n != 0)
             return -1;
-        size_t len = (size_t)PyUnicode_GET_LENGTH(obj);
-        items[0] = atr_value_strn((const char *)PyUnicode_DATA(obj),
-                                  len < ATR__CAPTURE_ITEM_BYTES ? len : ATR__CAPTURE_ITEM_BYTES);
-        items[0].u.s.true_len = len;
+        items[0] = atr__capture_cut(ATR_V_STR, (const char *)PyUnicode_DATA(obj),
+                                    (size_t)PyUnicode_GET_LENGTH(obj), ATR__CAPTURE_ITEM_BYTES);
     } else if (PyType_Check(obj)) {
         atr__capture_class_name((PyTypeObject *)obj, &items[0]);
     } else {
