@@ -157,7 +157,7 @@ def test_int_of_up_to_100_digits_is_exact_and_longer_ones_their_bit_length(log):
         bits_of("int", 4001)]
 
 
-def test_bit_length_of_a_big_int_is_an_entry_slow_groups_by(tmp_path):
+def test_bit_length_of_a_big_int_is_an_entry(tmp_path):
     import argtrace
 
     @argtrace.trace
