@@ -36,9 +36,9 @@ enum { ST_EMITTED = 0, ST_PENDING = 1, ST_SKIP = 2 };
    (with two, it measured the general path and compensation overcharged calls passing one:
    -21%). */
 #define HOT_CONTAINERS 4
-#define HOT_ITEMS \
-    (HOT_CONTAINERS * ATR__CAPTURE_ITEMS) /* their items, or fewer containers' and
-                                                           their items' (nested containers) */
+/* The item slots of a hot START: those containers' items, or fewer containers' with the
+   items of containers nested in them. */
+#define HOT_ITEMS (HOT_CONTAINERS * ATR__CAPTURE_ITEMS)
 
 typedef struct fentry {
     const void *key;        /* frame identity */
