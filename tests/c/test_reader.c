@@ -659,5 +659,6 @@ int main(void) {
     test_golden("v1_1");
     test_golden("v1_2");
     test_golden("v1_3");
+    test_golden("v1_4");
     ATR_TEST_MAIN_END();
 }

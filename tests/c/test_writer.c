@@ -498,13 +498,13 @@ static void test_oversize(void) {
     atr_record rec;
     atr_drop_stats st;
     static atr_value many[64];
-    static char text[1000];
+    static char text[64][1000]; /* 64 addresses: none is written twice (no VALUE, 1.4) */
     uint64_t sp, sp2, clock = 1;
     uint32_t f, i;
     int rc, saw_sync = 0, saw_second = 0;
     memset(text, 'y', sizeof text);
     for (i = 0; i < 64; i++)
-        many[i] = atr_value_strn(text, sizeof text);
+        many[i] = atr_value_strn(text[i], sizeof text[i]);
     atr_writer_config_init(&cfg);
     cfg.buffer_size = 16384;
     cfg.max_value_bytes = 1000;

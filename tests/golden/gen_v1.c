@@ -1,7 +1,8 @@
 /*
  * Generator of the committed golden logs and their decoded forms basic.dump (rec_dump.h):
+ * tests/golden/v1_4/basic.atr (format 1.4: VALUE records and ext 9) by this program,
  * tests/golden/v1_3/basic.atr (format 1.3: CHUNK with the thread's state, the frame index
- * footer; its index as `atr_dump --index` prints it is basic.index) by this program,
+ * footer; its index as `atr_dump --index` prints it is basic.index) by its 1.3 version,
  * tests/golden/v1_1/basic.atr (format 1.1) by its 1.1 version, tests/golden/v1/basic.atr
  * (format 1.0) by its 1.0 version, which wrote the same records but the SUSPEND / RESUME
  * ones. Run by hand, never in CI: the point of a golden log is that it stays as it was
@@ -85,7 +86,7 @@ int main(int argc, char **argv) {
     cfg.argc = 3;
     cfg.argv = prog_argv;
     cfg.runtime = "C golden";
-    cfg.max_value_bytes = 64;
+    cfg.max_value_bytes = 300; /* long_text whole: 1.4 interns it (ext 9) */
     if (atr_session_open(&cfg, &s) != 0)
         return 1;
 
@@ -172,6 +173,16 @@ int main(int argc, char **argv) {
     fl[1].value = atr_value_float(0.25);
     atr_message(s, act, ATR_NOW, atr_test_str("rows_read"), fl, 2);
     atr_session_flush(s);
+
+    /* 1.4: a long str (written in full above), a cut one and long bytes, each written again
+       from the same address: defined by a VALUE record, then written as its id (ext 9) */
+    for (i = 0; i < 3; i++) {
+        a[0] = atr_value_strn(long_text, sizeof long_text);
+        a[1] = text(ATR_V_STR, long_text + 1, sizeof long_text - 1, 5000);
+        a[2] = atr_value_bytes(long_text + 2, 260);
+        atr_span_begin(s, f_all, act, ATR_NOW, a, 3, NULL, 0, &s2);
+        atr_span_return(s, s2, ATR_NOW, &a[0]);
+    }
 
     /* a method that raises, one whose result is not captured, a message outside spans */
     atr_span_begin(s, f_method, act, ATR_NOW, NULL, 0, NULL, 0, &s2);

@@ -3,7 +3,7 @@
 
 Both readers print records in the same exact text form (tests/c/rec_dump.h). The C side's
 output comes from the committed golden logs' dumps (tests/golden/v1/basic.dump for format
-1.0, tests/golden/v1_1/basic.dump for 1.1, ... v1_3 for 1.3, whose basic.index is its frame
+1.0, tests/golden/v1_1/basic.dump for 1.1, ... v1_4 for 1.4, whose basic.index is its frame
 index as the C reader reads it) and from C
 tools of the build tree: gen_v1 (writes a fresh log with the C writer and dumps it with the C
 reader) and atr_dump. They are named by $ATR_GEN_V1 / $ATR_DUMP, else found as the newest
@@ -27,6 +27,7 @@ GOLDEN = REPO / "tests" / "golden" / "v1"
 GOLDEN_1_1 = REPO / "tests" / "golden" / "v1_1"
 GOLDEN_1_2 = REPO / "tests" / "golden" / "v1_2"
 GOLDEN_1_3 = REPO / "tests" / "golden" / "v1_3"
+GOLDEN_1_4 = REPO / "tests" / "golden" / "v1_4"
 
 SPAN_SEQ_BITS = 40
 INT64_MAX = 2**63 - 1
@@ -167,7 +168,8 @@ def read_uint_prefix(payload):
 
 
 def value_text(v, depth=0, types=None):
-    """FORMAT.md section 4. types: TYPE id -> name (section 3.16), for ext 8."""
+    """FORMAT.md section 4. types: TYPE id -> name (section 3.16), for ext 8, and
+    ("value", id) -> the value of a VALUE record (3.17), for ext 9."""
     if v is None:
         return "nil"
     if v is True or v is False:
@@ -204,6 +206,13 @@ def value_text(v, depth=0, types=None):
             type_name, length = items[0], items[1]
             head = "sum:%s/%s[" % (text_bytes(type_name), "?" if length is None else length)
             return head + ",".join(value_text(i, depth + 1, types) for i in items[2:]) + "]"
+        if code == 9:  # v1.4: a VALUE id, one msgpack uint
+            vid = msgpack.unpackb(data)
+            if not isinstance(vid, int) or isinstance(vid, bool) or vid < 0:
+                raise LogError("ATR_ECORRUPT", "ext 9 needs a VALUE id")
+            if types is None or ("value", vid) not in types:
+                return "unknown:" + text_bytes(data)  # no VALUE record defined it
+            return value_text(types[("value", vid)], depth, types)
         if code == 4:
             return "redacted"
         if code == 5:
@@ -222,7 +231,7 @@ def fields_text(fields, types=None):
 class Decoder:
     """The record stream's state (FORMAT.md 3.4, 3.5): current thread, per-thread time/seq."""
 
-    def __init__(self, version, known=16, chunk_state=True):
+    def __init__(self, version, known=17, chunk_state=True):
         self.version = version
         self.known = known  # the last record type this reader knows (10: a 1.0 reader)
         self.chunk_state = chunk_state  # False: a 1.2 reader, CHUNK's extra elements ignored
@@ -392,6 +401,14 @@ class Decoder:
                 raise LogError("ATR_ECORRUPT", "bad TYPE record")
             self.types[r[1]] = r[2]
             return None
+        if kind == 17:  # v1.4: VALUE [17, id, value], for ext 9 values; reports nothing
+            v = r[2] if len(r) >= 3 else None
+            if not isinstance(r[1], int) or not (
+                    isinstance(v, (str, bytes))
+                    or (isinstance(v, msgpack.ExtType) and v.code in (1, 2))):
+                raise LogError("ATR_ECORRUPT", "bad VALUE record")
+            self.types[("value", r[1])] = v
+            return None
         return None  # a later minor version's record type
 
 
@@ -401,7 +418,7 @@ def c_double(x):
     return text
 
 
-def py_dump(data, known=16, chunk_state=True):
+def py_dump(data, known=17, chunk_state=True):
     """(record lines, end code name, closed_cleanly) of a log's bytes, by this reader (known:
     the last record type it knows; 10 reads as a 1.0 reader does; chunk_state False as a 1.2
     reader does)."""
@@ -549,7 +566,7 @@ def test_calibration_record_same_as_c(tmp_path):
     argtrace.trace(lambda x: x)(1)
     argtrace.stop()
     data = path.read_bytes()
-    assert struct.unpack_from("<HH", data, 12) == (1, 3)
+    assert struct.unpack_from("<HH", data, 12) == (1, 4)
     lines = py_dump(data)[0]
     assert any(line.startswith('CALIBRATION mechanism="decorator" call_ns=') for line in lines)
     assert any(" model=" in line for line in lines)  # the per-call model (3.13)

@@ -10,7 +10,7 @@ import struct
 import pytest
 
 from conftest import record_rounds
-from test_format_spec import (GOLDEN_1_2, GOLDEN_1_3, Decoder, assert_same, c_dump_text,
+from test_format_spec import (GOLDEN_1_2, GOLDEN_1_3, GOLDEN_1_4, Decoder, assert_same, c_dump_text,
                               py_dump, tool, unpack_all)
 
 zstandard = pytest.importorskip("zstandard")
@@ -131,7 +131,7 @@ def decode_alone(data):
     defs = Decoder(version)
     for _, _, content in frames:
         for r in unpack_all(content):
-            if r[0] in (1, 2, 16):
+            if r[0] in (1, 2, 16, 17):
                 defs.record(r)
     lines = []
     for _, _, content in frames:
@@ -169,6 +169,25 @@ def test_golden_v1_3_index_and_frames_alone():
     assert len(footer) >= 4
     assert decode_alone(data) == thread_lines(py_dump(data)[0])
     assert read_footer((GOLDEN_1_2 / "basic.atr").read_bytes()) is None
+
+
+def test_golden_v1_4_values_and_a_1_3_reader():
+    """1.4 adds VALUE records and ext 9 (FORMAT.md 3.17): the committed log reads as its dump,
+    its frames alone, and a 1.3 reader (record types up to 16) reads every record the same
+    but the values written as ids, which it shows as unknown values (section 7)."""
+    data = (GOLDEN_1_4 / "basic.atr").read_bytes()
+    got = py_dump(data)
+    assert_same(got, c_dump_text((GOLDEN_1_4 / "basic.dump").read_text()))
+    assert got[0][0].startswith("PROCESS format=1.4 ")
+    committed = (GOLDEN_1_4 / "basic.index").read_text().splitlines()
+    assert index_lines(read_footer(data)) == committed[:-1]
+    assert decode_alone(data) == thread_lines(got[0])
+    old = py_dump(data, known=16)[0]
+    assert len(old) == len(got[0])
+    changed = [(a, b) for a, b in zip(old, got[0]) if a != b]
+    assert len(changed) == 6  # three calls and their results
+    for a, b in changed:
+        assert "unknown:" in a and "unknown:" not in b
 
 
 def test_fresh_index_same_as_c(tmp_path):
@@ -261,7 +280,7 @@ def test_v1_2_records_same_as_c(tmp_path):
     assert later.exists()
     for p in (path, later):
         data = p.read_bytes()
-        assert struct.unpack_from("<HH", data, 12) == (1, 3)
+        assert struct.unpack_from("<HH", data, 12) == (1, 4)
         out = subprocess.run([dump, str(p)], capture_output=True, text=True, timeout=60).stdout
         new = py_dump(data)
         assert_same(new, c_dump_text(out))

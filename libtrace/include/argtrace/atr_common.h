@@ -30,7 +30,7 @@ extern "C" {
 
 /* Log format version this library writes (docs/FORMAT.md). */
 #define ATR_FORMAT_MAJOR 1
-#define ATR_FORMAT_MINOR 3
+#define ATR_FORMAT_MINOR 4
 
 /*
  * Error codes: X(name, value, message). Values are negative and stable.

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/arena.h"
 #include "format/decode_impl.h"
 #include "format/format.h"
 
@@ -113,6 +114,14 @@ int atr__decoder_new(uint32_t major, uint32_t minor, atr__decoder **out) {
     return 0;
 }
 
+static void defs_destroy(atr__dec_defs *t) {
+    idmap_destroy(&t->ids);
+    for (uint32_t i = 0; i < t->n; i++)
+        free((char *)t->e[i].s.ptr);
+    free(t->e);
+    memset(t, 0, sizeof *t);
+}
+
 void atr__decoder_free(atr__decoder *d) {
     if (!d)
         return;
@@ -120,10 +129,8 @@ void atr__decoder_free(atr__decoder *d) {
     atr__parsed_free(d->one);
     idmap_destroy(&d->threads);
     idmap_destroy(&d->functions);
-    idmap_destroy(&d->types);
-    for (uint32_t i = 0; i < d->n_types; i++)
-        free((char *)d->type_names[i].ptr);
-    free(d->type_names);
+    defs_destroy(&d->types);
+    defs_destroy(&d->values);
     free(d->states);
     free(d);
 }
@@ -374,62 +381,106 @@ static int decode_function(atr__decoder *d, const msgpack_object *el, atr_record
     return 0;
 }
 
-/* TYPE [16, id, name] (1.2): kept for the ext 8 values that follow; a later TYPE of the
-   same id replaces the name. Reports nothing (ATR__DECODE_SKIP). */
-static int decode_type(atr__decoder *d, const msgpack_object *el, uint32_t size) {
-    atr__idmap_slot *s;
-    atr_str name;
-    uint32_t id;
+/*
+ * Keep definition `id` of t (`what`: TYPE, VALUE) as a copy of def->s; a later definition of
+ * the same id replaces the earlier one. Past max_n ids or max_bytes in all: ATR_ETOOBIG.
+ */
+static int defs_put(atr__decoder *d, atr__dec_defs *t, uint32_t id, const atr__dec_def *def,
+                    uint32_t max_n, uint64_t max_bytes, const char *what) {
+    atr__idmap_slot *s = idmap_find(&t->ids, id);
+    atr__dec_def *e;
     char *copy;
-    int rc;
-    if (size < 3)
-        return atr__dec_fail(d, ATR_ECORRUPT, "TYPE record has %" PRIu32 " elements, needs 3",
-                             size);
-    if ((rc = atr__dec_u32(d, &el[1], "TYPE id", &id)) < 0 ||
-        (rc = atr__dec_str(d, &el[2], "TYPE name", &name)) < 0)
-        return rc;
-    if (!(copy = malloc(name.len + 1)))
-        return atr__dec_fail(d, ATR_ENOMEM, "out of memory for the type table");
-    if (name.len)
-        memcpy(copy, name.ptr, name.len);
-    copy[name.len] = '\0';
-    s = idmap_find(&d->types, id);
+    if (t->bytes + def->s.len > max_bytes)
+        return atr__dec_fail(d, ATR_ETOOBIG, "more than %" PRIu64 " bytes of %s records", max_bytes,
+                             what);
+    if (!(s && s->val != ATR__IDMAP_EMPTY) && t->n >= max_n)
+        return atr__dec_fail(d, ATR_ETOOBIG, "more than %u %s records", max_n, what);
+    if (!(copy = malloc(def->s.len + 1)))
+        return atr__dec_fail(d, ATR_ENOMEM, "out of memory for the %s table", what);
+    if (def->s.len)
+        memcpy(copy, def->s.ptr, def->s.len);
+    copy[def->s.len] = '\0';
     if (s && s->val != ATR__IDMAP_EMPTY) {
-        free((char *)d->type_names[s->val].ptr);
-        d->type_names[s->val].ptr = copy;
-        d->type_names[s->val].len = name.len;
-        return ATR__DECODE_SKIP;
-    }
-    if (d->n_types >= ATR__TYPES_MAX) {
-        free(copy);
-        return atr__dec_fail(d, ATR_ETOOBIG, "more than %u TYPE records", ATR__TYPES_MAX);
-    }
-    if (d->n_types == d->cap_types) {
-        uint32_t cap = d->cap_types ? d->cap_types * 2 : 64;
-        atr_str *p = realloc(d->type_names, cap * sizeof *p);
-        if (!p) {
+        e = &t->e[s->val];
+        t->bytes -= e->s.len;
+        free((char *)e->s.ptr);
+    } else {
+        if (atr__grow((void **)&t->e, &t->cap, (uint64_t)t->n + 1, sizeof *t->e) ||
+            idmap_insert(&t->ids, id, t->n) < 0) {
             free(copy);
-            return atr__dec_fail(d, ATR_ENOMEM, "out of memory for the type table");
+            return atr__dec_fail(d, ATR_ENOMEM, "out of memory for the %s table", what);
         }
-        d->type_names = p;
-        d->cap_types = cap;
+        e = &t->e[t->n++];
     }
-    if (idmap_insert(&d->types, id, d->n_types) < 0) {
-        free(copy);
-        return atr__dec_fail(d, ATR_ENOMEM, "out of memory for the type table");
-    }
-    d->type_names[d->n_types].ptr = copy;
-    d->type_names[d->n_types].len = name.len;
-    d->n_types++;
+    *e = *def;
+    e->s.ptr = copy;
+    t->bytes += def->s.len;
     return ATR__DECODE_SKIP;
 }
 
+static const atr__dec_def *defs_get(const atr__dec_defs *t, uint64_t id) {
+    const atr__idmap_slot *s = id < UINT32_MAX ? idmap_find(&t->ids, (uint32_t)id) : NULL;
+    return s && s->val != ATR__IDMAP_EMPTY ? &t->e[s->val] : NULL;
+}
+
+/* [type, id, ...] of a definition record (`what`: TYPE, VALUE): its id, or an error. */
+static int def_id(atr__decoder *d, const msgpack_object *el, uint32_t size, const char *what,
+                  uint32_t *id) {
+    char name[16];
+    if (size < 3)
+        return atr__dec_fail(d, ATR_ECORRUPT, "%s record has %" PRIu32 " elements, needs 3", what,
+                             size);
+    snprintf(name, sizeof name, "%s id", what);
+    return atr__dec_u32(d, &el[1], name, id);
+}
+
+/* TYPE [16, id, name] (1.2): kept for the ext 8 values that follow. Reports nothing
+   (ATR__DECODE_SKIP). */
+static int decode_type(atr__decoder *d, const msgpack_object *el, uint32_t size) {
+    atr__dec_def def;
+    uint32_t id;
+    int rc;
+    memset(&def, 0, sizeof def);
+    if ((rc = def_id(d, el, size, "TYPE", &id)) < 0 ||
+        (rc = atr__dec_str(d, &el[2], "TYPE name", &def.s)) < 0)
+        return rc;
+    return defs_put(d, &d->types, id, &def, ATR__TYPES_MAX, UINT64_MAX, "TYPE");
+}
+
 int atr__dec_type_name(const atr__decoder *d, uint64_t id, atr_str *out) {
-    const atr__idmap_slot *s = id < UINT32_MAX ? idmap_find(&d->types, (uint32_t)id) : NULL;
-    if (!s || s->val == ATR__IDMAP_EMPTY)
+    const atr__dec_def *e = defs_get(&d->types, id);
+    if (!e)
         return -1;
-    *out = d->type_names[s->val];
+    *out = e->s;
     return 0;
+}
+
+/* VALUE [17, id, value] (1.4): a str, bin, ext 1 or ext 2, kept for the ext 9 values that
+   follow. Reports nothing (ATR__DECODE_SKIP). */
+static int decode_value_def(atr__decoder *d, const msgpack_object *el, uint32_t size) {
+    atr__dec_def def;
+    atr_value v;
+    uint32_t id;
+    int rc;
+    if ((rc = def_id(d, el, size, "VALUE", &id)) < 0)
+        return rc;
+    if (el[2].type != MSGPACK_OBJECT_STR && el[2].type != MSGPACK_OBJECT_BIN &&
+        !(el[2].type == MSGPACK_OBJECT_EXT &&
+          (el[2].via.ext.type == ATR__EXT_TRUNC_STR || el[2].via.ext.type == ATR__EXT_TRUNC_BYTES)))
+        return atr__dec_fail(d, ATR_ECORRUPT, "VALUE record holds %s, needs a str or bytes",
+                             atr__dec_kind(&el[2]));
+    if ((rc = atr__dec_value(d, &el[2], 0, &v)) < 0)
+        return rc;
+    memset(&def, 0, sizeof def);
+    def.s.ptr = v.u.s.ptr;
+    def.s.len = v.u.s.len;
+    def.true_len = v.u.s.true_len;
+    def.kind = v.kind;
+    return defs_put(d, &d->values, id, &def, ATR__VALUES_MAX, ATR__VALUES_BYTES_MAX, "VALUE");
+}
+
+const atr__dec_def *atr__dec_value_def(const atr__decoder *d, uint64_t id) {
+    return defs_get(&d->values, id);
 }
 
 /* A START's args and fields left out (ATR__FN_NO_VALUES): their containers and count are
@@ -711,6 +762,8 @@ static int decode_array(atr__decoder *d, const msgpack_object *obj, atr_record *
         return decode_calibration(d, el, size, rec);
     if (type == ATR__REC_TYPE)
         return decode_type(d, el, size);
+    if (type == ATR__REC_VALUE)
+        return decode_value_def(d, el, size);
     if (type == ATR__REC_SAMPLING)
         return decode_sampling(d, el, size, rec);
     if (type == ATR__REC_RECORDING)

@@ -30,6 +30,20 @@ typedef struct atr__idmap {
     uint32_t n;
 } atr__idmap;
 
+/* Definitions by id (TYPE names, VALUEs): owned copies of their bytes; a later definition
+   of the same id replaces the earlier one. */
+typedef struct atr__dec_def {
+    atr_str s; /* ptr malloc'ed, NUL-terminated */
+    uint64_t true_len;
+    uint32_t kind; /* VALUE: ATR_V_STR or ATR_V_BYTES */
+} atr__dec_def;
+typedef struct atr__dec_defs {
+    atr__idmap ids; /* id -> index in e */
+    atr__dec_def *e;
+    uint32_t n;
+    uint64_t cap, bytes;
+} atr__dec_defs;
+
 typedef struct atr__thread_state {
     uint64_t time; /* time of the thread's last timed record (ns) */
     uint64_t seq;  /* sequence number of the thread's last span */
@@ -62,9 +76,8 @@ struct atr__decoder {
     atr__idmap functions; /* function id -> number of params, | ATR__FN_NO_VALUES */
     atr__want_fn want;    /* NULL: every function's values (atr__decoder_set_want) */
     void *want_ud;        /* borrowed */
-    atr__idmap types;     /* TYPE id -> index in type_names (1.2) */
-    atr_str *type_names;  /* owned copies (ptr malloc'ed) */
-    uint32_t n_types, cap_types;
+    atr__dec_defs types;  /* TYPE names (1.2) */
+    atr__dec_defs values; /* VALUEs (1.4) */
     uint64_t n_records;
     int seen_process;
     uint64_t budget; /* msgpack objects the current record may still hold */
@@ -134,6 +147,8 @@ int atr__dec_fields(atr__decoder *d, const msgpack_object *o, const char *what,
 
 /* The name of TYPE id (1.2): 0, or -1 when no TYPE record defined it. */
 int atr__dec_type_name(const atr__decoder *d, uint64_t id, atr_str *out);
+/* The VALUE of id (1.4), or NULL when no VALUE record defined it. */
+const atr__dec_def *atr__dec_value_def(const atr__decoder *d, uint64_t id);
 
 /* n * elem bytes from the record's zone (NULL for n == 0 or when out of memory). */
 void *atr__dec_alloc(atr__decoder *d, size_t n, size_t elem);

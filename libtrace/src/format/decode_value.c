@@ -523,6 +523,32 @@ static int decode_summary_id(atr__decoder *d, const char *p, size_t n, int depth
     return 0;
 }
 
+/*
+ * ext 9 (1.4): a msgpack uint, the id of a VALUE record, whose value this is. An id that no
+ * VALUE record defined (a damaged log) gives an unknown value, not an error.
+ */
+static int decode_value_id(atr__decoder *d, const char *p, size_t n, atr_value *v) {
+    const atr__dec_def *e;
+    msgpack_object o;
+    uint64_t id;
+    int rc;
+    if ((rc = unpack_nested(d, p, n, "value reference", &o)) < 0 ||
+        (rc = atr__dec_uint(d, &o, UINT32_MAX, "value reference: id", &id)) < 0)
+        return rc;
+    if (!(e = atr__dec_value_def(d, id))) {
+        v->kind = ATR_V_UNKNOWN;
+        v->u.s.ptr = p;
+        v->u.s.len = n;
+        v->u.s.true_len = n;
+        return 0;
+    }
+    v->kind = e->kind;
+    v->u.s.ptr = e->s.ptr;
+    v->u.s.len = e->s.len;
+    v->u.s.true_len = e->true_len;
+    return 0;
+}
+
 static int decode_ext(atr__decoder *d, const msgpack_object *o, int depth, atr_value *v) {
     const char *p = o->via.ext.ptr;
     size_t n = o->via.ext.size;
@@ -544,6 +570,8 @@ static int decode_ext(atr__decoder *d, const msgpack_object *o, int depth, atr_v
     case ATR__EXT_SUMMARY_ID:
         v->kind = ATR_V_SUMMARY;
         return decode_summary_id(d, p, n, depth, v);
+    case ATR__EXT_VALUE_ID:
+        return decode_value_id(d, p, n, v);
     case ATR__EXT_REDACTED:
         v->kind = ATR_V_REDACTED;
         return 0;

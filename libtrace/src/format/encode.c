@@ -23,6 +23,40 @@ static void enc_ext_trunc(atr__cur *c, int8_t type, const char *p, size_t n, uin
 
 static void enc_invalid(atr__cur *c) { enc_ext_bytes(c, ATR__EXT_ERROR, "invalid value", 13); }
 
+/*
+ * ext 9 (1.4) for a long string-like value the thread wrote before from the same address
+ * (encode.h, value interning). Returns 1 when written, 0 when the value goes in full.
+ */
+static int enc_value_ref(atr__cur *c, const atr_value *v, size_t n, uint64_t true_len) {
+    atr__types *t = c->types;
+    uint64_t a = (uint64_t)(uintptr_t)v->u.s.ptr * UINT64_C(0x9E3779B97F4A7C15);
+    atr__value_slot *sl = &t->vslot[a >> (64 - ATR__VALUE_SLOT_BITS)];
+    uint32_t id;
+    if (sl->ptr != v->u.s.ptr || sl->len != n || sl->true_len != true_len ||
+        sl->kind != (int)v->kind) { /* first sighting here: note it */
+        sl->ptr = v->u.s.ptr;
+        sl->copy = NULL;
+        sl->len = (uint32_t)n;
+        sl->true_len = true_len;
+        sl->kind = (int)v->kind;
+        return 0;
+    }
+    if (sl->copy && memcmp(sl->copy, v->u.s.ptr, n) == 0) {
+        id = sl->id;
+    } else {
+        id = t->define_value(t->ctx, (int)v->kind, v->u.s.ptr, n, true_len, &sl->copy);
+        if (id == ATR__NO_TYPE) {
+            t->values_off = 1;
+            sl->ptr = NULL;
+            return 0;
+        }
+        sl->id = id;
+    }
+    atr__enc_ext_hdr(c, ATR__EXT_VALUE_ID, atr__enc_uint_size(id));
+    atr__enc_uint(c, id);
+    return 1;
+}
+
 /* A string-like value: complete as str/bin, or truncated as ext `trunc_type`. */
 static void enc_text(atr__cur *c, const atr_value *v, int is_bin, int8_t trunc_type,
                      size_t max_bytes) {
@@ -30,6 +64,9 @@ static void enc_text(atr__cur *c, const atr_value *v, int is_bin, int8_t trunc_t
     uint64_t true_len = v->u.s.true_len > n ? v->u.s.true_len : n;
     if (n > max_bytes)
         n = max_bytes;
+    if (n >= ATR__VALUE_REF_MIN && n < UINT32_MAX && c->types && !c->types->values_off &&
+        c->types->define_value && v->u.s.ptr && enc_value_ref(c, v, n, true_len))
+        return;
     if (n == true_len) {
         if (is_bin) {
             atr__enc_bin_hdr(c, n);
@@ -336,6 +373,16 @@ void atr__enc_type(atr__cur *c, uint32_t id, const char *name, size_t len) {
     atr__enc_uint(c, ATR__REC_TYPE);
     atr__enc_uint(c, id);
     atr__enc_str(c, name, len);
+}
+
+void atr__enc_value_def(atr__cur *c, uint32_t id, const atr_value *v, size_t max_bytes) {
+    atr__types *types = c->types;
+    atr__enc_array_hdr(c, 3);
+    atr__enc_uint(c, ATR__REC_VALUE);
+    atr__enc_uint(c, id);
+    c->types = NULL; /* the value itself, in full */
+    atr__enc_value(c, v, max_bytes);
+    c->types = types;
 }
 
 void atr__enc_thread(atr__cur *c, uint64_t os_tid, const char *name, size_t len) {

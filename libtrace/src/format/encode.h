@@ -46,10 +46,37 @@ typedef struct atr__type_slot {
     const char *name; /* the session's copy of the bytes (lives as long as the session) */
     uint32_t len, id;
 } atr__type_slot;
+
+/*
+ * Value interning (FORMAT.md 3.17 and section 4, ext 9; 1.4): a string or byte string of at
+ * least ATR__VALUE_REF_MIN bytes (as written) that a thread writes a second time from the
+ * same address (a parser's whole input, passed with a position to every call) is defined
+ * once by a VALUE record among the definitions and written as its id from then on. The
+ * first sighting only notes the address, so that values seen once cost no definition; a
+ * hit needs the same address, kind, lengths and bytes (compared with the session's copy).
+ * `define_value` fails (ATR__NO_TYPE) once the session's budget is spent or out of memory:
+ * the thread then stops asking (values_off) and writes values in full.
+ */
+#define ATR__VALUE_REF_MIN 256
+#define ATR__VALUE_SLOT_BITS 6
+typedef struct atr__value_slot {
+    const char *ptr;  /* the bytes' address as last seen (a key only) */
+    const char *copy; /* the session's copy of the bytes; NULL: seen once, not defined */
+    uint64_t true_len;
+    uint32_t len, id;
+    int kind; /* ATR_V_STR or ATR_V_BYTES */
+} atr__value_slot;
+
+/* A recording thread's caches in front of the session's interned type names and values. */
 typedef struct atr__types {
     atr__type_slot slot[ATR__TYPE_SLOTS];
     /* id of name[0..len) (or ATR__NO_TYPE: write the name in full); *copy = stable bytes */
     uint32_t (*define)(void *ctx, const char *name, size_t len, const char **copy);
+    atr__value_slot vslot[1u << ATR__VALUE_SLOT_BITS];
+    /* VALUE id of the value of `kind` p[0..n) with its true length (or ATR__NO_TYPE) */
+    uint32_t (*define_value)(void *ctx, int kind, const char *p, size_t n, uint64_t true_len,
+                             const char **copy);
+    int values_off;
     void *ctx;
 } atr__types;
 
@@ -411,6 +438,8 @@ void atr__enc_chunk(atr__cur *c, uint32_t thread);
 void atr__enc_summary_flat(atr__cur *c, const char *type, size_t tlen, int64_t length);
 /* TYPE record (1.2): [16, id, name]. */
 void atr__enc_type(atr__cur *c, uint32_t id, const char *name, size_t len);
+/* VALUE record (1.4): [17, id, value], the value (a str, bin, ext 1 or ext 2) in full. */
+void atr__enc_value_def(atr__cur *c, uint32_t id, const atr_value *v, size_t max_bytes);
 void atr__enc_fields(atr__cur *c, const atr_field *f, uint32_t n, size_t max_bytes);
 
 /*

@@ -10,7 +10,8 @@
 /*
  * Record types (FORMAT.md section 3), the one list: X(name, number, visibility). PUBLIC ones
  * are also atr_record_kind (ATR_REC_<name> in atr_reader.h, checked equal in decode.c: the
- * decoder hands the number on as the kind); CHUNK and TYPE (1.2) are consumed by the reader.
+ * decoder hands the number on as the kind); CHUNK, TYPE (1.2) and VALUE (1.4) are consumed by
+ * the reader.
  * SUSPEND / RESUME (1.1): a generator's or coroutine's span stops / starts running again.
  * Their dt is relative to the thread's time but does not change it, so readers that skip
  * them keep the times. CALIBRATION: 1.1.
@@ -31,7 +32,8 @@
     X(CALIBRATION, 13, PUBLIC) \
     X(SAMPLING, 14, PUBLIC)    \
     X(RECORDING, 15, PUBLIC)   \
-    X(TYPE, 16, INTERNAL)
+    X(TYPE, 16, INTERNAL)      \
+    X(VALUE, 17, INTERNAL)
 
 enum atr__rec_type {
 #define ATR__REC_ENUM(name, num, vis) ATR__REC_##name = (num),
@@ -53,7 +55,8 @@ enum atr__ext_type {
     ATR__EXT_BIGINT = 5,
     ATR__EXT_REPR = 6,
     ATR__EXT_ERROR = 7,
-    ATR__EXT_SUMMARY_ID = 8 /* 1.2: summary: type id [length [item...]] back to back */
+    ATR__EXT_SUMMARY_ID = 8, /* 1.2: summary: type id [length [item...]] back to back */
+    ATR__EXT_VALUE_ID = 9    /* 1.4: the value a VALUE record defines: its id */
 };
 
 /* File header: a zstd skippable frame (FORMAT.md 2.1). */
@@ -77,6 +80,8 @@ enum atr__ext_type {
 #define ATR__SUMMARY_DEPTH_MAX 4           /* nested summaries in a value */
 #define ATR__TYPES_MAX (1u << 20)          /* TYPE ids a writer defines and a reader accepts */
 #define ATR__TYPE_NAME_MAX 1024            /* longer type names are written in full */
+#define ATR__VALUES_MAX (1u << 20)         /* VALUE ids a reader accepts */
+#define ATR__VALUES_BYTES_MAX (64u << 20)  /* bytes of VALUE records a reader keeps */
 #define ATR__NEST_MAX 8                    /* msgpack nesting a reader accepts */
 
 #endif /* ATR_FORMAT_FORMAT_H */

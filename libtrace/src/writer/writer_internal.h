@@ -27,21 +27,18 @@
 #include "format/encode.h"
 #include "format/findex.h"
 #include "format/frame_write.h"
+#include "writer/intern.h"
 
 #define ATR__BUFFER_MIN (4u << 10)
 #define ATR__BUFFER_MAX (4u << 20) /* a whole buffer (+ CHUNK) always fits one frame */
 #define ATR__STACK_MAX 64          /* open spans tracked per thread (for the fork link) */
 #define ATR__THREAD_NAME_MAX 256
-#define ATR__DEF_MAX (1u << 20) /* largest FUNCTION record */
-#define ATR__FUNC_BLOCK 1024u   /* n_params entries per block */
-#define ATR__FUNC_BLOCKS 4096u  /* at most 4M functions per session */
-#define ATR__CALIB_BYTES 768u   /* room for a few CALIBRATION records */
-
-/* An interned type name: the session's own copy of its bytes. */
-typedef struct atr__type_name {
-    char *name;
-    uint32_t len;
-} atr__type_name;
+#define ATR__DEF_MAX (1u << 20)       /* largest FUNCTION record */
+#define ATR__FUNC_BLOCK 1024u         /* n_params entries per block */
+#define ATR__FUNC_BLOCKS 4096u        /* at most 4M functions per session */
+#define ATR__CALIB_BYTES 768u         /* room for a few CALIBRATION records */
+#define ATR__VALUE_DEF_MAX (1u << 20) /* longest value interned (types.c) */
+#define ATR__VALUES_BUDGET (4u << 20) /* bytes of values interned per session */
 
 /*
  * What a buffer's records hold, for the frame index (FORMAT.md 2.4): noted by the owner as
@@ -185,11 +182,9 @@ struct atr_session {
     /* n_params of each function, in blocks that never move (read by the hot path). */
     uint32_t *func_params[ATR__FUNC_BLOCKS];
     uint32_t defs_flushed; /* definitions already handed to the flusher */
-    /* Interned type names (types.c, under mu): TYPE id i names type_names[i]. */
-    atr__type_name *type_names;
-    uint32_t n_types, cap_types;
-    uint32_t *type_slots; /* open addressing: name hash -> id (ATR__NO_TYPE: free) */
-    uint32_t type_mask;   /* slots - 1 (0: no table yet) */
+    /* Interned type names and values (types.c, under mu): TYPE id i names types.e[i],
+       VALUE id i is values.e[i] (tag: its kind and true length). */
+    atr__intern types, values;
     /* CALIBRATION records (under mu), back to back; the first calib_flushed bytes are out. */
     uint8_t calib[ATR__CALIB_BYTES];
     size_t calib_len, calib_flushed;
