@@ -255,3 +255,23 @@ def test_damaged_value_records(tmp_path):
     with pytest.raises(Exception) as e:
         values(odd)
     assert "value reference" in str(e.value)
+
+
+def test_non_ascii_text_made_utf8_in_a_reused_buffer(tmp_path):
+    """Non-ASCII text is made UTF-8 in a buffer the capture reuses: the same address holds
+    another value each call. Distinct values define nothing; one value passed again is
+    interned; every value reads back as itself."""
+    f = argtrace.trace(lambda s: None)
+    distinct = ["\u00e9" * 200 + "%04d" % i for i in range(300)]
+    same = "\u00fc" * 300
+    path = tmp_path / "t.atr"
+    with argtrace.session(str(path)):
+        for s in distinct:
+            f(s)
+        for _ in range(5):
+            f(same)
+    got = [a[0] for k, a in values(path) if k == "args"]
+    assert got == distinct + [same] * 5
+    defs = value_records(path)
+    assert [d[2] for d in defs] == [same]
+    same_in_spec_reader(path)

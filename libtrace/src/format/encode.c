@@ -31,14 +31,22 @@ static int enc_value_ref(atr__cur *c, const atr_value *v, size_t n, uint64_t tru
     atr__types *t = c->types;
     uint64_t a = (uint64_t)(uintptr_t)v->u.s.ptr * UINT64_C(0x9E3779B97F4A7C15);
     atr__value_slot *sl = &t->vslot[a >> (64 - ATR__VALUE_SLOT_BITS)];
+    uint64_t w[3], fp;
     uint32_t id;
+    /* a fingerprint of three words (first, middle, last): a buffer that a capture reuses
+       for every value (non-ASCII text made UTF-8) shows other bytes at the same address */
+    memcpy(&w[0], v->u.s.ptr, 8);
+    memcpy(&w[1], v->u.s.ptr + n / 2, 8);
+    memcpy(&w[2], v->u.s.ptr + n - 8, 8);
+    fp = (w[0] * UINT64_C(0x9E3779B97F4A7C15) ^ w[1]) * UINT64_C(0xff51afd7ed558ccd) ^ w[2];
     if (sl->ptr != v->u.s.ptr || sl->len != n || sl->true_len != true_len ||
-        sl->kind != (int)v->kind) { /* first sighting here: note it */
+        sl->kind != (int)v->kind || sl->fp != fp) { /* first sighting here: note it */
         sl->ptr = v->u.s.ptr;
         sl->copy = NULL;
         sl->len = (uint32_t)n;
         sl->true_len = true_len;
         sl->kind = (int)v->kind;
+        sl->fp = fp;
         return 0;
     }
     if (sl->copy && memcmp(sl->copy, v->u.s.ptr, n) == 0) {

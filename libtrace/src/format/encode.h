@@ -52,8 +52,9 @@ typedef struct atr__type_slot {
  * least ATR__VALUE_REF_MIN bytes (as written) that a thread writes a second time from the
  * same address (a parser's whole input, passed with a position to every call) is defined
  * once by a VALUE record among the definitions and written as its id from then on. The
- * first sighting only notes the address, so that values seen once cost no definition; a
- * hit needs the same address, kind, lengths and bytes (compared with the session's copy).
+ * first sighting only notes the address (and a fingerprint of three of its words), so that
+ * values seen once cost no definition; a hit needs the same address, kind, lengths and
+ * bytes (compared with the session's copy).
  * `define_value` fails (ATR__NO_TYPE) once the session's budget is spent or out of memory:
  * the thread then stops asking (values_off) and writes values in full.
  */
@@ -62,7 +63,7 @@ typedef struct atr__type_slot {
 typedef struct atr__value_slot {
     const char *ptr;  /* the bytes' address as last seen (a key only) */
     const char *copy; /* the session's copy of the bytes; NULL: seen once, not defined */
-    uint64_t true_len;
+    uint64_t true_len, fp;
     uint32_t len, id;
     int kind; /* ATR_V_STR or ATR_V_BYTES */
 } atr__value_slot;
