@@ -43,9 +43,10 @@ def load_file(name, path):
 
 # Real code as users trace it: "lib:NAME" traces a whole library (its package and every
 # submodule) while it does one ordinary job. The stdlib ones run everywhere (tomllib: 3.11+);
-# the others need their package in the venv (pip install sqlparse Markdown Pygments).
+# the others need their package in the venv (pip install sqlparse Markdown Pygments
+# pyparsing).
 LIBRARIES = ["tomllib", "fractions", "statistics", "ipaddress", "email", "pprint", "sqlparse",
-             "markdown", "pygments"]
+             "markdown", "pygments", "pyparsing"]
 
 
 def _library(name):
@@ -83,6 +84,12 @@ def _library(name):
         src = open(__file__).read()
         lexer, fmt = pygments.lexers.PythonLexer(), pygments.formatters.HtmlFormatter()
         return lambda: mod.highlight(src, lexer, fmt)
+    if name == "pyparsing":  # the whole input string and a position passed to every call
+        num, var = mod.pyparsing_common.number, mod.Word(mod.alphas, mod.alphanums)
+        expr = mod.infix_notation(num | var, [(mod.one_of("* /"), 2, mod.OpAssoc.LEFT),
+                                              (mod.one_of("+ -"), 2, mod.OpAssoc.LEFT)])
+        text = " + ".join("(a%d * %d - b / 3)" % (i, i) for i in range(400))
+        return lambda: expr.parse_string(text)
     raise Missing("unknown library workload %s" % name)
 
 
