@@ -6,9 +6,11 @@ noise of the logs' contents (their times). Uses the zstandard package (its bundl
 within 0.01 B per call of the system library's on these logs). With --dt, every record's
 time delta is first written again in one form: "short" (msgpack's shortest, the writer
 before issue 16's third round) or "u16" (`CD hi lo` for [0, 65535], the writer after; FORMAT.md
-3.5); the other records' bytes are msgpack's own (the writer's, byte for byte).
+3.5); the other records' bytes are msgpack's own (the writer's, byte for byte). "column" and
+"planes" measure a layout that no reader reads: every delta taken out of its record (nil in
+its place) into one blob per CHUNK, as uint16s ("planes": high bytes, then low bytes).
 
-    python3 bench/recompress_logs.py [--dt short|u16] LOG.atr...   (--keep-logs of bench_process_cpu.py)
+    python3 bench/recompress_logs.py [--dt short|u16|column|planes] LOG.atr...   (--keep-logs of bench_process_cpu.py)
 """
 import struct
 import sys
@@ -42,13 +44,67 @@ def frames(path):
     return out
 
 
+TIMED = (5, 6, 7, 11, 12)
+
+
+def time_column(deltas, planes):
+    """A chunk's time deltas as one blob: each a big-endian uint16, or 0xFFFF then 8 bytes
+    (signed) for the rest; with planes, every high byte first, then every low byte (the
+    escapes' 8 bytes at the end)."""
+    hi, lo, rest = bytearray(), bytearray(), bytearray()
+    for d in deltas:
+        if 0 <= d < 0xFFFF:
+            hi.append(d >> 8)
+            lo.append(d & 0xFF)
+        else:
+            hi.append(0xFF)
+            lo.append(0xFF)
+            rest += struct.pack(">q", d)
+    if planes:
+        return bytes(hi + lo + rest)
+    out = bytearray()
+    for h, l in zip(hi, lo):
+        out += bytes((h, l))
+    return bytes(out + rest)
+
+
+def reencode_column(content, planes):
+    """What a time column would weigh (a measurement, not a format): each timed record's dt
+    written as nil, the deltas of each CHUNK's records gathered into a bin after the CHUNK
+    (a record [18, bin])."""
+    packer = msgpack.Packer(use_bin_type=True)
+    u = msgpack.Unpacker(raw=True, strict_map_key=False, max_buffer_size=len(content) + 1)
+    u.feed(content)
+    chunks, cur = [], None
+    for r in u:
+        if r[0] == 4 or cur is None:
+            cur = [r, [], []] if r[0] == 4 else [None, [], []]
+            chunks.append(cur)
+            if r[0] == 4:
+                continue
+        if r[0] in TIMED:
+            cur[1].append(r[1])
+            r = [r[0], None] + r[2:]
+        cur[2].append(packer.pack(r))
+    out = bytearray()
+    for chunk, deltas, recs in chunks:
+        if chunk is not None:
+            out += packer.pack(chunk)
+        if deltas:
+            out += packer.pack([18, time_column(deltas, planes)])
+        out += b"".join(recs)
+    return bytes(out)
+
+
 def reencode(content, form):
+    if form in ("column", "planes"):
+        return reencode_column(content, form == "planes")
     packer = msgpack.Packer(use_bin_type=True)
     u = msgpack.Unpacker(raw=False, strict_map_key=False, max_buffer_size=len(content) + 1)
     u.feed(content)
     out = bytearray()
     for r in u:
-        if r[0] in (5, 6, 7, 11, 12) and form == "u16" and 0 <= r[1] <= 0xFFFF:
+        if r[0] in TIMED and form == "u16" and 0 <= r[1] <= 0xFFFF:
             out += packer.pack_array_header(len(r)) + packer.pack(r[0])
             out += b"\xcd" + struct.pack(">H", r[1]) + b"".join(map(packer.pack, r[2:]))
         else:

