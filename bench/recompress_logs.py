@@ -7,8 +7,9 @@ within 0.01 B per call of the system library's on these logs). With --dt, every 
 time delta is first written again in one form: "short" (msgpack's shortest, the writer
 before issue 16's third round) or "u16" (`CD hi lo` for [0, 65535], the writer after; FORMAT.md
 3.5); the other records' bytes are msgpack's own (the writer's, byte for byte). "column" and
-"planes" measure a layout that no reader reads: every delta taken out of its record (nil in
-its place) into one blob per CHUNK, as uint16s ("planes": high bytes, then low bytes).
+"planes" put every delta in [0, 65535) in a TIMES column after its CHUNK (nil in its record):
+"planes" as format 2.0 does (FORMAT.md 3.18: high bytes, then low bytes), "column" with each
+delta's two bytes together; a 2.0 log's deltas are first put back in their records.
 
     python3 bench/recompress_logs.py [--dt short|u16|column|planes] LOG.atr...   (--keep-logs of bench_process_cpu.py)
 """
@@ -48,43 +49,47 @@ TIMED = (5, 6, 7, 11, 12)
 
 
 def time_column(deltas, planes):
-    """A chunk's time deltas as one blob: each a big-endian uint16, or 0xFFFF then 8 bytes
-    (signed) for the rest; with planes, every high byte first, then every low byte (the
-    escapes' 8 bytes at the end)."""
-    hi, lo, rest = bytearray(), bytearray(), bytearray()
-    for d in deltas:
-        if 0 <= d < 0xFFFF:
-            hi.append(d >> 8)
-            lo.append(d & 0xFF)
-        else:
-            hi.append(0xFF)
-            lo.append(0xFF)
-            rest += struct.pack(">q", d)
+    """A chunk's deltas (each in [0, 65535]) as one blob of uint16s: with planes, every high
+    byte first, then every low byte (FORMAT.md 3.18); else big-endian pairs."""
     if planes:
-        return bytes(hi + lo + rest)
-    out = bytearray()
-    for h, l in zip(hi, lo):
-        out += bytes((h, l))
-    return bytes(out + rest)
+        return bytes(d >> 8 for d in deltas) + bytes(d & 0xFF for d in deltas)
+    return b"".join(struct.pack(">H", d) for d in deltas)
+
+
+def resolved(content):
+    """The records of a frame with every dt in the record: a 2.0 log's nil deltas taken from
+    their chunk's TIMES column (FORMAT.md 3.18), the TIMES records left out."""
+    u = msgpack.Unpacker(raw=True, strict_map_key=False, max_buffer_size=len(content) + 1)
+    u.feed(content)
+    column, at = b"", 0
+    for r in u:
+        if r[0] == 4:
+            column, at = b"", 0
+        elif r[0] == 18:
+            column, at = r[1], 0
+            continue
+        elif r[0] in TIMED and r[1] is None:
+            n = len(column) // 2
+            r = [r[0], column[at] << 8 | column[n + at]] + list(r[2:])
+            at += 1
+        yield r
 
 
 def reencode_column(content, planes):
-    """What a time column would weigh (a measurement, not a format): each timed record's dt
-    written as nil, the deltas of each CHUNK's records gathered into a bin after the CHUNK
-    (a record [18, bin])."""
+    """A chunk's deltas in a TIMES column after its CHUNK (2.0, FORMAT.md 3.18): "planes" is
+    the format's layout (high bytes, then low bytes); "column" interleaves them (measured, not
+    a format). Deltas outside [0, 65535] stay in their records, as the writer leaves them."""
     packer = msgpack.Packer(use_bin_type=True)
-    u = msgpack.Unpacker(raw=True, strict_map_key=False, max_buffer_size=len(content) + 1)
-    u.feed(content)
     chunks, cur = [], None
-    for r in u:
+    for r in resolved(content):
         if r[0] == 4 or cur is None:
             cur = [r, [], []] if r[0] == 4 else [None, [], []]
             chunks.append(cur)
             if r[0] == 4:
                 continue
-        if r[0] in TIMED:
+        if r[0] in TIMED and 0 <= r[1] <= 0xFFFF:
             cur[1].append(r[1])
-            r = [r[0], None] + r[2:]
+            r = [r[0], None] + list(r[2:])
         cur[2].append(packer.pack(r))
     out = bytearray()
     for chunk, deltas, recs in chunks:
@@ -100,10 +105,8 @@ def reencode(content, form):
     if form in ("column", "planes"):
         return reencode_column(content, form == "planes")
     packer = msgpack.Packer(use_bin_type=True)
-    u = msgpack.Unpacker(raw=False, strict_map_key=False, max_buffer_size=len(content) + 1)
-    u.feed(content)
     out = bytearray()
-    for r in u:
+    for r in resolved(content):
         if r[0] in TIMED and form == "u16" and 0 <= r[1] <= 0xFFFF:
             out += packer.pack_array_header(len(r)) + packer.pack(r[0])
             out += b"\xcd" + struct.pack(">H", r[1]) + b"".join(map(packer.pack, r[2:]))

@@ -175,7 +175,7 @@ static void test_small_log(const char *path) {
 
     ATR_REQUIRE(atr_reader_open(path, &r) == 0);
     atr_reader_version(r, &major, &minor);
-    ATR_CHECK_EQ_INT(major, 1);
+    ATR_CHECK_EQ_INT(major, ATR_FORMAT_MAJOR);
     ATR_CHECK_EQ_INT(minor, ATR_FORMAT_MINOR);
     atr_reader_progress(r, &done, &total);
     ATR_CHECK_EQ_U64(done, ATR__HEADER_SIZE);
@@ -185,7 +185,7 @@ static void test_small_log(const char *path) {
     ATR_CHECK_EQ_INT(rec.kind, ATR_REC_PROCESS);
     ATR_CHECK_EQ_U64(rec.offset, ATR__HEADER_SIZE);
     ATR_CHECK_EQ_U64(rec.u.process.clock_ns, 1010);
-    ATR_CHECK_EQ_INT(rec.u.process.format_major, 1);
+    ATR_CHECK_EQ_INT(rec.u.process.format_major, ATR_FORMAT_MAJOR);
     ATR_CHECK_EQ_INT(rec.u.process.pid, getpid());
     ATR_CHECK_EQ_INT(rec.u.process.argc, 2);
     if (rec.u.process.argc == 2)
@@ -384,10 +384,10 @@ static void test_open_errors(void) {
     ATR_CHECK_ERR(atr_reader_open_mem("\x5A\x2A\x4E", 3, &r), ATR_EMAGIC);
 
     /* unknown major version: refused with the version in the message */
-    put_header(&im, 8, 2, 3);
+    put_header(&im, 8, 3, 1);
     spit(path, im.bytes, im.len);
     ATR_CHECK_ERR(atr_reader_open_errbuf(path, &r, err, sizeof err), ATR_EVERSION);
-    ATR_CHECK(strstr(err, "version 2.3") != NULL);
+    ATR_CHECK(strstr(err, "version 3.1") != NULL);
     put_header(&im, 8, 0, 0);
     ATR_CHECK_ERR(atr_reader_open_mem(im.bytes, im.len, &r), ATR_EVERSION);
 
@@ -660,5 +660,6 @@ int main(void) {
     test_golden("v1_2");
     test_golden("v1_3");
     test_golden("v1_4");
+    test_golden("v2_0");
     ATR_TEST_MAIN_END();
 }

@@ -207,8 +207,8 @@ int main(int argc, char **argv) {
     im.len = 0;
     im_put(&im, "PK\x03\x04\x14\x00\x00\x00\x08\x00\x00\x00\x00\x00\x00\x00", 16);
     save("bad_magic.atr", &im);
-    im_header(&im, 2);
-    save("version_2.atr", &im);
+    im_header(&im, 3);
+    save("version_3.atr", &im);
     im.len = 10;
     save("short_header.atr", &im);
 

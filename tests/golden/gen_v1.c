@@ -1,6 +1,8 @@
 /*
  * Generator of the committed golden logs and their decoded forms basic.dump (rec_dump.h):
- * tests/golden/v1_4/basic.atr (format 1.4: VALUE records and ext 9) by this program,
+ * tests/golden/v2_0/basic.atr (format 2.0: time deltas in each chunk's TIMES column) by this
+ * program, tests/golden/v1_4/basic.atr (format 1.4: VALUE records and ext 9) by its 1.4
+ * version,
  * tests/golden/v1_3/basic.atr (format 1.3: CHUNK with the thread's state, the frame index
  * footer; its index as `atr_dump --index` prints it is basic.index) by its 1.3 version,
  * tests/golden/v1_1/basic.atr (format 1.1) by its 1.1 version, tests/golden/v1/basic.atr

@@ -529,7 +529,7 @@ def test_coroutine_waiting_filter(log_path, monkeypatch, backend):
 def test_records_and_viewer_outputs(log_path, monkeypatch, capfd):
     log, _ = filter_record(log_path, lambda: clk_consume(5), monkeypatch, None)
     recs = list(_core.read_records(log_path))
-    assert only({r["format"] for r in recs if r["kind"] == "process"}) == (1, 4)
+    assert only({r["format"] for r in recs if r["kind"] == "process"}) == (2, 0)
     gen_span = only(calls_of(log, "clk_gen")).span
     kinds = [r["kind"] for r in recs if r.get("span") == gen_span and r["kind"] != "start"]
     # its span begins at its first step (filter tracing): the first yield, each resume and

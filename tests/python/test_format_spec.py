@@ -3,8 +3,8 @@
 
 Both readers print records in the same exact text form (tests/c/rec_dump.h). The C side's
 output comes from the committed golden logs' dumps (tests/golden/v1/basic.dump for format
-1.0, tests/golden/v1_1/basic.dump for 1.1, ... v1_4 for 1.4, whose basic.index is its frame
-index as the C reader reads it) and from C
+1.0, tests/golden/v1_1/basic.dump for 1.1, ... v1_4 for 1.4, v2_0 for 2.0, whose basic.index
+is its frame index as the C reader reads it) and from C
 tools of the build tree: gen_v1 (writes a fresh log with the C writer and dumps it with the C
 reader) and atr_dump. They are named by $ATR_GEN_V1 / $ATR_DUMP, else found as the newest
 build*/tests/c/<name> or build*/*/tests/c/<name>; tests that need them skip when the C
@@ -28,6 +28,7 @@ GOLDEN_1_1 = REPO / "tests" / "golden" / "v1_1"
 GOLDEN_1_2 = REPO / "tests" / "golden" / "v1_2"
 GOLDEN_1_3 = REPO / "tests" / "golden" / "v1_3"
 GOLDEN_1_4 = REPO / "tests" / "golden" / "v1_4"
+GOLDEN_2_0 = REPO / "tests" / "golden" / "v2_0"
 
 SPAN_SEQ_BITS = 40
 INT64_MAX = 2**63 - 1
@@ -55,7 +56,7 @@ def split_frames(data):
     if magic != 0x184D2A5A or size < 8 or data[8:12] != b"ATRC":
         raise LogError("ATR_EMAGIC", "not an argtrace log")
     major, minor = struct.unpack_from("<HH", data, 12)
-    if major != 1:
+    if major not in (1, 2):
         raise LogError("ATR_EVERSION", "format version %d.%d" % (major, minor))
     pos = 8 + size
     if pos > len(data):
@@ -231,7 +232,7 @@ def fields_text(fields, types=None):
 class Decoder:
     """The record stream's state (FORMAT.md 3.4, 3.5): current thread, per-thread time/seq."""
 
-    def __init__(self, version, known=17, chunk_state=True):
+    def __init__(self, version, known=18, chunk_state=True):
         self.version = version
         self.known = known  # the last record type this reader knows (10: a 1.0 reader)
         self.chunk_state = chunk_state  # False: a 1.2 reader, CHUNK's extra elements ignored
@@ -240,6 +241,7 @@ class Decoder:
         self.seq = {}
         self.functions = set()
         self.types = {}  # v1.2: TYPE id -> name
+        self.column, self.col_pos = [], 0  # v2.0: the current chunk's TIMES deltas, used
         self.closed = False
 
     def span(self, k):
@@ -250,8 +252,17 @@ class Decoder:
             raise LogError("ATR_ECORRUPT", "span reference before the first span")
         return (self.thread + 1) << SPAN_SEQ_BITS | (seq + 1 - k)
 
+    def delta(self, dt):
+        """A record's dt; nil: the next delta of the chunk's TIMES column (v2.0, 3.18)."""
+        if dt is None:
+            if self.col_pos >= len(self.column):
+                raise LogError("ATR_ECORRUPT", "nil dt and no delta left in TIMES")
+            self.col_pos += 1
+            return self.column[self.col_pos - 1]
+        return dt
+
     def advance(self, dt):
-        t = self.time[self.thread] + dt
+        t = self.time[self.thread] + self.delta(dt)
         if t < 0:
             raise LogError("ATR_ECORRUPT", "time below 0")
         self.time[self.thread] = t
@@ -303,6 +314,7 @@ class Decoder:
             if not 0 <= r[1] < (1 << (64 - SPAN_SEQ_BITS)) - 1:
                 raise LogError("ATR_ECORRUPT", "thread number does not fit a span id")
             self.thread = r[1]
+            self.column, self.col_pos = [], 0
             self.time.setdefault(self.thread, 0)
             self.seq.setdefault(self.thread, 0)
             if self.chunk_state and len(r) >= 4 and all(
@@ -361,7 +373,7 @@ class Decoder:
         if kind in (11, 12):  # 1.1 SUSPEND / RESUME: the time does not become the thread's
             if len(r) < 3:
                 raise LogError("ATR_ECORRUPT", "SUSPEND/RESUME needs 3 elements")
-            time = self.time[self.thread] + r[1]
+            time = self.time[self.thread] + self.delta(r[1])
             if time < 0:
                 raise LogError("ATR_ECORRUPT", "time below 0")
             span = self.span(r[2])
@@ -401,6 +413,12 @@ class Decoder:
                 raise LogError("ATR_ECORRUPT", "bad TYPE record")
             self.types[r[1]] = r[2]
             return None
+        if kind == 18:  # v2.0: TIMES [18, bin]: the chunk's deltas, high bytes then low bytes
+            if self.thread is None or not isinstance(r[1], bytes) or len(r[1]) % 2:
+                raise LogError("ATR_ECORRUPT", "bad TIMES record")
+            n = len(r[1]) // 2
+            self.column, self.col_pos = [r[1][i] << 8 | r[1][n + i] for i in range(n)], 0
+            return None
         if kind == 17:  # v1.4: VALUE [17, id, value], for ext 9 values; reports nothing
             v = r[2] if len(r) >= 3 else None
             if not isinstance(r[1], int) or not (
@@ -418,7 +436,7 @@ def c_double(x):
     return text
 
 
-def py_dump(data, known=17, chunk_state=True):
+def py_dump(data, known=18, chunk_state=True):
     """(record lines, end code name, closed_cleanly) of a log's bytes, by this reader (known:
     the last record type it knows; 10 reads as a 1.0 reader does; chunk_state False as a 1.2
     reader does)."""
@@ -566,7 +584,7 @@ def test_calibration_record_same_as_c(tmp_path):
     argtrace.trace(lambda x: x)(1)
     argtrace.stop()
     data = path.read_bytes()
-    assert struct.unpack_from("<HH", data, 12) == (1, 4)
+    assert struct.unpack_from("<HH", data, 12) == (2, 0)
     lines = py_dump(data)[0]
     assert any(line.startswith('CALIBRATION mechanism="decorator" call_ns=') for line in lines)
     assert any(" model=" in line for line in lines)  # the per-call model (3.13)
@@ -593,12 +611,30 @@ def test_corrupt_logs_same_end_code_as_c():
     assert checked >= 15
 
 
+def with_dt_in_records(content):
+    """A frame's records with every `dt` in its record: a 2.0 log's nil deltas taken from
+    their chunk's TIMES column (FORMAT.md 3.18), the TIMES records left out."""
+    column, at = b"", 0
+    for r in unpack_all(content):
+        if r[0] == 4:
+            column, at = b"", 0
+        elif r[0] == 18:
+            column, at = r[1], 0
+            continue
+        elif r[0] in (5, 6, 7, 11, 12) and r[1] is None:
+            n = len(column) // 2
+            r = [r[0], column[at] << 8 | column[n + at]] + list(r[2:])
+            at += 1
+        yield r
+
+
 def reencode_dt(data, form, fold=False):
-    """The log's bytes with every record's `dt` (START, END, MESSAGE, SUSPEND, RESUME)
-    re-encoded: "short" (msgpack's shortest form) or "u16" (CD hi lo when in [0, 65535]);
-    every other byte as msgpack writes it, one zstd frame per frame, the index left out.
-    With `fold`, each such dt in [0, 65535] becomes dt % 256 first (a log of the same records
-    whose deltas all have a shorter form than uint16's, whatever the machine's speed)."""
+    """The log's bytes with every record's `dt` (START, END, MESSAGE, SUSPEND, RESUME) in its
+    record (none in a TIMES column), "short" (msgpack's shortest form) or "u16" (CD hi lo when
+    in [0, 65535], as 1.x writers put them); every other byte as msgpack writes it, one zstd
+    frame per frame, the index left out. With `fold`, each such dt in [0, 65535] becomes
+    dt % 256 first (a log of the same records whose deltas all have a shorter form than
+    uint16's, whatever the machine's speed)."""
     packer = msgpack.Packer(use_bin_type=True)
 
     def record(r):
@@ -613,14 +649,16 @@ def reencode_dt(data, form, fold=False):
     next(frames)
     cctx = zstandard.ZstdCompressor(write_content_size=True)
     return data[:16] + b"".join(
-        cctx.compress(b"".join(record(r) for r in unpack_all(content))) for content in frames)
+        cctx.compress(b"".join(record(r) for r in with_dt_in_records(content)))
+        for content in frames)
 
 
-def test_dt_in_uint16_form_reads_as_shortest(tmp_path):
-    """The writer puts a `dt` in [0, 65535] in the uint16 form (FORMAT.md 3.5, any int form is
-    valid): every such delta of a fresh log is `CD hi lo`, and the log reads the same here and
-    in C as the same log with every delta in the shortest form (how a 1.0 to 1.3 writer put
-    them), so a reader of any 1.x version reads it exactly."""
+def test_dt_in_times_column_reads_as_in_records(tmp_path):
+    """The 2.0 writer puts a `dt` in [0, 65535] in its chunk's TIMES column and nil in its
+    record (FORMAT.md 3.5, 3.18): a fresh log's START and END records carry only the deltas
+    out of that range, and it reads the same here and in C as the same records with every
+    delta back in its record, in the shortest form and in the uint16 form (how 1.x writers
+    put them; any int form is valid)."""
     dump = tool("ATR_DUMP", "atr_dump")
     if not dump:
         pytest.skip("atr_dump not built (set ATR_DUMP or build into build*/)")
@@ -642,24 +680,20 @@ def test_dt_in_uint16_form_reads_as_shortest(tmp_path):
             pass
     argtrace.stop()
     data = path.read_bytes()
-    deltas = 0
+    nil = inline = columns = 0
     for content in list(split_frames(data))[1:]:
-        u = msgpack.Unpacker(raw=False, strict_map_key=False)
-        u.feed(content)
-        pos = 0
-        for r in u:
-            if r[0] in (5, 6) and 0 <= r[1] <= 0xFFFF:
-                # fixarray header, type as a positive fixint, then the delta
-                assert content[pos + 2] == 0xCD, r
-                deltas += 1
-            pos = u.tell()
-    assert deltas >= 390  # 200 calls: START and END each (the first START: absolute time)
-    # On a slow machine every delta may be >= 256 ns, whose shortest form is uint16 too: the
-    # folded pair differs in every delta's bytes, so the two forms are compared on any machine.
+        for r in unpack_all(content):
+            columns += r[0] == 18
+            if r[0] in (5, 6):
+                if r[1] is None:
+                    nil += 1
+                else:
+                    assert not 0 <= r[1] <= 0xFFFF, r  # in the record: out of the column's range
+                    inline += 1
+    assert nil + inline == 400 and nil >= 300 and columns >= 1  # the first START: absolute
     folded_u16, folded_short = reencode_dt(data, "u16", True), reencode_dt(data, "short", True)
-    unpacked = [b"".join(list(split_frames(log))[1:]) for log in (folded_u16, folded_short)]
-    assert len(unpacked[0]) - len(unpacked[1]) >= deltas
-    logs = (("writer", data), ("short", reencode_dt(data, "short")), ("folded_u16", folded_u16),
+    logs = (("writer", data), ("short", reencode_dt(data, "short")),
+            ("u16", reencode_dt(data, "u16")), ("folded_u16", folded_u16),
             ("folded_short", folded_short))
     out = {}
     for name, log in logs:
@@ -668,5 +702,5 @@ def test_dt_in_uint16_form_reads_as_shortest(tmp_path):
         text = subprocess.run([dump, str(p)], capture_output=True, text=True, timeout=60).stdout
         out[name] = c_dump_text(text)
         assert_same(py_dump(log), out[name])
-    assert out["writer"][0] == out["short"][0]
+    assert out["writer"][0] == out["short"][0] == out["u16"][0]
     assert out["folded_u16"][0] == out["folded_short"][0]

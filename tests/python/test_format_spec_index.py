@@ -3,15 +3,17 @@
 from its CHUNK's state, both checked against the C reader (atr_dump --index, the committed
 tests/golden/v1_3 dumps)."""
 
+import collections
 import os
+import re
 import subprocess
 import struct
 
 import pytest
 
 from conftest import record_rounds
-from test_format_spec import (GOLDEN_1_2, GOLDEN_1_3, GOLDEN_1_4, Decoder, assert_same, c_dump_text,
-                              py_dump, tool, unpack_all)
+from test_format_spec import (GOLDEN_1_2, GOLDEN_1_3, GOLDEN_1_4, GOLDEN_2_0, Decoder,
+                              assert_same, c_dump_text, py_dump, reencode_dt, tool, unpack_all)
 
 zstandard = pytest.importorskip("zstandard")
 msgpack = pytest.importorskip("msgpack")
@@ -42,7 +44,7 @@ def zstd_frames(data):
         pos = end
 
 
-THREAD_RECORDS = (3, 5, 6, 7, 8, 11, 12)
+THREAD_RECORDS = (3, 5, 6, 7, 8, 11, 12, 18)  # 18: TIMES (2.0), the chunk's deltas
 
 
 def read_footer(data):
@@ -78,14 +80,22 @@ def rebuild_index(data):
     state, entries = {}, []
     for offset, size, content in zstd_frames(data):
         cur, flags, times, threads, fns = None, 0, [], {}, set()
+        column = collections.deque()
         for r in unpack_all(content):
             kind = r[0]
+            if kind in (5, 6, 7, 11, 12) and r[1] is None:  # 2.0: from the TIMES column
+                r = [kind, column.popleft()] + list(r[2:])
             if kind == 4:
+                column = collections.deque()
                 cur = r[1]
                 t, s = state.get(cur, (0, 0))
                 if len(r) >= 4:
                     t, s = r[2], r[3]
                 state[cur] = (t, s)
+                threads.setdefault(cur, [0, 0])
+            elif kind == 18:
+                n = len(r[1]) // 2
+                column = collections.deque(r[1][i] << 8 | r[1][n + i] for i in range(n))
                 threads.setdefault(cur, [0, 0])
             elif kind in THREAD_RECORDS:
                 t, s = state[cur]
@@ -190,6 +200,31 @@ def test_golden_v1_4_values_and_a_1_3_reader():
         assert "unknown:" in a and "unknown:" not in b
 
 
+def test_golden_v2_0_times_in_columns():
+    """2.0 moves the time deltas of a chunk's records into its TIMES column (FORMAT.md 3.18):
+    the committed log reads as its dump, its index and its frames alone as their scans; its
+    records and times are those of the same program's 1.4 log (the same writer's calls with
+    an injected clock), which wrote every delta in its record."""
+    data = (GOLDEN_2_0 / "basic.atr").read_bytes()
+    got = py_dump(data)
+    assert_same(got, c_dump_text((GOLDEN_2_0 / "basic.dump").read_text()))
+    assert got[0][0].startswith("PROCESS format=2.0 ")
+    committed = (GOLDEN_2_0 / "basic.index").read_text().splitlines()
+    assert committed[-1] == "# index: footer selectable"
+    assert index_lines(read_footer(data)) == committed[:-1]
+    assert index_lines(rebuild_index(data)) == committed[:-1]
+    assert decode_alone(data) == thread_lines(got[0])
+    old = py_dump((GOLDEN_1_4 / "basic.atr").read_bytes())[0]
+    tid = re.compile(r"os_tid=\d+")
+    assert [tid.sub("", ln) for ln in thread_lines(got[0])] == \
+        [tid.sub("", ln) for ln in thread_lines(old)]
+    kinds = [r[0] for _, _, content in zstd_frames(data) for r in unpack_all(content)]
+    assert kinds.count(18) >= 3
+    # a reader that skips TIMES (a 1.x reader, were it to read past the major version) finds
+    # nil deltas with no column: corrupt
+    assert py_dump(data, known=17)[1] == "ATR_ECORRUPT"
+
+
 def test_fresh_index_same_as_c(tmp_path):
     """A log of several threads and many frames from the binding: its footer, this reader's
     rebuild and the C reader's index agree; each frame decodes alone; without the footer the
@@ -280,7 +315,7 @@ def test_v1_2_records_same_as_c(tmp_path):
     assert later.exists()
     for p in (path, later):
         data = p.read_bytes()
-        assert struct.unpack_from("<HH", data, 12) == (1, 4)
+        assert struct.unpack_from("<HH", data, 12) == (2, 0)
         out = subprocess.run([dump, str(p)], capture_output=True, text=True, timeout=60).stdout
         new = py_dump(data)
         assert_same(new, c_dump_text(out))
@@ -290,7 +325,8 @@ def test_v1_2_records_same_as_c(tmp_path):
         # (the thread's time starts afresh in each file), and each frame decodes alone
         assert py_dump(data, chunk_state=False) == new
         assert decode_alone(data) == thread_lines(new[0])
-        old = py_dump(data, known=13)
+        # a 1.1 reader (of the same records with their deltas in them: 2.0's TIMES aside)
+        old = py_dump(reencode_dt(data, "u16"), known=13)
         assert old[0] == [ln for ln in new[0] if not ln.startswith(("SAMPLING", "RECORDING"))]
     lines = py_dump(path.read_bytes())[0]
     assert [ln.split(" on=")[1] for ln in lines if ln.startswith("RECORDING")] == ["0", "1"]

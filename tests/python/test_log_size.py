@@ -67,12 +67,15 @@ def test_times_on_the_declared_quantum(tmp_path):
     recs = records(path)
     assert recs[0][0] == 1 and recs[0][1]["time_quantum_ns"] == 16
     assert recs[0][1]["clock_ns"] % 16 == 0
-    t, n = 0, 0
+    t, n, column = 0, 0, []
     for r in recs:
         if r[0] == 4:
             t = 0  # one thread here: its time starts at 0 (FORMAT.md 3.5)
+        if r[0] == 18:  # 2.0: the chunk's deltas, high bytes then low bytes (FORMAT.md 3.18)
+            half = len(r[1]) // 2
+            column = [r[1][i] << 8 | r[1][half + i] for i in range(half)][::-1]
         if r[0] in (5, 6, 7):
-            t += r[1]
+            t += column.pop() if r[1] is None else r[1]
             assert t % 16 == 0, r
             n += 1
         if r[0] == 10:

@@ -119,7 +119,7 @@ def test_rows_columns_and_types(pq, traced, tmp_path):
     meta = t.schema.metadata
     assert meta[b"argtrace.version"].decode() == argtrace.__version__
     written = argtrace.load(traced)._index().file(0)["format"]  # what the writer wrote
-    assert meta[b"argtrace.format_version"].decode() == written and written.startswith("1.")
+    assert meta[b"argtrace.format_version"].decode() == written and written.startswith("2.")
     logs = json.loads(meta[b"argtrace.logs"])
     assert [x["path"] for x in logs] == [str(traced)] and logs[0]["pid"] == os.getpid()
     assert json.loads(meta[b"argtrace.selection"]) == {"function": None, "filters": []}

@@ -58,7 +58,7 @@ def test_objects_read_back_with_their_names_and_types_written_once(tmp_path):
     recs = raw_records(path)
     types = [r for r in recs if r[0] == 16]
     assert sorted(r[2] for r in types) == sorted(["Foo", "Bar", odd.__name__, "list"])
-    assert struct.unpack_from("<HH", path.read_bytes(), 12) == (1, 4)
+    assert struct.unpack_from("<HH", path.read_bytes(), 12) == (2, 0)
     # the values are ext 8 (by id), a container with items too (the list result: its id,
     # length and items, the item itself ext 8)
     first = next(r for r in recs if r[0] == 5)

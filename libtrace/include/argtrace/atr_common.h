@@ -28,9 +28,10 @@ extern "C" {
 #define ATR_VERSION_PATCH 0
 #define ATR_VERSION_STRING "0.1.0"
 
-/* Log format version this library writes (docs/FORMAT.md). */
-#define ATR_FORMAT_MAJOR 1
-#define ATR_FORMAT_MINOR 4
+/* Log format version this library writes (docs/FORMAT.md); it reads 1.x and 2.x. */
+#define ATR_FORMAT_MAJOR 2
+#define ATR_FORMAT_MINOR 0
+#define ATR_FORMAT_MAJOR_MIN 1
 
 /*
  * Error codes: X(name, value, message). Values are negative and stable.

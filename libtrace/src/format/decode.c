@@ -131,6 +131,7 @@ void atr__decoder_free(atr__decoder *d) {
     idmap_destroy(&d->functions);
     defs_destroy(&d->types);
     defs_destroy(&d->values);
+    free(d->col);
     free(d->states);
     free(d);
 }
@@ -204,10 +205,18 @@ static void chunk_state(atr__decoder *d, const msgpack_object *time, const msgpa
     d->states[d->cur_index].seq = seq->via.u64;
 }
 
-/* The time a record's dt gives: the current thread's time plus dt. */
+/* The time a record's dt gives: the current thread's time plus dt (nil: the next delta of
+   the chunk's TIMES column, 2.0). */
 static int time_of(atr__decoder *d, const msgpack_object *o, const char *rec, uint64_t *out) {
     uint64_t time = d->states[d->cur_index].time;
-    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+    if (o->type == MSGPACK_OBJECT_NIL) {
+        if (d->col_pos >= d->col_n)
+            return atr__dec_fail(d, ATR_ECORRUPT,
+                                 "%s dt is nil and the chunk's TIMES column has no delta left",
+                                 rec);
+        time += (uint64_t)d->col[d->col_pos] << 8 | d->col[d->col_n + d->col_pos];
+        d->col_pos++;
+    } else if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
         if (o->via.u64 > UINT64_MAX - time)
             return atr__dec_fail(d, ATR_ECORRUPT, "%s time overflows 64 bits", rec);
         time += o->via.u64;
@@ -477,6 +486,24 @@ static int decode_value_def(atr__decoder *d, const msgpack_object *el, uint32_t 
     def.true_len = v.u.s.true_len;
     def.kind = v.kind;
     return defs_put(d, &d->values, id, &def, ATR__VALUES_MAX, ATR__VALUES_BYTES_MAX, "VALUE");
+}
+
+/* TIMES [18, bin] (2.0): the current chunk's time deltas, high bytes then low bytes, for its
+   records whose dt is nil (FORMAT.md 3.18). Kept as a copy; reports nothing. */
+static int decode_times(atr__decoder *d, const msgpack_object *el, uint32_t size) {
+    size_t n;
+    if (size < 2 || el[1].type != MSGPACK_OBJECT_BIN || el[1].via.bin.size % 2)
+        return atr__dec_fail(d, ATR_ECORRUPT, "TIMES record needs [18, bin of an even size]");
+    if (!d->have_cur)
+        return atr__dec_fail(d, ATR_ECORRUPT, "TIMES record before any CHUNK");
+    n = el[1].via.bin.size;
+    if (atr__grow((void **)&d->col, &d->col_cap, n, 1))
+        return atr__dec_fail(d, ATR_ENOMEM, "out of memory for a TIMES column");
+    if (n)
+        memcpy(d->col, el[1].via.bin.ptr, n);
+    d->col_n = n / 2;
+    d->col_pos = 0;
+    return ATR__DECODE_SKIP;
 }
 
 const atr__dec_def *atr__dec_value_def(const atr__decoder *d, uint64_t id) {
@@ -764,6 +791,8 @@ static int decode_array(atr__decoder *d, const msgpack_object *obj, atr_record *
         return decode_type(d, el, size);
     if (type == ATR__REC_VALUE)
         return decode_value_def(d, el, size);
+    if (type == ATR__REC_TIMES)
+        return decode_times(d, el, size);
     if (type == ATR__REC_SAMPLING)
         return decode_sampling(d, el, size, rec);
     if (type == ATR__REC_RECORDING)
@@ -802,6 +831,7 @@ static int decode_array(atr__decoder *d, const msgpack_object *obj, atr_record *
     }
     case ATR__REC_CHUNK: {
         int rc = set_thread(d, &el[1]);
+        d->col_n = d->col_pos = 0; /* its TIMES, if any, comes next */
         if (rc == 0 && size >= 4)
             chunk_state(d, &el[2], &el[3]);
         return rc < 0 ? rc : ATR__DECODE_SKIP;

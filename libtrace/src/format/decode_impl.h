@@ -78,6 +78,11 @@ struct atr__decoder {
     void *want_ud;        /* borrowed */
     atr__dec_defs types;  /* TYPE names (1.2) */
     atr__dec_defs values; /* VALUEs (1.4) */
+    /* The current chunk's TIMES column (2.0): a copy of its two planes, col[0..col_n) the
+       high bytes and col[col_n..2 col_n) the low ones; col_pos deltas used. */
+    uint8_t *col;
+    uint64_t col_cap;
+    size_t col_n, col_pos;
     uint64_t n_records;
     int seen_process;
     uint64_t budget; /* msgpack objects the current record may still hold */

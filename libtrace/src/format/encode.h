@@ -293,21 +293,30 @@ ATR__ENC_INLINE void atr__enc_int(atr__cur *c, int64_t v) {
 }
 
 /*
- * A record's time delta (FORMAT.md 3.5): in [0, 65535] always as uint16 (`CD hi lo`, a valid
- * msgpack int that every reader reads), else as atr__enc_int. The fixed width leaves the
- * bytes around the delta (the record's kind before it, its span reference after it) the same
- * from record to record, which zstd then matches instead of coding them as literals
- * (docs/benchmarks.md, issue 16 third round).
+ * A record's time delta (FORMAT.md 3.5). The writer's threads put a delta in [0, 65535] in
+ * their chunk's TIMES column (2.0, FORMAT.md 3.18) and pass ATR__DT_COLUMN here: nil in the
+ * record, so that the bytes of records of one shape are the same from call to call and zstd
+ * matches them whole (docs/benchmarks.md, issue 16). Other deltas go in the record: in
+ * [0, 65535] as uint16 (`CD hi lo`), else as atr__enc_int.
  */
 #define ATR__DT_U16_MAX 0xffff
+#define ATR__DT_COLUMN INT64_MIN /* never a delta: the writer keeps times below 2^63 */
+static inline int atr__dt_in_column(int64_t dt) { return dt >= 0 && dt <= ATR__DT_U16_MAX; }
+
 ATR__ENC_INLINE uint8_t *atr__put_dt(uint8_t *p, int64_t dt) {
+    if (dt == ATR__DT_COLUMN) {
+        *p = 0xc0;
+        return p + 1;
+    }
     if (dt >= 0 && dt <= ATR__DT_U16_MAX)
         return atr__put_be(p, 0xcd, (uint64_t)dt, 2);
     return atr__put_int(p, dt);
 }
 
 ATR__ENC_INLINE void atr__enc_dt(atr__cur *c, int64_t dt) {
-    if (dt >= 0 && dt <= ATR__DT_U16_MAX)
+    if (dt == ATR__DT_COLUMN)
+        atr__enc_nil(c);
+    else if (dt >= 0 && dt <= ATR__DT_U16_MAX)
         atr__enc_be(c, 0xcd, (uint64_t)dt, 2);
     else
         atr__enc_int(c, dt);

@@ -54,9 +54,12 @@ void atr__findex_free(atr__findex *x); /* the arrays (not x itself) */
 
 /* --- writer side (findex_write.c) ------------------------------------------------------- */
 
-/* A thread's state as a reader keeps it (FORMAT.md 3.5). */
+/* A thread's state as a reader keeps it (FORMAT.md 3.5), and the TIMES column (2.0, 3.18)
+   of the chunk being read: the deltas of records whose dt is nil, in two planes. */
 typedef struct atr__scan_state {
     uint64_t time, seq;
+    const uint8_t *hi, *lo;
+    size_t n_times, t_pos;
 } atr__scan_state;
 
 /* What a scan found in a run of a thread's records. */

@@ -129,6 +129,15 @@ static const uint8_t k_fixed_len[256] = {
    parent, function (1 + 1 + 9 + 9 + 9). */
 #define HEAD_ROOM 32
 
+/* The next delta of the chunk's TIMES column (a record's nil dt); -1 when none is left. */
+static inline int column_dt(atr__scan_state *st, uint64_t *dt) {
+    if (st->t_pos >= st->n_times)
+        return -1;
+    *dt = (uint64_t)st->hi[st->t_pos] << 8 | st->lo[st->t_pos];
+    st->t_pos++;
+    return 0;
+}
+
 int atr__scan_thread(const uint8_t *p, size_t n, atr__scan_state *st, atr__scan_meta *m,
                      uint32_t *seen, size_t n_seen, uint32_t stamp) {
     uint64_t time = st->time, seq = st->seq, tmin = m->tmin, tmax = m->tmax;
@@ -149,8 +158,13 @@ int atr__scan_thread(const uint8_t *p, size_t n, atr__scan_state *st, atr__scan_
             if (size >= 2 &&
                 (type == ATR__REC_START || type == ATR__REC_END || type == ATR__REC_MESSAGE ||
                  type == ATR__REC_SUSPEND || type == ATR__REC_RESUME)) {
-                if (!(len = int_at(q + at, &dt)))
+                if (q[at] == 0xc0) { /* nil: the next delta of the chunk's column */
+                    if (column_dt(st, &dt) < 0)
+                        goto fail;
+                    len = 1;
+                } else if (!(len = int_at(q + at, &dt))) {
                     goto fail;
+                }
                 at += len;
                 timed = 1;
                 if (type == ATR__REC_START && size >= 4) {
@@ -199,7 +213,13 @@ int atr__scan_thread(const uint8_t *p, size_t n, atr__scan_state *st, atr__scan_
             if (size >= 2 &&
                 (type == ATR__REC_START || type == ATR__REC_END || type == ATR__REC_MESSAGE ||
                  type == ATR__REC_SUSPEND || type == ATR__REC_RESUME)) {
-                dt = atr__mp_int(&r, &neg);
+                if (r.pos < n && p[r.pos] == 0xc0) { /* nil: from the column */
+                    if (column_dt(st, &dt) < 0)
+                        goto fail;
+                    r.pos++;
+                } else {
+                    dt = atr__mp_int(&r, &neg);
+                }
                 timed = 1;
                 if (type == ATR__REC_START && size >= 4) {
                     atr__mp_skip(&r); /* parent */

@@ -10,8 +10,8 @@
 /*
  * Record types (FORMAT.md section 3), the one list: X(name, number, visibility). PUBLIC ones
  * are also atr_record_kind (ATR_REC_<name> in atr_reader.h, checked equal in decode.c: the
- * decoder hands the number on as the kind); CHUNK, TYPE (1.2) and VALUE (1.4) are consumed by
- * the reader.
+ * decoder hands the number on as the kind); CHUNK, TYPE (1.2), VALUE (1.4) and TIMES (2.0)
+ * are consumed by the reader.
  * SUSPEND / RESUME (1.1): a generator's or coroutine's span stops / starts running again.
  * Their dt is relative to the thread's time but does not change it, so readers that skip
  * them keep the times. CALIBRATION: 1.1.
@@ -33,7 +33,8 @@
     X(SAMPLING, 14, PUBLIC)    \
     X(RECORDING, 15, PUBLIC)   \
     X(TYPE, 16, INTERNAL)      \
-    X(VALUE, 17, INTERNAL)
+    X(VALUE, 17, INTERNAL)     \
+    X(TIMES, 18, INTERNAL)
 
 enum atr__rec_type {
 #define ATR__REC_ENUM(name, num, vis) ATR__REC_##name = (num),

@@ -57,10 +57,11 @@ int atr__header_read(const uint8_t *data, size_t len, uint32_t *major, uint32_t 
                          ATR__HEADER_SIZE);
     *major = le16(data + 12);
     *minor = le16(data + 14);
-    if (*major != ATR_FORMAT_MAJOR)
+    if (*major < ATR_FORMAT_MAJOR_MIN || *major > ATR_FORMAT_MAJOR)
         return atr__msgf(msg, msg_size, ATR_EVERSION,
-                         "log format version %" PRIu32 ".%" PRIu32 ", this reader reads %d.x only",
-                         *major, *minor, ATR_FORMAT_MAJOR);
+                         "log format version %" PRIu32 ".%" PRIu32
+                         ", this reader reads %d.x to %d.x only",
+                         *major, *minor, ATR_FORMAT_MAJOR_MIN, ATR_FORMAT_MAJOR);
     payload = le32(data + 4);
     if (len - 8 < payload)
         return atr__msgf(msg, msg_size, ATR_ETRUNCATED,

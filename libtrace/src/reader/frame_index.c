@@ -79,8 +79,25 @@ static int scan_chunk(rebuild *b, atr__mp *r, uint32_t size, int64_t *cur) {
     } else {
         b->stateless = 1;
     }
+    b->st[thread].n_times = 0; /* its TIMES, if any, comes next */
     *cur = (int64_t)thread;
     return frame_thread(b, (uint32_t)thread) ? 0 : ATR_ENOMEM;
+}
+
+/* TIMES [18, bin] (2.0): the current thread's column for its records after it (pointing into
+   the frame's content, which outlives the frame's scan). */
+static int scan_times(rebuild *b, atr__mp *r, int64_t cur) {
+    uint8_t t = atr__mp_byte(r);
+    uint64_t n = t == 0xc4 ? atr__mp_be(r, 1) : t == 0xc5 ? atr__mp_be(r, 2) : atr__mp_be(r, 4);
+    atr__scan_state *st;
+    if (r->bad || cur < 0 || (t != 0xc4 && t != 0xc5 && t != 0xc6) || n % 2 || n > r->n - r->pos)
+        return ATR_ECORRUPT;
+    st = &b->st[cur];
+    st->hi = r->p + r->pos;
+    st->lo = st->hi + n / 2;
+    st->n_times = n / 2;
+    st->t_pos = 0;
+    return 0;
 }
 
 /* One frame's content into entry e (times, flags) and b (threads, functions). */
@@ -105,6 +122,9 @@ static int scan_frame(rebuild *b, const uint8_t *p, size_t n, atr__findex_entry 
         if (type == ATR__REC_CHUNK) {
             if (size < 2 || (rc = scan_chunk(b, &h, size, &cur)) != 0)
                 return size < 2 ? ATR_ECORRUPT : rc;
+        } else if (type == ATR__REC_TIMES) {
+            if (size < 2 || scan_times(b, &h, cur) != 0)
+                return ATR_ECORRUPT;
         } else if (type == ATR__REC_THREAD || type == ATR__REC_START || type == ATR__REC_END ||
                    type == ATR__REC_MESSAGE || type == ATR__REC_SYNC || type == ATR__REC_SUSPEND ||
                    type == ATR__REC_RESUME) {
@@ -134,7 +154,7 @@ static int scan_frame(rebuild *b, const uint8_t *p, size_t n, atr__findex_entry 
 }
 
 static int rebuild_index(atr_frame_index *ix, const uint8_t *data, size_t len, size_t start,
-                         uint32_t minor) {
+                         uint32_t major, uint32_t minor) {
     atr__frame_reader *fr = NULL;
     rebuild b;
     int rc;
@@ -172,7 +192,7 @@ static int rebuild_index(atr_frame_index *ix, const uint8_t *data, size_t len, s
             break;
         ix->end = offset + e.size;
     }
-    ix->selectable = rc == 0 && minor >= 3 && !b.stateless;
+    ix->selectable = rc == 0 && (major > 1 || minor >= 3) && !b.stateless;
     atr__frame_reader_free(fr);
     free(b.st);
     free(b.seen);
@@ -202,10 +222,10 @@ static int load_index(atr_reader *r, int scan, atr_frame_index **out) {
     rc = atr__findex_decode(data, len, header, &ix->x, &footer_at);
     if (rc == 0) {
         ix->from_footer = 1;
-        ix->selectable = minor >= 3;
+        ix->selectable = major > 1 || minor >= 3;
         ix->end = footer_at;
     } else if (rc == 1) {
-        rc = scan ? rebuild_index(ix, data, len, header, minor) : ATR_ENOTFOUND;
+        rc = scan ? rebuild_index(ix, data, len, header, major, minor) : ATR_ENOTFOUND;
     }
     if (rc < 0) {
         atr_frame_index_free(ix);

@@ -33,12 +33,14 @@ static atr__buf *buf_new(size_t cap, int touch) {
     if (!b)
         return NULL;
     b->cap = cap;
-    b->data = malloc(cap);
+    b->tcap = ATR__TCAP(cap);
+    b->data = malloc(cap + 2 * b->tcap);
     if (!b->data) {
         free(b);
         return NULL;
     }
-    for (size_t i = 0; touch && i < cap; i += ATR__PAGE)
+    b->times = b->data + cap;
+    for (size_t i = 0; touch && i < cap + 2 * b->tcap; i += ATR__PAGE)
         ((volatile uint8_t *)b->data)[i] = 0;
     return b;
 }
@@ -56,7 +58,7 @@ atr__buf *atr__buf_get(atr_session *s) {
         s->all = b;
     }
     b->next = NULL;
-    b->flushed = 0;
+    b->flushed = b->tflushed = 0;
     atomic_store_explicit(&b->committed, 0, memory_order_relaxed);
     sum_reset(b);
     return b;
@@ -91,7 +93,7 @@ void atr__bufpool_reset(atr_session *s, atr__buf *keep) {
     s->n_free = 0;
     for (b = s->all; b; b = b->all_next) {
         atomic_store_explicit(&b->committed, 0, memory_order_relaxed);
-        b->flushed = 0;
+        b->flushed = b->tflushed = 0;
         sum_reset(b);
         if (b != keep)
             atr__buf_put(s, b);

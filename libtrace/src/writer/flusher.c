@@ -31,12 +31,14 @@
 
 typedef struct flush_item {
     atr__buf *buf;
-    size_t from, to;
+    size_t from, to;   /* its new bytes */
+    size_t tfrom, tto; /* its new deltas of the TIMES column */
     uint32_t thread;
     uint32_t epoch;                /* the file its records belong to (rotate.c) */
     int queued;                    /* from the FIFO: back to the pool afterwards */
     atr__thread *reap;             /* exited thread to free afterwards */
     uint8_t chunk[ATR__CHUNK_MAX]; /* CHUNK record with the thread's state (format 1.3) */
+    uint8_t times[8];              /* TIMES record's head: [18, bin of the two planes] */
 } flush_item;
 
 /* A thread's state (FORMAT.md 3.5) after the bytes written so far to file `epoch`: the
@@ -137,9 +139,12 @@ static int collect(atr_session *s, struct atr__flush_scratch *sc, int live) {
     i = 0;
     for (b = s->fifo_head; b; b = b->next, i++) {
         flush_item *it = &sc->items[i];
+        uint64_t c = atomic_load_explicit(&b->committed, memory_order_acquire);
         it->buf = b;
         it->from = b->flushed;
-        it->to = atomic_load_explicit(&b->committed, memory_order_acquire);
+        it->to = ATR__COMMIT_BYTES(c);
+        it->tfrom = b->tflushed;
+        it->tto = ATR__COMMIT_TIMES(c);
         it->thread = b->thread;
         it->epoch = b->epoch;
         it->queued = 1;
@@ -148,12 +153,16 @@ static int collect(atr_session *s, struct atr__flush_scratch *sc, int live) {
     s->fifo_head = s->fifo_tail = NULL;
     for (th = s->threads; th; th = th->next) {
         flush_item *it = &sc->items[i];
+        uint64_t c;
         if (!live && !th->finished && th->buf->epoch == sc->epoch)
             continue;
         i++;
+        c = atomic_load_explicit(&th->buf->committed, memory_order_acquire);
         it->buf = th->buf;
         it->from = th->buf->flushed;
-        it->to = atomic_load_explicit(&th->buf->committed, memory_order_acquire);
+        it->to = ATR__COMMIT_BYTES(c);
+        it->tfrom = th->buf->tflushed;
+        it->tto = ATR__COMMIT_TIMES(c);
         it->thread = th->number;
         it->epoch = th->buf->epoch;
         it->queued = 0;
@@ -230,6 +239,10 @@ static size_t chunk_seg(atr_session *s, struct atr__flush_scratch *sc, flush_ite
             sc->stamp = 1;
         }
         s->n_idx_scanned++;
+        t->st.hi = it->buf->times + it->tfrom;
+        t->st.lo = it->buf->times + it->buf->tcap + it->tfrom;
+        t->st.n_times = it->tto - it->tfrom;
+        t->st.t_pos = 0;
         if (atr__scan_thread(it->buf->data + it->from, end - it->from, &t->st, m, sc->fn_seen,
                              sc->cap_seen, sc->stamp) != 0)
             goto broken;
@@ -268,19 +281,39 @@ broken:
     return c.pos;
 }
 
-/* CHUNK + new bytes of the items of file `epoch`. */
+/* TIMES [18, bin]: its head into it->times (the bin's two planes follow as segments). */
+static size_t times_head(flush_item *it) {
+    atr__cur c = atr__cur_make(it->times, 0, sizeof it->times);
+    atr__enc_array_hdr(&c, 2);
+    atr__enc_uint(&c, ATR__REC_TIMES);
+    atr__enc_bin_hdr(&c, 2 * (it->tto - it->tfrom));
+    return c.pos;
+}
+
+/* CHUNK, TIMES (its head, then the high and the low bytes of its deltas) + new bytes of the
+   items of file `epoch`: segments glued into one frame, what they hold on the last one. */
 static size_t item_segs(atr_session *s, struct atr__flush_scratch *sc, uint32_t epoch,
                         atr__seg *segs, atr__segmeta *metas) {
-    size_t n = 0, i;
+    size_t n = 0, i, k;
     for (i = 0; i < sc->n_items; i++) {
         flush_item *it = &sc->items[i];
+        size_t nt = it->tto - it->tfrom;
         if (it->to <= it->from || it->epoch != epoch)
             continue;
         segs[n].ptr = it->chunk;
-        segs[n].len = chunk_seg(s, sc, it, &metas[n], &metas[n + 1]);
-        segs[n + 1].ptr = it->buf->data + it->from;
-        segs[n + 1].len = it->to - it->from;
-        n += 2;
+        k = nt ? 4 : 1; /* segments before the records */
+        segs[n].len = chunk_seg(s, sc, it, &metas[n], &metas[n + k]);
+        if (nt) {
+            segs[n + 1].ptr = it->times;
+            segs[n + 1].len = times_head(it);
+            segs[n + 2].ptr = it->buf->times + it->tfrom;
+            segs[n + 3].ptr = it->buf->times + it->buf->tcap + it->tfrom;
+            segs[n + 2].len = segs[n + 3].len = nt;
+            metas[n + 1] = metas[n + 2] = metas[n + 3] = metas[n];
+        }
+        segs[n + k].ptr = it->buf->data + it->from;
+        segs[n + k].len = it->to - it->from;
+        n += k + 1;
     }
     return n;
 }
@@ -329,9 +362,9 @@ static void write_out(atr_session *s, struct atr__flush_scratch *sc) {
     size_t n = 0, i, first_item;
     uint64_t funcs = atomic_load_explicit(&s->n_funcs, memory_order_acquire), old = sc->cap_seen;
     atr_drop_stats d;
-    if (atr__grow((void **)&sc->segs, &sc->cap_segs, sc->n_cuts + 2 * sc->n_items + 3,
+    if (atr__grow((void **)&sc->segs, &sc->cap_segs, sc->n_cuts + 5 * sc->n_items + 3,
                   sizeof(atr__seg)) ||
-        atr__grow((void **)&sc->metas, &sc->cap_metas, sc->n_cuts + 2 * sc->n_items + 3,
+        atr__grow((void **)&sc->metas, &sc->cap_metas, sc->n_cuts + 5 * sc->n_items + 3,
                   sizeof(atr__segmeta))) {
         atomic_fetch_add_explicit(&s->n_write_errors, 1, memory_order_relaxed);
         return;
@@ -369,6 +402,7 @@ static void write_out(atr_session *s, struct atr__flush_scratch *sc) {
     for (i = 0; i < sc->n_items; i++) {
         flush_item *it = &sc->items[i];
         it->buf->flushed = it->to;
+        it->buf->tflushed = it->tto;
         if (!it->queued && it->to > it->from) /* its owner restarts the buffer's summary */
             atomic_store_explicit(&it->buf->cut, it->to, memory_order_relaxed);
     }

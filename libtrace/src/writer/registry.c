@@ -137,7 +137,7 @@ static void child_reset(atr_session *s) {
     s->next_thread = mine ? 1 : 0;
     if (mine) {
         mine->next = NULL;
-        mine->pos = 0;
+        mine->pos = mine->ntimes = 0;
         atr__thread_fn_restamp(mine); /* its buffer starts afresh */
         mine->fork_tag = (uint64_t)(mine->number + 1) << ATR__SPAN_SEQ_BITS;
         mine->fork_seq = mine->seq;

@@ -69,7 +69,8 @@ static inline __attribute__((always_inline)) void encode(atr__cur *c, atr__threa
                                                          const rec *r) {
     const size_t maxv = th->s->max_value_bytes;
     c->types = &th->types;
-    const int64_t dt = (int64_t)(r->t - th->last_time);
+    const int64_t d = (int64_t)(r->t - th->last_time);
+    const int64_t dt = atr__dt_in_column(d) ? ATR__DT_COLUMN : d; /* commit() puts it there */
     if (ATR__UNLIKELY(th->prefix)) {
         if (th->prefix & ATR__PFX_THREAD)
             atr__enc_thread(c, th->os_tid, th->name, th->name_len);
@@ -142,14 +143,21 @@ static __attribute__((noinline)) void restart_summary(atr__thread *th, size_t cu
 
 static inline __attribute__((always_inline)) void commit(atr__thread *th, const rec *r,
                                                          size_t pos) {
-    atr__bufsum *m = &th->buf->sum;
+    atr__buf *b = th->buf;
+    atr__bufsum *m = &b->sum;
+    const int64_t d = (int64_t)(r->t - th->last_time); /* as encode() had it */
     if (r->kind == REC_START) {
-        size_t cut = atomic_load_explicit(&th->buf->cut, memory_order_relaxed);
+        size_t cut = atomic_load_explicit(&b->cut, memory_order_relaxed);
         if (ATR__UNLIKELY(cut != m->cut_seen))
             restart_summary(th, cut, th->pos);
     }
+    if (r->kind != REC_THREAD && atr__dt_in_column(d)) { /* its delta goes to the column */
+        b->times[th->ntimes] = (uint8_t)(d >> 8);
+        b->times[b->tcap + th->ntimes] = (uint8_t)d;
+        th->ntimes++;
+    }
     th->pos = pos;
-    atomic_store_explicit(&th->buf->committed, pos, memory_order_release);
+    atomic_store_explicit(&b->committed, ATR__COMMIT(pos, th->ntimes), memory_order_release);
     if (ATR__UNLIKELY(th->prefix)) {
         th->prefix = 0;
         th->dropped = 0;
@@ -210,7 +218,7 @@ static void swap_buffer(atr__thread *th, atr__buf *nb) {
     th->buf->sum.valid = !th->buf->sum.bad && !(th->prefix & ATR__PFX_SYNC);
     atr__thread_fn_restamp(th);
     th->buf = nb;
-    th->pos = 0;
+    th->pos = th->ntimes = 0;
     nb->epoch = th->epoch; /* what is encoded next still belongs to the thread's file */
     pthread_cond_signal(&s->wake_cv);
 }

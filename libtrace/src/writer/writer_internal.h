@@ -60,12 +60,25 @@ typedef struct atr__bufsum {
     int valid; /* queued with the summary of all its records: the flusher may use it */
 } atr__bufsum;
 
-/* A thread buffer: records of one thread, filled by it, drained by the flusher. */
+/*
+ * A thread buffer: records of one thread, filled by it, drained by the flusher. Beside the
+ * records, the time deltas that they leave to their chunk's TIMES column (format 2.0,
+ * FORMAT.md 3.18), in two planes: high bytes at times[0..tcap), low bytes at
+ * times[tcap..2 tcap). A record with its delta in the column is at least 4 bytes, so the
+ * column never fills before the records do.
+ */
+#define ATR__TCAP(cap) ((cap) / 4 + 1)
+/* `committed` packs the bytes and the column's deltas published together */
+#define ATR__COMMIT(bytes, times) ((uint64_t)(bytes) | (uint64_t)(times) << 32)
+#define ATR__COMMIT_BYTES(c) ((size_t)((c)&0xffffffffu))
+#define ATR__COMMIT_TIMES(c) ((size_t)((c) >> 32))
 typedef struct atr__buf {
-    _Atomic size_t committed; /* bytes the owner has published (release) */
-    _Atomic size_t cut;       /* flusher: bytes of it written while it was live (relaxed) */
-    size_t flushed;           /* bytes already written to the file (flusher-owned) */
-    size_t cap;
+    _Atomic uint64_t committed; /* ATR__COMMIT(bytes, deltas) published by the owner (release) */
+    _Atomic size_t cut;         /* flusher: bytes of it written while it was live (relaxed) */
+    size_t flushed;             /* bytes already written to the file (flusher-owned) */
+    size_t tflushed;            /* deltas of the column already written (flusher-owned) */
+    size_t cap, tcap;
+    uint8_t *times;            /* the column's two planes (in the data allocation) */
     uint32_t thread;           /* owner's thread number, set when queued for the flusher */
     uint32_t epoch;            /* the file (rotate.c) its records belong to (under s->mu) */
     struct atr__buf *next;     /* FIFO or free list (under s->mu) */
@@ -81,7 +94,8 @@ typedef struct atr__buf {
 typedef struct atr__thread {
     atr_session *s;
     atr__buf *buf;      /* current buffer (never NULL) */
-    size_t pos;         /* == buf->committed, owner's copy */
+    size_t pos;         /* == the bytes of buf->committed, owner's copy */
+    size_t ntimes;      /* == the deltas of buf->committed, owner's copy */
     uint64_t last_time; /* time of the last written record (dt base) */
     uint64_t seq;       /* last span sequence number used */
     uint32_t number;    /* thread number in the log */
