@@ -145,14 +145,19 @@ def test_the_terminal_width_is_used(viewer, logs):
 
 
 def test_python_command_is_the_same(viewer, logs):
+    # this run's PYTHONPATH first (a build of this interpreter's binding), then the tree's
     env = plain_env(COLUMNS="80", PYTHONPATH=os.pathsep.join(
-        [str(p) for p in sorted(REPO.glob("build*/python"))] +
-        [os.environ.get("PYTHONPATH", "")]))
+        [os.environ.get("PYTHONPATH", "")] +
+        [str(p) for p in sorted(REPO.glob("build*/python"))]))
     py = subprocess.run([sys.executable, "-m", "argtrace", "summary", "longnames.atr"],
                         cwd=str(logs), env=env, capture_output=True, text=True, timeout=60)
     if py.returncode != 0 and "No module named argtrace" in py.stderr:
         # ctest's viewer run comes before any install; CI's python section runs it installed
         pytest.skip("argtrace is neither installed nor built with the binding here")
+    if py.returncode != 0 and "this reader reads" in py.stderr:
+        # an argtrace installed from an older tree, whose reader refuses this build's logs
+        pytest.skip("the argtrace importable here is older than this build: %s"
+                    % py.stderr.strip().splitlines()[-1])
     assert py.stdout == run_view(viewer, ["summary", "longnames.atr", "--width", "80"],
                                  logs).stdout
 
