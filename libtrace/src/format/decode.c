@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/arena.h"
 #include "format/decode_impl.h"
 #include "format/format.h"
 
@@ -114,14 +113,6 @@ int atr__decoder_new(uint32_t major, uint32_t minor, atr__decoder **out) {
     return 0;
 }
 
-static void defs_destroy(atr__dec_defs *t) {
-    idmap_destroy(&t->ids);
-    for (uint32_t i = 0; i < t->n; i++)
-        free((char *)t->e[i].s.ptr);
-    free(t->e);
-    memset(t, 0, sizeof *t);
-}
-
 void atr__decoder_free(atr__decoder *d) {
     if (!d)
         return;
@@ -129,8 +120,8 @@ void atr__decoder_free(atr__decoder *d) {
     atr__parsed_free(d->one);
     idmap_destroy(&d->threads);
     idmap_destroy(&d->functions);
-    defs_destroy(&d->types);
-    defs_destroy(&d->values);
+    atr__dec_defs_free(&d->types);
+    atr__dec_defs_free(&d->values);
     free(d->col);
     free(d->states);
     free(d);
@@ -210,12 +201,11 @@ static void chunk_state(atr__decoder *d, const msgpack_object *time, const msgpa
 static int time_of(atr__decoder *d, const msgpack_object *o, const char *rec, uint64_t *out) {
     uint64_t time = d->states[d->cur_index].time;
     if (o->type == MSGPACK_OBJECT_NIL) {
-        if (d->col_pos >= d->col_n)
-            return atr__dec_fail(d, ATR_ECORRUPT,
-                                 "%s dt is nil and the chunk's TIMES column has no delta left",
-                                 rec);
-        time += (uint64_t)d->col[d->col_pos] << 8 | d->col[d->col_n + d->col_pos];
-        d->col_pos++;
+        uint64_t delta;
+        int rc = atr__dec_column_delta(d, rec, &delta);
+        if (rc < 0)
+            return rc;
+        time += delta;
     } else if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
         if (o->via.u64 > UINT64_MAX - time)
             return atr__dec_fail(d, ATR_ECORRUPT, "%s time overflows 64 bits", rec);
@@ -388,126 +378,6 @@ static int decode_function(atr__decoder *d, const msgpack_object *el, atr_record
     if (idmap_insert(&d->functions, rec->u.function.id, n) < 0)
         return atr__dec_fail(d, ATR_ENOMEM, "out of memory for the function table");
     return 0;
-}
-
-/*
- * Keep definition `id` of t (`what`: TYPE, VALUE) as a copy of def->s; a later definition of
- * the same id replaces the earlier one. Past max_n ids or max_bytes in all: ATR_ETOOBIG.
- */
-static int defs_put(atr__decoder *d, atr__dec_defs *t, uint32_t id, const atr__dec_def *def,
-                    uint32_t max_n, uint64_t max_bytes, const char *what) {
-    atr__idmap_slot *s = idmap_find(&t->ids, id);
-    atr__dec_def *e;
-    char *copy;
-    if (t->bytes + def->s.len > max_bytes)
-        return atr__dec_fail(d, ATR_ETOOBIG, "more than %" PRIu64 " bytes of %s records", max_bytes,
-                             what);
-    if (!(s && s->val != ATR__IDMAP_EMPTY) && t->n >= max_n)
-        return atr__dec_fail(d, ATR_ETOOBIG, "more than %u %s records", max_n, what);
-    if (!(copy = malloc(def->s.len + 1)))
-        return atr__dec_fail(d, ATR_ENOMEM, "out of memory for the %s table", what);
-    if (def->s.len)
-        memcpy(copy, def->s.ptr, def->s.len);
-    copy[def->s.len] = '\0';
-    if (s && s->val != ATR__IDMAP_EMPTY) {
-        e = &t->e[s->val];
-        t->bytes -= e->s.len;
-        free((char *)e->s.ptr);
-    } else {
-        if (atr__grow((void **)&t->e, &t->cap, (uint64_t)t->n + 1, sizeof *t->e) ||
-            idmap_insert(&t->ids, id, t->n) < 0) {
-            free(copy);
-            return atr__dec_fail(d, ATR_ENOMEM, "out of memory for the %s table", what);
-        }
-        e = &t->e[t->n++];
-    }
-    *e = *def;
-    e->s.ptr = copy;
-    t->bytes += def->s.len;
-    return ATR__DECODE_SKIP;
-}
-
-static const atr__dec_def *defs_get(const atr__dec_defs *t, uint64_t id) {
-    const atr__idmap_slot *s = id < UINT32_MAX ? idmap_find(&t->ids, (uint32_t)id) : NULL;
-    return s && s->val != ATR__IDMAP_EMPTY ? &t->e[s->val] : NULL;
-}
-
-/* [type, id, ...] of a definition record (`what`: TYPE, VALUE): its id, or an error. */
-static int def_id(atr__decoder *d, const msgpack_object *el, uint32_t size, const char *what,
-                  uint32_t *id) {
-    char name[16];
-    if (size < 3)
-        return atr__dec_fail(d, ATR_ECORRUPT, "%s record has %" PRIu32 " elements, needs 3", what,
-                             size);
-    snprintf(name, sizeof name, "%s id", what);
-    return atr__dec_u32(d, &el[1], name, id);
-}
-
-/* TYPE [16, id, name] (1.2): kept for the ext 8 values that follow. Reports nothing
-   (ATR__DECODE_SKIP). */
-static int decode_type(atr__decoder *d, const msgpack_object *el, uint32_t size) {
-    atr__dec_def def;
-    uint32_t id;
-    int rc;
-    memset(&def, 0, sizeof def);
-    if ((rc = def_id(d, el, size, "TYPE", &id)) < 0 ||
-        (rc = atr__dec_str(d, &el[2], "TYPE name", &def.s)) < 0)
-        return rc;
-    return defs_put(d, &d->types, id, &def, ATR__TYPES_MAX, UINT64_MAX, "TYPE");
-}
-
-int atr__dec_type_name(const atr__decoder *d, uint64_t id, atr_str *out) {
-    const atr__dec_def *e = defs_get(&d->types, id);
-    if (!e)
-        return -1;
-    *out = e->s;
-    return 0;
-}
-
-/* VALUE [17, id, value] (1.4): a str, bin, ext 1 or ext 2, kept for the ext 9 values that
-   follow. Reports nothing (ATR__DECODE_SKIP). */
-static int decode_value_def(atr__decoder *d, const msgpack_object *el, uint32_t size) {
-    atr__dec_def def;
-    atr_value v;
-    uint32_t id;
-    int rc;
-    if ((rc = def_id(d, el, size, "VALUE", &id)) < 0)
-        return rc;
-    if (el[2].type != MSGPACK_OBJECT_STR && el[2].type != MSGPACK_OBJECT_BIN &&
-        !(el[2].type == MSGPACK_OBJECT_EXT &&
-          (el[2].via.ext.type == ATR__EXT_TRUNC_STR || el[2].via.ext.type == ATR__EXT_TRUNC_BYTES)))
-        return atr__dec_fail(d, ATR_ECORRUPT, "VALUE record holds %s, needs a str or bytes",
-                             atr__dec_kind(&el[2]));
-    if ((rc = atr__dec_value(d, &el[2], 0, &v)) < 0)
-        return rc;
-    memset(&def, 0, sizeof def);
-    def.s.ptr = v.u.s.ptr;
-    def.s.len = v.u.s.len;
-    def.true_len = v.u.s.true_len;
-    def.kind = v.kind;
-    return defs_put(d, &d->values, id, &def, ATR__VALUES_MAX, ATR__VALUES_BYTES_MAX, "VALUE");
-}
-
-/* TIMES [18, bin] (2.0): the current chunk's time deltas, high bytes then low bytes, for its
-   records whose dt is nil (FORMAT.md 3.18). Kept as a copy; reports nothing. */
-static int decode_times(atr__decoder *d, const msgpack_object *el, uint32_t size) {
-    size_t n;
-    if (size < 2 || el[1].type != MSGPACK_OBJECT_BIN || el[1].via.bin.size % 2)
-        return atr__dec_fail(d, ATR_ECORRUPT, "TIMES record needs [18, bin of an even size]");
-    if (!d->have_cur)
-        return atr__dec_fail(d, ATR_ECORRUPT, "TIMES record before any CHUNK");
-    n = el[1].via.bin.size;
-    if (atr__grow((void **)&d->col, &d->col_cap, n, 1))
-        return atr__dec_fail(d, ATR_ENOMEM, "out of memory for a TIMES column");
-    if (n)
-        memcpy(d->col, el[1].via.bin.ptr, n);
-    d->col_n = n / 2;
-    d->col_pos = 0;
-    return ATR__DECODE_SKIP;
-}
-
-const atr__dec_def *atr__dec_value_def(const atr__decoder *d, uint64_t id) {
-    return defs_get(&d->values, id);
 }
 
 /* A START's args and fields left out (ATR__FN_NO_VALUES): their containers and count are
@@ -788,11 +658,11 @@ static int decode_array(atr__decoder *d, const msgpack_object *obj, atr_record *
     if (type == ATR__REC_CALIBRATION)
         return decode_calibration(d, el, size, rec);
     if (type == ATR__REC_TYPE)
-        return decode_type(d, el, size);
+        return atr__dec_type_def(d, el, size);
     if (type == ATR__REC_VALUE)
-        return decode_value_def(d, el, size);
+        return atr__dec_value_record(d, el, size);
     if (type == ATR__REC_TIMES)
-        return decode_times(d, el, size);
+        return atr__dec_times_record(d, el, size);
     if (type == ATR__REC_SAMPLING)
         return decode_sampling(d, el, size, rec);
     if (type == ATR__REC_RECORDING)

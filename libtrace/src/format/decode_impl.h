@@ -1,6 +1,7 @@
 /*
- * Internals shared by decode.c (decoder state, records) and decode_value.c (bounds check,
- * scalar fields, values). Not for use outside libtrace/src/format/.
+ * Internals shared by decode.c (decoder state, records), decode_value.c (bounds check,
+ * scalar fields, values) and decode_defs.c (the TYPE, VALUE and TIMES records the decoder
+ * keeps). Not for use outside libtrace/src/format/.
  */
 #ifndef ATR_FORMAT_DECODE_IMPL_H
 #define ATR_FORMAT_DECODE_IMPL_H
@@ -9,6 +10,7 @@
 
 #include <msgpack.h>
 
+#include "common/hash.h"
 #include "format/decode.h"
 
 /*
@@ -38,7 +40,7 @@ typedef struct atr__dec_def {
     uint32_t kind; /* VALUE: ATR_V_STR or ATR_V_BYTES */
 } atr__dec_def;
 typedef struct atr__dec_defs {
-    atr__idmap ids; /* id -> index in e */
+    atr__u32map ids; /* id -> index in e */
     atr__dec_def *e;
     uint32_t n;
     uint64_t cap, bytes;
@@ -150,10 +152,19 @@ int atr__dec_values(atr__decoder *d, const msgpack_object *o, const char *what,
 int atr__dec_fields(atr__decoder *d, const msgpack_object *o, const char *what,
                     const atr_field **out, uint32_t *n_out);
 
+/* decode_defs.c: the records kept and not reported (TYPE, VALUE, TIMES), each decoded into
+   d's tables; ATR__DECODE_SKIP or an error. */
+int atr__dec_type_def(atr__decoder *d, const msgpack_object *el, uint32_t size);
+int atr__dec_value_record(atr__decoder *d, const msgpack_object *el, uint32_t size);
+int atr__dec_times_record(atr__decoder *d, const msgpack_object *el, uint32_t size);
+void atr__dec_defs_free(atr__dec_defs *t);
 /* The name of TYPE id (1.2): 0, or -1 when no TYPE record defined it. */
 int atr__dec_type_name(const atr__decoder *d, uint64_t id, atr_str *out);
 /* The VALUE of id (1.4), or NULL when no VALUE record defined it. */
 const atr__dec_def *atr__dec_value_def(const atr__decoder *d, uint64_t id);
+/* The next delta of the current chunk's TIMES column for a record's nil dt (2.0); 0 or
+   ATR_ECORRUPT when none is left. */
+int atr__dec_column_delta(atr__decoder *d, const char *rec, uint64_t *delta);
 
 /* n * elem bytes from the record's zone (NULL for n == 0 or when out of memory). */
 void *atr__dec_alloc(atr__decoder *d, size_t n, size_t elem);
