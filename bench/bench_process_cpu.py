@@ -10,6 +10,7 @@ so that a loaded machine distorts less; medians over interleaved rounds.
 
     python3 bench/bench_process_cpu.py --build before=/path/build/python \\
         --build after=build/python [--workloads fib,richards,deltablue,raytrace] \\
+        [--build eval=build/python,ARGTRACE_FILTER_BACKEND=eval: a build with variables set] \\
         [--workloads lib:tomllib,lib:sqlparse,...: bench/suite/workloads.py LIBRARIES] \\
         [--rounds 5] [--zstd-level N] [--keep-logs DIR]
 
@@ -64,13 +65,14 @@ def child(workload, zstd_level, keep):
     print(json.dumps({"calls": calls, "thread_ns": (traced_thread - plain_thread) / calls,
                       "proc_ns": (traced_proc - plain_proc) / calls, "bytes": size / calls,
                       "other_ns": other / calls,
-                      "proc_x": traced_proc / plain_proc, "stop_ms": stop_proc / 1e6,
+                      "proc_x": traced_proc / plain_proc, "thread_x": traced_thread / plain_thread,
+                      "stop_ms": stop_proc / 1e6,
                       "proc_stop_ns": (traced_proc + stop_proc - plain_proc) / calls}))
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--build", action="append", default=[], help="LABEL=PYTHONPATH")
+    ap.add_argument("--build", action="append", default=[], help="LABEL=PYTHONPATH[,VAR=VALUE...]")
     ap.add_argument("--workloads", default="fib,richards,deltablue,raytrace")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--zstd-level", type=int)
@@ -84,8 +86,10 @@ def main():
     res = {}
     for _ in range(a.rounds):
         for w in a.workloads.split(","):
-            for label, path in builds:
+            for label, spec in builds:
+                path, *assigned = spec.split(",")
                 env = dict(os.environ, PYTHONPATH=os.path.abspath(path))
+                env.update(v.split("=", 1) for v in assigned)
                 cmd = [sys.executable, __file__, "--child", w, label]
                 if a.zstd_level is not None:
                     cmd += ["--zstd-level", str(a.zstd_level)]
@@ -94,14 +98,16 @@ def main():
                 out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
                 res.setdefault((w, label), []).append(json.loads(out.stdout.splitlines()[-1]))
     print("| workload | build | process CPU ns/call | calling thread ns/call | "
-          "other threads (flusher) ns/call | process CPU × untraced | bytes/call | "
+          "other threads (flusher) ns/call | process CPU × untraced | calling thread × untraced | "
+          "bytes/call | "
           "stop() ms | process CPU ns/call with stop() |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for (w, label), rows in sorted(res.items(), key=lambda kv: (
             a.workloads.split(",").index(kv[0][0]), [b[0] for b in builds].index(kv[0][1]))):
         med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
-        print("| %s | %s | %.0f | %.0f | %.0f | %.2f× | %.2f | %.1f | %.0f |" % (
+        print("| %s | %s | %.0f | %.0f | %.0f | %.2f× | %.2f× | %.2f | %.1f | %.0f |" % (
             w, label, med["proc_ns"], med["thread_ns"], med["other_ns"], med["proc_x"],
+            med.get("thread_x", 0),
             med["bytes"], med["stop_ms"], med["proc_stop_ns"]))
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import argtrace
-from argtrace._load import parse_size
+from argtrace._sizes import parse_size
 from atr_helpers import subprocess_env
 from test_viewer_common import viewer  # noqa: F401 (fixture)
 

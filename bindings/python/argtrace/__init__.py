@@ -32,10 +32,39 @@ except ImportError as e:  # say what is missing instead of a confusing partial-i
 from ._api import (action, active, current_span, flush, log, pause, register_summarizer,
                    resume, session, Session, start, stop, trace)
 from ._context import continue_from, current_traceparent
-from ._diff import diff
-from ._load import Call, Log, Message, ProcessInfo, load
-from ._logging import LogHandler
-from ._values import (REDACTED, CaptureError, Redacted, Repr, Summary, Truncated, Unknown)
+
+# The reader's side (load, diff, the value classes) and the logging handler are imported on
+# first use: a traced program imports argtrace for the tracing path alone, and these took
+# 25-30 ms of every traced process's start (the analysis engine's Python half, html,
+# dataclasses, logging).
+_LAZY = {"diff": "_diff", "load": "_load", "Call": "_load", "Log": "_load", "Message": "_load",
+         "ProcessInfo": "_load", "LogHandler": "_logging", "REDACTED": "_values",
+         "CaptureError": "_values", "Redacted": "_values", "Repr": "_values",
+         "Summary": "_values", "Truncated": "_values", "Unknown": "_values"}
+
+# For type checkers and editors, the names are this package's. (typing.TYPE_CHECKING without
+# importing typing: type checkers take any constant of that name as true.)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._diff import diff
+    from ._load import Call, Log, Message, ProcessInfo, load
+    from ._logging import LogHandler
+    from ._values import (REDACTED, CaptureError, Redacted, Repr, Summary, Truncated, Unknown)
+del TYPE_CHECKING
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError("module 'argtrace' has no attribute %r" % (name,))
+    import importlib
+    value = getattr(importlib.import_module("." + module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "trace", "action", "log", "start", "stop", "pause", "resume", "session", "Session", "active",

@@ -5,10 +5,8 @@ program once tracing is under way: argument mistakes raise at decoration/start t
 """
 
 import atexit
-import datetime
 import fnmatch
 import functools
-import inspect
 import os
 import re
 import sys
@@ -159,7 +157,9 @@ def parse_duration_ns(value):
         if not m:
             raise ValueError("argtrace: bad duration %r (e.g. 500us, 5ms, 1s)" % value)
         return int(float(m.group(1)) * _UNIT_NS[m.group(2)])
-    if isinstance(value, datetime.timedelta):
+    # a timedelta exists only once datetime (or its C half) is imported: not imported here
+    dt = sys.modules.get("datetime") or sys.modules.get("_datetime")
+    if dt is not None and isinstance(value, dt.timedelta):
         value = value.total_seconds()
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if not value >= 0 or value == float("inf"):  # also refuses NaN
@@ -400,6 +400,7 @@ class action:
         return self._scope.spans[-1] if self._scope.spans else 0
 
     def __call__(self, func):
+        import inspect  # (not at import: `import argtrace` stays cheap for the tracing path)
         scope = self._scope
         if inspect.iscoroutinefunction(func):
             @functools.wraps(func)
@@ -519,10 +520,60 @@ def follow_spawned_children(path, options, filter_request):
     stem = path[:-4] if path.endswith(".atr") else path
     opts = {k: v for k, v in options.items() if k != "argv"}
     _spawn_config = {"stem": os.path.abspath(stem), "options": opts, "filter": filter_request}
-    try:
-        import multiprocessing.process as mp_process
-    except Exception:
-        return
+    mp_process = sys.modules.get("multiprocessing.process")
+    if mp_process is not None:
+        _patch_process_start(mp_process)
+    elif not any(isinstance(f, _AfterImport) for f in sys.meta_path):
+        # importing multiprocessing costs a session's start 3-6 ms: patch when the program
+        # imports it (a program that never does starts no Process)
+        sys.meta_path.insert(0, _AfterImport("multiprocessing.process", _patch_process_start))
+
+
+class _AfterImport:
+    """A meta path finder that finds nothing itself: when module `name` is imported, it
+    takes the spec the finders after it return and calls patch(module) once the module has
+    run (its loader's exec_module wrapped on that one loader instance); then it leaves
+    sys.meta_path."""
+
+    def __init__(self, name, patch):
+        self.name, self.patch = name, patch
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != self.name:
+            return None
+        try:
+            sys.meta_path.remove(self)
+        except ValueError:
+            pass
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            spec = find(fullname, path, target) if find is not None else None
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        exec_module = getattr(loader, "exec_module", None)
+        if exec_module is None or isinstance(loader, type):
+            return spec  # a loader shared by every module (a class): left alone
+        patch = self.patch
+
+        def exec_and_patch(module):
+            exec_module(module)
+            try:
+                patch(module)
+            except Exception:
+                pass  # the program's import goes on; spawned children run untraced
+
+        try:
+            loader.exec_module = exec_and_patch
+        except Exception:
+            pass
+        return spec
+
+
+def _patch_process_start(mp_process):
+    """multiprocessing's Process.start passes the session to spawned children."""
     if getattr(mp_process.BaseProcess.start, "_argtrace", False):
         return
     original = mp_process.BaseProcess.start

@@ -14,14 +14,18 @@ its children in argtrace's tree; the OTLP export does not emit the marker itself
 children children of the remote span, in the remote trace.
 """
 
+from __future__ import annotations  # (annotations unevaluated: typing is not imported)
+
 import contextvars
 import functools
-import hashlib
 import re
-from types import TracebackType
-from typing import Optional, Tuple, Type
 
 from . import _core
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # `import argtrace` leaves typing out (4-6 ms where nothing else loads it)
+    from types import TracebackType
+    from typing import Optional, Tuple, Type
 
 __all__ = ["current_traceparent", "continue_from", "REMOTE_ACTION", "span_id_hex",
            "trace_id_hex", "parse_traceparent", "install_otel_bridge"]
@@ -53,6 +57,7 @@ def trace_root():
 
 
 def _digest(tag, size, *numbers):
+    import hashlib  # (not at import: OpenSSL's module costs `import argtrace` 3-4 ms)
     data = tag + b"".join(int(n).to_bytes(8, "little", signed=False) for n in numbers)
     raw = hashlib.blake2b(data, digest_size=size).digest()
     if raw == bytes(size):  # all-zero ids are invalid in W3C and OTLP

@@ -122,7 +122,7 @@ def parse(argv, spec):
             raise ExportError("--min-duration takes a time such as 5ms, not '%s'" % t, 2)
         opts["filters"].append("duration>=" + t)
     if opts["max_memory"] is not None:
-        from ._load import parse_size
+        from ._sizes import parse_size
         try:
             opts["max_memory"] = parse_size(opts["max_memory"])
         except ValueError:

@@ -11,10 +11,10 @@ someone holds it; its fields are read from the engine on first use. Tables
 """
 
 import os
-import re
 
 from . import _core
 from ._analysis import Analysis, filter_terms
+from ._sizes import parse_size
 from ._values import convert
 
 __all__ = ["load", "Log", "Call", "Message", "ProcessInfo"]
@@ -445,21 +445,6 @@ def _show_size(n):
         if n >= size:
             return "%.1f %s" % (n / size, unit)
     return "%d bytes" % n
-
-
-_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
-
-
-def parse_size(value):
-    """Bytes from an int or a string such as "512M", "4G", "64MiB" (binary units)."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    if isinstance(value, str):
-        m = re.fullmatch(r"\s*(\d+(?:\.\d*)?)\s*([KMGT]?)(?:i?B)?\s*", value, re.I)
-        if m:
-            return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
-    raise ValueError("argtrace: bad memory size %r (bytes as an int, or e.g. \"512M\", \"4G\")"
-                     % (value,))
 
 
 def load(paths, *, max_memory=DEFAULT_MAX_MEMORY, compensate=False, _records=None):

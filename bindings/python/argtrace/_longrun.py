@@ -4,7 +4,7 @@ toggles recording (toggle_signal). Each check raises ValueError with one line.""
 
 import signal
 
-from ._load import parse_size
+from ._sizes import parse_size
 
 MIN_FILE_SIZE = 4096  # the writer's smallest max_file_bytes
 

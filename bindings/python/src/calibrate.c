@@ -57,8 +57,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CAL_CALLS 1000 /* calls per timed loop (CAL_GEN_CALLS for the 10-yield generator) */
-#define CAL_GEN_CALLS 200
+/* Calls per timed loop (CAL_GEN_CALLS for the 10-yield generator). 1,000 and 200 until the
+   loops were found to be most of stop()'s 22 ms (3.11): 400 and 80 measure the same costs
+   (bench/bench_compensation.py's errors and the spread of the model's parts over 12
+   processes alike) in 11 ms. */
+#define CAL_CALLS 400
+#define CAL_GEN_CALLS 80
 #define CAL_ROUNDS 9       /* timed rounds of each kind (plus one warm-up) */
 #define CAL_BUSY 2000      /* iterations of the busy loop that measures slow_ppm */
 #define CAL_YARD_ROUNDS 5  /* timed untraced loops at a session's start (plus one warm-up), */
@@ -70,7 +74,7 @@
    span costs 3-7 ns more to trace than one at the top of the thread (its START names its
    parent), 5-10% of a tiny call's cost, which compensation otherwise left in every parent of
    many small calls. The loop's own span costs both rounds alike (decorator) or only the
-   traced one, once per 1,000 calls (filter tracing, whose hooks are off in the untraced
+   traced one, once per CAL_CALLS calls (filter tracing, whose hooks are off in the untraced
    rounds). The loops call a global name, as a program calls its functions: on 3.13 a traced
    call through a local variable cost 7-9 ns less to trace than one through a global name
    (sys.monitoring; the same on 3.11 and 3.12). */
