@@ -318,9 +318,9 @@ static int parse_list(PyObject *list, const char *cwd, atr__pattern **out, size_
 /* Library roots from sysconfig/site, computed by a few lines of Python. */
 static const char ROOTS_SRC[] = "def _roots():\n"
                                 "    import os, site, sysconfig\n"
-                                "    out = set()\n"
+                                "    out, paths = set(), sysconfig.get_paths()\n"
                                 "    for k in ('stdlib', 'platstdlib', 'purelib', 'platlib'):\n"
-                                "        p = sysconfig.get_paths().get(k)\n"
+                                "        p = paths.get(k)\n"
                                 "        if p: out.add(p)\n"
                                 "    try: out.update(site.getsitepackages())\n"
                                 "    except Exception: pass\n"
