@@ -221,3 +221,45 @@ def test_every_worker_call_is_in_the_logs(tmp_path, method, kind):
         proc = argtrace.load(p).processes[0]
         if p != str(tmp_path / "run.atr"):
             assert proc.parent_uid in uids
+
+
+NESTED = PRELUDE + code("""
+    import multiprocessing
+
+    @argtrace.trace
+    def leaf(x):
+        return x + 1
+
+    @argtrace.trace
+    def child(method, x):
+        p = multiprocessing.get_context(method).Process(target=leaf, args=(x + 10,))
+        p.start()
+        p.join()
+        return leaf(x)
+
+    if __name__ == "__main__":
+        method = sys.argv[1]
+        p = multiprocessing.get_context(method).Process(target=child, args=(method, 1))
+        p.start()
+        p.join()
+        assert p.exitcode == 0
+""")
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_a_childs_own_children_are_traced_too(tmp_path, method):
+    """A process started by a traced child (a pool inside a pool worker, a Process started
+    by a Process) logs its calls too, linked to that child's log: found with spawn, where
+    the child's session started without patching Process.start (its grandchild ran
+    untraced)."""
+    run_script(tmp_path, NESTED, method, argtrace_run=True, timeout=120)
+    paths = sorted(glob.glob(str(tmp_path / "run*.atr")))
+    assert len(paths) == 3, paths
+    procs = {p: argtrace.load(p).processes[0] for p in paths}
+    leafs = {p: [c.args["x"] for c in argtrace.load(p).calls("leaf")] for p in paths}
+    kids = [p for p in paths if argtrace.load(p).calls("child")]
+    assert len(kids) == 1 and leafs[kids[0]] == [1]
+    grand = [p for p in paths if leafs[p] == [11]]
+    assert len(grand) == 1
+    assert procs[grand[0]].parent_uid == procs[kids[0]].uid
+    assert procs[kids[0]].parent_uid == procs[str(tmp_path / "run.atr")].uid

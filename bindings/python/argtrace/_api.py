@@ -520,12 +520,17 @@ def follow_spawned_children(path, options, filter_request):
     stem = path[:-4] if path.endswith(".atr") else path
     opts = {k: v for k, v in options.items() if k != "argv"}
     _spawn_config = {"stem": os.path.abspath(stem), "options": opts, "filter": filter_request}
+    _follow_processes()
+
+
+def _follow_processes():
+    """multiprocessing's Process.start passes the session to the children it spawns: patched
+    now if multiprocessing is imported, else when the program imports it (importing it here
+    cost a session's start 3-6 ms; a program that never does starts no Process)."""
     mp_process = sys.modules.get("multiprocessing.process")
     if mp_process is not None:
         _patch_process_start(mp_process)
     elif not any(isinstance(f, _AfterImport) for f in sys.meta_path):
-        # importing multiprocessing costs a session's start 3-6 ms: patch when the program
-        # imports it (a program that never does starts no Process)
         sys.meta_path.insert(0, _AfterImport("multiprocessing.process", _patch_process_start))
 
 
@@ -632,7 +637,8 @@ def _start_spawned_child(config):
             include, excl, min_ns, depth = request
             _core.filter_start(list(include), list(excl), min_duration_ns=min_ns,
                                max_depth=depth)
-        _spawn_config = dict(config, stem=config["stem"])  # grandchildren follow too
+        _spawn_config = dict(config, stem=config["stem"])  # grandchildren follow too:
+        _follow_processes()  # a spawned child's own Process.start is the plain one
     except Exception:
         pass  # the child runs untraced rather than failing
     return None
