@@ -4,6 +4,7 @@ and every public name still resolves (bench/bench_startup.py measures what this 
 import json
 import subprocess
 import sys
+import textwrap
 
 import pytest
 
@@ -79,5 +80,41 @@ def test_multiprocessing_is_patched_when_the_program_imports_it(tmp_path):
         "import importlib; importlib.reload(mp)  # a fresh module object: plain again\n"
         "assert not getattr(mp.BaseProcess.start, '_argtrace', False)\n"
         "argtrace.stop()\n" % (log, log))
+    subprocess.run([sys.executable, "-c", code], env=subprocess_env(), check=True,
+                   timeout=120)
+
+
+def test_after_import_with_a_loader_that_serves_other_modules():
+    """The finder that patches a module once it is imported wraps its loader's exec_module
+    for that one module: a loader that serves every module of an application (a frozen
+    application's importer, a zip importer) gets its own method back, the other modules it
+    serves import untouched, and the patch runs once, on the named module."""
+    code = textwrap.dedent("""
+        import importlib.abc, importlib.util, sys
+        from argtrace import _api
+
+        SOURCES = {"atr_probe": "from . import sub\\n",
+                   "atr_probe.sub": "from . import other\\nVALUE = 1\\n",
+                   "atr_probe.other": "VALUE = 2\\n", "atr_probe.late": "VALUE = 3\\n"}
+
+        class Shared(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+            def find_spec(self, name, path=None, target=None):
+                if name in SOURCES:
+                    return importlib.util.spec_from_loader(name, self,
+                                                           is_package=name == "atr_probe")
+            def exec_module(self, module):
+                exec(SOURCES[module.__name__], module.__dict__)
+
+        shared = Shared()
+        sys.meta_path.insert(0, shared)
+        seen = []
+        sys.meta_path.insert(0, _api._AfterImport("atr_probe.sub", seen.append))
+        import atr_probe, atr_probe.late
+        assert [m.__name__ for m in seen] == ["atr_probe.sub"], seen
+        assert atr_probe.sub.VALUE == 1 and atr_probe.other.VALUE == 2
+        assert atr_probe.late.VALUE == 3
+        assert "exec_module" not in vars(shared), vars(shared)
+        assert not [f for f in sys.meta_path if type(f).__name__ == "_AfterImport"]
+    """)
     subprocess.run([sys.executable, "-c", code], env=subprocess_env(), check=True,
                    timeout=120)

@@ -561,20 +561,33 @@ class _AfterImport:
         exec_module = getattr(loader, "exec_module", None)
         if exec_module is None or isinstance(loader, type):
             return spec  # a loader shared by every module (a class): left alone
-        patch = self.patch
+        patch, own = self.patch, getattr(loader, "__dict__", {}).get("exec_module", _NOTHING)
 
         def exec_and_patch(module):
+            ours = getattr(module, "__name__", None) == fullname
+            if ours:  # the loader's own method back first (a zip or frozen importer serves
+                try:  # other modules too, also the ones this module imports)
+                    if own is _NOTHING:
+                        del loader.exec_module
+                    else:
+                        loader.exec_module = own
+                except Exception:
+                    pass
             exec_module(module)
-            try:
-                patch(module)
-            except Exception:
-                pass  # the program's import goes on; spawned children run untraced
+            if ours:
+                try:
+                    patch(module)
+                except Exception:
+                    pass  # the program's import goes on; spawned children run untraced
 
         try:
             loader.exec_module = exec_and_patch
         except Exception:
             pass
         return spec
+
+
+_NOTHING = object()
 
 
 def _patch_process_start(mp_process):
