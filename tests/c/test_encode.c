@@ -583,6 +583,74 @@ static void test_scalar_records(void) {
     }
 }
 
+/* A value table for the test below: ids in order; the copy is the caller's bytes. */
+static uint32_t next_value_id;
+static uint32_t define_value(void *ctx, int kind, const char *p, size_t n, uint64_t true_len,
+                             const char **copy) {
+    (void)ctx;
+    (void)kind;
+    (void)n;
+    (void)true_len;
+    *copy = p; /* the test's values stay where they are */
+    return next_value_id++;
+}
+
+static size_t value_set(const char *p) {
+    uint64_t a = (uint64_t)(uintptr_t)p * UINT64_C(0x9E3779B97F4A7C15);
+    return (size_t)(a >> (64 - ATR__VALUE_SLOT_BITS)) & ~(size_t)1;
+}
+
+/*
+ * Interned values (ext 9): a value is written in full at its first sighting, by its id from
+ * the second. Two values passed by turns whose addresses fall in the same set of the
+ * thread's cache (with one slot per set, each evicted the other: neither was ever written
+ * by its id, about one pair of values in 64) both get their ids; a third value in that set
+ * evicts the older of the two.
+ */
+static void test_values_interned_by_turns(void) {
+    static atr__types types;
+    static char pool[1 << 16];
+    const char *v[3] = {pool, NULL, NULL};
+    size_t off, nv = 1, round, k;
+    memset(pool, 'x', sizeof pool);
+    for (off = 512; off + 300 <= sizeof pool && nv < 3; off += 512) /* same set as v[0] */
+        if (value_set(pool + off) == value_set(pool))
+            v[nv++] = pool + off;
+    ATR_REQUIRE(nv == 3);
+    for (k = 0; k < 3; k++)
+        memcpy((char *)v[k], k == 0 ? "first" : k == 1 ? "secnd" : "third", 5);
+    memset(&types, 0, sizeof types);
+    types.define_value = define_value;
+    next_value_id = 0;
+    /* the first two by turns: full, full, then ids 0 and 1 from the second round on */
+    for (round = 0; round < 4; round++) {
+        for (k = 0; k < 2; k++) {
+            atr_value s = atr_value_strn(v[k], 300);
+            atr__cur c = atr__cur_make(buf, 0, sizeof buf);
+            c.types = &types;
+            atr__enc_value(&c, &s, 1000);
+            ATR_REQUIRE(atr__cur_ok(&c));
+            if (round == 0) {
+                ATR_CHECK_EQ_INT(c.pos, 3 + 300); /* str 16: da 01 2c, then the bytes */
+            } else {
+                const uint8_t want[] = {0xd4, 9, (uint8_t)k};
+                ATR_CHECK_EQ_MEM(buf, c.pos, want, sizeof want);
+            }
+        }
+    }
+    /* a third in the same set takes the place of the least recently used, v[0]: v[1]
+       keeps its id, v[0] is new again (then v[2] is the least recent: gone too) */
+    for (k = 0; k < 5; k++) {
+        static const size_t order[] = {2, 1, 0, 0, 2};
+        static const size_t want_len[] = {303, 3, 303, 3, 303};
+        atr_value s = atr_value_strn(v[order[k]], 300);
+        atr__cur c = atr__cur_make(buf, 0, sizeof buf);
+        c.types = &types;
+        atr__enc_value(&c, &s, 1000);
+        ATR_CHECK_EQ_INT(c.pos, want_len[k]);
+    }
+}
+
 int main(void) {
     test_uint();
     test_int();
@@ -599,5 +667,6 @@ int main(void) {
     test_summary_items_interned();
     test_record_headers();
     test_scalar_records();
+    test_values_interned_by_turns();
     ATR_TEST_MAIN_END();
 }

@@ -215,6 +215,8 @@ def test_every_worker_call_is_in_the_logs(tmp_path, method, kind):
         raise AssertionError("%s; files and sizes: %s" % (e, sizes)) from e
     xs = sorted(c.args["x"] for c in log.calls("work"))
     assert xs == list(range(200)), (len(xs), paths)
+    # every log is closed, also those of the workers Pool.terminate() ended with SIGTERM
+    assert [p for p in paths if not argtrace.load(p).closed] == []
     # every child log is linked to the parent's
     uids = {argtrace.load(p).processes[0].uid for p in paths}
     for p in paths:

@@ -79,6 +79,10 @@ def test_default_action_signal_flushes_then_kills_with_the_signal(tmp_path, sig)
     code, _, err = finish(proc)
     assert code == -sig, err
     assert xs(tmp_path) == list(range(500))
+    # the process ends with the signal, and so does its log: END_OF_LOG and the frame index
+    # (a pool's workers end this way: Pool.terminate(), the end of `with Pool(...)`)
+    log = argtrace.load(tmp_path / "s.atr")
+    assert log.closed and not log.truncated
 
 
 def test_sigint_still_raises_keyboard_interrupt(tmp_path):

@@ -27,10 +27,20 @@ static void enc_invalid(atr__cur *c) { enc_ext_bytes(c, ATR__EXT_ERROR, "invalid
  * ext 9 (1.4) for a long string-like value the thread wrote before from the same address
  * (encode.h, value interning). Returns 1 when written, 0 when the value goes in full.
  */
+static int value_slot_is(const atr__value_slot *sl, const atr_value *v, size_t n, uint64_t true_len,
+                         uint64_t fp) {
+    return sl->ptr == v->u.s.ptr && sl->len == n && sl->true_len == true_len &&
+           sl->kind == (int)v->kind && sl->fp == fp;
+}
+
 static int enc_value_ref(atr__cur *c, const atr_value *v, size_t n, uint64_t true_len) {
     atr__types *t = c->types;
     uint64_t a = (uint64_t)(uintptr_t)v->u.s.ptr * UINT64_C(0x9E3779B97F4A7C15);
-    atr__value_slot *sl = &t->vslot[a >> (64 - ATR__VALUE_SLOT_BITS)];
+    /* Two ways per set, the most recent first: two values a parser passes by turns whose
+       addresses share a set both stay (with one way, each evicted the other and neither
+       was ever written by its id), and a value used again outlives one passing value
+       in its set (a sighting moves the first way's entry to the second). */
+    atr__value_slot *set = &t->vslot[(a >> (64 - ATR__VALUE_SLOT_BITS)) & ~(uint64_t)1], *sl;
     uint64_t w[3], fp;
     uint32_t id;
     /* a fingerprint of three words (first, middle, last): a buffer that a capture reuses
@@ -39,8 +49,16 @@ static int enc_value_ref(atr__cur *c, const atr_value *v, size_t n, uint64_t tru
     memcpy(&w[1], v->u.s.ptr + n / 2, 8);
     memcpy(&w[2], v->u.s.ptr + n - 8, 8);
     fp = (w[0] * UINT64_C(0x9E3779B97F4A7C15) ^ w[1]) * UINT64_C(0xff51afd7ed558ccd) ^ w[2];
-    if (sl->ptr != v->u.s.ptr || sl->len != n || sl->true_len != true_len ||
-        sl->kind != (int)v->kind || sl->fp != fp) { /* first sighting here: note it */
+    if (value_slot_is(&set[0], v, n, true_len, fp)) {
+        sl = &set[0];
+    } else if (value_slot_is(&set[1], v, n, true_len, fp)) {
+        atr__value_slot used = set[1];
+        set[1] = set[0];
+        set[0] = used;
+        sl = &set[0];
+    } else { /* first sighting here: note it */
+        set[1] = set[0];
+        sl = &set[0];
         sl->ptr = v->u.s.ptr;
         sl->copy = NULL;
         sl->len = (uint32_t)n;

@@ -54,7 +54,8 @@ typedef struct atr__type_slot {
  * once by a VALUE record among the definitions and written as its id from then on. The
  * first sighting only notes the address (and a fingerprint of three of its words), so that
  * values seen once cost no definition; a hit needs the same address, kind, lengths and
- * bytes (compared with the session's copy).
+ * bytes (compared with the session's copy). The thread's cache has 2^ATR__VALUE_SLOT_BITS
+ * slots in sets of two (enc_value_ref): two values that share a set both stay.
  * `define_value` fails (ATR__NO_TYPE) once the session's budget is spent or out of memory:
  * the thread then stops asking (values_off) and writes values in full.
  */

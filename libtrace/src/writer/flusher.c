@@ -574,7 +574,17 @@ static void *flusher_main(void *arg) {
         }
         s->flush_done = req;
         if (sig != s->sig_seen) {
+            /* A fatal signal's handler waits for this cycle, then the signal's default
+               action ends the process (signals.c): the log ends here too, closed, as
+               atr_session_close would have ended it, and no frame follows its tail. */
             s->sig_seen = sig;
+            if (!s->ended) {
+                pthread_mutex_unlock(&s->mu);
+                atr__session_write_tail(s);
+                pthread_mutex_lock(&s->mu);
+                s->ended = 1;
+            }
+            stop = 1;
             atr__signals_served(s);
         }
         pthread_cond_broadcast(&s->done_cv);

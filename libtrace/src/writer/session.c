@@ -212,11 +212,25 @@ int atr_session_open(const atr_writer_config *cfg, atr_session **out) {
     return 0;
 }
 
-int atr_session_close(atr_session *s) {
+int atr__session_write_tail(atr_session *s) {
     uint8_t tail[128];
     atr__cur c = atr__cur_make(tail, 0, sizeof tail);
     atr_drop_stats d;
     atr__seg seg;
+    atr__session_drops(s, &d);
+    atr__enc_drops(&c, &d);
+    atr__enc_end_of_log(&c, atr__session_now(s));
+    seg.ptr = tail;
+    seg.len = c.pos;
+    int full = atr__sink_last_chance(&s->sink); /* disk full: the tail may still fit */
+    if (atr__write_segments(s, &seg, 1) == ATR_ENOMEM)
+        atomic_fetch_add(&s->n_write_errors, 1);
+    int rc = s->sink.err ? s->sink.err : full;
+    atr__findex_finish(&s->sink); /* the footer (format 1.3): a reader can do without */
+    return rc;
+}
+
+int atr_session_close(atr_session *s) {
     int rc = 0;
     if (!s)
         return 0;
@@ -224,16 +238,8 @@ int atr_session_close(atr_session *s) {
     if (atomic_load(&s->blocked) == ATR__RUNNING) {
         if (atr__flusher_stop(s) != 0) /* final cycle: everything recorded so far */
             return ATR_EIO;            /* stuck in a write: the flusher keeps the session */
-        atr__session_drops(s, &d);
-        atr__enc_drops(&c, &d);
-        atr__enc_end_of_log(&c, atr__session_now(s));
-        seg.ptr = tail;
-        seg.len = c.pos;
-        int full = atr__sink_last_chance(&s->sink); /* disk full: the tail may still fit */
-        if (atr__write_segments(s, &seg, 1) == ATR_ENOMEM)
-            atomic_fetch_add(&s->n_write_errors, 1);
-        rc = s->sink.err ? s->sink.err : full;
-        atr__findex_finish(&s->sink); /* the footer (format 1.3): a reader can do without */
+        if (!s->ended) /* (the flusher wrote it for a fatal signal, which this outran) */
+            rc = atr__session_write_tail(s);
         atr__rotate_close(s);
     }
     free_session(s);

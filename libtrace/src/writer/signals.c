@@ -4,8 +4,9 @@
  * A signal handler may not take the writer's locks (the interrupted thread may hold one), so
  * it only bumps a request number and waits, sleeping, for the flushers to answer: each
  * flusher polls the request number every few milliseconds while handlers are installed,
- * runs a cycle when it changed (everything committed by then reaches the file) and counts
- * an answer. The handler waits for as many answers as flushers were running, at most
+ * runs a cycle when it changed (everything committed by then reaches the file), writes the
+ * log's tail (DROPS, END_OF_LOG, the frame index: the process ends, so does its log; the
+ * flusher then exits) and counts an answer. The handler waits for as many answers as flushers were running, at most
  * WAIT_MAX_MS, then restores the default action and re-raises the signal: it is blocked
  * while the handler runs, so it is delivered, with its default action, on return.
  *

@@ -217,6 +217,7 @@ struct atr_session {
     int park;          /* atr_flushers_pause: the flusher exits after its cycle (under mu) */
     int parked;        /* its flusher was stopped by atr_flushers_pause (under mu) */
     uint64_t sig_seen; /* last signal flush request served (flusher-owned) */
+    int ended; /* the log's tail is written (atr__session_write_tail): no frame follows (under mu) */
 
     /* Drop counters (relaxed atomics). */
     _Atomic uint64_t n_drop_records, n_drop_bytes, n_oversize, n_capture_errors, n_write_errors;
@@ -434,6 +435,10 @@ extern __thread atr__tcache atr__t_cache __attribute__((tls_model("initial-exec"
 int atr__thread_lookup_slow(atr_session *s, atr__thread **out);
 uint64_t atr__random_uid(void);          /* a log's uid: random, never 0 */
 int atr__session_resume(atr_session *s); /* first call in a forked child: its own log */
+/* The log's tail: DROPS, END_OF_LOG and the frame index (session.c). By the closing thread
+   once the flusher has stopped, or by the flusher itself before a fatal signal's default
+   action ends the process (signals.c). The sink's error or the disk-full status. */
+int atr__session_write_tail(atr_session *s);
 
 /* session.c */
 /* The clock a session without an injected clock uses: ATR_CLOCK_TSC or ATR_CLOCK_MONOTONIC,
