@@ -203,7 +203,7 @@ def test_run_forked_child_log_is_closed(tmp_path):
     child_path = child_log(tmp_path / "forking.atr", pid)
     name = os.path.basename(child_path)
     # the child's log is read only when named: the report names it, and the next command
-    assert ("argtrace: 1 forked process wrote a log of its own: %s\n" % name) in res.stderr
+    assert ("argtrace: 1 child process wrote a log of its own: %s\n" % name) in res.stderr
     assert ("argtrace: next: argtrace summary forking.atr %s\n" % name) in res.stderr
     parent = argtrace.load(tmp_path / "forking.atr")
     child = argtrace.load(child_path)
@@ -231,11 +231,11 @@ def test_run_report_names_this_runs_child_logs(tmp_path, capsys):
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
-        _run._report(str(log), {}, since)
+        _run._report(str(log), {}, _run._child_logs(str(log), since))
     finally:
         os.chdir(cwd)
     err = capsys.readouterr().err
-    assert "argtrace: 4 forked processes wrote logs of their own: " in err
+    assert "argtrace: 4 child processes wrote logs of their own: " in err
     assert "argtrace: next: argtrace summary app.atr app.*.atr\n" in err
 
 

@@ -137,3 +137,36 @@ def test_main_dot_name_suggests_main_colon_name(tmp_path, ending):
             "'__main__.nothing' was imported\n") in res.stderr
     if ending.startswith("raise"):
         assert "KeyError: 'k'" in res.stderr
+
+
+CHILD_ONLY = textwrap.dedent("""
+    import multiprocessing
+
+    def work(x):
+        return x * 2
+
+    if __name__ == "__main__":
+        ctx = multiprocessing.get_context("spawn")
+        p = ctx.Process(target=work, args=(3,))
+        p.start()
+        p.join()
+""")
+
+
+def test_a_pattern_whose_functions_ran_in_child_processes_only(tmp_path):
+    """A spawned child runs the script as `__mp_main__`: `--trace __mp_main__` selects
+    nothing in the parent and `work` in the child. The parent does not claim the pattern
+    matched nothing (it says: in this process, and that the run's children wrote logs),
+    nor that no call was recorded."""
+    (tmp_path / "prog.py").write_text(CHILD_ONLY)
+    res = _run(tmp_path, "--trace", "__mp_main__")
+    assert res.returncode == 0, res.stderr
+    assert ("argtrace: --trace '__mp_main__' matched no function in this process (a child "
+            "process of the run wrote a log of its own)\n") in res.stderr
+    assert "none of its functions ran" not in res.stderr
+    assert "no call was recorded" not in res.stderr
+    children = sorted(tmp_path.glob("p.*.atr"))
+    assert len(children) == 1
+    assert [c.args["x"] for c in argtrace.load(children[0]).calls("work")] == [3]
+    assert "argtrace: 1 child process wrote a log of its own: %s\n" % children[0].name \
+        in res.stderr

@@ -92,19 +92,29 @@ def _calls_recorded(path):
         return None
 
 
-def report(path, patterns, hits, script_stem=None, min_duration=None, main_globals=None):
+def report(path, patterns, hits, script_stem=None, min_duration=None, main_globals=None,
+           children=()):
     """The feedback lines for a finished run (a list, maybe empty). `hits`: per pattern,
-    how many functions it selected (_core.filter_hits()), or None. `main_globals`: the
-    namespace the script or module ran in (None if unknown)."""
+    how many functions it selected in this process (_core.filter_hits()), or None.
+    `main_globals`: the namespace the script or module ran in (None if unknown).
+    `children`: the logs the run's child processes wrote (their functions and calls are
+    theirs: a pattern may select functions that ran only there, as a pool's work does)."""
     lines = []
     unmatched = False
     if patterns and hits is not None and len(hits) == len(patterns):
         for pattern, n in zip(patterns, hits):
-            if n == 0:
+            if n == 0 and children:
+                unmatched = True
+                lines.append("argtrace: --trace '%s' matched no function in this process "
+                             "(%s of the run wrote %s own)"
+                             % (pattern, "a child process" if len(children) == 1 else
+                                "%d child processes" % len(children),
+                                "a log of its" if len(children) == 1 else "logs of their"))
+            elif n == 0:
                 unmatched = True
                 lines.append("argtrace: --trace '%s' matched no function; %s"
                              % (pattern, hint(pattern, script_stem, main_globals)))
-    if unmatched or _calls_recorded(path) is not False:
+    if unmatched or any(_calls_recorded(p) is not False for p in [path] + list(children)):
         return lines
     if not patterns:
         lines.append("argtrace: no call was recorded: without --trace only functions "

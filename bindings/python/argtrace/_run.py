@@ -403,13 +403,14 @@ class _Finisher:
             stats = {"write_error": str(e)}
         if self.live is not None:
             self.live.finish()
+        children = _child_logs(self.path, self.began)
         if not (stats and stats.get("write_error")):
             _feedback.write(_feedback.report(
                 self.path, self.opts["trace"], hits, _script_stem(self.opts),
-                self.opts.get("min_duration"), self.opts.get("main_globals")))
+                self.opts.get("min_duration"), self.opts.get("main_globals"), children))
         if self.quiet:
             return
-        _report(self.path, stats, self.began)
+        _report(self.path, stats, children)
 
 
 def _script_stem(opts):
@@ -447,7 +448,7 @@ def _child_logs(path, since):
     return sorted(found)
 
 
-def _report(path, stats, since=None):
+def _report(path, stats, children=()):
     shown = os.path.relpath(path) if not os.path.relpath(path).startswith("..") else path
     shown = shown_path(shown)
     err = sys.stderr
@@ -470,12 +471,11 @@ def _report(path, stats, since=None):
         else:  # --keep deleted the first files
             err.write("argtrace: log written to %s (the newest files, under the name %s)\n"
                       % (span, shown))
-        children = _child_logs(path, since) if since is not None else []
         args = [shlex.quote(shown)]
         if children:  # not read unless named: say so, and how to name them
             folder = os.path.dirname(shown)
             names = [shown_path(os.path.basename(c)) for c in children]
-            err.write("argtrace: %d forked process%s wrote %s own: %s\n"
+            err.write("argtrace: %d child process%s wrote %s own: %s\n"
                       % (len(names), "" if len(names) == 1 else "es",
                          "a log of its" if len(names) == 1 else "logs of their",
                          ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")))
