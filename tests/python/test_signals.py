@@ -230,3 +230,25 @@ def test_a_repr_that_raises_is_still_a_capture_error(tmp_path):
         assert k(Bad()) == 2
     call, = argtrace.load(tmp_path / "k.atr").calls("k")
     assert call.result == 2
+
+
+def test_default_action_signal_closes_every_file_of_a_rotated_log(tmp_path):
+    """With rotation (max_size), the file before the current one stays open for records
+    encoded while the file changed (rotate.c): the signal closes it too."""
+    proc = start(tmp_path, """
+    argtrace.start(sys.argv[1], max_size=4096, flush_interval_ms=1)
+    for i in range(20000):
+        f(i)
+    time.sleep(0.2)  # a few cycles: the files rotate
+    ready()
+    time.sleep(60)
+    """)
+    proc.send_signal(signal.SIGTERM)
+    code, _, err = finish(proc)
+    assert code == -signal.SIGTERM, err
+    files = sorted(tmp_path.glob("s.atr*"))
+    assert len(files) >= 2, files
+    from argtrace import _core  # each file alone (load() reads the set under the first name)
+    assert [f.name for f in files
+            if list(_core.read_records(str(f)))[-1]["kind"] != "end_of_log"] == []
+    assert xs(tmp_path) == list(range(20000))

@@ -581,6 +581,7 @@ static void *flusher_main(void *arg) {
             if (!s->ended) {
                 pthread_mutex_unlock(&s->mu);
                 atr__session_write_tail(s);
+                atr__rotate_close(s); /* the previous file of a rotated log too */
                 pthread_mutex_lock(&s->mu);
                 s->ended = 1;
             }
