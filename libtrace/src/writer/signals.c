@@ -6,9 +6,10 @@
  * flusher polls the request number every few milliseconds while handlers are installed,
  * runs a cycle when it changed (everything committed by then reaches the file), writes the
  * log's tail (DROPS, END_OF_LOG, the frame index: the process ends, so does its log; the
- * flusher then exits) and counts an answer. The handler waits for as many answers as flushers were running, at most
- * WAIT_MAX_MS, then restores the default action and re-raises the signal: it is blocked
- * while the handler runs, so it is delivered, with its default action, on return.
+ * flusher then exits) and counts an answer. The handler waits for as many answers as
+ * flushers were running, at most WAIT_MAX_MS, then restores the default action and
+ * re-raises the signal: it is blocked while the handler runs, so it is delivered, with its
+ * default action, on return.
  *
  * The program's threads block these signals while they hold a session mutex (atr__mu_lock),
  * so the flusher the handler waits for never waits for the interrupted thread.

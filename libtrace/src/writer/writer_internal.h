@@ -217,7 +217,7 @@ struct atr_session {
     int park;          /* atr_flushers_pause: the flusher exits after its cycle (under mu) */
     int parked;        /* its flusher was stopped by atr_flushers_pause (under mu) */
     uint64_t sig_seen; /* last signal flush request served (flusher-owned) */
-    int ended; /* the log's tail is written (atr__session_write_tail): no frame follows (under mu) */
+    int ended;         /* its tail is written (atr__session_write_tail): no frame follows (mu) */
 
     /* Drop counters (relaxed atomics). */
     _Atomic uint64_t n_drop_records, n_drop_bytes, n_oversize, n_capture_errors, n_write_errors;
