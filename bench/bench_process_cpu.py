@@ -107,7 +107,7 @@ def main():
         med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
         print("| %s | %s | %.0f | %.0f | %.0f | %.2f× | %.2f× | %.2f | %.1f | %.0f |" % (
             w, label, med["proc_ns"], med["thread_ns"], med["other_ns"], med["proc_x"],
-            med.get("thread_x", 0),
+            med["thread_x"],
             med["bytes"], med["stop_ms"], med["proc_stop_ns"]))
 
 
