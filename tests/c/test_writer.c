@@ -554,11 +554,18 @@ static void test_config_validation(void) {
     ATR_CHECK_ERR(atr_session_open(&cfg, &s), ATR_EINVAL); /* no path */
     cfg.path = g_path;
     ATR_CHECK_ERR(atr_session_open(&cfg, NULL), ATR_EINVAL);
-#define BAD(field, value)                                     \
-    do {                                                      \
-        atr_writer_config c2 = cfg;                           \
-        c2.field = value;                                     \
-        ATR_CHECK_ERR(atr_session_open(&c2, &s), ATR_EINVAL); \
+    ATR_CHECK(atr_writer_config_problem(&cfg) == NULL);
+    ATR_CHECK(atr_writer_config_problem(NULL) != NULL);
+    /* refused, and atr_writer_config_problem's sentence begins with the field's name */
+#define BAD(field, value)                                                      \
+    do {                                                                       \
+        atr_writer_config c2 = cfg;                                            \
+        const char *why;                                                       \
+        c2.field = value;                                                      \
+        ATR_CHECK_ERR(atr_session_open(&c2, &s), ATR_EINVAL);                  \
+        why = atr_writer_config_problem(&c2);                                  \
+        ATR_CHECK(strcmp(#field, "size") == 0 ||                               \
+                  (why && strncmp(why, #field " ", strlen(#field " ")) == 0)); \
     } while (0)
     BAD(path, "");
     BAD(buffer_size, 100);
@@ -573,11 +580,18 @@ static void test_config_validation(void) {
     BAD(argc, 2); /* argv NULL */
     BAD(size, 4);
     BAD(parent_span, 5); /* without parent_uid */
+    BAD(block_timeout_ms, 0);
+    BAD(sink_timeout_ms, 3600u * 1000u + 1);
+    BAD(clock_source, 9);
+    BAD(max_file_bytes, 100);
+    BAD(sample_rate, 0.0);
+    BAD(sample_random, 3);
     {
         atr_writer_config c2 = cfg;
         c2.argc = 2;
         c2.argv = argv; /* argv[1] NULL */
         ATR_CHECK_ERR(atr_session_open(&c2, &s), ATR_EINVAL);
+        ATR_CHECK(strncmp(atr_writer_config_problem(&c2), "argv ", 5) == 0);
     }
 #undef BAD
 }

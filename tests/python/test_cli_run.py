@@ -136,6 +136,19 @@ def test_usage_errors(tmp_path, argv, message):
     assert not list(tmp_path.glob("*.atr"))
 
 
+@pytest.mark.parametrize("flags, message", [
+    (["--flush-interval", "0"], "argtrace run: --flush-interval must be from 1 to 3600000"),
+    (["--flush-interval", "9" * 30], "argtrace run: --flush-interval must be from 1 to"),
+    (["--max-len", str(1 << 20)], "argtrace run: --max-len must be at most"),
+])
+def test_a_flag_out_of_the_writers_range_is_one_line(tmp_path, program, flags, message):
+    res = run_python(["-m", "argtrace", "run"] + flags + [str(program)], cwd=tmp_path)
+    assert res.returncode == 2
+    assert res.stderr.startswith(message) and len(res.stderr.strip().splitlines()) == 1
+    assert res.stdout == ""  # the program did not run
+    assert not list(tmp_path.glob("*.atr"))
+
+
 def test_unwritable_log_path(tmp_path, program):
     res = run_python(["-m", "argtrace", "run", "-o", str(tmp_path / "no" / "x.atr"),
                       str(program)], cwd=tmp_path)

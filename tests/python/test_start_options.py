@@ -71,3 +71,30 @@ def test_options_are_applied_by_a_real_session(tmp_path):
     assert call.args["token"] == argtrace.REDACTED
     assert isinstance(call.args["text"], argtrace.Truncated) and call.args["text"].length == 100
     assert log.process.argv == ["prog", "--token=<redacted>"]
+
+
+BAD = [  # (options, exception, the one-line message's words): each names what was wrong
+    ({"buffer_size": 1}, ValueError, "buffer_size must be from 4096 to 4194304"),
+    ({"buffer_size": 256 << 20}, ValueError, "buffer_size must be from 4096 to 4194304"),
+    ({"buffer_size": "big"}, TypeError, "buffer_size must be an integer, not str"),
+    ({"buffer_size": 2.5}, TypeError, "buffer_size must be an integer, not float"),
+    ({"flush_interval_ms": 0}, ValueError, "flush_interval_ms must be from 1 to 3600000"),
+    ({"flush_interval_ms": 10 ** 30}, ValueError, "flush_interval_ms must be from 1 to"),
+    ({"flush_interval": 0}, ValueError, r"flush_interval \(flush_interval_ms\) must be from 1"),
+    ({"zstd_level": 99}, ValueError, "zstd_level must be from -7 to 22"),
+    ({"max_pending_bytes": 10}, ValueError, "max_pending_bytes must be at least buffer_size"),
+    ({"max_value_bytes": 1 << 30}, ValueError, "max_value_bytes must be at most buffer_size / 4"),
+    ({"max_len": -5}, ValueError, r"max_len \(max_value_bytes\) must not be negative"),
+    ({"block_timeout_ms": 0}, ValueError, "block_timeout_ms must be from 1 to 3600000"),
+    ({"sink_timeout_ms": -1}, ValueError, "sink_timeout_ms must not be negative"),
+    ({"sink_timeout_ms": 1 << 40}, ValueError, "sink_timeout_ms must be from 1 to 3600000"),
+]
+
+
+@pytest.mark.parametrize("options,exc,words", BAD, ids=[str(b[0]) for b in BAD])
+def test_a_bad_option_is_named_in_a_one_line_error(options, exc, words, tmp_path):
+    with pytest.raises(exc, match="^argtrace: " + words) as info:
+        argtrace.start(tmp_path / "x.atr", **options)
+    assert "\n" not in str(info.value) and "invalid argument" not in str(info.value)
+    assert not argtrace.active()
+    assert not (tmp_path / "x.atr").exists()

@@ -105,6 +105,16 @@ def _start_options(options):
     return out
 
 
+def _as_given(error, options):
+    """`error` of _core.start, naming an option by the name the caller gave it (max_len for
+    max_value_bytes): the same exception type and text otherwise."""
+    text = str(error)
+    for alias, key in _START_ALIASES.items():
+        if alias in options and text.startswith("argtrace: %s " % key):
+            text = "argtrace: %s (%s) %s" % (alias, key, text[len("argtrace: %s " % key):])
+    return type(error)(text)
+
+
 REDACTED_ARG = "<redacted>"
 
 
@@ -243,7 +253,10 @@ def start(path, *, trace=None, exclude=None, min_duration=None, max_depth=None,
         request = None  # the outer session's filter tracing goes on (see README)
     start_options["argv"], argv_secrets = redact_argv(start_options.get("argv"),
                                                       start_options.get("redact"))
-    _core.start(os.fspath(path), **start_options)
+    try:
+        _core.start(os.fspath(path), **start_options)
+    except (TypeError, ValueError) as e:
+        raise _as_given(e, options) from None
     if signo is not None:
         _core.toggle_signal(signo)
         note_toggle_signal(signo)

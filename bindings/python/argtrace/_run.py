@@ -164,6 +164,19 @@ def _int_option(opts, key, flag):
     return value
 
 
+# The writer's option names (its messages' first word) as this command's flags.
+_FLAGS = {"flush_interval_ms": "--flush-interval", "max_value_bytes": "--max-len"}
+
+
+def _as_flags(message):
+    """'argtrace: max_value_bytes must be ...' → 'argtrace run: --max-len must be ...'."""
+    text = message.replace("argtrace: ", "", 1)
+    for key, flag in _FLAGS.items():
+        if text.startswith(key + " "):
+            text = flag + text[len(key):]
+    return "argtrace run: " + text
+
+
 def parse_duration_ns(text):
     """'5ms' → 5000000; a bare number is milliseconds (argtrace._api.parse_duration_ns)."""
     try:
@@ -597,6 +610,8 @@ def run_program(core, opts, at_exit=False):
         if e.errno and e.errno != errno.ELOOP:
             why = os.strerror(e.errno)
         raise UsageError("argtrace run: cannot create log %s: %s" % (shown_path(path), why))
+    except ValueError as e:  # a value out of the writer's range: one line, no log file
+        raise UsageError(_as_flags(str(e)))
     if argv_secrets:  # values of redacted options: redacted wherever the program uses them
         core.redact_values(argv_secrets)
     if "toggle_signal" in opts:  # checked above (session_options)

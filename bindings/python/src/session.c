@@ -145,19 +145,30 @@ static int build_argv(PyObject *argv, PyObject *keep, const char ***out, int *ar
     return 0;
 }
 
+/* An integer option: o's value into *out (SIZE_MAX when it exceeds size_t); -1 with the
+   option named in the exception when it is not a non-negative integer. */
 static int size_arg(PyObject *o, const char *name, size_t *out) {
     if (o == NULL)
         return 0;
-    Py_ssize_t v = PyLong_AsSsize_t(o);
-    if (v == -1 && PyErr_Occurred())
-        return -1;
-    if (v < 0) {
-        PyErr_Format(PyExc_ValueError, "argtrace: %s must be >= 0", name);
+    if (!PyLong_Check(o) || PyBool_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "argtrace: %s must be an integer, not %.100s", name,
+                     Py_TYPE(o)->tp_name);
         return -1;
     }
-    *out = (size_t)v;
+    int overflow;
+    long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (overflow < 0 || (!overflow && v < 0)) {
+        PyErr_Format(PyExc_ValueError, "argtrace: %s must not be negative", name);
+        return -1;
+    }
+    *out = overflow > 0 || (unsigned long long)v > SIZE_MAX ? SIZE_MAX : (size_t)v;
     return 0;
 }
+
+/* A millisecond option of the writer: values past UINT32_MAX are out of its range anyway. */
+static uint32_t ms_arg(size_t v) { return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
 
 PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
     (void)m;
@@ -225,17 +236,9 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
     if (size_arg(block_ms, "block_timeout_ms", &block_timeout) < 0 ||
         size_arg(sink_ms, "sink_timeout_ms", &sink_timeout) < 0)
         return NULL;
-    if (block_timeout > UINT32_MAX || sink_timeout > UINT32_MAX) {
-        PyErr_SetString(PyExc_ValueError, "argtrace: a timeout is too large");
-        return NULL;
-    }
-    cfg.block_timeout_ms = (uint32_t)block_timeout;
-    cfg.sink_timeout_ms = (uint32_t)sink_timeout;
-    if (flush_ms > UINT32_MAX) {
-        PyErr_SetString(PyExc_ValueError, "argtrace: flush_interval_ms is too large");
-        return NULL;
-    }
-    cfg.flush_interval_ms = (uint32_t)flush_ms;
+    cfg.block_timeout_ms = ms_arg(block_timeout);
+    cfg.sink_timeout_ms = ms_arg(sink_timeout);
+    cfg.flush_interval_ms = ms_arg(flush_ms);
     cfg.max_value_bytes = max_value_bytes;
     cfg.zstd_level = zstd_level;
     cfg.drop_when_full = drop;
@@ -278,6 +281,10 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
                                           "not follow (remove it or name another path)"
                                         : "cannot create the log",
                            path_str);
+        goto done;
+    }
+    if (rc == ATR_EINVAL && atr_writer_config_problem(&cfg)) {
+        PyErr_Format(PyExc_ValueError, "argtrace: %s", atr_writer_config_problem(&cfg));
         goto done;
     }
     if (rc < 0) {

@@ -142,6 +142,13 @@ typedef struct atr_writer_config {
 ATR_API void atr_writer_config_init(atr_writer_config *cfg);
 
 /*
+ * What atr_session_open() would refuse in *cfg as ATR_EINVAL: a one-line sentence naming
+ * the first field out of its range and the range (static storage), or NULL when every field
+ * is acceptable. For the embedder's error message.
+ */
+ATR_API const char *atr_writer_config_problem(const atr_writer_config *cfg);
+
+/*
  * Create the log at cfg->path (a relative path is made absolute now), write the header and
  * PROCESS record and start the flusher thread. The log is a new file, mode 0600: an existing
  * regular file is replaced (a new file renamed over it, never truncated or chmodded in

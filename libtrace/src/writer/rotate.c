@@ -29,14 +29,14 @@
 
 #define MIN_FILE_BYTES 4096u
 
-int atr__rotate_check(const atr_writer_config *c) {
+const char *atr__rotate_problem(const atr_writer_config *c) {
     if (c->max_file_bytes != 0 && c->max_file_bytes < MIN_FILE_BYTES)
-        return ATR_EINVAL;
+        return "max_file_bytes must be 0 (one file) or at least 4096";
     if (!(c->sample_rate > 0.0 && c->sample_rate <= 1.0)) /* NaN fails too */
-        return ATR_EINVAL;
+        return "sample_rate must be above 0 and at most 1";
     if (c->sample_random != 0 && c->sample_random != 1)
-        return ATR_EINVAL;
-    return 0;
+        return "sample_random must be 0 or 1";
+    return NULL;
 }
 
 /* "<path>" for part 0, "<path>.<part>" after (malloc'd; NULL: out of memory). */

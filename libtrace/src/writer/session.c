@@ -56,40 +56,43 @@ static void clock_init(atr_session *s, const atr_writer_config *c) {
         atr__tsc_begin(&s->tsc);
 }
 
-static int check_config(const atr_writer_config *c) {
+const char *atr_writer_config_problem(const atr_writer_config *c) {
     int i;
+    if (!c)
+        return "no configuration";
     if (!c->path || !*c->path)
-        return ATR_EINVAL;
+        return "path must name the log file";
     if (c->flush_interval_ms < 1 || c->flush_interval_ms > 3600u * 1000u)
-        return ATR_EINVAL;
+        return "flush_interval_ms must be from 1 to 3600000";
     if (c->buffer_size < ATR__BUFFER_MIN || c->buffer_size > ATR__BUFFER_MAX)
-        return ATR_EINVAL;
+        return "buffer_size must be from 4096 to 4194304 bytes (4 KiB to 4 MiB)";
     if (c->max_pending_bytes < c->buffer_size)
-        return ATR_EINVAL;
+        return "max_pending_bytes must be at least buffer_size";
     if (c->zstd_level < -7 || c->zstd_level > 22)
-        return ATR_EINVAL;
+        return "zstd_level must be from -7 to 22";
     if (c->drop_when_full != 0 && c->drop_when_full != 1)
-        return ATR_EINVAL;
+        return "drop_when_full must be 0 or 1";
     if (c->max_value_bytes > c->buffer_size / 4)
-        return ATR_EINVAL;
+        return "max_value_bytes must be at most buffer_size / 4 (32768 with the default buffer)";
     if (c->fork_mode != ATR_FORK_FOLLOW && c->fork_mode != ATR_FORK_STOP)
-        return ATR_EINVAL;
+        return "fork_mode must be ATR_FORK_FOLLOW or ATR_FORK_STOP";
     if (c->argc < 0 || (c->argc > 0 && !c->argv))
-        return ATR_EINVAL;
+        return "argc must be 0, or argv must hold argc strings";
     for (i = 0; i < c->argc; i++)
         if (!c->argv[i])
-            return ATR_EINVAL;
+            return "argv must hold argc strings";
     if (c->parent_span && !c->parent_uid)
-        return ATR_EINVAL;
+        return "parent_span needs parent_uid";
     if (c->clock_source != ATR_CLOCK_AUTO && c->clock_source != ATR_CLOCK_MONOTONIC &&
         c->clock_source != ATR_CLOCK_TSC)
-        return ATR_EINVAL;
-    if (c->block_timeout_ms < 1 || c->block_timeout_ms > 3600u * 1000u || c->sink_timeout_ms < 1 ||
-        c->sink_timeout_ms > 3600u * 1000u)
-        return ATR_EINVAL;
+        return "clock_source must be ATR_CLOCK_AUTO, ATR_CLOCK_MONOTONIC or ATR_CLOCK_TSC";
+    if (c->block_timeout_ms < 1 || c->block_timeout_ms > 3600u * 1000u)
+        return "block_timeout_ms must be from 1 to 3600000";
+    if (c->sink_timeout_ms < 1 || c->sink_timeout_ms > 3600u * 1000u)
+        return "sink_timeout_ms must be from 1 to 3600000";
     if (!c->block_begin != !c->block_end)
-        return ATR_EINVAL;
-    return atr__rotate_check(c);
+        return "block_begin and block_end must be set together";
+    return atr__rotate_problem(c);
 }
 
 /* PROCESS stays far below a frame: at most ARGV_MAX arguments of at most STR_MAX bytes. */
@@ -149,8 +152,8 @@ int atr_session_open(const atr_writer_config *cfg, atr_session **out) {
     atr_writer_config_init(&c);
     memcpy(&c, cfg, cfg->size < sizeof c ? cfg->size : sizeof c);
     c.size = sizeof c;
-    if ((rc = check_config(&c)) != 0)
-        return rc;
+    if (atr_writer_config_problem(&c))
+        return ATR_EINVAL;
     s = calloc(1, sizeof *s);
     if (!s)
         return ATR_ENOMEM;

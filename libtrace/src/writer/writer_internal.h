@@ -392,7 +392,8 @@ int atr__write_segments_meta(atr_session *s, atr__sink *k, const atr__seg *segs,
 int atr__session_write_process(atr_session *s);
 
 /* rotate.c */
-int atr__rotate_check(const atr_writer_config *c); /* ATR_EINVAL for bad rotation/sampling */
+/* What is wrong with the rotation and sampling fields (atr_writer_config_problem), or NULL. */
+const char *atr__rotate_problem(const atr_writer_config *c);
 void atr__rotate_open(atr_session *s); /* at open: sampling state, stale parts deleted */
 /* Flusher, s->mu held: start the next file when the current one is full (may drop mu). */
 void atr__rotate_cycle(atr_session *s);
