@@ -122,6 +122,7 @@ def test_run_module_subprocess(tmp_path):
     (["run", "--bogus", "x.py"], "argtrace run: unknown option --bogus"),
     (["run", "-m"], "argtrace run: -m needs a module name"),
     (["run", "-o"], "argtrace run: -o needs a value"),
+    (["run", "-o", "", "x.py"], "argtrace run: -o needs a log path, not ''"),
     (["run", "--max-len", "abc", "x.py"], "argtrace run: --max-len needs an integer"),
     (["run", "missing_script.py"], "argtrace run: can't open file"),
     (["run", "-m", "no_such_module_xyz"], "argtrace run: no module named"),

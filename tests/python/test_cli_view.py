@@ -84,6 +84,12 @@ def test_errors_return_statuses_in_process(capfd, traced_log, tmp_path):
     assert code == 1 and "'nosuch' not found" in err
     code, _, err = run_inprocess(capfd, "calls", traced_log, "parse", "n>")
     assert code == 2 and "bad filter" in err
+    empty = tmp_path / "empty"  # a directory without a log is no log without calls
+    empty.mkdir()
+    for cmd, *rest in (("summary",), ("tree", "parse"), ("slow", "parse")):
+        code, out, err = run_inprocess(capfd, cmd, str(empty), *rest)
+        assert code == 1 and out == "" and err.count("\n") == 1
+        assert err.startswith("argtrace %s: %s: no log in this directory" % (cmd, empty))
     # and the next call is unaffected
     code, out, _ = run_inprocess(capfd, "summary", traced_log, "--json")
     assert code == 0 and json.loads(out)[0]["calls"] == 40

@@ -437,3 +437,41 @@ def test_records_built_log_has_no_analysis():
 def test_load_needs_a_path():
     with pytest.raises(ValueError):
         argtrace.load([])
+
+
+@pytest.mark.parametrize("bad, kind", [(None, "NoneType"), (5, "int"), ([5], "int"),
+                                       (["x.atr", None], "NoneType")])
+def test_load_names_a_path_of_the_wrong_type(bad, kind):
+    with pytest.raises(TypeError, match=r"^argtrace: load\(\) takes a log path .*, not %s$"
+                       % kind):
+        argtrace.load(bad)
+
+
+def test_load_takes_paths_from_any_iterable(wlog):
+    log = argtrace.load(p for p in [wlog.path])
+    assert len(log.calls("parse")) == len(wlog.calls("parse")) == 5
+
+
+def test_a_directory_without_logs_is_an_error_not_an_empty_log(tmp_path, wlog):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not a log")
+    with pytest.raises(ValueError, match="no log in this directory") as e:
+        argtrace.load(empty)
+    assert "\n" not in str(e.value) and str(empty) in str(e.value)
+    with pytest.raises(ValueError, match="no log in this directory"):
+        argtrace.load([wlog.path, empty])  # also beside a log: the user named it
+    full = tmp_path / "full"
+    full.mkdir()
+    shutil.copy(wlog.path, full / "w.atr")
+    assert len(argtrace.load(full).calls("parse")) == 5
+
+
+@pytest.mark.parametrize("call", [
+    lambda log: log.calls(5), lambda log: log.calls(b"parse"), lambda log: log.slow(5),
+    lambda log: log.slow(None), lambda log: log.why(5.5), lambda log: log.calls("parse", where=5),
+])
+def test_a_function_or_filter_of_the_wrong_type_is_named(wlog, call):
+    with pytest.raises(TypeError, match="^argtrace: ") as e:
+        call(wlog)
+    assert "concatenate" not in str(e.value) and "built-in operation" not in str(e.value)

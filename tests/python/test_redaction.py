@@ -179,3 +179,18 @@ def test_a_session_redacts_what_the_previous_one_did_not(tmp_path):
         assert only(log.calls("one_secret")).result == 7
         assert only(log.calls("two_args")).args == {"user": "alice",
                                                     "password": hidden or 3.5}
+
+
+def test_an_empty_redact_pattern_is_refused_not_a_silent_no_op(tmp_path):
+    # `--redact "$PATTERN"` with the variable unset: nothing would be redacted
+    with pytest.raises(ValueError, match="empty redact pattern matches no name"):
+        argtrace.start(tmp_path / "e.atr", redact=["token", ""])
+    assert not argtrace.active() and not (tmp_path / "e.atr").exists()
+    with pytest.raises(ValueError, match="empty redact pattern"):
+        argtrace.trace(redact=[""])(lambda token: token)
+    (tmp_path / "p.py").write_text("print('ran')\n")
+    res = run_python(["-m", "argtrace", "run", "--redact", "", "p.py"], cwd=tmp_path)
+    assert res.returncode == 2 and len(res.stderr.strip().splitlines()) == 1
+    assert res.stderr.startswith("argtrace run: an empty redact pattern matches no name")
+    assert res.stdout == ""
+    assert not list(tmp_path.glob("*.atr"))

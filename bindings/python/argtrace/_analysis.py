@@ -179,14 +179,28 @@ def filter_terms(where=(), equals=None):
     `arg.NAME=VALUE` per keyword of `equals`."""
     if isinstance(where, str):
         where = [where]
+    try:
+        where = list(where or ())
+    except TypeError:
+        raise TypeError("argtrace: where must be a filter str like 'n>10' or a list of them, "
+                        "not %s" % type(where).__name__) from None
     terms = []
-    for w in where or ():
+    for w in where:
         if not isinstance(w, str):
             raise TypeError("argtrace: a filter must be a str like 'n>10', not %r" % (w,))
         terms.append(w)
     for name, value in (equals or {}).items():
         terms.append("arg.%s=%s" % (name, _literal(name, value)))
     return terms
+
+
+def function_name(function, optional=True):
+    """`function` as given to calls(), slow(), why() and the tables: a str name, or None
+    (every function) where `optional`; TypeError naming what was given otherwise."""
+    if not isinstance(function, str) and not (optional and function is None):
+        raise TypeError("argtrace: a function is named by a str (its full name, or a unique "
+                        "suffix such as 'parse'), not %s" % type(function).__name__)
+    return function
 
 
 class Analysis(Shown):
@@ -227,7 +241,7 @@ class Analysis(Shown):
     def _fn_id(self, function):
         """The index's id of `function` (a name or unique suffix), or None if the logs have
         no such function; ValueError when it is ambiguous."""
-        return self._index().find_function(function)
+        return self._index().find_function(function_name(function, optional=False))
 
     def _functions_stats(self):
         ix = self._index()
@@ -264,6 +278,7 @@ class Analysis(Shown):
         "exception=ValueError", "type(x)=list", "!unfinished"...; a syntax error raises
         ValueError), and keyword arguments meaning equality (`mode="strict"` is the filter
         `arg.mode="strict"`). All must hold."""
+        function_name(function)
         terms = filter_terms(list(filters) + list(filter_terms(where)), equals)
         if terms:
             return self._query(function, terms)
@@ -389,6 +404,9 @@ class Analysis(Shown):
         if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
             raise ValueError("argtrace: rank counts from 1 (the slowest call), not %r"
                              % (rank,))
+        if not isinstance(call, str):
+            raise TypeError("argtrace: why() takes a Call, a call id or a function name, not %s"
+                            % type(call).__name__)
         fid = self._fn_id(call)
         if fid is None:
             raise ValueError("argtrace: no function %r in %s" % (call, self._where()))
@@ -493,11 +511,11 @@ class Analysis(Shown):
         from the engine's columns (no Call per row); a missing value (an unfinished call's
         times, an argument a call does not have) is None in an object column, never NaN."""
         from ._table import to_pandas
-        return to_pandas(self, function, where, equals)
+        return to_pandas(self, function_name(function), where, equals)
 
     def to_arrow(self, function=None, *where, **equals):
         """The same table as to_pandas() as a pyarrow.Table (needs pyarrow): missing values
         are nulls; argument values that are not None, bool, int, float, str or bytes (lists,
         summaries, truncated values...) become their repr()."""
         from ._table import to_arrow
-        return to_arrow(self, function, where, equals)
+        return to_arrow(self, function_name(function), where, equals)

@@ -463,6 +463,14 @@ def load(paths, *, max_memory=DEFAULT_MAX_MEMORY, compensate=False, _records=Non
     are as recorded."""
     if isinstance(paths, (str, bytes, os.PathLike)):
         paths = [paths]
+    try:
+        paths = list(paths)
+    except TypeError:
+        paths = [paths]
+    bad = [p for p in paths if not isinstance(p, (str, bytes, os.PathLike))]
+    if bad:
+        raise TypeError("argtrace: load() takes a log path (str, bytes or os.PathLike) or "
+                        "several, not %s" % type(bad[0]).__name__)
     paths = [os.fsdecode(os.fspath(p)) for p in paths]
     if not paths:
         raise ValueError("argtrace: load() needs at least one log path")

@@ -194,6 +194,8 @@ def default_log_path(opts):
 
 
 def session_options(opts, argv):
+    if opts.get("output") == "":
+        raise UsageError("argtrace run: -o needs a log path, not ''")
     options = {"argv": argv}
     interval = _int_option(opts, "flush_interval", "--flush-interval")
     if interval is not None:

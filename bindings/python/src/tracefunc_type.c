@@ -45,6 +45,12 @@ PyObject *atr__lower_patterns(PyObject *seq) {
             Py_CLEAR(out);
             break;
         }
+        if (PyUnicode_GET_LENGTH(p) == 0) { /* matches no name: nothing would be redacted */
+            PyErr_SetString(PyExc_ValueError, "argtrace: an empty redact pattern matches no "
+                                              "name (give a name or a pattern such as 'pass*')");
+            Py_CLEAR(out);
+            break;
+        }
         PyObject *low = PyObject_CallMethod(p, "lower", NULL);
         if (low == NULL)
             Py_CLEAR(out);

@@ -133,11 +133,19 @@ static int keep_part(const char *name, const void *arg) {
 }
 
 /* One path as the user gave it: a directory, a file (with its later parts), or a rotated
-   log's first name whose file was deleted. */
-static int expand(file_list *l, const char *path) {
+   log's first name whose file was deleted. A directory without a log is refused (ATR_EINVAL,
+   err says so): a mistyped directory must not read as a log without calls. */
+static int expand(file_list *l, const char *path, char *err, size_t errsz) {
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return add_dir(l, path, keep_log, NULL);
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        uint64_t before = l->n;
+        int rc = add_dir(l, path, keep_log, NULL);
+        if (rc == 0 && l->n == before) {
+            snprintf(err, errsz, "%s: no log in this directory (no *.atr file)", path);
+            rc = ATR_EINVAL;
+        }
+        return rc;
+    }
     int exists = stat(path, &st) == 0;
     glob_t g;
     if (!exists && strpbrk(path, "*?[") && glob(path, 0, NULL, &g) == 0) {
@@ -205,7 +213,7 @@ static int walk_set(const char *const *paths, uint32_t n, char *err, size_t errs
     set_file **group = NULL;
     int rc = 0;
     for (uint32_t i = 0; i < n && rc == 0; i++)
-        rc = expand(&l, paths[i]);
+        rc = expand(&l, paths[i], err, errsz);
     if (rc == 0 && l.n && !(group = malloc(l.n * sizeof *group)))
         rc = ATR_ENOMEM;
     for (uint64_t i = 0; rc == 0 && i < l.n; i++)
