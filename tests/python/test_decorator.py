@@ -352,6 +352,37 @@ def test_bad_decorator_options_raise_at_decoration(bad):
         argtrace.trace(**bad)(plain)
 
 
+def test_a_capture_or_skip_name_that_is_no_parameter_is_refused():
+    def f(query, *rows, limit=10):
+        return query
+
+    with pytest.raises(ValueError, match=r"capture names 'qeury', not a parameter of f "
+                                         r"\(its parameters: query, limit, \*rows\)"):
+        argtrace.trace(capture=["qeury"])(f)
+    with pytest.raises(ValueError, match="skip names 'pasword', 'x'"):
+        argtrace.trace(skip=["pasword", "x", "limit"])(f)
+    with pytest.raises(ValueError, match="not a parameter of m"):  # a classmethod's function
+        argtrace.trace(skip=["y"])(_Holder.__dict__["m"])
+    for ok in (["query", "limit"], ["rows"], ["*rows"]):  # *args with or without its star
+        assert argtrace.trace(capture=ok)(f)("q") == "q"
+    # where any name may come (**kwargs) or the parameters are unknown: not checked
+    assert argtrace.trace(capture=["anything"])(lambda **kw: 1)() == 1
+    assert argtrace.trace(skip=["x"])(len)([1]) == 1
+
+
+class _Holder:
+    @classmethod
+    def m(cls, x):
+        return x
+
+
+@pytest.mark.parametrize("bad, error", [(dict(capture=5), "capture must be a list of names"),
+                                        (dict(name=""), "name must not be empty")])
+def test_decorator_option_errors_name_the_option(bad, error):
+    with pytest.raises((TypeError, ValueError), match=error):
+        argtrace.trace(**bad)(plain)
+
+
 def test_trace_rejects_non_callable():
     with pytest.raises(TypeError):
         argtrace.trace(42)

@@ -31,7 +31,11 @@ def _names(value, what):
     if isinstance(value, (str, bytes)):
         raise TypeError("argtrace: %s must be a list of names, not %s"
                         % (what, type(value).__name__))
-    names = tuple(value)
+    try:
+        names = tuple(value)
+    except TypeError:
+        raise TypeError("argtrace: %s must be a list of names, not %s"
+                        % (what, type(value).__name__)) from None
     for n in names:
         if not isinstance(n, str):
             raise TypeError("argtrace: %s must hold str names, got %r" % (what, n))
@@ -54,10 +58,14 @@ def trace(func=None, *, capture=None, skip=(), result=True, max_len=None, redact
     redact = _names(redact, "redact") or ()
     if max_len is not None and (not isinstance(max_len, int) or max_len < 0):
         raise ValueError("argtrace: max_len must be a non-negative int, got %r" % (max_len,))
+    if name == "":
+        raise ValueError("argtrace: name must not be empty (None: the function's own name)")
 
     def decorate(f):
         if not callable(f) and not isinstance(f, (classmethod, staticmethod)):
             raise TypeError("argtrace.trace: cannot trace %r (not callable)" % (f,))
+        _check_parameters(f, capture or (), "capture")
+        _check_parameters(f, skip, "skip")
         options = dict(capture=capture, skip=skip, result=bool(result), max_value_bytes=max_len,
                        redact=redact, capture_repr=bool(repr), name=name)
         if (_BARE and type(f) is _FunctionType and f.__name__ != "__init__" and
@@ -71,6 +79,25 @@ def trace(func=None, *, capture=None, skip=(), result=True, max_len=None, redact
     if func is None:
         return decorate
     return decorate(func)
+
+
+def _check_parameters(f, names, what):
+    """ValueError for a name in `names` (capture or skip) that is no parameter of the
+    Python function f: a typo would leave it recorded, or not recorded, unnoticed. Not
+    checked where any name may come (**kwargs) or where the parameters are unknown."""
+    code = getattr(getattr(f, "__func__", f), "__code__", None)
+    if not names or not isinstance(code, type(_check_parameters.__code__)) or \
+            code.co_flags & 0x08:  # CO_VARKEYWORDS
+        return
+    n = code.co_argcount + code.co_kwonlyargcount
+    params = code.co_varnames[:n]
+    if code.co_flags & 0x04:  # *args: named with or without its star
+        params += ("*" + code.co_varnames[n],)
+    unknown = [x for x in names if x not in params and "*" + x not in params]
+    if unknown:
+        raise ValueError("argtrace.trace: %s names %s, not a parameter of %s (its parameters: "
+                         "%s)" % (what, ", ".join(repr(x) for x in unknown), code.co_name,
+                                  ", ".join(params) or "none"))
 
 
 # CPython 3.12, 3.13: a decorated Python function stays a function (tracefunc_bare.c) that calls
