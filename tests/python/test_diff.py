@@ -214,6 +214,20 @@ def test_api_errors(runs):
         argtrace.diff(runs / "base.atr", runs / "new.atr", "work", ["n>"])
     with pytest.raises(ValueError, match="at least one"):
         argtrace.diff([], runs / "new.atr")
+    with pytest.raises(TypeError, match=r"^argtrace: diff\(\) base takes a log path .* not "
+                                        r"NoneType$"):
+        argtrace.diff(None, runs / "new.atr")
+    with pytest.raises(ValueError, match="min_calls must be an int >= 0, not 'x'"):
+        argtrace.diff(runs / "base.atr", runs / "new.atr", min_calls="x")
+
+
+def test_api_takes_loaded_logs(runs):
+    base, new = argtrace.load(runs / "base.atr"), argtrace.load(runs / "new.atr")
+    by_path = argtrace.diff(runs / "base.atr", runs / "new.atr")
+    assert argtrace.diff(base, new) == by_path
+    assert argtrace.diff([base], [new]) == by_path
+    with pytest.raises(ValueError, match="same log"):
+        argtrace.diff(base, base)
 
 
 def test_cli_text_fits_80_columns(runs):

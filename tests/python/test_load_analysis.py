@@ -467,6 +467,12 @@ def test_a_directory_without_logs_is_an_error_not_an_empty_log(tmp_path, wlog):
     assert len(argtrace.load(full).calls("parse")) == 5
 
 
+@pytest.mark.parametrize("depth", [-1, "2", 1.5, True])
+def test_tree_max_depth_of_the_wrong_kind_is_named(wlog, depth):
+    with pytest.raises(ValueError, match="max_depth must be None .* or an int >= 0"):
+        wlog.tree(wlog.calls("parse")[0], max_depth=depth)
+
+
 @pytest.mark.parametrize("call", [
     lambda log: log.calls(5), lambda log: log.calls(b"parse"), lambda log: log.slow(5),
     lambda log: log.slow(None), lambda log: log.why(5.5), lambda log: log.calls("parse", where=5),

@@ -50,3 +50,36 @@ def test_decorated_recursion_reaches_the_same_depth(tmp_path, mode):
     plain, deco = map(int, res.stdout.split())
     assert plain > 900  # the default limit (1000) less the frames below
     assert abs(plain - deco) <= 3, (plain, deco)
+
+
+def test_the_tree_of_a_deep_recursion_reads_back_in_python(tmp_path):
+    """Log.tree() of a call 3,000 calls deep (deeper than Python's recursion limit) builds,
+    and its repr says what it is instead of raising RecursionError."""
+    script = textwrap.dedent("""
+        import sys, argtrace
+        sys.setrecursionlimit(10000)
+
+        @argtrace.trace
+        def down(n):
+            return 0 if n == 0 else 1 + down(n - 1)
+
+        with argtrace.session(sys.argv[1]):
+            down(3000)
+        sys.setrecursionlimit(1000)  # the reader's own default
+        log = argtrace.load(sys.argv[1])
+        tree = log.tree(log.calls("down")[0])
+        depth, node = 0, tree
+        while node["children"]:
+            node, depth = node["children"][0], depth + 1
+        print(depth, node["args"]["n"], repr(tree))
+        print(len(log.tree(log.calls("down")[0], max_depth=10)["children"]))
+        print("the first 200 of 3001 calls" in tree._repr_html_())  # the notebook's table
+    """)
+    path = tmp_path / "deep.py"
+    path.write_text(script)
+    res = run_python([str(path), str(tmp_path / "deep.atr")], cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    first, second, html = res.stdout.splitlines()
+    assert first == ("3000 0 <CallTree of __main__.down (id 0): 3001 calls, 3000 deep; "
+                     "str() prints it>")
+    assert second == "1" and html == "True"

@@ -109,6 +109,18 @@ class CallTree(ShownDict):
     def _blocks(self):
         return tree_blocks(self)
 
+    def __repr__(self):
+        try:
+            return dict.__repr__(self)
+        except RecursionError:  # deeper than Python's repr goes: what it is, in one line
+            calls, depth, todo = 0, 0, [(self, 0)]
+            while todo:
+                node, d = todo.pop()
+                calls, depth = calls + 1, max(depth, d)
+                todo.extend((k, d + 1) for k in node["children"])
+            return "<CallTree of %s (id %s): %d calls, %d deep; str() prints it>" % (
+                self["function"], self["id"], calls, depth)
+
 
 class Why(ShownDict):
     """Log.why(): the dict of `argtrace why --json`; printed: `argtrace why`'s text; in a
@@ -466,6 +478,10 @@ class Analysis(Shown):
         adopted_ns was spent on: per function of the calls whose generator or task steps it
         ran, {"function", "calls", "ns"}, the most time first. ValueError for an id no call
         has."""
+        if max_depth is not None and (isinstance(max_depth, bool) or
+                                      not isinstance(max_depth, int) or max_depth < 0):
+            raise ValueError("argtrace: max_depth must be None (the whole tree) or an int >= 0,"
+                             " not %r" % (max_depth,))
         if not hasattr(call, "function"):
             found = self.call(call)
             if found is None:
@@ -473,17 +489,14 @@ class Analysis(Shown):
             call = found
         ix = self._index()
 
-        def node(c, depth):
+        def node(c):
             exc = None
             if c.exception is not None:
                 exc = {"type": c.exception[0], "message": c.exception[1]}
-            kids = []
-            if max_depth is None or depth < max_depth:
-                kids = [node(self._ix_call(k), depth + 1) for k in ix.children(self._ix_id(c))]
             return {"id": c.id, "function": c.function, "args": dict(c.args),
                     "result": c.result, "exception": exc, "duration_ns": c.duration_ns,
                     "active_ns": c.active_ns, "self_ns": c.self_ns, "adopted_ns": c.adopted_ns,
-                    "resumed": resumed(c), "children": kids}
+                    "resumed": resumed(c), "children": []}
 
         def resumed(c):
             if not c.adopted_ns:
@@ -502,7 +515,16 @@ class Analysis(Shown):
         argv = ["tree", "--id", str(call.id), "--width", "80"]
         if max_depth is not None:
             argv += ["--depth", str(max_depth)]
-        return CallTree(node(call, 0), self._cli_with(*argv), self._stamps)
+        root = node(call)
+        todo = [(call, root, 0)]  # a loop, not recursion: trees as deep as the program's
+        while todo:
+            c, d, depth = todo.pop()
+            if max_depth is None or depth < max_depth:
+                for k in ix.children(self._ix_id(c)):
+                    kc = self._ix_call(k)
+                    d["children"].append(node(kc))
+                    todo.append((kc, d["children"][-1], depth + 1))
+        return CallTree(root, self._cli_with(*argv), self._stamps)
 
     def to_pandas(self, function=None, *where, **equals):
         """One row per call (optionally only `function`'s / the matching ones, as in

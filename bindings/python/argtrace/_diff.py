@@ -2,21 +2,17 @@
 (the same computation as `argtrace diff --json`, see docs/DIFF.md)."""
 
 import os
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Iterable, List, Optional, Sequence, Union
 
 from ._analysis import Diff, filter_terms
+from ._paths import log_paths
 from ._values import convert
 
-_Paths = Union[str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]]]
+if TYPE_CHECKING:
+    from ._load import Log
 
-
-def _paths(paths: Any, what: str) -> List[str]:
-    if isinstance(paths, (str, bytes, os.PathLike)):
-        paths = [paths]
-    paths = [os.fsdecode(os.fspath(p)) for p in paths]
-    if not paths:
-        raise ValueError("argtrace: diff() needs at least one %s log" % what)
-    return paths
+_Path = Union[str, "os.PathLike[str]", "Log"]
+_Paths = Union[_Path, Sequence[_Path]]
 
 
 def diff(base: _Paths, new: _Paths, function: Optional[str] = None,
@@ -24,7 +20,8 @@ def diff(base: _Paths, new: _Paths, function: Optional[str] = None,
          **equals: Any) -> "Diff":
     """Compare two runs: what got slower or faster, per function and per argument value.
 
-    `base` and `new` are a log path or a list of paths (the processes of one run).
+    `base` and `new` are a log path or a list of paths (the processes of one run), or a
+    loaded Log (its files).
     `function` limits the comparison to one function (a module-qualified name or a unique
     suffix); `where` (filter strings such as "n>100") and keyword arguments (`mode="fast"`)
     select the calls compared, as in Log.calls(). Returns a Diff, a dict shaped like
@@ -46,26 +43,29 @@ def diff(base: _Paths, new: _Paths, function: Optional[str] = None,
     OSError for a missing log, ValueError for a corrupt one, the same log in both runs, an
     unknown function or a bad filter.
     """
-    base = _paths(base, "base")
-    new = _paths(new, "new")
-    if not 0 < alpha < 1:
+    base_paths: List[str] = log_paths(base, "diff() base")
+    new_paths: List[str] = log_paths(new, "diff() new")
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
         raise ValueError("argtrace: diff() alpha must be between 0 and 1, not %r" % (alpha,))
-    if min_calls < 0:
-        raise ValueError("argtrace: diff() min_calls must be >= 0, not %r" % (min_calls,))
+    if isinstance(min_calls, bool) or not isinstance(min_calls, int) or min_calls < 0:
+        raise ValueError("argtrace: diff() min_calls must be an int >= 0, not %r" % (min_calls,))
     from . import _core
     from ._notebook import file_stamps
-    stamps = file_stamps(base + new)
+    stamps = file_stamps(base_paths + new_paths)
     index = _core.Index()
-    for path in base + new:
+    for path in base_paths + new_paths:
         index.load(path)
     terms = filter_terms(where, equals)
-    functions = index.diff(len(base), function, terms or None, int(min_calls), float(alpha))
+    functions = index.diff(len(base_paths), function, terms or None, int(min_calls),
+                           float(alpha))
     for f in functions:
         for a in f["arguments"]:
             for g in a["groups"]:
                 g["value"] = convert(g["value"])
-    argv = (["diff", "--base"] + base + ["--new"] + new + ([function] if function else [])
+    argv = (["diff", "--base"] + base_paths + ["--new"] + new_paths
+            + ([function] if function else [])
             + terms + ["--min-calls", str(int(min_calls)), "--alpha", repr(float(alpha)),
                        "--width", "80"])
-    return Diff({"base": base, "new": new, "test": "mann-whitney-u", "alpha": float(alpha),
-                 "min_calls": int(min_calls), "functions": functions}, argv, stamps)
+    return Diff({"base": base_paths, "new": new_paths, "test": "mann-whitney-u",
+                 "alpha": float(alpha), "min_calls": int(min_calls), "functions": functions},
+                argv, stamps)

@@ -14,6 +14,7 @@ import os
 
 from . import _core
 from ._analysis import Analysis, filter_terms
+from ._paths import log_paths
 from ._sizes import parse_size
 from ._values import convert
 
@@ -461,19 +462,7 @@ def load(paths, *, max_memory=DEFAULT_MAX_MEMORY, compensate=False, _records=Non
     compensate=True subtracts the tracer's cost per call that the log measured (a CALIBRATION
     record; `.compensated` says whether it did; docs/FORMAT.md 3.13); by default the times
     are as recorded."""
-    if isinstance(paths, (str, bytes, os.PathLike)):
-        paths = [paths]
-    try:
-        paths = list(paths)
-    except TypeError:
-        paths = [paths]
-    bad = [p for p in paths if not isinstance(p, (str, bytes, os.PathLike))]
-    if bad:
-        raise TypeError("argtrace: load() takes a log path (str, bytes or os.PathLike) or "
-                        "several, not %s" % type(bad[0]).__name__)
-    paths = [os.fsdecode(os.fspath(p)) for p in paths]
-    if not paths:
-        raise ValueError("argtrace: load() needs at least one log path")
+    paths = log_paths(paths, "load()")
     max_memory = parse_size(max_memory)
     if _records is not None:
         from ._records import RecordsLog

@@ -428,12 +428,15 @@ def _call_line(node, room=100):
 def tree_blocks(tree):
     total = tree["active_ns"] or tree["duration_ns"] or 1
     t = Table("tree", ["call", "duration", "share", "self"], num=(1, 2, 3))
-    count = [0]
-
-    def walk(node, depth):
-        count[0] += 1
+    count = shown = 0
+    todo = [(tree, 0)]  # pre-order by a loop: a tree as deep as the program's recursion
+    while todo:
+        node, depth = todo.pop()
+        count += 1
+        todo.extend((c, depth + 1) for c in reversed(node["children"]))
         if len(t.rows) >= MAX_TREE_ROWS:
-            return
+            continue
+        shown += 1
         d = node["duration_ns"]
         share = (node["active_ns"] or 0) / total if node["active_ns"] is not None else 0
         t.add("%s  #%s" % (_call_line(node), node["id"]), fmt_dur(d),
@@ -448,12 +451,8 @@ def tree_blocks(tree):
                                      ", …" if len(node["resumed"]) > 1 else "")
             t.add(_fit("(resumed: %s)" % what, 100), fmt_dur(a),
                   Bar(a / total, "%.1f%%" % (100 * a / total)), "", depth=depth + 1)
-        for c in node["children"]:
-            walk(c, depth + 1)
-
-    walk(tree, 0)
-    if count[0] > len(t.rows):
-        t.note = "the first %d of %d calls" % (len(t.rows), count[0])
+    if count > shown:
+        t.note = "the first %d of %d calls" % (shown, count)
     return [Head("call tree of call %s" % tree["id"], 3), t]
 
 
