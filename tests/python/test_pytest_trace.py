@@ -106,3 +106,18 @@ def test_invalid_pattern_is_a_usage_error(inner):
     assert res.ret == pytest.ExitCode.USAGE_ERROR
     assert "invalid trace pattern 'mylib..calc'" in "\n".join(res.errlines)
     assert not (inner.path / ".argtrace").exists()
+
+
+def test_a_log_directory_that_cannot_be_made_is_a_usage_error(inner):
+    (inner.path / "afile").write_text("")
+    res = _run(inner, "--argtrace", "--argtrace-dir", "afile/logs")
+    assert res.ret == pytest.ExitCode.USAGE_ERROR
+    err = "\n".join(res.errlines)
+    assert "argtrace: cannot create --argtrace-dir" in err and "Not a directory" in err
+    assert "INTERNALERROR" not in err + "\n".join(res.outlines)
+
+
+def test_a_negative_report_size_is_a_usage_error(inner):
+    res = _run(inner, "--argtrace-trace", "mylib", "--argtrace-report", "-1")
+    assert res.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--argtrace-report needs N >= 0" in "\n".join(res.errlines)

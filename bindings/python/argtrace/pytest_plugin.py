@@ -52,6 +52,15 @@ def pytest_configure(config):
             _core().filter_check(list(patterns))
         except (ValueError, TypeError) as e:
             raise pytest.UsageError(str(e).splitlines()[0] if str(e) else "bad pattern")
+    if config.getoption("argtrace_report") < 0:
+        raise pytest.UsageError("argtrace: --argtrace-report needs N >= 0 (0: no report), not "
+                                "%d" % config.getoption("argtrace_report"))
+    if _enabled(config):  # before the first test: a directory that cannot be made is one line
+        try:
+            _log_dir(config).mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise pytest.UsageError("argtrace: cannot create --argtrace-dir %s: %s"
+                                    % (_log_dir(config), e.strerror or e))
     config.stash[_LOGS] = []
 
 
