@@ -378,4 +378,40 @@ def test_subinterpreter_import_is_refused_with_a_clear_error():
     from atr_helpers import run_python
     r = run_python(["-c", SUBINTERP])
     assert r.returncode == 0 and r.stdout.strip() == "rc -1", (r.stdout, r.stderr)
-    assert "argtrace._core: the main interpreter only" in r.stderr, r.stderr
+    assert "argtrace: tracing runs in the main interpreter only" in r.stderr, r.stderr
+
+
+SUBINTERP_PACKAGE = r'''
+import _testcapi
+import argtrace
+print("rc", _testcapi.run_in_subinterp("import argtrace"))
+'''
+
+ISOLATED_SUBINTERP = r'''
+import _xxsubinterpreters as interpreters
+import argtrace
+try:
+    interpreters.run_string(interpreters.create(), "import argtrace")
+except Exception as e:
+    print(str(e).splitlines()[0])
+'''
+
+
+def test_the_package_in_a_subinterpreter_says_why_it_cannot_run_there():
+    """`import argtrace` in a subinterpreter: the reason, not "install with pip install ."."""
+    pytest.importorskip("_testcapi", reason="CPython's _testcapi is not built here")
+    from atr_helpers import run_python
+    r = run_python(["-c", SUBINTERP_PACKAGE])
+    assert r.returncode == 0 and r.stdout.strip() == "rc -1", (r.stdout, r.stderr)
+    assert ("ImportError: argtrace: tracing runs in the main interpreter only, not in a "
+            "subinterpreter (its state is process-wide)") in r.stderr, r.stderr
+    assert "pip install" not in r.stderr
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="isolated subinterpreters: 3.12+")
+def test_an_isolated_subinterpreter_says_why_too():
+    pytest.importorskip("_xxsubinterpreters", reason="no _xxsubinterpreters in this CPython")
+    from atr_helpers import run_python
+    r = run_python(["-c", ISOLATED_SUBINTERP])
+    assert r.returncode == 0, r.stderr
+    assert "argtrace: tracing runs in the main interpreter only" in r.stdout, r.stdout

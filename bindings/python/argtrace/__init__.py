@@ -25,6 +25,9 @@ try:
 except ImportError as e:  # say what is missing instead of a confusing partial-import error
     _why = str(e).splitlines()[0] if str(e) else ""
     _why = "not found" if "partially initialized" in _why or not _why else _why
+    if "subinterpreter" in _why or "main interpreter only" in _why:  # one tracer per process
+        raise ImportError("argtrace: tracing runs in the main interpreter only, not in a "
+                          "subinterpreter (its state is process-wide)") from None
     raise ImportError("argtrace: the C extension argtrace._core cannot be imported (%s); "
                       "install with `pip install .`, or for a CMake build use "
                       "PYTHONPATH=<build dir>/python" % _why) from None
