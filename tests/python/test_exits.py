@@ -102,6 +102,47 @@ def test_os_exit_keeps_every_call(tmp_path):
     assert results(tmp_path / "d.atr") == list(range(50))
 
 
+@pytest.mark.parametrize("how", ["os.execv(sys.executable, [sys.executable, '-c', 'print(7)'])",
+                                 "os.execl(sys.executable, sys.executable, '-c', 'print(7)')",
+                                 "os.execvpe('python3', ['python3', '-c', 'print(7)'], os.environ)"])
+def test_exec_keeps_every_call_and_closes_the_log(tmp_path, how):
+    # the new image prints 7: nothing of the old one runs after the exec
+    proc = run_script(tmp_path, PRELUDE + code("""
+    argtrace.start(sys.argv[1], flush_interval_ms=600000)
+    for i in range(50):
+        f(i)
+    %s
+    """) % how, tmp_path / "e.atr")
+    assert proc.stdout == "7\n"
+    log = argtrace.load(tmp_path / "e.atr")
+    assert results(tmp_path / "e.atr") == list(range(50))
+    assert log.closed and not log.truncated
+
+
+def test_argtrace_run_keeps_the_calls_made_before_an_exec(tmp_path):
+    proc = run_script(tmp_path, PRELUDE + code("""
+    f(1)
+    os.execv(sys.executable, [sys.executable, "-c", "print(8)"])
+    """), argtrace_run=True)
+    assert proc.stdout == "8\n"
+    assert results(tmp_path / "run.atr") == [1]
+    assert argtrace.load(tmp_path / "run.atr").closed
+
+
+def test_a_failed_exec_raises_as_untraced(tmp_path):
+    proc = run_script(tmp_path, PRELUDE + code("""
+    argtrace.start(sys.argv[1])
+    f(1)
+    try:
+        os.execv("/nonexistent/program", ["x"])
+    except OSError as e:
+        print(type(e).__name__, e.errno)
+    f(2)  # the session was closed by the attempt: not recorded
+    """), tmp_path / "g.atr")
+    assert proc.stdout == "FileNotFoundError 2\n"
+    assert results(tmp_path / "g.atr") == [1]
+
+
 def child_logs(tmp_path, stem):
     return [p for p in glob.glob(str(tmp_path / (stem + ".*.atr")))]
 

@@ -735,3 +735,21 @@ _os_exit.__doc__ = _real_os_exit.__doc__
 _os_exit.__wrapped__ = _real_os_exit
 if getattr(os._exit, "__wrapped__", None) is None:
     os._exit = _os_exit
+
+
+# os.execv and os.execve (every os.exec* function goes through one of them) replace the
+# process image: no exit handler runs, and what was recorded since the last flush would be
+# lost, the log left unclosed. The wrappers close the sessions first, as _os_exit does (an
+# exec that then fails leaves the rest of the run unrecorded).
+def _closing_first(real_exec):
+    def exec_(*args, **kwargs):
+        _close_all()
+        return real_exec(*args, **kwargs)
+    return functools.update_wrapper(exec_, real_exec)
+
+
+for _name in ("execv", "execve"):
+    _fn = getattr(os, _name, None)
+    if _fn is not None and getattr(_fn, "__wrapped__", None) is None:
+        setattr(os, _name, _closing_first(_fn))
+del _name, _fn
