@@ -87,6 +87,37 @@ def test_run_matches_python(tmp_path, program, action):
     assert [c.args["n"] for c in log.calls("compute")] == expected
 
 
+NAMESPACE = """\
+import __main__, os, sys, traceback
+
+def f():
+    raise ValueError("x")
+
+try:
+    f()
+except ValueError:
+    traceback.print_exc()
+print(sys.argv[0], __file__, __loader__.__class__.__name__, __spec__, __package__, __cached__)
+print([k for k in vars(__main__) if k.startswith("__") and k != "__warningregistry__"])
+f()
+"""
+
+
+def test_a_script_named_relatively_sees_what_python_gives_it(tmp_path):
+    # `python script.py` makes __file__ and the code's file name absolute (tracebacks show
+    # it), keeps sys.argv[0] as given; runpy.run_path, which argtrace run used, did neither
+    (tmp_path / "ns.py").write_text(NAMESPACE)
+    plain = run_python(["ns.py"], cwd=tmp_path)
+    traced = run_python(["-m", "argtrace", "run", "-q", "--trace", "__main__", "ns.py"],
+                        cwd=tmp_path)
+    assert plain.returncode == traced.returncode == 1
+    assert str(tmp_path / "ns.py") in plain.stdout + plain.stderr  # an absolute path to hold
+    assert traced.stdout == plain.stdout
+    assert [ln for ln in traced.stderr.splitlines() if not ln.startswith("argtrace: ")] == \
+        plain.stderr.splitlines()
+    assert [c.function for c in argtrace.load(tmp_path / "ns.atr").calls()] == ["__main__.f"] * 2
+
+
 def test_expected_exit_codes(tmp_path, program):
     cases = {"": 0, "exit3": 3, "exitmsg": 1, "raise": 1, "interrupt": -signal.SIGINT}
     for action, code in cases.items():

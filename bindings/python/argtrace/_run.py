@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import traceback
+import zipimport
 
 from . import _api, _feedback, _longrun
 
@@ -667,11 +668,59 @@ def _execute(opts, target_file):
         else:
             sys.argv[:] = [opts["script"]] + opts["args"]
             sys.path[0:1] = [os.path.dirname(target_file)]
-            opts["main_globals"] = runpy.run_path(opts["script"], run_name="__main__")
+            if os.path.isfile(target_file) and not _is_archive(target_file):
+                opts["main_globals"] = _run_file(target_file)
+            else:  # a directory or zip file with __main__.py, as python runs it
+                opts["main_globals"] = runpy.run_path(opts["script"], run_name="__main__")
         return 0
     except BaseException as e:
         opts["main_globals"] = _main_globals(e.__traceback__, target_file)
         return _ended(e, target_file)
+
+
+def _is_archive(path):
+    """A zip file python would run the __main__.py of (its path hook accepts it)."""
+    try:
+        zipimport.zipimporter(path)
+        return True
+    except zipimport.ZipImportError:
+        return False
+
+
+def _run_file(path):
+    """Run the script at `path` (absolute) as `python script.py` does (Python/pythonrun.c),
+    not as runpy.run_path: __file__ and the code's file name are the absolute path (so are
+    the program's tracebacks) while sys.argv[0] stays as given, __loader__ is a
+    SourceFileLoader (SourcelessFileLoader for a compiled file), and the module namespace
+    has the interpreter's __main__ names in its order. Returns the namespace."""
+    import builtins
+    import importlib.machinery
+    import importlib.util
+    import marshal
+    import types
+    with open(path, "rb") as f:  # (io.open_code: the audit hook CPython's own run calls)
+        data = f.read()
+    if path.endswith(".pyc") or data[:4] == importlib.util.MAGIC_NUMBER:
+        code = marshal.loads(data[16:])
+        loader = importlib.machinery.SourcelessFileLoader("__main__", path)
+    else:
+        code = compile(data, path, "exec", dont_inherit=True)
+        loader = importlib.machinery.SourceFileLoader("__main__", path)
+    module = types.ModuleType("__main__")
+    names = module.__dict__
+    names.clear()
+    names.update(__name__="__main__", __doc__=None, __package__=None, __loader__=loader,
+                 __spec__=None)
+    if "__annotations__" in vars(sys.modules["__main__"]):  # 3.9 to 3.13 give it one
+        names["__annotations__"] = {}
+    names.update(__builtins__=builtins, __file__=path, __cached__=None)
+    saved = sys.modules.get("__main__")
+    sys.modules["__main__"] = module
+    try:
+        exec(code, names)
+    finally:
+        sys.modules["__main__"] = saved
+    return names
 
 
 def _ended(e, target_file):
