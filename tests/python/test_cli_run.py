@@ -118,6 +118,20 @@ def test_a_script_named_relatively_sees_what_python_gives_it(tmp_path):
     assert [c.function for c in argtrace.load(tmp_path / "ns.atr").calls()] == ["__main__.f"] * 2
 
 
+def test_a_symlinked_script_imports_beside_its_real_file(tmp_path):
+    # ~/bin/tool -> ~/src/tool/main.py: python puts ~/src/tool on sys.path, not ~/bin
+    (tmp_path / "src").mkdir()
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "src" / "helper.py").write_text("NAME = 'helper'\n")
+    (tmp_path / "src" / "main.py").write_text("import sys, helper\n"
+                                              "print(helper.NAME, sys.path[0])\n")
+    os.symlink(tmp_path / "src" / "main.py", tmp_path / "bin" / "tool")
+    plain = run_python(["bin/tool"], cwd=tmp_path)
+    traced = run_python(["-m", "argtrace", "run", "-q", "bin/tool"], cwd=tmp_path)
+    assert plain.returncode == traced.returncode == 0, traced.stderr
+    assert plain.stdout == traced.stdout == "helper %s\n" % (tmp_path / "src")
+
+
 def test_expected_exit_codes(tmp_path, program):
     cases = {"": 0, "exit3": 3, "exitmsg": 1, "raise": 1, "interrupt": -signal.SIGINT}
     for action, code in cases.items():

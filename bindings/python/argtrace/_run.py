@@ -667,7 +667,8 @@ def _execute(opts, target_file):
                                                     alter_sys=True)
         else:
             sys.argv[:] = [opts["script"]] + opts["args"]
-            sys.path[0:1] = [os.path.dirname(target_file)]
+            # the directory of the file a symbolic link names, as python's sys.path[0]
+            sys.path[0:1] = [os.path.dirname(os.path.realpath(target_file))]
             if os.path.isfile(target_file) and not _is_archive(target_file):
                 opts["main_globals"] = _run_file(target_file)
             else:  # a directory or zip file with __main__.py, as python runs it
