@@ -132,6 +132,19 @@ def test_a_symlinked_script_imports_beside_its_real_file(tmp_path):
     assert plain.stdout == traced.stdout == "helper %s\n" % (tmp_path / "src")
 
 
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="python -P: 3.11+")
+@pytest.mark.parametrize("target", [["sp.py"], ["-m", "sp"]])
+def test_safe_path_puts_no_directory_on_sys_path(tmp_path, target):
+    (tmp_path / "sp.py").write_text("import sys\nprint(sys.path)\n")
+    plain = run_python(["-P", "sp.py"], cwd=tmp_path)
+    traced = run_python(["-P", "-m", "argtrace", "run", "-q"] + target, cwd=tmp_path)
+    assert plain.returncode == 0 and str(tmp_path) not in plain.stdout
+    if target[0] == "-m":  # python -P -m sp cannot find it either
+        assert traced.returncode == 2 and "no module named 'sp'" in traced.stderr
+    else:
+        assert traced.returncode == 0 and traced.stdout == plain.stdout
+
+
 def test_expected_exit_codes(tmp_path, program):
     cases = {"": 0, "exit3": 3, "exitmsg": 1, "raise": 1, "interrupt": -signal.SIGINT}
     for action, code in cases.items():

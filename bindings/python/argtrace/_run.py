@@ -563,15 +563,20 @@ def _exit_code(code):
     return 1
 
 
+# python -P (3.11+): the script's directory or the current one is not put on sys.path
+_SAFE_PATH = getattr(sys.flags, "safe_path", False)
+
+
 def _check_module(name):
     import importlib.util
-    sys.path.insert(0, os.getcwd())
+    path = sys.path if _SAFE_PATH else [os.getcwd()] + sys.path
+    saved, sys.path = sys.path, path
     try:
         spec = importlib.util.find_spec(name)
     except Exception:  # a parent package that fails to import: let runpy report it
         return None
     finally:
-        del sys.path[0]
+        sys.path = saved
     if spec is None:
         raise UsageError("argtrace run: no module named %r" % name)
     if spec.submodule_search_locations is not None:  # a package: runs its __main__
@@ -662,13 +667,14 @@ def _execute(opts, target_file):
     try:
         if "module" in opts:
             sys.argv[:] = [opts["module"]] + opts["args"]
-            sys.path[0:1] = [os.getcwd()]
+            if not _SAFE_PATH:
+                sys.path[0:1] = [os.getcwd()]
             opts["main_globals"] = runpy.run_module(opts["module"], run_name="__main__",
                                                     alter_sys=True)
         else:
             sys.argv[:] = [opts["script"]] + opts["args"]
-            # the directory of the file a symbolic link names, as python's sys.path[0]
-            sys.path[0:1] = [os.path.dirname(os.path.realpath(target_file))]
+            if not _SAFE_PATH:  # the directory of the file a symbolic link names, as python
+                sys.path[0:1] = [os.path.dirname(os.path.realpath(target_file))]
             if os.path.isfile(target_file) and not _is_archive(target_file):
                 opts["main_globals"] = _run_file(target_file)
             else:  # a directory or zip file with __main__.py, as python runs it
