@@ -34,6 +34,14 @@ def only(iterable):
     return items[0]
 
 
+def filter_backend_envs():
+    """The environments that run a child under each filter-tracing backend of this Python
+    (3.11 has two: the frame-evaluation hook and the profile hook; others one)."""
+    if sys.version_info[:2] == (3, 11):
+        return [{"ARGTRACE_FILTER_BACKEND": "eval"}, {"ARGTRACE_FILTER_BACKEND": "profile"}]
+    return [{}]
+
+
 def package_root():
     """The directory holding the imported `argtrace` package."""
     return os.path.dirname(os.path.dirname(os.path.abspath(argtrace.__file__)))

@@ -15,16 +15,10 @@ import sys
 import pytest
 
 from argtrace import _core
-from atr_helpers import subprocess_env
+from atr_helpers import filter_backend_envs, subprocess_env
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUNNER = os.path.join(HERE, "stdlib_runner.py")
-
-
-def backends():
-    if sys.version_info[:2] == (3, 11):
-        return [{"ARGTRACE_FILTER_BACKEND": "eval"}, {"ARGTRACE_FILTER_BACKEND": "profile"}]
-    return [{}]
 
 
 def run(tmp_path, mode, env):
@@ -41,7 +35,8 @@ def diff(ref, got):
 
 
 @pytest.mark.skipif(not hasattr(_core, "filter_start"), reason="filter tracing not built")
-@pytest.mark.parametrize("env", backends(), ids=lambda e: e.get("ARGTRACE_FILTER_BACKEND", "auto"))
+@pytest.mark.parametrize("env", filter_backend_envs(),
+                         ids=lambda e: e.get("ARGTRACE_FILTER_BACKEND", "auto"))
 def test_stdlib_calls_and_callers_match_the_reference(tmp_path, env):
     ref = run(tmp_path, "ref", env)
     got = run(tmp_path, "argtrace", env)
@@ -95,7 +90,8 @@ print(json.dumps(calls))
 @pytest.mark.xfail(sys.version_info < (3, 11), strict=True,
                    reason="3.9/3.10's profile hook gets a generator's close before its first "
                           "step at f_lasti -1, as its first step (docs/FORMAT.md 3.6)")
-@pytest.mark.parametrize("env", backends(), ids=lambda e: e.get("ARGTRACE_FILTER_BACKEND", "auto"))
+@pytest.mark.parametrize("env", filter_backend_envs(),
+                         ids=lambda e: e.get("ARGTRACE_FILTER_BACKEND", "auto"))
 def test_generator_that_never_started_is_no_call(tmp_path, env):
     # closed, collected or thrown into before its first step: none of its code ran, filter
     # tracing records no call of it (the 3.11 profile hook recorded one that raised)

@@ -292,6 +292,7 @@ def start(path, *, trace=None, exclude=None, min_duration=None, max_depth=None,
         _core.redact_values(argv_secrets)
     if not nested:
         follow_spawned_children(os.fspath(path), start_options, request)
+        follow_greenlets()
     if request is not None:
         include, excl, min_ns, depth = request
         try:
@@ -567,11 +568,27 @@ def _follow_processes():
     """multiprocessing's Process.start passes the session to the children it spawns: patched
     now if multiprocessing is imported, else when the program imports it (importing it here
     cost a session's start 3-6 ms; a program that never does starts no Process)."""
-    mp_process = sys.modules.get("multiprocessing.process")
-    if mp_process is not None:
-        _patch_process_start(mp_process)
-    elif not any(isinstance(f, _AfterImport) for f in sys.meta_path):
-        sys.meta_path.insert(0, _AfterImport("multiprocessing.process", _patch_process_start))
+    _when_imported("multiprocessing.process", _patch_process_start)
+
+
+def follow_greenlets():
+    """Greenlet switches keep each greenlet's calls apart (_greenlet.py): installed in this
+    thread now if greenlet is imported, else when the program imports it."""
+    _when_imported("greenlet", _install_greenlet_trace)
+
+
+def _install_greenlet_trace(greenlet):
+    from ._greenlet import install
+    install(greenlet)
+
+
+def _when_imported(name, patch):
+    """patch(module) now if module `name` is imported, else once the program imports it."""
+    module = sys.modules.get(name)
+    if module is not None:
+        patch(module)
+    elif not any(isinstance(f, _AfterImport) and f.name == name for f in sys.meta_path):
+        sys.meta_path.insert(0, _AfterImport(name, patch))
 
 
 class _AfterImport:
@@ -692,6 +709,7 @@ def _start_spawned_child(config):
                                max_depth=depth)
         _spawn_config = dict(config, stem=config["stem"])  # grandchildren follow too:
         _follow_processes()  # a spawned child's own Process.start is the plain one
+        follow_greenlets()
     except Exception:
         pass  # the child runs untraced rather than failing
     return None

@@ -636,6 +636,7 @@ def run_program(core, opts, at_exit=False):
         path, options, None if request is None else
         (request["include"], request["exclude"], request["min_duration_ns"],
          request["max_depth"]))
+    _api.follow_greenlets()
     try:
         if request is not None:
             start_filters(core, request)

@@ -732,6 +732,39 @@ static void yield_call(const void *key) {
     }
 }
 
+/* --- greenlet switches (switch.c) ------------------------------------------------------- */
+
+int atr__calls_switch_out(const void ***keys, size_t *n) {
+    *keys = NULL;
+    *n = 0;
+    fthread *ft = (tls_ft_gen == g_gen) ? tls_ft : NULL;
+    if (!ft || !ft->n) {
+        return 0;
+    }
+    size_t k = ft->n;
+    const void **v = malloc(k * sizeof *v);
+    if (!v) {
+        return -1;
+    }
+    for (size_t i = 0; i < k; i++) {
+        v[i] = ft->stack[i].key;
+    }
+    for (size_t i = k; i > 0; i--) { /* the top first, as its frames would yield */
+        yield_call(v[i - 1]);
+    }
+    *keys = v;
+    *n = k;
+    return 0;
+}
+
+uint64_t atr__calls_generation(void) { return g_gen; }
+
+void atr__calls_switch_in(const void *const *keys, size_t n) {
+    for (size_t i = 0; i < n; i++) { /* the bottom first: each the parent of the next */
+        resume(keys[i], 0);
+    }
+}
+
 void atr__calls_return(const void *key, PyObject *retval) {
     fthread *ft = find_call(key);
     if (ft && end_top(ft, 0, retval)) {

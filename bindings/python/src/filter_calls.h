@@ -128,4 +128,17 @@ void atr__calls_end_all(void);
 /* In a forked child: spans begun by the parent are not ours to end. */
 void atr__calls_after_fork(void);
 
+/*
+ * A greenlet switch (switch.c). _out: the running greenlet's calls suspend, the top first,
+ * as a generator's do at a yield (SUSPEND records, into the suspended table); their keys,
+ * bottom first, into *keys (malloc'd; NULL and *n 0 when none). -1: out of memory (nothing
+ * suspended). _in: the calls of the greenlet switched to resume, bottom first (keys that no
+ * suspended call has any more are skipped).
+ */
+int atr__calls_switch_out(const void ***keys, size_t *n);
+void atr__calls_switch_in(const void *const *keys, size_t n);
+/* Changes whenever filter tracing stops (its stacks and table are gone): keys saved before
+   name nothing any more. */
+uint64_t atr__calls_generation(void);
+
 #endif /* ATR_PY_FILTER_CALLS_H */

@@ -21,8 +21,8 @@
 #include "tracefunc.h"
 
 static PyMethodDef core_methods[] = {
-    ATR__SESSION_METHODS ATR__ACTION_METHODS ATR__READREC_METHODS ATR__VIEWER_METHODS
-        ATR__BARE_METHODS{NULL, NULL, 0, NULL}};
+    ATR__SESSION_METHODS ATR__ACTION_METHODS ATR__SWITCH_METHODS ATR__READREC_METHODS
+        ATR__VIEWER_METHODS ATR__BARE_METHODS{NULL, NULL, 0, NULL}};
 
 static int core_exec(PyObject *m) {
     if (PyInterpreterState_Get() != PyInterpreterState_Main()) {

@@ -80,6 +80,15 @@ PyObject *atr__py_log(PyObject *m, PyObject *const *args, Py_ssize_t n);
     {"log", (PyCFunction)(void (*)(void))atr__py_log, METH_FASTCALL,                     \
      "log(text, fields): a message in the current span."},
 
+/* switch.c */
+PyObject *atr__py_switch_out(PyObject *m, PyObject *unused);
+PyObject *atr__py_switch_in(PyObject *m, PyObject *args);
+#define ATR__SWITCH_METHODS                                                              \
+    {"switch_out", atr__py_switch_out, METH_NOARGS,                                      \
+     "switch_out() -> (keys, span, ctx, era): a greenlet leaves."},                      \
+    {"switch_in", atr__py_switch_in, METH_VARARGS,                                       \
+     "switch_in(keys, span, ctx, era): a greenlet runs again (or for the first time)."},
+
 /* readrec.c */
 PyObject *atr__py_read_records(PyObject *m, PyObject *path);
 int atr__readrec_init_types(PyObject *m);
