@@ -14,10 +14,27 @@ import weakref
 
 from . import _core
 
-_saved = weakref.WeakKeyDictionary()  # greenlet -> _core.switch_out() of its last switch
+# id(greenlet) -> [a weak reference to it, _core.switch_out() of its last switch or None]:
+# the reference is made once per greenlet (its callback drops the entry when the greenlet
+# goes); a weak mapping would make one on every switch.
+_saved = {}
 _FIRST = ((), 0, 0, 0)  # a greenlet's first run: no call of it suspended, no current span
 _previous = None  # the trace function ours replaced in that thread
 _installed = False
+
+
+def _entry(g):
+    entry = _saved.get(id(g))
+    if entry is not None and entry[0]() is g:
+        return entry
+    key = id(g)
+
+    def gone(ref):
+        if _saved.get(key, (None,))[0] is ref:
+            del _saved[key]
+
+    entry = _saved[key] = [weakref.ref(g, gone), None]
+    return entry
 
 
 def _trace(event, args):
@@ -26,8 +43,12 @@ def _trace(event, args):
             origin, target = args
             state = _core.switch_out()
             if not origin.dead:  # (a finished greenlet's calls have all ended)
-                _saved[origin] = state
-            _core.switch_in(*_saved.pop(target, _FIRST))
+                _entry(origin)[1] = state
+            entry = _saved.get(id(target))
+            state = None
+            if entry is not None and entry[0]() is target:
+                state, entry[1] = entry[1], None
+            _core.switch_in(*(state or _FIRST))
         except Exception:
             pass  # the program's switch goes on as untraced
     if _previous is not None:
