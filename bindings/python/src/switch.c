@@ -5,8 +5,8 @@
  * runs. A greenlet's calls then form one tree with their callers, not with the greenlets
  * that ran in between, and their active time excludes the time other greenlets ran.
  *
- * The greenlets' saved state is the Python module's (a weak mapping: a greenlet that is
- * collected takes its entry along); here only the thread's current state moves.
+ * The greenlets' saved states are the Python module's (one weak reference per greenlet: a
+ * greenlet that is collected takes its entry along); here only the thread's state moves.
  */
 #include "filter_calls.h"
 #include "module.h"
