@@ -252,3 +252,43 @@ def test_default_action_signal_closes_every_file_of_a_rotated_log(tmp_path):
     assert [f.name for f in files
             if list(_core.read_records(str(f)))[-1]["kind"] != "end_of_log"] == []
     assert xs(tmp_path) == list(range(20000))
+
+
+def _wchan(pid):
+    try:
+        with open("/proc/%d/wchan" % pid) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/wchan"), reason="needs /proc/PID/wchan")
+def test_sigterm_while_the_session_starts_still_closes_the_log(tmp_path):
+    """A SIGTERM that arrives while start() creates the log (here: opening a FIFO, which
+    waits for its reader) is delivered once the writer's flusher runs, which writes the
+    log's tail: the log is closed. It was delivered before the flusher started, and the
+    handler, finding no flusher to wait for, left the log without END_OF_LOG."""
+    import time
+    fifo = tmp_path / "log.fifo"
+    os.mkfifo(fifo)
+    child = subprocess.Popen([sys.executable, "-c", "import sys, argtrace\n"
+                              "argtrace.start(sys.argv[1])\n"
+                              "print('not reached')\n", str(fifo)],
+                             env=subprocess_env(), stdout=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while _wchan(child.pid) not in ("wait_for_partner", "fifo_open"):  # opening the log
+            assert child.poll() is None and time.monotonic() < deadline, _wchan(child.pid)
+            time.sleep(0.01)
+        child.send_signal(signal.SIGTERM)  # pending until start() lets it through
+        with open(fifo, "rb") as f:  # the child's open returns; read the log to its end
+            data = f.read()
+        assert child.wait(timeout=60) == -signal.SIGTERM
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.stdout.read() == ""
+    log = tmp_path / "copy.atr"
+    log.write_bytes(data)
+    loaded = argtrace.load(log)
+    assert loaded.closed and not loaded.truncated and loaded.calls() == []

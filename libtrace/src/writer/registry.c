@@ -394,7 +394,7 @@ int atr__session_resume(atr_session *s) {
         rc = ATR_ENOMEM;
     else {
         atr__sigmask creating;
-        atr__signals_block_creation(&creating); /* no empty log if killed now */
+        atr__signals_block_creation(&creating); /* as in atr_session_open (session.c) */
         if ((rc = atr__sink_open_child(&s->sink, s->path, &path)) == 0) {
             free(s->path); /* the child's own, unpredictable, new file: see sink.c */
             s->path = path;
@@ -402,9 +402,9 @@ int atr__session_resume(atr_session *s) {
             atr__sink_stream(&s->sink, s->cfg.sink_timeout_ms);
             rc = atr__session_write_process(s);
         }
-        atr__signals_unblock(&creating);
         if (rc == 0)
             rc = atr__flusher_start(s);
+        atr__signals_unblock(&creating);
     }
     if (rc != 0) {
         atr__sink_close(&s->sink);

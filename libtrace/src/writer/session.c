@@ -193,17 +193,20 @@ int atr_session_open(const atr_writer_config *cfg, atr_session **out) {
         return rc;
     }
     s->clock_origin = atr__session_now(s);
+    /* No empty log if killed now, and a fatal signal that arrives meanwhile is delivered
+       once the flusher runs, which writes the log's tail for it (signals.c): unblocked
+       before, the handler would find no flusher to wait for and leave the log unclosed. */
     atr__sigmask creating;
-    atr__signals_block_creation(&creating); /* no empty log if killed now */
+    atr__signals_block_creation(&creating);
     if ((rc = atr__sink_open(&s->sink, s->path)) == 0) {
         atr__sink_stream(&s->sink, c.sink_timeout_ms);
         atr__rotate_open(s);
     }
     if (rc == 0)
         rc = atr__session_write_process(s);
-    atr__signals_unblock(&creating);
     if (rc == 0)
         rc = atr__flusher_start(s);
+    atr__signals_unblock(&creating);
     if (rc != 0) {
         int saved = errno;
         atr__registry_remove(s);
