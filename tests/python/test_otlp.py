@@ -340,7 +340,9 @@ def test_endpoint_errors_are_one_line(tmp_path, capsys, collector):
     rc, out, err = export(capsys, path, "--endpoint", url)
     assert rc == 1 and "HTTP 503" in err and len(err.strip().splitlines()) == 1
     rc, out, err = export(capsys, path, "--endpoint", "ftp://example.invalid")
-    assert rc == 1 and "http(s) URL" in err
+    assert rc == 2 and "http(s) URL" in err  # a usage error, as other bad options
+    rc, out, err = export(capsys, tmp_path / "missing.atr", "--endpoint", "notaurl")
+    assert rc == 2 and "http(s) URL" in err  # said before any log is read
     port = collector.server_address[1]
     collector.shutdown()
     collector.server_close()

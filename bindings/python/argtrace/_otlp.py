@@ -248,19 +248,26 @@ def write(log, out, function=None, filters=(), service_name=None):
     out.write("\n")
 
 
+def endpoint_url(endpoint):
+    """The URL spans are posted to: `endpoint` with "/v1/traces" when it has no path, as OTLP
+    exporters do; ValueError when it is no http(s) URL."""
+    import urllib.parse
+    parts = urllib.parse.urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("argtrace: --endpoint must be an http(s) URL, got %r" % endpoint)
+    if parts.path in ("", "/"):
+        return urllib.parse.urlunsplit(parts._replace(path="/v1/traces"))
+    return endpoint
+
+
 def post(log, endpoint, function=None, filters=(), service_name=None, headers=(),
          timeout=10.0):
     """POST the spans to an OTLP/HTTP endpoint (JSON encoding) in batches; returns the number
     of requests. URL without a path: "/v1/traces" is appended, as OTLP exporters do."""
     import urllib.error
-    import urllib.parse
     import urllib.request
 
-    parts = urllib.parse.urlsplit(endpoint)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("argtrace: --endpoint must be an http(s) URL, got %r" % endpoint)
-    if parts.path in ("", "/"):
-        endpoint = urllib.parse.urlunsplit(parts._replace(path="/v1/traces"))
+    endpoint = endpoint_url(endpoint)
     sent = 0
     for request in export_requests(log, function, filters, service_name, batch=_BATCH):
         body = json.dumps(request, separators=(",", ":")).encode("utf-8")
@@ -315,6 +322,11 @@ def main(argv):
         endpoint, out = opts["endpoint"], opts["output"]
         if out is not None and endpoint is not None:
             raise ExportError("give -o or --endpoint, not both", 2)
+        if endpoint is not None:  # a usage error, before any log is read
+            try:
+                endpoint_url(endpoint)
+            except ValueError as e:
+                raise ExportError(str(e).replace("argtrace: ", "", 1), 2) from None
         log = load_logs(opts)
         function, filters = opts["func"], opts["filters"]
         try:
