@@ -1,8 +1,9 @@
 """Runner of test_greenlets.py: a program of greenlets that switch at several depths of
 calls, run in a fresh process either under a reference tracer (sys.setprofile: every call
 of this module's functions, its parent the nearest such frame on the real frame stack,
-which in a greenlet ends at the greenlet's own run function; greenlet.settrace counts the
-switches each call stayed open across) or traced by argtrace (filter tracing with the
+which in a greenlet ends at the greenlet's own run function, below which a greenlet's first
+call has the call that switched to it first as its caller: greenlet.settrace tells) or traced
+by argtrace (filter tracing with the
 backend ARGTRACE_FILTER_BACKEND chooses, or the decorator); writes the calls per function,
 the (parent, function) edges and each call's result and switches as JSON.
 
@@ -81,24 +82,41 @@ def ours(frame):
     return frame.f_globals.get("__name__") == MOD and frame.f_code.co_name in TRACED
 
 
+def nearest(frame):
+    """The name of the nearest of our calls on `frame`'s chain (None: none)."""
+    while frame is not None and not ours(frame):
+        frame = frame.f_back
+    return MOD + "." + frame.f_code.co_name if frame is not None else None
+
+
 def reference():
     calls, edges, results = collections.Counter(), collections.Counter(), []
+    first_parent = {}  # greenlet -> the call that switched to it first (its first caller)
+    open_calls = collections.defaultdict(list)  # greenlet -> its open calls of ours
+
+    def on_switch(event, args):
+        origin, target = args
+        if target not in first_parent and not target.gr_frame:  # it has not run yet
+            stack = open_calls[origin]
+            first_parent[target] = stack[-1] if stack else None
 
     def prof(frame, event, arg):
         if not ours(frame):
             return
+        name = MOD + "." + frame.f_code.co_name
         if event == "call":
-            p = frame.f_back
-            while p is not None and not ours(p):
-                p = p.f_back
-            name = MOD + "." + frame.f_code.co_name
+            parent = nearest(frame.f_back)
+            if parent is None:  # the bottom of a greenlet's stack
+                parent = first_parent.get(greenlet.getcurrent())
             calls[name] += 1
-            edges[json.dumps([MOD + "." + p.f_code.co_name if p else None, name])] += 1
+            edges[json.dumps([parent, name])] += 1
+            open_calls[greenlet.getcurrent()].append(name)
         elif event == "return":
-            results.append([MOD + "." + frame.f_code.co_name, _shown(arg)])
+            open_calls[greenlet.getcurrent()].pop()
+            results.append([name, _shown(arg)])
 
     sys.setprofile(prof)
-    greenlet.settrace(lambda event, args: None)  # (a trace function argtrace must chain to)
+    greenlet.settrace(on_switch)
     try:
         result = workload()
     finally:

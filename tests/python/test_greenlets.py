@@ -37,7 +37,8 @@ def test_each_greenlets_calls_are_its_own_tree(greenlet, tmp_path, mode, env):
     ref = run(tmp_path, "ref")
     got = run(tmp_path, mode, env)
     assert got["result"] == ref["result"]  # tracing changes nothing
-    assert sum(ref["calls"].values()) == 31 and len(ref["edges"]) == 7  # the program ran
+    assert sum(ref["calls"].values()) == 31 and len(ref["edges"]) == 8  # the program ran
+    assert ref["edges"]['["__main__.step", "__main__.deep"]'] == 2  # first run: its switcher
     assert got["calls"] == ref["calls"]
     assert got["edges"] == ref["edges"]
     assert got["results"] == ref["results"]  # every call ended with its own result
@@ -131,3 +132,56 @@ def test_greenlet_imported_after_the_session_started_is_followed(greenlet, tmp_p
     res = subprocess.run([sys.executable, "-c", code, str(tmp_path / "g.atr")],
                          env=subprocess_env(), capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr
+
+
+SPAWN = """
+import asyncio, sys, greenlet
+
+# SQLAlchemy's asyncio bridge, in small: sync code runs in a child greenlet and hands each
+# awaitable to the coroutine that spawned it (sqlalchemy.util._concurrency_py3k).
+def await_only(awaitable):
+    return greenlet.getcurrent().parent.switch(awaitable)
+
+async def greenlet_spawn(fn, *args):
+    child = greenlet.greenlet(fn, parent=greenlet.getcurrent())
+    result = child.switch(*args)
+    while not child.dead:
+        result = child.switch(await result)
+    return result
+
+async def fetch_row(n):
+    await asyncio.sleep(0)
+    return n * 10
+
+def load(n):  # the ORM's sync side
+    return [decode(await_only(fetch_row(i))) for i in range(n)]
+
+def decode(row):
+    return row + 1
+
+async def handler(n):
+    return await greenlet_spawn(load, n)
+
+print(asyncio.run(handler(3)))
+"""
+
+
+def test_sync_code_run_through_a_greenlet_stays_under_its_coroutine(greenlet, tmp_path):
+    # greenlet_spawn switches to a new greenlet from the coroutine that called it: that
+    # greenlet's first call is a child of the switcher, as a plain call would be
+    import subprocess
+    import argtrace
+    prog = tmp_path / "spawn.py"
+    prog.write_text(SPAWN)
+    res = subprocess.run([sys.executable, "-m", "argtrace", "run", "-q", "--trace", "__main__",
+                          str(prog)], cwd=tmp_path, env=subprocess_env(), capture_output=True,
+                         text=True, timeout=120)
+    assert res.returncode == 0 and res.stdout == "[1, 11, 21]\n", res.stderr
+    log = argtrace.load(tmp_path / "spawn.atr")
+    (handler,) = log.calls("handler")
+    (spawn,) = log.calls("greenlet_spawn")
+    (load,) = log.calls("load")
+    assert spawn.parent().id == handler.id and load.parent().id == spawn.id
+    assert load.result.items == (1, 11, 21)
+    assert [c.parent().function for c in log.calls("decode")] == ["__main__.load"] * 3
+    assert [c.parent().function for c in log.calls("await_only")] == ["__main__.load"] * 3

@@ -21,7 +21,7 @@ def other(x):
 
 def switching(x, between):
     leaf(x)
-    state = _core.switch_out()  # this call and its caller leave the thread's stack
+    state, _ = _core.switch_out()  # this call and its caller leave the thread's stack
     between()
     _core.switch_in(*state)  # and come back
     return leaf(x + 1)
@@ -57,7 +57,7 @@ def test_calls_switched_away_from_keep_their_children_and_results(tmp_path):
 
 def test_a_state_saved_in_an_earlier_session_resumes_nothing(tmp_path):
     argtrace.start(tmp_path / "one.atr", trace=["%s:leaf" % MOD])
-    state = _core.switch_out()
+    state, _ = _core.switch_out()
     argtrace.stop()
     argtrace.start(tmp_path / "two.atr", trace=["%s:leaf" % MOD])
     try:

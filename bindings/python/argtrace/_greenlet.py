@@ -6,10 +6,11 @@ calls. greenlet tells of every switch through the trace function of its thread
 active time stops, as a generator's at a yield) and resumes those of the greenlet switched
 to, and passes the event on to the trace function it replaced.
 
-A greenlet that runs for the first time starts a tree of its own, as a thread does: the
-greenlet that switched to it is suspended while it runs, so it is no caller. Installed in
-the thread that starts the session (where gevent's hub runs), now if greenlet is imported,
-else when the program imports it."""
+A greenlet that runs for the first time is a child of the call that switched to it:
+SQLAlchemy's greenlet_spawn runs the ORM's sync code that way, under the coroutine that
+called it; gevent's hub switches to new greenlets, and they take the span the hub runs under
+(usually none: trees of their own). Installed in the thread that starts the session (where
+gevent's hub runs), now if greenlet is imported, else when the program imports it."""
 import weakref
 
 from . import _core
@@ -18,7 +19,6 @@ from . import _core
 # the reference is made once per greenlet (its callback drops the entry when the greenlet
 # goes); a weak mapping would make one on every switch.
 _saved = {}
-_FIRST = ((), 0, 0, 0)  # a greenlet's first run: no call of it suspended, no current span
 _previous = None  # the trace function ours replaced in that thread
 _installed = False
 
@@ -41,14 +41,13 @@ def _trace(event, args):
     if event in ("switch", "throw"):
         try:
             origin, target = args
-            state = _core.switch_out()
+            state, first = _core.switch_out()
             if not origin.dead:  # (a finished greenlet's calls have all ended)
                 _entry(origin)[1] = state
             entry = _saved.get(id(target))
-            state = None
-            if entry is not None and entry[0]() is target:
-                state, entry[1] = entry[1], None
-            _core.switch_in(*(state or _FIRST))
+            if entry is not None and entry[0]() is target and entry[1] is not None:
+                first, entry[1] = entry[1], None
+            _core.switch_in(*first)
         except Exception:
             pass  # the program's switch goes on as untraced
     if _previous is not None:

@@ -85,7 +85,7 @@ PyObject *atr__py_switch_out(PyObject *m, PyObject *unused);
 PyObject *atr__py_switch_in(PyObject *m, PyObject *args);
 #define ATR__SWITCH_METHODS                                                              \
     {"switch_out", atr__py_switch_out, METH_NOARGS,                                      \
-     "switch_out() -> (keys, span, ctx, era): a greenlet leaves."},                      \
+     "switch_out() -> (its state, a first run's): a greenlet leaves."},                  \
     {"switch_in", atr__py_switch_in, METH_VARARGS,                                       \
      "switch_in(keys, span, ctx, era): a greenlet runs again (or for the first time)."},
 

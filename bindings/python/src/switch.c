@@ -18,12 +18,14 @@ static unsigned long long era(void) {
     return (unsigned long long)(atr__state_gen() * 1000003u + atr__calls_generation());
 }
 
-/* switch_out() -> (keys, span, ctx, era): the suspended calls' keys (bottom first), the
-   thread's current span pair once they left (the greenlet's own base, for switch_in) and
-   what they are valid for. */
+/* switch_out() -> ((keys, span, ctx, era), first): the suspended calls' keys (bottom first),
+   the thread's current span pair once they left (the greenlet's own base) and what they are
+   valid for, for this greenlet's next switch_in; and what a greenlet that runs for the first
+   time starts under: the span pair current before (the call that switched to it). */
 PyObject *atr__py_switch_out(PyObject *m, PyObject *unused) {
     (void)m;
     (void)unused;
+    atr__cur before = atr__tls_current;
     const void **keys;
     size_t n;
     if (atr__calls_switch_out(&keys, &n) < 0)
@@ -40,13 +42,14 @@ PyObject *atr__py_switch_out(PyObject *m, PyObject *unused) {
     free(keys);
     if (t == NULL)
         return NULL;
-    return Py_BuildValue("(NKNK)", t, (unsigned long long)base.span, PyLong_FromVoidPtr(base.ctx),
-                         era());
+    return Py_BuildValue("((NKNK)(()KNK))", t, (unsigned long long)base.span,
+                         PyLong_FromVoidPtr(base.ctx), era(), (unsigned long long)before.span,
+                         PyLong_FromVoidPtr(before.ctx), era());
 }
 
-/* switch_in(keys, span, ctx, era): the greenlet switched to runs under that span pair (0, 0:
-   a greenlet's first run, a tree of its own), its suspended calls (keys from switch_out)
-   resume; nothing of a state saved in another era (as a first run). */
+/* switch_in(keys, span, ctx, era): the greenlet switched to runs under that span pair, its
+   suspended calls (keys from switch_out) resume; a state saved in another era (a session
+   or filter tracing that has stopped since) resumes nothing: no current span. */
 PyObject *atr__py_switch_in(PyObject *m, PyObject *args) {
     (void)m;
     PyObject *keys, *ctx;
