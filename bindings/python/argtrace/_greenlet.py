@@ -23,9 +23,15 @@ _previous = None  # the trace function ours replaced in that thread
 _installed = False
 
 
-def _entry(g):
+def _live(g):
+    """g's entry, or None (none yet, or one left by a greenlet gone at the same address)."""
     entry = _saved.get(id(g))
-    if entry is not None and entry[0]() is g:
+    return entry if entry is not None and entry[0]() is g else None
+
+
+def _entry(g):
+    entry = _live(g)
+    if entry is not None:
         return entry
     key = id(g)
 
@@ -44,8 +50,8 @@ def _trace(event, args):
             state, first = _core.switch_out()
             if not origin.dead:  # (a finished greenlet's calls have all ended)
                 _entry(origin)[1] = state
-            entry = _saved.get(id(target))
-            if entry is not None and entry[0]() is target and entry[1] is not None:
+            entry = _live(target)
+            if entry is not None and entry[1] is not None:
                 first, entry[1] = entry[1], None
             _core.switch_in(*first)
         except Exception:

@@ -283,8 +283,9 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
                            path_str);
         goto done;
     }
-    if (rc == ATR_EINVAL && atr_writer_config_problem(&cfg)) {
-        PyErr_Format(PyExc_ValueError, "argtrace: %s", atr_writer_config_problem(&cfg));
+    const char *problem = rc == ATR_EINVAL ? atr_writer_config_problem(&cfg) : NULL;
+    if (problem) {
+        PyErr_Format(PyExc_ValueError, "argtrace: %s", problem);
         goto done;
     }
     if (rc < 0) {
