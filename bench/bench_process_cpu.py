@@ -83,6 +83,8 @@ def main():
         return child(a.child[0], a.zstd_level, a.keep_logs and (a.keep_logs, a.child[1]))
     builds = [b.split("=", 1) for b in a.build] or [["this", os.path.join(HERE, "..", "build",
                                                                            "python")]]
+    if a.keep_logs:
+        os.makedirs(a.keep_logs, exist_ok=True)
     res = {}
     for _ in range(a.rounds):
         for w in a.workloads.split(","):
@@ -95,7 +97,9 @@ def main():
                     cmd += ["--zstd-level", str(a.zstd_level)]
                 if a.keep_logs:
                     cmd += ["--keep-logs", os.path.abspath(a.keep_logs)]
-                out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
+                out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+                if out.returncode:
+                    sys.exit("bench_process_cpu: %s on %s failed:\n%s" % (w, label, out.stderr))
                 res.setdefault((w, label), []).append(json.loads(out.stdout.splitlines()[-1]))
     print("| workload | build | process CPU ns/call | calling thread ns/call | "
           "other threads (flusher) ns/call | process CPU × untraced | calling thread × untraced | "
