@@ -194,3 +194,116 @@ def test_an_empty_redact_pattern_is_refused_not_a_silent_no_op(tmp_path):
     assert res.stderr.startswith("argtrace run: an empty redact pattern matches no name")
     assert res.stdout == ""
     assert not list(tmp_path.glob("*.atr"))
+
+
+CREDENTIAL_TEXTS = [  # each holds a credential: a URL's password or a value named inside
+    "https://bob:url-pw-0001@example.com/x?q=1",
+    "postgresql://scott:tiger-db-pw@localhost/test",
+    "redis://:only-a-password@localhost:6379/0",
+    "host=db user=app password=libpq-pw-0002 dbname=x",
+    "https://example.com/v1?page=2&api_key=qk&x=1",  # short: redacted, not remembered
+    '{"user": "alice", "api_key": "json-key-0003"}',
+    "{'password': 'repr-pw-0004'}",
+    "GET / HTTP/1.1\r\nAuthorization: Bearer hdr.tok.0005\r\nHost: x",
+    b"grant_type=password&password=form-pw-0006&username=u",
+]
+SECRETS_INSIDE = ["url-pw-0001", "tiger-db-pw", "only-a-password", "libpq-pw-0002",
+                  "json-key-0003", "repr-pw-0004", "hdr.tok.0005", "form-pw-0006"]
+PLAIN_TEXTS = [  # no credential: written as they are
+    "https://example.com/path?q=1&page=2", "ssh://git@github.com/x.git",
+    "time 12:30 ratio=3", "the password: is not a header here", "alice",
+]
+
+
+def test_credentials_inside_text_are_redacted(log_path):
+    # A value named by a pattern inside a string (a query string, a connection string, JSON,
+    # a header) or a URL's password leaked with `redact=` set: only names of parameters
+    # were matched. Now such text is written redacted and the credential remembered.
+    def run():
+        for text in CREDENTIAL_TEXTS + PLAIN_TEXTS:
+            use(text)
+        use(["alice", "mysql://root:in-a-list-0007@db/x"])  # an item of a container
+        use("tiger-db-pw")  # remembered from the URL above: redacted alone too
+        use("hdr.tok.0005")  # a header's token without its "Bearer "
+        with pytest.raises(ValueError):
+            fail("connecting to postgresql://u:in-exc-0008@h/db")  # exception message
+
+    log, _ = record(log_path, run, redact=["password", "api_key", "authorization"])
+    got = [c.args["token_copy"] for c in log.calls("use")]
+    n = len(CREDENTIAL_TEXTS)
+    assert got[:n] == [REDACTED] * n
+    assert got[n:n + len(PLAIN_TEXTS)] == PLAIN_TEXTS
+    assert got[-3:] == [argtrace.Summary("list", 2, ["alice", REDACTED]), REDACTED, REDACTED]
+    assert only(log.calls("fail")).exception == ("ValueError", REDACTED)
+    assert_not_in_file(log_path, *SECRETS_INSIDE, "in-a-list-0007", "in-exc-0008")
+
+
+def test_credentials_inside_text_need_redact_patterns(log_path):
+    # Without patterns, text is captured as it is (and read no further than its cut).
+    log, _ = record(log_path, lambda: [use(t) for t in CREDENTIAL_TEXTS[:2]])
+    assert [c.args["token_copy"] for c in log.calls("use")] == CREDENTIAL_TEXTS[:2]
+
+
+def test_a_credential_straddling_the_cut_is_redacted(log_path):
+    text = "x" * 30 + " password=cut-through-0009 and more"
+    far = "x" * 600 + " password=never-written-0010"  # past the cut and its reach
+    log, _ = record(log_path, lambda: (use(text), use(far), use("alice")), redact=["password"],
+                    max_value_bytes=36)
+    first, second, _ = [c.args["token_copy"] for c in log.calls("use")]
+    assert first == REDACTED
+    assert second == argtrace.Truncated("x" * 36, len(far))
+    assert_not_in_file(log_path, "cut-through")
+
+
+def test_filter_tracing_redacts_credentials_inside_text(log_path):
+    mod = __name__
+    argtrace.start(log_path, redact=["password"], trace=[mod + ":echo"])
+    try:
+        for _ in range(3):  # echo is on the hot path from its second call
+            echo("postgresql://app:filter-pw-0011@db/x")
+            echo(("alice", "dsn=host=h password=filter-pw-0012"))
+            echo("alice")
+    finally:
+        argtrace.stop()
+    log = argtrace.load(log_path)
+    pair = argtrace.Summary("tuple", 2, ["alice", REDACTED])
+    assert [c.args["x"] for c in log.calls(mod + ".echo")] == [REDACTED, pair, "alice"] * 3
+    assert_not_in_file(log_path, "filter-pw-0011", "filter-pw-0012")
+
+
+def test_argv_credentials_inside_arguments_are_redacted(log_path):
+    argv = ["app.py", "postgresql://scott:argv-pw-0013@h/db", "--url=https://a:argv-pw-0014@h/",
+            "dsn=host=h password=argv-pw-0015 user=u", "--db", "sqlite:///x.db", "alice"]
+    log, _ = record(log_path, lambda: use("argv-pw-0013"), argv=argv, redact=["password"])
+    assert log.process.argv == ["app.py", "postgresql://scott:<redacted>@h/db",
+                                "--url=https://a:<redacted>@h/",
+                                "dsn=host=h password=<redacted> user=u", "--db",
+                                "sqlite:///x.db", "alice"]
+    assert only(log.calls("use")).args == {"token_copy": REDACTED}
+    assert_not_in_file(log_path, "argv-pw-0013", "argv-pw-0014", "argv-pw-0015")
+
+
+def test_credential_search_on_random_text(log_path):
+    # Random text around an embedded credential, cut anywhere (the scan's bounds run under
+    # ASan in CI's asanpy): the credential is always found; text without one is kept.
+    import random
+    rng = random.Random(16)
+    noise = "ab:=/@&;,'\" \n\r#}?-_.x9"
+    forms = ["password=%s", "https://u:%s@h/", "'password': '%s'", "\nPassword: %s\n"]
+    texts, expected = [], []
+    for i in range(400):
+        def junk():
+            return "".join(rng.choice(noise) for _ in range(rng.randrange(12)))
+        if i % 2:
+            texts.append(junk() + " " + rng.choice(forms) % ("rnd-secret-%04d" % i) + junk())
+            expected.append(REDACTED)
+        else:
+            t = "".join(rng.choice("abc xyz./-_#}") for _ in range(rng.randrange(40)))
+            texts.append(t)
+            expected.append(t)
+    texts += [noise[:k] for k in range(len(noise))]  # separators at every end of the text
+    log, _ = record(log_path, lambda: [use(t) for t in texts + ["alice"]], redact=["password"])
+    got = [c.args["token_copy"] for c in log.calls("use")]
+    assert got[:400] == expected
+    assert len(got) == len(texts) + 1
+    assert_not_in_file(log_path, "rnd-secret-")

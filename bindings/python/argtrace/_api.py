@@ -148,7 +148,9 @@ REDACTED_ARG = "<redacted>"
 def redact_argv(argv, patterns):
     """(argv, values): argv with the value of every option whose name matches a redact
     pattern replaced by "<redacted>" ("--password=x", "--password x", "-p x" for pattern
-    "p"; "-" and "_" in names are interchangeable), and the values so replaced."""
+    "p"; "-" and "_" in names are interchangeable) and every credential inside an argument
+    (a URL's password, `name=value` for a matching name) replaced so, and the values
+    replaced."""
     if not patterns or argv is None:
         return argv, []
     pats = [p.lower() for p in patterns]
@@ -157,6 +159,18 @@ def redact_argv(argv, patterns):
         name = name.lower()
         return any(fnmatch.fnmatchcase(n, p) for p in pats
                    for n in (name, name.replace("-", "_"), name.replace("_", "-")))
+
+    def credentials(arg):  # a URL's password, or a value named by a matching name
+        arg = _URL_PASSWORD.sub(lambda m: values.append(m.group(2)) or
+                                m.group(1) + REDACTED_ARG + "@", arg)
+        out, at = [], 0
+        for m in _NAME_EQ.finditer(arg):
+            value = _VALUE.match(arg, m.end()).group(0)
+            if value and value != REDACTED_ARG and named(m.group(1)):
+                values.append(value)
+                out += [arg[at:m.end()], REDACTED_ARG]
+                at = m.end() + len(value)
+        return "".join(out) + arg[at:]
 
     out, values, take_next = [], [], False
     for arg in argv:
@@ -176,8 +190,15 @@ def redact_argv(argv, patterns):
                     out.append(arg)
                     take_next = True
                 continue
-        out.append(arg)
+        out.append(credentials(arg))
     return out, values
+
+
+# Credentials inside an argument (as the extension finds them in captured text,
+# redact_text.c): `scheme://user:PASSWORD@host`, `name=VALUE` for a name a pattern matches.
+_URL_PASSWORD = re.compile(r"(://[^/?#\s:@]*:)([^/?#\s]+)@")
+_NAME_EQ = re.compile(r"(?<![\w.-])-*([\w.-]+)=")
+_VALUE = re.compile(r"[^&;\s,]*")
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ns|us|µs|ms|s)?\s*$")

@@ -166,11 +166,13 @@ static inline size_t utf8_put(char *p, Py_UCS4 c) {
     return 4;
 }
 
-/* 1 if text written as p[0..written) (of `avail` bytes readable at p) holds a remembered
-   redacted value: a value cut at `written` is checked as far as one could reach past it. */
-static int secret_in(const char *p, size_t written, size_t avail) {
+/* (capture.h) Each check reads as far past the cut as its longest match could reach. */
+int atr__capture_text_redacted(const char *p, size_t written, size_t avail) {
     size_t reach = written + (atr__secret_maxlen ? atr__secret_maxlen - 1 : 0);
-    return atr__secret_hit(p, written == avail || reach > avail ? avail : reach);
+    size_t creach = written + ATR__CREDENTIAL_REACH;
+    if (atr__text_credential(p, written == avail || creach > avail ? avail : creach))
+        return 1;
+    return atr__secret_n && atr__secret_hit(p, written == avail || reach > avail ? avail : reach);
 }
 
 /* Text of str `obj` (exact or subclass: only its data is read) cut to `limit` bytes. */
@@ -188,8 +190,8 @@ static int capture_str(PyObject *obj, size_t limit, atr__scratch *s, atr_value *
     out->kind = kind;
     if (PyUnicode_IS_ASCII(obj)) {
         *out = atr__capture_cut(kind, (const char *)PyUnicode_DATA(obj), (size_t)n, limit);
-        if (ATR__UNLIKELY(atr__secret_n != 0) &&
-            secret_in(out->u.s.ptr, out->u.s.len, out->u.s.true_len))
+        if (ATR__UNLIKELY(atr__text_check != 0) &&
+            atr__capture_text_redacted(out->u.s.ptr, out->u.s.len, out->u.s.true_len))
             atr__capture_redacted(out);
         return 0;
     }
@@ -197,8 +199,11 @@ static int capture_str(PyObject *obj, size_t limit, atr__scratch *s, atr_value *
     const void *data = PyUnicode_DATA(obj);
     uint64_t total = utf8_total(ukind, data, n);
     size_t want = total < limit ? (size_t)total : limit;
-    /* With remembered values, encode past the cut too: one may straddle it. */
-    size_t scan = atr__secret_n ? want + atr__secret_maxlen : want;
+    /* With remembered values or credentials looked for, encode past the cut too: one may
+       straddle it. */
+    size_t past =
+        atr__secret_maxlen > ATR__CREDENTIAL_REACH ? atr__secret_maxlen : ATR__CREDENTIAL_REACH;
+    size_t scan = atr__text_check ? want + past : want;
     char *buf = scratch_bytes(s, scan + 4);
     if (buf == NULL) {
         set_error(s, obj, out);
@@ -210,14 +215,14 @@ static int capture_str(PyObject *obj, size_t limit, atr__scratch *s, atr_value *
     out->u.s.ptr = buf;
     out->u.s.len = len < want ? len : want;
     out->u.s.true_len = total;
-    if (ATR__UNLIKELY(atr__secret_n != 0) && secret_in(buf, out->u.s.len, len))
+    if (ATR__UNLIKELY(atr__text_check != 0) && atr__capture_text_redacted(buf, out->u.s.len, len))
         atr__capture_redacted(out);
     return 0;
 }
 
 static void capture_bytes(const char *p, size_t len, size_t limit, atr_value *out) {
     *out = atr__capture_cut(ATR_V_BYTES, p, len, limit);
-    if (ATR__UNLIKELY(atr__secret_n != 0) && secret_in(p, out->u.s.len, len))
+    if (ATR__UNLIKELY(atr__text_check != 0) && atr__capture_text_redacted(p, out->u.s.len, len))
         atr__capture_redacted(out);
 }
 

@@ -116,6 +116,10 @@ uint32_t atr__capture_dict_fields(PyObject *dict, const atr__capture_opts *opts,
 /* *out = the ATR_V_REDACTED value. */
 void atr__capture_redacted(atr_value *out);
 
+/* 1 if text written as p[0..written) (of `avail` bytes readable at p) holds a remembered
+   redacted value or a credential (redact.h), looking past a cut as far as one could reach. */
+int atr__capture_text_redacted(const char *p, size_t written, size_t avail);
+
 /* *out = the ATR_V_REDACTED value, for `obj` whose name matched a redact pattern: its text is
    remembered and redacted wherever it is captured later in the session (redact.h). */
 void atr__capture_redact(PyObject *obj, atr_value *out);

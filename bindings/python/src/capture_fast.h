@@ -43,6 +43,15 @@ static inline atr_value atr__capture_cut(uint32_t kind, const char *p, size_t le
     return v;
 }
 
+/* A captured str or bytes value whose whole text (its true length) is at u.s.ptr: written
+   redacted when it holds a remembered value or a credential (redact.h). One load while the
+   session checks no text. */
+static inline void atr__capture_text_check(atr_value *v) {
+    if (ATR__UNLIKELY(atr__text_check != 0) &&
+        atr__capture_text_redacted(v->u.s.ptr, v->u.s.len, v->u.s.true_len))
+        atr__capture_redacted(v);
+}
+
 /* *out = the name of class `cls` (tp_name: a class defined in Python its __name__, a C type
    "module.Name"), cut to ATR__CAPTURE_ITEM_BYTES. */
 static inline void atr__capture_class_name(PyTypeObject *cls, atr_value *out) {
@@ -155,19 +164,20 @@ atr__capture_value_inline(PyObject *obj, const atr__capture_opts *opts, atr_valu
         out->u.f = PyFloat_AS_DOUBLE(obj);
         return 1;
     }
-    if (tp == &PyUnicode_Type && PyUnicode_IS_COMPACT_ASCII(obj) &&
-        ATR__LIKELY(atr__secret_n == 0)) { /* (else capture_str checks remembered values) */
+    if (tp == &PyUnicode_Type && PyUnicode_IS_COMPACT_ASCII(obj)) {
         *out = atr__capture_cut(ATR_V_STR, (const char *)PyUnicode_DATA(obj),
                                 (size_t)PyUnicode_GET_LENGTH(obj), opts->max_value_bytes);
+        atr__capture_text_check(out);
         return 1;
     }
     if (atr__capture_is_plain(tp, opts)) {
         atr__capture_type_summary(obj, -1, out);
         return 1;
     }
-    if (tp == &PyBytes_Type && ATR__LIKELY(atr__secret_n == 0)) { /* (as the str above) */
+    if (tp == &PyBytes_Type) {
         *out = atr__capture_cut(ATR_V_BYTES, PyBytes_AS_STRING(obj), (size_t)PyBytes_GET_SIZE(obj),
                                 opts->max_value_bytes);
+        atr__capture_text_check(out);
         return 1;
     }
     if (atr__capture_is_plain_c(tp, opts)) {
@@ -223,10 +233,11 @@ static inline int atr__capture_one_value_inline(PyObject *obj, const atr__captur
         if (!PyUnicode_IS_READY(obj))
             return -1;
 #endif
-        if (!PyUnicode_IS_ASCII(obj) || atr__secret_n != 0)
+        if (!PyUnicode_IS_ASCII(obj))
             return -1;
         items[0] = atr__capture_cut(ATR_V_STR, (const char *)PyUnicode_DATA(obj),
                                     (size_t)PyUnicode_GET_LENGTH(obj), ATR__CAPTURE_ITEM_BYTES);
+        atr__capture_text_check(&items[0]);
     } else if (PyType_Check(obj)) {
         atr__capture_class_name((PyTypeObject *)obj, &items[0]);
     } else {

@@ -16,6 +16,7 @@ typedef struct secret {
 } secret;
 
 uint32_t atr__secret_n;
+uint32_t atr__text_check;
 ATR__TLS PyObject *atr__tls_call_redact;
 size_t atr__secret_maxlen;
 /* Why global: the one session's remembered values (the binding has one active session). */
@@ -46,8 +47,13 @@ void atr__secret_remember_text(const char *p, size_t len) {
     g_secrets[atr__secret_n].len = len;
     g_secrets[atr__secret_n].data = d;
     atr__secret_n++;
+    atr__text_check = 1;
     if (len > atr__secret_maxlen)
         atr__secret_maxlen = len;
+}
+
+void atr__text_check_update(void) {
+    atr__text_check = atr__secret_n != 0 || atr__redact_has_patterns();
 }
 
 /* UTF-8 of a str as capture.c writes it (surrogates as U+FFFD), at most ATR__SECRET_BYTES. */
@@ -142,6 +148,7 @@ void atr__secret_clear(void) {
     uint32_t n = atr__secret_n;
     atr__secret_n = 0;
     atr__secret_maxlen = 0;
+    atr__text_check_update();
     for (uint32_t i = 0; i < n; i++) {
         volatile char *d = g_secrets[i].data; /* wiped: no copy of a secret left behind */
         for (size_t k = 0; k < g_secrets[i].len; k++)

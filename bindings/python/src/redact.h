@@ -7,7 +7,12 @@
  * exception messages, repr text, log fields) that equals a remembered value, or contains one
  * of at least ATR__SECRET_SUBSTR bytes, is written ATR_V_REDACTED instead.
  *
- * Cost: one read of atr__secret_n per str/bytes value; nothing else while it is 0. GIL held.
+ * While the session has redact patterns, captured text is also searched for credentials
+ * (redact_text.c): a URL's password, a value named by a matching name inside the text
+ * (`password=...`, `"api_key": "..."`, `Authorization: ...`). Such text is written
+ * ATR_V_REDACTED, and the credential remembered as above.
+ *
+ * Cost: one read of atr__text_check per str/bytes value; nothing else while it is 0. GIL held.
  */
 #ifndef ATR_PY_REDACT_H
 #define ATR_PY_REDACT_H
@@ -30,8 +35,12 @@
 #define ATR__SECRET_MAX 256
 #define ATR__SECRET_BYTES 4096
 
-/* How many values are remembered (0: no check anywhere). */
+/* How many values are remembered. */
 extern uint32_t atr__secret_n;
+/* Nonzero while captured text is checked at all: values remembered or session patterns set. */
+extern uint32_t atr__text_check;
+/* Text is read this far past a cut for a credential that straddles it (bytes). */
+#define ATR__CREDENTIAL_REACH 256
 /* The longest remembered value (bytes): text is scanned this far past a cut. */
 extern size_t atr__secret_maxlen;
 
@@ -45,6 +54,16 @@ void atr__secret_remember_text(const char *p, size_t len);
 int atr__secret_hit(const char *p, size_t len);
 /* Forget everything (session start and stop). */
 void atr__secret_clear(void);
+/* atr__text_check from what is remembered and the patterns (redact.c, redact_text.c). */
+void atr__text_check_update(void);
+
+/* The session's redact patterns (a tuple of lower-cased str; NULL or empty: none), copied:
+   credentials inside text are looked for while there are some. */
+void atr__redact_set_patterns(PyObject *patterns);
+void atr__redact_clear_patterns(void);
+int atr__redact_has_patterns(void);
+/* 1 if p[0..len) holds a credential (then remembered as a redacted value). */
+int atr__text_credential(const char *p, size_t len);
 
 /*
  * The decorator-level redact patterns (a tuple, borrowed from its atr__traced) of the innermost

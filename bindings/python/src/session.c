@@ -326,6 +326,7 @@ PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
     Py_XSETREF(atr__g.redact, patterns);
     patterns = NULL;
     atr__g.opts.redact = atr__g.redact;
+    atr__redact_set_patterns(atr__g.redact);
     Py_XSETREF(atr__g.path, path_str);
     path_str = NULL;
     ret = Py_NewRef(Py_None);
@@ -363,6 +364,7 @@ PyObject *atr__py_stop(PyObject *m, PyObject *unused) {
         Py_XSETREF(atr__g.redact, o->redact);
         atr__g.opts = o->opts;
         atr__g.opts.redact = atr__g.redact;
+        atr__redact_set_patterns(atr__g.redact);
         memset(o, 0, sizeof(*o));
     } else {
         atr__g.session = NULL;
@@ -371,6 +373,7 @@ PyObject *atr__py_stop(PyObject *m, PyObject *unused) {
     atr__state_reset_caches();
     atr__bare_sync();
     if (atr__g.session == NULL) { /* no outer session resumes: its secrets go */
+        atr__redact_clear_patterns();
         atr__secret_clear();
         atr__capture_clear_escaped();
     }
