@@ -134,7 +134,7 @@ PyObject *atr__py_action_end(PyObject *m, PyObject *const *args, Py_ssize_t n) {
     PyObject *exc = n > 1 && args[1] != Py_None ? args[1] : NULL;
     if (span == 0)
         Py_RETURN_NONE;
-    uint64_t gen = atr__g.gen;
+    uint64_t gen = atr__state_gen();
     /* Looked up by an exact int: an int subclass's __eq__ could run code while we hold the
        borrowed capsule. */
     PyObject *key = PyLong_FromUnsignedLongLong(span);

@@ -22,9 +22,14 @@
  *
  * Where the calls go: a private session on a temporary file (deleted afterwards) is made the
  * active one for the few ms of the measurement, under a session generation no real session
- * can have, with the thread's switch interval raised so that no other thread runs (and
- * records into it) meanwhile; the user's session, generation, caches and the thread's
- * current span are put back exactly. The functions are compiled privately and dropped.
+ * can have; the user's session, generation, caches and the thread's current span are put
+ * back exactly. Other threads may run meanwhile (at the GIL's switches): the first time one
+ * reaches the tracer it waits for the user's session to be back (atr__calib_gate, state.h),
+ * so that none of its calls goes into the private log. (The switch interval was raised to
+ * 1 s instead: another busy thread then took the GIL for a whole second at a switch, which
+ * stopped the stop() for a second and sent millions of that thread's calls into the private
+ * log, lost.) The collector is off meanwhile: no finalizer of the program runs on this
+ * thread while others wait. The functions are compiled privately and dropped.
  *
  * Measured again at every session: the cost depends on the state of the session clock (the
  * first session of a process reads clock_gettime until the TSC is calibrated, later ones the
@@ -155,8 +160,28 @@ typedef struct hooks {
 #endif
 #if ATR__BACKEND_EVAL
     _PyFrameEvalFunction eval;
+    int eval_off;  /* the interpreter's eval hook is off now */
+    int eval_kept; /* it stayed on for an untraced round (another thread was there) */
 #endif
 } hooks;
+
+#if ATR__BACKEND_EVAL
+/* 1 if the calling thread is its interpreter's only one (the GIL held: no thread state is
+   deleted meanwhile). The eval hook is the whole interpreter's: off while another thread
+   can run (at a switch of the GIL), that thread's calls would go unrecorded. With another
+   thread, an untraced round keeps the hook on, the calls it times rejected by the filter
+   (what 3.12's untraced rounds do): that measures the tracer's cost short of the hook's own,
+   a frame evaluated out of line (10-14 ns per call on 3.11), so such a calibration takes
+   off that much too little. */
+static int alone_in_interpreter(void) {
+    PyThreadState *self = PyThreadState_Get(), *t;
+    int n = 0;
+    for (t = PyInterpreterState_ThreadHead(self->interp); t != NULL && n < 2;
+         t = PyThreadState_Next(t))
+        n++;
+    return n == 1;
+}
+#endif
 
 static void hooks_off(hooks *h) {
     if (!h->filter)
@@ -170,8 +195,12 @@ static void hooks_off(hooks *h) {
         PyEval_SetProfile(NULL, NULL);
 #endif
 #if ATR__BACKEND_EVAL
-    h->eval = _PyInterpreterState_GetEvalFrameFunc(PyThreadState_Get()->interp);
-    _PyInterpreterState_SetEvalFrameFunc(PyThreadState_Get()->interp, _PyEval_EvalFrameDefault);
+    h->eval_off = alone_in_interpreter();
+    h->eval_kept |= !h->eval_off;
+    if (h->eval_off) {
+        h->eval = _PyInterpreterState_GetEvalFrameFunc(PyThreadState_Get()->interp);
+        _PyInterpreterState_SetEvalFrameFunc(PyThreadState_Get()->interp, _PyEval_EvalFrameDefault);
+    }
 #endif
 }
 
@@ -184,7 +213,19 @@ static void hooks_on(hooks *h) {
     Py_CLEAR(h->prof_obj);
 #endif
 #if ATR__BACKEND_EVAL
-    _PyInterpreterState_SetEvalFrameFunc(PyThreadState_Get()->interp, h->eval);
+    if (h->eval_off)
+        _PyInterpreterState_SetEvalFrameFunc(PyThreadState_Get()->interp, h->eval);
+    h->eval_off = 0;
+#endif
+}
+
+/* 1 if an untraced round kept the interpreter's eval hook on (hooks_off). */
+static int hooks_kept(const hooks *h) {
+#if ATR__BACKEND_EVAL
+    return h->eval_kept;
+#else
+    (void)h;
+    return 0;
 #endif
 }
 
@@ -279,10 +320,40 @@ typedef struct saved {
     struct atr__defs *defs; /* owned while set aside (spans.c) */
     PyObject *action_ids;   /* owned while set aside */
     atr__cur current;
-    PyObject *switch_interval; /* owned: sys.getswitchinterval(), or NULL */
+    int gc_was_on; /* the cyclic collector was enabled (it is off while measuring) */
 } saved;
 
+/* The threads waiting for the user's session (atr__calib_gate_slow) sleep on this. */
+static pthread_mutex_t g_gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_gate_cv = PTHREAD_COND_INITIALIZER;
+static int g_gate_closed; /* atr__g.calibrating, as seen without the GIL (under g_gate_mu) */
+
+ATR__TLS int atr__tls_calibrating;
+
+void atr__calib_gate_slow(void) {
+    while (atr__g.calibrating && !atr__tls_calibrating) { /* (read with the GIL) */
+        Py_BEGIN_ALLOW_THREADS
+        pthread_mutex_lock(&g_gate_mu);
+        while (g_gate_closed)
+            pthread_cond_wait(&g_gate_cv, &g_gate_mu);
+        pthread_mutex_unlock(&g_gate_mu);
+        Py_END_ALLOW_THREADS
+    }
+}
+
+static void gate_set(int closed) {
+    pthread_mutex_lock(&g_gate_mu);
+    g_gate_closed = closed;
+    if (!closed)
+        pthread_cond_broadcast(&g_gate_cv);
+    pthread_mutex_unlock(&g_gate_mu);
+    atr__g.calibrating = closed;
+    atr__tls_calibrating = closed;
+}
+
 static void set_aside(saved *sv, atr_session *priv) {
+    sv->gc_was_on = atr__compat_gc_disable(); /* (3.9: Python code) before the gate closes */
+    gate_set(1);
     sv->session = atr__g.session;
     sv->gen = atr__g.gen;
     sv->named_gen = atr__tls_named_gen;
@@ -296,16 +367,6 @@ static void set_aside(saved *sv, atr_session *priv) {
     atr__bare_sync();
     atr__tls_current.span = 0;
     atr__tls_current.ctx = NULL;
-    sv->switch_interval = NULL;
-    PyObject *sys = PyImport_ImportModule("sys");
-    if (sys) {
-        sv->switch_interval = PyObject_CallMethod(sys, "getswitchinterval", NULL);
-        PyObject *r =
-            sv->switch_interval ? PyObject_CallMethod(sys, "setswitchinterval", "d", 1.0) : NULL;
-        Py_XDECREF(r);
-        Py_DECREF(sys);
-    }
-    PyErr_Clear();
 }
 
 static void put_back(saved *sv) {
@@ -318,15 +379,9 @@ static void put_back(saved *sv) {
     atr__bare_sync();
     atr__tls_named_gen = sv->named_gen;
     atr__tls_current = sv->current;
-    if (sv->switch_interval) {
-        PyObject *sys = PyImport_ImportModule("sys");
-        PyObject *r =
-            sys ? PyObject_CallMethod(sys, "setswitchinterval", "O", sv->switch_interval) : NULL;
-        Py_XDECREF(r);
-        Py_XDECREF(sys);
-        Py_CLEAR(sv->switch_interval);
-    }
-    PyErr_Clear(); /* the caller keeps its own error aside meanwhile */
+    gate_set(0);
+    if (sv->gc_was_on)
+        atr__compat_gc_enable();
 }
 
 /* Time one call of loop(n) in ns; 0 on error (exception set). */
@@ -719,7 +774,10 @@ int atr__calibrate_measure(const char *mechanism, int reuse, atr__calib *out) {
         int64_t fresh[ATR__CAL_SHAPES];
         rc = rounds(g, &h, out->model.slow_ppm, known ? known->rel : NULL, known ? NULL : fresh,
                     cost, &out->faults, &out->untraced_ps);
-        if (rc == 0 && reuse && atr__calib_slower(atr__g.calib_yard_ps, out->untraced_ps)) {
+        /* (an untraced round with the eval hook kept on is slower by the hook's cost: not
+           a slower machine) */
+        if (rc == 0 && reuse && !hooks_kept(&h) &&
+            atr__calib_slower(atr__g.calib_yard_ps, out->untraced_ps)) {
             uint64_t stop_ps = atr__calib_yardstick(); /* is the machine slow now? */
             out->scale_ppm = atr__calib_rescale(atr__g.calib_yard_ps, out->untraced_ps, stop_ps,
                                                 known ? known->rel : NULL, cost);

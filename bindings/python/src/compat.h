@@ -133,6 +133,36 @@ static inline PyObject *atr__compat_xnewref(PyObject *o) {
 #define Py_XNewRef(o) atr__compat_xnewref((PyObject *)(o))
 #endif
 
+/* The cyclic collector off: 1 if it was on (PyGC_Disable: 3.10+). Never raises. */
+static inline int atr__compat_gc_disable(void) {
+#if PY_VERSION_HEX >= 0x030A0000
+    return PyGC_Disable();
+#else
+    PyObject *gc = PyImport_ImportModule("gc");
+    PyObject *on = gc ? PyObject_CallMethod(gc, "isenabled", NULL) : NULL;
+    int was = on == Py_True;
+    PyObject *r = was ? PyObject_CallMethod(gc, "disable", NULL) : NULL;
+    Py_XDECREF(r);
+    Py_XDECREF(on);
+    Py_XDECREF(gc);
+    PyErr_Clear();
+    return was;
+#endif
+}
+
+/* The cyclic collector back on. Never raises. */
+static inline void atr__compat_gc_enable(void) {
+#if PY_VERSION_HEX >= 0x030A0000
+    PyGC_Enable();
+#else
+    PyObject *gc = PyImport_ImportModule("gc");
+    PyObject *r = gc ? PyObject_CallMethod(gc, "enable", NULL) : NULL;
+    Py_XDECREF(r);
+    Py_XDECREF(gc);
+    PyErr_Clear();
+#endif
+}
+
 /* The calling thread's state without the NULL check (GIL held). */
 static inline PyThreadState *atr__compat_tstate(void) {
 #if PY_VERSION_HEX >= 0x030D0000

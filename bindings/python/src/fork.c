@@ -48,6 +48,9 @@ static void start_writers(void) {
 PyObject *atr__py_fork_before(PyObject *m, PyObject *unused) {
     (void)m;
     (void)unused;
+    /* not in the middle of another thread's calibration: the child would inherit its private
+       session in place of the user's (calibrate.c) */
+    atr__calib_gate();
     g_fork.stopped += atr_flushers_pause();
     Py_RETURN_NONE;
 }

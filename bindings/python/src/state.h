@@ -70,20 +70,42 @@ typedef struct atr__state {
                                    or filter tracing start, ps per call (calibrate.c) */
     PyObject *np_attr[4];       /* owned, interned: "shape", "dtype", "isbuiltin", "type" (the
                              attributes a numpy array's summary reads: capture.c) */
+    int calibrating; /* calibrate.c's private session is the active one: other threads wait */
 } atr__state;
 
 /* The one instance (state.c). */
 extern atr__state atr__g;
 
+/*
+ * While calibrate.c measures the tracer (at a stop, for a few ms), its private session stands
+ * in for the user's in atr__g, on the thread that measures. Any other thread that reaches the
+ * tracer meanwhile (the measuring thread lets it run Python code at the GIL's switches) waits
+ * here, without the GIL, until the user's session is back: its calls are recorded where they
+ * belong, none into the private log. One load while nothing is measured.
+ */
+extern ATR__TLS int atr__tls_calibrating; /* this thread measures */
+void atr__calib_gate_slow(void);
+static inline void atr__calib_gate(void) {
+    if (ATR__UNLIKELY(atr__g.calibrating) && !atr__tls_calibrating)
+        atr__calib_gate_slow();
+}
+
 /* Active session or NULL. */
-static inline atr_session *atr__session(void) { return atr__g.session; }
-static inline uint64_t atr__state_gen(void) { return atr__g.gen; }
+static inline atr_session *atr__session(void) {
+    atr__calib_gate();
+    return atr__g.session;
+}
+static inline uint64_t atr__state_gen(void) {
+    atr__calib_gate();
+    return atr__g.gen;
+}
 /*
  * The active session if it is still the one of generation `gen`, else NULL. Re-check with
  * this after anything that may have run Python code (which may release the GIL and let
  * another thread stop the session).
  */
 static inline atr_session *atr__session_of(uint64_t gen) {
+    atr__calib_gate();
     return atr__g.gen == gen ? atr__g.session : NULL;
 }
 

@@ -451,8 +451,8 @@ ATR__NOINLINE static void end_call(atr__traced *t, uint64_t gen, uint64_t span, 
         atr__span_end_error(gen, span, ATR_NOW, &t->opts);
         return;
     }
-    atr_session *s = atr__g.session;
-    if (ATR__UNLIKELY(s == NULL || gen != atr__g.gen))
+    atr_session *s = atr__session_of(gen);
+    if (ATR__UNLIKELY(s == NULL))
         return;
     if (!t->result) {
         atr_span_return(s, span, ATR_NOW, NULL);
@@ -572,6 +572,8 @@ ATR__NOINLINE static PyObject *traced_call_redacting(atr__traced *t, atr_session
 ATR__NOINLINE static PyObject *traced_session_call(atr__traced *t, atr_session *s,
                                                    PyObject *const *args, size_t nargsf,
                                                    PyObject *kwnames) {
+    if (ATR__UNLIKELY(atr__g.calibrating) && (s = atr__session()) == NULL) /* (state.h) */
+        return call_untraced(t, args, nargsf, kwnames);
     if (ATR__UNLIKELY(PyTuple_GET_SIZE(t->redact) != 0))
         return traced_call_redacting(t, s, args, nargsf, kwnames);
     return traced_call(t, s, args, nargsf, kwnames);
