@@ -382,6 +382,49 @@ def scenario_fork_from_threads():
     assert statuses == [0] * 6, statuses
 
 
+def scenario_concurrent_stops():
+    """Two threads call stop() and a third start() at once while others trace: stop measures
+    the tracer's cost on a private session (calibrate.c) and lets other threads run; the
+    other changes wait for it (session.c) instead of closing the same session twice or
+    nesting a session under the one being closed."""
+    argtrace.register_summarizer(Obj, summarize)
+    progress = Progress()
+    workers = [threading.Thread(target=w, args=(progress,))
+               for w in (filter_worker, decorator_worker)]
+    for t in workers:
+        t.start()
+    d = tempfile.mkdtemp(prefix="atr-conc-")
+    try:
+        for i in range(12):
+            path = os.path.join(d, "s%d.atr" % (i % 3))
+            argtrace.start(path, trace=[MOD + ":tgt_*"])
+            progress.wait_more(3)
+            both = threading.Barrier(3)
+
+            def other():
+                both.wait()
+                argtrace.stop()
+
+            def starter():  # a start() racing the stops: nested in the one stopping, or after
+                both.wait()
+                argtrace.start(os.path.join(d, "n%d.atr" % (i % 3)))
+
+            threads = [threading.Thread(target=other), threading.Thread(target=starter)]
+            for t in threads:
+                t.start()
+            both.wait()
+            argtrace.stop()
+            for t in threads:
+                t.join()
+            while argtrace.active():
+                argtrace.stop()
+            assert len(list(argtrace.load(path).calls())) > 0
+    finally:
+        progress.stop.set()
+        for t in workers:
+            t.join()
+
+
 SCENARIOS = {name[len("scenario_"):]: fn for name, fn in globals().items()
              if name.startswith("scenario_")}
 
@@ -442,6 +485,11 @@ def test_code_replaced_while_capturing(tmp_path):
 
 def test_defaults_replaced_by_summarizer(tmp_path):
     run_scenario(tmp_path, "defaults_replaced")
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_concurrent_stops(tmp_path, backend):
+    run_scenario(tmp_path, "concurrent_stops", backend)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")

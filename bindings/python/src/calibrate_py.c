@@ -36,6 +36,7 @@ static PyObject *shapes_dict(const uint64_t c[ATR__CAL_SHAPES]) {
 }
 
 PyObject *atr__py_calibrate(PyObject *m, PyObject *mechanism) {
+    atr__calib_gate(); /* not amid another thread's calibration (state.h) */
     atr__calib res;
     (void)m;
     const char *mech = PyUnicode_Check(mechanism) ? PyUnicode_AsUTF8(mechanism) : NULL;

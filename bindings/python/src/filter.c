@@ -123,7 +123,7 @@ static PyObject *filter_check(PyObject *self, PyObject *patterns) {
     Py_RETURN_NONE;
 }
 
-static PyObject *filter_stop(PyObject *self, PyObject *unused) {
+static PyObject *filter_stop_locked(PyObject *self, PyObject *unused) {
     (void)self;
     (void)unused;
     if (atr__fcfg.active) {
@@ -139,7 +139,7 @@ static PyObject *filter_stop(PyObject *self, PyObject *unused) {
     Py_RETURN_NONE;
 }
 
-static PyObject *filter_start(PyObject *self, PyObject *args, PyObject *kw) {
+static PyObject *filter_start_locked(PyObject *self, PyObject *args, PyObject *kw) {
     (void)self;
     static char *kwlist[] = {"include", "exclude", "min_duration_ns", "max_depth", "clock", NULL};
     PyObject *inc, *exc = NULL, *clock = Py_None;
@@ -192,6 +192,21 @@ static PyObject *filter_start(PyObject *self, PyObject *args, PyObject *kw) {
     Py_RETURN_NONE;
 }
 
+/* One change of the sessions at a time (session.c). */
+static PyObject *filter_stop(PyObject *self, PyObject *unused) {
+    atr__session_op_enter();
+    PyObject *r = filter_stop_locked(self, unused);
+    atr__session_op_leave();
+    return r;
+}
+
+static PyObject *filter_start(PyObject *self, PyObject *args, PyObject *kw) {
+    atr__session_op_enter();
+    PyObject *r = filter_start_locked(self, args, kw);
+    atr__session_op_leave();
+    return r;
+}
+
 void atr__filter_session_closing(void) {
     PyObject *r = filter_stop(NULL, NULL);
     Py_XDECREF(r);
@@ -201,6 +216,7 @@ static PyObject *after_fork_child(PyObject *self, PyObject *unused) {
     (void)self;
     (void)unused;
     atr__calls_after_fork();
+    atr__session_op_after_fork();
     Py_RETURN_NONE;
 }
 

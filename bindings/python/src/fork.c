@@ -48,9 +48,10 @@ static void start_writers(void) {
 PyObject *atr__py_fork_before(PyObject *m, PyObject *unused) {
     (void)m;
     (void)unused;
-    /* not in the middle of another thread's calibration: the child would inherit its private
-       session in place of the user's (calibrate.c) */
-    atr__calib_gate();
+    /* not amid another thread's start, stop or calibration: the child would inherit a
+       half-made change (a calibration's private session in place of the user's) */
+    atr__session_op_enter();
+    atr__session_op_leave();
     g_fork.stopped += atr_flushers_pause();
     Py_RETURN_NONE;
 }

@@ -170,7 +170,43 @@ static int size_arg(PyObject *o, const char *name, size_t *out) {
 /* A millisecond option of the writer: values past UINT32_MAX are out of its range anyway. */
 static uint32_t ms_arg(size_t v) { return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
 
-PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
+/*
+ * One thread at a time changes the sessions (start, stop, filter tracing's start and stop):
+ * each lets other threads run meanwhile (stop's calibration, the writer's waits), and a
+ * change from another thread then acted on the same session: two stop()s at once closed it
+ * twice (a double free), a start() during a stop() nested under the session being closed.
+ * The owner may re-enter (stop() ends filter tracing). With the GIL.
+ */
+static unsigned long g_op_owner; /* PyThread_get_thread_ident() of the changing thread, or 0 */
+static int g_op_depth;
+
+void atr__session_op_enter(void) {
+    atr__calib_gate(); /* not amid another thread's calibration (state.h) */
+    unsigned long me = PyThread_get_thread_ident();
+    while (g_op_owner != 0 && g_op_owner != me) {
+        struct timespec ts = {0, 1000000L};
+        Py_BEGIN_ALLOW_THREADS
+        nanosleep(&ts, NULL);
+        Py_END_ALLOW_THREADS
+    }
+    g_op_owner = me;
+    g_op_depth++;
+}
+
+void atr__session_op_leave(void) {
+    if (--g_op_depth == 0)
+        g_op_owner = 0;
+}
+
+/* In a forked child: a change another thread of the parent was making has no thread here. */
+void atr__session_op_after_fork(void) {
+    if (g_op_owner != PyThread_get_thread_ident()) {
+        g_op_owner = 0;
+        g_op_depth = 0;
+    }
+}
+
+static PyObject *start_session(PyObject *m, PyObject *args, PyObject *kw) {
     (void)m;
     static char *kwlist[] = {"path",
                              "flush_interval_ms",
@@ -339,7 +375,7 @@ done:
     return ret;
 }
 
-PyObject *atr__py_stop(PyObject *m, PyObject *unused) {
+static PyObject *stop_session(PyObject *m, PyObject *unused) {
     (void)m;
     (void)unused;
     atr_session *s = atr__g.session;
@@ -393,7 +429,22 @@ PyObject *atr__py_stop(PyObject *m, PyObject *unused) {
     return d;
 }
 
+PyObject *atr__py_start(PyObject *m, PyObject *args, PyObject *kw) {
+    atr__session_op_enter();
+    PyObject *r = start_session(m, args, kw);
+    atr__session_op_leave();
+    return r;
+}
+
+PyObject *atr__py_stop(PyObject *m, PyObject *unused) {
+    atr__session_op_enter();
+    PyObject *r = stop_session(m, unused);
+    atr__session_op_leave();
+    return r;
+}
+
 PyObject *atr__py_flush(PyObject *m, PyObject *unused) {
+    atr__calib_gate(); /* not amid another thread's calibration (state.h) */
     (void)m;
     (void)unused;
     atr_session *s = atr__g.session;
@@ -408,12 +459,14 @@ PyObject *atr__py_flush(PyObject *m, PyObject *unused) {
 }
 
 PyObject *atr__py_active(PyObject *m, PyObject *unused) {
+    atr__calib_gate(); /* not amid another thread's calibration (state.h) */
     (void)m;
     (void)unused;
     return PyBool_FromLong(atr__g.session != NULL);
 }
 
 PyObject *atr__py_session_paths(PyObject *m, PyObject *unused) {
+    atr__calib_gate(); /* not amid another thread's calibration (state.h) */
     (void)m;
     (void)unused;
     PyObject *list = PyList_New(0);
@@ -428,6 +481,7 @@ PyObject *atr__py_session_paths(PyObject *m, PyObject *unused) {
 }
 
 PyObject *atr__py_session_uid(PyObject *m, PyObject *unused) {
+    atr__calib_gate(); /* not amid another thread's calibration (state.h) */
     (void)m;
     (void)unused;
     if (atr__g.session == NULL)
@@ -436,6 +490,7 @@ PyObject *atr__py_session_uid(PyObject *m, PyObject *unused) {
 }
 
 PyObject *atr__py_session_path(PyObject *m, PyObject *unused) {
+    atr__calib_gate(); /* not amid another thread's calibration (state.h) */
     (void)m;
     (void)unused;
     if (atr__g.session == NULL)
@@ -457,6 +512,7 @@ PyObject *atr__py_register_summarizer(PyObject *m, PyObject *const *args, Py_ssi
 
 /* set_recording(on): recording on or off in the active session (no session: nothing). */
 PyObject *atr__py_set_recording(PyObject *m, PyObject *arg) {
+    atr__calib_gate(); /* not amid another thread's calibration (state.h) */
     (void)m;
     int on = PyObject_IsTrue(arg);
     if (on < 0)
@@ -483,6 +539,7 @@ PyObject *atr__py_toggle_signal(PyObject *m, PyObject *args) {
 
 /* recording(): 1 while the signal toggle (if any) has recording on. */
 PyObject *atr__py_toggle_recording(PyObject *m, PyObject *noargs) {
+    atr__calib_gate(); /* not amid another thread's calibration (state.h) */
     (void)m;
     (void)noargs;
     return PyBool_FromLong(atr_toggle_recording());

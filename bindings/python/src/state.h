@@ -84,6 +84,12 @@ extern atr__state atr__g;
  * belong, none into the private log. One load while nothing is measured.
  */
 extern ATR__TLS int atr__tls_calibrating; /* this thread measures */
+
+/* Around a change of the sessions (start, stop, filter tracing's start and stop): another
+   thread's change waits until this one is done (session.c). */
+void atr__session_op_enter(void);
+void atr__session_op_leave(void);
+void atr__session_op_after_fork(void);
 void atr__calib_gate_slow(void);
 static inline void atr__calib_gate(void) {
     if (ATR__UNLIKELY(atr__g.calibrating) && !atr__tls_calibrating)
