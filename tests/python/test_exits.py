@@ -266,6 +266,44 @@ def test_every_worker_call_is_in_the_logs(tmp_path, method, kind):
             assert proc.parent_uid in uids
 
 
+MAIN_POOL = code("""
+    import multiprocessing, sys, concurrent.futures
+
+    def square(x):
+        return x * x
+
+    if __name__ == "__main__":
+        ctx = multiprocessing.get_context(sys.argv[1])
+        with concurrent.futures.ProcessPoolExecutor(2, mp_context=ctx) as ex:
+            assert list(ex.map(square, range(20))) == [i * i for i in range(20)]
+""")
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_trace_main_selects_the_script_in_every_worker(tmp_path, method):
+    # A spawn or forkserver worker runs the script as "__mp_main__": `--trace __main__`
+    # selected nothing there (no worker call was recorded), and a decorated function of the
+    # script was named __mp_main__.f in those logs, __main__.f in the others.
+    script = tmp_path / "prog.py"
+    script.write_text(MAIN_POOL)
+    proc = subprocess.run([sys.executable, "-m", "argtrace", "run", "-q", "-o",
+                           str(tmp_path / "run.atr"), "--trace", "__main__", str(script), method],
+                          cwd=tmp_path, env=subprocess_env(), capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    log = argtrace.load(sorted(glob.glob(str(tmp_path / "run*.atr"))))
+    assert sorted(c.args["x"] for c in log.calls("__main__.square")) == list(range(20))
+    assert {c.function for c in log.calls()} == {"__main__.square"}
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_a_decorated_function_of_the_script_keeps_its_name_in_workers(tmp_path, method):
+    run_script(tmp_path, POOL, method, "executor", argtrace_run=True, timeout=120)
+    log = argtrace.load(sorted(glob.glob(str(tmp_path / "run*.atr"))))
+    assert {c.function for c in log.calls()} == {"__main__.work"}
+    assert len(list(log.calls("__main__.work"))) == 200
+
+
 NESTED = PRELUDE + code("""
     import multiprocessing
 

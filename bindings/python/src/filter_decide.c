@@ -147,11 +147,14 @@ static int decide(PyCodeObject *co, PyObject *globals, atr__code_info *ci) {
             file = absfile;
         }
     }
-    PyObject *modobj = NULL;
+    PyObject *modobj = NULL, *rawmod = NULL;
     if (globals && PyDict_CheckExact(globals)) {
-        modobj = PyDict_GetItemString(globals, "__name__"); /* borrowed, no user code */
+        rawmod = PyDict_GetItemString(globals, "__name__"); /* borrowed, no user code */
+        modobj = atr__module_name(rawmod);
     }
     const char *module = utf8_or_empty(modobj);
+    /* a pattern naming the module by its own name (`__mp_main__`) still matches it */
+    const char *own = rawmod != modobj ? utf8_or_empty(rawmod) : NULL;
     atr__ns_hit hit = {NULL, 0};
 #if ATR__CODE_QUALNAME
     const char *qualname = utf8_or_empty(co->co_qualname);
@@ -165,13 +168,15 @@ static int decide(PyCodeObject *co, PyObject *globals, atr__code_info *ci) {
     if (!under_dir(file, g_pat.self_dir)) {
         int excluded = 0;
         for (size_t i = 0; i < g_pat.n_exc && !excluded; i++) {
-            excluded = atr__pattern_match(&g_pat.exc[i], module, qualname, file);
+            excluded = atr__pattern_match(&g_pat.exc[i], module, qualname, file) ||
+                       (own && atr__pattern_match(&g_pat.exc[i], own, qualname, file));
         }
         size_t root = excluded ? 0 : lib_root_of(file);
         for (size_t i = 0; i < g_pat.n_inc && !excluded; i++) {
             /* once accepted, only patterns with no hit yet are still matched (for filter_hits) */
             if ((d != ATR__DEC_ACCEPT || (i < g_n_hits && g_hits[i] == 0)) &&
-                atr__pattern_match(&g_pat.inc[i], module, qualname, file) &&
+                (atr__pattern_match(&g_pat.inc[i], module, qualname, file) ||
+                 (own && atr__pattern_match(&g_pat.inc[i], own, qualname, file))) &&
                 (!root || names_lib(&g_pat.inc[i], root))) {
                 d = ATR__DEC_ACCEPT;
                 if (i < g_n_hits) {

@@ -156,3 +156,15 @@ void atr__span_ctx_reset(PyObject *token) {
     if (had)
         atr__compat_exc_restore(&saved);
 }
+
+PyObject *atr__module_name(PyObject *name) {
+    static PyObject *main_name; /* "__main__", interned (kept for the process) */
+    if (name == NULL || !PyUnicode_Check(name) ||
+        PyUnicode_CompareWithASCIIString(name, "__mp_main__") != 0)
+        return name;
+    if (main_name == NULL && (main_name = PyUnicode_InternFromString("__main__")) == NULL) {
+        PyErr_Clear();
+        return name;
+    }
+    return main_name;
+}

@@ -115,6 +115,15 @@ static inline atr_session *atr__session_of(uint64_t gen) {
     return atr__g.gen == gen ? atr__g.session : NULL;
 }
 
+/*
+ * A module's name as a log names it (borrowed, or NULL for NULL): multiprocessing's spawn and
+ * forkserver workers run the program's main module as "__mp_main__" (their
+ * sys.modules["__main__"]); it is "__main__" there too, as in the parent and in a fork, so
+ * that `--trace __main__` selects the program's functions in every process and their calls
+ * merge under one name.
+ */
+PyObject *atr__module_name(PyObject *name);
+
 /* Name the calling thread in the session (threading's name). Never raises. */
 void atr__state_name_thread_slow(atr_session *s);
 

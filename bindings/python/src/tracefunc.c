@@ -143,6 +143,8 @@ static int prepare(atr__traced *t) {
     }
     if (module == NULL)
         PyErr_Clear();
+    else
+        Py_SETREF(module, Py_NewRef(atr__module_name(module)));
     if (t->name) {
         qualname = Py_NewRef(t->name);
     } else {
