@@ -307,3 +307,15 @@ def test_credential_search_on_random_text(log_path):
     assert got[:400] == expected
     assert len(got) == len(texts) + 1
     assert_not_in_file(log_path, "rnd-secret-")
+
+
+def test_credential_names_matched_by_glob_sets(log_path):
+    # A pattern's characters inside a set ([abc]) are not all in a matching name: the quick
+    # check before fnmatch must not ask for them.
+    texts = ["passvord=set-secret-0016", "dsn=host=h api_key=set-secret-0017", "alice",
+             "[=x]", "k=[", "word="]
+    log, _ = record(log_path, lambda: [use(t) for t in texts],
+                    redact=["pass[wv]ord", "[abcdefgh]pi_key", "[", "x[", "\\*"])
+    got = [c.args["token_copy"] for c in log.calls("use")]
+    assert got == [REDACTED, REDACTED, "alice", "[=x]", "k=[", "word="]
+    assert_not_in_file(log_path, "set-secret")

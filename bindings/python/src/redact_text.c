@@ -55,6 +55,14 @@ static int add_pattern(const char *glob, size_t len) {
             best_len = run;
         }
         run = 0;
+        if (i < len && glob[i] == '[') { /* a set: one of its characters, none of them sure */
+            /* (a ']' right after '[' is in the set; an unclosed '[' is itself) */
+            const char *close = i + 2 <= len ? strchr(glob + i + 2, ']') : NULL;
+            if (close)
+                i = (size_t)(close - glob);
+        } else if (i < len && glob[i] == '\\') {
+            i++; /* an escaped character: not taken as sure either (kept simple) */
+        }
     }
     char *lit = copy + len + 1;
     memcpy(lit, glob + best, best_len);
