@@ -70,14 +70,18 @@ static void block_end(void *ctx, void *token) {
     g_blocked--;
 }
 
+/* 1 ms with the GIL released: other threads finish what this one waits for. */
+static void nap_without_gil(void) {
+    struct timespec ts = {0, 1000000L};
+    Py_BEGIN_ALLOW_THREADS
+    nanosleep(&ts, NULL);
+    Py_END_ALLOW_THREADS
+}
+
 /* With the GIL: let threads waiting in the writer leave it (each within block_timeout_ms). */
 static void wait_blocked(void) {
-    while (g_blocked > 0) {
-        struct timespec ts = {0, 1000000L};
-        Py_BEGIN_ALLOW_THREADS
-        nanosleep(&ts, NULL);
-        Py_END_ALLOW_THREADS
-    }
+    while (g_blocked > 0)
+        nap_without_gil();
 }
 
 /* Py_AtExit: the interpreter is gone; close what is still open (no Python API here). */
@@ -183,12 +187,8 @@ static int g_op_depth;
 void atr__session_op_enter(void) {
     atr__calib_gate(); /* not amid another thread's calibration (state.h) */
     unsigned long me = PyThread_get_thread_ident();
-    while (g_op_owner != 0 && g_op_owner != me) {
-        struct timespec ts = {0, 1000000L};
-        Py_BEGIN_ALLOW_THREADS
-        nanosleep(&ts, NULL);
-        Py_END_ALLOW_THREADS
-    }
+    while (g_op_owner != 0 && g_op_owner != me)
+        nap_without_gil();
     g_op_owner = me;
     g_op_depth++;
 }

@@ -23,7 +23,6 @@ static unsigned long long era(void) {
    valid for, for this greenlet's next switch_in; and what a greenlet that runs for the first
    time starts under: the span pair current before (the call that switched to it). */
 PyObject *atr__py_switch_out(PyObject *m, PyObject *unused) {
-    atr__calib_gate(); /* not amid another thread's calibration (state.h) */
     (void)m;
     (void)unused;
     atr__cur before = atr__tls_current;
@@ -52,7 +51,6 @@ PyObject *atr__py_switch_out(PyObject *m, PyObject *unused) {
    suspended calls (keys from switch_out) resume; a state saved in another era (a session
    or filter tracing that has stopped since) resumes nothing: no current span. */
 PyObject *atr__py_switch_in(PyObject *m, PyObject *args) {
-    atr__calib_gate(); /* not amid another thread's calibration (state.h) */
     (void)m;
     PyObject *keys, *ctx;
     unsigned long long span, saved_era;
